@@ -1,0 +1,31 @@
+package dev.firmament.artifact;
+
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * Content-addressed storage for firmware images and deltas.
+ *
+ * <p>Every artifact is stored under a key derived from the SHA-256 of its bytes, so storing the
+ * same bytes twice is a no-op and a key never changes meaning. The store keeps its own SHA-256 in
+ * object metadata rather than relying on the backend's checksum support.
+ */
+public interface ArtifactStore {
+
+  /**
+   * Stores the bytes under their content address and returns it. Idempotent: storing bytes that are
+   * already present returns the existing artifact.
+   *
+   * @throws ArtifactStoreException when the backend fails
+   */
+  StoredArtifact put(String kind, byte[] bytes);
+
+  /** Returns the artifact's bytes; throws {@link ArtifactNotFoundException} when absent. */
+  byte[] read(String storageKey);
+
+  /** Opens the artifact for streaming; the caller closes the stream. */
+  InputStream open(String storageKey);
+
+  /** Returns the artifact's metadata, or empty when no artifact has that key. */
+  Optional<StoredArtifact> stat(String storageKey);
+}

@@ -1,0 +1,154 @@
+package dev.firmament.artifact;
+
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.StatObjectArgs;
+import io.minio.StatObjectResponse;
+import io.minio.errors.ErrorResponseException;
+import io.minio.errors.MinioException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@link ArtifactStore} on any S3-compatible service (MinIO in production), through minio-java. */
+public final class S3ArtifactStore implements ArtifactStore {
+  private static final Logger log = LoggerFactory.getLogger(S3ArtifactStore.class);
+  private static final String SHA256_META = "firmament-sha256";
+  private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9-]{0,31}");
+  private static final Pattern KEY = Pattern.compile("[a-z][a-z0-9-]{0,31}/[0-9a-f]{64}");
+
+  private final MinioClient client;
+  private final String bucket;
+
+  public S3ArtifactStore(MinioClient client, String bucket) {
+    this.client = client;
+    this.bucket = bucket;
+  }
+
+  /** Builds a store for an endpoint with static keys, creating the bucket when it is missing. */
+  public static S3ArtifactStore connect(
+      String endpoint, String accessKey, String secretKey, String bucket) {
+    MinioClient client =
+        MinioClient.builder()
+            .endpoint(endpoint)
+            .region("us-east-1")
+            .credentials(accessKey, secretKey)
+            .build();
+    S3ArtifactStore store = new S3ArtifactStore(client, bucket);
+    store.ensureBucket();
+    return store;
+  }
+
+  void ensureBucket() {
+    try {
+      if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+        client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+        log.info("artifact bucket created bucket={}", bucket);
+      }
+    } catch (MinioException e) {
+      throw new ArtifactStoreException(
+          "cannot prepare bucket " + bucket + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static String keyFor(String kind, String sha256) {
+    return kind + "/" + sha256;
+  }
+
+  @Override
+  public StoredArtifact put(String kind, byte[] bytes) {
+    if (!KIND.matcher(kind).matches()) {
+      throw new IllegalArgumentException("artifact kind must match " + KIND + ": " + kind);
+    }
+    String sha256 = Sha256.hex(bytes);
+    String key = keyFor(kind, sha256);
+    Optional<StoredArtifact> existing = stat(key);
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    try {
+      client.putObject(
+          PutObjectArgs.builder().bucket(bucket).object(key).stream(
+                  new ByteArrayInputStream(bytes), (long) bytes.length, -1L)
+              .contentType("application/octet-stream")
+              .userMetadata(Map.of(SHA256_META, sha256))
+              .build());
+    } catch (MinioException e) {
+      throw new ArtifactStoreException("cannot store " + key + ": " + e.getMessage(), e);
+    }
+    return new StoredArtifact(key, sha256, bytes.length);
+  }
+
+  @Override
+  public byte[] read(String storageKey) {
+    try (InputStream in = open(storageKey)) {
+      byte[] bytes = in.readAllBytes();
+      String expected = storageKey.substring(storageKey.indexOf('/') + 1);
+      String actual = Sha256.hex(bytes);
+      if (!expected.equals(actual)) {
+        throw new ArtifactStoreException(
+            "artifact " + storageKey + " is corrupt: its bytes hash to " + actual);
+      }
+      return bytes;
+    } catch (IOException e) {
+      throw new ArtifactStoreException("cannot read " + storageKey + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public InputStream open(String storageKey) {
+    checkKey(storageKey);
+    try {
+      return client.getObject(GetObjectArgs.builder().bucket(bucket).object(storageKey).build());
+    } catch (ErrorResponseException e) {
+      if (isNotFound(e)) {
+        throw new ArtifactNotFoundException(storageKey);
+      }
+      throw new ArtifactStoreException("cannot open " + storageKey + ": " + e.getMessage(), e);
+    } catch (MinioException e) {
+      throw new ArtifactStoreException("cannot open " + storageKey + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<StoredArtifact> stat(String storageKey) {
+    checkKey(storageKey);
+    try {
+      StatObjectResponse stat =
+          client.statObject(StatObjectArgs.builder().bucket(bucket).object(storageKey).build());
+      Set<String> sha = stat.userMetadata().get(SHA256_META);
+      String sha256 =
+          sha == null || sha.isEmpty()
+              ? storageKey.substring(storageKey.indexOf('/') + 1)
+              : sha.iterator().next();
+      return Optional.of(new StoredArtifact(storageKey, sha256, stat.size()));
+    } catch (ErrorResponseException e) {
+      if (isNotFound(e)) {
+        return Optional.empty();
+      }
+      throw new ArtifactStoreException("cannot stat " + storageKey + ": " + e.getMessage(), e);
+    } catch (MinioException e) {
+      throw new ArtifactStoreException("cannot stat " + storageKey + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkKey(String storageKey) {
+    if (storageKey == null || !KEY.matcher(storageKey).matches()) {
+      throw new IllegalArgumentException("not an artifact key: " + storageKey);
+    }
+  }
+
+  private static boolean isNotFound(ErrorResponseException e) {
+    String code = e.errorResponse() == null ? null : e.errorResponse().code();
+    return "NoSuchKey".equals(code) || "NoSuchObject".equals(code) || "NotFound".equals(code);
+  }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Delta engine benchmark: our differ/applier (native and BSDIFF40 modes) against C bsdiff/bspatch,
+# xdelta3 and zstd --patch-from on every NAME.old/NAME.new pair of DIR.
+# Usage: bench/delta/run.sh [DIR]   (DIR defaults to ../shared/firmware relative to the repo root)
+# The C tools are optional (apt-get install bsdiff xdelta3 zstd time); missing ones are skipped.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+dir="${1:-$root/../shared/firmware}"
+dir="$(cd "$dir" && pwd)"
+cd "$root"
+# shellcheck source=/dev/null
+source bin/select-jdk.sh
+echo "building delta-builder (test classes included)..." >&2
+cpfile="$(mktemp)"
+trap 'rm -f "$cpfile"' EXIT
+./mvnw -B -ntp -q -pl delta-builder test-compile dependency:build-classpath \
+  -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >&2
+cp="$root/delta-builder/target/classes:$root/delta-builder/target/test-classes:$(cat "$cpfile")"
+echo "benchmarking pairs in $dir" >&2
+exec java --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.firmament.delta.bench.DeltaBench "$dir"

@@ -1,0 +1,61 @@
+package dev.firmament.delta;
+
+import java.util.Objects;
+
+/**
+ * Options of {@link DeltaDiffer}.
+ *
+ * @param format patch format to write
+ * @param filter branch filter for native patches ({@link Filter#AUTO} tries each and keeps the
+ *     smallest patch)
+ * @param level zstd level of the native streams (1..22, default 22)
+ * @param chunkSize new-image bytes per native chunk (4 KiB..8 MiB, default 1 MiB); bounds the
+ *     applier's memory
+ * @param policy delta-versus-full decision and budgets
+ */
+public record DiffOptions(
+    PatchFormat format, Filter filter, int level, int chunkSize, DeltaPolicy policy) {
+
+  /** Branch filter choice. */
+  public enum Filter {
+    AUTO,
+    NONE,
+    THUMB_BL,
+    ARM_BL
+  }
+
+  public static final DiffOptions DEFAULT =
+      new DiffOptions(PatchFormat.NATIVE, Filter.AUTO, 22, 1 << 20, DeltaPolicy.DEFAULT);
+
+  public DiffOptions {
+    Objects.requireNonNull(format, "format");
+    Objects.requireNonNull(filter, "filter");
+    Objects.requireNonNull(policy, "policy");
+    if (level < 1 || level > 22) {
+      throw new IllegalArgumentException("level must be 1..22");
+    }
+    if (chunkSize < 4096 || chunkSize > (8 << 20)) {
+      throw new IllegalArgumentException("chunkSize must be 4 KiB..8 MiB");
+    }
+  }
+
+  public DiffOptions withFormat(PatchFormat v) {
+    return new DiffOptions(v, filter, level, chunkSize, policy);
+  }
+
+  public DiffOptions withFilter(Filter v) {
+    return new DiffOptions(format, v, level, chunkSize, policy);
+  }
+
+  public DiffOptions withLevel(int v) {
+    return new DiffOptions(format, filter, v, chunkSize, policy);
+  }
+
+  public DiffOptions withChunkSize(int v) {
+    return new DiffOptions(format, filter, level, v, policy);
+  }
+
+  public DiffOptions withPolicy(DeltaPolicy v) {
+    return new DiffOptions(format, filter, level, chunkSize, v);
+  }
+}

@@ -1,0 +1,40 @@
+package dev.firmament.delta;
+
+import java.time.Duration;
+
+/**
+ * Outcome of {@link DeltaDiffer#diff}.
+ *
+ * @param decision whether to ship the delta or the full image
+ * @param patch the patch bytes when the decision is {@link Decision#DELTA}; otherwise the patch
+ *     that was computed and judged too large, or {@code null} when none was computed
+ * @param fullImageBytes size of the zstd-compressed full image the delta was compared with (an
+ *     estimate at a fast level when the pair was settled early)
+ * @param filter branch filter the native patch uses ({@code NONE} for BSDIFF40)
+ * @param reason human-readable explanation of the decision
+ * @param elapsed wall-clock time spent
+ */
+public record DiffResult(
+    Decision decision,
+    PatchFormat format,
+    byte[] patch,
+    long fullImageBytes,
+    String filter,
+    String reason,
+    Duration elapsed) {
+
+  /** Ship the delta or the full image. */
+  public enum Decision {
+    DELTA,
+    USE_FULL_IMAGE
+  }
+
+  public boolean useDelta() {
+    return decision == Decision.DELTA;
+  }
+
+  /** Patch size, or -1 when no patch was computed. */
+  public long patchBytes() {
+    return patch == null ? -1 : patch.length;
+  }
+}

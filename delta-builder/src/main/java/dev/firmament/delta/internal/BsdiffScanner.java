@@ -1,0 +1,171 @@
+package dev.firmament.delta.internal;
+
+import java.util.Arrays;
+
+/**
+ * The bsdiff 4 match-extension scan (Colin Percival, "Naive differences of executable code"),
+ * driven by a suffix array of the old image. Produces a {@link DiffScript}.
+ */
+public final class BsdiffScanner {
+  /** Thrown when the scan exceeds its time budget. */
+  public static final class BudgetExceededException extends Exception {
+    public BudgetExceededException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final byte[] old;
+  private final byte[] neu;
+  private final int[] sa;
+  private final long deadlineNanos;
+  private int matchPos;
+  /** Experimental knob: extra match length required to leave the current alignment. */
+  public static int slack = 8;
+
+  private BsdiffScanner(byte[] old, byte[] neu, int[] sa, long deadlineNanos) {
+    this.old = old;
+    this.neu = neu;
+    this.sa = sa;
+    this.deadlineNanos = deadlineNanos;
+  }
+
+  /**
+   * Computes the edit script turning {@code old} into {@code neu}.
+   *
+   * @param sa suffix array of {@code old} (ignored when {@code old} is empty)
+   * @param deadlineNanos {@link System#nanoTime()} value after which the scan gives up
+   */
+  public static DiffScript scan(byte[] old, byte[] neu, int[] sa, long deadlineNanos)
+      throws BudgetExceededException {
+    return new BsdiffScanner(old, neu, sa, deadlineNanos).run();
+  }
+
+  private DiffScript run() throws BudgetExceededException {
+    DiffScript script = new DiffScript();
+    int oldSize = old.length;
+    int newSize = neu.length;
+    if (oldSize == 0) {
+      if (newSize > 0) {
+        script.add(0, newSize, 0);
+      }
+      return script;
+    }
+    int scan = 0;
+    int len = 0;
+    int pos = 0;
+    int lastScan = 0;
+    int lastPos = 0;
+    int lastOffset = 0;
+    int iterations = 0;
+    while (scan < newSize) {
+      int oldScore = 0;
+      int scsc = scan += len;
+      for (; scan < newSize; scan++) {
+        if ((++iterations & 0xfff) == 0 && System.nanoTime() - deadlineNanos > 0) {
+          throw new BudgetExceededException("diff time budget exceeded");
+        }
+        len = search(neu, scan);
+        pos = matchPos;
+        for (; scsc < scan + len; scsc++) {
+          if (scsc + lastOffset < oldSize && old[scsc + lastOffset] == neu[scsc]) {
+            oldScore++;
+          }
+        }
+        if ((len == oldScore && len != 0) || len > oldScore + slack) {
+          break;
+        }
+        if (scan + lastOffset < oldSize && old[scan + lastOffset] == neu[scan]) {
+          oldScore--;
+        }
+      }
+      if (len != oldScore || scan == newSize) {
+        int s = 0;
+        int sf = 0;
+        int lenF = 0;
+        for (int i = 0; lastScan + i < scan && lastPos + i < oldSize; ) {
+          if (old[lastPos + i] == neu[lastScan + i]) {
+            s++;
+          }
+          i++;
+          if (s * 2 - i > sf * 2 - lenF) {
+            sf = s;
+            lenF = i;
+          }
+        }
+        int lenB = 0;
+        if (scan < newSize) {
+          s = 0;
+          int sb = 0;
+          for (int i = 1; scan >= lastScan + i && pos >= i; i++) {
+            if (old[pos - i] == neu[scan - i]) {
+              s++;
+            }
+            if (s * 2 - i > sb * 2 - lenB) {
+              sb = s;
+              lenB = i;
+            }
+          }
+        }
+        if (lastScan + lenF > scan - lenB) {
+          int overlap = (lastScan + lenF) - (scan - lenB);
+          s = 0;
+          int ss = 0;
+          int lenS = 0;
+          for (int i = 0; i < overlap; i++) {
+            if (neu[lastScan + lenF - overlap + i] == old[lastPos + lenF - overlap + i]) {
+              s++;
+            }
+            if (neu[scan - lenB + i] == old[pos - lenB + i]) {
+              s--;
+            }
+            if (s > ss) {
+              ss = s;
+              lenS = i + 1;
+            }
+          }
+          lenF += lenS - overlap;
+          lenB -= lenS;
+        }
+        int extra = (scan - lenB) - (lastScan + lenF);
+        long seek = (long) (pos - lenB) - (lastPos + lenF);
+        script.add(lenF, extra, seek);
+        lastScan = scan - lenB;
+        lastPos = pos - lenB;
+        lastOffset = pos - scan;
+      }
+    }
+    return script;
+  }
+
+  /** Longest match of {@code neu[from..]} in the old image; the position goes to matchPos. */
+  private int search(byte[] target, int from) {
+    int st = 0;
+    int en = sa.length - 1;
+    int newLen = target.length - from;
+    while (en - st >= 2) {
+      int x = st + (en - st) / 2;
+      int o = sa[x];
+      int l = Math.min(old.length - o, newLen);
+      int m = Arrays.mismatch(old, o, o + l, target, from, from + l);
+      if (m >= 0 && (old[o + m] & 0xff) < (target[from + m] & 0xff)) {
+        st = x;
+      } else {
+        en = x;
+      }
+    }
+    int x = matchLen(sa[st], from);
+    int y = matchLen(sa[en], from);
+    if (x > y) {
+      matchPos = sa[st];
+      return x;
+    }
+    matchPos = sa[en];
+    return y;
+  }
+
+  private int matchLen(int o, int from) {
+    int l = Math.min(old.length - o, neu.length - from);
+    int m = Arrays.mismatch(old, o, o + l, neu, from, from + l);
+    return m < 0 ? l : m;
+  }
+}

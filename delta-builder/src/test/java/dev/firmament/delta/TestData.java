@@ -1,0 +1,105 @@
+package dev.firmament.delta;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/** Firmware pairs and helpers shared by the tests. */
+final class TestData {
+  static final Path SHARED = Path.of("/work/shared/firmware");
+
+  private TestData() {}
+
+  record Pair(String name, byte[] oldImage, byte[] newImage) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** The repository's {@code firmware-samples} directory (tests run from the module directory). */
+  static Path samplesDir() {
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      Path candidate = p.resolve("firmware-samples");
+      if (Files.isRegularFile(candidate.resolve("armapp.old"))) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException(
+        "firmware-samples not found above " + Path.of("").toAbsolutePath());
+  }
+
+  static List<Pair> pairsIn(Path dir) throws IOException {
+    List<Pair> pairs = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path old : files.filter(f -> f.toString().endsWith(".old")).sorted().toList()) {
+        String name = old.getFileName().toString().replaceFirst("\\.old$", "");
+        Path neu = dir.resolve(name + ".new");
+        if (Files.isRegularFile(neu)) {
+          pairs.add(new Pair(name, Files.readAllBytes(old), Files.readAllBytes(neu)));
+        }
+      }
+    }
+    return pairs;
+  }
+
+  static List<Pair> samplePairs() throws IOException {
+    return pairsIn(samplesDir());
+  }
+
+  static byte[] random(Random r, int n) {
+    byte[] b = new byte[n];
+    r.nextBytes(b);
+    return b;
+  }
+
+  /** Firmware-like bytes: a small alphabet of repeated "instruction" words with some noise. */
+  static byte[] codeLike(Random r, int n) {
+    byte[][] words = new byte[64][];
+    for (int i = 0; i < words.length; i++) {
+      words[i] = random(r, 2 + r.nextInt(6));
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(n + 8);
+    while (out.size() < n) {
+      if (r.nextInt(50) == 0) {
+        out.write(r.nextInt(256));
+      } else {
+        out.writeBytes(words[r.nextInt(words.length)]);
+      }
+    }
+    byte[] b = out.toByteArray();
+    return java.util.Arrays.copyOf(b, n);
+  }
+
+  /** A plausible next version of {@code old}: edits, inserts, deletes and moved blocks. */
+  static byte[] evolve(Random r, byte[] old, int edits) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(old.length + 1024);
+    int pos = 0;
+    for (int i = 0; i < edits && pos < old.length; i++) {
+      int keep = r.nextInt(Math.max(1, old.length / Math.max(1, edits)));
+      int n = Math.min(keep, old.length - pos);
+      out.write(old, pos, n);
+      pos += n;
+      switch (r.nextInt(4)) {
+        case 0 -> out.writeBytes(random(r, 1 + r.nextInt(64)));
+        case 1 -> pos = Math.min(old.length, pos + r.nextInt(64));
+        case 2 -> {
+          int from = r.nextInt(old.length);
+          out.write(old, from, Math.min(old.length - from, 1 + r.nextInt(512)));
+        }
+        default -> {
+          if (pos < old.length) {
+            out.write(old[pos++] ^ (1 + r.nextInt(255)));
+          }
+        }
+      }
+    }
+    out.write(old, pos, old.length - pos);
+    return out.toByteArray();
+  }
+}

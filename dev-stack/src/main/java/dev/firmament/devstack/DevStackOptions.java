@@ -1,0 +1,123 @@
+package dev.firmament.devstack;
+
+import com.hivemq.embedded.EmbeddedExtension;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What {@link DevStack#start} starts and where.
+ *
+ * @param dataDir root of the services' data; {@code postgres/}, {@code s3/} and {@code mqtt/} live
+ *     below it
+ * @param fresh wipe {@code dataDir} before starting (only if it is empty or was created by the dev
+ *     stack)
+ * @param postgresPort PostgreSQL port, 0 for a free one
+ * @param temporalPort Temporal gRPC port, 0 for a free one
+ * @param s3Port S3 endpoint port, 0 for a free one
+ * @param mqttPort MQTT broker port, 0 for a free one
+ * @param services the services to start
+ * @param mqttExtension HiveMQ embedded extension for the broker (e.g. device authentication and
+ *     authorization), or {@code null}
+ */
+public record DevStackOptions(
+    Path dataDir,
+    boolean fresh,
+    int postgresPort,
+    int temporalPort,
+    int s3Port,
+    int mqttPort,
+    Set<DevStack.Service> services,
+    EmbeddedExtension mqttExtension) {
+
+  public static final int DEFAULT_POSTGRES_PORT = 0;
+  public static final int DEFAULT_TEMPORAL_PORT = 7233;
+  public static final int DEFAULT_S3_PORT = 0;
+  public static final int DEFAULT_MQTT_PORT = 1883;
+
+  public DevStackOptions {
+    Objects.requireNonNull(dataDir, "dataDir");
+    FreePorts.checkPort(postgresPort);
+    FreePorts.checkPort(temporalPort);
+    FreePorts.checkPort(s3Port);
+    FreePorts.checkPort(mqttPort);
+    Objects.requireNonNull(services, "services");
+    services =
+        services.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(services)); // immutable, no nulls
+  }
+
+  /**
+   * The launcher's defaults: data under {@code .firmament/data} in the working directory, kept
+   * between runs; PostgreSQL and S3 on free ports, Temporal on 7233, MQTT on 1883; all services.
+   */
+  public static DevStackOptions defaults() {
+    return new DevStackOptions(
+        Path.of("").toAbsolutePath().resolve(".firmament").resolve("data"),
+        false,
+        DEFAULT_POSTGRES_PORT,
+        DEFAULT_TEMPORAL_PORT,
+        DEFAULT_S3_PORT,
+        DEFAULT_MQTT_PORT,
+        EnumSet.allOf(DevStack.Service.class),
+        null);
+  }
+
+  /** For tests: all services on free ports, data under {@code dataDir}. */
+  public static DevStackOptions onFreePorts(Path dataDir) {
+    return new DevStackOptions(
+        dataDir, false, 0, 0, 0, 0, EnumSet.allOf(DevStack.Service.class), null);
+  }
+
+  public DevStackOptions withDataDir(Path dataDir) {
+    return new DevStackOptions(
+        dataDir, fresh, postgresPort, temporalPort, s3Port, mqttPort, services, mqttExtension);
+  }
+
+  public DevStackOptions withFresh(boolean fresh) {
+    return new DevStackOptions(
+        dataDir, fresh, postgresPort, temporalPort, s3Port, mqttPort, services, mqttExtension);
+  }
+
+  public DevStackOptions withPostgresPort(int port) {
+    return new DevStackOptions(
+        dataDir, fresh, port, temporalPort, s3Port, mqttPort, services, mqttExtension);
+  }
+
+  public DevStackOptions withTemporalPort(int port) {
+    return new DevStackOptions(
+        dataDir, fresh, postgresPort, port, s3Port, mqttPort, services, mqttExtension);
+  }
+
+  public DevStackOptions withS3Port(int port) {
+    return new DevStackOptions(
+        dataDir, fresh, postgresPort, temporalPort, port, mqttPort, services, mqttExtension);
+  }
+
+  public DevStackOptions withMqttPort(int port) {
+    return new DevStackOptions(
+        dataDir, fresh, postgresPort, temporalPort, s3Port, port, services, mqttExtension);
+  }
+
+  /** Starts only {@code services} (in the stack's fixed order, whatever the order given). */
+  public DevStackOptions withServices(DevStack.Service... services) {
+    return new DevStackOptions(
+        dataDir,
+        fresh,
+        postgresPort,
+        temporalPort,
+        s3Port,
+        mqttPort,
+        Set.of(services),
+        mqttExtension);
+  }
+
+  public DevStackOptions withMqttExtension(EmbeddedExtension extension) {
+    return new DevStackOptions(
+        dataDir, fresh, postgresPort, temporalPort, s3Port, mqttPort, services, extension);
+  }
+
+  public boolean starts(DevStack.Service service) {
+    return services.contains(service);
+  }
+}

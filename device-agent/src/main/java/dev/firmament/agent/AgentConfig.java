@@ -1,0 +1,73 @@
+package dev.firmament.agent;
+
+import dev.firmament.protocol.BrokerAddress;
+import dev.firmament.protocol.Topics;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of one {@link DeviceAgent}.
+ *
+ * @param deviceId the device id, also its MQTT client id
+ * @param broker where to connect
+ * @param ackEvery acknowledge every this many chunks; 0 uses the offer's interval ({@code window /
+ *     2}); never more than the offer's interval
+ * @param slotCapacity largest artifact that fits a slot; larger offers are rejected {@code
+ *     NO_SPACE}
+ * @param rebootDelay simulated time to reboot into the new slot
+ * @param reconnectDelay how long a dropped connection stays down
+ * @param faults the device's simulated misbehaviour
+ * @param seed seeds the device's randomness (which chunk is corrupted)
+ */
+public record AgentConfig(
+    String deviceId,
+    BrokerAddress broker,
+    int ackEvery,
+    long slotCapacity,
+    Duration rebootDelay,
+    Duration reconnectDelay,
+    DeviceFaults faults,
+    long seed) {
+
+  public AgentConfig {
+    if (!Topics.isValidDeviceId(deviceId)) {
+      throw new IllegalArgumentException("invalid device id: " + deviceId);
+    }
+    Objects.requireNonNull(broker, "broker");
+    Objects.requireNonNull(rebootDelay, "rebootDelay");
+    Objects.requireNonNull(reconnectDelay, "reconnectDelay");
+    Objects.requireNonNull(faults, "faults");
+    if (ackEvery < 0) {
+      throw new IllegalArgumentException("ackEvery must not be negative");
+    }
+    if (slotCapacity < 1) {
+      throw new IllegalArgumentException("slotCapacity must be positive");
+    }
+  }
+
+  /**
+   * A well-behaved device: acknowledgements at the offer's interval, 16 MiB slots, 50 ms reboot,
+   * 200 ms reconnect delay.
+   */
+  public static AgentConfig of(String deviceId, String brokerUrl) {
+    return new AgentConfig(
+        deviceId,
+        BrokerAddress.parse(brokerUrl),
+        0,
+        16L << 20,
+        Duration.ofMillis(50),
+        Duration.ofMillis(200),
+        DeviceFaults.none(),
+        deviceId.hashCode());
+  }
+
+  public AgentConfig withFaults(DeviceFaults faults) {
+    return new AgentConfig(
+        deviceId, broker, ackEvery, slotCapacity, rebootDelay, reconnectDelay, faults, seed);
+  }
+
+  public AgentConfig withAckEvery(int ackEvery) {
+    return new AgentConfig(
+        deviceId, broker, ackEvery, slotCapacity, rebootDelay, reconnectDelay, faults, seed);
+  }
+}

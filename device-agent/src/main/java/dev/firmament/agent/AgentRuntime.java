@@ -1,0 +1,75 @@
+package dev.firmament.agent;
+
+import com.hivemq.client.mqtt.MqttClientExecutorConfig;
+import io.reactivex.schedulers.Schedulers;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Threads shared by all agents of a process: the MQTT clients' network and callback threads, the
+ * pool the agents' serial executors run on, and one scheduler for simulated delays (reboots, slow
+ * links, reconnects). Sharing them is what lets ten thousand agents run in one JVM.
+ */
+public final class AgentRuntime implements AutoCloseable {
+
+  private final ExecutorService workers;
+  private final ScheduledExecutorService scheduler;
+  private final MqttClientExecutorConfig mqttExecutors;
+
+  private AgentRuntime(int threads) {
+    this.workers =
+        Executors.newFixedThreadPool(
+            threads, Thread.ofPlatform().name("firmament-agent-", 0).daemon().factory());
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("firmament-agent-timer").daemon().factory());
+    this.mqttExecutors =
+        MqttClientExecutorConfig.builder()
+            .nettyThreads(threads)
+            .applicationScheduler(Schedulers.from(workers))
+            .build();
+  }
+
+  /** A runtime with {@code threads} worker threads and as many network threads. */
+  public static AgentRuntime create(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be positive");
+    }
+    return new AgentRuntime(threads);
+  }
+
+  /** A runtime sized to the machine. */
+  public static AgentRuntime create() {
+    return create(Math.max(2, Runtime.getRuntime().availableProcessors()));
+  }
+
+  Executor workers() {
+    return workers;
+  }
+
+  ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  MqttClientExecutorConfig mqttExecutors() {
+    return mqttExecutors;
+  }
+
+  /** Stops the shared threads; close the agents first. */
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    workers.shutdown();
+    try {
+      if (!workers.awaitTermination(2, TimeUnit.SECONDS)) {
+        workers.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      workers.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.firmament.agent;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The misbehaviour a simulated device shows, fixed when the device is created.
+ *
+ * @param neverAnswer connects and publishes presence but ignores every command
+ * @param dropMidTransfer drops its connection once, halfway through each download, and reconnects
+ *     after the agent's reconnect delay (the broker publishes its last will)
+ * @param corruptChunk flips a byte in one chunk of each download, so the hash check fails
+ * @param failBoot the new slot does not boot: reports {@code ROLLED_BACK}/{@code BOOT_FAILED}
+ * @param revertAfterSuccess reports {@code SUCCEEDED}, then after another reboot delay reverts to
+ *     the old slot and reports {@code ROLLED_BACK}
+ * @param chunkDelay extra delay before each chunk is processed (a slow link); zero for none
+ */
+public record DeviceFaults(
+    boolean neverAnswer,
+    boolean dropMidTransfer,
+    boolean corruptChunk,
+    boolean failBoot,
+    boolean revertAfterSuccess,
+    Duration chunkDelay) {
+
+  private static final DeviceFaults NONE =
+      new DeviceFaults(false, false, false, false, false, Duration.ZERO);
+
+  public DeviceFaults {
+    Objects.requireNonNull(chunkDelay, "chunkDelay");
+    if (chunkDelay.isNegative()) {
+      throw new IllegalArgumentException("chunkDelay must not be negative");
+    }
+  }
+
+  /** A well-behaved device. */
+  public static DeviceFaults none() {
+    return NONE;
+  }
+
+  /** Whether the device has any fault. */
+  public boolean any() {
+    return !equals(NONE);
+  }
+}

@@ -1,0 +1,32 @@
+package dev.firmament.agent;
+
+import dev.firmament.protocol.DeviceState;
+import dev.firmament.protocol.ErrorCode;
+
+/**
+ * What a simulated device looks like right now.
+ *
+ * @param deviceId the device
+ * @param currentVersion the running version
+ * @param activeSlot the slot it boots from
+ * @param connected whether its MQTT connection is up
+ * @param updateId its last update, or null
+ * @param state its state in that update, or null
+ * @param code the error code of a failed, rejected or rolled-back update, or null
+ * @param offset contiguous bytes of the last download
+ * @param verifiedHashes downloads whose SHA-256 matched the offer
+ * @param installs slot switches to a new version
+ * @param faults its simulated misbehaviour
+ */
+public record DeviceSnapshot(
+    String deviceId,
+    String currentVersion,
+    SlotId activeSlot,
+    boolean connected,
+    String updateId,
+    DeviceState state,
+    ErrorCode code,
+    long offset,
+    int verifiedHashes,
+    int installs,
+    DeviceFaults faults) {}

@@ -1,0 +1,331 @@
+package dev.firmament.agent;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * Settings of a {@link FleetSimulator}, including fault injection.
+ *
+ * <p>Each fault probability is the share of devices that have that fault, drawn once per device, in
+ * the order the devices are given, from a {@link Random} seeded with {@code seed}: the same seed
+ * and device list always give the same faulty devices. See {@link DeviceFaults} for what each fault
+ * does.
+ *
+ * @param seed seeds fault assignment and the devices' own randomness
+ * @param dropConnectionProbability devices that drop their connection halfway through a download
+ * @param corruptChunkProbability devices that corrupt one chunk of each download
+ * @param slowLinkProbability devices with a slow link
+ * @param slowLinkDelayPerChunk the delay per chunk of a slow link
+ * @param failBootProbability devices whose new slot does not boot ({@code ROLLED_BACK})
+ * @param neverAnswerProbability devices that ignore every command
+ * @param revertAfterSuccessProbability devices that report success, then revert
+ * @param connectParallelism connection attempts in flight at once while starting
+ * @param threads worker and network threads shared by all agents
+ * @param ackEvery acknowledge every this many chunks; 0 follows the offer's window
+ * @param rebootDelay simulated reboot time
+ * @param reconnectDelay how long a dropped connection stays down
+ * @param slotDirectory where file-backed slots live ({@code <dir>/<deviceId>/}); null keeps slots
+ *     in memory
+ * @param connectTimeout how long {@link FleetSimulator#start} waits for all devices
+ * @param progress called as devices connect (from a simulator thread); may be null
+ */
+public record FleetOptions(
+    long seed,
+    double dropConnectionProbability,
+    double corruptChunkProbability,
+    double slowLinkProbability,
+    Duration slowLinkDelayPerChunk,
+    double failBootProbability,
+    double neverAnswerProbability,
+    double revertAfterSuccessProbability,
+    int connectParallelism,
+    int threads,
+    int ackEvery,
+    Duration rebootDelay,
+    Duration reconnectDelay,
+    Path slotDirectory,
+    Duration connectTimeout,
+    Consumer<FleetProgress> progress) {
+
+  public FleetOptions {
+    probability("dropConnectionProbability", dropConnectionProbability);
+    probability("corruptChunkProbability", corruptChunkProbability);
+    probability("slowLinkProbability", slowLinkProbability);
+    probability("failBootProbability", failBootProbability);
+    probability("neverAnswerProbability", neverAnswerProbability);
+    probability("revertAfterSuccessProbability", revertAfterSuccessProbability);
+    Objects.requireNonNull(slowLinkDelayPerChunk, "slowLinkDelayPerChunk");
+    Objects.requireNonNull(rebootDelay, "rebootDelay");
+    Objects.requireNonNull(reconnectDelay, "reconnectDelay");
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    if (connectParallelism < 1 || threads < 1 || ackEvery < 0) {
+      throw new IllegalArgumentException(
+          "connectParallelism and threads must be positive, ackEvery not negative");
+    }
+  }
+
+  /**
+   * No faults, seed 42, 64 connections at a time, threads = processors, acknowledgements at the
+   * offer's interval, 50 ms reboots, 200 ms reconnect delay, slots in memory, 60 s to connect.
+   */
+  public static FleetOptions defaults() {
+    return new FleetOptions(
+        42,
+        0,
+        0,
+        0,
+        Duration.ofMillis(20),
+        0,
+        0,
+        0,
+        64,
+        Math.max(2, Runtime.getRuntime().availableProcessors()),
+        0,
+        Duration.ofMillis(50),
+        Duration.ofMillis(200),
+        null,
+        Duration.ofSeconds(60),
+        null);
+  }
+
+  public FleetOptions withSeed(long seed) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        corruptChunkProbability,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        failBootProbability,
+        neverAnswerProbability,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress);
+  }
+
+  public FleetOptions withDropConnectionProbability(double p) {
+    return new FleetOptions(
+        seed,
+        p,
+        corruptChunkProbability,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        failBootProbability,
+        neverAnswerProbability,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress);
+  }
+
+  public FleetOptions withCorruptChunkProbability(double p) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        p,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        failBootProbability,
+        neverAnswerProbability,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress);
+  }
+
+  public FleetOptions withSlowLink(double p, Duration delayPerChunk) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        corruptChunkProbability,
+        p,
+        delayPerChunk,
+        failBootProbability,
+        neverAnswerProbability,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress);
+  }
+
+  public FleetOptions withFailBootProbability(double p) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        corruptChunkProbability,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        p,
+        neverAnswerProbability,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress);
+  }
+
+  public FleetOptions withNeverAnswerProbability(double p) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        corruptChunkProbability,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        failBootProbability,
+        p,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress);
+  }
+
+  public FleetOptions withRevertAfterSuccessProbability(double p) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        corruptChunkProbability,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        failBootProbability,
+        neverAnswerProbability,
+        p,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress);
+  }
+
+  public FleetOptions withConnectParallelism(int connectParallelism) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        corruptChunkProbability,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        failBootProbability,
+        neverAnswerProbability,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress);
+  }
+
+  public FleetOptions withAckEvery(int ackEvery) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        corruptChunkProbability,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        failBootProbability,
+        neverAnswerProbability,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress);
+  }
+
+  public FleetOptions withSlotDirectory(Path slotDirectory) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        corruptChunkProbability,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        failBootProbability,
+        neverAnswerProbability,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress);
+  }
+
+  public FleetOptions withProgress(Consumer<FleetProgress> progress) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        corruptChunkProbability,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        failBootProbability,
+        neverAnswerProbability,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress);
+  }
+
+  /** Draws the faults of the next device from {@code random}; always draws all six. */
+  DeviceFaults drawFaults(Random random) {
+    boolean drop = random.nextDouble() < dropConnectionProbability;
+    boolean corrupt = random.nextDouble() < corruptChunkProbability;
+    boolean slow = random.nextDouble() < slowLinkProbability;
+    boolean failBoot = random.nextDouble() < failBootProbability;
+    boolean neverAnswer = random.nextDouble() < neverAnswerProbability;
+    boolean revert = random.nextDouble() < revertAfterSuccessProbability;
+    return new DeviceFaults(
+        neverAnswer, drop, corrupt, failBoot, revert, slow ? slowLinkDelayPerChunk : Duration.ZERO);
+  }
+
+  private static void probability(String name, double p) {
+    if (!(p >= 0 && p <= 1)) {
+      throw new IllegalArgumentException(name + " must be in [0, 1], was " + p);
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package dev.firmament.agent;
+
+import dev.firmament.protocol.BrokerAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a fleet of simulated devices in this process against an MQTT broker.
+ *
+ * <pre>{@code
+ * try (FleetSimulator fleet = FleetSimulator.start(
+ *     broker.url(), SimulatedDeviceSpec.numbered("dev", 1_000, "1.0.0"), FleetOptions.defaults())) {
+ *   // offer updates through the gateway, then inspect fleet.device("dev-00042")
+ * }
+ * }</pre>
+ *
+ * <p>All agents share one {@link AgentRuntime}, so thousands of devices need a handful of threads.
+ */
+public final class FleetSimulator implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(FleetSimulator.class);
+
+  private final AgentRuntime runtime;
+  private final Map<String, DeviceAgent> agents;
+
+  private FleetSimulator(AgentRuntime runtime, Map<String, DeviceAgent> agents) {
+    this.runtime = runtime;
+    this.agents = agents;
+  }
+
+  /**
+   * Creates the devices, connects them with at most {@code options.connectParallelism()} attempts
+   * in flight, and returns once all are connected.
+   *
+   * @param mqttUrl the broker, {@code tcp://host:port} or {@code mqtt://host:port}
+   * @param devices ids and initial versions; ids must be unique
+   * @param options faults, threads, timing
+   * @throws IllegalStateException if some device cannot connect within the connect timeout (the
+   *     devices that did are disconnected again)
+   */
+  public static FleetSimulator start(
+      String mqttUrl, List<SimulatedDeviceSpec> devices, FleetOptions options) {
+    Objects.requireNonNull(devices, "devices");
+    Objects.requireNonNull(options, "options");
+    BrokerAddress broker = BrokerAddress.parse(mqttUrl);
+    AgentRuntime runtime = AgentRuntime.create(options.threads());
+    Random faultDraws = new Random(options.seed());
+    Map<String, DeviceAgent> agents = new LinkedHashMap<>();
+    for (SimulatedDeviceSpec spec : devices) {
+      DeviceFaults faults = options.drawFaults(faultDraws);
+      AgentConfig config =
+          new AgentConfig(
+              spec.deviceId(),
+              broker,
+              options.ackEvery(),
+              16L << 20,
+              options.rebootDelay(),
+              options.reconnectDelay(),
+              faults,
+              options.seed() ^ spec.deviceId().hashCode());
+      SlotStore slots =
+          options.slotDirectory() == null
+              ? new InMemorySlotStore(spec.initialVersion())
+              : new FileSlotStore(
+                  options.slotDirectory().resolve(spec.deviceId()), spec.initialVersion());
+      if (agents.put(spec.deviceId(), new DeviceAgent(config, slots, runtime)) != null) {
+        runtime.close();
+        throw new IllegalArgumentException("duplicate device id " + spec.deviceId());
+      }
+    }
+    FleetSimulator fleet = new FleetSimulator(runtime, Collections.unmodifiableMap(agents));
+    fleet.connectAll(options);
+    return fleet;
+  }
+
+  private void connectAll(FleetOptions options) {
+    int total = agents.size();
+    Semaphore permits = new Semaphore(options.connectParallelism());
+    AtomicInteger connected = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    int step = Math.max(1, total / 10);
+    List<CompletableFuture<Void>> attempts = new ArrayList<>(total);
+    long deadline = System.nanoTime() + options.connectTimeout().toNanos();
+    try {
+      for (DeviceAgent agent : agents.values()) {
+        if (!permits.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          break;
+        }
+        attempts.add(
+            agent
+                .connect()
+                .whenComplete(
+                    (ignored, error) -> {
+                      permits.release();
+                      int ok = error == null ? connected.incrementAndGet() : connected.get();
+                      int bad = error != null ? failed.incrementAndGet() : failed.get();
+                      if (error != null) {
+                        log.warn(
+                            "device {} cannot connect: {}", agent.deviceId(), error.getMessage());
+                      }
+                      if ((ok + bad) % step == 0 || ok + bad == total) {
+                        FleetProgress progress = new FleetProgress(total, ok, bad);
+                        log.info("fleet: {}/{} devices connected, {} failed", ok, total, bad);
+                        if (options.progress() != null) {
+                          options.progress().accept(progress);
+                        }
+                      }
+                    }));
+      }
+      CompletableFuture.allOf(attempts.toArray(CompletableFuture[]::new))
+          .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new IllegalStateException("interrupted while connecting the fleet", e);
+    } catch (Exception e) {
+      // Counted below.
+    }
+    if (connected.get() != total) {
+      close();
+      throw new IllegalStateException(
+          "only "
+              + connected.get()
+              + " of "
+              + total
+              + " simulated devices connected within "
+              + options.connectTimeout());
+    }
+  }
+
+  /** Device ids in the order they were given. */
+  public List<String> deviceIds() {
+    return List.copyOf(agents.keySet());
+  }
+
+  /** Number of devices. */
+  public int size() {
+    return agents.size();
+  }
+
+  /**
+   * The state of one device.
+   *
+   * @throws NoSuchElementException if the fleet has no such device
+   */
+  public DeviceSnapshot device(String deviceId) {
+    return agent(deviceId).snapshot();
+  }
+
+  /** The state of every device, in the order they were given. */
+  public List<DeviceSnapshot> devices() {
+    return agents.values().stream().map(DeviceAgent::snapshot).toList();
+  }
+
+  /**
+   * One device's agent, for tests that steer it (for example {@link
+   * DeviceAgent#dropConnection(Duration)}).
+   *
+   * @throws NoSuchElementException if the fleet has no such device
+   */
+  public DeviceAgent agent(String deviceId) {
+    DeviceAgent agent = agents.get(deviceId);
+    if (agent == null) {
+      throw new NoSuchElementException("no simulated device " + deviceId);
+    }
+    return agent;
+  }
+
+  /** Disconnects every device (offline presence first) and stops the shared threads. */
+  @Override
+  public void close() {
+    List<CompletableFuture<Void>> disconnects = new ArrayList<>(agents.size());
+    for (DeviceAgent agent : agents.values()) {
+      disconnects.add(agent.disconnect());
+    }
+    try {
+      CompletableFuture.allOf(disconnects.toArray(CompletableFuture[]::new))
+          .get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      log.warn("some simulated devices did not disconnect cleanly: {}", e.getMessage());
+    }
+    runtime.close();
+  }
+}

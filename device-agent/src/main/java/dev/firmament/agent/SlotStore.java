@@ -1,0 +1,41 @@
+package dev.firmament.agent;
+
+import java.io.IOException;
+
+/**
+ * The two firmware slots of a device. The active slot runs; downloads go to the inactive one, and
+ * only a verified image is activated, so a failed or corrupted download never touches what runs.
+ *
+ * <p>Not thread-safe: a device agent uses its store from one task at a time.
+ */
+public interface SlotStore {
+
+  /** The slot the device boots from. */
+  SlotId activeSlot();
+
+  /** The version installed in a slot, or null if the slot holds no installed image. */
+  String version(SlotId slot);
+
+  /** The running version. */
+  default String activeVersion() {
+    return version(activeSlot());
+  }
+
+  /** Empties the inactive slot before a new download. */
+  void eraseInactive() throws IOException;
+
+  /** Writes downloaded bytes into the inactive slot at {@code offset}. */
+  void writeInactive(long offset, byte[] data, int off, int len) throws IOException;
+
+  /** Bytes written to the inactive slot since it was erased (the highest offset written). */
+  long inactiveLength() throws IOException;
+
+  /** SHA-256 of the inactive slot's bytes, as 64 lowercase hex digits. */
+  String sha256Inactive() throws IOException;
+
+  /** Makes the inactive slot the active one, recording the version it holds. */
+  void activateInactive(String version) throws IOException;
+
+  /** Boots from {@code slot} again (a rollback); the slot must hold an installed image. */
+  void revertTo(SlotId slot) throws IOException;
+}

@@ -1,0 +1,47 @@
+package dev.firmament.protocol;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * Server to device: install {@code targetVersion} from the announced artifact.
+ *
+ * <p>Offers are idempotent on {@code updateId}: a device that receives the offer it is already
+ * working on answers with its current position ({@code DOWNLOADING} and the offset it has) or
+ * repeats its final report, and does not start over.
+ *
+ * @param updateId the server's key of this update for this device (the rollout/device key)
+ * @param targetVersion the version the device runs after a successful update
+ * @param artifact what the data topic will carry
+ * @param window how many chunks the server keeps in flight without an acknowledgement; the device
+ *     acknowledges at least every {@code max(1, window / 2)} chunks
+ * @param rollback whether the target is deliberately older than the running version; without it a
+ *     device refuses downgrades
+ * @param signature signature of the manifest (Ed25519, base64); may be null until signing lands
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record UpdateOffer(
+    String updateId,
+    String targetVersion,
+    Artifact artifact,
+    int window,
+    boolean rollback,
+    String signature)
+    implements Command {
+
+  /** Largest window the protocol allows. */
+  public static final int MAX_WINDOW = 1024;
+
+  public UpdateOffer {
+    Checks.requireUpdateId(updateId);
+    Checks.requireVersion("targetVersion", targetVersion);
+    Checks.require(artifact != null, "artifact is required");
+    Checks.require(
+        window >= 1 && window <= MAX_WINDOW,
+        "window must be in [1, " + MAX_WINDOW + "], was " + window);
+  }
+
+  /** How often a device acknowledges, in chunks, for this offer's window. */
+  public int ackInterval() {
+    return Math.max(1, window / 2);
+  }
+}

@@ -1,0 +1,51 @@
+package dev.firmament.protocol.server;
+
+import java.util.function.Consumer;
+
+/**
+ * The port through which the server talks to devices: offer updates, cancel them, and hear what
+ * devices report. Implementations are thread-safe and never block the caller on device I/O.
+ *
+ * <p>Listener contract: listeners are called on one gateway thread, in the order reports arrive; a
+ * listener that throws is logged and does not affect the others. Hand slow work (database writes)
+ * to another executor. A device's reports reach listeners only for the device's current update (the
+ * last one offered to it through this gateway), one report per state change: the first {@code
+ * DOWNLOADING} (the device accepted), then {@code VERIFYING}, {@code INSTALLING}, {@code REBOOTING}
+ * and one terminal state. Progress acknowledgements are consumed by flow control and show in {@link
+ * #stats()}. A late {@code ROLLED_BACK} after {@code SUCCEEDED} is passed on. Duplicates may still
+ * reach listeners after a restart; treat reports idempotently.
+ */
+public interface DeviceGateway extends AutoCloseable {
+
+  /**
+   * Offers an update to a device and streams the artifact once the device accepts.
+   *
+   * <p>Idempotent on {@code (deviceId, updateId)}: offering the delivery that is already in
+   * progress re-sends the offer and resumes the transfer from the device's acknowledged offset. A
+   * delivery with a different update id replaces the device's current one.
+   *
+   * @throws IllegalStateException if the gateway is closed
+   */
+  void offer(Delivery delivery);
+
+  /**
+   * Asks a device to stop an update and stops pushing its bytes. The device confirms with {@code
+   * FAILED}/{@code CANCELED}, which listeners receive, unless it is already installing. Idempotent.
+   *
+   * @throws IllegalStateException if the gateway is closed
+   */
+  void cancel(String deviceId, String updateId);
+
+  /** Adds a listener for status reports. */
+  void onReport(Consumer<DeviceReport> listener);
+
+  /** Adds a listener for presence changes (online with version, offline). */
+  void onPresence(Consumer<PresenceEvent> listener);
+
+  /** A snapshot of the counters. */
+  GatewayStats stats();
+
+  /** Disconnects; deliveries in progress stop (devices resume when they are offered again). */
+  @Override
+  void close();
+}

@@ -1,0 +1,115 @@
+package dev.firmament.protocol.server;
+
+import dev.firmament.protocol.BrokerAddress;
+import dev.firmament.protocol.UpdateOffer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * Settings of an {@link MqttDeviceGateway}.
+ *
+ * @param broker where the MQTT broker listens
+ * @param clientId MQTT client id of the gateway; unique per worker process
+ * @param window chunks in flight per delivery before the gateway waits for an acknowledgement
+ * @param maxBytesInFlight payload bytes in flight over all deliveries of this gateway; a delivery
+ *     that would exceed it waits until acknowledgements free room
+ * @param stallTimeout how long a transfer may go without progress before the gateway re-offers and
+ *     re-sends from the last acknowledged offset (doubling, up to 16 times this, while it stalls)
+ * @param directStatusSubscriptions whether the gateway also subscribes to {@code
+ *     fw/{deviceId}/status} of each device it is delivering to, so that acknowledgements reach this
+ *     worker even when the shared subscription hands them to another one
+ * @param connectTimeout how long {@link MqttDeviceGateway#connect} waits for the broker
+ */
+public record GatewayOptions(
+    BrokerAddress broker,
+    String clientId,
+    int window,
+    long maxBytesInFlight,
+    Duration stallTimeout,
+    boolean directStatusSubscriptions,
+    Duration connectTimeout) {
+
+  public GatewayOptions {
+    Objects.requireNonNull(broker, "broker");
+    Objects.requireNonNull(clientId, "clientId");
+    Objects.requireNonNull(stallTimeout, "stallTimeout");
+    Objects.requireNonNull(connectTimeout, "connectTimeout");
+    if (window < 1 || window > UpdateOffer.MAX_WINDOW) {
+      throw new IllegalArgumentException("window must be in [1, " + UpdateOffer.MAX_WINDOW + "]");
+    }
+    if (maxBytesInFlight < 1) {
+      throw new IllegalArgumentException("maxBytesInFlight must be positive");
+    }
+  }
+
+  /**
+   * Defaults for a broker URL ({@code mqtt://host:port}): window 8, 64 MiB in flight, stall timeout
+   * 10 s, direct status subscriptions on, a random client id.
+   */
+  public static GatewayOptions of(String brokerUrl) {
+    return new GatewayOptions(
+        BrokerAddress.parse(brokerUrl),
+        "firmament-gateway-" + UUID.randomUUID(),
+        8,
+        64L << 20,
+        Duration.ofSeconds(10),
+        true,
+        Duration.ofSeconds(10));
+  }
+
+  public GatewayOptions withClientId(String clientId) {
+    return new GatewayOptions(
+        broker,
+        clientId,
+        window,
+        maxBytesInFlight,
+        stallTimeout,
+        directStatusSubscriptions,
+        connectTimeout);
+  }
+
+  public GatewayOptions withWindow(int window) {
+    return new GatewayOptions(
+        broker,
+        clientId,
+        window,
+        maxBytesInFlight,
+        stallTimeout,
+        directStatusSubscriptions,
+        connectTimeout);
+  }
+
+  public GatewayOptions withMaxBytesInFlight(long maxBytesInFlight) {
+    return new GatewayOptions(
+        broker,
+        clientId,
+        window,
+        maxBytesInFlight,
+        stallTimeout,
+        directStatusSubscriptions,
+        connectTimeout);
+  }
+
+  public GatewayOptions withStallTimeout(Duration stallTimeout) {
+    return new GatewayOptions(
+        broker,
+        clientId,
+        window,
+        maxBytesInFlight,
+        stallTimeout,
+        directStatusSubscriptions,
+        connectTimeout);
+  }
+
+  public GatewayOptions withDirectStatusSubscriptions(boolean directStatusSubscriptions) {
+    return new GatewayOptions(
+        broker,
+        clientId,
+        window,
+        maxBytesInFlight,
+        stallTimeout,
+        directStatusSubscriptions,
+        connectTimeout);
+  }
+}

@@ -1,0 +1,191 @@
+package dev.firmament.protocol;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class ProtocolCodecTest {
+
+  private static final String SHA = "a".repeat(64);
+  private final ProtocolCodec codec = new ProtocolCodec();
+
+  @Test
+  void offerRoundTripsWithItsTypeTag() {
+    UpdateOffer offer =
+        new UpdateOffer("u-1", "2.0.0", Artifact.full(54_356, SHA, 4096), 8, false, null);
+
+    byte[] json = codec.encodeCommand(offer);
+
+    assertThat(new String(json, UTF_8))
+        .contains("\"type\":\"offer\"", "\"kind\":\"FULL\"", "\"chunkSize\":4096")
+        .doesNotContain("signature", "fromVersion");
+    assertThat(codec.decodeCommand(json)).isEqualTo(offer);
+  }
+
+  @Test
+  void deltaOfferAndCancelRoundTrip() {
+    UpdateOffer delta =
+        new UpdateOffer(
+            "u-2",
+            "2.0.0",
+            new Artifact(ArtifactKind.DELTA, "1.0.0", 900, SHA, 256),
+            4,
+            true,
+            "c2ln");
+    CancelUpdate cancel = new CancelUpdate("u-2");
+
+    assertThat(codec.decodeCommand(codec.encodeCommand(delta))).isEqualTo(delta);
+    assertThat(codec.decodeCommand(codec.encodeCommand(cancel))).isEqualTo(cancel);
+    assertThat(new String(codec.encodeCommand(cancel), UTF_8))
+        .isEqualTo("{\"type\":\"cancel\",\"updateId\":\"u-2\"}");
+  }
+
+  @Test
+  void reportAndPresenceRoundTrip() {
+    StatusReport report =
+        new StatusReport(
+            "u-1",
+            DeviceState.FAILED,
+            null,
+            ErrorCode.HASH_MISMATCH,
+            "bad",
+            "1.0.0",
+            Instant.parse("2026-01-02T03:04:05.123456Z"));
+
+    assertThat(new String(codec.encodeReport(report), UTF_8))
+        .contains("\"sentAt\":\"2026-01-02T03:04:05.123456Z\"");
+    assertThat(codec.decodeReport(codec.encodeReport(report))).isEqualTo(report);
+    assertThat(codec.decodePresence(codec.encodePresence(Presence.online("1.0.0"))))
+        .isEqualTo(Presence.online("1.0.0"));
+    assertThat(new String(codec.encodePresence(Presence.offline()), UTF_8))
+        .isEqualTo("{\"online\":false}");
+  }
+
+  @Test
+  void chunkFrameRoundTripsAndHasTheDocumentedLayout() {
+    ChunkFrame chunk = new ChunkFrame("u1", 4096, new byte[] {7, 8, 9});
+
+    byte[] frame = codec.encodeChunk(chunk);
+
+    assertThat(frame)
+        .containsExactly(
+            0x46, 0x57, 0x43, 0x01, // magic "FWC", version 1
+            2, 'u', '1', // update id length and bytes
+            0, 0, 0, 0, 0, 0, 0x10, 0x00, // offset 4096, big-endian
+            7, 8, 9); // payload
+    assertThat(codec.decodeChunk(frame)).isEqualTo(chunk);
+  }
+
+  @Test
+  void unknownPropertiesAreIgnoredAndUnknownErrorCodesReadAsUnknown() {
+    String json =
+        "{\"updateId\":\"u\",\"state\":\"FAILED\",\"code\":\"SOLAR_FLARE\",\"currentVersion\":\"1\",\"extra\":1}";
+
+    assertThat(codec.decodeReport(json.getBytes(UTF_8)).code()).isEqualTo(ErrorCode.UNKNOWN);
+  }
+
+  @Test
+  void malformedCommandsAreRejectedWithAClearMessageAndTheUpdateIdIfReadable() {
+    assertMalformedCommand("not json", "invalid command", null);
+    assertMalformedCommand("{\"updateId\":\"u-9\"}", "invalid command", "u-9");
+    assertMalformedCommand("{\"type\":\"reboot\",\"updateId\":\"u-9\"}", "invalid command", "u-9");
+    assertMalformedCommand(
+        "{\"type\":\"offer\",\"updateId\":\"u-9\",\"targetVersion\":\"2\",\"window\":8,"
+            + "\"artifact\":{\"kind\":\"FULL\",\"size\":10,\"sha256\":\"xyz\",\"chunkSize\":4096}}",
+        "artifact.sha256 must be 64 lowercase hex digits",
+        "u-9");
+    assertMalformedCommand(
+        "{\"type\":\"offer\",\"updateId\":\"u-9\",\"targetVersion\":\"2\",\"window\":0,"
+            + "\"artifact\":{\"kind\":\"FULL\",\"size\":10,\"sha256\":\""
+            + SHA
+            + "\",\"chunkSize\":4096}}",
+        "window must be in [1, 1024]",
+        "u-9");
+    assertMalformedCommand(
+        "{\"type\":\"offer\",\"updateId\":\"u-9\",\"targetVersion\":\"2\",\"window\":8,"
+            + "\"artifact\":{\"kind\":\"DELTA\",\"size\":10,\"sha256\":\""
+            + SHA
+            + "\",\"chunkSize\":4096}}",
+        "artifact.fromVersion is required for a DELTA artifact",
+        "u-9");
+    assertMalformedCommand(
+        "{\"type\":\"cancel\",\"updateId\":\"u\"} trailing", "invalid command", null);
+  }
+
+  @Test
+  void malformedReportsAreRejected() {
+    assertThatThrownBy(
+            () ->
+                codec.decodeReport(
+                    bytes(
+                        "{\"updateId\":\"u\",\"state\":\"DOWNLOADING\",\"currentVersion\":\"1\"}")))
+        .isInstanceOf(MalformedMessageException.class)
+        .hasMessageContaining("a DOWNLOADING report needs an offset");
+    assertThatThrownBy(
+            () ->
+                codec.decodeReport(
+                    bytes(
+                        "{\"updateId\":\"u\",\"state\":\"DOWNLOADING\",\"offset\":-1,\"currentVersion\":\"1\"}")))
+        .hasMessageContaining("offset must not be negative");
+    assertThatThrownBy(
+            () ->
+                codec.decodeReport(
+                    bytes("{\"updateId\":\"u\",\"state\":\"DANCING\",\"currentVersion\":\"1\"}")))
+        .isInstanceOf(MalformedMessageException.class)
+        .hasMessageContaining("DANCING");
+    assertThatThrownBy(
+            () ->
+                codec.decodeReport(
+                    bytes("{\"updateId\":\"u\",\"state\":\"REJECTED\",\"currentVersion\":\"1\"}")))
+        .hasMessageContaining("a REJECTED report needs a code");
+    assertThatThrownBy(
+            () -> codec.decodeReport(bytes("{\"state\":\"SUCCEEDED\",\"currentVersion\":\"1\"}")))
+        .hasMessageContaining("updateId is required");
+    assertThatThrownBy(() -> codec.decodeReport(new byte[0])).hasMessage("empty status report");
+    assertThatThrownBy(() -> codec.decodeReport(new byte[ProtocolCodec.MAX_JSON_BYTES + 1]))
+        .hasMessageContaining("too large");
+  }
+
+  @Test
+  void aRejectionOfAnUnreadableOfferMayOmitTheUpdateId() {
+    StatusReport report =
+        StatusReport.failure(null, DeviceState.REJECTED, ErrorCode.BAD_OFFER, "garbage", "1.0.0");
+
+    assertThat(codec.decodeReport(codec.encodeReport(report))).isEqualTo(report);
+  }
+
+  @Test
+  void malformedChunkFramesAreRejected() {
+    byte[] good = codec.encodeChunk(new ChunkFrame("u1", 0, new byte[] {1}));
+
+    byte[] badMagic = good.clone();
+    badMagic[0] = 'X';
+    byte[] version2 = good.clone();
+    version2[3] = 2;
+    byte[] idTooLong = good.clone();
+    idTooLong[4] = (byte) 200;
+    byte[] noPayload = java.util.Arrays.copyOf(good, good.length - 1);
+
+    assertThatThrownBy(() -> codec.decodeChunk(badMagic)).hasMessageContaining("bad magic");
+    assertThatThrownBy(() -> codec.decodeChunk(version2))
+        .hasMessageContaining("unsupported chunk frame version 2");
+    assertThatThrownBy(() -> codec.decodeChunk(idTooLong)).hasMessageContaining("does not fit");
+    assertThatThrownBy(() -> codec.decodeChunk(noPayload))
+        .isInstanceOf(MalformedMessageException.class);
+    assertThatThrownBy(() -> codec.decodeChunk(new byte[3])).hasMessageContaining("too short");
+  }
+
+  private void assertMalformedCommand(String json, String message, String updateId) {
+    assertThatThrownBy(() -> codec.decodeCommand(bytes(json)))
+        .isInstanceOfSatisfying(
+            MalformedMessageException.class, e -> assertThat(e.updateId()).isEqualTo(updateId))
+        .hasMessageContaining(message);
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(UTF_8);
+  }
+}

@@ -1,0 +1,300 @@
+package dev.firmament.protocol.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import dev.firmament.devstack.EmbeddedMqttBroker;
+import dev.firmament.protocol.Artifact;
+import dev.firmament.protocol.CancelUpdate;
+import dev.firmament.protocol.ChunkFrame;
+import dev.firmament.protocol.Command;
+import dev.firmament.protocol.DeviceState;
+import dev.firmament.protocol.ErrorCode;
+import dev.firmament.protocol.Presence;
+import dev.firmament.protocol.ProtocolCodec;
+import dev.firmament.protocol.StatusReport;
+import dev.firmament.protocol.Topics;
+import dev.firmament.protocol.UpdateOffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway against a real broker, with devices played by bare MQTT clients. */
+class MqttDeviceGatewayTest {
+
+  private static final ProtocolCodec CODEC = new ProtocolCodec();
+  private static final AtomicLong CLOCK = new AtomicLong(1_000_000);
+
+  @TempDir static Path brokerDir;
+  private static EmbeddedMqttBroker broker;
+
+  private MqttDeviceGateway gateway;
+  private final BlockingQueue<DeviceReport> reports = new LinkedBlockingQueue<>();
+  private final BlockingQueue<PresenceEvent> presences = new LinkedBlockingQueue<>();
+  private final List<AutoCloseable> clients = new ArrayList<>();
+
+  @BeforeAll
+  static void startBroker() {
+    broker = EmbeddedMqttBroker.start(brokerDir, 0, null);
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    broker.close();
+  }
+
+  @BeforeEach
+  void connectGateway() {
+    gateway = MqttDeviceGateway.connect(GatewayOptions.of(broker.url()).withWindow(4));
+    gateway.onReport(reports::add);
+    gateway.onPresence(presences::add);
+  }
+
+  @AfterEach
+  void closeAll() throws Exception {
+    gateway.close();
+    for (AutoCloseable client : clients) {
+      client.close();
+    }
+  }
+
+  @Test
+  void offersFirstThenStreamsAWindowAndResumesFromALowerOffset() throws Exception {
+    ScriptedDevice device = device("gw-flow");
+    byte[] image = bytes(1000);
+    gateway.offer(delivery("gw-flow", "u-flow", image, 100));
+
+    UpdateOffer offer = (UpdateOffer) device.commands.poll(5, TimeUnit.SECONDS);
+    assertThat(offer.updateId()).isEqualTo("u-flow");
+    assertThat(offer.window()).isEqualTo(4);
+    assertThat(device.chunks.poll(300, TimeUnit.MILLISECONDS))
+        .as("no bytes before the device accepts")
+        .isNull();
+
+    device.report(downloading("u-flow", 0));
+    assertThat(offsets(device.take(4))).containsExactly(0L, 100L, 200L, 300L);
+    assertThat(device.chunks.poll(300, TimeUnit.MILLISECONDS)).as("window is full").isNull();
+
+    device.report(downloading("u-flow", 200));
+    assertThat(offsets(device.take(2))).containsExactly(400L, 500L);
+
+    // The device says again that it has 200 bytes: it lost what came after. Resume from there.
+    device.report(downloading("u-flow", 200));
+    assertThat(offsets(device.take(4))).containsExactly(200L, 300L, 400L, 500L);
+
+    device.report(downloading("u-flow", 600));
+    device.report(downloading("u-flow", 1000));
+    List<ChunkFrame> rest = device.take(4);
+    assertThat(offsets(rest)).containsExactly(600L, 700L, 800L, 900L);
+    device.report(StatusReport.of("u-flow", DeviceState.VERIFYING, "1.0.0"));
+    device.report(StatusReport.of("u-flow", DeviceState.SUCCEEDED, "2.0.0"));
+
+    assertThat(nextReports(3))
+        .extracting(r -> r.report().state())
+        .containsExactly(DeviceState.DOWNLOADING, DeviceState.VERIFYING, DeviceState.SUCCEEDED);
+    GatewayStats stats = gateway.stats();
+    assertThat(stats.activeDeliveries()).isZero();
+    assertThat(stats.bytesInFlight()).isZero();
+    assertThat(stats.bytesSent()).isEqualTo(1400);
+    assertThat(stats.chunksSent()).isEqualTo(14);
+  }
+
+  @Test
+  void reportsOnAnotherDevicesTopicOrForAnotherUpdateAreIgnored() throws Exception {
+    ScriptedDevice alpha = device("gw-alpha");
+    ScriptedDevice beta = device("gw-beta");
+    ScriptedDevice rogue = device("gw-rogue");
+    gateway.offer(delivery("gw-alpha", "u-alpha", bytes(100), 100));
+    gateway.offer(delivery("gw-beta", "u-beta", bytes(100), 100));
+    alpha.commands.poll(5, TimeUnit.SECONDS);
+    beta.commands.poll(5, TimeUnit.SECONDS);
+
+    // Claims on beta's topic that alpha's update succeeded; and the same on its own topic.
+    rogue.publish(
+        Topics.status("gw-beta"), StatusReport.of("u-alpha", DeviceState.SUCCEEDED, "2.0.0"));
+    rogue.report(StatusReport.of("u-alpha", DeviceState.SUCCEEDED, "2.0.0"));
+    rogue.publish(Topics.status("gw-beta"), "{not json".getBytes(StandardCharsets.UTF_8));
+    alpha.report(
+        StatusReport.failure(
+            "u-alpha", DeviceState.REJECTED, ErrorCode.DOWNGRADE_REFUSED, null, "3.0.0"));
+
+    DeviceReport only = reports.poll(5, TimeUnit.SECONDS);
+    assertThat(only.deviceId()).isEqualTo("gw-alpha");
+    assertThat(only.report().state()).isEqualTo(DeviceState.REJECTED);
+    assertThat(reports.poll(300, TimeUnit.MILLISECONDS)).isNull();
+    assertThat(gateway.stats().activeDeliveries()).isEqualTo(1);
+  }
+
+  @Test
+  void cancelStopsTheTransferAndTheDeviceConfirms() throws Exception {
+    ScriptedDevice device = device("gw-cancel");
+    gateway.offer(delivery("gw-cancel", "u-cancel", bytes(1000), 100));
+    device.commands.poll(5, TimeUnit.SECONDS);
+    device.report(downloading("u-cancel", 0));
+    device.take(4);
+
+    gateway.cancel("gw-cancel", "u-cancel");
+
+    assertThat(device.commands.poll(5, TimeUnit.SECONDS)).isEqualTo(new CancelUpdate("u-cancel"));
+    device.report(downloading("u-cancel", 400));
+    device.report(
+        StatusReport.failure("u-cancel", DeviceState.FAILED, ErrorCode.CANCELED, null, "1.0.0"));
+    assertThat(nextReports(2))
+        .extracting(r -> r.report().state())
+        .containsExactly(DeviceState.DOWNLOADING, DeviceState.FAILED);
+    assertThat(device.chunks.poll(300, TimeUnit.MILLISECONDS)).isNull();
+    assertThat(gateway.stats().activeDeliveries()).isZero();
+  }
+
+  @Test
+  void presenceIsPassedOnWithTheDeviceIdFromTheTopic() throws Exception {
+    ScriptedDevice device = device("gw-presence");
+    device.publish(Topics.presence("gw-presence"), CODEC.encodePresence(Presence.online("1.2.3")));
+
+    PresenceEvent event = presences.poll(5, TimeUnit.SECONDS);
+    assertThat(event).isEqualTo(new PresenceEvent("gw-presence", Presence.online("1.2.3")));
+  }
+
+  // ---- helpers ----
+
+  private List<DeviceReport> nextReports(int n) throws InterruptedException {
+    List<DeviceReport> list = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      DeviceReport report = reports.poll(5, TimeUnit.SECONDS);
+      assertThat(report).as("report %d of %d", i + 1, n).isNotNull();
+      list.add(report);
+    }
+    return list;
+  }
+
+  private static StatusReport downloading(String updateId, long offset) {
+    // Distinct send times, as a real device's clock gives them.
+    return new StatusReport(
+        updateId,
+        DeviceState.DOWNLOADING,
+        offset,
+        null,
+        null,
+        "1.0.0",
+        Instant.ofEpochMilli(CLOCK.incrementAndGet()));
+  }
+
+  private static List<Long> offsets(List<ChunkFrame> chunks) {
+    return chunks.stream().map(ChunkFrame::offset).toList();
+  }
+
+  private static byte[] bytes(int n) {
+    byte[] bytes = new byte[n];
+    for (int i = 0; i < n; i++) {
+      bytes[i] = (byte) (i * 31);
+    }
+    return bytes;
+  }
+
+  private static Delivery delivery(String deviceId, String updateId, byte[] image, int chunkSize)
+      throws Exception {
+    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(image));
+    return new Delivery(
+        deviceId,
+        updateId,
+        "2.0.0",
+        Artifact.full(image.length, sha, chunkSize),
+        ArtifactSource.ofBytes(image));
+  }
+
+  private ScriptedDevice device(String id) throws Exception {
+    ScriptedDevice device = new ScriptedDevice(id);
+    clients.add(device);
+    return device;
+  }
+
+  /** A device whose every move the test makes by hand. */
+  private static final class ScriptedDevice implements AutoCloseable {
+    final String id;
+    final Mqtt5AsyncClient client;
+    final BlockingQueue<Command> commands = new LinkedBlockingQueue<>();
+    final BlockingQueue<ChunkFrame> chunks = new LinkedBlockingQueue<>();
+
+    ScriptedDevice(String id) throws Exception {
+      this.id = id;
+      this.client =
+          Mqtt5Client.builder()
+              .identifier(id)
+              .serverHost("127.0.0.1")
+              .serverPort(broker.port())
+              .buildAsync();
+      client.publishes(
+          MqttGlobalPublishFilter.ALL,
+          p -> {
+            if (p.getTopic().toString().endsWith("/cmd")) {
+              commands.add(CODEC.decodeCommand(p.getPayloadAsBytes()));
+            } else {
+              chunks.add(CODEC.decodeChunk(p.getPayloadAsBytes()));
+            }
+          });
+      client.connect().get(5, TimeUnit.SECONDS);
+      client
+          .subscribeWith()
+          .addSubscription()
+          .topicFilter(Topics.cmd(id))
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .applySubscription()
+          .addSubscription()
+          .topicFilter(Topics.data(id))
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .applySubscription()
+          .send()
+          .get(5, TimeUnit.SECONDS);
+    }
+
+    List<ChunkFrame> take(int n) throws InterruptedException {
+      List<ChunkFrame> list = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        ChunkFrame chunk = chunks.poll(5, TimeUnit.SECONDS);
+        assertThat(chunk).as("chunk %d of %d", i + 1, n).isNotNull();
+        list.add(chunk);
+      }
+      return list;
+    }
+
+    void report(StatusReport report) throws Exception {
+      publish(Topics.status(id), CODEC.encodeReport(report));
+    }
+
+    void publish(String topic, StatusReport report) throws Exception {
+      publish(topic, CODEC.encodeReport(report));
+    }
+
+    void publish(String topic, byte[] payload) throws Exception {
+      client
+          .publishWith()
+          .topic(topic)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(payload)
+          .send()
+          .get(5, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+      client.disconnect().orTimeout(5, TimeUnit.SECONDS).join();
+    }
+  }
+}

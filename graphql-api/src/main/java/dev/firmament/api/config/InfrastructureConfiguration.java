@@ -1,0 +1,50 @@
+package dev.firmament.api.config;
+
+import dev.firmament.artifact.ArtifactStore;
+import dev.firmament.artifact.S3ArtifactStore;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Clients of the services the API talks to: Temporal and the S3 artifact store.
+ *
+ * <p>These are plain beans without conditions. In the dev process the workers reuse them; a
+ * production worker process defines its own in its own main, so there is never a second copy to
+ * arbitrate.
+ */
+@Configuration(proxyBeanMethods = false)
+public class InfrastructureConfiguration {
+
+  /**
+   * The stubs connect lazily, so the API starts (and serves reads) while Temporal is still coming
+   * up; starting a rollout fails with a typed error until it is reachable.
+   */
+  @Bean
+  public WorkflowServiceStubs workflowServiceStubs(
+      @Value("${firmament.temporal.target:127.0.0.1:7233}") String target) {
+    return WorkflowServiceStubs.newServiceStubs(
+        WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
+  }
+
+  @Bean
+  public WorkflowClient workflowClient(
+      WorkflowServiceStubs workflowServiceStubs,
+      @Value("${firmament.temporal.namespace:default}") String namespace) {
+    return WorkflowClient.newInstance(
+        workflowServiceStubs, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
+  }
+
+  @Bean
+  public ArtifactStore artifactStore(
+      @Value("${firmament.s3.endpoint:http://127.0.0.1:9000}") String endpoint,
+      @Value("${firmament.s3.access-key:firmament}") String accessKey,
+      @Value("${firmament.s3.secret-key:firmament-secret}") String secretKey,
+      @Value("${firmament.s3.bucket:firmament-artifacts}") String bucket) {
+    return S3ArtifactStore.connect(endpoint, accessKey, secretKey, bucket);
+  }
+}

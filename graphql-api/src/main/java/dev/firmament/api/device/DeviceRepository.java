@@ -1,0 +1,272 @@
+package dev.firmament.api.device;
+
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
+import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
+
+import dev.firmament.sql.generated.tables.records.DevicesRecord;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.SortField;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+import org.springframework.stereotype.Repository;
+
+/** Devices and device groups of one organization; every method takes the organization. */
+@Repository
+public class DeviceRepository {
+  private final DSLContext dsl;
+
+  public DeviceRepository(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  /** A device to insert. */
+  public record NewDevice(String id, String name, String firmwareVersion) {}
+
+  public Optional<Device> findById(UUID organizationId, String id) {
+    return dsl.selectFrom(DEVICES)
+        .where(DEVICES.ORGANIZATION_ID.eq(organizationId).and(DEVICES.ID.eq(id)))
+        .fetchOptional(DeviceRepository::toDevice);
+  }
+
+  public List<Device> findByIds(UUID organizationId, Collection<String> ids) {
+    return dsl.selectFrom(DEVICES)
+        .where(DEVICES.ORGANIZATION_ID.eq(organizationId).and(DEVICES.ID.in(ids)))
+        .fetch(DeviceRepository::toDevice);
+  }
+
+  public int count(UUID organizationId) {
+    return dsl.fetchCount(DEVICES, DEVICES.ORGANIZATION_ID.eq(organizationId));
+  }
+
+  public List<Device> page(
+      UUID organizationId, int offset, int limit, List<? extends SortField<?>> order) {
+    if (limit == 0) {
+      return List.of();
+    }
+    return dsl.selectFrom(DEVICES)
+        .where(DEVICES.ORGANIZATION_ID.eq(organizationId))
+        .orderBy(order)
+        .offset(offset)
+        .limit(limit)
+        .fetch(DeviceRepository::toDevice);
+  }
+
+  /** One page of devices (by id) for each product, in one query. */
+  public Map<UUID, List<Device>> pagesByProduct(
+      UUID organizationId, Collection<UUID> productIds, int offset, int limit) {
+    Field<Integer> position =
+        DSL.rowNumber()
+            .over(DSL.partitionBy(DEVICES.PRODUCT_ID).orderBy(DEVICES.ID))
+            .as("position");
+    Table<Record> ranked =
+        dsl.select(DEVICES.asterisk(), position)
+            .from(DEVICES)
+            .where(
+                DEVICES.ORGANIZATION_ID.eq(organizationId).and(DEVICES.PRODUCT_ID.in(productIds)))
+            .asTable("ranked");
+    return pages(ranked, DEVICES.PRODUCT_ID, position, productIds, offset, limit);
+  }
+
+  /** One page of member devices (by id) for each group, in one query. */
+  public Map<UUID, List<Device>> pagesByGroup(
+      UUID organizationId, Collection<UUID> groupIds, int offset, int limit) {
+    Field<Integer> position =
+        DSL.rowNumber()
+            .over(DSL.partitionBy(DEVICE_GROUP_MEMBERS.GROUP_ID).orderBy(DEVICES.ID))
+            .as("position");
+    Table<Record> ranked =
+        dsl.select(DEVICES.asterisk(), DEVICE_GROUP_MEMBERS.GROUP_ID, position)
+            .from(DEVICE_GROUP_MEMBERS)
+            .join(DEVICES)
+            .on(DEVICES.ID.eq(DEVICE_GROUP_MEMBERS.DEVICE_ID))
+            .where(
+                DEVICE_GROUP_MEMBERS
+                    .ORGANIZATION_ID
+                    .eq(organizationId)
+                    .and(DEVICES.ORGANIZATION_ID.eq(organizationId))
+                    .and(DEVICE_GROUP_MEMBERS.GROUP_ID.in(groupIds)))
+            .asTable("ranked");
+    return pages(ranked, DEVICE_GROUP_MEMBERS.GROUP_ID, position, groupIds, offset, limit);
+  }
+
+  private Map<UUID, List<Device>> pages(
+      Table<Record> ranked,
+      Field<UUID> parent,
+      Field<Integer> position,
+      Collection<UUID> parentIds,
+      int offset,
+      int limit) {
+    Map<UUID, List<Device>> result = new HashMap<>();
+    for (UUID id : parentIds) {
+      result.put(id, new ArrayList<>());
+    }
+    if (limit == 0) {
+      return result;
+    }
+    Field<Integer> rankedPosition = ranked.field(position);
+    Field<UUID> rankedParent = ranked.field(parent);
+    dsl.selectFrom(ranked)
+        .where(rankedPosition.gt(offset).and(upTo(rankedPosition, (long) offset + limit)))
+        .orderBy(rankedParent, rankedPosition)
+        .forEach(r -> result.get(r.get(rankedParent)).add(toDevice(r.into(DEVICES))));
+    return result;
+  }
+
+  private static Condition upTo(Field<Integer> position, long end) {
+    return end >= Integer.MAX_VALUE ? DSL.noCondition() : position.le((int) end);
+  }
+
+  public Set<String> existingIds(Collection<String> ids) {
+    return new HashSet<>(
+        dsl.select(DEVICES.ID).from(DEVICES).where(DEVICES.ID.in(ids)).fetch(DEVICES.ID));
+  }
+
+  public Set<String> idsInProduct(UUID organizationId, UUID productId, Collection<String> ids) {
+    return new HashSet<>(
+        dsl.select(DEVICES.ID)
+            .from(DEVICES)
+            .where(
+                DEVICES
+                    .ORGANIZATION_ID
+                    .eq(organizationId)
+                    .and(DEVICES.PRODUCT_ID.eq(productId))
+                    .and(DEVICES.ID.in(ids)))
+            .fetch(DEVICES.ID));
+  }
+
+  public int countByProduct(UUID organizationId, UUID productId) {
+    return dsl.fetchCount(
+        DEVICES, DEVICES.ORGANIZATION_ID.eq(organizationId).and(DEVICES.PRODUCT_ID.eq(productId)));
+  }
+
+  public void insertAll(UUID organizationId, UUID productId, List<NewDevice> devices) {
+    var insert =
+        dsl.insertInto(
+            DEVICES,
+            DEVICES.ID,
+            DEVICES.ORGANIZATION_ID,
+            DEVICES.PRODUCT_ID,
+            DEVICES.NAME,
+            DEVICES.FIRMWARE_VERSION);
+    for (NewDevice device : devices) {
+      insert =
+          insert.values(
+              device.id(), organizationId, productId, device.name(), device.firmwareVersion());
+    }
+    insert.execute();
+  }
+
+  public Optional<DeviceGroup> findGroup(UUID organizationId, UUID id) {
+    return dsl.selectFrom(DEVICE_GROUPS)
+        .where(DEVICE_GROUPS.ORGANIZATION_ID.eq(organizationId).and(DEVICE_GROUPS.ID.eq(id)))
+        .fetchOptional(r -> new DeviceGroup(r.getId(), r.getProductId(), r.getName()));
+  }
+
+  public List<DeviceGroup> findGroups(UUID organizationId, Collection<UUID> ids) {
+    return dsl.selectFrom(DEVICE_GROUPS)
+        .where(DEVICE_GROUPS.ORGANIZATION_ID.eq(organizationId).and(DEVICE_GROUPS.ID.in(ids)))
+        .fetch(r -> new DeviceGroup(r.getId(), r.getProductId(), r.getName()));
+  }
+
+  public List<DeviceGroup> groupsOfProducts(UUID organizationId, Collection<UUID> productIds) {
+    return dsl.selectFrom(DEVICE_GROUPS)
+        .where(
+            DEVICE_GROUPS
+                .ORGANIZATION_ID
+                .eq(organizationId)
+                .and(DEVICE_GROUPS.PRODUCT_ID.in(productIds)))
+        .orderBy(DEVICE_GROUPS.NAME, DEVICE_GROUPS.ID)
+        .fetch(r -> new DeviceGroup(r.getId(), r.getProductId(), r.getName()));
+  }
+
+  /** For each device that belongs to a group, its first group by name. */
+  public Map<String, DeviceGroup> firstGroupOfDevices(
+      UUID organizationId, Collection<String> deviceIds) {
+    Map<String, DeviceGroup> result = new LinkedHashMap<>();
+    dsl.select(
+            DEVICE_GROUP_MEMBERS.DEVICE_ID,
+            DEVICE_GROUPS.ID,
+            DEVICE_GROUPS.PRODUCT_ID,
+            DEVICE_GROUPS.NAME)
+        .distinctOn(DEVICE_GROUP_MEMBERS.DEVICE_ID)
+        .from(DEVICE_GROUP_MEMBERS)
+        .join(DEVICE_GROUPS)
+        .on(DEVICE_GROUPS.ID.eq(DEVICE_GROUP_MEMBERS.GROUP_ID))
+        .where(
+            DEVICE_GROUP_MEMBERS
+                .ORGANIZATION_ID
+                .eq(organizationId)
+                .and(DEVICE_GROUP_MEMBERS.DEVICE_ID.in(deviceIds)))
+        .orderBy(DEVICE_GROUP_MEMBERS.DEVICE_ID, DEVICE_GROUPS.NAME, DEVICE_GROUPS.ID)
+        .forEach(r -> result.put(r.value1(), new DeviceGroup(r.value2(), r.value3(), r.value4())));
+    return result;
+  }
+
+  public boolean groupNameExists(UUID organizationId, UUID productId, String name) {
+    return dsl.fetchExists(
+        DEVICE_GROUPS,
+        DEVICE_GROUPS
+            .ORGANIZATION_ID
+            .eq(organizationId)
+            .and(DEVICE_GROUPS.PRODUCT_ID.eq(productId))
+            .and(DEVICE_GROUPS.NAME.eq(name)));
+  }
+
+  public DeviceGroup insertGroup(
+      UUID organizationId, UUID productId, String name, Collection<String> deviceIds) {
+    UUID id = UUID.randomUUID();
+    dsl.insertInto(DEVICE_GROUPS)
+        .set(DEVICE_GROUPS.ID, id)
+        .set(DEVICE_GROUPS.ORGANIZATION_ID, organizationId)
+        .set(DEVICE_GROUPS.PRODUCT_ID, productId)
+        .set(DEVICE_GROUPS.NAME, name)
+        .execute();
+    if (!deviceIds.isEmpty()) {
+      var insert =
+          dsl.insertInto(
+              DEVICE_GROUP_MEMBERS,
+              DEVICE_GROUP_MEMBERS.ORGANIZATION_ID,
+              DEVICE_GROUP_MEMBERS.GROUP_ID,
+              DEVICE_GROUP_MEMBERS.DEVICE_ID);
+      for (String deviceId : deviceIds) {
+        insert = insert.values(organizationId, id, deviceId);
+      }
+      insert.execute();
+    }
+    return new DeviceGroup(id, productId, name);
+  }
+
+  public int countGroupMembers(UUID organizationId, UUID groupId) {
+    return dsl.fetchCount(
+        DEVICE_GROUP_MEMBERS,
+        DEVICE_GROUP_MEMBERS
+            .ORGANIZATION_ID
+            .eq(organizationId)
+            .and(DEVICE_GROUP_MEMBERS.GROUP_ID.eq(groupId)));
+  }
+
+  static Device toDevice(DevicesRecord r) {
+    return new Device(
+        r.getId(),
+        r.getProductId(),
+        r.getName(),
+        Boolean.TRUE.equals(r.getOnline()),
+        r.getLastHeard(),
+        r.getLastIp(),
+        r.getFirmwareVersion());
+  }
+}

@@ -1,0 +1,139 @@
+package dev.firmament.api.device;
+
+import dev.firmament.api.device.DeviceRepository.NewDevice;
+import dev.firmament.api.error.ApiException;
+import dev.firmament.api.error.ErrorCode;
+import dev.firmament.api.error.UniqueViolations;
+import dev.firmament.api.product.Product;
+import dev.firmament.api.product.ProductService;
+import dev.firmament.api.tenant.TenantResolver;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Device registration and grouping; every check runs before the first write. */
+@Service
+public class DeviceService {
+  /** Device ids become MQTT client ids and topic segments, hence the narrow alphabet. */
+  static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+  static final int MAX_DEVICES_PER_CALL = 1000;
+  static final int MAX_GROUP_SIZE = 10_000;
+  private static final int MAX_NAME = 200;
+  private static final int MAX_GROUP_NAME = 100;
+  private static final int MAX_VERSION = 64;
+
+  private final DeviceRepository devices;
+  private final ProductService products;
+  private final TenantResolver tenants;
+  private final TransactionTemplate transaction;
+
+  public DeviceService(
+      DeviceRepository devices,
+      ProductService products,
+      TenantResolver tenants,
+      PlatformTransactionManager transactionManager) {
+    this.devices = devices;
+    this.products = products;
+    this.tenants = tenants;
+    this.transaction = new TransactionTemplate(transactionManager);
+  }
+
+  /** A device to register, as the client sent it. */
+  public record Registration(String id, String name, String firmwareVersion) {}
+
+  public List<Device> register(String productId, List<Registration> registrations) {
+    Product product = products.require(productId);
+    if (registrations == null || registrations.isEmpty()) {
+      throw ApiException.invalid("devices must not be empty");
+    }
+    if (registrations.size() > MAX_DEVICES_PER_CALL) {
+      throw ApiException.invalid(
+          "at most " + MAX_DEVICES_PER_CALL + " devices per call, got " + registrations.size());
+    }
+    List<NewDevice> toInsert = new ArrayList<>(registrations.size());
+    Set<String> seen = new LinkedHashSet<>();
+    for (Registration registration : registrations) {
+      String id = registration.id();
+      if (id == null || !DEVICE_ID.matcher(id).matches()) {
+        throw ApiException.invalid(
+            "device id must be 1 to 64 characters from A-Z a-z 0-9 _ -, got '" + id + "'");
+      }
+      if (!seen.add(id)) {
+        throw ApiException.invalid("device id '" + id + "' appears more than once");
+      }
+      String name = registration.name() == null ? "" : registration.name().strip();
+      if (name.isEmpty() || name.length() > MAX_NAME) {
+        throw ApiException.invalid(
+            "device '" + id + "': name must be 1 to " + MAX_NAME + " characters");
+      }
+      String version = registration.firmwareVersion();
+      if (version != null && (version.isBlank() || version.length() > MAX_VERSION)) {
+        throw ApiException.invalid(
+            "device '" + id + "': firmwareVersion must be 1 to " + MAX_VERSION + " characters");
+      }
+      toInsert.add(new NewDevice(id, name, version));
+    }
+    // Device ids are global (they are broker identities), so the check spans all organizations.
+    Set<String> taken = new TreeSet<>(devices.existingIds(seen));
+    if (!taken.isEmpty()) {
+      throw new ApiException(ErrorCode.ALREADY_EXISTS, "devices already registered: " + taken);
+    }
+    UUID organizationId = tenants.organizationId();
+    try {
+      transaction.executeWithoutResult(
+          status -> devices.insertAll(organizationId, product.id(), toInsert));
+    } catch (RuntimeException e) {
+      if (UniqueViolations.isUniqueViolation(e)) {
+        throw new ApiException(
+            ErrorCode.ALREADY_EXISTS, "some of these devices were registered concurrently", e);
+      }
+      throw e;
+    }
+    return devices.findByIds(organizationId, seen).stream()
+        .sorted((a, b) -> a.id().compareTo(b.id()))
+        .toList();
+  }
+
+  public DeviceGroup createGroup(String productId, String name, List<String> deviceIds) {
+    Product product = products.require(productId);
+    String trimmed = name == null ? "" : name.strip();
+    if (trimmed.isEmpty() || trimmed.length() > MAX_GROUP_NAME) {
+      throw ApiException.invalid("name must be 1 to " + MAX_GROUP_NAME + " characters");
+    }
+    Set<String> members = new LinkedHashSet<>(deviceIds == null ? List.of() : deviceIds);
+    if (members.size() > MAX_GROUP_SIZE) {
+      throw ApiException.invalid("a group holds at most " + MAX_GROUP_SIZE + " devices");
+    }
+    UUID organizationId = tenants.organizationId();
+    if (!members.isEmpty()) {
+      Set<String> unknown = new TreeSet<>(members);
+      unknown.removeAll(devices.idsInProduct(organizationId, product.id(), members));
+      if (!unknown.isEmpty()) {
+        throw new ApiException(
+            ErrorCode.NOT_FOUND, "devices not found in product " + productId + ": " + unknown);
+      }
+    }
+    if (devices.groupNameExists(organizationId, product.id(), trimmed)) {
+      throw new ApiException(
+          ErrorCode.ALREADY_EXISTS, "the product already has a group named '" + trimmed + "'");
+    }
+    try {
+      return transaction.execute(
+          status -> devices.insertGroup(organizationId, product.id(), trimmed, members));
+    } catch (RuntimeException e) {
+      if (UniqueViolations.isUniqueViolation(e)) {
+        throw new ApiException(
+            ErrorCode.ALREADY_EXISTS, "the product already has a group named '" + trimmed + "'", e);
+      }
+      throw e;
+    }
+  }
+}

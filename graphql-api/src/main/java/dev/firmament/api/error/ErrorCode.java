@@ -1,0 +1,32 @@
+package dev.firmament.api.error;
+
+import org.springframework.graphql.execution.ErrorType;
+import org.springframework.http.HttpStatus;
+
+/**
+ * The error codes clients can program against; they appear as {@code extensions.code} in GraphQL
+ * errors and as {@code code} in REST error bodies. The names follow the gRPC status codes.
+ */
+public enum ErrorCode {
+  NOT_FOUND(ErrorType.NOT_FOUND, HttpStatus.NOT_FOUND),
+  INVALID_ARGUMENT(ErrorType.BAD_REQUEST, HttpStatus.BAD_REQUEST),
+  ALREADY_EXISTS(ErrorType.BAD_REQUEST, HttpStatus.CONFLICT),
+  FAILED_PRECONDITION(ErrorType.BAD_REQUEST, HttpStatus.BAD_REQUEST),
+  INTERNAL(ErrorType.INTERNAL_ERROR, HttpStatus.INTERNAL_SERVER_ERROR);
+
+  private final ErrorType graphQlType;
+  private final HttpStatus httpStatus;
+
+  ErrorCode(ErrorType graphQlType, HttpStatus httpStatus) {
+    this.graphQlType = graphQlType;
+    this.httpStatus = httpStatus;
+  }
+
+  public ErrorType graphQlType() {
+    return graphQlType;
+  }
+
+  public HttpStatus httpStatus() {
+    return httpStatus;
+  }
+}

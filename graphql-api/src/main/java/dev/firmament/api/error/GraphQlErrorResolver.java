@@ -1,0 +1,46 @@
+package dev.firmament.api.error;
+
+import graphql.GraphQLError;
+import graphql.GraphqlErrorBuilder;
+import graphql.schema.DataFetchingEnvironment;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.springframework.graphql.execution.DataFetcherExceptionResolverAdapter;
+import org.springframework.stereotype.Component;
+
+/**
+ * Turns {@link ApiException}s into GraphQL errors with {@code extensions.code}, and everything else
+ * into a generic {@code INTERNAL} error whose details stay in the server log.
+ */
+@Component
+public class GraphQlErrorResolver extends DataFetcherExceptionResolverAdapter {
+
+  @Override
+  protected GraphQLError resolveToSingleError(Throwable failure, DataFetchingEnvironment env) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof ApiException api) {
+      return GraphqlErrorBuilder.newError(env)
+          .errorType(api.code().graphQlType())
+          .message(api.getMessage())
+          .extensions(Map.of("code", api.code().name()))
+          .build();
+    }
+    InternalErrors.Logged logged =
+        InternalErrors.log(String.valueOf(env.getExecutionStepInfo().getPath()), cause);
+    return GraphqlErrorBuilder.newError(env)
+        .errorType(ErrorCode.INTERNAL.graphQlType())
+        .message(logged.message())
+        .extensions(Map.of("code", ErrorCode.INTERNAL.name(), "errorId", logged.errorId()))
+        .build();
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable t = failure;
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,115 @@
+package dev.firmament.api.firmware;
+
+import dev.firmament.api.error.ApiException;
+import dev.firmament.api.error.ErrorCode;
+import dev.firmament.api.error.UniqueViolations;
+import dev.firmament.api.product.Product;
+import dev.firmament.api.product.ProductService;
+import dev.firmament.api.tenant.TenantResolver;
+import dev.firmament.artifact.ArtifactStore;
+import dev.firmament.artifact.StoredArtifact;
+import java.util.Base64;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Service;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Firmware uploads, shared by the GraphQL mutation and the REST endpoint for CI.
+ *
+ * <p>Everything that can be refused is checked before the image reaches the artifact store, so a
+ * refused upload leaves neither a row nor an object behind.
+ */
+@Service
+public class FirmwareService {
+  /** The artifact kind of whole images in the content-addressed store. */
+  public static final String FULL_IMAGE = "full";
+
+  static final Pattern VERSION = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
+  private static final int MAX_TITLE = 200;
+
+  private final FirmwareRepository firmware;
+  private final ProductService products;
+  private final TenantResolver tenants;
+  private final ArtifactStore artifacts;
+  private final long maxImageBytes;
+
+  public FirmwareService(
+      FirmwareRepository firmware,
+      ProductService products,
+      TenantResolver tenants,
+      ArtifactStore artifacts,
+      @Value("${firmament.firmware.max-image-size:256MB}") DataSize maxImageSize) {
+    this.firmware = firmware;
+    this.products = products;
+    this.tenants = tenants;
+    this.artifacts = artifacts;
+    this.maxImageBytes = maxImageSize.toBytes();
+  }
+
+  public Firmware uploadBase64(String productId, String version, String title, String base64) {
+    Product product = products.require(productId);
+    checkMetadata(version, title);
+    byte[] image;
+    try {
+      image = Base64.getMimeDecoder().decode(base64 == null ? "" : base64.strip());
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid("contentBase64 is not valid base64: " + e.getMessage());
+    }
+    return store(product, version, title, image);
+  }
+
+  public Firmware upload(String productId, String version, String title, byte[] image) {
+    Product product = products.require(productId);
+    checkMetadata(version, title);
+    return store(product, version, title, image == null ? new byte[0] : image);
+  }
+
+  private static void checkMetadata(String version, String title) {
+    if (version == null || !VERSION.matcher(version).matches()) {
+      throw ApiException.invalid(
+          "version must be 1 to 64 characters from A-Z a-z 0-9 . _ + -, starting with a letter or"
+              + " digit");
+    }
+    if (title != null && title.length() > MAX_TITLE) {
+      throw ApiException.invalid("title must be at most " + MAX_TITLE + " characters");
+    }
+  }
+
+  private Firmware store(Product product, String version, String title, byte[] image) {
+    if (image.length == 0) {
+      throw ApiException.invalid("the firmware image is empty");
+    }
+    if (image.length > maxImageBytes) {
+      throw ApiException.invalid(
+          "the firmware image exceeds " + maxImageBytes + " bytes: " + image.length);
+    }
+    UUID organizationId = tenants.organizationId();
+    if (firmware.versionExists(organizationId, product.id(), version)) {
+      throw alreadyExists(product, version, null);
+    }
+    // The store is content-addressed and idempotent: if the insert below loses a race, the object
+    // is the same bytes another upload may use, not garbage.
+    StoredArtifact artifact = artifacts.put(FULL_IMAGE, image);
+    try {
+      return firmware.insert(organizationId, product.id(), version, blankToNull(title), artifact);
+    } catch (RuntimeException e) {
+      if (UniqueViolations.isUniqueViolation(e)) {
+        throw alreadyExists(product, version, e);
+      }
+      throw e;
+    }
+  }
+
+  private static ApiException alreadyExists(Product product, String version, Throwable cause) {
+    return new ApiException(
+        ErrorCode.ALREADY_EXISTS,
+        "product " + product.id() + " already has firmware version " + version,
+        cause);
+  }
+
+  private static String blankToNull(String title) {
+    return title == null || title.isBlank() ? null : title.strip();
+  }
+}

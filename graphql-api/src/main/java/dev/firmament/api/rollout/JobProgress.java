@@ -1,0 +1,44 @@
+package dev.firmament.api.rollout;
+
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import java.util.Map;
+
+/** Device counts of one job by outcome, computed from its stored results. */
+public record JobProgress(
+    int queued, int inProgress, int succeeded, int failed, int skipped, int timedOut) {
+
+  /**
+   * Targets without a result row yet count as queued: the workflow creates rows page by page.
+   *
+   * @param totalDevices the job's target count
+   * @param byState result rows per state
+   */
+  static JobProgress of(int totalDevices, Map<String, Integer> byState) {
+    int queued = 0;
+    int inProgress = 0;
+    int succeeded = 0;
+    int failed = 0;
+    int skipped = 0;
+    int timedOut = 0;
+    int rows = 0;
+    for (var entry : byState.entrySet()) {
+      int count = entry.getValue();
+      rows += count;
+      DeviceUpdateState state = DeviceUpdateState.parse(entry.getKey());
+      if (state == null) {
+        inProgress += count;
+        continue;
+      }
+      switch (state) {
+        case QUEUED -> queued += count;
+        case SENT, DOWNLOADING, VERIFYING, INSTALLING, REBOOTING -> inProgress += count;
+        case SUCCEEDED -> succeeded += count;
+        case SKIPPED -> skipped += count;
+        case TIMED_OUT -> timedOut += count;
+        case FAILED, REJECTED, CANCELED, ROLLED_BACK -> failed += count;
+      }
+    }
+    queued += Math.max(0, totalDevices - rows);
+    return new JobProgress(queued, inProgress, succeeded, failed, skipped, timedOut);
+  }
+}

@@ -1,0 +1,27 @@
+package dev.firmament.api.rollout;
+
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/** One device's update within one job. */
+public record OtaResult(
+    UUID jobId,
+    String deviceId,
+    String state,
+    int attempt,
+    long bytesSent,
+    String artifactKind,
+    String errorCode,
+    String errorMessage,
+    OffsetDateTime updatedAt) {
+
+  /** True when the device ended on the target version, false when it ended otherwise, else null. */
+  public Boolean success() {
+    DeviceUpdateState parsed = DeviceUpdateState.parse(state);
+    if (parsed == null || !parsed.isTerminal()) {
+      return null;
+    }
+    return parsed.isSuccess();
+  }
+}

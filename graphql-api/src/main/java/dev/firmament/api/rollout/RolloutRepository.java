@@ -1,0 +1,173 @@
+package dev.firmament.api.rollout;
+
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+
+import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+import org.springframework.stereotype.Repository;
+
+/** OTA jobs, their results and result history, of one organization. */
+@Repository
+public class RolloutRepository {
+  static final String TARGET_PRODUCT = "PRODUCT";
+  static final String TARGET_GROUP = "GROUP";
+
+  private final DSLContext dsl;
+
+  public RolloutRepository(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  /** The key of one device's result within one job. */
+  public record ResultKey(UUID jobId, String deviceId) {}
+
+  public Optional<OtaJob> findById(UUID organizationId, UUID id) {
+    return dsl.selectFrom(OTA_JOBS)
+        .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId).and(OTA_JOBS.ID.eq(id)))
+        .fetchOptional(RolloutRepository::toJob);
+  }
+
+  /** Newest first. */
+  public List<OtaJob> ofProducts(UUID organizationId, Collection<UUID> productIds) {
+    return dsl.selectFrom(OTA_JOBS)
+        .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId).and(OTA_JOBS.PRODUCT_ID.in(productIds)))
+        .orderBy(OTA_JOBS.CREATED_AT.desc(), OTA_JOBS.ID)
+        .fetch(RolloutRepository::toJob);
+  }
+
+  public OtaJob insert(UUID organizationId, OtaJob job) {
+    return dsl.insertInto(OTA_JOBS)
+        .set(OTA_JOBS.ID, job.id())
+        .set(OTA_JOBS.ORGANIZATION_ID, organizationId)
+        .set(OTA_JOBS.PRODUCT_ID, job.productId())
+        .set(OTA_JOBS.FIRMWARE_ID, job.firmwareId())
+        .set(OTA_JOBS.TARGET_VERSION, job.targetVersion())
+        .set(OTA_JOBS.TARGET_KIND, job.deviceGroupId() == null ? TARGET_PRODUCT : TARGET_GROUP)
+        .set(OTA_JOBS.TARGET_GROUP_ID, job.deviceGroupId())
+        .set(OTA_JOBS.STATUS, job.status())
+        .set(OTA_JOBS.MAX_IN_FLIGHT, job.maxInFlight())
+        .set(OTA_JOBS.WORKFLOW_ID, job.workflowId())
+        .set(OTA_JOBS.TOTAL_DEVICES, job.totalDevices())
+        .returning()
+        .fetchSingle(RolloutRepository::toJob);
+  }
+
+  /** Result rows per state, per job. */
+  public Map<UUID, Map<String, Integer>> countsByState(
+      UUID organizationId, Collection<UUID> jobIds) {
+    Map<UUID, Map<String, Integer>> result = new HashMap<>();
+    dsl.select(OTA_RESULTS.JOB_ID, OTA_RESULTS.STATE, DSL.count())
+        .from(OTA_RESULTS)
+        .where(OTA_RESULTS.ORGANIZATION_ID.eq(organizationId).and(OTA_RESULTS.JOB_ID.in(jobIds)))
+        .groupBy(OTA_RESULTS.JOB_ID, OTA_RESULTS.STATE)
+        .forEach(
+            r ->
+                result
+                    .computeIfAbsent(r.value1(), k -> new HashMap<>())
+                    .put(r.value2(), r.value3()));
+    return result;
+  }
+
+  /** One page of results (by device id) for each job, in one query. */
+  public Map<UUID, List<OtaResult>> resultPages(
+      UUID organizationId, Collection<UUID> jobIds, int offset, int limit) {
+    Map<UUID, List<OtaResult>> result = new HashMap<>();
+    jobIds.forEach(id -> result.put(id, new ArrayList<>()));
+    if (limit == 0) {
+      return result;
+    }
+    Field<Integer> position =
+        DSL.rowNumber()
+            .over(DSL.partitionBy(OTA_RESULTS.JOB_ID).orderBy(OTA_RESULTS.DEVICE_ID))
+            .as("position");
+    Table<Record> ranked =
+        dsl.select(OTA_RESULTS.asterisk(), position)
+            .from(OTA_RESULTS)
+            .where(
+                OTA_RESULTS.ORGANIZATION_ID.eq(organizationId).and(OTA_RESULTS.JOB_ID.in(jobIds)))
+            .asTable("ranked");
+    Field<Integer> rankedPosition = ranked.field(position);
+    long end = (long) offset + limit;
+    dsl.selectFrom(ranked)
+        .where(
+            rankedPosition
+                .gt(offset)
+                .and(end >= Integer.MAX_VALUE ? DSL.noCondition() : rankedPosition.le((int) end)))
+        .orderBy(ranked.field(OTA_RESULTS.JOB_ID), rankedPosition)
+        .forEach(
+            r -> {
+              var row = r.into(OTA_RESULTS);
+              result
+                  .get(row.getJobId())
+                  .add(
+                      new OtaResult(
+                          row.getJobId(),
+                          row.getDeviceId(),
+                          row.getState(),
+                          row.getAttempt(),
+                          row.getBytesSent(),
+                          row.getArtifactKind(),
+                          row.getErrorCode(),
+                          row.getErrorMessage(),
+                          row.getUpdatedAt()));
+            });
+    return result;
+  }
+
+  /** The history of each result, oldest first. */
+  public Map<ResultKey, List<OtaResultTransition>> history(
+      UUID organizationId, Collection<ResultKey> keys) {
+    Map<ResultKey, List<OtaResultTransition>> result = new HashMap<>();
+    keys.forEach(k -> result.put(k, new ArrayList<>()));
+    var rows = keys.stream().map(k -> DSL.row(DSL.val(k.jobId()), DSL.val(k.deviceId()))).toList();
+    dsl.selectFrom(OTA_RESULT_HISTORY)
+        .where(
+            OTA_RESULT_HISTORY
+                .ORGANIZATION_ID
+                .eq(organizationId)
+                .and(DSL.row(OTA_RESULT_HISTORY.JOB_ID, OTA_RESULT_HISTORY.DEVICE_ID).in(rows)))
+        .orderBy(OTA_RESULT_HISTORY.JOB_ID, OTA_RESULT_HISTORY.DEVICE_ID, OTA_RESULT_HISTORY.ID)
+        .forEach(
+            r ->
+                result
+                    .get(new ResultKey(r.getJobId(), r.getDeviceId()))
+                    .add(
+                        new OtaResultTransition(
+                            r.getState(),
+                            r.getAttempt(),
+                            r.getBytesSent(),
+                            r.getErrorCode(),
+                            r.getDetail(),
+                            r.getRecordedAt())));
+    return result;
+  }
+
+  private static OtaJob toJob(OtaJobsRecord r) {
+    return new OtaJob(
+        r.getId(),
+        r.getProductId(),
+        r.getFirmwareId(),
+        r.getTargetVersion(),
+        r.getTargetGroupId(),
+        r.getStatus(),
+        r.getMaxInFlight(),
+        r.getWorkflowId(),
+        r.getTotalDevices(),
+        r.getCreatedAt(),
+        r.getStartedAt(),
+        r.getFinishedAt());
+  }
+}

@@ -1,0 +1,167 @@
+package dev.firmament.api.rollout;
+
+import dev.firmament.api.Ids;
+import dev.firmament.api.device.DeviceGroup;
+import dev.firmament.api.device.DeviceRepository;
+import dev.firmament.api.error.ApiException;
+import dev.firmament.api.error.ErrorCode;
+import dev.firmament.api.firmware.Firmware;
+import dev.firmament.api.firmware.FirmwareRepository;
+import dev.firmament.api.product.Product;
+import dev.firmament.api.product.ProductService;
+import dev.firmament.api.tenant.TenantResolver;
+import dev.firmament.orchestrator.rollout.RolloutRequest;
+import dev.firmament.orchestrator.rollout.RolloutStatus;
+import dev.firmament.orchestrator.rollout.RolloutWorkflow;
+import dev.firmament.orchestrator.rollout.TaskQueues;
+import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowOptions;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Creates rollouts: the {@code ota_jobs} row and its workflow, both or neither. */
+@Service
+public class RolloutService {
+  private static final Logger log = LoggerFactory.getLogger(RolloutService.class);
+  static final int DEFAULT_MAX_IN_FLIGHT = 20;
+  static final int MAX_MAX_IN_FLIGHT = 1000;
+
+  private final RolloutRepository jobs;
+  private final ProductService products;
+  private final FirmwareRepository firmware;
+  private final DeviceRepository devices;
+  private final TenantResolver tenants;
+  private final WorkflowClient workflows;
+  private final RolloutProperties properties;
+  private final TransactionTemplate transaction;
+
+  public RolloutService(
+      RolloutRepository jobs,
+      ProductService products,
+      FirmwareRepository firmware,
+      DeviceRepository devices,
+      TenantResolver tenants,
+      WorkflowClient workflows,
+      RolloutProperties properties,
+      PlatformTransactionManager transactionManager) {
+    this.jobs = jobs;
+    this.products = products;
+    this.firmware = firmware;
+    this.devices = devices;
+    this.tenants = tenants;
+    this.workflows = workflows;
+    this.properties = properties;
+    this.transaction = new TransactionTemplate(transactionManager);
+  }
+
+  public Optional<OtaJob> find(String id) {
+    return Ids.parse(id).flatMap(uuid -> jobs.findById(tenants.organizationId(), uuid));
+  }
+
+  /**
+   * Validates the request, then inserts the job and starts its workflow in one transaction: when
+   * the start fails the insert rolls back, so no job exists without a workflow.
+   *
+   * <p>The opposite case (workflow started, commit failed) leaves a workflow whose job row does not
+   * exist; the rollout's first activity finds no job and ends it.
+   */
+  public OtaJob create(
+      String productId, String targetVersion, String deviceGroupId, Integer maxInFlight) {
+    Product product = products.require(productId);
+    int inFlight = maxInFlight == null ? DEFAULT_MAX_IN_FLIGHT : maxInFlight;
+    if (inFlight < 1 || inFlight > MAX_MAX_IN_FLIGHT) {
+      throw ApiException.invalid(
+          "maxInFlight must be between 1 and " + MAX_MAX_IN_FLIGHT + ", got " + inFlight);
+    }
+    if (targetVersion == null || targetVersion.isBlank()) {
+      throw ApiException.invalid("targetVersion is required");
+    }
+    UUID organizationId = tenants.organizationId();
+    Firmware target =
+        firmware
+            .findByVersion(organizationId, product.id(), targetVersion)
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        ErrorCode.NOT_FOUND,
+                        "product " + productId + " has no firmware version " + targetVersion));
+    DeviceGroup group = null;
+    int totalDevices;
+    if (deviceGroupId != null) {
+      group =
+          Ids.parse(deviceGroupId)
+              .flatMap(id -> devices.findGroup(organizationId, id))
+              .filter(g -> g.productId().equals(product.id()))
+              .orElseThrow(() -> ApiException.notFound("device group", deviceGroupId));
+      totalDevices = devices.countGroupMembers(organizationId, group.id());
+      if (totalDevices == 0) {
+        throw new ApiException(
+            ErrorCode.FAILED_PRECONDITION, "device group " + deviceGroupId + " has no devices");
+      }
+    } else {
+      totalDevices = devices.countByProduct(organizationId, product.id());
+      if (totalDevices == 0) {
+        throw new ApiException(
+            ErrorCode.FAILED_PRECONDITION, "product " + productId + " has no devices");
+      }
+    }
+    UUID jobId = UUID.randomUUID();
+    String workflowId = TaskQueues.rolloutWorkflowId(jobId.toString());
+    OtaJob draft =
+        new OtaJob(
+            jobId,
+            product.id(),
+            target.id(),
+            target.version(),
+            group == null ? null : group.id(),
+            RolloutStatus.SCHEDULED.name(),
+            inFlight,
+            workflowId,
+            totalDevices,
+            null,
+            null,
+            null);
+    return transaction.execute(
+        status -> {
+          OtaJob job = jobs.insert(organizationId, draft);
+          start(job);
+          return job;
+        });
+  }
+
+  private void start(OtaJob job) {
+    RolloutWorkflow workflow =
+        workflows.newWorkflowStub(
+            RolloutWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setWorkflowId(job.workflowId())
+                .setTaskQueue(TaskQueues.ROLLOUT)
+                .setWorkflowIdReusePolicy(
+                    WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+                .build());
+    RolloutRequest request =
+        new RolloutRequest(
+            job.id().toString(),
+            job.maxInFlight(),
+            properties.deviceTimeout(),
+            properties.pageSize());
+    try {
+      WorkflowClient.start(workflow::run, request);
+    } catch (WorkflowExecutionAlreadyStarted e) {
+      throw new ApiException(
+          ErrorCode.ALREADY_EXISTS, "rollout " + job.workflowId() + " already exists", e);
+    } catch (RuntimeException e) {
+      log.warn("rollout start failed workflowId={}", job.workflowId(), e);
+      throw new ApiException(
+          ErrorCode.INTERNAL, "the rollout could not be started; no job was created", e);
+    }
+    log.info("rollout started workflowId={} devices={}", job.workflowId(), job.totalDevices());
+  }
+}

@@ -1,0 +1,54 @@
+package dev.firmament.api;
+
+import dev.firmament.devstack.EmbeddedPostgres;
+import dev.firmament.devstack.EmbeddedS3;
+import dev.firmament.orchestrator.rollout.TaskQueues;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The services the integration tests run against, started once per test JVM: a real PostgreSQL, a
+ * real S3 endpoint and Temporal's in-process test service with a stand-in rollout workflow.
+ */
+final class TestStack {
+  static final String BUCKET = "firmament-test";
+
+  private static TestStack instance;
+
+  final EmbeddedPostgres postgres;
+  final EmbeddedS3 s3;
+  final TestWorkflowEnvironment temporal;
+
+  private TestStack() {
+    try {
+      Path dir = Files.createTempDirectory("firmament-graphql-api-test");
+      postgres = EmbeddedPostgres.start(dir.resolve("pg"), 0);
+      s3 = EmbeddedS3.start(dir.resolve("s3"), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    temporal = TestWorkflowEnvironment.newInstance();
+    Worker worker = temporal.newWorker(TaskQueues.ROLLOUT);
+    worker.registerWorkflowImplementationTypes(StandInRolloutWorkflow.class);
+    temporal.start();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  temporal.close();
+                  s3.close();
+                  postgres.close();
+                }));
+  }
+
+  static synchronized TestStack get() {
+    if (instance == null) {
+      instance = new TestStack();
+    }
+    return instance;
+  }
+}

@@ -1,0 +1,12 @@
+package dev.firmament.orchestrator.rollout;
+
+/**
+ * How one device's update ended.
+ *
+ * @param deviceId the device
+ * @param state a terminal state
+ * @param errorCode the device's or the server's error code, or null
+ * @param bytesSent artifact bytes pushed to the device
+ */
+public record DeviceUpdateOutcome(
+    String deviceId, DeviceUpdateState state, String errorCode, long bytesSent) {}

@@ -1,0 +1,17 @@
+package dev.firmament.orchestrator.rollout;
+
+/** Task queue names: the contract between the processes that start work and those that do it. */
+public final class TaskQueues {
+  /** Rollout workflows and their bookkeeping activities (database reads and status writes). */
+  public static final String ROLLOUT = "firmament-rollout";
+
+  /** Device delivery activities; served by the workers that hold a connection to the broker. */
+  public static final String DELIVERY = "firmament-delivery";
+
+  private TaskQueues() {}
+
+  /** The workflow id of a rollout is its business key, so that a job can only run once. */
+  public static String rolloutWorkflowId(String jobId) {
+    return "rollout/" + jobId;
+  }
+}
