@@ -1,49 +1,14 @@
 package dev.firmament.api;
 
-import static dev.firmament.sql.generated.Tables.DEVICES;
-import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
-import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
-import static dev.firmament.sql.generated.Tables.OTA_JOBS;
-import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
-import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
-import static dev.firmament.sql.generated.Tables.PRODUCTS;
-import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import java.util.Base64;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.jooq.DSLContext;
-import org.jooq.Table;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.graphql.test.autoconfigure.tester.AutoConfigureHttpGraphQlTester;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
-import org.springframework.graphql.test.tester.GraphQlTester;
-import org.springframework.graphql.test.tester.HttpGraphQlTester;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.bean.override.convention.TestBean;
 
 /**
- * The production application on real PostgreSQL and S3, with Temporal's test service in place of a
- * cluster. Every subclass shares one Spring context; tests isolate themselves by creating their own
- * products instead of cleaning up.
+ * The production application with Temporal's in-process test service in place of a cluster. Every
+ * subclass shares one Spring context.
  */
-@SpringBootTest(classes = GraphqlApiApplication.class)
-@AutoConfigureMockMvc
-@AutoConfigureHttpGraphQlTester
-abstract class ApiIntegrationTest {
-  static final TestStack STACK = TestStack.get();
-  private static final AtomicInteger SEQUENCE = new AtomicInteger();
-
-  @Autowired HttpGraphQlTester graphQl;
-  @Autowired DSLContext dsl;
+abstract class ApiIntegrationTest extends ApiTestBase {
 
   @TestBean WorkflowServiceStubs workflowServiceStubs;
   @TestBean WorkflowClient workflowClient;
@@ -54,104 +19,5 @@ abstract class ApiIntegrationTest {
 
   static WorkflowClient workflowClient() {
     return STACK.temporal.getWorkflowClient();
-  }
-
-  @DynamicPropertySource
-  static void stackProperties(DynamicPropertyRegistry registry) {
-    registry.add("spring.datasource.url", STACK.postgres::jdbcUrl);
-    registry.add("spring.datasource.username", STACK.postgres::username);
-    registry.add("spring.datasource.password", STACK.postgres::password);
-    registry.add("firmament.s3.endpoint", STACK.s3::endpoint);
-    registry.add("firmament.s3.access-key", STACK.s3::accessKey);
-    registry.add("firmament.s3.secret-key", STACK.s3::secretKey);
-    registry.add("firmament.s3.bucket", () -> TestStack.BUCKET);
-  }
-
-  /** A name no other test uses, so tests sharing the database never collide. */
-  static String unique(String prefix) {
-    return prefix
-        + "-"
-        + SEQUENCE.incrementAndGet()
-        + "-"
-        + UUID.randomUUID().toString().substring(0, 8);
-  }
-
-  static String base64(byte[] bytes) {
-    return Base64.getEncoder().encodeToString(bytes);
-  }
-
-  String createProduct() {
-    String slug = unique("product");
-    return graphQl
-        .documentName("CreateProduct")
-        .variable("name", "Product " + slug)
-        .variable("slug", slug)
-        .execute()
-        .path("createProduct.product.id")
-        .entity(String.class)
-        .get();
-  }
-
-  /** Registers devices {@code prefix-0 .. prefix-(count-1)} running version 1.0.0. */
-  List<String> registerDevices(String productId, String prefix, int count) {
-    List<Map<String, Object>> devices =
-        java.util.stream.IntStream.range(0, count)
-            .mapToObj(
-                i ->
-                    Map.<String, Object>of(
-                        "id", prefix + "-" + i, "name", "device " + i, "firmwareVersion", "1.0.0"))
-            .toList();
-    graphQl
-        .documentName("RegisterDevices")
-        .variable("productId", productId)
-        .variable("devices", devices)
-        .execute()
-        .path("registerDevices.devices")
-        .entityList(Object.class)
-        .hasSize(count);
-    return devices.stream().map(d -> (String) d.get("id")).toList();
-  }
-
-  String uploadFirmware(String productId, String version, byte[] image) {
-    return graphQl
-        .documentName("UploadFirmware")
-        .variable("productId", productId)
-        .variable("version", version)
-        .variable("title", "Build " + version)
-        .variable("content", base64(image))
-        .execute()
-        .path("uploadFirmware.firmware.id")
-        .entity(String.class)
-        .get();
-  }
-
-  /** Row counts of every table the API writes, to prove that a refused request wrote nothing. */
-  Map<String, Integer> rowCounts() {
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    for (Table<?> table :
-        List.of(
-            PRODUCTS,
-            DEVICES,
-            DEVICE_GROUPS,
-            DEVICE_GROUP_MEMBERS,
-            PRODUCT_FIRMWARE,
-            OTA_JOBS,
-            OTA_RESULTS,
-            OTA_RESULT_HISTORY)) {
-      counts.put(table.getName(), dsl.fetchCount(table));
-    }
-    return counts;
-  }
-
-  /** Runs the request and checks it failed with exactly one error of this code. */
-  void assertRefused(GraphQlTester.Request<?> request, String code) {
-    request
-        .execute()
-        .errors()
-        .satisfy(
-            errors ->
-                assertThat(errors)
-                    .singleElement()
-                    .satisfies(e -> assertThat(e.getExtensions()).containsEntry("code", code)));
   }
 }

@@ -1,0 +1,27 @@
+package dev.firmament.workers;
+
+import dev.firmament.protocol.server.DeviceGateway;
+import dev.firmament.protocol.server.GatewayOptions;
+import dev.firmament.protocol.server.MqttDeviceGateway;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ComponentScan;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The workers' Spring wiring: activity implementations, the device gateway and the status bridge.
+ *
+ * <p>It expects a {@code WorkflowClient}, an {@code ArtifactStore} and a jOOQ {@code DSLContext}
+ * from the process it runs in; the dev process shares them with the API.
+ */
+@Configuration(proxyBeanMethods = false)
+@ComponentScan("dev.firmament.workers")
+public class WorkersConfiguration {
+
+  @Bean(destroyMethod = "close")
+  DeviceGateway deviceGateway(
+      @Value("${firmament.mqtt.url:tcp://127.0.0.1:1883}") String mqttUrl,
+      @Value("${firmament.delivery.window:8}") int window) {
+    return MqttDeviceGateway.connect(GatewayOptions.of(mqttUrl).withWindow(window));
+  }
+}

@@ -1,0 +1,104 @@
+package dev.firmament.workers.delivery;
+
+import dev.firmament.orchestrator.rollout.DeviceUpdateActivities;
+import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
+import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.RolloutFailures;
+import dev.firmament.protocol.Artifact;
+import dev.firmament.protocol.server.ArtifactSource;
+import dev.firmament.protocol.server.Delivery;
+import dev.firmament.protocol.server.DeviceGateway;
+import dev.firmament.workers.rollout.RolloutRecords;
+import dev.firmament.workers.rollout.RolloutRecords.UpdateTarget;
+import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * Offers a device its update and leaves the activity open: the {@link StatusBridge} completes it
+ * when the device reports a final state, so no thread waits while the device works.
+ *
+ * <p>Idempotent on {@code rollout/{job}/device/{device}}: a result that is already terminal is
+ * returned as it is; otherwise the same update id is offered again and the gateway resumes it.
+ */
+@Component
+public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
+  private static final Logger log = LoggerFactory.getLogger(DeviceUpdateActivitiesImpl.class);
+
+  private final RolloutRecords records;
+  private final ArtifactCache artifacts;
+  private final DeviceGateway gateway;
+  private final int chunkSize;
+
+  public DeviceUpdateActivitiesImpl(
+      RolloutRecords records,
+      ArtifactCache artifacts,
+      DeviceGateway gateway,
+      @Value("${firmament.delivery.chunk-size:4096}") int chunkSize) {
+    this.records = records;
+    this.artifacts = artifacts;
+    this.gateway = gateway;
+    this.chunkSize = chunkSize;
+  }
+
+  @Override
+  public DeviceUpdateOutcome updateDevice(DeviceUpdateRequest request) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    UUID jobId = UUID.fromString(request.jobId());
+    UpdateTarget target =
+        records
+            .updateTarget(jobId, request.deviceId())
+            .orElseThrow(
+                () ->
+                    ApplicationFailure.newNonRetryableFailure(
+                        "device " + request.deviceId() + " is not a target of job " + jobId,
+                        RolloutFailures.DEVICE_NOT_UPDATABLE));
+
+    if (target.resultState() == null) {
+      records.ensureQueued(
+          target.organizationId(), jobId, target.deviceId(), target.deviceVersion());
+    } else if (target.resultState().isTerminal()) {
+      return new DeviceUpdateOutcome(
+          target.deviceId(), target.resultState(), target.errorCode(), target.bytesSent());
+    }
+
+    if (target.targetVersion().equals(target.deviceVersion())) {
+      records.transition(
+          jobId,
+          target.deviceId(),
+          DeviceUpdateState.SKIPPED,
+          0L,
+          null,
+          "device already runs " + target.targetVersion(),
+          null);
+      return new DeviceUpdateOutcome(target.deviceId(), DeviceUpdateState.SKIPPED, null, 0);
+    }
+
+    byte[] image = artifacts.get(target.storageKey());
+    // The token is stored before the offer, so that even an instant report finds it.
+    records.transition(
+        jobId,
+        target.deviceId(),
+        DeviceUpdateState.SENT,
+        null,
+        null,
+        "offered full image " + target.sha256(),
+        context.getTaskToken());
+    gateway.offer(
+        new Delivery(
+            target.deviceId(),
+            request.key(),
+            target.targetVersion(),
+            Artifact.full(image.length, target.sha256(), chunkSize),
+            ArtifactSource.ofBytes(image)));
+    log.debug("update offered key={} bytes={}", request.key(), image.length);
+    context.doNotCompleteOnReturn();
+    return null;
+  }
+}

@@ -1,0 +1,35 @@
+package dev.firmament.workers.delivery;
+
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The update id a device sees is the update's idempotency key, {@code rollout/{jobId}/device/{id}}:
+ * a report names its update, and the bridge checks that the device in the key is the device on
+ * whose topic the report arrived.
+ */
+final class UpdateKeys {
+  private static final Pattern KEY =
+      Pattern.compile("rollout/([0-9a-f-]{36})/device/([A-Za-z0-9_-]{1,64})");
+
+  record Parsed(UUID jobId, String deviceId) {}
+
+  private UpdateKeys() {}
+
+  static Optional<Parsed> parse(String updateId) {
+    if (updateId == null) {
+      return Optional.empty();
+    }
+    Matcher m = KEY.matcher(updateId);
+    if (!m.matches()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new Parsed(UUID.fromString(m.group(1)), m.group(2)));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package dev.firmament.workers.device;
+
+import static dev.firmament.sql.generated.Tables.DEVICES;
+
+import dev.firmament.protocol.Presence;
+import java.time.OffsetDateTime;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.springframework.stereotype.Repository;
+
+/** Keeps {@code online}, {@code lastHeard} and the running firmware version of devices current. */
+@Repository
+public class DevicePresence {
+  private final DSLContext dsl;
+
+  public DevicePresence(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  /** Records a presence message; unknown devices are ignored (they are not registered). */
+  public boolean record(String deviceId, Presence presence) {
+    return dsl.update(DEVICES)
+            .set(DEVICES.ONLINE, presence.online())
+            .set(DEVICES.LAST_HEARD, OffsetDateTime.now())
+            .set(
+                DEVICES.FIRMWARE_VERSION,
+                presence.currentVersion() == null
+                    ? DEVICES.FIRMWARE_VERSION
+                    : DSL.val(presence.currentVersion()))
+            .where(DEVICES.ID.eq(deviceId))
+            .execute()
+        > 0;
+  }
+
+  /** Records the version a device reported after an update. */
+  public void recordVersion(String deviceId, String version) {
+    dsl.update(DEVICES)
+        .set(DEVICES.FIRMWARE_VERSION, version)
+        .set(DEVICES.LAST_HEARD, OffsetDateTime.now())
+        .where(DEVICES.ID.eq(deviceId))
+        .execute();
+  }
+}

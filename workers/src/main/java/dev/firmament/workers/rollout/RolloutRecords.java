@@ -1,0 +1,349 @@
+package dev.firmament.workers.rollout;
+
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
+
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.RolloutStatus;
+import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import java.time.OffsetDateTime;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The rollout's system of record: jobs, their targets, and per-device results with their
+ * append-only history. Every write here is idempotent, because activities may run twice.
+ */
+@Repository
+public class RolloutRecords {
+  private static final Set<DeviceUpdateState> NON_TERMINAL =
+      EnumSet.of(
+          DeviceUpdateState.QUEUED,
+          DeviceUpdateState.SENT,
+          DeviceUpdateState.DOWNLOADING,
+          DeviceUpdateState.VERIFYING,
+          DeviceUpdateState.INSTALLING,
+          DeviceUpdateState.REBOOTING);
+
+  private final DSLContext dsl;
+
+  public RolloutRecords(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  public Optional<OtaJobsRecord> job(UUID jobId) {
+    return dsl.selectFrom(OTA_JOBS).where(OTA_JOBS.ID.eq(jobId)).fetchOptional();
+  }
+
+  /** Everything the delivery of one device's update needs, read in one query. */
+  public record UpdateTarget(
+      UUID organizationId,
+      String deviceId,
+      String deviceVersion,
+      String targetVersion,
+      String storageKey,
+      String sha256,
+      long size,
+      DeviceUpdateState resultState,
+      long bytesSent,
+      String errorCode) {}
+
+  public Optional<UpdateTarget> updateTarget(UUID jobId, String deviceId) {
+    return dsl.select(
+            OTA_JOBS.ORGANIZATION_ID,
+            DEVICES.ID,
+            DEVICES.FIRMWARE_VERSION,
+            PRODUCT_FIRMWARE.VERSION,
+            PRODUCT_FIRMWARE.STORAGE_KEY,
+            PRODUCT_FIRMWARE.SHA256,
+            PRODUCT_FIRMWARE.SIZE_BYTES,
+            OTA_RESULTS.STATE,
+            OTA_RESULTS.BYTES_SENT,
+            OTA_RESULTS.ERROR_CODE)
+        .from(OTA_JOBS)
+        .join(PRODUCT_FIRMWARE)
+        .on(PRODUCT_FIRMWARE.ID.eq(OTA_JOBS.FIRMWARE_ID))
+        .join(DEVICES)
+        .on(
+            DEVICES
+                .ID
+                .eq(deviceId)
+                .and(DEVICES.PRODUCT_ID.eq(OTA_JOBS.PRODUCT_ID))
+                .and(DEVICES.ORGANIZATION_ID.eq(OTA_JOBS.ORGANIZATION_ID)))
+        .leftJoin(OTA_RESULTS)
+        .on(OTA_RESULTS.JOB_ID.eq(OTA_JOBS.ID).and(OTA_RESULTS.DEVICE_ID.eq(DEVICES.ID)))
+        .where(OTA_JOBS.ID.eq(jobId))
+        .fetchOptional(
+            r ->
+                new UpdateTarget(
+                    r.value1(),
+                    r.value2(),
+                    r.value3(),
+                    r.value4(),
+                    r.value5(),
+                    r.value6(),
+                    r.value7(),
+                    DeviceUpdateState.parse(r.value8()),
+                    r.value9() == null ? 0 : r.value9(),
+                    r.value10()));
+  }
+
+  private Condition targetCondition(OtaJobsRecord job) {
+    Condition product =
+        DEVICES
+            .PRODUCT_ID
+            .eq(job.getProductId())
+            .and(DEVICES.ORGANIZATION_ID.eq(job.getOrganizationId()));
+    if (job.getTargetGroupId() == null) {
+      return product;
+    }
+    return product.and(
+        DSL.exists(
+            DSL.selectOne()
+                .from(DEVICE_GROUP_MEMBERS)
+                .where(DEVICE_GROUP_MEMBERS.GROUP_ID.eq(job.getTargetGroupId()))
+                .and(DEVICE_GROUP_MEMBERS.DEVICE_ID.eq(DEVICES.ID))));
+  }
+
+  /**
+   * Marks the job RUNNING and queues a result for every current target, in one transaction. Running
+   * it again changes nothing but the count it returns.
+   */
+  public int startJob(OtaJobsRecord job) {
+    return dsl.transactionResult(
+        tx -> {
+          DSLContext t = tx.dsl();
+          int total = t.fetchCount(DEVICES, targetCondition(job));
+          t.update(OTA_JOBS)
+              .set(OTA_JOBS.STATUS, RolloutStatus.RUNNING.name())
+              .set(
+                  OTA_JOBS.STARTED_AT,
+                  DSL.coalesce(OTA_JOBS.STARTED_AT, DSL.currentOffsetDateTime()))
+              .set(OTA_JOBS.TOTAL_DEVICES, total)
+              .where(OTA_JOBS.ID.eq(job.getId()))
+              .and(OTA_JOBS.STATUS.in(RolloutStatus.SCHEDULED.name(), RolloutStatus.RUNNING.name()))
+              .execute();
+          int queued =
+              t.insertInto(
+                      OTA_RESULTS,
+                      OTA_RESULTS.ORGANIZATION_ID,
+                      OTA_RESULTS.JOB_ID,
+                      OTA_RESULTS.DEVICE_ID,
+                      OTA_RESULTS.STATE,
+                      OTA_RESULTS.FROM_VERSION)
+                  .select(
+                      DSL.select(
+                              DEVICES.ORGANIZATION_ID,
+                              DSL.val(job.getId()),
+                              DEVICES.ID,
+                              DSL.val(DeviceUpdateState.QUEUED.name()),
+                              DEVICES.FIRMWARE_VERSION)
+                          .from(DEVICES)
+                          .where(targetCondition(job)))
+                  .onConflictDoNothing()
+                  .execute();
+          if (queued > 0) {
+            t.insertInto(
+                    OTA_RESULT_HISTORY,
+                    OTA_RESULT_HISTORY.ORGANIZATION_ID,
+                    OTA_RESULT_HISTORY.JOB_ID,
+                    OTA_RESULT_HISTORY.DEVICE_ID,
+                    OTA_RESULT_HISTORY.STATE,
+                    OTA_RESULT_HISTORY.ATTEMPT,
+                    OTA_RESULT_HISTORY.DETAIL)
+                .select(
+                    DSL.select(
+                            OTA_RESULTS.ORGANIZATION_ID,
+                            OTA_RESULTS.JOB_ID,
+                            OTA_RESULTS.DEVICE_ID,
+                            OTA_RESULTS.STATE,
+                            OTA_RESULTS.ATTEMPT,
+                            DSL.val("queued by rollout"))
+                        .from(OTA_RESULTS)
+                        .where(OTA_RESULTS.JOB_ID.eq(job.getId()))
+                        .andNotExists(
+                            DSL.selectOne()
+                                .from(OTA_RESULT_HISTORY)
+                                .where(OTA_RESULT_HISTORY.JOB_ID.eq(OTA_RESULTS.JOB_ID))
+                                .and(OTA_RESULT_HISTORY.DEVICE_ID.eq(OTA_RESULTS.DEVICE_ID))))
+                .execute();
+          }
+          return total;
+        });
+  }
+
+  /** Target device ids of the job in id order, after {@code afterDeviceId} when given. */
+  public List<String> targets(OtaJobsRecord job, String afterDeviceId, int limit) {
+    Condition condition = targetCondition(job);
+    if (afterDeviceId != null) {
+      condition = condition.and(DEVICES.ID.gt(afterDeviceId));
+    }
+    return dsl.select(DEVICES.ID)
+        .from(DEVICES)
+        .where(condition)
+        .orderBy(DEVICES.ID)
+        .limit(limit)
+        .fetch(DEVICES.ID);
+  }
+
+  /**
+   * Moves a device's result to {@code state} and appends the transition to its history, in one
+   * transaction. A result only moves forward: a terminal result never changes, and a report that
+   * arrives after a later one is ignored. Returns whether the result changed.
+   */
+  public boolean transition(
+      UUID jobId,
+      String deviceId,
+      DeviceUpdateState state,
+      Long bytesSent,
+      String errorCode,
+      String detail,
+      byte[] taskToken) {
+    Set<DeviceUpdateState> from = EnumSet.noneOf(DeviceUpdateState.class);
+    for (DeviceUpdateState candidate : NON_TERMINAL) {
+      if (state.isTerminal() || candidate.ordinal() < state.ordinal()) {
+        from.add(candidate);
+      }
+    }
+    if (from.isEmpty()) {
+      return false;
+    }
+    List<String> fromNames = from.stream().map(Enum::name).toList();
+    String message = detail == null || detail.length() <= 1000 ? detail : detail.substring(0, 1000);
+    return dsl.transactionResult(
+        tx -> {
+          DSLContext t = tx.dsl();
+          var update =
+              t.update(OTA_RESULTS)
+                  .set(OTA_RESULTS.STATE, state.name())
+                  .set(OTA_RESULTS.UPDATED_AT, OffsetDateTime.now())
+                  .set(OTA_RESULTS.ERROR_CODE, errorCode)
+                  .set(OTA_RESULTS.ERROR_MESSAGE, message);
+          if (bytesSent != null) {
+            update =
+                update.set(
+                    OTA_RESULTS.BYTES_SENT,
+                    DSL.greatest(OTA_RESULTS.BYTES_SENT, DSL.val(bytesSent)));
+          }
+          if (taskToken != null) {
+            update = update.set(OTA_RESULTS.TASK_TOKEN, taskToken);
+          }
+          var changed =
+              update
+                  .where(OTA_RESULTS.JOB_ID.eq(jobId))
+                  .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+                  .and(OTA_RESULTS.STATE.in(fromNames))
+                  .returning(
+                      OTA_RESULTS.ORGANIZATION_ID, OTA_RESULTS.ATTEMPT, OTA_RESULTS.BYTES_SENT)
+                  .fetchOptional();
+          if (changed.isEmpty()) {
+            return false;
+          }
+          t.insertInto(OTA_RESULT_HISTORY)
+              .set(OTA_RESULT_HISTORY.ORGANIZATION_ID, changed.get().getOrganizationId())
+              .set(OTA_RESULT_HISTORY.JOB_ID, jobId)
+              .set(OTA_RESULT_HISTORY.DEVICE_ID, deviceId)
+              .set(OTA_RESULT_HISTORY.STATE, state.name())
+              .set(OTA_RESULT_HISTORY.ATTEMPT, changed.get().getAttempt())
+              .set(OTA_RESULT_HISTORY.BYTES_SENT, changed.get().getBytesSent())
+              .set(OTA_RESULT_HISTORY.ERROR_CODE, errorCode)
+              .set(OTA_RESULT_HISTORY.DETAIL, message)
+              .execute();
+          return true;
+        });
+  }
+
+  /** Creates a QUEUED result for a device that joined the targets after the job started. */
+  public void ensureQueued(UUID organizationId, UUID jobId, String deviceId, String fromVersion) {
+    int inserted =
+        dsl.insertInto(OTA_RESULTS)
+            .set(OTA_RESULTS.ORGANIZATION_ID, organizationId)
+            .set(OTA_RESULTS.JOB_ID, jobId)
+            .set(OTA_RESULTS.DEVICE_ID, deviceId)
+            .set(OTA_RESULTS.STATE, DeviceUpdateState.QUEUED.name())
+            .set(OTA_RESULTS.FROM_VERSION, fromVersion)
+            .onConflictDoNothing()
+            .execute();
+    if (inserted > 0) {
+      dsl.insertInto(OTA_RESULT_HISTORY)
+          .set(OTA_RESULT_HISTORY.ORGANIZATION_ID, organizationId)
+          .set(OTA_RESULT_HISTORY.JOB_ID, jobId)
+          .set(OTA_RESULT_HISTORY.DEVICE_ID, deviceId)
+          .set(OTA_RESULT_HISTORY.STATE, DeviceUpdateState.QUEUED.name())
+          .set(OTA_RESULT_HISTORY.ATTEMPT, 1)
+          .set(OTA_RESULT_HISTORY.DETAIL, "joined the targets during the rollout")
+          .execute();
+    }
+  }
+
+  public Optional<byte[]> taskToken(UUID jobId, String deviceId) {
+    return dsl.select(OTA_RESULTS.TASK_TOKEN)
+        .from(OTA_RESULTS)
+        .where(OTA_RESULTS.JOB_ID.eq(jobId))
+        .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+        .fetchOptional(OTA_RESULTS.TASK_TOKEN);
+  }
+
+  public long bytesSent(UUID jobId, String deviceId) {
+    Long bytes =
+        dsl.select(OTA_RESULTS.BYTES_SENT)
+            .from(OTA_RESULTS)
+            .where(OTA_RESULTS.JOB_ID.eq(jobId))
+            .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+            .fetchOne(OTA_RESULTS.BYTES_SENT);
+    return bytes == null ? 0 : bytes;
+  }
+
+  /** Records the job's final status once; a job already final keeps its status. */
+  public void finishJob(UUID jobId, RolloutStatus status) {
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.STATUS, status.name())
+        .set(OTA_JOBS.FINISHED_AT, OffsetDateTime.now())
+        .where(OTA_JOBS.ID.eq(jobId))
+        .and(OTA_JOBS.STATUS.notIn(finalStatusNames()))
+        .execute();
+  }
+
+  /** Jobs that are not final, oldest first: the candidates for reconciliation after a restart. */
+  public List<OtaJobsRecord> unfinishedJobs() {
+    return dsl.selectFrom(OTA_JOBS)
+        .where(OTA_JOBS.STATUS.notIn(finalStatusNames()))
+        .orderBy(OTA_JOBS.CREATED_AT)
+        .fetch();
+  }
+
+  /** Ends every non-terminal result of a job with {@code state}, with history. */
+  public int endOpenResults(UUID jobId, DeviceUpdateState state, String detail) {
+    List<String> open =
+        dsl.select(OTA_RESULTS.DEVICE_ID)
+            .from(OTA_RESULTS)
+            .where(OTA_RESULTS.JOB_ID.eq(jobId))
+            .and(OTA_RESULTS.STATE.in(NON_TERMINAL.stream().map(Enum::name).toList()))
+            .fetch(OTA_RESULTS.DEVICE_ID);
+    int ended = 0;
+    for (String deviceId : open) {
+      if (transition(jobId, deviceId, state, null, "INTERRUPTED", detail, null)) {
+        ended++;
+      }
+    }
+    return ended;
+  }
+
+  private static List<String> finalStatusNames() {
+    return EnumSet.allOf(RolloutStatus.class).stream()
+        .filter(RolloutStatus::isFinal)
+        .map(Enum::name)
+        .toList();
+  }
+}
