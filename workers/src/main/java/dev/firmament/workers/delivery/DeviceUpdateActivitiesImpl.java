@@ -81,6 +81,7 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
     }
 
     byte[] image = artifacts.get(target.storageKey());
+    records.recordArtifact(jobId, target.deviceId(), "FULL", target.sha256());
     // The token is stored before the offer, so that even an instant report finds it.
     records.transition(
         jobId,

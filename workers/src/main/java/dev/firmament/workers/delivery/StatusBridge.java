@@ -97,7 +97,12 @@ public class StatusBridge implements DisposableBean {
     String deviceId = deviceReport.deviceId();
     DeviceUpdateState state = DeviceUpdateState.valueOf(report.state().name());
     String code = report.code() == null ? null : report.code().name();
-    Long bytes = report.offset();
+    // A device that verifies has received the whole artifact; earlier reports carry its offset.
+    Long bytes =
+        switch (state) {
+          case VERIFYING, INSTALLING, REBOOTING, SUCCEEDED, ROLLED_BACK -> records.artifactSize(jobId);
+          default -> report.offset();
+        };
     boolean changed =
         records.transition(jobId, deviceId, state, bytes, code, report.detail(), null);
     if (state == DeviceUpdateState.SUCCEEDED && report.currentVersion() != null) {

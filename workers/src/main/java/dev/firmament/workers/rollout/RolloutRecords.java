@@ -287,6 +287,26 @@ public class RolloutRecords {
     }
   }
 
+  /** Size of the artifact the job delivers (its full image, until deltas are chosen per device). */
+  public Long artifactSize(UUID jobId) {
+    return dsl.select(PRODUCT_FIRMWARE.SIZE_BYTES)
+        .from(OTA_JOBS)
+        .join(PRODUCT_FIRMWARE)
+        .on(PRODUCT_FIRMWARE.ID.eq(OTA_JOBS.FIRMWARE_ID))
+        .where(OTA_JOBS.ID.eq(jobId))
+        .fetchOne(PRODUCT_FIRMWARE.SIZE_BYTES);
+  }
+
+  /** Records which artifact a device is being sent (the artifact kind and the image hash). */
+  public void recordArtifact(UUID jobId, String deviceId, String kind, String sha256) {
+    dsl.update(OTA_RESULTS)
+        .set(OTA_RESULTS.ARTIFACT_KIND, kind)
+        .set(OTA_RESULTS.ARTIFACT_SHA256, sha256)
+        .where(OTA_RESULTS.JOB_ID.eq(jobId))
+        .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+        .execute();
+  }
+
   public Optional<byte[]> taskToken(UUID jobId, String deviceId) {
     return dsl.select(OTA_RESULTS.TASK_TOKEN)
         .from(OTA_RESULTS)

@@ -1,0 +1,386 @@
+package dev.firmament.launcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.firmament.agent.FleetOptions;
+import dev.firmament.agent.FleetSimulator;
+import dev.firmament.agent.SimulatedDeviceSpec;
+import dev.firmament.devstack.DevStack;
+import dev.firmament.devstack.DevStackOptions;
+import dev.firmament.devstack.FreePorts;
+import dev.firmament.launcher.GraphqlClient.GraphqlException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code firmament demo}: the whole stack in one process, a simulated fleet, two real firmware
+ * images uploaded through the API, and a rollout watched live until it ends.
+ */
+public final class Demo {
+  static final String PRODUCT_SLUG = "demo-sensor";
+  static final String FROM_VERSION = "1.0.0";
+  static final String TO_VERSION = "1.1.0";
+
+  /** Options of the demo command. */
+  public record Options(
+      int devices,
+      int port,
+      boolean fresh,
+      Path dataDir,
+      int maxInFlight,
+      boolean exitWhenDone,
+      boolean freePorts) {}
+
+  /** What a finished rollout looked like. */
+  public record Summary(
+      String jobId,
+      String status,
+      int total,
+      int succeeded,
+      int skipped,
+      int failed,
+      int timedOut,
+      long bytesSent,
+      Duration wallTime) {}
+
+  private final PrintStream out;
+
+  public Demo(PrintStream out) {
+    this.out = out;
+  }
+
+  public int run(Options options) throws InterruptedException {
+    long started = System.nanoTime();
+    out.printf("firmament demo: starting the embedded stack (data in %s)%n", options.dataDir());
+    DevStackOptions stackOptions =
+        options.freePorts()
+            ? DevStackOptions.onFreePorts(options.dataDir()).withFresh(options.fresh())
+            : DevStackOptions.defaults()
+                .withDataDir(options.dataDir())
+                .withFresh(options.fresh())
+                .withTemporalPort(FreePorts.orPick(DevStackOptions.DEFAULT_TEMPORAL_PORT))
+                .withMqttPort(FreePorts.orPick(DevStackOptions.DEFAULT_MQTT_PORT));
+    try (DevServer server = DevServer.start(stackOptions, options.port(), Map.of())) {
+      printEndpoints(server);
+      GraphqlClient api = new GraphqlClient(server.graphqlUrl());
+      List<SimulatedDeviceSpec> specs =
+          SimulatedDeviceSpec.numbered("demo", options.devices(), FROM_VERSION);
+      String productId = prepareProduct(api, specs);
+      Summary summary;
+      try (FleetSimulator fleet = startFleet(server.stack(), specs)) {
+        summary = runScenario(api, productId, fleet, options);
+      }
+      printSummary(summary, Duration.ofNanos(System.nanoTime() - started));
+      if (options.exitWhenDone()) {
+        return "SUCCEEDED".equals(summary.status()) ? 0 : 1;
+      }
+      out.printf(
+          "%nServing GraphQL at http://localhost:%d/graphql and GraphiQL at"
+              + " http://localhost:%d/graphiql. Press Ctrl-C to stop.%n",
+          server.port(), server.port());
+      CountDownLatch stop = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "demo-shutdown"));
+      stop.await();
+      return 0;
+    }
+  }
+
+  private void printEndpoints(DevServer server) {
+    var endpoints = server.stack().endpoints();
+    out.printf("  postgres  %s%n", endpoints.jdbcUrl());
+    out.printf(
+        "  temporal  %s (namespace %s)%n",
+        endpoints.temporalTarget(), endpoints.temporalNamespace());
+    out.printf("  s3        %s%n", endpoints.s3Endpoint());
+    out.printf("  mqtt      %s%n", endpoints.mqttUrl());
+    out.printf("  graphql   http://localhost:%d/graphql%n", server.port());
+  }
+
+  private FleetSimulator startFleet(DevStack stack, List<SimulatedDeviceSpec> specs) {
+    out.printf("fleet: connecting %d simulated devices on %s%n", specs.size(), FROM_VERSION);
+    ProgressLine progress = ProgressLine.forStdout();
+    FleetSimulator fleet =
+        FleetSimulator.start(
+            stack.endpoints().mqttUrl(),
+            specs,
+            FleetOptions.defaults()
+                .withProgress(p -> progress.show(p.connected(), p.total(), "connected", false)));
+    progress.finish();
+    return fleet;
+  }
+
+  /**
+   * Creates the demo product and registers the fleet's devices through the API, before the devices
+   * connect: a presence message from a device nobody registered is ignored.
+   */
+  public String prepareProduct(GraphqlClient api, List<SimulatedDeviceSpec> specs) {
+    String productId = ensureProduct(api);
+    registerMissingDevices(
+        api, productId, specs.stream().map(SimulatedDeviceSpec::deviceId).toList());
+    return productId;
+  }
+
+  /**
+   * Uploads the firmware through the API once the fleet is online, then runs and watches a rollout.
+   */
+  public Summary runScenario(
+      GraphqlClient api, String productId, FleetSimulator fleet, Options options)
+      throws InterruptedException {
+    awaitFleetReported(api, fleet.size());
+    uploadIfMissing(api, productId, FROM_VERSION, "armapp.old");
+    uploadIfMissing(api, productId, TO_VERSION, "armapp.new");
+
+    long started = System.nanoTime();
+    JsonNode job =
+        api.execute(
+                """
+                mutation Roll($input: CreateOTAJobInput!) {
+                  createOTAJob(input: $input) { job { id status totalDevices } }
+                }""",
+                Map.of(
+                    "input",
+                    Map.of(
+                        "productId", productId,
+                        "targetVersion", TO_VERSION,
+                        "maxInFlight", options.maxInFlight())))
+            .path("createOTAJob")
+            .path("job");
+    String jobId = job.path("id").asText();
+    int total = job.path("totalDevices").asInt();
+    out.printf(
+        "rollout %s: %s -> %s on %d devices, at most %d at a time%n",
+        jobId, FROM_VERSION, TO_VERSION, total, options.maxInFlight());
+    return watch(api, jobId, started);
+  }
+
+  private Summary watch(GraphqlClient api, String jobId, long startedNanos)
+      throws InterruptedException {
+    ProgressLine progress = ProgressLine.forStdout();
+    while (true) {
+      JsonNode job =
+          api.execute(
+                  """
+                  query Watch($id: ID!) {
+                    firmwareOTAJob(id: $id) {
+                      status totalDevices
+                      progress { queued inProgress succeeded failed skipped timedOut }
+                    }
+                  }""",
+                  Map.of("id", jobId))
+              .path("firmwareOTAJob");
+      JsonNode p = job.path("progress");
+      int total = job.path("totalDevices").asInt();
+      int done =
+          p.path("succeeded").asInt()
+              + p.path("failed").asInt()
+              + p.path("skipped").asInt()
+              + p.path("timedOut").asInt();
+      String status = job.path("status").asText();
+      boolean finished = isFinal(status);
+      progress.show(
+          done,
+          total,
+          String.format(
+              "%s  updated %d  failed %d  in progress %d  %.1f s",
+              status,
+              p.path("succeeded").asInt(),
+              p.path("failed").asInt() + p.path("timedOut").asInt(),
+              p.path("inProgress").asInt(),
+              (System.nanoTime() - startedNanos) / 1e9),
+          finished);
+      if (finished) {
+        progress.finish();
+        return new Summary(
+            jobId,
+            status,
+            total,
+            p.path("succeeded").asInt(),
+            p.path("skipped").asInt(),
+            p.path("failed").asInt(),
+            p.path("timedOut").asInt(),
+            bytesSent(api, jobId, total),
+            Duration.ofNanos(System.nanoTime() - startedNanos));
+      }
+      Thread.sleep(250);
+    }
+  }
+
+  static boolean isFinal(String status) {
+    return switch (status) {
+      case "SUCCEEDED", "FAILED", "ABORTED", "CANCELED", "ROLLED_BACK", "INTERRUPTED" -> true;
+      default -> false;
+    };
+  }
+
+  private static long bytesSent(GraphqlClient api, String jobId, int total) {
+    long bytes = 0;
+    for (int from = 0; from < total; from += 1000) {
+      JsonNode results =
+          api.execute(
+                  """
+                  query Bytes($id: ID!, $from: Int, $size: Int) {
+                    firmwareOTAJob(id: $id) { results(from: $from, size: $size) { bytesSent } }
+                  }""",
+                  Map.of("id", jobId, "from", from, "size", 1000))
+              .path("firmwareOTAJob")
+              .path("results");
+      for (JsonNode result : results) {
+        bytes += result.path("bytesSent").asLong();
+      }
+    }
+    return bytes;
+  }
+
+  private void printSummary(Summary s, Duration sinceStart) {
+    out.printf(
+        "%nrollout %s %s: updated %d, already current %d, failed %d, timed out %d of %d devices;"
+            + " %,d bytes sent; rollout wall time %.1f s (demo total %.1f s)%n",
+        s.jobId(),
+        s.status(),
+        s.succeeded(),
+        s.skipped(),
+        s.failed(),
+        s.timedOut(),
+        s.total(),
+        s.bytesSent(),
+        s.wallTime().toMillis() / 1000.0,
+        sinceStart.toMillis() / 1000.0);
+  }
+
+  private String ensureProduct(GraphqlClient api) {
+    JsonNode products = api.execute("{ login { products { id slug } } }", Map.of());
+    for (JsonNode product : products.path("login").path("products")) {
+      if (PRODUCT_SLUG.equals(product.path("slug").asText())) {
+        return product.path("id").asText();
+      }
+    }
+    return api.execute(
+            """
+            mutation P($input: CreateProductInput!) { createProduct(input: $input) { product { id } } }""",
+            Map.of("input", Map.of("name", "Demo sensor", "slug", PRODUCT_SLUG)))
+        .path("createProduct")
+        .path("product")
+        .path("id")
+        .asText();
+  }
+
+  private void registerMissingDevices(GraphqlClient api, String productId, List<String> ids) {
+    Set<String> known = new HashSet<>();
+    for (int page = 1; ; page++) {
+      JsonNode devices =
+          api.execute(
+                  "query D($id: ID!, $page: Int) { product(id: $id) { devices(page: $page, perPage: 1000) { id } } }",
+                  Map.of("id", productId, "page", page))
+              .path("product")
+              .path("devices");
+      devices.forEach(d -> known.add(d.path("id").asText()));
+      if (devices.size() < 1000) {
+        break;
+      }
+    }
+    List<Map<String, String>> missing = new ArrayList<>();
+    for (String id : ids) {
+      if (!known.contains(id)) {
+        missing.add(Map.of("id", id, "name", "Demo sensor " + id.substring(id.indexOf('-') + 1)));
+      }
+    }
+    for (int i = 0; i < missing.size(); i += 1000) {
+      api.execute(
+          """
+          mutation R($input: RegisterDevicesInput!) { registerDevices(input: $input) { devices { id } } }""",
+          Map.of(
+              "input",
+              Map.of(
+                  "productId",
+                  productId,
+                  "devices",
+                  missing.subList(i, Math.min(missing.size(), i + 1000)))));
+    }
+  }
+
+  /** Waits until every simulated device's presence (online, on the old version) is recorded. */
+  private void awaitFleetReported(GraphqlClient api, int devices) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      int ready = 0;
+      for (int from = 0; ; from += 1000) {
+        JsonNode page =
+            api.execute(
+                    """
+                    query F($from: Int) {
+                      login { devices(from: $from, size: 1000) { hasMore items { online firmwareVersion { version } } } }
+                    }""",
+                    Map.of("from", from))
+                .path("login")
+                .path("devices");
+        for (JsonNode d : page.path("items")) {
+          if (d.path("online").asBoolean()
+              && FROM_VERSION.equals(d.path("firmwareVersion").path("version").asText())) {
+            ready++;
+          }
+        }
+        if (!page.path("hasMore").asBoolean()) {
+          break;
+        }
+      }
+      if (ready >= devices) {
+        out.printf("fleet: %d devices online on %s%n", ready, FROM_VERSION);
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "only " + ready + " of " + devices + " devices reported their presence in 60 s");
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private void uploadIfMissing(GraphqlClient api, String productId, String version, String image) {
+    byte[] bytes = readSample(image);
+    try {
+      JsonNode firmware =
+          api.execute(
+                  """
+                  mutation U($input: UploadFirmwareInput!) {
+                    uploadFirmware(input: $input) { firmware { id version sha256 size } }
+                  }""",
+                  Map.of(
+                      "input",
+                      Map.of(
+                          "productId", productId,
+                          "version", version,
+                          "title", image,
+                          "contentBase64", Base64.getEncoder().encodeToString(bytes))))
+              .path("uploadFirmware")
+              .path("firmware");
+      out.printf(
+          "firmware: uploaded %s from %s (%,d bytes, sha256 %s)%n",
+          version, image, firmware.path("size").asLong(), firmware.path("sha256").asText());
+    } catch (GraphqlException e) {
+      if (!"ALREADY_EXISTS".equals(e.code())) {
+        throw e;
+      }
+      out.printf("firmware: %s already uploaded%n", version);
+    }
+  }
+
+  static byte[] readSample(String name) {
+    try (InputStream in = Demo.class.getResourceAsStream("/firmware-samples/" + name)) {
+      if (in == null) {
+        throw new IllegalStateException("firmware sample " + name + " is missing from the build");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read firmware sample " + name, e);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package dev.firmament.launcher;
+
+import dev.firmament.delta.cli.DeltaCommand;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** The {@code firmament} command. Exit codes: 0 success, 1 failure, 2 usage error. */
+public final class Firmament {
+  static final String USAGE =
+      """
+      usage: firmament <command> [options]
+
+      commands:
+        demo [--devices N] [--port P] [--max-in-flight N] [--data DIR] [--fresh] [--exit-when-done]
+            Start the whole stack in one process with a simulated fleet, upload two firmware
+            versions, run a rollout and watch it, then keep serving GraphQL until interrupted.
+        delta diff OLD NEW PATCH [--format native|bsdiff40]
+        delta apply OLD PATCH OUT
+        delta info PATCH
+            Build, apply or describe a binary delta.
+      """;
+
+  private Firmament() {}
+
+  public static void main(String[] args) {
+    // Libraries on the class path ship their own logback.xml; until Spring applies ours, keep
+    // logback's own status chatter about that out of the user's terminal.
+    System.setProperty(
+        "logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
+    System.exit(run(Arrays.asList(args), System.out, System.err));
+  }
+
+  static int run(List<String> args, PrintStream out, PrintStream err) {
+    if (args.isEmpty() || args.getFirst().equals("help") || args.getFirst().equals("--help")) {
+      out.print(USAGE);
+      return args.isEmpty() ? 2 : 0;
+    }
+    List<String> rest = args.subList(1, args.size());
+    try {
+      return switch (args.getFirst()) {
+        case "demo" -> new Demo(out).run(demoOptions(rest));
+        case "delta" -> DeltaCommand.run(rest, out, err);
+        default -> {
+          err.println("firmament: unknown command '" + args.getFirst() + "'");
+          err.print(USAGE);
+          yield 2;
+        }
+      };
+    } catch (UsageException e) {
+      err.println("firmament: " + e.getMessage());
+      err.print(USAGE);
+      return 2;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    } catch (RuntimeException e) {
+      err.println("firmament: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  static final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UsageException(String message) {
+      super(message);
+    }
+  }
+
+  static Demo.Options demoOptions(List<String> args) {
+    int devices = 100;
+    int port = 8080;
+    int maxInFlight = 25;
+    boolean fresh = false;
+    boolean exitWhenDone = false;
+    boolean freePorts = false;
+    Path dataDir = Path.of(".firmament", "data");
+    List<String> queue = new ArrayList<>(args);
+    while (!queue.isEmpty()) {
+      String option = queue.removeFirst();
+      switch (option) {
+        case "--devices" -> devices = intValue(option, queue, 1, 10_000);
+        case "--port" -> port = intValue(option, queue, 0, 65_535);
+        case "--max-in-flight" -> maxInFlight = intValue(option, queue, 1, 1000);
+        case "--data" -> dataDir = Path.of(value(option, queue));
+        case "--fresh" -> fresh = true;
+        case "--exit-when-done" -> exitWhenDone = true;
+        case "--free-ports" -> freePorts = true;
+        default -> throw new UsageException("unknown option '" + option + "'");
+      }
+    }
+    return new Demo.Options(devices, port, fresh, dataDir, maxInFlight, exitWhenDone, freePorts);
+  }
+
+  private static String value(String option, List<String> queue) {
+    if (queue.isEmpty()) {
+      throw new UsageException(option + " needs a value");
+    }
+    return queue.removeFirst();
+  }
+
+  private static int intValue(String option, List<String> queue, int min, int max) {
+    String raw = value(option, queue);
+    try {
+      int v = Integer.parseInt(raw);
+      if (v < min || v > max) {
+        throw new UsageException(option + " must be between " + min + " and " + max);
+      }
+      return v;
+    } catch (NumberFormatException e) {
+      throw new UsageException(option + " needs a whole number, got '" + raw + "'");
+    }
+  }
+}

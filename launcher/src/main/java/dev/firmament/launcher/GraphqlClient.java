@@ -1,0 +1,75 @@
+package dev.firmament.launcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/** A small GraphQL-over-HTTP client: the demo and the tests use the API exactly as a user would. */
+public final class GraphqlClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final URI endpoint;
+
+  public GraphqlClient(String endpoint) {
+    this.endpoint = URI.create(endpoint);
+  }
+
+  /** A GraphQL error answer, with the code from {@code extensions.code}. */
+  public static final class GraphqlException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final String code;
+
+    GraphqlException(String code, String message) {
+      super(code + ": " + message);
+      this.code = code;
+    }
+
+    public String code() {
+      return code;
+    }
+  }
+
+  /** Runs a document and returns {@code data}; throws {@link GraphqlException} on errors. */
+  public JsonNode execute(String document, Map<String, ?> variables) {
+    JsonNode answer = executeRaw(document, variables);
+    JsonNode errors = answer.path("errors");
+    if (errors.isArray() && !errors.isEmpty()) {
+      JsonNode first = errors.get(0);
+      throw new GraphqlException(
+          first.path("extensions").path("code").asText("UNKNOWN"), first.path("message").asText());
+    }
+    return answer.path("data");
+  }
+
+  /** Runs a document and returns the whole answer, errors included. */
+  public JsonNode executeRaw(String document, Map<String, ?> variables) {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("query", document);
+    body.set("variables", JSON.valueToTree(variables));
+    try {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(endpoint)
+                  .timeout(Duration.ofSeconds(60))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new IllegalStateException("GraphQL request to " + endpoint + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}

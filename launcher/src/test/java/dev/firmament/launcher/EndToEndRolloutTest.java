@@ -1,0 +1,118 @@
+package dev.firmament.launcher;
+
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.firmament.agent.DeviceSnapshot;
+import dev.firmament.agent.FleetOptions;
+import dev.firmament.agent.FleetSimulator;
+import dev.firmament.agent.SimulatedDeviceSpec;
+import dev.firmament.artifact.Sha256;
+import dev.firmament.devstack.DevStackOptions;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.jooq.DSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The walking skeleton on real components: embedded PostgreSQL, Temporal's test server, s3proxy and
+ * HiveMQ, the API and workers connected to them by address, and 50 simulated devices that verify
+ * every image they install. Everything is driven through the GraphQL API.
+ */
+class EndToEndRolloutTest {
+  private static final int FLEET_SIZE = 50;
+
+  @TempDir static Path dataDir;
+  private static DevServer server;
+
+  @BeforeAll
+  static void start() {
+    server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @Test
+  void firmwareRollsOutToFiftyDevicesAndEveryImageIsVerified() throws Exception {
+    GraphqlClient api = new GraphqlClient(server.graphqlUrl());
+    Demo demo = new Demo(System.out);
+    List<SimulatedDeviceSpec> specs =
+        SimulatedDeviceSpec.numbered("e2e", FLEET_SIZE, Demo.FROM_VERSION);
+    String productId = demo.prepareProduct(api, specs);
+    Demo.Summary summary;
+    try (FleetSimulator fleet =
+        FleetSimulator.start(
+            server.stack().endpoints().mqttUrl(), specs, FleetOptions.defaults())) {
+      summary =
+          demo.runScenario(
+              api,
+              productId,
+              fleet,
+              new Demo.Options(FLEET_SIZE, 0, false, dataDir, 10, true, true));
+
+      String expectedSha = Sha256.hex(Demo.readSample("armapp.new"));
+      for (DeviceSnapshot device : fleet.devices()) {
+        assertThat(device.currentVersion()).as(device.deviceId()).isEqualTo(Demo.TO_VERSION);
+        assertThat(device.verifiedHashes()).as(device.deviceId()).isEqualTo(1);
+        assertThat(device.installs()).as(device.deviceId()).isEqualTo(1);
+      }
+      assertThat(expectedSha).hasSize(64);
+    }
+
+    assertThat(summary.status()).isEqualTo("SUCCEEDED");
+    assertThat(summary.succeeded()).isEqualTo(FLEET_SIZE);
+    assertThat(summary.failed() + summary.timedOut() + summary.skipped()).isZero();
+    assertThat(summary.bytesSent()).isEqualTo(FLEET_SIZE * 54_356L);
+
+    // The seed's ListOTAJobs query, verbatim.
+    JsonNode jobs =
+        api.execute(
+                """
+                query ListOTAJobs($productId: ID!) { product(id: $productId) { firmwareOTAJobs { id targetVersion status startedAt results { deviceId success updatedAt } } } }""",
+                Map.of("productId", productId))
+            .path("product")
+            .path("firmwareOTAJobs");
+    assertThat(jobs).hasSize(1);
+    assertThat(jobs.get(0).path("status").asText()).isEqualTo("SUCCEEDED");
+    assertThat(jobs.get(0).path("targetVersion").asText()).isEqualTo(Demo.TO_VERSION);
+    assertThat(jobs.get(0).path("results")).hasSize(FLEET_SIZE);
+    jobs.get(0).path("results").forEach(r -> assertThat(r.path("success").asBoolean()).isTrue());
+
+    DSLContext db = server.context().getBean(DSLContext.class);
+    assertThat(db.fetchCount(OTA_RESULTS, OTA_RESULTS.STATE.eq("SUCCEEDED"))).isEqualTo(FLEET_SIZE);
+    assertThat(db.fetchCount(DEVICES, DEVICES.FIRMWARE_VERSION.eq(Demo.TO_VERSION)))
+        .isEqualTo(FLEET_SIZE);
+    // Every device went through the whole state machine, each step recorded once, in order.
+    for (String deviceId : db.select(DEVICES.ID).from(DEVICES).fetch(DEVICES.ID)) {
+      List<String> states =
+          db.select(OTA_RESULT_HISTORY.STATE)
+              .from(OTA_RESULT_HISTORY)
+              .where(OTA_RESULT_HISTORY.DEVICE_ID.eq(deviceId))
+              .orderBy(OTA_RESULT_HISTORY.ID)
+              .fetch(OTA_RESULT_HISTORY.STATE);
+      assertThat(states)
+          .as(deviceId)
+          .containsExactly(
+              "QUEUED", "SENT", "DOWNLOADING", "VERIFYING", "INSTALLING", "REBOOTING", "SUCCEEDED");
+    }
+
+    JsonNode device =
+        api.execute(
+                "query D($id: ID!) { device(id: $id) { id online firmwareVersion { version } } }",
+                Map.of("id", "e2e-00007"))
+            .path("device");
+    assertThat(device.path("firmwareVersion").path("version").asText()).isEqualTo(Demo.TO_VERSION);
+  }
+}

@@ -1,0 +1,114 @@
+package dev.firmament.launcher;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The module graph, checked on the compiled classes of every module (the launcher sees them all).
+ * Contracts flow one way: the orchestrator knows no implementation, the API and the workers know
+ * each other only through the orchestrator's contracts, and the device side knows nothing of the
+ * server.
+ */
+class ModuleArchitectureTest {
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importClasses() {
+    classes =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.firmament");
+  }
+
+  @Test
+  void orchestratorDependsOnNoOtherModule() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.firmament.orchestrator..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.firmament.workers..",
+            "dev.firmament.api..",
+            "dev.firmament.sql..",
+            "dev.firmament.protocol..",
+            "dev.firmament.agent..",
+            "dev.firmament.artifact..",
+            "dev.firmament.delta..",
+            "dev.firmament.devstack..",
+            "org.springframework..",
+            "org.jooq..")
+        .check(classes);
+  }
+
+  @Test
+  void apiAndWorkersMeetOnlyThroughContracts() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.firmament.api..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.firmament.workers..", "dev.firmament.protocol..", "dev.firmament.agent..")
+        .check(classes);
+    noClasses()
+        .that()
+        .resideInAPackage("dev.firmament.workers..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("dev.firmament.api..", "dev.firmament.agent..")
+        .check(classes);
+  }
+
+  @Test
+  void deviceSideKnowsNothingOfTheServer() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.firmament.agent..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.firmament.protocol.server..",
+            "dev.firmament.workers..",
+            "dev.firmament.api..",
+            "dev.firmament.orchestrator..",
+            "dev.firmament.sql..")
+        .check(classes);
+  }
+
+  @Test
+  void productionModulesNeverUseTheEmbeddedStack() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            "dev.firmament.api..",
+            "dev.firmament.workers..",
+            "dev.firmament.orchestrator..",
+            "dev.firmament.protocol..",
+            "dev.firmament.agent..",
+            "dev.firmament.delta..",
+            "dev.firmament.artifact..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("dev.firmament.devstack..")
+        .check(classes);
+  }
+
+  @Test
+  void sharedLibrariesStayBelowTheServices() {
+    noClasses()
+        .that()
+        .resideInAnyPackage(
+            "dev.firmament.delta..", "dev.firmament.artifact..", "dev.firmament.sql..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.firmament.workers..", "dev.firmament.api..", "dev.firmament.orchestrator..")
+        .check(classes);
+  }
+}
