@@ -1,16 +1,13 @@
 package dev.firmament.launcher;
 
-import dev.firmament.api.ApiConfiguration;
-import dev.firmament.api.config.InfrastructureConfiguration;
-import dev.firmament.workers.WorkersConfiguration;
+import dev.firmament.server.FirmamentServer;
 import org.springframework.boot.SpringBootConfiguration;
-import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.context.annotation.Import;
 
 /**
- * The API and the workers in one Spring context, sharing one Temporal client and artifact store.
+ * The dev process runs the production server's all-in-one configuration, unchanged; only the
+ * services it connects to are embedded.
  */
 @SpringBootConfiguration
-@EnableAutoConfiguration
-@Import({InfrastructureConfiguration.class, ApiConfiguration.class, WorkersConfiguration.class})
+@Import(FirmamentServer.AllInOne.class)
 public class DevApplication {}

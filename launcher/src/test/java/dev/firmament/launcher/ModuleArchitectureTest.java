@@ -87,6 +87,7 @@ class ModuleArchitectureTest {
         .that()
         .resideInAnyPackage(
             "dev.firmament.api..",
+            "dev.firmament.server..",
             "dev.firmament.workers..",
             "dev.firmament.orchestrator..",
             "dev.firmament.protocol..",

@@ -100,7 +100,8 @@ public class StatusBridge implements DisposableBean {
     // A device that verifies has received the whole artifact; earlier reports carry its offset.
     Long bytes =
         switch (state) {
-          case VERIFYING, INSTALLING, REBOOTING, SUCCEEDED, ROLLED_BACK -> records.artifactSize(jobId);
+          case VERIFYING, INSTALLING, REBOOTING, SUCCEEDED, ROLLED_BACK ->
+              records.artifactSize(jobId);
           default -> report.offset();
         };
     boolean changed =

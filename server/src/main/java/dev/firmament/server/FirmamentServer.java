@@ -1,0 +1,66 @@
+package dev.firmament.server;
+
+import dev.firmament.api.ApiConfiguration;
+import dev.firmament.api.config.InfrastructureConfiguration;
+import dev.firmament.workers.WorkersConfiguration;
+import java.util.Arrays;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.annotation.Import;
+
+/**
+ * The production entry point. One artifact, three roles, chosen by the first argument:
+ *
+ * <ul>
+ *   <li>{@code api}: the GraphQL API (starts and queries rollouts, reads PostgreSQL);
+ *   <li>{@code workers}: the Temporal workers (rollout workflows, delivery over MQTT), no HTTP;
+ *   <li>{@code all} (default): both in one process.
+ * </ul>
+ *
+ * <p>Every backing service is external and configured by properties or environment variables (see
+ * the README); nothing embedded is on this artifact's class path.
+ */
+public final class FirmamentServer {
+  private FirmamentServer() {}
+
+  /** API and workers in one process. */
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  @Import({InfrastructureConfiguration.class, ApiConfiguration.class, WorkersConfiguration.class})
+  public static class AllInOne {}
+
+  /** The API alone. */
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  @Import({InfrastructureConfiguration.class, ApiConfiguration.class})
+  public static class ApiOnly {}
+
+  /** The workers alone. */
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  @Import({InfrastructureConfiguration.class, WorkersConfiguration.class})
+  public static class WorkersOnly {}
+
+  public static void main(String[] args) {
+    String role = args.length > 0 && !args[0].startsWith("-") ? args[0] : "all";
+    String[] rest =
+        role.equals("all") && (args.length == 0 || args[0].startsWith("-"))
+            ? args
+            : Arrays.copyOfRange(args, 1, args.length);
+    SpringApplicationBuilder app =
+        switch (role) {
+          case "all" -> new SpringApplicationBuilder(AllInOne.class);
+          case "api" -> new SpringApplicationBuilder(ApiOnly.class);
+          case "workers" ->
+              new SpringApplicationBuilder(WorkersOnly.class).web(WebApplicationType.NONE);
+          default -> {
+            System.err.println("usage: firmament-server [all|api|workers] [--property=value ...]");
+            System.exit(2);
+            yield null;
+          }
+        };
+    app.properties("spring.application.name=firmament-" + role).run(rest);
+  }
+}

@@ -1,0 +1,215 @@
+package dev.firmament.workers.rollout;
+
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
+import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
+import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.PRODUCTS;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.firmament.devstack.EmbeddedPostgres;
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.RolloutStatus;
+import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.flywaydb.core.Flyway;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/** The rollout repository on a real PostgreSQL, migrated by the project's own Flyway scripts. */
+class RolloutRecordsTest {
+  @TempDir static Path dataDir;
+  private static EmbeddedPostgres postgres;
+  private static DSLContext dsl;
+  private static RolloutRecords records;
+
+  private UUID org;
+  private UUID product;
+  private UUID firmware;
+
+  @BeforeAll
+  static void start() {
+    postgres = EmbeddedPostgres.start(dataDir, 0);
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(postgres.jdbcUrl());
+    ds.setUser(postgres.username());
+    ds.setPassword(postgres.password());
+    Flyway.configure().dataSource(ds).load().migrate();
+    dsl = DSL.using(ds, SQLDialect.POSTGRES);
+    records = new RolloutRecords(dsl);
+  }
+
+  @AfterAll
+  static void stop() {
+    postgres.close();
+  }
+
+  @BeforeEach
+  void seed() {
+    org = UUID.randomUUID();
+    product = UUID.randomUUID();
+    firmware = UUID.randomUUID();
+    dsl.insertInto(ORGANIZATIONS)
+        .set(ORGANIZATIONS.ID, org)
+        .set(ORGANIZATIONS.SLUG, "org-" + org)
+        .set(ORGANIZATIONS.NAME, "Org")
+        .execute();
+    dsl.insertInto(PRODUCTS)
+        .set(PRODUCTS.ID, product)
+        .set(PRODUCTS.ORGANIZATION_ID, org)
+        .set(PRODUCTS.SLUG, "p")
+        .set(PRODUCTS.NAME, "P")
+        .execute();
+    for (int i = 0; i < 7; i++) {
+      dsl.insertInto(DEVICES)
+          .set(DEVICES.ID, device(i))
+          .set(DEVICES.ORGANIZATION_ID, org)
+          .set(DEVICES.PRODUCT_ID, product)
+          .set(DEVICES.NAME, "d" + i)
+          .set(DEVICES.FIRMWARE_VERSION, "1.0")
+          .execute();
+    }
+    dsl.insertInto(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.ID, firmware)
+        .set(PRODUCT_FIRMWARE.ORGANIZATION_ID, org)
+        .set(PRODUCT_FIRMWARE.PRODUCT_ID, product)
+        .set(PRODUCT_FIRMWARE.VERSION, "2.0")
+        .set(PRODUCT_FIRMWARE.SHA256, "ab".repeat(32))
+        .set(PRODUCT_FIRMWARE.SIZE_BYTES, 1234L)
+        .set(PRODUCT_FIRMWARE.STORAGE_KEY, "full/" + "ab".repeat(32))
+        .execute();
+  }
+
+  private String device(int i) {
+    return "dev-" + org.toString().substring(0, 8) + "-" + i;
+  }
+
+  private OtaJobsRecord job(UUID groupId) {
+    UUID id = UUID.randomUUID();
+    dsl.insertInto(OTA_JOBS)
+        .set(OTA_JOBS.ID, id)
+        .set(OTA_JOBS.ORGANIZATION_ID, org)
+        .set(OTA_JOBS.PRODUCT_ID, product)
+        .set(OTA_JOBS.FIRMWARE_ID, firmware)
+        .set(OTA_JOBS.TARGET_VERSION, "2.0")
+        .set(OTA_JOBS.TARGET_KIND, groupId == null ? "PRODUCT" : "GROUP")
+        .set(OTA_JOBS.TARGET_GROUP_ID, groupId)
+        .set(OTA_JOBS.STATUS, RolloutStatus.SCHEDULED.name())
+        .set(OTA_JOBS.MAX_IN_FLIGHT, 2)
+        .set(OTA_JOBS.WORKFLOW_ID, "rollout/" + id)
+        .execute();
+    return records.job(id).orElseThrow();
+  }
+
+  private List<String> history(UUID jobId, String deviceId) {
+    return dsl.select(OTA_RESULT_HISTORY.STATE)
+        .from(OTA_RESULT_HISTORY)
+        .where(OTA_RESULT_HISTORY.JOB_ID.eq(jobId))
+        .and(OTA_RESULT_HISTORY.DEVICE_ID.eq(deviceId))
+        .orderBy(OTA_RESULT_HISTORY.ID)
+        .fetch(OTA_RESULT_HISTORY.STATE);
+  }
+
+  @Test
+  void startingAJobQueuesEveryTargetOnceEvenWhenRepeated() {
+    OtaJobsRecord job = job(null);
+
+    assertThat(records.startJob(job)).isEqualTo(7);
+    assertThat(records.startJob(job)).isEqualTo(7);
+
+    assertThat(dsl.fetchCount(OTA_RESULTS, OTA_RESULTS.JOB_ID.eq(job.getId()))).isEqualTo(7);
+    assertThat(dsl.fetchCount(OTA_RESULT_HISTORY, OTA_RESULT_HISTORY.JOB_ID.eq(job.getId())))
+        .isEqualTo(7);
+    assertThat(records.job(job.getId()).orElseThrow().getStatus()).isEqualTo("RUNNING");
+    assertThat(history(job.getId(), device(3))).containsExactly("QUEUED");
+  }
+
+  @Test
+  void targetsArePagedInIdOrderAndAGroupJobSeesOnlyItsGroup() {
+    OtaJobsRecord all = job(null);
+    List<String> first = records.targets(all, null, 3);
+    List<String> second = records.targets(all, first.getLast(), 3);
+    List<String> third = records.targets(all, second.getLast(), 3);
+    assertThat(first).containsExactly(device(0), device(1), device(2));
+    assertThat(second).containsExactly(device(3), device(4), device(5));
+    assertThat(third).containsExactly(device(6));
+
+    UUID group = UUID.randomUUID();
+    dsl.insertInto(DEVICE_GROUPS)
+        .set(DEVICE_GROUPS.ID, group)
+        .set(DEVICE_GROUPS.ORGANIZATION_ID, org)
+        .set(DEVICE_GROUPS.PRODUCT_ID, product)
+        .set(DEVICE_GROUPS.NAME, "canary")
+        .execute();
+    for (int i : new int[] {1, 4}) {
+      dsl.insertInto(DEVICE_GROUP_MEMBERS)
+          .set(DEVICE_GROUP_MEMBERS.ORGANIZATION_ID, org)
+          .set(DEVICE_GROUP_MEMBERS.GROUP_ID, group)
+          .set(DEVICE_GROUP_MEMBERS.DEVICE_ID, device(i))
+          .execute();
+    }
+    OtaJobsRecord canary = job(group);
+    assertThat(records.startJob(canary)).isEqualTo(2);
+    assertThat(records.targets(canary, null, 10)).containsExactly(device(1), device(4));
+  }
+
+  @Test
+  void resultsOnlyMoveForwardAndTerminalResultsNeverChange() {
+    OtaJobsRecord job = job(null);
+    records.startJob(job);
+    UUID id = job.getId();
+    String d = device(0);
+
+    assertThat(
+            records.transition(id, d, DeviceUpdateState.SENT, null, null, "offer", new byte[] {1}))
+        .isTrue();
+    assertThat(records.transition(id, d, DeviceUpdateState.VERIFYING, 1234L, null, null, null))
+        .isTrue();
+    // A late or duplicated report is harmless.
+    assertThat(records.transition(id, d, DeviceUpdateState.DOWNLOADING, 10L, null, null, null))
+        .isFalse();
+    assertThat(records.transition(id, d, DeviceUpdateState.VERIFYING, 1234L, null, null, null))
+        .isFalse();
+    assertThat(records.transition(id, d, DeviceUpdateState.SUCCEEDED, 1234L, null, null, null))
+        .isTrue();
+    assertThat(records.transition(id, d, DeviceUpdateState.FAILED, null, "X", null, null))
+        .isFalse();
+
+    assertThat(history(id, d)).containsExactly("QUEUED", "SENT", "VERIFYING", "SUCCEEDED");
+    assertThat(records.bytesSent(id, d)).isEqualTo(1234L);
+    assertThat(records.taskToken(id, d)).get().isEqualTo(new byte[] {1});
+  }
+
+  @Test
+  void finishingIsFinalAndInterruptedJobsCloseTheirOpenResults() {
+    OtaJobsRecord job = job(null);
+    records.startJob(job);
+    records.transition(job.getId(), device(0), DeviceUpdateState.SUCCEEDED, 1L, null, null, null);
+
+    assertThat(records.unfinishedJobs()).extracting(OtaJobsRecord::getId).contains(job.getId());
+    assertThat(records.endOpenResults(job.getId(), DeviceUpdateState.CANCELED, "lost"))
+        .isEqualTo(6);
+    records.finishJob(job.getId(), RolloutStatus.INTERRUPTED);
+    records.finishJob(job.getId(), RolloutStatus.SUCCEEDED);
+
+    assertThat(records.job(job.getId()).orElseThrow().getStatus()).isEqualTo("INTERRUPTED");
+    assertThat(records.unfinishedJobs())
+        .extracting(OtaJobsRecord::getId)
+        .doesNotContain(job.getId());
+    assertThat(history(job.getId(), device(0))).containsExactly("QUEUED", "SUCCEEDED");
+    assertThat(history(job.getId(), device(1))).containsExactly("QUEUED", "CANCELED");
+  }
+}
