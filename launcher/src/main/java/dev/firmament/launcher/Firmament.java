@@ -17,6 +17,9 @@ public final class Firmament {
         demo [--devices N] [--port P] [--max-in-flight N] [--data DIR] [--fresh] [--exit-when-done]
             Start the whole stack in one process with a simulated fleet, upload two firmware
             versions, run a rollout and watch it, then keep serving GraphQL until interrupted.
+        firmware upload --product PRODUCT_ID --version VERSION [--title T] [--server URL] [--json] FILE
+            Upload a firmware image to a running server (exit codes: 0 uploaded, 1 failure,
+            2 usage, 3 refused, 4 version already exists).
         delta diff OLD NEW PATCH [--format native|bsdiff40]
         delta apply OLD PATCH OUT
         delta info PATCH
@@ -43,6 +46,7 @@ public final class Firmament {
       return switch (args.getFirst()) {
         case "demo" -> new Demo(out).run(demoOptions(rest));
         case "delta" -> DeltaCommand.run(rest, out, err);
+        case "firmware" -> FirmwareUploadCommand.run(rest, out, err);
         default -> {
           err.println("firmament: unknown command '" + args.getFirst() + "'");
           err.print(USAGE);

@@ -45,6 +45,105 @@ class EndToEndRolloutTest {
   }
 
   @Test
+  void firmwareCiUploadsThroughTheCommandLine(@TempDir Path work) throws Exception {
+    GraphqlClient api = new GraphqlClient(server.graphqlUrl());
+    String productId =
+        api.execute(
+                "mutation { createProduct(input: {name: \"CLI\", slug: \"cli\"}) { product { id } } }",
+                Map.of())
+            .path("createProduct")
+            .path("product")
+            .path("id")
+            .asText();
+    Path image = work.resolve("app.bin");
+    java.nio.file.Files.write(image, Demo.readSample("pyb-movehub.new"));
+    String url = "http://127.0.0.1:" + server.port();
+
+    var out = new java.io.ByteArrayOutputStream();
+    var err = new java.io.ByteArrayOutputStream();
+    int code =
+        Firmament.run(
+            List.of(
+                "firmware",
+                "upload",
+                "--product",
+                productId,
+                "--version",
+                "7.28.0",
+                "--server",
+                url,
+                "--json",
+                image.toString()),
+            new java.io.PrintStream(out, true),
+            new java.io.PrintStream(err, true));
+    assertThat(code).as(err.toString()).isZero();
+    JsonNode uploaded = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.toString());
+    assertThat(uploaded.path("version").asText()).isEqualTo("7.28.0");
+    assertThat(uploaded.path("size").asLong()).isEqualTo(102_432L);
+    assertThat(uploaded.path("sha256").asText())
+        .isEqualTo(Sha256.hex(Demo.readSample("pyb-movehub.new")));
+    assertThat(uploaded.path("firmwareId").asText()).isNotBlank();
+
+    List<String> again =
+        List.of(
+            "firmware",
+            "upload",
+            "--product",
+            productId,
+            "--version",
+            "7.28.0",
+            "--server",
+            url,
+            image.toString());
+    assertThat(Firmament.run(again, new java.io.PrintStream(out), new java.io.PrintStream(err)))
+        .isEqualTo(FirmwareUploadCommand.ALREADY_EXISTS);
+    List<String> unknownProduct =
+        List.of(
+            "firmware",
+            "upload",
+            "--product",
+            java.util.UUID.randomUUID().toString(),
+            "--version",
+            "1",
+            "--server",
+            url,
+            image.toString());
+    assertThat(
+            Firmament.run(
+                unknownProduct, new java.io.PrintStream(out), new java.io.PrintStream(err)))
+        .isEqualTo(FirmwareUploadCommand.REFUSED);
+    List<String> missingFile =
+        List.of(
+            "firmware",
+            "upload",
+            "--product",
+            productId,
+            "--version",
+            "2",
+            "--server",
+            url,
+            work.resolve("nope.bin").toString());
+    assertThat(
+            Firmament.run(missingFile, new java.io.PrintStream(out), new java.io.PrintStream(err)))
+        .isEqualTo(FirmwareUploadCommand.USAGE);
+    assertThat(
+            Firmament.run(
+                List.of(
+                    "firmware",
+                    "upload",
+                    "--server",
+                    "http://127.0.0.1:1",
+                    "--product",
+                    "p",
+                    "--version",
+                    "1",
+                    image.toString()),
+                new java.io.PrintStream(out),
+                new java.io.PrintStream(err)))
+        .isEqualTo(FirmwareUploadCommand.FAILURE);
+  }
+
+  @Test
   void firmwareRollsOutToFiftyDevicesAndEveryImageIsVerified() throws Exception {
     GraphqlClient api = new GraphqlClient(server.graphqlUrl());
     Demo demo = new Demo(System.out);
