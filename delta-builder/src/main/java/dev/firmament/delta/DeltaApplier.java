@@ -9,6 +9,7 @@ import dev.firmament.delta.internal.NativeFormat;
 import dev.firmament.delta.internal.SourceInputStream;
 import dev.firmament.delta.internal.UnfilterOutputStream;
 import dev.firmament.delta.internal.Varint;
+import dev.firmament.delta.internal.ZeroRuns;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -151,6 +152,10 @@ public final class DeltaApplier {
       BoundedInputStream.readFully(in, chunkHeader, 0, chunkHeader.length);
       java.nio.ByteBuffer cb = java.nio.ByteBuffer.wrap(chunkHeader);
       long len = cb.getInt() & 0xffffffffL;
+      int coding = cb.get() & 0xff;
+      if (coding != NativeFormat.DIFF_PLAIN && coding != NativeFormat.DIFF_ZERO_RUNS) {
+        throw new DeltaFormatException("chunk " + c + " uses unknown diff coding " + coding);
+      }
       long ctrlLen = cb.getInt() & 0xffffffffL;
       long diffLen = cb.getInt() & 0xffffffffL;
       long extraLen = cb.getInt() & 0xffffffffL;
@@ -176,7 +181,10 @@ public final class DeltaApplier {
       BoundedInputStream extraRaw = new BoundedInputStream(in, extraLen);
       try (InputStream ctrl =
               zstd(new ByteArrayInputStream(ctrlBuf, 0, (int) ctrlLen), ctrlLen, h);
-          InputStream diff = zstd(new ByteArrayInputStream(diffBuf, 0, (int) diffLen), diffLen, h);
+          InputStream diffZ =
+              zstd(new ByteArrayInputStream(diffBuf, 0, (int) diffLen), diffLen, h);
+          InputStream diff =
+              coding == NativeFormat.DIFF_ZERO_RUNS ? new ZeroRuns.Decoder(diffZ, len) : diffZ;
           InputStream extra = zstd(extraRaw, extraLen, h)) {
         long produced = 0;
         while (produced < len) {
@@ -201,12 +209,12 @@ public final class DeltaApplier {
                     + oldSize);
           }
           while (d > 0) {
-            int n = (int) Math.min(d, IO_BUFFER);
+            long at = newPos + produced;
+            // Pieces end at 4-aligned new positions so that no word of the transform straddles.
+            int n = (int) Math.min(d, IO_BUFFER - (at & 3));
             fOld.read(oldPos, a, 0, n);
             readExactly(diff, b, n, "diff");
-            for (int k = 0; k < n; k++) {
-              a[k] += b[k];
-            }
+            h.transform().add(a, b, n, at);
             uout.write(a, 0, n);
             oldPos += n;
             d -= n;

@@ -6,6 +6,7 @@ import dev.firmament.delta.internal.BranchFilter;
 import dev.firmament.delta.internal.Bsdiff40Format;
 import dev.firmament.delta.internal.BsdiffScanner;
 import dev.firmament.delta.internal.DiffScript;
+import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.NativeFormat;
 import dev.firmament.delta.internal.SuffixArray;
 import java.io.IOException;
@@ -17,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Computes binary deltas between firmware images: a suffix array (SA-IS) of the old image, the
@@ -86,9 +89,6 @@ public final class DeltaDiffer {
       }
     }
 
-    CompletableFuture<Long> fullSize =
-        CompletableFuture.supplyAsync(
-            () -> (long) Zstd.compress(newImage, policy.fullImageLevel()).length);
     byte[] oldSha = sha256(oldImage);
     byte[] newSha = sha256(newImage);
 
@@ -97,57 +97,165 @@ public final class DeltaDiffer {
       filters.add(BranchFilter.NONE);
     } else {
       switch (options.filter()) {
-        case AUTO -> filters.addAll(List.of(BranchFilter.values()));
+        case AUTO -> {
+          for (BranchFilter f : BranchFilter.values()) {
+            if (f.plausibleFor(newImage)) {
+              filters.add(f);
+            }
+          }
+        }
         case NONE -> filters.add(BranchFilter.NONE);
         case THUMB_BL -> filters.add(BranchFilter.THUMB_BL);
         case ARM_BL -> filters.add(BranchFilter.ARM_BL);
       }
     }
-    List<CompletableFuture<Candidate>> jobs = new ArrayList<>();
-    for (BranchFilter f : filters) {
-      jobs.add(
-          CompletableFuture.supplyAsync(
-              () -> candidate(oldImage, newImage, oldSha, newSha, f, options, deadline)));
-    }
-    Candidate best = null;
-    for (CompletableFuture<Candidate> job : jobs) {
-      Candidate c = join(job);
-      if (c.patch == null) {
-        return full(format, null, join(fullSize), "none", c.failure, t0);
+    // One thread per filter up to the core count (the common pool has cores - 1 workers, which
+    // would serialise the candidates on a 2-core machine).
+    List<Candidate> all = new ArrayList<>();
+    ExecutorService pool = pool(filters.size());
+    try {
+      List<CompletableFuture<List<Candidate>>> jobs = new ArrayList<>();
+      for (BranchFilter f : filters) {
+        jobs.add(
+            CompletableFuture.supplyAsync(
+                () -> candidates(oldImage, newImage, oldSha, newSha, f, options, deadline), pool));
       }
-      if (best == null || c.patch.length < best.patch.length) {
-        best = c;
+      for (CompletableFuture<List<Candidate>> job : jobs) {
+        for (Candidate c : join(job)) {
+          if (c.failure != null) {
+            return full(format, null, -1, "none", c.failure, t0);
+          }
+          all.add(c);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    all.sort(java.util.Comparator.comparingLong(Candidate::estimate));
+    Candidate best = all.getFirst();
+    byte[] patch;
+    if (format == PatchFormat.BSDIFF40) {
+      patch = best.estimatePatch;
+    } else {
+      // The estimate ranks at a fast level; the best FINALISTS are written at the final level.
+      patch = null;
+      for (Candidate c : all.subList(0, Math.min(FINALISTS, all.size()))) {
+        byte[] p =
+            NativeFormat.write(
+                c.fOld,
+                c.fNew,
+                oldSha,
+                newSha,
+                c.script,
+                c.filter,
+                c.transform,
+                options.level(),
+                options.chunkSize(),
+                false);
+        if (patch == null || p.length < patch.length) {
+          patch = p;
+          best = c;
+        }
+      }
+      // Plain diff coding (slow to compress) is only tried for the winner.
+      byte[] withPlain =
+          NativeFormat.write(
+              best.fOld,
+              best.fNew,
+              oldSha,
+              newSha,
+              best.script,
+              best.filter,
+              best.transform,
+              options.level(),
+              options.chunkSize(),
+              true);
+      if (withPlain.length < patch.length) {
+        patch = withPlain;
       }
     }
-    long full = join(fullSize);
     String filterName = best.filter.name().toLowerCase(java.util.Locale.ROOT);
-    double fraction = full == 0 ? Double.POSITIVE_INFINITY : (double) best.patch.length / full;
-    if (best.patch.length >= policy.maxFractionOfFull() * full) {
+    if (best.transform == DiffTransform.WORDS) {
+      filterName += "+words";
+    }
+    // Size of the compressed full image. A fast level gives an upper bound of the level the
+    // policy names; the slow exact figure is only needed when the delta is not clearly smaller.
+    long fullFast = Zstd.compress(newImage, 3).length;
+    long full = fullFast;
+    boolean exact = false;
+    if (patch.length >= 0.45 * fullFast) {
+      full = Zstd.compress(newImage, policy.fullImageLevel()).length;
+      exact = true;
+    }
+    double fraction = full == 0 ? Double.POSITIVE_INFINITY : (double) patch.length / full;
+    String of = exact ? "" : "at most ";
+    if (patch.length >= policy.maxFractionOfFull() * full) {
       return full(
           format,
-          best.patch,
+          patch,
           full,
           filterName,
           String.format(
               "delta of %d bytes is %.1f%% of the %d-byte compressed image (limit %.0f%%)",
-              best.patch.length, 100 * fraction, full, 100 * policy.maxFractionOfFull()),
+              patch.length, 100 * fraction, full, 100 * policy.maxFractionOfFull()),
           t0);
     }
     return new DiffResult(
         DiffResult.Decision.DELTA,
         format,
-        best.patch,
+        patch,
         full,
         filterName,
         String.format(
-            "delta of %d bytes is %.1f%% of the %d-byte compressed image",
-            best.patch.length, 100 * fraction, full),
+                "delta of %d bytes is %s%.1f%% of the %d-byte compressed image",
+                patch.length, exact ? "" : "under ", 100 * fraction, full)
+            + (exact
+                ? ""
+                : " (" + of + "level-3 size; level " + policy.fullImageLevel() + " not needed)"),
         Duration.ofNanos(System.nanoTime() - t0));
   }
 
-  private record Candidate(BranchFilter filter, byte[] patch, String failure) {}
+  /** Slack values tried by the native scan; bsdiff 4 uses 8. */
+  static final int[] SLACKS = {8, 12, 16};
 
-  private static Candidate candidate(
+  /**
+   * Slack tried for images above 256 KiB (one scan per filter; 16 was best or within 0.5% there).
+   */
+  static final int[] LARGE_SLACKS = {16};
+
+  private record Candidate(
+      BranchFilter filter,
+      DiffTransform transform,
+      byte[] fOld,
+      byte[] fNew,
+      DiffScript script,
+      long estimate,
+      byte[] estimatePatch,
+      String failure) {
+    static Candidate failed(String why) {
+      return new Candidate(null, null, null, null, null, Long.MAX_VALUE, null, why);
+    }
+  }
+
+  private static ExecutorService pool(int tasks) {
+    int threads = Math.max(1, Math.min(tasks, Runtime.getRuntime().availableProcessors()));
+    return Executors.newFixedThreadPool(
+        threads,
+        r -> {
+          Thread t = new Thread(r, "delta-diff");
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /** Candidates written at the final level after ranking by the fast estimate. */
+  static final int FINALISTS = 2;
+
+  /**
+   * One branch filter: suffix sort, scan with each slack value, and a fast (zstd level 3) size
+   * estimate for each scan and diff transform.
+   */
+  private static List<Candidate> candidates(
       byte[] oldImage,
       byte[] newImage,
       byte[] oldSha,
@@ -166,19 +274,31 @@ public final class DeltaDiffer {
     try {
       int[] sa = SuffixArray.build(fOld);
       if (System.nanoTime() - deadline > 0) {
-        return new Candidate(f, null, "time budget exceeded while sorting");
+        return List.of(Candidate.failed("time budget exceeded while sorting"));
       }
-      DiffScript script = BsdiffScanner.scan(fOld, fNew, sa, deadline);
-      sa = null;
-      byte[] patch =
-          options.format() == PatchFormat.BSDIFF40
-              ? Bsdiff40Format.write(fOld, fNew, script)
-              : NativeFormat.write(
-                  fOld, fNew, oldSha, newSha, script, f, options.level(), options.chunkSize());
-      return new Candidate(f, patch, null);
+      if (options.format() == PatchFormat.BSDIFF40) {
+        DiffScript script = BsdiffScanner.scan(fOld, fNew, sa, deadline);
+        byte[] patch = Bsdiff40Format.write(fOld, fNew, script);
+        return List.of(
+            new Candidate(f, DiffTransform.BYTES, fOld, fNew, script, patch.length, patch, null));
+      }
+      List<Candidate> out = new ArrayList<>();
+      int[] slacks = newImage.length <= SCREEN_MIN_BYTES ? SLACKS : LARGE_SLACKS;
+      for (int slack : slacks) {
+        DiffScript script = BsdiffScanner.scan(fOld, fNew, sa, slack, deadline);
+        for (DiffTransform t : DiffTransform.values()) {
+          long size =
+              NativeFormat.write(
+                      fOld, fNew, oldSha, newSha, script, f, t, 3, options.chunkSize(), false)
+                  .length;
+          out.add(new Candidate(f, t, fOld, fNew, script, size, null, null));
+        }
+      }
+      return out;
     } catch (BsdiffScanner.BudgetExceededException e) {
-      return new Candidate(
-          f, null, "time budget of " + options.policy().timeBudget() + " exceeded while diffing");
+      return List.of(
+          Candidate.failed(
+              "time budget of " + options.policy().timeBudget() + " exceeded while diffing"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

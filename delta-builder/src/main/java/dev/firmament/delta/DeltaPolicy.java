@@ -9,7 +9,8 @@ import java.util.Objects;
  * @param maxFractionOfFull a delta is used only when it is smaller than this fraction of the
  *     zstd-compressed full image (default 0.9)
  * @param fullImageLevel zstd level used to size the full image (default 19, what the artifact store
- *     ships)
+ *     ships); computed only when the delta is at least 45% of the fast level-3 size (below that,
+ *     level 19 would have to be more than twice as small as level 3 to change the decision)
  * @param timeBudget wall-clock budget for computing one delta (default 60 s); when exceeded the
  *     differ reports "use the full image"
  * @param maxImageBytes size budget: larger old or new images are not diffed (default 64 MiB)

@@ -8,8 +8,9 @@ import java.time.Duration;
  * @param decision whether to ship the delta or the full image
  * @param patch the patch bytes when the decision is {@link Decision#DELTA}; otherwise the patch
  *     that was computed and judged too large, or {@code null} when none was computed
- * @param fullImageBytes size of the zstd-compressed full image the delta was compared with (an
- *     estimate at a fast level when the pair was settled early)
+ * @param fullImageBytes size of the zstd-compressed full image the delta was compared with: at
+ *     {@link DeltaPolicy#fullImageLevel()} when the decision was close, otherwise the zstd level-3
+ *     size (an upper bound, enough to decide); -1 when no comparison was made
  * @param filter branch filter the native patch uses ({@code NONE} for BSDIFF40)
  * @param reason human-readable explanation of the decision
  * @param elapsed wall-clock time spent

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.delta.internal.BranchFilter;
 import dev.firmament.delta.internal.DiffScript;
+import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.NativeFormat;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -33,6 +34,7 @@ class ApplierMemoryTest {
             DeltaDiffer.sha256(neu),
             script,
             BranchFilter.NONE,
+            DiffTransform.WORDS,
             1,
             chunk);
     // Streamed patch, discarding output: only the applier's buffers are live.

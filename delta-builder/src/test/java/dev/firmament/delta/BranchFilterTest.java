@@ -3,6 +3,7 @@ package dev.firmament.delta;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.delta.internal.BranchFilter;
+import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.FilteredOldImage;
 import dev.firmament.delta.internal.UnfilterOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -75,6 +76,33 @@ class BranchFilterTest {
       f.encode(b, 0, b.length, base);
       f.decode(b, 0, b.length, base);
       assertThat(b).isEqualTo(raw);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(DiffTransform.class)
+  void diffTransformInvertsInAlignedPieces(DiffTransform t) {
+    Random r = new Random(t.ordinal() + 10);
+    for (int trial = 0; trial < 300; trial++) {
+      int n = r.nextInt(300);
+      long newPos = r.nextInt(1000);
+      byte[] older = TestData.random(r, n);
+      byte[] newer = TestData.random(r, n);
+      byte[] diff = new byte[n];
+      t.subtract(newer, 0, older, 0, n, newPos, diff, 0);
+      // Re-add in pieces that end at 4-aligned absolute positions, as the applier does.
+      byte[] rebuilt = new byte[n];
+      int k = 0;
+      while (k < n) {
+        long at = newPos + k;
+        int piece = (int) Math.min(n - k, 8 + 4 * r.nextInt(4) - (at & 3));
+        byte[] a = java.util.Arrays.copyOfRange(older, k, k + piece);
+        byte[] b = java.util.Arrays.copyOfRange(diff, k, k + piece);
+        t.add(a, b, piece, at);
+        System.arraycopy(a, 0, rebuilt, k, piece);
+        k += piece;
+      }
+      assertThat(rebuilt).isEqualTo(newer);
     }
   }
 }

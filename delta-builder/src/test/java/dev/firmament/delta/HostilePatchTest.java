@@ -97,7 +97,7 @@ class HostilePatchTest {
         .hasMessageContaining("chunk size");
     byte[] s = nativePatch.clone();
     // First chunk declares a 2 GiB control stream.
-    ByteBuffer.wrap(s).putInt(NativeFormat.HEADER_SIZE + 4, Integer.MAX_VALUE);
+    ByteBuffer.wrap(s).putInt(NativeFormat.HEADER_SIZE + 5, Integer.MAX_VALUE);
     assertThatThrownBy(() -> applyTo(old, s))
         .isInstanceOf(DeltaFormatException.class)
         .hasMessageContaining("oversized");

@@ -87,7 +87,7 @@ class RoundTripTest {
     for (TestData.Pair p : TestData.samplePairs()) {
       DiffResult r = DeltaDiffer.diff(p.oldImage(), p.newImage(), ALWAYS.withFilter(filter));
       assertThat(apply(p.oldImage(), r.patch())).isEqualTo(p.newImage());
-      assertThat(r.filter()).isEqualTo(filter.name().toLowerCase(java.util.Locale.ROOT));
+      assertThat(r.filter()).startsWith(filter.name().toLowerCase(java.util.Locale.ROOT));
     }
   }
 

@@ -60,6 +60,26 @@ public enum BranchFilter {
     apply(buf, off, len, base, false);
   }
 
+  /**
+   * Whether the image holds clearly more branch patterns than random bytes would (three times the
+   * chance rate), i.e. whether trying this filter can pay.
+   */
+  public boolean plausibleFor(byte[] image) {
+    if (this == NONE) {
+      return true;
+    }
+    long hits = 0;
+    for (int i = 0; i + 4 <= image.length; i += alignment) {
+      if (this == THUMB_BL
+          ? (image[i + 1] & 0xF8) == 0xF0 && (image[i + 3] & 0xF8) == 0xF8
+          : (image[i + 3] & 0xff) == 0xEB) {
+        hits++;
+      }
+    }
+    double chance = this == THUMB_BL ? image.length / 2.0 / 1024 : image.length / 4.0 / 256;
+    return hits > 3 * chance + 8;
+  }
+
   /** Smallest absolute window start that is aligned and {@code >= pos}. */
   public long alignUp(long pos) {
     return (pos + alignment - 1) / alignment * alignment;

@@ -14,15 +14,18 @@ public final class BsdiffScanner {
     }
   }
 
+  /** bsdiff 4's threshold. */
+  public static final int CLASSIC_SLACK = 8;
+
   private final byte[] old;
   private final byte[] neu;
   private final int[] sa;
   private final long deadlineNanos;
+  private final int slack;
   private int matchPos;
-  /** Experimental knob: extra match length required to leave the current alignment. */
-  public static int slack = 8;
 
-  private BsdiffScanner(byte[] old, byte[] neu, int[] sa, long deadlineNanos) {
+  private BsdiffScanner(byte[] old, byte[] neu, int[] sa, int slack, long deadlineNanos) {
+    this.slack = slack;
     this.old = old;
     this.neu = neu;
     this.sa = sa;
@@ -37,7 +40,18 @@ public final class BsdiffScanner {
    */
   public static DiffScript scan(byte[] old, byte[] neu, int[] sa, long deadlineNanos)
       throws BudgetExceededException {
-    return new BsdiffScanner(old, neu, sa, deadlineNanos).run();
+    return scan(old, neu, sa, CLASSIC_SLACK, deadlineNanos);
+  }
+
+  /**
+   * As {@link #scan(byte[], byte[], int[], long)} with a different threshold: a new exact match
+   * replaces the current alignment only when it is longer than the bytes the current alignment
+   * already matches plus {@code slack} (bsdiff uses 8). Larger values give fewer, longer control
+   * entries with more diff bytes, which pays once the streams are entropy-coded well.
+   */
+  public static DiffScript scan(byte[] old, byte[] neu, int[] sa, int slack, long deadlineNanos)
+      throws BudgetExceededException {
+    return new BsdiffScanner(old, neu, sa, slack, deadlineNanos).run();
   }
 
   private DiffScript run() throws BudgetExceededException {

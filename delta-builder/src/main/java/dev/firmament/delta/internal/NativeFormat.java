@@ -14,7 +14,17 @@ import java.util.zip.CRC32;
 public final class NativeFormat {
   public static final byte[] MAGIC = "FMDELTA1".getBytes(StandardCharsets.US_ASCII);
   public static final int HEADER_SIZE = 104;
-  public static final int CHUNK_HEADER_SIZE = 16;
+  public static final int CHUNK_HEADER_SIZE = 17;
+
+  /** Diff stream coding of a chunk: plain bytes. */
+  public static final int DIFF_PLAIN = 0;
+
+  /** Diff stream coding of a chunk: {@link ZeroRuns} tokens. */
+  public static final int DIFF_ZERO_RUNS = 1;
+
+  /** Plain diff coding is also tried for chunks whose diff stream is at most this long. */
+  static final int PLAIN_TRIAL_MAX = 256 * 1024;
+
   public static final int CODEC_ZSTD = 1;
   public static final int MIN_CHUNK = 4096;
   public static final int MAX_CHUNK = 8 << 20;
@@ -34,6 +44,7 @@ public final class NativeFormat {
   public record Header(
       int codec,
       BranchFilter filter,
+      DiffTransform transform,
       int windowLog,
       int chunkSize,
       long oldSize,
@@ -81,8 +92,9 @@ public final class NativeFormat {
     if (windowLog < MIN_WINDOW_LOG || windowLog > MAX_WINDOW_LOG) {
       throw new DeltaFormatException("window log " + windowLog + " out of range");
     }
-    if (h[11] != 0) {
-      throw new DeltaFormatException("reserved header byte is not zero");
+    DiffTransform transform = DiffTransform.byId(h[11] & 0xff);
+    if (transform == null) {
+      throw new DeltaFormatException("unsupported diff transform " + (h[11] & 0xff));
     }
     int chunkSize = bb.getInt(12);
     if (chunkSize < MIN_CHUNK || chunkSize > MAX_CHUNK) {
@@ -107,7 +119,16 @@ public final class NativeFormat {
           "chunk count " + chunks + " does not match new size " + newSize);
     }
     return new Header(
-        codec, filter, windowLog, chunkSize, oldSize, newSize, oldSha, newSha, (int) chunks);
+        codec,
+        filter,
+        transform,
+        windowLog,
+        chunkSize,
+        oldSize,
+        newSize,
+        oldSha,
+        newSha,
+        (int) chunks);
   }
 
   /**
@@ -123,8 +144,28 @@ public final class NativeFormat {
       byte[] newSha,
       DiffScript script,
       BranchFilter filter,
+      DiffTransform transform,
       int level,
       int chunkSize)
+      throws IOException {
+    return write(fOld, fNew, oldSha, newSha, script, filter, transform, level, chunkSize, true);
+  }
+
+  /**
+   * As above; {@code tryPlain} also tries plain (not zero-run) coding of small diff streams, which
+   * costs a slow compression of the raw stream and is skipped when only estimating sizes.
+   */
+  public static byte[] write(
+      byte[] fOld,
+      byte[] fNew,
+      byte[] oldSha,
+      byte[] newSha,
+      DiffScript script,
+      BranchFilter filter,
+      DiffTransform transform,
+      int level,
+      int chunkSize,
+      boolean tryPlain)
       throws IOException {
     int windowLog = windowLogFor(chunkSize);
     long chunks = chunkCount(fNew.length, chunkSize);
@@ -133,7 +174,7 @@ public final class NativeFormat {
         .put((byte) CODEC_ZSTD)
         .put((byte) filter.id())
         .put((byte) windowLog)
-        .put((byte) 0)
+        .put((byte) transform.id())
         .putInt(chunkSize)
         .putLong(fOld.length)
         .putLong(fNew.length)
@@ -151,7 +192,7 @@ public final class NativeFormat {
       ctx.setWindowLog(windowLog);
       ctx.setContentSize(true);
       ctx.setChecksum(false);
-      ChunkWriter w = new ChunkWriter(fOld, fNew, chunkSize, ctx, out);
+      ChunkWriter w = new ChunkWriter(fOld, fNew, transform, chunkSize, ctx, out, tryPlain);
       long pendingSeek = 0;
       for (int i = 0; i < script.size(); i++) {
         int d = script.diffLen(i);
@@ -174,19 +215,30 @@ public final class NativeFormat {
   private static final class ChunkWriter {
     final byte[] fOld;
     final byte[] fNew;
+    final DiffTransform transform;
+    final boolean tryPlain;
     final int chunkSize;
     final ZstdCompressCtx ctx;
     final ByteArrayOutputStream out;
     final ByteArrayOutputStream ctrl = new ByteArrayOutputStream();
     final ByteArrayOutputStream diff = new ByteArrayOutputStream();
     final ByteArrayOutputStream extra = new ByteArrayOutputStream();
+    byte[] scratch = new byte[0];
     long oldPos;
     int newPos;
     int chunkStart;
 
     ChunkWriter(
-        byte[] fOld, byte[] fNew, int chunkSize, ZstdCompressCtx ctx, ByteArrayOutputStream out) {
+        byte[] fOld,
+        byte[] fNew,
+        DiffTransform transform,
+        int chunkSize,
+        ZstdCompressCtx ctx,
+        ByteArrayOutputStream out,
+        boolean tryPlain) {
+      this.tryPlain = tryPlain;
       this.fOld = fOld;
+      this.transform = transform;
       this.fNew = fNew;
       this.chunkSize = chunkSize;
       this.ctx = ctx;
@@ -203,9 +255,11 @@ public final class NativeFormat {
         Varint.writeUnsigned(ctrl, dd);
         Varint.writeUnsigned(ctrl, ee);
         seek = 0;
-        for (int k = 0; k < dd; k++) {
-          diff.write(fNew[newPos + k] - fOld[(int) oldPos + k]);
+        if (scratch.length < dd) {
+          scratch = new byte[dd];
         }
+        transform.subtract(fNew, newPos, fOld, (int) oldPos, dd, newPos, scratch, 0);
+        diff.write(scratch, 0, dd);
         extra.write(fNew, newPos + dd, ee);
         newPos += dd + ee;
         oldPos += dd;
@@ -226,14 +280,23 @@ public final class NativeFormat {
     private void flush() throws IOException {
       int len = newPos - chunkStart;
       byte[] c = compress(ctrl.toByteArray());
-      byte[] df = compress(diff.toByteArray());
+      byte[] rawDiff = diff.toByteArray();
+      byte[] df = compress(ZeroRuns.encode(rawDiff));
+      int coding = DIFF_ZERO_RUNS;
+      if (tryPlain && rawDiff.length <= PLAIN_TRIAL_MAX) {
+        byte[] plain = compress(rawDiff);
+        if (plain.length < df.length) {
+          df = plain;
+          coding = DIFF_PLAIN;
+        }
+      }
       byte[] ex = compress(extra.toByteArray());
       long cap = streamCap(len);
       if (c.length > cap || df.length > cap || ex.length > cap) {
         throw new IOException("chunk stream exceeds the format's size cap");
       }
       ByteBuffer ch = ByteBuffer.allocate(CHUNK_HEADER_SIZE);
-      ch.putInt(len).putInt(c.length).putInt(df.length).putInt(ex.length);
+      ch.putInt(len).put((byte) coding).putInt(c.length).putInt(df.length).putInt(ex.length);
       out.write(ch.array());
       out.write(c);
       out.write(df);
