@@ -5,7 +5,6 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutFailures;
-import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.server.ArtifactSource;
 import dev.firmament.protocol.server.Delivery;
 import dev.firmament.protocol.server.DeviceGateway;
@@ -17,7 +16,6 @@ import io.temporal.failure.ApplicationFailure;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -32,19 +30,14 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
   private static final Logger log = LoggerFactory.getLogger(DeviceUpdateActivitiesImpl.class);
 
   private final RolloutRecords records;
-  private final ArtifactCache artifacts;
+  private final ArtifactPlanner planner;
   private final DeviceGateway gateway;
-  private final int chunkSize;
 
   public DeviceUpdateActivitiesImpl(
-      RolloutRecords records,
-      ArtifactCache artifacts,
-      DeviceGateway gateway,
-      @Value("${firmament.delivery.chunk-size:4096}") int chunkSize) {
+      RolloutRecords records, ArtifactPlanner planner, DeviceGateway gateway) {
     this.records = records;
-    this.artifacts = artifacts;
+    this.planner = planner;
     this.gateway = gateway;
-    this.chunkSize = chunkSize;
   }
 
   @Override
@@ -80,8 +73,9 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       return new DeviceUpdateOutcome(target.deviceId(), DeviceUpdateState.SKIPPED, null, 0);
     }
 
-    byte[] image = artifacts.get(target.storageKey());
-    records.recordArtifact(jobId, target.deviceId(), "FULL", target.sha256());
+    ArtifactPlan plan = planner.plan(target);
+    records.recordArtifact(
+        jobId, target.deviceId(), plan.artifact().kind().name(), target.sha256());
     // The token is stored before the offer, so that even an instant report finds it.
     records.transition(
         jobId,
@@ -89,16 +83,16 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
         DeviceUpdateState.SENT,
         null,
         null,
-        "offered full image " + target.sha256(),
+        "offered " + plan.artifact().kind() + " " + plan.bytes().length + " bytes",
         context.getTaskToken());
     gateway.offer(
         new Delivery(
             target.deviceId(),
             request.key(),
             target.targetVersion(),
-            Artifact.full(image.length, target.sha256(), chunkSize),
-            ArtifactSource.ofBytes(image)));
-    log.debug("update offered key={} bytes={}", request.key(), image.length);
+            plan.artifact(),
+            ArtifactSource.ofBytes(plan.bytes())));
+    log.debug("update offered key={} bytes={}", request.key(), plan.bytes().length);
     context.doNotCompleteOnReturn();
     return null;
   }
