@@ -5,6 +5,7 @@ import io.reactivex.schedulers.Schedulers;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -26,14 +27,15 @@ public final class AgentRuntime implements AutoCloseable {
     this.scheduler =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("firmament-agent-timer").daemon().factory());
+    // Network threads: the MQTT client's own event loop group, which it already shares between
+    // all clients of the process. Callbacks and futures run on the agents' worker pool.
     this.mqttExecutors =
         MqttClientExecutorConfig.builder()
-            .nettyThreads(threads)
-            .applicationScheduler(Schedulers.from(workers))
+            .applicationScheduler(Schedulers.from(this::runUnlessClosed))
             .build();
   }
 
-  /** A runtime with {@code threads} worker threads and as many network threads. */
+  /** A runtime with {@code threads} worker threads. */
   public static AgentRuntime create(int threads) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be positive");
@@ -44,6 +46,15 @@ public final class AgentRuntime implements AutoCloseable {
   /** A runtime sized to the machine. */
   public static AgentRuntime create() {
     return create(Math.max(2, Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** Late MQTT callbacks after close have nothing left to do; dropping them is correct. */
+  private void runUnlessClosed(Runnable task) {
+    try {
+      workers.execute(task);
+    } catch (RejectedExecutionException e) {
+      // Closed.
+    }
   }
 
   Executor workers() {

@@ -1,6 +1,5 @@
 package dev.firmament.agent;
 
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
@@ -103,7 +102,6 @@ public final class DeviceAgent implements AutoCloseable {
                     .payload(CODEC.encodePresence(Presence.offline()))
                     .build())
             .buildAsync();
-    client.publishes(MqttGlobalPublishFilter.ALL, this::onPublish, serial);
     refreshSnapshot();
   }
 
@@ -139,6 +137,8 @@ public final class DeviceAgent implements AutoCloseable {
                     .topicFilter(dataTopic)
                     .qos(MqttQos.AT_LEAST_ONCE)
                     .applySubscription()
+                    .callback(this::onPublish)
+                    .executor(serial)
                     .send())
         .thenCompose(subAck -> onSerial(this::onConnected));
   }

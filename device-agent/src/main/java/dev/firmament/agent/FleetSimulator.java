@@ -73,7 +73,7 @@ public final class FleetSimulator implements AutoCloseable {
               options.seed() ^ spec.deviceId().hashCode());
       SlotStore slots =
           options.slotDirectory() == null
-              ? new InMemorySlotStore(spec.initialVersion())
+              ? InMemorySlotStore.digestOnly(spec.initialVersion())
               : new FileSlotStore(
                   options.slotDirectory().resolve(spec.deviceId()), spec.initialVersion());
       if (agents.put(spec.deviceId(), new DeviceAgent(config, slots, runtime)) != null) {

@@ -142,7 +142,8 @@ class FleetUpdateTest {
     }
 
     Map<String, StatusReport> outcomes = awaitTerminal(fleet.deviceIds(), Duration.ofSeconds(20));
-    assertThat(outcomes.values()).allSatisfy(r -> assertThat(r.state()).isEqualTo(DeviceState.SUCCEEDED));
+    assertThat(outcomes.values())
+        .allSatisfy(r -> assertThat(r.state()).isEqualTo(DeviceState.SUCCEEDED));
     assertThat(fleet.devices()).allSatisfy(d -> assertThat(d.verifiedHashes()).isEqualTo(1));
     long perDevice = gateway.stats().bytesSent() / 3;
     assertThat(perDevice)
@@ -153,12 +154,15 @@ class FleetUpdateTest {
 
   @Test
   void aDowngradeIsRefusedUnlessItIsARollback() throws Exception {
-    fleet = start(List.of(new SimulatedDeviceSpec("downgrade-1", "2.0.0")), FleetOptions.defaults());
+    fleet =
+        start(List.of(new SimulatedDeviceSpec("downgrade-1", "2.0.0")), FleetOptions.defaults());
 
     gateway.offer(delivery("downgrade-1", "u-down", "1.0.0", oldImage, false));
-    StatusReport refused = awaitTerminal(List.of("downgrade-1"), Duration.ofSeconds(10)).get("downgrade-1");
+    StatusReport refused =
+        awaitTerminal(List.of("downgrade-1"), Duration.ofSeconds(10)).get("downgrade-1");
     gateway.offer(delivery("downgrade-1", "u-rollback", "1.0.0", oldImage, true));
-    StatusReport rolledBack = awaitTerminal(List.of("downgrade-1"), Duration.ofSeconds(10)).get("downgrade-1");
+    StatusReport rolledBack =
+        awaitTerminal(List.of("downgrade-1"), Duration.ofSeconds(10)).get("downgrade-1");
 
     assertThat(refused.state()).isEqualTo(DeviceState.REJECTED);
     assertThat(refused.code()).isEqualTo(ErrorCode.DOWNGRADE_REFUSED);
@@ -170,20 +174,28 @@ class FleetUpdateTest {
   void deltasAreRejectedForNowAndSilentDevicesCostNoBytes() throws Exception {
     fleet =
         start(
-            List.of(new SimulatedDeviceSpec("delta-1", "1.0.0"), new SimulatedDeviceSpec("silent-1", "1.0.0")),
+            List.of(
+                new SimulatedDeviceSpec("delta-1", "1.0.0"),
+                new SimulatedDeviceSpec("silent-1", "1.0.0")),
             FleetOptions.defaults());
     FleetSimulator silent =
-        start(List.of(new SimulatedDeviceSpec("silent-2", "1.0.0")), FleetOptions.defaults().withNeverAnswerProbability(1.0));
+        start(
+            List.of(new SimulatedDeviceSpec("silent-2", "1.0.0")),
+            FleetOptions.defaults().withNeverAnswerProbability(1.0));
     try {
       Artifact delta =
           new Artifact(ArtifactKind.DELTA, "1.0.0", newImage.length, sha256(newImage), CHUNK);
-      gateway.offer(new Delivery("delta-1", "u-delta", "2.0.0", delta, ArtifactSource.ofBytes(newImage)));
+      gateway.offer(
+          new Delivery("delta-1", "u-delta", "2.0.0", delta, ArtifactSource.ofBytes(newImage)));
       gateway.offer(delivery("silent-2", "u-silent", "2.0.0", newImage, false));
 
-      StatusReport report = awaitTerminal(List.of("delta-1"), Duration.ofSeconds(10)).get("delta-1");
+      StatusReport report =
+          awaitTerminal(List.of("delta-1"), Duration.ofSeconds(10)).get("delta-1");
       assertThat(report.state()).isEqualTo(DeviceState.REJECTED);
       assertThat(report.code()).isEqualTo(ErrorCode.UNSUPPORTED_ARTIFACT);
-      assertThat(reports.poll(500, TimeUnit.MILLISECONDS)).as("the silent device says nothing").isNull();
+      assertThat(reports.poll(500, TimeUnit.MILLISECONDS))
+          .as("the silent device says nothing")
+          .isNull();
       assertThat(gateway.stats().bytesSent()).isZero();
       assertThat(gateway.stats().activeDeliveries()).isEqualTo(1);
     } finally {
@@ -200,10 +212,52 @@ class FleetUpdateTest {
 
     gateway.offer(delivery("noboot-1", "u-noboot", "2.0.0", newImage, false));
 
-    StatusReport report = awaitTerminal(List.of("noboot-1"), Duration.ofSeconds(10)).get("noboot-1");
+    StatusReport report =
+        awaitTerminal(List.of("noboot-1"), Duration.ofSeconds(10)).get("noboot-1");
     assertThat(report.state()).isEqualTo(DeviceState.ROLLED_BACK);
     assertThat(report.code()).isEqualTo(ErrorCode.BOOT_FAILED);
     assertThat(fleet.device("noboot-1").currentVersion()).isEqualTo("1.0.0");
+  }
+
+  @Test
+  void aSecondGatewayWithASmallByteBudgetStillDeliversToEveryDevice() throws Exception {
+    // Two workers in the shared group; this one may only have three chunks in flight in total.
+    try (MqttDeviceGateway budgeted =
+        MqttDeviceGateway.connect(
+            GatewayOptions.of(broker.url()).withMaxBytesInFlight(3L * CHUNK))) {
+      budgeted.onReport(reports::add);
+      fleet = start(SimulatedDeviceSpec.numbered("budget", 10, "1.0.0"), FleetOptions.defaults());
+
+      for (String id : fleet.deviceIds()) {
+        budgeted.offer(delivery(id, "u-" + id, "2.0.0", newImage, false));
+      }
+
+      Map<String, StatusReport> outcomes = awaitTerminal(fleet.deviceIds(), Duration.ofSeconds(30));
+      assertThat(outcomes.values())
+          .allSatisfy(r -> assertThat(r.state()).isEqualTo(DeviceState.SUCCEEDED));
+      assertThat(budgeted.stats().bytesSent()).isEqualTo(10L * newImage.length);
+      assertThat(budgeted.stats().bytesInFlight()).isZero();
+      assertThat(gateway.stats().bytesSent()).isZero();
+    }
+  }
+
+  @Test
+  void aSlowDeviceThatRevertsAfterSuccessReportsTheRollback() throws Exception {
+    fleet =
+        start(
+            List.of(new SimulatedDeviceSpec("revert-1", "1.0.0")),
+            FleetOptions.defaults()
+                .withSlowLink(1.0, Duration.ofMillis(5))
+                .withRevertAfterSuccessProbability(1.0));
+
+    gateway.offer(delivery("revert-1", "u-revert", "2.0.0", newImage, false));
+
+    StatusReport first = awaitTerminal(List.of("revert-1"), Duration.ofSeconds(10)).get("revert-1");
+    StatusReport later = awaitTerminal(List.of("revert-1"), Duration.ofSeconds(10)).get("revert-1");
+    assertThat(first.state()).isEqualTo(DeviceState.SUCCEEDED);
+    assertThat(later.state()).isEqualTo(DeviceState.ROLLED_BACK);
+    assertThat(later.currentVersion()).isEqualTo("1.0.0");
+    assertThat(fleet.device("revert-1").activeSlot()).isEqualTo(SlotId.A);
   }
 
   // ---- helpers ----
@@ -219,7 +273,9 @@ class FleetUpdateTest {
     while (outcomes.size() < deviceIds.size()) {
       DeviceReport report = reports.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
       assertThat(report)
-          .as("terminal reports: got %d of %d: %s", outcomes.size(), deviceIds.size(), outcomes.keySet())
+          .as(
+              "terminal reports: got %d of %d: %s",
+              outcomes.size(), deviceIds.size(), outcomes.keySet())
           .isNotNull();
       if (report.report().state().isTerminal() && deviceIds.contains(report.deviceId())) {
         assertThat(outcomes.put(report.deviceId(), report.report()))
@@ -230,10 +286,16 @@ class FleetUpdateTest {
     return outcomes;
   }
 
-  private static Delivery delivery(String deviceId, String updateId, String version, byte[] image, boolean rollback)
+  private static Delivery delivery(
+      String deviceId, String updateId, String version, byte[] image, boolean rollback)
       throws Exception {
     return new Delivery(
-        deviceId, updateId, version, Artifact.full(image.length, sha256(image), CHUNK), rollback, null,
+        deviceId,
+        updateId,
+        version,
+        Artifact.full(image.length, sha256(image), CHUNK),
+        rollback,
+        null,
         ArtifactSource.ofBytes(image));
   }
 

@@ -2,6 +2,7 @@ package dev.firmament.agent;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -26,7 +27,18 @@ class SlotStoreTest {
 
   @Test
   void memorySlotsBehaveTheSame() throws Exception {
-    exercise(new InMemorySlotStore("1.0.0"));
+    exercise(InMemorySlotStore.keepingBytes("1.0.0"));
+    exercise(InMemorySlotStore.digestOnly("1.0.0"));
+  }
+
+  @Test
+  void digestOnlySlotsRefuseWritesOutOfOrder() {
+    InMemorySlotStore store = InMemorySlotStore.digestOnly("1.0.0");
+    store.eraseInactive();
+
+    assertThatThrownBy(() -> store.writeInactive(8, new byte[4], 0, 4))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("expected offset 0");
   }
 
   private static void exercise(SlotStore store) throws Exception {

@@ -14,8 +14,9 @@ import java.util.UUID;
  * @param window chunks in flight per delivery before the gateway waits for an acknowledgement
  * @param maxBytesInFlight payload bytes in flight over all deliveries of this gateway; a delivery
  *     that would exceed it waits until acknowledgements free room
- * @param stallTimeout how long a transfer may go without progress before the gateway re-offers and
- *     re-sends from the last acknowledged offset (doubling, up to 16 times this, while it stalls)
+ * @param stallTimeout how long a delivery may stay quiet (no progress, no new report) before the
+ *     gateway re-offers it and re-sends from the last acknowledged offset; doubles, up to 16 times
+ *     this, while the device stays quiet
  * @param directStatusSubscriptions whether the gateway also subscribes to {@code
  *     fw/{deviceId}/status} of each device it is delivering to, so that acknowledgements reach this
  *     worker even when the shared subscription hands them to another one

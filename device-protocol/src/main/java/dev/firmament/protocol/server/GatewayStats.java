@@ -3,7 +3,8 @@ package dev.firmament.protocol.server;
 /**
  * Counters of one gateway since it started.
  *
- * @param activeDeliveries deliveries still pushing or waiting for bytes to be acknowledged
+ * @param activeDeliveries deliveries offered and not yet ended by a terminal report, a cancel or a
+ *     newer update
  * @param bytesSent artifact payload bytes published, resends included
  * @param chunksSent chunk frames published, resends included
  * @param bytesInFlight payload bytes published but not yet acknowledged, over all deliveries

@@ -4,6 +4,7 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.DeviceState;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -56,11 +58,14 @@ import org.slf4j.LoggerFactory;
  * <h2>Flow control</h2>
  *
  * After the device accepts (its first {@code DOWNLOADING} report), the gateway keeps up to {@code
- * window} chunks in flight. An acknowledgement above the last one moves the window. An
- * acknowledgement at or below it means the device is missing bytes from that offset (it
- * reconnected, or saw a gap) and the gateway goes back to that offset, once per offset. If a
- * transfer makes no progress for the stall timeout, the gateway re-offers and re-sends from the
- * last acknowledged offset. Transfers never restart from zero unless the device says so.
+ * window} chunks in flight, as QoS 0 frames. The protocol's acknowledgements make the transfer
+ * reliable, and QoS 1 would let the broker's receive maximum throttle the whole worker. An
+ * acknowledgement above the last one moves the window. An acknowledgement at or below it means the
+ * device is missing bytes from that offset (it reconnected, or saw a gap), and the gateway goes
+ * back to that offset, once per offset. A delivery sends only while it holds a reservation of its
+ * whole window from the worker's byte budget; others wait in FIFO order. If a delivery stays quiet
+ * for the stall timeout, the gateway re-offers it: the device answers with its position or repeats
+ * its last report. Transfers never restart from zero unless the device says so.
  */
 public final class MqttDeviceGateway implements DeviceGateway {
 
@@ -70,6 +75,8 @@ public final class MqttDeviceGateway implements DeviceGateway {
   private static final int REMEMBERED_DEVICES = 100_000;
 
   private static final long SWEEP_MILLIS = 250;
+
+  private static final long SESSION_EXPIRY_SECONDS = 300;
 
   private final GatewayOptions options;
   private final Mqtt5AsyncClient client;
@@ -89,12 +96,17 @@ public final class MqttDeviceGateway implements DeviceGateway {
       new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, DeviceRecord> eldest) {
-          return size() > REMEMBERED_DEVICES && !eldest.getValue().transferring;
+          return size() > REMEMBERED_DEVICES && !eldest.getValue().open;
         }
       };
-  private final Set<DeviceRecord> transferring = new LinkedHashSet<>();
+
+  /** Deliveries without a terminal report yet, in offer order. */
+  private final Set<DeviceRecord> open = new LinkedHashSet<>();
+
   private final ArrayDeque<DeviceRecord> waitingForBudget = new ArrayDeque<>();
+  private long reservedBytes;
   private boolean connectedBefore;
+  private long disconnectedAtNanos;
 
   private MqttDeviceGateway(GatewayOptions options) {
     this.options = options;
@@ -110,7 +122,14 @@ public final class MqttDeviceGateway implements DeviceGateway {
             .serverHost(options.broker().host())
             .serverPort(options.broker().port())
             .automaticReconnectWithDefaultConfig()
-            .addConnectedListener(context -> loop.execute(this::onConnected))
+            .addConnectedListener(
+                context -> {
+                  boolean sessionPresent =
+                      context instanceof Mqtt5ClientConnectedContext mqtt5
+                          && mqtt5.getConnAck().isSessionPresent();
+                  loop.execute(() -> onConnected(sessionPresent));
+                })
+            .addDisconnectedListener(context -> loop.execute(this::onDisconnected))
             .buildAsync();
     client.publishes(MqttGlobalPublishFilter.ALL, this::onPublish, loop);
   }
@@ -125,20 +144,16 @@ public final class MqttDeviceGateway implements DeviceGateway {
     MqttDeviceGateway gateway = new MqttDeviceGateway(Objects.requireNonNull(options, "options"));
     long timeout = options.connectTimeout().toMillis();
     try {
-      gateway.client.connectWith().cleanStart(true).send().get(timeout, TimeUnit.MILLISECONDS);
+      // The session outlives short connection losses, so subscriptions and QoS 1 messages in
+      // flight survive them; close() ends it.
       gateway
           .client
-          .subscribeWith()
-          .addSubscription()
-          .topicFilter(Topics.sharedFilter(Topics.Kind.STATUS))
-          .qos(MqttQos.AT_LEAST_ONCE)
-          .applySubscription()
-          .addSubscription()
-          .topicFilter(Topics.sharedFilter(Topics.Kind.PRESENCE))
-          .qos(MqttQos.AT_LEAST_ONCE)
-          .applySubscription()
+          .connectWith()
+          .cleanStart(true)
+          .sessionExpiryInterval(SESSION_EXPIRY_SECONDS)
           .send()
           .get(timeout, TimeUnit.MILLISECONDS);
+      gateway.subscribeShared().get(timeout, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       gateway.close();
@@ -191,7 +206,14 @@ public final class MqttDeviceGateway implements DeviceGateway {
       return;
     }
     try {
-      client.disconnect().get(5, TimeUnit.SECONDS);
+      loop.submit(this::logUnfinished).get(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      log.debug("cannot list unfinished deliveries: {}", e.getMessage());
+    }
+    try {
+      client.disconnectWith().sessionExpiryInterval(0).send().get(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
@@ -218,7 +240,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
   private void startDelivery(Delivery delivery) {
     DeviceRecord current = records.get(delivery.deviceId());
     if (current != null
-        && current.transferring
+        && current.open
         && current.delivery.updateId().equals(delivery.updateId())) {
       // The same update again (an activity retry): resume, do not restart.
       log.info(
@@ -226,23 +248,26 @@ public final class MqttDeviceGateway implements DeviceGateway {
           delivery.updateId(),
           delivery.deviceId(),
           current.acked);
-      rewind(current, current.acked);
+      if (current.transferring) {
+        rewind(current, current.acked);
+      }
       publishOffer(current);
       return;
     }
-    if (current != null && current.transferring) {
+    if (current != null && current.open) {
       log.info(
           "update {} replaces update {} on device {}",
           delivery.updateId(),
           current.delivery.updateId(),
           delivery.deviceId());
-      endTransfer(current);
+      closeDelivery(current);
     }
     DeviceRecord record = new DeviceRecord(delivery);
     records.put(delivery.deviceId(), record);
     record.transferring = true;
+    record.open = true;
     record.lastProgressNanos = System.nanoTime();
-    transferring.add(record);
+    open.add(record);
     activeDeliveries.incrementAndGet();
     if (options.directStatusSubscriptions() && (current == null || !current.directSubscribed)) {
       record.directSubscribed = true;
@@ -269,7 +294,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
   }
 
   private void publishOffer(DeviceRecord record) {
-    if (records.get(record.deviceId) != record || !record.transferring) {
+    if (records.get(record.deviceId) != record || !record.open) {
       return;
     }
     publish(
@@ -279,7 +304,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
   private void cancelDelivery(String deviceId, String updateId, String topic, byte[] payload) {
     DeviceRecord record = records.get(deviceId);
     if (record != null && record.delivery.updateId().equals(updateId)) {
-      endTransfer(record);
+      closeDelivery(record);
       unsubscribeDirect(record);
     }
     log.info("canceling update {} on device {}", updateId, deviceId);
@@ -339,6 +364,11 @@ public final class MqttDeviceGateway implements DeviceGateway {
     if (!record.firstSighting(payload)) {
       return;
     }
+    if (report.state() != DeviceState.DOWNLOADING) {
+      // The device moved on: the delivery is alive even though no bytes flow any more.
+      record.lastProgressNanos = System.nanoTime();
+      record.stalls = 0;
+    }
     if (record.transferring) {
       if (report.state() == DeviceState.DOWNLOADING) {
         onAcknowledgement(record, report.offset());
@@ -347,6 +377,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
       }
     }
     if (report.state().isTerminal()) {
+      closeDelivery(record);
       unsubscribeDirect(record);
     }
     if (advances(record.lastForwarded, report.state())) {
@@ -445,22 +476,19 @@ public final class MqttDeviceGateway implements DeviceGateway {
     bytesInFlight += delta;
   }
 
-  /** Sends chunks while the delivery's window and the gateway's byte budget allow. */
+  /**
+   * Sends chunks while the delivery's window allows. A delivery sends only once it holds a
+   * reservation of its whole window from the gateway's byte budget: a smaller share could leave the
+   * device short of its acknowledgement interval, waiting for chunks that never come.
+   */
   private void pump(DeviceRecord record) {
-    if (!record.transferring || !record.accepted) {
+    if (!record.transferring || !record.accepted || !admit(record)) {
       return;
     }
     var artifact = record.delivery.artifact();
     long windowBytes = (long) options.window() * artifact.chunkSize();
     while (record.next < artifact.size() && record.next - record.acked < windowBytes) {
       int length = (int) Math.min(artifact.chunkSize(), artifact.size() - record.next);
-      if (bytesInFlight > 0 && bytesInFlight + length > options.maxBytesInFlight()) {
-        if (!record.waiting) {
-          record.waiting = true;
-          waitingForBudget.add(record);
-        }
-        return;
-      }
       byte[] frame;
       try {
         frame = frame(record, record.next, length);
@@ -478,7 +506,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
             "cancel");
         return;
       }
-      publish(record.dataTopic, frame, "chunk");
+      publish(record.dataTopic, frame, MqttQos.AT_MOST_ONCE, "chunk");
       setPositions(record, record.acked, record.next + length);
       bytesSent.addAndGet(length);
       chunksSent.incrementAndGet();
@@ -506,14 +534,60 @@ public final class MqttDeviceGateway implements DeviceGateway {
     return frame;
   }
 
-  private void drainWaiting() {
-    while (!waitingForBudget.isEmpty() && bytesInFlight < options.maxBytesInFlight()) {
-      DeviceRecord record = waitingForBudget.poll();
+  /**
+   * Whether the delivery holds its window's share of the byte budget, reserving it if it fits and
+   * queueing the delivery (once) if it does not.
+   */
+  private boolean admit(DeviceRecord record) {
+    if (record.reserved > 0) {
+      return true;
+    }
+    if (!record.transferring) {
+      return false;
+    }
+    var artifact = record.delivery.artifact();
+    long need =
+        Math.max(
+            1,
+            Math.min(
+                (long) options.window() * artifact.chunkSize(), artifact.size() - record.acked));
+    // A lone delivery may always go, even if its window is larger than the whole budget.
+    if (reservedBytes > 0 && reservedBytes + need > options.maxBytesInFlight()) {
+      if (!record.waiting) {
+        record.waiting = true;
+        waitingForBudget.add(record);
+      }
+      return false;
+    }
+    if (record.waiting) {
       record.waiting = false;
-      pump(record);
-      if (record.waiting) {
+      waitingForBudget.remove(record);
+    }
+    record.reserved = need;
+    reservedBytes += need;
+    // Time spent waiting for the budget is not a stall.
+    record.lastProgressNanos = System.nanoTime();
+    return true;
+  }
+
+  private void release(DeviceRecord record) {
+    reservedBytes -= record.reserved;
+    record.reserved = 0;
+  }
+
+  /** Admits waiting deliveries, oldest first, while the budget has room. */
+  private void drainWaiting() {
+    while (!waitingForBudget.isEmpty()) {
+      DeviceRecord head = waitingForBudget.peek();
+      if (!head.transferring || head.reserved > 0) {
+        waitingForBudget.poll();
+        head.waiting = false;
+        continue;
+      }
+      if (!admit(head)) {
         return;
       }
+      pump(head);
     }
   }
 
@@ -523,13 +597,22 @@ public final class MqttDeviceGateway implements DeviceGateway {
     }
     setPositions(record, record.next, record.next);
     record.transferring = false;
-    transferring.remove(record);
+    release(record);
     if (record.waiting) {
       record.waiting = false;
       waitingForBudget.remove(record);
     }
-    activeDeliveries.decrementAndGet();
     drainWaiting();
+  }
+
+  /** Ends a delivery: a terminal report, a cancel, or a newer update for the device. */
+  private void closeDelivery(DeviceRecord record) {
+    endTransfer(record);
+    if (record.open) {
+      record.open = false;
+      open.remove(record);
+      activeDeliveries.decrementAndGet();
+    }
   }
 
   private void unsubscribeDirect(DeviceRecord record) {
@@ -549,25 +632,31 @@ public final class MqttDeviceGateway implements DeviceGateway {
             });
   }
 
-  /** Re-offers and re-sends transfers that made no progress for the stall timeout. */
+  /**
+   * Re-offers deliveries that went quiet for the stall timeout: a transfer without progress goes
+   * back to the last acknowledged offset; a device that has all bytes but sent no further report
+   * answers the offer by repeating its last report, which recovers reports lost on the way.
+   */
   private void sweepStalls() {
     try {
       long now = System.nanoTime();
-      for (DeviceRecord record : new ArrayList<>(transferring)) {
+      for (DeviceRecord record : new ArrayList<>(open)) {
         long timeout = options.stallTimeout().toNanos() << Math.min(record.stalls, 4);
-        if (now - record.lastProgressNanos < timeout
-            || record.acked >= record.delivery.artifact().size()) {
+        if (record.waiting || now - record.lastProgressNanos < timeout) {
           continue;
         }
         record.stalls++;
         record.lastProgressNanos = now;
         log.info(
-            "update {} on device {} stalled at offset {}; re-offering (attempt {})",
+            "update {} on device {} quiet in {} at offset {}; re-offering (attempt {})",
             record.delivery.updateId(),
             record.deviceId,
+            record.lastForwarded == null ? "OFFERED" : record.lastForwarded,
             record.acked,
             record.stalls);
-        rewind(record, record.acked);
+        if (record.transferring) {
+          rewind(record, record.acked);
+        }
         publishOffer(record);
         pump(record);
       }
@@ -576,15 +665,75 @@ public final class MqttDeviceGateway implements DeviceGateway {
     }
   }
 
-  private void onConnected() {
+  private CompletableFuture<?> subscribeShared() {
+    return client
+        .subscribeWith()
+        .addSubscription()
+        .topicFilter(Topics.sharedFilter(Topics.Kind.STATUS))
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .applySubscription()
+        .addSubscription()
+        .topicFilter(Topics.sharedFilter(Topics.Kind.PRESENCE))
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .applySubscription()
+        .send();
+  }
+
+  private void logUnfinished() {
+    for (DeviceRecord record : open) {
+      log.info(
+          "unfinished at close: update {} to device {}: accepted={} acked={} next={} size={} waiting={} reserved={} stalls={} last={}",
+          record.delivery.updateId(),
+          record.deviceId,
+          record.accepted,
+          record.acked,
+          record.next,
+          record.delivery.artifact().size(),
+          record.waiting,
+          record.reserved,
+          record.stalls,
+          record.lastForwarded);
+    }
+  }
+
+  private void onDisconnected() {
+    disconnectedAtNanos = System.nanoTime();
+  }
+
+  private void onConnected(boolean sessionPresent) {
     if (!connectedBefore) {
       connectedBefore = true;
       return;
     }
-    // Anything in flight during the outage may be lost: go back to what devices acknowledged.
-    log.info("device gateway reconnected; resuming {} transfers", transferring.size());
-    for (DeviceRecord record : new ArrayList<>(transferring)) {
-      rewind(record, record.acked);
+    if (sessionPresent) {
+      log.info("device gateway reconnected to its session");
+      return;
+    }
+    // The broker lost the session (it restarted, or the outage outlasted the expiry): subscriptions
+    // are gone and whatever was in flight is lost. The client keeps its message handler through an
+    // automatic reconnect, unless its own copy of the session expired during the outage too.
+    long outageNanos = System.nanoTime() - disconnectedAtNanos;
+    log.warn(
+        "device gateway reconnected without its session after {} ms; resuming {} transfers",
+        outageNanos / 1_000_000,
+        open.size());
+    if (outageNanos >= TimeUnit.SECONDS.toNanos(SESSION_EXPIRY_SECONDS)) {
+      client.publishes(MqttGlobalPublishFilter.ALL, this::onPublish, loop);
+    }
+    subscribeShared()
+        .whenComplete(
+            (ack, error) -> {
+              if (error != null) {
+                log.error("cannot subscribe again after reconnecting", error);
+              }
+            });
+    for (DeviceRecord record : new ArrayList<>(open)) {
+      if (record.directSubscribed) {
+        client.subscribeWith().topicFilter(record.statusTopic).qos(MqttQos.AT_LEAST_ONCE).send();
+      }
+      if (record.transferring) {
+        rewind(record, record.acked);
+      }
       publishOffer(record);
       pump(record);
     }
@@ -593,10 +742,14 @@ public final class MqttDeviceGateway implements DeviceGateway {
   // ---- helpers ----
 
   private void publish(String topic, byte[] payload, String what) {
+    publish(topic, payload, MqttQos.AT_LEAST_ONCE, what);
+  }
+
+  private void publish(String topic, byte[] payload, MqttQos qos, String what) {
     client
         .publishWith()
         .topic(topic)
-        .qos(MqttQos.AT_LEAST_ONCE)
+        .qos(qos)
         .payload(payload)
         .send()
         .whenComplete(
@@ -638,9 +791,11 @@ public final class MqttDeviceGateway implements DeviceGateway {
     final String statusTopic;
     final String cmdTopic;
     final String dataTopic;
+    boolean open;
     boolean transferring;
     boolean accepted;
     boolean waiting;
+    long reserved;
     boolean directSubscribed;
     long acked;
     long next;

@@ -172,6 +172,53 @@ class MqttDeviceGatewayTest {
     assertThat(event).isEqualTo(new PresenceEvent("gw-presence", Presence.online("1.2.3")));
   }
 
+  @Test
+  void theGatewayListensAgainAfterTheBrokerRestarts(@TempDir Path ownBrokerDir) throws Exception {
+    EmbeddedMqttBroker own = EmbeddedMqttBroker.start(ownBrokerDir, 0, null);
+    int port = own.port();
+    BlockingQueue<PresenceEvent> seen = new LinkedBlockingQueue<>();
+    try (MqttDeviceGateway restarted = MqttDeviceGateway.connect(GatewayOptions.of(own.url()))) {
+      restarted.onPresence(seen::add);
+      own.close();
+      own = EmbeddedMqttBroker.start(ownBrokerDir, port, null);
+
+      Mqtt5AsyncClient device =
+          Mqtt5Client.builder()
+              .identifier("gw-restart")
+              .serverHost("127.0.0.1")
+              .serverPort(port)
+              .buildAsync();
+      device.connect().get(5, TimeUnit.SECONDS);
+      byte[] online = CODEC.encodePresence(Presence.online("1.0.0"));
+      PresenceEvent first = null;
+      for (int attempt = 0; attempt < 60 && first == null; attempt++) {
+        device
+            .publishWith()
+            .topic(Topics.presence("gw-restart"))
+            .payload(online)
+            .send()
+            .get(5, TimeUnit.SECONDS);
+        first = seen.poll(500, TimeUnit.MILLISECONDS);
+      }
+      assertThat(first).as("presence after the broker restart").isNotNull();
+      Thread.sleep(300);
+      seen.clear();
+
+      device
+          .publishWith()
+          .topic(Topics.presence("gw-restart"))
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(online)
+          .send()
+          .get(5, TimeUnit.SECONDS);
+      assertThat(seen.poll(5, TimeUnit.SECONDS)).isNotNull();
+      assertThat(seen.poll(500, TimeUnit.MILLISECONDS)).as("exactly one copy").isNull();
+      device.disconnect().get(5, TimeUnit.SECONDS);
+    } finally {
+      own.close();
+    }
+  }
+
   // ---- helpers ----
 
   private List<DeviceReport> nextReports(int n) throws InterruptedException {
