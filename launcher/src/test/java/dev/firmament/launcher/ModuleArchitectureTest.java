@@ -54,7 +54,7 @@ class ModuleArchitectureTest {
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
-            "dev.firmament.workers..", "dev.firmament.protocol..", "dev.firmament.agent..")
+            "dev.firmament.workers..", "dev.firmament.protocol.server..", "dev.firmament.agent..")
         .check(classes);
     noClasses()
         .that()

@@ -102,7 +102,12 @@ public class DeviceController {
 
   public record RegisterDevicesInput(String productId, List<DeviceRegistrationInput> devices) {}
 
-  public record RegisterDevicesPayload(List<Device> devices) {}
+  public record RegisterDevicesPayload(
+      List<Device> devices, List<DeviceService.DeviceCredential> credentials) {}
+
+  public record RotateDeviceCredentialInput(String deviceId) {}
+
+  public record RotateDeviceCredentialPayload(DeviceService.DeviceCredential credential) {}
 
   public record CreateDeviceGroupInput(String productId, String name, List<String> deviceIds) {}
 
@@ -121,7 +126,14 @@ public class DeviceController {
             : input.devices().stream()
                 .map(d -> new DeviceService.Registration(d.id(), d.name(), d.firmwareVersion()))
                 .toList();
-    return new RegisterDevicesPayload(service.register(input.productId(), registrations));
+    DeviceService.Registered registered = service.register(input.productId(), registrations);
+    return new RegisterDevicesPayload(registered.devices(), registered.credentials());
+  }
+
+  @MutationMapping
+  public RotateDeviceCredentialPayload rotateDeviceCredential(
+      @Argument RotateDeviceCredentialInput input) {
+    return new RotateDeviceCredentialPayload(service.rotateCredential(input.deviceId()));
   }
 
   @MutationMapping

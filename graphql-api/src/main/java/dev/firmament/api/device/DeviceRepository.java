@@ -1,6 +1,7 @@
 package dev.firmament.api.device;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_CREDENTIALS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 
@@ -168,6 +169,42 @@ public class DeviceRepository {
               device.id(), organizationId, productId, device.name(), device.firmwareVersion());
     }
     insert.execute();
+  }
+
+  /** Stores the hashed broker secrets of new devices (device id to SHA-256 hex). */
+  public void insertCredentials(UUID organizationId, Map<String, String> secretHashes) {
+    if (secretHashes.isEmpty()) {
+      return;
+    }
+    var insert =
+        dsl.insertInto(
+            DEVICE_CREDENTIALS,
+            DEVICE_CREDENTIALS.DEVICE_ID,
+            DEVICE_CREDENTIALS.ORGANIZATION_ID,
+            DEVICE_CREDENTIALS.SECRET_SHA256);
+    for (var entry : secretHashes.entrySet()) {
+      insert = insert.values(entry.getKey(), organizationId, entry.getValue());
+    }
+    insert.execute();
+  }
+
+  /** Replaces a device's broker secret; false when the tenant has no such device. */
+  public boolean replaceCredential(UUID organizationId, String deviceId, String secretHash) {
+    if (dsl.fetchCount(
+            DEVICES, DEVICES.ID.eq(deviceId).and(DEVICES.ORGANIZATION_ID.eq(organizationId)))
+        == 0) {
+      return false;
+    }
+    dsl.insertInto(DEVICE_CREDENTIALS)
+        .set(DEVICE_CREDENTIALS.DEVICE_ID, deviceId)
+        .set(DEVICE_CREDENTIALS.ORGANIZATION_ID, organizationId)
+        .set(DEVICE_CREDENTIALS.SECRET_SHA256, secretHash)
+        .onConflict(DEVICE_CREDENTIALS.DEVICE_ID)
+        .doUpdate()
+        .set(DEVICE_CREDENTIALS.SECRET_SHA256, secretHash)
+        .set(DEVICE_CREDENTIALS.ISSUED_AT, java.time.OffsetDateTime.now())
+        .execute();
+    return true;
   }
 
   public Optional<DeviceGroup> findGroup(UUID organizationId, UUID id) {

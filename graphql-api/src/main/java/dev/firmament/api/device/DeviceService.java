@@ -7,9 +7,12 @@ import dev.firmament.api.error.UniqueViolations;
 import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductService;
 import dev.firmament.api.tenant.TenantResolver;
+import dev.firmament.protocol.identity.DeviceSecrets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -49,7 +52,13 @@ public class DeviceService {
   /** A device to register, as the client sent it. */
   public record Registration(String id, String name, String firmwareVersion) {}
 
-  public List<Device> register(String productId, List<Registration> registrations) {
+  /** A device's broker credentials, shown once: only the secret's hash is stored. */
+  public record DeviceCredential(String deviceId, String mqttUsername, String mqttPassword) {}
+
+  /** What registration answers: the devices and, once, their broker credentials. */
+  public record Registered(List<Device> devices, List<DeviceCredential> credentials) {}
+
+  public Registered register(String productId, List<Registration> registrations) {
     Product product = products.require(productId);
     if (registrations == null || registrations.isEmpty()) {
       throw ApiException.invalid("devices must not be empty");
@@ -87,9 +96,18 @@ public class DeviceService {
       throw new ApiException(ErrorCode.ALREADY_EXISTS, "devices already registered: " + taken);
     }
     UUID organizationId = tenants.organizationId();
+    Map<String, String> secrets = new LinkedHashMap<>();
+    for (NewDevice device : toInsert) {
+      secrets.put(device.id(), DeviceSecrets.generate());
+    }
+    Map<String, String> hashes = new LinkedHashMap<>();
+    secrets.forEach((id, secret) -> hashes.put(id, DeviceSecrets.hash(secret)));
     try {
       transaction.executeWithoutResult(
-          status -> devices.insertAll(organizationId, product.id(), toInsert));
+          status -> {
+            devices.insertAll(organizationId, product.id(), toInsert);
+            devices.insertCredentials(organizationId, hashes);
+          });
     } catch (RuntimeException e) {
       if (UniqueViolations.isUniqueViolation(e)) {
         throw new ApiException(
@@ -97,9 +115,28 @@ public class DeviceService {
       }
       throw e;
     }
-    return devices.findByIds(organizationId, seen).stream()
-        .sorted((a, b) -> a.id().compareTo(b.id()))
-        .toList();
+    List<Device> registered =
+        devices.findByIds(organizationId, seen).stream()
+            .sorted((a, b) -> a.id().compareTo(b.id()))
+            .toList();
+    List<DeviceCredential> credentials =
+        secrets.entrySet().stream()
+            .map(e -> new DeviceCredential(e.getKey(), e.getKey(), e.getValue()))
+            .toList();
+    return new Registered(registered, credentials);
+  }
+
+  /** Issues a new broker secret for a device; the old one stops working at once. */
+  public DeviceCredential rotateCredential(String deviceId) {
+    if (deviceId == null || !DEVICE_ID.matcher(deviceId).matches()) {
+      throw ApiException.invalid("not a device id: '" + deviceId + "'");
+    }
+    String secret = DeviceSecrets.generate();
+    if (!devices.replaceCredential(
+        tenants.organizationId(), deviceId, DeviceSecrets.hash(secret))) {
+      throw new ApiException(ErrorCode.NOT_FOUND, "no device " + deviceId);
+    }
+    return new DeviceCredential(deviceId, deviceId, secret);
   }
 
   public DeviceGroup createGroup(String productId, String name, List<String> deviceIds) {

@@ -1,0 +1,116 @@
+package dev.firmament.devstack;
+
+import com.hivemq.embedded.EmbeddedExtension;
+import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
+import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthInput;
+import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
+import com.hivemq.extension.sdk.api.auth.parameter.TopicPermission;
+import com.hivemq.extension.sdk.api.packets.auth.DefaultAuthorizationBehaviour;
+import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
+import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.builder.Builders;
+import java.nio.ByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Device identity enforced at the broker: who may connect, and on which topics.
+ *
+ * <p>A device connects with client id = username = its device id and its own secret; it may then
+ * publish and subscribe only below {@code fw/{its id}/}. A service client (the workers' gateway)
+ * authenticates with the service credentials and may use every topic. Everything else is refused at
+ * connect, and any topic outside a client's permissions is denied (default deny).
+ */
+public final class DeviceAccessExtension implements ExtensionMain {
+  private static final Logger log = LoggerFactory.getLogger(DeviceAccessExtension.class);
+
+  /** What a client is, once its credentials are checked. */
+  public enum Access {
+    DEVICE,
+    SERVICE,
+    DENIED
+  }
+
+  /** Decides a connecting client's access from its client id, username and password. */
+  @FunctionalInterface
+  public interface AccessCheck {
+    Access check(String clientId, String username, byte[] password);
+  }
+
+  private final AccessCheck check;
+
+  private DeviceAccessExtension(AccessCheck check) {
+    this.check = check;
+  }
+
+  /** The extension, ready to pass to {@link EmbeddedMqttBroker#start}. */
+  public static EmbeddedExtension embedded(AccessCheck check) {
+    return EmbeddedExtension.builder()
+        .withId("firmament-device-access")
+        .withName("Firmament device access")
+        .withVersion("1")
+        .withPriority(1000)
+        .withExtensionMain(new DeviceAccessExtension(check))
+        .build();
+  }
+
+  @Override
+  public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
+    Services.securityRegistry()
+        .setAuthenticatorProvider(provider -> (SimpleAuthenticator) this::authenticate);
+  }
+
+  private void authenticate(SimpleAuthInput input, SimpleAuthOutput output) {
+    String clientId = input.getClientInformation().getClientId();
+    String username = input.getConnectPacket().getUserName().orElse(null);
+    byte[] password =
+        input.getConnectPacket().getPassword().map(DeviceAccessExtension::bytes).orElse(null);
+    Access access;
+    try {
+      access =
+          username == null || password == null
+              ? Access.DENIED
+              : check.check(clientId, username, password);
+    } catch (RuntimeException e) {
+      log.warn("mqtt access check failed client={} error={}", clientId, e.toString());
+      access = Access.DENIED;
+    }
+    switch (access) {
+      case SERVICE -> {
+        output.getDefaultPermissions().add(permission("#"));
+        output.authenticateSuccessfully();
+      }
+      case DEVICE -> {
+        output.getDefaultPermissions().add(permission("fw/" + clientId + "/#"));
+        output.getDefaultPermissions().setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
+        output.authenticateSuccessfully();
+      }
+      case DENIED -> {
+        log.info("mqtt connection refused client={} username={}", clientId, username);
+        output.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, "bad credentials");
+      }
+    }
+  }
+
+  private static TopicPermission permission(String filter) {
+    return Builders.topicPermission()
+        .topicFilter(filter)
+        .type(TopicPermission.PermissionType.ALLOW)
+        .activity(TopicPermission.MqttActivity.ALL)
+        .build();
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.duplicate().get(bytes);
+    return bytes;
+  }
+
+  @Override
+  public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {}
+}

@@ -1,0 +1,142 @@
+package dev.firmament.devstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import dev.firmament.devstack.DeviceAccessExtension.Access;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Device identity at the broker: per-device credentials and per-device topics, default deny. */
+class DeviceAccessExtensionTest {
+  private static final Map<String, String> SECRETS =
+      Map.of("dev-a", "secret-a", "dev-b", "secret-b");
+
+  @TempDir static Path dir;
+  private static EmbeddedMqttBroker broker;
+
+  @BeforeAll
+  static void start() {
+    broker =
+        EmbeddedMqttBroker.start(
+            dir,
+            0,
+            DeviceAccessExtension.embedded(
+                (clientId, username, password) -> {
+                  String pass = new String(password, StandardCharsets.UTF_8);
+                  if (username.equals("service") && pass.equals("service-secret")) {
+                    return Access.SERVICE;
+                  }
+                  return clientId.equals(username) && pass.equals(SECRETS.get(username))
+                      ? Access.DEVICE
+                      : Access.DENIED;
+                }));
+  }
+
+  @AfterAll
+  static void stop() {
+    broker.close();
+  }
+
+  private static Mqtt5BlockingClient connect(String clientId, String username, String password) {
+    Mqtt5BlockingClient client =
+        Mqtt5Client.builder()
+            .identifier(clientId)
+            .serverHost("127.0.0.1")
+            .serverPort(broker.port())
+            .buildBlocking();
+    client
+        .connectWith()
+        .simpleAuth()
+        .username(username)
+        .password(password.getBytes(StandardCharsets.UTF_8))
+        .applySimpleAuth()
+        .send();
+    return client;
+  }
+
+  @Test
+  void wrongSecretOrSomeoneElsesIdentityIsRefused() {
+    assertThatThrownBy(() -> connect("dev-a", "dev-a", "secret-b"))
+        .isInstanceOf(Mqtt5ConnAckException.class);
+    assertThatThrownBy(() -> connect("dev-b", "dev-a", "secret-a"))
+        .isInstanceOf(Mqtt5ConnAckException.class);
+  }
+
+  @Test
+  void aDeviceUsesItsOwnTopicsOnly() throws Exception {
+    Mqtt5BlockingClient service = connect("gateway", "service", "service-secret");
+    Mqtt5BlockingClient a = connect("dev-a", "dev-a", "secret-a");
+    try (Mqtt5BlockingClient.Mqtt5Publishes fromDevices =
+            service.publishes(MqttGlobalPublishFilter.ALL);
+        Mqtt5BlockingClient.Mqtt5Publishes toA = a.publishes(MqttGlobalPublishFilter.ALL)) {
+      service.subscribeWith().topicFilter("fw/+/status").qos(MqttQos.AT_LEAST_ONCE).send();
+      a.subscribeWith().topicFilter("fw/dev-a/cmd").qos(MqttQos.AT_LEAST_ONCE).send();
+
+      assertThatThrownBy(
+              () -> a.subscribeWith().topicFilter("fw/dev-b/cmd").qos(MqttQos.AT_LEAST_ONCE).send())
+          .isInstanceOfSatisfying(
+              Mqtt5SubAckException.class,
+              e ->
+                  assertThat(e.getMqttMessage().getReasonCodes())
+                      .containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED));
+
+      a.publishWith()
+          .topic("fw/dev-a/status")
+          .qos(MqttQos.AT_MOST_ONCE)
+          .payload(bytes("mine"))
+          .send();
+      Optional<Mqtt5Publish> received = fromDevices.receive(5, TimeUnit.SECONDS);
+      assertThat(received).isPresent();
+      assertThat(received.get().getTopic().toString()).isEqualTo("fw/dev-a/status");
+      assertThat(text(received.get())).isEqualTo("mine");
+
+      service
+          .publishWith()
+          .topic("fw/dev-a/cmd")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(bytes("offer"))
+          .send();
+      Optional<Mqtt5Publish> offer = toA.receive(5, TimeUnit.SECONDS);
+      assertThat(offer).isPresent();
+      assertThat(text(offer.get())).isEqualTo("offer");
+
+      // A forged report on another device's topic never reaches the service; the broker also
+      // disconnects the client that tried.
+      a.publishWith()
+          .topic("fw/dev-b/status")
+          .qos(MqttQos.AT_MOST_ONCE)
+          .payload(bytes("forged"))
+          .send();
+      assertThat(fromDevices.receive(1, TimeUnit.SECONDS)).isEmpty();
+    } finally {
+      if (a.getState().isConnected()) {
+        a.disconnect();
+      }
+      service.disconnect();
+    }
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String text(Mqtt5Publish publish) {
+    return new String(publish.getPayloadAsBytes(), StandardCharsets.UTF_8);
+  }
+}
