@@ -191,6 +191,14 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
             <persistence>
                 <mode>in-memory</mode>
             </persistence>
+            <!-- The workers' gateway is one client that receives every device's reports: with the
+                 default queue of 1000, a burst from a large fleet would be dropped. -->
+            <mqtt>
+                <queued-messages>
+                    <max-queue-size>1000000</max-queue-size>
+                    <strategy>discard-oldest</strategy>
+                </queued-messages>
+            </mqtt>
             <anonymous-usage-statistics>
                 <enabled>false</enabled>
             </anonymous-usage-statistics>

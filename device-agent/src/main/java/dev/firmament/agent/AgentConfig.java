@@ -18,6 +18,11 @@ import java.util.Objects;
  * @param reconnectDelay how long a dropped connection stays down
  * @param faults the device's simulated misbehaviour
  * @param seed seeds the device's randomness (which chunk is corrupted)
+ * @param username the device's MQTT username (on a broker that enforces device identity, its device
+ *     id), or null to connect without credentials
+ * @param password the device's MQTT password (its broker secret), or null
+ * @param verifier checks offer signatures; {@link OfferVerifier#none()} trusts every offer, which
+ *     only simulations may do
  */
 public record AgentConfig(
     String deviceId,
@@ -27,7 +32,10 @@ public record AgentConfig(
     Duration rebootDelay,
     Duration reconnectDelay,
     DeviceFaults faults,
-    long seed) {
+    long seed,
+    String username,
+    String password,
+    OfferVerifier verifier) {
 
   public AgentConfig {
     if (!Topics.isValidDeviceId(deviceId)) {
@@ -37,17 +45,21 @@ public record AgentConfig(
     Objects.requireNonNull(rebootDelay, "rebootDelay");
     Objects.requireNonNull(reconnectDelay, "reconnectDelay");
     Objects.requireNonNull(faults, "faults");
+    Objects.requireNonNull(verifier, "verifier");
     if (ackEvery < 0) {
       throw new IllegalArgumentException("ackEvery must not be negative");
     }
     if (slotCapacity < 1) {
       throw new IllegalArgumentException("slotCapacity must be positive");
     }
+    if (password != null && username == null) {
+      throw new IllegalArgumentException("a password needs a username");
+    }
   }
 
   /**
    * A well-behaved device: acknowledgements at the offer's interval, 16 MiB slots, 50 ms reboot,
-   * 200 ms reconnect delay.
+   * 200 ms reconnect delay, no credentials, no signature check.
    */
   public static AgentConfig of(String deviceId, String brokerUrl) {
     return new AgentConfig(
@@ -58,16 +70,87 @@ public record AgentConfig(
         Duration.ofMillis(50),
         Duration.ofMillis(200),
         DeviceFaults.none(),
-        deviceId.hashCode());
+        deviceId.hashCode(),
+        null,
+        null,
+        OfferVerifier.none());
   }
 
   public AgentConfig withFaults(DeviceFaults faults) {
     return new AgentConfig(
-        deviceId, broker, ackEvery, slotCapacity, rebootDelay, reconnectDelay, faults, seed);
+        deviceId,
+        broker,
+        ackEvery,
+        slotCapacity,
+        rebootDelay,
+        reconnectDelay,
+        faults,
+        seed,
+        username,
+        password,
+        verifier);
   }
 
   public AgentConfig withAckEvery(int ackEvery) {
     return new AgentConfig(
-        deviceId, broker, ackEvery, slotCapacity, rebootDelay, reconnectDelay, faults, seed);
+        deviceId,
+        broker,
+        ackEvery,
+        slotCapacity,
+        rebootDelay,
+        reconnectDelay,
+        faults,
+        seed,
+        username,
+        password,
+        verifier);
+  }
+
+  /** Connects with these MQTT credentials. */
+  public AgentConfig withCredentials(String username, String password) {
+    return new AgentConfig(
+        deviceId,
+        broker,
+        ackEvery,
+        slotCapacity,
+        rebootDelay,
+        reconnectDelay,
+        faults,
+        seed,
+        Objects.requireNonNull(username, "username"),
+        password,
+        verifier);
+  }
+
+  /** Checks offer signatures with {@code verifier}. */
+  public AgentConfig withVerifier(OfferVerifier verifier) {
+    return new AgentConfig(
+        deviceId,
+        broker,
+        ackEvery,
+        slotCapacity,
+        rebootDelay,
+        reconnectDelay,
+        faults,
+        seed,
+        username,
+        password,
+        verifier);
+  }
+
+  /** Like the record's, but never shows the password. */
+  @Override
+  public String toString() {
+    return "AgentConfig[deviceId="
+        + deviceId
+        + ", broker="
+        + broker
+        + ", username="
+        + username
+        + ", password="
+        + (password == null ? "null" : "****")
+        + ", faults="
+        + faults
+        + "]";
   }
 }

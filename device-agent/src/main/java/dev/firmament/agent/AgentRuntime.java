@@ -1,6 +1,7 @@
 package dev.firmament.agent;
 
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
+import dev.firmament.protocol.MqttShutdownErrors;
 import io.reactivex.schedulers.Schedulers;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +22,7 @@ public final class AgentRuntime implements AutoCloseable {
   private final MqttClientExecutorConfig mqttExecutors;
 
   private AgentRuntime(int threads) {
+    MqttShutdownErrors.install();
     this.workers =
         Executors.newFixedThreadPool(
             threads, Thread.ofPlatform().name("firmament-agent-", 0).daemon().factory());
@@ -61,8 +63,16 @@ public final class AgentRuntime implements AutoCloseable {
     return workers;
   }
 
-  ScheduledExecutorService scheduler() {
-    return scheduler;
+  /**
+   * Runs {@code task} after {@code delay} on the timer thread; after {@link #close()} the task is
+   * dropped, since a closed fleet has nothing left to simulate.
+   */
+  void schedule(Runnable task, long delay, TimeUnit unit) {
+    try {
+      scheduler.schedule(task, delay, unit);
+    } catch (RejectedExecutionException e) {
+      // Closed.
+    }
   }
 
   MqttClientExecutorConfig mqttExecutors() {

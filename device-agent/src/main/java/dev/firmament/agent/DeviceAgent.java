@@ -3,8 +3,12 @@ package dev.firmament.agent;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import dev.firmament.delta.DeltaApplier;
+import dev.firmament.delta.DeltaFormatException;
+import dev.firmament.delta.SeekableSource;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.ChunkFrame;
@@ -18,7 +22,10 @@ import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Topics;
 import dev.firmament.protocol.UpdateOffer;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Random;
@@ -31,14 +38,16 @@ import org.slf4j.LoggerFactory;
  * One simulated device: an MQTT 5 client with A/B slots that follows the device protocol.
  *
  * <p>On connect it subscribes to its cmd and data topics and publishes its presence (retained; its
- * last will says offline). On an offer it refuses downgrades unless the offer is a rollback,
- * rejects delta artifacts for now ({@code UNSUPPORTED_ARTIFACT}), and otherwise accepts with {@code
- * DOWNLOADING} at offset 0. It writes chunks into the inactive slot in order, ignores duplicates,
- * acknowledges every {@code ackEvery} chunks and re-acknowledges its position when it sees a gap or
- * reconnects, so the server resumes where it stopped. With all bytes in, it checks the SHA-256,
- * installs, "reboots" (a scheduled delay, never a sleep), switches slots and reports {@code
- * SUCCEEDED} with the new version. A hash mismatch reports {@code FAILED}/{@code HASH_MISMATCH} and
- * leaves the slots alone.
+ * last will says offline). On an offer it checks the signature ({@link OfferVerifier}), refuses a
+ * delta for another base version and downgrades unless the offer is a rollback, and otherwise
+ * accepts with {@code DOWNLOADING} at offset 0. It writes chunks in order, into the inactive slot
+ * (a full image) or the staging area (a delta patch), ignores duplicates, acknowledges every {@code
+ * ackEvery} chunks and re-acknowledges its position when it sees a gap or reconnects, so the server
+ * resumes where it stopped. With all bytes in, it applies a patch from the active slot into the
+ * inactive one, checks the SHA-256 of the result and that the signed manifest names it, installs,
+ * "reboots" (a scheduled delay, never a sleep), switches slots and reports {@code SUCCEEDED} with
+ * the new version. A hash mismatch or a patch that does not apply reports {@code FAILED}/{@code
+ * HASH_MISMATCH} and leaves the active slot alone.
  *
  * <p>All of the agent's work runs one task at a time on a shared pool (see {@link AgentRuntime}).
  */
@@ -88,7 +97,7 @@ public final class DeviceAgent implements AutoCloseable {
     this.dataTopic = Topics.data(id);
     this.statusTopic = Topics.status(id);
     this.presenceTopic = Topics.presence(id);
-    this.client =
+    Mqtt5ClientBuilder builder =
         Mqtt5Client.builder()
             .identifier(id)
             .serverHost(config.broker().host())
@@ -100,8 +109,19 @@ public final class DeviceAgent implements AutoCloseable {
                     .qos(MqttQos.AT_LEAST_ONCE)
                     .retain(true)
                     .payload(CODEC.encodePresence(Presence.offline()))
-                    .build())
-            .buildAsync();
+                    .build());
+    if (config.username() != null) {
+      builder =
+          builder
+              .simpleAuth()
+              .username(config.username())
+              .password(
+                  config.password() == null
+                      ? new byte[0]
+                      : config.password().getBytes(StandardCharsets.UTF_8))
+              .applySimpleAuth();
+    }
+    this.client = builder.buildAsync();
     refreshSnapshot();
   }
 
@@ -215,9 +235,8 @@ public final class DeviceAgent implements AutoCloseable {
         .send()
         .whenComplete(
             (ignored, error) ->
-                runtime
-                    .scheduler()
-                    .schedule(this::reconnect, reconnectAfter.toMillis(), TimeUnit.MILLISECONDS));
+                runtime.schedule(
+                    this::reconnect, reconnectAfter.toMillis(), TimeUnit.MILLISECONDS));
   }
 
   private void reconnect() {
@@ -230,10 +249,8 @@ public final class DeviceAgent implements AutoCloseable {
               if (error != null && !closing) {
                 log.warn(
                     "device {} cannot reconnect, retrying: {}", deviceId(), error.getMessage());
-                runtime
-                    .scheduler()
-                    .schedule(
-                        this::reconnect, config.reconnectDelay().toMillis(), TimeUnit.MILLISECONDS);
+                runtime.schedule(
+                    this::reconnect, config.reconnectDelay().toMillis(), TimeUnit.MILLISECONDS);
               }
             });
   }
@@ -300,12 +317,21 @@ public final class DeviceAgent implements AutoCloseable {
     }
     Download next = new Download(offer);
     download = next;
-    if (offer.artifact().kind() == ArtifactKind.DELTA) {
+    String badSignature = checkSignature(offer);
+    if (badSignature != null) {
+      finish(next, DeviceState.REJECTED, ErrorCode.BAD_SIGNATURE, badSignature);
+    } else if (next.delta && !canApplyDeltas()) {
       finish(
           next,
           DeviceState.REJECTED,
           ErrorCode.UNSUPPORTED_ARTIFACT,
-          "delta artifacts are not supported yet");
+          "this device keeps no base image to apply a delta to");
+    } else if (next.delta && !offer.artifact().fromVersion().equals(currentVersion)) {
+      finish(
+          next,
+          DeviceState.REJECTED,
+          ErrorCode.WRONG_BASE_VERSION,
+          "delta applies to " + offer.artifact().fromVersion() + ", device runs " + currentVersion);
     } else if (!offer.rollback()
         && FirmwareVersion.isDowngrade(currentVersion, offer.targetVersion())) {
       finish(
@@ -326,9 +352,29 @@ public final class DeviceAgent implements AutoCloseable {
     }
   }
 
+  private String checkSignature(UpdateOffer offer) {
+    try {
+      config.verifier().verifyOffer(offer);
+      return null;
+    } catch (BadSignatureException e) {
+      log.warn("device {} rejects update {}: {}", deviceId(), offer.updateId(), e.getMessage());
+      return e.getMessage();
+    }
+  }
+
+  private boolean canApplyDeltas() {
+    try (SeekableSource active = slots.openActive()) {
+      return active != null;
+    } catch (IOException e) {
+      log.warn("device {} cannot read its active slot: {}", deviceId(), e.getMessage());
+      return false;
+    }
+  }
+
   private void accept(Download d) {
     try {
       slots.eraseInactive();
+      slots.eraseStaging();
     } catch (IOException e) {
       finish(
           d,
@@ -394,17 +440,15 @@ public final class DeviceAgent implements AutoCloseable {
     // A slow link: process chunks later, one delay apart, in arrival order.
     long now = System.nanoTime();
     slowLinkReadyNanos = Math.max(now, slowLinkReadyNanos) + delay.toNanos();
-    runtime
-        .scheduler()
-        .schedule(
-            () ->
-                serial.execute(
-                    () -> {
-                      onChunk(chunk);
-                      refreshSnapshot();
-                    }),
-            slowLinkReadyNanos - now,
-            TimeUnit.NANOSECONDS);
+    runtime.schedule(
+        () ->
+            serial.execute(
+                () -> {
+                  onChunk(chunk);
+                  refreshSnapshot();
+                }),
+        slowLinkReadyNanos - now,
+        TimeUnit.NANOSECONDS);
   }
 
   private void onChunk(ChunkFrame chunk) {
@@ -436,13 +480,20 @@ public final class DeviceAgent implements AutoCloseable {
       bytes[random.nextInt(bytes.length)] ^= (byte) 0x5A;
     }
     try {
-      slots.writeInactive(chunk.offset(), bytes, 0, bytes.length);
+      if (d.delta) {
+        slots.writeStaging(chunk.offset(), bytes, 0, bytes.length);
+      } else {
+        slots.writeInactive(chunk.offset(), bytes, 0, bytes.length);
+      }
     } catch (IOException e) {
       finish(
           d,
           DeviceState.FAILED,
           ErrorCode.INTERNAL,
-          "cannot write the inactive slot: " + e.getMessage());
+          "cannot write the "
+              + (d.delta ? "staging area" : "inactive slot")
+              + ": "
+              + e.getMessage());
       return;
     }
     d.position = chunk.end();
@@ -466,9 +517,14 @@ public final class DeviceAgent implements AutoCloseable {
 
   private void verify(Download d) {
     report(d, StatusReport.of(d.offer.updateId(), DeviceState.VERIFYING, currentVersion));
+    if (d.delta && !applyDelta(d)) {
+      return;
+    }
     String actual;
+    long length;
     try {
       actual = slots.sha256Inactive();
+      length = slots.inactiveLength();
     } catch (IOException e) {
       finish(
           d,
@@ -485,15 +541,56 @@ public final class DeviceAgent implements AutoCloseable {
           "expected sha256 " + d.offer.artifact().sha256() + ", got " + actual);
       return;
     }
+    try {
+      config.verifier().verifyImage(d.offer, actual, length);
+    } catch (BadSignatureException e) {
+      finish(d, DeviceState.FAILED, ErrorCode.BAD_SIGNATURE, e.getMessage());
+      return;
+    }
     verifiedHashes++;
     report(d, StatusReport.of(d.offer.updateId(), DeviceState.INSTALLING, currentVersion));
     report(d, StatusReport.of(d.offer.updateId(), DeviceState.REBOOTING, currentVersion));
-    runtime
-        .scheduler()
-        .schedule(
-            () -> serial.execute(() -> boot(d)),
-            config.rebootDelay().toMillis(),
-            TimeUnit.MILLISECONDS);
+    runtime.schedule(
+        () -> serial.execute(() -> boot(d)),
+        config.rebootDelay().toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Applies the staged patch from the active slot into the inactive one. The applier reads the old
+   * image by random access and writes the new one sequentially with bounded buffers, so memory does
+   * not grow with the image. A patch that does not apply (a corrupted chunk, a different base
+   * image) fails the update like a hash mismatch: nothing is installed.
+   */
+  private boolean applyDelta(Download d) {
+    try (SeekableSource old = slots.openActive();
+        SeekableSource patch = slots.openStaging();
+        OutputStream out =
+            new BufferedOutputStream(new InactiveSlotOutputStream(slots), DeltaApplier.IO_BUFFER)) {
+      if (old == null) {
+        finish(d, DeviceState.FAILED, ErrorCode.INTERNAL, "the active slot holds no image");
+        return false;
+      }
+      DeltaApplier.apply(old, patch, out);
+      return true;
+    } catch (DeltaFormatException e) {
+      finish(
+          d,
+          DeviceState.FAILED,
+          ErrorCode.HASH_MISMATCH,
+          "the patch does not apply to the running image: " + e.getMessage());
+      return false;
+    } catch (IOException | RuntimeException e) {
+      finish(
+          d, DeviceState.FAILED, ErrorCode.INTERNAL, "cannot apply the patch: " + e.getMessage());
+      return false;
+    } finally {
+      try {
+        slots.eraseStaging();
+      } catch (IOException e) {
+        log.debug("device {} cannot erase its staging area: {}", deviceId(), e.getMessage());
+      }
+    }
   }
 
   private void boot(Download d) {
@@ -516,12 +613,10 @@ public final class DeviceAgent implements AutoCloseable {
     finish(d, DeviceState.SUCCEEDED, null, null);
     publish(presenceTopic, CODEC.encodePresence(Presence.online(currentVersion)), true);
     if (config.faults().revertAfterSuccess()) {
-      runtime
-          .scheduler()
-          .schedule(
-              () -> serial.execute(() -> revert(d, previous)),
-              config.rebootDelay().toMillis(),
-              TimeUnit.MILLISECONDS);
+      runtime.schedule(
+          () -> serial.execute(() -> revert(d, previous)),
+          config.rebootDelay().toMillis(),
+          TimeUnit.MILLISECONDS);
     }
     refreshSnapshot();
   }
@@ -562,6 +657,8 @@ public final class DeviceAgent implements AutoCloseable {
   private void report(Download d, StatusReport report) {
     d.state = report.state();
     d.lastReport = report;
+    // Whoever reads the report must find the snapshot at least as new as the report.
+    refreshSnapshot();
     publishReport(report);
   }
 
@@ -620,6 +717,27 @@ public final class DeviceAgent implements AutoCloseable {
             config.faults());
   }
 
+  /** Writes the applier's output into the inactive slot, front to back. */
+  private static final class InactiveSlotOutputStream extends OutputStream {
+    private final SlotStore slots;
+    private long position;
+
+    InactiveSlotOutputStream(SlotStore slots) {
+      this.slots = slots;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      slots.writeInactive(position, b, off, len);
+      position += len;
+    }
+  }
+
   /** The device's work on one offer. */
   private static final class Download {
     final UpdateOffer offer;
@@ -635,8 +753,11 @@ public final class DeviceAgent implements AutoCloseable {
     long corruptChunk = -1;
     boolean dropped;
 
+    final boolean delta;
+
     Download(UpdateOffer offer) {
       this.offer = offer;
+      this.delta = offer.artifact().kind() == ArtifactKind.DELTA;
     }
 
     boolean isInstalling() {

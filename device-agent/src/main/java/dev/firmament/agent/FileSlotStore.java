@@ -1,5 +1,6 @@
 package dev.firmament.agent;
 
+import dev.firmament.delta.SeekableSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,13 +19,15 @@ import java.util.Objects;
 import java.util.Properties;
 
 /**
- * Slots as files in a directory: {@code slot-A.img}, {@code slot-B.img} and {@code
- * slots.properties} (active slot and the version in each slot). The properties file is replaced
- * atomically, so a crash leaves either the old or the new active slot, like a boot flag.
+ * Slots as files in a directory: {@code slot-A.img}, {@code slot-B.img}, {@code staging.patch} (a
+ * delta patch while it downloads) and {@code slots.properties} (active slot and the version in each
+ * slot). The properties file is replaced atomically, so a crash leaves either the old or the new
+ * active slot, like a boot flag.
  */
 public final class FileSlotStore implements SlotStore {
 
   private static final String STATE_FILE = "slots.properties";
+  private static final String STAGING_FILE = "staging.patch";
 
   private final Path directory;
   private final Properties state = new Properties();
@@ -34,6 +37,15 @@ public final class FileSlotStore implements SlotStore {
    * if the directory holds none yet.
    */
   public FileSlotStore(Path directory, String initialVersion) {
+    this(directory, initialVersion, null);
+  }
+
+  /**
+   * Opens the slots in {@code directory}, creating them with slot A running {@code initialVersion}
+   * from {@code initialImage} (may be null: a version without bytes) if the directory holds none
+   * yet.
+   */
+  public FileSlotStore(Path directory, String initialVersion, byte[] initialImage) {
     this.directory = Objects.requireNonNull(directory, "directory");
     try {
       Files.createDirectories(directory);
@@ -46,6 +58,9 @@ public final class FileSlotStore implements SlotStore {
         state.setProperty("active", SlotId.A.name());
         state.setProperty(
             "version." + SlotId.A, Objects.requireNonNull(initialVersion, "initialVersion"));
+        if (initialImage != null) {
+          Files.write(image(SlotId.A), initialImage);
+        }
         saveState();
       }
     } catch (IOException e) {
@@ -64,6 +79,31 @@ public final class FileSlotStore implements SlotStore {
   }
 
   @Override
+  public SeekableSource openActive() throws IOException {
+    Path image = image(activeSlot());
+    return Files.exists(image) ? SeekableSource.open(image) : null;
+  }
+
+  @Override
+  public void eraseStaging() throws IOException {
+    Files.deleteIfExists(directory.resolve(STAGING_FILE));
+  }
+
+  @Override
+  public void writeStaging(long offset, byte[] data, int off, int len) throws IOException {
+    write(directory.resolve(STAGING_FILE), offset, data, off, len);
+  }
+
+  @Override
+  public SeekableSource openStaging() throws IOException {
+    Path staging = directory.resolve(STAGING_FILE);
+    if (!Files.exists(staging)) {
+      Files.createFile(staging);
+    }
+    return SeekableSource.open(staging);
+  }
+
+  @Override
   public void eraseInactive() throws IOException {
     SlotId inactive = activeSlot().other();
     state.remove("version." + inactive);
@@ -74,9 +114,13 @@ public final class FileSlotStore implements SlotStore {
 
   @Override
   public void writeInactive(long offset, byte[] data, int off, int len) throws IOException {
+    write(image(activeSlot().other()), offset, data, off, len);
+  }
+
+  private static void write(Path file, long offset, byte[] data, int off, int len)
+      throws IOException {
     try (FileChannel channel =
-        FileChannel.open(
-            image(activeSlot().other()), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
       ByteBuffer buffer = ByteBuffer.wrap(data, off, len);
       long position = offset;
       while (buffer.hasRemaining()) {

@@ -31,6 +31,8 @@ import java.util.function.Consumer;
  *     in memory
  * @param connectTimeout how long {@link FleetSimulator#start} waits for all devices
  * @param progress called as devices connect (from a simulator thread); may be null
+ * @param verifier how every device checks offer signatures; {@link OfferVerifier#none()} trusts all
+ *     offers
  */
 public record FleetOptions(
     long seed,
@@ -48,7 +50,8 @@ public record FleetOptions(
     Duration reconnectDelay,
     Path slotDirectory,
     Duration connectTimeout,
-    Consumer<FleetProgress> progress) {
+    Consumer<FleetProgress> progress,
+    OfferVerifier verifier) {
 
   public FleetOptions {
     probability("dropConnectionProbability", dropConnectionProbability);
@@ -61,6 +64,7 @@ public record FleetOptions(
     Objects.requireNonNull(rebootDelay, "rebootDelay");
     Objects.requireNonNull(reconnectDelay, "reconnectDelay");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
+    Objects.requireNonNull(verifier, "verifier");
     if (connectParallelism < 1 || threads < 1 || ackEvery < 0) {
       throw new IllegalArgumentException(
           "connectParallelism and threads must be positive, ackEvery not negative");
@@ -69,7 +73,8 @@ public record FleetOptions(
 
   /**
    * No faults, seed 42, 64 connections at a time, threads = processors, acknowledgements at the
-   * offer's interval, 50 ms reboots, 200 ms reconnect delay, slots in memory, 60 s to connect.
+   * offer's interval, 50 ms reboots, 200 ms reconnect delay, slots in memory, 60 s to connect, no
+   * signature check.
    */
   public static FleetOptions defaults() {
     return new FleetOptions(
@@ -88,7 +93,8 @@ public record FleetOptions(
         Duration.ofMillis(200),
         null,
         Duration.ofSeconds(60),
-        null);
+        null,
+        OfferVerifier.none());
   }
 
   public FleetOptions withSeed(long seed) {
@@ -108,7 +114,8 @@ public record FleetOptions(
         reconnectDelay,
         slotDirectory,
         connectTimeout,
-        progress);
+        progress,
+        verifier);
   }
 
   public FleetOptions withDropConnectionProbability(double p) {
@@ -128,7 +135,8 @@ public record FleetOptions(
         reconnectDelay,
         slotDirectory,
         connectTimeout,
-        progress);
+        progress,
+        verifier);
   }
 
   public FleetOptions withCorruptChunkProbability(double p) {
@@ -148,7 +156,8 @@ public record FleetOptions(
         reconnectDelay,
         slotDirectory,
         connectTimeout,
-        progress);
+        progress,
+        verifier);
   }
 
   public FleetOptions withSlowLink(double p, Duration delayPerChunk) {
@@ -168,7 +177,8 @@ public record FleetOptions(
         reconnectDelay,
         slotDirectory,
         connectTimeout,
-        progress);
+        progress,
+        verifier);
   }
 
   public FleetOptions withFailBootProbability(double p) {
@@ -188,7 +198,8 @@ public record FleetOptions(
         reconnectDelay,
         slotDirectory,
         connectTimeout,
-        progress);
+        progress,
+        verifier);
   }
 
   public FleetOptions withNeverAnswerProbability(double p) {
@@ -208,7 +219,8 @@ public record FleetOptions(
         reconnectDelay,
         slotDirectory,
         connectTimeout,
-        progress);
+        progress,
+        verifier);
   }
 
   public FleetOptions withRevertAfterSuccessProbability(double p) {
@@ -228,7 +240,8 @@ public record FleetOptions(
         reconnectDelay,
         slotDirectory,
         connectTimeout,
-        progress);
+        progress,
+        verifier);
   }
 
   public FleetOptions withConnectParallelism(int connectParallelism) {
@@ -248,7 +261,8 @@ public record FleetOptions(
         reconnectDelay,
         slotDirectory,
         connectTimeout,
-        progress);
+        progress,
+        verifier);
   }
 
   public FleetOptions withAckEvery(int ackEvery) {
@@ -268,7 +282,8 @@ public record FleetOptions(
         reconnectDelay,
         slotDirectory,
         connectTimeout,
-        progress);
+        progress,
+        verifier);
   }
 
   public FleetOptions withSlotDirectory(Path slotDirectory) {
@@ -288,7 +303,8 @@ public record FleetOptions(
         reconnectDelay,
         slotDirectory,
         connectTimeout,
-        progress);
+        progress,
+        verifier);
   }
 
   public FleetOptions withProgress(Consumer<FleetProgress> progress) {
@@ -308,7 +324,71 @@ public record FleetOptions(
         reconnectDelay,
         slotDirectory,
         connectTimeout,
-        progress);
+        progress,
+        verifier);
+  }
+
+  public FleetOptions withOfferVerifier(OfferVerifier verifier) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        corruptChunkProbability,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        failBootProbability,
+        neverAnswerProbability,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress,
+        verifier);
+  }
+
+  public FleetOptions withThreads(int threads) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        corruptChunkProbability,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        failBootProbability,
+        neverAnswerProbability,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress,
+        verifier);
+  }
+
+  public FleetOptions withConnectTimeout(Duration connectTimeout) {
+    return new FleetOptions(
+        seed,
+        dropConnectionProbability,
+        corruptChunkProbability,
+        slowLinkProbability,
+        slowLinkDelayPerChunk,
+        failBootProbability,
+        neverAnswerProbability,
+        revertAfterSuccessProbability,
+        connectParallelism,
+        threads,
+        ackEvery,
+        rebootDelay,
+        reconnectDelay,
+        slotDirectory,
+        connectTimeout,
+        progress,
+        verifier);
   }
 
   /** Draws the faults of the next device from {@code random}; always draws all six. */

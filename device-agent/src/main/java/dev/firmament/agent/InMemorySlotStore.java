@@ -1,5 +1,6 @@
 package dev.firmament.agent;
 
+import dev.firmament.delta.SeekableSource;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -11,34 +12,62 @@ import java.util.Objects;
 /**
  * Slots held in memory, for simulated devices.
  *
- * <p>A simulated device starts with only a version, so the active slot holds no bytes. The inactive
- * slot either keeps the downloaded bytes ({@link #keepingBytes}) or only a running SHA-256 over
- * them ({@link #digestOnly}, the default of the fleet simulator). Digest-only accepts writes only
- * in order, which is how the agent writes, and lets ten thousand devices download at once in a few
- * megabytes.
+ * <ul>
+ *   <li>{@link #digestOnly}: the slots hold versions only. A download keeps just its length and a
+ *       running SHA-256, and must arrive in order (which is how the agent writes). Ten thousand
+ *       such devices download at once in a few megabytes, but they cannot apply deltas: there is no
+ *       base image.
+ *   <li>{@link #withImage}: the active slot holds a real image (shared, never copied), downloads
+ *       keep their bytes, and installed images go through an {@link ImagePool}, so devices that
+ *       install the same image share one copy. These devices apply deltas.
+ *   <li>{@link #keepingBytes}: downloads keep their bytes and may be written anywhere; the initial
+ *       slot holds a version only.
+ * </ul>
+ *
+ * <p>The staging area for delta patches always keeps its bytes, and is released after each apply.
  */
 public final class InMemorySlotStore implements SlotStore {
 
   private final Map<SlotId, String> versions = new EnumMap<>(SlotId.class);
+  private final Map<SlotId, byte[]> images = new EnumMap<>(SlotId.class);
   private final boolean keepBytes;
+  private final ImagePool pool;
   private SlotId active = SlotId.A;
-  private byte[] inactive = new byte[0];
-  private long inactiveLength;
+  private final Buffer inactive = new Buffer();
+  private final Buffer staging = new Buffer();
   private MessageDigest digest = newDigest();
 
-  private InMemorySlotStore(String initialVersion, boolean keepBytes) {
+  private InMemorySlotStore(
+      String initialVersion, byte[] initialImage, boolean keepBytes, ImagePool pool) {
     versions.put(SlotId.A, Objects.requireNonNull(initialVersion, "initialVersion"));
+    if (initialImage != null) {
+      images.put(SlotId.A, initialImage);
+    }
     this.keepBytes = keepBytes;
+    this.pool = pool;
   }
 
   /** Slot A runs {@code initialVersion}; downloads keep only their length and running hash. */
   public static InMemorySlotStore digestOnly(String initialVersion) {
-    return new InMemorySlotStore(initialVersion, false);
+    return new InMemorySlotStore(initialVersion, null, false, null);
   }
 
   /** Slot A runs {@code initialVersion}; downloads keep their bytes and may be written anywhere. */
   public static InMemorySlotStore keepingBytes(String initialVersion) {
-    return new InMemorySlotStore(initialVersion, true);
+    return new InMemorySlotStore(initialVersion, null, true, null);
+  }
+
+  /**
+   * Slot A runs {@code initialVersion} from {@code initialImage} (not copied: do not modify it).
+   * Installed images are shared through {@code pool}.
+   */
+  public static InMemorySlotStore withImage(
+      String initialVersion, byte[] initialImage, ImagePool pool) {
+    return new InMemorySlotStore(
+        initialVersion,
+        Objects.requireNonNull(initialImage, "initialImage"),
+        true,
+        Objects.requireNonNull(pool, "pool"));
   }
 
   @Override
@@ -52,50 +81,47 @@ public final class InMemorySlotStore implements SlotStore {
   }
 
   @Override
+  public SeekableSource openActive() {
+    byte[] image = images.get(active);
+    return image == null ? null : SeekableSource.of(image);
+  }
+
+  @Override
   public void eraseInactive() {
     versions.remove(active.other());
-    inactive = new byte[0];
-    inactiveLength = 0;
+    images.remove(active.other());
+    inactive.clear();
     digest = newDigest();
   }
 
   @Override
   public void writeInactive(long offset, byte[] data, int off, int len) {
     Objects.checkFromIndexSize(off, len, data.length);
-    long end = offset + len;
     if (!keepBytes) {
-      if (offset != inactiveLength) {
+      if (offset != inactive.length) {
         throw new IllegalStateException(
             "digest-only slot takes writes in order: expected offset "
-                + inactiveLength
+                + inactive.length
                 + ", got "
                 + offset);
       }
       digest.update(data, off, len);
-      inactiveLength = end;
+      inactive.length = offset + len;
       return;
     }
-    if (offset < 0 || end > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("write outside the in-memory slot: " + offset + "+" + len);
-    }
-    if (end > inactive.length) {
-      long grown = Math.max(end, Math.min(Integer.MAX_VALUE - 8, inactive.length * 2L));
-      inactive = Arrays.copyOf(inactive, (int) grown);
-    }
-    System.arraycopy(data, off, inactive, (int) offset, len);
-    inactiveLength = Math.max(inactiveLength, end);
+    inactive.write(offset, data, off, len);
   }
 
   @Override
   public long inactiveLength() {
-    return inactiveLength;
+    return inactive.length;
   }
 
   @Override
   public String sha256Inactive() {
     if (keepBytes) {
       MessageDigest full = newDigest();
-      full.update(inactive, 0, (int) inactiveLength);
+      full.update(inactive.bytes, 0, (int) inactive.length);
       return HexFormat.of().formatHex(full.digest());
     }
     try {
@@ -107,13 +133,54 @@ public final class InMemorySlotStore implements SlotStore {
   }
 
   @Override
+  public void eraseStaging() {
+    staging.release();
+  }
+
+  @Override
+  public void writeStaging(long offset, byte[] data, int off, int len) {
+    staging.write(offset, data, off, len);
+  }
+
+  @Override
+  public SeekableSource openStaging() {
+    byte[] bytes = staging.bytes;
+    int length = (int) staging.length;
+    return new SeekableSource() {
+      @Override
+      public long size() {
+        return length;
+      }
+
+      @Override
+      public int read(long pos, byte[] b, int off, int len) {
+        Objects.checkFromIndexSize(off, len, b.length);
+        if (pos < 0) {
+          throw new IndexOutOfBoundsException("negative position " + pos);
+        }
+        if (pos >= length) {
+          return len == 0 ? 0 : -1;
+        }
+        int n = (int) Math.min(len, length - pos);
+        System.arraycopy(bytes, (int) pos, b, off, n);
+        return n;
+      }
+    };
+  }
+
+  @Override
   public void activateInactive(String version) {
     SlotId target = active.other();
     versions.put(target, Objects.requireNonNull(version, "version"));
+    if (keepBytes && pool != null) {
+      byte[] image = Arrays.copyOf(inactive.bytes, (int) inactive.length);
+      images.put(target, pool.intern(sha256Inactive(), image));
+    } else {
+      images.remove(target);
+    }
     active = target;
-    // The simulator never reads an active image back; release the download's memory.
-    inactive = new byte[0];
-    inactiveLength = 0;
+    // The download's own buffer is no longer needed: the slot now refers to the pooled image.
+    inactive.release();
     digest = newDigest();
   }
 
@@ -130,6 +197,39 @@ public final class InMemorySlotStore implements SlotStore {
       return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
+  }
+
+  /** A growable byte buffer written at offsets. */
+  private static final class Buffer {
+    private static final byte[] EMPTY = new byte[0];
+    byte[] bytes = EMPTY;
+    long length;
+
+    void write(long offset, byte[] data, int off, int len) {
+      Objects.checkFromIndexSize(off, len, data.length);
+      long end = offset + len;
+      if (offset < 0 || end > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException(
+            "write outside the in-memory slot: " + offset + "+" + len);
+      }
+      if (end > bytes.length) {
+        long grown = Math.max(end, Math.min(Integer.MAX_VALUE - 8, bytes.length * 2L));
+        bytes = Arrays.copyOf(bytes, (int) grown);
+      }
+      System.arraycopy(data, off, bytes, (int) offset, len);
+      length = Math.max(length, end);
+    }
+
+    /** Forgets the contents but keeps the capacity. */
+    void clear() {
+      length = 0;
+    }
+
+    /** Forgets the contents and the capacity. */
+    void release() {
+      bytes = EMPTY;
+      length = 0;
     }
   }
 }

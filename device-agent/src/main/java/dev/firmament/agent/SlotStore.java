@@ -1,10 +1,13 @@
 package dev.firmament.agent;
 
+import dev.firmament.delta.SeekableSource;
 import java.io.IOException;
 
 /**
- * The two firmware slots of a device. The active slot runs; downloads go to the inactive one, and
- * only a verified image is activated, so a failed or corrupted download never touches what runs.
+ * The two firmware slots of a device, plus a staging area for delta patches. The active slot runs;
+ * downloads go to the inactive one (a full image) or to staging (a patch, which is then applied
+ * from the active slot into the inactive one), and only a verified image is activated, so a failed
+ * or corrupted download never touches what runs.
  *
  * <p>Not thread-safe: a device agent uses its store from one task at a time.
  */
@@ -21,6 +24,12 @@ public interface SlotStore {
     return version(activeSlot());
   }
 
+  /**
+   * The active slot's image for reading, or null when this store keeps no image bytes (a simulated
+   * device that has only a version). Deltas need it; close it after use.
+   */
+  SeekableSource openActive() throws IOException;
+
   /** Empties the inactive slot before a new download. */
   void eraseInactive() throws IOException;
 
@@ -32,6 +41,15 @@ public interface SlotStore {
 
   /** SHA-256 of the inactive slot's bytes, as 64 lowercase hex digits. */
   String sha256Inactive() throws IOException;
+
+  /** Empties the staging area, which holds a delta patch while it downloads. */
+  void eraseStaging() throws IOException;
+
+  /** Writes downloaded patch bytes into the staging area at {@code offset}. */
+  void writeStaging(long offset, byte[] data, int off, int len) throws IOException;
+
+  /** The staging area's bytes for reading; close it after use. */
+  SeekableSource openStaging() throws IOException;
 
   /** Makes the inactive slot the active one, recording the version it holds. */
   void activateInactive(String version) throws IOException;

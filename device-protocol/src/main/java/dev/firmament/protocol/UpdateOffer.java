@@ -16,7 +16,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     acknowledges at least every {@code max(1, window / 2)} chunks
  * @param rollback whether the target is deliberately older than the running version; without it a
  *     device refuses downgrades
- * @param signature signature of the manifest (Ed25519, base64); may be null until signing lands
+ * @param signature base64 Ed25519 signature of {@code manifest}'s UTF-8 bytes; null when the
+ *     release is not signed
+ * @param manifest the signed manifest (canonical JSON text, {@code docs/firmware-manifest.md}) that
+ *     names the resulting image's version, SHA-256 and size; null when the release is not signed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record UpdateOffer(
@@ -25,11 +28,15 @@ public record UpdateOffer(
     Artifact artifact,
     int window,
     boolean rollback,
-    String signature)
+    String signature,
+    String manifest)
     implements Command {
 
   /** Largest window the protocol allows. */
   public static final int MAX_WINDOW = 1024;
+
+  /** Longest manifest an offer may carry; a canonical manifest is a few hundred characters. */
+  public static final int MAX_MANIFEST_CHARS = 4096;
 
   public UpdateOffer {
     Checks.requireUpdateId(updateId);
@@ -38,6 +45,20 @@ public record UpdateOffer(
     Checks.require(
         window >= 1 && window <= MAX_WINDOW,
         "window must be in [1, " + MAX_WINDOW + "], was " + window);
+    Checks.require(
+        manifest == null || manifest.length() <= MAX_MANIFEST_CHARS,
+        "manifest must be at most " + MAX_MANIFEST_CHARS + " characters");
+  }
+
+  /** An offer without a manifest. */
+  public UpdateOffer(
+      String updateId,
+      String targetVersion,
+      Artifact artifact,
+      int window,
+      boolean rollback,
+      String signature) {
+    this(updateId, targetVersion, artifact, window, rollback, signature, null);
   }
 
   /** How often a device acknowledges, in chunks, for this offer's window. */

@@ -26,6 +26,47 @@ class ProtocolCodecTest {
   }
 
   @Test
+  void aSignedOfferCarriesItsManifestTextUnchanged() {
+    String manifest =
+        "{\"createdAt\":\"2026-11-25T14:00:00Z\",\"schema\":\"firmament-manifest-v1\","
+            + "\"sha256\":\""
+            + SHA
+            + "\",\"size\":54356,\"version\":\"2.0.0\"}";
+    UpdateOffer offer =
+        new UpdateOffer(
+            "u-3", "2.0.0", Artifact.full(54_356, SHA, 4096), 8, false, "c2ln", manifest);
+
+    UpdateOffer decoded = (UpdateOffer) codec.decodeCommand(codec.encodeCommand(offer));
+
+    assertThat(decoded).isEqualTo(offer);
+    assertThat(decoded.manifest()).isEqualTo(manifest);
+    // An offer from a peer that does not know the field reads with no manifest.
+    assertThat(
+            ((UpdateOffer)
+                    codec.decodeCommand(
+                        codec.encodeCommand(
+                            new UpdateOffer(
+                                "u-3", "2.0.0", Artifact.full(54_356, SHA, 4096), 8, false, null))))
+                .manifest())
+        .isNull();
+  }
+
+  @Test
+  void aManifestLongerThanTheLimitIsABadOffer() {
+    String json =
+        "{\"type\":\"offer\",\"updateId\":\"u-4\",\"targetVersion\":\"2.0.0\","
+            + "\"artifact\":{\"kind\":\"FULL\",\"size\":10,\"sha256\":\""
+            + SHA
+            + "\",\"chunkSize\":4096},\"window\":8,\"manifest\":\""
+            + "x".repeat(UpdateOffer.MAX_MANIFEST_CHARS + 1)
+            + "\"}";
+
+    assertThatThrownBy(() -> codec.decodeCommand(json.getBytes(UTF_8)))
+        .isInstanceOf(MalformedMessageException.class)
+        .hasMessageContaining("manifest must be at most");
+  }
+
+  @Test
   void deltaOfferAndCancelRoundTrip() {
     UpdateOffer delta =
         new UpdateOffer(

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -72,12 +73,11 @@ public final class Demo {
     try (DevServer server = DevServer.start(stackOptions, options.port(), Map.of())) {
       printEndpoints(server);
       GraphqlClient api = new GraphqlClient(server.graphqlUrl());
-      List<SimulatedDeviceSpec> specs =
-          SimulatedDeviceSpec.numbered("demo", options.devices(), FROM_VERSION);
-      String productId = prepareProduct(api, specs);
+      List<SimulatedDeviceSpec> specs = fleetSpecs("demo", options.devices());
+      Prepared prepared = prepareProduct(api, specs);
       Summary summary;
-      try (FleetSimulator fleet = startFleet(server.stack(), specs)) {
-        summary = runScenario(api, productId, fleet, options);
+      try (FleetSimulator fleet = startFleet(server.stack(), prepared.devices())) {
+        summary = runScenario(api, prepared.productId(), fleet, options);
       }
       printSummary(summary, Duration.ofNanos(System.nanoTime() - started));
       if (options.exitWhenDone()) {
@@ -119,15 +119,30 @@ public final class Demo {
   }
 
   /**
+   * Simulated devices that run the real 1.0.0 image in their active slot (shared, not copied), so
+   * that they can apply a delta to it.
+   */
+  public static List<SimulatedDeviceSpec> fleetSpecs(String prefix, int count) {
+    return SimulatedDeviceSpec.numbered(prefix, count, FROM_VERSION, readSample("armapp.old"));
+  }
+
+  /**
    * Creates the demo product and registers the fleet's devices through the API, before the devices
    * connect: a presence message from a device nobody registered is ignored.
    */
-  public String prepareProduct(GraphqlClient api, List<SimulatedDeviceSpec> specs) {
+  public Prepared prepareProduct(GraphqlClient api, List<SimulatedDeviceSpec> specs) {
     String productId = ensureProduct(api);
-    registerMissingDevices(
-        api, productId, specs.stream().map(SimulatedDeviceSpec::deviceId).toList());
-    return productId;
+    Map<String, String> secrets =
+        registerDevices(api, productId, specs.stream().map(SimulatedDeviceSpec::deviceId).toList());
+    List<SimulatedDeviceSpec> withCredentials =
+        specs.stream()
+            .map(s -> s.withCredentials(s.deviceId(), secrets.get(s.deviceId())))
+            .toList();
+    return new Prepared(productId, withCredentials);
   }
+
+  /** The demo product, and the fleet with the broker credentials its registration issued. */
+  public record Prepared(String productId, List<SimulatedDeviceSpec> devices) {}
 
   /**
    * Uploads the firmware through the API once the fleet is online, then runs and watches a rollout.
@@ -138,6 +153,7 @@ public final class Demo {
     awaitFleetReported(api, fleet.size());
     uploadIfMissing(api, productId, FROM_VERSION, "armapp.old");
     uploadIfMissing(api, productId, TO_VERSION, "armapp.new");
+    awaitDeltas(api, productId);
 
     long started = System.nanoTime();
     JsonNode job =
@@ -273,7 +289,13 @@ public final class Demo {
         .asText();
   }
 
-  private void registerMissingDevices(GraphqlClient api, String productId, List<String> ids) {
+  /**
+   * Registers the devices the product does not know yet and issues new credentials for the ones it
+   * does (the demo's devices are simulated afresh on every run, so they hold no earlier secret).
+   * Returns each device's broker secret.
+   */
+  private Map<String, String> registerDevices(
+      GraphqlClient api, String productId, List<String> ids) {
     Set<String> known = new HashSet<>();
     for (int page = 1; ; page++) {
       JsonNode devices =
@@ -293,18 +315,43 @@ public final class Demo {
         missing.add(Map.of("id", id, "name", "Demo sensor " + id.substring(id.indexOf('-') + 1)));
       }
     }
+    Map<String, String> secrets = new HashMap<>();
     for (int i = 0; i < missing.size(); i += 1000) {
-      api.execute(
-          """
-          mutation R($input: RegisterDevicesInput!) { registerDevices(input: $input) { devices { id } } }""",
-          Map.of(
-              "input",
-              Map.of(
-                  "productId",
-                  productId,
-                  "devices",
-                  missing.subList(i, Math.min(missing.size(), i + 1000)))));
+      JsonNode credentials =
+          api.execute(
+                  """
+                  mutation R($input: RegisterDevicesInput!) {
+                    registerDevices(input: $input) { credentials { deviceId mqttPassword } }
+                  }""",
+                  Map.of(
+                      "input",
+                      Map.of(
+                          "productId",
+                          productId,
+                          "devices",
+                          missing.subList(i, Math.min(missing.size(), i + 1000)))))
+              .path("registerDevices")
+              .path("credentials");
+      credentials.forEach(
+          c -> secrets.put(c.path("deviceId").asText(), c.path("mqttPassword").asText()));
     }
+    for (String id : ids) {
+      if (!secrets.containsKey(id)) {
+        secrets.put(
+            id,
+            api.execute(
+                    """
+                    mutation Rotate($id: ID!) {
+                      rotateDeviceCredential(input: {deviceId: $id}) { credential { mqttPassword } }
+                    }""",
+                    Map.of("id", id))
+                .path("rotateDeviceCredential")
+                .path("credential")
+                .path("mqttPassword")
+                .asText());
+      }
+    }
+    return secrets;
   }
 
   /** Waits until every simulated device's presence (online, on the old version) is recorded. */
@@ -339,6 +386,50 @@ public final class Demo {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
             "only " + ready + " of " + devices + " devices reported their presence in 60 s");
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /** Waits until the delta pipeline has settled the new version, then says what it built. */
+  private void awaitDeltas(GraphqlClient api, String productId) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (true) {
+      JsonNode firmware =
+          api.execute(
+                  """
+                  query Deltas($id: ID!) {
+                    product(id: $id) {
+                      firmware { version deltaBuildStatus deltas { fromVersion format size status } }
+                    }
+                  }""",
+                  Map.of("id", productId))
+              .path("product")
+              .path("firmware");
+      for (JsonNode f : firmware) {
+        if (!TO_VERSION.equals(f.path("version").asText())) {
+          continue;
+        }
+        String status = f.path("deltaBuildStatus").asText();
+        if (!status.equals("PENDING")) {
+          for (JsonNode d : f.path("deltas")) {
+            out.printf(
+                "delta: %s -> %s %s, %,d bytes (%s)%n",
+                d.path("fromVersion").asText(),
+                TO_VERSION,
+                d.path("format").asText(),
+                d.path("size").asLong(),
+                d.path("status").asText());
+          }
+          if (!status.equals("DONE")) {
+            out.printf("delta build %s: devices get the full image%n", status);
+          }
+          return;
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        out.println("delta build still pending after 120 s: devices may get the full image");
+        return;
       }
       Thread.sleep(200);
     }

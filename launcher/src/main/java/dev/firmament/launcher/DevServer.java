@@ -1,7 +1,16 @@
 package dev.firmament.launcher;
 
+import dev.firmament.artifact.signing.SigningKeys;
 import dev.firmament.devstack.DevStack;
 import dev.firmament.devstack.DevStackOptions;
+import dev.firmament.devstack.DeviceAccessExtension;
+import dev.firmament.workers.device.DeviceCredentialCheck;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,9 +42,15 @@ public final class DevServer implements AutoCloseable {
    */
   public static DevServer start(
       DevStackOptions options, int httpPort, Map<String, String> extraProperties) {
-    DevStack stack = DevStack.start(options);
+    // Device identity is enforced at the broker, as in production: devices by their issued
+    // credentials, the workers by a service account generated for this process.
+    BrokerAccess access = new BrokerAccess();
+    DevStack stack =
+        DevStack.start(options.withMqttExtension(DeviceAccessExtension.embedded(access)));
     try {
       Map<String, String> properties = new LinkedHashMap<>(stack.toProperties());
+      properties.put("firmament.mqtt.username", BrokerAccess.SERVICE_USERNAME);
+      properties.put("firmament.mqtt.password", access.serviceSecret());
       properties.put("server.port", Integer.toString(httpPort));
       properties.put("server.address", "127.0.0.1");
       properties.put("spring.main.banner-mode", "off");
@@ -44,6 +59,9 @@ public final class DevServer implements AutoCloseable {
       properties.put("logging.config", "classpath:logback-firmament.xml");
       String level = System.getenv().getOrDefault("FIRMAMENT_LOG_LEVEL", "WARN");
       properties.put("logging.level.dev.firmament", level);
+      SigningKeys keys = devSigningKeys(options.dataDir().resolve("signing"));
+      properties.put("firmament.signing.private-key", keys.privateKeyBase64());
+      properties.put("firmament.signing.public-key", keys.publicKeyBase64());
       properties.putAll(extraProperties);
       // Command-line style arguments take precedence over any application.properties on the path.
       List<String> args = new ArrayList<>();
@@ -52,11 +70,40 @@ public final class DevServer implements AutoCloseable {
           new SpringApplicationBuilder(DevApplication.class)
               .logStartupInfo(false)
               .run(args.toArray(String[]::new));
+      access.bind(context.getBean(DeviceCredentialCheck.class));
       int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port", "0"));
       return new DevServer(stack, context, port);
     } catch (RuntimeException e) {
       stack.close();
       throw e;
+    }
+  }
+
+  /**
+   * The dev server's manifest signing key pair, generated on first start and kept under the data
+   * directory, so that builds signed before a restart still verify after it.
+   */
+  static SigningKeys devSigningKeys(Path dir) {
+    Path privateFile = dir.resolve("ed25519-private.b64");
+    Path publicFile = dir.resolve("ed25519-public.b64");
+    try {
+      if (Files.isRegularFile(privateFile) && Files.isRegularFile(publicFile)) {
+        return new SigningKeys(
+            Files.readString(privateFile, StandardCharsets.US_ASCII).strip(),
+            Files.readString(publicFile, StandardCharsets.US_ASCII).strip());
+      }
+      Files.createDirectories(dir);
+      SigningKeys keys = SigningKeys.generate();
+      Files.writeString(publicFile, keys.publicKeyBase64() + "\n", StandardCharsets.US_ASCII);
+      Files.writeString(privateFile, keys.privateKeyBase64() + "\n", StandardCharsets.US_ASCII);
+      try {
+        Files.setPosixFilePermissions(privateFile, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException e) {
+        // Not a POSIX file system: the data directory's own permissions protect the key.
+      }
+      return keys;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep the dev signing keys in " + dir, e);
     }
   }
 

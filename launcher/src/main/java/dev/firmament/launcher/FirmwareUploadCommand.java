@@ -23,9 +23,13 @@ import java.util.List;
  * {@code firmament firmware upload --product P --version V FILE}: firmware CI's upload against a
  * running server, through the REST endpoint that takes the raw image.
  *
- * <p>Exit codes: 0 uploaded; 1 the server could not be reached or failed; 2 usage error (bad
- * arguments, unreadable file); 3 the server refused the upload (invalid input, unknown product); 4
- * the version already exists.
+ * <p>After the upload it waits (bounded by {@code --wait SECONDS}, default 120; {@code --no-wait}
+ * skips it) for the server's delta build of the new version and reports the deltas it built.
+ *
+ * <p>Exit codes: 0 uploaded (and, unless {@code --no-wait}, its delta build finished); 1 the server
+ * could not be reached or failed; 2 usage error (bad arguments, unreadable file); 3 the server
+ * refused the upload (invalid input, unknown product); 4 the version already exists; 5 uploaded,
+ * but the delta build did not finish within the wait.
  */
 final class FirmwareUploadCommand {
   static final int OK = 0;
@@ -33,10 +37,13 @@ final class FirmwareUploadCommand {
   static final int USAGE = 2;
   static final int REFUSED = 3;
   static final int ALREADY_EXISTS = 4;
+  static final int DELTAS_PENDING = 5;
+
+  static final Duration DEFAULT_WAIT = Duration.ofSeconds(120);
 
   static final String USAGE_TEXT =
       "usage: firmament firmware upload --product PRODUCT_ID --version VERSION [--title TITLE]"
-          + " [--server URL] [--json] FILE";
+          + " [--server URL] [--json] [--wait SECONDS | --no-wait] FILE";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,12 +59,13 @@ final class FirmwareUploadCommand {
     String title = null;
     String server = "http://localhost:8080";
     boolean json = false;
+    Duration wait = DEFAULT_WAIT;
     Path file = null;
     List<String> queue = new ArrayList<>(args.subList(1, args.size()));
     while (!queue.isEmpty()) {
       String arg = queue.removeFirst();
       switch (arg) {
-        case "--product", "--version", "--title", "--server" -> {
+        case "--product", "--version", "--title", "--server", "--wait" -> {
           if (queue.isEmpty()) {
             err.println("firmament firmware upload: " + arg + " needs a value");
             err.println(USAGE_TEXT);
@@ -68,10 +76,23 @@ final class FirmwareUploadCommand {
             case "--product" -> product = value;
             case "--version" -> version = value;
             case "--title" -> title = value;
+            case "--wait" -> {
+              try {
+                wait = Duration.ofSeconds(Long.parseLong(value));
+              } catch (NumberFormatException e) {
+                wait = Duration.ofSeconds(-1);
+              }
+              if (wait.isNegative()) {
+                err.println("firmament firmware upload: --wait needs a number of seconds");
+                err.println(USAGE_TEXT);
+                return USAGE;
+              }
+            }
             default -> server = value;
           }
         }
         case "--json" -> json = true;
+        case "--no-wait" -> wait = Duration.ZERO;
         default -> {
           if (arg.startsWith("--") || file != null) {
             err.println("firmament firmware upload: unexpected argument '" + arg + "'");
@@ -91,7 +112,7 @@ final class FirmwareUploadCommand {
       err.println("firmament firmware upload: cannot read " + file);
       return USAGE;
     }
-    return upload(server, product, version, title, file, json, out, err);
+    return upload(server, product, version, title, file, json, wait, out, err);
   }
 
   private static int upload(
@@ -101,6 +122,7 @@ final class FirmwareUploadCommand {
       String title,
       Path file,
       boolean json,
+      Duration wait,
       PrintStream out,
       PrintStream err) {
     String query =
@@ -142,7 +164,7 @@ final class FirmwareUploadCommand {
                   HttpResponse.BodyHandlers.ofString());
       progress.show(size, size, "bytes sent", true);
       progress.finish();
-      return answer(response, file, json, out, err);
+      return answer(response, server, product, file, json, wait, out, err);
     } catch (ConnectException e) {
       err.println(
           "firmament firmware upload: cannot reach " + server + " (" + e.getMessage() + ")");
@@ -157,8 +179,15 @@ final class FirmwareUploadCommand {
   }
 
   private static int answer(
-      HttpResponse<String> response, Path file, boolean json, PrintStream out, PrintStream err)
-      throws IOException {
+      HttpResponse<String> response,
+      String server,
+      String product,
+      Path file,
+      boolean json,
+      Duration wait,
+      PrintStream out,
+      PrintStream err)
+      throws IOException, InterruptedException {
     JsonNode body;
     try {
       body = JSON.readTree(response.body());
@@ -171,23 +200,73 @@ final class FirmwareUploadCommand {
     }
     int status = response.statusCode();
     if (status == 201 || status == 200) {
-      if (json) {
-        var result = JSON.createObjectNode();
-        result.put("firmwareId", body.path("id").asText());
-        result.put("version", body.path("version").asText());
-        result.put("sha256", body.path("sha256").asText());
-        result.put("size", body.path("size").asLong());
-        // Deltas are built by the delta pipeline after the upload; none are reported yet.
-        result.putArray("deltas");
-        out.println(JSON.writeValueAsString(result));
-      } else {
+      String firmwareId = body.path("id").asText();
+      if (!json) {
         out.printf(
             "uploaded %s as version %s: firmware %s, %,d bytes, sha256 %s%n",
             file.getFileName(),
             body.path("version").asText(),
-            body.path("id").asText(),
+            firmwareId,
             body.path("size").asLong(),
             body.path("sha256").asText());
+      }
+      JsonNode built = wait.isZero() ? null : awaitDeltas(server, product, firmwareId, wait, err);
+      String buildStatus =
+          built != null
+              ? built.path("deltaBuildStatus").asText(null)
+              : body.path("deltaBuildStatus").asText(null);
+      String signature =
+          built != null
+              ? built.path("signature").asText(null)
+              : body.path("signature").asText(null);
+      var deltas = JSON.createArrayNode();
+      if (built != null) {
+        for (JsonNode d : built.path("deltas")) {
+          var delta = deltas.addObject();
+          delta.put("fromVersion", d.path("fromVersion").asText());
+          delta.put("format", d.path("format").asText());
+          if (d.path("size").isNumber()) {
+            delta.put("size", d.path("size").asLong());
+          } else {
+            delta.putNull("size");
+          }
+          delta.put("status", d.path("status").asText());
+        }
+      }
+      if (json) {
+        var result = JSON.createObjectNode();
+        result.put("firmwareId", firmwareId);
+        result.put("version", body.path("version").asText());
+        result.put("sha256", body.path("sha256").asText());
+        result.put("size", body.path("size").asLong());
+        result.put("signature", signature);
+        result.put("deltaBuildStatus", buildStatus);
+        result.set("deltas", deltas);
+        out.println(JSON.writeValueAsString(result));
+      } else {
+        out.println(signature == null ? "manifest: unsigned" : "manifest signature: " + signature);
+        if (wait.isZero()) {
+          out.println("deltas: not waited for (--no-wait)");
+        } else {
+          out.printf("delta build: %s, %d delta(s)%n", buildStatus, deltas.size());
+          for (JsonNode d : deltas) {
+            out.printf(
+                "  from %s: %s %s%s%n",
+                d.path("fromVersion").asText(),
+                d.path("status").asText(),
+                d.path("format").asText(),
+                d.path("size").isNumber()
+                    ? String.format(", %,d bytes", d.path("size").asLong())
+                    : "");
+          }
+        }
+      }
+      if (!wait.isZero() && "PENDING".equals(buildStatus)) {
+        err.println(
+            "firmament firmware upload: the delta build did not finish within "
+                + wait.toSeconds()
+                + " s; the upload itself succeeded");
+        return DELTAS_PENDING;
       }
       return OK;
     }
@@ -199,6 +278,44 @@ final class FirmwareUploadCommand {
       return ALREADY_EXISTS;
     }
     return status >= 400 && status < 500 ? REFUSED : FAILURE;
+  }
+
+  /**
+   * Polls the API until the delta build of the firmware is no longer pending or the wait is over;
+   * returns the firmware's last known state (null when the API could not be read at all).
+   */
+  private static JsonNode awaitDeltas(
+      String server, String product, String firmwareId, Duration wait, PrintStream err)
+      throws InterruptedException {
+    GraphqlClient api = new GraphqlClient(server.replaceAll("/+$", "") + "/graphql");
+    long deadline = System.nanoTime() + wait.toNanos();
+    JsonNode last = null;
+    while (true) {
+      try {
+        JsonNode firmware =
+            api.execute(
+                    "query($id: ID!) { product(id: $id) { firmware { id signature deltaBuildStatus"
+                        + " deltas { fromVersion format size status } } } }",
+                    java.util.Map.of("id", product))
+                .path("product")
+                .path("firmware");
+        for (JsonNode f : firmware) {
+          if (f.path("id").asText().equals(firmwareId)) {
+            last = f;
+          }
+        }
+      } catch (RuntimeException e) {
+        err.println("firmament firmware upload: cannot read the delta build: " + e.getMessage());
+        return last;
+      }
+      if (last == null || !"PENDING".equals(last.path("deltaBuildStatus").asText())) {
+        return last;
+      }
+      if (System.nanoTime() >= deadline) {
+        return last;
+      }
+      Thread.sleep(500);
+    }
   }
 
   interface SentListener {

@@ -1,8 +1,10 @@
 package dev.firmament.launcher;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -45,6 +47,30 @@ class EndToEndRolloutTest {
   }
 
   @Test
+  void theBrokerRefusesUnknownDevicesAndForeignIdentities() {
+    int port = java.net.URI.create(server.stack().endpoints().mqttUrl()).getPort();
+    for (String[] identity :
+        new String[][] {{"stranger", "stranger", "guess"}, {"e2e-00001", "e2e-00002", "guess"}}) {
+      var client =
+          com.hivemq.client.mqtt.mqtt5.Mqtt5Client.builder()
+              .identifier(identity[0])
+              .serverHost("127.0.0.1")
+              .serverPort(port)
+              .buildBlocking();
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  client
+                      .connectWith()
+                      .simpleAuth()
+                      .username(identity[1])
+                      .password(identity[2].getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                      .applySimpleAuth()
+                      .send())
+          .isInstanceOf(com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException.class);
+    }
+  }
+
+  @Test
   void firmwareCiUploadsThroughTheCommandLine(@TempDir Path work) throws Exception {
     GraphqlClient api = new GraphqlClient(server.graphqlUrl());
     String productId =
@@ -58,6 +84,26 @@ class EndToEndRolloutTest {
     Path image = work.resolve("app.bin");
     java.nio.file.Files.write(image, Demo.readSample("pyb-movehub.new"));
     String url = "http://127.0.0.1:" + server.port();
+    Path previous = work.resolve("app-old.bin");
+    java.nio.file.Files.write(previous, Demo.readSample("pyb-movehub.old"));
+    var first = new java.io.ByteArrayOutputStream();
+    assertThat(
+            Firmament.run(
+                List.of(
+                    "firmware",
+                    "upload",
+                    "--product",
+                    productId,
+                    "--version",
+                    "7.27.0",
+                    "--server",
+                    url,
+                    "--no-wait",
+                    previous.toString()),
+                new java.io.PrintStream(first, true),
+                new java.io.PrintStream(first, true)))
+        .as(first.toString())
+        .isZero();
 
     var out = new java.io.ByteArrayOutputStream();
     var err = new java.io.ByteArrayOutputStream();
@@ -83,6 +129,16 @@ class EndToEndRolloutTest {
     assertThat(uploaded.path("sha256").asText())
         .isEqualTo(Sha256.hex(Demo.readSample("pyb-movehub.new")));
     assertThat(uploaded.path("firmwareId").asText()).isNotBlank();
+    // The command waited for the delta build: one delta from the previous version, proven and
+    // published, much smaller than the image; the manifest is signed with the dev key.
+    assertThat(uploaded.path("signature").asText()).isNotBlank();
+    assertThat(uploaded.path("deltaBuildStatus").asText()).isEqualTo("DONE");
+    assertThat(uploaded.path("deltas")).hasSize(1);
+    JsonNode delta = uploaded.path("deltas").get(0);
+    assertThat(delta.path("fromVersion").asText()).isEqualTo("7.27.0");
+    assertThat(delta.path("status").asText()).isEqualTo("PUBLISHED");
+    assertThat(delta.path("format").asText()).isEqualTo("NATIVE");
+    assertThat(delta.path("size").asLong()).isPositive().isLessThan(102_432L / 4);
 
     List<String> again =
         List.of(
@@ -147,13 +203,13 @@ class EndToEndRolloutTest {
   void firmwareRollsOutToFiftyDevicesAndEveryImageIsVerified() throws Exception {
     GraphqlClient api = new GraphqlClient(server.graphqlUrl());
     Demo demo = new Demo(System.out);
-    List<SimulatedDeviceSpec> specs =
-        SimulatedDeviceSpec.numbered("e2e", FLEET_SIZE, Demo.FROM_VERSION);
-    String productId = demo.prepareProduct(api, specs);
+    List<SimulatedDeviceSpec> specs = Demo.fleetSpecs("e2e", FLEET_SIZE);
+    Demo.Prepared prepared = demo.prepareProduct(api, specs);
+    String productId = prepared.productId();
     Demo.Summary summary;
     try (FleetSimulator fleet =
         FleetSimulator.start(
-            server.stack().endpoints().mqttUrl(), specs, FleetOptions.defaults())) {
+            server.stack().endpoints().mqttUrl(), prepared.devices(), FleetOptions.defaults())) {
       summary =
           demo.runScenario(
               api,
@@ -170,10 +226,27 @@ class EndToEndRolloutTest {
       assertThat(expectedSha).hasSize(64);
     }
 
+    DSLContext db = server.context().getBean(DSLContext.class);
     assertThat(summary.status()).isEqualTo("SUCCEEDED");
     assertThat(summary.succeeded()).isEqualTo(FLEET_SIZE);
     assertThat(summary.failed() + summary.timedOut() + summary.skipped()).isZero();
-    assertThat(summary.bytesSent()).isEqualTo(FLEET_SIZE * 54_356L);
+    // Every device reported 1.0.0, for which the pipeline published a verified delta: each got
+    // the delta, never the full image.
+    long deltaSize =
+        db.select(FIRMWARE_DELTAS.SIZE_BYTES)
+            .from(FIRMWARE_DELTAS)
+            .where(FIRMWARE_DELTAS.STATUS.eq("PUBLISHED"))
+            .and(
+                FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(
+                    db.select(PRODUCT_FIRMWARE.ID)
+                        .from(PRODUCT_FIRMWARE)
+                        .where(PRODUCT_FIRMWARE.VERSION.eq(Demo.TO_VERSION))
+                        .and(PRODUCT_FIRMWARE.PRODUCT_ID.eq(java.util.UUID.fromString(productId)))))
+            .fetchSingle(FIRMWARE_DELTAS.SIZE_BYTES);
+    assertThat(deltaSize).isPositive().isLessThan(54_356L / 4);
+    assertThat(summary.bytesSent()).isEqualTo(FLEET_SIZE * deltaSize);
+    assertThat(db.fetchCount(OTA_RESULTS, OTA_RESULTS.ARTIFACT_KIND.eq("DELTA")))
+        .isEqualTo(FLEET_SIZE);
 
     // The seed's ListOTAJobs query, verbatim.
     JsonNode jobs =
@@ -189,7 +262,6 @@ class EndToEndRolloutTest {
     assertThat(jobs.get(0).path("results")).hasSize(FLEET_SIZE);
     jobs.get(0).path("results").forEach(r -> assertThat(r.path("success").asBoolean()).isTrue());
 
-    DSLContext db = server.context().getBean(DSLContext.class);
     assertThat(db.fetchCount(OTA_RESULTS, OTA_RESULTS.STATE.eq("SUCCEEDED"))).isEqualTo(FLEET_SIZE);
     assertThat(db.fetchCount(DEVICES, DEVICES.FIRMWARE_VERSION.eq(Demo.TO_VERSION)))
         .isEqualTo(FLEET_SIZE);

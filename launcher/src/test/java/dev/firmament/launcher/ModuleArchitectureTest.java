@@ -101,11 +101,34 @@ class ModuleArchitectureTest {
   }
 
   @Test
+  void deltaEngineStaysFreeOfThePipeline() {
+    // The engine is a plain library (a device can embed the applier); only its pipeline package
+    // may know Temporal contracts, the schema, the store or Spring.
+    noClasses()
+        .that()
+        .resideInAPackage("dev.firmament.delta..")
+        .and()
+        .resideOutsideOfPackage("dev.firmament.delta.pipeline..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.firmament.orchestrator..",
+            "dev.firmament.sql..",
+            "dev.firmament.artifact..",
+            "io.temporal..",
+            "org.springframework..",
+            "org.jooq..")
+        .check(classes);
+  }
+
+  @Test
   void sharedLibrariesStayBelowTheServices() {
     noClasses()
         .that()
         .resideInAnyPackage(
             "dev.firmament.delta..", "dev.firmament.artifact..", "dev.firmament.sql..")
+        .and()
+        .resideOutsideOfPackage("dev.firmament.delta.pipeline..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(

@@ -2,6 +2,8 @@ package dev.firmament.server;
 
 import dev.firmament.api.ApiConfiguration;
 import dev.firmament.api.config.InfrastructureConfiguration;
+import dev.firmament.delta.pipeline.DeltaPipelineConfiguration;
+import dev.firmament.workers.DeltaWorkers;
 import dev.firmament.workers.WorkersConfiguration;
 import java.util.Arrays;
 import org.springframework.boot.SpringBootConfiguration;
@@ -16,7 +18,8 @@ import org.springframework.context.annotation.Import;
  * <ul>
  *   <li>{@code api}: the GraphQL API (starts and queries rollouts, reads PostgreSQL);
  *   <li>{@code workers}: the Temporal workers (rollout workflows, delivery over MQTT), no HTTP;
- *   <li>{@code all} (default): both in one process.
+ *   <li>{@code delta}: only the delta build workers (CPU-bound, scaled on their own), no HTTP;
+ *   <li>{@code all} (default): API and workers in one process.
  * </ul>
  *
  * <p>Every backing service is external and configured by properties or environment variables (see
@@ -43,6 +46,12 @@ public final class FirmamentServer {
   @Import({InfrastructureConfiguration.class, WorkersConfiguration.class})
   public static class WorkersOnly {}
 
+  /** The delta build workers alone: the {@code firmament-delta} task queue. */
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
+  @Import({InfrastructureConfiguration.class, DeltaPipelineConfiguration.class, DeltaWorkers.class})
+  public static class DeltaOnly {}
+
   public static void main(String[] args) {
     String role = args.length > 0 && !args[0].startsWith("-") ? args[0] : "all";
     String[] rest =
@@ -55,8 +64,11 @@ public final class FirmamentServer {
           case "api" -> new SpringApplicationBuilder(ApiOnly.class);
           case "workers" ->
               new SpringApplicationBuilder(WorkersOnly.class).web(WebApplicationType.NONE);
+          case "delta" ->
+              new SpringApplicationBuilder(DeltaOnly.class).web(WebApplicationType.NONE);
           default -> {
-            System.err.println("usage: firmament-server [all|api|workers] [--property=value ...]");
+            System.err.println(
+                "usage: firmament-server [all|api|workers|delta] [--property=value ...]");
             System.exit(2);
             yield null;
           }

@@ -1,8 +1,9 @@
 package dev.firmament.workers;
 
 import dev.firmament.orchestrator.rollout.RolloutWorkflowImpl;
+import dev.firmament.orchestrator.rollout.StageWorkflowImpl;
 import dev.firmament.orchestrator.rollout.TaskQueues;
-import dev.firmament.workers.delivery.DeviceUpdateActivitiesImpl;
+import dev.firmament.workers.rollout.DeviceUpdateRouter;
 import dev.firmament.workers.rollout.RolloutActivitiesImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
@@ -26,10 +27,10 @@ public class TemporalWorkers implements SmartLifecycle {
   public TemporalWorkers(
       WorkflowClient client,
       RolloutActivitiesImpl rolloutActivities,
-      DeviceUpdateActivitiesImpl deviceUpdateActivities) {
+      DeviceUpdateRouter deviceUpdateActivities) {
     this.factory = WorkerFactory.newInstance(client);
     Worker rollout = factory.newWorker(TaskQueues.ROLLOUT);
-    rollout.registerWorkflowImplementationTypes(RolloutWorkflowImpl.class);
+    rollout.registerWorkflowImplementationTypes(RolloutWorkflowImpl.class, StageWorkflowImpl.class);
     rollout.registerActivitiesImplementations(rolloutActivities);
     Worker delivery = factory.newWorker(TaskQueues.DELIVERY);
     delivery.registerActivitiesImplementations(deviceUpdateActivities);

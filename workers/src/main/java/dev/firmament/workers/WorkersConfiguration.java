@@ -1,5 +1,6 @@
 package dev.firmament.workers;
 
+import dev.firmament.delta.pipeline.DeltaPipelineConfiguration;
 import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.protocol.server.GatewayOptions;
 import dev.firmament.protocol.server.MqttDeviceGateway;
@@ -7,6 +8,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 
 /**
  * The workers' Spring wiring: activity implementations, the device gateway and the status bridge.
@@ -16,12 +18,19 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration(proxyBeanMethods = false)
 @ComponentScan("dev.firmament.workers")
+@Import(DeltaPipelineConfiguration.class)
 public class WorkersConfiguration {
 
   @Bean(destroyMethod = "close")
   DeviceGateway deviceGateway(
       @Value("${firmament.mqtt.url:tcp://127.0.0.1:1883}") String mqttUrl,
-      @Value("${firmament.delivery.window:8}") int window) {
-    return MqttDeviceGateway.connect(GatewayOptions.of(mqttUrl).withWindow(window));
+      @Value("${firmament.delivery.window:8}") int window,
+      @Value("${firmament.mqtt.username:#{null}}") String username,
+      @Value("${firmament.mqtt.password:#{null}}") String password) {
+    GatewayOptions options = GatewayOptions.of(mqttUrl).withWindow(window);
+    if (username != null && !username.isBlank()) {
+      options = options.withCredentials(username, password);
+    }
+    return MqttDeviceGateway.connect(options);
   }
 }

@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param targetVersion the version the device runs afterwards
  * @param artifact size, hash, kind and chunk size of the bytes
  * @param rollback whether this is a deliberate downgrade
- * @param signature manifest signature, or null until signing lands
+ * @param signature base64 Ed25519 signature of {@code manifest}, or null for an unsigned release
+ * @param manifest the signed manifest text the device verifies, or null for an unsigned release
  * @param source the artifact's bytes; its size must equal {@code artifact.size()}
  */
 public record Delivery(
@@ -24,6 +25,7 @@ public record Delivery(
     Artifact artifact,
     boolean rollback,
     String signature,
+    String manifest,
     ArtifactSource source) {
 
   public Delivery {
@@ -37,21 +39,34 @@ public record Delivery(
           "artifact source has " + source.size() + " bytes, artifact says " + artifact.size());
     }
     // Let the offer check update id and target version, so the rules live in one place.
-    new UpdateOffer(updateId, targetVersion, artifact, 1, rollback, signature);
+    new UpdateOffer(updateId, targetVersion, artifact, 1, rollback, signature, manifest);
   }
 
-  /** A delivery that is not a rollback and carries no signature. */
+  /** A delivery without a manifest. */
+  public Delivery(
+      String deviceId,
+      String updateId,
+      String targetVersion,
+      Artifact artifact,
+      boolean rollback,
+      String signature,
+      ArtifactSource source) {
+    this(deviceId, updateId, targetVersion, artifact, rollback, signature, null, source);
+  }
+
+  /** A delivery that is not a rollback and carries no signature or manifest. */
   public Delivery(
       String deviceId,
       String updateId,
       String targetVersion,
       Artifact artifact,
       ArtifactSource source) {
-    this(deviceId, updateId, targetVersion, artifact, false, null, source);
+    this(deviceId, updateId, targetVersion, artifact, false, null, null, source);
   }
 
   /** The offer message for this delivery with the given flow-control window. */
   public UpdateOffer toOffer(int window) {
-    return new UpdateOffer(updateId, targetVersion, artifact, window, rollback, signature);
+    return new UpdateOffer(
+        updateId, targetVersion, artifact, window, rollback, signature, manifest);
   }
 }

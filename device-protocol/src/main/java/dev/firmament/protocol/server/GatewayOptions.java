@@ -21,6 +21,9 @@ import java.util.UUID;
  *     fw/{deviceId}/status} of each device it is delivering to, so that acknowledgements reach this
  *     worker even when the shared subscription hands them to another one
  * @param connectTimeout how long {@link MqttDeviceGateway#connect} waits for the broker
+ * @param username MQTT username of the gateway's service account, or null to connect without
+ *     credentials (a broker that enforces device identity requires them)
+ * @param password MQTT password that goes with {@code username}, or null
  */
 public record GatewayOptions(
     BrokerAddress broker,
@@ -29,7 +32,9 @@ public record GatewayOptions(
     long maxBytesInFlight,
     Duration stallTimeout,
     boolean directStatusSubscriptions,
-    Duration connectTimeout) {
+    Duration connectTimeout,
+    String username,
+    String password) {
 
   public GatewayOptions {
     Objects.requireNonNull(broker, "broker");
@@ -41,6 +46,9 @@ public record GatewayOptions(
     }
     if (maxBytesInFlight < 1) {
       throw new IllegalArgumentException("maxBytesInFlight must be positive");
+    }
+    if (password != null && username == null) {
+      throw new IllegalArgumentException("a password needs a username");
     }
   }
 
@@ -56,7 +64,9 @@ public record GatewayOptions(
         64L << 20,
         Duration.ofSeconds(10),
         true,
-        Duration.ofSeconds(10));
+        Duration.ofSeconds(10),
+        null,
+        null);
   }
 
   public GatewayOptions withClientId(String clientId) {
@@ -67,7 +77,9 @@ public record GatewayOptions(
         maxBytesInFlight,
         stallTimeout,
         directStatusSubscriptions,
-        connectTimeout);
+        connectTimeout,
+        username,
+        password);
   }
 
   public GatewayOptions withWindow(int window) {
@@ -78,7 +90,9 @@ public record GatewayOptions(
         maxBytesInFlight,
         stallTimeout,
         directStatusSubscriptions,
-        connectTimeout);
+        connectTimeout,
+        username,
+        password);
   }
 
   public GatewayOptions withMaxBytesInFlight(long maxBytesInFlight) {
@@ -89,7 +103,9 @@ public record GatewayOptions(
         maxBytesInFlight,
         stallTimeout,
         directStatusSubscriptions,
-        connectTimeout);
+        connectTimeout,
+        username,
+        password);
   }
 
   public GatewayOptions withStallTimeout(Duration stallTimeout) {
@@ -100,7 +116,9 @@ public record GatewayOptions(
         maxBytesInFlight,
         stallTimeout,
         directStatusSubscriptions,
-        connectTimeout);
+        connectTimeout,
+        username,
+        password);
   }
 
   public GatewayOptions withDirectStatusSubscriptions(boolean directStatusSubscriptions) {
@@ -111,6 +129,46 @@ public record GatewayOptions(
         maxBytesInFlight,
         stallTimeout,
         directStatusSubscriptions,
-        connectTimeout);
+        connectTimeout,
+        username,
+        password);
+  }
+
+  /** Connects with these MQTT credentials; {@code password} may be null. */
+  public GatewayOptions withCredentials(String username, String password) {
+    return new GatewayOptions(
+        broker,
+        clientId,
+        window,
+        maxBytesInFlight,
+        stallTimeout,
+        directStatusSubscriptions,
+        connectTimeout,
+        Objects.requireNonNull(username, "username"),
+        password);
+  }
+
+  /** Like the record's, but never shows the password. */
+  @Override
+  public String toString() {
+    return "GatewayOptions[broker="
+        + broker
+        + ", clientId="
+        + clientId
+        + ", window="
+        + window
+        + ", maxBytesInFlight="
+        + maxBytesInFlight
+        + ", stallTimeout="
+        + stallTimeout
+        + ", directStatusSubscriptions="
+        + directStatusSubscriptions
+        + ", connectTimeout="
+        + connectTimeout
+        + ", username="
+        + username
+        + ", password="
+        + (password == null ? "null" : "****")
+        + "]";
   }
 }

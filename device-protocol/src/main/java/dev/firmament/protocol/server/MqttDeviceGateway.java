@@ -4,16 +4,19 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.MalformedMessageException;
+import dev.firmament.protocol.MqttShutdownErrors;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Topics;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,9 +27,11 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -86,6 +91,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
   private final List<Consumer<DeviceReport>> reportListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<PresenceEvent>> presenceListeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch finalDisconnect = new CountDownLatch(1);
   private final AtomicInteger activeDeliveries = new AtomicInteger();
   private final AtomicLong bytesSent = new AtomicLong();
   private final AtomicLong chunksSent = new AtomicLong();
@@ -116,7 +122,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
     this.events =
         Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("firmament-gateway-events").daemon().factory());
-    this.client =
+    Mqtt5ClientBuilder builder =
         Mqtt5Client.builder()
             .identifier(options.clientId())
             .serverHost(options.broker().host())
@@ -127,11 +133,43 @@ public final class MqttDeviceGateway implements DeviceGateway {
                   boolean sessionPresent =
                       context instanceof Mqtt5ClientConnectedContext mqtt5
                           && mqtt5.getConnAck().isSessionPresent();
-                  loop.execute(() -> onConnected(sessionPresent));
+                  inbound(() -> onConnected(sessionPresent));
                 })
-            .addDisconnectedListener(context -> loop.execute(this::onDisconnected))
-            .buildAsync();
-    client.publishes(MqttGlobalPublishFilter.ALL, this::onPublish, loop);
+            .addDisconnectedListener(
+                context -> {
+                  if (closed.get()) {
+                    finalDisconnect.countDown();
+                  }
+                  inbound(this::onDisconnected);
+                });
+    if (options.username() != null) {
+      builder =
+          builder
+              .simpleAuth()
+              .username(options.username())
+              .password(
+                  options.password() == null
+                      ? new byte[0]
+                      : options.password().getBytes(StandardCharsets.UTF_8))
+              .applySimpleAuth();
+    }
+    this.client = builder.buildAsync();
+    client.publishes(MqttGlobalPublishFilter.ALL, this::onPublish, this::inbound);
+  }
+
+  /**
+   * Hands work from MQTT client threads to the event loop. Messages that arrive while the gateway
+   * closes have nothing left to do, so once closed they are dropped instead of being rejected back
+   * into the client (where they would surface as undeliverable errors).
+   */
+  private void inbound(Runnable task) {
+    try {
+      loop.execute(task);
+    } catch (RejectedExecutionException e) {
+      if (!closed.get()) {
+        throw e;
+      }
+    }
   }
 
   /**
@@ -141,6 +179,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
    * @throws IllegalStateException if the broker cannot be reached or refuses the subscriptions
    */
   public static MqttDeviceGateway connect(GatewayOptions options) {
+    MqttShutdownErrors.install();
     MqttDeviceGateway gateway = new MqttDeviceGateway(Objects.requireNonNull(options, "options"));
     long timeout = options.connectTimeout().toMillis();
     try {
@@ -151,6 +190,11 @@ public final class MqttDeviceGateway implements DeviceGateway {
           .connectWith()
           .cleanStart(true)
           .sessionExpiryInterval(SESSION_EXPIRY_SECONDS)
+          // One gateway receives the reports of thousands of devices: let the broker keep as
+          // many QoS 1 messages in flight to it as MQTT allows, rather than queueing them.
+          .restrictions()
+          .receiveMaximum(65_535)
+          .applyRestrictions()
           .send()
           .get(timeout, TimeUnit.MILLISECONDS);
       gateway.subscribeShared().get(timeout, TimeUnit.MILLISECONDS);
@@ -212,8 +256,13 @@ public final class MqttDeviceGateway implements DeviceGateway {
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
       log.debug("cannot list unfinished deliveries: {}", e.getMessage());
     }
+    // Order matters: disconnect the client and wait until it says so, and only then stop the
+    // executors its callbacks run on.
     try {
-      client.disconnectWith().sessionExpiryInterval(0).send().get(5, TimeUnit.SECONDS);
+      if (client.getState().isConnectedOrReconnect()) {
+        client.disconnectWith().sessionExpiryInterval(0).send().get(5, TimeUnit.SECONDS);
+        finalDisconnect.await(2, TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
@@ -286,7 +335,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
                 }
                 publishOffer(record);
               },
-              loop);
+              this::inbound);
     } else {
       record.directSubscribed = current != null && current.directSubscribed;
       publishOffer(record);
@@ -718,7 +767,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
         outageNanos / 1_000_000,
         open.size());
     if (outageNanos >= TimeUnit.SECONDS.toNanos(SESSION_EXPIRY_SECONDS)) {
-      client.publishes(MqttGlobalPublishFilter.ALL, this::onPublish, loop);
+      client.publishes(MqttGlobalPublishFilter.ALL, this::onPublish, this::inbound);
     }
     subscribeShared()
         .whenComplete(

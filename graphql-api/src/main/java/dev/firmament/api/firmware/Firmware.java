@@ -7,6 +7,10 @@ import java.util.UUID;
  * A {@code ProductFirmware}: the catalogue entry of an uploaded image.
  *
  * @param storageKey where the artifact store keeps the bytes; not part of the GraphQL type
+ * @param manifest the signed manifest's canonical JSON; null for builds uploaded before signing
+ * @param signature base64 Ed25519 signature of {@code manifest}; null when unsigned
+ * @param deltaBuildStatus {@code PENDING}, {@code DONE} or {@code FAILED}; null for builds uploaded
+ *     before delta builds
  */
 public record Firmware(
     UUID id,
@@ -16,4 +20,7 @@ public record Firmware(
     String sha256,
     long size,
     String storageKey,
-    OffsetDateTime uploadedAt) {}
+    OffsetDateTime uploadedAt,
+    String manifest,
+    String signature,
+    String deltaBuildStatus) {}

@@ -38,6 +38,13 @@ public class FirmwareController {
             input.productId(), input.version(), input.title(), input.contentBase64()));
   }
 
+  @BatchMapping(typeName = "ProductFirmware", field = "deltas")
+  public Map<Firmware, List<FirmwareDelta>> deltas(List<Firmware> sources) {
+    Map<UUID, List<FirmwareDelta>> byFirmware =
+        firmware.deltasOf(tenants.organizationId(), sources.stream().map(Firmware::id).toList());
+    return mapEach(sources, f -> byFirmware.getOrDefault(f.id(), List.of()));
+  }
+
   @BatchMapping(typeName = "Product", field = "firmware")
   public Map<Product, List<Firmware>> productFirmware(List<Product> sources) {
     Map<UUID, List<Firmware>> byProduct =

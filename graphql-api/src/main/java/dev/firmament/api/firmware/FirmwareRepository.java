@@ -1,9 +1,13 @@
 package dev.firmament.api.firmware;
 
+import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.artifact.StoredArtifact;
+import dev.firmament.artifact.signing.SignedManifest;
+import dev.firmament.orchestrator.delta.DeltaBuildStatus;
 import dev.firmament.sql.generated.tables.records.ProductFirmwareRecord;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -90,9 +94,21 @@ public class FirmwareRepository {
     return result;
   }
 
+  /**
+   * Inserts the catalogue row with its signed manifest (when signing is configured) in one
+   * statement, so a committed build is always signed, and marks its delta build as pending.
+   */
   public Firmware insert(
-      UUID organizationId, UUID productId, String version, String title, StoredArtifact artifact) {
+      UUID organizationId,
+      UUID productId,
+      String version,
+      String title,
+      StoredArtifact artifact,
+      SignedManifest signed) {
     return dsl.insertInto(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.MANIFEST, signed == null ? null : signed.canonicalJson())
+        .set(PRODUCT_FIRMWARE.SIGNATURE, signed == null ? null : signed.signature())
+        .set(PRODUCT_FIRMWARE.DELTA_BUILD_STATUS, DeltaBuildStatus.PENDING.name())
         .set(PRODUCT_FIRMWARE.ID, UUID.randomUUID())
         .set(PRODUCT_FIRMWARE.ORGANIZATION_ID, organizationId)
         .set(PRODUCT_FIRMWARE.PRODUCT_ID, productId)
@@ -105,6 +121,50 @@ public class FirmwareRepository {
         .fetchSingle(FirmwareRepository::toFirmware);
   }
 
+  public void setDeltaBuildStatus(UUID firmwareId, DeltaBuildStatus status) {
+    dsl.update(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.DELTA_BUILD_STATUS, status.name())
+        .where(PRODUCT_FIRMWARE.ID.eq(firmwareId))
+        .execute();
+  }
+
+  /** The delta rows towards each of these builds, smallest published first. */
+  public Map<UUID, List<FirmwareDelta>> deltasOf(
+      UUID organizationId, Collection<UUID> firmwareIds) {
+    Map<UUID, List<FirmwareDelta>> result = new HashMap<>();
+    dsl.select(
+            FIRMWARE_DELTAS.TO_FIRMWARE_ID,
+            PRODUCT_FIRMWARE.VERSION,
+            FIRMWARE_DELTAS.FORMAT,
+            FIRMWARE_DELTAS.SIZE_BYTES,
+            FIRMWARE_DELTAS.SHA256,
+            FIRMWARE_DELTAS.STATUS,
+            FIRMWARE_DELTAS.REASON)
+        .from(FIRMWARE_DELTAS)
+        .join(PRODUCT_FIRMWARE)
+        .on(PRODUCT_FIRMWARE.ID.eq(FIRMWARE_DELTAS.FROM_FIRMWARE_ID))
+        .where(FIRMWARE_DELTAS.ORGANIZATION_ID.eq(organizationId))
+        .and(FIRMWARE_DELTAS.TO_FIRMWARE_ID.in(firmwareIds))
+        .orderBy(
+            FIRMWARE_DELTAS.TO_FIRMWARE_ID,
+            FIRMWARE_DELTAS.STATUS.desc(),
+            FIRMWARE_DELTAS.SIZE_BYTES.asc().nullsLast(),
+            PRODUCT_FIRMWARE.VERSION)
+        .forEach(
+            r ->
+                result
+                    .computeIfAbsent(r.value1(), k -> new ArrayList<>())
+                    .add(
+                        new FirmwareDelta(
+                            r.value2(),
+                            r.value3(),
+                            r.value4(),
+                            r.value5(),
+                            r.value6(),
+                            r.value7())));
+    return result;
+  }
+
   private static Firmware toFirmware(ProductFirmwareRecord r) {
     return new Firmware(
         r.getId(),
@@ -114,6 +174,9 @@ public class FirmwareRepository {
         r.getSha256(),
         r.getSizeBytes(),
         r.getStorageKey(),
-        r.getUploadedAt());
+        r.getUploadedAt(),
+        r.getManifest(),
+        r.getSignature(),
+        r.getDeltaBuildStatus());
   }
 }

@@ -8,6 +8,8 @@ import dev.firmament.api.product.ProductService;
 import dev.firmament.api.tenant.TenantResolver;
 import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.StoredArtifact;
+import dev.firmament.artifact.signing.SignedManifest;
+import dev.firmament.orchestrator.delta.DeltaBuildStatus;
 import java.util.Base64;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -33,6 +35,8 @@ public class FirmwareService {
   private final ProductService products;
   private final TenantResolver tenants;
   private final ArtifactStore artifacts;
+  private final FirmwareSigning signing;
+  private final DeltaBuildStarter deltaBuilds;
   private final long maxImageBytes;
 
   public FirmwareService(
@@ -40,11 +44,15 @@ public class FirmwareService {
       ProductService products,
       TenantResolver tenants,
       ArtifactStore artifacts,
+      FirmwareSigning signing,
+      DeltaBuildStarter deltaBuilds,
       @Value("${firmament.firmware.max-image-size:256MB}") DataSize maxImageSize) {
     this.firmware = firmware;
     this.products = products;
     this.tenants = tenants;
     this.artifacts = artifacts;
+    this.signing = signing;
+    this.deltaBuilds = deltaBuilds;
     this.maxImageBytes = maxImageSize.toBytes();
   }
 
@@ -92,14 +100,37 @@ public class FirmwareService {
     // The store is content-addressed and idempotent: if the insert below loses a race, the object
     // is the same bytes another upload may use, not garbage.
     StoredArtifact artifact = artifacts.put(FULL_IMAGE, image);
+    SignedManifest signed =
+        signing.sign(product.id(), version, artifact.sha256(), artifact.size()).orElse(null);
+    Firmware stored;
     try {
-      return firmware.insert(organizationId, product.id(), version, blankToNull(title), artifact);
+      stored =
+          firmware.insert(
+              organizationId, product.id(), version, blankToNull(title), artifact, signed);
     } catch (RuntimeException e) {
       if (UniqueViolations.isUniqueViolation(e)) {
         throw alreadyExists(product, version, e);
       }
       throw e;
     }
+    // The row is committed; the delta build starts after it and can never undo the upload.
+    DeltaBuildStatus status = deltaBuilds.start(stored.id());
+    return status == DeltaBuildStatus.PENDING ? stored : withStatus(stored, status);
+  }
+
+  private static Firmware withStatus(Firmware f, DeltaBuildStatus status) {
+    return new Firmware(
+        f.id(),
+        f.productId(),
+        f.version(),
+        f.title(),
+        f.sha256(),
+        f.size(),
+        f.storageKey(),
+        f.uploadedAt(),
+        f.manifest(),
+        f.signature(),
+        status.name());
   }
 
   private static ApiException alreadyExists(Product product, String version, Throwable cause) {

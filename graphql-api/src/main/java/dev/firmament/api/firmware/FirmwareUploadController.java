@@ -25,7 +25,13 @@ public class FirmwareUploadController {
   }
 
   /** What the endpoint answers on success. */
-  public record UploadedFirmware(String id, String version, String sha256, long size) {}
+  public record UploadedFirmware(
+      String id,
+      String version,
+      String sha256,
+      long size,
+      String signature,
+      String deltaBuildStatus) {}
 
   @PostMapping(
       path = "/api/v1/products/{productId}/firmware",
@@ -39,7 +45,12 @@ public class FirmwareUploadController {
       @RequestBody(required = false) byte[] image) {
     Firmware firmware = service.upload(productId, version, title, image);
     return new UploadedFirmware(
-        firmware.id().toString(), firmware.version(), firmware.sha256(), firmware.size());
+        firmware.id().toString(),
+        firmware.version(),
+        firmware.sha256(),
+        firmware.size(),
+        firmware.signature(),
+        firmware.deltaBuildStatus());
   }
 
   /**

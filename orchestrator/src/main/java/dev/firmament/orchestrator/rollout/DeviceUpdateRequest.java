@@ -5,11 +5,21 @@ package dev.firmament.orchestrator.rollout;
  *
  * @param jobId the rollout's job id
  * @param deviceId the device
- * @param attempt 1 for the first attempt
+ * @param attempt 1 for the first attempt; a higher attempt reopens a failed result
+ * @param version the firmware version to deliver; null for the rollout's target version
+ * @param rollback whether this delivers the device's previous version back (the offer says so)
  */
-public record DeviceUpdateRequest(String jobId, String deviceId, int attempt) {
-  /** The idempotency key of this update: one per device per rollout. */
+public record DeviceUpdateRequest(
+    String jobId, String deviceId, int attempt, String version, boolean rollback) {
+
+  public DeviceUpdateRequest(String jobId, String deviceId, int attempt) {
+    this(jobId, deviceId, attempt, null, false);
+  }
+
+  /** The idempotency key of this update: one per device per rollout, and one per rollback. */
   public String key() {
-    return "rollout/" + jobId + "/device/" + deviceId;
+    return rollback
+        ? "rollout/" + jobId + "/rollback/" + deviceId
+        : "rollout/" + jobId + "/device/" + deviceId;
   }
 }

@@ -2,15 +2,60 @@ package dev.firmament.orchestrator.rollout;
 
 import io.temporal.activity.ActivityInterface;
 
-/** Bookkeeping of a rollout in the system of record. Every method is idempotent. */
+/**
+ * Bookkeeping of a rollout in the system of record. Every method is idempotent on the keys it is
+ * given (job, stage, device): it checks the stored state before it writes.
+ */
 @ActivityInterface
 public interface RolloutActivities {
 
-  /** Counts the job's target devices and marks the job RUNNING (idempotent on the job id). */
+  /**
+   * Counts the job's target devices, queues a result for each and marks the job RUNNING (idempotent
+   * on the job id).
+   */
   int startJob(String jobId);
 
-  /** Returns the target device ids after {@code afterDeviceId} (null for the first page). */
-  TargetPage listTargets(String jobId, String afterDeviceId, int limit);
+  /**
+   * Records a status of the job that is not final (SCHEDULED, WAITING_APPROVAL, RUNNING, PAUSED,
+   * ROLLING_BACK). A final status is never rewritten.
+   */
+  void recordStatus(String jobId, RolloutStatus status);
+
+  /**
+   * Assigns the stage its devices out of the targets no stage took yet, in stable hash order, and
+   * records the stage. Idempotent on (job, stage): a second call returns the first call's count.
+   * For a ROLLBACK stage, takes every device this rollout changed.
+   */
+  int assignStage(
+      String jobId, int stageIndex, String name, StageKind kind, StageSelection selection);
+
+  /**
+   * Adds every target that joined after assignment (and has no stage yet) to the stage; returns how
+   * many it added. Idempotent: joiners already assigned are not added again.
+   */
+  int assignJoiners(String jobId, int stageIndex);
+
+  /** The stage's devices with a position after {@code afterPosition}, in position order. */
+  StagePage listStage(String jobId, int stageIndex, long afterPosition, int limit);
+
+  /** Upserts the stage's status and counters; a final stage status is never rewritten. */
+  void recordStage(String jobId, int stageIndex, StageStatus status, StageCounters counters);
+
+  /**
+   * Counts the stage's devices that reported success but are now offline or run another version
+   * than the one they were given: the health gate at the end of the soak.
+   */
+  int unhealthyDevices(String jobId, int stageIndex);
+
+  /**
+   * Requeues the stage's failed devices (any failure type) for a new attempt at new positions after
+   * the current ones, and returns the stage's counts as stored afterwards. Idempotent: a device
+   * already requeued is not requeued twice.
+   */
+  StageCounters requeueFailed(String jobId, int stageIndex);
+
+  /** Where the maintenance window stands at {@code atEpochMillis}. Pure computation, no I/O. */
+  WindowState window(MaintenanceWindow window, long atEpochMillis);
 
   /**
    * Records how a device's update ended when the device itself never said so: it did not answer in
@@ -18,6 +63,10 @@ public interface RolloutActivities {
    * a terminal state is left as it is (idempotent on job and device).
    */
   void recordUnreported(
+      String jobId, String deviceId, int attempt, DeviceUpdateState state, String detail);
+
+  /** The rollback counterpart of {@link #recordUnreported}. */
+  void recordRollbackUnreported(
       String jobId, String deviceId, int attempt, DeviceUpdateState state, String detail);
 
   /**

@@ -1,7 +1,10 @@
 package dev.firmament.orchestrator.rollout;
 
+import java.util.List;
+
 /**
- * Counters of a rollout, readable by query at any moment and returned when it ends.
+ * Counters of a rollout, readable by query at any moment and returned when it ends. The totals sum
+ * the update stages; a running stage's counts are as of its last finished page.
  *
  * @param status the rollout's status
  * @param total devices targeted
@@ -9,8 +12,10 @@ package dev.firmament.orchestrator.rollout;
  * @param inFlight devices currently updating
  * @param succeeded devices updated to the target version
  * @param skipped devices that already ran the target version
- * @param failed devices that ended in FAILED, REJECTED or ROLLED_BACK
+ * @param failed devices that ended in FAILED, REJECTED or ROLLED_BACK, or unhealthy after success
  * @param timedOut devices that did not finish within the device timeout
+ * @param currentStage the index of the stage running now (or last run)
+ * @param stages every stage started so far, the rollback stage included
  */
 public record RolloutProgress(
     RolloutStatus status,
@@ -20,4 +25,23 @@ public record RolloutProgress(
     int succeeded,
     int skipped,
     int failed,
-    int timedOut) {}
+    int timedOut,
+    int currentStage,
+    List<StageProgress> stages) {
+
+  public RolloutProgress {
+    stages = stages == null ? List.of() : List.copyOf(stages);
+  }
+
+  public RolloutProgress(
+      RolloutStatus status,
+      int total,
+      int started,
+      int inFlight,
+      int succeeded,
+      int skipped,
+      int failed,
+      int timedOut) {
+    this(status, total, started, inFlight, succeeded, skipped, failed, timedOut, 0, List.of());
+  }
+}

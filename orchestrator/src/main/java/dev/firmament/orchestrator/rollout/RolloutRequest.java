@@ -7,11 +7,13 @@ import java.time.Duration;
  * lists or firmware bytes.
  *
  * @param jobId the {@code ota_jobs} row this rollout executes
- * @param maxInFlight how many devices may be updating at the same time
+ * @param maxInFlight how many devices may be updating at the same time (used when there is no plan)
  * @param deviceTimeout how long one device may take from offer to final report
- * @param pageSize how many target ids one activity call returns
+ * @param pageSize how many device ids one activity call returns (and one stage run handles)
+ * @param plan stages, gates, retries, window, schedule and approval; null for one automatic stage
  */
-public record RolloutRequest(String jobId, int maxInFlight, Duration deviceTimeout, int pageSize) {
+public record RolloutRequest(
+    String jobId, int maxInFlight, Duration deviceTimeout, int pageSize, RolloutPlan plan) {
 
   public RolloutRequest {
     if (jobId == null || jobId.isBlank()) {
@@ -26,5 +28,13 @@ public record RolloutRequest(String jobId, int maxInFlight, Duration deviceTimeo
     if (pageSize < 1) {
       throw new IllegalArgumentException("pageSize must be at least 1");
     }
+    if (plan == null) {
+      plan = RolloutPlan.singleStage(maxInFlight);
+    }
+  }
+
+  /** A rollout of one automatic stage over every target. */
+  public RolloutRequest(String jobId, int maxInFlight, Duration deviceTimeout, int pageSize) {
+    this(jobId, maxInFlight, deviceTimeout, pageSize, null);
   }
 }

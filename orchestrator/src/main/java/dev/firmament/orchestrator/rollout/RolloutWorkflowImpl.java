@@ -2,23 +2,23 @@ package dev.firmament.orchestrator.rollout;
 
 import io.temporal.activity.ActivityOptions;
 import io.temporal.common.RetryOptions;
-import io.temporal.failure.ActivityFailure;
-import io.temporal.failure.TimeoutFailure;
+import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.workflow.Async;
+import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 
 /**
- * Updates every target device of a job, at most {@code maxInFlight} at a time.
- *
- * <p>The workflow only orchestrates: targets arrive page by page from an activity, each device
- * update is one activity that the device's own final report completes, and the counters live in
- * workflow state so that {@link #progress()} can answer at any moment. Devices are started in id
- * order; the next device starts as soon as any in-flight one finishes.
+ * The rollout's state machine (see docs/rollouts.md): scheduled start, approval, then one {@link
+ * StageWorkflow} child per stage, a gate breach's action, and operator controls, which it forwards
+ * to the running stage. It holds only ids and counters; devices are paged by the stages.
  */
 public class RolloutWorkflowImpl implements RolloutWorkflow {
   private static final Logger log = Workflow.getLogger(RolloutWorkflowImpl.class);
@@ -27,7 +27,7 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
       Workflow.newActivityStub(
           RolloutActivities.class,
           ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(30))
+              .setStartToCloseTimeout(Duration.ofSeconds(60))
               .setRetryOptions(
                   RetryOptions.newBuilder()
                       .setInitialInterval(Duration.ofSeconds(1))
@@ -36,116 +36,313 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
                       .build())
               .build());
 
+  private RolloutRequest request;
   private RolloutStatus status = RolloutStatus.SCHEDULED;
   private int total;
-  private int started;
-  private int inFlight;
-  private int succeeded;
-  private int skipped;
-  private int failed;
-  private int timedOut;
+  private int currentStage;
+  private final List<StageProgress> stages = new ArrayList<>();
+
+  private int approvals;
+  private boolean paused;
+  private boolean canceled;
+  private boolean rollbackOnCancel;
+  private String abortReason;
+  private String runningStageId;
+  private final Deque<Consumer<StageWorkflow>> controls = new ArrayDeque<>();
 
   @Override
-  public RolloutProgress run(RolloutRequest request) {
-    DeviceUpdateActivities delivery =
-        Workflow.newActivityStub(
-            DeviceUpdateActivities.class,
-            ActivityOptions.newBuilder()
-                .setTaskQueue(TaskQueues.DELIVERY)
-                .setStartToCloseTimeout(request.deviceTimeout())
-                // Retries per device are a rollout policy, decided by this workflow, not by the
-                // stub.
-                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-                .build());
+  public RolloutProgress run(RolloutRequest rolloutRequest) {
+    request = rolloutRequest;
+    RolloutPlan plan = request.plan();
+    String jobId = request.jobId();
 
-    total = bookkeeping.startJob(request.jobId());
-    status = RolloutStatus.RUNNING;
-    log.info("rollout started job={} targets={}", request.jobId(), total);
-
-    List<Promise<Void>> unreportedWrites = new ArrayList<>();
-    String cursor = null;
-    do {
-      TargetPage page = bookkeeping.listTargets(request.jobId(), cursor, request.pageSize());
-      for (String deviceId : page.deviceIds()) {
-        Workflow.await(() -> inFlight < request.maxInFlight());
-        startDevice(delivery, request.jobId(), deviceId, unreportedWrites);
+    if (plan.startAt() != null) {
+      long wait = plan.startAt().toEpochMilli() - Workflow.currentTimeMillis();
+      if (wait > 0) {
+        Workflow.await(Duration.ofMillis(wait), this::stopRequested);
       }
-      cursor = page.nextCursor();
-    } while (cursor != null);
+    }
+    if (plan.requireApproval() && !stopRequested()) {
+      awaitApproval();
+    }
+    if (stopRequested()) {
+      return end(stoppedStatus());
+    }
 
-    Workflow.await(() -> inFlight == 0);
-    Promise.allOf(unreportedWrites).get();
+    total = bookkeeping.startJob(jobId);
+    setStatus(RolloutStatus.RUNNING);
+    log.info("rollout started job={} targets={} stages={}", jobId, total, plan.stages().size());
 
-    status = failed + timedOut == 0 ? RolloutStatus.SUCCEEDED : RolloutStatus.FAILED;
-    bookkeeping.finishJob(request.jobId(), status);
+    boolean changedDevices = false;
+    for (int index = 0; index < plan.stages().size(); index++) {
+      StagePlan stage = plan.stages().get(index);
+      if (stage.advance() == AdvanceMode.APPROVAL && !stopRequested()) {
+        awaitApproval();
+      }
+      if (paused && !stopRequested()) {
+        setStatus(RolloutStatus.PAUSED);
+        Workflow.await(() -> !paused || stopRequested());
+        setStatus(RolloutStatus.RUNNING);
+      }
+      if (stopRequested()) {
+        break;
+      }
+      currentStage = index;
+      boolean last = index == plan.stages().size() - 1;
+      int assigned =
+          bookkeeping.assignStage(jobId, index, stage.name(), StageKind.UPDATE, stage.selection());
+      StageResult result =
+          runStage(
+              index,
+              StageKind.UPDATE,
+              stage,
+              assigned,
+              last && stage.selection().takesAllRemaining());
+      changedDevices |= result.counters().succeeded() > 0 || result.counters().inFlight() > 0;
+      switch (result.status()) {
+        case SUCCEEDED -> {}
+        case FAILED -> {
+          if (result.breach() == BreachAction.ROLLBACK) {
+            return rollBack(RolloutStatus.ROLLED_BACK);
+          }
+          return end(RolloutStatus.ABORTED);
+        }
+        case ABORTED -> {
+          return end(RolloutStatus.ABORTED);
+        }
+        default -> {
+          // CANCELED: handled below with the other stop requests.
+        }
+      }
+      if (stopRequested()) {
+        break;
+      }
+    }
+
+    if (stopRequested()) {
+      if (canceled && rollbackOnCancel && changedDevices) {
+        return rollBack(RolloutStatus.ROLLED_BACK);
+      }
+      return end(stoppedStatus());
+    }
+    StageCounters totals = updateTotals();
+    return end(totals.allFailures() == 0 ? RolloutStatus.SUCCEEDED : RolloutStatus.FAILED);
+  }
+
+  /** Delivers every device this rollout changed its previous version, as a tracked stage. */
+  private RolloutProgress rollBack(RolloutStatus finalStatus) {
+    setStatus(RolloutStatus.ROLLING_BACK);
+    // Controls aimed at the update stages do not apply to the rollback.
+    canceled = false;
+    abortReason = null;
+    paused = false;
+    int index = request.plan().stages().size();
+    currentStage = index;
+    int maxInFlight =
+        request.plan().stages().stream().mapToInt(StagePlan::maxInFlight).max().orElse(1);
+    StagePlan plan =
+        new StagePlan(
+            "rollback",
+            StageSelection.percent(100),
+            maxInFlight,
+            null,
+            Duration.ZERO,
+            GatePlan.permissive(),
+            AdvanceMode.AUTOMATIC);
+    int assigned =
+        bookkeeping.assignStage(
+            request.jobId(), index, plan.name(), StageKind.ROLLBACK, plan.selection());
+    runStage(index, StageKind.ROLLBACK, plan, assigned, false);
+    return end(finalStatus);
+  }
+
+  private StageResult runStage(
+      int index, StageKind kind, StagePlan plan, int assigned, boolean absorbJoiners) {
+    String childId = TaskQueues.stageWorkflowId(request.jobId(), index);
+    StageCounters initial = new StageCounters(assigned, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    stages.add(new StageProgress(index, plan.name(), kind, StageStatus.RUNNING, initial));
+    StageWorkflow child =
+        Workflow.newChildWorkflowStub(
+            StageWorkflow.class, ChildWorkflowOptions.newBuilder().setWorkflowId(childId).build());
+    StageRequest stageRequest =
+        new StageRequest(
+            request.jobId(),
+            index,
+            kind,
+            plan,
+            request.plan().retry(),
+            kind == StageKind.UPDATE ? request.plan().window() : null,
+            request.deviceTimeout(),
+            request.pageSize(),
+            absorbJoiners,
+            StageCarry.initial(plan, initial));
+    Promise<StageResult> result = Async.function(child::run, stageRequest);
+    Workflow.getWorkflowExecution(child).get();
+    runningStageId = childId;
+    StageWorkflow running = Workflow.newExternalWorkflowStub(StageWorkflow.class, childId);
+    while (!result.isCompleted()) {
+      Workflow.await(() -> result.isCompleted() || !controls.isEmpty());
+      while (!controls.isEmpty() && !result.isCompleted()) {
+        Consumer<StageWorkflow> control = controls.poll();
+        try {
+          control.accept(running);
+        } catch (RuntimeException e) {
+          // The stage may have ended between the control and its delivery; its result says how.
+          log.info("control not delivered stage={} error={}", childId, e.toString());
+        }
+      }
+    }
+    runningStageId = null;
+    controls.clear();
+    StageResult ended;
+    try {
+      ended = result.get();
+    } catch (ChildWorkflowFailure e) {
+      ended = new StageResult(StageStatus.ABORTED, initial, null, "stage failed: " + e.getCause());
+      abortReason = ended.reason();
+    }
+    stages.set(
+        stages.size() - 1,
+        new StageProgress(index, plan.name(), kind, ended.status(), ended.counters()));
+    if (kind == StageKind.UPDATE && ended.status() != StageStatus.SUCCEEDED) {
+      log.info(
+          "stage ended job={} stage={} status={} reason={}",
+          request.jobId(),
+          index,
+          ended.status(),
+          ended.reason());
+    }
+    return ended;
+  }
+
+  private void awaitApproval() {
+    RolloutStatus before = status;
+    setStatus(RolloutStatus.WAITING_APPROVAL);
+    Workflow.await(() -> approvals > 0 || stopRequested());
+    if (approvals > 0) {
+      approvals--;
+    }
+    if (!stopRequested() && before != RolloutStatus.SCHEDULED) {
+      setStatus(before);
+    }
+  }
+
+  private RolloutProgress end(RolloutStatus finalStatus) {
+    status = finalStatus;
+    bookkeeping.finishJob(request.jobId(), finalStatus);
+    StageCounters totals = updateTotals();
     log.info(
         "rollout finished job={} status={} succeeded={} skipped={} failed={} timedOut={}",
         request.jobId(),
-        status,
-        succeeded,
-        skipped,
-        failed,
-        timedOut);
+        finalStatus,
+        totals.succeeded(),
+        totals.skipped(),
+        totals.failed() + totals.rejected() + totals.rolledBack() + totals.unhealthy(),
+        totals.timedOut());
     return progress();
   }
 
-  private void startDevice(
-      DeviceUpdateActivities delivery,
-      String jobId,
-      String deviceId,
-      List<Promise<Void>> unreportedWrites) {
-    inFlight++;
-    started++;
-    DeviceUpdateRequest update = new DeviceUpdateRequest(jobId, deviceId, 1);
-    Async.function(delivery::updateDevice, update)
-        .handle(
-            (outcome, failure) -> {
-              inFlight--;
-              if (failure == null) {
-                count(outcome.state());
-              } else {
-                DeviceUpdateState state =
-                    isTimeout(failure) ? DeviceUpdateState.TIMED_OUT : DeviceUpdateState.FAILED;
-                count(state);
-                unreportedWrites.add(
-                    Async.procedure(
-                        bookkeeping::recordUnreported,
-                        jobId,
-                        deviceId,
-                        update.attempt(),
-                        state,
-                        rootMessage(failure)));
-              }
-              return null;
-            });
-  }
-
-  private void count(DeviceUpdateState state) {
-    switch (state) {
-      case SUCCEEDED -> succeeded++;
-      case SKIPPED -> skipped++;
-      case TIMED_OUT -> timedOut++;
-      default -> failed++;
+  private void setStatus(RolloutStatus next) {
+    if (status != next) {
+      status = next;
+      bookkeeping.recordStatus(request.jobId(), next);
     }
   }
 
-  private static boolean isTimeout(RuntimeException failure) {
-    return failure instanceof ActivityFailure activityFailure
-        && activityFailure.getCause() instanceof TimeoutFailure;
+  private boolean stopRequested() {
+    return canceled || abortReason != null;
   }
 
-  private static String rootMessage(Throwable failure) {
-    Throwable cause = failure;
-    while (cause.getCause() != null) {
-      cause = cause.getCause();
+  private RolloutStatus stoppedStatus() {
+    return abortReason != null ? RolloutStatus.ABORTED : RolloutStatus.CANCELED;
+  }
+
+  private StageCounters updateTotals() {
+    StageCounters sum = StageCounters.EMPTY;
+    for (StageProgress stage : stages) {
+      if (stage.kind() == StageKind.UPDATE) {
+        sum = sum.plus(stage.counters());
+      }
     }
-    String message = cause.getMessage();
-    return message == null ? cause.getClass().getSimpleName() : message;
+    return sum;
   }
 
   @Override
   public RolloutProgress progress() {
+    StageCounters t = updateTotals();
     return new RolloutProgress(
-        status, total, started, inFlight, succeeded, skipped, failed, timedOut);
+        status,
+        total,
+        t.started(),
+        t.inFlight(),
+        t.succeeded(),
+        t.skipped(),
+        t.failed() + t.rejected() + t.rolledBack() + t.unhealthy(),
+        t.timedOut(),
+        currentStage,
+        stages);
+  }
+
+  @Override
+  public void approve() {
+    approvals++;
+  }
+
+  @Override
+  public void pause() {
+    paused = true;
+    forward(StageWorkflow::pause);
+  }
+
+  @Override
+  public void resume() {
+    paused = false;
+    forward(StageWorkflow::resume);
+  }
+
+  @Override
+  public void promote() {
+    forward(StageWorkflow::promote);
+  }
+
+  @Override
+  public void cancel(boolean rollback) {
+    canceled = true;
+    rollbackOnCancel = rollback;
+    forward(StageWorkflow::cancel);
+  }
+
+  @Override
+  public void retryFailed() {
+    forward(StageWorkflow::retryFailed);
+  }
+
+  @Override
+  public void abort(String reason) {
+    abortReason = reason == null ? "aborted" : reason;
+    forward(stage -> stage.abort(abortReason));
+  }
+
+  @Override
+  public void stageReport(StageProgress stage) {
+    for (int i = 0; i < stages.size(); i++) {
+      if (stages.get(i).index() == stage.index() && !stages.get(i).status().isFinal()) {
+        stages.set(i, stage);
+      }
+    }
+    if (status == RolloutStatus.RUNNING && stage.status() == StageStatus.PAUSED) {
+      status = RolloutStatus.PAUSED;
+      controls.add(unused -> bookkeeping.recordStatus(request.jobId(), RolloutStatus.PAUSED));
+    } else if (status == RolloutStatus.PAUSED && stage.status() == StageStatus.RUNNING) {
+      status = RolloutStatus.RUNNING;
+      controls.add(unused -> bookkeeping.recordStatus(request.jobId(), RolloutStatus.RUNNING));
+    }
+  }
+
+  /** Controls reach the running stage from the main loop (signal handlers do not block). */
+  private void forward(Consumer<StageWorkflow> control) {
+    if (runningStageId != null) {
+      controls.add(control);
+    }
   }
 }

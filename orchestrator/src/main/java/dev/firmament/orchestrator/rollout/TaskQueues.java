@@ -14,4 +14,11 @@ public final class TaskQueues {
   public static String rolloutWorkflowId(String jobId) {
     return "rollout/" + jobId;
   }
+
+  /**
+   * Each stage of a rollout is a child workflow with a stable id, so a replayed parent finds it.
+   */
+  public static String stageWorkflowId(String jobId, int stageIndex) {
+    return rolloutWorkflowId(jobId) + "/stage/" + stageIndex;
+  }
 }

@@ -2,34 +2,46 @@ package dev.firmament.orchestrator.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.temporal.activity.Activity;
+import dev.firmament.orchestrator.rollout.FakeFleet.Answer;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The rollout and stage workflows in Temporal's test environment with time skipping, against an
+ * in-memory fleet: stages, gates and their actions, controls, windows, schedule, approval,
+ * timeouts, retries, rollback, joiners, and the history bound.
+ */
 class RolloutWorkflowTest {
+  private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+  /**
+   * Time skipping stops while an activity is open, and a silent device leaves its activity open, so
+   * tests with silent devices use a device timeout that passes quickly in real time.
+   */
+  private static final Duration SILENT_TIMEOUT = Duration.ofSeconds(1);
+
+  private static final String JOB = "job-1";
+
   private TestWorkflowEnvironment env;
-  private Worker rolloutWorker;
-  private Worker deliveryWorker;
   private WorkflowClient client;
 
   @BeforeEach
   void setUp() {
     env = TestWorkflowEnvironment.newInstance();
-    rolloutWorker = env.newWorker(TaskQueues.ROLLOUT);
-    rolloutWorker.registerWorkflowImplementationTypes(RolloutWorkflowImpl.class);
-    deliveryWorker = env.newWorker(TaskQueues.DELIVERY);
     client = env.getWorkflowClient();
   }
 
@@ -39,13 +51,11 @@ class RolloutWorkflowTest {
   }
 
   @Test
-  void updatesEveryTargetAcrossPagesWithinTheConcurrencyBound() {
-    List<String> targets = devices(23);
-    Bookkeeping bookkeeping = new Bookkeeping(targets);
-    Delivery delivery = new Delivery(Map.of("dev-003", DeviceUpdateState.SKIPPED));
-    register(bookkeeping, delivery);
+  void aSingleStageUpdatesEveryTargetAcrossPagesWithinTheConcurrencyBound() {
+    FakeFleet fleet = fleet(23).answer("dev-003", new Answer(DeviceUpdateState.SKIPPED, null));
+    fleet.delayMillis = 20;
 
-    RolloutProgress result = run(new RolloutRequest("job-1", 4, Duration.ofMinutes(5), 5));
+    RolloutProgress result = run(fleet, new RolloutRequest(JOB, 4, TIMEOUT, 5));
 
     assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
     assertThat(result.total()).isEqualTo(23);
@@ -53,65 +63,490 @@ class RolloutWorkflowTest {
     assertThat(result.inFlight()).isZero();
     assertThat(result.succeeded()).isEqualTo(22);
     assertThat(result.skipped()).isEqualTo(1);
-    assertThat(delivery.updated.keySet()).containsExactlyInAnyOrderElementsOf(targets);
-    assertThat(delivery.maxConcurrent.get()).isLessThanOrEqualTo(4).isGreaterThan(1);
-    assertThat(bookkeeping.finalStatus).isEqualTo(RolloutStatus.SUCCEEDED);
-    assertThat(bookkeeping.pagesServed.get()).isEqualTo(5);
+    assertThat(fleet.maxConcurrent.get()).isLessThanOrEqualTo(4).isGreaterThan(1);
+    assertThat(fleet.finalStatus).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(fleet.stageStatuses).containsEntry(0, StageStatus.SUCCEEDED);
   }
 
   @Test
   void aSilentDeviceTimesOutAndTheRolloutEndsFailed() {
-    List<String> targets = devices(3);
-    Bookkeeping bookkeeping = new Bookkeeping(targets);
-    Delivery delivery = new Delivery(Map.of("dev-001", DeviceUpdateState.QUEUED));
-    register(bookkeeping, delivery);
+    FakeFleet fleet = fleet(3).answer("dev-001", FakeFleet.SILENT);
 
-    // The test server does not skip time past an activity left open for asynchronous completion,
-    // so this test uses a short timeout on the real clock.
-    RolloutProgress result = run(new RolloutRequest("job-2", 10, Duration.ofSeconds(2), 100));
+    RolloutProgress result = run(fleet, new RolloutRequest(JOB, 10, SILENT_TIMEOUT, 100));
 
     assertThat(result.status()).isEqualTo(RolloutStatus.FAILED);
     assertThat(result.timedOut()).isEqualTo(1);
     assertThat(result.succeeded()).isEqualTo(2);
-    assertThat(bookkeeping.unreported).containsExactly("dev-001:TIMED_OUT");
-    assertThat(bookkeeping.finalStatus).isEqualTo(RolloutStatus.FAILED);
-  }
-
-  @Test
-  void deviceReportedFailuresCountAsFailed() {
-    List<String> targets = devices(4);
-    Bookkeeping bookkeeping = new Bookkeeping(targets);
-    Delivery delivery =
-        new Delivery(
-            Map.of("dev-000", DeviceUpdateState.FAILED, "dev-002", DeviceUpdateState.REJECTED));
-    register(bookkeeping, delivery);
-
-    RolloutProgress result = run(new RolloutRequest("job-3", 2, Duration.ofMinutes(5), 100));
-
-    assertThat(result.failed()).isEqualTo(2);
-    assertThat(result.succeeded()).isEqualTo(2);
-    assertThat(result.status()).isEqualTo(RolloutStatus.FAILED);
-    assertThat(bookkeeping.unreported).isEmpty();
+    assertThat(fleet.unreported).containsExactly("dev-001:TIMED_OUT");
   }
 
   @Test
   void aProductWithoutTargetsFinishesAtOnce() {
-    Bookkeeping bookkeeping = new Bookkeeping(List.of());
-    register(bookkeeping, new Delivery(Map.of()));
-
-    RolloutProgress result = run(new RolloutRequest("job-4", 2, Duration.ofMinutes(5), 100));
+    RolloutProgress result = run(fleet(0), new RolloutRequest(JOB, 2, TIMEOUT, 100));
 
     assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
     assertThat(result.total()).isZero();
   }
 
-  private void register(Bookkeeping bookkeeping, Delivery delivery) {
-    rolloutWorker.registerActivitiesImplementations(bookkeeping);
-    deliveryWorker.registerActivitiesImplementations(delivery);
-    env.start();
+  @Test
+  void aCanaryGroupThenPercentagesOfTheRemainingTargetsPickTheSameDevicesOnEveryRun() {
+    List<Set<String>> firstRun = runCanaryPlan();
+    env.close();
+    setUp();
+    List<Set<String>> secondRun = runCanaryPlan();
+
+    assertThat(firstRun.get(0)).containsExactlyInAnyOrder("dev-005", "dev-011");
+    assertThat(firstRun.get(1)).hasSize(9);
+    assertThat(firstRun.get(2)).hasSize(9);
+    assertThat(secondRun).isEqualTo(firstRun);
   }
 
-  private RolloutProgress run(RolloutRequest request) {
+  private List<Set<String>> runCanaryPlan() {
+    FakeFleet fleet = fleet(20);
+    fleet.groups.put("canary", Set.of("dev-005", "dev-011"));
+    RolloutPlan plan =
+        plan(
+            stage("canary", StageSelection.group("canary"), null),
+            stage("half", StageSelection.percent(50), null),
+            stage("rest", StageSelection.percent(100), null));
+
+    RolloutProgress result = run(fleet, request(plan));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(result.succeeded()).isEqualTo(20);
+    assertThat(result.stages())
+        .extracting(StageProgress::status)
+        .containsOnly(StageStatus.SUCCEEDED);
+    return List.of(fleet.stageMembers(0), fleet.stageMembers(1), fleet.stageMembers(2));
+  }
+
+  @Test
+  void aBreachedGateWithAbortStopsTheRolloutBeforeLaterStages() {
+    FakeFleet fleet = fleet(20);
+    failing(fleet, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    GatePlan gate = new GatePlan(null, 0.2, 5, 0, BreachAction.ABORT);
+    RolloutPlan plan =
+        plan(
+            stage("first", StageSelection.count(10), gate),
+            stage("rest", StageSelection.percent(100), null));
+
+    RolloutProgress result = run(fleet, request(plan));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
+    assertThat(result.stages()).hasSize(1);
+    assertThat(result.stages().getFirst().status()).isEqualTo(StageStatus.FAILED);
+    assertThat(fleet.assignedByStage).doesNotContainKey(1);
+    assertThat(fleet.finalStatus).isEqualTo(RolloutStatus.ABORTED);
+  }
+
+  @Test
+  void aBreachedGateWithPauseWaitsForResume() {
+    FakeFleet fleet = fleet(6);
+    failing(fleet, 0);
+    GatePlan gate = new GatePlan(null, 0.0, 1, 0, BreachAction.PAUSE);
+    WorkflowStub stub =
+        start(fleet, request(plan(stage("only", StageSelection.percent(100), gate))));
+
+    env.sleep(Duration.ofHours(1));
+    RolloutWorkflow rollout = typed(stub);
+    assertThat(rollout.progress().status()).isEqualTo(RolloutStatus.PAUSED);
+    int deliveredWhilePaused = fleet.deliveries.size();
+    env.sleep(Duration.ofHours(1));
+    assertThat(fleet.deliveries).hasSize(deliveredWhilePaused);
+
+    rollout.resume();
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.FAILED);
+    assertThat(result.succeeded() + result.failed()).isEqualTo(6);
+    assertThat(fleet.statuses).contains(RolloutStatus.PAUSED);
+  }
+
+  @Test
+  void aBreachedGateWithRollbackDeliversThePreviousVersionToChangedDevices() {
+    FakeFleet fleet = fleet(10);
+    failing(fleet, 4, 5, 6, 7, 8, 9);
+    GatePlan gate = new GatePlan(null, 0.3, 10, 0, BreachAction.ROLLBACK);
+    RolloutPlan plan = plan(stage("only", StageSelection.percent(100), gate, 1));
+
+    RolloutProgress result = run(fleet, request(plan));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+    assertThat(result.stages()).hasSize(2);
+    StageProgress rollback = result.stages().get(1);
+    assertThat(rollback.kind()).isEqualTo(StageKind.ROLLBACK);
+    assertThat(rollback.status()).isEqualTo(StageStatus.SUCCEEDED);
+    assertThat(rollback.counters().succeeded()).isEqualTo(4);
+    assertThat(fleet.deliveries.stream().filter(d -> d.contains(":rollback")))
+        .containsExactlyInAnyOrder(
+            "dev-000:rollback#1", "dev-001:rollback#1", "dev-002:rollback#1", "dev-003:rollback#1");
+    assertThat(fleet.statuses).contains(RolloutStatus.ROLLING_BACK);
+  }
+
+  @Test
+  void retryableFailuresAreRetriedWithBackoffAndOthersAreNot() {
+    FakeFleet fleet = fleet(3);
+    Answer transient_ = new Answer(DeviceUpdateState.FAILED, "DOWNLOAD_INTERRUPTED");
+    fleet.answer("dev-000", transient_, transient_, FakeFleet.SUCCESS);
+    fleet.answer("dev-001", new Answer(DeviceUpdateState.FAILED, "HASH_MISMATCH"));
+    fleet.answer("dev-002", FakeFleet.SILENT, FakeFleet.SUCCESS);
+    RetryPolicy retry =
+        new RetryPolicy(
+            3,
+            Duration.ofMinutes(1),
+            2.0,
+            Duration.ofMinutes(5),
+            0.5,
+            Set.of("DOWNLOAD_INTERRUPTED", "TIMED_OUT"));
+    RolloutPlan plan = new RolloutPlan(List.of(StagePlan.everything(5)), retry, null, null, false);
+
+    RolloutProgress result = run(fleet, new RolloutRequest(JOB, 4, SILENT_TIMEOUT, 7, plan));
+
+    assertThat(fleet.deliveries)
+        .contains("dev-000#1", "dev-000#2", "dev-000#3", "dev-001#1", "dev-002#1", "dev-002#2")
+        .doesNotContain("dev-001#2");
+    assertThat(result.succeeded()).isEqualTo(2);
+    assertThat(result.failed()).isEqualTo(1);
+    assertThat(result.timedOut()).isZero();
+    assertThat(fleet.unreported).containsExactly("dev-002:TIMED_OUT");
+  }
+
+  @Test
+  void approvalBeforeStartAndBeforeAStageHoldsTheRollout() {
+    FakeFleet fleet = fleet(4);
+    RolloutPlan plan =
+        new RolloutPlan(
+            List.of(
+                stage("first", StageSelection.count(2), null),
+                new StagePlan(
+                    "second",
+                    StageSelection.percent(100),
+                    2,
+                    null,
+                    Duration.ZERO,
+                    null,
+                    AdvanceMode.APPROVAL)),
+            null,
+            null,
+            null,
+            true);
+    WorkflowStub stub = start(fleet, request(plan));
+    RolloutWorkflow rollout = typed(stub);
+
+    env.sleep(Duration.ofDays(1));
+    assertThat(rollout.progress().status()).isEqualTo(RolloutStatus.WAITING_APPROVAL);
+    assertThat(fleet.deliveries).isEmpty();
+    rollout.approve();
+    env.sleep(Duration.ofHours(1));
+    assertThat(rollout.progress().status()).isEqualTo(RolloutStatus.WAITING_APPROVAL);
+    assertThat(fleet.deliveries).hasSize(2);
+    rollout.approve();
+
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(fleet.deliveries).hasSize(4);
+  }
+
+  @Test
+  void aScheduledStartWaitsForItsTime() {
+    FakeFleet fleet = fleet(2);
+    fleet.clock = env::currentTimeMillis;
+    long startAt = env.currentTimeMillis() + Duration.ofHours(6).toMillis();
+    RolloutPlan plan =
+        new RolloutPlan(
+            List.of(StagePlan.everything(2)), null, null, Instant.ofEpochMilli(startAt), false);
+
+    RolloutProgress result = run(fleet, request(plan));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(fleet.deliveryTimes).allSatisfy(t -> assertThat(t).isGreaterThanOrEqualTo(startAt));
+  }
+
+  @Test
+  void noDeviceStartsOutsideTheMaintenanceWindow() {
+    FakeFleet fleet = fleet(3);
+    fleet.clock = env::currentTimeMillis;
+    long opens = env.currentTimeMillis() + Duration.ofHours(3).toMillis();
+    long closes = opens + Duration.ofHours(1).toMillis();
+    fleet.windows =
+        at ->
+            at < opens
+                ? new WindowState(false, opens, closes)
+                : new WindowState(true, opens, closes);
+    RolloutPlan plan =
+        new RolloutPlan(
+            List.of(StagePlan.everything(1)),
+            null,
+            new MaintenanceWindow("0 0 3 * * *", Duration.ofHours(1), "UTC"),
+            null,
+            false);
+
+    RolloutProgress result = run(fleet, request(plan));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(fleet.deliveryTimes)
+        .hasSize(3)
+        .allSatisfy(t -> assertThat(t).isGreaterThanOrEqualTo(opens).isLessThan(closes));
+  }
+
+  @Test
+  void promoteSkipsTheSoak() {
+    FakeFleet fleet = fleet(2);
+    RolloutPlan plan =
+        plan(
+            new StagePlan(
+                "soaked",
+                StageSelection.percent(100),
+                2,
+                null,
+                Duration.ofDays(7),
+                null,
+                AdvanceMode.AUTOMATIC));
+    long before = env.currentTimeMillis();
+    WorkflowStub stub = start(fleet, request(plan));
+    env.sleep(Duration.ofMinutes(5));
+    assertThat(typed(stub).progress().stages().getFirst().status()).isEqualTo(StageStatus.SOAKING);
+
+    typed(stub).promote();
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(env.currentTimeMillis() - before).isLessThan(Duration.ofDays(1).toMillis());
+  }
+
+  @Test
+  void devicesThatFailTheHealthCheckAfterTheSoakBreachTheGate() {
+    FakeFleet fleet = fleet(4);
+    fleet.unhealthy.addAll(Set.of("dev-000", "dev-001"));
+    GatePlan gate = new GatePlan(null, 1.0, 0, 0.9, BreachAction.ABORT);
+    RolloutPlan plan =
+        plan(
+            new StagePlan(
+                "soaked",
+                StageSelection.percent(100),
+                4,
+                null,
+                Duration.ofHours(1),
+                gate,
+                AdvanceMode.AUTOMATIC));
+
+    RolloutProgress result = run(fleet, request(plan));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
+    assertThat(result.stages().getFirst().counters().unhealthy()).isEqualTo(2);
+  }
+
+  @Test
+  void cancelLeavesDevicesAsTheyAre() {
+    FakeFleet fleet = fleet(4);
+    WorkflowStub stub = start(fleet, request(twoStagesSecondApproved()));
+    env.sleep(Duration.ofHours(1));
+    typed(stub).cancel(false);
+
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.CANCELED);
+    assertThat(fleet.deliveries).hasSize(2).noneMatch(d -> d.contains(":rollback"));
+  }
+
+  @Test
+  void cancelWithRollbackRestoresTheChangedDevices() {
+    FakeFleet fleet = fleet(4);
+    WorkflowStub stub = start(fleet, request(twoStagesSecondApproved()));
+    env.sleep(Duration.ofHours(1));
+    typed(stub).cancel(true);
+
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+    assertThat(fleet.deliveries.stream().filter(d -> d.contains(":rollback"))).hasSize(2);
+  }
+
+  @Test
+  void abortStopsAWaitingRollout() {
+    FakeFleet fleet = fleet(4);
+    WorkflowStub stub = start(fleet, request(twoStagesSecondApproved()));
+    env.sleep(Duration.ofHours(1));
+    typed(stub).abort("firmware invalidated");
+
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
+    assertThat(fleet.finalStatus).isEqualTo(RolloutStatus.ABORTED);
+  }
+
+  @Test
+  void retryFailedRequeuesAPausedStagesFailures() {
+    FakeFleet fleet = fleet(5);
+    fleet.answer("dev-000", new Answer(DeviceUpdateState.FAILED, "X"), FakeFleet.SUCCESS);
+    GatePlan gate = new GatePlan(null, 0.0, 1, 0, BreachAction.PAUSE);
+    WorkflowStub stub =
+        start(fleet, request(plan(stage("only", StageSelection.percent(100), gate, 1))));
+    env.sleep(Duration.ofHours(1));
+    RolloutWorkflow rollout = typed(stub);
+    assertThat(rollout.progress().status()).isEqualTo(RolloutStatus.PAUSED);
+
+    rollout.retryFailed();
+    rollout.resume();
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(result.succeeded()).isEqualTo(5);
+    assertThat(fleet.deliveries.stream().filter(d -> d.startsWith("dev-000"))).hasSize(2);
+  }
+
+  @Test
+  void devicesThatJoinDuringTheRolloutAreIncludedInLaterStages() {
+    FakeFleet fleet =
+        new FakeFleet(devices(4)) {
+          @Override
+          public DeviceUpdateOutcome updateDevice(DeviceUpdateRequest request) {
+            if (targets.size() < 6) {
+              targets.add("late-" + targets.size());
+            }
+            return super.updateDevice(request);
+          }
+        };
+    RolloutPlan plan =
+        plan(
+            stage("first", StageSelection.count(1), null),
+            stage("rest", StageSelection.percent(100), null));
+
+    RolloutProgress result = run(fleet, request(plan));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(fleet.deliveries).contains("late-4#1", "late-5#1").hasSize(6);
+  }
+
+  @Test
+  void theRateRampSpacesStartsAndSpeedsUp() {
+    FakeFleet fleet = fleet(8);
+    fleet.clock = env::currentTimeMillis;
+    RolloutPlan plan =
+        plan(
+            new StagePlan(
+                "ramped",
+                StageSelection.percent(100),
+                8,
+                new RatePlan(60, 2.0, 2, 240),
+                Duration.ZERO,
+                null,
+                AdvanceMode.AUTOMATIC));
+
+    run(fleet, request(plan));
+
+    List<Long> times = fleet.deliveryTimes.stream().sorted().toList();
+    List<Long> gaps = new ArrayList<>();
+    for (int i = 1; i < times.size(); i++) {
+      gaps.add(times.get(i) - times.get(i - 1));
+    }
+    // The activity reads the clock, so a start may appear a millisecond early.
+    assertThat(gaps.getFirst()).isGreaterThanOrEqualTo(990);
+    assertThat(gaps).allSatisfy(g -> assertThat(g).isGreaterThanOrEqualTo(240));
+    assertThat(gaps.getLast()).isLessThan(gaps.getFirst());
+  }
+
+  @Test
+  void historyPerStageRunStaysBoundedByThePageSize() {
+    int devices = 400;
+    int pageSize = 25;
+    FakeFleet fleet = fleet(devices);
+    RolloutRequest request = new RolloutRequest(JOB, 10, TIMEOUT, pageSize);
+
+    RolloutProgress result = run(fleet, request);
+    assertThat(result.succeeded()).isEqualTo(devices);
+
+    List<HistoryEvent> parent = history(TaskQueues.rolloutWorkflowId(JOB), null);
+    String firstRun =
+        parent.stream()
+            .filter(e -> e.getEventType() == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED)
+            .findFirst()
+            .orElseThrow()
+            .getChildWorkflowExecutionStartedEventAttributes()
+            .getWorkflowExecution()
+            .getRunId();
+    int runs = 0;
+    int events = parent.size();
+    int largestRun = 0;
+    String runId = firstRun;
+    while (runId != null) {
+      List<HistoryEvent> run = history(TaskQueues.stageWorkflowId(JOB, 0), runId);
+      runs++;
+      events += run.size();
+      largestRun = Math.max(largestRun, run.size());
+      HistoryEvent last = run.getLast();
+      runId =
+          last.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+              ? last.getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId()
+              : null;
+    }
+    assertThat(runs).isEqualTo(devices / pageSize + 1);
+    // A run holds one page: about six events per device plus a constant.
+    assertThat(largestRun).isLessThanOrEqualTo(pageSize * 8 + 60);
+    assertThat((double) events / devices).isLessThan(10.0);
+    assertThat(parent.size()).isLessThan(devices);
+  }
+
+  private List<HistoryEvent> history(String workflowId, String runId) {
+    return client.fetchHistory(workflowId, runId).getEvents();
+  }
+
+  private RolloutPlan twoStagesSecondApproved() {
+    return plan(
+        stage("first", StageSelection.count(2), null),
+        new StagePlan(
+            "second",
+            StageSelection.percent(100),
+            2,
+            null,
+            Duration.ZERO,
+            null,
+            AdvanceMode.APPROVAL));
+  }
+
+  private static void failing(FakeFleet fleet, int... indexes) {
+    for (int i : indexes) {
+      fleet.answer(String.format("dev-%03d", i), new Answer(DeviceUpdateState.FAILED, "BOOM"));
+    }
+  }
+
+  private static RolloutPlan plan(StagePlan... stages) {
+    return new RolloutPlan(List.of(stages), null, null, null, false);
+  }
+
+  private static StagePlan stage(String name, StageSelection selection, GatePlan gate) {
+    return stage(name, selection, gate, 4);
+  }
+
+  private static StagePlan stage(
+      String name, StageSelection selection, GatePlan gate, int maxInFlight) {
+    return new StagePlan(
+        name, selection, maxInFlight, null, Duration.ZERO, gate, AdvanceMode.AUTOMATIC);
+  }
+
+  private static RolloutRequest request(RolloutPlan plan) {
+    return new RolloutRequest(JOB, 4, TIMEOUT, 7, plan);
+  }
+
+  private FakeFleet fleet(int count) {
+    return new FakeFleet(devices(count));
+  }
+
+  private static List<String> devices(int count) {
+    return IntStream.range(0, count).mapToObj(i -> String.format("dev-%03d", i)).toList();
+  }
+
+  private RolloutProgress run(FakeFleet fleet, RolloutRequest request) {
+    return start(fleet, request).getResult(RolloutProgress.class);
+  }
+
+  private WorkflowStub start(FakeFleet fleet, RolloutRequest request) {
+    Worker rollout = env.newWorker(TaskQueues.ROLLOUT);
+    rollout.registerWorkflowImplementationTypes(RolloutWorkflowImpl.class, StageWorkflowImpl.class);
+    rollout.registerActivitiesImplementations((RolloutActivities) fleet);
+    Worker delivery = env.newWorker(TaskQueues.DELIVERY);
+    delivery.registerActivitiesImplementations((DeviceUpdateActivities) fleet);
+    env.start();
     RolloutWorkflow workflow =
         client.newWorkflowStub(
             RolloutWorkflow.class,
@@ -119,86 +554,11 @@ class RolloutWorkflowTest {
                 .setTaskQueue(TaskQueues.ROLLOUT)
                 .setWorkflowId(TaskQueues.rolloutWorkflowId(request.jobId()))
                 .build());
-    return workflow.run(request);
+    WorkflowClient.start(workflow::run, request);
+    return WorkflowStub.fromTyped(workflow);
   }
 
-  private static List<String> devices(int count) {
-    return IntStream.range(0, count).mapToObj(i -> String.format("dev-%03d", i)).toList();
-  }
-
-  /** Serves targets from a list, page by page, and records what the workflow writes. */
-  static final class Bookkeeping implements RolloutActivities {
-    private final List<String> targets;
-    final AtomicInteger pagesServed = new AtomicInteger();
-    final List<String> unreported = new ArrayList<>();
-    volatile RolloutStatus finalStatus;
-
-    Bookkeeping(List<String> targets) {
-      this.targets = targets;
-    }
-
-    @Override
-    public int startJob(String jobId) {
-      return targets.size();
-    }
-
-    @Override
-    public TargetPage listTargets(String jobId, String afterDeviceId, int limit) {
-      pagesServed.incrementAndGet();
-      List<String> page =
-          targets.stream()
-              .filter(id -> afterDeviceId == null || id.compareTo(afterDeviceId) > 0)
-              .limit(limit)
-              .toList();
-      String next = page.size() == limit ? page.getLast() : null;
-      return new TargetPage(page, next);
-    }
-
-    @Override
-    public synchronized void recordUnreported(
-        String jobId, String deviceId, int attempt, DeviceUpdateState state, String detail) {
-      unreported.add(deviceId + ":" + state);
-    }
-
-    @Override
-    public void finishJob(String jobId, RolloutStatus status) {
-      finalStatus = status;
-    }
-  }
-
-  /**
-   * Answers for each device with a scripted final state; QUEUED means the device never answers, so
-   * the activity is left to time out, as the real delivery activity does with a silent device.
-   */
-  static final class Delivery implements DeviceUpdateActivities {
-    private final Map<String, DeviceUpdateState> script;
-    final Map<String, DeviceUpdateState> updated = new ConcurrentHashMap<>();
-    final AtomicInteger concurrent = new AtomicInteger();
-    final AtomicInteger maxConcurrent = new AtomicInteger();
-
-    Delivery(Map<String, DeviceUpdateState> script) {
-      this.script = script;
-    }
-
-    @Override
-    public DeviceUpdateOutcome updateDevice(DeviceUpdateRequest request) {
-      DeviceUpdateState state =
-          script.getOrDefault(request.deviceId(), DeviceUpdateState.SUCCEEDED);
-      if (state == DeviceUpdateState.QUEUED) {
-        Activity.getExecutionContext().doNotCompleteOnReturn();
-        return null;
-      }
-      int now = concurrent.incrementAndGet();
-      maxConcurrent.accumulateAndGet(now, Math::max);
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        concurrent.decrementAndGet();
-      }
-      updated.put(request.deviceId(), state);
-      return new DeviceUpdateOutcome(request.deviceId(), state, null, 1024);
-    }
+  private RolloutWorkflow typed(WorkflowStub stub) {
+    return client.newWorkflowStub(RolloutWorkflow.class, stub.getExecution().getWorkflowId());
   }
 }

@@ -73,9 +73,13 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       return new DeviceUpdateOutcome(target.deviceId(), DeviceUpdateState.SKIPPED, null, 0);
     }
 
-    ArtifactPlan plan = planner.plan(target);
+    ArtifactPlan plan = planner.plan(jobId, target);
     records.recordArtifact(
-        jobId, target.deviceId(), plan.artifact().kind().name(), target.sha256());
+        jobId,
+        target.deviceId(),
+        plan.artifact().kind().name(),
+        target.sha256(),
+        plan.artifact().size());
     // The token is stored before the offer, so that even an instant report finds it.
     records.transition(
         jobId,
@@ -91,6 +95,9 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
             request.key(),
             target.targetVersion(),
             plan.artifact(),
+            false,
+            plan.signature(),
+            plan.manifest(),
             ArtifactSource.ofBytes(plan.bytes())));
     log.debug("update offered key={} bytes={}", request.key(), plan.bytes().length);
     context.doNotCompleteOnReturn();

@@ -7,6 +7,7 @@ import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.protocol.server.DeviceReport;
 import dev.firmament.protocol.server.PresenceEvent;
 import dev.firmament.workers.device.DevicePresence;
+import dev.firmament.workers.rollout.RollbackDelivery;
 import dev.firmament.workers.rollout.RolloutRecords;
 import io.temporal.client.ActivityCompletionClient;
 import io.temporal.client.ActivityCompletionException;
@@ -37,17 +38,20 @@ public class StatusBridge implements DisposableBean {
 
   private final RolloutRecords records;
   private final DevicePresence presence;
+  private final RollbackDelivery rollbacks;
   private final ActivityCompletionClient completions;
   private final List<ExecutorService> lanes = new ArrayList<>();
 
   public StatusBridge(
       RolloutRecords records,
       DevicePresence presence,
+      RollbackDelivery rollbacks,
       WorkflowClient workflowClient,
       DeviceGateway gateway,
       @Value("${firmament.delivery.bridge-lanes:4}") int laneCount) {
     this.records = records;
     this.presence = presence;
+    this.rollbacks = rollbacks;
     this.completions = workflowClient.newActivityCompletionClient();
     for (int i = 0; i < laneCount; i++) {
       int lane = i;
@@ -85,6 +89,11 @@ public class StatusBridge implements DisposableBean {
 
   void handle(DeviceReport deviceReport) {
     StatusReport report = deviceReport.report();
+    String[] rollbackKey = RollbackDelivery.parseKey(report.updateId());
+    if (rollbackKey != null && rollbackKey[1].equals(deviceReport.deviceId())) {
+      handleRollback(deviceReport, UUID.fromString(rollbackKey[0]));
+      return;
+    }
     var key = UpdateKeys.parse(report.updateId());
     if (key.isEmpty() || !key.get().deviceId().equals(deviceReport.deviceId())) {
       log.warn(
@@ -101,7 +110,7 @@ public class StatusBridge implements DisposableBean {
     Long bytes =
         switch (state) {
           case VERIFYING, INSTALLING, REBOOTING, SUCCEEDED, ROLLED_BACK ->
-              records.artifactSize(jobId);
+              records.artifactSize(jobId, deviceId);
           default -> report.offset();
         };
     boolean changed =
@@ -114,6 +123,28 @@ public class StatusBridge implements DisposableBean {
           jobId,
           deviceId,
           new DeviceUpdateOutcome(deviceId, state, code, records.bytesSent(jobId, deviceId)));
+    }
+  }
+
+  /** A report about a rollback stage's update: its own result row, its own completion. */
+  private void handleRollback(DeviceReport deviceReport, UUID jobId) {
+    StatusReport report = deviceReport.report();
+    String deviceId = deviceReport.deviceId();
+    DeviceUpdateState state = DeviceUpdateState.valueOf(report.state().name());
+    String code = report.code() == null ? null : report.code().name();
+    DeviceUpdateOutcome outcome =
+        rollbacks.onReport(jobId, deviceId, state, report.offset(), code, report.detail());
+    if (state == DeviceUpdateState.SUCCEEDED && report.currentVersion() != null) {
+      presence.recordVersion(deviceId, report.currentVersion());
+    }
+    byte[] token = outcome == null ? null : rollbacks.taskToken(jobId, deviceId);
+    if (token != null) {
+      try {
+        completions.complete(token, outcome);
+      } catch (ActivityCompletionException e) {
+        log.info(
+            "rollback already closed job={} device={} reason={}", jobId, deviceId, e.toString());
+      }
     }
   }
 

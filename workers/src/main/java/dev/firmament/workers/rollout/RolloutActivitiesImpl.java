@@ -1,26 +1,36 @@
 package dev.firmament.workers.rollout;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.MaintenanceWindow;
 import dev.firmament.orchestrator.rollout.RolloutActivities;
 import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
-import dev.firmament.orchestrator.rollout.TargetPage;
+import dev.firmament.orchestrator.rollout.StageCounters;
+import dev.firmament.orchestrator.rollout.StageKind;
+import dev.firmament.orchestrator.rollout.StagePage;
+import dev.firmament.orchestrator.rollout.StageSelection;
+import dev.firmament.orchestrator.rollout.StageStatus;
+import dev.firmament.orchestrator.rollout.WindowState;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import io.temporal.failure.ApplicationFailure;
-import java.util.List;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 
 /**
- * Rollout bookkeeping in PostgreSQL. Every method is idempotent on the job id (and device id), as
- * its interface promises: it checks the stored state before it writes.
+ * Rollout bookkeeping in PostgreSQL. Every method is idempotent on the job id (and stage or device
+ * id), as its interface promises: it checks the stored state before it writes.
  */
 @Component
 public class RolloutActivitiesImpl implements RolloutActivities {
   private final RolloutRecords records;
+  private final StageRecords stages;
+  private final RollbackRecords rollbacks;
 
-  public RolloutActivitiesImpl(RolloutRecords records) {
+  public RolloutActivitiesImpl(
+      RolloutRecords records, StageRecords stages, RollbackRecords rollbacks) {
     this.records = records;
+    this.stages = stages;
+    this.rollbacks = rollbacks;
   }
 
   @Override
@@ -29,15 +39,62 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   }
 
   @Override
-  public TargetPage listTargets(String jobId, String afterDeviceId, int limit) {
-    List<String> ids = records.targets(job(jobId), afterDeviceId, limit);
-    return new TargetPage(ids, ids.size() == limit ? ids.getLast() : null);
+  public void recordStatus(String jobId, RolloutStatus status) {
+    stages.recordJobStatus(parse(jobId), status);
+  }
+
+  @Override
+  public int assignStage(
+      String jobId, int stageIndex, String name, StageKind kind, StageSelection selection) {
+    return stages.assign(job(jobId), stageIndex, name, kind, selection);
+  }
+
+  @Override
+  public int assignJoiners(String jobId, int stageIndex) {
+    return stages.assignJoiners(job(jobId), stageIndex, records);
+  }
+
+  @Override
+  public StagePage listStage(String jobId, int stageIndex, long afterPosition, int limit) {
+    return stages.list(parse(jobId), stageIndex, afterPosition, limit);
+  }
+
+  @Override
+  public void recordStage(
+      String jobId, int stageIndex, StageStatus status, StageCounters counters) {
+    stages.record(parse(jobId), stageIndex, status, counters);
+  }
+
+  @Override
+  public int unhealthyDevices(String jobId, int stageIndex) {
+    return stages.unhealthy(parse(jobId), stageIndex);
+  }
+
+  @Override
+  public StageCounters requeueFailed(String jobId, int stageIndex) {
+    return stages.requeueFailed(parse(jobId), stageIndex);
+  }
+
+  @Override
+  public WindowState window(MaintenanceWindow window, long atEpochMillis) {
+    try {
+      return MaintenanceWindows.at(window, atEpochMillis);
+    } catch (IllegalArgumentException e) {
+      throw ApplicationFailure.newNonRetryableFailure(
+          "invalid maintenance window: " + e.getMessage(), "InvalidWindow");
+    }
   }
 
   @Override
   public void recordUnreported(
       String jobId, String deviceId, int attempt, DeviceUpdateState state, String detail) {
     records.transition(parse(jobId), deviceId, state, null, state.name(), detail, null);
+  }
+
+  @Override
+  public void recordRollbackUnreported(
+      String jobId, String deviceId, int attempt, DeviceUpdateState state, String detail) {
+    rollbacks.transition(parse(jobId), deviceId, state, null, state.name(), detail, null);
   }
 
   @Override

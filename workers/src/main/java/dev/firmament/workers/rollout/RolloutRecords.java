@@ -132,54 +132,104 @@ public class RolloutRecords {
                   DSL.coalesce(OTA_JOBS.STARTED_AT, DSL.currentOffsetDateTime()))
               .set(OTA_JOBS.TOTAL_DEVICES, total)
               .where(OTA_JOBS.ID.eq(job.getId()))
-              .and(OTA_JOBS.STATUS.in(RolloutStatus.SCHEDULED.name(), RolloutStatus.RUNNING.name()))
+              .and(OTA_JOBS.STATUS.notIn(finalStatusNames()))
               .execute();
-          int queued =
-              t.insertInto(
-                      OTA_RESULTS,
+          queue(t, job);
+          return total;
+        });
+  }
+
+  /** Queues a result for every target that has none yet (devices that joined), with history. */
+  public int queueJoiners(OtaJobsRecord job) {
+    return dsl.transactionResult(tx -> queue(tx.dsl(), job));
+  }
+
+  private int queue(DSLContext t, OtaJobsRecord job) {
+    int queued =
+        t.insertInto(
+                OTA_RESULTS,
+                OTA_RESULTS.ORGANIZATION_ID,
+                OTA_RESULTS.JOB_ID,
+                OTA_RESULTS.DEVICE_ID,
+                OTA_RESULTS.STATE,
+                OTA_RESULTS.FROM_VERSION)
+            .select(
+                DSL.select(
+                        DEVICES.ORGANIZATION_ID,
+                        DSL.val(job.getId()),
+                        DEVICES.ID,
+                        DSL.val(DeviceUpdateState.QUEUED.name()),
+                        DEVICES.FIRMWARE_VERSION)
+                    .from(DEVICES)
+                    .where(targetCondition(job)))
+            .onConflictDoNothing()
+            .execute();
+    if (queued > 0) {
+      t.insertInto(
+              OTA_RESULT_HISTORY,
+              OTA_RESULT_HISTORY.ORGANIZATION_ID,
+              OTA_RESULT_HISTORY.JOB_ID,
+              OTA_RESULT_HISTORY.DEVICE_ID,
+              OTA_RESULT_HISTORY.STATE,
+              OTA_RESULT_HISTORY.ATTEMPT,
+              OTA_RESULT_HISTORY.DETAIL)
+          .select(
+              DSL.select(
                       OTA_RESULTS.ORGANIZATION_ID,
                       OTA_RESULTS.JOB_ID,
                       OTA_RESULTS.DEVICE_ID,
                       OTA_RESULTS.STATE,
-                      OTA_RESULTS.FROM_VERSION)
-                  .select(
-                      DSL.select(
-                              DEVICES.ORGANIZATION_ID,
-                              DSL.val(job.getId()),
-                              DEVICES.ID,
-                              DSL.val(DeviceUpdateState.QUEUED.name()),
-                              DEVICES.FIRMWARE_VERSION)
-                          .from(DEVICES)
-                          .where(targetCondition(job)))
-                  .onConflictDoNothing()
-                  .execute();
-          if (queued > 0) {
-            t.insertInto(
-                    OTA_RESULT_HISTORY,
-                    OTA_RESULT_HISTORY.ORGANIZATION_ID,
-                    OTA_RESULT_HISTORY.JOB_ID,
-                    OTA_RESULT_HISTORY.DEVICE_ID,
-                    OTA_RESULT_HISTORY.STATE,
-                    OTA_RESULT_HISTORY.ATTEMPT,
-                    OTA_RESULT_HISTORY.DETAIL)
-                .select(
-                    DSL.select(
-                            OTA_RESULTS.ORGANIZATION_ID,
-                            OTA_RESULTS.JOB_ID,
-                            OTA_RESULTS.DEVICE_ID,
-                            OTA_RESULTS.STATE,
-                            OTA_RESULTS.ATTEMPT,
-                            DSL.val("queued by rollout"))
-                        .from(OTA_RESULTS)
-                        .where(OTA_RESULTS.JOB_ID.eq(job.getId()))
-                        .andNotExists(
-                            DSL.selectOne()
-                                .from(OTA_RESULT_HISTORY)
-                                .where(OTA_RESULT_HISTORY.JOB_ID.eq(OTA_RESULTS.JOB_ID))
-                                .and(OTA_RESULT_HISTORY.DEVICE_ID.eq(OTA_RESULTS.DEVICE_ID))))
-                .execute();
+                      OTA_RESULTS.ATTEMPT,
+                      DSL.val("queued by rollout"))
+                  .from(OTA_RESULTS)
+                  .where(OTA_RESULTS.JOB_ID.eq(job.getId()))
+                  .andNotExists(
+                      DSL.selectOne()
+                          .from(OTA_RESULT_HISTORY)
+                          .where(OTA_RESULT_HISTORY.JOB_ID.eq(OTA_RESULTS.JOB_ID))
+                          .and(OTA_RESULT_HISTORY.DEVICE_ID.eq(OTA_RESULTS.DEVICE_ID))))
+          .execute();
+    }
+    return queued;
+  }
+
+  /**
+   * Reopens a failed result for a later attempt of the same update (the rollout's retry policy).
+   * Idempotent on (job, device, attempt): a result already at that attempt is left alone.
+   */
+  public boolean reopenForAttempt(UUID jobId, String deviceId, int attempt) {
+    return dsl.transactionResult(
+        tx -> {
+          DSLContext t = tx.dsl();
+          var reopened =
+              t.update(OTA_RESULTS)
+                  .set(OTA_RESULTS.STATE, DeviceUpdateState.QUEUED.name())
+                  .set(OTA_RESULTS.ATTEMPT, attempt)
+                  .set(OTA_RESULTS.TASK_TOKEN, (byte[]) null)
+                  .set(OTA_RESULTS.UPDATED_AT, OffsetDateTime.now())
+                  .where(OTA_RESULTS.JOB_ID.eq(jobId))
+                  .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+                  .and(OTA_RESULTS.ATTEMPT.lt(attempt))
+                  .and(
+                      OTA_RESULTS.STATE.in(
+                          DeviceUpdateState.FAILED.name(),
+                          DeviceUpdateState.TIMED_OUT.name(),
+                          DeviceUpdateState.REJECTED.name(),
+                          DeviceUpdateState.ROLLED_BACK.name()))
+                  .returning(OTA_RESULTS.ORGANIZATION_ID)
+                  .fetchOptional();
+          if (reopened.isEmpty()) {
+            return false;
           }
-          return total;
+          t.insertInto(OTA_RESULT_HISTORY)
+              .set(OTA_RESULT_HISTORY.ORGANIZATION_ID, reopened.get().getOrganizationId())
+              .set(OTA_RESULT_HISTORY.JOB_ID, jobId)
+              .set(OTA_RESULT_HISTORY.DEVICE_ID, deviceId)
+              .set(OTA_RESULT_HISTORY.STATE, DeviceUpdateState.QUEUED.name())
+              .set(OTA_RESULT_HISTORY.ATTEMPT, attempt)
+              .set(OTA_RESULT_HISTORY.DETAIL, "retry: attempt " + attempt)
+              .execute();
+          return true;
         });
   }
 
@@ -295,6 +345,35 @@ public class RolloutRecords {
         .on(PRODUCT_FIRMWARE.ID.eq(OTA_JOBS.FIRMWARE_ID))
         .where(OTA_JOBS.ID.eq(jobId))
         .fetchOne(PRODUCT_FIRMWARE.SIZE_BYTES);
+  }
+
+  /**
+   * Records which artifact a device is being sent and its size in bytes (a delta's patch size, or
+   * the image size), so that {@link #artifactSize(UUID, String)} reports what was really sent.
+   */
+  public void recordArtifact(
+      UUID jobId, String deviceId, String kind, String sha256, long artifactSizeBytes) {
+    dsl.update(OTA_RESULTS)
+        .set(OTA_RESULTS.ARTIFACT_KIND, kind)
+        .set(OTA_RESULTS.ARTIFACT_SHA256, sha256)
+        .set(OTA_RESULTS.ARTIFACT_SIZE_BYTES, artifactSizeBytes)
+        .where(OTA_RESULTS.JOB_ID.eq(jobId))
+        .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+        .execute();
+  }
+
+  /**
+   * Size of the artifact offered to this device (recorded with the offer), or the job's full image
+   * size for results offered before sizes were recorded.
+   */
+  public Long artifactSize(UUID jobId, String deviceId) {
+    Long offered =
+        dsl.select(OTA_RESULTS.ARTIFACT_SIZE_BYTES)
+            .from(OTA_RESULTS)
+            .where(OTA_RESULTS.JOB_ID.eq(jobId))
+            .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+            .fetchOne(OTA_RESULTS.ARTIFACT_SIZE_BYTES);
+    return offered != null ? offered : artifactSize(jobId);
   }
 
   /** Records which artifact a device is being sent (the artifact kind and the image hash). */

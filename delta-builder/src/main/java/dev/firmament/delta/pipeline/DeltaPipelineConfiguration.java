@@ -1,0 +1,31 @@
+package dev.firmament.delta.pipeline;
+
+import dev.firmament.artifact.ArtifactStore;
+import dev.firmament.delta.DiffOptions;
+import org.jooq.DSLContext;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The delta pipeline's beans. The host process brings the {@link DSLContext} and the {@link
+ * ArtifactStore}; the Temporal worker that serves the delta queue is registered by the host too
+ * (the workers module's {@code DeltaWorkers}).
+ */
+@Configuration(proxyBeanMethods = false)
+public class DeltaPipelineConfiguration {
+
+  @Bean
+  DeltaRecords deltaRecords(DSLContext dsl) {
+    return new DeltaRecords(dsl);
+  }
+
+  @Bean
+  public DeltaBuildActivitiesImpl deltaBuildActivities(
+      DeltaRecords deltaRecords,
+      ArtifactStore artifactStore,
+      @Value("${firmament.delta.recent-versions:3}") int recentVersions) {
+    return new DeltaBuildActivitiesImpl(
+        deltaRecords, artifactStore, recentVersions, DiffOptions.DEFAULT);
+  }
+}

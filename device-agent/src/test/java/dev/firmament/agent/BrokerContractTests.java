@@ -1,0 +1,226 @@
+package dev.firmament.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import dev.firmament.delta.DeltaDiffer;
+import dev.firmament.protocol.Artifact;
+import dev.firmament.protocol.DeviceState;
+import dev.firmament.protocol.ProtocolCodec;
+import dev.firmament.protocol.StatusReport;
+import dev.firmament.protocol.Topics;
+import dev.firmament.protocol.server.ArtifactSource;
+import dev.firmament.protocol.server.Delivery;
+import dev.firmament.protocol.server.MqttDeviceGateway;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The end-to-end behaviour every supported broker must show: run against the embedded HiveMQ and
+ * against Debian's mosquitto.
+ */
+abstract class BrokerContractTests extends FleetTestSupport {
+
+  static final byte[] PATCH = patch(OLD_IMAGE, NEW_IMAGE);
+
+  @Test
+  void fiftyDevicesInstallTheFullImageAndVerifyItsHash() throws Exception {
+    fleet = start(SimulatedDeviceSpec.numbered("fifty", 50, "1.0.0"), FleetOptions.defaults());
+
+    for (String id : fleet.deviceIds()) {
+      gateway.offer(delivery(id, "u-" + id, "2.0.0", NEW_IMAGE, false));
+    }
+
+    Map<String, StatusReport> outcomes = awaitTerminal(fleet.deviceIds(), Duration.ofSeconds(30));
+    assertThat(outcomes.values())
+        .allSatisfy(
+            r -> {
+              assertThat(r.state()).isEqualTo(DeviceState.SUCCEEDED);
+              assertThat(r.currentVersion()).isEqualTo("2.0.0");
+            });
+    assertThat(fleet.devices())
+        .allSatisfy(
+            d -> {
+              assertThat(d.currentVersion()).isEqualTo("2.0.0");
+              assertThat(d.activeSlot()).isEqualTo(SlotId.B);
+              assertThat(d.verifiedHashes()).isEqualTo(1);
+            });
+    long image = NEW_IMAGE.length;
+    assertThat(gateway.stats().bytesSent()).isEqualTo(50 * image);
+    assertThat(gateway.stats().chunksSent()).isEqualTo(50 * ((image + CHUNK - 1) / CHUNK));
+    assertThat(gateway.stats().activeDeliveries()).isZero();
+  }
+
+  @Test
+  void fiftyDevicesApplyTheDeltaAndEndOnTheTargetImage() throws Exception {
+    fleet =
+        start(
+            SimulatedDeviceSpec.numbered("delta", 50, "1.0.0", OLD_IMAGE), FleetOptions.defaults());
+
+    for (String id : fleet.deviceIds()) {
+      gateway.offer(deltaDelivery(id, "u-" + id, "1.0.0", "2.0.0", PATCH, NEW_IMAGE));
+    }
+
+    Map<String, StatusReport> outcomes = awaitTerminal(fleet.deviceIds(), Duration.ofSeconds(30));
+    assertThat(outcomes.values())
+        .allSatisfy(r -> assertThat(r.state()).isEqualTo(DeviceState.SUCCEEDED));
+    assertThat(fleet.devices())
+        .allSatisfy(
+            d -> {
+              assertThat(d.currentVersion()).isEqualTo("2.0.0");
+              assertThat(d.verifiedHashes()).isEqualTo(1);
+            });
+    assertThat(gateway.stats().bytesSent()).isEqualTo(50L * PATCH.length);
+  }
+
+  @Test
+  void aTransferResumesAfterForcedDisconnectsAtRandomOffsets() throws Exception {
+    // 1 KiB chunks and a window of 8: a resume costs at most two windows, a restart the whole
+    // prefix, so the byte count tells the two apart.
+    byte[] image = sample("pyb-movehub.new");
+    int chunk = 1024;
+    int window = 8;
+    int drops = 3;
+    gateway.close();
+    gateway = MqttDeviceGateway.connect(gatewayOptions().withWindow(window));
+    gateway.onReport(reports::add);
+    fleet =
+        start(
+            List.of(new SimulatedDeviceSpec("resume-1", "1.0.0")),
+            FleetOptions.defaults().withSlowLink(1.0, Duration.ofMillis(3)));
+    Random random = new Random(20_261_125);
+    List<Long> dropAt = new ArrayList<>();
+    for (int i = 0; i < drops; i++) {
+      dropAt.add((long) (image.length * (0.1 + 0.8 * random.nextDouble())));
+    }
+    dropAt.sort(null);
+
+    gateway.offer(
+        new Delivery(
+            "resume-1",
+            "u-resume",
+            "2.0.0",
+            Artifact.full(image.length, sha256(image), chunk),
+            ArtifactSource.ofBytes(image)));
+
+    List<Long> droppedAt = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (droppedAt.size() < drops && System.nanoTime() < deadline) {
+      DeviceSnapshot device = fleet.device("resume-1");
+      if (device.connected() && device.offset() >= dropAt.get(droppedAt.size())) {
+        droppedAt.add(device.offset());
+        fleet.agent("resume-1").dropConnection(Duration.ofMillis(100));
+        Thread.sleep(150);
+      }
+      Thread.sleep(1);
+    }
+    assertThat(droppedAt).as("drops at random offsets %s", dropAt).hasSize(drops);
+
+    StatusReport outcome =
+        awaitTerminal(List.of("resume-1"), Duration.ofSeconds(30)).get("resume-1");
+    assertThat(outcome.state()).isEqualTo(DeviceState.SUCCEEDED);
+    assertThat(fleet.device("resume-1").verifiedHashes()).isEqualTo(1);
+    long resumeBound = image.length + (long) drops * 2 * window * chunk;
+    assertThat(gateway.stats().bytesSent())
+        .as("bytes sent with drops at %s: resumed, never restarted from zero", droppedAt)
+        .isGreaterThanOrEqualTo(image.length)
+        .isLessThanOrEqualTo(resumeBound);
+  }
+
+  @Test
+  void aForgedReportFromAnotherDeviceIsIgnoredAndLogged() throws Exception {
+    Logger gatewayLog = (Logger) LoggerFactory.getLogger(MqttDeviceGateway.class);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    gatewayLog.addAppender(logged);
+    Mqtt5BlockingClient forger =
+        Mqtt5Client.builder()
+            .identifier("forger-1")
+            .serverHost(java.net.URI.create(brokerUrl()).getHost())
+            .serverPort(java.net.URI.create(brokerUrl()).getPort())
+            .buildBlocking();
+    try {
+      fleet =
+          start(
+              List.of(new SimulatedDeviceSpec("victim-1", "1.0.0")),
+              FleetOptions.defaults().withSlowLink(1.0, Duration.ofMillis(10)));
+      forger.connect();
+      gateway.offer(delivery("victim-1", "u-victim", "2.0.0", NEW_IMAGE, false));
+      awaitState("victim-1", DeviceState.DOWNLOADING);
+
+      // Another device claims, on the victim's topic, that some other update of the victim
+      // succeeded, and on its own topic that the victim's update succeeded.
+      ProtocolCodec codec = new ProtocolCodec();
+      forger
+          .publishWith()
+          .topic(Topics.status("victim-1"))
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(codec.encodeReport(StatusReport.of("u-forged", DeviceState.SUCCEEDED, "2.0.0")))
+          .send();
+      forger
+          .publishWith()
+          .topic(Topics.status("forger-1"))
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(codec.encodeReport(StatusReport.of("u-victim", DeviceState.SUCCEEDED, "2.0.0")))
+          .send();
+
+      StatusReport outcome =
+          awaitTerminal(List.of("victim-1"), Duration.ofSeconds(20)).get("victim-1");
+      assertThat(outcome.state()).isEqualTo(DeviceState.SUCCEEDED);
+      assertThat(fleet.device("victim-1").verifiedHashes()).isEqualTo(1);
+      assertThat(reports).noneMatch(r -> r.deviceId().equals("forger-1"));
+      assertThat(logged.list)
+          .anySatisfy(
+              e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                assertThat(e.getFormattedMessage())
+                    .contains("victim-1")
+                    .contains("u-forged")
+                    .contains("dropping");
+              });
+    } finally {
+      gatewayLog.detachAppender(logged);
+      if (forger.getState().isConnected()) {
+        forger.disconnect();
+      }
+    }
+  }
+
+  // ---- helpers ----
+
+  /** Waits until the gateway passes on {@code state} for the device. */
+  void awaitState(String deviceId, DeviceState state) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      var report = reports.poll(100, TimeUnit.MILLISECONDS);
+      if (report != null
+          && report.deviceId().equals(deviceId)
+          && report.report().state() == state) {
+        return;
+      }
+    }
+    throw new AssertionError(deviceId + " never reported " + state);
+  }
+
+  static byte[] patch(byte[] from, byte[] to) {
+    try {
+      return DeltaDiffer.diff(from, to).patch();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

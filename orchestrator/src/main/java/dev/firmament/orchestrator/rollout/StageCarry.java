@@ -1,0 +1,29 @@
+package dev.firmament.orchestrator.rollout;
+
+/**
+ * What a stage workflow hands to its next run when it continues as new after a page.
+ *
+ * @param afterPosition the position of the last device it started
+ * @param counters its counts so far
+ * @param paused whether an operator or the gate paused it
+ * @param breachesHandled failures already judged by a PAUSE breach (a resumed stage pauses again
+ *     only when more failures arrive)
+ * @param ratePerMinute the current start rate (0 without a rate plan)
+ * @param successesSinceRaise successes since the rate was last raised
+ * @param nextStartAt the earliest workflow time (epoch millis) the rate allows the next start
+ */
+public record StageCarry(
+    long afterPosition,
+    StageCounters counters,
+    boolean paused,
+    int breachesHandled,
+    double ratePerMinute,
+    int successesSinceRaise,
+    long nextStartAt) {
+
+  /** The carry of a stage's first run: nothing started yet, the rate at its base. */
+  public static StageCarry initial(StagePlan plan, StageCounters counters) {
+    return new StageCarry(
+        0L, counters, false, 0, plan.rate() == null ? 0 : plan.rate().basePerMinute(), 0, 0L);
+  }
+}

@@ -1,0 +1,279 @@
+package dev.firmament.orchestrator.rollout;
+
+import dev.firmament.orchestrator.rollout.policy.StageSizing;
+import io.temporal.activity.Activity;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongFunction;
+
+/**
+ * An in-memory system of record and device fleet for workflow tests: it implements both activity
+ * contracts the way the workers do (stable-hash assignment, positions, forward-only results), and
+ * answers each device's update from a script.
+ */
+class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
+  /** A scripted answer for one attempt of one device. */
+  record Answer(DeviceUpdateState state, String code) {}
+
+  static final Answer SUCCESS = new Answer(DeviceUpdateState.SUCCEEDED, null);
+
+  /** Leaves the activity open, as a device that never answers does. */
+  static final Answer SILENT = new Answer(DeviceUpdateState.QUEUED, null);
+
+  final List<String> targets = new CopyOnWriteArrayList<>();
+  final Map<String, Set<String>> groups = new ConcurrentHashMap<>();
+  final Map<String, List<Answer>> script = new ConcurrentHashMap<>();
+  final Set<String> unhealthy = ConcurrentHashMap.newKeySet();
+  LongFunction<WindowState> windows = at -> new WindowState(true, 0, Long.MAX_VALUE);
+
+  final Map<String, Integer> stageOf = new ConcurrentHashMap<>();
+  final Map<String, Long> positionOf = new ConcurrentHashMap<>();
+  final Map<String, DeviceUpdateState> results = new ConcurrentHashMap<>();
+  final Map<Integer, Integer> assignedByStage = new ConcurrentHashMap<>();
+  final Map<String, DeviceUpdateState> rollbacks = new ConcurrentHashMap<>();
+  final Map<String, Long> rollbackPositions = new ConcurrentHashMap<>();
+  final Map<Integer, StageStatus> stageStatuses = new ConcurrentHashMap<>();
+  final List<RolloutStatus> statuses = new CopyOnWriteArrayList<>();
+  final List<String> deliveries = new CopyOnWriteArrayList<>();
+  final List<Long> deliveryTimes = new CopyOnWriteArrayList<>();
+  final List<String> unreported = new CopyOnWriteArrayList<>();
+  final AtomicInteger concurrent = new AtomicInteger();
+  final AtomicInteger maxConcurrent = new AtomicInteger();
+  final AtomicInteger attempts = new AtomicInteger();
+  volatile RolloutStatus finalStatus;
+  volatile java.util.function.LongSupplier clock = System::currentTimeMillis;
+  private long lastPosition;
+  volatile int rollbackStage = -1;
+  volatile long delayMillis;
+
+  FakeFleet(List<String> devices) {
+    targets.addAll(devices);
+  }
+
+  FakeFleet answer(String deviceId, Answer... answers) {
+    script.put(deviceId, new CopyOnWriteArrayList<>(List.of(answers)));
+    return this;
+  }
+
+  static String hashKey(String deviceId) {
+    return Integer.toHexString(deviceId.hashCode() * 0x9E3779B9) + deviceId;
+  }
+
+  @Override
+  public int startJob(String jobId) {
+    statuses.add(RolloutStatus.RUNNING);
+    return targets.size();
+  }
+
+  @Override
+  public void recordStatus(String jobId, RolloutStatus status) {
+    statuses.add(status);
+  }
+
+  @Override
+  public synchronized int assignStage(
+      String jobId, int stageIndex, String name, StageKind kind, StageSelection selection) {
+    Integer existing = assignedByStage.get(stageIndex);
+    if (existing != null) {
+      return existing;
+    }
+    List<String> chosen;
+    if (kind == StageKind.ROLLBACK) {
+      chosen =
+          results.entrySet().stream()
+              .filter(e -> e.getValue() == DeviceUpdateState.SUCCEEDED)
+              .map(Map.Entry::getKey)
+              .sorted()
+              .toList();
+      rollbackStage = stageIndex;
+      long position = 0;
+      for (String id : chosen) {
+        rollbacks.put(id, DeviceUpdateState.QUEUED);
+        rollbackPositions.put(id, ++position);
+      }
+    } else {
+      List<String> remaining =
+          targets.stream()
+              .filter(id -> !stageOf.containsKey(id))
+              .sorted(Comparator.comparing(FakeFleet::hashKey))
+              .toList();
+      if (selection.kind() == StageSelection.Kind.GROUP) {
+        Set<String> members = groups.getOrDefault(selection.group(), Set.of());
+        chosen = remaining.stream().filter(members::contains).toList();
+      } else {
+        chosen = remaining.subList(0, StageSizing.size(selection, remaining.size()));
+      }
+      assign(chosen, stageIndex);
+    }
+    assignedByStage.put(stageIndex, chosen.size());
+    return chosen.size();
+  }
+
+  private void assign(List<String> ids, int stageIndex) {
+    for (String id : ids) {
+      stageOf.put(id, stageIndex);
+      positionOf.put(id, ++lastPosition);
+      results.putIfAbsent(id, DeviceUpdateState.QUEUED);
+    }
+  }
+
+  @Override
+  public synchronized int assignJoiners(String jobId, int stageIndex) {
+    List<String> joiners =
+        targets.stream()
+            .filter(id -> !stageOf.containsKey(id))
+            .sorted(Comparator.comparing(FakeFleet::hashKey))
+            .toList();
+    assign(joiners, stageIndex);
+    return joiners.size();
+  }
+
+  @Override
+  public synchronized StagePage listStage(
+      String jobId, int stageIndex, long afterPosition, int limit) {
+    boolean rollback = stageIndex == rollbackStage;
+    Map<String, Long> positions = rollback ? rollbackPositions : new LinkedHashMap<>();
+    if (!rollback) {
+      stageOf.forEach(
+          (id, stage) -> {
+            if (stage == stageIndex) {
+              positions.put(id, positionOf.get(id));
+            }
+          });
+    }
+    List<Map.Entry<String, Long>> page =
+        positions.entrySet().stream()
+            .filter(e -> e.getValue() > afterPosition)
+            .sorted(Map.Entry.comparingByValue())
+            .limit(limit)
+            .toList();
+    return new StagePage(
+        page.stream().map(Map.Entry::getKey).toList(),
+        page.isEmpty() ? afterPosition : page.getLast().getValue());
+  }
+
+  @Override
+  public void recordStage(
+      String jobId, int stageIndex, StageStatus status, StageCounters counters) {
+    stageStatuses.put(stageIndex, status);
+  }
+
+  @Override
+  public int unhealthyDevices(String jobId, int stageIndex) {
+    return (int)
+        unhealthy.stream()
+            .filter(id -> stageOf.getOrDefault(id, -1) == stageIndex)
+            .filter(id -> results.get(id) == DeviceUpdateState.SUCCEEDED)
+            .count();
+  }
+
+  @Override
+  public synchronized StageCounters requeueFailed(String jobId, int stageIndex) {
+    List<String> failed = new ArrayList<>();
+    stageOf.forEach(
+        (id, stage) -> {
+          if (stage == stageIndex && !results.get(id).isSuccess() && results.get(id).isTerminal()) {
+            failed.add(id);
+          }
+        });
+    failed.sort(Comparator.comparing(positionOf::get));
+    for (String id : failed) {
+      results.put(id, DeviceUpdateState.QUEUED);
+      positionOf.put(id, ++lastPosition);
+    }
+    int[] by = new int[DeviceUpdateState.values().length];
+    stageOf.forEach(
+        (id, stage) -> {
+          if (stage == stageIndex) {
+            by[results.get(id).ordinal()]++;
+          }
+        });
+    return new StageCounters(
+        0,
+        0,
+        0,
+        by[DeviceUpdateState.SUCCEEDED.ordinal()],
+        by[DeviceUpdateState.SKIPPED.ordinal()],
+        by[DeviceUpdateState.FAILED.ordinal()],
+        by[DeviceUpdateState.TIMED_OUT.ordinal()],
+        by[DeviceUpdateState.REJECTED.ordinal()],
+        by[DeviceUpdateState.ROLLED_BACK.ordinal()],
+        0);
+  }
+
+  @Override
+  public WindowState window(MaintenanceWindow window, long atEpochMillis) {
+    return windows.apply(atEpochMillis);
+  }
+
+  @Override
+  public void recordUnreported(
+      String jobId, String deviceId, int attempt, DeviceUpdateState state, String detail) {
+    unreported.add(deviceId + ":" + state);
+    results.computeIfPresent(deviceId, (id, s) -> s.isTerminal() ? s : state);
+  }
+
+  @Override
+  public void recordRollbackUnreported(
+      String jobId, String deviceId, int attempt, DeviceUpdateState state, String detail) {
+    rollbacks.computeIfPresent(deviceId, (id, s) -> s.isTerminal() ? s : state);
+  }
+
+  @Override
+  public void finishJob(String jobId, RolloutStatus status) {
+    finalStatus = status;
+  }
+
+  @Override
+  public DeviceUpdateOutcome updateDevice(DeviceUpdateRequest request) {
+    attempts.incrementAndGet();
+    deliveryTimes.add(clock.getAsLong());
+    String id = request.deviceId();
+    deliveries.add(id + (request.rollback() ? ":rollback" : "") + "#" + request.attempt());
+    if (request.rollback()) {
+      rollbacks.put(id, DeviceUpdateState.SUCCEEDED);
+      return new DeviceUpdateOutcome(id, DeviceUpdateState.SUCCEEDED, null, 10);
+    }
+    List<Answer> answers = script.get(id);
+    Answer answer =
+        answers == null || answers.isEmpty()
+            ? SUCCESS
+            : answers.size() == 1 ? answers.getFirst() : answers.removeFirst();
+    if (answer == SILENT) {
+      Activity.getExecutionContext().doNotCompleteOnReturn();
+      return null;
+    }
+    int now = concurrent.incrementAndGet();
+    maxConcurrent.accumulateAndGet(now, Math::max);
+    try {
+      if (delayMillis > 0) {
+        Thread.sleep(delayMillis);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      concurrent.decrementAndGet();
+    }
+    results.put(id, answer.state());
+    return new DeviceUpdateOutcome(id, answer.state(), answer.code(), 1024);
+  }
+
+  Set<String> stageMembers(int stageIndex) {
+    Set<String> members = new HashSet<>();
+    stageOf.forEach(
+        (id, stage) -> {
+          if (stage == stageIndex) {
+            members.add(id);
+          }
+        });
+    return members;
+  }
+}

@@ -1,0 +1,159 @@
+package dev.firmament.workers.rollout;
+
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
+
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import java.time.OffsetDateTime;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The rollback stage's per-device results ({@code ota_rollback_results}) and their history rows
+ * (phase ROLLBACK). The same rule as for updates: a result only moves forward.
+ */
+@Repository
+public class RollbackRecords {
+  private final DSLContext dsl;
+
+  public RollbackRecords(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  /** What delivering one device its previous version needs; the image is null when not stored. */
+  public record RollbackTarget(
+      UUID organizationId,
+      String deviceId,
+      String toVersion,
+      DeviceUpdateState state,
+      long bytesSent,
+      String errorCode,
+      String storageKey,
+      String sha256,
+      Long size) {}
+
+  public Optional<RollbackTarget> target(UUID jobId, String deviceId) {
+    return dsl.select(
+            OTA_ROLLBACK_RESULTS.ORGANIZATION_ID,
+            OTA_ROLLBACK_RESULTS.DEVICE_ID,
+            OTA_ROLLBACK_RESULTS.TO_VERSION,
+            OTA_ROLLBACK_RESULTS.STATE,
+            OTA_ROLLBACK_RESULTS.BYTES_SENT,
+            OTA_ROLLBACK_RESULTS.ERROR_CODE,
+            PRODUCT_FIRMWARE.STORAGE_KEY,
+            PRODUCT_FIRMWARE.SHA256,
+            PRODUCT_FIRMWARE.SIZE_BYTES)
+        .from(OTA_ROLLBACK_RESULTS)
+        .join(OTA_JOBS)
+        .on(OTA_JOBS.ID.eq(OTA_ROLLBACK_RESULTS.JOB_ID))
+        .leftJoin(PRODUCT_FIRMWARE)
+        .on(
+            PRODUCT_FIRMWARE
+                .PRODUCT_ID
+                .eq(OTA_JOBS.PRODUCT_ID)
+                .and(PRODUCT_FIRMWARE.VERSION.eq(OTA_ROLLBACK_RESULTS.TO_VERSION)))
+        .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId))
+        .and(OTA_ROLLBACK_RESULTS.DEVICE_ID.eq(deviceId))
+        .fetchOptional(
+            r ->
+                new RollbackTarget(
+                    r.value1(),
+                    r.value2(),
+                    r.value3(),
+                    DeviceUpdateState.parse(r.value4()),
+                    r.value5(),
+                    r.value6(),
+                    r.value7(),
+                    r.value8(),
+                    r.value9()));
+  }
+
+  /** Moves a rollback result forward (never back, never out of a terminal state), with history. */
+  public boolean transition(
+      UUID jobId,
+      String deviceId,
+      DeviceUpdateState state,
+      Long bytesSent,
+      String errorCode,
+      String detail,
+      byte[] taskToken) {
+    List<String> from =
+        EnumSet.allOf(DeviceUpdateState.class).stream()
+            .filter(s -> !s.isTerminal() && (state.isTerminal() || s.ordinal() < state.ordinal()))
+            .map(Enum::name)
+            .toList();
+    if (from.isEmpty()) {
+      return false;
+    }
+    String message = detail == null || detail.length() <= 1000 ? detail : detail.substring(0, 1000);
+    return dsl.transactionResult(
+        tx -> {
+          DSLContext t = tx.dsl();
+          var update =
+              t.update(OTA_ROLLBACK_RESULTS)
+                  .set(OTA_ROLLBACK_RESULTS.STATE, state.name())
+                  .set(OTA_ROLLBACK_RESULTS.UPDATED_AT, OffsetDateTime.now())
+                  .set(OTA_ROLLBACK_RESULTS.ERROR_CODE, errorCode)
+                  .set(OTA_ROLLBACK_RESULTS.ERROR_MESSAGE, message);
+          if (bytesSent != null) {
+            update =
+                update.set(
+                    OTA_ROLLBACK_RESULTS.BYTES_SENT,
+                    DSL.greatest(OTA_ROLLBACK_RESULTS.BYTES_SENT, DSL.val(bytesSent)));
+          }
+          if (taskToken != null) {
+            update = update.set(OTA_ROLLBACK_RESULTS.TASK_TOKEN, taskToken);
+          }
+          var changed =
+              update
+                  .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId))
+                  .and(OTA_ROLLBACK_RESULTS.DEVICE_ID.eq(deviceId))
+                  .and(OTA_ROLLBACK_RESULTS.STATE.in(from))
+                  .returning(
+                      OTA_ROLLBACK_RESULTS.ORGANIZATION_ID,
+                      OTA_ROLLBACK_RESULTS.ATTEMPT,
+                      OTA_ROLLBACK_RESULTS.BYTES_SENT)
+                  .fetchOptional();
+          if (changed.isEmpty()) {
+            return false;
+          }
+          t.insertInto(OTA_RESULT_HISTORY)
+              .set(OTA_RESULT_HISTORY.ORGANIZATION_ID, changed.get().getOrganizationId())
+              .set(OTA_RESULT_HISTORY.JOB_ID, jobId)
+              .set(OTA_RESULT_HISTORY.DEVICE_ID, deviceId)
+              .set(OTA_RESULT_HISTORY.STATE, state.name())
+              .set(OTA_RESULT_HISTORY.ATTEMPT, changed.get().getAttempt())
+              .set(OTA_RESULT_HISTORY.BYTES_SENT, changed.get().getBytesSent())
+              .set(OTA_RESULT_HISTORY.ERROR_CODE, errorCode)
+              .set(OTA_RESULT_HISTORY.DETAIL, message)
+              .set(OTA_RESULT_HISTORY.PHASE, "ROLLBACK")
+              .execute();
+          return true;
+        });
+  }
+
+  public Optional<byte[]> taskToken(UUID jobId, String deviceId) {
+    return dsl.select(OTA_ROLLBACK_RESULTS.TASK_TOKEN)
+        .from(OTA_ROLLBACK_RESULTS)
+        .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId))
+        .and(OTA_ROLLBACK_RESULTS.DEVICE_ID.eq(deviceId))
+        .fetchOptional(OTA_ROLLBACK_RESULTS.TASK_TOKEN);
+  }
+
+  public long bytesSent(UUID jobId, String deviceId) {
+    Long bytes =
+        dsl.select(OTA_ROLLBACK_RESULTS.BYTES_SENT)
+            .from(OTA_ROLLBACK_RESULTS)
+            .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId))
+            .and(OTA_ROLLBACK_RESULTS.DEVICE_ID.eq(deviceId))
+            .fetchOne(OTA_ROLLBACK_RESULTS.BYTES_SENT);
+    return bytes == null ? 0 : bytes;
+  }
+}

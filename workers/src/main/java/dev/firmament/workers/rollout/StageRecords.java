@@ -1,0 +1,312 @@
+package dev.firmament.workers.rollout;
+
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_STAGES;
+
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.RolloutStatus;
+import dev.firmament.orchestrator.rollout.StageCounters;
+import dev.firmament.orchestrator.rollout.StageKind;
+import dev.firmament.orchestrator.rollout.StagePage;
+import dev.firmament.orchestrator.rollout.StageSelection;
+import dev.firmament.orchestrator.rollout.StageStatus;
+import dev.firmament.orchestrator.rollout.policy.StageSizing;
+import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import java.time.OffsetDateTime;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Stages of a rollout in PostgreSQL: which devices each stage took and in what order, the rollback
+ * stage's results, and each stage's status and counters. Every write is idempotent on (job, stage)
+ * or (job, device), because activities may run twice.
+ *
+ * <p>Devices are sampled by a stable hash of their id ({@code md5(device_id)}): the same plan over
+ * the same fleet always picks the same canary and waves.
+ */
+@Repository
+public class StageRecords {
+  static final String FAILED_STATES =
+      "('FAILED', 'TIMED_OUT', 'REJECTED', 'ROLLED_BACK', 'CANCELED')";
+
+  private final DSLContext dsl;
+
+  public StageRecords(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  /**
+   * Assigns the stage its devices, once: the stage row is written in the same transaction, and a
+   * second call returns the count it stored.
+   */
+  public int assign(
+      OtaJobsRecord job, int index, String name, StageKind kind, StageSelection selection) {
+    return dsl.transactionResult(
+        tx -> {
+          DSLContext t = tx.dsl();
+          // Serialise assignments of one job so that two stages never take the same devices.
+          t.select(OTA_JOBS.ID)
+              .from(OTA_JOBS)
+              .where(OTA_JOBS.ID.eq(job.getId()))
+              .forUpdate()
+              .fetch();
+          Optional<Integer> existing =
+              t.select(OTA_STAGES.ASSIGNED)
+                  .from(OTA_STAGES)
+                  .where(OTA_STAGES.JOB_ID.eq(job.getId()))
+                  .and(OTA_STAGES.STAGE_INDEX.eq(index))
+                  .fetchOptional(OTA_STAGES.ASSIGNED);
+          if (existing.isPresent()) {
+            return existing.get();
+          }
+          int assigned =
+              kind == StageKind.ROLLBACK
+                  ? assignRollback(t, job)
+                  : assignUpdate(t, job, index, selection);
+          t.insertInto(OTA_STAGES)
+              .set(OTA_STAGES.ORGANIZATION_ID, job.getOrganizationId())
+              .set(OTA_STAGES.JOB_ID, job.getId())
+              .set(OTA_STAGES.STAGE_INDEX, index)
+              .set(OTA_STAGES.NAME, name)
+              .set(OTA_STAGES.KIND, kind.name())
+              .set(OTA_STAGES.STATUS, StageStatus.PENDING.name())
+              .set(OTA_STAGES.ASSIGNED, assigned)
+              .execute();
+          t.update(OTA_JOBS)
+              .set(OTA_JOBS.STATUS_DETAIL, "stage " + index + " (" + name + ")")
+              .where(OTA_JOBS.ID.eq(job.getId()))
+              .execute();
+          return assigned;
+        });
+  }
+
+  private int assignUpdate(DSLContext t, OtaJobsRecord job, int index, StageSelection selection) {
+    String groupFilter = "";
+    int limit;
+    if (selection.kind() == StageSelection.Kind.GROUP) {
+      groupFilter =
+          " and exists (select 1 from device_group_members m join device_groups g on g.id = m.group_id"
+              + " where m.device_id = r.device_id and g.product_id = ? and g.name = ?)";
+      limit = Integer.MAX_VALUE;
+    } else {
+      int remaining =
+          t.fetchCount(
+              OTA_RESULTS, OTA_RESULTS.JOB_ID.eq(job.getId()).and(OTA_RESULTS.STAGE.isNull()));
+      limit = StageSizing.size(selection, remaining);
+    }
+    if (limit == 0) {
+      return 0;
+    }
+    String sql =
+        "update ota_results u set stage = ?, stage_position = c.base + c.rn"
+            + " from (select r.device_id, row_number() over (order by md5(r.device_id), r.device_id) rn,"
+            + " (select coalesce(max(stage_position), 0) from ota_results where job_id = ?) base"
+            + " from ota_results r where r.job_id = ? and r.stage is null"
+            + groupFilter
+            + " order by md5(r.device_id), r.device_id limit ?) c"
+            + " where u.job_id = ? and u.device_id = c.device_id";
+    return selection.kind() == StageSelection.Kind.GROUP
+        ? t.execute(
+            sql,
+            index,
+            job.getId(),
+            job.getId(),
+            job.getProductId(),
+            selection.group(),
+            limit,
+            job.getId())
+        : t.execute(sql, index, job.getId(), job.getId(), limit, job.getId());
+  }
+
+  private int assignRollback(DSLContext t, OtaJobsRecord job) {
+    int inserted =
+        t.execute(
+            "insert into ota_rollback_results (organization_id, job_id, device_id, to_version, state,"
+                + " stage_position) select r.organization_id, r.job_id, r.device_id, r.from_version, 'QUEUED',"
+                + " row_number() over (order by md5(r.device_id), r.device_id) from ota_results r"
+                + " where r.job_id = ? and r.state = 'SUCCEEDED' and r.from_version is not null"
+                + " and r.from_version <> ? on conflict do nothing",
+            job.getId(),
+            job.getTargetVersion());
+    t.execute(
+        "insert into ota_result_history (organization_id, job_id, device_id, state, attempt, detail,"
+            + " phase) select organization_id, job_id, device_id, state, attempt,"
+            + " 'queued for rollback to ' || to_version, 'ROLLBACK' from ota_rollback_results b"
+            + " where b.job_id = ? and not exists (select 1 from ota_result_history h"
+            + " where h.job_id = b.job_id and h.device_id = b.device_id and h.phase = 'ROLLBACK')",
+        job.getId());
+    return inserted;
+  }
+
+  /**
+   * Queues results for targets that joined after the job started and gives every unassigned one to
+   * the stage, after its current devices.
+   */
+  public int assignJoiners(OtaJobsRecord job, int index, RolloutRecords results) {
+    results.queueJoiners(job);
+    return dsl.execute(
+        "update ota_results u set stage = ?, stage_position = c.base + c.rn"
+            + " from (select r.device_id, row_number() over (order by md5(r.device_id), r.device_id) rn,"
+            + " (select coalesce(max(stage_position), 0) from ota_results where job_id = ?) base"
+            + " from ota_results r where r.job_id = ? and r.stage is null) c"
+            + " where u.job_id = ? and u.device_id = c.device_id and u.stage is null",
+        index,
+        job.getId(),
+        job.getId(),
+        job.getId());
+  }
+
+  public StagePage list(UUID jobId, int index, long afterPosition, int limit) {
+    String kind =
+        dsl.select(OTA_STAGES.KIND)
+            .from(OTA_STAGES)
+            .where(OTA_STAGES.JOB_ID.eq(jobId))
+            .and(OTA_STAGES.STAGE_INDEX.eq(index))
+            .fetchOptional(OTA_STAGES.KIND)
+            .orElse(StageKind.UPDATE.name());
+    var rows =
+        StageKind.ROLLBACK.name().equals(kind)
+            ? dsl.select(OTA_ROLLBACK_RESULTS.DEVICE_ID, OTA_ROLLBACK_RESULTS.STAGE_POSITION)
+                .from(OTA_ROLLBACK_RESULTS)
+                .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId))
+                .and(OTA_ROLLBACK_RESULTS.STAGE_POSITION.gt(afterPosition))
+                .orderBy(OTA_ROLLBACK_RESULTS.STAGE_POSITION)
+                .limit(limit)
+                .fetch()
+            : dsl.select(OTA_RESULTS.DEVICE_ID, OTA_RESULTS.STAGE_POSITION)
+                .from(OTA_RESULTS)
+                .where(OTA_RESULTS.JOB_ID.eq(jobId))
+                .and(OTA_RESULTS.STAGE.eq(index))
+                .and(OTA_RESULTS.STAGE_POSITION.gt(afterPosition))
+                .orderBy(OTA_RESULTS.STAGE_POSITION)
+                .limit(limit)
+                .fetch();
+    List<String> ids = rows.map(r -> r.value1());
+    long last = rows.isEmpty() ? afterPosition : rows.getLast().value2();
+    return new StagePage(ids, last);
+  }
+
+  /** Upserts the stage's status and counters, unless the stored status is already final. */
+  public void record(UUID jobId, int index, StageStatus status, StageCounters c) {
+    List<String> finals =
+        EnumSet.allOf(StageStatus.class).stream()
+            .filter(StageStatus::isFinal)
+            .map(Enum::name)
+            .toList();
+    dsl.update(OTA_STAGES)
+        .set(OTA_STAGES.STATUS, status.name())
+        .set(OTA_STAGES.ASSIGNED, c.assigned())
+        .set(OTA_STAGES.STARTED, c.started())
+        .set(OTA_STAGES.IN_FLIGHT, c.inFlight())
+        .set(OTA_STAGES.SUCCEEDED, c.succeeded())
+        .set(OTA_STAGES.SKIPPED, c.skipped())
+        .set(OTA_STAGES.FAILED, c.failed())
+        .set(OTA_STAGES.TIMED_OUT, c.timedOut())
+        .set(OTA_STAGES.REJECTED, c.rejected())
+        .set(OTA_STAGES.ROLLED_BACK, c.rolledBack())
+        .set(OTA_STAGES.UNHEALTHY, c.unhealthy())
+        .set(OTA_STAGES.UPDATED_AT, OffsetDateTime.now())
+        .set(
+            OTA_STAGES.FINISHED_AT,
+            status.isFinal() ? DSL.val(OffsetDateTime.now()) : DSL.val((OffsetDateTime) null))
+        .where(OTA_STAGES.JOB_ID.eq(jobId))
+        .and(OTA_STAGES.STAGE_INDEX.eq(index))
+        .and(OTA_STAGES.STATUS.notIn(finals))
+        .execute();
+  }
+
+  /** Devices of the stage that succeeded but are now offline or run another version. */
+  public int unhealthy(UUID jobId, int index) {
+    return dsl.fetchCount(
+        DSL.selectOne()
+            .from(OTA_RESULTS)
+            .join(OTA_JOBS)
+            .on(OTA_JOBS.ID.eq(OTA_RESULTS.JOB_ID))
+            .join(dev.firmament.sql.generated.Tables.DEVICES)
+            .on(dev.firmament.sql.generated.Tables.DEVICES.ID.eq(OTA_RESULTS.DEVICE_ID))
+            .where(OTA_RESULTS.JOB_ID.eq(jobId))
+            .and(OTA_RESULTS.STAGE.eq(index))
+            .and(OTA_RESULTS.STATE.eq(DeviceUpdateState.SUCCEEDED.name()))
+            .and(
+                dev.firmament.sql.generated.Tables.DEVICES
+                    .ONLINE
+                    .isFalse()
+                    .or(
+                        dev.firmament.sql.generated.Tables.DEVICES.FIRMWARE_VERSION.isDistinctFrom(
+                            OTA_JOBS.TARGET_VERSION))));
+  }
+
+  /**
+   * Requeues the stage's failed results with the next attempt at positions after every existing one
+   * (with history), then returns the stage's stored counts.
+   */
+  public StageCounters requeueFailed(UUID jobId, int index) {
+    dsl.transaction(
+        tx -> {
+          DSLContext t = tx.dsl();
+          t.execute(
+              "with c as (select r.device_id, row_number() over (order by r.stage_position) rn,"
+                  + " (select coalesce(max(stage_position), 0) from ota_results where job_id = ?) base"
+                  + " from ota_results r where r.job_id = ? and r.stage = ? and r.state in "
+                  + FAILED_STATES
+                  + "), u as (update ota_results x set state = 'QUEUED', attempt = x.attempt + 1,"
+                  + " stage_position = c.base + c.rn, task_token = null, error_code = null,"
+                  + " error_message = null, updated_at = now() from c where x.job_id = ?"
+                  + " and x.device_id = c.device_id returning x.organization_id, x.job_id, x.device_id,"
+                  + " x.attempt) insert into ota_result_history (organization_id, job_id, device_id,"
+                  + " state, attempt, detail) select organization_id, job_id, device_id, 'QUEUED',"
+                  + " attempt, 'requeued by operator' from u",
+              jobId,
+              jobId,
+              index,
+              jobId);
+        });
+    int[] by = new int[DeviceUpdateState.values().length];
+    dsl.select(OTA_RESULTS.STATE, DSL.count())
+        .from(OTA_RESULTS)
+        .where(OTA_RESULTS.JOB_ID.eq(jobId))
+        .and(OTA_RESULTS.STAGE.eq(index))
+        .groupBy(OTA_RESULTS.STATE)
+        .forEach(
+            r -> {
+              DeviceUpdateState state = DeviceUpdateState.parse(r.value1());
+              if (state != null) {
+                by[state.ordinal()] += r.value2();
+              }
+            });
+    int assigned =
+        dsl.fetchCount(OTA_RESULTS, OTA_RESULTS.JOB_ID.eq(jobId).and(OTA_RESULTS.STAGE.eq(index)));
+    return new StageCounters(
+        assigned,
+        0,
+        0,
+        by[DeviceUpdateState.SUCCEEDED.ordinal()],
+        by[DeviceUpdateState.SKIPPED.ordinal()],
+        by[DeviceUpdateState.FAILED.ordinal()] + by[DeviceUpdateState.CANCELED.ordinal()],
+        by[DeviceUpdateState.TIMED_OUT.ordinal()],
+        by[DeviceUpdateState.REJECTED.ordinal()],
+        by[DeviceUpdateState.ROLLED_BACK.ordinal()],
+        0);
+  }
+
+  /** Records a status of the job that is not final; a final status is never rewritten. */
+  public void recordJobStatus(UUID jobId, RolloutStatus status) {
+    List<String> finals =
+        EnumSet.allOf(RolloutStatus.class).stream()
+            .filter(RolloutStatus::isFinal)
+            .map(Enum::name)
+            .toList();
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.STATUS, status.name())
+        .where(OTA_JOBS.ID.eq(jobId))
+        .and(OTA_JOBS.STATUS.notIn(finals))
+        .execute();
+  }
+}

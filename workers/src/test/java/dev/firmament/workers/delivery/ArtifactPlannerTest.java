@@ -1,0 +1,253 @@
+package dev.firmament.workers.delivery;
+
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
+import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.PRODUCTS;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.firmament.artifact.ArtifactNotFoundException;
+import dev.firmament.artifact.ArtifactStore;
+import dev.firmament.artifact.Sha256;
+import dev.firmament.artifact.StoredArtifact;
+import dev.firmament.devstack.EmbeddedPostgres;
+import dev.firmament.protocol.ArtifactKind;
+import dev.firmament.workers.rollout.RolloutRecords;
+import dev.firmament.workers.rollout.RolloutRecords.UpdateTarget;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.flywaydb.core.Flyway;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/** Which artifact a device is offered, decided from the delta catalogue on a real PostgreSQL. */
+class ArtifactPlannerTest {
+  @TempDir static Path dataDir;
+  private static EmbeddedPostgres postgres;
+  private static DSLContext dsl;
+
+  private final MemoryStore store = new MemoryStore();
+  private ArtifactPlanner planner;
+  private RolloutRecords records;
+  private UUID org;
+  private UUID product;
+  private UUID job;
+  private byte[] image;
+
+  @BeforeAll
+  static void start() {
+    postgres = EmbeddedPostgres.start(dataDir, 0);
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(postgres.jdbcUrl());
+    ds.setUser(postgres.username());
+    ds.setPassword(postgres.password());
+    Flyway.configure().dataSource(ds).load().migrate();
+    dsl = DSL.using(ds, SQLDialect.POSTGRES);
+  }
+
+  @AfterAll
+  static void stop() {
+    postgres.close();
+  }
+
+  @BeforeEach
+  void seed() {
+    planner = new ArtifactPlanner(new ArtifactCache(store, 1 << 20), new DeltaCatalog(dsl), 256);
+    records = new RolloutRecords(dsl);
+    org = UUID.randomUUID();
+    product = UUID.randomUUID();
+    dsl.insertInto(ORGANIZATIONS)
+        .set(ORGANIZATIONS.ID, org)
+        .set(ORGANIZATIONS.SLUG, "org-" + org)
+        .set(ORGANIZATIONS.NAME, "Org")
+        .execute();
+    dsl.insertInto(PRODUCTS)
+        .set(PRODUCTS.ID, product)
+        .set(PRODUCTS.ORGANIZATION_ID, org)
+        .set(PRODUCTS.SLUG, "p")
+        .set(PRODUCTS.NAME, "P")
+        .execute();
+    image = ("target image " + UUID.randomUUID()).repeat(40).getBytes(StandardCharsets.UTF_8);
+    UUID v1 = firmware("1.0.0", "one".getBytes(StandardCharsets.UTF_8), null);
+    UUID v15 = firmware("1.5.0", "one and a half".getBytes(StandardCharsets.UTF_8), null);
+    UUID v2 = firmware("2.0.0", image, "c2lnbmF0dXJl");
+    dsl.update(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.MANIFEST, "{\"schema\":\"firmament-manifest-v1\"}")
+        .where(PRODUCT_FIRMWARE.ID.eq(v2))
+        .execute();
+    delta(v1, v2, "NATIVE", "PUBLISHED", 120);
+    delta(v1, v2, "BSDIFF40", "PUBLISHED", 90);
+    delta(v15, v2, "NATIVE", "FAILED", 0);
+    job = UUID.randomUUID();
+    dsl.insertInto(OTA_JOBS)
+        .set(OTA_JOBS.ID, job)
+        .set(OTA_JOBS.ORGANIZATION_ID, org)
+        .set(OTA_JOBS.PRODUCT_ID, product)
+        .set(OTA_JOBS.FIRMWARE_ID, v2)
+        .set(OTA_JOBS.TARGET_VERSION, "2.0.0")
+        .set(OTA_JOBS.TARGET_KIND, "PRODUCT")
+        .set(OTA_JOBS.STATUS, "RUNNING")
+        .set(OTA_JOBS.MAX_IN_FLIGHT, 5)
+        .set(OTA_JOBS.WORKFLOW_ID, "rollout/" + job)
+        .execute();
+  }
+
+  @Test
+  void aDeviceOnASourceVersionGetsTheSmallestPublishedDelta() {
+    ArtifactPlan plan = planner.plan(job, target("1.0.0"));
+
+    assertThat(plan.artifact().kind()).isEqualTo(ArtifactKind.DELTA);
+    assertThat(plan.artifact().fromVersion()).isEqualTo("1.0.0");
+    assertThat(plan.artifact().size()).isEqualTo(90).isEqualTo(plan.bytes().length);
+    assertThat(plan.artifact().sha256()).isEqualTo(Sha256.hex(image));
+    assertThat(plan.signature()).isEqualTo("c2lnbmF0dXJl");
+    assertThat(plan.manifest()).contains("firmament-manifest-v1");
+  }
+
+  @Test
+  void otherVersionsGetTheFullImage() {
+    for (String version : new String[] {"1.5.0", "0.1.0", null}) {
+      ArtifactPlan plan = planner.plan(job, target(version));
+
+      assertThat(plan.artifact().kind()).as(version).isEqualTo(ArtifactKind.FULL);
+      assertThat(plan.bytes()).isEqualTo(image);
+      assertThat(plan.artifact().sha256()).isEqualTo(Sha256.hex(image));
+      assertThat(plan.signature()).isEqualTo("c2lnbmF0dXJl");
+    }
+  }
+
+  @Test
+  void aMissingPatchFallsBackToTheFullImage() {
+    store.objects.keySet().removeIf(k -> k.startsWith("delta/"));
+
+    ArtifactPlan plan = planner.plan(job, target("1.0.0"));
+
+    assertThat(plan.artifact().kind()).isEqualTo(ArtifactKind.FULL);
+    assertThat(plan.bytes()).isEqualTo(image);
+  }
+
+  @Test
+  void theResultRemembersTheSizeOfWhatWasOffered() {
+    dsl.insertInto(DEVICES)
+        .set(DEVICES.ID, "planner-" + job.toString().substring(0, 8))
+        .set(DEVICES.ORGANIZATION_ID, org)
+        .set(DEVICES.PRODUCT_ID, product)
+        .set(DEVICES.NAME, "d")
+        .set(DEVICES.FIRMWARE_VERSION, "1.0.0")
+        .execute();
+    String device = "planner-" + job.toString().substring(0, 8);
+    records.ensureQueued(org, job, device, "1.0.0");
+    assertThat(records.artifactSize(job, device)).isEqualTo(image.length);
+
+    records.recordArtifact(job, device, "DELTA", Sha256.hex(image), 90);
+
+    assertThat(records.artifactSize(job, device)).isEqualTo(90);
+    assertThat(
+            dsl.select(OTA_RESULTS.ARTIFACT_KIND)
+                .from(OTA_RESULTS)
+                .where(OTA_RESULTS.JOB_ID.eq(job))
+                .fetchOne(OTA_RESULTS.ARTIFACT_KIND))
+        .isEqualTo("DELTA");
+  }
+
+  private UpdateTarget target(String deviceVersion) {
+    StoredArtifact full = store.put("full", image);
+    return new UpdateTarget(
+        org,
+        "dev-1",
+        deviceVersion,
+        "2.0.0",
+        full.storageKey(),
+        full.sha256(),
+        image.length,
+        null,
+        0,
+        null);
+  }
+
+  private UUID firmware(String version, byte[] bytes, String signature) {
+    StoredArtifact stored = store.put("full", bytes);
+    UUID id = UUID.randomUUID();
+    dsl.insertInto(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.ID, id)
+        .set(PRODUCT_FIRMWARE.ORGANIZATION_ID, org)
+        .set(PRODUCT_FIRMWARE.PRODUCT_ID, product)
+        .set(PRODUCT_FIRMWARE.VERSION, version)
+        .set(PRODUCT_FIRMWARE.SHA256, stored.sha256())
+        .set(PRODUCT_FIRMWARE.SIZE_BYTES, stored.size())
+        .set(PRODUCT_FIRMWARE.STORAGE_KEY, stored.storageKey())
+        .set(PRODUCT_FIRMWARE.SIGNATURE, signature)
+        .execute();
+    return id;
+  }
+
+  private void delta(UUID from, UUID to, String format, String status, int size) {
+    StoredArtifact patch = null;
+    if (size > 0) {
+      byte[] bytes = new byte[size];
+      bytes[0] = (byte) size;
+      bytes[1] = (byte) format.length();
+      patch = store.put("delta", bytes);
+    }
+    dsl.insertInto(FIRMWARE_DELTAS)
+        .set(FIRMWARE_DELTAS.ID, UUID.randomUUID())
+        .set(FIRMWARE_DELTAS.ORGANIZATION_ID, org)
+        .set(FIRMWARE_DELTAS.PRODUCT_ID, product)
+        .set(FIRMWARE_DELTAS.FROM_FIRMWARE_ID, from)
+        .set(FIRMWARE_DELTAS.TO_FIRMWARE_ID, to)
+        .set(FIRMWARE_DELTAS.FORMAT, format)
+        .set(FIRMWARE_DELTAS.STATUS, status)
+        .set(FIRMWARE_DELTAS.STORAGE_KEY, patch == null ? null : patch.storageKey())
+        .set(FIRMWARE_DELTAS.SIZE_BYTES, patch == null ? null : patch.size())
+        .set(FIRMWARE_DELTAS.SHA256, patch == null ? null : patch.sha256())
+        .execute();
+  }
+
+  /** A content-addressed store in memory: the planner's contract with the store, nothing more. */
+  static final class MemoryStore implements ArtifactStore {
+    final Map<String, byte[]> objects = new ConcurrentHashMap<>();
+
+    @Override
+    public StoredArtifact put(String kind, byte[] bytes) {
+      String sha = Sha256.hex(bytes);
+      objects.put(kind + "/" + sha, bytes.clone());
+      return new StoredArtifact(kind + "/" + sha, sha, bytes.length);
+    }
+
+    @Override
+    public byte[] read(String storageKey) {
+      byte[] bytes = objects.get(storageKey);
+      if (bytes == null) {
+        throw new ArtifactNotFoundException(storageKey);
+      }
+      return bytes.clone();
+    }
+
+    @Override
+    public InputStream open(String storageKey) {
+      return new ByteArrayInputStream(read(storageKey));
+    }
+
+    @Override
+    public Optional<StoredArtifact> stat(String storageKey) {
+      return Optional.ofNullable(objects.get(storageKey))
+          .map(b -> new StoredArtifact(storageKey, Sha256.hex(b), b.length));
+    }
+  }
+}

@@ -1,0 +1,328 @@
+package dev.firmament.workers.rollout;
+
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
+import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
+import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.OTA_STAGES;
+import static dev.firmament.sql.generated.Tables.PRODUCTS;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.firmament.devstack.EmbeddedPostgres;
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.RolloutStatus;
+import dev.firmament.orchestrator.rollout.StageCounters;
+import dev.firmament.orchestrator.rollout.StageKind;
+import dev.firmament.orchestrator.rollout.StagePage;
+import dev.firmament.orchestrator.rollout.StageSelection;
+import dev.firmament.orchestrator.rollout.StageStatus;
+import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.flywaydb.core.Flyway;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/** Stage assignment, paging, requeue, health and rollback rows on a real PostgreSQL. */
+class StageRecordsTest {
+  private static final int FLEET = 20;
+
+  @TempDir static Path dataDir;
+  private static EmbeddedPostgres postgres;
+  private static DSLContext dsl;
+  private static RolloutRecords records;
+  private static StageRecords stages;
+  private static RollbackRecords rollbacks;
+
+  private UUID org;
+  private UUID product;
+  private UUID firmware;
+
+  @BeforeAll
+  static void start() {
+    postgres = EmbeddedPostgres.start(dataDir, 0);
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setUrl(postgres.jdbcUrl());
+    ds.setUser(postgres.username());
+    ds.setPassword(postgres.password());
+    Flyway.configure().dataSource(ds).load().migrate();
+    dsl = DSL.using(ds, SQLDialect.POSTGRES);
+    records = new RolloutRecords(dsl);
+    stages = new StageRecords(dsl);
+    rollbacks = new RollbackRecords(dsl);
+  }
+
+  @AfterAll
+  static void stop() {
+    postgres.close();
+  }
+
+  @BeforeEach
+  void seed() {
+    org = UUID.randomUUID();
+    product = UUID.randomUUID();
+    firmware = UUID.randomUUID();
+    dsl.insertInto(ORGANIZATIONS)
+        .set(ORGANIZATIONS.ID, org)
+        .set(ORGANIZATIONS.SLUG, "org-" + org)
+        .set(ORGANIZATIONS.NAME, "Org")
+        .execute();
+    dsl.insertInto(PRODUCTS)
+        .set(PRODUCTS.ID, product)
+        .set(PRODUCTS.ORGANIZATION_ID, org)
+        .set(PRODUCTS.SLUG, "p")
+        .set(PRODUCTS.NAME, "P")
+        .execute();
+    for (int i = 0; i < FLEET; i++) {
+      addDevice(i);
+    }
+    dsl.insertInto(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.ID, firmware)
+        .set(PRODUCT_FIRMWARE.ORGANIZATION_ID, org)
+        .set(PRODUCT_FIRMWARE.PRODUCT_ID, product)
+        .set(PRODUCT_FIRMWARE.VERSION, "2.0")
+        .set(PRODUCT_FIRMWARE.SHA256, "ab".repeat(32))
+        .set(PRODUCT_FIRMWARE.SIZE_BYTES, 1234L)
+        .set(PRODUCT_FIRMWARE.STORAGE_KEY, "full/" + "ab".repeat(32))
+        .execute();
+    UUID group = UUID.randomUUID();
+    dsl.insertInto(DEVICE_GROUPS)
+        .set(DEVICE_GROUPS.ID, group)
+        .set(DEVICE_GROUPS.ORGANIZATION_ID, org)
+        .set(DEVICE_GROUPS.PRODUCT_ID, product)
+        .set(DEVICE_GROUPS.NAME, "canary")
+        .execute();
+    for (int i : new int[] {3, 17}) {
+      dsl.insertInto(DEVICE_GROUP_MEMBERS)
+          .set(DEVICE_GROUP_MEMBERS.ORGANIZATION_ID, org)
+          .set(DEVICE_GROUP_MEMBERS.GROUP_ID, group)
+          .set(DEVICE_GROUP_MEMBERS.DEVICE_ID, device(i))
+          .execute();
+    }
+  }
+
+  private void addDevice(int i) {
+    dsl.insertInto(DEVICES)
+        .set(DEVICES.ID, device(i))
+        .set(DEVICES.ORGANIZATION_ID, org)
+        .set(DEVICES.PRODUCT_ID, product)
+        .set(DEVICES.NAME, "d" + i)
+        .set(DEVICES.FIRMWARE_VERSION, "1.0")
+        .set(DEVICES.ONLINE, true)
+        .execute();
+  }
+
+  private String device(int i) {
+    return "dev-" + org.toString().substring(0, 8) + "-" + i;
+  }
+
+  private OtaJobsRecord job() {
+    UUID id = UUID.randomUUID();
+    dsl.insertInto(OTA_JOBS)
+        .set(OTA_JOBS.ID, id)
+        .set(OTA_JOBS.ORGANIZATION_ID, org)
+        .set(OTA_JOBS.PRODUCT_ID, product)
+        .set(OTA_JOBS.FIRMWARE_ID, firmware)
+        .set(OTA_JOBS.TARGET_VERSION, "2.0")
+        .set(OTA_JOBS.TARGET_KIND, "PRODUCT")
+        .set(OTA_JOBS.STATUS, RolloutStatus.SCHEDULED.name())
+        .set(OTA_JOBS.MAX_IN_FLIGHT, 2)
+        .set(OTA_JOBS.WORKFLOW_ID, "rollout/" + id)
+        .execute();
+    OtaJobsRecord job = records.job(id).orElseThrow();
+    records.startJob(job);
+    return job;
+  }
+
+  private List<String> all(UUID jobId, int index, int pageSize) {
+    List<String> ids = new ArrayList<>();
+    long cursor = 0;
+    while (true) {
+      StagePage page = stages.list(jobId, index, cursor, pageSize);
+      if (page.deviceIds().isEmpty()) {
+        return ids;
+      }
+      ids.addAll(page.deviceIds());
+      cursor = page.lastPosition();
+    }
+  }
+
+  @Test
+  void stagesTakeTheCanaryGroupThenShareOfTheRestOnceAndTheSameDevicesForTheSamePlan() {
+    OtaJobsRecord job = job();
+    UUID id = job.getId();
+
+    assertThat(stages.assign(job, 0, "canary", StageKind.UPDATE, StageSelection.group("canary")))
+        .isEqualTo(2);
+    assertThat(stages.assign(job, 1, "half", StageKind.UPDATE, StageSelection.percent(50)))
+        .isEqualTo(9);
+    // Assigning a stage again returns what it took the first time.
+    assertThat(stages.assign(job, 1, "half", StageKind.UPDATE, StageSelection.percent(50)))
+        .isEqualTo(9);
+    assertThat(stages.assign(job, 2, "rest", StageKind.UPDATE, StageSelection.percent(100)))
+        .isEqualTo(9);
+
+    assertThat(all(id, 0, 10)).containsExactlyInAnyOrder(device(3), device(17));
+    List<String> half = all(id, 1, 4);
+    assertThat(half).hasSize(9).doesNotHaveDuplicates();
+    assertThat(all(id, 2, 4)).hasSize(9).doesNotContainAnyElementsOf(half);
+
+    OtaJobsRecord again = job();
+    stages.assign(again, 0, "canary", StageKind.UPDATE, StageSelection.group("canary"));
+    stages.assign(again, 1, "half", StageKind.UPDATE, StageSelection.percent(50));
+    assertThat(all(again.getId(), 1, 100)).isEqualTo(half);
+    assertThat(dsl.fetchOne(OTA_STAGES, OTA_STAGES.JOB_ID.eq(id).and(OTA_STAGES.STAGE_INDEX.eq(1))))
+        .satisfies(row -> assertThat(row.getStatus()).isEqualTo("PENDING"));
+  }
+
+  @Test
+  void joinersAreQueuedAndAddedAfterTheStagesDevices() {
+    OtaJobsRecord job = job();
+    stages.assign(job, 0, "all", StageKind.UPDATE, StageSelection.percent(100));
+    StagePage first = stages.list(job.getId(), 0, 0, 100);
+    addDevice(FLEET);
+    addDevice(FLEET + 1);
+
+    assertThat(stages.assignJoiners(job, 0, records)).isEqualTo(2);
+    assertThat(stages.assignJoiners(job, 0, records)).isZero();
+
+    StagePage joiners = stages.list(job.getId(), 0, first.lastPosition(), 100);
+    assertThat(joiners.deviceIds()).containsExactlyInAnyOrder(device(FLEET), device(FLEET + 1));
+  }
+
+  @Test
+  void requeuedFailuresGetANewAttemptAtTheEndAndTheStoredCountsFollow() {
+    OtaJobsRecord job = job();
+    UUID id = job.getId();
+    stages.assign(job, 0, "all", StageKind.UPDATE, StageSelection.percent(100));
+    StagePage everything = stages.list(id, 0, 0, 100);
+    List<String> ids = everything.deviceIds();
+    records.transition(id, ids.get(0), DeviceUpdateState.FAILED, 0L, "X", null, null);
+    records.transition(id, ids.get(1), DeviceUpdateState.TIMED_OUT, 0L, null, null, null);
+    records.transition(id, ids.get(2), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
+
+    StageCounters counts = stages.requeueFailed(id, 0);
+
+    assertThat(counts.failed()).isZero();
+    assertThat(counts.timedOut()).isZero();
+    assertThat(counts.succeeded()).isEqualTo(1);
+    assertThat(counts.assigned()).isEqualTo(FLEET);
+    assertThat(stages.list(id, 0, everything.lastPosition(), 100).deviceIds())
+        .containsExactly(ids.get(0), ids.get(1));
+    assertThat(stages.requeueFailed(id, 0).failed()).isZero();
+    assertThat(
+            dsl.fetchCount(
+                OTA_RESULT_HISTORY,
+                OTA_RESULT_HISTORY
+                    .JOB_ID
+                    .eq(id)
+                    .and(OTA_RESULT_HISTORY.DEVICE_ID.eq(ids.get(0)))
+                    .and(OTA_RESULT_HISTORY.DETAIL.eq("requeued by operator"))))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aRetryReopensAFailedResultOncePerAttempt() {
+    OtaJobsRecord job = job();
+    UUID id = job.getId();
+    records.transition(id, device(0), DeviceUpdateState.FAILED, 0L, "NET", null, null);
+
+    assertThat(records.reopenForAttempt(id, device(0), 2)).isTrue();
+    assertThat(records.reopenForAttempt(id, device(0), 2)).isFalse();
+    assertThat(records.transition(id, device(0), DeviceUpdateState.SUCCEEDED, 5L, null, null, null))
+        .isTrue();
+  }
+
+  @Test
+  void succeededDevicesThatWentOfflineOrChangedVersionAreUnhealthy() {
+    OtaJobsRecord job = job();
+    UUID id = job.getId();
+    stages.assign(job, 0, "all", StageKind.UPDATE, StageSelection.percent(100));
+    for (int i = 0; i < 4; i++) {
+      records.transition(id, device(i), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
+      dsl.update(DEVICES)
+          .set(DEVICES.FIRMWARE_VERSION, "2.0")
+          .where(DEVICES.ID.eq(device(i)))
+          .execute();
+    }
+    dsl.update(DEVICES).set(DEVICES.ONLINE, false).where(DEVICES.ID.eq(device(0))).execute();
+    dsl.update(DEVICES)
+        .set(DEVICES.FIRMWARE_VERSION, "1.0")
+        .where(DEVICES.ID.eq(device(1)))
+        .execute();
+
+    assertThat(stages.unhealthy(id, 0)).isEqualTo(2);
+  }
+
+  @Test
+  void stageStatusAndCountersAreUpsertedUntilFinal() {
+    OtaJobsRecord job = job();
+    UUID id = job.getId();
+    stages.assign(job, 0, "all", StageKind.UPDATE, StageSelection.percent(100));
+    StageCounters some = new StageCounters(20, 5, 2, 3, 0, 0, 0, 0, 0, 0);
+
+    stages.record(id, 0, StageStatus.RUNNING, some);
+    stages.record(id, 0, StageStatus.SUCCEEDED, some);
+    stages.record(id, 0, StageStatus.RUNNING, StageCounters.EMPTY);
+
+    var row = dsl.fetchOne(OTA_STAGES, OTA_STAGES.JOB_ID.eq(id));
+    assertThat(row.getStatus()).isEqualTo("SUCCEEDED");
+    assertThat(row.getSucceeded()).isEqualTo(3);
+    assertThat(row.getFinishedAt()).isNotNull();
+  }
+
+  @Test
+  void theRollbackStageTakesTheDevicesTheJobChangedWithTheirOwnResultsAndHistory() {
+    OtaJobsRecord job = job();
+    UUID id = job.getId();
+    stages.assign(job, 0, "all", StageKind.UPDATE, StageSelection.percent(100));
+    Set<String> changed = new HashSet<>();
+    for (int i = 0; i < 3; i++) {
+      records.transition(id, device(i), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
+      changed.add(device(i));
+    }
+    records.transition(id, device(5), DeviceUpdateState.FAILED, 0L, "X", null, null);
+
+    assertThat(stages.assign(job, 1, "rollback", StageKind.ROLLBACK, StageSelection.percent(100)))
+        .isEqualTo(3);
+    assertThat(new HashSet<>(all(id, 1, 2))).isEqualTo(changed);
+    var target = rollbacks.target(id, device(0)).orElseThrow();
+    assertThat(target.toVersion()).isEqualTo("1.0");
+    assertThat(target.storageKey()).isNull();
+
+    assertThat(
+            rollbacks.transition(
+                id, device(0), DeviceUpdateState.SENT, null, null, "offer", new byte[] {7}))
+        .isTrue();
+    assertThat(
+            rollbacks.transition(id, device(0), DeviceUpdateState.SUCCEEDED, 9L, null, null, null))
+        .isTrue();
+    assertThat(rollbacks.transition(id, device(0), DeviceUpdateState.FAILED, 9L, null, null, null))
+        .isFalse();
+    assertThat(
+            dsl.select(OTA_RESULT_HISTORY.STATE)
+                .from(OTA_RESULT_HISTORY)
+                .where(OTA_RESULT_HISTORY.JOB_ID.eq(id))
+                .and(OTA_RESULT_HISTORY.DEVICE_ID.eq(device(0)))
+                .and(OTA_RESULT_HISTORY.PHASE.eq("ROLLBACK"))
+                .orderBy(OTA_RESULT_HISTORY.ID)
+                .fetch(OTA_RESULT_HISTORY.STATE))
+        .containsExactly("QUEUED", "SENT", "SUCCEEDED");
+    // The update's own result is untouched by its rollback.
+    assertThat(records.bytesSent(id, device(0))).isZero();
+  }
+}
