@@ -3,8 +3,8 @@ package dev.firmament.launcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.firmament.agent.FleetOptions;
 import dev.firmament.agent.FleetSimulator;
+import dev.firmament.agent.OfferVerifier;
 import dev.firmament.agent.SimulatedDeviceSpec;
-import dev.firmament.devstack.DevStack;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.devstack.FreePorts;
 import dev.firmament.launcher.GraphqlClient.GraphqlException;
@@ -76,7 +76,7 @@ public final class Demo {
       List<SimulatedDeviceSpec> specs = fleetSpecs("demo", options.devices());
       Prepared prepared = prepareProduct(api, specs);
       Summary summary;
-      try (FleetSimulator fleet = startFleet(server.stack(), prepared.devices())) {
+      try (FleetSimulator fleet = startFleet(server, prepared.devices())) {
         summary = runScenario(api, prepared.productId(), fleet, options);
       }
       printSummary(summary, Duration.ofNanos(System.nanoTime() - started));
@@ -105,14 +105,20 @@ public final class Demo {
     out.printf("  graphql   http://localhost:%d/graphql%n", server.port());
   }
 
-  private FleetSimulator startFleet(DevStack stack, List<SimulatedDeviceSpec> specs) {
+  /** Fleet options as a real fleet would have them: every offer's signature is verified. */
+  public static FleetOptions fleetOptions(DevServer server) {
+    return FleetOptions.defaults()
+        .withOfferVerifier(OfferVerifier.ed25519(server.signingPublicKey()));
+  }
+
+  private FleetSimulator startFleet(DevServer server, List<SimulatedDeviceSpec> specs) {
     out.printf("fleet: connecting %d simulated devices on %s%n", specs.size(), FROM_VERSION);
     ProgressLine progress = ProgressLine.forStdout();
     FleetSimulator fleet =
         FleetSimulator.start(
-            stack.endpoints().mqttUrl(),
+            server.stack().endpoints().mqttUrl(),
             specs,
-            FleetOptions.defaults()
+            fleetOptions(server)
                 .withProgress(p -> progress.show(p.connected(), p.total(), "connected", false)));
     progress.finish();
     return fleet;

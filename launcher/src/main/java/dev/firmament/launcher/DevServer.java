@@ -119,6 +119,11 @@ public final class DevServer implements AutoCloseable {
     return port;
   }
 
+  /** The key devices verify manifest signatures with (base64 X.509). */
+  public String signingPublicKey() {
+    return context.getEnvironment().getRequiredProperty("firmament.signing.public-key");
+  }
+
   public String graphqlUrl() {
     return "http://127.0.0.1:" + port + "/graphql";
   }

@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.firmament.agent.DeviceSnapshot;
-import dev.firmament.agent.FleetOptions;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
 import dev.firmament.artifact.Sha256;
@@ -209,7 +208,7 @@ class EndToEndRolloutTest {
     Demo.Summary summary;
     try (FleetSimulator fleet =
         FleetSimulator.start(
-            server.stack().endpoints().mqttUrl(), prepared.devices(), FleetOptions.defaults())) {
+            server.stack().endpoints().mqttUrl(), prepared.devices(), Demo.fleetOptions(server))) {
       summary =
           demo.runScenario(
               api,
