@@ -23,8 +23,18 @@ import org.junit.jupiter.api.io.TempDir;
 class DevServerRestartTest {
   @TempDir Path dataDir;
 
+  private static boolean pause() {
+    try {
+      Thread.sleep(200);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   @Test
-  void aRolloutTemporalForgotIsMarkedInterruptedOnRestart() {
+  void workTemporalForgotIsInterruptedOrResumedOnRestart() {
     UUID jobId = UUID.randomUUID();
     try (DevServer server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of())) {
       DSLContext db = server.context().getBean(DSLContext.class);
@@ -51,6 +61,8 @@ class DevServerRestartTest {
           .set(PRODUCT_FIRMWARE.SHA256, "cd".repeat(32))
           .set(PRODUCT_FIRMWARE.SIZE_BYTES, 10L)
           .set(PRODUCT_FIRMWARE.STORAGE_KEY, "full/" + "cd".repeat(32))
+          // Its delta build was under way when the process stopped.
+          .set(PRODUCT_FIRMWARE.DELTA_BUILD_STATUS, "PENDING")
           .execute();
       // A job as a crashed process leaves it: running, one device in the middle of its update.
       db.insertInto(OTA_JOBS)
@@ -78,6 +90,14 @@ class DevServerRestartTest {
       assertThat(db.fetchValue(OTA_RESULTS.STATE, OTA_RESULTS.JOB_ID.eq(jobId)))
           .isEqualTo("CANCELED");
       assertThat(db.fetchCount(PRODUCTS, PRODUCTS.SLUG.eq("restart"))).isEqualTo(1);
+      // The lost delta build is asked for again and settles (no other version: nothing to build).
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+      String status;
+      do {
+        status =
+            db.fetchValue(PRODUCT_FIRMWARE.DELTA_BUILD_STATUS, PRODUCT_FIRMWARE.VERSION.eq("2.0"));
+      } while ("PENDING".equals(status) && System.nanoTime() < deadline && pause());
+      assertThat(status).isEqualTo("DONE");
     }
   }
 }

@@ -121,6 +121,15 @@ public class FirmwareRepository {
         .fetchSingle(FirmwareRepository::toFirmware);
   }
 
+  /** Firmware of every organization whose delta build has not finished, oldest first. */
+  public List<UUID> pendingDeltaBuilds() {
+    return dsl.select(PRODUCT_FIRMWARE.ID)
+        .from(PRODUCT_FIRMWARE)
+        .where(PRODUCT_FIRMWARE.DELTA_BUILD_STATUS.eq(DeltaBuildStatus.PENDING.name()))
+        .orderBy(PRODUCT_FIRMWARE.UPLOADED_AT)
+        .fetch(PRODUCT_FIRMWARE.ID);
+  }
+
   public void setDeltaBuildStatus(UUID firmwareId, DeltaBuildStatus status) {
     dsl.update(PRODUCT_FIRMWARE)
         .set(PRODUCT_FIRMWARE.DELTA_BUILD_STATUS, status.name())
