@@ -361,7 +361,7 @@ public final class Demo {
   }
 
   /** Waits until every simulated device's presence (online, on the old version) is recorded. */
-  private void awaitFleetReported(GraphqlClient api, int devices) throws InterruptedException {
+  void awaitFleetReported(GraphqlClient api, int devices) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (true) {
       int ready = 0;
@@ -398,7 +398,7 @@ public final class Demo {
   }
 
   /** Waits until the delta pipeline has settled the new version, then says what it built. */
-  private void awaitDeltas(GraphqlClient api, String productId) throws InterruptedException {
+  void awaitDeltas(GraphqlClient api, String productId) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (true) {
       JsonNode firmware =
@@ -441,7 +441,7 @@ public final class Demo {
     }
   }
 
-  private void uploadIfMissing(GraphqlClient api, String productId, String version, String image) {
+  void uploadIfMissing(GraphqlClient api, String productId, String version, String image) {
     byte[] bytes = readSample(image);
     try {
       JsonNode firmware =

@@ -71,10 +71,17 @@ public class RolloutController {
   /** One page of one job's results, with the organization the request resolved. */
   record ResultsKey(UUID organizationId, UUID jobId, int offset, int limit) {}
 
-  public record CreateOTAJobInput(
-      String productId, String targetVersion, String deviceGroupId, Integer maxInFlight) {}
-
   public record CreateOTAJobPayload(OtaJob job) {}
+
+  public record OTAJobControlInput(String jobId) {}
+
+  public record CancelOTAJobInput(String jobId, Boolean rollback) {}
+
+  public record OTAJobControlPayload(OtaJob job) {}
+
+  public record InvalidateFirmwareInput(String firmwareId, String reason) {}
+
+  public record InvalidateFirmwarePayload(Firmware firmware, List<OtaJob> abortedJobs) {}
 
   @QueryMapping
   public OtaJob firmwareOTAJob(@Argument String id) {
@@ -82,10 +89,87 @@ public class RolloutController {
   }
 
   @MutationMapping
-  public CreateOTAJobPayload createOTAJob(@Argument CreateOTAJobInput input) {
-    return new CreateOTAJobPayload(
-        service.create(
-            input.productId(), input.targetVersion(), input.deviceGroupId(), input.maxInFlight()));
+  public CreateOTAJobPayload createOTAJob(@Argument RolloutPlanInput.CreateOTAJob input) {
+    return new CreateOTAJobPayload(service.create(input));
+  }
+
+  @MutationMapping
+  public OTAJobControlPayload approveOTAJob(@Argument OTAJobControlInput input) {
+    return control(input.jobId(), RolloutService.Control.APPROVE);
+  }
+
+  @MutationMapping
+  public OTAJobControlPayload pauseOTAJob(@Argument OTAJobControlInput input) {
+    return control(input.jobId(), RolloutService.Control.PAUSE);
+  }
+
+  @MutationMapping
+  public OTAJobControlPayload resumeOTAJob(@Argument OTAJobControlInput input) {
+    return control(input.jobId(), RolloutService.Control.RESUME);
+  }
+
+  @MutationMapping
+  public OTAJobControlPayload promoteOTAJob(@Argument OTAJobControlInput input) {
+    return control(input.jobId(), RolloutService.Control.PROMOTE);
+  }
+
+  @MutationMapping
+  public OTAJobControlPayload retryFailedOTAJob(@Argument OTAJobControlInput input) {
+    return control(input.jobId(), RolloutService.Control.RETRY_FAILED);
+  }
+
+  @MutationMapping
+  public OTAJobControlPayload cancelOTAJob(@Argument CancelOTAJobInput input) {
+    return control(
+        input.jobId(),
+        Boolean.TRUE.equals(input.rollback())
+            ? RolloutService.Control.CANCEL_AND_ROLL_BACK
+            : RolloutService.Control.CANCEL);
+  }
+
+  private OTAJobControlPayload control(String jobId, RolloutService.Control control) {
+    OtaJob job = service.control(jobId, control);
+    return new OTAJobControlPayload(service.find(job.id().toString()).orElse(job));
+  }
+
+  @MutationMapping
+  public InvalidateFirmwarePayload invalidateFirmware(@Argument InvalidateFirmwareInput input) {
+    RolloutService.Invalidation done =
+        service.invalidateFirmware(input.firmwareId(), input.reason());
+    Firmware invalidated =
+        firmware.findByIds(tenants.organizationId(), Set.of(done.firmwareId())).stream()
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    dev.firmament.api.error.ApiException.notFound("firmware", input.firmwareId()));
+    return new InvalidateFirmwarePayload(invalidated, done.abortedJobs());
+  }
+
+  /**
+   * The plan's stages, each as PostgreSQL last recorded it, or PENDING before it started; then the
+   * rollback stage if one ran.
+   */
+  @BatchMapping(typeName = "FirmwareOTAJob", field = "stages")
+  public Map<OtaJob, List<OtaStage>> stages(List<OtaJob> sources) {
+    List<UUID> ids = sources.stream().map(OtaJob::id).toList();
+    Map<UUID, List<OtaStage>> recorded = jobs.stages(tenants.organizationId(), ids);
+    Map<UUID, String> plans = jobs.plans(tenants.organizationId(), ids);
+    return mapEach(
+        sources,
+        job -> {
+          Map<Integer, OtaStage> byIndex = new java.util.TreeMap<>();
+          RolloutPlans.fromJson(plans.get(job.id()))
+              .ifPresent(
+                  plan -> {
+                    for (int i = 0; i < plan.stages().size(); i++) {
+                      byIndex.put(i, OtaStage.planned(i, plan.stages().get(i).name()));
+                    }
+                  });
+          for (OtaStage stage : recorded.getOrDefault(job.id(), List.of())) {
+            byIndex.put(stage.index(), stage);
+          }
+          return List.copyOf(byIndex.values());
+        });
   }
 
   @BatchMapping(typeName = "Product", field = "firmwareOTAJobs")

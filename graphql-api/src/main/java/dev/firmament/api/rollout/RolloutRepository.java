@@ -3,10 +3,15 @@ package dev.firmament.api.rollout;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.OTA_STAGES;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
+import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +68,106 @@ public class RolloutRepository {
         .set(OTA_JOBS.TOTAL_DEVICES, job.totalDevices())
         .returning()
         .fetchSingle(RolloutRepository::toJob);
+  }
+
+  /** Stores the plan the job runs, as the JSON the workflow received. */
+  public void savePlan(UUID organizationId, UUID jobId, String planJson) {
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.PLAN, planJson)
+        .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId).and(OTA_JOBS.ID.eq(jobId)))
+        .execute();
+  }
+
+  /** The stored plan JSON per job (jobs created before plans have none). */
+  public Map<UUID, String> plans(UUID organizationId, Collection<UUID> jobIds) {
+    Map<UUID, String> result = new HashMap<>();
+    dsl.select(OTA_JOBS.ID, OTA_JOBS.PLAN)
+        .from(OTA_JOBS)
+        .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId).and(OTA_JOBS.ID.in(jobIds)))
+        .forEach(r -> result.put(r.value1(), r.value2()));
+    return result;
+  }
+
+  /** The recorded stages of each job, in index order. */
+  public Map<UUID, List<OtaStage>> stages(UUID organizationId, Collection<UUID> jobIds) {
+    Map<UUID, List<OtaStage>> result = new HashMap<>();
+    dsl.selectFrom(OTA_STAGES)
+        .where(OTA_STAGES.ORGANIZATION_ID.eq(organizationId).and(OTA_STAGES.JOB_ID.in(jobIds)))
+        .orderBy(OTA_STAGES.JOB_ID, OTA_STAGES.STAGE_INDEX)
+        .forEach(
+            r ->
+                result
+                    .computeIfAbsent(r.getJobId(), k -> new ArrayList<>())
+                    .add(
+                        new OtaStage(
+                            r.getStageIndex(),
+                            r.getName(),
+                            r.getKind(),
+                            r.getStatus(),
+                            r.getAssigned(),
+                            r.getStarted(),
+                            r.getInFlight(),
+                            r.getSucceeded(),
+                            r.getSkipped(),
+                            r.getFailed(),
+                            r.getTimedOut(),
+                            r.getRejected(),
+                            r.getRolledBack(),
+                            r.getUnhealthy(),
+                            r.getUpdatedAt(),
+                            r.getFinishedAt())));
+    return result;
+  }
+
+  /** When the firmware was invalidated, if it was. */
+  public Optional<OffsetDateTime> firmwareInvalidatedAt(UUID organizationId, UUID firmwareId) {
+    return dsl.select(PRODUCT_FIRMWARE.INVALIDATED_AT)
+        .from(PRODUCT_FIRMWARE)
+        .where(
+            PRODUCT_FIRMWARE
+                .ORGANIZATION_ID
+                .eq(organizationId)
+                .and(PRODUCT_FIRMWARE.ID.eq(firmwareId)))
+        .fetchOptional(PRODUCT_FIRMWARE.INVALIDATED_AT)
+        .flatMap(Optional::ofNullable);
+  }
+
+  /** Marks the firmware invalid once (the first reason stays); false when it does not exist. */
+  public boolean invalidateFirmware(UUID organizationId, UUID firmwareId, String reason) {
+    dsl.update(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.INVALIDATED_AT, OffsetDateTime.now())
+        .set(PRODUCT_FIRMWARE.INVALID_REASON, reason)
+        .where(
+            PRODUCT_FIRMWARE
+                .ORGANIZATION_ID
+                .eq(organizationId)
+                .and(PRODUCT_FIRMWARE.ID.eq(firmwareId))
+                .and(PRODUCT_FIRMWARE.INVALIDATED_AT.isNull()))
+        .execute();
+    return dsl.fetchExists(
+        PRODUCT_FIRMWARE,
+        PRODUCT_FIRMWARE
+            .ORGANIZATION_ID
+            .eq(organizationId)
+            .and(PRODUCT_FIRMWARE.ID.eq(firmwareId)));
+  }
+
+  /** Jobs of the firmware whose status is not final, oldest first. */
+  public List<OtaJob> unfinishedJobsOfFirmware(UUID organizationId, UUID firmwareId) {
+    List<String> finals =
+        EnumSet.allOf(RolloutStatus.class).stream()
+            .filter(RolloutStatus::isFinal)
+            .map(Enum::name)
+            .toList();
+    return dsl.selectFrom(OTA_JOBS)
+        .where(
+            OTA_JOBS
+                .ORGANIZATION_ID
+                .eq(organizationId)
+                .and(OTA_JOBS.FIRMWARE_ID.eq(firmwareId))
+                .and(OTA_JOBS.STATUS.notIn(finals)))
+        .orderBy(OTA_JOBS.CREATED_AT)
+        .fetch(RolloutRepository::toJob);
   }
 
   /** Result rows per state, per job. */

@@ -10,6 +10,7 @@ import dev.firmament.api.firmware.FirmwareRepository;
 import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductService;
 import dev.firmament.api.tenant.TenantResolver;
+import dev.firmament.orchestrator.rollout.RolloutPlan;
 import dev.firmament.orchestrator.rollout.RolloutRequest;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.orchestrator.rollout.RolloutWorkflow;
@@ -17,9 +18,13 @@ import dev.firmament.orchestrator.rollout.TaskQueues;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -74,6 +79,19 @@ public class RolloutService {
    */
   public OtaJob create(
       String productId, String targetVersion, String deviceGroupId, Integer maxInFlight) {
+    return create(
+        RolloutPlanInput.CreateOTAJob.simple(productId, targetVersion, deviceGroupId, maxInFlight));
+  }
+
+  /**
+   * Validates the request and its plan, then inserts the job with its plan and starts its workflow
+   * in one transaction (see above).
+   */
+  public OtaJob create(RolloutPlanInput.CreateOTAJob input) {
+    String productId = input.productId();
+    String targetVersion = input.targetVersion();
+    String deviceGroupId = input.deviceGroupId();
+    Integer maxInFlight = input.maxInFlight();
     Product product = products.require(productId);
     int inFlight = maxInFlight == null ? DEFAULT_MAX_IN_FLIGHT : maxInFlight;
     if (inFlight < 1 || inFlight > MAX_MAX_IN_FLIGHT) {
@@ -92,6 +110,19 @@ public class RolloutService {
                     new ApiException(
                         ErrorCode.NOT_FOUND,
                         "product " + productId + " has no firmware version " + targetVersion));
+    if (jobs.firmwareInvalidatedAt(organizationId, target.id()).isPresent()) {
+      throw new ApiException(
+          ErrorCode.FAILED_PRECONDITION, "firmware " + targetVersion + " was invalidated");
+    }
+    RolloutPlan plan = RolloutPlans.build(input, inFlight);
+    Duration deviceTimeout = properties.deviceTimeout();
+    if (input.deviceTimeoutSeconds() != null) {
+      if (input.deviceTimeoutSeconds() < 1) {
+        throw ApiException.invalid("deviceTimeoutSeconds must be at least 1");
+      }
+      deviceTimeout = Duration.ofSeconds(input.deviceTimeoutSeconds());
+    }
+    Duration timeout = deviceTimeout;
     DeviceGroup group = null;
     int totalDevices;
     if (deviceGroupId != null) {
@@ -131,12 +162,13 @@ public class RolloutService {
     return transaction.execute(
         status -> {
           OtaJob job = jobs.insert(organizationId, draft);
-          start(job);
+          jobs.savePlan(organizationId, job.id(), RolloutPlans.toJson(plan));
+          start(job, plan, timeout);
           return job;
         });
   }
 
-  private void start(OtaJob job) {
+  private void start(OtaJob job, RolloutPlan plan, Duration deviceTimeout) {
     RolloutWorkflow workflow =
         workflows.newWorkflowStub(
             RolloutWorkflow.class,
@@ -148,10 +180,7 @@ public class RolloutService {
                 .build());
     RolloutRequest request =
         new RolloutRequest(
-            job.id().toString(),
-            job.maxInFlight(),
-            properties.deviceTimeout(),
-            properties.pageSize());
+            job.id().toString(), job.maxInFlight(), deviceTimeout, properties.pageSize(), plan);
     try {
       WorkflowClient.start(workflow::run, request);
     } catch (WorkflowExecutionAlreadyStarted e) {
@@ -163,5 +192,87 @@ public class RolloutService {
           ErrorCode.INTERNAL, "the rollout could not be started; no job was created", e);
     }
     log.info("rollout started workflowId={} devices={}", job.workflowId(), job.totalDevices());
+  }
+
+  /** An operator control: approve, pause, resume, promote, cancel or retry failed devices. */
+  public enum Control {
+    APPROVE,
+    PAUSE,
+    RESUME,
+    PROMOTE,
+    CANCEL,
+    CANCEL_AND_ROLL_BACK,
+    RETRY_FAILED
+  }
+
+  /**
+   * Sends a control to the job's workflow. An unknown job is NOT_FOUND; a job whose status is final
+   * (or whose workflow no longer runs) cannot be controlled: FAILED_PRECONDITION.
+   */
+  public OtaJob control(String jobId, Control control) {
+    OtaJob job = find(jobId).orElseThrow(() -> ApiException.notFound("rollout", jobId));
+    requireRunning(job);
+    signal(
+        job,
+        workflow -> {
+          switch (control) {
+            case APPROVE -> workflow.approve();
+            case PAUSE -> workflow.pause();
+            case RESUME -> workflow.resume();
+            case PROMOTE -> workflow.promote();
+            case CANCEL -> workflow.cancel(false);
+            case CANCEL_AND_ROLL_BACK -> workflow.cancel(true);
+            case RETRY_FAILED -> workflow.retryFailed();
+          }
+        });
+    log.info("rollout control sent workflowId={} control={}", job.workflowId(), control);
+    return job;
+  }
+
+  /** What invalidating a firmware did: the firmware's id and the jobs told to abort. */
+  public record Invalidation(UUID firmwareId, List<OtaJob> abortedJobs) {}
+
+  /**
+   * Marks the firmware invalid, then tells every unfinished job that uses it (found in PostgreSQL,
+   * never in Temporal's visibility) to abort. Repeating it is harmless.
+   */
+  public Invalidation invalidateFirmware(String firmwareId, String reason) {
+    UUID organizationId = tenants.organizationId();
+    UUID id =
+        Ids.parse(firmwareId).orElseThrow(() -> ApiException.notFound("firmware", firmwareId));
+    String why = reason == null || reason.isBlank() ? "firmware invalidated" : reason;
+    if (!jobs.invalidateFirmware(organizationId, id, why)) {
+      throw ApiException.notFound("firmware", firmwareId);
+    }
+    List<OtaJob> unfinished = jobs.unfinishedJobsOfFirmware(organizationId, id);
+    for (OtaJob job : unfinished) {
+      try {
+        signal(job, workflow -> workflow.abort("firmware invalidated: " + why));
+      } catch (ApiException e) {
+        // The workflow already ended; its final status reaches PostgreSQL by itself.
+        log.info("invalidated firmware's job already ended workflowId={}", job.workflowId());
+      }
+    }
+    log.info("firmware invalidated firmware={} jobsAborted={}", id, unfinished.size());
+    return new Invalidation(id, unfinished);
+  }
+
+  private static void requireRunning(OtaJob job) {
+    RolloutStatus status = RolloutStatus.valueOf(job.status());
+    if (status.isFinal()) {
+      throw new ApiException(
+          ErrorCode.FAILED_PRECONDITION,
+          "rollout " + job.id() + " is " + status + " and can no longer be controlled");
+    }
+  }
+
+  private void signal(OtaJob job, Consumer<RolloutWorkflow> send) {
+    RolloutWorkflow workflow = workflows.newWorkflowStub(RolloutWorkflow.class, job.workflowId());
+    try {
+      send.accept(workflow);
+    } catch (WorkflowNotFoundException e) {
+      throw new ApiException(
+          ErrorCode.FAILED_PRECONDITION, "rollout " + job.id() + " is no longer running", e);
+    }
   }
 }

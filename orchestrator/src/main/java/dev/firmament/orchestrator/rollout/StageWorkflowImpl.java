@@ -69,6 +69,10 @@ public class StageWorkflowImpl implements StageWorkflow {
   private String breachReason;
   private boolean retryRequested;
   private int breachesHandled;
+
+  /** All failures of the stage when the operator last resumed over an end-of-stage breach. */
+  private int acceptedAtEnd = -1;
+
   private RateRamp ramp;
   private long nextStartAt;
   private WindowState windowState;
@@ -189,11 +193,14 @@ public class StageWorkflowImpl implements StageWorkflow {
     boolean breached =
         FailureRateGate.evaluate(gate, counters) == GateVerdict.BREACHED
             || SuccessThresholdGate.evaluate(gate, counters) == GateVerdict.BREACHED;
-    int failures = counters.failures(gate.countedFailures());
-    if (!breached || (gate.onBreach() == BreachAction.PAUSE && failures <= breachesHandled)) {
+    // A PAUSE breach at the end waits for the operator once per set of failures: failures the
+    // operator already resumed over (while running or at the end) do not pause the stage again.
+    int failures = counters.allFailures();
+    if (!breached
+        || (gate.onBreach() == BreachAction.PAUSE
+            && failures <= Math.max(breachesHandled, acceptedAtEnd))) {
       return stopping();
     }
-    breachesHandled = failures;
     if (gate.onBreach() != BreachAction.PAUSE) {
       breach = gate.onBreach();
       breachReason = describeBreach(counters);
@@ -207,7 +214,8 @@ public class StageWorkflowImpl implements StageWorkflow {
       requeueFailed();
       continueAsNew(cursor);
     }
-    status = StageStatus.RUNNING;
+    acceptedAtEnd = failures;
+    setStatus(StageStatus.RUNNING);
     return stopping();
   }
 

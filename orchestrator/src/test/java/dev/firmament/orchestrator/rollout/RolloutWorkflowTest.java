@@ -163,6 +163,24 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void aStageBelowItsSuccessThresholdPausesAtItsEndUntilResumed() {
+    FakeFleet fleet = fleet(4).answer("dev-002", new Answer(DeviceUpdateState.REJECTED, "OLD"));
+    GatePlan gate = new GatePlan(Set.of(DeviceUpdateState.FAILED), 1.0, 0, 0.9, BreachAction.PAUSE);
+    WorkflowStub stub =
+        start(fleet, request(plan(stage("only", StageSelection.percent(100), gate))));
+
+    env.sleep(Duration.ofHours(1));
+    RolloutWorkflow rollout = typed(stub);
+    assertThat(rollout.progress().status()).isEqualTo(RolloutStatus.PAUSED);
+    assertThat(fleet.deliveries).hasSize(4);
+
+    rollout.resume();
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+    assertThat(result.status()).isEqualTo(RolloutStatus.FAILED);
+    assertThat(result.stages().getFirst().status()).isEqualTo(StageStatus.SUCCEEDED);
+  }
+
+  @Test
   void aBreachedGateWithRollbackDeliversThePreviousVersionToChangedDevices() {
     FakeFleet fleet = fleet(10);
     failing(fleet, 4, 5, 6, 7, 8, 9);

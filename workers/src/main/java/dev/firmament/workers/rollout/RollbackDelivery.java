@@ -91,7 +91,10 @@ public class RollbackDelivery {
             target.toVersion(),
             Artifact.full(image.length, target.sha256(), chunkSize),
             true,
-            null,
+            // The previous version's own signed manifest: a device that verifies signatures
+            // accepts a rollback only with it.
+            target.signature(),
+            target.manifest(),
             ArtifactSource.ofBytes(image)));
     context.doNotCompleteOnReturn();
     return null;

@@ -37,7 +37,9 @@ public class RollbackRecords {
       String errorCode,
       String storageKey,
       String sha256,
-      Long size) {}
+      Long size,
+      String manifest,
+      String signature) {}
 
   public Optional<RollbackTarget> target(UUID jobId, String deviceId) {
     return dsl.select(
@@ -49,7 +51,9 @@ public class RollbackRecords {
             OTA_ROLLBACK_RESULTS.ERROR_CODE,
             PRODUCT_FIRMWARE.STORAGE_KEY,
             PRODUCT_FIRMWARE.SHA256,
-            PRODUCT_FIRMWARE.SIZE_BYTES)
+            PRODUCT_FIRMWARE.SIZE_BYTES,
+            PRODUCT_FIRMWARE.MANIFEST,
+            PRODUCT_FIRMWARE.SIGNATURE)
         .from(OTA_ROLLBACK_RESULTS)
         .join(OTA_JOBS)
         .on(OTA_JOBS.ID.eq(OTA_ROLLBACK_RESULTS.JOB_ID))
@@ -72,7 +76,9 @@ public class RollbackRecords {
                     r.value6(),
                     r.value7(),
                     r.value8(),
-                    r.value9()));
+                    r.value9(),
+                    r.value10(),
+                    r.value11()));
   }
 
   /** Moves a rollback result forward (never back, never out of a terminal state), with history. */

@@ -36,6 +36,9 @@ public class RolloutRecords {
           DeviceUpdateState.INSTALLING,
           DeviceUpdateState.REBOOTING);
 
+  /** Jobs of at least this many targets refresh the results' statistics after queueing them. */
+  static final int LARGE_JOB = 10_000;
+
   private final DSLContext dsl;
 
   public RolloutRecords(DSLContext dsl) {
@@ -121,6 +124,18 @@ public class RolloutRecords {
    * it again changes nothing but the count it returns.
    */
   public int startJob(OtaJobsRecord job) {
+    int total = queueAndStart(job);
+    if (total >= LARGE_JOB) {
+      // A large job has just added its rows in bulk: without fresh statistics PostgreSQL would plan
+      // every per-device query of the rollout as if the table were still small, until autovacuum
+      // caught up.
+      dsl.execute("analyze ota_results");
+      dsl.execute("analyze ota_result_history");
+    }
+    return total;
+  }
+
+  private int queueAndStart(OtaJobsRecord job) {
     return dsl.transactionResult(
         tx -> {
           DSLContext t = tx.dsl();

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The rollout engine's benchmark: a staged rollout (1% canary, 10%, the rest) of simulated devices that
+# succeed at once, through the real workflows, activities, status bridge and repositories, on embedded
+# PostgreSQL and the embedded Temporal server. Prints progress, wall time, devices/s, history events per
+# device and peak heap. Not part of the test suite.
+#
+#   bench/rollout/run.sh                 # 100,000 devices
+#   bench/rollout/run.sh 20000           # another fleet size
+#   MAX_IN_FLIGHT=500 PAGE_SIZE=500 bench/rollout/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source bin/select-jdk.sh
+DEVICES="${1:-100000}"
+OUT=workers/target/surefire-reports/dev.firmament.workers.bench.RolloutBenchmark-output.txt
+
+./mvnw -B -ntp -q -pl orchestrator,workers -am install -DskipTests
+rm -f "$OUT"
+# Surefire writes test output to a file (the build's setting); follow it while the benchmark runs.
+./mvnw -B -ntp -q -pl workers surefire:test \
+  -Dtest=RolloutBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dfirmament.bench=true -Dfirmament.bench.devices="$DEVICES" \
+  -Dfirmament.bench.maxInFlight="${MAX_IN_FLIGHT:-1000}" -Dfirmament.bench.pageSize="${PAGE_SIZE:-1000}" &
+BUILD=$!
+until [ -f "$OUT" ] || ! kill -0 "$BUILD" 2>/dev/null; do sleep 1; done
+if [ -f "$OUT" ]; then
+  tail -n +1 -F "$OUT" 2>/dev/null | grep --line-buffered -v -E ' (DEBUG|INFO|WARN) ' &
+  TAIL=$!
+fi
+STATUS=0
+wait "$BUILD" || STATUS=$?
+sleep 1
+[ -n "${TAIL:-}" ] && kill "$TAIL" 2>/dev/null || true
+exit "$STATUS"

@@ -1,0 +1,247 @@
+package dev.firmament.api;
+
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.firmament.orchestrator.rollout.AdvanceMode;
+import dev.firmament.orchestrator.rollout.BreachAction;
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.RolloutPlan;
+import dev.firmament.orchestrator.rollout.RolloutRequest;
+import dev.firmament.orchestrator.rollout.StageSelection;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.common.converter.DefaultDataConverter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * createOTAJob with a staged plan, the rollout controls and invalidateFirmware, against the API's
+ * stand-in rollout workflow: what reaches the workflow, what is stored, and the typed refusals.
+ */
+class RolloutControlsTest extends ApiIntegrationTest {
+  private static final String STAGED =
+      """
+      mutation($productId: ID!, $version: String!) {
+        createOTAJob(input: {
+          productId: $productId, targetVersion: $version, maxInFlight: 7,
+          stages: [
+            {name: "canary", group: "canary", soakSeconds: 3600},
+            {name: "wave", percent: 25, maxInFlight: 50,
+             rate: {perMinute: 30, factor: 2.0, raiseAfterSuccesses: 5, maxPerMinute: 240},
+             requireApproval: true},
+            {name: "rest", percent: 100,
+             gate: {maxFailureRate: 0.0, minimumSample: 1, onBreach: ROLLBACK}}
+          ],
+          gate: {countedFailures: [FAILED, TIMED_OUT], maxFailureRate: 0.1, minimumSample: 20,
+                 minSuccessRate: 0.9, onBreach: ABORT},
+          retry: {maxAttempts: 3, initialBackoffSeconds: 60, errorCodes: ["TIMED_OUT"]},
+          deviceTimeoutSeconds: 900,
+          maintenanceWindow: {cron: "0 0 2 * * *", durationMinutes: 120, zone: "Europe/Berlin"},
+          startAt: "2030-01-01T00:00:00Z",
+          requireApproval: true
+        }) { job { id status stages { index name status kind } } }
+      }
+      """;
+
+  @Test
+  void aStagedPlanReachesTheWorkflowAndIsStoredWithTheJob() {
+    String productId = createProduct();
+    registerDevices(productId, unique("staged"), 3);
+    uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+
+    var response =
+        graphQl
+            .document(STAGED)
+            .variable("productId", productId)
+            .variable("version", "2.0.0")
+            .execute();
+    response.errors().verify();
+    String jobId = response.path("createOTAJob.job.id").entity(String.class).get();
+    response
+        .path("createOTAJob.job.stages[*].name")
+        .entityList(String.class)
+        .containsExactly("canary", "wave", "rest");
+    response
+        .path("createOTAJob.job.stages[*].status")
+        .entityList(String.class)
+        .containsExactly("PENDING", "PENDING", "PENDING");
+
+    RolloutRequest request = startRequest(jobId);
+    RolloutPlan plan = request.plan();
+    assertThat(request.deviceTimeout()).isEqualTo(Duration.ofSeconds(900));
+    assertThat(plan.requireApproval()).isTrue();
+    assertThat(plan.startAt()).hasToString("2030-01-01T00:00:00Z");
+    assertThat(plan.window().zone()).isEqualTo("Europe/Berlin");
+    assertThat(plan.retry().maxAttempts()).isEqualTo(3);
+    assertThat(plan.retry().retryableCodes()).containsExactly("TIMED_OUT");
+    assertThat(plan.stages()).hasSize(3);
+    assertThat(plan.stages().get(0).selection()).isEqualTo(StageSelection.group("canary"));
+    assertThat(plan.stages().get(0).maxInFlight()).isEqualTo(7);
+    assertThat(plan.stages().get(0).soak()).isEqualTo(Duration.ofHours(1));
+    assertThat(plan.stages().get(0).gate().onBreach()).isEqualTo(BreachAction.ABORT);
+    assertThat(plan.stages().get(0).gate().countedFailures())
+        .containsExactlyInAnyOrder(DeviceUpdateState.FAILED, DeviceUpdateState.TIMED_OUT);
+    assertThat(plan.stages().get(1).advance()).isEqualTo(AdvanceMode.APPROVAL);
+    assertThat(plan.stages().get(1).rate().basePerMinute()).isEqualTo(30);
+    assertThat(plan.stages().get(2).gate().onBreach()).isEqualTo(BreachAction.ROLLBACK);
+
+    String stored =
+        dsl.select(OTA_JOBS.PLAN)
+            .from(OTA_JOBS)
+            .where(OTA_JOBS.ID.eq(UUID.fromString(jobId)))
+            .fetchOne(OTA_JOBS.PLAN);
+    assertThat(stored).contains("\"canary\"").contains("Europe/Berlin");
+  }
+
+  @Test
+  void aPlanTheWorkflowCouldNotRunIsRefused() {
+    String productId = createProduct();
+    registerDevices(productId, unique("bad"), 1);
+    uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    String twoSelections =
+        "mutation($p: ID!) { createOTAJob(input: {productId: $p, targetVersion: \"2.0.0\","
+            + " stages: [{name: \"x\", percent: 10, count: 3}]}) { job { id } } }";
+    String badCron =
+        "mutation($p: ID!) { createOTAJob(input: {productId: $p, targetVersion: \"2.0.0\","
+            + " maintenanceWindow: {cron: \"every night\", durationMinutes: 60}}) { job { id } } }";
+    String badRate =
+        "mutation($p: ID!) { createOTAJob(input: {productId: $p, targetVersion: \"2.0.0\","
+            + " gate: {maxFailureRate: 1.5}}) { job { id } } }";
+    var before = rowCounts();
+
+    assertRefused(graphQl.document(twoSelections).variable("p", productId), "INVALID_ARGUMENT");
+    assertRefused(graphQl.document(badCron).variable("p", productId), "INVALID_ARGUMENT");
+    assertRefused(graphQl.document(badRate).variable("p", productId), "INVALID_ARGUMENT");
+    assertThat(rowCounts()).isEqualTo(before);
+  }
+
+  @Test
+  void controlsReachTheRunningWorkflowAndAreRefusedOnUnknownOrFinishedJobs() {
+    String jobId = simpleJob();
+
+    for (String mutation :
+        List.of(
+            "approveOTAJob", "pauseOTAJob", "resumeOTAJob", "promoteOTAJob", "retryFailedOTAJob")) {
+      graphQl
+          .document("mutation($id: ID!) { " + mutation + "(input: {jobId: $id}) { job { id } } }")
+          .variable("id", jobId)
+          .execute()
+          .errors()
+          .verify();
+    }
+    assertThat(signals(jobId))
+        .containsExactly("approve", "pause", "resume", "promote", "retryFailed");
+
+    assertRefused(
+        graphQl
+            .document("mutation($id: ID!) { pauseOTAJob(input: {jobId: $id}) { job { id } } }")
+            .variable("id", UUID.randomUUID().toString()),
+        "NOT_FOUND");
+
+    graphQl
+        .document(
+            "mutation($id: ID!) { cancelOTAJob(input: {jobId: $id, rollback: true}) { job { id } } }")
+        .variable("id", jobId)
+        .execute()
+        .errors()
+        .verify();
+    assertThat(signals(jobId)).endsWith("cancel");
+
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.STATUS, "CANCELED")
+        .where(OTA_JOBS.ID.eq(UUID.fromString(jobId)))
+        .execute();
+    assertRefused(
+        graphQl
+            .document("mutation($id: ID!) { resumeOTAJob(input: {jobId: $id}) { job { id } } }")
+            .variable("id", jobId),
+        "FAILED_PRECONDITION");
+  }
+
+  @Test
+  void invalidatingAFirmwareAbortsItsUnfinishedJobsAndRefusesNewOnes() {
+    String productId = createProduct();
+    registerDevices(productId, unique("inv"), 2);
+    String firmwareId =
+        uploadFirmware(productId, "4.0.0", unique("v4").getBytes(StandardCharsets.UTF_8));
+    String jobId = createJob(productId, "4.0.0");
+
+    var response =
+        graphQl
+            .document(
+                "mutation($f: ID!) { invalidateFirmware(input: {firmwareId: $f, reason: \"bricks\"})"
+                    + " { firmware { id } abortedJobs { id } } }")
+            .variable("f", firmwareId)
+            .execute();
+    response.errors().verify();
+    response
+        .path("invalidateFirmware.abortedJobs[*].id")
+        .entityList(String.class)
+        .containsExactly(jobId);
+    assertThat(signals(jobId)).contains("abort");
+    assertThat(
+            dsl.select(PRODUCT_FIRMWARE.INVALID_REASON)
+                .from(PRODUCT_FIRMWARE)
+                .where(PRODUCT_FIRMWARE.ID.eq(UUID.fromString(firmwareId)))
+                .fetchOne(PRODUCT_FIRMWARE.INVALID_REASON))
+        .isEqualTo("bricks");
+
+    assertRefused(
+        graphQl
+            .documentName("CreateOTAJob")
+            .variable("productId", productId)
+            .variable("targetVersion", "4.0.0"),
+        "FAILED_PRECONDITION");
+    assertRefused(
+        graphQl
+            .document(
+                "mutation($f: ID!) { invalidateFirmware(input: {firmwareId: $f}) { firmware { id } } }")
+            .variable("f", UUID.randomUUID().toString()),
+        "NOT_FOUND");
+  }
+
+  private String simpleJob() {
+    String productId = createProduct();
+    registerDevices(productId, unique("ctl"), 2);
+    uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    return createJob(productId, "2.0.0");
+  }
+
+  private String createJob(String productId, String version) {
+    return graphQl
+        .documentName("CreateOTAJob")
+        .variable("productId", productId)
+        .variable("targetVersion", version)
+        .execute()
+        .path("createOTAJob.job.id")
+        .entity(String.class)
+        .get();
+  }
+
+  private RolloutRequest startRequest(String jobId) {
+    var started =
+        workflowClient
+            .fetchHistory("rollout/" + jobId)
+            .getHistory()
+            .getEvents(0)
+            .getWorkflowExecutionStartedEventAttributes();
+    return DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(
+        0, Optional.of(started.getInput()), RolloutRequest.class, RolloutRequest.class);
+  }
+
+  private List<String> signals(String jobId) {
+    return workflowClient.fetchHistory("rollout/" + jobId).getEvents().stream()
+        .filter(e -> e.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)
+        .map(HistoryEvent::getWorkflowExecutionSignaledEventAttributes)
+        .map(a -> a.getSignalName())
+        .filter(name -> !Set.of("stageReport").contains(name))
+        .toList();
+  }
+}

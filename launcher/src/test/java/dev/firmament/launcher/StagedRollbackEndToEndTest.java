@@ -1,0 +1,120 @@
+package dev.firmament.launcher;
+
+import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.firmament.agent.DeviceSnapshot;
+import dev.firmament.agent.FleetSimulator;
+import dev.firmament.agent.SimulatedDeviceSpec;
+import dev.firmament.devstack.DevStackOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.jooq.DSLContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A staged rollout on real components: a canary stage updates three devices, the next stage waits
+ * for approval, the operator cancels with rollback, and exactly the canary devices go back to their
+ * previous version (a signed, verified full image offered as a rollback) as a tracked stage.
+ */
+class StagedRollbackEndToEndTest {
+  private static final int FLEET_SIZE = 10;
+
+  @TempDir Path dataDir;
+
+  @Test
+  void canaryThenCancelWithRollbackRestoresExactlyTheCanaryDevices() throws Exception {
+    try (DevServer server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of())) {
+      GraphqlClient api = new GraphqlClient(server.graphqlUrl());
+      Demo demo = new Demo(System.out);
+      List<SimulatedDeviceSpec> specs = Demo.fleetSpecs("stg", FLEET_SIZE);
+      Demo.Prepared prepared = demo.prepareProduct(api, specs);
+      try (FleetSimulator fleet =
+          FleetSimulator.start(
+              server.stack().endpoints().mqttUrl(),
+              prepared.devices(),
+              Demo.fleetOptions(server))) {
+        demo.awaitFleetReported(api, FLEET_SIZE);
+        demo.uploadIfMissing(api, prepared.productId(), Demo.FROM_VERSION, "armapp.old");
+        demo.uploadIfMissing(api, prepared.productId(), Demo.TO_VERSION, "armapp.new");
+        demo.awaitDeltas(api, prepared.productId());
+
+        String jobId =
+            api.execute(
+                    """
+                    mutation Staged($input: CreateOTAJobInput!) {
+                      createOTAJob(input: $input) { job { id } }
+                    }""",
+                    Map.of(
+                        "input",
+                        Map.of(
+                            "productId", prepared.productId(),
+                            "targetVersion", Demo.TO_VERSION,
+                            "stages",
+                                List.of(
+                                    Map.of("name", "canary", "count", 3),
+                                    Map.of(
+                                        "name", "rest", "percent", 100, "requireApproval", true)))))
+                .path("createOTAJob")
+                .path("job")
+                .path("id")
+                .asText();
+
+        JsonNode waiting = awaitJob(api, jobId, job -> "WAITING_APPROVAL".equals(status(job)));
+        assertThat(waiting.path("stages").get(0).path("status").asText()).isEqualTo("SUCCEEDED");
+        List<DeviceSnapshot> updated =
+            fleet.devices().stream()
+                .filter(d -> d.currentVersion().equals(Demo.TO_VERSION))
+                .toList();
+        assertThat(updated).hasSize(3);
+
+        api.execute(
+            """
+            mutation Cancel($id: ID!) {
+              cancelOTAJob(input: {jobId: $id, rollback: true}) { job { id status } }
+            }""",
+            Map.of("id", jobId));
+        awaitJob(api, jobId, job -> "ROLLED_BACK".equals(status(job)));
+
+        for (DeviceSnapshot before : updated) {
+          DeviceSnapshot after = fleet.device(before.deviceId());
+          assertThat(after.currentVersion()).as(after.deviceId()).isEqualTo(Demo.FROM_VERSION);
+          assertThat(after.installs()).as(after.deviceId()).isEqualTo(2);
+        }
+        assertThat(fleet.devices())
+            .allSatisfy(d -> assertThat(d.currentVersion()).isEqualTo(Demo.FROM_VERSION));
+        assertThat(fleet.devices().stream().mapToInt(DeviceSnapshot::installs).sum()).isEqualTo(6);
+      }
+      DSLContext db = server.context().getBean(DSLContext.class);
+      assertThat(db.fetchCount(OTA_ROLLBACK_RESULTS, OTA_ROLLBACK_RESULTS.STATE.eq("SUCCEEDED")))
+          .isEqualTo(3);
+    }
+  }
+
+  private static String status(JsonNode job) {
+    return job.path("status").asText();
+  }
+
+  private static JsonNode awaitJob(GraphqlClient api, String jobId, Predicate<JsonNode> done)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    JsonNode job;
+    do {
+      job =
+          api.execute(
+                  "query J($id: ID!) { firmwareOTAJob(id: $id) { status stages { status } } }",
+                  Map.of("id", jobId))
+              .path("firmwareOTAJob");
+      if (done.test(job)) {
+        return job;
+      }
+      Thread.sleep(200);
+    } while (System.nanoTime() < deadline);
+    throw new AssertionError("job " + jobId + " did not get there: " + job);
+  }
+}

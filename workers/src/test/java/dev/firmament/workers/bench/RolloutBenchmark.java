@@ -1,0 +1,308 @@
+package dev.firmament.workers.bench;
+
+import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.PRODUCTS;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.firmament.artifact.ArtifactStore;
+import dev.firmament.artifact.StoredArtifact;
+import dev.firmament.devstack.EmbeddedPostgres;
+import dev.firmament.devstack.EmbeddedTemporal;
+import dev.firmament.orchestrator.rollout.AdvanceMode;
+import dev.firmament.orchestrator.rollout.RolloutPlan;
+import dev.firmament.orchestrator.rollout.RolloutProgress;
+import dev.firmament.orchestrator.rollout.RolloutRequest;
+import dev.firmament.orchestrator.rollout.RolloutStatus;
+import dev.firmament.orchestrator.rollout.RolloutWorkflow;
+import dev.firmament.orchestrator.rollout.StagePlan;
+import dev.firmament.orchestrator.rollout.StageSelection;
+import dev.firmament.orchestrator.rollout.TaskQueues;
+import dev.firmament.protocol.server.DeviceGateway;
+import dev.firmament.workers.WorkersConfiguration;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowStub;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.flywaydb.core.Flyway;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+
+/**
+ * The rollout engine's benchmark (not a test of speed: it only runs when asked, see
+ * bench/rollout/run.sh): a staged rollout of {@code firmament.bench.devices} simulated devices that
+ * succeed at once, through the real workflows and activities, the real status bridge and the real
+ * repositories, on embedded PostgreSQL and the embedded Temporal server. It prints progress, wall
+ * time, devices per second, history events per device and peak heap.
+ */
+class RolloutBenchmark {
+  private static final String VERSION = "2.0.0";
+
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.bench", matches = "true")
+  @Timeout(value = 30, unit = TimeUnit.MINUTES)
+  void stagedRolloutOfASimulatedFleet() throws Exception {
+    int devices = Integer.getInteger("firmament.bench.devices", 100_000);
+    int maxInFlight = Integer.getInteger("firmament.bench.maxInFlight", 1000);
+    int pageSize = Integer.getInteger("firmament.bench.pageSize", 1000);
+    Path data = Files.createTempDirectory("firmament-bench");
+    try (EmbeddedPostgres postgres = EmbeddedPostgres.start(data.resolve("pg"), 0);
+        EmbeddedTemporal temporal = EmbeddedTemporal.start(0)) {
+      HikariConfig pool = new HikariConfig();
+      pool.setJdbcUrl(postgres.jdbcUrl());
+      pool.setUsername(postgres.username());
+      pool.setPassword(postgres.password());
+      pool.setMaximumPoolSize(24);
+      try (HikariDataSource dataSource = new HikariDataSource(pool)) {
+        Flyway.configure().dataSource(dataSource).load().migrate();
+        DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
+        WorkflowServiceStubs service =
+            WorkflowServiceStubs.newServiceStubs(
+                WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+        WorkflowClient client =
+            WorkflowClient.newInstance(
+                service,
+                WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace()).build());
+        MemoryArtifactStore store = new MemoryArtifactStore();
+        Bench.dsl = dsl;
+        Bench.client = client;
+        Bench.store = store;
+
+        UUID jobId = seed(dsl, store, devices);
+        System.out.printf("seeded %,d devices%n", devices);
+        // The context starts the Temporal workers (TemporalWorkers) and the status bridge.
+        AnnotationConfigApplicationContext context =
+            new AnnotationConfigApplicationContext(Bench.class);
+        try {
+          run(client, jobId, devices, maxInFlight, pageSize, dsl);
+        } finally {
+          context.close();
+        }
+        service.shutdownNow();
+      }
+    }
+  }
+
+  private void run(
+      WorkflowClient client, UUID jobId, int devices, int maxInFlight, int pageSize, DSLContext dsl)
+      throws Exception {
+    RolloutPlan plan =
+        new RolloutPlan(
+            List.of(
+                stage("canary", StageSelection.count(Math.max(1, devices / 100)), maxInFlight),
+                stage("wave", StageSelection.percent(10), maxInFlight),
+                stage("rest", StageSelection.percent(100), maxInFlight)),
+            null,
+            null,
+            null,
+            false);
+    RolloutWorkflow workflow =
+        client.newWorkflowStub(
+            RolloutWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(TaskQueues.ROLLOUT)
+                .setWorkflowId(TaskQueues.rolloutWorkflowId(jobId.toString()))
+                .build());
+    long heapBefore = resetPeakHeap();
+    long start = System.nanoTime();
+    WorkflowClient.start(
+        workflow::run,
+        new RolloutRequest(jobId.toString(), maxInFlight, Duration.ofMinutes(5), pageSize, plan));
+    CompletableFuture<RolloutProgress> result =
+        WorkflowStub.fromTyped(workflow).getResultAsync(RolloutProgress.class);
+    while (!result.isDone()) {
+      try {
+        result.get(2, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        int done =
+            dsl.fetchCount(
+                OTA_RESULTS, OTA_RESULTS.JOB_ID.eq(jobId).and(OTA_RESULTS.STATE.eq("SUCCEEDED")));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf(
+            "%6.1f s  %,9d of %,d devices succeeded  (%,.0f devices/s)%n",
+            seconds, done, devices, done / seconds);
+      }
+    }
+    RolloutProgress progress = result.get();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long peakHeap = peakHeap();
+
+    int succeeded =
+        dsl.fetchCount(
+            OTA_RESULTS, OTA_RESULTS.JOB_ID.eq(jobId).and(OTA_RESULTS.STATE.eq("SUCCEEDED")));
+    long events = historyEvents(client, jobId.toString());
+    System.out.printf(
+        "%nrollout %s %s: %,d devices, %,d results SUCCEEDED in PostgreSQL%n",
+        jobId, progress.status(), devices, succeeded);
+    System.out.printf("wall time           %.1f s%n", seconds);
+    System.out.printf("devices per second  %,.0f%n", devices / seconds);
+    System.out.printf(
+        "history events      %,d in total, %.2f per device (parent and every stage run)%n",
+        events, (double) events / devices);
+    System.out.printf(
+        "peak heap           %,d MB (heap in use before the rollout: %,d MB)%n",
+        peakHeap >> 20, heapBefore >> 20);
+    assertThat(progress.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(succeeded).isEqualTo(devices);
+  }
+
+  private static StagePlan stage(String name, StageSelection selection, int maxInFlight) {
+    return new StagePlan(
+        name, selection, maxInFlight, null, Duration.ZERO, null, AdvanceMode.AUTOMATIC);
+  }
+
+  /** Every event of the rollout: the parent and every run of every stage child. */
+  private static long historyEvents(WorkflowClient client, String jobId) {
+    List<HistoryEvent> parent =
+        client.fetchHistory(TaskQueues.rolloutWorkflowId(jobId)).getEvents();
+    long events = parent.size();
+    for (HistoryEvent event : parent) {
+      if (event.getEventType() != EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED) {
+        continue;
+      }
+      var execution =
+          event.getChildWorkflowExecutionStartedEventAttributes().getWorkflowExecution();
+      String runId = execution.getRunId();
+      while (runId != null) {
+        List<HistoryEvent> run = client.fetchHistory(execution.getWorkflowId(), runId).getEvents();
+        events += run.size();
+        HistoryEvent last = run.getLast();
+        runId =
+            last.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+                ? last.getWorkflowExecutionContinuedAsNewEventAttributes().getNewExecutionRunId()
+                : null;
+      }
+    }
+    return events;
+  }
+
+  private static long resetPeakHeap() {
+    System.gc();
+    long used = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        used += pool.getUsage().getUsed();
+        pool.resetPeakUsage();
+      }
+    }
+    return used;
+  }
+
+  private static long peakHeap() {
+    long peak = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    return peak;
+  }
+
+  /** One organization, product and firmware, the fleet (inserted in bulk) and the job row. */
+  private static UUID seed(DSLContext dsl, ArtifactStore store, int devices) {
+    UUID org = UUID.randomUUID();
+    UUID product = UUID.randomUUID();
+    UUID firmware = UUID.randomUUID();
+    UUID job = UUID.randomUUID();
+    dsl.insertInto(ORGANIZATIONS)
+        .set(ORGANIZATIONS.ID, org)
+        .set(ORGANIZATIONS.SLUG, "bench")
+        .set(ORGANIZATIONS.NAME, "Bench")
+        .execute();
+    dsl.insertInto(PRODUCTS)
+        .set(PRODUCTS.ID, product)
+        .set(PRODUCTS.ORGANIZATION_ID, org)
+        .set(PRODUCTS.SLUG, "fleet")
+        .set(PRODUCTS.NAME, "Fleet")
+        .execute();
+    StoredArtifact image = store.put("full", new byte[4096]);
+    dsl.insertInto(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.ID, firmware)
+        .set(PRODUCT_FIRMWARE.ORGANIZATION_ID, org)
+        .set(PRODUCT_FIRMWARE.PRODUCT_ID, product)
+        .set(PRODUCT_FIRMWARE.VERSION, VERSION)
+        .set(PRODUCT_FIRMWARE.SHA256, image.sha256())
+        .set(PRODUCT_FIRMWARE.SIZE_BYTES, image.size())
+        .set(PRODUCT_FIRMWARE.STORAGE_KEY, image.storageKey())
+        .execute();
+    dsl.execute(
+        "insert into devices (id, organization_id, product_id, name, firmware_version, online)"
+            + " select 'sim-' || lpad(i::text, 7, '0'), ?, ?, 'sim ' || i, '1.0.0', true"
+            + " from generate_series(1, ?) i",
+        org,
+        product,
+        devices);
+    dsl.insertInto(OTA_JOBS)
+        .set(OTA_JOBS.ID, job)
+        .set(OTA_JOBS.ORGANIZATION_ID, org)
+        .set(OTA_JOBS.PRODUCT_ID, product)
+        .set(OTA_JOBS.FIRMWARE_ID, firmware)
+        .set(OTA_JOBS.TARGET_VERSION, VERSION)
+        .set(OTA_JOBS.TARGET_KIND, "PRODUCT")
+        .set(OTA_JOBS.STATUS, RolloutStatus.SCHEDULED.name())
+        .set(OTA_JOBS.MAX_IN_FLIGHT, 1000)
+        .set(OTA_JOBS.WORKFLOW_ID, TaskQueues.rolloutWorkflowId(job.toString()))
+        .set(OTA_JOBS.TOTAL_DEVICES, devices)
+        .execute();
+    dsl.execute("analyze");
+    return job;
+  }
+
+  /**
+   * The workers' own Spring wiring, with the benchmark's fleet, artifact store, database and
+   * Temporal client in place of the process's.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @Import(WorkersConfiguration.class)
+  static class Bench {
+    static DSLContext dsl;
+    static WorkflowClient client;
+    static ArtifactStore store;
+
+    @Bean
+    DSLContext dslContext() {
+      return dsl;
+    }
+
+    @Bean
+    WorkflowClient workflowClient() {
+      return client;
+    }
+
+    @Bean
+    ArtifactStore artifactStore() {
+      return store;
+    }
+
+    @Bean(destroyMethod = "close")
+    DeviceGateway deviceGateway() {
+      return new InstantSuccessGateway();
+    }
+  }
+}
