@@ -56,7 +56,7 @@ public final class DevServer implements AutoCloseable {
       properties.put("spring.main.banner-mode", "off");
       properties.put("spring.application.name", "firmament-dev");
       properties.put("spring.graphql.graphiql.enabled", "true");
-      properties.put("logging.config", "classpath:logback-firmament.xml");
+      properties.put("logging.config", "classpath:logback.xml");
       String level = System.getenv().getOrDefault("FIRMAMENT_LOG_LEVEL", "WARN");
       properties.put("logging.level.dev.firmament", level);
       SigningKeys keys = devSigningKeys(options.dataDir().resolve("signing"));
