@@ -2,10 +2,8 @@ package dev.firmament.workers.delivery;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
-import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
-import static dev.firmament.sql.generated.Tables.PRODUCTS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,8 +11,8 @@ import dev.firmament.artifact.ArtifactNotFoundException;
 import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.Sha256;
 import dev.firmament.artifact.StoredArtifact;
-import dev.firmament.devstack.EmbeddedPostgres;
 import dev.firmament.protocol.ArtifactKind;
+import dev.firmament.workers.TestDatabase;
 import dev.firmament.workers.rollout.RolloutRecords;
 import dev.firmament.workers.rollout.RolloutRecords.UpdateTarget;
 import java.io.ByteArrayInputStream;
@@ -25,21 +23,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /** Which artifact a device is offered, decided from the delta catalogue on a real PostgreSQL. */
 class ArtifactPlannerTest {
   @TempDir static Path dataDir;
-  private static EmbeddedPostgres postgres;
+  private static TestDatabase database;
   private static DSLContext dsl;
 
   private final MemoryStore store = new MemoryStore();
@@ -52,37 +46,22 @@ class ArtifactPlannerTest {
 
   @BeforeAll
   static void start() {
-    postgres = EmbeddedPostgres.start(dataDir, 0);
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setUrl(postgres.jdbcUrl());
-    ds.setUser(postgres.username());
-    ds.setPassword(postgres.password());
-    Flyway.configure().dataSource(ds).load().migrate();
-    dsl = DSL.using(ds, SQLDialect.POSTGRES);
+    database = TestDatabase.start(dataDir);
+    dsl = database.dsl();
   }
 
   @AfterAll
   static void stop() {
-    postgres.close();
+    database.close();
   }
 
   @BeforeEach
   void seed() {
     planner = new ArtifactPlanner(new ArtifactCache(store, 1 << 20), new DeltaCatalog(dsl), 256);
     records = new RolloutRecords(dsl);
-    org = UUID.randomUUID();
-    product = UUID.randomUUID();
-    dsl.insertInto(ORGANIZATIONS)
-        .set(ORGANIZATIONS.ID, org)
-        .set(ORGANIZATIONS.SLUG, "org-" + org)
-        .set(ORGANIZATIONS.NAME, "Org")
-        .execute();
-    dsl.insertInto(PRODUCTS)
-        .set(PRODUCTS.ID, product)
-        .set(PRODUCTS.ORGANIZATION_ID, org)
-        .set(PRODUCTS.SLUG, "p")
-        .set(PRODUCTS.NAME, "P")
-        .execute();
+    UUID[] tenant = database.organizationWithProduct();
+    org = tenant[0];
+    product = tenant[1];
     image = ("target image " + UUID.randomUUID()).repeat(40).getBytes(StandardCharsets.UTF_8);
     UUID v1 = firmware("1.0.0", "one".getBytes(StandardCharsets.UTF_8), null);
     UUID v15 = firmware("1.5.0", "one and a half".getBytes(StandardCharsets.UTF_8), null);

@@ -3,36 +3,30 @@ package dev.firmament.workers.rollout;
 import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
-import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
-import static dev.firmament.sql.generated.Tables.PRODUCTS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.firmament.devstack.EmbeddedPostgres;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import dev.firmament.workers.TestDatabase;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
-import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /** The rollout repository on a real PostgreSQL, migrated by the project's own Flyway scripts. */
 class RolloutRecordsTest {
   @TempDir static Path dataDir;
-  private static EmbeddedPostgres postgres;
+  private static TestDatabase database;
   private static DSLContext dsl;
   private static RolloutRecords records;
 
@@ -42,37 +36,22 @@ class RolloutRecordsTest {
 
   @BeforeAll
   static void start() {
-    postgres = EmbeddedPostgres.start(dataDir, 0);
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setUrl(postgres.jdbcUrl());
-    ds.setUser(postgres.username());
-    ds.setPassword(postgres.password());
-    Flyway.configure().dataSource(ds).load().migrate();
-    dsl = DSL.using(ds, SQLDialect.POSTGRES);
+    database = TestDatabase.start(dataDir);
+    dsl = database.dsl();
     records = new RolloutRecords(dsl);
   }
 
   @AfterAll
   static void stop() {
-    postgres.close();
+    database.close();
   }
 
   @BeforeEach
   void seed() {
-    org = UUID.randomUUID();
-    product = UUID.randomUUID();
+    UUID[] tenant = database.organizationWithProduct();
+    org = tenant[0];
+    product = tenant[1];
     firmware = UUID.randomUUID();
-    dsl.insertInto(ORGANIZATIONS)
-        .set(ORGANIZATIONS.ID, org)
-        .set(ORGANIZATIONS.SLUG, "org-" + org)
-        .set(ORGANIZATIONS.NAME, "Org")
-        .execute();
-    dsl.insertInto(PRODUCTS)
-        .set(PRODUCTS.ID, product)
-        .set(PRODUCTS.ORGANIZATION_ID, org)
-        .set(PRODUCTS.SLUG, "p")
-        .set(PRODUCTS.NAME, "P")
-        .execute();
     for (int i = 0; i < 7; i++) {
       dsl.insertInto(DEVICES)
           .set(DEVICES.ID, device(i))

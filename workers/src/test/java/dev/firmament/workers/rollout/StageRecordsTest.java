@@ -3,15 +3,12 @@ package dev.firmament.workers.rollout;
 import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
-import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static dev.firmament.sql.generated.Tables.OTA_STAGES;
-import static dev.firmament.sql.generated.Tables.PRODUCTS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.firmament.devstack.EmbeddedPostgres;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.orchestrator.rollout.StageCounters;
@@ -20,29 +17,26 @@ import dev.firmament.orchestrator.rollout.StagePage;
 import dev.firmament.orchestrator.rollout.StageSelection;
 import dev.firmament.orchestrator.rollout.StageStatus;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import dev.firmament.workers.TestDatabase;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
-import org.jooq.SQLDialect;
-import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /** Stage assignment, paging, requeue, health and rollback rows on a real PostgreSQL. */
 class StageRecordsTest {
   private static final int FLEET = 20;
 
   @TempDir static Path dataDir;
-  private static EmbeddedPostgres postgres;
+  private static TestDatabase database;
   private static DSLContext dsl;
   private static RolloutRecords records;
   private static StageRecords stages;
@@ -54,13 +48,8 @@ class StageRecordsTest {
 
   @BeforeAll
   static void start() {
-    postgres = EmbeddedPostgres.start(dataDir, 0);
-    PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setUrl(postgres.jdbcUrl());
-    ds.setUser(postgres.username());
-    ds.setPassword(postgres.password());
-    Flyway.configure().dataSource(ds).load().migrate();
-    dsl = DSL.using(ds, SQLDialect.POSTGRES);
+    database = TestDatabase.start(dataDir);
+    dsl = database.dsl();
     records = new RolloutRecords(dsl);
     stages = new StageRecords(dsl);
     rollbacks = new RollbackRecords(dsl);
@@ -68,25 +57,15 @@ class StageRecordsTest {
 
   @AfterAll
   static void stop() {
-    postgres.close();
+    database.close();
   }
 
   @BeforeEach
   void seed() {
-    org = UUID.randomUUID();
-    product = UUID.randomUUID();
+    UUID[] tenant = database.organizationWithProduct();
+    org = tenant[0];
+    product = tenant[1];
     firmware = UUID.randomUUID();
-    dsl.insertInto(ORGANIZATIONS)
-        .set(ORGANIZATIONS.ID, org)
-        .set(ORGANIZATIONS.SLUG, "org-" + org)
-        .set(ORGANIZATIONS.NAME, "Org")
-        .execute();
-    dsl.insertInto(PRODUCTS)
-        .set(PRODUCTS.ID, product)
-        .set(PRODUCTS.ORGANIZATION_ID, org)
-        .set(PRODUCTS.SLUG, "p")
-        .set(PRODUCTS.NAME, "P")
-        .execute();
     for (int i = 0; i < FLEET; i++) {
       addDevice(i);
     }
