@@ -7,7 +7,6 @@ import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import java.time.OffsetDateTime;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -90,15 +89,11 @@ public class RollbackRecords {
       String errorCode,
       String detail,
       byte[] taskToken) {
-    List<String> from =
-        EnumSet.allOf(DeviceUpdateState.class).stream()
-            .filter(s -> !s.isTerminal() && (state.isTerminal() || s.ordinal() < state.ordinal()))
-            .map(Enum::name)
-            .toList();
+    List<String> from = TransitionRules.allowedFrom(state);
     if (from.isEmpty()) {
       return false;
     }
-    String message = detail == null || detail.length() <= 1000 ? detail : detail.substring(0, 1000);
+    String message = TransitionRules.clip(detail);
     return dsl.transactionResult(
         tx -> {
           DSLContext t = tx.dsl();

@@ -275,17 +275,11 @@ public class RolloutRecords {
       String errorCode,
       String detail,
       byte[] taskToken) {
-    Set<DeviceUpdateState> from = EnumSet.noneOf(DeviceUpdateState.class);
-    for (DeviceUpdateState candidate : NON_TERMINAL) {
-      if (state.isTerminal() || candidate.ordinal() < state.ordinal()) {
-        from.add(candidate);
-      }
-    }
-    if (from.isEmpty()) {
+    List<String> fromNames = TransitionRules.allowedFrom(state);
+    if (fromNames.isEmpty()) {
       return false;
     }
-    List<String> fromNames = from.stream().map(Enum::name).toList();
-    String message = detail == null || detail.length() <= 1000 ? detail : detail.substring(0, 1000);
+    String message = TransitionRules.clip(detail);
     return dsl.transactionResult(
         tx -> {
           DSLContext t = tx.dsl();
