@@ -17,9 +17,11 @@ public final class Firmament {
         demo [--devices N] [--port P] [--max-in-flight N] [--data DIR] [--fresh] [--exit-when-done]
             Start the whole stack in one process with a simulated fleet, upload two firmware
             versions, run a rollout and watch it, then keep serving GraphQL until interrupted.
-        firmware upload --product PRODUCT_ID --version VERSION [--title T] [--server URL] [--json] FILE
-            Upload a firmware image to a running server (exit codes: 0 uploaded, 1 failure,
-            2 usage, 3 refused, 4 version already exists).
+        firmware upload --product PRODUCT_ID --version VERSION [--title T] [--server URL] [--json]
+                        [--wait SECONDS | --no-wait] FILE
+            Upload a firmware image to a running server and wait for its deltas (exit codes:
+            0 uploaded, 1 failure, 2 usage, 3 refused, 4 version already exists, 5 uploaded but
+            the delta build did not finish in time).
         delta diff OLD NEW PATCH [--format native|bsdiff40]
         delta apply OLD PATCH OUT
         delta info PATCH
