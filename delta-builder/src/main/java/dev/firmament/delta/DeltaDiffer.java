@@ -60,10 +60,26 @@ public final class DeltaDiffer {
               + max,
           t0);
     }
-    long deadline = t0 + policy.timeBudget().toNanos();
 
+    ExecutorService pool = pool();
+    try {
+      return diff(oldImage, newImage, options, t0, pool);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static DiffResult diff(
+      byte[] oldImage, byte[] newImage, DiffOptions options, long t0, ExecutorService pool)
+      throws IOException {
+    DeltaPolicy policy = options.policy();
+    PatchFormat format = options.format();
+    long deadline = t0 + policy.timeBudget().toNanos();
+    // The compressed size of the whole new image at a fast level: the screen's yardstick and an
+    // upper bound for the final decision. Computed once, next to the screen's own compression.
+    CompletableFuture<Long> fullFastF =
+        CompletableFuture.supplyAsync(() -> (long) Zstd.compress(newImage, 3).length, pool);
     if (newImage.length >= SCREEN_MIN_BYTES && oldImage.length > 0) {
-      long fullFast = Zstd.compress(newImage, 3).length;
       long estimate;
       try (ZstdCompressCtx ctx = new ZstdCompressCtx()) {
         ctx.setLevel(3);
@@ -75,6 +91,7 @@ public final class DeltaDiffer {
         ctx.loadDict(oldImage);
         estimate = ctx.compress(newImage).length;
       }
+      long fullFast = join(fullFastF);
       if (estimate >= policy.screenFraction() * fullFast) {
         return full(
             format,
@@ -88,9 +105,6 @@ public final class DeltaDiffer {
             t0);
       }
     }
-
-    byte[] oldSha = sha256(oldImage);
-    byte[] newSha = sha256(newImage);
 
     List<BranchFilter> filters = new ArrayList<>();
     if (format == PatchFormat.BSDIFF40) {
@@ -109,78 +123,76 @@ public final class DeltaDiffer {
         case ARM_BL -> filters.add(BranchFilter.ARM_BL);
       }
     }
-    // One thread per filter up to the core count (the common pool has cores - 1 workers, which
-    // would serialise the candidates on a 2-core machine).
-    List<Candidate> all = new ArrayList<>();
-    ExecutorService pool = pool(filters.size());
-    try {
-      List<CompletableFuture<List<Candidate>>> jobs = new ArrayList<>();
-      for (BranchFilter f : filters) {
-        jobs.add(
-            CompletableFuture.supplyAsync(
-                () -> candidates(oldImage, newImage, oldSha, newSha, f, options, deadline), pool));
-      }
-      for (CompletableFuture<List<Candidate>> job : jobs) {
-        for (Candidate c : join(job)) {
-          if (c.failure != null) {
-            return full(format, null, -1, "none", c.failure, t0);
-          }
-          all.add(c);
-        }
-      }
-    } finally {
-      pool.shutdownNow();
+    // The work is split into small tasks (per filter: filtering and suffix sort; per slack: the
+    // scan; per diff transform: the size estimate) on a pool of at most MAX_THREADS threads, so
+    // that on 2 cores the third filter's sort overlaps the other filters' scans. The candidates
+    // are ranked in the fixed order (filter, slack, transform) whatever the completion order, so
+    // the chosen patch is the one a sequential run would choose.
+    CompletableFuture<byte[]> oldShaF = CompletableFuture.supplyAsync(() -> sha256(oldImage), pool);
+    CompletableFuture<byte[]> newShaF = CompletableFuture.supplyAsync(() -> sha256(newImage), pool);
+    List<FilterJob> jobs = new ArrayList<>();
+    for (BranchFilter f : filters) {
+      jobs.add(FilterJob.start(oldImage, newImage, f, options, deadline, pool));
     }
+    List<Candidate> all = new ArrayList<>();
+    for (FilterJob job : jobs) {
+      String failure = job.failure(options);
+      if (failure != null) {
+        return full(format, null, -1, "none", failure, t0);
+      }
+      all.addAll(job.results());
+    }
+    byte[] oldSha = join(oldShaF);
+    byte[] newSha = join(newShaF);
+    // Stable: equal estimates keep the fixed order.
     all.sort(java.util.Comparator.comparingLong(Candidate::estimate));
     Candidate best = all.getFirst();
     byte[] patch;
     if (format == PatchFormat.BSDIFF40) {
       patch = best.estimatePatch;
     } else {
-      // The estimate ranks at a fast level; the best FINALISTS are written at the final level.
-      patch = null;
-      for (Candidate c : all.subList(0, Math.min(FINALISTS, all.size()))) {
-        byte[] p =
-            NativeFormat.write(
-                c.fOld,
-                c.fNew,
-                oldSha,
-                newSha,
-                c.script,
-                c.filter,
-                c.transform,
-                options.level(),
-                options.chunkSize(),
-                false);
-        if (patch == null || p.length < patch.length) {
-          patch = p;
-          best = c;
+      // The estimate ranks at a fast level; the best FINALISTS are encoded at the final level,
+      // concurrently. The first smallest wins, as in a sequential loop.
+      List<Candidate> finalists = all.subList(0, Math.min(FINALISTS, all.size()));
+      List<CompletableFuture<NativeFormat.Encoded>> encodings = new ArrayList<>();
+      for (Candidate c : finalists) {
+        encodings.add(
+            CompletableFuture.supplyAsync(
+                () -> encode(c, options.level(), options.chunkSize(), true), pool));
+      }
+      NativeFormat.Encoded bestEncoded = null;
+      for (int i = 0; i < finalists.size(); i++) {
+        NativeFormat.Encoded e = join(encodings.get(i));
+        if (bestEncoded == null || e.size() < bestEncoded.size()) {
+          bestEncoded = e;
+          best = finalists.get(i);
         }
       }
-      // Plain diff coding (slow to compress) is only tried for the winner.
-      byte[] withPlain =
-          NativeFormat.write(
-              best.fOld,
-              best.fNew,
-              oldSha,
-              newSha,
-              best.script,
-              best.filter,
-              best.transform,
-              options.level(),
-              options.chunkSize(),
-              true);
+      patch = bestEncoded.patch(oldSha, newSha);
+      // Plain diff coding (slow to compress) is only tried for the winner; it reuses the
+      // winner's other compressed streams.
+      byte[] withPlain = bestEncoded.withPlainTrial(oldSha, newSha);
       if (withPlain.length < patch.length) {
         patch = withPlain;
       }
     }
+    return decide(format, policy, newImage, patch, best, join(fullFastF), t0);
+  }
+
+  private static DiffResult decide(
+      PatchFormat format,
+      DeltaPolicy policy,
+      byte[] newImage,
+      byte[] patch,
+      Candidate best,
+      long fullFast,
+      long t0) {
     String filterName = best.filter.name().toLowerCase(java.util.Locale.ROOT);
     if (best.transform == DiffTransform.WORDS) {
       filterName += "+words";
     }
     // Size of the compressed full image. A fast level gives an upper bound of the level the
     // policy names; the slow exact figure is only needed when the delta is not clearly smaller.
-    long fullFast = Zstd.compress(newImage, 3).length;
     long full = fullFast;
     boolean exact = false;
     if (patch.length >= 0.45 * fullFast) {
@@ -230,15 +242,13 @@ public final class DeltaDiffer {
       byte[] fNew,
       DiffScript script,
       long estimate,
-      byte[] estimatePatch,
-      String failure) {
-    static Candidate failed(String why) {
-      return new Candidate(null, null, null, null, null, Long.MAX_VALUE, null, why);
-    }
-  }
+      byte[] estimatePatch) {}
 
-  private static ExecutorService pool(int tasks) {
-    int threads = Math.max(1, Math.min(tasks, Runtime.getRuntime().availableProcessors()));
+  /** Upper bound of the differ's worker threads (fewer when the machine has fewer cores). */
+  static final int MAX_THREADS = 4;
+
+  private static ExecutorService pool() {
+    int threads = Math.max(1, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
     return Executors.newFixedThreadPool(
         threads,
         r -> {
@@ -251,56 +261,135 @@ public final class DeltaDiffer {
   /** Candidates written at the final level after ranking by the fast estimate. */
   static final int FINALISTS = 2;
 
-  /**
-   * One branch filter: suffix sort, scan with each slack value, and a fast (zstd level 3) size
-   * estimate for each scan and diff transform.
-   */
-  private static List<Candidate> candidates(
-      byte[] oldImage,
-      byte[] newImage,
-      byte[] oldSha,
-      byte[] newSha,
-      BranchFilter f,
-      DiffOptions options,
-      long deadline) {
-    byte[] fOld = oldImage;
-    byte[] fNew = newImage;
-    if (f != BranchFilter.NONE) {
-      fOld = oldImage.clone();
-      fNew = newImage.clone();
-      f.encode(fOld, 0, fOld.length, 0);
-      f.encode(fNew, 0, fNew.length, 0);
-    }
+  private static NativeFormat.Encoded encode(
+      Candidate c, int level, int chunkSize, boolean keepRawDiff) {
     try {
-      int[] sa = SuffixArray.build(fOld);
-      if (System.nanoTime() - deadline > 0) {
-        return List.of(Candidate.failed("time budget exceeded while sorting"));
-      }
-      if (options.format() == PatchFormat.BSDIFF40) {
-        DiffScript script = BsdiffScanner.scan(fOld, fNew, sa, deadline);
-        byte[] patch = Bsdiff40Format.write(fOld, fNew, script);
-        return List.of(
-            new Candidate(f, DiffTransform.BYTES, fOld, fNew, script, patch.length, patch, null));
-      }
-      List<Candidate> out = new ArrayList<>();
-      int[] slacks = newImage.length <= SCREEN_MIN_BYTES ? SLACKS : LARGE_SLACKS;
-      for (int slack : slacks) {
-        DiffScript script = BsdiffScanner.scan(fOld, fNew, sa, slack, deadline);
-        for (DiffTransform t : DiffTransform.values()) {
-          long size =
-              NativeFormat.write(
-                      fOld, fNew, oldSha, newSha, script, f, t, 3, options.chunkSize(), false)
-                  .length;
-          out.add(new Candidate(f, t, fOld, fNew, script, size, null, null));
-        }
-      }
-      return out;
-    } catch (BsdiffScanner.BudgetExceededException e) {
-      return List.of(
-          Candidate.failed(
-              "time budget of " + options.policy().timeBudget() + " exceeded while diffing"));
+      return NativeFormat.encode(
+          c.fOld, c.fNew, c.script, c.filter, c.transform, level, chunkSize, keepRawDiff);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A scan that gave up on the time budget. */
+  private static final DiffScript OVER_BUDGET = new DiffScript();
+
+  /** Filtered images plus their suffix array, or null when the budget ran out while sorting. */
+  private record Sorted(byte[] fOld, byte[] fNew, int[] sa) {}
+
+  /**
+   * One branch filter's tasks: filtering and suffix sort, then one scan per slack value and, for
+   * native patches, a fast (zstd level 3) size estimate per scan and diff transform.
+   */
+  private record FilterJob(
+      BranchFilter filter,
+      CompletableFuture<Sorted> sorted,
+      List<CompletableFuture<DiffScript>> scans,
+      List<CompletableFuture<Candidate>> candidates) {
+
+    static FilterJob start(
+        byte[] oldImage,
+        byte[] newImage,
+        BranchFilter f,
+        DiffOptions options,
+        long deadline,
+        ExecutorService pool) {
+      CompletableFuture<Sorted> sorted =
+          CompletableFuture.supplyAsync(
+              () -> {
+                byte[] fOld = oldImage;
+                byte[] fNew = newImage;
+                if (f != BranchFilter.NONE) {
+                  fOld = oldImage.clone();
+                  fNew = newImage.clone();
+                  f.encode(fOld, 0, fOld.length, 0);
+                  f.encode(fNew, 0, fNew.length, 0);
+                }
+                int[] sa = SuffixArray.build(fOld);
+                if (System.nanoTime() - deadline > 0) {
+                  return null;
+                }
+                return new Sorted(fOld, fNew, sa);
+              },
+              pool);
+      boolean bsdiff40 = options.format() == PatchFormat.BSDIFF40;
+      int[] slacks =
+          bsdiff40
+              ? new int[] {BsdiffScanner.CLASSIC_SLACK}
+              : newImage.length <= SCREEN_MIN_BYTES ? SLACKS : LARGE_SLACKS;
+      List<CompletableFuture<DiffScript>> scans = new ArrayList<>();
+      List<CompletableFuture<Candidate>> candidates = new ArrayList<>();
+      for (int slack : slacks) {
+        CompletableFuture<DiffScript> scan =
+            sorted.thenApplyAsync(
+                s -> {
+                  if (s == null) {
+                    return OVER_BUDGET;
+                  }
+                  try {
+                    return BsdiffScanner.scan(s.fOld, s.fNew, s.sa, slack, deadline);
+                  } catch (BsdiffScanner.BudgetExceededException e) {
+                    return OVER_BUDGET;
+                  }
+                },
+                pool);
+        scans.add(scan);
+        if (bsdiff40) {
+          candidates.add(
+              scan.thenApplyAsync(
+                  script -> {
+                    if (script == OVER_BUDGET) {
+                      return null;
+                    }
+                    Sorted s = sorted.join();
+                    try {
+                      byte[] patch = Bsdiff40Format.write(s.fOld, s.fNew, script);
+                      return new Candidate(
+                          f, DiffTransform.BYTES, s.fOld, s.fNew, script, patch.length, patch);
+                    } catch (IOException e) {
+                      throw new UncheckedIOException(e);
+                    }
+                  },
+                  pool));
+          continue;
+        }
+        for (DiffTransform t : DiffTransform.values()) {
+          candidates.add(
+              scan.thenApplyAsync(
+                  script -> {
+                    if (script == OVER_BUDGET) {
+                      return null;
+                    }
+                    Sorted s = sorted.join();
+                    Candidate c = new Candidate(f, t, s.fOld, s.fNew, script, 0, null);
+                    long size = encode(c, 3, options.chunkSize(), false).size();
+                    return new Candidate(f, t, s.fOld, s.fNew, script, size, null);
+                  },
+                  pool));
+        }
+      }
+      return new FilterJob(f, sorted, scans, candidates);
+    }
+
+    /** Waits for the sort and the scans; the reason to give up, or null. */
+    String failure(DiffOptions options) throws IOException {
+      if (join(sorted) == null) {
+        return "time budget exceeded while sorting";
+      }
+      for (CompletableFuture<DiffScript> scan : scans) {
+        if (join(scan) == OVER_BUDGET) {
+          return "time budget of " + options.policy().timeBudget() + " exceeded while diffing";
+        }
+      }
+      return null;
+    }
+
+    List<Candidate> results() throws IOException {
+      List<Candidate> out = new ArrayList<>();
+      for (CompletableFuture<Candidate> c : candidates) {
+        out.add(join(c));
+      }
+      return out;
     }
   }
 

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.CRC32;
 
 /** Constants, header layout and the writer of the native {@code FMDELTA1} format. */
@@ -167,32 +169,31 @@ public final class NativeFormat {
       int chunkSize,
       boolean tryPlain)
       throws IOException {
-    int windowLog = windowLogFor(chunkSize);
-    long chunks = chunkCount(fNew.length, chunkSize);
-    ByteBuffer h = ByteBuffer.allocate(HEADER_SIZE);
-    h.put(MAGIC)
-        .put((byte) CODEC_ZSTD)
-        .put((byte) filter.id())
-        .put((byte) windowLog)
-        .put((byte) transform.id())
-        .putInt(chunkSize)
-        .putLong(fOld.length)
-        .putLong(fNew.length)
-        .put(oldSha)
-        .put(newSha)
-        .putInt((int) chunks);
-    CRC32 crc = new CRC32();
-    crc.update(h.array(), 0, HEADER_SIZE - 4);
-    h.putInt((int) crc.getValue());
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(h.array());
+    Encoded e = encode(fOld, fNew, script, filter, transform, level, chunkSize, tryPlain);
+    return tryPlain ? e.withPlainTrial(oldSha, newSha) : e.patch(oldSha, newSha);
+  }
 
-    try (ZstdCompressCtx ctx = new ZstdCompressCtx()) {
-      ctx.setLevel(level);
-      ctx.setWindowLog(windowLog);
-      ctx.setContentSize(true);
-      ctx.setChecksum(false);
-      ChunkWriter w = new ChunkWriter(fOld, fNew, transform, chunkSize, ctx, out, tryPlain);
+  /**
+   * Compresses the streams of every chunk with zero-run diff coding. The result gives the patch's
+   * exact size without assembling it, the patch itself, and (when {@code keepRawDiff}) the patch
+   * with the plain-coding trial of {@link #write(byte[], byte[], byte[], byte[], DiffScript,
+   * BranchFilter, DiffTransform, int, int, boolean)}, which then only compresses the raw diff
+   * streams: the other streams are shared.
+   */
+  public static Encoded encode(
+      byte[] fOld,
+      byte[] fNew,
+      DiffScript script,
+      BranchFilter filter,
+      DiffTransform transform,
+      int level,
+      int chunkSize,
+      boolean keepRawDiff)
+      throws IOException {
+    int windowLog = windowLogFor(chunkSize);
+    List<Chunk> chunks = new ArrayList<>();
+    try (ZstdCompressCtx ctx = newContext(level, windowLog)) {
+      ChunkWriter w = new ChunkWriter(fOld, fNew, transform, chunkSize, ctx, chunks, keepRawDiff);
       long pendingSeek = 0;
       for (int i = 0; i < script.size(); i++) {
         int d = script.diffLen(i);
@@ -208,18 +209,149 @@ public final class NativeFormat {
         throw new IllegalStateException("script covers " + w.newPos + " of " + fNew.length);
       }
     }
-    return out.toByteArray();
+    return new Encoded(
+        filter, transform, level, windowLog, chunkSize, fOld.length, fNew.length, chunks);
   }
 
-  /** Splits entries at chunk boundaries and emits chunks. */
+  private static ZstdCompressCtx newContext(int level, int windowLog) {
+    ZstdCompressCtx ctx = new ZstdCompressCtx();
+    ctx.setLevel(level);
+    ctx.setWindowLog(windowLog);
+    ctx.setContentSize(true);
+    ctx.setChecksum(false);
+    return ctx;
+  }
+
+  /** One chunk's compressed streams (diff stream zero-run coded) and, if kept, its raw diff. */
+  private record Chunk(int len, byte[] ctrl, byte[] diff, byte[] extra, byte[] rawDiff) {}
+
+  /** The compressed chunks of a patch; see {@link #encode}. */
+  public static final class Encoded {
+    private final BranchFilter filter;
+    private final DiffTransform transform;
+    private final int level;
+    private final int windowLog;
+    private final int chunkSize;
+    private final long oldSize;
+    private final long newSize;
+    private final List<Chunk> chunks;
+
+    private Encoded(
+        BranchFilter filter,
+        DiffTransform transform,
+        int level,
+        int windowLog,
+        int chunkSize,
+        long oldSize,
+        long newSize,
+        List<Chunk> chunks) {
+      this.filter = filter;
+      this.transform = transform;
+      this.level = level;
+      this.windowLog = windowLog;
+      this.chunkSize = chunkSize;
+      this.oldSize = oldSize;
+      this.newSize = newSize;
+      this.chunks = chunks;
+    }
+
+    /** Exact length of {@link #patch}. */
+    public long size() {
+      long n = HEADER_SIZE;
+      for (Chunk c : chunks) {
+        n += CHUNK_HEADER_SIZE + c.ctrl.length + c.diff.length + c.extra.length;
+      }
+      return n;
+    }
+
+    /** The patch with zero-run diff coding in every chunk. */
+    public byte[] patch(byte[] oldSha, byte[] newSha) throws IOException {
+      byte[][] diffs = new byte[chunks.size()][];
+      int[] codings = new int[chunks.size()];
+      for (int i = 0; i < diffs.length; i++) {
+        diffs[i] = chunks.get(i).diff;
+        codings[i] = DIFF_ZERO_RUNS;
+      }
+      return assemble(oldSha, newSha, diffs, codings);
+    }
+
+    /**
+     * The patch where each chunk whose raw diff stream is at most {@link #PLAIN_TRIAL_MAX} bytes
+     * uses plain coding when that compresses smaller. Needs {@code keepRawDiff}.
+     */
+    public byte[] withPlainTrial(byte[] oldSha, byte[] newSha) throws IOException {
+      byte[][] diffs = new byte[chunks.size()][];
+      int[] codings = new int[chunks.size()];
+      try (ZstdCompressCtx ctx = newContext(level, windowLog)) {
+        for (int i = 0; i < diffs.length; i++) {
+          Chunk c = chunks.get(i);
+          diffs[i] = c.diff;
+          codings[i] = DIFF_ZERO_RUNS;
+          if (c.rawDiff == null) {
+            throw new IllegalStateException("raw diff streams were not kept");
+          }
+          if (c.rawDiff.length <= PLAIN_TRIAL_MAX) {
+            byte[] plain = c.rawDiff.length == 0 ? c.rawDiff : ctx.compress(c.rawDiff);
+            if (plain.length < c.diff.length) {
+              diffs[i] = plain;
+              codings[i] = DIFF_PLAIN;
+            }
+          }
+        }
+      }
+      return assemble(oldSha, newSha, diffs, codings);
+    }
+
+    private byte[] assemble(byte[] oldSha, byte[] newSha, byte[][] diffs, int[] codings)
+        throws IOException {
+      ByteBuffer h = ByteBuffer.allocate(HEADER_SIZE);
+      h.put(MAGIC)
+          .put((byte) CODEC_ZSTD)
+          .put((byte) filter.id())
+          .put((byte) windowLog)
+          .put((byte) transform.id())
+          .putInt(chunkSize)
+          .putLong(oldSize)
+          .putLong(newSize)
+          .put(oldSha)
+          .put(newSha)
+          .putInt((int) chunkCount(newSize, chunkSize));
+      CRC32 crc = new CRC32();
+      crc.update(h.array(), 0, HEADER_SIZE - 4);
+      h.putInt((int) crc.getValue());
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      out.write(h.array());
+      for (int i = 0; i < diffs.length; i++) {
+        Chunk c = chunks.get(i);
+        byte[] df = diffs[i];
+        long cap = streamCap(c.len);
+        if (c.ctrl.length > cap || df.length > cap || c.extra.length > cap) {
+          throw new IOException("chunk stream exceeds the format's size cap");
+        }
+        ByteBuffer ch = ByteBuffer.allocate(CHUNK_HEADER_SIZE);
+        ch.putInt(c.len)
+            .put((byte) codings[i])
+            .putInt(c.ctrl.length)
+            .putInt(df.length)
+            .putInt(c.extra.length);
+        out.write(ch.array());
+        out.write(c.ctrl);
+        out.write(df);
+        out.write(c.extra);
+      }
+      return out.toByteArray();
+    }
+  }
+
+  /** Splits entries at chunk boundaries and compresses each chunk's streams. */
   private static final class ChunkWriter {
     final byte[] fOld;
     final byte[] fNew;
     final DiffTransform transform;
-    final boolean tryPlain;
+    final boolean keepRawDiff;
     final int chunkSize;
     final ZstdCompressCtx ctx;
-    final ByteArrayOutputStream out;
+    final List<Chunk> chunks;
     final ByteArrayOutputStream ctrl = new ByteArrayOutputStream();
     final ByteArrayOutputStream diff = new ByteArrayOutputStream();
     final ByteArrayOutputStream extra = new ByteArrayOutputStream();
@@ -234,15 +366,15 @@ public final class NativeFormat {
         DiffTransform transform,
         int chunkSize,
         ZstdCompressCtx ctx,
-        ByteArrayOutputStream out,
-        boolean tryPlain) {
-      this.tryPlain = tryPlain;
+        List<Chunk> chunks,
+        boolean keepRawDiff) {
+      this.keepRawDiff = keepRawDiff;
       this.fOld = fOld;
       this.transform = transform;
       this.fNew = fNew;
       this.chunkSize = chunkSize;
       this.ctx = ctx;
-      this.out = out;
+      this.chunks = chunks;
     }
 
     void entry(long seek, int d, int e) throws IOException {
@@ -282,25 +414,8 @@ public final class NativeFormat {
       byte[] c = compress(ctrl.toByteArray());
       byte[] rawDiff = diff.toByteArray();
       byte[] df = compress(ZeroRuns.encode(rawDiff));
-      int coding = DIFF_ZERO_RUNS;
-      if (tryPlain && rawDiff.length <= PLAIN_TRIAL_MAX) {
-        byte[] plain = compress(rawDiff);
-        if (plain.length < df.length) {
-          df = plain;
-          coding = DIFF_PLAIN;
-        }
-      }
       byte[] ex = compress(extra.toByteArray());
-      long cap = streamCap(len);
-      if (c.length > cap || df.length > cap || ex.length > cap) {
-        throw new IOException("chunk stream exceeds the format's size cap");
-      }
-      ByteBuffer ch = ByteBuffer.allocate(CHUNK_HEADER_SIZE);
-      ch.putInt(len).put((byte) coding).putInt(c.length).putInt(df.length).putInt(ex.length);
-      out.write(ch.array());
-      out.write(c);
-      out.write(df);
-      out.write(ex);
+      chunks.add(new Chunk(len, c, df, ex, keepRawDiff ? rawDiff : null));
       ctrl.reset();
       diff.reset();
       extra.reset();

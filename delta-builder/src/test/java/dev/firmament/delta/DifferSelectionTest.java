@@ -1,0 +1,160 @@
+package dev.firmament.delta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.firmament.delta.internal.BranchFilter;
+import dev.firmament.delta.internal.BsdiffScanner;
+import dev.firmament.delta.internal.DiffScript;
+import dev.firmament.delta.internal.DiffTransform;
+import dev.firmament.delta.internal.NativeFormat;
+import dev.firmament.delta.internal.SuffixArray;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The differ runs its candidates concurrently; its output must be the patch a plain sequential
+ * search (rank every candidate at level 3, write the finalists at the final level, try plain diff
+ * coding for the winner) chooses, and must not depend on scheduling.
+ */
+class DifferSelectionTest {
+
+  @Test
+  void concurrentDifferChoosesTheSequentialPatch() throws IOException {
+    List<TestData.Pair> pairs = new ArrayList<>(TestData.samplePairs());
+    Random r = new Random(11);
+    byte[] code = TestData.codeLike(r, 96 * 1024);
+    pairs.add(new TestData.Pair("generated", code, TestData.evolve(r, code, 40)));
+    for (TestData.Pair p : pairs) {
+      byte[] expected = sequential(p.oldImage(), p.newImage(), RoundTripTest.ALWAYS);
+      DiffResult got = DeltaDiffer.diff(p.oldImage(), p.newImage(), RoundTripTest.ALWAYS);
+      assertThat(got.patch()).as(p.name()).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void sameBytesWhenDiffsRunAtOnce() throws Exception {
+    Random r = new Random(5);
+    byte[] old = TestData.codeLike(r, 64 * 1024);
+    byte[] neu = TestData.evolve(r, old, 25);
+    byte[] first = DeltaDiffer.diff(old, neu, RoundTripTest.ALWAYS).patch();
+    ExecutorService callers = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<byte[]>> runs = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        runs.add(callers.submit(() -> DeltaDiffer.diff(old, neu, RoundTripTest.ALWAYS).patch()));
+      }
+      for (Future<byte[]> run : runs) {
+        assertThat(run.get()).isEqualTo(first);
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
+  void encodedSizeAndPlainTrialMatchTheWriter() throws Exception {
+    Random r = new Random(8);
+    byte[] old = TestData.codeLike(r, 40 * 1024);
+    byte[] neu = TestData.evolve(r, old, 30);
+    DiffScript script = BsdiffScanner.scan(old, neu, SuffixArray.build(old), 12, Long.MAX_VALUE);
+    byte[] sha = new byte[32];
+    for (DiffTransform t : DiffTransform.values()) {
+      NativeFormat.Encoded e =
+          NativeFormat.encode(old, neu, script, BranchFilter.NONE, t, 19, 8192, true);
+      byte[] zeroRuns = e.patch(sha, sha);
+      assertThat(e.size()).isEqualTo(zeroRuns.length);
+      assertThat(zeroRuns)
+          .isEqualTo(
+              NativeFormat.write(
+                  old, neu, sha, sha, script, BranchFilter.NONE, t, 19, 8192, false));
+      assertThat(e.withPlainTrial(sha, sha))
+          .isEqualTo(
+              NativeFormat.write(old, neu, sha, sha, script, BranchFilter.NONE, t, 19, 8192, true));
+    }
+  }
+
+  private record Candidate(
+      BranchFilter filter,
+      DiffTransform transform,
+      byte[] fOld,
+      byte[] fNew,
+      DiffScript script,
+      long estimate) {}
+
+  /** The selection done one step after another, for native patches with filter AUTO. */
+  static byte[] sequential(byte[] old, byte[] neu, DiffOptions options) throws IOException {
+    byte[] oldSha = DeltaDiffer.sha256(old);
+    byte[] newSha = DeltaDiffer.sha256(neu);
+    List<Candidate> all = new ArrayList<>();
+    for (BranchFilter f : BranchFilter.values()) {
+      if (!f.plausibleFor(neu)) {
+        continue;
+      }
+      byte[] fOld = old.clone();
+      byte[] fNew = neu.clone();
+      f.encode(fOld, 0, fOld.length, 0);
+      f.encode(fNew, 0, fNew.length, 0);
+      int[] sa = SuffixArray.build(fOld);
+      int[] slacks =
+          neu.length <= DeltaDiffer.SCREEN_MIN_BYTES
+              ? DeltaDiffer.SLACKS
+              : DeltaDiffer.LARGE_SLACKS;
+      for (int slack : slacks) {
+        DiffScript script;
+        try {
+          script = BsdiffScanner.scan(fOld, fNew, sa, slack, Long.MAX_VALUE);
+        } catch (BsdiffScanner.BudgetExceededException e) {
+          throw new AssertionError(e);
+        }
+        for (DiffTransform t : DiffTransform.values()) {
+          long size =
+              NativeFormat.write(
+                      fOld, fNew, oldSha, newSha, script, f, t, 3, options.chunkSize(), false)
+                  .length;
+          all.add(new Candidate(f, t, fOld, fNew, script, size));
+        }
+      }
+    }
+    all.sort(Comparator.comparingLong(Candidate::estimate));
+    byte[] patch = null;
+    Candidate best = null;
+    for (Candidate c : all.subList(0, Math.min(DeltaDiffer.FINALISTS, all.size()))) {
+      byte[] p =
+          NativeFormat.write(
+              c.fOld,
+              c.fNew,
+              oldSha,
+              newSha,
+              c.script,
+              c.filter,
+              c.transform,
+              options.level(),
+              options.chunkSize(),
+              false);
+      if (patch == null || p.length < patch.length) {
+        patch = p;
+        best = c;
+      }
+    }
+    byte[] withPlain =
+        NativeFormat.write(
+            best.fOld,
+            best.fNew,
+            oldSha,
+            newSha,
+            best.script,
+            best.filter,
+            best.transform,
+            options.level(),
+            options.chunkSize(),
+            true);
+    return withPlain.length < patch.length ? withPlain : patch;
+  }
+}
