@@ -70,54 +70,75 @@ public record DevStackOptions(
   }
 
   public DevStackOptions withDataDir(Path dataDir) {
-    return new DevStackOptions(
-        dataDir, fresh, postgresPort, temporalPort, s3Port, mqttPort, services, mqttExtension);
+    return edit(b -> b.dataDir = dataDir);
   }
 
   public DevStackOptions withFresh(boolean fresh) {
-    return new DevStackOptions(
-        dataDir, fresh, postgresPort, temporalPort, s3Port, mqttPort, services, mqttExtension);
+    return edit(b -> b.fresh = fresh);
   }
 
   public DevStackOptions withPostgresPort(int port) {
-    return new DevStackOptions(
-        dataDir, fresh, port, temporalPort, s3Port, mqttPort, services, mqttExtension);
+    return edit(b -> b.postgresPort = port);
   }
 
   public DevStackOptions withTemporalPort(int port) {
-    return new DevStackOptions(
-        dataDir, fresh, postgresPort, port, s3Port, mqttPort, services, mqttExtension);
+    return edit(b -> b.temporalPort = port);
   }
 
   public DevStackOptions withS3Port(int port) {
-    return new DevStackOptions(
-        dataDir, fresh, postgresPort, temporalPort, port, mqttPort, services, mqttExtension);
+    return edit(b -> b.s3Port = port);
   }
 
   public DevStackOptions withMqttPort(int port) {
-    return new DevStackOptions(
-        dataDir, fresh, postgresPort, temporalPort, s3Port, port, services, mqttExtension);
+    return edit(b -> b.mqttPort = port);
   }
 
   /** Starts only {@code services} (in the stack's fixed order, whatever the order given). */
   public DevStackOptions withServices(DevStack.Service... services) {
-    return new DevStackOptions(
-        dataDir,
-        fresh,
-        postgresPort,
-        temporalPort,
-        s3Port,
-        mqttPort,
-        Set.of(services),
-        mqttExtension);
+    return edit(b -> b.services = Set.of(services));
   }
 
   public DevStackOptions withMqttExtension(EmbeddedExtension extension) {
-    return new DevStackOptions(
-        dataDir, fresh, postgresPort, temporalPort, s3Port, mqttPort, services, extension);
+    return edit(b -> b.mqttExtension = extension);
   }
 
   public boolean starts(DevStack.Service service) {
     return services.contains(service);
+  }
+
+  /**
+   * A mutable copy of these settings, so that each {@code with…} method names only what it changes.
+   */
+  private static final class Editor {
+    private Path dataDir;
+    private boolean fresh;
+    private int postgresPort;
+    private int temporalPort;
+    private int s3Port;
+    private int mqttPort;
+    private Set<DevStack.Service> services;
+    private EmbeddedExtension mqttExtension;
+
+    Editor(DevStackOptions from) {
+      dataDir = from.dataDir;
+      fresh = from.fresh;
+      postgresPort = from.postgresPort;
+      temporalPort = from.temporalPort;
+      s3Port = from.s3Port;
+      mqttPort = from.mqttPort;
+      services = from.services;
+      mqttExtension = from.mqttExtension;
+    }
+
+    DevStackOptions build() {
+      return new DevStackOptions(
+          dataDir, fresh, postgresPort, temporalPort, s3Port, mqttPort, services, mqttExtension);
+    }
+  }
+
+  private DevStackOptions edit(java.util.function.Consumer<Editor> change) {
+    Editor editor = new Editor(this);
+    change.accept(editor);
+    return editor.build();
   }
 }

@@ -77,65 +77,25 @@ public record AgentConfig(
   }
 
   public AgentConfig withFaults(DeviceFaults faults) {
-    return new AgentConfig(
-        deviceId,
-        broker,
-        ackEvery,
-        slotCapacity,
-        rebootDelay,
-        reconnectDelay,
-        faults,
-        seed,
-        username,
-        password,
-        verifier);
+    return edit(b -> b.faults = faults);
   }
 
   public AgentConfig withAckEvery(int ackEvery) {
-    return new AgentConfig(
-        deviceId,
-        broker,
-        ackEvery,
-        slotCapacity,
-        rebootDelay,
-        reconnectDelay,
-        faults,
-        seed,
-        username,
-        password,
-        verifier);
+    return edit(b -> b.ackEvery = ackEvery);
   }
 
   /** Connects with these MQTT credentials. */
   public AgentConfig withCredentials(String username, String password) {
-    return new AgentConfig(
-        deviceId,
-        broker,
-        ackEvery,
-        slotCapacity,
-        rebootDelay,
-        reconnectDelay,
-        faults,
-        seed,
-        Objects.requireNonNull(username, "username"),
-        password,
-        verifier);
+    return edit(
+        b -> {
+          b.username = Objects.requireNonNull(username, "username");
+          b.password = password;
+        });
   }
 
   /** Checks offer signatures with {@code verifier}. */
   public AgentConfig withVerifier(OfferVerifier verifier) {
-    return new AgentConfig(
-        deviceId,
-        broker,
-        ackEvery,
-        slotCapacity,
-        rebootDelay,
-        reconnectDelay,
-        faults,
-        seed,
-        username,
-        password,
-        verifier);
+    return edit(b -> b.verifier = verifier);
   }
 
   /** Like the record's, but never shows the password. */
@@ -152,5 +112,57 @@ public record AgentConfig(
         + ", faults="
         + faults
         + "]";
+  }
+
+  /**
+   * A mutable copy of these settings, so that each {@code with…} method names only what it changes.
+   */
+  private static final class Editor {
+    private String deviceId;
+    private BrokerAddress broker;
+    private int ackEvery;
+    private long slotCapacity;
+    private Duration rebootDelay;
+    private Duration reconnectDelay;
+    private DeviceFaults faults;
+    private long seed;
+    private String username;
+    private String password;
+    private OfferVerifier verifier;
+
+    Editor(AgentConfig from) {
+      deviceId = from.deviceId;
+      broker = from.broker;
+      ackEvery = from.ackEvery;
+      slotCapacity = from.slotCapacity;
+      rebootDelay = from.rebootDelay;
+      reconnectDelay = from.reconnectDelay;
+      faults = from.faults;
+      seed = from.seed;
+      username = from.username;
+      password = from.password;
+      verifier = from.verifier;
+    }
+
+    AgentConfig build() {
+      return new AgentConfig(
+          deviceId,
+          broker,
+          ackEvery,
+          slotCapacity,
+          rebootDelay,
+          reconnectDelay,
+          faults,
+          seed,
+          username,
+          password,
+          verifier);
+    }
+  }
+
+  private AgentConfig edit(java.util.function.Consumer<Editor> change) {
+    Editor editor = new Editor(this);
+    change.accept(editor);
+    return editor.build();
   }
 }

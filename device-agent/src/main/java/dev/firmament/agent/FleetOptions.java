@@ -98,297 +98,63 @@ public record FleetOptions(
   }
 
   public FleetOptions withSeed(long seed) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        corruptChunkProbability,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        failBootProbability,
-        neverAnswerProbability,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.seed = seed);
   }
 
   public FleetOptions withDropConnectionProbability(double p) {
-    return new FleetOptions(
-        seed,
-        p,
-        corruptChunkProbability,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        failBootProbability,
-        neverAnswerProbability,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.dropConnectionProbability = p);
   }
 
   public FleetOptions withCorruptChunkProbability(double p) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        p,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        failBootProbability,
-        neverAnswerProbability,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.corruptChunkProbability = p);
   }
 
   public FleetOptions withSlowLink(double p, Duration delayPerChunk) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        corruptChunkProbability,
-        p,
-        delayPerChunk,
-        failBootProbability,
-        neverAnswerProbability,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(
+        b -> {
+          b.slowLinkProbability = p;
+          b.slowLinkDelayPerChunk = delayPerChunk;
+        });
   }
 
   public FleetOptions withFailBootProbability(double p) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        corruptChunkProbability,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        p,
-        neverAnswerProbability,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.failBootProbability = p);
   }
 
   public FleetOptions withNeverAnswerProbability(double p) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        corruptChunkProbability,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        failBootProbability,
-        p,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.neverAnswerProbability = p);
   }
 
   public FleetOptions withRevertAfterSuccessProbability(double p) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        corruptChunkProbability,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        failBootProbability,
-        neverAnswerProbability,
-        p,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.revertAfterSuccessProbability = p);
   }
 
   public FleetOptions withConnectParallelism(int connectParallelism) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        corruptChunkProbability,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        failBootProbability,
-        neverAnswerProbability,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.connectParallelism = connectParallelism);
   }
 
   public FleetOptions withAckEvery(int ackEvery) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        corruptChunkProbability,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        failBootProbability,
-        neverAnswerProbability,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.ackEvery = ackEvery);
   }
 
   public FleetOptions withSlotDirectory(Path slotDirectory) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        corruptChunkProbability,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        failBootProbability,
-        neverAnswerProbability,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.slotDirectory = slotDirectory);
   }
 
   public FleetOptions withProgress(Consumer<FleetProgress> progress) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        corruptChunkProbability,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        failBootProbability,
-        neverAnswerProbability,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.progress = progress);
   }
 
   public FleetOptions withOfferVerifier(OfferVerifier verifier) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        corruptChunkProbability,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        failBootProbability,
-        neverAnswerProbability,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.verifier = verifier);
   }
 
   public FleetOptions withThreads(int threads) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        corruptChunkProbability,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        failBootProbability,
-        neverAnswerProbability,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.threads = threads);
   }
 
   public FleetOptions withConnectTimeout(Duration connectTimeout) {
-    return new FleetOptions(
-        seed,
-        dropConnectionProbability,
-        corruptChunkProbability,
-        slowLinkProbability,
-        slowLinkDelayPerChunk,
-        failBootProbability,
-        neverAnswerProbability,
-        revertAfterSuccessProbability,
-        connectParallelism,
-        threads,
-        ackEvery,
-        rebootDelay,
-        reconnectDelay,
-        slotDirectory,
-        connectTimeout,
-        progress,
-        verifier);
+    return edit(b -> b.connectTimeout = connectTimeout);
   }
 
   /** Draws the faults of the next device from {@code random}; always draws all six. */
@@ -407,5 +173,75 @@ public record FleetOptions(
     if (!(p >= 0 && p <= 1)) {
       throw new IllegalArgumentException(name + " must be in [0, 1], was " + p);
     }
+  }
+
+  /**
+   * A mutable copy of these settings, so that each {@code with…} method names only what it changes.
+   */
+  private static final class Editor {
+    private long seed;
+    private double dropConnectionProbability;
+    private double corruptChunkProbability;
+    private double slowLinkProbability;
+    private Duration slowLinkDelayPerChunk;
+    private double failBootProbability;
+    private double neverAnswerProbability;
+    private double revertAfterSuccessProbability;
+    private int connectParallelism;
+    private int threads;
+    private int ackEvery;
+    private Duration rebootDelay;
+    private Duration reconnectDelay;
+    private Path slotDirectory;
+    private Duration connectTimeout;
+    private Consumer<FleetProgress> progress;
+    private OfferVerifier verifier;
+
+    Editor(FleetOptions from) {
+      seed = from.seed;
+      dropConnectionProbability = from.dropConnectionProbability;
+      corruptChunkProbability = from.corruptChunkProbability;
+      slowLinkProbability = from.slowLinkProbability;
+      slowLinkDelayPerChunk = from.slowLinkDelayPerChunk;
+      failBootProbability = from.failBootProbability;
+      neverAnswerProbability = from.neverAnswerProbability;
+      revertAfterSuccessProbability = from.revertAfterSuccessProbability;
+      connectParallelism = from.connectParallelism;
+      threads = from.threads;
+      ackEvery = from.ackEvery;
+      rebootDelay = from.rebootDelay;
+      reconnectDelay = from.reconnectDelay;
+      slotDirectory = from.slotDirectory;
+      connectTimeout = from.connectTimeout;
+      progress = from.progress;
+      verifier = from.verifier;
+    }
+
+    FleetOptions build() {
+      return new FleetOptions(
+          seed,
+          dropConnectionProbability,
+          corruptChunkProbability,
+          slowLinkProbability,
+          slowLinkDelayPerChunk,
+          failBootProbability,
+          neverAnswerProbability,
+          revertAfterSuccessProbability,
+          connectParallelism,
+          threads,
+          ackEvery,
+          rebootDelay,
+          reconnectDelay,
+          slotDirectory,
+          connectTimeout,
+          progress,
+          verifier);
+    }
+  }
+
+  private FleetOptions edit(java.util.function.Consumer<Editor> change) {
+    Editor editor = new Editor(this);
+    change.accept(editor);
+    return editor.build();
   }
 }

@@ -70,82 +70,32 @@ public record GatewayOptions(
   }
 
   public GatewayOptions withClientId(String clientId) {
-    return new GatewayOptions(
-        broker,
-        clientId,
-        window,
-        maxBytesInFlight,
-        stallTimeout,
-        directStatusSubscriptions,
-        connectTimeout,
-        username,
-        password);
+    return edit(b -> b.clientId = clientId);
   }
 
   public GatewayOptions withWindow(int window) {
-    return new GatewayOptions(
-        broker,
-        clientId,
-        window,
-        maxBytesInFlight,
-        stallTimeout,
-        directStatusSubscriptions,
-        connectTimeout,
-        username,
-        password);
+    return edit(b -> b.window = window);
   }
 
   public GatewayOptions withMaxBytesInFlight(long maxBytesInFlight) {
-    return new GatewayOptions(
-        broker,
-        clientId,
-        window,
-        maxBytesInFlight,
-        stallTimeout,
-        directStatusSubscriptions,
-        connectTimeout,
-        username,
-        password);
+    return edit(b -> b.maxBytesInFlight = maxBytesInFlight);
   }
 
   public GatewayOptions withStallTimeout(Duration stallTimeout) {
-    return new GatewayOptions(
-        broker,
-        clientId,
-        window,
-        maxBytesInFlight,
-        stallTimeout,
-        directStatusSubscriptions,
-        connectTimeout,
-        username,
-        password);
+    return edit(b -> b.stallTimeout = stallTimeout);
   }
 
   public GatewayOptions withDirectStatusSubscriptions(boolean directStatusSubscriptions) {
-    return new GatewayOptions(
-        broker,
-        clientId,
-        window,
-        maxBytesInFlight,
-        stallTimeout,
-        directStatusSubscriptions,
-        connectTimeout,
-        username,
-        password);
+    return edit(b -> b.directStatusSubscriptions = directStatusSubscriptions);
   }
 
   /** Connects with these MQTT credentials; {@code password} may be null. */
   public GatewayOptions withCredentials(String username, String password) {
-    return new GatewayOptions(
-        broker,
-        clientId,
-        window,
-        maxBytesInFlight,
-        stallTimeout,
-        directStatusSubscriptions,
-        connectTimeout,
-        Objects.requireNonNull(username, "username"),
-        password);
+    return edit(
+        b -> {
+          b.username = Objects.requireNonNull(username, "username");
+          b.password = password;
+        });
   }
 
   /** Like the record's, but never shows the password. */
@@ -170,5 +120,51 @@ public record GatewayOptions(
         + ", password="
         + (password == null ? "null" : "****")
         + "]";
+  }
+
+  /**
+   * A mutable copy of these settings, so that each {@code with…} method names only what it changes.
+   */
+  private static final class Editor {
+    private BrokerAddress broker;
+    private String clientId;
+    private int window;
+    private long maxBytesInFlight;
+    private Duration stallTimeout;
+    private boolean directStatusSubscriptions;
+    private Duration connectTimeout;
+    private String username;
+    private String password;
+
+    Editor(GatewayOptions from) {
+      broker = from.broker;
+      clientId = from.clientId;
+      window = from.window;
+      maxBytesInFlight = from.maxBytesInFlight;
+      stallTimeout = from.stallTimeout;
+      directStatusSubscriptions = from.directStatusSubscriptions;
+      connectTimeout = from.connectTimeout;
+      username = from.username;
+      password = from.password;
+    }
+
+    GatewayOptions build() {
+      return new GatewayOptions(
+          broker,
+          clientId,
+          window,
+          maxBytesInFlight,
+          stallTimeout,
+          directStatusSubscriptions,
+          connectTimeout,
+          username,
+          password);
+    }
+  }
+
+  private GatewayOptions edit(java.util.function.Consumer<Editor> change) {
+    Editor editor = new Editor(this);
+    change.accept(editor);
+    return editor.build();
   }
 }
