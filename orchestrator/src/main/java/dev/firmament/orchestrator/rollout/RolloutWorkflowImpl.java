@@ -1,7 +1,5 @@
 package dev.firmament.orchestrator.rollout;
 
-import io.temporal.activity.ActivityOptions;
-import io.temporal.common.RetryOptions;
 import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.ChildWorkflowOptions;
@@ -24,17 +22,7 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
   private static final Logger log = Workflow.getLogger(RolloutWorkflowImpl.class);
 
   private final RolloutActivities bookkeeping =
-      Workflow.newActivityStub(
-          RolloutActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(60))
-              .setRetryOptions(
-                  RetryOptions.newBuilder()
-                      .setInitialInterval(Duration.ofSeconds(1))
-                      .setMaximumInterval(Duration.ofSeconds(30))
-                      .setDoNotRetry(RolloutFailures.JOB_NOT_FOUND)
-                      .build())
-              .build());
+      Workflow.newActivityStub(RolloutActivities.class, BookkeepingOptions.get());
 
   private RolloutRequest request;
   private RolloutStatus status = RolloutStatus.SCHEDULED;

@@ -33,17 +33,7 @@ public class StageWorkflowImpl implements StageWorkflow {
   private static final Logger log = Workflow.getLogger(StageWorkflowImpl.class);
 
   private final RolloutActivities bookkeeping =
-      Workflow.newActivityStub(
-          RolloutActivities.class,
-          ActivityOptions.newBuilder()
-              .setStartToCloseTimeout(Duration.ofSeconds(60))
-              .setRetryOptions(
-                  RetryOptions.newBuilder()
-                      .setInitialInterval(Duration.ofSeconds(1))
-                      .setMaximumInterval(Duration.ofSeconds(30))
-                      .setDoNotRetry(RolloutFailures.JOB_NOT_FOUND)
-                      .build())
-              .build());
+      Workflow.newActivityStub(RolloutActivities.class, BookkeepingOptions.get());
 
   private StageRequest request;
   private StageStatus status = StageStatus.RUNNING;
