@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * with time skipping locked (workflow timers follow the wall clock), bound to the loopback
  * interface only. It keeps all state in memory, so workflows do not survive a restart, and it has
  * no list/count visibility API. Every namespace name is accepted; Firmament uses {@value
- * #NAMESPACE}.
+ * #NAMESPACE}. Its diagnostic list of time-lock events is replaced by a bounded one ({@link
+ * TimeLockEventLog}), so that a server that has run millions of tasks is as fast as a new one.
  */
 public final class EmbeddedTemporal implements AutoCloseable {
 
@@ -48,6 +49,9 @@ public final class EmbeddedTemporal implements AutoCloseable {
     ThirdPartyLogging.quiet();
     // lockTimeSkipping = true: real time, as with a real Temporal cluster.
     TestServicesStarter services = new TestServicesStarter(true, 0);
+    // The server's diagnostic list of time-lock events grows with every task it runs and is
+    // searched linearly on each release; a bounded log keeps a long-running server's cost flat.
+    boolean bounded = TimeLockEventLog.install(services);
     ServerBuilder<?> builder =
         NettyServerBuilder.forAddress(
             new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
@@ -61,8 +65,16 @@ public final class EmbeddedTemporal implements AutoCloseable {
       throw new IllegalStateException("Temporal test server cannot listen on port " + port, e);
     }
     EmbeddedTemporal temporal = new EmbeddedTemporal(services, server);
-    log.debug("Temporal test server listening on {}", temporal.target());
+    log.debug(
+        "Temporal test server listening on {} (bounded time-lock log: {})",
+        temporal.target(),
+        bounded);
     return temporal;
+  }
+
+  /** The server's time-lock event log, when it could be bounded (for tests). */
+  TimeLockEventLog timeLockLog() {
+    return TimeLockEventLog.installed(services);
   }
 
   /** The gRPC target, {@code 127.0.0.1:PORT}. */

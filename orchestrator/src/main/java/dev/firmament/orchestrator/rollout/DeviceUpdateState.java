@@ -24,6 +24,14 @@ public enum DeviceUpdateState {
     };
   }
 
+  /** Whether a device in this state has received the whole artifact it was offered. */
+  public boolean receivedWholeArtifact() {
+    return switch (this) {
+      case VERIFYING, INSTALLING, REBOOTING, SUCCEEDED, ROLLED_BACK -> true;
+      default -> false;
+    };
+  }
+
   /** Whether the device ends on the target version. */
   public boolean isSuccess() {
     return this == SUCCEEDED || this == SKIPPED;

@@ -5,8 +5,12 @@ import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.workers.delivery.DeltaCatalog.PublishedDelta;
 import dev.firmament.workers.rollout.RolloutRecords.UpdateTarget;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -39,8 +43,18 @@ public class ArtifactPlanner {
 
   /** The artifact for one device of a job: a delta when one fits its version, else the image. */
   public ArtifactPlan plan(UUID jobId, UpdateTarget target) {
-    DeltaCatalog.SignedManifest signed = deltas.manifest(jobId);
-    Optional<PublishedDelta> delta = deltas.smallestDelta(jobId, target.deviceVersion());
+    long now = System.nanoTime();
+    // A job's firmware and its manifest never change; the published deltas may, so they are read
+    // again after a few seconds (a delta published during a rollout reaches the next devices).
+    DeltaCatalog.SignedManifest signed =
+        cached(manifests, jobId, now, Long.MAX_VALUE, () -> deltas.manifest(jobId));
+    Optional<PublishedDelta> delta =
+        cached(
+            smallest,
+            new DeltaKey(jobId, target.deviceVersion()),
+            now,
+            DELTA_TTL_NANOS,
+            () -> deltas.smallestDelta(jobId, target.deviceVersion()));
     if (delta.isPresent() && delta.get().size() < target.size()) {
       PublishedDelta d = delta.get();
       try {
@@ -62,6 +76,36 @@ public class ArtifactPlanner {
     }
     ArtifactPlan full = plan(target);
     return new ArtifactPlan(full.artifact(), full.bytes(), signed.signature(), signed.manifest());
+  }
+
+  private record DeltaKey(UUID jobId, String deviceVersion) {}
+
+  private record Cached<V>(V value, long expiresAt) {}
+
+  /** How long the smallest published delta for a job and version is reused. */
+  private static final long DELTA_TTL_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+  /** Entries kept before a cache is emptied (each is a few hundred bytes). */
+  private static final int MAX_ENTRIES = 10_000;
+
+  private final Map<UUID, Cached<DeltaCatalog.SignedManifest>> manifests =
+      new ConcurrentHashMap<>();
+  private final Map<DeltaKey, Cached<Optional<PublishedDelta>>> smallest =
+      new ConcurrentHashMap<>();
+
+  private static <K, V> V cached(
+      Map<K, Cached<V>> cache, K key, long now, long ttlNanos, Supplier<V> load) {
+    Cached<V> hit = cache.get(key);
+    if (hit != null && now - hit.expiresAt() < 0) {
+      return hit.value();
+    }
+    V value = load.get();
+    if (cache.size() >= MAX_ENTRIES) {
+      cache.clear();
+    }
+    long expiresAt = ttlNanos == Long.MAX_VALUE ? now + Long.MAX_VALUE / 2 : now + ttlNanos;
+    cache.put(key, new Cached<>(value, expiresAt));
+    return value;
   }
 
   /** The full image of the target version, without a signature. */

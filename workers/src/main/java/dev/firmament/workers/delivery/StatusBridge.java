@@ -13,10 +13,12 @@ import io.temporal.client.ActivityCompletionClient;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.client.WorkflowClient;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,19 +30,28 @@ import org.springframework.stereotype.Component;
  * Turns device reports into result transitions and activity completions, and presence messages into
  * device rows.
  *
- * <p>Reports of one device are handled in arrival order on one lane (a single thread chosen by the
- * device id), so the history reads in the order the device spoke; lanes work in parallel. A report
- * is accepted only when its update id names the device on whose topic it arrived.
+ * <p>Messages of one device are handled in arrival order on one lane (a single thread chosen by the
+ * device id), so the history reads in the order the device spoke; lanes work in parallel. A lane
+ * takes whatever has queued up since its last round, up to {@value #MAX_BATCH} messages, and
+ * records the update reports among them together: one transaction moves every result and writes
+ * every history row (a device with two reports in the round gets its second in the next
+ * transaction, so its order holds), then one statement records the versions devices now run, then
+ * each finished update's activity is completed. If a batch cannot be recorded, its reports are
+ * recorded one by one, so one bad report costs no other. A report is accepted only when its update
+ * id names the device on whose topic it arrived.
  */
 @Component
 public class StatusBridge implements DisposableBean {
   private static final Logger log = LoggerFactory.getLogger(StatusBridge.class);
 
+  /** The most messages a lane takes in one round. */
+  static final int MAX_BATCH = 256;
+
   private final RolloutRecords records;
   private final DevicePresence presence;
   private final RollbackDelivery rollbacks;
   private final ActivityCompletionClient completions;
-  private final List<ExecutorService> lanes = new ArrayList<>();
+  private final List<Lane> lanes = new ArrayList<>();
 
   public StatusBridge(
       RolloutRecords records,
@@ -54,26 +65,159 @@ public class StatusBridge implements DisposableBean {
     this.rollbacks = rollbacks;
     this.completions = workflowClient.newActivityCompletionClient();
     for (int i = 0; i < laneCount; i++) {
-      int lane = i;
-      lanes.add(
-          Executors.newSingleThreadExecutor(
-              r -> {
-                Thread t = new Thread(r, "status-bridge-" + lane);
-                t.setDaemon(true);
-                return t;
-              }));
+      lanes.add(new Lane("status-bridge-" + i));
     }
-    gateway.onReport(report -> lane(report.deviceId()).execute(() -> safely(report)));
-    gateway.onPresence(event -> lane(event.deviceId()).execute(() -> safely(event)));
+    gateway.onReport(report -> lane(report.deviceId()).offer(report));
+    gateway.onPresence(event -> lane(event.deviceId()).offer(event));
   }
 
-  private ExecutorService lane(String deviceId) {
+  private Lane lane(String deviceId) {
     return lanes.get(Math.floorMod(deviceId.hashCode(), lanes.size()));
+  }
+
+  /** One thread and its queue of reports and presence events. */
+  private final class Lane implements Runnable {
+    private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean stopping;
+
+    Lane(String name) {
+      thread = new Thread(this, name);
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void offer(Object message) {
+      queue.add(message);
+    }
+
+    @Override
+    public void run() {
+      List<Object> round = new ArrayList<>(MAX_BATCH);
+      while (!stopping || !queue.isEmpty()) {
+        try {
+          Object first = queue.poll(100, TimeUnit.MILLISECONDS);
+          if (first == null) {
+            continue;
+          }
+          round.add(first);
+          queue.drainTo(round, MAX_BATCH - 1);
+          handle(round);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        } catch (RuntimeException e) {
+          log.error("status bridge round failed error={}", e.toString());
+        } finally {
+          round.clear();
+        }
+      }
+    }
+
+    void stop(long timeoutMillis) throws InterruptedException {
+      stopping = true;
+      thread.join(timeoutMillis);
+    }
+  }
+
+  /** Handles one lane's round in arrival order, gathering update reports into batches. */
+  void handle(List<?> round) {
+    Map<String, Update> batch = new LinkedHashMap<>();
+    for (Object message : round) {
+      if (message instanceof PresenceEvent event) {
+        record(batch);
+        safely(event);
+      } else if (message instanceof DeviceReport report) {
+        Update update = parse(report);
+        if (update == null) {
+          record(batch);
+          safely(report);
+        } else {
+          if (batch.containsKey(update.reported().deviceId())) {
+            record(batch);
+          }
+          batch.put(update.reported().deviceId(), update);
+        }
+      }
+    }
+    record(batch);
+  }
+
+  /** An update report, checked against its topic, with the version a successful device runs. */
+  private record Update(RolloutRecords.Reported reported, String currentVersion) {}
+
+  /**
+   * The report as an update of a rollout's result, or null for anything else (a rollback report, or
+   * a report that does not belong to the device, which {@link #safely(DeviceReport)} handles).
+   */
+  private static Update parse(DeviceReport deviceReport) {
+    StatusReport report = deviceReport.report();
+    if (RollbackDelivery.parseKey(report.updateId()) != null) {
+      return null;
+    }
+    var key = UpdateKeys.parse(report.updateId());
+    if (key.isEmpty() || !key.get().deviceId().equals(deviceReport.deviceId())) {
+      return null;
+    }
+    DeviceUpdateState state = DeviceUpdateState.valueOf(report.state().name());
+    String code = report.code() == null ? null : report.code().name();
+    // A device that verifies has received the whole artifact: its size, not the report's offset.
+    Long bytes = state.receivedWholeArtifact() ? null : report.offset();
+    String version = state == DeviceUpdateState.SUCCEEDED ? report.currentVersion() : null;
+    return new Update(
+        new RolloutRecords.Reported(
+            key.get().jobId(), deviceReport.deviceId(), state, bytes, code, report.detail()),
+        version);
+  }
+
+  /** Records a batch of update reports (at most one per device), then empties it. */
+  private void record(Map<String, Update> batch) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    List<Update> updates = List.copyOf(batch.values());
+    batch.clear();
+    try {
+      recordAll(updates);
+    } catch (RuntimeException e) {
+      if (updates.size() == 1) {
+        log.error(
+            "device report not recorded device={} error={}",
+            updates.getFirst().reported().deviceId(),
+            e.toString());
+        return;
+      }
+      log.warn("report batch not recorded, recording one by one size={}", updates.size());
+      for (Update update : updates) {
+        record(new LinkedHashMap<>(Map.of(update.reported().deviceId(), update)));
+      }
+    }
+  }
+
+  private void recordAll(List<Update> updates) {
+    List<RolloutRecords.Moved> moved =
+        records.transitionAll(updates.stream().map(Update::reported).toList());
+    Map<String, String> versions = new LinkedHashMap<>();
+    for (Update update : updates) {
+      if (update.currentVersion() != null) {
+        versions.put(update.reported().deviceId(), update.currentVersion());
+      }
+    }
+    presence.recordVersions(versions);
+    for (RolloutRecords.Moved m : moved) {
+      if (m.state().isTerminal()) {
+        complete(
+            m.jobId(),
+            m.deviceId(),
+            m.taskToken(),
+            new DeviceUpdateOutcome(m.deviceId(), m.state(), m.errorCode(), m.bytesSent()));
+      }
+    }
   }
 
   private void safely(DeviceReport report) {
     try {
-      handle(report);
+      handleOther(report);
     } catch (RuntimeException e) {
       log.error("device report not recorded device={} error={}", report.deviceId(), e.toString());
     }
@@ -87,43 +231,18 @@ public class StatusBridge implements DisposableBean {
     }
   }
 
-  void handle(DeviceReport deviceReport) {
+  /** A report that is not an update of this device's rollout result: a rollback, or foreign. */
+  private void handleOther(DeviceReport deviceReport) {
     StatusReport report = deviceReport.report();
     String[] rollbackKey = RollbackDelivery.parseKey(report.updateId());
     if (rollbackKey != null && rollbackKey[1].equals(deviceReport.deviceId())) {
       handleRollback(deviceReport, UUID.fromString(rollbackKey[0]));
       return;
     }
-    var key = UpdateKeys.parse(report.updateId());
-    if (key.isEmpty() || !key.get().deviceId().equals(deviceReport.deviceId())) {
-      log.warn(
-          "report ignored: update {} does not belong to device {}",
-          report.updateId(),
-          deviceReport.deviceId());
-      return;
-    }
-    UUID jobId = key.get().jobId();
-    String deviceId = deviceReport.deviceId();
-    DeviceUpdateState state = DeviceUpdateState.valueOf(report.state().name());
-    String code = report.code() == null ? null : report.code().name();
-    // A device that verifies has received the whole artifact; earlier reports carry its offset.
-    Long bytes =
-        switch (state) {
-          case VERIFYING, INSTALLING, REBOOTING, SUCCEEDED, ROLLED_BACK ->
-              records.artifactSize(jobId, deviceId);
-          default -> report.offset();
-        };
-    boolean changed =
-        records.transition(jobId, deviceId, state, bytes, code, report.detail(), null);
-    if (state == DeviceUpdateState.SUCCEEDED && report.currentVersion() != null) {
-      presence.recordVersion(deviceId, report.currentVersion());
-    }
-    if (changed && state.isTerminal()) {
-      complete(
-          jobId,
-          deviceId,
-          new DeviceUpdateOutcome(deviceId, state, code, records.bytesSent(jobId, deviceId)));
-    }
+    log.warn(
+        "report ignored: update {} does not belong to device {}",
+        report.updateId(),
+        deviceReport.deviceId());
   }
 
   /** A report about a rollback stage's update: its own result row, its own completion. */
@@ -148,8 +267,7 @@ public class StatusBridge implements DisposableBean {
     }
   }
 
-  private void complete(UUID jobId, String deviceId, DeviceUpdateOutcome outcome) {
-    byte[] token = records.taskToken(jobId, deviceId).orElse(null);
+  private void complete(UUID jobId, String deviceId, byte[] token, DeviceUpdateOutcome outcome) {
     if (token == null) {
       log.warn("no open update to complete job={} device={}", jobId, deviceId);
       return;
@@ -164,11 +282,11 @@ public class StatusBridge implements DisposableBean {
 
   @Override
   public void destroy() throws InterruptedException {
-    for (ExecutorService lane : lanes) {
-      lane.shutdown();
+    for (Lane lane : lanes) {
+      lane.stopping = true;
     }
-    for (ExecutorService lane : lanes) {
-      lane.awaitTermination(5, TimeUnit.SECONDS);
+    for (Lane lane : lanes) {
+      lane.stop(5_000);
     }
   }
 }

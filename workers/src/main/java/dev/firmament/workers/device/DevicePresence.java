@@ -4,7 +4,13 @@ import static dev.firmament.sql.generated.Tables.DEVICES;
 
 import dev.firmament.protocol.Presence;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.jooq.DSLContext;
+import org.jooq.Record2;
+import org.jooq.Row2;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
 
@@ -30,6 +36,24 @@ public class DevicePresence {
             .where(DEVICES.ID.eq(deviceId))
             .execute()
         > 0;
+  }
+
+  /** Records the versions devices reported after their updates, in one statement. */
+  public void recordVersions(Map<String, String> versionByDevice) {
+    if (versionByDevice.isEmpty()) {
+      return;
+    }
+    List<Row2<String, String>> rows = new ArrayList<>(versionByDevice.size());
+    versionByDevice.forEach((device, version) -> rows.add(DSL.row(device, version)));
+    @SuppressWarnings("unchecked")
+    Table<Record2<String, String>> v =
+        DSL.values(rows.toArray(Row2[]::new)).as("v", "device_id", "version");
+    dsl.update(DEVICES)
+        .set(DEVICES.FIRMWARE_VERSION, v.field("version", String.class))
+        .set(DEVICES.LAST_HEARD, OffsetDateTime.now())
+        .from(v)
+        .where(DEVICES.ID.eq(v.field("device_id", String.class)))
+        .execute();
   }
 
   /** Records the version a device reported after an update. */

@@ -11,14 +11,23 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record4;
+import org.jooq.Row4;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -321,6 +330,150 @@ public class RolloutRecords {
               .execute();
           return true;
         });
+  }
+
+  /**
+   * One device's report, as the status bridge hands it over. {@code bytesSent} null means "the
+   * whole artifact" for the states a device reaches only after receiving it (VERIFYING onwards),
+   * and "unchanged" for the others.
+   */
+  public record Reported(
+      UUID jobId,
+      String deviceId,
+      DeviceUpdateState state,
+      Long bytesSent,
+      String errorCode,
+      String detail) {}
+
+  /** A result that a batch of reports moved: its new state, bytes and the open activity's token. */
+  public record Moved(
+      UUID jobId,
+      String deviceId,
+      DeviceUpdateState state,
+      String errorCode,
+      long bytesSent,
+      byte[] taskToken) {}
+
+  /**
+   * Applies a batch of reports (at most one per device) under the same rules as {@link
+   * #transition}, in one transaction: per job and target state, one update of every row that may
+   * move there and one multi-row insert of their history. Returns the results that moved, in no
+   * particular order; a report whose result may not move is left out.
+   */
+  public List<Moved> transitionAll(List<Reported> reports) {
+    Map<UUID, Map<DeviceUpdateState, List<Reported>>> groups = new LinkedHashMap<>();
+    for (Reported r : reports) {
+      groups
+          .computeIfAbsent(r.jobId(), j -> new EnumMap<>(DeviceUpdateState.class))
+          .computeIfAbsent(r.state(), s -> new ArrayList<>())
+          .add(r);
+    }
+    return dsl.transactionResult(
+        tx -> {
+          List<Moved> moved = new ArrayList<>();
+          for (var job : groups.entrySet()) {
+            for (var group : job.getValue().entrySet()) {
+              moved.addAll(moveGroup(tx.dsl(), job.getKey(), group.getKey(), group.getValue()));
+            }
+          }
+          return moved;
+        });
+  }
+
+  private static List<Moved> moveGroup(
+      DSLContext t, UUID jobId, DeviceUpdateState state, List<Reported> reports) {
+    List<String> fromNames = TransitionRules.allowedFrom(state);
+    if (fromNames.isEmpty()) {
+      return List.of();
+    }
+    List<Row4<String, String, String, Long>> rows = new ArrayList<>(reports.size());
+    for (Reported r : reports) {
+      rows.add(
+          DSL.row(
+              DSL.val(r.deviceId()),
+              DSL.cast(DSL.val(r.errorCode()), SQLDataType.VARCHAR),
+              DSL.cast(DSL.val(TransitionRules.clip(r.detail())), SQLDataType.VARCHAR),
+              DSL.cast(DSL.val(r.bytesSent()), SQLDataType.BIGINT)));
+    }
+    @SuppressWarnings("unchecked")
+    Table<Record4<String, String, String, Long>> v =
+        DSL.values(rows.toArray(Row4[]::new)).as("v", "device_id", "code", "detail", "bytes");
+    Field<String> vDevice = v.field("device_id", String.class);
+    Field<String> vCode = v.field("code", String.class);
+    Field<String> vDetail = v.field("detail", String.class);
+    Field<Long> vBytes = v.field("bytes", Long.class);
+    // States reached only with the whole artifact on the device count its full size as sent; the
+    // size of the full image stands in for results offered before artifact sizes were recorded.
+    Field<Long> bytes =
+        state.receivedWholeArtifact()
+            ? DSL.coalesce(
+                vBytes,
+                OTA_RESULTS.ARTIFACT_SIZE_BYTES,
+                DSL.field(
+                    DSL.select(PRODUCT_FIRMWARE.SIZE_BYTES)
+                        .from(OTA_JOBS)
+                        .join(PRODUCT_FIRMWARE)
+                        .on(PRODUCT_FIRMWARE.ID.eq(OTA_JOBS.FIRMWARE_ID))
+                        .where(OTA_JOBS.ID.eq(OTA_RESULTS.JOB_ID))))
+            : vBytes;
+    var changed =
+        t.update(OTA_RESULTS)
+            .set(OTA_RESULTS.STATE, state.name())
+            .set(OTA_RESULTS.UPDATED_AT, OffsetDateTime.now())
+            .set(OTA_RESULTS.ERROR_CODE, vCode)
+            .set(OTA_RESULTS.ERROR_MESSAGE, vDetail)
+            // GREATEST ignores a null: bytes stay as they are when the report carries none.
+            .set(OTA_RESULTS.BYTES_SENT, DSL.greatest(OTA_RESULTS.BYTES_SENT, bytes))
+            .from(v)
+            .where(OTA_RESULTS.JOB_ID.eq(jobId))
+            .and(OTA_RESULTS.DEVICE_ID.eq(vDevice))
+            .and(OTA_RESULTS.STATE.in(fromNames))
+            .returningResult(
+                OTA_RESULTS.DEVICE_ID,
+                OTA_RESULTS.ORGANIZATION_ID,
+                OTA_RESULTS.ATTEMPT,
+                OTA_RESULTS.BYTES_SENT,
+                OTA_RESULTS.TASK_TOKEN,
+                OTA_RESULTS.ERROR_CODE,
+                OTA_RESULTS.ERROR_MESSAGE)
+            .fetch();
+    if (changed.isEmpty()) {
+      return List.of();
+    }
+    var history =
+        t.insertInto(
+            OTA_RESULT_HISTORY,
+            OTA_RESULT_HISTORY.ORGANIZATION_ID,
+            OTA_RESULT_HISTORY.JOB_ID,
+            OTA_RESULT_HISTORY.DEVICE_ID,
+            OTA_RESULT_HISTORY.STATE,
+            OTA_RESULT_HISTORY.ATTEMPT,
+            OTA_RESULT_HISTORY.BYTES_SENT,
+            OTA_RESULT_HISTORY.ERROR_CODE,
+            OTA_RESULT_HISTORY.DETAIL);
+    List<Moved> moved = new ArrayList<>(changed.size());
+    for (var row : changed) {
+      history =
+          history.values(
+              row.value2(),
+              jobId,
+              row.value1(),
+              state.name(),
+              row.value3(),
+              row.value4(),
+              row.value6(),
+              row.value7());
+      moved.add(
+          new Moved(
+              jobId,
+              row.value1(),
+              state,
+              row.value6(),
+              row.value4() == null ? 0 : row.value4(),
+              row.value5()));
+    }
+    history.execute();
+    return moved;
   }
 
   /** Creates a QUEUED result for a device that joined the targets after the job started. */

@@ -173,6 +173,86 @@ class RolloutRecordsTest {
   }
 
   @Test
+  void aBatchOfReportsMovesEachResultByTheSameRulesInOneGo() {
+    OtaJobsRecord job = job(null);
+    records.startJob(job);
+    UUID id = job.getId();
+    records.transition(id, device(0), DeviceUpdateState.SENT, null, null, "offer", new byte[] {7});
+    records.recordArtifact(id, device(0), "DELTA", "ab".repeat(32), 90);
+    records.transition(id, device(1), DeviceUpdateState.SENT, null, null, "offer", new byte[] {8});
+    records.transition(id, device(2), DeviceUpdateState.SUCCEEDED, 1234L, null, null, null);
+    records.transition(id, device(3), DeviceUpdateState.SENT, null, null, "offer", null);
+
+    List<RolloutRecords.Moved> moved =
+        records.transitionAll(
+            List.of(
+                // Finished with the whole 90-byte delta: its size counts as sent.
+                new RolloutRecords.Reported(
+                    id, device(0), DeviceUpdateState.SUCCEEDED, null, null, "ok"),
+                // Failed part-way: the offset it reached counts.
+                new RolloutRecords.Reported(
+                    id, device(1), DeviceUpdateState.FAILED, 600L, "HASH_MISMATCH", "bad image"),
+                // Terminal already: left as it is.
+                new RolloutRecords.Reported(
+                    id, device(2), DeviceUpdateState.FAILED, null, "LATE", "late report"),
+                // Still downloading: its offset is the bytes sent so far.
+                new RolloutRecords.Reported(
+                    id, device(3), DeviceUpdateState.DOWNLOADING, 512L, null, null),
+                // Verifying, no artifact size recorded: the full image's size stands in.
+                new RolloutRecords.Reported(
+                    id, device(5), DeviceUpdateState.VERIFYING, null, null, null),
+                // Still QUEUED, never offered: a download report may move it forward.
+                new RolloutRecords.Reported(
+                    id, device(4), DeviceUpdateState.DOWNLOADING, null, null, null)));
+
+    assertThat(moved)
+        .extracting(RolloutRecords.Moved::deviceId)
+        .containsExactlyInAnyOrder(device(0), device(1), device(3), device(4), device(5));
+    RolloutRecords.Moved first =
+        moved.stream().filter(m -> m.deviceId().equals(device(0))).findFirst().orElseThrow();
+    assertThat(first.state()).isEqualTo(DeviceUpdateState.SUCCEEDED);
+    assertThat(first.bytesSent()).isEqualTo(90);
+    assertThat(first.taskToken()).isEqualTo(new byte[] {7});
+    RolloutRecords.Moved second =
+        moved.stream().filter(m -> m.deviceId().equals(device(1))).findFirst().orElseThrow();
+    assertThat(second.errorCode()).isEqualTo("HASH_MISMATCH");
+    assertThat(second.bytesSent()).isEqualTo(600);
+    assertThat(second.taskToken()).isEqualTo(new byte[] {8});
+
+    assertThat(records.bytesSent(id, device(3))).isEqualTo(512);
+    assertThat(records.bytesSent(id, device(4))).isZero();
+    assertThat(records.bytesSent(id, device(5))).isEqualTo(1234);
+    assertThat(history(id, device(0))).containsExactly("QUEUED", "SENT", "SUCCEEDED");
+    assertThat(history(id, device(1))).containsExactly("QUEUED", "SENT", "FAILED");
+    assertThat(history(id, device(2))).containsExactly("QUEUED", "SUCCEEDED");
+    assertThat(history(id, device(3))).containsExactly("QUEUED", "SENT", "DOWNLOADING");
+    var failedRow =
+        dsl.selectFrom(OTA_RESULT_HISTORY)
+            .where(OTA_RESULT_HISTORY.JOB_ID.eq(id))
+            .and(OTA_RESULT_HISTORY.DEVICE_ID.eq(device(1)))
+            .and(OTA_RESULT_HISTORY.STATE.eq("FAILED"))
+            .fetchOne();
+    assertThat(failedRow.getErrorCode()).isEqualTo("HASH_MISMATCH");
+    assertThat(failedRow.getDetail()).isEqualTo("bad image");
+    assertThat(failedRow.getBytesSent()).isEqualTo(600L);
+    String state2 =
+        dsl.select(OTA_RESULTS.STATE)
+            .from(OTA_RESULTS)
+            .where(OTA_RESULTS.JOB_ID.eq(id).and(OTA_RESULTS.DEVICE_ID.eq(device(2))))
+            .fetchOne(OTA_RESULTS.STATE);
+    assertThat(state2).isEqualTo("SUCCEEDED");
+
+    // The same batch again changes nothing.
+    assertThat(
+            records.transitionAll(
+                List.of(
+                    new RolloutRecords.Reported(
+                        id, device(0), DeviceUpdateState.SUCCEEDED, null, null, "ok"))))
+        .isEmpty();
+    assertThat(history(id, device(0))).containsExactly("QUEUED", "SENT", "SUCCEEDED");
+  }
+
+  @Test
   void finishingIsFinalAndInterruptedJobsCloseTheirOpenResults() {
     OtaJobsRecord job = job(null);
     records.startJob(job);

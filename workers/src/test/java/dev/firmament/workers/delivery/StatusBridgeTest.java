@@ -1,0 +1,217 @@
+package dev.firmament.workers.delivery;
+
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.firmament.devstack.EmbeddedTemporal;
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.RolloutStatus;
+import dev.firmament.protocol.DeviceState;
+import dev.firmament.protocol.ErrorCode;
+import dev.firmament.protocol.Presence;
+import dev.firmament.protocol.StatusReport;
+import dev.firmament.protocol.server.Delivery;
+import dev.firmament.protocol.server.DeviceGateway;
+import dev.firmament.protocol.server.DeviceReport;
+import dev.firmament.protocol.server.GatewayStats;
+import dev.firmament.protocol.server.PresenceEvent;
+import dev.firmament.workers.TestDatabase;
+import dev.firmament.workers.device.DevicePresence;
+import dev.firmament.workers.rollout.RollbackDelivery;
+import dev.firmament.workers.rollout.RollbackRecords;
+import dev.firmament.workers.rollout.RolloutRecords;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowClientOptions;
+import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.jooq.DSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The status bridge's rounds on a real PostgreSQL: reports recorded in arrival order per device
+ * even when one round holds several of a device's reports, foreign and presence messages in
+ * between.
+ */
+class StatusBridgeTest {
+  @TempDir static Path dataDir;
+  private static TestDatabase database;
+  private static EmbeddedTemporal temporal;
+  private static WorkflowServiceStubs service;
+  private static DSLContext dsl;
+  private static StatusBridge bridge;
+
+  @BeforeAll
+  static void start() {
+    database = TestDatabase.start(dataDir);
+    dsl = database.dsl();
+    temporal = EmbeddedTemporal.start(0);
+    service =
+        WorkflowServiceStubs.newServiceStubs(
+            WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+    WorkflowClient client =
+        WorkflowClient.newInstance(
+            service, WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace()).build());
+    DeviceGateway gateway = new SilentGateway();
+    RolloutRecords records = new RolloutRecords(dsl);
+    bridge =
+        new StatusBridge(
+            records,
+            new DevicePresence(dsl),
+            new RollbackDelivery(
+                new RollbackRecords(dsl), new ArtifactCache(null, 1), gateway, 4096),
+            client,
+            gateway,
+            1);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    bridge.destroy();
+    service.shutdownNow();
+    temporal.close();
+    database.close();
+  }
+
+  @Test
+  void aRoundKeepsEachDevicesOrderAndRecordsVersionsAndBytes() {
+    UUID[] tenant = database.organizationWithProduct();
+    UUID firmware = UUID.randomUUID();
+    dsl.insertInto(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.ID, firmware)
+        .set(PRODUCT_FIRMWARE.ORGANIZATION_ID, tenant[0])
+        .set(PRODUCT_FIRMWARE.PRODUCT_ID, tenant[1])
+        .set(PRODUCT_FIRMWARE.VERSION, "2.0")
+        .set(PRODUCT_FIRMWARE.SHA256, "cd".repeat(32))
+        .set(PRODUCT_FIRMWARE.SIZE_BYTES, 4000L)
+        .set(PRODUCT_FIRMWARE.STORAGE_KEY, "full/" + "cd".repeat(32))
+        .execute();
+    List<String> devices = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String id = "bridge-" + tenant[0].toString().substring(0, 8) + "-" + i;
+      devices.add(id);
+      dsl.insertInto(DEVICES)
+          .set(DEVICES.ID, id)
+          .set(DEVICES.ORGANIZATION_ID, tenant[0])
+          .set(DEVICES.PRODUCT_ID, tenant[1])
+          .set(DEVICES.NAME, id)
+          .set(DEVICES.FIRMWARE_VERSION, "1.0")
+          .execute();
+    }
+    UUID job = UUID.randomUUID();
+    dsl.insertInto(OTA_JOBS)
+        .set(OTA_JOBS.ID, job)
+        .set(OTA_JOBS.ORGANIZATION_ID, tenant[0])
+        .set(OTA_JOBS.PRODUCT_ID, tenant[1])
+        .set(OTA_JOBS.FIRMWARE_ID, firmware)
+        .set(OTA_JOBS.TARGET_VERSION, "2.0")
+        .set(OTA_JOBS.TARGET_KIND, "PRODUCT")
+        .set(OTA_JOBS.STATUS, RolloutStatus.SCHEDULED.name())
+        .set(OTA_JOBS.MAX_IN_FLIGHT, 10)
+        .set(OTA_JOBS.WORKFLOW_ID, "rollout/" + job)
+        .execute();
+    RolloutRecords records = new RolloutRecords(dsl);
+    records.startJob(records.job(job).orElseThrow());
+    for (String device : devices) {
+      records.recordArtifact(job, device, "DELTA", "cd".repeat(32), 300);
+      records.transition(job, device, DeviceUpdateState.SENT, null, null, "offer", null);
+    }
+    String a = devices.get(0);
+    String b = devices.get(1);
+    String c = devices.get(2);
+
+    bridge.handle(
+        List.of(
+            report(a, key(job, a), DeviceState.DOWNLOADING, 100L, null, null),
+            report(b, key(job, b), DeviceState.DOWNLOADING, 50L, null, null),
+            // Same device again in the round: recorded after its first report.
+            report(a, key(job, a), DeviceState.VERIFYING, 300L, null, null),
+            new PresenceEvent(c, Presence.offline()),
+            // A report on device c's topic naming device b's update: ignored.
+            report(c, key(job, b), DeviceState.FAILED, null, ErrorCode.INTERNAL, null),
+            report(a, key(job, a), DeviceState.SUCCEEDED, null, null, "2.0"),
+            report(b, key(job, b), DeviceState.FAILED, 120L, ErrorCode.HASH_MISMATCH, null),
+            // A late report after the terminal one changes nothing.
+            report(a, key(job, a), DeviceState.DOWNLOADING, 10L, null, null)));
+
+    assertThat(history(job, a))
+        .containsExactly("QUEUED", "SENT", "DOWNLOADING", "VERIFYING", "SUCCEEDED");
+    assertThat(history(job, b)).containsExactly("QUEUED", "SENT", "DOWNLOADING", "FAILED");
+    assertThat(history(job, c)).containsExactly("QUEUED", "SENT");
+    assertThat(result(job, a).getBytesSent()).isEqualTo(300L);
+    assertThat(result(job, b).getBytesSent()).isEqualTo(120L);
+    assertThat(result(job, b).getErrorCode()).isEqualTo("HASH_MISMATCH");
+    assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(a))).isEqualTo("2.0");
+    assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(b))).isEqualTo("1.0");
+    assertThat(dsl.fetchValue(DEVICES.ONLINE, DEVICES.ID.eq(c))).isFalse();
+  }
+
+  private static String key(UUID job, String device) {
+    return "rollout/" + job + "/device/" + device;
+  }
+
+  private static DeviceReport report(
+      String device,
+      String updateId,
+      DeviceState state,
+      Long offset,
+      ErrorCode code,
+      String version) {
+    return new DeviceReport(
+        device,
+        new StatusReport(
+            updateId, state, offset, code, null, version == null ? "1.0" : version, Instant.now()));
+  }
+
+  private static List<String> history(UUID job, String device) {
+    return dsl.select(OTA_RESULT_HISTORY.STATE)
+        .from(OTA_RESULT_HISTORY)
+        .where(OTA_RESULT_HISTORY.JOB_ID.eq(job))
+        .and(OTA_RESULT_HISTORY.DEVICE_ID.eq(device))
+        .orderBy(OTA_RESULT_HISTORY.ID)
+        .fetch(OTA_RESULT_HISTORY.STATE);
+  }
+
+  private static dev.firmament.sql.generated.tables.records.OtaResultsRecord result(
+      UUID job, String device) {
+    return dsl.selectFrom(OTA_RESULTS)
+        .where(OTA_RESULTS.JOB_ID.eq(job))
+        .and(OTA_RESULTS.DEVICE_ID.eq(device))
+        .fetchOne();
+  }
+
+  /** A gateway with no devices: the test hands the bridge its messages directly. */
+  private static final class SilentGateway implements DeviceGateway {
+    @Override
+    public void offer(Delivery delivery) {}
+
+    @Override
+    public void cancel(String deviceId, String updateId) {}
+
+    @Override
+    public void onReport(Consumer<DeviceReport> listener) {}
+
+    @Override
+    public void onPresence(Consumer<PresenceEvent> listener) {}
+
+    @Override
+    public GatewayStats stats() {
+      return null;
+    }
+
+    @Override
+    public void close() {}
+  }
+}
