@@ -266,17 +266,18 @@ public class StageWorkflowImpl implements StageWorkflow {
                       : RetryDecision.next(
                           request.retry(), attempt, state, code, random.nextDouble());
               if (backoff.isPresent()) {
-                Workflow.newTimer(backoff.get())
-                    .thenApply(
-                        fired -> {
-                          inFlight--;
-                          if (stopping()) {
-                            count(state);
-                          } else {
-                            startDevice(delivery, deviceId, attempt + 1);
-                          }
-                          return null;
-                        });
+                // The backoff ends early when the stage stops, so that a cancel or an abort does
+                // not wait for a device's next attempt.
+                Async.procedure(
+                    () -> {
+                      Workflow.await(backoff.get(), this::stopping);
+                      inFlight--;
+                      if (stopping()) {
+                        count(state);
+                      } else {
+                        startDevice(delivery, deviceId, attempt + 1);
+                      }
+                    });
               } else {
                 inFlight--;
                 count(state);

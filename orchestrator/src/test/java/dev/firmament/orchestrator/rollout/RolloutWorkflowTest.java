@@ -230,6 +230,31 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void aCancelEndsADevicesRetryBackoffAtOnce() {
+    FakeFleet fleet = fleet(1);
+    Answer transient_ = new Answer(DeviceUpdateState.FAILED, "DOWNLOAD_INTERRUPTED");
+    fleet.answer("dev-000", transient_, FakeFleet.SUCCESS);
+    RetryPolicy retry =
+        new RetryPolicy(
+            3, Duration.ofHours(6), 2.0, Duration.ofHours(6), 0.0, Set.of("DOWNLOAD_INTERRUPTED"));
+    RolloutPlan plan = new RolloutPlan(List.of(StagePlan.everything(5)), retry, null, null, false);
+    WorkflowStub stub = start(fleet, new RolloutRequest(JOB, 4, SILENT_TIMEOUT, 7, plan));
+    env.sleep(Duration.ofHours(1));
+    assertThat(fleet.deliveries).containsExactly("dev-000#1");
+    Instant canceledAt = Instant.ofEpochMilli(env.currentTimeMillis());
+
+    typed(stub).cancel(false);
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.CANCELED);
+    assertThat(fleet.deliveries).containsExactly("dev-000#1");
+    assertThat(result.failed()).isEqualTo(1);
+    // The stage ended without waiting for the rest of the six-hour backoff.
+    assertThat(Duration.between(canceledAt, Instant.ofEpochMilli(env.currentTimeMillis())))
+        .isLessThan(Duration.ofHours(1));
+  }
+
+  @Test
   void approvalBeforeStartAndBeforeAStageHoldsTheRollout() {
     FakeFleet fleet = fleet(4);
     RolloutPlan plan =
