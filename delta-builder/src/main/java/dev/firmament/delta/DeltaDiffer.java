@@ -106,28 +106,14 @@ public final class DeltaDiffer {
       }
     }
 
-    List<BranchFilter> filters = new ArrayList<>();
-    if (format == PatchFormat.BSDIFF40) {
-      filters.add(BranchFilter.NONE);
-    } else {
-      switch (options.filter()) {
-        case AUTO -> {
-          for (BranchFilter f : BranchFilter.values()) {
-            if (f.plausibleFor(newImage)) {
-              filters.add(f);
-            }
-          }
-        }
-        case NONE -> filters.add(BranchFilter.NONE);
-        case THUMB_BL -> filters.add(BranchFilter.THUMB_BL);
-        case ARM_BL -> filters.add(BranchFilter.ARM_BL);
-      }
-    }
+    // By default two filters at most (none and the likely one), so on 2 cores the two suffix
+    // sorts run at once.
+    List<BranchFilter> filters = candidateFilters(newImage, options);
     // The work is split into small tasks (per filter: filtering and suffix sort; per slack: the
-    // scan; per diff transform: the size estimate) on a pool of at most MAX_THREADS threads, so
-    // that on 2 cores the third filter's sort overlaps the other filters' scans. The candidates
-    // are ranked in the fixed order (filter, slack, transform) whatever the completion order, so
-    // the chosen patch is the one a sequential run would choose.
+    // scan; per diff transform: the size estimate) on a pool of at most MAX_THREADS threads; with
+    // three filters on 2 cores the third filter's sort overlaps the other filters' scans. The
+    // candidates are ranked in the fixed order (filter, slack, transform) whatever the completion
+    // order, so the chosen patch is the one a sequential run would choose.
     CompletableFuture<byte[]> oldShaF = CompletableFuture.supplyAsync(() -> sha256(oldImage), pool);
     CompletableFuture<byte[]> newShaF = CompletableFuture.supplyAsync(() -> sha256(newImage), pool);
     List<FilterJob> jobs = new ArrayList<>();
@@ -177,6 +163,37 @@ public final class DeltaDiffer {
       }
     }
     return decide(format, policy, newImage, patch, best, join(fullFastF), t0);
+  }
+
+  /**
+   * The branch filters the differ tries, in ranking order: for {@link DiffOptions.Filter#AUTO} no
+   * filter plus {@link BranchFilter#likelyFor} the new image when it names one; for {@link
+   * DiffOptions.Filter#ALL} every filter {@link BranchFilter#plausibleFor} it (a superset).
+   */
+  static List<BranchFilter> candidateFilters(byte[] newImage, DiffOptions options) {
+    if (options.format() == PatchFormat.BSDIFF40) {
+      return List.of(BranchFilter.NONE);
+    }
+    return switch (options.filter()) {
+      case AUTO -> {
+        BranchFilter likely = BranchFilter.likelyFor(newImage);
+        yield likely == BranchFilter.NONE
+            ? List.of(BranchFilter.NONE)
+            : List.of(BranchFilter.NONE, likely);
+      }
+      case ALL -> {
+        List<BranchFilter> all = new ArrayList<>();
+        for (BranchFilter f : BranchFilter.values()) {
+          if (f.plausibleFor(newImage)) {
+            all.add(f);
+          }
+        }
+        yield all;
+      }
+      case NONE -> List.of(BranchFilter.NONE);
+      case THUMB_BL -> List.of(BranchFilter.THUMB_BL);
+      case ARM_BL -> List.of(BranchFilter.ARM_BL);
+    };
   }
 
   private static DiffResult decide(

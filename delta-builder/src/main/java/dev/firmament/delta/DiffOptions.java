@@ -6,8 +6,9 @@ import java.util.Objects;
  * Options of {@link DeltaDiffer}.
  *
  * @param format patch format to write
- * @param filter branch filter for native patches ({@link Filter#AUTO} tries each and keeps the
- *     smallest patch)
+ * @param filter branch filter for native patches ({@link Filter#AUTO}: no filter and the one most
+ *     likely for the image's instruction set; {@link Filter#ALL}: every plausible filter; in both
+ *     cases the smallest patch is kept)
  * @param level zstd level of the native streams (1..22, default 22)
  * @param chunkSize new-image bytes per native chunk (4 KiB..8 MiB, default 1 MiB); bounds the
  *     applier's memory
@@ -18,7 +19,13 @@ public record DiffOptions(
 
   /** Branch filter choice. */
   public enum Filter {
+    /**
+     * Tries no filter and the branch filter whose calls are densest in the new image (see {@code
+     * BranchFilter.likelyFor}), if any: at most two candidates, one suffix sort each.
+     */
     AUTO,
+    /** Tries every filter that is plausible for the new image (up to three suffix sorts). */
+    ALL,
     NONE,
     THUMB_BL,
     ARM_BL

@@ -8,8 +8,13 @@ import dev.firmament.delta.internal.FilteredOldImage;
 import dev.firmament.delta.internal.UnfilterOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -26,6 +31,154 @@ class BranchFilterTest {
       }
     }
     return b;
+  }
+
+  /**
+   * Thumb-2-like code: 16-bit instructions, BL calls to halfword-aligned targets inside the image
+   * (one window in 12), and 32-bit data-processing instructions whose first halfword is {@code
+   * 0xEBxx}, so the ARM pattern (0xEB at byte 3 of a word) is frequent too, as in real Thumb-2
+   * code.
+   */
+  static byte[] thumbLike(Random r, int n) {
+    byte[] b = new byte[n];
+    int p = 0;
+    while (p + 4 <= n) {
+      int k = r.nextInt(24);
+      if (k < 2) {
+        int off = (r.nextInt(n / 2) * 2 - (p + 4)) / 2;
+        b[p] = (byte) (off >>> 11);
+        b[p + 1] = (byte) (0xF0 | ((off >>> 19) & 7));
+        b[p + 2] = (byte) off;
+        b[p + 3] = (byte) (0xF8 | ((off >>> 8) & 7));
+        p += 4;
+      } else if (k < 5) {
+        b[p] = (byte) r.nextInt(256);
+        b[p + 1] = (byte) 0xEB;
+        b[p + 2] = (byte) r.nextInt(256);
+        b[p + 3] = (byte) r.nextInt(0x80);
+        p += 4;
+      } else {
+        b[p] = (byte) r.nextInt(256);
+        b[p + 1] = (byte) r.nextInt(0xE0);
+        p += 2;
+      }
+    }
+    return b;
+  }
+
+  /** ARM-like code: words with condition AL, one in 10 a BL to a word inside the image. */
+  static byte[] armLike(Random r, int n) {
+    byte[] b = new byte[n];
+    for (int p = 0; p + 4 <= n; p += 4) {
+      if (r.nextInt(10) == 0) {
+        int off = (r.nextInt(n / 4) * 4 - (p + 8)) / 4;
+        b[p] = (byte) off;
+        b[p + 1] = (byte) (off >>> 8);
+        b[p + 2] = (byte) (off >>> 16);
+        b[p + 3] = (byte) 0xEB;
+      } else {
+        b[p] = (byte) r.nextInt(256);
+        b[p + 1] = (byte) r.nextInt(256);
+        b[p + 2] = (byte) r.nextInt(256);
+        b[p + 3] = (byte) (0xE0 + r.nextInt(11));
+      }
+    }
+    return b;
+  }
+
+  @Test
+  void likelyFilterFollowsTheInstructionSet() {
+    Random r = new Random(21);
+    for (int n : new int[] {16 * 1024, 256 * 1024, 1 << 20}) {
+      byte[] thumb = thumbLike(r, n);
+      // The ARM pattern is frequent in Thumb-2 code (plausible by the pattern count alone), but
+      // its targets rarely land in the image.
+      assertThat(BranchFilter.ARM_BL.plausibleFor(thumb)).isTrue();
+      assertThat(BranchFilter.likelyFor(thumb)).as("thumb %d", n).isEqualTo(BranchFilter.THUMB_BL);
+      assertThat(BranchFilter.likelyFor(armLike(r, n)))
+          .as("arm %d", n)
+          .isEqualTo(BranchFilter.ARM_BL);
+      assertThat(BranchFilter.likelyFor(TestData.random(r, n)))
+          .as("random %d", n)
+          .isEqualTo(BranchFilter.NONE);
+      assertThat(BranchFilter.likelyFor(TestData.codeLike(r, n)))
+          .as("code-like words without calls %d", n)
+          .isEqualTo(BranchFilter.NONE);
+    }
+    assertThat(BranchFilter.likelyFor(new byte[0])).isEqualTo(BranchFilter.NONE);
+    assertThat(BranchFilter.likelyFor(new byte[3])).isEqualTo(BranchFilter.NONE);
+  }
+
+  @Test
+  void mixedImageGetsTheDenserInstructionSet() {
+    Random r = new Random(22);
+    byte[] image = new byte[512 * 1024];
+    // Three quarters Thumb, one quarter ARM (each part's calls stay inside its own part).
+    System.arraycopy(thumbLike(r, 384 * 1024), 0, image, 0, 384 * 1024);
+    System.arraycopy(armLike(r, 128 * 1024), 0, image, 384 * 1024, 128 * 1024);
+    assertThat(BranchFilter.likelyFor(image)).isEqualTo(BranchFilter.THUMB_BL);
+    System.arraycopy(armLike(r, 384 * 1024), 0, image, 0, 384 * 1024);
+    System.arraycopy(thumbLike(r, 128 * 1024), 0, image, 384 * 1024, 128 * 1024);
+    assertThat(BranchFilter.likelyFor(image)).isEqualTo(BranchFilter.ARM_BL);
+  }
+
+  @Test
+  void sparseCodeBelowTheCallDensityIsLeftUnfiltered() {
+    Random r = new Random(23);
+    // 2 MiB of random bytes with 8 KiB of Thumb code: a few hundred calls in all (the random
+    // bytes contribute about as many as the code), far below one per KiB.
+    byte[] image = TestData.random(r, 2 << 20);
+    byte[] code = thumbLike(r, 8 * 1024);
+    System.arraycopy(code, 0, image, 1 << 20, code.length);
+    long calls = BranchFilter.THUMB_BL.callsInImage(image);
+    assertThat(calls)
+        .isPositive()
+        .isLessThan((long) (BranchFilter.MIN_CALL_DENSITY * image.length));
+    assertThat(BranchFilter.likelyFor(image)).isEqualTo(BranchFilter.NONE);
+  }
+
+  @Test
+  void callsInImageCountsOnlyTargetsInsideTheImage() {
+    byte[] b = new byte[64];
+    // Thumb BL at 0 to 0 + 4 + 2 * 10 = 24 (inside), at 8 to 8 + 4 - 2 * 100 (outside).
+    b[1] = (byte) 0xF0;
+    b[2] = 10;
+    b[3] = (byte) 0xF8;
+    int back = -100 & 0x3FFFFF;
+    b[8] = (byte) (back >>> 11);
+    b[9] = (byte) (0xF0 | (back >>> 19));
+    b[10] = (byte) back;
+    b[11] = (byte) (0xF8 | ((back >>> 8) & 7));
+    // ARM BL at 16 to 16 + 8 + 4 * 9 = 60 (inside), at 20 to 20 + 8 + 4 * 10 = 68 (outside).
+    b[16] = 9;
+    b[19] = (byte) 0xEB;
+    b[20] = 10;
+    b[23] = (byte) 0xEB;
+    assertThat(BranchFilter.THUMB_BL.callsInImage(b)).isEqualTo(1);
+    assertThat(BranchFilter.ARM_BL.callsInImage(b)).isEqualTo(1);
+    assertThat(BranchFilter.NONE.callsInImage(b)).isZero();
+  }
+
+  @Test
+  void likelyFilterOnFirmware() throws IOException {
+    Map<String, BranchFilter> expected =
+        Map.of(
+            "armapp", BranchFilter.THUMB_BL,
+            "pyb-movehub", BranchFilter.THUMB_BL,
+            "pyb-ev3", BranchFilter.ARM_BL,
+            "slof", BranchFilter.NONE,
+            "ovmf-code4m", BranchFilter.NONE);
+    List<TestData.Pair> pairs = new ArrayList<>(TestData.samplePairs());
+    if (Files.isDirectory(TestData.SHARED)) {
+      pairs.addAll(TestData.pairsIn(TestData.SHARED));
+    }
+    for (TestData.Pair p : pairs) {
+      BranchFilter want = expected.get(p.name());
+      if (want != null) {
+        assertThat(BranchFilter.likelyFor(p.oldImage())).as(p.name() + " old").isEqualTo(want);
+        assertThat(BranchFilter.likelyFor(p.newImage())).as(p.name() + " new").isEqualTo(want);
+      }
+    }
   }
 
   @ParameterizedTest

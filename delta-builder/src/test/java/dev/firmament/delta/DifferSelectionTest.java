@@ -9,6 +9,7 @@ import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.NativeFormat;
 import dev.firmament.delta.internal.SuffixArray;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -31,10 +32,54 @@ class DifferSelectionTest {
     Random r = new Random(11);
     byte[] code = TestData.codeLike(r, 96 * 1024);
     pairs.add(new TestData.Pair("generated", code, TestData.evolve(r, code, 40)));
+    for (DiffOptions.Filter mode : List.of(DiffOptions.Filter.AUTO, DiffOptions.Filter.ALL)) {
+      DiffOptions options = RoundTripTest.ALWAYS.withFilter(mode);
+      for (TestData.Pair p : pairs) {
+        byte[] expected = sequential(p.oldImage(), p.newImage(), options);
+        DiffResult got = DeltaDiffer.diff(p.oldImage(), p.newImage(), options);
+        assertThat(got.patch()).as(p.name() + " " + mode).isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
+  void candidateFilters() {
+    Random r = new Random(12);
+    byte[] thumb = BranchFilterTest.thumbLike(r, 64 * 1024);
+    byte[] random = TestData.random(r, 64 * 1024);
+    DiffOptions o = DiffOptions.DEFAULT;
+    assertThat(DeltaDiffer.candidateFilters(thumb, o))
+        .containsExactly(BranchFilter.NONE, BranchFilter.THUMB_BL);
+    // The ARM pattern of Thumb-2 code is plausible by its count: the exhaustive mode tries it.
+    assertThat(DeltaDiffer.candidateFilters(thumb, o.withFilter(DiffOptions.Filter.ALL)))
+        .containsExactly(BranchFilter.NONE, BranchFilter.THUMB_BL, BranchFilter.ARM_BL);
+    assertThat(DeltaDiffer.candidateFilters(random, o)).containsExactly(BranchFilter.NONE);
+    assertThat(DeltaDiffer.candidateFilters(random, o.withFilter(DiffOptions.Filter.ALL)))
+        .containsExactly(BranchFilter.NONE);
+    assertThat(DeltaDiffer.candidateFilters(thumb, o.withFormat(PatchFormat.BSDIFF40)))
+        .containsExactly(BranchFilter.NONE);
+    assertThat(DeltaDiffer.candidateFilters(random, o.withFilter(DiffOptions.Filter.ARM_BL)))
+        .containsExactly(BranchFilter.ARM_BL);
+  }
+
+  /**
+   * On the firmware we have, trying only the likely filter loses nothing against trying every
+   * plausible one: same decision, same filter, same bytes (with the default options).
+   */
+  @Test
+  void autoFilterMatchesTheExhaustiveSearchOnFirmware() throws IOException {
+    List<TestData.Pair> pairs = new ArrayList<>(TestData.samplePairs());
+    if (Files.isDirectory(TestData.SHARED)) {
+      pairs.addAll(TestData.pairsIn(TestData.SHARED));
+    }
     for (TestData.Pair p : pairs) {
-      byte[] expected = sequential(p.oldImage(), p.newImage(), RoundTripTest.ALWAYS);
-      DiffResult got = DeltaDiffer.diff(p.oldImage(), p.newImage(), RoundTripTest.ALWAYS);
-      assertThat(got.patch()).as(p.name()).isEqualTo(expected);
+      DiffResult auto = DeltaDiffer.diff(p.oldImage(), p.newImage(), DiffOptions.DEFAULT);
+      DiffResult all =
+          DeltaDiffer.diff(
+              p.oldImage(), p.newImage(), DiffOptions.DEFAULT.withFilter(DiffOptions.Filter.ALL));
+      assertThat(auto.decision()).as(p.name()).isEqualTo(all.decision());
+      assertThat(auto.filter()).as(p.name()).isEqualTo(all.filter());
+      assertThat(auto.patch()).as(p.name()).isEqualTo(all.patch());
     }
   }
 
@@ -88,15 +133,15 @@ class DifferSelectionTest {
       DiffScript script,
       long estimate) {}
 
-  /** The selection done one step after another, for native patches with filter AUTO. */
+  /**
+   * The selection done one step after another, for native patches, over the differ's candidate
+   * filters (filter AUTO or ALL).
+   */
   static byte[] sequential(byte[] old, byte[] neu, DiffOptions options) throws IOException {
     byte[] oldSha = DeltaDiffer.sha256(old);
     byte[] newSha = DeltaDiffer.sha256(neu);
     List<Candidate> all = new ArrayList<>();
-    for (BranchFilter f : BranchFilter.values()) {
-      if (!f.plausibleFor(neu)) {
-        continue;
-      }
+    for (BranchFilter f : DeltaDiffer.candidateFilters(neu, options)) {
       byte[] fOld = old.clone();
       byte[] fNew = neu.clone();
       f.encode(fOld, 0, fOld.length, 0);

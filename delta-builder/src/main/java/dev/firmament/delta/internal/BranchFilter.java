@@ -80,6 +80,82 @@ public enum BranchFilter {
     return hits > 3 * chance + 8;
   }
 
+  /**
+   * Minimum density of in-image calls (see {@link #callsInImage}) for {@link #likelyFor} to propose
+   * a filter: one per KiB. Code is far above it (one call per 36 to 110 bytes in the firmware we
+   * benchmark), random or compressed bytes below: a random window matches the Thumb pattern with
+   * probability 1/1024 per halfword and the ARM one with 1/256 per word, and its target then lands
+   * in an image of n bytes with probability at most n / 8 MiB (Thumb, ±4 MiB reach) or n / 64 MiB
+   * (ARM, ±32 MiB), so random bytes give at most 1/2048 (Thumb) and 1/1024 × n / 64 MiB (ARM)
+   * in-image calls per byte.
+   */
+  public static final double MIN_CALL_DENSITY = 1.0 / 1024;
+
+  /**
+   * Number of windows this filter would rewrite whose call target (position after the instruction
+   * plus the sign-extended displacement) lies inside the image: 0 for {@link #NONE}. Real code
+   * calls functions of the same image; the displacements of random bytes that happen to match the
+   * pattern point anywhere in the ±4 MiB (Thumb) or ±32 MiB (ARM) reach.
+   */
+  public long callsInImage(byte[] image) {
+    if (this == NONE) {
+      return 0;
+    }
+    int n = image.length;
+    long hits = 0;
+    if (this == THUMB_BL) {
+      for (int i = 0; i + 4 <= n; i += 2) {
+        if ((image[i + 1] & 0xF8) == 0xF0 && (image[i + 3] & 0xF8) == 0xF8) {
+          int field =
+              ((image[i + 1] & 7) << 19)
+                  | ((image[i] & 0xff) << 11)
+                  | ((image[i + 3] & 7) << 8)
+                  | (image[i + 2] & 0xff);
+          long target = i + 4 + 2L * ((field << 10) >> 10);
+          if (target >= 0 && target < n) {
+            hits++;
+          }
+        }
+      }
+    } else {
+      for (int i = 0; i + 4 <= n; i += 4) {
+        if ((image[i + 3] & 0xff) == 0xEB) {
+          int field =
+              ((image[i + 2] & 0xff) << 16) | ((image[i + 1] & 0xff) << 8) | (image[i] & 0xff);
+          long target = i + 8 + 4L * ((field << 8) >> 8);
+          if (target >= 0 && target < n) {
+            hits++;
+          }
+        }
+      }
+    }
+    return hits;
+  }
+
+  /**
+   * The branch filter most likely to pay on {@code image}, or {@link #NONE}: the one with the most
+   * in-image calls ({@link #callsInImage}; Thumb on a tie), provided it is {@link #plausibleFor}
+   * the image and its calls reach {@link #MIN_CALL_DENSITY}. Thumb-2 code holds ARM windows (0xEB
+   * begins 32-bit data-processing instructions) but few with an in-image target, and the reverse,
+   * so the count tells the instruction sets apart; an image with calls of both kinds gets the
+   * denser one.
+   */
+  public static BranchFilter likelyFor(byte[] image) {
+    BranchFilter best = NONE;
+    long bestCalls = 0;
+    for (BranchFilter f : values()) {
+      if (f == NONE) {
+        continue;
+      }
+      long calls = f.callsInImage(image);
+      if (calls > bestCalls && calls >= MIN_CALL_DENSITY * image.length && f.plausibleFor(image)) {
+        best = f;
+        bestCalls = calls;
+      }
+    }
+    return best;
+  }
+
   /** Smallest absolute window start that is aligned and {@code >= pos}. */
   public long alignUp(long pos) {
     return (pos + alignment - 1) / alignment * alignment;
