@@ -114,6 +114,15 @@ class RolloutRecordsTest {
         .isEqualTo(7);
     assertThat(records.job(job.getId()).orElseThrow().getStatus()).isEqualTo("RUNNING");
     assertThat(history(job.getId(), device(3))).containsExactly("QUEUED");
+
+    // A later job on the same devices queues its own results and history, once.
+    OtaJobsRecord next = job(null);
+    assertThat(records.startJob(next)).isEqualTo(7);
+    assertThat(records.startJob(next)).isEqualTo(7);
+    assertThat(dsl.fetchCount(OTA_RESULT_HISTORY, OTA_RESULT_HISTORY.JOB_ID.eq(next.getId())))
+        .isEqualTo(7);
+    assertThat(history(next.getId(), device(3))).containsExactly("QUEUED");
+    assertThat(history(job.getId(), device(3))).containsExactly("QUEUED");
   }
 
   @Test
