@@ -2,11 +2,13 @@
 # The rollout engine's benchmark: a staged rollout (1% canary, 10%, the rest) of simulated devices that
 # succeed at once, through the real workflows, activities, status bridge and repositories, on embedded
 # PostgreSQL and the embedded Temporal server. Prints progress, wall time, devices/s, history events per
-# device and peak heap. Not part of the test suite.
+# device and peak heap. A smaller warm-up rollout (10,000 other devices) runs first in the same JVM, as
+# in a worker that has been running. Not part of the test suite.
 #
 #   bench/rollout/run.sh                 # 100,000 devices
 #   bench/rollout/run.sh 20000           # another fleet size
 #   MAX_IN_FLIGHT=500 PAGE_SIZE=500 bench/rollout/run.sh
+#   WARMUP=0 bench/rollout/run.sh       # no warm-up rollout first: a cold JVM
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bin/select-jdk.sh
@@ -19,7 +21,8 @@ rm -f "$OUT"
 ./mvnw -B -ntp -q -pl workers surefire:test \
   -Dtest=RolloutBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
   -Dfirmament.bench=true -Dfirmament.bench.devices="$DEVICES" \
-  -Dfirmament.bench.maxInFlight="${MAX_IN_FLIGHT:-1000}" -Dfirmament.bench.pageSize="${PAGE_SIZE:-1000}" &
+  -Dfirmament.bench.maxInFlight="${MAX_IN_FLIGHT:-1000}" -Dfirmament.bench.pageSize="${PAGE_SIZE:-1000}" \
+  -Dfirmament.bench.warmup="${WARMUP:-10000}" &
 BUILD=$!
 until [ -f "$OUT" ] || ! kill -0 "$BUILD" 2>/dev/null; do sleep 1; done
 if [ -f "$OUT" ]; then

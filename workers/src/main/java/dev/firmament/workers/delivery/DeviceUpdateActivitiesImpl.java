@@ -74,19 +74,13 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
     }
 
     ArtifactPlan plan = planner.plan(jobId, target);
-    records.recordArtifact(
+    // The token is stored before the offer, so that even an instant report finds it.
+    records.offered(
         jobId,
         target.deviceId(),
         plan.artifact().kind().name(),
         target.sha256(),
-        plan.artifact().size());
-    // The token is stored before the offer, so that even an instant report finds it.
-    records.transition(
-        jobId,
-        target.deviceId(),
-        DeviceUpdateState.SENT,
-        null,
-        null,
+        plan.artifact().size(),
         "offered " + plan.artifact().kind() + " " + plan.bytes().length + " bytes",
         context.getTaskToken());
     gateway.offer(

@@ -10,6 +10,7 @@ import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import dev.firmament.sql.generated.tables.records.OtaResultsRecord;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -24,8 +25,10 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record4;
+import org.jooq.Result;
 import org.jooq.Row4;
 import org.jooq.Table;
+import org.jooq.UpdateConditionStep;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.springframework.stereotype.Repository;
@@ -282,48 +285,97 @@ public class RolloutRecords {
     if (fromNames.isEmpty()) {
       return false;
     }
-    String message = TransitionRules.clip(detail);
-    return dsl.transactionResult(
-        tx -> {
-          DSLContext t = tx.dsl();
-          var update =
-              t.update(OTA_RESULTS)
-                  .set(OTA_RESULTS.STATE, state.name())
-                  .set(OTA_RESULTS.UPDATED_AT, OffsetDateTime.now())
-                  .set(OTA_RESULTS.ERROR_CODE, errorCode)
-                  .set(OTA_RESULTS.ERROR_MESSAGE, message);
-          if (bytesSent != null) {
-            update =
-                update.set(
-                    OTA_RESULTS.BYTES_SENT,
-                    DSL.greatest(OTA_RESULTS.BYTES_SENT, DSL.val(bytesSent)));
-          }
-          if (taskToken != null) {
-            update = update.set(OTA_RESULTS.TASK_TOKEN, taskToken);
-          }
-          var changed =
-              update
-                  .where(OTA_RESULTS.JOB_ID.eq(jobId))
-                  .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
-                  .and(OTA_RESULTS.STATE.in(fromNames))
-                  .returning(
-                      OTA_RESULTS.ORGANIZATION_ID, OTA_RESULTS.ATTEMPT, OTA_RESULTS.BYTES_SENT)
-                  .fetchOptional();
-          if (changed.isEmpty()) {
-            return false;
-          }
-          t.insertInto(OTA_RESULT_HISTORY)
-              .set(OTA_RESULT_HISTORY.ORGANIZATION_ID, changed.get().getOrganizationId())
-              .set(OTA_RESULT_HISTORY.JOB_ID, jobId)
-              .set(OTA_RESULT_HISTORY.DEVICE_ID, deviceId)
-              .set(OTA_RESULT_HISTORY.STATE, state.name())
-              .set(OTA_RESULT_HISTORY.ATTEMPT, changed.get().getAttempt())
-              .set(OTA_RESULT_HISTORY.BYTES_SENT, changed.get().getBytesSent())
-              .set(OTA_RESULT_HISTORY.ERROR_CODE, errorCode)
-              .set(OTA_RESULT_HISTORY.DETAIL, message)
-              .execute();
-          return true;
-        });
+    var update =
+        dsl.update(OTA_RESULTS)
+            .set(OTA_RESULTS.STATE, state.name())
+            .set(OTA_RESULTS.UPDATED_AT, OffsetDateTime.now())
+            .set(OTA_RESULTS.ERROR_CODE, errorCode)
+            .set(OTA_RESULTS.ERROR_MESSAGE, TransitionRules.clip(detail));
+    if (bytesSent != null) {
+      update =
+          update.set(
+              OTA_RESULTS.BYTES_SENT, DSL.greatest(OTA_RESULTS.BYTES_SENT, DSL.val(bytesSent)));
+    }
+    if (taskToken != null) {
+      update = update.set(OTA_RESULTS.TASK_TOKEN, taskToken);
+    }
+    return !moveWithHistory(
+            dsl,
+            update
+                .where(OTA_RESULTS.JOB_ID.eq(jobId))
+                .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+                .and(OTA_RESULTS.STATE.in(fromNames)))
+        .isEmpty();
+  }
+
+  /**
+   * Runs a result update and appends a history row for every result it moved, in one statement (so
+   * atomic without a transaction, and one round trip). Returns what it moved: device id, bytes
+   * sent, the open activity's task token and the error code.
+   */
+  private static Result<Record4<String, Long, byte[], String>> moveWithHistory(
+      DSLContext t, UpdateConditionStep<OtaResultsRecord> update) {
+    var moved =
+        update.returningResult(
+            OTA_RESULTS.ORGANIZATION_ID,
+            OTA_RESULTS.JOB_ID,
+            OTA_RESULTS.DEVICE_ID,
+            OTA_RESULTS.STATE,
+            OTA_RESULTS.ATTEMPT,
+            OTA_RESULTS.BYTES_SENT,
+            OTA_RESULTS.ERROR_CODE,
+            OTA_RESULTS.ERROR_MESSAGE,
+            OTA_RESULTS.TASK_TOKEN);
+    return t.resultQuery(
+            "with moved (organization_id, job_id, device_id, state, attempt, bytes_sent,"
+                + " error_code, detail, task_token) as ({0}),"
+                + " history as (insert into {1} (organization_id, job_id, device_id, state,"
+                + " attempt, bytes_sent, error_code, detail)"
+                + " select organization_id, job_id, device_id, state, attempt, bytes_sent,"
+                + " error_code, detail from moved)"
+                + " select device_id, bytes_sent, task_token, error_code from moved",
+            moved, OTA_RESULT_HISTORY)
+        .coerce(
+            DSL.field(DSL.name("device_id"), SQLDataType.VARCHAR),
+            DSL.field(DSL.name("bytes_sent"), SQLDataType.BIGINT),
+            DSL.field(DSL.name("task_token"), SQLDataType.BLOB),
+            DSL.field(DSL.name("error_code"), SQLDataType.VARCHAR))
+        .fetch();
+  }
+
+  /**
+   * Records an offer in one statement: the artifact the device is sent (kind, image hash, size in
+   * bytes) and the move to SENT with the activity's task token, with its history row. The artifact
+   * is recorded even when the result may not move (an offer made again); returns whether it moved.
+   */
+  public boolean offered(
+      UUID jobId,
+      String deviceId,
+      String kind,
+      String sha256,
+      long artifactSizeBytes,
+      String detail,
+      byte[] taskToken) {
+    boolean moved =
+        !moveWithHistory(
+                dsl,
+                dsl.update(OTA_RESULTS)
+                    .set(OTA_RESULTS.ARTIFACT_KIND, kind)
+                    .set(OTA_RESULTS.ARTIFACT_SHA256, sha256)
+                    .set(OTA_RESULTS.ARTIFACT_SIZE_BYTES, artifactSizeBytes)
+                    .set(OTA_RESULTS.STATE, DeviceUpdateState.SENT.name())
+                    .set(OTA_RESULTS.UPDATED_AT, OffsetDateTime.now())
+                    .set(OTA_RESULTS.ERROR_CODE, (String) null)
+                    .set(OTA_RESULTS.ERROR_MESSAGE, TransitionRules.clip(detail))
+                    .set(OTA_RESULTS.TASK_TOKEN, taskToken)
+                    .where(OTA_RESULTS.JOB_ID.eq(jobId))
+                    .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+                    .and(OTA_RESULTS.STATE.in(TransitionRules.allowedFrom(DeviceUpdateState.SENT))))
+            .isEmpty();
+    if (!moved) {
+      recordArtifact(jobId, deviceId, kind, sha256, artifactSizeBytes);
+    }
+    return moved;
   }
 
   /**
@@ -361,6 +413,12 @@ public class RolloutRecords {
           .computeIfAbsent(r.jobId(), j -> new EnumMap<>(DeviceUpdateState.class))
           .computeIfAbsent(r.state(), s -> new ArrayList<>())
           .add(r);
+    }
+    if (groups.size() == 1 && groups.values().iterator().next().size() == 1) {
+      // One job, one state: a single statement, atomic on its own.
+      var job = groups.entrySet().iterator().next();
+      var group = job.getValue().entrySet().iterator().next();
+      return moveGroup(dsl, job.getKey(), group.getKey(), group.getValue());
     }
     return dsl.transactionResult(
         tx -> {
@@ -411,62 +469,30 @@ public class RolloutRecords {
                         .where(OTA_JOBS.ID.eq(OTA_RESULTS.JOB_ID))))
             : vBytes;
     var changed =
-        t.update(OTA_RESULTS)
-            .set(OTA_RESULTS.STATE, state.name())
-            .set(OTA_RESULTS.UPDATED_AT, OffsetDateTime.now())
-            .set(OTA_RESULTS.ERROR_CODE, vCode)
-            .set(OTA_RESULTS.ERROR_MESSAGE, vDetail)
-            // GREATEST ignores a null: bytes stay as they are when the report carries none.
-            .set(OTA_RESULTS.BYTES_SENT, DSL.greatest(OTA_RESULTS.BYTES_SENT, bytes))
-            .from(v)
-            .where(OTA_RESULTS.JOB_ID.eq(jobId))
-            .and(OTA_RESULTS.DEVICE_ID.eq(vDevice))
-            .and(OTA_RESULTS.STATE.in(fromNames))
-            .returningResult(
-                OTA_RESULTS.DEVICE_ID,
-                OTA_RESULTS.ORGANIZATION_ID,
-                OTA_RESULTS.ATTEMPT,
-                OTA_RESULTS.BYTES_SENT,
-                OTA_RESULTS.TASK_TOKEN,
-                OTA_RESULTS.ERROR_CODE,
-                OTA_RESULTS.ERROR_MESSAGE)
-            .fetch();
-    if (changed.isEmpty()) {
-      return List.of();
-    }
-    var history =
-        t.insertInto(
-            OTA_RESULT_HISTORY,
-            OTA_RESULT_HISTORY.ORGANIZATION_ID,
-            OTA_RESULT_HISTORY.JOB_ID,
-            OTA_RESULT_HISTORY.DEVICE_ID,
-            OTA_RESULT_HISTORY.STATE,
-            OTA_RESULT_HISTORY.ATTEMPT,
-            OTA_RESULT_HISTORY.BYTES_SENT,
-            OTA_RESULT_HISTORY.ERROR_CODE,
-            OTA_RESULT_HISTORY.DETAIL);
+        moveWithHistory(
+            t,
+            t.update(OTA_RESULTS)
+                .set(OTA_RESULTS.STATE, state.name())
+                .set(OTA_RESULTS.UPDATED_AT, OffsetDateTime.now())
+                .set(OTA_RESULTS.ERROR_CODE, vCode)
+                .set(OTA_RESULTS.ERROR_MESSAGE, vDetail)
+                // GREATEST ignores a null: bytes stay as they are when the report carries none.
+                .set(OTA_RESULTS.BYTES_SENT, DSL.greatest(OTA_RESULTS.BYTES_SENT, bytes))
+                .from(v)
+                .where(OTA_RESULTS.JOB_ID.eq(jobId))
+                .and(OTA_RESULTS.DEVICE_ID.eq(vDevice))
+                .and(OTA_RESULTS.STATE.in(fromNames)));
     List<Moved> moved = new ArrayList<>(changed.size());
     for (var row : changed) {
-      history =
-          history.values(
-              row.value2(),
-              jobId,
-              row.value1(),
-              state.name(),
-              row.value3(),
-              row.value4(),
-              row.value6(),
-              row.value7());
       moved.add(
           new Moved(
               jobId,
               row.value1(),
               state,
-              row.value6(),
-              row.value4() == null ? 0 : row.value4(),
-              row.value5()));
+              row.value4(),
+              row.value2() == null ? 0 : row.value2(),
+              row.value3()));
     }
-    history.execute();
     return moved;
   }
 

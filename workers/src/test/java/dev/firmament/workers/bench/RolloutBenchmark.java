@@ -71,6 +71,7 @@ class RolloutBenchmark {
     int devices = Integer.getInteger("firmament.bench.devices", 100_000);
     int maxInFlight = Integer.getInteger("firmament.bench.maxInFlight", 1000);
     int pageSize = Integer.getInteger("firmament.bench.pageSize", 1000);
+    int warmup = Integer.getInteger("firmament.bench.warmup", 10_000);
     Path data = Files.createTempDirectory("firmament-bench");
     try (EmbeddedPostgres postgres = EmbeddedPostgres.start(data.resolve("pg"), 0);
         EmbeddedTemporal temporal = EmbeddedTemporal.start(0)) {
@@ -94,12 +95,21 @@ class RolloutBenchmark {
         Bench.client = client;
         Bench.store = store;
 
-        UUID jobId = seed(dsl, store, devices);
+        UUID warmupJob = warmup > 0 ? seed(dsl, store, warmup, "warmup") : null;
+        UUID jobId = seed(dsl, store, devices, "sim");
         System.out.printf("seeded %,d devices%n", devices);
         // The context starts the Temporal workers (TemporalWorkers) and the status bridge.
         AnnotationConfigApplicationContext context =
             new AnnotationConfigApplicationContext(Bench.class);
         try {
+          if (warmupJob != null) {
+            // A long-running worker has compiled its hot paths long before a large rollout: an
+            // earlier, smaller rollout in the same JVM does that here (firmament.bench.warmup=0
+            // measures a cold JVM).
+            System.out.printf("warm-up rollout of %,d other devices%n", warmup);
+            run(client, warmupJob, warmup, maxInFlight, pageSize, dsl);
+            System.out.printf("%nmeasured rollout of %,d devices%n", devices);
+          }
           run(client, jobId, devices, maxInFlight, pageSize, dsl);
         } finally {
           context.close();
@@ -225,14 +235,14 @@ class RolloutBenchmark {
   }
 
   /** One organization, product and firmware, the fleet (inserted in bulk) and the job row. */
-  private static UUID seed(DSLContext dsl, ArtifactStore store, int devices) {
+  private static UUID seed(DSLContext dsl, ArtifactStore store, int devices, String name) {
     UUID org = UUID.randomUUID();
     UUID product = UUID.randomUUID();
     UUID firmware = UUID.randomUUID();
     UUID job = UUID.randomUUID();
     dsl.insertInto(ORGANIZATIONS)
         .set(ORGANIZATIONS.ID, org)
-        .set(ORGANIZATIONS.SLUG, "bench")
+        .set(ORGANIZATIONS.SLUG, "bench-" + name)
         .set(ORGANIZATIONS.NAME, "Bench")
         .execute();
     dsl.insertInto(PRODUCTS)
@@ -253,10 +263,12 @@ class RolloutBenchmark {
         .execute();
     dsl.execute(
         "insert into devices (id, organization_id, product_id, name, firmware_version, online)"
-            + " select 'sim-' || lpad(i::text, 7, '0'), ?, ?, 'sim ' || i, '1.0.0', true"
+            + " select ? || '-' || lpad(i::text, 7, '0'), ?, ?, ? || ' ' || i, '1.0.0', true"
             + " from generate_series(1, ?) i",
+        name,
         org,
         product,
+        name,
         devices);
     dsl.insertInto(OTA_JOBS)
         .set(OTA_JOBS.ID, job)

@@ -93,6 +93,14 @@ class RolloutRecordsTest {
     return records.job(id).orElseThrow();
   }
 
+  private dev.firmament.sql.generated.tables.records.OtaResultsRecord result(
+      UUID jobId, String deviceId) {
+    return dsl.selectFrom(OTA_RESULTS)
+        .where(OTA_RESULTS.JOB_ID.eq(jobId))
+        .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+        .fetchOne();
+  }
+
   private List<String> history(UUID jobId, String deviceId) {
     return dsl.select(OTA_RESULT_HISTORY.STATE)
         .from(OTA_RESULT_HISTORY)
@@ -186,8 +194,16 @@ class RolloutRecordsTest {
     OtaJobsRecord job = job(null);
     records.startJob(job);
     UUID id = job.getId();
-    records.transition(id, device(0), DeviceUpdateState.SENT, null, null, "offer", new byte[] {7});
-    records.recordArtifact(id, device(0), "DELTA", "ab".repeat(32), 90);
+    assertThat(
+            records.offered(id, device(0), "FULL", "ab".repeat(32), 1234, "offer", new byte[] {7}))
+        .isTrue();
+    // Offered again (a delta now): the artifact is recorded, the result does not move twice.
+    assertThat(
+            records.offered(id, device(0), "DELTA", "ab".repeat(32), 90, "again", new byte[] {9}))
+        .isFalse();
+    assertThat(result(id, device(0)).getArtifactKind()).isEqualTo("DELTA");
+    assertThat(result(id, device(0)).getArtifactSizeBytes()).isEqualTo(90L);
+    assertThat(result(id, device(0)).getState()).isEqualTo("SENT");
     records.transition(id, device(1), DeviceUpdateState.SENT, null, null, "offer", new byte[] {8});
     records.transition(id, device(2), DeviceUpdateState.SUCCEEDED, 1234L, null, null, null);
     records.transition(id, device(3), DeviceUpdateState.SENT, null, null, "offer", null);
