@@ -32,6 +32,9 @@ import org.slf4j.Logger;
 public class StageWorkflowImpl implements StageWorkflow {
   private static final Logger log = Workflow.getLogger(StageWorkflowImpl.class);
 
+  /** Change id: a retry backoff ends when the stage stops (version 1). */
+  static final String BACKOFF_ENDS_ON_STOP = "retry-backoff-ends-on-stop";
+
   private final RolloutActivities bookkeeping =
       Workflow.newActivityStub(RolloutActivities.class, BookkeepingOptions.get());
 
@@ -266,24 +269,50 @@ public class StageWorkflowImpl implements StageWorkflow {
                       : RetryDecision.next(
                           request.retry(), attempt, state, code, random.nextDouble());
               if (backoff.isPresent()) {
-                // The backoff ends early when the stage stops, so that a cancel or an abort does
-                // not wait for a device's next attempt.
-                Async.procedure(
-                    () -> {
-                      Workflow.await(backoff.get(), this::stopping);
-                      inFlight--;
-                      if (stopping()) {
-                        count(state);
-                      } else {
-                        startDevice(delivery, deviceId, attempt + 1);
-                      }
-                    });
+                retryAfter(backoff.get(), delivery, deviceId, attempt, state);
               } else {
                 inFlight--;
                 count(state);
               }
               return null;
             });
+  }
+
+  /**
+   * Starts a device's next attempt after its backoff. Since {@link #BACKOFF_ENDS_ON_STOP} version 1
+   * the backoff ends early when the stage stops, so that a cancel or an abort does not wait for it;
+   * runs recorded before that wait for the whole timer, as they did.
+   */
+  private void retryAfter(
+      Duration backoff,
+      DeviceUpdateActivities delivery,
+      String deviceId,
+      int attempt,
+      DeviceUpdateState state) {
+    Runnable next =
+        () -> {
+          inFlight--;
+          if (stopping()) {
+            count(state);
+          } else {
+            startDevice(delivery, deviceId, attempt + 1);
+          }
+        };
+    if (Workflow.getVersion(BACKOFF_ENDS_ON_STOP, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      Workflow.newTimer(backoff)
+          .thenApply(
+              fired -> {
+                next.run();
+                return null;
+              });
+    } else {
+      Async.procedure(
+          () -> {
+            Workflow.await(backoff, this::stopping);
+            next.run();
+          });
+    }
   }
 
   private Promise<Void> recordUnreported(
