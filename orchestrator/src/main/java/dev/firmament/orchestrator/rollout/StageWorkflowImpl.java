@@ -112,12 +112,14 @@ public class StageWorkflowImpl implements StageWorkflow {
                 request.jobId(), request.index(), carry.afterPosition(), request.pageSize());
       }
     }
-    for (String deviceId : page.deviceIds()) {
+    for (int i = 0; i < page.deviceIds().size(); i++) {
       if (!awaitStartable()) {
         break;
       }
       started++;
-      startDevice(delivery, deviceId, 1);
+      // A device an operator requeued goes on from its stored attempt, so that the retry policy's
+      // next attempt reopens its result (reopening is keyed by attempt).
+      startDevice(delivery, page.deviceIds().get(i), page.attemptOf(i));
     }
     drain();
     cursor = page.lastPosition();

@@ -48,6 +48,10 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   final AtomicInteger concurrent = new AtomicInteger();
   final AtomicInteger maxConcurrent = new AtomicInteger();
   final AtomicInteger attempts = new AtomicInteger();
+
+  /** Each device's stored attempt, as the results table keeps it. */
+  final Map<String, Integer> storedAttempt = new java.util.concurrent.ConcurrentHashMap<>();
+
   volatile RolloutStatus finalStatus;
   volatile java.util.function.LongSupplier clock = System::currentTimeMillis;
   private long lastPosition;
@@ -157,7 +161,8 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
             .toList();
     return new StagePage(
         page.stream().map(Map.Entry::getKey).toList(),
-        page.isEmpty() ? afterPosition : page.getLast().getValue());
+        page.isEmpty() ? afterPosition : page.getLast().getValue(),
+        page.stream().map(e -> storedAttempt.getOrDefault(e.getKey(), 1)).toList());
   }
 
   @Override
@@ -188,6 +193,7 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     for (String id : failed) {
       results.put(id, DeviceUpdateState.QUEUED);
       positionOf.put(id, ++lastPosition);
+      storedAttempt.merge(id, 2, (stored, first) -> stored + 1);
     }
     int[] by = new int[DeviceUpdateState.values().length];
     stageOf.forEach(
@@ -238,6 +244,9 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     deliveryTimes.add(clock.getAsLong());
     String id = request.deviceId();
     deliveries.add(id + (request.rollback() ? ":rollback" : "") + "#" + request.attempt());
+    if (!request.rollback()) {
+      storedAttempt.put(id, request.attempt());
+    }
     if (request.rollback()) {
       rollbacks.put(id, DeviceUpdateState.SUCCEEDED);
       return new DeviceUpdateOutcome(id, DeviceUpdateState.SUCCEEDED, null, 10);

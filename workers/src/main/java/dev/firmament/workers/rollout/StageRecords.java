@@ -173,14 +173,17 @@ public class StageRecords {
             .orElse(StageKind.UPDATE.name());
     var rows =
         StageKind.ROLLBACK.name().equals(kind)
-            ? dsl.select(OTA_ROLLBACK_RESULTS.DEVICE_ID, OTA_ROLLBACK_RESULTS.STAGE_POSITION)
+            ? dsl.select(
+                    OTA_ROLLBACK_RESULTS.DEVICE_ID,
+                    OTA_ROLLBACK_RESULTS.STAGE_POSITION,
+                    OTA_ROLLBACK_RESULTS.ATTEMPT)
                 .from(OTA_ROLLBACK_RESULTS)
                 .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId))
                 .and(OTA_ROLLBACK_RESULTS.STAGE_POSITION.gt(afterPosition))
                 .orderBy(OTA_ROLLBACK_RESULTS.STAGE_POSITION)
                 .limit(limit)
                 .fetch()
-            : dsl.select(OTA_RESULTS.DEVICE_ID, OTA_RESULTS.STAGE_POSITION)
+            : dsl.select(OTA_RESULTS.DEVICE_ID, OTA_RESULTS.STAGE_POSITION, OTA_RESULTS.ATTEMPT)
                 .from(OTA_RESULTS)
                 .where(OTA_RESULTS.JOB_ID.eq(jobId))
                 .and(OTA_RESULTS.STAGE.eq(index))
@@ -189,8 +192,9 @@ public class StageRecords {
                 .limit(limit)
                 .fetch();
     List<String> ids = rows.map(r -> r.value1());
+    List<Integer> attempts = rows.map(r -> r.value3() == null ? 1 : r.value3());
     long last = rows.isEmpty() ? afterPosition : rows.getLast().value2();
-    return new StagePage(ids, last);
+    return new StagePage(ids, last, attempts);
   }
 
   /** Upserts the stage's status and counters, unless the stored status is already final. */

@@ -200,8 +200,11 @@ class StageRecordsTest {
     assertThat(counts.timedOut()).isZero();
     assertThat(counts.succeeded()).isEqualTo(1);
     assertThat(counts.assigned()).isEqualTo(FLEET);
-    assertThat(stages.list(id, 0, everything.lastPosition(), 100).deviceIds())
-        .containsExactly(ids.get(0), ids.get(1));
+    assertThat(everything.attemptOf(0)).isEqualTo(1);
+    StagePage requeued = stages.list(id, 0, everything.lastPosition(), 100);
+    assertThat(requeued.deviceIds()).containsExactly(ids.get(0), ids.get(1));
+    // They go on from their stored attempt, so the retry policy's next one reopens them.
+    assertThat(requeued.attempts()).containsExactly(2, 2);
     assertThat(stages.requeueFailed(id, 0).failed()).isZero();
     assertThat(
             dsl.fetchCount(
