@@ -1,7 +1,9 @@
 package dev.firmament.workers;
 
 import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.PRODUCTS;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.devstack.EmbeddedPostgres;
 import java.nio.file.Path;
@@ -55,6 +57,46 @@ public final class TestDatabase implements AutoCloseable {
         .set(PRODUCTS.NAME, "P")
         .execute();
     return new UUID[] {org, product};
+  }
+
+  /** A firmware build of the product, version {@code version}, {@code size} bytes. */
+  public UUID firmware(UUID org, UUID product, String version, long size) {
+    UUID id = UUID.randomUUID();
+    String sha256 = "ab".repeat(32);
+    dsl.insertInto(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.ID, id)
+        .set(PRODUCT_FIRMWARE.ORGANIZATION_ID, org)
+        .set(PRODUCT_FIRMWARE.PRODUCT_ID, product)
+        .set(PRODUCT_FIRMWARE.VERSION, version)
+        .set(PRODUCT_FIRMWARE.SHA256, sha256)
+        .set(PRODUCT_FIRMWARE.SIZE_BYTES, size)
+        .set(PRODUCT_FIRMWARE.STORAGE_KEY, "full/" + sha256 + "/" + id)
+        .execute();
+    return id;
+  }
+
+  /** A SCHEDULED rollout of the firmware to every device of the product. */
+  public UUID job(UUID org, UUID product, UUID firmware, String targetVersion, int maxInFlight) {
+    return job(org, product, firmware, targetVersion, maxInFlight, null);
+  }
+
+  /** A SCHEDULED rollout of the firmware to the group's devices, or the product's when null. */
+  public UUID job(
+      UUID org, UUID product, UUID firmware, String targetVersion, int maxInFlight, UUID groupId) {
+    UUID id = UUID.randomUUID();
+    dsl.insertInto(OTA_JOBS)
+        .set(OTA_JOBS.ID, id)
+        .set(OTA_JOBS.ORGANIZATION_ID, org)
+        .set(OTA_JOBS.PRODUCT_ID, product)
+        .set(OTA_JOBS.FIRMWARE_ID, firmware)
+        .set(OTA_JOBS.TARGET_VERSION, targetVersion)
+        .set(OTA_JOBS.TARGET_KIND, groupId == null ? "PRODUCT" : "GROUP")
+        .set(OTA_JOBS.TARGET_GROUP_ID, groupId)
+        .set(OTA_JOBS.STATUS, "SCHEDULED")
+        .set(OTA_JOBS.MAX_IN_FLIGHT, maxInFlight)
+        .set(OTA_JOBS.WORKFLOW_ID, "rollout/" + id)
+        .execute();
+    return id;
   }
 
   @Override

@@ -252,6 +252,16 @@ class RolloutWorkflowTest {
     assertThat(fromSignalToEnd(stub, "cancel")).isLessThan(Duration.ofHours(1));
   }
 
+  /** Lets the rollout pause on its gate, then retries its failed devices, resumes, and waits. */
+  private RolloutProgress retryFailedOncePaused(WorkflowStub stub) {
+    env.sleep(Duration.ofHours(1));
+    RolloutWorkflow rollout = typed(stub);
+    assertThat(rollout.progress().status()).isEqualTo(RolloutStatus.PAUSED);
+    rollout.retryFailed();
+    rollout.resume();
+    return stub.getResult(RolloutProgress.class);
+  }
+
   /**
    * The time from a signal to the workflow's completion, by the server's clock as its history
    * records it. (The environment's clock is no measure after the result: the test server may skip
@@ -444,13 +454,8 @@ class RolloutWorkflowTest {
     GatePlan gate = new GatePlan(null, 0.0, 1, 0, BreachAction.PAUSE);
     WorkflowStub stub =
         start(fleet, request(plan(stage("only", StageSelection.percent(100), gate, 1))));
-    env.sleep(Duration.ofHours(1));
-    RolloutWorkflow rollout = typed(stub);
-    assertThat(rollout.progress().status()).isEqualTo(RolloutStatus.PAUSED);
 
-    rollout.retryFailed();
-    rollout.resume();
-    RolloutProgress result = stub.getResult(RolloutProgress.class);
+    RolloutProgress result = retryFailedOncePaused(stub);
 
     assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
     assertThat(result.succeeded()).isEqualTo(5);
@@ -481,13 +486,8 @@ class RolloutWorkflowTest {
         new RolloutPlan(
             List.of(stage("only", StageSelection.percent(100), gate, 1)), retry, null, null, false);
     WorkflowStub stub = start(fleet, new RolloutRequest(JOB, 4, SILENT_TIMEOUT, 7, plan));
-    env.sleep(Duration.ofHours(1));
-    RolloutWorkflow rollout = typed(stub);
-    assertThat(rollout.progress().status()).isEqualTo(RolloutStatus.PAUSED);
 
-    rollout.retryFailed();
-    rollout.resume();
-    RolloutProgress result = stub.getResult(RolloutProgress.class);
+    RolloutProgress result = retryFailedOncePaused(stub);
 
     // Attempt 1 failed for good; the operator's retry is attempt 2, its transient failure is
     // retried by the policy as attempt 3, which is the last one the policy allows.

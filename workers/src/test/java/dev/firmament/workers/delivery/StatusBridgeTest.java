@@ -1,15 +1,11 @@
 package dev.firmament.workers.delivery;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
-import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
-import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.devstack.EmbeddedTemporal;
-import dev.firmament.orchestrator.rollout.DeviceUpdateState;
-import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ErrorCode;
 import dev.firmament.protocol.Presence;
@@ -88,16 +84,7 @@ class StatusBridgeTest {
   @Test
   void aRoundKeepsEachDevicesOrderAndRecordsVersionsAndBytes() {
     UUID[] tenant = database.organizationWithProduct();
-    UUID firmware = UUID.randomUUID();
-    dsl.insertInto(PRODUCT_FIRMWARE)
-        .set(PRODUCT_FIRMWARE.ID, firmware)
-        .set(PRODUCT_FIRMWARE.ORGANIZATION_ID, tenant[0])
-        .set(PRODUCT_FIRMWARE.PRODUCT_ID, tenant[1])
-        .set(PRODUCT_FIRMWARE.VERSION, "2.0")
-        .set(PRODUCT_FIRMWARE.SHA256, "cd".repeat(32))
-        .set(PRODUCT_FIRMWARE.SIZE_BYTES, 4000L)
-        .set(PRODUCT_FIRMWARE.STORAGE_KEY, "full/" + "cd".repeat(32))
-        .execute();
+    UUID firmware = database.firmware(tenant[0], tenant[1], "2.0", 4000L);
     List<String> devices = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       String id = "bridge-" + tenant[0].toString().substring(0, 8) + "-" + i;
@@ -110,23 +97,11 @@ class StatusBridgeTest {
           .set(DEVICES.FIRMWARE_VERSION, "1.0")
           .execute();
     }
-    UUID job = UUID.randomUUID();
-    dsl.insertInto(OTA_JOBS)
-        .set(OTA_JOBS.ID, job)
-        .set(OTA_JOBS.ORGANIZATION_ID, tenant[0])
-        .set(OTA_JOBS.PRODUCT_ID, tenant[1])
-        .set(OTA_JOBS.FIRMWARE_ID, firmware)
-        .set(OTA_JOBS.TARGET_VERSION, "2.0")
-        .set(OTA_JOBS.TARGET_KIND, "PRODUCT")
-        .set(OTA_JOBS.STATUS, RolloutStatus.SCHEDULED.name())
-        .set(OTA_JOBS.MAX_IN_FLIGHT, 10)
-        .set(OTA_JOBS.WORKFLOW_ID, "rollout/" + job)
-        .execute();
+    UUID job = database.job(tenant[0], tenant[1], firmware, "2.0", 10);
     RolloutRecords records = new RolloutRecords(dsl);
     records.startJob(records.job(job).orElseThrow());
     for (String device : devices) {
-      records.recordArtifact(job, device, "DELTA", "cd".repeat(32), 300);
-      records.transition(job, device, DeviceUpdateState.SENT, null, null, "offer", null);
+      records.offered(job, device, "DELTA", "ab".repeat(32), 300, "offer", null);
     }
     String a = devices.get(0);
     String b = devices.get(1);

@@ -3,7 +3,6 @@ package dev.firmament.workers.rollout;
 import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
-import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
@@ -77,19 +76,7 @@ class RolloutRecordsTest {
   }
 
   private OtaJobsRecord job(UUID groupId) {
-    UUID id = UUID.randomUUID();
-    dsl.insertInto(OTA_JOBS)
-        .set(OTA_JOBS.ID, id)
-        .set(OTA_JOBS.ORGANIZATION_ID, org)
-        .set(OTA_JOBS.PRODUCT_ID, product)
-        .set(OTA_JOBS.FIRMWARE_ID, firmware)
-        .set(OTA_JOBS.TARGET_VERSION, "2.0")
-        .set(OTA_JOBS.TARGET_KIND, groupId == null ? "PRODUCT" : "GROUP")
-        .set(OTA_JOBS.TARGET_GROUP_ID, groupId)
-        .set(OTA_JOBS.STATUS, RolloutStatus.SCHEDULED.name())
-        .set(OTA_JOBS.MAX_IN_FLIGHT, 2)
-        .set(OTA_JOBS.WORKFLOW_ID, "rollout/" + id)
-        .execute();
+    UUID id = database.job(org, product, firmware, "2.0", 2, groupId);
     return records.job(id).orElseThrow();
   }
 

@@ -3,14 +3,12 @@ package dev.firmament.workers.rollout;
 import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
-import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static dev.firmament.sql.generated.Tables.OTA_STAGES;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
-import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.orchestrator.rollout.StageCounters;
 import dev.firmament.orchestrator.rollout.StageKind;
 import dev.firmament.orchestrator.rollout.StagePage;
@@ -110,18 +108,7 @@ class StageRecordsTest {
   }
 
   private OtaJobsRecord job() {
-    UUID id = UUID.randomUUID();
-    dsl.insertInto(OTA_JOBS)
-        .set(OTA_JOBS.ID, id)
-        .set(OTA_JOBS.ORGANIZATION_ID, org)
-        .set(OTA_JOBS.PRODUCT_ID, product)
-        .set(OTA_JOBS.FIRMWARE_ID, firmware)
-        .set(OTA_JOBS.TARGET_VERSION, "2.0")
-        .set(OTA_JOBS.TARGET_KIND, "PRODUCT")
-        .set(OTA_JOBS.STATUS, RolloutStatus.SCHEDULED.name())
-        .set(OTA_JOBS.MAX_IN_FLIGHT, 2)
-        .set(OTA_JOBS.WORKFLOW_ID, "rollout/" + id)
-        .execute();
+    UUID id = database.job(org, product, firmware, "2.0", 2);
     OtaJobsRecord job = records.job(id).orElseThrow();
     records.startJob(job);
     return job;
