@@ -15,6 +15,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +25,10 @@ import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
+import org.jooq.Record;
 import org.jooq.Record4;
 import org.jooq.Result;
+import org.jooq.ResultQuery;
 import org.jooq.Row4;
 import org.jooq.Table;
 import org.jooq.UpdateConditionStep;
@@ -53,8 +56,40 @@ public class RolloutRecords {
 
   private final DSLContext dsl;
 
+  /** What a move returns: device id, bytes sent, the open activity's task token, error code. */
+  private static final Field<String> MOVED_DEVICE =
+      DSL.field(DSL.name("device_id"), SQLDataType.VARCHAR);
+
+  private static final Field<Long> MOVED_BYTES =
+      DSL.field(DSL.name("bytes_sent"), SQLDataType.BIGINT);
+  private static final Field<byte[]> MOVED_TOKEN =
+      DSL.field(DSL.name("task_token"), SQLDataType.BLOB);
+  private static final Field<String> MOVED_CODE =
+      DSL.field(DSL.name("error_code"), SQLDataType.VARCHAR);
+  private static final Field<?>[] MOVED =
+      new Field<?>[] {MOVED_DEVICE, MOVED_BYTES, MOVED_TOKEN, MOVED_CODE};
+
+  private static final Field<?>[] UPDATE_TARGET =
+      new Field<?>[] {
+        OTA_JOBS.ORGANIZATION_ID,
+        DEVICES.ID,
+        DEVICES.FIRMWARE_VERSION,
+        PRODUCT_FIRMWARE.VERSION,
+        PRODUCT_FIRMWARE.STORAGE_KEY,
+        PRODUCT_FIRMWARE.SHA256,
+        PRODUCT_FIRMWARE.SIZE_BYTES,
+        OTA_RESULTS.STATE,
+        OTA_RESULTS.BYTES_SENT,
+        OTA_RESULTS.ERROR_CODE
+      };
+
+  private final RenderedQuery updateTargetQuery;
+  private final RenderedQuery offeredQuery;
+
   public RolloutRecords(DSLContext dsl) {
     this.dsl = dsl;
+    this.updateTargetQuery = RenderedQuery.of(dsl, updateTargetQuery(dsl));
+    this.offeredQuery = RenderedQuery.of(dsl, offeredQuery(dsl));
   }
 
   public Optional<OtaJobsRecord> job(UUID jobId) {
@@ -75,17 +110,27 @@ public class RolloutRecords {
       String errorCode) {}
 
   public Optional<UpdateTarget> updateTarget(UUID jobId, String deviceId) {
-    return dsl.select(
-            OTA_JOBS.ORGANIZATION_ID,
-            DEVICES.ID,
-            DEVICES.FIRMWARE_VERSION,
-            PRODUCT_FIRMWARE.VERSION,
-            PRODUCT_FIRMWARE.STORAGE_KEY,
-            PRODUCT_FIRMWARE.SHA256,
-            PRODUCT_FIRMWARE.SIZE_BYTES,
-            OTA_RESULTS.STATE,
-            OTA_RESULTS.BYTES_SENT,
-            OTA_RESULTS.ERROR_CODE)
+    return dsl.resultQuery(
+            updateTargetQuery.sql(),
+            updateTargetQuery.binds(Map.of("job_id", jobId, "device_id", deviceId)))
+        .coerce(UPDATE_TARGET)
+        .fetchOptional(
+            r ->
+                new UpdateTarget(
+                    r.get(OTA_JOBS.ORGANIZATION_ID),
+                    r.get(DEVICES.ID),
+                    r.get(DEVICES.FIRMWARE_VERSION),
+                    r.get(PRODUCT_FIRMWARE.VERSION),
+                    r.get(PRODUCT_FIRMWARE.STORAGE_KEY),
+                    r.get(PRODUCT_FIRMWARE.SHA256),
+                    r.get(PRODUCT_FIRMWARE.SIZE_BYTES),
+                    DeviceUpdateState.parse(r.get(OTA_RESULTS.STATE)),
+                    r.get(OTA_RESULTS.BYTES_SENT) == null ? 0 : r.get(OTA_RESULTS.BYTES_SENT),
+                    r.get(OTA_RESULTS.ERROR_CODE)));
+  }
+
+  private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {
+    return dsl.select(UPDATE_TARGET)
         .from(OTA_JOBS)
         .join(PRODUCT_FIRMWARE)
         .on(PRODUCT_FIRMWARE.ID.eq(OTA_JOBS.FIRMWARE_ID))
@@ -93,25 +138,12 @@ public class RolloutRecords {
         .on(
             DEVICES
                 .ID
-                .eq(deviceId)
+                .eq(DSL.param("device_id", SQLDataType.VARCHAR))
                 .and(DEVICES.PRODUCT_ID.eq(OTA_JOBS.PRODUCT_ID))
                 .and(DEVICES.ORGANIZATION_ID.eq(OTA_JOBS.ORGANIZATION_ID)))
         .leftJoin(OTA_RESULTS)
         .on(OTA_RESULTS.JOB_ID.eq(OTA_JOBS.ID).and(OTA_RESULTS.DEVICE_ID.eq(DEVICES.ID)))
-        .where(OTA_JOBS.ID.eq(jobId))
-        .fetchOptional(
-            r ->
-                new UpdateTarget(
-                    r.value1(),
-                    r.value2(),
-                    r.value3(),
-                    r.value4(),
-                    r.value5(),
-                    r.value6(),
-                    r.value7(),
-                    DeviceUpdateState.parse(r.value8()),
-                    r.value9() == null ? 0 : r.value9(),
-                    r.value10()));
+        .where(OTA_JOBS.ID.eq(DSL.param("job_id", SQLDataType.UUID)));
   }
 
   private Condition targetCondition(OtaJobsRecord job) {
@@ -313,7 +345,17 @@ public class RolloutRecords {
    * atomic without a transaction, and one round trip). Returns what it moved: device id, bytes
    * sent, the open activity's task token and the error code.
    */
-  private static Result<Record4<String, Long, byte[], String>> moveWithHistory(
+  private static Result<Record> moveWithHistory(
+      DSLContext t, UpdateConditionStep<OtaResultsRecord> update) {
+    return withHistory(t, update).coerce(MOVED).fetch();
+  }
+
+  /**
+   * The update wrapped so that it also appends a history row for every result it moves, in one
+   * statement (atomic without a transaction, one round trip). The statement returns what moved:
+   * {@link #MOVED}.
+   */
+  private static ResultQuery<Record> withHistory(
       DSLContext t, UpdateConditionStep<OtaResultsRecord> update) {
     var moved =
         update.returningResult(
@@ -327,20 +369,14 @@ public class RolloutRecords {
             OTA_RESULTS.ERROR_MESSAGE,
             OTA_RESULTS.TASK_TOKEN);
     return t.resultQuery(
-            "with moved (organization_id, job_id, device_id, state, attempt, bytes_sent,"
-                + " error_code, detail, task_token) as ({0}),"
-                + " history as (insert into {1} (organization_id, job_id, device_id, state,"
-                + " attempt, bytes_sent, error_code, detail)"
-                + " select organization_id, job_id, device_id, state, attempt, bytes_sent,"
-                + " error_code, detail from moved)"
-                + " select device_id, bytes_sent, task_token, error_code from moved",
-            moved, OTA_RESULT_HISTORY)
-        .coerce(
-            DSL.field(DSL.name("device_id"), SQLDataType.VARCHAR),
-            DSL.field(DSL.name("bytes_sent"), SQLDataType.BIGINT),
-            DSL.field(DSL.name("task_token"), SQLDataType.BLOB),
-            DSL.field(DSL.name("error_code"), SQLDataType.VARCHAR))
-        .fetch();
+        "with moved (organization_id, job_id, device_id, state, attempt, bytes_sent,"
+            + " error_code, detail, task_token) as ({0}),"
+            + " history as (insert into {1} (organization_id, job_id, device_id, state,"
+            + " attempt, bytes_sent, error_code, detail)"
+            + " select organization_id, job_id, device_id, state, attempt, bytes_sent,"
+            + " error_code, detail from moved)"
+            + " select device_id, bytes_sent, task_token, error_code from moved",
+        moved, OTA_RESULT_HISTORY);
   }
 
   /**
@@ -356,26 +392,44 @@ public class RolloutRecords {
       long artifactSizeBytes,
       String detail,
       byte[] taskToken) {
+    Map<String, Object> values = new HashMap<>();
+    values.put("job_id", jobId);
+    values.put("device_id", deviceId);
+    values.put("kind", kind);
+    values.put("sha256", sha256);
+    values.put("size", artifactSizeBytes);
+    values.put("detail", TransitionRules.clip(detail));
+    values.put("token", taskToken);
     boolean moved =
-        !moveWithHistory(
-                dsl,
-                dsl.update(OTA_RESULTS)
-                    .set(OTA_RESULTS.ARTIFACT_KIND, kind)
-                    .set(OTA_RESULTS.ARTIFACT_SHA256, sha256)
-                    .set(OTA_RESULTS.ARTIFACT_SIZE_BYTES, artifactSizeBytes)
-                    .set(OTA_RESULTS.STATE, DeviceUpdateState.SENT.name())
-                    .set(OTA_RESULTS.UPDATED_AT, OffsetDateTime.now())
-                    .set(OTA_RESULTS.ERROR_CODE, (String) null)
-                    .set(OTA_RESULTS.ERROR_MESSAGE, TransitionRules.clip(detail))
-                    .set(OTA_RESULTS.TASK_TOKEN, taskToken)
-                    .where(OTA_RESULTS.JOB_ID.eq(jobId))
-                    .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
-                    .and(OTA_RESULTS.STATE.in(TransitionRules.allowedFrom(DeviceUpdateState.SENT))))
+        !dsl.resultQuery(offeredQuery.sql(), offeredQuery.binds(values))
+            .coerce(MOVED)
+            .fetch()
             .isEmpty();
     if (!moved) {
       recordArtifact(jobId, deviceId, kind, sha256, artifactSizeBytes);
     }
     return moved;
+  }
+
+  private static ResultQuery<?> offeredQuery(DSLContext dsl) {
+    return withHistory(
+        dsl,
+        dsl.update(OTA_RESULTS)
+            .set(OTA_RESULTS.ARTIFACT_KIND, DSL.param("kind", SQLDataType.VARCHAR))
+            .set(OTA_RESULTS.ARTIFACT_SHA256, DSL.param("sha256", SQLDataType.VARCHAR))
+            .set(OTA_RESULTS.ARTIFACT_SIZE_BYTES, DSL.param("size", SQLDataType.BIGINT))
+            .set(OTA_RESULTS.STATE, DSL.inline(DeviceUpdateState.SENT.name()))
+            .set(OTA_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
+            .set(OTA_RESULTS.ERROR_CODE, DSL.inline((String) null, SQLDataType.VARCHAR))
+            .set(OTA_RESULTS.ERROR_MESSAGE, DSL.param("detail", SQLDataType.VARCHAR))
+            .set(OTA_RESULTS.TASK_TOKEN, DSL.param("token", SQLDataType.BLOB))
+            .where(OTA_RESULTS.JOB_ID.eq(DSL.param("job_id", SQLDataType.UUID)))
+            .and(OTA_RESULTS.DEVICE_ID.eq(DSL.param("device_id", SQLDataType.VARCHAR)))
+            .and(
+                OTA_RESULTS.STATE.in(
+                    TransitionRules.allowedFrom(DeviceUpdateState.SENT).stream()
+                        .map(DSL::inline)
+                        .toList())));
   }
 
   /**
@@ -487,11 +541,11 @@ public class RolloutRecords {
       moved.add(
           new Moved(
               jobId,
-              row.value1(),
+              row.get(MOVED_DEVICE),
               state,
-              row.value4(),
-              row.value2() == null ? 0 : row.value2(),
-              row.value3()));
+              row.get(MOVED_CODE),
+              row.get(MOVED_BYTES) == null ? 0 : row.get(MOVED_BYTES),
+              row.get(MOVED_TOKEN)));
     }
     return moved;
   }
