@@ -152,6 +152,61 @@ class RolloutReplayTest {
     }
   }
 
+  /**
+   * Records a cancel that arrives while a device waits out its retry backoff (the behaviour behind
+   * {@link StageWorkflowImpl#BACKOFF_ENDS_ON_STOP} version 1): run only on purpose, with {@code
+   * -Dfirmament.recordHistories=cancel-in-backoff}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "cancel-in-backoff")
+  void recordCancelInBackoff() throws IOException {
+    Files.createDirectories(HISTORIES);
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      FakeFleet fleet = new FakeFleet(List.of("dev-000", "dev-001"));
+      fleet.answer(
+          "dev-000", new FakeFleet.Answer(DeviceUpdateState.FAILED, "NET"), FakeFleet.SUCCESS);
+      Worker rollout = env.newWorker(TaskQueues.ROLLOUT);
+      rollout.registerWorkflowImplementationTypes(
+          RolloutWorkflowImpl.class, StageWorkflowImpl.class);
+      rollout.registerActivitiesImplementations((RolloutActivities) fleet);
+      Worker delivery = env.newWorker(TaskQueues.DELIVERY);
+      delivery.registerActivitiesImplementations((DeviceUpdateActivities) fleet);
+      env.start();
+      WorkflowClient client = env.getWorkflowClient();
+      RetryPolicy retry =
+          new RetryPolicy(
+              3, Duration.ofHours(6), 2, Duration.ofHours(6), 0, java.util.Set.of("NET"));
+      RolloutPlan plan =
+          new RolloutPlan(List.of(StagePlan.everything(2)), retry, null, null, false);
+      RolloutWorkflow workflow =
+          client.newWorkflowStub(
+              RolloutWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue(TaskQueues.ROLLOUT)
+                  .setWorkflowId(TaskQueues.rolloutWorkflowId("cancel-in-backoff"))
+                  .build());
+      WorkflowClient.start(
+          workflow::run,
+          new RolloutRequest("cancel-in-backoff", 2, Duration.ofMinutes(5), 10, plan));
+      env.sleep(Duration.ofHours(1));
+      workflow.cancel(false);
+      WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
+
+      WorkflowExecutionHistory parent =
+          client.fetchHistory(TaskQueues.rolloutWorkflowId("cancel-in-backoff"));
+      write("rollout-cancel-in-backoff.json", parent);
+      for (HistoryEvent event : parent.getEvents()) {
+        if (event.getEventType() == EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED) {
+          var execution =
+              event.getChildWorkflowExecutionStartedEventAttributes().getWorkflowExecution();
+          write(
+              "stage-cancel-in-backoff.json",
+              client.fetchHistory(execution.getWorkflowId(), execution.getRunId()));
+        }
+      }
+    }
+  }
+
   private static void write(String name, WorkflowExecutionHistory history) throws IOException {
     Files.writeString(HISTORIES.resolve(name), history.toJson(true), StandardCharsets.UTF_8);
   }
