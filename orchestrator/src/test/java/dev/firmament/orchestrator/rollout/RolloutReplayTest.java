@@ -74,14 +74,7 @@ class RolloutReplayTest {
       fleet.answer("dev-009", new FakeFleet.Answer(DeviceUpdateState.REJECTED, "DOWNGRADE"));
       fleet.answer("dev-010", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
       fleet.answer("dev-011", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
-      Worker rollout = env.newWorker(TaskQueues.ROLLOUT);
-      rollout.registerWorkflowImplementationTypes(
-          RolloutWorkflowImpl.class, StageWorkflowImpl.class);
-      rollout.registerActivitiesImplementations((RolloutActivities) fleet);
-      Worker delivery = env.newWorker(TaskQueues.DELIVERY);
-      delivery.registerActivitiesImplementations((DeviceUpdateActivities) fleet);
-      env.start();
-      WorkflowClient client = env.getWorkflowClient();
+      WorkflowClient client = start(env, fleet);
       RetryPolicy retry =
           new RetryPolicy(
               2, Duration.ofSeconds(30), 2, Duration.ofMinutes(1), 0.2, java.util.Set.of("NET"));
@@ -165,14 +158,7 @@ class RolloutReplayTest {
       FakeFleet fleet = new FakeFleet(List.of("dev-000", "dev-001"));
       fleet.answer(
           "dev-000", new FakeFleet.Answer(DeviceUpdateState.FAILED, "NET"), FakeFleet.SUCCESS);
-      Worker rollout = env.newWorker(TaskQueues.ROLLOUT);
-      rollout.registerWorkflowImplementationTypes(
-          RolloutWorkflowImpl.class, StageWorkflowImpl.class);
-      rollout.registerActivitiesImplementations((RolloutActivities) fleet);
-      Worker delivery = env.newWorker(TaskQueues.DELIVERY);
-      delivery.registerActivitiesImplementations((DeviceUpdateActivities) fleet);
-      env.start();
-      WorkflowClient client = env.getWorkflowClient();
+      WorkflowClient client = start(env, fleet);
       RetryPolicy retry =
           new RetryPolicy(
               3, Duration.ofHours(6), 2, Duration.ofHours(6), 0, java.util.Set.of("NET"));
@@ -205,6 +191,17 @@ class RolloutReplayTest {
         }
       }
     }
+  }
+
+  /** Runs the workflows and the fake fleet's activities on the environment's workers. */
+  private static WorkflowClient start(TestWorkflowEnvironment env, FakeFleet fleet) {
+    Worker rollout = env.newWorker(TaskQueues.ROLLOUT);
+    rollout.registerWorkflowImplementationTypes(RolloutWorkflowImpl.class, StageWorkflowImpl.class);
+    rollout.registerActivitiesImplementations((RolloutActivities) fleet);
+    Worker delivery = env.newWorker(TaskQueues.DELIVERY);
+    delivery.registerActivitiesImplementations((DeviceUpdateActivities) fleet);
+    env.start();
+    return env.getWorkflowClient();
   }
 
   private static void write(String name, WorkflowExecutionHistory history) throws IOException {
