@@ -406,7 +406,10 @@ public final class Demo {
                   """
                   query Deltas($id: ID!) {
                     product(id: $id) {
-                      firmware { version deltaBuildStatus deltas { fromVersion format size status } }
+                      firmware {
+                        version signature deltaBuildStatus
+                        deltas { fromVersion format size status }
+                      }
                     }
                   }""",
                   Map.of("id", productId))
@@ -415,6 +418,16 @@ public final class Demo {
       for (JsonNode f : firmware) {
         if (!TO_VERSION.equals(f.path("version").asText())) {
           continue;
+        }
+        if (f.path("signature").isNull() || f.path("signature").isMissingNode()) {
+          // Kept from a run of an older build, or uploaded without a signing key: the simulated
+          // devices accept signed offers only, so the rollout could only fail.
+          throw new IllegalStateException(
+              "firmware "
+                  + TO_VERSION
+                  + " in the demo's data directory is unsigned (uploaded by an older version or"
+                  + " without a signing key) and the devices would refuse it; run the demo with"
+                  + " --fresh to start from empty data");
         }
         String status = f.path("deltaBuildStatus").asText();
         if (!status.equals("PENDING")) {
