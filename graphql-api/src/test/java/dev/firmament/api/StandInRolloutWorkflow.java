@@ -4,6 +4,7 @@ import dev.firmament.orchestrator.rollout.RolloutProgress;
 import dev.firmament.orchestrator.rollout.RolloutRequest;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.orchestrator.rollout.RolloutWorkflow;
+import dev.firmament.orchestrator.rollout.StageCounters;
 import dev.firmament.orchestrator.rollout.StageProgress;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
@@ -61,6 +62,9 @@ public class StandInRolloutWorkflow implements RolloutWorkflow {
 
   @Override
   public void stageReport(StageProgress stage) {}
+
+  @Override
+  public void stageRecount(int stageIndex, StageCounters counters) {}
 
   @Override
   public void abort(String reason) {

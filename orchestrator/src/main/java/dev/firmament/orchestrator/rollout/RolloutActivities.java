@@ -48,11 +48,18 @@ public interface RolloutActivities {
   int unhealthyDevices(String jobId, int stageIndex);
 
   /**
-   * Requeues the stage's failed devices (any failure type) for a new attempt at new positions after
-   * the current ones, and returns the stage's counts as stored afterwards. Idempotent: a device
+   * Requeues the rollout's failed devices (any failure type, this stage's and earlier stages') into
+   * this update stage for a new attempt at new positions after the current ones, and returns the
+   * stage's counts as stored afterwards. A rollback stage requeues nothing. Idempotent: a device
    * already requeued is not requeued twice.
    */
   StageCounters requeueFailed(String jobId, int stageIndex);
+
+  /**
+   * The stage's counts as stored now (its devices' results by state; {@code unhealthy} and {@code
+   * inFlight} zero): after a retry moved an earlier stage's failed devices into a later stage.
+   */
+  StageCounters storedCounters(String jobId, int stageIndex);
 
   /** Where the maintenance window stands at {@code atEpochMillis}. Pure computation, no I/O. */
   WindowState window(MaintenanceWindow window, long atEpochMillis);

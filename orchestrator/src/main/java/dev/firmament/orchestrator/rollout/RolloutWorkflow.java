@@ -40,13 +40,20 @@ public interface RolloutWorkflow {
   @SignalMethod
   void cancel(boolean rollback);
 
-  /** Queues the current stage's failed devices for a new attempt. */
+  /** Queues every failed device of the rollout so far for a new attempt in the current stage. */
   @SignalMethod
   void retryFailed();
 
   /** Sent by the running stage when its status or counters change (at most once per page). */
   @SignalMethod
   void stageReport(StageProgress stage);
+
+  /**
+   * Sent by the running stage after a retry moved an earlier stage's failed devices into it: that
+   * earlier stage's counts as stored now (its status stays as it ended).
+   */
+  @SignalMethod
+  void stageRecount(int stageIndex, StageCounters counters);
 
   /** The rollout's firmware was invalidated: stop as ABORTED. */
   @SignalMethod

@@ -327,6 +327,33 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
     }
   }
 
+  @Override
+  public void stageRecount(int stageIndex, StageCounters counters) {
+    for (int i = 0; i < stages.size(); i++) {
+      StageProgress stage = stages.get(i);
+      if (stage.index() == stageIndex) {
+        StageCounters c = stage.counters();
+        // Health was judged at the end of the stage's soak and is not stored per result.
+        StageCounters recounted =
+            new StageCounters(
+                counters.assigned(),
+                counters.started(),
+                0,
+                counters.succeeded(),
+                counters.skipped(),
+                counters.failed(),
+                counters.timedOut(),
+                counters.rejected(),
+                counters.rolledBack(),
+                c.unhealthy());
+        stages.set(
+            i,
+            new StageProgress(
+                stage.index(), stage.name(), stage.kind(), stage.status(), recounted));
+      }
+    }
+  }
+
   /** Controls reach the running stage from the main loop (signal handlers do not block). */
   private void forward(Consumer<StageWorkflow> control) {
     if (runningStageId != null) {

@@ -35,6 +35,9 @@ public class StageWorkflowImpl implements StageWorkflow {
   /** Change id: a retry backoff ends when the stage stops (version 1). */
   static final String BACKOFF_ENDS_ON_STOP = "retry-backoff-ends-on-stop";
 
+  /** Change id: a retry takes the failed devices of earlier stages too (version 1). */
+  static final String RETRY_TAKES_EARLIER_FAILURES = "retry-takes-earlier-failures";
+
   private final RolloutActivities bookkeeping =
       Workflow.newActivityStub(RolloutActivities.class, BookkeepingOptions.get());
 
@@ -392,8 +395,10 @@ public class StageWorkflowImpl implements StageWorkflow {
   private void requeueFailed() {
     retryRequested = false;
     StageCounters stored = bookkeeping.requeueFailed(request.jobId(), request.index());
+    recountEarlierStages();
     // The stored counts are the truth after a requeue: the requeued devices no longer count as
     // failed, and they will be counted again when their new attempt ends.
+    assigned = stored.assigned();
     succeeded = stored.succeeded();
     skipped = stored.skipped();
     failed = stored.failed();
@@ -402,6 +407,29 @@ public class StageWorkflowImpl implements StageWorkflow {
     rolledBack = stored.rolledBack();
     breachesHandled = Math.min(breachesHandled, counters().failures(GatePlan.FAILURE_TYPES));
     paused = false;
+  }
+
+  /**
+   * Since {@link #RETRY_TAKES_EARLIER_FAILURES} version 1 a retry also moves the failed devices of
+   * earlier update stages into this one: their counts change, and the rollout is told so that its
+   * totals count each device once.
+   */
+  private void recountEarlierStages() {
+    if (request.kind() != StageKind.UPDATE
+        || request.index() == 0
+        || Workflow.getVersion(RETRY_TAKES_EARLIER_FAILURES, Workflow.DEFAULT_VERSION, 1)
+            == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    Optional<String> parent = Workflow.getInfo().getParentWorkflowId();
+    for (int earlier = 0; earlier < request.index(); earlier++) {
+      StageCounters counters = bookkeeping.storedCounters(request.jobId(), earlier);
+      if (parent.isPresent()) {
+        RolloutWorkflow rollout =
+            Workflow.newExternalWorkflowStub(RolloutWorkflow.class, parent.get());
+        writes.add(Async.procedure(rollout::stageRecount, earlier, counters));
+      }
+    }
   }
 
   private void drain() {

@@ -183,18 +183,29 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   @Override
   public synchronized StageCounters requeueFailed(String jobId, int stageIndex) {
     List<String> failed = new ArrayList<>();
-    stageOf.forEach(
-        (id, stage) -> {
-          if (stage == stageIndex && !results.get(id).isSuccess() && results.get(id).isTerminal()) {
-            failed.add(id);
-          }
-        });
-    failed.sort(Comparator.comparing(positionOf::get));
+    if (stageIndex != rollbackStage) {
+      stageOf.forEach(
+          (id, stage) -> {
+            if (stage <= stageIndex
+                && !results.get(id).isSuccess()
+                && results.get(id).isTerminal()) {
+              failed.add(id);
+            }
+          });
+    }
+    failed.sort(
+        Comparator.comparing((String id) -> stageOf.get(id)).thenComparing(positionOf::get));
     for (String id : failed) {
+      stageOf.put(id, stageIndex);
       results.put(id, DeviceUpdateState.QUEUED);
       positionOf.put(id, ++lastPosition);
       storedAttempt.merge(id, 2, (stored, first) -> stored + 1);
     }
+    return storedCounters(jobId, stageIndex);
+  }
+
+  @Override
+  public synchronized StageCounters storedCounters(String jobId, int stageIndex) {
     int[] by = new int[DeviceUpdateState.values().length];
     stageOf.forEach(
         (id, stage) -> {
@@ -202,9 +213,10 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
             by[results.get(id).ordinal()]++;
           }
         });
+    int assigned = (int) stageOf.values().stream().filter(stage -> stage == stageIndex).count();
     return new StageCounters(
-        0,
-        0,
+        assigned,
+        assigned - by[DeviceUpdateState.QUEUED.ordinal()],
         0,
         by[DeviceUpdateState.SUCCEEDED.ordinal()],
         by[DeviceUpdateState.SKIPPED.ordinal()],

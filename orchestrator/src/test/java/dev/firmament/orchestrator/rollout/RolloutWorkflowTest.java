@@ -465,6 +465,50 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void retryFailedAlsoRetriesTheFailuresOfEarlierStages() {
+    FakeFleet fleet = fleet(4);
+    Answer broken = new Answer(DeviceUpdateState.FAILED, "X");
+    for (int i = 0; i < 4; i++) {
+      fleet.answer("dev-00" + i, broken, FakeFleet.SUCCESS);
+    }
+    GatePlan tolerant = new GatePlan(null, 1.0, 1, 0, BreachAction.PAUSE);
+    GatePlan strict = new GatePlan(null, 0.0, 1, 0, BreachAction.PAUSE);
+    WorkflowStub stub =
+        start(
+            fleet,
+            request(
+                plan(
+                    stage("first", StageSelection.count(2), tolerant, 1),
+                    stage("rest", StageSelection.percent(100), strict, 1))));
+    env.sleep(Duration.ofHours(1));
+    RolloutProgress paused = typed(stub).progress();
+    assertThat(paused.currentStage()).isEqualTo(1);
+    assertThat(paused.stages().getFirst().status()).isEqualTo(StageStatus.SUCCEEDED);
+    assertThat(paused.stages().getFirst().counters().failed()).isEqualTo(2);
+
+    RolloutProgress result = retryFailedOncePaused(stub);
+
+    // The first stage's two failures were retried in the second stage, with their second attempt,
+    // and every device counts once: the first stage now holds none of them.
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(result.succeeded()).isEqualTo(4);
+    assertThat(result.failed()).isZero();
+    assertThat(result.stages().getFirst().status()).isEqualTo(StageStatus.SUCCEEDED);
+    assertThat(result.stages().getFirst().counters().assigned()).isZero();
+    assertThat(result.stages().get(1).counters().assigned()).isEqualTo(4);
+    assertThat(fleet.deliveries)
+        .containsExactlyInAnyOrder(
+            "dev-000#1",
+            "dev-001#1",
+            "dev-002#1",
+            "dev-003#1",
+            "dev-000#2",
+            "dev-001#2",
+            "dev-002#2",
+            "dev-003#2");
+  }
+
+  @Test
   void aDeviceRequeuedByTheOperatorKeepsItsRetryPolicyAttempts() {
     FakeFleet fleet = fleet(3);
     Answer transient_ = new Answer(DeviceUpdateState.FAILED, "DOWNLOAD_INTERRUPTED");

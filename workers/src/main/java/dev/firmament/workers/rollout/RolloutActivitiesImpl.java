@@ -76,6 +76,11 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   }
 
   @Override
+  public StageCounters storedCounters(String jobId, int stageIndex) {
+    return stages.storedCounters(parse(jobId), stageIndex);
+  }
+
+  @Override
   public WindowState window(MaintenanceWindow window, long atEpochMillis) {
     try {
       return MaintenanceWindows.at(window, atEpochMillis);

@@ -248,30 +248,65 @@ public class StageRecords {
   }
 
   /**
-   * Requeues the stage's failed results with the next attempt at positions after every existing one
-   * (with history), then returns the stage's stored counts.
+   * Requeues the rollout's failed results into this update stage, with the next attempt, at
+   * positions after every existing one (with history), then returns the stage's stored counts. The
+   * failures of earlier stages come along: they move to this stage (see {@link #storedCounters} for
+   * what the earlier stages count afterwards). A rollback stage requeues nothing.
    */
   public StageCounters requeueFailed(UUID jobId, int index) {
-    dsl.transaction(
-        tx -> {
-          DSLContext t = tx.dsl();
-          t.execute(
-              "with c as (select r.device_id, row_number() over (order by r.stage_position) rn,"
-                  + " (select coalesce(max(stage_position), 0) from ota_results where job_id = ?) base"
-                  + " from ota_results r where r.job_id = ? and r.stage = ? and r.state in "
-                  + FAILED_STATES
-                  + "), u as (update ota_results x set state = 'QUEUED', attempt = x.attempt + 1,"
-                  + " stage_position = c.base + c.rn, task_token = null, error_code = null,"
-                  + " error_message = null, updated_at = now() from c where x.job_id = ?"
-                  + " and x.device_id = c.device_id returning x.organization_id, x.job_id, x.device_id,"
-                  + " x.attempt) insert into ota_result_history (organization_id, job_id, device_id,"
-                  + " state, attempt, detail) select organization_id, job_id, device_id, 'QUEUED',"
-                  + " attempt, 'requeued by operator' from u",
-              jobId,
-              jobId,
-              index,
-              jobId);
-        });
+    boolean rollback =
+        dsl.fetchExists(
+            OTA_STAGES,
+            OTA_STAGES
+                .JOB_ID
+                .eq(jobId)
+                .and(OTA_STAGES.STAGE_INDEX.eq(index))
+                .and(OTA_STAGES.KIND.eq(StageKind.ROLLBACK.name())));
+    if (!rollback) {
+      dsl.execute(
+          "with c as (select r.device_id, row_number() over (order by r.stage, r.stage_position) rn,"
+              + " (select coalesce(max(stage_position), 0) from ota_results where job_id = ?) base"
+              + " from ota_results r where r.job_id = ? and r.stage <= ? and r.state in "
+              + FAILED_STATES
+              + "), u as (update ota_results x set state = 'QUEUED', attempt = x.attempt + 1,"
+              + " stage = ?, stage_position = c.base + c.rn, task_token = null, error_code = null,"
+              + " error_message = null, updated_at = now() from c where x.job_id = ?"
+              + " and x.device_id = c.device_id returning x.organization_id, x.job_id, x.device_id,"
+              + " x.attempt) insert into ota_result_history (organization_id, job_id, device_id,"
+              + " state, attempt, detail) select organization_id, job_id, device_id, 'QUEUED',"
+              + " attempt, 'requeued by operator' from u",
+          jobId,
+          jobId,
+          index,
+          index,
+          jobId);
+      // The earlier stages keep their status; their recorded counts follow the devices that left.
+      for (int earlier = 0; earlier < index; earlier++) {
+        StageCounters c = storedCounters(jobId, earlier);
+        dsl.update(OTA_STAGES)
+            .set(OTA_STAGES.ASSIGNED, c.assigned())
+            .set(OTA_STAGES.STARTED, c.started())
+            .set(OTA_STAGES.SUCCEEDED, c.succeeded())
+            .set(OTA_STAGES.SKIPPED, c.skipped())
+            .set(OTA_STAGES.FAILED, c.failed())
+            .set(OTA_STAGES.TIMED_OUT, c.timedOut())
+            .set(OTA_STAGES.REJECTED, c.rejected())
+            .set(OTA_STAGES.ROLLED_BACK, c.rolledBack())
+            .set(OTA_STAGES.UPDATED_AT, OffsetDateTime.now())
+            .where(OTA_STAGES.JOB_ID.eq(jobId))
+            .and(OTA_STAGES.STAGE_INDEX.eq(earlier))
+            .and(OTA_STAGES.KIND.eq(StageKind.UPDATE.name()))
+            .execute();
+      }
+    }
+    return storedCounters(jobId, index);
+  }
+
+  /**
+   * The stage's counts from its devices' stored results: assigned, started (no longer QUEUED) and
+   * each final state; in flight and unhealthy are not stored per result and read zero.
+   */
+  public StageCounters storedCounters(UUID jobId, int index) {
     int[] by = new int[DeviceUpdateState.values().length];
     dsl.select(OTA_RESULTS.STATE, DSL.count())
         .from(OTA_RESULTS)
@@ -289,7 +324,7 @@ public class StageRecords {
         dsl.fetchCount(OTA_RESULTS, OTA_RESULTS.JOB_ID.eq(jobId).and(OTA_RESULTS.STAGE.eq(index)));
     return new StageCounters(
         assigned,
-        0,
+        assigned - by[DeviceUpdateState.QUEUED.ordinal()],
         0,
         by[DeviceUpdateState.SUCCEEDED.ordinal()],
         by[DeviceUpdateState.SKIPPED.ordinal()],

@@ -171,6 +171,40 @@ class StageRecordsTest {
   }
 
   @Test
+  void aRetryInALaterStageTakesTheFailuresOfEarlierStagesAndTheirCountsFollow() {
+    OtaJobsRecord job = job();
+    UUID id = job.getId();
+    stages.assign(job, 0, "first", StageKind.UPDATE, StageSelection.count(2));
+    stages.assign(job, 1, "rest", StageKind.UPDATE, StageSelection.percent(100));
+    List<String> first = stages.list(id, 0, 0, 100).deviceIds();
+    StagePage rest = stages.list(id, 1, 0, 100);
+    records.transition(id, first.get(0), DeviceUpdateState.FAILED, 0L, "X", null, null);
+    records.transition(id, first.get(1), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
+    records.transition(
+        id, rest.deviceIds().get(0), DeviceUpdateState.REJECTED, 0L, "Y", null, null);
+    stages.record(id, 0, StageStatus.SUCCEEDED, stages.storedCounters(id, 0));
+
+    StageCounters counts = stages.requeueFailed(id, 1);
+
+    // Both failures now belong to the second stage, after its current devices.
+    assertThat(counts.assigned()).isEqualTo(FLEET - 1);
+    assertThat(counts.rejected()).isZero();
+    assertThat(stages.list(id, 1, rest.lastPosition(), 100).deviceIds())
+        .containsExactly(first.get(0), rest.deviceIds().get(0));
+    StageCounters earlier = stages.storedCounters(id, 0);
+    assertThat(earlier.assigned()).isEqualTo(1);
+    assertThat(earlier.failed()).isZero();
+    assertThat(earlier.succeeded()).isEqualTo(1);
+    var row =
+        dsl.selectFrom(OTA_STAGES)
+            .where(OTA_STAGES.JOB_ID.eq(id).and(OTA_STAGES.STAGE_INDEX.eq(0)))
+            .fetchOne();
+    assertThat(row.getStatus()).isEqualTo("SUCCEEDED");
+    assertThat(row.getFailed()).isZero();
+    assertThat(row.getAssigned()).isEqualTo(1);
+  }
+
+  @Test
   void requeuedFailuresGetANewAttemptAtTheEndAndTheStoredCountsFollow() {
     OtaJobsRecord job = job();
     UUID id = job.getId();
