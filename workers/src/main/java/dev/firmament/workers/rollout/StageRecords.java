@@ -14,12 +14,14 @@ import dev.firmament.orchestrator.rollout.StageSelection;
 import dev.firmament.orchestrator.rollout.StageStatus;
 import dev.firmament.orchestrator.rollout.policy.StageSizing;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import dev.firmament.sql.generated.tables.records.OtaStagesRecord;
 import java.time.OffsetDateTime;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.UpdateSetMoreStep;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
 
@@ -204,19 +206,9 @@ public class StageRecords {
             .filter(StageStatus::isFinal)
             .map(Enum::name)
             .toList();
-    dsl.update(OTA_STAGES)
-        .set(OTA_STAGES.STATUS, status.name())
-        .set(OTA_STAGES.ASSIGNED, c.assigned())
-        .set(OTA_STAGES.STARTED, c.started())
+    withOutcomes(dsl.update(OTA_STAGES).set(OTA_STAGES.STATUS, status.name()), c)
         .set(OTA_STAGES.IN_FLIGHT, c.inFlight())
-        .set(OTA_STAGES.SUCCEEDED, c.succeeded())
-        .set(OTA_STAGES.SKIPPED, c.skipped())
-        .set(OTA_STAGES.FAILED, c.failed())
-        .set(OTA_STAGES.TIMED_OUT, c.timedOut())
-        .set(OTA_STAGES.REJECTED, c.rejected())
-        .set(OTA_STAGES.ROLLED_BACK, c.rolledBack())
         .set(OTA_STAGES.UNHEALTHY, c.unhealthy())
-        .set(OTA_STAGES.UPDATED_AT, OffsetDateTime.now())
         .set(
             OTA_STAGES.FINISHED_AT,
             status.isFinal() ? DSL.val(OffsetDateTime.now()) : DSL.val((OffsetDateTime) null))
@@ -224,6 +216,21 @@ public class StageRecords {
         .and(OTA_STAGES.STAGE_INDEX.eq(index))
         .and(OTA_STAGES.STATUS.notIn(finals))
         .execute();
+  }
+
+  /** Sets a stage row's assignment and outcome counts and its update time. */
+  private static UpdateSetMoreStep<OtaStagesRecord> withOutcomes(
+      UpdateSetMoreStep<OtaStagesRecord> update, StageCounters c) {
+    return update
+        .set(OTA_STAGES.ASSIGNED, c.assigned())
+        .set(OTA_STAGES.STARTED, c.started())
+        .set(OTA_STAGES.SUCCEEDED, c.succeeded())
+        .set(OTA_STAGES.SKIPPED, c.skipped())
+        .set(OTA_STAGES.FAILED, c.failed())
+        .set(OTA_STAGES.TIMED_OUT, c.timedOut())
+        .set(OTA_STAGES.REJECTED, c.rejected())
+        .set(OTA_STAGES.ROLLED_BACK, c.rolledBack())
+        .set(OTA_STAGES.UPDATED_AT, OffsetDateTime.now());
   }
 
   /** Devices of the stage that succeeded but are now offline or run another version. */
@@ -283,16 +290,7 @@ public class StageRecords {
       // The earlier stages keep their status; their recorded counts follow the devices that left.
       for (int earlier = 0; earlier < index; earlier++) {
         StageCounters c = storedCounters(jobId, earlier);
-        dsl.update(OTA_STAGES)
-            .set(OTA_STAGES.ASSIGNED, c.assigned())
-            .set(OTA_STAGES.STARTED, c.started())
-            .set(OTA_STAGES.SUCCEEDED, c.succeeded())
-            .set(OTA_STAGES.SKIPPED, c.skipped())
-            .set(OTA_STAGES.FAILED, c.failed())
-            .set(OTA_STAGES.TIMED_OUT, c.timedOut())
-            .set(OTA_STAGES.REJECTED, c.rejected())
-            .set(OTA_STAGES.ROLLED_BACK, c.rolledBack())
-            .set(OTA_STAGES.UPDATED_AT, OffsetDateTime.now())
+        withOutcomes(dsl.update(OTA_STAGES).set(OTA_STAGES.ASSIGNED, c.assigned()), c)
             .where(OTA_STAGES.JOB_ID.eq(jobId))
             .and(OTA_STAGES.STAGE_INDEX.eq(earlier))
             .and(OTA_STAGES.KIND.eq(StageKind.UPDATE.name()))
