@@ -1,5 +1,7 @@
 package dev.firmament.workers;
 
+import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
+import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.PRODUCTS;
@@ -7,6 +9,7 @@ import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.devstack.EmbeddedPostgres;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
@@ -72,6 +75,25 @@ public final class TestDatabase implements AutoCloseable {
         .set(PRODUCT_FIRMWARE.SIZE_BYTES, size)
         .set(PRODUCT_FIRMWARE.STORAGE_KEY, "full/" + sha256 + "/" + id)
         .execute();
+    return id;
+  }
+
+  /** A device group of the product with the given members; returns its id. */
+  public UUID group(UUID org, UUID product, String name, List<String> deviceIds) {
+    UUID id = UUID.randomUUID();
+    dsl.insertInto(DEVICE_GROUPS)
+        .set(DEVICE_GROUPS.ID, id)
+        .set(DEVICE_GROUPS.ORGANIZATION_ID, org)
+        .set(DEVICE_GROUPS.PRODUCT_ID, product)
+        .set(DEVICE_GROUPS.NAME, name)
+        .execute();
+    for (String deviceId : deviceIds) {
+      dsl.insertInto(DEVICE_GROUP_MEMBERS)
+          .set(DEVICE_GROUP_MEMBERS.ORGANIZATION_ID, org)
+          .set(DEVICE_GROUP_MEMBERS.GROUP_ID, id)
+          .set(DEVICE_GROUP_MEMBERS.DEVICE_ID, deviceId)
+          .execute();
+    }
     return id;
   }
 

@@ -128,7 +128,15 @@ public class StatusBridge implements DisposableBean {
         record(batch);
         safely(event);
       } else if (message instanceof DeviceReport report) {
-        Update update = parse(report);
+        Update update;
+        try {
+          update = parse(report);
+        } catch (RuntimeException e) {
+          // One unreadable report costs no other in the round.
+          log.error(
+              "device report not recorded device={} error={}", report.deviceId(), e.toString());
+          continue;
+        }
         if (update == null) {
           record(batch);
           safely(report);

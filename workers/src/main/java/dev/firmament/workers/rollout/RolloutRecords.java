@@ -573,21 +573,11 @@ public class RolloutRecords {
     }
   }
 
-  /** Size of the artifact the job delivers (its full image, until deltas are chosen per device). */
-  public Long artifactSize(UUID jobId) {
-    return dsl.select(PRODUCT_FIRMWARE.SIZE_BYTES)
-        .from(OTA_JOBS)
-        .join(PRODUCT_FIRMWARE)
-        .on(PRODUCT_FIRMWARE.ID.eq(OTA_JOBS.FIRMWARE_ID))
-        .where(OTA_JOBS.ID.eq(jobId))
-        .fetchOne(PRODUCT_FIRMWARE.SIZE_BYTES);
-  }
-
   /**
    * Records which artifact a device is being sent and its size in bytes (a delta's patch size, or
-   * the image size), so that {@link #artifactSize(UUID, String)} reports what was really sent.
+   * the image size): a device that reports having it counts that size as sent.
    */
-  public void recordArtifact(
+  private void recordArtifact(
       UUID jobId, String deviceId, String kind, String sha256, long artifactSizeBytes) {
     dsl.update(OTA_RESULTS)
         .set(OTA_RESULTS.ARTIFACT_KIND, kind)
@@ -596,48 +586,6 @@ public class RolloutRecords {
         .where(OTA_RESULTS.JOB_ID.eq(jobId))
         .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
         .execute();
-  }
-
-  /**
-   * Size of the artifact offered to this device (recorded with the offer), or the job's full image
-   * size for results offered before sizes were recorded.
-   */
-  public Long artifactSize(UUID jobId, String deviceId) {
-    Long offered =
-        dsl.select(OTA_RESULTS.ARTIFACT_SIZE_BYTES)
-            .from(OTA_RESULTS)
-            .where(OTA_RESULTS.JOB_ID.eq(jobId))
-            .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
-            .fetchOne(OTA_RESULTS.ARTIFACT_SIZE_BYTES);
-    return offered != null ? offered : artifactSize(jobId);
-  }
-
-  /** Records which artifact a device is being sent (the artifact kind and the image hash). */
-  public void recordArtifact(UUID jobId, String deviceId, String kind, String sha256) {
-    dsl.update(OTA_RESULTS)
-        .set(OTA_RESULTS.ARTIFACT_KIND, kind)
-        .set(OTA_RESULTS.ARTIFACT_SHA256, sha256)
-        .where(OTA_RESULTS.JOB_ID.eq(jobId))
-        .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
-        .execute();
-  }
-
-  public Optional<byte[]> taskToken(UUID jobId, String deviceId) {
-    return dsl.select(OTA_RESULTS.TASK_TOKEN)
-        .from(OTA_RESULTS)
-        .where(OTA_RESULTS.JOB_ID.eq(jobId))
-        .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
-        .fetchOptional(OTA_RESULTS.TASK_TOKEN);
-  }
-
-  public long bytesSent(UUID jobId, String deviceId) {
-    Long bytes =
-        dsl.select(OTA_RESULTS.BYTES_SENT)
-            .from(OTA_RESULTS)
-            .where(OTA_RESULTS.JOB_ID.eq(jobId))
-            .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
-            .fetchOne(OTA_RESULTS.BYTES_SENT);
-    return bytes == null ? 0 : bytes;
   }
 
   /** Records the job's final status once; a job already final keeps its status. */

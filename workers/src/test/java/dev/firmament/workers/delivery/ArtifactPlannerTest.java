@@ -11,6 +11,7 @@ import dev.firmament.artifact.ArtifactNotFoundException;
 import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.Sha256;
 import dev.firmament.artifact.StoredArtifact;
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.workers.TestDatabase;
 import dev.firmament.workers.rollout.RolloutRecords;
@@ -19,6 +20,7 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -132,11 +134,17 @@ class ArtifactPlannerTest {
         .execute();
     String device = "planner-" + job.toString().substring(0, 8);
     records.ensureQueued(org, job, device, "1.0.0");
-    assertThat(records.artifactSize(job, device)).isEqualTo(image.length);
 
-    records.recordArtifact(job, device, "DELTA", Sha256.hex(image), 90);
+    records.offered(job, device, "DELTA", Sha256.hex(image), 90, "offered DELTA 90 bytes", null);
+    // A device that got the whole artifact counts what it was offered as sent: the 90-byte patch,
+    // not the full image.
+    List<RolloutRecords.Moved> moved =
+        records.transitionAll(
+            List.of(
+                new RolloutRecords.Reported(
+                    job, device, DeviceUpdateState.SUCCEEDED, null, null, null)));
 
-    assertThat(records.artifactSize(job, device)).isEqualTo(90);
+    assertThat(moved).singleElement().extracting(RolloutRecords.Moved::bytesSent).isEqualTo(90L);
     assertThat(
             dsl.select(OTA_RESULTS.ARTIFACT_KIND)
                 .from(OTA_RESULTS)

@@ -1,11 +1,8 @@
 package dev.firmament.workers.rollout;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
-import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
-import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
-import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
@@ -50,7 +47,6 @@ class RolloutRecordsTest {
     UUID[] tenant = database.organizationWithProduct();
     org = tenant[0];
     product = tenant[1];
-    firmware = UUID.randomUUID();
     for (int i = 0; i < 7; i++) {
       dsl.insertInto(DEVICES)
           .set(DEVICES.ID, device(i))
@@ -60,15 +56,7 @@ class RolloutRecordsTest {
           .set(DEVICES.FIRMWARE_VERSION, "1.0")
           .execute();
     }
-    dsl.insertInto(PRODUCT_FIRMWARE)
-        .set(PRODUCT_FIRMWARE.ID, firmware)
-        .set(PRODUCT_FIRMWARE.ORGANIZATION_ID, org)
-        .set(PRODUCT_FIRMWARE.PRODUCT_ID, product)
-        .set(PRODUCT_FIRMWARE.VERSION, "2.0")
-        .set(PRODUCT_FIRMWARE.SHA256, "ab".repeat(32))
-        .set(PRODUCT_FIRMWARE.SIZE_BYTES, 1234L)
-        .set(PRODUCT_FIRMWARE.STORAGE_KEY, "full/" + "ab".repeat(32))
-        .execute();
+    firmware = database.firmware(org, product, "2.0", 1234L);
   }
 
   private String device(int i) {
@@ -130,20 +118,7 @@ class RolloutRecordsTest {
     assertThat(second).containsExactly(device(3), device(4), device(5));
     assertThat(third).containsExactly(device(6));
 
-    UUID group = UUID.randomUUID();
-    dsl.insertInto(DEVICE_GROUPS)
-        .set(DEVICE_GROUPS.ID, group)
-        .set(DEVICE_GROUPS.ORGANIZATION_ID, org)
-        .set(DEVICE_GROUPS.PRODUCT_ID, product)
-        .set(DEVICE_GROUPS.NAME, "canary")
-        .execute();
-    for (int i : new int[] {1, 4}) {
-      dsl.insertInto(DEVICE_GROUP_MEMBERS)
-          .set(DEVICE_GROUP_MEMBERS.ORGANIZATION_ID, org)
-          .set(DEVICE_GROUP_MEMBERS.GROUP_ID, group)
-          .set(DEVICE_GROUP_MEMBERS.DEVICE_ID, device(i))
-          .execute();
-    }
+    UUID group = database.group(org, product, "canary", List.of(device(1), device(4)));
     OtaJobsRecord canary = job(group);
     assertThat(records.startJob(canary)).isEqualTo(2);
     assertThat(records.targets(canary, null, 10)).containsExactly(device(1), device(4));
@@ -172,8 +147,8 @@ class RolloutRecordsTest {
         .isFalse();
 
     assertThat(history(id, d)).containsExactly("QUEUED", "SENT", "VERIFYING", "SUCCEEDED");
-    assertThat(records.bytesSent(id, d)).isEqualTo(1234L);
-    assertThat(records.taskToken(id, d)).get().isEqualTo(new byte[] {1});
+    assertThat(result(id, d).getBytesSent()).isEqualTo(1234L);
+    assertThat(result(id, d).getTaskToken()).isEqualTo(new byte[] {1});
   }
 
   @Test
@@ -231,9 +206,9 @@ class RolloutRecordsTest {
     assertThat(second.bytesSent()).isEqualTo(600);
     assertThat(second.taskToken()).isEqualTo(new byte[] {8});
 
-    assertThat(records.bytesSent(id, device(3))).isEqualTo(512);
-    assertThat(records.bytesSent(id, device(4))).isZero();
-    assertThat(records.bytesSent(id, device(5))).isEqualTo(1234);
+    assertThat(result(id, device(3)).getBytesSent()).isEqualTo(512L);
+    assertThat(result(id, device(4)).getBytesSent()).isZero();
+    assertThat(result(id, device(5)).getBytesSent()).isEqualTo(1234L);
     assertThat(history(id, device(0))).containsExactly("QUEUED", "SENT", "SUCCEEDED");
     assertThat(history(id, device(1))).containsExactly("QUEUED", "SENT", "FAILED");
     assertThat(history(id, device(2))).containsExactly("QUEUED", "SUCCEEDED");

@@ -1,11 +1,9 @@
 package dev.firmament.workers.rollout;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
-import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
-import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static dev.firmament.sql.generated.Tables.OTA_STAGES;
-import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
@@ -63,33 +61,11 @@ class StageRecordsTest {
     UUID[] tenant = database.organizationWithProduct();
     org = tenant[0];
     product = tenant[1];
-    firmware = UUID.randomUUID();
     for (int i = 0; i < FLEET; i++) {
       addDevice(i);
     }
-    dsl.insertInto(PRODUCT_FIRMWARE)
-        .set(PRODUCT_FIRMWARE.ID, firmware)
-        .set(PRODUCT_FIRMWARE.ORGANIZATION_ID, org)
-        .set(PRODUCT_FIRMWARE.PRODUCT_ID, product)
-        .set(PRODUCT_FIRMWARE.VERSION, "2.0")
-        .set(PRODUCT_FIRMWARE.SHA256, "ab".repeat(32))
-        .set(PRODUCT_FIRMWARE.SIZE_BYTES, 1234L)
-        .set(PRODUCT_FIRMWARE.STORAGE_KEY, "full/" + "ab".repeat(32))
-        .execute();
-    UUID group = UUID.randomUUID();
-    dsl.insertInto(DEVICE_GROUPS)
-        .set(DEVICE_GROUPS.ID, group)
-        .set(DEVICE_GROUPS.ORGANIZATION_ID, org)
-        .set(DEVICE_GROUPS.PRODUCT_ID, product)
-        .set(DEVICE_GROUPS.NAME, "canary")
-        .execute();
-    for (int i : new int[] {3, 17}) {
-      dsl.insertInto(DEVICE_GROUP_MEMBERS)
-          .set(DEVICE_GROUP_MEMBERS.ORGANIZATION_ID, org)
-          .set(DEVICE_GROUP_MEMBERS.GROUP_ID, group)
-          .set(DEVICE_GROUP_MEMBERS.DEVICE_ID, device(i))
-          .execute();
-    }
+    firmware = database.firmware(org, product, "2.0", 1234L);
+    database.group(org, product, "canary", List.of(device(3), device(17)));
   }
 
   private void addDevice(int i) {
@@ -326,6 +302,11 @@ class StageRecordsTest {
                 .fetch(OTA_RESULT_HISTORY.STATE))
         .containsExactly("QUEUED", "SENT", "SUCCEEDED");
     // The update's own result is untouched by its rollback.
-    assertThat(records.bytesSent(id, device(0))).isZero();
+    assertThat(
+            dsl.select(OTA_RESULTS.BYTES_SENT)
+                .from(OTA_RESULTS)
+                .where(OTA_RESULTS.JOB_ID.eq(id).and(OTA_RESULTS.DEVICE_ID.eq(device(0))))
+                .fetchOne(OTA_RESULTS.BYTES_SENT))
+        .isZero();
   }
 }
