@@ -2,9 +2,13 @@ package dev.firmament.orchestrator.rollout;
 
 import dev.firmament.orchestrator.rollout.policy.StageSizing;
 import io.temporal.activity.Activity;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +20,8 @@ import java.util.function.LongFunction;
 
 /**
  * An in-memory system of record and device fleet for workflow tests: it implements both activity
- * contracts the way the workers do (stable-hash assignment, positions, forward-only results), and
- * answers each device's update from a script.
+ * contracts the way the workers do (assignment in production's stable-hash order, positions,
+ * forward-only results), and answers each device's update from a script.
  */
 class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   /** A scripted answer for one attempt of one device. */
@@ -67,8 +71,22 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     return this;
   }
 
-  static String hashKey(String deviceId) {
-    return Integer.toHexString(deviceId.hashCode() * 0x9E3779B9) + deviceId;
+  /**
+   * The order in which stages take their devices: production's rule, {@code order by
+   * md5(device_id), device_id} in {@code StageRecords}, so that the sampling tests assert what
+   * production picks.
+   */
+  static final Comparator<String> SAMPLING_ORDER =
+      Comparator.comparing(FakeFleet::md5Hex).thenComparing(Comparator.naturalOrder());
+
+  private static String md5Hex(String deviceId) {
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("MD5").digest(deviceId.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has MD5", e);
+    }
   }
 
   @Override
@@ -105,10 +123,7 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
       }
     } else {
       List<String> remaining =
-          targets.stream()
-              .filter(id -> !stageOf.containsKey(id))
-              .sorted(Comparator.comparing(FakeFleet::hashKey))
-              .toList();
+          targets.stream().filter(id -> !stageOf.containsKey(id)).sorted(SAMPLING_ORDER).toList();
       if (selection.kind() == StageSelection.Kind.GROUP) {
         Set<String> members = groups.getOrDefault(selection.group(), Set.of());
         chosen = remaining.stream().filter(members::contains).toList();
@@ -132,10 +147,7 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   @Override
   public synchronized int assignJoiners(String jobId, int stageIndex) {
     List<String> joiners =
-        targets.stream()
-            .filter(id -> !stageOf.containsKey(id))
-            .sorted(Comparator.comparing(FakeFleet::hashKey))
-            .toList();
+        targets.stream().filter(id -> !stageOf.containsKey(id)).sorted(SAMPLING_ORDER).toList();
     assign(joiners, stageIndex);
     return joiners.size();
   }

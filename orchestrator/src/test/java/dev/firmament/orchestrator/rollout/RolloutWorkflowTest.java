@@ -95,9 +95,18 @@ class RolloutWorkflowTest {
     setUp();
     List<Set<String>> secondRun = runCanaryPlan();
 
+    // Production's rule (StageRecords) orders the remaining devices by md5(device_id), then id:
+    // of dev-000 to dev-019 without the canary, md5 sorts dev-013 (07c858c0...) first and dev-008
+    // (f71db349...) last. A 50% stage takes the first 9 of the 18 (StageSizing rounds up).
     assertThat(firstRun.get(0)).containsExactlyInAnyOrder("dev-005", "dev-011");
-    assertThat(firstRun.get(1)).hasSize(9);
-    assertThat(firstRun.get(2)).hasSize(9);
+    assertThat(firstRun.get(1))
+        .containsExactlyInAnyOrder(
+            "dev-013", "dev-015", "dev-007", "dev-014", "dev-009", "dev-000", "dev-002", "dev-012",
+            "dev-004");
+    assertThat(firstRun.get(2))
+        .containsExactlyInAnyOrder(
+            "dev-001", "dev-006", "dev-018", "dev-010", "dev-017", "dev-003", "dev-019", "dev-016",
+            "dev-008");
     assertThat(secondRun).isEqualTo(firstRun);
   }
 
