@@ -2,6 +2,7 @@ package dev.firmament.orchestrator.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firmament.orchestrator.replay.RecordedHistories;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
@@ -9,61 +10,31 @@ import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.common.WorkflowExecutionHistory;
 import io.temporal.testing.TestWorkflowEnvironment;
-import io.temporal.testing.WorkflowReplayer;
 import io.temporal.worker.Worker;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Replays recorded histories of the rollout and stage workflows against the current code: a change
- * that would break a running rollout fails here, and must go behind {@code Workflow.getVersion}.
+ * Records histories of the rollout and stage workflows for {@code WorkflowReplayTest}, each
+ * scenario on purpose only: {@code ./mvnw -pl orchestrator verify -Dtest=RolloutHistoryRecorder
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dfirmament.recordHistories=<scenario>}. The workflows
+ * run in Temporal's test environment against the in-memory {@link FakeFleet}.
  *
- * <p>The histories in {@code src/test/resources/histories} were recorded with {@code ./mvnw -pl
- * orchestrator verify -Dtest=RolloutReplayTest -Dfirmament.recordHistories=true}; record new ones
- * for new behaviour, never rewrite old ones.
+ * <p>Record new histories for new behaviour, never rewrite old ones (see {@link
+ * RecordedHistories}).
  */
-class RolloutReplayTest {
-  private static final Path HISTORIES = Path.of("src/test/resources/histories");
-
-  static Stream<Path> histories() throws IOException {
-    try (Stream<Path> files = Files.list(HISTORIES)) {
-      return files.filter(f -> f.toString().endsWith(".json")).sorted().toList().stream();
-    }
-  }
-
-  @ParameterizedTest
-  @MethodSource("histories")
-  void recordedHistoriesReplay(Path file) throws Exception {
-    WorkflowExecutionHistory history =
-        WorkflowExecutionHistory.fromJson(Files.readString(file, StandardCharsets.UTF_8));
-    if (file.getFileName().toString().startsWith("stage-")) {
-      WorkflowReplayer.replayWorkflowExecution(history, StageWorkflowImpl.class);
-    } else {
-      WorkflowReplayer.replayWorkflowExecution(history, RolloutWorkflowImpl.class);
-    }
-  }
-
-  @Test
-  void everyWorkflowHasRecordedHistories() throws IOException {
-    List<String> names = histories().map(p -> p.getFileName().toString()).toList();
-    assertThat(names).anyMatch(n -> n.startsWith("rollout-")).anyMatch(n -> n.startsWith("stage-"));
-  }
-
-  /** Records the histories: run only on purpose (see the class comment). */
+class RolloutHistoryRecorder {
+  /**
+   * Records the original set: a staged rollout with approval, pause, retry and rollback, and the
+   * first run of each of its stages ({@code -Dfirmament.recordHistories=true}).
+   */
   @Test
   @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "true")
   void record() throws IOException {
-    Files.createDirectories(HISTORIES);
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       FakeFleet fleet =
           new FakeFleet(
@@ -153,7 +124,6 @@ class RolloutReplayTest {
   @Test
   @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "cancel-in-backoff")
   void recordCancelInBackoff() throws IOException {
-    Files.createDirectories(HISTORIES);
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
       FakeFleet fleet = new FakeFleet(List.of("dev-000", "dev-001"));
       fleet.answer(
@@ -193,6 +163,78 @@ class RolloutReplayTest {
     }
   }
 
+  /**
+   * Records an operator's retry in a later stage that takes the failures of an earlier one (the
+   * behaviour behind {@link StageWorkflowImpl#RETRY_TAKES_EARLIER_FAILURES} version 1): the first
+   * stage tolerates its two failures, the second pauses on its own, and the retry sends all four
+   * failed devices again. Every run of both stages is written, the retry's version marker being in
+   * the second stage's paused run. Run only on purpose, with {@code
+   * -Dfirmament.recordHistories=retry-takes-earlier-failures}.
+   */
+  @Test
+  @EnabledIfSystemProperty(
+      named = "firmament.recordHistories",
+      matches = "retry-takes-earlier-failures")
+  void recordRetryTakesEarlierFailures() throws IOException {
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      FakeFleet fleet =
+          new FakeFleet(IntStream.range(0, 4).mapToObj(i -> String.format("dev-%03d", i)).toList());
+      FakeFleet.Answer broken = new FakeFleet.Answer(DeviceUpdateState.FAILED, "X");
+      for (String device : fleet.targets) {
+        fleet.answer(device, broken, FakeFleet.SUCCESS);
+      }
+      WorkflowClient client = start(env, fleet);
+      GatePlan tolerant = new GatePlan(null, 1.0, 1, 0, BreachAction.PAUSE);
+      GatePlan strict = new GatePlan(null, 0.0, 1, 0, BreachAction.PAUSE);
+      RolloutPlan plan =
+          new RolloutPlan(
+              List.of(
+                  new StagePlan(
+                      "first",
+                      StageSelection.count(2),
+                      1,
+                      null,
+                      Duration.ZERO,
+                      tolerant,
+                      AdvanceMode.AUTOMATIC),
+                  new StagePlan(
+                      "rest",
+                      StageSelection.percent(100),
+                      1,
+                      null,
+                      Duration.ZERO,
+                      strict,
+                      AdvanceMode.AUTOMATIC)),
+              null,
+              null,
+              null,
+              false);
+      String jobId = "earlier-failures";
+      RolloutWorkflow workflow =
+          client.newWorkflowStub(
+              RolloutWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue(TaskQueues.ROLLOUT)
+                  .setWorkflowId(TaskQueues.rolloutWorkflowId(jobId))
+                  .build());
+      WorkflowClient.start(
+          workflow::run, new RolloutRequest(jobId, 4, Duration.ofMinutes(5), 7, plan));
+      env.sleep(Duration.ofHours(1));
+      RolloutProgress paused = workflow.progress();
+      assertThat(paused.status()).isEqualTo(RolloutStatus.PAUSED);
+      assertThat(paused.currentStage()).isEqualTo(1);
+      workflow.retryFailed();
+      workflow.resume();
+      RolloutProgress result = WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
+      assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+      assertThat(result.stages().getFirst().counters().assigned()).isZero();
+
+      WorkflowExecutionHistory parent = client.fetchHistory(TaskQueues.rolloutWorkflowId(jobId));
+      write("rollout-retry-takes-earlier-failures.json", parent);
+      RecordedHistories.writeChildren(client, parent, "stage-retry-takes-earlier-failures");
+    }
+  }
+
   /** Runs the workflows and the fake fleet's activities on the environment's workers. */
   private static WorkflowClient start(TestWorkflowEnvironment env, FakeFleet fleet) {
     Worker rollout = env.newWorker(TaskQueues.ROLLOUT);
@@ -205,6 +247,6 @@ class RolloutReplayTest {
   }
 
   private static void write(String name, WorkflowExecutionHistory history) throws IOException {
-    Files.writeString(HISTORIES.resolve(name), history.toJson(true), StandardCharsets.UTF_8);
+    RecordedHistories.write(name, history);
   }
 }
