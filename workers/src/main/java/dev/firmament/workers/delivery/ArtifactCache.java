@@ -1,51 +1,41 @@
 package dev.firmament.workers.delivery;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.firmament.artifact.ArtifactStore;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
  * Keeps recently delivered artifacts in memory, so that a rollout reads each image from the store
- * once rather than once per device. Bounded by total bytes; the least recently used go first.
+ * once rather than once per device. Bounded by total bytes (Caffeine evicts the entries least
+ * likely to be used again). Devices that miss the same artifact at the same time wait for one read
+ * of the store instead of each reading it.
  */
 @Component
 public class ArtifactCache {
   private final ArtifactStore store;
-  private final long maxBytes;
-  private final LinkedHashMap<String, byte[]> entries = new LinkedHashMap<>(16, 0.75f, true);
-  private long bytes;
+  private final Cache<String, byte[]> entries;
 
   public ArtifactCache(
       ArtifactStore store, @Value("${firmament.delivery.cache-bytes:268435456}") long maxBytes) {
     this.store = store;
-    this.maxBytes = maxBytes;
+    this.entries =
+        Caffeine.newBuilder()
+            .maximumWeight(maxBytes)
+            .weigher((String key, byte[] bytes) -> bytes.length)
+            .build();
   }
 
+  /**
+   * The artifact's bytes. A failure of the store reaches the caller unchanged and caches nothing.
+   */
   public byte[] get(String storageKey) {
-    synchronized (this) {
-      byte[] cached = entries.get(storageKey);
-      if (cached != null) {
-        return cached;
-      }
-    }
-    byte[] loaded = store.read(storageKey);
-    synchronized (this) {
-      if (!entries.containsKey(storageKey)) {
-        entries.put(storageKey, loaded);
-        bytes += loaded.length;
-        var it = entries.entrySet().iterator();
-        while (bytes > maxBytes && it.hasNext()) {
-          Map.Entry<String, byte[]> eldest = it.next();
-          if (eldest.getKey().equals(storageKey)) {
-            break;
-          }
-          bytes -= eldest.getValue().length;
-          it.remove();
-        }
-      }
-    }
-    return loaded;
+    return entries.get(storageKey, store::read);
+  }
+
+  /** The bytes the cache holds now, as its bound counts them. */
+  long cachedBytes() {
+    return entries.policy().eviction().orElseThrow().weightedSize().orElseThrow();
   }
 }
