@@ -1,6 +1,7 @@
 package dev.firmament.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -25,7 +26,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -117,18 +120,24 @@ abstract class BrokerContractTests extends FleetTestSupport {
             Artifact.full(image.length, sha256(image), chunk),
             ArtifactSource.ofBytes(image)));
 
-    List<Long> droppedAt = new ArrayList<>();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (droppedAt.size() < drops && System.nanoTime() < deadline) {
-      DeviceSnapshot device = fleet.device("resume-1");
-      if (device.connected() && device.offset() >= dropAt.get(droppedAt.size())) {
-        droppedAt.add(device.offset());
-        fleet.agent("resume-1").dropConnection(Duration.ofMillis(100));
-        Thread.sleep(150);
-      }
-      Thread.sleep(1);
-    }
-    assertThat(droppedAt).as("drops at random offsets %s", dropAt).hasSize(drops);
+    List<Long> droppedAt = new CopyOnWriteArrayList<>();
+    AtomicLong nextLookAt = new AtomicLong(System.nanoTime());
+    await("drops at random offsets " + dropAt)
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(1))
+        .until(
+            () -> {
+              DeviceSnapshot device = fleet.device("resume-1");
+              if (System.nanoTime() >= nextLookAt.get()
+                  && device.connected()
+                  && device.offset() >= dropAt.get(droppedAt.size())) {
+                droppedAt.add(device.offset());
+                fleet.agent("resume-1").dropConnection(Duration.ofMillis(100));
+                // The drop happens on the agent's own thread: look again once it has.
+                nextLookAt.set(System.nanoTime() + Duration.ofMillis(150).toNanos());
+              }
+              return droppedAt.size() == drops;
+            });
 
     StatusReport outcome =
         awaitTerminal(List.of("resume-1"), Duration.ofSeconds(30)).get("resume-1");

@@ -1,6 +1,7 @@
 package dev.firmament.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.firmament.agent.broker.HiveMqTestBroker;
 import dev.firmament.protocol.DeviceState;
@@ -16,7 +17,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,25 +91,16 @@ class FleetFaultsTest extends FleetTestSupport {
           deltaDelivery(id, "u-" + id, "1.0.0", "2.0.0", BrokerContractTests.PATCH, NEW_IMAGE));
     }
 
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (System.nanoTime() < deadline && !actual(last).equals(expected)) {
-      Thread.sleep(100);
-    }
-    // Give late, unexpected reports (a second terminal state, a silent device waking up) a chance
-    // to show before comparing.
-    Thread.sleep(500);
-
-    Map<String, Outcome> actual = actual(last);
-    Map<String, String> differences = new LinkedHashMap<>();
-    for (var e : expected.entrySet()) {
-      Outcome got = actual.get(e.getKey());
-      if (!e.getValue().equals(got)) {
-        differences.put(
-            e.getKey(),
-            "expected " + e.getValue() + ", got " + got + " " + fleet.device(e.getKey()));
-      }
-    }
-    assertThat(differences).as("devices that did not end as expected").isEmpty();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(100))
+        .untilAsserted(() -> assertEndedAsExpected(expected, last));
+    // Late, unexpected reports (a second terminal state, a silent device waking up) get half a
+    // second to show before the checks below; the outcomes must hold meanwhile.
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertEndedAsExpected(expected, last));
     for (DeviceSnapshot device : fleet.devices()) {
       List<DeviceState> seen = terminals.getOrDefault(device.deviceId(), List.of());
       DeviceFaults f = device.faults();
@@ -128,6 +119,21 @@ class FleetFaultsTest extends FleetTestSupport {
     long silent = expected.values().stream().filter(o -> o.state() == null).count();
     assertThat(gateway.stats().activeDeliveries()).isEqualTo((int) silent);
     assertThat(terminals.keySet()).doesNotContainAnyElementsOf(silentIds(expected));
+  }
+
+  private void assertEndedAsExpected(
+      Map<String, Outcome> expected, Map<String, StatusReport> last) {
+    Map<String, Outcome> actual = actual(last);
+    Map<String, String> differences = new LinkedHashMap<>();
+    for (var e : expected.entrySet()) {
+      Outcome got = actual.get(e.getKey());
+      if (!e.getValue().equals(got)) {
+        differences.put(
+            e.getKey(),
+            "expected " + e.getValue() + ", got " + got + " " + fleet.device(e.getKey()));
+      }
+    }
+    assertThat(differences).as("devices that did not end as expected").isEmpty();
   }
 
   /** What a device with these faults must end with; the order of the checks is the agent's. */

@@ -7,9 +7,11 @@ import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.PRODUCTS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.firmament.devstack.DevStackOptions;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -22,16 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DevServerRestartTest {
   @TempDir Path dataDir;
-
-  private static boolean pause() {
-    try {
-      Thread.sleep(200);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
 
   @Test
   void workTemporalForgotIsInterruptedOrResumedOnRestart() {
@@ -91,12 +83,15 @@ class DevServerRestartTest {
           .isEqualTo("CANCELED");
       assertThat(db.fetchCount(PRODUCTS, PRODUCTS.SLUG.eq("restart"))).isEqualTo(1);
       // The lost delta build is asked for again and settles (no other version: nothing to build).
-      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
-      String status;
-      do {
-        status =
-            db.fetchValue(PRODUCT_FIRMWARE.DELTA_BUILD_STATUS, PRODUCT_FIRMWARE.VERSION.eq("2.0"));
-      } while ("PENDING".equals(status) && System.nanoTime() < deadline && pause());
+      String status =
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .pollInterval(Duration.ofMillis(200))
+              .until(
+                  () ->
+                      db.fetchValue(
+                          PRODUCT_FIRMWARE.DELTA_BUILD_STATUS, PRODUCT_FIRMWARE.VERSION.eq("2.0")),
+                  settled -> !"PENDING".equals(settled));
       assertThat(status).isEqualTo("DONE");
     }
   }

@@ -2,6 +2,7 @@ package dev.firmament.launcher;
 
 import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.firmament.agent.DeviceSnapshot;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.Test;
@@ -100,21 +102,22 @@ class StagedRollbackEndToEndTest {
     return job.path("status").asText();
   }
 
-  private static JsonNode awaitJob(GraphqlClient api, String jobId, Predicate<JsonNode> done)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    JsonNode job;
-    do {
-      job =
-          api.execute(
-                  "query J($id: ID!) { firmwareOTAJob(id: $id) { status stages { status } } }",
-                  Map.of("id", jobId))
-              .path("firmwareOTAJob");
-      if (done.test(job)) {
-        return job;
-      }
-      Thread.sleep(200);
-    } while (System.nanoTime() < deadline);
-    throw new AssertionError("job " + jobId + " did not get there: " + job);
+  private static JsonNode awaitJob(GraphqlClient api, String jobId, Predicate<JsonNode> done) {
+    AtomicReference<JsonNode> job = new AtomicReference<>();
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
+              job.set(
+                  api.execute(
+                          "query J($id: ID!) { firmwareOTAJob(id: $id) { status stages { status } } }",
+                          Map.of("id", jobId))
+                      .path("firmwareOTAJob"));
+              assertThat(done.test(job.get()))
+                  .as("job %s got there: %s", jobId, job.get())
+                  .isTrue();
+            });
+    return job.get();
   }
 }

@@ -1,5 +1,7 @@
 package dev.firmament.agent.broker;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -9,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assumptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,15 +71,22 @@ public final class MosquittoTestBroker implements TestBroker {
             .redirectErrorStream(true)
             .redirectOutput(logFile.toFile())
             .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!accepts(port)) {
-      if (!process.isAlive() || System.nanoTime() > deadline) {
-        process.destroyForcibly();
-        String output = Files.exists(logFile) ? Files.readString(logFile) : "";
-        Assumptions.abort(
-            "mosquitto tests skipped: mosquitto did not start on port " + port + ": " + output);
-      }
-      Thread.sleep(20);
+    boolean listening;
+    try {
+      // Waits until mosquitto listens or has exited, whichever comes first.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> !process.isAlive() || accepts(port));
+      listening = process.isAlive();
+    } catch (ConditionTimeoutException e) {
+      listening = false;
+    }
+    if (!listening) {
+      process.destroyForcibly();
+      String output = Files.exists(logFile) ? Files.readString(logFile) : "";
+      Assumptions.abort(
+          "mosquitto tests skipped: mosquitto did not start on port " + port + ": " + output);
     }
     log.info("mosquitto {} listening on 127.0.0.1:{} (pid {})", BINARY, port, process.pid());
     return new MosquittoTestBroker(process, port);
