@@ -97,7 +97,8 @@ class RolloutWorkflowTest {
 
     // Production's rule (StageRecords) orders the remaining devices by md5(device_id), then id:
     // of dev-000 to dev-019 without the canary, md5 sorts dev-013 (07c858c0...) first and dev-008
-    // (f71db349...) last. A 50% stage takes the first 9 of the 18 (StageSizing rounds up).
+    // (f71db349...) last. A 50% stage takes the first 9 of the 18 (StageSizing rounds up). The
+    // workers' StageRecordsTest checks the same nine against PostgreSQL.
     assertThat(firstRun.get(0)).containsExactlyInAnyOrder("dev-005", "dev-011");
     assertThat(firstRun.get(1))
         .containsExactlyInAnyOrder(

@@ -131,6 +131,39 @@ class StageRecordsTest {
         .satisfies(row -> assertThat(row.getStatus()).isEqualTo("PENDING"));
   }
 
+  /**
+   * The order the orchestrator's workflow tests expect from their fake fleet (RolloutWorkflowTest's
+   * canary test): of dev-000 to dev-019 without the canary, a 50% stage takes the first nine by md5
+   * of the id, in that order.
+   */
+  @Test
+  void aShareOfTheRestIsTakenInTheMd5OrderOfTheDeviceIds() {
+    UUID[] tenant = database.organizationWithProduct();
+    for (int i = 0; i < 20; i++) {
+      dsl.insertInto(DEVICES)
+          .set(DEVICES.ID, String.format("dev-%03d", i))
+          .set(DEVICES.ORGANIZATION_ID, tenant[0])
+          .set(DEVICES.PRODUCT_ID, tenant[1])
+          .set(DEVICES.NAME, "fixed " + i)
+          .set(DEVICES.FIRMWARE_VERSION, "1.0")
+          .set(DEVICES.ONLINE, true)
+          .execute();
+    }
+    UUID build = database.firmware(tenant[0], tenant[1], "2.0", 1234L);
+    database.group(tenant[0], tenant[1], "canary", List.of("dev-005", "dev-011"));
+    OtaJobsRecord job =
+        records.job(database.job(tenant[0], tenant[1], build, "2.0", 2)).orElseThrow();
+    records.startJob(job);
+
+    stages.assign(job, 0, "canary", StageKind.UPDATE, StageSelection.group("canary"));
+    stages.assign(job, 1, "half", StageKind.UPDATE, StageSelection.percent(50));
+
+    assertThat(all(job.getId(), 1, 100))
+        .containsExactly(
+            "dev-013", "dev-015", "dev-007", "dev-014", "dev-009", "dev-000", "dev-002", "dev-012",
+            "dev-004");
+  }
+
   @Test
   void joinersAreQueuedAndAddedAfterTheStagesDevices() {
     OtaJobsRecord job = job();
