@@ -1,15 +1,26 @@
 package dev.firmament.api;
 
+import static dev.firmament.sql.generated.Tables.API_TOKENS;
+import static dev.firmament.sql.generated.Tables.CUSTOMERS;
+import static dev.firmament.sql.generated.Tables.CUSTOMER_DEVICE_MAPPINGS;
 import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
+import static dev.firmament.sql.generated.Tables.OAUTH2_CLIENTS;
+import static dev.firmament.sql.generated.Tables.OAUTH2_TOKENS;
+import static dev.firmament.sql.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static dev.firmament.sql.generated.Tables.PRODUCTS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
+import static dev.firmament.sql.generated.Tables.TEAMS;
+import static dev.firmament.sql.generated.Tables.TEAM_MEMBERS;
+import static dev.firmament.sql.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firmament.api.access.AccessBootstrap;
+import dev.firmament.api.access.Role;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.DSLContext;
 import org.jooq.Table;
+import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.graphql.test.autoconfigure.tester.AutoConfigureHttpGraphQlTester;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -39,8 +51,44 @@ abstract class ApiTestBase {
   static final TestStack STACK = TestStack.get();
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
-  @Autowired HttpGraphQlTester graphQl;
+  /** The organization the tests act for, and its owner's token (one for the test JVM). */
+  static final String TEST_ORGANIZATION = "test";
+
+  private static String ownerToken;
+
+  @Autowired HttpGraphQlTester anonymous;
+  @Autowired AccessBootstrap bootstrap;
   @Autowired DSLContext dsl;
+
+  /** The GraphQL tester as the test organization's owner. */
+  HttpGraphQlTester graphQl;
+
+  @BeforeEach
+  void authenticateAsOwner() {
+    graphQl = as(ownerToken());
+  }
+
+  String ownerToken() {
+    synchronized (ApiTestBase.class) {
+      if (ownerToken == null) {
+        ownerToken =
+            bootstrap.issueToken(
+                TEST_ORGANIZATION, "owner@test.firmament.dev", Role.OWNER, "tests");
+      }
+      return ownerToken;
+    }
+  }
+
+  /** The GraphQL tester with this bearer token. */
+  HttpGraphQlTester as(String token) {
+    return anonymous.mutate().header("Authorization", "Bearer " + token).build();
+  }
+
+  /** A token of a new member of an organization (created when missing) with this role. */
+  String tokenFor(String organization, Role role) {
+    return bootstrap.issueToken(
+        organization, unique(role.value()) + "@" + organization + ".test", role, "test token");
+  }
 
   @DynamicPropertySource
   static void stackProperties(DynamicPropertyRegistry registry) {
@@ -123,7 +171,16 @@ abstract class ApiTestBase {
             PRODUCT_FIRMWARE,
             OTA_JOBS,
             OTA_RESULTS,
-            OTA_RESULT_HISTORY)) {
+            OTA_RESULT_HISTORY,
+            USERS,
+            ORGANIZATION_MEMBERS,
+            TEAMS,
+            TEAM_MEMBERS,
+            CUSTOMERS,
+            CUSTOMER_DEVICE_MAPPINGS,
+            API_TOKENS,
+            OAUTH2_CLIENTS,
+            OAUTH2_TOKENS)) {
       counts.put(table.getName(), dsl.fetchCount(table));
     }
     return counts;

@@ -28,6 +28,7 @@ class FirmwareUploadRestTest extends ApiIntegrationTest {
     var result =
         mvc.post()
             .uri("/api/v1/products/{id}/firmware?version=4.0.0&title=Four", productId)
+            .header("Authorization", "Bearer " + ownerToken())
             .contentType(MediaType.APPLICATION_OCTET_STREAM)
             .content(image)
             .exchange();
@@ -60,6 +61,7 @@ class FirmwareUploadRestTest extends ApiIntegrationTest {
     assertError(
         mvc.post()
             .uri("/api/v1/products/{id}/firmware", productId)
+            .header("Authorization", "Bearer " + ownerToken())
             .contentType(MediaType.APPLICATION_OCTET_STREAM)
             .content(image)
             .exchange(),
@@ -68,6 +70,7 @@ class FirmwareUploadRestTest extends ApiIntegrationTest {
     assertError(
         mvc.post()
             .uri("/api/v1/products/{id}/firmware?version=3.0.0", productId)
+            .header("Authorization", "Bearer " + ownerToken())
             .contentType(MediaType.TEXT_PLAIN)
             .content("text")
             .exchange(),
@@ -82,6 +85,7 @@ class FirmwareUploadRestTest extends ApiIntegrationTest {
       String productId, String version, byte[] image) {
     return mvc.post()
         .uri("/api/v1/products/{id}/firmware?version={v}", productId, version)
+        .header("Authorization", "Bearer " + ownerToken())
         .contentType(MediaType.APPLICATION_OCTET_STREAM)
         .content(image)
         .exchange();

@@ -72,7 +72,8 @@ public final class Demo {
                 .withMqttPort(FreePorts.orPick(DevStackOptions.DEFAULT_MQTT_PORT));
     try (DevServer server = DevServer.start(stackOptions, options.port(), Map.of())) {
       printEndpoints(server);
-      GraphqlClient api = new GraphqlClient(server.graphqlUrl());
+      GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
+      printToken(server, options);
       List<SimulatedDeviceSpec> specs = fleetSpecs("demo", options.devices());
       Prepared prepared = prepareProduct(api, specs);
       Summary summary;
@@ -92,6 +93,16 @@ public final class Demo {
       stop.await();
       return 0;
     }
+  }
+
+  private void printToken(DevServer server, Options options) {
+    out.printf(
+        "  token     %s (owner %s, every scope; kept in %s)%n",
+        server.ownerToken(), DevServer.DEMO_OWNER, DevServer.tokenFile(options.dataDir()));
+    out.printf(
+        "            GraphiQL: add the header {\"Authorization\": \"Bearer <token>\"}; CLI:"
+            + " export FIRMAMENT_TOKEN=$(cat %s)%n",
+        DevServer.tokenFile(options.dataDir()));
   }
 
   private void printEndpoints(DevServer server) {

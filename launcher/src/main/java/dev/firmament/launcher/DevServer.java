@@ -27,6 +27,11 @@ public final class DevServer implements AutoCloseable {
   private final ConfigurableApplicationContext context;
   private final int port;
 
+  /** The organization the dev server creates, and its owner. */
+  public static final String DEMO_ORGANIZATION = "demo";
+
+  public static final String DEMO_OWNER = "owner@demo.firmament.dev";
+
   private DevServer(DevStack stack, ConfigurableApplicationContext context, int port) {
     this.stack = stack;
     this.context = context;
@@ -62,6 +67,12 @@ public final class DevServer implements AutoCloseable {
       SigningKeys keys = devSigningKeys(options.dataDir().resolve("signing"));
       properties.put("firmament.signing.private-key", keys.privateKeyBase64());
       properties.put("firmament.signing.public-key", keys.publicKeyBase64());
+      // The demo organization with its owner, whose token the demo and the user's GraphiQL use.
+      properties.put("firmament.bootstrap.organization", DEMO_ORGANIZATION);
+      properties.put("firmament.bootstrap.owner-email", DEMO_OWNER);
+      properties.put(
+          "firmament.bootstrap.token-file",
+          tokenFile(options.dataDir()).toAbsolutePath().toString());
       properties.putAll(extraProperties);
       // Command-line style arguments take precedence over any application.properties on the path.
       List<String> args = new ArrayList<>();
@@ -122,6 +133,22 @@ public final class DevServer implements AutoCloseable {
   /** The key devices verify manifest signatures with (base64 X.509). */
   public String signingPublicKey() {
     return context.getEnvironment().getRequiredProperty("firmament.signing.public-key");
+  }
+
+  /** Where the owner's API token is kept: {@code <data>/demo-token}, file mode 0600. */
+  public static Path tokenFile(Path dataDir) {
+    return dataDir.resolve("demo-token");
+  }
+
+  /** The demo owner's API token, written at startup (every scope). */
+  public String ownerToken() {
+    Path file =
+        Path.of(context.getEnvironment().getRequiredProperty("firmament.bootstrap.token-file"));
+    try {
+      return Files.readString(file, StandardCharsets.US_ASCII).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the owner token from " + file, e);
+    }
   }
 
   public String graphqlUrl() {

@@ -41,15 +41,26 @@ final class FirmwareUploadCommand {
 
   static final Duration DEFAULT_WAIT = Duration.ofSeconds(120);
 
+  /** The environment variable every CLI command reads its API token from. */
+  static final String TOKEN_VARIABLE = "FIRMAMENT_TOKEN";
+
   static final String USAGE_TEXT =
       "usage: firmament firmware upload --product PRODUCT_ID --version VERSION [--title TITLE]"
-          + " [--server URL] [--json] [--wait SECONDS | --no-wait] FILE";
+          + " [--server URL] [--token TOKEN] [--json] [--wait SECONDS | --no-wait] FILE\n"
+          + "The token (scope firmware:write) comes from --token or the environment variable "
+          + TOKEN_VARIABLE
+          + ".";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private FirmwareUploadCommand() {}
 
   static int run(List<String> args, PrintStream out, PrintStream err) {
+    return run(args, System.getenv(), out, err);
+  }
+
+  static int run(
+      List<String> args, java.util.Map<String, String> env, PrintStream out, PrintStream err) {
     if (args.isEmpty() || !args.getFirst().equals("upload")) {
       err.println(USAGE_TEXT);
       return USAGE;
@@ -58,6 +69,7 @@ final class FirmwareUploadCommand {
     String version = null;
     String title = null;
     String server = "http://localhost:8080";
+    String token = env.get(TOKEN_VARIABLE);
     boolean json = false;
     Duration wait = DEFAULT_WAIT;
     Path file = null;
@@ -65,7 +77,7 @@ final class FirmwareUploadCommand {
     while (!queue.isEmpty()) {
       String arg = queue.removeFirst();
       switch (arg) {
-        case "--product", "--version", "--title", "--server", "--wait" -> {
+        case "--product", "--version", "--title", "--server", "--token", "--wait" -> {
           if (queue.isEmpty()) {
             err.println("firmament firmware upload: " + arg + " needs a value");
             err.println(USAGE_TEXT);
@@ -76,6 +88,7 @@ final class FirmwareUploadCommand {
             case "--product" -> product = value;
             case "--version" -> version = value;
             case "--title" -> title = value;
+            case "--token" -> token = value;
             case "--wait" -> {
               try {
                 wait = Duration.ofSeconds(Long.parseLong(value));
@@ -108,15 +121,29 @@ final class FirmwareUploadCommand {
       err.println(USAGE_TEXT);
       return USAGE;
     }
+    if (token == null || token.isBlank()) {
+      err.println(
+          "firmament firmware upload: an API token is required: --token TOKEN or "
+              + TOKEN_VARIABLE);
+      return USAGE;
+    }
     if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
       err.println("firmament firmware upload: cannot read " + file);
       return USAGE;
     }
-    return upload(server, product, version, title, file, json, wait, out, err);
+    return upload(
+        new Target(server, token.strip()), product, version, title, file, json, wait, out, err);
+  }
+
+  /** The server and the credential every request of the command carries. */
+  record Target(String server, String token) {
+    String base() {
+      return server.replaceAll("/+$", "");
+    }
   }
 
   private static int upload(
-      String server,
+      Target target,
       String product,
       String version,
       String title,
@@ -129,11 +156,12 @@ final class FirmwareUploadCommand {
         "version="
             + URLEncoder.encode(version, StandardCharsets.UTF_8)
             + (title == null ? "" : "&title=" + URLEncoder.encode(title, StandardCharsets.UTF_8));
+    String server = target.server();
     URI uri;
     try {
       uri =
           URI.create(
-              server.replaceAll("/+$", "")
+              target.base()
                   + "/api/v1/products/"
                   + URLEncoder.encode(product, StandardCharsets.UTF_8)
                   + "/firmware?"
@@ -159,12 +187,13 @@ final class FirmwareUploadCommand {
                   HttpRequest.newBuilder(uri)
                       .timeout(Duration.ofMinutes(10))
                       .header("Content-Type", "application/octet-stream")
+                      .header("Authorization", "Bearer " + target.token())
                       .POST(body)
                       .build(),
                   HttpResponse.BodyHandlers.ofString());
       progress.show(size, size, "bytes sent", true);
       progress.finish();
-      return answer(response, server, product, file, json, wait, out, err);
+      return answer(response, target, product, file, json, wait, out, err);
     } catch (ConnectException e) {
       err.println(
           "firmament firmware upload: cannot reach " + server + " (" + e.getMessage() + ")");
@@ -180,7 +209,7 @@ final class FirmwareUploadCommand {
 
   private static int answer(
       HttpResponse<String> response,
-      String server,
+      Target target,
       String product,
       Path file,
       boolean json,
@@ -210,7 +239,7 @@ final class FirmwareUploadCommand {
             body.path("size").asLong(),
             body.path("sha256").asText());
       }
-      JsonNode built = wait.isZero() ? null : awaitDeltas(server, product, firmwareId, wait, err);
+      JsonNode built = wait.isZero() ? null : awaitDeltas(target, product, firmwareId, wait, err);
       String buildStatus =
           built != null
               ? built.path("deltaBuildStatus").asText(null)
@@ -285,9 +314,9 @@ final class FirmwareUploadCommand {
    * returns the firmware's last known state (null when the API could not be read at all).
    */
   private static JsonNode awaitDeltas(
-      String server, String product, String firmwareId, Duration wait, PrintStream err)
+      Target target, String product, String firmwareId, Duration wait, PrintStream err)
       throws InterruptedException {
-    GraphqlClient api = new GraphqlClient(server.replaceAll("/+$", "") + "/graphql");
+    GraphqlClient api = new GraphqlClient(target.base() + "/graphql", target.token());
     long deadline = System.nanoTime() + wait.toNanos();
     JsonNode last = null;
     while (true) {

@@ -18,9 +18,14 @@ public final class GraphqlClient {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final URI endpoint;
+  private final String token;
 
-  public GraphqlClient(String endpoint) {
+  /**
+   * @param token the API token sent as {@code Authorization: Bearer}; null sends none
+   */
+  public GraphqlClient(String endpoint, String token) {
     this.endpoint = URI.create(endpoint);
+    this.token = token;
   }
 
   /** A GraphQL error answer, with the code from {@code extensions.code}. */
@@ -56,15 +61,23 @@ public final class GraphqlClient {
     body.put("query", document);
     body.set("variables", JSON.valueToTree(variables));
     try {
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(endpoint)
+              .timeout(Duration.ofSeconds(60))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+      if (token != null) {
+        request.header("Authorization", "Bearer " + token);
+      }
       HttpResponse<String> response =
-          http.send(
-              HttpRequest.newBuilder(endpoint)
-                  .timeout(Duration.ofSeconds(60))
-                  .header("Content-Type", "application/json")
-                  .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      return JSON.readTree(response.body());
+          http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      JsonNode answer = JSON.readTree(response.body());
+      if (response.statusCode() == 401 || response.statusCode() == 403) {
+        // The security layer answers {code, message} before GraphQL runs.
+        throw new GraphqlException(
+            answer.path("code").asText("UNAUTHENTICATED"), answer.path("message").asText());
+      }
+      return answer;
     } catch (IOException e) {
       throw new IllegalStateException("GraphQL request to " + endpoint + " failed: " + e, e);
     } catch (InterruptedException e) {

@@ -71,7 +71,7 @@ class EndToEndRolloutTest {
 
   @Test
   void firmwareCiUploadsThroughTheCommandLine(@TempDir Path work) throws Exception {
-    GraphqlClient api = new GraphqlClient(server.graphqlUrl());
+    GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
     String productId =
         api.execute(
                 "mutation { createProduct(input: {name: \"CLI\", slug: \"cli\"}) { product { id } } }",
@@ -83,6 +83,7 @@ class EndToEndRolloutTest {
     Path image = work.resolve("app.bin");
     java.nio.file.Files.write(image, Demo.readSample("pyb-movehub.new"));
     String url = "http://127.0.0.1:" + server.port();
+    String token = server.ownerToken();
     Path previous = work.resolve("app-old.bin");
     java.nio.file.Files.write(previous, Demo.readSample("pyb-movehub.old"));
     var first = new java.io.ByteArrayOutputStream();
@@ -97,6 +98,8 @@ class EndToEndRolloutTest {
                     "7.27.0",
                     "--server",
                     url,
+                    "--token",
+                    token,
                     "--no-wait",
                     previous.toString()),
                 new java.io.PrintStream(first, true),
@@ -117,6 +120,8 @@ class EndToEndRolloutTest {
                 "7.28.0",
                 "--server",
                 url,
+                "--token",
+                token,
                 "--json",
                 image.toString()),
             new java.io.PrintStream(out, true),
@@ -149,6 +154,8 @@ class EndToEndRolloutTest {
             "7.28.0",
             "--server",
             url,
+            "--token",
+            token,
             image.toString());
     assertThat(Firmament.run(again, new java.io.PrintStream(out), new java.io.PrintStream(err)))
         .isEqualTo(FirmwareUploadCommand.ALREADY_EXISTS);
@@ -162,6 +169,8 @@ class EndToEndRolloutTest {
             "1",
             "--server",
             url,
+            "--token",
+            token,
             image.toString());
     assertThat(
             Firmament.run(
@@ -177,10 +186,40 @@ class EndToEndRolloutTest {
             "2",
             "--server",
             url,
+            "--token",
+            token,
             work.resolve("nope.bin").toString());
     assertThat(
             Firmament.run(missingFile, new java.io.PrintStream(out), new java.io.PrintStream(err)))
         .isEqualTo(FirmwareUploadCommand.USAGE);
+    // A wrong token is refused by the server with the reason, and nothing is stored.
+    var refused = new java.io.ByteArrayOutputStream();
+    List<String> wrongToken =
+        List.of(
+            "firmware",
+            "upload",
+            "--product",
+            productId,
+            "--version",
+            "7.29.0",
+            "--server",
+            url,
+            "--token",
+            "fmt_not-a-real-token",
+            image.toString());
+    assertThat(
+            Firmament.run(
+                wrongToken, new java.io.PrintStream(out), new java.io.PrintStream(refused, true)))
+        .isEqualTo(FirmwareUploadCommand.REFUSED);
+    assertThat(refused.toString()).contains("UNAUTHENTICATED").contains("unknown token");
+    assertThat(
+            api.execute(
+                    "query($id: ID!) { product(id: $id) { firmware { version } } }",
+                    Map.of("id", productId))
+                .path("product")
+                .path("firmware")
+                .findValuesAsText("version"))
+        .containsExactlyInAnyOrder("7.27.0", "7.28.0");
     assertThat(
             Firmament.run(
                 List.of(
@@ -188,6 +227,8 @@ class EndToEndRolloutTest {
                     "upload",
                     "--server",
                     "http://127.0.0.1:1",
+                    "--token",
+                    token,
                     "--product",
                     "p",
                     "--version",
@@ -200,7 +241,7 @@ class EndToEndRolloutTest {
 
   @Test
   void firmwareRollsOutToFiftyDevicesAndEveryImageIsVerified() throws Exception {
-    GraphqlClient api = new GraphqlClient(server.graphqlUrl());
+    GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
     Demo demo = new Demo(System.out);
     List<SimulatedDeviceSpec> specs = Demo.fleetSpecs("e2e", FLEET_SIZE);
     Demo.Prepared prepared = demo.prepareProduct(api, specs);

@@ -32,7 +32,7 @@ class StagedRollbackEndToEndTest {
   @Test
   void canaryThenCancelWithRollbackRestoresExactlyTheCanaryDevices() throws Exception {
     try (DevServer server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of())) {
-      GraphqlClient api = new GraphqlClient(server.graphqlUrl());
+      GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
       Demo demo = new Demo(System.out);
       List<SimulatedDeviceSpec> specs = Demo.fleetSpecs("stg", FLEET_SIZE);
       Demo.Prepared prepared = demo.prepareProduct(api, specs);

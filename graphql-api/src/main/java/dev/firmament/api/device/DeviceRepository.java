@@ -1,10 +1,13 @@
 package dev.firmament.api.device;
 
+import static dev.firmament.sql.generated.Tables.CUSTOMER_DEVICE_MAPPINGS;
 import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.DEVICE_CREDENTIALS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 
+import dev.firmament.api.access.Caller;
+import dev.firmament.api.access.Callers;
 import dev.firmament.sql.generated.tables.records.DevicesRecord;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -34,23 +37,40 @@ public class DeviceRepository {
     this.dsl = dsl;
   }
 
+  /**
+   * The devices of the organization the caller may see: all of them, or for a customer only those
+   * mapped to the customer. Every device read goes through this condition.
+   */
+  static Condition visible(UUID organizationId) {
+    Condition own = DEVICES.ORGANIZATION_ID.eq(organizationId);
+    Optional<Caller> caller = Callers.find();
+    if (caller.isPresent() && caller.get().isCustomer()) {
+      return own.and(
+          DEVICES.ID.in(
+              DSL.select(CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID)
+                  .from(CUSTOMER_DEVICE_MAPPINGS)
+                  .where(CUSTOMER_DEVICE_MAPPINGS.CUSTOMER_ID.eq(caller.get().customerId()))));
+    }
+    return own;
+  }
+
   /** A device to insert. */
   public record NewDevice(String id, String name, String firmwareVersion) {}
 
   public Optional<Device> findById(UUID organizationId, String id) {
     return dsl.selectFrom(DEVICES)
-        .where(DEVICES.ORGANIZATION_ID.eq(organizationId).and(DEVICES.ID.eq(id)))
+        .where(visible(organizationId).and(DEVICES.ID.eq(id)))
         .fetchOptional(DeviceRepository::toDevice);
   }
 
   public List<Device> findByIds(UUID organizationId, Collection<String> ids) {
     return dsl.selectFrom(DEVICES)
-        .where(DEVICES.ORGANIZATION_ID.eq(organizationId).and(DEVICES.ID.in(ids)))
+        .where(visible(organizationId).and(DEVICES.ID.in(ids)))
         .fetch(DeviceRepository::toDevice);
   }
 
   public int count(UUID organizationId) {
-    return dsl.fetchCount(DEVICES, DEVICES.ORGANIZATION_ID.eq(organizationId));
+    return dsl.fetchCount(DEVICES, visible(organizationId));
   }
 
   public List<Device> page(
@@ -59,7 +79,7 @@ public class DeviceRepository {
       return List.of();
     }
     return dsl.selectFrom(DEVICES)
-        .where(DEVICES.ORGANIZATION_ID.eq(organizationId))
+        .where(visible(organizationId))
         .orderBy(order)
         .offset(offset)
         .limit(limit)
@@ -76,8 +96,7 @@ public class DeviceRepository {
     Table<Record> ranked =
         dsl.select(DEVICES.asterisk(), position)
             .from(DEVICES)
-            .where(
-                DEVICES.ORGANIZATION_ID.eq(organizationId).and(DEVICES.PRODUCT_ID.in(productIds)))
+            .where(visible(organizationId).and(DEVICES.PRODUCT_ID.in(productIds)))
             .asTable("ranked");
     return pages(ranked, DEVICES.PRODUCT_ID, position, productIds, offset, limit);
   }
@@ -98,7 +117,7 @@ public class DeviceRepository {
                 DEVICE_GROUP_MEMBERS
                     .ORGANIZATION_ID
                     .eq(organizationId)
-                    .and(DEVICES.ORGANIZATION_ID.eq(organizationId))
+                    .and(visible(organizationId))
                     .and(DEVICE_GROUP_MEMBERS.GROUP_ID.in(groupIds)))
             .asTable("ranked");
     return pages(ranked, DEVICE_GROUP_MEMBERS.GROUP_ID, position, groupIds, offset, limit);
@@ -150,8 +169,7 @@ public class DeviceRepository {
   }
 
   public int countByProduct(UUID organizationId, UUID productId) {
-    return dsl.fetchCount(
-        DEVICES, DEVICES.ORGANIZATION_ID.eq(organizationId).and(DEVICES.PRODUCT_ID.eq(productId)));
+    return dsl.fetchCount(DEVICES, visible(organizationId).and(DEVICES.PRODUCT_ID.eq(productId)));
   }
 
   public void insertAll(UUID organizationId, UUID productId, List<NewDevice> devices) {

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -58,6 +59,7 @@ public class DeviceService {
   /** What registration answers: the devices and, once, their broker credentials. */
   public record Registered(List<Device> devices, List<DeviceCredential> credentials) {}
 
+  @PreAuthorize("hasAuthority('SCOPE_devices:write')")
   public Registered register(String productId, List<Registration> registrations) {
     Product product = products.require(productId);
     if (registrations == null || registrations.isEmpty()) {
@@ -127,6 +129,7 @@ public class DeviceService {
   }
 
   /** Issues a new broker secret for a device; the old one stops working at once. */
+  @PreAuthorize("hasAuthority('SCOPE_devices:write')")
   public DeviceCredential rotateCredential(String deviceId) {
     if (deviceId == null || !DEVICE_ID.matcher(deviceId).matches()) {
       throw ApiException.invalid("not a device id: '" + deviceId + "'");
@@ -139,6 +142,7 @@ public class DeviceService {
     return new DeviceCredential(deviceId, deviceId, secret);
   }
 
+  @PreAuthorize("hasAuthority('SCOPE_devices:write')")
   public DeviceGroup createGroup(String productId, String name, List<String> deviceIds) {
     Product product = products.require(productId);
     String trimmed = name == null ? "" : name.strip();

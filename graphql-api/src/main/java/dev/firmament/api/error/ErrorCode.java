@@ -12,6 +12,10 @@ public enum ErrorCode {
   INVALID_ARGUMENT(ErrorType.BAD_REQUEST, HttpStatus.BAD_REQUEST),
   ALREADY_EXISTS(ErrorType.BAD_REQUEST, HttpStatus.CONFLICT),
   FAILED_PRECONDITION(ErrorType.BAD_REQUEST, HttpStatus.BAD_REQUEST),
+  /** No valid credential: missing, unknown, expired or revoked. */
+  UNAUTHENTICATED(ErrorType.UNAUTHORIZED, HttpStatus.UNAUTHORIZED),
+  /** A valid credential without the scope (or the rule) the operation needs. */
+  FORBIDDEN(ErrorType.FORBIDDEN, HttpStatus.FORBIDDEN),
   INTERNAL(ErrorType.INTERNAL_ERROR, HttpStatus.INTERNAL_SERVER_ERROR);
 
   private final ErrorType graphQlType;

@@ -6,6 +6,8 @@ import graphql.schema.DataFetchingEnvironment;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.graphql.execution.DataFetcherExceptionResolverAdapter;
 import org.springframework.stereotype.Component;
 
@@ -14,11 +16,16 @@ import org.springframework.stereotype.Component;
  * into a generic {@code INTERNAL} error whose details stay in the server log.
  */
 @Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
 public class GraphQlErrorResolver extends DataFetcherExceptionResolverAdapter {
 
   @Override
   protected GraphQLError resolveToSingleError(Throwable failure, DataFetchingEnvironment env) {
     Throwable cause = unwrap(failure);
+    ApiException denial = Denials.toApi(cause);
+    if (denial != null) {
+      cause = denial;
+    }
     if (cause instanceof ApiException api) {
       return GraphqlErrorBuilder.newError(env)
           .errorType(api.code().graphQlType())

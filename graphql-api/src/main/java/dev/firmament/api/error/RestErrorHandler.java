@@ -36,6 +36,10 @@ public class RestErrorHandler {
 
   @ExceptionHandler(Exception.class)
   public ResponseEntity<ErrorBody> unexpected(Exception e) {
+    ApiException denial = Denials.toApi(e);
+    if (denial != null) {
+      return api(denial);
+    }
     // Spring's own request errors (unreadable body, type mismatch, ...) carry their 4xx status.
     if (e instanceof ErrorResponse framework && framework.getStatusCode().is4xxClientError()) {
       return body(

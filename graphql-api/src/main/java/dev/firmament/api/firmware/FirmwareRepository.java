@@ -104,8 +104,10 @@ public class FirmwareRepository {
       String version,
       String title,
       StoredArtifact artifact,
-      SignedManifest signed) {
+      SignedManifest signed,
+      String uploadedBy) {
     return dsl.insertInto(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.UPLOADED_BY, uploadedBy)
         .set(PRODUCT_FIRMWARE.MANIFEST, signed == null ? null : signed.canonicalJson())
         .set(PRODUCT_FIRMWARE.SIGNATURE, signed == null ? null : signed.signature())
         .set(PRODUCT_FIRMWARE.DELTA_BUILD_STATUS, DeltaBuildStatus.PENDING.name())

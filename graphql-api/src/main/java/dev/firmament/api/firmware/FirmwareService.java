@@ -1,5 +1,6 @@
 package dev.firmament.api.firmware;
 
+import dev.firmament.api.access.Callers;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
 import dev.firmament.api.error.UniqueViolations;
@@ -14,6 +15,7 @@ import java.util.Base64;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.stereotype.Service;
 import org.springframework.util.unit.DataSize;
 
@@ -56,6 +58,7 @@ public class FirmwareService {
     this.maxImageBytes = maxImageSize.toBytes();
   }
 
+  @PreAuthorize("hasAuthority('SCOPE_firmware:write')")
   public Firmware uploadBase64(String productId, String version, String title, String base64) {
     Product product = products.require(productId);
     checkMetadata(version, title);
@@ -68,6 +71,7 @@ public class FirmwareService {
     return store(product, version, title, image);
   }
 
+  @PreAuthorize("hasAuthority('SCOPE_firmware:write')")
   public Firmware upload(String productId, String version, String title, byte[] image) {
     Product product = products.require(productId);
     checkMetadata(version, title);
@@ -106,7 +110,13 @@ public class FirmwareService {
     try {
       stored =
           firmware.insert(
-              organizationId, product.id(), version, blankToNull(title), artifact, signed);
+              organizationId,
+              product.id(),
+              version,
+              blankToNull(title),
+              artifact,
+              signed,
+              Callers.current().actor());
     } catch (RuntimeException e) {
       if (UniqueViolations.isUniqueViolation(e)) {
         throw alreadyExists(product, version, e);

@@ -7,6 +7,7 @@ import dev.firmament.api.error.UniqueViolations;
 import dev.firmament.api.tenant.TenantResolver;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.stereotype.Service;
 
 @Service
@@ -32,6 +33,7 @@ public class ProductService {
     return find(id).orElseThrow(() -> ApiException.notFound("product", id));
   }
 
+  @PreAuthorize("hasAuthority('SCOPE_products:write')")
   public Product create(String name, String slug) {
     String trimmedName = name == null ? "" : name.strip();
     if (trimmedName.isEmpty() || trimmedName.length() > MAX_NAME) {

@@ -21,25 +21,7 @@ public final class RolloutPlanInput {
       Integer deviceTimeoutSeconds,
       Window maintenanceWindow,
       OffsetDateTime startAt,
-      Boolean requireApproval) {
-
-    /** A job with no plan input: one automatic stage, as createOTAJob always did. */
-    public static CreateOTAJob simple(
-        String productId, String targetVersion, String deviceGroupId, Integer maxInFlight) {
-      return new CreateOTAJob(
-          productId,
-          targetVersion,
-          deviceGroupId,
-          maxInFlight,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null);
-    }
-  }
+      Boolean requireApproval) {}
 
   /** {@code RolloutStageInput}. */
   public record Stage(

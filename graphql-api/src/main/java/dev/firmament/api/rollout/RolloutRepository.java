@@ -66,8 +66,17 @@ public class RolloutRepository {
         .set(OTA_JOBS.MAX_IN_FLIGHT, job.maxInFlight())
         .set(OTA_JOBS.WORKFLOW_ID, job.workflowId())
         .set(OTA_JOBS.TOTAL_DEVICES, job.totalDevices())
+        .set(OTA_JOBS.CREATED_BY, job.createdBy())
         .returning()
         .fetchSingle(RolloutRepository::toJob);
+  }
+
+  /** Records who approved the job (the last approval, when it has several stages to approve). */
+  public void recordApproval(UUID organizationId, UUID jobId, String actor) {
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.APPROVED_BY, actor)
+        .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId).and(OTA_JOBS.ID.eq(jobId)))
+        .execute();
   }
 
   /** Stores the plan the job runs, as the JSON the workflow received. */
@@ -273,6 +282,8 @@ public class RolloutRepository {
         r.getTotalDevices(),
         r.getCreatedAt(),
         r.getStartedAt(),
-        r.getFinishedAt());
+        r.getFinishedAt(),
+        r.getCreatedBy(),
+        r.getApprovedBy());
   }
 }

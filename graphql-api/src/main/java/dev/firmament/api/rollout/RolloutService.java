@@ -1,6 +1,8 @@
 package dev.firmament.api.rollout;
 
 import dev.firmament.api.Ids;
+import dev.firmament.api.access.AccessService;
+import dev.firmament.api.access.Callers;
 import dev.firmament.api.device.DeviceGroup;
 import dev.firmament.api.device.DeviceRepository;
 import dev.firmament.api.error.ApiException;
@@ -27,6 +29,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -43,6 +46,7 @@ public class RolloutService {
   private final FirmwareRepository firmware;
   private final DeviceRepository devices;
   private final TenantResolver tenants;
+  private final AccessService access;
   private final WorkflowClient workflows;
   private final RolloutProperties properties;
   private final TransactionTemplate transaction;
@@ -53,6 +57,7 @@ public class RolloutService {
       FirmwareRepository firmware,
       DeviceRepository devices,
       TenantResolver tenants,
+      AccessService access,
       WorkflowClient workflows,
       RolloutProperties properties,
       PlatformTransactionManager transactionManager) {
@@ -61,32 +66,27 @@ public class RolloutService {
     this.firmware = firmware;
     this.devices = devices;
     this.tenants = tenants;
+    this.access = access;
     this.workflows = workflows;
     this.properties = properties;
     this.transaction = new TransactionTemplate(transactionManager);
   }
 
+  @PreAuthorize("hasAuthority('SCOPE_rollouts:read')")
   public Optional<OtaJob> find(String id) {
     return Ids.parse(id).flatMap(uuid -> jobs.findById(tenants.organizationId(), uuid));
   }
 
   /**
-   * Validates the request, then inserts the job and starts its workflow in one transaction: when
-   * the start fails the insert rolls back, so no job exists without a workflow.
+   * Validates the request and its plan, then inserts the job with its plan and starts its workflow
+   * in one transaction: when the start fails the insert rolls back, so no job exists without a
+   * workflow. When the organization requires a separate approver, the rollout waits for approval
+   * whatever the plan says.
    *
    * <p>The opposite case (workflow started, commit failed) leaves a workflow whose job row does not
    * exist; the rollout's first activity finds no job and ends it.
    */
-  public OtaJob create(
-      String productId, String targetVersion, String deviceGroupId, Integer maxInFlight) {
-    return create(
-        RolloutPlanInput.CreateOTAJob.simple(productId, targetVersion, deviceGroupId, maxInFlight));
-  }
-
-  /**
-   * Validates the request and its plan, then inserts the job with its plan and starts its workflow
-   * in one transaction (see above).
-   */
+  @PreAuthorize("hasAuthority('SCOPE_rollouts:write')")
   public OtaJob create(RolloutPlanInput.CreateOTAJob input) {
     String productId = input.productId();
     String targetVersion = input.targetVersion();
@@ -115,6 +115,10 @@ public class RolloutService {
           ErrorCode.FAILED_PRECONDITION, "firmware " + targetVersion + " was invalidated");
     }
     RolloutPlan plan = RolloutPlans.build(input, inFlight);
+    if (!plan.requireApproval() && access.requiresSeparateApprover(organizationId)) {
+      // Separation of duties: the organization wants every rollout approved by a second person.
+      plan = new RolloutPlan(plan.stages(), plan.retry(), plan.window(), plan.startAt(), true);
+    }
     Duration deviceTimeout = properties.deviceTimeout();
     if (input.deviceTimeoutSeconds() != null) {
       if (input.deviceTimeoutSeconds() < 1) {
@@ -158,12 +162,15 @@ public class RolloutService {
             totalDevices,
             null,
             null,
+            null,
+            Callers.current().actor(),
             null);
+    RolloutPlan startPlan = plan;
     return transaction.execute(
         status -> {
           OtaJob job = jobs.insert(organizationId, draft);
-          jobs.savePlan(organizationId, job.id(), RolloutPlans.toJson(plan));
-          start(job, plan, timeout);
+          jobs.savePlan(organizationId, job.id(), RolloutPlans.toJson(startPlan));
+          start(job, startPlan, timeout);
           return job;
         });
   }
@@ -209,9 +216,26 @@ public class RolloutService {
    * Sends a control to the job's workflow. An unknown job is NOT_FOUND; a job whose status is final
    * (or whose workflow no longer runs) cannot be controlled: FAILED_PRECONDITION.
    */
+  @PreAuthorize(
+      "#control.name() == 'APPROVE' ? hasAuthority('SCOPE_rollouts:approve')"
+          + " : hasAuthority('SCOPE_rollouts:write')")
   public OtaJob control(String jobId, Control control) {
     OtaJob job = find(jobId).orElseThrow(() -> ApiException.notFound("rollout", jobId));
     requireRunning(job);
+    if (control == Control.APPROVE) {
+      String approver = Callers.current().actor();
+      UUID organizationId = tenants.organizationId();
+      if (access.requiresSeparateApprover(organizationId) && approver.equals(job.createdBy())) {
+        throw new ApiException(
+            ErrorCode.FORBIDDEN,
+            "separation of duties: rollout "
+                + job.id()
+                + " was created by "
+                + approver
+                + " and must be approved by someone else");
+      }
+      jobs.recordApproval(organizationId, job.id(), approver);
+    }
     signal(
         job,
         workflow -> {
@@ -236,6 +260,7 @@ public class RolloutService {
    * Marks the firmware invalid, then tells every unfinished job that uses it (found in PostgreSQL,
    * never in Temporal's visibility) to abort. Repeating it is harmless.
    */
+  @PreAuthorize("hasAuthority('SCOPE_firmware:write')")
   public Invalidation invalidateFirmware(String firmwareId, String reason) {
     UUID organizationId = tenants.organizationId();
     UUID id =

@@ -1,0 +1,219 @@
+package dev.firmament.api.access;
+
+import dev.firmament.api.access.AccessModel.ApiToken;
+import dev.firmament.api.access.AccessModel.Customer;
+import dev.firmament.api.access.AccessModel.CustomerDeviceMapping;
+import dev.firmament.api.access.AccessModel.IssuedClient;
+import dev.firmament.api.access.AccessModel.IssuedToken;
+import dev.firmament.api.access.AccessModel.OAuth2Client;
+import dev.firmament.api.access.AccessModel.OrganizationMember;
+import dev.firmament.api.access.AccessModel.Team;
+import dev.firmament.api.access.AccessModel.TeamMember;
+import dev.firmament.api.access.AccessModel.User;
+import dev.firmament.api.tenant.Login;
+import dev.firmament.api.tenant.Organization;
+import java.util.List;
+import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.MutationMapping;
+import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.stereotype.Controller;
+
+/** The access-control part of the schema (access.graphqls). */
+@Controller
+public class AccessController {
+  private final AccessService service;
+  private final AccessRepository access;
+
+  public AccessController(AccessService service, AccessRepository access) {
+    this.service = service;
+    this.access = access;
+  }
+
+  public record Viewer(String actor, String kind, List<String> scopes, String role) {}
+
+  @SchemaMapping(typeName = "Login")
+  public Viewer viewer(Login login) {
+    Caller caller = Callers.current();
+    String role =
+        caller.userId() == null
+            ? null
+            : access.roleOf(caller.organizationId(), caller.userId()).orElse(null);
+    return new Viewer(
+        caller.actor(),
+        caller.kind().name(),
+        caller.scopes().stream().sorted().map(Scope::value).toList(),
+        role);
+  }
+
+  @SchemaMapping(typeName = "Organization")
+  public boolean requireSeparateApprover(Organization organization) {
+    return service.requiresSeparateApprover(organization.id());
+  }
+
+  @SchemaMapping(typeName = "Organization")
+  public List<OrganizationMember> members(Organization organization) {
+    return service.members();
+  }
+
+  @SchemaMapping(typeName = "Organization")
+  public List<Team> teams(Organization organization) {
+    return service.teams();
+  }
+
+  @SchemaMapping(typeName = "Organization")
+  public List<Customer> customers(Organization organization) {
+    return service.customers();
+  }
+
+  @SchemaMapping(typeName = "Organization")
+  public List<ApiToken> apiTokens(Organization organization) {
+    return service.apiTokens();
+  }
+
+  @SchemaMapping(typeName = "Organization")
+  public List<OAuth2Client> oauth2Clients(Organization organization) {
+    return service.oauth2Clients();
+  }
+
+  @SchemaMapping(typeName = "Team")
+  public List<TeamMember> members(Team team) {
+    return service.teamMembers(team.id());
+  }
+
+  @SchemaMapping(typeName = "Customer")
+  public List<CustomerDeviceMapping> devices(Customer customer) {
+    return service.mappings(customer.id());
+  }
+
+  // --- mutations -----------------------------------------------------------------------------
+
+  public record CreateAPITokenInput(String name, List<String> scopes, Integer expiresInDays) {}
+
+  public record CreateAPITokenPayload(ApiToken apiToken, String token) {
+    static CreateAPITokenPayload of(IssuedToken issued) {
+      return new CreateAPITokenPayload(issued.apiToken(), issued.token());
+    }
+  }
+
+  public record IdInput(String id) {}
+
+  public record RevokeAPITokenPayload(ApiToken apiToken) {}
+
+  public record CreateCustomerTokenInput(String customerId, String name, Integer expiresInDays) {}
+
+  public record CreateOAuth2ClientInput(
+      String name, List<String> scopes, Integer tokenTtlSeconds) {}
+
+  public record CreateOAuth2ClientPayload(OAuth2Client client, String clientSecret) {}
+
+  public record RevokeOAuth2ClientPayload(OAuth2Client client) {}
+
+  public record PutOrganizationMemberInput(String email, String name, String role) {}
+
+  public record PutOrganizationMemberPayload(OrganizationMember member) {}
+
+  public record RemoveOrganizationMemberInput(String email) {}
+
+  public record RemoveOrganizationMemberPayload(User user) {}
+
+  public record SetRequireSeparateApproverInput(boolean required) {}
+
+  public record SetRequireSeparateApproverPayload(boolean requireSeparateApprover) {}
+
+  public record CreateTeamInput(String name) {}
+
+  public record CreateTeamPayload(Team team) {}
+
+  public record TeamMemberInput(String teamId, String email) {}
+
+  public record AddTeamMemberPayload(TeamMember member) {}
+
+  public record RemovedPayload(boolean removed) {}
+
+  public record CreateCustomerInput(String productId, String email) {}
+
+  public record CreateCustomerPayload(Customer customer) {}
+
+  public record CustomerDeviceInput(String customerId, String deviceId) {}
+
+  public record MapCustomerDevicePayload(CustomerDeviceMapping mapping) {}
+
+  @MutationMapping
+  public CreateAPITokenPayload createAPIToken(@Argument CreateAPITokenInput input) {
+    return CreateAPITokenPayload.of(
+        service.createApiToken(input.name(), input.scopes(), input.expiresInDays()));
+  }
+
+  @MutationMapping
+  public RevokeAPITokenPayload revokeAPIToken(@Argument IdInput input) {
+    return new RevokeAPITokenPayload(service.revokeApiToken(input.id()));
+  }
+
+  @MutationMapping
+  public CreateAPITokenPayload createCustomerToken(@Argument CreateCustomerTokenInput input) {
+    return CreateAPITokenPayload.of(
+        service.createCustomerToken(input.customerId(), input.name(), input.expiresInDays()));
+  }
+
+  @MutationMapping
+  public CreateOAuth2ClientPayload createOAuth2Client(@Argument CreateOAuth2ClientInput input) {
+    IssuedClient issued =
+        service.createOAuth2Client(input.name(), input.scopes(), input.tokenTtlSeconds());
+    return new CreateOAuth2ClientPayload(issued.client(), issued.clientSecret());
+  }
+
+  @MutationMapping
+  public RevokeOAuth2ClientPayload revokeOAuth2Client(@Argument IdInput input) {
+    return new RevokeOAuth2ClientPayload(service.revokeOAuth2Client(input.id()));
+  }
+
+  @MutationMapping
+  public PutOrganizationMemberPayload putOrganizationMember(
+      @Argument PutOrganizationMemberInput input) {
+    return new PutOrganizationMemberPayload(
+        service.putMember(input.email(), input.name(), input.role()));
+  }
+
+  @MutationMapping
+  public RemoveOrganizationMemberPayload removeOrganizationMember(
+      @Argument RemoveOrganizationMemberInput input) {
+    return new RemoveOrganizationMemberPayload(service.removeMember(input.email()));
+  }
+
+  @MutationMapping
+  public SetRequireSeparateApproverPayload setRequireSeparateApprover(
+      @Argument SetRequireSeparateApproverInput input) {
+    return new SetRequireSeparateApproverPayload(
+        service.setRequireSeparateApprover(input.required()));
+  }
+
+  @MutationMapping
+  public CreateTeamPayload createTeam(@Argument CreateTeamInput input) {
+    return new CreateTeamPayload(service.createTeam(input.name()));
+  }
+
+  @MutationMapping
+  public AddTeamMemberPayload addTeamMember(@Argument TeamMemberInput input) {
+    return new AddTeamMemberPayload(service.addTeamMember(input.teamId(), input.email()));
+  }
+
+  @MutationMapping
+  public RemovedPayload removeTeamMember(@Argument TeamMemberInput input) {
+    return new RemovedPayload(service.removeTeamMember(input.teamId(), input.email()));
+  }
+
+  @MutationMapping
+  public CreateCustomerPayload createCustomer(@Argument CreateCustomerInput input) {
+    return new CreateCustomerPayload(service.createCustomer(input.productId(), input.email()));
+  }
+
+  @MutationMapping
+  public MapCustomerDevicePayload mapCustomerDevice(@Argument CustomerDeviceInput input) {
+    return new MapCustomerDevicePayload(service.mapDevice(input.customerId(), input.deviceId()));
+  }
+
+  @MutationMapping
+  public RemovedPayload unmapCustomerDevice(@Argument CustomerDeviceInput input) {
+    return new RemovedPayload(service.unmapDevice(input.customerId(), input.deviceId()));
+  }
+}

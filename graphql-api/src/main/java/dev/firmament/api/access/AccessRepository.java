@@ -1,0 +1,587 @@
+package dev.firmament.api.access;
+
+import static dev.firmament.sql.generated.Tables.API_TOKENS;
+import static dev.firmament.sql.generated.Tables.CUSTOMERS;
+import static dev.firmament.sql.generated.Tables.CUSTOMER_DEVICE_MAPPINGS;
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.OAUTH2_CLIENTS;
+import static dev.firmament.sql.generated.Tables.OAUTH2_TOKENS;
+import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
+import static dev.firmament.sql.generated.Tables.ORGANIZATION_MEMBERS;
+import static dev.firmament.sql.generated.Tables.PRODUCTS;
+import static dev.firmament.sql.generated.Tables.TEAMS;
+import static dev.firmament.sql.generated.Tables.TEAM_MEMBERS;
+import static dev.firmament.sql.generated.Tables.USERS;
+
+import dev.firmament.api.access.AccessModel.ApiToken;
+import dev.firmament.api.access.AccessModel.Customer;
+import dev.firmament.api.access.AccessModel.CustomerDeviceMapping;
+import dev.firmament.api.access.AccessModel.OAuth2Client;
+import dev.firmament.api.access.AccessModel.OrganizationMember;
+import dev.firmament.api.access.AccessModel.Team;
+import dev.firmament.api.access.AccessModel.TeamMember;
+import dev.firmament.api.access.AccessModel.User;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.Record;
+import org.jooq.impl.DSL;
+import org.springframework.stereotype.Repository;
+
+/** Users, members, teams, customers and credentials; every query names its organization. */
+@Repository
+public class AccessRepository {
+  private final DSLContext dsl;
+
+  public AccessRepository(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  /**
+   * An API token as introspection needs it: its holder and, for a member's token, the holder's
+   * current role in the token's organization (null when no longer a member).
+   */
+  public record TokenGrant(
+      UUID id,
+      UUID organizationId,
+      UUID userId,
+      UUID customerId,
+      String holderEmail,
+      String role,
+      String scopes,
+      OffsetDateTime expiresAt,
+      OffsetDateTime revokedAt,
+      OffsetDateTime lastUsedAt) {}
+
+  /** An OAuth2 access token with its client, as introspection needs it. */
+  public record ClientGrant(
+      UUID tokenId,
+      UUID organizationId,
+      String clientId,
+      String scopes,
+      OffsetDateTime expiresAt,
+      OffsetDateTime revokedAt,
+      OffsetDateTime clientRevokedAt) {}
+
+  /** A client as the token endpoint needs it. */
+  public record ClientCredentials(
+      UUID id,
+      UUID organizationId,
+      String clientId,
+      String secretSha256,
+      String scopes,
+      int tokenTtlSeconds,
+      OffsetDateTime revokedAt) {}
+
+  public Optional<TokenGrant> findTokenGrant(String tokenSha256) {
+    return dsl.select(
+            API_TOKENS.ID,
+            API_TOKENS.ORGANIZATION_ID,
+            API_TOKENS.USER_ID,
+            API_TOKENS.CUSTOMER_ID,
+            DSL.coalesce(USERS.EMAIL, CUSTOMERS.EMAIL),
+            ORGANIZATION_MEMBERS.ROLE,
+            API_TOKENS.SCOPES,
+            API_TOKENS.EXPIRES_AT,
+            API_TOKENS.REVOKED_AT,
+            API_TOKENS.LAST_USED_AT)
+        .from(API_TOKENS)
+        .leftJoin(USERS)
+        .on(USERS.ID.eq(API_TOKENS.USER_ID))
+        .leftJoin(ORGANIZATION_MEMBERS)
+        .on(
+            ORGANIZATION_MEMBERS
+                .ORGANIZATION_ID
+                .eq(API_TOKENS.ORGANIZATION_ID)
+                .and(ORGANIZATION_MEMBERS.USER_ID.eq(API_TOKENS.USER_ID)))
+        .leftJoin(CUSTOMERS)
+        .on(CUSTOMERS.ID.eq(API_TOKENS.CUSTOMER_ID))
+        .where(API_TOKENS.TOKEN_SHA256.eq(tokenSha256))
+        .fetchOptional(r -> r.into(TokenGrant.class));
+  }
+
+  /** Records a token's use, at most once a minute so that reads stay reads. */
+  public void touch(UUID tokenId) {
+    dsl.update(API_TOKENS)
+        .set(API_TOKENS.LAST_USED_AT, DSL.currentOffsetDateTime())
+        .where(API_TOKENS.ID.eq(tokenId))
+        .and(
+            API_TOKENS
+                .LAST_USED_AT
+                .isNull()
+                .or(
+                    API_TOKENS.LAST_USED_AT.lt(
+                        DSL.field("now() - interval '1 minute'", OffsetDateTime.class))))
+        .execute();
+  }
+
+  public Optional<ClientGrant> findClientGrant(String tokenSha256) {
+    return dsl.select(
+            OAUTH2_TOKENS.ID,
+            OAUTH2_TOKENS.ORGANIZATION_ID,
+            OAUTH2_CLIENTS.CLIENT_ID,
+            OAUTH2_TOKENS.SCOPES,
+            OAUTH2_TOKENS.EXPIRES_AT,
+            OAUTH2_TOKENS.REVOKED_AT,
+            OAUTH2_CLIENTS.REVOKED_AT)
+        .from(OAUTH2_TOKENS)
+        .join(OAUTH2_CLIENTS)
+        .on(OAUTH2_CLIENTS.ID.eq(OAUTH2_TOKENS.CLIENT_ID))
+        .where(OAUTH2_TOKENS.TOKEN_SHA256.eq(tokenSha256))
+        .fetchOptional(r -> r.into(ClientGrant.class));
+  }
+
+  public Optional<ClientCredentials> findClient(String clientId) {
+    return dsl.select(
+            OAUTH2_CLIENTS.ID,
+            OAUTH2_CLIENTS.ORGANIZATION_ID,
+            OAUTH2_CLIENTS.CLIENT_ID,
+            OAUTH2_CLIENTS.SECRET_SHA256,
+            OAUTH2_CLIENTS.SCOPES,
+            OAUTH2_CLIENTS.TOKEN_TTL_SECONDS,
+            OAUTH2_CLIENTS.REVOKED_AT)
+        .from(OAUTH2_CLIENTS)
+        .where(OAUTH2_CLIENTS.CLIENT_ID.eq(clientId))
+        .fetchOptional(r -> r.into(ClientCredentials.class));
+  }
+
+  // --- organizations -------------------------------------------------------------------------
+
+  public Optional<UUID> organizationBySlug(String slug) {
+    return dsl.select(ORGANIZATIONS.ID)
+        .from(ORGANIZATIONS)
+        .where(ORGANIZATIONS.SLUG.eq(slug))
+        .fetchOptional(r -> r.value1());
+  }
+
+  /** Creates the organization when it is missing; safe to run from several processes at once. */
+  public UUID ensureOrganization(String slug, String name) {
+    dsl.insertInto(ORGANIZATIONS)
+        .set(ORGANIZATIONS.ID, UUID.randomUUID())
+        .set(ORGANIZATIONS.SLUG, slug)
+        .set(ORGANIZATIONS.NAME, name)
+        .onConflict(ORGANIZATIONS.SLUG)
+        .doNothing()
+        .execute();
+    return organizationBySlug(slug).orElseThrow();
+  }
+
+  public boolean requiresSeparateApprover(UUID organizationId) {
+    return Boolean.TRUE.equals(
+        dsl.select(ORGANIZATIONS.REQUIRE_SEPARATE_APPROVER)
+            .from(ORGANIZATIONS)
+            .where(ORGANIZATIONS.ID.eq(organizationId))
+            .fetchOne(r -> r.value1()));
+  }
+
+  public void setRequireSeparateApprover(UUID organizationId, boolean required) {
+    dsl.update(ORGANIZATIONS)
+        .set(ORGANIZATIONS.REQUIRE_SEPARATE_APPROVER, required)
+        .where(ORGANIZATIONS.ID.eq(organizationId))
+        .execute();
+  }
+
+  // --- users and members ---------------------------------------------------------------------
+
+  /** The user with this email, created when missing. */
+  public User ensureUser(String email, String name) {
+    dsl.insertInto(USERS)
+        .set(USERS.ID, UUID.randomUUID())
+        .set(USERS.EMAIL, email)
+        .set(USERS.NAME, name)
+        .onConflict(USERS.EMAIL)
+        .doNothing()
+        .execute();
+    return dsl.selectFrom(USERS)
+        .where(USERS.EMAIL.eq(email))
+        .fetchOne(r -> new User(r.getId(), r.getEmail(), r.getName(), r.getCreatedAt()));
+  }
+
+  public Optional<String> roleOf(UUID organizationId, UUID userId) {
+    return dsl.select(ORGANIZATION_MEMBERS.ROLE)
+        .from(ORGANIZATION_MEMBERS)
+        .where(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(organizationId))
+        .and(ORGANIZATION_MEMBERS.USER_ID.eq(userId))
+        .fetchOptional(r -> r.value1());
+  }
+
+  public void putMember(UUID organizationId, UUID userId, String role) {
+    dsl.insertInto(ORGANIZATION_MEMBERS)
+        .set(ORGANIZATION_MEMBERS.ORGANIZATION_ID, organizationId)
+        .set(ORGANIZATION_MEMBERS.USER_ID, userId)
+        .set(ORGANIZATION_MEMBERS.ROLE, role)
+        .onConflict(ORGANIZATION_MEMBERS.ORGANIZATION_ID, ORGANIZATION_MEMBERS.USER_ID)
+        .doUpdate()
+        .set(ORGANIZATION_MEMBERS.ROLE, role)
+        .execute();
+  }
+
+  public boolean removeMember(UUID organizationId, UUID userId) {
+    dsl.deleteFrom(TEAM_MEMBERS)
+        .where(TEAM_MEMBERS.ORGANIZATION_ID.eq(organizationId))
+        .and(TEAM_MEMBERS.USER_ID.eq(userId))
+        .execute();
+    return dsl.deleteFrom(ORGANIZATION_MEMBERS)
+            .where(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(organizationId))
+            .and(ORGANIZATION_MEMBERS.USER_ID.eq(userId))
+            .execute()
+        > 0;
+  }
+
+  /**
+   * Locks the organization's owner rows and counts them, so that two concurrent demotions cannot
+   * both see a second owner and leave none. Call inside a transaction.
+   */
+  public int lockOwners(UUID organizationId) {
+    return dsl.select(ORGANIZATION_MEMBERS.USER_ID)
+        .from(ORGANIZATION_MEMBERS)
+        .where(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(organizationId))
+        .and(ORGANIZATION_MEMBERS.ROLE.eq(Role.OWNER.value()))
+        .forUpdate()
+        .fetch()
+        .size();
+  }
+
+  public List<OrganizationMember> members(UUID organizationId) {
+    return dsl.select(USERS.asterisk(), ORGANIZATION_MEMBERS.ROLE, ORGANIZATION_MEMBERS.ADDED_AT)
+        .from(ORGANIZATION_MEMBERS)
+        .join(USERS)
+        .on(USERS.ID.eq(ORGANIZATION_MEMBERS.USER_ID))
+        .where(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(organizationId))
+        .orderBy(USERS.EMAIL)
+        .fetch(
+            r ->
+                new OrganizationMember(
+                    user(r),
+                    r.get(ORGANIZATION_MEMBERS.ROLE),
+                    r.get(ORGANIZATION_MEMBERS.ADDED_AT)));
+  }
+
+  public Optional<User> memberByEmail(UUID organizationId, String email) {
+    return dsl.select(USERS.asterisk())
+        .from(USERS)
+        .join(ORGANIZATION_MEMBERS)
+        .on(ORGANIZATION_MEMBERS.USER_ID.eq(USERS.ID))
+        .where(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(organizationId))
+        .and(USERS.EMAIL.eq(email))
+        .fetchOptional(AccessRepository::user);
+  }
+
+  public Optional<User> user(UUID userId) {
+    return dsl.selectFrom(USERS)
+        .where(USERS.ID.eq(userId))
+        .fetchOptional(r -> new User(r.getId(), r.getEmail(), r.getName(), r.getCreatedAt()));
+  }
+
+  private static User user(Record r) {
+    return new User(
+        r.get(USERS.ID), r.get(USERS.EMAIL), r.get(USERS.NAME), r.get(USERS.CREATED_AT));
+  }
+
+  // --- teams ---------------------------------------------------------------------------------
+
+  public Team createTeam(UUID organizationId, String name) {
+    return dsl.insertInto(TEAMS)
+        .set(TEAMS.ID, UUID.randomUUID())
+        .set(TEAMS.ORGANIZATION_ID, organizationId)
+        .set(TEAMS.NAME, name)
+        .returning()
+        .fetchOne(r -> new Team(r.getId(), r.getName(), r.getCreatedAt()));
+  }
+
+  public Optional<Team> team(UUID organizationId, UUID teamId) {
+    return dsl.selectFrom(TEAMS)
+        .where(TEAMS.ORGANIZATION_ID.eq(organizationId))
+        .and(TEAMS.ID.eq(teamId))
+        .fetchOptional(r -> new Team(r.getId(), r.getName(), r.getCreatedAt()));
+  }
+
+  public List<Team> teams(UUID organizationId) {
+    return dsl.selectFrom(TEAMS)
+        .where(TEAMS.ORGANIZATION_ID.eq(organizationId))
+        .orderBy(TEAMS.NAME)
+        .fetch(r -> new Team(r.getId(), r.getName(), r.getCreatedAt()));
+  }
+
+  public void addTeamMember(UUID organizationId, UUID teamId, UUID userId) {
+    dsl.insertInto(TEAM_MEMBERS)
+        .set(TEAM_MEMBERS.TEAM_ID, teamId)
+        .set(TEAM_MEMBERS.USER_ID, userId)
+        .set(TEAM_MEMBERS.ORGANIZATION_ID, organizationId)
+        .onConflictDoNothing()
+        .execute();
+  }
+
+  public boolean removeTeamMember(UUID organizationId, UUID teamId, UUID userId) {
+    return dsl.deleteFrom(TEAM_MEMBERS)
+            .where(TEAM_MEMBERS.ORGANIZATION_ID.eq(organizationId))
+            .and(TEAM_MEMBERS.TEAM_ID.eq(teamId))
+            .and(TEAM_MEMBERS.USER_ID.eq(userId))
+            .execute()
+        > 0;
+  }
+
+  public List<TeamMember> teamMembers(UUID organizationId, UUID teamId) {
+    return dsl.select(USERS.asterisk(), TEAM_MEMBERS.TEAM_ID, TEAM_MEMBERS.ADDED_AT)
+        .from(TEAM_MEMBERS)
+        .join(USERS)
+        .on(USERS.ID.eq(TEAM_MEMBERS.USER_ID))
+        .where(TEAM_MEMBERS.ORGANIZATION_ID.eq(organizationId))
+        .and(TEAM_MEMBERS.TEAM_ID.eq(teamId))
+        .orderBy(USERS.EMAIL)
+        .fetch(
+            r ->
+                new TeamMember(r.get(TEAM_MEMBERS.TEAM_ID), user(r), r.get(TEAM_MEMBERS.ADDED_AT)));
+  }
+
+  // --- customers -----------------------------------------------------------------------------
+
+  public boolean productExists(UUID organizationId, UUID productId) {
+    return dsl.fetchExists(
+        PRODUCTS, PRODUCTS.ORGANIZATION_ID.eq(organizationId).and(PRODUCTS.ID.eq(productId)));
+  }
+
+  /** The product of a device of the organization, if the device exists. */
+  public Optional<UUID> productOfDevice(UUID organizationId, String deviceId) {
+    return dsl.select(DEVICES.PRODUCT_ID)
+        .from(DEVICES)
+        .where(DEVICES.ORGANIZATION_ID.eq(organizationId))
+        .and(DEVICES.ID.eq(deviceId))
+        .fetchOptional(r -> r.value1());
+  }
+
+  public Customer createCustomer(UUID organizationId, UUID productId, String email) {
+    return dsl.insertInto(CUSTOMERS)
+        .set(CUSTOMERS.ID, UUID.randomUUID())
+        .set(CUSTOMERS.ORGANIZATION_ID, organizationId)
+        .set(CUSTOMERS.PRODUCT_ID, productId)
+        .set(CUSTOMERS.EMAIL, email)
+        .returning()
+        .fetchOne(r -> new Customer(r.getId(), r.getProductId(), r.getEmail(), r.getCreatedAt()));
+  }
+
+  public Optional<Customer> customer(UUID organizationId, UUID customerId) {
+    return dsl.selectFrom(CUSTOMERS)
+        .where(CUSTOMERS.ORGANIZATION_ID.eq(organizationId))
+        .and(CUSTOMERS.ID.eq(customerId))
+        .fetchOptional(
+            r -> new Customer(r.getId(), r.getProductId(), r.getEmail(), r.getCreatedAt()));
+  }
+
+  public List<Customer> customers(UUID organizationId) {
+    return dsl.selectFrom(CUSTOMERS)
+        .where(CUSTOMERS.ORGANIZATION_ID.eq(organizationId))
+        .orderBy(CUSTOMERS.EMAIL, CUSTOMERS.ID)
+        .fetch(r -> new Customer(r.getId(), r.getProductId(), r.getEmail(), r.getCreatedAt()));
+  }
+
+  public CustomerDeviceMapping mapDevice(UUID organizationId, UUID customerId, String deviceId) {
+    dsl.insertInto(CUSTOMER_DEVICE_MAPPINGS)
+        .set(CUSTOMER_DEVICE_MAPPINGS.CUSTOMER_ID, customerId)
+        .set(CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID, deviceId)
+        .set(CUSTOMER_DEVICE_MAPPINGS.ORGANIZATION_ID, organizationId)
+        .onConflictDoNothing()
+        .execute();
+    return dsl.selectFrom(CUSTOMER_DEVICE_MAPPINGS)
+        .where(CUSTOMER_DEVICE_MAPPINGS.CUSTOMER_ID.eq(customerId))
+        .and(CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID.eq(deviceId))
+        .fetchOne(
+            r -> new CustomerDeviceMapping(r.getCustomerId(), r.getDeviceId(), r.getMappedAt()));
+  }
+
+  public boolean unmapDevice(UUID organizationId, UUID customerId, String deviceId) {
+    return dsl.deleteFrom(CUSTOMER_DEVICE_MAPPINGS)
+            .where(CUSTOMER_DEVICE_MAPPINGS.ORGANIZATION_ID.eq(organizationId))
+            .and(CUSTOMER_DEVICE_MAPPINGS.CUSTOMER_ID.eq(customerId))
+            .and(CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID.eq(deviceId))
+            .execute()
+        > 0;
+  }
+
+  public List<CustomerDeviceMapping> mappings(UUID organizationId, UUID customerId) {
+    return dsl.selectFrom(CUSTOMER_DEVICE_MAPPINGS)
+        .where(CUSTOMER_DEVICE_MAPPINGS.ORGANIZATION_ID.eq(organizationId))
+        .and(CUSTOMER_DEVICE_MAPPINGS.CUSTOMER_ID.eq(customerId))
+        .orderBy(CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID)
+        .fetch(r -> new CustomerDeviceMapping(r.getCustomerId(), r.getDeviceId(), r.getMappedAt()));
+  }
+
+  // --- API tokens ----------------------------------------------------------------------------
+
+  /** A token row to insert; exactly one of {@code userId} and {@code customerId} is set. */
+  public record NewToken(
+      UUID organizationId,
+      UUID userId,
+      UUID customerId,
+      String name,
+      String scopes,
+      String tokenSha256,
+      String tokenPrefix,
+      String createdBy,
+      OffsetDateTime expiresAt) {}
+
+  public UUID insertToken(NewToken token) {
+    UUID id = UUID.randomUUID();
+    dsl.insertInto(API_TOKENS)
+        .set(API_TOKENS.ID, id)
+        .set(API_TOKENS.ORGANIZATION_ID, token.organizationId())
+        .set(API_TOKENS.USER_ID, token.userId())
+        .set(API_TOKENS.CUSTOMER_ID, token.customerId())
+        .set(API_TOKENS.NAME, token.name())
+        .set(API_TOKENS.SCOPES, token.scopes())
+        .set(API_TOKENS.TOKEN_SHA256, token.tokenSha256())
+        .set(API_TOKENS.TOKEN_PREFIX, token.tokenPrefix())
+        .set(API_TOKENS.CREATED_BY, token.createdBy())
+        .set(API_TOKENS.EXPIRES_AT, token.expiresAt())
+        .execute();
+    return id;
+  }
+
+  public Optional<ApiToken> token(UUID organizationId, UUID tokenId) {
+    return tokens(API_TOKENS.ORGANIZATION_ID.eq(organizationId).and(API_TOKENS.ID.eq(tokenId)))
+        .stream()
+        .findFirst();
+  }
+
+  /** The organization's tokens, newest first; only one user's when {@code userId} is set. */
+  public List<ApiToken> tokens(UUID organizationId, UUID userId) {
+    var condition = API_TOKENS.ORGANIZATION_ID.eq(organizationId);
+    if (userId != null) {
+      condition = condition.and(API_TOKENS.USER_ID.eq(userId));
+    }
+    return tokens(condition);
+  }
+
+  private List<ApiToken> tokens(org.jooq.Condition condition) {
+    return dsl.select(
+            API_TOKENS.asterisk(),
+            DSL.coalesce(USERS.EMAIL, DSL.inline("customer:").concat(CUSTOMERS.EMAIL)).as("holder"))
+        .from(API_TOKENS)
+        .leftJoin(USERS)
+        .on(USERS.ID.eq(API_TOKENS.USER_ID))
+        .leftJoin(CUSTOMERS)
+        .on(CUSTOMERS.ID.eq(API_TOKENS.CUSTOMER_ID))
+        .where(condition)
+        .orderBy(API_TOKENS.CREATED_AT.desc(), API_TOKENS.ID)
+        .fetch(
+            r ->
+                new ApiToken(
+                    r.get(API_TOKENS.ID),
+                    r.get(API_TOKENS.NAME),
+                    r.get(API_TOKENS.TOKEN_PREFIX),
+                    scopeList(r.get(API_TOKENS.SCOPES)),
+                    r.get("holder", String.class),
+                    r.get(API_TOKENS.CREATED_BY),
+                    r.get(API_TOKENS.CREATED_AT),
+                    r.get(API_TOKENS.EXPIRES_AT),
+                    r.get(API_TOKENS.REVOKED_AT),
+                    r.get(API_TOKENS.LAST_USED_AT)));
+  }
+
+  /** The holder of a token (user id), if it is a member's token of the organization. */
+  public Optional<UUID> tokenHolder(UUID organizationId, UUID tokenId) {
+    return dsl.select(API_TOKENS.USER_ID)
+        .from(API_TOKENS)
+        .where(API_TOKENS.ORGANIZATION_ID.eq(organizationId))
+        .and(API_TOKENS.ID.eq(tokenId))
+        .fetchOptional(r -> r.value1());
+  }
+
+  public boolean revokeToken(UUID organizationId, UUID tokenId) {
+    return dsl.update(API_TOKENS)
+            .set(API_TOKENS.REVOKED_AT, DSL.currentOffsetDateTime())
+            .where(API_TOKENS.ORGANIZATION_ID.eq(organizationId))
+            .and(API_TOKENS.ID.eq(tokenId))
+            .and(API_TOKENS.REVOKED_AT.isNull())
+            .execute()
+        > 0;
+  }
+
+  // --- OAuth2 clients ------------------------------------------------------------------------
+
+  public OAuth2Client insertClient(
+      UUID organizationId,
+      String clientId,
+      String name,
+      String scopes,
+      String secretSha256,
+      int ttlSeconds,
+      String createdBy) {
+    return dsl.insertInto(OAUTH2_CLIENTS)
+        .set(OAUTH2_CLIENTS.ID, UUID.randomUUID())
+        .set(OAUTH2_CLIENTS.ORGANIZATION_ID, organizationId)
+        .set(OAUTH2_CLIENTS.CLIENT_ID, clientId)
+        .set(OAUTH2_CLIENTS.NAME, name)
+        .set(OAUTH2_CLIENTS.SCOPES, scopes)
+        .set(OAUTH2_CLIENTS.SECRET_SHA256, secretSha256)
+        .set(OAUTH2_CLIENTS.TOKEN_TTL_SECONDS, ttlSeconds)
+        .set(OAUTH2_CLIENTS.CREATED_BY, createdBy)
+        .returning()
+        .fetchOne(AccessRepository::client);
+  }
+
+  public List<OAuth2Client> clients(UUID organizationId) {
+    return dsl.selectFrom(OAUTH2_CLIENTS)
+        .where(OAUTH2_CLIENTS.ORGANIZATION_ID.eq(organizationId))
+        .orderBy(OAUTH2_CLIENTS.CREATED_AT.desc(), OAUTH2_CLIENTS.ID)
+        .fetch(AccessRepository::client);
+  }
+
+  public Optional<OAuth2Client> client(UUID organizationId, UUID id) {
+    return dsl.selectFrom(OAUTH2_CLIENTS)
+        .where(OAUTH2_CLIENTS.ORGANIZATION_ID.eq(organizationId))
+        .and(OAUTH2_CLIENTS.ID.eq(id))
+        .fetchOptional(AccessRepository::client);
+  }
+
+  private static OAuth2Client client(
+      dev.firmament.sql.generated.tables.records.Oauth2ClientsRecord r) {
+    return new OAuth2Client(
+        r.getId(),
+        r.getClientId(),
+        r.getName(),
+        scopeList(r.getScopes()),
+        r.getTokenTtlSeconds(),
+        r.getCreatedBy(),
+        r.getCreatedAt(),
+        r.getRevokedAt());
+  }
+
+  /** Revokes the client and every token issued to it. */
+  public boolean revokeClient(UUID organizationId, UUID id) {
+    int changed =
+        dsl.update(OAUTH2_CLIENTS)
+            .set(OAUTH2_CLIENTS.REVOKED_AT, DSL.currentOffsetDateTime())
+            .where(OAUTH2_CLIENTS.ORGANIZATION_ID.eq(organizationId))
+            .and(OAUTH2_CLIENTS.ID.eq(id))
+            .and(OAUTH2_CLIENTS.REVOKED_AT.isNull())
+            .execute();
+    dsl.update(OAUTH2_TOKENS)
+        .set(OAUTH2_TOKENS.REVOKED_AT, DSL.currentOffsetDateTime())
+        .where(OAUTH2_TOKENS.CLIENT_ID.eq(id))
+        .and(OAUTH2_TOKENS.REVOKED_AT.isNull())
+        .execute();
+    return changed > 0;
+  }
+
+  public void insertClientToken(
+      UUID organizationId, UUID clientRowId, String scopes, String tokenSha256, int ttlSeconds) {
+    dsl.insertInto(OAUTH2_TOKENS)
+        .set(OAUTH2_TOKENS.ID, UUID.randomUUID())
+        .set(OAUTH2_TOKENS.ORGANIZATION_ID, organizationId)
+        .set(OAUTH2_TOKENS.CLIENT_ID, clientRowId)
+        .set(OAUTH2_TOKENS.SCOPES, scopes)
+        .set(OAUTH2_TOKENS.TOKEN_SHA256, tokenSha256)
+        .set(
+            OAUTH2_TOKENS.EXPIRES_AT,
+            DSL.field(
+                "now() + make_interval(secs => {0})", OffsetDateTime.class, DSL.val(ttlSeconds)))
+        .execute();
+  }
+
+  static List<String> scopeList(String stored) {
+    return Scope.parse(stored).stream().sorted().map(Scope::value).toList();
+  }
+}

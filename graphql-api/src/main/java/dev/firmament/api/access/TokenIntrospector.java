@@ -1,0 +1,118 @@
+package dev.firmament.api.access;
+
+import dev.firmament.api.access.AccessRepository.ClientGrant;
+import dev.firmament.api.access.AccessRepository.TokenGrant;
+import dev.firmament.api.access.Caller.Kind;
+import java.time.OffsetDateTime;
+import java.util.EnumSet;
+import java.util.Set;
+import org.springframework.security.oauth2.core.OAuth2AuthenticatedPrincipal;
+import org.springframework.security.oauth2.server.resource.introspection.BadOpaqueTokenException;
+import org.springframework.security.oauth2.server.resource.introspection.OpaqueTokenIntrospector;
+import org.springframework.stereotype.Component;
+
+/**
+ * Resolves a bearer token to its {@link Caller} by looking up its SHA-256 in our own tables: API
+ * tokens ({@code fmt_}) of members and customers, and access tokens ({@code fmo_}) issued to OAuth2
+ * clients. A token that resolves to nothing valid is refused with the reason, which the client
+ * reads in the 401 answer.
+ *
+ * <p>A member's effective scopes are the token's scopes that the member's current role still
+ * grants; a customer's are at most {@code devices:read}, over the devices mapped to the customer.
+ */
+@Component
+public class TokenIntrospector implements OpaqueTokenIntrospector {
+  static final String UNKNOWN = "unknown token";
+  static final String REVOKED = "token revoked";
+  static final String EXPIRED = "token expired";
+  static final String NOT_A_MEMBER = "the token's holder is no longer a member of its organization";
+
+  private static final Set<Scope> CUSTOMER_SCOPES = EnumSet.of(Scope.DEVICES_READ);
+
+  private final AccessRepository access;
+
+  public TokenIntrospector(AccessRepository access) {
+    this.access = access;
+  }
+
+  @Override
+  public OAuth2AuthenticatedPrincipal introspect(String token) {
+    return new CallerPrincipal(resolve(token));
+  }
+
+  /** The caller a token stands for; {@link BadOpaqueTokenException} with the reason otherwise. */
+  public Caller resolve(String token) {
+    if (token.startsWith(Secrets.OAUTH2_TOKEN)) {
+      return client(token);
+    }
+    if (!token.startsWith(Secrets.API_TOKEN)) {
+      throw new BadOpaqueTokenException(UNKNOWN);
+    }
+    TokenGrant grant =
+        access
+            .findTokenGrant(Secrets.sha256(token))
+            .orElseThrow(() -> new BadOpaqueTokenException(UNKNOWN));
+    checkLive(grant.revokedAt(), grant.expiresAt());
+    Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+    scopes.addAll(Scope.parse(grant.scopes()));
+    Caller caller;
+    if (grant.customerId() != null) {
+      scopes.retainAll(CUSTOMER_SCOPES);
+      caller =
+          new Caller(
+              grant.organizationId(),
+              "customer:" + grant.holderEmail(),
+              Kind.CUSTOMER,
+              null,
+              grant.customerId(),
+              grant.id(),
+              scopes);
+    } else {
+      if (grant.role() == null) {
+        throw new BadOpaqueTokenException(NOT_A_MEMBER);
+      }
+      scopes.retainAll(Role.of(grant.role()).scopes());
+      caller =
+          new Caller(
+              grant.organizationId(),
+              grant.holderEmail(),
+              Kind.MEMBER,
+              grant.userId(),
+              null,
+              grant.id(),
+              scopes);
+    }
+    if (grant.lastUsedAt() == null
+        || grant.lastUsedAt().isBefore(OffsetDateTime.now().minusMinutes(1))) {
+      access.touch(grant.id());
+    }
+    return caller;
+  }
+
+  private Caller client(String token) {
+    ClientGrant grant =
+        access
+            .findClientGrant(Secrets.sha256(token))
+            .orElseThrow(() -> new BadOpaqueTokenException(UNKNOWN));
+    checkLive(
+        grant.clientRevokedAt() != null ? grant.clientRevokedAt() : grant.revokedAt(),
+        grant.expiresAt());
+    return new Caller(
+        grant.organizationId(),
+        "client:" + grant.clientId(),
+        Kind.SERVICE,
+        null,
+        null,
+        grant.tokenId(),
+        Scope.parse(grant.scopes()));
+  }
+
+  private static void checkLive(OffsetDateTime revokedAt, OffsetDateTime expiresAt) {
+    if (revokedAt != null) {
+      throw new BadOpaqueTokenException(REVOKED);
+    }
+    if (!expiresAt.isAfter(OffsetDateTime.now())) {
+      throw new BadOpaqueTokenException(EXPIRED);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.firmament.api.security;
+
+import dev.firmament.api.access.TokenIntrospector;
+import dev.firmament.api.error.ErrorCode;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.MediaType;
+import org.springframework.security.config.annotation.method.configuration.EnableMethodSecurity;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.oauth2.server.resource.InvalidBearerTokenException;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.AccessDeniedHandler;
+
+/**
+ * Every door of the API asks for a credential: {@code /graphql} and the REST endpoints take a
+ * bearer token ({@code Authorization: Bearer fmt_...}), introspected against our own tables. Only
+ * GraphiQL's static page and the health probe are open; GraphiQL's own requests carry the token the
+ * user puts in its headers. A refused credential gets 401 with the reason, as JSON.
+ */
+@Configuration
+@EnableWebSecurity
+@EnableMethodSecurity
+public class SecurityConfiguration {
+
+  @Bean
+  SecurityFilterChain apiSecurity(HttpSecurity http, TokenIntrospector introspector)
+      throws Exception {
+    AuthenticationEntryPoint entryPoint = unauthenticated();
+    AccessDeniedHandler denied = forbidden();
+    http.csrf(csrf -> csrf.disable())
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        .authorizeHttpRequests(
+            requests ->
+                requests
+                    .requestMatchers("/graphiql", "/graphiql/**", "/actuator/health/**", "/error")
+                    .permitAll()
+                    .anyRequest()
+                    .authenticated())
+        .exceptionHandling(e -> e.authenticationEntryPoint(entryPoint).accessDeniedHandler(denied))
+        .oauth2ResourceServer(
+            resource ->
+                resource
+                    .authenticationEntryPoint(entryPoint)
+                    .accessDeniedHandler(denied)
+                    .opaqueToken(token -> token.introspector(introspector)));
+    return http.build();
+  }
+
+  private static AuthenticationEntryPoint unauthenticated() {
+    BearerTokenAuthenticationEntryPoint bearer = new BearerTokenAuthenticationEntryPoint();
+    return (request, response, failure) -> {
+      bearer.commence(request, response, failure);
+      String reason =
+          failure instanceof InvalidBearerTokenException
+              ? failure.getMessage()
+              : "a bearer token is required (Authorization: Bearer <token>)";
+      write(response, HttpServletResponse.SC_UNAUTHORIZED, ErrorCode.UNAUTHENTICATED, reason);
+    };
+  }
+
+  private static AccessDeniedHandler forbidden() {
+    return (request, response, failure) ->
+        write(
+            response,
+            HttpServletResponse.SC_FORBIDDEN,
+            ErrorCode.FORBIDDEN,
+            "the caller's credential does not allow this request");
+  }
+
+  private static void write(
+      HttpServletResponse response, int status, ErrorCode code, String message) throws IOException {
+    response.setStatus(status);
+    response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+    response
+        .getWriter()
+        .write("{\"code\":\"" + code.name() + "\",\"message\":\"" + json(message) + "\"}");
+  }
+
+  private static String json(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (char c : text.toCharArray()) {
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        default -> {
+          if (c < 0x20) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    return out.toString();
+  }
+}
