@@ -115,6 +115,10 @@ abstract class ApiTestBase {
   }
 
   String createProduct() {
+    return createProduct(graphQl);
+  }
+
+  static String createProduct(HttpGraphQlTester graphQl) {
     String slug = unique("product");
     return graphQl
         .documentName("CreateProduct")
@@ -128,6 +132,11 @@ abstract class ApiTestBase {
 
   /** Registers devices {@code prefix-0 .. prefix-(count-1)} running version 1.0.0. */
   List<String> registerDevices(String productId, String prefix, int count) {
+    return registerDevices(graphQl, productId, prefix, count);
+  }
+
+  static List<String> registerDevices(
+      HttpGraphQlTester graphQl, String productId, String prefix, int count) {
     List<Map<String, Object>> devices =
         java.util.stream.IntStream.range(0, count)
             .mapToObj(
@@ -147,6 +156,11 @@ abstract class ApiTestBase {
   }
 
   String uploadFirmware(String productId, String version, byte[] image) {
+    return uploadFirmware(graphQl, productId, version, image);
+  }
+
+  static String uploadFirmware(
+      HttpGraphQlTester graphQl, String productId, String version, byte[] image) {
     return graphQl
         .documentName("UploadFirmware")
         .variable("productId", productId)
