@@ -1,0 +1,415 @@
+package dev.firmament.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.firmament.api.access.Role;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.servlet.assertj.MockMvcTester;
+
+/**
+ * The isolation matrix, generated from the schema by introspection rather than from a list: every
+ * field of Query and Mutation is called, with arguments naming the first organization's objects,
+ * once with a token of a second organization and once with a customer token of the first. Nothing
+ * of the first organization may come back (beyond, for the customer, the one device mapped to
+ * them), and none of its rows may change. A field added later is called without anyone listing it.
+ */
+class IsolationMatrixTest extends ApiIntegrationTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_DEPTH = 3;
+
+  private static final String INTROSPECTION =
+      """
+      { __schema {
+          queryType { name } mutationType { name } subscriptionType { name }
+          types { name kind
+            fields { name args { name type { ...T } } type { ...T } }
+            inputFields { name type { ...T } }
+            enumValues { name } } } }
+      fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name
+        ofType { kind name } } } } }
+      """;
+
+  @Autowired MockMvcTester mvc;
+
+  /** The first organization's objects, by kind. */
+  private final Map<String, String> ids = new LinkedHashMap<>();
+
+  private final Map<String, String> strings = new LinkedHashMap<>();
+  private Map<String, JsonNode> types;
+
+  @Test
+  void noFieldReachesAnotherOrganizationOrBeyondACustomersDevices() throws Exception {
+    String organization = unique("victim");
+    // The owner's email is not derived from the organization's slug, so that an answer echoing an
+    // email the caller typed is not mistaken for a leak of the slug.
+    String owner =
+        bootstrap.issueToken(
+            organization, unique("owner") + "@example.test", Role.OWNER, "victim owner");
+    String productId = createProduct(as(owner));
+    List<String> devices = registerDevices(as(owner), productId, unique("victim-dev"), 3);
+    String firmwareId =
+        uploadFirmware(
+            as(owner), productId, "2.0.0", unique("img").getBytes(StandardCharsets.UTF_8));
+    String groupId =
+        as(owner)
+            .documentName("CreateDeviceGroup")
+            .variable("productId", productId)
+            .variable("name", unique("victim-group"))
+            .variable("deviceIds", List.of(devices.get(1)))
+            .execute()
+            .path("createDeviceGroup.deviceGroup.id")
+            .entity(String.class)
+            .get();
+    String jobId =
+        as(owner)
+            .documentName("CreateOTAJob")
+            .variable("productId", productId)
+            .variable("targetVersion", "2.0.0")
+            .execute()
+            .path("createOTAJob.job.id")
+            .entity(String.class)
+            .get();
+    String customerEmail = unique("victim-customer") + "@example.test";
+    String customerId =
+        mutate(
+            owner,
+            "mutation { createCustomer(input: {productId: \""
+                + productId
+                + "\", email: \""
+                + customerEmail
+                + "\"}) { customer { id } } }",
+            "createCustomer.customer.id");
+    mutate(
+        owner,
+        "mutation { mapCustomerDevice(input: {customerId: \""
+            + customerId
+            + "\", deviceId: \""
+            + devices.get(0)
+            + "\"}) { mapping { deviceId } } }",
+        "mapCustomerDevice.mapping.deviceId");
+    String customerToken =
+        mutate(
+            owner,
+            "mutation { createCustomerToken(input: {customerId: \""
+                + customerId
+                + "\", name: \"app\"}) { token } }",
+            "createCustomerToken.token");
+    String teamName = unique("victim-team");
+    String teamId =
+        mutate(
+            owner,
+            "mutation { createTeam(input: {name: \"" + teamName + "\"}) { team { id } } }",
+            "createTeam.team.id");
+    String clientRowId =
+        mutate(
+            owner,
+            "mutation { createOAuth2Client(input: {name: \"svc\", scopes: [\"devices:read\"]}) {"
+                + " client { id } } }",
+            "createOAuth2Client.client.id");
+    String ownerEmail = mutate(owner, "{ login { viewer { actor } } }", "login.viewer.actor");
+    String tokenId =
+        mutate(
+            owner,
+            "{ login { organization { apiTokens { id } } } }",
+            "login.organization.apiTokens[0].id");
+    String organizationId =
+        mutate(owner, "{ login { organization { id } } }", "login.organization.id");
+
+    ids.put("product", productId);
+    ids.put("device", devices.get(1));
+    ids.put("group", groupId);
+    ids.put("firmware", firmwareId);
+    ids.put("job", jobId);
+    ids.put("customer", customerId);
+    ids.put("team", teamId);
+    ids.put("client", clientRowId);
+    ids.put("token", tokenId);
+    strings.put("email", ownerEmail);
+    strings.put("version", "2.0.0");
+
+    Set<String> everything =
+        Set.of(
+            productId,
+            devices.get(0),
+            devices.get(1),
+            devices.get(2),
+            firmwareId,
+            groupId,
+            jobId,
+            customerId,
+            customerEmail,
+            teamId,
+            teamName,
+            clientRowId,
+            tokenId,
+            organizationId,
+            organization);
+    // A customer legitimately sees its device, the device's product and its organization.
+    Set<String> hiddenFromCustomer =
+        Set.of(
+            devices.get(1),
+            devices.get(2),
+            firmwareId,
+            groupId,
+            jobId,
+            customerEmail,
+            teamId,
+            teamName,
+            clientRowId,
+            tokenId);
+
+    JsonNode schema =
+        JSON.valueToTree(
+            as(owner).document(INTROSPECTION).execute().path("__schema").entity(Map.class).get());
+    types = new TreeMap<>();
+    schema.path("types").forEach(t -> types.put(t.path("name").asText(), t));
+    assertThat(schema.path("subscriptionType").isNull())
+        .as("subscriptions exist: extend this matrix to call them over their transport")
+        .isTrue();
+
+    String intruder = tokenFor(unique("intruder"), Role.OWNER);
+    Map<String, String> before = snapshot(UUID.fromString(organizationId));
+    List<String> called = new ArrayList<>();
+    List<String> leaks = new ArrayList<>();
+    Set<String> documents = new java.util.HashSet<>();
+    for (String root :
+        List.of(
+            schema.path("queryType").path("name").asText(),
+            schema.path("mutationType").path("name").asText())) {
+      boolean mutation = !root.equals(schema.path("queryType").path("name").asText());
+      for (JsonNode field : types.get(root).path("fields")) {
+        called.add(root + "." + field.path("name").asText());
+        // Every selection depth: a field the caller may not read nulls its parent, which would
+        // hide what a shallower selection returns.
+        for (int depth = 0; depth <= MAX_DEPTH; depth++) {
+          for (String kind : ids.keySet()) {
+            String document = call(mutation, field, kind, depth);
+            if (!documents.add(document)) {
+              continue;
+            }
+            leaks.addAll(leaks("intruder", intruder, document, everything));
+            leaks.addAll(leaks("customer", customerToken, document, hiddenFromCustomer));
+          }
+        }
+      }
+    }
+    assertThat(called).contains("Query.device", "Mutation.createOTAJob", "Mutation.revokeAPIToken");
+    assertThat(leaks).isEmpty();
+    assertThat(documents).hasSizeGreaterThan(called.size());
+    assertThat(snapshot(UUID.fromString(organizationId))).isEqualTo(before);
+  }
+
+  private String mutate(String token, String document, String path) {
+    return as(token).document(document).execute().path(path).entity(String.class).get();
+  }
+
+  /** What the call answered that it must not have, as readable findings. */
+  private List<String> leaks(String who, String token, String document, Set<String> secrets)
+      throws Exception {
+    var result =
+        mvc.post()
+            .uri("/graphql")
+            .header("Authorization", "Bearer " + token)
+            .contentType(MediaType.APPLICATION_JSON)
+            .content(JSON.writeValueAsString(Map.of("query", document)))
+            .exchange();
+    JsonNode answer = JSON.readTree(result.getResponse().getContentAsString());
+    List<String> found = new ArrayList<>();
+    String data = answer.path("data").toString();
+
+    for (String secret : secrets) {
+      if (data.contains(secret)) {
+        found.add(who + " read '" + secret + "' through: " + document);
+      }
+    }
+    for (JsonNode error : answer.path("errors")) {
+      String code = error.path("extensions").path("code").asText();
+      if (code.equals("INTERNAL")) {
+        found.add(who + " hit an internal error through: " + document);
+      }
+    }
+    return found;
+  }
+
+  /** One call of a root field, with every id argument naming an object of the first kind given. */
+  private String call(boolean mutation, JsonNode field, String kind, int maxDepth) {
+    StringBuilder document = new StringBuilder(mutation ? "mutation { " : "query { ");
+    document.append(field.path("name").asText());
+    List<String> arguments = new ArrayList<>();
+    for (JsonNode arg : field.path("args")) {
+      if (arg.path("type").path("kind").asText().equals("NON_NULL")
+          || arg.path("name").asText().endsWith("Id")) {
+        arguments.add(
+            arg.path("name").asText()
+                + ": "
+                + value(arg.path("type"), arg.path("name").asText(), kind));
+      }
+    }
+    if (!arguments.isEmpty()) {
+      document.append("(").append(String.join(", ", arguments)).append(")");
+    }
+    document.append(selection(field.path("type"), 0, maxDepth)).append(" }");
+    return document.toString();
+  }
+
+  private String value(JsonNode type, String name, String kind) {
+    return switch (type.path("kind").asText()) {
+      case "NON_NULL" -> value(type.path("ofType"), name, kind);
+      case "LIST" -> "[" + value(type.path("ofType"), name, kind) + "]";
+      case "ENUM" ->
+          types.get(type.path("name").asText()).path("enumValues").get(0).path("name").asText();
+      case "INPUT_OBJECT" -> {
+        List<String> fields = new ArrayList<>();
+        for (JsonNode f : types.get(type.path("name").asText()).path("inputFields")) {
+          String fieldName = f.path("name").asText();
+          if (f.path("type").path("kind").asText().equals("NON_NULL")
+              || fieldName.endsWith("Id")
+              || fieldName.endsWith("Ids")) {
+            fields.add(fieldName + ": " + value(f.path("type"), fieldName, kind));
+          }
+        }
+        yield "{" + String.join(", ", fields) + "}";
+      }
+      default -> scalar(type.path("name").asText(), name, kind);
+    };
+  }
+
+  private String scalar(String scalar, String name, String kind) {
+    String lower = name.toLowerCase(java.util.Locale.ROOT);
+    return switch (scalar) {
+      case "ID" -> quote(idFor(lower, kind));
+      case "Int", "Long" -> "1";
+      case "Float" -> "0.5";
+      case "Boolean" -> "true";
+      case "DateTime" -> quote("2030-01-01T00:00:00Z");
+      default -> {
+        if (lower.contains("email")) {
+          yield quote(strings.get("email"));
+        } else if (lower.contains("version")) {
+          yield quote(strings.get("version"));
+        } else if (lower.contains("role")) {
+          yield quote("owner");
+        } else if (lower.contains("scope")) {
+          yield quote("devices:read");
+        } else if (lower.contains("content")) {
+          yield quote("AAEC");
+        } else if (lower.contains("slug")) {
+          yield quote(unique("s"));
+        }
+        yield quote(unique("v"));
+      }
+    };
+  }
+
+  /** The id an argument names: by its name when it says what it is, else the kind of this call. */
+  private String idFor(String name, String kind) {
+    for (String candidate :
+        List.of(
+            "group",
+            "product",
+            "customer",
+            "firmware",
+            "team",
+            "client",
+            "token",
+            "job",
+            "device")) {
+      if (name.contains(candidate)) {
+        return ids.get(candidate);
+      }
+    }
+    return ids.get(kind);
+  }
+
+  private String selection(JsonNode type, int depth, int maxDepth) {
+    JsonNode named = type;
+    while (named.path("kind").asText().equals("NON_NULL")
+        || named.path("kind").asText().equals("LIST")) {
+      named = named.path("ofType");
+    }
+    if (!named.path("kind").asText().equals("OBJECT")) {
+      return "";
+    }
+    List<String> fields = new ArrayList<>();
+    for (JsonNode f : types.get(named.path("name").asText()).path("fields")) {
+      boolean requiredArgs = false;
+      for (JsonNode arg : f.path("args")) {
+        requiredArgs |= arg.path("type").path("kind").asText().equals("NON_NULL");
+      }
+      if (requiredArgs) {
+        continue;
+      }
+      if (leafKind(f.path("type"))) {
+        fields.add(f.path("name").asText());
+      } else if (depth < maxDepth) {
+        String nested = selection(f.path("type"), depth + 1, maxDepth);
+        if (!nested.isEmpty()) {
+          fields.add(f.path("name").asText() + nested);
+        }
+      }
+    }
+    if (fields.isEmpty()) {
+      fields.add("__typename");
+    }
+    return " { " + String.join(" ", fields) + " }";
+  }
+
+  private static boolean leafKind(JsonNode type) {
+    JsonNode named = type;
+    while (named.path("kind").asText().equals("NON_NULL")
+        || named.path("kind").asText().equals("LIST")) {
+      named = named.path("ofType");
+    }
+    String kind = named.path("kind").asText();
+    return kind.equals("SCALAR") || kind.equals("ENUM");
+  }
+
+  private static String quote(String value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A digest of every row the organization owns, per table; a use of a token may move its last-use
+   * time, nothing else.
+   */
+  private Map<String, String> snapshot(UUID organizationId) {
+    Map<String, String> digests = new TreeMap<>();
+    for (Table<?> table : dev.firmament.sql.generated.DefaultSchema.DEFAULT_SCHEMA.getTables()) {
+      boolean own = table.field("organization_id") != null;
+      if (!own && !table.getName().equals("organizations")) {
+        continue;
+      }
+      String column = own ? "organization_id" : "id";
+      String digest =
+          dsl.resultQuery(
+                  "select coalesce(md5(string_agg(j::text, ',' order by j::text)), '') from (select"
+                      + " to_jsonb(t) - 'last_used_at' as j from "
+                      + table.getName()
+                      + " t where "
+                      + column
+                      + " = {0}) rows",
+                  DSL.val(organizationId))
+              .fetchOne(0, String.class);
+      digests.put(table.getName(), digest);
+    }
+    return digests;
+  }
+}
