@@ -566,19 +566,72 @@ public class AccessRepository {
     return changed > 0;
   }
 
+  /** Stores an access token issued to a client (its hash), unless it is already stored. */
   public void insertClientToken(
-      UUID organizationId, UUID clientRowId, String scopes, String tokenSha256, int ttlSeconds) {
+      UUID organizationId,
+      UUID clientRowId,
+      String scopes,
+      String tokenSha256,
+      OffsetDateTime issuedAt,
+      OffsetDateTime expiresAt) {
     dsl.insertInto(OAUTH2_TOKENS)
         .set(OAUTH2_TOKENS.ID, UUID.randomUUID())
         .set(OAUTH2_TOKENS.ORGANIZATION_ID, organizationId)
         .set(OAUTH2_TOKENS.CLIENT_ID, clientRowId)
         .set(OAUTH2_TOKENS.SCOPES, scopes)
         .set(OAUTH2_TOKENS.TOKEN_SHA256, tokenSha256)
-        .set(
-            OAUTH2_TOKENS.EXPIRES_AT,
-            DSL.field(
-                "now() + make_interval(secs => {0})", OffsetDateTime.class, DSL.val(ttlSeconds)))
+        .set(OAUTH2_TOKENS.ISSUED_AT, issuedAt)
+        .set(OAUTH2_TOKENS.EXPIRES_AT, expiresAt)
+        .onConflict(OAUTH2_TOKENS.TOKEN_SHA256)
+        .doNothing()
         .execute();
+  }
+
+  public void revokeClientToken(String tokenSha256) {
+    dsl.update(OAUTH2_TOKENS)
+        .set(OAUTH2_TOKENS.REVOKED_AT, DSL.currentOffsetDateTime())
+        .where(OAUTH2_TOKENS.TOKEN_SHA256.eq(tokenSha256))
+        .and(OAUTH2_TOKENS.REVOKED_AT.isNull())
+        .execute();
+  }
+
+  /** A stored client token with its issue time, for the token endpoint's revocation. */
+  public record StoredClientToken(
+      UUID clientRowId,
+      String scopes,
+      OffsetDateTime issuedAt,
+      OffsetDateTime expiresAt,
+      OffsetDateTime revokedAt) {}
+
+  public Optional<StoredClientToken> clientToken(String tokenSha256) {
+    return dsl.select(
+            OAUTH2_TOKENS.CLIENT_ID,
+            OAUTH2_TOKENS.SCOPES,
+            OAUTH2_TOKENS.ISSUED_AT,
+            OAUTH2_TOKENS.EXPIRES_AT,
+            OAUTH2_TOKENS.REVOKED_AT)
+        .from(OAUTH2_TOKENS)
+        .where(OAUTH2_TOKENS.TOKEN_SHA256.eq(tokenSha256))
+        .fetchOptional(r -> r.into(StoredClientToken.class));
+  }
+
+  public Optional<ClientCredentials> clientByRowId(UUID id) {
+    return dsl.select(
+            OAUTH2_CLIENTS.ID,
+            OAUTH2_CLIENTS.ORGANIZATION_ID,
+            OAUTH2_CLIENTS.CLIENT_ID,
+            OAUTH2_CLIENTS.SECRET_SHA256,
+            OAUTH2_CLIENTS.SCOPES,
+            OAUTH2_CLIENTS.TOKEN_TTL_SECONDS,
+            OAUTH2_CLIENTS.REVOKED_AT)
+        .from(OAUTH2_CLIENTS)
+        .where(OAUTH2_CLIENTS.ID.eq(id))
+        .fetchOptional(r -> r.into(ClientCredentials.class));
+  }
+
+  /** The scope names of a stored, space-separated scope list. */
+  public static List<String> scopeValues(String stored) {
+    return scopeList(stored);
   }
 
   static List<String> scopeList(String stored) {
