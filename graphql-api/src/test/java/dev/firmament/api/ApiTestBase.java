@@ -56,6 +56,9 @@ abstract class ApiTestBase {
 
   private static String ownerToken;
 
+  /** The master key signing-key secrets are derived from in the tests (32 bytes, base64). */
+  static final String REQUEST_SIGNING_KEY = "dGVzdCByZXF1ZXN0LXNpZ25pbmcgbWFzdGVyIGtleSE=";
+
   @Autowired HttpGraphQlTester anonymous;
   @Autowired AccessBootstrap bootstrap;
   @Autowired DSLContext dsl;
@@ -99,6 +102,7 @@ abstract class ApiTestBase {
     registry.add("firmament.s3.access-key", STACK.s3::accessKey);
     registry.add("firmament.s3.secret-key", STACK.s3::secretKey);
     registry.add("firmament.s3.bucket", () -> TestStack.BUCKET);
+    registry.add("firmament.security.request-signing-key", () -> REQUEST_SIGNING_KEY);
   }
 
   /** A name no other test uses, so tests sharing the database never collide. */

@@ -67,6 +67,9 @@ public final class DevServer implements AutoCloseable {
       SigningKeys keys = devSigningKeys(options.dataDir().resolve("signing"));
       properties.put("firmament.signing.private-key", keys.privateKeyBase64());
       properties.put("firmament.signing.public-key", keys.publicKeyBase64());
+      properties.put(
+          "firmament.security.request-signing-key",
+          devRequestSigningKey(options.dataDir().resolve("signing")));
       // The demo organization with its owner, whose token the demo and the user's GraphiQL use.
       properties.put("firmament.bootstrap.organization", DEMO_ORGANIZATION);
       properties.put("firmament.bootstrap.owner-email", DEMO_OWNER);
@@ -115,6 +118,32 @@ public final class DevServer implements AutoCloseable {
       return keys;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot keep the dev signing keys in " + dir, e);
+    }
+  }
+
+  /**
+   * The master key request-signing keys are derived from (32 random bytes, base64), generated on
+   * first start and kept under the data directory (mode 0600), so keys survive a restart.
+   */
+  static String devRequestSigningKey(Path dir) {
+    Path file = dir.resolve("request-signing.key");
+    try {
+      if (Files.isRegularFile(file)) {
+        return Files.readString(file, StandardCharsets.US_ASCII).strip();
+      }
+      Files.createDirectories(dir);
+      byte[] key = new byte[32];
+      new java.security.SecureRandom().nextBytes(key);
+      String encoded = java.util.Base64.getEncoder().encodeToString(key);
+      Files.writeString(file, encoded + "\n", StandardCharsets.US_ASCII);
+      try {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException e) {
+        // Not a POSIX file system: the data directory's own permissions protect the key.
+      }
+      return encoded;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep the request-signing key in " + dir, e);
     }
   }
 

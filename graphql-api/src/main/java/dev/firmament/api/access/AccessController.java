@@ -75,6 +75,27 @@ public class AccessController {
     return service.oauth2Clients();
   }
 
+  @SchemaMapping(typeName = "Organization")
+  public List<AccessModel.SigningKey> signingKeys(Organization organization) {
+    return service.signingKeys();
+  }
+
+  public record CreateSigningKeyPayload(AccessModel.SigningKey signingKey, String secret) {}
+
+  public record RevokeSigningKeyPayload(AccessModel.SigningKey signingKey) {}
+
+  @MutationMapping
+  public CreateSigningKeyPayload createSigningKey(@Argument CreateAPITokenInput input) {
+    AccessModel.IssuedSigningKey issued =
+        service.createSigningKey(input.name(), input.scopes(), input.expiresInDays());
+    return new CreateSigningKeyPayload(issued.signingKey(), issued.secret());
+  }
+
+  @MutationMapping
+  public RevokeSigningKeyPayload revokeSigningKey(@Argument IdInput input) {
+    return new RevokeSigningKeyPayload(service.revokeSigningKey(input.id()));
+  }
+
   @SchemaMapping(typeName = "Team")
   public List<TeamMember> members(Team team) {
     return service.teamMembers(team.id());

@@ -55,6 +55,25 @@ public final class AccessModel {
       OffsetDateTime expiresAt,
       OffsetDateTime revokedAt) {}
 
+  /**
+   * A key for signed requests (RFC 9421, hmac-sha256); its secret is derived by the server and
+   * shown once, at creation.
+   */
+  public record SigningKey(
+      UUID id,
+      String keyId,
+      String name,
+      List<String> scopes,
+      String holder,
+      String createdBy,
+      OffsetDateTime created,
+      OffsetDateTime expiresAt,
+      OffsetDateTime revokedAt,
+      OffsetDateTime lastUsed) {}
+
+  /** A new signing key with its secret, which is shown this once. */
+  public record IssuedSigningKey(SigningKey signingKey, String secret) {}
+
   /** A new token with its secret, which is shown this once. */
   public record IssuedToken(ApiToken apiToken, String token) {}
 

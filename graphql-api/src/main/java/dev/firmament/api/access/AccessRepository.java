@@ -1,5 +1,6 @@
 package dev.firmament.api.access;
 
+import static dev.firmament.sql.generated.Tables.API_SIGNING_KEYS;
 import static dev.firmament.sql.generated.Tables.API_TOKENS;
 import static dev.firmament.sql.generated.Tables.CUSTOMERS;
 import static dev.firmament.sql.generated.Tables.CUSTOMER_DEVICE_MAPPINGS;
@@ -9,6 +10,7 @@ import static dev.firmament.sql.generated.Tables.OAUTH2_TOKENS;
 import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
 import static dev.firmament.sql.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.firmament.sql.generated.Tables.PRODUCTS;
+import static dev.firmament.sql.generated.Tables.REQUEST_NONCES;
 import static dev.firmament.sql.generated.Tables.TEAMS;
 import static dev.firmament.sql.generated.Tables.TEAM_MEMBERS;
 import static dev.firmament.sql.generated.Tables.USERS;
@@ -495,6 +497,135 @@ public class AccessRepository {
             .where(API_TOKENS.ORGANIZATION_ID.eq(organizationId))
             .and(API_TOKENS.ID.eq(tokenId))
             .and(API_TOKENS.REVOKED_AT.isNull())
+            .execute()
+        > 0;
+  }
+
+  // --- request-signing keys ------------------------------------------------------------------
+
+  /** A signing key as the signature check needs it, in the shape of a member's token grant. */
+  public Optional<TokenGrant> findSigningKeyGrant(String keyId) {
+    return dsl.select(
+            API_SIGNING_KEYS.ID,
+            API_SIGNING_KEYS.ORGANIZATION_ID,
+            API_SIGNING_KEYS.USER_ID,
+            DSL.inline((UUID) null).as("customer_id"),
+            USERS.EMAIL,
+            ORGANIZATION_MEMBERS.ROLE,
+            API_SIGNING_KEYS.SCOPES,
+            API_SIGNING_KEYS.EXPIRES_AT,
+            API_SIGNING_KEYS.REVOKED_AT,
+            API_SIGNING_KEYS.LAST_USED_AT)
+        .from(API_SIGNING_KEYS)
+        .join(USERS)
+        .on(USERS.ID.eq(API_SIGNING_KEYS.USER_ID))
+        .leftJoin(ORGANIZATION_MEMBERS)
+        .on(
+            ORGANIZATION_MEMBERS
+                .ORGANIZATION_ID
+                .eq(API_SIGNING_KEYS.ORGANIZATION_ID)
+                .and(ORGANIZATION_MEMBERS.USER_ID.eq(API_SIGNING_KEYS.USER_ID)))
+        .where(API_SIGNING_KEYS.KEY_ID.eq(keyId))
+        .fetchOptional(r -> r.into(TokenGrant.class));
+  }
+
+  public void touchSigningKey(UUID id) {
+    dsl.update(API_SIGNING_KEYS)
+        .set(API_SIGNING_KEYS.LAST_USED_AT, DSL.currentOffsetDateTime())
+        .where(API_SIGNING_KEYS.ID.eq(id))
+        .and(
+            API_SIGNING_KEYS
+                .LAST_USED_AT
+                .isNull()
+                .or(
+                    API_SIGNING_KEYS.LAST_USED_AT.lt(
+                        DSL.field("now() - interval '1 minute'", OffsetDateTime.class))))
+        .execute();
+  }
+
+  /**
+   * Records a nonce of a key; false when it was seen before (a replay). Nonces older than {@code
+   * keepSeconds} are forgotten on the way, since their signatures are outside the clock skew.
+   */
+  public boolean recordNonce(UUID organizationId, String keyId, String nonce, long keepSeconds) {
+    if (Math.floorMod(nonce.hashCode(), 256) == 0) {
+      dsl.deleteFrom(REQUEST_NONCES)
+          .where(
+              REQUEST_NONCES.SEEN_AT.lt(
+                  DSL.field(
+                      "now() - make_interval(secs => {0})",
+                      OffsetDateTime.class, DSL.val(keepSeconds))))
+          .execute();
+    }
+    return dsl.insertInto(REQUEST_NONCES)
+            .set(REQUEST_NONCES.ORGANIZATION_ID, organizationId)
+            .set(REQUEST_NONCES.KEY_ID, keyId)
+            .set(REQUEST_NONCES.NONCE, nonce)
+            .onConflictDoNothing()
+            .execute()
+        == 1;
+  }
+
+  public record NewSigningKey(
+      UUID organizationId,
+      UUID userId,
+      String keyId,
+      String name,
+      String scopes,
+      String createdBy,
+      OffsetDateTime expiresAt) {}
+
+  public UUID insertSigningKey(NewSigningKey key) {
+    UUID id = UUID.randomUUID();
+    dsl.insertInto(API_SIGNING_KEYS)
+        .set(API_SIGNING_KEYS.ID, id)
+        .set(API_SIGNING_KEYS.ORGANIZATION_ID, key.organizationId())
+        .set(API_SIGNING_KEYS.USER_ID, key.userId())
+        .set(API_SIGNING_KEYS.KEY_ID, key.keyId())
+        .set(API_SIGNING_KEYS.NAME, key.name())
+        .set(API_SIGNING_KEYS.SCOPES, key.scopes())
+        .set(API_SIGNING_KEYS.CREATED_BY, key.createdBy())
+        .set(API_SIGNING_KEYS.EXPIRES_AT, key.expiresAt())
+        .execute();
+    return id;
+  }
+
+  /** The organization's signing keys, newest first; one holder's when {@code userId} is set. */
+  public List<AccessModel.SigningKey> signingKeys(UUID organizationId, UUID userId, UUID id) {
+    var condition = API_SIGNING_KEYS.ORGANIZATION_ID.eq(organizationId);
+    if (userId != null) {
+      condition = condition.and(API_SIGNING_KEYS.USER_ID.eq(userId));
+    }
+    if (id != null) {
+      condition = condition.and(API_SIGNING_KEYS.ID.eq(id));
+    }
+    return dsl.select(API_SIGNING_KEYS.asterisk(), USERS.EMAIL)
+        .from(API_SIGNING_KEYS)
+        .join(USERS)
+        .on(USERS.ID.eq(API_SIGNING_KEYS.USER_ID))
+        .where(condition)
+        .orderBy(API_SIGNING_KEYS.CREATED_AT.desc(), API_SIGNING_KEYS.ID)
+        .fetch(
+            r ->
+                new AccessModel.SigningKey(
+                    r.get(API_SIGNING_KEYS.ID),
+                    r.get(API_SIGNING_KEYS.KEY_ID),
+                    r.get(API_SIGNING_KEYS.NAME),
+                    scopeList(r.get(API_SIGNING_KEYS.SCOPES)),
+                    r.get(USERS.EMAIL),
+                    r.get(API_SIGNING_KEYS.CREATED_BY),
+                    r.get(API_SIGNING_KEYS.CREATED_AT),
+                    r.get(API_SIGNING_KEYS.EXPIRES_AT),
+                    r.get(API_SIGNING_KEYS.REVOKED_AT),
+                    r.get(API_SIGNING_KEYS.LAST_USED_AT)));
+  }
+
+  public boolean revokeSigningKey(UUID organizationId, UUID id) {
+    return dsl.update(API_SIGNING_KEYS)
+            .set(API_SIGNING_KEYS.REVOKED_AT, DSL.currentOffsetDateTime())
+            .where(API_SIGNING_KEYS.ORGANIZATION_ID.eq(organizationId))
+            .and(API_SIGNING_KEYS.ID.eq(id))
+            .and(API_SIGNING_KEYS.REVOKED_AT.isNull())
             .execute()
         > 0;
   }

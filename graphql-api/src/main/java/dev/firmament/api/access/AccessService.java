@@ -14,6 +14,7 @@ import dev.firmament.api.access.AccessModel.User;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
 import dev.firmament.api.error.UniqueViolations;
+import dev.firmament.api.security.signature.RequestSigningKeys;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.EnumSet;
@@ -39,9 +40,11 @@ public class AccessService {
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,255}");
 
   private final AccessRepository access;
+  private final RequestSigningKeys signingKeys;
 
-  public AccessService(AccessRepository access) {
+  public AccessService(AccessRepository access, RequestSigningKeys signingKeys) {
     this.access = access;
+    this.signingKeys = signingKeys;
   }
 
   // --- API tokens ----------------------------------------------------------------------------
@@ -147,6 +150,76 @@ public class AccessService {
       return List.of();
     }
     return access.tokens(caller.organizationId(), caller.userId());
+  }
+
+  // --- request-signing keys ------------------------------------------------------------------
+
+  /**
+   * A key for the calling member to sign requests with (RFC 9421, hmac-sha256), for CI that should
+   * not hold a bearer token. Its scopes, like a token's, must be among the caller's.
+   */
+  @PreAuthorize("isAuthenticated()")
+  public AccessModel.IssuedSigningKey createSigningKey(
+      String name, List<String> scopes, Integer expiresInDays) {
+    Caller caller = Callers.current();
+    if (caller.kind() != Caller.Kind.MEMBER) {
+      throw new ApiException(ErrorCode.FORBIDDEN, "only members hold signing keys");
+    }
+    if (!signingKeys.configured()) {
+      throw new ApiException(
+          ErrorCode.FAILED_PRECONDITION,
+          "request signing is not configured on this server"
+              + " (firmament.security.request-signing-key)");
+    }
+    Set<Scope> requested =
+        scopes == null || scopes.isEmpty() ? caller.scopes() : Scope.parse(scopes);
+    requireHeld(caller, requested);
+    String keyId = "fmk_" + UUID.randomUUID().toString().replace("-", "");
+    UUID id =
+        access.insertSigningKey(
+            new AccessRepository.NewSigningKey(
+                caller.organizationId(),
+                caller.userId(),
+                keyId,
+                validName(name),
+                Scope.format(requested),
+                caller.actor(),
+                expiry(expiresInDays)));
+    AccessModel.SigningKey key = access.signingKeys(caller.organizationId(), null, id).getFirst();
+    return new AccessModel.IssuedSigningKey(key, signingKeys.secretFor(keyId));
+  }
+
+  /** Revokes a signing key: the caller's own, or any with {@code tokens:manage}. */
+  @PreAuthorize("isAuthenticated()")
+  public AccessModel.SigningKey revokeSigningKey(String id) {
+    Caller caller = Callers.current();
+    UUID uuid = Ids.parse(id).orElseThrow(() -> ApiException.notFound("signing key", id));
+    AccessModel.SigningKey key =
+        access.signingKeys(caller.organizationId(), null, uuid).stream()
+            .findFirst()
+            .orElseThrow(() -> ApiException.notFound("signing key", id));
+    boolean own = caller.kind() == Caller.Kind.MEMBER && key.holder().equals(caller.actor());
+    if (!own && !caller.has(Scope.TOKENS_MANAGE)) {
+      throw new ApiException(
+          ErrorCode.FORBIDDEN, "revoking another holder's key requires scope tokens:manage");
+    }
+    access.revokeSigningKey(caller.organizationId(), uuid);
+    return access.signingKeys(caller.organizationId(), null, uuid).getFirst();
+  }
+
+  /**
+   * Every signing key of the organization with {@code tokens:manage}; the caller's own otherwise.
+   */
+  @PreAuthorize("isAuthenticated()")
+  public List<AccessModel.SigningKey> signingKeys() {
+    Caller caller = Callers.current();
+    if (caller.has(Scope.TOKENS_MANAGE)) {
+      return access.signingKeys(caller.organizationId(), null, null);
+    }
+    if (caller.userId() == null) {
+      return List.of();
+    }
+    return access.signingKeys(caller.organizationId(), caller.userId(), null);
   }
 
   // --- OAuth2 clients ------------------------------------------------------------------------

@@ -68,25 +68,36 @@ public class TokenIntrospector implements OpaqueTokenIntrospector {
               grant.id(),
               scopes);
     } else {
-      if (grant.role() == null) {
-        throw new BadOpaqueTokenException(NOT_A_MEMBER);
-      }
-      scopes.retainAll(Role.of(grant.role()).scopes());
-      caller =
-          new Caller(
-              grant.organizationId(),
-              grant.holderEmail(),
-              Kind.MEMBER,
-              grant.userId(),
-              null,
-              grant.id(),
-              scopes);
+      caller = member(grant);
     }
     if (grant.lastUsedAt() == null
         || grant.lastUsedAt().isBefore(OffsetDateTime.now().minusMinutes(1))) {
       access.touch(grant.id());
     }
     return caller;
+  }
+
+  /**
+   * The caller a member's credential (an API token or a signing key) stands for: the credential's
+   * scopes that the member's current role grants. Refused when the credential is revoked or expired
+   * or its holder is no longer a member.
+   */
+  public Caller member(TokenGrant grant) {
+    checkLive(grant.revokedAt(), grant.expiresAt());
+    if (grant.role() == null) {
+      throw new BadOpaqueTokenException(NOT_A_MEMBER);
+    }
+    Set<Scope> scopes = EnumSet.noneOf(Scope.class);
+    scopes.addAll(Scope.parse(grant.scopes()));
+    scopes.retainAll(Role.of(grant.role()).scopes());
+    return new Caller(
+        grant.organizationId(),
+        grant.holderEmail(),
+        Kind.MEMBER,
+        grant.userId(),
+        null,
+        grant.id(),
+        scopes);
   }
 
   private Caller client(String token) {

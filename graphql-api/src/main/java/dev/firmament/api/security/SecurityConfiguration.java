@@ -1,9 +1,14 @@
 package dev.firmament.api.security;
 
+import dev.firmament.api.access.AccessRepository;
 import dev.firmament.api.access.TokenIntrospector;
 import dev.firmament.api.error.ErrorCode;
+import dev.firmament.api.security.signature.RequestSignatureFilter;
+import dev.firmament.api.security.signature.RequestSigningKeys;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.time.Duration;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.MediaType;
@@ -13,15 +18,18 @@ import org.springframework.security.config.annotation.web.configuration.EnableWe
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.server.resource.InvalidBearerTokenException;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Every door of the API asks for a credential: {@code /graphql} and the REST endpoints take a
  * bearer token ({@code Authorization: Bearer fmt_...}), introspected against our own tables. Only
  * GraphiQL's static page and the health probe are open; GraphiQL's own requests carry the token the
- * user puts in its headers. A refused credential gets 401 with the reason, as JSON.
+ * user puts in its headers. CI may sign its requests with a signing key instead (RFC 9421, {@link
+ * RequestSignatureFilter}). A refused credential gets 401 with the reason, as JSON.
  */
 @Configuration
 @EnableWebSecurity
@@ -29,9 +37,21 @@ import org.springframework.security.web.access.AccessDeniedHandler;
 public class SecurityConfiguration {
 
   @Bean
-  SecurityFilterChain apiSecurity(HttpSecurity http, TokenIntrospector introspector)
+  SecurityFilterChain apiSecurity(
+      HttpSecurity http,
+      TokenIntrospector introspector,
+      AccessRepository access,
+      RequestSigningKeys signingKeys,
+      @Value("${firmament.security.signature-max-skew:5m}") Duration skew,
+      @Value("${firmament.firmware.max-image-size:256MB}") DataSize maxBody)
       throws Exception {
     AuthenticationEntryPoint entryPoint = unauthenticated();
+    // Signed requests (RFC 9421) authenticate before the bearer-token check; a filter built here,
+    // not a bean, so the servlet container does not run it a second time outside the chain.
+    http.addFilterBefore(
+        new RequestSignatureFilter(
+            access, signingKeys, introspector, entryPoint, skew, maxBody.toBytes()),
+        BearerTokenAuthenticationFilter.class);
     AccessDeniedHandler denied = forbidden();
     http.csrf(csrf -> csrf.disable())
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))

@@ -1,0 +1,138 @@
+package dev.firmament.api.security.signature;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** RFC 9421 signatures with hmac-sha256 and RFC 9530 digests, checked without a server. */
+class SignedRequestTest {
+  private static final String SECRET =
+      Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);
+  private static final String OTHER_SECRET =
+      Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString("another secret of thirty-two by.".getBytes(StandardCharsets.UTF_8));
+  private static final URI TARGET = URI.create("https://api.example.test/graphql?x=1");
+  private static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
+  private static final Duration SKEW = Duration.ofMinutes(5);
+  private static final byte[] BODY =
+      "{\"query\":\"{ login { viewer { actor } } }\"}".getBytes(StandardCharsets.UTF_8);
+
+  private static SignedRequest.Message message(Map<String, String> headers, byte[] body) {
+    Map<String, String> lower = new HashMap<>();
+    headers.forEach((k, v) -> lower.put(k.toLowerCase(java.util.Locale.ROOT), v));
+    lower.put("content-type", "application/json");
+    return new SignedRequest.Message(
+        "POST",
+        TARGET.toString(),
+        "api.example.test",
+        "/graphql",
+        "x=1",
+        "https",
+        name -> lower.containsKey(name) ? List.of(lower.get(name)) : List.of(),
+        body);
+  }
+
+  private static Map<String, String> sign(long created, String nonce) {
+    return new RequestSigner("fmk_test", SECRET)
+        .sign("POST", TARGET, "application/json", BODY, created, nonce);
+  }
+
+  private static SignedRequest parse(Map<String, String> headers, byte[] body) throws Exception {
+    return SignedRequest.parse(
+        message(headers, body),
+        headers.get("Signature-Input"),
+        headers.get("Signature"),
+        NOW,
+        SKEW);
+  }
+
+  @Test
+  void aRequestSignedWithTheKeyVerifiesOnlyWithThatKey() throws Exception {
+    SignedRequest signed = parse(sign(NOW.getEpochSecond(), "n-1"), BODY);
+
+    assertThat(signed.keyId()).isEqualTo("fmk_test");
+    assertThat(signed.nonce()).isEqualTo("n-1");
+    assertThat(signed.verify(Base64.getUrlDecoder().decode(SECRET))).isTrue();
+    assertThat(signed.verify(Base64.getUrlDecoder().decode(OTHER_SECRET))).isFalse();
+    assertThat(signed.base())
+        .startsWith("\"@method\": POST\n\"@target-uri\": https://api.example.test/graphql?x=1\n")
+        .contains("\n\"content-type\": application/json\n")
+        .contains("\"@signature-params\": (\"@method\" \"@target-uri\"");
+  }
+
+  @Test
+  void theClockSkewWindowIsInclusiveAtItsEdge() throws Exception {
+    long edge = NOW.getEpochSecond() - SKEW.toSeconds();
+    assertThat(parse(sign(edge, "n"), BODY).keyId()).isEqualTo("fmk_test");
+    assertThat(parse(sign(NOW.getEpochSecond() + SKEW.toSeconds(), "n"), BODY).keyId())
+        .isEqualTo("fmk_test");
+    assertThatThrownBy(() -> parse(sign(edge - 1, "n"), BODY))
+        .isInstanceOf(SignatureException.class)
+        .hasMessageContaining("301 s away");
+    assertThatThrownBy(() -> parse(sign(NOW.getEpochSecond() + 301, "n"), BODY))
+        .isInstanceOf(SignatureException.class)
+        .hasMessageContaining("server's clock");
+  }
+
+  @Test
+  void anAlteredBodyFailsTheDigest() {
+    byte[] altered = BODY.clone();
+    altered[3] ^= 1;
+    assertThatThrownBy(() -> parse(sign(NOW.getEpochSecond(), "n"), altered))
+        .isInstanceOf(SignatureException.class)
+        .hasMessage("the content digest does not match the body");
+  }
+
+  @Test
+  void aSignatureMustCoverMethodTargetAndDigestAndNameKeyNonceAndTime() {
+    Map<String, String> good = sign(NOW.getEpochSecond(), "n");
+    String input = good.get("Signature-Input");
+
+    assertRefused(good, input.replace("\"@method\" ", ""), "must cover @method");
+    assertRefused(good, input.replace("\"@target-uri\" ", ""), "must cover @method");
+    assertRefused(good, input.replace(" \"content-digest\"", ""), "content-digest");
+    assertRefused(good, input.replaceAll(";nonce=\"[^\"]*\"", ""), "nonce");
+    assertRefused(good, input.replaceAll(";keyid=\"[^\"]*\"", ""), "keyid");
+    assertRefused(good, input.replaceAll(";created=\\d+", ""), "created");
+    assertRefused(good, input.replace("hmac-sha256", "rsa-pss-sha512"), "unsupported algorithm");
+    assertRefused(good, input.replace("sig1=(", "sig1=\"x\""), "malformed");
+    assertRefused(good, input + ", sig2=(\"@method\")", "exactly one signature");
+    assertRefused(good, input.replace("sig1=", "other="), "no byte sequence labelled other");
+  }
+
+  @Test
+  void theStructuredFieldsParserRejectsWhatIsNotAList() {
+    assertThatThrownBy(() -> StructuredFields.dictionary("a=(\"x\" \"y\""))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StructuredFields.dictionary("a=(\"x\");created=12x"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StructuredFields.dictionary("a=:not base64!:"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StructuredFields.dictionary("a=(\"x\"),"))
+        .isInstanceOf(IllegalArgumentException.class);
+    var parsed =
+        (StructuredFields.InnerList)
+            StructuredFields.dictionary("s=(\"@method\" \"a\\\"b\");created=-3;k=\"v\";f").get("s");
+    assertThat(parsed.items()).containsExactly("@method", "a\"b");
+    assertThat(parsed.params()).containsEntry("created", -3L).containsEntry("f", true);
+    assertThat(parsed.text()).isEqualTo("(\"@method\" \"a\\\"b\");created=-3;k=\"v\";f");
+  }
+
+  private static void assertRefused(Map<String, String> good, String input, String reason) {
+    Map<String, String> headers = new HashMap<>(good);
+    headers.put("Signature-Input", input);
+    assertThatThrownBy(() -> parse(headers, BODY))
+        .isInstanceOf(SignatureException.class)
+        .hasMessageContaining(reason);
+  }
+}
