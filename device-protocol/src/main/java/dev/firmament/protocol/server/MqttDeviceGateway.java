@@ -17,7 +17,6 @@ import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Topics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -71,6 +70,14 @@ import org.slf4j.LoggerFactory;
  * whole window from the worker's byte budget; others wait in FIFO order. If a delivery stays quiet
  * for the stall timeout, the gateway re-offers it: the device answers with its position or repeats
  * its last report. Transfers never restart from zero unless the device says so.
+ *
+ * <h2>Parts</h2>
+ *
+ * This class wires those rules to MQTT; the rules themselves are small classes tested without a
+ * broker: {@link GatewaySession} (one device's delivery), {@link ReportFilter} (which reports count
+ * and which listeners see), {@link TransferWindow} (the window and what an acknowledgement does to
+ * it), {@link ByteBudget} (the worker's byte budget and its queue) and {@link StallSweeper} (which
+ * deliveries went quiet).
  */
 public final class MqttDeviceGateway implements DeviceGateway {
 
@@ -98,24 +105,27 @@ public final class MqttDeviceGateway implements DeviceGateway {
   private volatile long bytesInFlight;
 
   // Event-loop state.
-  private final Map<String, DeviceRecord> records =
+  private final Map<String, GatewaySession> sessions =
       new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, DeviceRecord> eldest) {
-          return size() > REMEMBERED_DEVICES && !eldest.getValue().open;
+        protected boolean removeEldestEntry(Map.Entry<String, GatewaySession> eldest) {
+          return size() > REMEMBERED_DEVICES && !eldest.getValue().isOpen();
         }
       };
 
   /** Deliveries without a terminal report yet, in offer order. */
-  private final Set<DeviceRecord> open = new LinkedHashSet<>();
+  private final Set<GatewaySession> open = new LinkedHashSet<>();
 
-  private final ArrayDeque<DeviceRecord> waitingForBudget = new ArrayDeque<>();
-  private long reservedBytes;
+  private final ByteBudget<GatewaySession> budget;
+  private final StallSweeper stallSweeper;
   private boolean connectedBefore;
   private long disconnectedAtNanos;
 
   private MqttDeviceGateway(GatewayOptions options) {
     this.options = options;
+    this.budget = new ByteBudget<>(options.maxBytesInFlight());
+    this.stallSweeper =
+        new StallSweeper(options.stallTimeout(), budget::isWaiting, this::reofferStalled);
     this.loop =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("firmament-gateway-loop").daemon().factory());
@@ -287,42 +297,38 @@ public final class MqttDeviceGateway implements DeviceGateway {
   // ---- event loop: offers and cancels ----
 
   private void startDelivery(Delivery delivery) {
-    DeviceRecord current = records.get(delivery.deviceId());
-    if (current != null
-        && current.open
-        && current.delivery.updateId().equals(delivery.updateId())) {
+    GatewaySession current = sessions.get(delivery.deviceId());
+    if (current != null && current.isOpen() && current.updateId().equals(delivery.updateId())) {
       // The same update again (an activity retry): resume, do not restart.
       log.info(
           "re-offering update {} to device {} from offset {}",
           delivery.updateId(),
           delivery.deviceId(),
-          current.acked);
-      if (current.transferring) {
-        rewind(current, current.acked);
+          current.window().acked());
+      if (current.isTransferring()) {
+        current.window().rewindToAcknowledged();
       }
       publishOffer(current);
       return;
     }
-    if (current != null && current.open) {
+    if (current != null && current.isOpen()) {
       log.info(
           "update {} replaces update {} on device {}",
           delivery.updateId(),
-          current.delivery.updateId(),
+          current.updateId(),
           delivery.deviceId());
       closeDelivery(current);
     }
-    DeviceRecord record = new DeviceRecord(delivery);
-    records.put(delivery.deviceId(), record);
-    record.transferring = true;
-    record.open = true;
-    record.lastProgressNanos = System.nanoTime();
-    open.add(record);
+    GatewaySession session =
+        new GatewaySession(delivery, options.window(), this::inFlightChanged, System.nanoTime());
+    sessions.put(delivery.deviceId(), session);
+    open.add(session);
     activeDeliveries.incrementAndGet();
-    if (options.directStatusSubscriptions() && (current == null || !current.directSubscribed)) {
-      record.directSubscribed = true;
+    if (options.directStatusSubscriptions() && (current == null || !current.isDirectSubscribed())) {
+      session.directSubscribed(true);
       client
           .subscribeWith()
-          .topicFilter(record.statusTopic)
+          .topicFilter(session.statusTopic())
           .qos(MqttQos.AT_LEAST_ONCE)
           .send()
           .whenCompleteAsync(
@@ -330,31 +336,33 @@ public final class MqttDeviceGateway implements DeviceGateway {
                 if (error != null) {
                   log.warn(
                       "cannot subscribe to {}; relying on the shared subscription: {}",
-                      record.statusTopic,
+                      session.statusTopic(),
                       error.getMessage());
                 }
-                publishOffer(record);
+                publishOffer(session);
               },
               this::inbound);
     } else {
-      record.directSubscribed = current != null && current.directSubscribed;
-      publishOffer(record);
+      session.directSubscribed(current != null && current.isDirectSubscribed());
+      publishOffer(session);
     }
   }
 
-  private void publishOffer(DeviceRecord record) {
-    if (records.get(record.deviceId) != record || !record.open) {
+  private void publishOffer(GatewaySession session) {
+    if (sessions.get(session.deviceId()) != session || !session.isOpen()) {
       return;
     }
     publish(
-        record.cmdTopic, codec.encodeCommand(record.delivery.toOffer(options.window())), "offer");
+        session.cmdTopic(),
+        codec.encodeCommand(session.delivery().toOffer(options.window())),
+        "offer");
   }
 
   private void cancelDelivery(String deviceId, String updateId, String topic, byte[] payload) {
-    DeviceRecord record = records.get(deviceId);
-    if (record != null && record.delivery.updateId().equals(updateId)) {
-      closeDelivery(record);
-      unsubscribeDirect(record);
+    GatewaySession session = sessions.get(deviceId);
+    if (session != null && session.updateId().equals(updateId)) {
+      closeDelivery(session);
+      unsubscribeDirect(session);
     }
     log.info("canceling update {} on device {}", updateId, deviceId);
     publish(topic, payload, "cancel");
@@ -391,8 +399,8 @@ public final class MqttDeviceGateway implements DeviceGateway {
       log.warn("dropping malformed status report from device {}: {}", deviceId, e.getMessage());
       return;
     }
-    DeviceRecord record = records.get(deviceId);
-    if (record == null) {
+    GatewaySession session = sessions.get(deviceId);
+    if (session == null) {
       // Normal with several workers: the shared subscription hands out other workers' reports.
       log.debug(
           "dropping {} report from device {} for update {}: no update of this gateway",
@@ -401,38 +409,38 @@ public final class MqttDeviceGateway implements DeviceGateway {
           report.updateId());
       return;
     }
-    if (!record.delivery.updateId().equals(report.updateId())) {
-      log.warn(
-          "dropping {} report from device {} for update {}: its current update is {}",
-          report.state(),
-          deviceId,
-          report.updateId(),
-          record.delivery.updateId());
-      return;
-    }
-    if (!record.firstSighting(payload)) {
-      return;
+    switch (session.reports().admit(report, payload)) {
+      case OTHER_UPDATE -> {
+        log.warn(
+            "dropping {} report from device {} for update {}: its current update is {}",
+            report.state(),
+            deviceId,
+            report.updateId(),
+            session.updateId());
+        return;
+      }
+      case DUPLICATE -> {
+        return;
+      }
+      case ACCEPTED -> {}
     }
     if (report.state() != DeviceState.DOWNLOADING) {
       // The device moved on: the delivery is alive even though no bytes flow any more.
-      record.lastProgressNanos = System.nanoTime();
-      record.stalls = 0;
+      session.progressed(System.nanoTime());
     }
-    if (record.transferring) {
+    if (session.isTransferring()) {
       if (report.state() == DeviceState.DOWNLOADING) {
-        onAcknowledgement(record, report.offset());
+        onAcknowledgement(session, report.offset());
       } else {
-        endTransfer(record);
+        endTransfer(session);
       }
     }
     if (report.state().isTerminal()) {
-      closeDelivery(record);
-      unsubscribeDirect(record);
+      closeDelivery(session);
+      unsubscribeDirect(session);
     }
-    if (advances(record.lastForwarded, report.state())) {
-      record.lastForwarded = report.state();
-      DeviceReport event = new DeviceReport(deviceId, report);
-      emit(reportListeners, event);
+    if (session.reports().forward(report.state())) {
+      emit(reportListeners, new DeviceReport(deviceId, report));
     }
   }
 
@@ -452,76 +460,47 @@ public final class MqttDeviceGateway implements DeviceGateway {
     emit(presenceListeners, new PresenceEvent(deviceId, presence));
   }
 
-  /**
-   * Which reports listeners see: the first of each state, in the order of a successful update, and
-   * one terminal state; after {@code SUCCEEDED} only a {@code ROLLED_BACK} (a device that reverted
-   * after reporting success).
-   */
-  static boolean advances(DeviceState last, DeviceState next) {
-    if (last == null) {
-      return true;
-    }
-    if (last.isTerminal()) {
-      return last == DeviceState.SUCCEEDED && next == DeviceState.ROLLED_BACK;
-    }
-    return next.isTerminal() || next.ordinal() > last.ordinal();
-  }
-
   // ---- event loop: flow control ----
 
-  private void onAcknowledgement(DeviceRecord record, long offset) {
-    long size = record.delivery.artifact().size();
-    if (offset > size) {
-      log.warn(
-          "device {} acknowledged offset {} beyond the artifact size {}; ignoring",
-          record.deviceId,
-          offset,
-          size);
-      return;
-    }
-    if (!record.accepted) {
-      record.accepted = true;
-      log.debug(
-          "device {} accepted update {} at offset {}",
-          record.deviceId,
-          record.delivery.updateId(),
-          offset);
-      setPositions(record, offset, offset);
-      markProgress(record);
-    } else if (offset > record.acked) {
-      setPositions(record, offset, Math.max(record.next, offset));
-      record.rewoundAt = -1;
-      markProgress(record);
-    } else if (offset < record.acked || record.rewoundAt != offset) {
-      // The device misses bytes from this offset: it reconnected or saw a gap. Go back once.
-      if (record.next > offset) {
-        log.info(
-            "device {} resumes update {} from offset {} (sent up to {})",
-            record.deviceId,
-            record.delivery.updateId(),
+  private void onAcknowledgement(GatewaySession session, long offset) {
+    TransferWindow window = session.window();
+    long sentUpTo = window.next();
+    switch (window.acknowledge(offset)) {
+      case OUT_OF_RANGE -> {
+        log.warn(
+            "device {} acknowledged offset {} beyond the artifact size {}; ignoring",
+            session.deviceId(),
             offset,
-            record.next);
+            session.delivery().artifact().size());
+        return;
       }
-      rewind(record, offset);
+      case STARTED -> {
+        log.debug(
+            "device {} accepted update {} at offset {}",
+            session.deviceId(),
+            session.updateId(),
+            offset);
+        session.progressed(System.nanoTime());
+      }
+      case ADVANCED -> session.progressed(System.nanoTime());
+      case REWOUND -> {
+        // The device misses bytes from this offset: it reconnected or saw a gap.
+        if (sentUpTo > offset) {
+          log.info(
+              "device {} resumes update {} from offset {} (sent up to {})",
+              session.deviceId(),
+              session.updateId(),
+              offset,
+              sentUpTo);
+        }
+      }
+      case REPEATED -> {}
     }
-    pump(record);
+    pump(session);
     drainWaiting();
   }
 
-  private void markProgress(DeviceRecord record) {
-    record.lastProgressNanos = System.nanoTime();
-    record.stalls = 0;
-  }
-
-  private void rewind(DeviceRecord record, long offset) {
-    setPositions(record, offset, offset);
-    record.rewoundAt = offset;
-  }
-
-  private void setPositions(DeviceRecord record, long acked, long next) {
-    long delta = (next - acked) - (record.next - record.acked);
-    record.acked = acked;
-    record.next = next;
+  private void inFlightChanged(long delta) {
     bytesInFlight += delta;
   }
 
@@ -530,53 +509,48 @@ public final class MqttDeviceGateway implements DeviceGateway {
    * reservation of its whole window from the gateway's byte budget: a smaller share could leave the
    * device short of its acknowledgement interval, waiting for chunks that never come.
    */
-  private void pump(DeviceRecord record) {
-    if (!record.transferring || !record.accepted || !admit(record)) {
+  private void pump(GatewaySession session) {
+    if (!session.isTransferring() || !session.window().started() || !admit(session)) {
       return;
     }
-    var artifact = record.delivery.artifact();
-    long windowBytes = (long) options.window() * artifact.chunkSize();
-    while (record.next < artifact.size() && record.next - record.acked < windowBytes) {
-      int length = (int) Math.min(artifact.chunkSize(), artifact.size() - record.next);
+    TransferWindow window = session.window();
+    for (int length; (length = window.nextChunkLength()) > 0; ) {
       byte[] frame;
       try {
-        frame = frame(record, record.next, length);
+        frame = frame(session, window.next(), length);
       } catch (IOException | RuntimeException e) {
         log.error(
             "cannot read artifact of update {} at offset {}; canceling it on device {}",
-            record.delivery.updateId(),
-            record.next,
-            record.deviceId,
+            session.updateId(),
+            window.next(),
+            session.deviceId(),
             e);
-        endTransfer(record);
+        endTransfer(session);
         publish(
-            record.cmdTopic,
-            codec.encodeCommand(new CancelUpdate(record.delivery.updateId())),
+            session.cmdTopic(),
+            codec.encodeCommand(new CancelUpdate(session.updateId())),
             "cancel");
         return;
       }
-      publish(record.dataTopic, frame, MqttQos.AT_MOST_ONCE, "chunk");
-      setPositions(record, record.acked, record.next + length);
+      publish(session.dataTopic(), frame, MqttQos.AT_MOST_ONCE, "chunk");
+      window.sent(length);
       bytesSent.addAndGet(length);
       chunksSent.incrementAndGet();
     }
   }
 
-  private byte[] frame(DeviceRecord record, long offset, int length) throws IOException {
-    String updateId = record.delivery.updateId();
+  private static byte[] frame(GatewaySession session, long offset, int length) throws IOException {
+    Delivery delivery = session.delivery();
+    String updateId = delivery.updateId();
     int header = ProtocolCodec.chunkHeaderLength(updateId);
     byte[] frame = new byte[header + length];
     ProtocolCodec.writeChunkHeader(frame, updateId, offset);
     int filled = 0;
     while (filled < length) {
-      int n =
-          record.delivery.source().read(offset + filled, frame, header + filled, length - filled);
+      int n = delivery.source().read(offset + filled, frame, header + filled, length - filled);
       if (n <= 0) {
         throw new IOException(
-            "artifact source ended at "
-                + (offset + filled)
-                + " of "
-                + record.delivery.artifact().size());
+            "artifact source ended at " + (offset + filled) + " of " + delivery.artifact().size());
       }
       filled += n;
     }
@@ -587,50 +561,23 @@ public final class MqttDeviceGateway implements DeviceGateway {
    * Whether the delivery holds its window's share of the byte budget, reserving it if it fits and
    * queueing the delivery (once) if it does not.
    */
-  private boolean admit(DeviceRecord record) {
-    if (record.reserved > 0) {
+  private boolean admit(GatewaySession session) {
+    if (budget.holds(session)) {
       return true;
     }
-    if (!record.transferring) {
+    if (!session.isTransferring()
+        || !budget.tryReserve(session, session.window().bytesToReserve())) {
       return false;
     }
-    var artifact = record.delivery.artifact();
-    long need =
-        Math.max(
-            1,
-            Math.min(
-                (long) options.window() * artifact.chunkSize(), artifact.size() - record.acked));
-    // A lone delivery may always go, even if its window is larger than the whole budget.
-    if (reservedBytes > 0 && reservedBytes + need > options.maxBytesInFlight()) {
-      if (!record.waiting) {
-        record.waiting = true;
-        waitingForBudget.add(record);
-      }
-      return false;
-    }
-    if (record.waiting) {
-      record.waiting = false;
-      waitingForBudget.remove(record);
-    }
-    record.reserved = need;
-    reservedBytes += need;
-    // Time spent waiting for the budget is not a stall.
-    record.lastProgressNanos = System.nanoTime();
+    session.restartStallClock(System.nanoTime());
     return true;
-  }
-
-  private void release(DeviceRecord record) {
-    reservedBytes -= record.reserved;
-    record.reserved = 0;
   }
 
   /** Admits waiting deliveries, oldest first, while the budget has room. */
   private void drainWaiting() {
-    while (!waitingForBudget.isEmpty()) {
-      DeviceRecord head = waitingForBudget.peek();
-      if (!head.transferring || head.reserved > 0) {
-        waitingForBudget.poll();
-        head.waiting = false;
+    for (GatewaySession head; (head = budget.firstWaiting()) != null; ) {
+      if (!head.isTransferring()) {
+        budget.release(head);
         continue;
       }
       if (!admit(head)) {
@@ -640,78 +587,67 @@ public final class MqttDeviceGateway implements DeviceGateway {
     }
   }
 
-  private void endTransfer(DeviceRecord record) {
-    if (!record.transferring) {
+  private void endTransfer(GatewaySession session) {
+    if (!session.endTransfer()) {
       return;
     }
-    setPositions(record, record.next, record.next);
-    record.transferring = false;
-    release(record);
-    if (record.waiting) {
-      record.waiting = false;
-      waitingForBudget.remove(record);
-    }
+    budget.release(session);
     drainWaiting();
   }
 
   /** Ends a delivery: a terminal report, a cancel, or a newer update for the device. */
-  private void closeDelivery(DeviceRecord record) {
-    endTransfer(record);
-    if (record.open) {
-      record.open = false;
-      open.remove(record);
+  private void closeDelivery(GatewaySession session) {
+    endTransfer(session);
+    if (session.close()) {
+      open.remove(session);
       activeDeliveries.decrementAndGet();
     }
   }
 
-  private void unsubscribeDirect(DeviceRecord record) {
-    if (!record.directSubscribed) {
+  private void unsubscribeDirect(GatewaySession session) {
+    if (!session.isDirectSubscribed()) {
       return;
     }
-    record.directSubscribed = false;
+    session.directSubscribed(false);
     client
         .unsubscribeWith()
-        .topicFilter(record.statusTopic)
+        .topicFilter(session.statusTopic())
         .send()
         .whenComplete(
             (ack, error) -> {
               if (error != null) {
-                log.debug("cannot unsubscribe from {}: {}", record.statusTopic, error.getMessage());
+                log.debug(
+                    "cannot unsubscribe from {}: {}", session.statusTopic(), error.getMessage());
               }
             });
   }
 
-  /**
-   * Re-offers deliveries that went quiet for the stall timeout: a transfer without progress goes
-   * back to the last acknowledged offset; a device that has all bytes but sent no further report
-   * answers the offer by repeating its last report, which recovers reports lost on the way.
-   */
   private void sweepStalls() {
     try {
-      long now = System.nanoTime();
-      for (DeviceRecord record : new ArrayList<>(open)) {
-        long timeout = options.stallTimeout().toNanos() << Math.min(record.stalls, 4);
-        if (record.waiting || now - record.lastProgressNanos < timeout) {
-          continue;
-        }
-        record.stalls++;
-        record.lastProgressNanos = now;
-        log.info(
-            "update {} on device {} quiet in {} at offset {}; re-offering (attempt {})",
-            record.delivery.updateId(),
-            record.deviceId,
-            record.lastForwarded == null ? "OFFERED" : record.lastForwarded,
-            record.acked,
-            record.stalls);
-        if (record.transferring) {
-          rewind(record, record.acked);
-        }
-        publishOffer(record);
-        pump(record);
-      }
+      stallSweeper.sweep(open, System.nanoTime());
     } catch (RuntimeException e) {
       log.error("stall sweep failed", e);
     }
+  }
+
+  /**
+   * Re-offers a delivery that went quiet for the stall timeout: a transfer without progress goes
+   * back to the last acknowledged offset; a device that has all bytes but sent no further report
+   * answers the offer by repeating its last report, which recovers reports lost on the way.
+   */
+  private void reofferStalled(GatewaySession session) {
+    log.info(
+        "update {} on device {} quiet in {} at offset {}; re-offering (attempt {})",
+        session.updateId(),
+        session.deviceId(),
+        session.reports().lastForwarded() == null ? "OFFERED" : session.reports().lastForwarded(),
+        session.window().acked(),
+        session.stalls());
+    if (session.isTransferring()) {
+      session.window().rewindToAcknowledged();
+    }
+    publishOffer(session);
+    pump(session);
   }
 
   private CompletableFuture<?> subscribeShared() {
@@ -729,19 +665,19 @@ public final class MqttDeviceGateway implements DeviceGateway {
   }
 
   private void logUnfinished() {
-    for (DeviceRecord record : open) {
+    for (GatewaySession session : open) {
       log.info(
           "unfinished at close: update {} to device {}: accepted={} acked={} next={} size={} waiting={} reserved={} stalls={} last={}",
-          record.delivery.updateId(),
-          record.deviceId,
-          record.accepted,
-          record.acked,
-          record.next,
-          record.delivery.artifact().size(),
-          record.waiting,
-          record.reserved,
-          record.stalls,
-          record.lastForwarded);
+          session.updateId(),
+          session.deviceId(),
+          session.window().started(),
+          session.window().acked(),
+          session.window().next(),
+          session.delivery().artifact().size(),
+          budget.isWaiting(session),
+          budget.reservedBy(session),
+          session.stalls(),
+          session.reports().lastForwarded());
     }
   }
 
@@ -776,15 +712,15 @@ public final class MqttDeviceGateway implements DeviceGateway {
                 log.error("cannot subscribe again after reconnecting", error);
               }
             });
-    for (DeviceRecord record : new ArrayList<>(open)) {
-      if (record.directSubscribed) {
-        client.subscribeWith().topicFilter(record.statusTopic).qos(MqttQos.AT_LEAST_ONCE).send();
+    for (GatewaySession session : new ArrayList<>(open)) {
+      if (session.isDirectSubscribed()) {
+        client.subscribeWith().topicFilter(session.statusTopic()).qos(MqttQos.AT_LEAST_ONCE).send();
       }
-      if (record.transferring) {
-        rewind(record, record.acked);
+      if (session.isTransferring()) {
+        session.window().rewindToAcknowledged();
       }
-      publishOffer(record);
-      pump(record);
+      publishOffer(session);
+      pump(session);
     }
   }
 
@@ -829,64 +765,5 @@ public final class MqttDeviceGateway implements DeviceGateway {
             }
           }
         });
-  }
-
-  /** What the gateway knows about one device: its current update and that update's transfer. */
-  private static final class DeviceRecord {
-    private static final int RECENT = 64;
-
-    final String deviceId;
-    final Delivery delivery;
-    final String statusTopic;
-    final String cmdTopic;
-    final String dataTopic;
-    boolean open;
-    boolean transferring;
-    boolean accepted;
-    boolean waiting;
-    long reserved;
-    boolean directSubscribed;
-    long acked;
-    long next;
-    long rewoundAt = -1;
-    long lastProgressNanos;
-    int stalls;
-    DeviceState lastForwarded;
-    private final long[] recent = new long[RECENT];
-    private int recentCount;
-
-    DeviceRecord(Delivery delivery) {
-      this.delivery = delivery;
-      this.deviceId = delivery.deviceId();
-      this.statusTopic = Topics.status(deviceId);
-      this.cmdTopic = Topics.cmd(deviceId);
-      this.dataTopic = Topics.data(deviceId);
-    }
-
-    /**
-     * Whether this exact payload was not seen among the device's recent reports. Each report
-     * carries its send time, so only copies of one message (overlapping subscriptions, QoS 1
-     * redelivery) repeat.
-     */
-    boolean firstSighting(byte[] payload) {
-      long fingerprint = fingerprint(payload);
-      int n = Math.min(recentCount, RECENT);
-      for (int i = 0; i < n; i++) {
-        if (recent[i] == fingerprint) {
-          return false;
-        }
-      }
-      recent[recentCount++ % RECENT] = fingerprint;
-      return true;
-    }
-
-    private static long fingerprint(byte[] payload) {
-      long hash = 0xcbf29ce484222325L;
-      for (byte b : payload) {
-        hash ^= b & 0xFF;
-        hash *= 0x100000001b3L;
-      }
-      return hash ^ ((long) payload.length << 48);
-    }
   }
 }
