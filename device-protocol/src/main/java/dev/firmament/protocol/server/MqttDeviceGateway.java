@@ -8,22 +8,15 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.firmament.protocol.CancelUpdate;
-import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.MalformedMessageException;
 import dev.firmament.protocol.MqttShutdownErrors;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Topics;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -35,8 +28,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,18 +64,16 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Parts</h2>
  *
- * This class wires those rules to MQTT; the rules themselves are small classes tested without a
- * broker: {@link GatewaySession} (one device's delivery), {@link ReportFilter} (which reports count
- * and which listeners see), {@link TransferWindow} (the window and what an acknowledgement does to
- * it), {@link ByteBudget} (the worker's byte budget and its queue) and {@link StallSweeper} (which
- * deliveries went quiet).
+ * This class is the MQTT wiring: the connection, the subscriptions, the event loop and the listener
+ * thread. The rules run without a broker in {@link Deliveries}, which sends through an outbox that
+ * this class implements, and in the small classes it applies: {@link GatewaySession} (one device's
+ * delivery), {@link ReportFilter} (which reports count and which listeners see), {@link
+ * TransferWindow} (the window and what an acknowledgement does to it), {@link ByteBudget} (the
+ * worker's byte budget and its queue) and {@link StallSweeper} (which deliveries went quiet).
  */
 public final class MqttDeviceGateway implements DeviceGateway {
 
   private static final Logger log = LoggerFactory.getLogger(MqttDeviceGateway.class);
-
-  /** Devices whose last update is over but whose late reports are still recognised. */
-  private static final int REMEMBERED_DEVICES = 100_000;
 
   private static final long SWEEP_MILLIS = 250;
 
@@ -99,33 +88,15 @@ public final class MqttDeviceGateway implements DeviceGateway {
   private final List<Consumer<PresenceEvent>> presenceListeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch finalDisconnect = new CountDownLatch(1);
-  private final AtomicInteger activeDeliveries = new AtomicInteger();
-  private final AtomicLong bytesSent = new AtomicLong();
-  private final AtomicLong chunksSent = new AtomicLong();
-  private volatile long bytesInFlight;
 
   // Event-loop state.
-  private final Map<String, GatewaySession> sessions =
-      new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, GatewaySession> eldest) {
-          return size() > REMEMBERED_DEVICES && !eldest.getValue().isOpen();
-        }
-      };
-
-  /** Deliveries without a terminal report yet, in offer order. */
-  private final Set<GatewaySession> open = new LinkedHashSet<>();
-
-  private final ByteBudget<GatewaySession> budget;
-  private final StallSweeper stallSweeper;
+  private final Deliveries deliveries;
   private boolean connectedBefore;
   private long disconnectedAtNanos;
 
   private MqttDeviceGateway(GatewayOptions options) {
     this.options = options;
-    this.budget = new ByteBudget<>(options.maxBytesInFlight());
-    this.stallSweeper =
-        new StallSweeper(options.stallTimeout(), budget::isWaiting, this::reofferStalled);
+    this.deliveries = new Deliveries(options, new MqttOutbox(), System::nanoTime);
     this.loop =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("firmament-gateway-loop").daemon().factory());
@@ -227,7 +198,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
   public void offer(Delivery delivery) {
     Objects.requireNonNull(delivery, "delivery");
     ensureOpen();
-    loop.execute(() -> startDelivery(delivery));
+    loop.execute(() -> deliveries.offer(delivery));
   }
 
   @Override
@@ -235,7 +206,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
     String topic = Topics.cmd(deviceId);
     byte[] payload = codec.encodeCommand(new CancelUpdate(updateId));
     ensureOpen();
-    loop.execute(() -> cancelDelivery(deviceId, updateId, topic, payload));
+    loop.execute(() -> deliveries.cancel(deviceId, updateId, topic, payload));
   }
 
   @Override
@@ -250,8 +221,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
 
   @Override
   public GatewayStats stats() {
-    return new GatewayStats(
-        activeDeliveries.get(), bytesSent.get(), chunksSent.get(), bytesInFlight);
+    return deliveries.stats();
   }
 
   @Override
@@ -260,7 +230,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
       return;
     }
     try {
-      loop.submit(this::logUnfinished).get(2, TimeUnit.SECONDS);
+      loop.submit(deliveries::logUnfinished).get(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
@@ -294,80 +264,6 @@ public final class MqttDeviceGateway implements DeviceGateway {
     }
   }
 
-  // ---- event loop: offers and cancels ----
-
-  private void startDelivery(Delivery delivery) {
-    GatewaySession current = sessions.get(delivery.deviceId());
-    if (current != null && current.isOpen() && current.updateId().equals(delivery.updateId())) {
-      // The same update again (an activity retry): resume, do not restart.
-      log.info(
-          "re-offering update {} to device {} from offset {}",
-          delivery.updateId(),
-          delivery.deviceId(),
-          current.window().acked());
-      if (current.isTransferring()) {
-        current.window().rewindToAcknowledged();
-      }
-      publishOffer(current);
-      return;
-    }
-    if (current != null && current.isOpen()) {
-      log.info(
-          "update {} replaces update {} on device {}",
-          delivery.updateId(),
-          current.updateId(),
-          delivery.deviceId());
-      closeDelivery(current);
-    }
-    GatewaySession session =
-        new GatewaySession(delivery, options.window(), this::inFlightChanged, System.nanoTime());
-    sessions.put(delivery.deviceId(), session);
-    open.add(session);
-    activeDeliveries.incrementAndGet();
-    if (options.directStatusSubscriptions() && (current == null || !current.isDirectSubscribed())) {
-      session.directSubscribed(true);
-      client
-          .subscribeWith()
-          .topicFilter(session.statusTopic())
-          .qos(MqttQos.AT_LEAST_ONCE)
-          .send()
-          .whenCompleteAsync(
-              (ack, error) -> {
-                if (error != null) {
-                  log.warn(
-                      "cannot subscribe to {}; relying on the shared subscription: {}",
-                      session.statusTopic(),
-                      error.getMessage());
-                }
-                publishOffer(session);
-              },
-              this::inbound);
-    } else {
-      session.directSubscribed(current != null && current.isDirectSubscribed());
-      publishOffer(session);
-    }
-  }
-
-  private void publishOffer(GatewaySession session) {
-    if (sessions.get(session.deviceId()) != session || !session.isOpen()) {
-      return;
-    }
-    publish(
-        session.cmdTopic(),
-        codec.encodeCommand(session.delivery().toOffer(options.window())),
-        "offer");
-  }
-
-  private void cancelDelivery(String deviceId, String updateId, String topic, byte[] payload) {
-    GatewaySession session = sessions.get(deviceId);
-    if (session != null && session.updateId().equals(updateId)) {
-      closeDelivery(session);
-      unsubscribeDirect(session);
-    }
-    log.info("canceling update {} on device {}", updateId, deviceId);
-    publish(topic, payload, "cancel");
-  }
-
   // ---- event loop: incoming messages ----
 
   private void onPublish(Mqtt5Publish publish) {
@@ -399,49 +295,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
       log.warn("dropping malformed status report from device {}: {}", deviceId, e.getMessage());
       return;
     }
-    GatewaySession session = sessions.get(deviceId);
-    if (session == null) {
-      // Normal with several workers: the shared subscription hands out other workers' reports.
-      log.debug(
-          "dropping {} report from device {} for update {}: no update of this gateway",
-          report.state(),
-          deviceId,
-          report.updateId());
-      return;
-    }
-    switch (session.reports().admit(report, payload)) {
-      case OTHER_UPDATE -> {
-        log.warn(
-            "dropping {} report from device {} for update {}: its current update is {}",
-            report.state(),
-            deviceId,
-            report.updateId(),
-            session.updateId());
-        return;
-      }
-      case DUPLICATE -> {
-        return;
-      }
-      case ACCEPTED -> {}
-    }
-    if (report.state() != DeviceState.DOWNLOADING) {
-      // The device moved on: the delivery is alive even though no bytes flow any more.
-      session.progressed(System.nanoTime());
-    }
-    if (session.isTransferring()) {
-      if (report.state() == DeviceState.DOWNLOADING) {
-        onAcknowledgement(session, report.offset());
-      } else {
-        endTransfer(session);
-      }
-    }
-    if (report.state().isTerminal()) {
-      closeDelivery(session);
-      unsubscribeDirect(session);
-    }
-    if (session.reports().forward(report.state())) {
-      emit(reportListeners, new DeviceReport(deviceId, report));
-    }
+    deliveries.report(deviceId, report, payload);
   }
 
   private void onPresence(String topic, byte[] payload) {
@@ -460,194 +314,12 @@ public final class MqttDeviceGateway implements DeviceGateway {
     emit(presenceListeners, new PresenceEvent(deviceId, presence));
   }
 
-  // ---- event loop: flow control ----
-
-  private void onAcknowledgement(GatewaySession session, long offset) {
-    TransferWindow window = session.window();
-    long sentUpTo = window.next();
-    switch (window.acknowledge(offset)) {
-      case OUT_OF_RANGE -> {
-        log.warn(
-            "device {} acknowledged offset {} beyond the artifact size {}; ignoring",
-            session.deviceId(),
-            offset,
-            session.delivery().artifact().size());
-        return;
-      }
-      case STARTED -> {
-        log.debug(
-            "device {} accepted update {} at offset {}",
-            session.deviceId(),
-            session.updateId(),
-            offset);
-        session.progressed(System.nanoTime());
-      }
-      case ADVANCED -> session.progressed(System.nanoTime());
-      case REWOUND -> {
-        // The device misses bytes from this offset: it reconnected or saw a gap.
-        if (sentUpTo > offset) {
-          log.info(
-              "device {} resumes update {} from offset {} (sent up to {})",
-              session.deviceId(),
-              session.updateId(),
-              offset,
-              sentUpTo);
-        }
-      }
-      case REPEATED -> {}
-    }
-    pump(session);
-    drainWaiting();
-  }
-
-  private void inFlightChanged(long delta) {
-    bytesInFlight += delta;
-  }
-
-  /**
-   * Sends chunks while the delivery's window allows. A delivery sends only once it holds a
-   * reservation of its whole window from the gateway's byte budget: a smaller share could leave the
-   * device short of its acknowledgement interval, waiting for chunks that never come.
-   */
-  private void pump(GatewaySession session) {
-    if (!session.isTransferring() || !session.window().started() || !admit(session)) {
-      return;
-    }
-    TransferWindow window = session.window();
-    for (int length; (length = window.nextChunkLength()) > 0; ) {
-      byte[] frame;
-      try {
-        frame = frame(session, window.next(), length);
-      } catch (IOException | RuntimeException e) {
-        log.error(
-            "cannot read artifact of update {} at offset {}; canceling it on device {}",
-            session.updateId(),
-            window.next(),
-            session.deviceId(),
-            e);
-        endTransfer(session);
-        publish(
-            session.cmdTopic(),
-            codec.encodeCommand(new CancelUpdate(session.updateId())),
-            "cancel");
-        return;
-      }
-      publish(session.dataTopic(), frame, MqttQos.AT_MOST_ONCE, "chunk");
-      window.sent(length);
-      bytesSent.addAndGet(length);
-      chunksSent.incrementAndGet();
-    }
-  }
-
-  private static byte[] frame(GatewaySession session, long offset, int length) throws IOException {
-    Delivery delivery = session.delivery();
-    String updateId = delivery.updateId();
-    int header = ProtocolCodec.chunkHeaderLength(updateId);
-    byte[] frame = new byte[header + length];
-    ProtocolCodec.writeChunkHeader(frame, updateId, offset);
-    int filled = 0;
-    while (filled < length) {
-      int n = delivery.source().read(offset + filled, frame, header + filled, length - filled);
-      if (n <= 0) {
-        throw new IOException(
-            "artifact source ended at " + (offset + filled) + " of " + delivery.artifact().size());
-      }
-      filled += n;
-    }
-    return frame;
-  }
-
-  /**
-   * Whether the delivery holds its window's share of the byte budget, reserving it if it fits and
-   * queueing the delivery (once) if it does not.
-   */
-  private boolean admit(GatewaySession session) {
-    if (budget.holds(session)) {
-      return true;
-    }
-    if (!session.isTransferring()
-        || !budget.tryReserve(session, session.window().bytesToReserve())) {
-      return false;
-    }
-    session.restartStallClock(System.nanoTime());
-    return true;
-  }
-
-  /** Admits waiting deliveries, oldest first, while the budget has room. */
-  private void drainWaiting() {
-    for (GatewaySession head; (head = budget.firstWaiting()) != null; ) {
-      if (!head.isTransferring()) {
-        budget.release(head);
-        continue;
-      }
-      if (!admit(head)) {
-        return;
-      }
-      pump(head);
-    }
-  }
-
-  private void endTransfer(GatewaySession session) {
-    if (!session.endTransfer()) {
-      return;
-    }
-    budget.release(session);
-    drainWaiting();
-  }
-
-  /** Ends a delivery: a terminal report, a cancel, or a newer update for the device. */
-  private void closeDelivery(GatewaySession session) {
-    endTransfer(session);
-    if (session.close()) {
-      open.remove(session);
-      activeDeliveries.decrementAndGet();
-    }
-  }
-
-  private void unsubscribeDirect(GatewaySession session) {
-    if (!session.isDirectSubscribed()) {
-      return;
-    }
-    session.directSubscribed(false);
-    client
-        .unsubscribeWith()
-        .topicFilter(session.statusTopic())
-        .send()
-        .whenComplete(
-            (ack, error) -> {
-              if (error != null) {
-                log.debug(
-                    "cannot unsubscribe from {}: {}", session.statusTopic(), error.getMessage());
-              }
-            });
-  }
-
   private void sweepStalls() {
     try {
-      stallSweeper.sweep(open, System.nanoTime());
+      deliveries.sweepStalls();
     } catch (RuntimeException e) {
       log.error("stall sweep failed", e);
     }
-  }
-
-  /**
-   * Re-offers a delivery that went quiet for the stall timeout: a transfer without progress goes
-   * back to the last acknowledged offset; a device that has all bytes but sent no further report
-   * answers the offer by repeating its last report, which recovers reports lost on the way.
-   */
-  private void reofferStalled(GatewaySession session) {
-    log.info(
-        "update {} on device {} quiet in {} at offset {}; re-offering (attempt {})",
-        session.updateId(),
-        session.deviceId(),
-        session.reports().lastForwarded() == null ? "OFFERED" : session.reports().lastForwarded(),
-        session.window().acked(),
-        session.stalls());
-    if (session.isTransferring()) {
-      session.window().rewindToAcknowledged();
-    }
-    publishOffer(session);
-    pump(session);
   }
 
   private CompletableFuture<?> subscribeShared() {
@@ -662,23 +334,6 @@ public final class MqttDeviceGateway implements DeviceGateway {
         .qos(MqttQos.AT_LEAST_ONCE)
         .applySubscription()
         .send();
-  }
-
-  private void logUnfinished() {
-    for (GatewaySession session : open) {
-      log.info(
-          "unfinished at close: update {} to device {}: accepted={} acked={} next={} size={} waiting={} reserved={} stalls={} last={}",
-          session.updateId(),
-          session.deviceId(),
-          session.window().started(),
-          session.window().acked(),
-          session.window().next(),
-          session.delivery().artifact().size(),
-          budget.isWaiting(session),
-          budget.reservedBy(session),
-          session.stalls(),
-          session.reports().lastForwarded());
-    }
   }
 
   private void onDisconnected() {
@@ -701,7 +356,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
     log.warn(
         "device gateway reconnected without its session after {} ms; resuming {} transfers",
         outageNanos / 1_000_000,
-        open.size());
+        deliveries.openCount());
     if (outageNanos >= TimeUnit.SECONDS.toNanos(SESSION_EXPIRY_SECONDS)) {
       client.publishes(MqttGlobalPublishFilter.ALL, this::onPublish, this::inbound);
     }
@@ -712,16 +367,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
                 log.error("cannot subscribe again after reconnecting", error);
               }
             });
-    for (GatewaySession session : new ArrayList<>(open)) {
-      if (session.isDirectSubscribed()) {
-        client.subscribeWith().topicFilter(session.statusTopic()).qos(MqttQos.AT_LEAST_ONCE).send();
-      }
-      if (session.isTransferring()) {
-        session.window().rewindToAcknowledged();
-      }
-      publishOffer(session);
-      pump(session);
-    }
+    deliveries.resumeAll();
   }
 
   // ---- helpers ----
@@ -765,5 +411,63 @@ public final class MqttDeviceGateway implements DeviceGateway {
             }
           }
         });
+  }
+
+  /** The deliveries' {@link Deliveries.Outbox} over this gateway's MQTT client and listeners. */
+  private final class MqttOutbox implements Deliveries.Outbox {
+
+    @Override
+    public void command(String topic, byte[] payload, String what) {
+      publish(topic, payload, what);
+    }
+
+    @Override
+    public void chunk(String topic, byte[] frame) {
+      publish(topic, frame, MqttQos.AT_MOST_ONCE, "chunk");
+    }
+
+    @Override
+    public void subscribeStatus(String topic, Runnable then) {
+      client
+          .subscribeWith()
+          .topicFilter(topic)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .send()
+          .whenCompleteAsync(
+              (ack, error) -> {
+                if (error != null) {
+                  log.warn(
+                      "cannot subscribe to {}; relying on the shared subscription: {}",
+                      topic,
+                      error.getMessage());
+                }
+                then.run();
+              },
+              MqttDeviceGateway.this::inbound);
+    }
+
+    @Override
+    public void resubscribeStatus(String topic) {
+      client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+    }
+
+    @Override
+    public void unsubscribeStatus(String topic) {
+      client
+          .unsubscribeWith()
+          .topicFilter(topic)
+          .send()
+          .whenComplete(
+              (ack, error) -> {
+                if (error != null) {
+                  log.debug("cannot unsubscribe from {}: {}", topic, error.getMessage());
+                }
+              });
+    }
+
+    @Override
+    public void report(DeviceReport report) {
+      emit(reportListeners, report);
+    }
   }
 }
