@@ -16,8 +16,10 @@ import java.util.Objects;
  *     NO_SPACE}
  * @param rebootDelay simulated time to reboot into the new slot
  * @param reconnectDelay how long a dropped connection stays down
- * @param faults the device's simulated misbehaviour
- * @param seed seeds the device's randomness (which chunk is corrupted)
+ * @param faults the device's simulated misbehaviour; the {@link FleetSimulator} makes it happen
+ *     with a {@link FaultInjector}, a {@link DeviceAgent} built directly only shows it in its
+ *     snapshot
+ * @param seed seeds the device's simulated randomness (which chunk is corrupted)
  * @param username the device's MQTT username (on a broker that enforces device identity, its device
  *     id), or null to connect without credentials
  * @param password the device's MQTT password (its broker secret), or null

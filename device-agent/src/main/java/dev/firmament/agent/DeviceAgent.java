@@ -6,29 +6,20 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import dev.firmament.delta.DeltaApplier;
-import dev.firmament.delta.DeltaFormatException;
-import dev.firmament.delta.SeekableSource;
-import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.ChunkFrame;
 import dev.firmament.protocol.Command;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ErrorCode;
-import dev.firmament.protocol.FirmwareVersion;
 import dev.firmament.protocol.MalformedMessageException;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Topics;
 import dev.firmament.protocol.UpdateOffer;
-import java.io.BufferedOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -38,16 +29,20 @@ import org.slf4j.LoggerFactory;
  * One simulated device: an MQTT 5 client with A/B slots that follows the device protocol.
  *
  * <p>On connect it subscribes to its cmd and data topics and publishes its presence (retained; its
- * last will says offline). On an offer it checks the signature ({@link OfferVerifier}), refuses a
- * delta for another base version and downgrades unless the offer is a rollback, and otherwise
- * accepts with {@code DOWNLOADING} at offset 0. It writes chunks in order, into the inactive slot
- * (a full image) or the staging area (a delta patch), ignores duplicates, acknowledges every {@code
- * ackEvery} chunks and re-acknowledges its position when it sees a gap or reconnects, so the server
- * resumes where it stopped. With all bytes in, it applies a patch from the active slot into the
- * inactive one, checks the SHA-256 of the result and that the signed manifest names it, installs,
- * "reboots" (a scheduled delay, never a sleep), switches slots and reports {@code SUCCEEDED} with
- * the new version. A hash mismatch or a patch that does not apply reports {@code FAILED}/{@code
- * HASH_MISMATCH} and leaves the active slot alone.
+ * last will says offline). On an offer it asks its {@link OfferPolicy} (signature, delta base,
+ * downgrade, slot size) and otherwise accepts with {@code DOWNLOADING} at offset 0. It writes
+ * chunks in order through its {@link Installer}, into the inactive slot (a full image) or the
+ * staging area (a delta patch), ignores duplicates, acknowledges every {@code ackEvery} chunks and
+ * re-acknowledges its position when it sees a gap or reconnects, so the server resumes where it
+ * stopped. With all bytes in, the installer applies a patch from the active slot into the inactive
+ * one and checks the SHA-256 of the result, the policy checks that the signed manifest names it,
+ * and the device installs, "reboots" (a scheduled delay, never a sleep), switches slots and reports
+ * {@code SUCCEEDED} with the new version. A hash mismatch or a patch that does not apply reports
+ * {@code FAILED}/{@code HASH_MISMATCH} and leaves the active slot alone. One reboot delay after the
+ * switch, the installer's health check confirms the new slot.
+ *
+ * <p>The agent itself never misbehaves: the fleet simulator makes a device faulty by putting a
+ * {@link FaultInjector} around its installer and its incoming messages.
  *
  * <p>All of the agent's work runs one task at a time on a shared pool (see {@link AgentRuntime}).
  */
@@ -57,11 +52,12 @@ public final class DeviceAgent implements AutoCloseable {
   private static final ProtocolCodec CODEC = new ProtocolCodec();
 
   private final AgentConfig config;
-  private final SlotStore slots;
+  private final Installer installer;
+  private final OfferPolicy policy;
+  private final Inbound inbound;
   private final AgentRuntime runtime;
   private final SerialExecutor serial;
   private final Mqtt5AsyncClient client;
-  private final Random random;
   private final String cmdTopic;
   private final String dataTopic;
   private final String statusTopic;
@@ -74,24 +70,37 @@ public final class DeviceAgent implements AutoCloseable {
   private int installs;
   private boolean connected;
   private boolean closing;
-  private long slowLinkReadyNanos;
   private volatile DeviceSnapshot snapshot;
 
   /**
-   * Creates a disconnected agent; call {@link #connect()}.
+   * Creates a disconnected device that follows the protocol; call {@link #connect()}. The
+   * configuration's faults only describe the device in its {@link #snapshot()}: devices with faults
+   * come from the {@link FleetSimulator}.
    *
    * @param config identity, broker and behaviour
    * @param slots the device's slots; the active slot's version is the running version
    * @param runtime threads shared with the other agents of the process
    */
   public DeviceAgent(AgentConfig config, SlotStore slots, AgentRuntime runtime) {
+    this(config, new SlotInstaller(slots), runtime, Inbound.Filter.NONE);
+  }
+
+  /**
+   * Creates a disconnected agent; call {@link #connect()}.
+   *
+   * @param installer puts downloads in place
+   * @param inboundFilter stands in front of the agent's handling of incoming messages; it gets the
+   *     agent's link now, before any message arrives
+   */
+  DeviceAgent(
+      AgentConfig config, Installer installer, AgentRuntime runtime, Inbound.Filter inboundFilter) {
     this.config = Objects.requireNonNull(config, "config");
-    this.slots = Objects.requireNonNull(slots, "slots");
+    this.installer = Objects.requireNonNull(installer, "installer");
     this.runtime = Objects.requireNonNull(runtime, "runtime");
+    this.policy = new OfferPolicy(config.verifier(), config.slotCapacity());
     this.serial = new SerialExecutor(runtime.workers());
-    this.random = new Random(config.seed());
     this.currentVersion =
-        Objects.requireNonNull(slots.activeVersion(), "active slot has no version");
+        Objects.requireNonNull(installer.runningVersion(), "active slot has no version");
     String id = config.deviceId();
     this.cmdTopic = Topics.cmd(id);
     this.dataTopic = Topics.data(id);
@@ -122,6 +131,7 @@ public final class DeviceAgent implements AutoCloseable {
               .applySimpleAuth();
     }
     this.client = builder.buildAsync();
+    this.inbound = inboundFilter.filter(new ProtocolInbound(), new Link());
     refreshSnapshot();
   }
 
@@ -210,7 +220,7 @@ public final class DeviceAgent implements AutoCloseable {
     connected = true;
     publish(presenceTopic, CODEC.encodePresence(Presence.online(currentVersion)), true);
     Download d = download;
-    if (d != null && !config.faults().neverAnswer()) {
+    if (d != null) {
       if (d.state == DeviceState.DOWNLOADING) {
         // Tell the server where to resume; whatever it sent while we were away is lost.
         acknowledge(d);
@@ -258,16 +268,50 @@ public final class DeviceAgent implements AutoCloseable {
   // ---- incoming ----
 
   private void onPublish(Mqtt5Publish publish) {
-    String topic = publish.getTopic().toString();
-    if (config.faults().neverAnswer() || closing) {
+    if (closing) {
       return;
     }
+    String topic = publish.getTopic().toString();
     if (topic.equals(cmdTopic)) {
-      onCommand(publish.getPayloadAsBytes());
+      inbound.command(publish.getPayloadAsBytes());
     } else if (topic.equals(dataTopic)) {
-      onData(publish.getPayloadAsBytes());
+      ChunkFrame chunk;
+      try {
+        chunk = CODEC.decodeChunk(publish.getPayloadAsBytes());
+      } catch (MalformedMessageException e) {
+        log.warn("device {} ignores a malformed chunk frame: {}", deviceId(), e.getMessage());
+        return;
+      }
+      inbound.chunk(chunk);
     }
-    refreshSnapshot();
+  }
+
+  /** The device's own handling of what arrives; each message ends with a fresh snapshot. */
+  private final class ProtocolInbound implements Inbound {
+    @Override
+    public void command(byte[] payload) {
+      onCommand(payload);
+      refreshSnapshot();
+    }
+
+    @Override
+    public void chunk(ChunkFrame chunk) {
+      onChunk(chunk);
+      refreshSnapshot();
+    }
+  }
+
+  /** The agent's connection, as an {@link Inbound.Filter} sees it. */
+  private final class Link implements DeviceLink {
+    @Override
+    public void drop(Duration reconnectAfter) {
+      DeviceAgent.this.drop(reconnectAfter);
+    }
+
+    @Override
+    public void runLater(Runnable task, long delayNanos) {
+      runtime.schedule(() -> serial.execute(task), delayNanos, TimeUnit.NANOSECONDS);
+    }
   }
 
   private void onCommand(byte[] payload) {
@@ -317,79 +361,33 @@ public final class DeviceAgent implements AutoCloseable {
     }
     Download next = new Download(offer);
     download = next;
-    String badSignature = checkSignature(offer);
-    if (badSignature != null) {
-      finish(next, DeviceState.REJECTED, ErrorCode.BAD_SIGNATURE, badSignature);
-    } else if (next.delta && !canApplyDeltas()) {
-      finish(
-          next,
-          DeviceState.REJECTED,
-          ErrorCode.UNSUPPORTED_ARTIFACT,
-          "this device keeps no base image to apply a delta to");
-    } else if (next.delta && !offer.artifact().fromVersion().equals(currentVersion)) {
-      finish(
-          next,
-          DeviceState.REJECTED,
-          ErrorCode.WRONG_BASE_VERSION,
-          "delta applies to " + offer.artifact().fromVersion() + ", device runs " + currentVersion);
-    } else if (!offer.rollback()
-        && FirmwareVersion.isDowngrade(currentVersion, offer.targetVersion())) {
-      finish(
-          next,
-          DeviceState.REJECTED,
-          ErrorCode.DOWNGRADE_REFUSED,
-          "running " + currentVersion + ", offered " + offer.targetVersion() + " without rollback");
-    } else if (offer.artifact().size() > config.slotCapacity()) {
-      finish(
-          next,
-          DeviceState.REJECTED,
-          ErrorCode.NO_SPACE,
-          offer.artifact().size() + " bytes do not fit a slot of " + config.slotCapacity());
-    } else if (offer.targetVersion().equals(currentVersion)) {
-      finish(next, DeviceState.SUCCEEDED, null, "already running " + currentVersion);
-    } else {
+    OfferPolicy.Decision decision = policy.decide(offer, currentVersion, this::canApplyDeltas);
+    if (decision.proceeds()) {
       accept(next);
+      return;
     }
-  }
-
-  private String checkSignature(UpdateOffer offer) {
-    try {
-      config.verifier().verifyOffer(offer);
-      return null;
-    } catch (BadSignatureException e) {
-      log.warn("device {} rejects update {}: {}", deviceId(), offer.updateId(), e.getMessage());
-      return e.getMessage();
+    if (decision.code() == ErrorCode.BAD_SIGNATURE) {
+      log.warn("device {} rejects update {}: {}", deviceId(), offer.updateId(), decision.detail());
     }
+    finish(next, decision.outcome(), decision.code(), decision.detail());
   }
 
   private boolean canApplyDeltas() {
-    try (SeekableSource active = slots.openActive()) {
-      return active != null;
-    } catch (IOException e) {
-      log.warn("device {} cannot read its active slot: {}", deviceId(), e.getMessage());
+    try {
+      return installer.canApplyDeltas();
+    } catch (InstallException e) {
+      log.warn("device {} {}", deviceId(), e.getMessage());
       return false;
     }
   }
 
   private void accept(Download d) {
     try {
-      slots.eraseInactive();
-      slots.eraseStaging();
-    } catch (IOException e) {
-      finish(
-          d,
-          DeviceState.FAILED,
-          ErrorCode.INTERNAL,
-          "cannot erase the inactive slot: " + e.getMessage());
+      installer.prepare(d.offer);
+    } catch (InstallException e) {
+      finish(d, e.state(), e.code(), e.getMessage());
       return;
     }
-    long chunks = d.offer.artifact().chunkCount();
-    DeviceFaults faults = config.faults();
-    d.dropAtChunk = faults.dropMidTransfer() && chunks > 1 ? chunks / 2 : -1;
-    d.corruptChunk =
-        faults.corruptChunk()
-            ? (long) random.nextInt((int) Math.min(chunks, Integer.MAX_VALUE))
-            : -1;
     int interval = d.offer.ackInterval();
     d.ackEvery = config.ackEvery() > 0 ? Math.min(config.ackEvery(), interval) : interval;
     d.state = DeviceState.DOWNLOADING;
@@ -408,9 +406,9 @@ public final class DeviceAgent implements AutoCloseable {
     }
     if (d.state == DeviceState.DOWNLOADING) {
       try {
-        slots.eraseInactive();
-      } catch (IOException e) {
-        log.warn("device {} cannot erase the inactive slot: {}", deviceId(), e.getMessage());
+        installer.discard();
+      } catch (InstallException e) {
+        log.warn("device {} {}", deviceId(), e.getMessage());
       }
       finish(d, DeviceState.FAILED, ErrorCode.CANCELED, "canceled by the server");
     } else if (d.state.isTerminal() && d.lastReport != null) {
@@ -422,33 +420,6 @@ public final class DeviceAgent implements AutoCloseable {
           cancel.updateId(),
           d.state);
     }
-  }
-
-  private void onData(byte[] payload) {
-    ChunkFrame chunk;
-    try {
-      chunk = CODEC.decodeChunk(payload);
-    } catch (MalformedMessageException e) {
-      log.warn("device {} ignores a malformed chunk frame: {}", deviceId(), e.getMessage());
-      return;
-    }
-    Duration delay = config.faults().chunkDelay();
-    if (delay.isZero()) {
-      onChunk(chunk);
-      return;
-    }
-    // A slow link: process chunks later, one delay apart, in arrival order.
-    long now = System.nanoTime();
-    slowLinkReadyNanos = Math.max(now, slowLinkReadyNanos) + delay.toNanos();
-    runtime.schedule(
-        () ->
-            serial.execute(
-                () -> {
-                  onChunk(chunk);
-                  refreshSnapshot();
-                }),
-        slowLinkReadyNanos - now,
-        TimeUnit.NANOSECONDS);
   }
 
   private void onChunk(ChunkFrame chunk) {
@@ -474,37 +445,14 @@ public final class DeviceAgent implements AutoCloseable {
       log.warn("device {} ignores a chunk past the artifact end: {}", deviceId(), chunk);
       return;
     }
-    byte[] bytes = chunk.payload();
-    if (d.chunkIndex == d.corruptChunk) {
-      bytes = bytes.clone();
-      bytes[random.nextInt(bytes.length)] ^= (byte) 0x5A;
-    }
     try {
-      if (d.delta) {
-        slots.writeStaging(chunk.offset(), bytes, 0, bytes.length);
-      } else {
-        slots.writeInactive(chunk.offset(), bytes, 0, bytes.length);
-      }
-    } catch (IOException e) {
-      finish(
-          d,
-          DeviceState.FAILED,
-          ErrorCode.INTERNAL,
-          "cannot write the "
-              + (d.delta ? "staging area" : "inactive slot")
-              + ": "
-              + e.getMessage());
+      installer.write(d.offer, chunk.offset(), chunk.payload());
+    } catch (InstallException e) {
+      finish(d, e.state(), e.code(), e.getMessage());
       return;
     }
     d.position = chunk.end();
-    d.chunkIndex++;
     d.chunksSinceAck++;
-    if (d.chunkIndex == d.dropAtChunk && !d.dropped) {
-      // Drop before acknowledging, so chunks in flight are lost and the server must resume.
-      d.dropped = true;
-      drop(config.reconnectDelay());
-      return;
-    }
     if (d.position == size) {
       acknowledge(d);
       verify(d);
@@ -517,34 +465,16 @@ public final class DeviceAgent implements AutoCloseable {
 
   private void verify(Download d) {
     report(d, StatusReport.of(d.offer.updateId(), DeviceState.VERIFYING, currentVersion));
-    if (d.delta && !applyDelta(d)) {
-      return;
-    }
-    String actual;
-    long length;
+    StagedImage image;
     try {
-      actual = slots.sha256Inactive();
-      length = slots.inactiveLength();
-    } catch (IOException e) {
-      finish(
-          d,
-          DeviceState.FAILED,
-          ErrorCode.INTERNAL,
-          "cannot read the inactive slot: " + e.getMessage());
+      image = installer.stage(d.offer);
+    } catch (InstallException e) {
+      finish(d, e.state(), e.code(), e.getMessage());
       return;
     }
-    if (!actual.equals(d.offer.artifact().sha256())) {
-      finish(
-          d,
-          DeviceState.FAILED,
-          ErrorCode.HASH_MISMATCH,
-          "expected sha256 " + d.offer.artifact().sha256() + ", got " + actual);
-      return;
-    }
-    try {
-      config.verifier().verifyImage(d.offer, actual, length);
-    } catch (BadSignatureException e) {
-      finish(d, DeviceState.FAILED, ErrorCode.BAD_SIGNATURE, e.getMessage());
+    OfferPolicy.Decision signed = policy.checkImage(d.offer, image);
+    if (!signed.proceeds()) {
+      finish(d, signed.outcome(), signed.code(), signed.detail());
       return;
     }
     verifiedHashes++;
@@ -556,89 +486,45 @@ public final class DeviceAgent implements AutoCloseable {
         TimeUnit.MILLISECONDS);
   }
 
-  /**
-   * Applies the staged patch from the active slot into the inactive one. The applier reads the old
-   * image by random access and writes the new one sequentially with bounded buffers, so memory does
-   * not grow with the image. A patch that does not apply (a corrupted chunk, a different base
-   * image) fails the update like a hash mismatch: nothing is installed.
-   */
-  private boolean applyDelta(Download d) {
-    try (SeekableSource old = slots.openActive();
-        SeekableSource patch = slots.openStaging();
-        OutputStream out =
-            new BufferedOutputStream(new InactiveSlotOutputStream(slots), DeltaApplier.IO_BUFFER)) {
-      if (old == null) {
-        finish(d, DeviceState.FAILED, ErrorCode.INTERNAL, "the active slot holds no image");
-        return false;
-      }
-      DeltaApplier.apply(old, patch, out);
-      return true;
-    } catch (DeltaFormatException e) {
-      finish(
-          d,
-          DeviceState.FAILED,
-          ErrorCode.HASH_MISMATCH,
-          "the patch does not apply to the running image: " + e.getMessage());
-      return false;
-    } catch (IOException | RuntimeException e) {
-      finish(
-          d, DeviceState.FAILED, ErrorCode.INTERNAL, "cannot apply the patch: " + e.getMessage());
-      return false;
-    } finally {
-      try {
-        slots.eraseStaging();
-      } catch (IOException e) {
-        log.debug("device {} cannot erase its staging area: {}", deviceId(), e.getMessage());
-      }
-    }
-  }
-
   private void boot(Download d) {
     if (download != d || closing) {
       return;
     }
-    if (config.faults().failBoot()) {
-      finish(d, DeviceState.ROLLED_BACK, ErrorCode.BOOT_FAILED, "the new slot did not boot");
-      return;
-    }
-    SlotId previous = slots.activeSlot();
+    SlotId previous;
     try {
-      slots.activateInactive(d.offer.targetVersion());
-    } catch (IOException e) {
-      finish(d, DeviceState.FAILED, ErrorCode.INTERNAL, "cannot switch slots: " + e.getMessage());
+      previous = installer.activate(d.offer.targetVersion());
+    } catch (InstallException e) {
+      finish(d, e.state(), e.code(), e.getMessage());
       return;
     }
     currentVersion = d.offer.targetVersion();
     installs++;
     finish(d, DeviceState.SUCCEEDED, null, null);
     publish(presenceTopic, CODEC.encodePresence(Presence.online(currentVersion)), true);
-    if (config.faults().revertAfterSuccess()) {
-      runtime.schedule(
-          () -> serial.execute(() -> revert(d, previous)),
-          config.rebootDelay().toMillis(),
-          TimeUnit.MILLISECONDS);
-    }
+    runtime.schedule(
+        () -> serial.execute(() -> confirmBoot(d, previous)),
+        config.rebootDelay().toMillis(),
+        TimeUnit.MILLISECONDS);
     refreshSnapshot();
   }
 
-  private void revert(Download d, SlotId previous) {
+  /** The health check after a boot; a failed one has gone back to the previous slot. */
+  private void confirmBoot(Download d, SlotId previous) {
     if (download != d || closing) {
       return;
     }
     try {
-      slots.revertTo(previous);
-    } catch (IOException e) {
-      log.warn("device {} cannot revert: {}", deviceId(), e.getMessage());
-      return;
+      installer.confirmBoot(previous);
+    } catch (InstallException e) {
+      if (e.state() != DeviceState.ROLLED_BACK) {
+        log.warn("device {} {}", deviceId(), e.getMessage());
+        return;
+      }
+      currentVersion = installer.runningVersion();
+      finish(d, DeviceState.ROLLED_BACK, e.code(), e.getMessage());
+      publish(presenceTopic, CODEC.encodePresence(Presence.online(currentVersion)), true);
+      refreshSnapshot();
     }
-    currentVersion = slots.activeVersion();
-    finish(
-        d,
-        DeviceState.ROLLED_BACK,
-        ErrorCode.BOOT_FAILED,
-        "health check failed after reboot; reverted");
-    publish(presenceTopic, CODEC.encodePresence(Presence.online(currentVersion)), true);
-    refreshSnapshot();
   }
 
   // ---- outgoing ----
@@ -706,7 +592,7 @@ public final class DeviceAgent implements AutoCloseable {
         new DeviceSnapshot(
             deviceId(),
             currentVersion,
-            slots.activeSlot(),
+            installer.activeSlot(),
             connected,
             d == null ? null : d.offer.updateId(),
             d == null ? null : d.state,
@@ -717,27 +603,6 @@ public final class DeviceAgent implements AutoCloseable {
             config.faults());
   }
 
-  /** Writes the applier's output into the inactive slot, front to back. */
-  private static final class InactiveSlotOutputStream extends OutputStream {
-    private final SlotStore slots;
-    private long position;
-
-    InactiveSlotOutputStream(SlotStore slots) {
-      this.slots = slots;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      slots.writeInactive(position, b, off, len);
-      position += len;
-    }
-  }
-
   /** The device's work on one offer. */
   private static final class Download {
     final UpdateOffer offer;
@@ -745,19 +610,12 @@ public final class DeviceAgent implements AutoCloseable {
     ErrorCode code;
     StatusReport lastReport;
     long position;
-    long chunkIndex;
     int chunksSinceAck;
     int ackEvery = 1;
     long gapAcknowledgedAt = -1;
-    long dropAtChunk = -1;
-    long corruptChunk = -1;
-    boolean dropped;
-
-    final boolean delta;
 
     Download(UpdateOffer offer) {
       this.offer = offer;
-      this.delta = offer.artifact().kind() == ArtifactKind.DELTA;
     }
 
     boolean isInstalling() {

@@ -88,7 +88,11 @@ public final class FleetSimulator implements AutoCloseable {
       } else {
         slots = InMemorySlotStore.digestOnly(spec.initialVersion());
       }
-      if (agents.put(spec.deviceId(), new DeviceAgent(config, slots, runtime)) != null) {
+      DeviceAgent agent =
+          faults.any()
+              ? FaultInjector.device(config, slots, runtime)
+              : new DeviceAgent(config, slots, runtime);
+      if (agents.put(spec.deviceId(), agent) != null) {
         runtime.close();
         throw new IllegalArgumentException("duplicate device id " + spec.deviceId());
       }

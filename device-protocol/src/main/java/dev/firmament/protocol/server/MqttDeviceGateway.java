@@ -8,23 +8,15 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.firmament.protocol.CancelUpdate;
-import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.MalformedMessageException;
 import dev.firmament.protocol.MqttShutdownErrors;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Topics;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -36,8 +28,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,13 +61,19 @@ import org.slf4j.LoggerFactory;
  * whole window from the worker's byte budget; others wait in FIFO order. If a delivery stays quiet
  * for the stall timeout, the gateway re-offers it: the device answers with its position or repeats
  * its last report. Transfers never restart from zero unless the device says so.
+ *
+ * <h2>Parts</h2>
+ *
+ * This class is the MQTT wiring: the connection, the subscriptions, the event loop and the listener
+ * thread. The rules run without a broker in {@link Deliveries}, which sends through an outbox that
+ * this class implements, and in the small classes it applies: {@link GatewaySession} (one device's
+ * delivery), {@link ReportFilter} (which reports count and which listeners see), {@link
+ * TransferWindow} (the window and what an acknowledgement does to it), {@link ByteBudget} (the
+ * worker's byte budget and its queue) and {@link StallSweeper} (which deliveries went quiet).
  */
 public final class MqttDeviceGateway implements DeviceGateway {
 
   private static final Logger log = LoggerFactory.getLogger(MqttDeviceGateway.class);
-
-  /** Devices whose last update is over but whose late reports are still recognised. */
-  private static final int REMEMBERED_DEVICES = 100_000;
 
   private static final long SWEEP_MILLIS = 250;
 
@@ -92,30 +88,15 @@ public final class MqttDeviceGateway implements DeviceGateway {
   private final List<Consumer<PresenceEvent>> presenceListeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch finalDisconnect = new CountDownLatch(1);
-  private final AtomicInteger activeDeliveries = new AtomicInteger();
-  private final AtomicLong bytesSent = new AtomicLong();
-  private final AtomicLong chunksSent = new AtomicLong();
-  private volatile long bytesInFlight;
 
   // Event-loop state.
-  private final Map<String, DeviceRecord> records =
-      new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, DeviceRecord> eldest) {
-          return size() > REMEMBERED_DEVICES && !eldest.getValue().open;
-        }
-      };
-
-  /** Deliveries without a terminal report yet, in offer order. */
-  private final Set<DeviceRecord> open = new LinkedHashSet<>();
-
-  private final ArrayDeque<DeviceRecord> waitingForBudget = new ArrayDeque<>();
-  private long reservedBytes;
+  private final Deliveries deliveries;
   private boolean connectedBefore;
   private long disconnectedAtNanos;
 
   private MqttDeviceGateway(GatewayOptions options) {
     this.options = options;
+    this.deliveries = new Deliveries(options, new MqttOutbox(), System::nanoTime);
     this.loop =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("firmament-gateway-loop").daemon().factory());
@@ -217,7 +198,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
   public void offer(Delivery delivery) {
     Objects.requireNonNull(delivery, "delivery");
     ensureOpen();
-    loop.execute(() -> startDelivery(delivery));
+    loop.execute(() -> deliveries.offer(delivery));
   }
 
   @Override
@@ -225,7 +206,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
     String topic = Topics.cmd(deviceId);
     byte[] payload = codec.encodeCommand(new CancelUpdate(updateId));
     ensureOpen();
-    loop.execute(() -> cancelDelivery(deviceId, updateId, topic, payload));
+    loop.execute(() -> deliveries.cancel(deviceId, updateId, topic, payload));
   }
 
   @Override
@@ -240,8 +221,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
 
   @Override
   public GatewayStats stats() {
-    return new GatewayStats(
-        activeDeliveries.get(), bytesSent.get(), chunksSent.get(), bytesInFlight);
+    return deliveries.stats();
   }
 
   @Override
@@ -250,7 +230,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
       return;
     }
     try {
-      loop.submit(this::logUnfinished).get(2, TimeUnit.SECONDS);
+      loop.submit(deliveries::logUnfinished).get(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
@@ -284,82 +264,6 @@ public final class MqttDeviceGateway implements DeviceGateway {
     }
   }
 
-  // ---- event loop: offers and cancels ----
-
-  private void startDelivery(Delivery delivery) {
-    DeviceRecord current = records.get(delivery.deviceId());
-    if (current != null
-        && current.open
-        && current.delivery.updateId().equals(delivery.updateId())) {
-      // The same update again (an activity retry): resume, do not restart.
-      log.info(
-          "re-offering update {} to device {} from offset {}",
-          delivery.updateId(),
-          delivery.deviceId(),
-          current.acked);
-      if (current.transferring) {
-        rewind(current, current.acked);
-      }
-      publishOffer(current);
-      return;
-    }
-    if (current != null && current.open) {
-      log.info(
-          "update {} replaces update {} on device {}",
-          delivery.updateId(),
-          current.delivery.updateId(),
-          delivery.deviceId());
-      closeDelivery(current);
-    }
-    DeviceRecord record = new DeviceRecord(delivery);
-    records.put(delivery.deviceId(), record);
-    record.transferring = true;
-    record.open = true;
-    record.lastProgressNanos = System.nanoTime();
-    open.add(record);
-    activeDeliveries.incrementAndGet();
-    if (options.directStatusSubscriptions() && (current == null || !current.directSubscribed)) {
-      record.directSubscribed = true;
-      client
-          .subscribeWith()
-          .topicFilter(record.statusTopic)
-          .qos(MqttQos.AT_LEAST_ONCE)
-          .send()
-          .whenCompleteAsync(
-              (ack, error) -> {
-                if (error != null) {
-                  log.warn(
-                      "cannot subscribe to {}; relying on the shared subscription: {}",
-                      record.statusTopic,
-                      error.getMessage());
-                }
-                publishOffer(record);
-              },
-              this::inbound);
-    } else {
-      record.directSubscribed = current != null && current.directSubscribed;
-      publishOffer(record);
-    }
-  }
-
-  private void publishOffer(DeviceRecord record) {
-    if (records.get(record.deviceId) != record || !record.open) {
-      return;
-    }
-    publish(
-        record.cmdTopic, codec.encodeCommand(record.delivery.toOffer(options.window())), "offer");
-  }
-
-  private void cancelDelivery(String deviceId, String updateId, String topic, byte[] payload) {
-    DeviceRecord record = records.get(deviceId);
-    if (record != null && record.delivery.updateId().equals(updateId)) {
-      closeDelivery(record);
-      unsubscribeDirect(record);
-    }
-    log.info("canceling update {} on device {}", updateId, deviceId);
-    publish(topic, payload, "cancel");
-  }
-
   // ---- event loop: incoming messages ----
 
   private void onPublish(Mqtt5Publish publish) {
@@ -391,49 +295,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
       log.warn("dropping malformed status report from device {}: {}", deviceId, e.getMessage());
       return;
     }
-    DeviceRecord record = records.get(deviceId);
-    if (record == null) {
-      // Normal with several workers: the shared subscription hands out other workers' reports.
-      log.debug(
-          "dropping {} report from device {} for update {}: no update of this gateway",
-          report.state(),
-          deviceId,
-          report.updateId());
-      return;
-    }
-    if (!record.delivery.updateId().equals(report.updateId())) {
-      log.warn(
-          "dropping {} report from device {} for update {}: its current update is {}",
-          report.state(),
-          deviceId,
-          report.updateId(),
-          record.delivery.updateId());
-      return;
-    }
-    if (!record.firstSighting(payload)) {
-      return;
-    }
-    if (report.state() != DeviceState.DOWNLOADING) {
-      // The device moved on: the delivery is alive even though no bytes flow any more.
-      record.lastProgressNanos = System.nanoTime();
-      record.stalls = 0;
-    }
-    if (record.transferring) {
-      if (report.state() == DeviceState.DOWNLOADING) {
-        onAcknowledgement(record, report.offset());
-      } else {
-        endTransfer(record);
-      }
-    }
-    if (report.state().isTerminal()) {
-      closeDelivery(record);
-      unsubscribeDirect(record);
-    }
-    if (advances(record.lastForwarded, report.state())) {
-      record.lastForwarded = report.state();
-      DeviceReport event = new DeviceReport(deviceId, report);
-      emit(reportListeners, event);
-    }
+    deliveries.report(deviceId, report, payload);
   }
 
   private void onPresence(String topic, byte[] payload) {
@@ -452,263 +314,9 @@ public final class MqttDeviceGateway implements DeviceGateway {
     emit(presenceListeners, new PresenceEvent(deviceId, presence));
   }
 
-  /**
-   * Which reports listeners see: the first of each state, in the order of a successful update, and
-   * one terminal state; after {@code SUCCEEDED} only a {@code ROLLED_BACK} (a device that reverted
-   * after reporting success).
-   */
-  static boolean advances(DeviceState last, DeviceState next) {
-    if (last == null) {
-      return true;
-    }
-    if (last.isTerminal()) {
-      return last == DeviceState.SUCCEEDED && next == DeviceState.ROLLED_BACK;
-    }
-    return next.isTerminal() || next.ordinal() > last.ordinal();
-  }
-
-  // ---- event loop: flow control ----
-
-  private void onAcknowledgement(DeviceRecord record, long offset) {
-    long size = record.delivery.artifact().size();
-    if (offset > size) {
-      log.warn(
-          "device {} acknowledged offset {} beyond the artifact size {}; ignoring",
-          record.deviceId,
-          offset,
-          size);
-      return;
-    }
-    if (!record.accepted) {
-      record.accepted = true;
-      log.debug(
-          "device {} accepted update {} at offset {}",
-          record.deviceId,
-          record.delivery.updateId(),
-          offset);
-      setPositions(record, offset, offset);
-      markProgress(record);
-    } else if (offset > record.acked) {
-      setPositions(record, offset, Math.max(record.next, offset));
-      record.rewoundAt = -1;
-      markProgress(record);
-    } else if (offset < record.acked || record.rewoundAt != offset) {
-      // The device misses bytes from this offset: it reconnected or saw a gap. Go back once.
-      if (record.next > offset) {
-        log.info(
-            "device {} resumes update {} from offset {} (sent up to {})",
-            record.deviceId,
-            record.delivery.updateId(),
-            offset,
-            record.next);
-      }
-      rewind(record, offset);
-    }
-    pump(record);
-    drainWaiting();
-  }
-
-  private void markProgress(DeviceRecord record) {
-    record.lastProgressNanos = System.nanoTime();
-    record.stalls = 0;
-  }
-
-  private void rewind(DeviceRecord record, long offset) {
-    setPositions(record, offset, offset);
-    record.rewoundAt = offset;
-  }
-
-  private void setPositions(DeviceRecord record, long acked, long next) {
-    long delta = (next - acked) - (record.next - record.acked);
-    record.acked = acked;
-    record.next = next;
-    bytesInFlight += delta;
-  }
-
-  /**
-   * Sends chunks while the delivery's window allows. A delivery sends only once it holds a
-   * reservation of its whole window from the gateway's byte budget: a smaller share could leave the
-   * device short of its acknowledgement interval, waiting for chunks that never come.
-   */
-  private void pump(DeviceRecord record) {
-    if (!record.transferring || !record.accepted || !admit(record)) {
-      return;
-    }
-    var artifact = record.delivery.artifact();
-    long windowBytes = (long) options.window() * artifact.chunkSize();
-    while (record.next < artifact.size() && record.next - record.acked < windowBytes) {
-      int length = (int) Math.min(artifact.chunkSize(), artifact.size() - record.next);
-      byte[] frame;
-      try {
-        frame = frame(record, record.next, length);
-      } catch (IOException | RuntimeException e) {
-        log.error(
-            "cannot read artifact of update {} at offset {}; canceling it on device {}",
-            record.delivery.updateId(),
-            record.next,
-            record.deviceId,
-            e);
-        endTransfer(record);
-        publish(
-            record.cmdTopic,
-            codec.encodeCommand(new CancelUpdate(record.delivery.updateId())),
-            "cancel");
-        return;
-      }
-      publish(record.dataTopic, frame, MqttQos.AT_MOST_ONCE, "chunk");
-      setPositions(record, record.acked, record.next + length);
-      bytesSent.addAndGet(length);
-      chunksSent.incrementAndGet();
-    }
-  }
-
-  private byte[] frame(DeviceRecord record, long offset, int length) throws IOException {
-    String updateId = record.delivery.updateId();
-    int header = ProtocolCodec.chunkHeaderLength(updateId);
-    byte[] frame = new byte[header + length];
-    ProtocolCodec.writeChunkHeader(frame, updateId, offset);
-    int filled = 0;
-    while (filled < length) {
-      int n =
-          record.delivery.source().read(offset + filled, frame, header + filled, length - filled);
-      if (n <= 0) {
-        throw new IOException(
-            "artifact source ended at "
-                + (offset + filled)
-                + " of "
-                + record.delivery.artifact().size());
-      }
-      filled += n;
-    }
-    return frame;
-  }
-
-  /**
-   * Whether the delivery holds its window's share of the byte budget, reserving it if it fits and
-   * queueing the delivery (once) if it does not.
-   */
-  private boolean admit(DeviceRecord record) {
-    if (record.reserved > 0) {
-      return true;
-    }
-    if (!record.transferring) {
-      return false;
-    }
-    var artifact = record.delivery.artifact();
-    long need =
-        Math.max(
-            1,
-            Math.min(
-                (long) options.window() * artifact.chunkSize(), artifact.size() - record.acked));
-    // A lone delivery may always go, even if its window is larger than the whole budget.
-    if (reservedBytes > 0 && reservedBytes + need > options.maxBytesInFlight()) {
-      if (!record.waiting) {
-        record.waiting = true;
-        waitingForBudget.add(record);
-      }
-      return false;
-    }
-    if (record.waiting) {
-      record.waiting = false;
-      waitingForBudget.remove(record);
-    }
-    record.reserved = need;
-    reservedBytes += need;
-    // Time spent waiting for the budget is not a stall.
-    record.lastProgressNanos = System.nanoTime();
-    return true;
-  }
-
-  private void release(DeviceRecord record) {
-    reservedBytes -= record.reserved;
-    record.reserved = 0;
-  }
-
-  /** Admits waiting deliveries, oldest first, while the budget has room. */
-  private void drainWaiting() {
-    while (!waitingForBudget.isEmpty()) {
-      DeviceRecord head = waitingForBudget.peek();
-      if (!head.transferring || head.reserved > 0) {
-        waitingForBudget.poll();
-        head.waiting = false;
-        continue;
-      }
-      if (!admit(head)) {
-        return;
-      }
-      pump(head);
-    }
-  }
-
-  private void endTransfer(DeviceRecord record) {
-    if (!record.transferring) {
-      return;
-    }
-    setPositions(record, record.next, record.next);
-    record.transferring = false;
-    release(record);
-    if (record.waiting) {
-      record.waiting = false;
-      waitingForBudget.remove(record);
-    }
-    drainWaiting();
-  }
-
-  /** Ends a delivery: a terminal report, a cancel, or a newer update for the device. */
-  private void closeDelivery(DeviceRecord record) {
-    endTransfer(record);
-    if (record.open) {
-      record.open = false;
-      open.remove(record);
-      activeDeliveries.decrementAndGet();
-    }
-  }
-
-  private void unsubscribeDirect(DeviceRecord record) {
-    if (!record.directSubscribed) {
-      return;
-    }
-    record.directSubscribed = false;
-    client
-        .unsubscribeWith()
-        .topicFilter(record.statusTopic)
-        .send()
-        .whenComplete(
-            (ack, error) -> {
-              if (error != null) {
-                log.debug("cannot unsubscribe from {}: {}", record.statusTopic, error.getMessage());
-              }
-            });
-  }
-
-  /**
-   * Re-offers deliveries that went quiet for the stall timeout: a transfer without progress goes
-   * back to the last acknowledged offset; a device that has all bytes but sent no further report
-   * answers the offer by repeating its last report, which recovers reports lost on the way.
-   */
   private void sweepStalls() {
     try {
-      long now = System.nanoTime();
-      for (DeviceRecord record : new ArrayList<>(open)) {
-        long timeout = options.stallTimeout().toNanos() << Math.min(record.stalls, 4);
-        if (record.waiting || now - record.lastProgressNanos < timeout) {
-          continue;
-        }
-        record.stalls++;
-        record.lastProgressNanos = now;
-        log.info(
-            "update {} on device {} quiet in {} at offset {}; re-offering (attempt {})",
-            record.delivery.updateId(),
-            record.deviceId,
-            record.lastForwarded == null ? "OFFERED" : record.lastForwarded,
-            record.acked,
-            record.stalls);
-        if (record.transferring) {
-          rewind(record, record.acked);
-        }
-        publishOffer(record);
-        pump(record);
-      }
+      deliveries.sweepStalls();
     } catch (RuntimeException e) {
       log.error("stall sweep failed", e);
     }
@@ -726,23 +334,6 @@ public final class MqttDeviceGateway implements DeviceGateway {
         .qos(MqttQos.AT_LEAST_ONCE)
         .applySubscription()
         .send();
-  }
-
-  private void logUnfinished() {
-    for (DeviceRecord record : open) {
-      log.info(
-          "unfinished at close: update {} to device {}: accepted={} acked={} next={} size={} waiting={} reserved={} stalls={} last={}",
-          record.delivery.updateId(),
-          record.deviceId,
-          record.accepted,
-          record.acked,
-          record.next,
-          record.delivery.artifact().size(),
-          record.waiting,
-          record.reserved,
-          record.stalls,
-          record.lastForwarded);
-    }
   }
 
   private void onDisconnected() {
@@ -765,7 +356,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
     log.warn(
         "device gateway reconnected without its session after {} ms; resuming {} transfers",
         outageNanos / 1_000_000,
-        open.size());
+        deliveries.openCount());
     if (outageNanos >= TimeUnit.SECONDS.toNanos(SESSION_EXPIRY_SECONDS)) {
       client.publishes(MqttGlobalPublishFilter.ALL, this::onPublish, this::inbound);
     }
@@ -776,16 +367,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
                 log.error("cannot subscribe again after reconnecting", error);
               }
             });
-    for (DeviceRecord record : new ArrayList<>(open)) {
-      if (record.directSubscribed) {
-        client.subscribeWith().topicFilter(record.statusTopic).qos(MqttQos.AT_LEAST_ONCE).send();
-      }
-      if (record.transferring) {
-        rewind(record, record.acked);
-      }
-      publishOffer(record);
-      pump(record);
-    }
+    deliveries.resumeAll();
   }
 
   // ---- helpers ----
@@ -831,62 +413,61 @@ public final class MqttDeviceGateway implements DeviceGateway {
         });
   }
 
-  /** What the gateway knows about one device: its current update and that update's transfer. */
-  private static final class DeviceRecord {
-    private static final int RECENT = 64;
+  /** The deliveries' {@link Deliveries.Outbox} over this gateway's MQTT client and listeners. */
+  private final class MqttOutbox implements Deliveries.Outbox {
 
-    final String deviceId;
-    final Delivery delivery;
-    final String statusTopic;
-    final String cmdTopic;
-    final String dataTopic;
-    boolean open;
-    boolean transferring;
-    boolean accepted;
-    boolean waiting;
-    long reserved;
-    boolean directSubscribed;
-    long acked;
-    long next;
-    long rewoundAt = -1;
-    long lastProgressNanos;
-    int stalls;
-    DeviceState lastForwarded;
-    private final long[] recent = new long[RECENT];
-    private int recentCount;
-
-    DeviceRecord(Delivery delivery) {
-      this.delivery = delivery;
-      this.deviceId = delivery.deviceId();
-      this.statusTopic = Topics.status(deviceId);
-      this.cmdTopic = Topics.cmd(deviceId);
-      this.dataTopic = Topics.data(deviceId);
+    @Override
+    public void command(String topic, byte[] payload, String what) {
+      publish(topic, payload, what);
     }
 
-    /**
-     * Whether this exact payload was not seen among the device's recent reports. Each report
-     * carries its send time, so only copies of one message (overlapping subscriptions, QoS 1
-     * redelivery) repeat.
-     */
-    boolean firstSighting(byte[] payload) {
-      long fingerprint = fingerprint(payload);
-      int n = Math.min(recentCount, RECENT);
-      for (int i = 0; i < n; i++) {
-        if (recent[i] == fingerprint) {
-          return false;
-        }
-      }
-      recent[recentCount++ % RECENT] = fingerprint;
-      return true;
+    @Override
+    public void chunk(String topic, byte[] frame) {
+      publish(topic, frame, MqttQos.AT_MOST_ONCE, "chunk");
     }
 
-    private static long fingerprint(byte[] payload) {
-      long hash = 0xcbf29ce484222325L;
-      for (byte b : payload) {
-        hash ^= b & 0xFF;
-        hash *= 0x100000001b3L;
-      }
-      return hash ^ ((long) payload.length << 48);
+    @Override
+    public void subscribeStatus(String topic, Runnable then) {
+      client
+          .subscribeWith()
+          .topicFilter(topic)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .send()
+          .whenCompleteAsync(
+              (ack, error) -> {
+                if (error != null) {
+                  log.warn(
+                      "cannot subscribe to {}; relying on the shared subscription: {}",
+                      topic,
+                      error.getMessage());
+                }
+                then.run();
+              },
+              MqttDeviceGateway.this::inbound);
+    }
+
+    @Override
+    public void resubscribeStatus(String topic) {
+      client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+    }
+
+    @Override
+    public void unsubscribeStatus(String topic) {
+      client
+          .unsubscribeWith()
+          .topicFilter(topic)
+          .send()
+          .whenComplete(
+              (ack, error) -> {
+                if (error != null) {
+                  log.debug("cannot unsubscribe from {}: {}", topic, error.getMessage());
+                }
+              });
+    }
+
+    @Override
+    public void report(DeviceReport report) {
+      emit(reportListeners, report);
     }
   }
 }

@@ -1,0 +1,174 @@
+package dev.firmament.agent;
+
+import dev.firmament.protocol.ChunkFrame;
+import dev.firmament.protocol.ErrorCode;
+import dev.firmament.protocol.UpdateOffer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Random;
+
+/**
+ * Makes a simulated device misbehave as its {@link DeviceFaults} say, around a device that follows
+ * the protocol. Only the {@link FleetSimulator} builds devices with one.
+ *
+ * <p>It decorates both sides the faults live on. As the device's {@link Installer} it corrupts one
+ * chunk of each download, drops the connection once halfway through each download (after writing
+ * the chunk and before the device can acknowledge it, so the server must resume), fails the boot of
+ * the new slot, or fails the health check after a successful boot and goes back to the old slot. As
+ * an {@link Inbound.Filter} it ignores every command and chunk (a device that never answers) or
+ * delays each chunk (a slow link).
+ *
+ * <p>The agent hands the injector its link through {@link #filter} when it is built, before any
+ * message arrives. Which chunk is corrupted and which byte in it are drawn from a {@link Random}
+ * seeded per device, so the same seed breaks the same bytes. Not thread-safe: it runs on the
+ * device's serial executor, like the agent.
+ */
+final class FaultInjector implements Installer, Inbound.Filter {
+
+  private final Installer installer;
+  private final DeviceFaults faults;
+  private final Random random;
+  private final Duration reconnectDelay;
+  private DeviceLink link;
+
+  // The current download.
+  private long written;
+  private long corruptChunk = -1;
+  private long dropAtChunk = -1;
+  private boolean dropped;
+  private long slowLinkReadyNanos;
+
+  /**
+   * @param installer the device's own installer
+   * @param faults what goes wrong
+   * @param seed seeds which chunk is corrupted
+   * @param reconnectDelay how long a connection dropped mid-transfer stays down
+   */
+  FaultInjector(Installer installer, DeviceFaults faults, long seed, Duration reconnectDelay) {
+    this.installer = Objects.requireNonNull(installer, "installer");
+    this.faults = Objects.requireNonNull(faults, "faults");
+    this.random = new Random(seed);
+    this.reconnectDelay = Objects.requireNonNull(reconnectDelay, "reconnectDelay");
+  }
+
+  /** A device of the fleet simulator, with its faults injected. */
+  static DeviceAgent device(AgentConfig config, SlotStore slots, AgentRuntime runtime) {
+    FaultInjector injector =
+        new FaultInjector(
+            new SlotInstaller(slots), config.faults(), config.seed(), config.reconnectDelay());
+    return new DeviceAgent(config, injector, runtime, injector);
+  }
+
+  // ---- the link ----
+
+  @Override
+  public Inbound filter(Inbound protocol, DeviceLink link) {
+    this.link = Objects.requireNonNull(link, "link");
+    if (faults.neverAnswer()) {
+      return new Inbound() {
+        @Override
+        public void command(byte[] payload) {}
+
+        @Override
+        public void chunk(ChunkFrame chunk) {}
+      };
+    }
+    Duration delay = faults.chunkDelay();
+    if (delay.isZero()) {
+      return protocol;
+    }
+    return new Inbound() {
+      @Override
+      public void command(byte[] payload) {
+        protocol.command(payload);
+      }
+
+      @Override
+      public void chunk(ChunkFrame chunk) {
+        // A slow link: chunks are processed later, one delay apart, in arrival order.
+        long now = System.nanoTime();
+        slowLinkReadyNanos = Math.max(now, slowLinkReadyNanos) + delay.toNanos();
+        link.runLater(() -> protocol.chunk(chunk), slowLinkReadyNanos - now);
+      }
+    };
+  }
+
+  // ---- the installer ----
+
+  @Override
+  public void prepare(UpdateOffer offer) throws InstallException {
+    installer.prepare(offer);
+    long chunks = offer.artifact().chunkCount();
+    written = 0;
+    dropped = false;
+    dropAtChunk = faults.dropMidTransfer() && chunks > 1 ? chunks / 2 : -1;
+    corruptChunk =
+        faults.corruptChunk() ? random.nextInt((int) Math.min(chunks, Integer.MAX_VALUE)) : -1;
+  }
+
+  @Override
+  public void write(UpdateOffer offer, long offset, byte[] bytes) throws InstallException {
+    byte[] data = bytes;
+    if (written == corruptChunk) {
+      data = bytes.clone();
+      data[random.nextInt(data.length)] ^= (byte) 0x5A;
+    }
+    installer.write(offer, offset, data);
+    written++;
+    if (written == dropAtChunk && !dropped) {
+      // Before the device acknowledges: chunks in flight are lost and the server must resume.
+      dropped = true;
+      link.drop(reconnectDelay);
+    }
+  }
+
+  @Override
+  public SlotId activate(String version) throws InstallException {
+    if (faults.failBoot()) {
+      throw new InstallException(ErrorCode.BOOT_FAILED, "the new slot did not boot");
+    }
+    return installer.activate(version);
+  }
+
+  @Override
+  public void confirmBoot(SlotId previous) throws InstallException {
+    if (!faults.revertAfterSuccess()) {
+      installer.confirmBoot(previous);
+      return;
+    }
+    installer.revertTo(previous);
+    throw new InstallException(ErrorCode.BOOT_FAILED, "health check failed after reboot; reverted");
+  }
+
+  // ---- the rest passes through ----
+
+  @Override
+  public String runningVersion() {
+    return installer.runningVersion();
+  }
+
+  @Override
+  public SlotId activeSlot() {
+    return installer.activeSlot();
+  }
+
+  @Override
+  public boolean canApplyDeltas() throws InstallException {
+    return installer.canApplyDeltas();
+  }
+
+  @Override
+  public StagedImage stage(UpdateOffer offer) throws InstallException {
+    return installer.stage(offer);
+  }
+
+  @Override
+  public void revertTo(SlotId slot) throws InstallException {
+    installer.revertTo(slot);
+  }
+
+  @Override
+  public void discard() throws InstallException {
+    installer.discard();
+  }
+}

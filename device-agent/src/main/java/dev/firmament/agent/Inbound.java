@@ -1,0 +1,26 @@
+package dev.firmament.agent;
+
+import dev.firmament.protocol.ChunkFrame;
+
+/**
+ * What reaches a device from the server: commands as they arrive, chunks once decoded. The agent's
+ * protocol handles both; the fleet simulator's {@link FaultInjector} may stand in front of it.
+ */
+interface Inbound {
+
+  /** A message on the device's cmd topic, not yet decoded. */
+  void command(byte[] payload);
+
+  /** A chunk from the device's data topic. */
+  void chunk(ChunkFrame chunk);
+
+  /** Puts something in front of a device's {@link Inbound}, with a handle on its connection. */
+  @FunctionalInterface
+  interface Filter {
+
+    /** Passes everything through. */
+    Filter NONE = (protocol, link) -> protocol;
+
+    Inbound filter(Inbound protocol, DeviceLink link);
+  }
+}

@@ -1,0 +1,184 @@
+package dev.firmament.agent;
+
+import dev.firmament.delta.DeltaApplier;
+import dev.firmament.delta.DeltaFormatException;
+import dev.firmament.delta.SeekableSource;
+import dev.firmament.protocol.ArtifactKind;
+import dev.firmament.protocol.ErrorCode;
+import dev.firmament.protocol.UpdateOffer;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The device's {@link Installer} over its A/B {@link SlotStore}.
+ *
+ * <p>A delta is applied with {@link DeltaApplier} from the active slot into the inactive one: the
+ * applier reads the old image by random access and writes the new one sequentially with bounded
+ * buffers, so memory does not grow with the image. A patch that does not apply (a corrupted chunk,
+ * a different base image) fails like a hash mismatch: nothing is installed. Every failure of the
+ * store is {@code INTERNAL}. The health check after a boot always passes.
+ */
+final class SlotInstaller implements Installer {
+
+  private static final Logger log = LoggerFactory.getLogger(SlotInstaller.class);
+
+  private final SlotStore slots;
+
+  SlotInstaller(SlotStore slots) {
+    this.slots = Objects.requireNonNull(slots, "slots");
+  }
+
+  @Override
+  public String runningVersion() {
+    return slots.activeVersion();
+  }
+
+  @Override
+  public SlotId activeSlot() {
+    return slots.activeSlot();
+  }
+
+  @Override
+  public boolean canApplyDeltas() throws InstallException {
+    try (SeekableSource active = slots.openActive()) {
+      return active != null;
+    } catch (IOException e) {
+      throw internal("cannot read the active slot: ", e);
+    }
+  }
+
+  @Override
+  public void prepare(UpdateOffer offer) throws InstallException {
+    try {
+      slots.eraseInactive();
+      slots.eraseStaging();
+    } catch (IOException e) {
+      throw internal("cannot erase the inactive slot: ", e);
+    }
+  }
+
+  @Override
+  public void write(UpdateOffer offer, long offset, byte[] bytes) throws InstallException {
+    boolean delta = isDelta(offer);
+    try {
+      if (delta) {
+        slots.writeStaging(offset, bytes, 0, bytes.length);
+      } else {
+        slots.writeInactive(offset, bytes, 0, bytes.length);
+      }
+    } catch (IOException e) {
+      throw internal("cannot write the " + (delta ? "staging area" : "inactive slot") + ": ", e);
+    }
+  }
+
+  @Override
+  public StagedImage stage(UpdateOffer offer) throws InstallException {
+    if (isDelta(offer)) {
+      applyDelta();
+    }
+    StagedImage image;
+    try {
+      image = new StagedImage(slots.sha256Inactive(), slots.inactiveLength());
+    } catch (IOException e) {
+      throw internal("cannot read the inactive slot: ", e);
+    }
+    if (!image.sha256().equals(offer.artifact().sha256())) {
+      throw new InstallException(
+          ErrorCode.HASH_MISMATCH,
+          "expected sha256 " + offer.artifact().sha256() + ", got " + image.sha256());
+    }
+    return image;
+  }
+
+  private void applyDelta() throws InstallException {
+    try (SeekableSource old = slots.openActive();
+        SeekableSource patch = slots.openStaging();
+        OutputStream out =
+            new BufferedOutputStream(new InactiveSlotOutputStream(slots), DeltaApplier.IO_BUFFER)) {
+      if (old == null) {
+        throw new InstallException(ErrorCode.INTERNAL, "the active slot holds no image");
+      }
+      DeltaApplier.apply(old, patch, out);
+    } catch (DeltaFormatException e) {
+      throw new InstallException(
+          ErrorCode.HASH_MISMATCH,
+          "the patch does not apply to the running image: " + e.getMessage(),
+          e);
+    } catch (IOException | RuntimeException e) {
+      throw internal("cannot apply the patch: ", e);
+    } finally {
+      try {
+        slots.eraseStaging();
+      } catch (IOException e) {
+        log.debug("cannot erase the staging area: {}", e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public SlotId activate(String version) throws InstallException {
+    SlotId previous = slots.activeSlot();
+    try {
+      slots.activateInactive(version);
+    } catch (IOException e) {
+      throw internal("cannot switch slots: ", e);
+    }
+    return previous;
+  }
+
+  @Override
+  public void confirmBoot(SlotId previous) {
+    // The reference device has no health check that can fail: the new slot stays.
+  }
+
+  @Override
+  public void revertTo(SlotId slot) throws InstallException {
+    try {
+      slots.revertTo(slot);
+    } catch (IOException e) {
+      throw internal("cannot revert: ", e);
+    }
+  }
+
+  @Override
+  public void discard() throws InstallException {
+    try {
+      slots.eraseInactive();
+    } catch (IOException e) {
+      throw internal("cannot erase the inactive slot: ", e);
+    }
+  }
+
+  private static boolean isDelta(UpdateOffer offer) {
+    return offer.artifact().kind() == ArtifactKind.DELTA;
+  }
+
+  private static InstallException internal(String what, Exception cause) {
+    return new InstallException(ErrorCode.INTERNAL, what + cause.getMessage(), cause);
+  }
+
+  /** Writes the applier's output into the inactive slot, front to back. */
+  private static final class InactiveSlotOutputStream extends OutputStream {
+    private final SlotStore slots;
+    private long position;
+
+    InactiveSlotOutputStream(SlotStore slots) {
+      this.slots = slots;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      slots.writeInactive(position, b, off, len);
+      position += len;
+    }
+  }
+}
