@@ -43,7 +43,6 @@ public class AccessRulesCheck implements SmartInitializingSingleton {
       }
       Stream<GraphQLFieldDefinition> fields = type.getFieldDefinitions().stream();
       fields
-          .filter(f -> !f.getName().startsWith("__"))
           .filter(f -> FieldAccess.of(f) == null)
           .forEach(f -> missing.add(typeName + "." + f.getName()));
     }

@@ -116,6 +116,59 @@ class TokenIntrospectorTest {
   }
 
   @Test
+  void aRevokedOrExpiredCustomerTokenIsRefused() {
+    UUID customer = UUID.randomUUID();
+    assertThatThrownBy(
+            () ->
+                resolve(
+                    new TokenGrant(
+                        TOKEN,
+                        ORG,
+                        null,
+                        customer,
+                        "c@example.test",
+                        null,
+                        "devices:read",
+                        inOneHour(),
+                        OffsetDateTime.now(),
+                        null)))
+        .hasMessage("token revoked");
+    assertThatThrownBy(
+            () ->
+                resolve(
+                    new TokenGrant(
+                        TOKEN,
+                        ORG,
+                        null,
+                        customer,
+                        "c@example.test",
+                        null,
+                        "devices:read",
+                        OffsetDateTime.now().minusSeconds(1),
+                        null,
+                        null)))
+        .hasMessage("token expired");
+  }
+
+  @Test
+  void aMembersSigningKeyIsCheckedLikeAToken() {
+    assertThat(introspector.member(member("ci", "firmware:write", inOneHour(), null)).scopes())
+        .containsExactly(Scope.FIRMWARE_WRITE);
+    assertThatThrownBy(
+            () ->
+                introspector.member(
+                    member("ci", "firmware:write", inOneHour(), OffsetDateTime.now())))
+        .hasMessage("token revoked");
+    assertThatThrownBy(
+            () ->
+                introspector.member(
+                    member("ci", "firmware:write", OffsetDateTime.now().minusSeconds(1), null)))
+        .hasMessage("token expired");
+    assertThatThrownBy(() -> introspector.member(member(null, "firmware:write", inOneHour(), null)))
+        .hasMessageContaining("no longer a member");
+  }
+
+  @Test
   void aClientsAccessTokenIsAServiceWithItsGrantedScopes() {
     String token = "fmo_token";
     when(access.findClientGrant(Secrets.sha256(token)))

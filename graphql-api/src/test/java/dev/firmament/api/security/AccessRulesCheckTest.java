@@ -36,6 +36,19 @@ class AccessRulesCheckTest {
   }
 
   @Test
+  void theServerRefusesToStartWithAnOpenEntryPoint() {
+    GraphQLSchema open = schema("type Query { open: String }");
+    org.springframework.graphql.execution.GraphQlSource source =
+        org.mockito.Mockito.mock(org.springframework.graphql.execution.GraphQlSource.class);
+    org.mockito.Mockito.when(source.schema()).thenReturn(open);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new AccessRulesCheck(source).afterSingletonsInstantiated())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("Query.open");
+  }
+
+  @Test
   void aSchemaWhoseEntryPointsAllCarryARulePasses() {
     GraphQLSchema schema =
         schema(

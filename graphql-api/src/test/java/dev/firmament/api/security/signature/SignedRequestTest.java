@@ -128,6 +128,59 @@ class SignedRequestTest {
     assertThat(parsed.text()).isEqualTo("(\"@method\" \"a\\\"b\");created=-3;k=\"v\";f");
   }
 
+  @Test
+  void theNonceHasAtMost128Characters() throws Exception {
+    assertThat(parse(sign(NOW.getEpochSecond(), "n".repeat(128)), BODY).nonce()).hasSize(128);
+    assertThatThrownBy(() -> parse(sign(NOW.getEpochSecond(), "n".repeat(129)), BODY))
+        .isInstanceOf(SignatureException.class)
+        .hasMessageContaining("nonce of 1 to 128");
+  }
+
+  @Test
+  void anExpiredSignatureAndATwiceCoveredComponentAreRefused() {
+    Map<String, String> good = sign(NOW.getEpochSecond(), "n");
+    String input = good.get("Signature-Input");
+    assertRefused(good, input + ";expires=" + (NOW.getEpochSecond() - 1), "expired");
+    Map<String, String> lastSecond = new HashMap<>(good);
+    lastSecond.put("Signature-Input", input + ";expires=" + NOW.getEpochSecond());
+    org.assertj.core.api.Assertions.assertThatCode(() -> parse(lastSecond, BODY))
+        .as("a signature is valid up to and including its expires second")
+        .doesNotThrowAnyException();
+    assertRefused(good, input.replace("(\"@method\"", "(\"@method\" \"@method\""), "twice");
+  }
+
+  @Test
+  void authorityAndPathMayStandForTheTargetUriAndABodilessRequestNeedsNoDigest() throws Exception {
+    String params =
+        "(\"@method\" \"@authority\" \"@path\" \"@query\");created="
+            + NOW.getEpochSecond()
+            + ";keyid=\"k\";nonce=\"n\"";
+    String base =
+        "\"@method\": POST\n\"@authority\": api.example.test\n\"@path\": /graphql\n"
+            + "\"@query\": ?x=1\n\"@signature-params\": "
+            + params;
+    byte[] secret = Base64.getUrlDecoder().decode(SECRET);
+    String signature = Base64.getEncoder().encodeToString(SignedRequest.hmac(secret, base));
+    SignedRequest signed =
+        SignedRequest.parse(
+            message(Map.of(), new byte[0]),
+            "sig1=" + params,
+            "sig1=:" + signature + ":",
+            NOW,
+            SKEW);
+    assertThat(signed.verify(secret)).isTrue();
+    assertThatThrownBy(
+            () ->
+                SignedRequest.parse(
+                    message(Map.of(), BODY),
+                    "sig1=" + params,
+                    "sig1=:" + signature + ":",
+                    NOW,
+                    SKEW))
+        .isInstanceOf(SignatureException.class)
+        .hasMessageContaining("must sign its content-digest");
+  }
+
   private static void assertRefused(Map<String, String> good, String input, String reason) {
     Map<String, String> headers = new HashMap<>(good);
     headers.put("Signature-Input", input);
