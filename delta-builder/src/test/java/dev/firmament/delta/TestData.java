@@ -11,7 +11,28 @@ import java.util.stream.Stream;
 
 /** Firmware pairs and helpers shared by the tests. */
 final class TestData {
-  static final Path SHARED = Path.of("/work/shared/firmware");
+  /**
+   * The shared firmware pairs: {@code firmament.firmware.dir} (system property) or {@code
+   * FIRMAMENT_FIRMWARE_DIR}, else {@code ../shared/firmware} beside the repository. Tests that use
+   * them are skipped when the directory does not exist.
+   */
+  static final Path SHARED = sharedFirmware();
+
+  private static Path sharedFirmware() {
+    String configured = System.getProperty("firmament.firmware.dir");
+    if (configured == null || configured.isBlank()) {
+      configured = System.getenv("FIRMAMENT_FIRMWARE_DIR");
+    }
+    if (configured != null && !configured.isBlank()) {
+      return Path.of(configured);
+    }
+    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+      if (Files.isRegularFile(p.resolve("firmware-samples").resolve("armapp.old"))) {
+        return p.resolve("../shared/firmware").normalize();
+      }
+    }
+    return Path.of("../shared/firmware");
+  }
 
   private TestData() {}
 
