@@ -13,7 +13,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.annotation.Import;
 
 /**
- * The production entry point. One artifact, three roles, chosen by the first argument:
+ * The production entry point. One artifact, four roles, chosen by the first argument:
  *
  * <ul>
  *   <li>{@code api}: the GraphQL API (starts and queries rollouts, reads PostgreSQL);
