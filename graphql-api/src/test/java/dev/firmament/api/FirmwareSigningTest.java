@@ -4,32 +4,23 @@ import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.firmament.artifact.Sha256;
-import dev.firmament.artifact.signing.Manifest;
-import dev.firmament.artifact.signing.ManifestVerifier;
-import dev.firmament.artifact.signing.SigningKeys;
 import dev.firmament.orchestrator.delta.DeltaTaskQueues;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 /**
- * Uploads are signed with the configured release key in the same row, start their delta build, and
- * expose signature, build status and deltas through GraphQL.
+ * Uploads are stored unsigned with who uploaded them (the delta role, which alone holds the release
+ * key, signs them as their delta build's first step), start their delta build, and expose
+ * signature, build status and deltas through GraphQL. Where signed firmware is required, a build
+ * that is not signed yet cannot be rolled out.
  */
+@TestPropertySource(properties = "firmament.rollout.require-signed-firmware=true")
 class FirmwareSigningTest extends ApiIntegrationTest {
-  private static final SigningKeys KEYS = SigningKeys.generate();
-
-  @DynamicPropertySource
-  static void signingKeys(DynamicPropertyRegistry registry) {
-    registry.add("firmament.signing.private-key", KEYS::privateKeyBase64);
-    registry.add("firmament.signing.public-key", KEYS::publicKeyBase64);
-  }
 
   @Test
-  void uploadIsSignedAndStartsItsDeltaBuild() {
+  void anUploadIsStoredUnsignedWithItsUploaderAndStartsItsDeltaBuild() {
     String productId = createProduct();
     byte[] image = ("signed image " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
     String firmwareId = uploadFirmware(productId, "3.1.0", image);
@@ -38,11 +29,9 @@ class FirmwareSigningTest extends ApiIntegrationTest {
         dsl.selectFrom(PRODUCT_FIRMWARE)
             .where(PRODUCT_FIRMWARE.ID.eq(UUID.fromString(firmwareId)))
             .fetchOne();
-    Manifest manifest =
-        ManifestVerifier.of(KEYS.publicKeyBase64())
-            .verifyImage(row.getManifest(), row.getSignature(), Sha256.hex(image), image.length);
-    assertThat(manifest.productId()).isEqualTo(UUID.fromString(productId));
-    assertThat(manifest.version()).isEqualTo("3.1.0");
+    assertThat(row.getSignature()).isNull();
+    assertThat(row.getManifest()).isNull();
+    assertThat(row.getUploadedBy()).isEqualTo("owner@test.firmament.dev");
     assertThat(row.getDeltaBuildStatus()).isEqualTo("PENDING");
     // The build runs under its business key; no delta worker serves this test, so it waits.
     assertThat(
@@ -55,10 +44,40 @@ class FirmwareSigningTest extends ApiIntegrationTest {
         .isEqualTo("DeltaBuildWorkflow");
 
     var answer = graphQl.documentName("FirmwareDeltas").variable("productId", productId).execute();
-    answer.path("product.firmware[0].signature").entity(String.class).isEqualTo(row.getSignature());
-    answer.path("product.firmware[0].manifest").entity(String.class).isEqualTo(row.getManifest());
+    answer.path("product.firmware[0].signature").valueIsNull();
     answer.path("product.firmware[0].deltaBuildStatus").entity(String.class).isEqualTo("PENDING");
     answer.path("product.firmware[0].deltas").entityList(Object.class).hasSize(0);
+  }
+
+  @Test
+  void aBuildThatIsNotSignedYetCannotBeRolledOut() {
+    String productId = createProduct();
+    registerDevices(productId, unique("sig"), 1);
+    String firmwareId =
+        uploadFirmware(productId, "4.0.0", unique("img").getBytes(StandardCharsets.UTF_8));
+    var before = rowCounts();
+
+    assertRefused(
+        graphQl
+            .documentName("CreateOTAJob")
+            .variable("productId", productId)
+            .variable("targetVersion", "4.0.0"),
+        "FAILED_PRECONDITION");
+    assertThat(rowCounts()).isEqualTo(before);
+
+    // Once the delta role has signed it, the rollout starts.
+    dsl.update(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.MANIFEST, "{}")
+        .set(PRODUCT_FIRMWARE.SIGNATURE, "c2lnbmVk")
+        .where(PRODUCT_FIRMWARE.ID.eq(UUID.fromString(firmwareId)))
+        .execute();
+    graphQl
+        .documentName("CreateOTAJob")
+        .variable("productId", productId)
+        .variable("targetVersion", "4.0.0")
+        .execute()
+        .path("createOTAJob.job.id")
+        .hasValue();
   }
 
   @Test

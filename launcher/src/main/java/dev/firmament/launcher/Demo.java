@@ -430,18 +430,19 @@ public final class Demo {
         if (!TO_VERSION.equals(f.path("version").asText())) {
           continue;
         }
-        if (f.path("signature").isNull() || f.path("signature").isMissingNode()) {
-          // Kept from a run of an older build, or uploaded without a signing key: the simulated
-          // devices accept signed offers only, so the rollout could only fail.
-          throw new IllegalStateException(
-              "firmware "
-                  + TO_VERSION
-                  + " in the demo's data directory is unsigned (uploaded by an older version or"
-                  + " without a signing key) and the devices would refuse it; run the demo with"
-                  + " --fresh to start from empty data");
-        }
         String status = f.path("deltaBuildStatus").asText();
         if (!status.equals("PENDING")) {
+          // The delta build's first step signs the build, so by now it is signed or never will be.
+          if (f.path("signature").isNull() || f.path("signature").isMissingNode()) {
+            // Kept from a run of an older build, or uploaded without a signing key: the simulated
+            // devices accept signed offers only, so the rollout could only fail.
+            throw new IllegalStateException(
+                "firmware "
+                    + TO_VERSION
+                    + " in the demo's data directory is unsigned (uploaded by an older version or"
+                    + " without a signing key) and the devices would refuse it; run the demo with"
+                    + " --fresh to start from empty data");
+          }
           for (JsonNode d : f.path("deltas")) {
             out.printf(
                 "delta: %s -> %s %s, %,d bytes (%s)%n",

@@ -67,6 +67,9 @@ public final class DevServer implements AutoCloseable {
       SigningKeys keys = devSigningKeys(options.dataDir().resolve("signing"));
       properties.put("firmament.signing.private-key", keys.privateKeyBase64());
       properties.put("firmament.signing.public-key", keys.publicKeyBase64());
+      // The dev fleet checks signatures, so a build is rolled out only once its delta build has
+      // signed it.
+      properties.put("firmament.rollout.require-signed-firmware", "true");
       properties.put(
           "firmament.security.request-signing-key",
           devRequestSigningKey(options.dataDir().resolve("signing")));

@@ -48,9 +48,19 @@ public class DeltaBuildActivitiesImpl implements DeltaBuildActivities {
   private final ArtifactStore store;
   private final int recentVersions;
   private final DiffOptions options;
+  private final ReleaseSigning signing;
 
   public DeltaBuildActivitiesImpl(
       DeltaRecords records, ArtifactStore store, int recentVersions, DiffOptions options) {
+    this(records, store, recentVersions, options, ReleaseSigning.none());
+  }
+
+  public DeltaBuildActivitiesImpl(
+      DeltaRecords records,
+      ArtifactStore store,
+      int recentVersions,
+      DiffOptions options,
+      ReleaseSigning signing) {
     if (recentVersions < 0) {
       throw new IllegalArgumentException("recent versions must not be negative");
     }
@@ -58,11 +68,15 @@ public class DeltaBuildActivitiesImpl implements DeltaBuildActivities {
     this.store = store;
     this.recentVersions = recentVersions;
     this.options = options;
+    this.signing = signing;
   }
 
   @Override
   public List<String> sourcesFor(String firmwareId) {
     Build target = require(firmwareId);
+    // The build's first step: its release manifest is signed here, in the delta role, before any
+    // delta of it exists (see ReleaseSigning).
+    signing.signIfNeeded(target, records);
     return records.sourcesFor(target, recentVersions).stream().map(UUID::toString).toList();
   }
 

@@ -21,11 +21,21 @@ public class DeltaPipelineConfiguration {
   }
 
   @Bean
+  ReleaseSigning releaseSigning(
+      @Value("${firmament.signing.private-key:}") String privateKey,
+      @Value("${firmament.signing.public-key:}") String publicKey,
+      @Value("${firmament.signing.private-key-file:}") String privateKeyFile,
+      @Value("${firmament.signing.public-key-file:}") String publicKeyFile) {
+    return ReleaseSigning.fromSettings(privateKey, publicKey, privateKeyFile, publicKeyFile);
+  }
+
+  @Bean
   public DeltaBuildActivitiesImpl deltaBuildActivities(
       DeltaRecords deltaRecords,
       ArtifactStore artifactStore,
+      ReleaseSigning releaseSigning,
       @Value("${firmament.delta.recent-versions:3}") int recentVersions) {
     return new DeltaBuildActivitiesImpl(
-        deltaRecords, artifactStore, recentVersions, DiffOptions.DEFAULT);
+        deltaRecords, artifactStore, recentVersions, DiffOptions.DEFAULT, releaseSigning);
   }
 }

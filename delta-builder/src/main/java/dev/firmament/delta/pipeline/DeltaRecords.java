@@ -35,6 +35,27 @@ public class DeltaRecords {
       long size,
       String storageKey) {}
 
+  /** Whether a build is signed and who uploaded it (null when no authorised upload did). */
+  public record Signing(boolean signed, String uploadedBy) {}
+
+  public Optional<Signing> signing(UUID firmwareId) {
+    return dsl.select(PRODUCT_FIRMWARE.SIGNATURE, PRODUCT_FIRMWARE.UPLOADED_BY)
+        .from(PRODUCT_FIRMWARE)
+        .where(PRODUCT_FIRMWARE.ID.eq(firmwareId))
+        .fetchOptional(r -> new Signing(r.value1() != null, r.value2()));
+  }
+
+  /** Stores a build's signed manifest unless it has one; false when it already had. */
+  public boolean storeSignature(UUID firmwareId, String manifest, String signature) {
+    return dsl.update(PRODUCT_FIRMWARE)
+            .set(PRODUCT_FIRMWARE.MANIFEST, manifest)
+            .set(PRODUCT_FIRMWARE.SIGNATURE, signature)
+            .where(PRODUCT_FIRMWARE.ID.eq(firmwareId))
+            .and(PRODUCT_FIRMWARE.SIGNATURE.isNull())
+            .execute()
+        == 1;
+  }
+
   public Optional<Build> build(UUID firmwareId) {
     return dsl.selectFrom(PRODUCT_FIRMWARE)
         .where(PRODUCT_FIRMWARE.ID.eq(firmwareId))

@@ -11,6 +11,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.firmament.artifact.S3ArtifactStore;
 import dev.firmament.artifact.Sha256;
 import dev.firmament.artifact.StoredArtifact;
+import dev.firmament.artifact.signing.Manifest;
+import dev.firmament.artifact.signing.ManifestVerifier;
+import dev.firmament.artifact.signing.SigningKeys;
 import dev.firmament.delta.DeltaApplier;
 import dev.firmament.delta.DiffOptions;
 import dev.firmament.delta.SeekableSource;
@@ -271,6 +274,57 @@ class DeltaBuildActivitiesTest {
                 .where(PRODUCT_FIRMWARE.ID.eq(v1))
                 .fetchOne(PRODUCT_FIRMWARE.DELTA_BUILD_STATUS))
         .isEqualTo("DONE");
+  }
+
+  @Test
+  void theBuildsFirstStepSignsAnAuthorisedUploadOnceAndNeverAnUnattributedRow() throws Exception {
+    SigningKeys keys = SigningKeys.generate();
+    DeltaBuildActivitiesImpl signing =
+        new DeltaBuildActivitiesImpl(
+            new DeltaRecords(dsl), store, 3, DiffOptions.DEFAULT, ReleaseSigning.with(keys));
+    UUID uploaded = firmware("2.0.0", newImage, 1);
+    dsl.update(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.UPLOADED_BY, "ci@example.test")
+        .where(PRODUCT_FIRMWARE.ID.eq(uploaded))
+        .execute();
+    UUID unattributed = firmware("2.0.1", oldImage, 2);
+
+    signing.sourcesFor(uploaded.toString());
+    signing.sourcesFor(unattributed.toString());
+
+    var row = dsl.selectFrom(PRODUCT_FIRMWARE).where(PRODUCT_FIRMWARE.ID.eq(uploaded)).fetchOne();
+    Manifest manifest =
+        ManifestVerifier.of(keys.publicKeyBase64())
+            .verifyImage(
+                row.getManifest(), row.getSignature(), Sha256.hex(newImage), newImage.length);
+    assertThat(manifest.version()).isEqualTo("2.0.0");
+    assertThat(manifest.productId()).isEqualTo(product);
+    var other =
+        dsl.selectFrom(PRODUCT_FIRMWARE).where(PRODUCT_FIRMWARE.ID.eq(unattributed)).fetchOne();
+    assertThat(other.getSignature()).isNull();
+    assertThat(other.getManifest()).isNull();
+
+    // A retried first step keeps the signature it made.
+    signing.sourcesFor(uploaded.toString());
+    assertThat(
+            dsl.select(PRODUCT_FIRMWARE.SIGNATURE)
+                .from(PRODUCT_FIRMWARE)
+                .where(PRODUCT_FIRMWARE.ID.eq(uploaded))
+                .fetchOne(PRODUCT_FIRMWARE.SIGNATURE))
+        .isEqualTo(row.getSignature());
+    // Without a key nothing is signed.
+    UUID unsignedBuild = firmware("2.0.2", newImage, 3);
+    dsl.update(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.UPLOADED_BY, "ci@example.test")
+        .where(PRODUCT_FIRMWARE.ID.eq(unsignedBuild))
+        .execute();
+    activities.sourcesFor(unsignedBuild.toString());
+    assertThat(
+            dsl.select(PRODUCT_FIRMWARE.SIGNATURE)
+                .from(PRODUCT_FIRMWARE)
+                .where(PRODUCT_FIRMWARE.ID.eq(unsignedBuild))
+                .fetchOne(PRODUCT_FIRMWARE.SIGNATURE))
+        .isNull();
   }
 
   private UUID firmware(String version, byte[] image, int minutes) {

@@ -4,7 +4,6 @@ import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.artifact.StoredArtifact;
-import dev.firmament.artifact.signing.SignedManifest;
 import dev.firmament.orchestrator.delta.DeltaBuildStatus;
 import dev.firmament.sql.generated.tables.records.ProductFirmwareRecord;
 import java.util.ArrayList;
@@ -95,8 +94,8 @@ public class FirmwareRepository {
   }
 
   /**
-   * Inserts the catalogue row with its signed manifest (when signing is configured) in one
-   * statement, so a committed build is always signed, and marks its delta build as pending.
+   * Inserts the catalogue row, unsigned, with who uploaded it, and marks its delta build as
+   * pending; the delta role signs the manifest as the build's first step.
    */
   public Firmware insert(
       UUID organizationId,
@@ -104,12 +103,9 @@ public class FirmwareRepository {
       String version,
       String title,
       StoredArtifact artifact,
-      SignedManifest signed,
       String uploadedBy) {
     return dsl.insertInto(PRODUCT_FIRMWARE)
         .set(PRODUCT_FIRMWARE.UPLOADED_BY, uploadedBy)
-        .set(PRODUCT_FIRMWARE.MANIFEST, signed == null ? null : signed.canonicalJson())
-        .set(PRODUCT_FIRMWARE.SIGNATURE, signed == null ? null : signed.signature())
         .set(PRODUCT_FIRMWARE.DELTA_BUILD_STATUS, DeltaBuildStatus.PENDING.name())
         .set(PRODUCT_FIRMWARE.ID, UUID.randomUUID())
         .set(PRODUCT_FIRMWARE.ORGANIZATION_ID, organizationId)

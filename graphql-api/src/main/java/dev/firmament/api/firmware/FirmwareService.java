@@ -9,7 +9,6 @@ import dev.firmament.api.product.ProductService;
 import dev.firmament.api.tenant.TenantResolver;
 import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.StoredArtifact;
-import dev.firmament.artifact.signing.SignedManifest;
 import dev.firmament.orchestrator.delta.DeltaBuildStatus;
 import java.util.Base64;
 import java.util.UUID;
@@ -37,7 +36,6 @@ public class FirmwareService {
   private final ProductService products;
   private final TenantResolver tenants;
   private final ArtifactStore artifacts;
-  private final FirmwareSigning signing;
   private final DeltaBuildStarter deltaBuilds;
   private final long maxImageBytes;
 
@@ -46,14 +44,12 @@ public class FirmwareService {
       ProductService products,
       TenantResolver tenants,
       ArtifactStore artifacts,
-      FirmwareSigning signing,
       DeltaBuildStarter deltaBuilds,
       @Value("${firmament.firmware.max-image-size:256MB}") DataSize maxImageSize) {
     this.firmware = firmware;
     this.products = products;
     this.tenants = tenants;
     this.artifacts = artifacts;
-    this.signing = signing;
     this.deltaBuilds = deltaBuilds;
     this.maxImageBytes = maxImageSize.toBytes();
   }
@@ -104,8 +100,8 @@ public class FirmwareService {
     // The store is content-addressed and idempotent: if the insert below loses a race, the object
     // is the same bytes another upload may use, not garbage.
     StoredArtifact artifact = artifacts.put(FULL_IMAGE, image);
-    SignedManifest signed =
-        signing.sign(product.id(), version, artifact.sha256(), artifact.size()).orElse(null);
+    // The manifest is signed later, by the delta role, which alone holds the release key; the
+    // row records who uploaded it, which is what allows the signature.
     Firmware stored;
     try {
       stored =
@@ -115,7 +111,6 @@ public class FirmwareService {
               version,
               blankToNull(title),
               artifact,
-              signed,
               Callers.current().actor());
     } catch (RuntimeException e) {
       if (UniqueViolations.isUniqueViolation(e)) {

@@ -110,6 +110,13 @@ public class RolloutService {
                     new ApiException(
                         ErrorCode.NOT_FOUND,
                         "product " + productId + " has no firmware version " + targetVersion));
+    if (properties.requireSignedFirmware() && target.signature() == null) {
+      throw new ApiException(
+          ErrorCode.FAILED_PRECONDITION,
+          "firmware "
+              + targetVersion
+              + " is not signed yet: its delta build signs it first (see deltaBuildStatus)");
+    }
     if (jobs.firmwareInvalidatedAt(organizationId, target.id()).isPresent()) {
       throw new ApiException(
           ErrorCode.FAILED_PRECONDITION, "firmware " + targetVersion + " was invalidated");

@@ -8,9 +8,11 @@ import java.util.List;
 public interface DeltaBuildActivities {
 
   /**
-   * The firmware ids a delta towards {@code firmwareId} is built from: the product's N most recent
-   * other versions and every version a device of the product currently reports that has a build.
-   * Read-only.
+   * The build's first step: signs the firmware's release manifest when a key is configured and an
+   * authorised upload is recorded (idempotent; the signing key lives only in the delta role), then
+   * answers the firmware ids a delta towards {@code firmwareId} is built from: the product's N most
+   * recent other versions and every version a device of the product currently reports that has a
+   * build.
    *
    * @throws io.temporal.failure.ApplicationFailure of type {@link DeltaFailures#FIRMWARE_NOT_FOUND}
    *     when the firmware does not exist

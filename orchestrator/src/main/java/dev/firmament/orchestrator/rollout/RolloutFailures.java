@@ -5,6 +5,12 @@ public final class RolloutFailures {
   /** The job row does not exist: retrying cannot help. */
   public static final String JOB_NOT_FOUND = "JobNotFound";
 
+  /**
+   * The job's row is not visible yet: the API's transaction that started the workflow has not
+   * committed. Retried, for a bounded time, unlike {@link #JOB_NOT_FOUND}.
+   */
+  public static final String JOB_NOT_COMMITTED = "JobNotCommitted";
+
   /** The device or its firmware is not what the rollout needs: retrying cannot help. */
   public static final String DEVICE_NOT_UPDATABLE = "DeviceNotUpdatable";
 

@@ -12,7 +12,10 @@ import dev.firmament.orchestrator.rollout.StageSelection;
 import dev.firmament.orchestrator.rollout.StageStatus;
 import dev.firmament.orchestrator.rollout.WindowState;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 
@@ -35,7 +38,27 @@ public class RolloutActivitiesImpl implements RolloutActivities {
 
   @Override
   public int startJob(String jobId) {
-    return records.startJob(job(jobId));
+    return startJob(jobId, Activity.getExecutionContext().getInfo().getScheduledTimestamp());
+  }
+
+  /**
+   * The API inserts the job and starts its workflow in one transaction, so this first activity can
+   * run before that transaction commits. A job not found within {@link #COMMIT_GRACE} of the
+   * activity's first scheduling is retried (the commit is on its way); after it, the job is gone
+   * for good (the commit failed) and the rollout ends.
+   */
+  int startJob(String jobId, long scheduledAtMillis) {
+    UUID id = parse(jobId);
+    Optional<OtaJobsRecord> job = records.job(id);
+    if (job.isEmpty()) {
+      if (System.currentTimeMillis() - scheduledAtMillis < COMMIT_GRACE.toMillis()) {
+        throw ApplicationFailure.newFailure(
+            "job " + jobId + " is not committed yet", RolloutFailures.JOB_NOT_COMMITTED);
+      }
+      throw ApplicationFailure.newNonRetryableFailure(
+          "no job " + jobId, RolloutFailures.JOB_NOT_FOUND);
+    }
+    return records.startJob(job.get());
   }
 
   @Override
@@ -106,6 +129,9 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   public void finishJob(String jobId, RolloutStatus status) {
     records.finishJob(parse(jobId), status);
   }
+
+  /** How long after its first scheduling {@code startJob} waits for the API's commit. */
+  static final Duration COMMIT_GRACE = Duration.ofSeconds(30);
 
   private OtaJobsRecord job(String jobId) {
     return records
