@@ -1,7 +1,9 @@
 package dev.firmament.api;
 
 import dev.firmament.api.config.InfrastructureConfiguration;
+import dev.firmament.api.ratelimit.RateLimitProperties;
 import dev.firmament.api.rollout.RolloutProperties;
+import dev.firmament.api.security.QueryLimitsProperties;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.ComponentScan;
@@ -18,7 +20,11 @@ import org.springframework.context.annotation.FilterType;
  * brings its own Temporal client or artifact store must not get a second one.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(RolloutProperties.class)
+@EnableConfigurationProperties({
+  RolloutProperties.class,
+  QueryLimitsProperties.class,
+  RateLimitProperties.class
+})
 @ComponentScan(
     basePackages = "dev.firmament.api",
     excludeFilters = {

@@ -44,7 +44,14 @@ import org.springframework.test.context.DynamicPropertySource;
  * cluster. Every subclass shares one Spring context; tests isolate themselves by creating their own
  * products instead of cleaning up.
  */
-@SpringBootTest(classes = GraphqlApiApplication.class)
+// The rate limit stays out of the way of the suite; RateLimitTest lowers it in a context of its
+// own.
+@SpringBootTest(
+    classes = GraphqlApiApplication.class,
+    properties = {
+      "firmament.api.rate-limit.requests-per-second=100000",
+      "firmament.api.rate-limit.burst=100000"
+    })
 @AutoConfigureMockMvc
 @AutoConfigureHttpGraphQlTester
 abstract class ApiTestBase {

@@ -3,6 +3,7 @@ package dev.firmament.api;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.firmament.orchestrator.rollout.AdvanceMode;
 import dev.firmament.orchestrator.rollout.BreachAction;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -136,8 +138,11 @@ class RolloutControlsTest extends ApiIntegrationTest {
           .errors()
           .verify();
     }
-    assertThat(signals(jobId))
-        .containsExactly("approve", "pause", "resume", "promote", "retryFailed");
+    awaitSignals(
+        jobId,
+        signals ->
+            assertThat(signals)
+                .containsExactly("approve", "pause", "resume", "promote", "retryFailed"));
 
     assertRefused(
         graphQl
@@ -152,7 +157,7 @@ class RolloutControlsTest extends ApiIntegrationTest {
         .execute()
         .errors()
         .verify();
-    assertThat(signals(jobId)).endsWith("cancel");
+    awaitSignals(jobId, signals -> assertThat(signals).endsWith("cancel"));
 
     dsl.update(OTA_JOBS)
         .set(OTA_JOBS.STATUS, "CANCELED")
@@ -185,7 +190,7 @@ class RolloutControlsTest extends ApiIntegrationTest {
         .path("invalidateFirmware.abortedJobs[*].id")
         .entityList(String.class)
         .containsExactly(jobId);
-    assertThat(signals(jobId)).contains("abort");
+    awaitSignals(jobId, signals -> assertThat(signals).contains("abort"));
     assertThat(
             dsl.select(PRODUCT_FIRMWARE.INVALID_REASON)
                 .from(PRODUCT_FIRMWARE)
@@ -234,6 +239,14 @@ class RolloutControlsTest extends ApiIntegrationTest {
             .getWorkflowExecutionStartedEventAttributes();
     return DefaultDataConverter.STANDARD_INSTANCE.fromPayloads(
         0, Optional.of(started.getInput()), RolloutRequest.class, RolloutRequest.class);
+  }
+
+  /**
+   * A signal that arrives while the workflow task is running is buffered by Temporal and written to
+   * the history only when that task completes, so on a busy machine it shows up a little later.
+   */
+  private void awaitSignals(String jobId, Consumer<List<String>> check) {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> check.accept(signals(jobId)));
   }
 
   private List<String> signals(String jobId) {

@@ -16,6 +16,13 @@ public enum ErrorCode {
   UNAUTHENTICATED(ErrorType.UNAUTHORIZED, HttpStatus.UNAUTHORIZED),
   /** A valid credential without the scope (or the rule) the operation needs. */
   FORBIDDEN(ErrorType.FORBIDDEN, HttpStatus.FORBIDDEN),
+  /** A GraphQL document over one of the query limits (size, depth, aliases or cost); not run. */
+  QUERY_TOO_COMPLEX(ErrorType.BAD_REQUEST, HttpStatus.BAD_REQUEST),
+  /**
+   * The credential (or, without one, the client address) sent more requests than its rate allows;
+   * answered by the rate-limit filter before GraphQL, so never a GraphQL error.
+   */
+  RATE_LIMITED(ErrorType.BAD_REQUEST, HttpStatus.TOO_MANY_REQUESTS),
   INTERNAL(ErrorType.INTERNAL_ERROR, HttpStatus.INTERNAL_SERVER_ERROR);
 
   private final ErrorType graphQlType;

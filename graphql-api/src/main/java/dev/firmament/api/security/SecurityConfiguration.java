@@ -3,15 +3,13 @@ package dev.firmament.api.security;
 import dev.firmament.api.access.AccessRepository;
 import dev.firmament.api.access.TokenIntrospector;
 import dev.firmament.api.error.ErrorCode;
+import dev.firmament.api.error.ErrorResponses;
 import dev.firmament.api.security.signature.RequestSignatureFilter;
 import dev.firmament.api.security.signature.RequestSigningKeys;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.http.MediaType;
 import org.springframework.security.config.annotation.method.configuration.EnableMethodSecurity;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
@@ -80,43 +78,13 @@ public class SecurityConfiguration {
           failure instanceof InvalidBearerTokenException
               ? failure.getMessage()
               : "a bearer token is required (Authorization: Bearer <token>)";
-      write(response, HttpServletResponse.SC_UNAUTHORIZED, ErrorCode.UNAUTHENTICATED, reason);
+      ErrorResponses.write(response, ErrorCode.UNAUTHENTICATED, reason);
     };
   }
 
   private static AccessDeniedHandler forbidden() {
     return (request, response, failure) ->
-        write(
-            response,
-            HttpServletResponse.SC_FORBIDDEN,
-            ErrorCode.FORBIDDEN,
-            "the caller's credential does not allow this request");
-  }
-
-  private static void write(
-      HttpServletResponse response, int status, ErrorCode code, String message) throws IOException {
-    response.setStatus(status);
-    response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-    response
-        .getWriter()
-        .write("{\"code\":\"" + code.name() + "\",\"message\":\"" + json(message) + "\"}");
-  }
-
-  private static String json(String text) {
-    StringBuilder out = new StringBuilder(text.length());
-    for (char c : text.toCharArray()) {
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.toString();
+        ErrorResponses.write(
+            response, ErrorCode.FORBIDDEN, "the caller's credential does not allow this request");
   }
 }
