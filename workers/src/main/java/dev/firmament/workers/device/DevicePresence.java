@@ -3,7 +3,6 @@ package dev.firmament.workers.device;
 import static dev.firmament.sql.generated.Tables.DEVICES;
 
 import dev.firmament.protocol.Presence;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +26,7 @@ public class DevicePresence {
   public boolean record(String deviceId, Presence presence) {
     return dsl.update(DEVICES)
             .set(DEVICES.ONLINE, presence.online())
-            .set(DEVICES.LAST_HEARD, OffsetDateTime.now())
+            .set(DEVICES.LAST_HEARD, DSL.currentOffsetDateTime())
             .set(
                 DEVICES.FIRMWARE_VERSION,
                 presence.currentVersion() == null
@@ -50,7 +49,7 @@ public class DevicePresence {
         DSL.values(rows.toArray(Row2[]::new)).as("v", "device_id", "version");
     dsl.update(DEVICES)
         .set(DEVICES.FIRMWARE_VERSION, v.field("version", String.class))
-        .set(DEVICES.LAST_HEARD, OffsetDateTime.now())
+        .set(DEVICES.LAST_HEARD, DSL.currentOffsetDateTime())
         .from(v)
         .where(DEVICES.ID.eq(v.field("device_id", String.class)))
         .execute();
@@ -60,7 +59,7 @@ public class DevicePresence {
   public void recordVersion(String deviceId, String version) {
     dsl.update(DEVICES)
         .set(DEVICES.FIRMWARE_VERSION, version)
-        .set(DEVICES.LAST_HEARD, OffsetDateTime.now())
+        .set(DEVICES.LAST_HEARD, DSL.currentOffsetDateTime())
         .where(DEVICES.ID.eq(deviceId))
         .execute();
   }

@@ -6,7 +6,6 @@ import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -100,7 +99,7 @@ public class RollbackRecords {
           var update =
               t.update(OTA_ROLLBACK_RESULTS)
                   .set(OTA_ROLLBACK_RESULTS.STATE, state.name())
-                  .set(OTA_ROLLBACK_RESULTS.UPDATED_AT, OffsetDateTime.now())
+                  .set(OTA_ROLLBACK_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
                   .set(OTA_ROLLBACK_RESULTS.ERROR_CODE, errorCode)
                   .set(OTA_ROLLBACK_RESULTS.ERROR_MESSAGE, message);
           if (bytesSent != null) {

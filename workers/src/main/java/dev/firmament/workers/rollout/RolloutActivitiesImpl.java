@@ -116,7 +116,7 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   @Override
   public void recordUnreported(
       String jobId, String deviceId, int attempt, DeviceUpdateState state, String detail) {
-    records.transition(parse(jobId), deviceId, state, null, state.name(), detail, null);
+    records.transition(parse(jobId), deviceId, attempt, state, null, state.name(), detail, null);
   }
 
   @Override

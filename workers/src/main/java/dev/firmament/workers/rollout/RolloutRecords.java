@@ -11,7 +11,6 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import dev.firmament.sql.generated.tables.records.OtaResultsRecord;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -259,7 +258,7 @@ public class RolloutRecords {
                   .set(OTA_RESULTS.STATE, DeviceUpdateState.QUEUED.name())
                   .set(OTA_RESULTS.ATTEMPT, attempt)
                   .set(OTA_RESULTS.TASK_TOKEN, (byte[]) null)
-                  .set(OTA_RESULTS.UPDATED_AT, OffsetDateTime.now())
+                  .set(OTA_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
                   .where(OTA_RESULTS.JOB_ID.eq(jobId))
                   .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
                   .and(OTA_RESULTS.ATTEMPT.lt(attempt))
@@ -313,6 +312,23 @@ public class RolloutRecords {
       String errorCode,
       String detail,
       byte[] taskToken) {
+    return transition(jobId, deviceId, null, state, bytesSent, errorCode, detail, taskToken);
+  }
+
+  /**
+   * As above, and only while the result is still on {@code attempt} (when not null): a late write
+   * for an older attempt, such as the timeout of an attempt the device has since replaced, is
+   * refused rather than closing the newer one.
+   */
+  public boolean transition(
+      UUID jobId,
+      String deviceId,
+      Integer attempt,
+      DeviceUpdateState state,
+      Long bytesSent,
+      String errorCode,
+      String detail,
+      byte[] taskToken) {
     List<String> fromNames = TransitionRules.allowedFrom(state);
     if (fromNames.isEmpty()) {
       return false;
@@ -320,7 +336,7 @@ public class RolloutRecords {
     var update =
         dsl.update(OTA_RESULTS)
             .set(OTA_RESULTS.STATE, state.name())
-            .set(OTA_RESULTS.UPDATED_AT, OffsetDateTime.now())
+            .set(OTA_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
             .set(OTA_RESULTS.ERROR_CODE, errorCode)
             .set(OTA_RESULTS.ERROR_MESSAGE, TransitionRules.clip(detail));
     if (bytesSent != null) {
@@ -331,13 +347,15 @@ public class RolloutRecords {
     if (taskToken != null) {
       update = update.set(OTA_RESULTS.TASK_TOKEN, taskToken);
     }
-    return !moveWithHistory(
-            dsl,
-            update
-                .where(OTA_RESULTS.JOB_ID.eq(jobId))
-                .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
-                .and(OTA_RESULTS.STATE.in(fromNames)))
-        .isEmpty();
+    var where =
+        update
+            .where(OTA_RESULTS.JOB_ID.eq(jobId))
+            .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+            .and(OTA_RESULTS.STATE.in(fromNames));
+    if (attempt != null) {
+      where = where.and(OTA_RESULTS.ATTEMPT.eq(attempt));
+    }
+    return !moveWithHistory(dsl, where).isEmpty();
   }
 
   /**
@@ -527,7 +545,7 @@ public class RolloutRecords {
             t,
             t.update(OTA_RESULTS)
                 .set(OTA_RESULTS.STATE, state.name())
-                .set(OTA_RESULTS.UPDATED_AT, OffsetDateTime.now())
+                .set(OTA_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
                 .set(OTA_RESULTS.ERROR_CODE, vCode)
                 .set(OTA_RESULTS.ERROR_MESSAGE, vDetail)
                 // GREATEST ignores a null: bytes stay as they are when the report carries none.
@@ -550,27 +568,23 @@ public class RolloutRecords {
     return moved;
   }
 
-  /** Creates a QUEUED result for a device that joined the targets after the job started. */
+  /**
+   * Creates a QUEUED result for a device that joined the targets after the job started, with its
+   * history row, in one statement: a failure leaves neither (no result without its history).
+   */
   public void ensureQueued(UUID organizationId, UUID jobId, String deviceId, String fromVersion) {
-    int inserted =
-        dsl.insertInto(OTA_RESULTS)
-            .set(OTA_RESULTS.ORGANIZATION_ID, organizationId)
-            .set(OTA_RESULTS.JOB_ID, jobId)
-            .set(OTA_RESULTS.DEVICE_ID, deviceId)
-            .set(OTA_RESULTS.STATE, DeviceUpdateState.QUEUED.name())
-            .set(OTA_RESULTS.FROM_VERSION, fromVersion)
-            .onConflictDoNothing()
-            .execute();
-    if (inserted > 0) {
-      dsl.insertInto(OTA_RESULT_HISTORY)
-          .set(OTA_RESULT_HISTORY.ORGANIZATION_ID, organizationId)
-          .set(OTA_RESULT_HISTORY.JOB_ID, jobId)
-          .set(OTA_RESULT_HISTORY.DEVICE_ID, deviceId)
-          .set(OTA_RESULT_HISTORY.STATE, DeviceUpdateState.QUEUED.name())
-          .set(OTA_RESULT_HISTORY.ATTEMPT, 1)
-          .set(OTA_RESULT_HISTORY.DETAIL, "joined the targets during the rollout")
-          .execute();
-    }
+    dsl.execute(
+        "with queued as (insert into ota_results (organization_id, job_id, device_id, state,"
+            + " from_version) values (?, ?, ?, ?, ?) on conflict do nothing returning"
+            + " organization_id, job_id, device_id, state) insert into ota_result_history"
+            + " (organization_id, job_id, device_id, state, attempt, detail) select"
+            + " organization_id, job_id, device_id, state, 1, ? from queued",
+        organizationId,
+        jobId,
+        deviceId,
+        DeviceUpdateState.QUEUED.name(),
+        fromVersion,
+        "joined the targets during the rollout");
   }
 
   /**
@@ -592,7 +606,7 @@ public class RolloutRecords {
   public void finishJob(UUID jobId, RolloutStatus status) {
     dsl.update(OTA_JOBS)
         .set(OTA_JOBS.STATUS, status.name())
-        .set(OTA_JOBS.FINISHED_AT, OffsetDateTime.now())
+        .set(OTA_JOBS.FINISHED_AT, DSL.currentOffsetDateTime())
         .where(OTA_JOBS.ID.eq(jobId))
         .and(OTA_JOBS.STATUS.notIn(finalStatusNames()))
         .execute();

@@ -211,7 +211,7 @@ public class StageRecords {
         .set(OTA_STAGES.UNHEALTHY, c.unhealthy())
         .set(
             OTA_STAGES.FINISHED_AT,
-            status.isFinal() ? DSL.val(OffsetDateTime.now()) : DSL.val((OffsetDateTime) null))
+            status.isFinal() ? DSL.currentOffsetDateTime() : DSL.val((OffsetDateTime) null))
         .where(OTA_STAGES.JOB_ID.eq(jobId))
         .and(OTA_STAGES.STAGE_INDEX.eq(index))
         .and(OTA_STAGES.STATUS.notIn(finals))
@@ -230,7 +230,7 @@ public class StageRecords {
         .set(OTA_STAGES.TIMED_OUT, c.timedOut())
         .set(OTA_STAGES.REJECTED, c.rejected())
         .set(OTA_STAGES.ROLLED_BACK, c.rolledBack())
-        .set(OTA_STAGES.UPDATED_AT, OffsetDateTime.now());
+        .set(OTA_STAGES.UPDATED_AT, DSL.currentOffsetDateTime());
   }
 
   /** Devices of the stage that succeeded but are now offline or run another version. */

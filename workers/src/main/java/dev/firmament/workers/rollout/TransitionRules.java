@@ -5,8 +5,10 @@ import java.util.EnumSet;
 import java.util.List;
 
 /**
- * The rules every device result follows, whichever table holds it (updates or rollbacks): a result
- * only moves forward, and a terminal result never changes.
+ * The rules every device result follows, whichever table holds it (updates or rollbacks): within an
+ * attempt a result only moves forward, and a terminal result does not change. The one way back is
+ * explicit: {@code RolloutRecords.reopenForAttempt} starts a failed result's next attempt, and a
+ * write for an older attempt is refused by the attempt guard.
  */
 final class TransitionRules {
   private static final int MAX_DETAIL = 1000;

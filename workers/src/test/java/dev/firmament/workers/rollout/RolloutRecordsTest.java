@@ -1,9 +1,11 @@
 package dev.firmament.workers.rollout;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -257,5 +260,93 @@ class RolloutRecordsTest {
         .doesNotContain(job.getId());
     assertThat(history(job.getId(), device(0))).containsExactly("QUEUED", "SUCCEEDED");
     assertThat(history(job.getId(), device(1))).containsExactly("QUEUED", "CANCELED");
+  }
+
+  @Test
+  void aDeviceJoiningLateGetsItsResultAndHistoryTogetherOrNeither() {
+    OtaJobsRecord job = job(null);
+    String joined = device(5);
+    String crashing = device(6);
+    // A failure between the two writes, as a crash would cause: the history insert of one device
+    // raises.
+    dsl.execute(
+        "create or replace function fail_history() returns trigger as $$ begin if new.device_id = '"
+            + crashing
+            + "' then raise exception 'simulated crash'; end if; return new; end $$ language"
+            + " plpgsql");
+    dsl.execute(
+        "create trigger fail_history before insert on ota_result_history for each row execute"
+            + " function fail_history()");
+    try {
+      records.ensureQueued(org, job.getId(), joined, "1.0");
+      assertThatThrownBy(() -> records.ensureQueued(org, job.getId(), crashing, "1.0"))
+          .hasMessageContaining("simulated crash");
+    } finally {
+      dsl.execute("drop trigger fail_history on ota_result_history");
+      dsl.execute("drop function fail_history()");
+    }
+
+    assertThat(result(job.getId(), joined).getState()).isEqualTo("QUEUED");
+    assertThat(history(job.getId(), joined)).containsExactly("QUEUED");
+    assertThat(result(job.getId(), crashing)).as("no result without its history").isNull();
+    assertThat(history(job.getId(), crashing)).isEmpty();
+    // Repeating it adds nothing.
+    records.ensureQueued(org, job.getId(), joined, "1.0");
+    assertThat(history(job.getId(), joined)).containsExactly("QUEUED");
+  }
+
+  @Test
+  void aLateWriteForAnOlderAttemptIsRefused() {
+    OtaJobsRecord job = job(null);
+    records.startJob(job);
+    String device = device(0);
+    dsl.update(OTA_RESULTS)
+        .set(OTA_RESULTS.STATE, "DOWNLOADING")
+        .set(OTA_RESULTS.ATTEMPT, 2)
+        .where(OTA_RESULTS.JOB_ID.eq(job.getId()))
+        .and(OTA_RESULTS.DEVICE_ID.eq(device))
+        .execute();
+    int historyBefore = history(job.getId(), device).size();
+
+    // The workflow's timeout of attempt 1 arrives after attempt 2 began.
+    new RolloutActivitiesImpl(records, new StageRecords(dsl), new RollbackRecords(dsl))
+        .recordUnreported(job.getId().toString(), device, 1, DeviceUpdateState.TIMED_OUT, "late");
+    assertThat(result(job.getId(), device).getState()).isEqualTo("DOWNLOADING");
+    assertThat(history(job.getId(), device)).hasSize(historyBefore);
+
+    assertThat(
+            records.transition(
+                job.getId(),
+                device,
+                2,
+                DeviceUpdateState.TIMED_OUT,
+                null,
+                "TIMED_OUT",
+                "now",
+                null))
+        .isTrue();
+    assertThat(result(job.getId(), device).getState()).isEqualTo("TIMED_OUT");
+  }
+
+  @Test
+  void timestampsComeFromTheDatabaseClock() {
+    OtaJobsRecord job = job(null);
+    // Inside a transaction PostgreSQL's now() is the transaction's start; a JVM clock read after a
+    // pause would be later, so equality shows which clock wrote the column.
+    java.time.OffsetDateTime[] transactionStart = new java.time.OffsetDateTime[1];
+    dsl.transaction(
+        cfg -> {
+          DSLContext tx = DSL.using(cfg);
+          transactionStart[0] = tx.select(DSL.currentOffsetDateTime()).fetchOne().value1();
+          Thread.sleep(1_100);
+          new RolloutRecords(tx).finishJob(job.getId(), RolloutStatus.SUCCEEDED);
+        });
+    java.time.OffsetDateTime finished =
+        dsl.select(OTA_JOBS.FINISHED_AT)
+            .from(OTA_JOBS)
+            .where(OTA_JOBS.ID.eq(job.getId()))
+            .fetchOne()
+            .value1();
+    assertThat(finished.toInstant()).isEqualTo(transactionStart[0].toInstant());
   }
 }
