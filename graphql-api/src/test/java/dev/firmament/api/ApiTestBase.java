@@ -63,6 +63,10 @@ abstract class ApiTestBase {
 
   private static String ownerToken;
 
+  /** The key pair audit checkpoints are signed with in the tests. */
+  static final dev.firmament.artifact.signing.SigningKeys AUDIT_KEYS =
+      dev.firmament.artifact.signing.SigningKeys.generate();
+
   /** The master key signing-key secrets are derived from in the tests (32 bytes, base64). */
   static final String REQUEST_SIGNING_KEY = "dGVzdCByZXF1ZXN0LXNpZ25pbmcgbWFzdGVyIGtleSE=";
 
@@ -110,6 +114,8 @@ abstract class ApiTestBase {
     registry.add("firmament.s3.secret-key", STACK.s3::secretKey);
     registry.add("firmament.s3.bucket", () -> TestStack.BUCKET);
     registry.add("firmament.security.request-signing-key", () -> REQUEST_SIGNING_KEY);
+    registry.add("firmament.audit.private-key", AUDIT_KEYS::privateKeyBase64);
+    registry.add("firmament.audit.public-key", AUDIT_KEYS::publicKeyBase64);
   }
 
   /** A name no other test uses, so tests sharing the database never collide. */

@@ -401,6 +401,11 @@ class IsolationMatrixTest extends ApiIntegrationTest {
       if (!own && !table.getName().equals("organizations")) {
         continue;
       }
+      // The audit log is the system's own record and is sealed in the background; what the
+      // intruder's calls appended is the intruder's (AuditTrailTest checks the log itself).
+      if (table.getName().startsWith("audit_")) {
+        continue;
+      }
       String column = own ? "organization_id" : "id";
       String digest =
           dsl.resultQuery(

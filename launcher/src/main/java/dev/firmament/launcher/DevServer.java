@@ -70,6 +70,10 @@ public final class DevServer implements AutoCloseable {
       // The dev fleet checks signatures, so a build is rolled out only once its delta build has
       // signed it.
       properties.put("firmament.rollout.require-signed-firmware", "true");
+      // The audit log's checkpoints are signed with a key pair of their own, kept like the other.
+      SigningKeys auditKeys = devSigningKeys(options.dataDir().resolve("audit"));
+      properties.put("firmament.audit.private-key", auditKeys.privateKeyBase64());
+      properties.put("firmament.audit.public-key", auditKeys.publicKeyBase64());
       properties.put(
           "firmament.security.request-signing-key",
           devRequestSigningKey(options.dataDir().resolve("signing")));

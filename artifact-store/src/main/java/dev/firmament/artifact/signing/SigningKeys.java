@@ -33,7 +33,7 @@ public record SigningKeys(String privateKeyBase64, String publicKeyBase64) {
     }
   }
 
-  static PrivateKey privateKey(String base64) {
+  public static PrivateKey privateKey(String base64) {
     try {
       return KeyFactory.getInstance(ALGORITHM)
           .generatePrivate(new PKCS8EncodedKeySpec(decode(base64, "private")));
@@ -42,7 +42,7 @@ public record SigningKeys(String privateKeyBase64, String publicKeyBase64) {
     }
   }
 
-  static PublicKey publicKey(String base64) {
+  public static PublicKey publicKey(String base64) {
     try {
       return KeyFactory.getInstance(ALGORITHM)
           .generatePublic(new X509EncodedKeySpec(decode(base64, "public")));

@@ -298,10 +298,7 @@ public class AccessService {
   @Transactional
   public User removeMember(String email) {
     Caller caller = Callers.current();
-    User user =
-        access
-            .memberByEmail(caller.organizationId(), email)
-            .orElseThrow(() -> ApiException.notFound("member", email));
+    User user = requireMember(caller, email);
     String role = access.roleOf(caller.organizationId(), user.id()).orElseThrow();
     if (Role.OWNER.value().equals(role) && access.lockOwners(caller.organizationId()) <= 1) {
       throw new ApiException(
@@ -356,10 +353,7 @@ public class AccessService {
   public TeamMember addTeamMember(String teamId, String email) {
     Caller caller = Callers.current();
     Team team = requireTeam(caller, teamId);
-    User user =
-        access
-            .memberByEmail(caller.organizationId(), email)
-            .orElseThrow(() -> ApiException.notFound("member", email));
+    User user = requireMember(caller, email);
     access.addTeamMember(caller.organizationId(), team.id(), user.id());
     return access.teamMembers(caller.organizationId(), team.id()).stream()
         .filter(m -> m.user().id().equals(user.id()))
@@ -371,10 +365,7 @@ public class AccessService {
   public boolean removeTeamMember(String teamId, String email) {
     Caller caller = Callers.current();
     Team team = requireTeam(caller, teamId);
-    User user =
-        access
-            .memberByEmail(caller.organizationId(), email)
-            .orElseThrow(() -> ApiException.notFound("member", email));
+    User user = requireMember(caller, email);
     return access.removeTeamMember(caller.organizationId(), team.id(), user.id());
   }
 
@@ -386,6 +377,12 @@ public class AccessService {
   @PreAuthorize("hasAnyAuthority('SCOPE_members:manage', 'SCOPE_audit:read')")
   public List<TeamMember> teamMembers(UUID teamId) {
     return access.teamMembers(Callers.current().organizationId(), teamId);
+  }
+
+  private User requireMember(Caller caller, String email) {
+    return access
+        .memberByEmail(caller.organizationId(), email)
+        .orElseThrow(() -> ApiException.notFound("member", email));
   }
 
   private Team requireTeam(Caller caller, String teamId) {

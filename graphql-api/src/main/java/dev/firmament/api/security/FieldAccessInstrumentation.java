@@ -7,6 +7,8 @@ import graphql.schema.DataFetcher;
 import graphql.schema.GraphQLFieldDefinition;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 
 /**
@@ -15,6 +17,7 @@ import org.springframework.stereotype.Component;
  * this layer adds what the schema knows: customers may use only the fields marked for them.
  */
 @Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
 public class FieldAccessInstrumentation extends SimplePerformantInstrumentation {
   private static final FieldAccess NONE = new FieldAccess(java.util.Set.of(), true);
   private final Map<GraphQLFieldDefinition, FieldAccess> rules = new ConcurrentHashMap<>();

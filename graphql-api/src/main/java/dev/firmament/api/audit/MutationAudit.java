@@ -1,0 +1,148 @@
+package dev.firmament.api.audit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.firmament.api.access.Caller;
+import dev.firmament.api.access.Callers;
+import dev.firmament.api.error.ApiException;
+import graphql.execution.DataFetcherResult;
+import graphql.execution.instrumentation.InstrumentationState;
+import graphql.execution.instrumentation.SimplePerformantInstrumentation;
+import graphql.execution.instrumentation.parameters.InstrumentationFieldFetchParameters;
+import graphql.schema.DataFetcher;
+import graphql.schema.GraphQLObjectType;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+
+/**
+ * Appends one audit entry for every GraphQL mutation call, whatever its outcome: the caller's
+ * actor, the mutation's name, the object it names, and its input with every secret left out
+ * (tokens, secrets, firmware content: only their length is kept), plus the outcome (ok or the
+ * error's class). Refused attempts are evidence too.
+ */
+@Component
+// Last in the chain, so its wrapper is the outermost: a call refused by the field's access rule
+// is recorded too.
+@Order(Ordered.LOWEST_PRECEDENCE)
+public class MutationAudit extends SimplePerformantInstrumentation {
+  private static final Logger log = LoggerFactory.getLogger(MutationAudit.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final List<String> TARGETS =
+      List.of(
+          "id", "jobId", "productId", "deviceId", "customerId", "teamId", "firmwareId", "email");
+
+  private final AuditRepository audit;
+
+  public MutationAudit(AuditRepository audit) {
+    this.audit = audit;
+  }
+
+  @Override
+  public DataFetcher<?> instrumentDataFetcher(
+      DataFetcher<?> dataFetcher,
+      InstrumentationFieldFetchParameters parameters,
+      InstrumentationState state) {
+    var env = parameters.getEnvironment();
+    if (!(env.getParentType() instanceof GraphQLObjectType parent)
+        || !parent.getName().equals("Mutation")) {
+      return dataFetcher;
+    }
+    String mutation = env.getField().getName();
+    return environment -> {
+      Optional<Caller> caller = Callers.find();
+      Map<String, Object> arguments = environment.getArguments();
+      Object result;
+      try {
+        result = dataFetcher.get(environment);
+      } catch (Exception e) {
+        record(caller, mutation, arguments, e);
+        throw e;
+      }
+      if (result instanceof CompletionStage<?> stage) {
+        return stage.whenComplete((value, failure) -> record(caller, mutation, arguments, failure));
+      }
+      Throwable failure =
+          result instanceof DataFetcherResult<?> r && r.hasErrors()
+              ? new IllegalStateException(r.getErrors().getFirst().getMessage())
+              : null;
+      record(caller, mutation, arguments, failure);
+      return result;
+    };
+  }
+
+  private void record(
+      Optional<Caller> caller, String mutation, Map<String, Object> arguments, Throwable failure) {
+    if (caller.isEmpty()) {
+      return;
+    }
+    try {
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("outcome", failure == null ? "ok" : outcome(failure));
+      details.put("input", redact(arguments));
+      audit.append(
+          caller.get().organizationId(),
+          caller.get().actor(),
+          mutation,
+          target(arguments),
+          JSON.writeValueAsString(details));
+    } catch (Exception e) {
+      log.error("audit entry could not be written mutation={}", mutation, e);
+    }
+  }
+
+  private static String outcome(Throwable failure) {
+    Throwable t = failure;
+    while (t.getCause() != null && !(t instanceof ApiException)) {
+      t = t.getCause();
+    }
+    if (t instanceof ApiException api) {
+      return api.code().name();
+    }
+    return t.getClass().getSimpleName();
+  }
+
+  /** The first argument (at the top or in {@code input}) that names an object. */
+  static String target(Map<String, Object> arguments) {
+    Map<?, ?> input = arguments.get("input") instanceof Map<?, ?> m ? m : Map.of();
+    for (String name : TARGETS) {
+      Object value = input.containsKey(name) ? input.get(name) : arguments.get(name);
+      if (value != null) {
+        return name + ":" + value;
+      }
+    }
+    return null;
+  }
+
+  /** The arguments with every secret replaced by its length. */
+  static Object redact(Object value) {
+    if (value instanceof Map<?, ?> map) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      map.forEach(
+          (k, v) -> {
+            String key = String.valueOf(k);
+            String lower = key.toLowerCase(Locale.ROOT);
+            if (lower.contains("token")
+                || lower.contains("secret")
+                || lower.contains("password")
+                || lower.contains("content")) {
+              out.put(key, v == null ? null : "[" + String.valueOf(v).length() + " characters]");
+            } else {
+              out.put(key, redact(v));
+            }
+          });
+      return out;
+    }
+    if (value instanceof List<?> list) {
+      return list.stream().map(MutationAudit::redact).toList();
+    }
+    return value;
+  }
+}
