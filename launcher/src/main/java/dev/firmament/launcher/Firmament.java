@@ -18,10 +18,14 @@ public final class Firmament {
             Start the whole stack in one process with a simulated fleet, upload two firmware
             versions, run a rollout and watch it, then keep serving GraphQL until interrupted.
         firmware upload --product PRODUCT_ID --version VERSION [--title T] [--server URL] [--json]
-                        [--wait SECONDS | --no-wait] FILE
+                        [--token TOKEN] [--wait SECONDS | --no-wait] FILE
             Upload a firmware image to a running server and wait for its deltas (exit codes:
             0 uploaded, 1 failure, 2 usage, 3 refused, 4 version already exists, 5 uploaded but
             the delta build did not finish in time).
+        audit export [--server URL] [--token TOKEN] [--output FILE]
+        audit verify FILE [--public-key BASE64]
+            Export the organization's audit log as JSON lines (scope audit:read), or verify an
+            export offline (exit codes: 0 intact, 6 broken, naming the first bad entry).
         delta diff OLD NEW PATCH [--format native|bsdiff40]
         delta apply OLD PATCH OUT
         delta info PATCH
@@ -49,6 +53,7 @@ public final class Firmament {
         case "demo" -> new Demo(out).run(demoOptions(rest));
         case "delta" -> DeltaCommand.run(rest, out, err);
         case "firmware" -> FirmwareUploadCommand.run(rest, out, err);
+        case "audit" -> AuditCommand.run(rest, System.getenv(), out, err);
         default -> {
           err.println("firmament: unknown command '" + args.getFirst() + "'");
           err.print(USAGE);

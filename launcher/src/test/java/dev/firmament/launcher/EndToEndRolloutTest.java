@@ -240,6 +240,75 @@ class EndToEndRolloutTest {
   }
 
   @Test
+  void anAuditorExportsTheAuditLogAndVerifiesItOfflineAndATamperedExportFails(@TempDir Path work)
+      throws Exception {
+    GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
+    api.execute(
+        "mutation { createProduct(input: {name: \"Audited\", slug: \"audited\"}) { product { id"
+            + " } } }",
+        Map.of());
+    // The sealer chains new entries within about a second.
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(20))
+        .until(
+            () ->
+                api.execute("{ login { auditLog(size: 1) { items { hash } } } }", Map.of())
+                    .path("login")
+                    .path("auditLog")
+                    .path("items")
+                    .path(0)
+                    .path("hash")
+                    .isTextual());
+    String url = "http://127.0.0.1:" + server.port();
+    Path export = work.resolve("audit.jsonl");
+    var out = new java.io.ByteArrayOutputStream();
+    var err = new java.io.ByteArrayOutputStream();
+    assertThat(
+            Firmament.run(
+                List.of(
+                    "audit",
+                    "export",
+                    "--server",
+                    url,
+                    "--token",
+                    server.ownerToken(),
+                    "--output",
+                    export.toString()),
+                new java.io.PrintStream(out, true),
+                new java.io.PrintStream(err, true)))
+        .as(err.toString())
+        .isZero();
+    String publicKey =
+        server.context().getEnvironment().getRequiredProperty("firmament.audit.public-key");
+    List<String> verify = List.of("audit", "verify", export.toString(), "--public-key", publicKey);
+    out.reset();
+    assertThat(
+            Firmament.run(verify, new java.io.PrintStream(out, true), new java.io.PrintStream(err)))
+        .as(out.toString())
+        .isZero();
+    assertThat(out.toString()).startsWith("intact:").contains("signatures valid");
+
+    List<String> lines = java.nio.file.Files.readAllLines(export);
+    int tampered = -1;
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains("\"action\":\"createProduct\"")
+          && lines.get(i).contains("Audited")
+          && lines.get(i).contains("\"hash\":\"")) {
+        lines.set(i, lines.get(i).replace("Audited", "Innocent"));
+        tampered = i;
+        break;
+      }
+    }
+    assertThat(tampered).as("a sealed createProduct entry in the export").isNotNegative();
+    java.nio.file.Files.write(export, lines);
+    out.reset();
+    assertThat(
+            Firmament.run(verify, new java.io.PrintStream(out, true), new java.io.PrintStream(err)))
+        .isEqualTo(AuditCommand.BROKEN);
+    assertThat(out.toString()).startsWith("broken at entry").contains("was altered");
+  }
+
+  @Test
   void firmwareRollsOutToFiftyDevicesAndEveryImageIsVerified() throws Exception {
     GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
     Demo demo = new Demo(System.out);

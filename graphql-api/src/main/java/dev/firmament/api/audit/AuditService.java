@@ -36,6 +36,15 @@ public class AuditService {
     return new AuditPage(total, window.offset() + items.size() < total, last, items);
   }
 
+  /** Every entry and checkpoint of the caller's organization. */
+  public record Export(List<AuditEntry> entries, List<AuditCheckpoint> checkpoints) {}
+
+  @PreAuthorize("hasAuthority('SCOPE_audit:read')")
+  public Export export() {
+    UUID organizationId = Callers.current().organizationId();
+    return new Export(audit.all(organizationId), audit.checkpoints(organizationId));
+  }
+
   /** Verifies the organization's whole chain against its signed checkpoints. */
   @PreAuthorize("hasAuthority('SCOPE_audit:read')")
   public Verification verify() {
