@@ -106,6 +106,32 @@ class AuditTrailTest extends ApiIntegrationTest {
   }
 
   @Test
+  void aRefusedCredentialOfAKnownOrganizationIsRecordedByItsPrefix() {
+    String organization = unique("org");
+    String owner = tokenFor(organization, Role.OWNER);
+    UUID org = UUID.fromString(organizationId(owner));
+    String revoked = tokenFor(organization, Role.OPERATOR);
+    dsl.execute(
+        "update api_tokens set revoked_at = now() where token_sha256 = ?",
+        dev.firmament.api.access.Secrets.sha256(revoked));
+
+    try {
+      as(revoked).document("{ login { viewer { actor } } }").execute();
+    } catch (AssertionError | RuntimeException refusedWith401) {
+      // The tester refuses a 401 answer; the refusal itself is what this test is about.
+    }
+
+    AuditEntry refusal =
+        audit.all(org).stream()
+            .filter(e -> e.action().equals("auth.refused"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(refusal.target())
+        .isEqualTo("credential:" + dev.firmament.api.access.Secrets.prefixOf(revoked));
+    assertThat(refusal.details()).contains("token revoked").doesNotContain(revoked);
+  }
+
+  @Test
   void theDatabaseRecordsRolloutStatusChangesAndDeviceOutcomes() {
     String owner = tokenFor(unique("org"), Role.OWNER);
     UUID org = UUID.fromString(organizationId(owner));

@@ -64,6 +64,14 @@ class OAuth2ClientCredentialsTest extends ApiIntegrationTest {
     assertThat(answer.path("token_type").asText()).isEqualToIgnoringCase("Bearer");
     assertThat(answer.path("expires_in").asLong()).isBetween(590L, 600L);
     assertThat(answer.path("scope").asText()).isEqualTo("devices:read");
+    // A service's sign-in is in its organization's audit log, by the token's prefix only.
+    var issued =
+        dsl.selectFrom(dev.firmament.sql.generated.Tables.AUDIT_LOG)
+            .where(dev.firmament.sql.generated.Tables.AUDIT_LOG.ACTION.eq("oauth2.token.issued"))
+            .and(dev.firmament.sql.generated.Tables.AUDIT_LOG.ACTOR.eq("client:" + clientId))
+            .fetch();
+    assertThat(issued).hasSize(1);
+    assertThat(issued.get(0).getDetails()).contains("devices:read").doesNotContain(accessToken);
 
     var viewer = as(accessToken).document("{ login { viewer { actor kind scopes } } }").execute();
     viewer.path("login.viewer.kind").entity(String.class).isEqualTo("SERVICE");

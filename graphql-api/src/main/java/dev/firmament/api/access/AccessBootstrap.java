@@ -2,6 +2,7 @@ package dev.firmament.api.access;
 
 import dev.firmament.api.access.AccessModel.IssuedToken;
 import dev.firmament.api.access.AccessModel.User;
+import dev.firmament.api.audit.AuditRepository;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,6 +32,7 @@ public class AccessBootstrap implements ApplicationRunner {
   private final AccessRepository access;
   private final AccessService service;
   private final TokenIntrospector introspector;
+  private final AuditRepository audit;
   private final String slug;
   private final String ownerEmail;
   private final String tokenFile;
@@ -39,12 +41,14 @@ public class AccessBootstrap implements ApplicationRunner {
       AccessRepository access,
       AccessService service,
       TokenIntrospector introspector,
+      AuditRepository audit,
       @Value("${firmament.bootstrap.organization:default}") String slug,
       @Value("${firmament.bootstrap.owner-email:}") String ownerEmail,
       @Value("${firmament.bootstrap.token-file:}") String tokenFile) {
     this.access = access;
     this.service = service;
     this.introspector = introspector;
+    this.audit = audit;
     this.slug = slug;
     this.ownerEmail = ownerEmail;
     this.tokenFile = tokenFile;
@@ -125,6 +129,12 @@ public class AccessBootstrap implements ApplicationRunner {
           java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       log.info("owner token written file={} prefix={}", file, token.apiToken().prefix());
+      audit.append(
+          organizationId,
+          "bootstrap",
+          "bootstrap.tokenIssued",
+          "credential:" + token.apiToken().prefix(),
+          "{\"holder\":\"" + owner.email() + "\",\"file\":\"" + file.getFileName() + "\"}");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the owner token to " + file, e);
     }

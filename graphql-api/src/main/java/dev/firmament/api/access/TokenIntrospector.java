@@ -3,6 +3,7 @@ package dev.firmament.api.access;
 import dev.firmament.api.access.AccessRepository.ClientGrant;
 import dev.firmament.api.access.AccessRepository.TokenGrant;
 import dev.firmament.api.access.Caller.Kind;
+import dev.firmament.api.audit.AuditRepository;
 import java.time.OffsetDateTime;
 import java.util.EnumSet;
 import java.util.Set;
@@ -30,9 +31,34 @@ public class TokenIntrospector implements OpaqueTokenIntrospector {
   private static final Set<Scope> CUSTOMER_SCOPES = EnumSet.of(Scope.DEVICES_READ);
 
   private final AccessRepository access;
+  private final AuditRepository audit;
 
+  /** Without an audit log: for tests of the rules alone. */
   public TokenIntrospector(AccessRepository access) {
+    this(access, null);
+  }
+
+  /** Refused credentials of a known organization are recorded in its audit log. */
+  @org.springframework.beans.factory.annotation.Autowired
+  public TokenIntrospector(AccessRepository access, AuditRepository audit) {
     this.access = access;
+    this.audit = audit;
+  }
+
+  /**
+   * Records a refused credential in its organization's audit log, by the credential's prefix or key
+   * id (never the secret). An unknown token names no organization and is not recorded.
+   */
+  public void refused(TokenGrant grant, String credential, String reason) {
+    if (audit == null) {
+      return;
+    }
+    audit.append(
+        grant.organizationId(),
+        grant.holderEmail() == null ? "unknown" : grant.holderEmail(),
+        "auth.refused",
+        "credential:" + credential,
+        "{\"reason\":\"" + reason.replace("\"", "'") + "\"}");
   }
 
   @Override
@@ -52,7 +78,15 @@ public class TokenIntrospector implements OpaqueTokenIntrospector {
         access
             .findTokenGrant(Secrets.sha256(token))
             .orElseThrow(() -> new BadOpaqueTokenException(UNKNOWN));
-    checkLive(grant.revokedAt(), grant.expiresAt());
+    try {
+      checkLive(grant.revokedAt(), grant.expiresAt());
+      if (grant.customerId() == null && grant.role() == null) {
+        throw new BadOpaqueTokenException(NOT_A_MEMBER);
+      }
+    } catch (BadOpaqueTokenException e) {
+      refused(grant, Secrets.prefixOf(token), e.getMessage());
+      throw e;
+    }
     Set<Scope> scopes = EnumSet.noneOf(Scope.class);
     scopes.addAll(Scope.parse(grant.scopes()));
     Caller caller;

@@ -5,6 +5,7 @@ import dev.firmament.api.access.AccessRepository.ClientCredentials;
 import dev.firmament.api.access.AccessRepository.StoredClientToken;
 import dev.firmament.api.access.Scope;
 import dev.firmament.api.access.Secrets;
+import dev.firmament.api.audit.AuditRepository;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -49,15 +50,15 @@ public class OAuth2TokenEndpoint {
 
   @Bean
   @Order(Ordered.HIGHEST_PRECEDENCE)
-  SecurityFilterChain oauth2TokenEndpoint(HttpSecurity http, AccessRepository access)
-      throws Exception {
+  SecurityFilterChain oauth2TokenEndpoint(
+      HttpSecurity http, AccessRepository access, AuditRepository audit) throws Exception {
     OAuth2AuthorizationServerConfigurer server = new OAuth2AuthorizationServerConfigurer();
     http.securityMatcher(server.getEndpointsMatcher())
         .with(
             server,
             s ->
                 s.registeredClientRepository(new Clients(access))
-                    .authorizationService(new IssuedTokens(access))
+                    .authorizationService(new IssuedTokens(access, audit))
                     .tokenGenerator(new OpaqueTokens())
                     .authorizationServerSettings(AuthorizationServerSettings.builder().build())
                     .clientAuthentication(
@@ -169,9 +170,11 @@ public class OAuth2TokenEndpoint {
   /** Issued tokens, kept only as their hash; the endpoint's revocation marks them revoked. */
   static final class IssuedTokens implements OAuth2AuthorizationService {
     private final AccessRepository access;
+    private final AuditRepository audit;
 
-    IssuedTokens(AccessRepository access) {
+    IssuedTokens(AccessRepository access, AuditRepository audit) {
       this.access = access;
+      this.audit = audit;
     }
 
     @Override
@@ -187,13 +190,25 @@ public class OAuth2TokenEndpoint {
       }
       UUID clientRowId = UUID.fromString(authorization.getRegisteredClientId());
       ClientCredentials client = access.clientByRowId(clientRowId).orElseThrow();
+      String scopes = Scope.format(Scope.parse(authorization.getAuthorizedScopes()));
       access.insertClientToken(
           client.organizationId(),
           clientRowId,
-          Scope.format(Scope.parse(authorization.getAuthorizedScopes())),
+          scopes,
           hash,
           utc(token.getToken().getIssuedAt()),
           utc(token.getToken().getExpiresAt()));
+      // A service's sign-in: recorded by the token's prefix, never the token.
+      audit.append(
+          client.organizationId(),
+          "client:" + client.clientId(),
+          "oauth2.token.issued",
+          "client:" + client.clientId(),
+          "{\"scopes\":\""
+              + scopes
+              + "\",\"prefix\":\""
+              + Secrets.prefixOf(token.getToken().getTokenValue())
+              + "\"}");
     }
 
     @Override

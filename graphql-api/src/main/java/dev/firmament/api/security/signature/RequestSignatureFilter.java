@@ -85,10 +85,16 @@ public class RequestSignatureFilter extends OncePerRequestFilter {
           access
               .findSigningKeyGrant(signed.keyId())
               .orElseThrow(() -> new SignatureException("unknown signing key"));
-      if (!keys.configured() || !signed.verify(keys.secretBytes(signed.keyId()))) {
-        throw new SignatureException("the signature does not verify with key " + signed.keyId());
+      Caller caller;
+      try {
+        if (!keys.configured() || !signed.verify(keys.secretBytes(signed.keyId()))) {
+          throw new SignatureException("the signature does not verify with key " + signed.keyId());
+        }
+        caller = introspector.member(grant);
+      } catch (SignatureException | BadOpaqueTokenException e) {
+        introspector.refused(grant, signed.keyId(), e.getMessage());
+        throw e;
       }
-      Caller caller = introspector.member(grant);
       if (!access.recordNonce(
           caller.organizationId(), signed.keyId(), signed.nonce(), 2 * skew.toSeconds())) {
         throw new SignatureException("the nonce was already used: a replayed request");
