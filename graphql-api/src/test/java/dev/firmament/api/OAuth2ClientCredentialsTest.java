@@ -87,6 +87,15 @@ class OAuth2ClientCredentialsTest extends ApiIntegrationTest {
             .variable("content", base64(new byte[] {1})),
         "FORBIDDEN");
 
+    as(owner)
+        .document(
+            "{ login { organization { oauth2Clients { clientId tokens { clientId scopes"
+                + " expiresAt revokedAt } } } } }")
+        .execute()
+        .path("login.organization.oauth2Clients[0].tokens[0].scopes")
+        .entityList(String.class)
+        .containsExactly("devices:read");
+
     assertThat(token(clientId, "fmc_wrong", "devices:read")).hasStatus(HttpStatus.UNAUTHORIZED);
     MvcTestResult tooMuch = token(clientId, secret, "tokens:manage");
     assertThat(tooMuch).hasStatus(HttpStatus.BAD_REQUEST);

@@ -96,6 +96,11 @@ public class AccessController {
     return new RevokeSigningKeyPayload(service.revokeSigningKey(input.id()));
   }
 
+  @SchemaMapping(typeName = "OAuth2Client")
+  public List<AccessModel.OAuth2Token> tokens(OAuth2Client client) {
+    return service.oauth2Tokens(client.id());
+  }
+
   @SchemaMapping(typeName = "Team")
   public List<TeamMember> members(Team team) {
     return service.teamMembers(team.id());

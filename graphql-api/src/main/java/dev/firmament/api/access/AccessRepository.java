@@ -680,6 +680,33 @@ public class AccessRepository {
         r.getRevokedAt());
   }
 
+  /** The access tokens issued to one of the organization's clients, newest first. */
+  public List<AccessModel.OAuth2Token> clientTokens(UUID organizationId, UUID clientRowId) {
+    return dsl.select(
+            OAUTH2_TOKENS.ID,
+            OAUTH2_CLIENTS.CLIENT_ID,
+            OAUTH2_TOKENS.SCOPES,
+            OAUTH2_TOKENS.ISSUED_AT,
+            OAUTH2_TOKENS.EXPIRES_AT,
+            OAUTH2_TOKENS.REVOKED_AT)
+        .from(OAUTH2_TOKENS)
+        .join(OAUTH2_CLIENTS)
+        .on(OAUTH2_CLIENTS.ID.eq(OAUTH2_TOKENS.CLIENT_ID))
+        .where(OAUTH2_TOKENS.ORGANIZATION_ID.eq(organizationId))
+        .and(OAUTH2_TOKENS.CLIENT_ID.eq(clientRowId))
+        .orderBy(OAUTH2_TOKENS.ISSUED_AT.desc(), OAUTH2_TOKENS.ID)
+        .limit(1000)
+        .fetch(
+            r ->
+                new AccessModel.OAuth2Token(
+                    r.value1(),
+                    r.value2(),
+                    scopeList(r.value3()),
+                    r.value4(),
+                    r.value5(),
+                    r.value6()));
+  }
+
   /** Revokes the client and every token issued to it. */
   public boolean revokeClient(UUID organizationId, UUID id) {
     int changed =

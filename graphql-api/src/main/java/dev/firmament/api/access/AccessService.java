@@ -263,6 +263,12 @@ public class AccessService {
     return access.client(caller.organizationId(), uuid).orElseThrow();
   }
 
+  /** The newest 1000 access tokens issued to a client (never their secrets). */
+  @PreAuthorize("hasAuthority('SCOPE_tokens:manage')")
+  public List<AccessModel.OAuth2Token> oauth2Tokens(UUID clientRowId) {
+    return access.clientTokens(Callers.current().organizationId(), clientRowId);
+  }
+
   @PreAuthorize("hasAuthority('SCOPE_tokens:manage')")
   public List<OAuth2Client> oauth2Clients() {
     return access.clients(Callers.current().organizationId());
