@@ -1,5 +1,6 @@
 package dev.firmament.artifact;
 
+import dev.firmament.manifest.Sha256;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.MakeBucketArgs;

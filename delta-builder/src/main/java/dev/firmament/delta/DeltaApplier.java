@@ -10,6 +10,9 @@ import dev.firmament.delta.internal.SourceInputStream;
 import dev.firmament.delta.internal.UnfilterOutputStream;
 import dev.firmament.delta.internal.Varint;
 import dev.firmament.delta.internal.ZeroRuns;
+import dev.firmament.delta.io.DeltaFormatException;
+import dev.firmament.delta.io.SeekableSource;
+import dev.firmament.manifest.Sha256;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -17,7 +20,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
@@ -111,14 +113,6 @@ public final class DeltaApplier {
             && e.getStackTrace()[0].getClassName().startsWith("org.apache.commons.compress."));
   }
 
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private static ApplyResult applyNative(
       SeekableSource old, byte[] magic, InputStream in, OutputStream out) throws IOException {
     NativeFormat.Header h = NativeFormat.readHeader(magic, in);
@@ -130,7 +124,7 @@ public final class DeltaApplier {
     byte[] a = new byte[IO_BUFFER];
     byte[] b = new byte[IO_BUFFER];
     long bufferBytes = 2L * IO_BUFFER;
-    MessageDigest md = sha256();
+    MessageDigest md = Sha256.newDigest();
     for (long pos = 0; pos < oldSize; ) {
       int n = (int) Math.min(IO_BUFFER, oldSize - pos);
       old.readFully(pos, a, 0, n);
@@ -289,7 +283,7 @@ public final class DeltaApplier {
     long ctrlStart = Bsdiff40Format.HEADER_SIZE;
     long diffStart = ctrlStart + h.ctrlLen();
     long extraStart = diffStart + h.diffLen();
-    MessageDigest md = sha256();
+    MessageDigest md = Sha256.newDigest();
     UnfilterOutputStream uout = new UnfilterOutputStream(out, BranchFilter.NONE, md);
     FilteredOldImage fOld = new FilteredOldImage(old, oldSize, BranchFilter.NONE);
     byte[] a = new byte[IO_BUFFER];

@@ -9,10 +9,9 @@ import dev.firmament.delta.internal.DiffScript;
 import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.NativeFormat;
 import dev.firmament.delta.internal.SuffixArray;
+import dev.firmament.manifest.Sha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,8 +113,10 @@ public final class DeltaDiffer {
     // three filters on 2 cores the third filter's sort overlaps the other filters' scans. The
     // candidates are ranked in the fixed order (filter, slack, transform) whatever the completion
     // order, so the chosen patch is the one a sequential run would choose.
-    CompletableFuture<byte[]> oldShaF = CompletableFuture.supplyAsync(() -> sha256(oldImage), pool);
-    CompletableFuture<byte[]> newShaF = CompletableFuture.supplyAsync(() -> sha256(newImage), pool);
+    CompletableFuture<byte[]> oldShaF =
+        CompletableFuture.supplyAsync(() -> Sha256.digest(oldImage), pool);
+    CompletableFuture<byte[]> newShaF =
+        CompletableFuture.supplyAsync(() -> Sha256.digest(newImage), pool);
     List<FilterJob> jobs = new ArrayList<>();
     for (BranchFilter f : filters) {
       jobs.add(FilterJob.start(oldImage, newImage, f, options, deadline, pool));
@@ -437,13 +438,5 @@ public final class DeltaDiffer {
         filter,
         reason,
         Duration.ofNanos(System.nanoTime() - t0));
-  }
-
-  static byte[] sha256(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

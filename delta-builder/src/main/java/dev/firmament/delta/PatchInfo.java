@@ -3,6 +3,7 @@ package dev.firmament.delta;
 import dev.firmament.delta.internal.BoundedInputStream;
 import dev.firmament.delta.internal.Bsdiff40Format;
 import dev.firmament.delta.internal.NativeFormat;
+import dev.firmament.delta.io.DeltaFormatException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;

@@ -6,6 +6,8 @@ import dev.firmament.delta.internal.BranchFilter;
 import dev.firmament.delta.internal.DiffScript;
 import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.NativeFormat;
+import dev.firmament.delta.io.SeekableSource;
+import dev.firmament.manifest.Sha256;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -30,8 +32,8 @@ class ApplierMemoryTest {
         NativeFormat.write(
             old,
             neu,
-            DeltaDiffer.sha256(old),
-            DeltaDiffer.sha256(neu),
+            Sha256.digest(old),
+            Sha256.digest(neu),
             script,
             BranchFilter.NONE,
             DiffTransform.WORDS,

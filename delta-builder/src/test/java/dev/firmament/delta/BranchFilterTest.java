@@ -6,6 +6,8 @@ import dev.firmament.delta.internal.BranchFilter;
 import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.FilteredOldImage;
 import dev.firmament.delta.internal.UnfilterOutputStream;
+import dev.firmament.delta.io.SeekableSource;
+import dev.firmament.manifest.Sha256;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -202,7 +204,7 @@ class BranchFilterTest {
     }
     // Streaming inverse with odd write sizes restores the raw image.
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
-    MessageDigest md = MessageDigest.getInstance("SHA-256");
+    MessageDigest md = Sha256.newDigest();
     UnfilterOutputStream u = new UnfilterOutputStream(sink, f, md);
     for (int pos = 0; pos < filtered.length; ) {
       int n = Math.min(filtered.length - pos, 1 + r.nextInt(100_000));
@@ -215,7 +217,7 @@ class BranchFilterTest {
     }
     u.finish();
     assertThat(sink.toByteArray()).isEqualTo(raw);
-    assertThat(md.digest()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(raw));
+    assertThat(md.digest()).isEqualTo(Sha256.digest(raw));
   }
 
   @ParameterizedTest

@@ -2,6 +2,7 @@ package dev.firmament.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firmament.delta.io.SeekableSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -8,6 +8,7 @@ import dev.firmament.delta.internal.DiffScript;
 import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.NativeFormat;
 import dev.firmament.delta.internal.SuffixArray;
+import dev.firmament.manifest.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -138,8 +139,8 @@ class DifferSelectionTest {
    * filters (filter AUTO or ALL).
    */
   static byte[] sequential(byte[] old, byte[] neu, DiffOptions options) throws IOException {
-    byte[] oldSha = DeltaDiffer.sha256(old);
-    byte[] newSha = DeltaDiffer.sha256(neu);
+    byte[] oldSha = Sha256.digest(old);
+    byte[] newSha = Sha256.digest(neu);
     List<Candidate> all = new ArrayList<>();
     for (BranchFilter f : DeltaDiffer.candidateFilters(neu, options)) {
       byte[] fOld = old.clone();

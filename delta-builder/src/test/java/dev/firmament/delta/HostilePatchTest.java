@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firmament.delta.internal.Bsdiff40Format;
 import dev.firmament.delta.internal.NativeFormat;
+import dev.firmament.delta.io.DeltaFormatException;
+import dev.firmament.delta.io.SeekableSource;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -2,11 +2,12 @@ package dev.firmament.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firmament.delta.io.SeekableSource;
+import dev.firmament.manifest.Sha256;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,11 +45,7 @@ class RoundTripTest {
   }
 
   static byte[] sha256(byte[] b) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(b);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return Sha256.digest(b);
   }
 
   static void roundTrip(byte[] old, byte[] neu, PatchFormat format) throws IOException {

@@ -1,6 +1,7 @@
 package dev.firmament.agent;
 
-import dev.firmament.delta.SeekableSource;
+import dev.firmament.delta.io.SeekableSource;
+import dev.firmament.manifest.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,9 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Properties;
 
@@ -139,12 +137,9 @@ public final class FileSlotStore implements SlotStore {
   public String sha256Inactive() throws IOException {
     try (InputStream in =
         new DigestInputStream(
-            Files.newInputStream(image(activeSlot().other())),
-            MessageDigest.getInstance("SHA-256"))) {
+            Files.newInputStream(image(activeSlot().other())), Sha256.newDigest())) {
       in.transferTo(OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no SHA-256", e);
+      return Sha256.hex(((DigestInputStream) in).getMessageDigest());
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.firmament.agent;
 
-import dev.firmament.delta.SeekableSource;
+import dev.firmament.delta.io.SeekableSource;
+import dev.firmament.manifest.Sha256;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HexFormat;
@@ -35,7 +35,7 @@ public final class InMemorySlotStore implements SlotStore {
   private SlotId active = SlotId.A;
   private final Buffer inactive = new Buffer();
   private final Buffer staging = new Buffer();
-  private MessageDigest digest = newDigest();
+  private MessageDigest digest = Sha256.newDigest();
 
   private InMemorySlotStore(
       String initialVersion, byte[] initialImage, boolean keepBytes, ImagePool pool) {
@@ -91,7 +91,7 @@ public final class InMemorySlotStore implements SlotStore {
     versions.remove(active.other());
     images.remove(active.other());
     inactive.clear();
-    digest = newDigest();
+    digest = Sha256.newDigest();
   }
 
   @Override
@@ -120,7 +120,7 @@ public final class InMemorySlotStore implements SlotStore {
   @Override
   public String sha256Inactive() {
     if (keepBytes) {
-      MessageDigest full = newDigest();
+      MessageDigest full = Sha256.newDigest();
       full.update(inactive.bytes, 0, (int) inactive.length);
       return HexFormat.of().formatHex(full.digest());
     }
@@ -181,7 +181,7 @@ public final class InMemorySlotStore implements SlotStore {
     active = target;
     // The download's own buffer is no longer needed: the slot now refers to the pooled image.
     inactive.release();
-    digest = newDigest();
+    digest = Sha256.newDigest();
   }
 
   @Override
@@ -190,14 +190,6 @@ public final class InMemorySlotStore implements SlotStore {
       throw new IllegalStateException("slot " + slot + " holds no installed image");
     }
     active = slot;
-  }
-
-  private static MessageDigest newDigest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no SHA-256", e);
-    }
   }
 
   /** A growable byte buffer written at offsets. */

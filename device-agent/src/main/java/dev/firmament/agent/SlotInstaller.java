@@ -1,8 +1,8 @@
 package dev.firmament.agent;
 
 import dev.firmament.delta.DeltaApplier;
-import dev.firmament.delta.DeltaFormatException;
-import dev.firmament.delta.SeekableSource;
+import dev.firmament.delta.io.DeltaFormatException;
+import dev.firmament.delta.io.SeekableSource;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.ErrorCode;
 import dev.firmament.protocol.UpdateOffer;

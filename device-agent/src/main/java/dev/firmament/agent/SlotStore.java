@@ -1,6 +1,6 @@
 package dev.firmament.agent;
 
-import dev.firmament.delta.SeekableSource;
+import dev.firmament.delta.io.SeekableSource;
 import java.io.IOException;
 
 /**

@@ -3,6 +3,7 @@ package dev.firmament.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.devstack.EmbeddedMqttBroker;
+import dev.firmament.manifest.Sha256;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.server.ArtifactSource;
@@ -11,8 +12,6 @@ import dev.firmament.protocol.server.GatewayOptions;
 import dev.firmament.protocol.server.MqttDeviceGateway;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,7 +33,7 @@ class FleetScaleProbe {
   void oneGatewayUpdatesTheWholeFleet() throws Exception {
     int size = Integer.getInteger("firmament.fleet.size");
     byte[] image = Files.readAllBytes(Path.of("..", "firmware-samples", "armapp.new"));
-    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(image));
+    String sha = Sha256.hex(image);
     try (EmbeddedMqttBroker broker = EmbeddedMqttBroker.start(brokerDir, 0, null);
         MqttDeviceGateway gateway = MqttDeviceGateway.connect(GatewayOptions.of(broker.url()))) {
       CountDownLatch done = new CountDownLatch(size);

@@ -2,6 +2,7 @@ package dev.firmament.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firmament.manifest.Sha256;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.StatusReport;
@@ -14,10 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -110,11 +108,7 @@ abstract class FleetTestSupport {
   }
 
   static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Sha256.hex(bytes);
   }
 
   static byte[] sample(String name) {

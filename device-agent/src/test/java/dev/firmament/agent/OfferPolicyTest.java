@@ -150,4 +150,41 @@ class OfferPolicyTest {
         .as("one byte longer than signed")
         .isFalse();
   }
+
+  @Test
+  void aSignedManifestThatIsNotCanonicalIsRefusedBeforeAnyDownload() throws Exception {
+    KeyPair release = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+    OfferPolicy policy =
+        new OfferPolicy(
+            OfferVerifier.ed25519(
+                Base64.getEncoder().encodeToString(release.getPublic().getEncoded())),
+            CAPACITY);
+    byte[] image = "the signed image".getBytes(StandardCharsets.UTF_8);
+    String sha256 = FleetTestSupport.sha256(image);
+    String canonical = Manifests.canonical("2.0.0", image);
+    // The same fields, correctly signed, but not in canonical form: a space after a colon, an
+    // extra field, and another schema name. A device must not read anything but what was specified.
+    for (String manifest :
+        new String[] {
+          canonical.replace("\"size\":", "\"size\": "),
+          canonical.replace("}", ",\"extra\":1}"),
+          canonical.replace("firmament-manifest-v1", "firmament-manifest-v2")
+        }) {
+      UpdateOffer offer =
+          new UpdateOffer(
+              "u-1",
+              "2.0.0",
+              Artifact.full(image.length, sha256, 100),
+              8,
+              false,
+              Manifests.sign(release, manifest),
+              manifest);
+
+      Decision decision = policy.decide(offer, "1.0.0", NEVER_ASKED);
+
+      assertThat(decision.proceeds()).as(manifest).isFalse();
+      assertThat(decision.outcome()).isEqualTo(DeviceState.REJECTED);
+      assertThat(decision.code()).isEqualTo(ErrorCode.BAD_SIGNATURE);
+    }
+  }
 }

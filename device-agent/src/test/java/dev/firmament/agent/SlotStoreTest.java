@@ -4,9 +4,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.firmament.manifest.Sha256;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,8 +50,7 @@ class SlotStoreTest {
     store.writeInactive(8, image, 8, image.length - 8);
 
     assertThat(store.inactiveLength()).isEqualTo(image.length);
-    assertThat(store.sha256Inactive())
-        .isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(image)));
+    assertThat(store.sha256Inactive()).isEqualTo(Sha256.hex(image));
     assertThat(store.activeSlot()).as("nothing switches before activation").isEqualTo(SlotId.A);
 
     store.activateInactive("2.0.0");

@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.firmament.api.access.Caller;
-import dev.firmament.api.access.CallerPrincipal;
-import dev.firmament.api.access.Role;
 import dev.firmament.api.access.Secrets;
+import dev.firmament.api.caller.Caller;
+import dev.firmament.api.caller.CallerPrincipal;
+import dev.firmament.api.caller.Role;
 import dev.firmament.api.product.ProductService;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;

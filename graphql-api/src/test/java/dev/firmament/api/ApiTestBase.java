@@ -20,7 +20,8 @@ import static dev.firmament.sql.generated.Tables.USERS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.api.access.AccessBootstrap;
-import dev.firmament.api.access.Role;
+import dev.firmament.api.caller.Role;
+import dev.firmament.api.config.GraphqlApiApplication;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,8 +65,8 @@ abstract class ApiTestBase {
   private static String ownerToken;
 
   /** The key pair audit checkpoints are signed with in the tests. */
-  static final dev.firmament.artifact.signing.SigningKeys AUDIT_KEYS =
-      dev.firmament.artifact.signing.SigningKeys.generate();
+  static final dev.firmament.manifest.SigningKeys AUDIT_KEYS =
+      dev.firmament.manifest.SigningKeys.generate();
 
   /** The master key signing-key secrets are derived from in the tests (32 bytes, base64). */
   static final String REQUEST_SIGNING_KEY = "dGVzdCByZXF1ZXN0LXNpZ25pbmcgbWFzdGVyIGtleSE=";

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
-import dev.firmament.api.access.Role;
 import dev.firmament.api.audit.AuditChain;
 import dev.firmament.api.audit.AuditEntry;
 import dev.firmament.api.audit.AuditRepository;
 import dev.firmament.api.audit.AuditSealer;
+import dev.firmament.api.caller.Role;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.S3ArtifactStore;
-import dev.firmament.artifact.Sha256;
+import dev.firmament.manifest.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package dev.firmament.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.artifact.ArtifactStore;
-import dev.firmament.artifact.Sha256;
+import dev.firmament.manifest.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;

@@ -2,7 +2,7 @@ package dev.firmament.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.firmament.api.access.Role;
+import dev.firmament.api.caller.Role;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;

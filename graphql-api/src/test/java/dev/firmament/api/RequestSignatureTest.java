@@ -2,7 +2,7 @@ package dev.firmament.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.firmament.api.access.Role;
+import dev.firmament.api.caller.Role;
 import dev.firmament.api.security.signature.RequestSigner;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,7 @@ package dev.firmament.launcher;
 
 import dev.firmament.api.audit.AuditChain;
 import dev.firmament.api.audit.AuditExport;
-import dev.firmament.artifact.signing.SigningKeys;
+import dev.firmament.manifest.SigningKeys;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;

@@ -2,7 +2,7 @@ package dev.firmament.launcher;
 
 import dev.firmament.devstack.DeviceAccessExtension.Access;
 import dev.firmament.devstack.DeviceAccessExtension.AccessCheck;
-import dev.firmament.protocol.identity.DeviceSecrets;
+import dev.firmament.identity.DeviceSecrets;
 import dev.firmament.workers.device.DeviceCredentialCheck;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

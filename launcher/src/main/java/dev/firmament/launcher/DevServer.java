@@ -1,9 +1,9 @@
 package dev.firmament.launcher;
 
-import dev.firmament.artifact.signing.SigningKeys;
 import dev.firmament.devstack.DevStack;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.devstack.DeviceAccessExtension;
+import dev.firmament.manifest.SigningKeys;
 import dev.firmament.workers.device.DeviceCredentialCheck;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,10 +1,10 @@
 package dev.firmament.server;
 
-import dev.firmament.api.ApiConfiguration;
+import dev.firmament.api.config.ApiConfiguration;
 import dev.firmament.api.config.InfrastructureConfiguration;
-import dev.firmament.delta.pipeline.DeltaPipelineConfiguration;
 import dev.firmament.workers.DeltaWorkers;
 import dev.firmament.workers.WorkersConfiguration;
+import dev.firmament.workers.delta.DeltaPipelineConfiguration;
 import java.util.Arrays;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;

@@ -1,8 +1,8 @@
 package dev.firmament.workers;
 
-import dev.firmament.delta.pipeline.DeltaBuildActivitiesImpl;
 import dev.firmament.orchestrator.delta.DeltaBuildWorkflowImpl;
 import dev.firmament.orchestrator.delta.DeltaTaskQueues;
+import dev.firmament.workers.delta.DeltaBuildActivitiesImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;

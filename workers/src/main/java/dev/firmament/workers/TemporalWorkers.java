@@ -1,9 +1,9 @@
 package dev.firmament.workers;
 
-import dev.firmament.orchestrator.rollout.RolloutWorkflowImpl;
-import dev.firmament.orchestrator.rollout.StageWorkflowImpl;
 import dev.firmament.orchestrator.rollout.TaskQueues;
-import dev.firmament.workers.rollout.DeviceUpdateRouter;
+import dev.firmament.orchestrator.rollout.engine.RolloutWorkflowImpl;
+import dev.firmament.orchestrator.rollout.engine.StageWorkflowImpl;
+import dev.firmament.workers.delivery.DeviceUpdateRouter;
 import dev.firmament.workers.rollout.RolloutActivitiesImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;

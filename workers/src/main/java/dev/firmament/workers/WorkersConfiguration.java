@@ -1,9 +1,9 @@
 package dev.firmament.workers;
 
-import dev.firmament.delta.pipeline.DeltaPipelineConfiguration;
 import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.protocol.server.GatewayOptions;
 import dev.firmament.protocol.server.MqttDeviceGateway;
+import dev.firmament.workers.delta.DeltaPipelineConfiguration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;

@@ -1,7 +1,7 @@
 package dev.firmament.delta.internal;
 
-import dev.firmament.delta.DeltaFormatException;
-import dev.firmament.delta.SeekableSource;
+import dev.firmament.delta.io.DeltaFormatException;
+import dev.firmament.delta.io.SeekableSource;
 import java.io.IOException;
 
 /**

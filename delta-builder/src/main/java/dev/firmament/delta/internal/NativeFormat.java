@@ -1,7 +1,7 @@
 package dev.firmament.delta.internal;
 
 import com.github.luben.zstd.ZstdCompressCtx;
-import dev.firmament.delta.DeltaFormatException;
+import dev.firmament.delta.io.DeltaFormatException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

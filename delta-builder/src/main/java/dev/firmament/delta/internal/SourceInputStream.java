@@ -1,6 +1,6 @@
 package dev.firmament.delta.internal;
 
-import dev.firmament.delta.SeekableSource;
+import dev.firmament.delta.io.SeekableSource;
 import java.io.IOException;
 import java.io.InputStream;
 

@@ -1,6 +1,6 @@
 package dev.firmament.delta.internal;
 
-import dev.firmament.delta.DeltaFormatException;
+import dev.firmament.delta.io.DeltaFormatException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

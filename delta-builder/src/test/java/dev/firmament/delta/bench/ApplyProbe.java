@@ -2,7 +2,7 @@ package dev.firmament.delta.bench;
 
 import dev.firmament.delta.ApplyResult;
 import dev.firmament.delta.DeltaApplier;
-import dev.firmament.delta.SeekableSource;
+import dev.firmament.delta.io.SeekableSource;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;

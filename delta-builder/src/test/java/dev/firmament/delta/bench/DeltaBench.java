@@ -7,7 +7,7 @@ import dev.firmament.delta.DeltaDiffer;
 import dev.firmament.delta.DiffOptions;
 import dev.firmament.delta.DiffResult;
 import dev.firmament.delta.PatchFormat;
-import dev.firmament.delta.SeekableSource;
+import dev.firmament.delta.io.SeekableSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

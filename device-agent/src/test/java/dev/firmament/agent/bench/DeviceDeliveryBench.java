@@ -7,6 +7,7 @@ import dev.firmament.agent.broker.HiveMqTestBroker;
 import dev.firmament.agent.broker.MosquittoTestBroker;
 import dev.firmament.agent.broker.TestBroker;
 import dev.firmament.delta.DeltaDiffer;
+import dev.firmament.manifest.Sha256;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.DeviceState;
@@ -19,9 +20,7 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,7 +56,7 @@ public final class DeviceDeliveryBench {
       System.arraycopy(fresh, 0, newImage, at, fresh.length);
     }
     byte[] patch = DeltaDiffer.diff(oldImage, newImage).patch();
-    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(newImage));
+    String sha = Sha256.hex(newImage);
     System.out.printf(
         "bench: %d devices, image %d bytes, delta %d bytes, broker %s, %d CPUs%n",
         devices,

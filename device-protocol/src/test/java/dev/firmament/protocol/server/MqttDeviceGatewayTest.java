@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import dev.firmament.devstack.EmbeddedMqttBroker;
+import dev.firmament.manifest.Sha256;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.ChunkFrame;
@@ -21,11 +22,9 @@ import dev.firmament.protocol.Topics;
 import dev.firmament.protocol.UpdateOffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -264,7 +263,7 @@ class MqttDeviceGatewayTest {
 
   private static Delivery delivery(String deviceId, String updateId, byte[] image, int chunkSize)
       throws Exception {
-    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(image));
+    String sha = Sha256.hex(image);
     return new Delivery(
         deviceId,
         updateId,

@@ -3,6 +3,8 @@ package dev.firmament.api.access;
 import dev.firmament.api.access.AccessModel.IssuedToken;
 import dev.firmament.api.access.AccessModel.User;
 import dev.firmament.api.audit.AuditRepository;
+import dev.firmament.api.caller.Caller;
+import dev.firmament.api.caller.Role;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -23,6 +23,8 @@ import dev.firmament.api.access.AccessModel.OrganizationMember;
 import dev.firmament.api.access.AccessModel.Team;
 import dev.firmament.api.access.AccessModel.TeamMember;
 import dev.firmament.api.access.AccessModel.User;
+import dev.firmament.api.caller.Role;
+import dev.firmament.api.caller.Scope;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;

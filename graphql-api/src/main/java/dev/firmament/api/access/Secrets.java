@@ -1,11 +1,8 @@
 package dev.firmament.api.access;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.firmament.manifest.Sha256;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 
 /**
  * Credential secrets: 256 random bits behind a prefix that says what they are ({@code fmt_} API
@@ -29,12 +26,7 @@ public final class Secrets {
   }
 
   public static String sha256(String secret) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(digest.digest(secret.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-    }
+    return Sha256.hex(secret);
   }
 
   /** The first characters of a secret, kept in clear so people can tell their tokens apart. */

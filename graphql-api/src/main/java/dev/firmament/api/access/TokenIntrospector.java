@@ -2,8 +2,12 @@ package dev.firmament.api.access;
 
 import dev.firmament.api.access.AccessRepository.ClientGrant;
 import dev.firmament.api.access.AccessRepository.TokenGrant;
-import dev.firmament.api.access.Caller.Kind;
 import dev.firmament.api.audit.AuditRepository;
+import dev.firmament.api.caller.Caller;
+import dev.firmament.api.caller.Caller.Kind;
+import dev.firmament.api.caller.CallerPrincipal;
+import dev.firmament.api.caller.Role;
+import dev.firmament.api.caller.Scope;
 import java.time.OffsetDateTime;
 import java.util.EnumSet;
 import java.util.Set;

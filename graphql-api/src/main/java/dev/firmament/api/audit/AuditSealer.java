@@ -3,7 +3,7 @@ package dev.firmament.api.audit;
 import static dev.firmament.sql.generated.Tables.AUDIT_CHECKPOINTS;
 import static dev.firmament.sql.generated.Tables.AUDIT_LOG;
 
-import dev.firmament.artifact.signing.SigningKeys;
+import dev.firmament.manifest.SigningKeys;
 import java.security.PrivateKey;
 import java.util.List;
 import java.util.Optional;

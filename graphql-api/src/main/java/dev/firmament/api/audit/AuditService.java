@@ -1,9 +1,9 @@
 package dev.firmament.api.audit;
 
 import dev.firmament.api.Pagination;
-import dev.firmament.api.access.Callers;
 import dev.firmament.api.audit.AuditChain.Verification;
-import dev.firmament.artifact.signing.SigningKeys;
+import dev.firmament.api.caller.Callers;
+import dev.firmament.manifest.SigningKeys;
 import java.security.PublicKey;
 import java.util.List;
 import java.util.UUID;

@@ -1,8 +1,8 @@
 package dev.firmament.api.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.firmament.api.access.Caller;
-import dev.firmament.api.access.Callers;
+import dev.firmament.api.caller.Caller;
+import dev.firmament.api.caller.Callers;
 import dev.firmament.api.error.ApiException;
 import graphql.execution.DataFetcherResult;
 import graphql.execution.instrumentation.InstrumentationState;

@@ -6,8 +6,8 @@ import static dev.firmament.sql.generated.Tables.DEVICE_CREDENTIALS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 
-import dev.firmament.api.access.Caller;
-import dev.firmament.api.access.Callers;
+import dev.firmament.api.caller.Caller;
+import dev.firmament.api.caller.Callers;
 import dev.firmament.sql.generated.tables.records.DevicesRecord;
 import java.util.ArrayList;
 import java.util.Collection;

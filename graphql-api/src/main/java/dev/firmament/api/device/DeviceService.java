@@ -7,7 +7,7 @@ import dev.firmament.api.error.UniqueViolations;
 import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductService;
 import dev.firmament.api.tenant.TenantResolver;
-import dev.firmament.protocol.identity.DeviceSecrets;
+import dev.firmament.identity.DeviceSecrets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

@@ -1,6 +1,6 @@
 package dev.firmament.api.firmware;
 
-import dev.firmament.api.access.Callers;
+import dev.firmament.api.caller.Callers;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
 import dev.firmament.api.error.UniqueViolations;

@@ -2,7 +2,7 @@ package dev.firmament.api.rollout;
 
 import dev.firmament.api.Ids;
 import dev.firmament.api.access.AccessService;
-import dev.firmament.api.access.Callers;
+import dev.firmament.api.caller.Callers;
 import dev.firmament.api.device.DeviceGroup;
 import dev.firmament.api.device.DeviceRepository;
 import dev.firmament.api.error.ApiException;

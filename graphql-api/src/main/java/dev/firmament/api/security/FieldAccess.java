@@ -1,8 +1,8 @@
 package dev.firmament.api.security;
 
-import dev.firmament.api.access.Caller;
-import dev.firmament.api.access.Callers;
-import dev.firmament.api.access.Scope;
+import dev.firmament.api.caller.Caller;
+import dev.firmament.api.caller.Callers;
+import dev.firmament.api.caller.Scope;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
 import graphql.schema.GraphQLAppliedDirective;

@@ -1,11 +1,11 @@
 package dev.firmament.api.security;
 
 import dev.firmament.api.access.AccessRepository;
+import dev.firmament.api.access.RequestSigningKeys;
 import dev.firmament.api.access.TokenIntrospector;
 import dev.firmament.api.error.ErrorCode;
 import dev.firmament.api.error.ErrorResponses;
 import dev.firmament.api.security.signature.RequestSignatureFilter;
-import dev.firmament.api.security.signature.RequestSigningKeys;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;

@@ -2,7 +2,7 @@ package dev.firmament.api.tenant;
 
 import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
 
-import dev.firmament.api.access.Callers;
+import dev.firmament.api.caller.Callers;
 import dev.firmament.api.error.ApiException;
 import java.util.UUID;
 import org.jooq.DSLContext;

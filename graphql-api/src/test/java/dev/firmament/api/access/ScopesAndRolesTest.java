@@ -3,6 +3,8 @@ package dev.firmament.api.access;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.firmament.api.caller.Role;
+import dev.firmament.api.caller.Scope;
 import dev.firmament.api.error.ApiException;
 import java.util.EnumSet;
 import java.util.List;

@@ -10,6 +10,8 @@ import static org.mockito.Mockito.when;
 
 import dev.firmament.api.access.AccessRepository.ClientGrant;
 import dev.firmament.api.access.AccessRepository.TokenGrant;
+import dev.firmament.api.caller.Caller;
+import dev.firmament.api.caller.Scope;
 import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;

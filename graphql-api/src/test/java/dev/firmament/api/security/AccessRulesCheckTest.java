@@ -75,7 +75,7 @@ class AccessRulesCheckTest {
 
     assertThat(a.customers()).isTrue();
     assertThat(a.scopes())
-        .extracting(dev.firmament.api.access.Scope::value)
+        .extracting(dev.firmament.api.caller.Scope::value)
         .containsExactlyInAnyOrder("devices:read", "rollouts:read");
     assertThat(b.customers()).isFalse();
     assertThat(b.scopes()).isEmpty();

@@ -3,7 +3,7 @@ package dev.firmament.orchestrator.replay;
 import dev.firmament.orchestrator.rollout.RolloutActivities;
 import dev.firmament.orchestrator.rollout.StageRequest;
 import dev.firmament.orchestrator.rollout.StageResult;
-import dev.firmament.orchestrator.rollout.StageWorkflowImpl;
+import dev.firmament.orchestrator.rollout.engine.StageWorkflowImpl;
 import io.temporal.activity.ActivityOptions;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;

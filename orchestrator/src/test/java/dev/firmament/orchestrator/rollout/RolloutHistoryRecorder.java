@@ -3,6 +3,8 @@ package dev.firmament.orchestrator.rollout;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.orchestrator.replay.RecordedHistories;
+import dev.firmament.orchestrator.rollout.engine.RolloutWorkflowImpl;
+import dev.firmament.orchestrator.rollout.engine.StageWorkflowImpl;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;

@@ -7,7 +7,6 @@ import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.protocol.server.DeviceReport;
 import dev.firmament.protocol.server.PresenceEvent;
 import dev.firmament.workers.device.DevicePresence;
-import dev.firmament.workers.rollout.RollbackDelivery;
 import dev.firmament.workers.rollout.RolloutRecords;
 import io.temporal.client.ActivityCompletionClient;
 import io.temporal.client.ActivityCompletionException;

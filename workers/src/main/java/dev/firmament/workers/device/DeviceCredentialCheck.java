@@ -2,7 +2,7 @@ package dev.firmament.workers.device;
 
 import static dev.firmament.sql.generated.Tables.DEVICE_CREDENTIALS;
 
-import dev.firmament.protocol.identity.DeviceSecrets;
+import dev.firmament.identity.DeviceSecrets;
 import org.jooq.DSLContext;
 import org.springframework.stereotype.Repository;
 

@@ -142,7 +142,7 @@ public class RolloutActivitiesImpl implements RolloutActivities {
                     "no job " + jobId, RolloutFailures.JOB_NOT_FOUND));
   }
 
-  static UUID parse(String jobId) {
+  public static UUID parse(String jobId) {
     try {
       return UUID.fromString(jobId);
     } catch (IllegalArgumentException e) {

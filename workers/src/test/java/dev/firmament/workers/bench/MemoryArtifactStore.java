@@ -2,11 +2,9 @@ package dev.firmament.workers.bench;
 
 import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.StoredArtifact;
+import dev.firmament.manifest.Sha256;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,12 +15,7 @@ final class MemoryArtifactStore implements ArtifactStore {
 
   @Override
   public StoredArtifact put(String kind, byte[] bytes) {
-    String sha256;
-    try {
-      sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    String sha256 = Sha256.hex(bytes);
     String key = kind + "/" + sha256;
     objects.put(key, bytes.clone());
     return new StoredArtifact(key, sha256, bytes.length);

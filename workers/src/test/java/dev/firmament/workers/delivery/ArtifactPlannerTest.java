@@ -9,8 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.artifact.ArtifactNotFoundException;
 import dev.firmament.artifact.ArtifactStore;
-import dev.firmament.artifact.Sha256;
 import dev.firmament.artifact.StoredArtifact;
+import dev.firmament.manifest.Sha256;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.workers.TestDatabase;

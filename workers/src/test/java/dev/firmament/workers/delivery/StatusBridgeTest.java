@@ -17,7 +17,6 @@ import dev.firmament.protocol.server.GatewayStats;
 import dev.firmament.protocol.server.PresenceEvent;
 import dev.firmament.workers.TestDatabase;
 import dev.firmament.workers.device.DevicePresence;
-import dev.firmament.workers.rollout.RollbackDelivery;
 import dev.firmament.workers.rollout.RollbackRecords;
 import dev.firmament.workers.rollout.RolloutRecords;
 import io.temporal.client.WorkflowClient;

@@ -2,9 +2,10 @@ package dev.firmament.api.security.signature;
 
 import dev.firmament.api.access.AccessRepository;
 import dev.firmament.api.access.AccessRepository.TokenGrant;
-import dev.firmament.api.access.Caller;
-import dev.firmament.api.access.CallerPrincipal;
+import dev.firmament.api.access.RequestSigningKeys;
 import dev.firmament.api.access.TokenIntrospector;
+import dev.firmament.api.caller.Caller;
+import dev.firmament.api.caller.CallerPrincipal;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;

@@ -1,7 +1,6 @@
 package dev.firmament.api.security.signature;
 
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
+import dev.firmament.manifest.Sha256;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -10,8 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * An HTTP request signed after RFC 9421 (HTTP Message Signatures) with {@code hmac-sha256}, its
@@ -142,16 +139,7 @@ public final class SignedRequest {
   }
 
   static byte[] hmac(byte[] secret, String base) {
-    if (secret.length == 0) {
-      throw new IllegalArgumentException("an HMAC key must not be empty");
-    }
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-      return mac.doFinal(base.getBytes(StandardCharsets.UTF_8));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is required by every Java platform", e);
-    }
+    return Sha256.hmac(secret, base);
   }
 
   private static String value(Message message, String component) throws SignatureException {

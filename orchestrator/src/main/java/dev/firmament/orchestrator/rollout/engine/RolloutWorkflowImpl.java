@@ -1,0 +1,383 @@
+package dev.firmament.orchestrator.rollout.engine;
+
+import dev.firmament.orchestrator.rollout.AdvanceMode;
+import dev.firmament.orchestrator.rollout.BreachAction;
+import dev.firmament.orchestrator.rollout.GatePlan;
+import dev.firmament.orchestrator.rollout.RolloutActivities;
+import dev.firmament.orchestrator.rollout.RolloutPlan;
+import dev.firmament.orchestrator.rollout.RolloutProgress;
+import dev.firmament.orchestrator.rollout.RolloutRequest;
+import dev.firmament.orchestrator.rollout.RolloutStatus;
+import dev.firmament.orchestrator.rollout.RolloutWorkflow;
+import dev.firmament.orchestrator.rollout.StageCarry;
+import dev.firmament.orchestrator.rollout.StageCounters;
+import dev.firmament.orchestrator.rollout.StageKind;
+import dev.firmament.orchestrator.rollout.StagePlan;
+import dev.firmament.orchestrator.rollout.StageProgress;
+import dev.firmament.orchestrator.rollout.StageRequest;
+import dev.firmament.orchestrator.rollout.StageResult;
+import dev.firmament.orchestrator.rollout.StageSelection;
+import dev.firmament.orchestrator.rollout.StageStatus;
+import dev.firmament.orchestrator.rollout.StageWorkflow;
+import dev.firmament.orchestrator.rollout.TaskQueues;
+import io.temporal.failure.ChildWorkflowFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+
+/**
+ * The rollout's state machine (see docs/rollouts.md): scheduled start, approval, then one {@link
+ * StageWorkflow} child per stage, a gate breach's action, and operator controls, which it forwards
+ * to the running stage. It holds only ids and counters; devices are paged by the stages.
+ */
+public class RolloutWorkflowImpl implements RolloutWorkflow {
+  private static final Logger log = Workflow.getLogger(RolloutWorkflowImpl.class);
+
+  private final RolloutActivities bookkeeping =
+      Workflow.newActivityStub(RolloutActivities.class, BookkeepingOptions.get());
+
+  private RolloutRequest request;
+  private RolloutStatus status = RolloutStatus.SCHEDULED;
+  private int total;
+  private int currentStage;
+  private final List<StageProgress> stages = new ArrayList<>();
+
+  private int approvals;
+  private boolean paused;
+  private boolean canceled;
+  private boolean rollbackOnCancel;
+  private String abortReason;
+  private String runningStageId;
+  private final Deque<Consumer<StageWorkflow>> controls = new ArrayDeque<>();
+
+  @Override
+  public RolloutProgress run(RolloutRequest rolloutRequest) {
+    request = rolloutRequest;
+    RolloutPlan plan = request.plan();
+    String jobId = request.jobId();
+
+    if (plan.startAt() != null) {
+      long wait = plan.startAt().toEpochMilli() - Workflow.currentTimeMillis();
+      if (wait > 0) {
+        Workflow.await(Duration.ofMillis(wait), this::stopRequested);
+      }
+    }
+    if (plan.requireApproval() && !stopRequested()) {
+      awaitApproval();
+    }
+    if (stopRequested()) {
+      return end(stoppedStatus());
+    }
+
+    total = bookkeeping.startJob(jobId);
+    setStatus(RolloutStatus.RUNNING);
+    log.info("rollout started job={} targets={} stages={}", jobId, total, plan.stages().size());
+
+    boolean changedDevices = false;
+    for (int index = 0; index < plan.stages().size(); index++) {
+      StagePlan stage = plan.stages().get(index);
+      if (stage.advance() == AdvanceMode.APPROVAL && !stopRequested()) {
+        awaitApproval();
+      }
+      if (paused && !stopRequested()) {
+        setStatus(RolloutStatus.PAUSED);
+        Workflow.await(() -> !paused || stopRequested());
+        setStatus(RolloutStatus.RUNNING);
+      }
+      if (stopRequested()) {
+        break;
+      }
+      currentStage = index;
+      boolean last = index == plan.stages().size() - 1;
+      int assigned =
+          bookkeeping.assignStage(jobId, index, stage.name(), StageKind.UPDATE, stage.selection());
+      StageResult result =
+          runStage(
+              index,
+              StageKind.UPDATE,
+              stage,
+              assigned,
+              last && stage.selection().takesAllRemaining());
+      changedDevices |= result.counters().succeeded() > 0 || result.counters().inFlight() > 0;
+      switch (result.status()) {
+        case SUCCEEDED -> {}
+        case FAILED -> {
+          if (result.breach() == BreachAction.ROLLBACK) {
+            return rollBack(RolloutStatus.ROLLED_BACK);
+          }
+          return end(RolloutStatus.ABORTED);
+        }
+        case ABORTED -> {
+          return end(RolloutStatus.ABORTED);
+        }
+        default -> {
+          // CANCELED: handled below with the other stop requests.
+        }
+      }
+      if (stopRequested()) {
+        break;
+      }
+    }
+
+    if (stopRequested()) {
+      if (canceled && rollbackOnCancel && changedDevices) {
+        return rollBack(RolloutStatus.ROLLED_BACK);
+      }
+      return end(stoppedStatus());
+    }
+    StageCounters totals = updateTotals();
+    return end(totals.allFailures() == 0 ? RolloutStatus.SUCCEEDED : RolloutStatus.FAILED);
+  }
+
+  /** Delivers every device this rollout changed its previous version, as a tracked stage. */
+  private RolloutProgress rollBack(RolloutStatus finalStatus) {
+    setStatus(RolloutStatus.ROLLING_BACK);
+    // Controls aimed at the update stages do not apply to the rollback.
+    canceled = false;
+    abortReason = null;
+    paused = false;
+    int index = request.plan().stages().size();
+    currentStage = index;
+    int maxInFlight =
+        request.plan().stages().stream().mapToInt(StagePlan::maxInFlight).max().orElse(1);
+    StagePlan plan =
+        new StagePlan(
+            "rollback",
+            StageSelection.percent(100),
+            maxInFlight,
+            null,
+            Duration.ZERO,
+            GatePlan.permissive(),
+            AdvanceMode.AUTOMATIC);
+    int assigned =
+        bookkeeping.assignStage(
+            request.jobId(), index, plan.name(), StageKind.ROLLBACK, plan.selection());
+    runStage(index, StageKind.ROLLBACK, plan, assigned, false);
+    return end(finalStatus);
+  }
+
+  private StageResult runStage(
+      int index, StageKind kind, StagePlan plan, int assigned, boolean absorbJoiners) {
+    String childId = TaskQueues.stageWorkflowId(request.jobId(), index);
+    StageCounters initial = new StageCounters(assigned, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    stages.add(new StageProgress(index, plan.name(), kind, StageStatus.RUNNING, initial));
+    StageWorkflow child =
+        Workflow.newChildWorkflowStub(
+            StageWorkflow.class, ChildWorkflowOptions.newBuilder().setWorkflowId(childId).build());
+    StageRequest stageRequest =
+        new StageRequest(
+            request.jobId(),
+            index,
+            kind,
+            plan,
+            request.plan().retry(),
+            kind == StageKind.UPDATE ? request.plan().window() : null,
+            request.deviceTimeout(),
+            request.pageSize(),
+            absorbJoiners,
+            StageCarry.initial(plan, initial));
+    Promise<StageResult> result = Async.function(child::run, stageRequest);
+    Workflow.getWorkflowExecution(child).get();
+    runningStageId = childId;
+    StageWorkflow running = Workflow.newExternalWorkflowStub(StageWorkflow.class, childId);
+    while (!result.isCompleted()) {
+      Workflow.await(() -> result.isCompleted() || !controls.isEmpty());
+      while (!controls.isEmpty() && !result.isCompleted()) {
+        Consumer<StageWorkflow> control = controls.poll();
+        try {
+          control.accept(running);
+        } catch (RuntimeException e) {
+          // The stage may have ended between the control and its delivery; its result says how.
+          log.info("control not delivered stage={} error={}", childId, e.toString());
+        }
+      }
+    }
+    runningStageId = null;
+    controls.clear();
+    StageResult ended;
+    try {
+      ended = result.get();
+    } catch (ChildWorkflowFailure e) {
+      ended = new StageResult(StageStatus.ABORTED, initial, null, "stage failed: " + e.getCause());
+      abortReason = ended.reason();
+    }
+    stages.set(
+        stages.size() - 1,
+        new StageProgress(index, plan.name(), kind, ended.status(), ended.counters()));
+    if (kind == StageKind.UPDATE && ended.status() != StageStatus.SUCCEEDED) {
+      log.info(
+          "stage ended job={} stage={} status={} reason={}",
+          request.jobId(),
+          index,
+          ended.status(),
+          ended.reason());
+    }
+    return ended;
+  }
+
+  private void awaitApproval() {
+    RolloutStatus before = status;
+    setStatus(RolloutStatus.WAITING_APPROVAL);
+    Workflow.await(() -> approvals > 0 || stopRequested());
+    if (approvals > 0) {
+      approvals--;
+    }
+    if (!stopRequested() && before != RolloutStatus.SCHEDULED) {
+      setStatus(before);
+    }
+  }
+
+  private RolloutProgress end(RolloutStatus finalStatus) {
+    status = finalStatus;
+    bookkeeping.finishJob(request.jobId(), finalStatus);
+    StageCounters totals = updateTotals();
+    log.info(
+        "rollout finished job={} status={} succeeded={} skipped={} failed={} timedOut={}",
+        request.jobId(),
+        finalStatus,
+        totals.succeeded(),
+        totals.skipped(),
+        totals.failed() + totals.rejected() + totals.rolledBack() + totals.unhealthy(),
+        totals.timedOut());
+    return progress();
+  }
+
+  private void setStatus(RolloutStatus next) {
+    if (status != next) {
+      status = next;
+      bookkeeping.recordStatus(request.jobId(), next);
+    }
+  }
+
+  private boolean stopRequested() {
+    return canceled || abortReason != null;
+  }
+
+  private RolloutStatus stoppedStatus() {
+    return abortReason != null ? RolloutStatus.ABORTED : RolloutStatus.CANCELED;
+  }
+
+  private StageCounters updateTotals() {
+    StageCounters sum = StageCounters.EMPTY;
+    for (StageProgress stage : stages) {
+      if (stage.kind() == StageKind.UPDATE) {
+        sum = sum.plus(stage.counters());
+      }
+    }
+    return sum;
+  }
+
+  @Override
+  public RolloutProgress progress() {
+    StageCounters t = updateTotals();
+    return new RolloutProgress(
+        status,
+        total,
+        t.started(),
+        t.inFlight(),
+        t.succeeded(),
+        t.skipped(),
+        t.failed() + t.rejected() + t.rolledBack() + t.unhealthy(),
+        t.timedOut(),
+        currentStage,
+        stages);
+  }
+
+  @Override
+  public void approve() {
+    approvals++;
+  }
+
+  @Override
+  public void pause() {
+    paused = true;
+    forward(StageWorkflow::pause);
+  }
+
+  @Override
+  public void resume() {
+    paused = false;
+    forward(StageWorkflow::resume);
+  }
+
+  @Override
+  public void promote() {
+    forward(StageWorkflow::promote);
+  }
+
+  @Override
+  public void cancel(boolean rollback) {
+    canceled = true;
+    rollbackOnCancel = rollback;
+    forward(StageWorkflow::cancel);
+  }
+
+  @Override
+  public void retryFailed() {
+    forward(StageWorkflow::retryFailed);
+  }
+
+  @Override
+  public void abort(String reason) {
+    abortReason = reason == null ? "aborted" : reason;
+    forward(stage -> stage.abort(abortReason));
+  }
+
+  @Override
+  public void stageReport(StageProgress stage) {
+    for (int i = 0; i < stages.size(); i++) {
+      if (stages.get(i).index() == stage.index() && !stages.get(i).status().isFinal()) {
+        stages.set(i, stage);
+      }
+    }
+    if (status == RolloutStatus.RUNNING && stage.status() == StageStatus.PAUSED) {
+      status = RolloutStatus.PAUSED;
+      controls.add(unused -> bookkeeping.recordStatus(request.jobId(), RolloutStatus.PAUSED));
+    } else if (status == RolloutStatus.PAUSED && stage.status() == StageStatus.RUNNING) {
+      status = RolloutStatus.RUNNING;
+      controls.add(unused -> bookkeeping.recordStatus(request.jobId(), RolloutStatus.RUNNING));
+    }
+  }
+
+  @Override
+  public void stageRecount(int stageIndex, StageCounters counters) {
+    for (int i = 0; i < stages.size(); i++) {
+      StageProgress stage = stages.get(i);
+      if (stage.index() == stageIndex) {
+        StageCounters c = stage.counters();
+        // Health was judged at the end of the stage's soak and is not stored per result.
+        StageCounters recounted =
+            new StageCounters(
+                counters.assigned(),
+                counters.started(),
+                0,
+                counters.succeeded(),
+                counters.skipped(),
+                counters.failed(),
+                counters.timedOut(),
+                counters.rejected(),
+                counters.rolledBack(),
+                c.unhealthy());
+        stages.set(
+            i,
+            new StageProgress(
+                stage.index(), stage.name(), stage.kind(), stage.status(), recounted));
+      }
+    }
+  }
+
+  /** Controls reach the running stage from the main loop (signal handlers do not block). */
+  private void forward(Consumer<StageWorkflow> control) {
+    if (runningStageId != null) {
+      controls.add(control);
+    }
+  }
+}

@@ -1,0 +1,622 @@
+package dev.firmament.orchestrator.rollout.engine;
+
+import dev.firmament.orchestrator.rollout.BreachAction;
+import dev.firmament.orchestrator.rollout.DeviceUpdateActivities;
+import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.GatePlan;
+import dev.firmament.orchestrator.rollout.RatePlan;
+import dev.firmament.orchestrator.rollout.RolloutActivities;
+import dev.firmament.orchestrator.rollout.RolloutWorkflow;
+import dev.firmament.orchestrator.rollout.StageCarry;
+import dev.firmament.orchestrator.rollout.StageCounters;
+import dev.firmament.orchestrator.rollout.StageKind;
+import dev.firmament.orchestrator.rollout.StagePage;
+import dev.firmament.orchestrator.rollout.StageProgress;
+import dev.firmament.orchestrator.rollout.StageRequest;
+import dev.firmament.orchestrator.rollout.StageResult;
+import dev.firmament.orchestrator.rollout.StageStatus;
+import dev.firmament.orchestrator.rollout.StageWorkflow;
+import dev.firmament.orchestrator.rollout.TaskQueues;
+import dev.firmament.orchestrator.rollout.WindowState;
+import dev.firmament.orchestrator.rollout.policy.FailureRateGate;
+import dev.firmament.orchestrator.rollout.policy.GateVerdict;
+import dev.firmament.orchestrator.rollout.policy.RateRamp;
+import dev.firmament.orchestrator.rollout.policy.RetryDecision;
+import dev.firmament.orchestrator.rollout.policy.SuccessThresholdGate;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.common.RetryOptions;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.TimeoutFailure;
+import io.temporal.workflow.Async;
+import io.temporal.workflow.Promise;
+import io.temporal.workflow.Workflow;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.slf4j.Logger;
+
+/**
+ * Runs one stage: pages through the stage's devices (ids only), starts each device's update while
+ * fewer than {@code maxInFlight} are running, inside the maintenance window and at the stage's
+ * rate, retries failed devices per policy, judges the gate after every outcome, then soaks and
+ * checks the devices' health.
+ *
+ * <p>Each run handles one page: it drains its devices and continues as new with a {@link
+ * StageCarry}, so the history of a run is bounded by the page size, whatever the stage's size.
+ * Waiting on a device holds no thread: the delivery activity is completed by the device's report.
+ */
+public class StageWorkflowImpl implements StageWorkflow {
+  private static final Logger log = Workflow.getLogger(StageWorkflowImpl.class);
+
+  /** Change id: a retry backoff ends when the stage stops (version 1). */
+  static final String BACKOFF_ENDS_ON_STOP = "retry-backoff-ends-on-stop";
+
+  /** Change id: a retry takes the failed devices of earlier stages too (version 1). */
+  static final String RETRY_TAKES_EARLIER_FAILURES = "retry-takes-earlier-failures";
+
+  private final RolloutActivities bookkeeping =
+      Workflow.newActivityStub(RolloutActivities.class, BookkeepingOptions.get());
+
+  private StageRequest request;
+  private StageStatus status = StageStatus.RUNNING;
+  private final List<Promise<Void>> writes = new ArrayList<>();
+  private Random random;
+
+  private int assigned;
+  private int started;
+  private int inFlight;
+  private int succeeded;
+  private int skipped;
+  private int failed;
+  private int timedOut;
+  private int rejected;
+  private int rolledBack;
+  private int unhealthy;
+
+  private boolean paused;
+  private boolean promoted;
+  private boolean canceled;
+  private String abortReason;
+  private BreachAction breach;
+  private String breachReason;
+  private boolean retryRequested;
+  private int breachesHandled;
+
+  /** All failures of the stage when the operator last resumed over an end-of-stage breach. */
+  private int acceptedAtEnd = -1;
+
+  private RateRamp ramp;
+  private long nextStartAt;
+  private WindowState windowState;
+
+  /**
+   * The position of the last device this run went through. Requeued devices get positions after
+   * every existing one, so paging on from here finds exactly them.
+   */
+  private long cursor;
+
+  @Override
+  public StageResult run(StageRequest stageRequest) {
+    request = stageRequest;
+    random = Workflow.newRandom();
+    StageCarry carry = request.carry();
+    restore(carry);
+    cursor = carry.afterPosition();
+    DeviceUpdateActivities delivery =
+        Workflow.newActivityStub(
+            DeviceUpdateActivities.class,
+            ActivityOptions.newBuilder()
+                .setTaskQueue(TaskQueues.DELIVERY)
+                // The device timeout is the in-progress timeout: a silent device times out here.
+                .setStartToCloseTimeout(request.deviceTimeout())
+                // Retries per device are a rollout policy (RetryPolicy), decided by this workflow.
+                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+                .build());
+
+    boolean firstRun = carry.afterPosition() == 0 && carry.counters().started() == 0;
+    status = paused ? StageStatus.PAUSED : StageStatus.RUNNING;
+    if (firstRun) {
+      publish();
+    }
+
+    StagePage page =
+        bookkeeping.listStage(
+            request.jobId(), request.index(), carry.afterPosition(), request.pageSize());
+    if (page.deviceIds().isEmpty() && request.absorbJoiners() && !stopping()) {
+      int joined = bookkeeping.assignJoiners(request.jobId(), request.index());
+      if (joined > 0) {
+        assigned += joined;
+        page =
+            bookkeeping.listStage(
+                request.jobId(), request.index(), carry.afterPosition(), request.pageSize());
+      }
+    }
+    for (int i = 0; i < page.deviceIds().size(); i++) {
+      if (!awaitStartable()) {
+        break;
+      }
+      started++;
+      // A device an operator requeued goes on from its stored attempt, so that the retry policy's
+      // next attempt reopens its result (reopening is keyed by attempt).
+      startDevice(delivery, page.deviceIds().get(i), page.attemptOf(i));
+    }
+    drain();
+    cursor = page.lastPosition();
+
+    if (!stopping()) {
+      if (retryRequested) {
+        requeueFailed();
+        continueAsNew(cursor);
+      }
+      if (!page.deviceIds().isEmpty()) {
+        // More devices may follow (a full page, or joiners on a stage that absorbs them).
+        continueAsNew(cursor);
+      }
+      endOfDevices();
+    }
+    return finish();
+  }
+
+  /** Every device has finished: final gate, soak, health gate, and the success threshold. */
+  private void endOfDevices() {
+    if (paused) {
+      // Paused by the operator or by the gate while the last devices ran: hold here, so that the
+      // operator can retry the failed devices before the stage is judged.
+      setStatus(StageStatus.PAUSED);
+      Workflow.await(() -> !paused || stopping() || retryRequested);
+      if (retryRequested && !stopping()) {
+        requeueFailed();
+        continueAsNew(cursor);
+      }
+      if (stopping()) {
+        return;
+      }
+      setStatus(StageStatus.RUNNING);
+    }
+    if (judgeAtEnd()) {
+      return;
+    }
+    Duration soak = request.plan().soak();
+    if (!soak.isZero() && request.kind() == StageKind.UPDATE) {
+      status = StageStatus.SOAKING;
+      publish();
+      Workflow.await(soak, () -> promoted || stopping() || retryRequested);
+      if (retryRequested && !stopping()) {
+        requeueFailed();
+        continueAsNew(cursor);
+      }
+      if (stopping()) {
+        return;
+      }
+      unhealthy = bookkeeping.unhealthyDevices(request.jobId(), request.index());
+      if (judgeAtEnd()) {
+        return;
+      }
+    }
+    status = StageStatus.SUCCEEDED;
+  }
+
+  /**
+   * Applies the gate once every device has finished. A PAUSE breach waits for the operator: resume
+   * accepts the stage as it is, retry-failed sends its failed devices again. Returns whether the
+   * stage stops here.
+   */
+  private boolean judgeAtEnd() {
+    GatePlan gate = request.plan().gate();
+    StageCounters counters = counters();
+    boolean breached =
+        FailureRateGate.evaluate(gate, counters) == GateVerdict.BREACHED
+            || SuccessThresholdGate.evaluate(gate, counters) == GateVerdict.BREACHED;
+    // A PAUSE breach at the end waits for the operator once per set of failures: failures the
+    // operator already resumed over (while running or at the end) do not pause the stage again.
+    int failures = counters.allFailures();
+    if (!breached
+        || (gate.onBreach() == BreachAction.PAUSE
+            && failures <= Math.max(breachesHandled, acceptedAtEnd))) {
+      return stopping();
+    }
+    if (gate.onBreach() != BreachAction.PAUSE) {
+      breach = gate.onBreach();
+      breachReason = describeBreach(counters);
+      return true;
+    }
+    paused = true;
+    status = StageStatus.PAUSED;
+    publish();
+    Workflow.await(() -> !paused || stopping() || retryRequested);
+    if (retryRequested && !stopping()) {
+      requeueFailed();
+      continueAsNew(cursor);
+    }
+    acceptedAtEnd = failures;
+    setStatus(StageStatus.RUNNING);
+    return stopping();
+  }
+
+  private boolean awaitStartable() {
+    int maxInFlight = request.plan().maxInFlight();
+    while (true) {
+      Workflow.await(() -> stopping() || (!paused && inFlight < maxInFlight));
+      if (stopping()) {
+        return false;
+      }
+      long now = Workflow.currentTimeMillis();
+      if (request.window() != null) {
+        if (windowState == null
+            || (windowState.open() && now >= windowState.closesAt())
+            || (!windowState.open() && now >= windowState.opensAt())) {
+          windowState = bookkeeping.window(request.window(), now);
+          continue;
+        }
+        if (!windowState.open()) {
+          setStatus(StageStatus.WAITING_WINDOW);
+          Workflow.await(Duration.ofMillis(windowState.opensAt() - now), this::stopping);
+          setStatus(StageStatus.RUNNING);
+          continue;
+        }
+      }
+      if (ramp != null && now < nextStartAt) {
+        Workflow.await(Duration.ofMillis(nextStartAt - now), this::stopping);
+        continue;
+      }
+      if (ramp != null) {
+        nextStartAt = now + ramp.interval().toMillis();
+      }
+      return true;
+    }
+  }
+
+  private void startDevice(DeviceUpdateActivities delivery, String deviceId, int attempt) {
+    inFlight++;
+    DeviceUpdateRequest update =
+        new DeviceUpdateRequest(
+            request.jobId(), deviceId, attempt, null, request.kind() == StageKind.ROLLBACK);
+    Async.function(delivery::updateDevice, update)
+        .handle(
+            (outcome, failure) -> {
+              DeviceUpdateState state;
+              String code;
+              if (failure == null) {
+                state = outcome.state();
+                code = outcome.errorCode();
+              } else {
+                state = isTimeout(failure) ? DeviceUpdateState.TIMED_OUT : DeviceUpdateState.FAILED;
+                code = null;
+                writes.add(recordUnreported(deviceId, attempt, state, rootMessage(failure)));
+              }
+              Optional<Duration> backoff =
+                  stopping()
+                      ? Optional.empty()
+                      : RetryDecision.next(
+                          request.retry(), attempt, state, code, random.nextDouble());
+              if (backoff.isPresent()) {
+                retryAfter(backoff.get(), delivery, deviceId, attempt, state);
+              } else {
+                inFlight--;
+                count(state);
+              }
+              return null;
+            });
+  }
+
+  /**
+   * Starts a device's next attempt after its backoff. Since {@link #BACKOFF_ENDS_ON_STOP} version 1
+   * the backoff ends early when the stage stops, so that a cancel or an abort does not wait for it;
+   * runs recorded before that wait for the whole timer, as they did.
+   */
+  private void retryAfter(
+      Duration backoff,
+      DeviceUpdateActivities delivery,
+      String deviceId,
+      int attempt,
+      DeviceUpdateState state) {
+    Runnable next =
+        () -> {
+          inFlight--;
+          if (stopping()) {
+            count(state);
+          } else {
+            startDevice(delivery, deviceId, attempt + 1);
+          }
+        };
+    if (Workflow.getVersion(BACKOFF_ENDS_ON_STOP, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      Workflow.newTimer(backoff)
+          .thenApply(
+              fired -> {
+                next.run();
+                return null;
+              });
+    } else {
+      Async.procedure(
+          () -> {
+            Workflow.await(backoff, this::stopping);
+            next.run();
+          });
+    }
+  }
+
+  private Promise<Void> recordUnreported(
+      String deviceId, int attempt, DeviceUpdateState state, String detail) {
+    return request.kind() == StageKind.ROLLBACK
+        ? Async.procedure(
+            bookkeeping::recordRollbackUnreported,
+            request.jobId(),
+            deviceId,
+            attempt,
+            state,
+            detail)
+        : Async.procedure(
+            bookkeeping::recordUnreported, request.jobId(), deviceId, attempt, state, detail);
+  }
+
+  private void count(DeviceUpdateState state) {
+    switch (state) {
+      case SUCCEEDED -> {
+        succeeded++;
+        if (ramp != null) {
+          ramp = ramp.afterSuccess(request.plan().rate());
+        }
+      }
+      case SKIPPED -> skipped++;
+      case TIMED_OUT -> timedOut++;
+      case REJECTED -> rejected++;
+      case ROLLED_BACK -> rolledBack++;
+      default -> failed++;
+    }
+    if (!state.isSuccess()) {
+      judgeWhileRunning();
+    }
+  }
+
+  /** The failure-rate gate, after every failure while devices are still starting. */
+  private void judgeWhileRunning() {
+    GatePlan gate = request.plan().gate();
+    StageCounters counters = counters();
+    int failures = counters.failures(gate.countedFailures());
+    if (failures <= breachesHandled
+        || stopping()
+        || FailureRateGate.evaluate(gate, counters) != GateVerdict.BREACHED) {
+      return;
+    }
+    breachesHandled = failures;
+    log.info(
+        "gate breached job={} stage={} action={} {}",
+        request.jobId(),
+        request.index(),
+        gate.onBreach(),
+        describeBreach(counters));
+    if (gate.onBreach() == BreachAction.PAUSE) {
+      paused = true;
+      setStatus(StageStatus.PAUSED);
+    } else {
+      breach = gate.onBreach();
+      breachReason = describeBreach(counters);
+    }
+  }
+
+  private String describeBreach(StageCounters counters) {
+    GatePlan gate = request.plan().gate();
+    return "failures "
+        + counters.failures(gate.countedFailures())
+        + " of "
+        + counters.finished()
+        + " finished (max rate "
+        + gate.maxFailureRate()
+        + ", min success "
+        + gate.minSuccessRate()
+        + ")";
+  }
+
+  private void requeueFailed() {
+    retryRequested = false;
+    StageCounters stored = bookkeeping.requeueFailed(request.jobId(), request.index());
+    recountEarlierStages();
+    // The stored counts are the truth after a requeue: the requeued devices no longer count as
+    // failed, and they will be counted again when their new attempt ends.
+    assigned = stored.assigned();
+    succeeded = stored.succeeded();
+    skipped = stored.skipped();
+    failed = stored.failed();
+    timedOut = stored.timedOut();
+    rejected = stored.rejected();
+    rolledBack = stored.rolledBack();
+    breachesHandled = Math.min(breachesHandled, counters().failures(GatePlan.FAILURE_TYPES));
+    paused = false;
+  }
+
+  /**
+   * Since {@link #RETRY_TAKES_EARLIER_FAILURES} version 1 a retry also moves the failed devices of
+   * earlier update stages into this one: their counts change, and the rollout is told so that its
+   * totals count each device once.
+   */
+  private void recountEarlierStages() {
+    if (request.kind() != StageKind.UPDATE
+        || request.index() == 0
+        || Workflow.getVersion(RETRY_TAKES_EARLIER_FAILURES, Workflow.DEFAULT_VERSION, 1)
+            == Workflow.DEFAULT_VERSION) {
+      return;
+    }
+    Optional<String> parent = Workflow.getInfo().getParentWorkflowId();
+    for (int earlier = 0; earlier < request.index(); earlier++) {
+      StageCounters counters = bookkeeping.storedCounters(request.jobId(), earlier);
+      if (parent.isPresent()) {
+        RolloutWorkflow rollout =
+            Workflow.newExternalWorkflowStub(RolloutWorkflow.class, parent.get());
+        writes.add(Async.procedure(rollout::stageRecount, earlier, counters));
+      }
+    }
+  }
+
+  private void drain() {
+    Workflow.await(() -> inFlight == 0);
+    Promise.allOf(writes).get();
+    writes.clear();
+  }
+
+  private void continueAsNew(long cursor) {
+    publish();
+    drain();
+    Workflow.continueAsNew(request.withCarry(carry(cursor)));
+  }
+
+  private StageResult finish() {
+    drain();
+    if (breach != null) {
+      status = StageStatus.FAILED;
+    } else if (abortReason != null) {
+      status = StageStatus.ABORTED;
+    } else if (canceled) {
+      status = StageStatus.CANCELED;
+    }
+    String reason =
+        switch (status) {
+          case FAILED -> breachReason;
+          case ABORTED -> abortReason;
+          case CANCELED -> "canceled by operator";
+          default -> null;
+        };
+    publish();
+    drain();
+    log.info(
+        "stage finished job={} stage={} status={} counters={}",
+        request.jobId(),
+        request.index(),
+        status,
+        counters());
+    return new StageResult(status, counters(), breach, reason);
+  }
+
+  private void setStatus(StageStatus next) {
+    if (status != next) {
+      status = next;
+      publish();
+    }
+  }
+
+  /** Persists the stage's status and counters and tells the parent, without waiting for either. */
+  private void publish() {
+    StageProgress progress = progress();
+    writes.add(
+        Async.procedure(
+            bookkeeping::recordStage,
+            request.jobId(),
+            request.index(),
+            progress.status(),
+            progress.counters()));
+    Optional<String> parent = Workflow.getInfo().getParentWorkflowId();
+    if (parent.isPresent()) {
+      RolloutWorkflow rollout =
+          Workflow.newExternalWorkflowStub(RolloutWorkflow.class, parent.get());
+      writes.add(Async.procedure(rollout::stageReport, progress));
+    }
+  }
+
+  private boolean stopping() {
+    return canceled || abortReason != null || breach != null;
+  }
+
+  private void restore(StageCarry carry) {
+    StageCounters c = carry.counters();
+    assigned = c.assigned();
+    started = c.started();
+    succeeded = c.succeeded();
+    skipped = c.skipped();
+    failed = c.failed();
+    timedOut = c.timedOut();
+    rejected = c.rejected();
+    rolledBack = c.rolledBack();
+    unhealthy = c.unhealthy();
+    paused = carry.paused();
+    nextStartAt = carry.nextStartAt();
+    breachesHandled = carry.breachesHandled();
+    RatePlan rate = request.plan().rate();
+    ramp = rate == null ? null : new RateRamp(carry.ratePerMinute(), carry.successesSinceRaise());
+  }
+
+  private StageCarry carry(long cursor) {
+    return new StageCarry(
+        cursor,
+        counters(),
+        paused,
+        breachesHandled,
+        ramp == null ? 0 : ramp.ratePerMinute(),
+        ramp == null ? 0 : ramp.successesSinceRaise(),
+        nextStartAt);
+  }
+
+  private StageCounters counters() {
+    return new StageCounters(
+        assigned,
+        started,
+        inFlight,
+        succeeded,
+        skipped,
+        failed,
+        timedOut,
+        rejected,
+        rolledBack,
+        unhealthy);
+  }
+
+  private static boolean isTimeout(RuntimeException failure) {
+    return failure instanceof ActivityFailure activityFailure
+        && activityFailure.getCause() instanceof TimeoutFailure;
+  }
+
+  private static String rootMessage(Throwable failure) {
+    Throwable cause = failure;
+    while (cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    String message = cause.getMessage();
+    return message == null ? cause.getClass().getSimpleName() : message;
+  }
+
+  @Override
+  public StageProgress progress() {
+    return request == null
+        ? null
+        : new StageProgress(
+            request.index(), request.plan().name(), request.kind(), status, counters());
+  }
+
+  @Override
+  public void pause() {
+    paused = true;
+    if (status == StageStatus.RUNNING || status == StageStatus.WAITING_WINDOW) {
+      setStatus(StageStatus.PAUSED);
+    }
+  }
+
+  @Override
+  public void resume() {
+    paused = false;
+    if (status == StageStatus.PAUSED) {
+      setStatus(StageStatus.RUNNING);
+    }
+  }
+
+  @Override
+  public void promote() {
+    promoted = true;
+  }
+
+  @Override
+  public void cancel() {
+    canceled = true;
+  }
+
+  @Override
+  public void abort(String reason) {
+    abortReason = reason == null ? "aborted" : reason;
+  }
+
+  @Override
+  public void retryFailed() {
+    retryRequested = true;
+  }
+}

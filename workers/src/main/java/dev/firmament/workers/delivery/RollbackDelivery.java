@@ -1,0 +1,124 @@
+package dev.firmament.workers.delivery;
+
+import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
+import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.RolloutFailures;
+import dev.firmament.protocol.Artifact;
+import dev.firmament.protocol.server.ArtifactSource;
+import dev.firmament.protocol.server.Delivery;
+import dev.firmament.protocol.server.DeviceGateway;
+import dev.firmament.workers.rollout.RollbackRecords;
+import dev.firmament.workers.rollout.RollbackRecords.RollbackTarget;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.failure.ApplicationFailure;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+
+/**
+ * Delivers a device its previous version as part of a rollback stage: the offer carries {@code
+ * rollback=true} and the update id {@code rollout/{job}/rollback/{device}}, and the device's final
+ * report completes the activity through {@link #onReport}. Idempotent on that key: a terminal
+ * rollback result is returned as it is.
+ */
+@Component
+public class RollbackDelivery {
+  private static final Pattern KEY =
+      Pattern.compile("rollout/([0-9a-f-]{36})/rollback/([A-Za-z0-9_-]{1,64})");
+
+  private final RollbackRecords records;
+  private final ArtifactCache artifacts;
+  private final DeviceGateway gateway;
+  private final int chunkSize;
+
+  public RollbackDelivery(
+      RollbackRecords records,
+      ArtifactCache artifacts,
+      DeviceGateway gateway,
+      @Value("${firmament.delivery.chunk-size:4096}") int chunkSize) {
+    this.records = records;
+    this.artifacts = artifacts;
+    this.gateway = gateway;
+    this.chunkSize = chunkSize;
+  }
+
+  /** The job and device a rollback update id names, or null when it is not one. */
+  public static String[] parseKey(String updateId) {
+    if (updateId == null) {
+      return null;
+    }
+    Matcher m = KEY.matcher(updateId);
+    return m.matches() ? new String[] {m.group(1), m.group(2)} : null;
+  }
+
+  public DeviceUpdateOutcome offer(DeviceUpdateRequest request, ActivityExecutionContext context) {
+    UUID jobId = UUID.fromString(request.jobId());
+    RollbackTarget target =
+        records
+            .target(jobId, request.deviceId())
+            .orElseThrow(
+                () ->
+                    ApplicationFailure.newNonRetryableFailure(
+                        "device " + request.deviceId() + " has no rollback in job " + jobId,
+                        RolloutFailures.DEVICE_NOT_UPDATABLE));
+    if (target.state() != null && target.state().isTerminal()) {
+      return new DeviceUpdateOutcome(
+          target.deviceId(), target.state(), target.errorCode(), target.bytesSent());
+    }
+    if (target.storageKey() == null) {
+      String detail = "previous version " + target.toVersion() + " is not in the catalogue";
+      records.transition(
+          jobId, target.deviceId(), DeviceUpdateState.FAILED, 0L, "NO_IMAGE", detail, null);
+      return new DeviceUpdateOutcome(target.deviceId(), DeviceUpdateState.FAILED, "NO_IMAGE", 0);
+    }
+    byte[] image = artifacts.get(target.storageKey());
+    // The token is stored before the offer, so that even an instant report finds it.
+    records.transition(
+        jobId,
+        target.deviceId(),
+        DeviceUpdateState.SENT,
+        null,
+        null,
+        "offered rollback to " + target.toVersion(),
+        context.getTaskToken());
+    gateway.offer(
+        new Delivery(
+            target.deviceId(),
+            request.key(),
+            target.toVersion(),
+            Artifact.full(image.length, target.sha256(), chunkSize),
+            true,
+            // The previous version's own signed manifest: a device that verifies signatures
+            // accepts a rollback only with it.
+            target.signature(),
+            target.manifest(),
+            ArtifactSource.ofBytes(image)));
+    context.doNotCompleteOnReturn();
+    return null;
+  }
+
+  /**
+   * Records a device's report about its rollback; returns the outcome to complete the activity with
+   * when the report is final and changed the result, else null.
+   */
+  public DeviceUpdateOutcome onReport(
+      UUID jobId,
+      String deviceId,
+      DeviceUpdateState state,
+      Long bytes,
+      String code,
+      String detail) {
+    boolean changed = records.transition(jobId, deviceId, state, bytes, code, detail, null);
+    if (!changed || !state.isTerminal()) {
+      return null;
+    }
+    return new DeviceUpdateOutcome(deviceId, state, code, records.bytesSent(jobId, deviceId));
+  }
+
+  public byte[] taskToken(UUID jobId, String deviceId) {
+    return records.taskToken(jobId, deviceId).orElse(null);
+  }
+}
