@@ -17,13 +17,13 @@ import org.springframework.stereotype.Component;
 public class DeviceUpdateRouter implements DeviceUpdateActivities {
   private final DeviceUpdateActivitiesImpl updates;
   private final RollbackDelivery rollbacks;
-  private final RolloutRecords records;
+  private final ResultTransitions results;
 
   public DeviceUpdateRouter(
-      DeviceUpdateActivitiesImpl updates, RollbackDelivery rollbacks, RolloutRecords records) {
+      DeviceUpdateActivitiesImpl updates, RollbackDelivery rollbacks, ResultTransitions results) {
     this.updates = updates;
     this.rollbacks = rollbacks;
-    this.records = records;
+    this.results = results;
   }
 
   @Override
@@ -32,7 +32,7 @@ public class DeviceUpdateRouter implements DeviceUpdateActivities {
       return rollbacks.offer(request, Activity.getExecutionContext());
     }
     if (request.attempt() > 1) {
-      records.reopenForAttempt(
+      results.reopenForAttempt(
           RolloutActivitiesImpl.parse(request.jobId()), request.deviceId(), request.attempt());
     }
     return updates.updateDevice(request);
