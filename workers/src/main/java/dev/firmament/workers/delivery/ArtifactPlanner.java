@@ -4,7 +4,7 @@ import dev.firmament.artifact.ArtifactStoreException;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.workers.delivery.DeltaCatalog.PublishedDelta;
-import dev.firmament.workers.rollout.RolloutRecords.UpdateTarget;
+import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;

@@ -8,8 +8,9 @@ import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.protocol.server.ArtifactSource;
 import dev.firmament.protocol.server.Delivery;
 import dev.firmament.protocol.server.DeviceGateway;
-import dev.firmament.workers.rollout.RolloutRecords;
-import dev.firmament.workers.rollout.RolloutRecords.UpdateTarget;
+import dev.firmament.workers.rollout.JobTargets;
+import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
+import dev.firmament.workers.rollout.ResultTransitions;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
@@ -29,13 +30,18 @@ import org.springframework.stereotype.Component;
 public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
   private static final Logger log = LoggerFactory.getLogger(DeviceUpdateActivitiesImpl.class);
 
-  private final RolloutRecords records;
+  private final JobTargets targets;
+  private final ResultTransitions results;
   private final ArtifactPlanner planner;
   private final DeviceGateway gateway;
 
   public DeviceUpdateActivitiesImpl(
-      RolloutRecords records, ArtifactPlanner planner, DeviceGateway gateway) {
-    this.records = records;
+      JobTargets targets,
+      ResultTransitions results,
+      ArtifactPlanner planner,
+      DeviceGateway gateway) {
+    this.targets = targets;
+    this.results = results;
     this.planner = planner;
     this.gateway = gateway;
   }
@@ -45,7 +51,7 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
     ActivityExecutionContext context = Activity.getExecutionContext();
     UUID jobId = UUID.fromString(request.jobId());
     UpdateTarget target =
-        records
+        targets
             .updateTarget(jobId, request.deviceId())
             .orElseThrow(
                 () ->
@@ -54,7 +60,7 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
                         RolloutFailures.DEVICE_NOT_UPDATABLE));
 
     if (target.resultState() == null) {
-      records.ensureQueued(
+      results.ensureQueued(
           target.organizationId(), jobId, target.deviceId(), target.deviceVersion());
     } else if (target.resultState().isTerminal()) {
       return new DeviceUpdateOutcome(
@@ -62,7 +68,7 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
     }
 
     if (target.targetVersion().equals(target.deviceVersion())) {
-      records.transition(
+      results.transition(
           jobId,
           target.deviceId(),
           DeviceUpdateState.SKIPPED,
@@ -75,7 +81,7 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
 
     ArtifactPlan plan = planner.plan(jobId, target);
     // The token is stored before the offer, so that even an instant report finds it.
-    records.offered(
+    results.offered(
         jobId,
         target.deviceId(),
         plan.artifact().kind().name(),

@@ -3,8 +3,8 @@ package dev.firmament.workers.delivery;
 import dev.firmament.orchestrator.rollout.DeviceUpdateActivities;
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
+import dev.firmament.workers.rollout.ResultTransitions;
 import dev.firmament.workers.rollout.RolloutActivitiesImpl;
-import dev.firmament.workers.rollout.RolloutRecords;
 import io.temporal.activity.Activity;
 import org.springframework.stereotype.Component;
 
@@ -18,13 +18,13 @@ import org.springframework.stereotype.Component;
 public class DeviceUpdateRouter implements DeviceUpdateActivities {
   private final DeviceUpdateActivitiesImpl updates;
   private final RollbackDelivery rollbacks;
-  private final RolloutRecords records;
+  private final ResultTransitions results;
 
   public DeviceUpdateRouter(
-      DeviceUpdateActivitiesImpl updates, RollbackDelivery rollbacks, RolloutRecords records) {
+      DeviceUpdateActivitiesImpl updates, RollbackDelivery rollbacks, ResultTransitions results) {
     this.updates = updates;
     this.rollbacks = rollbacks;
-    this.records = records;
+    this.results = results;
   }
 
   @Override
@@ -33,7 +33,7 @@ public class DeviceUpdateRouter implements DeviceUpdateActivities {
       return rollbacks.offer(request, Activity.getExecutionContext());
     }
     if (request.attempt() > 1) {
-      records.reopenForAttempt(
+      results.reopenForAttempt(
           RolloutActivitiesImpl.parse(request.jobId()), request.deviceId(), request.attempt());
     }
     return updates.updateDevice(request);

@@ -7,7 +7,7 @@ import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.protocol.server.DeviceReport;
 import dev.firmament.protocol.server.PresenceEvent;
 import dev.firmament.workers.device.DevicePresence;
-import dev.firmament.workers.rollout.RolloutRecords;
+import dev.firmament.workers.rollout.ResultTransitions;
 import io.temporal.client.ActivityCompletionClient;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.client.WorkflowClient;
@@ -46,20 +46,20 @@ public class StatusBridge implements DisposableBean {
   /** The most messages a lane takes in one round. */
   static final int MAX_BATCH = 256;
 
-  private final RolloutRecords records;
+  private final ResultTransitions results;
   private final DevicePresence presence;
   private final RollbackDelivery rollbacks;
   private final ActivityCompletionClient completions;
   private final List<Lane> lanes = new ArrayList<>();
 
   public StatusBridge(
-      RolloutRecords records,
+      ResultTransitions results,
       DevicePresence presence,
       RollbackDelivery rollbacks,
       WorkflowClient workflowClient,
       DeviceGateway gateway,
       @Value("${firmament.delivery.bridge-lanes:4}") int laneCount) {
-    this.records = records;
+    this.results = results;
     this.presence = presence;
     this.rollbacks = rollbacks;
     this.completions = workflowClient.newActivityCompletionClient();
@@ -151,7 +151,7 @@ public class StatusBridge implements DisposableBean {
   }
 
   /** An update report, checked against its topic, with the version a successful device runs. */
-  private record Update(RolloutRecords.Reported reported, String currentVersion) {}
+  private record Update(ResultTransitions.Reported reported, String currentVersion) {}
 
   /**
    * The report as an update of a rollout's result, or null for anything else (a rollback report, or
@@ -172,7 +172,7 @@ public class StatusBridge implements DisposableBean {
     Long bytes = state.receivedWholeArtifact() ? null : report.offset();
     String version = state == DeviceUpdateState.SUCCEEDED ? report.currentVersion() : null;
     return new Update(
-        new RolloutRecords.Reported(
+        new ResultTransitions.Reported(
             key.get().jobId(), deviceReport.deviceId(), state, bytes, code, report.detail()),
         version);
   }
@@ -202,8 +202,8 @@ public class StatusBridge implements DisposableBean {
   }
 
   private void recordAll(List<Update> updates) {
-    List<RolloutRecords.Moved> moved =
-        records.transitionAll(updates.stream().map(Update::reported).toList());
+    List<ResultTransitions.Moved> moved =
+        results.transitionAll(updates.stream().map(Update::reported).toList());
     Map<String, String> versions = new LinkedHashMap<>();
     for (Update update : updates) {
       if (update.currentVersion() != null) {
@@ -211,7 +211,7 @@ public class StatusBridge implements DisposableBean {
       }
     }
     presence.recordVersions(versions);
-    for (RolloutRecords.Moved m : moved) {
+    for (ResultTransitions.Moved m : moved) {
       if (m.state().isTerminal()) {
         complete(
             m.jobId(),

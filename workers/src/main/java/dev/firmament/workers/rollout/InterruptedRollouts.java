@@ -23,24 +23,26 @@ import org.springframework.stereotype.Component;
 public class InterruptedRollouts implements ApplicationRunner {
   private static final Logger log = LoggerFactory.getLogger(InterruptedRollouts.class);
 
-  private final RolloutRecords records;
+  private final JobRecords jobs;
+  private final ResultTransitions results;
   private final WorkflowClient client;
 
-  public InterruptedRollouts(RolloutRecords records, WorkflowClient client) {
-    this.records = records;
+  public InterruptedRollouts(JobRecords jobs, ResultTransitions results, WorkflowClient client) {
+    this.jobs = jobs;
+    this.results = results;
     this.client = client;
   }
 
   @Override
   public void run(ApplicationArguments args) {
-    for (OtaJobsRecord job : records.unfinishedJobs()) {
+    for (OtaJobsRecord job : jobs.unfinishedJobs()) {
       if (!temporalKnows(job.getWorkflowId())) {
         int ended =
-            records.endOpenResults(
+            results.endOpenResults(
                 job.getId(),
                 DeviceUpdateState.CANCELED,
                 "rollout interrupted: orchestrator lost it");
-        records.finishJob(job.getId(), RolloutStatus.INTERRUPTED);
+        jobs.finishJob(job.getId(), RolloutStatus.INTERRUPTED);
         log.warn("rollout interrupted job={} openResultsCanceled={}", job.getId(), ended);
       }
     }

@@ -1,7 +1,6 @@
 package dev.firmament.workers.rollout;
 
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
-import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
@@ -14,15 +13,18 @@ import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
 
 /**
- * The rollback stage's per-device results ({@code ota_rollback_results}) and their history rows
- * (phase ROLLBACK). The same rule as for updates: a result only moves forward.
+ * The rollback stage's per-device results ({@code ota_rollback_results}), with their history rows
+ * (phase ROLLBACK) appended by {@link ResultTransitions}. The same rule as for updates: a result
+ * only moves forward.
  */
 @Repository
 public class RollbackRecords {
   private final DSLContext dsl;
+  private final ResultTransitions transitions;
 
-  public RollbackRecords(DSLContext dsl) {
+  public RollbackRecords(DSLContext dsl, ResultTransitions transitions) {
     this.dsl = dsl;
+    this.transitions = transitions;
   }
 
   /** What delivering one device its previous version needs; the image is null when not stored. */
@@ -124,17 +126,16 @@ public class RollbackRecords {
           if (changed.isEmpty()) {
             return false;
           }
-          t.insertInto(OTA_RESULT_HISTORY)
-              .set(OTA_RESULT_HISTORY.ORGANIZATION_ID, changed.get().getOrganizationId())
-              .set(OTA_RESULT_HISTORY.JOB_ID, jobId)
-              .set(OTA_RESULT_HISTORY.DEVICE_ID, deviceId)
-              .set(OTA_RESULT_HISTORY.STATE, state.name())
-              .set(OTA_RESULT_HISTORY.ATTEMPT, changed.get().getAttempt())
-              .set(OTA_RESULT_HISTORY.BYTES_SENT, changed.get().getBytesSent())
-              .set(OTA_RESULT_HISTORY.ERROR_CODE, errorCode)
-              .set(OTA_RESULT_HISTORY.DETAIL, message)
-              .set(OTA_RESULT_HISTORY.PHASE, "ROLLBACK")
-              .execute();
+          transitions.rollbackMoved(
+              t,
+              changed.get().getOrganizationId(),
+              jobId,
+              deviceId,
+              state,
+              changed.get().getAttempt(),
+              changed.get().getBytesSent(),
+              errorCode,
+              message);
           return true;
         });
   }

@@ -25,13 +25,15 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class RolloutActivitiesImpl implements RolloutActivities {
-  private final RolloutRecords records;
+  private final JobRecords jobs;
+  private final ResultTransitions results;
   private final StageRecords stages;
   private final RollbackRecords rollbacks;
 
   public RolloutActivitiesImpl(
-      RolloutRecords records, StageRecords stages, RollbackRecords rollbacks) {
-    this.records = records;
+      JobRecords jobs, ResultTransitions results, StageRecords stages, RollbackRecords rollbacks) {
+    this.jobs = jobs;
+    this.results = results;
     this.stages = stages;
     this.rollbacks = rollbacks;
   }
@@ -49,7 +51,7 @@ public class RolloutActivitiesImpl implements RolloutActivities {
    */
   int startJob(String jobId, long scheduledAtMillis) {
     UUID id = parse(jobId);
-    Optional<OtaJobsRecord> job = records.job(id);
+    Optional<OtaJobsRecord> job = jobs.job(id);
     if (job.isEmpty()) {
       if (System.currentTimeMillis() - scheduledAtMillis < COMMIT_GRACE.toMillis()) {
         throw ApplicationFailure.newFailure(
@@ -58,12 +60,12 @@ public class RolloutActivitiesImpl implements RolloutActivities {
       throw ApplicationFailure.newNonRetryableFailure(
           "no job " + jobId, RolloutFailures.JOB_NOT_FOUND);
     }
-    return records.startJob(job.get());
+    return jobs.startJob(job.get());
   }
 
   @Override
   public void recordStatus(String jobId, RolloutStatus status) {
-    stages.recordJobStatus(parse(jobId), status);
+    jobs.recordStatus(parse(jobId), status);
   }
 
   @Override
@@ -74,7 +76,7 @@ public class RolloutActivitiesImpl implements RolloutActivities {
 
   @Override
   public int assignJoiners(String jobId, int stageIndex) {
-    return stages.assignJoiners(job(jobId), stageIndex, records);
+    return stages.assignJoiners(job(jobId), stageIndex);
   }
 
   @Override
@@ -116,7 +118,7 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   @Override
   public void recordUnreported(
       String jobId, String deviceId, int attempt, DeviceUpdateState state, String detail) {
-    records.transition(parse(jobId), deviceId, attempt, state, null, state.name(), detail, null);
+    results.transition(parse(jobId), deviceId, attempt, state, null, state.name(), detail, null);
   }
 
   @Override
@@ -127,15 +129,14 @@ public class RolloutActivitiesImpl implements RolloutActivities {
 
   @Override
   public void finishJob(String jobId, RolloutStatus status) {
-    records.finishJob(parse(jobId), status);
+    jobs.finishJob(parse(jobId), status);
   }
 
   /** How long after its first scheduling {@code startJob} waits for the API's commit. */
   static final Duration COMMIT_GRACE = Duration.ofSeconds(30);
 
   private OtaJobsRecord job(String jobId) {
-    return records
-        .job(parse(jobId))
+    return jobs.job(parse(jobId))
         .orElseThrow(
             () ->
                 ApplicationFailure.newNonRetryableFailure(

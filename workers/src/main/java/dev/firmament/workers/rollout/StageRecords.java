@@ -6,7 +6,6 @@ import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_STAGES;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
-import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.orchestrator.rollout.StageCounters;
 import dev.firmament.orchestrator.rollout.StageKind;
 import dev.firmament.orchestrator.rollout.StagePage;
@@ -28,20 +27,22 @@ import org.springframework.stereotype.Repository;
 /**
  * Stages of a rollout in PostgreSQL: which devices each stage took and in what order, the rollback
  * stage's results, and each stage's status and counters. Every write is idempotent on (job, stage)
- * or (job, device), because activities may run twice.
+ * or (job, device), because activities may run twice. A result's state and its history rows are
+ * written by {@link ResultTransitions} (a requeue, the rollback stage's QUEUED rows).
  *
  * <p>Devices are sampled by a stable hash of their id ({@code md5(device_id)}): the same plan over
  * the same fleet always picks the same canary and waves.
  */
 @Repository
 public class StageRecords {
-  static final String FAILED_STATES =
-      "('FAILED', 'TIMED_OUT', 'REJECTED', 'ROLLED_BACK', 'CANCELED')";
-
   private final DSLContext dsl;
+  private final JobTargets targets;
+  private final ResultTransitions transitions;
 
-  public StageRecords(DSLContext dsl) {
+  public StageRecords(DSLContext dsl, JobTargets targets, ResultTransitions transitions) {
     this.dsl = dsl;
+    this.targets = targets;
+    this.transitions = transitions;
   }
 
   /**
@@ -137,13 +138,7 @@ public class StageRecords {
                 + " and r.from_version <> ? on conflict do nothing",
             job.getId(),
             job.getTargetVersion());
-    t.execute(
-        "insert into ota_result_history (organization_id, job_id, device_id, state, attempt, detail,"
-            + " phase) select organization_id, job_id, device_id, state, attempt,"
-            + " 'queued for rollback to ' || to_version, 'ROLLBACK' from ota_rollback_results b"
-            + " where b.job_id = ? and not exists (select 1 from ota_result_history h"
-            + " where h.job_id = b.job_id and h.device_id = b.device_id and h.phase = 'ROLLBACK')",
-        job.getId());
+    transitions.rollbacksQueued(t, job.getId());
     return inserted;
   }
 
@@ -151,8 +146,8 @@ public class StageRecords {
    * Queues results for targets that joined after the job started and gives every unassigned one to
    * the stage, after its current devices.
    */
-  public int assignJoiners(OtaJobsRecord job, int index, RolloutRecords results) {
-    results.queueJoiners(job);
+  public int assignJoiners(OtaJobsRecord job, int index) {
+    targets.queueJoiners(job);
     return dsl.execute(
         "update ota_results u set stage = ?, stage_position = c.base + c.rn"
             + " from (select r.device_id, row_number() over (order by md5(r.device_id), r.device_id) rn,"
@@ -270,23 +265,7 @@ public class StageRecords {
                 .and(OTA_STAGES.STAGE_INDEX.eq(index))
                 .and(OTA_STAGES.KIND.eq(StageKind.ROLLBACK.name())));
     if (!rollback) {
-      dsl.execute(
-          "with c as (select r.device_id, row_number() over (order by r.stage, r.stage_position) rn,"
-              + " (select coalesce(max(stage_position), 0) from ota_results where job_id = ?) base"
-              + " from ota_results r where r.job_id = ? and r.stage <= ? and r.state in "
-              + FAILED_STATES
-              + "), u as (update ota_results x set state = 'QUEUED', attempt = x.attempt + 1,"
-              + " stage = ?, stage_position = c.base + c.rn, task_token = null, error_code = null,"
-              + " error_message = null, updated_at = now() from c where x.job_id = ?"
-              + " and x.device_id = c.device_id returning x.organization_id, x.job_id, x.device_id,"
-              + " x.attempt) insert into ota_result_history (organization_id, job_id, device_id,"
-              + " state, attempt, detail) select organization_id, job_id, device_id, 'QUEUED',"
-              + " attempt, 'requeued by operator' from u",
-          jobId,
-          jobId,
-          index,
-          index,
-          jobId);
+      transitions.requeueFailed(jobId, index);
       // The earlier stages keep their status; their recorded counts follow the devices that left.
       for (int earlier = 0; earlier < index; earlier++) {
         StageCounters c = storedCounters(jobId, earlier);
@@ -331,19 +310,5 @@ public class StageRecords {
         by[DeviceUpdateState.REJECTED.ordinal()],
         by[DeviceUpdateState.ROLLED_BACK.ordinal()],
         0);
-  }
-
-  /** Records a status of the job that is not final; a final status is never rewritten. */
-  public void recordJobStatus(UUID jobId, RolloutStatus status) {
-    List<String> finals =
-        EnumSet.allOf(RolloutStatus.class).stream()
-            .filter(RolloutStatus::isFinal)
-            .map(Enum::name)
-            .toList();
-    dsl.update(OTA_JOBS)
-        .set(OTA_JOBS.STATUS, status.name())
-        .where(OTA_JOBS.ID.eq(jobId))
-        .and(OTA_JOBS.STATUS.notIn(finals))
-        .execute();
   }
 }

@@ -6,9 +6,11 @@ import java.util.List;
 
 /**
  * The rules every device result follows, whichever table holds it (updates or rollbacks): within an
- * attempt a result only moves forward, and a terminal result does not change. The one way back is
- * explicit: {@code RolloutRecords.reopenForAttempt} starts a failed result's next attempt, and a
- * write for an older attempt is refused by the attempt guard.
+ * attempt a result only moves forward, and a terminal result stays as it is. An update's result
+ * goes back only by starting a new attempt, in {@link ResultTransitions}: {@code reopenForAttempt}
+ * (the rollout's retry policy) and {@code requeueFailed} (an operator's requeue) return an
+ * unsuccessful result to QUEUED with the next attempt number, and a write that names an older
+ * attempt is then refused. A rollback's result has no later attempt.
  */
 final class TransitionRules {
   private static final int MAX_DETAIL = 1000;

@@ -14,8 +14,8 @@ import dev.firmament.manifest.Sha256;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.workers.TestDatabase;
-import dev.firmament.workers.rollout.RolloutRecords;
-import dev.firmament.workers.rollout.RolloutRecords.UpdateTarget;
+import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
+import dev.firmament.workers.rollout.ResultTransitions;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -40,7 +40,7 @@ class ArtifactPlannerTest {
 
   private final MemoryStore store = new MemoryStore();
   private ArtifactPlanner planner;
-  private RolloutRecords records;
+  private ResultTransitions results;
   private UUID org;
   private UUID product;
   private UUID job;
@@ -60,7 +60,7 @@ class ArtifactPlannerTest {
   @BeforeEach
   void seed() {
     planner = new ArtifactPlanner(new ArtifactCache(store, 1 << 20), new DeltaCatalog(dsl), 256);
-    records = new RolloutRecords(dsl);
+    results = new ResultTransitions(dsl);
     UUID[] tenant = database.organizationWithProduct();
     org = tenant[0];
     product = tenant[1];
@@ -133,18 +133,18 @@ class ArtifactPlannerTest {
         .set(DEVICES.FIRMWARE_VERSION, "1.0.0")
         .execute();
     String device = "planner-" + job.toString().substring(0, 8);
-    records.ensureQueued(org, job, device, "1.0.0");
+    results.ensureQueued(org, job, device, "1.0.0");
 
-    records.offered(job, device, "DELTA", Sha256.hex(image), 90, "offered DELTA 90 bytes", null);
+    results.offered(job, device, "DELTA", Sha256.hex(image), 90, "offered DELTA 90 bytes", null);
     // A device that got the whole artifact counts what it was offered as sent: the 90-byte patch,
     // not the full image.
-    List<RolloutRecords.Moved> moved =
-        records.transitionAll(
+    List<ResultTransitions.Moved> moved =
+        results.transitionAll(
             List.of(
-                new RolloutRecords.Reported(
+                new ResultTransitions.Reported(
                     job, device, DeviceUpdateState.SUCCEEDED, null, null, null)));
 
-    assertThat(moved).singleElement().extracting(RolloutRecords.Moved::bytesSent).isEqualTo(90L);
+    assertThat(moved).singleElement().extracting(ResultTransitions.Moved::bytesSent).isEqualTo(90L);
     assertThat(
             dsl.select(OTA_RESULTS.ARTIFACT_KIND)
                 .from(OTA_RESULTS)

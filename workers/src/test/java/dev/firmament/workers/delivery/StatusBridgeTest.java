@@ -17,8 +17,10 @@ import dev.firmament.protocol.server.GatewayStats;
 import dev.firmament.protocol.server.PresenceEvent;
 import dev.firmament.workers.TestDatabase;
 import dev.firmament.workers.device.DevicePresence;
+import dev.firmament.workers.rollout.JobRecords;
+import dev.firmament.workers.rollout.JobTargets;
+import dev.firmament.workers.rollout.ResultTransitions;
 import dev.firmament.workers.rollout.RollbackRecords;
-import dev.firmament.workers.rollout.RolloutRecords;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
@@ -60,13 +62,13 @@ class StatusBridgeTest {
         WorkflowClient.newInstance(
             service, WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace()).build());
     DeviceGateway gateway = new SilentGateway();
-    RolloutRecords records = new RolloutRecords(dsl);
+    ResultTransitions transitions = new ResultTransitions(dsl);
     bridge =
         new StatusBridge(
-            records,
+            transitions,
             new DevicePresence(dsl),
             new RollbackDelivery(
-                new RollbackRecords(dsl), new ArtifactCache(null, 1), gateway, 4096),
+                new RollbackRecords(dsl, transitions), new ArtifactCache(null, 1), gateway, 4096),
             client,
             gateway,
             1);
@@ -97,10 +99,11 @@ class StatusBridgeTest {
           .execute();
     }
     UUID job = database.job(tenant[0], tenant[1], firmware, "2.0", 10);
-    RolloutRecords records = new RolloutRecords(dsl);
-    records.startJob(records.job(job).orElseThrow());
+    ResultTransitions transitions = new ResultTransitions(dsl);
+    JobRecords jobs = new JobRecords(dsl, new JobTargets(dsl, transitions), transitions);
+    jobs.startJob(jobs.job(job).orElseThrow());
     for (String device : devices) {
-      records.offered(job, device, "DELTA", "ab".repeat(32), 300, "offer", null);
+      transitions.offered(job, device, "DELTA", "ab".repeat(32), 300, "offer", null);
     }
     String a = devices.get(0);
     String b = devices.get(1);

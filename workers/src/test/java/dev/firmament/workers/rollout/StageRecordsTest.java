@@ -34,7 +34,8 @@ class StageRecordsTest {
   @TempDir static Path dataDir;
   private static TestDatabase database;
   private static DSLContext dsl;
-  private static RolloutRecords records;
+  private static JobRecords jobs;
+  private static ResultTransitions transitions;
   private static StageRecords stages;
   private static RollbackRecords rollbacks;
 
@@ -46,9 +47,11 @@ class StageRecordsTest {
   static void start() {
     database = TestDatabase.start(dataDir);
     dsl = database.dsl();
-    records = new RolloutRecords(dsl);
-    stages = new StageRecords(dsl);
-    rollbacks = new RollbackRecords(dsl);
+    transitions = new ResultTransitions(dsl);
+    JobTargets targets = new JobTargets(dsl, transitions);
+    jobs = new JobRecords(dsl, targets, transitions);
+    stages = new StageRecords(dsl, targets, transitions);
+    rollbacks = new RollbackRecords(dsl, transitions);
   }
 
   @AfterAll
@@ -85,8 +88,8 @@ class StageRecordsTest {
 
   private OtaJobsRecord job() {
     UUID id = database.job(org, product, firmware, "2.0", 2);
-    OtaJobsRecord job = records.job(id).orElseThrow();
-    records.startJob(job);
+    OtaJobsRecord job = jobs.job(id).orElseThrow();
+    jobs.startJob(job);
     return job;
   }
 
@@ -151,9 +154,8 @@ class StageRecordsTest {
     }
     UUID build = database.firmware(tenant[0], tenant[1], "2.0", 1234L);
     database.group(tenant[0], tenant[1], "canary", List.of("dev-005", "dev-011"));
-    OtaJobsRecord job =
-        records.job(database.job(tenant[0], tenant[1], build, "2.0", 2)).orElseThrow();
-    records.startJob(job);
+    OtaJobsRecord job = jobs.job(database.job(tenant[0], tenant[1], build, "2.0", 2)).orElseThrow();
+    jobs.startJob(job);
 
     stages.assign(job, 0, "canary", StageKind.UPDATE, StageSelection.group("canary"));
     stages.assign(job, 1, "half", StageKind.UPDATE, StageSelection.percent(50));
@@ -172,8 +174,8 @@ class StageRecordsTest {
     addDevice(FLEET);
     addDevice(FLEET + 1);
 
-    assertThat(stages.assignJoiners(job, 0, records)).isEqualTo(2);
-    assertThat(stages.assignJoiners(job, 0, records)).isZero();
+    assertThat(stages.assignJoiners(job, 0)).isEqualTo(2);
+    assertThat(stages.assignJoiners(job, 0)).isZero();
 
     StagePage joiners = stages.list(job.getId(), 0, first.lastPosition(), 100);
     assertThat(joiners.deviceIds()).containsExactlyInAnyOrder(device(FLEET), device(FLEET + 1));
@@ -187,9 +189,9 @@ class StageRecordsTest {
     stages.assign(job, 1, "rest", StageKind.UPDATE, StageSelection.percent(100));
     List<String> first = stages.list(id, 0, 0, 100).deviceIds();
     StagePage rest = stages.list(id, 1, 0, 100);
-    records.transition(id, first.get(0), DeviceUpdateState.FAILED, 0L, "X", null, null);
-    records.transition(id, first.get(1), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
-    records.transition(
+    transitions.transition(id, first.get(0), DeviceUpdateState.FAILED, 0L, "X", null, null);
+    transitions.transition(id, first.get(1), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
+    transitions.transition(
         id, rest.deviceIds().get(0), DeviceUpdateState.REJECTED, 0L, "Y", null, null);
     stages.record(id, 0, StageStatus.SUCCEEDED, stages.storedCounters(id, 0));
 
@@ -220,9 +222,9 @@ class StageRecordsTest {
     stages.assign(job, 0, "all", StageKind.UPDATE, StageSelection.percent(100));
     StagePage everything = stages.list(id, 0, 0, 100);
     List<String> ids = everything.deviceIds();
-    records.transition(id, ids.get(0), DeviceUpdateState.FAILED, 0L, "X", null, null);
-    records.transition(id, ids.get(1), DeviceUpdateState.TIMED_OUT, 0L, null, null, null);
-    records.transition(id, ids.get(2), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
+    transitions.transition(id, ids.get(0), DeviceUpdateState.FAILED, 0L, "X", null, null);
+    transitions.transition(id, ids.get(1), DeviceUpdateState.TIMED_OUT, 0L, null, null, null);
+    transitions.transition(id, ids.get(2), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
 
     StageCounters counts = stages.requeueFailed(id, 0);
 
@@ -248,24 +250,12 @@ class StageRecordsTest {
   }
 
   @Test
-  void aRetryReopensAFailedResultOncePerAttempt() {
-    OtaJobsRecord job = job();
-    UUID id = job.getId();
-    records.transition(id, device(0), DeviceUpdateState.FAILED, 0L, "NET", null, null);
-
-    assertThat(records.reopenForAttempt(id, device(0), 2)).isTrue();
-    assertThat(records.reopenForAttempt(id, device(0), 2)).isFalse();
-    assertThat(records.transition(id, device(0), DeviceUpdateState.SUCCEEDED, 5L, null, null, null))
-        .isTrue();
-  }
-
-  @Test
   void succeededDevicesThatWentOfflineOrChangedVersionAreUnhealthy() {
     OtaJobsRecord job = job();
     UUID id = job.getId();
     stages.assign(job, 0, "all", StageKind.UPDATE, StageSelection.percent(100));
     for (int i = 0; i < 4; i++) {
-      records.transition(id, device(i), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
+      transitions.transition(id, device(i), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
       dsl.update(DEVICES)
           .set(DEVICES.FIRMWARE_VERSION, "2.0")
           .where(DEVICES.ID.eq(device(i)))
@@ -304,10 +294,10 @@ class StageRecordsTest {
     stages.assign(job, 0, "all", StageKind.UPDATE, StageSelection.percent(100));
     Set<String> changed = new HashSet<>();
     for (int i = 0; i < 3; i++) {
-      records.transition(id, device(i), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
+      transitions.transition(id, device(i), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
       changed.add(device(i));
     }
-    records.transition(id, device(5), DeviceUpdateState.FAILED, 0L, "X", null, null);
+    transitions.transition(id, device(5), DeviceUpdateState.FAILED, 0L, "X", null, null);
 
     assertThat(stages.assign(job, 1, "rollback", StageKind.ROLLBACK, StageSelection.percent(100)))
         .isEqualTo(3);

@@ -17,14 +17,18 @@ import org.junit.jupiter.api.Test;
  * missing job is retried within the grace period and ends the rollout after it.
  */
 class StartJobTest {
-  private final RolloutRecords records = mock(RolloutRecords.class);
+  private final JobRecords jobs = mock(JobRecords.class);
   private final RolloutActivitiesImpl activities =
-      new RolloutActivitiesImpl(records, mock(StageRecords.class), mock(RollbackRecords.class));
+      new RolloutActivitiesImpl(
+          jobs,
+          mock(ResultTransitions.class),
+          mock(StageRecords.class),
+          mock(RollbackRecords.class));
 
   @Test
   void aJobNotCommittedYetIsRetriedWithinTheGrace() {
     UUID id = UUID.randomUUID();
-    when(records.job(id)).thenReturn(Optional.empty());
+    when(jobs.job(id)).thenReturn(Optional.empty());
     long justScheduled = System.currentTimeMillis() - 1_000;
 
     assertThatThrownBy(() -> activities.startJob(id.toString(), justScheduled))
@@ -39,7 +43,7 @@ class StartJobTest {
   @Test
   void aJobStillMissingAfterTheGraceEndsTheRollout() {
     UUID id = UUID.randomUUID();
-    when(records.job(id)).thenReturn(Optional.empty());
+    when(jobs.job(id)).thenReturn(Optional.empty());
     long longAgo =
         System.currentTimeMillis() - RolloutActivitiesImpl.COMMIT_GRACE.toMillis() - 1_000;
 
@@ -56,8 +60,8 @@ class StartJobTest {
   void aCommittedJobStarts() {
     UUID id = UUID.randomUUID();
     OtaJobsRecord job = new OtaJobsRecord();
-    when(records.job(id)).thenReturn(Optional.of(job));
-    when(records.startJob(job)).thenReturn(42);
+    when(jobs.job(id)).thenReturn(Optional.of(job));
+    when(jobs.startJob(job)).thenReturn(42);
 
     assertThat(activities.startJob(id.toString(), System.currentTimeMillis())).isEqualTo(42);
   }

@@ -1,15 +1,12 @@
 package dev.firmament.workers.rollout;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
-import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
-import dev.firmament.orchestrator.rollout.RolloutStatus;
-import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import dev.firmament.sql.generated.tables.records.OtaResultsRecord;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -18,7 +15,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -36,11 +32,13 @@ import org.jooq.impl.SQLDataType;
 import org.springframework.stereotype.Repository;
 
 /**
- * The rollout's system of record: jobs, their targets, and per-device results with their
- * append-only history. Every write here is idempotent, because activities may run twice.
+ * The one writer of a device result's state ({@code ota_results}) and of the results' history
+ * ({@code ota_result_history}, the rollback phase's rows included): every state a result takes is
+ * written here, together with its history row, under {@link TransitionRules}. Every write is
+ * idempotent, because activities may run twice, and every timestamp comes from the database clock.
  */
 @Repository
-public class RolloutRecords {
+public class ResultTransitions {
   private static final Set<DeviceUpdateState> NON_TERMINAL =
       EnumSet.of(
           DeviceUpdateState.QUEUED,
@@ -50,10 +48,9 @@ public class RolloutRecords {
           DeviceUpdateState.INSTALLING,
           DeviceUpdateState.REBOOTING);
 
-  /** Jobs of at least this many targets refresh the results' statistics after queueing them. */
-  static final int LARGE_JOB = 10_000;
-
-  private final DSLContext dsl;
+  /** The unsuccessful states an operator's requeue starts again. */
+  private static final String FAILED_STATES =
+      "('FAILED', 'TIMED_OUT', 'REJECTED', 'ROLLED_BACK', 'CANCELED')";
 
   /** What a move returns: device id, bytes sent, the open activity's task token, error code. */
   private static final Field<String> MOVED_DEVICE =
@@ -68,141 +65,20 @@ public class RolloutRecords {
   private static final Field<?>[] MOVED =
       new Field<?>[] {MOVED_DEVICE, MOVED_BYTES, MOVED_TOKEN, MOVED_CODE};
 
-  private static final Field<?>[] UPDATE_TARGET =
-      new Field<?>[] {
-        OTA_JOBS.ORGANIZATION_ID,
-        DEVICES.ID,
-        DEVICES.FIRMWARE_VERSION,
-        PRODUCT_FIRMWARE.VERSION,
-        PRODUCT_FIRMWARE.STORAGE_KEY,
-        PRODUCT_FIRMWARE.SHA256,
-        PRODUCT_FIRMWARE.SIZE_BYTES,
-        OTA_RESULTS.STATE,
-        OTA_RESULTS.BYTES_SENT,
-        OTA_RESULTS.ERROR_CODE
-      };
-
-  private final RenderedQuery updateTargetQuery;
+  private final DSLContext dsl;
   private final RenderedQuery offeredQuery;
 
-  public RolloutRecords(DSLContext dsl) {
+  public ResultTransitions(DSLContext dsl) {
     this.dsl = dsl;
-    this.updateTargetQuery = RenderedQuery.of(dsl, updateTargetQuery(dsl));
     this.offeredQuery = RenderedQuery.of(dsl, offeredQuery(dsl));
   }
 
-  public Optional<OtaJobsRecord> job(UUID jobId) {
-    return dsl.selectFrom(OTA_JOBS).where(OTA_JOBS.ID.eq(jobId)).fetchOptional();
-  }
-
-  /** Everything the delivery of one device's update needs, read in one query. */
-  public record UpdateTarget(
-      UUID organizationId,
-      String deviceId,
-      String deviceVersion,
-      String targetVersion,
-      String storageKey,
-      String sha256,
-      long size,
-      DeviceUpdateState resultState,
-      long bytesSent,
-      String errorCode) {}
-
-  public Optional<UpdateTarget> updateTarget(UUID jobId, String deviceId) {
-    return dsl.resultQuery(
-            updateTargetQuery.sql(),
-            updateTargetQuery.binds(Map.of("job_id", jobId, "device_id", deviceId)))
-        .coerce(UPDATE_TARGET)
-        .fetchOptional(
-            r ->
-                new UpdateTarget(
-                    r.get(OTA_JOBS.ORGANIZATION_ID),
-                    r.get(DEVICES.ID),
-                    r.get(DEVICES.FIRMWARE_VERSION),
-                    r.get(PRODUCT_FIRMWARE.VERSION),
-                    r.get(PRODUCT_FIRMWARE.STORAGE_KEY),
-                    r.get(PRODUCT_FIRMWARE.SHA256),
-                    r.get(PRODUCT_FIRMWARE.SIZE_BYTES),
-                    DeviceUpdateState.parse(r.get(OTA_RESULTS.STATE)),
-                    r.get(OTA_RESULTS.BYTES_SENT) == null ? 0 : r.get(OTA_RESULTS.BYTES_SENT),
-                    r.get(OTA_RESULTS.ERROR_CODE)));
-  }
-
-  private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {
-    return dsl.select(UPDATE_TARGET)
-        .from(OTA_JOBS)
-        .join(PRODUCT_FIRMWARE)
-        .on(PRODUCT_FIRMWARE.ID.eq(OTA_JOBS.FIRMWARE_ID))
-        .join(DEVICES)
-        .on(
-            DEVICES
-                .ID
-                .eq(DSL.param("device_id", SQLDataType.VARCHAR))
-                .and(DEVICES.PRODUCT_ID.eq(OTA_JOBS.PRODUCT_ID))
-                .and(DEVICES.ORGANIZATION_ID.eq(OTA_JOBS.ORGANIZATION_ID)))
-        .leftJoin(OTA_RESULTS)
-        .on(OTA_RESULTS.JOB_ID.eq(OTA_JOBS.ID).and(OTA_RESULTS.DEVICE_ID.eq(DEVICES.ID)))
-        .where(OTA_JOBS.ID.eq(DSL.param("job_id", SQLDataType.UUID)));
-  }
-
-  private Condition targetCondition(OtaJobsRecord job) {
-    Condition product =
-        DEVICES
-            .PRODUCT_ID
-            .eq(job.getProductId())
-            .and(DEVICES.ORGANIZATION_ID.eq(job.getOrganizationId()));
-    if (job.getTargetGroupId() == null) {
-      return product;
-    }
-    return product.and(
-        DSL.exists(
-            DSL.selectOne()
-                .from(DEVICE_GROUP_MEMBERS)
-                .where(DEVICE_GROUP_MEMBERS.GROUP_ID.eq(job.getTargetGroupId()))
-                .and(DEVICE_GROUP_MEMBERS.DEVICE_ID.eq(DEVICES.ID))));
-  }
-
   /**
-   * Marks the job RUNNING and queues a result for every current target, in one transaction. Running
-   * it again changes nothing but the count it returns.
+   * Queues a result, with its QUEUED history row, for every device matching {@code targets} (a
+   * condition on {@code devices}) that has none yet for the job, in the caller's transaction {@code
+   * t}. Returns how many it queued.
    */
-  public int startJob(OtaJobsRecord job) {
-    int total = queueAndStart(job);
-    if (total >= LARGE_JOB) {
-      // A large job has just added its rows in bulk: without fresh statistics PostgreSQL would plan
-      // every per-device query of the rollout as if the table were still small, until autovacuum
-      // caught up.
-      dsl.execute("analyze ota_results");
-      dsl.execute("analyze ota_result_history");
-    }
-    return total;
-  }
-
-  private int queueAndStart(OtaJobsRecord job) {
-    return dsl.transactionResult(
-        tx -> {
-          DSLContext t = tx.dsl();
-          int total = t.fetchCount(DEVICES, targetCondition(job));
-          t.update(OTA_JOBS)
-              .set(OTA_JOBS.STATUS, RolloutStatus.RUNNING.name())
-              .set(
-                  OTA_JOBS.STARTED_AT,
-                  DSL.coalesce(OTA_JOBS.STARTED_AT, DSL.currentOffsetDateTime()))
-              .set(OTA_JOBS.TOTAL_DEVICES, total)
-              .where(OTA_JOBS.ID.eq(job.getId()))
-              .and(OTA_JOBS.STATUS.notIn(finalStatusNames()))
-              .execute();
-          queue(t, job);
-          return total;
-        });
-  }
-
-  /** Queues a result for every target that has none yet (devices that joined), with history. */
-  public int queueJoiners(OtaJobsRecord job) {
-    return dsl.transactionResult(tx -> queue(tx.dsl(), job));
-  }
-
-  private int queue(DSLContext t, OtaJobsRecord job) {
+  int queue(DSLContext t, UUID jobId, Condition targets) {
     var insert =
         t.insertInto(
                 OTA_RESULTS,
@@ -214,12 +90,12 @@ public class RolloutRecords {
             .select(
                 DSL.select(
                         DEVICES.ORGANIZATION_ID,
-                        DSL.val(job.getId()),
+                        DSL.val(jobId),
                         DEVICES.ID,
                         DSL.val(DeviceUpdateState.QUEUED.name()),
                         DEVICES.FIRMWARE_VERSION)
                     .from(DEVICES)
-                    .where(targetCondition(job)))
+                    .where(targets))
             .onConflictDoNothing()
             .returningResult(
                 OTA_RESULTS.ORGANIZATION_ID,
@@ -243,6 +119,25 @@ public class RolloutRecords {
         OTA_RESULT_HISTORY.ATTEMPT.getUnqualifiedName(),
         OTA_RESULT_HISTORY.DETAIL.getUnqualifiedName(),
         DSL.val("queued by rollout"));
+  }
+
+  /**
+   * Creates a QUEUED result for a device that joined the targets after the job started, with its
+   * history row, in one statement: a failure leaves neither (no result without its history).
+   */
+  public void ensureQueued(UUID organizationId, UUID jobId, String deviceId, String fromVersion) {
+    dsl.execute(
+        "with queued as (insert into ota_results (organization_id, job_id, device_id, state,"
+            + " from_version) values (?, ?, ?, ?, ?) on conflict do nothing returning"
+            + " organization_id, job_id, device_id, state) insert into ota_result_history"
+            + " (organization_id, job_id, device_id, state, attempt, detail) select"
+            + " organization_id, job_id, device_id, state, 1, ? from queued",
+        organizationId,
+        jobId,
+        deviceId,
+        DeviceUpdateState.QUEUED.name(),
+        fromVersion,
+        "joined the targets during the rollout");
   }
 
   /**
@@ -285,24 +180,11 @@ public class RolloutRecords {
         });
   }
 
-  /** Target device ids of the job in id order, after {@code afterDeviceId} when given. */
-  public List<String> targets(OtaJobsRecord job, String afterDeviceId, int limit) {
-    Condition condition = targetCondition(job);
-    if (afterDeviceId != null) {
-      condition = condition.and(DEVICES.ID.gt(afterDeviceId));
-    }
-    return dsl.select(DEVICES.ID)
-        .from(DEVICES)
-        .where(condition)
-        .orderBy(DEVICES.ID)
-        .limit(limit)
-        .fetch(DEVICES.ID);
-  }
-
   /**
    * Moves a device's result to {@code state} and appends the transition to its history, in one
-   * transaction. A result only moves forward: a terminal result never changes, and a report that
-   * arrives after a later one is ignored. Returns whether the result changed.
+   * transaction. A result only moves forward: a terminal result stays as it is (only {@link
+   * #reopenForAttempt} and {@link #requeueFailed} start a new attempt), and a report that arrives
+   * after a later one is ignored. Returns whether the result changed.
    */
   public boolean transition(
       UUID jobId,
@@ -451,6 +333,21 @@ public class RolloutRecords {
   }
 
   /**
+   * Records which artifact a device is being sent and its size in bytes (a delta's patch size, or
+   * the image size): a device that reports having it counts that size as sent.
+   */
+  private void recordArtifact(
+      UUID jobId, String deviceId, String kind, String sha256, long artifactSizeBytes) {
+    dsl.update(OTA_RESULTS)
+        .set(OTA_RESULTS.ARTIFACT_KIND, kind)
+        .set(OTA_RESULTS.ARTIFACT_SHA256, sha256)
+        .set(OTA_RESULTS.ARTIFACT_SIZE_BYTES, artifactSizeBytes)
+        .where(OTA_RESULTS.JOB_ID.eq(jobId))
+        .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+        .execute();
+  }
+
+  /**
    * One device's report, as the status bridge hands it over. {@code bytesSent} null means "the
    * whole artifact" for the states a device reaches only after receiving it (VERIFYING onwards),
    * and "unchanged" for the others.
@@ -568,58 +465,6 @@ public class RolloutRecords {
     return moved;
   }
 
-  /**
-   * Creates a QUEUED result for a device that joined the targets after the job started, with its
-   * history row, in one statement: a failure leaves neither (no result without its history).
-   */
-  public void ensureQueued(UUID organizationId, UUID jobId, String deviceId, String fromVersion) {
-    dsl.execute(
-        "with queued as (insert into ota_results (organization_id, job_id, device_id, state,"
-            + " from_version) values (?, ?, ?, ?, ?) on conflict do nothing returning"
-            + " organization_id, job_id, device_id, state) insert into ota_result_history"
-            + " (organization_id, job_id, device_id, state, attempt, detail) select"
-            + " organization_id, job_id, device_id, state, 1, ? from queued",
-        organizationId,
-        jobId,
-        deviceId,
-        DeviceUpdateState.QUEUED.name(),
-        fromVersion,
-        "joined the targets during the rollout");
-  }
-
-  /**
-   * Records which artifact a device is being sent and its size in bytes (a delta's patch size, or
-   * the image size): a device that reports having it counts that size as sent.
-   */
-  private void recordArtifact(
-      UUID jobId, String deviceId, String kind, String sha256, long artifactSizeBytes) {
-    dsl.update(OTA_RESULTS)
-        .set(OTA_RESULTS.ARTIFACT_KIND, kind)
-        .set(OTA_RESULTS.ARTIFACT_SHA256, sha256)
-        .set(OTA_RESULTS.ARTIFACT_SIZE_BYTES, artifactSizeBytes)
-        .where(OTA_RESULTS.JOB_ID.eq(jobId))
-        .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
-        .execute();
-  }
-
-  /** Records the job's final status once; a job already final keeps its status. */
-  public void finishJob(UUID jobId, RolloutStatus status) {
-    dsl.update(OTA_JOBS)
-        .set(OTA_JOBS.STATUS, status.name())
-        .set(OTA_JOBS.FINISHED_AT, DSL.currentOffsetDateTime())
-        .where(OTA_JOBS.ID.eq(jobId))
-        .and(OTA_JOBS.STATUS.notIn(finalStatusNames()))
-        .execute();
-  }
-
-  /** Jobs that are not final, oldest first: the candidates for reconciliation after a restart. */
-  public List<OtaJobsRecord> unfinishedJobs() {
-    return dsl.selectFrom(OTA_JOBS)
-        .where(OTA_JOBS.STATUS.notIn(finalStatusNames()))
-        .orderBy(OTA_JOBS.CREATED_AT)
-        .fetch();
-  }
-
   /** Ends every non-terminal result of a job with {@code state}, with history. */
   public int endOpenResults(UUID jobId, DeviceUpdateState state, String detail) {
     List<String> open =
@@ -637,10 +482,71 @@ public class RolloutRecords {
     return ended;
   }
 
-  private static List<String> finalStatusNames() {
-    return EnumSet.allOf(RolloutStatus.class).stream()
-        .filter(RolloutStatus::isFinal)
-        .map(Enum::name)
-        .toList();
+  /**
+   * Requeues the job's unsuccessful results of the stages up to {@code stageIndex} into that stage,
+   * with the next attempt, at positions after every existing one, with their history rows, in one
+   * statement. Returns how many it requeued.
+   */
+  public int requeueFailed(UUID jobId, int stageIndex) {
+    return dsl.execute(
+        "with c as (select r.device_id, row_number() over (order by r.stage, r.stage_position) rn,"
+            + " (select coalesce(max(stage_position), 0) from ota_results where job_id = ?) base"
+            + " from ota_results r where r.job_id = ? and r.stage <= ? and r.state in "
+            + FAILED_STATES
+            + "), u as (update ota_results x set state = 'QUEUED', attempt = x.attempt + 1,"
+            + " stage = ?, stage_position = c.base + c.rn, task_token = null, error_code = null,"
+            + " error_message = null, updated_at = now() from c where x.job_id = ?"
+            + " and x.device_id = c.device_id returning x.organization_id, x.job_id, x.device_id,"
+            + " x.attempt) insert into ota_result_history (organization_id, job_id, device_id,"
+            + " state, attempt, detail) select organization_id, job_id, device_id, 'QUEUED',"
+            + " attempt, 'requeued by operator' from u",
+        jobId,
+        jobId,
+        stageIndex,
+        stageIndex,
+        jobId);
+  }
+
+  /**
+   * Appends the QUEUED history row (phase ROLLBACK) of every rollback result of the job that has
+   * none yet, in the caller's transaction {@code t}, which has just queued them in {@code
+   * ota_rollback_results}.
+   */
+  void rollbacksQueued(DSLContext t, UUID jobId) {
+    t.execute(
+        "insert into ota_result_history (organization_id, job_id, device_id, state, attempt, detail,"
+            + " phase) select organization_id, job_id, device_id, state, attempt,"
+            + " 'queued for rollback to ' || to_version, 'ROLLBACK' from ota_rollback_results b"
+            + " where b.job_id = ? and not exists (select 1 from ota_result_history h"
+            + " where h.job_id = b.job_id and h.device_id = b.device_id and h.phase = 'ROLLBACK')",
+        jobId);
+  }
+
+  /**
+   * Appends the history row (phase ROLLBACK) of a rollback result's move, in the caller's
+   * transaction {@code t}, which has just moved it in {@code ota_rollback_results}; {@code detail}
+   * is already clipped.
+   */
+  void rollbackMoved(
+      DSLContext t,
+      UUID organizationId,
+      UUID jobId,
+      String deviceId,
+      DeviceUpdateState state,
+      Integer attempt,
+      Long bytesSent,
+      String errorCode,
+      String detail) {
+    t.insertInto(OTA_RESULT_HISTORY)
+        .set(OTA_RESULT_HISTORY.ORGANIZATION_ID, organizationId)
+        .set(OTA_RESULT_HISTORY.JOB_ID, jobId)
+        .set(OTA_RESULT_HISTORY.DEVICE_ID, deviceId)
+        .set(OTA_RESULT_HISTORY.STATE, state.name())
+        .set(OTA_RESULT_HISTORY.ATTEMPT, attempt)
+        .set(OTA_RESULT_HISTORY.BYTES_SENT, bytesSent)
+        .set(OTA_RESULT_HISTORY.ERROR_CODE, errorCode)
+        .set(OTA_RESULT_HISTORY.DETAIL, detail)
+        .set(OTA_RESULT_HISTORY.PHASE, "ROLLBACK")
+        .execute();
   }
 }

@@ -1,0 +1,145 @@
+package dev.firmament.workers.rollout;
+
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
+
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.ResultQuery;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Which devices a job targets: its product's devices in its organization, or only the members of
+ * its target group. Serves the targets by page, reads what delivering one of them needs, and queues
+ * results for devices that joined the targets after the job started (through {@link
+ * ResultTransitions}, which writes them).
+ */
+@Repository
+public class JobTargets {
+  private static final Field<?>[] UPDATE_TARGET =
+      new Field<?>[] {
+        OTA_JOBS.ORGANIZATION_ID,
+        DEVICES.ID,
+        DEVICES.FIRMWARE_VERSION,
+        PRODUCT_FIRMWARE.VERSION,
+        PRODUCT_FIRMWARE.STORAGE_KEY,
+        PRODUCT_FIRMWARE.SHA256,
+        PRODUCT_FIRMWARE.SIZE_BYTES,
+        OTA_RESULTS.STATE,
+        OTA_RESULTS.BYTES_SENT,
+        OTA_RESULTS.ERROR_CODE
+      };
+
+  private final DSLContext dsl;
+  private final ResultTransitions transitions;
+  private final RenderedQuery updateTargetQuery;
+
+  public JobTargets(DSLContext dsl, ResultTransitions transitions) {
+    this.dsl = dsl;
+    this.transitions = transitions;
+    this.updateTargetQuery = RenderedQuery.of(dsl, updateTargetQuery(dsl));
+  }
+
+  /** The devices {@code job} targets, as a condition on {@code devices}. */
+  Condition condition(OtaJobsRecord job) {
+    Condition product =
+        DEVICES
+            .PRODUCT_ID
+            .eq(job.getProductId())
+            .and(DEVICES.ORGANIZATION_ID.eq(job.getOrganizationId()));
+    if (job.getTargetGroupId() == null) {
+      return product;
+    }
+    return product.and(
+        DSL.exists(
+            DSL.selectOne()
+                .from(DEVICE_GROUP_MEMBERS)
+                .where(DEVICE_GROUP_MEMBERS.GROUP_ID.eq(job.getTargetGroupId()))
+                .and(DEVICE_GROUP_MEMBERS.DEVICE_ID.eq(DEVICES.ID))));
+  }
+
+  /** Target device ids of the job in id order, after {@code afterDeviceId} when given. */
+  public List<String> list(OtaJobsRecord job, String afterDeviceId, int limit) {
+    Condition condition = condition(job);
+    if (afterDeviceId != null) {
+      condition = condition.and(DEVICES.ID.gt(afterDeviceId));
+    }
+    return dsl.select(DEVICES.ID)
+        .from(DEVICES)
+        .where(condition)
+        .orderBy(DEVICES.ID)
+        .limit(limit)
+        .fetch(DEVICES.ID);
+  }
+
+  /** Queues a result for every target that has none yet (devices that joined), with history. */
+  public int queueJoiners(OtaJobsRecord job) {
+    return dsl.transactionResult(tx -> transitions.queue(tx.dsl(), job.getId(), condition(job)));
+  }
+
+  /** Everything the delivery of one device's update needs, read in one query. */
+  public record UpdateTarget(
+      UUID organizationId,
+      String deviceId,
+      String deviceVersion,
+      String targetVersion,
+      String storageKey,
+      String sha256,
+      long size,
+      DeviceUpdateState resultState,
+      long bytesSent,
+      String errorCode) {}
+
+  /**
+   * The job's firmware, the device and its result (a null {@code resultState} when it has none
+   * yet); empty when the device is not of the job's product and organization.
+   */
+  public Optional<UpdateTarget> updateTarget(UUID jobId, String deviceId) {
+    return dsl.resultQuery(
+            updateTargetQuery.sql(),
+            updateTargetQuery.binds(Map.of("job_id", jobId, "device_id", deviceId)))
+        .coerce(UPDATE_TARGET)
+        .fetchOptional(
+            r ->
+                new UpdateTarget(
+                    r.get(OTA_JOBS.ORGANIZATION_ID),
+                    r.get(DEVICES.ID),
+                    r.get(DEVICES.FIRMWARE_VERSION),
+                    r.get(PRODUCT_FIRMWARE.VERSION),
+                    r.get(PRODUCT_FIRMWARE.STORAGE_KEY),
+                    r.get(PRODUCT_FIRMWARE.SHA256),
+                    r.get(PRODUCT_FIRMWARE.SIZE_BYTES),
+                    DeviceUpdateState.parse(r.get(OTA_RESULTS.STATE)),
+                    r.get(OTA_RESULTS.BYTES_SENT) == null ? 0 : r.get(OTA_RESULTS.BYTES_SENT),
+                    r.get(OTA_RESULTS.ERROR_CODE)));
+  }
+
+  private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {
+    return dsl.select(UPDATE_TARGET)
+        .from(OTA_JOBS)
+        .join(PRODUCT_FIRMWARE)
+        .on(PRODUCT_FIRMWARE.ID.eq(OTA_JOBS.FIRMWARE_ID))
+        .join(DEVICES)
+        .on(
+            DEVICES
+                .ID
+                .eq(DSL.param("device_id", SQLDataType.VARCHAR))
+                .and(DEVICES.PRODUCT_ID.eq(OTA_JOBS.PRODUCT_ID))
+                .and(DEVICES.ORGANIZATION_ID.eq(OTA_JOBS.ORGANIZATION_ID)))
+        .leftJoin(OTA_RESULTS)
+        .on(OTA_RESULTS.JOB_ID.eq(OTA_JOBS.ID).and(OTA_RESULTS.DEVICE_ID.eq(DEVICES.ID)))
+        .where(OTA_JOBS.ID.eq(DSL.param("job_id", SQLDataType.UUID)));
+  }
+}

@@ -1,0 +1,129 @@
+package dev.firmament.workers.rollout;
+
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.RolloutStatus;
+import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import dev.firmament.workers.TestDatabase;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A job's start, statuses and end on a real PostgreSQL, migrated by the project's own scripts. */
+class JobRecordsTest {
+  @TempDir static Path dataDir;
+  private static TestDatabase database;
+  private static DSLContext dsl;
+  private static ResultTransitions transitions;
+  private static JobRecords jobs;
+
+  private SevenDevices fleet;
+
+  @BeforeAll
+  static void start() {
+    database = TestDatabase.start(dataDir);
+    dsl = database.dsl();
+    transitions = new ResultTransitions(dsl);
+    jobs = new JobRecords(dsl, new JobTargets(dsl, transitions), transitions);
+  }
+
+  @AfterAll
+  static void stop() {
+    database.close();
+  }
+
+  @BeforeEach
+  void seed() {
+    fleet = SevenDevices.seed(database);
+  }
+
+  @Test
+  void startingAJobQueuesEveryTargetOnceEvenWhenRepeated() {
+    OtaJobsRecord job = fleet.job(null);
+
+    assertThat(jobs.startJob(job)).isEqualTo(7);
+    assertThat(jobs.startJob(job)).isEqualTo(7);
+
+    assertThat(dsl.fetchCount(OTA_RESULTS, OTA_RESULTS.JOB_ID.eq(job.getId()))).isEqualTo(7);
+    assertThat(dsl.fetchCount(OTA_RESULT_HISTORY, OTA_RESULT_HISTORY.JOB_ID.eq(job.getId())))
+        .isEqualTo(7);
+    assertThat(jobs.job(job.getId()).orElseThrow().getStatus()).isEqualTo("RUNNING");
+    assertThat(fleet.history(job.getId(), fleet.device(3))).containsExactly("QUEUED");
+
+    // A later job on the same devices queues its own results and history, once.
+    OtaJobsRecord next = fleet.job(null);
+    assertThat(jobs.startJob(next)).isEqualTo(7);
+    assertThat(jobs.startJob(next)).isEqualTo(7);
+    assertThat(dsl.fetchCount(OTA_RESULT_HISTORY, OTA_RESULT_HISTORY.JOB_ID.eq(next.getId())))
+        .isEqualTo(7);
+    assertThat(fleet.history(next.getId(), fleet.device(3))).containsExactly("QUEUED");
+    assertThat(fleet.history(job.getId(), fleet.device(3))).containsExactly("QUEUED");
+  }
+
+  @Test
+  void aStatusRecordedWhileRunningNeverRewritesAFinalOne() {
+    OtaJobsRecord job = fleet.job(null);
+    jobs.startJob(job);
+
+    jobs.recordStatus(job.getId(), RolloutStatus.PAUSED);
+    assertThat(jobs.job(job.getId()).orElseThrow().getStatus()).isEqualTo("PAUSED");
+    jobs.finishJob(job.getId(), RolloutStatus.CANCELED);
+    jobs.recordStatus(job.getId(), RolloutStatus.RUNNING);
+
+    assertThat(jobs.job(job.getId()).orElseThrow().getStatus()).isEqualTo("CANCELED");
+  }
+
+  @Test
+  void finishingIsFinalAndInterruptedJobsCloseTheirOpenResults() {
+    OtaJobsRecord job = fleet.job(null);
+    jobs.startJob(job);
+    transitions.transition(
+        job.getId(), fleet.device(0), DeviceUpdateState.SUCCEEDED, 1L, null, null, null);
+
+    assertThat(jobs.unfinishedJobs()).extracting(OtaJobsRecord::getId).contains(job.getId());
+    assertThat(transitions.endOpenResults(job.getId(), DeviceUpdateState.CANCELED, "lost"))
+        .isEqualTo(6);
+    jobs.finishJob(job.getId(), RolloutStatus.INTERRUPTED);
+    jobs.finishJob(job.getId(), RolloutStatus.SUCCEEDED);
+
+    assertThat(jobs.job(job.getId()).orElseThrow().getStatus()).isEqualTo("INTERRUPTED");
+    assertThat(jobs.unfinishedJobs()).extracting(OtaJobsRecord::getId).doesNotContain(job.getId());
+    assertThat(fleet.history(job.getId(), fleet.device(0))).containsExactly("QUEUED", "SUCCEEDED");
+    assertThat(fleet.history(job.getId(), fleet.device(1))).containsExactly("QUEUED", "CANCELED");
+  }
+
+  @Test
+  void timestampsComeFromTheDatabaseClock() {
+    OtaJobsRecord job = fleet.job(null);
+    // Inside a transaction PostgreSQL's now() is the transaction's start; a JVM clock read after a
+    // pause would be later, so equality shows which clock wrote the column. The pause is the point
+    // of the test, not a wait for something to happen.
+    OffsetDateTime[] transactionStart = new OffsetDateTime[1];
+    dsl.transaction(
+        cfg -> {
+          DSLContext tx = DSL.using(cfg);
+          transactionStart[0] = tx.select(DSL.currentOffsetDateTime()).fetchOne().value1();
+          Thread.sleep(1_100);
+          ResultTransitions txTransitions = new ResultTransitions(tx);
+          new JobRecords(tx, new JobTargets(tx, txTransitions), txTransitions)
+              .finishJob(job.getId(), RolloutStatus.SUCCEEDED);
+        });
+    OffsetDateTime finished =
+        dsl.select(OTA_JOBS.FINISHED_AT)
+            .from(OTA_JOBS)
+            .where(OTA_JOBS.ID.eq(job.getId()))
+            .fetchOne()
+            .value1();
+    assertThat(finished.toInstant()).isEqualTo(transactionStart[0].toInstant());
+  }
+}
