@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.firmament.delta.internal.BranchFilter;
 import dev.firmament.delta.internal.DiffScript;
 import dev.firmament.delta.internal.DiffTransform;
-import dev.firmament.delta.internal.NativeFormat;
 import dev.firmament.delta.io.SeekableSource;
 import dev.firmament.manifest.Sha256;
 import java.io.ByteArrayInputStream;
@@ -29,7 +28,7 @@ class ApplierMemoryTest {
     DiffScript script = new DiffScript();
     script.add(size - 1000, 1000, 0);
     byte[] patch =
-        NativeFormat.write(
+        TestData.nativePatch(
             old,
             neu,
             Sha256.digest(old),
@@ -38,7 +37,8 @@ class ApplierMemoryTest {
             BranchFilter.NONE,
             DiffTransform.WORDS,
             1,
-            chunk);
+            chunk,
+            true);
     // Streamed patch, discarding output: only the applier's buffers are live.
     return DeltaApplier.apply(
         SeekableSource.of(old), new ByteArrayInputStream(patch), OutputStream.nullOutputStream());

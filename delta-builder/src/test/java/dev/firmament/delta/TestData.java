@@ -1,5 +1,9 @@
 package dev.firmament.delta;
 
+import dev.firmament.delta.internal.BranchFilter;
+import dev.firmament.delta.internal.DiffScript;
+import dev.firmament.delta.internal.DiffTransform;
+import dev.firmament.delta.internal.NativeFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -122,5 +126,26 @@ final class TestData {
     }
     out.write(old, pos, old.length - pos);
     return out.toByteArray();
+  }
+
+  /**
+   * A native patch from a diff script, as the differ assembles it: zero-run coding, and with {@code
+   * tryPlain} the plain-coding trial of small diff streams too.
+   */
+  static byte[] nativePatch(
+      byte[] fOld,
+      byte[] fNew,
+      byte[] oldSha,
+      byte[] newSha,
+      DiffScript script,
+      BranchFilter filter,
+      DiffTransform transform,
+      int level,
+      int chunkSize,
+      boolean tryPlain)
+      throws IOException {
+    NativeFormat.Encoded e =
+        NativeFormat.encode(fOld, fNew, script, filter, transform, level, chunkSize, tryPlain);
+    return tryPlain ? e.withPlainTrial(oldSha, newSha) : e.patch(oldSha, newSha);
   }
 }

@@ -134,51 +134,10 @@ public final class NativeFormat {
   }
 
   /**
-   * Writes a patch.
-   *
-   * @param fOld old image after {@code filter}
-   * @param fNew new image after {@code filter}
-   */
-  public static byte[] write(
-      byte[] fOld,
-      byte[] fNew,
-      byte[] oldSha,
-      byte[] newSha,
-      DiffScript script,
-      BranchFilter filter,
-      DiffTransform transform,
-      int level,
-      int chunkSize)
-      throws IOException {
-    return write(fOld, fNew, oldSha, newSha, script, filter, transform, level, chunkSize, true);
-  }
-
-  /**
-   * As above; {@code tryPlain} also tries plain (not zero-run) coding of small diff streams, which
-   * costs a slow compression of the raw stream and is skipped when only estimating sizes.
-   */
-  public static byte[] write(
-      byte[] fOld,
-      byte[] fNew,
-      byte[] oldSha,
-      byte[] newSha,
-      DiffScript script,
-      BranchFilter filter,
-      DiffTransform transform,
-      int level,
-      int chunkSize,
-      boolean tryPlain)
-      throws IOException {
-    Encoded e = encode(fOld, fNew, script, filter, transform, level, chunkSize, tryPlain);
-    return tryPlain ? e.withPlainTrial(oldSha, newSha) : e.patch(oldSha, newSha);
-  }
-
-  /**
    * Compresses the streams of every chunk with zero-run diff coding. The result gives the patch's
    * exact size without assembling it, the patch itself, and (when {@code keepRawDiff}) the patch
-   * with the plain-coding trial of {@link #write(byte[], byte[], byte[], byte[], DiffScript,
-   * BranchFilter, DiffTransform, int, int, boolean)}, which then only compresses the raw diff
-   * streams: the other streams are shared.
+   * with a plain-coding trial of small diff streams ({@link Encoded#withPlainTrial}), which then
+   * only compresses the raw diff streams: the other streams are shared.
    */
   public static Encoded encode(
       byte[] fOld,
