@@ -13,7 +13,7 @@ source bin/select-jdk.sh
 echo "building delta-builder (test classes included)..." >&2
 cpfile="$(mktemp)"
 trap 'rm -f "$cpfile"' EXIT
-./mvnw -B -ntp -q -pl delta-builder test-compile dependency:build-classpath \
+./mvnw -B -ntp -q -pl delta-builder -am test-compile dependency:build-classpath -Dspotless.check.skip=true \
   -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >&2
 cp="$root/delta-builder/target/classes:$root/delta-builder/target/test-classes:$(cat "$cpfile")"
 echo "benchmarking pairs in $dir" >&2
