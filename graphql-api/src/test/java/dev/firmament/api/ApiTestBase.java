@@ -148,6 +148,19 @@ abstract class ApiTestBase {
         .get();
   }
 
+  /** Creates a device group of the product with these members; returns its id. */
+  String createGroup(String productId, String name, List<String> deviceIds) {
+    return graphQl
+        .documentName("CreateDeviceGroup")
+        .variable("productId", productId)
+        .variable("name", name)
+        .variable("deviceIds", deviceIds)
+        .execute()
+        .path("createDeviceGroup.deviceGroup.id")
+        .entity(String.class)
+        .get();
+  }
+
   /** Registers devices {@code prefix-0 .. prefix-(count-1)} running version 1.0.0. */
   List<String> registerDevices(String productId, String prefix, int count) {
     return registerDevices(graphQl, productId, prefix, count);

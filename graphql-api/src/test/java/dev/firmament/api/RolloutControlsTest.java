@@ -16,6 +16,8 @@ import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.common.converter.DefaultDataConverter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -46,21 +48,26 @@ class RolloutControlsTest extends ApiIntegrationTest {
           retry: {maxAttempts: 3, initialBackoffSeconds: 60, errorCodes: ["TIMED_OUT"]},
           deviceTimeoutSeconds: 900,
           maintenanceWindow: {cron: "0 0 2 * * *", durationMinutes: 120, zone: "Europe/Berlin"},
-          startAt: "2030-01-01T00:00:00Z",
+          startAt: "START_AT",
           requireApproval: true
         }) { job { id status stages { index name status kind } } }
       }
       """;
 
+  /** A start within the plan's horizon, to the second. */
+  private static final Instant START_AT =
+      Instant.now().plus(Duration.ofDays(30)).truncatedTo(ChronoUnit.SECONDS);
+
   @Test
   void aStagedPlanReachesTheWorkflowAndIsStoredWithTheJob() {
     String productId = createProduct();
-    registerDevices(productId, unique("staged"), 3);
+    List<String> devices = registerDevices(productId, unique("staged"), 3);
     uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    createGroup(productId, "canary", devices.subList(0, 1));
 
     var response =
         graphQl
-            .document(STAGED)
+            .document(STAGED.replace("START_AT", START_AT.toString()))
             .variable("productId", productId)
             .variable("version", "2.0.0")
             .execute();
@@ -79,7 +86,7 @@ class RolloutControlsTest extends ApiIntegrationTest {
     RolloutPlan plan = request.plan();
     assertThat(request.deviceTimeout()).isEqualTo(Duration.ofSeconds(900));
     assertThat(plan.requireApproval()).isTrue();
-    assertThat(plan.startAt()).hasToString("2030-01-01T00:00:00Z");
+    assertThat(plan.startAt()).isEqualTo(START_AT);
     assertThat(plan.window().zone()).isEqualTo("Europe/Berlin");
     assertThat(plan.retry().maxAttempts()).isEqualTo(3);
     assertThat(plan.retry().retryableCodes()).containsExactly("TIMED_OUT");
@@ -121,6 +128,53 @@ class RolloutControlsTest extends ApiIntegrationTest {
     assertRefused(graphQl.document(twoSelections).variable("p", productId), "INVALID_ARGUMENT");
     assertRefused(graphQl.document(badCron).variable("p", productId), "INVALID_ARGUMENT");
     assertRefused(graphQl.document(badRate).variable("p", productId), "INVALID_ARGUMENT");
+    assertThat(rowCounts()).isEqualTo(before);
+  }
+
+  @Test
+  void aPlanThatCouldNotRunToItsEndIsRefusedBeforeAnythingIsWritten() {
+    String productId = createProduct();
+    registerDevices(productId, unique("bounds"), 1);
+    uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    var before = rowCounts();
+    String inTenYears = Instant.now().plus(Duration.ofDays(3650)).toString();
+
+    for (String plan :
+        List.of(
+            // A stage name longer than its column: it used to fail at run time, every second.
+            "stages: [{name: \"" + "s".repeat(150) + "\", percent: 100}]",
+            "stages: [{name: \"tab\\there\", percent: 100}]",
+            "stages: [{name: \"g\", group: \"" + "g".repeat(101) + "\"}]",
+            "startAt: \"" + inTenYears + "\"",
+            // 30 February never comes; a window must open within the horizon.
+            "maintenanceWindow: {cron: \"0 0 2 30 2 *\", durationMinutes: 60}",
+            "maintenanceWindow: {cron: \"0 0 2 * * *\", durationMinutes: 20000}",
+            "retry: {maxAttempts: 2147483647}",
+            "retry: {maxAttempts: 3, initialBackoffSeconds: 0}",
+            "retry: {maxAttempts: 3, maxBackoffSeconds: 100000000}",
+            "retry: {maxAttempts: 3, backoffFactor: 1000.0}",
+            "stages: [{name: \"s\", percent: 100, soakSeconds: 99999999}]",
+            "stages: [{name: \"s\", count: 0}]",
+            "stages: [{name: \"s\", percent: 100, rate: {perMinute: 0}}]",
+            "deviceTimeoutSeconds: 99999999")) {
+      assertRefused(
+          graphQl
+              .document(
+                  "mutation($p: ID!) { createOTAJob(input: {productId: $p, targetVersion:"
+                      + " \"2.0.0\", "
+                      + plan
+                      + "}) { job { id } } }")
+              .variable("p", productId),
+          "INVALID_ARGUMENT");
+    }
+    // A stage of a group the product does not have would assign nobody and end at once.
+    assertRefused(
+        graphQl
+            .document(
+                "mutation($p: ID!) { createOTAJob(input: {productId: $p, targetVersion: \"2.0.0\","
+                    + " stages: [{name: \"c\", group: \"no-such-group\"}]}) { job { id } } }")
+            .variable("p", productId),
+        "NOT_FOUND");
     assertThat(rowCounts()).isEqualTo(before);
   }
 

@@ -11,7 +11,11 @@ import dev.firmament.orchestrator.rollout.StagePlan;
 import dev.firmament.orchestrator.rollout.StageSelection;
 import io.temporal.common.converter.GlobalDataConverter;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,9 +30,35 @@ import org.springframework.scheduling.support.CronExpression;
 final class RolloutPlans {
   static final int MAX_STAGES = 20;
 
+  /**
+   * The bounds a plan must keep so that it can run to its end. Each one is a promise about how the
+   * workflow behaves: a longer stage name does not fit its column (the insert would fail at run
+   * time, after the rollout started), a start or a window beyond the horizon would keep a workflow
+   * open for years, and unbounded retries with no backoff would hammer a device forever.
+   */
+  static final int MAX_NAME_LENGTH = 100;
+
+  static final Duration HORIZON = Duration.ofDays(366);
+  static final Duration MAX_SOAK = Duration.ofDays(7);
+  static final Duration MAX_BACKOFF = Duration.ofDays(1);
+  static final Duration MAX_WINDOW = Duration.ofDays(7);
+  static final Duration MAX_DEVICE_TIMEOUT = Duration.ofDays(7);
+  static final int MAX_ATTEMPTS = 10;
+  static final int MAX_RATE_PER_MINUTE = 100_000;
+  static final double MAX_FACTOR = 10.0;
+  static final int MAX_COUNT = 10_000_000;
+  static final int MAX_ERROR_CODES = 32;
+  static final int MAX_ERROR_CODE_LENGTH = 64;
+
   private RolloutPlans() {}
 
   static RolloutPlan build(RolloutPlanInput.CreateOTAJob input, int defaultMaxInFlight) {
+    return build(input, defaultMaxInFlight, Instant.now());
+  }
+
+  /** As above, judging start times and windows from {@code now}. */
+  static RolloutPlan build(
+      RolloutPlanInput.CreateOTAJob input, int defaultMaxInFlight, Instant now) {
     try {
       GatePlan defaultGate = input.gate() == null ? null : gate(input.gate());
       List<StagePlan> stages = new ArrayList<>();
@@ -48,6 +78,7 @@ final class RolloutPlans {
         }
         var names = new HashSet<String>();
         for (RolloutPlanInput.Stage stage : input.stages()) {
+          name(stage.name(), "stage name");
           if (!names.add(stage.name())) {
             throw ApiException.invalid("stage names must be unique: " + stage.name());
           }
@@ -55,14 +86,16 @@ final class RolloutPlans {
         }
       }
       RetryPolicy retry = input.retry() == null ? null : retry(input.retry());
+      Instant startAt = input.startAt() == null ? null : input.startAt().toInstant();
+      if (startAt != null && startAt.isAfter(now.plus(HORIZON))) {
+        throw ApiException.invalid(
+            "startAt may be at most " + HORIZON.toDays() + " days ahead, was " + startAt);
+      }
+      Instant start = startAt == null || startAt.isBefore(now) ? now : startAt;
       MaintenanceWindow window =
-          input.maintenanceWindow() == null ? null : window(input.maintenanceWindow());
+          input.maintenanceWindow() == null ? null : window(input.maintenanceWindow(), start);
       return new RolloutPlan(
-          stages,
-          retry,
-          window,
-          input.startAt() == null ? null : input.startAt().toInstant(),
-          Boolean.TRUE.equals(input.requireApproval()));
+          stages, retry, window, startAt, Boolean.TRUE.equals(input.requireApproval()));
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid(e.getMessage());
     }
@@ -78,6 +111,13 @@ final class RolloutPlans {
       throw ApiException.invalid(
           "stage " + input.name() + " takes exactly one of group, percent or count");
     }
+    if (input.group() != null) {
+      name(input.group(), "stage " + input.name() + ": group");
+    }
+    if (input.count() != null && (input.count() < 1 || input.count() > MAX_COUNT)) {
+      throw ApiException.invalid(
+          "stage " + input.name() + ": count must be between 1 and " + MAX_COUNT);
+    }
     StageSelection selection =
         input.group() != null
             ? StageSelection.group(input.group())
@@ -92,6 +132,21 @@ final class RolloutPlans {
     RatePlan rate = null;
     if (input.rate() != null) {
       RolloutPlanInput.Rate r = input.rate();
+      if (r.perMinute() == null
+          || r.perMinute() < 1
+          || r.perMinute() > MAX_RATE_PER_MINUTE
+          || (r.maxPerMinute() != null && r.maxPerMinute() > MAX_RATE_PER_MINUTE)) {
+        throw ApiException.invalid(
+            "stage "
+                + input.name()
+                + ": rates are between 1 and "
+                + MAX_RATE_PER_MINUTE
+                + " starts per minute");
+      }
+      if (r.factor() != null && r.factor() > MAX_FACTOR) {
+        throw ApiException.invalid(
+            "stage " + input.name() + ": rate factor may be at most " + MAX_FACTOR);
+      }
       rate =
           new RatePlan(
               r.perMinute(),
@@ -104,7 +159,7 @@ final class RolloutPlans {
         selection,
         maxInFlight,
         rate,
-        seconds(input.soakSeconds(), "soakSeconds"),
+        seconds(input.soakSeconds(), "soakSeconds", MAX_SOAK),
         input.gate() == null ? defaultGate : gate(input.gate()),
         Boolean.TRUE.equals(input.requireApproval())
             ? AdvanceMode.APPROVAL
@@ -123,41 +178,94 @@ final class RolloutPlans {
   }
 
   private static RetryPolicy retry(RolloutPlanInput.Retry input) {
-    return new RetryPolicy(
-        input.maxAttempts(),
+    if (input.maxAttempts() == null
+        || input.maxAttempts() < 1
+        || input.maxAttempts() > MAX_ATTEMPTS) {
+      throw ApiException.invalid("retry.maxAttempts must be between 1 and " + MAX_ATTEMPTS);
+    }
+    Duration initial =
         seconds(
             input.initialBackoffSeconds() == null ? 30 : input.initialBackoffSeconds(),
-            "initialBackoffSeconds"),
-        input.backoffFactor() == null ? 2.0 : input.backoffFactor(),
+            "retry.initialBackoffSeconds",
+            MAX_BACKOFF);
+    if (input.maxAttempts() > 1 && initial.isZero()) {
+      // A retry at once meets the device in the state that just failed it.
+      throw ApiException.invalid("retry.initialBackoffSeconds must be at least 1");
+    }
+    double factor = input.backoffFactor() == null ? 2.0 : input.backoffFactor();
+    if (factor > MAX_FACTOR) {
+      throw ApiException.invalid("retry.backoffFactor may be at most " + MAX_FACTOR);
+    }
+    if (input.errorCodes() != null) {
+      if (input.errorCodes().size() > MAX_ERROR_CODES) {
+        throw ApiException.invalid("retry.errorCodes takes at most " + MAX_ERROR_CODES + " codes");
+      }
+      for (String code : input.errorCodes()) {
+        if (code == null || code.isBlank() || code.length() > MAX_ERROR_CODE_LENGTH) {
+          throw ApiException.invalid(
+              "retry.errorCodes: a code is 1 to " + MAX_ERROR_CODE_LENGTH + " characters");
+        }
+      }
+    }
+    return new RetryPolicy(
+        input.maxAttempts(),
+        initial,
+        factor,
         seconds(
             input.maxBackoffSeconds() == null ? 600 : input.maxBackoffSeconds(),
-            "maxBackoffSeconds"),
+            "retry.maxBackoffSeconds",
+            MAX_BACKOFF),
         input.jitter() == null ? 0.2 : input.jitter(),
         input.errorCodes() == null ? null : new HashSet<>(input.errorCodes()));
   }
 
-  private static MaintenanceWindow window(RolloutPlanInput.Window input) {
-    if (!CronExpression.isValidExpression(input.cron())) {
+  private static MaintenanceWindow window(RolloutPlanInput.Window input, Instant start) {
+    if (input.cron() == null || !CronExpression.isValidExpression(input.cron())) {
       throw ApiException.invalid("not a six-field cron expression: " + input.cron());
     }
-    if (input.durationMinutes() == null || input.durationMinutes() < 1) {
-      throw ApiException.invalid("durationMinutes must be at least 1");
+    if (input.durationMinutes() == null
+        || input.durationMinutes() < 1
+        || input.durationMinutes() > MAX_WINDOW.toMinutes()) {
+      throw ApiException.invalid("durationMinutes must be between 1 and " + MAX_WINDOW.toMinutes());
     }
     String zone = input.zone() == null ? "UTC" : input.zone();
+    ZoneId zoneId;
     try {
-      java.time.ZoneId.of(zone);
-    } catch (java.time.DateTimeException e) {
+      zoneId = ZoneId.of(zone);
+    } catch (DateTimeException e) {
       throw ApiException.invalid("unknown zone: " + zone);
+    }
+    // A window that never opens (30 February) or opens only years away would hold the rollout
+    // open until then: the first opening must fall within the horizon of its start.
+    ZonedDateTime from = start.atZone(zoneId);
+    ZonedDateTime first = CronExpression.parse(input.cron()).next(from);
+    if (first == null || first.isAfter(from.plus(HORIZON))) {
+      throw ApiException.invalid(
+          "the maintenance window "
+              + input.cron()
+              + " does not open within "
+              + HORIZON.toDays()
+              + " days of the start");
     }
     return new MaintenanceWindow(input.cron(), Duration.ofMinutes(input.durationMinutes()), zone);
   }
 
-  private static Duration seconds(Integer value, String name) {
+  private static void name(String value, String what) {
+    if (value == null || value.isBlank() || value.length() > MAX_NAME_LENGTH) {
+      throw ApiException.invalid(what + " must be 1 to " + MAX_NAME_LENGTH + " characters");
+    }
+    if (value.chars().anyMatch(Character::isISOControl)) {
+      throw ApiException.invalid(what + " may not contain control characters");
+    }
+  }
+
+  /** A duration given in seconds, at least 0 and at most {@code max}. */
+  static Duration seconds(Integer value, String name, Duration max) {
     if (value == null) {
       return Duration.ZERO;
     }
-    if (value < 0) {
-      throw ApiException.invalid(name + " may not be negative");
+    if (value < 0 || value > max.toSeconds()) {
+      throw ApiException.invalid(name + " must be between 0 and " + max.toSeconds());
     }
     return Duration.ofSeconds(value);
   }

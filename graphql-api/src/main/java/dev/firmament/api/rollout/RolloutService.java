@@ -16,6 +16,8 @@ import dev.firmament.orchestrator.rollout.RolloutPlan;
 import dev.firmament.orchestrator.rollout.RolloutRequest;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.orchestrator.rollout.RolloutWorkflow;
+import dev.firmament.orchestrator.rollout.StagePlan;
+import dev.firmament.orchestrator.rollout.StageSelection;
 import dev.firmament.orchestrator.rollout.TaskQueues;
 import io.temporal.api.enums.v1.WorkflowIdReusePolicy;
 import io.temporal.client.WorkflowClient;
@@ -131,7 +133,25 @@ public class RolloutService {
       if (input.deviceTimeoutSeconds() < 1) {
         throw ApiException.invalid("deviceTimeoutSeconds must be at least 1");
       }
-      deviceTimeout = Duration.ofSeconds(input.deviceTimeoutSeconds());
+      deviceTimeout =
+          RolloutPlans.seconds(
+              input.deviceTimeoutSeconds(),
+              "deviceTimeoutSeconds",
+              RolloutPlans.MAX_DEVICE_TIMEOUT);
+    }
+    for (StagePlan stage : plan.stages()) {
+      // A stage of a group the product does not have would assign nobody and end at once.
+      if (stage.selection().kind() == StageSelection.Kind.GROUP
+          && !devices.groupNameExists(organizationId, product.id(), stage.selection().group())) {
+        throw new ApiException(
+            ErrorCode.NOT_FOUND,
+            "stage "
+                + stage.name()
+                + ": product "
+                + productId
+                + " has no device group named "
+                + stage.selection().group());
+      }
     }
     Duration timeout = deviceTimeout;
     DeviceGroup group = null;
