@@ -8,6 +8,7 @@ import dev.firmament.workers.rollout.RolloutActivitiesImpl;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -28,7 +29,10 @@ public class TemporalWorkers implements SmartLifecycle {
       WorkflowClient client,
       RolloutActivitiesImpl rolloutActivities,
       DeviceUpdateRouter deviceUpdateActivities) {
-    this.factory = WorkerFactory.newInstance(client);
+    this.factory =
+        WorkerFactory.newInstance(
+            client,
+            WorkerFactoryOptions.newBuilder().setWorkerInterceptors(new DataRefusals()).build());
     Worker rollout = factory.newWorker(TaskQueues.ROLLOUT);
     rollout.registerWorkflowImplementationTypes(RolloutWorkflowImpl.class, StageWorkflowImpl.class);
     rollout.registerActivitiesImplementations(rolloutActivities);

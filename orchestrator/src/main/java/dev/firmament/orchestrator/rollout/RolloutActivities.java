@@ -80,4 +80,10 @@ public interface RolloutActivities {
    * Records the job's final status and finish time (idempotent: a final status is not rewritten).
    */
   void finishJob(String jobId, RolloutStatus status);
+
+  /**
+   * Records why a rollout stops before its plan ran out (the job's status detail) and ends its
+   * results that are still open as {@code CANCELED} with that reason. Idempotent.
+   */
+  void recordStop(String jobId, String reason);
 }

@@ -14,5 +14,12 @@ public final class RolloutFailures {
   /** The device or its firmware is not what the rollout needs: retrying cannot help. */
   public static final String DEVICE_NOT_UPDATABLE = "DeviceNotUpdatable";
 
+  /**
+   * The database refused a write of the rollout's data (a value out of range or too long, a
+   * constraint): the same write would be refused again, so retrying cannot help and the rollout
+   * ends with the reason.
+   */
+  public static final String DATA_REFUSED = "DataRefused";
+
   private RolloutFailures() {}
 }

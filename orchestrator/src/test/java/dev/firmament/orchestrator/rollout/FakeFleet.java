@@ -57,6 +57,11 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   final Map<String, Integer> storedAttempt = new java.util.concurrent.ConcurrentHashMap<>();
 
   volatile RolloutStatus finalStatus;
+  volatile String stopReason;
+
+  /** When set, assignStage fails with it (a refusal, or a retryable error that never clears). */
+  volatile java.util.function.Supplier<RuntimeException> assignFailure;
+
   volatile java.util.function.LongSupplier clock = System::currentTimeMillis;
   private long lastPosition;
   volatile int rollbackStage = -1;
@@ -103,6 +108,9 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   @Override
   public synchronized int assignStage(
       String jobId, int stageIndex, String name, StageKind kind, StageSelection selection) {
+    if (assignFailure != null) {
+      throw assignFailure.get();
+    }
     Integer existing = assignedByStage.get(stageIndex);
     if (existing != null) {
       return existing;
@@ -260,6 +268,12 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   @Override
   public void finishJob(String jobId, RolloutStatus status) {
     finalStatus = status;
+  }
+
+  @Override
+  public void recordStop(String jobId, String reason) {
+    stopReason = reason;
+    results.replaceAll((device, state) -> state.isTerminal() ? state : DeviceUpdateState.CANCELED);
   }
 
   @Override

@@ -10,6 +10,7 @@ import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -262,6 +264,44 @@ class RolloutWorkflowTest {
     assertThat(result.failed()).isEqualTo(1);
     // The rollout ended without waiting for the rest of the six-hour backoff.
     assertThat(fromSignalToEnd(stub, "cancel")).isLessThan(Duration.ofHours(1));
+  }
+
+  @Test
+  void aWriteTheDatabaseRefusesEndsTheRolloutFailedWithTheReason() {
+    FakeFleet fleet = fleet(3);
+    fleet.assignFailure =
+        () ->
+            ApplicationFailure.newNonRetryableFailure(
+                "value too long for type character varying(100)", RolloutFailures.DATA_REFUSED);
+
+    RolloutProgress result = run(fleet, new RolloutRequest(JOB, 4, TIMEOUT, 5));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.FAILED);
+    assertThat(fleet.finalStatus).isEqualTo(RolloutStatus.FAILED);
+    assertThat(fleet.stopReason).contains("value too long");
+    assertThat(fleet.deliveries).isEmpty();
+  }
+
+  @Test
+  void aCancelEndsARolloutWhoseBookkeepingKeepsFailing() {
+    FakeFleet fleet = fleet(3);
+    AtomicInteger attempts = new AtomicInteger();
+    fleet.assignFailure =
+        () -> {
+          attempts.incrementAndGet();
+          return new IllegalStateException("the database is not answering");
+        };
+    WorkflowStub stub = start(fleet, new RolloutRequest(JOB, 4, TIMEOUT, 5));
+    env.sleep(Duration.ofMinutes(5));
+    assertThat(attempts.get()).as("the write is retried").isGreaterThan(1);
+    assertThat(typed(stub).progress().status()).isEqualTo(RolloutStatus.RUNNING);
+
+    typed(stub).cancel(false);
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.CANCELED);
+    assertThat(fleet.finalStatus).isEqualTo(RolloutStatus.CANCELED);
+    assertThat(fleet.deliveries).isEmpty();
   }
 
   /** Lets the rollout pause on its gate, then retries its failed devices, resumes, and waits. */

@@ -81,6 +81,13 @@ public class JobRecords {
         .execute();
   }
 
+  /** Records what the job's status means (why it stopped), cut to the column's 1,000 characters. */
+  public void recordDetail(UUID jobId, String detail) {
+    String text =
+        detail == null ? null : detail.length() > 1000 ? detail.substring(0, 1000) : detail;
+    dsl.update(OTA_JOBS).set(OTA_JOBS.STATUS_DETAIL, text).where(OTA_JOBS.ID.eq(jobId)).execute();
+  }
+
   /** Records the job's final status once; a job already final keeps its status. */
   public void finishJob(UUID jobId, RolloutStatus status) {
     dsl.update(OTA_JOBS)

@@ -132,6 +132,13 @@ public class RolloutActivitiesImpl implements RolloutActivities {
     jobs.finishJob(parse(jobId), status);
   }
 
+  @Override
+  public void recordStop(String jobId, String reason) {
+    UUID id = parse(jobId);
+    jobs.recordDetail(id, reason);
+    results.endOpenResults(id, DeviceUpdateState.CANCELED, reason);
+  }
+
   /** How long after its first scheduling {@code startJob} waits for the API's commit. */
   static final Duration COMMIT_GRACE = Duration.ofSeconds(30);
 

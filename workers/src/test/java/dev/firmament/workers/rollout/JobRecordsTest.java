@@ -103,6 +103,28 @@ class JobRecordsTest {
   }
 
   @Test
+  void aStopRecordsItsReasonAndCancelsTheOpenResults() {
+    OtaJobsRecord job = fleet.job(null);
+    jobs.startJob(job);
+    transitions.transition(
+        job.getId(), fleet.device(0), DeviceUpdateState.SUCCEEDED, 10L, null, null, null);
+    RolloutActivitiesImpl activities =
+        new RolloutActivitiesImpl(
+            jobs,
+            transitions,
+            new StageRecords(dsl, new JobTargets(dsl, transitions), transitions),
+            null);
+
+    activities.recordStop(job.getId().toString(), "refused: " + "x".repeat(2000));
+
+    String detail = dsl.fetchValue(OTA_JOBS.STATUS_DETAIL, OTA_JOBS.ID.eq(job.getId()));
+    assertThat(detail).startsWith("refused: ").hasSize(1000);
+    assertThat(fleet.result(job.getId(), fleet.device(0)).getState()).isEqualTo("SUCCEEDED");
+    assertThat(fleet.result(job.getId(), fleet.device(1)).getState()).isEqualTo("CANCELED");
+    assertThat(fleet.history(job.getId(), fleet.device(1))).endsWith("CANCELED");
+  }
+
+  @Test
   void timestampsComeFromTheDatabaseClock() {
     OtaJobsRecord job = fleet.job(null);
     // Inside a transaction PostgreSQL's now() is the transaction's start; a JVM clock read after a

@@ -19,7 +19,7 @@ final class BookkeepingOptions {
             RetryOptions.newBuilder()
                 .setInitialInterval(Duration.ofSeconds(1))
                 .setMaximumInterval(Duration.ofSeconds(30))
-                .setDoNotRetry(RolloutFailures.JOB_NOT_FOUND)
+                .setDoNotRetry(RolloutFailures.JOB_NOT_FOUND, RolloutFailures.DATA_REFUSED)
                 .build())
         .build();
   }

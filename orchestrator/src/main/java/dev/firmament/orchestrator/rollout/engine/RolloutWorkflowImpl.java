@@ -4,6 +4,7 @@ import dev.firmament.orchestrator.rollout.AdvanceMode;
 import dev.firmament.orchestrator.rollout.BreachAction;
 import dev.firmament.orchestrator.rollout.GatePlan;
 import dev.firmament.orchestrator.rollout.RolloutActivities;
+import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.orchestrator.rollout.RolloutPlan;
 import dev.firmament.orchestrator.rollout.RolloutProgress;
 import dev.firmament.orchestrator.rollout.RolloutRequest;
@@ -20,9 +21,13 @@ import dev.firmament.orchestrator.rollout.StageSelection;
 import dev.firmament.orchestrator.rollout.StageStatus;
 import dev.firmament.orchestrator.rollout.StageWorkflow;
 import dev.firmament.orchestrator.rollout.TaskQueues;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.workflow.Async;
+import io.temporal.workflow.CancellationScope;
 import io.temporal.workflow.ChildWorkflowOptions;
+import io.temporal.workflow.Functions;
 import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
@@ -30,6 +35,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 
@@ -61,6 +67,22 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
   @Override
   public RolloutProgress run(RolloutRequest rolloutRequest) {
     request = rolloutRequest;
+    try {
+      return runPlan();
+    } catch (ActivityFailure | ChildWorkflowFailure e) {
+      String refused = refusal(e);
+      if (refused == null) {
+        throw e;
+      }
+      // The database refuses the rollout's own data: the same write would fail forever, so the
+      // rollout ends now with the reason, and its open results with it.
+      log.warn("rollout stopped job={} reason={}", request.jobId(), refused);
+      bookkeeping.recordStop(request.jobId(), refused);
+      return end(RolloutStatus.FAILED);
+    }
+  }
+
+  private RolloutProgress runPlan() {
     RolloutPlan plan = request.plan();
     String jobId = request.jobId();
 
@@ -77,7 +99,11 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
       return end(stoppedStatus());
     }
 
-    total = bookkeeping.startJob(jobId);
+    Optional<Integer> started = unlessStopped(() -> bookkeeping.startJob(jobId));
+    if (started.isEmpty()) {
+      return end(stoppedStatus());
+    }
+    total = started.get();
     setStatus(RolloutStatus.RUNNING);
     log.info("rollout started job={} targets={} stages={}", jobId, total, plan.stages().size());
 
@@ -97,8 +123,16 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
       }
       currentStage = index;
       boolean last = index == plan.stages().size() - 1;
-      int assigned =
-          bookkeeping.assignStage(jobId, index, stage.name(), StageKind.UPDATE, stage.selection());
+      int stageIndex = index;
+      Optional<Integer> assignedNow =
+          unlessStopped(
+              () ->
+                  bookkeeping.assignStage(
+                      jobId, stageIndex, stage.name(), StageKind.UPDATE, stage.selection()));
+      if (assignedNow.isEmpty()) {
+        break;
+      }
+      int assigned = assignedNow.get();
       StageResult result =
           runStage(
               index,
@@ -135,6 +169,36 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
     }
     StageCounters totals = updateTotals();
     return end(totals.allFailures() == 0 ? RolloutStatus.SUCCEEDED : RolloutStatus.FAILED);
+  }
+
+  /**
+   * Runs a bookkeeping activity that a cancel or an abort interrupts: while the database refuses a
+   * write, the activity retries, and the operator's cancel must still end the rollout. Empty when a
+   * stop came first (the activity is then cancelled). The activity is scheduled exactly as a direct
+   * call would schedule it, so recorded histories replay unchanged.
+   */
+  private <R> Optional<R> unlessStopped(Functions.Func<R> call) {
+    List<Promise<R>> result = new ArrayList<>(1);
+    CancellationScope scope = Workflow.newCancellationScope(() -> result.add(Async.function(call)));
+    scope.run();
+    Promise<R> promise = result.getFirst();
+    Workflow.await(() -> promise.isCompleted() || stopRequested());
+    if (!promise.isCompleted()) {
+      scope.cancel("the rollout was stopped");
+      return Optional.empty();
+    }
+    return Optional.of(promise.get());
+  }
+
+  /** The database's refusal in a failure's causes ({@link RolloutFailures#DATA_REFUSED}). */
+  private static String refusal(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof ApplicationFailure application
+          && RolloutFailures.DATA_REFUSED.equals(application.getType())) {
+        return application.getOriginalMessage();
+      }
+    }
+    return null;
   }
 
   /** Delivers every device this rollout changed its previous version, as a tracked stage. */
@@ -206,6 +270,9 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
     try {
       ended = result.get();
     } catch (ChildWorkflowFailure e) {
+      if (refusal(e) != null) {
+        throw e;
+      }
       ended = new StageResult(StageStatus.ABORTED, initial, null, "stage failed: " + e.getCause());
       abortReason = ended.reason();
     }
