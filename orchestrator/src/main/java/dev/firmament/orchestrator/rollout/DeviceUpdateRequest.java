@@ -16,10 +16,17 @@ public record DeviceUpdateRequest(
     this(jobId, deviceId, attempt, null, false);
   }
 
-  /** The idempotency key of this update: one per device per rollout, and one per rollback. */
+  /**
+   * The idempotency key of this update, the update id the device sees: one per device per rollout
+   * and attempt, and one per rollback. A later attempt has a key of its own ({@code
+   * .../attempt/{n}}), so that the device starts it afresh instead of repeating its last report for
+   * the attempt that failed.
+   */
   public String key() {
-    return rollback
-        ? "rollout/" + jobId + "/rollback/" + deviceId
-        : "rollout/" + jobId + "/device/" + deviceId;
+    if (rollback) {
+      return "rollout/" + jobId + "/rollback/" + deviceId;
+    }
+    String update = "rollout/" + jobId + "/device/" + deviceId;
+    return attempt > 1 ? update + "/attempt/" + attempt : update;
   }
 }

@@ -173,7 +173,13 @@ public class StatusBridge implements DisposableBean {
     String version = state == DeviceUpdateState.SUCCEEDED ? report.currentVersion() : null;
     return new Update(
         new ResultTransitions.Reported(
-            key.get().jobId(), deviceReport.deviceId(), state, bytes, code, report.detail()),
+            key.get().jobId(),
+            deviceReport.deviceId(),
+            key.get().attempt(),
+            state,
+            bytes,
+            code,
+            report.detail()),
         version);
   }
 

@@ -21,10 +21,10 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
-import org.jooq.Record4;
+import org.jooq.Record5;
 import org.jooq.Result;
 import org.jooq.ResultQuery;
-import org.jooq.Row4;
+import org.jooq.Row5;
 import org.jooq.Table;
 import org.jooq.UpdateConditionStep;
 import org.jooq.impl.DSL;
@@ -350,15 +350,29 @@ public class ResultTransitions {
   /**
    * One device's report, as the status bridge hands it over. {@code bytesSent} null means "the
    * whole artifact" for the states a device reaches only after receiving it (VERIFYING onwards),
-   * and "unchanged" for the others.
+   * and "unchanged" for the others. {@code attempt}, when not null, is the attempt the report
+   * belongs to: a report for another attempt than the result's current one moves nothing.
    */
   public record Reported(
       UUID jobId,
       String deviceId,
+      Integer attempt,
       DeviceUpdateState state,
       Long bytesSent,
       String errorCode,
-      String detail) {}
+      String detail) {
+
+    /** A report that is not tied to an attempt. */
+    public Reported(
+        UUID jobId,
+        String deviceId,
+        DeviceUpdateState state,
+        Long bytesSent,
+        String errorCode,
+        String detail) {
+      this(jobId, deviceId, null, state, bytesSent, errorCode, detail);
+    }
+  }
 
   /** A result that a batch of reports moved: its new state, bytes and the open activity's token. */
   public record Moved(
@@ -407,18 +421,21 @@ public class ResultTransitions {
     if (fromNames.isEmpty()) {
       return List.of();
     }
-    List<Row4<String, String, String, Long>> rows = new ArrayList<>(reports.size());
+    List<Row5<String, String, String, Long, Integer>> rows = new ArrayList<>(reports.size());
     for (Reported r : reports) {
       rows.add(
           DSL.row(
               DSL.val(r.deviceId()),
               DSL.cast(DSL.val(r.errorCode()), SQLDataType.VARCHAR),
               DSL.cast(DSL.val(TransitionRules.clip(r.detail())), SQLDataType.VARCHAR),
-              DSL.cast(DSL.val(r.bytesSent()), SQLDataType.BIGINT)));
+              DSL.cast(DSL.val(r.bytesSent()), SQLDataType.BIGINT),
+              DSL.cast(DSL.val(r.attempt()), SQLDataType.INTEGER)));
     }
     @SuppressWarnings("unchecked")
-    Table<Record4<String, String, String, Long>> v =
-        DSL.values(rows.toArray(Row4[]::new)).as("v", "device_id", "code", "detail", "bytes");
+    Table<Record5<String, String, String, Long, Integer>> v =
+        DSL.values(rows.toArray(Row5[]::new))
+            .as("v", "device_id", "code", "detail", "bytes", "attempt");
+    Field<Integer> vAttempt = v.field("attempt", Integer.class);
     Field<String> vDevice = v.field("device_id", String.class);
     Field<String> vCode = v.field("code", String.class);
     Field<String> vDetail = v.field("detail", String.class);
@@ -450,6 +467,8 @@ public class ResultTransitions {
                 .from(v)
                 .where(OTA_RESULTS.JOB_ID.eq(jobId))
                 .and(OTA_RESULTS.DEVICE_ID.eq(vDevice))
+                // A late report of an earlier attempt never moves the current one.
+                .and(vAttempt.isNull().or(OTA_RESULTS.ATTEMPT.eq(vAttempt)))
                 .and(OTA_RESULTS.STATE.in(fromNames)));
     List<Moved> moved = new ArrayList<>(changed.size());
     for (var row : changed) {

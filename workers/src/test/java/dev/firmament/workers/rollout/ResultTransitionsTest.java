@@ -207,6 +207,37 @@ class ResultTransitionsTest {
   }
 
   @Test
+  void aDeviceReportForAnEarlierAttemptMovesNothing() {
+    OtaJobsRecord job = startedJob();
+    String device = device(1);
+    dsl.update(OTA_RESULTS)
+        .set(OTA_RESULTS.STATE, "SENT")
+        .set(OTA_RESULTS.ATTEMPT, 2)
+        .where(OTA_RESULTS.JOB_ID.eq(job.getId()))
+        .and(OTA_RESULTS.DEVICE_ID.eq(device))
+        .execute();
+
+    // The device's last word on attempt 1 arrives after attempt 2 was offered.
+    var late =
+        transitions.transitionAll(
+            List.of(
+                new ResultTransitions.Reported(
+                    job.getId(), device, 1, DeviceUpdateState.FAILED, 0L, "HASH_MISMATCH", "old")));
+    assertThat(late).isEmpty();
+    assertThat(fleet.result(job.getId(), device).getState()).isEqualTo("SENT");
+
+    var current =
+        transitions.transitionAll(
+            List.of(
+                new ResultTransitions.Reported(
+                    job.getId(), device, 2, DeviceUpdateState.DOWNLOADING, 100L, null, null)));
+    assertThat(current)
+        .singleElement()
+        .extracting(ResultTransitions.Moved::state)
+        .isEqualTo(DeviceUpdateState.DOWNLOADING);
+  }
+
+  @Test
   void aLateWriteForAnOlderAttemptIsRefused() {
     OtaJobsRecord job = startedJob();
     String device = device(0);
