@@ -18,6 +18,7 @@ import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Topics;
 import dev.firmament.protocol.UpdateOffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -97,7 +98,9 @@ public final class DeviceAgent implements AutoCloseable {
     this.config = Objects.requireNonNull(config, "config");
     this.installer = Objects.requireNonNull(installer, "installer");
     this.runtime = Objects.requireNonNull(runtime, "runtime");
-    this.policy = new OfferPolicy(config.verifier(), config.slotCapacity());
+    this.policy =
+        new OfferPolicy(
+            config.verifier(), config.slotCapacity(), config.deviceId(), Clock.systemUTC());
     this.serial = new SerialExecutor(runtime.workers());
     this.currentVersion =
         Objects.requireNonNull(installer.runningVersion(), "active slot has no version");

@@ -5,6 +5,7 @@ import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ErrorCode;
 import dev.firmament.protocol.FirmwareVersion;
 import dev.firmament.protocol.UpdateOffer;
+import java.time.Clock;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
@@ -42,13 +43,19 @@ final class OfferPolicy {
 
   private final OfferVerifier verifier;
   private final long slotCapacity;
+  private final String deviceId;
+  private final Clock clock;
 
   /**
    * @param verifier checks release signatures
    * @param slotCapacity the largest artifact that fits a slot
+   * @param deviceId this device, which a downgrade grant must name
+   * @param clock the device's clock, against which a downgrade grant expires
    */
-  OfferPolicy(OfferVerifier verifier, long slotCapacity) {
+  OfferPolicy(OfferVerifier verifier, long slotCapacity, String deviceId, Clock clock) {
     this.verifier = Objects.requireNonNull(verifier, "verifier");
+    this.deviceId = Objects.requireNonNull(deviceId, "deviceId");
+    this.clock = Objects.requireNonNull(clock, "clock");
     if (slotCapacity < 1) {
       throw new IllegalArgumentException("slotCapacity must be positive");
     }
@@ -80,11 +87,20 @@ final class OfferPolicy {
           ErrorCode.WRONG_BASE_VERSION,
           "delta applies to " + offer.artifact().fromVersion() + ", device runs " + runningVersion);
     }
-    if (!offer.rollback() && FirmwareVersion.isDowngrade(runningVersion, offer.targetVersion())) {
-      return Decision.end(
-          DeviceState.REJECTED,
-          ErrorCode.DOWNGRADE_REFUSED,
-          "running " + runningVersion + ", offered " + offer.targetVersion() + " without rollback");
+    if (FirmwareVersion.isDowngrade(runningVersion, offer.targetVersion())) {
+      try {
+        verifier.verifyDowngrade(offer, deviceId, clock.instant());
+      } catch (BadSignatureException e) {
+        return Decision.end(
+            DeviceState.REJECTED,
+            ErrorCode.DOWNGRADE_REFUSED,
+            "running "
+                + runningVersion
+                + ", offered "
+                + offer.targetVersion()
+                + " "
+                + e.getMessage());
+      }
     }
     if (offer.artifact().size() > slotCapacity) {
       return Decision.end(

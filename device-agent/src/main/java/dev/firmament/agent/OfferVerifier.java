@@ -1,6 +1,9 @@
 package dev.firmament.agent;
 
 import dev.firmament.protocol.UpdateOffer;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
 
 /**
  * Decides whether a device trusts an offer: the device-side check of the release signature.
@@ -32,6 +35,18 @@ public interface OfferVerifier {
    */
   void verifyImage(UpdateOffer offer, String sha256, long size) throws BadSignatureException;
 
+  /**
+   * Checks that the device may install the offer's older build: with signatures, only under the
+   * release side's signed grant for this device, this update, this build and its product, before
+   * the grant expires; without them, only when the offer says it is a rollback.
+   *
+   * @param deviceId this device
+   * @param now the device's clock
+   * @throws BadSignatureException with the reason it may not, phrased to follow "offered X"
+   */
+  void verifyDowngrade(UpdateOffer offer, String deviceId, Instant now)
+      throws BadSignatureException;
+
   /** Trusts every offer: no signature is checked. Never for production devices. */
   static OfferVerifier none() {
     return NoVerification.INSTANCE;
@@ -44,7 +59,16 @@ public interface OfferVerifier {
    * @throws IllegalArgumentException if that is not an Ed25519 public key
    */
   static OfferVerifier ed25519(String publicKeyBase64) {
-    return new Ed25519OfferVerifier(publicKeyBase64);
+    return new Ed25519OfferVerifier(publicKeyBase64, null);
+  }
+
+  /**
+   * As {@link #ed25519(String)}, and a build must belong to this product: a signed build of another
+   * product is refused like a bad signature.
+   */
+  static OfferVerifier ed25519(String publicKeyBase64, UUID productId) {
+    return new Ed25519OfferVerifier(
+        publicKeyBase64, Objects.requireNonNull(productId, "productId"));
   }
 
   /** The verifier that checks nothing. */
@@ -56,5 +80,13 @@ public interface OfferVerifier {
 
     @Override
     public void verifyImage(UpdateOffer offer, String sha256, long size) {}
+
+    @Override
+    public void verifyDowngrade(UpdateOffer offer, String deviceId, Instant now)
+        throws BadSignatureException {
+      if (!offer.rollback()) {
+        throw new BadSignatureException("without rollback");
+      }
+    }
   }
 }

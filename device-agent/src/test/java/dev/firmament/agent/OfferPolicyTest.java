@@ -3,21 +3,36 @@ package dev.firmament.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.agent.OfferPolicy.Decision;
+import dev.firmament.manifest.DowngradeGrant;
+import dev.firmament.manifest.Manifest;
+import dev.firmament.manifest.ManifestSigner;
+import dev.firmament.manifest.SignedManifest;
+import dev.firmament.manifest.SigningKeys;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.DeviceState;
+import dev.firmament.protocol.Downgrade;
 import dev.firmament.protocol.ErrorCode;
 import dev.firmament.protocol.UpdateOffer;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 class OfferPolicyTest {
 
   private static final long CAPACITY = 1_000;
+  private static final String DEVICE = "dev-1";
+  private static final Instant NOW = Instant.parse("2026-12-04T12:00:00Z");
+  private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
   private static final String HASH = "a".repeat(64);
   private static final BooleanSupplier KEEPS_BASE = () -> true;
   private static final BooleanSupplier NEVER_ASKED =
@@ -25,7 +40,8 @@ class OfferPolicyTest {
         throw new AssertionError("asked whether the device can apply deltas");
       };
 
-  private final OfferPolicy trusting = new OfferPolicy(OfferVerifier.none(), CAPACITY);
+  private final OfferPolicy trusting =
+      new OfferPolicy(OfferVerifier.none(), CAPACITY, DEVICE, CLOCK);
 
   private static UpdateOffer full(String target, long size, boolean rollback) {
     return new UpdateOffer("u-1", target, Artifact.full(size, HASH, 100), 8, rollback, null);
@@ -48,6 +64,12 @@ class OfferPolicyTest {
           throws BadSignatureException {
         throw new BadSignatureException(why);
       }
+
+      @Override
+      public void verifyDowngrade(UpdateOffer offer, String deviceId, Instant now)
+          throws BadSignatureException {
+        throw new BadSignatureException(why);
+      }
     };
   }
 
@@ -59,7 +81,7 @@ class OfferPolicyTest {
 
   @Test
   void aBadSignatureRejectsBeforeAnyOtherCheck() {
-    OfferPolicy policy = new OfferPolicy(refusing("unsigned release"), CAPACITY);
+    OfferPolicy policy = new OfferPolicy(refusing("unsigned release"), CAPACITY, DEVICE, CLOCK);
 
     // A downgrade too large for the slot: the signature still decides first.
     Decision decision = policy.decide(full("0.9.0", CAPACITY + 1, false), "1.0.0", NEVER_ASKED);
@@ -126,7 +148,9 @@ class OfferPolicyTest {
         new OfferPolicy(
             OfferVerifier.ed25519(
                 Base64.getEncoder().encodeToString(release.getPublic().getEncoded())),
-            CAPACITY);
+            CAPACITY,
+            DEVICE,
+            CLOCK);
     byte[] image = "the signed image".getBytes(StandardCharsets.UTF_8);
     String manifest = Manifests.canonical("2.0.0", image);
     String sha256 = FleetTestSupport.sha256(image);
@@ -158,7 +182,9 @@ class OfferPolicyTest {
         new OfferPolicy(
             OfferVerifier.ed25519(
                 Base64.getEncoder().encodeToString(release.getPublic().getEncoded())),
-            CAPACITY);
+            CAPACITY,
+            DEVICE,
+            CLOCK);
     byte[] image = "the signed image".getBytes(StandardCharsets.UTF_8);
     String sha256 = FleetTestSupport.sha256(image);
     String canonical = Manifests.canonical("2.0.0", image);
@@ -186,5 +212,107 @@ class OfferPolicyTest {
       assertThat(decision.outcome()).isEqualTo(DeviceState.REJECTED);
       assertThat(decision.code()).isEqualTo(ErrorCode.BAD_SIGNATURE);
     }
+  }
+
+  @Test
+  void aSignedDowngradeNeedsAGrantForThisDeviceUpdateBuildAndTime() throws Exception {
+    SigningKeys keys = SigningKeys.generate();
+    ManifestSigner release = ManifestSigner.of(keys);
+    UUID product = UUID.randomUUID();
+    OfferPolicy policy =
+        new OfferPolicy(
+            OfferVerifier.ed25519(keys.publicKeyBase64(), product), CAPACITY, DEVICE, CLOCK);
+    byte[] image = "the older image".getBytes(StandardCharsets.UTF_8);
+    String sha256 = FleetTestSupport.sha256(image);
+    SignedManifest manifest =
+        release.sign(
+            new Manifest(product, "1.0.0", sha256, image.length, NOW.minusSeconds(86_400)));
+    String updateId = "rollout/5b0c7f5e-3a52-4d7e-9a65-0c2b9f6f1a10/rollback/" + DEVICE;
+    DowngradeGrant grant =
+        new DowngradeGrant(product, DEVICE, updateId, "1.0.0", sha256, NOW.plusSeconds(3600));
+    java.util.function.Function<DowngradeGrant, UpdateOffer> offer =
+        g ->
+            new UpdateOffer(
+                updateId,
+                "1.0.0",
+                Artifact.full(image.length, sha256, 100),
+                8,
+                true,
+                manifest.signature(),
+                manifest.canonicalJson(),
+                g == null ? null : new Downgrade(g.toCanonicalJson(), release.sign(g)));
+
+    assertThat(policy.decide(offer.apply(grant), "2.0.0", NEVER_ASKED).proceeds()).isTrue();
+
+    // The rollback flag alone, a forged or borrowed grant, an expired one: all refused.
+    Map<String, UpdateOffer> refused = new LinkedHashMap<>();
+    refused.put("no grant", offer.apply(null));
+    refused.put(
+        "another device",
+        offer.apply(
+            new DowngradeGrant(product, "dev-2", updateId, "1.0.0", sha256, grant.expiresAt())));
+    refused.put(
+        "another update",
+        offer.apply(
+            new DowngradeGrant(
+                product, DEVICE, updateId + "x", "1.0.0", sha256, grant.expiresAt())));
+    refused.put(
+        "another build",
+        offer.apply(
+            new DowngradeGrant(product, DEVICE, updateId, "1.0.0", HASH, grant.expiresAt())));
+    refused.put(
+        "expired",
+        offer.apply(
+            new DowngradeGrant(product, DEVICE, updateId, "1.0.0", sha256, NOW.minusSeconds(1))));
+    UpdateOffer good = offer.apply(grant);
+    refused.put(
+        "signed by another key",
+        new UpdateOffer(
+            good.updateId(),
+            good.targetVersion(),
+            good.artifact(),
+            8,
+            true,
+            good.signature(),
+            good.manifest(),
+            new Downgrade(
+                grant.toCanonicalJson(), ManifestSigner.of(SigningKeys.generate()).sign(grant))));
+    refused.forEach(
+        (why, candidate) -> {
+          Decision decision = policy.decide(candidate, "2.0.0", NEVER_ASKED);
+          assertThat(decision.outcome()).as(why).isEqualTo(DeviceState.REJECTED);
+          assertThat(decision.code()).as(why).isEqualTo(ErrorCode.DOWNGRADE_REFUSED);
+        });
+  }
+
+  @Test
+  void aSignedBuildOfAnotherProductIsRefused() {
+    SigningKeys keys = SigningKeys.generate();
+    ManifestSigner release = ManifestSigner.of(keys);
+    OfferPolicy policy =
+        new OfferPolicy(
+            OfferVerifier.ed25519(keys.publicKeyBase64(), UUID.randomUUID()),
+            CAPACITY,
+            DEVICE,
+            CLOCK);
+    byte[] image = "an image of another product".getBytes(StandardCharsets.UTF_8);
+    String sha256 = FleetTestSupport.sha256(image);
+    SignedManifest manifest =
+        release.sign(new Manifest(UUID.randomUUID(), "2.0.0", sha256, image.length, NOW));
+    UpdateOffer offer =
+        new UpdateOffer(
+            "u-1",
+            "2.0.0",
+            Artifact.full(image.length, sha256, 100),
+            8,
+            false,
+            manifest.signature(),
+            manifest.canonicalJson());
+
+    Decision decision = policy.decide(offer, "1.0.0", NEVER_ASKED);
+
+    assertThat(decision.outcome()).isEqualTo(DeviceState.REJECTED);
+    assertThat(decision.code()).isEqualTo(ErrorCode.BAD_SIGNATURE);
+    assertThat(decision.detail()).contains("product");
   }
 }

@@ -20,6 +20,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     release is not signed
  * @param manifest the signed manifest (canonical JSON text, {@code docs/firmware-manifest.md}) that
  *     names the resulting image's version, SHA-256 and size; null when the release is not signed
+ * @param downgrade for an older build, the release side's signed grant for this device and update;
+ *     null otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record UpdateOffer(
@@ -29,7 +31,8 @@ public record UpdateOffer(
     int window,
     boolean rollback,
     String signature,
-    String manifest)
+    String manifest,
+    Downgrade downgrade)
     implements Command {
 
   /** Largest window the protocol allows. */
@@ -50,6 +53,18 @@ public record UpdateOffer(
         "manifest must be at most " + MAX_MANIFEST_CHARS + " characters");
   }
 
+  /** An offer without a downgrade grant. */
+  public UpdateOffer(
+      String updateId,
+      String targetVersion,
+      Artifact artifact,
+      int window,
+      boolean rollback,
+      String signature,
+      String manifest) {
+    this(updateId, targetVersion, artifact, window, rollback, signature, manifest, null);
+  }
+
   /** An offer without a manifest. */
   public UpdateOffer(
       String updateId,
@@ -58,7 +73,7 @@ public record UpdateOffer(
       int window,
       boolean rollback,
       String signature) {
-    this(updateId, targetVersion, artifact, window, rollback, signature, null);
+    this(updateId, targetVersion, artifact, window, rollback, signature, null, null);
   }
 
   /** How often a device acknowledges, in chunks, for this offer's window. */

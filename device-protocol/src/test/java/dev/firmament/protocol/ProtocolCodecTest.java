@@ -26,6 +26,30 @@ class ProtocolCodecTest {
   }
 
   @Test
+  void aDowngradeOfferCarriesItsSignedGrantUnchanged() {
+    String grant = "{\"deviceId\":\"dev-1\",\"schema\":\"firmament-downgrade-v1\"}";
+    UpdateOffer offer =
+        new UpdateOffer(
+            "u-4",
+            "1.0.0",
+            Artifact.full(54_356, SHA, 4096),
+            8,
+            true,
+            "c2ln",
+            "{}",
+            new Downgrade(grant, "Z3JhbnQ="));
+
+    UpdateOffer decoded = (UpdateOffer) codec.decodeCommand(codec.encodeCommand(offer));
+
+    assertThat(decoded).isEqualTo(offer);
+    assertThat(decoded.downgrade().grant()).isEqualTo(grant);
+    assertThat(new String(codec.encodeCommand(offer), java.nio.charset.StandardCharsets.UTF_8))
+        .contains("\"downgrade\":{\"grant\":");
+    assertThatThrownBy(() -> new Downgrade("x".repeat(Downgrade.MAX_GRANT_CHARS + 1), "c2ln"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aSignedOfferCarriesItsManifestTextUnchanged() {
     String manifest =
         "{\"createdAt\":\"2026-11-25T14:00:00Z\",\"schema\":\"firmament-manifest-v1\","

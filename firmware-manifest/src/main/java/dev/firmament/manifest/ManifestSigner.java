@@ -46,6 +46,12 @@ public final class ManifestSigner {
     return new SignedManifest(manifest, json, signature);
   }
 
+  /** Signs a downgrade grant's canonical JSON; returns the base64 signature. */
+  public String sign(DowngradeGrant grant) {
+    return Base64.getEncoder()
+        .encodeToString(signBytes(grant.toCanonicalJson().getBytes(StandardCharsets.UTF_8)));
+  }
+
   /** The verifier for this signer's public key. */
   public ManifestVerifier verifier() {
     return verifier;

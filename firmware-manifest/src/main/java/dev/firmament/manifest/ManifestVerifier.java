@@ -30,8 +30,33 @@ public final class ManifestVerifier {
    * @throws ManifestVerificationException otherwise
    */
   public Manifest verify(String canonicalJson, String signature) {
-    if (canonicalJson == null || signature == null) {
-      throw new ManifestVerificationException("manifest or signature missing");
+    checkSignature(canonicalJson, signature, "manifest");
+    try {
+      return Manifest.parseCanonical(canonicalJson);
+    } catch (IllegalArgumentException e) {
+      throw new ManifestVerificationException(e.getMessage());
+    }
+  }
+
+  /**
+   * Returns the grant when {@code signature} is a valid signature of exactly {@code canonicalJson}
+   * and the text is a canonical grant. Whether the grant fits an offer (device, update, version,
+   * image, product, expiry) is the caller's to check against the offer.
+   *
+   * @throws ManifestVerificationException otherwise
+   */
+  public DowngradeGrant verifyGrant(String canonicalJson, String signature) {
+    checkSignature(canonicalJson, signature, "grant");
+    try {
+      return DowngradeGrant.parseCanonical(canonicalJson);
+    } catch (IllegalArgumentException e) {
+      throw new ManifestVerificationException(e.getMessage());
+    }
+  }
+
+  private void checkSignature(String text, String signature, String what) {
+    if (text == null || signature == null) {
+      throw new ManifestVerificationException(what + " or signature missing");
     }
     byte[] raw;
     try {
@@ -39,13 +64,8 @@ public final class ManifestVerifier {
     } catch (IllegalArgumentException e) {
       throw new ManifestVerificationException("signature is not base64");
     }
-    if (!verify(canonicalJson.getBytes(StandardCharsets.UTF_8), raw)) {
-      throw new ManifestVerificationException("signature does not match the manifest");
-    }
-    try {
-      return Manifest.parseCanonical(canonicalJson);
-    } catch (IllegalArgumentException e) {
-      throw new ManifestVerificationException(e.getMessage());
+    if (!verify(text.getBytes(StandardCharsets.UTF_8), raw)) {
+      throw new ManifestVerificationException("signature does not match the " + what);
     }
   }
 

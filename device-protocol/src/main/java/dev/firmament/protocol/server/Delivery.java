@@ -1,6 +1,7 @@
 package dev.firmament.protocol.server;
 
 import dev.firmament.protocol.Artifact;
+import dev.firmament.protocol.Downgrade;
 import dev.firmament.protocol.Topics;
 import dev.firmament.protocol.UpdateOffer;
 import java.util.Objects;
@@ -16,6 +17,7 @@ import java.util.Objects;
  * @param rollback whether this is a deliberate downgrade
  * @param signature base64 Ed25519 signature of {@code manifest}, or null for an unsigned release
  * @param manifest the signed manifest text the device verifies, or null for an unsigned release
+ * @param downgrade for an older build, the signed grant the device needs to install it; or null
  * @param source the artifact's bytes; its size must equal {@code artifact.size()}
  */
 public record Delivery(
@@ -26,6 +28,7 @@ public record Delivery(
     boolean rollback,
     String signature,
     String manifest,
+    Downgrade downgrade,
     ArtifactSource source) {
 
   public Delivery {
@@ -39,7 +42,20 @@ public record Delivery(
           "artifact source has " + source.size() + " bytes, artifact says " + artifact.size());
     }
     // Let the offer check update id and target version, so the rules live in one place.
-    new UpdateOffer(updateId, targetVersion, artifact, 1, rollback, signature, manifest);
+    new UpdateOffer(updateId, targetVersion, artifact, 1, rollback, signature, manifest, downgrade);
+  }
+
+  /** A delivery without a downgrade grant. */
+  public Delivery(
+      String deviceId,
+      String updateId,
+      String targetVersion,
+      Artifact artifact,
+      boolean rollback,
+      String signature,
+      String manifest,
+      ArtifactSource source) {
+    this(deviceId, updateId, targetVersion, artifact, rollback, signature, manifest, null, source);
   }
 
   /** A delivery without a manifest. */
@@ -51,7 +67,7 @@ public record Delivery(
       boolean rollback,
       String signature,
       ArtifactSource source) {
-    this(deviceId, updateId, targetVersion, artifact, rollback, signature, null, source);
+    this(deviceId, updateId, targetVersion, artifact, rollback, signature, null, null, source);
   }
 
   /** A delivery that is not a rollback and carries no signature or manifest. */
@@ -61,12 +77,12 @@ public record Delivery(
       String targetVersion,
       Artifact artifact,
       ArtifactSource source) {
-    this(deviceId, updateId, targetVersion, artifact, false, null, null, source);
+    this(deviceId, updateId, targetVersion, artifact, false, null, null, null, source);
   }
 
   /** The offer message for this delivery with the given flow-control window. */
   public UpdateOffer toOffer(int window) {
     return new UpdateOffer(
-        updateId, targetVersion, artifact, window, rollback, signature, manifest);
+        updateId, targetVersion, artifact, window, rollback, signature, manifest, downgrade);
   }
 }

@@ -8,6 +8,7 @@ import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.server.ArtifactSource;
 import dev.firmament.protocol.server.Delivery;
 import dev.firmament.protocol.server.DeviceGateway;
+import dev.firmament.workers.delta.ReleaseSigning;
 import dev.firmament.workers.rollout.RollbackRecords;
 import dev.firmament.workers.rollout.RollbackRecords.RollbackTarget;
 import io.temporal.activity.ActivityExecutionContext;
@@ -32,16 +33,19 @@ public class RollbackDelivery {
   private final RollbackRecords records;
   private final ArtifactCache artifacts;
   private final DeviceGateway gateway;
+  private final ReleaseSigning signing;
   private final int chunkSize;
 
   public RollbackDelivery(
       RollbackRecords records,
       ArtifactCache artifacts,
       DeviceGateway gateway,
+      ReleaseSigning signing,
       @Value("${firmament.delivery.chunk-size:4096}") int chunkSize) {
     this.records = records;
     this.artifacts = artifacts;
     this.gateway = gateway;
+    this.signing = signing;
     this.chunkSize = chunkSize;
   }
 
@@ -91,10 +95,16 @@ public class RollbackDelivery {
             target.toVersion(),
             Artifact.full(image.length, target.sha256(), chunkSize),
             true,
-            // The previous version's own signed manifest: a device that verifies signatures
-            // accepts a rollback only with it.
+            // The previous version's own signed manifest, and the signed grant to go back to it
+            // for this device and this update: a device that verifies signatures accepts a
+            // rollback only with both (the rollback flag itself is not signed).
             target.signature(),
             target.manifest(),
+            target.signature() == null
+                ? null
+                : signing
+                    .grantDowngrade(target.deviceId(), request.key(), target.manifest())
+                    .orElse(null),
             ArtifactSource.ofBytes(image)));
     context.doNotCompleteOnReturn();
     return null;

@@ -1,15 +1,18 @@
 package dev.firmament.workers.delta;
 
+import dev.firmament.manifest.DowngradeGrant;
 import dev.firmament.manifest.Manifest;
 import dev.firmament.manifest.ManifestSigner;
 import dev.firmament.manifest.SignedManifest;
 import dev.firmament.manifest.SigningKeys;
+import dev.firmament.protocol.Downgrade;
 import dev.firmament.workers.delta.DeltaRecords.Build;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -71,6 +74,32 @@ public final class ReleaseSigning {
 
   public boolean configured() {
     return signer.isPresent();
+  }
+
+  /** How long a downgrade grant holds: long enough for a device that is offline for days. */
+  public static final Duration DOWNGRADE_GRANT_TTL = Duration.ofDays(7);
+
+  /**
+   * Grants one device the install of one older build in one update (a rollback, or a downgrade a
+   * release engineer allowed), signed with the release key; empty without a key. The build must be
+   * signed: its manifest names the product the grant binds to.
+   *
+   * @param manifest the older build's canonical signed manifest
+   */
+  public Optional<Downgrade> grantDowngrade(String deviceId, String updateId, String manifest) {
+    if (signer.isEmpty() || manifest == null) {
+      return Optional.empty();
+    }
+    Manifest build = Manifest.parseCanonical(manifest);
+    DowngradeGrant grant =
+        new DowngradeGrant(
+            build.productId(),
+            deviceId,
+            updateId,
+            build.version(),
+            build.sha256(),
+            Instant.now().plus(DOWNGRADE_GRANT_TTL));
+    return Optional.of(new Downgrade(grant.toCanonicalJson(), signer.get().sign(grant)));
   }
 
   /**

@@ -16,6 +16,7 @@ import dev.firmament.protocol.server.DeviceReport;
 import dev.firmament.protocol.server.GatewayStats;
 import dev.firmament.protocol.server.PresenceEvent;
 import dev.firmament.workers.TestDatabase;
+import dev.firmament.workers.delta.ReleaseSigning;
 import dev.firmament.workers.device.DevicePresence;
 import dev.firmament.workers.rollout.JobRecords;
 import dev.firmament.workers.rollout.JobTargets;
@@ -68,7 +69,11 @@ class StatusBridgeTest {
             transitions,
             new DevicePresence(dsl),
             new RollbackDelivery(
-                new RollbackRecords(dsl, transitions), new ArtifactCache(null, 1), gateway, 4096),
+                new RollbackRecords(dsl, transitions),
+                new ArtifactCache(null, 1),
+                gateway,
+                ReleaseSigning.none(),
+                4096),
             client,
             gateway,
             1);
