@@ -1,9 +1,9 @@
 package dev.firmament.agent;
 
+import dev.firmament.manifest.FirmwareVersion;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ErrorCode;
-import dev.firmament.protocol.FirmwareVersion;
 import dev.firmament.protocol.UpdateOffer;
 import java.time.Clock;
 import java.util.Objects;

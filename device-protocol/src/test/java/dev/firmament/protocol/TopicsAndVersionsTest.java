@@ -21,15 +21,6 @@ class TopicsAndVersionsTest {
   }
 
   @Test
-  void versionsCompareNumericallyPartByPart() {
-    assertThat(FirmwareVersion.compare("1.10.0", "1.9.9")).isPositive();
-    assertThat(FirmwareVersion.compare("2.0", "2.0.1")).isNegative();
-    assertThat(FirmwareVersion.compare("2.0.0", "2.0.0")).isZero();
-    assertThat(FirmwareVersion.isDowngrade("2.0.0", "1.5.0")).isTrue();
-    assertThat(FirmwareVersion.isDowngrade("1.5.0", "2.0.0")).isFalse();
-  }
-
-  @Test
   void brokerUrlsParse() {
     assertThat(BrokerAddress.parse("tcp://127.0.0.1:1884"))
         .isEqualTo(new BrokerAddress("127.0.0.1", 1884));

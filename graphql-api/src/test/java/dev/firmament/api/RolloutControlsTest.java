@@ -132,6 +132,74 @@ class RolloutControlsTest extends ApiIntegrationTest {
   }
 
   @Test
+  void aDowngradeNeedsAllowDowngradeAndIsRecorded() {
+    String productId = createProduct();
+    registerDevices(productId, unique("down"), 2);
+    uploadFirmware(productId, "0.9.0", unique("v09").getBytes(StandardCharsets.UTF_8));
+    String create =
+        "mutation($p: ID!, $allow: Boolean) { createOTAJob(input: {productId: $p, targetVersion:"
+            + " \"0.9.0\", allowDowngrade: $allow}) { job { id } } }";
+    var before = rowCounts();
+
+    assertRefused(
+        graphQl.document(create).variable("p", productId).variable("allow", false),
+        "FAILED_PRECONDITION");
+    assertThat(rowCounts()).isEqualTo(before);
+
+    String jobId =
+        graphQl
+            .document(create)
+            .variable("p", productId)
+            .variable("allow", true)
+            .execute()
+            .path("createOTAJob.job.id")
+            .entity(String.class)
+            .get();
+    assertThat(
+            dsl.select(OTA_JOBS.ALLOW_DOWNGRADE)
+                .from(OTA_JOBS)
+                .where(OTA_JOBS.ID.eq(UUID.fromString(jobId)))
+                .fetchOne(OTA_JOBS.ALLOW_DOWNGRADE))
+        .isTrue();
+  }
+
+  @Test
+  void aDeviceBelongsToOneOpenRolloutAtATime() {
+    String productId = createProduct();
+    List<String> devices = registerDevices(productId, unique("lease"), 4);
+    uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    String east = createGroup(productId, "east", devices.subList(0, 2));
+    String west = createGroup(productId, "west", devices.subList(2, 4));
+    String both = createGroup(productId, "both", devices.subList(1, 3));
+    String byGroup =
+        "mutation($p: ID!, $g: ID) { createOTAJob(input: {productId: $p, targetVersion: \"2.0.0\","
+            + " deviceGroupId: $g}) { job { id } } }";
+
+    graphQl
+        .document(byGroup)
+        .variable("p", productId)
+        .variable("g", east)
+        .execute()
+        .errors()
+        .verify();
+    // Disjoint devices: both rollouts may run.
+    graphQl
+        .document(byGroup)
+        .variable("p", productId)
+        .variable("g", west)
+        .execute()
+        .errors()
+        .verify();
+    var before = rowCounts();
+
+    assertRefused(
+        graphQl.document(byGroup).variable("p", productId).variable("g", both), "CONFLICT");
+    assertRefused(
+        graphQl.document(byGroup).variable("p", productId).variable("g", null), "CONFLICT");
+    assertThat(rowCounts()).isEqualTo(before);
+  }
+
+  @Test
   void aPlanThatCouldNotRunToItsEndIsRefusedBeforeAnythingIsWritten() {
     String productId = createProduct();
     registerDevices(productId, unique("bounds"), 1);

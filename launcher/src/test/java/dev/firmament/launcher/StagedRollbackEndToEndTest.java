@@ -2,6 +2,7 @@ package dev.firmament.launcher;
 
 import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +10,7 @@ import dev.firmament.agent.DeviceSnapshot;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
 import dev.firmament.devstack.DevStackOptions;
+import dev.firmament.protocol.DeviceState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -91,11 +93,49 @@ class StagedRollbackEndToEndTest {
         assertThat(fleet.devices())
             .allSatisfy(d -> assertThat(d.currentVersion()).isEqualTo(Demo.FROM_VERSION));
         assertThat(fleet.devices().stream().mapToInt(DeviceSnapshot::installs).sum()).isEqualTo(6);
+
+        // Everyone to the new version, then deliberately back to the old one: refused without
+        // allowDowngrade before any device is offered, done with it, every device checking the
+        // release key's grant for its own update before it installs the older build.
+        String all = create(api, prepared.productId(), Demo.TO_VERSION, false);
+        awaitJob(api, all, job -> "SUCCEEDED".equals(status(job)));
+        assertThat(fleet.devices())
+            .allSatisfy(d -> assertThat(d.currentVersion()).isEqualTo(Demo.TO_VERSION));
+        assertThatThrownBy(() -> create(api, prepared.productId(), Demo.FROM_VERSION, false))
+            .hasMessageContaining("allowDowngrade");
+        String back = create(api, prepared.productId(), Demo.FROM_VERSION, true);
+        awaitJob(api, back, job -> "SUCCEEDED".equals(status(job)));
+        assertThat(fleet.devices())
+            .allSatisfy(
+                d -> {
+                  assertThat(d.currentVersion()).isEqualTo(Demo.FROM_VERSION);
+                  assertThat(d.state()).isEqualTo(DeviceState.SUCCEEDED);
+                  assertThat(d.installs()).isGreaterThanOrEqualTo(2);
+                });
       }
       DSLContext db = server.context().getBean(DSLContext.class);
       assertThat(db.fetchCount(OTA_ROLLBACK_RESULTS, OTA_ROLLBACK_RESULTS.STATE.eq("SUCCEEDED")))
           .isEqualTo(3);
     }
+  }
+
+  private static String create(
+      GraphqlClient api, String productId, String version, boolean allowDowngrade) {
+    return api.execute(
+            """
+            mutation Create($input: CreateOTAJobInput!) {
+              createOTAJob(input: $input) { job { id } }
+            }""",
+            Map.of(
+                "input",
+                Map.of(
+                    "productId", productId,
+                    "targetVersion", version,
+                    "allowDowngrade", allowDowngrade)))
+        .path("createOTAJob")
+        .path("job")
+        .path("id")
+        .asText();
   }
 
   private static String status(JsonNode job) {

@@ -271,6 +271,29 @@ public class DeviceRepository {
     return result;
   }
 
+  /**
+   * The distinct firmware versions the devices a rollout would target report (the product's
+   * devices, or the group's when {@code groupId} is not null); devices that reported none are left
+   * out.
+   */
+  public List<String> versionsOfTargets(UUID organizationId, UUID productId, UUID groupId) {
+    var query =
+        dsl.selectDistinct(DEVICES.FIRMWARE_VERSION)
+            .from(DEVICES)
+            .where(DEVICES.ORGANIZATION_ID.eq(organizationId))
+            .and(DEVICES.PRODUCT_ID.eq(productId))
+            .and(DEVICES.FIRMWARE_VERSION.isNotNull());
+    if (groupId != null) {
+      query =
+          query.and(
+              DEVICES.ID.in(
+                  DSL.select(DEVICE_GROUP_MEMBERS.DEVICE_ID)
+                      .from(DEVICE_GROUP_MEMBERS)
+                      .where(DEVICE_GROUP_MEMBERS.GROUP_ID.eq(groupId))));
+    }
+    return query.fetch(DEVICES.FIRMWARE_VERSION);
+  }
+
   public boolean groupNameExists(UUID organizationId, UUID productId, String name) {
     return dsl.fetchExists(
         DEVICE_GROUPS,

@@ -12,6 +12,8 @@ public enum ErrorCode {
   INVALID_ARGUMENT(ErrorType.BAD_REQUEST, HttpStatus.BAD_REQUEST),
   ALREADY_EXISTS(ErrorType.BAD_REQUEST, HttpStatus.CONFLICT),
   FAILED_PRECONDITION(ErrorType.BAD_REQUEST, HttpStatus.BAD_REQUEST),
+  /** The operation would take what another one holds (a device in another open rollout). */
+  CONFLICT(ErrorType.BAD_REQUEST, HttpStatus.CONFLICT),
   /** No valid credential: missing, unknown, expired or revoked. */
   UNAUTHENTICATED(ErrorType.UNAUTHORIZED, HttpStatus.UNAUTHORIZED),
   /** A valid credential without the scope (or the rule) the operation needs. */

@@ -21,7 +21,8 @@ public final class RolloutPlanInput {
       Integer deviceTimeoutSeconds,
       Window maintenanceWindow,
       OffsetDateTime startAt,
-      Boolean requireApproval) {}
+      Boolean requireApproval,
+      Boolean allowDowngrade) {}
 
   /** {@code RolloutStageInput}. */
   public record Stage(

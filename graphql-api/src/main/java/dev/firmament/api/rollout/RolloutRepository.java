@@ -1,5 +1,6 @@
 package dev.firmament.api.rollout;
 
+import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
@@ -159,6 +160,63 @@ public class RolloutRepository {
             .ORGANIZATION_ID
             .eq(organizationId)
             .and(PRODUCT_FIRMWARE.ID.eq(firmwareId)));
+  }
+
+  /**
+   * Serialises the creation of rollouts of one product until the transaction ends, so that two
+   * rollouts created at once cannot both find the devices free.
+   */
+  public void lockProductForRollouts(UUID productId) {
+    dsl.select(DSL.field("pg_advisory_xact_lock(hashtextextended({0}, 0))", productId.toString()))
+        .fetch();
+  }
+
+  /**
+   * The unfinished jobs of the product that target a device a new job for {@code groupId} (null:
+   * every device of the product) would target too, oldest first.
+   */
+  public List<UUID> unfinishedJobsSharingDevices(
+      UUID organizationId, UUID productId, UUID groupId) {
+    var mine = DEVICE_GROUP_MEMBERS.as("mine");
+    var theirs = DEVICE_GROUP_MEMBERS.as("theirs");
+    var overlap =
+        groupId == null
+            ? DSL.trueCondition()
+            : OTA_JOBS
+                .TARGET_GROUP_ID
+                .isNull()
+                .or(
+                    DSL.exists(
+                        DSL.selectOne()
+                            .from(mine)
+                            .join(theirs)
+                            .on(theirs.DEVICE_ID.eq(mine.DEVICE_ID))
+                            .where(mine.GROUP_ID.eq(groupId))
+                            .and(theirs.GROUP_ID.eq(OTA_JOBS.TARGET_GROUP_ID))));
+    return dsl.select(OTA_JOBS.ID)
+        .from(OTA_JOBS)
+        .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId))
+        .and(OTA_JOBS.PRODUCT_ID.eq(productId))
+        .and(OTA_JOBS.STATUS.notIn(finalStatuses()))
+        .and(overlap)
+        .orderBy(OTA_JOBS.CREATED_AT)
+        .fetch(OTA_JOBS.ID);
+  }
+
+  private static List<String> finalStatuses() {
+    return EnumSet.allOf(RolloutStatus.class).stream()
+        .filter(RolloutStatus::isFinal)
+        .map(Enum::name)
+        .toList();
+  }
+
+  /** Marks the job as allowed to take devices to an older build. */
+  public void allowDowngrade(UUID organizationId, UUID jobId) {
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.ALLOW_DOWNGRADE, true)
+        .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId))
+        .and(OTA_JOBS.ID.eq(jobId))
+        .execute();
   }
 
   /** Jobs of the firmware whose status is not final, oldest first. */

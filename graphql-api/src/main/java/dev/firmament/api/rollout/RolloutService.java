@@ -12,6 +12,7 @@ import dev.firmament.api.firmware.FirmwareRepository;
 import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductService;
 import dev.firmament.api.tenant.TenantResolver;
+import dev.firmament.manifest.FirmwareVersion;
 import dev.firmament.orchestrator.rollout.RolloutPlan;
 import dev.firmament.orchestrator.rollout.RolloutRequest;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
@@ -193,9 +194,43 @@ public class RolloutService {
             Callers.current().actor(),
             null);
     RolloutPlan startPlan = plan;
+    UUID targetGroupId = group == null ? null : group.id();
+    boolean allowDowngrade = Boolean.TRUE.equals(input.allowDowngrade());
+    if (!allowDowngrade) {
+      // A device on a newer version would refuse the older build; say so before anything starts.
+      List<String> newer =
+          devices.versionsOfTargets(organizationId, product.id(), targetGroupId).stream()
+              .filter(v -> FirmwareVersion.isDowngrade(v, target.version()))
+              .sorted(FirmwareVersion.ORDER)
+              .toList();
+      if (!newer.isEmpty()) {
+        throw new ApiException(
+            ErrorCode.FAILED_PRECONDITION,
+            "targets run "
+                + newer
+                + ", newer than "
+                + target.version()
+                + ": set allowDowngrade to take them back to the older build deliberately");
+      }
+    }
     return transaction.execute(
         status -> {
+          // A device belongs to one open rollout at a time: two rollouts offering it would each
+          // replace the other's update on the device.
+          jobs.lockProductForRollouts(product.id());
+          List<UUID> holding =
+              jobs.unfinishedJobsSharingDevices(organizationId, product.id(), targetGroupId);
+          if (!holding.isEmpty()) {
+            throw new ApiException(
+                ErrorCode.CONFLICT,
+                "devices of this rollout are in unfinished rollout(s) "
+                    + holding
+                    + ": cancel them or wait until they finish");
+          }
           OtaJob job = jobs.insert(organizationId, draft);
+          if (allowDowngrade) {
+            jobs.allowDowngrade(organizationId, job.id());
+          }
           jobs.savePlan(organizationId, job.id(), RolloutPlans.toJson(startPlan));
           start(job, startPlan, timeout);
           return job;

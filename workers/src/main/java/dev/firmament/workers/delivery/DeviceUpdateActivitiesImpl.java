@@ -1,5 +1,6 @@
 package dev.firmament.workers.delivery;
 
+import dev.firmament.manifest.FirmwareVersion;
 import dev.firmament.orchestrator.rollout.DeviceUpdateActivities;
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
@@ -8,6 +9,7 @@ import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.protocol.server.ArtifactSource;
 import dev.firmament.protocol.server.Delivery;
 import dev.firmament.protocol.server.DeviceGateway;
+import dev.firmament.workers.delta.ReleaseSigning;
 import dev.firmament.workers.rollout.JobTargets;
 import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
 import dev.firmament.workers.rollout.ResultTransitions;
@@ -34,16 +36,19 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
   private final ResultTransitions results;
   private final ArtifactPlanner planner;
   private final DeviceGateway gateway;
+  private final ReleaseSigning signing;
 
   public DeviceUpdateActivitiesImpl(
       JobTargets targets,
       ResultTransitions results,
       ArtifactPlanner planner,
-      DeviceGateway gateway) {
+      DeviceGateway gateway,
+      ReleaseSigning signing) {
     this.targets = targets;
     this.results = results;
     this.planner = planner;
     this.gateway = gateway;
+    this.signing = signing;
   }
 
   @Override
@@ -89,15 +94,26 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
         plan.artifact().size(),
         "offered " + plan.artifact().kind() + " " + plan.bytes().length + " bytes",
         context.getTaskToken());
+    // An older build goes out only when the rollout's creator allowed it, with the release key's
+    // grant for this device and update; otherwise the device refuses it (DOWNGRADE_REFUSED).
+    boolean downgrade =
+        target.allowDowngrade()
+            && target.deviceVersion() != null
+            && FirmwareVersion.isDowngrade(target.deviceVersion(), target.targetVersion());
     gateway.offer(
         new Delivery(
             target.deviceId(),
             request.key(),
             target.targetVersion(),
             plan.artifact(),
-            false,
+            downgrade,
             plan.signature(),
             plan.manifest(),
+            downgrade
+                ? signing
+                    .grantDowngrade(target.deviceId(), request.key(), plan.manifest())
+                    .orElse(null)
+                : null,
             ArtifactSource.ofBytes(plan.bytes())));
     log.debug("update offered key={} bytes={}", request.key(), plan.bytes().length);
     context.doNotCompleteOnReturn();

@@ -39,7 +39,8 @@ public class JobTargets {
         PRODUCT_FIRMWARE.SIZE_BYTES,
         OTA_RESULTS.STATE,
         OTA_RESULTS.BYTES_SENT,
-        OTA_RESULTS.ERROR_CODE
+        OTA_RESULTS.ERROR_CODE,
+        OTA_JOBS.ALLOW_DOWNGRADE
       };
 
   private final DSLContext dsl;
@@ -100,7 +101,8 @@ public class JobTargets {
       long size,
       DeviceUpdateState resultState,
       long bytesSent,
-      String errorCode) {}
+      String errorCode,
+      boolean allowDowngrade) {}
 
   /**
    * The job's firmware, the device and its result (a null {@code resultState} when it has none
@@ -123,7 +125,8 @@ public class JobTargets {
                     r.get(PRODUCT_FIRMWARE.SIZE_BYTES),
                     DeviceUpdateState.parse(r.get(OTA_RESULTS.STATE)),
                     r.get(OTA_RESULTS.BYTES_SENT) == null ? 0 : r.get(OTA_RESULTS.BYTES_SENT),
-                    r.get(OTA_RESULTS.ERROR_CODE)));
+                    r.get(OTA_RESULTS.ERROR_CODE),
+                    Boolean.TRUE.equals(r.get(OTA_JOBS.ALLOW_DOWNGRADE))));
   }
 
   private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {

@@ -165,7 +165,8 @@ class ArtifactPlannerTest {
         image.length,
         null,
         0,
-        null);
+        null,
+        false);
   }
 
   private UUID firmware(String version, byte[] bytes, String signature) {

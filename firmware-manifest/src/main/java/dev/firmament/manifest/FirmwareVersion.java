@@ -1,4 +1,4 @@
-package dev.firmament.protocol;
+package dev.firmament.manifest;
 
 import java.util.Comparator;
 
