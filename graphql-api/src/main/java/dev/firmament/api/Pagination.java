@@ -18,13 +18,19 @@ public final class Pagination {
 
   /** Checks {@code from}/{@code size} arguments; nulls take the defaults. */
   public static Window fromSize(Integer from, Integer size) {
-    int offset = from == null ? 0 : from;
+    int offset = offset(from);
     int limit = size == null ? DEFAULT_SIZE : size;
+    checkSize("size", limit);
+    return new Window(offset, limit);
+  }
+
+  /** Checks a {@code from} argument on its own; null is 0. */
+  public static int offset(Integer from) {
+    int offset = from == null ? 0 : from;
     if (offset < 0) {
       throw new ApiException(ErrorCode.INVALID_ARGUMENT, "from must be 0 or more, got " + offset);
     }
-    checkSize("size", limit);
-    return new Window(offset, limit);
+    return offset;
   }
 
   /** Checks 1-based {@code page}/{@code perPage} arguments; nulls take the defaults. */

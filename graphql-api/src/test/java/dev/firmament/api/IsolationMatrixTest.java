@@ -1,5 +1,7 @@
 package dev.firmament.api;
 
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,6 +32,16 @@ import org.springframework.test.web.servlet.assertj.MockMvcTester;
 class IsolationMatrixTest extends ApiIntegrationTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_DEPTH = 3;
+
+  /**
+   * The page size asked of every paginated field selected below the root: larger than any list of
+   * fixtures, so paging hides nothing, and small enough that a document selecting everything to
+   * {@link #MAX_DEPTH} through back-references (a result's job's results) stays within the query
+   * limits, which would otherwise refuse it unrun.
+   */
+  private static final int PAGE = 10;
+
+  private static final Set<String> PAGE_SIZE_ARGUMENTS = Set.of("size", "perPage");
 
   private static final String INTROSPECTION =
       """
@@ -83,6 +95,22 @@ class IsolationMatrixTest extends ApiIntegrationTest {
             .path("createOTAJob.job.id")
             .entity(String.class)
             .get();
+    // Results as the workers would write them, so that the fields over results (a job's results
+    // and failures, a device's updates, a product's compliance) have something to leak.
+    String[] outcomes = {"FAILED", "SUCCEEDED", "TIMED_OUT"};
+    for (int i = 0; i < devices.size(); i++) {
+      dsl.insertInto(OTA_RESULTS)
+          .set(
+              OTA_RESULTS.ORGANIZATION_ID,
+              DSL.select(DEVICES.ORGANIZATION_ID)
+                  .from(DEVICES)
+                  .where(DEVICES.ID.eq(devices.get(i))))
+          .set(OTA_RESULTS.JOB_ID, UUID.fromString(jobId))
+          .set(OTA_RESULTS.DEVICE_ID, devices.get(i))
+          .set(OTA_RESULTS.STATE, outcomes[i])
+          .set(OTA_RESULTS.ERROR_CODE, outcomes[i].equals("SUCCEEDED") ? null : "E_" + i)
+          .execute();
+    }
     String customerEmail = unique("victim-customer") + "@example.test";
     String customerId =
         mutate(
@@ -357,12 +385,13 @@ class IsolationMatrixTest extends ApiIntegrationTest {
       if (requiredArgs) {
         continue;
       }
+      String name = f.path("name").asText() + pageArgument(f);
       if (leafKind(f.path("type"))) {
-        fields.add(f.path("name").asText());
+        fields.add(name);
       } else if (depth < maxDepth) {
         String nested = selection(f.path("type"), depth + 1, maxDepth);
         if (!nested.isEmpty()) {
-          fields.add(f.path("name").asText() + nested);
+          fields.add(name + nested);
         }
       }
     }
@@ -370,6 +399,16 @@ class IsolationMatrixTest extends ApiIntegrationTest {
       fields.add("__typename");
     }
     return " { " + String.join(" ", fields) + " }";
+  }
+
+  /** {@code (size: PAGE)} for a paginated field, else nothing. */
+  private static String pageArgument(JsonNode field) {
+    for (JsonNode arg : field.path("args")) {
+      if (PAGE_SIZE_ARGUMENTS.contains(arg.path("name").asText())) {
+        return "(" + arg.path("name").asText() + ": " + PAGE + ")";
+      }
+    }
+    return "";
   }
 
   private static boolean leafKind(JsonNode type) {

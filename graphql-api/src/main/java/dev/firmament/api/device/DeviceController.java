@@ -3,6 +3,7 @@ package dev.firmament.api.device;
 import static dev.firmament.api.BatchResults.index;
 import static dev.firmament.api.BatchResults.mapEach;
 
+import dev.firmament.api.Page;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.Pagination.Window;
 import dev.firmament.api.firmware.FirmwareRepository;
@@ -143,14 +144,14 @@ public class DeviceController {
   }
 
   @SchemaMapping(typeName = "Login")
-  public DevicePage devices(
+  public Page<Device> devices(
       Login login, @Argument Integer from, @Argument Integer size, @Argument String sort) {
     Window window = Pagination.fromSize(from, size);
     var order = DeviceSort.parse(sort);
     UUID organizationId = login.organization().id();
     int total = devices.count(organizationId);
     List<Device> items = devices.page(organizationId, window.offset(), window.limit(), order);
-    return DevicePage.of(window.offset(), total, items);
+    return Page.of(window.offset(), total, items);
   }
 
   @SchemaMapping(typeName = "Product", field = "devices")

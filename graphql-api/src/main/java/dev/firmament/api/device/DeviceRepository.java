@@ -5,9 +5,12 @@ import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.DEVICE_CREDENTIALS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 
 import dev.firmament.api.caller.Caller;
 import dev.firmament.api.caller.Callers;
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.sql.generated.tables.records.DevicesRecord;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,6 +34,13 @@ import org.springframework.stereotype.Repository;
 /** Devices and device groups of one organization; every method takes the organization. */
 @Repository
 public class DeviceRepository {
+  /** The final states of an update that leave a device needing attention. */
+  static final List<String> FAILED_LAST_UPDATE =
+      List.of(
+          DeviceUpdateState.FAILED.name(),
+          DeviceUpdateState.TIMED_OUT.name(),
+          DeviceUpdateState.REJECTED.name());
+
   private final DSLContext dsl;
 
   public DeviceRepository(DSLContext dsl) {
@@ -89,6 +99,15 @@ public class DeviceRepository {
   /** One page of devices (by id) for each product, in one query. */
   public Map<UUID, List<Device>> pagesByProduct(
       UUID organizationId, Collection<UUID> productIds, int offset, int limit) {
+    return pagesByProduct(organizationId, productIds, DSL.noCondition(), offset, limit);
+  }
+
+  private Map<UUID, List<Device>> pagesByProduct(
+      UUID organizationId,
+      Collection<UUID> productIds,
+      Condition condition,
+      int offset,
+      int limit) {
     Field<Integer> position =
         DSL.rowNumber()
             .over(DSL.partitionBy(DEVICES.PRODUCT_ID).orderBy(DEVICES.ID))
@@ -96,9 +115,74 @@ public class DeviceRepository {
     Table<Record> ranked =
         dsl.select(DEVICES.asterisk(), position)
             .from(DEVICES)
-            .where(visible(organizationId).and(DEVICES.PRODUCT_ID.in(productIds)))
+            .where(visible(organizationId).and(DEVICES.PRODUCT_ID.in(productIds)).and(condition))
             .asTable("ranked");
     return pages(ranked, DEVICES.PRODUCT_ID, position, productIds, offset, limit);
+  }
+
+  /**
+   * How many devices of each product report each firmware version (null for devices that never
+   * reported one), the most common first, counted in PostgreSQL.
+   */
+  public Map<UUID, List<VersionCount>> versionCounts(
+      UUID organizationId, Collection<UUID> productIds) {
+    Map<UUID, List<VersionCount>> result = new HashMap<>();
+    productIds.forEach(id -> result.put(id, new ArrayList<>()));
+    dsl.select(DEVICES.PRODUCT_ID, DEVICES.FIRMWARE_VERSION, DSL.count())
+        .from(DEVICES)
+        .where(visible(organizationId).and(DEVICES.PRODUCT_ID.in(productIds)))
+        .groupBy(DEVICES.PRODUCT_ID, DEVICES.FIRMWARE_VERSION)
+        .orderBy(DEVICES.PRODUCT_ID, DSL.count().desc(), DEVICES.FIRMWARE_VERSION.asc().nullsLast())
+        .forEach(r -> result.get(r.value1()).add(new VersionCount(r.value2(), r.value3())));
+    return result;
+  }
+
+  /** How many devices of each product ended their most recent update failed; see below. */
+  public Map<UUID, Integer> countFailedLastUpdate(
+      UUID organizationId, Collection<UUID> productIds) {
+    Map<UUID, Integer> result = new HashMap<>();
+    dsl.select(DEVICES.PRODUCT_ID, DSL.count())
+        .from(DEVICES)
+        .where(
+            visible(organizationId)
+                .and(DEVICES.PRODUCT_ID.in(productIds))
+                .and(failedLastUpdate(organizationId, productIds)))
+        .groupBy(DEVICES.PRODUCT_ID)
+        .forEach(r -> result.put(r.value1(), r.value2()));
+    return result;
+  }
+
+  /** One page (by id) of each product's devices whose most recent update failed, in one query. */
+  public Map<UUID, List<Device>> pagesFailedLastUpdate(
+      UUID organizationId, Collection<UUID> productIds, int offset, int limit) {
+    return pagesByProduct(
+        organizationId, productIds, failedLastUpdate(organizationId, productIds), offset, limit);
+  }
+
+  /**
+   * Devices whose most recent OTA result ended FAILED, TIMED_OUT or REJECTED. Most recent is by the
+   * job, newest first, as {@code Device.updates} lists them: a device whose latest rollout is still
+   * running is not counted, whatever an older rollout did to it.
+   */
+  private static Condition failedLastUpdate(UUID organizationId, Collection<UUID> productIds) {
+    Table<?> last =
+        DSL.select(OTA_RESULTS.DEVICE_ID, OTA_RESULTS.STATE)
+            .distinctOn(OTA_RESULTS.DEVICE_ID)
+            .from(OTA_RESULTS)
+            .join(OTA_JOBS)
+            .on(OTA_JOBS.ID.eq(OTA_RESULTS.JOB_ID))
+            .where(
+                OTA_RESULTS
+                    .ORGANIZATION_ID
+                    .eq(organizationId)
+                    .and(OTA_JOBS.ORGANIZATION_ID.eq(organizationId))
+                    .and(OTA_JOBS.PRODUCT_ID.in(productIds)))
+            .orderBy(OTA_RESULTS.DEVICE_ID, OTA_JOBS.CREATED_AT.desc(), OTA_JOBS.ID.asc())
+            .asTable("last_update");
+    return DEVICES.ID.in(
+        DSL.select(last.field(OTA_RESULTS.DEVICE_ID))
+            .from(last)
+            .where(last.field(OTA_RESULTS.STATE).in(FAILED_LAST_UPDATE)));
   }
 
   /** One page of member devices (by id) for each group, in one query. */

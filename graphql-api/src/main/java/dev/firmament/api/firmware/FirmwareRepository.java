@@ -69,6 +69,31 @@ public class FirmwareRepository {
         .fetch(FirmwareRepository::toFirmware);
   }
 
+  /**
+   * Each product's newest upload that was not invalidated, the one its devices should run; products
+   * without one are absent.
+   */
+  public Map<UUID, Firmware> latestValid(UUID organizationId, Collection<UUID> productIds) {
+    Map<UUID, Firmware> result = new HashMap<>();
+    dsl.select(PRODUCT_FIRMWARE.asterisk())
+        .distinctOn(PRODUCT_FIRMWARE.PRODUCT_ID)
+        .from(PRODUCT_FIRMWARE)
+        .where(
+            PRODUCT_FIRMWARE
+                .ORGANIZATION_ID
+                .eq(organizationId)
+                .and(PRODUCT_FIRMWARE.PRODUCT_ID.in(productIds))
+                .and(PRODUCT_FIRMWARE.INVALIDATED_AT.isNull()))
+        .orderBy(
+            PRODUCT_FIRMWARE.PRODUCT_ID, PRODUCT_FIRMWARE.UPLOADED_AT.desc(), PRODUCT_FIRMWARE.ID)
+        .forEach(
+            r -> {
+              Firmware latest = toFirmware(r.into(PRODUCT_FIRMWARE));
+              result.put(latest.productId(), latest);
+            });
+    return result;
+  }
+
   /** The titles of these versions where they were uploaded (absent keys have no upload). */
   public Map<ProductVersion, String> titles(
       UUID organizationId, Collection<ProductVersion> versions) {

@@ -3,16 +3,16 @@ package dev.firmament.api.rollout;
 import static dev.firmament.api.BatchResults.index;
 import static dev.firmament.api.BatchResults.mapEach;
 
+import dev.firmament.api.Page;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.Pagination.Window;
-import dev.firmament.api.device.Device;
 import dev.firmament.api.device.DeviceGroup;
 import dev.firmament.api.device.DeviceRepository;
 import dev.firmament.api.firmware.Firmware;
 import dev.firmament.api.firmware.FirmwareRepository;
 import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductRepository;
-import dev.firmament.api.rollout.RolloutRepository.ResultKey;
+import dev.firmament.api.tenant.Login;
 import dev.firmament.api.tenant.TenantResolver;
 import graphql.schema.DataFetchingEnvironment;
 import java.util.HashMap;
@@ -34,13 +34,12 @@ import org.springframework.stereotype.Controller;
 import reactor.core.publisher.Mono;
 
 /**
- * Rollouts ({@code FirmwareOTAJob}) and their per-device results, read from PostgreSQL only. {@code
- * FirmwareOTAJob.results} takes page arguments, so it goes through a data loader keyed by job and
- * page instead of a batch mapping.
+ * Rollouts ({@code FirmwareOTAJob}): the queries and controls, and what a job is made of, read from
+ * PostgreSQL only. Its per-device results are {@link OtaResultController}'s.
  */
 @Controller
 public class RolloutController {
-  private static final String JOB_RESULTS = "jobResults";
+  private static final String PRODUCT_JOBS = "productJobs";
 
   private final RolloutService service;
   private final RolloutRepository jobs;
@@ -64,12 +63,14 @@ public class RolloutController {
     this.devices = devices;
     this.tenants = tenants;
     loaders
-        .<ResultsKey, List<OtaResult>>forName(JOB_RESULTS)
-        .registerMappedBatchLoader((keys, env) -> Mono.fromCallable(() -> loadResults(keys)));
+        .<ProductJobsKey, List<OtaJob>>forName(PRODUCT_JOBS)
+        .registerMappedBatchLoader((keys, env) -> Mono.fromCallable(() -> loadProductJobs(keys)));
   }
 
-  /** One page of one job's results, with the organization the request resolved. */
-  record ResultsKey(UUID organizationId, UUID jobId, int offset, int limit) {}
+  /**
+   * One product's jobs with these statuses (null for all), as the request's organization sees them.
+   */
+  record ProductJobsKey(UUID organizationId, UUID productId, Set<String> statuses) {}
 
   public record CreateOTAJobPayload(OtaJob job) {}
 
@@ -86,6 +87,20 @@ public class RolloutController {
   @QueryMapping
   public OtaJob firmwareOTAJob(@Argument String id) {
     return service.find(id).orElse(null);
+  }
+
+  /** The organization's rollouts across products, newest first. */
+  @SchemaMapping(typeName = "Login", field = "firmwareOTAJobs")
+  public Page<OtaJob> loginJobs(
+      Login login, @Argument OtaJobFilter filter, @Argument Integer from, @Argument Integer size) {
+    Window window = Pagination.fromSize(from, size);
+    Set<String> statuses = filter == null ? null : OtaJobFilter.statuses(filter.statuses());
+    Set<UUID> productIds = filter == null ? null : OtaJobFilter.products(filter.productIds());
+    UUID organizationId = login.organization().id();
+    int total = jobs.count(organizationId, statuses, productIds);
+    List<OtaJob> items =
+        jobs.page(organizationId, statuses, productIds, window.offset(), window.limit());
+    return Page.of(window.offset(), total, items);
   }
 
   @MutationMapping
@@ -172,14 +187,25 @@ public class RolloutController {
         });
   }
 
-  @BatchMapping(typeName = "Product", field = "firmwareOTAJobs")
-  public Map<Product, List<OtaJob>> firmwareOTAJobs(List<Product> sources) {
-    Map<UUID, List<OtaJob>> byProduct =
-        jobs
-            .ofProducts(tenants.organizationId(), sources.stream().map(Product::id).toList())
-            .stream()
-            .collect(Collectors.groupingBy(OtaJob::productId));
-    return mapEach(sources, p -> byProduct.getOrDefault(p.id(), List.of()));
+  /**
+   * A product's rollouts, newest first. It takes an argument, so it goes through a data loader
+   * keyed by product and statuses instead of a batch mapping.
+   */
+  @SchemaMapping(typeName = "Product", field = "firmwareOTAJobs")
+  public CompletableFuture<List<OtaJob>> firmwareOTAJobs(
+      Product product, @Argument List<String> statuses, DataFetchingEnvironment env) {
+    DataLoader<ProductJobsKey, List<OtaJob>> loader = env.getDataLoader(PRODUCT_JOBS);
+    return loader.load(
+        new ProductJobsKey(
+            tenants.organizationId(), product.id(), OtaJobFilter.statuses(statuses)));
+  }
+
+  /** What the rollout was created with, from the stored plan; see {@link OtaJobPlan#stored}. */
+  @BatchMapping(typeName = "FirmwareOTAJob", field = "plan")
+  public Map<OtaJob, OtaJobPlan> plan(List<OtaJob> sources) {
+    Map<UUID, String> plans =
+        jobs.plans(tenants.organizationId(), sources.stream().map(OtaJob::id).toList());
+    return mapEach(sources, job -> OtaJobPlan.of(job, plans.get(job.id())));
   }
 
   @BatchMapping(typeName = "FirmwareOTAJob", field = "product")
@@ -226,54 +252,27 @@ public class RolloutController {
         sources, j -> JobProgress.of(j.totalDevices(), counts.getOrDefault(j.id(), Map.of())));
   }
 
-  @SchemaMapping(typeName = "FirmwareOTAJob", field = "results")
-  public CompletableFuture<List<OtaResult>> results(
-      OtaJob job, @Argument Integer from, @Argument Integer size, DataFetchingEnvironment env) {
-    Window window = Pagination.fromSize(from, size);
-    DataLoader<ResultsKey, List<OtaResult>> loader = env.getDataLoader(JOB_RESULTS);
-    return loader.load(
-        new ResultsKey(tenants.organizationId(), job.id(), window.offset(), window.limit()));
-  }
-
-  @BatchMapping(typeName = "OTAResult", field = "device")
-  public Map<OtaResult, Device> resultDevice(List<OtaResult> sources) {
-    Map<String, Device> byId =
-        index(
-            devices.findByIds(
-                tenants.organizationId(),
-                sources.stream().map(OtaResult::deviceId).collect(Collectors.toSet())),
-            Device::id);
-    return mapEach(sources, r -> byId.get(r.deviceId()));
-  }
-
-  @BatchMapping(typeName = "OTAResult", field = "history")
-  public Map<OtaResult, List<OtaResultTransition>> history(List<OtaResult> sources) {
-    Map<ResultKey, List<OtaResultTransition>> byKey =
-        jobs.history(
-            tenants.organizationId(),
-            sources.stream().map(r -> new ResultKey(r.jobId(), r.deviceId())).toList());
-    return mapEach(
-        sources, r -> byKey.getOrDefault(new ResultKey(r.jobId(), r.deviceId()), List.of()));
-  }
-
-  private Map<ResultsKey, List<OtaResult>> loadResults(Set<ResultsKey> keys) {
-    record Batch(UUID organizationId, int offset, int limit) {}
+  /** Keys that share an organization and statuses share one query. */
+  private Map<ProductJobsKey, List<OtaJob>> loadProductJobs(Set<ProductJobsKey> keys) {
+    record Batch(UUID organizationId, Set<String> statuses) {}
     Map<Batch, Set<UUID>> batches =
         keys.stream()
             .collect(
                 Collectors.groupingBy(
-                    k -> new Batch(k.organizationId(), k.offset(), k.limit()),
-                    Collectors.mapping(ResultsKey::jobId, Collectors.toSet())));
-    Map<ResultsKey, List<OtaResult>> result = new HashMap<>();
+                    k -> new Batch(k.organizationId(), k.statuses()),
+                    Collectors.mapping(ProductJobsKey::productId, Collectors.toSet())));
+    Map<ProductJobsKey, List<OtaJob>> result = new HashMap<>();
     batches.forEach(
-        (batch, jobIds) ->
-            jobs.resultPages(batch.organizationId(), jobIds, batch.offset(), batch.limit())
-                .forEach(
-                    (jobId, page) ->
-                        result.put(
-                            new ResultsKey(
-                                batch.organizationId(), jobId, batch.offset(), batch.limit()),
-                            page)));
+        (batch, productIds) -> {
+          Map<UUID, List<OtaJob>> byProduct =
+              jobs.ofProducts(batch.organizationId(), productIds, batch.statuses()).stream()
+                  .collect(Collectors.groupingBy(OtaJob::productId));
+          for (UUID productId : productIds) {
+            result.put(
+                new ProductJobsKey(batch.organizationId(), productId, batch.statuses()),
+                byProduct.getOrDefault(productId, List.of()));
+          }
+        });
     return result;
   }
 }

@@ -8,19 +8,25 @@ import static dev.firmament.sql.generated.Tables.OTA_STAGES;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.orchestrator.rollout.RolloutStatus;
+import dev.firmament.orchestrator.rollout.StageKind;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import dev.firmament.sql.generated.tables.records.OtaResultsRecord;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
+import org.jooq.SortField;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
@@ -30,6 +36,10 @@ import org.springframework.stereotype.Repository;
 public class RolloutRepository {
   static final String TARGET_PRODUCT = "PRODUCT";
   static final String TARGET_GROUP = "GROUP";
+
+  /** The order of every list of jobs, and of a device's results by their job. */
+  private static final List<SortField<?>> NEWEST_FIRST =
+      List.of(OTA_JOBS.CREATED_AT.desc(), OTA_JOBS.ID.asc());
 
   private final DSLContext dsl;
 
@@ -46,12 +56,55 @@ public class RolloutRepository {
         .fetchOptional(RolloutRepository::toJob);
   }
 
+  public List<OtaJob> findByIds(UUID organizationId, Collection<UUID> ids) {
+    return dsl.selectFrom(OTA_JOBS)
+        .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId).and(OTA_JOBS.ID.in(ids)))
+        .fetch(RolloutRepository::toJob);
+  }
+
   /** Newest first. */
   public List<OtaJob> ofProducts(UUID organizationId, Collection<UUID> productIds) {
+    return ofProducts(organizationId, productIds, null);
+  }
+
+  /** Newest first; {@code statuses} null for every status. */
+  public List<OtaJob> ofProducts(
+      UUID organizationId, Collection<UUID> productIds, Set<String> statuses) {
     return dsl.selectFrom(OTA_JOBS)
-        .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId).and(OTA_JOBS.PRODUCT_ID.in(productIds)))
-        .orderBy(OTA_JOBS.CREATED_AT.desc(), OTA_JOBS.ID)
+        .where(jobs(organizationId, statuses, productIds))
+        .orderBy(NEWEST_FIRST)
         .fetch(RolloutRepository::toJob);
+  }
+
+  /** The organization's jobs with these statuses of these products (null for any). */
+  public int count(UUID organizationId, Set<String> statuses, Set<UUID> productIds) {
+    return dsl.fetchCount(OTA_JOBS, jobs(organizationId, statuses, productIds));
+  }
+
+  /** One page of the organization's jobs, newest first; filters as in {@link #count}. */
+  public List<OtaJob> page(
+      UUID organizationId, Set<String> statuses, Set<UUID> productIds, int offset, int limit) {
+    if (limit == 0) {
+      return List.of();
+    }
+    return dsl.selectFrom(OTA_JOBS)
+        .where(jobs(organizationId, statuses, productIds))
+        .orderBy(NEWEST_FIRST)
+        .offset(offset)
+        .limit(limit)
+        .fetch(RolloutRepository::toJob);
+  }
+
+  private static Condition jobs(
+      UUID organizationId, Set<String> statuses, Collection<UUID> productIds) {
+    Condition condition = OTA_JOBS.ORGANIZATION_ID.eq(organizationId);
+    if (statuses != null) {
+      condition = condition.and(OTA_JOBS.STATUS.in(statuses));
+    }
+    if (productIds != null) {
+      condition = condition.and(OTA_JOBS.PRODUCT_ID.in(productIds));
+    }
+    return condition;
   }
 
   public OtaJob insert(UUID organizationId, OtaJob job) {
@@ -253,49 +306,203 @@ public class RolloutRepository {
     return result;
   }
 
-  /** One page of results (by device id) for each job, in one query. */
+  /** How many results of each job the filter keeps, in one query; jobs without any are absent. */
+  public Map<UUID, Integer> resultCounts(
+      UUID organizationId, Collection<UUID> jobIds, OtaResultFilter filter) {
+    Map<UUID, Integer> result = new HashMap<>();
+    dsl.select(OTA_RESULTS.JOB_ID, DSL.count())
+        .from(OTA_RESULTS)
+        .where(results(organizationId, jobIds, filter))
+        .groupBy(OTA_RESULTS.JOB_ID)
+        .forEach(r -> result.put(r.value1(), r.value2()));
+    return result;
+  }
+
+  /** One page of the results the filter keeps, in this order, for each job, in one query. */
   public Map<UUID, List<OtaResult>> resultPages(
-      UUID organizationId, Collection<UUID> jobIds, int offset, int limit) {
-    Map<UUID, List<OtaResult>> result = new HashMap<>();
-    jobIds.forEach(id -> result.put(id, new ArrayList<>()));
-    if (limit == 0) {
-      return result;
-    }
+      UUID organizationId,
+      Collection<UUID> jobIds,
+      OtaResultFilter filter,
+      OtaResultSort sort,
+      int offset,
+      int limit) {
+    List<SortField<?>> order =
+        switch (sort) {
+          case DEVICE_ID -> List.of(OTA_RESULTS.DEVICE_ID.asc());
+          case UPDATED_AT_DESC ->
+              List.of(OTA_RESULTS.UPDATED_AT.desc(), OTA_RESULTS.DEVICE_ID.asc());
+        };
+    Field<Integer> position =
+        DSL.rowNumber().over(DSL.partitionBy(OTA_RESULTS.JOB_ID).orderBy(order)).as("position");
+    Table<Record> ranked =
+        dsl.select(OTA_RESULTS.asterisk(), position)
+            .from(OTA_RESULTS)
+            .where(results(organizationId, jobIds, filter))
+            .asTable("ranked");
+    return pages(ranked, OTA_RESULTS.JOB_ID, position, jobIds, offset, limit);
+  }
+
+  /** How many results each device has, over every job. */
+  public Map<String, Integer> deviceResultCounts(
+      UUID organizationId, Collection<String> deviceIds) {
+    Map<String, Integer> result = new HashMap<>();
+    dsl.select(OTA_RESULTS.DEVICE_ID, DSL.count())
+        .from(OTA_RESULTS)
+        .where(
+            OTA_RESULTS.ORGANIZATION_ID.eq(organizationId).and(OTA_RESULTS.DEVICE_ID.in(deviceIds)))
+        .groupBy(OTA_RESULTS.DEVICE_ID)
+        .forEach(r -> result.put(r.value1(), r.value2()));
+    return result;
+  }
+
+  /** One page of each device's results, the newest job first, in one query. */
+  public Map<String, List<OtaResult>> deviceResultPages(
+      UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
     Field<Integer> position =
         DSL.rowNumber()
-            .over(DSL.partitionBy(OTA_RESULTS.JOB_ID).orderBy(OTA_RESULTS.DEVICE_ID))
+            .over(DSL.partitionBy(OTA_RESULTS.DEVICE_ID).orderBy(NEWEST_FIRST))
             .as("position");
     Table<Record> ranked =
         dsl.select(OTA_RESULTS.asterisk(), position)
             .from(OTA_RESULTS)
+            .join(OTA_JOBS)
+            .on(OTA_JOBS.ID.eq(OTA_RESULTS.JOB_ID))
             .where(
-                OTA_RESULTS.ORGANIZATION_ID.eq(organizationId).and(OTA_RESULTS.JOB_ID.in(jobIds)))
+                OTA_RESULTS
+                    .ORGANIZATION_ID
+                    .eq(organizationId)
+                    .and(OTA_JOBS.ORGANIZATION_ID.eq(organizationId))
+                    .and(OTA_RESULTS.DEVICE_ID.in(deviceIds)))
             .asTable("ranked");
+    return pages(ranked, OTA_RESULTS.DEVICE_ID, position, deviceIds, offset, limit);
+  }
+
+  /**
+   * Rows {@code offset + 1 .. offset + limit} of each parent's partition of {@code ranked}, in
+   * position order; every parent is answered, with an empty list when it has no row there.
+   */
+  private <K> Map<K, List<OtaResult>> pages(
+      Table<Record> ranked,
+      Field<K> parent,
+      Field<Integer> position,
+      Collection<K> parentIds,
+      int offset,
+      int limit) {
+    Map<K, List<OtaResult>> result = new HashMap<>();
+    parentIds.forEach(id -> result.put(id, new ArrayList<>()));
+    if (limit == 0) {
+      return result;
+    }
     Field<Integer> rankedPosition = ranked.field(position);
+    Field<K> rankedParent = ranked.field(parent);
     long end = (long) offset + limit;
     dsl.selectFrom(ranked)
         .where(
             rankedPosition
                 .gt(offset)
                 .and(end >= Integer.MAX_VALUE ? DSL.noCondition() : rankedPosition.le((int) end)))
-        .orderBy(ranked.field(OTA_RESULTS.JOB_ID), rankedPosition)
+        .orderBy(rankedParent, rankedPosition)
+        .forEach(r -> result.get(r.get(rankedParent)).add(toResult(r.into(OTA_RESULTS))));
+    return result;
+  }
+
+  /**
+   * The results of these jobs the filter keeps. Stage names are matched against the stages the jobs
+   * recorded: a result belongs to a stage once that stage took its device.
+   */
+  private static Condition results(
+      UUID organizationId, Collection<UUID> jobIds, OtaResultFilter filter) {
+    Condition condition =
+        OTA_RESULTS.ORGANIZATION_ID.eq(organizationId).and(OTA_RESULTS.JOB_ID.in(jobIds));
+    if (filter.states() != null) {
+      condition = condition.and(OTA_RESULTS.STATE.in(filter.states()));
+    }
+    if (filter.errorCodes() != null) {
+      condition = condition.and(OTA_RESULTS.ERROR_CODE.in(filter.errorCodes()));
+    }
+    if (filter.deviceIds() != null) {
+      condition = condition.and(OTA_RESULTS.DEVICE_ID.in(filter.deviceIds()));
+    }
+    if (filter.stages() != null) {
+      condition =
+          condition.and(
+              DSL.row(OTA_RESULTS.JOB_ID, OTA_RESULTS.STAGE)
+                  .in(
+                      DSL.select(OTA_STAGES.JOB_ID, OTA_STAGES.STAGE_INDEX)
+                          .from(OTA_STAGES)
+                          .where(
+                              OTA_STAGES
+                                  .ORGANIZATION_ID
+                                  .eq(organizationId)
+                                  .and(OTA_STAGES.JOB_ID.in(jobIds))
+                                  .and(OTA_STAGES.KIND.eq(StageKind.UPDATE.name()))
+                                  .and(OTA_STAGES.NAME.in(filter.stages())))));
+    }
+    return condition;
+  }
+
+  /**
+   * The results of each job that ended without reaching the target version, counted by state, by
+   * error code and by stage name (grouped in PostgreSQL); jobs without any are absent.
+   */
+  public Map<UUID, OtaFailureBreakdown> failureBreakdowns(
+      UUID organizationId, Collection<UUID> jobIds) {
+    Condition failed =
+        OTA_RESULTS
+            .ORGANIZATION_ID
+            .eq(organizationId)
+            .and(OTA_RESULTS.JOB_ID.in(jobIds))
+            .and(OTA_RESULTS.STATE.in(OtaFailureBreakdown.FAILED_STATES));
+    Map<UUID, List<OtaFailureBreakdown.StateCount>> byState = new LinkedHashMap<>();
+    dsl.select(OTA_RESULTS.JOB_ID, OTA_RESULTS.STATE, DSL.count())
+        .from(OTA_RESULTS)
+        .where(failed)
+        .groupBy(OTA_RESULTS.JOB_ID, OTA_RESULTS.STATE)
+        .orderBy(OTA_RESULTS.JOB_ID, DSL.count().desc(), OTA_RESULTS.STATE)
         .forEach(
-            r -> {
-              var row = r.into(OTA_RESULTS);
-              result
-                  .get(row.getJobId())
-                  .add(
-                      new OtaResult(
-                          row.getJobId(),
-                          row.getDeviceId(),
-                          row.getState(),
-                          row.getAttempt(),
-                          row.getBytesSent(),
-                          row.getArtifactKind(),
-                          row.getErrorCode(),
-                          row.getErrorMessage(),
-                          row.getUpdatedAt()));
-            });
+            r ->
+                byState
+                    .computeIfAbsent(r.value1(), k -> new ArrayList<>())
+                    .add(new OtaFailureBreakdown.StateCount(r.value2(), r.value3())));
+    Map<UUID, List<OtaFailureBreakdown.ErrorCodeCount>> byErrorCode = new HashMap<>();
+    dsl.select(OTA_RESULTS.JOB_ID, OTA_RESULTS.ERROR_CODE, DSL.count())
+        .from(OTA_RESULTS)
+        .where(failed)
+        .groupBy(OTA_RESULTS.JOB_ID, OTA_RESULTS.ERROR_CODE)
+        .orderBy(OTA_RESULTS.JOB_ID, DSL.count().desc(), OTA_RESULTS.ERROR_CODE.asc().nullsLast())
+        .forEach(
+            r ->
+                byErrorCode
+                    .computeIfAbsent(r.value1(), k -> new ArrayList<>())
+                    .add(new OtaFailureBreakdown.ErrorCodeCount(r.value2(), r.value3())));
+    Map<UUID, List<OtaFailureBreakdown.StageCount>> byStage = new HashMap<>();
+    dsl.select(OTA_RESULTS.JOB_ID, OTA_STAGES.NAME, DSL.count())
+        .from(OTA_RESULTS)
+        .leftJoin(OTA_STAGES)
+        .on(
+            OTA_STAGES
+                .JOB_ID
+                .eq(OTA_RESULTS.JOB_ID)
+                .and(OTA_STAGES.STAGE_INDEX.eq(OTA_RESULTS.STAGE))
+                .and(OTA_STAGES.KIND.eq(StageKind.UPDATE.name())))
+        .where(failed)
+        .groupBy(OTA_RESULTS.JOB_ID, OTA_STAGES.NAME)
+        .orderBy(OTA_RESULTS.JOB_ID, DSL.count().desc(), OTA_STAGES.NAME.asc().nullsLast())
+        .forEach(
+            r ->
+                byStage
+                    .computeIfAbsent(r.value1(), k -> new ArrayList<>())
+                    .add(new OtaFailureBreakdown.StageCount(r.value2(), r.value3())));
+    Map<UUID, OtaFailureBreakdown> result = new HashMap<>();
+    byState.forEach(
+        (jobId, states) ->
+            result.put(
+                jobId,
+                new OtaFailureBreakdown(
+                    states.stream().mapToInt(OtaFailureBreakdown.StateCount::count).sum(),
+                    states,
+                    byErrorCode.getOrDefault(jobId, List.of()),
+                    byStage.getOrDefault(jobId, List.of()))));
     return result;
   }
 
@@ -325,6 +532,19 @@ public class RolloutRepository {
                             r.getDetail(),
                             r.getRecordedAt())));
     return result;
+  }
+
+  private static OtaResult toResult(OtaResultsRecord row) {
+    return new OtaResult(
+        row.getJobId(),
+        row.getDeviceId(),
+        row.getState(),
+        row.getAttempt(),
+        row.getBytesSent(),
+        row.getArtifactKind(),
+        row.getErrorCode(),
+        row.getErrorMessage(),
+        row.getUpdatedAt());
   }
 
   private static OtaJob toJob(OtaJobsRecord r) {

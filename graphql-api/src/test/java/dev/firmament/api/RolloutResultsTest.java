@@ -1,0 +1,385 @@
+package dev.firmament.api;
+
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_STAGES;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.firmament.api.caller.Role;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.graphql.test.tester.HttpGraphQlTester;
+
+/**
+ * A job's results as answers: filtered lists and pages, the failure breakdown, and the seed's
+ * {@code ListOTAJobs} on a rollout larger than one page. Results are inserted as the workers write
+ * them, on a two-stage rollout with seeded failures.
+ */
+class RolloutResultsTest extends ApiIntegrationTest {
+  private static final String RESULTS =
+      """
+      query($id: ID!, $filter: OTAResultFilter, $from: Int, $size: Int) {
+        firmwareOTAJob(id: $id) { results(filter: $filter, from: $from, size: $size) { deviceId } }
+      }""";
+
+  private static final String RESULT_PAGE =
+      """
+      query($id: ID!, $filter: OTAResultFilter, $from: Int, $size: Int, $sort: OTAResultSort) {
+        firmwareOTAJob(id: $id) {
+          resultPage(filter: $filter, from: $from, size: $size, sort: $sort) {
+            total hasMore last items { deviceId state job { id } }
+          }
+        }
+      }""";
+
+  private static final String STAGED_JOB =
+      """
+      mutation($productId: ID!) {
+        createOTAJob(input: {productId: $productId, targetVersion: "2.0.0", stages: [
+          {name: "canary", count: 2}, {name: "rest", percent: 100}]}) { job { id } }
+      }""";
+
+  private static final OffsetDateTime T0 = OffsetDateTime.parse("2026-06-01T00:00:00Z");
+
+  /** A rollout of six devices (ids in index order): canary d0 d1, then rest d2..d5. */
+  private record Seeded(String jobId, List<String> devices) {
+    String d(int i) {
+      return devices.get(i);
+    }
+  }
+
+  /**
+   * d0 SUCCEEDED and d1 FAILED (VERIFY_FAILED) in canary; d2 FAILED (VERIFY_FAILED), d3 TIMED_OUT
+   * without a code, d4 REJECTED (LOW_BATTERY) and d5 INSTALLING in rest. Updated at minutes 6, 1,
+   * 5, 2, 4, 3.
+   */
+  private Seeded rolloutWithFailures() {
+    String productId = createProduct();
+    List<String> devices = registerDevices(productId, unique("res"), 6);
+    uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    String jobId =
+        graphQl
+            .document(STAGED_JOB)
+            .variable("productId", productId)
+            .execute()
+            .path("createOTAJob.job.id")
+            .entity(String.class)
+            .get();
+    stage(jobId, 0, "canary", devices.get(0));
+    stage(jobId, 1, "rest", devices.get(0));
+    result(jobId, devices.get(0), "SUCCEEDED", 0, null, 6);
+    result(jobId, devices.get(1), "FAILED", 0, "VERIFY_FAILED", 1);
+    result(jobId, devices.get(2), "FAILED", 1, "VERIFY_FAILED", 5);
+    result(jobId, devices.get(3), "TIMED_OUT", 1, null, 2);
+    result(jobId, devices.get(4), "REJECTED", 1, "LOW_BATTERY", 4);
+    result(jobId, devices.get(5), "INSTALLING", 1, null, 3);
+    return new Seeded(jobId, devices);
+  }
+
+  @Test
+  void filtersKeepExactlyTheMatchingResults() {
+    Seeded r = rolloutWithFailures();
+
+    assertThat(results(r, null)).containsExactly(r.devices().toArray(String[]::new));
+    assertThat(results(r, Map.of("states", List.of("FAILED")))).containsExactly(r.d(1), r.d(2));
+    assertThat(results(r, Map.of("stages", List.of("canary")))).containsExactly(r.d(0), r.d(1));
+    assertThat(
+            results(r, Map.of("states", List.of("FAILED", "TIMED_OUT"), "stages", List.of("rest"))))
+        .containsExactly(r.d(2), r.d(3));
+    assertThat(results(r, Map.of("errorCodes", List.of("VERIFY_FAILED"))))
+        .containsExactly(r.d(1), r.d(2));
+    assertThat(results(r, Map.of("deviceIds", List.of(r.d(5), r.d(4), "no-such-device"))))
+        .containsExactly(r.d(4), r.d(5));
+    assertThat(results(r, Map.of("states", List.of()))).isEmpty();
+    assertThat(results(r, Map.of("stages", List.of("no-such-stage")))).isEmpty();
+
+    var page =
+        graphQl
+            .document(RESULT_PAGE)
+            .variable("id", r.jobId())
+            .variable(
+                "filter", Map.of("stages", List.of("rest"), "errorCodes", List.of("LOW_BATTERY")))
+            .execute();
+    page.path("firmwareOTAJob.resultPage.total").entity(Integer.class).isEqualTo(1);
+    page.path("firmwareOTAJob.resultPage.items[*].deviceId")
+        .entityList(String.class)
+        .containsExactly(r.d(4));
+
+    assertRefused(
+        graphQl
+            .document(RESULTS)
+            .variable("id", r.jobId())
+            .variable("filter", Map.of("states", List.of("EXPLODED"))),
+        "INVALID_ARGUMENT");
+    assertRefused(
+        graphQl
+            .document(RESULT_PAGE)
+            .variable("id", r.jobId())
+            .variable("filter", Map.of("states", List.of("FAILED", "failed"))),
+        "INVALID_ARGUMENT");
+  }
+
+  @Test
+  void failuresAreCountedByStateErrorCodeAndStage() {
+    Seeded r = rolloutWithFailures();
+
+    graphQl
+        .document(
+            "query($id: ID!) { firmwareOTAJob(id: $id) { failureBreakdown {"
+                + " total byState { state count } byErrorCode { errorCode count }"
+                + " byStage { stage count } } } }")
+        .variable("id", r.jobId())
+        .execute()
+        .path("firmwareOTAJob.failureBreakdown")
+        .matchesJsonStrictly(
+            """
+            {"total": 4,
+             "byState": [{"state": "FAILED", "count": 2}, {"state": "REJECTED", "count": 1},
+                         {"state": "TIMED_OUT", "count": 1}],
+             "byErrorCode": [{"errorCode": "VERIFY_FAILED", "count": 2},
+                             {"errorCode": "LOW_BATTERY", "count": 1},
+                             {"errorCode": null, "count": 1}],
+             "byStage": [{"stage": "rest", "count": 3}, {"stage": "canary", "count": 1}]}""");
+
+    // A rollout without results breaks nothing down.
+    String productId = createProduct();
+    registerDevices(productId, unique("quiet"), 1);
+    uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    String quiet =
+        graphQl
+            .document(STAGED_JOB)
+            .variable("productId", productId)
+            .execute()
+            .path("createOTAJob.job.id")
+            .entity(String.class)
+            .get();
+    graphQl
+        .document(
+            "query($id: ID!) { firmwareOTAJob(id: $id) { failureBreakdown { total byStage { stage } } } }")
+        .variable("id", quiet)
+        .execute()
+        .path("firmwareOTAJob.failureBreakdown")
+        .matchesJsonStrictly("{\"total\": 0, \"byStage\": []}");
+  }
+
+  @Test
+  void resultPagesFollowThePaginationGuide() {
+    Seeded r = rolloutWithFailures();
+
+    var first = page(r, 0, 4, null);
+    first.path("firmwareOTAJob.resultPage.total").entity(Integer.class).isEqualTo(6);
+    first.path("firmwareOTAJob.resultPage.hasMore").entity(Boolean.class).isEqualTo(true);
+    first.path("firmwareOTAJob.resultPage.last").entity(Integer.class).isEqualTo(3);
+    first
+        .path("firmwareOTAJob.resultPage.items[*].deviceId")
+        .entityList(String.class)
+        .containsExactly(r.d(0), r.d(1), r.d(2), r.d(3));
+    first
+        .path("firmwareOTAJob.resultPage.items[*].job.id")
+        .entityList(String.class)
+        .containsExactly(r.jobId(), r.jobId(), r.jobId(), r.jobId());
+
+    var second = page(r, 4, 4, null);
+    second.path("firmwareOTAJob.resultPage.hasMore").entity(Boolean.class).isEqualTo(false);
+    second.path("firmwareOTAJob.resultPage.last").entity(Integer.class).isEqualTo(5);
+    second
+        .path("firmwareOTAJob.resultPage.items[*].deviceId")
+        .entityList(String.class)
+        .containsExactly(r.d(4), r.d(5));
+
+    var beyond = page(r, 6, 4, null);
+    beyond.path("firmwareOTAJob.resultPage.items").entityList(Object.class).hasSize(0);
+    beyond.path("firmwareOTAJob.resultPage.last").valueIsNull();
+    beyond.path("firmwareOTAJob.resultPage.total").entity(Integer.class).isEqualTo(6);
+
+    page(r, 0, 6, "UPDATED_AT_DESC")
+        .path("firmwareOTAJob.resultPage.items[*].deviceId")
+        .entityList(String.class)
+        .containsExactly(r.d(0), r.d(2), r.d(4), r.d(5), r.d(3), r.d(1));
+    graphQl
+        .document(RESULTS)
+        .variable("id", r.jobId())
+        .variable("from", 2)
+        .variable("size", 3)
+        .execute()
+        .path("firmwareOTAJob.results[*].deviceId")
+        .entityList(String.class)
+        .containsExactly(r.d(2), r.d(3), r.d(4));
+
+    page(r, 0, 1000, null).errors().verify();
+    assertRefused(pageRequest(r, 0, 1001, null), "INVALID_ARGUMENT");
+    assertRefused(pageRequest(r, -1, 10, null), "INVALID_ARGUMENT");
+    assertRefused(
+        graphQl.document(RESULTS).variable("id", r.jobId()).variable("size", 1001),
+        "INVALID_ARGUMENT");
+    assertRefused(
+        graphQl.document(RESULTS).variable("id", r.jobId()).variable("from", -1),
+        "INVALID_ARGUMENT");
+  }
+
+  /**
+   * The seed's query names no page, so {@code results} answers all of a job's results up to one
+   * page's worth (1000), and refuses a larger job with its total instead of cutting it silently.
+   */
+  @Test
+  void listOtaJobsVerbatimAnswersEveryResultUpToTheCapAndRefusesBeyond() {
+    // An organization of its own, so that a thousand devices do not crowd the shared one.
+    HttpGraphQlTester owner = as(tokenFor(unique("large"), Role.OWNER));
+    String productId = createProduct(owner);
+    String prefix = unique("big");
+    String first = registerDevices(owner, productId, prefix, 1).getFirst();
+    uploadFirmware(owner, productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    String jobId =
+        owner
+            .documentName("CreateOTAJob")
+            .variable("productId", productId)
+            .variable("targetVersion", "2.0.0")
+            .execute()
+            .path("createOTAJob.job.id")
+            .entity(String.class)
+            .get();
+    addDevicesWithResults(jobId, first, prefix + "-bulk", 1, 999);
+
+    var all = owner.documentName("ListOTAJobs").variable("productId", productId).execute();
+    all.errors().verify();
+    List<String> ids =
+        all.path("product.firmwareOTAJobs[0].results[*].deviceId").entityList(String.class).get();
+    assertThat(ids).hasSize(1000).doesNotHaveDuplicates().isSorted();
+
+    addDevicesWithResults(jobId, first, prefix + "-bulk", 1000, 1);
+    var refused = owner.documentName("ListOTAJobs").variable("productId", productId).execute();
+    refused
+        .errors()
+        .satisfy(
+            errors ->
+                assertThat(errors)
+                    .singleElement()
+                    .satisfies(
+                        e -> {
+                          assertThat(e.getExtensions()).containsEntry("code", "INVALID_ARGUMENT");
+                          assertThat(e.getMessage())
+                              .contains("has 1001 results")
+                              .contains("resultPage(from:, size:)")
+                              .contains("results(from:, size:)")
+                              .doesNotContain("Exception");
+                          assertThat(e.getPath()).isEqualTo("product.firmwareOTAJobs[0].results");
+                        }));
+    refused.path("product").valueIsNull();
+
+    // From the second result on, the rest fits one answer; an explicit size is a page as before.
+    owner
+        .document(RESULTS)
+        .variable("id", jobId)
+        .variable("from", 1)
+        .execute()
+        .path("firmwareOTAJob.results")
+        .entityList(Object.class)
+        .hasSize(1000);
+    owner
+        .document(RESULTS)
+        .variable("id", jobId)
+        .variable("size", 5)
+        .execute()
+        .path("firmwareOTAJob.results")
+        .entityList(Object.class)
+        .hasSize(5);
+    owner
+        .document(RESULT_PAGE)
+        .variable("id", jobId)
+        .variable("from", 1000)
+        .execute()
+        .path("firmwareOTAJob.resultPage.total")
+        .entity(Integer.class)
+        .isEqualTo(1001);
+  }
+
+  private List<String> results(Seeded r, Map<String, Object> filter) {
+    return graphQl
+        .document(RESULTS)
+        .variable("id", r.jobId())
+        .variable("filter", filter)
+        .execute()
+        .path("firmwareOTAJob.results[*].deviceId")
+        .entityList(String.class)
+        .get();
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Request<?> pageRequest(
+      Seeded r, int from, int size, String sort) {
+    return graphQl
+        .document(RESULT_PAGE)
+        .variable("id", r.jobId())
+        .variable("from", from)
+        .variable("size", size)
+        .variable("sort", sort);
+  }
+
+  private org.springframework.graphql.test.tester.GraphQlTester.Response page(
+      Seeded r, int from, int size, String sort) {
+    var response = pageRequest(r, from, size, sort).execute();
+    response.errors().verify();
+    return response;
+  }
+
+  private UUID organizationOf(String deviceId) {
+    return dsl.select(DEVICES.ORGANIZATION_ID)
+        .from(DEVICES)
+        .where(DEVICES.ID.eq(deviceId))
+        .fetchSingle()
+        .value1();
+  }
+
+  /** An {@code ota_stages} row as the stage workflow writes it when the stage starts. */
+  private void stage(String jobId, int index, String name, String anyDevice) {
+    dsl.insertInto(OTA_STAGES)
+        .set(OTA_STAGES.ORGANIZATION_ID, organizationOf(anyDevice))
+        .set(OTA_STAGES.JOB_ID, UUID.fromString(jobId))
+        .set(OTA_STAGES.STAGE_INDEX, index)
+        .set(OTA_STAGES.NAME, name)
+        .set(OTA_STAGES.KIND, "UPDATE")
+        .set(OTA_STAGES.STATUS, "RUNNING")
+        .execute();
+  }
+
+  private void result(
+      String jobId, String deviceId, String state, int stage, String errorCode, int minute) {
+    dsl.insertInto(OTA_RESULTS)
+        .set(OTA_RESULTS.ORGANIZATION_ID, organizationOf(deviceId))
+        .set(OTA_RESULTS.JOB_ID, UUID.fromString(jobId))
+        .set(OTA_RESULTS.DEVICE_ID, deviceId)
+        .set(OTA_RESULTS.STATE, state)
+        .set(OTA_RESULTS.STAGE, stage)
+        .set(OTA_RESULTS.ERROR_CODE, errorCode)
+        .set(OTA_RESULTS.UPDATED_AT, T0.plusMinutes(minute))
+        .execute();
+  }
+
+  /**
+   * Devices {@code prefix-NNNN} for n in [from, from + count), in the product of {@code sibling},
+   * each with a SUCCEEDED result in the job, written in two statements.
+   */
+  private void addDevicesWithResults(
+      String jobId, String sibling, String prefix, int from, int count) {
+    dsl.execute(
+        "insert into devices (id, organization_id, product_id, name, firmware_version)"
+            + " select cast(? as varchar) || '-' || lpad(n::text, 4, '0'), organization_id,"
+            + " product_id, 'bulk ' || n, '1.0.0'"
+            + " from devices, generate_series(cast(? as int), cast(? as int)) n where id = ?",
+        prefix,
+        from,
+        from + count - 1,
+        sibling);
+    dsl.execute(
+        "insert into ota_results (organization_id, job_id, device_id, state)"
+            + " select organization_id, cast(? as uuid), id, 'SUCCEEDED' from devices"
+            + " where product_id = (select product_id from devices where id = ?)"
+            + " and not exists (select 1 from ota_results r where r.job_id = ? and r.device_id = devices.id)",
+        UUID.fromString(jobId),
+        sibling,
+        UUID.fromString(jobId));
+  }
+}
