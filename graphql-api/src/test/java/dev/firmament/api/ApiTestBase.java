@@ -148,6 +148,42 @@ abstract class ApiTestBase {
         .get();
   }
 
+  /**
+   * Runs {@code create} (a createOTAJob) while the product's unfinished rollouts are set aside: a
+   * device belongs to one open rollout at a time, and tests that seed rollouts in several states
+   * put them back as they were afterwards.
+   */
+  String besideOpenRollouts(String productId, java.util.function.Supplier<String> create) {
+    var open =
+        dsl.select(
+                dev.firmament.sql.generated.Tables.OTA_JOBS.ID,
+                dev.firmament.sql.generated.Tables.OTA_JOBS.STATUS)
+            .from(dev.firmament.sql.generated.Tables.OTA_JOBS)
+            .where(
+                dev.firmament.sql.generated.Tables.OTA_JOBS.PRODUCT_ID.eq(
+                    java.util.UUID.fromString(productId)))
+            .and(
+                dev.firmament.sql.generated.Tables.OTA_JOBS.STATUS.notIn(
+                    "SUCCEEDED", "FAILED", "ABORTED", "CANCELED", "ROLLED_BACK", "INTERRUPTED"))
+            .fetch();
+    open.forEach(
+        r ->
+            dsl.update(dev.firmament.sql.generated.Tables.OTA_JOBS)
+                .set(dev.firmament.sql.generated.Tables.OTA_JOBS.STATUS, "CANCELED")
+                .where(dev.firmament.sql.generated.Tables.OTA_JOBS.ID.eq(r.value1()))
+                .execute());
+    try {
+      return create.get();
+    } finally {
+      open.forEach(
+          r ->
+              dsl.update(dev.firmament.sql.generated.Tables.OTA_JOBS)
+                  .set(dev.firmament.sql.generated.Tables.OTA_JOBS.STATUS, r.value2())
+                  .where(dev.firmament.sql.generated.Tables.OTA_JOBS.ID.eq(r.value1()))
+                  .execute());
+    }
+  }
+
   /** Creates a device group of the product with these members; returns its id. */
   String createGroup(String productId, String name, List<String> deviceIds) {
     return graphQl

@@ -123,14 +123,17 @@ class ComplianceTest extends ApiIntegrationTest {
 
   private String job(String productId, int minute) {
     String jobId =
-        graphQl
-            .documentName("CreateOTAJob")
-            .variable("productId", productId)
-            .variable("targetVersion", "2.0.0")
-            .execute()
-            .path("createOTAJob.job.id")
-            .entity(String.class)
-            .get();
+        besideOpenRollouts(
+            productId,
+            () ->
+                graphQl
+                    .documentName("CreateOTAJob")
+                    .variable("productId", productId)
+                    .variable("targetVersion", "2.0.0")
+                    .execute()
+                    .path("createOTAJob.job.id")
+                    .entity(String.class)
+                    .get());
     dsl.update(OTA_JOBS)
         .set(OTA_JOBS.CREATED_AT, T0.plusMinutes(minute))
         .where(OTA_JOBS.ID.eq(UUID.fromString(jobId)))

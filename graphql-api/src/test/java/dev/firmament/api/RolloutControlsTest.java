@@ -155,12 +155,13 @@ class RolloutControlsTest extends ApiIntegrationTest {
             .path("createOTAJob.job.id")
             .entity(String.class)
             .get();
-    assertThat(
-            dsl.select(OTA_JOBS.ALLOW_DOWNGRADE)
-                .from(OTA_JOBS)
-                .where(OTA_JOBS.ID.eq(UUID.fromString(jobId)))
-                .fetchOne(OTA_JOBS.ALLOW_DOWNGRADE))
-        .isTrue();
+    graphQl
+        .document("query($id: ID!) { firmwareOTAJob(id: $id) { allowDowngrade } }")
+        .variable("id", jobId)
+        .execute()
+        .path("firmwareOTAJob.allowDowngrade")
+        .entity(Boolean.class)
+        .isEqualTo(true);
   }
 
   @Test

@@ -37,7 +37,7 @@ class RolloutReadsTest extends ApiIntegrationTest {
                  minSuccessRate: 0.9, onBreach: ABORT},
           retry: {maxAttempts: 3, initialBackoffSeconds: 60, errorCodes: ["TIMED_OUT", "E_IO"]},
           maintenanceWindow: {cron: "0 0 2 * * *", durationMinutes: 120, zone: "Europe/Berlin"},
-          startAt: "2030-01-01T00:00:00Z",
+          startAt: "START_AT",
           requireApproval: true
         }) { job { id } }
       }""";
@@ -70,14 +70,22 @@ class RolloutReadsTest extends ApiIntegrationTest {
 
   private static final OffsetDateTime T0 = OffsetDateTime.parse("2026-05-01T00:00:00Z");
 
+  /** A scheduled start within the plan's horizon, to the second. */
+  private static final String START_AT =
+      java.time.Instant.now()
+          .plus(java.time.Duration.ofDays(30))
+          .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+          .toString();
+
   @Test
   void thePlanAnswersWhatTheRolloutWasCreatedWith() {
     String productId = createProduct();
-    registerDevices(productId, unique("plan"), 2);
+    List<String> devices = registerDevices(productId, unique("plan"), 2);
     uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    createGroup(productId, "canary", devices.subList(0, 1));
     String jobId =
         graphQl
-            .document(STAGED)
+            .document(STAGED.replace("START_AT", START_AT))
             .variable("productId", productId)
             .execute()
             .path("createOTAJob.job.id")
@@ -121,9 +129,10 @@ class RolloutReadsTest extends ApiIntegrationTest {
                        "errorCodes": ["E_IO", "TIMED_OUT"]},
              "maintenanceWindow": {"cron": "0 0 2 * * *", "durationMinutes": 120,
                                    "zone": "Europe/Berlin"},
-             "startAt": "2030-01-01T00:00:00Z",
+             "startAt": "START_AT",
              "requireApproval": true}"""
-                .formatted(defaultGate));
+                .formatted(defaultGate)
+                .replace("START_AT", START_AT));
   }
 
   @Test
@@ -323,14 +332,17 @@ class RolloutReadsTest extends ApiIntegrationTest {
   private String job(
       HttpGraphQlTester owner, String productId, String version, int minute, String status) {
     String jobId =
-        owner
-            .documentName("CreateOTAJob")
-            .variable("productId", productId)
-            .variable("targetVersion", version)
-            .execute()
-            .path("createOTAJob.job.id")
-            .entity(String.class)
-            .get();
+        besideOpenRollouts(
+            productId,
+            () ->
+                owner
+                    .documentName("CreateOTAJob")
+                    .variable("productId", productId)
+                    .variable("targetVersion", version)
+                    .execute()
+                    .path("createOTAJob.job.id")
+                    .entity(String.class)
+                    .get());
     dsl.update(OTA_JOBS)
         .set(OTA_JOBS.CREATED_AT, T0.plusMinutes(minute))
         .set(OTA_JOBS.STATUS, status)

@@ -208,6 +208,14 @@ public class RolloutController {
     return mapEach(sources, job -> OtaJobPlan.of(job, plans.get(job.id())));
   }
 
+  /** Whether the rollout may take devices to an older build ({@code allowDowngrade}). */
+  @BatchMapping(typeName = "FirmwareOTAJob", field = "allowDowngrade")
+  public Map<OtaJob, Boolean> allowDowngrade(List<OtaJob> sources) {
+    Set<UUID> allowing =
+        jobs.allowingDowngrade(tenants.organizationId(), sources.stream().map(OtaJob::id).toList());
+    return mapEach(sources, job -> allowing.contains(job.id()));
+  }
+
   @BatchMapping(typeName = "FirmwareOTAJob", field = "product")
   public Map<OtaJob, Product> jobProduct(List<OtaJob> sources) {
     Map<UUID, Product> byId =

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -149,6 +150,16 @@ public class RolloutRepository {
         .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId).and(OTA_JOBS.ID.in(jobIds)))
         .forEach(r -> result.put(r.value1(), r.value2()));
     return result;
+  }
+
+  /** The jobs among {@code jobIds} that may take devices to an older build. */
+  public Set<UUID> allowingDowngrade(UUID organizationId, Collection<UUID> jobIds) {
+    return new HashSet<>(
+        dsl.select(OTA_JOBS.ID)
+            .from(OTA_JOBS)
+            .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId).and(OTA_JOBS.ID.in(jobIds)))
+            .and(OTA_JOBS.ALLOW_DOWNGRADE.isTrue())
+            .fetch(OTA_JOBS.ID));
   }
 
   /** The recorded stages of each job, in index order. */
