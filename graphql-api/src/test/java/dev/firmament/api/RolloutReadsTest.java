@@ -3,6 +3,8 @@ package dev.firmament.api;
 import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.api.caller.Role;
@@ -250,6 +252,56 @@ class RolloutReadsTest extends ApiIntegrationTest {
   }
 
   @Test
+  void aRolledBackDeviceIsNeverASuccessAndItsHistorySaysWhichPhase() {
+    String productId = createProduct();
+    List<String> devices = registerDevices(productId, unique("phase"), 3);
+    uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    String job = job(graphQl, productId, "2.0.0", 0, "ROLLED_BACK");
+    String back = devices.get(0);
+    String failedBack = devices.get(1);
+    String kept = devices.get(2);
+    for (String device : devices) {
+      result(job, device, "SUCCEEDED");
+      history(job, device, "UPDATE", "SUCCEEDED");
+    }
+    rollback(job, back, "SUCCEEDED");
+    history(job, back, "ROLLBACK", "SUCCEEDED");
+    rollback(job, failedBack, "FAILED");
+    history(job, failedBack, "ROLLBACK", "FAILED");
+
+    var answer =
+        graphQl
+            .document(
+                """
+                query($id: ID!) { firmwareOTAJob(id: $id) { results {
+                  deviceId success state phase
+                  rollback { toVersion state }
+                  history { phase state } } } }""")
+            .variable("id", job)
+            .execute();
+    answer.errors().verify();
+    String at = "firmwareOTAJob.results[?(@.deviceId == '%s')].";
+    answer.path(at.formatted(back) + "success").entityList(Boolean.class).containsExactly(false);
+    answer.path(at.formatted(back) + "state").entityList(String.class).containsExactly("SUCCEEDED");
+    answer.path(at.formatted(back) + "phase").entityList(String.class).containsExactly("ROLLBACK");
+    answer
+        .path(at.formatted(back) + "rollback.toVersion")
+        .entityList(String.class)
+        .containsExactly("1.0.0");
+    answer
+        .path(at.formatted(back) + "history[*].phase")
+        .entityList(String.class)
+        .containsExactly("UPDATE", "ROLLBACK");
+    // The rollback did not reach the device: it still runs the target version.
+    answer
+        .path(at.formatted(failedBack) + "success")
+        .entityList(Boolean.class)
+        .containsExactly(true);
+    answer.path(at.formatted(kept) + "success").entityList(Boolean.class).containsExactly(true);
+    answer.path(at.formatted(kept) + "phase").entityList(String.class).containsExactly("UPDATE");
+  }
+
+  @Test
   void aDevicesUpdatesAreEveryRolloutItTookPartInNewestFirst() {
     String productId = createProduct();
     List<String> devices = registerDevices(productId, unique("upd"), 2);
@@ -359,6 +411,32 @@ class RolloutReadsTest extends ApiIntegrationTest {
         .set(OTA_RESULTS.JOB_ID, UUID.fromString(jobId))
         .set(OTA_RESULTS.DEVICE_ID, deviceId)
         .set(OTA_RESULTS.STATE, state)
+        .execute();
+  }
+
+  private void rollback(String jobId, String deviceId, String state) {
+    dsl.insertInto(OTA_ROLLBACK_RESULTS)
+        .set(
+            OTA_ROLLBACK_RESULTS.ORGANIZATION_ID,
+            dsl.select(DEVICES.ORGANIZATION_ID).from(DEVICES).where(DEVICES.ID.eq(deviceId)))
+        .set(OTA_ROLLBACK_RESULTS.JOB_ID, UUID.fromString(jobId))
+        .set(OTA_ROLLBACK_RESULTS.DEVICE_ID, deviceId)
+        .set(OTA_ROLLBACK_RESULTS.TO_VERSION, "1.0.0")
+        .set(OTA_ROLLBACK_RESULTS.STATE, state)
+        .set(OTA_ROLLBACK_RESULTS.STAGE_POSITION, 0L)
+        .execute();
+  }
+
+  private void history(String jobId, String deviceId, String phase, String state) {
+    dsl.insertInto(OTA_RESULT_HISTORY)
+        .set(
+            OTA_RESULT_HISTORY.ORGANIZATION_ID,
+            dsl.select(DEVICES.ORGANIZATION_ID).from(DEVICES).where(DEVICES.ID.eq(deviceId)))
+        .set(OTA_RESULT_HISTORY.JOB_ID, UUID.fromString(jobId))
+        .set(OTA_RESULT_HISTORY.DEVICE_ID, deviceId)
+        .set(OTA_RESULT_HISTORY.PHASE, phase)
+        .set(OTA_RESULT_HISTORY.ATTEMPT, 1)
+        .set(OTA_RESULT_HISTORY.STATE, state)
         .execute();
   }
 }

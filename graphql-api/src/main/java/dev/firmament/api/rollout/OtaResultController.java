@@ -191,6 +191,42 @@ public class OtaResultController {
     return mapEach(sources, r -> byId.get(r.deviceId()));
   }
 
+  @BatchMapping(typeName = "OTAResult", field = "rollback")
+  public Map<OtaResult, OtaRollback> rollback(List<OtaResult> sources) {
+    Map<ResultKey, OtaRollback> byKey = rollbacks(sources);
+    return mapEach(sources, r -> byKey.get(new ResultKey(r.jobId(), r.deviceId())));
+  }
+
+  @BatchMapping(typeName = "OTAResult", field = "phase")
+  public Map<OtaResult, String> phase(List<OtaResult> sources) {
+    Map<ResultKey, OtaRollback> byKey = rollbacks(sources);
+    return mapEach(
+        sources,
+        r -> byKey.containsKey(new ResultKey(r.jobId(), r.deviceId())) ? "ROLLBACK" : "UPDATE");
+  }
+
+  /** The update's success, unless the rollout took the device back (see {@link OtaRollback}). */
+  @BatchMapping(typeName = "OTAResult", field = "success")
+  public Map<OtaResult, Boolean> success(List<OtaResult> sources) {
+    Map<ResultKey, OtaRollback> byKey = rollbacks(sources);
+    Map<OtaResult, Boolean> result = new java.util.LinkedHashMap<>();
+    for (OtaResult r : sources) {
+      OtaRollback rollback = byKey.get(new ResultKey(r.jobId(), r.deviceId()));
+      // A null value is dropped from a batch mapping's map: a missing key answers null too.
+      Boolean success = rollback == null ? r.success() : rollback.success(r.success());
+      if (success != null) {
+        result.put(r, success);
+      }
+    }
+    return result;
+  }
+
+  private Map<ResultKey, OtaRollback> rollbacks(List<OtaResult> sources) {
+    return jobs.rollbacks(
+        tenants.organizationId(),
+        sources.stream().map(r -> new ResultKey(r.jobId(), r.deviceId())).toList());
+  }
+
   @BatchMapping(typeName = "OTAResult", field = "history")
   public Map<OtaResult, List<OtaResultTransition>> history(List<OtaResult> sources) {
     Map<ResultKey, List<OtaResultTransition>> byKey =

@@ -4,6 +4,7 @@ import java.time.OffsetDateTime;
 
 /** One row of a result's append-only history. */
 public record OtaResultTransition(
+    String phase,
     String state,
     int attempt,
     long bytesSent,

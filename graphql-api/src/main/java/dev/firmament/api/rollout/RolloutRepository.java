@@ -4,6 +4,7 @@ import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_STAGES;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
@@ -517,6 +518,31 @@ public class RolloutRepository {
     return result;
   }
 
+  /** The rollback phase of each result that has one. */
+  public Map<ResultKey, OtaRollback> rollbacks(UUID organizationId, Collection<ResultKey> keys) {
+    Map<ResultKey, OtaRollback> result = new HashMap<>();
+    if (keys.isEmpty()) {
+      return result;
+    }
+    var rows = keys.stream().map(k -> DSL.row(DSL.val(k.jobId()), DSL.val(k.deviceId()))).toList();
+    dsl.selectFrom(OTA_ROLLBACK_RESULTS)
+        .where(OTA_ROLLBACK_RESULTS.ORGANIZATION_ID.eq(organizationId))
+        .and(DSL.row(OTA_ROLLBACK_RESULTS.JOB_ID, OTA_ROLLBACK_RESULTS.DEVICE_ID).in(rows))
+        .forEach(
+            r ->
+                result.put(
+                    new ResultKey(r.getJobId(), r.getDeviceId()),
+                    new OtaRollback(
+                        r.getToVersion(),
+                        r.getState(),
+                        r.getAttempt(),
+                        r.getBytesSent(),
+                        r.getErrorCode(),
+                        r.getErrorMessage(),
+                        r.getUpdatedAt())));
+    return result;
+  }
+
   /** The history of each result, oldest first. */
   public Map<ResultKey, List<OtaResultTransition>> history(
       UUID organizationId, Collection<ResultKey> keys) {
@@ -536,6 +562,7 @@ public class RolloutRepository {
                     .get(new ResultKey(r.getJobId(), r.getDeviceId()))
                     .add(
                         new OtaResultTransition(
+                            r.getPhase(),
                             r.getState(),
                             r.getAttempt(),
                             r.getBytesSent(),
