@@ -252,6 +252,35 @@ class RolloutReadsTest extends ApiIntegrationTest {
   }
 
   @Test
+  void aRolloutThatStoppedEarlySaysWhyAndARunningOneDoesNot() {
+    String productId = createProduct();
+    registerDevices(productId, unique("why"), 1);
+    uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    String stopped = job(graphQl, productId, "2.0.0", 0, "ABORTED");
+    String running = job(graphQl, productId, "2.0.0", 1, "RUNNING");
+    String reason =
+        "stage 0 (canary): gate breached, failures 2 of 2 finished (max rate 0.0, min success 0.0); aborted";
+    detail(stopped, reason);
+    detail(running, "stage 1 (rest)");
+
+    for (var expected : java.util.Map.of(stopped, reason, running, "").entrySet()) {
+      var answer =
+          graphQl
+              .document("query($id: ID!) { firmwareOTAJob(id: $id) { stopReason } }")
+              .variable("id", expected.getKey())
+              .execute();
+      if (expected.getValue().isEmpty()) {
+        answer.path("firmwareOTAJob.stopReason").valueIsNull();
+      } else {
+        answer
+            .path("firmwareOTAJob.stopReason")
+            .entity(String.class)
+            .isEqualTo(expected.getValue());
+      }
+    }
+  }
+
+  @Test
   void aRolledBackDeviceIsNeverASuccessAndItsHistorySaysWhichPhase() {
     String productId = createProduct();
     List<String> devices = registerDevices(productId, unique("phase"), 3);
@@ -437,6 +466,13 @@ class RolloutReadsTest extends ApiIntegrationTest {
         .set(OTA_RESULT_HISTORY.PHASE, phase)
         .set(OTA_RESULT_HISTORY.ATTEMPT, 1)
         .set(OTA_RESULT_HISTORY.STATE, state)
+        .execute();
+  }
+
+  private void detail(String jobId, String detail) {
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.STATUS_DETAIL, detail)
+        .where(OTA_JOBS.ID.eq(UUID.fromString(jobId)))
         .execute();
   }
 }

@@ -14,6 +14,7 @@ import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductRepository;
 import dev.firmament.api.tenant.Login;
 import dev.firmament.api.tenant.TenantResolver;
+import dev.firmament.orchestrator.rollout.RolloutStatus;
 import graphql.schema.DataFetchingEnvironment;
 import java.util.HashMap;
 import java.util.List;
@@ -206,6 +207,24 @@ public class RolloutController {
     Map<UUID, String> plans =
         jobs.plans(tenants.organizationId(), sources.stream().map(OtaJob::id).toList());
     return mapEach(sources, job -> OtaJobPlan.of(job, plans.get(job.id())));
+  }
+
+  /**
+   * Why a rollout that ended before its plan ran out stopped; null while it runs and when it ran to
+   * its end.
+   */
+  @BatchMapping(typeName = "FirmwareOTAJob", field = "stopReason")
+  public Map<OtaJob, String> stopReason(List<OtaJob> sources) {
+    Map<UUID, String> details =
+        jobs.statusDetails(tenants.organizationId(), sources.stream().map(OtaJob::id).toList());
+    return mapEach(
+        sources,
+        job -> {
+          RolloutStatus status = RolloutStatus.valueOf(job.status());
+          return status.isFinal() && status != RolloutStatus.SUCCEEDED
+              ? details.get(job.id())
+              : null;
+        });
   }
 
   /** Whether the rollout may take devices to an older build ({@code allowDowngrade}). */

@@ -153,6 +153,17 @@ public class RolloutRepository {
     return result;
   }
 
+  /** The status detail of each job that has one (why it stopped, or the stage it is in). */
+  public Map<UUID, String> statusDetails(UUID organizationId, Collection<UUID> jobIds) {
+    Map<UUID, String> result = new HashMap<>();
+    dsl.select(OTA_JOBS.ID, OTA_JOBS.STATUS_DETAIL)
+        .from(OTA_JOBS)
+        .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId).and(OTA_JOBS.ID.in(jobIds)))
+        .and(OTA_JOBS.STATUS_DETAIL.isNotNull())
+        .forEach(r -> result.put(r.value1(), r.value2()));
+    return result;
+  }
+
   /** The jobs among {@code jobIds} that may take devices to an older build. */
   public Set<UUID> allowingDowngrade(UUID organizationId, Collection<UUID> jobIds) {
     return new HashSet<>(

@@ -237,6 +237,55 @@ class RolloutHistoryRecorder {
     }
   }
 
+  /**
+   * Records a rollout whose first stage breaches its gate and aborts, so that the stop reason is
+   * recorded (the behaviour behind {@code RolloutWorkflowImpl.STOP_REASON} version 1): run only on
+   * purpose, with {@code -Dfirmament.recordHistories=stop-reason}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "stop-reason")
+  void recordStopReason() throws IOException {
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      FakeFleet fleet =
+          new FakeFleet(IntStream.range(0, 4).mapToObj(i -> String.format("dev-%03d", i)).toList());
+      fleet.answer("dev-000", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
+      fleet.answer("dev-001", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
+      WorkflowClient client = start(env, fleet);
+      RolloutPlan plan =
+          new RolloutPlan(
+              List.of(
+                  new StagePlan(
+                      "canary",
+                      StageSelection.count(2),
+                      1,
+                      null,
+                      Duration.ZERO,
+                      new GatePlan(null, 0.0, 1, 0, BreachAction.ABORT),
+                      AdvanceMode.AUTOMATIC),
+                  StagePlan.everything(2)),
+              null,
+              null,
+              null,
+              false);
+      RolloutWorkflow workflow =
+          client.newWorkflowStub(
+              RolloutWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue(TaskQueues.ROLLOUT)
+                  .setWorkflowId(TaskQueues.rolloutWorkflowId("stop-reason"))
+                  .build());
+      WorkflowClient.start(
+          workflow::run, new RolloutRequest("stop-reason", 2, Duration.ofMinutes(5), 10, plan));
+      RolloutProgress result = WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
+      assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
+      assertThat(fleet.stopReason).contains("gate breached");
+
+      write(
+          "rollout-stop-reason.json",
+          client.fetchHistory(TaskQueues.rolloutWorkflowId("stop-reason")));
+    }
+  }
+
   /** Runs the workflows and the fake fleet's activities on the environment's workers. */
   private static WorkflowClient start(TestWorkflowEnvironment env, FakeFleet fleet) {
     Worker rollout = env.newWorker(TaskQueues.ROLLOUT);

@@ -267,6 +267,34 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void aBreachedGateRecordsWhichStageWhatCountsAndWhichAction() {
+    FakeFleet fleet = fleet(4);
+    fleet.answer("dev-000", new Answer(DeviceUpdateState.FAILED, "HASH_MISMATCH"));
+    fleet.answer("dev-001", new Answer(DeviceUpdateState.FAILED, "HASH_MISMATCH"));
+    RolloutPlan plan =
+        new RolloutPlan(
+            List.of(
+                stage(
+                    "canary",
+                    StageSelection.count(2),
+                    new GatePlan(null, 0.0, 1, 0, BreachAction.ABORT),
+                    1),
+                StagePlan.everything(2)),
+            null,
+            null,
+            null,
+            false);
+
+    RolloutProgress result = run(fleet, request(plan));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
+    assertThat(fleet.stopReason)
+        .startsWith("stage 0 (canary): gate breached, ")
+        .contains("max rate 0.0")
+        .endsWith("; aborted");
+  }
+
+  @Test
   void aWriteTheDatabaseRefusesEndsTheRolloutFailedWithTheReason() {
     FakeFleet fleet = fleet(3);
     fleet.assignFailure =

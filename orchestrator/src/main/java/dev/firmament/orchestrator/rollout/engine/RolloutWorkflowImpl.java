@@ -144,12 +144,19 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
       switch (result.status()) {
         case SUCCEEDED -> {}
         case FAILED -> {
-          if (result.breach() == BreachAction.ROLLBACK) {
+          boolean rollback = result.breach() == BreachAction.ROLLBACK;
+          recordStopReason(
+              stageName(index, stage)
+                  + ": gate breached, "
+                  + result.reason()
+                  + (rollback ? "; rolling back" : "; aborted"));
+          if (rollback) {
             return rollBack(RolloutStatus.ROLLED_BACK);
           }
           return end(RolloutStatus.ABORTED);
         }
         case ABORTED -> {
+          recordStopReason(stageName(index, stage) + " aborted: " + result.reason());
           return end(RolloutStatus.ABORTED);
         }
         default -> {
@@ -162,6 +169,10 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
     }
 
     if (stopRequested()) {
+      recordStopReason(
+          abortReason != null
+              ? "aborted: " + abortReason
+              : rollbackOnCancel ? "canceled by operator, with rollback" : "canceled by operator");
       if (canceled && rollbackOnCancel && changedDevices) {
         return rollBack(RolloutStatus.ROLLED_BACK);
       }
@@ -188,6 +199,24 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
       return Optional.empty();
     }
     return Optional.of(promise.get());
+  }
+
+  /**
+   * Records why the rollout stops before its plan ran out (the job's status detail; the results it
+   * never offered end CANCELED with the reason). Rollouts that started before this was recorded
+   * replay without it.
+   */
+  private void recordStopReason(String reason) {
+    if (Workflow.getVersion(STOP_REASON, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION) {
+      bookkeeping.recordStop(request.jobId(), reason);
+    }
+  }
+
+  /** The change that records a rollout's stop reason ({@link #recordStopReason}). */
+  static final String STOP_REASON = "stop-reason";
+
+  private static String stageName(int index, StagePlan stage) {
+    return "stage " + index + " (" + stage.name() + ")";
   }
 
   /** The database's refusal in a failure's causes ({@link RolloutFailures#DATA_REFUSED}). */
