@@ -253,6 +253,7 @@ abstract class ApiTestBase {
             OTA_JOBS,
             OTA_RESULTS,
             OTA_RESULT_HISTORY,
+            dev.firmament.sql.generated.Tables.ROLLOUT_TEMPLATES,
             USERS,
             ORGANIZATION_MEMBERS,
             TEAMS,

@@ -156,6 +156,14 @@ class IsolationMatrixTest extends ApiIntegrationTest {
             "login.organization.apiTokens[0].id");
     String organizationId =
         mutate(owner, "{ login { organization { id } } }", "login.organization.id");
+    String templateName = unique("victim-template");
+    String templateId =
+        mutate(
+            owner,
+            "mutation { saveRolloutTemplate(input: {name: \""
+                + templateName
+                + "\", maxInFlight: 3}) { template { id } } }",
+            "saveRolloutTemplate.template.id");
 
     ids.put("product", productId);
     ids.put("device", devices.get(1));
@@ -166,6 +174,7 @@ class IsolationMatrixTest extends ApiIntegrationTest {
     ids.put("team", teamId);
     ids.put("client", clientRowId);
     ids.put("token", tokenId);
+    ids.put("template", templateId);
     strings.put("email", ownerEmail);
     strings.put("version", "2.0.0");
 
@@ -184,6 +193,8 @@ class IsolationMatrixTest extends ApiIntegrationTest {
             teamName,
             clientRowId,
             tokenId,
+            templateId,
+            templateName,
             organizationId,
             organization);
     // A customer legitimately sees its device, the device's product and its organization.
@@ -198,7 +209,9 @@ class IsolationMatrixTest extends ApiIntegrationTest {
             teamId,
             teamName,
             clientRowId,
-            tokenId);
+            tokenId,
+            templateId,
+            templateName);
 
     JsonNode schema =
         JSON.valueToTree(
@@ -351,6 +364,7 @@ class IsolationMatrixTest extends ApiIntegrationTest {
   private String idFor(String name, String kind) {
     for (String candidate :
         List.of(
+            "template",
             "group",
             "product",
             "customer",

@@ -22,7 +22,61 @@ public final class RolloutPlanInput {
       Window maintenanceWindow,
       OffsetDateTime startAt,
       Boolean requireApproval,
-      Boolean allowDowngrade) {}
+      Boolean allowDowngrade,
+      String templateId) {
+
+    /**
+     * This input over a template: every plan field this input leaves out comes from the template.
+     */
+    CreateOTAJob over(Template template) {
+      return new CreateOTAJob(
+          productId,
+          targetVersion,
+          deviceGroupId,
+          maxInFlight != null ? maxInFlight : template.maxInFlight(),
+          stages != null ? stages : template.stages(),
+          gate != null ? gate : template.gate(),
+          retry != null ? retry : template.retry(),
+          deviceTimeoutSeconds != null ? deviceTimeoutSeconds : template.deviceTimeoutSeconds(),
+          maintenanceWindow != null ? maintenanceWindow : template.maintenanceWindow(),
+          startAt,
+          requireApproval != null ? requireApproval : template.requireApproval(),
+          allowDowngrade,
+          templateId);
+    }
+  }
+
+  /**
+   * {@code SaveRolloutTemplateInput}: a plan to reuse, the fields of {@code CreateOTAJobInput} that
+   * describe how to roll out rather than what and when.
+   */
+  public record Template(
+      Integer maxInFlight,
+      List<Stage> stages,
+      Gate gate,
+      Retry retry,
+      Integer deviceTimeoutSeconds,
+      Window maintenanceWindow,
+      Boolean requireApproval) {
+
+    /** The template as a createOTAJob input of no product, for checking and showing its plan. */
+    CreateOTAJob asInput() {
+      return new CreateOTAJob(
+          null,
+          null,
+          null,
+          maxInFlight,
+          stages,
+          gate,
+          retry,
+          deviceTimeoutSeconds,
+          maintenanceWindow,
+          null,
+          requireApproval,
+          null,
+          null);
+    }
+  }
 
   /** {@code RolloutStageInput}. */
   public record Stage(
@@ -59,4 +113,27 @@ public final class RolloutPlanInput {
 
   /** {@code MaintenanceWindowInput}. */
   public record Window(String cron, Integer durationMinutes, String zone) {}
+
+  /** {@code SaveRolloutTemplateInput}: a template's name and its plan. */
+  public record SaveTemplate(
+      String name,
+      Integer maxInFlight,
+      List<Stage> stages,
+      Gate gate,
+      Retry retry,
+      Integer deviceTimeoutSeconds,
+      Window maintenanceWindow,
+      Boolean requireApproval) {
+
+    Template template() {
+      return new Template(
+          maxInFlight,
+          stages,
+          gate,
+          retry,
+          deviceTimeoutSeconds,
+          maintenanceWindow,
+          requireApproval);
+    }
+  }
 }

@@ -250,7 +250,7 @@ final class RolloutPlans {
     return new MaintenanceWindow(input.cron(), Duration.ofMinutes(input.durationMinutes()), zone);
   }
 
-  private static void name(String value, String what) {
+  static void name(String value, String what) {
     if (value == null || value.isBlank() || value.length() > MAX_NAME_LENGTH) {
       throw ApiException.invalid(what + " must be 1 to " + MAX_NAME_LENGTH + " characters");
     }

@@ -53,6 +53,7 @@ public class RolloutService {
   private final WorkflowClient workflows;
   private final RolloutProperties properties;
   private final TransactionTemplate transaction;
+  private final RolloutTemplateService templates;
 
   public RolloutService(
       RolloutRepository jobs,
@@ -63,7 +64,8 @@ public class RolloutService {
       AccessService access,
       WorkflowClient workflows,
       RolloutProperties properties,
-      PlatformTransactionManager transactionManager) {
+      PlatformTransactionManager transactionManager,
+      RolloutTemplateService templates) {
     this.jobs = jobs;
     this.products = products;
     this.firmware = firmware;
@@ -73,6 +75,7 @@ public class RolloutService {
     this.workflows = workflows;
     this.properties = properties;
     this.transaction = new TransactionTemplate(transactionManager);
+    this.templates = templates;
   }
 
   @PreAuthorize("hasAuthority('SCOPE_rollouts:read')")
@@ -90,7 +93,11 @@ public class RolloutService {
    * exist; the rollout's first activity finds no job and ends it.
    */
   @PreAuthorize("hasAuthority('SCOPE_rollouts:write')")
-  public OtaJob create(RolloutPlanInput.CreateOTAJob input) {
+  public OtaJob create(RolloutPlanInput.CreateOTAJob request) {
+    RolloutPlanInput.CreateOTAJob input =
+        request.templateId() == null
+            ? request
+            : request.over(templates.require(request.templateId()).input());
     String productId = input.productId();
     String targetVersion = input.targetVersion();
     String deviceGroupId = input.deviceGroupId();
