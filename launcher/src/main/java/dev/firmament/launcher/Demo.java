@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -77,7 +78,7 @@ public final class Demo {
       List<SimulatedDeviceSpec> specs = fleetSpecs("demo", options.devices());
       Prepared prepared = prepareProduct(api, specs);
       Summary summary;
-      try (FleetSimulator fleet = startFleet(server, prepared.devices())) {
+      try (FleetSimulator fleet = startFleet(server, prepared)) {
         summary = runScenario(api, prepared.productId(), fleet, options);
       }
       printSummary(summary, Duration.ofNanos(System.nanoTime() - started));
@@ -116,20 +117,25 @@ public final class Demo {
     out.printf("  graphql   http://localhost:%d/graphql%n", server.port());
   }
 
-  /** Fleet options as a real fleet would have them: every offer's signature is verified. */
-  public static FleetOptions fleetOptions(DevServer server) {
+  /**
+   * Fleet options as a real fleet would have them: every offer's signature is verified, and a
+   * signed build must be one of the devices' own product.
+   */
+  public static FleetOptions fleetOptions(DevServer server, String productId) {
     return FleetOptions.defaults()
-        .withOfferVerifier(OfferVerifier.ed25519(server.signingPublicKey()));
+        .withOfferVerifier(
+            OfferVerifier.ed25519(server.signingPublicKey(), UUID.fromString(productId)));
   }
 
-  private FleetSimulator startFleet(DevServer server, List<SimulatedDeviceSpec> specs) {
+  private FleetSimulator startFleet(DevServer server, Prepared prepared) {
+    List<SimulatedDeviceSpec> specs = prepared.devices();
     out.printf("fleet: connecting %d simulated devices on %s%n", specs.size(), FROM_VERSION);
     ProgressLine progress = ProgressLine.forStdout();
     FleetSimulator fleet =
         FleetSimulator.start(
             server.stack().endpoints().mqttUrl(),
             specs,
-            fleetOptions(server)
+            fleetOptions(server, prepared.productId())
                 .withProgress(p -> progress.show(p.connected(), p.total(), "connected", false)));
     progress.finish();
     return fleet;

@@ -318,7 +318,9 @@ class EndToEndRolloutTest {
     Demo.Summary summary;
     try (FleetSimulator fleet =
         FleetSimulator.start(
-            server.stack().endpoints().mqttUrl(), prepared.devices(), Demo.fleetOptions(server))) {
+            server.stack().endpoints().mqttUrl(),
+            prepared.devices(),
+            Demo.fleetOptions(server, prepared.productId()))) {
       summary =
           demo.runScenario(
               api,

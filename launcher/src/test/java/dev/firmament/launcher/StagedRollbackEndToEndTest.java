@@ -42,7 +42,7 @@ class StagedRollbackEndToEndTest {
           FleetSimulator.start(
               server.stack().endpoints().mqttUrl(),
               prepared.devices(),
-              Demo.fleetOptions(server))) {
+              Demo.fleetOptions(server, prepared.productId()))) {
         demo.awaitFleetReported(api, FLEET_SIZE);
         demo.uploadIfMissing(api, prepared.productId(), Demo.FROM_VERSION, "armapp.old");
         demo.uploadIfMissing(api, prepared.productId(), Demo.TO_VERSION, "armapp.new");
