@@ -165,6 +165,24 @@ class RolloutControlsTest extends ApiIntegrationTest {
   }
 
   @Test
+  void onlyARolloutThatEndedAndChangedDevicesIsRolledBackAfterwards() {
+    String running = simpleJob();
+    String rollback = "mutation($id: ID!) { rollbackOTAJob(input: {jobId: $id}) { job { id } } }";
+    var before = rowCounts();
+
+    assertRefused(graphQl.document(rollback).variable("id", running), "FAILED_PRECONDITION");
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.STATUS, "FAILED")
+        .where(OTA_JOBS.ID.eq(UUID.fromString(running)))
+        .execute();
+    // Ended, but it changed no device: nothing to take back.
+    assertRefused(graphQl.document(rollback).variable("id", running), "FAILED_PRECONDITION");
+    assertRefused(
+        graphQl.document(rollback).variable("id", UUID.randomUUID().toString()), "NOT_FOUND");
+    assertThat(rowCounts()).isEqualTo(before);
+  }
+
+  @Test
   void aDeviceBelongsToOneOpenRolloutAtATime() {
     String productId = createProduct();
     List<String> devices = registerDevices(productId, unique("lease"), 4);

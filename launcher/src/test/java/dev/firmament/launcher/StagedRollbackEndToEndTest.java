@@ -101,6 +101,20 @@ class StagedRollbackEndToEndTest {
         awaitJob(api, all, job -> "SUCCEEDED".equals(status(job)));
         assertThat(fleet.devices())
             .allSatisfy(d -> assertThat(d.currentVersion()).isEqualTo(Demo.TO_VERSION));
+
+        // A rollout that ended is rolled back as a whole, by a run of its own.
+        String rollback =
+            """
+            mutation Back($id: ID!) { rollbackOTAJob(input: {jobId: $id}) { job { id status } } }""";
+        api.execute(rollback, Map.of("id", all));
+        awaitJob(api, all, job -> "ROLLED_BACK".equals(status(job)));
+        assertThat(fleet.devices())
+            .allSatisfy(d -> assertThat(d.currentVersion()).isEqualTo(Demo.FROM_VERSION));
+        assertThatThrownBy(() -> api.execute(rollback, Map.of("id", all)))
+            .hasMessageContaining("rolled back already");
+
+        String again = create(api, prepared.productId(), Demo.TO_VERSION, false);
+        awaitJob(api, again, job -> "SUCCEEDED".equals(status(job)));
         assertThatThrownBy(() -> create(api, prepared.productId(), Demo.FROM_VERSION, false))
             .hasMessageContaining("allowDowngrade");
         String back = create(api, prepared.productId(), Demo.FROM_VERSION, true);
@@ -114,8 +128,9 @@ class StagedRollbackEndToEndTest {
                 });
       }
       DSLContext db = server.context().getBean(DSLContext.class);
+      // Three canary devices by the cancel, ten by the rollback of the ended rollout.
       assertThat(db.fetchCount(OTA_ROLLBACK_RESULTS, OTA_ROLLBACK_RESULTS.STATE.eq("SUCCEEDED")))
-          .isEqualTo(3);
+          .isEqualTo(13);
     }
   }
 

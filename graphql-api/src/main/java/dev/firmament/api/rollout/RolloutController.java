@@ -143,6 +143,11 @@ public class RolloutController {
             : RolloutService.Control.CANCEL);
   }
 
+  @MutationMapping
+  public OTAJobControlPayload rollbackOTAJob(@Argument OTAJobControlInput input) {
+    return new OTAJobControlPayload(service.rollBack(input.jobId()));
+  }
+
   private OTAJobControlPayload control(String jobId, RolloutService.Control control) {
     OtaJob job = service.control(jobId, control);
     return new OTAJobControlPayload(service.find(job.id().toString()).orElse(job));

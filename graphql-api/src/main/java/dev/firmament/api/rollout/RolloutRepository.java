@@ -164,6 +164,50 @@ public class RolloutRepository {
     return result;
   }
 
+  /**
+   * The devices a rollout changed and could take back: results that succeeded from a known, other
+   * version (what the rollback stage assigns).
+   */
+  public int changedDevices(UUID organizationId, UUID jobId, String targetVersion) {
+    return dsl.fetchCount(
+        OTA_RESULTS,
+        OTA_RESULTS
+            .ORGANIZATION_ID
+            .eq(organizationId)
+            .and(OTA_RESULTS.JOB_ID.eq(jobId))
+            .and(OTA_RESULTS.STATE.eq("SUCCEEDED"))
+            .and(OTA_RESULTS.FROM_VERSION.isNotNull())
+            .and(OTA_RESULTS.FROM_VERSION.ne(targetVersion)));
+  }
+
+  /** Whether the rollout's devices were taken back already (a rollback stage ran). */
+  public boolean rolledBack(UUID organizationId, UUID jobId) {
+    return dsl.fetchExists(
+        OTA_ROLLBACK_RESULTS,
+        OTA_ROLLBACK_RESULTS
+            .ORGANIZATION_ID
+            .eq(organizationId)
+            .and(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId)));
+  }
+
+  /**
+   * Opens an ended rollout again for its rollback run: status ROLLING_BACK, no finish time, and the
+   * run's workflow id, so that controls and reconciliation reach the run. False when the job's
+   * status is no longer {@code endedAs}.
+   */
+  public boolean reopenForRollback(
+      UUID organizationId, UUID jobId, String endedAs, String workflowId) {
+    return dsl.update(OTA_JOBS)
+            .set(OTA_JOBS.STATUS, RolloutStatus.ROLLING_BACK.name())
+            .setNull(OTA_JOBS.FINISHED_AT)
+            .set(OTA_JOBS.WORKFLOW_ID, workflowId)
+            .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId))
+            .and(OTA_JOBS.ID.eq(jobId))
+            .and(OTA_JOBS.STATUS.eq(endedAs))
+            .execute()
+        == 1;
+  }
+
   /** The jobs among {@code jobIds} that may take devices to an older build. */
   public Set<UUID> allowingDowngrade(UUID organizationId, Collection<UUID> jobIds) {
     return new HashSet<>(

@@ -322,6 +322,80 @@ public class RolloutService {
     return job;
   }
 
+  /**
+   * Takes every device an ended rollout changed back to its previous version, as the rollout's
+   * rollback stage in a run of its own ({@code rollout/{job}/rollback}): each device gets its
+   * previous build's signed manifest and a signed downgrade grant, and the job ends ROLLED_BACK. A
+   * running rollout is rolled back by cancelOTAJob with rollback; a rollout is rolled back once.
+   */
+  @PreAuthorize("hasAuthority('SCOPE_rollouts:write')")
+  public OtaJob rollBack(String jobId) {
+    OtaJob job = find(jobId).orElseThrow(() -> ApiException.notFound("rollout", jobId));
+    UUID organizationId = tenants.organizationId();
+    RolloutStatus status = RolloutStatus.valueOf(job.status());
+    if (!status.isFinal()) {
+      throw new ApiException(
+          ErrorCode.FAILED_PRECONDITION,
+          "rollout " + jobId + " is " + status + ": cancelOTAJob with rollback rolls it back");
+    }
+    if (status == RolloutStatus.ROLLED_BACK || jobs.rolledBack(organizationId, job.id())) {
+      throw new ApiException(
+          ErrorCode.FAILED_PRECONDITION, "rollout " + jobId + " was rolled back already");
+    }
+    if (jobs.changedDevices(organizationId, job.id(), job.targetVersion()) == 0) {
+      throw new ApiException(
+          ErrorCode.FAILED_PRECONDITION, "rollout " + jobId + " changed no device to take back");
+    }
+    RolloutPlan plan =
+        RolloutPlans.fromJson(jobs.plans(organizationId, List.of(job.id())).get(job.id()))
+            .orElseGet(() -> RolloutPlan.singleStage(job.maxInFlight()));
+    String workflowId = TaskQueues.rollbackWorkflowId(job.id().toString());
+    return transaction.execute(
+        tx -> {
+          jobs.lockProductForRollouts(job.productId());
+          List<UUID> holding =
+              jobs.unfinishedJobsSharingDevices(
+                  organizationId, job.productId(), job.deviceGroupId());
+          if (!holding.isEmpty()) {
+            throw new ApiException(
+                ErrorCode.CONFLICT,
+                "devices of this rollout are in unfinished rollout(s) "
+                    + holding
+                    + ": cancel them or wait until they finish");
+          }
+          if (!jobs.reopenForRollback(organizationId, job.id(), job.status(), workflowId)) {
+            throw new ApiException(
+                ErrorCode.FAILED_PRECONDITION,
+                "rollout " + jobId + " changed meanwhile; try again");
+          }
+          RolloutWorkflow workflow =
+              workflows.newWorkflowStub(
+                  RolloutWorkflow.class,
+                  WorkflowOptions.newBuilder()
+                      .setWorkflowId(workflowId)
+                      .setTaskQueue(TaskQueues.ROLLOUT)
+                      .setWorkflowIdReusePolicy(
+                          WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+                      .build());
+          try {
+            WorkflowClient.start(
+                workflow::run,
+                new RolloutRequest(
+                    job.id().toString(),
+                    job.maxInFlight(),
+                    properties.deviceTimeout(),
+                    properties.pageSize(),
+                    plan,
+                    true));
+          } catch (WorkflowExecutionAlreadyStarted e) {
+            throw new ApiException(
+                ErrorCode.FAILED_PRECONDITION, "rollout " + jobId + " was rolled back already");
+          }
+          log.info("rollout rollback started job={} workflowId={}", job.id(), workflowId);
+          return find(jobId).orElse(job);
+        });
+  }
+
   /** What invalidating a firmware did: the firmware's id and the jobs told to abort. */
   public record Invalidation(UUID firmwareId, List<OtaJob> abortedJobs) {}
 

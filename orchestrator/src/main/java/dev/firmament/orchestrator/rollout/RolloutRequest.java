@@ -11,9 +11,16 @@ import java.time.Duration;
  * @param deviceTimeout how long one device may take from offer to final report
  * @param pageSize how many device ids one activity call returns (and one stage run handles)
  * @param plan stages, gates, retries, window, schedule and approval; null for one automatic stage
+ * @param rollbackOnly a later run that only takes the devices the rollout changed back to their
+ *     previous version (a rollout rolled back after it ended); its plan is the original one
  */
 public record RolloutRequest(
-    String jobId, int maxInFlight, Duration deviceTimeout, int pageSize, RolloutPlan plan) {
+    String jobId,
+    int maxInFlight,
+    Duration deviceTimeout,
+    int pageSize,
+    RolloutPlan plan,
+    boolean rollbackOnly) {
 
   public RolloutRequest {
     if (jobId == null || jobId.isBlank()) {
@@ -33,8 +40,14 @@ public record RolloutRequest(
     }
   }
 
+  /** A rollout of its plan. */
+  public RolloutRequest(
+      String jobId, int maxInFlight, Duration deviceTimeout, int pageSize, RolloutPlan plan) {
+    this(jobId, maxInFlight, deviceTimeout, pageSize, plan, false);
+  }
+
   /** A rollout of one automatic stage over every target. */
   public RolloutRequest(String jobId, int maxInFlight, Duration deviceTimeout, int pageSize) {
-    this(jobId, maxInFlight, deviceTimeout, pageSize, null);
+    this(jobId, maxInFlight, deviceTimeout, pageSize, null, false);
   }
 }

@@ -15,6 +15,11 @@ public final class TaskQueues {
     return "rollout/" + jobId;
   }
 
+  /** The run that rolls back a rollout after it ended ({@link RolloutRequest#rollbackOnly}). */
+  public static String rollbackWorkflowId(String jobId) {
+    return rolloutWorkflowId(jobId) + "/rollback";
+  }
+
   /**
    * Each stage of a rollout is a child workflow with a stable id, so a replayed parent finds it.
    */

@@ -267,6 +267,32 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void aRolloutThatEndedIsRolledBackByARunOfItsOwn() {
+    FakeFleet fleet = fleet(5).answer("dev-002", new Answer(DeviceUpdateState.FAILED, "HASH"));
+    RolloutProgress done = run(fleet, new RolloutRequest(JOB, 4, TIMEOUT, 5));
+    assertThat(done.status()).isEqualTo(RolloutStatus.FAILED);
+
+    RolloutWorkflow rollback =
+        client.newWorkflowStub(
+            RolloutWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(TaskQueues.ROLLOUT)
+                .setWorkflowId(TaskQueues.rollbackWorkflowId(JOB))
+                .build());
+    WorkflowClient.start(
+        rollback::run, new RolloutRequest(JOB, 4, TIMEOUT, 5, RolloutPlan.singleStage(4), true));
+    RolloutProgress result = WorkflowStub.fromTyped(rollback).getResult(RolloutProgress.class);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+    assertThat(fleet.finalStatus).isEqualTo(RolloutStatus.ROLLED_BACK);
+    // Exactly the devices the rollout changed go back, as the stage after the plan's.
+    assertThat(fleet.rollbacks.keySet())
+        .containsExactlyInAnyOrder("dev-000", "dev-001", "dev-003", "dev-004");
+    assertThat(fleet.rollbacks.values()).containsOnly(DeviceUpdateState.SUCCEEDED);
+    assertThat(fleet.rollbackStage).isEqualTo(1);
+  }
+
+  @Test
   void aBreachedGateRecordsWhichStageWhatCountsAndWhichAction() {
     FakeFleet fleet = fleet(4);
     fleet.answer("dev-000", new Answer(DeviceUpdateState.FAILED, "HASH_MISMATCH"));

@@ -83,6 +83,10 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
   }
 
   private RolloutProgress runPlan() {
+    if (request.rollbackOnly()) {
+      // The rollout ended; the operator takes back what it changed, as its rollback stage.
+      return rollBack(RolloutStatus.ROLLED_BACK);
+    }
     RolloutPlan plan = request.plan();
     String jobId = request.jobId();
 
