@@ -323,10 +323,15 @@ class RolloutControlsTest extends ApiIntegrationTest {
         graphQl
             .document(
                 "mutation($f: ID!) { invalidateFirmware(input: {firmwareId: $f, reason: \"bricks\"})"
-                    + " { firmware { id } abortedJobs { id } } }")
+                    + " { firmware { id invalidatedAt invalidReason } abortedJobs { id } } }")
             .variable("f", firmwareId)
             .execute();
     response.errors().verify();
+    response
+        .path("invalidateFirmware.firmware.invalidReason")
+        .entity(String.class)
+        .isEqualTo("bricks");
+    response.path("invalidateFirmware.firmware.invalidatedAt").hasValue();
     response
         .path("invalidateFirmware.abortedJobs[*].id")
         .entityList(String.class)

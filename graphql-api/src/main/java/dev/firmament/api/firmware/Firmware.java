@@ -11,6 +11,8 @@ import java.util.UUID;
  * @param signature base64 Ed25519 signature of {@code manifest}; null when unsigned
  * @param deltaBuildStatus {@code PENDING}, {@code DONE} or {@code FAILED}; null for builds uploaded
  *     before delta builds
+ * @param invalidatedAt when the build was invalidated (it can no longer be rolled out); null if not
+ * @param invalidReason why it was invalidated
  */
 public record Firmware(
     UUID id,
@@ -23,4 +25,6 @@ public record Firmware(
     OffsetDateTime uploadedAt,
     String manifest,
     String signature,
-    String deltaBuildStatus) {}
+    String deltaBuildStatus,
+    OffsetDateTime invalidatedAt,
+    String invalidReason) {}

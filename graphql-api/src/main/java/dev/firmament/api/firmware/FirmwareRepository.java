@@ -209,6 +209,8 @@ public class FirmwareRepository {
         r.getUploadedAt(),
         r.getManifest(),
         r.getSignature(),
-        r.getDeltaBuildStatus());
+        r.getDeltaBuildStatus(),
+        r.getInvalidatedAt(),
+        r.getInvalidReason());
   }
 }

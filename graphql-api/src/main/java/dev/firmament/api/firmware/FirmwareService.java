@@ -135,7 +135,9 @@ public class FirmwareService {
         f.uploadedAt(),
         f.manifest(),
         f.signature(),
-        status.name());
+        status.name(),
+        f.invalidatedAt(),
+        f.invalidReason());
   }
 
   private static ApiException alreadyExists(Product product, String version, Throwable cause) {
