@@ -1,6 +1,7 @@
 package dev.firmament.api;
 
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_STAGES;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -180,6 +181,52 @@ class RolloutControlsTest extends ApiIntegrationTest {
     assertRefused(
         graphQl.document(rollback).variable("id", UUID.randomUUID().toString()), "NOT_FOUND");
     assertThat(rowCounts()).isEqualTo(before);
+  }
+
+  @Test
+  void theTimelineShowsStatusesStagesAndWhoSentWhichControl() {
+    String jobId = simpleJob();
+    graphQl
+        .document("mutation($id: ID!) { approveOTAJob(input: {jobId: $id}) { job { id } } }")
+        .variable("id", jobId)
+        .execute()
+        .errors()
+        .verify();
+    UUID id = UUID.fromString(jobId);
+    var job = dsl.fetchSingle(OTA_JOBS, OTA_JOBS.ID.eq(id));
+    dsl.insertInto(OTA_STAGES)
+        .set(OTA_STAGES.ORGANIZATION_ID, job.getOrganizationId())
+        .set(OTA_STAGES.JOB_ID, id)
+        .set(OTA_STAGES.STAGE_INDEX, 0)
+        .set(OTA_STAGES.NAME, "canary")
+        .set(OTA_STAGES.KIND, "UPDATE")
+        .set(OTA_STAGES.STATUS, "SUCCEEDED")
+        .set(OTA_STAGES.FINISHED_AT, java.time.OffsetDateTime.now().plusSeconds(5))
+        .execute();
+    dsl.update(OTA_JOBS).set(OTA_JOBS.STATUS, "RUNNING").where(OTA_JOBS.ID.eq(id)).execute();
+
+    var timeline =
+        graphQl
+            .document(
+                "query($id: ID!) { firmwareOTAJob(id: $id) { timeline { kind what actor outcome"
+                    + " stage } } }")
+            .variable("id", jobId)
+            .execute();
+    timeline.errors().verify();
+    timeline
+        .path("firmwareOTAJob.timeline[*].kind")
+        .entityList(String.class)
+        .containsExactly("STATUS", "CONTROL", "STAGE_STARTED", "STATUS", "STAGE_FINISHED");
+    timeline
+        .path("firmwareOTAJob.timeline[*].what")
+        .entityList(String.class)
+        .containsExactly("SCHEDULED", "approveOTAJob", "canary", "RUNNING", "canary SUCCEEDED");
+    timeline.path("firmwareOTAJob.timeline[1].outcome").entity(String.class).isEqualTo("ok");
+    timeline
+        .path("firmwareOTAJob.timeline[1].actor")
+        .entity(String.class)
+        .satisfies(actor -> assertThat(actor).isNotEqualTo("system").contains("@"));
+    timeline.path("firmwareOTAJob.timeline[2].stage").entity(Integer.class).isEqualTo(0);
   }
 
   @Test

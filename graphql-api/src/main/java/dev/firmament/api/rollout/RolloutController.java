@@ -16,6 +16,8 @@ import dev.firmament.api.tenant.Login;
 import dev.firmament.api.tenant.TenantResolver;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import graphql.schema.DataFetchingEnvironment;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -274,6 +276,33 @@ public class RolloutController {
             ? Map.of()
             : index(devices.findGroups(tenants.organizationId(), groupIds), DeviceGroup::id);
     return mapEach(sources, j -> j.deviceGroupId() == null ? null : byId.get(j.deviceGroupId()));
+  }
+
+  @BatchMapping(typeName = "FirmwareOTAJob", field = "timeline")
+  public Map<OtaJob, List<OtaJobEvent>> timeline(List<OtaJob> sources) {
+    Map<UUID, List<OtaJobEvent>> byJob =
+        jobs.timelines(tenants.organizationId(), sources.stream().map(OtaJob::id).toList());
+    return mapEach(sources, j -> byJob.getOrDefault(j.id(), List.of()));
+  }
+
+  /**
+   * When a running rollout may finish at the pace it has kept since it started; null before its
+   * first device finished and once it ended.
+   */
+  @BatchMapping(typeName = "FirmwareOTAJob", field = "estimatedFinishAt")
+  public Map<OtaJob, OffsetDateTime> estimatedFinishAt(List<OtaJob> sources) {
+    Map<UUID, Map<String, Integer>> counts =
+        jobs.countsByState(tenants.organizationId(), sources.stream().map(OtaJob::id).toList());
+    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+    Map<OtaJob, OffsetDateTime> result = new java.util.LinkedHashMap<>();
+    for (OtaJob job : sources) {
+      OffsetDateTime eta =
+          JobProgress.estimatedFinish(job, counts.getOrDefault(job.id(), Map.of()), now);
+      if (eta != null) {
+        result.put(job, eta);
+      }
+    }
+    return result;
   }
 
   @BatchMapping(typeName = "FirmwareOTAJob", field = "progress")

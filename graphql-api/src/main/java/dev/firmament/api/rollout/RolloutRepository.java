@@ -1,5 +1,6 @@
 package dev.firmament.api.rollout;
 
+import static dev.firmament.sql.generated.Tables.AUDIT_LOG;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
@@ -8,6 +9,9 @@ import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_STAGES;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.orchestrator.rollout.StageKind;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
@@ -207,6 +211,77 @@ public class RolloutRepository {
             .execute()
         == 1;
   }
+
+  /**
+   * Each job's timeline, oldest first: its status changes and the operators' controls (from the
+   * audit log, where the database and the API record them) and its stages' starts and ends.
+   */
+  public Map<UUID, List<OtaJobEvent>> timelines(UUID organizationId, Collection<UUID> jobIds) {
+    Map<UUID, List<OtaJobEvent>> result = new HashMap<>();
+    jobIds.forEach(id -> result.put(id, new ArrayList<>()));
+    Map<String, UUID> targets = new HashMap<>();
+    for (UUID id : jobIds) {
+      targets.put("rollout:" + id, id);
+      targets.put("jobId:" + id, id);
+    }
+    dsl.selectFrom(AUDIT_LOG)
+        .where(AUDIT_LOG.ORGANIZATION_ID.eq(organizationId))
+        .and(AUDIT_LOG.TARGET.in(targets.keySet()))
+        .orderBy(AUDIT_LOG.ID)
+        .forEach(
+            r -> {
+              JsonNode details = readDetails(r.getDetails());
+              boolean status = r.getAction().equals("rollout.status");
+              result
+                  .get(targets.get(r.getTarget()))
+                  .add(
+                      new OtaJobEvent(
+                          r.getOccurredAt(),
+                          status ? "STATUS" : "CONTROL",
+                          status ? details.path("status").asText() : r.getAction(),
+                          r.getActor(),
+                          status ? null : details.path("outcome").asText(null),
+                          null));
+            });
+    dsl.selectFrom(OTA_STAGES)
+        .where(OTA_STAGES.ORGANIZATION_ID.eq(organizationId))
+        .and(OTA_STAGES.JOB_ID.in(jobIds))
+        .forEach(
+            s -> {
+              List<OtaJobEvent> events = result.get(s.getJobId());
+              events.add(
+                  new OtaJobEvent(
+                      s.getCreatedAt(),
+                      "STAGE_STARTED",
+                      s.getName(),
+                      "system",
+                      null,
+                      s.getStageIndex()));
+              if (s.getFinishedAt() != null) {
+                events.add(
+                    new OtaJobEvent(
+                        s.getFinishedAt(),
+                        "STAGE_FINISHED",
+                        s.getName() + " " + s.getStatus(),
+                        "system",
+                        null,
+                        s.getStageIndex()));
+              }
+            });
+    result.values().forEach(events -> events.sort(java.util.Comparator.comparing(OtaJobEvent::at)));
+    return result;
+  }
+
+  private static JsonNode readDetails(String details) {
+    try {
+      return details == null ? MISSING : JSON.readTree(details);
+    } catch (JsonProcessingException e) {
+      return MISSING;
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNode MISSING = JSON.missingNode();
 
   /** The jobs among {@code jobIds} that may take devices to an older build. */
   public Set<UUID> allowingDowngrade(UUID organizationId, Collection<UUID> jobIds) {
