@@ -315,4 +315,28 @@ class OfferPolicyTest {
     assertThat(decision.code()).isEqualTo(ErrorCode.BAD_SIGNATURE);
     assertThat(decision.detail()).contains("product");
   }
+
+  @Test
+  void anUnsignedOfferIsRefusedBySaying() {
+    SigningKeys keys = SigningKeys.generate();
+    OfferPolicy policy =
+        new OfferPolicy(OfferVerifier.ed25519(keys.publicKeyBase64()), CAPACITY, DEVICE, CLOCK);
+    UpdateOffer unsigned = full("2.0.0", 500, false);
+
+    Decision offered = policy.decide(unsigned, "1.0.0", NEVER_ASKED);
+    Decision staged = policy.checkImage(unsigned, new StagedImage(HASH, 500));
+
+    assertThat(offered.code()).isEqualTo(ErrorCode.BAD_SIGNATURE);
+    assertThat(offered.detail()).isEqualTo("offer is not signed");
+    assertThat(staged.code()).isEqualTo(ErrorCode.BAD_SIGNATURE);
+    assertThat(staged.detail()).isEqualTo("offer is not signed");
+  }
+
+  @Test
+  void aSlotHoldsAtLeastOneByte() {
+    assertThat(new OfferPolicy(OfferVerifier.none(), 1, DEVICE, CLOCK)).isNotNull();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new OfferPolicy(OfferVerifier.none(), 0, DEVICE, CLOCK))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -73,4 +73,24 @@ class DowngradeGrantTest {
                     grant.productId(), "dev 7", grant.updateId(), "1.0.0", SHA, Instant.now()))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void everyFieldIsCheckedSoTheCanonicalTextNeedsNoEscapes() {
+    Instant at = Instant.now();
+    java.util.UUID product = grant.productId();
+    for (Runnable invalid :
+        new Runnable[] {
+          () -> new DowngradeGrant(product, "dev-7", "u\"pdate", "1.0.0", SHA, at),
+          () -> new DowngradeGrant(product, "dev-7", "update id", "1.0.0", SHA, at),
+          () -> new DowngradeGrant(product, "dev-7", "update", "1.0.0 beta", SHA, at),
+          () -> new DowngradeGrant(product, "dev-7", "update", "", SHA, at),
+          () -> new DowngradeGrant(product, "dev-7", "update", "1.0.0", SHA.toUpperCase(), at),
+          () -> new DowngradeGrant(product, "dev-7", "update", "1.0.0", "ab", at),
+          () -> new DowngradeGrant(null, "dev-7", "update", "1.0.0", SHA, at),
+          () -> new DowngradeGrant(product, "dev-7", "update", "1.0.0", SHA, null)
+        }) {
+      assertThatThrownBy(invalid::run)
+          .isInstanceOfAny(IllegalArgumentException.class, NullPointerException.class);
+    }
+  }
 }
