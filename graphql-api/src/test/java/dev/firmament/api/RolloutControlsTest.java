@@ -11,6 +11,7 @@ import dev.firmament.orchestrator.rollout.BreachAction;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutPlan;
 import dev.firmament.orchestrator.rollout.RolloutRequest;
+import dev.firmament.orchestrator.rollout.StagePlan;
 import dev.firmament.orchestrator.rollout.StageSelection;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
@@ -227,6 +228,61 @@ class RolloutControlsTest extends ApiIntegrationTest {
         .entity(String.class)
         .satisfies(actor -> assertThat(actor).isNotEqualTo("system").contains("@"));
     timeline.path("firmwareOTAJob.timeline[2].stage").entity(Integer.class).isEqualTo(0);
+  }
+
+  @Test
+  void aScheduledRolloutTakesANewStartWindowAndStagesUntilItStarts() {
+    String jobId = simpleJob();
+    String update =
+        "mutation($id: ID!, $at: DateTime) { updateOTAJob(input: {jobId: $id, startAt: $at,"
+            + " maintenanceWindow: {cron: \"0 0 3 * * *\", durationMinutes: 30},"
+            + " stages: [{name: \"first\", count: 1}, {name: \"rest\", percent: 100}]})"
+            + " { job { id } } }";
+    java.time.Instant at =
+        java.time.Instant.now()
+            .plus(Duration.ofDays(2))
+            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+
+    graphQl
+        .document(update)
+        .variable("id", jobId)
+        .variable("at", at.toString())
+        .execute()
+        .errors()
+        .verify();
+
+    String stored =
+        dsl.select(OTA_JOBS.PLAN)
+            .from(OTA_JOBS)
+            .where(OTA_JOBS.ID.eq(UUID.fromString(jobId)))
+            .fetchOne(OTA_JOBS.PLAN);
+    RolloutPlan plan =
+        DefaultDataConverter.STANDARD_INSTANCE.fromPayload(
+            io.temporal.api.common.v1.Payload.newBuilder()
+                .putMetadata("encoding", com.google.protobuf.ByteString.copyFromUtf8("json/plain"))
+                .setData(com.google.protobuf.ByteString.copyFromUtf8(stored))
+                .build(),
+            RolloutPlan.class,
+            RolloutPlan.class);
+    assertThat(plan.startAt()).isEqualTo(at);
+    assertThat(plan.window().cron()).isEqualTo("0 0 3 * * *");
+    assertThat(plan.stages()).extracting(StagePlan::name).containsExactly("first", "rest");
+
+    var before = rowCounts();
+    assertRefused(
+        graphQl
+            .document(update)
+            .variable("id", jobId)
+            .variable("at", java.time.Instant.now().plus(Duration.ofDays(3650)).toString()),
+        "INVALID_ARGUMENT");
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.STATUS, "RUNNING")
+        .where(OTA_JOBS.ID.eq(UUID.fromString(jobId)))
+        .execute();
+    assertRefused(
+        graphQl.document(update).variable("id", jobId).variable("at", at.toString()),
+        "FAILED_PRECONDITION");
+    assertThat(rowCounts()).isEqualTo(before);
   }
 
   @Test

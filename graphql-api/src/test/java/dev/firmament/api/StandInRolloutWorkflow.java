@@ -1,5 +1,6 @@
 package dev.firmament.api;
 
+import dev.firmament.orchestrator.rollout.RolloutPlan;
 import dev.firmament.orchestrator.rollout.RolloutProgress;
 import dev.firmament.orchestrator.rollout.RolloutRequest;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
@@ -70,5 +71,18 @@ public class StandInRolloutWorkflow implements RolloutWorkflow {
   public void abort(String reason) {
     controls.add("abort");
     stopped = true;
+  }
+
+  @Override
+  public void validateReplan(RolloutPlan plan) {
+    if (stopped) {
+      throw new IllegalStateException("stopped");
+    }
+  }
+
+  @Override
+  public RolloutPlan replan(RolloutPlan plan) {
+    controls.add("replan");
+    return plan;
   }
 }

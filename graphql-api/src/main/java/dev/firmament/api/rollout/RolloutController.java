@@ -146,6 +146,12 @@ public class RolloutController {
   }
 
   @MutationMapping
+  public OTAJobControlPayload updateOTAJob(@Argument RolloutPlanInput.UpdateOTAJob input) {
+    OtaJob job = service.update(input);
+    return new OTAJobControlPayload(service.find(job.id().toString()).orElse(job));
+  }
+
+  @MutationMapping
   public OTAJobControlPayload rollbackOTAJob(@Argument OTAJobControlInput input) {
     return new OTAJobControlPayload(service.rollBack(input.jobId()));
   }

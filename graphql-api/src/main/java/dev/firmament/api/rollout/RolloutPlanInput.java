@@ -136,4 +136,8 @@ public final class RolloutPlanInput {
           requireApproval);
     }
   }
+
+  /** {@code UpdateOTAJobInput}: what to change in a scheduled rollout; null keeps it. */
+  public record UpdateOTAJob(
+      String jobId, OffsetDateTime startAt, Window maintenanceWindow, List<Stage> stages) {}
 }

@@ -101,6 +101,42 @@ final class RolloutPlans {
     }
   }
 
+  /**
+   * A scheduled rollout's plan with the given changes, checked as a new plan is: new stages (a
+   * stage without its own gate never breaches), a new start time, a new maintenance window; retry
+   * and approval stay as they were.
+   */
+  static RolloutPlan replan(
+      RolloutPlan stored, RolloutPlanInput.UpdateOTAJob change, int defaultMaxInFlight) {
+    RolloutPlan built =
+        build(
+            new RolloutPlanInput.CreateOTAJob(
+                null,
+                null,
+                null,
+                null,
+                change.stages(),
+                null,
+                null,
+                null,
+                change.maintenanceWindow(),
+                change.startAt() != null
+                    ? change.startAt()
+                    : stored.startAt() == null
+                        ? null
+                        : stored.startAt().atOffset(java.time.ZoneOffset.UTC),
+                null,
+                null,
+                null),
+            defaultMaxInFlight);
+    return new RolloutPlan(
+        change.stages() != null ? built.stages() : stored.stages(),
+        stored.retry(),
+        change.maintenanceWindow() != null ? built.window() : stored.window(),
+        change.startAt() != null ? built.startAt() : stored.startAt(),
+        stored.requireApproval());
+  }
+
   private static StagePlan stage(
       RolloutPlanInput.Stage input, int defaultMaxInFlight, GatePlan defaultGate) {
     int chosen =

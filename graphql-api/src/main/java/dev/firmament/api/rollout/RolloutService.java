@@ -25,6 +25,7 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowExecutionAlreadyStarted;
 import io.temporal.client.WorkflowNotFoundException;
 import io.temporal.client.WorkflowOptions;
+import io.temporal.client.WorkflowUpdateException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -147,20 +148,8 @@ public class RolloutService {
               "deviceTimeoutSeconds",
               RolloutPlans.MAX_DEVICE_TIMEOUT);
     }
-    for (StagePlan stage : plan.stages()) {
-      // A stage of a group the product does not have would assign nobody and end at once.
-      if (stage.selection().kind() == StageSelection.Kind.GROUP
-          && !devices.groupNameExists(organizationId, product.id(), stage.selection().group())) {
-        throw new ApiException(
-            ErrorCode.NOT_FOUND,
-            "stage "
-                + stage.name()
-                + ": product "
-                + productId
-                + " has no device group named "
-                + stage.selection().group());
-      }
-    }
+    // A stage of a group the product does not have would assign nobody and end at once.
+    requireGroups(organizationId, product.id(), plan);
     Duration timeout = deviceTimeout;
     DeviceGroup group = null;
     int totalDevices;
@@ -394,6 +383,61 @@ public class RolloutService {
           log.info("rollout rollback started job={} workflowId={}", job.id(), workflowId);
           return find(jobId).orElse(job);
         });
+  }
+
+  /**
+   * Changes a rollout that waits for its start time: its start, maintenance window or stages. The
+   * new plan is checked as a new rollout's is, handed to the workflow as an update (which refuses
+   * it once the start time came, or the rollout was stopped) and stored in the same transaction, so
+   * the stored plan is always the one the workflow runs.
+   */
+  @PreAuthorize("hasAuthority('SCOPE_rollouts:write')")
+  public OtaJob update(RolloutPlanInput.UpdateOTAJob change) {
+    OtaJob job =
+        find(change.jobId()).orElseThrow(() -> ApiException.notFound("rollout", change.jobId()));
+    if (!RolloutStatus.SCHEDULED.name().equals(job.status())) {
+      throw new ApiException(
+          ErrorCode.FAILED_PRECONDITION,
+          "rollout " + job.id() + " is " + job.status() + ": only a scheduled rollout can change");
+    }
+    if (change.startAt() == null && change.maintenanceWindow() == null && change.stages() == null) {
+      throw ApiException.invalid("nothing to change: give startAt, maintenanceWindow or stages");
+    }
+    UUID organizationId = tenants.organizationId();
+    RolloutPlan stored =
+        RolloutPlans.fromJson(jobs.plans(organizationId, List.of(job.id())).get(job.id()))
+            .orElseGet(() -> RolloutPlan.singleStage(job.maxInFlight()));
+    RolloutPlan next = RolloutPlans.replan(stored, change, job.maxInFlight());
+    requireGroups(organizationId, job.productId(), next);
+    return transaction.execute(
+        tx -> {
+          jobs.savePlan(organizationId, job.id(), RolloutPlans.toJson(next));
+          RolloutWorkflow workflow =
+              workflows.newWorkflowStub(RolloutWorkflow.class, job.workflowId());
+          try {
+            workflow.replan(next);
+          } catch (WorkflowUpdateException e) {
+            throw new ApiException(
+                ErrorCode.FAILED_PRECONDITION,
+                "rollout " + job.id() + " left its schedule meanwhile: its plan is fixed");
+          }
+          log.info("rollout replanned job={}", job.id());
+          return job;
+        });
+  }
+
+  private void requireGroups(UUID organizationId, UUID productId, RolloutPlan plan) {
+    for (StagePlan stage : plan.stages()) {
+      if (stage.selection().kind() == StageSelection.Kind.GROUP
+          && !devices.groupNameExists(organizationId, productId, stage.selection().group())) {
+        throw new ApiException(
+            ErrorCode.NOT_FOUND,
+            "stage "
+                + stage.name()
+                + ": the product has no device group named "
+                + stage.selection().group());
+      }
+    }
   }
 
   /** What invalidating a firmware did: the firmware's id and the jobs told to abort. */

@@ -40,6 +40,11 @@ public record RolloutRequest(
     }
   }
 
+  /** This request with another plan. */
+  public RolloutRequest withPlan(RolloutPlan next) {
+    return new RolloutRequest(jobId, maxInFlight, deviceTimeout, pageSize, next, rollbackOnly);
+  }
+
   /** A rollout of its plan. */
   public RolloutRequest(
       String jobId, int maxInFlight, Duration deviceTimeout, int pageSize, RolloutPlan plan) {

@@ -2,6 +2,8 @@ package dev.firmament.orchestrator.rollout;
 
 import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
+import io.temporal.workflow.UpdateMethod;
+import io.temporal.workflow.UpdateValidatorMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
 
@@ -58,4 +60,15 @@ public interface RolloutWorkflow {
   /** The rollout's firmware was invalidated: stop as ABORTED. */
   @SignalMethod
   void abort(String reason);
+
+  /**
+   * Replaces the plan of a rollout that waits for its start time (status {@code SCHEDULED}): its
+   * start, window and stages. Returns the plan it will run.
+   */
+  @UpdateMethod
+  RolloutPlan replan(RolloutPlan plan);
+
+  /** Refuses a new plan once the rollout left {@code SCHEDULED} or was stopped. */
+  @UpdateValidatorMethod(updateName = "replan")
+  void validateReplan(RolloutPlan plan);
 }

@@ -1,6 +1,7 @@
 package dev.firmament.orchestrator.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firmament.orchestrator.rollout.FakeFleet.Answer;
 import dev.firmament.orchestrator.rollout.engine.RolloutWorkflowImpl;
@@ -10,6 +11,7 @@ import io.temporal.api.history.v1.HistoryEvent;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
+import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
@@ -264,6 +266,49 @@ class RolloutWorkflowTest {
     assertThat(result.failed()).isEqualTo(1);
     // The rollout ended without waiting for the rest of the six-hour backoff.
     assertThat(fromSignalToEnd(stub, "cancel")).isLessThan(Duration.ofHours(1));
+  }
+
+  @Test
+  void aScheduledRolloutTakesANewPlanUntilItsStartTimeComes() {
+    FakeFleet fleet = fleet(3);
+    long t0 = env.currentTimeMillis();
+    RolloutPlan later =
+        new RolloutPlan(
+            List.of(StagePlan.everything(4)),
+            null,
+            null,
+            Instant.ofEpochMilli(t0).plus(Duration.ofHours(5)),
+            false);
+    WorkflowStub stub = start(fleet, request(later));
+    env.sleep(Duration.ofMinutes(10));
+
+    Instant sooner = Instant.ofEpochMilli(t0).plus(Duration.ofMinutes(30));
+    RolloutPlan accepted =
+        typed(stub)
+            .replan(new RolloutPlan(List.of(StagePlan.everything(2)), null, null, sooner, false));
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(accepted.startAt()).isEqualTo(sooner);
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    // It ran at the new start time, hours before the first plan's.
+    assertThat(env.currentTimeMillis()).isLessThan(t0 + Duration.ofHours(1).toMillis());
+    assertThat(fleet.maxConcurrent.get()).isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void aRolloutPastItsStartRefusesANewPlan() {
+    FakeFleet fleet = fleet(2);
+    RolloutPlan approval =
+        new RolloutPlan(List.of(StagePlan.everything(4)), null, null, null, true);
+    WorkflowStub stub = start(fleet, request(approval));
+    env.sleep(Duration.ofMinutes(1));
+    assertThat(typed(stub).progress().status()).isEqualTo(RolloutStatus.WAITING_APPROVAL);
+
+    assertThatThrownBy(() -> typed(stub).replan(RolloutPlan.singleStage(4)))
+        .isInstanceOf(WorkflowUpdateException.class);
+
+    typed(stub).cancel(false);
+    assertThat(stub.getResult(RolloutProgress.class).status()).isEqualTo(RolloutStatus.CANCELED);
   }
 
   @Test

@@ -62,6 +62,8 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
   private boolean rollbackOnCancel;
   private String abortReason;
   private String runningStageId;
+  private boolean replanned;
+  private boolean startTimeCame;
   private final Deque<Consumer<StageWorkflow>> controls = new ArrayDeque<>();
 
   @Override
@@ -87,15 +89,11 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
       // The rollout ended; the operator takes back what it changed, as its rollback stage.
       return rollBack(RolloutStatus.ROLLED_BACK);
     }
-    RolloutPlan plan = request.plan();
     String jobId = request.jobId();
-
-    if (plan.startAt() != null) {
-      long wait = plan.startAt().toEpochMilli() - Workflow.currentTimeMillis();
-      if (wait > 0) {
-        Workflow.await(Duration.ofMillis(wait), this::stopRequested);
-      }
-    }
+    awaitStart();
+    startTimeCame = true;
+    // A new plan is taken until the start time came; from here on the plan is fixed.
+    RolloutPlan plan = request.plan();
     if (plan.requireApproval() && !stopRequested()) {
       awaitApproval();
     }
@@ -184,6 +182,41 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
     }
     StageCounters totals = updateTotals();
     return end(totals.allFailures() == 0 ? RolloutStatus.SUCCEEDED : RolloutStatus.FAILED);
+  }
+
+  /**
+   * Waits for the plan's start time; a new plan ({@link #replan}) re-arms the wait with its own.
+   * Without a new plan this is the one timer it always was, so recorded histories replay.
+   */
+  private void awaitStart() {
+    while (request.plan().startAt() != null) {
+      long wait = request.plan().startAt().toEpochMilli() - Workflow.currentTimeMillis();
+      if (wait <= 0) {
+        return;
+      }
+      replanned = false;
+      Workflow.await(Duration.ofMillis(wait), () -> stopRequested() || replanned);
+      if (!replanned) {
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void validateReplan(RolloutPlan plan) {
+    if (plan == null) {
+      throw new IllegalArgumentException("a plan is required");
+    }
+    if (status != RolloutStatus.SCHEDULED || startTimeCame || stopRequested()) {
+      throw new IllegalStateException("the rollout is " + status + ": its plan is fixed");
+    }
+  }
+
+  @Override
+  public RolloutPlan replan(RolloutPlan plan) {
+    request = request.withPlan(plan);
+    replanned = true;
+    return plan;
   }
 
   /**
