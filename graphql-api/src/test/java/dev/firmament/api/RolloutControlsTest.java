@@ -1,6 +1,7 @@
 package dev.firmament.api;
 
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_STAGES;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -182,6 +183,52 @@ class RolloutControlsTest extends ApiIntegrationTest {
     assertRefused(
         graphQl.document(rollback).variable("id", UUID.randomUUID().toString()), "NOT_FOUND");
     assertThat(rowCounts()).isEqualTo(before);
+  }
+
+  @Test
+  void aRollbackTakesTheNamedDevicesOrStagesOnly() {
+    String productId = createProduct();
+    List<String> devices = registerDevices(productId, unique("scope"), 2);
+    uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    String jobId = createJob(productId, "2.0.0");
+    UUID id = UUID.fromString(jobId);
+    UUID org = dsl.fetchSingle(OTA_JOBS, OTA_JOBS.ID.eq(id)).getOrganizationId();
+    dsl.update(OTA_JOBS).set(OTA_JOBS.STATUS, "SUCCEEDED").where(OTA_JOBS.ID.eq(id)).execute();
+    // Only the first device was changed by the rollout.
+    dsl.insertInto(OTA_RESULTS)
+        .set(OTA_RESULTS.ORGANIZATION_ID, org)
+        .set(OTA_RESULTS.JOB_ID, id)
+        .set(OTA_RESULTS.DEVICE_ID, devices.get(0))
+        .set(OTA_RESULTS.STATE, "SUCCEEDED")
+        .set(OTA_RESULTS.FROM_VERSION, "1.0.0")
+        .set(OTA_RESULTS.STAGE, 0)
+        .execute();
+    String rollback =
+        "mutation($id: ID!, $stages: [String!], $devices: [ID!]) { rollbackOTAJob(input: {jobId:"
+            + " $id, stages: $stages, deviceIds: $devices}) { job { id status } } }";
+
+    assertRefused(
+        graphQl.document(rollback).variable("id", jobId).variable("stages", List.of("nope")),
+        "NOT_FOUND");
+    assertRefused(
+        graphQl
+            .document(rollback)
+            .variable("id", jobId)
+            .variable("devices", List.of(devices.get(1))),
+        "FAILED_PRECONDITION");
+
+    graphQl
+        .document(rollback)
+        .variable("id", jobId)
+        .variable("devices", List.of(devices.get(0)))
+        .execute()
+        .path("rollbackOTAJob.job.status")
+        .entity(String.class)
+        .isEqualTo("ROLLING_BACK");
+    var row = dsl.fetchSingle(OTA_JOBS, OTA_JOBS.ID.eq(id));
+    assertThat(row.getRollbackDevices()).containsExactly(devices.get(0));
+    assertThat(row.getRollbackStages()).isNull();
+    assertThat(row.getWorkflowId()).isEqualTo("rollout/" + jobId + "/rollback");
   }
 
   @Test

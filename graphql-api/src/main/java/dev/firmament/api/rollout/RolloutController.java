@@ -152,9 +152,13 @@ public class RolloutController {
   }
 
   @MutationMapping
-  public OTAJobControlPayload rollbackOTAJob(@Argument OTAJobControlInput input) {
-    return new OTAJobControlPayload(service.rollBack(input.jobId()));
+  public OTAJobControlPayload rollbackOTAJob(@Argument RollbackOTAJobInput input) {
+    return new OTAJobControlPayload(
+        service.rollBack(input.jobId(), input.stages(), input.deviceIds()));
   }
+
+  /** {@code RollbackOTAJobInput}. */
+  public record RollbackOTAJobInput(String jobId, List<String> stages, List<String> deviceIds) {}
 
   private OTAJobControlPayload control(String jobId, RolloutService.Control control) {
     OtaJob job = service.control(jobId, control);

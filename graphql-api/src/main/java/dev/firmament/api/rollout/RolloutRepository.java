@@ -172,16 +172,31 @@ public class RolloutRepository {
    * The devices a rollout changed and could take back: results that succeeded from a known, other
    * version (what the rollback stage assigns).
    */
-  public int changedDevices(UUID organizationId, UUID jobId, String targetVersion) {
-    return dsl.fetchCount(
-        OTA_RESULTS,
+  public int changedDevices(
+      UUID organizationId,
+      UUID jobId,
+      String targetVersion,
+      Integer[] scopeStages,
+      String[] scopeDevices) {
+    var changed =
         OTA_RESULTS
             .ORGANIZATION_ID
             .eq(organizationId)
             .and(OTA_RESULTS.JOB_ID.eq(jobId))
             .and(OTA_RESULTS.STATE.eq("SUCCEEDED"))
             .and(OTA_RESULTS.FROM_VERSION.isNotNull())
-            .and(OTA_RESULTS.FROM_VERSION.ne(targetVersion)));
+            .and(OTA_RESULTS.FROM_VERSION.ne(targetVersion));
+    if (scopeStages != null || scopeDevices != null) {
+      changed =
+          changed.and(
+              OTA_RESULTS
+                  .STAGE
+                  .in(scopeStages == null ? new Integer[0] : scopeStages)
+                  .or(
+                      OTA_RESULTS.DEVICE_ID.in(
+                          scopeDevices == null ? new String[0] : scopeDevices)));
+    }
+    return dsl.fetchCount(OTA_RESULTS, changed);
   }
 
   /** Whether the rollout's devices were taken back already (a rollback stage ran). */
@@ -200,9 +215,16 @@ public class RolloutRepository {
    * status is no longer {@code endedAs}.
    */
   public boolean reopenForRollback(
-      UUID organizationId, UUID jobId, String endedAs, String workflowId) {
+      UUID organizationId,
+      UUID jobId,
+      String endedAs,
+      String workflowId,
+      Integer[] scopeStages,
+      String[] scopeDevices) {
     return dsl.update(OTA_JOBS)
             .set(OTA_JOBS.STATUS, RolloutStatus.ROLLING_BACK.name())
+            .set(OTA_JOBS.ROLLBACK_STAGES, scopeStages)
+            .set(OTA_JOBS.ROLLBACK_DEVICES, scopeDevices)
             .setNull(OTA_JOBS.FINISHED_AT)
             .set(OTA_JOBS.WORKFLOW_ID, workflowId)
             .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId))

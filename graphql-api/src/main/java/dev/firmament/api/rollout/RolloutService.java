@@ -1,6 +1,7 @@
 package dev.firmament.api.rollout;
 
 import dev.firmament.api.Ids;
+import dev.firmament.api.Pagination;
 import dev.firmament.api.access.AccessService;
 import dev.firmament.api.caller.Callers;
 import dev.firmament.api.device.DeviceGroup;
@@ -318,7 +319,7 @@ public class RolloutService {
    * running rollout is rolled back by cancelOTAJob with rollback; a rollout is rolled back once.
    */
   @PreAuthorize("hasAuthority('SCOPE_rollouts:write')")
-  public OtaJob rollBack(String jobId) {
+  public OtaJob rollBack(String jobId, List<String> stageNames, List<String> deviceIds) {
     OtaJob job = find(jobId).orElseThrow(() -> ApiException.notFound("rollout", jobId));
     UUID organizationId = tenants.organizationId();
     RolloutStatus status = RolloutStatus.valueOf(job.status());
@@ -331,13 +332,44 @@ public class RolloutService {
       throw new ApiException(
           ErrorCode.FAILED_PRECONDITION, "rollout " + jobId + " was rolled back already");
     }
-    if (jobs.changedDevices(organizationId, job.id(), job.targetVersion()) == 0) {
-      throw new ApiException(
-          ErrorCode.FAILED_PRECONDITION, "rollout " + jobId + " changed no device to take back");
-    }
     RolloutPlan plan =
         RolloutPlans.fromJson(jobs.plans(organizationId, List.of(job.id())).get(job.id()))
             .orElseGet(() -> RolloutPlan.singleStage(job.maxInFlight()));
+    Integer[] scopeStages = null;
+    if (stageNames != null) {
+      List<String> names = plan.stages().stream().map(StagePlan::name).toList();
+      scopeStages = new Integer[stageNames.size()];
+      for (int i = 0; i < stageNames.size(); i++) {
+        int index = names.indexOf(stageNames.get(i));
+        if (index < 0) {
+          throw new ApiException(
+              ErrorCode.NOT_FOUND,
+              "rollout "
+                  + jobId
+                  + " has no stage named "
+                  + stageNames.get(i)
+                  + "; it has "
+                  + names);
+        }
+        scopeStages[i] = index;
+      }
+    }
+    if (deviceIds != null && deviceIds.size() > Pagination.MAX_SIZE) {
+      throw ApiException.invalid("at most " + Pagination.MAX_SIZE + " devices per rollback");
+    }
+    String[] scopeDevices = deviceIds == null ? null : deviceIds.toArray(String[]::new);
+    if (jobs.changedDevices(
+            organizationId, job.id(), job.targetVersion(), scopeStages, scopeDevices)
+        == 0) {
+      throw new ApiException(
+          ErrorCode.FAILED_PRECONDITION,
+          "rollout "
+              + jobId
+              + " changed no device "
+              + (scopeStages == null && scopeDevices == null ? "" : "of that scope ")
+              + "to take back");
+    }
+    Integer[] stagesInScope = scopeStages;
     String workflowId = TaskQueues.rollbackWorkflowId(job.id().toString());
     return transaction.execute(
         tx -> {
@@ -352,7 +384,8 @@ public class RolloutService {
                     + holding
                     + ": cancel them or wait until they finish");
           }
-          if (!jobs.reopenForRollback(organizationId, job.id(), job.status(), workflowId)) {
+          if (!jobs.reopenForRollback(
+              organizationId, job.id(), job.status(), workflowId, stagesInScope, scopeDevices)) {
             throw new ApiException(
                 ErrorCode.FAILED_PRECONDITION,
                 "rollout " + jobId + " changed meanwhile; try again");

@@ -128,16 +128,32 @@ public class StageRecords {
         : t.execute(sql, index, job.getId(), job.getId(), limit, job.getId());
   }
 
+  /**
+   * Takes every device the job changed (succeeded from a known other version), or, when the job's
+   * rollback is scoped (rollbackOTAJob of an ended rollout), those of its stages or devices only.
+   */
   private int assignRollback(DSLContext t, OtaJobsRecord job) {
+    Integer[] scopeStages = job.getRollbackStages();
+    String[] scopeDevices = job.getRollbackDevices();
+    String scope =
+        scopeStages == null && scopeDevices == null
+            ? ""
+            : " and (r.stage = any(?::integer[]) or r.device_id = any(?::varchar[]))";
+    List<Object> binds = new java.util.ArrayList<>(List.of(job.getId(), job.getTargetVersion()));
+    if (!scope.isEmpty()) {
+      binds.add(scopeStages == null ? new Integer[0] : scopeStages);
+      binds.add(scopeDevices == null ? new String[0] : scopeDevices);
+    }
     int inserted =
         t.execute(
             "insert into ota_rollback_results (organization_id, job_id, device_id, to_version, state,"
                 + " stage_position) select r.organization_id, r.job_id, r.device_id, r.from_version, 'QUEUED',"
                 + " row_number() over (order by md5(r.device_id), r.device_id) from ota_results r"
                 + " where r.job_id = ? and r.state = 'SUCCEEDED' and r.from_version is not null"
-                + " and r.from_version <> ? on conflict do nothing",
-            job.getId(),
-            job.getTargetVersion());
+                + " and r.from_version <> ?"
+                + scope
+                + " on conflict do nothing",
+            binds.toArray());
     transitions.rollbacksQueued(t, job.getId());
     return inserted;
   }

@@ -1,6 +1,7 @@
 package dev.firmament.workers.rollout;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static dev.firmament.sql.generated.Tables.OTA_STAGES;
@@ -285,6 +286,36 @@ class StageRecordsTest {
     assertThat(row.getStatus()).isEqualTo("SUCCEEDED");
     assertThat(row.getSucceeded()).isEqualTo(3);
     assertThat(row.getFinishedAt()).isNotNull();
+  }
+
+  @Test
+  void aScopedRollbackTakesOnlyTheNamedStagesAndDevices() {
+    OtaJobsRecord job = job();
+    UUID id = job.getId();
+    stages.assign(job, 0, "canary", StageKind.UPDATE, StageSelection.count(2));
+    stages.assign(job, 1, "rest", StageKind.UPDATE, StageSelection.percent(100));
+    List<String> canary = all(id, 0, 10);
+    List<String> rest = all(id, 1, 10);
+    for (String device : canary) {
+      transitions.transition(id, device, DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
+    }
+    for (String device : rest) {
+      transitions.transition(id, device, DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
+    }
+    // The canary stage, and one device of the rest.
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.ROLLBACK_STAGES, new Integer[] {0})
+        .set(OTA_JOBS.ROLLBACK_DEVICES, new String[] {rest.getFirst()})
+        .where(OTA_JOBS.ID.eq(id))
+        .execute();
+    OtaJobsRecord scoped = jobs.job(id).orElseThrow();
+
+    assertThat(
+            stages.assign(scoped, 2, "rollback", StageKind.ROLLBACK, StageSelection.percent(100)))
+        .isEqualTo(canary.size() + 1);
+    Set<String> expected = new HashSet<>(canary);
+    expected.add(rest.getFirst());
+    assertThat(new HashSet<>(all(id, 2, 20))).isEqualTo(expected);
   }
 
   @Test
