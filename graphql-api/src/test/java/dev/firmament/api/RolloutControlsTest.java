@@ -366,6 +366,24 @@ class RolloutControlsTest extends ApiIntegrationTest {
     assertRefused(
         graphQl.document(byGroup).variable("p", productId).variable("g", null), "CONFLICT");
     assertThat(rowCounts()).isEqualTo(before);
+
+    // A rollout that says it waits is created, and starts once the others have finished.
+    String waiting =
+        graphQl
+            .document(
+                "mutation($p: ID!) { createOTAJob(input: {productId: $p, targetVersion:"
+                    + " \"2.0.0\", onDevicesBusy: WAIT}) { job { id status } } }")
+            .variable("p", productId)
+            .execute()
+            .path("createOTAJob.job.id")
+            .entity(String.class)
+            .get();
+    assertThat(
+            dsl.select(OTA_JOBS.PLAN)
+                .from(OTA_JOBS)
+                .where(OTA_JOBS.ID.eq(UUID.fromString(waiting)))
+                .fetchOne(OTA_JOBS.PLAN))
+        .contains("\"waitForDevices\":true");
   }
 
   @Test

@@ -9,6 +9,12 @@ import java.util.List;
 public final class RolloutPlanInput {
   private RolloutPlanInput() {}
 
+  /** {@code DevicesBusy}: what a new rollout does when an unfinished one holds its devices. */
+  public enum DevicesBusy {
+    REFUSE,
+    WAIT
+  }
+
   /** {@code CreateOTAJobInput}. */
   public record CreateOTAJob(
       String productId,
@@ -23,7 +29,8 @@ public final class RolloutPlanInput {
       OffsetDateTime startAt,
       Boolean requireApproval,
       Boolean allowDowngrade,
-      String templateId) {
+      String templateId,
+      DevicesBusy onDevicesBusy) {
 
     /**
      * This input over a template: every plan field this input leaves out comes from the template.
@@ -42,7 +49,8 @@ public final class RolloutPlanInput {
           startAt,
           requireApproval != null ? requireApproval : template.requireApproval(),
           allowDowngrade,
-          templateId);
+          templateId,
+          onDevicesBusy);
     }
   }
 
@@ -73,6 +81,7 @@ public final class RolloutPlanInput {
           maintenanceWindow,
           null,
           requireApproval,
+          null,
           null,
           null);
     }

@@ -95,7 +95,12 @@ final class RolloutPlans {
       MaintenanceWindow window =
           input.maintenanceWindow() == null ? null : window(input.maintenanceWindow(), start);
       return new RolloutPlan(
-          stages, retry, window, startAt, Boolean.TRUE.equals(input.requireApproval()));
+          stages,
+          retry,
+          window,
+          startAt,
+          Boolean.TRUE.equals(input.requireApproval()),
+          input.onDevicesBusy() == RolloutPlanInput.DevicesBusy.WAIT);
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid(e.getMessage());
     }
@@ -127,6 +132,7 @@ final class RolloutPlans {
                         : stored.startAt().atOffset(java.time.ZoneOffset.UTC),
                 null,
                 null,
+                null,
                 null),
             defaultMaxInFlight);
     return new RolloutPlan(
@@ -134,7 +140,8 @@ final class RolloutPlans {
         stored.retry(),
         change.maintenanceWindow() != null ? built.window() : stored.window(),
         change.startAt() != null ? built.startAt() : stored.startAt(),
-        stored.requireApproval());
+        stored.requireApproval(),
+        stored.waitForDevices());
   }
 
   private static StagePlan stage(

@@ -136,7 +136,14 @@ public class RolloutService {
     RolloutPlan plan = RolloutPlans.build(input, inFlight);
     if (!plan.requireApproval() && access.requiresSeparateApprover(organizationId)) {
       // Separation of duties: the organization wants every rollout approved by a second person.
-      plan = new RolloutPlan(plan.stages(), plan.retry(), plan.window(), plan.startAt(), true);
+      plan =
+          new RolloutPlan(
+              plan.stages(),
+              plan.retry(),
+              plan.window(),
+              plan.startAt(),
+              true,
+              plan.waitForDevices());
     }
     Duration deviceTimeout = properties.deviceTimeout();
     if (input.deviceTimeoutSeconds() != null) {
@@ -217,7 +224,8 @@ public class RolloutService {
           jobs.lockProductForRollouts(product.id());
           List<UUID> holding =
               jobs.unfinishedJobsSharingDevices(organizationId, product.id(), targetGroupId);
-          if (!holding.isEmpty()) {
+          // A plan that waits starts when the older rollouts holding its devices have finished.
+          if (!holding.isEmpty() && !startPlan.waitForDevices()) {
             throw new ApiException(
                 ErrorCode.CONFLICT,
                 "devices of this rollout are in unfinished rollout(s) "

@@ -77,6 +77,12 @@ public interface RolloutActivities {
       String jobId, String deviceId, int attempt, DeviceUpdateState state, String detail);
 
   /**
+   * Whether no older unfinished rollout of the job's product targets any of the job's devices (a
+   * plan that waits for its devices polls this before it starts).
+   */
+  boolean devicesFree(String jobId);
+
+  /**
    * Records the job's final status and finish time (idempotent: a final status is not rewritten).
    */
   void finishJob(String jobId, RolloutStatus status);

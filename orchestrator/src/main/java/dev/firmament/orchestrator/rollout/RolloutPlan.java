@@ -13,13 +13,16 @@ import java.util.List;
  * @param window null when updates may start at any time
  * @param startAt null to start at once
  * @param requireApproval whether the rollout waits for an approval before its first stage
+ * @param waitForDevices whether the rollout, when an older unfinished rollout holds some of its
+ *     devices, waits for it to finish before it starts (otherwise creating it was refused)
  */
 public record RolloutPlan(
     List<StagePlan> stages,
     RetryPolicy retry,
     MaintenanceWindow window,
     Instant startAt,
-    boolean requireApproval) {
+    boolean requireApproval,
+    boolean waitForDevices) {
 
   public RolloutPlan {
     if (stages == null || stages.isEmpty()) {
@@ -27,6 +30,16 @@ public record RolloutPlan(
     }
     stages = List.copyOf(stages);
     retry = retry == null ? RetryPolicy.none() : retry;
+  }
+
+  /** A plan that does not wait for devices other rollouts hold. */
+  public RolloutPlan(
+      List<StagePlan> stages,
+      RetryPolicy retry,
+      MaintenanceWindow window,
+      Instant startAt,
+      boolean requireApproval) {
+    this(stages, retry, window, startAt, requireApproval, false);
   }
 
   /** One automatic stage over every target: a rollout created without a plan. */

@@ -94,6 +94,15 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     }
   }
 
+  /** How many more times devicesFree answers that another rollout holds the devices. */
+  final java.util.concurrent.atomic.AtomicInteger busyChecks =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  @Override
+  public boolean devicesFree(String jobId) {
+    return busyChecks.getAndUpdate(n -> Math.max(0, n - 1)) == 0;
+  }
+
   @Override
   public int startJob(String jobId) {
     statuses.add(RolloutStatus.RUNNING);

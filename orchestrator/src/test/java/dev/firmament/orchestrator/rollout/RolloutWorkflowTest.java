@@ -269,6 +269,39 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void aRolloutThatWaitsForItsDevicesStartsWhenTheyAreFreeOrEndsOnCancel() {
+    FakeFleet fleet = fleet(2);
+    fleet.busyChecks.set(3);
+    RolloutPlan waits =
+        new RolloutPlan(List.of(StagePlan.everything(4)), null, null, null, false, true);
+    long t0 = env.currentTimeMillis();
+
+    RolloutProgress result = run(fleet, request(waits));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(result.succeeded()).isEqualTo(2);
+    // Three checks found the devices held, a minute apart.
+    assertThat(env.currentTimeMillis() - t0)
+        .isGreaterThanOrEqualTo(Duration.ofMinutes(3).toMillis());
+  }
+
+  @Test
+  void aCancelEndsARolloutStillWaitingForItsDevices() {
+    FakeFleet fleet = fleet(2);
+    fleet.busyChecks.set(Integer.MAX_VALUE);
+    RolloutPlan waits =
+        new RolloutPlan(List.of(StagePlan.everything(4)), null, null, null, false, true);
+    WorkflowStub stub = start(fleet, request(waits));
+    env.sleep(Duration.ofMinutes(10));
+
+    typed(stub).cancel(false);
+
+    assertThat(stub.getResult(RolloutProgress.class).status()).isEqualTo(RolloutStatus.CANCELED);
+    assertThat(fleet.statuses).doesNotContain(RolloutStatus.RUNNING);
+    assertThat(fleet.deliveries).isEmpty();
+  }
+
+  @Test
   void aScheduledRolloutTakesANewPlanUntilItsStartTimeComes() {
     FakeFleet fleet = fleet(3);
     long t0 = env.currentTimeMillis();

@@ -1,6 +1,7 @@
 package dev.firmament.workers.rollout;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 
 import dev.firmament.orchestrator.rollout.RolloutStatus;
@@ -86,6 +87,40 @@ public class JobRecords {
     String text =
         detail == null ? null : detail.length() > 1000 ? detail.substring(0, 1000) : detail;
     dsl.update(OTA_JOBS).set(OTA_JOBS.STATUS_DETAIL, text).where(OTA_JOBS.ID.eq(jobId)).execute();
+  }
+
+  /**
+   * How many unfinished rollouts of the job's product, created before it, target any of its devices
+   * (a rollout of the whole product shares them all; two group rollouts share their common
+   * members). Only older ones count, so two rollouts that wait never wait for each other.
+   */
+  public int olderRolloutsSharingDevices(OtaJobsRecord job) {
+    var other = OTA_JOBS.as("other");
+    var mine = DEVICE_GROUP_MEMBERS.as("mine");
+    var theirs = DEVICE_GROUP_MEMBERS.as("theirs");
+    var overlap =
+        job.getTargetGroupId() == null
+            ? DSL.trueCondition()
+            : other
+                .TARGET_GROUP_ID
+                .isNull()
+                .or(
+                    DSL.exists(
+                        DSL.selectOne()
+                            .from(mine)
+                            .join(theirs)
+                            .on(theirs.DEVICE_ID.eq(mine.DEVICE_ID))
+                            .where(mine.GROUP_ID.eq(job.getTargetGroupId()))
+                            .and(theirs.GROUP_ID.eq(other.TARGET_GROUP_ID))));
+    return dsl.fetchCount(
+        other,
+        other
+            .PRODUCT_ID
+            .eq(job.getProductId())
+            .and(other.ID.ne(job.getId()))
+            .and(other.CREATED_AT.lt(job.getCreatedAt()))
+            .and(other.STATUS.notIn(finalStatusNames()))
+            .and(overlap));
   }
 
   /** Records the job's final status once; a job already final keeps its status. */

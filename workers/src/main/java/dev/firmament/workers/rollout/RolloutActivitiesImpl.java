@@ -64,6 +64,11 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   }
 
   @Override
+  public boolean devicesFree(String jobId) {
+    return jobs.olderRolloutsSharingDevices(job(jobId)) == 0;
+  }
+
+  @Override
   public void recordStatus(String jobId, RolloutStatus status) {
     jobs.recordStatus(parse(jobId), status);
   }

@@ -125,6 +125,18 @@ class JobRecordsTest {
   }
 
   @Test
+  void aRolloutWaitsOnlyForOlderUnfinishedRolloutsOfItsDevices() {
+    OtaJobsRecord older = fleet.job(null);
+    OtaJobsRecord newer = fleet.job(null);
+
+    assertThat(jobs.olderRolloutsSharingDevices(newer)).isEqualTo(1);
+    assertThat(jobs.olderRolloutsSharingDevices(older)).as("never waits for a newer one").isZero();
+
+    jobs.finishJob(older.getId(), RolloutStatus.SUCCEEDED);
+    assertThat(jobs.olderRolloutsSharingDevices(newer)).isZero();
+  }
+
+  @Test
   void timestampsComeFromTheDatabaseClock() {
     OtaJobsRecord job = fleet.job(null);
     // Inside a transaction PostgreSQL's now() is the transaction's start; a JVM clock read after a

@@ -97,6 +97,12 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
     if (plan.requireApproval() && !stopRequested()) {
       awaitApproval();
     }
+    if (plan.waitForDevices()) {
+      // Another rollout holds some of the devices: start when it has finished.
+      while (!stopRequested() && !bookkeeping.devicesFree(jobId)) {
+        Workflow.await(DEVICES_POLL, this::stopRequested);
+      }
+    }
     if (stopRequested()) {
       return end(stoppedStatus());
     }
@@ -248,6 +254,9 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
       bookkeeping.recordStop(request.jobId(), reason);
     }
   }
+
+  /** How often a rollout that waits for its devices looks again. */
+  static final Duration DEVICES_POLL = Duration.ofMinutes(1);
 
   /** The change that records a rollout's stop reason ({@link #recordStopReason}). */
   static final String STOP_REASON = "stop-reason";
