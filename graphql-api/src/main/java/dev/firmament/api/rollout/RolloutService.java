@@ -219,18 +219,9 @@ public class RolloutService {
     }
     return transaction.execute(
         status -> {
-          // A device belongs to one open rollout at a time: two rollouts offering it would each
-          // replace the other's update on the device.
-          jobs.lockProductForRollouts(product.id());
-          List<UUID> holding =
-              jobs.unfinishedJobsSharingDevices(organizationId, product.id(), targetGroupId);
           // A plan that waits starts when the older rollouts holding its devices have finished.
-          if (!holding.isEmpty() && !startPlan.waitForDevices()) {
-            throw new ApiException(
-                ErrorCode.CONFLICT,
-                "devices of this rollout are in unfinished rollout(s) "
-                    + holding
-                    + ": cancel them or wait until they finish");
+          if (!startPlan.waitForDevices()) {
+            requireDevicesFree(organizationId, product.id(), targetGroupId);
           }
           OtaJob job = jobs.insert(organizationId, draft);
           if (allowDowngrade) {
@@ -381,17 +372,7 @@ public class RolloutService {
     String workflowId = TaskQueues.rollbackWorkflowId(job.id().toString());
     return transaction.execute(
         tx -> {
-          jobs.lockProductForRollouts(job.productId());
-          List<UUID> holding =
-              jobs.unfinishedJobsSharingDevices(
-                  organizationId, job.productId(), job.deviceGroupId());
-          if (!holding.isEmpty()) {
-            throw new ApiException(
-                ErrorCode.CONFLICT,
-                "devices of this rollout are in unfinished rollout(s) "
-                    + holding
-                    + ": cancel them or wait until they finish");
-          }
+          requireDevicesFree(organizationId, job.productId(), job.deviceGroupId());
           if (!jobs.reopenForRollback(
               organizationId, job.id(), job.status(), workflowId, stagesInScope, scopeDevices)) {
             throw new ApiException(
@@ -465,6 +446,25 @@ public class RolloutService {
           log.info("rollout replanned job={}", job.id());
           return job;
         });
+  }
+
+  /**
+   * A device belongs to one open rollout at a time: two rollouts offering it would each replace the
+   * other's update on the device. Takes the product's rollout lock for the rest of the transaction,
+   * so two rollouts created at once cannot both find the devices free.
+   *
+   * @throws ApiException CONFLICT naming the unfinished rollouts that hold some of the devices
+   */
+  private void requireDevicesFree(UUID organizationId, UUID productId, UUID groupId) {
+    jobs.lockProductForRollouts(productId);
+    List<UUID> holding = jobs.unfinishedJobsSharingDevices(organizationId, productId, groupId);
+    if (!holding.isEmpty()) {
+      throw new ApiException(
+          ErrorCode.CONFLICT,
+          "devices of this rollout are in unfinished rollout(s) "
+              + holding
+              + ": cancel them or wait until they finish");
+    }
   }
 
   private void requireGroups(UUID organizationId, UUID productId, RolloutPlan plan) {
