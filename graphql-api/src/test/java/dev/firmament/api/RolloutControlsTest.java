@@ -228,7 +228,8 @@ class RolloutControlsTest extends ApiIntegrationTest {
     var row = dsl.fetchSingle(OTA_JOBS, OTA_JOBS.ID.eq(id));
     assertThat(row.getRollbackDevices()).containsExactly(devices.get(0));
     assertThat(row.getRollbackStages()).isNull();
-    assertThat(row.getWorkflowId()).isEqualTo("rollout/" + jobId + "/rollback");
+    // The plan's one stage is index 0: the rollback is stage 1, and a run of its own.
+    assertThat(row.getWorkflowId()).isEqualTo("rollout/" + jobId + "/rollback/1");
   }
 
   @Test

@@ -97,21 +97,53 @@ class StagedRollbackEndToEndTest {
         // Everyone to the new version, then deliberately back to the old one: refused without
         // allowDowngrade before any device is offered, done with it, every device checking the
         // release key's grant for its own update before it installs the older build.
-        String all = create(api, prepared.productId(), Demo.TO_VERSION, false);
+        String all =
+            api.execute(
+                    """
+                    mutation Staged($input: CreateOTAJobInput!) {
+                      createOTAJob(input: $input) { job { id } }
+                    }""",
+                    Map.of(
+                        "input",
+                        Map.of(
+                            "productId", prepared.productId(),
+                            "targetVersion", Demo.TO_VERSION,
+                            "stages",
+                                List.of(
+                                    Map.of("name", "first", "count", 3),
+                                    Map.of("name", "second", "count", 3),
+                                    Map.of("name", "rest", "percent", 100)))))
+                .path("createOTAJob")
+                .path("job")
+                .path("id")
+                .asText();
         awaitJob(api, all, job -> "SUCCEEDED".equals(status(job)));
         assertThat(fleet.devices())
             .allSatisfy(d -> assertThat(d.currentVersion()).isEqualTo(Demo.TO_VERSION));
 
-        // A rollout that ended is rolled back as a whole, by a run of its own.
+        // The ended three-stage rollout rolled back stage by stage, each a run and a stage of its
+        // own: after each, exactly that stage's devices more are back on their earlier version.
         String rollback =
             """
-            mutation Back($id: ID!) { rollbackOTAJob(input: {jobId: $id}) { job { id status } } }""";
-        api.execute(rollback, Map.of("id", all));
-        awaitJob(api, all, job -> "ROLLED_BACK".equals(status(job)));
-        assertThat(fleet.devices())
-            .allSatisfy(d -> assertThat(d.currentVersion()).isEqualTo(Demo.FROM_VERSION));
+            mutation Back($id: ID!, $stages: [String!]) {
+              rollbackOTAJob(input: {jobId: $id, stages: $stages}) { job { id status } }
+            }""";
+        Map<String, Integer> backAfter = new java.util.LinkedHashMap<>();
+        backAfter.put("rest", 4);
+        backAfter.put("second", 7);
+        backAfter.put("first", 10);
+        for (var step : backAfter.entrySet()) {
+          api.execute(rollback, Map.of("id", all, "stages", List.of(step.getKey())));
+          awaitJob(api, all, job -> "ROLLED_BACK".equals(status(job)));
+          assertThat(
+                  fleet.devices().stream()
+                      .filter(d -> d.currentVersion().equals(Demo.FROM_VERSION))
+                      .count())
+              .as("devices back after rolling back %s", step.getKey())
+              .isEqualTo(step.getValue().longValue());
+        }
         assertThatThrownBy(() -> api.execute(rollback, Map.of("id", all)))
-            .hasMessageContaining("rolled back already");
+            .hasMessageContaining("not back already");
 
         String again = create(api, prepared.productId(), Demo.TO_VERSION, false);
         awaitJob(api, again, job -> "SUCCEEDED".equals(status(job)));
@@ -128,7 +160,7 @@ class StagedRollbackEndToEndTest {
                 });
       }
       DSLContext db = server.context().getBean(DSLContext.class);
-      // Three canary devices by the cancel, ten by the rollback of the ended rollout.
+      // Three canary devices by the cancel, ten by the stage-by-stage rollback of the ended one.
       assertThat(db.fetchCount(OTA_ROLLBACK_RESULTS, OTA_ROLLBACK_RESULTS.STATE.eq("SUCCEEDED")))
           .isEqualTo(13);
     }

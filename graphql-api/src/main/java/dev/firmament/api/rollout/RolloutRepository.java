@@ -185,7 +185,12 @@ public class RolloutRepository {
             .and(OTA_RESULTS.JOB_ID.eq(jobId))
             .and(OTA_RESULTS.STATE.eq("SUCCEEDED"))
             .and(OTA_RESULTS.FROM_VERSION.isNotNull())
-            .and(OTA_RESULTS.FROM_VERSION.ne(targetVersion));
+            .and(OTA_RESULTS.FROM_VERSION.ne(targetVersion))
+            .andNotExists(
+                DSL.selectOne()
+                    .from(OTA_ROLLBACK_RESULTS)
+                    .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(OTA_RESULTS.JOB_ID))
+                    .and(OTA_ROLLBACK_RESULTS.DEVICE_ID.eq(OTA_RESULTS.DEVICE_ID)));
     if (scopeStages != null || scopeDevices != null) {
       changed =
           changed.and(
@@ -199,14 +204,15 @@ public class RolloutRepository {
     return dsl.fetchCount(OTA_RESULTS, changed);
   }
 
-  /** Whether the rollout's devices were taken back already (a rollback stage ran). */
-  public boolean rolledBack(UUID organizationId, UUID jobId) {
-    return dsl.fetchExists(
-        OTA_ROLLBACK_RESULTS,
-        OTA_ROLLBACK_RESULTS
-            .ORGANIZATION_ID
-            .eq(organizationId)
-            .and(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId)));
+  /** The index of the job's next stage: after its recorded stages and after the plan's. */
+  public int nextStageIndex(UUID organizationId, UUID jobId, int planStages) {
+    Integer last =
+        dsl.select(DSL.max(OTA_STAGES.STAGE_INDEX))
+            .from(OTA_STAGES)
+            .where(OTA_STAGES.ORGANIZATION_ID.eq(organizationId))
+            .and(OTA_STAGES.JOB_ID.eq(jobId))
+            .fetchOne(0, Integer.class);
+    return Math.max(planStages, last == null ? 0 : last + 1);
   }
 
   /**

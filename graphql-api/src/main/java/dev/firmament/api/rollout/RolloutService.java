@@ -315,7 +315,9 @@ public class RolloutService {
    * Takes every device an ended rollout changed back to its previous version, as the rollout's
    * rollback stage in a run of its own ({@code rollout/{job}/rollback}): each device gets its
    * previous build's signed manifest and a signed downgrade grant, and the job ends ROLLED_BACK. A
-   * running rollout is rolled back by cancelOTAJob with rollback; a rollout is rolled back once.
+   * running rollout is rolled back by cancelOTAJob with rollback. A rollout can be rolled back in
+   * parts (stage by stage, or by device lists), each part a rollback stage of its own; a device is
+   * taken back once.
    */
   @PreAuthorize("hasAuthority('SCOPE_rollouts:write')")
   public OtaJob rollBack(String jobId, List<String> stageNames, List<String> deviceIds) {
@@ -326,10 +328,6 @@ public class RolloutService {
       throw new ApiException(
           ErrorCode.FAILED_PRECONDITION,
           "rollout " + jobId + " is " + status + ": cancelOTAJob with rollback rolls it back");
-    }
-    if (status == RolloutStatus.ROLLED_BACK || jobs.rolledBack(organizationId, job.id())) {
-      throw new ApiException(
-          ErrorCode.FAILED_PRECONDITION, "rollout " + jobId + " was rolled back already");
     }
     RolloutPlan plan =
         RolloutPlans.fromJson(jobs.plans(organizationId, List.of(job.id())).get(job.id()))
@@ -366,10 +364,11 @@ public class RolloutService {
               + jobId
               + " changed no device "
               + (scopeStages == null && scopeDevices == null ? "" : "of that scope ")
-              + "to take back");
+              + "that is not back already");
     }
     Integer[] stagesInScope = scopeStages;
-    String workflowId = TaskQueues.rollbackWorkflowId(job.id().toString());
+    int rollbackStage = jobs.nextStageIndex(organizationId, job.id(), plan.stages().size());
+    String workflowId = TaskQueues.rollbackWorkflowId(job.id().toString(), rollbackStage);
     return transaction.execute(
         tx -> {
           requireDevicesFree(organizationId, job.productId(), job.deviceGroupId());
@@ -397,10 +396,12 @@ public class RolloutService {
                     properties.deviceTimeout(),
                     properties.pageSize(),
                     plan,
-                    true));
+                    true,
+                    rollbackStage));
           } catch (WorkflowExecutionAlreadyStarted e) {
             throw new ApiException(
-                ErrorCode.FAILED_PRECONDITION, "rollout " + jobId + " was rolled back already");
+                ErrorCode.FAILED_PRECONDITION,
+                "rollout " + jobId + " is being rolled back already; try again when it ended");
           }
           log.info("rollout rollback started job={} workflowId={}", job.id(), workflowId);
           return find(jobId).orElse(job);

@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param plan stages, gates, retries, window, schedule and approval; null for one automatic stage
  * @param rollbackOnly a later run that only takes the devices the rollout changed back to their
  *     previous version (a rollout rolled back after it ended); its plan is the original one
+ * @param rollbackStage the index of the rollback stage; null for the one after the plan's stages
  */
 public record RolloutRequest(
     String jobId,
@@ -20,7 +21,8 @@ public record RolloutRequest(
     Duration deviceTimeout,
     int pageSize,
     RolloutPlan plan,
-    boolean rollbackOnly) {
+    boolean rollbackOnly,
+    Integer rollbackStage) {
 
   public RolloutRequest {
     if (jobId == null || jobId.isBlank()) {
@@ -42,17 +44,23 @@ public record RolloutRequest(
 
   /** This request with another plan. */
   public RolloutRequest withPlan(RolloutPlan next) {
-    return new RolloutRequest(jobId, maxInFlight, deviceTimeout, pageSize, next, rollbackOnly);
+    return new RolloutRequest(
+        jobId, maxInFlight, deviceTimeout, pageSize, next, rollbackOnly, rollbackStage);
+  }
+
+  /** The index of this request's rollback stage. */
+  public int rollbackStageIndex() {
+    return rollbackStage == null ? plan.stages().size() : rollbackStage;
   }
 
   /** A rollout of its plan. */
   public RolloutRequest(
       String jobId, int maxInFlight, Duration deviceTimeout, int pageSize, RolloutPlan plan) {
-    this(jobId, maxInFlight, deviceTimeout, pageSize, plan, false);
+    this(jobId, maxInFlight, deviceTimeout, pageSize, plan, false, null);
   }
 
   /** A rollout of one automatic stage over every target. */
   public RolloutRequest(String jobId, int maxInFlight, Duration deviceTimeout, int pageSize) {
-    this(jobId, maxInFlight, deviceTimeout, pageSize, null, false);
+    this(jobId, maxInFlight, deviceTimeout, pageSize, null, false, null);
   }
 }

@@ -15,9 +15,12 @@ public final class TaskQueues {
     return "rollout/" + jobId;
   }
 
-  /** The run that rolls back a rollout after it ended ({@link RolloutRequest#rollbackOnly}). */
-  public static String rollbackWorkflowId(String jobId) {
-    return rolloutWorkflowId(jobId) + "/rollback";
+  /**
+   * A run that rolls back a rollout after it ended ({@link RolloutRequest#rollbackOnly}), as its
+   * stage {@code stageIndex}.
+   */
+  public static String rollbackWorkflowId(String jobId, int stageIndex) {
+    return rolloutWorkflowId(jobId) + "/rollback/" + stageIndex;
   }
 
   /**

@@ -355,10 +355,11 @@ class RolloutWorkflowTest {
             RolloutWorkflow.class,
             WorkflowOptions.newBuilder()
                 .setTaskQueue(TaskQueues.ROLLOUT)
-                .setWorkflowId(TaskQueues.rollbackWorkflowId(JOB))
+                .setWorkflowId(TaskQueues.rollbackWorkflowId(JOB, 1))
                 .build());
     WorkflowClient.start(
-        rollback::run, new RolloutRequest(JOB, 4, TIMEOUT, 5, RolloutPlan.singleStage(4), true));
+        rollback::run,
+        new RolloutRequest(JOB, 4, TIMEOUT, 5, RolloutPlan.singleStage(4), true, null));
     RolloutProgress result = WorkflowStub.fromTyped(rollback).getResult(RolloutProgress.class);
 
     assertThat(result.status()).isEqualTo(RolloutStatus.ROLLED_BACK);

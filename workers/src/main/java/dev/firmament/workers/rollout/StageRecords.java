@@ -71,7 +71,7 @@ public class StageRecords {
           }
           int assigned =
               kind == StageKind.ROLLBACK
-                  ? assignRollback(t, job)
+                  ? assignRollback(t, job, index)
                   : assignUpdate(t, job, index, selection);
           t.insertInto(OTA_STAGES)
               .set(OTA_STAGES.ORGANIZATION_ID, job.getOrganizationId())
@@ -132,14 +132,15 @@ public class StageRecords {
    * Takes every device the job changed (succeeded from a known other version), or, when the job's
    * rollback is scoped (rollbackOTAJob of an ended rollout), those of its stages or devices only.
    */
-  private int assignRollback(DSLContext t, OtaJobsRecord job) {
+  private int assignRollback(DSLContext t, OtaJobsRecord job, int index) {
     Integer[] scopeStages = job.getRollbackStages();
     String[] scopeDevices = job.getRollbackDevices();
     String scope =
         scopeStages == null && scopeDevices == null
             ? ""
             : " and (r.stage = any(?::integer[]) or r.device_id = any(?::varchar[]))";
-    List<Object> binds = new java.util.ArrayList<>(List.of(job.getId(), job.getTargetVersion()));
+    List<Object> binds =
+        new java.util.ArrayList<>(List.of(index, job.getId(), job.getTargetVersion()));
     if (!scope.isEmpty()) {
       binds.add(scopeStages == null ? new Integer[0] : scopeStages);
       binds.add(scopeDevices == null ? new String[0] : scopeDevices);
@@ -147,7 +148,8 @@ public class StageRecords {
     int inserted =
         t.execute(
             "insert into ota_rollback_results (organization_id, job_id, device_id, to_version, state,"
-                + " stage_position) select r.organization_id, r.job_id, r.device_id, r.from_version, 'QUEUED',"
+                + " stage, stage_position) select r.organization_id, r.job_id, r.device_id,"
+                + " r.from_version, 'QUEUED', ?,"
                 + " row_number() over (order by md5(r.device_id), r.device_id) from ota_results r"
                 + " where r.job_id = ? and r.state = 'SUCCEEDED' and r.from_version is not null"
                 + " and r.from_version <> ?"
@@ -192,6 +194,8 @@ public class StageRecords {
                     OTA_ROLLBACK_RESULTS.ATTEMPT)
                 .from(OTA_ROLLBACK_RESULTS)
                 .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId))
+                // Rows from before rollback stages were recorded belong to the only one.
+                .and(OTA_ROLLBACK_RESULTS.STAGE.eq(index).or(OTA_ROLLBACK_RESULTS.STAGE.isNull()))
                 .and(OTA_ROLLBACK_RESULTS.STAGE_POSITION.gt(afterPosition))
                 .orderBy(OTA_ROLLBACK_RESULTS.STAGE_POSITION)
                 .limit(limit)

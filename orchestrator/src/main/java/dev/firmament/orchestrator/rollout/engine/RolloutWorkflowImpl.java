@@ -283,7 +283,7 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
     canceled = false;
     abortReason = null;
     paused = false;
-    int index = request.plan().stages().size();
+    int index = request.rollbackStageIndex();
     currentStage = index;
     int maxInFlight =
         request.plan().stages().stream().mapToInt(StagePlan::maxInFlight).max().orElse(1);
