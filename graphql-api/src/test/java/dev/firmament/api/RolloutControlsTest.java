@@ -228,6 +228,9 @@ class RolloutControlsTest extends ApiIntegrationTest {
     var row = dsl.fetchSingle(OTA_JOBS, OTA_JOBS.ID.eq(id));
     assertThat(row.getRollbackDevices()).containsExactly(devices.get(0));
     assertThat(row.getRollbackStages()).isNull();
+    assertThat(row.getStatusDetail())
+        .startsWith("rolled back after it ended by ")
+        .endsWith(": 1 listed devices");
     // The plan's one stage is index 0: the rollback is stage 1, and a run of its own.
     assertThat(row.getWorkflowId()).isEqualTo("rollout/" + jobId + "/rollback/1");
   }

@@ -216,9 +216,10 @@ public class RolloutRepository {
   }
 
   /**
-   * Opens an ended rollout again for its rollback run: status ROLLING_BACK, no finish time, and the
-   * run's workflow id, so that controls and reconciliation reach the run. False when the job's
-   * status is no longer {@code endedAs}.
+   * Opens an ended rollout again for its rollback run: status ROLLING_BACK, no finish time, the
+   * run's workflow id (so that controls and reconciliation reach the run) and the reason (its
+   * {@code stopReason} once the run ended). False when the job's status is no longer {@code
+   * endedAs}.
    */
   public boolean reopenForRollback(
       UUID organizationId,
@@ -226,9 +227,11 @@ public class RolloutRepository {
       String endedAs,
       String workflowId,
       Integer[] scopeStages,
-      String[] scopeDevices) {
+      String[] scopeDevices,
+      String reason) {
     return dsl.update(OTA_JOBS)
             .set(OTA_JOBS.STATUS, RolloutStatus.ROLLING_BACK.name())
+            .set(OTA_JOBS.STATUS_DETAIL, reason)
             .set(OTA_JOBS.ROLLBACK_STAGES, scopeStages)
             .set(OTA_JOBS.ROLLBACK_DEVICES, scopeDevices)
             .setNull(OTA_JOBS.FINISHED_AT)
@@ -444,11 +447,7 @@ public class RolloutRepository {
 
   /** Jobs of the firmware whose status is not final, oldest first. */
   public List<OtaJob> unfinishedJobsOfFirmware(UUID organizationId, UUID firmwareId) {
-    List<String> finals =
-        EnumSet.allOf(RolloutStatus.class).stream()
-            .filter(RolloutStatus::isFinal)
-            .map(Enum::name)
-            .toList();
+    List<String> finals = finalStatuses();
     return dsl.selectFrom(OTA_JOBS)
         .where(
             OTA_JOBS

@@ -373,7 +373,13 @@ public class RolloutService {
         tx -> {
           requireDevicesFree(organizationId, job.productId(), job.deviceGroupId());
           if (!jobs.reopenForRollback(
-              organizationId, job.id(), job.status(), workflowId, stagesInScope, scopeDevices)) {
+              organizationId,
+              job.id(),
+              job.status(),
+              workflowId,
+              stagesInScope,
+              scopeDevices,
+              rollbackReason(stageNames, deviceIds))) {
             throw new ApiException(
                 ErrorCode.FAILED_PRECONDITION,
                 "rollout " + jobId + " changed meanwhile; try again");
@@ -466,6 +472,18 @@ public class RolloutService {
               + holding
               + ": cancel them or wait until they finish");
     }
+  }
+
+  /** What an ended rollout's rollback says as its stop reason: who asked, for what. */
+  private static String rollbackReason(List<String> stageNames, List<String> deviceIds) {
+    String scope =
+        stageNames == null && deviceIds == null
+            ? "every device it changed"
+            : (stageNames == null ? "" : "stages " + stageNames)
+                + (stageNames != null && deviceIds != null ? " and " : "")
+                + (deviceIds == null ? "" : deviceIds.size() + " listed devices");
+    String text = "rolled back after it ended by " + Callers.current().actor() + ": " + scope;
+    return text.length() > 1000 ? text.substring(0, 1000) : text;
   }
 
   private void requireGroups(UUID organizationId, UUID productId, RolloutPlan plan) {

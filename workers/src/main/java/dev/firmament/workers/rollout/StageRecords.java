@@ -82,10 +82,13 @@ public class StageRecords {
               .set(OTA_STAGES.STATUS, StageStatus.PENDING.name())
               .set(OTA_STAGES.ASSIGNED, assigned)
               .execute();
-          t.update(OTA_JOBS)
-              .set(OTA_JOBS.STATUS_DETAIL, "stage " + index + " (" + name + ")")
-              .where(OTA_JOBS.ID.eq(job.getId()))
-              .execute();
+          if (kind == StageKind.UPDATE) {
+            // A rollback stage leaves the detail alone: it says why the rollout is rolling back.
+            t.update(OTA_JOBS)
+                .set(OTA_JOBS.STATUS_DETAIL, "stage " + index + " (" + name + ")")
+                .where(OTA_JOBS.ID.eq(job.getId()))
+                .execute();
+          }
           return assigned;
         });
   }

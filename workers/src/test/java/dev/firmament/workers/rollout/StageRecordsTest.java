@@ -330,8 +330,16 @@ class StageRecordsTest {
     }
     transitions.transition(id, device(5), DeviceUpdateState.FAILED, 0L, "X", null, null);
 
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.STATUS_DETAIL, "canceled by operator, with rollback")
+        .where(OTA_JOBS.ID.eq(id))
+        .execute();
+
     assertThat(stages.assign(job, 1, "rollback", StageKind.ROLLBACK, StageSelection.percent(100)))
         .isEqualTo(3);
+    // The reason for the rollback stays the job's detail; an update stage would replace it.
+    assertThat(dsl.fetchValue(OTA_JOBS.STATUS_DETAIL, OTA_JOBS.ID.eq(id)))
+        .isEqualTo("canceled by operator, with rollback");
     assertThat(new HashSet<>(all(id, 1, 2))).isEqualTo(changed);
     var target = rollbacks.target(id, device(0)).orElseThrow();
     assertThat(target.toVersion()).isEqualTo("1.0");
