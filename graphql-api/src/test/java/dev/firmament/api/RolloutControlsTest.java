@@ -216,6 +216,13 @@ class RolloutControlsTest extends ApiIntegrationTest {
             .variable("id", jobId)
             .variable("devices", List.of(devices.get(1))),
         "FAILED_PRECONDITION");
+    assertRefused(
+        graphQl
+            .document(
+                "mutation($id: ID!) { rollbackOTAJob(input: {jobId: $id, rollbackStages: [{name:"
+                    + " \"b\", percent: 50, soakSeconds: 5}]}) { job { id } } }")
+            .variable("id", jobId),
+        "INVALID_ARGUMENT");
 
     graphQl
         .document(rollback)
@@ -415,7 +422,13 @@ class RolloutControlsTest extends ApiIntegrationTest {
             "stages: [{name: \"s\", percent: 100, soakSeconds: 99999999}]",
             "stages: [{name: \"s\", count: 0}]",
             "stages: [{name: \"s\", percent: 100, rate: {perMinute: 0}}]",
-            "deviceTimeoutSeconds: 99999999")) {
+            "deviceTimeoutSeconds: 99999999",
+            // A rollback stage does not soak, cannot roll back again, and names are unique.
+            "rollbackStages: [{name: \"b\", percent: 100, soakSeconds: 60}]",
+            "rollbackStages: [{name: \"b\", percent: 100,"
+                + " gate: {maxFailureRate: 0.1, onBreach: ROLLBACK}}]",
+            "rollbackStages: [{name: \"b\", count: 1}, {name: \"b\", percent: 100}]",
+            "rollbackStages: []")) {
       assertRefused(
           graphQl
               .document(
@@ -432,6 +445,13 @@ class RolloutControlsTest extends ApiIntegrationTest {
             .document(
                 "mutation($p: ID!) { createOTAJob(input: {productId: $p, targetVersion: \"2.0.0\","
                     + " stages: [{name: \"c\", group: \"no-such-group\"}]}) { job { id } } }")
+            .variable("p", productId),
+        "NOT_FOUND");
+    assertRefused(
+        graphQl
+            .document(
+                "mutation($p: ID!) { createOTAJob(input: {productId: $p, targetVersion: \"2.0.0\","
+                    + " rollbackStages: [{name: \"c\", group: \"no-such-group\"}]}) { job { id } } }")
             .variable("p", productId),
         "NOT_FOUND");
     assertThat(rowCounts()).isEqualTo(before);

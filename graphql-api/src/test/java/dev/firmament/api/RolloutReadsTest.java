@@ -40,9 +40,20 @@ class RolloutReadsTest extends ApiIntegrationTest {
           retry: {maxAttempts: 3, initialBackoffSeconds: 60, errorCodes: ["TIMED_OUT", "E_IO"]},
           maintenanceWindow: {cron: "0 0 2 * * *", durationMinutes: 120, zone: "Europe/Berlin"},
           startAt: "START_AT",
-          requireApproval: true
+          requireApproval: true,
+          rollbackStages: [
+            {name: "back-canary", group: "canary", maxInFlight: 2,
+             gate: {maxFailureRate: 0.5, onBreach: ABORT}},
+            {name: "back-rest", percent: 100, rate: {perMinute: 60}, requireApproval: true}
+          ]
         }) { job { id } }
       }""";
+
+  /** The gate of a stage created without one: it never breaches. */
+  private static final String PERMISSIVE =
+      """
+      {"countedFailures": ["FAILED", "TIMED_OUT", "REJECTED", "ROLLED_BACK"],
+       "maxFailureRate": 1.0, "minimumSample": 0, "minSuccessRate": 0.0, "onBreach": "PAUSE"}""";
 
   private static final String PLAN =
       """
@@ -54,7 +65,11 @@ class RolloutReadsTest extends ApiIntegrationTest {
                  requireApproval }
         retry { maxAttempts initialBackoffSeconds backoffFactor maxBackoffSeconds jitter errorCodes }
         maintenanceWindow { cron durationMinutes zone }
-        startAt requireApproval } } }""";
+        startAt requireApproval
+        rollbackStages { name selectionKind group percent count maxInFlight
+                         rate { perMinute factor raiseAfterSuccesses maxPerMinute } soakSeconds
+                         gate { countedFailures maxFailureRate minimumSample minSuccessRate onBreach }
+                         requireApproval } } } }""";
 
   private static final String LOGIN_JOBS =
       """
@@ -132,8 +147,20 @@ class RolloutReadsTest extends ApiIntegrationTest {
              "maintenanceWindow": {"cron": "0 0 2 * * *", "durationMinutes": 120,
                                    "zone": "Europe/Berlin"},
              "startAt": "START_AT",
-             "requireApproval": true}"""
-                .formatted(defaultGate)
+             "requireApproval": true,
+             "rollbackStages": [
+               {"name": "back-canary", "selectionKind": "GROUP", "group": "canary",
+                "percent": null, "count": null, "maxInFlight": 2, "rate": null, "soakSeconds": 0,
+                "gate": {"countedFailures": ["FAILED", "TIMED_OUT", "REJECTED", "ROLLED_BACK"],
+                         "maxFailureRate": 0.5, "minimumSample": 0, "minSuccessRate": 0.0,
+                         "onBreach": "ABORT"},
+                "requireApproval": false},
+               {"name": "back-rest", "selectionKind": "PERCENT", "group": null, "percent": 100,
+                "count": null, "maxInFlight": 7,
+                "rate": {"perMinute": 60, "factor": 2.0, "raiseAfterSuccesses": 10,
+                         "maxPerMinute": 60},
+                "soakSeconds": 0, "gate": %2$s, "requireApproval": true}]}"""
+                .formatted(defaultGate, PERMISSIVE)
                 .replace("START_AT", START_AT));
   }
 
@@ -174,7 +201,12 @@ class RolloutReadsTest extends ApiIntegrationTest {
                 "requireApproval": false}],
              "retry": {"maxAttempts": 1, "initialBackoffSeconds": 0, "backoffFactor": 1.0,
                        "maxBackoffSeconds": 0, "jitter": 0.0, "errorCodes": []},
-             "maintenanceWindow": null, "startAt": null, "requireApproval": false}""");
+             "maintenanceWindow": null, "startAt": null, "requireApproval": false,
+             "rollbackStages": [
+               {"name": "rollback", "selectionKind": "PERCENT", "group": null, "percent": 100,
+                "count": null, "maxInFlight": 5, "rate": null, "soakSeconds": 0,
+                "gate": %s, "requireApproval": false}]}"""
+                .formatted(PERMISSIVE));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.firmament.launcher;
 
 import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_STAGES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -145,8 +146,30 @@ class StagedRollbackEndToEndTest {
         assertThatThrownBy(() -> api.execute(rollback, Map.of("id", all)))
             .hasMessageContaining("not back already");
 
+        // A rollback staged in the request itself: two devices one at a time, then the rest.
         String again = create(api, prepared.productId(), Demo.TO_VERSION, false);
         awaitJob(api, again, job -> "SUCCEEDED".equals(status(job)));
+        api.execute(
+            """
+            mutation Back($input: RollbackOTAJobInput!) {
+              rollbackOTAJob(input: $input) { job { id } }
+            }""",
+            Map.of(
+                "input",
+                Map.of(
+                    "jobId",
+                    again,
+                    "rollbackStages",
+                    List.of(
+                        Map.of("name", "two", "count", 2, "maxInFlight", 1),
+                        Map.of("name", "others", "percent", 100)))));
+        JsonNode rolledBack = awaitJob(api, again, job -> "ROLLED_BACK".equals(status(job)));
+        assertThat(rolledBack.path("stages").findValuesAsText("status"))
+            .containsExactly("SUCCEEDED", "SUCCEEDED", "SUCCEEDED");
+        assertThat(fleet.devices())
+            .allSatisfy(d -> assertThat(d.currentVersion()).isEqualTo(Demo.FROM_VERSION));
+        String forward = create(api, prepared.productId(), Demo.TO_VERSION, false);
+        awaitJob(api, forward, job -> "SUCCEEDED".equals(status(job)));
         assertThatThrownBy(() -> create(api, prepared.productId(), Demo.FROM_VERSION, false))
             .hasMessageContaining("allowDowngrade");
         String back = create(api, prepared.productId(), Demo.FROM_VERSION, true);
@@ -160,9 +183,18 @@ class StagedRollbackEndToEndTest {
                 });
       }
       DSLContext db = server.context().getBean(DSLContext.class);
-      // Three canary devices by the cancel, ten by the stage-by-stage rollback of the ended one.
+      // Three canary devices by the cancel, ten by the stage-by-stage rollback of the ended one,
+      // ten by the rollback staged in its request (two, then eight).
       assertThat(db.fetchCount(OTA_ROLLBACK_RESULTS, OTA_ROLLBACK_RESULTS.STATE.eq("SUCCEEDED")))
-          .isEqualTo(13);
+          .isEqualTo(23);
+      assertThat(
+              db.select(OTA_STAGES.NAME, OTA_STAGES.KIND, OTA_STAGES.ASSIGNED)
+                  .from(OTA_STAGES)
+                  .where(OTA_STAGES.KIND.eq("ROLLBACK"))
+                  .and(OTA_STAGES.NAME.in("two", "others"))
+                  .orderBy(OTA_STAGES.STAGE_INDEX)
+                  .fetch(r -> r.value1() + ":" + r.value3()))
+          .containsExactly("two:2", "others:8");
     }
   }
 

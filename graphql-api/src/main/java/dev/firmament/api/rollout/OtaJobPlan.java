@@ -26,7 +26,8 @@ public record OtaJobPlan(
     Retry retry,
     Window maintenanceWindow,
     OffsetDateTime startAt,
-    boolean requireApproval) {
+    boolean requireApproval,
+    List<Stage> rollbackStages) {
 
   /**
    * One stage; exactly one of {@code group}, {@code percent}, {@code count} is set, as {@code
@@ -79,7 +80,8 @@ public record OtaJobPlan(
         retry(plan.retry()),
         plan.window() == null ? null : window(plan.window()),
         plan.startAt() == null ? null : plan.startAt().atOffset(ZoneOffset.UTC),
-        plan.requireApproval());
+        plan.requireApproval(),
+        plan.rollbackPlan().stream().map(OtaJobPlan::stage).toList());
   }
 
   private static Stage stage(StagePlan stage) {

@@ -154,11 +154,15 @@ public class RolloutController {
   @MutationMapping
   public OTAJobControlPayload rollbackOTAJob(@Argument RollbackOTAJobInput input) {
     return new OTAJobControlPayload(
-        service.rollBack(input.jobId(), input.stages(), input.deviceIds()));
+        service.rollBack(input.jobId(), input.stages(), input.deviceIds(), input.rollbackStages()));
   }
 
   /** {@code RollbackOTAJobInput}. */
-  public record RollbackOTAJobInput(String jobId, List<String> stages, List<String> deviceIds) {}
+  public record RollbackOTAJobInput(
+      String jobId,
+      List<String> stages,
+      List<String> deviceIds,
+      List<RolloutPlanInput.Stage> rollbackStages) {}
 
   private OTAJobControlPayload control(String jobId, RolloutService.Control control) {
     OtaJob job = service.control(jobId, control);

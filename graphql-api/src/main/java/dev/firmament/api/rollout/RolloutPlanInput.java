@@ -30,7 +30,8 @@ public final class RolloutPlanInput {
       Boolean requireApproval,
       Boolean allowDowngrade,
       String templateId,
-      DevicesBusy onDevicesBusy) {
+      DevicesBusy onDevicesBusy,
+      List<Stage> rollbackStages) {
 
     /**
      * This input over a template: every plan field this input leaves out comes from the template.
@@ -50,7 +51,8 @@ public final class RolloutPlanInput {
           requireApproval != null ? requireApproval : template.requireApproval(),
           allowDowngrade,
           templateId,
-          onDevicesBusy);
+          onDevicesBusy,
+          rollbackStages != null ? rollbackStages : template.rollbackStages());
     }
   }
 
@@ -65,7 +67,8 @@ public final class RolloutPlanInput {
       Retry retry,
       Integer deviceTimeoutSeconds,
       Window maintenanceWindow,
-      Boolean requireApproval) {
+      Boolean requireApproval,
+      List<Stage> rollbackStages) {
 
     /** The template as a createOTAJob input of no product, for checking and showing its plan. */
     CreateOTAJob asInput() {
@@ -83,7 +86,8 @@ public final class RolloutPlanInput {
           requireApproval,
           null,
           null,
-          null);
+          null,
+          rollbackStages);
     }
   }
 
@@ -132,7 +136,8 @@ public final class RolloutPlanInput {
       Retry retry,
       Integer deviceTimeoutSeconds,
       Window maintenanceWindow,
-      Boolean requireApproval) {
+      Boolean requireApproval,
+      List<Stage> rollbackStages) {
 
     Template template() {
       return new Template(
@@ -142,7 +147,8 @@ public final class RolloutPlanInput {
           retry,
           deviceTimeoutSeconds,
           maintenanceWindow,
-          requireApproval);
+          requireApproval,
+          rollbackStages);
     }
   }
 

@@ -100,7 +100,8 @@ final class RolloutPlans {
           window,
           startAt,
           Boolean.TRUE.equals(input.requireApproval()),
-          input.onDevicesBusy() == RolloutPlanInput.DevicesBusy.WAIT);
+          input.onDevicesBusy() == RolloutPlanInput.DevicesBusy.WAIT,
+          rollbackStages(input.rollbackStages(), defaultMaxInFlight));
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid(e.getMessage());
     }
@@ -133,6 +134,7 @@ final class RolloutPlans {
                 null,
                 null,
                 null,
+                null,
                 null),
             defaultMaxInFlight);
     return new RolloutPlan(
@@ -141,7 +143,43 @@ final class RolloutPlans {
         change.maintenanceWindow() != null ? built.window() : stored.window(),
         change.startAt() != null ? built.startAt() : stored.startAt(),
         stored.requireApproval(),
-        stored.waitForDevices());
+        stored.waitForDevices(),
+        stored.rollbackStages());
+  }
+
+  /**
+   * A rollback's stages: each takes a group, a percentage or a count of the devices still to be
+   * taken back, with its own rate, gate (none: it never breaches) and approval. A rollback stage
+   * does not soak (its devices go back to a version they ran) and its gate cannot roll back again;
+   * empty (null input) for one stage over every device the rollout changed.
+   */
+  static List<StagePlan> rollbackStages(
+      List<RolloutPlanInput.Stage> input, int defaultMaxInFlight) {
+    if (input == null) {
+      return List.of();
+    }
+    if (input.isEmpty() || input.size() > MAX_STAGES) {
+      throw ApiException.invalid("a rollback has 1 to " + MAX_STAGES + " stages");
+    }
+    var names = new HashSet<String>();
+    List<StagePlan> stages = new ArrayList<>();
+    for (RolloutPlanInput.Stage stage : input) {
+      name(stage.name(), "rollback stage name");
+      if (!names.add(stage.name())) {
+        throw ApiException.invalid("rollback stage names must be unique: " + stage.name());
+      }
+      if (stage.soakSeconds() != null && stage.soakSeconds() != 0) {
+        throw ApiException.invalid(
+            "rollback stage " + stage.name() + ": a rollback stage does not soak");
+      }
+      StagePlan plan = stage(stage, defaultMaxInFlight, null);
+      if (plan.gate().onBreach() == dev.firmament.orchestrator.rollout.BreachAction.ROLLBACK) {
+        throw ApiException.invalid(
+            "rollback stage " + stage.name() + ": its gate can PAUSE or ABORT, not ROLLBACK");
+      }
+      stages.add(plan);
+    }
+    return stages;
   }
 
   private static StagePlan stage(

@@ -136,14 +136,7 @@ public class RolloutService {
     RolloutPlan plan = RolloutPlans.build(input, inFlight);
     if (!plan.requireApproval() && access.requiresSeparateApprover(organizationId)) {
       // Separation of duties: the organization wants every rollout approved by a second person.
-      plan =
-          new RolloutPlan(
-              plan.stages(),
-              plan.retry(),
-              plan.window(),
-              plan.startAt(),
-              true,
-              plan.waitForDevices());
+      plan = plan.withRequireApproval(true);
     }
     Duration deviceTimeout = properties.deviceTimeout();
     if (input.deviceTimeoutSeconds() != null) {
@@ -320,7 +313,11 @@ public class RolloutService {
    * taken back once.
    */
   @PreAuthorize("hasAuthority('SCOPE_rollouts:write')")
-  public OtaJob rollBack(String jobId, List<String> stageNames, List<String> deviceIds) {
+  public OtaJob rollBack(
+      String jobId,
+      List<String> stageNames,
+      List<String> deviceIds,
+      List<RolloutPlanInput.Stage> rollbackStages) {
     OtaJob job = find(jobId).orElseThrow(() -> ApiException.notFound("rollout", jobId));
     UUID organizationId = tenants.organizationId();
     RolloutStatus status = RolloutStatus.valueOf(job.status());
@@ -329,9 +326,16 @@ public class RolloutService {
           ErrorCode.FAILED_PRECONDITION,
           "rollout " + jobId + " is " + status + ": cancelOTAJob with rollback rolls it back");
     }
-    RolloutPlan plan =
+    RolloutPlan stored =
         RolloutPlans.fromJson(jobs.plans(organizationId, List.of(job.id())).get(job.id()))
             .orElseGet(() -> RolloutPlan.singleStage(job.maxInFlight()));
+    // This rollback's own staging, when given, in place of the plan's.
+    RolloutPlan plan =
+        rollbackStages == null
+            ? stored
+            : stored.withRollbackStages(
+                RolloutPlans.rollbackStages(rollbackStages, job.maxInFlight()));
+    requireGroups(organizationId, job.productId(), plan.rollbackStages());
     Integer[] scopeStages = null;
     if (stageNames != null) {
       List<String> names = plan.stages().stream().map(StagePlan::name).toList();
@@ -487,7 +491,12 @@ public class RolloutService {
   }
 
   private void requireGroups(UUID organizationId, UUID productId, RolloutPlan plan) {
-    for (StagePlan stage : plan.stages()) {
+    requireGroups(organizationId, productId, plan.stages());
+    requireGroups(organizationId, productId, plan.rollbackStages());
+  }
+
+  private void requireGroups(UUID organizationId, UUID productId, List<StagePlan> stages) {
+    for (StagePlan stage : stages) {
       if (stage.selection().kind() == StageSelection.Kind.GROUP
           && !devices.groupNameExists(organizationId, productId, stage.selection().group())) {
         throw new ApiException(

@@ -15,6 +15,9 @@ import java.util.List;
  * @param requireApproval whether the rollout waits for an approval before its first stage
  * @param waitForDevices whether the rollout, when an older unfinished rollout holds some of its
  *     devices, waits for it to finish before it starts (otherwise creating it was refused)
+ * @param rollbackStages how a rollback of this rollout is staged (a gate's ROLLBACK, a cancel with
+ *     rollback, rollbackOTAJob): each stage takes its share of the devices still to be taken back;
+ *     empty for one stage over all of them at the widest {@code maxInFlight} of the plan
  */
 public record RolloutPlan(
     List<StagePlan> stages,
@@ -22,7 +25,8 @@ public record RolloutPlan(
     MaintenanceWindow window,
     Instant startAt,
     boolean requireApproval,
-    boolean waitForDevices) {
+    boolean waitForDevices,
+    List<StagePlan> rollbackStages) {
 
   public RolloutPlan {
     if (stages == null || stages.isEmpty()) {
@@ -30,6 +34,19 @@ public record RolloutPlan(
     }
     stages = List.copyOf(stages);
     retry = retry == null ? RetryPolicy.none() : retry;
+    // Plans stored or recorded before rollbacks were staged have none.
+    rollbackStages = rollbackStages == null ? List.of() : List.copyOf(rollbackStages);
+  }
+
+  /** A plan whose rollback is one stage over every device it changed. */
+  public RolloutPlan(
+      List<StagePlan> stages,
+      RetryPolicy retry,
+      MaintenanceWindow window,
+      Instant startAt,
+      boolean requireApproval,
+      boolean waitForDevices) {
+    this(stages, retry, window, startAt, requireApproval, waitForDevices, List.of());
   }
 
   /** A plan that does not wait for devices other rollouts hold. */
@@ -39,7 +56,39 @@ public record RolloutPlan(
       MaintenanceWindow window,
       Instant startAt,
       boolean requireApproval) {
-    this(stages, retry, window, startAt, requireApproval, false);
+    this(stages, retry, window, startAt, requireApproval, false, List.of());
+  }
+
+  /** This plan with its rollback staged as given (empty for the default single stage). */
+  public RolloutPlan withRollbackStages(List<StagePlan> next) {
+    return new RolloutPlan(stages, retry, window, startAt, requireApproval, waitForDevices, next);
+  }
+
+  /** This plan, approved before its first stage or not. */
+  public RolloutPlan withRequireApproval(boolean approval) {
+    return new RolloutPlan(
+        stages, retry, window, startAt, approval, waitForDevices, rollbackStages);
+  }
+
+  /**
+   * The stages a rollback runs: the plan's rollback stages, or one automatic stage named {@code
+   * rollback} over every device to take back, at the widest {@code maxInFlight} of the plan and
+   * with a gate that never breaches.
+   */
+  public List<StagePlan> rollbackPlan() {
+    if (!rollbackStages.isEmpty()) {
+      return rollbackStages;
+    }
+    int maxInFlight = stages.stream().mapToInt(StagePlan::maxInFlight).max().orElse(1);
+    return List.of(
+        new StagePlan(
+            "rollback",
+            StageSelection.percent(100),
+            maxInFlight,
+            null,
+            java.time.Duration.ZERO,
+            GatePlan.permissive(),
+            AdvanceMode.AUTOMATIC));
   }
 
   /** One automatic stage over every target: a rollout created without a plan. */

@@ -65,6 +65,15 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   volatile java.util.function.LongSupplier clock = System::currentTimeMillis;
   private long lastPosition;
   volatile int rollbackStage = -1;
+
+  /** Every rollback stage's index, and the rollback stage each device was taken back in. */
+  final Set<Integer> rollbackStages = ConcurrentHashMap.newKeySet();
+
+  final Map<String, Integer> rollbackStageOf = new ConcurrentHashMap<>();
+
+  /** Devices whose rollback fails. */
+  final Set<String> rollbackFailures = ConcurrentHashMap.newKeySet();
+
   volatile long delayMillis;
 
   FakeFleet(List<String> devices) {
@@ -126,17 +135,27 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     }
     List<String> chosen;
     if (kind == StageKind.ROLLBACK) {
-      chosen =
+      // The changed devices no earlier rollback stage took; the stage takes its share of them.
+      List<String> eligible =
           results.entrySet().stream()
               .filter(e -> e.getValue() == DeviceUpdateState.SUCCEEDED)
               .map(Map.Entry::getKey)
+              .filter(id -> !rollbacks.containsKey(id))
               .sorted()
               .toList();
+      if (selection.kind() == StageSelection.Kind.GROUP) {
+        Set<String> members = groups.getOrDefault(selection.group(), Set.of());
+        chosen = eligible.stream().filter(members::contains).toList();
+      } else {
+        chosen = eligible.subList(0, StageSizing.size(selection, eligible.size()));
+      }
       rollbackStage = stageIndex;
+      rollbackStages.add(stageIndex);
       long position = 0;
       for (String id : chosen) {
         rollbacks.put(id, DeviceUpdateState.QUEUED);
         rollbackPositions.put(id, ++position);
+        rollbackStageOf.put(id, stageIndex);
       }
     } else {
       List<String> remaining =
@@ -172,9 +191,16 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   @Override
   public synchronized StagePage listStage(
       String jobId, int stageIndex, long afterPosition, int limit) {
-    boolean rollback = stageIndex == rollbackStage;
-    Map<String, Long> positions = rollback ? rollbackPositions : new LinkedHashMap<>();
-    if (!rollback) {
+    boolean rollback = rollbackStages.contains(stageIndex);
+    Map<String, Long> positions = new LinkedHashMap<>();
+    if (rollback) {
+      rollbackStageOf.forEach(
+          (id, stage) -> {
+            if (stage == stageIndex) {
+              positions.put(id, rollbackPositions.get(id));
+            }
+          });
+    } else {
       stageOf.forEach(
           (id, stage) -> {
             if (stage == stageIndex) {
@@ -212,7 +238,7 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   @Override
   public synchronized StageCounters requeueFailed(String jobId, int stageIndex) {
     List<String> failed = new ArrayList<>();
-    if (stageIndex != rollbackStage) {
+    if (!rollbackStages.contains(stageIndex)) {
       stageOf.forEach(
           (id, stage) -> {
             if (stage <= stageIndex
@@ -295,8 +321,11 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
       storedAttempt.put(id, request.attempt());
     }
     if (request.rollback()) {
-      rollbacks.put(id, DeviceUpdateState.SUCCEEDED);
-      return new DeviceUpdateOutcome(id, DeviceUpdateState.SUCCEEDED, null, 10);
+      DeviceUpdateState state =
+          rollbackFailures.contains(id) ? DeviceUpdateState.FAILED : DeviceUpdateState.SUCCEEDED;
+      rollbacks.put(id, state);
+      return new DeviceUpdateOutcome(
+          id, state, state == DeviceUpdateState.FAILED ? "INSTALL" : null, 10);
     }
     List<Answer> answers = script.get(id);
     Answer answer =

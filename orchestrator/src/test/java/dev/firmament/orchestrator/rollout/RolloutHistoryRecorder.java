@@ -286,6 +286,73 @@ class RolloutHistoryRecorder {
     }
   }
 
+  /**
+   * Records a rollout whose gate rolls it back in two rollback stages, the second waiting for an
+   * approval (the behaviour behind {@code RolloutWorkflowImpl.STAGED_ROLLBACK} version 1): run only
+   * on purpose, with {@code -Dfirmament.recordHistories=staged-rollback}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "staged-rollback")
+  void recordStagedRollback() throws IOException {
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      FakeFleet fleet =
+          new FakeFleet(IntStream.range(0, 6).mapToObj(i -> String.format("dev-%03d", i)).toList());
+      fleet.answer("dev-005", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
+      WorkflowClient client = start(env, fleet);
+      RolloutPlan plan =
+          new RolloutPlan(
+                  List.of(
+                      new StagePlan(
+                          "only",
+                          StageSelection.percent(100),
+                          2,
+                          null,
+                          Duration.ZERO,
+                          new GatePlan(null, 0.1, 6, 0, BreachAction.ROLLBACK),
+                          AdvanceMode.AUTOMATIC)),
+                  null,
+                  null,
+                  null,
+                  false)
+              .withRollbackStages(
+                  List.of(
+                      new StagePlan(
+                          "back-first",
+                          StageSelection.count(2),
+                          1,
+                          null,
+                          Duration.ZERO,
+                          null,
+                          AdvanceMode.AUTOMATIC),
+                      new StagePlan(
+                          "back-rest",
+                          StageSelection.percent(100),
+                          2,
+                          null,
+                          Duration.ZERO,
+                          null,
+                          AdvanceMode.APPROVAL)));
+      RolloutWorkflow workflow =
+          client.newWorkflowStub(
+              RolloutWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue(TaskQueues.ROLLOUT)
+                  .setWorkflowId(TaskQueues.rolloutWorkflowId("staged-rollback"))
+                  .build());
+      WorkflowClient.start(
+          workflow::run, new RolloutRequest("staged-rollback", 2, Duration.ofMinutes(5), 10, plan));
+      env.sleep(Duration.ofHours(1));
+      workflow.approve();
+      RolloutProgress result = WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
+      assertThat(result.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+      assertThat(fleet.rollbackStages).containsExactlyInAnyOrder(1, 2);
+
+      write(
+          "rollout-staged-rollback.json",
+          client.fetchHistory(TaskQueues.rolloutWorkflowId("staged-rollback")));
+    }
+  }
+
   /** Runs the workflows and the fake fleet's activities on the environment's workers. */
   private static WorkflowClient start(TestWorkflowEnvironment env, FakeFleet fleet) {
     Worker rollout = env.newWorker(TaskQueues.ROLLOUT);

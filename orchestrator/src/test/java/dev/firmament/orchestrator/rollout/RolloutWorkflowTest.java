@@ -2,6 +2,7 @@ package dev.firmament.orchestrator.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.firmament.orchestrator.rollout.FakeFleet.Answer;
 import dev.firmament.orchestrator.rollout.engine.RolloutWorkflowImpl;
@@ -369,6 +370,90 @@ class RolloutWorkflowTest {
         .containsExactlyInAnyOrder("dev-000", "dev-001", "dev-003", "dev-004");
     assertThat(fleet.rollbacks.values()).containsOnly(DeviceUpdateState.SUCCEEDED);
     assertThat(fleet.rollbackStage).isEqualTo(1);
+  }
+
+  @Test
+  void aRollbackRunsInThePlansRollbackStagesWithTheirApprovalAndRate() {
+    FakeFleet fleet = fleet(10);
+    failing(fleet, 9);
+    GatePlan gate = new GatePlan(null, 0.05, 10, 0, BreachAction.ROLLBACK);
+    RolloutPlan plan =
+        plan(stage("only", StageSelection.percent(100), gate, 2))
+            .withRollbackStages(
+                List.of(
+                    stage("back-first", StageSelection.count(3), null, 1),
+                    new StagePlan(
+                        "back-rest",
+                        StageSelection.percent(100),
+                        3,
+                        null,
+                        Duration.ZERO,
+                        null,
+                        AdvanceMode.APPROVAL)));
+    WorkflowStub stub = start(fleet, request(plan));
+    RolloutWorkflow rollout = typed(stub);
+
+    env.sleep(Duration.ofHours(1));
+    // The first rollback stage took its three devices; the second waits for its approval.
+    assertThat(rollout.progress().status()).isEqualTo(RolloutStatus.WAITING_APPROVAL);
+    assertThat(fleet.rollbacks).hasSize(3).containsOnlyKeys("dev-000", "dev-001", "dev-002");
+    assertThat(fleet.rollbackStageOf).containsValue(1).doesNotContainValue(2);
+    rollout.approve();
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+    assertThat(result.stages())
+        .extracting(StageProgress::name, StageProgress::kind, StageProgress::status)
+        .containsExactly(
+            tuple("only", StageKind.UPDATE, StageStatus.FAILED),
+            tuple("back-first", StageKind.ROLLBACK, StageStatus.SUCCEEDED),
+            tuple("back-rest", StageKind.ROLLBACK, StageStatus.SUCCEEDED));
+    assertThat(result.stages().get(1).counters().succeeded()).isEqualTo(3);
+    assertThat(result.stages().get(2).counters().succeeded()).isEqualTo(6);
+    // Each of the nine changed devices was taken back once, in one of the two stages.
+    assertThat(fleet.deliveries.stream().filter(d -> d.contains(":rollback"))).hasSize(9);
+    assertThat(fleet.rollbacks).hasSize(9).doesNotContainKey("dev-009");
+    assertThat(fleet.rollbacks.values()).containsOnly(DeviceUpdateState.SUCCEEDED);
+  }
+
+  @Test
+  void aRollbackStagesGateStopsTheRollbackWithItsReason() {
+    FakeFleet fleet = fleet(10);
+    RolloutProgress done =
+        run(fleet, request(plan(stage("only", StageSelection.percent(100), null))));
+    assertThat(done.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    fleet.rollbackFailures.addAll(List.of("dev-005", "dev-006", "dev-007"));
+    GatePlan strict = new GatePlan(null, 0.2, 4, 0, BreachAction.ABORT);
+    RolloutPlan staged =
+        plan(stage("only", StageSelection.percent(100), null))
+            .withRollbackStages(
+                List.of(
+                    stage("back-first", StageSelection.count(3), strict, 1),
+                    stage("back-rest", StageSelection.percent(100), strict, 1),
+                    stage("never", StageSelection.percent(100), null, 1)));
+
+    RolloutWorkflow rollback =
+        client.newWorkflowStub(
+            RolloutWorkflow.class,
+            WorkflowOptions.newBuilder()
+                .setTaskQueue(TaskQueues.ROLLOUT)
+                .setWorkflowId(TaskQueues.rollbackWorkflowId(JOB, 1))
+                .build());
+    WorkflowClient.start(rollback::run, new RolloutRequest(JOB, 4, TIMEOUT, 5, staged, true, 1));
+    RolloutProgress result = WorkflowStub.fromTyped(rollback).getResult(RolloutProgress.class);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
+    assertThat(result.stages())
+        .extracting(StageProgress::index, StageProgress::status)
+        .containsExactly(tuple(1, StageStatus.SUCCEEDED), tuple(2, StageStatus.FAILED));
+    assertThat(fleet.stopReason)
+        .startsWith("rollback stage 2 (back-rest): gate breached, failures 2 of 4 finished")
+        .endsWith("; rollback stopped");
+    // The third rollback stage never started: the devices the second did not reach stay as they
+    // are.
+    assertThat(fleet.rollbackStages).containsExactlyInAnyOrder(1, 2);
+    assertThat(fleet.rollbacks.keySet()).hasSize(10);
+    assertThat(fleet.rollbacks.values()).contains(DeviceUpdateState.FAILED);
   }
 
   @Test

@@ -15,6 +15,7 @@ import dev.firmament.orchestrator.rollout.policy.StageSizing;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import dev.firmament.sql.generated.tables.records.OtaStagesRecord;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -71,7 +72,7 @@ public class StageRecords {
           }
           int assigned =
               kind == StageKind.ROLLBACK
-                  ? assignRollback(t, job, index)
+                  ? assignRollback(t, job, index, selection)
                   : assignUpdate(t, job, index, selection);
           t.insertInto(OTA_STAGES)
               .set(OTA_STAGES.ORGANIZATION_ID, job.getOrganizationId())
@@ -132,33 +133,55 @@ public class StageRecords {
   }
 
   /**
-   * Takes every device the job changed (succeeded from a known other version), or, when the job's
-   * rollback is scoped (rollbackOTAJob of an ended rollout), those of its stages or devices only.
+   * Takes the stage's share of the devices the job changed (succeeded from a known other version)
+   * that no earlier rollback stage took: when the job's rollback is scoped (rollbackOTAJob of an
+   * ended rollout), of those of its stages or devices only; a percentage or count is of the devices
+   * still to be taken back, a group takes its members among them.
    */
-  private int assignRollback(DSLContext t, OtaJobsRecord job, int index) {
+  private int assignRollback(DSLContext t, OtaJobsRecord job, int index, StageSelection selection) {
     Integer[] scopeStages = job.getRollbackStages();
     String[] scopeDevices = job.getRollbackDevices();
-    String scope =
-        scopeStages == null && scopeDevices == null
-            ? ""
-            : " and (r.stage = any(?::integer[]) or r.device_id = any(?::varchar[]))";
-    List<Object> binds =
-        new java.util.ArrayList<>(List.of(index, job.getId(), job.getTargetVersion()));
-    if (!scope.isEmpty()) {
+    StringBuilder eligible =
+        new StringBuilder(
+            " from ota_results r where r.job_id = ? and r.state = 'SUCCEEDED'"
+                + " and r.from_version is not null and r.from_version <> ?"
+                + " and not exists (select 1 from ota_rollback_results b"
+                + " where b.job_id = r.job_id and b.device_id = r.device_id)");
+    List<Object> binds = new ArrayList<>(List.of(job.getId(), job.getTargetVersion()));
+    if (scopeStages != null || scopeDevices != null) {
+      eligible.append(" and (r.stage = any(?::integer[]) or r.device_id = any(?::varchar[]))");
       binds.add(scopeStages == null ? new Integer[0] : scopeStages);
       binds.add(scopeDevices == null ? new String[0] : scopeDevices);
     }
+    int limit = Integer.MAX_VALUE;
+    if (selection.kind() == StageSelection.Kind.GROUP) {
+      eligible.append(
+          " and exists (select 1 from device_group_members m join device_groups g on g.id = m.group_id"
+              + " where m.device_id = r.device_id and g.product_id = ? and g.name = ?)");
+      binds.add(job.getProductId());
+      binds.add(selection.group());
+    } else {
+      int remaining =
+          t.fetchOne("select count(*)" + eligible, binds.toArray()).get(0, Integer.class);
+      limit = StageSizing.size(selection, remaining);
+    }
+    if (limit == 0) {
+      return 0;
+    }
+    List<Object> insertBinds = new ArrayList<>();
+    insertBinds.add(index);
+    insertBinds.addAll(binds);
+    insertBinds.add(limit);
     int inserted =
         t.execute(
             "insert into ota_rollback_results (organization_id, job_id, device_id, to_version, state,"
                 + " stage, stage_position) select r.organization_id, r.job_id, r.device_id,"
                 + " r.from_version, 'QUEUED', ?,"
-                + " row_number() over (order by md5(r.device_id), r.device_id) from ota_results r"
-                + " where r.job_id = ? and r.state = 'SUCCEEDED' and r.from_version is not null"
-                + " and r.from_version <> ?"
-                + scope
+                + " row_number() over (order by md5(r.device_id), r.device_id)"
+                + eligible
+                + " order by md5(r.device_id), r.device_id limit ?"
                 + " on conflict do nothing",
-            binds.toArray());
+            insertBinds.toArray());
     transitions.rollbacksQueued(t, job.getId());
     return inserted;
   }

@@ -319,6 +319,43 @@ class StageRecordsTest {
   }
 
   @Test
+  void rollbackStagesTakeTheirShareOfTheDevicesStillToBeTakenBackEachOnce() {
+    OtaJobsRecord job = job();
+    UUID id = job.getId();
+    stages.assign(job, 0, "all", StageKind.UPDATE, StageSelection.percent(100));
+    Set<String> changed = new HashSet<>();
+    for (int i = 0; i < 10; i++) {
+      transitions.transition(id, device(i), DeviceUpdateState.SUCCEEDED, 0L, null, null, null);
+      changed.add(device(i));
+    }
+    transitions.transition(id, device(3 + 10), DeviceUpdateState.FAILED, 0L, "X", null, null);
+
+    // A count, then half of what is left, then the canary group's changed members, then the rest.
+    assertThat(stages.assign(job, 1, "two", StageKind.ROLLBACK, StageSelection.count(2)))
+        .isEqualTo(2);
+    assertThat(stages.assign(job, 2, "half", StageKind.ROLLBACK, StageSelection.percent(50)))
+        .isEqualTo(4);
+    int canary =
+        stages.assign(job, 3, "canary", StageKind.ROLLBACK, StageSelection.group("canary"));
+    int rest = stages.assign(job, 4, "rest", StageKind.ROLLBACK, StageSelection.percent(100));
+
+    List<String> taken = new ArrayList<>();
+    for (int index = 1; index <= 4; index++) {
+      taken.addAll(all(id, index, 3));
+    }
+    assertThat(taken).doesNotHaveDuplicates();
+    assertThat(new HashSet<>(taken)).isEqualTo(changed);
+    assertThat(canary + rest).isEqualTo(4);
+    // The canary stage takes only members of the group (device 3; device 17 failed no update).
+    assertThat(all(id, 3, 10)).allMatch(device -> device.equals(device(3)));
+    // Nothing is left for a further stage, and a repeated assignment returns what it stored.
+    assertThat(stages.assign(job, 5, "more", StageKind.ROLLBACK, StageSelection.percent(100)))
+        .isZero();
+    assertThat(stages.assign(job, 2, "half", StageKind.ROLLBACK, StageSelection.percent(50)))
+        .isEqualTo(4);
+  }
+
+  @Test
   void theRollbackStageTakesTheDevicesTheJobChangedWithTheirOwnResultsAndHistory() {
     OtaJobsRecord job = job();
     UUID id = job.getId();

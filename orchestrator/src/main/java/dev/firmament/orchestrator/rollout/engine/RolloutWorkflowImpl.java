@@ -2,7 +2,6 @@ package dev.firmament.orchestrator.rollout.engine;
 
 import dev.firmament.orchestrator.rollout.AdvanceMode;
 import dev.firmament.orchestrator.rollout.BreachAction;
-import dev.firmament.orchestrator.rollout.GatePlan;
 import dev.firmament.orchestrator.rollout.RolloutActivities;
 import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.orchestrator.rollout.RolloutPlan;
@@ -17,7 +16,6 @@ import dev.firmament.orchestrator.rollout.StagePlan;
 import dev.firmament.orchestrator.rollout.StageProgress;
 import dev.firmament.orchestrator.rollout.StageRequest;
 import dev.firmament.orchestrator.rollout.StageResult;
-import dev.firmament.orchestrator.rollout.StageSelection;
 import dev.firmament.orchestrator.rollout.StageStatus;
 import dev.firmament.orchestrator.rollout.StageWorkflow;
 import dev.firmament.orchestrator.rollout.TaskQueues;
@@ -276,32 +274,80 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
     return null;
   }
 
-  /** Delivers every device this rollout changed its previous version, as a tracked stage. */
+  /**
+   * Delivers every device this rollout changed its previous version, in the plan's rollback stages
+   * ({@link RolloutPlan#rollbackPlan}): each takes its share of the devices still to be taken back,
+   * with its own rate, gate and approval. A rollback stage whose gate stops it, or a cancel or
+   * abort sent during the rollback, stops the rollback there. Rollouts recorded before rollbacks
+   * were staged ({@link #STAGED_ROLLBACK}) replay their single rollback stage as they ran it.
+   */
   private RolloutProgress rollBack(RolloutStatus finalStatus) {
     setStatus(RolloutStatus.ROLLING_BACK);
     // Controls aimed at the update stages do not apply to the rollback.
     canceled = false;
     abortReason = null;
     paused = false;
-    int index = request.rollbackStageIndex();
-    currentStage = index;
-    int maxInFlight =
-        request.plan().stages().stream().mapToInt(StagePlan::maxInFlight).max().orElse(1);
-    StagePlan plan =
-        new StagePlan(
-            "rollback",
-            StageSelection.percent(100),
-            maxInFlight,
-            null,
-            Duration.ZERO,
-            GatePlan.permissive(),
-            AdvanceMode.AUTOMATIC);
-    int assigned =
-        bookkeeping.assignStage(
-            request.jobId(), index, plan.name(), StageKind.ROLLBACK, plan.selection());
-    runStage(index, StageKind.ROLLBACK, plan, assigned, false);
+    int first = request.rollbackStageIndex();
+    if (Workflow.getVersion(STAGED_ROLLBACK, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      currentStage = first;
+      StagePlan plan = request.plan().rollbackPlan().getFirst();
+      int assigned =
+          bookkeeping.assignStage(
+              request.jobId(), first, plan.name(), StageKind.ROLLBACK, plan.selection());
+      runStage(first, StageKind.ROLLBACK, plan, assigned, false);
+      return end(finalStatus);
+    }
+    List<StagePlan> plans = request.plan().rollbackPlan();
+    for (int k = 0; k < plans.size(); k++) {
+      StagePlan stage = plans.get(k);
+      int index = first + k;
+      if (stage.advance() == AdvanceMode.APPROVAL && !stopRequested()) {
+        awaitApproval();
+      }
+      if (paused && !stopRequested()) {
+        setStatus(RolloutStatus.PAUSED);
+        Workflow.await(() -> !paused || stopRequested());
+        setStatus(RolloutStatus.ROLLING_BACK);
+      }
+      if (stopRequested()) {
+        break;
+      }
+      currentStage = index;
+      Optional<Integer> assigned =
+          unlessStopped(
+              () ->
+                  bookkeeping.assignStage(
+                      request.jobId(), index, stage.name(), StageKind.ROLLBACK, stage.selection()));
+      if (assigned.isEmpty()) {
+        break;
+      }
+      StageResult result = runStage(index, StageKind.ROLLBACK, stage, assigned.get(), false);
+      if (result.status() == StageStatus.FAILED || result.status() == StageStatus.ABORTED) {
+        recordStopReason(
+            "rollback "
+                + stageName(index, stage)
+                + (result.status() == StageStatus.FAILED ? ": gate breached, " : " aborted: ")
+                + result.reason()
+                + "; rollback stopped");
+        return end(RolloutStatus.ABORTED);
+      }
+      if (stopRequested()) {
+        break;
+      }
+    }
+    if (stopRequested()) {
+      recordStopReason(
+          abortReason != null
+              ? "rollback aborted: " + abortReason
+              : "rollback canceled by operator");
+      return end(stoppedStatus());
+    }
     return end(finalStatus);
   }
+
+  /** The change that stages a rollback by the plan's rollback stages ({@link #rollBack}). */
+  static final String STAGED_ROLLBACK = "staged-rollback";
 
   private StageResult runStage(
       int index, StageKind kind, StagePlan plan, int assigned, boolean absorbJoiners) {
