@@ -260,9 +260,17 @@ class RolloutControlsTest extends ApiIntegrationTest {
         .set(OTA_STAGES.NAME, "canary")
         .set(OTA_STAGES.KIND, "UPDATE")
         .set(OTA_STAGES.STATUS, "SUCCEEDED")
+        .set(OTA_STAGES.SOAK_STARTED_AT, org.jooq.impl.DSL.currentOffsetDateTime())
         .set(OTA_STAGES.FINISHED_AT, java.time.OffsetDateTime.now().plusSeconds(5))
         .execute();
     dsl.update(OTA_JOBS).set(OTA_JOBS.STATUS, "RUNNING").where(OTA_JOBS.ID.eq(id)).execute();
+    // Sent while the stage soaked: the stage says who cut its soak short.
+    graphQl
+        .document("mutation($id: ID!) { promoteOTAJob(input: {jobId: $id}) { job { id } } }")
+        .variable("id", jobId)
+        .execute()
+        .errors()
+        .verify();
 
     var timeline =
         graphQl
@@ -275,11 +283,41 @@ class RolloutControlsTest extends ApiIntegrationTest {
     timeline
         .path("firmwareOTAJob.timeline[*].kind")
         .entityList(String.class)
-        .containsExactly("STATUS", "CONTROL", "STAGE_STARTED", "STATUS", "STAGE_FINISHED");
+        .containsExactly(
+            "STATUS",
+            "CONTROL",
+            "STAGE_STARTED",
+            "STAGE_SOAKING",
+            "STATUS",
+            "CONTROL",
+            "STAGE_FINISHED");
     timeline
         .path("firmwareOTAJob.timeline[*].what")
         .entityList(String.class)
-        .containsExactly("SCHEDULED", "approveOTAJob", "canary", "RUNNING", "canary SUCCEEDED");
+        .containsExactly(
+            "SCHEDULED",
+            "approveOTAJob",
+            "canary",
+            "canary",
+            "RUNNING",
+            "promoteOTAJob",
+            "canary SUCCEEDED");
+    var stage =
+        graphQl
+            .document(
+                "query($id: ID!) { firmwareOTAJob(id: $id) { stages { startedAt soakStartedAt"
+                    + " promotedBy promotedAt approvedBy } } }")
+            .variable("id", jobId)
+            .execute();
+    stage.path("firmwareOTAJob.stages[0].startedAt").hasValue();
+    stage.path("firmwareOTAJob.stages[0].soakStartedAt").hasValue();
+    stage.path("firmwareOTAJob.stages[0].promotedAt").hasValue();
+    stage
+        .path("firmwareOTAJob.stages[0].promotedBy")
+        .entity(String.class)
+        .satisfies(actor -> assertThat(actor).contains("@"));
+    // The plan's only stage does not wait for an approval: the start's approval is not its own.
+    stage.path("firmwareOTAJob.stages[0].approvedBy").valueIsNull();
     timeline.path("firmwareOTAJob.timeline[1].outcome").entity(String.class).isEqualTo("ok");
     timeline
         .path("firmwareOTAJob.timeline[1].actor")

@@ -1,8 +1,6 @@
 package dev.firmament.api.rollout;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
-import dev.firmament.orchestrator.rollout.RolloutStatus;
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Map;
 
@@ -51,24 +49,11 @@ public record JobProgress(
   }
 
   /**
-   * When a running rollout may finish if it keeps the pace (finished devices per second) it has
-   * kept since it started: null when it is not running, has no start time, or no device finished
-   * yet. Soaks, approvals and maintenance windows still ahead are not counted.
+   * When a running rollout may finish at the pace it has kept, without a plan or stages to refine
+   * it (see {@link RolloutEstimate}).
    */
   static OffsetDateTime estimatedFinish(
       OtaJob job, Map<String, Integer> byState, OffsetDateTime now) {
-    RolloutStatus status = RolloutStatus.valueOf(job.status());
-    if (status.isFinal() || job.startedAt() == null) {
-      return null;
-    }
-    JobProgress progress = of(job.totalDevices(), byState);
-    int finished = progress.finished();
-    long elapsedMillis = Duration.between(job.startedAt(), now).toMillis();
-    if (finished == 0 || elapsedMillis <= 0) {
-      return null;
-    }
-    int remaining = Math.max(0, job.totalDevices() - finished);
-    long millisLeft = Math.round((double) elapsedMillis * remaining / finished);
-    return now.plus(Duration.ofMillis(millisLeft));
+    return RolloutEstimate.finish(job, byState, null, java.util.List.of(), now);
   }
 }

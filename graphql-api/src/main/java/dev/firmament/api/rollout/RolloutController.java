@@ -14,6 +14,7 @@ import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductRepository;
 import dev.firmament.api.tenant.Login;
 import dev.firmament.api.tenant.TenantResolver;
+import dev.firmament.orchestrator.rollout.RolloutPlan;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import graphql.schema.DataFetchingEnvironment;
 import java.time.OffsetDateTime;
@@ -184,28 +185,37 @@ public class RolloutController {
 
   /**
    * The plan's stages, each as PostgreSQL last recorded it, or PENDING before it started; then the
-   * rollback stage if one ran.
+   * rollback stages that ran; each with the approval that released it and the promotion that ended
+   * its soak ({@link StageTimelines}).
    */
   @BatchMapping(typeName = "FirmwareOTAJob", field = "stages")
   public Map<OtaJob, List<OtaStage>> stages(List<OtaJob> sources) {
     List<UUID> ids = sources.stream().map(OtaJob::id).toList();
-    Map<UUID, List<OtaStage>> recorded = jobs.stages(tenants.organizationId(), ids);
-    Map<UUID, String> plans = jobs.plans(tenants.organizationId(), ids);
+    UUID organizationId = tenants.organizationId();
+    Map<UUID, List<OtaStage>> recorded = jobs.stages(organizationId, ids);
+    Map<UUID, String> plans = jobs.plans(organizationId, ids);
+    Map<UUID, List<StageTimelines.Decision>> approvals =
+        jobs.acceptedControls(organizationId, ids, "approveOTAJob");
+    Map<UUID, List<StageTimelines.Decision>> promotions =
+        jobs.acceptedControls(organizationId, ids, "promoteOTAJob");
     return mapEach(
         sources,
         job -> {
           Map<Integer, OtaStage> byIndex = new java.util.TreeMap<>();
-          RolloutPlans.fromJson(plans.get(job.id()))
-              .ifPresent(
-                  plan -> {
-                    for (int i = 0; i < plan.stages().size(); i++) {
-                      byIndex.put(i, OtaStage.planned(i, plan.stages().get(i).name()));
-                    }
-                  });
+          RolloutPlan plan = RolloutPlans.fromJson(plans.get(job.id())).orElse(null);
+          if (plan != null) {
+            for (int i = 0; i < plan.stages().size(); i++) {
+              byIndex.put(i, OtaStage.planned(i, plan.stages().get(i).name()));
+            }
+          }
           for (OtaStage stage : recorded.getOrDefault(job.id(), List.of())) {
             byIndex.put(stage.index(), stage);
           }
-          return List.copyOf(byIndex.values());
+          return StageTimelines.decide(
+              plan,
+              List.copyOf(byIndex.values()),
+              approvals.getOrDefault(job.id(), List.of()),
+              promotions.getOrDefault(job.id(), List.of()));
         });
   }
 
@@ -300,18 +310,26 @@ public class RolloutController {
   }
 
   /**
-   * When a running rollout may finish at the pace it has kept since it started; null before its
-   * first device finished and once it ended.
+   * When a running rollout may finish ({@link RolloutEstimate}); null before its first device
+   * finished, while it waits for an approval, and once it ended.
    */
   @BatchMapping(typeName = "FirmwareOTAJob", field = "estimatedFinishAt")
   public Map<OtaJob, OffsetDateTime> estimatedFinishAt(List<OtaJob> sources) {
-    Map<UUID, Map<String, Integer>> counts =
-        jobs.countsByState(tenants.organizationId(), sources.stream().map(OtaJob::id).toList());
+    UUID organizationId = tenants.organizationId();
+    List<UUID> ids = sources.stream().map(OtaJob::id).toList();
+    Map<UUID, Map<String, Integer>> counts = jobs.countsByState(organizationId, ids);
+    Map<UUID, List<OtaStage>> recorded = jobs.stages(organizationId, ids);
+    Map<UUID, String> plans = jobs.plans(organizationId, ids);
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
     Map<OtaJob, OffsetDateTime> result = new java.util.LinkedHashMap<>();
     for (OtaJob job : sources) {
       OffsetDateTime eta =
-          JobProgress.estimatedFinish(job, counts.getOrDefault(job.id(), Map.of()), now);
+          RolloutEstimate.finish(
+              job,
+              counts.getOrDefault(job.id(), Map.of()),
+              RolloutPlans.fromJson(plans.get(job.id())).orElse(null),
+              recorded.getOrDefault(job.id(), List.of()),
+              now);
       if (eta != null) {
         result.put(job, eta);
       }

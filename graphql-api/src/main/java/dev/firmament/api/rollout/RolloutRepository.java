@@ -288,6 +288,16 @@ public class RolloutRepository {
                       "system",
                       null,
                       s.getStageIndex()));
+              if (s.getSoakStartedAt() != null) {
+                events.add(
+                    new OtaJobEvent(
+                        s.getSoakStartedAt(),
+                        "STAGE_SOAKING",
+                        s.getName(),
+                        "system",
+                        null,
+                        s.getStageIndex()));
+              }
               if (s.getFinishedAt() != null) {
                 events.add(
                     new OtaJobEvent(
@@ -351,7 +361,39 @@ public class RolloutRepository {
                             r.getRolledBack(),
                             r.getUnhealthy(),
                             r.getUpdatedAt(),
-                            r.getFinishedAt())));
+                            r.getFinishedAt(),
+                            r.getCreatedAt(),
+                            r.getSoakStartedAt(),
+                            null,
+                            null)));
+    return result;
+  }
+
+  /**
+   * Each job's accepted controls of one kind ({@code approveOTAJob}, {@code promoteOTAJob}), oldest
+   * first, from the audit log.
+   */
+  public Map<UUID, List<StageTimelines.Decision>> acceptedControls(
+      UUID organizationId, Collection<UUID> jobIds, String action) {
+    Map<String, UUID> targets = new HashMap<>();
+    for (UUID id : jobIds) {
+      targets.put("rollout:" + id, id);
+      targets.put("jobId:" + id, id);
+    }
+    Map<UUID, List<StageTimelines.Decision>> result = new HashMap<>();
+    dsl.selectFrom(AUDIT_LOG)
+        .where(AUDIT_LOG.ORGANIZATION_ID.eq(organizationId))
+        .and(AUDIT_LOG.TARGET.in(targets.keySet()))
+        .and(AUDIT_LOG.ACTION.eq(action))
+        .orderBy(AUDIT_LOG.ID)
+        .forEach(
+            r -> {
+              if ("ok".equals(readDetails(r.getDetails()).path("outcome").asText(null))) {
+                result
+                    .computeIfAbsent(targets.get(r.getTarget()), k -> new ArrayList<>())
+                    .add(new StageTimelines.Decision(r.getActor(), r.getOccurredAt()));
+              }
+            });
     return result;
   }
 

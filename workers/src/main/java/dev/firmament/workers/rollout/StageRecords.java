@@ -253,6 +253,11 @@ public class StageRecords {
         .set(
             OTA_STAGES.FINISHED_AT,
             status.isFinal() ? DSL.currentOffsetDateTime() : DSL.val((OffsetDateTime) null))
+        .set(
+            OTA_STAGES.SOAK_STARTED_AT,
+            status == StageStatus.SOAKING
+                ? DSL.coalesce(OTA_STAGES.SOAK_STARTED_AT, DSL.currentOffsetDateTime())
+                : OTA_STAGES.SOAK_STARTED_AT)
         .where(OTA_STAGES.JOB_ID.eq(jobId))
         .and(OTA_STAGES.STAGE_INDEX.eq(index))
         .and(OTA_STAGES.STATUS.notIn(finals))

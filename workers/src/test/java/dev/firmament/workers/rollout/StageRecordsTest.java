@@ -279,6 +279,13 @@ class StageRecordsTest {
     StageCounters some = new StageCounters(20, 5, 2, 3, 0, 0, 0, 0, 0, 0);
 
     stages.record(id, 0, StageStatus.RUNNING, some);
+    assertThat(dsl.fetchOne(OTA_STAGES, OTA_STAGES.JOB_ID.eq(id)).getSoakStartedAt()).isNull();
+    stages.record(id, 0, StageStatus.SOAKING, some);
+    var soaking = dsl.fetchOne(OTA_STAGES, OTA_STAGES.JOB_ID.eq(id)).getSoakStartedAt();
+    assertThat(soaking).isNotNull();
+    // A later SOAKING record (a retry's second soak) keeps when the soak first began.
+    stages.record(id, 0, StageStatus.RUNNING, some);
+    stages.record(id, 0, StageStatus.SOAKING, some);
     stages.record(id, 0, StageStatus.SUCCEEDED, some);
     stages.record(id, 0, StageStatus.RUNNING, StageCounters.EMPTY);
 
@@ -286,6 +293,7 @@ class StageRecordsTest {
     assertThat(row.getStatus()).isEqualTo("SUCCEEDED");
     assertThat(row.getSucceeded()).isEqualTo(3);
     assertThat(row.getFinishedAt()).isNotNull();
+    assertThat(row.getSoakStartedAt()).isEqualTo(soaking);
   }
 
   @Test
