@@ -1,7 +1,6 @@
 package dev.firmament.api.rollout;
 
 import static dev.firmament.sql.generated.Tables.AUDIT_LOG;
-import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
@@ -14,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.orchestrator.rollout.StageKind;
+import dev.firmament.sql.SharedDevices;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import dev.firmament.sql.generated.tables.records.OtaResultsRecord;
 import java.time.OffsetDateTime;
@@ -445,28 +445,12 @@ public class RolloutRepository {
    */
   public List<UUID> unfinishedJobsSharingDevices(
       UUID organizationId, UUID productId, UUID groupId) {
-    var mine = DEVICE_GROUP_MEMBERS.as("mine");
-    var theirs = DEVICE_GROUP_MEMBERS.as("theirs");
-    var overlap =
-        groupId == null
-            ? DSL.trueCondition()
-            : OTA_JOBS
-                .TARGET_GROUP_ID
-                .isNull()
-                .or(
-                    DSL.exists(
-                        DSL.selectOne()
-                            .from(mine)
-                            .join(theirs)
-                            .on(theirs.DEVICE_ID.eq(mine.DEVICE_ID))
-                            .where(mine.GROUP_ID.eq(groupId))
-                            .and(theirs.GROUP_ID.eq(OTA_JOBS.TARGET_GROUP_ID))));
     return dsl.select(OTA_JOBS.ID)
         .from(OTA_JOBS)
         .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId))
         .and(OTA_JOBS.PRODUCT_ID.eq(productId))
         .and(OTA_JOBS.STATUS.notIn(finalStatuses()))
-        .and(overlap)
+        .and(SharedDevices.with(OTA_JOBS, groupId))
         .orderBy(OTA_JOBS.CREATED_AT)
         .fetch(OTA_JOBS.ID);
   }

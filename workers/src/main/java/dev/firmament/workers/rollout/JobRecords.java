@@ -1,10 +1,10 @@
 package dev.firmament.workers.rollout;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
-import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 
 import dev.firmament.orchestrator.rollout.RolloutStatus;
+import dev.firmament.sql.SharedDevices;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import java.util.EnumSet;
 import java.util.List;
@@ -96,22 +96,6 @@ public class JobRecords {
    */
   public int olderRolloutsSharingDevices(OtaJobsRecord job) {
     var other = OTA_JOBS.as("other");
-    var mine = DEVICE_GROUP_MEMBERS.as("mine");
-    var theirs = DEVICE_GROUP_MEMBERS.as("theirs");
-    var overlap =
-        job.getTargetGroupId() == null
-            ? DSL.trueCondition()
-            : other
-                .TARGET_GROUP_ID
-                .isNull()
-                .or(
-                    DSL.exists(
-                        DSL.selectOne()
-                            .from(mine)
-                            .join(theirs)
-                            .on(theirs.DEVICE_ID.eq(mine.DEVICE_ID))
-                            .where(mine.GROUP_ID.eq(job.getTargetGroupId()))
-                            .and(theirs.GROUP_ID.eq(other.TARGET_GROUP_ID))));
     return dsl.fetchCount(
         other,
         other
@@ -120,7 +104,7 @@ public class JobRecords {
             .and(other.ID.ne(job.getId()))
             .and(other.CREATED_AT.lt(job.getCreatedAt()))
             .and(other.STATUS.notIn(finalStatusNames()))
-            .and(overlap));
+            .and(SharedDevices.with(other, job.getTargetGroupId())));
   }
 
   /** Records the job's final status once; a job already final keeps its status. */
