@@ -2,13 +2,20 @@
 # The rollout engine's benchmark: a staged rollout (1% canary, 10%, the rest) of simulated devices that
 # succeed at once, through the real workflows, activities, status bridge and repositories, on embedded
 # PostgreSQL and the embedded Temporal server. Prints progress, wall time, devices/s, history events per
-# device and peak heap. A smaller warm-up rollout (10,000 other devices) runs first in the same JVM, as
-# in a worker that has been running. Not part of the test suite.
+# device, rows written per device and peak heap. A smaller warm-up rollout (10,000 other devices) runs
+# first in the same JVM, as in a worker that has been running. Before the measured rollout, the
+# database floor runs on another fleet of the same size: the same per-device rows (queued result,
+# stage, offer, outcome, their history and audit rows, the device's version, the stage counters)
+# written straight to PostgreSQL without Temporal, in batches, from as many connections as the
+# engine's pool holds; the script prints its time and the engine's time as a ratio of it
+# ("engine / floor"). Not part of the test suite.
 #
 #   bench/rollout/run.sh                 # 100,000 devices
 #   bench/rollout/run.sh 20000           # another fleet size
 #   MAX_IN_FLIGHT=500 PAGE_SIZE=500 bench/rollout/run.sh
 #   WARMUP=0 bench/rollout/run.sh       # no warm-up rollout first: a cold JVM
+#   FLOOR=false bench/rollout/run.sh    # the engine only, no database floor
+#   FLOOR_THREADS=4 bench/rollout/run.sh  # the floor from 4 connections (default: the pool's 24)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bin/select-jdk.sh
@@ -22,7 +29,8 @@ rm -f "$OUT"
   -Dtest=RolloutBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
   -Dfirmament.bench=true -Dfirmament.bench.devices="$DEVICES" \
   -Dfirmament.bench.maxInFlight="${MAX_IN_FLIGHT:-1000}" -Dfirmament.bench.pageSize="${PAGE_SIZE:-1000}" \
-  -Dfirmament.bench.warmup="${WARMUP:-10000}" &
+  -Dfirmament.bench.warmup="${WARMUP:-10000}" -Dfirmament.bench.floor="${FLOOR:-true}" \
+  ${FLOOR_THREADS:+-Dfirmament.bench.floorThreads="$FLOOR_THREADS"} &
 BUILD=$!
 until [ -f "$OUT" ] || ! kill -0 "$BUILD" 2>/dev/null; do sleep 1; done
 if [ -f "$OUT" ]; then

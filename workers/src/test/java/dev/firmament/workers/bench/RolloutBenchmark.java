@@ -59,7 +59,10 @@ import org.springframework.context.annotation.Import;
  * bench/rollout/run.sh): a staged rollout of {@code firmament.bench.devices} simulated devices that
  * succeed at once, through the real workflows and activities, the real status bridge and the real
  * repositories, on embedded PostgreSQL and the embedded Temporal server. It prints progress, wall
- * time, devices per second, history events per device and peak heap.
+ * time, devices per second, history events per device and peak heap, and the rows written per
+ * device. Unless {@code firmament.bench.floor} is false, it also measures the {@link DatabaseFloor}
+ * on another fleet of the same size, in the same run, and reports the engine's time as a ratio of
+ * it.
  */
 class RolloutBenchmark {
   private static final String VERSION = "2.0.0";
@@ -72,6 +75,7 @@ class RolloutBenchmark {
     int maxInFlight = Integer.getInteger("firmament.bench.maxInFlight", 1000);
     int pageSize = Integer.getInteger("firmament.bench.pageSize", 1000);
     int warmup = Integer.getInteger("firmament.bench.warmup", 10_000);
+    boolean floor = Boolean.parseBoolean(System.getProperty("firmament.bench.floor", "true"));
     Path data = Files.createTempDirectory("firmament-bench");
     try (EmbeddedPostgres postgres = EmbeddedPostgres.start(data.resolve("pg"), 0);
         EmbeddedTemporal temporal = EmbeddedTemporal.start(0)) {
@@ -97,7 +101,8 @@ class RolloutBenchmark {
 
         UUID warmupJob = warmup > 0 ? seed(dsl, store, warmup, "warmup") : null;
         UUID jobId = seed(dsl, store, devices, "sim");
-        System.out.printf("seeded %,d devices%n", devices);
+        UUID floorJob = floor ? seed(dsl, store, devices, "floor") : null;
+        System.out.printf("seeded %,d devices%s%n", devices, floor ? ", twice" : "");
         // The context starts the Temporal workers (TemporalWorkers) and the status bridge.
         AnnotationConfigApplicationContext context =
             new AnnotationConfigApplicationContext(Bench.class);
@@ -108,9 +113,43 @@ class RolloutBenchmark {
             // measures a cold JVM).
             System.out.printf("warm-up rollout of %,d other devices%n", warmup);
             run(client, warmupJob, warmup, maxInFlight, pageSize, dsl);
-            System.out.printf("%nmeasured rollout of %,d devices%n", devices);
           }
-          run(client, jobId, devices, maxInFlight, pageSize, dsl);
+          Measured floorRun = null;
+          if (floorJob != null) {
+            // Before the measured rollout, so that the floor runs on the database the engine would
+            // have had; the engine then runs with the floor's rows in its tables as well.
+            int threads =
+                Integer.getInteger("firmament.bench.floorThreads", pool.getMaximumPoolSize());
+            System.out.printf(
+                "%ndatabase floor of %,d other devices (%d connections)%n", devices, threads);
+            DatabaseFloor databaseFloor = new DatabaseFloor(dsl, threads, pageSize);
+            RowWrites before = RowWrites.snapshot(dataSource, dsl);
+            double seconds = databaseFloor.run(floorJob, plan(devices, maxInFlight).stages());
+            floorRun = new Measured(seconds, RowWrites.snapshot(dataSource, dsl).since(before));
+            assertThat(succeeded(dsl, floorJob)).isEqualTo(devices);
+          }
+          System.out.printf("%nmeasured rollout of %,d devices%n", devices);
+          RowWrites before = RowWrites.snapshot(dataSource, dsl);
+          double seconds = run(client, jobId, devices, maxInFlight, pageSize, dsl);
+          Measured engine =
+              new Measured(seconds, RowWrites.snapshot(dataSource, dsl).since(before));
+          System.out.printf("rows written        %s%n", engine.rows().perDevice(devices));
+          if (floorRun != null) {
+            System.out.printf(
+                "database floor      %.1f s (%s)%n",
+                floorRun.seconds(), floorRun.rows().perDevice(devices));
+            System.out.printf("engine / floor      %.2fx%n", engine.seconds() / floorRun.seconds());
+            // The floor writes no fewer rows than the engine to every table the engine writes per
+            // device. (Per job and stage the engine writes a few rows more: it records the job
+            // RUNNING twice, and its stage counters at other moments.)
+            for (String table : engine.rows().byTable().keySet()) {
+              if (engine.rows().of(table) >= devices) {
+                assertThat(floorRun.rows().of(table))
+                    .as("rows the floor writes to %s", table)
+                    .isGreaterThanOrEqualTo(engine.rows().of(table));
+              }
+            }
+          }
         } finally {
           context.close();
         }
@@ -119,19 +158,32 @@ class RolloutBenchmark {
     }
   }
 
-  private void run(
+  /** A phase's wall time and the rows it wrote. */
+  private record Measured(double seconds, RowWrites rows) {}
+
+  /** A 1 % canary by count, 10 % of the rest, then the rest. */
+  private static RolloutPlan plan(int devices, int maxInFlight) {
+    return new RolloutPlan(
+        List.of(
+            stage("canary", StageSelection.count(Math.max(1, devices / 100)), maxInFlight),
+            stage("wave", StageSelection.percent(10), maxInFlight),
+            stage("rest", StageSelection.percent(100), maxInFlight)),
+        null,
+        null,
+        null,
+        false);
+  }
+
+  private static int succeeded(DSLContext dsl, UUID jobId) {
+    return dsl.fetchCount(
+        OTA_RESULTS, OTA_RESULTS.JOB_ID.eq(jobId).and(OTA_RESULTS.STATE.eq("SUCCEEDED")));
+  }
+
+  /** Runs the job's rollout through the engine, prints what it measured; returns wall time. */
+  private double run(
       WorkflowClient client, UUID jobId, int devices, int maxInFlight, int pageSize, DSLContext dsl)
       throws Exception {
-    RolloutPlan plan =
-        new RolloutPlan(
-            List.of(
-                stage("canary", StageSelection.count(Math.max(1, devices / 100)), maxInFlight),
-                stage("wave", StageSelection.percent(10), maxInFlight),
-                stage("rest", StageSelection.percent(100), maxInFlight)),
-            null,
-            null,
-            null,
-            false);
+    RolloutPlan plan = plan(devices, maxInFlight);
     RolloutWorkflow workflow =
         client.newWorkflowStub(
             RolloutWorkflow.class,
@@ -150,9 +202,7 @@ class RolloutBenchmark {
       try {
         result.get(2, TimeUnit.SECONDS);
       } catch (java.util.concurrent.TimeoutException e) {
-        int done =
-            dsl.fetchCount(
-                OTA_RESULTS, OTA_RESULTS.JOB_ID.eq(jobId).and(OTA_RESULTS.STATE.eq("SUCCEEDED")));
+        int done = succeeded(dsl, jobId);
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(
             "%6.1f s  %,9d of %,d devices succeeded  (%,.0f devices/s)%n",
@@ -163,9 +213,7 @@ class RolloutBenchmark {
     double seconds = (System.nanoTime() - start) / 1e9;
     long peakHeap = peakHeap();
 
-    int succeeded =
-        dsl.fetchCount(
-            OTA_RESULTS, OTA_RESULTS.JOB_ID.eq(jobId).and(OTA_RESULTS.STATE.eq("SUCCEEDED")));
+    int succeeded = succeeded(dsl, jobId);
     long events = historyEvents(client, jobId.toString());
     System.out.printf(
         "%nrollout %s %s: %,d devices, %,d results SUCCEEDED in PostgreSQL%n",
@@ -180,6 +228,7 @@ class RolloutBenchmark {
         peakHeap >> 20, heapBefore >> 20);
     assertThat(progress.status()).isEqualTo(RolloutStatus.SUCCEEDED);
     assertThat(succeeded).isEqualTo(devices);
+    return seconds;
   }
 
   private static StagePlan stage(String name, StageSelection selection, int maxInFlight) {
