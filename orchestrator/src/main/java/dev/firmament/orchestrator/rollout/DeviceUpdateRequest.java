@@ -8,12 +8,20 @@ package dev.firmament.orchestrator.rollout;
  * @param attempt 1 for the first attempt; a higher attempt reopens a failed result
  * @param version the firmware version to deliver; null for the rollout's target version
  * @param rollback whether this delivers the device's previous version back (the offer says so)
+ * @param resume whether this takes over an update a previous run of the stage started (it continued
+ *     as new while the device worked): the device is not offered again unless the offer never went
+ *     out; the activity only becomes the one the device's final report completes
  */
 public record DeviceUpdateRequest(
-    String jobId, String deviceId, int attempt, String version, boolean rollback) {
+    String jobId, String deviceId, int attempt, String version, boolean rollback, boolean resume) {
 
   public DeviceUpdateRequest(String jobId, String deviceId, int attempt) {
-    this(jobId, deviceId, attempt, null, false);
+    this(jobId, deviceId, attempt, null, false, false);
+  }
+
+  public DeviceUpdateRequest(
+      String jobId, String deviceId, int attempt, String version, boolean rollback) {
+    this(jobId, deviceId, attempt, version, rollback, false);
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.firmament.orchestrator.rollout;
 
+import java.util.List;
+
 /**
  * What a stage workflow hands to its next run when it continues as new after a page.
  *
@@ -11,6 +13,8 @@ package dev.firmament.orchestrator.rollout;
  * @param ratePerMinute the current start rate (0 without a rate plan)
  * @param successesSinceRaise successes since the rate was last raised
  * @param nextStartAt the earliest workflow time (epoch millis) the rate allows the next start
+ * @param open the devices still updating or waiting out a retry backoff, which the next run takes
+ *     over (empty for runs that drained their page first)
  */
 public record StageCarry(
     long afterPosition,
@@ -19,11 +23,23 @@ public record StageCarry(
     int breachesHandled,
     double ratePerMinute,
     int successesSinceRaise,
-    long nextStartAt) {
+    long nextStartAt,
+    List<OpenDevice> open) {
+
+  public StageCarry {
+    open = open == null ? List.of() : List.copyOf(open);
+  }
 
   /** The carry of a stage's first run: nothing started yet, the rate at its base. */
   public static StageCarry initial(StagePlan plan, StageCounters counters) {
     return new StageCarry(
-        0L, counters, false, 0, plan.rate() == null ? 0 : plan.rate().basePerMinute(), 0, 0L);
+        0L,
+        counters,
+        false,
+        0,
+        plan.rate() == null ? 0 : plan.rate().basePerMinute(),
+        0,
+        0L,
+        List.of());
   }
 }

@@ -49,6 +49,13 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   final List<String> deliveries = new CopyOnWriteArrayList<>();
   final List<Long> deliveryTimes = new CopyOnWriteArrayList<>();
   final List<String> unreported = new CopyOnWriteArrayList<>();
+
+  /** Deliveries ("deliver dev-000#1") and unreported ends ("timeout dev-000") in their order. */
+  final List<String> events = new CopyOnWriteArrayList<>();
+
+  /** Attempts a later stage run took over ("dev-000#1"). */
+  final List<String> resumed = new CopyOnWriteArrayList<>();
+
   final AtomicInteger concurrent = new AtomicInteger();
   final AtomicInteger maxConcurrent = new AtomicInteger();
   final AtomicInteger attempts = new AtomicInteger();
@@ -291,6 +298,7 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   public void recordUnreported(
       String jobId, String deviceId, int attempt, DeviceUpdateState state, String detail) {
     unreported.add(deviceId + ":" + state);
+    events.add("timeout " + deviceId);
     results.computeIfPresent(deviceId, (id, s) -> s.isTerminal() ? s : state);
   }
 
@@ -313,9 +321,12 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
 
   @Override
   public DeviceUpdateOutcome updateDevice(DeviceUpdateRequest request) {
+    String id = request.deviceId();
+    if (request.resume()) {
+      return takeOver(request);
+    }
     attempts.incrementAndGet();
     deliveryTimes.add(clock.getAsLong());
-    String id = request.deviceId();
     deliveries.add(id + (request.rollback() ? ":rollback" : "") + "#" + request.attempt());
     if (!request.rollback()) {
       storedAttempt.put(id, request.attempt());
@@ -336,6 +347,7 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
       Activity.getExecutionContext().doNotCompleteOnReturn();
       return null;
     }
+    events.add("deliver " + id + "#" + request.attempt());
     int now = concurrent.incrementAndGet();
     maxConcurrent.accumulateAndGet(now, Math::max);
     try {
@@ -349,6 +361,34 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     }
     results.put(id, answer.state());
     return new DeviceUpdateOutcome(id, answer.state(), answer.code(), 1024);
+  }
+
+  /**
+   * A later stage run takes over an attempt: the device's answer when it has one (its first
+   * activity answered after the run that started it continued as new), else the activity stays open
+   * for a silent device, as the first did.
+   */
+  private DeviceUpdateOutcome takeOver(DeviceUpdateRequest request) {
+    String id = request.deviceId();
+    resumed.add(id + "#" + request.attempt());
+    for (int i = 0; i < 500; i++) {
+      DeviceUpdateState known = request.rollback() ? rollbacks.get(id) : results.get(id);
+      if (known != null && known.isTerminal()) {
+        return new DeviceUpdateOutcome(id, known, null, 1024);
+      }
+      List<Answer> answers = script.get(id);
+      if (answers != null && !answers.isEmpty() && answers.getFirst() == SILENT) {
+        break;
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    Activity.getExecutionContext().doNotCompleteOnReturn();
+    return null;
   }
 
   Set<String> stageMembers(int stageIndex) {

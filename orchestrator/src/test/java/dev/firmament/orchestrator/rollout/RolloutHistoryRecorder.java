@@ -353,6 +353,41 @@ class RolloutHistoryRecorder {
     }
   }
 
+  /**
+   * Records a stage whose runs hand a silent device over to the next run instead of draining their
+   * page (the behaviour behind {@code StageWorkflowImpl.SLIDING_WINDOW} version 1), the rollout and
+   * every run of its stage: run only on purpose, with {@code
+   * -Dfirmament.recordHistories=sliding-window}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "sliding-window")
+  void recordSlidingWindow() throws IOException {
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      FakeFleet fleet =
+          new FakeFleet(IntStream.range(0, 9).mapToObj(i -> String.format("dev-%03d", i)).toList());
+      fleet.answer("dev-004", FakeFleet.SILENT);
+      WorkflowClient client = start(env, fleet);
+      RolloutWorkflow workflow =
+          client.newWorkflowStub(
+              RolloutWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue(TaskQueues.ROLLOUT)
+                  .setWorkflowId(TaskQueues.rolloutWorkflowId("sliding-window"))
+                  .build());
+      WorkflowClient.start(
+          workflow::run,
+          new RolloutRequest(
+              "sliding-window", 20, Duration.ofSeconds(1), 3, RolloutPlan.singleStage(20)));
+      RolloutProgress result = WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
+      assertThat(result.timedOut()).isEqualTo(1);
+      assertThat(fleet.resumed).isNotEmpty();
+
+      var parent = client.fetchHistory(TaskQueues.rolloutWorkflowId("sliding-window"));
+      write("rollout-sliding-window.json", parent);
+      RecordedHistories.writeChildren(client, parent, "stage-sliding-window");
+    }
+  }
+
   /** Runs the workflows and the fake fleet's activities on the environment's workers. */
   private static WorkflowClient start(TestWorkflowEnvironment env, FakeFleet fleet) {
     Worker rollout = env.newWorker(TaskQueues.ROLLOUT);

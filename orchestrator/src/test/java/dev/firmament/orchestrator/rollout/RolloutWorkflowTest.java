@@ -76,6 +76,40 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void aSilentDeviceInManyPagesHoldsOneSlotNeverItsPage() {
+    FakeFleet fleet = fleet(30);
+    List<String> silent = new java.util.ArrayList<>();
+    for (int i = 0; i < 30; i += 5) {
+      String id = String.format("dev-%03d", i);
+      fleet.answer(id, FakeFleet.SILENT);
+      silent.add(id);
+    }
+    // Pages of five: the silent devices fall into most of them.
+    RolloutRequest request =
+        new RolloutRequest(JOB, 100, SILENT_TIMEOUT, 5, RolloutPlan.singleStage(100));
+
+    RolloutProgress result = run(fleet, request);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.FAILED);
+    StageCounters counters = result.stages().getFirst().counters();
+    assertThat(counters.succeeded()).isEqualTo(24);
+    assertThat(counters.timedOut()).isEqualTo(6);
+    // Every answering device was offered before the first silent one timed out: no page waited
+    // for its silent device, whose attempt later runs took over until its timeout.
+    int firstTimeout =
+        fleet.events.indexOf(
+            fleet.events.stream().filter(e -> e.startsWith("timeout ")).findFirst().orElseThrow());
+    assertThat(fleet.events.subList(0, firstTimeout))
+        .filteredOn(e -> e.startsWith("deliver "))
+        .hasSize(24);
+    assertThat(fleet.resumed).isNotEmpty();
+    assertThat(fleet.resumed)
+        .allSatisfy(r -> assertThat(silent).contains(r.substring(0, r.indexOf('#'))));
+    assertThat(fleet.unreported)
+        .containsExactlyInAnyOrderElementsOf(silent.stream().map(id -> id + ":TIMED_OUT").toList());
+  }
+
+  @Test
   void aSilentDeviceTimesOutAndTheRolloutEndsFailed() {
     FakeFleet fleet = fleet(3).answer("dev-001", FakeFleet.SILENT);
 

@@ -86,14 +86,19 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
 
     ArtifactPlan plan = planner.plan(jobId, target);
     // The token is stored before the offer, so that even an instant report finds it.
-    results.offered(
-        jobId,
-        target.deviceId(),
-        plan.artifact().kind().name(),
-        target.sha256(),
-        plan.artifact().size(),
-        "offered " + plan.artifact().kind() + " " + plan.bytes().length + " bytes",
-        context.getTaskToken());
+    boolean moved =
+        results.offered(
+            jobId,
+            target.deviceId(),
+            plan.artifact().kind().name(),
+            target.sha256(),
+            plan.artifact().size(),
+            "offered " + plan.artifact().kind() + " " + plan.bytes().length + " bytes",
+            context.getTaskToken());
+    if (!moved && request.resume()) {
+      // The previous run's activity offered it meanwhile: this one is the one to complete.
+      results.takeOver(jobId, target.deviceId(), request.attempt(), context.getTaskToken());
+    }
     // An older build goes out only when the rollout's creator allowed it, with the release key's
     // grant for this device and update; otherwise the device refuses it (DOWNGRADE_REFUSED).
     boolean downgrade =

@@ -5,7 +5,10 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
 import dev.firmament.workers.rollout.ResultTransitions;
 import dev.firmament.workers.rollout.RolloutActivitiesImpl;
+import dev.firmament.workers.rollout.TakeOver;
 import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import java.util.UUID;
 import org.springframework.stereotype.Component;
 
 /**
@@ -13,6 +16,11 @@ import org.springframework.stereotype.Component;
  * RollbackDelivery}; an update's later attempt (the rollout's retry policy) first reopens the
  * device's failed result, then the update goes to {@link DeviceUpdateActivitiesImpl}, which treats
  * it like a first attempt. Idempotent as both are: reopening is keyed by (job, device, attempt).
+ *
+ * <p>A request that takes over an attempt a previous stage run started ({@link
+ * DeviceUpdateRequest#resume}) offers nothing when the attempt is open: the new activity's token
+ * replaces the old one, and the device's final report completes it. An attempt that ended meanwhile
+ * answers at once; one that was never offered is offered now.
  */
 @Component
 public class DeviceUpdateRouter implements DeviceUpdateActivities {
@@ -29,6 +37,27 @@ public class DeviceUpdateRouter implements DeviceUpdateActivities {
 
   @Override
   public DeviceUpdateOutcome updateDevice(DeviceUpdateRequest request) {
+    if (request.resume()) {
+      ActivityExecutionContext context = Activity.getExecutionContext();
+      UUID jobId = RolloutActivitiesImpl.parse(request.jobId());
+      TakeOver found =
+          request.rollback()
+              ? rollbacks.takeOver(jobId, request.deviceId(), request.attempt(), context)
+              : results.takeOver(
+                  jobId, request.deviceId(), request.attempt(), context.getTaskToken());
+      switch (found.kind()) {
+        case OPEN -> {
+          context.doNotCompleteOnReturn();
+          return null;
+        }
+        case ENDED -> {
+          return found.ended();
+        }
+        case NOT_OFFERED -> {
+          // Offered below as a first attempt would be.
+        }
+      }
+    }
     if (request.rollback()) {
       return rollbacks.offer(request, Activity.getExecutionContext());
     }

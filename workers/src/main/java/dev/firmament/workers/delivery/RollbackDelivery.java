@@ -11,6 +11,7 @@ import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.workers.delta.ReleaseSigning;
 import dev.firmament.workers.rollout.RollbackRecords;
 import dev.firmament.workers.rollout.RollbackRecords.RollbackTarget;
+import dev.firmament.workers.rollout.TakeOver;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
 import java.util.UUID;
@@ -108,6 +109,14 @@ public class RollbackDelivery {
             ArtifactSource.ofBytes(image)));
     context.doNotCompleteOnReturn();
     return null;
+  }
+
+  /**
+   * Takes over a device's open rollback for a later stage run ({@link RollbackRecords#takeOver}).
+   */
+  public TakeOver takeOver(
+      UUID jobId, String deviceId, int attempt, ActivityExecutionContext context) {
+    return records.takeOver(jobId, deviceId, attempt, context.getTaskToken());
   }
 
   /**

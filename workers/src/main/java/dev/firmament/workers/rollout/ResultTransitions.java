@@ -280,6 +280,41 @@ public class ResultTransitions {
   }
 
   /**
+   * Takes over a device's open attempt for a later stage run: stores the new activity's token when
+   * the attempt is between offer and final report (the device's final report then completes the new
+   * activity; a report recorded first finds the attempt ended here), else says how it ended or that
+   * it was never offered.
+   */
+  public TakeOver takeOver(UUID jobId, String deviceId, int attempt, byte[] taskToken) {
+    int stored =
+        dsl.update(OTA_RESULTS)
+            .set(OTA_RESULTS.TASK_TOKEN, taskToken)
+            .where(OTA_RESULTS.JOB_ID.eq(jobId))
+            .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+            .and(OTA_RESULTS.ATTEMPT.eq(attempt))
+            .and(OTA_RESULTS.STATE.in(TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
+            .execute();
+    if (stored == 1) {
+      return TakeOver.OPEN_ATTEMPT;
+    }
+    return dsl.select(
+            OTA_RESULTS.STATE, OTA_RESULTS.ATTEMPT, OTA_RESULTS.ERROR_CODE, OTA_RESULTS.BYTES_SENT)
+        .from(OTA_RESULTS)
+        .where(OTA_RESULTS.JOB_ID.eq(jobId))
+        .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+        .fetchOptional(
+            r ->
+                TakeOver.of(
+                    deviceId,
+                    DeviceUpdateState.parse(r.value1()),
+                    r.value2(),
+                    attempt,
+                    r.value3(),
+                    r.value4() == null ? 0 : r.value4()))
+        .orElse(TakeOver.NOT_OFFERED_YET);
+  }
+
+  /**
    * Records an offer in one statement: the artifact the device is sent (kind, image hash, size in
    * bytes) and the move to SENT with the activity's task token, with its history row. The artifact
    * is recorded even when the result may not move (an offer made again); returns whether it moved.

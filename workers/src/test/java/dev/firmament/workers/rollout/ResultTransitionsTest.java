@@ -85,6 +85,44 @@ class ResultTransitionsTest {
   }
 
   @Test
+  void aLaterStageRunTakesOverAnOpenAttemptAndFindsOneThatEndedOrWasNeverOffered() {
+    UUID id = startedJob().getId();
+    transitions.transition(
+        id, device(0), DeviceUpdateState.SENT, null, null, "offer", new byte[] {1});
+    transitions.transition(id, device(0), DeviceUpdateState.DOWNLOADING, 10L, null, null, null);
+
+    // Open: the new activity's token replaces the first run's, and the final report returns it.
+    assertThat(transitions.takeOver(id, device(0), 1, new byte[] {2}).kind())
+        .isEqualTo(TakeOver.Kind.OPEN);
+    List<ResultTransitions.Moved> moved =
+        transitions.transitionAll(
+            List.of(
+                new ResultTransitions.Reported(
+                    id, device(0), 1, DeviceUpdateState.SUCCEEDED, 55L, null, null)));
+    assertThat(moved)
+        .singleElement()
+        .satisfies(m -> assertThat(m.taskToken()).isEqualTo(new byte[] {2}));
+
+    // Ended before the take-over: its outcome answers, the stored token stays.
+    TakeOver ended = transitions.takeOver(id, device(0), 1, new byte[] {3});
+    assertThat(ended.kind()).isEqualTo(TakeOver.Kind.ENDED);
+    assertThat(ended.ended().state()).isEqualTo(DeviceUpdateState.SUCCEEDED);
+    assertThat(ended.ended().bytesSent()).isEqualTo(55L);
+    assertThat(fleet.result(id, device(0)).getTaskToken()).isEqualTo(new byte[] {2});
+
+    // Never offered: queued, no token taken.
+    assertThat(transitions.takeOver(id, device(1), 1, new byte[] {4}).kind())
+        .isEqualTo(TakeOver.Kind.NOT_OFFERED);
+    assertThat(fleet.result(id, device(1)).getTaskToken()).isNull();
+    // An earlier attempt's end is not this attempt's: the later attempt is still to be offered.
+    transitions.transition(id, device(2), DeviceUpdateState.FAILED, 0L, "NET", null, null);
+    assertThat(transitions.takeOver(id, device(2), 2, new byte[] {5}).kind())
+        .isEqualTo(TakeOver.Kind.NOT_OFFERED);
+    assertThat(transitions.takeOver(id, device(2), 1, new byte[] {5}).ended().errorCode())
+        .isEqualTo("NET");
+  }
+
+  @Test
   void aBatchOfReportsMovesEachResultByTheSameRulesInOneGo() {
     UUID id = startedJob().getId();
     assertThat(

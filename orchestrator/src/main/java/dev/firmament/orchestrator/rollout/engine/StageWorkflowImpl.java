@@ -5,6 +5,7 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateActivities;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.GatePlan;
+import dev.firmament.orchestrator.rollout.OpenDevice;
 import dev.firmament.orchestrator.rollout.RatePlan;
 import dev.firmament.orchestrator.rollout.RolloutActivities;
 import dev.firmament.orchestrator.rollout.RolloutWorkflow;
@@ -33,7 +34,9 @@ import io.temporal.workflow.Promise;
 import io.temporal.workflow.Workflow;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import org.slf4j.Logger;
@@ -44,9 +47,14 @@ import org.slf4j.Logger;
  * rate, retries failed devices per policy, judges the gate after every outcome, then soaks and
  * checks the devices' health.
  *
- * <p>Each run handles one page: it drains its devices and continues as new with a {@link
- * StageCarry}, so the history of a run is bounded by the page size, whatever the stage's size.
- * Waiting on a device holds no thread: the delivery activity is completed by the device's report.
+ * <p>Each run starts one page of devices, then continues as new with a {@link StageCarry}, so the
+ * history of a run is bounded by the page size and {@code maxInFlight}, whatever the stage's size.
+ * Since {@link #SLIDING_WINDOW} version 1 a run does not wait for its page's last device: once most
+ * of them answered (or {@link #HANDOVER_GRACE} passed), the devices still updating or waiting out a
+ * retry backoff are carried over ({@link OpenDevice}) and the next run takes them over, each with
+ * what is left of its device timeout, so a slow or silent device holds one slot, never a page. Runs
+ * recorded before that drain their page first, as they did. Waiting on a device holds no thread:
+ * the delivery activity is completed by the device's report.
  */
 public class StageWorkflowImpl implements StageWorkflow {
   private static final Logger log = Workflow.getLogger(StageWorkflowImpl.class);
@@ -56,6 +64,12 @@ public class StageWorkflowImpl implements StageWorkflow {
 
   /** Change id: a retry takes the failed devices of earlier stages too (version 1). */
   static final String RETRY_TAKES_EARLIER_FAILURES = "retry-takes-earlier-failures";
+
+  /** Change id: a run hands its open devices over to the next instead of draining (version 1). */
+  static final String SLIDING_WINDOW = "sliding-window";
+
+  /** How long a run waits at its end for the devices that answer within moments. */
+  static final Duration HANDOVER_GRACE = Duration.ofSeconds(30);
 
   private final RolloutActivities bookkeeping =
       Workflow.newActivityStub(RolloutActivities.class, BookkeepingOptions.get());
@@ -88,6 +102,12 @@ public class StageWorkflowImpl implements StageWorkflow {
   /** All failures of the stage when the operator last resumed over an end-of-stage breach. */
   private int acceptedAtEnd = -1;
 
+  /** The devices updating or waiting out a backoff, by id, in the order they started. */
+  private final Map<String, OpenDevice> open = new LinkedHashMap<>();
+
+  private ActivityOptions deliveryOptions;
+  private DeviceUpdateActivities delivery;
+
   private RateRamp ramp;
   private long nextStartAt;
   private WindowState windowState;
@@ -105,21 +125,26 @@ public class StageWorkflowImpl implements StageWorkflow {
     StageCarry carry = request.carry();
     restore(carry);
     cursor = carry.afterPosition();
-    DeviceUpdateActivities delivery =
-        Workflow.newActivityStub(
-            DeviceUpdateActivities.class,
-            ActivityOptions.newBuilder()
-                .setTaskQueue(TaskQueues.DELIVERY)
-                // The device timeout is the in-progress timeout: a silent device times out here.
-                .setStartToCloseTimeout(request.deviceTimeout())
-                // Retries per device are a rollout policy (RetryPolicy), decided by this workflow.
-                .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
-                .build());
+    deliveryOptions =
+        ActivityOptions.newBuilder()
+            .setTaskQueue(TaskQueues.DELIVERY)
+            // The device timeout is the in-progress timeout: a silent device times out here.
+            .setStartToCloseTimeout(request.deviceTimeout())
+            // Retries per device are a rollout policy (RetryPolicy), decided by this workflow.
+            .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+            .build();
+    delivery = Workflow.newActivityStub(DeviceUpdateActivities.class, deliveryOptions);
+    boolean sliding =
+        Workflow.getVersion(SLIDING_WINDOW, Workflow.DEFAULT_VERSION, 1)
+            != Workflow.DEFAULT_VERSION;
 
     boolean firstRun = carry.afterPosition() == 0 && carry.counters().started() == 0;
     status = paused ? StageStatus.PAUSED : StageStatus.RUNNING;
     if (firstRun) {
       publish();
+    }
+    if (sliding) {
+      takeOver(carry.open());
     }
 
     StagePage page =
@@ -142,6 +167,9 @@ public class StageWorkflowImpl implements StageWorkflow {
       // A device an operator requeued goes on from its stored attempt, so that the retry policy's
       // next attempt reopens its result (reopening is keyed by attempt).
       startDevice(delivery, page.deviceIds().get(i), page.attemptOf(i));
+    }
+    if (sliding && !stopping() && !retryRequested && !page.deviceIds().isEmpty()) {
+      handOver(page.lastPosition());
     }
     drain();
     cursor = page.lastPosition();
@@ -271,10 +299,25 @@ public class StageWorkflowImpl implements StageWorkflow {
 
   private void startDevice(DeviceUpdateActivities delivery, String deviceId, int attempt) {
     inFlight++;
+    launch(delivery, deviceId, attempt, false);
+  }
+
+  /**
+   * Runs one attempt's delivery activity and handles its outcome: a retry after the policy's
+   * backoff, or the device's final count. {@code resume} takes over an attempt a previous run
+   * started.
+   */
+  private void launch(DeviceUpdateActivities stub, String deviceId, int attempt, boolean resume) {
+    long deadline = Workflow.currentTimeMillis() + request.deviceTimeout().toMillis();
+    OpenDevice previous = open.get(deviceId);
+    if (resume && previous != null) {
+      deadline = previous.deadline();
+    }
+    open.put(deviceId, new OpenDevice(deviceId, attempt, deadline, 0, null));
     DeviceUpdateRequest update =
         new DeviceUpdateRequest(
-            request.jobId(), deviceId, attempt, null, request.kind() == StageKind.ROLLBACK);
-    Async.function(delivery::updateDevice, update)
+            request.jobId(), deviceId, attempt, null, request.kind() == StageKind.ROLLBACK, resume);
+    Async.function(stub::updateDevice, update)
         .handle(
             (outcome, failure) -> {
               DeviceUpdateState state;
@@ -296,10 +339,55 @@ public class StageWorkflowImpl implements StageWorkflow {
                 retryAfter(backoff.get(), delivery, deviceId, attempt, state);
               } else {
                 inFlight--;
+                open.remove(deviceId);
                 count(state);
               }
               return null;
             });
+  }
+
+  /**
+   * Takes over the devices the previous run handed over: an attempt that runs gets a delivery
+   * activity of its own for what is left of its device timeout (at least a second), which the
+   * device's final report completes; a device waiting out a backoff starts its next attempt when
+   * the backoff ends.
+   */
+  private void takeOver(List<OpenDevice> carried) {
+    long now = Workflow.currentTimeMillis();
+    for (OpenDevice device : carried) {
+      inFlight++;
+      open.put(device.deviceId(), device);
+      if (device.backingOff()) {
+        afterBackoff(
+            Duration.ofMillis(Math.max(0, device.retryAt() - now)),
+            device.deviceId(),
+            device.attempt(),
+            device.failedAs());
+      } else {
+        Duration left = Duration.ofMillis(Math.max(1_000, device.deadline() - now));
+        DeviceUpdateActivities stub =
+            Workflow.newActivityStub(
+                DeviceUpdateActivities.class,
+                ActivityOptions.newBuilder(deliveryOptions).setStartToCloseTimeout(left).build());
+        launch(stub, device.deviceId(), device.attempt(), true);
+      }
+    }
+  }
+
+  /**
+   * Continues as new once most of the started devices answered: it waits until at most a tenth of
+   * {@code maxInFlight} (at least one) are open, or {@link #HANDOVER_GRACE} passed, then carries
+   * the open devices over. Returns only when the stage stops meanwhile.
+   */
+  private void handOver(long lastPosition) {
+    int carryLimit = Math.max(1, request.plan().maxInFlight() / 10);
+    Workflow.await(HANDOVER_GRACE, () -> inFlight <= carryLimit || stopping() || retryRequested);
+    if (stopping() || retryRequested) {
+      return;
+    }
+    publish();
+    awaitWrites();
+    Workflow.continueAsNew(request.withCarry(carry(lastPosition)));
   }
 
   /**
@@ -309,33 +397,48 @@ public class StageWorkflowImpl implements StageWorkflow {
    */
   private void retryAfter(
       Duration backoff,
-      DeviceUpdateActivities delivery,
+      DeviceUpdateActivities stub,
       String deviceId,
       int attempt,
       DeviceUpdateState state) {
-    Runnable next =
-        () -> {
-          inFlight--;
-          if (stopping()) {
-            count(state);
-          } else {
-            startDevice(delivery, deviceId, attempt + 1);
-          }
-        };
     if (Workflow.getVersion(BACKOFF_ENDS_ON_STOP, Workflow.DEFAULT_VERSION, 1)
         == Workflow.DEFAULT_VERSION) {
+      open.put(deviceId, backingOff(deviceId, attempt, backoff, state));
       Workflow.newTimer(backoff)
           .thenApply(
               fired -> {
-                next.run();
+                nextAttempt(deviceId, attempt, state);
                 return null;
               });
     } else {
-      Async.procedure(
-          () -> {
-            Workflow.await(backoff, this::stopping);
-            next.run();
-          });
+      afterBackoff(backoff, deviceId, attempt, state);
+    }
+  }
+
+  /** Waits out a backoff (ended early when the stage stops), then starts the next attempt. */
+  private void afterBackoff(
+      Duration backoff, String deviceId, int attempt, DeviceUpdateState state) {
+    open.put(deviceId, backingOff(deviceId, attempt, backoff, state));
+    Async.procedure(
+        () -> {
+          Workflow.await(backoff, this::stopping);
+          nextAttempt(deviceId, attempt, state);
+        });
+  }
+
+  private static OpenDevice backingOff(
+      String deviceId, int attempt, Duration backoff, DeviceUpdateState state) {
+    return new OpenDevice(
+        deviceId, attempt, 0, Workflow.currentTimeMillis() + backoff.toMillis(), state);
+  }
+
+  private void nextAttempt(String deviceId, int attempt, DeviceUpdateState state) {
+    inFlight--;
+    if (stopping()) {
+      open.remove(deviceId);
+      count(state);
+    } else {
+      startDevice(delivery, deviceId, attempt + 1);
     }
   }
 
@@ -453,8 +556,16 @@ public class StageWorkflowImpl implements StageWorkflow {
 
   private void drain() {
     Workflow.await(() -> inFlight == 0);
-    Promise.allOf(writes).get();
-    writes.clear();
+    awaitWrites();
+  }
+
+  /** Waits for every write so far, and for those their outcomes add meanwhile. */
+  private void awaitWrites() {
+    while (!writes.isEmpty()) {
+      List<Promise<Void>> pending = List.copyOf(writes);
+      writes.clear();
+      Promise.allOf(pending).get();
+    }
   }
 
   private void continueAsNew(long cursor) {
@@ -545,7 +656,8 @@ public class StageWorkflowImpl implements StageWorkflow {
         breachesHandled,
         ramp == null ? 0 : ramp.ratePerMinute(),
         ramp == null ? 0 : ramp.successesSinceRaise(),
-        nextStartAt);
+        nextStartAt,
+        List.copyOf(open.values()));
   }
 
   private StageCounters counters() {
