@@ -139,14 +139,15 @@ class RolloutBenchmark {
                 "database floor      %.1f s (%s)%n",
                 floorRun.seconds(), floorRun.rows().perDevice(devices));
             System.out.printf("engine / floor      %.2fx%n", engine.seconds() / floorRun.seconds());
-            // The floor writes no fewer rows than the engine to every table the engine writes per
-            // device. (Per job and stage the engine writes a few rows more: it records the job
-            // RUNNING twice, and its stage counters at other moments.)
+            // The floor writes as many rows per device as the engine to every table the engine
+            // writes per device. (Per job and stage the engine writes a few rows more: it records
+            // the job RUNNING twice, its stage counters at other moments, and now and then a
+            // device's version twice when two of its reports share no batch.)
             for (String table : engine.rows().byTable().keySet()) {
               if (engine.rows().of(table) >= devices) {
-                assertThat(floorRun.rows().of(table))
-                    .as("rows the floor writes to %s", table)
-                    .isGreaterThanOrEqualTo(engine.rows().of(table));
+                assertThat(floorRun.rows().of(table) / devices)
+                    .as("rows per device the floor writes to %s", table)
+                    .isGreaterThanOrEqualTo(engine.rows().of(table) / devices);
               }
             }
           }
