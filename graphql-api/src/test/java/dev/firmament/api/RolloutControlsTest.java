@@ -466,7 +466,10 @@ class RolloutControlsTest extends ApiIntegrationTest {
             "rollbackStages: [{name: \"b\", percent: 100,"
                 + " gate: {maxFailureRate: 0.1, onBreach: ROLLBACK}}]",
             "rollbackStages: [{name: \"b\", count: 1}, {name: \"b\", percent: 100}]",
-            "rollbackStages: []")) {
+            "rollbackStages: []",
+            // Offline devices wait at least a minute and at most the horizon.
+            "expiresAfterSeconds: 10",
+            "expiresAfterSeconds: 99999999")) {
       assertRefused(
           graphQl
               .document(

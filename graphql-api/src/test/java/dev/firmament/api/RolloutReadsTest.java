@@ -41,6 +41,7 @@ class RolloutReadsTest extends ApiIntegrationTest {
           maintenanceWindow: {cron: "0 0 2 * * *", durationMinutes: 120, zone: "Europe/Berlin"},
           startAt: "START_AT",
           requireApproval: true,
+          expiresAfterSeconds: 86400,
           rollbackStages: [
             {name: "back-canary", group: "canary", maxInFlight: 2,
              gate: {maxFailureRate: 0.5, onBreach: ABORT}},
@@ -69,7 +70,8 @@ class RolloutReadsTest extends ApiIntegrationTest {
         rollbackStages { name selectionKind group percent count maxInFlight
                          rate { perMinute factor raiseAfterSuccesses maxPerMinute } soakSeconds
                          gate { countedFailures maxFailureRate minimumSample minSuccessRate onBreach }
-                         requireApproval } } } }""";
+                         requireApproval }
+        expiresAfterSeconds } } }""";
 
   private static final String LOGIN_JOBS =
       """
@@ -159,7 +161,8 @@ class RolloutReadsTest extends ApiIntegrationTest {
                 "count": null, "maxInFlight": 7,
                 "rate": {"perMinute": 60, "factor": 2.0, "raiseAfterSuccesses": 10,
                          "maxPerMinute": 60},
-                "soakSeconds": 0, "gate": %2$s, "requireApproval": true}]}"""
+                "soakSeconds": 0, "gate": %2$s, "requireApproval": true}],
+             "expiresAfterSeconds": 86400}"""
                 .formatted(defaultGate, PERMISSIVE)
                 .replace("START_AT", START_AT));
   }
@@ -205,7 +208,8 @@ class RolloutReadsTest extends ApiIntegrationTest {
              "rollbackStages": [
                {"name": "rollback", "selectionKind": "PERCENT", "group": null, "percent": 100,
                 "count": null, "maxInFlight": 5, "rate": null, "soakSeconds": 0,
-                "gate": %s, "requireApproval": false}]}"""
+                "gate": %s, "requireApproval": false}],
+             "expiresAfterSeconds": null}"""
                 .formatted(PERMISSIVE));
   }
 

@@ -62,6 +62,11 @@ public class StandInRolloutWorkflow implements RolloutWorkflow {
   }
 
   @Override
+  public void devicesOnline() {
+    controls.add("devicesOnline");
+  }
+
+  @Override
   public void stageReport(StageProgress stage) {}
 
   @Override

@@ -27,7 +27,8 @@ public record OtaJobPlan(
     Window maintenanceWindow,
     OffsetDateTime startAt,
     boolean requireApproval,
-    List<Stage> rollbackStages) {
+    List<Stage> rollbackStages,
+    Long expiresAfterSeconds) {
 
   /**
    * One stage; exactly one of {@code group}, {@code percent}, {@code count} is set, as {@code
@@ -81,7 +82,8 @@ public record OtaJobPlan(
         plan.window() == null ? null : window(plan.window()),
         plan.startAt() == null ? null : plan.startAt().atOffset(ZoneOffset.UTC),
         plan.requireApproval(),
-        plan.rollbackPlan().stream().map(OtaJobPlan::stage).toList());
+        plan.rollbackPlan().stream().map(OtaJobPlan::stage).toList(),
+        plan.expiry() == null ? null : plan.expiry().toSeconds());
   }
 
   private static Stage stage(StagePlan stage) {

@@ -31,7 +31,8 @@ public final class RolloutPlanInput {
       Boolean allowDowngrade,
       String templateId,
       DevicesBusy onDevicesBusy,
-      List<Stage> rollbackStages) {
+      List<Stage> rollbackStages,
+      Integer expiresAfterSeconds) {
 
     /**
      * This input over a template: every plan field this input leaves out comes from the template.
@@ -52,7 +53,8 @@ public final class RolloutPlanInput {
           allowDowngrade,
           templateId,
           onDevicesBusy,
-          rollbackStages != null ? rollbackStages : template.rollbackStages());
+          rollbackStages != null ? rollbackStages : template.rollbackStages(),
+          expiresAfterSeconds != null ? expiresAfterSeconds : template.expiresAfterSeconds());
     }
   }
 
@@ -68,7 +70,8 @@ public final class RolloutPlanInput {
       Integer deviceTimeoutSeconds,
       Window maintenanceWindow,
       Boolean requireApproval,
-      List<Stage> rollbackStages) {
+      List<Stage> rollbackStages,
+      Integer expiresAfterSeconds) {
 
     /** The template as a createOTAJob input of no product, for checking and showing its plan. */
     CreateOTAJob asInput() {
@@ -87,7 +90,8 @@ public final class RolloutPlanInput {
           null,
           null,
           null,
-          rollbackStages);
+          rollbackStages,
+          expiresAfterSeconds);
     }
   }
 
@@ -137,7 +141,8 @@ public final class RolloutPlanInput {
       Integer deviceTimeoutSeconds,
       Window maintenanceWindow,
       Boolean requireApproval,
-      List<Stage> rollbackStages) {
+      List<Stage> rollbackStages,
+      Integer expiresAfterSeconds) {
 
     Template template() {
       return new Template(
@@ -148,7 +153,8 @@ public final class RolloutPlanInput {
           deviceTimeoutSeconds,
           maintenanceWindow,
           requireApproval,
-          rollbackStages);
+          rollbackStages,
+          expiresAfterSeconds);
     }
   }
 

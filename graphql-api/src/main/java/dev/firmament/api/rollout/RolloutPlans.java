@@ -101,7 +101,8 @@ final class RolloutPlans {
           startAt,
           Boolean.TRUE.equals(input.requireApproval()),
           input.onDevicesBusy() == RolloutPlanInput.DevicesBusy.WAIT,
-          rollbackStages(input.rollbackStages(), defaultMaxInFlight));
+          rollbackStages(input.rollbackStages(), defaultMaxInFlight),
+          expiry(input.expiresAfterSeconds()));
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid(e.getMessage());
     }
@@ -135,6 +136,7 @@ final class RolloutPlans {
                 null,
                 null,
                 null,
+                null,
                 null),
             defaultMaxInFlight);
     return new RolloutPlan(
@@ -144,7 +146,23 @@ final class RolloutPlans {
         change.startAt() != null ? built.startAt() : stored.startAt(),
         stored.requireApproval(),
         stored.waitForDevices(),
-        stored.rollbackStages());
+        stored.rollbackStages(),
+        stored.expiry());
+  }
+
+  /**
+   * How long offline devices may wait for their presence after the rollout starts: at least a
+   * minute, at most the plan's horizon; null when they are offered online or not.
+   */
+  static Duration expiry(Integer seconds) {
+    if (seconds == null) {
+      return null;
+    }
+    if (seconds < 60 || seconds > HORIZON.toSeconds()) {
+      throw ApiException.invalid(
+          "expiresAfterSeconds must be between 60 and " + HORIZON.toSeconds());
+    }
+    return Duration.ofSeconds(seconds);
   }
 
   /**

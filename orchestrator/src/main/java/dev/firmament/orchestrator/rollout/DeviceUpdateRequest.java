@@ -13,15 +13,21 @@ package dev.firmament.orchestrator.rollout;
  *     out; the activity only becomes the one the device's final report completes
  */
 public record DeviceUpdateRequest(
-    String jobId, String deviceId, int attempt, String version, boolean rollback, boolean resume) {
+    String jobId,
+    String deviceId,
+    int attempt,
+    String version,
+    boolean rollback,
+    boolean resume,
+    boolean waitOffline) {
 
   public DeviceUpdateRequest(String jobId, String deviceId, int attempt) {
-    this(jobId, deviceId, attempt, null, false, false);
+    this(jobId, deviceId, attempt, null, false, false, false);
   }
 
   public DeviceUpdateRequest(
       String jobId, String deviceId, int attempt, String version, boolean rollback) {
-    this(jobId, deviceId, attempt, version, rollback, false);
+    this(jobId, deviceId, attempt, version, rollback, false, false);
   }
 
   /**

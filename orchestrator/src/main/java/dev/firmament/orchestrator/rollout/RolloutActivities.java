@@ -92,4 +92,25 @@ public interface RolloutActivities {
    * results that are still open as {@code CANCELED} with that reason. Idempotent.
    */
   void recordStop(String jobId, String reason);
+
+  /**
+   * Up to {@code limit} of the job's devices that wait for their presence (offline when their turn
+   * came) and are online now, longest waiting first, each with its stored attempt.
+   */
+  StagePage listWaiting(String jobId, int limit);
+
+  /** How many of the job's devices wait for their presence. */
+  int waitingDevices(String jobId);
+
+  /**
+   * Ends every device of the job still waiting for its presence TIMED_OUT (error code OFFLINE): the
+   * rollout expired. Returns how many.
+   */
+  int expireWaiting(String jobId);
+
+  /**
+   * Records the stage that serves the rollout's waiting devices until its expiry, taking no devices
+   * of its own; idempotent.
+   */
+  void openWaitingStage(String jobId, int stageIndex, String name);
 }

@@ -1,5 +1,6 @@
 package dev.firmament.orchestrator.rollout;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -18,6 +19,11 @@ import java.util.List;
  * @param rollbackStages how a rollback of this rollout is staged (a gate's ROLLBACK, a cancel with
  *     rollback, rollbackOTAJob): each stage takes its share of the devices still to be taken back;
  *     empty for one stage over all of them at the widest {@code maxInFlight} of the plan
+ * @param expiry how long after its start the rollout keeps offline devices waiting: a device that
+ *     is offline when its turn comes is not offered but waits, without a slot, until it connects;
+ *     after the plan's stages a last stage serves the waiting devices until the expiry, when those
+ *     still offline end TIMED_OUT (error code OFFLINE). Null: devices are offered whether online or
+ *     not, and a device that does not answer times out after the device timeout
  */
 public record RolloutPlan(
     List<StagePlan> stages,
@@ -26,7 +32,8 @@ public record RolloutPlan(
     Instant startAt,
     boolean requireApproval,
     boolean waitForDevices,
-    List<StagePlan> rollbackStages) {
+    List<StagePlan> rollbackStages,
+    Duration expiry) {
 
   public RolloutPlan {
     if (stages == null || stages.isEmpty()) {
@@ -36,6 +43,21 @@ public record RolloutPlan(
     retry = retry == null ? RetryPolicy.none() : retry;
     // Plans stored or recorded before rollbacks were staged have none.
     rollbackStages = rollbackStages == null ? List.of() : List.copyOf(rollbackStages);
+    if (expiry != null && (expiry.isNegative() || expiry.isZero())) {
+      throw new IllegalArgumentException("a rollout's expiry must be positive");
+    }
+  }
+
+  /** A plan whose offline devices are offered whether online or not (no expiry). */
+  public RolloutPlan(
+      List<StagePlan> stages,
+      RetryPolicy retry,
+      MaintenanceWindow window,
+      Instant startAt,
+      boolean requireApproval,
+      boolean waitForDevices,
+      List<StagePlan> rollbackStages) {
+    this(stages, retry, window, startAt, requireApproval, waitForDevices, rollbackStages, null);
   }
 
   /** A plan whose rollback is one stage over every device it changed. */
@@ -46,7 +68,7 @@ public record RolloutPlan(
       Instant startAt,
       boolean requireApproval,
       boolean waitForDevices) {
-    this(stages, retry, window, startAt, requireApproval, waitForDevices, List.of());
+    this(stages, retry, window, startAt, requireApproval, waitForDevices, List.of(), null);
   }
 
   /** A plan that does not wait for devices other rollouts hold. */
@@ -56,18 +78,25 @@ public record RolloutPlan(
       MaintenanceWindow window,
       Instant startAt,
       boolean requireApproval) {
-    this(stages, retry, window, startAt, requireApproval, false, List.of());
+    this(stages, retry, window, startAt, requireApproval, false, List.of(), null);
   }
 
   /** This plan with its rollback staged as given (empty for the default single stage). */
   public RolloutPlan withRollbackStages(List<StagePlan> next) {
-    return new RolloutPlan(stages, retry, window, startAt, requireApproval, waitForDevices, next);
+    return new RolloutPlan(
+        stages, retry, window, startAt, requireApproval, waitForDevices, next, expiry);
+  }
+
+  /** This plan with offline devices waiting until {@code next} after its start (null: none). */
+  public RolloutPlan withExpiry(Duration next) {
+    return new RolloutPlan(
+        stages, retry, window, startAt, requireApproval, waitForDevices, rollbackStages, next);
   }
 
   /** This plan, approved before its first stage or not. */
   public RolloutPlan withRequireApproval(boolean approval) {
     return new RolloutPlan(
-        stages, retry, window, startAt, approval, waitForDevices, rollbackStages);
+        stages, retry, window, startAt, approval, waitForDevices, rollbackStages, expiry);
   }
 
   /**
@@ -86,7 +115,7 @@ public record RolloutPlan(
             StageSelection.percent(100),
             maxInFlight,
             null,
-            java.time.Duration.ZERO,
+            Duration.ZERO,
             GatePlan.permissive(),
             AdvanceMode.AUTOMATIC));
   }

@@ -71,4 +71,8 @@ public interface RolloutWorkflow {
   /** Refuses a new plan once the rollout left {@code SCHEDULED} or was stopped. */
   @UpdateValidatorMethod(updateName = "replan")
   void validateReplan(RolloutPlan plan);
+
+  /** A device that waits for its presence connected; the running stage is told. */
+  @SignalMethod
+  void devicesOnline();
 }

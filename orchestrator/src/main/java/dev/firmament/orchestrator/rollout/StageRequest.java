@@ -17,6 +17,10 @@ import java.time.Duration;
  * @param pageSize device ids per page (and per run: the stage continues as new after each page)
  * @param absorbJoiners whether devices that joined the targets are added to this stage at its end
  * @param carry state from the previous run
+ * @param expiresAt workflow time (epoch millis) until which offline devices wait for their presence
+ *     instead of being offered (the rollout's expiry); 0 when devices are offered online or not
+ * @param onlyWaiting whether the stage serves only the rollout's waiting devices until the expiry
+ *     (the last stage of a rollout with an expiry) instead of devices of its own
  */
 public record StageRequest(
     String jobId,
@@ -28,10 +32,55 @@ public record StageRequest(
     Duration deviceTimeout,
     int pageSize,
     boolean absorbJoiners,
-    StageCarry carry) {
+    StageCarry carry,
+    long expiresAt,
+    boolean onlyWaiting) {
+
+  /** A stage whose devices are offered online or not. */
+  public StageRequest(
+      String jobId,
+      int index,
+      StageKind kind,
+      StagePlan plan,
+      RetryPolicy retry,
+      MaintenanceWindow window,
+      Duration deviceTimeout,
+      int pageSize,
+      boolean absorbJoiners,
+      StageCarry carry) {
+    this(
+        jobId,
+        index,
+        kind,
+        plan,
+        retry,
+        window,
+        deviceTimeout,
+        pageSize,
+        absorbJoiners,
+        carry,
+        0L,
+        false);
+  }
 
   public StageRequest withCarry(StageCarry next) {
     return new StageRequest(
-        jobId, index, kind, plan, retry, window, deviceTimeout, pageSize, absorbJoiners, next);
+        jobId,
+        index,
+        kind,
+        plan,
+        retry,
+        window,
+        deviceTimeout,
+        pageSize,
+        absorbJoiners,
+        next,
+        expiresAt,
+        onlyWaiting);
+  }
+
+  /** Whether offline devices wait for their presence. */
+  public boolean waitsForPresence() {
+    return expiresAt > 0 && kind == StageKind.UPDATE;
   }
 }

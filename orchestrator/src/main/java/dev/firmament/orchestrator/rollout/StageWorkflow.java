@@ -41,4 +41,10 @@ public interface StageWorkflow {
   /** Queue the stage's failed devices again for a new attempt. */
   @SignalMethod
   void retryFailed();
+
+  /**
+   * A device that waits for its presence connected: the stage looks for waiting devices to offer.
+   */
+  @SignalMethod
+  void devicesOnline();
 }

@@ -78,6 +78,16 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
 
   final Map<String, Integer> rollbackStageOf = new ConcurrentHashMap<>();
 
+  /** Devices that are offline, and those waiting for their presence (offline when offered). */
+  final Set<String> offline = ConcurrentHashMap.newKeySet();
+
+  final Set<String> waiting = ConcurrentHashMap.newKeySet();
+
+  /** The stage opened to serve waiting devices, and how many devices expired there. */
+  volatile int waitingStage = -1;
+
+  volatile int expired;
+
   /** Devices whose rollback fails. */
   final Set<String> rollbackFailures = ConcurrentHashMap.newKeySet();
 
@@ -325,6 +335,12 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     if (request.resume()) {
       return takeOver(request);
     }
+    if (request.waitOffline() && offline.contains(id)) {
+      waiting.add(id);
+      events.add("waiting " + id);
+      return new DeviceUpdateOutcome(id, DeviceUpdateState.QUEUED, null, 0);
+    }
+    waiting.remove(id);
     attempts.incrementAndGet();
     deliveryTimes.add(clock.getAsLong());
     deliveries.add(id + (request.rollback() ? ":rollback" : "") + "#" + request.attempt());
@@ -389,6 +405,36 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     }
     Activity.getExecutionContext().doNotCompleteOnReturn();
     return null;
+  }
+
+  @Override
+  public StagePage listWaiting(String jobId, int limit) {
+    List<String> ready =
+        waiting.stream().filter(id -> !offline.contains(id)).sorted().limit(limit).toList();
+    return new StagePage(
+        ready, 0L, ready.stream().map(id -> storedAttempt.getOrDefault(id, 1)).toList());
+  }
+
+  @Override
+  public int waitingDevices(String jobId) {
+    return waiting.size();
+  }
+
+  @Override
+  public synchronized int expireWaiting(String jobId) {
+    int count = waiting.size();
+    for (String id : waiting) {
+      results.put(id, DeviceUpdateState.TIMED_OUT);
+      events.add("expired " + id);
+    }
+    waiting.clear();
+    expired += count;
+    return count;
+  }
+
+  @Override
+  public void openWaitingStage(String jobId, int stageIndex, String name) {
+    waitingStage = stageIndex;
   }
 
   Set<String> stageMembers(int stageIndex) {

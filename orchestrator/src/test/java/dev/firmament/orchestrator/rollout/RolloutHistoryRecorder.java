@@ -388,6 +388,48 @@ class RolloutHistoryRecorder {
     }
   }
 
+  /**
+   * Records a rollout with an expiry: one device is offline when its turn comes, waits, is offered
+   * when it connects, and another stays offline until the rollout expires; the rollout and every
+   * run of its stages. Run only on purpose, with {@code
+   * -Dfirmament.recordHistories=offline-devices}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "offline-devices")
+  void recordOfflineDevices() throws IOException {
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      FakeFleet fleet =
+          new FakeFleet(IntStream.range(0, 5).mapToObj(i -> String.format("dev-%03d", i)).toList());
+      fleet.offline.addAll(List.of("dev-001", "dev-003"));
+      WorkflowClient client = start(env, fleet);
+      RolloutWorkflow workflow =
+          client.newWorkflowStub(
+              RolloutWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue(TaskQueues.ROLLOUT)
+                  .setWorkflowId(TaskQueues.rolloutWorkflowId("offline-devices"))
+                  .build());
+      WorkflowClient.start(
+          workflow::run,
+          new RolloutRequest(
+              "offline-devices",
+              2,
+              Duration.ofMinutes(5),
+              10,
+              RolloutPlan.singleStage(2).withExpiry(Duration.ofHours(1))));
+      env.sleep(Duration.ofMinutes(5));
+      fleet.offline.remove("dev-001");
+      workflow.devicesOnline();
+      RolloutProgress result = WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
+      assertThat(result.succeeded()).isEqualTo(4);
+      assertThat(result.timedOut()).isEqualTo(1);
+
+      var parent = client.fetchHistory(TaskQueues.rolloutWorkflowId("offline-devices"));
+      write("rollout-offline-devices.json", parent);
+      RecordedHistories.writeChildren(client, parent, "stage-offline-devices");
+    }
+  }
+
   /** Runs the workflows and the fake fleet's activities on the environment's workers. */
   private static WorkflowClient start(TestWorkflowEnvironment env, FakeFleet fleet) {
     Worker rollout = env.newWorker(TaskQueues.ROLLOUT);

@@ -110,6 +110,72 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void anOfflineDeviceWaitsWithoutASlotAndIsOfferedWhenItConnects() {
+    FakeFleet fleet = fleet(6);
+    fleet.offline.add("dev-002");
+    RolloutPlan plan =
+        plan(stage("only", StageSelection.percent(100), null, 2)).withExpiry(Duration.ofDays(1));
+    WorkflowStub stub = start(fleet, request(plan));
+    RolloutWorkflow rollout = typed(stub);
+
+    env.sleep(Duration.ofMinutes(10));
+    // The other five were offered two at a time past it; it holds no slot and got no offer.
+    assertThat(fleet.events)
+        .contains("waiting dev-002")
+        .noneMatch(e -> e.startsWith("deliver dev-002"));
+    assertThat(fleet.events).filteredOn(e -> e.startsWith("deliver ")).hasSize(5);
+    RolloutProgress waiting = rollout.progress();
+    assertThat(waiting.status()).isEqualTo(RolloutStatus.RUNNING);
+    assertThat(waiting.stages())
+        .extracting(StageProgress::name, StageProgress::status)
+        .containsExactly(
+            tuple("only", StageStatus.SUCCEEDED), tuple("offline devices", StageStatus.RUNNING));
+    assertThat(fleet.waitingStage).isEqualTo(1);
+
+    fleet.offline.remove("dev-002");
+    rollout.devicesOnline();
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(result.succeeded()).isEqualTo(6);
+    assertThat(fleet.events.indexOf("deliver dev-002#1"))
+        .isGreaterThan(fleet.events.indexOf("waiting dev-002"));
+    assertThat(result.stages().get(0).counters().succeeded()).isEqualTo(5);
+    assertThat(result.stages().get(1).counters().succeeded()).isEqualTo(1);
+  }
+
+  @Test
+  void devicesStillOfflineWhenTheRolloutExpiresEndTimedOut() {
+    FakeFleet fleet = fleet(4);
+    fleet.offline.add("dev-001");
+    RolloutPlan plan =
+        plan(stage("only", StageSelection.percent(100), null)).withExpiry(Duration.ofHours(2));
+
+    RolloutProgress result = run(fleet, request(plan));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.FAILED);
+    assertThat(result.succeeded()).isEqualTo(3);
+    assertThat(result.timedOut()).isEqualTo(1);
+    assertThat(fleet.expired).isEqualTo(1);
+    assertThat(fleet.events).noneMatch(e -> e.startsWith("deliver dev-001"));
+    assertThat(fleet.results.get("dev-001")).isEqualTo(DeviceUpdateState.TIMED_OUT);
+    assertThat(result.stages().get(1).counters().timedOut()).isEqualTo(1);
+  }
+
+  @Test
+  void withoutAnExpiryAnOfflineDeviceIsOfferedAsBefore() {
+    FakeFleet fleet = fleet(3);
+    fleet.offline.add("dev-001");
+
+    RolloutProgress result =
+        run(fleet, request(plan(stage("only", StageSelection.percent(100), null))));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(fleet.events).contains("deliver dev-001#1").noneMatch(e -> e.startsWith("waiting"));
+    assertThat(result.stages()).hasSize(1);
+  }
+
+  @Test
   void aSilentDeviceTimesOutAndTheRolloutEndsFailed() {
     FakeFleet fleet = fleet(3).answer("dev-001", FakeFleet.SILENT);
 

@@ -84,6 +84,11 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       return new DeviceUpdateOutcome(target.deviceId(), DeviceUpdateState.SKIPPED, null, 0);
     }
 
+    if (request.waitOffline() && !target.online()) {
+      // Offline when its turn came: it waits for its presence without holding a slot.
+      results.waiting(jobId, target.deviceId());
+      return new DeviceUpdateOutcome(target.deviceId(), DeviceUpdateState.QUEUED, "OFFLINE", 0);
+    }
     ArtifactPlan plan = planner.plan(jobId, target);
     // The token is stored before the offer, so that even an instant report finds it.
     boolean moved =

@@ -2,6 +2,7 @@ package dev.firmament.workers.delivery;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.RolloutWorkflow;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.protocol.server.DeviceReport;
@@ -27,7 +28,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Turns device reports into result transitions and activity completions, and presence messages into
- * device rows.
+ * device rows; a device that connects while rollouts wait for it wakes them.
  *
  * <p>Messages of one device are handled in arrival order on one lane (a single thread chosen by the
  * device id), so the history reads in the order the device spoke; lanes work in parallel. A lane
@@ -50,6 +51,7 @@ public class StatusBridge implements DisposableBean {
   private final DevicePresence presence;
   private final RollbackDelivery rollbacks;
   private final ActivityCompletionClient completions;
+  private final WorkflowClient workflows;
   private final List<Lane> lanes = new ArrayList<>();
 
   public StatusBridge(
@@ -63,6 +65,7 @@ public class StatusBridge implements DisposableBean {
     this.presence = presence;
     this.rollbacks = rollbacks;
     this.completions = workflowClient.newActivityCompletionClient();
+    this.workflows = workflowClient;
     for (int i = 0; i < laneCount; i++) {
       lanes.add(new Lane("status-bridge-" + i));
     }
@@ -239,8 +242,27 @@ public class StatusBridge implements DisposableBean {
   private void safely(PresenceEvent event) {
     try {
       presence.record(event.deviceId(), event.presence());
+      if (event.presence().online()) {
+        wakeWaiting(event.deviceId());
+      }
     } catch (RuntimeException e) {
       log.error("presence not recorded device={} error={}", event.deviceId(), e.toString());
+    }
+  }
+
+  /** Tells each rollout in which the device waits for its presence that it connected. */
+  private void wakeWaiting(String deviceId) {
+    for (String workflowId : results.waitingFor(deviceId)) {
+      try {
+        workflows.newWorkflowStub(RolloutWorkflow.class, workflowId).devicesOnline();
+      } catch (RuntimeException e) {
+        // The rollout ended meanwhile; the device's result says how.
+        log.info(
+            "waiting rollout not told workflowId={} device={} reason={}",
+            workflowId,
+            deviceId,
+            e.toString());
+      }
     }
   }
 

@@ -40,7 +40,8 @@ public class JobTargets {
         OTA_RESULTS.STATE,
         OTA_RESULTS.BYTES_SENT,
         OTA_RESULTS.ERROR_CODE,
-        OTA_JOBS.ALLOW_DOWNGRADE
+        OTA_JOBS.ALLOW_DOWNGRADE,
+        DEVICES.ONLINE
       };
 
   private final DSLContext dsl;
@@ -102,7 +103,8 @@ public class JobTargets {
       DeviceUpdateState resultState,
       long bytesSent,
       String errorCode,
-      boolean allowDowngrade) {}
+      boolean allowDowngrade,
+      boolean online) {}
 
   /**
    * The job's firmware, the device and its result (a null {@code resultState} when it has none
@@ -126,7 +128,8 @@ public class JobTargets {
                     DeviceUpdateState.parse(r.get(OTA_RESULTS.STATE)),
                     r.get(OTA_RESULTS.BYTES_SENT) == null ? 0 : r.get(OTA_RESULTS.BYTES_SENT),
                     r.get(OTA_RESULTS.ERROR_CODE),
-                    Boolean.TRUE.equals(r.get(OTA_JOBS.ALLOW_DOWNGRADE))));
+                    Boolean.TRUE.equals(r.get(OTA_JOBS.ALLOW_DOWNGRADE)),
+                    Boolean.TRUE.equals(r.get(DEVICES.ONLINE))));
   }
 
   private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {

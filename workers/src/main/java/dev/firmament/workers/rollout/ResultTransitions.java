@@ -7,6 +7,7 @@ import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.StagePage;
 import dev.firmament.sql.generated.tables.records.OtaResultsRecord;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -315,6 +316,84 @@ public class ResultTransitions {
   }
 
   /**
+   * Marks a queued result as waiting for its device's presence (offline when its turn came), with a
+   * history row the first time; it stays QUEUED until it is offered or the rollout expires.
+   */
+  public void waiting(UUID jobId, String deviceId) {
+    withHistory(
+            dsl,
+            dsl.update(OTA_RESULTS)
+                .set(OTA_RESULTS.WAITING_SINCE, DSL.currentOffsetDateTime())
+                .set(OTA_RESULTS.ERROR_MESSAGE, "waiting for the device to connect")
+                .set(OTA_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(OTA_RESULTS.JOB_ID.eq(jobId))
+                .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+                .and(OTA_RESULTS.STATE.eq(DeviceUpdateState.QUEUED.name()))
+                .and(OTA_RESULTS.WAITING_SINCE.isNull()))
+        .fetch();
+  }
+
+  /**
+   * Up to {@code limit} of the job's waiting devices that are online now, longest waiting first.
+   */
+  public StagePage listWaiting(UUID jobId, int limit) {
+    var rows =
+        dsl.select(OTA_RESULTS.DEVICE_ID, OTA_RESULTS.ATTEMPT)
+            .from(OTA_RESULTS)
+            .join(DEVICES)
+            .on(DEVICES.ID.eq(OTA_RESULTS.DEVICE_ID))
+            .where(OTA_RESULTS.JOB_ID.eq(jobId))
+            .and(OTA_RESULTS.WAITING_SINCE.isNotNull())
+            .and(OTA_RESULTS.STATE.eq(DeviceUpdateState.QUEUED.name()))
+            .and(DEVICES.ONLINE.isTrue())
+            .orderBy(OTA_RESULTS.WAITING_SINCE, OTA_RESULTS.DEVICE_ID)
+            .limit(limit)
+            .fetch();
+    return new StagePage(
+        rows.map(r -> r.value1()), 0L, rows.map(r -> r.value2() == null ? 1 : r.value2()));
+  }
+
+  /** How many of the job's devices wait for their presence. */
+  public int waitingDevices(UUID jobId) {
+    return dsl.fetchCount(
+        OTA_RESULTS,
+        OTA_RESULTS
+            .JOB_ID
+            .eq(jobId)
+            .and(OTA_RESULTS.WAITING_SINCE.isNotNull())
+            .and(OTA_RESULTS.STATE.eq(DeviceUpdateState.QUEUED.name())));
+  }
+
+  /** Ends every device of the job still waiting TIMED_OUT (OFFLINE), with history rows. */
+  public int expireWaiting(UUID jobId) {
+    return withHistory(
+            dsl,
+            dsl.update(OTA_RESULTS)
+                .set(OTA_RESULTS.STATE, DeviceUpdateState.TIMED_OUT.name())
+                .set(OTA_RESULTS.ERROR_CODE, "OFFLINE")
+                .set(OTA_RESULTS.ERROR_MESSAGE, "offline until the rollout expired")
+                .setNull(OTA_RESULTS.WAITING_SINCE)
+                .set(OTA_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(OTA_RESULTS.JOB_ID.eq(jobId))
+                .and(OTA_RESULTS.WAITING_SINCE.isNotNull())
+                .and(OTA_RESULTS.STATE.eq(DeviceUpdateState.QUEUED.name())))
+        .fetch()
+        .size();
+  }
+
+  /** The rollouts in which the device waits for its presence, by their workflow ids. */
+  public List<String> waitingFor(String deviceId) {
+    return dsl.selectDistinct(OTA_JOBS.WORKFLOW_ID)
+        .from(OTA_RESULTS)
+        .join(OTA_JOBS)
+        .on(OTA_JOBS.ID.eq(OTA_RESULTS.JOB_ID))
+        .where(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+        .and(OTA_RESULTS.WAITING_SINCE.isNotNull())
+        .and(OTA_RESULTS.STATE.eq(DeviceUpdateState.QUEUED.name()))
+        .fetch(OTA_JOBS.WORKFLOW_ID);
+  }
+
+  /**
    * Records an offer in one statement: the artifact the device is sent (kind, image hash, size in
    * bytes) and the move to SENT with the activity's task token, with its history row. The artifact
    * is recorded even when the result may not move (an offer made again); returns whether it moved.
@@ -358,6 +437,7 @@ public class ResultTransitions {
             .set(OTA_RESULTS.ERROR_CODE, DSL.inline((String) null, SQLDataType.VARCHAR))
             .set(OTA_RESULTS.ERROR_MESSAGE, DSL.param("detail", SQLDataType.VARCHAR))
             .set(OTA_RESULTS.TASK_TOKEN, DSL.param("token", SQLDataType.BLOB))
+            .set(OTA_RESULTS.WAITING_SINCE, DSL.inline((java.time.OffsetDateTime) null))
             .where(OTA_RESULTS.JOB_ID.eq(DSL.param("job_id", SQLDataType.UUID)))
             .and(OTA_RESULTS.DEVICE_ID.eq(DSL.param("device_id", SQLDataType.VARCHAR)))
             .and(

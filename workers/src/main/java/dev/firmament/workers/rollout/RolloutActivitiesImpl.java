@@ -85,6 +85,26 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   }
 
   @Override
+  public StagePage listWaiting(String jobId, int limit) {
+    return results.listWaiting(parse(jobId), limit);
+  }
+
+  @Override
+  public int waitingDevices(String jobId) {
+    return results.waitingDevices(parse(jobId));
+  }
+
+  @Override
+  public int expireWaiting(String jobId) {
+    return results.expireWaiting(parse(jobId));
+  }
+
+  @Override
+  public void openWaitingStage(String jobId, int stageIndex, String name) {
+    stages.openWaitingStage(job(jobId), stageIndex, name);
+  }
+
+  @Override
   public StagePage listStage(String jobId, int stageIndex, long afterPosition, int limit) {
     return stages.list(parse(jobId), stageIndex, afterPosition, limit);
   }

@@ -94,6 +94,27 @@ public class StageRecords {
         });
   }
 
+  /**
+   * Records the stage that serves a rollout's waiting devices: a stage row that takes no devices of
+   * its own (they keep their stage), written once.
+   */
+  public void openWaitingStage(OtaJobsRecord job, int index, String name) {
+    dsl.insertInto(OTA_STAGES)
+        .set(OTA_STAGES.ORGANIZATION_ID, job.getOrganizationId())
+        .set(OTA_STAGES.JOB_ID, job.getId())
+        .set(OTA_STAGES.STAGE_INDEX, index)
+        .set(OTA_STAGES.NAME, name)
+        .set(OTA_STAGES.KIND, StageKind.UPDATE.name())
+        .set(OTA_STAGES.STATUS, StageStatus.PENDING.name())
+        .set(OTA_STAGES.ASSIGNED, 0)
+        .onConflictDoNothing()
+        .execute();
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.STATUS_DETAIL, "stage " + index + " (" + name + ")")
+        .where(OTA_JOBS.ID.eq(job.getId()))
+        .execute();
+  }
+
   private int assignUpdate(DSLContext t, OtaJobsRecord job, int index, StageSelection selection) {
     String groupFilter = "";
     int limit;

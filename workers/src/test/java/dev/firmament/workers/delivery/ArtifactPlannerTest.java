@@ -166,7 +166,8 @@ class ArtifactPlannerTest {
         null,
         0,
         null,
-        false);
+        false,
+        true);
   }
 
   private UUID firmware(String version, byte[] bytes, String signature) {

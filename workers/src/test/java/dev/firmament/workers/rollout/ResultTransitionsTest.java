@@ -1,5 +1,6 @@
 package dev.firmament.workers.rollout;
 
+import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -120,6 +121,43 @@ class ResultTransitionsTest {
         .isEqualTo(TakeOver.Kind.NOT_OFFERED);
     assertThat(transitions.takeOver(id, device(2), 1, new byte[] {5}).ended().errorCode())
         .isEqualTo("NET");
+  }
+
+  @Test
+  void offlineDevicesWaitUntilOfferedOrExpiredAndTheirRolloutIsFoundByDevice() {
+    UUID id = startedJob().getId();
+    dsl.update(DEVICES)
+        .set(DEVICES.ONLINE, false)
+        .where(DEVICES.ID.in(device(0), device(1)))
+        .execute();
+
+    transitions.waiting(id, device(0));
+    transitions.waiting(id, device(0));
+    transitions.waiting(id, device(1));
+    // Waiting once: one history row, and the result stays QUEUED.
+    assertThat(fleet.history(id, device(0))).containsExactly("QUEUED", "QUEUED");
+    assertThat(fleet.result(id, device(0)).getState()).isEqualTo("QUEUED");
+    assertThat(fleet.result(id, device(0)).getWaitingSince()).isNotNull();
+    assertThat(transitions.waitingDevices(id)).isEqualTo(2);
+    assertThat(transitions.waitingFor(device(0))).containsExactly("rollout/" + id);
+    // Nobody is ready while both are offline; the one that connects is.
+    assertThat(transitions.listWaiting(id, 10).deviceIds()).isEmpty();
+    dsl.update(DEVICES).set(DEVICES.ONLINE, true).where(DEVICES.ID.eq(device(0))).execute();
+    assertThat(transitions.listWaiting(id, 10).deviceIds()).containsExactly(device(0));
+
+    // Offered: no longer waiting.
+    transitions.offered(id, device(0), "FULL", "ab".repeat(32), 1234, "offer", new byte[] {1});
+    assertThat(fleet.result(id, device(0)).getWaitingSince()).isNull();
+    assertThat(transitions.waitingDevices(id)).isEqualTo(1);
+    assertThat(transitions.waitingFor(device(0))).isEmpty();
+
+    // The rollout expires: the one still offline ends TIMED_OUT (OFFLINE), once.
+    assertThat(transitions.expireWaiting(id)).isEqualTo(1);
+    assertThat(transitions.expireWaiting(id)).isZero();
+    assertThat(fleet.result(id, device(1)).getState()).isEqualTo("TIMED_OUT");
+    assertThat(fleet.result(id, device(1)).getErrorCode()).isEqualTo("OFFLINE");
+    assertThat(fleet.history(id, device(1))).containsExactly("QUEUED", "QUEUED", "TIMED_OUT");
+    assertThat(transitions.waitingDevices(id)).isZero();
   }
 
   @Test

@@ -16,6 +16,7 @@ import dev.firmament.orchestrator.rollout.StagePlan;
 import dev.firmament.orchestrator.rollout.StageProgress;
 import dev.firmament.orchestrator.rollout.StageRequest;
 import dev.firmament.orchestrator.rollout.StageResult;
+import dev.firmament.orchestrator.rollout.StageSelection;
 import dev.firmament.orchestrator.rollout.StageStatus;
 import dev.firmament.orchestrator.rollout.StageWorkflow;
 import dev.firmament.orchestrator.rollout.TaskQueues;
@@ -62,6 +63,13 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
   private String runningStageId;
   private boolean replanned;
   private boolean startTimeCame;
+
+  /** Workflow time (epoch millis) until which offline devices wait; 0 without an expiry. */
+  private long expiresAt;
+
+  /** The index after the highest stage this run started. */
+  private int nextIndex;
+
   private final Deque<Consumer<StageWorkflow>> controls = new ArrayDeque<>();
 
   @Override
@@ -110,6 +118,9 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
       return end(stoppedStatus());
     }
     total = started.get();
+    if (plan.expiry() != null) {
+      expiresAt = Workflow.currentTimeMillis() + plan.expiry().toMillis();
+    }
     setStatus(RolloutStatus.RUNNING);
     log.info("rollout started job={} targets={} stages={}", jobId, total, plan.stages().size());
 
@@ -173,6 +184,12 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
         break;
       }
     }
+    if (expiresAt > 0 && !stopRequested()) {
+      RolloutProgress ended = serveWaitingDevices(plan);
+      if (ended != null) {
+        return ended;
+      }
+    }
 
     if (stopRequested()) {
       recordStopReason(
@@ -186,6 +203,51 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
     }
     StageCounters totals = updateTotals();
     return end(totals.allFailures() == 0 ? RolloutStatus.SUCCEEDED : RolloutStatus.FAILED);
+  }
+
+  /** The name of the stage that serves the devices still waiting for their presence. */
+  static final String WAITING_STAGE = "offline devices";
+
+  /**
+   * After the plan's stages, a stage of its own offers the devices that were offline when their
+   * turn came as they connect, until the rollout's expiry, judged by the last stage's gate. Returns
+   * the rollout's end when that gate stops it, else null.
+   */
+  private RolloutProgress serveWaitingDevices(RolloutPlan plan) {
+    String jobId = request.jobId();
+    Optional<Integer> waiting = unlessStopped(() -> bookkeeping.waitingDevices(jobId));
+    if (waiting.isEmpty() || waiting.get() == 0 || stopRequested()) {
+      return null;
+    }
+    int index = Math.max(plan.stages().size(), nextIndex);
+    StagePlan last = plan.stages().getLast();
+    int maxInFlight = plan.stages().stream().mapToInt(StagePlan::maxInFlight).max().orElse(1);
+    StagePlan stage =
+        new StagePlan(
+            WAITING_STAGE,
+            StageSelection.percent(100),
+            maxInFlight,
+            null,
+            Duration.ZERO,
+            last.gate(),
+            AdvanceMode.AUTOMATIC);
+    currentStage = index;
+    bookkeeping.openWaitingStage(jobId, index, WAITING_STAGE);
+    StageResult result = runStage(index, StageKind.UPDATE, stage, 0, false, true);
+    if (result.status() == StageStatus.FAILED) {
+      boolean rollback = result.breach() == BreachAction.ROLLBACK;
+      recordStopReason(
+          stageName(index, stage)
+              + ": gate breached, "
+              + result.reason()
+              + (rollback ? "; rolling back" : "; aborted"));
+      return rollback ? rollBack(RolloutStatus.ROLLED_BACK) : end(RolloutStatus.ABORTED);
+    }
+    if (result.status() == StageStatus.ABORTED) {
+      recordStopReason(stageName(index, stage) + " aborted: " + result.reason());
+      return end(RolloutStatus.ABORTED);
+    }
+    return null;
   }
 
   /**
@@ -287,7 +349,11 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
     canceled = false;
     abortReason = null;
     paused = false;
-    int first = request.rollbackStageIndex();
+    // After a stage that served waiting devices, the rollback's index is the one after it.
+    int first =
+        request.rollbackOnly()
+            ? request.rollbackStageIndex()
+            : Math.max(request.rollbackStageIndex(), nextIndex);
     if (Workflow.getVersion(STAGED_ROLLBACK, Workflow.DEFAULT_VERSION, 1)
         == Workflow.DEFAULT_VERSION) {
       currentStage = first;
@@ -351,6 +417,17 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
 
   private StageResult runStage(
       int index, StageKind kind, StagePlan plan, int assigned, boolean absorbJoiners) {
+    return runStage(index, kind, plan, assigned, absorbJoiners, false);
+  }
+
+  private StageResult runStage(
+      int index,
+      StageKind kind,
+      StagePlan plan,
+      int assigned,
+      boolean absorbJoiners,
+      boolean onlyWaiting) {
+    nextIndex = Math.max(nextIndex, index + 1);
     String childId = TaskQueues.stageWorkflowId(request.jobId(), index);
     StageCounters initial = new StageCounters(assigned, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     stages.add(new StageProgress(index, plan.name(), kind, StageStatus.RUNNING, initial));
@@ -368,7 +445,9 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
             request.deviceTimeout(),
             request.pageSize(),
             absorbJoiners,
-            StageCarry.initial(plan, initial));
+            StageCarry.initial(plan, initial),
+            kind == StageKind.UPDATE ? expiresAt : 0L,
+            onlyWaiting);
     Promise<StageResult> result = Async.function(child::run, stageRequest);
     Workflow.getWorkflowExecution(child).get();
     runningStageId = childId;
@@ -511,6 +590,11 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
   @Override
   public void retryFailed() {
     forward(StageWorkflow::retryFailed);
+  }
+
+  @Override
+  public void devicesOnline() {
+    forward(StageWorkflow::devicesOnline);
   }
 
   @Override

@@ -71,6 +71,12 @@ public class StageWorkflowImpl implements StageWorkflow {
   /** How long a run waits at its end for the devices that answer within moments. */
   static final Duration HANDOVER_GRACE = Duration.ofSeconds(30);
 
+  /** How often the stage that serves waiting devices looks for them without being told. */
+  static final Duration WAITING_POLL = Duration.ofMinutes(1);
+
+  /** The history length at which the stage that serves waiting devices continues as new. */
+  static final int WAITING_HISTORY_LIMIT = 5_000;
+
   private final RolloutActivities bookkeeping =
       Workflow.newActivityStub(RolloutActivities.class, BookkeepingOptions.get());
 
@@ -92,6 +98,10 @@ public class StageWorkflowImpl implements StageWorkflow {
 
   private boolean paused;
   private boolean promoted;
+
+  /** Set by {@link #devicesOnline}: a waiting device connected. */
+  private boolean someoneOnline;
+
   private boolean canceled;
   private String abortReason;
   private BreachAction breach;
@@ -145,6 +155,10 @@ public class StageWorkflowImpl implements StageWorkflow {
     }
     if (sliding) {
       takeOver(carry.open());
+      if (request.onlyWaiting()) {
+        serveWaitingUntilExpiry();
+        return finish();
+      }
     }
 
     StagePage page =
@@ -167,6 +181,10 @@ public class StageWorkflowImpl implements StageWorkflow {
       // A device an operator requeued goes on from its stored attempt, so that the retry policy's
       // next attempt reopens its result (reopening is keyed by attempt).
       startDevice(delivery, page.deviceIds().get(i), page.attemptOf(i));
+    }
+    if (sliding && request.waitsForPresence() && !stopping()) {
+      // Devices of earlier pages that waited for their presence and are online now.
+      serveWaiting();
     }
     if (sliding && !stopping() && !retryRequested && !page.deviceIds().isEmpty()) {
       handOver(page.lastPosition());
@@ -316,12 +334,28 @@ public class StageWorkflowImpl implements StageWorkflow {
     open.put(deviceId, new OpenDevice(deviceId, attempt, deadline, 0, null));
     DeviceUpdateRequest update =
         new DeviceUpdateRequest(
-            request.jobId(), deviceId, attempt, null, request.kind() == StageKind.ROLLBACK, resume);
+            request.jobId(),
+            deviceId,
+            attempt,
+            null,
+            request.kind() == StageKind.ROLLBACK,
+            resume,
+            !resume && request.waitsForPresence());
     Async.function(stub::updateDevice, update)
         .handle(
             (outcome, failure) -> {
               DeviceUpdateState state;
               String code;
+              if (failure == null && outcome.state() == DeviceUpdateState.QUEUED) {
+                // Offline: it waits for its presence without a slot, and was not started.
+                inFlight--;
+                open.remove(deviceId);
+                started--;
+                if (request.onlyWaiting()) {
+                  assigned--;
+                }
+                return null;
+              }
               if (failure == null) {
                 state = outcome.state();
                 code = outcome.errorCode();
@@ -370,6 +404,77 @@ public class StageWorkflowImpl implements StageWorkflow {
                 DeviceUpdateActivities.class,
                 ActivityOptions.newBuilder(deliveryOptions).setStartToCloseTimeout(left).build());
         launch(stub, device.deviceId(), device.attempt(), true);
+      }
+    }
+  }
+
+  /**
+   * Starts as many of the rollout's waiting devices that are online now as there are free slots,
+   * counted in this stage (its rate, window and pause apply). Returns how many started.
+   */
+  private int serveWaiting() {
+    int free = request.plan().maxInFlight() - inFlight;
+    if (free <= 0) {
+      return 0;
+    }
+    StagePage ready = bookkeeping.listWaiting(request.jobId(), free);
+    int served = 0;
+    for (int i = 0; i < ready.deviceIds().size(); i++) {
+      String deviceId = ready.deviceIds().get(i);
+      if (open.containsKey(deviceId)) {
+        continue;
+      }
+      if (!awaitStartable()) {
+        break;
+      }
+      started++;
+      if (request.onlyWaiting()) {
+        assigned++;
+      }
+      startDevice(delivery, deviceId, ready.attemptOf(i));
+      served++;
+    }
+    return served;
+  }
+
+  /**
+   * The last stage of a rollout with an expiry: offers each waiting device when it connects (told
+   * by {@link #devicesOnline}, or found each {@link #WAITING_POLL}) until the rollout expires or no
+   * device waits any more; then those still offline end TIMED_OUT (OFFLINE). Continues as new when
+   * its history grows long, carrying the devices it is updating.
+   */
+  private void serveWaitingUntilExpiry() {
+    while (!stopping()) {
+      long now = Workflow.currentTimeMillis();
+      if (now >= request.expiresAt()) {
+        break;
+      }
+      someoneOnline = false;
+      int served = serveWaiting();
+      if (Workflow.getInfo().getHistoryLength() > WAITING_HISTORY_LIMIT) {
+        publish();
+        awaitWrites();
+        Workflow.continueAsNew(request.withCarry(carry(cursor)));
+      }
+      if (served == 0) {
+        if (inFlight == 0 && bookkeeping.waitingDevices(request.jobId()) == 0) {
+          break;
+        }
+        long wait = Math.min(WAITING_POLL.toMillis(), request.expiresAt() - now);
+        // A device connecting, or one of those being updated finishing (the last may have been).
+        int updating = inFlight;
+        Workflow.await(
+            Duration.ofMillis(wait), () -> someoneOnline || stopping() || inFlight < updating);
+      }
+    }
+    drain();
+    if (!stopping() && Workflow.currentTimeMillis() >= request.expiresAt()) {
+      int expired = bookkeeping.expireWaiting(request.jobId());
+      assigned += expired;
+      started += expired;
+      timedOut += expired;
+      if (expired > 0) {
+        judgeWhileRunning();
       }
     }
   }
@@ -730,5 +835,10 @@ public class StageWorkflowImpl implements StageWorkflow {
   @Override
   public void retryFailed() {
     retryRequested = true;
+  }
+
+  @Override
+  public void devicesOnline() {
+    someoneOnline = true;
   }
 }
