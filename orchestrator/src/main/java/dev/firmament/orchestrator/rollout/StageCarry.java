@@ -42,4 +42,17 @@ public record StageCarry(
         0L,
         List.of());
   }
+
+  /** This carry with the stragglers an earlier stage handed over, for this stage to take over. */
+  public StageCarry withOpen(List<OpenDevice> handedOver) {
+    return new StageCarry(
+        afterPosition,
+        counters,
+        paused,
+        breachesHandled,
+        ratePerMinute,
+        successesSinceRaise,
+        nextStartAt,
+        handedOver);
+  }
 }

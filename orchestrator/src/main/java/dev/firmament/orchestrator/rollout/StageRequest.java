@@ -21,6 +21,8 @@ import java.time.Duration;
  *     instead of being offered (the rollout's expiry); 0 when devices are offered online or not
  * @param onlyWaiting whether the stage serves only the rollout's waiting devices until the expiry
  *     (the last stage of a rollout with an expiry) instead of devices of its own
+ * @param handsOver whether the stage may advance on the evidence of the devices that answered and
+ *     hand its stragglers over to the next stage (an update stage that is not the last)
  */
 public record StageRequest(
     String jobId,
@@ -34,7 +36,8 @@ public record StageRequest(
     boolean absorbJoiners,
     StageCarry carry,
     long expiresAt,
-    boolean onlyWaiting) {
+    boolean onlyWaiting,
+    boolean handsOver) {
 
   /** A stage whose devices are offered online or not. */
   public StageRequest(
@@ -60,6 +63,7 @@ public record StageRequest(
         absorbJoiners,
         carry,
         0L,
+        false,
         false);
   }
 
@@ -76,7 +80,8 @@ public record StageRequest(
         absorbJoiners,
         next,
         expiresAt,
-        onlyWaiting);
+        onlyWaiting,
+        handsOver);
   }
 
   /** Whether offline devices wait for their presence. */

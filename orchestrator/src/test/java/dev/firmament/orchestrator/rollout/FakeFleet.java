@@ -93,6 +93,9 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
 
   volatile long delayMillis;
 
+  /** Devices that take this long (real milliseconds) to answer. */
+  final Map<String, Long> slowMillis = new ConcurrentHashMap<>();
+
   FakeFleet(List<String> devices) {
     targets.addAll(devices);
   }
@@ -367,8 +370,9 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     int now = concurrent.incrementAndGet();
     maxConcurrent.accumulateAndGet(now, Math::max);
     try {
-      if (delayMillis > 0) {
-        Thread.sleep(delayMillis);
+      long delay = slowMillis.getOrDefault(id, delayMillis);
+      if (delay > 0) {
+        Thread.sleep(delay);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -376,6 +380,7 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
       concurrent.decrementAndGet();
     }
     results.put(id, answer.state());
+    events.add("done " + id);
     return new DeviceUpdateOutcome(id, answer.state(), answer.code(), 1024);
   }
 

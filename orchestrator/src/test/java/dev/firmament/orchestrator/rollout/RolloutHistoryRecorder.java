@@ -430,6 +430,58 @@ class RolloutHistoryRecorder {
     }
   }
 
+  /**
+   * Records a two-stage rollout whose first stage advances on the answers so far and hands its
+   * straggler to the second (the behaviour behind {@code StageWorkflowImpl.ADVANCE_ON_EVIDENCE}
+   * version 1), the rollout and every run of its stages. Run only on purpose, with {@code
+   * -Dfirmament.recordHistories=advance-on-evidence}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "advance-on-evidence")
+  void recordAdvanceOnEvidence() throws IOException {
+    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
+      List<String> devices =
+          IntStream.range(0, 8).mapToObj(i -> String.format("dev-%03d", i)).toList();
+      FakeFleet fleet = new FakeFleet(devices);
+      fleet.slowMillis.put(
+          devices.stream().sorted(FakeFleet.SAMPLING_ORDER).findFirst().get(), 2_000L);
+      WorkflowClient client = start(env, fleet);
+      RolloutPlan plan =
+          new RolloutPlan(
+              List.of(
+                  new StagePlan(
+                      "first",
+                      StageSelection.count(4),
+                      10,
+                      null,
+                      Duration.ZERO,
+                      null,
+                      AdvanceMode.AUTOMATIC),
+                  StagePlan.everything(10)),
+              null,
+              null,
+              null,
+              false);
+      RolloutWorkflow workflow =
+          client.newWorkflowStub(
+              RolloutWorkflow.class,
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue(TaskQueues.ROLLOUT)
+                  .setWorkflowId(TaskQueues.rolloutWorkflowId("advance-on-evidence"))
+                  .build());
+      WorkflowClient.start(
+          workflow::run,
+          new RolloutRequest("advance-on-evidence", 10, Duration.ofMinutes(5), 10, plan));
+      RolloutProgress result = WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
+      assertThat(result.succeeded()).isEqualTo(8);
+      assertThat(fleet.resumed).isNotEmpty();
+
+      var parent = client.fetchHistory(TaskQueues.rolloutWorkflowId("advance-on-evidence"));
+      write("rollout-advance-on-evidence.json", parent);
+      RecordedHistories.writeChildren(client, parent, "stage-advance-on-evidence");
+    }
+  }
+
   /** Runs the workflows and the fake fleet's activities on the environment's workers. */
   private static WorkflowClient start(TestWorkflowEnvironment env, FakeFleet fleet) {
     Worker rollout = env.newWorker(TaskQueues.ROLLOUT);

@@ -86,7 +86,7 @@ class RolloutWorkflowTest {
     }
     // Pages of five: the silent devices fall into most of them.
     RolloutRequest request =
-        new RolloutRequest(JOB, 100, SILENT_TIMEOUT, 5, RolloutPlan.singleStage(100));
+        new RolloutRequest(JOB, 100, Duration.ofSeconds(3), 5, RolloutPlan.singleStage(100));
 
     RolloutProgress result = run(fleet, request);
 
@@ -102,11 +102,42 @@ class RolloutWorkflowTest {
     assertThat(fleet.events.subList(0, firstTimeout))
         .filteredOn(e -> e.startsWith("deliver "))
         .hasSize(24);
-    assertThat(fleet.resumed).isNotEmpty();
-    assertThat(fleet.resumed)
-        .allSatisfy(r -> assertThat(silent).contains(r.substring(0, r.indexOf('#'))));
+    // Later runs took the silent devices over (and, on a slow machine, now and then a device
+    // that answered a moment after its run handed it over; it is counted once all the same).
+    assertThat(fleet.resumed.stream().map(r -> r.substring(0, r.indexOf('#'))))
+        .containsAnyElementsOf(silent);
     assertThat(fleet.unreported)
         .containsExactlyInAnyOrderElementsOf(silent.stream().map(id -> id + ":TIMED_OUT").toList());
+  }
+
+  @Test
+  void aStageAdvancesOnTheAnswersSoFarAndItsStragglerIsCountedWhenItAnswers() {
+    FakeFleet fleet = fleet(12);
+    List<String> order = devices(12).stream().sorted(FakeFleet.SAMPLING_ORDER).toList();
+    String straggler = order.getFirst();
+    fleet.slowMillis.put(straggler, 2_000L);
+    RolloutPlan plan =
+        plan(
+            stage(
+                "first",
+                StageSelection.count(6),
+                new GatePlan(null, 0.5, 3, 0.5, BreachAction.ABORT),
+                10),
+            stage("second", StageSelection.percent(100), null, 10));
+
+    RolloutProgress result = run(fleet, request(plan));
+
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(result.succeeded()).isEqualTo(12);
+    // The first stage went on with five answers and its straggler still updating; the second
+    // offered its devices before the straggler answered, took it over, and counted its success.
+    assertThat(result.stages().get(0).counters().succeeded()).isEqualTo(5);
+    assertThat(result.stages().get(1).counters().succeeded()).isEqualTo(7);
+    String secondStageDevice = order.get(6);
+    assertThat(fleet.events.indexOf("deliver " + secondStageDevice + "#1"))
+        .isLessThan(fleet.events.indexOf("done " + straggler));
+    assertThat(fleet.resumed).contains(straggler + "#1");
+    assertThat(fleet.attempts.get()).isEqualTo(12);
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.firmament.orchestrator.rollout.engine;
 
 import dev.firmament.orchestrator.rollout.AdvanceMode;
 import dev.firmament.orchestrator.rollout.BreachAction;
+import dev.firmament.orchestrator.rollout.OpenDevice;
 import dev.firmament.orchestrator.rollout.RolloutActivities;
 import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.orchestrator.rollout.RolloutPlan;
@@ -69,6 +70,9 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
 
   /** The index after the highest stage this run started. */
   private int nextIndex;
+
+  /** Stragglers the last update stage handed over, for the next one to take over. */
+  private List<OpenDevice> handedOver = List.of();
 
   private final Deque<Consumer<StageWorkflow>> controls = new ArrayDeque<>();
 
@@ -445,9 +449,14 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
             request.deviceTimeout(),
             request.pageSize(),
             absorbJoiners,
-            StageCarry.initial(plan, initial),
+            StageCarry.initial(plan, initial)
+                .withOpen(kind == StageKind.UPDATE ? handedOver : null),
             kind == StageKind.UPDATE ? expiresAt : 0L,
-            onlyWaiting);
+            onlyWaiting,
+            kind == StageKind.UPDATE && !onlyWaiting && index < request.plan().stages().size() - 1);
+    if (kind == StageKind.UPDATE) {
+      handedOver = List.of();
+    }
     Promise<StageResult> result = Async.function(child::run, stageRequest);
     Workflow.getWorkflowExecution(child).get();
     runningStageId = childId;
@@ -475,6 +484,9 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
       }
       ended = new StageResult(StageStatus.ABORTED, initial, null, "stage failed: " + e.getCause());
       abortReason = ended.reason();
+    }
+    if (kind == StageKind.UPDATE) {
+      handedOver = ended.open();
     }
     stages.set(
         stages.size() - 1,

@@ -68,6 +68,12 @@ public class StageWorkflowImpl implements StageWorkflow {
   /** Change id: a run hands its open devices over to the next instead of draining (version 1). */
   static final String SLIDING_WINDOW = "sliding-window";
 
+  /**
+   * Change id: a stage that is not the last advances on the evidence of the devices that answered
+   * and hands its stragglers to the next stage (version 1).
+   */
+  static final String ADVANCE_ON_EVIDENCE = "advance-on-evidence";
+
   /** How long a run waits at its end for the devices that answer within moments. */
   static final Duration HANDOVER_GRACE = Duration.ofSeconds(30);
 
@@ -98,6 +104,15 @@ public class StageWorkflowImpl implements StageWorkflow {
 
   private boolean paused;
   private boolean promoted;
+
+  /**
+   * Waiting devices this run started: a list of waiting devices read before one of them was offered
+   * may still name it after it finished, and it must not start twice.
+   */
+  private final java.util.Set<String> servedFromWaiting = new java.util.HashSet<>();
+
+  /** Whether this stage advanced with devices still open, which it hands to the next stage. */
+  private boolean handingOver;
 
   /** Set by {@link #devicesOnline}: a waiting device connected. */
   private boolean someoneOnline;
@@ -189,7 +204,20 @@ public class StageWorkflowImpl implements StageWorkflow {
     if (sliding && !stopping() && !retryRequested && !page.deviceIds().isEmpty()) {
       handOver(page.lastPosition());
     }
-    drain();
+    if (sliding
+        && request.handsOver()
+        && !stopping()
+        && page.deviceIds().isEmpty()
+        && Workflow.getVersion(ADVANCE_ON_EVIDENCE, Workflow.DEFAULT_VERSION, 1)
+            != Workflow.DEFAULT_VERSION) {
+      // Every device started: go on as soon as the answers so far satisfy the gate and only a few
+      // stragglers are left; they keep being served through the soak, then the next stage.
+      Workflow.await(() -> inFlight == 0 || stopping() || retryRequested || evidence());
+      handingOver = inFlight > 0 && !stopping() && !retryRequested;
+    }
+    if (!handingOver) {
+      drain();
+    }
     cursor = page.lastPosition();
 
     if (!stopping()) {
@@ -421,7 +449,7 @@ public class StageWorkflowImpl implements StageWorkflow {
     int served = 0;
     for (int i = 0; i < ready.deviceIds().size(); i++) {
       String deviceId = ready.deviceIds().get(i);
-      if (open.containsKey(deviceId)) {
+      if (open.containsKey(deviceId) || !servedFromWaiting.add(deviceId)) {
         continue;
       }
       if (!awaitStartable()) {
@@ -477,6 +505,20 @@ public class StageWorkflowImpl implements StageWorkflow {
         judgeWhileRunning();
       }
     }
+  }
+
+  /**
+   * Whether the devices that answered are evidence enough to go on: at most a tenth of {@code
+   * maxInFlight} (at least one) is still open, the gate's minimum sample answered, and neither the
+   * failure rate nor the success threshold is breached among them.
+   */
+  private boolean evidence() {
+    GatePlan gate = request.plan().gate();
+    StageCounters counters = counters();
+    return inFlight <= Math.max(1, request.plan().maxInFlight() / 10)
+        && counters.finished() >= gate.minimumSample()
+        && FailureRateGate.evaluate(gate, counters) != GateVerdict.BREACHED
+        && SuccessThresholdGate.evaluate(gate, counters) != GateVerdict.BREACHED;
   }
 
   /**
@@ -680,6 +722,19 @@ public class StageWorkflowImpl implements StageWorkflow {
   }
 
   private StageResult finish() {
+    if (handingOver && !stopping()) {
+      // Advanced on evidence: the stragglers still open go to the next stage.
+      publish();
+      awaitWrites();
+      log.info(
+          "stage advanced job={} stage={} handedOver={} counters={}",
+          request.jobId(),
+          request.index(),
+          open.size(),
+          counters());
+      return new StageResult(
+          StageStatus.SUCCEEDED, counters(), null, null, List.copyOf(open.values()));
+    }
     drain();
     if (breach != null) {
       status = StageStatus.FAILED;
