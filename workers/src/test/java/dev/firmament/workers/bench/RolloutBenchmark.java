@@ -44,6 +44,8 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.assertj.core.api.SoftAssertions;
 import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
@@ -415,7 +417,7 @@ class RolloutBenchmark {
     }
   }
 
-  private static String figure(Run run, java.util.function.Function<Run, String> format) {
+  private static String figure(Run run, Function<Run, String> format) {
     return run == null ? "-" : format.apply(run);
   }
 
@@ -477,7 +479,7 @@ class RolloutBenchmark {
     while (!result.isDone()) {
       try {
         result.get(2, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException e) {
+      } catch (TimeoutException e) {
         Outcomes now = outcomes(dsl, jobId);
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(
