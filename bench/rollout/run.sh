@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
-# The rollout engine's benchmark: a staged rollout (1% canary, 10%, the rest) of simulated devices that
-# succeed at once, through the real workflows, activities, status bridge and repositories, on embedded
-# PostgreSQL and the embedded Temporal server. Prints progress, wall time, devices/s, history events per
-# device, rows written per device and peak heap. A smaller warm-up rollout (10,000 other devices) runs
-# first in the same JVM, as in a worker that has been running. Before the measured rollout, the
+# The rollout engine's benchmark: staged rollouts (1% canary, 10%, the rest) of simulated devices
+# through the real workflows, activities, status bridge and repositories, on embedded PostgreSQL and
+# the embedded Temporal server, in two fleet profiles one after the other in the same JVM, each on a
+# fleet of its own of the same size:
+#   instant    every device online, every offer answered SUCCEEDED at once (as before);
+#   realistic  3% offline throughout, 2% offline until a seeded moment during the rollout (spread
+#              over the instant rollout's wall time), 2% SUCCEEDED after 1-5 simulated minutes
+#              (one simulated minute = 1 real second), 1% FAILED, the rest SUCCEEDED at once; the
+#              plan has an expiry of the instant rollout's time + 30 s, so offline devices wait for
+#              their presence and those that never connect end TIMED_OUT (OFFLINE) at the expiry.
+# Both use a 60 s device timeout. For each it prints progress, wall time, devices/s, history events
+# per device, rows written per device and peak heap, then both side by side with the target (the
+# realistic rollout within the instant one's time plus one device timeout); it fails when a
+# device's outcome differs from its profile. A smaller warm-up rollout (10,000 other devices) runs
+# first in the same JVM, as in a worker that has been running. Before the instant rollout, the
 # database floor runs on another fleet of the same size: the same per-device rows (queued result,
 # stage, offer, outcome, their history and audit rows, the device's version, the stage counters)
 # written straight to PostgreSQL without Temporal, in batches, from as many connections as the
-# engine's pool holds; the script prints its time and the engine's time as a ratio of it
+# engine's pool holds; the script prints its time and the instant rollout's time as a ratio of it
 # ("engine / floor"). Not part of the test suite.
 #
-#   bench/rollout/run.sh                 # 100,000 devices
+#   bench/rollout/run.sh                 # 100,000 devices, both profiles
 #   bench/rollout/run.sh 20000           # another fleet size
+#   PROFILES=realistic bench/rollout/run.sh  # one profile only (instant or realistic)
 #   MAX_IN_FLIGHT=500 PAGE_SIZE=500 bench/rollout/run.sh
 #   WARMUP=0 bench/rollout/run.sh       # no warm-up rollout first: a cold JVM
 #   FLOOR=false bench/rollout/run.sh    # the engine only, no database floor
@@ -30,6 +41,7 @@ rm -f "$OUT"
   -Dfirmament.bench=true -Dfirmament.bench.devices="$DEVICES" \
   -Dfirmament.bench.maxInFlight="${MAX_IN_FLIGHT:-1000}" -Dfirmament.bench.pageSize="${PAGE_SIZE:-1000}" \
   -Dfirmament.bench.warmup="${WARMUP:-10000}" -Dfirmament.bench.floor="${FLOOR:-true}" \
+  -Dfirmament.bench.profiles="${PROFILES:-instant,realistic}" \
   ${FLOOR_THREADS:+-Dfirmament.bench.floorThreads="$FLOOR_THREADS"} &
 BUILD=$!
 until [ -f "$OUT" ] || ! kill -0 "$BUILD" 2>/dev/null; do sleep 1; done
