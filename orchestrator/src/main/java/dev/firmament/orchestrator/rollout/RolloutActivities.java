@@ -77,6 +77,21 @@ public interface RolloutActivities {
       String jobId, String deviceId, int attempt, DeviceUpdateState state, String detail);
 
   /**
+   * As {@link #recordUnreported} (or, for a rollback, {@link #recordRollbackUnreported}), and says
+   * how the attempt ended as PostgreSQL holds it: {@code state} with no error code when this wrote
+   * it, else the outcome the device reported first (its final report won the race with the
+   * timeout). The workflow counts what this returns, so that its counts and the stored results
+   * agree.
+   */
+  DeviceUpdateOutcome settleUnreported(
+      String jobId,
+      String deviceId,
+      int attempt,
+      DeviceUpdateState state,
+      String detail,
+      boolean rollback);
+
+  /**
    * Whether no older unfinished rollout of the job's product targets any of the job's devices (a
    * plan that waits for its devices polls this before it starts).
    */

@@ -32,6 +32,12 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   /** Leaves the activity open, as a device that never answers does. */
   static final Answer SILENT = new Answer(DeviceUpdateState.QUEUED, null);
 
+  /**
+   * The device's final report (SUCCEEDED) reaches the results, but the activity's completion is
+   * lost, so the workflow sees its delivery time out: the race a timeout and a late report run.
+   */
+  static final Answer LOST_REPORT = new Answer(DeviceUpdateState.SUCCEEDED, "LOST");
+
   final List<String> targets = new CopyOnWriteArrayList<>();
   final Map<String, Set<String>> groups = new ConcurrentHashMap<>();
   final Map<String, List<Answer>> script = new ConcurrentHashMap<>();
@@ -322,6 +328,27 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   }
 
   @Override
+  public synchronized DeviceUpdateOutcome settleUnreported(
+      String jobId,
+      String deviceId,
+      int attempt,
+      DeviceUpdateState state,
+      String detail,
+      boolean rollback) {
+    if (!rollback) {
+      unreported.add(deviceId + ":" + state);
+      events.add("timeout " + deviceId);
+    }
+    Map<String, DeviceUpdateState> stored = rollback ? rollbacks : results;
+    DeviceUpdateState before = stored.get(deviceId);
+    if (before != null && before.isTerminal()) {
+      return new DeviceUpdateOutcome(deviceId, before, null, 1024);
+    }
+    stored.computeIfPresent(deviceId, (id, s) -> state);
+    return new DeviceUpdateOutcome(deviceId, state, null, 0);
+  }
+
+  @Override
   public void finishJob(String jobId, RolloutStatus status) {
     finalStatus = status;
   }
@@ -362,7 +389,10 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
         answers == null || answers.isEmpty()
             ? SUCCESS
             : answers.size() == 1 ? answers.getFirst() : answers.removeFirst();
-    if (answer == SILENT) {
+    if (answer == SILENT || answer == LOST_REPORT) {
+      if (answer == LOST_REPORT) {
+        results.put(id, answer.state());
+      }
       Activity.getExecutionContext().doNotCompleteOnReturn();
       return null;
     }
@@ -392,13 +422,15 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   private DeviceUpdateOutcome takeOver(DeviceUpdateRequest request) {
     String id = request.deviceId();
     resumed.add(id + "#" + request.attempt());
-    for (int i = 0; i < 500; i++) {
+    List<Answer> script = this.script.get(id);
+    // A lost report stays lost: the new activity times out too, as the first would have.
+    boolean lost = script != null && !script.isEmpty() && script.getFirst() == LOST_REPORT;
+    for (int i = 0; i < 500 && !lost; i++) {
       DeviceUpdateState known = request.rollback() ? rollbacks.get(id) : results.get(id);
       if (known != null && known.isTerminal()) {
         return new DeviceUpdateOutcome(id, known, null, 1024);
       }
-      List<Answer> answers = script.get(id);
-      if (answers != null && !answers.isEmpty() && answers.getFirst() == SILENT) {
+      if (script != null && !script.isEmpty() && script.getFirst() == SILENT) {
         break;
       }
       try {

@@ -178,63 +178,52 @@ class RolloutHistoryRecorder {
       named = "firmament.recordHistories",
       matches = "retry-takes-earlier-failures")
   void recordRetryTakesEarlierFailures() throws IOException {
-    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      FakeFleet fleet =
-          new FakeFleet(IntStream.range(0, 4).mapToObj(i -> String.format("dev-%03d", i)).toList());
-      FakeFleet.Answer broken = new FakeFleet.Answer(DeviceUpdateState.FAILED, "X");
-      for (String device : fleet.targets) {
-        fleet.answer(device, broken, FakeFleet.SUCCESS);
-      }
-      WorkflowClient client = start(env, fleet);
-      GatePlan tolerant = new GatePlan(null, 1.0, 1, 0, BreachAction.PAUSE);
-      GatePlan strict = new GatePlan(null, 0.0, 1, 0, BreachAction.PAUSE);
-      RolloutPlan plan =
-          new RolloutPlan(
-              List.of(
-                  new StagePlan(
-                      "first",
-                      StageSelection.count(2),
-                      1,
-                      null,
-                      Duration.ZERO,
-                      tolerant,
-                      AdvanceMode.AUTOMATIC),
-                  new StagePlan(
-                      "rest",
-                      StageSelection.percent(100),
-                      1,
-                      null,
-                      Duration.ZERO,
-                      strict,
-                      AdvanceMode.AUTOMATIC)),
-              null,
-              null,
-              null,
-              false);
-      String jobId = "earlier-failures";
-      RolloutWorkflow workflow =
-          client.newWorkflowStub(
-              RolloutWorkflow.class,
-              WorkflowOptions.newBuilder()
-                  .setTaskQueue(TaskQueues.ROLLOUT)
-                  .setWorkflowId(TaskQueues.rolloutWorkflowId(jobId))
-                  .build());
-      WorkflowClient.start(
-          workflow::run, new RolloutRequest(jobId, 4, Duration.ofMinutes(5), 7, plan));
-      env.sleep(Duration.ofHours(1));
-      RolloutProgress paused = workflow.progress();
-      assertThat(paused.status()).isEqualTo(RolloutStatus.PAUSED);
-      assertThat(paused.currentStage()).isEqualTo(1);
-      workflow.retryFailed();
-      workflow.resume();
-      RolloutProgress result = WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
-      assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
-      assertThat(result.stages().getFirst().counters().assigned()).isZero();
-
-      WorkflowExecutionHistory parent = client.fetchHistory(TaskQueues.rolloutWorkflowId(jobId));
-      write("rollout-retry-takes-earlier-failures.json", parent);
-      RecordedHistories.writeChildren(client, parent, "stage-retry-takes-earlier-failures");
+    FakeFleet fleet = fleet(4);
+    FakeFleet.Answer broken = new FakeFleet.Answer(DeviceUpdateState.FAILED, "X");
+    for (String device : fleet.targets) {
+      fleet.answer(device, broken, FakeFleet.SUCCESS);
     }
+    GatePlan tolerant = new GatePlan(null, 1.0, 1, 0, BreachAction.PAUSE);
+    GatePlan strict = new GatePlan(null, 0.0, 1, 0, BreachAction.PAUSE);
+    RolloutPlan plan =
+        new RolloutPlan(
+            List.of(
+                new StagePlan(
+                    "first",
+                    StageSelection.count(2),
+                    1,
+                    null,
+                    Duration.ZERO,
+                    tolerant,
+                    AdvanceMode.AUTOMATIC),
+                new StagePlan(
+                    "rest",
+                    StageSelection.percent(100),
+                    1,
+                    null,
+                    Duration.ZERO,
+                    strict,
+                    AdvanceMode.AUTOMATIC)),
+            null,
+            null,
+            null,
+            false);
+    RolloutProgress result =
+        recordRollout(
+            "retry-takes-earlier-failures",
+            fleet,
+            new RolloutRequest("earlier-failures", 4, Duration.ofMinutes(5), 7, plan),
+            true,
+            (env, workflow) -> {
+              env.sleep(Duration.ofHours(1));
+              RolloutProgress paused = workflow.progress();
+              assertThat(paused.status()).isEqualTo(RolloutStatus.PAUSED);
+              assertThat(paused.currentStage()).isEqualTo(1);
+              workflow.retryFailed();
+              workflow.resume();
+            });
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(result.stages().getFirst().counters().assigned()).isZero();
   }
 
   /**
@@ -245,45 +234,34 @@ class RolloutHistoryRecorder {
   @Test
   @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "stop-reason")
   void recordStopReason() throws IOException {
-    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      FakeFleet fleet =
-          new FakeFleet(IntStream.range(0, 4).mapToObj(i -> String.format("dev-%03d", i)).toList());
-      fleet.answer("dev-000", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
-      fleet.answer("dev-001", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
-      WorkflowClient client = start(env, fleet);
-      RolloutPlan plan =
-          new RolloutPlan(
-              List.of(
-                  new StagePlan(
-                      "canary",
-                      StageSelection.count(2),
-                      1,
-                      null,
-                      Duration.ZERO,
-                      new GatePlan(null, 0.0, 1, 0, BreachAction.ABORT),
-                      AdvanceMode.AUTOMATIC),
-                  StagePlan.everything(2)),
-              null,
-              null,
-              null,
-              false);
-      RolloutWorkflow workflow =
-          client.newWorkflowStub(
-              RolloutWorkflow.class,
-              WorkflowOptions.newBuilder()
-                  .setTaskQueue(TaskQueues.ROLLOUT)
-                  .setWorkflowId(TaskQueues.rolloutWorkflowId("stop-reason"))
-                  .build());
-      WorkflowClient.start(
-          workflow::run, new RolloutRequest("stop-reason", 2, Duration.ofMinutes(5), 10, plan));
-      RolloutProgress result = WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
-      assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
-      assertThat(fleet.stopReason).contains("gate breached");
-
-      write(
-          "rollout-stop-reason.json",
-          client.fetchHistory(TaskQueues.rolloutWorkflowId("stop-reason")));
-    }
+    FakeFleet fleet = fleet(4);
+    fleet.answer("dev-000", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
+    fleet.answer("dev-001", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
+    RolloutPlan plan =
+        new RolloutPlan(
+            List.of(
+                new StagePlan(
+                    "canary",
+                    StageSelection.count(2),
+                    1,
+                    null,
+                    Duration.ZERO,
+                    new GatePlan(null, 0.0, 1, 0, BreachAction.ABORT),
+                    AdvanceMode.AUTOMATIC),
+                StagePlan.everything(2)),
+            null,
+            null,
+            null,
+            false);
+    RolloutProgress result =
+        recordRollout(
+            "stop-reason",
+            fleet,
+            new RolloutRequest("stop-reason", 2, Duration.ofMinutes(5), 10, plan),
+            false,
+            (env, workflow) -> {});
+    assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
+    assertThat(fleet.stopReason).contains("gate breached");
   }
 
   /**
@@ -294,63 +272,53 @@ class RolloutHistoryRecorder {
   @Test
   @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "staged-rollback")
   void recordStagedRollback() throws IOException {
-    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      FakeFleet fleet =
-          new FakeFleet(IntStream.range(0, 6).mapToObj(i -> String.format("dev-%03d", i)).toList());
-      fleet.answer("dev-005", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
-      WorkflowClient client = start(env, fleet);
-      RolloutPlan plan =
-          new RolloutPlan(
-                  List.of(
-                      new StagePlan(
-                          "only",
-                          StageSelection.percent(100),
-                          2,
-                          null,
-                          Duration.ZERO,
-                          new GatePlan(null, 0.1, 6, 0, BreachAction.ROLLBACK),
-                          AdvanceMode.AUTOMATIC)),
-                  null,
-                  null,
-                  null,
-                  false)
-              .withRollbackStages(
-                  List.of(
-                      new StagePlan(
-                          "back-first",
-                          StageSelection.count(2),
-                          1,
-                          null,
-                          Duration.ZERO,
-                          null,
-                          AdvanceMode.AUTOMATIC),
-                      new StagePlan(
-                          "back-rest",
-                          StageSelection.percent(100),
-                          2,
-                          null,
-                          Duration.ZERO,
-                          null,
-                          AdvanceMode.APPROVAL)));
-      RolloutWorkflow workflow =
-          client.newWorkflowStub(
-              RolloutWorkflow.class,
-              WorkflowOptions.newBuilder()
-                  .setTaskQueue(TaskQueues.ROLLOUT)
-                  .setWorkflowId(TaskQueues.rolloutWorkflowId("staged-rollback"))
-                  .build());
-      WorkflowClient.start(
-          workflow::run, new RolloutRequest("staged-rollback", 2, Duration.ofMinutes(5), 10, plan));
-      env.sleep(Duration.ofHours(1));
-      workflow.approve();
-      RolloutProgress result = WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
-      assertThat(result.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
-      assertThat(fleet.rollbackStages).containsExactlyInAnyOrder(1, 2);
-
-      write(
-          "rollout-staged-rollback.json",
-          client.fetchHistory(TaskQueues.rolloutWorkflowId("staged-rollback")));
-    }
+    FakeFleet fleet = fleet(6);
+    fleet.answer("dev-005", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
+    RolloutPlan plan =
+        new RolloutPlan(
+                List.of(
+                    new StagePlan(
+                        "only",
+                        StageSelection.percent(100),
+                        2,
+                        null,
+                        Duration.ZERO,
+                        new GatePlan(null, 0.1, 6, 0, BreachAction.ROLLBACK),
+                        AdvanceMode.AUTOMATIC)),
+                null,
+                null,
+                null,
+                false)
+            .withRollbackStages(
+                List.of(
+                    new StagePlan(
+                        "back-first",
+                        StageSelection.count(2),
+                        1,
+                        null,
+                        Duration.ZERO,
+                        null,
+                        AdvanceMode.AUTOMATIC),
+                    new StagePlan(
+                        "back-rest",
+                        StageSelection.percent(100),
+                        2,
+                        null,
+                        Duration.ZERO,
+                        null,
+                        AdvanceMode.APPROVAL)));
+    RolloutProgress result =
+        recordRollout(
+            "staged-rollback",
+            fleet,
+            new RolloutRequest("staged-rollback", 2, Duration.ofMinutes(5), 10, plan),
+            false,
+            (env, workflow) -> {
+              env.sleep(Duration.ofHours(1));
+              workflow.approve();
+            });
+    assertThat(result.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+    assertThat(fleet.rollbackStages).containsExactlyInAnyOrder(1, 2);
   }
 
   /**
@@ -362,30 +330,17 @@ class RolloutHistoryRecorder {
   @Test
   @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "sliding-window")
   void recordSlidingWindow() throws IOException {
-    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      FakeFleet fleet =
-          new FakeFleet(IntStream.range(0, 9).mapToObj(i -> String.format("dev-%03d", i)).toList());
-      fleet.answer("dev-004", FakeFleet.SILENT);
-      WorkflowClient client = start(env, fleet);
-      RolloutWorkflow workflow =
-          client.newWorkflowStub(
-              RolloutWorkflow.class,
-              WorkflowOptions.newBuilder()
-                  .setTaskQueue(TaskQueues.ROLLOUT)
-                  .setWorkflowId(TaskQueues.rolloutWorkflowId("sliding-window"))
-                  .build());
-      WorkflowClient.start(
-          workflow::run,
-          new RolloutRequest(
-              "sliding-window", 20, Duration.ofSeconds(1), 3, RolloutPlan.singleStage(20)));
-      RolloutProgress result = WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
-      assertThat(result.timedOut()).isEqualTo(1);
-      assertThat(fleet.resumed).isNotEmpty();
-
-      var parent = client.fetchHistory(TaskQueues.rolloutWorkflowId("sliding-window"));
-      write("rollout-sliding-window.json", parent);
-      RecordedHistories.writeChildren(client, parent, "stage-sliding-window");
-    }
+    FakeFleet fleet = fleet(9).answer("dev-004", FakeFleet.SILENT);
+    RolloutProgress result =
+        recordRollout(
+            "sliding-window",
+            fleet,
+            new RolloutRequest(
+                "sliding-window", 20, Duration.ofSeconds(1), 3, RolloutPlan.singleStage(20)),
+            true,
+            (env, workflow) -> {});
+    assertThat(result.timedOut()).isEqualTo(1);
+    assertThat(fleet.resumed).isNotEmpty();
   }
 
   /**
@@ -397,37 +352,26 @@ class RolloutHistoryRecorder {
   @Test
   @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "offline-devices")
   void recordOfflineDevices() throws IOException {
-    try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      FakeFleet fleet =
-          new FakeFleet(IntStream.range(0, 5).mapToObj(i -> String.format("dev-%03d", i)).toList());
-      fleet.offline.addAll(List.of("dev-001", "dev-003"));
-      WorkflowClient client = start(env, fleet);
-      RolloutWorkflow workflow =
-          client.newWorkflowStub(
-              RolloutWorkflow.class,
-              WorkflowOptions.newBuilder()
-                  .setTaskQueue(TaskQueues.ROLLOUT)
-                  .setWorkflowId(TaskQueues.rolloutWorkflowId("offline-devices"))
-                  .build());
-      WorkflowClient.start(
-          workflow::run,
-          new RolloutRequest(
-              "offline-devices",
-              2,
-              Duration.ofMinutes(5),
-              10,
-              RolloutPlan.singleStage(2).withExpiry(Duration.ofHours(1))));
-      env.sleep(Duration.ofMinutes(5));
-      fleet.offline.remove("dev-001");
-      workflow.devicesOnline();
-      RolloutProgress result = WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
-      assertThat(result.succeeded()).isEqualTo(4);
-      assertThat(result.timedOut()).isEqualTo(1);
-
-      var parent = client.fetchHistory(TaskQueues.rolloutWorkflowId("offline-devices"));
-      write("rollout-offline-devices.json", parent);
-      RecordedHistories.writeChildren(client, parent, "stage-offline-devices");
-    }
+    FakeFleet fleet = fleet(5);
+    fleet.offline.addAll(List.of("dev-001", "dev-003"));
+    RolloutProgress result =
+        recordRollout(
+            "offline-devices",
+            fleet,
+            new RolloutRequest(
+                "offline-devices",
+                2,
+                Duration.ofMinutes(5),
+                10,
+                RolloutPlan.singleStage(2).withExpiry(Duration.ofHours(1))),
+            true,
+            (env, workflow) -> {
+              env.sleep(Duration.ofMinutes(5));
+              fleet.offline.remove("dev-001");
+              workflow.devicesOnline();
+            });
+    assertThat(result.succeeded()).isEqualTo(4);
+    assertThat(result.timedOut()).isEqualTo(1);
   }
 
   /**
@@ -439,47 +383,134 @@ class RolloutHistoryRecorder {
   @Test
   @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "advance-on-evidence")
   void recordAdvanceOnEvidence() throws IOException {
+    FakeFleet fleet = fleet(8);
+    fleet.slowMillis.put(
+        fleet.targets.stream().sorted(FakeFleet.SAMPLING_ORDER).findFirst().get(), 2_000L);
+    RolloutPlan plan =
+        new RolloutPlan(
+            List.of(
+                new StagePlan(
+                    "first",
+                    StageSelection.count(4),
+                    10,
+                    null,
+                    Duration.ZERO,
+                    null,
+                    AdvanceMode.AUTOMATIC),
+                StagePlan.everything(10)),
+            null,
+            null,
+            null,
+            false);
+    RolloutProgress result =
+        recordRollout(
+            "advance-on-evidence",
+            fleet,
+            new RolloutRequest("advance-on-evidence", 10, Duration.ofMinutes(5), 10, plan),
+            true,
+            (env, workflow) -> {});
+    assertThat(result.succeeded()).isEqualTo(8);
+    assertThat(fleet.resumed).isNotEmpty();
+  }
+
+  /**
+   * Records a rollout in which one device's final report wins the race with its delivery's timeout
+   * and is counted as stored (the behaviour behind {@code StageWorkflowImpl.SETTLE_UNREPORTED}
+   * version 1). Run only on purpose, with {@code -Dfirmament.recordHistories=settle-unreported}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "settle-unreported")
+  void recordSettleUnreported() throws IOException {
+    FakeFleet fleet = fleet(3).answer("dev-001", FakeFleet.LOST_REPORT);
+    RolloutProgress result =
+        recordRollout(
+            "settle-unreported",
+            fleet,
+            new RolloutRequest(
+                "settle-unreported", 10, Duration.ofSeconds(1), 10, RolloutPlan.singleStage(10)),
+            true,
+            (env, workflow) -> {});
+    assertThat(result.succeeded()).isEqualTo(3);
+    assertThat(fleet.unreported).containsExactly("dev-001:TIMED_OUT");
+  }
+
+  /**
+   * Records a rollout whose offline-devices stage starts after the expiry and offers the waiting
+   * device that connected meanwhile before the other expires (the behaviour behind {@code
+   * StageWorkflowImpl.SERVE_BEFORE_EXPIRY} version 1). Run only on purpose, with {@code
+   * -Dfirmament.recordHistories=serve-before-expiry}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "serve-before-expiry")
+  void recordServeBeforeExpiry() throws IOException {
+    FakeFleet fleet = fleet(4);
+    fleet.offline.addAll(List.of("dev-001", "dev-002"));
+    RolloutPlan plan =
+        new RolloutPlan(
+                List.of(
+                    new StagePlan(
+                        "only",
+                        StageSelection.percent(100),
+                        4,
+                        null,
+                        Duration.ofMinutes(30),
+                        null,
+                        AdvanceMode.AUTOMATIC)),
+                null,
+                null,
+                null,
+                false)
+            .withExpiry(Duration.ofMinutes(10));
+    RolloutProgress result =
+        recordRollout(
+            "serve-before-expiry",
+            fleet,
+            new RolloutRequest("serve-before-expiry", 4, Duration.ofMinutes(5), 10, plan),
+            true,
+            (env, workflow) -> {
+              env.sleep(Duration.ofMinutes(5));
+              fleet.offline.remove("dev-001");
+            });
+    assertThat(result.succeeded()).isEqualTo(3);
+    assertThat(result.timedOut()).isEqualTo(1);
+  }
+
+  /** What a scenario does while its rollout runs (sleeps, signals, devices connecting). */
+  private interface Meanwhile {
+    void run(TestWorkflowEnvironment env, RolloutWorkflow workflow);
+  }
+
+  /**
+   * Runs one rollout to its end in a fresh test environment, then writes its history as {@code
+   * rollout-NAME.json} and, with {@code children}, every run of its stages as {@code stage-NAME-…}.
+   */
+  private static RolloutProgress recordRollout(
+      String name, FakeFleet fleet, RolloutRequest request, boolean children, Meanwhile meanwhile)
+      throws IOException {
     try (TestWorkflowEnvironment env = TestWorkflowEnvironment.newInstance()) {
-      List<String> devices =
-          IntStream.range(0, 8).mapToObj(i -> String.format("dev-%03d", i)).toList();
-      FakeFleet fleet = new FakeFleet(devices);
-      fleet.slowMillis.put(
-          devices.stream().sorted(FakeFleet.SAMPLING_ORDER).findFirst().get(), 2_000L);
       WorkflowClient client = start(env, fleet);
-      RolloutPlan plan =
-          new RolloutPlan(
-              List.of(
-                  new StagePlan(
-                      "first",
-                      StageSelection.count(4),
-                      10,
-                      null,
-                      Duration.ZERO,
-                      null,
-                      AdvanceMode.AUTOMATIC),
-                  StagePlan.everything(10)),
-              null,
-              null,
-              null,
-              false);
       RolloutWorkflow workflow =
           client.newWorkflowStub(
               RolloutWorkflow.class,
               WorkflowOptions.newBuilder()
                   .setTaskQueue(TaskQueues.ROLLOUT)
-                  .setWorkflowId(TaskQueues.rolloutWorkflowId("advance-on-evidence"))
+                  .setWorkflowId(TaskQueues.rolloutWorkflowId(request.jobId()))
                   .build());
-      WorkflowClient.start(
-          workflow::run,
-          new RolloutRequest("advance-on-evidence", 10, Duration.ofMinutes(5), 10, plan));
+      WorkflowClient.start(workflow::run, request);
+      meanwhile.run(env, workflow);
       RolloutProgress result = WorkflowStub.fromTyped(workflow).getResult(RolloutProgress.class);
-      assertThat(result.succeeded()).isEqualTo(8);
-      assertThat(fleet.resumed).isNotEmpty();
-
-      var parent = client.fetchHistory(TaskQueues.rolloutWorkflowId("advance-on-evidence"));
-      write("rollout-advance-on-evidence.json", parent);
-      RecordedHistories.writeChildren(client, parent, "stage-advance-on-evidence");
+      var parent = client.fetchHistory(TaskQueues.rolloutWorkflowId(request.jobId()));
+      write("rollout-" + name + ".json", parent);
+      if (children) {
+        RecordedHistories.writeChildren(client, parent, "stage-" + name);
+      }
+      return result;
     }
+  }
+
+  private static FakeFleet fleet(int devices) {
+    return new FakeFleet(
+        IntStream.range(0, devices).mapToObj(i -> String.format("dev-%03d", i)).toList());
   }
 
   /** Runs the workflows and the fake fleet's activities on the environment's workers. */

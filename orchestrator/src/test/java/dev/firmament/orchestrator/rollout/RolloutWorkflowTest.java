@@ -219,6 +219,50 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void aDeviceWhoseReportWonTheRaceWithItsTimeoutIsCountedAsStored() {
+    FakeFleet fleet = fleet(3).answer("dev-001", FakeFleet.LOST_REPORT);
+
+    RolloutProgress result = run(fleet, new RolloutRequest(JOB, 10, SILENT_TIMEOUT, 100));
+
+    // The delivery timed out, but PostgreSQL holds the device's SUCCEEDED: that is what counts.
+    assertThat(fleet.unreported).containsExactly("dev-001:TIMED_OUT");
+    assertThat(fleet.results.get("dev-001")).isEqualTo(DeviceUpdateState.SUCCEEDED);
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(result.succeeded()).isEqualTo(3);
+    assertThat(result.timedOut()).isZero();
+  }
+
+  @Test
+  void aWaitingDeviceOnlineAtTheExpiryIsOfferedOnceBeforeTheRestExpire() {
+    FakeFleet fleet = fleet(4);
+    fleet.offline.add("dev-001");
+    fleet.offline.add("dev-002");
+    // The stage soaks past the rollout's expiry; dev-001 connects meanwhile, and nobody says so.
+    StagePlan soaking =
+        new StagePlan(
+            "only",
+            StageSelection.percent(100),
+            4,
+            null,
+            Duration.ofMinutes(30),
+            null,
+            AdvanceMode.AUTOMATIC);
+    WorkflowStub stub = start(fleet, request(plan(soaking).withExpiry(Duration.ofMinutes(10))));
+    env.sleep(Duration.ofMinutes(5));
+    assertThat(fleet.waiting).containsExactlyInAnyOrder("dev-001", "dev-002");
+    fleet.offline.remove("dev-001");
+
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(fleet.events).contains("deliver dev-001#1", "expired dev-002");
+    assertThat(fleet.events).doesNotContain("expired dev-001");
+    assertThat(fleet.results.get("dev-001")).isEqualTo(DeviceUpdateState.SUCCEEDED);
+    assertThat(result.succeeded()).isEqualTo(3);
+    assertThat(result.timedOut()).isEqualTo(1);
+    assertThat(result.stages().get(1).counters().succeeded()).isEqualTo(1);
+  }
+
+  @Test
   void aProductWithoutTargetsFinishesAtOnce() {
     RolloutProgress result = run(fleet(0), new RolloutRequest(JOB, 2, TIMEOUT, 100));
 

@@ -35,10 +35,11 @@ import org.springframework.stereotype.Component;
  * takes whatever has queued up since its last round, up to {@value #MAX_BATCH} messages, and
  * records the update reports among them together: one transaction moves every result and writes
  * every history row (a device with two reports in the round gets its second in the next
- * transaction, so its order holds), then one statement records the versions devices now run, then
- * each finished update's activity is completed. If a batch cannot be recorded, its reports are
- * recorded one by one, so one bad report costs no other. A report is accepted only when its update
- * id names the device on whose topic it arrived.
+ * transaction, so its order holds) and marks the completions the finished ones owe as due, then one
+ * statement records the versions devices now run, then the {@link CompletionOutbox} sends the
+ * completions (what Temporal does not take stays due and is sent again). If a batch cannot be
+ * recorded, its reports are recorded one by one, so one bad report costs no other. A report is
+ * accepted only when its update id names the device on whose topic it arrived.
  */
 @Component
 public class StatusBridge implements DisposableBean {
@@ -51,6 +52,7 @@ public class StatusBridge implements DisposableBean {
   private final DevicePresence presence;
   private final RollbackDelivery rollbacks;
   private final ActivityCompletionClient completions;
+  private final CompletionOutbox outbox;
   private final WorkflowClient workflows;
   private final List<Lane> lanes = new ArrayList<>();
 
@@ -58,6 +60,7 @@ public class StatusBridge implements DisposableBean {
       ResultTransitions results,
       DevicePresence presence,
       RollbackDelivery rollbacks,
+      CompletionOutbox outbox,
       WorkflowClient workflowClient,
       DeviceGateway gateway,
       @Value("${firmament.delivery.bridge-lanes:4}") int laneCount) {
@@ -65,6 +68,7 @@ public class StatusBridge implements DisposableBean {
     this.presence = presence;
     this.rollbacks = rollbacks;
     this.completions = workflowClient.newActivityCompletionClient();
+    this.outbox = outbox;
     this.workflows = workflowClient;
     for (int i = 0; i < laneCount; i++) {
       lanes.add(new Lane("status-bridge-" + i));
@@ -219,15 +223,43 @@ public class StatusBridge implements DisposableBean {
         versions.put(update.reported().deviceId(), update.currentVersion());
       }
     }
-    presence.recordVersions(versions);
+    recordVersions(versions);
+    // The results moved, and the completions they owe are due in the same rows: sent now, and
+    // what Temporal does not take stays due for the outbox's sweep.
+    List<ResultTransitions.DueCompletion> due = new ArrayList<>();
     for (ResultTransitions.Moved m : moved) {
-      if (m.state().isTerminal()) {
-        complete(
-            m.jobId(),
-            m.deviceId(),
-            m.taskToken(),
-            new DeviceUpdateOutcome(m.deviceId(), m.state(), m.errorCode(), m.bytesSent()));
+      if (!m.state().isTerminal()) {
+        continue;
       }
+      if (m.taskToken() == null) {
+        log.warn("no open update to complete job={} device={}", m.jobId(), m.deviceId());
+        continue;
+      }
+      due.add(
+          new ResultTransitions.DueCompletion(
+              m.jobId(),
+              m.taskToken(),
+              new DeviceUpdateOutcome(m.deviceId(), m.state(), m.errorCode(), m.bytesSent())));
+    }
+    outbox.send(due);
+  }
+
+  /**
+   * Records the versions devices now run, in one statement; if that fails, one by one, so that one
+   * device's bad value costs no other device its version (and nobody's completion).
+   */
+  private void recordVersions(Map<String, String> versions) {
+    try {
+      presence.recordVersions(versions);
+    } catch (RuntimeException batch) {
+      versions.forEach(
+          (deviceId, version) -> {
+            try {
+              presence.recordVersion(deviceId, version);
+            } catch (RuntimeException e) {
+              log.error("version not recorded device={} error={}", deviceId, e.toString());
+            }
+          });
     }
   }
 
@@ -299,19 +331,6 @@ public class StatusBridge implements DisposableBean {
         log.info(
             "rollback already closed job={} device={} reason={}", jobId, deviceId, e.toString());
       }
-    }
-  }
-
-  private void complete(UUID jobId, String deviceId, byte[] token, DeviceUpdateOutcome outcome) {
-    if (token == null) {
-      log.warn("no open update to complete job={} device={}", jobId, deviceId);
-      return;
-    }
-    try {
-      completions.complete(token, outcome);
-    } catch (ActivityCompletionException e) {
-      // The activity already ended (for example it timed out); the result row says what happened.
-      log.info("update already closed job={} device={} reason={}", jobId, deviceId, e.toString());
     }
   }
 

@@ -6,9 +6,12 @@ import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
+import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.StagePage;
 import dev.firmament.sql.generated.tables.records.OtaResultsRecord;
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -16,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -280,39 +284,17 @@ public class ResultTransitions {
         moved, OTA_RESULT_HISTORY);
   }
 
-  /**
-   * Takes over a device's open attempt for a later stage run: stores the new activity's token when
-   * the attempt is between offer and final report (the device's final report then completes the new
-   * activity; a report recorded first finds the attempt ended here), else says how it ended or that
-   * it was never offered.
-   */
+  /** Takes over a device's open attempt for a later stage run ({@link AttemptColumns#takeOver}). */
   public TakeOver takeOver(UUID jobId, String deviceId, int attempt, byte[] taskToken) {
-    int stored =
-        dsl.update(OTA_RESULTS)
-            .set(OTA_RESULTS.TASK_TOKEN, taskToken)
-            .where(OTA_RESULTS.JOB_ID.eq(jobId))
-            .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
-            .and(OTA_RESULTS.ATTEMPT.eq(attempt))
-            .and(OTA_RESULTS.STATE.in(TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
-            .execute();
-    if (stored == 1) {
-      return TakeOver.OPEN_ATTEMPT;
-    }
-    return dsl.select(
-            OTA_RESULTS.STATE, OTA_RESULTS.ATTEMPT, OTA_RESULTS.ERROR_CODE, OTA_RESULTS.BYTES_SENT)
-        .from(OTA_RESULTS)
-        .where(OTA_RESULTS.JOB_ID.eq(jobId))
-        .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
-        .fetchOptional(
-            r ->
-                TakeOver.of(
-                    deviceId,
-                    DeviceUpdateState.parse(r.value1()),
-                    r.value2(),
-                    attempt,
-                    r.value3(),
-                    r.value4() == null ? 0 : r.value4()))
-        .orElse(TakeOver.NOT_OFFERED_YET);
+    return AttemptColumns.RESULTS.takeOver(dsl, jobId, deviceId, attempt, taskToken);
+  }
+
+  /**
+   * How the device's attempt ended, as stored: empty while it has not (queued, open, or the result
+   * is still on an earlier attempt).
+   */
+  public Optional<DeviceUpdateOutcome> ended(UUID jobId, String deviceId, int attempt) {
+    return AttemptColumns.RESULTS.ended(dsl, jobId, deviceId, attempt);
   }
 
   /**
@@ -579,6 +561,7 @@ public class ResultTransitions {
                 .set(OTA_RESULTS.ERROR_MESSAGE, vDetail)
                 // GREATEST ignores a null: bytes stay as they are when the report carries none.
                 .set(OTA_RESULTS.BYTES_SENT, DSL.greatest(OTA_RESULTS.BYTES_SENT, bytes))
+                .set(OTA_RESULTS.COMPLETION_DUE, completionDue(state))
                 .from(v)
                 .where(OTA_RESULTS.JOB_ID.eq(jobId))
                 .and(OTA_RESULTS.DEVICE_ID.eq(vDevice))
@@ -597,6 +580,104 @@ public class ResultTransitions {
               row.get(MOVED_TOKEN)));
     }
     return moved;
+  }
+
+  /**
+   * When a report's completion falls due for the outbox's sweep: a final report whose delivery
+   * activity waits (a task token) is due {@link #COMPLETION_GRACE} from now, in which the status
+   * bridge normally sends and settles it; any other report leaves the column as it is.
+   */
+  private static Field<OffsetDateTime> completionDue(DeviceUpdateState state) {
+    if (!state.isTerminal()) {
+      return OTA_RESULTS.COMPLETION_DUE;
+    }
+    return DSL.when(OTA_RESULTS.TASK_TOKEN.isNotNull(), fromNow(COMPLETION_GRACE))
+        .else_(OTA_RESULTS.COMPLETION_DUE);
+  }
+
+  /** How long the status bridge has to settle a completion before the outbox's sweep sends it. */
+  public static final Duration COMPLETION_GRACE = Duration.ofSeconds(10);
+
+  /**
+   * A completion Temporal has not yet been told of: the device's final outcome and the delivery
+   * activity's task token.
+   */
+  public record DueCompletion(UUID jobId, byte[] taskToken, DeviceUpdateOutcome outcome) {}
+
+  /** The completions whose time came, oldest first, at most {@code limit}. */
+  public List<DueCompletion> dueCompletions(int limit) {
+    return dsl.select(
+            OTA_RESULTS.JOB_ID,
+            OTA_RESULTS.DEVICE_ID,
+            OTA_RESULTS.STATE,
+            OTA_RESULTS.ERROR_CODE,
+            OTA_RESULTS.BYTES_SENT,
+            OTA_RESULTS.TASK_TOKEN)
+        .from(OTA_RESULTS)
+        .where(OTA_RESULTS.COMPLETION_DUE.le(DSL.currentOffsetDateTime()))
+        .orderBy(OTA_RESULTS.COMPLETION_DUE)
+        .limit(limit)
+        .fetch(
+            r ->
+                new DueCompletion(
+                    r.value1(),
+                    r.value6(),
+                    new DeviceUpdateOutcome(
+                        r.value2(),
+                        DeviceUpdateState.parse(r.value3()),
+                        r.value4(),
+                        r.value5() == null ? 0 : r.value5())));
+  }
+
+  /** Marks completions as told (or no longer needed), in one statement. */
+  public void settleCompletions(List<DueCompletion> settled) {
+    updateDue(settled, DSL.inline((OffsetDateTime) null));
+  }
+
+  /** Puts completions Temporal did not take off until {@code retry} from now, in one statement. */
+  public void deferCompletions(List<DueCompletion> failed, Duration retry) {
+    updateDue(failed, fromNow(retry));
+  }
+
+  /** The database clock's now plus {@code duration}. */
+  private static Field<OffsetDateTime> fromNow(Duration duration) {
+    return DSL.field(
+        "current_timestamp + make_interval(secs => {0})",
+        SQLDataType.TIMESTAMPWITHTIMEZONE, DSL.val((double) duration.toSeconds()));
+  }
+
+  private void updateDue(List<DueCompletion> completions, Field<OffsetDateTime> due) {
+    if (completions.isEmpty()) {
+      return;
+    }
+    Condition which =
+        DSL.or(
+            completions.stream()
+                .map(
+                    c ->
+                        OTA_RESULTS
+                            .JOB_ID
+                            .eq(c.jobId())
+                            .and(OTA_RESULTS.DEVICE_ID.eq(c.outcome().deviceId()))
+                            .and(OTA_RESULTS.TASK_TOKEN.eq(c.taskToken())))
+                .toList());
+    dsl.update(OTA_RESULTS)
+        .set(OTA_RESULTS.COMPLETION_DUE, due)
+        .where(OTA_RESULTS.COMPLETION_DUE.isNotNull())
+        .and(which)
+        .execute();
+  }
+
+  /** A device's attempt that was offered and has not ended. */
+  public record Offered(String deviceId, int attempt) {}
+
+  /** The job's attempts between offer and final report, whose offers are out at the devices. */
+  public List<Offered> offeredAttempts(UUID jobId) {
+    return dsl.select(OTA_RESULTS.DEVICE_ID, OTA_RESULTS.ATTEMPT)
+        .from(OTA_RESULTS)
+        .where(OTA_RESULTS.JOB_ID.eq(jobId))
+        .and(OTA_RESULTS.STATE.in(TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
+        .fetch(r -> new Offered(r.value1(), r.value2()));
   }
 
   /** Ends every non-terminal result of a job with {@code state}, with history. */

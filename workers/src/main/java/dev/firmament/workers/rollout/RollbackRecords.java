@@ -4,6 +4,7 @@ import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
+import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import java.util.List;
 import java.util.Optional;
@@ -142,37 +143,12 @@ public class RollbackRecords {
 
   /** As {@link ResultTransitions#takeOver}, for a device's rollback. */
   public TakeOver takeOver(UUID jobId, String deviceId, int attempt, byte[] taskToken) {
-    int stored =
-        dsl.update(OTA_ROLLBACK_RESULTS)
-            .set(OTA_ROLLBACK_RESULTS.TASK_TOKEN, taskToken)
-            .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId))
-            .and(OTA_ROLLBACK_RESULTS.DEVICE_ID.eq(deviceId))
-            .and(OTA_ROLLBACK_RESULTS.ATTEMPT.eq(attempt))
-            .and(
-                OTA_ROLLBACK_RESULTS.STATE.in(
-                    TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
-            .execute();
-    if (stored == 1) {
-      return TakeOver.OPEN_ATTEMPT;
-    }
-    return dsl.select(
-            OTA_ROLLBACK_RESULTS.STATE,
-            OTA_ROLLBACK_RESULTS.ATTEMPT,
-            OTA_ROLLBACK_RESULTS.ERROR_CODE,
-            OTA_ROLLBACK_RESULTS.BYTES_SENT)
-        .from(OTA_ROLLBACK_RESULTS)
-        .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId))
-        .and(OTA_ROLLBACK_RESULTS.DEVICE_ID.eq(deviceId))
-        .fetchOptional(
-            r ->
-                TakeOver.of(
-                    deviceId,
-                    DeviceUpdateState.parse(r.value1()),
-                    r.value2(),
-                    attempt,
-                    r.value3(),
-                    r.value4() == null ? 0 : r.value4()))
-        .orElse(TakeOver.NOT_OFFERED_YET);
+    return AttemptColumns.ROLLBACKS.takeOver(dsl, jobId, deviceId, attempt, taskToken);
+  }
+
+  /** As {@link ResultTransitions#ended}, for a device's rollback. */
+  public Optional<DeviceUpdateOutcome> ended(UUID jobId, String deviceId, int attempt) {
+    return AttemptColumns.ROLLBACKS.ended(dsl, jobId, deviceId, attempt);
   }
 
   public Optional<byte[]> taskToken(UUID jobId, String deviceId) {

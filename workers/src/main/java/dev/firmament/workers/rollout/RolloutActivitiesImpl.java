@@ -1,5 +1,6 @@
 package dev.firmament.workers.rollout;
 
+import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.MaintenanceWindow;
 import dev.firmament.orchestrator.rollout.RolloutActivities;
@@ -12,9 +13,11 @@ import dev.firmament.orchestrator.rollout.StageSelection;
 import dev.firmament.orchestrator.rollout.StageStatus;
 import dev.firmament.orchestrator.rollout.WindowState;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import dev.firmament.workers.delivery.OfferCancellations;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
@@ -29,13 +32,19 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   private final ResultTransitions results;
   private final StageRecords stages;
   private final RollbackRecords rollbacks;
+  private final OfferCancellations cancellations;
 
   public RolloutActivitiesImpl(
-      JobRecords jobs, ResultTransitions results, StageRecords stages, RollbackRecords rollbacks) {
+      JobRecords jobs,
+      ResultTransitions results,
+      StageRecords stages,
+      RollbackRecords rollbacks,
+      OfferCancellations cancellations) {
     this.jobs = jobs;
     this.results = results;
     this.stages = stages;
     this.rollbacks = rollbacks;
+    this.cancellations = cancellations;
   }
 
   @Override
@@ -153,6 +162,31 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   }
 
   @Override
+  public DeviceUpdateOutcome settleUnreported(
+      String jobId,
+      String deviceId,
+      int attempt,
+      DeviceUpdateState state,
+      String detail,
+      boolean rollback) {
+    UUID id = parse(jobId);
+    boolean wrote =
+        rollback
+            ? rollbacks.transition(id, deviceId, state, null, state.name(), detail, null)
+            : results.transition(id, deviceId, attempt, state, null, state.name(), detail, null);
+    DeviceUpdateOutcome unreported = new DeviceUpdateOutcome(deviceId, state, null, 0);
+    if (wrote) {
+      // The attempt ended without the device: withdraw the offer so that it does not install it.
+      cancellations.withdraw(jobId, deviceId, attempt, rollback);
+      return unreported;
+    }
+    return (rollback
+            ? rollbacks.ended(id, deviceId, attempt)
+            : results.ended(id, deviceId, attempt))
+        .orElse(unreported);
+  }
+
+  @Override
   public void finishJob(String jobId, RolloutStatus status) {
     jobs.finishJob(parse(jobId), status);
   }
@@ -161,7 +195,11 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   public void recordStop(String jobId, String reason) {
     UUID id = parse(jobId);
     jobs.recordDetail(id, reason);
+    List<ResultTransitions.Offered> offered = results.offeredAttempts(id);
     results.endOpenResults(id, DeviceUpdateState.CANCELED, reason);
+    for (ResultTransitions.Offered o : offered) {
+      cancellations.withdraw(jobId, o.deviceId(), o.attempt(), false);
+    }
   }
 
   /** How long after its first scheduling {@code startJob} waits for the API's commit. */

@@ -36,22 +36,4 @@ public record TakeOver(Kind kind, DeviceUpdateOutcome ended) {
 
   static final TakeOver OPEN_ATTEMPT = new TakeOver(Kind.OPEN, null);
   static final TakeOver NOT_OFFERED_YET = new TakeOver(Kind.NOT_OFFERED, null);
-
-  /**
-   * What a stored row says: open, ended at this attempt, or (queued, an earlier attempt) not
-   * offered.
-   */
-  static TakeOver of(
-      String deviceId,
-      DeviceUpdateState state,
-      int storedAttempt,
-      int attempt,
-      String errorCode,
-      long bytesSent) {
-    if (state != null && state.isTerminal() && storedAttempt >= attempt) {
-      return new TakeOver(
-          Kind.ENDED, new DeviceUpdateOutcome(deviceId, state, errorCode, bytesSent));
-    }
-    return NOT_OFFERED_YET;
-  }
 }

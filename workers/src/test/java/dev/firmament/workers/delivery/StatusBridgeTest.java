@@ -10,11 +10,10 @@ import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ErrorCode;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.StatusReport;
-import dev.firmament.protocol.server.Delivery;
 import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.protocol.server.DeviceReport;
-import dev.firmament.protocol.server.GatewayStats;
 import dev.firmament.protocol.server.PresenceEvent;
+import dev.firmament.workers.RecordingGateway;
 import dev.firmament.workers.TestDatabase;
 import dev.firmament.workers.delta.ReleaseSigning;
 import dev.firmament.workers.device.DevicePresence;
@@ -31,7 +30,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.Consumer;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,7 +60,7 @@ class StatusBridgeTest {
     WorkflowClient client =
         WorkflowClient.newInstance(
             service, WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace()).build());
-    DeviceGateway gateway = new SilentGateway();
+    DeviceGateway gateway = new RecordingGateway();
     ResultTransitions transitions = new ResultTransitions(dsl);
     bridge =
         new StatusBridge(
@@ -74,6 +72,7 @@ class StatusBridgeTest {
                 gateway,
                 ReleaseSigning.none(),
                 4096),
+            new CompletionOutbox(transitions, client, 15),
             client,
             gateway,
             1);
@@ -140,11 +139,11 @@ class StatusBridgeTest {
     assertThat(dsl.fetchValue(DEVICES.ONLINE, DEVICES.ID.eq(c))).isFalse();
   }
 
-  private static String key(UUID job, String device) {
+  static String key(UUID job, String device) {
     return "rollout/" + job + "/device/" + device;
   }
 
-  private static DeviceReport report(
+  static DeviceReport report(
       String device,
       String updateId,
       DeviceState state,
@@ -172,28 +171,5 @@ class StatusBridgeTest {
         .where(OTA_RESULTS.JOB_ID.eq(job))
         .and(OTA_RESULTS.DEVICE_ID.eq(device))
         .fetchOne();
-  }
-
-  /** A gateway with no devices: the test hands the bridge its messages directly. */
-  private static final class SilentGateway implements DeviceGateway {
-    @Override
-    public void offer(Delivery delivery) {}
-
-    @Override
-    public void cancel(String deviceId, String updateId) {}
-
-    @Override
-    public void onReport(Consumer<DeviceReport> listener) {}
-
-    @Override
-    public void onPresence(Consumer<PresenceEvent> listener) {}
-
-    @Override
-    public GatewayStats stats() {
-      return null;
-    }
-
-    @Override
-    public void close() {}
   }
 }

@@ -8,7 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import dev.firmament.workers.RecordingGateway;
 import dev.firmament.workers.TestDatabase;
+import dev.firmament.workers.delivery.OfferCancellations;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import org.jooq.DSLContext;
@@ -108,12 +110,16 @@ class JobRecordsTest {
     jobs.startJob(job);
     transitions.transition(
         job.getId(), fleet.device(0), DeviceUpdateState.SUCCEEDED, 10L, null, null, null);
+    transitions.transition(
+        job.getId(), fleet.device(2), DeviceUpdateState.SENT, 0L, null, "offer", null);
+    RecordingGateway gateway = new RecordingGateway();
     RolloutActivitiesImpl activities =
         new RolloutActivitiesImpl(
             jobs,
             transitions,
             new StageRecords(dsl, new JobTargets(dsl, transitions), transitions),
-            null);
+            null,
+            new OfferCancellations(gateway));
 
     activities.recordStop(job.getId().toString(), "refused: " + "x".repeat(2000));
 
@@ -122,6 +128,11 @@ class JobRecordsTest {
     assertThat(fleet.result(job.getId(), fleet.device(0)).getState()).isEqualTo("SUCCEEDED");
     assertThat(fleet.result(job.getId(), fleet.device(1)).getState()).isEqualTo("CANCELED");
     assertThat(fleet.history(job.getId(), fleet.device(1))).endsWith("CANCELED");
+    // Only the offer that was out at a device is withdrawn there.
+    assertThat(gateway.canceled)
+        .containsExactly(
+            fleet.device(2) + " rollout/" + job.getId() + "/device/" + fleet.device(2));
+    assertThat(fleet.result(job.getId(), fleet.device(2)).getState()).isEqualTo("CANCELED");
   }
 
   @Test

@@ -8,7 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import dev.firmament.workers.RecordingGateway;
 import dev.firmament.workers.TestDatabase;
+import dev.firmament.workers.delivery.OfferCancellations;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -29,6 +31,7 @@ class ResultTransitionsTest {
   private static JobRecords jobs;
 
   private SevenDevices fleet;
+  private final RecordingGateway gateway = new RecordingGateway();
 
   @BeforeAll
   static void start() {
@@ -314,6 +317,42 @@ class ResultTransitionsTest {
   }
 
   @Test
+  void settlingAnUnreportedEndReturnsWhatTheResultHolds() {
+    OtaJobsRecord job = startedJob();
+    String id = job.getId().toString();
+    RolloutActivitiesImpl activities =
+        new RolloutActivitiesImpl(
+            jobs,
+            transitions,
+            new StageRecords(dsl, targets, transitions),
+            new RollbackRecords(dsl, transitions),
+            new OfferCancellations(gateway));
+    transitions.transition(job.getId(), device(0), DeviceUpdateState.SENT, 0L, null, null, null);
+    transitions.transition(job.getId(), device(1), DeviceUpdateState.SENT, 0L, null, null, null);
+    transitions.transition(
+        job.getId(), device(1), DeviceUpdateState.SUCCEEDED, 77L, null, null, null);
+
+    // Still open: the timeout is written and answered, with no device error code.
+    var written =
+        activities.settleUnreported(id, device(0), 1, DeviceUpdateState.TIMED_OUT, "late", false);
+    assertThat(written.state()).isEqualTo(DeviceUpdateState.TIMED_OUT);
+    assertThat(written.errorCode()).isNull();
+    assertThat(fleet.result(job.getId(), device(0)).getState()).isEqualTo("TIMED_OUT");
+    // Its offer is withdrawn at the device, so that a device that returns does not install it.
+    assertThat(gateway.canceled)
+        .containsExactly(device(0) + " rollout/" + id + "/device/" + device(0));
+    // The device's report came first: it stays, and it is what the workflow is told.
+    int historyBefore = fleet.history(job.getId(), device(1)).size();
+    var reported =
+        activities.settleUnreported(id, device(1), 1, DeviceUpdateState.TIMED_OUT, "late", false);
+    assertThat(reported.state()).isEqualTo(DeviceUpdateState.SUCCEEDED);
+    assertThat(reported.bytesSent()).isEqualTo(77L);
+    assertThat(fleet.result(job.getId(), device(1)).getState()).isEqualTo("SUCCEEDED");
+    assertThat(fleet.history(job.getId(), device(1))).hasSize(historyBefore);
+    assertThat(gateway.canceled).hasSize(1);
+  }
+
+  @Test
   void aLateWriteForAnOlderAttemptIsRefused() {
     OtaJobsRecord job = startedJob();
     String device = device(0);
@@ -330,7 +369,8 @@ class ResultTransitionsTest {
             jobs,
             transitions,
             new StageRecords(dsl, targets, transitions),
-            new RollbackRecords(dsl, transitions))
+            new RollbackRecords(dsl, transitions),
+            new OfferCancellations(gateway))
         .recordUnreported(job.getId().toString(), device, 1, DeviceUpdateState.TIMED_OUT, "late");
     assertThat(fleet.result(job.getId(), device).getState()).isEqualTo("DOWNLOADING");
     assertThat(fleet.history(job.getId(), device)).hasSize(historyBefore);

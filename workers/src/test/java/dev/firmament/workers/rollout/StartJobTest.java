@@ -7,6 +7,7 @@ import static org.mockito.Mockito.when;
 
 import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import dev.firmament.workers.delivery.OfferCancellations;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Optional;
 import java.util.UUID;
@@ -23,7 +24,8 @@ class StartJobTest {
           jobs,
           mock(ResultTransitions.class),
           mock(StageRecords.class),
-          mock(RollbackRecords.class));
+          mock(RollbackRecords.class),
+          mock(OfferCancellations.class));
 
   @Test
   void aJobNotCommittedYetIsRetriedWithinTheGrace() {

@@ -2,6 +2,7 @@ package dev.firmament.orchestrator.rollout.engine;
 
 import dev.firmament.orchestrator.rollout.BreachAction;
 import dev.firmament.orchestrator.rollout.DeviceUpdateActivities;
+import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.GatePlan;
@@ -74,6 +75,18 @@ public class StageWorkflowImpl implements StageWorkflow {
    */
   static final String ADVANCE_ON_EVIDENCE = "advance-on-evidence";
 
+  /**
+   * Change id: a device whose delivery failed or timed out on the server's side is counted as
+   * PostgreSQL holds it, which is the device's own final report when that won the race (version 1).
+   */
+  static final String SETTLE_UNREPORTED = "settle-unreported";
+
+  /**
+   * Change id: at the rollout's expiry, waiting devices that are online are offered once before the
+   * rest end offline (version 1).
+   */
+  static final String SERVE_BEFORE_EXPIRY = "serve-before-expiry";
+
   /** How long a run waits at its end for the devices that answer within moments. */
   static final Duration HANDOVER_GRACE = Duration.ofSeconds(30);
 
@@ -131,6 +144,7 @@ public class StageWorkflowImpl implements StageWorkflow {
   private final Map<String, OpenDevice> open = new LinkedHashMap<>();
 
   private ActivityOptions deliveryOptions;
+
   private DeviceUpdateActivities delivery;
 
   private RateRamp ramp;
@@ -372,8 +386,6 @@ public class StageWorkflowImpl implements StageWorkflow {
     Async.function(stub::updateDevice, update)
         .handle(
             (outcome, failure) -> {
-              DeviceUpdateState state;
-              String code;
               if (failure == null && outcome.state() == DeviceUpdateState.QUEUED) {
                 // Offline: it waits for its presence without a slot, and was not started.
                 inFlight--;
@@ -385,27 +397,62 @@ public class StageWorkflowImpl implements StageWorkflow {
                 return null;
               }
               if (failure == null) {
-                state = outcome.state();
-                code = outcome.errorCode();
-              } else {
-                state = isTimeout(failure) ? DeviceUpdateState.TIMED_OUT : DeviceUpdateState.FAILED;
-                code = null;
-                writes.add(recordUnreported(deviceId, attempt, state, rootMessage(failure)));
+                ended(deviceId, attempt, outcome.state(), outcome.errorCode());
+                return null;
               }
-              Optional<Duration> backoff =
-                  stopping()
-                      ? Optional.empty()
-                      : RetryDecision.next(
-                          request.retry(), attempt, state, code, random.nextDouble());
-              if (backoff.isPresent()) {
-                retryAfter(backoff.get(), delivery, deviceId, attempt, state);
-              } else {
-                inFlight--;
-                open.remove(deviceId);
-                count(state);
-              }
+              unreported(deviceId, attempt, failure);
               return null;
             });
+  }
+
+  /**
+   * An attempt whose delivery failed or timed out on the server's side: since {@link
+   * #SETTLE_UNREPORTED} version 1 it counts as PostgreSQL holds it once the end is written (the
+   * device's own report, when that came first); runs recorded before count the server's verdict.
+   */
+  private void unreported(String deviceId, int attempt, RuntimeException failure) {
+    DeviceUpdateState state =
+        isTimeout(failure) ? DeviceUpdateState.TIMED_OUT : DeviceUpdateState.FAILED;
+    String detail = rootMessage(failure);
+    if (Workflow.getVersion(SETTLE_UNREPORTED, Workflow.DEFAULT_VERSION, 1)
+        == Workflow.DEFAULT_VERSION) {
+      writes.add(recordUnreported(deviceId, attempt, state, detail));
+      ended(deviceId, attempt, state, null);
+      return;
+    }
+    Promise<DeviceUpdateOutcome> settled =
+        Async.function(
+            bookkeeping::settleUnreported,
+            request.jobId(),
+            deviceId,
+            attempt,
+            state,
+            detail,
+            request.kind() == StageKind.ROLLBACK);
+    writes.add(
+        settled.handle(
+            (stored, unsettled) -> {
+              // A write that failed for good leaves the server's own verdict.
+              DeviceUpdateOutcome counted =
+                  unsettled == null ? stored : new DeviceUpdateOutcome(deviceId, state, null, 0);
+              ended(deviceId, attempt, counted.state(), counted.errorCode());
+              return null;
+            }));
+  }
+
+  /** An attempt ended: its retry after the policy's backoff, or the device's final count. */
+  private void ended(String deviceId, int attempt, DeviceUpdateState state, String code) {
+    Optional<Duration> backoff =
+        stopping()
+            ? Optional.empty()
+            : RetryDecision.next(request.retry(), attempt, state, code, random.nextDouble());
+    if (backoff.isPresent()) {
+      retryAfter(backoff.get(), delivery, deviceId, attempt, state);
+    } else {
+      inFlight--;
+      open.remove(deviceId);
+      count(state);
+    }
   }
 
   /**
@@ -495,6 +542,11 @@ public class StageWorkflowImpl implements StageWorkflow {
             Duration.ofMillis(wait), () -> someoneOnline || stopping() || inFlight < updating);
       }
     }
+    if (!stopping()
+        && Workflow.currentTimeMillis() >= request.expiresAt()
+        && Workflow.getVersion(SERVE_BEFORE_EXPIRY, Workflow.DEFAULT_VERSION, 1) >= 1) {
+      serveOnlineOnce();
+    }
     drain();
     if (!stopping() && Workflow.currentTimeMillis() >= request.expiresAt()) {
       int expired = bookkeeping.expireWaiting(request.jobId());
@@ -503,6 +555,24 @@ public class StageWorkflowImpl implements StageWorkflow {
       timedOut += expired;
       if (expired > 0) {
         judgeWhileRunning();
+      }
+    }
+  }
+
+  /**
+   * At the expiry: offers every waiting device that is online now (it may have connected while no
+   * one was looking, or the stage may start after the expiry), as many at a time as there are free
+   * slots, each once; those that turn out offline again wait on and end with the rest.
+   */
+  private void serveOnlineOnce() {
+    while (!stopping()) {
+      int updating = inFlight;
+      if (serveWaiting() == 0) {
+        if (updating == 0) {
+          return;
+        }
+        // The slots are full, or the list named only devices already served: wait for a slot.
+        Workflow.await(() -> stopping() || inFlight < updating);
       }
     }
   }

@@ -1,0 +1,40 @@
+package dev.firmament.workers;
+
+import dev.firmament.protocol.server.Delivery;
+import dev.firmament.protocol.server.DeviceGateway;
+import dev.firmament.protocol.server.DeviceReport;
+import dev.firmament.protocol.server.GatewayStats;
+import dev.firmament.protocol.server.PresenceEvent;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * A gateway with no devices: tests hand reports to the status bridge directly, and read what the
+ * workers asked of the gateway ({@code "deviceId updateId"} per withdrawn offer).
+ */
+public final class RecordingGateway implements DeviceGateway {
+  public final List<String> canceled = new CopyOnWriteArrayList<>();
+
+  @Override
+  public void offer(Delivery delivery) {}
+
+  @Override
+  public void cancel(String deviceId, String updateId) {
+    canceled.add(deviceId + " " + updateId);
+  }
+
+  @Override
+  public void onReport(Consumer<DeviceReport> listener) {}
+
+  @Override
+  public void onPresence(Consumer<PresenceEvent> listener) {}
+
+  @Override
+  public GatewayStats stats() {
+    return null;
+  }
+
+  @Override
+  public void close() {}
+}
