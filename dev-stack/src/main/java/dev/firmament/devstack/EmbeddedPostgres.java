@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * start on the same directory finds the previous data ({@code initdb} only runs when the directory
  * holds no cluster yet). The database {@value #DATABASE} is created on first start. Authentication
  * is {@code trust} on the local interface; the user is the superuser {@value #USERNAME}.
+ *
+ * <p>If the JVM of a previous start was killed, its server may still be running on the directory; a
+ * start stops that server first (see {@link LeftoverPostmaster}), so no manual step is needed.
  */
 public final class EmbeddedPostgres implements AutoCloseable {
 
@@ -34,6 +37,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
   public static final String PASSWORD = "postgres";
 
   private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgres.class);
+
+  /** How long a start waits for a server left running by a killed JVM to shut down. */
+  private static final Duration LEFTOVER_STOP_TIMEOUT = Duration.ofSeconds(30);
 
   private final io.zonky.test.db.postgres.embedded.EmbeddedPostgres postgres;
   private boolean closed;
@@ -55,6 +61,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     io.zonky.test.db.postgres.embedded.EmbeddedPostgres postgres;
     try {
       Files.createDirectories(dataDir);
+      LeftoverPostmaster.stopIfRunning(dataDir, LEFTOVER_STOP_TIMEOUT);
       postgres =
           io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
               .setDataDirectory(dataDir)
