@@ -102,7 +102,8 @@ class LargeUploadTest extends ApiIntegrationTest {
     HttpClient http = HttpClient.newHttpClient();
     try {
       await()
-          .atMost(Duration.ofMinutes(2))
+          // A loaded CI machine may take minutes to start a small-heap Spring Boot process.
+          .atMost(Duration.ofMinutes(5))
           .pollInterval(Duration.ofMillis(250))
           .ignoreExceptions()
           .until(
