@@ -20,6 +20,19 @@ public interface ArtifactStore {
    */
   StoredArtifact put(String kind, byte[] bytes);
 
+  /**
+   * Streams bytes of unknown length under their content address and returns it, hashing them as
+   * they pass so that memory stays bounded whatever their size. Nothing is stored under the content
+   * address before the stream has ended within {@code maxBytes}; a refused or broken-off stream
+   * leaves nothing behind. Idempotent like {@link #put(String, byte[])}. The caller closes the
+   * stream.
+   *
+   * @throws ArtifactTooLargeException when the stream holds more than {@code maxBytes}
+   * @throws ArtifactInputException when reading the stream fails
+   * @throws ArtifactStoreException when the backend fails
+   */
+  StoredArtifact put(String kind, InputStream bytes, long maxBytes);
+
   /** Returns the artifact's bytes; throws {@link ArtifactNotFoundException} when absent. */
   byte[] read(String storageKey);
 

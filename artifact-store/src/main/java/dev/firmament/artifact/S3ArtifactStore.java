@@ -2,10 +2,14 @@ package dev.firmament.artifact;
 
 import dev.firmament.manifest.Sha256;
 import io.minio.BucketExistsArgs;
+import io.minio.CopyObjectArgs;
+import io.minio.Directive;
 import io.minio.GetObjectArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
+import io.minio.SourceObject;
 import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
 import io.minio.errors.ErrorResponseException;
@@ -16,6 +20,7 @@ import java.io.InputStream;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +31,19 @@ public final class S3ArtifactStore implements ArtifactStore {
   private static final String SHA256_META = "firmament-sha256";
   private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9-]{0,31}");
   private static final Pattern KEY = Pattern.compile("[a-z][a-z0-9-]{0,31}/[0-9a-f]{64}");
+
+  /**
+   * Streamed artifacts land under this prefix first, since their content address is known only at
+   * their end; the object is copied to its address and removed. Only a crash mid-upload leaves one
+   * behind, so a bucket lifecycle rule may expire the prefix after a day.
+   */
+  public static final String INCOMING_PREFIX = "incoming/";
+
+  /**
+   * The part size of multipart uploads, and so what one upload holds in memory at most: minio-java
+   * buffers one part before sending it. Streams that end within one part go up in a single request.
+   */
+  static final long PART_SIZE = 5L * 1024 * 1024;
 
   private final MinioClient client;
   private final String bucket;
@@ -67,9 +85,7 @@ public final class S3ArtifactStore implements ArtifactStore {
 
   @Override
   public StoredArtifact put(String kind, byte[] bytes) {
-    if (!KIND.matcher(kind).matches()) {
-      throw new IllegalArgumentException("artifact kind must match " + KIND + ": " + kind);
-    }
+    checkKind(kind);
     String sha256 = Sha256.hex(bytes);
     String key = keyFor(kind, sha256);
     Optional<StoredArtifact> existing = stat(key);
@@ -87,6 +103,66 @@ public final class S3ArtifactStore implements ArtifactStore {
       throw new ArtifactStoreException("cannot store " + key + ": " + e.getMessage(), e);
     }
     return new StoredArtifact(key, sha256, bytes.length);
+  }
+
+  @Override
+  public StoredArtifact put(String kind, InputStream bytes, long maxBytes) {
+    checkKind(kind);
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+    }
+    MeteredInputStream metered = new MeteredInputStream(bytes, maxBytes);
+    String incoming = INCOMING_PREFIX + UUID.randomUUID();
+    try {
+      try {
+        // With no size given, minio-java sends one part at a time and aborts the multipart upload
+        // when the stream fails, so a refused stream leaves no parts behind either.
+        client.putObject(
+            PutObjectArgs.builder().bucket(bucket).object(incoming).stream(metered, null, PART_SIZE)
+                .contentType("application/octet-stream")
+                .build());
+      } catch (MinioException e) {
+        if (metered.exceeded()) {
+          throw new ArtifactTooLargeException(maxBytes);
+        }
+        if (metered.sourceFailure() != null) {
+          throw new ArtifactInputException(metered.sourceFailure());
+        }
+        throw new ArtifactStoreException("cannot store " + incoming + ": " + e.getMessage(), e);
+      }
+      String sha256 = metered.sha256();
+      String key = keyFor(kind, sha256);
+      Optional<StoredArtifact> existing = stat(key);
+      if (existing.isPresent()) {
+        return existing.get();
+      }
+      try {
+        client.copyObject(
+            CopyObjectArgs.builder()
+                .bucket(bucket)
+                .object(key)
+                .source(SourceObject.builder().bucket(bucket).object(incoming).build())
+                .metadataDirective(Directive.REPLACE)
+                .headers(Map.of("Content-Type", "application/octet-stream"))
+                .userMetadata(Map.of(SHA256_META, sha256))
+                .build());
+      } catch (MinioException e) {
+        throw new ArtifactStoreException("cannot store " + key + ": " + e.getMessage(), e);
+      }
+      return new StoredArtifact(key, sha256, metered.count());
+    } finally {
+      removeIncoming(incoming);
+    }
+  }
+
+  private void removeIncoming(String incoming) {
+    try {
+      client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(incoming).build());
+    } catch (MinioException | RuntimeException e) {
+      // The upload's outcome stands either way; a leftover is only space, under a prefix that
+      // nothing reads.
+      log.warn("incoming artifact not removed key={} error={}", incoming, e.toString());
+    }
   }
 
   @Override
@@ -139,6 +215,12 @@ public final class S3ArtifactStore implements ArtifactStore {
       throw new ArtifactStoreException("cannot stat " + storageKey + ": " + e.getMessage(), e);
     } catch (MinioException e) {
       throw new ArtifactStoreException("cannot stat " + storageKey + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkKind(String kind) {
+    if (kind == null || !KIND.matcher(kind).matches()) {
+      throw new IllegalArgumentException("artifact kind must match " + KIND + ": " + kind);
     }
   }
 

@@ -1,13 +1,18 @@
 package dev.firmament.api;
 
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.api.caller.Role;
+import dev.firmament.api.security.signature.RequestSignatureFilter;
 import dev.firmament.api.security.signature.RequestSigner;
+import dev.firmament.artifact.ArtifactStore;
+import dev.firmament.manifest.Sha256;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
@@ -30,6 +35,7 @@ class RequestSignatureTest extends ApiIntegrationTest {
   private static final String OCTETS = "application/octet-stream;charset=UTF-8";
 
   @Autowired MockMvcTester mvc;
+  @Autowired ArtifactStore artifacts;
 
   private MvcTestResult send(
       URI target, String contentType, byte[] body, Map<String, String> headers) {
@@ -134,6 +140,65 @@ class RequestSignatureTest extends ApiIntegrationTest {
     assertUnauthenticated(
         send(GRAPHQL, JSON, VIEWER, signer.sign("POST", GRAPHQL, JSON, VIEWER, now)),
         "token revoked");
+  }
+
+  @Test
+  void aLargeSignedUploadIsCheckedAsItStreamsAndAnAlteredOneKeepsNothing() {
+    String member =
+        bootstrap.issueToken(
+            unique("org"), unique("ci") + "@example.test", Role.RELEASE_MANAGER, "setup");
+    Map<?, ?> created =
+        as(member)
+            .document(
+                "mutation { createSigningKey(input: {name: \"ci\", scopes: [\"firmware:write\"]})"
+                    + " { secret signingKey { keyId } } }")
+            .execute()
+            .path("createSigningKey")
+            .entity(Map.class)
+            .get();
+    RequestSigner signer =
+        new RequestSigner(
+            (String) ((Map<?, ?>) created.get("signingKey")).get("keyId"),
+            (String) created.get("secret"));
+    long now = Instant.now().getEpochSecond();
+    String productId = createProduct(as(member));
+    // Over the size whose digest is checked in memory: this body streams through the check.
+    byte[] image = new byte[(int) RequestSignatureFilter.BUFFERED_UPLOAD + 4096];
+    new java.util.Random(5).nextBytes(image);
+    URI good =
+        URI.create("http://localhost/api/v1/products/" + productId + "/firmware?version=9.0.0");
+
+    MvcTestResult uploaded =
+        send(good, OCTETS, image, signer.sign("POST", good, OCTETS, image, now));
+
+    assertThat(uploaded.getResponse().getStatus())
+        .as(() -> contentOf(uploaded))
+        .isEqualTo(HttpStatus.CREATED.value());
+    assertThat(uploaded).bodyJson().extractingPath("$.sha256").isEqualTo(Sha256.hex(image));
+
+    URI bad =
+        URI.create("http://localhost/api/v1/products/" + productId + "/firmware?version=9.0.1");
+    Map<String, String> signedForImage = signer.sign("POST", bad, OCTETS, image, now);
+    byte[] altered = image.clone();
+    altered[altered.length - 1] ^= 1;
+
+    MvcTestResult refused = send(bad, OCTETS, altered, signedForImage);
+
+    assertThat(refused).hasStatus(HttpStatus.BAD_REQUEST);
+    assertThat(refused)
+        .bodyJson()
+        .extractingPath("$.message")
+        .asString()
+        .contains("content digest does not match");
+    assertThat(
+            dsl.fetchCount(
+                PRODUCT_FIRMWARE,
+                PRODUCT_FIRMWARE
+                    .PRODUCT_ID
+                    .eq(UUID.fromString(productId))
+                    .and(PRODUCT_FIRMWARE.VERSION.eq("9.0.1"))))
+        .isZero();
+    assertThat(artifacts.stat("full/" + Sha256.hex(altered))).isEmpty();
   }
 
   @Test

@@ -21,13 +21,18 @@ final class TestStack {
 
   final EmbeddedPostgres postgres;
   final EmbeddedS3 s3;
+
+  /** Where the S3 endpoint keeps its objects as plain files, one directory per bucket. */
+  final Path s3Data;
+
   final TestWorkflowEnvironment temporal;
 
   private TestStack() {
     try {
       Path dir = Files.createTempDirectory("firmament-graphql-api-test");
       postgres = EmbeddedPostgres.start(dir.resolve("pg"), 0);
-      s3 = EmbeddedS3.start(dir.resolve("s3"), 0);
+      s3Data = dir.resolve("s3");
+      s3 = EmbeddedS3.start(s3Data, 0);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -25,6 +25,8 @@ public enum ErrorCode {
    * answered by the rate-limit filter before GraphQL, so never a GraphQL error.
    */
   RATE_LIMITED(ErrorType.BAD_REQUEST, HttpStatus.TOO_MANY_REQUESTS),
+  /** An upload over the configured maximum size; refused while it streams, nothing kept. */
+  TOO_LARGE(ErrorType.BAD_REQUEST, HttpStatus.CONTENT_TOO_LARGE),
   INTERNAL(ErrorType.INTERNAL_ERROR, HttpStatus.INTERNAL_SERVER_ERROR);
 
   private final ErrorType graphQlType;

@@ -7,9 +7,15 @@ import dev.firmament.api.error.UniqueViolations;
 import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductService;
 import dev.firmament.api.tenant.TenantResolver;
+import dev.firmament.artifact.ArtifactInputException;
 import dev.firmament.artifact.ArtifactStore;
+import dev.firmament.artifact.ArtifactTooLargeException;
 import dev.firmament.artifact.StoredArtifact;
 import dev.firmament.orchestrator.delta.DeltaBuildStatus;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PushbackInputStream;
 import java.util.Base64;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -21,8 +27,10 @@ import org.springframework.util.unit.DataSize;
 /**
  * Firmware uploads, shared by the GraphQL mutation and the REST endpoint for CI.
  *
- * <p>Everything that can be refused is checked before the image reaches the artifact store, so a
- * refused upload leaves neither a row nor an object behind.
+ * <p>The image streams into the artifact store, hashed as it passes, so memory stays bounded
+ * whatever its size. Everything that can be refused without the whole image is checked before it
+ * streams; the size limit is enforced while it streams, and the row is written only once the stream
+ * has ended. So a refused or interrupted upload leaves neither a row nor an object behind.
  */
 @Service
 public class FirmwareService {
@@ -64,14 +72,26 @@ public class FirmwareService {
     } catch (IllegalArgumentException e) {
       throw ApiException.invalid("contentBase64 is not valid base64: " + e.getMessage());
     }
-    return store(product, version, title, image);
+    return store(product, version, title, new ByteArrayInputStream(image), image.length);
   }
 
+  /**
+   * Stores an image read from {@code image} to its end.
+   *
+   * @param declaredSize the size the client announced (its {@code Content-Length}), or -1 when it
+   *     did not; an announced size over the limit is refused before a byte is read
+   */
   @PreAuthorize("hasAuthority('SCOPE_firmware:write')")
-  public Firmware upload(String productId, String version, String title, byte[] image) {
+  public Firmware upload(
+      String productId, String version, String title, InputStream image, long declaredSize) {
     Product product = products.require(productId);
     checkMetadata(version, title);
-    return store(product, version, title, image == null ? new byte[0] : image);
+    return store(product, version, title, image, declaredSize);
+  }
+
+  /** The largest image accepted, in bytes ({@code firmament.firmware.max-image-size}). */
+  public long maxImageBytes() {
+    return maxImageBytes;
   }
 
   private static void checkMetadata(String version, String title) {
@@ -85,13 +105,21 @@ public class FirmwareService {
     }
   }
 
-  private Firmware store(Product product, String version, String title, byte[] image) {
-    if (image.length == 0) {
-      throw ApiException.invalid("the firmware image is empty");
+  private Firmware store(
+      Product product, String version, String title, InputStream image, long declaredSize) {
+    if (declaredSize > maxImageBytes) {
+      throw tooLarge(": " + declaredSize);
     }
-    if (image.length > maxImageBytes) {
-      throw ApiException.invalid(
-          "the firmware image exceeds " + maxImageBytes + " bytes: " + image.length);
+    // A bounded peek: an empty body is refused before anything reaches the store.
+    PushbackInputStream body = new PushbackInputStream(image, 1);
+    try {
+      int first = body.read();
+      if (first == -1) {
+        throw ApiException.invalid("the firmware image is empty");
+      }
+      body.unread(first);
+    } catch (IOException e) {
+      throw interrupted(e);
     }
     UUID organizationId = tenants.organizationId();
     if (firmware.versionExists(organizationId, product.id(), version)) {
@@ -99,7 +127,14 @@ public class FirmwareService {
     }
     // The store is content-addressed and idempotent: if the insert below loses a race, the object
     // is the same bytes another upload may use, not garbage.
-    StoredArtifact artifact = artifacts.put(FULL_IMAGE, image);
+    StoredArtifact artifact;
+    try {
+      artifact = artifacts.put(FULL_IMAGE, body, maxImageBytes);
+    } catch (ArtifactTooLargeException e) {
+      throw tooLarge("");
+    } catch (ArtifactInputException e) {
+      throw interrupted(e);
+    }
     // The manifest is signed later, by the delta role, which alone holds the release key; the
     // row records who uploaded it, which is what allows the signature.
     Firmware stored;
@@ -138,6 +173,18 @@ public class FirmwareService {
         status.name(),
         f.invalidatedAt(),
         f.invalidReason());
+  }
+
+  private ApiException tooLarge(String detail) {
+    return new ApiException(
+        ErrorCode.TOO_LARGE, "the firmware image exceeds " + maxImageBytes + " bytes" + detail);
+  }
+
+  private static ApiException interrupted(Exception e) {
+    return new ApiException(
+        ErrorCode.INVALID_ARGUMENT,
+        "the firmware image could not be read to its end: " + e.getMessage(),
+        e);
   }
 
   private static ApiException alreadyExists(Product product, String version, Throwable cause) {

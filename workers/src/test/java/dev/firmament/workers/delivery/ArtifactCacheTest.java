@@ -137,6 +137,11 @@ class ArtifactCacheTest {
     }
 
     @Override
+    public StoredArtifact put(String kind, InputStream bytes, long maxBytes) {
+      throw new UnsupportedOperationException("the cache only reads");
+    }
+
+    @Override
     public InputStream open(String storageKey) {
       return new ByteArrayInputStream(read(storageKey));
     }

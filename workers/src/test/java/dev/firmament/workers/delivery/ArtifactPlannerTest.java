@@ -220,6 +220,11 @@ class ArtifactPlannerTest {
     }
 
     @Override
+    public StoredArtifact put(String kind, InputStream bytes, long maxBytes) {
+      throw new UnsupportedOperationException("the planner only stores whole arrays");
+    }
+
+    @Override
     public byte[] read(String storageKey) {
       byte[] bytes = objects.get(storageKey);
       if (bytes == null) {

@@ -16,11 +16,13 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
+import org.springframework.http.MediaType;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.core.context.SecurityContext;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -36,8 +38,17 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * key's secret; the key must be live and its holder a member. The caller is then the holder, with
  * the key's scopes that the holder's role grants. A refused signature gets 401 with the reason.
  * Requests without a signature pass on to the bearer-token check.
+ *
+ * <p>A body is read into memory to check its digest, up to the largest image, except for a raw
+ * upload ({@code application/octet-stream}) of more than {@value #BUFFERED_UPLOAD} bytes or of
+ * unknown length: that one streams on, its digest checked as it passes, and its last read fails
+ * when the digest does not match, so that the upload, which acts only at the end of its stream,
+ * keeps nothing.
  */
 public class RequestSignatureFilter extends OncePerRequestFilter {
+  /** The largest raw upload whose digest is checked in memory, before the request goes on. */
+  public static final long BUFFERED_UPLOAD = 1024 * 1024;
+
   private final AccessRepository access;
   private final RequestSigningKeys keys;
   private final TokenIntrospector introspector;
@@ -73,15 +84,28 @@ public class RequestSignatureFilter extends OncePerRequestFilter {
       if (request.getHeader("Authorization") != null) {
         throw new SignatureException("send either a bearer token or a signature, not both");
       }
-      byte[] body =
-          request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBody + 1));
-      if (body.length > maxBody) {
-        throw new SignatureException("the signed body exceeds " + maxBody + " bytes");
+      SignedRequest signed;
+      HttpServletRequest forwarded;
+      if (streamsBody(request)) {
+        signed =
+            SignedRequest.parseStreamed(
+                message(request, null), input, request.getHeader("Signature"), Instant.now(), skew);
+        forwarded =
+            new ReplacedBody(
+                request,
+                signed.verifyingBody(request.getInputStream()),
+                request.getContentLengthLong());
+      } else {
+        byte[] body =
+            request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBody + 1));
+        if (body.length > maxBody) {
+          throw new SignatureException("the signed body exceeds " + maxBody + " bytes");
+        }
+        signed =
+            SignedRequest.parse(
+                message(request, body), input, request.getHeader("Signature"), Instant.now(), skew);
+        forwarded = new ReplacedBody(request, new ByteArrayInputStream(body), body.length);
       }
-      HttpServletRequest cached = new CachedBody(request, body);
-      SignedRequest signed =
-          SignedRequest.parse(
-              message(request, body), input, request.getHeader("Signature"), Instant.now(), skew);
       TokenGrant grant =
           access
               .findSigningKeyGrant(signed.keyId())
@@ -105,13 +129,21 @@ public class RequestSignatureFilter extends OncePerRequestFilter {
       context.setAuthentication(new SignedRequestAuthentication(new CallerPrincipal(caller)));
       SecurityContextHolder.setContext(context);
       try {
-        chain.doFilter(cached, response);
+        chain.doFilter(forwarded, response);
       } finally {
         SecurityContextHolder.clearContext();
       }
     } catch (SignatureException | BadOpaqueTokenException e) {
       refuse.commence(request, response, new InvalidBearerTokenException(e.getMessage()));
     }
+  }
+
+  private static boolean streamsBody(HttpServletRequest request) {
+    String type = request.getContentType();
+    long length = request.getContentLengthLong();
+    return type != null
+        && MediaType.APPLICATION_OCTET_STREAM.isCompatibleWith(MediaType.parseMediaType(type))
+        && (length < 0 || length > BUFFERED_UPLOAD);
   }
 
   private static SignedRequest.Message message(HttpServletRequest request, byte[] body) {
@@ -150,32 +182,42 @@ public class RequestSignatureFilter extends OncePerRequestFilter {
     }
   }
 
-  /** The request with its body read once for the digest and replayed to the application. */
-  static final class CachedBody extends HttpServletRequestWrapper {
-    private final byte[] body;
+  /**
+   * The request with its body replaced: read once for the digest and replayed, or streamed through
+   * the digest check.
+   */
+  static final class ReplacedBody extends HttpServletRequestWrapper {
+    private final InputStream body;
+    private final long length;
 
-    CachedBody(HttpServletRequest request, byte[] body) {
+    ReplacedBody(HttpServletRequest request, InputStream body, long length) {
       super(request);
       this.body = body;
+      this.length = length;
     }
 
     @Override
     public ServletInputStream getInputStream() {
-      ByteArrayInputStream in = new ByteArrayInputStream(body);
       return new ServletInputStream() {
+        private boolean finished;
+
         @Override
-        public int read() {
-          return in.read();
+        public int read() throws IOException {
+          int b = body.read();
+          finished = b == -1;
+          return b;
         }
 
         @Override
-        public int read(byte[] b, int off, int len) {
-          return in.read(b, off, len);
+        public int read(byte[] b, int off, int len) throws IOException {
+          int n = body.read(b, off, len);
+          finished = n == -1;
+          return n;
         }
 
         @Override
         public boolean isFinished() {
-          return in.available() == 0;
+          return finished;
         }
 
         @Override
@@ -185,7 +227,7 @@ public class RequestSignatureFilter extends OncePerRequestFilter {
 
         @Override
         public void setReadListener(ReadListener listener) {
-          throw new UnsupportedOperationException("the signed body is already read");
+          throw new UnsupportedOperationException("the signed body is read in blocking mode");
         }
       };
     }
@@ -197,12 +239,12 @@ public class RequestSignatureFilter extends OncePerRequestFilter {
 
     @Override
     public int getContentLength() {
-      return body.length;
+      return length > Integer.MAX_VALUE ? -1 : (int) length;
     }
 
     @Override
     public long getContentLengthLong() {
-      return body.length;
+      return length;
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.firmament.api.security.signature;
 
 import dev.firmament.manifest.Sha256;
+import java.io.InputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +17,10 @@ import java.util.function.Function;
  * key: the headers' syntax, that the signature covers the method, the target URI and (with a body)
  * the digest, the creation time against the allowed clock skew, the nonce's presence and the digest
  * itself. {@link #verify} then checks the signature with the key's secret.
+ *
+ * <p>A body too large to hold in memory is checked as it streams instead ({@link #parseStreamed}
+ * and {@link #verifyingBody}): its last read fails when the digest does not match, so whatever
+ * consumes it must act only once it has read it to its end.
  */
 public final class SignedRequest {
   public static final String ALGORITHM = "hmac-sha256";
@@ -36,12 +41,15 @@ public final class SignedRequest {
   private final String nonce;
   private final String base;
   private final byte[] signature;
+  private final String contentDigest;
 
-  private SignedRequest(String keyId, String nonce, String base, byte[] signature) {
+  private SignedRequest(
+      String keyId, String nonce, String base, byte[] signature, String contentDigest) {
     this.keyId = keyId;
     this.nonce = nonce;
     this.base = base;
     this.signature = signature;
+    this.contentDigest = contentDigest;
   }
 
   public String keyId() {
@@ -59,6 +67,39 @@ public final class SignedRequest {
 
   public static SignedRequest parse(
       Message message, String signatureInput, String signatureHeader, Instant now, Duration skew)
+      throws SignatureException {
+    return parse(message, signatureInput, signatureHeader, now, skew, false);
+  }
+
+  /**
+   * Like {@link #parse} for a request whose body is not in {@code message} but still to be read:
+   * the signature must cover the content digest, which {@link #verifyingBody} then checks.
+   */
+  public static SignedRequest parseStreamed(
+      Message message, String signatureInput, String signatureHeader, Instant now, Duration skew)
+      throws SignatureException {
+    return parse(message, signatureInput, signatureHeader, now, skew, true);
+  }
+
+  /**
+   * The body of a request parsed with {@link #parseStreamed}, its digest checked as it passes: the
+   * read that reaches its end fails with {@link ContentDigest.MismatchException} when the bytes do
+   * not match the signed {@code Content-Digest}.
+   */
+  public InputStream verifyingBody(InputStream body) throws SignatureException {
+    if (contentDigest == null) {
+      throw new IllegalStateException("the body was checked when the request was parsed");
+    }
+    return ContentDigest.verifying(contentDigest, body);
+  }
+
+  private static SignedRequest parse(
+      Message message,
+      String signatureInput,
+      String signatureHeader,
+      Instant now,
+      Duration skew,
+      boolean streamedBody)
       throws SignatureException {
     Map<String, Object> inputs;
     Map<String, Object> signatures;
@@ -115,11 +156,15 @@ public final class SignedRequest {
       throw new SignatureException(
           "the signature must cover @method and @target-uri (or @authority and @path)");
     }
-    boolean hasBody = message.body() != null && message.body().length > 0;
+    boolean hasBody = streamedBody || (message.body() != null && message.body().length > 0);
     if (hasBody && !covered.contains("content-digest")) {
       throw new SignatureException("a request with a body must sign its content-digest");
     }
-    if (covered.contains("content-digest")) {
+    String streamedDigest = null;
+    if (streamedBody) {
+      streamedDigest = first(message, "content-digest");
+      ContentDigest.expected(streamedDigest);
+    } else if (covered.contains("content-digest")) {
       ContentDigest.check(first(message, "content-digest"), message.body());
     }
     List<String> lines = new ArrayList<>();
@@ -130,7 +175,7 @@ public final class SignedRequest {
       lines.add("\"" + component + "\": " + value(message, component));
     }
     lines.add("\"@signature-params\": " + input.text());
-    return new SignedRequest(keyId, nonce, String.join("\n", lines), signature);
+    return new SignedRequest(keyId, nonce, String.join("\n", lines), signature, streamedDigest);
   }
 
   /** Whether the signature is the HMAC-SHA256 of the signature base under this secret. */

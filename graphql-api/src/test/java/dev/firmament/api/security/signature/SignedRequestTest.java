@@ -3,6 +3,8 @@ package dev.firmament.api.security.signature;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -91,6 +93,46 @@ class SignedRequestTest {
     assertThatThrownBy(() -> parse(sign(NOW.getEpochSecond(), "n"), altered))
         .isInstanceOf(SignatureException.class)
         .hasMessage("the content digest does not match the body");
+  }
+
+  @Test
+  void aStreamedBodyIsCheckedWhenItsLastByteHasPassed() throws Exception {
+    Map<String, String> headers = sign(NOW.getEpochSecond(), "n");
+    SignedRequest signed =
+        SignedRequest.parseStreamed(
+            message(headers, null),
+            headers.get("Signature-Input"),
+            headers.get("Signature"),
+            NOW,
+            SKEW);
+    assertThat(signed.verify(Base64.getUrlDecoder().decode(SECRET))).isTrue();
+    assertThat(signed.verifyingBody(new ByteArrayInputStream(BODY)).readAllBytes()).isEqualTo(BODY);
+
+    byte[] altered = BODY.clone();
+    altered[altered.length - 1] ^= 1;
+    InputStream body = signed.verifyingBody(new ByteArrayInputStream(altered));
+    assertThat(body.read(new byte[altered.length - 1])).isEqualTo(altered.length - 1);
+    assertThatThrownBy(body::readAllBytes)
+        .isInstanceOf(ContentDigest.MismatchException.class)
+        .hasMessage("the content digest does not match the body");
+    assertThatThrownBy(
+            () ->
+                signed
+                    .verifyingBody(new ByteArrayInputStream(BODY, 0, BODY.length - 1))
+                    .readAllBytes())
+        .isInstanceOf(ContentDigest.MismatchException.class);
+  }
+
+  @Test
+  void aStreamedBodyNeedsASignedDigest() {
+    Map<String, String> good = sign(NOW.getEpochSecond(), "n");
+    String input = good.get("Signature-Input").replace(" \"content-digest\"", "");
+    assertThatThrownBy(
+            () ->
+                SignedRequest.parseStreamed(
+                    message(good, null), input, good.get("Signature"), NOW, SKEW))
+        .isInstanceOf(SignatureException.class)
+        .hasMessage("a request with a body must sign its content-digest");
   }
 
   @Test
