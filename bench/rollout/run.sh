@@ -27,6 +27,9 @@
 #   WARMUP=0 bench/rollout/run.sh       # no warm-up rollout first: a cold JVM
 #   FLOOR=false bench/rollout/run.sh    # the engine only, no database floor
 #   FLOOR_THREADS=4 bench/rollout/run.sh  # the floor from 4 connections (default: the pool's 24)
+#   TEMPORAL=process TEMPORAL_JVM_ARGS=-Xmx12g bench/rollout/run.sh
+#                                       # the Temporal server in a JVM of its own: the peak heap is
+#                                       # the worker's alone, the server's memory reported apart
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bin/select-jdk.sh
@@ -42,6 +45,8 @@ rm -f "$OUT"
   -Dfirmament.bench.maxInFlight="${MAX_IN_FLIGHT:-1000}" -Dfirmament.bench.pageSize="${PAGE_SIZE:-1000}" \
   -Dfirmament.bench.warmup="${WARMUP:-10000}" -Dfirmament.bench.floor="${FLOOR:-true}" \
   -Dfirmament.bench.profiles="${PROFILES:-instant,realistic}" \
+  -Dfirmament.bench.temporal="${TEMPORAL:-embedded}" \
+  ${TEMPORAL_JVM_ARGS:+-Dfirmament.bench.temporalJvmArgs="$TEMPORAL_JVM_ARGS"} \
   ${FLOOR_THREADS:+-Dfirmament.bench.floorThreads="$FLOOR_THREADS"} &
 BUILD=$!
 until [ -f "$OUT" ] || ! kill -0 "$BUILD" 2>/dev/null; do sleep 1; done

@@ -71,7 +71,10 @@ import org.springframework.context.annotation.Import;
  * each it prints progress, wall time, devices per second, history events per device, peak heap and
  * the rows written per device, and checks the outcome of every device against its profile. Unless
  * {@code firmament.bench.floor} is false, it also measures the {@link DatabaseFloor} on another
- * fleet of the same size and reports the instant rollout's time as a ratio of it.
+ * fleet of the same size and reports the instant rollout's time as a ratio of it. With {@code
+ * firmament.bench.temporal=process} the Temporal server runs in a JVM of its own ({@link
+ * TemporalServerProcess}, started with the options in {@code firmament.bench.temporalJvmArgs}), so
+ * that the peak heap reported is the worker's alone, and the server's memory is reported apart.
  */
 class RolloutBenchmark {
   private static final String VERSION = "2.0.0";
@@ -93,9 +96,15 @@ class RolloutBenchmark {
    */
   private static final Duration EXPIRY_AFTER_LAST_CONNECT = DEVICE_TIMEOUT.dividedBy(2);
 
+  /**
+   * The Temporal server when it runs in a JVM of its own ({@code
+   * firmament.bench.temporal=process}), else null.
+   */
+  private TemporalServerProcess serverProcess;
+
   @Test
   @EnabledIfSystemProperty(named = "firmament.bench", matches = "true")
-  @Timeout(value = 45, unit = TimeUnit.MINUTES)
+  @Timeout(value = 120, unit = TimeUnit.MINUTES)
   void stagedRolloutOfASimulatedFleet() throws Exception {
     int devices = Integer.getInteger("firmament.bench.devices", 100_000);
     int maxInFlight = Integer.getInteger("firmament.bench.maxInFlight", 1000);
@@ -107,12 +116,32 @@ class RolloutBenchmark {
     boolean floor =
         instant && Boolean.parseBoolean(System.getProperty("firmament.bench.floor", "true"));
     long seed = Long.getLong("firmament.bench.seed", 20261204L);
+    // In process (the default), the server's in-memory histories count in the benchmark's heap;
+    // in a process of its own, the benchmark's heap is the worker's alone.
+    boolean separateServer =
+        "process".equals(System.getProperty("firmament.bench.temporal", "embedded"));
+    List<String> serverJvmOptions =
+        List.of(System.getProperty("firmament.bench.temporalJvmArgs", "").split("\\s+")).stream()
+            .filter(option -> !option.isBlank())
+            .toList();
     // Every check is gathered and reported at the end, so that a run that finds the engine
     // miscounting still measures and prints both profiles.
     SoftAssertions softly = new SoftAssertions();
     Path data = Files.createTempDirectory("firmament-bench");
     try (EmbeddedPostgres postgres = EmbeddedPostgres.start(data.resolve("pg"), 0);
-        EmbeddedTemporal temporal = EmbeddedTemporal.start(0)) {
+        EmbeddedTemporal inProcess = separateServer ? null : EmbeddedTemporal.start(0);
+        TemporalServerProcess process =
+            separateServer ? TemporalServerProcess.start(serverJvmOptions) : null) {
+      serverProcess = process;
+      String target = separateServer ? process.target() : inProcess.target();
+      System.out.printf(
+          "Temporal server %s, %s; this JVM's heap limit %,d MB%n",
+          target,
+          separateServer
+              ? "in a JVM of its own (pid %d, options %s)"
+                  .formatted(process.pid(), serverJvmOptions)
+              : "in this JVM",
+          Runtime.getRuntime().maxMemory() >> 20);
       HikariConfig pool = new HikariConfig();
       pool.setJdbcUrl(postgres.jdbcUrl());
       pool.setUsername(postgres.username());
@@ -123,11 +152,13 @@ class RolloutBenchmark {
         DSLContext dsl = DSL.using(dataSource, SQLDialect.POSTGRES);
         WorkflowServiceStubs service =
             WorkflowServiceStubs.newServiceStubs(
-                WorkflowServiceStubsOptions.newBuilder().setTarget(temporal.target()).build());
+                WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
         WorkflowClient client =
             WorkflowClient.newInstance(
                 service,
-                WorkflowClientOptions.newBuilder().setNamespace(temporal.namespace()).build());
+                WorkflowClientOptions.newBuilder()
+                    .setNamespace(EmbeddedTemporal.NAMESPACE)
+                    .build());
         MemoryArtifactStore store = new MemoryArtifactStore();
         ProfiledGateway gateway = new ProfiledGateway(SIMULATED_MINUTE);
         FleetProfile profile = FleetProfile.realistic();
@@ -141,7 +172,9 @@ class RolloutBenchmark {
         UUID instantJob = instant ? seed(dsl, store, devices, "sim") : null;
         UUID floorJob = floor ? seed(dsl, store, devices, "floor") : null;
         UUID realisticJob = realistic ? seed(dsl, store, devices, "real") : null;
-        List<String> realIds = deviceIds("real", devices);
+        // Only the realistic profile needs the fleet's ids (a million of them hold about 60 MB of
+        // heap).
+        List<String> realIds = realistic ? deviceIds("real", devices) : List.of();
         Map<FleetProfile.Behaviour, Integer> expected = profile.count(realIds);
         if (realisticJob != null) {
           List<String> offline =
@@ -273,6 +306,12 @@ class RolloutBenchmark {
     softly.assertAll();
   }
 
+  /**
+   * A rollout's history events: in total (the parent and every run of every stage), the longest
+   * single run, and the number of runs.
+   */
+  private record History(long events, long longestRun, int runs) {}
+
   /** The workflow's final status and its counts: succeeded, failed, timed out. */
   private static List<Object> counts(RolloutProgress progress) {
     return List.of(progress.status(), progress.succeeded(), progress.failed(), progress.timedOut());
@@ -284,8 +323,9 @@ class RolloutBenchmark {
   /** One measured rollout. */
   private record Run(
       double seconds,
-      long events,
+      History history,
       long peakHeap,
+      TemporalServerProcess.Memory server,
       RolloutProgress progress,
       Outcomes outcomes,
       double lastServedSeconds) {}
@@ -392,13 +432,38 @@ class RolloutBenchmark {
     System.out.printf(
         "%-22s %12s %12s%n",
         "history events/device",
-        figure(instant, r -> "%.2f".formatted((double) r.events() / devices)),
-        figure(realistic, r -> "%.2f".formatted((double) r.events() / devices)));
+        figure(instant, r -> "%.2f".formatted((double) r.history().events() / devices)),
+        figure(realistic, r -> "%.2f".formatted((double) r.history().events() / devices)));
     System.out.printf(
         "%-22s %12s %12s%n",
-        "peak heap",
+        "longest run (events)",
+        figure(instant, r -> "%,d".formatted(r.history().longestRun())),
+        figure(realistic, r -> "%,d".formatted(r.history().longestRun())));
+    boolean separateServer =
+        (instant != null && instant.server() != null)
+            || (realistic != null && realistic.server() != null);
+    System.out.printf(
+        "%-22s %12s %12s%n",
+        separateServer ? "worker peak heap" : "peak heap",
         figure(instant, r -> "%,d MB".formatted(r.peakHeap() >> 20)),
         figure(realistic, r -> "%,d MB".formatted(r.peakHeap() >> 20)));
+    if (separateServer) {
+      System.out.printf(
+          "%-22s %12s %12s%n",
+          "server peak heap",
+          figure(instant, r -> "%,d MB".formatted(r.server().peakHeap() >> 20)),
+          figure(realistic, r -> "%,d MB".formatted(r.server().peakHeap() >> 20)));
+      System.out.printf(
+          "%-22s %12s %12s%n",
+          "server heap after GC",
+          figure(instant, r -> "%,d MB".formatted(r.server().heapAfterGc() >> 20)),
+          figure(realistic, r -> "%,d MB".formatted(r.server().heapAfterGc() >> 20)));
+      System.out.printf(
+          "%-22s %12s %12s%n",
+          "server peak resident",
+          figure(instant, r -> "%,d MB".formatted(r.server().peakResident() >> 20)),
+          figure(realistic, r -> "%,d MB".formatted(r.server().peakResident() >> 20)));
+    }
     System.out.printf(
         "%-22s %12s %12s%n",
         "last device served",
@@ -468,6 +533,7 @@ class RolloutBenchmark {
                 .setWorkflowId(TaskQueues.rolloutWorkflowId(jobId.toString()))
                 .build());
     long heapBefore = resetPeakHeap();
+    long serverHeapBefore = serverProcess == null ? 0 : serverProcess.resetPeakHeap();
     long startedAt = System.currentTimeMillis();
     long start = System.nanoTime();
     WorkflowClient.start(
@@ -476,9 +542,12 @@ class RolloutBenchmark {
     atStart.run();
     CompletableFuture<RolloutProgress> result =
         WorkflowStub.fromTyped(workflow).getResultAsync(RolloutProgress.class);
+    // Each progress line reads every result of the job: at most one a second per 50,000 devices,
+    // so that its share of the database stays the same at any fleet size.
+    long progressSeconds = Math.max(2, devices / 50_000);
     while (!result.isDone()) {
       try {
-        result.get(2, TimeUnit.SECONDS);
+        result.get(progressSeconds, TimeUnit.SECONDS);
       } catch (TimeoutException e) {
         Outcomes now = outcomes(dsl, jobId);
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -491,14 +560,21 @@ class RolloutBenchmark {
             now.succeeded() / seconds,
             now.failed(),
             now.timedOut() + now.offlineExpired());
+        if (serverProcess != null) {
+          TemporalServerProcess.Usage usage = serverProcess.usage();
+          System.out.printf(
+              "          Temporal server: heap in use %,d MB, resident %,d MB%n",
+              usage.heapUsed() >> 20, usage.resident() >> 20);
+        }
       }
     }
     RolloutProgress progress = result.get();
     double seconds = (System.nanoTime() - start) / 1e9;
     long peakHeap = peakHeap();
+    TemporalServerProcess.Memory server = serverProcess == null ? null : serverProcess.memory();
 
     Outcomes outcomes = outcomes(dsl, jobId);
-    long events = historyEvents(client, jobId.toString());
+    History history = history(client, jobId.toString());
     Double lastServed =
         dsl.select(DSL.field("extract(epoch from max({0}))", Double.class, OTA_RESULTS.UPDATED_AT))
             .from(OTA_RESULTS)
@@ -515,15 +591,34 @@ class RolloutBenchmark {
     System.out.printf("wall time           %.1f s%n", seconds);
     System.out.printf("devices per second  %,.0f%n", devices / seconds);
     System.out.printf(
-        "history events      %,d in total, %.2f per device (parent and every stage run)%n",
-        events, (double) events / devices);
+        "history events      %,d in total, %.2f per device (parent and every stage run);"
+            + " the longest of its %,d runs %,d events%n",
+        history.events(),
+        (double) history.events() / devices,
+        history.runs(),
+        history.longestRun());
     System.out.printf(
-        "peak heap           %,d MB (heap in use before the rollout: %,d MB)%n",
-        peakHeap >> 20, heapBefore >> 20);
+        "peak heap           %,d MB (heap in use before the rollout: %,d MB)%s%n",
+        peakHeap >> 20,
+        heapBefore >> 20,
+        server == null
+            ? ", the workers' and the Temporal server's (in this JVM)"
+            : ", the worker's alone (the Temporal server runs in a JVM of its own)");
+    if (server != null) {
+      System.out.printf(
+          "Temporal server     peak heap %,d MB (in use before the rollout: %,d MB), heap after"
+              + " GC %,d MB, peak resident %,d MB, resident %,d MB%n",
+          server.peakHeap() >> 20,
+          serverHeapBefore >> 20,
+          server.heapAfterGc() >> 20,
+          server.peakResident() >> 20,
+          server.resident() >> 20);
+    }
     return new Run(
         seconds,
-        events,
+        history,
         peakHeap,
+        server,
         progress,
         outcomes,
         lastServed == null ? 0 : lastServed - startedAt / 1e3);
@@ -544,10 +639,12 @@ class RolloutBenchmark {
   }
 
   /** Every event of the rollout: the parent and every run of every stage child. */
-  private static long historyEvents(WorkflowClient client, String jobId) {
+  private static History history(WorkflowClient client, String jobId) {
     List<HistoryEvent> parent =
         client.fetchHistory(TaskQueues.rolloutWorkflowId(jobId)).getEvents();
     long events = parent.size();
+    long longestRun = parent.size();
+    int runs = 1;
     for (HistoryEvent event : parent) {
       if (event.getEventType() != EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED) {
         continue;
@@ -558,6 +655,8 @@ class RolloutBenchmark {
       while (runId != null) {
         List<HistoryEvent> run = client.fetchHistory(execution.getWorkflowId(), runId).getEvents();
         events += run.size();
+        longestRun = Math.max(longestRun, run.size());
+        runs++;
         HistoryEvent last = run.getLast();
         runId =
             last.getEventType() == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
@@ -565,7 +664,7 @@ class RolloutBenchmark {
                 : null;
       }
     }
-    return events;
+    return new History(events, longestRun, runs);
   }
 
   private static long resetPeakHeap() {
