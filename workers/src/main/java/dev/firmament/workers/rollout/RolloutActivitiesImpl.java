@@ -13,7 +13,6 @@ import dev.firmament.orchestrator.rollout.StageSelection;
 import dev.firmament.orchestrator.rollout.StageStatus;
 import dev.firmament.orchestrator.rollout.WindowState;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
-import dev.firmament.workers.delivery.OfferCancellations;
 import io.temporal.activity.Activity;
 import io.temporal.failure.ApplicationFailure;
 import java.time.Duration;

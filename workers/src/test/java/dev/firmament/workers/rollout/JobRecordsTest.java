@@ -10,7 +10,6 @@ import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import dev.firmament.workers.RecordingGateway;
 import dev.firmament.workers.TestDatabase;
-import dev.firmament.workers.delivery.OfferCancellations;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import org.jooq.DSLContext;

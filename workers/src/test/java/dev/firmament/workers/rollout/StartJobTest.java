@@ -7,7 +7,6 @@ import static org.mockito.Mockito.when;
 
 import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
-import dev.firmament.workers.delivery.OfferCancellations;
 import io.temporal.failure.ApplicationFailure;
 import java.util.Optional;
 import java.util.UUID;

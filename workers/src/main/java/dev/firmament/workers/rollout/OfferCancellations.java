@@ -1,4 +1,4 @@
-package dev.firmament.workers.delivery;
+package dev.firmament.workers.rollout;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
 import dev.firmament.protocol.server.DeviceGateway;
