@@ -22,12 +22,13 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Tells Temporal how devices' updates ended, and keeps telling it until it has heard. A device's
- * final report marks its result's completion as due in the same statement that records the report
- * ({@code ota_results.completion_due}); the status bridge sends it at once, and what Temporal did
- * not take (unreachable, an error) stays due and is sent again by this outbox's sweep, also after a
- * worker restart. A completion is settled when Temporal took it or answered that the activity
- * already ended (it timed out: the workflow then counts what the result holds).
+ * Tells Temporal how devices' updates and rollbacks ended, and keeps telling it until it has heard.
+ * A device's final report marks its result's completion as due in the same statement that records
+ * the report ({@code completion_due} of {@code ota_results} and {@code ota_rollback_results}); the
+ * status bridge sends it at once, and what Temporal did not take (unreachable, an error) stays due
+ * and is sent again by this outbox's sweep, also after a worker restart. A completion is settled
+ * when Temporal took it or answered that the activity already ended (it timed out: the workflow
+ * then counts what the result holds).
  */
 @Component
 public class CompletionOutbox implements SmartLifecycle, DisposableBean {
@@ -138,7 +139,7 @@ public class CompletionOutbox implements SmartLifecycle, DisposableBean {
       int found;
       do {
         found = sweep();
-      } while (found == SWEEP_LIMIT);
+      } while (found >= SWEEP_LIMIT);
     } catch (RuntimeException e) {
       log.warn("completion sweep failed error={}", e.toString());
     }

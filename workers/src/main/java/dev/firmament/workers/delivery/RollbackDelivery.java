@@ -9,11 +9,13 @@ import dev.firmament.protocol.server.ArtifactSource;
 import dev.firmament.protocol.server.Delivery;
 import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.workers.delta.ReleaseSigning;
+import dev.firmament.workers.rollout.ResultTransitions.DueCompletion;
 import dev.firmament.workers.rollout.RollbackRecords;
 import dev.firmament.workers.rollout.RollbackRecords.RollbackTarget;
 import dev.firmament.workers.rollout.TakeOver;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.failure.ApplicationFailure;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -120,24 +122,17 @@ public class RollbackDelivery {
   }
 
   /**
-   * Records a device's report about its rollback; returns the outcome to complete the activity with
-   * when the report is final and changed the result, else null.
+   * Records a device's report about its rollback; returns the completion it owes when the report is
+   * final and changed the result (due in the same statement, so that the completion outbox sends it
+   * if the caller cannot).
    */
-  public DeviceUpdateOutcome onReport(
+  public Optional<DueCompletion> onReport(
       UUID jobId,
       String deviceId,
       DeviceUpdateState state,
       Long bytes,
       String code,
       String detail) {
-    boolean changed = records.transition(jobId, deviceId, state, bytes, code, detail, null);
-    if (!changed || !state.isTerminal()) {
-      return null;
-    }
-    return new DeviceUpdateOutcome(deviceId, state, code, records.bytesSent(jobId, deviceId));
-  }
-
-  public byte[] taskToken(UUID jobId, String deviceId) {
-    return records.taskToken(jobId, deviceId).orElse(null);
+    return records.reported(jobId, deviceId, state, bytes, code, detail);
   }
 }

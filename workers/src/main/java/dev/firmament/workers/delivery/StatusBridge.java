@@ -9,8 +9,6 @@ import dev.firmament.protocol.server.DeviceReport;
 import dev.firmament.protocol.server.PresenceEvent;
 import dev.firmament.workers.device.DevicePresence;
 import dev.firmament.workers.rollout.ResultTransitions;
-import io.temporal.client.ActivityCompletionClient;
-import io.temporal.client.ActivityCompletionException;
 import io.temporal.client.WorkflowClient;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -51,7 +49,6 @@ public class StatusBridge implements DisposableBean {
   private final ResultTransitions results;
   private final DevicePresence presence;
   private final RollbackDelivery rollbacks;
-  private final ActivityCompletionClient completions;
   private final CompletionOutbox outbox;
   private final WorkflowClient workflows;
   private final List<Lane> lanes = new ArrayList<>();
@@ -67,7 +64,6 @@ public class StatusBridge implements DisposableBean {
     this.results = results;
     this.presence = presence;
     this.rollbacks = rollbacks;
-    this.completions = workflowClient.newActivityCompletionClient();
     this.outbox = outbox;
     this.workflows = workflowClient;
     for (int i = 0; i < laneCount; i++) {
@@ -239,7 +235,8 @@ public class StatusBridge implements DisposableBean {
           new ResultTransitions.DueCompletion(
               m.jobId(),
               m.taskToken(),
-              new DeviceUpdateOutcome(m.deviceId(), m.state(), m.errorCode(), m.bytesSent())));
+              new DeviceUpdateOutcome(m.deviceId(), m.state(), m.errorCode(), m.bytesSent()),
+              false));
     }
     outbox.send(due);
   }
@@ -312,26 +309,20 @@ public class StatusBridge implements DisposableBean {
         deviceReport.deviceId());
   }
 
-  /** A report about a rollback stage's update: its own result row, its own completion. */
+  /**
+   * A report about a rollback stage's update: its own result row, its own completion, sent through
+   * the outbox like an update's.
+   */
   private void handleRollback(DeviceReport deviceReport, UUID jobId) {
     StatusReport report = deviceReport.report();
     String deviceId = deviceReport.deviceId();
     DeviceUpdateState state = DeviceUpdateState.valueOf(report.state().name());
     String code = report.code() == null ? null : report.code().name();
-    DeviceUpdateOutcome outcome =
-        rollbacks.onReport(jobId, deviceId, state, report.offset(), code, report.detail());
+    var due = rollbacks.onReport(jobId, deviceId, state, report.offset(), code, report.detail());
     if (state == DeviceUpdateState.SUCCEEDED && report.currentVersion() != null) {
-      presence.recordVersion(deviceId, report.currentVersion());
+      recordVersions(Map.of(deviceId, report.currentVersion()));
     }
-    byte[] token = outcome == null ? null : rollbacks.taskToken(jobId, deviceId);
-    if (token != null) {
-      try {
-        completions.complete(token, outcome);
-      } catch (ActivityCompletionException e) {
-        log.info(
-            "rollback already closed job={} device={} reason={}", jobId, deviceId, e.toString());
-      }
-    }
+    due.ifPresent(completion -> outbox.send(List.of(completion)));
   }
 
   @Override

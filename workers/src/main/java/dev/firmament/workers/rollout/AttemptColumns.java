@@ -7,12 +7,20 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.sql.generated.tables.records.OtaResultsRecord;
 import dev.firmament.sql.generated.tables.records.OtaRollbackResultsRecord;
+import dev.firmament.workers.rollout.ResultTransitions.DueCompletion;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Table;
 import org.jooq.TableField;
+import org.jooq.impl.DSL;
+import org.jooq.impl.SQLDataType;
 
 /**
  * The columns an update result ({@code ota_results}) and a rollback result ({@code
@@ -27,7 +35,8 @@ record AttemptColumns<R extends Record>(
     TableField<R, String> state,
     TableField<R, String> errorCode,
     TableField<R, Long> bytesSent,
-    TableField<R, byte[]> taskToken) {
+    TableField<R, byte[]> taskToken,
+    TableField<R, OffsetDateTime> completionDue) {
 
   static final AttemptColumns<OtaResultsRecord> RESULTS =
       new AttemptColumns<>(
@@ -38,7 +47,8 @@ record AttemptColumns<R extends Record>(
           OTA_RESULTS.STATE,
           OTA_RESULTS.ERROR_CODE,
           OTA_RESULTS.BYTES_SENT,
-          OTA_RESULTS.TASK_TOKEN);
+          OTA_RESULTS.TASK_TOKEN,
+          OTA_RESULTS.COMPLETION_DUE);
 
   static final AttemptColumns<OtaRollbackResultsRecord> ROLLBACKS =
       new AttemptColumns<>(
@@ -49,7 +59,8 @@ record AttemptColumns<R extends Record>(
           OTA_ROLLBACK_RESULTS.STATE,
           OTA_ROLLBACK_RESULTS.ERROR_CODE,
           OTA_ROLLBACK_RESULTS.BYTES_SENT,
-          OTA_ROLLBACK_RESULTS.TASK_TOKEN);
+          OTA_ROLLBACK_RESULTS.TASK_TOKEN,
+          OTA_ROLLBACK_RESULTS.COMPLETION_DUE);
 
   /**
    * Takes over a device's open attempt for a later stage run: stores the new activity's token when
@@ -72,6 +83,88 @@ record AttemptColumns<R extends Record>(
     return ended(dsl, job, device, onAttempt)
         .map(outcome -> new TakeOver(TakeOver.Kind.ENDED, outcome))
         .orElse(TakeOver.NOT_OFFERED_YET);
+  }
+
+  /** The job's attempts between offer and final report, whose offers are out at the devices. */
+  List<ResultTransitions.Offered> offeredAttempts(DSLContext dsl, UUID job) {
+    return dsl.select(deviceId, attempt)
+        .from(table)
+        .where(jobId.eq(job))
+        .and(state.in(TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
+        .fetch(r -> new ResultTransitions.Offered(r.value1(), r.value2()));
+  }
+
+  /** The job's devices whose result has not ended (queued, offered or in progress). */
+  List<String> openDevices(DSLContext dsl, UUID job) {
+    return dsl.select(deviceId)
+        .from(table)
+        .where(jobId.eq(job))
+        .and(state.in(ResultTransitions.NON_TERMINAL.stream().map(Enum::name).toList()))
+        .fetch(deviceId);
+  }
+
+  /** Whether this is the rollback results' table. */
+  boolean rollback() {
+    return table == OTA_ROLLBACK_RESULTS;
+  }
+
+  /**
+   * When a report's completion falls due for the outbox's sweep: a final report whose delivery
+   * activity waits (a task token) is due {@link ResultTransitions#COMPLETION_GRACE} from now, in
+   * which the status bridge normally sends and settles it; any other report leaves the column as it
+   * is.
+   */
+  Field<OffsetDateTime> completionDueAfter(DeviceUpdateState reported) {
+    if (!reported.isTerminal()) {
+      return completionDue;
+    }
+    return DSL.when(taskToken.isNotNull(), fromNow(ResultTransitions.COMPLETION_GRACE))
+        .else_(completionDue);
+  }
+
+  /** The completions of this table whose time came, oldest first, at most {@code limit}. */
+  List<DueCompletion> dueCompletions(DSLContext dsl, int limit) {
+    return dsl.select(jobId, deviceId, state, errorCode, bytesSent, taskToken)
+        .from(table)
+        .where(completionDue.le(DSL.currentOffsetDateTime()))
+        .orderBy(completionDue)
+        .limit(limit)
+        .fetch(
+            r ->
+                new DueCompletion(
+                    r.value1(),
+                    r.value6(),
+                    new DeviceUpdateOutcome(
+                        r.value2(),
+                        DeviceUpdateState.parse(r.value3()),
+                        r.value4(),
+                        r.value5() == null ? 0 : r.value5()),
+                    rollback()));
+  }
+
+  /** Sets the due time of the given completions (still due, same task token), in one statement. */
+  void updateDue(DSLContext dsl, List<DueCompletion> completions, Field<OffsetDateTime> due) {
+    if (completions.isEmpty()) {
+      return;
+    }
+    Condition which =
+        DSL.or(
+            completions.stream()
+                .map(
+                    c ->
+                        jobId
+                            .eq(c.jobId())
+                            .and(deviceId.eq(c.outcome().deviceId()))
+                            .and(taskToken.eq(c.taskToken())))
+                .toList());
+    dsl.update(table).set(completionDue, due).where(completionDue.isNotNull()).and(which).execute();
+  }
+
+  /** The database clock's now plus {@code duration}. */
+  static Field<OffsetDateTime> fromNow(Duration duration) {
+    return DSL.field(
+        "current_timestamp + make_interval(secs => {0})",
+        SQLDataType.TIMESTAMPWITHTIMEZONE, DSL.val((double) duration.toSeconds()));
   }
 
   /**

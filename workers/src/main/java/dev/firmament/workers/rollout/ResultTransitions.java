@@ -44,7 +44,7 @@ import org.springframework.stereotype.Repository;
  */
 @Repository
 public class ResultTransitions {
-  private static final Set<DeviceUpdateState> NON_TERMINAL =
+  static final Set<DeviceUpdateState> NON_TERMINAL =
       EnumSet.of(
           DeviceUpdateState.QUEUED,
           DeviceUpdateState.SENT,
@@ -561,7 +561,7 @@ public class ResultTransitions {
                 .set(OTA_RESULTS.ERROR_MESSAGE, vDetail)
                 // GREATEST ignores a null: bytes stay as they are when the report carries none.
                 .set(OTA_RESULTS.BYTES_SENT, DSL.greatest(OTA_RESULTS.BYTES_SENT, bytes))
-                .set(OTA_RESULTS.COMPLETION_DUE, completionDue(state))
+                .set(OTA_RESULTS.COMPLETION_DUE, AttemptColumns.RESULTS.completionDueAfter(state))
                 .from(v)
                 .where(OTA_RESULTS.JOB_ID.eq(jobId))
                 .and(OTA_RESULTS.DEVICE_ID.eq(vDevice))
@@ -582,90 +582,42 @@ public class ResultTransitions {
     return moved;
   }
 
-  /**
-   * When a report's completion falls due for the outbox's sweep: a final report whose delivery
-   * activity waits (a task token) is due {@link #COMPLETION_GRACE} from now, in which the status
-   * bridge normally sends and settles it; any other report leaves the column as it is.
-   */
-  private static Field<OffsetDateTime> completionDue(DeviceUpdateState state) {
-    if (!state.isTerminal()) {
-      return OTA_RESULTS.COMPLETION_DUE;
-    }
-    return DSL.when(OTA_RESULTS.TASK_TOKEN.isNotNull(), fromNow(COMPLETION_GRACE))
-        .else_(OTA_RESULTS.COMPLETION_DUE);
-  }
-
   /** How long the status bridge has to settle a completion before the outbox's sweep sends it. */
   public static final Duration COMPLETION_GRACE = Duration.ofSeconds(10);
 
   /**
    * A completion Temporal has not yet been told of: the device's final outcome and the delivery
-   * activity's task token.
+   * activity's task token, of an update ({@code ota_results}) or a rollback ({@code
+   * ota_rollback_results}).
    */
-  public record DueCompletion(UUID jobId, byte[] taskToken, DeviceUpdateOutcome outcome) {}
+  public record DueCompletion(
+      UUID jobId, byte[] taskToken, DeviceUpdateOutcome outcome, boolean rollback) {}
 
-  /** The completions whose time came, oldest first, at most {@code limit}. */
+  /**
+   * The completions whose time came, oldest first: at most {@code limit} updates and at most {@code
+   * limit} rollbacks.
+   */
   public List<DueCompletion> dueCompletions(int limit) {
-    return dsl.select(
-            OTA_RESULTS.JOB_ID,
-            OTA_RESULTS.DEVICE_ID,
-            OTA_RESULTS.STATE,
-            OTA_RESULTS.ERROR_CODE,
-            OTA_RESULTS.BYTES_SENT,
-            OTA_RESULTS.TASK_TOKEN)
-        .from(OTA_RESULTS)
-        .where(OTA_RESULTS.COMPLETION_DUE.le(DSL.currentOffsetDateTime()))
-        .orderBy(OTA_RESULTS.COMPLETION_DUE)
-        .limit(limit)
-        .fetch(
-            r ->
-                new DueCompletion(
-                    r.value1(),
-                    r.value6(),
-                    new DeviceUpdateOutcome(
-                        r.value2(),
-                        DeviceUpdateState.parse(r.value3()),
-                        r.value4(),
-                        r.value5() == null ? 0 : r.value5())));
+    List<DueCompletion> due = new ArrayList<>(AttemptColumns.RESULTS.dueCompletions(dsl, limit));
+    due.addAll(AttemptColumns.ROLLBACKS.dueCompletions(dsl, limit));
+    return due;
   }
 
-  /** Marks completions as told (or no longer needed), in one statement. */
+  /** Marks completions as told (or no longer needed), one statement per table. */
   public void settleCompletions(List<DueCompletion> settled) {
     updateDue(settled, DSL.inline((OffsetDateTime) null));
   }
 
-  /** Puts completions Temporal did not take off until {@code retry} from now, in one statement. */
+  /** Puts completions Temporal did not take off until {@code retry} from now. */
   public void deferCompletions(List<DueCompletion> failed, Duration retry) {
-    updateDue(failed, fromNow(retry));
-  }
-
-  /** The database clock's now plus {@code duration}. */
-  private static Field<OffsetDateTime> fromNow(Duration duration) {
-    return DSL.field(
-        "current_timestamp + make_interval(secs => {0})",
-        SQLDataType.TIMESTAMPWITHTIMEZONE, DSL.val((double) duration.toSeconds()));
+    updateDue(failed, AttemptColumns.fromNow(retry));
   }
 
   private void updateDue(List<DueCompletion> completions, Field<OffsetDateTime> due) {
-    if (completions.isEmpty()) {
-      return;
+    for (AttemptColumns<?> columns : List.of(AttemptColumns.RESULTS, AttemptColumns.ROLLBACKS)) {
+      columns.updateDue(
+          dsl, completions.stream().filter(c -> c.rollback() == columns.rollback()).toList(), due);
     }
-    Condition which =
-        DSL.or(
-            completions.stream()
-                .map(
-                    c ->
-                        OTA_RESULTS
-                            .JOB_ID
-                            .eq(c.jobId())
-                            .and(OTA_RESULTS.DEVICE_ID.eq(c.outcome().deviceId()))
-                            .and(OTA_RESULTS.TASK_TOKEN.eq(c.taskToken())))
-                .toList());
-    dsl.update(OTA_RESULTS)
-        .set(OTA_RESULTS.COMPLETION_DUE, due)
-        .where(OTA_RESULTS.COMPLETION_DUE.isNotNull())
-        .and(which)
-        .execute();
   }
 
   /** A device's attempt that was offered and has not ended. */
@@ -673,23 +625,13 @@ public class ResultTransitions {
 
   /** The job's attempts between offer and final report, whose offers are out at the devices. */
   public List<Offered> offeredAttempts(UUID jobId) {
-    return dsl.select(OTA_RESULTS.DEVICE_ID, OTA_RESULTS.ATTEMPT)
-        .from(OTA_RESULTS)
-        .where(OTA_RESULTS.JOB_ID.eq(jobId))
-        .and(OTA_RESULTS.STATE.in(TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
-        .fetch(r -> new Offered(r.value1(), r.value2()));
+    return AttemptColumns.RESULTS.offeredAttempts(dsl, jobId);
   }
 
   /** Ends every non-terminal result of a job with {@code state}, with history. */
   public int endOpenResults(UUID jobId, DeviceUpdateState state, String detail) {
-    List<String> open =
-        dsl.select(OTA_RESULTS.DEVICE_ID)
-            .from(OTA_RESULTS)
-            .where(OTA_RESULTS.JOB_ID.eq(jobId))
-            .and(OTA_RESULTS.STATE.in(NON_TERMINAL.stream().map(Enum::name).toList()))
-            .fetch(OTA_RESULTS.DEVICE_ID);
     int ended = 0;
-    for (String deviceId : open) {
+    for (String deviceId : AttemptColumns.RESULTS.openDevices(dsl, jobId)) {
       if (transition(jobId, deviceId, state, null, "INTERRUPTED", detail, null)) {
         ended++;
       }

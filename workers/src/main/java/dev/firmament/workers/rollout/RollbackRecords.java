@@ -6,6 +6,8 @@ import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.sql.generated.tables.records.OtaRollbackResultsRecord;
+import dev.firmament.workers.rollout.ResultTransitions.DueCompletion;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -91,9 +93,47 @@ public class RollbackRecords {
       String errorCode,
       String detail,
       byte[] taskToken) {
+    return move(jobId, deviceId, state, bytesSent, errorCode, detail, taskToken).isPresent();
+  }
+
+  /**
+   * Records a device's report about its rollback, as {@link #transition}; when the report is final,
+   * moved the result and a delivery activity waits for it, the completion is due in the same
+   * statement and returned, for the caller to send (the completion outbox sends it otherwise).
+   */
+  public Optional<DueCompletion> reported(
+      UUID jobId,
+      String deviceId,
+      DeviceUpdateState state,
+      Long bytesSent,
+      String errorCode,
+      String detail) {
+    return move(jobId, deviceId, state, bytesSent, errorCode, detail, null)
+        .filter(moved -> state.isTerminal() && moved.getTaskToken() != null)
+        .map(
+            moved ->
+                new DueCompletion(
+                    jobId,
+                    moved.getTaskToken(),
+                    new DeviceUpdateOutcome(
+                        deviceId,
+                        state,
+                        errorCode,
+                        moved.getBytesSent() == null ? 0 : moved.getBytesSent()),
+                    true));
+  }
+
+  private Optional<OtaRollbackResultsRecord> move(
+      UUID jobId,
+      String deviceId,
+      DeviceUpdateState state,
+      Long bytesSent,
+      String errorCode,
+      String detail,
+      byte[] taskToken) {
     List<String> from = TransitionRules.allowedFrom(state);
     if (from.isEmpty()) {
-      return false;
+      return Optional.empty();
     }
     String message = TransitionRules.clip(detail);
     return dsl.transactionResult(
@@ -104,7 +144,10 @@ public class RollbackRecords {
                   .set(OTA_ROLLBACK_RESULTS.STATE, state.name())
                   .set(OTA_ROLLBACK_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
                   .set(OTA_ROLLBACK_RESULTS.ERROR_CODE, errorCode)
-                  .set(OTA_ROLLBACK_RESULTS.ERROR_MESSAGE, message);
+                  .set(OTA_ROLLBACK_RESULTS.ERROR_MESSAGE, message)
+                  .set(
+                      OTA_ROLLBACK_RESULTS.COMPLETION_DUE,
+                      AttemptColumns.ROLLBACKS.completionDueAfter(state));
           if (bytesSent != null) {
             update =
                 update.set(
@@ -122,10 +165,11 @@ public class RollbackRecords {
                   .returning(
                       OTA_ROLLBACK_RESULTS.ORGANIZATION_ID,
                       OTA_ROLLBACK_RESULTS.ATTEMPT,
-                      OTA_ROLLBACK_RESULTS.BYTES_SENT)
+                      OTA_ROLLBACK_RESULTS.BYTES_SENT,
+                      OTA_ROLLBACK_RESULTS.TASK_TOKEN)
                   .fetchOptional();
           if (changed.isEmpty()) {
-            return false;
+            return changed;
           }
           transitions.rollbackMoved(
               t,
@@ -137,8 +181,27 @@ public class RollbackRecords {
               changed.get().getBytesSent(),
               errorCode,
               message);
-          return true;
+          return changed;
         });
+  }
+
+  /** As {@link ResultTransitions#offeredAttempts}, for the job's rollbacks. */
+  public List<ResultTransitions.Offered> offeredAttempts(UUID jobId) {
+    return AttemptColumns.ROLLBACKS.offeredAttempts(dsl, jobId);
+  }
+
+  /**
+   * Ends every rollback of the job that has not ended (queued, offered, in progress) with {@code
+   * state}, with history. Returns how many it ended.
+   */
+  public int endOpen(UUID jobId, DeviceUpdateState state, String detail) {
+    int ended = 0;
+    for (String deviceId : AttemptColumns.ROLLBACKS.openDevices(dsl, jobId)) {
+      if (transition(jobId, deviceId, state, null, "INTERRUPTED", detail, null)) {
+        ended++;
+      }
+    }
+    return ended;
   }
 
   /** As {@link ResultTransitions#takeOver}, for a device's rollback. */
@@ -149,23 +212,5 @@ public class RollbackRecords {
   /** As {@link ResultTransitions#ended}, for a device's rollback. */
   public Optional<DeviceUpdateOutcome> ended(UUID jobId, String deviceId, int attempt) {
     return AttemptColumns.ROLLBACKS.ended(dsl, jobId, deviceId, attempt);
-  }
-
-  public Optional<byte[]> taskToken(UUID jobId, String deviceId) {
-    return dsl.select(OTA_ROLLBACK_RESULTS.TASK_TOKEN)
-        .from(OTA_ROLLBACK_RESULTS)
-        .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId))
-        .and(OTA_ROLLBACK_RESULTS.DEVICE_ID.eq(deviceId))
-        .fetchOptional(OTA_ROLLBACK_RESULTS.TASK_TOKEN);
-  }
-
-  public long bytesSent(UUID jobId, String deviceId) {
-    Long bytes =
-        dsl.select(OTA_ROLLBACK_RESULTS.BYTES_SENT)
-            .from(OTA_ROLLBACK_RESULTS)
-            .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(jobId))
-            .and(OTA_ROLLBACK_RESULTS.DEVICE_ID.eq(deviceId))
-            .fetchOne(OTA_ROLLBACK_RESULTS.BYTES_SENT);
-    return bytes == null ? 0 : bytes;
   }
 }

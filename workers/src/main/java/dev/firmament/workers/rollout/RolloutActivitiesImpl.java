@@ -199,6 +199,13 @@ public class RolloutActivitiesImpl implements RolloutActivities {
     for (ResultTransitions.Offered o : offered) {
       cancellations.withdraw(jobId, o.deviceId(), o.attempt(), false);
     }
+    // A rollback that stops leaves no device half rolled back: what it had not ended ends now, and
+    // the offers out at devices are withdrawn.
+    List<ResultTransitions.Offered> rollingBack = rollbacks.offeredAttempts(id);
+    rollbacks.endOpen(id, DeviceUpdateState.CANCELED, reason);
+    for (ResultTransitions.Offered o : rollingBack) {
+      cancellations.withdraw(jobId, o.deviceId(), o.attempt(), true);
+    }
   }
 
   /** How long after its first scheduling {@code startJob} waits for the API's commit. */

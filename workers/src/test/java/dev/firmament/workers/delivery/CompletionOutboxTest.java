@@ -1,9 +1,12 @@
 package dev.firmament.workers.delivery;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static dev.firmament.workers.delivery.StatusBridgeTest.key;
 import static dev.firmament.workers.delivery.StatusBridgeTest.report;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.protocol.DeviceState;
@@ -160,6 +163,50 @@ class CompletionOutboxTest {
     assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(devices.get(0))))
         .isEqualTo(longVersion);
     assertThat(due()).isEmpty();
+  }
+
+  @Test
+  void aRollbackCompletionTemporalCouldNotTakeStaysDueAndIsSentWhenItCanAgain() {
+    String device = devices.get(0);
+    UUID organization = dsl.fetchValue(OTA_JOBS.ORGANIZATION_ID, OTA_JOBS.ID.eq(job));
+    dsl.insertInto(OTA_ROLLBACK_RESULTS)
+        .set(OTA_ROLLBACK_RESULTS.ORGANIZATION_ID, organization)
+        .set(OTA_ROLLBACK_RESULTS.JOB_ID, job)
+        .set(OTA_ROLLBACK_RESULTS.DEVICE_ID, device)
+        .set(OTA_ROLLBACK_RESULTS.TO_VERSION, "1.0")
+        .set(OTA_ROLLBACK_RESULTS.STATE, "SENT")
+        .set(OTA_ROLLBACK_RESULTS.STAGE_POSITION, 1L)
+        .set(OTA_ROLLBACK_RESULTS.TASK_TOKEN, ("rollback-" + device).getBytes(UTF_8))
+        .execute();
+    down = true;
+    bridge.handle(
+        List.of(
+            report(
+                device,
+                "rollout/" + job + "/rollback/" + device,
+                DeviceState.SUCCEEDED,
+                null,
+                null,
+                "1.0")));
+
+    // Recorded, and still owed to Temporal: before the outbox, this completion was lost.
+    assertThat(rollbackDue()).containsExactly(device);
+    assertThat(taken).isEmpty();
+
+    down = false;
+    assertThat(outbox.sweep()).isEqualTo(1);
+    assertThat(taken).containsExactly("rollback-" + device);
+    assertThat(rollbackDue()).isEmpty();
+    assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(device))).isEqualTo("1.0");
+  }
+
+  private List<String> rollbackDue() {
+    return dsl.select(OTA_ROLLBACK_RESULTS.DEVICE_ID)
+        .from(OTA_ROLLBACK_RESULTS)
+        .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(job))
+        .and(OTA_ROLLBACK_RESULTS.STATE.eq("SUCCEEDED"))
+        .and(OTA_ROLLBACK_RESULTS.COMPLETION_DUE.isNotNull())
+        .fetch(OTA_ROLLBACK_RESULTS.DEVICE_ID);
   }
 
   private dev.firmament.protocol.server.DeviceReport succeeded(String device, String version) {

@@ -3,6 +3,7 @@ package dev.firmament.workers.rollout;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
@@ -117,7 +118,7 @@ class JobRecordsTest {
             jobs,
             transitions,
             new StageRecords(dsl, new JobTargets(dsl, transitions), transitions),
-            null,
+            new RollbackRecords(dsl, transitions),
             new OfferCancellations(gateway));
 
     activities.recordStop(job.getId().toString(), "refused: " + "x".repeat(2000));
@@ -132,6 +133,51 @@ class JobRecordsTest {
         .containsExactly(
             fleet.device(2) + " rollout/" + job.getId() + "/device/" + fleet.device(2));
     assertThat(fleet.result(job.getId(), fleet.device(2)).getState()).isEqualTo("CANCELED");
+  }
+
+  @Test
+  void aStoppedRollbackEndsWhatItHadNotEndedAndWithdrawsItsOffers() {
+    OtaJobsRecord job = fleet.job(null);
+    jobs.startJob(job);
+    // Device 0 was rolled back, device 1's rollback is out at the device, device 2's is queued.
+    rollback(job, fleet.device(0), "SUCCEEDED");
+    rollback(job, fleet.device(1), "DOWNLOADING");
+    rollback(job, fleet.device(2), "QUEUED");
+    RecordingGateway gateway = new RecordingGateway();
+    RolloutActivitiesImpl activities =
+        new RolloutActivitiesImpl(
+            jobs,
+            transitions,
+            new StageRecords(dsl, new JobTargets(dsl, transitions), transitions),
+            new RollbackRecords(dsl, transitions),
+            new OfferCancellations(gateway));
+
+    activities.recordStop(job.getId().toString(), "rollback stage 1 aborted; rollback stopped");
+
+    assertThat(rollbackState(job, fleet.device(0))).isEqualTo("SUCCEEDED");
+    assertThat(rollbackState(job, fleet.device(1))).isEqualTo("CANCELED");
+    assertThat(rollbackState(job, fleet.device(2))).isEqualTo("CANCELED");
+    // Only the rollback out at a device is withdrawn there, by its rollback update id.
+    assertThat(gateway.canceled)
+        .containsExactly(
+            fleet.device(1) + " rollout/" + job.getId() + "/rollback/" + fleet.device(1));
+  }
+
+  private void rollback(OtaJobsRecord job, String device, String state) {
+    dsl.insertInto(OTA_ROLLBACK_RESULTS)
+        .set(OTA_ROLLBACK_RESULTS.ORGANIZATION_ID, job.getOrganizationId())
+        .set(OTA_ROLLBACK_RESULTS.JOB_ID, job.getId())
+        .set(OTA_ROLLBACK_RESULTS.DEVICE_ID, device)
+        .set(OTA_ROLLBACK_RESULTS.TO_VERSION, "1.0")
+        .set(OTA_ROLLBACK_RESULTS.STATE, state)
+        .set(OTA_ROLLBACK_RESULTS.STAGE_POSITION, 1L)
+        .execute();
+  }
+
+  private String rollbackState(OtaJobsRecord job, String device) {
+    return dsl.fetchValue(
+        OTA_ROLLBACK_RESULTS.STATE,
+        OTA_ROLLBACK_RESULTS.JOB_ID.eq(job.getId()).and(OTA_ROLLBACK_RESULTS.DEVICE_ID.eq(device)));
   }
 
   @Test
