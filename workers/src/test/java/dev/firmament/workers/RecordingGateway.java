@@ -6,22 +6,36 @@ import dev.firmament.protocol.server.DeviceReport;
 import dev.firmament.protocol.server.GatewayStats;
 import dev.firmament.protocol.server.PresenceEvent;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
  * A gateway with no devices: tests hand reports to the status bridge directly, and read what the
- * workers asked of the gateway ({@code "deviceId updateId"} per withdrawn offer).
+ * workers asked of the gateway ({@code "deviceId updateId"} per withdrawn offer, and the offers
+ * still open).
  */
 public final class RecordingGateway implements DeviceGateway {
   public final List<String> canceled = new CopyOnWriteArrayList<>();
 
+  /** Offers not withdrawn, as {@code deviceId -> updateId}. */
+  public final Map<String, String> open = new ConcurrentHashMap<>();
+
   @Override
-  public void offer(Delivery delivery) {}
+  public void offer(Delivery delivery) {
+    open.put(delivery.deviceId(), delivery.updateId());
+  }
 
   @Override
   public void cancel(String deviceId, String updateId) {
     canceled.add(deviceId + " " + updateId);
+    open.remove(deviceId, updateId);
+  }
+
+  @Override
+  public Map<String, String> openUpdates() {
+    return Map.copyOf(open);
   }
 
   @Override

@@ -99,6 +99,15 @@ final class Deliveries {
         activeDeliveries.get(), bytesSent.get(), chunksSent.get(), bytesInFlight);
   }
 
+  /** Deliveries without a terminal report yet, as {@code deviceId -> updateId}. */
+  Map<String, String> openUpdates() {
+    Map<String, String> updates = new LinkedHashMap<>();
+    for (GatewaySession session : open) {
+      updates.put(session.deviceId(), session.updateId());
+    }
+    return updates;
+  }
+
   /** Deliveries without a terminal report yet. */
   int openCount() {
     return open.size();

@@ -1,5 +1,6 @@
 package dev.firmament.protocol.server;
 
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -41,6 +42,12 @@ public interface DeviceGateway extends AutoCloseable {
 
   /** Adds a listener for presence changes (online with version, offline). */
   void onPresence(Consumer<PresenceEvent> listener);
+
+  /**
+   * The updates this gateway is delivering now (offered, no final report yet), as {@code deviceId
+   * -> updateId}: what the process that holds the gateway must keep alive. A snapshot.
+   */
+  Map<String, String> openUpdates();
 
   /** A snapshot of the counters. */
   GatewayStats stats();

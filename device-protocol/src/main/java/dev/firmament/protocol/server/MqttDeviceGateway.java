@@ -16,6 +16,7 @@ import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Topics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -217,6 +218,21 @@ public final class MqttDeviceGateway implements DeviceGateway {
   @Override
   public void onPresence(Consumer<PresenceEvent> listener) {
     presenceListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  @Override
+  public Map<String, String> openUpdates() {
+    if (closed.get()) {
+      return Map.of();
+    }
+    try {
+      return loop.submit(deliveries::openUpdates).get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Map.of();
+    } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+      throw new IllegalStateException("the gateway's open updates cannot be listed", e);
+    }
   }
 
   @Override

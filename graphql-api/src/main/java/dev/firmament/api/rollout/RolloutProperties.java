@@ -11,9 +11,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param pageSize how many target ids the workflow reads per activity call
  * @param requireSignedFirmware refuse to roll out a build whose manifest is not signed yet (set it
  *     where devices check signatures, so a rollout fails fast instead of every device refusing)
+ * @param deliveryHeartbeat how long a device's delivery may go without a heartbeat from the worker
+ *     that delivers it before the stage re-adopts it on another worker; it must be well above the
+ *     workers' {@code firmament.delivery.heartbeat-interval}
  */
 @ConfigurationProperties("firmament.rollout")
 public record RolloutProperties(
     @DefaultValue("10m") Duration deviceTimeout,
     @DefaultValue("500") int pageSize,
-    @DefaultValue("false") boolean requireSignedFirmware) {}
+    @DefaultValue("false") boolean requireSignedFirmware,
+    @DefaultValue("60s") Duration deliveryHeartbeat) {}

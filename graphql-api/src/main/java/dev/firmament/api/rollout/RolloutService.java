@@ -238,7 +238,8 @@ public class RolloutService {
                 .build());
     RolloutRequest request =
         new RolloutRequest(
-            job.id().toString(), job.maxInFlight(), deviceTimeout, properties.pageSize(), plan);
+                job.id().toString(), job.maxInFlight(), deviceTimeout, properties.pageSize(), plan)
+            .withDeliveryHeartbeat(properties.deliveryHeartbeat());
     try {
       WorkflowClient.start(workflow::run, request);
     } catch (WorkflowExecutionAlreadyStarted e) {
@@ -407,7 +408,8 @@ public class RolloutService {
                     properties.pageSize(),
                     plan,
                     true,
-                    rollbackStage));
+                    rollbackStage,
+                    properties.deliveryHeartbeat()));
           } catch (WorkflowExecutionAlreadyStarted e) {
             throw new ApiException(
                 ErrorCode.FAILED_PRECONDITION,

@@ -11,6 +11,10 @@ package dev.firmament.orchestrator.rollout;
  * @param resume whether this takes over an update a previous run of the stage started (it continued
  *     as new while the device worked): the device is not offered again unless the offer never went
  *     out; the activity only becomes the one the device's final report completes
+ * @param waitOffline whether a device that is offline waits for its presence instead of an offer
+ * @param reoffer with {@code resume}: the worker that delivered the update was lost or failed, so
+ *     the update is offered again by this worker (the device resumes from its acknowledged offset,
+ *     or reports its end again) besides being taken over
  */
 public record DeviceUpdateRequest(
     String jobId,
@@ -19,15 +23,16 @@ public record DeviceUpdateRequest(
     String version,
     boolean rollback,
     boolean resume,
-    boolean waitOffline) {
+    boolean waitOffline,
+    boolean reoffer) {
 
   public DeviceUpdateRequest(String jobId, String deviceId, int attempt) {
-    this(jobId, deviceId, attempt, null, false, false, false);
+    this(jobId, deviceId, attempt, null, false, false, false, false);
   }
 
   public DeviceUpdateRequest(
       String jobId, String deviceId, int attempt, String version, boolean rollback) {
-    this(jobId, deviceId, attempt, version, rollback, false, false);
+    this(jobId, deviceId, attempt, version, rollback, false, false, false);
   }
 
   /**

@@ -14,6 +14,10 @@ import java.time.Duration;
  * @param rollbackOnly a later run that only takes the devices the rollout changed back to their
  *     previous version (a rollout rolled back after it ended); its plan is the original one
  * @param rollbackStage the index of the rollback stage; null for the one after the plan's stages
+ * @param deliveryHeartbeat how long a device's delivery may go without a heartbeat from the worker
+ *     that offered it before the stage takes it to another worker (re-adoption), and whether errors
+ *     on the worker's side are retried instead of counted against the device; null for neither
+ *     (rollouts started before re-adoption existed)
  */
 public record RolloutRequest(
     String jobId,
@@ -22,7 +26,8 @@ public record RolloutRequest(
     int pageSize,
     RolloutPlan plan,
     boolean rollbackOnly,
-    Integer rollbackStage) {
+    Integer rollbackStage,
+    Duration deliveryHeartbeat) {
 
   public RolloutRequest {
     if (jobId == null || jobId.isBlank()) {
@@ -37,6 +42,10 @@ public record RolloutRequest(
     if (pageSize < 1) {
       throw new IllegalArgumentException("pageSize must be at least 1");
     }
+    if (deliveryHeartbeat != null
+        && (deliveryHeartbeat.isNegative() || deliveryHeartbeat.isZero())) {
+      throw new IllegalArgumentException("deliveryHeartbeat must be positive");
+    }
     if (plan == null) {
       plan = RolloutPlan.singleStage(maxInFlight);
     }
@@ -45,7 +54,32 @@ public record RolloutRequest(
   /** This request with another plan. */
   public RolloutRequest withPlan(RolloutPlan next) {
     return new RolloutRequest(
-        jobId, maxInFlight, deviceTimeout, pageSize, next, rollbackOnly, rollbackStage);
+        jobId,
+        maxInFlight,
+        deviceTimeout,
+        pageSize,
+        next,
+        rollbackOnly,
+        rollbackStage,
+        deliveryHeartbeat);
+  }
+
+  /** This request with deliveries that heartbeat and are re-adopted when their worker is lost. */
+  public RolloutRequest withDeliveryHeartbeat(Duration heartbeat) {
+    return new RolloutRequest(
+        jobId, maxInFlight, deviceTimeout, pageSize, plan, rollbackOnly, rollbackStage, heartbeat);
+  }
+
+  /** A rollout (or a later rollback-only run) without delivery heartbeats. */
+  public RolloutRequest(
+      String jobId,
+      int maxInFlight,
+      Duration deviceTimeout,
+      int pageSize,
+      RolloutPlan plan,
+      boolean rollbackOnly,
+      Integer rollbackStage) {
+    this(jobId, maxInFlight, deviceTimeout, pageSize, plan, rollbackOnly, rollbackStage, null);
   }
 
   /** The index of this request's rollback stage. */
@@ -56,11 +90,11 @@ public record RolloutRequest(
   /** A rollout of its plan. */
   public RolloutRequest(
       String jobId, int maxInFlight, Duration deviceTimeout, int pageSize, RolloutPlan plan) {
-    this(jobId, maxInFlight, deviceTimeout, pageSize, plan, false, null);
+    this(jobId, maxInFlight, deviceTimeout, pageSize, plan, false, null, null);
   }
 
   /** A rollout of one automatic stage over every target. */
   public RolloutRequest(String jobId, int maxInFlight, Duration deviceTimeout, int pageSize) {
-    this(jobId, maxInFlight, deviceTimeout, pageSize, null, false, null);
+    this(jobId, maxInFlight, deviceTimeout, pageSize, null, false, null, null);
   }
 }

@@ -23,6 +23,9 @@ import java.time.Duration;
  *     (the last stage of a rollout with an expiry) instead of devices of its own
  * @param handsOver whether the stage may advance on the evidence of the devices that answered and
  *     hand its stragglers over to the next stage (an update stage that is not the last)
+ * @param deliveryHeartbeat the deliveries' heartbeat timeout, after which a delivery whose worker
+ *     was lost is re-adopted; null for no heartbeat and no re-adoption (see {@link
+ *     RolloutRequest#deliveryHeartbeat})
  */
 public record StageRequest(
     String jobId,
@@ -37,7 +40,8 @@ public record StageRequest(
     StageCarry carry,
     long expiresAt,
     boolean onlyWaiting,
-    boolean handsOver) {
+    boolean handsOver,
+    Duration deliveryHeartbeat) {
 
   /** A stage whose devices are offered online or not. */
   public StageRequest(
@@ -64,7 +68,40 @@ public record StageRequest(
         carry,
         0L,
         false,
-        false);
+        false,
+        null);
+  }
+
+  /** A stage without delivery heartbeats. */
+  public StageRequest(
+      String jobId,
+      int index,
+      StageKind kind,
+      StagePlan plan,
+      RetryPolicy retry,
+      MaintenanceWindow window,
+      Duration deviceTimeout,
+      int pageSize,
+      boolean absorbJoiners,
+      StageCarry carry,
+      long expiresAt,
+      boolean onlyWaiting,
+      boolean handsOver) {
+    this(
+        jobId,
+        index,
+        kind,
+        plan,
+        retry,
+        window,
+        deviceTimeout,
+        pageSize,
+        absorbJoiners,
+        carry,
+        expiresAt,
+        onlyWaiting,
+        handsOver,
+        null);
   }
 
   public StageRequest withCarry(StageCarry next) {
@@ -81,7 +118,8 @@ public record StageRequest(
         next,
         expiresAt,
         onlyWaiting,
-        handsOver);
+        handsOver,
+        deliveryHeartbeat);
   }
 
   /** Whether offline devices wait for their presence. */

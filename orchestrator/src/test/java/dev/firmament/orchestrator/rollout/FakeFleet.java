@@ -38,6 +38,25 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
    */
   static final Answer LOST_REPORT = new Answer(DeviceUpdateState.SUCCEEDED, "LOST");
 
+  /**
+   * The worker that offered the update is lost: the device finishes (SUCCEEDED), but its report
+   * reaches no worker that knows the update and nobody heartbeats the activity, until a take-over
+   * offers the update again and the device reports its end again.
+   */
+  static final Answer WORKER_LOST = new Answer(DeviceUpdateState.SUCCEEDED, "WORKER_LOST");
+
+  /** The worker fails before the device hears of the update (an S3 or database error). */
+  static final Answer WORKER_ERROR = new Answer(DeviceUpdateState.QUEUED, "WORKER_ERROR");
+
+  /**
+   * Devices whose next take-overs are lost as well (the worker that took the delivery over dies
+   * too), by how many.
+   */
+  final Map<String, Integer> lostTakeOvers = new ConcurrentHashMap<>();
+
+  /** Attempts ("dev-000#1") whose delivery failed on the worker before the offer. */
+  private final Set<String> failedOnWorker = ConcurrentHashMap.newKeySet();
+
   final List<String> targets = new CopyOnWriteArrayList<>();
   final Map<String, Set<String>> groups = new ConcurrentHashMap<>();
   final Map<String, List<Answer>> script = new ConcurrentHashMap<>();
@@ -362,7 +381,8 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   @Override
   public DeviceUpdateOutcome updateDevice(DeviceUpdateRequest request) {
     String id = request.deviceId();
-    if (request.resume()) {
+    String key = id + "#" + request.attempt();
+    if (request.resume() && !failedOnWorker.remove(key)) {
       return takeOver(request);
     }
     if (request.waitOffline() && offline.contains(id)) {
@@ -371,6 +391,18 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
       return new DeviceUpdateOutcome(id, DeviceUpdateState.QUEUED, null, 0);
     }
     waiting.remove(id);
+    List<Answer> scripted = script.get(id);
+    if (!request.rollback()
+        && scripted != null
+        && !scripted.isEmpty()
+        && scripted.getFirst() == WORKER_ERROR) {
+      if (scripted.size() > 1) {
+        scripted.removeFirst();
+      }
+      failedOnWorker.add(key);
+      events.add("worker error " + key);
+      throw new IllegalStateException("artifact store unavailable");
+    }
     attempts.incrementAndGet();
     deliveryTimes.add(clock.getAsLong());
     deliveries.add(id + (request.rollback() ? ":rollback" : "") + "#" + request.attempt());
@@ -389,8 +421,8 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
         answers == null || answers.isEmpty()
             ? SUCCESS
             : answers.size() == 1 ? answers.getFirst() : answers.removeFirst();
-    if (answer == SILENT || answer == LOST_REPORT) {
-      if (answer == LOST_REPORT) {
+    if (answer == SILENT || answer == LOST_REPORT || answer == WORKER_LOST) {
+      if (answer == LOST_REPORT || answer == WORKER_LOST) {
         results.put(id, answer.state());
       }
       Activity.getExecutionContext().doNotCompleteOnReturn();
@@ -424,7 +456,9 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     resumed.add(id + "#" + request.attempt());
     List<Answer> script = this.script.get(id);
     // A lost report stays lost: the new activity times out too, as the first would have.
-    boolean lost = script != null && !script.isEmpty() && script.getFirst() == LOST_REPORT;
+    boolean lost =
+        (script != null && !script.isEmpty() && script.getFirst() == LOST_REPORT)
+            || takeOverLost(id);
     for (int i = 0; i < 500 && !lost; i++) {
       DeviceUpdateState known = request.rollback() ? rollbacks.get(id) : results.get(id);
       if (known != null && known.isTerminal()) {
@@ -442,6 +476,16 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     }
     Activity.getExecutionContext().doNotCompleteOnReturn();
     return null;
+  }
+
+  /** Whether this take-over of the device is lost too (one of its {@link #lostTakeOvers}). */
+  private synchronized boolean takeOverLost(String id) {
+    Integer left = lostTakeOvers.get(id);
+    if (left == null || left <= 0) {
+      return false;
+    }
+    lostTakeOvers.put(id, left - 1);
+    return true;
   }
 
   @Override

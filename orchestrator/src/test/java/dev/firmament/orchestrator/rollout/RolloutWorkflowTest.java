@@ -233,6 +233,62 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void aDeliveryWhoseWorkerWasLostIsReadoptedAndCountsAsTheDeviceReported() {
+    FakeFleet fleet = fleet(3).answer("dev-001", FakeFleet.WORKER_LOST);
+    // The stage's next run takes the open delivery over, and that worker is lost as well.
+    fleet.lostTakeOvers.put("dev-001", 1);
+
+    // No heartbeat for a second: the worker is lost, long before the device's timeout.
+    RolloutProgress result =
+        run(
+            fleet,
+            new RolloutRequest(JOB, 10, Duration.ofSeconds(30), 100)
+                .withDeliveryHeartbeat(Duration.ofSeconds(1)));
+
+    // Taken over by another worker, which hears the device's end: nothing timed out.
+    assertThat(fleet.resumed).containsExactly("dev-001#1", "dev-001#1");
+    assertThat(fleet.unreported).isEmpty();
+    assertThat(fleet.deliveries)
+        .filteredOn(d -> d.startsWith("dev-001"))
+        .containsExactly("dev-001#1");
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(result.succeeded()).isEqualTo(3);
+    assertThat(result.timedOut()).isZero();
+  }
+
+  @Test
+  void aWorkerErrorBeforeTheOfferIsRetriedAndNeverCountedAgainstTheDevice() {
+    FakeFleet fleet =
+        fleet(3)
+            .answer("dev-001", FakeFleet.WORKER_ERROR, FakeFleet.WORKER_ERROR, FakeFleet.SUCCESS);
+
+    RolloutProgress result =
+        run(fleet, request(null).withDeliveryHeartbeat(Duration.ofSeconds(30)));
+
+    assertThat(fleet.events)
+        .containsSubsequence(
+            "worker error dev-001#1", "worker error dev-001#1", "deliver dev-001#1");
+    // The same attempt ran again: the rollout's retry policy spent nothing, nothing failed.
+    assertThat(fleet.deliveries)
+        .filteredOn(d -> d.startsWith("dev-001"))
+        .containsExactly("dev-001#1");
+    assertThat(fleet.unreported).isEmpty();
+    assertThat(result.failed()).isZero();
+    assertThat(result.succeeded()).isEqualTo(3);
+  }
+
+  @Test
+  void withoutADeliveryHeartbeatAWorkerErrorStillCountsAsTheDevicesFailure() {
+    FakeFleet fleet = fleet(3).answer("dev-001", FakeFleet.WORKER_ERROR, FakeFleet.SUCCESS);
+
+    // A rollout started before re-adoption existed keeps the behaviour it was started with.
+    RolloutProgress result = run(fleet, request(null));
+
+    assertThat(fleet.unreported).containsExactly("dev-001:FAILED");
+    assertThat(result.failed()).isEqualTo(1);
+  }
+
+  @Test
   void aWaitingDeviceOnlineAtTheExpiryIsOfferedOnceBeforeTheRestExpire() {
     FakeFleet fleet = fleet(4);
     fleet.offline.add("dev-001");

@@ -20,7 +20,9 @@ import org.springframework.stereotype.Component;
  * <p>A request that takes over an attempt a previous stage run started ({@link
  * DeviceUpdateRequest#resume}) offers nothing when the attempt is open: the new activity's token
  * replaces the old one, and the device's final report completes it. An attempt that ended meanwhile
- * answers at once; one that was never offered is offered now.
+ * answers at once; one that was never offered is offered now. A re-adopted attempt ({@link
+ * DeviceUpdateRequest#reoffer}: its worker was lost or failed) is taken over and offered again by
+ * this worker, whose gateway then delivers it and whose {@link DeliveryHeartbeats} keep it alive.
  */
 @Component
 public class DeviceUpdateRouter implements DeviceUpdateActivities {
@@ -47,8 +49,11 @@ public class DeviceUpdateRouter implements DeviceUpdateActivities {
                   jobId, request.deviceId(), request.attempt(), context.getTaskToken());
       switch (found.kind()) {
         case OPEN -> {
-          context.doNotCompleteOnReturn();
-          return null;
+          if (!request.reoffer()) {
+            context.doNotCompleteOnReturn();
+            return null;
+          }
+          // Re-adopted: the worker that delivered it was lost, so this one offers it again.
         }
         case ENDED -> {
           return found.ended();

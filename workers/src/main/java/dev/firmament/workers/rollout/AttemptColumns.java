@@ -10,7 +10,10 @@ import dev.firmament.sql.generated.tables.records.OtaRollbackResultsRecord;
 import dev.firmament.workers.rollout.ResultTransitions.DueCompletion;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -93,6 +96,41 @@ record AttemptColumns<R extends Record>(
         .and(state.in(TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
         .fetch(r -> new ResultTransitions.Offered(r.value1(), r.value2()));
   }
+
+  /**
+   * The task tokens of the given attempts that are between offer and final report: the delivery
+   * activities that wait for these devices now. An attempt of null matches the device's current
+   * one.
+   */
+  List<byte[]> openTaskTokens(DSLContext dsl, List<ResultTransitions.Attempt> attempts) {
+    List<byte[]> tokens = new ArrayList<>();
+    for (int from = 0; from < attempts.size(); from += TOKEN_CHUNK) {
+      List<ResultTransitions.Attempt> chunk =
+          attempts.subList(from, Math.min(attempts.size(), from + TOKEN_CHUNK));
+      Map<String, Integer> wanted = new HashMap<>();
+      for (ResultTransitions.Attempt a : chunk) {
+        wanted.put(a.jobId() + "/" + a.deviceId(), a.attempt());
+      }
+      dsl.select(jobId, deviceId, attempt, taskToken)
+          .from(table)
+          .where(
+              DSL.row(jobId, deviceId)
+                  .in(chunk.stream().map(a -> DSL.row(a.jobId(), a.deviceId())).toList()))
+          .and(state.in(TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
+          .and(taskToken.isNotNull())
+          .forEach(
+              r -> {
+                Integer onAttempt = wanted.get(r.value1() + "/" + r.value2());
+                if (onAttempt == null || onAttempt.equals(r.value3())) {
+                  tokens.add(r.value4());
+                }
+              });
+    }
+    return tokens;
+  }
+
+  /** How many attempts one statement of {@link #openTaskTokens} looks up. */
+  private static final int TOKEN_CHUNK = 1_000;
 
   /** The job's devices whose result has not ended (queued, offered or in progress). */
   List<String> openDevices(DSLContext dsl, UUID job) {

@@ -620,6 +620,14 @@ public class ResultTransitions {
     }
   }
 
+  /** One attempt of a device in a job; an attempt of null means the device's current one. */
+  public record Attempt(UUID jobId, String deviceId, Integer attempt) {}
+
+  /** The task tokens of the delivery activities that wait for these attempts now. */
+  public List<byte[]> openTaskTokens(List<Attempt> attempts) {
+    return AttemptColumns.RESULTS.openTaskTokens(dsl, attempts);
+  }
+
   /** A device's attempt that was offered and has not ended. */
   public record Offered(String deviceId, int attempt) {}
 

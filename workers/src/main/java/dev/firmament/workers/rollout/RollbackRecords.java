@@ -185,6 +185,11 @@ public class RollbackRecords {
         });
   }
 
+  /** As {@link ResultTransitions#openTaskTokens}, for rollbacks. */
+  public List<byte[]> openTaskTokens(List<ResultTransitions.Attempt> attempts) {
+    return AttemptColumns.ROLLBACKS.openTaskTokens(dsl, attempts);
+  }
+
   /** As {@link ResultTransitions#offeredAttempts}, for the job's rollbacks. */
   public List<ResultTransitions.Offered> offeredAttempts(UUID jobId) {
     return AttemptColumns.ROLLBACKS.offeredAttempts(dsl, jobId);

@@ -81,6 +81,9 @@ final class ProfiledGateway implements DeviceGateway {
     }
   }
 
+  /** Offers the simulated devices have not answered yet, as {@code deviceId -> updateId}. */
+  private final Map<String, String> open = new ConcurrentHashMap<>();
+
   /** Offers made to a device while it was offline (it never hears them). */
   long offersToOffline() {
     return offersToOffline.get();
@@ -95,6 +98,7 @@ final class ProfiledGateway implements DeviceGateway {
       offersToOffline.incrementAndGet();
       return;
     }
+    open.put(deviceId, delivery.updateId());
     switch (behaviour) {
       case SLOW ->
           answer(succeeded(delivery), FleetProfile.slowness(deviceId, simulatedMinute).toMillis());
@@ -126,7 +130,11 @@ final class ProfiledGateway implements DeviceGateway {
   }
 
   private void answer(DeviceReport report, long afterMillis) {
-    Runnable send = () -> reportListeners.forEach(l -> l.accept(report));
+    Runnable send =
+        () -> {
+          open.remove(report.deviceId(), report.report().updateId());
+          reportListeners.forEach(l -> l.accept(report));
+        };
     if (afterMillis == 0) {
       gatewayThread.execute(send);
     } else {
@@ -135,7 +143,14 @@ final class ProfiledGateway implements DeviceGateway {
   }
 
   @Override
-  public void cancel(String deviceId, String updateId) {}
+  public void cancel(String deviceId, String updateId) {
+    open.remove(deviceId, updateId);
+  }
+
+  @Override
+  public Map<String, String> openUpdates() {
+    return Map.copyOf(open);
+  }
 
   @Override
   public void onReport(Consumer<DeviceReport> listener) {

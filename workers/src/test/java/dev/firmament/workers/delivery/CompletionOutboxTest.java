@@ -10,7 +10,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.protocol.DeviceState;
-import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.workers.FakeTemporalFrontend;
 import dev.firmament.workers.RecordingGateway;
 import dev.firmament.workers.TestDatabase;
@@ -23,12 +22,15 @@ import dev.firmament.workers.rollout.RollbackRecords;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.temporal.api.errordetails.v1.NotFoundFailure;
+import io.temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatRequest;
+import io.temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatResponse;
 import io.temporal.api.workflowservice.v1.RespondActivityTaskCompletedRequest;
 import io.temporal.api.workflowservice.v1.RespondActivityTaskCompletedResponse;
 import io.temporal.client.WorkflowClient;
 import io.temporal.serviceclient.StatusUtils;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -43,8 +45,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Completions that Temporal must hear of even when it cannot at the moment: the status bridge and
- * the outbox against a Temporal frontend that fails on request, on a real PostgreSQL.
+ * What Temporal must hear of even when it cannot at the moment: completions (the status bridge and
+ * the outbox) and the heartbeats of open deliveries, against a Temporal frontend that fails on
+ * request, on a real PostgreSQL.
  */
 class CompletionOutboxTest {
   @TempDir static Path dataDir;
@@ -59,6 +62,12 @@ class CompletionOutboxTest {
   private static final List<String> taken = new CopyOnWriteArrayList<>();
 
   private static final Set<String> ended = ConcurrentHashMap.newKeySet();
+
+  /** Task tokens the frontend received heartbeats for. */
+  private static final List<String> heartbeats = new CopyOnWriteArrayList<>();
+
+  private static RecordingGateway gateway;
+  private static DeliveryHeartbeats deliveryHeartbeats;
   private static volatile boolean down;
 
   private UUID job;
@@ -71,7 +80,14 @@ class CompletionOutboxTest {
     transitions = new ResultTransitions(dsl);
     temporal = FakeTemporalFrontend.start(new Frontend());
     WorkflowClient client = temporal.client("default");
-    DeviceGateway gateway = new RecordingGateway();
+    gateway = new RecordingGateway();
+    deliveryHeartbeats =
+        new DeliveryHeartbeats(
+            gateway,
+            transitions,
+            new RollbackRecords(dsl, transitions),
+            client,
+            Duration.ofSeconds(20));
     // Retry at once, so that the test's sweep finds what the bridge could not send.
     outbox = new CompletionOutbox(transitions, client, 0);
     bridge =
@@ -101,6 +117,8 @@ class CompletionOutboxTest {
   void offerThreeDevices() {
     taken.clear();
     ended.clear();
+    heartbeats.clear();
+    gateway.open.clear();
     down = false;
     UUID[] tenant = database.organizationWithProduct();
     UUID firmware = database.firmware(tenant[0], tenant[1], "2.0", 4000L);
@@ -163,6 +181,30 @@ class CompletionOutboxTest {
     assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(devices.get(0))))
         .isEqualTo(longVersion);
     assertThat(due()).isEmpty();
+  }
+
+  @Test
+  void aWorkerHeartbeatsTheActivitiesOfTheUpdatesItsGatewayDeliversWithTheirCurrentTokens() {
+    // This worker's gateway delivers devices 0 and 1; device 2's offer went out through another.
+    gateway.open.put(devices.get(0), key(job, devices.get(0)));
+    gateway.open.put(devices.get(1), key(job, devices.get(1)));
+    // A later stage run took device 1's attempt over: its activity is the one to keep alive.
+    transitions.takeOver(job, devices.get(1), 1, "token-new".getBytes(UTF_8));
+
+    assertThat(deliveryHeartbeats.beat()).isEqualTo(2);
+    assertThat(heartbeats).containsExactlyInAnyOrder(tokenText(devices.get(0)), "token-new");
+
+    // Device 0 ended: its activity is no longer kept alive, though the gateway still lists it.
+    bridge.handle(List.of(succeeded(devices.get(0), "2.0")));
+    heartbeats.clear();
+    assertThat(deliveryHeartbeats.beat()).isEqualTo(1);
+    assertThat(heartbeats).containsExactly("token-new");
+
+    // Temporal unreachable: nothing is lost, the next round tries again.
+    down = true;
+    assertThat(deliveryHeartbeats.beat()).isZero();
+    down = false;
+    assertThat(deliveryHeartbeats.beat()).isEqualTo(1);
   }
 
   @Test
@@ -235,8 +277,21 @@ class CompletionOutboxTest {
     return "token-" + device;
   }
 
-  /** Takes completions, fails while down, and knows activities that ended. */
+  /** Takes completions and heartbeats, fails while down, and knows activities that ended. */
   private static final class Frontend extends FakeTemporalFrontend.Service {
+    @Override
+    public void recordActivityTaskHeartbeat(
+        RecordActivityTaskHeartbeatRequest request,
+        StreamObserver<RecordActivityTaskHeartbeatResponse> response) {
+      if (down) {
+        response.onError(Status.UNAVAILABLE.withDescription("frontend down").asRuntimeException());
+        return;
+      }
+      heartbeats.add(request.getTaskToken().toString(StandardCharsets.UTF_8));
+      response.onNext(RecordActivityTaskHeartbeatResponse.getDefaultInstance());
+      response.onCompleted();
+    }
+
     @Override
     public void respondActivityTaskCompleted(
         RespondActivityTaskCompletedRequest request,

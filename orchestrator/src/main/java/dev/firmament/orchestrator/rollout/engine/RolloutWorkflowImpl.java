@@ -453,7 +453,8 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
                 .withOpen(kind == StageKind.UPDATE ? handedOver : null),
             kind == StageKind.UPDATE ? expiresAt : 0L,
             onlyWaiting,
-            kind == StageKind.UPDATE && !onlyWaiting && index < request.plan().stages().size() - 1);
+            kind == StageKind.UPDATE && !onlyWaiting && index < request.plan().stages().size() - 1,
+            request.deliveryHeartbeat());
     if (kind == StageKind.UPDATE) {
       handedOver = List.of();
     }

@@ -9,6 +9,7 @@ import dev.firmament.orchestrator.rollout.GatePlan;
 import dev.firmament.orchestrator.rollout.OpenDevice;
 import dev.firmament.orchestrator.rollout.RatePlan;
 import dev.firmament.orchestrator.rollout.RolloutActivities;
+import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.orchestrator.rollout.RolloutWorkflow;
 import dev.firmament.orchestrator.rollout.StageCarry;
 import dev.firmament.orchestrator.rollout.StageCounters;
@@ -27,8 +28,10 @@ import dev.firmament.orchestrator.rollout.policy.RateRamp;
 import dev.firmament.orchestrator.rollout.policy.RetryDecision;
 import dev.firmament.orchestrator.rollout.policy.SuccessThresholdGate;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.api.enums.v1.TimeoutType;
 import io.temporal.common.RetryOptions;
 import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
 import io.temporal.failure.TimeoutFailure;
 import io.temporal.workflow.Async;
 import io.temporal.workflow.Promise;
@@ -40,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import org.slf4j.Logger;
 
 /**
@@ -86,6 +90,16 @@ public class StageWorkflowImpl implements StageWorkflow {
    * rest end offline (version 1).
    */
   static final String SERVE_BEFORE_EXPIRY = "serve-before-expiry";
+
+  /** The longest wait before a delivery that failed on the worker's side runs again. */
+  static final Duration MAX_READOPT_WAIT = Duration.ofSeconds(30);
+
+  /** Failures that say the device or the rollout's data cannot be delivered: never re-adopted. */
+  private static final Set<String> FINAL_FAILURES =
+      Set.of(
+          RolloutFailures.DEVICE_NOT_UPDATABLE,
+          RolloutFailures.DATA_REFUSED,
+          RolloutFailures.JOB_NOT_FOUND);
 
   /** How long a run waits at its end for the devices that answer within moments. */
   static final Duration HANDOVER_GRACE = Duration.ofSeconds(30);
@@ -157,6 +171,9 @@ public class StageWorkflowImpl implements StageWorkflow {
    */
   private long cursor;
 
+  /** How often each open device's delivery was re-adopted in this run (for the backoff). */
+  private final Map<String, Integer> readoptions = new LinkedHashMap<>();
+
   @Override
   public StageResult run(StageRequest stageRequest) {
     request = stageRequest;
@@ -171,6 +188,9 @@ public class StageWorkflowImpl implements StageWorkflow {
             .setStartToCloseTimeout(request.deviceTimeout())
             // Retries per device are a rollout policy (RetryPolicy), decided by this workflow.
             .setRetryOptions(RetryOptions.newBuilder().setMaximumAttempts(1).build())
+            // The worker that offered a delivery heartbeats it while it is open; a lost worker
+            // stops, and the delivery is re-adopted (readopt).
+            .setHeartbeatTimeout(request.deliveryHeartbeat())
             .build();
     delivery = Workflow.newActivityStub(DeviceUpdateActivities.class, deliveryOptions);
     boolean sliding =
@@ -368,6 +388,12 @@ public class StageWorkflowImpl implements StageWorkflow {
    * started.
    */
   private void launch(DeviceUpdateActivities stub, String deviceId, int attempt, boolean resume) {
+    launch(stub, deviceId, attempt, resume, false);
+  }
+
+  /** As {@link #launch}; {@code reoffer} offers a taken-over attempt again (re-adoption). */
+  private void launch(
+      DeviceUpdateActivities stub, String deviceId, int attempt, boolean resume, boolean reoffer) {
     long deadline = Workflow.currentTimeMillis() + request.deviceTimeout().toMillis();
     OpenDevice previous = open.get(deviceId);
     if (resume && previous != null) {
@@ -382,7 +408,8 @@ public class StageWorkflowImpl implements StageWorkflow {
             null,
             request.kind() == StageKind.ROLLBACK,
             resume,
-            !resume && request.waitsForPresence());
+            !resume && request.waitsForPresence(),
+            reoffer);
     Async.function(stub::updateDevice, update)
         .handle(
             (outcome, failure) -> {
@@ -400,9 +427,73 @@ public class StageWorkflowImpl implements StageWorkflow {
                 ended(deviceId, attempt, outcome.state(), outcome.errorCode());
                 return null;
               }
-              unreported(deviceId, attempt, failure);
+              if (!readopt(deviceId, attempt, failure)) {
+                unreported(deviceId, attempt, failure);
+              }
               return null;
             });
+  }
+
+  /**
+   * A delivery that ended on the worker's side, not the device's: its worker was lost (no heartbeat
+   * within the request's {@link StageRequest#deliveryHeartbeat}) or failed before the device heard
+   * of it (an S3 or database error). The same attempt runs again as a take-over, on whichever
+   * worker takes it: a device that is transferring resumes from its acknowledged offset, a device
+   * that finished reports its end again. Nothing counts against the device and the rollout's retry
+   * policy spends nothing. Only for requests with a heartbeat, while the stage runs, before the
+   * device's deadline; a worker error waits a growing backoff first. Returns whether it took the
+   * attempt.
+   */
+  private boolean readopt(String deviceId, int attempt, RuntimeException failure) {
+    if (request.deliveryHeartbeat() == null || stopping()) {
+      return false;
+    }
+    boolean lostWorker = isHeartbeatTimeout(failure);
+    if (!lostWorker && !isWorkerError(failure)) {
+      return false;
+    }
+    OpenDevice device = open.get(deviceId);
+    if (device == null || device.attempt() != attempt || device.backingOff()) {
+      return false;
+    }
+    int tries = readoptions.merge(deviceId, 1, Integer::sum);
+    Duration wait = lostWorker ? Duration.ZERO : workerErrorBackoff(tries);
+    if (Workflow.currentTimeMillis() + wait.toMillis() + 1_000 >= device.deadline()) {
+      return false;
+    }
+    log.info(
+        "delivery re-adopted job={} device={} attempt={} cause={} wait={}",
+        request.jobId(),
+        deviceId,
+        attempt,
+        lostWorker ? "worker lost" : rootMessage(failure),
+        wait);
+    Async.procedure(
+        () -> {
+          if (!wait.isZero()) {
+            Workflow.await(wait, this::stopping);
+          }
+          if (stopping()) {
+            unreported(deviceId, attempt, failure);
+            return;
+          }
+          Duration left =
+              Duration.ofMillis(Math.max(1_000, device.deadline() - Workflow.currentTimeMillis()));
+          DeviceUpdateActivities stub =
+              Workflow.newActivityStub(
+                  DeviceUpdateActivities.class,
+                  ActivityOptions.newBuilder(deliveryOptions).setStartToCloseTimeout(left).build());
+          launch(stub, deviceId, attempt, true, true);
+        });
+    return true;
+  }
+
+  /**
+   * The wait before a delivery that failed on the worker's side runs again: 1 s doubling to 30 s.
+   */
+  static Duration workerErrorBackoff(int tries) {
+    Duration wait = Duration.ofSeconds(1L << Math.min(5, Math.max(0, tries - 1)));
+    return wait.compareTo(MAX_READOPT_WAIT) > 0 ? MAX_READOPT_WAIT : wait;
   }
 
   /**
@@ -902,6 +993,24 @@ public class StageWorkflowImpl implements StageWorkflow {
         rejected,
         rolledBack,
         unhealthy);
+  }
+
+  /** Whether a delivery's worker stopped heartbeating it: the worker was lost. */
+  static boolean isHeartbeatTimeout(RuntimeException failure) {
+    return failure instanceof ActivityFailure activityFailure
+        && activityFailure.getCause() instanceof TimeoutFailure timeout
+        && timeout.getTimeoutType() == TimeoutType.TIMEOUT_TYPE_HEARTBEAT;
+  }
+
+  /**
+   * Whether a delivery failed on the worker's side (an error the activity did not mark as final:
+   * storage, database, the gateway), not because of the device or the rollout's data.
+   */
+  static boolean isWorkerError(RuntimeException failure) {
+    return failure instanceof ActivityFailure activityFailure
+        && activityFailure.getCause() instanceof ApplicationFailure application
+        && !application.isNonRetryable()
+        && !FINAL_FAILURES.contains(application.getType());
   }
 
   private static boolean isTimeout(RuntimeException failure) {
