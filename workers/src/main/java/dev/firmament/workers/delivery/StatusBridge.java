@@ -210,7 +210,8 @@ public class StatusBridge implements DisposableBean {
     }
   }
 
-  private void recordAll(List<Update> updates) {
+  private void recordAll(List<Update> received) {
+    List<Update> updates = believable(received);
     List<ResultTransitions.Moved> moved =
         results.transitionAll(updates.stream().map(Update::reported).toList());
     Map<String, String> versions = new LinkedHashMap<>();
@@ -240,6 +241,66 @@ public class StatusBridge implements DisposableBean {
     }
     outbox.send(due);
   }
+
+  /**
+   * A result moves through the states the protocol requires: a report of the whole artifact
+   * (VERIFYING and later) for an update the device was never seen downloading is believed only as
+   * the SUCCEEDED of a device that already runs the target version (nothing was sent: 0 bytes); any
+   * other such claim is recorded as the device's FAILED with {@value #PROTOCOL_VIOLATION}.
+   */
+  private List<Update> believable(List<Update> updates) {
+    List<ResultTransitions.Reported> claims =
+        updates.stream()
+            .map(Update::reported)
+            .filter(r -> r.state().receivedWholeArtifact())
+            .toList();
+    Map<String, String> neverDownloaded = results.neverDownloaded(claims);
+    if (neverDownloaded.isEmpty()) {
+      return updates;
+    }
+    List<Update> checked = new ArrayList<>(updates.size());
+    for (Update update : updates) {
+      ResultTransitions.Reported r = update.reported();
+      String target = neverDownloaded.get(r.jobId() + "/" + r.deviceId());
+      if (target == null || !r.state().receivedWholeArtifact()) {
+        checked.add(update);
+      } else if (r.state() == DeviceUpdateState.SUCCEEDED
+          && target.equals(update.currentVersion())) {
+        checked.add(
+            new Update(
+                new ResultTransitions.Reported(
+                    r.jobId(),
+                    r.deviceId(),
+                    r.attempt(),
+                    r.state(),
+                    0L,
+                    r.errorCode(),
+                    "device already ran " + target),
+                update.currentVersion()));
+      } else {
+        log.warn(
+            "device report refused: {} without downloading job={} device={}",
+            r.state(),
+            r.jobId(),
+            r.deviceId());
+        checked.add(
+            new Update(
+                new ResultTransitions.Reported(
+                    r.jobId(),
+                    r.deviceId(),
+                    r.attempt(),
+                    DeviceUpdateState.FAILED,
+                    null,
+                    PROTOCOL_VIOLATION,
+                    "reported " + r.state() + " without downloading the update"),
+                null));
+      }
+    }
+    return checked;
+  }
+
+  /** The error code of a result whose device skipped the states the protocol requires. */
+  public static final String PROTOCOL_VIOLATION = "PROTOCOL_VIOLATION";
 
   /**
    * Records the versions devices now run, in one statement; if that fails, one by one, so that one

@@ -620,6 +620,28 @@ public class ResultTransitions {
     }
   }
 
+  /**
+   * Of the given reports, those whose result was offered but never seen downloading (still {@code
+   * SENT}), with their job's target version, keyed by {@code jobId/deviceId}: a report of the whole
+   * artifact for one of them claims what the device cannot have received.
+   */
+  public Map<String, String> neverDownloaded(List<Reported> reports) {
+    if (reports.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> found = new HashMap<>();
+    dsl.select(OTA_RESULTS.JOB_ID, OTA_RESULTS.DEVICE_ID, OTA_JOBS.TARGET_VERSION)
+        .from(OTA_RESULTS)
+        .join(OTA_JOBS)
+        .on(OTA_JOBS.ID.eq(OTA_RESULTS.JOB_ID))
+        .where(
+            DSL.row(OTA_RESULTS.JOB_ID, OTA_RESULTS.DEVICE_ID)
+                .in(reports.stream().map(r -> DSL.row(r.jobId(), r.deviceId())).toList()))
+        .and(OTA_RESULTS.STATE.eq(DeviceUpdateState.SENT.name()))
+        .forEach(r -> found.put(r.value1() + "/" + r.value2(), r.value3()));
+    return found;
+  }
+
   /** One attempt of a device in a job; an attempt of null means the device's current one. */
   public record Attempt(UUID jobId, String deviceId, Integer attempt) {}
 

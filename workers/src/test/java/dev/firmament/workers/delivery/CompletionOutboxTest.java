@@ -9,6 +9,7 @@ import static dev.firmament.workers.delivery.StatusBridgeTest.report;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.workers.FakeTemporalFrontend;
 import dev.firmament.workers.RecordingGateway;
@@ -139,6 +140,8 @@ class CompletionOutboxTest {
     jobs.startJob(jobs.job(job).orElseThrow());
     for (String device : devices) {
       transitions.offered(job, device, "DELTA", "ab".repeat(32), 300, "offer", token(device));
+      // The device accepted and downloads: its final report may follow.
+      transitions.transition(job, device, DeviceUpdateState.DOWNLOADING, 0L, null, null, null);
     }
   }
 

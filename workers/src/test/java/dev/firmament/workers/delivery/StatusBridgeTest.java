@@ -88,27 +88,8 @@ class StatusBridgeTest {
 
   @Test
   void aRoundKeepsEachDevicesOrderAndRecordsVersionsAndBytes() {
-    UUID[] tenant = database.organizationWithProduct();
-    UUID firmware = database.firmware(tenant[0], tenant[1], "2.0", 4000L);
     List<String> devices = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      String id = "bridge-" + tenant[0].toString().substring(0, 8) + "-" + i;
-      devices.add(id);
-      dsl.insertInto(DEVICES)
-          .set(DEVICES.ID, id)
-          .set(DEVICES.ORGANIZATION_ID, tenant[0])
-          .set(DEVICES.PRODUCT_ID, tenant[1])
-          .set(DEVICES.NAME, id)
-          .set(DEVICES.FIRMWARE_VERSION, "1.0")
-          .execute();
-    }
-    UUID job = database.job(tenant[0], tenant[1], firmware, "2.0", 10);
-    ResultTransitions transitions = new ResultTransitions(dsl);
-    JobRecords jobs = new JobRecords(dsl, new JobTargets(dsl, transitions), transitions);
-    jobs.startJob(jobs.job(job).orElseThrow());
-    for (String device : devices) {
-      transitions.offered(job, device, "DELTA", "ab".repeat(32), 300, "offer", null);
-    }
+    UUID job = offeredJob(3, devices);
     String a = devices.get(0);
     String b = devices.get(1);
     String c = devices.get(2);
@@ -137,6 +118,63 @@ class StatusBridgeTest {
     assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(a))).isEqualTo("2.0");
     assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(b))).isEqualTo("1.0");
     assertThat(dsl.fetchValue(DEVICES.ONLINE, DEVICES.ID.eq(c))).isFalse();
+  }
+
+  @Test
+  void aDeviceThatClaimsTheWholeArtifactWithoutDownloadingIsNotBelieved() {
+    List<String> devices = new ArrayList<>();
+    UUID job = offeredJob(4, devices);
+    String claims = devices.get(0);
+    String verifies = devices.get(1);
+    String alreadyRan = devices.get(2);
+    String downloaded = devices.get(3);
+
+    bridge.handle(
+        List.of(
+            report(claims, key(job, claims), DeviceState.SUCCEEDED, null, null, "2.0-other"),
+            report(verifies, key(job, verifies), DeviceState.VERIFYING, 300L, null, null),
+            report(alreadyRan, key(job, alreadyRan), DeviceState.SUCCEEDED, null, null, "2.0"),
+            report(downloaded, key(job, downloaded), DeviceState.DOWNLOADING, 0L, null, null),
+            report(downloaded, key(job, downloaded), DeviceState.SUCCEEDED, null, null, "2.0")));
+
+    // Skipping the download is a protocol violation, whatever the device claims.
+    assertThat(result(job, claims).getState()).isEqualTo("FAILED");
+    assertThat(result(job, claims).getErrorCode()).isEqualTo(StatusBridge.PROTOCOL_VIOLATION);
+    assertThat(result(job, claims).getBytesSent()).isZero();
+    assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(claims))).isEqualTo("1.0");
+    assertThat(result(job, verifies).getState()).isEqualTo("FAILED");
+    assertThat(result(job, verifies).getBytesSent()).isZero();
+    // A device that already runs the target succeeds without a download: nothing was sent.
+    assertThat(result(job, alreadyRan).getState()).isEqualTo("SUCCEEDED");
+    assertThat(result(job, alreadyRan).getBytesSent()).isZero();
+    // A device that downloaded has the whole artifact when it succeeds.
+    assertThat(result(job, downloaded).getState()).isEqualTo("SUCCEEDED");
+    assertThat(result(job, downloaded).getBytesSent()).isEqualTo(300L);
+  }
+
+  /** A started job of {@code count} new devices (added to {@code devices}), each offered. */
+  private static UUID offeredJob(int count, List<String> devices) {
+    UUID[] tenant = database.organizationWithProduct();
+    UUID firmware = database.firmware(tenant[0], tenant[1], "2.0", 4000L);
+    for (int i = 0; i < count; i++) {
+      String id = "bridge-" + tenant[0].toString().substring(0, 8) + "-" + i;
+      devices.add(id);
+      dsl.insertInto(DEVICES)
+          .set(DEVICES.ID, id)
+          .set(DEVICES.ORGANIZATION_ID, tenant[0])
+          .set(DEVICES.PRODUCT_ID, tenant[1])
+          .set(DEVICES.NAME, id)
+          .set(DEVICES.FIRMWARE_VERSION, "1.0")
+          .execute();
+    }
+    UUID job = database.job(tenant[0], tenant[1], firmware, "2.0", 10);
+    ResultTransitions transitions = new ResultTransitions(dsl);
+    JobRecords jobs = new JobRecords(dsl, new JobTargets(dsl, transitions), transitions);
+    jobs.startJob(jobs.job(job).orElseThrow());
+    for (String device : devices) {
+      transitions.offered(job, device, "DELTA", "ab".repeat(32), 300, "offer", null);
+    }
+    return job;
   }
 
   static String key(UUID job, String device) {
