@@ -15,6 +15,10 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
 import com.hivemq.extension.sdk.api.services.builder.Builders;
 import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,9 +26,11 @@ import org.slf4j.LoggerFactory;
  * Device identity enforced at the broker: who may connect, and on which topics.
  *
  * <p>A device connects with client id = username = its device id and its own secret; it may then
- * publish and subscribe only below {@code fw/{its id}/}. A service client (the workers' gateway)
- * authenticates with the service credentials and may use every topic. Everything else is refused at
- * connect, and any topic outside a client's permissions is denied (default deny).
+ * publish only its status and presence ({@code fw/{its id}/status}, {@code .../presence}) and
+ * subscribe only to its commands and data ({@code .../cmd}, {@code .../data}), as the device
+ * protocol gives it. A service client (the workers' gateway) authenticates with the service
+ * credentials and may use every topic. Everything else is refused at connect, and any topic outside
+ * a client's permissions is denied (default deny).
  */
 public final class DeviceAccessExtension implements ExtensionMain {
   private static final Logger log = LoggerFactory.getLogger(DeviceAccessExtension.class);
@@ -82,11 +88,21 @@ public final class DeviceAccessExtension implements ExtensionMain {
     }
     switch (access) {
       case SERVICE -> {
-        output.getDefaultPermissions().add(permission("#"));
+        output.getDefaultPermissions().add(permission("#", TopicPermission.MqttActivity.ALL));
         output.authenticateSuccessfully();
       }
       case DEVICE -> {
-        output.getDefaultPermissions().add(permission("fw/" + clientId + "/#"));
+        // What the protocol gives a device: it publishes its status and presence, and subscribes
+        // to its commands and data; nothing else, not even on its own other topics.
+        String own = "fw/" + clientId + "/";
+        output
+            .getDefaultPermissions()
+            .addAll(
+                List.of(
+                    permission(own + "status", TopicPermission.MqttActivity.PUBLISH),
+                    permission(own + "presence", TopicPermission.MqttActivity.PUBLISH),
+                    permission(own + "cmd", TopicPermission.MqttActivity.SUBSCRIBE),
+                    permission(own + "data", TopicPermission.MqttActivity.SUBSCRIBE)));
         output.getDefaultPermissions().setDefaultBehaviour(DefaultAuthorizationBehaviour.DENY);
         output.authenticateSuccessfully();
       }
@@ -97,11 +113,11 @@ public final class DeviceAccessExtension implements ExtensionMain {
     }
   }
 
-  private static TopicPermission permission(String filter) {
+  private static TopicPermission permission(String filter, TopicPermission.MqttActivity activity) {
     return Builders.topicPermission()
         .topicFilter(filter)
         .type(TopicPermission.PermissionType.ALLOW)
-        .activity(TopicPermission.MqttActivity.ALL)
+        .activity(activity)
         .build();
   }
 
@@ -109,6 +125,23 @@ public final class DeviceAccessExtension implements ExtensionMain {
     byte[] bytes = new byte[buffer.remaining()];
     buffer.duplicate().get(bytes);
     return bytes;
+  }
+
+  /**
+   * Ends a client's live session on the embedded broker (a device whose credential was replaced):
+   * it must connect again, through the access check. Returns whether a session was ended.
+   *
+   * @throws IllegalStateException if the broker does not answer
+   */
+  public static boolean disconnect(String clientId) {
+    try {
+      return Services.clientService().disconnectClient(clientId).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while disconnecting " + clientId, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot disconnect " + clientId + ": " + e.getMessage(), e);
+    }
   }
 
   @Override

@@ -14,6 +14,7 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCo
 import dev.firmament.devstack.DeviceAccessExtension.Access;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -130,6 +131,57 @@ class DeviceAccessExtensionTest {
       }
       service.disconnect();
     }
+  }
+
+  @Test
+  void aDeviceHasOnlyTheRightsTheProtocolGivesIt() throws Exception {
+    Mqtt5BlockingClient service = connect("gateway-2", "service", "service-secret");
+    Mqtt5BlockingClient b = connect("dev-b", "dev-b", "secret-b");
+    try (Mqtt5BlockingClient.Mqtt5Publishes toService =
+        service.publishes(MqttGlobalPublishFilter.ALL)) {
+      service.subscribeWith().topicFilter("fw/dev-b/#").qos(MqttQos.AT_LEAST_ONCE).send();
+      // Its own status and presence topics are not for reading, nor is its whole subtree.
+      for (String filter : List.of("fw/dev-b/status", "fw/dev-b/#", "fw/#")) {
+        assertThatThrownBy(
+                () -> b.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send())
+            .as(filter)
+            .isInstanceOf(Mqtt5SubAckException.class);
+      }
+      b.subscribeWith().topicFilter("fw/dev-b/data").qos(MqttQos.AT_LEAST_ONCE).send();
+      b.publishWith()
+          .topic("fw/dev-b/presence")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .retain(true)
+          .payload(bytes("online"))
+          .send();
+      Optional<Mqtt5Publish> presence = toService.receive(5, TimeUnit.SECONDS);
+      assertThat(presence).isPresent();
+      assertThat(presence.get().getTopic().toString()).isEqualTo("fw/dev-b/presence");
+
+      // A device never commands: a forged offer on its own command topic is refused.
+      b.publishWith()
+          .topic("fw/dev-b/cmd")
+          .qos(MqttQos.AT_MOST_ONCE)
+          .payload(bytes("forged offer"))
+          .send();
+      assertThat(toService.receive(1, TimeUnit.SECONDS)).isEmpty();
+    } finally {
+      if (b.getState().isConnected()) {
+        b.disconnect();
+      }
+      service.disconnect();
+    }
+  }
+
+  @Test
+  void anAnonymousClientIsRefused() {
+    Mqtt5BlockingClient anonymous =
+        Mqtt5Client.builder()
+            .identifier("dev-a")
+            .serverHost("127.0.0.1")
+            .serverPort(broker.port())
+            .buildBlocking();
+    assertThatThrownBy(anonymous::connect).isInstanceOf(Mqtt5ConnAckException.class);
   }
 
   private static byte[] bytes(String s) {

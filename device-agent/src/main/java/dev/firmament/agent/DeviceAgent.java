@@ -1,6 +1,7 @@
 package dev.firmament.agent;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,7 +123,15 @@ public final class DeviceAgent implements AutoCloseable {
                     .qos(MqttQos.AT_LEAST_ONCE)
                     .retain(true)
                     .payload(CODEC.encodePresence(Presence.offline()))
-                    .build());
+                    .build())
+            // A connection the broker or the network ended (a broker restart, a session ended
+            // after a credential rotation) is reconnected; one the agent ended itself is not.
+            .addDisconnectedListener(
+                context -> {
+                  if (context.getSource() != MqttDisconnectSource.USER) {
+                    serial.execute(this::lost);
+                  }
+                });
     if (config.username() != null) {
       builder =
           builder
@@ -252,6 +262,17 @@ public final class DeviceAgent implements AutoCloseable {
                     this::reconnect, reconnectAfter.toMillis(), TimeUnit.MILLISECONDS));
   }
 
+  /** The connection ended without the agent asking: reconnect, as a real device does. */
+  private void lost() {
+    if (!connected || closing) {
+      return;
+    }
+    connected = false;
+    refreshSnapshot();
+    log.info("device {} lost its connection, reconnecting", deviceId());
+    runtime.schedule(this::reconnect, config.reconnectDelay().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   private void reconnect() {
     if (closing) {
       return;
@@ -259,14 +280,29 @@ public final class DeviceAgent implements AutoCloseable {
     connect()
         .whenComplete(
             (ignored, error) -> {
-              if (error != null && !closing) {
+              if (error == null) {
+                refusedReconnects.set(0);
+              } else if (!closing) {
+                // Refused (a rotated credential) or unreachable: back off, up to a minute.
+                int refused = refusedReconnects.incrementAndGet();
+                long delay =
+                    Math.min(
+                        MAX_RECONNECT_DELAY.toMillis(),
+                        config.reconnectDelay().toMillis() << Math.min(refused - 1, 16));
                 log.warn(
-                    "device {} cannot reconnect, retrying: {}", deviceId(), error.getMessage());
-                runtime.schedule(
-                    this::reconnect, config.reconnectDelay().toMillis(), TimeUnit.MILLISECONDS);
+                    "device {} cannot reconnect, retrying in {} ms: {}",
+                    deviceId(),
+                    delay,
+                    error.getMessage());
+                runtime.schedule(this::reconnect, delay, TimeUnit.MILLISECONDS);
               }
             });
   }
+
+  /** The longest wait between two reconnect attempts. */
+  static final Duration MAX_RECONNECT_DELAY = Duration.ofMinutes(1);
+
+  private final AtomicInteger refusedReconnects = new AtomicInteger();
 
   // ---- incoming ----
 

@@ -1,5 +1,6 @@
 package dev.firmament.launcher;
 
+import dev.firmament.api.device.DeviceSessions;
 import dev.firmament.devstack.DevStack;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.devstack.DeviceAccessExtension;
@@ -90,6 +91,12 @@ public final class DevServer implements AutoCloseable {
       ConfigurableApplicationContext context =
           new SpringApplicationBuilder(DevApplication.class)
               .logStartupInfo(false)
+              // A replaced device credential ends the device's session on the embedded broker.
+              .initializers(
+                  ctx ->
+                      ctx.getBeanFactory()
+                          .registerSingleton(
+                              "deviceSessions", (DeviceSessions) DeviceAccessExtension::disconnect))
               .run(args.toArray(String[]::new));
       access.bind(context.getBean(DeviceCredentialCheck.class));
       int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port", "0"));

@@ -17,14 +17,21 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /** Device registration and grouping; every check runs before the first write. */
 @Service
 public class DeviceService {
+  private static final Logger log = LoggerFactory.getLogger(DeviceService.class);
+
   /** Device ids become MQTT client ids and topic segments, hence the narrow alphabet. */
   static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
@@ -39,11 +46,15 @@ public class DeviceService {
   private final TenantResolver tenants;
   private final TransactionTemplate transaction;
 
+  private final ObjectProvider<DeviceSessions> sessions;
+
   public DeviceService(
       DeviceRepository devices,
       ProductService products,
       TenantResolver tenants,
-      PlatformTransactionManager transactionManager) {
+      PlatformTransactionManager transactionManager,
+      ObjectProvider<DeviceSessions> sessions) {
+    this.sessions = sessions;
     this.devices = devices;
     this.products = products;
     this.tenants = tenants;
@@ -139,7 +150,46 @@ public class DeviceService {
         tenants.organizationId(), deviceId, DeviceSecrets.hash(secret))) {
       throw new ApiException(ErrorCode.NOT_FOUND, "no device " + deviceId);
     }
+    endSession(deviceId);
     return new DeviceCredential(deviceId, deviceId, secret);
+  }
+
+  /**
+   * Ends the live broker session of a device whose credential was replaced, where this process can
+   * (the embedded broker); elsewhere the session lasts until the device reconnects, when the broker
+   * checks the new credential.
+   */
+  private void endSession(String deviceId) {
+    if (TransactionSynchronizationManager.isSynchronizationActive()) {
+      // Only once the new credential is committed: a device that reconnects at once must find it.
+      TransactionSynchronizationManager.registerSynchronization(
+          new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+              endSessionNow(deviceId);
+            }
+          });
+    } else {
+      endSessionNow(deviceId);
+    }
+  }
+
+  private void endSessionNow(String deviceId) {
+    DeviceSessions control = sessions.getIfAvailable();
+    if (control == null) {
+      log.info(
+          "credential replaced device={}: its live broker session lasts until it reconnects (no"
+              + " broker session control here)",
+          deviceId);
+      return;
+    }
+    try {
+      boolean ended = control.credentialReplaced(deviceId);
+      log.info("credential replaced device={} sessionEnded={}", deviceId, ended);
+    } catch (RuntimeException e) {
+      // The credential is replaced either way; the old session ends when the device reconnects.
+      log.warn("live broker session not ended device={} error={}", deviceId, e.toString());
+    }
   }
 
   @PreAuthorize("hasAuthority('SCOPE_devices:write')")

@@ -3,6 +3,7 @@ package dev.firmament.workers.delivery;
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutWorkflow;
+import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.protocol.server.DeviceReport;
@@ -10,7 +11,10 @@ import dev.firmament.protocol.server.PresenceEvent;
 import dev.firmament.workers.device.DevicePresence;
 import dev.firmament.workers.rollout.ResultTransitions;
 import io.temporal.client.WorkflowClient;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +56,17 @@ public class StatusBridge implements DisposableBean {
   private final CompletionOutbox outbox;
   private final WorkflowClient workflows;
   private final List<Lane> lanes = new ArrayList<>();
+  private final Duration presenceRepeat;
+
+  /** The last presence recorded per device, most recent last, bounded. */
+  private final Map<String, RecordedPresence> recentPresence =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, RecordedPresence> eldest) {
+              return size() > RECENT_PRESENCE_DEVICES;
+            }
+          });
 
   public StatusBridge(
       ResultTransitions results,
@@ -60,7 +75,9 @@ public class StatusBridge implements DisposableBean {
       CompletionOutbox outbox,
       WorkflowClient workflowClient,
       DeviceGateway gateway,
-      @Value("${firmament.delivery.bridge-lanes:4}") int laneCount) {
+      @Value("${firmament.delivery.bridge-lanes:4}") int laneCount,
+      @Value("${firmament.delivery.presence-repeat-interval:30s}") Duration presenceRepeat) {
+    this.presenceRepeat = presenceRepeat;
     this.results = results;
     this.presence = presence;
     this.rollbacks = rollbacks;
@@ -125,8 +142,19 @@ public class StatusBridge implements DisposableBean {
   /** Handles one lane's round in arrival order, gathering update reports into batches. */
   void handle(List<?> round) {
     Map<String, Update> batch = new LinkedHashMap<>();
+    // A device's presence messages in one round come down to its last: a device that reconnects
+    // in a loop costs one write per round, not one per message.
+    Map<String, PresenceEvent> lastPresence = new HashMap<>();
     for (Object message : round) {
       if (message instanceof PresenceEvent event) {
+        lastPresence.put(event.deviceId(), event);
+      }
+    }
+    for (Object message : round) {
+      if (message instanceof PresenceEvent event) {
+        if (lastPresence.get(event.deviceId()) != event) {
+          continue;
+        }
         record(batch);
         safely(event);
       } else if (message instanceof DeviceReport report) {
@@ -330,8 +358,13 @@ public class StatusBridge implements DisposableBean {
   }
 
   private void safely(PresenceEvent event) {
+    if (repeated(event)) {
+      return;
+    }
     try {
       presence.record(event.deviceId(), event.presence());
+      recentPresence.put(
+          event.deviceId(), new RecordedPresence(event.presence(), System.nanoTime()));
       if (event.presence().online()) {
         wakeWaiting(event.deviceId());
       }
@@ -339,6 +372,27 @@ public class StatusBridge implements DisposableBean {
       log.error("presence not recorded device={} error={}", event.deviceId(), e.toString());
     }
   }
+
+  /**
+   * Whether the device said the same (online with the same version, or offline) less than {@link
+   * #presenceRepeat} ago: the row already says so, and the rollouts waiting for it were woken.
+   */
+  private boolean repeated(PresenceEvent event) {
+    long now = System.nanoTime();
+    RecordedPresence last = recentPresence.get(event.deviceId());
+    if (last != null
+        && last.presence().equals(event.presence())
+        && now - last.atNanos() < presenceRepeat.toNanos()) {
+      return true;
+    }
+    return false;
+  }
+
+  /** A presence recorded for a device, and when. */
+  private record RecordedPresence(Presence presence, long atNanos) {}
+
+  /** How many devices' last presence is remembered to drop repeats. */
+  static final int RECENT_PRESENCE_DEVICES = 100_000;
 
   /** Tells each rollout in which the device waits for its presence that it connected. */
   private void wakeWaiting(String deviceId) {

@@ -104,7 +104,8 @@ class CompletionOutboxTest {
             outbox,
             client,
             gateway,
-            1);
+            1,
+            Duration.ofSeconds(30));
   }
 
   @AfterAll

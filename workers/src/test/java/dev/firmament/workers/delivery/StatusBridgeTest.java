@@ -26,6 +26,7 @@ import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,7 +76,8 @@ class StatusBridgeTest {
             new CompletionOutbox(transitions, client, 15),
             client,
             gateway,
-            1);
+            1,
+            Duration.ofSeconds(30));
   }
 
   @AfterAll
@@ -150,6 +152,31 @@ class StatusBridgeTest {
     // A device that downloaded has the whole artifact when it succeeds.
     assertThat(result(job, downloaded).getState()).isEqualTo("SUCCEEDED");
     assertThat(result(job, downloaded).getBytesSent()).isEqualTo(300L);
+  }
+
+  @Test
+  void aDeviceThatReconnectsInALoopCostsOneWriteNotOnePerMessage() {
+    List<String> devices = new ArrayList<>();
+    offeredJob(1, devices);
+    String device = devices.get(0);
+    List<Object> flood = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      flood.add(new PresenceEvent(device, Presence.offline()));
+      flood.add(new PresenceEvent(device, Presence.online("1.0")));
+    }
+    bridge.handle(flood);
+    assertThat(dsl.fetchValue(DEVICES.ONLINE, DEVICES.ID.eq(device))).isTrue();
+    var heard = dsl.fetchValue(DEVICES.LAST_HEARD, DEVICES.ID.eq(device));
+
+    // The same presence again soon after: the row already says so, nothing is written.
+    bridge.handle(List.of(new PresenceEvent(device, Presence.online("1.0"))));
+    assertThat(dsl.fetchValue(DEVICES.LAST_HEARD, DEVICES.ID.eq(device))).isEqualTo(heard);
+
+    // A change is recorded at once, and so is its opposite.
+    bridge.handle(List.of(new PresenceEvent(device, Presence.online("2.0"))));
+    assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(device))).isEqualTo("2.0");
+    bridge.handle(List.of(new PresenceEvent(device, Presence.offline())));
+    assertThat(dsl.fetchValue(DEVICES.ONLINE, DEVICES.ID.eq(device))).isFalse();
   }
 
   /** A started job of {@code count} new devices (added to {@code devices}), each offered. */
