@@ -122,9 +122,13 @@ public final class Demo {
    * signed build must be one of the devices' own product.
    */
   public static FleetOptions fleetOptions(DevServer server, String productId) {
+    return fleetOptions(server.signingPublicKey(), productId);
+  }
+
+  /** As {@link #fleetOptions(DevServer, String)}, with the release key given. */
+  public static FleetOptions fleetOptions(String signingPublicKey, String productId) {
     return FleetOptions.defaults()
-        .withOfferVerifier(
-            OfferVerifier.ed25519(server.signingPublicKey(), UUID.fromString(productId)));
+        .withOfferVerifier(OfferVerifier.ed25519(signingPublicKey, UUID.fromString(productId)));
   }
 
   private FleetSimulator startFleet(DevServer server, Prepared prepared) {

@@ -54,9 +54,8 @@ public final class DevServer implements AutoCloseable {
     DevStack stack =
         DevStack.start(options.withMqttExtension(DeviceAccessExtension.embedded(access)));
     try {
-      Map<String, String> properties = new LinkedHashMap<>(stack.toProperties());
-      properties.put("firmament.mqtt.username", BrokerAccess.SERVICE_USERNAME);
-      properties.put("firmament.mqtt.password", access.serviceSecret());
+      Map<String, String> properties =
+          new LinkedHashMap<>(stackProperties(stack, access, options.dataDir()));
       properties.put("server.port", Integer.toString(httpPort));
       properties.put("server.address", "127.0.0.1");
       properties.put("spring.main.banner-mode", "off");
@@ -65,25 +64,6 @@ public final class DevServer implements AutoCloseable {
       properties.put("logging.config", "classpath:logback.xml");
       String level = System.getenv().getOrDefault("FIRMAMENT_LOG_LEVEL", "WARN");
       properties.put("logging.level.dev.firmament", level);
-      SigningKeys keys = devSigningKeys(options.dataDir().resolve("signing"));
-      properties.put("firmament.signing.private-key", keys.privateKeyBase64());
-      properties.put("firmament.signing.public-key", keys.publicKeyBase64());
-      // The dev fleet checks signatures, so a build is rolled out only once its delta build has
-      // signed it.
-      properties.put("firmament.rollout.require-signed-firmware", "true");
-      // The audit log's checkpoints are signed with a key pair of their own, kept like the other.
-      SigningKeys auditKeys = devSigningKeys(options.dataDir().resolve("audit"));
-      properties.put("firmament.audit.private-key", auditKeys.privateKeyBase64());
-      properties.put("firmament.audit.public-key", auditKeys.publicKeyBase64());
-      properties.put(
-          "firmament.security.request-signing-key",
-          devRequestSigningKey(options.dataDir().resolve("signing")));
-      // The demo organization with its owner, whose token the demo and the user's GraphiQL use.
-      properties.put("firmament.bootstrap.organization", DEMO_ORGANIZATION);
-      properties.put("firmament.bootstrap.owner-email", DEMO_OWNER);
-      properties.put(
-          "firmament.bootstrap.token-file",
-          tokenFile(options.dataDir()).toAbsolutePath().toString());
       properties.putAll(extraProperties);
       // Command-line style arguments take precedence over any application.properties on the path.
       List<String> args = new ArrayList<>();
@@ -105,6 +85,36 @@ public final class DevServer implements AutoCloseable {
       stack.close();
       throw e;
     }
+  }
+
+  /**
+   * What the application needs to run on the embedded services, whether in this process or as the
+   * production roles in processes of their own ({@code firmament services}): the services'
+   * addresses, the broker's service account, the dev signing keys (kept under the data directory)
+   * and the demo organization with its owner's token file.
+   */
+  static Map<String, String> stackProperties(DevStack stack, BrokerAccess access, Path dataDir) {
+    Map<String, String> properties = new LinkedHashMap<>(stack.toProperties());
+    properties.put("firmament.mqtt.username", BrokerAccess.SERVICE_USERNAME);
+    properties.put("firmament.mqtt.password", access.serviceSecret());
+    SigningKeys keys = devSigningKeys(dataDir.resolve("signing"));
+    properties.put("firmament.signing.private-key", keys.privateKeyBase64());
+    properties.put("firmament.signing.public-key", keys.publicKeyBase64());
+    // The dev fleet checks signatures, so a build is rolled out only once its delta build has
+    // signed it.
+    properties.put("firmament.rollout.require-signed-firmware", "true");
+    // The audit log's checkpoints are signed with a key pair of their own, kept like the other.
+    SigningKeys auditKeys = devSigningKeys(dataDir.resolve("audit"));
+    properties.put("firmament.audit.private-key", auditKeys.privateKeyBase64());
+    properties.put("firmament.audit.public-key", auditKeys.publicKeyBase64());
+    properties.put(
+        "firmament.security.request-signing-key", devRequestSigningKey(dataDir.resolve("signing")));
+    // The demo organization with its owner, whose token the demo and the user's GraphiQL use.
+    properties.put("firmament.bootstrap.organization", DEMO_ORGANIZATION);
+    properties.put("firmament.bootstrap.owner-email", DEMO_OWNER);
+    properties.put(
+        "firmament.bootstrap.token-file", tokenFile(dataDir).toAbsolutePath().toString());
+    return properties;
   }
 
   /**

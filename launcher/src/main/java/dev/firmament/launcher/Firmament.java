@@ -26,6 +26,13 @@ public final class Firmament {
         audit verify FILE [--public-key BASE64]
             Export the organization's audit log as JSON lines (scope audit:read), or verify an
             export offline (exit codes: 0 intact, 6 broken, naming the first bad entry).
+        services [--data DIR] [--fresh] [--free-ports]
+            Start only the embedded services (PostgreSQL, Temporal, S3, MQTT broker), write their
+            addresses to DIR/services.properties (default .firmament/services) and print them.
+        server api|workers|delta|all [--services DIR] [--port P]
+            Run one production role as a process of its own against those services.
+        fleet [--services DIR] [--api URL] [--devices N] [--prefix P]
+            Register and connect a simulated fleet against those services and a running api.
         delta diff OLD NEW PATCH [--format native|bsdiff40]
         delta apply OLD PATCH OUT
         delta info PATCH
@@ -54,6 +61,9 @@ public final class Firmament {
         case "delta" -> DeltaCommand.run(rest, out, err);
         case "firmware" -> FirmwareUploadCommand.run(rest, out, err);
         case "audit" -> AuditCommand.run(rest, System.getenv(), out, err);
+        case "services" -> ServicesCommand.run(rest, out);
+        case "server" -> ServerCommand.run(rest, out);
+        case "fleet" -> FleetCommand.run(rest, out);
         default -> {
           err.println("firmament: unknown command '" + args.getFirst() + "'");
           err.print(USAGE);
@@ -106,14 +116,14 @@ public final class Firmament {
     return new Demo.Options(devices, port, fresh, dataDir, maxInFlight, exitWhenDone, freePorts);
   }
 
-  private static String value(String option, List<String> queue) {
+  static String value(String option, List<String> queue) {
     if (queue.isEmpty()) {
       throw new UsageException(option + " needs a value");
     }
     return queue.removeFirst();
   }
 
-  private static int intValue(String option, List<String> queue, int min, int max) {
+  static int intValue(String option, List<String> queue, int min, int max) {
     String raw = value(option, queue);
     try {
       int v = Integer.parseInt(raw);

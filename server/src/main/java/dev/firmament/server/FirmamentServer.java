@@ -6,6 +6,8 @@ import dev.firmament.workers.DeltaWorkers;
 import dev.firmament.workers.WorkersConfiguration;
 import dev.firmament.workers.delta.DeltaPipelineConfiguration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -28,6 +30,13 @@ import org.springframework.context.annotation.Import;
 public final class FirmamentServer {
   private FirmamentServer() {}
 
+  /**
+   * The GraphQL schema is on every role's class path (one artifact), but only the API serves it:
+   * the roles without HTTP leave Spring for GraphQL's auto-configuration out.
+   */
+  static final String GRAPHQL_AUTO_CONFIGURATION =
+      "org.springframework.boot.graphql.autoconfigure.GraphQlAutoConfiguration";
+
   /** API and workers in one process. */
   @SpringBootConfiguration
   @EnableAutoConfiguration
@@ -42,22 +51,21 @@ public final class FirmamentServer {
 
   /** The workers alone. */
   @SpringBootConfiguration
-  @EnableAutoConfiguration
+  @EnableAutoConfiguration(excludeName = GRAPHQL_AUTO_CONFIGURATION)
   @Import({InfrastructureConfiguration.class, WorkersConfiguration.class})
   public static class WorkersOnly {}
 
   /** The delta build workers alone: the {@code firmament-delta} task queue. */
   @SpringBootConfiguration
-  @EnableAutoConfiguration
+  @EnableAutoConfiguration(excludeName = GRAPHQL_AUTO_CONFIGURATION)
   @Import({InfrastructureConfiguration.class, DeltaPipelineConfiguration.class, DeltaWorkers.class})
   public static class DeltaOnly {}
 
-  public static void main(String[] args) {
-    String role = args.length > 0 && !args[0].startsWith("-") ? args[0] : "all";
-    String[] rest =
-        role.equals("all") && (args.length == 0 || args[0].startsWith("-"))
-            ? args
-            : Arrays.copyOfRange(args, 1, args.length);
+  /** The roles, by the name the first argument gives them. */
+  public static final List<String> ROLES = List.of("all", "api", "workers", "delta");
+
+  /** The application of a role, named as {@link #ROLES}; empty for another name. */
+  public static Optional<SpringApplicationBuilder> application(String role) {
     SpringApplicationBuilder app =
         switch (role) {
           case "all" -> new SpringApplicationBuilder(AllInOne.class);
@@ -66,13 +74,24 @@ public final class FirmamentServer {
               new SpringApplicationBuilder(WorkersOnly.class).web(WebApplicationType.NONE);
           case "delta" ->
               new SpringApplicationBuilder(DeltaOnly.class).web(WebApplicationType.NONE);
-          default -> {
-            System.err.println(
-                "usage: firmament-server [all|api|workers|delta] [--property=value ...]");
-            System.exit(2);
-            yield null;
-          }
+          default -> null;
         };
-    app.properties("spring.application.name=firmament-" + role).run(rest);
+    return Optional.ofNullable(app)
+        .map(a -> a.properties("spring.application.name=firmament-" + role));
+  }
+
+  public static void main(String[] args) {
+    String role = args.length > 0 && !args[0].startsWith("-") ? args[0] : "all";
+    String[] rest =
+        role.equals("all") && (args.length == 0 || args[0].startsWith("-"))
+            ? args
+            : Arrays.copyOfRange(args, 1, args.length);
+    Optional<SpringApplicationBuilder> app = application(role);
+    if (app.isEmpty()) {
+      System.err.println("usage: firmament-server [all|api|workers|delta] [--property=value ...]");
+      System.exit(2);
+      return;
+    }
+    app.get().run(rest);
   }
 }

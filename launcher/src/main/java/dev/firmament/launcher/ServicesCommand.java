@@ -1,0 +1,101 @@
+package dev.firmament.launcher;
+
+import dev.firmament.devstack.DevStack;
+import dev.firmament.devstack.DevStackOptions;
+import dev.firmament.devstack.DeviceAccessExtension;
+import dev.firmament.devstack.Endpoints;
+import dev.firmament.workers.device.DeviceCredentialCheck;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.jooq.impl.DSL;
+
+/**
+ * {@code firmament services}: only the embedded services (PostgreSQL, Temporal, S3, the MQTT broker
+ * with device identity enforced), for the production roles to run as processes of their own against
+ * them ({@code firmament server api|workers|delta}), with the fleet simulator as another ({@code
+ * firmament fleet}). Writes their addresses and credentials to {@code <data>/services.properties},
+ * prints them, and runs until interrupted.
+ */
+final class ServicesCommand {
+  static final Path DEFAULT_DATA = Path.of(".firmament", "services");
+
+  private ServicesCommand() {}
+
+  static int run(List<String> args, PrintStream out) throws InterruptedException {
+    Path dataDir = DEFAULT_DATA;
+    boolean fresh = false;
+    boolean freePorts = false;
+    List<String> queue = new ArrayList<>(args);
+    while (!queue.isEmpty()) {
+      String option = queue.removeFirst();
+      switch (option) {
+        case "--data" -> dataDir = Path.of(Firmament.value(option, queue));
+        case "--fresh" -> fresh = true;
+        case "--free-ports" -> freePorts = true;
+        default -> throw new Firmament.UsageException("unknown option '" + option + "'");
+      }
+    }
+    Path data = dataDir.toAbsolutePath();
+    DevStackOptions options =
+        (freePorts ? DevStackOptions.onFreePorts(data) : DevStackOptions.defaults())
+            .withDataDir(data)
+            .withFresh(fresh);
+    out.printf("firmament services: starting the embedded services (data in %s)%n", data);
+    BrokerAccess access = new BrokerAccess();
+    DevStack stack =
+        DevStack.start(options.withMqttExtension(DeviceAccessExtension.embedded(access)));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  out.println("firmament services: stopping");
+                  stack.close();
+                  stopped.countDown();
+                },
+                "services-shutdown"));
+    Endpoints endpoints = stack.endpoints();
+    // The broker checks devices' secrets in PostgreSQL itself: the schema comes with the api role.
+    access.bind(
+        new DeviceCredentialCheck(
+            DSL.using(endpoints.jdbcUrl(), endpoints.dbUser(), endpoints.dbPassword())));
+    Map<String, String> properties = DevServer.stackProperties(stack, access, data);
+    Path file = ServicesFile.in(data);
+    ServicesFile.write(file, properties);
+    print(out, endpoints, file, dataDir);
+    stopped.await();
+    return 0;
+  }
+
+  private static void print(PrintStream out, Endpoints endpoints, Path file, Path dataDir) {
+    out.printf(
+        """
+        firmament services: ready
+          PostgreSQL  %s
+          Temporal    %s (namespace %s)
+          S3          %s
+          MQTT        %s (devices by their issued credentials only)
+          settings    %s
+        run the roles, each in a terminal of its own:
+          ./firmament server api --services %s
+          ./firmament server workers --services %s      (as many as you like)
+          ./firmament server delta --services %s
+          ./firmament fleet --services %s --devices 100
+        stop with Ctrl-C
+        """,
+        endpoints.jdbcUrl(),
+        endpoints.temporalTarget(),
+        endpoints.temporalNamespace(),
+        endpoints.s3Endpoint(),
+        endpoints.mqttUrl(),
+        file,
+        dataDir,
+        dataDir,
+        dataDir,
+        dataDir);
+  }
+}
