@@ -72,7 +72,12 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
           target.deviceId(), target.resultState(), target.errorCode(), target.bytesSent());
     }
 
-    if (target.targetVersion().equals(target.deviceVersion())) {
+    boolean neverOffered =
+        target.resultState() == null || target.resultState() == DeviceUpdateState.QUEUED;
+    // A device that already runs the target is skipped only before its offer: once offered, it
+    // may run the target because it installed this very update (its final report lost with a
+    // worker or a broker), and the same offer again makes it report its end again.
+    if (neverOffered && target.targetVersion().equals(target.deviceVersion())) {
       results.transition(
           jobId,
           target.deviceId(),
