@@ -26,6 +26,10 @@ public final class Firmament {
         audit verify FILE [--public-key BASE64]
             Export the organization's audit log as JSON lines (scope audit:read), or verify an
             export offline (exit codes: 0 intact, 6 broken, naming the first bad entry).
+        keys generate [--dir DIR]
+            Generate the release signing key pair and the request-signing master key for a
+            production deployment, as owner-only files in DIR (default firmament-keys); never
+            overwrites a key. Prints the settings and Secret names that use them.
         delta diff OLD NEW PATCH [--format native|bsdiff40]
         delta apply OLD PATCH OUT
         delta info PATCH
@@ -54,6 +58,7 @@ public final class Firmament {
         case "delta" -> DeltaCommand.run(rest, out, err);
         case "firmware" -> FirmwareUploadCommand.run(rest, out, err);
         case "audit" -> AuditCommand.run(rest, System.getenv(), out, err);
+        case "keys" -> KeysCommand.run(rest, out, err);
         default -> {
           err.println("firmament: unknown command '" + args.getFirst() + "'");
           err.print(USAGE);

@@ -6,10 +6,12 @@ import dev.firmament.workers.DeltaWorkers;
 import dev.firmament.workers.WorkersConfiguration;
 import dev.firmament.workers.delta.DeltaPipelineConfiguration;
 import java.util.Arrays;
+import java.util.List;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.graphql.autoconfigure.GraphQlAutoConfiguration;
 import org.springframework.context.annotation.Import;
 
 /**
@@ -40,15 +42,19 @@ public final class FirmamentServer {
   @Import({InfrastructureConfiguration.class, ApiConfiguration.class})
   public static class ApiOnly {}
 
-  /** The workers alone. */
+  /**
+   * The workers alone. The GraphQL schema is on the class path (it comes with the API module), but
+   * this role serves no GraphQL, so its auto-configuration stays off: it would build the schema
+   * without the API's scalars and fail.
+   */
   @SpringBootConfiguration
-  @EnableAutoConfiguration
+  @EnableAutoConfiguration(exclude = GraphQlAutoConfiguration.class)
   @Import({InfrastructureConfiguration.class, WorkersConfiguration.class})
   public static class WorkersOnly {}
 
-  /** The delta build workers alone: the {@code firmament-delta} task queue. */
+  /** The delta build workers alone: the {@code firmament-delta} task queue; no GraphQL either. */
   @SpringBootConfiguration
-  @EnableAutoConfiguration
+  @EnableAutoConfiguration(exclude = GraphQlAutoConfiguration.class)
   @Import({InfrastructureConfiguration.class, DeltaPipelineConfiguration.class, DeltaWorkers.class})
   public static class DeltaOnly {}
 
@@ -58,6 +64,21 @@ public final class FirmamentServer {
         role.equals("all") && (args.length == 0 || args[0].startsWith("-"))
             ? args
             : Arrays.copyOfRange(args, 1, args.length);
+    if (!ROLES.contains(role)) {
+      System.err.println("usage: firmament-server [all|api|workers|delta] [--property=value ...]");
+      System.exit(2);
+    }
+    application(role).run(rest);
+  }
+
+  /** The roles {@link #application} knows. */
+  static final List<String> ROLES = List.of("all", "api", "workers", "delta");
+
+  /**
+   * The application of one role. Before any bean is created it checks the settings against {@link
+   * ProductionSettings}: a production role does not start on development defaults.
+   */
+  static SpringApplicationBuilder application(String role) {
     SpringApplicationBuilder app =
         switch (role) {
           case "all" -> new SpringApplicationBuilder(AllInOne.class);
@@ -66,13 +87,9 @@ public final class FirmamentServer {
               new SpringApplicationBuilder(WorkersOnly.class).web(WebApplicationType.NONE);
           case "delta" ->
               new SpringApplicationBuilder(DeltaOnly.class).web(WebApplicationType.NONE);
-          default -> {
-            System.err.println(
-                "usage: firmament-server [all|api|workers|delta] [--property=value ...]");
-            System.exit(2);
-            yield null;
-          }
+          default -> throw new IllegalArgumentException("unknown role " + role);
         };
-    app.properties("spring.application.name=firmament-" + role).run(rest);
+    return app.properties("spring.application.name=firmament-" + role)
+        .initializers(context -> ProductionSettings.check(role, context.getEnvironment()));
   }
 }
