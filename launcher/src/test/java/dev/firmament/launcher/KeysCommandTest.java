@@ -75,7 +75,8 @@ class KeysCommandTest {
 
     String master = Files.readString(masterFile, StandardCharsets.US_ASCII).strip();
     assertThat(Base64.getDecoder().decode(master)).hasSize(32);
-    assertThat(new RequestSigningKeys(master).configured()).isTrue();
+    // The file as it is, trailing newline included, as a Secret hands it to the API.
+    assertThat(new RequestSigningKeys(Files.readString(masterFile)).configured()).isTrue();
 
     String printed = out.toString(StandardCharsets.UTF_8);
     assertThat(printed)

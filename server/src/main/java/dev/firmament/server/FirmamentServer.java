@@ -89,7 +89,13 @@ public final class FirmamentServer {
               new SpringApplicationBuilder(DeltaOnly.class).web(WebApplicationType.NONE);
           default -> throw new IllegalArgumentException("unknown role " + role);
         };
-    return app.properties("spring.application.name=firmament-" + role)
+    return app.properties(
+            "spring.application.name=firmament-" + role,
+            // Liveness and readiness groups at /actuator/health/{liveness,readiness} for the
+            // probes (deploy/); readiness also needs the database. Only health is exposed.
+            "management.endpoint.health.probes.enabled=true",
+            "management.endpoint.health.group.readiness.include=readinessState,db",
+            "management.endpoints.web.exposure.include=health")
         .initializers(context -> ProductionSettings.check(role, context.getEnvironment()));
   }
 }

@@ -8,6 +8,10 @@ import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.manifest.SigningKeys;
 import dev.firmament.workers.delta.ReleaseSigning;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,6 +101,32 @@ class FirmamentServerTest {
             .run(arguments("--firmament.signing.allow-unsigned=true").toArray(String[]::new))) {
       assertThat(context.isRunning()).isTrue();
       assertThat(context.getBeansOfType(ReleaseSigning.class)).hasSize(1);
+    }
+  }
+
+  @Test
+  void theApiRoleAnswersTheProbes() throws Exception {
+    try (ConfigurableApplicationContext context =
+        FirmamentServer.application("api")
+            .run(
+                arguments("--server.port=0", "--server.address=127.0.0.1")
+                    .toArray(String[]::new))) {
+      String base = "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
+      HttpClient http = HttpClient.newHttpClient();
+      for (String probe : List.of("liveness", "readiness")) {
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(URI.create(base + "/actuator/health/" + probe)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(probe).isEqualTo(200);
+        assertThat(response.body()).as(probe).contains("\"UP\"");
+      }
+      // Nothing else of the actuator is served.
+      HttpResponse<String> env =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/actuator/env")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(env.statusCode()).isNotEqualTo(200);
     }
   }
 }
