@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -202,9 +201,5 @@ class DeployFilesTest {
             () ->
                 new AssertionError(
                     type.getSimpleName() + "/" + name + " is referenced but not defined"));
-  }
-
-  static boolean exists(Path file) {
-    return Files.isRegularFile(file);
   }
 }
