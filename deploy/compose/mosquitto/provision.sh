@@ -7,7 +7,8 @@
 #     status and presence through the shared subscription;
 #   - role `firmament-device`: a device may send only its own status and presence and receive only
 #     its own commands and chunks (`%c` is the client id, so each device client must be created
-#     with its client id pinned to the device id).
+#     with its client id pinned to the device id; dynamic security substitutes `%c` from
+#     Mosquitto 2.1 on).
 #
 # Device clients themselves are created when Firmament issues or rotates a device's credential.
 # That provisioning from the server is not written yet (deploy/README.md, "Broker"); until it is,
@@ -18,11 +19,20 @@ set -eu
 
 : "${MOSQUITTO_ADMIN_PASSWORD:?}"
 : "${FIRMAMENT_MQTT_PASSWORD:?}"
-ctrl() { mosquitto_ctrl -h "${MQTT_HOST:-mosquitto}" -p 1883 -u admin -P "$MOSQUITTO_ADMIN_PASSWORD" dynsec "$@"; }
+ctrl() {
+  mosquitto_ctrl -h "${MQTT_HOST:-mosquitto}" -p "${MQTT_PORT:-1883}" -u admin \
+    -P "$MOSQUITTO_ADMIN_PASSWORD" dynsec "$@" 2>&1
+}
+# mosquitto_ctrl exits 0 even when the broker refuses a command; its output says "Error".
+must() {
+  out=$(ctrl "$@")
+  case "$out" in *Error*) echo "dynsec $1: $out" >&2; exit 1 ;; esac
+}
+absent() { ctrl "$@" | grep -q "not found"; }
 # Adding an ACL that is there already is refused; the refusal is the idempotent outcome.
-acl() { ctrl addRoleACL "$@" >/dev/null 2>&1 || true; }
+acl() { ctrl addRoleACL "$@" >/dev/null; }
 
-ctrl getRole firmament-workers >/dev/null 2>&1 || ctrl createRole firmament-workers
+if absent getRole firmament-workers; then must createRole firmament-workers; fi
 acl firmament-workers publishClientSend 'fw/+/cmd' allow 10
 acl firmament-workers publishClientSend 'fw/+/data' allow 10
 acl firmament-workers subscribePattern '$share/firmament-workers/fw/+/status' allow 10
@@ -32,12 +42,13 @@ acl firmament-workers subscribePattern 'fw/+/presence' allow 10
 acl firmament-workers publishClientReceive 'fw/+/status' allow 10
 acl firmament-workers publishClientReceive 'fw/+/presence' allow 10
 
-ctrl getClient firmament-workers >/dev/null 2>&1 \
-  || ctrl createClient firmament-workers -p "$FIRMAMENT_MQTT_PASSWORD"
-ctrl setClientPassword firmament-workers "$FIRMAMENT_MQTT_PASSWORD"
-ctrl addClientRole firmament-workers firmament-workers >/dev/null 2>&1 || true
+if absent getClient firmament-workers; then
+  must createClient firmament-workers -p "$FIRMAMENT_MQTT_PASSWORD"
+fi
+must setClientPassword firmament-workers "$FIRMAMENT_MQTT_PASSWORD"
+ctrl addClientRole firmament-workers firmament-workers >/dev/null
 
-ctrl getRole firmament-device >/dev/null 2>&1 || ctrl createRole firmament-device
+if absent getRole firmament-device; then must createRole firmament-device; fi
 acl firmament-device publishClientSend 'fw/%c/status' allow 10
 acl firmament-device publishClientSend 'fw/%c/presence' allow 10
 acl firmament-device subscribePattern 'fw/%c/cmd' allow 10

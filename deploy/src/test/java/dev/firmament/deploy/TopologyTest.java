@@ -142,6 +142,15 @@ class TopologyTest {
         .anyMatch(l -> l.startsWith("certfile "))
         .anyMatch(l -> l.startsWith("keyfile "))
         .anyMatch(l -> l.startsWith("plugin_opt_config_file "));
+    // The device role's ACLs use %c, which dynamic security substitutes from Mosquitto 2.1 on.
+    Compose.services(compose)
+        .forEach(
+            (name, service) -> {
+              String image = String.valueOf(service.get("image"));
+              if (image.startsWith("eclipse-mosquitto")) {
+                assertThat(image).as(name).matches("eclipse-mosquitto:2\\.([1-9]\\d*)(\\..*)?");
+              }
+            });
     // The plain listener is for the compose network only: compose publishes the TLS one.
     List<String> ports = strings((List<?>) Compose.services(compose).get("mosquitto").get("ports"));
     assertThat(ports).containsExactly("127.0.0.1:8883:8883");
