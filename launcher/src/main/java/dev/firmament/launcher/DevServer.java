@@ -97,6 +97,9 @@ public final class DevServer implements AutoCloseable {
     Map<String, String> properties = new LinkedHashMap<>(stack.toProperties());
     properties.put("firmament.mqtt.username", BrokerAccess.SERVICE_USERNAME);
     properties.put("firmament.mqtt.password", access.serviceSecret());
+    // The embedded services run on the repository's development passwords; the production roles
+    // started against them (firmament server) are told so explicitly.
+    properties.put("firmament.security.allow-development-credentials", "true");
     SigningKeys keys = devSigningKeys(dataDir.resolve("signing"));
     properties.put("firmament.signing.private-key", keys.privateKeyBase64());
     properties.put("firmament.signing.public-key", keys.publicKeyBase64());

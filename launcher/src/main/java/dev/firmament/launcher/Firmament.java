@@ -33,6 +33,10 @@ public final class Firmament {
             Run one production role as a process of its own against those services.
         fleet [--services DIR] [--api URL] [--devices N] [--prefix P]
             Register and connect a simulated fleet against those services and a running api.
+        keys generate [--dir DIR]
+            Generate the release signing key pair and the request-signing master key for a
+            production deployment, as owner-only files in DIR (default firmament-keys); never
+            overwrites a key. Prints the settings and Secret names that use them.
         delta diff OLD NEW PATCH [--format native|bsdiff40]
         delta apply OLD PATCH OUT
         delta info PATCH
@@ -64,6 +68,7 @@ public final class Firmament {
         case "services" -> ServicesCommand.run(rest, out);
         case "server" -> ServerCommand.run(rest, out);
         case "fleet" -> FleetCommand.run(rest, out);
+        case "keys" -> KeysCommand.run(rest, out, err);
         default -> {
           err.println("firmament: unknown command '" + args.getFirst() + "'");
           err.print(USAGE);

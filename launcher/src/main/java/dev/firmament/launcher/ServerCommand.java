@@ -45,7 +45,7 @@ final class ServerCommand {
         "logging.level.dev.firmament", System.getenv().getOrDefault("FIRMAMENT_LOG_LEVEL", "INFO"));
     List<String> springArgs = new ArrayList<>();
     properties.forEach((key, value) -> springArgs.add("--" + key + "=" + value));
-    SpringApplicationBuilder app = FirmamentServer.application(role).orElseThrow();
+    SpringApplicationBuilder app = FirmamentServer.application(role);
     out.printf("firmament server %s: starting on the services in %s%n", role, dataDir);
     ConfigurableApplicationContext context = app.run(springArgs.toArray(String[]::new));
     out.printf("firmament server %s: running (pid %d)%n", role, ProcessHandle.current().pid());

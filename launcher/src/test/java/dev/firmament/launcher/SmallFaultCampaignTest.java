@@ -80,7 +80,7 @@ class SmallFaultCampaignTest {
       apiArgs.add("--server.port=0");
       apiArgs.add("--server.address=127.0.0.1");
       apiArgs.add("--logging.level.dev.firmament=WARN");
-      api = FirmamentServer.application("api").orElseThrow().run(apiArgs.toArray(String[]::new));
+      api = FirmamentServer.application("api").run(apiArgs.toArray(String[]::new));
       int apiPort = Integer.parseInt(api.getEnvironment().getProperty("local.server.port"));
       workers.add(startWorker("worker-1"));
       workers.add(startWorker("worker-2"));

@@ -7,11 +7,11 @@ import dev.firmament.workers.WorkersConfiguration;
 import dev.firmament.workers.delta.DeltaPipelineConfiguration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.graphql.autoconfigure.GraphQlAutoConfiguration;
 import org.springframework.context.annotation.Import;
 
 /**
@@ -30,13 +30,6 @@ import org.springframework.context.annotation.Import;
 public final class FirmamentServer {
   private FirmamentServer() {}
 
-  /**
-   * The GraphQL schema is on every role's class path (one artifact), but only the API serves it:
-   * the roles without HTTP leave Spring for GraphQL's auto-configuration out.
-   */
-  static final String GRAPHQL_AUTO_CONFIGURATION =
-      "org.springframework.boot.graphql.autoconfigure.GraphQlAutoConfiguration";
-
   /** API and workers in one process. */
   @SpringBootConfiguration
   @EnableAutoConfiguration
@@ -49,23 +42,43 @@ public final class FirmamentServer {
   @Import({InfrastructureConfiguration.class, ApiConfiguration.class})
   public static class ApiOnly {}
 
-  /** The workers alone. */
+  /**
+   * The workers alone. The GraphQL schema is on the class path (it comes with the API module), but
+   * this role serves no GraphQL, so its auto-configuration stays off: it would build the schema
+   * without the API's scalars and fail.
+   */
   @SpringBootConfiguration
-  @EnableAutoConfiguration(excludeName = GRAPHQL_AUTO_CONFIGURATION)
+  @EnableAutoConfiguration(exclude = GraphQlAutoConfiguration.class)
   @Import({InfrastructureConfiguration.class, WorkersConfiguration.class})
   public static class WorkersOnly {}
 
-  /** The delta build workers alone: the {@code firmament-delta} task queue. */
+  /** The delta build workers alone: the {@code firmament-delta} task queue; no GraphQL either. */
   @SpringBootConfiguration
-  @EnableAutoConfiguration(excludeName = GRAPHQL_AUTO_CONFIGURATION)
+  @EnableAutoConfiguration(exclude = GraphQlAutoConfiguration.class)
   @Import({InfrastructureConfiguration.class, DeltaPipelineConfiguration.class, DeltaWorkers.class})
   public static class DeltaOnly {}
 
-  /** The roles, by the name the first argument gives them. */
+  public static void main(String[] args) {
+    String role = args.length > 0 && !args[0].startsWith("-") ? args[0] : "all";
+    String[] rest =
+        role.equals("all") && (args.length == 0 || args[0].startsWith("-"))
+            ? args
+            : Arrays.copyOfRange(args, 1, args.length);
+    if (!ROLES.contains(role)) {
+      System.err.println("usage: firmament-server [all|api|workers|delta] [--property=value ...]");
+      System.exit(2);
+    }
+    application(role).run(rest);
+  }
+
+  /** The roles {@link #application} knows. */
   public static final List<String> ROLES = List.of("all", "api", "workers", "delta");
 
-  /** The application of a role, named as {@link #ROLES}; empty for another name. */
-  public static Optional<SpringApplicationBuilder> application(String role) {
+  /**
+   * The application of one role. Before any bean is created it checks the settings against {@link
+   * ProductionSettings}: a production role does not start on development defaults.
+   */
+  public static SpringApplicationBuilder application(String role) {
     SpringApplicationBuilder app =
         switch (role) {
           case "all" -> new SpringApplicationBuilder(AllInOne.class);
@@ -74,24 +87,15 @@ public final class FirmamentServer {
               new SpringApplicationBuilder(WorkersOnly.class).web(WebApplicationType.NONE);
           case "delta" ->
               new SpringApplicationBuilder(DeltaOnly.class).web(WebApplicationType.NONE);
-          default -> null;
+          default -> throw new IllegalArgumentException("unknown role " + role);
         };
-    return Optional.ofNullable(app)
-        .map(a -> a.properties("spring.application.name=firmament-" + role));
-  }
-
-  public static void main(String[] args) {
-    String role = args.length > 0 && !args[0].startsWith("-") ? args[0] : "all";
-    String[] rest =
-        role.equals("all") && (args.length == 0 || args[0].startsWith("-"))
-            ? args
-            : Arrays.copyOfRange(args, 1, args.length);
-    Optional<SpringApplicationBuilder> app = application(role);
-    if (app.isEmpty()) {
-      System.err.println("usage: firmament-server [all|api|workers|delta] [--property=value ...]");
-      System.exit(2);
-      return;
-    }
-    app.get().run(rest);
+    return app.properties(
+            "spring.application.name=firmament-" + role,
+            // Liveness and readiness groups at /actuator/health/{liveness,readiness} for the
+            // probes (deploy/); readiness also needs the database. Only health is exposed.
+            "management.endpoint.health.probes.enabled=true",
+            "management.endpoint.health.group.readiness.include=readinessState,db",
+            "management.endpoints.web.exposure.include=health")
+        .initializers(context -> ProductionSettings.check(role, context.getEnvironment()));
   }
 }

@@ -5,7 +5,6 @@ import dev.firmament.artifact.S3ArtifactStore;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.serviceclient.WorkflowServiceStubs;
-import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -22,13 +21,20 @@ public class InfrastructureConfiguration {
 
   /**
    * The stubs connect lazily, so the API starts (and serves reads) while Temporal is still coming
-   * up; starting a rollout fails with a typed error until it is reachable.
+   * up; starting a rollout fails with a typed error until it is reachable. TLS, mutual TLS and an
+   * API key are optional ({@link TemporalConnection}).
    */
   @Bean
   public WorkflowServiceStubs workflowServiceStubs(
-      @Value("${firmament.temporal.target:127.0.0.1:7233}") String target) {
+      @Value("${firmament.temporal.target:127.0.0.1:7233}") String target,
+      @Value("${firmament.temporal.tls:false}") boolean tls,
+      @Value("${firmament.temporal.tls-client-cert-file:}") String clientCertFile,
+      @Value("${firmament.temporal.tls-client-key-file:}") String clientKeyFile,
+      @Value("${firmament.temporal.tls-server-ca-file:}") String serverCaFile,
+      @Value("${firmament.temporal.api-key:}") String apiKey) {
     return WorkflowServiceStubs.newServiceStubs(
-        WorkflowServiceStubsOptions.newBuilder().setTarget(target).build());
+        new TemporalConnection(target, tls, clientCertFile, clientKeyFile, serverCaFile, apiKey)
+            .toOptions());
   }
 
   @Bean

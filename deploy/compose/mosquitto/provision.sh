@@ -1,0 +1,59 @@
+#!/bin/sh
+# Provisions Mosquitto's dynamic-security plugin for Firmament; idempotent, run by the
+# `mosquitto-provision` service after every start of the broker.
+#
+#   - role `firmament-workers` and client `firmament-workers` (the workers' account, password
+#     FIRMAMENT_MQTT_PASSWORD): send commands and chunks to every device, receive every device's
+#     status and presence through the shared subscription;
+#   - role `firmament-device`: a device may send only its own status and presence and receive only
+#     its own commands and chunks (`%c` is the client id, so each device client must be created
+#     with its client id pinned to the device id; dynamic security substitutes `%c` from
+#     Mosquitto 2.1 on).
+#
+# Device clients themselves are created when Firmament issues or rotates a device's credential.
+# That provisioning from the server is not written yet (deploy/README.md, "Broker"); until it is,
+# create them by hand:
+#   mosquitto_ctrl -h HOST -u admin -P ... dynsec createClient DEVICE_ID -c DEVICE_ID -p SECRET
+#   mosquitto_ctrl -h HOST -u admin -P ... dynsec addClientRole DEVICE_ID firmament-device
+set -eu
+
+: "${MOSQUITTO_ADMIN_PASSWORD:?}"
+: "${FIRMAMENT_MQTT_PASSWORD:?}"
+ctrl() {
+  mosquitto_ctrl -h "${MQTT_HOST:-mosquitto}" -p "${MQTT_PORT:-1883}" -u admin \
+    -P "$MOSQUITTO_ADMIN_PASSWORD" dynsec "$@" 2>&1
+}
+# mosquitto_ctrl exits 0 even when the broker refuses a command; its output says "Error".
+must() {
+  out=$(ctrl "$@")
+  case "$out" in *Error*) echo "dynsec $1: $out" >&2; exit 1 ;; esac
+}
+absent() { ctrl "$@" | grep -q "not found"; }
+# Adding an ACL that is there already is refused; the refusal is the idempotent outcome.
+acl() { ctrl addRoleACL "$@" >/dev/null; }
+
+if absent getRole firmament-workers; then must createRole firmament-workers; fi
+acl firmament-workers publishClientSend 'fw/+/cmd' allow 10
+acl firmament-workers publishClientSend 'fw/+/data' allow 10
+acl firmament-workers subscribePattern '$share/firmament-workers/fw/+/status' allow 10
+acl firmament-workers subscribePattern '$share/firmament-workers/fw/+/presence' allow 10
+acl firmament-workers subscribePattern 'fw/+/status' allow 10
+acl firmament-workers subscribePattern 'fw/+/presence' allow 10
+acl firmament-workers publishClientReceive 'fw/+/status' allow 10
+acl firmament-workers publishClientReceive 'fw/+/presence' allow 10
+
+if absent getClient firmament-workers; then
+  must createClient firmament-workers -p "$FIRMAMENT_MQTT_PASSWORD"
+fi
+must setClientPassword firmament-workers "$FIRMAMENT_MQTT_PASSWORD"
+ctrl addClientRole firmament-workers firmament-workers >/dev/null
+
+if absent getRole firmament-device; then must createRole firmament-device; fi
+acl firmament-device publishClientSend 'fw/%c/status' allow 10
+acl firmament-device publishClientSend 'fw/%c/presence' allow 10
+acl firmament-device subscribePattern 'fw/%c/cmd' allow 10
+acl firmament-device subscribePattern 'fw/%c/data' allow 10
+acl firmament-device publishClientReceive 'fw/%c/cmd' allow 10
+acl firmament-device publishClientReceive 'fw/%c/data' allow 10
+
+echo "mosquitto dynamic security provisioned for firmament"

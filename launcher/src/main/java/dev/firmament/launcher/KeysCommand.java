@@ -1,0 +1,140 @@
+package dev.firmament.launcher;
+
+import dev.firmament.manifest.SigningKeys;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * {@code firmament keys generate [--dir DIR]} makes the keys a production deployment needs and the
+ * dev server makes for itself: the release signing key pair (Ed25519, base64 PKCS#8 and X.509, as
+ * {@link SigningKeys}) that the delta role signs builds with, and the master key request-signing
+ * keys are derived from (32 random bytes, base64). Each file is created owner-only (0600) and never
+ * overwritten: a second run that would replace a key devices already trust fails instead.
+ *
+ * <p>Exit codes: 0 written, 1 a file exists or cannot be written, 2 usage error.
+ */
+final class KeysCommand {
+  static final int OK = 0;
+  static final int FAILURE = 1;
+  static final int USAGE = 2;
+
+  static final String PRIVATE_KEY_FILE = "release-signing-private.b64";
+  static final String PUBLIC_KEY_FILE = "release-signing-public.b64";
+  static final String REQUEST_SIGNING_KEY_FILE = "request-signing.key";
+
+  static final String USAGE_TEXT = "usage: firmament keys generate [--dir DIR]";
+
+  private KeysCommand() {}
+
+  static int run(List<String> args, PrintStream out, PrintStream err) {
+    List<String> rest = new ArrayList<>(args);
+    if (rest.isEmpty() || !rest.removeFirst().equals("generate")) {
+      err.println(USAGE_TEXT);
+      return USAGE;
+    }
+    Path dir = Path.of("firmament-keys");
+    while (!rest.isEmpty()) {
+      String option = rest.removeFirst();
+      if (!option.equals("--dir") || rest.isEmpty()) {
+        err.println("firmament keys: unknown option or missing value '" + option + "'");
+        err.println(USAGE_TEXT);
+        return USAGE;
+      }
+      dir = Path.of(rest.removeFirst());
+    }
+    List<Path> files =
+        List.of(
+            dir.resolve(PRIVATE_KEY_FILE),
+            dir.resolve(PUBLIC_KEY_FILE),
+            dir.resolve(REQUEST_SIGNING_KEY_FILE));
+    for (Path file : files) {
+      if (Files.exists(file)) {
+        err.println("firmament keys: " + file + " exists; refusing to overwrite a key");
+        return FAILURE;
+      }
+    }
+    SigningKeys release = SigningKeys.generate();
+    byte[] master = new byte[32];
+    new SecureRandom().nextBytes(master);
+    try {
+      createOwnerOnlyDirectory(dir);
+      writeOwnerOnly(files.get(0), release.privateKeyBase64());
+      writeOwnerOnly(files.get(1), release.publicKeyBase64());
+      writeOwnerOnly(files.get(2), Base64.getEncoder().encodeToString(master));
+    } catch (FileAlreadyExistsException e) {
+      err.println("firmament keys: " + e.getFile() + " exists; refusing to overwrite a key");
+      return FAILURE;
+    } catch (IOException e) {
+      err.println("firmament keys: cannot write the keys in " + dir + ": " + e);
+      return FAILURE;
+    }
+    out.print(howToUse(dir, release.publicKeyBase64()));
+    return OK;
+  }
+
+  private static void createOwnerOnlyDirectory(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    try {
+      Files.createDirectories(
+          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (UnsupportedOperationException e) {
+      // Not a POSIX file system: the parent directory's own permissions protect the keys.
+      Files.createDirectories(dir);
+    }
+  }
+
+  /** Creates the file with mode 0600 before anything is written to it; fails if it exists. */
+  private static void writeOwnerOnly(Path file, String value) throws IOException {
+    try {
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createFile(file);
+    }
+    Files.writeString(
+        file, value + "\n", StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
+  }
+
+  static String howToUse(Path dir, String publicKey) {
+    String d = dir.toString();
+    return """
+        wrote %1$s/%2$s  (release signing key, Ed25519 PKCS#8, base64; keep it secret)
+        wrote %1$s/%3$s  (its public key, X.509, base64)
+        wrote %1$s/%4$s  (request-signing master key, 32 bytes, base64; keep it secret)
+        all files are owner-only (0600); move them into your secret store and delete them here.
+
+        Roles that sign (delta, workers, all) read the key pair from files:
+          FIRMAMENT_SIGNING_PRIVATEKEYFILE=/etc/firmament/signing/%2$s
+          FIRMAMENT_SIGNING_PUBLICKEYFILE=/etc/firmament/signing/%3$s
+        The api role reads the master key inline:
+          FIRMAMENT_SECURITY_REQUESTSIGNINGKEY=<contents of %4$s>
+
+        Kubernetes (deploy/kubernetes mounts the Secret firmament-signing at /etc/firmament/signing
+        and reads firmament-request-signing into the API):
+          kubectl -n firmament create secret generic firmament-signing \\
+            --from-file=%1$s/%2$s --from-file=%1$s/%3$s
+          kubectl -n firmament create secret generic firmament-request-signing \\
+            --from-file=%1$s/%4$s
+
+        Docker Compose (deploy/compose reads the files as secrets from FIRMAMENT_KEYS_DIR):
+          FIRMAMENT_KEYS_DIR=%1$s  and  FIRMAMENT_SECURITY_REQUESTSIGNINGKEY=<contents of %4$s>
+          in deploy/compose/.env; the server runs as uid 10001, so: sudo chown 10001 %1$s/*.b64
+
+        Devices verify firmware signatures with the public key:
+          %5$s
+        """
+        .formatted(d, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, REQUEST_SIGNING_KEY_FILE, publicKey);
+  }
+}

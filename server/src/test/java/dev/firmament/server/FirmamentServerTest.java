@@ -1,0 +1,132 @@
+package dev.firmament.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.firmament.devstack.DevStack;
+import dev.firmament.devstack.DevStackOptions;
+import dev.firmament.manifest.SigningKeys;
+import dev.firmament.workers.delta.ReleaseSigning;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** The production roles as {@code main} starts them, against the embedded services. */
+class FirmamentServerTest {
+  @TempDir static Path dataDir;
+
+  private static DevStack stack;
+
+  @BeforeAll
+  static void startServices() {
+    stack =
+        DevStack.start(
+            DevStackOptions.onFreePorts(dataDir.resolve("stack"))
+                .withServices(
+                    DevStack.Service.POSTGRES,
+                    DevStack.Service.TEMPORAL,
+                    DevStack.Service.S3,
+                    DevStack.Service.MQTT));
+  }
+
+  @AfterAll
+  static void stopServices() {
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  /** The stack's addresses as arguments; its S3 password is a development one, so allow it. */
+  private static List<String> arguments(String... more) {
+    List<String> args = new ArrayList<>();
+    for (Map.Entry<String, String> e : stack.toProperties().entrySet()) {
+      args.add("--" + e.getKey() + "=" + e.getValue());
+    }
+    args.add("--" + ProductionSettings.ALLOW_DEVELOPMENT_CREDENTIALS + "=true");
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  @Test
+  void theDeltaRoleRefusesToStartWithoutSigningKeys() {
+    assertThatThrownBy(
+            () -> FirmamentServer.application("delta").run(arguments().toArray(String[]::new)))
+        .isInstanceOf(UnsafeProductionSettings.class)
+        .hasMessageContaining("firmament.signing.private-key-file")
+        .hasMessageContaining("firmament.signing.allow-unsigned=true");
+  }
+
+  @Test
+  void theDeltaRoleStartsUnsignedWhenToldTo() {
+    try (ConfigurableApplicationContext context =
+        FirmamentServer.application("delta")
+            .run(arguments("--firmament.signing.allow-unsigned=true").toArray(String[]::new))) {
+      assertThat(context.isRunning()).isTrue();
+      assertThat(context.getBean(ReleaseSigning.class).configured()).isFalse();
+    }
+  }
+
+  @Test
+  void theDeltaRoleSignsWithKeyFiles() throws IOException {
+    SigningKeys keys = SigningKeys.generate();
+    Path privateFile = Files.writeString(dataDir.resolve("private.b64"), keys.privateKeyBase64());
+    Path publicFile = Files.writeString(dataDir.resolve("public.b64"), keys.publicKeyBase64());
+    try (ConfigurableApplicationContext context =
+        FirmamentServer.application("delta")
+            .run(
+                arguments(
+                        "--firmament.signing.private-key-file=" + privateFile,
+                        "--firmament.signing.public-key-file=" + publicFile)
+                    .toArray(String[]::new))) {
+      assertThat(context.getBean(ReleaseSigning.class).configured()).isTrue();
+    }
+  }
+
+  @Test
+  void theWorkersRoleStarts() {
+    try (ConfigurableApplicationContext context =
+        FirmamentServer.application("workers")
+            .run(arguments("--firmament.signing.allow-unsigned=true").toArray(String[]::new))) {
+      assertThat(context.isRunning()).isTrue();
+      assertThat(context.getBeansOfType(ReleaseSigning.class)).hasSize(1);
+    }
+  }
+
+  @Test
+  void theApiRoleAnswersTheProbes() throws Exception {
+    try (ConfigurableApplicationContext context =
+        FirmamentServer.application("api")
+            .run(
+                arguments("--server.port=0", "--server.address=127.0.0.1")
+                    .toArray(String[]::new))) {
+      String base = "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
+      HttpClient http = HttpClient.newHttpClient();
+      for (String probe : List.of("liveness", "readiness")) {
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(URI.create(base + "/actuator/health/" + probe)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(probe).isEqualTo(200);
+        assertThat(response.body()).as(probe).contains("\"UP\"");
+      }
+      // Nothing else of the actuator is served.
+      HttpResponse<String> env =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/actuator/env")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(env.statusCode()).isNotEqualTo(200);
+    }
+  }
+}
