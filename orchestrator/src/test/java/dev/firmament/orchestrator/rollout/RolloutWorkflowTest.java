@@ -278,17 +278,6 @@ class RolloutWorkflowTest {
   }
 
   @Test
-  void withoutADeliveryHeartbeatAWorkerErrorStillCountsAsTheDevicesFailure() {
-    FakeFleet fleet = fleet(3).answer("dev-001", FakeFleet.WORKER_ERROR, FakeFleet.SUCCESS);
-
-    // A rollout started before re-adoption existed keeps the behaviour it was started with.
-    RolloutProgress result = run(fleet, request(null));
-
-    assertThat(fleet.unreported).containsExactly("dev-001:FAILED");
-    assertThat(result.failed()).isEqualTo(1);
-  }
-
-  @Test
   void aWaitingDeviceOnlineAtTheExpiryIsOfferedOnceBeforeTheRestExpire() {
     FakeFleet fleet = fleet(4);
     fleet.offline.add("dev-001");
