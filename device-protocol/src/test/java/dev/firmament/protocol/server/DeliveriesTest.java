@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The gateway's delivery rules end to end, without a broker: an outbox records what is sent. */
@@ -191,8 +192,12 @@ class DeliveriesTest {
   void listenersSeeEachStateOnceAndATerminalReportEndsTheDelivery() {
     Deliveries deliveries = deliveries(64L << 20, true);
     deliveries.offer(delivery("d-1", "u-1", 100));
+    deliveries.offer(delivery("d-2", "u-2", 100));
     outbox.completeSubscriptions();
     ack(deliveries, "d-1", "u-1", 0);
+    // What the worker keeps alive with heartbeats: the deliveries still open.
+    assertThat(deliveries.openUpdates())
+        .containsExactly(Map.entry("d-1", "u-1"), Map.entry("d-2", "u-2"));
     StatusReport succeeded = StatusReport.of("u-1", DeviceState.SUCCEEDED, "2.0.0");
     deliveries.report("d-1", succeeded, CODEC.encodeReport(succeeded));
     deliveries.report("d-1", succeeded, CODEC.encodeReport(succeeded));
@@ -200,8 +205,10 @@ class DeliveriesTest {
     assertThat(outbox.reports)
         .extracting(r -> r.report().state())
         .containsExactly(DeviceState.DOWNLOADING, DeviceState.SUCCEEDED);
-    assertThat(deliveries.stats().activeDeliveries()).isZero();
+    assertThat(deliveries.stats().activeDeliveries()).isEqualTo(1);
+    // d-2 never accepted: no bytes of it are in flight.
     assertThat(deliveries.stats().bytesInFlight()).isZero();
+    assertThat(deliveries.openUpdates()).containsExactly(Map.entry("d-2", "u-2"));
     assertThat(outbox.unsubscribed).containsExactly(Topics.status("d-1"));
   }
 
