@@ -2,6 +2,9 @@ package dev.firmament.orchestrator.rollout;
 
 import dev.firmament.orchestrator.rollout.policy.StageSizing;
 import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.ActivityCompletionClient;
+import io.temporal.client.ActivityNotExistsException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -66,6 +69,10 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   final Map<String, Integer> stageOf = new ConcurrentHashMap<>();
   final Map<String, Long> positionOf = new ConcurrentHashMap<>();
   final Map<String, DeviceUpdateState> results = new ConcurrentHashMap<>();
+
+  /** The error code each device's last answer carried, as the results table stores it. */
+  final Map<String, String> errorCodes = new ConcurrentHashMap<>();
+
   final Map<Integer, Integer> assignedByStage = new ConcurrentHashMap<>();
   final Map<String, DeviceUpdateState> rollbacks = new ConcurrentHashMap<>();
   final Map<String, Long> rollbackPositions = new ConcurrentHashMap<>();
@@ -361,7 +368,8 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     Map<String, DeviceUpdateState> stored = rollback ? rollbacks : results;
     DeviceUpdateState before = stored.get(deviceId);
     if (before != null && before.isTerminal()) {
-      return new DeviceUpdateOutcome(deviceId, before, null, 1024);
+      return new DeviceUpdateOutcome(
+          deviceId, before, rollback ? null : errorCodes.get(deviceId), 1024);
     }
     stored.computeIfPresent(deviceId, (id, s) -> state);
     return new DeviceUpdateOutcome(deviceId, state, null, 0);
@@ -413,8 +421,9 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
       DeviceUpdateState state =
           rollbackFailures.contains(id) ? DeviceUpdateState.FAILED : DeviceUpdateState.SUCCEEDED;
       rollbacks.put(id, state);
-      return new DeviceUpdateOutcome(
-          id, state, state == DeviceUpdateState.FAILED ? "INSTALL" : null, 10);
+      return complete(
+          new DeviceUpdateOutcome(
+              id, state, state == DeviceUpdateState.FAILED ? "INSTALL" : null, 10));
     }
     List<Answer> answers = script.get(id);
     Answer answer =
@@ -424,6 +433,7 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     if (answer == SILENT || answer == LOST_REPORT || answer == WORKER_LOST) {
       if (answer == LOST_REPORT || answer == WORKER_LOST) {
         results.put(id, answer.state());
+        putCode(id, null);
       }
       Activity.getExecutionContext().doNotCompleteOnReturn();
       return null;
@@ -442,8 +452,9 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
       concurrent.decrementAndGet();
     }
     results.put(id, answer.state());
+    putCode(id, answer.code());
     events.add("done " + id);
-    return new DeviceUpdateOutcome(id, answer.state(), answer.code(), 1024);
+    return complete(new DeviceUpdateOutcome(id, answer.state(), answer.code(), 1024));
   }
 
   /**
@@ -462,7 +473,10 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     for (int i = 0; i < 500 && !lost; i++) {
       DeviceUpdateState known = request.rollback() ? rollbacks.get(id) : results.get(id);
       if (known != null && known.isTerminal()) {
-        return new DeviceUpdateOutcome(id, known, null, 1024);
+        // As production's take-over reads the ended attempt: its state and its error code.
+        return complete(
+            new DeviceUpdateOutcome(
+                id, known, request.rollback() ? null : errorCodes.get(id), 1024));
       }
       if (script != null && !script.isEmpty() && script.getFirst() == SILENT) {
         break;
@@ -475,6 +489,58 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
       }
     }
     Activity.getExecutionContext().doNotCompleteOnReturn();
+    return null;
+  }
+
+  private void putCode(String id, String code) {
+    if (code == null) {
+      errorCodes.remove(id);
+    } else {
+      errorCodes.put(id, code);
+    }
+  }
+
+  /**
+   * When set, delivery outcomes are reported through this client rather than returned, so that a
+   * completion the server refuses is seen (see {@link #completeThrough}).
+   */
+  private volatile ActivityCompletionClient completions;
+
+  private volatile Runnable onRefusedCompletion;
+
+  /** How many completions the server refused because their workflow run had closed. */
+  final AtomicInteger refusedCompletions = new AtomicInteger();
+
+  /**
+   * Reports delivery outcomes through {@code client}, and runs {@code onRefused} for each one the
+   * server refuses because the run that scheduled the activity has closed meanwhile (a stage run
+   * that continued as new with the device still open, which the next run takes over). Temporal's
+   * test server locks time skipping for each scheduled activity and unlocks it only when the
+   * activity's completion is accepted, so such a refusal leaves time skipping locked for good; the
+   * workflow tests give that lock back in {@code onRefused}.
+   */
+  void completeThrough(ActivityCompletionClient client, Runnable onRefused) {
+    completions = client;
+    onRefusedCompletion = onRefused;
+  }
+
+  private DeviceUpdateOutcome complete(DeviceUpdateOutcome outcome) {
+    ActivityCompletionClient client = completions;
+    if (client == null) {
+      return outcome;
+    }
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    byte[] token = context.getTaskToken();
+    context.doNotCompleteOnReturn();
+    try {
+      client.complete(token, outcome);
+    } catch (ActivityNotExistsException e) {
+      if (String.valueOf(e.getCause()).contains("Completed workflow")) {
+        refusedCompletions.incrementAndGet();
+        events.add("refused " + outcome.deviceId());
+        onRefusedCompletion.run();
+      }
+    }
     return null;
   }
 

@@ -344,6 +344,28 @@ class RolloutHistoryRecorder {
   }
 
   /**
+   * Records a stage whose last page, shorter than a page, is served to its end by the run that
+   * listed it (the behaviour behind {@code StageWorkflowImpl.LAST_PAGE_IN_RUN} version 1), the
+   * rollout and every run of its stage: run only on purpose, with {@code
+   * -Dfirmament.recordHistories=last-page-in-run}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "last-page-in-run")
+  void recordLastPageInRun() throws IOException {
+    FakeFleet fleet = fleet(5);
+    fleet.delayMillis = 50;
+    RolloutProgress result =
+        recordRollout(
+            "last-page-in-run",
+            fleet,
+            new RolloutRequest(
+                "last-page-in-run", 2, Duration.ofMinutes(5), 3, RolloutPlan.singleStage(2)),
+            true,
+            (env, workflow) -> {});
+    assertThat(result.succeeded()).isEqualTo(5);
+  }
+
+  /**
    * Records a rollout with an expiry: one device is offline when its turn comes, waits, is offered
    * when it connects, and another stays offline until the rollout expires; the rollout and every
    * run of its stages. Run only on purpose, with {@code

@@ -9,11 +9,14 @@ import dev.firmament.orchestrator.rollout.engine.RolloutWorkflowImpl;
 import dev.firmament.orchestrator.rollout.engine.StageWorkflowImpl;
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.testservice.v1.UnlockTimeSkippingRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.client.WorkflowStub;
 import io.temporal.client.WorkflowUpdateException;
 import io.temporal.failure.ApplicationFailure;
+import io.temporal.serviceclient.TestServiceStubs;
+import io.temporal.serviceclient.TestServiceStubsOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
 import io.temporal.worker.Worker;
 import java.time.Duration;
@@ -22,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,6 +49,7 @@ class RolloutWorkflowTest {
 
   private TestWorkflowEnvironment env;
   private WorkflowClient client;
+  private TestServiceStubs testService;
 
   @BeforeEach
   void setUp() {
@@ -54,6 +59,9 @@ class RolloutWorkflowTest {
 
   @AfterEach
   void tearDown() {
+    if (testService != null) {
+      testService.shutdownNow();
+    }
     env.close();
   }
 
@@ -76,6 +84,40 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void theRunThatListsTheLastPageServesItToTheEnd() {
+    FakeFleet fleet = fleet(5);
+    fleet.delayMillis = 20;
+
+    RolloutProgress result =
+        run(fleet, new RolloutRequest(JOB, 2, TIMEOUT, 3, RolloutPlan.singleStage(2)));
+
+    assertThat(result.succeeded()).isEqualTo(5);
+    // A full page of three hands over to a second run, which lists the last two and serves them
+    // itself: no third run that would find nothing to start.
+    assertThat(stageRuns(0)).isEqualTo(2);
+  }
+
+  /** How many runs the stage's workflow took, following its continue-as-new chain back. */
+  private int stageRuns(int stage) {
+    String id = TaskQueues.rolloutWorkflowId(JOB) + "/stage/" + stage;
+    int runs = 0;
+    String runId = null;
+    do {
+      List<HistoryEvent> events =
+          runId == null
+              ? client.fetchHistory(id).getEvents()
+              : client.fetchHistory(id, runId).getEvents();
+      runs++;
+      runId =
+          events
+              .getFirst()
+              .getWorkflowExecutionStartedEventAttributes()
+              .getContinuedExecutionRunId();
+    } while (!runId.isEmpty());
+    return runs;
+  }
+
+  @Test
   void aSilentDeviceInManyPagesHoldsOneSlotNeverItsPage() {
     FakeFleet fleet = fleet(30);
     List<String> silent = new java.util.ArrayList<>();
@@ -86,7 +128,7 @@ class RolloutWorkflowTest {
     }
     // Pages of five: the silent devices fall into most of them.
     RolloutRequest request =
-        new RolloutRequest(JOB, 100, Duration.ofSeconds(3), 5, RolloutPlan.singleStage(100));
+        new RolloutRequest(JOB, 100, Duration.ofSeconds(8), 5, RolloutPlan.singleStage(100));
 
     RolloutProgress result = run(fleet, request);
 
@@ -744,12 +786,94 @@ class RolloutWorkflowTest {
 
   /** Lets the rollout pause on its gate, then retries its failed devices, resumes, and waits. */
   private RolloutProgress retryFailedOncePaused(WorkflowStub stub) {
-    env.sleep(Duration.ofHours(1));
+    bounded(() -> env.sleep(Duration.ofHours(1)));
     RolloutWorkflow rollout = typed(stub);
-    assertThat(rollout.progress().status()).isEqualTo(RolloutStatus.PAUSED);
+    assertThat(rollout.progress().status())
+        .as(() -> "progress " + rollout.progress() + "\nhistories:\n" + histories())
+        .isEqualTo(RolloutStatus.PAUSED);
     rollout.retryFailed();
     rollout.resume();
-    return stub.getResult(RolloutProgress.class);
+    AtomicReference<RolloutProgress> result = new AtomicReference<>();
+    bounded(() -> result.set(stub.getResult(RolloutProgress.class)));
+    return result.get();
+  }
+
+  /** Runs a wait that must end within a minute; when it does not, fails with every history. */
+  private void bounded(Runnable wait) {
+    java.util.concurrent.ExecutorService waiter =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      waiter.submit(wait).get(60, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError(
+          "the wait did not end; threads:\n" + busyThreads() + "histories:\n" + histories(), e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new AssertionError(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    } finally {
+      waiter.shutdownNow();
+    }
+  }
+
+  /** The stacks of the threads that run this project's code (activities), for a diagnosis. */
+  private static String busyThreads() {
+    StringBuilder out = new StringBuilder();
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, stack) -> {
+              if (java.util.Arrays.stream(stack)
+                  .anyMatch(
+                      frame ->
+                          frame.getClassName().startsWith("dev.firmament")
+                              && !frame.getClassName().endsWith("RolloutWorkflowTest"))) {
+                out.append(thread.getName()).append('\n');
+                for (StackTraceElement frame : stack) {
+                  out.append("  at ").append(frame).append('\n');
+                }
+              }
+            });
+    return out.toString();
+  }
+
+  private String histories() {
+    StringBuilder out = new StringBuilder();
+    for (String id :
+        List.of(
+            TaskQueues.rolloutWorkflowId(JOB),
+            TaskQueues.rolloutWorkflowId(JOB) + "/stage/0",
+            TaskQueues.rolloutWorkflowId(JOB) + "/stage/1")) {
+      try {
+        String runId = null;
+        do {
+          List<HistoryEvent> events =
+              runId == null
+                  ? client.fetchHistory(id).getEvents()
+                  : client.fetchHistory(id, runId).getEvents();
+          out.append("== ").append(id).append(' ').append(runId).append('\n');
+          for (HistoryEvent event : events) {
+            out.append(event.getEventId())
+                .append(' ')
+                .append(event.getEventType())
+                .append(' ')
+                .append(brief(event))
+                .append('\n');
+          }
+          HistoryEvent first = events.getFirst();
+          runId = first.getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
+          runId = runId.isEmpty() ? null : runId;
+        } while (runId != null);
+      } catch (RuntimeException e) {
+        out.append("== ").append(id).append(": ").append(e).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  private static String brief(HistoryEvent event) {
+    String text = event.toString().replaceAll("\\s+", " ");
+    return text.length() > 400 ? text.substring(0, 400) : text;
   }
 
   /**
@@ -970,7 +1094,7 @@ class RolloutWorkflowTest {
                 plan(
                     stage("first", StageSelection.count(2), tolerant, 1),
                     stage("rest", StageSelection.percent(100), strict, 1))));
-    env.sleep(Duration.ofHours(1));
+    bounded(() -> env.sleep(Duration.ofHours(1)));
     RolloutProgress paused = typed(stub).progress();
     assertThat(paused.currentStage()).isEqualTo(1);
     assertThat(paused.stages().getFirst().status()).isEqualTo(StageStatus.SUCCEEDED);
@@ -1182,6 +1306,7 @@ class RolloutWorkflowTest {
     rollout.registerActivitiesImplementations((RolloutActivities) fleet);
     Worker delivery = env.newWorker(TaskQueues.DELIVERY);
     delivery.registerActivitiesImplementations((DeviceUpdateActivities) fleet);
+    fleet.completeThrough(client.newActivityCompletionClient(), this::giveBackTimeSkipping);
     env.start();
     RolloutWorkflow workflow =
         client.newWorkflowStub(
@@ -1192,6 +1317,21 @@ class RolloutWorkflowTest {
                 .build());
     WorkflowClient.start(workflow::run, request);
     return WorkflowStub.fromTyped(workflow);
+  }
+
+  /**
+   * Gives back the time-skipping lock the test server took for an activity whose completion it then
+   * refused (its run had continued as new): without it, time no longer skips in this test.
+   */
+  private synchronized void giveBackTimeSkipping() {
+    if (testService == null) {
+      testService =
+          TestServiceStubs.newServiceStubs(
+              TestServiceStubsOptions.newBuilder()
+                  .setChannel(env.getWorkflowServiceStubs().getRawChannel())
+                  .validateAndBuildWithDefaults());
+    }
+    testService.blockingStub().unlockTimeSkipping(UnlockTimeSkippingRequest.getDefaultInstance());
   }
 
   private RolloutWorkflow typed(WorkflowStub stub) {

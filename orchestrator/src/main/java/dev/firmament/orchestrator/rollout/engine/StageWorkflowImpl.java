@@ -91,6 +91,13 @@ public class StageWorkflowImpl implements StageWorkflow {
    */
   static final String SERVE_BEFORE_EXPIRY = "serve-before-expiry";
 
+  /**
+   * Change id: the run that lists a stage's last page (shorter than a page) serves it to the end
+   * itself instead of handing its open devices to a new run that would find nothing more to start;
+   * a stage that absorbs joiners looks for them once its devices have finished (version 1).
+   */
+  static final String LAST_PAGE_IN_RUN = "last-page-in-run";
+
   /** The longest wait before a delivery that failed on the worker's side runs again. */
   static final Duration MAX_READOPT_WAIT = Duration.ofSeconds(30);
 
@@ -235,13 +242,14 @@ public class StageWorkflowImpl implements StageWorkflow {
       // Devices of earlier pages that waited for their presence and are online now.
       serveWaiting();
     }
-    if (sliding && !stopping() && !retryRequested && !page.deviceIds().isEmpty()) {
+    boolean lastPage = sliding && isLastPage(page);
+    if (sliding && !stopping() && !retryRequested && !page.deviceIds().isEmpty() && !lastPage) {
       handOver(page.lastPosition());
     }
     if (sliding
         && request.handsOver()
         && !stopping()
-        && page.deviceIds().isEmpty()
+        && (page.deviceIds().isEmpty() || lastPage)
         && Workflow.getVersion(ADVANCE_ON_EVIDENCE, Workflow.DEFAULT_VERSION, 1)
             != Workflow.DEFAULT_VERSION) {
       // Every device started: go on as soon as the answers so far satisfy the gate and only a few
@@ -259,13 +267,32 @@ public class StageWorkflowImpl implements StageWorkflow {
         requeueFailed();
         continueAsNew(cursor);
       }
-      if (!page.deviceIds().isEmpty()) {
+      if (!page.deviceIds().isEmpty() && !lastPage) {
         // More devices may follow (a full page, or joiners on a stage that absorbs them).
         continueAsNew(cursor);
+      }
+      if (lastPage && request.absorbJoiners()) {
+        int joined = bookkeeping.assignJoiners(request.jobId(), request.index());
+        if (joined > 0) {
+          assigned += joined;
+          continueAsNew(cursor);
+        }
       }
       endOfDevices();
     }
     return finish();
+  }
+
+  /**
+   * Whether this page is the stage's last, served to the end in this run (since {@link
+   * #LAST_PAGE_IN_RUN} version 1): it is shorter than a page. Runs recorded before handed its open
+   * devices to a new run, as they did.
+   */
+  private boolean isLastPage(StagePage page) {
+    return !page.deviceIds().isEmpty()
+        && page.deviceIds().size() < request.pageSize()
+        && Workflow.getVersion(LAST_PAGE_IN_RUN, Workflow.DEFAULT_VERSION, 1)
+            != Workflow.DEFAULT_VERSION;
   }
 
   /** Every device has finished: final gate, soak, health gate, and the success threshold. */
