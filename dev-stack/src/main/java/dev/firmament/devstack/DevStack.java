@@ -52,10 +52,10 @@ public final class DevStack implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DevStack.class);
 
   private final DevStackOptions options;
-  private final EmbeddedPostgres postgres;
+  private volatile EmbeddedPostgres postgres;
   private final EmbeddedTemporal temporal;
-  private final EmbeddedS3 s3;
-  private final EmbeddedMqttBroker mqtt;
+  private volatile EmbeddedS3 s3;
+  private volatile EmbeddedMqttBroker mqtt;
   private final Endpoints endpoints;
   private final Duration startupTime;
   private boolean closed;
@@ -97,27 +97,17 @@ public final class DevStack implements AutoCloseable {
     if (options.starts(Service.POSTGRES)) {
       tasks.put(
           Service.POSTGRES,
-          () -> EmbeddedPostgres.start(dataDir.resolve("postgres"), options.postgresPort()));
+          () -> startService(Service.POSTGRES, options, dataDir, options.postgresPort()));
     }
     if (options.starts(Service.TEMPORAL)) {
       tasks.put(Service.TEMPORAL, () -> EmbeddedTemporal.start(options.temporalPort()));
     }
     if (options.starts(Service.S3)) {
-      tasks.put(
-          Service.S3,
-          () -> {
-            Path s3Dir = dataDir.resolve("s3");
-            // The filesystem store maps each directory to a bucket.
-            Files.createDirectories(s3Dir.resolve(Endpoints.ARTIFACT_BUCKET));
-            return EmbeddedS3.start(s3Dir, options.s3Port());
-          });
+      tasks.put(Service.S3, () -> startService(Service.S3, options, dataDir, options.s3Port()));
     }
     if (options.starts(Service.MQTT)) {
       tasks.put(
-          Service.MQTT,
-          () ->
-              EmbeddedMqttBroker.start(
-                  dataDir.resolve("mqtt"), options.mqttPort(), options.mqttExtension()));
+          Service.MQTT, () -> startService(Service.MQTT, options, dataDir, options.mqttPort()));
     }
 
     Map<Service, AutoCloseable> started = new EnumMap<>(Service.class);
@@ -155,6 +145,69 @@ public final class DevStack implements AutoCloseable {
         dataDir,
         took.toMillis());
     return stack;
+  }
+
+  /** Starts PostgreSQL, S3 or the broker on {@code port} (0 for a free one) with its data. */
+  private static AutoCloseable startService(
+      Service service, DevStackOptions options, Path dataDir, int port) throws IOException {
+    return switch (service) {
+      case POSTGRES -> EmbeddedPostgres.start(dataDir.resolve("postgres"), port);
+      case S3 -> {
+        Path s3Dir = dataDir.resolve("s3");
+        // The filesystem store maps each directory to a bucket.
+        Files.createDirectories(s3Dir.resolve(Endpoints.ARTIFACT_BUCKET));
+        yield EmbeddedS3.start(s3Dir, port);
+      }
+      case MQTT -> EmbeddedMqttBroker.start(dataDir.resolve("mqtt"), port, options.mqttExtension());
+      case TEMPORAL -> throw new IllegalArgumentException("Temporal is started on its own");
+    };
+  }
+
+  /**
+   * An outage of one service, for fault campaigns: stops PostgreSQL, S3 or the broker, keeps it
+   * down for {@code down}, and starts it again on the same port with the same data, so that its
+   * clients find it where they left it. Temporal's embedded server keeps its state in memory and
+   * cannot be restarted.
+   *
+   * @throws IllegalArgumentException for Temporal, or a service this stack did not start
+   */
+  public synchronized void restart(Service service, Duration down) throws InterruptedException {
+    AutoCloseable running =
+        switch (service) {
+          case POSTGRES -> postgres;
+          case S3 -> s3;
+          case MQTT -> mqtt;
+          case TEMPORAL -> throw new IllegalArgumentException("Temporal cannot be restarted");
+        };
+    if (running == null || closed) {
+      throw new IllegalArgumentException(service.key() + " is not running in this stack");
+    }
+    int port =
+        switch (running) {
+          case EmbeddedPostgres p -> p.port();
+          case EmbeddedS3 s -> s.port();
+          case EmbeddedMqttBroker m -> m.port();
+          default -> throw new IllegalStateException("unexpected " + running);
+        };
+    try {
+      running.close();
+    } catch (Exception e) {
+      throw new IllegalStateException(service.key() + " did not stop: " + e, e);
+    }
+    log.info("dev-stack service={} stopped for={}", service.key(), down);
+    Thread.sleep(down.toMillis());
+    AutoCloseable started;
+    try {
+      started = timed(service, () -> startService(service, options, dataDir(), port)).call();
+    } catch (Exception e) {
+      throw new IllegalStateException(service.key() + " did not start again: " + e, e);
+    }
+    switch (started) {
+      case EmbeddedPostgres p -> postgres = p;
+      case EmbeddedS3 s -> s3 = s;
+      case EmbeddedMqttBroker m -> mqtt = m;
+      default -> throw new IllegalStateException("unexpected " + started);
+    }
   }
 
   /** Where the started services listen. */

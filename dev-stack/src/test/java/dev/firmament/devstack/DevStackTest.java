@@ -31,6 +31,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -219,6 +220,34 @@ class DevStackTest {
                                 .build()))
             .hasMessageContaining("does not exist");
       }
+    }
+  }
+
+  @Test
+  void aServiceRestartedForAnOutageComesBackOnItsPortWithItsData() throws Exception {
+    DevStackOptions options =
+        DevStackOptions.onFreePorts(dir.resolve("outage"))
+            .withServices(DevStack.Service.POSTGRES, DevStack.Service.MQTT);
+    try (DevStack stack = DevStack.start(options)) {
+      sql(
+          stack,
+          "create table rollout (id text primary key)",
+          "insert into rollout values ('r-1')");
+      int postgresPort = stack.postgres().orElseThrow().port();
+      int mqttPort = stack.mqtt().orElseThrow().port();
+
+      stack.restart(DevStack.Service.POSTGRES, Duration.ofMillis(200));
+      stack.restart(DevStack.Service.MQTT, Duration.ZERO);
+
+      assertThat(stack.postgres().orElseThrow().port()).isEqualTo(postgresPort);
+      assertThat(queryRollouts(stack)).containsExactly("r-1");
+      assertThat(stack.mqtt().orElseThrow().port()).isEqualTo(mqttPort);
+      assertMqttRoundtrip(stack.mqtt().orElseThrow());
+      assertThatThrownBy(() -> stack.restart(DevStack.Service.S3, Duration.ZERO))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("not running");
+      assertThatThrownBy(() -> stack.restart(DevStack.Service.TEMPORAL, Duration.ZERO))
+          .isInstanceOf(IllegalArgumentException.class);
     }
   }
 

@@ -33,6 +33,11 @@ public final class Firmament {
             Run one production role as a process of its own against those services.
         fleet [--services DIR] [--api URL] [--devices N] [--prefix P]
             Register and connect a simulated fleet against those services and a running api.
+        chaos [--devices N] [--max-in-flight N] [--small] [--data DIR]
+            Run the fault campaign on the production topology (two worker processes, the api,
+            a simulated fleet): kill -9 workers, restart PostgreSQL and the broker, take S3 away
+            for 30 s and restart the api during one rollout, then check that nothing was lost
+            (exit code 0 when everything held, 1 when not).
         keys generate [--dir DIR]
             Generate the release signing key pair and the request-signing master key for a
             production deployment, as owner-only files in DIR (default firmament-keys); never
@@ -68,6 +73,7 @@ public final class Firmament {
         case "services" -> ServicesCommand.run(rest, out);
         case "server" -> ServerCommand.run(rest, out);
         case "fleet" -> FleetCommand.run(rest, out);
+        case "chaos" -> ChaosCommand.run(rest, out);
         case "keys" -> KeysCommand.run(rest, out, err);
         default -> {
           err.println("firmament: unknown command '" + args.getFirst() + "'");

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import org.jooq.impl.DSL;
 
 /**
  * {@code firmament services}: only the embedded services (PostgreSQL, Temporal, S3, the MQTT broker
@@ -59,10 +58,9 @@ final class ServicesCommand {
                 },
                 "services-shutdown"));
     Endpoints endpoints = stack.endpoints();
-    // The broker checks devices' secrets in PostgreSQL itself: the schema comes with the api role.
-    access.bind(
-        new DeviceCredentialCheck(
-            DSL.using(endpoints.jdbcUrl(), endpoints.dbUser(), endpoints.dbPassword())));
+    // The broker checks devices' secrets in PostgreSQL itself (the schema comes with the api
+    // role), a connection per check, so that it goes on after PostgreSQL restarts.
+    access.bind(new DeviceCredentialCheck(FaultCampaign.connectionPerQuery(endpoints)));
     Map<String, String> properties = DevServer.stackProperties(stack, access, data);
     Path file = ServicesFile.in(data);
     ServicesFile.write(file, properties);

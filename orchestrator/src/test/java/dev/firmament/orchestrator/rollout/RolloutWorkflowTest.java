@@ -320,6 +320,18 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void withoutADeliveryHeartbeatAWorkerErrorStillCountsAsTheDevicesFailure() {
+    FakeFleet fleet = fleet(3).answer("dev-001", FakeFleet.WORKER_ERROR, FakeFleet.SUCCESS);
+
+    // A rollout started before re-adoption existed keeps the behaviour it was started with. (Its
+    // one page is served by one run, so no hand-over races the worker's error.)
+    RolloutProgress result = run(fleet, request(null));
+
+    assertThat(fleet.unreported).containsExactly("dev-001:FAILED");
+    assertThat(result.failed()).isEqualTo(1);
+  }
+
+  @Test
   void aWaitingDeviceOnlineAtTheExpiryIsOfferedOnceBeforeTheRestExpire() {
     FakeFleet fleet = fleet(4);
     fleet.offline.add("dev-001");

@@ -1,0 +1,585 @@
+package dev.firmament.launcher;
+
+import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
+import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+
+import dev.firmament.agent.DeviceSnapshot;
+import dev.firmament.agent.FleetSimulator;
+import dev.firmament.devstack.DevStack;
+import dev.firmament.devstack.DevStackOptions;
+import dev.firmament.devstack.DeviceAccessExtension;
+import dev.firmament.devstack.Endpoints;
+import dev.firmament.devstack.FreePorts;
+import dev.firmament.server.FirmamentServer;
+import dev.firmament.workers.device.DeviceCredentialCheck;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.jooq.ConnectionProvider;
+import org.jooq.DSLContext;
+import org.jooq.Record2;
+import org.jooq.SQLDialect;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A fault campaign on the production topology: the embedded services, the {@code api} role in this
+ * process, two {@code workers} processes ({@code firmament server workers}) and a simulated fleet.
+ * During one rollout it applies the plan's faults in turn, each once the rollout has reached its
+ * share of the devices: {@code kill -9} of a worker (a replacement is started, so two run again), a
+ * PostgreSQL restart, a broker restart, an S3 outage, and a stop and start of the API. Then it
+ * waits for the rollout's end and checks what must hold: the rollout succeeded, every device has
+ * exactly one result and exactly one end in its history, no device installed the update twice, and
+ * PostgreSQL counts what the devices did. The test suite runs a small plan; {@code firmament chaos}
+ * runs any size ({@code bench/chaos/run.sh}).
+ */
+final class FaultCampaign {
+  /**
+   * What a campaign does.
+   *
+   * @param devices simulated devices
+   * @param maxInFlight the rollout's bound on devices updating at once
+   * @param transfer how long each device's download takes (a slow link, so faults strike
+   *     mid-delivery)
+   * @param workerKills how many times a worker is killed
+   * @param restartPostgres whether PostgreSQL is restarted once
+   * @param restartBroker whether the broker is restarted once
+   * @param s3Outage how long S3 is unavailable once (zero for never)
+   * @param restartApi whether the API is stopped and started once
+   * @param deadline how long the whole campaign may take before it gives up
+   */
+  record Plan(
+      int devices,
+      int maxInFlight,
+      Duration transfer,
+      int workerKills,
+      boolean restartPostgres,
+      boolean restartBroker,
+      Duration s3Outage,
+      boolean restartApi,
+      Duration deadline) {
+
+    /** The suite's version: one worker kill and one broker restart, 200 devices. */
+    static Plan small() {
+      return new Plan(
+          200,
+          20,
+          Duration.ofMillis(1500),
+          1,
+          false,
+          true,
+          Duration.ZERO,
+          false,
+          Duration.ofMinutes(7));
+    }
+
+    /**
+     * The full campaign: five worker kills, a PostgreSQL and a broker restart, 30 s without S3, and
+     * an API restart.
+     */
+    static Plan full(int devices, int maxInFlight) {
+      return new Plan(
+          devices,
+          maxInFlight,
+          Duration.ofMillis(1500),
+          5,
+          true,
+          true,
+          Duration.ofSeconds(30),
+          true,
+          Duration.ofMinutes(60));
+    }
+  }
+
+  /**
+   * What a campaign found.
+   *
+   * @param status the rollout's final status
+   * @param results the job's results by state
+   * @param devicesWithoutOneEnd devices whose history has no end or more than one
+   * @param historyEnds the history's final rows (one per device when nothing was lost or doubled)
+   * @param installs installs the devices did
+   * @param installedTwice devices that installed the update more than once
+   * @param onTarget devices that run the target version
+   * @param faults the faults applied, each with when it happened (seconds into the rollout)
+   * @param rollout how long the rollout took
+   */
+  record Outcome(
+      int devices,
+      String status,
+      Map<String, Integer> results,
+      int devicesWithoutOneEnd,
+      int historyEnds,
+      int installs,
+      int installedTwice,
+      int onTarget,
+      List<String> faults,
+      int faultsPlanned,
+      Duration rollout) {
+
+    int succeeded() {
+      return results.getOrDefault("SUCCEEDED", 0);
+    }
+
+    /** What failed to hold, empty when the campaign passed. */
+    List<String> violations() {
+      List<String> found = new ArrayList<>();
+      if (!"SUCCEEDED".equals(status)) {
+        found.add("the rollout ended " + status);
+      }
+      if (succeeded() != devices || results.values().stream().mapToInt(i -> i).sum() != devices) {
+        found.add("results " + results + " for " + devices + " devices");
+      }
+      if (devicesWithoutOneEnd != 0 || historyEnds != devices) {
+        found.add(
+            devicesWithoutOneEnd
+                + " devices without exactly one end in their history ("
+                + historyEnds
+                + " ends)");
+      }
+      if (installedTwice != 0) {
+        found.add(installedTwice + " devices installed the update twice");
+      }
+      if (onTarget != succeeded() || installs != onTarget) {
+        found.add(
+            "PostgreSQL counts "
+                + succeeded()
+                + " succeeded, the devices report "
+                + onTarget
+                + " on the target and "
+                + installs
+                + " installs");
+      }
+      if (faults.size() != faultsPlanned) {
+        found.add(
+            "only "
+                + faults.size()
+                + " of "
+                + faultsPlanned
+                + " faults struck before the rollout ended");
+      }
+      return found;
+    }
+
+    void print(PrintStream out) {
+      out.printf(
+          """
+          campaign: %d devices, rollout %s in %d s
+            results            %s
+            history ends       %d (devices without exactly one: %d)
+            installs           %d (devices that installed twice: %d)
+            on target version  %d
+            faults (%d of %d)  %s
+            verdict            %s
+          """,
+          devices,
+          status,
+          rollout.toSeconds(),
+          results,
+          historyEnds,
+          devicesWithoutOneEnd,
+          installs,
+          installedTwice,
+          onTarget,
+          faults.size(),
+          faultsPlanned,
+          faults,
+          violations().isEmpty() ? "PASSED" : "FAILED " + violations());
+    }
+  }
+
+  private static final List<String> ENDS =
+      List.of("SUCCEEDED", "SKIPPED", "FAILED", "TIMED_OUT", "REJECTED", "CANCELED", "ROLLED_BACK");
+
+  private final Plan plan;
+  private final Path dataDir;
+  private final PrintStream out;
+  private final List<Process> workers = new ArrayList<>();
+  private int workersStarted;
+  private ConfigurableApplicationContext api;
+  private List<String> apiArgs;
+  private volatile String progress = "starting";
+
+  FaultCampaign(Plan plan, Path dataDir, PrintStream out) {
+    this.plan = plan;
+    this.dataDir = dataDir.toAbsolutePath();
+    this.out = out;
+  }
+
+  /** Runs the campaign; the worker processes' logs stay in the data directory. */
+  Outcome run() throws Exception {
+    BrokerAccess access = new BrokerAccess();
+    try (DevStack stack =
+        DevStack.start(
+            DevStackOptions.onFreePorts(dataDir)
+                .withMqttExtension(DeviceAccessExtension.embedded(access)))) {
+      Endpoints endpoints = stack.endpoints();
+      DSLContext dsl = connectionPerQuery(endpoints);
+      access.bind(new DeviceCredentialCheck(dsl));
+      Map<String, String> services =
+          new LinkedHashMap<>(DevServer.stackProperties(stack, access, dataDir));
+      // Faults are found in seconds here, not in a minute.
+      services.put("firmament.rollout.delivery-heartbeat", "6s");
+      services.put("firmament.delivery.heartbeat-interval", "1s");
+      services.put("firmament.delivery.completion-retry-seconds", "2");
+      ServicesFile.write(ServicesFile.in(dataDir), services);
+
+      int apiPort = FreePorts.pick();
+      apiArgs = new ArrayList<>();
+      services.forEach((key, value) -> apiArgs.add("--" + key + "=" + value));
+      apiArgs.add("--server.port=" + apiPort);
+      apiArgs.add("--server.address=127.0.0.1");
+      apiArgs.add("--logging.level.dev.firmament=WARN");
+      api = FirmamentServer.application("api").run(apiArgs.toArray(String[]::new));
+      startWorker();
+      startWorker();
+      // Presence goes to the workers' shared subscription, which keeps nothing for later: the
+      // devices connect once the workers listen.
+      for (int i = 1; i <= workers.size(); i++) {
+        awaitRunning("worker-" + i);
+      }
+      GraphqlClient client =
+          new GraphqlClient(
+              "http://127.0.0.1:" + apiPort + "/graphql",
+              Files.readString(DevServer.tokenFile(dataDir)).strip());
+      Demo demo = new Demo(out);
+      Demo.Prepared prepared =
+          demo.prepareProduct(client, Demo.fleetSpecs("chaos", plan.devices()));
+      try (FleetSimulator fleet =
+          FleetSimulator.start(
+              endpoints.mqttUrl(),
+              prepared.devices(),
+              Demo.fleetOptions(services.get("firmament.signing.public-key"), prepared.productId())
+                  .withSlowLink(1.0, plan.transfer()))) {
+        demo.awaitFleetReported(client, plan.devices());
+        demo.uploadIfMissing(client, prepared.productId(), Demo.FROM_VERSION, "armapp.old");
+        demo.uploadIfMissing(client, prepared.productId(), Demo.TO_VERSION, "armapp.new");
+        demo.awaitDeltas(client, prepared.productId());
+        UUID jobId = createJob(client, prepared.productId());
+        long begin = System.nanoTime();
+        out.printf("campaign: rollout %s of %d devices started%n", jobId, plan.devices());
+
+        List<String> applied = new ArrayList<>();
+        List<Fault> faults = faults(stack);
+        for (Fault fault : faults) {
+          int threshold = (int) Math.ceil(plan.devices() * fault.share());
+          boolean[] ended = {false};
+          boolean reached =
+              waitFor(
+                  begin,
+                  () -> succeeded(dsl, jobId) >= threshold || (ended[0] = ended(client, jobId)));
+          if (!reached || ended[0]) {
+            break;
+          }
+          long at = secondsSince(begin);
+          out.printf("campaign: %ds, %s%n", at, fault.name());
+          fault.action().run();
+          applied.add(fault.name() + " at " + at + " s");
+        }
+        if (!waitFor(begin, () -> ended(client, jobId))) {
+          throw new IllegalStateException(
+              "the rollout did not end within "
+                  + plan.deadline().toMinutes()
+                  + " min: "
+                  + succeeded(dsl, jobId)
+                  + " of "
+                  + plan.devices()
+                  + " succeeded");
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - begin);
+        return outcome(dsl, client, jobId, fleet.devices(), applied, faults.size(), took);
+      }
+    } finally {
+      for (Process worker : workers) {
+        worker.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
+      if (api != null) {
+        api.close();
+      }
+    }
+  }
+
+  /** A fault, applied once the rollout has reached {@code share} of its devices. */
+  private record Fault(double share, String name, ThrowingRunnable action) {}
+
+  @FunctionalInterface
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  /**
+   * The plan's faults, spread over the rollout from a tenth to seven tenths of its devices, worker
+   * kills alternating with the others.
+   */
+  private List<Fault> faults(DevStack stack) {
+    List<Fault> others = new ArrayList<>();
+    if (!plan.s3Outage().isZero()) {
+      others.add(
+          new Fault(
+              0,
+              "S3 unavailable for " + plan.s3Outage().toSeconds() + " s",
+              () -> stack.restart(DevStack.Service.S3, plan.s3Outage())));
+    }
+    if (plan.restartPostgres()) {
+      others.add(
+          new Fault(
+              0,
+              "PostgreSQL restarted",
+              () -> stack.restart(DevStack.Service.POSTGRES, Duration.ofSeconds(2))));
+    }
+    if (plan.restartBroker()) {
+      others.add(
+          new Fault(
+              0,
+              "broker restarted",
+              () -> stack.restart(DevStack.Service.MQTT, Duration.ofSeconds(1))));
+    }
+    if (plan.restartApi()) {
+      others.add(new Fault(0, "API stopped and started", this::restartApi));
+    }
+    // Worker kills alternate with the other faults.
+    List<Fault> ordered = new ArrayList<>();
+    int kills = plan.workerKills();
+    int total = kills + others.size();
+    for (int i = 0, k = 0, o = 0; i < total; i++) {
+      boolean kill = k < kills && (i % 2 == 0 || o >= others.size());
+      Fault template = kill ? null : others.get(o);
+      double share = total == 1 ? 0.3 : 0.1 + 0.6 * i / (total - 1);
+      if (kill) {
+        k++;
+        ordered.add(new Fault(share, "kill -9 of a worker", this::killWorker));
+      } else {
+        o++;
+        ordered.add(new Fault(share, template.name(), template.action()));
+      }
+    }
+    return ordered;
+  }
+
+  /** Kills the oldest running worker with SIGKILL and starts a replacement. */
+  private void killWorker() throws IOException, InterruptedException {
+    Process victim = workers.removeFirst();
+    victim.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    String name = startWorker();
+    awaitRunning(name);
+  }
+
+  private void restartApi() {
+    api.close();
+    api = FirmamentServer.application("api").run(apiArgs.toArray(String[]::new));
+  }
+
+  private String startWorker() throws IOException {
+    String name = "worker-" + ++workersStarted;
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Path log = dataDir.resolve(name + ".log");
+    workers.add(
+        new ProcessBuilder(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow",
+                "-Xmx384m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Firmament.class.getName(),
+                "server",
+                "workers",
+                "--services",
+                dataDir.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start());
+    return name;
+  }
+
+  private void awaitRunning(String name) throws InterruptedException {
+    Path log = dataDir.resolve(name + ".log");
+    long until = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    while (System.nanoTime() < until) {
+      try {
+        if (Files.exists(log) && Files.readString(log).contains("workers: running")) {
+          return;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      Thread.sleep(500);
+    }
+    throw new IllegalStateException(name + " did not start within 3 minutes (see " + log + ")");
+  }
+
+  /**
+   * Waits until {@code done}, printing the progress every ten seconds; false when the campaign's
+   * deadline passed first. A check that fails (the API or PostgreSQL down) counts as not done.
+   */
+  private boolean waitFor(long begin, BooleanSupplier done) throws InterruptedException {
+    long deadline = begin + plan.deadline().toNanos();
+    long nextPrint = System.nanoTime();
+    while (System.nanoTime() < deadline) {
+      boolean reached;
+      try {
+        reached = done.getAsBoolean();
+      } catch (RuntimeException unavailable) {
+        reached = false;
+      }
+      if (reached) {
+        return true;
+      }
+      if (System.nanoTime() >= nextPrint) {
+        out.printf("campaign: %ds, %s%n", secondsSince(begin), progress);
+        nextPrint = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      }
+      Thread.sleep(250);
+    }
+    return false;
+  }
+
+  private int succeeded(DSLContext dsl, UUID jobId) {
+    int count =
+        dsl.fetchCount(
+            OTA_RESULTS, OTA_RESULTS.JOB_ID.eq(jobId).and(OTA_RESULTS.STATE.eq("SUCCEEDED")));
+    progress = count + "/" + plan.devices() + " succeeded";
+    return count;
+  }
+
+  private static boolean ended(GraphqlClient client, UUID jobId) {
+    String status =
+        client
+            .execute(
+                "query J($id: ID!) { firmwareOTAJob(id: $id) { status } }",
+                Map.of("id", jobId.toString()))
+            .path("firmwareOTAJob")
+            .path("status")
+            .asText();
+    return List.of("SUCCEEDED", "FAILED", "CANCELED", "ABORTED", "INTERRUPTED").contains(status);
+  }
+
+  private UUID createJob(GraphqlClient client, String productId) {
+    return UUID.fromString(
+        client
+            .execute(
+                """
+                mutation Roll($input: CreateOTAJobInput!) {
+                  createOTAJob(input: $input) { job { id } }
+                }""",
+                Map.of(
+                    "input",
+                    Map.of(
+                        "productId",
+                        productId,
+                        "targetVersion",
+                        Demo.TO_VERSION,
+                        "maxInFlight",
+                        plan.maxInFlight())))
+            .path("createOTAJob")
+            .path("job")
+            .path("id")
+            .asText());
+  }
+
+  private Outcome outcome(
+      DSLContext dsl,
+      GraphqlClient client,
+      UUID jobId,
+      List<DeviceSnapshot> devices,
+      List<String> applied,
+      int planned,
+      Duration took) {
+    String status =
+        client
+            .execute(
+                "query J($id: ID!) { firmwareOTAJob(id: $id) { status } }",
+                Map.of("id", jobId.toString()))
+            .path("firmwareOTAJob")
+            .path("status")
+            .asText();
+    Map<String, Integer> results = new TreeMap<>();
+    for (Record2<String, Integer> r :
+        dsl.select(OTA_RESULTS.STATE, DSL.count())
+            .from(OTA_RESULTS)
+            .where(OTA_RESULTS.JOB_ID.eq(jobId))
+            .groupBy(OTA_RESULTS.STATE)
+            .fetch()) {
+      results.put(r.value1(), r.value2());
+    }
+    Map<String, Integer> endsByDevice = new LinkedHashMap<>();
+    for (Record2<String, Integer> r :
+        dsl.select(OTA_RESULT_HISTORY.DEVICE_ID, DSL.count())
+            .from(OTA_RESULT_HISTORY)
+            .where(OTA_RESULT_HISTORY.JOB_ID.eq(jobId))
+            .and(OTA_RESULT_HISTORY.STATE.in(ENDS))
+            .groupBy(OTA_RESULT_HISTORY.DEVICE_ID)
+            .fetch()) {
+      endsByDevice.put(r.value1(), r.value2());
+    }
+    int historyEnds = endsByDevice.values().stream().mapToInt(i -> i).sum();
+    int withoutOneEnd =
+        (int) endsByDevice.values().stream().filter(n -> n != 1).count()
+            + Math.max(0, plan.devices() - endsByDevice.size());
+    int installs = devices.stream().mapToInt(DeviceSnapshot::installs).sum();
+    int installedTwice = (int) devices.stream().filter(d -> d.installs() > 1).count();
+    int onTarget =
+        (int) devices.stream().filter(d -> Demo.TO_VERSION.equals(d.currentVersion())).count();
+    return new Outcome(
+        plan.devices(),
+        status,
+        results,
+        withoutOneEnd,
+        historyEnds,
+        installs,
+        installedTwice,
+        onTarget,
+        List.copyOf(applied),
+        planned,
+        took);
+  }
+
+  private static long secondsSince(long begin) {
+    return Duration.ofNanos(System.nanoTime() - begin).toSeconds();
+  }
+
+  /**
+   * A jOOQ context that opens a connection for each query, so that it works again as soon as a
+   * restarted PostgreSQL accepts connections (the broker's credential check and the campaign's
+   * counts keep going through a PostgreSQL restart).
+   */
+  static DSLContext connectionPerQuery(Endpoints endpoints) {
+    return DSL.using(
+        new ConnectionProvider() {
+          @Override
+          public Connection acquire() {
+            try {
+              return DriverManager.getConnection(
+                  endpoints.jdbcUrl(), endpoints.dbUser(), endpoints.dbPassword());
+            } catch (SQLException e) {
+              throw new DataAccessException("PostgreSQL is not reachable: " + e.getMessage(), e);
+            }
+          }
+
+          @Override
+          public void release(Connection connection) {
+            try {
+              connection.close();
+            } catch (SQLException e) {
+              throw new DataAccessException("closing a connection failed", e);
+            }
+          }
+        },
+        SQLDialect.POSTGRES);
+  }
+}
