@@ -233,6 +233,8 @@ final class FaultCampaign {
       access.bind(new DeviceCredentialCheck(dsl));
       Map<String, String> services =
           new LinkedHashMap<>(DevServer.stackProperties(stack, access, dataDir));
+      // The embedded Temporal never gives a killed worker's sticky workflow tasks to another.
+      services.put("firmament.temporal.sticky-execution", "false");
       // Faults are found in seconds here, not in a minute.
       services.put("firmament.rollout.delivery-heartbeat", "6s");
       services.put("firmament.delivery.heartbeat-interval", "1s");

@@ -61,7 +61,11 @@ final class ServicesCommand {
     // The broker checks devices' secrets in PostgreSQL itself (the schema comes with the api
     // role), a connection per check, so that it goes on after PostgreSQL restarts.
     access.bind(new DeviceCredentialCheck(FaultCampaign.connectionPerQuery(endpoints)));
-    Map<String, String> properties = DevServer.stackProperties(stack, access, data);
+    Map<String, String> properties =
+        new java.util.LinkedHashMap<>(DevServer.stackProperties(stack, access, data));
+    // Roles run as processes of their own and may be killed: the embedded Temporal never gives a
+    // lost worker's sticky workflow tasks to another, so workflows are not sticky here.
+    properties.put("firmament.temporal.sticky-execution", "false");
     Path file = ServicesFile.in(data);
     ServicesFile.write(file, properties);
     print(out, endpoints, file, dataDir);

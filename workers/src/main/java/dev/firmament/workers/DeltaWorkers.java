@@ -28,12 +28,13 @@ public class DeltaWorkers implements SmartLifecycle {
   public DeltaWorkers(
       WorkflowClient client,
       DeltaBuildActivitiesImpl deltaBuildActivities,
-      @Value("${firmament.delta.worker-concurrency:2}") int concurrency) {
+      @Value("${firmament.delta.worker-concurrency:2}") int concurrency,
+      @Value("${firmament.temporal.sticky-execution:true}") boolean stickyExecution) {
     this.factory = WorkerFactory.newInstance(client);
     Worker worker =
         factory.newWorker(
             DeltaTaskQueues.DELTA,
-            WorkerOptions.newBuilder()
+            WorkerOptions.newBuilder(TemporalWorkers.workflowOptions(stickyExecution))
                 .setMaxConcurrentActivityExecutionSize(Math.max(1, concurrency))
                 .build());
     worker.registerWorkflowImplementationTypes(DeltaBuildWorkflowImpl.class);

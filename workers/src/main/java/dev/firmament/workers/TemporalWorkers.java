@@ -9,8 +9,11 @@ import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.worker.WorkerOptions;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -28,16 +31,32 @@ public class TemporalWorkers implements SmartLifecycle {
   public TemporalWorkers(
       WorkflowClient client,
       RolloutActivitiesImpl rolloutActivities,
-      DeviceUpdateRouter deviceUpdateActivities) {
+      DeviceUpdateRouter deviceUpdateActivities,
+      @Value("${firmament.temporal.sticky-execution:true}") boolean stickyExecution) {
     this.factory =
         WorkerFactory.newInstance(
             client,
             WorkerFactoryOptions.newBuilder().setWorkerInterceptors(new DataRefusals()).build());
-    Worker rollout = factory.newWorker(TaskQueues.ROLLOUT);
+    Worker rollout = factory.newWorker(TaskQueues.ROLLOUT, workflowOptions(stickyExecution));
     rollout.registerWorkflowImplementationTypes(RolloutWorkflowImpl.class, StageWorkflowImpl.class);
     rollout.registerActivitiesImplementations(rolloutActivities);
     Worker delivery = factory.newWorker(TaskQueues.DELIVERY);
     delivery.registerActivitiesImplementations(deviceUpdateActivities);
+  }
+
+  /**
+   * The options of a worker that runs workflows. Without sticky execution every workflow task goes
+   * to the shared queue, where any worker takes it: for Temporal's embedded test server, which
+   * never moves a dead worker's sticky tasks back to the shared queue (a real cluster does after
+   * five seconds), so that a {@code kill -9} of a worker does not strand the workflows it cached.
+   */
+  static WorkerOptions workflowOptions(boolean stickyExecution) {
+    WorkerOptions.Builder options = WorkerOptions.newBuilder();
+    if (!stickyExecution) {
+      // A zero schedule-to-start timeout is the SDK's way to ask for no sticky queue.
+      options.setStickyQueueScheduleToStartTimeout(Duration.ZERO);
+    }
+    return options.build();
   }
 
   @Override

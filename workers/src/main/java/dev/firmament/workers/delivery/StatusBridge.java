@@ -222,7 +222,7 @@ public class StatusBridge implements DisposableBean {
     List<Update> updates = List.copyOf(batch.values());
     batch.clear();
     try {
-      recordAll(updates);
+      recordRetryingOutages(updates);
     } catch (RuntimeException e) {
       if (updates.size() == 1) {
         log.error(
@@ -236,6 +236,70 @@ public class StatusBridge implements DisposableBean {
         record(new LinkedHashMap<>(Map.of(update.reported().deviceId(), update)));
       }
     }
+  }
+
+  /**
+   * Records a batch, and records it again while PostgreSQL is unreachable (a restart, a failover):
+   * waits 200 ms doubling to 5 s between tries, for at most {@link #OUTAGE_PATIENCE}, so that a
+   * report is not lost to an outage (a device whose progress report was lost would then claim a
+   * verification without a download). Reports behind it in its lane wait meanwhile, in order. Any
+   * other failure (a row the data refuses) is thrown at once.
+   */
+  private void recordRetryingOutages(List<Update> updates) {
+    long giveUpAt = System.nanoTime() + OUTAGE_PATIENCE.toNanos();
+    long wait = 200;
+    while (true) {
+      try {
+        recordAll(updates);
+        return;
+      } catch (RuntimeException e) {
+        if (!isOutage(e) || System.nanoTime() + wait * 1_000_000 > giveUpAt) {
+          throw e;
+        }
+        log.warn(
+            "device reports not recorded yet, PostgreSQL unreachable size={} retryInMs={} error={}",
+            updates.size(),
+            wait,
+            e.toString());
+        try {
+          Thread.sleep(wait);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+        wait = Math.min(5_000, wait * 2);
+      }
+    }
+  }
+
+  /** How long a batch of reports is retried while PostgreSQL is unreachable. */
+  static final Duration OUTAGE_PATIENCE = Duration.ofMinutes(2);
+
+  /**
+   * Whether a write failed because PostgreSQL could not be reached or went away (connection
+   * exceptions, SQLSTATE class 08; an administrator's shutdown, 57P01-57P03), not because of the
+   * data.
+   */
+  static boolean isOutage(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof org.springframework.dao.DataAccessResourceFailureException
+          || t instanceof org.springframework.dao.TransientDataAccessResourceException
+          || t instanceof java.sql.SQLTransientConnectionException
+          || t instanceof java.sql.SQLNonTransientConnectionException
+          || t instanceof java.sql.SQLRecoverableException) {
+        return true;
+      }
+      if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        if (state.startsWith("08") || state.matches("57P0[123]")) {
+          return true;
+        }
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   private void recordAll(List<Update> received) {
