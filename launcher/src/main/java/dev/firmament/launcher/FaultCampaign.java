@@ -293,7 +293,8 @@ final class FaultCampaign {
           fault.action().run();
           applied.add(fault.name() + " at " + at + " s");
         }
-        if (!waitFor(begin, () -> ended(client, jobId))) {
+        // The count keeps the progress line current; the job's status says when it ended.
+        if (!waitFor(begin, () -> succeeded(dsl, jobId) >= 0 && ended(client, jobId))) {
           throw new IllegalStateException(
               "the rollout did not end within "
                   + plan.deadline().toMinutes()
