@@ -3,6 +3,8 @@ package dev.firmament.launcher;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.firmament.agent.DeviceSnapshot;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.devstack.DevStack;
@@ -17,9 +19,6 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,11 +28,9 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import org.jooq.ConnectionProvider;
 import org.jooq.DSLContext;
 import org.jooq.Record2;
 import org.jooq.SQLDialect;
-import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -214,6 +211,7 @@ final class FaultCampaign {
   private ConfigurableApplicationContext api;
   private List<String> apiArgs;
   private volatile String progress = "starting";
+  private HikariDataSource brokerPool;
 
   FaultCampaign(Plan plan, Path dataDir, PrintStream out) {
     this.plan = plan;
@@ -229,7 +227,8 @@ final class FaultCampaign {
             DevStackOptions.onFreePorts(dataDir)
                 .withMqttExtension(DeviceAccessExtension.embedded(access)))) {
       Endpoints endpoints = stack.endpoints();
-      DSLContext dsl = connectionPerQuery(endpoints);
+      brokerPool = brokerPool(endpoints);
+      DSLContext dsl = DSL.using(brokerPool, SQLDialect.POSTGRES);
       access.bind(new DeviceCredentialCheck(dsl));
       Map<String, String> services =
           new LinkedHashMap<>(DevServer.stackProperties(stack, access, dataDir));
@@ -313,6 +312,9 @@ final class FaultCampaign {
       }
       if (api != null) {
         api.close();
+      }
+      if (brokerPool != null) {
+        brokerPool.close();
       }
     }
   }
@@ -461,15 +463,18 @@ final class FaultCampaign {
   }
 
   private static boolean ended(GraphqlClient client, UUID jobId) {
-    String status =
-        client
-            .execute(
-                "query J($id: ID!) { firmwareOTAJob(id: $id) { status } }",
-                Map.of("id", jobId.toString()))
-            .path("firmwareOTAJob")
-            .path("status")
-            .asText();
-    return List.of("SUCCEEDED", "FAILED", "CANCELED", "ABORTED", "INTERRUPTED").contains(status);
+    return List.of("SUCCEEDED", "FAILED", "CANCELED", "ABORTED", "INTERRUPTED")
+        .contains(jobStatus(client, jobId));
+  }
+
+  private static String jobStatus(GraphqlClient client, UUID jobId) {
+    return client
+        .execute(
+            "query J($id: ID!) { firmwareOTAJob(id: $id) { status } }",
+            Map.of("id", jobId.toString()))
+        .path("firmwareOTAJob")
+        .path("status")
+        .asText();
   }
 
   private UUID createJob(GraphqlClient client, String productId) {
@@ -503,14 +508,7 @@ final class FaultCampaign {
       List<String> applied,
       int planned,
       Duration took) {
-    String status =
-        client
-            .execute(
-                "query J($id: ID!) { firmwareOTAJob(id: $id) { status } }",
-                Map.of("id", jobId.toString()))
-            .path("firmwareOTAJob")
-            .path("status")
-            .asText();
+    String status = jobStatus(client, jobId);
     Map<String, Integer> results = new TreeMap<>();
     for (Record2<String, Integer> r :
         dsl.select(OTA_RESULTS.STATE, DSL.count())
@@ -557,32 +555,19 @@ final class FaultCampaign {
   }
 
   /**
-   * A jOOQ context that opens a connection for each query, so that it works again as soon as a
-   * restarted PostgreSQL accepts connections (the broker's credential check and the campaign's
-   * counts keep going through a PostgreSQL restart).
+   * A small connection pool for the broker's credential check, which goes on after PostgreSQL
+   * restarts (the pool validates a connection before lending it and replaces a broken one) and
+   * starts even while PostgreSQL is not up yet. Four connections carry a fleet connecting at once.
    */
-  static DSLContext connectionPerQuery(Endpoints endpoints) {
-    return DSL.using(
-        new ConnectionProvider() {
-          @Override
-          public Connection acquire() {
-            try {
-              return DriverManager.getConnection(
-                  endpoints.jdbcUrl(), endpoints.dbUser(), endpoints.dbPassword());
-            } catch (SQLException e) {
-              throw new DataAccessException("PostgreSQL is not reachable: " + e.getMessage(), e);
-            }
-          }
-
-          @Override
-          public void release(Connection connection) {
-            try {
-              connection.close();
-            } catch (SQLException e) {
-              throw new DataAccessException("closing a connection failed", e);
-            }
-          }
-        },
-        SQLDialect.POSTGRES);
+  static HikariDataSource brokerPool(Endpoints endpoints) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("broker-credentials");
+    config.setJdbcUrl(endpoints.jdbcUrl());
+    config.setUsername(endpoints.dbUser());
+    config.setPassword(endpoints.dbPassword());
+    config.setMaximumPoolSize(4);
+    config.setMinimumIdle(0);
+    config.setInitializationFailTimeout(-1);
+    return new HikariDataSource(config);
   }
 }

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.jooq.SQLDialect;
+import org.jooq.impl.DSL;
 
 /**
  * {@code firmament services}: only the embedded services (PostgreSQL, Temporal, S3, the MQTT broker
@@ -59,8 +61,10 @@ final class ServicesCommand {
                 "services-shutdown"));
     Endpoints endpoints = stack.endpoints();
     // The broker checks devices' secrets in PostgreSQL itself (the schema comes with the api
-    // role), a connection per check, so that it goes on after PostgreSQL restarts.
-    access.bind(new DeviceCredentialCheck(FaultCampaign.connectionPerQuery(endpoints)));
+    // role), through a small pool that reconnects after PostgreSQL restarts.
+    access.bind(
+        new DeviceCredentialCheck(
+            DSL.using(FaultCampaign.brokerPool(endpoints), SQLDialect.POSTGRES)));
     Map<String, String> properties =
         new java.util.LinkedHashMap<>(DevServer.stackProperties(stack, access, data));
     // Roles run as processes of their own and may be killed: the embedded Temporal never gives a

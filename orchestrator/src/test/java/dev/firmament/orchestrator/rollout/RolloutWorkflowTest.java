@@ -99,15 +99,19 @@ class RolloutWorkflowTest {
 
   /** How many runs the stage's workflow took, following its continue-as-new chain back. */
   private int stageRuns(int stage) {
-    String id = TaskQueues.rolloutWorkflowId(JOB) + "/stage/" + stage;
-    int runs = 0;
+    return runs(TaskQueues.rolloutWorkflowId(JOB) + "/stage/" + stage).size();
+  }
+
+  /** Every run's history of a workflow, the latest first, following its continue-as-new chain. */
+  private List<List<HistoryEvent>> runs(String workflowId) {
+    List<List<HistoryEvent>> runs = new ArrayList<>();
     String runId = null;
     do {
       List<HistoryEvent> events =
           runId == null
-              ? client.fetchHistory(id).getEvents()
-              : client.fetchHistory(id, runId).getEvents();
-      runs++;
+              ? client.fetchHistory(workflowId).getEvents()
+              : client.fetchHistory(workflowId, runId).getEvents();
+      runs.add(events);
       runId =
           events
               .getFirst()
@@ -857,14 +861,9 @@ class RolloutWorkflowTest {
             TaskQueues.rolloutWorkflowId(JOB) + "/stage/0",
             TaskQueues.rolloutWorkflowId(JOB) + "/stage/1")) {
       try {
-        String runId = null;
-        do {
-          List<HistoryEvent> events =
-              runId == null
-                  ? client.fetchHistory(id).getEvents()
-                  : client.fetchHistory(id, runId).getEvents();
-          out.append("== ").append(id).append(' ').append(runId).append('\n');
-          for (HistoryEvent event : events) {
+        for (List<HistoryEvent> run : runs(id)) {
+          out.append("== ").append(id).append('\n');
+          for (HistoryEvent event : run) {
             out.append(event.getEventId())
                 .append(' ')
                 .append(event.getEventType())
@@ -872,10 +871,7 @@ class RolloutWorkflowTest {
                 .append(brief(event))
                 .append('\n');
           }
-          HistoryEvent first = events.getFirst();
-          runId = first.getWorkflowExecutionStartedEventAttributes().getContinuedExecutionRunId();
-          runId = runId.isEmpty() ? null : runId;
-        } while (runId != null);
+        }
       } catch (RuntimeException e) {
         out.append("== ").append(id).append(": ").append(e).append('\n');
       }
