@@ -15,6 +15,8 @@ import java.util.List;
  * @param nextStartAt the earliest workflow time (epoch millis) the rate allows the next start
  * @param open the devices still updating or waiting out a retry backoff, which the next run takes
  *     over (empty for runs that drained their page first)
+ * @param controls the operator's controls the run received after it decided to continue as new
+ *     (while its last writes finished), which the next run acts on; null in runs recorded before
  */
 public record StageCarry(
     long afterPosition,
@@ -24,10 +26,25 @@ public record StageCarry(
     double ratePerMinute,
     int successesSinceRaise,
     long nextStartAt,
-    List<OpenDevice> open) {
+    List<OpenDevice> open,
+    Controls controls) {
+
+  /**
+   * Controls a stage run received and has not acted on yet.
+   *
+   * @param retryRequested retry-failed
+   * @param promoted promote (end the soak)
+   * @param canceled cancel
+   * @param abortReason abort, with its reason (null without)
+   */
+  public record Controls(
+      boolean retryRequested, boolean promoted, boolean canceled, String abortReason) {
+    public static final Controls NONE = new Controls(false, false, false, null);
+  }
 
   public StageCarry {
     open = open == null ? List.of() : List.copyOf(open);
+    controls = controls == null ? Controls.NONE : controls;
   }
 
   /** The carry of a stage's first run: nothing started yet, the rate at its base. */
@@ -40,7 +57,8 @@ public record StageCarry(
         plan.rate() == null ? 0 : plan.rate().basePerMinute(),
         0,
         0L,
-        List.of());
+        List.of(),
+        Controls.NONE);
   }
 
   /** This carry with the stragglers an earlier stage handed over, for this stage to take over. */
@@ -53,6 +71,7 @@ public record StageCarry(
         ratePerMinute,
         successesSinceRaise,
         nextStartAt,
-        handedOver);
+        handedOver,
+        controls);
   }
 }

@@ -272,10 +272,17 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
         page.stream().map(e -> storedAttempt.getOrDefault(e.getKey(), 1)).toList());
   }
 
+  /** Runs inside each recordStage call (the stage's own write), before it returns. */
+  volatile java.util.function.BiConsumer<StageStatus, StageCounters> onRecordStage;
+
   @Override
   public void recordStage(
       String jobId, int stageIndex, StageStatus status, StageCounters counters) {
     stageStatuses.put(stageIndex, status);
+    var hook = onRecordStage;
+    if (hook != null) {
+      hook.accept(status, counters);
+    }
   }
 
   @Override

@@ -84,6 +84,32 @@ class RolloutWorkflowTest {
   }
 
   @Test
+  void aCancelThatArrivesWhileARunHandsOverReachesTheNextRun() {
+    FakeFleet fleet = fleet(10);
+    fleet.delayMillis = 300;
+    AtomicInteger signals = new AtomicInteger();
+    // The first page's hand-over writes the stage's progress, and the run waits for that write
+    // before it continues as new: a cancel that reaches the run then must reach the next run.
+    fleet.onRecordStage =
+        (status, counters) -> {
+          if (counters.started() == 5 && signals.getAndIncrement() == 0) {
+            client
+                .newWorkflowStub(
+                    StageWorkflow.class, TaskQueues.rolloutWorkflowId(JOB) + "/stage/0")
+                .cancel();
+          }
+        };
+
+    RolloutProgress result =
+        run(fleet, new RolloutRequest(JOB, 10, TIMEOUT, 5, RolloutPlan.singleStage(10)));
+
+    assertThat(signals.get()).isPositive();
+    assertThat(result.stages().getFirst().status()).isEqualTo(StageStatus.CANCELED);
+    // The second page was never started.
+    assertThat(fleet.deliveries).hasSize(5);
+  }
+
+  @Test
   void theRunThatListsTheLastPageServesItToTheEnd() {
     FakeFleet fleet = fleet(5);
     fleet.delayMillis = 20;

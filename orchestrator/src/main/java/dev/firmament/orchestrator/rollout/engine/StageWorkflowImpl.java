@@ -992,6 +992,12 @@ public class StageWorkflowImpl implements StageWorkflow {
     paused = carry.paused();
     nextStartAt = carry.nextStartAt();
     breachesHandled = carry.breachesHandled();
+    // Controls that reached the previous run after it decided to continue as new.
+    StageCarry.Controls controls = carry.controls();
+    retryRequested = controls.retryRequested();
+    promoted = controls.promoted();
+    canceled = controls.canceled();
+    abortReason = controls.abortReason();
     RatePlan rate = request.plan().rate();
     ramp = rate == null ? null : new RateRamp(carry.ratePerMinute(), carry.successesSinceRaise());
   }
@@ -1005,7 +1011,8 @@ public class StageWorkflowImpl implements StageWorkflow {
         ramp == null ? 0 : ramp.ratePerMinute(),
         ramp == null ? 0 : ramp.successesSinceRaise(),
         nextStartAt,
-        List.copyOf(open.values()));
+        List.copyOf(open.values()),
+        new StageCarry.Controls(retryRequested, promoted, canceled, abortReason));
   }
 
   private StageCounters counters() {
