@@ -183,26 +183,33 @@ public final class Demo {
     awaitDeltas(api, productId);
 
     long started = System.nanoTime();
-    JsonNode job =
-        api.execute(
-                """
-                mutation Roll($input: CreateOTAJobInput!) {
-                  createOTAJob(input: $input) { job { id status totalDevices } }
-                }""",
-                Map.of(
-                    "input",
-                    Map.of(
-                        "productId", productId,
-                        "targetVersion", TO_VERSION,
-                        "maxInFlight", options.maxInFlight())))
-            .path("createOTAJob")
-            .path("job");
+    JsonNode job = createJob(api, productId, options.maxInFlight());
     String jobId = job.path("id").asText();
     int total = job.path("totalDevices").asInt();
     out.printf(
         "rollout %s: %s -> %s on %d devices, at most %d at a time%n",
         jobId, FROM_VERSION, TO_VERSION, total, options.maxInFlight());
     return watch(api, jobId, started);
+  }
+
+  /**
+   * Creates the demo's rollout: every device of the product to {@link #TO_VERSION}, at most {@code
+   * maxInFlight} at a time. Returns the job's id, status and device count.
+   */
+  static JsonNode createJob(GraphqlClient api, String productId, int maxInFlight) {
+    return api.execute(
+            """
+            mutation Roll($input: CreateOTAJobInput!) {
+              createOTAJob(input: $input) { job { id status totalDevices } }
+            }""",
+            Map.of(
+                "input",
+                Map.of(
+                    "productId", productId,
+                    "targetVersion", TO_VERSION,
+                    "maxInFlight", maxInFlight)))
+        .path("createOTAJob")
+        .path("job");
   }
 
   private Summary watch(GraphqlClient api, String jobId, long startedNanos)

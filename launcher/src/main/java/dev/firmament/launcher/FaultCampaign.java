@@ -27,7 +27,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.IntPredicate;
 import org.jooq.DSLContext;
 import org.jooq.Record2;
 import org.jooq.SQLDialect;
@@ -271,7 +271,11 @@ final class FaultCampaign {
         demo.uploadIfMissing(client, prepared.productId(), Demo.FROM_VERSION, "armapp.old");
         demo.uploadIfMissing(client, prepared.productId(), Demo.TO_VERSION, "armapp.new");
         demo.awaitDeltas(client, prepared.productId());
-        UUID jobId = createJob(client, prepared.productId());
+        UUID jobId =
+            UUID.fromString(
+                Demo.createJob(client, prepared.productId(), plan.maxInFlight())
+                    .path("id")
+                    .asText());
         long begin = System.nanoTime();
         out.printf("campaign: rollout %s of %d devices started%n", jobId, plan.devices());
 
@@ -279,12 +283,9 @@ final class FaultCampaign {
         List<Fault> faults = faults(stack);
         for (Fault fault : faults) {
           int threshold = (int) Math.ceil(plan.devices() * fault.share());
-          boolean[] ended = {false};
-          boolean reached =
-              waitFor(
-                  begin,
-                  () -> succeeded(dsl, jobId) >= threshold || (ended[0] = ended(client, jobId)));
-          if (!reached || ended[0]) {
+          if (!waitFor(begin, dsl, jobId, count -> count >= threshold || ended(client, jobId))
+              || ended(client, jobId)) {
+            // The rollout ended first: the faults left did not strike, which the outcome says.
             break;
           }
           long at = secondsSince(begin);
@@ -292,8 +293,7 @@ final class FaultCampaign {
           fault.action().run();
           applied.add(fault.name() + " at " + at + " s");
         }
-        // The count keeps the progress line current; the job's status says when it ended.
-        if (!waitFor(begin, () -> succeeded(dsl, jobId) >= 0 && ended(client, jobId))) {
+        if (!waitFor(begin, dsl, jobId, count -> ended(client, jobId))) {
           throw new IllegalStateException(
               "the rollout did not end within "
                   + plan.deadline().toMinutes()
@@ -322,6 +322,9 @@ final class FaultCampaign {
   /** A fault, applied once the rollout has reached {@code share} of its devices. */
   private record Fault(double share, String name, ThrowingRunnable action) {}
 
+  /** A fault before it is placed in the rollout. */
+  private record Step(String name, ThrowingRunnable action) {}
+
   @FunctionalInterface
   private interface ThrowingRunnable {
     void run() throws Exception;
@@ -332,48 +335,45 @@ final class FaultCampaign {
    * kills alternating with the others.
    */
   private List<Fault> faults(DevStack stack) {
-    List<Fault> others = new ArrayList<>();
+    List<Step> others = new ArrayList<>();
     if (!plan.s3Outage().isZero()) {
       others.add(
-          new Fault(
-              0,
+          new Step(
               "S3 unavailable for " + plan.s3Outage().toSeconds() + " s",
               () -> stack.restart(DevStack.Service.S3, plan.s3Outage())));
     }
     if (plan.restartPostgres()) {
       others.add(
-          new Fault(
-              0,
+          new Step(
               "PostgreSQL restarted",
               () -> stack.restart(DevStack.Service.POSTGRES, Duration.ofSeconds(2))));
     }
     if (plan.restartBroker()) {
       others.add(
-          new Fault(
-              0,
+          new Step(
               "broker restarted",
               () -> stack.restart(DevStack.Service.MQTT, Duration.ofSeconds(1))));
     }
     if (plan.restartApi()) {
-      others.add(new Fault(0, "API stopped and started", this::restartApi));
+      others.add(new Step("API stopped and started", this::restartApi));
     }
-    // Worker kills alternate with the other faults.
-    List<Fault> ordered = new ArrayList<>();
-    int kills = plan.workerKills();
-    int total = kills + others.size();
-    for (int i = 0, k = 0, o = 0; i < total; i++) {
-      boolean kill = k < kills && (i % 2 == 0 || o >= others.size());
-      Fault template = kill ? null : others.get(o);
-      double share = total == 1 ? 0.3 : 0.1 + 0.6 * i / (total - 1);
-      if (kill) {
+    Step kill = new Step("kill -9 of a worker", this::killWorker);
+    // Worker kills alternate with the other faults while both last.
+    List<Step> steps = new ArrayList<>();
+    for (int k = 0, o = 0; k < plan.workerKills() || o < others.size(); ) {
+      if (k < plan.workerKills() && (steps.size() % 2 == 0 || o == others.size())) {
+        steps.add(kill);
         k++;
-        ordered.add(new Fault(share, "kill -9 of a worker", this::killWorker));
       } else {
-        o++;
-        ordered.add(new Fault(share, template.name(), template.action()));
+        steps.add(others.get(o++));
       }
     }
-    return ordered;
+    List<Fault> faults = new ArrayList<>();
+    for (int i = 0; i < steps.size(); i++) {
+      double share = steps.size() == 1 ? 0.3 : 0.1 + 0.6 * i / (steps.size() - 1);
+      faults.add(new Fault(share, steps.get(i).name(), steps.get(i).action()));
+    }
+    return faults;
   }
 
   /** Kills the oldest running worker with SIGKILL and starts a replacement. */
@@ -429,16 +429,18 @@ final class FaultCampaign {
   }
 
   /**
-   * Waits until {@code done}, printing the progress every ten seconds; false when the campaign's
-   * deadline passed first. A check that fails (the API or PostgreSQL down) counts as not done.
+   * Waits until {@code done} holds for the job's count of succeeded devices, printing the progress
+   * every ten seconds; false when the campaign's deadline passed first. A check that fails (the API
+   * or PostgreSQL down) counts as not done.
    */
-  private boolean waitFor(long begin, BooleanSupplier done) throws InterruptedException {
+  private boolean waitFor(long begin, DSLContext dsl, UUID jobId, IntPredicate done)
+      throws InterruptedException {
     long deadline = begin + plan.deadline().toNanos();
     long nextPrint = System.nanoTime();
     while (System.nanoTime() < deadline) {
       boolean reached;
       try {
-        reached = done.getAsBoolean();
+        reached = done.test(succeeded(dsl, jobId));
       } catch (RuntimeException unavailable) {
         reached = false;
       }
@@ -475,29 +477,6 @@ final class FaultCampaign {
         .path("firmwareOTAJob")
         .path("status")
         .asText();
-  }
-
-  private UUID createJob(GraphqlClient client, String productId) {
-    return UUID.fromString(
-        client
-            .execute(
-                """
-                mutation Roll($input: CreateOTAJobInput!) {
-                  createOTAJob(input: $input) { job { id } }
-                }""",
-                Map.of(
-                    "input",
-                    Map.of(
-                        "productId",
-                        productId,
-                        "targetVersion",
-                        Demo.TO_VERSION,
-                        "maxInFlight",
-                        plan.maxInFlight())))
-            .path("createOTAJob")
-            .path("job")
-            .path("id")
-            .asText());
   }
 
   private Outcome outcome(

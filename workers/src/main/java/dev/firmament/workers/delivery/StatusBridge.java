@@ -295,9 +295,6 @@ public class StatusBridge implements DisposableBean {
           return true;
         }
       }
-      if (t.getCause() == t) {
-        break;
-      }
     }
     return false;
   }
