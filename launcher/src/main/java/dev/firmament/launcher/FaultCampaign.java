@@ -5,8 +5,6 @@ import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.firmament.agent.DeviceSnapshot;
-import dev.firmament.agent.FleetSimulator;
 import dev.firmament.devstack.DevStack;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.devstack.DeviceAccessExtension;
@@ -28,6 +26,8 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 import org.jooq.Record2;
 import org.jooq.SQLDialect;
@@ -208,6 +208,7 @@ final class FaultCampaign {
   private final PrintStream out;
   private final List<Process> workers = new ArrayList<>();
   private int workersStarted;
+  private Process fleet;
   private ConfigurableApplicationContext api;
   private List<String> apiArgs;
   private volatile String progress = "starting";
@@ -259,56 +260,51 @@ final class FaultCampaign {
               "http://127.0.0.1:" + apiPort + "/graphql",
               Files.readString(DevServer.tokenFile(dataDir)).strip());
       Demo demo = new Demo(out);
-      Demo.Prepared prepared =
-          demo.prepareProduct(client, Demo.fleetSpecs("chaos", plan.devices()));
-      try (FleetSimulator fleet =
-          FleetSimulator.start(
-              endpoints.mqttUrl(),
-              prepared.devices(),
-              Demo.fleetOptions(services.get("firmament.signing.public-key"), prepared.productId())
-                  .withSlowLink(1.0, plan.transfer()))) {
-        demo.awaitFleetReported(client, plan.devices());
-        demo.uploadIfMissing(client, prepared.productId(), Demo.FROM_VERSION, "armapp.old");
-        demo.uploadIfMissing(client, prepared.productId(), Demo.TO_VERSION, "armapp.new");
-        demo.awaitDeltas(client, prepared.productId());
-        UUID jobId =
-            UUID.fromString(
-                Demo.createJob(client, prepared.productId(), plan.maxInFlight())
-                    .path("id")
-                    .asText());
-        long begin = System.nanoTime();
-        out.printf("campaign: rollout %s of %d devices started%n", jobId, plan.devices());
+      // The fleet is a process of its own, as in production: its device connections and the
+      // broker's would not fit one process's file descriptors at 10,000 devices.
+      String productId = startFleet(apiPort);
+      demo.awaitFleetReported(client, plan.devices());
+      demo.uploadIfMissing(client, productId, Demo.FROM_VERSION, "armapp.old");
+      demo.uploadIfMissing(client, productId, Demo.TO_VERSION, "armapp.new");
+      demo.awaitDeltas(client, productId);
+      UUID jobId =
+          UUID.fromString(
+              Demo.createJob(client, productId, plan.maxInFlight()).path("id").asText());
+      long begin = System.nanoTime();
+      out.printf("campaign: rollout %s of %d devices started%n", jobId, plan.devices());
 
-        List<String> applied = new ArrayList<>();
-        List<Fault> faults = faults(stack);
-        for (Fault fault : faults) {
-          int threshold = (int) Math.ceil(plan.devices() * fault.share());
-          if (!waitFor(begin, dsl, jobId, count -> count >= threshold || ended(client, jobId))
-              || ended(client, jobId)) {
-            // The rollout ended first: the faults left did not strike, which the outcome says.
-            break;
-          }
-          long at = secondsSince(begin);
-          out.printf("campaign: %ds, %s%n", at, fault.name());
-          fault.action().run();
-          applied.add(fault.name() + " at " + at + " s");
+      List<String> applied = new ArrayList<>();
+      List<Fault> faults = faults(stack);
+      for (Fault fault : faults) {
+        int threshold = (int) Math.ceil(plan.devices() * fault.share());
+        if (!waitFor(begin, dsl, jobId, count -> count >= threshold || ended(client, jobId))
+            || ended(client, jobId)) {
+          // The rollout ended first: the faults left did not strike, which the outcome says.
+          break;
         }
-        if (!waitFor(begin, dsl, jobId, count -> ended(client, jobId))) {
-          throw new IllegalStateException(
-              "the rollout did not end within "
-                  + plan.deadline().toMinutes()
-                  + " min: "
-                  + succeeded(dsl, jobId)
-                  + " of "
-                  + plan.devices()
-                  + " succeeded");
-        }
-        Duration took = Duration.ofNanos(System.nanoTime() - begin);
-        return outcome(dsl, client, jobId, fleet.devices(), applied, faults.size(), took);
+        long at = secondsSince(begin);
+        out.printf("campaign: %ds, %s%n", at, fault.name());
+        fault.action().run();
+        applied.add(fault.name() + " at " + at + " s");
       }
+      if (!waitFor(begin, dsl, jobId, count -> ended(client, jobId))) {
+        throw new IllegalStateException(
+            "the rollout did not end within "
+                + plan.deadline().toMinutes()
+                + " min: "
+                + succeeded(dsl, jobId)
+                + " of "
+                + plan.devices()
+                + " succeeded");
+      }
+      Duration took = Duration.ofNanos(System.nanoTime() - begin);
+      return outcome(dsl, client, jobId, stopFleet(), applied, faults.size(), took);
     } finally {
       for (Process worker : workers) {
         worker.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
+      if (fleet != null) {
+        fleet.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
       }
       if (api != null) {
         api.close();
@@ -391,25 +387,93 @@ final class FaultCampaign {
 
   private String startWorker() throws IOException {
     String name = "worker-" + ++workersStarted;
-    String java = ProcessHandle.current().info().command().orElse("java");
-    Path log = dataDir.resolve(name + ".log");
     workers.add(
-        new ProcessBuilder(
-                java,
-                "--enable-native-access=ALL-UNNAMED",
-                "--sun-misc-unsafe-memory-access=allow",
-                "-Xmx384m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Firmament.class.getName(),
-                "server",
-                "workers",
-                "--services",
-                dataDir.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start());
+        firmament(name, "384m", List.of("server", "workers", "--services", dataDir.toString())));
     return name;
+  }
+
+  /**
+   * Starts the simulated fleet as {@code firmament fleet}, slow downloads and a report of what its
+   * devices did, and waits until all of them are connected. Returns the product they belong to.
+   */
+  private String startFleet(int apiPort) throws IOException, InterruptedException {
+    fleet =
+        firmament(
+            "fleet",
+            plan.devices() > 2000 ? "1g" : "384m",
+            List.of(
+                "fleet",
+                "--services",
+                dataDir.toString(),
+                "--api",
+                "http://127.0.0.1:" + apiPort,
+                "--devices",
+                Integer.toString(plan.devices()),
+                "--prefix",
+                "chaos",
+                "--chunk-delay",
+                Long.toString(plan.transfer().toMillis()),
+                "--report",
+                fleetReport().toString()));
+    Pattern product = Pattern.compile("connecting \\d+ devices of product (\\S+)");
+    Pattern connected = Pattern.compile("firmament fleet: (\\d+)/\\d+ connected");
+    Path log = dataDir.resolve("fleet.log");
+    // Registering and connecting take about a second for every hundred devices.
+    long until = System.nanoTime() + Duration.ofSeconds(120 + plan.devices() / 50).toNanos();
+    while (System.nanoTime() < until && fleet.isAlive()) {
+      String text = Files.exists(log) ? Files.readString(log) : "";
+      Matcher id = product.matcher(text);
+      Matcher online = connected.matcher(text);
+      int most = 0;
+      while (online.find()) {
+        most = Math.max(most, Integer.parseInt(online.group(1)));
+      }
+      if (id.find() && most == plan.devices()) {
+        out.printf("campaign: %d devices connected from the fleet process%n", most);
+        return id.group(1);
+      }
+      Thread.sleep(500);
+    }
+    throw new IllegalStateException(
+        "the fleet did not connect its "
+            + plan.devices()
+            + " devices"
+            + (fleet.isAlive() ? " in time" : " (it exited " + fleet.exitValue() + ")")
+            + " (see "
+            + log
+            + ")");
+  }
+
+  /** Stops the fleet process, which writes its report as it ends, and reads the report. */
+  private List<FleetReport.Device> stopFleet() throws IOException, InterruptedException {
+    fleet.destroy();
+    if (!fleet.waitFor(60, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the fleet process did not stop within 60 s");
+    }
+    return FleetReport.read(fleetReport());
+  }
+
+  private Path fleetReport() {
+    return dataDir.resolve("fleet-report.tsv");
+  }
+
+  /** Starts {@code firmament ARGS} in a JVM of its own, its output in {@code DATA/NAME.log}. */
+  private Process firmament(String name, String heap, List<String> args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(
+        List.of(
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+            "-Xmx" + heap,
+            "-cp",
+            System.getProperty("java.class.path"),
+            Firmament.class.getName()));
+    command.addAll(args);
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(dataDir.resolve(name + ".log").toFile())
+        .start();
   }
 
   private void awaitRunning(String name) throws InterruptedException {
@@ -483,7 +547,7 @@ final class FaultCampaign {
       DSLContext dsl,
       GraphqlClient client,
       UUID jobId,
-      List<DeviceSnapshot> devices,
+      List<FleetReport.Device> devices,
       List<String> applied,
       int planned,
       Duration took) {
@@ -511,10 +575,9 @@ final class FaultCampaign {
     int withoutOneEnd =
         (int) endsByDevice.values().stream().filter(n -> n != 1).count()
             + Math.max(0, plan.devices() - endsByDevice.size());
-    int installs = devices.stream().mapToInt(DeviceSnapshot::installs).sum();
+    int installs = devices.stream().mapToInt(FleetReport.Device::installs).sum();
     int installedTwice = (int) devices.stream().filter(d -> d.installs() > 1).count();
-    int onTarget =
-        (int) devices.stream().filter(d -> Demo.TO_VERSION.equals(d.currentVersion())).count();
+    int onTarget = (int) devices.stream().filter(d -> Demo.TO_VERSION.equals(d.version())).count();
     return new Outcome(
         plan.devices(),
         status,

@@ -31,8 +31,10 @@ public final class Firmament {
             addresses to DIR/services.properties (default .firmament/services) and print them.
         server api|workers|delta|all [--services DIR] [--port P]
             Run one production role as a process of its own against those services.
-        fleet [--services DIR] [--api URL] [--devices N] [--prefix P]
-            Register and connect a simulated fleet against those services and a running api.
+        fleet [--services DIR] [--api URL] [--devices N] [--prefix P] [--chunk-delay MS]
+              [--report FILE]
+            Register and connect a simulated fleet against those services and a running api;
+            --chunk-delay slows every download, --report writes what each device did to FILE.
         chaos [--devices N] [--max-in-flight N] [--small] [--data DIR]
             Run the fault campaign on the production topology (two worker processes, the api,
             a simulated fleet): kill -9 workers, restart PostgreSQL and the broker, take S3 away
