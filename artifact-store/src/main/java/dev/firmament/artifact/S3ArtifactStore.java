@@ -25,7 +25,12 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@link ArtifactStore} on any S3-compatible service (MinIO in production), through minio-java. */
+/**
+ * {@link ArtifactStore} on any S3-compatible service (MinIO in production), through minio-java.
+ * minio-java reports an error answer as a {@link MinioException} and an S3 it cannot reach as an
+ * {@link IllegalStateException} around the I/O error; both become an {@link
+ * ArtifactStoreException}, which callers treat as an infrastructure error.
+ */
 public final class S3ArtifactStore implements ArtifactStore {
   private static final Logger log = LoggerFactory.getLogger(S3ArtifactStore.class);
   private static final String SHA256_META = "firmament-sha256";
@@ -47,13 +52,20 @@ public final class S3ArtifactStore implements ArtifactStore {
 
   private final MinioClient client;
   private final String bucket;
+  private volatile boolean bucketReady;
 
   public S3ArtifactStore(MinioClient client, String bucket) {
     this.client = client;
     this.bucket = bucket;
   }
 
-  /** Builds a store for an endpoint with static keys, creating the bucket when it is missing. */
+  /**
+   * Builds a store for an endpoint with static keys, creating the bucket when it is missing. When
+   * S3 cannot be reached the store is built anyway and prepares its bucket on first use: a process
+   * started during an S3 outage runs what needs no S3 (rollout workflows, device reports, cached
+   * artifacts) and its S3 calls fail as infrastructure errors until S3 is back. When S3 answers
+   * with an error (wrong keys, no right to the bucket) the configuration is wrong and this throws.
+   */
   public static S3ArtifactStore connect(
       String endpoint, String accessKey, String secretKey, String bucket) {
     MinioClient client =
@@ -63,17 +75,34 @@ public final class S3ArtifactStore implements ArtifactStore {
             .credentials(accessKey, secretKey)
             .build();
     S3ArtifactStore store = new S3ArtifactStore(client, bucket);
-    store.ensureBucket();
+    try {
+      store.ensureBucket();
+    } catch (ArtifactStoreException e) {
+      if (e.getCause() instanceof ErrorResponseException) {
+        // S3 answered: the keys or the rights are wrong, which waiting does not mend.
+        throw e;
+      }
+      log.warn(
+          "artifact store unreachable at start, its bucket is prepared on first use bucket={}"
+              + " error={}",
+          bucket,
+          e.getMessage());
+    }
     return store;
   }
 
+  /** Creates the bucket when it is missing, once per store; the next call tries again on error. */
   void ensureBucket() {
+    if (bucketReady) {
+      return;
+    }
     try {
       if (!client.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
         client.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
         log.info("artifact bucket created bucket={}", bucket);
       }
-    } catch (MinioException e) {
+      bucketReady = true;
+    } catch (MinioException | IllegalStateException e) {
       throw new ArtifactStoreException(
           "cannot prepare bucket " + bucket + ": " + e.getMessage(), e);
     }
@@ -86,6 +115,7 @@ public final class S3ArtifactStore implements ArtifactStore {
   @Override
   public StoredArtifact put(String kind, byte[] bytes) {
     checkKind(kind);
+    ensureBucket();
     String sha256 = Sha256.hex(bytes);
     String key = keyFor(kind, sha256);
     Optional<StoredArtifact> existing = stat(key);
@@ -99,7 +129,7 @@ public final class S3ArtifactStore implements ArtifactStore {
               .contentType("application/octet-stream")
               .userMetadata(Map.of(SHA256_META, sha256))
               .build());
-    } catch (MinioException e) {
+    } catch (MinioException | IllegalStateException e) {
       throw new ArtifactStoreException("cannot store " + key + ": " + e.getMessage(), e);
     }
     return new StoredArtifact(key, sha256, bytes.length);
@@ -111,6 +141,7 @@ public final class S3ArtifactStore implements ArtifactStore {
     if (maxBytes < 1) {
       throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
     }
+    ensureBucket();
     MeteredInputStream metered = new MeteredInputStream(bytes, maxBytes);
     String incoming = INCOMING_PREFIX + UUID.randomUUID();
     try {
@@ -121,7 +152,7 @@ public final class S3ArtifactStore implements ArtifactStore {
             PutObjectArgs.builder().bucket(bucket).object(incoming).stream(metered, null, PART_SIZE)
                 .contentType("application/octet-stream")
                 .build());
-      } catch (MinioException e) {
+      } catch (MinioException | IllegalStateException e) {
         if (metered.exceeded()) {
           throw new ArtifactTooLargeException(maxBytes);
         }
@@ -146,7 +177,7 @@ public final class S3ArtifactStore implements ArtifactStore {
                 .headers(Map.of("Content-Type", "application/octet-stream"))
                 .userMetadata(Map.of(SHA256_META, sha256))
                 .build());
-      } catch (MinioException e) {
+      } catch (MinioException | IllegalStateException e) {
         throw new ArtifactStoreException("cannot store " + key + ": " + e.getMessage(), e);
       }
       return new StoredArtifact(key, sha256, metered.count());
@@ -184,6 +215,7 @@ public final class S3ArtifactStore implements ArtifactStore {
   @Override
   public InputStream open(String storageKey) {
     checkKey(storageKey);
+    ensureBucket();
     try {
       return client.getObject(GetObjectArgs.builder().bucket(bucket).object(storageKey).build());
     } catch (ErrorResponseException e) {
@@ -191,7 +223,7 @@ public final class S3ArtifactStore implements ArtifactStore {
         throw new ArtifactNotFoundException(storageKey);
       }
       throw new ArtifactStoreException("cannot open " + storageKey + ": " + e.getMessage(), e);
-    } catch (MinioException e) {
+    } catch (MinioException | IllegalStateException e) {
       throw new ArtifactStoreException("cannot open " + storageKey + ": " + e.getMessage(), e);
     }
   }
@@ -199,6 +231,7 @@ public final class S3ArtifactStore implements ArtifactStore {
   @Override
   public Optional<StoredArtifact> stat(String storageKey) {
     checkKey(storageKey);
+    ensureBucket();
     try {
       StatObjectResponse stat =
           client.statObject(StatObjectArgs.builder().bucket(bucket).object(storageKey).build());
@@ -213,7 +246,7 @@ public final class S3ArtifactStore implements ArtifactStore {
         return Optional.empty();
       }
       throw new ArtifactStoreException("cannot stat " + storageKey + ": " + e.getMessage(), e);
-    } catch (MinioException e) {
+    } catch (MinioException | IllegalStateException e) {
       throw new ArtifactStoreException("cannot stat " + storageKey + ": " + e.getMessage(), e);
     }
   }
