@@ -121,18 +121,26 @@ public class RollbackDelivery {
     return records.takeOver(jobId, deviceId, attempt, context.getTaskToken());
   }
 
-  /**
-   * Records a device's report about its rollback; returns the completion it owes when the report is
-   * final and changed the result (due in the same statement, so that the completion outbox sends it
-   * if the caller cannot).
-   */
-  public Optional<DueCompletion> onReport(
+  /** Checks a device's report about its rollback ({@link RollbackRecords#check}). */
+  public RollbackRecords.Claim check(
       UUID jobId,
       String deviceId,
       DeviceUpdateState state,
-      Long bytes,
+      Long offset,
       String code,
-      String detail) {
-    return records.reported(jobId, deviceId, state, bytes, code, detail);
+      String detail,
+      String currentVersion) {
+    return records.check(jobId, deviceId, state, offset, code, detail, currentVersion);
+  }
+
+  /**
+   * Records a device's checked report about its rollback; returns the completion it owes when the
+   * report is final and changed the result (due in the same statement, so that the completion
+   * outbox sends it if the caller cannot).
+   */
+  public Optional<DueCompletion> onReport(
+      UUID jobId, String deviceId, RollbackRecords.Claim claim) {
+    return records.reported(
+        jobId, deviceId, claim.state(), claim.bytesSent(), claim.errorCode(), claim.detail());
   }
 }

@@ -10,6 +10,8 @@ import dev.firmament.protocol.server.DeviceReport;
 import dev.firmament.protocol.server.PresenceEvent;
 import dev.firmament.workers.device.DevicePresence;
 import dev.firmament.workers.rollout.ResultTransitions;
+import dev.firmament.workers.rollout.RollbackRecords;
+import dev.firmament.workers.rollout.TransitionRules;
 import io.temporal.client.WorkflowClient;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -389,7 +391,7 @@ public class StatusBridge implements DisposableBean {
   }
 
   /** The error code of a result whose device skipped the states the protocol requires. */
-  public static final String PROTOCOL_VIOLATION = "PROTOCOL_VIOLATION";
+  public static final String PROTOCOL_VIOLATION = TransitionRules.PROTOCOL_VIOLATION;
 
   /**
    * Records the versions devices now run, in one statement; if that fails, one by one, so that one
@@ -492,10 +494,17 @@ public class StatusBridge implements DisposableBean {
   private void handleRollback(DeviceReport deviceReport, UUID jobId) {
     StatusReport report = deviceReport.report();
     String deviceId = deviceReport.deviceId();
-    DeviceUpdateState state = DeviceUpdateState.valueOf(report.state().name());
-    String code = report.code() == null ? null : report.code().name();
-    var due = rollbacks.onReport(jobId, deviceId, state, report.offset(), code, report.detail());
-    if (state == DeviceUpdateState.SUCCEEDED && report.currentVersion() != null) {
+    RollbackRecords.Claim claim =
+        rollbacks.check(
+            jobId,
+            deviceId,
+            DeviceUpdateState.valueOf(report.state().name()),
+            report.offset(),
+            report.code() == null ? null : report.code().name(),
+            report.detail(),
+            report.currentVersion());
+    var due = rollbacks.onReport(jobId, deviceId, claim);
+    if (claim.state() == DeviceUpdateState.SUCCEEDED && report.currentVersion() != null) {
       recordVersions(Map.of(deviceId, report.currentVersion()));
     }
     due.ifPresent(completion -> outbox.send(List.of(completion)));

@@ -13,6 +13,8 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -22,6 +24,7 @@ import org.springframework.stereotype.Repository;
  */
 @Repository
 public class RollbackRecords {
+  private static final Logger log = LoggerFactory.getLogger(RollbackRecords.class);
   private final DSLContext dsl;
   private final ResultTransitions transitions;
 
@@ -82,6 +85,45 @@ public class RollbackRecords {
                     r.value9(),
                     r.value10(),
                     r.value11()));
+  }
+
+  /** What a device's rollback report is recorded as, once its claim is checked. */
+  public record Claim(DeviceUpdateState state, Long bytesSent, String errorCode, String detail) {}
+
+  /**
+   * Checks a device's report about its rollback as update reports are checked: a report of the
+   * whole image (VERIFYING and later) for a rollback the device was never seen downloading (its
+   * result still SENT) is believed only as the SUCCEEDED of a device that already runs the version
+   * it goes back to (nothing was sent: 0 bytes); any other such claim is recorded as the device's
+   * FAILED with {@value TransitionRules#PROTOCOL_VIOLATION}. A device that received the whole image
+   * was sent its size, whatever offset it reports; before that, its acknowledged offset counts.
+   */
+  public Claim check(
+      UUID jobId,
+      String deviceId,
+      DeviceUpdateState state,
+      Long offset,
+      String errorCode,
+      String detail,
+      String currentVersion) {
+    if (!state.receivedWholeArtifact()) {
+      return new Claim(state, offset, errorCode, detail);
+    }
+    Optional<RollbackTarget> target = target(jobId, deviceId);
+    if (target.isEmpty() || target.get().state() != DeviceUpdateState.SENT) {
+      return new Claim(state, target.map(RollbackTarget::size).orElse(null), errorCode, detail);
+    }
+    String toVersion = target.get().toVersion();
+    if (state == DeviceUpdateState.SUCCEEDED && toVersion.equals(currentVersion)) {
+      return new Claim(state, 0L, errorCode, "device already ran " + toVersion);
+    }
+    log.warn(
+        "rollback report refused: {} without downloading job={} device={}", state, jobId, deviceId);
+    return new Claim(
+        DeviceUpdateState.FAILED,
+        null,
+        TransitionRules.PROTOCOL_VIOLATION,
+        "reported " + state + " without downloading the rollback");
   }
 
   /** Moves a rollback result forward (never back, never out of a terminal state), with history. */

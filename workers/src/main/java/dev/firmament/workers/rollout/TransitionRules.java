@@ -12,8 +12,11 @@ import java.util.List;
  * unsuccessful result to QUEUED with the next attempt number, and a write that names an older
  * attempt is then refused. A rollback's result has no later attempt.
  */
-final class TransitionRules {
+public final class TransitionRules {
   private static final int MAX_DETAIL = 1000;
+
+  /** The error code of a result whose device skipped the states the protocol requires. */
+  public static final String PROTOCOL_VIOLATION = "PROTOCOL_VIOLATION";
 
   private TransitionRules() {}
 

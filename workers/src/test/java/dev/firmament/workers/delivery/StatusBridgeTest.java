@@ -1,8 +1,10 @@
 package dev.firmament.workers.delivery;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.devstack.EmbeddedTemporal;
@@ -13,6 +15,7 @@ import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.protocol.server.DeviceReport;
 import dev.firmament.protocol.server.PresenceEvent;
+import dev.firmament.sql.generated.tables.records.OtaRollbackResultsRecord;
 import dev.firmament.workers.RecordingGateway;
 import dev.firmament.workers.TestDatabase;
 import dev.firmament.workers.delta.ReleaseSigning;
@@ -155,6 +158,62 @@ class StatusBridgeTest {
   }
 
   @Test
+  void aRollbackReportIsCheckedAsAnUpdateReportIs() {
+    List<String> devices = new ArrayList<>();
+    UUID job = offeredJob(4, devices);
+    var row = dsl.fetchOne(OTA_JOBS, OTA_JOBS.ID.eq(job));
+    database.firmware(row.getOrganizationId(), row.getProductId(), "1.0", 3000L);
+    for (int i = 0; i < devices.size(); i++) {
+      dsl.insertInto(OTA_ROLLBACK_RESULTS)
+          .set(OTA_ROLLBACK_RESULTS.ORGANIZATION_ID, row.getOrganizationId())
+          .set(OTA_ROLLBACK_RESULTS.JOB_ID, job)
+          .set(OTA_ROLLBACK_RESULTS.DEVICE_ID, devices.get(i))
+          .set(OTA_ROLLBACK_RESULTS.TO_VERSION, "1.0")
+          .set(OTA_ROLLBACK_RESULTS.STATE, "SENT")
+          .set(OTA_ROLLBACK_RESULTS.STAGE_POSITION, (long) i + 1)
+          .execute();
+    }
+    String claims = devices.get(0);
+    String verifies = devices.get(1);
+    String alreadyBack = devices.get(2);
+    String downloaded = devices.get(3);
+
+    bridge.handle(
+        List.of(
+            report(claims, rollbackKey(job, claims), DeviceState.SUCCEEDED, 3000L, null, "1.0-x"),
+            report(verifies, rollbackKey(job, verifies), DeviceState.VERIFYING, 3000L, null, null),
+            report(
+                alreadyBack, rollbackKey(job, alreadyBack), DeviceState.SUCCEEDED, 0L, null, "1.0"),
+            report(
+                downloaded,
+                rollbackKey(job, downloaded),
+                DeviceState.DOWNLOADING,
+                1200L,
+                null,
+                null),
+            // The offset a device sends with its end is not what it was sent: the image's size is.
+            report(
+                downloaded,
+                rollbackKey(job, downloaded),
+                DeviceState.SUCCEEDED,
+                77L,
+                null,
+                "1.0")));
+
+    assertThat(rollback(job, claims).getState()).isEqualTo("FAILED");
+    assertThat(rollback(job, claims).getErrorCode()).isEqualTo(StatusBridge.PROTOCOL_VIOLATION);
+    assertThat(rollback(job, claims).getBytesSent()).isZero();
+    assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(claims))).isEqualTo("1.0");
+    assertThat(rollback(job, verifies).getState()).isEqualTo("FAILED");
+    assertThat(rollback(job, verifies).getErrorCode()).isEqualTo(StatusBridge.PROTOCOL_VIOLATION);
+    assertThat(rollback(job, alreadyBack).getState()).isEqualTo("SUCCEEDED");
+    assertThat(rollback(job, alreadyBack).getBytesSent()).isZero();
+    assertThat(rollback(job, alreadyBack).getErrorMessage()).isEqualTo("device already ran 1.0");
+    assertThat(rollback(job, downloaded).getState()).isEqualTo("SUCCEEDED");
+    assertThat(rollback(job, downloaded).getBytesSent()).isEqualTo(3000L);
+  }
+
+  @Test
   void aDeviceThatReconnectsInALoopCostsOneWriteNotOnePerMessage() {
     List<String> devices = new ArrayList<>();
     offeredJob(1, devices);
@@ -202,6 +261,17 @@ class StatusBridgeTest {
       transitions.offered(job, device, "DELTA", "ab".repeat(32), 300, "offer", null);
     }
     return job;
+  }
+
+  private static String rollbackKey(UUID job, String device) {
+    return "rollout/" + job + "/rollback/" + device;
+  }
+
+  private static OtaRollbackResultsRecord rollback(UUID job, String device) {
+    return dsl.selectFrom(OTA_ROLLBACK_RESULTS)
+        .where(OTA_ROLLBACK_RESULTS.JOB_ID.eq(job))
+        .and(OTA_ROLLBACK_RESULTS.DEVICE_ID.eq(device))
+        .fetchOne();
   }
 
   static String key(UUID job, String device) {
