@@ -1,0 +1,304 @@
+package dev.firmament.protocol.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.hivemq.client.mqtt.MqttClientState;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import dev.firmament.protocol.BrokerAddress;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The production broker's device identity, on Debian's Mosquitto run with the production
+ * configuration ({@code deploy/compose/mosquitto/mosquitto.conf}, its paths and port adjusted and
+ * its TLS listener left out, as there is no certificate here) and provisioned by {@code
+ * provision.sh}; device accounts are made by {@link MosquittoDynamicSecurity}. A device connects
+ * only with its own secret and client id and uses only its own topics; an anonymous client is
+ * refused; a rotated secret ends the live session. Skipped when Mosquitto or its dynamic-security
+ * plugin is not installed. Mosquitto 2.0 does not substitute {@code %c}, so devices get roles of
+ * their own.
+ */
+class MosquittoDynamicSecurityTest {
+  private static final Path MOSQUITTO = Path.of("/usr/sbin/mosquitto");
+  private static final Path CTRL = Path.of("/usr/bin/mosquitto_ctrl");
+  private static final List<Path> PLUGINS =
+      List.of(
+          Path.of("/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"),
+          Path.of("/usr/lib/aarch64-linux-gnu/mosquitto_dynamic_security.so"),
+          Path.of("/usr/lib/mosquitto_dynamic_security.so"));
+  private static final Path DEPLOY = Path.of("..", "deploy", "compose", "mosquitto");
+  private static final String ADMIN_PASSWORD = "admin-secret";
+  private static final String WORKERS_PASSWORD = "workers-secret";
+
+  @TempDir static Path dir;
+  private static Process broker;
+  private static int port;
+  private static MosquittoDynamicSecurity accounts;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path plugin = PLUGINS.stream().filter(Files::exists).findFirst().orElse(null);
+    Assumptions.assumeTrue(
+        Files.isExecutable(MOSQUITTO) && Files.isExecutable(CTRL) && plugin != null,
+        "skipped: Mosquitto 2 with its dynamic-security plugin is not installed"
+            + " (apt-get install mosquitto mosquitto-clients)");
+    port = freePort();
+    Path dynsec = dir.resolve("dynamic-security.json");
+    run(
+        List.of(CTRL.toString(), "dynsec", "init", dynsec.toString(), "admin", ADMIN_PASSWORD),
+        Map.of());
+    Path config = dir.resolve("mosquitto.conf");
+    Files.writeString(config, localConfig(plugin, dynsec));
+    broker =
+        new ProcessBuilder(MOSQUITTO.toString(), "-c", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("mosquitto.log").toFile())
+            .start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !broker.isAlive() || accepts(port));
+    assertThat(broker.isAlive()).as(Files.readString(dir.resolve("mosquitto.log"))).isTrue();
+    String provisioned =
+        run(
+            List.of("sh", DEPLOY.resolve("provision.sh").toString()),
+            Map.of(
+                "MOSQUITTO_ADMIN_PASSWORD",
+                ADMIN_PASSWORD,
+                "FIRMAMENT_MQTT_PASSWORD",
+                WORKERS_PASSWORD,
+                "MQTT_HOST",
+                "127.0.0.1",
+                "MQTT_PORT",
+                Integer.toString(port)));
+    assertThat(provisioned).contains("provisioned for firmament");
+    accounts = new MosquittoDynamicSecurity(options(port, Duration.ofSeconds(10)));
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    if (accounts != null) {
+      accounts.close();
+    }
+    if (broker != null) {
+      broker.destroy();
+      broker.waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static MosquittoDynamicSecurity.Options options(int port, Duration timeout) {
+    return new MosquittoDynamicSecurity.Options(
+        new BrokerAddress("127.0.0.1", port),
+        false,
+        "admin",
+        ADMIN_PASSWORD,
+        "firmament-device",
+        true,
+        timeout);
+  }
+
+  /**
+   * The production configuration with this machine's plugin path, the data in the test's directory,
+   * the plain listener on a free loopback port and no TLS listener; everything else as shipped.
+   */
+  private static String localConfig(Path plugin, Path dynsec) throws IOException {
+    String shipped = Files.readString(DEPLOY.resolve("mosquitto.conf"));
+    assertThat(shipped).contains("allow_anonymous false", "mosquitto_dynamic_security.so");
+    List<String> lines = new ArrayList<>();
+    boolean inTlsListener = false;
+    for (String line : shipped.split("\n")) {
+      if (line.startsWith("listener 8883")) {
+        inTlsListener = true;
+      } else if (line.startsWith("listener ") || line.isBlank() || line.startsWith("#")) {
+        inTlsListener = false;
+      }
+      if (inTlsListener) {
+        continue;
+      }
+      if (line.startsWith("plugin ")) {
+        line = "plugin " + plugin;
+      } else if (line.startsWith("plugin_opt_config_file ")) {
+        line = "plugin_opt_config_file " + dynsec;
+      } else if (line.startsWith("listener 1883 ")) {
+        line = "listener " + port + " 127.0.0.1";
+      } else if (line.startsWith("persistence_location ")) {
+        line = "persistence_location " + dir + "/";
+      }
+      lines.add(line);
+    }
+    // Run as root, Mosquitto would switch to the user "mosquitto", who cannot write here.
+    lines.add("user " + System.getProperty("user.name"));
+    return String.join("\n", lines) + "\n";
+  }
+
+  @Test
+  void aDeviceConnectsOnlyAsItselfAndUsesOnlyItsOwnTopics() throws Exception {
+    accounts.provision(Map.of("dev-a", "secret-a", "dev-b", "secret-b"));
+    List<String> received = new CopyOnWriteArrayList<>();
+    Mqtt5BlockingClient workers =
+        connect("firmament-workers-1", "firmament-workers", WORKERS_PASSWORD);
+    workers
+        .toAsync()
+        .subscribeWith()
+        .topicFilter("$share/firmament-workers/fw/+/status")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .callback(
+            p ->
+                received.add(
+                    p.getTopic() + " " + new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)))
+        .send()
+        .get(5, TimeUnit.SECONDS);
+    Mqtt5BlockingClient a = connect("dev-a", "dev-a", "secret-a");
+    try {
+      assertThat(publish(a, "fw/dev-a/status", "own")).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+      assertThat(publish(a, "fw/dev-b/status", "spoofed"))
+          .isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+      assertThat(publish(a, "fw/dev-a/cmd", "to itself"))
+          .isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+      assertThatThrownBy(
+              () -> a.subscribeWith().topicFilter("fw/dev-b/cmd").qos(MqttQos.AT_LEAST_ONCE).send())
+          .isInstanceOfSatisfying(
+              Mqtt5SubAckException.class,
+              e ->
+                  assertThat(e.getMqttMessage().getReasonCodes())
+                      .containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED));
+      await().atMost(Duration.ofSeconds(5)).until(() -> received.contains("fw/dev-a/status own"));
+      assertThat(received).containsExactly("fw/dev-a/status own");
+    } finally {
+      a.disconnect();
+      workers.disconnect();
+    }
+
+    assertThatThrownBy(() -> connect("dev-a", "dev-a", "secret-b"))
+        .isInstanceOf(Mqtt5ConnAckException.class);
+    assertThatThrownBy(() -> connect("dev-b", "dev-a", "secret-a"))
+        .as("a device's credentials under another client id")
+        .isInstanceOf(Mqtt5ConnAckException.class);
+    assertThatThrownBy(
+            () ->
+                Mqtt5Client.builder()
+                    .identifier("anonymous")
+                    .serverHost("127.0.0.1")
+                    .serverPort(port)
+                    .buildBlocking()
+                    .connect())
+        .isInstanceOf(Mqtt5ConnAckException.class);
+  }
+
+  @Test
+  void aRotatedSecretEndsTheLiveSessionAndOnlyTheNewSecretGetsIn() throws Exception {
+    accounts.provision(Map.of("dev-r", "first"));
+    Mqtt5BlockingClient device = connect("dev-r", "dev-r", "first");
+
+    accounts.provision(Map.of("dev-r", "second"));
+
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> device.getState() == MqttClientState.DISCONNECTED);
+    assertThatThrownBy(() -> connect("dev-r", "dev-r", "first"))
+        .isInstanceOf(Mqtt5ConnAckException.class);
+    Mqtt5BlockingClient again = connect("dev-r", "dev-r", "second");
+    // Accepted (nobody listens to its presence in this test).
+    assertThat(publish(again, "fw/dev-r/presence", "{}"))
+        .isEqualTo(Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS);
+    assertThat(publish(again, "fw/dev-a/presence", "{}"))
+        .isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+    again.disconnect();
+  }
+
+  @Test
+  void anUnreachableBrokerIsAClearErrorWithinTheTimeout() throws Exception {
+    try (MosquittoDynamicSecurity nowhere =
+        new MosquittoDynamicSecurity(options(freePort(), Duration.ofSeconds(2)))) {
+      assertThatThrownBy(() -> nowhere.provision(Map.of("dev-x", "secret")))
+          .isInstanceOf(BrokerAccountsException.class)
+          .hasMessageContaining("did not confirm the device accounts");
+    }
+  }
+
+  @Test
+  void anythingButADeviceIdIsRefusedBeforeTheBrokerHearsOfIt() {
+    assertThatThrownBy(() -> accounts.provision(Map.of("fw/+/#", "secret")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static Mqtt5PubAckReasonCode publish(
+      Mqtt5BlockingClient client, String topic, String body) {
+    try {
+      Mqtt5PublishResult result =
+          client
+              .publishWith()
+              .topic(topic)
+              .qos(MqttQos.AT_LEAST_ONCE)
+              .payload(body.getBytes(StandardCharsets.UTF_8))
+              .send();
+      return ((Mqtt5PublishResult.Mqtt5Qos1Result) result).getPubAck().getReasonCode();
+    } catch (Mqtt5PubAckException refused) {
+      return refused.getMqttMessage().getReasonCode();
+    }
+  }
+
+  private static Mqtt5BlockingClient connect(String clientId, String username, String password) {
+    Mqtt5BlockingClient client =
+        Mqtt5Client.builder()
+            .identifier(clientId)
+            .serverHost("127.0.0.1")
+            .serverPort(port)
+            .simpleAuth()
+            .username(username)
+            .password(password.getBytes(StandardCharsets.UTF_8))
+            .applySimpleAuth()
+            .buildBlocking();
+    client.connect();
+    return client;
+  }
+
+  private static String run(List<String> command, Map<String, String> env)
+      throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    Process process = builder.start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).as(output).isZero();
+    return output;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static boolean accepts(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
