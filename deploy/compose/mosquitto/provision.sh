@@ -10,11 +10,8 @@
 #     with its client id pinned to the device id; dynamic security substitutes `%c` from
 #     Mosquitto 2.1 on).
 #
-# Device clients themselves are created when Firmament issues or rotates a device's credential.
-# That provisioning from the server is not written yet (deploy/README.md, "Broker"); until it is,
-# create them by hand:
-#   mosquitto_ctrl -h HOST -u admin -P ... dynsec createClient DEVICE_ID -c DEVICE_ID -p SECRET
-#   mosquitto_ctrl -h HOST -u admin -P ... dynsec addClientRole DEVICE_ID firmament-device
+# Device clients themselves are created by the Firmament API when it issues or rotates a device's
+# credential (firmament.mqtt.dynamic-security.*, deploy/README.md, "Broker").
 set -eu
 
 : "${MOSQUITTO_ADMIN_PASSWORD:?}"

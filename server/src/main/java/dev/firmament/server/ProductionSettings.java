@@ -42,7 +42,11 @@ public final class ProductionSettings {
 
   /** The secrets that must not be development passwords. */
   private static final List<String> SECRETS =
-      List.of("spring.datasource.password", "firmament.s3.secret-key", "firmament.mqtt.password");
+      List.of(
+          "spring.datasource.password",
+          "firmament.s3.secret-key",
+          "firmament.mqtt.password",
+          "firmament.mqtt.dynamic-security.admin-password");
 
   /** Roles that run the delta pipeline, which signs builds and downgrade grants. */
   private static final Set<String> SIGNING_ROLES = Set.of("all", "workers", "delta");

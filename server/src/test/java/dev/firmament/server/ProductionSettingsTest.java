@@ -97,8 +97,11 @@ class ProductionSettingsTest {
     settings.put("firmament.s3.secret-key", "firmament-secret");
     settings.put("spring.datasource.password", "firmament");
     settings.put("firmament.mqtt.password", "CHANGE-ME");
+    settings.put("firmament.mqtt.dynamic-security.admin-password", "CHANGE-ME");
     assertThat(ProductionSettings.problems("workers", resolver(settings)))
         .containsExactlyInAnyOrder(
+            "firmament.mqtt.dynamic-security.admin-password is a development password shipped"
+                + " with Firmament; set your own",
             "spring.datasource.password is a development password shipped with Firmament; set"
                 + " your own",
             "firmament.s3.secret-key is a development password shipped with Firmament; set your"

@@ -26,8 +26,9 @@ public class WorkersConfiguration {
       @Value("${firmament.mqtt.url:tcp://127.0.0.1:1883}") String mqttUrl,
       @Value("${firmament.delivery.window:8}") int window,
       @Value("${firmament.mqtt.username:#{null}}") String username,
-      @Value("${firmament.mqtt.password:#{null}}") String password) {
-    GatewayOptions options = GatewayOptions.of(mqttUrl).withWindow(window);
+      @Value("${firmament.mqtt.password:#{null}}") String password,
+      @Value("${firmament.mqtt.tls:false}") boolean tls) {
+    GatewayOptions options = GatewayOptions.of(mqttUrl).withWindow(window).withTls(tls);
     if (username != null && !username.isBlank()) {
       options = options.withCredentials(username, password);
     }

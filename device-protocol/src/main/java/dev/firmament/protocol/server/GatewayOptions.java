@@ -24,6 +24,7 @@ import java.util.UUID;
  * @param username MQTT username of the gateway's service account, or null to connect without
  *     credentials (a broker that enforces device identity requires them)
  * @param password MQTT password that goes with {@code username}, or null
+ * @param tls whether to connect with TLS, trusting the JVM's certificate authorities
  */
 public record GatewayOptions(
     BrokerAddress broker,
@@ -34,7 +35,8 @@ public record GatewayOptions(
     boolean directStatusSubscriptions,
     Duration connectTimeout,
     String username,
-    String password) {
+    String password,
+    boolean tls) {
 
   public GatewayOptions {
     Objects.requireNonNull(broker, "broker");
@@ -54,7 +56,7 @@ public record GatewayOptions(
 
   /**
    * Defaults for a broker URL ({@code mqtt://host:port}): window 8, 64 MiB in flight, stall timeout
-   * 10 s, direct status subscriptions on, a random client id.
+   * 10 s, direct status subscriptions on, a random client id, no TLS.
    */
   public static GatewayOptions of(String brokerUrl) {
     return new GatewayOptions(
@@ -66,7 +68,8 @@ public record GatewayOptions(
         true,
         Duration.ofSeconds(10),
         null,
-        null);
+        null,
+        false);
   }
 
   public GatewayOptions withClientId(String clientId) {
@@ -90,6 +93,10 @@ public record GatewayOptions(
   }
 
   /** Connects with these MQTT credentials; {@code password} may be null. */
+  public GatewayOptions withTls(boolean tls) {
+    return edit(b -> b.tls = tls);
+  }
+
   public GatewayOptions withCredentials(String username, String password) {
     return edit(
         b -> {
@@ -119,6 +126,8 @@ public record GatewayOptions(
         + username
         + ", password="
         + (password == null ? "null" : "****")
+        + ", tls="
+        + tls
         + "]";
   }
 
@@ -135,6 +144,7 @@ public record GatewayOptions(
     private Duration connectTimeout;
     private String username;
     private String password;
+    private boolean tls;
 
     Editor(GatewayOptions from) {
       broker = from.broker;
@@ -146,6 +156,7 @@ public record GatewayOptions(
       connectTimeout = from.connectTimeout;
       username = from.username;
       password = from.password;
+      tls = from.tls;
     }
 
     GatewayOptions build() {
@@ -158,7 +169,8 @@ public record GatewayOptions(
           directStatusSubscriptions,
           connectTimeout,
           username,
-          password);
+          password,
+          tls);
     }
   }
 

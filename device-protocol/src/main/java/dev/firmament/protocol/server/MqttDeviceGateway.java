@@ -124,6 +124,9 @@ public final class MqttDeviceGateway implements DeviceGateway {
                   }
                   inbound(this::onDisconnected);
                 });
+    if (options.tls()) {
+      builder = builder.sslWithDefaultConfig();
+    }
     if (options.username() != null) {
       builder =
           builder

@@ -3,8 +3,14 @@ package dev.firmament.api.config;
 import dev.firmament.api.ratelimit.RateLimitProperties;
 import dev.firmament.api.rollout.RolloutProperties;
 import dev.firmament.api.security.QueryLimitsProperties;
+import dev.firmament.protocol.BrokerAddress;
+import dev.firmament.protocol.broker.MosquittoDynamicSecurity;
+import java.time.Duration;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.FilterType;
@@ -32,4 +38,36 @@ import org.springframework.context.annotation.FilterType;
           type = FilterType.ASSIGNABLE_TYPE,
           classes = InfrastructureConfiguration.class)
     })
-public class ApiConfiguration {}
+public class ApiConfiguration {
+  /**
+   * Device accounts in the production Mosquitto's dynamic-security plugin, kept as credentials are
+   * issued and rotated; only when {@code firmament.mqtt.dynamic-security.enabled} is true (the
+   * embedded broker reads Firmament's database instead). Connects on first use, so the API starts
+   * while the broker is down.
+   */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnBooleanProperty("firmament.mqtt.dynamic-security.enabled")
+  public MosquittoDynamicSecurity brokerAccounts(
+      @Value("${firmament.mqtt.url:tcp://127.0.0.1:1883}") String url,
+      @Value("${firmament.mqtt.tls:false}") boolean tls,
+      @Value("${firmament.mqtt.dynamic-security.admin-username:admin}") String adminUsername,
+      @Value("${firmament.mqtt.dynamic-security.admin-password:}") String adminPassword,
+      @Value("${firmament.mqtt.dynamic-security.device-role:firmament-device}") String deviceRole,
+      @Value("${firmament.mqtt.dynamic-security.per-device-roles:false}") boolean perDeviceRoles,
+      @Value("${firmament.mqtt.dynamic-security.timeout:10s}") Duration timeout) {
+    if (adminPassword.isBlank()) {
+      throw new IllegalStateException(
+          "firmament.mqtt.dynamic-security.enabled needs"
+              + " firmament.mqtt.dynamic-security.admin-password (FIRMAMENT_MQTT_DYNAMICSECURITY_ADMINPASSWORD)");
+    }
+    return new MosquittoDynamicSecurity(
+        new MosquittoDynamicSecurity.Options(
+            BrokerAddress.parse(url),
+            tls,
+            adminUsername,
+            adminPassword,
+            deviceRole,
+            perDeviceRoles,
+            timeout));
+  }
+}

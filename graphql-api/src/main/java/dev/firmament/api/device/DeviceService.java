@@ -8,6 +8,8 @@ import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductService;
 import dev.firmament.api.tenant.TenantResolver;
 import dev.firmament.identity.DeviceSecrets;
+import dev.firmament.protocol.broker.BrokerAccounts;
+import dev.firmament.protocol.broker.BrokerAccountsException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -47,14 +49,17 @@ public class DeviceService {
   private final TransactionTemplate transaction;
 
   private final ObjectProvider<DeviceSessions> sessions;
+  private final ObjectProvider<BrokerAccounts> brokerAccounts;
 
   public DeviceService(
       DeviceRepository devices,
       ProductService products,
       TenantResolver tenants,
       PlatformTransactionManager transactionManager,
-      ObjectProvider<DeviceSessions> sessions) {
+      ObjectProvider<DeviceSessions> sessions,
+      ObjectProvider<BrokerAccounts> brokerAccounts) {
     this.sessions = sessions;
+    this.brokerAccounts = brokerAccounts;
     this.devices = devices;
     this.products = products;
     this.tenants = tenants;
@@ -120,6 +125,8 @@ public class DeviceService {
           status -> {
             devices.insertAll(organizationId, product.id(), toInsert);
             devices.insertCredentials(organizationId, hashes);
+            // Last, so that a broker that refuses them leaves no device behind.
+            provisionBroker(secrets);
           });
     } catch (RuntimeException e) {
       if (UniqueViolations.isUniqueViolation(e)) {
@@ -146,12 +153,49 @@ public class DeviceService {
       throw ApiException.invalid("not a device id: '" + deviceId + "'");
     }
     String secret = DeviceSecrets.generate();
-    if (!devices.replaceCredential(
-        tenants.organizationId(), deviceId, DeviceSecrets.hash(secret))) {
+    UUID organizationId = tenants.organizationId();
+    boolean replaced =
+        Boolean.TRUE.equals(
+            transaction.execute(
+                status -> {
+                  if (!devices.replaceCredential(
+                      organizationId, deviceId, DeviceSecrets.hash(secret))) {
+                    return false;
+                  }
+                  // Inside the transaction: a broker that refuses the new secret leaves the old.
+                  provisionBroker(Map.of(deviceId, secret));
+                  return true;
+                }));
+    if (!replaced) {
       throw new ApiException(ErrorCode.NOT_FOUND, "no device " + deviceId);
     }
     endSession(deviceId);
     return new DeviceCredential(deviceId, deviceId, secret);
+  }
+
+  /**
+   * Gives the broker the devices' secrets where the broker keeps accounts of its own (Mosquitto's
+   * dynamic security; it also ends a session under a replaced secret). Called inside the
+   * transaction that stores them: when the broker does not confirm, nothing is stored and the
+   * caller is told to try again.
+   */
+  private void provisionBroker(Map<String, String> secretByDevice) {
+    BrokerAccounts accounts = brokerAccounts.getIfAvailable();
+    if (accounts == null) {
+      return;
+    }
+    try {
+      accounts.provision(secretByDevice);
+    } catch (BrokerAccountsException e) {
+      log.warn(
+          "device credentials refused: broker did not confirm devices={} error={}",
+          secretByDevice.size(),
+          e.getMessage());
+      throw new ApiException(
+          ErrorCode.UNAVAILABLE,
+          "the MQTT broker did not confirm the device credentials; nothing was changed, try again",
+          e);
+    }
   }
 
   /**

@@ -27,6 +27,8 @@ public enum ErrorCode {
   RATE_LIMITED(ErrorType.BAD_REQUEST, HttpStatus.TOO_MANY_REQUESTS),
   /** An upload over the configured maximum size; refused while it streams, nothing kept. */
   TOO_LARGE(ErrorType.BAD_REQUEST, HttpStatus.CONTENT_TOO_LARGE),
+  /** A service the operation needs (the MQTT broker) did not answer; nothing was changed. */
+  UNAVAILABLE(ErrorType.INTERNAL_ERROR, HttpStatus.SERVICE_UNAVAILABLE),
   INTERNAL(ErrorType.INTERNAL_ERROR, HttpStatus.INTERNAL_SERVER_ERROR);
 
   private final ErrorType graphQlType;
