@@ -84,6 +84,11 @@ public final class Topics {
     return topic(deviceId, Kind.PRESENCE);
   }
 
+  /** {@code fw/+/{kind}}: every device's messages of one kind, to one subscriber. */
+  public static String filter(Kind kind) {
+    return PREFIX + "+/" + kind.segment();
+  }
+
   /** {@code $share/firmament-workers/fw/+/{kind}}: one copy of each message per worker group. */
   public static String sharedFilter(Kind kind) {
     return "$share/" + SHARED_GROUP + "/" + PREFIX + "+/" + kind.segment();

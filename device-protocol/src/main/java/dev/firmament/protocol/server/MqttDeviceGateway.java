@@ -15,6 +15,7 @@ import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Topics;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -95,6 +96,9 @@ public final class MqttDeviceGateway implements DeviceGateway {
   private boolean connectedBefore;
   private long disconnectedAtNanos;
 
+  /** The reading of the broker's retained presence under way, or null; on the loop. */
+  private PresenceSnapshot snapshot;
+
   private MqttDeviceGateway(GatewayOptions options) {
     this.options = options;
     this.deliveries = new Deliveries(options, new MqttOutbox(), System::nanoTime);
@@ -105,10 +109,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
         Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("firmament-gateway-events").daemon().factory());
     Mqtt5ClientBuilder builder =
-        Mqtt5Client.builder()
-            .identifier(options.clientId())
-            .serverHost(options.broker().host())
-            .serverPort(options.broker().port())
+        clientBuilder(options, options.clientId())
             .automaticReconnectWithDefaultConfig()
             .addConnectedListener(
                 context -> {
@@ -124,6 +125,17 @@ public final class MqttDeviceGateway implements DeviceGateway {
                   }
                   inbound(this::onDisconnected);
                 });
+    this.client = builder.buildAsync();
+    client.publishes(MqttGlobalPublishFilter.ALL, this::onPublish, this::inbound);
+  }
+
+  /** A client of the gateway's broker, with its TLS and credentials. */
+  private static Mqtt5ClientBuilder clientBuilder(GatewayOptions options, String clientId) {
+    Mqtt5ClientBuilder builder =
+        Mqtt5Client.builder()
+            .identifier(clientId)
+            .serverHost(options.broker().host())
+            .serverPort(options.broker().port());
     if (options.tls()) {
       builder = builder.sslWithDefaultConfig();
     }
@@ -138,8 +150,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
                       : options.password().getBytes(StandardCharsets.UTF_8))
               .applySimpleAuth();
     }
-    this.client = builder.buildAsync();
-    client.publishes(MqttGlobalPublishFilter.ALL, this::onPublish, this::inbound);
+    return builder;
   }
 
   /**
@@ -183,6 +194,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
           .send()
           .get(timeout, TimeUnit.MILLISECONDS);
       gateway.subscribeShared().get(timeout, TimeUnit.MILLISECONDS);
+      gateway.inbound(gateway::readRetainedPresence);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       gateway.close();
@@ -249,7 +261,14 @@ public final class MqttDeviceGateway implements DeviceGateway {
       return;
     }
     try {
-      loop.submit(deliveries::logUnfinished).get(2, TimeUnit.SECONDS);
+      loop.submit(
+              () -> {
+                deliveries.logUnfinished();
+                if (snapshot != null) {
+                  endPresenceReading(snapshot);
+                }
+              })
+          .get(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException | RuntimeException e) {
@@ -291,7 +310,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
       if (topic.endsWith("/" + Topics.Kind.STATUS.segment())) {
         onStatus(topic, publish.getPayloadAsBytes());
       } else if (topic.endsWith("/" + Topics.Kind.PRESENCE.segment())) {
-        onPresence(topic, publish.getPayloadAsBytes());
+        onPresence(topic, publish.getPayloadAsBytes(), null);
       } else {
         log.debug("ignoring message on {}", topic);
       }
@@ -317,7 +336,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
     deliveries.report(deviceId, report, payload);
   }
 
-  private void onPresence(String topic, byte[] payload) {
+  private void onPresence(String topic, byte[] payload, Instant retainedAsOf) {
     String deviceId = Topics.deviceId(topic, Topics.Kind.PRESENCE).orElse(null);
     if (deviceId == null) {
       log.warn("dropping presence on unexpected topic {}", topic);
@@ -330,11 +349,110 @@ public final class MqttDeviceGateway implements DeviceGateway {
       log.warn("dropping malformed presence from device {}: {}", deviceId, e.getMessage());
       return;
     }
-    emit(presenceListeners, new PresenceEvent(deviceId, presence));
+    emit(presenceListeners, new PresenceEvent(deviceId, presence, retainedAsOf));
+  }
+
+  /**
+   * A reading of every device's presence as the broker kept it (each device publishes its presence
+   * retained, its last will included): what devices said while no gateway listened, which the
+   * shared subscription never hands out. Started on the loop when the gateway joins the broker
+   * without a session (its first connect, a broker restart), by a client of its own that subscribes
+   * to {@code fw/+/presence} and passes on only the retained messages (the live ones come through
+   * the shared subscription); it disconnects once no retained presence came for {@link
+   * #SNAPSHOT_QUIET_MILLIS}, or after ten minutes.
+   */
+  private static final class PresenceSnapshot {
+    private final Instant asOf;
+    private final long startedNanos;
+    private final Mqtt5AsyncClient reader;
+    private long lastNanos;
+    private int received;
+
+    PresenceSnapshot(Instant asOf, long nowNanos, Mqtt5AsyncClient reader) {
+      this.asOf = asOf;
+      this.startedNanos = nowNanos;
+      this.lastNanos = nowNanos;
+      this.reader = reader;
+    }
+
+    boolean quiet(long nowNanos) {
+      return nowNanos - lastNanos > TimeUnit.MILLISECONDS.toNanos(SNAPSHOT_QUIET_MILLIS)
+          || nowNanos - startedNanos > TimeUnit.MINUTES.toNanos(10);
+    }
+  }
+
+  static final long SNAPSHOT_QUIET_MILLIS = 2_000;
+
+  /** Starts reading the broker's retained presence (on the loop). */
+  private void readRetainedPresence() {
+    if (snapshot != null || closed.get()) {
+      return;
+    }
+    Mqtt5AsyncClient reader = clientBuilder(options, options.clientId() + "-presence").buildAsync();
+    PresenceSnapshot reading = new PresenceSnapshot(Instant.now(), System.nanoTime(), reader);
+    snapshot = reading;
+    reader.publishes(
+        MqttGlobalPublishFilter.ALL,
+        publish -> {
+          if (publish.isRetain()) {
+            String topic = publish.getTopic().toString();
+            byte[] payload = publish.getPayloadAsBytes();
+            inbound(
+                () -> {
+                  if (snapshot == reading) {
+                    reading.lastNanos = System.nanoTime();
+                    reading.received++;
+                    onPresence(topic, payload, reading.asOf);
+                  }
+                });
+          }
+        });
+    reader
+        .connectWith()
+        .cleanStart(true)
+        .send()
+        .thenCompose(
+            ack ->
+                reader
+                    .subscribeWith()
+                    .topicFilter(Topics.filter(Topics.Kind.PRESENCE))
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .send())
+        .whenComplete(
+            (ack, error) -> {
+              if (error != null) {
+                log.warn("cannot read the devices' retained presence: {}", error.toString());
+                inbound(() -> endPresenceReading(reading));
+              }
+            });
+  }
+
+  /** Ends the presence reading once it went quiet (on the loop, from the sweep). */
+  private void endQuietPresenceReading() {
+    if (snapshot != null && snapshot.quiet(System.nanoTime())) {
+      log.info("retained presence read devices={}", snapshot.received);
+      endPresenceReading(snapshot);
+    }
+  }
+
+  private void endPresenceReading(PresenceSnapshot reading) {
+    if (snapshot == reading) {
+      snapshot = null;
+    }
+    reading
+        .reader
+        .disconnect()
+        .whenComplete(
+            (done, error) -> {
+              if (error != null) {
+                log.debug("presence reader disconnect: {}", error.toString());
+              }
+            });
   }
 
   private void sweepStalls() {
     try {
+      endQuietPresenceReading();
       deliveries.sweepStalls();
     } catch (RuntimeException e) {
       log.error("stall sweep failed", e);
@@ -386,6 +504,11 @@ public final class MqttDeviceGateway implements DeviceGateway {
                 log.error("cannot subscribe again after reconnecting", error);
               }
             });
+    // What devices said while the broker was away from this gateway came as retained presence.
+    if (snapshot != null) {
+      endPresenceReading(snapshot);
+    }
+    readRetainedPresence();
     deliveries.resumeAll();
   }
 

@@ -174,6 +174,58 @@ class MqttDeviceGatewayTest {
   }
 
   @Test
+  void presenceTheBrokerKeptWhileNoGatewayListenedIsReadWhenAGatewayJoins(
+      @TempDir Path ownBrokerDir) throws Exception {
+    EmbeddedMqttBroker own = EmbeddedMqttBroker.start(ownBrokerDir, 0, null);
+    Mqtt5AsyncClient device =
+        Mqtt5Client.builder()
+            .identifier("gw-kept")
+            .serverHost("127.0.0.1")
+            .serverPort(own.port())
+            .buildAsync();
+    try {
+      device.connect().get(5, TimeUnit.SECONDS);
+      // Published while no gateway listens: the shared subscription would never hand it out.
+      device
+          .publishWith()
+          .topic(Topics.presence("gw-kept"))
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .retain(true)
+          .payload(CODEC.encodePresence(Presence.online("1.4.0")))
+          .send()
+          .get(5, TimeUnit.SECONDS);
+      BlockingQueue<PresenceEvent> seen = new LinkedBlockingQueue<>();
+      Instant before = Instant.now();
+      try (MqttDeviceGateway joining = MqttDeviceGateway.connect(GatewayOptions.of(own.url()))) {
+        joining.onPresence(seen::add);
+
+        PresenceEvent kept = seen.poll(5, TimeUnit.SECONDS);
+        assertThat(kept).isNotNull();
+        assertThat(kept.deviceId()).isEqualTo("gw-kept");
+        assertThat(kept.presence()).isEqualTo(Presence.online("1.4.0"));
+        assertThat(kept.retainedAsOf()).isBetween(before, Instant.now());
+
+        // Once the reading is over, a live presence comes once, as published.
+        Thread.sleep(MqttDeviceGateway.SNAPSHOT_QUIET_MILLIS + 1_000);
+        device
+            .publishWith()
+            .topic(Topics.presence("gw-kept"))
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .retain(true)
+            .payload(CODEC.encodePresence(Presence.online("1.5.0")))
+            .send()
+            .get(5, TimeUnit.SECONDS);
+        assertThat(seen.poll(5, TimeUnit.SECONDS))
+            .isEqualTo(new PresenceEvent("gw-kept", Presence.online("1.5.0")));
+        assertThat(seen.poll(500, TimeUnit.MILLISECONDS)).as("exactly one copy").isNull();
+      }
+    } finally {
+      device.disconnect();
+      own.close();
+    }
+  }
+
+  @Test
   void theGatewayListensAgainAfterTheBrokerRestarts(@TempDir Path ownBrokerDir) throws Exception {
     EmbeddedMqttBroker own = EmbeddedMqttBroker.start(ownBrokerDir, 0, null);
     int port = own.port();

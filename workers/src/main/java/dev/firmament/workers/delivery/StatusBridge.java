@@ -421,6 +421,10 @@ public class StatusBridge implements DisposableBean {
   }
 
   private void safely(PresenceEvent event) {
+    if (event.retainedAsOf() != null) {
+      recordRetained(event);
+      return;
+    }
     if (repeated(event)) {
       return;
     }
@@ -433,6 +437,23 @@ public class StatusBridge implements DisposableBean {
       }
     } catch (RuntimeException e) {
       log.error("presence not recorded device={} error={}", event.deviceId(), e.toString());
+    }
+  }
+
+  /**
+   * A presence the broker kept while no worker listened (a device that connected, or went away,
+   * while every worker was down): recorded unless something newer was, and a rollout waiting for
+   * the device is woken as by a live presence.
+   */
+  private void recordRetained(PresenceEvent event) {
+    try {
+      if (presence.recordRetained(event.deviceId(), event.presence(), event.retainedAsOf())
+          && event.presence().online()) {
+        wakeWaiting(event.deviceId());
+      }
+    } catch (RuntimeException e) {
+      log.error(
+          "retained presence not recorded device={} error={}", event.deviceId(), e.toString());
     }
   }
 

@@ -3,9 +3,12 @@ package dev.firmament.workers.device;
 import static dev.firmament.sql.generated.Tables.DEVICES;
 
 import dev.firmament.protocol.Presence;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record2;
 import org.jooq.Row2;
@@ -33,6 +36,35 @@ public class DevicePresence {
                     ? DEVICES.FIRMWARE_VERSION
                     : DSL.val(presence.currentVersion()))
             .where(DEVICES.ID.eq(deviceId))
+            .execute()
+        > 0;
+  }
+
+  /**
+   * Records a presence the broker kept (retained) since before {@code asOf}: only when nothing was
+   * heard from the device since then (what was is newer) and the row does not say the same already.
+   * {@code lastHeard} stays: the device was not heard now, the broker told of it. Returns whether
+   * the row changed.
+   */
+  public boolean recordRetained(String deviceId, Presence presence, Instant asOf) {
+    Condition differs = DEVICES.ONLINE.isDistinctFrom(presence.online());
+    if (presence.currentVersion() != null) {
+      differs = differs.or(DEVICES.FIRMWARE_VERSION.isDistinctFrom(presence.currentVersion()));
+    }
+    return dsl.update(DEVICES)
+            .set(DEVICES.ONLINE, presence.online())
+            .set(
+                DEVICES.FIRMWARE_VERSION,
+                presence.currentVersion() == null
+                    ? DEVICES.FIRMWARE_VERSION
+                    : DSL.val(presence.currentVersion()))
+            .where(DEVICES.ID.eq(deviceId))
+            .and(
+                DEVICES
+                    .LAST_HEARD
+                    .isNull()
+                    .or(DEVICES.LAST_HEARD.lt(asOf.atOffset(ZoneOffset.UTC))))
+            .and(differs)
             .execute()
         > 0;
   }

@@ -31,6 +31,8 @@ import io.temporal.serviceclient.WorkflowServiceStubsOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -155,6 +157,44 @@ class StatusBridgeTest {
     // A device that downloaded has the whole artifact when it succeeds.
     assertThat(result(job, downloaded).getState()).isEqualTo("SUCCEEDED");
     assertThat(result(job, downloaded).getBytesSent()).isEqualTo(300L);
+  }
+
+  @Test
+  void aPresenceTheBrokerKeptIsRecordedOnlyWhenNothingNewerWas() {
+    List<String> devices = new ArrayList<>();
+    offeredJob(3, devices);
+    String quiet = devices.get(0);
+    String heard = devices.get(1);
+    String same = devices.get(2);
+    OffsetDateTime longAgo = OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(10);
+    dsl.update(DEVICES)
+        .set(DEVICES.ONLINE, false)
+        .set(DEVICES.LAST_HEARD, longAgo)
+        .where(DEVICES.ID.in(quiet, same))
+        .execute();
+    dsl.update(DEVICES)
+        .set(DEVICES.ONLINE, true)
+        .set(DEVICES.LAST_HEARD, OffsetDateTime.now(ZoneOffset.UTC))
+        .where(DEVICES.ID.eq(heard))
+        .execute();
+    Instant asOf = Instant.now().minusSeconds(60);
+
+    bridge.handle(
+        List.of(
+            // Connected while no worker listened: the broker kept its presence.
+            new PresenceEvent(quiet, Presence.online("2.0"), asOf),
+            // Heard since the reading began: the kept presence is older than the row.
+            new PresenceEvent(heard, Presence.offline(), asOf),
+            new PresenceEvent(same, Presence.offline(), asOf)));
+
+    assertThat(dsl.fetchValue(DEVICES.ONLINE, DEVICES.ID.eq(quiet))).isTrue();
+    assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(quiet))).isEqualTo("2.0");
+    assertThat(dsl.fetchValue(DEVICES.LAST_HEARD, DEVICES.ID.eq(quiet)).toInstant())
+        .as("the broker told of it, the device was not heard now")
+        .isEqualTo(longAgo.toInstant().truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+    assertThat(dsl.fetchValue(DEVICES.ONLINE, DEVICES.ID.eq(heard))).isTrue();
+    assertThat(dsl.fetchValue(DEVICES.ONLINE, DEVICES.ID.eq(same))).isFalse();
+    assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(same))).isEqualTo("1.0");
   }
 
   @Test
