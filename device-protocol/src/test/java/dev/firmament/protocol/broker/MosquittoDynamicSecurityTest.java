@@ -14,10 +14,10 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import dev.firmament.devstack.FreePorts;
 import dev.firmament.protocol.BrokerAddress;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,7 +68,7 @@ class MosquittoDynamicSecurityTest {
         Files.isExecutable(MOSQUITTO) && Files.isExecutable(CTRL) && plugin != null,
         "skipped: Mosquitto 2 with its dynamic-security plugin is not installed"
             + " (apt-get install mosquitto mosquitto-clients)");
-    port = freePort();
+    port = FreePorts.pick();
     Path dynsec = dir.resolve("dynamic-security.json");
     run(
         List.of(CTRL.toString(), "dynsec", "init", dynsec.toString(), "admin", ADMIN_PASSWORD),
@@ -232,7 +232,7 @@ class MosquittoDynamicSecurityTest {
   @Test
   void anUnreachableBrokerIsAClearErrorWithinTheTimeout() throws Exception {
     try (MosquittoDynamicSecurity nowhere =
-        new MosquittoDynamicSecurity(options(freePort(), Duration.ofSeconds(2)))) {
+        new MosquittoDynamicSecurity(options(FreePorts.pick(), Duration.ofSeconds(2)))) {
       assertThatThrownBy(() -> nowhere.provision(Map.of("dev-x", "secret")))
           .isInstanceOf(BrokerAccountsException.class)
           .hasMessageContaining("did not confirm the device accounts");
@@ -285,12 +285,6 @@ class MosquittoDynamicSecurityTest {
     assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).as(output).isZero();
     return output;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 
   private static boolean accepts(int port) {

@@ -3,6 +3,7 @@ package dev.firmament.workers.device;
 import static dev.firmament.sql.generated.Tables.DEVICES;
 
 import dev.firmament.protocol.Presence;
+import dev.firmament.sql.generated.tables.records.DevicesRecord;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import org.jooq.DSLContext;
 import org.jooq.Record2;
 import org.jooq.Row2;
 import org.jooq.Table;
+import org.jooq.UpdateSetMoreStep;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
 
@@ -27,17 +29,22 @@ public class DevicePresence {
 
   /** Records a presence message; unknown devices are ignored (they are not registered). */
   public boolean record(String deviceId, Presence presence) {
-    return dsl.update(DEVICES)
-            .set(DEVICES.ONLINE, presence.online())
+    return says(presence)
             .set(DEVICES.LAST_HEARD, DSL.currentOffsetDateTime())
-            .set(
-                DEVICES.FIRMWARE_VERSION,
-                presence.currentVersion() == null
-                    ? DEVICES.FIRMWARE_VERSION
-                    : DSL.val(presence.currentVersion()))
             .where(DEVICES.ID.eq(deviceId))
             .execute()
         > 0;
+  }
+
+  /** An update of the row to what the presence says: online or not, and its version if any. */
+  private UpdateSetMoreStep<DevicesRecord> says(Presence presence) {
+    return dsl.update(DEVICES)
+        .set(DEVICES.ONLINE, presence.online())
+        .set(
+            DEVICES.FIRMWARE_VERSION,
+            presence.currentVersion() == null
+                ? DEVICES.FIRMWARE_VERSION
+                : DSL.val(presence.currentVersion()));
   }
 
   /**
@@ -51,13 +58,7 @@ public class DevicePresence {
     if (presence.currentVersion() != null) {
       differs = differs.or(DEVICES.FIRMWARE_VERSION.isDistinctFrom(presence.currentVersion()));
     }
-    return dsl.update(DEVICES)
-            .set(DEVICES.ONLINE, presence.online())
-            .set(
-                DEVICES.FIRMWARE_VERSION,
-                presence.currentVersion() == null
-                    ? DEVICES.FIRMWARE_VERSION
-                    : DSL.val(presence.currentVersion()))
+    return says(presence)
             .where(DEVICES.ID.eq(deviceId))
             .and(
                 DEVICES
