@@ -43,67 +43,6 @@ public record StageRequest(
     boolean handsOver,
     Duration deliveryHeartbeat) {
 
-  /** A stage whose devices are offered online or not. */
-  public StageRequest(
-      String jobId,
-      int index,
-      StageKind kind,
-      StagePlan plan,
-      RetryPolicy retry,
-      MaintenanceWindow window,
-      Duration deviceTimeout,
-      int pageSize,
-      boolean absorbJoiners,
-      StageCarry carry) {
-    this(
-        jobId,
-        index,
-        kind,
-        plan,
-        retry,
-        window,
-        deviceTimeout,
-        pageSize,
-        absorbJoiners,
-        carry,
-        0L,
-        false,
-        false,
-        null);
-  }
-
-  /** A stage without delivery heartbeats. */
-  public StageRequest(
-      String jobId,
-      int index,
-      StageKind kind,
-      StagePlan plan,
-      RetryPolicy retry,
-      MaintenanceWindow window,
-      Duration deviceTimeout,
-      int pageSize,
-      boolean absorbJoiners,
-      StageCarry carry,
-      long expiresAt,
-      boolean onlyWaiting,
-      boolean handsOver) {
-    this(
-        jobId,
-        index,
-        kind,
-        plan,
-        retry,
-        window,
-        deviceTimeout,
-        pageSize,
-        absorbJoiners,
-        carry,
-        expiresAt,
-        onlyWaiting,
-        handsOver,
-        null);
-  }
-
   public StageRequest withCarry(StageCarry next) {
     return new StageRequest(
         jobId,

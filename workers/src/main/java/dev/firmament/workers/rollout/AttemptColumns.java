@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -139,6 +140,20 @@ record AttemptColumns<R extends Record>(
         .where(jobId.eq(job))
         .and(state.in(ResultTransitions.NON_TERMINAL.stream().map(Enum::name).toList()))
         .fetch(deviceId);
+  }
+
+  /**
+   * Ends each of the job's open results with {@code end}, which answers whether that result moved;
+   * returns how many did.
+   */
+  int endOpen(DSLContext dsl, UUID job, Predicate<String> end) {
+    int ended = 0;
+    for (String device : openDevices(dsl, job)) {
+      if (end.test(device)) {
+        ended++;
+      }
+    }
+    return ended;
   }
 
   /** Whether this is the rollback results' table. */

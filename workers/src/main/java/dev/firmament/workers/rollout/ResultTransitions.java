@@ -660,13 +660,8 @@ public class ResultTransitions {
 
   /** Ends every non-terminal result of a job with {@code state}, with history. */
   public int endOpenResults(UUID jobId, DeviceUpdateState state, String detail) {
-    int ended = 0;
-    for (String deviceId : AttemptColumns.RESULTS.openDevices(dsl, jobId)) {
-      if (transition(jobId, deviceId, state, null, "INTERRUPTED", detail, null)) {
-        ended++;
-      }
-    }
-    return ended;
+    return AttemptColumns.RESULTS.endOpen(
+        dsl, jobId, device -> transition(jobId, device, state, null, "INTERRUPTED", detail, null));
   }
 
   /**

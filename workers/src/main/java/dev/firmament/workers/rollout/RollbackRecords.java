@@ -242,13 +242,8 @@ public class RollbackRecords {
    * state}, with history. Returns how many it ended.
    */
   public int endOpen(UUID jobId, DeviceUpdateState state, String detail) {
-    int ended = 0;
-    for (String deviceId : AttemptColumns.ROLLBACKS.openDevices(dsl, jobId)) {
-      if (transition(jobId, deviceId, state, null, "INTERRUPTED", detail, null)) {
-        ended++;
-      }
-    }
-    return ended;
+    return AttemptColumns.ROLLBACKS.endOpen(
+        dsl, jobId, device -> transition(jobId, device, state, null, "INTERRUPTED", detail, null));
   }
 
   /** As {@link ResultTransitions#takeOver}, for a device's rollback. */
