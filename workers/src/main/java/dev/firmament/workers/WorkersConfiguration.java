@@ -4,6 +4,7 @@ import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.protocol.server.GatewayOptions;
 import dev.firmament.protocol.server.MqttDeviceGateway;
 import dev.firmament.workers.delta.DeltaPipelineConfiguration;
+import java.nio.file.Path;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
@@ -27,8 +28,12 @@ public class WorkersConfiguration {
       @Value("${firmament.delivery.window:8}") int window,
       @Value("${firmament.mqtt.username:#{null}}") String username,
       @Value("${firmament.mqtt.password:#{null}}") String password,
-      @Value("${firmament.mqtt.tls:false}") boolean tls) {
-    GatewayOptions options = GatewayOptions.of(mqttUrl).withWindow(window).withTls(tls);
+      @Value("${firmament.mqtt.tls:false}") boolean tls,
+      @Value("${firmament.mqtt.tls-ca-file:}") String tlsCaFile) {
+    GatewayOptions options =
+        GatewayOptions.of(mqttUrl)
+            .withWindow(window)
+            .withTls(tls, tlsCaFile.isBlank() ? null : Path.of(tlsCaFile));
     if (username != null && !username.isBlank()) {
       options = options.withCredentials(username, password);
     }

@@ -11,8 +11,10 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.firmament.protocol.BrokerAddress;
+import dev.firmament.protocol.BrokerTls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +59,7 @@ public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoClose
    *
    * @param broker the broker's address
    * @param tls whether to connect with TLS (the JVM's trusted certificates)
+   * @param tlsCaFile a PEM file of the authorities to trust instead (implies TLS), or null
    * @param adminUsername the dynamic-security administrator ({@code mosquitto_ctrl dynsec init})
    * @param adminPassword its password
    * @param deviceRole the role every device shares, when devices do not get roles of their own
@@ -67,6 +70,7 @@ public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoClose
   public record Options(
       BrokerAddress broker,
       boolean tls,
+      Path tlsCaFile,
       String adminUsername,
       String adminPassword,
       String deviceRole,
@@ -93,11 +97,8 @@ public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoClose
             .identifier("firmament-accounts-" + UUID.randomUUID())
             .serverHost(options.broker().host())
             .serverPort(options.broker().port());
-    if (options.tls()) {
-      builder = builder.sslWithDefaultConfig();
-    }
     this.client =
-        builder
+        BrokerTls.apply(builder, options.tls(), options.tlsCaFile())
             .simpleAuth()
             .username(options.adminUsername())
             .password(options.adminPassword().getBytes(StandardCharsets.UTF_8))

@@ -2,6 +2,7 @@ package dev.firmament.protocol.server;
 
 import dev.firmament.protocol.BrokerAddress;
 import dev.firmament.protocol.UpdateOffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
@@ -25,6 +26,7 @@ import java.util.UUID;
  *     credentials (a broker that enforces device identity requires them)
  * @param password MQTT password that goes with {@code username}, or null
  * @param tls whether to connect with TLS, trusting the JVM's certificate authorities
+ * @param tlsCaFile a PEM file of the authorities to trust instead (implies TLS), or null
  */
 public record GatewayOptions(
     BrokerAddress broker,
@@ -36,7 +38,8 @@ public record GatewayOptions(
     Duration connectTimeout,
     String username,
     String password,
-    boolean tls) {
+    boolean tls,
+    Path tlsCaFile) {
 
   public GatewayOptions {
     Objects.requireNonNull(broker, "broker");
@@ -69,7 +72,8 @@ public record GatewayOptions(
         Duration.ofSeconds(10),
         null,
         null,
-        false);
+        false,
+        null);
   }
 
   public GatewayOptions withClientId(String clientId) {
@@ -92,11 +96,16 @@ public record GatewayOptions(
     return edit(b -> b.directStatusSubscriptions = directStatusSubscriptions);
   }
 
-  /** Connects with these MQTT credentials; {@code password} may be null. */
-  public GatewayOptions withTls(boolean tls) {
-    return edit(b -> b.tls = tls);
+  /** TLS to the broker, trusting the authorities of {@code caFile} or, when null, the JVM's. */
+  public GatewayOptions withTls(boolean tls, Path caFile) {
+    return edit(
+        b -> {
+          b.tls = tls || caFile != null;
+          b.tlsCaFile = caFile;
+        });
   }
 
+  /** Connects with these MQTT credentials; {@code password} may be null. */
   public GatewayOptions withCredentials(String username, String password) {
     return edit(
         b -> {
@@ -128,6 +137,8 @@ public record GatewayOptions(
         + (password == null ? "null" : "****")
         + ", tls="
         + tls
+        + ", tlsCaFile="
+        + tlsCaFile
         + "]";
   }
 
@@ -145,6 +156,7 @@ public record GatewayOptions(
     private String username;
     private String password;
     private boolean tls;
+    private Path tlsCaFile;
 
     Editor(GatewayOptions from) {
       broker = from.broker;
@@ -157,6 +169,7 @@ public record GatewayOptions(
       username = from.username;
       password = from.password;
       tls = from.tls;
+      tlsCaFile = from.tlsCaFile;
     }
 
     GatewayOptions build() {
@@ -170,7 +183,8 @@ public record GatewayOptions(
           connectTimeout,
           username,
           password,
-          tls);
+          tls,
+          tlsCaFile);
     }
   }
 

@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import dev.firmament.protocol.BrokerTls;
 import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.MalformedMessageException;
 import dev.firmament.protocol.MqttShutdownErrors;
@@ -136,9 +137,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
             .identifier(clientId)
             .serverHost(options.broker().host())
             .serverPort(options.broker().port());
-    if (options.tls()) {
-      builder = builder.sslWithDefaultConfig();
-    }
+    builder = BrokerTls.apply(builder, options.tls(), options.tlsCaFile());
     if (options.username() != null) {
       builder =
           builder

@@ -16,6 +16,10 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import dev.firmament.devstack.FreePorts;
 import dev.firmament.protocol.BrokerAddress;
+import dev.firmament.protocol.BrokerTls;
+import dev.firmament.protocol.server.GatewayOptions;
+import dev.firmament.protocol.server.MqttDeviceGateway;
+import dev.firmament.protocol.server.PresenceEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -26,7 +30,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -36,13 +42,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The production broker's device identity, on Debian's Mosquitto run with the production
- * configuration ({@code deploy/compose/mosquitto/mosquitto.conf}, its paths and port adjusted and
- * its TLS listener left out, as there is no certificate here) and provisioned by {@code
- * provision.sh}; device accounts are made by {@link MosquittoDynamicSecurity}. A device connects
- * only with its own secret and client id and uses only its own topics; an anonymous client is
- * refused; a rotated secret ends the live session. Skipped when Mosquitto or its dynamic-security
- * plugin is not installed. Mosquitto 2.0 does not substitute {@code %c}, so devices get roles of
- * their own.
+ * configuration ({@code deploy/compose/mosquitto/mosquitto.conf}, its paths and ports adjusted, its
+ * TLS listener given a test CA's certificate) and provisioned by {@code provision.sh}; device
+ * accounts are made by {@link MosquittoDynamicSecurity}. A device connects only with its own secret
+ * and client id and uses only its own topics; an anonymous client is refused; a rotated secret ends
+ * the live session. Skipped when Mosquitto or its dynamic-security plugin is not installed.
+ * Mosquitto 2.0 does not substitute {@code %c}, so devices get roles of their own.
  */
 class MosquittoDynamicSecurityTest {
   private static final Path MOSQUITTO = Path.of("/usr/sbin/mosquitto");
@@ -59,6 +64,10 @@ class MosquittoDynamicSecurityTest {
   @TempDir static Path dir;
   private static Process broker;
   private static int port;
+
+  /** The TLS listener's port, or 0 when openssl is missing and the listener is left out. */
+  private static int tlsPort;
+
   private static MosquittoDynamicSecurity accounts;
 
   @BeforeAll
@@ -69,6 +78,10 @@ class MosquittoDynamicSecurityTest {
         "skipped: Mosquitto 2 with its dynamic-security plugin is not installed"
             + " (apt-get install mosquitto mosquitto-clients)");
     port = FreePorts.pick();
+    if (Files.isExecutable(OPENSSL)) {
+      makeCertificates();
+      tlsPort = FreePorts.pick();
+    }
     Path dynsec = dir.resolve("dynamic-security.json");
     run(
         List.of(CTRL.toString(), "dynsec", "init", dynsec.toString(), "admin", ADMIN_PASSWORD),
@@ -113,6 +126,7 @@ class MosquittoDynamicSecurityTest {
     return new MosquittoDynamicSecurity.Options(
         new BrokerAddress("127.0.0.1", port),
         false,
+        null,
         "admin",
         ADMIN_PASSWORD,
         "firmament-device",
@@ -120,9 +134,68 @@ class MosquittoDynamicSecurityTest {
         timeout);
   }
 
+  private static final Path OPENSSL = Path.of("/usr/bin/openssl");
+
+  /** A CA, and the broker's certificate for 127.0.0.1 signed by it. */
+  private static void makeCertificates() throws IOException, InterruptedException {
+    Files.writeString(dir.resolve("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+    String d = dir.toString();
+    run(
+        List.of(
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=firmament-test-ca",
+            "-keyout",
+            d + "/ca.key",
+            "-out",
+            d + "/ca.crt"),
+        Map.of());
+    run(
+        List.of(
+            "openssl",
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            d + "/server.key",
+            "-out",
+            d + "/server.csr"),
+        Map.of());
+    run(
+        List.of(
+            "openssl",
+            "x509",
+            "-req",
+            "-days",
+            "2",
+            "-in",
+            d + "/server.csr",
+            "-CA",
+            d + "/ca.crt",
+            "-CAkey",
+            d + "/ca.key",
+            "-CAcreateserial",
+            "-extfile",
+            d + "/san.ext",
+            "-out",
+            d + "/server.crt"),
+        Map.of());
+  }
+
   /**
    * The production configuration with this machine's plugin path, the data in the test's directory,
-   * the plain listener on a free loopback port and no TLS listener; everything else as shipped.
+   * the plain listener and the TLS listener (with a test CA's certificate) on free loopback ports,
+   * or no TLS listener when openssl is missing; everything else as shipped.
    */
   private static String localConfig(Path plugin, Path dynsec) throws IOException {
     String shipped = Files.readString(DEPLOY.resolve("mosquitto.conf"));
@@ -135,7 +208,7 @@ class MosquittoDynamicSecurityTest {
       } else if (line.startsWith("listener ") || line.isBlank() || line.startsWith("#")) {
         inTlsListener = false;
       }
-      if (inTlsListener) {
+      if (inTlsListener && tlsPort == 0) {
         continue;
       }
       if (line.startsWith("plugin ")) {
@@ -144,6 +217,12 @@ class MosquittoDynamicSecurityTest {
         line = "plugin_opt_config_file " + dynsec;
       } else if (line.startsWith("listener 1883 ")) {
         line = "listener " + port + " 127.0.0.1";
+      } else if (line.startsWith("listener 8883 ")) {
+        line = "listener " + tlsPort + " 127.0.0.1";
+      } else if (line.startsWith("certfile ")) {
+        line = "certfile " + dir.resolve("server.crt");
+      } else if (line.startsWith("keyfile ")) {
+        line = "keyfile " + dir.resolve("server.key");
       } else if (line.startsWith("persistence_location ")) {
         line = "persistence_location " + dir + "/";
       }
@@ -227,6 +306,74 @@ class MosquittoDynamicSecurityTest {
     assertThat(publish(again, "fw/dev-a/presence", "{}"))
         .isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
     again.disconnect();
+  }
+
+  @Test
+  void overTlsTheAccountsAreKeptAndTheWorkersHearTheDevices() throws Exception {
+    Assumptions.assumeTrue(tlsPort != 0, "skipped: no openssl to make the test certificates");
+    Path ca = dir.resolve("ca.crt");
+    MosquittoDynamicSecurity.Options overTls =
+        new MosquittoDynamicSecurity.Options(
+            new BrokerAddress("127.0.0.1", tlsPort),
+            true,
+            ca,
+            "admin",
+            ADMIN_PASSWORD,
+            "firmament-device",
+            true,
+            Duration.ofSeconds(10));
+    try (MosquittoDynamicSecurity tlsAccounts = new MosquittoDynamicSecurity(overTls);
+        MqttDeviceGateway gateway =
+            MqttDeviceGateway.connect(
+                GatewayOptions.of("tcp://127.0.0.1:" + tlsPort)
+                    .withCredentials("firmament-workers", WORKERS_PASSWORD)
+                    .withTls(true, ca))) {
+      tlsAccounts.provision(Map.of("dev-t", "secret-t"));
+      BlockingQueue<PresenceEvent> heard = new LinkedBlockingQueue<>();
+      gateway.onPresence(heard::add);
+
+      Mqtt5BlockingClient device =
+          BrokerTls.apply(
+                  Mqtt5Client.builder()
+                      .identifier("dev-t")
+                      .serverHost("127.0.0.1")
+                      .serverPort(tlsPort)
+                      .simpleAuth()
+                      .username("dev-t")
+                      .password("secret-t".getBytes(StandardCharsets.UTF_8))
+                      .applySimpleAuth(),
+                  true,
+                  ca)
+              .buildBlocking();
+      device.connect();
+      device
+          .publishWith()
+          .topic("fw/dev-t/presence")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(
+              "{\"online\":true,\"currentVersion\":\"3.0.0\"}".getBytes(StandardCharsets.UTF_8))
+          .send();
+      PresenceEvent event = heard.poll(10, TimeUnit.SECONDS);
+      assertThat(event).isNotNull();
+      assertThat(event.deviceId()).isEqualTo("dev-t");
+      assertThat(event.presence().currentVersion()).isEqualTo("3.0.0");
+      device.disconnect();
+    }
+    // The broker's certificate is checked: trusting only the JVM's authorities, no connection.
+    assertThatThrownBy(
+            () ->
+                Mqtt5Client.builder()
+                    .identifier("dev-t")
+                    .serverHost("127.0.0.1")
+                    .serverPort(tlsPort)
+                    .sslWithDefaultConfig()
+                    .simpleAuth()
+                    .username("dev-t")
+                    .password("secret-t".getBytes(StandardCharsets.UTF_8))
+                    .applySimpleAuth()
+                    .buildBlocking()
+                    .connect())
+        .isNotInstanceOf(Mqtt5ConnAckException.class);
   }
 
   @Test

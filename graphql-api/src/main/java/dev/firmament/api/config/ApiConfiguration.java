@@ -5,6 +5,7 @@ import dev.firmament.api.rollout.RolloutProperties;
 import dev.firmament.api.security.QueryLimitsProperties;
 import dev.firmament.protocol.BrokerAddress;
 import dev.firmament.protocol.broker.MosquittoDynamicSecurity;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringBootConfiguration;
@@ -50,6 +51,7 @@ public class ApiConfiguration {
   public MosquittoDynamicSecurity brokerAccounts(
       @Value("${firmament.mqtt.url:tcp://127.0.0.1:1883}") String url,
       @Value("${firmament.mqtt.tls:false}") boolean tls,
+      @Value("${firmament.mqtt.tls-ca-file:}") String tlsCaFile,
       @Value("${firmament.mqtt.dynamic-security.admin-username:admin}") String adminUsername,
       @Value("${firmament.mqtt.dynamic-security.admin-password:}") String adminPassword,
       @Value("${firmament.mqtt.dynamic-security.device-role:firmament-device}") String deviceRole,
@@ -64,6 +66,7 @@ public class ApiConfiguration {
         new MosquittoDynamicSecurity.Options(
             BrokerAddress.parse(url),
             tls,
+            tlsCaFile.isBlank() ? null : Path.of(tlsCaFile),
             adminUsername,
             adminPassword,
             deviceRole,
