@@ -41,9 +41,10 @@ import org.jooq.impl.DSL;
  *       status and counters;
  *   <li>per device, in batches: the offer (artifact, SENT, a task token of a real token's size)
  *       with its history row, committed before the device could answer, as an offer must be; then
- *       the outcome (SUCCEEDED, bytes sent) with its history row and the version the device now
- *       runs, in one statement. The database's audit trigger adds an audit row per outcome, as it
- *       does for the engine;
+ *       the outcome (SUCCEEDED, bytes sent, its completion owed) with its history row and the
+ *       version the device now runs, in one statement, then the completions marked taken, in one
+ *       more (the completion outbox's two writes). The database's audit trigger adds an audit row
+ *       per outcome, as it does for the engine;
  *   <li>the job's final status.
  * </ul>
  *
@@ -117,7 +118,7 @@ final class DatabaseFloor {
   private static final String OUTCOME =
       "with v (device_id, attempt, version) as (values %s),"
           + " moved as (update ota_results r set state = 'SUCCEEDED', updated_at = now(),"
-          + " error_code = null, error_message = null,"
+          + " error_code = null, error_message = null, completion_due = now(),"
           + " bytes_sent = greatest(r.bytes_sent, r.artifact_size_bytes) from v"
           + " where r.job_id = ? and r.device_id = v.device_id and r.attempt = v.attempt"
           + " and r.state in "
@@ -128,6 +129,14 @@ final class DatabaseFloor {
           + ", versions as (update devices d set firmware_version = v.version,"
           + " last_heard = now() from v where d.id = v.device_id)"
           + " select count(*) from moved";
+
+  /**
+   * The completions Temporal took, no longer owed: the status bridge's outbox clears them in one
+   * statement per batch once Temporal answered (the engine's second write of each result).
+   */
+  private static final String COMPLETIONS_TAKEN =
+      "update ota_results set completion_due = null where job_id = ? and device_id = any(?)"
+          + " and completion_due is not null";
 
   private final DSLContext dsl;
   private final int threads;
@@ -285,7 +294,13 @@ final class DatabaseFloor {
     String values =
         String.join(
             ", ", Collections.nCopies(offered.size(), "(?::varchar, ?::integer, ?::varchar)"));
-    return dsl.fetchSingle(String.format(OUTCOME, values), binds.toArray()).get(0, Integer.class);
+    int moved =
+        dsl.fetchSingle(String.format(OUTCOME, values), binds.toArray()).get(0, Integer.class);
+    dsl.execute(
+        COMPLETIONS_TAKEN,
+        job.id(),
+        offered.stream().map(r -> r.get(0, String.class)).toArray(String[]::new));
+    return moved;
   }
 
   private void recordStage(Job job, int index, String status, int assigned, int done) {

@@ -54,6 +54,7 @@ import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -188,8 +189,13 @@ class RolloutBenchmark {
             "seeded %,d devices for each of: %s%s%n",
             devices, profiles, floor ? ", the database floor" : "");
         // The context starts the Temporal workers (TemporalWorkers) and the status bridge.
-        AnnotationConfigApplicationContext context =
-            new AnnotationConfigApplicationContext(Bench.class);
+        // Settings such as "20s" are read as Spring Boot reads them (durations, sizes).
+        AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
+        context
+            .getBeanFactory()
+            .setConversionService(ApplicationConversionService.getSharedInstance());
+        context.register(Bench.class);
+        context.refresh();
         try {
           if (warmupJob != null) {
             // A long-running worker has compiled its hot paths long before a large rollout: an
