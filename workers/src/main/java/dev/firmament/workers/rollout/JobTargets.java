@@ -111,11 +111,11 @@ public class JobTargets {
    * yet); empty when the device is not of the job's product and organization.
    */
   public Optional<UpdateTarget> updateTarget(UUID jobId, String deviceId) {
-    return dsl.resultQuery(
-            updateTargetQuery.sql(),
-            updateTargetQuery.binds(Map.of("job_id", jobId, "device_id", deviceId)))
-        .coerce(UPDATE_TARGET)
-        .fetchOptional(
+    return updateTargetQuery
+        .fetch(dsl, Map.of("job_id", jobId, "device_id", deviceId), UPDATE_TARGET)
+        .stream()
+        .findFirst()
+        .map(
             r ->
                 new UpdateTarget(
                     r.get(OTA_JOBS.ORGANIZATION_ID),

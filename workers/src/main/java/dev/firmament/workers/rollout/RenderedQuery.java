@@ -1,17 +1,24 @@
 package dev.firmament.workers.rollout;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.QueryPart;
+import org.jooq.Record;
+import org.jooq.Result;
 
 /**
  * A statement built with jOOQ once, with named parameters, and rendered once: the hot per-device
- * statements of a rollout run as plain SQL with bind values, instead of building and rendering the
- * same query tree for every device (which was a quarter of a worker's CPU time).
+ * statements of a rollout run as a JDBC prepared statement with bind values, instead of building
+ * and rendering the same query tree for every device (which was a quarter of a worker's CPU time).
+ * They bypass jOOQ's plain SQL too, which scans the SQL for placeholders on every execution (6 % of
+ * a rollout's CPU samples); jOOQ only maps the rows.
  */
 final class RenderedQuery {
   private static final Pattern NAMED = Pattern.compile(":([a-z_][a-z0-9_]*)");
@@ -46,6 +53,26 @@ final class RenderedQuery {
 
   String sql() {
     return sql;
+  }
+
+  /**
+   * Runs the statement on a connection of {@code dsl} with the values by parameter name, and
+   * returns its rows as {@code fields}, in that order. Database errors come as jOOQ's {@code
+   * DataAccessException} around the driver's {@code SQLException}, as from any jOOQ query.
+   */
+  Result<Record> fetch(DSLContext dsl, Map<String, ?> values, Field<?>... fields) {
+    Object[] binds = binds(values);
+    return dsl.connectionResult(
+        connection -> {
+          try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < binds.length; i++) {
+              statement.setObject(i + 1, binds[i]);
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+              return dsl.fetch(rows, fields);
+            }
+          }
+        });
   }
 
   /** The bind values in the statement's order, from the values by parameter name. */

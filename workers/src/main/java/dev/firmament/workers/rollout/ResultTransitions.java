@@ -396,11 +396,7 @@ public class ResultTransitions {
     values.put("size", artifactSizeBytes);
     values.put("detail", TransitionRules.clip(detail));
     values.put("token", taskToken);
-    boolean moved =
-        !dsl.resultQuery(offeredQuery.sql(), offeredQuery.binds(values))
-            .coerce(MOVED)
-            .fetch()
-            .isEmpty();
+    boolean moved = !offeredQuery.fetch(dsl, values, MOVED).isEmpty();
     if (!moved) {
       recordArtifact(jobId, deviceId, kind, sha256, artifactSizeBytes);
     }
