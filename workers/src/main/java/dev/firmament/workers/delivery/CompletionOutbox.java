@@ -71,12 +71,19 @@ public class CompletionOutbox implements SmartLifecycle, DisposableBean {
     }
     List<DueCompletion> settled = new ArrayList<>(due.size());
     List<DueCompletion> failed = new ArrayList<>();
+    int closed = 0;
     for (DueCompletion completion : due) {
-      if (send(completion) == Sent.FAILED) {
+      Sent sent = send(completion);
+      if (sent == Sent.FAILED) {
         failed.add(completion);
       } else {
         settled.add(completion);
+        closed += sent == Sent.CLOSED ? 1 : 0;
       }
+    }
+    if (closed > 0) {
+      // Normal where a stage run handed its open devices to the next one: one line a batch.
+      log.info("completions for activities already closed count={}", closed);
     }
     results.settleCompletions(settled);
     results.deferCompletions(failed, retry);
@@ -95,7 +102,7 @@ public class CompletionOutbox implements SmartLifecycle, DisposableBean {
       completions.complete(completion.taskToken(), outcome);
       return Sent.TAKEN;
     } catch (ActivityNotExistsException | ActivityCanceledException e) {
-      log.info(
+      log.debug(
           "update already closed job={} device={} reason={}",
           completion.jobId(),
           outcome.deviceId(),
