@@ -136,10 +136,27 @@ class MosquittoDynamicSecurityTest {
 
   private static final Path OPENSSL = Path.of("/usr/bin/openssl");
 
-  /** A CA, and the broker's certificate for 127.0.0.1 signed by it. */
+  /** Another CA; a CA, and the broker's certificate for 127.0.0.1 signed by it. */
   private static void makeCertificates() throws IOException, InterruptedException {
     Files.writeString(dir.resolve("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
     String d = dir.toString();
+    run(
+        List.of(
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=another-ca",
+            "-keyout",
+            d + "/other-ca.key",
+            "-out",
+            d + "/other-ca.crt"),
+        Map.of());
     run(
         List.of(
             "openssl",
@@ -264,6 +281,18 @@ class MosquittoDynamicSecurityTest {
               e ->
                   assertThat(e.getMqttMessage().getReasonCodes())
                       .containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED));
+      // Its own commands reach it: it may subscribe to them and receive what the workers send.
+      List<String> commands = new CopyOnWriteArrayList<>();
+      a.toAsync()
+          .subscribeWith()
+          .topicFilter("fw/dev-a/cmd")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .callback(p -> commands.add(new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)))
+          .send()
+          .get(5, TimeUnit.SECONDS);
+      assertThat(publish(workers, "fw/dev-a/cmd", "offer"))
+          .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+      await().atMost(Duration.ofSeconds(5)).until(() -> commands.contains("offer"));
       await().atMost(Duration.ofSeconds(5)).until(() -> received.contains("fw/dev-a/status own"));
       assertThat(received).containsExactly("fw/dev-a/status own");
     } finally {
@@ -311,7 +340,11 @@ class MosquittoDynamicSecurityTest {
   @Test
   void overTlsTheAccountsAreKeptAndTheWorkersHearTheDevices() throws Exception {
     Assumptions.assumeTrue(tlsPort != 0, "skipped: no openssl to make the test certificates");
-    Path ca = dir.resolve("ca.crt");
+    // A bundle, as CA files often are: this broker's authority, then another one.
+    Path ca = dir.resolve("bundle.crt");
+    Files.writeString(
+        ca,
+        Files.readString(dir.resolve("ca.crt")) + Files.readString(dir.resolve("other-ca.crt")));
     MosquittoDynamicSecurity.Options overTls =
         new MosquittoDynamicSecurity.Options(
             new BrokerAddress("127.0.0.1", tlsPort),
