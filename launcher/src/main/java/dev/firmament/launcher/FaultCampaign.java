@@ -36,7 +36,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * A fault campaign on the production topology: the embedded services, the {@code api} role in this
- * process, two {@code workers} processes ({@code firmament server workers}) and a simulated fleet.
+ * process, two {@code workers} processes ({@code firmament server workers}) and a simulated fleet
+ * as a process of its own ({@code firmament fleet}, which reports what its devices did in a file).
  * During one rollout it applies the plan's faults in turn, each once the rollout has reached its
  * share of the devices: {@code kill -9} of a worker (a replacement is started, so two run again), a
  * PostgreSQL restart, a broker restart, an S3 outage, and a stop and start of the API. Then it
