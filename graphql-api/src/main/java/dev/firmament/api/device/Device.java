@@ -8,6 +8,10 @@ import java.util.UUID;
  *
  * @param currentVersion the firmware version the device last reported; exposed as {@code
  *     firmwareVersion { version title }}
+ * @param created when it was registered
+ * @param hardwareId the hardware's own identifier (a MAC address, a chip serial), or null
+ * @param serialNumber the serial number on its label, or null
+ * @param notes an operator's notes, or null
  */
 public record Device(
     String id,
@@ -16,4 +20,8 @@ public record Device(
     boolean online,
     OffsetDateTime lastHeard,
     String lastIp,
-    String currentVersion) {}
+    String currentVersion,
+    OffsetDateTime created,
+    String hardwareId,
+    String serialNumber,
+    String notes) {}

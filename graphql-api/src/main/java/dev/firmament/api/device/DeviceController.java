@@ -99,7 +99,13 @@ public class DeviceController {
     return result;
   }
 
-  public record DeviceRegistrationInput(String id, String name, String firmwareVersion) {}
+  public record DeviceRegistrationInput(
+      String id, String name, String firmwareVersion, String hardwareId, String serialNumber) {}
+
+  public record UpdateDeviceInput(
+      String id, String name, String hardwareId, String serialNumber, String notes) {}
+
+  public record UpdateDevicePayload(Device device) {}
 
   public record RegisterDevicesInput(String productId, List<DeviceRegistrationInput> devices) {}
 
@@ -125,10 +131,26 @@ public class DeviceController {
         input.devices() == null
             ? List.of()
             : input.devices().stream()
-                .map(d -> new DeviceService.Registration(d.id(), d.name(), d.firmwareVersion()))
+                .map(
+                    d ->
+                        new DeviceService.Registration(
+                            d.id(),
+                            d.name(),
+                            d.firmwareVersion(),
+                            d.hardwareId(),
+                            d.serialNumber()))
                 .toList();
     DeviceService.Registered registered = service.register(input.productId(), registrations);
     return new RegisterDevicesPayload(registered.devices(), registered.credentials());
+  }
+
+  @MutationMapping
+  public UpdateDevicePayload updateDevice(@Argument UpdateDeviceInput input) {
+    return new UpdateDevicePayload(
+        service.updateDetails(
+            input.id(),
+            new DeviceRepository.DeviceDetails(
+                input.name(), input.hardwareId(), input.serialNumber(), input.notes())));
   }
 
   @MutationMapping

@@ -65,7 +65,8 @@ public class DeviceRepository {
   }
 
   /** A device to insert. */
-  public record NewDevice(String id, String name, String firmwareVersion) {}
+  public record NewDevice(
+      String id, String name, String firmwareVersion, String hardwareId, String serialNumber) {}
 
   public Optional<Device> findById(UUID organizationId, String id) {
     return dsl.selectFrom(DEVICES)
@@ -264,11 +265,19 @@ public class DeviceRepository {
             DEVICES.ORGANIZATION_ID,
             DEVICES.PRODUCT_ID,
             DEVICES.NAME,
-            DEVICES.FIRMWARE_VERSION);
+            DEVICES.FIRMWARE_VERSION,
+            DEVICES.HARDWARE_ID,
+            DEVICES.SERIAL_NUMBER);
     for (NewDevice device : devices) {
       insert =
           insert.values(
-              device.id(), organizationId, productId, device.name(), device.firmwareVersion());
+              device.id(),
+              organizationId,
+              productId,
+              device.name(),
+              device.firmwareVersion(),
+              device.hardwareId(),
+              device.serialNumber());
     }
     insert.execute();
   }
@@ -429,6 +438,49 @@ public class DeviceRepository {
         Boolean.TRUE.equals(r.getOnline()),
         r.getLastHeard(),
         r.getLastIp(),
-        r.getFirmwareVersion());
+        r.getFirmwareVersion(),
+        r.getCreatedAt(),
+        r.getHardwareId(),
+        r.getSerialNumber(),
+        r.getNotes());
   }
+
+  /**
+   * Changes what an operator records of a device; a null leaves that field as it is. Returns the
+   * device as it is now, or empty when the organization has no such device.
+   */
+  public Optional<Device> updateDetails(UUID organizationId, String id, DeviceDetails details) {
+    Map<Field<?>, Object> changes = new LinkedHashMap<>();
+    if (details.name() != null) {
+      changes.put(DEVICES.NAME, details.name());
+    }
+    if (details.hardwareId() != null) {
+      changes.put(DEVICES.HARDWARE_ID, emptyAsNull(details.hardwareId()));
+    }
+    if (details.serialNumber() != null) {
+      changes.put(DEVICES.SERIAL_NUMBER, emptyAsNull(details.serialNumber()));
+    }
+    if (details.notes() != null) {
+      changes.put(DEVICES.NOTES, emptyAsNull(details.notes()));
+    }
+    if (changes.isEmpty()) {
+      return findById(organizationId, id);
+    }
+    return dsl.update(DEVICES)
+        .set(changes)
+        .where(visible(organizationId).and(DEVICES.ID.eq(id)))
+        .returning()
+        .fetchOptional()
+        .map(DeviceRepository::toDevice);
+  }
+
+  private static String emptyAsNull(String value) {
+    return value.isEmpty() ? null : value;
+  }
+
+  /**
+   * What an operator records of a device: null leaves a field as it is, an empty text clears it
+   * (the name cannot be cleared).
+   */
+  public record DeviceDetails(String name, String hardwareId, String serialNumber, String notes) {}
 }

@@ -42,6 +42,9 @@ public class DeviceService {
   private static final int MAX_NAME = 200;
   private static final int MAX_GROUP_NAME = 100;
   private static final int MAX_VERSION = 64;
+  private static final int MAX_LABEL = 64;
+  private static final int MAX_NOTES = 2000;
+  private static final Pattern PRINTABLE = Pattern.compile("[\\x20-\\x7E]*");
 
   private final DeviceRepository devices;
   private final ProductService products;
@@ -67,7 +70,8 @@ public class DeviceService {
   }
 
   /** A device to register, as the client sent it. */
-  public record Registration(String id, String name, String firmwareVersion) {}
+  public record Registration(
+      String id, String name, String firmwareVersion, String hardwareId, String serialNumber) {}
 
   /** A device's broker credentials, shown once: only the secret's hash is stored. */
   public record DeviceCredential(String deviceId, String mqttUsername, String mqttPassword) {}
@@ -106,7 +110,15 @@ public class DeviceService {
         throw ApiException.invalid(
             "device '" + id + "': firmwareVersion must be 1 to " + MAX_VERSION + " characters");
       }
-      toInsert.add(new NewDevice(id, name, version));
+      String hardwareId = label(registration.hardwareId(), "hardwareId", id);
+      String serialNumber = label(registration.serialNumber(), "serialNumber", id);
+      toInsert.add(
+          new NewDevice(
+              id,
+              name,
+              version,
+              hardwareId == null || hardwareId.isEmpty() ? null : hardwareId,
+              serialNumber == null || serialNumber.isEmpty() ? null : serialNumber));
     }
     // Device ids are global (they are broker identities), so the check spans all organizations.
     Set<String> taken = new TreeSet<>(devices.existingIds(seen));
@@ -144,6 +156,58 @@ public class DeviceService {
             .map(e -> new DeviceCredential(e.getKey(), e.getKey(), e.getValue()))
             .toList();
     return new Registered(registered, credentials);
+  }
+
+  /**
+   * Changes what an operator records of a device: its name, hardware id, serial number and notes. A
+   * field not given stays as it is; an empty text clears it (not the name). Every field is checked
+   * before anything is written.
+   */
+  @PreAuthorize("hasAuthority('SCOPE_devices:write')")
+  public Device updateDetails(String deviceId, DeviceRepository.DeviceDetails details) {
+    if (deviceId == null || !DEVICE_ID.matcher(deviceId).matches()) {
+      throw ApiException.invalid("not a device id: '" + deviceId + "'");
+    }
+    String name = details.name() == null ? null : details.name().strip();
+    if (name != null && (name.isEmpty() || name.length() > MAX_NAME)) {
+      throw ApiException.invalid("name must be 1 to " + MAX_NAME + " characters");
+    }
+    String notes = details.notes() == null ? null : details.notes().strip();
+    if (notes != null && notes.length() > MAX_NOTES) {
+      throw ApiException.invalid(
+          "notes must be at most " + MAX_NOTES + " characters, got " + notes.length());
+    }
+    DeviceRepository.DeviceDetails checked =
+        new DeviceRepository.DeviceDetails(
+            name,
+            label(details.hardwareId(), "hardwareId", deviceId),
+            label(details.serialNumber(), "serialNumber", deviceId),
+            notes);
+    return devices
+        .updateDetails(tenants.organizationId(), deviceId, checked)
+        .orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND, "no device " + deviceId));
+  }
+
+  /**
+   * A hardware id or serial number as stored: stripped, at most {@value #MAX_LABEL} printable
+   * characters; null stays null and an empty text stays empty (it clears the field).
+   */
+  private static String label(String value, String field, String deviceId) {
+    if (value == null) {
+      return null;
+    }
+    String stripped = value.strip();
+    if (stripped.length() > MAX_LABEL || !PRINTABLE.matcher(stripped).matches()) {
+      throw ApiException.invalid(
+          "device '"
+              + deviceId
+              + "': "
+              + field
+              + " must be at most "
+              + MAX_LABEL
+              + " printable characters");
+    }
+    return stripped;
   }
 
   /** Issues a new broker secret for a device; the old one stops working at once. */
