@@ -35,6 +35,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.graphql.test.autoconfigure.tester.AutoConfigureHttpGraphQlTester;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.context.annotation.Import;
 import org.springframework.graphql.test.tester.GraphQlTester;
 import org.springframework.graphql.test.tester.HttpGraphQlTester;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -55,6 +56,7 @@ import org.springframework.test.context.DynamicPropertySource;
     })
 @AutoConfigureMockMvc
 @AutoConfigureHttpGraphQlTester
+@Import(SharedTestBeans.class)
 abstract class ApiTestBase {
   static final TestStack STACK = TestStack.get();
   private static final AtomicInteger SEQUENCE = new AtomicInteger();

@@ -3,18 +3,8 @@ package dev.firmament.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.jooq.ExecuteContext;
-import org.jooq.ExecuteListener;
-import org.jooq.ExecuteListenerProvider;
-import org.jooq.impl.DefaultExecuteListenerProvider;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Import;
 
 /**
  * Child fields load in batches: a page of devices with their nested fields (product, group,
@@ -23,36 +13,7 @@ import org.springframework.context.annotation.Import;
  * request (the data loaders dispatch on it); the rest of the application (the audit sealer, the
  * schedulers) is not counted.
  */
-@Import(BatchLoadingTest.Counting.class)
-class BatchLoadingTest extends ApiTestBase {
-  /** Counts jOOQ statements per thread. */
-  static final class StatementCounter implements ExecuteListener {
-    final Map<Thread, AtomicInteger> byThread = new ConcurrentHashMap<>();
-
-    @Override
-    public void executeStart(ExecuteContext ctx) {
-      byThread.computeIfAbsent(Thread.currentThread(), t -> new AtomicInteger()).incrementAndGet();
-    }
-
-    int onThisThread() {
-      AtomicInteger count = byThread.get(Thread.currentThread());
-      return count == null ? 0 : count.get();
-    }
-  }
-
-  @TestConfiguration
-  static class Counting {
-    @Bean
-    StatementCounter statementCounter() {
-      return new StatementCounter();
-    }
-
-    @Bean
-    ExecuteListenerProvider countingListener(StatementCounter counter) {
-      return new DefaultExecuteListenerProvider(counter);
-    }
-  }
-
+class BatchLoadingTest extends ApiIntegrationTest {
   private static final String PAGE =
       """
       query Page($id: ID!, $size: Int) {
@@ -67,7 +28,7 @@ class BatchLoadingTest extends ApiTestBase {
         }
       }""";
 
-  @Autowired StatementCounter counter;
+  @Autowired SharedTestBeans.StatementCounter counter;
 
   @Test
   void aPageOfAHundredDevicesCostsTheStatementsOfAPageOfTen() {

@@ -5,17 +5,11 @@ import static dev.firmament.sql.generated.Tables.DEVICE_CREDENTIALS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.identity.DeviceSecrets;
-import dev.firmament.protocol.broker.BrokerAccounts;
-import dev.firmament.protocol.broker.BrokerAccountsException;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Import;
 
 /**
  * Credentials reach a broker that keeps accounts of its own (Mosquitto's dynamic security, tested
@@ -23,31 +17,8 @@ import org.springframework.context.annotation.Import;
  * the broker gets the very secret the caller is shown, and when it does not confirm, the caller
  * gets UNAVAILABLE and nothing is stored (no device, no replaced secret).
  */
-@Import(BrokerAccountsTest.Broker.class)
-class BrokerAccountsTest extends ApiTestBase {
-  /** A broker's account list in memory, which can be made to fail. */
-  static final class FakeBroker implements BrokerAccounts {
-    final Map<String, String> secrets = new ConcurrentHashMap<>();
-    volatile boolean down;
-
-    @Override
-    public void provision(Map<String, String> secretByDevice) {
-      if (down) {
-        throw new BrokerAccountsException("the broker at test:1883 did not confirm");
-      }
-      secrets.putAll(secretByDevice);
-    }
-  }
-
-  @TestConfiguration
-  static class Broker {
-    @Bean
-    FakeBroker brokerAccounts() {
-      return new FakeBroker();
-    }
-  }
-
-  @Autowired FakeBroker broker;
+class BrokerAccountsTest extends ApiIntegrationTest {
+  @Autowired SharedTestBeans.FakeBroker broker;
 
   @AfterEach
   void brokerUp() {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * hardwareId} and {@code created}, a serial number, notes): given at registration or changed with
  * {@code updateDevice}, checked before anything is written.
  */
-class DeviceDetailsTest extends ApiTestBase {
+class DeviceDetailsTest extends ApiIntegrationTest {
   private static final String READ =
       "query D($id: ID!) { device(id: $id) { name created hardwareId serialNumber notes } }";
 

@@ -17,7 +17,7 @@ import org.springframework.graphql.execution.GraphQlSource;
  * must equal the file. After a schema change, write the file again with {@code
  * -Dfirmament.schema.write=true} (the test then passes and the file is part of the change).
  */
-class SchemaFileTest extends ApiTestBase {
+class SchemaFileTest extends ApiIntegrationTest {
   static final Path FILE = Path.of("schema.graphql");
 
   @Autowired GraphQlSource graphQlSource;

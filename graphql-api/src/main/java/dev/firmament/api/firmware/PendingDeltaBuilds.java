@@ -12,7 +12,10 @@ import org.springframework.stereotype.Component;
  * On start, asks again for every delta build that PostgreSQL shows as unfinished. A build that
  * Temporal still knows is left alone (its workflow id is taken, so the start is refused); one that
  * Temporal lost (the embedded server keeps its state in memory) starts afresh, and its activities
- * are idempotent on each (source, target) pair, so nothing is built twice.
+ * are idempotent on each (source, target) pair, so nothing is built twice. It runs in the
+ * background: the API serves at once, whatever Temporal answers (a start Temporal refuses or does
+ * not answer costs its time there, not the API's start; with many unfinished builds that was
+ * minutes).
  */
 @Component
 public class PendingDeltaBuilds implements ApplicationRunner {
@@ -28,12 +31,30 @@ public class PendingDeltaBuilds implements ApplicationRunner {
 
   @Override
   public void run(ApplicationArguments args) {
-    List<UUID> pending = firmware.pendingDeltaBuilds();
+    Thread.ofPlatform().daemon().name("pending-delta-builds").start(this::askAgain);
+  }
+
+  /** Asks again for each unfinished build; one that cannot be asked for costs no other. */
+  void askAgain() {
+    List<UUID> pending;
+    try {
+      pending = firmware.pendingDeltaBuilds();
+    } catch (RuntimeException e) {
+      log.warn("unfinished delta builds not read error={}", e.toString());
+      return;
+    }
+    int asked = 0;
     for (UUID id : pending) {
-      starter.start(id);
+      try {
+        starter.start(id);
+        asked++;
+      } catch (RuntimeException e) {
+        log.warn(
+            "unfinished delta build not asked for again firmware={} error={}", id, e.toString());
+      }
     }
     if (!pending.isEmpty()) {
-      log.info("unfinished delta builds asked for again count={}", pending.size());
+      log.info("unfinished delta builds asked for again count={} of={}", asked, pending.size());
     }
   }
 }
