@@ -109,6 +109,8 @@ class DeviceDetailsTest extends ApiIntegrationTest {
             Map.of("id", id, "name", "  "),
             Map.of("id", id, "name", "x".repeat(201)),
             Map.of("id", id, "notes", "n".repeat(2001)),
+            Map.of("id", id, "notes", "a\u0000b"),
+            Map.of("id", id, "name", "bell\u0007"),
             Map.of("id", id, "hardwareId", "line\nbreak"),
             Map.of("id", id, "serialNumber", "s".repeat(65)),
             Map.of("id", "not a device id", "notes", "x"))) {

@@ -366,6 +366,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
     private final Mqtt5AsyncClient reader;
     private long lastNanos;
     private int received;
+    private boolean subscribed;
 
     PresenceSnapshot(Instant asOf, long nowNanos, Mqtt5AsyncClient reader) {
       this.asOf = asOf;
@@ -374,8 +375,13 @@ public final class MqttDeviceGateway implements DeviceGateway {
       this.reader = reader;
     }
 
+    /**
+     * Whether the reading is over: nothing retained came for the quiet interval since the broker
+     * acknowledged the subscription (a slow connect does not count), or ten minutes passed.
+     */
     boolean quiet(long nowNanos) {
-      return nowNanos - lastNanos > TimeUnit.MILLISECONDS.toNanos(SNAPSHOT_QUIET_MILLIS)
+      return (subscribed
+              && nowNanos - lastNanos > TimeUnit.MILLISECONDS.toNanos(SNAPSHOT_QUIET_MILLIS))
           || nowNanos - startedNanos > TimeUnit.MINUTES.toNanos(10);
     }
   }
@@ -422,6 +428,12 @@ public final class MqttDeviceGateway implements DeviceGateway {
               if (error != null) {
                 log.warn("cannot read the devices' retained presence: {}", error.toString());
                 inbound(() -> endPresenceReading(reading));
+              } else {
+                inbound(
+                    () -> {
+                      reading.subscribed = true;
+                      reading.lastNanos = Math.max(reading.lastNanos, System.nanoTime());
+                    });
               }
             });
   }

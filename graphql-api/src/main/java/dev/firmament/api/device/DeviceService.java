@@ -46,6 +46,9 @@ public class DeviceService {
   private static final int MAX_NOTES = 2000;
   private static final Pattern PRINTABLE = Pattern.compile("[\\x20-\\x7E]*");
 
+  /** Text without control characters other than tab and line breaks (PostgreSQL refuses NUL). */
+  private static final Pattern TEXT = Pattern.compile("[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]*");
+
   private final DeviceRepository devices;
   private final ProductService products;
   private final TenantResolver tenants;
@@ -169,13 +172,17 @@ public class DeviceService {
       throw ApiException.invalid("not a device id: '" + deviceId + "'");
     }
     String name = details.name() == null ? null : details.name().strip();
-    if (name != null && (name.isEmpty() || name.length() > MAX_NAME)) {
-      throw ApiException.invalid("name must be 1 to " + MAX_NAME + " characters");
+    if (name != null
+        && (name.isEmpty() || name.length() > MAX_NAME || !TEXT.matcher(name).matches())) {
+      throw ApiException.invalid(
+          "name must be 1 to " + MAX_NAME + " characters without control characters");
     }
     String notes = details.notes() == null ? null : details.notes().strip();
-    if (notes != null && notes.length() > MAX_NOTES) {
+    if (notes != null && (notes.length() > MAX_NOTES || !TEXT.matcher(notes).matches())) {
       throw ApiException.invalid(
-          "notes must be at most " + MAX_NOTES + " characters, got " + notes.length());
+          "notes must be at most "
+              + MAX_NOTES
+              + " characters without control characters other than tabs and line breaks");
     }
     DeviceRepository.DeviceDetails checked =
         new DeviceRepository.DeviceDetails(
