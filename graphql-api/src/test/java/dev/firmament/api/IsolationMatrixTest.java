@@ -24,10 +24,11 @@ import org.springframework.test.web.servlet.assertj.MockMvcTester;
 
 /**
  * The isolation matrix, generated from the schema by introspection rather than from a list: every
- * field of Query and Mutation is called, with arguments naming the first organization's objects,
- * once with a token of a second organization and once with a customer token of the first. Nothing
- * of the first organization may come back (beyond, for the customer, the one device mapped to
- * them), and none of its rows may change. A field added later is called without anyone listing it.
+ * field of Query and Mutation is called (and every field of the subscription root, over Server-Sent
+ * Events), with arguments naming the first organization's objects, once with a token of a second
+ * organization and once with a customer token of the first. Nothing of the first organization may
+ * come back (beyond, for the customer, the one device mapped to them), and none of its rows may
+ * change. A field added later is called without anyone listing it.
  */
 class IsolationMatrixTest extends ApiIntegrationTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -218,27 +219,26 @@ class IsolationMatrixTest extends ApiIntegrationTest {
             as(owner).document(INTROSPECTION).execute().path("__schema").entity(Map.class).get());
     types = new TreeMap<>();
     schema.path("types").forEach(t -> types.put(t.path("name").asText(), t));
-    assertThat(schema.path("subscriptionType").isNull())
-        .as("subscriptions exist: extend this matrix to call them over their transport")
-        .isTrue();
 
     String intruder = tokenFor(unique("intruder"), Role.OWNER);
     Map<String, String> before = snapshot(UUID.fromString(organizationId));
     List<String> called = new ArrayList<>();
     List<String> leaks = new ArrayList<>();
     Set<String> documents = new java.util.HashSet<>();
-    for (String root :
-        List.of(
-            schema.path("queryType").path("name").asText(),
-            schema.path("mutationType").path("name").asText())) {
-      boolean mutation = !root.equals(schema.path("queryType").path("name").asText());
+    Map<String, String> roots = new LinkedHashMap<>();
+    roots.put(schema.path("queryType").path("name").asText(), "query");
+    roots.put(schema.path("mutationType").path("name").asText(), "mutation");
+    roots.put(schema.path("subscriptionType").path("name").asText(), "subscription");
+    for (Map.Entry<String, String> entry : roots.entrySet()) {
+      String root = entry.getKey();
+      String operation = entry.getValue();
       for (JsonNode field : types.get(root).path("fields")) {
         called.add(root + "." + field.path("name").asText());
         // Every selection depth: a field the caller may not read nulls its parent, which would
         // hide what a shallower selection returns.
         for (int depth = 0; depth <= MAX_DEPTH; depth++) {
           for (String kind : ids.keySet()) {
-            String document = call(mutation, field, kind, depth);
+            String document = call(operation, field, kind, depth);
             if (!documents.add(document)) {
               continue;
             }
@@ -248,7 +248,13 @@ class IsolationMatrixTest extends ApiIntegrationTest {
         }
       }
     }
-    assertThat(called).contains("Query.device", "Mutation.createOTAJob", "Mutation.revokeAPIToken");
+    assertThat(called)
+        .contains(
+            "Query.device",
+            "Mutation.createOTAJob",
+            "Mutation.revokeAPIToken",
+            "Live.rolloutProgress",
+            "Live.otaResultChanges");
     assertThat(leaks).isEmpty();
     assertThat(documents).hasSizeGreaterThan(called.size());
     assertThat(snapshot(UUID.fromString(organizationId))).isEqualTo(before);
@@ -261,6 +267,9 @@ class IsolationMatrixTest extends ApiIntegrationTest {
   /** What the call answered that it must not have, as readable findings. */
   private List<String> leaks(String who, String token, String document, Set<String> secrets)
       throws Exception {
+    if (document.startsWith("subscription")) {
+      return streamLeaks(who, token, document, secrets);
+    }
     var result =
         mvc.post()
             .uri("/graphql")
@@ -269,6 +278,38 @@ class IsolationMatrixTest extends ApiIntegrationTest {
             .content(JSON.writeValueAsString(Map.of("query", document)))
             .exchange();
     JsonNode answer = JSON.readTree(result.getResponse().getContentAsString());
+    return findings(who, document, secrets, answer);
+  }
+
+  /**
+   * A subscription over Server-Sent Events: every call names the first organization's objects, so
+   * each must end at once with an error; one that stays open was accepted.
+   */
+  private List<String> streamLeaks(String who, String token, String document, Set<String> secrets)
+      throws Exception {
+    var result =
+        mvc.post()
+            .uri("/graphql")
+            .header("Authorization", "Bearer " + token)
+            .contentType(MediaType.APPLICATION_JSON)
+            .accept(MediaType.TEXT_EVENT_STREAM)
+            .content(JSON.writeValueAsString(Map.of("query", document)))
+            .exchange(java.time.Duration.ofSeconds(5));
+    String body = result.getResponse().getContentAsString();
+    List<String> found = new ArrayList<>();
+    if (!body.contains("event:complete")) {
+      found.add(who + "'s subscription was not refused: " + document);
+    }
+    for (String line : body.split("\n")) {
+      if (line.startsWith("data:")) {
+        found.addAll(findings(who, document, secrets, JSON.readTree(line.substring(5))));
+      }
+    }
+    return found;
+  }
+
+  private static List<String> findings(
+      String who, String document, Set<String> secrets, JsonNode answer) {
     List<String> found = new ArrayList<>();
     String data = answer.path("data").toString();
 
@@ -291,13 +332,19 @@ class IsolationMatrixTest extends ApiIntegrationTest {
   }
 
   /** One call of a root field, with every id argument naming an object of the first kind given. */
-  private String call(boolean mutation, JsonNode field, String kind, int maxDepth) {
-    StringBuilder document = new StringBuilder(mutation ? "mutation { " : "query { ");
+  private String call(String operation, JsonNode field, String kind, int maxDepth) {
+    StringBuilder document = new StringBuilder(operation + " { ");
     document.append(field.path("name").asText());
     List<String> arguments = new ArrayList<>();
     for (JsonNode arg : field.path("args")) {
+      // A subscription's filter names the first organization's objects too: every stream the
+      // matrix opens must then be refused.
+      boolean filter =
+          operation.equals("subscription")
+              && arg.path("type").path("kind").asText().equals("INPUT_OBJECT");
       if (arg.path("type").path("kind").asText().equals("NON_NULL")
-          || arg.path("name").asText().endsWith("Id")) {
+          || arg.path("name").asText().endsWith("Id")
+          || filter) {
         arguments.add(
             arg.path("name").asText()
                 + ": "

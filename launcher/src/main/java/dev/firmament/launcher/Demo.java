@@ -212,56 +212,66 @@ public final class Demo {
         .path("job");
   }
 
-  private Summary watch(GraphqlClient api, String jobId, long startedNanos)
-      throws InterruptedException {
+  /**
+   * Watches the rollout as an operator would: its progress pushed by the API ({@code
+   * rolloutProgress} over Server-Sent Events), one line redrawn per event, until its final status.
+   */
+  private Summary watch(GraphqlClient api, String jobId, long startedNanos) {
     ProgressLine progress = ProgressLine.forStdout();
-    while (true) {
-      JsonNode job =
-          api.execute(
-                  """
-                  query Watch($id: ID!) {
-                    firmwareOTAJob(id: $id) {
-                      status totalDevices
-                      progress { queued inProgress succeeded failed skipped timedOut }
-                    }
-                  }""",
-                  Map.of("id", jobId))
-              .path("firmwareOTAJob");
-      JsonNode p = job.path("progress");
-      int total = job.path("totalDevices").asInt();
-      int done =
-          p.path("succeeded").asInt()
-              + p.path("failed").asInt()
-              + p.path("skipped").asInt()
-              + p.path("timedOut").asInt();
-      String status = job.path("status").asText();
-      boolean finished = isFinal(status);
-      progress.show(
-          done,
-          total,
-          String.format(
-              "%s  updated %d  failed %d  in progress %d  %.1f s",
-              status,
-              p.path("succeeded").asInt(),
-              p.path("failed").asInt() + p.path("timedOut").asInt(),
-              p.path("inProgress").asInt(),
-              (System.nanoTime() - startedNanos) / 1e9),
-          finished);
-      if (finished) {
-        progress.finish();
-        return new Summary(
-            jobId,
-            status,
-            total,
-            p.path("succeeded").asInt(),
-            p.path("skipped").asInt(),
-            p.path("failed").asInt(),
-            p.path("timedOut").asInt(),
-            bytesSent(api, jobId, total),
-            Duration.ofNanos(System.nanoTime() - startedNanos));
-      }
-      Thread.sleep(250);
+    JsonNode[] last = new JsonNode[1];
+    api.subscribe(
+        """
+        subscription Watch($id: ID!) {
+          rolloutProgress(id: $id) {
+            status finishedPerSecond
+            job { totalDevices }
+            progress { queued inProgress succeeded failed skipped timedOut }
+          }
+        }""",
+        Map.of("id", jobId),
+        data -> {
+          JsonNode event = data.path("rolloutProgress");
+          last[0] = event;
+          JsonNode p = event.path("progress");
+          int total = event.path("job").path("totalDevices").asInt();
+          int done =
+              p.path("succeeded").asInt()
+                  + p.path("failed").asInt()
+                  + p.path("skipped").asInt()
+                  + p.path("timedOut").asInt();
+          String status = event.path("status").asText();
+          boolean finished = isFinal(status);
+          progress.show(
+              done,
+              total,
+              String.format(
+                  "%s  updated %d  failed %d  in progress %d  %.0f/s  %.1f s",
+                  status,
+                  p.path("succeeded").asInt(),
+                  p.path("failed").asInt() + p.path("timedOut").asInt(),
+                  p.path("inProgress").asInt(),
+                  event.path("finishedPerSecond").asDouble(0),
+                  (System.nanoTime() - startedNanos) / 1e9),
+              finished);
+          return !finished;
+        });
+    progress.finish();
+    JsonNode event = last[0];
+    if (event == null || !isFinal(event.path("status").asText())) {
+      throw new IllegalStateException("the rollout's progress stream ended before the rollout");
     }
+    JsonNode p = event.path("progress");
+    int total = event.path("job").path("totalDevices").asInt();
+    return new Summary(
+        jobId,
+        event.path("status").asText(),
+        total,
+        p.path("succeeded").asInt(),
+        p.path("skipped").asInt(),
+        p.path("failed").asInt(),
+        p.path("timedOut").asInt(),
+        bytesSent(api, jobId, total),
+        Duration.ofNanos(System.nanoTime() - startedNanos));
   }
 
   static boolean isFinal(String status) {

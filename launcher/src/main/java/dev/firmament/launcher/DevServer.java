@@ -61,6 +61,10 @@ public final class DevServer implements AutoCloseable {
       properties.put("spring.main.banner-mode", "off");
       properties.put("spring.application.name", "firmament-dev");
       properties.put("spring.graphql.graphiql.enabled", "true");
+      properties.put("spring.graphql.websocket.path", "/graphql-ws");
+      properties.put("spring.graphql.websocket.keep-alive", "15s");
+      properties.put("spring.graphql.http.sse.keep-alive", "15s");
+      properties.put("spring.graphql.http.sse.timeout", "24h");
       properties.put("logging.config", "classpath:logback.xml");
       String level = System.getenv().getOrDefault("FIRMAMENT_LOG_LEVEL", "WARN");
       properties.put("logging.level.dev.firmament", level);

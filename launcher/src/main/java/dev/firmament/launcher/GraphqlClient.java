@@ -57,18 +57,8 @@ public final class GraphqlClient {
 
   /** Runs a document and returns the whole answer, errors included. */
   public JsonNode executeRaw(String document, Map<String, ?> variables) {
-    ObjectNode body = JSON.createObjectNode();
-    body.put("query", document);
-    body.set("variables", JSON.valueToTree(variables));
     try {
-      HttpRequest.Builder request =
-          HttpRequest.newBuilder(endpoint)
-              .timeout(Duration.ofSeconds(60))
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-      if (token != null) {
-        request.header("Authorization", "Bearer " + token);
-      }
+      HttpRequest.Builder request = request(document, variables).timeout(Duration.ofSeconds(60));
       HttpResponse<String> response =
           http.send(request.build(), HttpResponse.BodyHandlers.ofString());
       JsonNode answer = JSON.readTree(response.body());
@@ -84,5 +74,73 @@ public final class GraphqlClient {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     }
+  }
+
+  /**
+   * Runs a subscription over Server-Sent Events ({@code Accept: text/event-stream}) and hands each
+   * result's {@code data} to {@code onData} until the server completes the stream or {@code onData}
+   * returns false. Errors (before or during the stream) throw {@link GraphqlException} with their
+   * code.
+   */
+  public void subscribe(
+      String document, Map<String, ?> variables, java.util.function.Predicate<JsonNode> onData) {
+    try {
+      HttpRequest.Builder request =
+          request(document, variables).header("Accept", "text/event-stream");
+      HttpResponse<java.util.stream.Stream<String>> response =
+          http.send(request.build(), HttpResponse.BodyHandlers.ofLines());
+      try (java.util.stream.Stream<String> lines = response.body()) {
+        if (response.statusCode() != 200) {
+          String text = String.join("\n", lines.toList());
+          JsonNode answer = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+          throw new GraphqlException(
+              answer.path("code").asText("HTTP_" + response.statusCode()),
+              answer.path("message").asText(text));
+        }
+        java.util.Iterator<String> it = lines.iterator();
+        String event = null;
+        while (it.hasNext()) {
+          String line = it.next();
+          if (line.startsWith("event:")) {
+            event = line.substring("event:".length()).trim();
+          } else if (line.startsWith("data:") && "next".equals(event)) {
+            JsonNode result = JSON.readTree(line.substring("data:".length()));
+            JsonNode errors = result.path("errors");
+            if (errors.isArray() && !errors.isEmpty()) {
+              JsonNode first = errors.get(0);
+              throw new GraphqlException(
+                  first.path("extensions").path("code").asText("UNKNOWN"),
+                  first.path("message").asText());
+            }
+            if (!onData.test(result.path("data"))) {
+              return;
+            }
+          } else if ("complete".equals(event)) {
+            return;
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("GraphQL subscription to " + endpoint + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** A POST of the document and its variables, with the token when there is one. */
+  private HttpRequest.Builder request(String document, Map<String, ?> variables)
+      throws IOException {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("query", document);
+    body.set("variables", JSON.valueToTree(variables));
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(endpoint)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return request;
   }
 }

@@ -29,6 +29,16 @@ public enum ErrorCode {
   TOO_LARGE(ErrorType.BAD_REQUEST, HttpStatus.CONTENT_TOO_LARGE),
   /** A service the operation needs (the MQTT broker) did not answer; nothing was changed. */
   UNAVAILABLE(ErrorType.INTERNAL_ERROR, HttpStatus.SERVICE_UNAVAILABLE),
+  /**
+   * A live subscription asked to resume from a cursor whose events the retention deleted; it
+   * subscribes again without the cursor.
+   */
+  CURSOR_EXPIRED(ErrorType.BAD_REQUEST, HttpStatus.GONE),
+  /**
+   * A live subscriber fell further behind than its buffer holds; it subscribes again with the
+   * cursor of the last event it received and misses nothing.
+   */
+  SUBSCRIBER_TOO_SLOW(ErrorType.BAD_REQUEST, HttpStatus.TOO_MANY_REQUESTS),
   INTERNAL(ErrorType.INTERNAL_ERROR, HttpStatus.INTERNAL_SERVER_ERROR);
 
   private final ErrorType graphQlType;

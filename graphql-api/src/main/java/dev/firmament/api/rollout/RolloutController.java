@@ -14,7 +14,6 @@ import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductRepository;
 import dev.firmament.api.tenant.Login;
 import dev.firmament.api.tenant.TenantResolver;
-import dev.firmament.orchestrator.rollout.RolloutPlan;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import graphql.schema.DataFetchingEnvironment;
 import java.time.OffsetDateTime;
@@ -51,6 +50,7 @@ public class RolloutController {
   private final FirmwareRepository firmware;
   private final DeviceRepository devices;
   private final TenantResolver tenants;
+  private final RolloutSnapshots snapshots;
 
   public RolloutController(
       RolloutService service,
@@ -59,7 +59,9 @@ public class RolloutController {
       FirmwareRepository firmware,
       DeviceRepository devices,
       TenantResolver tenants,
+      RolloutSnapshots snapshots,
       BatchLoaderRegistry loaders) {
+    this.snapshots = snapshots;
     this.service = service;
     this.jobs = jobs;
     this.products = products;
@@ -190,33 +192,7 @@ public class RolloutController {
    */
   @BatchMapping(typeName = "FirmwareOTAJob", field = "stages")
   public Map<OtaJob, List<OtaStage>> stages(List<OtaJob> sources) {
-    List<UUID> ids = sources.stream().map(OtaJob::id).toList();
-    UUID organizationId = tenants.organizationId();
-    Map<UUID, List<OtaStage>> recorded = jobs.stages(organizationId, ids);
-    Map<UUID, String> plans = jobs.plans(organizationId, ids);
-    Map<UUID, List<StageTimelines.Decision>> approvals =
-        jobs.acceptedControls(organizationId, ids, "approveOTAJob");
-    Map<UUID, List<StageTimelines.Decision>> promotions =
-        jobs.acceptedControls(organizationId, ids, "promoteOTAJob");
-    return mapEach(
-        sources,
-        job -> {
-          Map<Integer, OtaStage> byIndex = new java.util.TreeMap<>();
-          RolloutPlan plan = RolloutPlans.fromJson(plans.get(job.id())).orElse(null);
-          if (plan != null) {
-            for (int i = 0; i < plan.stages().size(); i++) {
-              byIndex.put(i, OtaStage.planned(i, plan.stages().get(i).name()));
-            }
-          }
-          for (OtaStage stage : recorded.getOrDefault(job.id(), List.of())) {
-            byIndex.put(stage.index(), stage);
-          }
-          return StageTimelines.decide(
-              plan,
-              List.copyOf(byIndex.values()),
-              approvals.getOrDefault(job.id(), List.of()),
-              promotions.getOrDefault(job.id(), List.of()));
-        });
+    return snapshots.stages(tenants.organizationId(), sources);
   }
 
   /**

@@ -12,12 +12,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * Refuses to start a server whose schema has an entry point without an access rule: every field of
- * Query, Mutation, Subscription and the viewer root Login must carry {@code @access}, so a field
- * added later cannot be open by omission.
+ * the schema's query, mutation and subscription roots and of the viewer root Login must carry
+ * {@code @access}, so a field added later cannot be open by omission.
  */
 @Component
 public class AccessRulesCheck implements SmartInitializingSingleton {
-  static final List<String> ENTRY_TYPES = List.of("Query", "Mutation", "Subscription", "Login");
+  static final String VIEWER_ROOT = "Login";
 
   private final GraphQlSource source;
 
@@ -37,10 +37,16 @@ public class AccessRulesCheck implements SmartInitializingSingleton {
   /** The entry-point fields (as {@code Type.field}) that declare no access rule. */
   public static List<String> fieldsWithoutRule(GraphQLSchema schema) {
     List<String> missing = new ArrayList<>();
-    for (String typeName : ENTRY_TYPES) {
-      if (!(schema.getType(typeName) instanceof GraphQLObjectType type)) {
-        continue;
-      }
+    List<GraphQLObjectType> entries = new ArrayList<>();
+    Stream.of(
+            schema.getQueryType(),
+            schema.getMutationType(),
+            schema.getSubscriptionType(),
+            schema.getType(VIEWER_ROOT))
+        .filter(t -> t instanceof GraphQLObjectType)
+        .forEach(t -> entries.add((GraphQLObjectType) t));
+    for (GraphQLObjectType type : entries) {
+      String typeName = type.getName();
       Stream<GraphQLFieldDefinition> fields = type.getFieldDefinitions().stream();
       fields
           .filter(f -> FieldAccess.of(f) == null)

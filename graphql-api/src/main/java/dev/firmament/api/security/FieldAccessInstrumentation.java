@@ -5,6 +5,7 @@ import graphql.execution.instrumentation.SimplePerformantInstrumentation;
 import graphql.execution.instrumentation.parameters.InstrumentationFieldFetchParameters;
 import graphql.schema.DataFetcher;
 import graphql.schema.GraphQLFieldDefinition;
+import io.micrometer.context.ContextSnapshotFactory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.core.Ordered;
@@ -19,6 +20,7 @@ import org.springframework.stereotype.Component;
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
 public class FieldAccessInstrumentation extends SimplePerformantInstrumentation {
+  private static final ContextSnapshotFactory SNAPSHOTS = ContextSnapshotFactory.builder().build();
   private static final FieldAccess NONE = new FieldAccess(java.util.Set.of(), true);
   private final Map<GraphQLFieldDefinition, FieldAccess> rules = new ConcurrentHashMap<>();
 
@@ -40,7 +42,9 @@ public class FieldAccessInstrumentation extends SimplePerformantInstrumentation 
     }
     String name = field.getName();
     return environment -> {
-      rule.check(name);
+      // The caller as the request saw it: over graphql-ws the message's thread holds no security
+      // context; the credential authenticated at connection_init travels in the GraphQL context.
+      SNAPSHOTS.captureFrom(environment.getGraphQlContext()).wrap(() -> rule.check(name)).run();
       return dataFetcher.get(environment);
     };
   }

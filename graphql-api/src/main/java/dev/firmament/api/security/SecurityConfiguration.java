@@ -10,11 +10,15 @@ import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.graphql.server.support.BearerTokenAuthenticationExtractor;
+import org.springframework.graphql.server.webmvc.AuthenticationWebSocketInterceptor;
+import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.method.configuration.EnableMethodSecurity;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.server.resource.InvalidBearerTokenException;
+import org.springframework.security.oauth2.server.resource.authentication.OpaqueTokenAuthenticationProvider;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.AuthenticationEntryPoint;
@@ -56,7 +60,11 @@ public class SecurityConfiguration {
         .authorizeHttpRequests(
             requests ->
                 requests
-                    .requestMatchers("/graphiql", "/graphiql/**", "/actuator/health/**", "/error")
+                    // The graphql-ws upgrade: browsers cannot set headers on it, so the credential
+                    // may come in connection_init instead (liveAuthentication); a subscription
+                    // without one is refused by the fields' access rules.
+                    .requestMatchers(
+                        "/graphiql", "/graphiql/**", "/graphql-ws", "/actuator/health/**", "/error")
                     .permitAll()
                     .anyRequest()
                     .authenticated())
@@ -68,6 +76,18 @@ public class SecurityConfiguration {
                     .accessDeniedHandler(denied)
                     .opaqueToken(token -> token.introspector(introspector)));
     return http.build();
+  }
+
+  /**
+   * graphql-ws: a bearer token in the {@code connection_init} payload ({@code {"Authorization":
+   * "Bearer fmt_..."}}) authenticates the connection, checked by the same introspection as HTTP
+   * requests; a refused token closes the connection.
+   */
+  @Bean
+  AuthenticationWebSocketInterceptor liveAuthentication(TokenIntrospector introspector) {
+    return new AuthenticationWebSocketInterceptor(
+        new BearerTokenAuthenticationExtractor(),
+        new ProviderManager(new OpaqueTokenAuthenticationProvider(introspector)));
   }
 
   private static AuthenticationEntryPoint unauthenticated() {

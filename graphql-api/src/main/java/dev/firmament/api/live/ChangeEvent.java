@@ -1,0 +1,45 @@
+package dev.firmament.api.live;
+
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/**
+ * One row of the change feed ({@code change_events}): an OTA result transition, a device going
+ * online or offline or changing its version, or a rollout's or stage's status change.
+ *
+ * @param state the new state: a result's state, the device's version, a rollout's or stage's status
+ * @param previous what it was before: the device's previous version, the previous status
+ */
+public record ChangeEvent(
+    ChangeCursor cursor,
+    UUID organizationId,
+    Kind kind,
+    UUID jobId,
+    String deviceId,
+    UUID productId,
+    Integer stage,
+    String phase,
+    String state,
+    String previous,
+    Integer attempt,
+    Long bytesSent,
+    String errorCode,
+    OffsetDateTime recordedAt) {
+
+  public enum Kind {
+    OTA_RESULT,
+    DEVICE_ONLINE,
+    DEVICE_OFFLINE,
+    DEVICE_VERSION,
+    ROLLOUT_STATUS,
+    STAGE_STATUS;
+
+    public boolean isDevice() {
+      return this == DEVICE_ONLINE || this == DEVICE_OFFLINE || this == DEVICE_VERSION;
+    }
+
+    public boolean isRollout() {
+      return this == OTA_RESULT || this == ROLLOUT_STATUS || this == STAGE_STATUS;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package dev.firmament.api.live;
+
+import dev.firmament.api.error.ApiException;
+import dev.firmament.api.error.ErrorCode;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.sql.DataSource;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.postgresql.PGConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The live side of the change feed: one connection that LISTENs on {@code firmament_changes}, reads
+ * the settled rows after its cursor whenever a notification arrives (and every poll interval, for
+ * rows a still-running older transaction held back), and hands them, in cursor order, to every
+ * subscriber of this process. The rows come from the database, so events committed by any process
+ * arrive; a lost connection is opened again and reading goes on from the cursor, losing nothing.
+ *
+ * <p>Subscribers get their own bounded buffer ({@link #live(int)}): one that falls further behind
+ * than it fails with a message telling it to resume, instead of holding memory or slowing others.
+ */
+public class ChangeFeed implements SmartLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(ChangeFeed.class);
+  private static final int BATCH = 1000;
+  private static final Duration HELD_BACK_CHECK = Duration.ofSeconds(10);
+
+  private final DataSource dataSource;
+  private final Duration pollInterval;
+  private final Sinks.Many<ChangeEvent> sink = Sinks.many().multicast().directBestEffort();
+  private final AtomicReference<ChangeCursor> position = new AtomicReference<>();
+  private volatile boolean running;
+  private long lastHeldBackCheck = System.nanoTime();
+  private Thread thread;
+
+  public ChangeFeed(DataSource dataSource, Duration pollInterval) {
+    this.dataSource = dataSource;
+    this.pollInterval = pollInterval;
+  }
+
+  /**
+   * Events from now on. Subscribe first, then read {@link #position()}: every event after that
+   * position reaches the subscription, and none at or before it does not also lie in the store.
+   *
+   * @param buffer events held for a subscriber that has not asked for them yet; beyond that it
+   *     fails with {@link SubscriberTooSlowException}
+   */
+  public Flux<ChangeEvent> live(int buffer) {
+    return sink.asFlux()
+        .onBackpressureBuffer(
+            buffer, dropped -> {}, reactor.core.publisher.BufferOverflowStrategy.ERROR)
+        // Each subscriber is served on a thread of its own choosing, never the feed's: a slow
+        // transport holds its subscriber, not the others.
+        .publishOn(Schedulers.boundedElastic(), 64)
+        .onErrorMap(
+            reactor.core.Exceptions::isOverflow, e -> new SubscriberTooSlowException(buffer));
+  }
+
+  /** The cursor of the last event handed out; events after it are still to come. */
+  public ChangeCursor position() {
+    ChangeCursor at = position.get();
+    if (at == null) {
+      throw new IllegalStateException("the change feed has not started");
+    }
+    return at;
+  }
+
+  /**
+   * Starts reading: from the last settled row on the first start, from where it stopped after a
+   * stop (a paused context, a restart of the lifecycle), so subscribers that stayed miss nothing.
+   */
+  @Override
+  public synchronized void start() {
+    if (running) {
+      return;
+    }
+    if (position.get() == null) {
+      try (Connection connection = dataSource.getConnection()) {
+        position.set(ChangeEventRepository.head(on(connection)));
+      } catch (SQLException e) {
+        // The database is not there yet: the feed starts from the first row it will find.
+        log.warn("change feed starts without the database: {}", e.getMessage());
+        position.set(ChangeCursor.START);
+      }
+    }
+    running = true;
+    thread = Thread.ofPlatform().name("change-feed").daemon().start(this::run);
+  }
+
+  @Override
+  public synchronized void stop() {
+    running = false;
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    // The sink stays open: subscribers wait through a stop and a start; at shutdown the transports
+    // close their connections.
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  private void run() {
+    long backoff = 100;
+    while (running) {
+      try (Connection connection = dataSource.getConnection()) {
+        connection.setAutoCommit(true);
+        try (Statement statement = connection.createStatement()) {
+          statement.execute("LISTEN firmament_changes");
+        }
+        PGConnection pg = connection.unwrap(PGConnection.class);
+        DSLContext listening = on(connection);
+        log.debug("change feed listening from {}", position.get());
+        backoff = 100;
+        while (running) {
+          if (readAll(listening) < BATCH) {
+            warnIfHeldBack(listening);
+            // Wakes on a notification or after the poll interval.
+            pg.getNotifications((int) pollInterval.toMillis());
+          }
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (!running) {
+          return;
+        }
+        log.warn("change feed lost its connection, again in {} ms: {}", backoff, e.getMessage());
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+        backoff = Math.min(backoff * 2, 5_000);
+      }
+    }
+  }
+
+  /**
+   * Committed rows wait while an older transaction runs; when that lasts, the log says which
+   * session holds the feed back (an idle-in-transaction session is the usual culprit), once per
+   * interval.
+   */
+  private void warnIfHeldBack(DSLContext dsl) {
+    long now = System.nanoTime();
+    if (now - lastHeldBackCheck < HELD_BACK_CHECK.toNanos()) {
+      return;
+    }
+    lastHeldBackCheck = now;
+    var oldest =
+        dsl.resultQuery(
+                "select a.pid, a.state, a.xact_start, left(a.query, 200) as query"
+                    + " from pg_stat_activity a"
+                    + " where a.backend_xid is not null and a.xact_start < now() - ? * interval '1"
+                    + " millisecond' and exists (select 1 from change_events"
+                    + " where tx >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint)"
+                    + " order by a.xact_start limit 1",
+                HELD_BACK_CHECK.toMillis())
+            .fetchOptional();
+    oldest.ifPresent(
+        r ->
+            log.warn(
+                "change feed held back by an open transaction pid={} state={} since={} query={}",
+                r.get(0),
+                r.get(1),
+                r.get(2),
+                r.get(3)));
+  }
+
+  /** jOOQ on the feed's own connection (the dialect read from it). */
+  private static DSLContext on(Connection connection) {
+    return DSL.using(connection);
+  }
+
+  /** Hands out every settled row after the cursor, one batch; returns how many. */
+  private int readAll(DSLContext dsl) {
+    List<ChangeEvent> batch = ChangeEventRepository.after(dsl, position.get(), BATCH);
+    for (ChangeEvent event : batch) {
+      // Emitted before the position moves: a subscriber that read the position after subscribing
+      // gets every later event live.
+      sink.emitNext(event, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+      position.set(event.cursor());
+    }
+    return batch.size();
+  }
+
+  /** A subscriber fell further behind the feed than its buffer holds. */
+  public static final class SubscriberTooSlowException extends ApiException {
+    SubscriberTooSlowException(int buffer) {
+      super(
+          ErrorCode.SUBSCRIBER_TOO_SLOW,
+          "the subscriber fell more than "
+              + buffer
+              + " events behind; subscribe again with after: the cursor of the last event received");
+    }
+  }
+}
