@@ -1,6 +1,7 @@
 package dev.firmament.api.device;
 
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -12,6 +13,7 @@ import java.util.UUID;
  * @param hardwareId the hardware's own identifier (a MAC address, a chip serial), or null
  * @param serialNumber the serial number on its label, or null
  * @param notes an operator's notes, or null
+ * @param tags an operator's tags, for filters
  */
 public record Device(
     String id,
@@ -24,4 +26,10 @@ public record Device(
     OffsetDateTime created,
     String hardwareId,
     String serialNumber,
-    String notes) {}
+    String notes,
+    List<String> tags) {
+
+  public Device {
+    tags = List.copyOf(tags);
+  }
+}

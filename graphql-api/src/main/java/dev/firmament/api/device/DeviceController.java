@@ -103,7 +103,20 @@ public class DeviceController {
       String id, String name, String firmwareVersion, String hardwareId, String serialNumber) {}
 
   public record UpdateDeviceInput(
-      String id, String name, String hardwareId, String serialNumber, String notes) {}
+      String id,
+      String name,
+      String hardwareId,
+      String serialNumber,
+      String notes,
+      List<String> tags) {}
+
+  public record GroupMembershipInput(String groupId, List<String> deviceIds, DeviceFilter filter) {}
+
+  public record GroupMembershipPayload(DeviceGroup deviceGroup, int changed) {}
+
+  public record MoveDevicesInput(List<String> deviceIds, String productId) {}
+
+  public record MoveDevicesPayload(List<Device> devices) {}
 
   public record UpdateDevicePayload(Device device) {}
 
@@ -150,7 +163,30 @@ public class DeviceController {
         service.updateDetails(
             input.id(),
             new DeviceRepository.DeviceDetails(
-                input.name(), input.hardwareId(), input.serialNumber(), input.notes())));
+                input.name(),
+                input.hardwareId(),
+                input.serialNumber(),
+                input.notes(),
+                input.tags())));
+  }
+
+  @MutationMapping
+  public GroupMembershipPayload addDevicesToGroup(@Argument GroupMembershipInput input) {
+    DeviceService.MembershipChange change =
+        service.addToGroup(input.groupId(), input.deviceIds(), input.filter());
+    return new GroupMembershipPayload(change.group(), change.changed());
+  }
+
+  @MutationMapping
+  public GroupMembershipPayload removeDevicesFromGroup(@Argument GroupMembershipInput input) {
+    DeviceService.MembershipChange change =
+        service.removeFromGroup(input.groupId(), input.deviceIds(), input.filter());
+    return new GroupMembershipPayload(change.group(), change.changed());
+  }
+
+  @MutationMapping
+  public MoveDevicesPayload moveDevices(@Argument MoveDevicesInput input) {
+    return new MoveDevicesPayload(service.move(input.deviceIds(), input.productId()));
   }
 
   @MutationMapping
@@ -167,12 +203,18 @@ public class DeviceController {
 
   @SchemaMapping(typeName = "Login")
   public Page<Device> devices(
-      Login login, @Argument Integer from, @Argument Integer size, @Argument String sort) {
+      Login login,
+      @Argument DeviceFilter filter,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort) {
     Window window = Pagination.fromSize(from, size);
     var order = DeviceSort.parse(sort);
+    DeviceFilters.Checked checked = service.checkFilter(filter);
     UUID organizationId = login.organization().id();
-    int total = devices.count(organizationId);
-    List<Device> items = devices.page(organizationId, window.offset(), window.limit(), order);
+    int total = devices.count(organizationId, checked);
+    List<Device> items =
+        devices.page(organizationId, checked, window.offset(), window.limit(), order);
     return Page.of(window.offset(), total, items);
   }
 
@@ -209,6 +251,14 @@ public class DeviceController {
                 sources.stream().map(Device::productId).collect(Collectors.toSet())),
             Product::id);
     return mapEach(sources, d -> byId.get(d.productId()));
+  }
+
+  @BatchMapping(typeName = "Device", field = "groups")
+  public Map<Device, List<DeviceGroup>> deviceGroups(List<Device> sources) {
+    Map<String, List<DeviceGroup>> groups =
+        devices.groupsOfDevices(
+            tenants.organizationId(), sources.stream().map(Device::id).toList());
+    return mapEach(sources, d -> groups.getOrDefault(d.id(), List.of()));
   }
 
   @BatchMapping(typeName = "Device")

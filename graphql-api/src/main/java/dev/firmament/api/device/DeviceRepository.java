@@ -80,17 +80,21 @@ public class DeviceRepository {
         .fetch(DeviceRepository::toDevice);
   }
 
-  public int count(UUID organizationId) {
-    return dsl.fetchCount(DEVICES, visible(organizationId));
+  public int count(UUID organizationId, DeviceFilters.Checked filter) {
+    return dsl.fetchCount(DEVICES, visible(organizationId).and(DeviceFilters.condition(filter)));
   }
 
   public List<Device> page(
-      UUID organizationId, int offset, int limit, List<? extends SortField<?>> order) {
+      UUID organizationId,
+      DeviceFilters.Checked filter,
+      int offset,
+      int limit,
+      List<? extends SortField<?>> order) {
     if (limit == 0) {
       return List.of();
     }
     return dsl.selectFrom(DEVICES)
-        .where(visible(organizationId))
+        .where(visible(organizationId).and(DeviceFilters.condition(filter)))
         .orderBy(order)
         .offset(offset)
         .limit(limit)
@@ -341,6 +345,115 @@ public class DeviceRepository {
         .fetch(r -> new DeviceGroup(r.getId(), r.getProductId(), r.getName()));
   }
 
+  /** Each device's groups, by name; devices without a group are left out. */
+  public Map<String, List<DeviceGroup>> groupsOfDevices(
+      UUID organizationId, Collection<String> deviceIds) {
+    Map<String, List<DeviceGroup>> result = new LinkedHashMap<>();
+    dsl.select(
+            DEVICE_GROUP_MEMBERS.DEVICE_ID,
+            DEVICE_GROUPS.ID,
+            DEVICE_GROUPS.PRODUCT_ID,
+            DEVICE_GROUPS.NAME)
+        .from(DEVICE_GROUP_MEMBERS)
+        .join(DEVICE_GROUPS)
+        .on(DEVICE_GROUPS.ID.eq(DEVICE_GROUP_MEMBERS.GROUP_ID))
+        .where(
+            DEVICE_GROUP_MEMBERS
+                .ORGANIZATION_ID
+                .eq(organizationId)
+                .and(DEVICE_GROUP_MEMBERS.DEVICE_ID.in(deviceIds)))
+        .orderBy(DEVICE_GROUP_MEMBERS.DEVICE_ID, DEVICE_GROUPS.NAME, DEVICE_GROUPS.ID)
+        .forEach(
+            r ->
+                result
+                    .computeIfAbsent(r.value1(), k -> new ArrayList<>())
+                    .add(new DeviceGroup(r.value2(), r.value3(), r.value4())));
+    return result;
+  }
+
+  /**
+   * Adds the devices of the group's product that the condition keeps to the group (those already in
+   * it stay); returns how many joined.
+   */
+  public int addMembers(UUID organizationId, DeviceGroup group, Condition devicesToAdd) {
+    return dsl.insertInto(
+            DEVICE_GROUP_MEMBERS,
+            DEVICE_GROUP_MEMBERS.ORGANIZATION_ID,
+            DEVICE_GROUP_MEMBERS.GROUP_ID,
+            DEVICE_GROUP_MEMBERS.DEVICE_ID)
+        .select(
+            DSL.select(DSL.val(organizationId), DSL.val(group.id()), DEVICES.ID)
+                .from(DEVICES)
+                .where(DEVICES.ORGANIZATION_ID.eq(organizationId))
+                .and(DEVICES.PRODUCT_ID.eq(group.productId()))
+                .and(devicesToAdd))
+        .onConflictDoNothing()
+        .execute();
+  }
+
+  /** Removes the group's members the condition keeps; returns how many left. */
+  public int removeMembers(UUID organizationId, DeviceGroup group, Condition devicesToRemove) {
+    return dsl.deleteFrom(DEVICE_GROUP_MEMBERS)
+        .where(DEVICE_GROUP_MEMBERS.ORGANIZATION_ID.eq(organizationId))
+        .and(DEVICE_GROUP_MEMBERS.GROUP_ID.eq(group.id()))
+        .and(
+            DEVICE_GROUP_MEMBERS.DEVICE_ID.in(
+                DSL.select(DEVICES.ID)
+                    .from(DEVICES)
+                    .where(DEVICES.ORGANIZATION_ID.eq(organizationId))
+                    .and(devicesToRemove)))
+        .execute();
+  }
+
+  /**
+   * Of these devices, those an unfinished rollout of their product targets: one that targets the
+   * whole product, or a group they belong to.
+   */
+  public Set<String> inUnfinishedRollouts(
+      UUID organizationId, Collection<String> deviceIds, Collection<String> finalStatuses) {
+    return new java.util.TreeSet<>(
+        dsl.select(DEVICES.ID)
+            .from(DEVICES)
+            .where(DEVICES.ORGANIZATION_ID.eq(organizationId))
+            .and(DEVICES.ID.in(deviceIds))
+            .andExists(
+                DSL.selectOne()
+                    .from(OTA_JOBS)
+                    .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId))
+                    .and(OTA_JOBS.PRODUCT_ID.eq(DEVICES.PRODUCT_ID))
+                    .and(OTA_JOBS.STATUS.notIn(finalStatuses))
+                    .and(
+                        OTA_JOBS
+                            .TARGET_KIND
+                            .eq("PRODUCT")
+                            .or(
+                                OTA_JOBS.TARGET_GROUP_ID.in(
+                                    DSL.select(DEVICE_GROUP_MEMBERS.GROUP_ID)
+                                        .from(DEVICE_GROUP_MEMBERS)
+                                        .where(DEVICE_GROUP_MEMBERS.DEVICE_ID.eq(DEVICES.ID))))))
+            .fetch(DEVICES.ID));
+  }
+
+  /**
+   * Moves devices to another product: they leave their groups and their customers' mappings (both
+   * belong to the old product); their rollout history stays. Returns how many moved.
+   */
+  public int move(UUID organizationId, Collection<String> deviceIds, UUID productId) {
+    dsl.deleteFrom(DEVICE_GROUP_MEMBERS)
+        .where(DEVICE_GROUP_MEMBERS.ORGANIZATION_ID.eq(organizationId))
+        .and(DEVICE_GROUP_MEMBERS.DEVICE_ID.in(deviceIds))
+        .execute();
+    dsl.deleteFrom(CUSTOMER_DEVICE_MAPPINGS)
+        .where(CUSTOMER_DEVICE_MAPPINGS.ORGANIZATION_ID.eq(organizationId))
+        .and(CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID.in(deviceIds))
+        .execute();
+    return dsl.update(DEVICES)
+        .set(DEVICES.PRODUCT_ID, productId)
+        .where(DEVICES.ORGANIZATION_ID.eq(organizationId))
+        .and(DEVICES.ID.in(deviceIds))
+        .execute();
+  }
+
   /** For each device that belongs to a group, its first group by name. */
   public Map<String, DeviceGroup> firstGroupOfDevices(
       UUID organizationId, Collection<String> deviceIds) {
@@ -442,7 +555,8 @@ public class DeviceRepository {
         r.getCreatedAt(),
         r.getHardwareId(),
         r.getSerialNumber(),
-        r.getNotes());
+        r.getNotes(),
+        r.getTags() == null ? List.of() : List.of(r.getTags()));
   }
 
   /**
@@ -463,6 +577,9 @@ public class DeviceRepository {
     if (details.notes() != null) {
       changes.put(DEVICES.NOTES, emptyAsNull(details.notes()));
     }
+    if (details.tags() != null) {
+      changes.put(DEVICES.TAGS, details.tags().toArray(String[]::new));
+    }
     if (changes.isEmpty()) {
       return findById(organizationId, id);
     }
@@ -482,5 +599,6 @@ public class DeviceRepository {
    * What an operator records of a device: null leaves a field as it is, an empty text clears it
    * (the name cannot be cleared).
    */
-  public record DeviceDetails(String name, String hardwareId, String serialNumber, String notes) {}
+  public record DeviceDetails(
+      String name, String hardwareId, String serialNumber, String notes, List<String> tags) {}
 }

@@ -1,5 +1,6 @@
 package dev.firmament.api.device;
 
+import dev.firmament.api.Ids;
 import dev.firmament.api.device.DeviceRepository.NewDevice;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
@@ -8,6 +9,7 @@ import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductService;
 import dev.firmament.api.tenant.TenantResolver;
 import dev.firmament.identity.DeviceSecrets;
+import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.protocol.broker.BrokerAccounts;
 import dev.firmament.protocol.broker.BrokerAccountsException;
 import java.util.ArrayList;
@@ -189,7 +191,8 @@ public class DeviceService {
             name,
             label(details.hardwareId(), "hardwareId", deviceId),
             label(details.serialNumber(), "serialNumber", deviceId),
-            notes);
+            notes,
+            details.tags() == null ? null : DeviceFilters.tags(details.tags(), "tags"));
     return devices
         .updateDetails(tenants.organizationId(), deviceId, checked)
         .orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND, "no device " + deviceId));
@@ -341,5 +344,131 @@ public class DeviceService {
       }
       throw e;
     }
+  }
+
+  /** A filter checked against the caller's organization ({@link DeviceFilters#check}). */
+  public DeviceFilters.Checked checkFilter(DeviceFilter filter) {
+    UUID organizationId = tenants.organizationId();
+    return DeviceFilters.check(
+        filter,
+        new DeviceFilters.Exists() {
+          @Override
+          public boolean product(UUID id) {
+            return products.find(id.toString()).isPresent();
+          }
+
+          @Override
+          public boolean group(UUID id) {
+            return devices.findGroup(organizationId, id).isPresent();
+          }
+        });
+  }
+
+  /** What a membership change did: the group and how many devices joined or left it. */
+  public record MembershipChange(DeviceGroup group, int changed) {}
+
+  /**
+   * Adds devices to a group, named by id or chosen by a filter (exactly one of the two), of the
+   * group's product only. Devices already in it stay. Refused as a whole, nothing written, when an
+   * id names no device of the product or the group would hold more than {@value #MAX_GROUP_SIZE}.
+   */
+  @PreAuthorize("hasAuthority('SCOPE_devices:write')")
+  public MembershipChange addToGroup(String groupId, List<String> deviceIds, DeviceFilter filter) {
+    return changeMembers(groupId, deviceIds, filter, true);
+  }
+
+  /** Removes devices from a group, named by id or chosen by a filter (exactly one of the two). */
+  @PreAuthorize("hasAuthority('SCOPE_devices:write')")
+  public MembershipChange removeFromGroup(
+      String groupId, List<String> deviceIds, DeviceFilter filter) {
+    return changeMembers(groupId, deviceIds, filter, false);
+  }
+
+  private MembershipChange changeMembers(
+      String groupId, List<String> deviceIds, DeviceFilter filter, boolean add) {
+    UUID organizationId = tenants.organizationId();
+    DeviceGroup group =
+        Ids.parse(groupId)
+            .flatMap(id -> devices.findGroup(organizationId, id))
+            .orElseThrow(() -> ApiException.notFound("device group", groupId));
+    if ((deviceIds == null) == (filter == null)) {
+      throw ApiException.invalid("give either deviceIds or filter, not both and not neither");
+    }
+    org.jooq.Condition chosen;
+    if (deviceIds != null) {
+      Set<String> ids = new LinkedHashSet<>(deviceIds);
+      if (ids.isEmpty() || ids.size() > MAX_GROUP_SIZE) {
+        throw ApiException.invalid("deviceIds must name 1 to " + MAX_GROUP_SIZE + " devices");
+      }
+      Set<String> unknown = new TreeSet<>(ids);
+      unknown.removeAll(devices.idsInProduct(organizationId, group.productId(), ids));
+      if (!unknown.isEmpty()) {
+        throw new ApiException(
+            ErrorCode.NOT_FOUND,
+            "devices not found in the group's product " + group.productId() + ": " + unknown);
+      }
+      chosen = dev.firmament.sql.generated.Tables.DEVICES.ID.in(ids);
+    } else {
+      DeviceFilters.Checked checked = checkFilter(filter);
+      if (checked.productId() != null && !checked.productId().equals(group.productId())) {
+        throw ApiException.invalid(
+            "filter.productId names another product than the group's " + group.productId());
+      }
+      chosen = DeviceFilters.condition(checked.inProduct(group.productId()));
+    }
+    Integer changed =
+        transaction.execute(
+            status -> {
+              if (!add) {
+                return devices.removeMembers(organizationId, group, chosen);
+              }
+              int joined = devices.addMembers(organizationId, group, chosen);
+              if (devices.countGroupMembers(organizationId, group.id()) > MAX_GROUP_SIZE) {
+                throw ApiException.invalid(
+                    "the group would hold more than " + MAX_GROUP_SIZE + " devices; nothing added");
+              }
+              return joined;
+            });
+    return new MembershipChange(group, changed == null ? 0 : changed);
+  }
+
+  /**
+   * Moves devices to another product of the organization. Refused as a whole, nothing written: an
+   * unknown device or product (NOT_FOUND), or a device an unfinished rollout of its product targets
+   * (CONFLICT: cancel it or let it finish first). Moved devices leave their groups and customer
+   * mappings; their rollout history stays with them.
+   */
+  @PreAuthorize("hasAuthority('SCOPE_devices:write')")
+  public List<Device> move(List<String> deviceIds, String productId) {
+    Product product = products.require(productId);
+    Set<String> ids = new LinkedHashSet<>(deviceIds == null ? List.of() : deviceIds);
+    if (ids.isEmpty() || ids.size() > MAX_DEVICES_PER_CALL) {
+      throw ApiException.invalid("deviceIds must name 1 to " + MAX_DEVICES_PER_CALL + " devices");
+    }
+    UUID organizationId = tenants.organizationId();
+    Set<String> unknown = new TreeSet<>(ids);
+    devices.findByIds(organizationId, ids).forEach(d -> unknown.remove(d.id()));
+    if (!unknown.isEmpty()) {
+      throw new ApiException(ErrorCode.NOT_FOUND, "devices not found: " + unknown);
+    }
+    List<String> finalStatuses =
+        java.util.Arrays.stream(RolloutStatus.values())
+            .filter(RolloutStatus::isFinal)
+            .map(Enum::name)
+            .toList();
+    transaction.executeWithoutResult(
+        status -> {
+          Set<String> busy = devices.inUnfinishedRollouts(organizationId, ids, finalStatuses);
+          if (!busy.isEmpty()) {
+            throw new ApiException(
+                ErrorCode.CONFLICT,
+                "devices in an unfinished rollout of their product cannot move: " + busy);
+          }
+          devices.move(organizationId, ids, product.id());
+        });
+    log.info("devices moved count={} product={}", ids.size(), product.id());
+    return devices.findByIds(organizationId, ids).stream()
+        .sorted((a, b) -> a.id().compareTo(b.id()))
+        .toList();
   }
 }
