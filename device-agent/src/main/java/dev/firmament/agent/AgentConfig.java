@@ -1,6 +1,7 @@
 package dev.firmament.agent;
 
 import dev.firmament.protocol.BrokerAddress;
+import dev.firmament.protocol.DeviceInfo;
 import dev.firmament.protocol.Topics;
 import java.time.Duration;
 import java.util.Objects;
@@ -25,6 +26,7 @@ import java.util.Objects;
  * @param password the device's MQTT password (its broker secret), or null
  * @param verifier checks offer signatures; {@link OfferVerifier#none()} trusts every offer, which
  *     only simulations may do
+ * @param info what the device says about itself in its online presence, or null
  */
 public record AgentConfig(
     String deviceId,
@@ -37,7 +39,8 @@ public record AgentConfig(
     long seed,
     String username,
     String password,
-    OfferVerifier verifier) {
+    OfferVerifier verifier,
+    DeviceInfo info) {
 
   public AgentConfig {
     if (!Topics.isValidDeviceId(deviceId)) {
@@ -75,7 +78,8 @@ public record AgentConfig(
         deviceId.hashCode(),
         null,
         null,
-        OfferVerifier.none());
+        OfferVerifier.none(),
+        null);
   }
 
   public AgentConfig withFaults(DeviceFaults faults) {
@@ -98,6 +102,11 @@ public record AgentConfig(
   /** Checks offer signatures with {@code verifier}. */
   public AgentConfig withVerifier(OfferVerifier verifier) {
     return edit(b -> b.verifier = verifier);
+  }
+
+  /** Says this about itself in its online presence. */
+  public AgentConfig withInfo(DeviceInfo info) {
+    return edit(b -> b.info = info);
   }
 
   /** Like the record's, but never shows the password. */
@@ -131,6 +140,7 @@ public record AgentConfig(
     private String username;
     private String password;
     private OfferVerifier verifier;
+    private DeviceInfo info;
 
     Editor(AgentConfig from) {
       deviceId = from.deviceId;
@@ -144,6 +154,7 @@ public record AgentConfig(
       username = from.username;
       password = from.password;
       verifier = from.verifier;
+      info = from.info;
     }
 
     AgentConfig build() {
@@ -158,7 +169,8 @@ public record AgentConfig(
           seed,
           username,
           password,
-          verifier);
+          verifier,
+          info);
     }
   }
 

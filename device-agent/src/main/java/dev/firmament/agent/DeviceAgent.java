@@ -231,7 +231,8 @@ public final class DeviceAgent implements AutoCloseable {
 
   private void onConnected() {
     connected = true;
-    publish(presenceTopic, CODEC.encodePresence(Presence.online(currentVersion)), true);
+    publish(
+        presenceTopic, CODEC.encodePresence(Presence.online(currentVersion, config.info())), true);
     Download d = download;
     if (d != null) {
       if (d.state == DeviceState.DOWNLOADING) {
@@ -539,7 +540,8 @@ public final class DeviceAgent implements AutoCloseable {
     currentVersion = d.offer.targetVersion();
     installs++;
     finish(d, DeviceState.SUCCEEDED, null, null);
-    publish(presenceTopic, CODEC.encodePresence(Presence.online(currentVersion)), true);
+    publish(
+        presenceTopic, CODEC.encodePresence(Presence.online(currentVersion, config.info())), true);
     runtime.schedule(
         () -> serial.execute(() -> confirmBoot(d, previous)),
         config.rebootDelay().toMillis(),
@@ -561,7 +563,10 @@ public final class DeviceAgent implements AutoCloseable {
       }
       currentVersion = installer.runningVersion();
       finish(d, DeviceState.ROLLED_BACK, e.code(), e.getMessage());
-      publish(presenceTopic, CODEC.encodePresence(Presence.online(currentVersion)), true);
+      publish(
+          presenceTopic,
+          CODEC.encodePresence(Presence.online(currentVersion, config.info())),
+          true);
       refreshSnapshot();
     }
   }

@@ -1,6 +1,7 @@
 package dev.firmament.agent;
 
 import dev.firmament.protocol.BrokerAddress;
+import dev.firmament.protocol.DeviceInfo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,6 +37,10 @@ public final class FleetSimulator implements AutoCloseable {
   private final AgentRuntime runtime;
   private final Map<String, DeviceAgent> agents;
   private volatile boolean closed;
+
+  /** What every simulated device says about itself: a two-slot board of the simulator. */
+  static final DeviceInfo SIMULATED_INFO =
+      new DeviceInfo("firmament-sim", "ab-2slot rev1", null, "simboot 1.0", "sim-os 1.0");
 
   private FleetSimulator(AgentRuntime runtime, Map<String, DeviceAgent> agents) {
     this.runtime = runtime;
@@ -75,7 +80,8 @@ public final class FleetSimulator implements AutoCloseable {
               options.seed() ^ spec.deviceId().hashCode(),
               spec.username(),
               spec.password(),
-              options.verifier());
+              options.verifier(),
+              SIMULATED_INFO);
       SlotStore slots;
       if (options.slotDirectory() != null) {
         slots =

@@ -9,9 +9,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *
  * @param online whether the device is connected
  * @param currentVersion the running version; required when online, absent in the last will
+ * @param info what the device says about itself (platform, hardware, radio, boot loader and system
+ *     versions), when online; optional
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Presence(boolean online, String currentVersion) {
+public record Presence(boolean online, String currentVersion, DeviceInfo info) {
 
   public Presence {
     if (online) {
@@ -19,9 +21,18 @@ public record Presence(boolean online, String currentVersion) {
     }
   }
 
+  public Presence(boolean online, String currentVersion) {
+    this(online, currentVersion, null);
+  }
+
   /** An online presence. */
   public static Presence online(String currentVersion) {
     return new Presence(true, currentVersion);
+  }
+
+  /** An online presence with what the device says about itself. */
+  public static Presence online(String currentVersion, DeviceInfo info) {
+    return new Presence(true, currentVersion, info);
   }
 
   /** The last-will presence. */

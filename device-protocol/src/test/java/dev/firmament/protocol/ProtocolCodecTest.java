@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProtocolCodecTest {
@@ -127,6 +128,41 @@ class ProtocolCodecTest {
         .isEqualTo(Presence.online("1.0.0"));
     assertThat(new String(codec.encodePresence(Presence.offline()), UTF_8))
         .isEqualTo("{\"online\":false}");
+  }
+
+  @Test
+  void presenceCarriesWhatTheDeviceSaysAboutItselfAndRefusesWhatItMayNotSay() {
+    Presence described =
+        Presence.online("1.0.0", new DeviceInfo("stm32f4", "rev C", null, "boot 2.1", "os 5.0"));
+    byte[] json = codec.encodePresence(described);
+    assertThat(new String(json, UTF_8))
+        .isEqualTo(
+            "{\"online\":true,\"currentVersion\":\"1.0.0\",\"info\":{\"platform\":\"stm32f4\","
+                + "\"hardware\":\"rev C\",\"bootloaderVersion\":\"boot 2.1\",\"systemVersion\":"
+                + "\"os 5.0\"}}");
+    assertThat(codec.decodePresence(json)).isEqualTo(described);
+    // Without info, as devices before it and the last will send it.
+    assertThat(
+            codec
+                .decodePresence("{\"online\":true,\"currentVersion\":\"1.0.0\"}".getBytes(UTF_8))
+                .info())
+        .isNull();
+
+    String tooLong = "x".repeat(DeviceInfo.MAX_LENGTH + 1);
+    for (String bad :
+        List.of(
+            "{\"online\":true,\"currentVersion\":\"1\",\"info\":{\"platform\":\""
+                + tooLong
+                + "\"}}",
+            "{\"online\":true,\"currentVersion\":\"1\",\"info\":{\"radio\":\"\"}}",
+            "{\"online\":true,\"currentVersion\":\"1\",\"info\":{\"hardware\":\"a\\nb\"}}",
+            "{\"online\":true,\"currentVersion\":\"1\",\"info\":{\"systemVersion\":\"é\"}}")) {
+      assertThatThrownBy(() -> codec.decodePresence(bad.getBytes(UTF_8)))
+          .as(bad)
+          .isInstanceOf(MalformedMessageException.class);
+    }
+    assertThat(new DeviceInfo(null, null, null, null, "x".repeat(DeviceInfo.MAX_LENGTH)))
+        .isNotNull();
   }
 
   @Test

@@ -395,9 +395,18 @@ class EndToEndRolloutTest {
 
     JsonNode device =
         api.execute(
-                "query D($id: ID!) { device(id: $id) { id online firmwareVersion { version } } }",
+                "query D($id: ID!) { device(id: $id) { id online firmwareVersion { version }"
+                    + " info { platform hardware radio bootloaderVersion systemVersion reportedAt } } }",
                 Map.of("id", "e2e-00007"))
             .path("device");
     assertThat(device.path("firmwareVersion").path("version").asText()).isEqualTo(Demo.TO_VERSION);
+    // What the simulated device said about itself in its presence, as it said it.
+    JsonNode info = device.path("info");
+    assertThat(info.path("platform").asText()).isEqualTo("firmament-sim");
+    assertThat(info.path("hardware").asText()).isEqualTo("ab-2slot rev1");
+    assertThat(info.path("radio").isNull()).isTrue();
+    assertThat(info.path("bootloaderVersion").asText()).isEqualTo("simboot 1.0");
+    assertThat(info.path("systemVersion").asText()).isEqualTo("sim-os 1.0");
+    assertThat(info.path("reportedAt").asText()).isNotBlank();
   }
 }

@@ -14,6 +14,7 @@ import java.util.UUID;
  * @param serialNumber the serial number on its label, or null
  * @param notes an operator's notes, or null
  * @param tags an operator's tags, for filters
+ * @param info what the device said about itself, or null when it never did
  */
 public record Device(
     String id,
@@ -27,7 +28,8 @@ public record Device(
     String hardwareId,
     String serialNumber,
     String notes,
-    List<String> tags) {
+    List<String> tags,
+    DeviceInfo info) {
 
   public Device {
     tags = List.copyOf(tags);

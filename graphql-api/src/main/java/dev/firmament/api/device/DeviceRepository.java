@@ -556,7 +556,16 @@ public class DeviceRepository {
         r.getHardwareId(),
         r.getSerialNumber(),
         r.getNotes(),
-        r.getTags() == null ? List.of() : List.of(r.getTags()));
+        r.getTags() == null ? List.of() : List.of(r.getTags()),
+        r.getInfoReportedAt() == null
+            ? null
+            : new DeviceInfo(
+                r.getInfoPlatform(),
+                r.getInfoHardware(),
+                r.getInfoRadio(),
+                r.getInfoBootloader(),
+                r.getInfoSystem(),
+                r.getInfoReportedAt()));
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.firmament.workers.device;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
 
+import dev.firmament.protocol.DeviceInfo;
 import dev.firmament.protocol.Presence;
 import dev.firmament.sql.generated.tables.records.DevicesRecord;
 import java.time.Instant;
@@ -36,15 +37,31 @@ public class DevicePresence {
         > 0;
   }
 
-  /** An update of the row to what the presence says: online or not, and its version if any. */
+  /**
+   * An update of the row to what the presence says: online or not, its version if any, and what the
+   * device says about itself if it does.
+   */
   private UpdateSetMoreStep<DevicesRecord> says(Presence presence) {
-    return dsl.update(DEVICES)
-        .set(DEVICES.ONLINE, presence.online())
-        .set(
-            DEVICES.FIRMWARE_VERSION,
-            presence.currentVersion() == null
-                ? DEVICES.FIRMWARE_VERSION
-                : DSL.val(presence.currentVersion()));
+    UpdateSetMoreStep<DevicesRecord> update =
+        dsl.update(DEVICES)
+            .set(DEVICES.ONLINE, presence.online())
+            .set(
+                DEVICES.FIRMWARE_VERSION,
+                presence.currentVersion() == null
+                    ? DEVICES.FIRMWARE_VERSION
+                    : DSL.val(presence.currentVersion()));
+    DeviceInfo info = presence.info();
+    if (info != null) {
+      update =
+          update
+              .set(DEVICES.INFO_PLATFORM, info.platform())
+              .set(DEVICES.INFO_HARDWARE, info.hardware())
+              .set(DEVICES.INFO_RADIO, info.radio())
+              .set(DEVICES.INFO_BOOTLOADER, info.bootloaderVersion())
+              .set(DEVICES.INFO_SYSTEM, info.systemVersion())
+              .set(DEVICES.INFO_REPORTED_AT, DSL.currentOffsetDateTime());
+    }
+    return update;
   }
 
   /**
@@ -57,6 +74,9 @@ public class DevicePresence {
     Condition differs = DEVICES.ONLINE.isDistinctFrom(presence.online());
     if (presence.currentVersion() != null) {
       differs = differs.or(DEVICES.FIRMWARE_VERSION.isDistinctFrom(presence.currentVersion()));
+    }
+    if (presence.info() != null) {
+      differs = differs.or(DEVICES.INFO_REPORTED_AT.isNull());
     }
     return says(presence)
             .where(DEVICES.ID.eq(deviceId))

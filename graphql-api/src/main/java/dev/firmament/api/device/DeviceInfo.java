@@ -1,0 +1,15 @@
+package dev.firmament.api.device;
+
+import java.time.OffsetDateTime;
+
+/**
+ * What a device said about itself in its last online presence that carried it ({@code DeviceInfo}):
+ * platform, hardware, radio, boot loader and system versions.
+ */
+public record DeviceInfo(
+    String platform,
+    String hardware,
+    String radio,
+    String bootloaderVersion,
+    String systemVersion,
+    OffsetDateTime reportedAt) {}
