@@ -14,6 +14,7 @@ import java.util.UUID;
  * @param serialNumber the serial number on its label, or null
  * @param notes an operator's notes, or null
  * @param tags an operator's tags, for filters
+ * @param firmwareLock the version the device is locked to, or null
  * @param info what the device said about itself, or null when it never did
  */
 public record Device(
@@ -29,6 +30,7 @@ public record Device(
     String serialNumber,
     String notes,
     List<String> tags,
+    String firmwareLock,
     DeviceInfo info) {
 
   public Device {

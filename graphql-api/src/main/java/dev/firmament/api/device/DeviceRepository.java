@@ -454,6 +454,42 @@ public class DeviceRepository {
         .execute();
   }
 
+  /**
+   * How many devices a rollout of {@code version} to the product (or to the group, when not null)
+   * targets: those not locked to another version (as the workers' targets are chosen).
+   */
+  public int countTargets(UUID organizationId, UUID productId, UUID groupId, String version) {
+    Condition condition =
+        DEVICES
+            .ORGANIZATION_ID
+            .eq(organizationId)
+            .and(DEVICES.PRODUCT_ID.eq(productId))
+            .and(DEVICES.FIRMWARE_LOCK.isNull().or(DEVICES.FIRMWARE_LOCK.eq(version)));
+    if (groupId != null) {
+      condition =
+          condition.and(
+              DEVICES.ID.in(
+                  DSL.select(DEVICE_GROUP_MEMBERS.DEVICE_ID)
+                      .from(DEVICE_GROUP_MEMBERS)
+                      .where(DEVICE_GROUP_MEMBERS.GROUP_ID.eq(groupId))));
+    }
+    return dsl.fetchCount(DEVICES, condition);
+  }
+
+  /** Locks the device to a version (null unlocks it); false when there is no such device. */
+  public boolean lock(UUID organizationId, String deviceId, String version) {
+    return dsl.update(DEVICES)
+            .set(DEVICES.FIRMWARE_LOCK, version)
+            .set(
+                DEVICES.FIRMWARE_LOCKED_AT,
+                version == null
+                    ? DSL.val((java.time.OffsetDateTime) null)
+                    : DSL.currentOffsetDateTime())
+            .where(visible(organizationId).and(DEVICES.ID.eq(deviceId)))
+            .execute()
+        > 0;
+  }
+
   /** For each device that belongs to a group, its first group by name. */
   public Map<String, DeviceGroup> firstGroupOfDevices(
       UUID organizationId, Collection<String> deviceIds) {
@@ -557,6 +593,7 @@ public class DeviceRepository {
         r.getSerialNumber(),
         r.getNotes(),
         r.getTags() == null ? List.of() : List.of(r.getTags()),
+        r.getFirmwareLock(),
         r.getInfoReportedAt() == null
             ? null
             : new DeviceInfo(

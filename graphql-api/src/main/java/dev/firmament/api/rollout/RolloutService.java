@@ -160,16 +160,18 @@ public class RolloutService {
               .flatMap(id -> devices.findGroup(organizationId, id))
               .filter(g -> g.productId().equals(product.id()))
               .orElseThrow(() -> ApiException.notFound("device group", deviceGroupId));
-      totalDevices = devices.countGroupMembers(organizationId, group.id());
+      totalDevices = devices.countTargets(organizationId, product.id(), group.id(), targetVersion);
       if (totalDevices == 0) {
         throw new ApiException(
-            ErrorCode.FAILED_PRECONDITION, "device group " + deviceGroupId + " has no devices");
+            ErrorCode.FAILED_PRECONDITION,
+            "device group " + deviceGroupId + " has no devices not locked to another version");
       }
     } else {
-      totalDevices = devices.countByProduct(organizationId, product.id());
+      totalDevices = devices.countTargets(organizationId, product.id(), null, targetVersion);
       if (totalDevices == 0) {
         throw new ApiException(
-            ErrorCode.FAILED_PRECONDITION, "product " + productId + " has no devices");
+            ErrorCode.FAILED_PRECONDITION,
+            "product " + productId + " has no devices not locked to another version");
       }
     }
     UUID jobId = UUID.randomUUID();

@@ -54,13 +54,21 @@ public class JobTargets {
     this.updateTargetQuery = RenderedQuery.of(dsl, updateTargetQuery(dsl));
   }
 
-  /** The devices {@code job} targets, as a condition on {@code devices}. */
+  /**
+   * The devices {@code job} targets, as a condition on {@code devices}: its product's (or group's),
+   * except those locked to another version than the job's.
+   */
   Condition condition(OtaJobsRecord job) {
     Condition product =
         DEVICES
             .PRODUCT_ID
             .eq(job.getProductId())
-            .and(DEVICES.ORGANIZATION_ID.eq(job.getOrganizationId()));
+            .and(DEVICES.ORGANIZATION_ID.eq(job.getOrganizationId()))
+            .and(
+                DEVICES
+                    .FIRMWARE_LOCK
+                    .isNull()
+                    .or(DEVICES.FIRMWARE_LOCK.eq(job.getTargetVersion())));
     if (job.getTargetGroupId() == null) {
       return product;
     }

@@ -65,6 +65,25 @@ class JobTargetsTest {
   }
 
   @Test
+  void aDeviceLockedToAnotherVersionIsNoTargetAndOneLockedToTheJobsVersionIs() {
+    dsl.update(DEVICES)
+        .set(DEVICES.FIRMWARE_LOCK, "1.0")
+        .where(DEVICES.ID.eq(fleet.device(2)))
+        .execute();
+    dsl.update(DEVICES)
+        .set(DEVICES.FIRMWARE_LOCK, "2.0")
+        .where(DEVICES.ID.eq(fleet.device(5)))
+        .execute();
+    OtaJobsRecord job = fleet.job(null);
+
+    assertThat(targets.list(job, null, 10))
+        .hasSize(6)
+        .doesNotContain(fleet.device(2))
+        .contains(fleet.device(5));
+    assertThat(jobs.startJob(job)).isEqualTo(6);
+  }
+
+  @Test
   void joinersAreQueuedOnceWithTheirHistory() {
     OtaJobsRecord job = fleet.job(null);
     jobs.startJob(job);
