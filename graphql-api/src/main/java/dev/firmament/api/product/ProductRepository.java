@@ -54,6 +54,6 @@ public class ProductRepository {
   }
 
   private static Product toProduct(ProductsRecord r) {
-    return new Product(r.getId(), r.getSlug(), r.getName(), r.getCreatedAt());
+    return new Product(r.getId(), r.getSlug(), r.getName(), r.getCreatedAt(), r.getFleetId());
   }
 }
