@@ -265,12 +265,12 @@ class RolloutReadsTest extends ApiIntegrationTest {
     var perProduct =
         owner
             .document(
-                "{ login { products { id firmwareOTAJobs(statuses: [\"FAILED\", \"RUNNING\"]) {"
-                    + " id } } } }")
+                "{ login { products(size: 1000) { items { id firmwareOTAJobs(statuses: [\"FAILED\","
+                    + " \"RUNNING\"]) { id } } } } }")
             .execute();
     List<Map<String, Object>> products =
         perProduct
-            .path("login.products")
+            .path("login.products.items")
             .entityList(
                 new org.springframework.core.ParameterizedTypeReference<Map<String, Object>>() {})
             .get();

@@ -317,8 +317,11 @@ public final class Demo {
   }
 
   private String ensureProduct(GraphqlClient api) {
-    JsonNode products = api.execute("{ login { products { id slug } } }", Map.of());
-    for (JsonNode product : products.path("login").path("products")) {
+    JsonNode products =
+        api.execute(
+            "query($slug: String) { login { products(filter: {slug: $slug}) { items { id slug } } } }",
+            Map.of("slug", PRODUCT_SLUG));
+    for (JsonNode product : products.path("login").path("products").path("items")) {
       if (PRODUCT_SLUG.equals(product.path("slug").asText())) {
         return product.path("id").asText();
       }

@@ -4,12 +4,12 @@ import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 
 import dev.firmament.api.Ids;
+import dev.firmament.api.NamePrefix;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -145,13 +145,7 @@ public final class DeviceFilters {
       c = c.and(DEVICES.ONLINE.eq(f.online()));
     }
     if (f.namePrefix() != null) {
-      String escaped =
-          f.namePrefix()
-              .toLowerCase(Locale.ROOT)
-              .replace("\\", "\\\\")
-              .replace("%", "\\%")
-              .replace("_", "\\_");
-      c = c.and(DSL.lower(DEVICES.NAME).like(escaped + "%", '\\'));
+      c = c.and(NamePrefix.of(DEVICES.NAME, f.namePrefix()));
     }
     return c;
   }

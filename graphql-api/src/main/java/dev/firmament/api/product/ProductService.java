@@ -1,12 +1,21 @@
 package dev.firmament.api.product;
 
+import static dev.firmament.sql.generated.Tables.PRODUCTS;
+
 import dev.firmament.api.Ids;
+import dev.firmament.api.NamePrefix;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
 import dev.firmament.api.error.UniqueViolations;
 import dev.firmament.api.tenant.TenantResolver;
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jooq.Condition;
+import org.jooq.Field;
+import org.jooq.SortField;
+import org.jooq.impl.DSL;
 import org.springframework.security.access.prepost.PreAuthorize;
 import org.springframework.stereotype.Service;
 
@@ -57,5 +66,75 @@ public class ProductService {
       }
       throw e;
     }
+  }
+
+  /** Renames a product: 1 to {@value #MAX_NAME} characters. */
+  @PreAuthorize("hasAuthority('SCOPE_products:write')")
+  public Product rename(String id, String name) {
+    Product product = require(id);
+    String trimmedName = name == null ? "" : name.strip();
+    if (trimmedName.isEmpty() || trimmedName.length() > MAX_NAME) {
+      throw ApiException.invalid("name must be 1 to " + MAX_NAME + " characters");
+    }
+    return products.rename(tenants.organizationId(), product.id(), trimmedName).orElseThrow();
+  }
+
+  /**
+   * Deletes a product that nothing hangs on any more; one that still has devices, firmware,
+   * rollouts, groups or customers is refused with FAILED_PRECONDITION (move or remove them first).
+   */
+  @PreAuthorize("hasAuthority('SCOPE_products:write')")
+  public UUID delete(String id) {
+    Product product = require(id);
+    UUID organizationId = tenants.organizationId();
+    if (products.inUse(organizationId, product.id())) {
+      throw new ApiException(
+          ErrorCode.FAILED_PRECONDITION,
+          "product "
+              + product.slug()
+              + " still has devices, firmware, rollouts, groups or customers; it cannot be"
+              + " deleted");
+    }
+    products.delete(organizationId, product.id());
+    return product.id();
+  }
+
+  /** The orders {@code login.products(sort:)} accepts; the id breaks ties. */
+  static List<SortField<?>> order(String sort) {
+    String value = sort == null || sort.isBlank() ? "name" : sort.strip();
+    boolean descending = value.startsWith("-");
+    String key = descending ? value.substring(1) : value;
+    Field<?> field =
+        switch (key) {
+          case "name" -> PRODUCTS.NAME;
+          case "slug" -> PRODUCTS.SLUG;
+          case "createdAt" -> PRODUCTS.CREATED_AT;
+          default ->
+              throw ApiException.invalid(
+                  "sort must be one of name, slug, createdAt (prefix - for descending), got "
+                      + sort);
+        };
+    return List.of(
+        descending ? field.desc() : field.asc(),
+        descending ? PRODUCTS.ID.desc() : PRODUCTS.ID.asc());
+  }
+
+  /** A product filter as a condition, every field checked first. */
+  Condition filter(String slug, String fleetId, String namePrefix) {
+    Condition condition = DSL.noCondition();
+    if (slug != null) {
+      condition = condition.and(PRODUCTS.SLUG.eq(slug));
+    }
+    if (fleetId != null) {
+      UUID fleet = Ids.parse(fleetId).orElseThrow(() -> ApiException.notFound("fleet", fleetId));
+      condition = condition.and(PRODUCTS.FLEET_ID.eq(fleet));
+    }
+    if (namePrefix != null) {
+      if (namePrefix.isEmpty() || namePrefix.length() > MAX_NAME) {
+        throw ApiException.invalid("filter.namePrefix must be 1 to " + MAX_NAME + " characters");
+      }
+      condition = condition.and(NamePrefix.of(PRODUCTS.NAME, namePrefix));
+    }
+    return condition;
   }
 }
