@@ -156,7 +156,8 @@ class ProtocolCodecTest {
                 + "\"}}",
             "{\"online\":true,\"currentVersion\":\"1\",\"info\":{\"radio\":\"\"}}",
             "{\"online\":true,\"currentVersion\":\"1\",\"info\":{\"hardware\":\"a\\nb\"}}",
-            "{\"online\":true,\"currentVersion\":\"1\",\"info\":{\"systemVersion\":\"é\"}}")) {
+            "{\"online\":true,\"currentVersion\":\"1\",\"info\":{\"systemVersion\":\"é\"}}",
+            "{\"online\":true,\"currentVersion\":\"1\",\"info\":{\"bootloaderVersion\":\"a\\tb\"}}")) {
       assertThatThrownBy(() -> codec.decodePresence(bad.getBytes(UTF_8)))
           .as(bad)
           .isInstanceOf(MalformedMessageException.class);

@@ -192,22 +192,6 @@ class ChangeFeedTest extends ApiIntegrationTest {
     resume(live, org, horizon.toString());
   }
 
-  @Test
-  void aCursorThatIsNotOneIsRefused() {
-    for (String bad :
-        List.of("", "12", ".5", "5.", "a.b", "-1.2", "1.2.3", "99999999999999999999.1")) {
-      assertThatThrownBy(() -> ChangeCursor.parse(bad))
-          .as(bad)
-          .isInstanceOfSatisfying(
-              ApiException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
-    }
-    assertThat(ChangeCursor.parse("812.4711")).isEqualTo(new ChangeCursor(812, 4711));
-    assertThat(new ChangeCursor(812, 4711).toString()).isEqualTo("812.4711");
-    assertThat(new ChangeCursor(2, 1).isAfter(new ChangeCursor(1, 9))).isTrue();
-    assertThat(new ChangeCursor(1, 2).isAfter(new ChangeCursor(1, 1))).isTrue();
-    assertThat(new ChangeCursor(1, 1).isAfter(new ChangeCursor(1, 1))).isFalse();
-  }
-
   private static void resume(dev.firmament.api.live.LiveController live, UUID org, String after) {
     live.stream(
             new ChangeFilter(org, EnumSet.allOf(Kind.class), null, null, null, null, null), after)

@@ -25,8 +25,9 @@ public record ChangeCursor(long tx, long id) implements Comparable<ChangeCursor>
    * @throws ApiException INVALID_ARGUMENT when it is not one this server gave out
    */
   public static ChangeCursor parse(String text) {
-    int dot = text == null ? -1 : text.indexOf('.');
-    if (dot > 0 && dot < text.length() - 1 && text.length() <= 41) {
+    // Two longs and a dot are at most 39 characters; longer text is not read at all.
+    int dot = text == null || text.length() > 39 ? -1 : text.indexOf('.');
+    if (dot >= 0) {
       try {
         long tx = Long.parseLong(text.substring(0, dot));
         long id = Long.parseLong(text.substring(dot + 1));
