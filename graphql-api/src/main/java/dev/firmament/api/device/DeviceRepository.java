@@ -113,6 +113,24 @@ public class DeviceRepository {
       Condition condition,
       int offset,
       int limit) {
+    if (productIds.size() == 1) {
+      // One product, the usual case: an ordered walk of (product_id, id) that stops after the
+      // page, instead of numbering every device of the product.
+      UUID productId = productIds.iterator().next();
+      Map<UUID, List<Device>> result = new HashMap<>();
+      result.put(
+          productId,
+          limit == 0
+              ? new ArrayList<>()
+              : dsl.selectFrom(DEVICES)
+                  .where(
+                      visible(organizationId).and(DEVICES.PRODUCT_ID.eq(productId)).and(condition))
+                  .orderBy(DEVICES.PRODUCT_ID, DEVICES.ID)
+                  .offset(offset)
+                  .limit(limit)
+                  .fetch(DeviceRepository::toDevice));
+      return result;
+    }
     Field<Integer> position =
         DSL.rowNumber()
             .over(DSL.partitionBy(DEVICES.PRODUCT_ID).orderBy(DEVICES.ID))
