@@ -9,6 +9,7 @@
 #
 #   bench/api/queries.sh                       # 100,000 devices, 500 requests/s, 20 s, 1,000 subscribers
 #   bench/api/queries.sh 10000 100 10 100      # DEVICES RATE SECONDS SUBSCRIBERS
+#   bench/api/queries.sh 100000 0 0 1000       # the subscribers only
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"

@@ -512,22 +512,8 @@ public class DeviceRepository {
   public Map<String, DeviceGroup> firstGroupOfDevices(
       UUID organizationId, Collection<String> deviceIds) {
     Map<String, DeviceGroup> result = new LinkedHashMap<>();
-    dsl.select(
-            DEVICE_GROUP_MEMBERS.DEVICE_ID,
-            DEVICE_GROUPS.ID,
-            DEVICE_GROUPS.PRODUCT_ID,
-            DEVICE_GROUPS.NAME)
-        .distinctOn(DEVICE_GROUP_MEMBERS.DEVICE_ID)
-        .from(DEVICE_GROUP_MEMBERS)
-        .join(DEVICE_GROUPS)
-        .on(DEVICE_GROUPS.ID.eq(DEVICE_GROUP_MEMBERS.GROUP_ID))
-        .where(
-            DEVICE_GROUP_MEMBERS
-                .ORGANIZATION_ID
-                .eq(organizationId)
-                .and(DEVICE_GROUP_MEMBERS.DEVICE_ID.in(deviceIds)))
-        .orderBy(DEVICE_GROUP_MEMBERS.DEVICE_ID, DEVICE_GROUPS.NAME, DEVICE_GROUPS.ID)
-        .forEach(r -> result.put(r.value1(), new DeviceGroup(r.value2(), r.value3(), r.value4())));
+    groupsOfDevices(organizationId, deviceIds)
+        .forEach((device, groups) -> result.put(device, groups.getFirst()));
     return result;
   }
 

@@ -79,7 +79,10 @@ public class RolloutProgressHub {
    */
   public Flux<ProgressEvent> progress(UUID organizationId, UUID jobId, Duration interval) {
     Key key = new Key(organizationId, jobId, interval);
-    return streams.computeIfAbsent(key, this::stream);
+    // Each subscriber is served on a worker of its own: the shared stream emits on the thread that
+    // computed the snapshot, which would otherwise execute and write every subscriber's result in
+    // turn.
+    return streams.computeIfAbsent(key, this::stream).publishOn(Schedulers.boundedElastic(), 4);
   }
 
   private Flux<ProgressEvent> stream(Key key) {

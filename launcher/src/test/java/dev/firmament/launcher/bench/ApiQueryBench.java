@@ -37,7 +37,8 @@ import java.util.function.Function;
  * running rollout's progress while the benchmark moves that rollout on by SQL, measuring for each
  * subscriber how long after a commit it received the progress that shows it.
  *
- * <p>Usage (by bench/api/queries.sh): {@code ApiQueryBench INFO_FILE RATE SECONDS SUBSCRIBERS}.
+ * <p>Usage (by bench/api/queries.sh): {@code ApiQueryBench INFO_FILE RATE SECONDS SUBSCRIBERS};
+ * {@code RATE} 0 runs the subscribers only.
  */
 public final class ApiQueryBench {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -116,6 +117,11 @@ public final class ApiQueryBench {
                     "from",
                     random.nextInt(Math.max(1, devices * 3 / 100 - 100)))));
 
+    if (rate == 0) {
+      // Subscribers only.
+      subscribers(http, endpoint, token, info, subscribers);
+      System.exit(0);
+    }
     System.err.printf("warming up: each query at %d requests/s for 5 s%n", rate / 5);
     for (var query : queries.values()) {
       run(http, endpoint, token, query, Math.max(1, rate / 5), 5);
