@@ -10,6 +10,8 @@
 #   bench/api/queries.sh                       # 100,000 devices, 500 requests/s, 20 s, 1,000 subscribers
 #   bench/api/queries.sh 10000 100 10 100      # DEVICES RATE SECONDS SUBSCRIBERS
 #   bench/api/queries.sh 100000 0 0 1000       # the subscribers only
+#   SERVER_JVM_ARGS=-XX:StartFlightRecording=filename=api.jfr bench/api/queries.sh ...
+#                                              # extra JVM options of the server process (a profile)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -36,7 +38,8 @@ trap cleanup EXIT
 ./mvnw -B -ntp -q -pl launcher test-compile dependency:build-classpath \
   -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >&2
 cp="$root/launcher/target/classes:$root/launcher/target/test-classes:$(cat "$cpfile")"
-java --enable-native-access=ALL-UNNAMED -Xmx2g \
+# shellcheck disable=SC2086
+java --enable-native-access=ALL-UNNAMED -Xmx2g ${SERVER_JVM_ARGS:-} \
   -Dlogback.configurationFile="$root/launcher/src/main/resources/logback.xml" \
   -cp "$cp" dev.firmament.launcher.bench.ApiBenchServer "$work/data" "$work/info.properties" "$DEVICES" &
 server_pid=$!
