@@ -513,7 +513,11 @@ public class RolloutRepository {
     return result;
   }
 
-  /** One page of the results the filter keeps, in this order, for each job, in one query. */
+  /**
+   * One page of the results the filter keeps, in this order, for each job, in one query: for each
+   * job an ordered walk (by its primary key for the device order) that stops after the page,
+   * instead of numbering every result of every job in the batch.
+   */
   public Map<UUID, List<OtaResult>> resultPages(
       UUID organizationId,
       Collection<UUID> jobIds,
@@ -521,20 +525,41 @@ public class RolloutRepository {
       OtaResultSort sort,
       int offset,
       int limit) {
+    Map<UUID, List<OtaResult>> result = new HashMap<>();
+    jobIds.forEach(id -> result.put(id, new ArrayList<>()));
+    if (limit == 0 || jobIds.isEmpty()) {
+      return result;
+    }
     List<SortField<?>> order =
         switch (sort) {
           case DEVICE_ID -> List.of(OTA_RESULTS.DEVICE_ID.asc());
           case UPDATED_AT_DESC ->
               List.of(OTA_RESULTS.UPDATED_AT.desc(), OTA_RESULTS.DEVICE_ID.asc());
         };
-    Field<Integer> position =
-        DSL.rowNumber().over(DSL.partitionBy(OTA_RESULTS.JOB_ID).orderBy(order)).as("position");
-    Table<Record> ranked =
-        dsl.select(OTA_RESULTS.asterisk(), position)
+    Table<?> jobs = DSL.unnest(jobIds.toArray(UUID[]::new)).as("j", "id");
+    Field<UUID> jobId = DSL.field(DSL.name("j", "id"), UUID.class);
+    Table<Record> page =
+        dsl.select(OTA_RESULTS.asterisk())
             .from(OTA_RESULTS)
-            .where(results(organizationId, jobIds, filter))
-            .asTable("ranked");
-    return pages(ranked, OTA_RESULTS.JOB_ID, position, jobIds, offset, limit);
+            .where(OTA_RESULTS.JOB_ID.eq(jobId).and(results(organizationId, jobIds, filter)))
+            .orderBy(order)
+            .offset(offset)
+            .limit(limit)
+            .asTable("page");
+    Field<UUID> pageJob = page.field(OTA_RESULTS.JOB_ID);
+    Field<String> pageDevice = page.field(OTA_RESULTS.DEVICE_ID);
+    List<SortField<?>> pageOrder =
+        switch (sort) {
+          case DEVICE_ID -> List.of(pageJob.asc(), pageDevice.asc());
+          case UPDATED_AT_DESC ->
+              List.of(pageJob.asc(), page.field(OTA_RESULTS.UPDATED_AT).desc(), pageDevice.asc());
+        };
+    dsl.select(page.fields())
+        .from(jobs)
+        .crossJoin(DSL.lateral(page))
+        .orderBy(pageOrder)
+        .forEach(r -> result.get(r.get(pageJob)).add(toResult(r.into(OTA_RESULTS))));
+    return result;
   }
 
   /** How many results each device has, over every job. */
