@@ -11,6 +11,7 @@ import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import dev.firmament.api.caller.Caller;
 import dev.firmament.api.caller.Callers;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.sql.generated.tables.records.DevicesRecord;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -427,8 +428,12 @@ public class DeviceRepository {
    * Of these devices, those an unfinished rollout of their product targets: one that targets the
    * whole product, or a group they belong to.
    */
-  public Set<String> inUnfinishedRollouts(
-      UUID organizationId, Collection<String> deviceIds, Collection<String> finalStatuses) {
+  public Set<String> inUnfinishedRollouts(UUID organizationId, Collection<String> deviceIds) {
+    List<String> finalStatuses =
+        java.util.Arrays.stream(RolloutStatus.values())
+            .filter(RolloutStatus::isFinal)
+            .map(Enum::name)
+            .toList();
     return new java.util.TreeSet<>(
         dsl.select(DEVICES.ID)
             .from(DEVICES)

@@ -9,7 +9,6 @@ import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductService;
 import dev.firmament.api.tenant.TenantResolver;
 import dev.firmament.identity.DeviceSecrets;
-import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.protocol.broker.BrokerAccounts;
 import dev.firmament.protocol.broker.BrokerAccountsException;
 import java.util.ArrayList;
@@ -451,14 +450,9 @@ public class DeviceService {
     if (!unknown.isEmpty()) {
       throw new ApiException(ErrorCode.NOT_FOUND, "devices not found: " + unknown);
     }
-    List<String> finalStatuses =
-        java.util.Arrays.stream(RolloutStatus.values())
-            .filter(RolloutStatus::isFinal)
-            .map(Enum::name)
-            .toList();
     transaction.executeWithoutResult(
         status -> {
-          Set<String> busy = devices.inUnfinishedRollouts(organizationId, ids, finalStatuses);
+          Set<String> busy = devices.inUnfinishedRollouts(organizationId, ids);
           if (!busy.isEmpty()) {
             throw new ApiException(
                 ErrorCode.CONFLICT,

@@ -95,7 +95,15 @@ public class ProductService {
               + " still has devices, firmware, rollouts, groups or customers; it cannot be"
               + " deleted");
     }
-    products.delete(organizationId, product.id());
+    try {
+      products.delete(organizationId, product.id());
+    } catch (org.springframework.dao.DataIntegrityViolationException e) {
+      // Something came to hang on it between the check and the delete.
+      throw new ApiException(
+          ErrorCode.FAILED_PRECONDITION,
+          "product " + product.slug() + " is in use; it cannot be deleted",
+          e);
+    }
     return product.id();
   }
 

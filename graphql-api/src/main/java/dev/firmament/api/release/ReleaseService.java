@@ -12,8 +12,6 @@ import dev.firmament.api.firmware.FirmwareRepository;
 import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductService;
 import dev.firmament.api.tenant.TenantResolver;
-import dev.firmament.orchestrator.rollout.RolloutStatus;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -132,15 +130,9 @@ public class ReleaseService {
             "firmware " + version + " was invalidated; a device cannot be locked to it");
       }
     }
-    List<String> finalStatuses =
-        Arrays.stream(RolloutStatus.values())
-            .filter(RolloutStatus::isFinal)
-            .map(Enum::name)
-            .toList();
     transaction.executeWithoutResult(
         status -> {
-          Set<String> busy =
-              devices.inUnfinishedRollouts(organizationId, List.of(deviceId), finalStatuses);
+          Set<String> busy = devices.inUnfinishedRollouts(organizationId, List.of(deviceId));
           if (!busy.isEmpty()) {
             throw new ApiException(
                 ErrorCode.CONFLICT,
