@@ -24,6 +24,7 @@
 #   bench/rollout/run.sh 20000           # another fleet size
 #   PROFILES=realistic bench/rollout/run.sh  # one profile only (instant or realistic)
 #   MAX_IN_FLIGHT=500 PAGE_SIZE=500 bench/rollout/run.sh
+#   DELIVERY_SLICE=0 bench/rollout/run.sh  # one delivery activity per device (default: slices of 100)
 #   WARMUP=0 bench/rollout/run.sh       # no warm-up rollout first: a cold JVM
 #   FLOOR=false bench/rollout/run.sh    # the engine only, no database floor
 #   FLOOR_THREADS=4 bench/rollout/run.sh  # the floor from 4 connections (default: the pool's 24)
@@ -44,6 +45,7 @@ rm -f "$OUT"
   -Dfirmament.bench=true -Dfirmament.bench.devices="$DEVICES" \
   -Dfirmament.bench.maxInFlight="${MAX_IN_FLIGHT:-1000}" -Dfirmament.bench.pageSize="${PAGE_SIZE:-1000}" \
   -Dfirmament.bench.warmup="${WARMUP:-10000}" -Dfirmament.bench.floor="${FLOOR:-true}" \
+  -Dfirmament.bench.deliverySlice="${DELIVERY_SLICE:-100}" \
   -Dfirmament.bench.profiles="${PROFILES:-instant,realistic}" \
   -Dfirmament.bench.temporal="${TEMPORAL:-embedded}" \
   ${TEMPORAL_JVM_ARGS:+-Dfirmament.bench.temporalJvmArgs="$TEMPORAL_JVM_ARGS"} \

@@ -241,7 +241,8 @@ public class RolloutService {
     RolloutRequest request =
         new RolloutRequest(
                 job.id().toString(), job.maxInFlight(), deviceTimeout, properties.pageSize(), plan)
-            .withDeliveryHeartbeat(properties.deliveryHeartbeat());
+            .withDeliveryHeartbeat(properties.deliveryHeartbeat())
+            .withDeliverySlice(properties.deliverySlice());
     try {
       WorkflowClient.start(workflow::run, request);
     } catch (WorkflowExecutionAlreadyStarted e) {
@@ -411,7 +412,8 @@ public class RolloutService {
                     plan,
                     true,
                     rollbackStage,
-                    properties.deliveryHeartbeat()));
+                    properties.deliveryHeartbeat(),
+                    0));
           } catch (WorkflowExecutionAlreadyStarted e) {
             throw new ApiException(
                 ErrorCode.FAILED_PRECONDITION,

@@ -18,6 +18,8 @@ import java.time.Duration;
  *     that offered it before the stage takes it to another worker (re-adoption), and whether errors
  *     on the worker's side are retried instead of counted against the device; null for neither
  *     (rollouts started before re-adoption existed)
+ * @param deliverySlice how many devices' offers a stage starts in one delivery activity ({@link
+ *     DeliverySlice}); 0 or 1 for one activity per device (rollouts started before slices existed)
  */
 public record RolloutRequest(
     String jobId,
@@ -27,7 +29,8 @@ public record RolloutRequest(
     RolloutPlan plan,
     boolean rollbackOnly,
     Integer rollbackStage,
-    Duration deliveryHeartbeat) {
+    Duration deliveryHeartbeat,
+    int deliverySlice) {
 
   public RolloutRequest {
     if (jobId == null || jobId.isBlank()) {
@@ -46,6 +49,9 @@ public record RolloutRequest(
         && (deliveryHeartbeat.isNegative() || deliveryHeartbeat.isZero())) {
       throw new IllegalArgumentException("deliveryHeartbeat must be positive");
     }
+    if (deliverySlice < 0) {
+      throw new IllegalArgumentException("deliverySlice must not be negative");
+    }
     if (plan == null) {
       plan = RolloutPlan.singleStage(maxInFlight);
     }
@@ -61,13 +67,36 @@ public record RolloutRequest(
         next,
         rollbackOnly,
         rollbackStage,
-        deliveryHeartbeat);
+        deliveryHeartbeat,
+        deliverySlice);
   }
 
   /** This request with deliveries that heartbeat and are re-adopted when their worker is lost. */
   public RolloutRequest withDeliveryHeartbeat(Duration heartbeat) {
     return new RolloutRequest(
-        jobId, maxInFlight, deviceTimeout, pageSize, plan, rollbackOnly, rollbackStage, heartbeat);
+        jobId,
+        maxInFlight,
+        deviceTimeout,
+        pageSize,
+        plan,
+        rollbackOnly,
+        rollbackStage,
+        heartbeat,
+        deliverySlice);
+  }
+
+  /** This request with offers started up to {@code devices} at a time ({@link DeliverySlice}). */
+  public RolloutRequest withDeliverySlice(int devices) {
+    return new RolloutRequest(
+        jobId,
+        maxInFlight,
+        deviceTimeout,
+        pageSize,
+        plan,
+        rollbackOnly,
+        rollbackStage,
+        deliveryHeartbeat,
+        devices);
   }
 
   /** A rollout (or a later rollback-only run) without delivery heartbeats. */
@@ -79,7 +108,7 @@ public record RolloutRequest(
       RolloutPlan plan,
       boolean rollbackOnly,
       Integer rollbackStage) {
-    this(jobId, maxInFlight, deviceTimeout, pageSize, plan, rollbackOnly, rollbackStage, null);
+    this(jobId, maxInFlight, deviceTimeout, pageSize, plan, rollbackOnly, rollbackStage, null, 0);
   }
 
   /** The index of this request's rollback stage. */
@@ -90,11 +119,11 @@ public record RolloutRequest(
   /** A rollout of its plan. */
   public RolloutRequest(
       String jobId, int maxInFlight, Duration deviceTimeout, int pageSize, RolloutPlan plan) {
-    this(jobId, maxInFlight, deviceTimeout, pageSize, plan, false, null, null);
+    this(jobId, maxInFlight, deviceTimeout, pageSize, plan, false, null, null, 0);
   }
 
   /** A rollout of one automatic stage over every target. */
   public RolloutRequest(String jobId, int maxInFlight, Duration deviceTimeout, int pageSize) {
-    this(jobId, maxInFlight, deviceTimeout, pageSize, null, false, null, null);
+    this(jobId, maxInFlight, deviceTimeout, pageSize, null, false, null, null, 0);
   }
 }

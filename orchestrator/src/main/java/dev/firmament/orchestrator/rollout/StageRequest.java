@@ -26,6 +26,8 @@ import java.time.Duration;
  * @param deliveryHeartbeat the deliveries' heartbeat timeout, after which a delivery whose worker
  *     was lost is re-adopted; null for no heartbeat and no re-adoption (see {@link
  *     RolloutRequest#deliveryHeartbeat})
+ * @param deliverySlice how many devices' first offers one delivery activity starts ({@link
+ *     RolloutRequest#deliverySlice}); 0 or 1 for one activity per device
  */
 public record StageRequest(
     String jobId,
@@ -41,7 +43,8 @@ public record StageRequest(
     long expiresAt,
     boolean onlyWaiting,
     boolean handsOver,
-    Duration deliveryHeartbeat) {
+    Duration deliveryHeartbeat,
+    int deliverySlice) {
 
   public StageRequest withCarry(StageCarry next) {
     return new StageRequest(
@@ -58,7 +61,17 @@ public record StageRequest(
         expiresAt,
         onlyWaiting,
         handsOver,
-        deliveryHeartbeat);
+        deliveryHeartbeat,
+        deliverySlice);
+  }
+
+  /**
+   * Whether this stage starts its devices' first offers in slices ({@link DeliverySlice}): an
+   * update stage asked to, whose deliveries heartbeat. Without a heartbeat there is no re-adoption,
+   * and a worker's error in one slice would count against every device in it.
+   */
+  public boolean sliced() {
+    return deliverySlice > 1 && kind == StageKind.UPDATE && deliveryHeartbeat != null;
   }
 
   /** Whether offline devices wait for their presence. */

@@ -4,6 +4,7 @@ import io.temporal.workflow.QueryMethod;
 import io.temporal.workflow.SignalMethod;
 import io.temporal.workflow.WorkflowInterface;
 import io.temporal.workflow.WorkflowMethod;
+import java.util.List;
 
 /**
  * One stage of a rollout, a child of {@link RolloutWorkflow} with the id {@link
@@ -47,4 +48,12 @@ public interface StageWorkflow {
    */
   @SignalMethod
   void devicesOnline();
+
+  /**
+   * Devices of a batched delivery ({@link DeviceUpdateActivities#deliverSlice}) ended their
+   * attempt, or wait offline. Reports of attempts the stage does not hold open are ignored, so a
+   * report sent twice counts once.
+   */
+  @SignalMethod
+  void deviceReports(List<DeviceReport> reports);
 }

@@ -5,6 +5,7 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.ActivityCompletionClient;
 import io.temporal.client.ActivityNotExistsException;
+import io.temporal.client.WorkflowClient;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -406,18 +407,146 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
       return new DeviceUpdateOutcome(id, DeviceUpdateState.QUEUED, null, 0);
     }
     waiting.remove(id);
-    List<Answer> scripted = script.get(id);
-    if (!request.rollback()
-        && scripted != null
-        && !scripted.isEmpty()
-        && scripted.getFirst() == WORKER_ERROR) {
-      if (scripted.size() > 1) {
-        scripted.removeFirst();
-      }
+    if (!request.rollback() && failsOnWorker(id)) {
       failedOnWorker.add(key);
       events.add("worker error " + key);
       throw new IllegalStateException("artifact store unavailable");
     }
+    DeviceUpdateOutcome outcome = deliver(request);
+    if (outcome == null) {
+      Activity.getExecutionContext().doNotCompleteOnReturn();
+      return null;
+    }
+    return complete(outcome);
+  }
+
+  /** Whether the device's next scripted answer is a worker error (taken from the script). */
+  private boolean failsOnWorker(String id) {
+    List<Answer> scripted = script.get(id);
+    if (scripted == null || scripted.isEmpty() || scripted.getFirst() != WORKER_ERROR) {
+      return false;
+    }
+    if (scripted.size() > 1) {
+      scripted.removeFirst();
+    }
+    return true;
+  }
+
+  /** Slices of devices offered by {@link #deliverSlice}, and their sizes. */
+  final List<Integer> sliceSizes = new CopyOnWriteArrayList<>();
+
+  private final java.util.concurrent.ExecutorService sliceDevices =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          runnable -> {
+            Thread thread = new Thread(runnable, "fake-fleet-slice");
+            thread.setDaemon(true);
+            return thread;
+          });
+
+  private volatile WorkflowClient client;
+
+  /**
+   * As production's batched delivery: devices offline wait, a worker error fails the whole slice
+   * (each device is then re-adopted on its own), every offered device works on its own thread and
+   * its end is signalled to the stage, and the slice's activity is completed once every offered
+   * device reported. A silent device or a lost report leaves it open, as a single delivery is.
+   */
+  @Override
+  public SliceOutcome deliverSlice(DeliverySlice slice) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    String stage = context.getInfo().getWorkflowId();
+    byte[] token = context.getTaskToken();
+    sliceSizes.add(slice.deviceIds().size());
+    for (int i = 0; i < slice.deviceIds().size(); i++) {
+      String id = slice.deviceIds().get(i);
+      if (!(slice.waitOffline() && offline.contains(id)) && failsOnWorker(id)) {
+        for (int j = 0; j < slice.deviceIds().size(); j++) {
+          failedOnWorker.add(slice.deviceIds().get(j) + "#" + slice.attempts().get(j));
+        }
+        events.add("worker error " + id + "#" + slice.attempts().get(i));
+        throw new IllegalStateException("artifact store unavailable");
+      }
+    }
+    List<DeviceReport> atOnce = new ArrayList<>();
+    List<DeviceUpdateRequest> offered = new ArrayList<>();
+    for (int i = 0; i < slice.deviceIds().size(); i++) {
+      DeviceUpdateRequest request = slice.request(i);
+      if (request.waitOffline() && offline.contains(request.deviceId())) {
+        waiting.add(request.deviceId());
+        events.add("waiting " + request.deviceId());
+        atOnce.add(
+            new DeviceReport(
+                request.deviceId(), request.attempt(), DeviceUpdateState.QUEUED, null));
+      } else {
+        waiting.remove(request.deviceId());
+        offered.add(request);
+      }
+    }
+    if (offered.isEmpty()) {
+      return new SliceOutcome(atOnce);
+    }
+    if (!atOnce.isEmpty()) {
+      signal(stage, atOnce);
+    }
+    context.doNotCompleteOnReturn();
+    AtomicInteger left = new AtomicInteger(offered.size());
+    java.util.concurrent.atomic.AtomicBoolean allReported =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    for (DeviceUpdateRequest request : offered) {
+      sliceDevices.execute(
+          () -> {
+            DeviceUpdateOutcome outcome = deliver(request);
+            if (outcome == null) {
+              allReported.set(false);
+            } else {
+              signal(
+                  stage,
+                  List.of(
+                      new DeviceReport(
+                          outcome.deviceId(),
+                          request.attempt(),
+                          outcome.state(),
+                          outcome.errorCode())));
+            }
+            if (left.decrementAndGet() == 0 && allReported.get()) {
+              completeSlice(token);
+            }
+          });
+    }
+    return null;
+  }
+
+  /** Whether every batched report is signalled twice, as an at-least-once sender may. */
+  volatile boolean duplicateReports;
+
+  private void signal(String stage, List<DeviceReport> reports) {
+    try {
+      client.newWorkflowStub(StageWorkflow.class, stage).deviceReports(reports);
+      if (duplicateReports) {
+        client.newWorkflowStub(StageWorkflow.class, stage).deviceReports(reports);
+      }
+    } catch (io.temporal.client.WorkflowNotFoundException e) {
+      events.add("report to a closed stage " + reports.getFirst().deviceId());
+    }
+  }
+
+  private void completeSlice(byte[] token) {
+    try {
+      completions.complete(token, new SliceOutcome(List.of()));
+    } catch (ActivityNotExistsException e) {
+      if (String.valueOf(e.getCause()).contains("Completed workflow")) {
+        refusedCompletions.incrementAndGet();
+        onRefusedCompletion.run();
+      }
+    }
+  }
+
+  /**
+   * One device's offer, played from its script: its outcome, or null when the device stays silent
+   * or its report is lost (the activity that waits for it stays open).
+   */
+  private DeviceUpdateOutcome deliver(DeviceUpdateRequest request) {
+    String id = request.deviceId();
     attempts.incrementAndGet();
     deliveryTimes.add(clock.getAsLong());
     deliveries.add(id + (request.rollback() ? ":rollback" : "") + "#" + request.attempt());
@@ -428,9 +557,8 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
       DeviceUpdateState state =
           rollbackFailures.contains(id) ? DeviceUpdateState.FAILED : DeviceUpdateState.SUCCEEDED;
       rollbacks.put(id, state);
-      return complete(
-          new DeviceUpdateOutcome(
-              id, state, state == DeviceUpdateState.FAILED ? "INSTALL" : null, 10));
+      return new DeviceUpdateOutcome(
+          id, state, state == DeviceUpdateState.FAILED ? "INSTALL" : null, 10);
     }
     List<Answer> answers = script.get(id);
     Answer answer =
@@ -442,7 +570,6 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
         results.put(id, answer.state());
         putCode(id, null);
       }
-      Activity.getExecutionContext().doNotCompleteOnReturn();
       return null;
     }
     events.add("deliver " + id + "#" + request.attempt());
@@ -461,7 +588,7 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     results.put(id, answer.state());
     putCode(id, answer.code());
     events.add("done " + id);
-    return complete(new DeviceUpdateOutcome(id, answer.state(), answer.code(), 1024));
+    return new DeviceUpdateOutcome(id, answer.state(), answer.code(), 1024);
   }
 
   /**
@@ -529,6 +656,11 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   void completeThrough(ActivityCompletionClient client, Runnable onRefused) {
     completions = client;
     onRefusedCompletion = onRefused;
+  }
+
+  /** Signals batched deliveries' reports to their stages through {@code workflows}. */
+  void reportThrough(WorkflowClient workflows) {
+    client = workflows;
   }
 
   private DeviceUpdateOutcome complete(DeviceUpdateOutcome outcome) {

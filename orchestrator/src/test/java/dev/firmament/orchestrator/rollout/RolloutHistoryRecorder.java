@@ -497,6 +497,59 @@ class RolloutHistoryRecorder {
     assertThat(result.timedOut()).isEqualTo(1);
   }
 
+  /**
+   * Records a rollout whose stages offer their devices in slices (batched delivery: {@code
+   * deliverySlice} 3, reports by signal): a failed device retried on its own, and an offline device
+   * that waits and is offered when it connects. Run only on purpose, with {@code
+   * -Dfirmament.recordHistories=delivery-slices}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "delivery-slices")
+  void recordDeliverySlices() throws IOException {
+    FakeFleet fleet =
+        fleet(8)
+            .answer(
+                "dev-004",
+                new FakeFleet.Answer(DeviceUpdateState.FAILED, "NET"),
+                FakeFleet.SUCCESS);
+    fleet.offline.add("dev-006");
+    RetryPolicy retry =
+        new RetryPolicy(
+            2, Duration.ofSeconds(30), 2, Duration.ofMinutes(1), 0, java.util.Set.of("NET"));
+    RolloutPlan plan =
+        new RolloutPlan(
+                List.of(
+                    new StagePlan(
+                        "canary",
+                        StageSelection.count(3),
+                        3,
+                        null,
+                        Duration.ZERO,
+                        null,
+                        AdvanceMode.AUTOMATIC),
+                    StagePlan.everything(4)),
+                retry,
+                null,
+                null,
+                false)
+            .withExpiry(Duration.ofHours(1));
+    RolloutProgress result =
+        recordRollout(
+            "delivery-slices",
+            fleet,
+            new RolloutRequest("delivery-slices", 4, Duration.ofMinutes(5), 10, plan)
+                .withDeliveryHeartbeat(Duration.ofHours(1))
+                .withDeliverySlice(3),
+            true,
+            (env, workflow) -> {
+              env.sleep(Duration.ofMinutes(5));
+              fleet.offline.remove("dev-006");
+              workflow.devicesOnline();
+            });
+    assertThat(result.succeeded()).isEqualTo(8);
+    assertThat(fleet.sliceSizes).isNotEmpty();
+  }
+
   /** What a scenario does while its rollout runs (sleeps, signals, devices connecting). */
   private interface Meanwhile {
     void run(TestWorkflowEnvironment env, RolloutWorkflow workflow);
@@ -542,6 +595,8 @@ class RolloutHistoryRecorder {
     rollout.registerActivitiesImplementations((RolloutActivities) fleet);
     Worker delivery = env.newWorker(TaskQueues.DELIVERY);
     delivery.registerActivitiesImplementations((DeviceUpdateActivities) fleet);
+    fleet.reportThrough(env.getWorkflowClient());
+    fleet.completeThrough(env.getWorkflowClient().newActivityCompletionClient(), () -> {});
     env.start();
     return env.getWorkflowClient();
   }

@@ -45,7 +45,7 @@ class RolloutWorkflowTest {
    */
   private static final Duration SILENT_TIMEOUT = Duration.ofSeconds(1);
 
-  private static final String JOB = "job-1";
+  static final String JOB = "job-1";
 
   private TestWorkflowEnvironment env;
   private WorkflowClient client;
@@ -129,7 +129,7 @@ class RolloutWorkflowTest {
   }
 
   /** Every run's history of a workflow, the latest first, following its continue-as-new chain. */
-  private List<List<HistoryEvent>> runs(String workflowId) {
+  List<List<HistoryEvent>> runs(String workflowId) {
     List<List<HistoryEvent>> runs = new ArrayList<>();
     String runId = null;
     do {
@@ -355,6 +355,7 @@ class RolloutWorkflowTest {
 
     // A rollout started before re-adoption existed keeps the behaviour it was started with. (Its
     // one page is served by one run, so no hand-over races the worker's error.)
+    asRequested = true;
     RolloutProgress result = run(fleet, request(null));
 
     assertThat(fleet.unreported).containsExactly("dev-001:FAILED");
@@ -1201,10 +1202,22 @@ class RolloutWorkflowTest {
         new FakeFleet(devices(4)) {
           @Override
           public DeviceUpdateOutcome updateDevice(DeviceUpdateRequest request) {
+            join();
+            return super.updateDevice(request);
+          }
+
+          @Override
+          public SliceOutcome deliverSlice(DeliverySlice slice) {
+            for (int i = 0; i < slice.deviceIds().size(); i++) {
+              join();
+            }
+            return super.deliverSlice(slice);
+          }
+
+          private void join() {
             if (targets.size() < 6) {
               targets.add("late-" + targets.size());
             }
-            return super.updateDevice(request);
           }
         };
     RolloutPlan plan =
@@ -1328,7 +1341,7 @@ class RolloutWorkflowTest {
     return new RolloutRequest(JOB, 4, TIMEOUT, 7, plan);
   }
 
-  private FakeFleet fleet(int count) {
+  FakeFleet fleet(int count) {
     return new FakeFleet(devices(count));
   }
 
@@ -1336,17 +1349,37 @@ class RolloutWorkflowTest {
     return IntStream.range(0, count).mapToObj(i -> String.format("dev-%03d", i)).toList();
   }
 
-  private RolloutProgress run(FakeFleet fleet, RolloutRequest request) {
+  RolloutProgress run(FakeFleet fleet, RolloutRequest request) {
     return start(fleet, request).getResult(RolloutProgress.class);
   }
 
+  /**
+   * How many devices' first offers one delivery activity starts in these tests: every test runs
+   * with one activity per device here and with slices in {@link SlicedRolloutWorkflowTest}.
+   */
+  int deliverySlice() {
+    return 0;
+  }
+
+  /** Set by a test whose request must run exactly as written, also in the sliced variant. */
+  private boolean asRequested;
+
   private WorkflowStub start(FakeFleet fleet, RolloutRequest request) {
+    if (deliverySlice() > 1 && request.deliverySlice() == 0 && !asRequested) {
+      // Slices need re-adoption; an hour's heartbeat never times out here, where nobody beats.
+      request =
+          (request.deliveryHeartbeat() == null
+                  ? request.withDeliveryHeartbeat(Duration.ofHours(1))
+                  : request)
+              .withDeliverySlice(deliverySlice());
+    }
     Worker rollout = env.newWorker(TaskQueues.ROLLOUT);
     rollout.registerWorkflowImplementationTypes(RolloutWorkflowImpl.class, StageWorkflowImpl.class);
     rollout.registerActivitiesImplementations((RolloutActivities) fleet);
     Worker delivery = env.newWorker(TaskQueues.DELIVERY);
     delivery.registerActivitiesImplementations((DeviceUpdateActivities) fleet);
     fleet.completeThrough(client.newActivityCompletionClient(), this::giveBackTimeSkipping);
+    fleet.reportThrough(client);
     env.start();
     RolloutWorkflow workflow =
         client.newWorkflowStub(

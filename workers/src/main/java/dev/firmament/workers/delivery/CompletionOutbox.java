@@ -1,6 +1,9 @@
 package dev.firmament.workers.delivery;
 
+import dev.firmament.orchestrator.rollout.DeviceReport;
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
+import dev.firmament.orchestrator.rollout.SliceOutcome;
+import dev.firmament.orchestrator.rollout.StageWorkflow;
 import dev.firmament.workers.rollout.ResultTransitions;
 import dev.firmament.workers.rollout.ResultTransitions.DueCompletion;
 import io.temporal.client.ActivityCanceledException;
@@ -8,9 +11,16 @@ import io.temporal.client.ActivityCompletionClient;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.client.ActivityNotExistsException;
 import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowException;
+import io.temporal.client.WorkflowNotFoundException;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +49,7 @@ public class CompletionOutbox implements SmartLifecycle, DisposableBean {
 
   private final ResultTransitions results;
   private final ActivityCompletionClient completions;
+  private final WorkflowClient workflows;
   private final Duration retry;
   private ScheduledExecutorService sweeper;
 
@@ -48,6 +59,7 @@ public class CompletionOutbox implements SmartLifecycle, DisposableBean {
       @Value("${firmament.delivery.completion-retry-seconds:15}") long retrySeconds) {
     this.results = results;
     this.completions = client.newActivityCompletionClient();
+    this.workflows = client;
     this.retry = Duration.ofSeconds(retrySeconds);
   }
 
@@ -72,13 +84,33 @@ public class CompletionOutbox implements SmartLifecycle, DisposableBean {
     List<DueCompletion> settled = new ArrayList<>(due.size());
     List<DueCompletion> failed = new ArrayList<>();
     int closed = 0;
+    Map<String, List<DueCompletion>> byStage = new LinkedHashMap<>();
     for (DueCompletion completion : due) {
+      if (completion.watcher() != null) {
+        byStage.computeIfAbsent(completion.watcher(), w -> new ArrayList<>()).add(completion);
+        continue;
+      }
       Sent sent = send(completion);
       if (sent == Sent.FAILED) {
         failed.add(completion);
       } else {
         settled.add(completion);
         closed += sent == Sent.CLOSED ? 1 : 0;
+      }
+    }
+    Set<ByteBuffer> slices = new LinkedHashSet<>();
+    for (Map.Entry<String, List<DueCompletion>> stage : byStage.entrySet()) {
+      Sent sent = signal(stage.getKey(), stage.getValue());
+      if (sent == Sent.FAILED) {
+        failed.addAll(stage.getValue());
+        continue;
+      }
+      settled.addAll(stage.getValue());
+      closed += sent == Sent.CLOSED ? stage.getValue().size() : 0;
+      for (DueCompletion completion : stage.getValue()) {
+        if (completion.taskToken() != null) {
+          slices.add(ByteBuffer.wrap(completion.taskToken()));
+        }
       }
     }
     if (closed > 0) {
@@ -93,7 +125,52 @@ public class CompletionOutbox implements SmartLifecycle, DisposableBean {
           failed.size(),
           retry.toSeconds());
     }
+    completeEndedSlices(slices);
     return failed.size();
+  }
+
+  /**
+   * Tells a stage how devices of its batched deliveries ended, in one signal: taken, closed (the
+   * stage ended; its successor reads the results), or failed (sent again later).
+   */
+  Sent signal(String stage, List<DueCompletion> completions) {
+    List<DeviceReport> reports = new ArrayList<>(completions.size());
+    for (DueCompletion completion : completions) {
+      DeviceUpdateOutcome outcome = completion.outcome();
+      reports.add(
+          new DeviceReport(
+              outcome.deviceId(), completion.attempt(), outcome.state(), outcome.errorCode()));
+    }
+    try {
+      workflows.newWorkflowStub(StageWorkflow.class, stage).deviceReports(reports);
+      return Sent.TAKEN;
+    } catch (WorkflowNotFoundException e) {
+      log.debug("reports for a stage that ended stage={} count={}", stage, reports.size());
+      return Sent.CLOSED;
+    } catch (WorkflowException e) {
+      log.debug("reports not taken stage={} error={}", stage, e.toString());
+      return Sent.FAILED;
+    }
+  }
+
+  /**
+   * Completes the slices whose every offered device has ended: a slice's activity is open only to
+   * keep its devices' worker alive in Temporal's eyes. One that is not completed here (Temporal did
+   * not answer) ends at its heartbeat timeout, with nothing left open.
+   */
+  private void completeEndedSlices(Set<ByteBuffer> tokens) {
+    if (tokens.isEmpty()) {
+      return;
+    }
+    for (byte[] token : results.endedSlices(tokens.stream().map(ByteBuffer::array).toList())) {
+      try {
+        completions.complete(token, new SliceOutcome(List.of()));
+      } catch (ActivityNotExistsException | ActivityCanceledException e) {
+        log.debug("slice already closed reason={}", e.getClass().getSimpleName());
+      } catch (ActivityCompletionException e) {
+        log.debug("slice completion not taken error={}", e.toString());
+      }
+    }
   }
 
   Sent send(DueCompletion completion) {

@@ -9,10 +9,13 @@ import io.temporal.client.ActivityCompletionClient;
 import io.temporal.client.ActivityCompletionException;
 import io.temporal.client.ActivityNotExistsException;
 import io.temporal.client.WorkflowClient;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -81,10 +84,13 @@ public class DeliveryHeartbeats implements SmartLifecycle, DisposableBean {
           .filter(key -> key.deviceId().equals(deviceId))
           .ifPresent(key -> updates.add(new Attempt(key.jobId(), deviceId, key.attempt())));
     }
-    List<byte[]> tokens = new ArrayList<>(results.openTaskTokens(updates));
-    tokens.addAll(rollbacks.openTaskTokens(rollingBack));
+    // The devices of one slice share their activity's token: it is heartbeated once.
+    Set<ByteBuffer> tokens = new LinkedHashSet<>();
+    results.openTaskTokens(updates).forEach(token -> tokens.add(ByteBuffer.wrap(token)));
+    rollbacks.openTaskTokens(rollingBack).forEach(token -> tokens.add(ByteBuffer.wrap(token)));
     int sent = 0;
-    for (byte[] token : tokens) {
+    for (ByteBuffer wrapped : tokens) {
+      byte[] token = wrapped.array();
       try {
         client.heartbeat(token, null);
         sent++;

@@ -1,11 +1,15 @@
 package dev.firmament.workers.delivery;
 
 import dev.firmament.manifest.FirmwareVersion;
+import dev.firmament.orchestrator.rollout.DeliverySlice;
+import dev.firmament.orchestrator.rollout.DeviceReport;
 import dev.firmament.orchestrator.rollout.DeviceUpdateActivities;
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutFailures;
+import dev.firmament.orchestrator.rollout.SliceOutcome;
+import dev.firmament.orchestrator.rollout.StageWorkflow;
 import dev.firmament.protocol.server.ArtifactSource;
 import dev.firmament.protocol.server.Delivery;
 import dev.firmament.protocol.server.DeviceGateway;
@@ -15,7 +19,11 @@ import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
 import dev.firmament.workers.rollout.ResultTransitions;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
+import io.temporal.client.WorkflowClient;
 import io.temporal.failure.ApplicationFailure;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,18 +45,21 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
   private final ArtifactPlanner planner;
   private final DeviceGateway gateway;
   private final ReleaseSigning signing;
+  private final WorkflowClient workflows;
 
   public DeviceUpdateActivitiesImpl(
       JobTargets targets,
       ResultTransitions results,
       ArtifactPlanner planner,
       DeviceGateway gateway,
-      ReleaseSigning signing) {
+      ReleaseSigning signing,
+      WorkflowClient workflows) {
     this.targets = targets;
     this.results = results;
     this.planner = planner;
     this.gateway = gateway;
     this.signing = signing;
+    this.workflows = workflows;
   }
 
   @Override
@@ -109,8 +120,125 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       // The previous run's activity offered it meanwhile: this one is the one to complete.
       results.takeOver(jobId, target.deviceId(), request.attempt(), context.getTaskToken());
     }
-    // An older build goes out only when the rollout's creator allowed it, with the release key's
-    // grant for this device and update; otherwise the device refuses it (DOWNGRADE_REFUSED).
+    offer(target, request.key(), plan);
+    log.debug("update offered key={} bytes={}", request.key(), plan.bytes().length);
+    context.doNotCompleteOnReturn();
+    return null;
+  }
+
+  /**
+   * Offers a slice of devices as {@link #updateDevice} offers one, reading their targets in one
+   * query and recording their offers in one statement with the slice activity's token and the
+   * calling stage as their watcher. Devices that end or wait at once are reported to the stage (in
+   * the result when none was offered, else by signal, sent before any offer so that a failed signal
+   * fails the slice before a device hears of it); the offered devices' final reports are signalled
+   * by the status bridge, which completes this activity once all of them ended.
+   */
+  @Override
+  public SliceOutcome deliverSlice(DeliverySlice slice) {
+    ActivityExecutionContext context = Activity.getExecutionContext();
+    UUID jobId = UUID.fromString(slice.jobId());
+    Map<String, UpdateTarget> found = targets.updateTargets(jobId, slice.deviceIds());
+    List<DeviceReport> reports = new ArrayList<>();
+    List<DeviceUpdateRequest> offered = new ArrayList<>();
+    List<UpdateTarget> offeredTargets = new ArrayList<>();
+    List<ArtifactPlan> plans = new ArrayList<>();
+    List<ResultTransitions.Offer> offers = new ArrayList<>();
+    for (int i = 0; i < slice.deviceIds().size(); i++) {
+      DeviceUpdateRequest request = slice.request(i);
+      UpdateTarget target = found.get(request.deviceId());
+      DeviceReport atOnce = atOnce(jobId, request, target);
+      if (atOnce != null) {
+        reports.add(atOnce);
+        continue;
+      }
+      ArtifactPlan plan = planner.plan(jobId, target);
+      offered.add(request);
+      offeredTargets.add(target);
+      plans.add(plan);
+      offers.add(
+          new ResultTransitions.Offer(
+              target.deviceId(),
+              plan.artifact().kind().name(),
+              target.sha256(),
+              plan.artifact().size(),
+              "offered " + plan.artifact().kind() + " " + plan.bytes().length + " bytes"));
+    }
+    if (offered.isEmpty()) {
+      return new SliceOutcome(reports);
+    }
+    String stage = context.getInfo().getWorkflowId();
+    if (!reports.isEmpty()) {
+      workflows.newWorkflowStub(StageWorkflow.class, stage).deviceReports(reports);
+    }
+    // The token and watcher are stored before the offers, so that even an instant report finds
+    // them.
+    results.offeredAll(jobId, offers, context.getTaskToken(), stage);
+    for (int i = 0; i < offered.size(); i++) {
+      offer(offeredTargets.get(i), offered.get(i).key(), plans.get(i));
+    }
+    log.debug("slice offered job={} devices={}", jobId, offered.size());
+    context.doNotCompleteOnReturn();
+    return null;
+  }
+
+  /**
+   * A slice's device that needs no offer, as {@link #updateDevice} decides for one: not a target
+   * (FAILED), ended already, already on the target (SKIPPED), or offline (waits, QUEUED); null when
+   * it is to be offered.
+   */
+  private DeviceReport atOnce(UUID jobId, DeviceUpdateRequest request, UpdateTarget target) {
+    String deviceId = request.deviceId();
+    if (target == null) {
+      String detail = "device " + deviceId + " is not a target of job " + jobId;
+      results.transition(
+          jobId,
+          deviceId,
+          request.attempt(),
+          DeviceUpdateState.FAILED,
+          null,
+          RolloutFailures.DEVICE_NOT_UPDATABLE,
+          detail,
+          null);
+      return new DeviceReport(
+          deviceId,
+          request.attempt(),
+          DeviceUpdateState.FAILED,
+          RolloutFailures.DEVICE_NOT_UPDATABLE);
+    }
+    if (target.resultState() == null) {
+      results.ensureQueued(
+          target.organizationId(), jobId, target.deviceId(), target.deviceVersion());
+    } else if (target.resultState().isTerminal()) {
+      return new DeviceReport(
+          deviceId, request.attempt(), target.resultState(), target.errorCode());
+    }
+    boolean neverOffered =
+        target.resultState() == null || target.resultState() == DeviceUpdateState.QUEUED;
+    if (neverOffered && target.targetVersion().equals(target.deviceVersion())) {
+      results.transition(
+          jobId,
+          deviceId,
+          DeviceUpdateState.SKIPPED,
+          0L,
+          null,
+          "device already runs " + target.targetVersion(),
+          null);
+      return new DeviceReport(deviceId, request.attempt(), DeviceUpdateState.SKIPPED, null);
+    }
+    if (request.waitOffline() && !target.online()) {
+      results.waiting(jobId, deviceId);
+      return new DeviceReport(deviceId, request.attempt(), DeviceUpdateState.QUEUED, "OFFLINE");
+    }
+    return null;
+  }
+
+  /**
+   * Hands the update to the gateway. An older build goes out only when the rollout's creator
+   * allowed it, with the release key's grant for this device and update; otherwise the device
+   * refuses it (DOWNGRADE_REFUSED).
+   */
+  private void offer(UpdateTarget target, String key, ArtifactPlan plan) {
     boolean downgrade =
         target.allowDowngrade()
             && target.deviceVersion() != null
@@ -118,20 +246,15 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
     gateway.offer(
         new Delivery(
             target.deviceId(),
-            request.key(),
+            key,
             target.targetVersion(),
             plan.artifact(),
             downgrade,
             plan.signature(),
             plan.manifest(),
             downgrade
-                ? signing
-                    .grantDowngrade(target.deviceId(), request.key(), plan.manifest())
-                    .orElse(null)
+                ? signing.grantDowngrade(target.deviceId(), key, plan.manifest()).orElse(null)
                 : null,
             ArtifactSource.ofBytes(plan.bytes())));
-    log.debug("update offered key={} bytes={}", request.key(), plan.bytes().length);
-    context.doNotCompleteOnReturn();
-    return null;
   }
 }

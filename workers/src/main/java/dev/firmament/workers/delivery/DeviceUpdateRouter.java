@@ -1,8 +1,10 @@
 package dev.firmament.workers.delivery;
 
+import dev.firmament.orchestrator.rollout.DeliverySlice;
 import dev.firmament.orchestrator.rollout.DeviceUpdateActivities;
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
+import dev.firmament.orchestrator.rollout.SliceOutcome;
 import dev.firmament.workers.rollout.ResultTransitions;
 import dev.firmament.workers.rollout.RolloutActivitiesImpl;
 import dev.firmament.workers.rollout.TakeOver;
@@ -71,5 +73,20 @@ public class DeviceUpdateRouter implements DeviceUpdateActivities {
           RolloutActivitiesImpl.parse(request.jobId()), request.deviceId(), request.attempt());
     }
     return updates.updateDevice(request);
+  }
+
+  /**
+   * A slice of first offers: devices an operator requeued reopen their failed result for their
+   * attempt first, as a single device's later attempt does; then the slice is offered.
+   */
+  @Override
+  public SliceOutcome deliverSlice(DeliverySlice slice) {
+    UUID jobId = RolloutActivitiesImpl.parse(slice.jobId());
+    for (int i = 0; i < slice.deviceIds().size(); i++) {
+      if (slice.attempts().get(i) > 1) {
+        results.reopenForAttempt(jobId, slice.deviceIds().get(i), slice.attempts().get(i));
+      }
+    }
+    return updates.deliverSlice(slice);
   }
 }

@@ -319,7 +319,7 @@ public class StatusBridge implements DisposableBean {
       if (!m.state().isTerminal()) {
         continue;
       }
-      if (m.taskToken() == null) {
+      if (m.taskToken() == null && m.watcher() == null) {
         log.warn("no open update to complete job={} device={}", m.jobId(), m.deviceId());
         continue;
       }
@@ -328,7 +328,9 @@ public class StatusBridge implements DisposableBean {
               m.jobId(),
               m.taskToken(),
               new DeviceUpdateOutcome(m.deviceId(), m.state(), m.errorCode(), m.bytesSent()),
-              false));
+              false,
+              m.watcher(),
+              m.attempt()));
     }
     outbox.send(due);
   }

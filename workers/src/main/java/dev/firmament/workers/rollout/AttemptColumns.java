@@ -40,7 +40,8 @@ record AttemptColumns<R extends Record>(
     TableField<R, String> errorCode,
     TableField<R, Long> bytesSent,
     TableField<R, byte[]> taskToken,
-    TableField<R, OffsetDateTime> completionDue) {
+    TableField<R, OffsetDateTime> completionDue,
+    TableField<R, String> watcher) {
 
   static final AttemptColumns<OtaResultsRecord> RESULTS =
       new AttemptColumns<>(
@@ -52,7 +53,8 @@ record AttemptColumns<R extends Record>(
           OTA_RESULTS.ERROR_CODE,
           OTA_RESULTS.BYTES_SENT,
           OTA_RESULTS.TASK_TOKEN,
-          OTA_RESULTS.COMPLETION_DUE);
+          OTA_RESULTS.COMPLETION_DUE,
+          OTA_RESULTS.WATCHER);
 
   static final AttemptColumns<OtaRollbackResultsRecord> ROLLBACKS =
       new AttemptColumns<>(
@@ -64,7 +66,8 @@ record AttemptColumns<R extends Record>(
           OTA_ROLLBACK_RESULTS.ERROR_CODE,
           OTA_ROLLBACK_RESULTS.BYTES_SENT,
           OTA_ROLLBACK_RESULTS.TASK_TOKEN,
-          OTA_ROLLBACK_RESULTS.COMPLETION_DUE);
+          OTA_ROLLBACK_RESULTS.COMPLETION_DUE,
+          null);
 
   /**
    * Takes over a device's open attempt for a later stage run: stores the new activity's token when
@@ -73,9 +76,13 @@ record AttemptColumns<R extends Record>(
    * it was never offered.
    */
   TakeOver takeOver(DSLContext dsl, UUID job, String device, int onAttempt, byte[] token) {
+    var update = dsl.update(table).set(taskToken, token);
+    if (watcher != null) {
+      // The new activity waits for this device alone: its end completes it, not a signal.
+      update = update.set(watcher, (String) null);
+    }
     int stored =
-        dsl.update(table)
-            .set(taskToken, token)
+        update
             .where(jobId.eq(job))
             .and(deviceId.eq(device))
             .and(attempt.eq(onAttempt))
@@ -177,7 +184,10 @@ record AttemptColumns<R extends Record>(
 
   /** The completions of this table whose time came, oldest first, at most {@code limit}. */
   List<DueCompletion> dueCompletions(DSLContext dsl, int limit) {
-    return dsl.select(jobId, deviceId, state, errorCode, bytesSent, taskToken)
+    Field<String> watcherOrNull =
+        watcher == null ? DSL.inline((String) null, SQLDataType.VARCHAR) : watcher;
+    return dsl.select(
+            jobId, deviceId, state, errorCode, bytesSent, taskToken, watcherOrNull, attempt)
         .from(table)
         .where(completionDue.le(DSL.currentOffsetDateTime()))
         .orderBy(completionDue)
@@ -192,7 +202,9 @@ record AttemptColumns<R extends Record>(
                         DeviceUpdateState.parse(r.value3()),
                         r.value4(),
                         r.value5() == null ? 0 : r.value5()),
-                    rollback()));
+                    rollback(),
+                    r.value7(),
+                    r.value8() == null ? 1 : r.value8()));
   }
 
   /** Sets the due time of the given completions (still due, same task token), in one statement. */

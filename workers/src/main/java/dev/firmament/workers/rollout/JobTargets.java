@@ -8,6 +8,7 @@ import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +16,7 @@ import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
+import org.jooq.Record;
 import org.jooq.ResultQuery;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
@@ -123,21 +125,47 @@ public class JobTargets {
         .fetch(dsl, Map.of("job_id", jobId, "device_id", deviceId), UPDATE_TARGET)
         .stream()
         .findFirst()
-        .map(
-            r ->
-                new UpdateTarget(
-                    r.get(OTA_JOBS.ORGANIZATION_ID),
-                    r.get(DEVICES.ID),
-                    r.get(DEVICES.FIRMWARE_VERSION),
-                    r.get(PRODUCT_FIRMWARE.VERSION),
-                    r.get(PRODUCT_FIRMWARE.STORAGE_KEY),
-                    r.get(PRODUCT_FIRMWARE.SHA256),
-                    r.get(PRODUCT_FIRMWARE.SIZE_BYTES),
-                    DeviceUpdateState.parse(r.get(OTA_RESULTS.STATE)),
-                    r.get(OTA_RESULTS.BYTES_SENT) == null ? 0 : r.get(OTA_RESULTS.BYTES_SENT),
-                    r.get(OTA_RESULTS.ERROR_CODE),
-                    Boolean.TRUE.equals(r.get(OTA_JOBS.ALLOW_DOWNGRADE)),
-                    Boolean.TRUE.equals(r.get(DEVICES.ONLINE))));
+        .map(JobTargets::updateTarget);
+  }
+
+  /**
+   * As {@link #updateTarget} for a slice of devices in one query: by device id, without the devices
+   * that are not of the job's product and organization.
+   */
+  public Map<String, UpdateTarget> updateTargets(UUID jobId, List<String> deviceIds) {
+    Map<String, UpdateTarget> found = new HashMap<>();
+    dsl.select(UPDATE_TARGET)
+        .from(OTA_JOBS)
+        .join(PRODUCT_FIRMWARE)
+        .on(PRODUCT_FIRMWARE.ID.eq(OTA_JOBS.FIRMWARE_ID))
+        .join(DEVICES)
+        .on(
+            DEVICES
+                .ID
+                .in(deviceIds)
+                .and(DEVICES.PRODUCT_ID.eq(OTA_JOBS.PRODUCT_ID))
+                .and(DEVICES.ORGANIZATION_ID.eq(OTA_JOBS.ORGANIZATION_ID)))
+        .leftJoin(OTA_RESULTS)
+        .on(OTA_RESULTS.JOB_ID.eq(OTA_JOBS.ID).and(OTA_RESULTS.DEVICE_ID.eq(DEVICES.ID)))
+        .where(OTA_JOBS.ID.eq(jobId))
+        .forEach(r -> found.put(r.get(DEVICES.ID), updateTarget(r)));
+    return found;
+  }
+
+  private static UpdateTarget updateTarget(Record r) {
+    return new UpdateTarget(
+        r.get(OTA_JOBS.ORGANIZATION_ID),
+        r.get(DEVICES.ID),
+        r.get(DEVICES.FIRMWARE_VERSION),
+        r.get(PRODUCT_FIRMWARE.VERSION),
+        r.get(PRODUCT_FIRMWARE.STORAGE_KEY),
+        r.get(PRODUCT_FIRMWARE.SHA256),
+        r.get(PRODUCT_FIRMWARE.SIZE_BYTES),
+        DeviceUpdateState.parse(r.get(OTA_RESULTS.STATE)),
+        r.get(OTA_RESULTS.BYTES_SENT) == null ? 0 : r.get(OTA_RESULTS.BYTES_SENT),
+        r.get(OTA_RESULTS.ERROR_CODE),
+        Boolean.TRUE.equals(r.get(OTA_JOBS.ALLOW_DOWNGRADE)),
+        Boolean.TRUE.equals(r.get(DEVICES.ONLINE)));
   }
 
   private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {

@@ -10,12 +10,14 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.StagePage;
 import dev.firmament.sql.generated.tables.records.OtaResultsRecord;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,8 +69,14 @@ public class ResultTransitions {
       DSL.field(DSL.name("task_token"), SQLDataType.BLOB);
   private static final Field<String> MOVED_CODE =
       DSL.field(DSL.name("error_code"), SQLDataType.VARCHAR);
+  private static final Field<String> MOVED_WATCHER =
+      DSL.field(DSL.name("watcher"), SQLDataType.VARCHAR);
+  private static final Field<Integer> MOVED_ATTEMPT =
+      DSL.field(DSL.name("attempt"), SQLDataType.INTEGER);
   private static final Field<?>[] MOVED =
-      new Field<?>[] {MOVED_DEVICE, MOVED_BYTES, MOVED_TOKEN, MOVED_CODE};
+      new Field<?>[] {
+        MOVED_DEVICE, MOVED_BYTES, MOVED_TOKEN, MOVED_CODE, MOVED_WATCHER, MOVED_ATTEMPT
+      };
 
   private final DSLContext dsl;
   private final RenderedQuery offeredQuery;
@@ -158,6 +166,7 @@ public class ResultTransitions {
                   .set(OTA_RESULTS.STATE, DeviceUpdateState.QUEUED.name())
                   .set(OTA_RESULTS.ATTEMPT, attempt)
                   .set(OTA_RESULTS.TASK_TOKEN, (byte[]) null)
+                  .set(OTA_RESULTS.WATCHER, (String) null)
                   .set(OTA_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
                   .where(OTA_RESULTS.JOB_ID.eq(jobId))
                   .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
@@ -272,15 +281,16 @@ public class ResultTransitions {
             OTA_RESULTS.BYTES_SENT,
             OTA_RESULTS.ERROR_CODE,
             OTA_RESULTS.ERROR_MESSAGE,
-            OTA_RESULTS.TASK_TOKEN);
+            OTA_RESULTS.TASK_TOKEN,
+            OTA_RESULTS.WATCHER);
     return t.resultQuery(
         "with moved (organization_id, job_id, device_id, state, attempt, bytes_sent,"
-            + " error_code, detail, task_token) as ({0}),"
+            + " error_code, detail, task_token, watcher) as ({0}),"
             + " history as (insert into {1} (organization_id, job_id, device_id, state,"
             + " attempt, bytes_sent, error_code, detail)"
             + " select organization_id, job_id, device_id, state, attempt, bytes_sent,"
             + " error_code, detail from moved)"
-            + " select device_id, bytes_sent, task_token, error_code from moved",
+            + " select device_id, bytes_sent, task_token, error_code, watcher, attempt from moved",
         moved, OTA_RESULT_HISTORY);
   }
 
@@ -403,6 +413,85 @@ public class ResultTransitions {
     return moved;
   }
 
+  /** One device's offer in a slice: the artifact it is sent and the history row's detail. */
+  public record Offer(String deviceId, String kind, String sha256, long sizeBytes, String detail) {}
+
+  /**
+   * Records a slice's offers in one statement, as {@link #offered} records one: each result moves
+   * to SENT with its artifact, the slice activity's task token (shared) and its {@code watcher},
+   * the stage told of the devices' ends by signal, with its history row. Returns the devices whose
+   * result moved; the others (an offer made again) get their artifact recorded.
+   */
+  public Set<String> offeredAll(UUID jobId, List<Offer> offers, byte[] taskToken, String watcher) {
+    if (offers.isEmpty()) {
+      return Set.of();
+    }
+    List<Row5<String, String, String, Long, String>> rows = new ArrayList<>(offers.size());
+    for (Offer o : offers) {
+      rows.add(
+          DSL.row(
+              DSL.val(o.deviceId()),
+              DSL.cast(DSL.val(o.kind()), SQLDataType.VARCHAR),
+              DSL.cast(DSL.val(o.sha256()), SQLDataType.VARCHAR),
+              DSL.cast(DSL.val(o.sizeBytes()), SQLDataType.BIGINT),
+              DSL.cast(DSL.val(TransitionRules.clip(o.detail())), SQLDataType.VARCHAR)));
+    }
+    @SuppressWarnings("unchecked")
+    Table<Record5<String, String, String, Long, String>> v =
+        DSL.values(rows.toArray(Row5[]::new))
+            .as("v", "device_id", "kind", "sha256", "size", "detail");
+    var moved =
+        moveWithHistory(
+            dsl,
+            dsl.update(OTA_RESULTS)
+                .set(OTA_RESULTS.ARTIFACT_KIND, v.field("kind", String.class))
+                .set(OTA_RESULTS.ARTIFACT_SHA256, v.field("sha256", String.class))
+                .set(OTA_RESULTS.ARTIFACT_SIZE_BYTES, v.field("size", Long.class))
+                .set(OTA_RESULTS.STATE, DSL.inline(DeviceUpdateState.SENT.name()))
+                .set(OTA_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .set(OTA_RESULTS.ERROR_CODE, DSL.inline((String) null, SQLDataType.VARCHAR))
+                .set(OTA_RESULTS.ERROR_MESSAGE, v.field("detail", String.class))
+                .set(OTA_RESULTS.TASK_TOKEN, taskToken)
+                .set(OTA_RESULTS.WATCHER, watcher)
+                .set(OTA_RESULTS.WAITING_SINCE, DSL.inline((java.time.OffsetDateTime) null))
+                .from(v)
+                .where(OTA_RESULTS.JOB_ID.eq(jobId))
+                .and(OTA_RESULTS.DEVICE_ID.eq(v.field("device_id", String.class)))
+                .and(
+                    OTA_RESULTS.STATE.in(
+                        TransitionRules.allowedFrom(DeviceUpdateState.SENT).stream()
+                            .map(DSL::inline)
+                            .toList())));
+    Set<String> movedIds = new HashSet<>();
+    for (var row : moved) {
+      movedIds.add(row.get(MOVED_DEVICE));
+    }
+    for (Offer o : offers) {
+      if (!movedIds.contains(o.deviceId())) {
+        recordArtifact(jobId, o.deviceId(), o.kind(), o.sha256(), o.sizeBytes());
+      }
+    }
+    return movedIds;
+  }
+
+  /**
+   * Of the given slices' task tokens, those none of whose offered devices is still between offer
+   * and final report: the slices whose activity may be completed.
+   */
+  public List<byte[]> endedSlices(List<byte[]> tokens) {
+    if (tokens.isEmpty()) {
+      return List.of();
+    }
+    Set<ByteBuffer> open = new HashSet<>();
+    dsl.selectDistinct(OTA_RESULTS.TASK_TOKEN)
+        .from(OTA_RESULTS)
+        .where(OTA_RESULTS.TASK_TOKEN.in(tokens))
+        .and(OTA_RESULTS.WATCHER.isNotNull())
+        .and(OTA_RESULTS.STATE.in(TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
+        .forEach(r -> open.add(ByteBuffer.wrap(r.value1())));
+    return tokens.stream().filter(t -> !open.contains(ByteBuffer.wrap(t))).toList();
+  }
+
   private static ResultQuery<?> offeredQuery(DSLContext dsl) {
     return withHistory(
         dsl,
@@ -415,6 +504,7 @@ public class ResultTransitions {
             .set(OTA_RESULTS.ERROR_CODE, DSL.inline((String) null, SQLDataType.VARCHAR))
             .set(OTA_RESULTS.ERROR_MESSAGE, DSL.param("detail", SQLDataType.VARCHAR))
             .set(OTA_RESULTS.TASK_TOKEN, DSL.param("token", SQLDataType.BLOB))
+            .set(OTA_RESULTS.WATCHER, DSL.inline((String) null, SQLDataType.VARCHAR))
             .set(OTA_RESULTS.WAITING_SINCE, DSL.inline((java.time.OffsetDateTime) null))
             .where(OTA_RESULTS.JOB_ID.eq(DSL.param("job_id", SQLDataType.UUID)))
             .and(OTA_RESULTS.DEVICE_ID.eq(DSL.param("device_id", SQLDataType.VARCHAR)))
@@ -467,14 +557,19 @@ public class ResultTransitions {
     }
   }
 
-  /** A result that a batch of reports moved: its new state, bytes and the open activity's token. */
+  /**
+   * A result that a batch of reports moved: its new state, bytes, the open activity's token, and
+   * the stage to signal when a slice offered it (its watcher), with the attempt.
+   */
   public record Moved(
       UUID jobId,
       String deviceId,
       DeviceUpdateState state,
       String errorCode,
       long bytesSent,
-      byte[] taskToken) {}
+      byte[] taskToken,
+      String watcher,
+      int attempt) {}
 
   /**
    * Applies a batch of reports (at most one per device) under the same rules as {@link
@@ -573,7 +668,9 @@ public class ResultTransitions {
               state,
               row.get(MOVED_CODE),
               row.get(MOVED_BYTES) == null ? 0 : row.get(MOVED_BYTES),
-              row.get(MOVED_TOKEN)));
+              row.get(MOVED_TOKEN),
+              row.get(MOVED_WATCHER),
+              row.get(MOVED_ATTEMPT) == null ? 1 : row.get(MOVED_ATTEMPT)));
     }
     return moved;
   }
@@ -584,10 +681,23 @@ public class ResultTransitions {
   /**
    * A completion Temporal has not yet been told of: the device's final outcome and the delivery
    * activity's task token, of an update ({@code ota_results}) or a rollback ({@code
-   * ota_rollback_results}).
+   * ota_rollback_results}). An update a slice offered names its {@code watcher}, the stage told by
+   * signal, and the attempt the outcome ends; otherwise the watcher is null.
    */
   public record DueCompletion(
-      UUID jobId, byte[] taskToken, DeviceUpdateOutcome outcome, boolean rollback) {}
+      UUID jobId,
+      byte[] taskToken,
+      DeviceUpdateOutcome outcome,
+      boolean rollback,
+      String watcher,
+      int attempt) {
+
+    /** A completion for the delivery activity that waits for this device alone. */
+    public DueCompletion(
+        UUID jobId, byte[] taskToken, DeviceUpdateOutcome outcome, boolean rollback) {
+      this(jobId, taskToken, outcome, rollback, null, 0);
+    }
+  }
 
   /**
    * The completions whose time came, oldest first: at most {@code limit} updates and at most {@code

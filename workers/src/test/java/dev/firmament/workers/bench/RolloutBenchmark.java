@@ -83,6 +83,16 @@ class RolloutBenchmark {
   /** How long one device may take from offer to final report, in both profiles. */
   private static final Duration DEVICE_TIMEOUT = Duration.ofSeconds(60);
 
+  /** As production's default (firmament.rollout.delivery-heartbeat). */
+  private static final Duration DELIVERY_HEARTBEAT = Duration.ofSeconds(60);
+
+  /**
+   * Devices per delivery activity (firmament.rollout.delivery-slice, default 100 as in production;
+   * 0 for one activity per device).
+   */
+  private static final int DELIVERY_SLICE =
+      Integer.getInteger("firmament.bench.deliverySlice", 100);
+
   /**
    * The real time that stands for one minute of a slow device's update: a slow device takes one to
    * five seconds.
@@ -544,7 +554,9 @@ class RolloutBenchmark {
     long start = System.nanoTime();
     WorkflowClient.start(
         workflow::run,
-        new RolloutRequest(jobId.toString(), maxInFlight, DEVICE_TIMEOUT, pageSize, plan));
+        new RolloutRequest(jobId.toString(), maxInFlight, DEVICE_TIMEOUT, pageSize, plan)
+            .withDeliveryHeartbeat(DELIVERY_HEARTBEAT)
+            .withDeliverySlice(DELIVERY_SLICE));
     atStart.run();
     CompletableFuture<RolloutProgress> result =
         WorkflowStub.fromTyped(workflow).getResultAsync(RolloutProgress.class);

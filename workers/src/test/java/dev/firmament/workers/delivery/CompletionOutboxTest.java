@@ -9,8 +9,10 @@ import static dev.firmament.workers.delivery.StatusBridgeTest.report;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firmament.orchestrator.rollout.DeviceReport;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.protocol.DeviceState;
+import dev.firmament.protocol.ErrorCode;
 import dev.firmament.workers.FakeTemporalFrontend;
 import dev.firmament.workers.RecordingGateway;
 import dev.firmament.workers.TestDatabase;
@@ -27,7 +29,10 @@ import io.temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatRequest;
 import io.temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatResponse;
 import io.temporal.api.workflowservice.v1.RespondActivityTaskCompletedRequest;
 import io.temporal.api.workflowservice.v1.RespondActivityTaskCompletedResponse;
+import io.temporal.api.workflowservice.v1.SignalWorkflowExecutionRequest;
+import io.temporal.api.workflowservice.v1.SignalWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
+import io.temporal.common.converter.DefaultDataConverter;
 import io.temporal.serviceclient.StatusUtils;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -63,6 +68,12 @@ class CompletionOutboxTest {
   private static final List<String> taken = new CopyOnWriteArrayList<>();
 
   private static final Set<String> ended = ConcurrentHashMap.newKeySet();
+
+  /** Signals the frontend took: "stage-id: device, device" per signal. */
+  private static final List<String> signals = new CopyOnWriteArrayList<>();
+
+  /** Workflow ids of stages that have ended: signals to them are refused. */
+  private static final Set<String> endedStages = ConcurrentHashMap.newKeySet();
 
   /** Task tokens the frontend received heartbeats for. */
   private static final List<String> heartbeats = new CopyOnWriteArrayList<>();
@@ -119,6 +130,8 @@ class CompletionOutboxTest {
   void offerThreeDevices() {
     taken.clear();
     ended.clear();
+    signals.clear();
+    endedStages.clear();
     heartbeats.clear();
     gateway.open.clear();
     down = false;
@@ -246,6 +259,97 @@ class CompletionOutboxTest {
     assertThat(dsl.fetchValue(DEVICES.FIRMWARE_VERSION, DEVICES.ID.eq(device))).isEqualTo("1.0");
   }
 
+  @Test
+  void theEndsOfASlicesDevicesAreSignalledToTheirStageAndTheSliceCompletesWhenAllEnded() {
+    UUID sliced = slicedJob("stage-a", "slice-a");
+    List<String> ids = sliceDevices;
+
+    // Two of three report in one bridge round: one signal with both, the slice stays open.
+    bridge.handle(List.of(succeeded(sliced, ids.get(0)), succeeded(sliced, ids.get(1))));
+    assertThat(signals).containsExactly("stage-a: " + ids.get(0) + ", " + ids.get(1));
+    assertThat(taken).isEmpty();
+    assertThat(dueOf(sliced)).isEmpty();
+
+    // The worker that delivers all three heartbeats their shared activity once.
+    ids.forEach(id -> gateway.open.put(id, key(sliced, id)));
+    assertThat(deliveryHeartbeats.beat()).isEqualTo(1);
+    assertThat(heartbeats).containsExactly("slice-a");
+
+    // Temporal unreachable: the last report stays due, and the slice open.
+    down = true;
+    bridge.handle(List.of(succeeded(sliced, ids.get(2))));
+    assertThat(dueOf(sliced)).containsExactly(ids.get(2));
+    assertThat(taken).isEmpty();
+
+    // The sweep signals it, then completes the slice: none of its devices is open any more.
+    down = false;
+    assertThat(outbox.sweep()).isEqualTo(1);
+    assertThat(signals).last().isEqualTo("stage-a: " + ids.get(2));
+    assertThat(taken).containsExactly("slice-a");
+    assertThat(dueOf(sliced)).isEmpty();
+  }
+
+  @Test
+  void reportsForAStageThatEndedAreSettledNotRetried() {
+    UUID sliced = slicedJob("stage-b", "slice-b");
+    endedStages.add("stage-b");
+
+    bridge.handle(List.of(failed(sliced, sliceDevices.get(0))));
+
+    assertThat(signals).isEmpty();
+    assertThat(dueOf(sliced)).isEmpty();
+    assertThat(outbox.sweep()).isZero();
+  }
+
+  /** The devices of the last {@link #slicedJob}. */
+  private final List<String> sliceDevices = new ArrayList<>();
+
+  /**
+   * A second job over this test's devices, whose offers one slice made: token {@code token}, its
+   * ends told to {@code stage}; every device downloading.
+   */
+  private UUID slicedJob(String stage, String token) {
+    UUID organization = dsl.fetchValue(OTA_JOBS.ORGANIZATION_ID, OTA_JOBS.ID.eq(job));
+    UUID product = dsl.fetchValue(OTA_JOBS.PRODUCT_ID, OTA_JOBS.ID.eq(job));
+    UUID firmware = dsl.fetchValue(OTA_JOBS.FIRMWARE_ID, OTA_JOBS.ID.eq(job));
+    dsl.update(OTA_RESULTS)
+        .set(OTA_RESULTS.STATE, "SUCCEEDED")
+        .where(OTA_RESULTS.JOB_ID.eq(job))
+        .execute();
+    UUID sliced = database.job(organization, product, firmware, "2.0", 10);
+    JobRecords jobs = new JobRecords(dsl, new JobTargets(dsl, transitions), transitions);
+    jobs.startJob(jobs.job(sliced).orElseThrow());
+    List<ResultTransitions.Offer> offers = new ArrayList<>();
+    for (String device : devices) {
+      offers.add(new ResultTransitions.Offer(device, "DELTA", "ab".repeat(32), 300, "offer"));
+    }
+    assertThat(transitions.offeredAll(sliced, offers, token.getBytes(UTF_8), stage))
+        .containsExactlyInAnyOrderElementsOf(devices);
+    for (String device : devices) {
+      transitions.transition(sliced, device, DeviceUpdateState.DOWNLOADING, 0L, null, null, null);
+    }
+    sliceDevices.clear();
+    sliceDevices.addAll(devices);
+    return sliced;
+  }
+
+  private dev.firmament.protocol.server.DeviceReport succeeded(UUID onJob, String device) {
+    return report(device, key(onJob, device), DeviceState.SUCCEEDED, null, null, "2.0");
+  }
+
+  private dev.firmament.protocol.server.DeviceReport failed(UUID onJob, String device) {
+    return report(
+        device, key(onJob, device), DeviceState.FAILED, null, ErrorCode.HASH_MISMATCH, null);
+  }
+
+  private List<String> dueOf(UUID onJob) {
+    return dsl.select(OTA_RESULTS.DEVICE_ID)
+        .from(OTA_RESULTS)
+        .where(OTA_RESULTS.JOB_ID.eq(onJob))
+        .and(OTA_RESULTS.COMPLETION_DUE.isNotNull())
+        .fetch(OTA_RESULTS.DEVICE_ID);
+  }
+
   private List<String> rollbackDue() {
     return dsl.select(OTA_ROLLBACK_RESULTS.DEVICE_ID)
         .from(OTA_ROLLBACK_RESULTS)
@@ -294,6 +398,37 @@ class CompletionOutboxTest {
       heartbeats.add(request.getTaskToken().toString(StandardCharsets.UTF_8));
       response.onNext(RecordActivityTaskHeartbeatResponse.getDefaultInstance());
       response.onCompleted();
+    }
+
+    @Override
+    public void signalWorkflowExecution(
+        SignalWorkflowExecutionRequest request,
+        StreamObserver<SignalWorkflowExecutionResponse> response) {
+      String stage = request.getWorkflowExecution().getWorkflowId();
+      if (down) {
+        response.onError(Status.UNAVAILABLE.withDescription("frontend down").asRuntimeException());
+      } else if (endedStages.contains(stage)) {
+        response.onError(
+            StatusUtils.newException(
+                Status.NOT_FOUND.withDescription("workflow execution already completed"),
+                NotFoundFailure.getDefaultInstance(),
+                NotFoundFailure.getDescriptor()));
+      } else {
+        DeviceReport[] reports =
+            DefaultDataConverter.newDefaultInstance()
+                .fromPayloads(
+                    0,
+                    java.util.Optional.of(request.getInput()),
+                    DeviceReport[].class,
+                    DeviceReport[].class);
+        signals.add(
+            stage
+                + ": "
+                + String.join(
+                    ", ", java.util.Arrays.stream(reports).map(DeviceReport::deviceId).toList()));
+        response.onNext(SignalWorkflowExecutionResponse.getDefaultInstance());
+        response.onCompleted();
+      }
     }
 
     @Override

@@ -454,7 +454,8 @@ public class RolloutWorkflowImpl implements RolloutWorkflow {
             kind == StageKind.UPDATE ? expiresAt : 0L,
             onlyWaiting,
             kind == StageKind.UPDATE && !onlyWaiting && index < request.plan().stages().size() - 1,
-            request.deliveryHeartbeat());
+            request.deliveryHeartbeat(),
+            request.deliverySlice());
     if (kind == StageKind.UPDATE) {
       handedOver = List.of();
     }

@@ -1,6 +1,8 @@
 package dev.firmament.orchestrator.rollout.engine;
 
 import dev.firmament.orchestrator.rollout.BreachAction;
+import dev.firmament.orchestrator.rollout.DeliverySlice;
+import dev.firmament.orchestrator.rollout.DeviceReport;
 import dev.firmament.orchestrator.rollout.DeviceUpdateActivities;
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
@@ -11,6 +13,7 @@ import dev.firmament.orchestrator.rollout.RatePlan;
 import dev.firmament.orchestrator.rollout.RolloutActivities;
 import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.orchestrator.rollout.RolloutWorkflow;
+import dev.firmament.orchestrator.rollout.SliceOutcome;
 import dev.firmament.orchestrator.rollout.StageCarry;
 import dev.firmament.orchestrator.rollout.StageCounters;
 import dev.firmament.orchestrator.rollout.StageKind;
@@ -60,6 +63,13 @@ import org.slf4j.Logger;
  * what is left of its device timeout, so a slow or silent device holds one slot, never a page. Runs
  * recorded before that drain their page first, as they did. Waiting on a device holds no thread:
  * the delivery activity is completed by the device's report.
+ *
+ * <p>A stage whose request says so ({@link StageRequest#sliced}) starts its devices' first offers
+ * in slices: one delivery activity offers up to {@link StageRequest#deliverySlice} devices, and the
+ * devices' reports reach the stage in batches as {@link #deviceReports} signals rather than as one
+ * activity completion each. Everything else (a take-over, a re-adoption, a retry, a waiting device
+ * that connected, a rollback) still goes one device at a time. A report counts only for the attempt
+ * the stage holds open, so a report that arrives twice, or by two ways, counts once.
  */
 public class StageWorkflowImpl implements StageWorkflow {
   private static final Logger log = Workflow.getLogger(StageWorkflowImpl.class);
@@ -148,6 +158,16 @@ public class StageWorkflowImpl implements StageWorkflow {
   /** Whether this stage advanced with devices still open, which it hands to the next stage. */
   private boolean handingOver;
 
+  /** Devices counted as started whose slice has not been offered yet ({@link #flushSlice}). */
+  private final List<String> sliceIds = new ArrayList<>();
+
+  private final List<Integer> sliceAttempts = new ArrayList<>();
+
+  /** Reports that arrived before this run took its devices over, handled once it has. */
+  private final List<DeviceReport> earlyReports = new ArrayList<>();
+
+  private boolean takenOver;
+
   /** Set by {@link #devicesOnline}: a waiting device connected. */
   private boolean someoneOnline;
 
@@ -211,6 +231,12 @@ public class StageWorkflowImpl implements StageWorkflow {
     }
     if (sliding) {
       takeOver(carry.open());
+    }
+    takenOver = true;
+    List<DeviceReport> early = List.copyOf(earlyReports);
+    earlyReports.clear();
+    early.forEach(this::report);
+    if (sliding) {
       if (request.onlyWaiting()) {
         serveWaitingUntilExpiry();
         return finish();
@@ -236,8 +262,13 @@ public class StageWorkflowImpl implements StageWorkflow {
       started++;
       // A device an operator requeued goes on from its stored attempt, so that the retry policy's
       // next attempt reopens its result (reopening is keyed by attempt).
-      startDevice(delivery, page.deviceIds().get(i), page.attemptOf(i));
+      if (request.sliced()) {
+        addToSlice(page.deviceIds().get(i), page.attemptOf(i));
+      } else {
+        startDevice(delivery, page.deviceIds().get(i), page.attemptOf(i));
+      }
     }
+    flushSlice();
     if (sliding && request.waitsForPresence() && !stopping()) {
       // Devices of earlier pages that waited for their presence and are online now.
       serveWaiting();
@@ -374,6 +405,10 @@ public class StageWorkflowImpl implements StageWorkflow {
   private boolean awaitStartable() {
     int maxInFlight = request.plan().maxInFlight();
     while (true) {
+      if (!sliceIds.isEmpty() && mayWait(maxInFlight)) {
+        // Devices already counted as started are offered before this run waits for anything.
+        flushSlice();
+      }
       Workflow.await(() -> stopping() || (!paused && inFlight < maxInFlight));
       if (stopping()) {
         return false;
@@ -401,6 +436,107 @@ public class StageWorkflowImpl implements StageWorkflow {
         nextStartAt = now + ramp.interval().toMillis();
       }
       return true;
+    }
+  }
+
+  /** Whether {@link #awaitStartable} may wait (or ask the window) before the next start. */
+  private boolean mayWait(int maxInFlight) {
+    if (stopping() || paused || inFlight >= maxInFlight || ramp != null) {
+      return true;
+    }
+    if (request.window() == null) {
+      return false;
+    }
+    long now = Workflow.currentTimeMillis();
+    return windowState == null || !windowState.open() || now >= windowState.closesAt();
+  }
+
+  /**
+   * Counts a device as updating and adds it to the slice being gathered; a full slice is offered at
+   * once. Its deadline runs from now, as a device started on its own would.
+   */
+  private void addToSlice(String deviceId, int attempt) {
+    inFlight++;
+    long deadline = Workflow.currentTimeMillis() + request.deviceTimeout().toMillis();
+    open.put(deviceId, new OpenDevice(deviceId, attempt, deadline, 0, null));
+    sliceIds.add(deviceId);
+    sliceAttempts.add(attempt);
+    if (sliceIds.size() >= request.deliverySlice()) {
+      flushSlice();
+    }
+  }
+
+  /**
+   * Offers the gathered slice in one delivery activity. Its devices' reports arrive as {@link
+   * #deviceReports} signals (or in its result when it offered none); when the activity fails, each
+   * of its devices still open is handled as a single device's failed delivery would be: re-adopted
+   * on its own when its worker was lost or failed, else counted as PostgreSQL holds it.
+   */
+  private void flushSlice() {
+    if (sliceIds.isEmpty()) {
+      return;
+    }
+    DeliverySlice slice =
+        new DeliverySlice(request.jobId(), sliceIds, sliceAttempts, request.waitsForPresence());
+    sliceIds.clear();
+    sliceAttempts.clear();
+    Async.function(delivery::deliverSlice, slice)
+        .handle(
+            (outcome, failure) -> {
+              sliceEnded(slice, outcome, failure);
+              return null;
+            });
+  }
+
+  private void sliceEnded(DeliverySlice slice, SliceOutcome outcome, RuntimeException failure) {
+    if (failure == null) {
+      outcome.reports().forEach(this::report);
+    }
+    for (int i = 0; i < slice.deviceIds().size(); i++) {
+      String deviceId = slice.deviceIds().get(i);
+      int attempt = slice.attempts().get(i);
+      if (!holdsOpen(deviceId, attempt)) {
+        continue;
+      }
+      if (failure == null) {
+        // The slice ended with every device's end recorded, but this one's report did not reach
+        // the stage: it counts as PostgreSQL holds it.
+        settle(
+            deviceId, attempt, DeviceUpdateState.TIMED_OUT, "its report did not reach the stage");
+      } else if (!readopt(deviceId, attempt, failure)) {
+        unreported(deviceId, attempt, failure);
+      }
+    }
+  }
+
+  /** A batched delivery's report: the device's end, or that it waits offline without a slot. */
+  private void report(DeviceReport report) {
+    if (report.state() == DeviceUpdateState.QUEUED) {
+      waits(report.deviceId(), report.attempt());
+    } else {
+      ended(report.deviceId(), report.attempt(), report.state(), report.errorCode());
+    }
+  }
+
+  /**
+   * Whether the stage holds this attempt of the device open (updating, not waiting out a backoff):
+   * only such an attempt's end counts, once.
+   */
+  private boolean holdsOpen(String deviceId, int attempt) {
+    OpenDevice device = open.get(deviceId);
+    return device != null && device.attempt() == attempt && !device.backingOff();
+  }
+
+  /** Offline when its turn came: it waits for its presence without a slot, and was not started. */
+  private void waits(String deviceId, int attempt) {
+    if (request.sliced() && !holdsOpen(deviceId, attempt)) {
+      return;
+    }
+    inFlight--;
+    open.remove(deviceId);
+    started--;
+    if (request.onlyWaiting()) {
+      assigned--;
     }
   }
 
@@ -441,13 +577,7 @@ public class StageWorkflowImpl implements StageWorkflow {
         .handle(
             (outcome, failure) -> {
               if (failure == null && outcome.state() == DeviceUpdateState.QUEUED) {
-                // Offline: it waits for its presence without a slot, and was not started.
-                inFlight--;
-                open.remove(deviceId);
-                started--;
-                if (request.onlyWaiting()) {
-                  assigned--;
-                }
+                waits(deviceId, attempt);
                 return null;
               }
               if (failure == null) {
@@ -538,6 +668,14 @@ public class StageWorkflowImpl implements StageWorkflow {
       ended(deviceId, attempt, state, null);
       return;
     }
+    settle(deviceId, attempt, state, detail);
+  }
+
+  /**
+   * Counts an attempt as PostgreSQL holds it once {@code state} is written where the attempt has
+   * not ended (the device's own end, when that came first).
+   */
+  private void settle(String deviceId, int attempt, DeviceUpdateState state, String detail) {
     Promise<DeviceUpdateOutcome> settled =
         Async.function(
             bookkeeping::settleUnreported,
@@ -560,6 +698,10 @@ public class StageWorkflowImpl implements StageWorkflow {
 
   /** An attempt ended: its retry after the policy's backoff, or the device's final count. */
   private void ended(String deviceId, int attempt, DeviceUpdateState state, String code) {
+    if (request.sliced() && !holdsOpen(deviceId, attempt)) {
+      // Counted already: the same end reached the stage by another way (a report and a take-over).
+      return;
+    }
     Optional<Duration> backoff =
         stopping()
             ? Optional.empty()
@@ -1108,5 +1250,14 @@ public class StageWorkflowImpl implements StageWorkflow {
   @Override
   public void devicesOnline() {
     someoneOnline = true;
+  }
+
+  @Override
+  public void deviceReports(List<DeviceReport> reports) {
+    if (!takenOver) {
+      earlyReports.addAll(reports);
+      return;
+    }
+    reports.forEach(this::report);
   }
 }
