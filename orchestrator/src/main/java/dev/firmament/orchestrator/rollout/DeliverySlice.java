@@ -12,9 +12,17 @@ import java.util.List;
  * @param attempts each device's attempt, in the order of {@code deviceIds}; above 1 reopens a
  *     failed result first (a device an operator requeued)
  * @param waitOffline whether a device that is offline waits for its presence instead of an offer
+ * @param resume whether the slice takes over attempts a previous run of the stage (or the previous
+ *     stage) started and handed over: an attempt between offer and final report gets this slice's
+ *     token and the calling stage as its watcher, and is not offered again; one that ended is
+ *     reported; one never offered is offered (or waits) as a first offer would be
  */
 public record DeliverySlice(
-    String jobId, List<String> deviceIds, List<Integer> attempts, boolean waitOffline) {
+    String jobId,
+    List<String> deviceIds,
+    List<Integer> attempts,
+    boolean waitOffline,
+    boolean resume) {
 
   public DeliverySlice {
     deviceIds = List.copyOf(deviceIds);
@@ -22,6 +30,12 @@ public record DeliverySlice(
     if (deviceIds.size() != attempts.size()) {
       throw new IllegalArgumentException("one attempt per device");
     }
+  }
+
+  /** A slice of first offers. */
+  public DeliverySlice(
+      String jobId, List<String> deviceIds, List<Integer> attempts, boolean waitOffline) {
+    this(jobId, deviceIds, attempts, waitOffline, false);
   }
 
   /** The single-device request the slice's {@code i}-th device stands for. */

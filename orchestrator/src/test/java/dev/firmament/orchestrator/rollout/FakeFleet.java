@@ -456,6 +456,9 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     ActivityExecutionContext context = Activity.getExecutionContext();
     String stage = context.getInfo().getWorkflowId();
     byte[] token = context.getTaskToken();
+    if (slice.resume()) {
+      return resumeSlice(slice, context);
+    }
     sliceSizes.add(slice.deviceIds().size());
     for (int i = 0; i < slice.deviceIds().size(); i++) {
       String id = slice.deviceIds().get(i);
@@ -485,35 +488,93 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     if (offered.isEmpty()) {
       return new SliceOutcome(atOnce);
     }
+    List<DeviceReport> held = new ArrayList<>();
+    if (holdAtOnceReports) {
+      held.addAll(atOnce);
+    } else if (!atOnce.isEmpty()) {
+      signal(stage, atOnce);
+    }
+    context.doNotCompleteOnReturn();
+    runEach(stage, token, offered, this::deliver, held);
+    return null;
+  }
+
+  /**
+   * Whether a slice's at-once reports (devices waiting offline) go with its first device's end in
+   * one signal instead of ahead of the offers: two signals the stage handles in one workflow task.
+   */
+  volatile boolean holdAtOnceReports;
+
+  /** Slices of handed-over attempts a later run took over, and their sizes. */
+  final List<Integer> resumedSlices = new CopyOnWriteArrayList<>();
+
+  /**
+   * A take-over in a slice: an attempt that ended is reported at once, the others are watched as a
+   * single take-over watches its device, and the slice completes once all of them reported.
+   */
+  private SliceOutcome resumeSlice(DeliverySlice slice, ActivityExecutionContext context) {
+    String stage = context.getInfo().getWorkflowId();
+    resumedSlices.add(slice.deviceIds().size());
+    List<DeviceReport> atOnce = new ArrayList<>();
+    List<DeviceUpdateRequest> watched = new ArrayList<>();
+    for (int i = 0; i < slice.deviceIds().size(); i++) {
+      DeviceUpdateRequest request = slice.request(i);
+      resumed.add(request.deviceId() + "#" + request.attempt());
+      DeviceUpdateState known = results.get(request.deviceId());
+      if (known != null && known.isTerminal()) {
+        atOnce.add(
+            new DeviceReport(
+                request.deviceId(), request.attempt(), known, errorCodes.get(request.deviceId())));
+      } else {
+        watched.add(request);
+      }
+    }
+    if (watched.isEmpty()) {
+      return new SliceOutcome(atOnce);
+    }
     if (!atOnce.isEmpty()) {
       signal(stage, atOnce);
     }
     context.doNotCompleteOnReturn();
-    AtomicInteger left = new AtomicInteger(offered.size());
+    runEach(stage, context.getTaskToken(), watched, this::awaitEnd, new ArrayList<>());
+    return null;
+  }
+
+  /**
+   * Plays each device on a thread of its own, signals each end to the stage, and completes the
+   * slice's activity once every device reported (never, when one stays silent).
+   */
+  private void runEach(
+      String stage,
+      byte[] token,
+      List<DeviceUpdateRequest> requests,
+      java.util.function.Function<DeviceUpdateRequest, DeviceUpdateOutcome> play,
+      List<DeviceReport> held) {
+    AtomicInteger left = new AtomicInteger(requests.size());
     java.util.concurrent.atomic.AtomicBoolean allReported =
         new java.util.concurrent.atomic.AtomicBoolean(true);
-    for (DeviceUpdateRequest request : offered) {
+    for (DeviceUpdateRequest request : requests) {
       sliceDevices.execute(
           () -> {
-            DeviceUpdateOutcome outcome = deliver(request);
+            DeviceUpdateOutcome outcome = play.apply(request);
             if (outcome == null) {
               allReported.set(false);
             } else {
-              signal(
-                  stage,
-                  List.of(
-                      new DeviceReport(
-                          outcome.deviceId(),
-                          request.attempt(),
-                          outcome.state(),
-                          outcome.errorCode())));
+              List<DeviceReport> reports = new ArrayList<>();
+              synchronized (held) {
+                reports.addAll(held);
+                held.clear();
+              }
+              reports.add(
+                  new DeviceReport(
+                      outcome.deviceId(), request.attempt(), outcome.state(), outcome.errorCode()));
+              signal(stage, reports);
             }
             if (left.decrementAndGet() == 0 && allReported.get()) {
               completeSlice(token);
             }
           });
     }
-    return null;
   }
 
   /** Whether every batched report is signalled twice, as an at-least-once sender may. */
@@ -597,8 +658,21 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
    * for a silent device, as the first did.
    */
   private DeviceUpdateOutcome takeOver(DeviceUpdateRequest request) {
+    resumed.add(request.deviceId() + "#" + request.attempt());
+    DeviceUpdateOutcome ended = awaitEnd(request);
+    if (ended != null) {
+      return complete(ended);
+    }
+    Activity.getExecutionContext().doNotCompleteOnReturn();
+    return null;
+  }
+
+  /**
+   * Watches a taken-over attempt for a few seconds: how it ended, or null while it has not (a
+   * silent device, or a report lost again).
+   */
+  private DeviceUpdateOutcome awaitEnd(DeviceUpdateRequest request) {
     String id = request.deviceId();
-    resumed.add(id + "#" + request.attempt());
     List<Answer> script = this.script.get(id);
     // A lost report stays lost: the new activity times out too, as the first would have.
     boolean lost =
@@ -608,9 +682,8 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
       DeviceUpdateState known = request.rollback() ? rollbacks.get(id) : results.get(id);
       if (known != null && known.isTerminal()) {
         // As production's take-over reads the ended attempt: its state and its error code.
-        return complete(
-            new DeviceUpdateOutcome(
-                id, known, request.rollback() ? null : errorCodes.get(id), 1024));
+        return new DeviceUpdateOutcome(
+            id, known, request.rollback() ? null : errorCodes.get(id), 1024);
       }
       if (script != null && !script.isEmpty() && script.getFirst() == SILENT) {
         break;
@@ -622,7 +695,6 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
         break;
       }
     }
-    Activity.getExecutionContext().doNotCompleteOnReturn();
     return null;
   }
 

@@ -1364,7 +1364,7 @@ class RolloutWorkflowTest {
   /** Set by a test whose request must run exactly as written, also in the sliced variant. */
   private boolean asRequested;
 
-  private WorkflowStub start(FakeFleet fleet, RolloutRequest request) {
+  WorkflowStub start(FakeFleet fleet, RolloutRequest request) {
     if (deliverySlice() > 1 && request.deliverySlice() == 0 && !asRequested) {
       // Slices need re-adoption; an hour's heartbeat never times out here, where nobody beats.
       request =
@@ -1407,7 +1407,7 @@ class RolloutWorkflowTest {
     testService.blockingStub().unlockTimeSkipping(UnlockTimeSkippingRequest.getDefaultInstance());
   }
 
-  private RolloutWorkflow typed(WorkflowStub stub) {
+  RolloutWorkflow typed(WorkflowStub stub) {
     return client.newWorkflowStub(RolloutWorkflow.class, stub.getExecution().getWorkflowId());
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.temporal.api.enums.v1.EventType;
 import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.client.WorkflowStub;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -62,5 +63,61 @@ class SlicedRolloutWorkflowTest extends RolloutWorkflowTest {
     assertThat(fleet.deliveries).hasSize(5).doesNotContain("dev-001#1");
     assertThat(fleet.events).contains("waiting dev-001", "expired dev-001");
     assertThat(fleet.sliceSizes).containsExactlyInAnyOrder(3, 3);
+  }
+
+  @Test
+  void aWaitingDeviceThatConnectsWhileItsSliceWorksIsNotTheSlicesToSettle() throws Exception {
+    // Three at a time, in the stage's order (dev-000, dev-002, dev-004, dev-001): the first slice
+    // holds dev-000 (slow), dev-002 (offline: it waits, and connects at once) and dev-004, whose
+    // end reaches the stage together with dev-002's wait; two slots free, the run starts dev-001,
+    // ends its page and serves dev-002 on an activity of its own, which outlives the first slice.
+    FakeFleet fleet = fleet(5);
+    fleet.targets.remove("dev-003");
+    fleet.holdAtOnceReports = true;
+    fleet.offline.add("dev-002");
+    fleet.slowMillis.put("dev-000", 2_000L);
+    fleet.slowMillis.put("dev-002", 4_000L);
+    fleet.slowMillis.put("dev-004", 300L);
+    RolloutPlan plan = RolloutPlan.singleStage(3).withExpiry(Duration.ofHours(1));
+
+    WorkflowStub stub = start(fleet, new RolloutRequest(JOB, 3, Duration.ofMinutes(10), 10, plan));
+    while (!fleet.waiting.contains("dev-002")) {
+      Thread.sleep(5);
+    }
+    fleet.offline.remove("dev-002");
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+
+    assertThat(result.succeeded()).isEqualTo(4);
+    assertThat(fleet.unreported).isEmpty();
+    assertThat(fleet.deliveries)
+        .containsExactlyInAnyOrder("dev-000#1", "dev-001#1", "dev-002#1", "dev-004#1");
+  }
+
+  @Test
+  void aRunTakesTheDevicesTheLastRunHandedOverInASlice() {
+    FakeFleet fleet = fleet(10);
+    fleet.slowMillis.put("dev-000", 1_500L);
+    fleet.slowMillis.put("dev-002", 1_500L);
+
+    RolloutProgress result =
+        run(
+            fleet,
+            new RolloutRequest(JOB, 20, Duration.ofMinutes(10), 5, RolloutPlan.singleStage(20)));
+
+    assertThat(result.succeeded()).isEqualTo(10);
+    assertThat(fleet.deliveries).hasSize(10).doesNotHaveDuplicates();
+    // The first page's slow devices went to the next run, which took them over in one slice; no
+    // delivery in the stage's history went one device at a time.
+    assertThat(fleet.resumedSlices).isNotEmpty();
+    assertThat(fleet.resumed).isNotEmpty();
+    List<String> deliveries =
+        runs(TaskQueues.stageWorkflowId(JOB, 0)).stream()
+            .flatMap(List::stream)
+            .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+            .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
+            .filter(a -> a.getTaskQueue().getName().equals(TaskQueues.DELIVERY))
+            .map(a -> a.getActivityType().getName())
+            .toList();
+    assertThat(deliveries).isNotEmpty().containsOnly("DeliverSlice");
   }
 }

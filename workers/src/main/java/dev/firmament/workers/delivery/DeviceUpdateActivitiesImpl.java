@@ -24,6 +24,7 @@ import io.temporal.failure.ApplicationFailure;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,12 +133,20 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
    * calling stage as their watcher. Devices that end or wait at once are reported to the stage (in
    * the result when none was offered, else by signal, sent before any offer so that a failed signal
    * fails the slice before a device hears of it); the offered devices' final reports are signalled
-   * by the status bridge, which completes this activity once all of them ended.
+   * by the status bridge, which completes this activity once all of them ended. A slice that takes
+   * handed-over attempts over ({@link DeliverySlice#resume}) first makes the open ones its own, and
+   * treats the others as above: ended ones are reported, never-offered ones offered.
    */
   @Override
   public SliceOutcome deliverSlice(DeliverySlice slice) {
     ActivityExecutionContext context = Activity.getExecutionContext();
     UUID jobId = UUID.fromString(slice.jobId());
+    String stage = context.getInfo().getWorkflowId();
+    // A take-over: the attempts still open are now this slice's, and are not offered again.
+    Set<String> takenOver =
+        slice.resume()
+            ? results.takeOverSlice(jobId, slice.deviceIds(), context.getTaskToken(), stage)
+            : Set.of();
     Map<String, UpdateTarget> found = targets.updateTargets(jobId, slice.deviceIds());
     List<DeviceReport> reports = new ArrayList<>();
     List<DeviceUpdateRequest> offered = new ArrayList<>();
@@ -146,6 +155,9 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
     List<ResultTransitions.Offer> offers = new ArrayList<>();
     for (int i = 0; i < slice.deviceIds().size(); i++) {
       DeviceUpdateRequest request = slice.request(i);
+      if (takenOver.contains(request.deviceId())) {
+        continue;
+      }
       UpdateTarget target = found.get(request.deviceId());
       DeviceReport atOnce = atOnce(jobId, request, target);
       if (atOnce != null) {
@@ -164,10 +176,9 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
               plan.artifact().size(),
               "offered " + plan.artifact().kind() + " " + plan.bytes().length + " bytes"));
     }
-    if (offered.isEmpty()) {
+    if (offered.isEmpty() && takenOver.isEmpty()) {
       return new SliceOutcome(reports);
     }
-    String stage = context.getInfo().getWorkflowId();
     if (!reports.isEmpty()) {
       workflows.newWorkflowStub(StageWorkflow.class, stage).deviceReports(reports);
     }
@@ -177,7 +188,8 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
     for (int i = 0; i < offered.size(); i++) {
       offer(offeredTargets.get(i), offered.get(i).key(), plans.get(i));
     }
-    log.debug("slice offered job={} devices={}", jobId, offered.size());
+    log.debug(
+        "slice offered job={} devices={} takenOver={}", jobId, offered.size(), takenOver.size());
     context.doNotCompleteOnReturn();
     return null;
   }

@@ -82,7 +82,7 @@ public class DeviceUpdateRouter implements DeviceUpdateActivities {
   @Override
   public SliceOutcome deliverSlice(DeliverySlice slice) {
     UUID jobId = RolloutActivitiesImpl.parse(slice.jobId());
-    for (int i = 0; i < slice.deviceIds().size(); i++) {
+    for (int i = 0; i < slice.deviceIds().size() && !slice.resume(); i++) {
       if (slice.attempts().get(i) > 1) {
         results.reopenForAttempt(jobId, slice.deviceIds().get(i), slice.attempts().get(i));
       }

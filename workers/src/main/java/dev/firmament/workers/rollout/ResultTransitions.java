@@ -475,6 +475,25 @@ public class ResultTransitions {
   }
 
   /**
+   * Takes a slice of handed-over attempts over for a new slice activity: each result between offer
+   * and final report gets its token and {@code watcher} (the stage told of its end). Returns the
+   * devices taken over; the others ended, or were never offered.
+   */
+  public Set<String> takeOverSlice(
+      UUID jobId, List<String> deviceIds, byte[] taskToken, String watcher) {
+    return new HashSet<>(
+        dsl.update(OTA_RESULTS)
+            .set(OTA_RESULTS.TASK_TOKEN, taskToken)
+            .set(OTA_RESULTS.WATCHER, watcher)
+            .where(OTA_RESULTS.JOB_ID.eq(jobId))
+            .and(OTA_RESULTS.DEVICE_ID.in(deviceIds))
+            .and(OTA_RESULTS.STATE.in(TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
+            .returning(OTA_RESULTS.DEVICE_ID)
+            .fetch()
+            .getValues(OTA_RESULTS.DEVICE_ID));
+  }
+
+  /**
    * Of the given slices' task tokens, those none of whose offered devices is still between offer
    * and final report: the slices whose activity may be completed.
    */

@@ -301,6 +301,26 @@ class CompletionOutboxTest {
     assertThat(outbox.sweep()).isZero();
   }
 
+  @Test
+  void aSliceThatTakesHandedOverAttemptsOverGetsTheirReportsAndCompletesWhenTheyEnded() {
+    UUID sliced = slicedJob("stage-c", "slice-c");
+    List<String> ids = sliceDevices;
+    bridge.handle(List.of(succeeded(sliced, ids.get(0))));
+    signals.clear();
+
+    // The next stage takes the three over: the two still open become its slice's.
+    assertThat(transitions.takeOverSlice(sliced, ids, "slice-d".getBytes(UTF_8), "stage-d"))
+        .containsExactlyInAnyOrder(ids.get(1), ids.get(2));
+
+    bridge.handle(List.of(succeeded(sliced, ids.get(1))));
+    assertThat(signals).containsExactly("stage-d: " + ids.get(1));
+    assertThat(taken).isEmpty();
+    bridge.handle(List.of(failed(sliced, ids.get(2))));
+    assertThat(signals).containsExactly("stage-d: " + ids.get(1), "stage-d: " + ids.get(2));
+    // Only the new slice is completed: the first one's activity ended with its stage.
+    assertThat(taken).containsExactly("slice-d");
+  }
+
   /** The devices of the last {@link #slicedJob}. */
   private final List<String> sliceDevices = new ArrayList<>();
 

@@ -163,6 +163,12 @@ public class StageWorkflowImpl implements StageWorkflow {
 
   private final List<Integer> sliceAttempts = new ArrayList<>();
 
+  /**
+   * The slice whose activity carries each device's open attempt in this run; a device that left it
+   * (it waits, or runs again on an activity of its own) is not that slice's to settle.
+   */
+  private final Map<String, DeliverySlice> sliceOf = new java.util.HashMap<>();
+
   /** Reports that arrived before this run took its devices over, handled once it has. */
   private final List<DeviceReport> earlyReports = new ArrayList<>();
 
@@ -480,7 +486,14 @@ public class StageWorkflowImpl implements StageWorkflow {
         new DeliverySlice(request.jobId(), sliceIds, sliceAttempts, request.waitsForPresence());
     sliceIds.clear();
     sliceAttempts.clear();
-    Async.function(delivery::deliverSlice, slice)
+    startSlice(delivery, slice);
+  }
+
+  private void startSlice(DeviceUpdateActivities stub, DeliverySlice slice) {
+    for (String deviceId : slice.deviceIds()) {
+      sliceOf.put(deviceId, slice);
+    }
+    Async.function(stub::deliverSlice, slice)
         .handle(
             (outcome, failure) -> {
               sliceEnded(slice, outcome, failure);
@@ -495,12 +508,18 @@ public class StageWorkflowImpl implements StageWorkflow {
     for (int i = 0; i < slice.deviceIds().size(); i++) {
       String deviceId = slice.deviceIds().get(i);
       int attempt = slice.attempts().get(i);
-      if (!holdsOpen(deviceId, attempt)) {
+      if (!sliceOf.remove(deviceId, slice) || !holdsOpen(deviceId, attempt)) {
+        // Ended, or carried on by another activity since (it waited, then connected).
         continue;
       }
       if (failure == null) {
         // The slice ended with every device's end recorded, but this one's report did not reach
         // the stage: it counts as PostgreSQL holds it.
+        log.warn(
+            "slice ended before a device's report job={} device={} attempt={}",
+            request.jobId(),
+            deviceId,
+            attempt);
         settle(
             deviceId, attempt, DeviceUpdateState.TIMED_OUT, "its report did not reach the stage");
       } else if (!readopt(deviceId, attempt, failure)) {
@@ -563,6 +582,8 @@ public class StageWorkflowImpl implements StageWorkflow {
       deadline = previous.deadline();
     }
     open.put(deviceId, new OpenDevice(deviceId, attempt, deadline, 0, null));
+    // The attempt now runs on an activity of its own, whatever slice it was in.
+    sliceOf.remove(deviceId);
     DeviceUpdateRequest update =
         new DeviceUpdateRequest(
             request.jobId(),
@@ -718,11 +739,14 @@ public class StageWorkflowImpl implements StageWorkflow {
   /**
    * Takes over the devices the previous run handed over: an attempt that runs gets a delivery
    * activity of its own for what is left of its device timeout (at least a second), which the
-   * device's final report completes; a device waiting out a backoff starts its next attempt when
-   * the backoff ends.
+   * device's final report completes (in a sliced stage, a slice of them shares one, and their
+   * reports come as signals); a device waiting out a backoff starts its next attempt when the
+   * backoff ends.
    */
   private void takeOver(List<OpenDevice> carried) {
     long now = Workflow.currentTimeMillis();
+    // A sliced stage takes over the attempts that run in slices of their own, one per deadline.
+    Map<Long, List<OpenDevice>> byDeadline = new LinkedHashMap<>();
     for (OpenDevice device : carried) {
       inFlight++;
       open.put(device.deviceId(), device);
@@ -732,6 +756,8 @@ public class StageWorkflowImpl implements StageWorkflow {
             device.deviceId(),
             device.attempt(),
             device.failedAs());
+      } else if (request.sliced()) {
+        byDeadline.computeIfAbsent(device.deadline(), d -> new ArrayList<>()).add(device);
       } else {
         Duration left = Duration.ofMillis(Math.max(1_000, device.deadline() - now));
         DeviceUpdateActivities stub =
@@ -740,6 +766,31 @@ public class StageWorkflowImpl implements StageWorkflow {
                 ActivityOptions.newBuilder(deliveryOptions).setStartToCloseTimeout(left).build());
         launch(stub, device.deviceId(), device.attempt(), true);
       }
+    }
+    byDeadline.forEach(this::resumeSlices);
+  }
+
+  /**
+   * Takes over carried attempts that share a deadline in slices ({@link DeliverySlice#resume}),
+   * each activity for what is left of their device timeout (at least a second).
+   */
+  private void resumeSlices(long deadline, List<OpenDevice> devices) {
+    Duration left = Duration.ofMillis(Math.max(1_000, deadline - Workflow.currentTimeMillis()));
+    DeviceUpdateActivities stub =
+        Workflow.newActivityStub(
+            DeviceUpdateActivities.class,
+            ActivityOptions.newBuilder(deliveryOptions).setStartToCloseTimeout(left).build());
+    for (int from = 0; from < devices.size(); from += request.deliverySlice()) {
+      List<OpenDevice> chunk =
+          devices.subList(from, Math.min(devices.size(), from + request.deliverySlice()));
+      DeliverySlice slice =
+          new DeliverySlice(
+              request.jobId(),
+              chunk.stream().map(OpenDevice::deviceId).toList(),
+              chunk.stream().map(OpenDevice::attempt).toList(),
+              request.waitsForPresence(),
+              true);
+      startSlice(stub, slice);
     }
   }
 
