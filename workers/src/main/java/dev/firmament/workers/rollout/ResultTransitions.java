@@ -481,32 +481,54 @@ public class ResultTransitions {
    */
   public Set<String> takeOverSlice(
       UUID jobId, List<String> deviceIds, byte[] taskToken, String watcher) {
-    return new HashSet<>(
-        dsl.update(OTA_RESULTS)
-            .set(OTA_RESULTS.TASK_TOKEN, taskToken)
-            .set(OTA_RESULTS.WATCHER, watcher)
-            .where(OTA_RESULTS.JOB_ID.eq(jobId))
-            .and(OTA_RESULTS.DEVICE_ID.in(deviceIds))
-            .and(OTA_RESULTS.STATE.in(TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
-            .returning(OTA_RESULTS.DEVICE_ID)
-            .fetch()
-            .getValues(OTA_RESULTS.DEVICE_ID));
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return new HashSet<>(
+            dsl.update(OTA_RESULTS)
+                .set(OTA_RESULTS.TASK_TOKEN, taskToken)
+                .set(OTA_RESULTS.WATCHER, watcher)
+                .where(OTA_RESULTS.JOB_ID.eq(jobId))
+                .and(OTA_RESULTS.DEVICE_ID.in(deviceIds))
+                .and(OTA_RESULTS.STATE.in(TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
+                .returning(OTA_RESULTS.DEVICE_ID)
+                .fetch()
+                .getValues(OTA_RESULTS.DEVICE_ID));
+      } catch (org.jooq.exception.DataAccessException e) {
+        // The status bridge moves many of the same rows in one statement, in its own order: when
+        // PostgreSQL breaks the deadlock by ending this statement, nothing was written; again.
+        if (attempt >= DEADLOCK_RETRIES || !"40P01".equals(e.sqlState())) {
+          throw e;
+        }
+      }
+    }
   }
+
+  /** How often {@link #takeOverSlice} runs again after losing a deadlock. */
+  static final int DEADLOCK_RETRIES = 5;
 
   /**
    * Of the given slices' task tokens, those none of whose offered devices is still between offer
-   * and final report: the slices whose activity may be completed.
+   * and final report or owed to its stage: the slices whose activity may be completed.
    */
   public List<byte[]> endedSlices(List<byte[]> tokens) {
     if (tokens.isEmpty()) {
       return List.of();
     }
     Set<ByteBuffer> open = new HashSet<>();
+    // Between offer and final report (the partial index of open slices) ...
     dsl.selectDistinct(OTA_RESULTS.TASK_TOKEN)
         .from(OTA_RESULTS)
         .where(OTA_RESULTS.TASK_TOKEN.in(tokens))
         .and(OTA_RESULTS.WATCHER.isNotNull())
         .and(OTA_RESULTS.STATE.in(TakeOver.IN_PROGRESS.stream().map(Enum::name).toList()))
+        .forEach(r -> open.add(ByteBuffer.wrap(r.value1())));
+    // ... or ended, with the stage not told yet (another bridge lane's report, still owed): the
+    // slice's completion waits for its signal, so the stage never hears of the slice's end first.
+    dsl.selectDistinct(OTA_RESULTS.TASK_TOKEN)
+        .from(OTA_RESULTS)
+        .where(OTA_RESULTS.COMPLETION_DUE.isNotNull())
+        .and(OTA_RESULTS.TASK_TOKEN.in(tokens))
+        .and(OTA_RESULTS.WATCHER.isNotNull())
         .forEach(r -> open.add(ByteBuffer.wrap(r.value1())));
     return tokens.stream().filter(t -> !open.contains(ByteBuffer.wrap(t))).toList();
   }

@@ -280,6 +280,9 @@ class CompletionOutboxTest {
     bridge.handle(List.of(succeeded(sliced, ids.get(2))));
     assertThat(dueOf(sliced)).containsExactly(ids.get(2));
     assertThat(taken).isEmpty();
+    // Every device ended, but one is still owed to the stage: the slice is not over yet, so no
+    // other report's round completes it before that signal went out.
+    assertThat(transitions.endedSlices(List.of("slice-a".getBytes(UTF_8)))).isEmpty();
 
     // The sweep signals it, then completes the slice: none of its devices is open any more.
     down = false;
