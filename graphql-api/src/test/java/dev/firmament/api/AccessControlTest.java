@@ -146,7 +146,8 @@ class AccessControlTest extends ApiIntegrationTest {
             .variable("content", base64(new byte[] {1, 2, 3})),
         "firmware:write");
     assertForbidden(
-        as(ci).document("{ login { organization { members { role } } } }"), "members:manage");
+        as(ci).document("{ login { organization { members { items { role } } } } }"),
+        "members:manage");
     assertThat(rowCounts()).isEqualTo(before);
 
     // Reads within the scopes work.
@@ -418,9 +419,9 @@ class AccessControlTest extends ApiIntegrationTest {
     String prefix = Secrets.prefixOf(token);
     List<String> ids =
         as(token)
-            .document("{ login { organization { apiTokens { id prefix } } } }")
+            .document("{ login { organization { apiTokens { items { id prefix } } } } }")
             .execute()
-            .path("login.organization.apiTokens[?(@.prefix == '" + prefix + "')].id")
+            .path("login.organization.apiTokens.items[?(@.prefix == '" + prefix + "')].id")
             .entityList(String.class)
             .get();
     assertThat(ids).hasSize(1);

@@ -153,8 +153,8 @@ class IsolationMatrixTest extends ApiIntegrationTest {
     String tokenId =
         mutate(
             owner,
-            "{ login { organization { apiTokens { id } } } }",
-            "login.organization.apiTokens[0].id");
+            "{ login { organization { apiTokens { items { id } } } } }",
+            "login.organization.apiTokens.items[0].id");
     String organizationId =
         mutate(owner, "{ login { organization { id } } }", "login.organization.id");
     String templateName = unique("victim-template");

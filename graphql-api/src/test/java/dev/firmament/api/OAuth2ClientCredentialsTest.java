@@ -89,10 +89,10 @@ class OAuth2ClientCredentialsTest extends ApiIntegrationTest {
 
     as(owner)
         .document(
-            "{ login { organization { oauth2Clients { clientId tokens { clientId scopes"
-                + " expiresAt revokedAt } } } } }")
+            "{ login { organization { oauth2Clients { items { clientId tokens { clientId scopes"
+                + " expiresAt revokedAt } } } } } }")
         .execute()
-        .path("login.organization.oauth2Clients[0].tokens[0].scopes")
+        .path("login.organization.oauth2Clients.items[0].tokens[0].scopes")
         .entityList(String.class)
         .containsExactly("devices:read");
 

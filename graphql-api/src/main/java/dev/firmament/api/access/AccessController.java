@@ -1,5 +1,7 @@
 package dev.firmament.api.access;
 
+import dev.firmament.api.Page;
+import dev.firmament.api.Pagination;
 import dev.firmament.api.access.AccessModel.ApiToken;
 import dev.firmament.api.access.AccessModel.Customer;
 import dev.firmament.api.access.AccessModel.CustomerDeviceMapping;
@@ -54,33 +56,57 @@ public class AccessController {
   }
 
   @SchemaMapping(typeName = "Organization")
-  public List<OrganizationMember> members(Organization organization) {
-    return service.members();
+  public Page<OrganizationMember> members(
+      Organization organization,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort) {
+    return service.members(Pagination.fromSize(from, size), sort);
   }
 
   @SchemaMapping(typeName = "Organization")
-  public List<Team> teams(Organization organization) {
-    return service.teams();
+  public Page<Team> teams(
+      Organization organization,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort) {
+    return service.teams(Pagination.fromSize(from, size), sort);
   }
 
   @SchemaMapping(typeName = "Organization")
-  public List<Customer> customers(Organization organization) {
-    return service.customers();
+  public Page<Customer> customers(
+      Organization organization,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort) {
+    return service.customers(Pagination.fromSize(from, size), sort);
   }
 
   @SchemaMapping(typeName = "Organization")
-  public List<ApiToken> apiTokens(Organization organization) {
-    return service.apiTokens();
+  public Page<ApiToken> apiTokens(
+      Organization organization,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort) {
+    return service.apiTokens(Pagination.fromSize(from, size), sort);
   }
 
   @SchemaMapping(typeName = "Organization")
-  public List<OAuth2Client> oauth2Clients(Organization organization) {
-    return service.oauth2Clients();
+  public Page<OAuth2Client> oauth2Clients(
+      Organization organization,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort) {
+    return service.oauth2Clients(Pagination.fromSize(from, size), sort);
   }
 
   @SchemaMapping(typeName = "Organization")
-  public List<AccessModel.SigningKey> signingKeys(Organization organization) {
-    return service.signingKeys();
+  public Page<AccessModel.SigningKey> signingKeys(
+      Organization organization,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort) {
+    return service.signingKeys(Pagination.fromSize(from, size), sort);
   }
 
   public record CreateSigningKeyPayload(AccessModel.SigningKey signingKey, String secret) {}

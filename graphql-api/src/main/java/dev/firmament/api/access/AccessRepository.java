@@ -15,6 +15,9 @@ import static dev.firmament.sql.generated.Tables.TEAMS;
 import static dev.firmament.sql.generated.Tables.TEAM_MEMBERS;
 import static dev.firmament.sql.generated.Tables.USERS;
 
+import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
+import dev.firmament.api.Pagination.Window;
 import dev.firmament.api.access.AccessModel.ApiToken;
 import dev.firmament.api.access.AccessModel.Customer;
 import dev.firmament.api.access.AccessModel.CustomerDeviceMapping;
@@ -27,10 +30,12 @@ import dev.firmament.api.caller.Role;
 import dev.firmament.api.caller.Scope;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
+import org.jooq.SelectConditionStep;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
 
@@ -249,18 +254,37 @@ public class AccessRepository {
   }
 
   public List<OrganizationMember> members(UUID organizationId) {
+    return membersQuery(organizationId).orderBy(USERS.EMAIL).fetch(AccessRepository::member);
+  }
+
+  /** A page of the organization's members, by {@code email}, {@code name} or {@code addedAt}. */
+  public Page<OrganizationMember> members(UUID organizationId, Window window, String sort) {
+    return Paged.page(
+        dsl,
+        membersQuery(organizationId),
+        window,
+        Paged.order(
+            sort,
+            "email",
+            Paged.keys(
+                Map.entry("email", USERS.EMAIL),
+                Map.entry("name", USERS.NAME),
+                Map.entry("addedAt", ORGANIZATION_MEMBERS.ADDED_AT)),
+            USERS.ID),
+        AccessRepository::member);
+  }
+
+  private SelectConditionStep<Record> membersQuery(UUID organizationId) {
     return dsl.select(USERS.asterisk(), ORGANIZATION_MEMBERS.ROLE, ORGANIZATION_MEMBERS.ADDED_AT)
         .from(ORGANIZATION_MEMBERS)
         .join(USERS)
         .on(USERS.ID.eq(ORGANIZATION_MEMBERS.USER_ID))
-        .where(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(organizationId))
-        .orderBy(USERS.EMAIL)
-        .fetch(
-            r ->
-                new OrganizationMember(
-                    user(r),
-                    r.get(ORGANIZATION_MEMBERS.ROLE),
-                    r.get(ORGANIZATION_MEMBERS.ADDED_AT)));
+        .where(ORGANIZATION_MEMBERS.ORGANIZATION_ID.eq(organizationId));
+  }
+
+  private static OrganizationMember member(Record r) {
+    return new OrganizationMember(
+        user(r), r.get(ORGANIZATION_MEMBERS.ROLE), r.get(ORGANIZATION_MEMBERS.ADDED_AT));
   }
 
   public Optional<User> memberByEmail(UUID organizationId, String email) {
@@ -302,11 +326,18 @@ public class AccessRepository {
         .fetchOptional(r -> new Team(r.getId(), r.getName(), r.getCreatedAt()));
   }
 
-  public List<Team> teams(UUID organizationId) {
-    return dsl.selectFrom(TEAMS)
-        .where(TEAMS.ORGANIZATION_ID.eq(organizationId))
-        .orderBy(TEAMS.NAME)
-        .fetch(r -> new Team(r.getId(), r.getName(), r.getCreatedAt()));
+  /** A page of the organization's teams, by {@code name} or {@code createdAt}. */
+  public Page<Team> teams(UUID organizationId, Window window, String sort) {
+    return Paged.page(
+        dsl,
+        dsl.selectFrom(TEAMS).where(TEAMS.ORGANIZATION_ID.eq(organizationId)),
+        window,
+        Paged.order(
+            sort,
+            "name",
+            Paged.keys(Map.entry("name", TEAMS.NAME), Map.entry("createdAt", TEAMS.CREATED_AT)),
+            TEAMS.ID),
+        r -> new Team(r.getId(), r.getName(), r.getCreatedAt()));
   }
 
   public void addTeamMember(UUID organizationId, UUID teamId, UUID userId) {
@@ -374,11 +405,19 @@ public class AccessRepository {
             r -> new Customer(r.getId(), r.getProductId(), r.getEmail(), r.getCreatedAt()));
   }
 
-  public List<Customer> customers(UUID organizationId) {
-    return dsl.selectFrom(CUSTOMERS)
-        .where(CUSTOMERS.ORGANIZATION_ID.eq(organizationId))
-        .orderBy(CUSTOMERS.EMAIL, CUSTOMERS.ID)
-        .fetch(r -> new Customer(r.getId(), r.getProductId(), r.getEmail(), r.getCreatedAt()));
+  /** A page of the organization's customers, by {@code email} or {@code createdAt}. */
+  public Page<Customer> customers(UUID organizationId, Window window, String sort) {
+    return Paged.page(
+        dsl,
+        dsl.selectFrom(CUSTOMERS).where(CUSTOMERS.ORGANIZATION_ID.eq(organizationId)),
+        window,
+        Paged.order(
+            sort,
+            "email",
+            Paged.keys(
+                Map.entry("email", CUSTOMERS.EMAIL), Map.entry("createdAt", CUSTOMERS.CREATED_AT)),
+            CUSTOMERS.ID),
+        r -> new Customer(r.getId(), r.getProductId(), r.getEmail(), r.getCreatedAt()));
   }
 
   public CustomerDeviceMapping mapDevice(UUID organizationId, UUID customerId, String deviceId) {
@@ -459,6 +498,34 @@ public class AccessRepository {
   }
 
   private List<ApiToken> tokens(org.jooq.Condition condition) {
+    return tokensQuery(condition)
+        .orderBy(API_TOKENS.CREATED_AT.desc(), API_TOKENS.ID)
+        .fetch(AccessRepository::token);
+  }
+
+  /**
+   * A page of the organization's tokens (one user's when {@code userId} is set), by {@code name} or
+   * {@code createdAt}; newest first unless sorted otherwise.
+   */
+  public Page<ApiToken> tokens(UUID organizationId, UUID userId, Window window, String sort) {
+    var condition = API_TOKENS.ORGANIZATION_ID.eq(organizationId);
+    if (userId != null) {
+      condition = condition.and(API_TOKENS.USER_ID.eq(userId));
+    }
+    return Paged.page(
+        dsl,
+        tokensQuery(condition),
+        window,
+        Paged.order(
+            sort,
+            "-createdAt",
+            Paged.keys(
+                Map.entry("name", API_TOKENS.NAME), Map.entry("createdAt", API_TOKENS.CREATED_AT)),
+            API_TOKENS.ID),
+        AccessRepository::token);
+  }
+
+  private SelectConditionStep<Record> tokensQuery(org.jooq.Condition condition) {
     return dsl.select(
             API_TOKENS.asterisk(),
             DSL.coalesce(USERS.EMAIL, DSL.inline("customer:").concat(CUSTOMERS.EMAIL)).as("holder"))
@@ -467,21 +534,21 @@ public class AccessRepository {
         .on(USERS.ID.eq(API_TOKENS.USER_ID))
         .leftJoin(CUSTOMERS)
         .on(CUSTOMERS.ID.eq(API_TOKENS.CUSTOMER_ID))
-        .where(condition)
-        .orderBy(API_TOKENS.CREATED_AT.desc(), API_TOKENS.ID)
-        .fetch(
-            r ->
-                new ApiToken(
-                    r.get(API_TOKENS.ID),
-                    r.get(API_TOKENS.NAME),
-                    r.get(API_TOKENS.TOKEN_PREFIX),
-                    scopeList(r.get(API_TOKENS.SCOPES)),
-                    r.get("holder", String.class),
-                    r.get(API_TOKENS.CREATED_BY),
-                    r.get(API_TOKENS.CREATED_AT),
-                    r.get(API_TOKENS.EXPIRES_AT),
-                    r.get(API_TOKENS.REVOKED_AT),
-                    r.get(API_TOKENS.LAST_USED_AT)));
+        .where(condition);
+  }
+
+  private static ApiToken token(Record r) {
+    return new ApiToken(
+        r.get(API_TOKENS.ID),
+        r.get(API_TOKENS.NAME),
+        r.get(API_TOKENS.TOKEN_PREFIX),
+        scopeList(r.get(API_TOKENS.SCOPES)),
+        r.get("holder", String.class),
+        r.get(API_TOKENS.CREATED_BY),
+        r.get(API_TOKENS.CREATED_AT),
+        r.get(API_TOKENS.EXPIRES_AT),
+        r.get(API_TOKENS.REVOKED_AT),
+        r.get(API_TOKENS.LAST_USED_AT));
   }
 
   /** The holder of a token (user id), if it is a member's token of the organization. */
@@ -594,32 +661,60 @@ public class AccessRepository {
 
   /** The organization's signing keys, newest first; one holder's when {@code userId} is set. */
   public List<AccessModel.SigningKey> signingKeys(UUID organizationId, UUID userId, UUID id) {
-    var condition = API_SIGNING_KEYS.ORGANIZATION_ID.eq(organizationId);
-    if (userId != null) {
-      condition = condition.and(API_SIGNING_KEYS.USER_ID.eq(userId));
-    }
+    var condition = signingKeysOf(organizationId, userId);
     if (id != null) {
       condition = condition.and(API_SIGNING_KEYS.ID.eq(id));
     }
+    return signingKeysQuery(condition)
+        .orderBy(API_SIGNING_KEYS.CREATED_AT.desc(), API_SIGNING_KEYS.ID)
+        .fetch(AccessRepository::signingKey);
+  }
+
+  /**
+   * A page of the organization's signing keys (one user's when {@code userId} is set), by {@code
+   * name} or {@code createdAt}; newest first unless sorted otherwise.
+   */
+  public Page<AccessModel.SigningKey> signingKeys(
+      UUID organizationId, UUID userId, Window window, String sort) {
+    return Paged.page(
+        dsl,
+        signingKeysQuery(signingKeysOf(organizationId, userId)),
+        window,
+        Paged.order(
+            sort,
+            "-createdAt",
+            Paged.keys(
+                Map.entry("name", API_SIGNING_KEYS.NAME),
+                Map.entry("createdAt", API_SIGNING_KEYS.CREATED_AT)),
+            API_SIGNING_KEYS.ID),
+        AccessRepository::signingKey);
+  }
+
+  private static org.jooq.Condition signingKeysOf(UUID organizationId, UUID userId) {
+    var condition = API_SIGNING_KEYS.ORGANIZATION_ID.eq(organizationId);
+    return userId == null ? condition : condition.and(API_SIGNING_KEYS.USER_ID.eq(userId));
+  }
+
+  private SelectConditionStep<Record> signingKeysQuery(org.jooq.Condition condition) {
     return dsl.select(API_SIGNING_KEYS.asterisk(), USERS.EMAIL)
         .from(API_SIGNING_KEYS)
         .join(USERS)
         .on(USERS.ID.eq(API_SIGNING_KEYS.USER_ID))
-        .where(condition)
-        .orderBy(API_SIGNING_KEYS.CREATED_AT.desc(), API_SIGNING_KEYS.ID)
-        .fetch(
-            r ->
-                new AccessModel.SigningKey(
-                    r.get(API_SIGNING_KEYS.ID),
-                    r.get(API_SIGNING_KEYS.KEY_ID),
-                    r.get(API_SIGNING_KEYS.NAME),
-                    scopeList(r.get(API_SIGNING_KEYS.SCOPES)),
-                    r.get(USERS.EMAIL),
-                    r.get(API_SIGNING_KEYS.CREATED_BY),
-                    r.get(API_SIGNING_KEYS.CREATED_AT),
-                    r.get(API_SIGNING_KEYS.EXPIRES_AT),
-                    r.get(API_SIGNING_KEYS.REVOKED_AT),
-                    r.get(API_SIGNING_KEYS.LAST_USED_AT)));
+        .where(condition);
+  }
+
+  private static AccessModel.SigningKey signingKey(Record r) {
+    return new AccessModel.SigningKey(
+        r.get(API_SIGNING_KEYS.ID),
+        r.get(API_SIGNING_KEYS.KEY_ID),
+        r.get(API_SIGNING_KEYS.NAME),
+        scopeList(r.get(API_SIGNING_KEYS.SCOPES)),
+        r.get(USERS.EMAIL),
+        r.get(API_SIGNING_KEYS.CREATED_BY),
+        r.get(API_SIGNING_KEYS.CREATED_AT),
+        r.get(API_SIGNING_KEYS.EXPIRES_AT),
+        r.get(API_SIGNING_KEYS.REVOKED_AT),
+        r.get(API_SIGNING_KEYS.LAST_USED_AT));
   }
 
   public boolean revokeSigningKey(UUID organizationId, UUID id) {
@@ -655,11 +750,20 @@ public class AccessRepository {
         .fetchOne(AccessRepository::client);
   }
 
-  public List<OAuth2Client> clients(UUID organizationId) {
-    return dsl.selectFrom(OAUTH2_CLIENTS)
-        .where(OAUTH2_CLIENTS.ORGANIZATION_ID.eq(organizationId))
-        .orderBy(OAUTH2_CLIENTS.CREATED_AT.desc(), OAUTH2_CLIENTS.ID)
-        .fetch(AccessRepository::client);
+  /** A page of the organization's OAuth2 clients, by {@code name} or {@code createdAt}. */
+  public Page<OAuth2Client> clients(UUID organizationId, Window window, String sort) {
+    return Paged.page(
+        dsl,
+        dsl.selectFrom(OAUTH2_CLIENTS).where(OAUTH2_CLIENTS.ORGANIZATION_ID.eq(organizationId)),
+        window,
+        Paged.order(
+            sort,
+            "-createdAt",
+            Paged.keys(
+                Map.entry("name", OAUTH2_CLIENTS.NAME),
+                Map.entry("createdAt", OAUTH2_CLIENTS.CREATED_AT)),
+            OAUTH2_CLIENTS.ID),
+        AccessRepository::client);
   }
 
   public Optional<OAuth2Client> client(UUID organizationId, UUID id) {

@@ -1,6 +1,8 @@
 package dev.firmament.api.access;
 
 import dev.firmament.api.Ids;
+import dev.firmament.api.Page;
+import dev.firmament.api.Pagination.Window;
 import dev.firmament.api.access.AccessModel.ApiToken;
 import dev.firmament.api.access.AccessModel.Customer;
 import dev.firmament.api.access.AccessModel.CustomerDeviceMapping;
@@ -144,15 +146,15 @@ public class AccessService {
 
   /** Every token of the organization with {@code tokens:manage}; the caller's own otherwise. */
   @PreAuthorize("isAuthenticated()")
-  public List<ApiToken> apiTokens() {
+  public Page<ApiToken> apiTokens(Window window, String sort) {
     Caller caller = Callers.current();
     if (caller.has(Scope.TOKENS_MANAGE)) {
-      return access.tokens(caller.organizationId(), null);
+      return access.tokens(caller.organizationId(), null, window, sort);
     }
     if (caller.userId() == null) {
-      return List.of();
+      return Page.of(window.offset(), 0, List.of());
     }
-    return access.tokens(caller.organizationId(), caller.userId());
+    return access.tokens(caller.organizationId(), caller.userId(), window, sort);
   }
 
   // --- request-signing keys ------------------------------------------------------------------
@@ -214,15 +216,15 @@ public class AccessService {
    * Every signing key of the organization with {@code tokens:manage}; the caller's own otherwise.
    */
   @PreAuthorize("isAuthenticated()")
-  public List<AccessModel.SigningKey> signingKeys() {
+  public Page<AccessModel.SigningKey> signingKeys(Window window, String sort) {
     Caller caller = Callers.current();
     if (caller.has(Scope.TOKENS_MANAGE)) {
-      return access.signingKeys(caller.organizationId(), null, null);
+      return access.signingKeys(caller.organizationId(), null, window, sort);
     }
     if (caller.userId() == null) {
-      return List.of();
+      return Page.of(window.offset(), 0, List.of());
     }
-    return access.signingKeys(caller.organizationId(), caller.userId(), null);
+    return access.signingKeys(caller.organizationId(), caller.userId(), window, sort);
   }
 
   // --- OAuth2 clients ------------------------------------------------------------------------
@@ -273,8 +275,8 @@ public class AccessService {
   }
 
   @PreAuthorize("hasAuthority('SCOPE_tokens:manage')")
-  public List<OAuth2Client> oauth2Clients() {
-    return access.clients(Callers.current().organizationId());
+  public Page<OAuth2Client> oauth2Clients(Window window, String sort) {
+    return access.clients(Callers.current().organizationId(), window, sort);
   }
 
   // --- members -------------------------------------------------------------------------------
@@ -322,8 +324,8 @@ public class AccessService {
   }
 
   @PreAuthorize("hasAnyAuthority('SCOPE_members:manage', 'SCOPE_audit:read')")
-  public List<OrganizationMember> members() {
-    return access.members(Callers.current().organizationId());
+  public Page<OrganizationMember> members(Window window, String sort) {
+    return access.members(Callers.current().organizationId(), window, sort);
   }
 
   @PreAuthorize("hasAuthority('SCOPE_members:manage')")
@@ -379,8 +381,8 @@ public class AccessService {
   }
 
   @PreAuthorize("hasAnyAuthority('SCOPE_members:manage', 'SCOPE_audit:read')")
-  public List<Team> teams() {
-    return access.teams(Callers.current().organizationId());
+  public Page<Team> teams(Window window, String sort) {
+    return access.teams(Callers.current().organizationId(), window, sort);
   }
 
   @PreAuthorize("hasAnyAuthority('SCOPE_members:manage', 'SCOPE_audit:read')")
@@ -421,12 +423,12 @@ public class AccessService {
   }
 
   @PreAuthorize("hasAuthority('SCOPE_devices:read')")
-  public List<Customer> customers() {
+  public Page<Customer> customers(Window window, String sort) {
     Caller caller = Callers.current();
     if (caller.isCustomer()) {
       throw new ApiException(ErrorCode.FORBIDDEN, "customers cannot list customers");
     }
-    return access.customers(caller.organizationId());
+    return access.customers(caller.organizationId(), window, sort);
   }
 
   @PreAuthorize("hasAuthority('SCOPE_devices:read')")

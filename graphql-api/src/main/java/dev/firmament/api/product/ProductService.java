@@ -4,16 +4,17 @@ import static dev.firmament.sql.generated.Tables.PRODUCTS;
 
 import dev.firmament.api.Ids;
 import dev.firmament.api.NamePrefix;
+import dev.firmament.api.Paged;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
 import dev.firmament.api.error.UniqueViolations;
 import dev.firmament.api.tenant.TenantResolver;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jooq.Condition;
-import org.jooq.Field;
 import org.jooq.SortField;
 import org.jooq.impl.DSL;
 import org.springframework.security.access.prepost.PreAuthorize;
@@ -109,22 +110,14 @@ public class ProductService {
 
   /** The orders {@code login.products(sort:)} accepts; the id breaks ties. */
   static List<SortField<?>> order(String sort) {
-    String value = sort == null || sort.isBlank() ? "name" : sort.strip();
-    boolean descending = value.startsWith("-");
-    String key = descending ? value.substring(1) : value;
-    Field<?> field =
-        switch (key) {
-          case "name" -> PRODUCTS.NAME;
-          case "slug" -> PRODUCTS.SLUG;
-          case "createdAt" -> PRODUCTS.CREATED_AT;
-          default ->
-              throw ApiException.invalid(
-                  "sort must be one of name, slug, createdAt (prefix - for descending), got "
-                      + sort);
-        };
-    return List.of(
-        descending ? field.desc() : field.asc(),
-        descending ? PRODUCTS.ID.desc() : PRODUCTS.ID.asc());
+    return Paged.order(
+        sort,
+        "name",
+        Paged.keys(
+            Map.entry("name", PRODUCTS.NAME),
+            Map.entry("slug", PRODUCTS.SLUG),
+            Map.entry("createdAt", PRODUCTS.CREATED_AT)),
+        PRODUCTS.ID);
   }
 
   /** A product filter as a condition, every field checked first. */
