@@ -37,14 +37,7 @@ class SlicedRolloutWorkflowTest extends RolloutWorkflowTest {
     assertThat(fleet.deliveries).hasSize(10).doesNotHaveDuplicates();
     // Ten devices, slices of three: four delivery activities in the stage's history, not ten.
     assertThat(fleet.sliceSizes).containsExactlyInAnyOrder(3, 3, 3, 1);
-    List<String> deliveries =
-        runs(TaskQueues.stageWorkflowId(JOB, 0)).stream()
-            .flatMap(List::stream)
-            .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-            .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
-            .filter(a -> a.getTaskQueue().getName().equals(TaskQueues.DELIVERY))
-            .map(a -> a.getActivityType().getName())
-            .toList();
+    List<String> deliveries = deliveryActivities();
     assertThat(deliveries)
         .containsExactly("DeliverSlice", "DeliverSlice", "DeliverSlice", "DeliverSlice");
   }
@@ -110,14 +103,18 @@ class SlicedRolloutWorkflowTest extends RolloutWorkflowTest {
     // delivery in the stage's history went one device at a time.
     assertThat(fleet.resumedSlices).isNotEmpty();
     assertThat(fleet.resumed).isNotEmpty();
-    List<String> deliveries =
-        runs(TaskQueues.stageWorkflowId(JOB, 0)).stream()
-            .flatMap(List::stream)
-            .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-            .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
-            .filter(a -> a.getTaskQueue().getName().equals(TaskQueues.DELIVERY))
-            .map(a -> a.getActivityType().getName())
-            .toList();
+    List<String> deliveries = deliveryActivities();
     assertThat(deliveries).isNotEmpty().containsOnly("DeliverSlice");
+  }
+
+  /** The delivery activities every run of the first stage scheduled, by type, in order. */
+  private List<String> deliveryActivities() {
+    return runs(TaskQueues.stageWorkflowId(JOB, 0)).stream()
+        .flatMap(List::stream)
+        .filter(e -> e.getEventType() == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+        .map(HistoryEvent::getActivityTaskScheduledEventAttributes)
+        .filter(a -> a.getTaskQueue().getName().equals(TaskQueues.DELIVERY))
+        .map(a -> a.getActivityType().getName())
+        .toList();
   }
 }
