@@ -21,7 +21,10 @@ class BatchLoadingTest extends ApiIntegrationTest {
           devices(perPage: $size) {
             id name online tags firmwareLock targetFirmwareVersion info { platform }
             groups { name releasedFirmware { version } }
-            product { id name firmware { version } fleet { name } releasedFirmware { version } }
+            product {
+              id name fleet { name } releasedFirmware { version }
+              firmware { total items { version } } groups { total items { name } }
+            }
             deviceGroup { id name product { id } }
             firmwareVersion { version title }
             updates(size: 5) { total items { state job { id status product { id } } } }

@@ -44,9 +44,12 @@ class FirmwareSigningTest extends ApiIntegrationTest {
         .isEqualTo("DeltaBuildWorkflow");
 
     var answer = graphQl.documentName("FirmwareDeltas").variable("productId", productId).execute();
-    answer.path("product.firmware[0].signature").valueIsNull();
-    answer.path("product.firmware[0].deltaBuildStatus").entity(String.class).isEqualTo("PENDING");
-    answer.path("product.firmware[0].deltas").entityList(Object.class).hasSize(0);
+    answer.path("product.firmware.items[0].signature").valueIsNull();
+    answer
+        .path("product.firmware.items[0].deltaBuildStatus")
+        .entity(String.class)
+        .isEqualTo("PENDING");
+    answer.path("product.firmware.items[0].deltas").entityList(Object.class).hasSize(0);
   }
 
   @Test
@@ -98,23 +101,23 @@ class FirmwareSigningTest extends ApiIntegrationTest {
     var answer = graphQl.documentName("FirmwareDeltas").variable("productId", productId).execute();
 
     answer
-        .path("product.firmware[?(@.version == '3.0.0')].deltas[*].fromVersion")
+        .path("product.firmware.items[?(@.version == '3.0.0')].deltas[*].fromVersion")
         .entityList(String.class)
         .containsExactly("1.0.0", "2.0.0");
     answer
-        .path("product.firmware[?(@.version == '3.0.0')].deltas[0].size")
+        .path("product.firmware.items[?(@.version == '3.0.0')].deltas[0].size")
         .entityList(Long.class)
         .containsExactly(40L);
     answer
-        .path("product.firmware[?(@.version == '3.0.0')].deltas[*].status")
+        .path("product.firmware.items[?(@.version == '3.0.0')].deltas[*].status")
         .entityList(String.class)
         .containsExactly("PUBLISHED", "FULL_PREFERRED");
     answer
-        .path("product.firmware[?(@.version == '2.0.0')].deltas[*].status")
+        .path("product.firmware.items[?(@.version == '2.0.0')].deltas[*].status")
         .entityList(String.class)
         .containsExactly("FAILED");
     answer
-        .path("product.firmware[?(@.version == '1.0.0')].deltas")
+        .path("product.firmware.items[?(@.version == '1.0.0')].deltas")
         .entityList(Object.class)
         .hasSize(1);
   }

@@ -42,7 +42,7 @@ class FirmwareUploadRestTest extends ApiIntegrationTest {
         .documentName("ProductOverview")
         .variable("productId", productId)
         .execute()
-        .path("product.firmware[0].title")
+        .path("product.firmware.items[0].title")
         .entity(String.class)
         .isEqualTo("Four");
   }

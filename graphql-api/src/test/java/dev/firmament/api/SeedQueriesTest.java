@@ -164,11 +164,11 @@ class SeedQueriesTest extends ApiIntegrationTest {
             .variable("perPage", 10)
             .execute();
     overview.errors().verify();
-    overview.path("product.firmware[0].version").entity(String.class).isEqualTo("3.1.0");
-    overview.path("product.firmware[0].size").entity(Long.class).isEqualTo(3L);
-    overview.path("product.groups[0].product.id").entity(String.class).isEqualTo(productId);
+    overview.path("product.firmware.items[0].version").entity(String.class).isEqualTo("3.1.0");
+    overview.path("product.firmware.items[0].size").entity(Long.class).isEqualTo(3L);
+    overview.path("product.groups.items[0].product.id").entity(String.class).isEqualTo(productId);
     overview
-        .path("product.groups[0].devices[*].id")
+        .path("product.groups.items[0].devices[*].id")
         .entityList(String.class)
         .containsExactly(deviceIds.toArray(String[]::new));
     assertThat(overview.path("product.devices[*].product.id").entityList(String.class).get())

@@ -448,14 +448,17 @@ public final class Demo {
                   query Deltas($id: ID!) {
                     product(id: $id) {
                       firmware {
-                        version signature deltaBuildStatus
-                        deltas { fromVersion format size status }
+                        items {
+                          version signature deltaBuildStatus
+                          deltas { fromVersion format size status }
+                        }
                       }
                     }
                   }""",
                   Map.of("id", productId))
               .path("product")
-              .path("firmware");
+              .path("firmware")
+              .path("items");
       for (JsonNode f : firmware) {
         if (!TO_VERSION.equals(f.path("version").asText())) {
           continue;

@@ -323,11 +323,12 @@ final class FirmwareUploadCommand {
       try {
         JsonNode firmware =
             api.execute(
-                    "query($id: ID!) { product(id: $id) { firmware { id signature deltaBuildStatus"
-                        + " deltas { fromVersion format size status } } } }",
+                    "query($id: ID!) { product(id: $id) { firmware { items { id signature"
+                        + " deltaBuildStatus deltas { fromVersion format size status } } } } }",
                     java.util.Map.of("id", product))
                 .path("product")
-                .path("firmware");
+                .path("firmware")
+                .path("items");
         for (JsonNode f : firmware) {
           if (f.path("id").asText().equals(firmwareId)) {
             last = f;

@@ -214,7 +214,7 @@ class EndToEndRolloutTest {
     assertThat(refused.toString()).contains("UNAUTHENTICATED").contains("unknown token");
     assertThat(
             api.execute(
-                    "query($id: ID!) { product(id: $id) { firmware { version } } }",
+                    "query($id: ID!) { product(id: $id) { firmware { items { version } } } }",
                     Map.of("id", productId))
                 .path("product")
                 .path("firmware")

@@ -1,6 +1,8 @@
 package dev.firmament.api.access;
 
 import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
+import dev.firmament.api.Paged.ChildPage;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.access.AccessModel.ApiToken;
 import dev.firmament.api.access.AccessModel.Customer;
@@ -17,11 +19,16 @@ import dev.firmament.api.caller.Callers;
 import dev.firmament.api.caller.Scope;
 import dev.firmament.api.tenant.Login;
 import dev.firmament.api.tenant.Organization;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.stereotype.Controller;
+import reactor.core.publisher.Mono;
 
 /** The access-control part of the schema (access.graphqls). */
 @Controller
@@ -29,9 +36,21 @@ public class AccessController {
   private final AccessService service;
   private final AccessRepository access;
 
-  public AccessController(AccessService service, AccessRepository access) {
+  private static final String TEAM_MEMBERS = "teamMembers";
+  private static final String CUSTOMER_DEVICES = "customerDevices";
+
+  public AccessController(
+      AccessService service, AccessRepository access, BatchLoaderRegistry loaders) {
     this.service = service;
     this.access = access;
+    loaders
+        .<ChildPage<UUID>, Page<TeamMember>>forName(TEAM_MEMBERS)
+        .registerMappedBatchLoader(
+            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, access::teamMemberPages)));
+    loaders
+        .<ChildPage<UUID>, Page<CustomerDeviceMapping>>forName(CUSTOMER_DEVICES)
+        .registerMappedBatchLoader(
+            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, access::mappingPages)));
   }
 
   public record Viewer(String actor, String kind, List<String> scopes, String role) {}
@@ -131,13 +150,26 @@ public class AccessController {
   }
 
   @SchemaMapping(typeName = "Team")
-  public List<TeamMember> members(Team team) {
-    return service.teamMembers(team.id());
+  public CompletableFuture<Page<TeamMember>> members(
+      Team team,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort,
+      DataFetchingEnvironment env) {
+    ChildPage<UUID> key = service.teamMemberPage(team.id(), Pagination.fromSize(from, size), sort);
+    return env.<ChildPage<UUID>, Page<TeamMember>>getDataLoader(TEAM_MEMBERS).load(key);
   }
 
   @SchemaMapping(typeName = "Customer")
-  public List<CustomerDeviceMapping> devices(Customer customer) {
-    return service.mappings(customer.id());
+  public CompletableFuture<Page<CustomerDeviceMapping>> devices(
+      Customer customer,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort,
+      DataFetchingEnvironment env) {
+    ChildPage<UUID> key = service.mappingPage(customer.id(), Pagination.fromSize(from, size), sort);
+    return env.<ChildPage<UUID>, Page<CustomerDeviceMapping>>getDataLoader(CUSTOMER_DEVICES)
+        .load(key);
   }
 
   // --- mutations -----------------------------------------------------------------------------

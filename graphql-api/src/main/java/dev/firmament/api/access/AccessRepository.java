@@ -29,6 +29,7 @@ import dev.firmament.api.access.AccessModel.User;
 import dev.firmament.api.caller.Role;
 import dev.firmament.api.caller.Scope;
 import java.time.OffsetDateTime;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,6 +37,7 @@ import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.SelectConditionStep;
+import org.jooq.SortField;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
 
@@ -371,6 +373,33 @@ public class AccessRepository {
                 new TeamMember(r.get(TEAM_MEMBERS.TEAM_ID), user(r), r.get(TEAM_MEMBERS.ADDED_AT)));
   }
 
+  /** The sort keys of a team's members: by email unless told otherwise. */
+  public static List<SortField<?>> teamMemberOrder(String sort) {
+    return Paged.order(
+        sort,
+        "email",
+        Paged.keys(
+            Map.entry("email", USERS.EMAIL),
+            Map.entry("name", USERS.NAME),
+            Map.entry("addedAt", TEAM_MEMBERS.ADDED_AT)),
+        USERS.ID);
+  }
+
+  /** A page of each team's members, in one statement. */
+  public Map<UUID, Page<TeamMember>> teamMemberPages(
+      UUID organizationId, Collection<UUID> teamIds, Window window, String sort) {
+    return Paged.pagesOf(
+        dsl,
+        List.of(USERS.asterisk(), TEAM_MEMBERS.TEAM_ID, TEAM_MEMBERS.ADDED_AT),
+        TEAM_MEMBERS.join(USERS).on(USERS.ID.eq(TEAM_MEMBERS.USER_ID)),
+        TEAM_MEMBERS.ORGANIZATION_ID.eq(organizationId),
+        TEAM_MEMBERS.TEAM_ID,
+        teamIds,
+        window,
+        teamMemberOrder(sort),
+        r -> new TeamMember(r.get(TEAM_MEMBERS.TEAM_ID), user(r), r.get(TEAM_MEMBERS.ADDED_AT)));
+  }
+
   // --- customers -----------------------------------------------------------------------------
 
   public boolean productExists(UUID organizationId, UUID productId) {
@@ -443,12 +472,34 @@ public class AccessRepository {
         > 0;
   }
 
-  public List<CustomerDeviceMapping> mappings(UUID organizationId, UUID customerId) {
-    return dsl.selectFrom(CUSTOMER_DEVICE_MAPPINGS)
-        .where(CUSTOMER_DEVICE_MAPPINGS.ORGANIZATION_ID.eq(organizationId))
-        .and(CUSTOMER_DEVICE_MAPPINGS.CUSTOMER_ID.eq(customerId))
-        .orderBy(CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID)
-        .fetch(r -> new CustomerDeviceMapping(r.getCustomerId(), r.getDeviceId(), r.getMappedAt()));
+  /** The sort keys of a customer's devices: by device id unless told otherwise. */
+  public static List<SortField<?>> mappingOrder(String sort) {
+    return Paged.order(
+        sort,
+        "deviceId",
+        Paged.keys(
+            Map.entry("deviceId", CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID),
+            Map.entry("mapped", CUSTOMER_DEVICE_MAPPINGS.MAPPED_AT)),
+        CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID);
+  }
+
+  /** A page of each customer's device mappings, in one statement. */
+  public Map<UUID, Page<CustomerDeviceMapping>> mappingPages(
+      UUID organizationId, Collection<UUID> customerIds, Window window, String sort) {
+    return Paged.pagesOf(
+        dsl,
+        List.of(CUSTOMER_DEVICE_MAPPINGS.asterisk()),
+        CUSTOMER_DEVICE_MAPPINGS,
+        CUSTOMER_DEVICE_MAPPINGS.ORGANIZATION_ID.eq(organizationId),
+        CUSTOMER_DEVICE_MAPPINGS.CUSTOMER_ID,
+        customerIds,
+        window,
+        mappingOrder(sort),
+        r ->
+            new CustomerDeviceMapping(
+                r.get(CUSTOMER_DEVICE_MAPPINGS.CUSTOMER_ID),
+                r.get(CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID),
+                r.get(CUSTOMER_DEVICE_MAPPINGS.MAPPED_AT)));
   }
 
   // --- API tokens ----------------------------------------------------------------------------

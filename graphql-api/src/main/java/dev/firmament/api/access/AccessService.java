@@ -2,6 +2,7 @@ package dev.firmament.api.access;
 
 import dev.firmament.api.Ids;
 import dev.firmament.api.Page;
+import dev.firmament.api.Paged.ChildPage;
 import dev.firmament.api.Pagination.Window;
 import dev.firmament.api.access.AccessModel.ApiToken;
 import dev.firmament.api.access.AccessModel.Customer;
@@ -385,9 +386,11 @@ public class AccessService {
     return access.teams(Callers.current().organizationId(), window, sort);
   }
 
+  /** What to load for a page of a team's members, once the caller may read it. */
   @PreAuthorize("hasAnyAuthority('SCOPE_members:manage', 'SCOPE_audit:read')")
-  public List<TeamMember> teamMembers(UUID teamId) {
-    return access.teamMembers(Callers.current().organizationId(), teamId);
+  public ChildPage<UUID> teamMemberPage(UUID teamId, Window window, String sort) {
+    AccessRepository.teamMemberOrder(sort);
+    return new ChildPage<>(Callers.current().organizationId(), teamId, window, sort);
   }
 
   private User requireMember(Caller caller, String email) {
@@ -431,9 +434,11 @@ public class AccessService {
     return access.customers(caller.organizationId(), window, sort);
   }
 
+  /** What to load for a page of a customer's devices, once the caller may read it. */
   @PreAuthorize("hasAuthority('SCOPE_devices:read')")
-  public List<CustomerDeviceMapping> mappings(UUID customerId) {
-    return access.mappings(Callers.current().organizationId(), customerId);
+  public ChildPage<UUID> mappingPage(UUID customerId, Window window, String sort) {
+    AccessRepository.mappingOrder(sort);
+    return new ChildPage<>(Callers.current().organizationId(), customerId, window, sort);
   }
 
   /** Maps a device to a customer; the device must belong to the customer's product. */

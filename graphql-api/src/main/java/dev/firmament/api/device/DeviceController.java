@@ -4,6 +4,8 @@ import static dev.firmament.api.BatchResults.index;
 import static dev.firmament.api.BatchResults.mapEach;
 
 import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
+import dev.firmament.api.Paged.ChildPage;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.Pagination.Window;
 import dev.firmament.api.firmware.FirmwareRepository;
@@ -39,6 +41,7 @@ import reactor.core.publisher.Mono;
 public class DeviceController {
   private static final String PRODUCT_DEVICES = "productDevices";
   private static final String GROUP_DEVICES = "groupDevices";
+  private static final String PRODUCT_GROUPS = "productGroups";
 
   private final DeviceService service;
   private final DeviceRepository devices;
@@ -66,6 +69,11 @@ public class DeviceController {
         .<PageKey, List<Device>>forName(GROUP_DEVICES)
         .registerMappedBatchLoader(
             (keys, env) -> Mono.fromCallable(() -> loadPages(keys, devices::pagesByGroup)));
+    loaders
+        .<ChildPage<UUID>, Page<DeviceGroup>>forName(PRODUCT_GROUPS)
+        .registerMappedBatchLoader(
+            (keys, env) ->
+                Mono.fromCallable(() -> Paged.batch(keys, devices::groupPagesOfProducts)));
   }
 
   /** One page of one parent's devices, with the organization the request resolved. */
@@ -289,14 +297,17 @@ public class DeviceController {
                     titles.get(new ProductVersion(d.productId(), d.currentVersion()))));
   }
 
-  @BatchMapping(typeName = "Product")
-  public Map<Product, List<DeviceGroup>> groups(List<Product> sources) {
-    Map<UUID, List<DeviceGroup>> byProduct =
-        devices
-            .groupsOfProducts(tenants.organizationId(), sources.stream().map(Product::id).toList())
-            .stream()
-            .collect(Collectors.groupingBy(DeviceGroup::productId));
-    return mapEach(sources, p -> byProduct.getOrDefault(p.id(), List.of()));
+  @SchemaMapping(typeName = "Product", field = "groups")
+  public CompletableFuture<Page<DeviceGroup>> groups(
+      Product product,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort,
+      DataFetchingEnvironment env) {
+    Window window = Pagination.fromSize(from, size);
+    DeviceRepository.groupOrder(sort);
+    DataLoader<ChildPage<UUID>, Page<DeviceGroup>> loader = env.getDataLoader(PRODUCT_GROUPS);
+    return loader.load(new ChildPage<>(tenants.organizationId(), product.id(), window, sort));
   }
 
   @BatchMapping(typeName = "DeviceGroup", field = "product")

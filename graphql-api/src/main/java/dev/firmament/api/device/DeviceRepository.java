@@ -8,6 +8,9 @@ import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 
+import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
+import dev.firmament.api.Pagination.Window;
 import dev.firmament.api.caller.Caller;
 import dev.firmament.api.caller.Callers;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
@@ -353,15 +356,34 @@ public class DeviceRepository {
         .fetch(r -> new DeviceGroup(r.getId(), r.getProductId(), r.getName()));
   }
 
-  public List<DeviceGroup> groupsOfProducts(UUID organizationId, Collection<UUID> productIds) {
-    return dsl.selectFrom(DEVICE_GROUPS)
-        .where(
-            DEVICE_GROUPS
-                .ORGANIZATION_ID
-                .eq(organizationId)
-                .and(DEVICE_GROUPS.PRODUCT_ID.in(productIds)))
-        .orderBy(DEVICE_GROUPS.NAME, DEVICE_GROUPS.ID)
-        .fetch(r -> new DeviceGroup(r.getId(), r.getProductId(), r.getName()));
+  /** The sort keys of a product's groups: by name unless told otherwise. */
+  public static List<SortField<?>> groupOrder(String sort) {
+    return Paged.order(
+        sort,
+        "name",
+        Paged.keys(
+            Map.entry("name", DEVICE_GROUPS.NAME),
+            Map.entry("createdAt", DEVICE_GROUPS.CREATED_AT)),
+        DEVICE_GROUPS.ID);
+  }
+
+  /** A page of each product's groups, in one statement. */
+  public Map<UUID, Page<DeviceGroup>> groupPagesOfProducts(
+      UUID organizationId, Collection<UUID> productIds, Window window, String sort) {
+    return Paged.pagesOf(
+        dsl,
+        List.of(DEVICE_GROUPS.asterisk()),
+        DEVICE_GROUPS,
+        DEVICE_GROUPS.ORGANIZATION_ID.eq(organizationId),
+        DEVICE_GROUPS.PRODUCT_ID,
+        productIds,
+        window,
+        groupOrder(sort),
+        r ->
+            new DeviceGroup(
+                r.get(DEVICE_GROUPS.ID),
+                r.get(DEVICE_GROUPS.PRODUCT_ID),
+                r.get(DEVICE_GROUPS.NAME)));
   }
 
   /** Each device's groups, by name; devices without a group are left out. */

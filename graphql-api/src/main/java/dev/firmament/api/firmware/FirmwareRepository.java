@@ -3,6 +3,9 @@ package dev.firmament.api.firmware;
 import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
+import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
+import dev.firmament.api.Pagination.Window;
 import dev.firmament.artifact.StoredArtifact;
 import dev.firmament.orchestrator.delta.DeltaBuildStatus;
 import dev.firmament.sql.generated.tables.records.ProductFirmwareRecord;
@@ -16,6 +19,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
+import org.jooq.SortField;
 import org.springframework.stereotype.Repository;
 
 /** The firmware catalogue of one organization; every method takes the organization. */
@@ -57,16 +61,30 @@ public class FirmwareRepository {
         .fetch(FirmwareRepository::toFirmware);
   }
 
-  /** Newest first. */
-  public List<Firmware> ofProducts(UUID organizationId, Collection<UUID> productIds) {
-    return dsl.selectFrom(PRODUCT_FIRMWARE)
-        .where(
-            PRODUCT_FIRMWARE
-                .ORGANIZATION_ID
-                .eq(organizationId)
-                .and(PRODUCT_FIRMWARE.PRODUCT_ID.in(productIds)))
-        .orderBy(PRODUCT_FIRMWARE.UPLOADED_AT.desc(), PRODUCT_FIRMWARE.ID)
-        .fetch(FirmwareRepository::toFirmware);
+  /** The sort keys of a product's firmware: newest first unless told otherwise. */
+  public static List<SortField<?>> firmwareOrder(String sort) {
+    return Paged.order(
+        sort,
+        "-uploadedAt",
+        Paged.keys(
+            Map.entry("uploadedAt", PRODUCT_FIRMWARE.UPLOADED_AT),
+            Map.entry("version", PRODUCT_FIRMWARE.VERSION)),
+        PRODUCT_FIRMWARE.ID);
+  }
+
+  /** A page of each product's uploads, in one statement. */
+  public Map<UUID, Page<Firmware>> pagesOfProducts(
+      UUID organizationId, Collection<UUID> productIds, Window window, String sort) {
+    return Paged.pagesOf(
+        dsl,
+        List.of(PRODUCT_FIRMWARE.asterisk()),
+        PRODUCT_FIRMWARE,
+        PRODUCT_FIRMWARE.ORGANIZATION_ID.eq(organizationId),
+        PRODUCT_FIRMWARE.PRODUCT_ID,
+        productIds,
+        window,
+        firmwareOrder(sort),
+        r -> toFirmware(r.into(PRODUCT_FIRMWARE)));
   }
 
   /**
