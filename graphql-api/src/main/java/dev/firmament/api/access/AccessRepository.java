@@ -64,7 +64,23 @@ public class AccessRepository {
       String scopes,
       OffsetDateTime expiresAt,
       OffsetDateTime revokedAt,
-      OffsetDateTime lastUsedAt) {}
+      OffsetDateTime lastUsedAt) {
+
+    /** The same grant, used now. */
+    public TokenGrant usedNow() {
+      return new TokenGrant(
+          id,
+          organizationId,
+          userId,
+          customerId,
+          holderEmail,
+          role,
+          scopes,
+          expiresAt,
+          revokedAt,
+          OffsetDateTime.now());
+    }
+  }
 
   /** An OAuth2 access token with its client, as introspection needs it. */
   public record ClientGrant(

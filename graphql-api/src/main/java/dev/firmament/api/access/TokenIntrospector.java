@@ -10,7 +10,9 @@ import dev.firmament.api.caller.Role;
 import dev.firmament.api.caller.Scope;
 import java.time.OffsetDateTime;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.springframework.security.oauth2.core.OAuth2AuthenticatedPrincipal;
 import org.springframework.security.oauth2.server.resource.introspection.BadOpaqueTokenException;
 import org.springframework.security.oauth2.server.resource.introspection.OpaqueTokenIntrospector;
@@ -36,17 +38,26 @@ public class TokenIntrospector implements OpaqueTokenIntrospector {
 
   private final AccessRepository access;
   private final AuditRepository audit;
+  private final GrantCache grants;
 
-  /** Without an audit log: for tests of the rules alone. */
+  /** Without an audit log or a cache: for tests of the rules alone. */
   public TokenIntrospector(AccessRepository access) {
-    this(access, null);
+    this(access, null, null);
   }
 
-  /** Refused credentials of a known organization are recorded in its audit log. */
+  /**
+   * Refused credentials of a known organization are recorded in its audit log; grants are kept in
+   * {@code grants} for a short time when it is given.
+   */
   @org.springframework.beans.factory.annotation.Autowired
-  public TokenIntrospector(AccessRepository access, AuditRepository audit) {
+  public TokenIntrospector(AccessRepository access, AuditRepository audit, GrantCache grants) {
     this.access = access;
     this.audit = audit;
+    this.grants = grants;
+  }
+
+  private <T> Optional<T> cached(String key, Supplier<Optional<T>> load) {
+    return grants == null ? load.get() : grants.get(key, load);
   }
 
   /**
@@ -78,9 +89,9 @@ public class TokenIntrospector implements OpaqueTokenIntrospector {
     if (!token.startsWith(Secrets.API_TOKEN)) {
       throw new BadOpaqueTokenException(UNKNOWN);
     }
+    String sha256 = Secrets.sha256(token);
     TokenGrant grant =
-        access
-            .findTokenGrant(Secrets.sha256(token))
+        cached("token:" + sha256, () -> access.findTokenGrant(sha256))
             .orElseThrow(() -> new BadOpaqueTokenException(UNKNOWN));
     try {
       checkLive(grant.revokedAt(), grant.expiresAt());
@@ -111,6 +122,9 @@ public class TokenIntrospector implements OpaqueTokenIntrospector {
     if (grant.lastUsedAt() == null
         || grant.lastUsedAt().isBefore(OffsetDateTime.now().minusMinutes(1))) {
       access.touch(grant.id());
+      if (grants != null) {
+        grants.refresh("token:" + sha256, grant.usedNow());
+      }
     }
     return caller;
   }
@@ -139,9 +153,9 @@ public class TokenIntrospector implements OpaqueTokenIntrospector {
   }
 
   private Caller client(String token) {
+    String sha256 = Secrets.sha256(token);
     ClientGrant grant =
-        access
-            .findClientGrant(Secrets.sha256(token))
+        cached("client:" + sha256, () -> access.findClientGrant(sha256))
             .orElseThrow(() -> new BadOpaqueTokenException(UNKNOWN));
     checkLive(
         grant.clientRevokedAt() != null ? grant.clientRevokedAt() : grant.revokedAt(),

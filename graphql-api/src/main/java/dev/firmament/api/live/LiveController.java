@@ -102,8 +102,13 @@ public class LiveController {
       throw new ApiException(
           ErrorCode.INVALID_ARGUMENT, "intervalMs must be between 100 and 60000");
     }
-    UUID jobId = existingJob(organizationId, id);
-    return progress.progress(organizationId, jobId, Duration.ofMillis(interval));
+    Duration every = Duration.ofMillis(interval);
+    // A rollout that others of the organization already watch exists: no query for each of them.
+    UUID jobId =
+        Ids.parse(id)
+            .filter(watched -> progress.watching(organizationId, watched, every))
+            .orElseGet(() -> existingJob(organizationId, id));
+    return progress.progress(organizationId, jobId, every);
   }
 
   @SubscriptionMapping

@@ -74,6 +74,14 @@ public class RolloutProgressHub {
   private record Key(UUID organizationId, UUID jobId, Duration interval) {}
 
   /**
+   * Whether the organization's rollout has a progress stream at this interval now, which it has
+   * only when it exists.
+   */
+  public boolean watching(UUID organizationId, UUID jobId, Duration interval) {
+    return streams.containsKey(new Key(organizationId, jobId, interval));
+  }
+
+  /**
    * The rollout's progress stream; empty when the organization has no such rollout (the caller
    * checks that first, to answer NOT_FOUND).
    */

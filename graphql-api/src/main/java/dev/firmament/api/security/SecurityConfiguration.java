@@ -13,6 +13,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.graphql.server.support.BearerTokenAuthenticationExtractor;
 import org.springframework.graphql.server.webmvc.AuthenticationWebSocketInterceptor;
 import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.annotation.method.configuration.EnableMethodSecurity;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
@@ -24,6 +25,7 @@ import org.springframework.security.oauth2.server.resource.web.authentication.Be
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -56,6 +58,19 @@ public class SecurityConfiguration {
         BearerTokenAuthenticationFilter.class);
     AccessDeniedHandler denied = forbidden();
     http.csrf(csrf -> csrf.disable())
+        // Security headers are written before the request is handled, not after: a live stream
+        // sends its first event from another thread while the request's own thread is still on its
+        // way out, and both writing the response's headers at once corrupts them.
+        .headers(
+            headers ->
+                headers.addObjectPostProcessor(
+                    new ObjectPostProcessor<HeaderWriterFilter>() {
+                      @Override
+                      public <O extends HeaderWriterFilter> O postProcess(O filter) {
+                        filter.setShouldWriteHeadersEagerly(true);
+                        return filter;
+                      }
+                    }))
         .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
         .authorizeHttpRequests(
             requests ->

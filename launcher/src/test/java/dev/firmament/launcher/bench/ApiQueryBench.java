@@ -274,6 +274,7 @@ public final class ApiQueryBench {
     AtomicInteger connected = new AtomicInteger();
     AtomicInteger failed = new AtomicInteger();
     System.err.printf("connecting %d subscribers to rollout %s%n", count, job);
+    java.util.concurrent.ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
     for (int s = 0; s < count; s++) {
       List<long[]> events = new CopyOnWriteArrayList<>();
       seen.add(events);
@@ -285,7 +286,9 @@ public final class ApiQueryBench {
                   .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                   .build(),
               HttpResponse.BodyHandlers.ofLines())
-          .thenAccept(
+          // Each stream is read on a virtual thread of its own: read on the common pool, as a
+          // plain thenAccept would, the blocking reads of more than 256 streams wait for a thread.
+          .thenAcceptAsync(
               response -> {
                 connected.incrementAndGet();
                 response
@@ -308,7 +311,8 @@ public final class ApiQueryBench {
                             }
                           }
                         });
-              })
+              },
+              readers)
           .exceptionally(
               e -> {
                 failed.incrementAndGet();
