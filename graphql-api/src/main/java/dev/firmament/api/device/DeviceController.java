@@ -18,6 +18,7 @@ import graphql.schema.DataFetchingEnvironment;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -220,6 +221,10 @@ public class DeviceController {
     var order = DeviceSort.parse(sort);
     DeviceFilters.Checked checked = service.checkFilter(filter);
     UUID organizationId = login.organization().id();
+    Optional<Page<Device>> indexed = devices.indexedPage(organizationId, checked, sort, window);
+    if (indexed.isPresent()) {
+      return indexed.get();
+    }
     int total = devices.count(organizationId, checked);
     List<Device> items =
         devices.page(organizationId, checked, window.offset(), window.limit(), order);

@@ -46,9 +46,46 @@ public class DeviceRepository {
           DeviceUpdateState.REJECTED.name());
 
   private final DSLContext dsl;
+  private final DeviceOrderIndex index;
 
-  public DeviceRepository(DSLContext dsl) {
+  public DeviceRepository(DSLContext dsl, DeviceOrderIndex index) {
     this.dsl = dsl;
+    this.index = index;
+  }
+
+  /** Whether the caller sees every device of the organization (a customer does not). */
+  private static boolean seesWholeOrganization() {
+    return Callers.find().map(c -> !c.isCustomer()).orElse(true);
+  }
+
+  /**
+   * A page of {@code login.devices} from the kept order of the organization's or one product's
+   * devices ({@link DeviceOrderIndex}), when the filter names at most a product, the sort is by
+   * name or id and the caller sees every device; empty when the database answers it instead.
+   */
+  public Optional<Page<Device>> indexedPage(
+      UUID organizationId, DeviceFilters.Checked filter, String sort, Window window) {
+    Optional<DeviceOrderIndex.Order> order = DeviceOrderIndex.Order.of(sort);
+    if (order.isEmpty()
+        || !filter.equals(DeviceFilters.Checked.ALL.inProduct(filter.productId()))
+        || !seesWholeOrganization()) {
+      return Optional.empty();
+    }
+    return index
+        .window(organizationId, filter.productId(), order.get(), window.offset(), window.limit())
+        .map(w -> Page.of(window.offset(), w.total(), inIdOrder(organizationId, w.ids())));
+  }
+
+  /** The devices of {@code ids} in that order; ids whose device left meanwhile are skipped. */
+  private List<Device> inIdOrder(UUID organizationId, List<String> ids) {
+    if (ids.isEmpty()) {
+      return new ArrayList<>();
+    }
+    Map<String, Device> byId = new HashMap<>();
+    dsl.selectFrom(DEVICES)
+        .where(visible(organizationId).and(DEVICES.ID.in(ids)))
+        .forEach(r -> byId.put(r.getId(), toDevice(r)));
+    return DeviceOrderIndex.inOrder(ids, byId);
   }
 
   /**
@@ -117,6 +154,20 @@ public class DeviceRepository {
       Condition condition,
       int offset,
       int limit) {
+    if (productIds.size() == 1
+        && condition.equals(DSL.noCondition())
+        && limit > 0
+        && seesWholeOrganization()) {
+      // One large product: its kept order of ids, the page read by id.
+      UUID productId = productIds.iterator().next();
+      Optional<DeviceOrderIndex.Window> kept =
+          index.window(organizationId, productId, DeviceOrderIndex.Order.ID_ASC, offset, limit);
+      if (kept.isPresent()) {
+        Map<UUID, List<Device>> result = new HashMap<>();
+        result.put(productId, inIdOrder(organizationId, kept.get().ids()));
+        return result;
+      }
+    }
     if (productIds.size() == 1) {
       // One product, the usual case: an ordered walk of (product_id, id) that stops after the
       // page, instead of numbering every device of the product.
