@@ -8,6 +8,7 @@ import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 
+import dev.firmament.api.AnyOf;
 import dev.firmament.api.Page;
 import dev.firmament.api.Paged;
 import dev.firmament.api.Pagination.Window;
@@ -83,7 +84,7 @@ public class DeviceRepository {
     }
     Map<String, Device> byId = new HashMap<>();
     dsl.selectFrom(DEVICES)
-        .where(visible(organizationId).and(DEVICES.ID.in(ids)))
+        .where(visible(organizationId).and(AnyOf.strings(DEVICES.ID, ids)))
         .forEach(r -> byId.put(r.getId(), toDevice(r)));
     return DeviceOrderIndex.inOrder(ids, byId);
   }
@@ -453,7 +454,7 @@ public class DeviceRepository {
             DEVICE_GROUP_MEMBERS
                 .ORGANIZATION_ID
                 .eq(organizationId)
-                .and(DEVICE_GROUP_MEMBERS.DEVICE_ID.in(deviceIds)))
+                .and(AnyOf.strings(DEVICE_GROUP_MEMBERS.DEVICE_ID, deviceIds)))
         .orderBy(DEVICE_GROUP_MEMBERS.DEVICE_ID, DEVICE_GROUPS.NAME, DEVICE_GROUPS.ID)
         .forEach(
             r ->

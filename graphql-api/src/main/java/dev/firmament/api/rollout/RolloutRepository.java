@@ -11,6 +11,7 @@ import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.firmament.api.AnyOf;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.orchestrator.rollout.StageKind;
 import dev.firmament.sql.SharedDevices;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
@@ -764,22 +766,31 @@ public class RolloutRepository {
     if (keys.isEmpty()) {
       return result;
     }
-    var rows = keys.stream().map(k -> DSL.row(DSL.val(k.jobId()), DSL.val(k.deviceId()))).toList();
+    // The jobs' and the devices' ids as two array parameters; the pairs asked for are picked here.
+    Set<UUID> jobIds = keys.stream().map(ResultKey::jobId).collect(Collectors.toSet());
+    Set<String> deviceIds = keys.stream().map(ResultKey::deviceId).collect(Collectors.toSet());
+    Set<ResultKey> wanted = new HashSet<>(keys);
     dsl.selectFrom(OTA_ROLLBACK_RESULTS)
         .where(OTA_ROLLBACK_RESULTS.ORGANIZATION_ID.eq(organizationId))
-        .and(DSL.row(OTA_ROLLBACK_RESULTS.JOB_ID, OTA_ROLLBACK_RESULTS.DEVICE_ID).in(rows))
+        .and(AnyOf.uuids(OTA_ROLLBACK_RESULTS.JOB_ID, jobIds))
+        .and(AnyOf.strings(OTA_ROLLBACK_RESULTS.DEVICE_ID, deviceIds))
         .forEach(
-            r ->
-                result.put(
-                    new ResultKey(r.getJobId(), r.getDeviceId()),
-                    new OtaRollback(
-                        r.getToVersion(),
-                        r.getState(),
-                        r.getAttempt(),
-                        r.getBytesSent(),
-                        r.getErrorCode(),
-                        r.getErrorMessage(),
-                        r.getUpdatedAt())));
+            r -> {
+              ResultKey key = new ResultKey(r.getJobId(), r.getDeviceId());
+              if (!wanted.contains(key)) {
+                return;
+              }
+              result.put(
+                  key,
+                  new OtaRollback(
+                      r.getToVersion(),
+                      r.getState(),
+                      r.getAttempt(),
+                      r.getBytesSent(),
+                      r.getErrorCode(),
+                      r.getErrorMessage(),
+                      r.getUpdatedAt()));
+            });
     return result;
   }
 
