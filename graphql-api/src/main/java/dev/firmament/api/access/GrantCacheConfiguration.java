@@ -1,14 +1,19 @@
 package dev.firmament.api.access;
 
+import graphql.execution.instrumentation.InstrumentationState;
+import graphql.execution.instrumentation.SimplePerformantInstrumentation;
+import graphql.execution.instrumentation.parameters.InstrumentationFieldFetchParameters;
+import graphql.schema.DataFetcher;
+import graphql.schema.GraphQLObjectType;
 import java.time.Duration;
+import java.util.concurrent.CompletionStage;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The grant cache ({@link GrantCache}); {@code MutationAudit} drops what it keeps after every
- * mutation of this process.
+ * The grant cache ({@link GrantCache}) and what keeps this process's own changes visible at once.
  */
 @Configuration(proxyBeanMethods = false)
 public class GrantCacheConfiguration {
@@ -24,5 +29,40 @@ public class GrantCacheConfiguration {
       throw new IllegalArgumentException("firmament.access.grant-cache-ttl must be 0 or more");
     }
     return new GrantCache(dataSource, ttl);
+  }
+
+  /**
+   * Drops the kept grants after every mutation of this process has finished: the change it may have
+   * made to a credential holds for the next request here at once, without waiting for the
+   * database's notification (which still tells the other processes).
+   */
+  @Bean
+  SimplePerformantInstrumentation grantCacheAfterMutations(GrantCache grants) {
+    return new SimplePerformantInstrumentation() {
+      @Override
+      public DataFetcher<?> instrumentDataFetcher(
+          DataFetcher<?> fetcher,
+          InstrumentationFieldFetchParameters parameters,
+          InstrumentationState state) {
+        if (!(parameters.getEnvironment().getParentType() instanceof GraphQLObjectType parent)
+            || !parent.getName().equals("Mutation")) {
+          return fetcher;
+        }
+        return environment -> {
+          Object result;
+          try {
+            result = fetcher.get(environment);
+          } catch (Exception | Error e) {
+            grants.invalidateAll();
+            throw e;
+          }
+          if (result instanceof CompletionStage<?> stage) {
+            return stage.whenComplete((value, error) -> grants.invalidateAll());
+          }
+          grants.invalidateAll();
+          return result;
+        };
+      }
+    };
   }
 }

@@ -1,7 +1,6 @@
 package dev.firmament.api.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.firmament.api.access.GrantCache;
 import dev.firmament.api.caller.Caller;
 import dev.firmament.api.caller.Callers;
 import dev.firmament.api.error.ApiException;
@@ -19,7 +18,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
@@ -42,16 +40,9 @@ public class MutationAudit extends SimplePerformantInstrumentation {
           "id", "jobId", "productId", "deviceId", "customerId", "teamId", "firmwareId", "email");
 
   private final AuditRepository audit;
-  private final GrantCache grants;
 
-  /**
-   * @param grants the credentials' grants this process keeps, dropped after every mutation (a
-   *     mutation may have changed a credential, and the next request here must see it at once,
-   *     before the database's notification arrives); null when none are kept
-   */
-  public MutationAudit(AuditRepository audit, ObjectProvider<GrantCache> grants) {
+  public MutationAudit(AuditRepository audit) {
     this.audit = audit;
-    this.grants = grants.getIfAvailable();
   }
 
   @Override
@@ -89,9 +80,6 @@ public class MutationAudit extends SimplePerformantInstrumentation {
 
   private void record(
       Optional<Caller> caller, String mutation, Map<String, Object> arguments, Throwable failure) {
-    if (grants != null) {
-      grants.invalidateAll();
-    }
     if (caller.isEmpty()) {
       return;
     }
