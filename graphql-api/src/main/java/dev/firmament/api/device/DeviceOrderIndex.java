@@ -5,7 +5,6 @@ import static dev.firmament.sql.generated.Tables.PRODUCTS;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -205,11 +204,5 @@ public class DeviceOrderIndex {
       }
     }
     return ordered;
-  }
-
-  /** How many ids are kept now, for tests. */
-  int kept() {
-    Map<Key, Entry> snapshot = new HashMap<>(entries);
-    return snapshot.values().stream().mapToInt(e -> e.ids().length).sum();
   }
 }
