@@ -10,6 +10,8 @@
 #   bench/api/queries.sh                       # 100,000 devices, 500 requests/s, 20 s, 1,000 subscribers
 #   bench/api/queries.sh 10000 100 10 100      # DEVICES RATE SECONDS SUBSCRIBERS
 #   bench/api/queries.sh 100000 0 0 1000       # the subscribers only
+#   QUERIES=ListOTAJobs bench/api/queries.sh   # only the queries whose name contains QUERIES
+#   WARMUP=60 bench/api/queries.sh             # seconds of warm-up per query at half the rate (30)
 #   SERVER_JVM_ARGS=-XX:StartFlightRecording=filename=api.jfr bench/api/queries.sh ...
 #                                              # extra JVM options of the server process (a profile)
 set -euo pipefail
@@ -39,7 +41,8 @@ trap cleanup EXIT
   -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >&2
 cp="$root/launcher/target/classes:$root/launcher/target/test-classes:$(cat "$cpfile")"
 # shellcheck disable=SC2086
-java --enable-native-access=ALL-UNNAMED -Xmx2g ${SERVER_JVM_ARGS:-} \
+# G1 asked for 10 ms pauses, as the production image does (deploy/docker/Dockerfile).
+java --enable-native-access=ALL-UNNAMED -Xmx2g -XX:MaxGCPauseMillis=10 ${SERVER_JVM_ARGS:-} \
   -Dlogback.configurationFile="$root/launcher/src/main/resources/logback.xml" \
   -cp "$cp" dev.firmament.launcher.bench.ApiBenchServer "$work/data" "$work/info.properties" "$DEVICES" &
 server_pid=$!

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.graphql.test.tester.HttpGraphQlTester;
 
 /**
@@ -364,6 +365,48 @@ class RolloutReadsTest extends ApiIntegrationTest {
         .containsExactly(true);
     answer.path(at.formatted(kept) + "success").entityList(Boolean.class).containsExactly(true);
     answer.path(at.formatted(kept) + "phase").entityList(String.class).containsExactly("UPDATE");
+  }
+
+  @Autowired SharedTestBeans.StatementCounter counter;
+
+  /**
+   * A page of results knows which of its devices were taken back, so success and phase look the
+   * rollbacks up only where there are some: the page of a rollout without rollbacks is the rollout
+   * and its results (no count either, as they fit one answer), that of a rolled-back one more.
+   */
+  @Test
+  void rollbacksAreLookedUpOnlyForPagesThatHaveThem() {
+    String productId = createProduct();
+    List<String> devices = registerDevices(productId, unique("lookup"), 3);
+    uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    String plain = job(graphQl, productId, "2.0.0", 0, "SUCCEEDED");
+    String back = job(graphQl, productId, "2.0.0", 1, "ROLLED_BACK");
+    for (String device : devices) {
+      result(plain, device, "SUCCEEDED");
+      result(back, device, "SUCCEEDED");
+    }
+    rollback(back, devices.get(0), "SUCCEEDED");
+
+    int withoutRollbacks = resultStatements(plain, List.of("UPDATE", "UPDATE", "UPDATE"));
+    int withRollbacks = resultStatements(back, List.of("ROLLBACK", "UPDATE", "UPDATE"));
+    assertThat(withoutRollbacks).isEqualTo(2);
+    assertThat(withRollbacks).isGreaterThan(withoutRollbacks);
+  }
+
+  private int resultStatements(String job, List<String> phases) {
+    String document =
+        "query($id: ID!) { firmwareOTAJob(id: $id) { results { deviceId success phase } } }";
+    // Once unmeasured, so that what is cached per credential is the same for both.
+    graphQl.document(document).variable("id", job).execute().errors().verify();
+    int before = counter.onThisThread();
+    graphQl
+        .document(document)
+        .variable("id", job)
+        .execute()
+        .path("firmwareOTAJob.results[*].phase")
+        .entityList(String.class)
+        .containsExactly(phases.toArray(String[]::new));
+    return counter.onThisThread() - before;
   }
 
   @Test

@@ -166,6 +166,43 @@ class RolloutResultsTest extends ApiIntegrationTest {
         .matchesJsonStrictly("{\"total\": 0, \"byStage\": []}");
   }
 
+  /** Pages of several rollouts in one request are read together, each with its own total. */
+  @Test
+  void pagesOfSeveralRolloutsCountEachRolloutApart() {
+    Seeded a = rolloutWithFailures();
+    Seeded b = rolloutWithFailures();
+    String productB =
+        dsl.select(DEVICES.PRODUCT_ID)
+            .from(DEVICES)
+            .where(DEVICES.ID.eq(b.d(0)))
+            .fetchSingle()
+            .value1()
+            .toString();
+    String extra = registerDevices(productB, unique("extra"), 1).getFirst();
+    result(b.jobId(), extra, "FAILED", 1, "VERIFY_FAILED", 7);
+
+    var both =
+        graphQl
+            .document(
+                """
+                query($a: ID!, $b: ID!) {
+                  a: firmwareOTAJob(id: $a) { resultPage(filter: {states: ["FAILED"]}, size: 1) {
+                    total hasMore items { deviceId } } }
+                  b: firmwareOTAJob(id: $b) { resultPage(filter: {states: ["FAILED"]}, size: 1) {
+                    total hasMore items { deviceId } } }
+                }""")
+            .variable("a", a.jobId())
+            .variable("b", b.jobId())
+            .execute();
+    both.errors().verify();
+    both.path("a.resultPage.total").entity(Integer.class).isEqualTo(2);
+    both.path("b.resultPage.total").entity(Integer.class).isEqualTo(3);
+    both.path("a.resultPage.items[*].deviceId").entityList(String.class).containsExactly(a.d(1));
+    // By device id: "extra-..." comes before "res-...".
+    both.path("b.resultPage.items[*].deviceId").entityList(String.class).containsExactly(extra);
+    both.path("b.resultPage.hasMore").entity(Boolean.class).isEqualTo(true);
+  }
+
   @Test
   void resultPagesFollowThePaginationGuide() {
     Seeded r = rolloutWithFailures();

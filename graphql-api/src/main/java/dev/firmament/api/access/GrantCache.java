@@ -1,12 +1,13 @@
 package dev.firmament.api.access;
 
+import dev.firmament.api.ListeningThread;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
@@ -34,19 +35,28 @@ public class GrantCache implements SmartLifecycle {
   /** At most this many grants are kept; beyond it the cache starts again empty. */
   private static final int MAX_ENTRIES = 100_000;
 
-  private final DataSource dataSource;
   private final Duration ttl;
+  private final ListeningThread listener;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
   private final AtomicLong generation = new AtomicLong();
   private volatile boolean listening;
-  private volatile boolean running;
-  private Thread thread;
 
   private record Entry(Object grant, long expiresAtNanos, long generation) {}
 
   public GrantCache(DataSource dataSource, Duration ttl) {
-    this.dataSource = dataSource;
     this.ttl = ttl;
+    // While the connection is lost, nothing is kept: every grant is read until it is back.
+    this.listener =
+        new ListeningThread(
+            "grant-cache",
+            dataSource,
+            CHANNEL,
+            this::listen,
+            () -> {
+              listening = false;
+              invalidateAll();
+            },
+            log);
   }
 
   /**
@@ -98,75 +108,43 @@ public class GrantCache implements SmartLifecycle {
 
   @Override
   public synchronized void start() {
-    if (running || ttl.isZero()) {
-      return;
+    if (!ttl.isZero()) {
+      listener.start();
     }
-    running = true;
-    thread = Thread.ofPlatform().name("grant-cache").daemon().start(this::run);
   }
 
   @Override
   public synchronized void stop() {
-    running = false;
+    listener.stop();
     listening = false;
     invalidateAll();
-    if (thread != null) {
-      thread.interrupt();
-      try {
-        thread.join(5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 
   @Override
   public boolean isRunning() {
-    return running;
+    return listener.isRunning();
   }
 
-  private void run() {
-    long backoff = 100;
-    while (running) {
-      try (Connection connection = dataSource.getConnection()) {
-        connection.setAutoCommit(true);
-        try (Statement statement = connection.createStatement()) {
-          statement.execute("LISTEN " + CHANNEL);
+  /**
+   * Keeps grants while the connection listens, and drops them all on any announced change; changes
+   * made before LISTEN took effect were not announced, so it starts empty.
+   */
+  private void listen(Connection connection, PGConnection pg, BooleanSupplier running)
+      throws SQLException {
+    invalidateAll();
+    listening = true;
+    try {
+      while (running.getAsBoolean()) {
+        PGNotification[] notifications = pg.getNotifications(1_000);
+        if (notifications != null && notifications.length > 0) {
+          invalidateAll();
         }
-        PGConnection pg = connection.unwrap(PGConnection.class);
-        // Changes made before LISTEN took effect were not announced to us: start empty.
-        invalidateAll();
-        listening = true;
-        backoff = 100;
-        while (running) {
-          PGNotification[] notifications = pg.getNotifications(1_000);
-          if (notifications != null && notifications.length > 0) {
-            invalidateAll();
-          }
-          if (!connection.isValid(1)) {
-            throw new SQLException("the listening connection is no longer valid");
-          }
+        if (!connection.isValid(1)) {
+          throw new SQLException("the listening connection is no longer valid");
         }
-      } catch (SQLException | RuntimeException e) {
-        listening = false;
-        invalidateAll();
-        if (!running) {
-          return;
-        }
-        log.warn(
-            "grant cache lost its connection, reading every grant until it is back, again in {}"
-                + " ms: {}",
-            backoff,
-            e.getMessage());
-        try {
-          Thread.sleep(backoff);
-        } catch (InterruptedException interrupted) {
-          return;
-        }
-        backoff = Math.min(backoff * 2, 5_000);
-      } finally {
-        listening = false;
       }
+    } finally {
+      listening = false;
     }
   }
 }

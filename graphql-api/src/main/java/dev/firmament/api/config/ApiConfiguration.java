@@ -12,6 +12,7 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.graphql.autoconfigure.GraphQlSourceBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.Configuration;
@@ -51,6 +52,17 @@ public class ApiConfiguration {
   public ObservationPredicate perFieldObservationsOff() {
     return (name, context) ->
         !name.equals("graphql.datafetcher") && !name.startsWith("spring.security.");
+  }
+
+  /**
+   * Parsed and validated documents are kept by their text ({@link DocumentCache}), at most {@code
+   * firmament.api.document-cache-characters} characters of documents in all.
+   */
+  @Bean
+  public GraphQlSourceBuilderCustomizer documentCache(
+      @Value("${firmament.api.document-cache-characters:1000000}") long maxCharacters) {
+    DocumentCache cache = new DocumentCache(maxCharacters);
+    return builder -> builder.configureGraphQl(graphQl -> graphQl.preparsedDocumentProvider(cache));
   }
 
   /**

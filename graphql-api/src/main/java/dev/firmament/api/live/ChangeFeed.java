@@ -1,13 +1,14 @@
 package dev.firmament.api.live;
 
+import dev.firmament.api.ListeningThread;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -38,13 +39,16 @@ public class ChangeFeed implements SmartLifecycle {
   private final Duration pollInterval;
   private final Sinks.Many<ChangeEvent> sink = Sinks.many().multicast().directBestEffort();
   private final AtomicReference<ChangeCursor> position = new AtomicReference<>();
-  private volatile boolean running;
+  private final ListeningThread listener;
   private long lastHeldBackCheck = System.nanoTime();
-  private Thread thread;
 
   public ChangeFeed(DataSource dataSource, Duration pollInterval) {
     this.dataSource = dataSource;
     this.pollInterval = pollInterval;
+    // After a lost connection it reads on from its position: nothing to forget.
+    this.listener =
+        new ListeningThread(
+            "change-feed", dataSource, "firmament_changes", this::listen, () -> {}, log);
   }
 
   /**
@@ -80,7 +84,7 @@ public class ChangeFeed implements SmartLifecycle {
    */
   @Override
   public synchronized void start() {
-    if (running) {
+    if (listener.isRunning()) {
       return;
     }
     if (position.get() == null) {
@@ -92,60 +96,30 @@ public class ChangeFeed implements SmartLifecycle {
         position.set(ChangeCursor.START);
       }
     }
-    running = true;
-    thread = Thread.ofPlatform().name("change-feed").daemon().start(this::run);
+    listener.start();
   }
 
   @Override
   public synchronized void stop() {
-    running = false;
-    if (thread != null) {
-      thread.interrupt();
-      try {
-        thread.join(5_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    listener.stop();
     // The sink stays open: subscribers wait through a stop and a start; at shutdown the transports
     // close their connections.
   }
 
   @Override
   public boolean isRunning() {
-    return running;
+    return listener.isRunning();
   }
 
-  private void run() {
-    long backoff = 100;
-    while (running) {
-      try (Connection connection = dataSource.getConnection()) {
-        connection.setAutoCommit(true);
-        try (Statement statement = connection.createStatement()) {
-          statement.execute("LISTEN firmament_changes");
-        }
-        PGConnection pg = connection.unwrap(PGConnection.class);
-        DSLContext listening = on(connection);
-        log.debug("change feed listening from {}", position.get());
-        backoff = 100;
-        while (running) {
-          if (readAll(listening) < BATCH) {
-            warnIfHeldBack(listening);
-            // Wakes on a notification or after the poll interval.
-            pg.getNotifications((int) pollInterval.toMillis());
-          }
-        }
-      } catch (SQLException | RuntimeException e) {
-        if (!running) {
-          return;
-        }
-        log.warn("change feed lost its connection, again in {} ms: {}", backoff, e.getMessage());
-        try {
-          Thread.sleep(backoff);
-        } catch (InterruptedException interrupted) {
-          return;
-        }
-        backoff = Math.min(backoff * 2, 5_000);
+  /** Reads what was committed, then waits for a notification or the poll interval. */
+  private void listen(Connection connection, PGConnection pg, BooleanSupplier running)
+      throws SQLException {
+    DSLContext listening = on(connection);
+    log.debug("change feed listening from {}", position.get());
+    while (running.getAsBoolean()) {
+      if (readAll(listening) < BATCH) {
+        warnIfHeldBack(listening);
+        pg.getNotifications((int) pollInterval.toMillis());
       }
     }
   }

@@ -4,7 +4,11 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 
-/** One device's update within one job. */
+/**
+ * One device's update within one job. {@code rolledBack} says whether the rollout has a rollback
+ * row for the device, where the query that read the result knew it (a rollout's result pages), and
+ * is null where it did not: the fields that depend on a rollback look it up only then.
+ */
 public record OtaResult(
     UUID jobId,
     String deviceId,
@@ -14,7 +18,8 @@ public record OtaResult(
     String artifactKind,
     String errorCode,
     String errorMessage,
-    OffsetDateTime updatedAt) {
+    OffsetDateTime updatedAt,
+    Boolean rolledBack) {
 
   /** True when the device ended on the target version, false when it ended otherwise, else null. */
   public Boolean success() {

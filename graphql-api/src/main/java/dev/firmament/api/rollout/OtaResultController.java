@@ -61,7 +61,7 @@ public class OtaResultController {
   /**
    * One window of one job's results: {@code limit} of them from {@code offset}, or with a null
    * {@code limit} all of them from {@code offset}, which is answered only up to the page cap. The
-   * total is counted when asked for (and always for a null limit).
+   * total is counted when asked for, and for a null limit when there are more than the cap.
    */
   record ResultsKey(
       UUID organizationId,
@@ -73,8 +73,8 @@ public class OtaResultController {
       boolean counted) {}
 
   /**
-   * What a {@link ResultsKey} answers: {@code total} when counted, and {@code items} null when the
-   * key asked for every result and there are more than one page may hold.
+   * What a {@link ResultsKey} answers: {@code total} when counted, and {@code items} null (with the
+   * {@code total}) when the key asked for every result and there are more than one page may hold.
    */
   record ResultWindow(Integer total, List<OtaResult> items) {}
 
@@ -105,7 +105,7 @@ public class OtaResultController {
                   OtaResultSort.DEVICE_ID,
                   offset,
                   null,
-                  true))
+                  false))
           .thenApply(
               window -> {
                 if (window.items() == null) {
@@ -221,10 +221,14 @@ public class OtaResultController {
     return result;
   }
 
+  /** The rollbacks of these results; only those not known to have none are looked up. */
   private Map<ResultKey, OtaRollback> rollbacks(List<OtaResult> sources) {
-    return jobs.rollbacks(
-        tenants.organizationId(),
-        sources.stream().map(r -> new ResultKey(r.jobId(), r.deviceId())).toList());
+    List<ResultKey> keys =
+        sources.stream()
+            .filter(r -> !Boolean.FALSE.equals(r.rolledBack()))
+            .map(r -> new ResultKey(r.jobId(), r.deviceId()))
+            .toList();
+    return keys.isEmpty() ? Map.of() : jobs.rollbacks(tenants.organizationId(), keys);
   }
 
   @BatchMapping(typeName = "OTAResult", field = "history")
@@ -254,8 +258,9 @@ public class OtaResultController {
   }
 
   /**
-   * Keys that share organization, filter, sort and window share one count and one page query. For a
-   * key without a limit, only jobs whose results from the offset fit one page are read.
+   * Keys that share organization, filter, sort and window share one page query, which counts too
+   * when the total is asked for. For a key without a limit, a job whose results from the offset do
+   * not fit one page is answered with its count and no items.
    */
   private Map<ResultsKey, ResultWindow> loadResults(Set<ResultsKey> keys) {
     record Batch(
@@ -281,27 +286,50 @@ public class OtaResultController {
     Map<ResultsKey, ResultWindow> result = new HashMap<>();
     batches.forEach(
         (batch, jobIds) -> {
-          Map<UUID, Integer> totals =
-              batch.counted()
-                  ? jobs.resultCounts(batch.organizationId(), jobIds, batch.filter())
-                  : Map.of();
-          Set<UUID> toRead =
-              batch.limit() != null
-                  ? jobIds
-                  : jobIds.stream()
-                      .filter(
-                          id -> totals.getOrDefault(id, 0) - batch.offset() <= Pagination.MAX_SIZE)
-                      .collect(Collectors.toSet());
-          Map<UUID, List<OtaResult>> pages =
-              toRead.isEmpty()
-                  ? Map.of()
-                  : jobs.resultPages(
-                      batch.organizationId(),
-                      toRead,
-                      batch.filter(),
-                      batch.sort(),
-                      batch.offset(),
-                      batch.limit() == null ? Pagination.MAX_SIZE : batch.limit());
+          Map<UUID, Integer> totals = new HashMap<>();
+          Map<UUID, List<OtaResult>> pages;
+          if (batch.limit() != null && batch.counted()) {
+            RolloutRepository.CountedPages counted =
+                jobs.countedResultPages(
+                    batch.organizationId(),
+                    jobIds,
+                    batch.filter(),
+                    batch.sort(),
+                    batch.offset(),
+                    batch.limit());
+            pages = counted.pages();
+            totals = counted.totals();
+          } else if (batch.limit() != null) {
+            pages =
+                jobs.resultPages(
+                    batch.organizationId(),
+                    jobIds,
+                    batch.filter(),
+                    batch.sort(),
+                    batch.offset(),
+                    batch.limit());
+          } else {
+            // Every result from the offset, if they fit one answer: one more than fits is read,
+            // and only a job that has more is counted, for the refusal's message.
+            pages =
+                new HashMap<>(
+                    jobs.resultPages(
+                        batch.organizationId(),
+                        jobIds,
+                        batch.filter(),
+                        batch.sort(),
+                        batch.offset(),
+                        Pagination.MAX_SIZE + 1));
+            Set<UUID> over =
+                pages.entrySet().stream()
+                    .filter(e -> e.getValue().size() > Pagination.MAX_SIZE)
+                    .map(Map.Entry::getKey)
+                    .collect(Collectors.toSet());
+            if (!over.isEmpty()) {
+              totals.putAll(jobs.resultCounts(batch.organizationId(), over, batch.filter()));
+              over.forEach(pages::remove);
+            }
+          }
           for (UUID jobId : jobIds) {
             result.put(
                 new ResultsKey(
@@ -313,7 +341,8 @@ public class OtaResultController {
                     batch.limit(),
                     batch.counted()),
                 new ResultWindow(
-                    batch.counted() ? totals.getOrDefault(jobId, 0) : null, pages.get(jobId)));
+                    batch.counted() ? totals.getOrDefault(jobId, 0) : totals.get(jobId),
+                    pages.get(jobId)));
           }
         });
     return result;

@@ -34,6 +34,7 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
+import org.jooq.Record3;
 import org.jooq.SortField;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
@@ -527,6 +528,48 @@ public class RolloutRepository {
       OtaResultSort sort,
       int offset,
       int limit) {
+    return readPages(organizationId, jobIds, filter, sort, offset, limit, null);
+  }
+
+  /** Pages of results with how many results of each job the filter keeps. */
+  public record CountedPages(Map<UUID, List<OtaResult>> pages, Map<UUID, Integer> totals) {}
+
+  /**
+   * {@link #resultPages} with each job's total, counted in the same walk of the index as the page
+   * (a window count over the filtered results, before the offset): one statement instead of a count
+   * and a page. Only a job whose page came back empty past its first result is counted apart, as
+   * its rows carry no total.
+   */
+  public CountedPages countedResultPages(
+      UUID organizationId,
+      Collection<UUID> jobIds,
+      OtaResultFilter filter,
+      OtaResultSort sort,
+      int offset,
+      int limit) {
+    Map<UUID, Integer> totals = new HashMap<>();
+    Map<UUID, List<OtaResult>> pages =
+        limit == 0
+            ? new HashMap<>()
+            : readPages(organizationId, jobIds, filter, sort, offset, limit, totals);
+    Set<UUID> uncounted =
+        jobIds.stream().filter(id -> !totals.containsKey(id)).collect(Collectors.toSet());
+    if (!uncounted.isEmpty() && (offset > 0 || limit == 0)) {
+      totals.putAll(resultCounts(organizationId, uncounted, filter));
+    }
+    uncounted.forEach(id -> totals.putIfAbsent(id, 0));
+    jobIds.forEach(id -> pages.putIfAbsent(id, new ArrayList<>()));
+    return new CountedPages(pages, totals);
+  }
+
+  private Map<UUID, List<OtaResult>> readPages(
+      UUID organizationId,
+      Collection<UUID> jobIds,
+      OtaResultFilter filter,
+      OtaResultSort sort,
+      int offset,
+      int limit,
+      Map<UUID, Integer> totals) {
     Map<UUID, List<OtaResult>> result = new HashMap<>();
     jobIds.forEach(id -> result.put(id, new ArrayList<>()));
     if (limit == 0 || jobIds.isEmpty()) {
@@ -540,32 +583,49 @@ public class RolloutRepository {
         };
     Table<?> jobs = DSL.unnest(jobIds.toArray(UUID[]::new)).as("j", "id");
     Field<UUID> jobId = DSL.field(DSL.name("j", "id"), UUID.class);
-    Table<Record> page =
-        dsl.select(RESULT_FIELDS)
+    // The page's keys first, then its rows: the walk past the offset reads the index only (the
+    // state index covers the organization, the state and the device order), and only the rows of
+    // the page are read from the table, instead of every row the offset skips.
+    Field<Integer> total =
+        totals == null ? DSL.inline(-1).as("total") : DSL.count().over().as("total");
+    Table<Record3<UUID, String, Integer>> keys =
+        dsl.select(OTA_RESULTS.JOB_ID, OTA_RESULTS.DEVICE_ID, total)
             .from(OTA_RESULTS)
             .where(OTA_RESULTS.JOB_ID.eq(jobId).and(results(organizationId, jobIds, filter)))
             .orderBy(order)
             .offset(offset)
             .limit(limit)
-            .asTable("page");
-    Field<UUID> pageJob = page.field(OTA_RESULTS.JOB_ID);
-    Field<String> pageDevice = page.field(OTA_RESULTS.DEVICE_ID);
+            .asTable("k");
     List<SortField<?>> pageOrder =
         switch (sort) {
-          case DEVICE_ID -> List.of(pageJob.asc(), pageDevice.asc());
+          case DEVICE_ID -> List.of(OTA_RESULTS.JOB_ID.asc(), OTA_RESULTS.DEVICE_ID.asc());
           case UPDATED_AT_DESC ->
-              List.of(pageJob.asc(), page.field(OTA_RESULTS.UPDATED_AT).desc(), pageDevice.asc());
+              List.of(
+                  OTA_RESULTS.JOB_ID.asc(),
+                  OTA_RESULTS.UPDATED_AT.desc(),
+                  OTA_RESULTS.DEVICE_ID.asc());
         };
-    dsl.select(page.fields())
+    List<Field<?>> fields = new ArrayList<>(RESULT_FIELDS);
+    fields.add(keys.field(total));
+    dsl.select(fields)
         .from(jobs)
-        .crossJoin(DSL.lateral(page))
+        .crossJoin(DSL.lateral(keys))
+        .join(OTA_RESULTS)
+        .on(
+            OTA_RESULTS
+                .JOB_ID
+                .eq(keys.field(OTA_RESULTS.JOB_ID))
+                .and(OTA_RESULTS.DEVICE_ID.eq(keys.field(OTA_RESULTS.DEVICE_ID))))
         .orderBy(pageOrder)
-        // Read by position: looking each column up by name in the derived table cost more than the
-        // query itself on pages of 100.
+        // Read by position: looking each column up by name cost more than the query itself on
+        // pages of 100.
         .forEach(
             r -> {
               OtaResult row = resultAt(r);
               result.get(row.jobId()).add(row);
+              if (totals != null) {
+                totals.put(row.jobId(), (Integer) r.get(RESULT_FIELDS.size()));
+              }
             });
     return result;
   }
@@ -581,7 +641,19 @@ public class RolloutRepository {
           OTA_RESULTS.ARTIFACT_KIND,
           OTA_RESULTS.ERROR_CODE,
           OTA_RESULTS.ERROR_MESSAGE,
-          OTA_RESULTS.UPDATED_AT);
+          OTA_RESULTS.UPDATED_AT,
+          // Whether the rollout took the device back: one probe of the rollback table's key per
+          // row, so that a page's success and phase need no second query when none was.
+          DSL.field(
+                  DSL.exists(
+                      DSL.selectOne()
+                          .from(OTA_ROLLBACK_RESULTS)
+                          .where(
+                              OTA_ROLLBACK_RESULTS
+                                  .JOB_ID
+                                  .eq(OTA_RESULTS.JOB_ID)
+                                  .and(OTA_ROLLBACK_RESULTS.DEVICE_ID.eq(OTA_RESULTS.DEVICE_ID)))))
+              .as("rolled_back"));
 
   private static OtaResult resultAt(Record r) {
     return new OtaResult(
@@ -593,7 +665,8 @@ public class RolloutRepository {
         (String) r.get(5),
         (String) r.get(6),
         (String) r.get(7),
-        (OffsetDateTime) r.get(8));
+        (OffsetDateTime) r.get(8),
+        (Boolean) r.get(9));
   }
 
   /** How many results each device has, over every job. */
@@ -833,7 +906,8 @@ public class RolloutRepository {
         row.getArtifactKind(),
         row.getErrorCode(),
         row.getErrorMessage(),
-        row.getUpdatedAt());
+        row.getUpdatedAt(),
+        null);
   }
 
   private static OtaJob toJob(OtaJobsRecord r) {

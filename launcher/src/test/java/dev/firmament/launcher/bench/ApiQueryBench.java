@@ -117,6 +117,14 @@ public final class ApiQueryBench {
                     "from",
                     random.nextInt(Math.max(1, devices * 3 / 100 - 100)))));
 
+    // QUERIES (an environment variable) keeps the queries whose name contains it, to measure or
+    // profile one query alone; GetDevice stays, as the probe that waits out a backlog.
+    String only = System.getenv("QUERIES");
+    Function<Integer, Map<String, Object>> probe =
+        queries.get("GetDevice (seed, without variables/functions)");
+    if (only != null && !only.isBlank()) {
+      queries.keySet().removeIf(name -> !name.contains(only));
+    }
     if (rate == 0) {
       // Subscribers only.
       subscribers(http, endpoint, token, info, subscribers);
@@ -124,30 +132,51 @@ public final class ApiQueryBench {
     }
     // Warm-up at the measured rate, so that each query's code is compiled as it will run, and the
     // backlog of a query the server cannot keep up with is drained before the next one.
-    System.err.printf("warming up: each query at %d requests/s for 5 s%n", rate);
+    // Warm-up: a fresh JVM compiles the API's code for its first minute or so, which on two cores
+    // takes about one of them (measured: C2 busy ~90 % of the time with 5 s of warm-up); measuring
+    // then would charge the compiler to the queries. Each query runs WARMUP seconds (default 30) at
+    // half the rate, so that a query the server cannot keep up with does not queue for minutes.
+    int warmup = Integer.parseInt(System.getenv().getOrDefault("WARMUP", "30"));
+    System.err.printf(
+        "warming up: each query at %d requests/s for %d s%n", Math.max(1, rate / 2), warmup);
     for (var query : queries.values()) {
-      run(http, endpoint, token, query, rate, 5);
-      drain(http, endpoint, token, queries.get("GetDevice (seed, without variables/functions)"));
+      run(http, endpoint, token, query, Math.max(1, rate / 2), warmup);
+      drain(http, endpoint, token, probe);
     }
     Map<String, List<Long>> results = new LinkedHashMap<>();
+    // CPU time per request of the server's process and of this one (Linux: /proc), so that a
+    // query's cost can be read apart from the machine it shares with the load generator.
+    Map<String, double[]> cpuPerRequest = new LinkedHashMap<>();
+    long serverPid = Long.parseLong(info.getProperty("pid"));
     for (var query : queries.entrySet()) {
-      drain(http, endpoint, token, queries.get("GetDevice (seed, without variables/functions)"));
+      drain(http, endpoint, token, probe);
       System.err.printf("%s at %d requests/s for %d s%n", query.getKey(), rate, seconds);
+      long serverCpu = processCpuNanos(serverPid);
+      long ownCpu = processCpuNanos(ProcessHandle.current().pid());
       results.put(query.getKey(), run(http, endpoint, token, query.getValue(), rate, seconds));
+      cpuPerRequest.put(
+          query.getKey(),
+          new double[] {
+            (processCpuNanos(serverPid) - serverCpu) / 1e6 / (rate * (double) seconds),
+            (processCpuNanos(ProcessHandle.current().pid()) - ownCpu)
+                / 1e6
+                / (rate * (double) seconds)
+          });
     }
-    drain(http, endpoint, token, queries.get("GetDevice (seed, without variables/functions)"));
+    drain(http, endpoint, token, probe);
     System.out.printf(
         "%n%d devices, %d OTA results; each query at %d requests/s for %d s (open loop)%n",
         devices, devices * 10L, rate, seconds);
     System.out.printf(
-        "%-48s %7s %8s %8s %8s %8s %7s %7s%n",
-        "query", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "req/s", "errors");
+        "%-48s %7s %8s %8s %8s %8s %7s %7s %9s %9s%n",
+        "query", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "req/s", "errors", "cpu srv",
+        "cpu gen");
     for (var entry : results.entrySet()) {
       List<Long> all = entry.getValue();
       List<Long> ok = new ArrayList<>(all.stream().filter(n -> n >= 0).toList());
       Collections.sort(ok);
       System.out.printf(
-          "%-48s %7d %8.1f %8.1f %8.1f %8.1f %7.0f %7d%n",
+          "%-48s %7d %8.1f %8.1f %8.1f %8.1f %7.0f %7d %9.2f %9.2f%n",
           entry.getKey(),
           ok.size(),
           pct(ok, 50),
@@ -155,13 +184,30 @@ public final class ApiQueryBench {
           pct(ok, 99),
           pct(ok, 100),
           ok.size() / (double) seconds,
-          all.size() - ok.size());
+          all.size() - ok.size(),
+          cpuPerRequest.get(entry.getKey())[0],
+          cpuPerRequest.get(entry.getKey())[1]);
     }
+    System.out.println(
+        "cpu srv / cpu gen: CPU ms per request of the server's process / of the load generator's");
     if (subscribers > 0) {
-      drain(http, endpoint, token, queries.get("GetDevice (seed, without variables/functions)"));
+      drain(http, endpoint, token, probe);
       subscribers(http, endpoint, token, info, subscribers);
     }
     System.exit(0);
+  }
+
+  /** A process's CPU time (user and system) from /proc, in nanoseconds; -1 where there is none. */
+  private static long processCpuNanos(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // The fields after the command name (which may hold spaces) in parentheses.
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+      return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /**
