@@ -299,18 +299,9 @@ public class OtaResultController {
                     batch.limit());
             pages = counted.pages();
             totals = counted.totals();
-          } else if (batch.limit() != null) {
-            pages =
-                jobs.resultPages(
-                    batch.organizationId(),
-                    jobIds,
-                    batch.filter(),
-                    batch.sort(),
-                    batch.offset(),
-                    batch.limit());
           } else {
-            // Every result from the offset, if they fit one answer: one more than fits is read,
-            // and only a job that has more is counted, for the refusal's message.
+            // Without a limit, every result from the offset if they fit one answer: one more than
+            // fits is read, and only a job that has more is counted, for the refusal's message.
             pages =
                 new HashMap<>(
                     jobs.resultPages(
@@ -319,12 +310,14 @@ public class OtaResultController {
                         batch.filter(),
                         batch.sort(),
                         batch.offset(),
-                        Pagination.MAX_SIZE + 1));
+                        batch.limit() != null ? batch.limit() : Pagination.MAX_SIZE + 1));
             Set<UUID> over =
-                pages.entrySet().stream()
-                    .filter(e -> e.getValue().size() > Pagination.MAX_SIZE)
-                    .map(Map.Entry::getKey)
-                    .collect(Collectors.toSet());
+                batch.limit() != null
+                    ? Set.of()
+                    : pages.entrySet().stream()
+                        .filter(e -> e.getValue().size() > Pagination.MAX_SIZE)
+                        .map(Map.Entry::getKey)
+                        .collect(Collectors.toSet());
             if (!over.isEmpty()) {
               totals.putAll(jobs.resultCounts(batch.organizationId(), over, batch.filter()));
               over.forEach(pages::remove);

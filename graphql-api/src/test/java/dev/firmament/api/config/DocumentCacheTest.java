@@ -28,30 +28,25 @@ class DocumentCacheTest {
     return cache.getDocumentAsync(input(query, locale), parse).join().getDocument();
   }
 
+  private Document withVariables(
+      DocumentCache cache, String query, java.util.Map<String, Object> variables) {
+    return cache
+        .getDocumentAsync(
+            ExecutionInput.newExecutionInput(query)
+                .locale(Locale.ENGLISH)
+                .variables(variables)
+                .build(),
+            parse)
+        .join()
+        .getDocument();
+  }
+
   @Test
   void aRepeatedDocumentIsParsedOnceWhateverItsVariables() {
     DocumentCache cache = new DocumentCache(10_000);
     String query = "query($id: ID!) { device(id: $id) { id } }";
-    Document first =
-        cache
-            .getDocumentAsync(
-                ExecutionInput.newExecutionInput(query)
-                    .locale(Locale.ENGLISH)
-                    .variables(java.util.Map.of("id", "a"))
-                    .build(),
-                parse)
-            .join()
-            .getDocument();
-    Document second =
-        cache
-            .getDocumentAsync(
-                ExecutionInput.newExecutionInput(query)
-                    .locale(Locale.ENGLISH)
-                    .variables(java.util.Map.of("id", "b"))
-                    .build(),
-                parse)
-            .join()
-            .getDocument();
+    Document first = withVariables(cache, query, java.util.Map.of("id", "a"));
+    Document second = withVariables(cache, query, java.util.Map.of("id", "b"));
     assertThat(second).isSameAs(first);
     assertThat(parses).hasValue(1);
     document(cache, "{ login { id } }", Locale.ENGLISH);
