@@ -1,6 +1,7 @@
 package dev.firmament.agent;
 
 import dev.firmament.protocol.BrokerAddress;
+import dev.firmament.protocol.CloudInterface;
 import dev.firmament.protocol.DeviceInfo;
 import dev.firmament.protocol.Topics;
 import java.time.Duration;
@@ -27,6 +28,8 @@ import java.util.Objects;
  * @param verifier checks offer signatures; {@link OfferVerifier#none()} trusts every offer, which
  *     only simulations may do
  * @param info what the device says about itself in its online presence, or null
+ * @param cloud the functions and variables the device declares in its online presence, or null to
+ *     declare nothing (what it declared before stays)
  */
 public record AgentConfig(
     String deviceId,
@@ -40,7 +43,8 @@ public record AgentConfig(
     String username,
     String password,
     OfferVerifier verifier,
-    DeviceInfo info) {
+    DeviceInfo info,
+    CloudInterface cloud) {
 
   public AgentConfig {
     if (!Topics.isValidDeviceId(deviceId)) {
@@ -79,6 +83,7 @@ public record AgentConfig(
         null,
         null,
         OfferVerifier.none(),
+        null,
         null);
   }
 
@@ -107,6 +112,11 @@ public record AgentConfig(
   /** Says this about itself in its online presence. */
   public AgentConfig withInfo(DeviceInfo info) {
     return edit(b -> b.info = info);
+  }
+
+  /** Declares these functions and variables in its online presence. */
+  public AgentConfig withCloud(CloudInterface cloud) {
+    return edit(b -> b.cloud = cloud);
   }
 
   /** Like the record's, but never shows the password. */
@@ -141,6 +151,7 @@ public record AgentConfig(
     private String password;
     private OfferVerifier verifier;
     private DeviceInfo info;
+    private CloudInterface cloud;
 
     Editor(AgentConfig from) {
       deviceId = from.deviceId;
@@ -155,6 +166,7 @@ public record AgentConfig(
       password = from.password;
       verifier = from.verifier;
       info = from.info;
+      cloud = from.cloud;
     }
 
     AgentConfig build() {
@@ -170,7 +182,8 @@ public record AgentConfig(
           username,
           password,
           verifier,
-          info);
+          info,
+          cloud);
     }
   }
 

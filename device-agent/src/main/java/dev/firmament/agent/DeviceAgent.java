@@ -232,7 +232,9 @@ public final class DeviceAgent implements AutoCloseable {
   private void onConnected() {
     connected = true;
     publish(
-        presenceTopic, CODEC.encodePresence(Presence.online(currentVersion, config.info())), true);
+        presenceTopic,
+        CODEC.encodePresence(Presence.online(currentVersion, config.info(), config.cloud())),
+        true);
     Download d = download;
     if (d != null) {
       if (d.state == DeviceState.DOWNLOADING) {
@@ -541,7 +543,9 @@ public final class DeviceAgent implements AutoCloseable {
     installs++;
     finish(d, DeviceState.SUCCEEDED, null, null);
     publish(
-        presenceTopic, CODEC.encodePresence(Presence.online(currentVersion, config.info())), true);
+        presenceTopic,
+        CODEC.encodePresence(Presence.online(currentVersion, config.info(), config.cloud())),
+        true);
     runtime.schedule(
         () -> serial.execute(() -> confirmBoot(d, previous)),
         config.rebootDelay().toMillis(),
@@ -565,7 +569,7 @@ public final class DeviceAgent implements AutoCloseable {
       finish(d, DeviceState.ROLLED_BACK, e.code(), e.getMessage());
       publish(
           presenceTopic,
-          CODEC.encodePresence(Presence.online(currentVersion, config.info())),
+          CODEC.encodePresence(Presence.online(currentVersion, config.info(), config.cloud())),
           true);
       refreshSnapshot();
     }

@@ -1,5 +1,6 @@
 package dev.firmament.agent;
 
+import dev.firmament.protocol.CloudInterface;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -33,6 +34,8 @@ import java.util.function.Consumer;
  * @param progress called as devices connect (from a simulator thread); may be null
  * @param verifier how every device checks offer signatures; {@link OfferVerifier#none()} trusts all
  *     offers
+ * @param cloud the functions and variables every device declares in its presence; null declares
+ *     nothing
  */
 public record FleetOptions(
     long seed,
@@ -51,7 +54,8 @@ public record FleetOptions(
     Path slotDirectory,
     Duration connectTimeout,
     Consumer<FleetProgress> progress,
-    OfferVerifier verifier) {
+    OfferVerifier verifier,
+    CloudInterface cloud) {
 
   public FleetOptions {
     probability("dropConnectionProbability", dropConnectionProbability);
@@ -94,7 +98,8 @@ public record FleetOptions(
         null,
         Duration.ofSeconds(60),
         null,
-        OfferVerifier.none());
+        OfferVerifier.none(),
+        null);
   }
 
   public FleetOptions withSeed(long seed) {
@@ -149,6 +154,11 @@ public record FleetOptions(
     return edit(b -> b.verifier = verifier);
   }
 
+  /** Every device declares these functions and variables in its presence. */
+  public FleetOptions withCloud(CloudInterface cloud) {
+    return edit(b -> b.cloud = cloud);
+  }
+
   public FleetOptions withThreads(int threads) {
     return edit(b -> b.threads = threads);
   }
@@ -196,6 +206,7 @@ public record FleetOptions(
     private Duration connectTimeout;
     private Consumer<FleetProgress> progress;
     private OfferVerifier verifier;
+    private CloudInterface cloud;
 
     Editor(FleetOptions from) {
       seed = from.seed;
@@ -215,6 +226,7 @@ public record FleetOptions(
       connectTimeout = from.connectTimeout;
       progress = from.progress;
       verifier = from.verifier;
+      cloud = from.cloud;
     }
 
     FleetOptions build() {
@@ -235,7 +247,8 @@ public record FleetOptions(
           slotDirectory,
           connectTimeout,
           progress,
-          verifier);
+          verifier,
+          cloud);
     }
   }
 

@@ -81,7 +81,8 @@ public final class FleetSimulator implements AutoCloseable {
               spec.username(),
               spec.password(),
               options.verifier(),
-              SIMULATED_INFO);
+              SIMULATED_INFO,
+              options.cloud());
       SlotStore slots;
       if (options.slotDirectory() != null) {
         slots =

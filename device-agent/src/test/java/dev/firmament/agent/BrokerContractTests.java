@@ -12,6 +12,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import dev.firmament.delta.DeltaDiffer;
 import dev.firmament.protocol.Artifact;
+import dev.firmament.protocol.CloudInterface;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
@@ -19,14 +20,18 @@ import dev.firmament.protocol.Topics;
 import dev.firmament.protocol.server.ArtifactSource;
 import dev.firmament.protocol.server.Delivery;
 import dev.firmament.protocol.server.MqttDeviceGateway;
+import dev.firmament.protocol.server.PresenceEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -209,6 +214,32 @@ abstract class BrokerContractTests extends FleetTestSupport {
         forger.disconnect();
       }
     }
+  }
+
+  @Test
+  void devicesDeclareTheirFunctionsAndVariablesInTheirPresence() throws Exception {
+    BlockingQueue<PresenceEvent> presences = new LinkedBlockingQueue<>();
+    gateway.onPresence(presences::add);
+    Map<String, String> variables = new LinkedHashMap<>();
+    variables.put("uptime", "int32");
+    variables.put("temperature", "double");
+    CloudInterface cloud = new CloudInterface(List.of("reboot", "led", "setInterval"), variables);
+    fleet =
+        start(
+            List.of(new SimulatedDeviceSpec("declaring-1", "1.0.0")),
+            FleetOptions.defaults().withCloud(cloud));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    PresenceEvent seen = null;
+    while (seen == null && System.nanoTime() < deadline) {
+      PresenceEvent event = presences.poll(100, TimeUnit.MILLISECONDS);
+      if (event != null && event.deviceId().equals("declaring-1") && event.presence().online()) {
+        seen = event;
+      }
+    }
+    assertThat(seen).as("the device's online presence").isNotNull();
+    assertThat(seen.presence().cloud()).isEqualTo(cloud);
+    assertThat(seen.presence().cloud().variables().keySet())
+        .containsExactly("uptime", "temperature");
   }
 
   // ---- helpers ----

@@ -11,9 +11,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param currentVersion the running version; required when online, absent in the last will
  * @param info what the device says about itself (platform, hardware, radio, boot loader and system
  *     versions), when online; optional
+ * @param cloud the functions and variables the device lets the cloud reach, when online; optional
+ *     (absent: what was declared before stays)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Presence(boolean online, String currentVersion, DeviceInfo info) {
+public record Presence(
+    boolean online, String currentVersion, DeviceInfo info, CloudInterface cloud) {
 
   public Presence {
     if (online) {
@@ -21,8 +24,12 @@ public record Presence(boolean online, String currentVersion, DeviceInfo info) {
     }
   }
 
+  public Presence(boolean online, String currentVersion, DeviceInfo info) {
+    this(online, currentVersion, info, null);
+  }
+
   public Presence(boolean online, String currentVersion) {
-    this(online, currentVersion, null);
+    this(online, currentVersion, null, null);
   }
 
   /** An online presence. */
@@ -33,6 +40,11 @@ public record Presence(boolean online, String currentVersion, DeviceInfo info) {
   /** An online presence with what the device says about itself. */
   public static Presence online(String currentVersion, DeviceInfo info) {
     return new Presence(true, currentVersion, info);
+  }
+
+  /** An online presence with what the device says about itself and what it lets the cloud reach. */
+  public static Presence online(String currentVersion, DeviceInfo info, CloudInterface cloud) {
+    return new Presence(true, currentVersion, info, cloud);
   }
 
   /** The last-will presence. */

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ProtocolCodecTest {
@@ -164,6 +166,76 @@ class ProtocolCodecTest {
     }
     assertThat(new DeviceInfo(null, null, null, null, "x".repeat(DeviceInfo.MAX_LENGTH)))
         .isNotNull();
+  }
+
+  @Test
+  void presenceDeclaresFunctionsAndVariablesInTheDevicesOrderAndRefusesBadDeclarations() {
+    Map<String, String> variables = new LinkedHashMap<>();
+    variables.put("uptime", "int32");
+    variables.put("temperature", "double");
+    Presence declared =
+        Presence.online("1.0.0", null, new CloudInterface(List.of("reboot", "led"), variables));
+    byte[] json = codec.encodePresence(declared);
+    assertThat(new String(json, UTF_8))
+        .isEqualTo(
+            "{\"online\":true,\"currentVersion\":\"1.0.0\",\"cloud\":{\"functions\":"
+                + "[\"reboot\",\"led\"],\"variables\":{\"uptime\":\"int32\","
+                + "\"temperature\":\"double\"}}}");
+    Presence decoded = codec.decodePresence(json);
+    assertThat(decoded).isEqualTo(declared);
+    assertThat(decoded.cloud().variables().keySet()).containsExactly("uptime", "temperature");
+    // Absent: nothing declared in this message (what was declared before stays).
+    assertThat(
+            codec
+                .decodePresence("{\"online\":true,\"currentVersion\":\"1.0.0\"}".getBytes(UTF_8))
+                .cloud())
+        .isNull();
+    // Present but empty: the device exposes nothing.
+    assertThat(
+            codec
+                .decodePresence(
+                    "{\"online\":true,\"currentVersion\":\"1\",\"cloud\":{}}".getBytes(UTF_8))
+                .cloud())
+        .isEqualTo(CloudInterface.NONE);
+
+    String many =
+        String.join(
+            ",",
+            java.util.stream.IntStream.rangeClosed(0, CloudInterface.MAX_ENTRIES)
+                .mapToObj(i -> "\"f" + i + "\"")
+                .toList());
+    for (String bad :
+        List.of(
+            "{\"online\":true,\"currentVersion\":\"1\",\"cloud\":{\"functions\":[" + many + "]}}",
+            "{\"online\":true,\"currentVersion\":\"1\",\"cloud\":{\"functions\":[\"a\",\"a\"]}}",
+            "{\"online\":true,\"currentVersion\":\"1\",\"cloud\":{\"functions\":[\"a b\"]}}",
+            "{\"online\":true,\"currentVersion\":\"1\",\"cloud\":{\"functions\":[\"\"]}}",
+            "{\"online\":true,\"currentVersion\":\"1\",\"cloud\":{\"functions\":[\""
+                + "f".repeat(CloudInterface.MAX_NAME_LENGTH + 1)
+                + "\"]}}",
+            "{\"online\":true,\"currentVersion\":\"1\",\"cloud\":{\"variables\":{\"t\":\"float\"}}}",
+            "{\"online\":true,\"currentVersion\":\"1\",\"cloud\":{\"variables\":{\"t\":null}}}",
+            "{\"online\":true,\"currentVersion\":\"1\",\"cloud\":{\"variables\":{\"a/b\":\"int32\"}}}")) {
+      assertThatThrownBy(() -> codec.decodePresence(bad.getBytes(UTF_8)))
+          .as(bad)
+          .isInstanceOf(MalformedMessageException.class);
+    }
+    assertThat(
+            new CloudInterface(
+                    java.util.stream.IntStream.range(0, CloudInterface.MAX_ENTRIES)
+                        .mapToObj(i -> "f" + i)
+                        .toList(),
+                    Map.of("f".repeat(CloudInterface.MAX_NAME_LENGTH), "bool"))
+                .functions())
+        .hasSize(CloudInterface.MAX_ENTRIES);
+    Map<String, String> most = new LinkedHashMap<>();
+    java.util.stream.IntStream.range(0, CloudInterface.MAX_ENTRIES)
+        .forEach(i -> most.put("v" + i, "string"));
+    assertThat(new CloudInterface(null, most).variables()).hasSize(CloudInterface.MAX_ENTRIES);
+    most.put("one-more", "string");
+    assertThatThrownBy(() -> new CloudInterface(null, most))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at most " + CloudInterface.MAX_ENTRIES + " variables");
   }
 
   @Test

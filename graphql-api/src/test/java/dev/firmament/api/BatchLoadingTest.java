@@ -26,6 +26,7 @@ class BatchLoadingTest extends ApiIntegrationTest {
               firmware { total items { version } } groups { total items { name } }
             }
             deviceGroup { id name product { id } }
+            functions { name } variables { name type }
             firmwareVersion { version title }
             updates(size: 5) { total items { state job { id status product { id } } } }
           }

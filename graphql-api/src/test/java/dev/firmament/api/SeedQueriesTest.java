@@ -1,6 +1,8 @@
 package dev.firmament.api;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_FUNCTIONS;
+import static dev.firmament.sql.generated.Tables.DEVICE_VARIABLES;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -123,8 +125,35 @@ class SeedQueriesTest extends ApiIntegrationTest {
         .entityList(String.class)
         .containsExactly(deviceIds.get(2));
 
+    // What the device declared in its presence (the workers write these rows; see DevicePresence).
+    dsl.insertInto(DEVICE_FUNCTIONS)
+        .columns(DEVICE_FUNCTIONS.DEVICE_ID, DEVICE_FUNCTIONS.NAME, DEVICE_FUNCTIONS.POSITION)
+        .values(deviceIds.get(0), "reboot", 1)
+        .values(deviceIds.get(0), "led", 0)
+        .execute();
+    dsl.insertInto(DEVICE_VARIABLES)
+        .columns(
+            DEVICE_VARIABLES.DEVICE_ID,
+            DEVICE_VARIABLES.NAME,
+            DEVICE_VARIABLES.TYPE,
+            DEVICE_VARIABLES.POSITION)
+        .values(deviceIds.get(0), "uptime", "int32", 0)
+        .execute();
     var device = graphQl.documentName("GetDevice").variable("deviceId", deviceIds.get(0)).execute();
     device.errors().verify();
+    device
+        .path("device.functions[*].name")
+        .entityList(String.class)
+        .containsExactly("led", "reboot");
+    device.path("device.variables[0].name").entity(String.class).isEqualTo("uptime");
+    device.path("device.variables[0].type").entity(String.class).isEqualTo("int32");
+    graphQl
+        .documentName("GetDevice")
+        .variable("deviceId", deviceIds.get(1))
+        .execute()
+        .path("device.functions")
+        .entityList(Object.class)
+        .hasSize(0);
     device.path("device.lastHeard").entity(String.class).isEqualTo("2026-03-01T12:00:00Z");
     device.path("device.firmwareVersion.version").entity(String.class).isEqualTo("1.0.0");
     device.path("device.firmwareVersion.title").entity(String.class).isEqualTo("Build 1.0.0");

@@ -13,6 +13,7 @@ import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.manifest.Sha256;
+import dev.firmament.protocol.CloudInterface;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -320,7 +321,10 @@ class EndToEndRolloutTest {
         FleetSimulator.start(
             server.stack().endpoints().mqttUrl(),
             prepared.devices(),
-            Demo.fleetOptions(server, prepared.productId()))) {
+            Demo.fleetOptions(server, prepared.productId())
+                .withCloud(
+                    new CloudInterface(
+                        List.of("reboot", "led", "setInterval"), Map.of("uptime", "int32"))))) {
       summary =
           demo.runScenario(
               api,
@@ -408,5 +412,18 @@ class EndToEndRolloutTest {
     assertThat(info.path("bootloaderVersion").asText()).isEqualTo("simboot 1.0");
     assertThat(info.path("systemVersion").asText()).isEqualTo("sim-os 1.0");
     assertThat(info.path("reportedAt").asText()).isNotBlank();
+
+    // The seed's GetDevice, verbatim: what the device declared in its presence, in its order.
+    JsonNode seed =
+        api.execute(
+                "query GetDevice($deviceId: ID!) { device(id: $deviceId) { id name online lastHeard"
+                    + " firmwareVersion { version title } variables { name type } functions { name }"
+                    + " } }",
+                Map.of("deviceId", "e2e-00007"))
+            .path("device");
+    assertThat(seed.path("functions").findValuesAsText("name"))
+        .containsExactly("reboot", "led", "setInterval");
+    assertThat(seed.path("variables").get(0).path("name").asText()).isEqualTo("uptime");
+    assertThat(seed.path("variables").get(0).path("type").asText()).isEqualTo("int32");
   }
 }

@@ -1,7 +1,10 @@
 package dev.firmament.workers.device;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_FUNCTIONS;
+import static dev.firmament.sql.generated.Tables.DEVICE_VARIABLES;
 
+import dev.firmament.protocol.CloudInterface;
 import dev.firmament.protocol.DeviceInfo;
 import dev.firmament.protocol.Presence;
 import dev.firmament.sql.generated.tables.records.DevicesRecord;
@@ -19,7 +22,10 @@ import org.jooq.UpdateSetMoreStep;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
 
-/** Keeps {@code online}, {@code lastHeard} and the running firmware version of devices current. */
+/**
+ * Keeps {@code online}, {@code lastHeard}, the running firmware version, what devices say about
+ * themselves and the functions and variables they declare current.
+ */
 @Repository
 public class DevicePresence {
   private final DSLContext dsl;
@@ -30,18 +36,26 @@ public class DevicePresence {
 
   /** Records a presence message; unknown devices are ignored (they are not registered). */
   public boolean record(String deviceId, Presence presence) {
-    return says(presence)
-            .set(DEVICES.LAST_HEARD, DSL.currentOffsetDateTime())
-            .where(DEVICES.ID.eq(deviceId))
-            .execute()
-        > 0;
+    return dsl.transactionResult(
+        t -> {
+          boolean known =
+              says(t.dsl(), presence)
+                      .set(DEVICES.LAST_HEARD, DSL.currentOffsetDateTime())
+                      .where(DEVICES.ID.eq(deviceId))
+                      .execute()
+                  > 0;
+          if (known) {
+            declare(t.dsl(), deviceId, presence);
+          }
+          return known;
+        });
   }
 
   /**
    * An update of the row to what the presence says: online or not, its version if any, and what the
    * device says about itself if it does.
    */
-  private UpdateSetMoreStep<DevicesRecord> says(Presence presence) {
+  private static UpdateSetMoreStep<DevicesRecord> says(DSLContext dsl, Presence presence) {
     UpdateSetMoreStep<DevicesRecord> update =
         dsl.update(DEVICES)
             .set(DEVICES.ONLINE, presence.online())
@@ -61,7 +75,75 @@ public class DevicePresence {
               .set(DEVICES.INFO_SYSTEM, info.systemVersion())
               .set(DEVICES.INFO_REPORTED_AT, DSL.currentOffsetDateTime());
     }
+    if (presence.online() && presence.cloud() != null) {
+      update = update.set(DEVICES.CLOUD_DECLARED_AT, DSL.currentOffsetDateTime());
+    }
     return update;
+  }
+
+  /**
+   * Keeps the functions and variables an online presence declares, in its order: what it no longer
+   * names is dropped, what it names is added or updated; a presence without a declaration leaves
+   * what was declared before. Rows that already say the same are not written again.
+   */
+  private static void declare(DSLContext dsl, String deviceId, Presence presence) {
+    CloudInterface cloud = presence.cloud();
+    if (!presence.online() || cloud == null) {
+      return;
+    }
+    dsl.deleteFrom(DEVICE_FUNCTIONS)
+        .where(DEVICE_FUNCTIONS.DEVICE_ID.eq(deviceId))
+        .and(DSL.not(DEVICE_FUNCTIONS.NAME.eq(DSL.any(cloud.functions().toArray(String[]::new)))))
+        .execute();
+    if (!cloud.functions().isEmpty()) {
+      var insert =
+          dsl.insertInto(
+              DEVICE_FUNCTIONS,
+              DEVICE_FUNCTIONS.DEVICE_ID,
+              DEVICE_FUNCTIONS.NAME,
+              DEVICE_FUNCTIONS.POSITION);
+      int position = 0;
+      for (String name : cloud.functions()) {
+        insert = insert.values(deviceId, name, position++);
+      }
+      insert
+          .onConflict(DEVICE_FUNCTIONS.DEVICE_ID, DEVICE_FUNCTIONS.NAME)
+          .doUpdate()
+          .set(DEVICE_FUNCTIONS.POSITION, DSL.excluded(DEVICE_FUNCTIONS.POSITION))
+          .where(DEVICE_FUNCTIONS.POSITION.ne(DSL.excluded(DEVICE_FUNCTIONS.POSITION)))
+          .execute();
+    }
+    dsl.deleteFrom(DEVICE_VARIABLES)
+        .where(DEVICE_VARIABLES.DEVICE_ID.eq(deviceId))
+        .and(
+            DSL.not(
+                DEVICE_VARIABLES.NAME.eq(
+                    DSL.any(cloud.variables().keySet().toArray(String[]::new)))))
+        .execute();
+    if (!cloud.variables().isEmpty()) {
+      var insert =
+          dsl.insertInto(
+              DEVICE_VARIABLES,
+              DEVICE_VARIABLES.DEVICE_ID,
+              DEVICE_VARIABLES.NAME,
+              DEVICE_VARIABLES.TYPE,
+              DEVICE_VARIABLES.POSITION);
+      int position = 0;
+      for (var variable : cloud.variables().entrySet()) {
+        insert = insert.values(deviceId, variable.getKey(), variable.getValue(), position++);
+      }
+      insert
+          .onConflict(DEVICE_VARIABLES.DEVICE_ID, DEVICE_VARIABLES.NAME)
+          .doUpdate()
+          .set(DEVICE_VARIABLES.TYPE, DSL.excluded(DEVICE_VARIABLES.TYPE))
+          .set(DEVICE_VARIABLES.POSITION, DSL.excluded(DEVICE_VARIABLES.POSITION))
+          .where(
+              DEVICE_VARIABLES
+                  .TYPE
+                  .ne(DSL.excluded(DEVICE_VARIABLES.TYPE))
+                  .or(DEVICE_VARIABLES.POSITION.ne(DSL.excluded(DEVICE_VARIABLES.POSITION))))
+          .execute();
+    }
   }
 
   /**
@@ -71,6 +153,29 @@ public class DevicePresence {
    * the row changed.
    */
   public boolean recordRetained(String deviceId, Presence presence, Instant asOf) {
+    Condition differs = differs(presence);
+    return dsl.transactionResult(
+        t -> {
+          boolean changed =
+              says(t.dsl(), presence)
+                      .where(DEVICES.ID.eq(deviceId))
+                      .and(
+                          DEVICES
+                              .LAST_HEARD
+                              .isNull()
+                              .or(DEVICES.LAST_HEARD.lt(asOf.atOffset(ZoneOffset.UTC))))
+                      .and(differs)
+                      .execute()
+                  > 0;
+          if (changed) {
+            declare(t.dsl(), deviceId, presence);
+          }
+          return changed;
+        });
+  }
+
+  /** Whether the row says something other than the presence (online, version, info, interface). */
+  private static Condition differs(Presence presence) {
     Condition differs = DEVICES.ONLINE.isDistinctFrom(presence.online());
     if (presence.currentVersion() != null) {
       differs = differs.or(DEVICES.FIRMWARE_VERSION.isDistinctFrom(presence.currentVersion()));
@@ -78,16 +183,10 @@ public class DevicePresence {
     if (presence.info() != null) {
       differs = differs.or(DEVICES.INFO_REPORTED_AT.isNull());
     }
-    return says(presence)
-            .where(DEVICES.ID.eq(deviceId))
-            .and(
-                DEVICES
-                    .LAST_HEARD
-                    .isNull()
-                    .or(DEVICES.LAST_HEARD.lt(asOf.atOffset(ZoneOffset.UTC))))
-            .and(differs)
-            .execute()
-        > 0;
+    if (presence.online() && presence.cloud() != null) {
+      differs = differs.or(DEVICES.CLOUD_DECLARED_AT.isNull());
+    }
+    return differs;
   }
 
   /** Records the versions devices reported after their updates, in one statement. */

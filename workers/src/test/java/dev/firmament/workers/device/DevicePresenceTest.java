@@ -1,14 +1,20 @@
 package dev.firmament.workers.device;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_FUNCTIONS;
+import static dev.firmament.sql.generated.Tables.DEVICE_VARIABLES;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firmament.protocol.CloudInterface;
 import dev.firmament.protocol.DeviceInfo;
 import dev.firmament.protocol.Presence;
 import dev.firmament.sql.generated.tables.records.DevicesRecord;
 import dev.firmament.workers.TestDatabase;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
@@ -83,6 +89,81 @@ class DevicePresenceTest {
     // Said already: nothing to change.
     assertThat(presence.recordRetained(device, Presence.online("1.0.0", info), Instant.now()))
         .isFalse();
+  }
+
+  @Test
+  void anOnlinePresenceKeepsTheDeclaredFunctionsAndVariablesInOrderAndOneWithoutKeepsThem() {
+    String device = device();
+    Map<String, String> variables = new LinkedHashMap<>();
+    variables.put("uptime", "int32");
+    variables.put("temperature", "double");
+    presence.record(
+        device,
+        Presence.online("1.0.0", null, new CloudInterface(List.of("reboot", "led"), variables)));
+    assertThat(functions(device)).containsExactly("reboot", "led");
+    assertThat(variables(device)).containsExactly("uptime:int32", "temperature:double");
+    assertThat(row(device).getCloudDeclaredAt()).isNotNull();
+
+    // Without a declaration (an older agent, the last will): what was declared stays.
+    presence.record(device, Presence.offline());
+    presence.record(device, Presence.online("1.0.0"));
+    assertThat(functions(device)).containsExactly("reboot", "led");
+
+    // A new declaration replaces the old one: dropped, added, reordered, retyped.
+    Map<String, String> changed = new LinkedHashMap<>();
+    changed.put("temperature", "string");
+    changed.put("version", "string");
+    presence.record(
+        device,
+        Presence.online("1.0.0", null, new CloudInterface(List.of("setInterval", "led"), changed)));
+    assertThat(functions(device)).containsExactly("setInterval", "led");
+    assertThat(variables(device)).containsExactly("temperature:string", "version:string");
+
+    // An empty one: the device exposes nothing now.
+    presence.record(device, Presence.online("1.0.0", null, CloudInterface.NONE));
+    assertThat(functions(device)).isEmpty();
+    assertThat(variables(device)).isEmpty();
+
+    // A device that is not registered declares nothing.
+    assertThat(
+            presence.record(
+                "dev-unknown",
+                Presence.online("1.0.0", null, new CloudInterface(List.of("led"), Map.of()))))
+        .isFalse();
+    assertThat(functions("dev-unknown")).isEmpty();
+  }
+
+  @Test
+  void aRetainedPresenceDeclaresWhenTheRowHasNoDeclarationYet() {
+    String device = device();
+    presence.record(device, Presence.online("1.0.0"));
+    CloudInterface cloud = new CloudInterface(List.of("reboot"), Map.of("uptime", "int32"));
+    assertThat(
+            presence.recordRetained(
+                device, Presence.online("1.0.0", null, cloud), Instant.now().plusSeconds(1)))
+        .isTrue();
+    assertThat(functions(device)).containsExactly("reboot");
+    // The same again changes nothing.
+    assertThat(
+            presence.recordRetained(
+                device, Presence.online("1.0.0", null, cloud), Instant.now().plusSeconds(1)))
+        .isFalse();
+  }
+
+  private static List<String> functions(String device) {
+    return dsl.select(DEVICE_FUNCTIONS.NAME)
+        .from(DEVICE_FUNCTIONS)
+        .where(DEVICE_FUNCTIONS.DEVICE_ID.eq(device))
+        .orderBy(DEVICE_FUNCTIONS.POSITION)
+        .fetch(DEVICE_FUNCTIONS.NAME);
+  }
+
+  private static List<String> variables(String device) {
+    return dsl.select(DEVICE_VARIABLES.NAME, DEVICE_VARIABLES.TYPE)
+        .from(DEVICE_VARIABLES)
+        .where(DEVICE_VARIABLES.DEVICE_ID.eq(device))
+        .orderBy(DEVICE_VARIABLES.POSITION)
+        .fetch(r -> r.value1() + ":" + r.value2());
   }
 
   private static String device() {
