@@ -86,10 +86,10 @@ public final class ApiBenchServer {
   record Seeded(UUID runningJob, UUID finishedJob) {}
 
   /**
-   * Devices {@code prefix-000001...} (versions spread over three, half online, a few tagged), five
-   * groups of a thousand, two firmware builds, and {@code jobs} rollouts of every device: the first
-   * still RUNNING with every result QUEUED, the others ended with 96 % SUCCEEDED, 3 % FAILED (error
-   * codes spread) and 1 % TIMED_OUT.
+   * Devices {@code prefix-000001...} (versions spread over three, half online, a few tagged, each
+   * declaring three functions and three variables), five groups of a thousand, two firmware builds,
+   * and {@code jobs} rollouts of every device: the first still RUNNING with every result QUEUED,
+   * the others ended with 96 % SUCCEEDED, 3 % FAILED (error codes spread) and 1 % TIMED_OUT.
    */
   static Seeded seed(DSLContext db, UUID org, UUID product, String prefix, int devices, int jobs) {
     log("seeding " + devices + " devices of product " + product);
@@ -100,6 +100,18 @@ public final class ApiBenchServer {
             + " interval '1 second', case when i % 10 = 0 then array['canary']::varchar[] else"
             + " '{}' end from generate_series(1, ?) i",
         prefix, org, product, devices);
+    // What each device declared in its presence: three functions and three variables.
+    db.execute(
+        "insert into device_functions (device_id, name, position) select d.id, f.name, f.n - 1"
+            + " from devices d cross join unnest(array['reboot', 'led', 'setInterval'])"
+            + " with ordinality f(name, n) where d.product_id = ?",
+        product);
+    db.execute(
+        "insert into device_variables (device_id, name, type, position) select d.id, v.name,"
+            + " v.type, v.n - 1 from devices d cross join unnest(array['uptime', 'temperature',"
+            + " 'version'], array['int32', 'double', 'string']) with ordinality v(name, type, n)"
+            + " where d.product_id = ?",
+        product);
     UUID[] firmware = new UUID[2];
     for (int f = 0; f < 2; f++) {
       firmware[f] = UUID.randomUUID();
