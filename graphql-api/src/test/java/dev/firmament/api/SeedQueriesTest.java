@@ -126,18 +126,28 @@ class SeedQueriesTest extends ApiIntegrationTest {
         .containsExactly(deviceIds.get(2));
 
     // What the device declared in its presence (the workers write these rows; see DevicePresence).
+    var organization =
+        dsl.select(DEVICES.ORGANIZATION_ID)
+            .from(DEVICES)
+            .where(DEVICES.ID.eq(deviceIds.get(0)))
+            .fetchSingle(DEVICES.ORGANIZATION_ID);
     dsl.insertInto(DEVICE_FUNCTIONS)
-        .columns(DEVICE_FUNCTIONS.DEVICE_ID, DEVICE_FUNCTIONS.NAME, DEVICE_FUNCTIONS.POSITION)
-        .values(deviceIds.get(0), "reboot", 1)
-        .values(deviceIds.get(0), "led", 0)
+        .columns(
+            DEVICE_FUNCTIONS.ORGANIZATION_ID,
+            DEVICE_FUNCTIONS.DEVICE_ID,
+            DEVICE_FUNCTIONS.NAME,
+            DEVICE_FUNCTIONS.POSITION)
+        .values(organization, deviceIds.get(0), "reboot", 1)
+        .values(organization, deviceIds.get(0), "led", 0)
         .execute();
     dsl.insertInto(DEVICE_VARIABLES)
         .columns(
+            DEVICE_VARIABLES.ORGANIZATION_ID,
             DEVICE_VARIABLES.DEVICE_ID,
             DEVICE_VARIABLES.NAME,
             DEVICE_VARIABLES.TYPE,
             DEVICE_VARIABLES.POSITION)
-        .values(deviceIds.get(0), "uptime", "int32", 0)
+        .values(organization, deviceIds.get(0), "uptime", "int32", 0)
         .execute();
     var device = graphQl.documentName("GetDevice").variable("deviceId", deviceIds.get(0)).execute();
     device.errors().verify();

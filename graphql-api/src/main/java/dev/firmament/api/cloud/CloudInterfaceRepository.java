@@ -9,13 +9,11 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.jooq.DSLContext;
 import org.springframework.stereotype.Repository;
 
-/**
- * The functions and variables devices declared in their presence (written by the workers). Read
- * only for devices the caller was shown: the rows belong to the device, not to an organization.
- */
+/** The functions and variables devices declared in their presence (written by the workers). */
 @Repository
 public class CloudInterfaceRepository {
   private final DSLContext dsl;
@@ -25,14 +23,16 @@ public class CloudInterfaceRepository {
   }
 
   /** Each device's functions in its order, in one query; devices without any are absent. */
-  public Map<String, List<DeviceFunction>> functions(Collection<String> deviceIds) {
+  public Map<String, List<DeviceFunction>> functions(
+      UUID organizationId, Collection<String> deviceIds) {
     Map<String, List<DeviceFunction>> result = new HashMap<>();
     if (deviceIds.isEmpty()) {
       return result;
     }
     dsl.select(DEVICE_FUNCTIONS.DEVICE_ID, DEVICE_FUNCTIONS.NAME)
         .from(DEVICE_FUNCTIONS)
-        .where(AnyOf.strings(DEVICE_FUNCTIONS.DEVICE_ID, deviceIds))
+        .where(DEVICE_FUNCTIONS.ORGANIZATION_ID.eq(organizationId))
+        .and(AnyOf.strings(DEVICE_FUNCTIONS.DEVICE_ID, deviceIds))
         .orderBy(DEVICE_FUNCTIONS.DEVICE_ID, DEVICE_FUNCTIONS.POSITION)
         .forEach(
             r ->
@@ -43,14 +43,16 @@ public class CloudInterfaceRepository {
   }
 
   /** Each device's variables in its order, in one query; devices without any are absent. */
-  public Map<String, List<DeviceVariable>> variables(Collection<String> deviceIds) {
+  public Map<String, List<DeviceVariable>> variables(
+      UUID organizationId, Collection<String> deviceIds) {
     Map<String, List<DeviceVariable>> result = new HashMap<>();
     if (deviceIds.isEmpty()) {
       return result;
     }
     dsl.select(DEVICE_VARIABLES.DEVICE_ID, DEVICE_VARIABLES.NAME, DEVICE_VARIABLES.TYPE)
         .from(DEVICE_VARIABLES)
-        .where(AnyOf.strings(DEVICE_VARIABLES.DEVICE_ID, deviceIds))
+        .where(DEVICE_VARIABLES.ORGANIZATION_ID.eq(organizationId))
+        .and(AnyOf.strings(DEVICE_VARIABLES.DEVICE_ID, deviceIds))
         .orderBy(DEVICE_VARIABLES.DEVICE_ID, DEVICE_VARIABLES.POSITION)
         .forEach(
             r ->

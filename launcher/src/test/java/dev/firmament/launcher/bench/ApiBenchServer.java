@@ -102,12 +102,14 @@ public final class ApiBenchServer {
         prefix, org, product, devices);
     // What each device declared in its presence: three functions and three variables.
     db.execute(
-        "insert into device_functions (device_id, name, position) select d.id, f.name, f.n - 1"
+        "insert into device_functions (organization_id, device_id, name, position) select"
+            + " d.organization_id, d.id, f.name, f.n - 1"
             + " from devices d cross join unnest(array['reboot', 'led', 'setInterval'])"
             + " with ordinality f(name, n) where d.product_id = ?",
         product);
     db.execute(
-        "insert into device_variables (device_id, name, type, position) select d.id, v.name,"
+        "insert into device_variables (organization_id, device_id, name, type, position) select"
+            + " d.organization_id, d.id, v.name,"
             + " v.type, v.n - 1 from devices d cross join unnest(array['uptime', 'temperature',"
             + " 'version'], array['int32', 'double', 'string']) with ordinality v(name, type, n)"
             + " where d.product_id = ?",

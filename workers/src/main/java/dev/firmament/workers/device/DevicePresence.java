@@ -13,6 +13,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record2;
@@ -91,6 +92,11 @@ public class DevicePresence {
     if (!presence.online() || cloud == null) {
       return;
     }
+    UUID organization =
+        dsl.select(DEVICES.ORGANIZATION_ID)
+            .from(DEVICES)
+            .where(DEVICES.ID.eq(deviceId))
+            .fetchSingle(DEVICES.ORGANIZATION_ID);
     dsl.deleteFrom(DEVICE_FUNCTIONS)
         .where(DEVICE_FUNCTIONS.DEVICE_ID.eq(deviceId))
         .and(DSL.not(DEVICE_FUNCTIONS.NAME.eq(DSL.any(cloud.functions().toArray(String[]::new)))))
@@ -99,12 +105,13 @@ public class DevicePresence {
       var insert =
           dsl.insertInto(
               DEVICE_FUNCTIONS,
+              DEVICE_FUNCTIONS.ORGANIZATION_ID,
               DEVICE_FUNCTIONS.DEVICE_ID,
               DEVICE_FUNCTIONS.NAME,
               DEVICE_FUNCTIONS.POSITION);
       int position = 0;
       for (String name : cloud.functions()) {
-        insert = insert.values(deviceId, name, position++);
+        insert = insert.values(organization, deviceId, name, position++);
       }
       insert
           .onConflict(DEVICE_FUNCTIONS.DEVICE_ID, DEVICE_FUNCTIONS.NAME)
@@ -124,13 +131,16 @@ public class DevicePresence {
       var insert =
           dsl.insertInto(
               DEVICE_VARIABLES,
+              DEVICE_VARIABLES.ORGANIZATION_ID,
               DEVICE_VARIABLES.DEVICE_ID,
               DEVICE_VARIABLES.NAME,
               DEVICE_VARIABLES.TYPE,
               DEVICE_VARIABLES.POSITION);
       int position = 0;
       for (var variable : cloud.variables().entrySet()) {
-        insert = insert.values(deviceId, variable.getKey(), variable.getValue(), position++);
+        insert =
+            insert.values(
+                organization, deviceId, variable.getKey(), variable.getValue(), position++);
       }
       insert
           .onConflict(DEVICE_VARIABLES.DEVICE_ID, DEVICE_VARIABLES.NAME)
