@@ -156,9 +156,11 @@ class RolloutWorkflowTest {
       fleet.answer(id, FakeFleet.SILENT);
       silent.add(id);
     }
-    // Pages of five: the silent devices fall into most of them.
+    // Pages of five: the silent devices fall into most of them. The timeout leaves room for every
+    // answering device to be offered before the first silent one times out even on a loaded
+    // machine (with 8 s, a full build on two cores now and then offered the last one later).
     RolloutRequest request =
-        new RolloutRequest(JOB, 100, Duration.ofSeconds(8), 5, RolloutPlan.singleStage(100));
+        new RolloutRequest(JOB, 100, Duration.ofSeconds(16), 5, RolloutPlan.singleStage(100));
 
     RolloutProgress result = run(fleet, request);
 
