@@ -86,7 +86,7 @@ class DocumentCacheTest {
     DocumentCache cache = new DocumentCache(1_000);
     for (int i = 0; i < 50; i++) {
       String name = "q%03d".formatted(i);
-      String query = ("query " + name + " { login { id } }").indent(0).strip();
+      String query = "query " + name + " { login { id } }";
       document(cache, query + " ".repeat(100 - query.length()), Locale.ENGLISH);
     }
     assertThat(parses).hasValue(50);

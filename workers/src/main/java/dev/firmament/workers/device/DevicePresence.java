@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Record2;
@@ -37,18 +38,34 @@ public class DevicePresence {
 
   /** Records a presence message; unknown devices are ignored (they are not registered). */
   public boolean record(String deviceId, Presence presence) {
+    return withDeclaration(
+        deviceId,
+        presence,
+        d ->
+            says(d, presence)
+                    .set(DEVICES.LAST_HEARD, DSL.currentOffsetDateTime())
+                    .where(DEVICES.ID.eq(deviceId))
+                    .execute()
+                > 0);
+  }
+
+  /**
+   * Runs {@code update} of the device's row and, when it changed the row and the presence declares
+   * functions and variables, keeps the declaration in the same transaction; a presence without one
+   * (most of them) is the single update, without a transaction of its own.
+   */
+  private boolean withDeclaration(
+      String deviceId, Presence presence, Predicate<DSLContext> update) {
+    if (!presence.online() || presence.cloud() == null) {
+      return update.test(dsl);
+    }
     return dsl.transactionResult(
         t -> {
-          boolean known =
-              says(t.dsl(), presence)
-                      .set(DEVICES.LAST_HEARD, DSL.currentOffsetDateTime())
-                      .where(DEVICES.ID.eq(deviceId))
-                      .execute()
-                  > 0;
-          if (known) {
-            declare(t.dsl(), deviceId, presence);
+          boolean changed = update.test(t.dsl());
+          if (changed) {
+            declare(t.dsl(), deviceId, presence.cloud());
           }
-          return known;
+          return changed;
         });
   }
 
@@ -87,11 +104,7 @@ public class DevicePresence {
    * names is dropped, what it names is added or updated; a presence without a declaration leaves
    * what was declared before. Rows that already say the same are not written again.
    */
-  private static void declare(DSLContext dsl, String deviceId, Presence presence) {
-    CloudInterface cloud = presence.cloud();
-    if (!presence.online() || cloud == null) {
-      return;
-    }
+  private static void declare(DSLContext dsl, String deviceId, CloudInterface cloud) {
     UUID organization =
         dsl.select(DEVICES.ORGANIZATION_ID)
             .from(DEVICES)
@@ -164,24 +177,20 @@ public class DevicePresence {
    */
   public boolean recordRetained(String deviceId, Presence presence, Instant asOf) {
     Condition differs = differs(presence);
-    return dsl.transactionResult(
-        t -> {
-          boolean changed =
-              says(t.dsl(), presence)
-                      .where(DEVICES.ID.eq(deviceId))
-                      .and(
-                          DEVICES
-                              .LAST_HEARD
-                              .isNull()
-                              .or(DEVICES.LAST_HEARD.lt(asOf.atOffset(ZoneOffset.UTC))))
-                      .and(differs)
-                      .execute()
-                  > 0;
-          if (changed) {
-            declare(t.dsl(), deviceId, presence);
-          }
-          return changed;
-        });
+    return withDeclaration(
+        deviceId,
+        presence,
+        d ->
+            says(d, presence)
+                    .where(DEVICES.ID.eq(deviceId))
+                    .and(
+                        DEVICES
+                            .LAST_HEARD
+                            .isNull()
+                            .or(DEVICES.LAST_HEARD.lt(asOf.atOffset(ZoneOffset.UTC))))
+                    .and(differs)
+                    .execute()
+                > 0);
   }
 
   /** Whether the row says something other than the presence (online, version, info, interface). */
