@@ -7,8 +7,10 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import dev.firmament.protocol.CallError;
 import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.ChunkFrame;
+import dev.firmament.protocol.CloudReply;
 import dev.firmament.protocol.Command;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ErrorCode;
@@ -44,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * {@code FAILED}/{@code HASH_MISMATCH} and leaves the active slot alone. One reboot delay after the
  * switch, the installer's health check confirms the new slot.
  *
+ * <p>It also answers the cloud's function calls and variable reads on its call topic with the
+ * {@link ReferenceCloud}'s functions and variables, as far as it declared them in its presence,
+ * publishing each answer to the call's MQTT 5 response topic with its correlation data; a response
+ * topic outside its own {@code fw/{id}/reply/} is never answered.
+ *
  * <p>The agent itself never misbehaves: the fleet simulator makes a device faulty by putting a
  * {@link FaultInjector} around its installer and its incoming messages.
  *
@@ -65,6 +72,8 @@ public final class DeviceAgent implements AutoCloseable {
   private final String dataTopic;
   private final String statusTopic;
   private final String presenceTopic;
+  private final String callTopic;
+  private final ReferenceCloud cloud;
 
   // State confined to the serial executor.
   private Download download;
@@ -111,6 +120,8 @@ public final class DeviceAgent implements AutoCloseable {
     this.dataTopic = Topics.data(id);
     this.statusTopic = Topics.status(id);
     this.presenceTopic = Topics.presence(id);
+    this.callTopic = Topics.call(id);
+    this.cloud = new ReferenceCloud(config.cloud(), config.seed(), System::nanoTime);
     Mqtt5ClientBuilder builder =
         Mqtt5Client.builder()
             .identifier(id)
@@ -159,8 +170,8 @@ public final class DeviceAgent implements AutoCloseable {
   }
 
   /**
-   * Connects, subscribes to the device's cmd and data topics and publishes presence. Completes when
-   * all three are done.
+   * Connects, subscribes to the device's cmd, data and call topics and publishes presence.
+   * Completes when all of them are done.
    */
   public CompletableFuture<Void> connect() {
     return client
@@ -178,6 +189,10 @@ public final class DeviceAgent implements AutoCloseable {
                     .applySubscription()
                     .addSubscription()
                     .topicFilter(dataTopic)
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .applySubscription()
+                    .addSubscription()
+                    .topicFilter(callTopic)
                     .qos(MqttQos.AT_LEAST_ONCE)
                     .applySubscription()
                     .callback(this::onPublish)
@@ -325,7 +340,18 @@ public final class DeviceAgent implements AutoCloseable {
         return;
       }
       inbound.chunk(chunk);
+    } else if (topic.equals(callTopic)) {
+      inbound.call(
+          publish.getPayloadAsBytes(),
+          publish.getResponseTopic().map(Object::toString).orElse(null),
+          publish.getCorrelationData().map(DeviceAgent::bytes).orElse(null));
     }
+  }
+
+  private static byte[] bytes(java.nio.ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.duplicate().get(bytes);
+    return bytes;
   }
 
   /** The device's own handling of what arrives; each message ends with a fresh snapshot. */
@@ -340,6 +366,11 @@ public final class DeviceAgent implements AutoCloseable {
     public void chunk(ChunkFrame chunk) {
       onChunk(chunk);
       refreshSnapshot();
+    }
+
+    @Override
+    public void call(byte[] payload, String responseTopic, byte[] correlationData) {
+      onCall(payload, responseTopic, correlationData);
     }
   }
 
@@ -375,6 +406,66 @@ public final class DeviceAgent implements AutoCloseable {
       case UpdateOffer offer -> onOffer(offer);
       case CancelUpdate cancel -> onCancel(cancel);
     }
+  }
+
+  /**
+   * Runs a function call or a variable read and answers on its response topic, which must be one of
+   * this device's reply topics; a call without one is run and not answered.
+   */
+  private void onCall(byte[] payload, String responseTopic, byte[] correlationData) {
+    ReferenceCloud.Answer answer;
+    try {
+      answer = cloud.answer(CODEC.decodeCall(payload), currentVersion);
+    } catch (MalformedMessageException e) {
+      log.warn("device {} refuses a malformed call: {}", deviceId(), e.getMessage());
+      answer =
+          new ReferenceCloud.Answer(
+              CloudReply.refused(CallError.MALFORMED, truncate(e.getMessage())),
+              ReferenceCloud.After.NOTHING);
+    }
+    ReferenceCloud.After after = answer.after();
+    if (!Topics.isReplyTopicOf(deviceId(), responseTopic)) {
+      if (responseTopic != null) {
+        log.warn("device {} does not answer on a foreign topic {}", deviceId(), responseTopic);
+      }
+      afterCall(after, CompletableFuture.completedFuture(null));
+      return;
+    }
+    if (!connected) {
+      return;
+    }
+    CompletableFuture<?> sent =
+        client
+            .publishWith()
+            .topic(responseTopic)
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .correlationData(correlationData)
+            .payload(CODEC.encodeReply(answer.reply()))
+            .send()
+            .whenComplete(
+                (result, error) -> {
+                  if (error != null) {
+                    log.debug("device {} cannot answer a call: {}", deviceId(), error.getMessage());
+                  }
+                });
+    afterCall(after, sent);
+  }
+
+  /** A reboot asked for by a call happens once its answer is out (or could not go out). */
+  private void afterCall(ReferenceCloud.After after, CompletableFuture<?> answered) {
+    if (after == ReferenceCloud.After.REBOOT) {
+      answered.handle(
+          (result, error) -> {
+            serial.execute(() -> drop(config.rebootDelay()));
+            return null;
+          });
+    }
+  }
+
+  private static String truncate(String message) {
+    return message == null || message.length() <= CloudReply.MAX_MESSAGE_LENGTH
+        ? message
+        : message.substring(0, CloudReply.MAX_MESSAGE_LENGTH);
   }
 
   private void onOffer(UpdateOffer offer) {

@@ -14,6 +14,9 @@ import java.util.Objects;
  * @param revertAfterSuccess reports {@code SUCCEEDED}, then after another reboot delay reverts to
  *     the old slot and reports {@code ROLLED_BACK}
  * @param chunkDelay extra delay before each chunk is processed (a slow link); zero for none
+ * @param callDelay extra delay before each function call or variable read is answered; zero for
+ *     none
+ * @param dropCallReplies runs calls but its replies never reach the cloud (lost on the way)
  */
 public record DeviceFaults(
     boolean neverAnswer,
@@ -21,16 +24,38 @@ public record DeviceFaults(
     boolean corruptChunk,
     boolean failBoot,
     boolean revertAfterSuccess,
-    Duration chunkDelay) {
+    Duration chunkDelay,
+    Duration callDelay,
+    boolean dropCallReplies) {
 
   private static final DeviceFaults NONE =
-      new DeviceFaults(false, false, false, false, false, Duration.ZERO);
+      new DeviceFaults(false, false, false, false, false, Duration.ZERO, Duration.ZERO, false);
 
   public DeviceFaults {
     Objects.requireNonNull(chunkDelay, "chunkDelay");
-    if (chunkDelay.isNegative()) {
-      throw new IllegalArgumentException("chunkDelay must not be negative");
+    Objects.requireNonNull(callDelay, "callDelay");
+    if (chunkDelay.isNegative() || callDelay.isNegative()) {
+      throw new IllegalArgumentException("chunkDelay and callDelay must not be negative");
     }
+  }
+
+  /** The download faults only, with calls answered at once. */
+  public DeviceFaults(
+      boolean neverAnswer,
+      boolean dropMidTransfer,
+      boolean corruptChunk,
+      boolean failBoot,
+      boolean revertAfterSuccess,
+      Duration chunkDelay) {
+    this(
+        neverAnswer,
+        dropMidTransfer,
+        corruptChunk,
+        failBoot,
+        revertAfterSuccess,
+        chunkDelay,
+        Duration.ZERO,
+        false);
   }
 
   /** A well-behaved device. */

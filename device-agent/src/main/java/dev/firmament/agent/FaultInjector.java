@@ -15,8 +15,9 @@ import java.util.Random;
  * chunk of each download, drops the connection once halfway through each download (after writing
  * the chunk and before the device can acknowledge it, so the server must resume), fails the boot of
  * the new slot, or fails the health check after a successful boot and goes back to the old slot. As
- * an {@link Inbound.Filter} it ignores every command and chunk (a device that never answers) or
- * delays each chunk (a slow link).
+ * an {@link Inbound.Filter} it ignores every command, chunk and call (a device that never answers),
+ * delays each chunk (a slow link), delays each call (a slow device) or runs calls without answering
+ * (replies lost on the way).
  *
  * <p>The agent hands the injector its link through {@link #filter} when it is built, before any
  * message arrives. Which chunk is corrupted and which byte in it are drawn from a {@link Random}
@@ -37,6 +38,7 @@ final class FaultInjector implements Installer, Inbound.Filter {
   private long dropAtChunk = -1;
   private boolean dropped;
   private long slowLinkReadyNanos;
+  private long slowCallReadyNanos;
 
   /**
    * @param installer the device's own installer
@@ -71,10 +73,14 @@ final class FaultInjector implements Installer, Inbound.Filter {
 
         @Override
         public void chunk(ChunkFrame chunk) {}
+
+        @Override
+        public void call(byte[] payload, String responseTopic, byte[] correlationData) {}
       };
     }
-    Duration delay = faults.chunkDelay();
-    if (delay.isZero()) {
+    Duration chunkDelay = faults.chunkDelay();
+    Duration callDelay = faults.callDelay();
+    if (chunkDelay.isZero() && callDelay.isZero() && !faults.dropCallReplies()) {
       return protocol;
     }
     return new Inbound() {
@@ -85,10 +91,29 @@ final class FaultInjector implements Installer, Inbound.Filter {
 
       @Override
       public void chunk(ChunkFrame chunk) {
+        if (chunkDelay.isZero()) {
+          protocol.chunk(chunk);
+          return;
+        }
         // A slow link: chunks are processed later, one delay apart, in arrival order.
         long now = System.nanoTime();
-        slowLinkReadyNanos = Math.max(now, slowLinkReadyNanos) + delay.toNanos();
+        slowLinkReadyNanos = Math.max(now, slowLinkReadyNanos) + chunkDelay.toNanos();
         link.runLater(() -> protocol.chunk(chunk), slowLinkReadyNanos - now);
+      }
+
+      @Override
+      public void call(byte[] payload, String responseTopic, byte[] correlationData) {
+        // A lost reply: the device runs the call, its answer goes nowhere.
+        String replyTo = faults.dropCallReplies() ? null : responseTopic;
+        if (callDelay.isZero()) {
+          protocol.call(payload, replyTo, correlationData);
+          return;
+        }
+        // A slow device: calls are answered later, one delay apart, in arrival order.
+        long now = System.nanoTime();
+        slowCallReadyNanos = Math.max(now, slowCallReadyNanos) + callDelay.toNanos();
+        link.runLater(
+            () -> protocol.call(payload, replyTo, correlationData), slowCallReadyNanos - now);
       }
     };
   }

@@ -36,6 +36,8 @@ import java.util.function.Consumer;
  *     offers
  * @param cloud the functions and variables every device declares in its presence; null declares
  *     nothing
+ * @param callFaults devices slow to answer calls and devices whose replies are lost; drawn from a
+ *     second {@link Random}, so that they leave the other faults' assignment as it was
  */
 public record FleetOptions(
     long seed,
@@ -55,7 +57,27 @@ public record FleetOptions(
     Duration connectTimeout,
     Consumer<FleetProgress> progress,
     OfferVerifier verifier,
-    CloudInterface cloud) {
+    CloudInterface cloud,
+    CallFaults callFaults) {
+
+  /**
+   * Faults of the call path.
+   *
+   * @param slowProbability devices that answer each call {@code slowDelay} late
+   * @param slowDelay how late a slow device answers
+   * @param droppedReplyProbability devices that run calls but whose replies never arrive
+   */
+  public record CallFaults(
+      double slowProbability, Duration slowDelay, double droppedReplyProbability) {
+
+    public static final CallFaults NONE = new CallFaults(0, Duration.ZERO, 0);
+
+    public CallFaults {
+      probability("slowProbability", slowProbability);
+      probability("droppedReplyProbability", droppedReplyProbability);
+      Objects.requireNonNull(slowDelay, "slowDelay");
+    }
+  }
 
   public FleetOptions {
     probability("dropConnectionProbability", dropConnectionProbability);
@@ -69,6 +91,7 @@ public record FleetOptions(
     Objects.requireNonNull(reconnectDelay, "reconnectDelay");
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(verifier, "verifier");
+    callFaults = callFaults == null ? CallFaults.NONE : callFaults;
     if (connectParallelism < 1 || threads < 1 || ackEvery < 0) {
       throw new IllegalArgumentException(
           "connectParallelism and threads must be positive, ackEvery not negative");
@@ -99,7 +122,8 @@ public record FleetOptions(
         Duration.ofSeconds(60),
         null,
         OfferVerifier.none(),
-        null);
+        null,
+        CallFaults.NONE);
   }
 
   public FleetOptions withSeed(long seed) {
@@ -159,6 +183,11 @@ public record FleetOptions(
     return edit(b -> b.cloud = cloud);
   }
 
+  /** Devices slow to answer calls, and devices whose replies are lost. */
+  public FleetOptions withCallFaults(CallFaults callFaults) {
+    return edit(b -> b.callFaults = callFaults);
+  }
+
   public FleetOptions withThreads(int threads) {
     return edit(b -> b.threads = threads);
   }
@@ -167,16 +196,28 @@ public record FleetOptions(
     return edit(b -> b.connectTimeout = connectTimeout);
   }
 
-  /** Draws the faults of the next device from {@code random}; always draws all six. */
-  DeviceFaults drawFaults(Random random) {
+  /**
+   * Draws the faults of the next device: the download faults from {@code random} (always all six),
+   * the call faults from {@code callRandom} (always both).
+   */
+  DeviceFaults drawFaults(Random random, Random callRandom) {
     boolean drop = random.nextDouble() < dropConnectionProbability;
     boolean corrupt = random.nextDouble() < corruptChunkProbability;
     boolean slow = random.nextDouble() < slowLinkProbability;
     boolean failBoot = random.nextDouble() < failBootProbability;
     boolean neverAnswer = random.nextDouble() < neverAnswerProbability;
     boolean revert = random.nextDouble() < revertAfterSuccessProbability;
+    boolean slowCalls = callRandom.nextDouble() < callFaults.slowProbability();
+    boolean lostReplies = callRandom.nextDouble() < callFaults.droppedReplyProbability();
     return new DeviceFaults(
-        neverAnswer, drop, corrupt, failBoot, revert, slow ? slowLinkDelayPerChunk : Duration.ZERO);
+        neverAnswer,
+        drop,
+        corrupt,
+        failBoot,
+        revert,
+        slow ? slowLinkDelayPerChunk : Duration.ZERO,
+        slowCalls ? callFaults.slowDelay() : Duration.ZERO,
+        lostReplies);
   }
 
   private static void probability(String name, double p) {
@@ -207,6 +248,7 @@ public record FleetOptions(
     private Consumer<FleetProgress> progress;
     private OfferVerifier verifier;
     private CloudInterface cloud;
+    private CallFaults callFaults;
 
     Editor(FleetOptions from) {
       seed = from.seed;
@@ -227,6 +269,7 @@ public record FleetOptions(
       progress = from.progress;
       verifier = from.verifier;
       cloud = from.cloud;
+      callFaults = from.callFaults;
     }
 
     FleetOptions build() {
@@ -248,7 +291,8 @@ public record FleetOptions(
           connectTimeout,
           progress,
           verifier,
-          cloud);
+          cloud,
+          callFaults);
     }
   }
 

@@ -64,10 +64,11 @@ public final class FleetSimulator implements AutoCloseable {
     BrokerAddress broker = BrokerAddress.parse(mqttUrl);
     AgentRuntime runtime = AgentRuntime.create(options.threads());
     Random faultDraws = new Random(options.seed());
+    Random callFaultDraws = new Random(options.seed() ^ 0x63616c6cL);
     ImagePool images = new ImagePool();
     Map<String, DeviceAgent> agents = new LinkedHashMap<>();
     for (SimulatedDeviceSpec spec : devices) {
-      DeviceFaults faults = options.drawFaults(faultDraws);
+      DeviceFaults faults = options.drawFaults(faultDraws, callFaultDraws);
       AgentConfig config =
           new AgentConfig(
               spec.deviceId(),

@@ -14,6 +14,12 @@ interface Inbound {
   /** A chunk from the device's data topic. */
   void chunk(ChunkFrame chunk);
 
+  /**
+   * A message on the device's call topic, not yet decoded, with the MQTT 5 response topic and
+   * correlation data its answer must carry (either may be null when the sender gave none).
+   */
+  void call(byte[] payload, String responseTopic, byte[] correlationData);
+
   /** Puts something in front of a device's {@link Inbound}, with a handle on its connection. */
   @FunctionalInterface
   interface Filter {

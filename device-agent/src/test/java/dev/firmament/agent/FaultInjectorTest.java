@@ -52,6 +52,15 @@ class FaultInjectorTest {
     public void chunk(ChunkFrame chunk) {
       seen.add("chunk@" + chunk.offset());
     }
+
+    @Override
+    public void call(byte[] payload, String responseTopic, byte[] correlationData) {
+      seen.add(
+          "call "
+              + new String(payload, java.nio.charset.StandardCharsets.UTF_8)
+              + " -> "
+              + responseTopic);
+    }
   }
 
   private final RecordingLink link = new RecordingLink();
@@ -188,8 +197,49 @@ class FaultInjectorTest {
     Inbound filtered = injector.filter(protocol, link);
     filtered.command(new byte[] {'{', '}'});
     filtered.chunk(new ChunkFrame("u-1", 0, new byte[CHUNK]));
+    filtered.call(new byte[] {'{', '}'}, "fw/d/reply/a", new byte[] {1});
 
     assertThat(protocol.seen).isEmpty();
+  }
+
+  private static FaultInjector callFaults(Duration callDelay, boolean dropReplies) {
+    return new FaultInjector(
+        new SlotInstaller(InMemorySlotStore.digestOnly("1.0.0")),
+        new DeviceFaults(false, false, false, false, false, Duration.ZERO, callDelay, dropReplies),
+        7,
+        RECONNECT);
+  }
+
+  @Test
+  void aSlowDeviceAnswersEachCallOneDelayAfterThePreviousAndPassesChunksAtOnce() {
+    Duration delay = Duration.ofSeconds(3);
+    RecordingInbound protocol = new RecordingInbound();
+    Inbound filtered = callFaults(delay, false).filter(protocol, link);
+
+    filtered.call("a".getBytes(java.nio.charset.StandardCharsets.UTF_8), "fw/d/reply/x", null);
+    filtered.call("b".getBytes(java.nio.charset.StandardCharsets.UTF_8), "fw/d/reply/x", null);
+    filtered.chunk(new ChunkFrame("u-1", 0, new byte[CHUNK]));
+
+    assertThat(protocol.seen).containsExactly("chunk@0");
+    assertThat(link.delays.get(0)).isEqualTo(delay.toNanos());
+    assertThat(link.delays.get(1))
+        .isGreaterThan(delay.toNanos())
+        .isLessThanOrEqualTo(2 * delay.toNanos());
+    link.later.forEach(Runnable::run);
+    assertThat(protocol.seen)
+        .containsExactly("chunk@0", "call a -> fw/d/reply/x", "call b -> fw/d/reply/x");
+  }
+
+  @Test
+  void aDeviceWhoseRepliesAreLostRunsTheCallWithNowhereToAnswer() {
+    RecordingInbound protocol = new RecordingInbound();
+    Inbound filtered = callFaults(Duration.ZERO, true).filter(protocol, link);
+
+    filtered.call("a".getBytes(java.nio.charset.StandardCharsets.UTF_8), "fw/d/reply/x", null);
+    filtered.command(new byte[] {'{', '}'});
+
+    assertThat(protocol.seen).containsExactly("call a -> null", "command");
+    assertThat(link.later).isEmpty();
   }
 
   @Test
@@ -230,5 +280,7 @@ class FaultInjectorTest {
             .filter(protocol, link);
 
     assertThat(filtered).isSameAs(protocol);
+    assertThatThrownBy(() -> callFaults(Duration.ofSeconds(-1), false))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -55,7 +55,7 @@ public record CloudInterface(List<String> functions, Map<String, String> variabl
         });
   }
 
-  private static void checkName(String field, String name) {
+  static void checkName(String field, String name) {
     Checks.require(
         name != null && NAME.matcher(name).matches(),
         field

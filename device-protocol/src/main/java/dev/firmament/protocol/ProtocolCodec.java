@@ -105,6 +105,34 @@ public final class ProtocolCodec {
     return read(json, Presence.class, "presence");
   }
 
+  /** JSON for a device's call topic, with its {@code type} property. */
+  public byte[] encodeCall(CloudCall call) {
+    return write(call);
+  }
+
+  /**
+   * Reads a call-topic message.
+   *
+   * @throws MalformedMessageException if it is not a valid function call or variable read
+   */
+  public CloudCall decodeCall(byte[] json) {
+    return read(json, CloudCall.class, "call");
+  }
+
+  /** JSON for a call's response topic. */
+  public byte[] encodeReply(CloudReply reply) {
+    return write(reply);
+  }
+
+  /**
+   * Reads a device's reply to a call.
+   *
+   * @throws MalformedMessageException if it is not a valid reply
+   */
+  public CloudReply decodeReply(byte[] json) {
+    return read(json, CloudReply.class, "reply");
+  }
+
   // ---- chunk frames ----
 
   /** Bytes a frame header takes for this update id; the payload starts there. */

@@ -19,12 +19,15 @@ public final class Topics {
   public static final int MAX_DEVICE_ID_LENGTH = 128;
 
   private static final String PREFIX = "fw/";
+  private static final String REPLY = "reply";
   private static final Pattern DEVICE_ID =
       Pattern.compile("[A-Za-z0-9._:-]{1," + MAX_DEVICE_ID_LENGTH + "}");
 
   private Topics() {}
 
-  /** The four topics of one device. */
+  /**
+   * The fixed topics of one device (its replies have a topic per API instance, see {@link #reply}).
+   */
   public enum Kind {
     /** Server to device, JSON commands: update offer and cancel. */
     CMD("cmd"),
@@ -33,7 +36,9 @@ public final class Topics {
     /** Device to server, JSON status reports. */
     STATUS("status"),
     /** Device to server, retained JSON presence; the last will publishes "offline" here. */
-    PRESENCE("presence");
+    PRESENCE("presence"),
+    /** Cloud to device, JSON function calls and variable reads (MQTT 5 request/response). */
+    CALL("call");
 
     private final String segment;
 
@@ -82,6 +87,62 @@ public final class Topics {
   /** {@code fw/{deviceId}/presence}. */
   public static String presence(String deviceId) {
     return topic(deviceId, Kind.PRESENCE);
+  }
+
+  /** {@code fw/{deviceId}/call}. */
+  public static String call(String deviceId) {
+    return topic(deviceId, Kind.CALL);
+  }
+
+  /** Whether {@code instance} may name an API instance in a reply topic: as a device id. */
+  public static boolean isValidInstance(String instance) {
+    return isValidDeviceId(instance);
+  }
+
+  /**
+   * {@code fw/{deviceId}/reply/{instance}}: where the device answers a call of one API instance
+   * (the call's MQTT 5 response topic).
+   *
+   * @throws IllegalArgumentException if the device id or the instance is not valid in a topic
+   */
+  public static String reply(String deviceId, String instance) {
+    if (!isValidInstance(instance)) {
+      throw new IllegalArgumentException("invalid instance: " + instance);
+    }
+    if (!isValidDeviceId(deviceId)) {
+      throw new IllegalArgumentException("invalid device id: " + deviceId);
+    }
+    return PREFIX + deviceId + "/" + REPLY + "/" + instance;
+  }
+
+  /** {@code fw/+/reply/{instance}}: every device's answers to one API instance. */
+  public static String replyFilter(String instance) {
+    if (!isValidInstance(instance)) {
+      throw new IllegalArgumentException("invalid instance: " + instance);
+    }
+    return PREFIX + "+/" + REPLY + "/" + instance;
+  }
+
+  /**
+   * The device id of a reply topic {@code fw/{deviceId}/reply/{instance}} for this instance, or
+   * empty if the topic is not of that shape.
+   */
+  public static Optional<String> replyDeviceId(String topic, String instance) {
+    String suffix = "/" + REPLY + "/" + instance;
+    if (topic == null || !topic.startsWith(PREFIX) || !topic.endsWith(suffix)) {
+      return Optional.empty();
+    }
+    String id = topic.substring(PREFIX.length(), topic.length() - suffix.length());
+    return isValidDeviceId(id) ? Optional.of(id) : Optional.empty();
+  }
+
+  /** Whether {@code topic} is a reply topic of this device, {@code fw/{deviceId}/reply/{any}}. */
+  public static boolean isReplyTopicOf(String deviceId, String topic) {
+    String prefix = PREFIX + deviceId + "/" + REPLY + "/";
+    return isValidDeviceId(deviceId)
+        && topic != null
+        && topic.startsWith(prefix)
+        && isValidInstance(topic.substring(prefix.length()));
   }
 
   /** {@code fw/+/{kind}}: every device's messages of one kind, to one subscriber. */

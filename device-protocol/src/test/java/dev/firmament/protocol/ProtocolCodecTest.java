@@ -359,6 +359,119 @@ class ProtocolCodecTest {
         .hasMessageContaining(message);
   }
 
+  @Test
+  void callsAndRepliesRoundTripInTheDocumentedShapes() {
+    assertThat(new String(codec.encodeCall(new CloudCall.Function("led", "on")), UTF_8))
+        .isEqualTo("{\"type\":\"function\",\"name\":\"led\",\"argument\":\"on\"}");
+    assertThat(new String(codec.encodeCall(new CloudCall.Variable("uptime")), UTF_8))
+        .isEqualTo("{\"type\":\"variable\",\"name\":\"uptime\"}");
+    assertThat(codec.decodeCall(bytes("{\"type\":\"function\",\"name\":\"reboot\"}")))
+        .isEqualTo(new CloudCall.Function("reboot", ""));
+    assertThat(codec.decodeCall(bytes("{\"type\":\"variable\",\"name\":\"t\"}")))
+        .isEqualTo(new CloudCall.Variable("t"));
+    String longest = "é".repeat(CloudCall.MAX_ARGUMENT_BYTES / 2);
+    assertThat(
+            ((CloudCall.Function)
+                    codec.decodeCall(codec.encodeCall(new CloudCall.Function("f", longest))))
+                .argument())
+        .isEqualTo(longest);
+
+    assertThat(new String(codec.encodeReply(CloudReply.returned(-3)), UTF_8))
+        .isEqualTo("{\"ok\":true,\"returnValue\":-3}");
+    assertThat(new String(codec.encodeReply(CloudReply.value("double", 21.5)), UTF_8))
+        .isEqualTo("{\"ok\":true,\"type\":\"double\",\"value\":21.5}");
+    assertThat(
+            new String(
+                codec.encodeReply(CloudReply.refused(CallError.UNKNOWN_FUNCTION, "no such")),
+                UTF_8))
+        .isEqualTo("{\"ok\":false,\"code\":\"UNKNOWN_FUNCTION\",\"message\":\"no such\"}");
+    assertThat(codec.decodeReply(bytes("{\"ok\":true,\"returnValue\":7}")))
+        .isEqualTo(CloudReply.returned(7));
+    // A double variable may arrive as an integer; it is read as a double.
+    assertThat(codec.decodeReply(bytes("{\"ok\":true,\"type\":\"double\",\"value\":21}")).value())
+        .isEqualTo(21.0);
+    assertThat(
+            codec
+                .decodeReply(bytes("{\"ok\":true,\"type\":\"int32\",\"value\":-2147483648}"))
+                .value())
+        .isEqualTo(Integer.MIN_VALUE);
+    assertThat(
+            codec.decodeReply(bytes("{\"ok\":true,\"type\":\"string\",\"value\":\"x\"}")).value())
+        .isEqualTo("x");
+    assertThat(codec.decodeReply(bytes("{\"ok\":true,\"type\":\"bool\",\"value\":false}")).value())
+        .isEqualTo(false);
+    assertThat(
+            codec
+                .decodeReply(
+                    codec.encodeReply(
+                        CloudReply.value("string", "é".repeat(CloudReply.MAX_STRING_BYTES / 2))))
+                .value())
+        .isEqualTo("é".repeat(CloudReply.MAX_STRING_BYTES / 2));
+    // A code this version does not know reads as FAILED.
+    assertThat(codec.decodeReply(bytes("{\"ok\":false,\"code\":\"ON_FIRE\"}")).code())
+        .isEqualTo(CallError.FAILED);
+    assertThat(codec.decodeReply(bytes("{\"ok\":false,\"code\":\"BUSY\"}")))
+        .isEqualTo(CloudReply.refused(CallError.BUSY, null));
+  }
+
+  @Test
+  void malformedCallsAndRepliesAreRefusedWithTheReason() {
+    for (String bad :
+        List.of(
+            "{\"type\":\"reboot\",\"name\":\"x\"}",
+            "{\"name\":\"x\"}",
+            "{\"type\":\"function\"}",
+            "{\"type\":\"function\",\"name\":\"a b\"}",
+            "{\"type\":\"variable\",\"name\":\"\"}",
+            "{\"type\":\"function\",\"name\":\"f\",\"argument\":\""
+                + "a".repeat(CloudCall.MAX_ARGUMENT_BYTES + 1)
+                + "\"}")) {
+      assertThatThrownBy(() -> codec.decodeCall(bytes(bad)))
+          .as(bad)
+          .isInstanceOf(MalformedMessageException.class);
+    }
+    assertThatThrownBy(
+            () -> new CloudCall.Function("f", "é".repeat(CloudCall.MAX_ARGUMENT_BYTES / 2 + 1)))
+        .hasMessageContaining("at most " + CloudCall.MAX_ARGUMENT_BYTES + " UTF-8 bytes");
+    for (String bad :
+        List.of(
+            "{\"ok\":true}",
+            "{\"ok\":true,\"returnValue\":1,\"type\":\"int32\"}",
+            "{\"ok\":true,\"returnValue\":1,\"value\":1}",
+            "{\"ok\":true,\"returnValue\":1,\"code\":\"BUSY\"}",
+            "{\"ok\":true,\"returnValue\":1,\"message\":\"m\"}",
+            "{\"ok\":true,\"returnValue\":2147483648}",
+            "{\"ok\":true,\"type\":\"int32\"}",
+            "{\"ok\":true,\"type\":\"int32\",\"value\":2147483648}",
+            "{\"ok\":true,\"type\":\"int32\",\"value\":1.5}",
+            "{\"ok\":true,\"type\":\"int32\",\"value\":\"1\"}",
+            "{\"ok\":true,\"type\":\"double\",\"value\":\"1\"}",
+            "{\"ok\":true,\"type\":\"string\",\"value\":1}",
+            "{\"ok\":true,\"type\":\"string\",\"value\":\""
+                + "a".repeat(CloudReply.MAX_STRING_BYTES + 1)
+                + "\"}",
+            "{\"ok\":true,\"type\":\"bool\",\"value\":1}",
+            "{\"ok\":true,\"type\":\"float\",\"value\":1}",
+            "{\"ok\":false}",
+            "{\"ok\":false,\"code\":\"BUSY\",\"returnValue\":1}",
+            "{\"ok\":false,\"code\":\"BUSY\",\"type\":\"int32\"}",
+            "{\"ok\":false,\"code\":\"BUSY\",\"value\":1}",
+            "{\"ok\":false,\"code\":\"BUSY\",\"message\":\""
+                + "m".repeat(CloudReply.MAX_MESSAGE_LENGTH + 1)
+                + "\"}")) {
+      assertThatThrownBy(() -> codec.decodeReply(bytes(bad)))
+          .as(bad)
+          .isInstanceOf(MalformedMessageException.class);
+    }
+    assertThat(
+            CloudReply.refused(CallError.FAILED, "m".repeat(CloudReply.MAX_MESSAGE_LENGTH))
+                .message())
+        .hasSize(CloudReply.MAX_MESSAGE_LENGTH);
+    assertThatThrownBy(() -> CloudReply.value("double", Double.NaN)).hasMessageContaining("finite");
+    assertThatThrownBy(() -> CloudReply.value("double", Double.POSITIVE_INFINITY))
+        .hasMessageContaining("finite");
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(UTF_8);
   }

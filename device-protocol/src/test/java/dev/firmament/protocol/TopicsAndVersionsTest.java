@@ -21,6 +21,34 @@ class TopicsAndVersionsTest {
   }
 
   @Test
+  void callAndReplyTopicsNameTheDeviceAndTheApiInstance() {
+    assertThat(Topics.call("dev-1")).isEqualTo("fw/dev-1/call");
+    assertThat(Topics.reply("dev-1", "api-7")).isEqualTo("fw/dev-1/reply/api-7");
+    // A device named like a topic level is still one level.
+    assertThat(Topics.reply("call", "api-7")).isEqualTo("fw/call/reply/api-7");
+    assertThat(Topics.replyFilter("api-7")).isEqualTo("fw/+/reply/api-7");
+    assertThat(Topics.replyDeviceId("fw/dev-1/reply/api-7", "api-7")).contains("dev-1");
+    assertThat(Topics.replyDeviceId("fw/dev-1/reply/api-8", "api-7")).isEmpty();
+    assertThat(Topics.replyDeviceId("fw/a/b/reply/api-7", "api-7")).isEmpty();
+    assertThat(Topics.replyDeviceId("fw//reply/api-7", "api-7")).isEmpty();
+    assertThat(Topics.replyDeviceId("xx/dev-1/reply/api-7", "api-7")).isEmpty();
+    assertThat(Topics.replyDeviceId(null, "api-7")).isEmpty();
+    assertThat(Topics.isReplyTopicOf("dev-1", "fw/dev-1/reply/api-7")).isTrue();
+    assertThat(Topics.isReplyTopicOf("dev-1", "fw/dev-2/reply/api-7")).isFalse();
+    assertThat(Topics.isReplyTopicOf("dev-1", "fw/dev-1/reply/")).isFalse();
+    assertThat(Topics.isReplyTopicOf("dev-1", "fw/dev-1/reply/a/b")).isFalse();
+    assertThat(Topics.isReplyTopicOf("dev-1", "fw/dev-1/reply/+")).isFalse();
+    assertThat(Topics.isReplyTopicOf("dev-1", "fw/dev-1/status")).isFalse();
+    assertThat(Topics.isReplyTopicOf("dev-1", null)).isFalse();
+    assertThat(Topics.isReplyTopicOf("+", "fw/+/reply/a")).isFalse();
+    assertThatThrownBy(() -> Topics.reply("dev-1", "a/b"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Topics.reply("dev/1", "a"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Topics.replyFilter("#")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void brokerUrlsParse() {
     assertThat(BrokerAddress.parse("tcp://127.0.0.1:1884"))
         .isEqualTo(new BrokerAddress("127.0.0.1", 1884));
