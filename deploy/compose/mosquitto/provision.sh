@@ -5,10 +5,13 @@
 #   - role `firmament-workers` and client `firmament-workers` (the workers' account, password
 #     FIRMAMENT_MQTT_PASSWORD): send commands and chunks to every device, receive every device's
 #     status and presence through the shared subscription;
-#   - role `firmament-device`: a device may send only its own status and presence and receive only
-#     its own commands and chunks (`%c` is the client id, so each device client must be created
-#     with its client id pinned to the device id; dynamic security substitutes `%c` from
-#     Mosquitto 2.1 on).
+#   - role `firmament-api` and client `firmament-api` (the API's account, password
+#     FIRMAMENT_API_MQTT_PASSWORD): send cloud calls to every device (`fw/+/call`) and receive
+#     every device's replies (`fw/+/reply/+`), nothing else;
+#   - role `firmament-device`: a device may send only its own status, presence and call replies
+#     (`fw/%c/reply/+`) and receive only its own commands, chunks and calls (`%c` is the client id,
+#     so each device client must be created with its client id pinned to the device id; dynamic
+#     security substitutes `%c` from Mosquitto 2.1 on).
 #
 # Device clients themselves are created by the Firmament API when it issues or rotates a device's
 # credential (firmament.mqtt.dynamic-security.*, deploy/README.md, "Broker").
@@ -16,6 +19,7 @@ set -eu
 
 : "${MOSQUITTO_ADMIN_PASSWORD:?}"
 : "${FIRMAMENT_MQTT_PASSWORD:?}"
+: "${FIRMAMENT_API_MQTT_PASSWORD:?}"
 ctrl() {
   mosquitto_ctrl -h "${MQTT_HOST:-mosquitto}" -p "${MQTT_PORT:-1883}" -u admin \
     -P "$MOSQUITTO_ADMIN_PASSWORD" dynsec "$@" 2>&1
@@ -45,12 +49,26 @@ fi
 must setClientPassword firmament-workers "$FIRMAMENT_MQTT_PASSWORD"
 ctrl addClientRole firmament-workers firmament-workers >/dev/null
 
+if absent getRole firmament-api; then must createRole firmament-api; fi
+acl firmament-api publishClientSend 'fw/+/call' allow 10
+acl firmament-api subscribePattern 'fw/+/reply/+' allow 10
+acl firmament-api publishClientReceive 'fw/+/reply/+' allow 10
+
+if absent getClient firmament-api; then
+  must createClient firmament-api -p "$FIRMAMENT_API_MQTT_PASSWORD"
+fi
+must setClientPassword firmament-api "$FIRMAMENT_API_MQTT_PASSWORD"
+ctrl addClientRole firmament-api firmament-api >/dev/null
+
 if absent getRole firmament-device; then must createRole firmament-device; fi
 acl firmament-device publishClientSend 'fw/%c/status' allow 10
 acl firmament-device publishClientSend 'fw/%c/presence' allow 10
+acl firmament-device publishClientSend 'fw/%c/reply/+' allow 10
 acl firmament-device subscribePattern 'fw/%c/cmd' allow 10
 acl firmament-device subscribePattern 'fw/%c/data' allow 10
+acl firmament-device subscribePattern 'fw/%c/call' allow 10
 acl firmament-device publishClientReceive 'fw/%c/cmd' allow 10
 acl firmament-device publishClientReceive 'fw/%c/data' allow 10
+acl firmament-device publishClientReceive 'fw/%c/call' allow 10
 
 echo "mosquitto dynamic security provisioned for firmament"

@@ -156,6 +156,36 @@ class TopologyTest {
     assertThat(ports).containsExactly("127.0.0.1:8883:8883");
   }
 
+  @Test
+  void composeGivesTheApiItsOwnBrokerAccountWhichProvisionMakes() {
+    Map<String, Map<String, Object>> services = Compose.services(compose);
+    Map<?, ?> api = (Map<?, ?>) services.get("firmament-api").get("environment");
+    assertThat(api.get("FIRMAMENT_MQTT_USERNAME")).isEqualTo("firmament-api");
+    assertThat(String.valueOf(api.get("FIRMAMENT_MQTT_PASSWORD")))
+        .startsWith("${FIRMAMENT_API_MQTT_PASSWORD:?");
+    Map<?, ?> workers = (Map<?, ?>) services.get("firmament-workers").get("environment");
+    assertThat(workers.get("FIRMAMENT_MQTT_USERNAME")).isEqualTo("firmament-workers");
+    assertThat(String.valueOf(workers.get("FIRMAMENT_MQTT_PASSWORD")))
+        .startsWith("${FIRMAMENT_MQTT_PASSWORD:?");
+    Map<?, ?> provision = (Map<?, ?>) services.get("mosquitto-provision").get("environment");
+    assertThat(String.valueOf(provision.get("FIRMAMENT_API_MQTT_PASSWORD")))
+        .startsWith("${FIRMAMENT_API_MQTT_PASSWORD:?");
+    String script = Settings.read(deploy.resolve("compose/mosquitto/provision.sh"));
+    assertThat(script)
+        .contains(
+            ": \"${FIRMAMENT_API_MQTT_PASSWORD:?}\"",
+            "createClient firmament-api -p \"$FIRMAMENT_API_MQTT_PASSWORD\"",
+            "addClientRole firmament-api firmament-api",
+            "acl firmament-api publishClientSend 'fw/+/call'",
+            "acl firmament-api subscribePattern 'fw/+/reply/+'",
+            "acl firmament-device subscribePattern 'fw/%c/call'",
+            "acl firmament-device publishClientSend 'fw/%c/reply/+'");
+    // Calls and replies are the API's alone.
+    assertThat(script.lines().filter(l -> l.startsWith("acl firmament-workers ")))
+        .isNotEmpty()
+        .noneMatch(l -> l.contains("/call") || l.contains("/reply"));
+  }
+
   static List<String> strings(java.util.Collection<?> values) {
     return values.stream().map(String::valueOf).toList();
   }
@@ -231,6 +261,38 @@ class TopologyTest {
         .filter(v -> v.getName().equals(name))
         .findFirst()
         .orElseThrow(() -> new AssertionError("no volume " + name));
+  }
+
+  @Test
+  void kubernetesGivesTheApiItsOwnBrokerAccountAndOnlyTheApi() {
+    Container api = server(deployment("api"));
+    EnvVar username = env(api, "FIRMAMENT_MQTT_USERNAME");
+    assertThat(username.getValue()).isEqualTo("firmament-api");
+    EnvVar password = env(api, "FIRMAMENT_MQTT_PASSWORD");
+    var reference = password.getValueFrom().getSecretKeyRef();
+    assertThat(reference.getKey()).isEqualTo("FIRMAMENT_API_MQTT_PASSWORD");
+    Secret secret = DeployFilesTest.byName(manifests, Secret.class, reference.getName());
+    assertThat(secret.getStringData()).containsEntry("FIRMAMENT_API_MQTT_PASSWORD", "CHANGE-ME");
+    // No role loads it whole: the workers keep their own account.
+    for (String role : ROLES) {
+      assertThat(server(deployment(role)).getEnvFrom())
+          .as(role)
+          .noneMatch(
+              f ->
+                  f.getSecretRef() != null
+                      && f.getSecretRef().getName().equals(reference.getName()));
+    }
+    ConfigMap config = DeployFilesTest.byName(manifests, ConfigMap.class, "firmament-config");
+    assertThat(config.getData()).containsEntry("FIRMAMENT_MQTT_USERNAME", "firmament-workers");
+    assertThat(server(deployment("workers")).getEnv())
+        .noneMatch(e -> e.getName().startsWith("FIRMAMENT_MQTT_"));
+  }
+
+  private static EnvVar env(Container container, String name) {
+    return container.getEnv().stream()
+        .filter(e -> e.getName().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(container.getName() + " has no " + name));
   }
 
   @Test

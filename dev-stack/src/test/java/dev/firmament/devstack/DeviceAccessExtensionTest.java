@@ -174,6 +174,87 @@ class DeviceAccessExtensionTest {
   }
 
   @Test
+  void aDeviceTakesCallsAndRepliesOnItsOwnTopicsOnly() throws Exception {
+    Mqtt5BlockingClient api = connect("api-1", "service", "service-secret");
+    Mqtt5BlockingClient a = connect("dev-a", "dev-a", "secret-a");
+    try (Mqtt5BlockingClient.Mqtt5Publishes replies = api.publishes(MqttGlobalPublishFilter.ALL);
+        Mqtt5BlockingClient.Mqtt5Publishes toA = a.publishes(MqttGlobalPublishFilter.ALL)) {
+      api.subscribeWith().topicFilter("fw/+/reply/+").qos(MqttQos.AT_LEAST_ONCE).send();
+      a.subscribeWith().topicFilter("fw/dev-a/call").qos(MqttQos.AT_LEAST_ONCE).send();
+      // Another device's calls, every device's calls, and replies (its own or not) are not for
+      // reading.
+      for (String filter :
+          List.of("fw/dev-b/call", "fw/+/call", "fw/dev-a/reply/+", "fw/dev-b/reply/api-1")) {
+        assertThatThrownBy(
+                () -> a.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send())
+            .as(filter)
+            .isInstanceOfSatisfying(
+                Mqtt5SubAckException.class,
+                e ->
+                    assertThat(e.getMqttMessage().getReasonCodes())
+                        .containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED));
+      }
+
+      api.publishWith()
+          .topic("fw/dev-a/call")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .responseTopic("fw/dev-a/reply/api-1")
+          .correlationData(bytes("c-1"))
+          .payload(bytes("call"))
+          .send();
+      Optional<Mqtt5Publish> call = toA.receive(5, TimeUnit.SECONDS);
+      assertThat(call).isPresent();
+      assertThat(text(call.get())).isEqualTo("call");
+
+      a.publishWith()
+          .topic("fw/dev-a/reply/api-1")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .correlationData(bytes("c-1"))
+          .payload(bytes("reply"))
+          .send();
+      Optional<Mqtt5Publish> reply = replies.receive(5, TimeUnit.SECONDS);
+      assertThat(reply).isPresent();
+      assertThat(reply.get().getTopic().toString()).isEqualTo("fw/dev-a/reply/api-1");
+      assertThat(text(reply.get())).isEqualTo("reply");
+
+      // A reply in another device's name never reaches the API; the broker also disconnects the
+      // client that tried.
+      a.publishWith()
+          .topic("fw/dev-b/reply/api-1")
+          .qos(MqttQos.AT_MOST_ONCE)
+          .payload(bytes("forged"))
+          .send();
+      assertThat(replies.receive(1, TimeUnit.SECONDS)).isEmpty();
+    } finally {
+      if (a.getState().isConnected()) {
+        a.disconnect();
+      }
+      api.disconnect();
+    }
+  }
+
+  @Test
+  void aDeviceNeverCallsAnotherDevice() throws Exception {
+    Mqtt5BlockingClient service = connect("gateway-3", "service", "service-secret");
+    Mqtt5BlockingClient b = connect("dev-b", "dev-b", "secret-b");
+    try (Mqtt5BlockingClient.Mqtt5Publishes calls =
+        service.publishes(MqttGlobalPublishFilter.ALL)) {
+      service.subscribeWith().topicFilter("fw/+/call").qos(MqttQos.AT_LEAST_ONCE).send();
+      b.publishWith()
+          .topic("fw/dev-a/call")
+          .qos(MqttQos.AT_MOST_ONCE)
+          .payload(bytes("forged call"))
+          .send();
+      assertThat(calls.receive(1, TimeUnit.SECONDS)).isEmpty();
+    } finally {
+      if (b.getState().isConnected()) {
+        b.disconnect();
+      }
+      service.disconnect();
+    }
+  }
+
+  @Test
   void anAnonymousClientIsRefused() {
     Mqtt5BlockingClient anonymous =
         Mqtt5Client.builder()

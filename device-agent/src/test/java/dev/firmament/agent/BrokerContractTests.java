@@ -1,6 +1,8 @@
 package dev.firmament.agent;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
@@ -10,6 +12,10 @@ import ch.qos.logback.core.read.ListAppender;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
+import dev.firmament.agent.broker.SecuredTestBroker;
 import dev.firmament.delta.DeltaDiffer;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.CloudInterface;
@@ -23,6 +29,8 @@ import dev.firmament.protocol.server.MqttDeviceGateway;
 import dev.firmament.protocol.server.PresenceEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,15 +43,24 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /**
  * The end-to-end behaviour every supported broker must show: run against the embedded HiveMQ and
- * against Debian's mosquitto.
+ * against Debian's mosquitto. Access control is checked on the same kind of broker started secured
+ * ({@link #startSecured}).
  */
 abstract class BrokerContractTests extends FleetTestSupport {
 
   static final byte[] PATCH = patch(OLD_IMAGE, NEW_IMAGE);
+
+  /**
+   * A broker of this kind that enforces device identity as in production, with accounts for the
+   * given devices and the API's account; the calling test is skipped when it cannot be had here.
+   */
+  abstract SecuredTestBroker startSecured(Path dir, Map<String, String> secretByDevice)
+      throws Exception;
 
   @Test
   void fiftyDevicesInstallTheFullImageAndVerifyItsHash() throws Exception {
@@ -242,7 +259,125 @@ abstract class BrokerContractTests extends FleetTestSupport {
         .containsExactly("uptime", "temperature");
   }
 
+  @Test
+  void aDeviceTakesItsOwnCallsAndRepliesOnlyInItsOwnName(@TempDir Path dir) throws Exception {
+    String self = "caller-1";
+    String other = "caller-2";
+    String instance = "api-7";
+    try (SecuredTestBroker broker =
+        startSecured(dir, Map.of(self, "secret-1", other, "secret-2"))) {
+      Mqtt5BlockingClient api =
+          connect(broker, "firmament-api-7", broker.apiUsername(), broker.apiPassword());
+      Mqtt5BlockingClient device = connect(broker, self, self, "secret-1");
+      try {
+        BlockingQueue<Mqtt5Publish> replies = new LinkedBlockingQueue<>();
+        api.toAsync()
+            .subscribeWith()
+            .topicFilter(Topics.replyFilter(instance))
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .callback(replies::add)
+            .send()
+            .get(5, TimeUnit.SECONDS);
+        BlockingQueue<Mqtt5Publish> calls = new LinkedBlockingQueue<>();
+        device
+            .toAsync()
+            .subscribeWith()
+            .topicFilter(Topics.call(self))
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .callback(calls::add)
+            .send()
+            .get(5, TimeUnit.SECONDS);
+        assertThatThrownBy(
+                () ->
+                    device
+                        .subscribeWith()
+                        .topicFilter(Topics.call(other))
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .send())
+            .as("subscribing to another device's calls")
+            .isInstanceOfSatisfying(
+                Mqtt5SubAckException.class,
+                e ->
+                    assertThat(e.getMqttMessage().getReasonCodes())
+                        .containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED));
+
+        // A call as the API sends it: QoS 1, the reply topic and binary correlation data.
+        byte[] correlation = {0, 1, (byte) 0xff, 'c', '-', '1', (byte) 0x80};
+        byte[] body = "{\"id\":\"c-1\",\"function\":\"led\",\"arg\":\"on\"}".getBytes(UTF_8);
+        api.publishWith()
+            .topic(Topics.call(self))
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .responseTopic(Topics.reply(self, instance))
+            .correlationData(correlation)
+            .payload(body)
+            .send();
+        Mqtt5Publish call = calls.poll(5, TimeUnit.SECONDS);
+        assertThat(call).as("the call at the device").isNotNull();
+        assertThat(call.getTopic().toString()).isEqualTo(Topics.call(self));
+        assertThat(call.getResponseTopic().map(Object::toString))
+            .contains(Topics.reply(self, instance));
+        assertThat(call.getCorrelationData().map(BrokerContractTests::bytes))
+            .hasValueSatisfying(c -> assertThat(c).containsExactly(correlation));
+        assertThat(call.getPayloadAsBytes()).containsExactly(body);
+
+        // The device answers on the topic it was given, with the call's correlation data.
+        byte[] answer = "{\"id\":\"c-1\",\"result\":1}".getBytes(UTF_8);
+        device
+            .publishWith()
+            .topic(call.getResponseTopic().orElseThrow())
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .correlationData(call.getCorrelationData().orElseThrow())
+            .payload(answer)
+            .send();
+        Mqtt5Publish reply = replies.poll(5, TimeUnit.SECONDS);
+        assertThat(reply).as("the reply at the API").isNotNull();
+        assertThat(reply.getTopic().toString()).isEqualTo(Topics.reply(self, instance));
+        assertThat(reply.getCorrelationData().map(BrokerContractTests::bytes))
+            .hasValueSatisfying(c -> assertThat(c).containsExactly(correlation));
+        assertThat(reply.getPayloadAsBytes()).containsExactly(answer);
+
+        // A reply in another device's name never reaches the API (a broker may also disconnect
+        // the device that tried, as HiveMQ does).
+        device
+            .publishWith()
+            .topic(Topics.reply(other, instance))
+            .qos(MqttQos.AT_MOST_ONCE)
+            .payload("{\"id\":\"c-9\",\"result\":0}".getBytes(UTF_8))
+            .send();
+        assertThat(replies.poll(1, TimeUnit.SECONDS)).as("a forged reply at the API").isNull();
+      } finally {
+        if (device.getState().isConnected()) {
+          device.disconnect();
+        }
+        api.disconnect();
+      }
+    }
+  }
+
   // ---- helpers ----
+
+  static Mqtt5BlockingClient connect(
+      SecuredTestBroker broker, String clientId, String username, String password) {
+    java.net.URI url = java.net.URI.create(broker.url());
+    Mqtt5BlockingClient client =
+        Mqtt5Client.builder()
+            .identifier(clientId)
+            .serverHost(url.getHost())
+            .serverPort(url.getPort())
+            .simpleAuth()
+            .username(username)
+            .password(password.getBytes(UTF_8))
+            .applySimpleAuth()
+            .buildBlocking();
+    client.connect();
+    return client;
+  }
+
+  static byte[] bytes(ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.duplicate().get(bytes);
+    return bytes;
+  }
 
   /** Waits until the gateway passes on {@code state} for the device. */
   void awaitState(String deviceId, DeviceState state) throws InterruptedException {

@@ -1,7 +1,9 @@
 package dev.firmament.agent;
 
 import dev.firmament.agent.broker.HiveMqTestBroker;
+import dev.firmament.agent.broker.SecuredTestBroker;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,5 +29,10 @@ class HiveMqBrokerTest extends BrokerContractTests {
   @Override
   String brokerUrl() {
     return broker.url();
+  }
+
+  @Override
+  SecuredTestBroker startSecured(Path dir, Map<String, String> secretByDevice) {
+    return HiveMqTestBroker.startSecured(dir, secretByDevice);
   }
 }

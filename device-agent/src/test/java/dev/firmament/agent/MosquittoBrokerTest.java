@@ -1,7 +1,9 @@
 package dev.firmament.agent;
 
 import dev.firmament.agent.broker.MosquittoTestBroker;
+import dev.firmament.agent.broker.SecuredTestBroker;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,5 +32,10 @@ class MosquittoBrokerTest extends BrokerContractTests {
   @Override
   String brokerUrl() {
     return broker.url();
+  }
+
+  @Override
+  SecuredTestBroker startSecured(Path dir, Map<String, String> secretByDevice) throws Exception {
+    return MosquittoTestBroker.startSecuredOrSkip(dir, secretByDevice);
   }
 }

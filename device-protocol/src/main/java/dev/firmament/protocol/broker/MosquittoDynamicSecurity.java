@@ -35,12 +35,14 @@ import org.slf4j.LoggerFactory;
  * {@value #CONTROL} by an administrator's client, as {@code mosquitto_ctrl dynsec} does.
  *
  * <p>Each device gets a client whose username and pinned client id are its device id, its secret as
- * password, and a role that lets it publish only its status and presence and receive only its
- * commands and chunks: the shared role {@code firmament-device} (whose ACLs name {@code %c}, which
- * Mosquitto substitutes from 2.1 on; {@code deploy/compose/mosquitto/provision.sh} creates it), or,
- * for Mosquitto 2.0, a role of its own ({@code firmament-device-ID}) with its literal topics.
- * Replacing a device's secret modifies its client, which makes Mosquitto end the sessions that
- * logged in under it; the device must connect again with the new secret.
+ * password, and a role that lets it publish only its status, its presence and its replies to cloud
+ * calls ({@code fw/ID/reply/+}) and receive only its commands, chunks and calls: the shared role
+ * {@code firmament-device} (whose ACLs name {@code %c}, which Mosquitto substitutes from 2.1 on;
+ * {@code deploy/compose/mosquitto/provision.sh} creates it), or, for Mosquitto 2.0, a role of its
+ * own ({@code firmament-device-ID}) with its literal topics. A device role that exists already,
+ * made by a version without cloud calls, is given the call and reply ACLs it lacks. Replacing a
+ * device's secret modifies its client, which makes Mosquitto end the sessions that logged in under
+ * it; the device must connect again with the new secret.
  *
  * <p>The connection is made on first use and again after it is lost; a call waits for the broker's
  * answer for at most the configured timeout.
@@ -122,6 +124,7 @@ public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoClose
           create.add(client(device, secret, "createClient"));
         });
     List<String> existing = new ArrayList<>();
+    List<String> existingRoles = new ArrayList<>();
     JsonNode answers = send(create);
     for (JsonNode answer : answers) {
       String error = answer.path("error").asText(null);
@@ -132,30 +135,41 @@ public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoClose
       if (!error.contains("already exists")) {
         throw new BrokerAccountsException("the broker refused " + command + ": " + error);
       }
+      String correlation = answer.path("correlationData").asText();
+      String subject = correlation.substring(correlation.indexOf(':') + 1);
       if ("createClient".equals(command)) {
-        String correlation = answer.path("correlationData").asText();
-        existing.add(correlation.substring(correlation.indexOf(':') + 1));
+        existing.add(subject);
+      } else if ("createRole".equals(command)) {
+        existingRoles.add(subject);
       }
-      // An existing device role has the ACLs its name implies.
     }
-    if (existing.isEmpty()) {
+    if (existing.isEmpty() && existingRoles.isEmpty()) {
       return;
     }
+    // A device role made by an older version lacks the call and reply ACLs: add them (the broker
+    // refuses an ACL the role has already, which is the outcome wanted).
     ArrayNode modify = json.createArrayNode();
+    for (String role : existingRoles) {
+      modify.addAll(addCallAcls(role, deviceOf(role, secretByDevice.keySet())));
+    }
     for (String device : existing) {
       modify.add(client(device, secretByDevice.get(device), "modifyClient"));
     }
     for (JsonNode answer : send(modify)) {
       String error = answer.path("error").asText(null);
-      if (error != null) {
-        throw new BrokerAccountsException(
-            "the broker refused " + answer.path("command").asText() + ": " + error);
+      if (error == null) {
+        continue;
+      }
+      String command = answer.path("command").asText();
+      if (!("addRoleACL".equals(command) && error.contains("already exists"))) {
+        throw new BrokerAccountsException("the broker refused " + command + ": " + error);
       }
     }
     log.info(
-        "device accounts provisioned created={} replaced={}",
+        "device accounts provisioned created={} replaced={} existingRoles={}",
         secretByDevice.size() - existing.size(),
-        existing.size());
+        existing.size(),
+        existingRoles.size());
   }
 
   private ObjectNode client(String device, String secret, String command) {
@@ -180,7 +194,43 @@ public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoClose
       acl(acls, "subscribePattern", "fw/" + device + "/" + kind);
       acl(acls, "publishClientReceive", "fw/" + device + "/" + kind);
     }
+    acls.addAll(callAcls(device));
     return c;
+  }
+
+  /**
+   * The ACLs of cloud calls: the device receives its calls and publishes its replies, one topic
+   * level per calling API instance.
+   */
+  private ArrayNode callAcls(String device) {
+    ArrayNode acls = json.createArrayNode();
+    acl(acls, "subscribePattern", "fw/" + device + "/call");
+    acl(acls, "publishClientReceive", "fw/" + device + "/call");
+    acl(acls, "publishClientSend", "fw/" + device + "/reply/+");
+    return acls;
+  }
+
+  /** {@code addRoleACL} commands that give an existing device role the call ACLs. */
+  private List<ObjectNode> addCallAcls(String role, String device) {
+    List<ObjectNode> commands = new ArrayList<>();
+    for (JsonNode acl : callAcls(device)) {
+      ObjectNode c = json.createObjectNode();
+      c.put("command", "addRoleACL");
+      c.put("rolename", role);
+      c.setAll((ObjectNode) acl);
+      commands.add(c);
+    }
+    return commands;
+  }
+
+  /** The device whose own role {@code role} is. */
+  private String deviceOf(String role, Iterable<String> devices) {
+    for (String device : devices) {
+      if (roleOf(device).equals(role)) {
+        return device;
+      }
+    }
+    throw new BrokerAccountsException("the broker answered for a role not asked for: " + role);
   }
 
   private static void acl(ArrayNode acls, String type, String topic) {

@@ -11,12 +11,14 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5SubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import dev.firmament.devstack.FreePorts;
 import dev.firmament.protocol.BrokerAddress;
 import dev.firmament.protocol.BrokerTls;
+import dev.firmament.protocol.Topics;
 import dev.firmament.protocol.server.GatewayOptions;
 import dev.firmament.protocol.server.MqttDeviceGateway;
 import dev.firmament.protocol.server.PresenceEvent;
@@ -46,8 +48,10 @@ import org.junit.jupiter.api.io.TempDir;
  * TLS listener given a test CA's certificate) and provisioned by {@code provision.sh}; device
  * accounts are made by {@link MosquittoDynamicSecurity}. A device connects only with its own secret
  * and client id and uses only its own topics; an anonymous client is refused; a rotated secret ends
- * the live session. Skipped when Mosquitto or its dynamic-security plugin is not installed.
- * Mosquitto 2.0 does not substitute {@code %c}, so devices get roles of their own.
+ * the live session; the API's account only calls devices and hears their replies; a device role
+ * made before cloud calls is given their ACLs. Skipped when Mosquitto or its dynamic-security
+ * plugin is not installed. Mosquitto 2.0 does not substitute {@code %c}, so devices get roles of
+ * their own.
  */
 class MosquittoDynamicSecurityTest {
   private static final Path MOSQUITTO = Path.of("/usr/sbin/mosquitto");
@@ -60,6 +64,7 @@ class MosquittoDynamicSecurityTest {
   private static final Path DEPLOY = Path.of("..", "deploy", "compose", "mosquitto");
   private static final String ADMIN_PASSWORD = "admin-secret";
   private static final String WORKERS_PASSWORD = "workers-secret";
+  private static final String API_PASSWORD = "api-secret";
 
   @TempDir static Path dir;
   private static Process broker;
@@ -103,6 +108,8 @@ class MosquittoDynamicSecurityTest {
                 ADMIN_PASSWORD,
                 "FIRMAMENT_MQTT_PASSWORD",
                 WORKERS_PASSWORD,
+                "FIRMAMENT_API_MQTT_PASSWORD",
+                API_PASSWORD,
                 "MQTT_HOST",
                 "127.0.0.1",
                 "MQTT_PORT",
@@ -410,6 +417,129 @@ class MosquittoDynamicSecurityTest {
   }
 
   @Test
+  void theApiAccountCallsDevicesAndHearsTheirRepliesAndNothingElse() throws Exception {
+    accounts.provision(Map.of("dev-c", "secret-c"));
+    Mqtt5BlockingClient api = connect("firmament-api-1", "firmament-api", API_PASSWORD);
+    Mqtt5BlockingClient workers =
+        connect("firmament-workers-2", "firmament-workers", WORKERS_PASSWORD);
+    Mqtt5BlockingClient device = connect("dev-c", "dev-c", "secret-c");
+    try {
+      BlockingQueue<Mqtt5Publish> calls = new LinkedBlockingQueue<>();
+      device
+          .toAsync()
+          .subscribeWith()
+          .topicFilter(Topics.call("dev-c"))
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .callback(calls::add)
+          .send()
+          .get(5, TimeUnit.SECONDS);
+      BlockingQueue<Mqtt5Publish> replies = new LinkedBlockingQueue<>();
+      api.toAsync()
+          .subscribeWith()
+          .topicFilter(Topics.replyFilter("api-1"))
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .callback(replies::add)
+          .send()
+          .get(5, TimeUnit.SECONDS);
+
+      assertThat(publishCall(api, "dev-c", "api-1", "c-1"))
+          .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+      Mqtt5Publish call = calls.poll(5, TimeUnit.SECONDS);
+      assertThat(call).as("the call at the device").isNotNull();
+      assertThat(call.getResponseTopic().map(Object::toString))
+          .contains(Topics.reply("dev-c", "api-1"));
+      assertThat(call.getCorrelationData().map(MosquittoDynamicSecurityTest::text)).contains("c-1");
+      assertThat(publish(device, Topics.reply("dev-c", "api-1"), "answer"))
+          .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+      Mqtt5Publish reply = replies.poll(5, TimeUnit.SECONDS);
+      assertThat(reply).as("the reply at the API").isNotNull();
+      assertThat(reply.getTopic().toString()).isEqualTo(Topics.reply("dev-c", "api-1"));
+      assertThat(text(reply.getPayloadAsBytes())).isEqualTo("answer");
+
+      // The API neither commands nor feeds devices, nor answers in a device's name.
+      for (String topic :
+          List.of(Topics.cmd("dev-c"), Topics.data("dev-c"), Topics.reply("dev-c", "api-1"))) {
+        assertThat(publish(api, topic, "{}")).as(topic).isEqualTo(NOT_AUTHORIZED);
+      }
+      // It reads no device's reports, and no calls.
+      for (String filter :
+          List.of(
+              "fw/+/status",
+              "fw/+/presence",
+              "fw/+/call",
+              "$share/firmament-workers/fw/+/status")) {
+        assertThat(subscribe(api, filter))
+            .as(filter)
+            .isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
+      }
+      // The workers' account has no part in calls.
+      assertThat(publishCall(workers, "dev-c", "api-1", "c-2")).isEqualTo(NOT_AUTHORIZED);
+      assertThat(subscribe(workers, "fw/+/reply/+"))
+          .isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
+      assertThat(calls.poll(1, TimeUnit.SECONDS)).as("a call the workers sent").isNull();
+    } finally {
+      device.disconnect();
+      workers.disconnect();
+      api.disconnect();
+    }
+  }
+
+  @Test
+  void aDeviceRoleMadeBeforeCloudCallsIsGivenTheirAclsWhenTheDeviceIsProvisionedAgain()
+      throws Exception {
+    // The role and client a version without calls made: status, presence, commands and chunks.
+    String role = "firmament-device-dev-old";
+    ctrl("createRole", role);
+    for (String kind : List.of("status", "presence")) {
+      ctrl("addRoleACL", role, "publishClientSend", "fw/dev-old/" + kind, "allow", "10");
+    }
+    for (String kind : List.of("cmd", "data")) {
+      ctrl("addRoleACL", role, "subscribePattern", "fw/dev-old/" + kind, "allow", "10");
+      ctrl("addRoleACL", role, "publishClientReceive", "fw/dev-old/" + kind, "allow", "10");
+    }
+    ctrl("createClient", "dev-old", "-c", "dev-old", "-p", "old-secret");
+    ctrl("addClientRole", "dev-old", role);
+    Mqtt5BlockingClient before = connect("dev-old", "dev-old", "old-secret");
+    assertThat(subscribe(before, Topics.call("dev-old")))
+        .as("calls, before the role is brought up to date")
+        .isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
+    assertThat(publish(before, Topics.reply("dev-old", "api-1"), "{}")).isEqualTo(NOT_AUTHORIZED);
+    before.disconnect();
+
+    accounts.provision(Map.of("dev-old", "new-secret"));
+    // Again: the ACLs are there now, and the broker's refusal to add them twice is no error.
+    accounts.provision(Map.of("dev-old", "newer-secret"));
+
+    Mqtt5BlockingClient api = connect("firmament-api-2", "firmament-api", API_PASSWORD);
+    Mqtt5BlockingClient device = connect("dev-old", "dev-old", "newer-secret");
+    try {
+      BlockingQueue<Mqtt5Publish> calls = new LinkedBlockingQueue<>();
+      device
+          .toAsync()
+          .subscribeWith()
+          .topicFilter(Topics.call("dev-old"))
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .callback(calls::add)
+          .send()
+          .get(5, TimeUnit.SECONDS);
+      assertThat(publishCall(api, "dev-old", "api-2", "c-3"))
+          .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+      assertThat(calls.poll(5, TimeUnit.SECONDS)).as("the call at the device").isNotNull();
+      assertThat(publish(device, Topics.reply("dev-old", "api-2"), "{}"))
+          .isEqualTo(Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS);
+      // Still only its own calls and replies, and its old rights are kept.
+      assertThat(subscribe(device, Topics.call("dev-a")))
+          .isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
+      assertThat(publish(device, Topics.reply("dev-a", "api-2"), "{}")).isEqualTo(NOT_AUTHORIZED);
+      assertThat(subscribe(device, Topics.cmd("dev-old")))
+          .isEqualTo(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
+    } finally {
+      device.disconnect();
+      api.disconnect();
+    }
+  }
+
+  @Test
   void anUnreachableBrokerIsAClearErrorWithinTheTimeout() throws Exception {
     try (MosquittoDynamicSecurity nowhere =
         new MosquittoDynamicSecurity(options(FreePorts.pick(), Duration.ofSeconds(2)))) {
@@ -439,6 +569,72 @@ class MosquittoDynamicSecurityTest {
     } catch (Mqtt5PubAckException refused) {
       return refused.getMqttMessage().getReasonCode();
     }
+  }
+
+  private static final Mqtt5PubAckReasonCode NOT_AUTHORIZED = Mqtt5PubAckReasonCode.NOT_AUTHORIZED;
+
+  /** A call as the API sends it: QoS 1, with the reply topic and the correlation data. */
+  private static Mqtt5PubAckReasonCode publishCall(
+      Mqtt5BlockingClient client, String device, String instance, String correlation) {
+    try {
+      Mqtt5PublishResult result =
+          client
+              .publishWith()
+              .topic(Topics.call(device))
+              .qos(MqttQos.AT_LEAST_ONCE)
+              .responseTopic(Topics.reply(device, instance))
+              .correlationData(correlation.getBytes(StandardCharsets.UTF_8))
+              .payload("{}".getBytes(StandardCharsets.UTF_8))
+              .send();
+      return ((Mqtt5PublishResult.Mqtt5Qos1Result) result).getPubAck().getReasonCode();
+    } catch (Mqtt5PubAckException refused) {
+      return refused.getMqttMessage().getReasonCode();
+    }
+  }
+
+  private static Mqtt5SubAckReasonCode subscribe(Mqtt5BlockingClient client, String filter) {
+    try {
+      return client
+          .subscribeWith()
+          .topicFilter(filter)
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .send()
+          .getReasonCodes()
+          .getFirst();
+    } catch (Mqtt5SubAckException refused) {
+      return refused.getMqttMessage().getReasonCodes().getFirst();
+    }
+  }
+
+  private static String text(java.nio.ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.duplicate().get(bytes);
+    return text(bytes);
+  }
+
+  private static String text(byte[] bytes) {
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A dynamic-security command through mosquitto_ctrl, as the administrator; fails when refused.
+   */
+  private static void ctrl(String... command) throws IOException, InterruptedException {
+    List<String> line =
+        new ArrayList<>(
+            List.of(
+                CTRL.toString(),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                Integer.toString(port),
+                "-u",
+                "admin",
+                "-P",
+                ADMIN_PASSWORD,
+                "dynsec"));
+    line.addAll(List.of(command));
+    assertThat(run(line, Map.of())).as(String.join(" ", command)).doesNotContain("Error");
   }
 
   private static Mqtt5BlockingClient connect(String clientId, String username, String password) {
