@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.firmament.agent.FleetOptions;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.OfferVerifier;
+import dev.firmament.agent.ReferenceCloud;
 import dev.firmament.agent.SimulatedDeviceSpec;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.devstack.FreePorts;
@@ -119,7 +120,8 @@ public final class Demo {
 
   /**
    * Fleet options as a real fleet would have them: every offer's signature is verified, and a
-   * signed build must be one of the devices' own product.
+   * signed build must be one of the devices' own product; every device declares the reference
+   * device's functions and variables ({@link ReferenceCloud}).
    */
   public static FleetOptions fleetOptions(DevServer server, String productId) {
     return fleetOptions(server.signingPublicKey(), productId);
@@ -128,7 +130,8 @@ public final class Demo {
   /** As {@link #fleetOptions(DevServer, String)}, with the release key given. */
   public static FleetOptions fleetOptions(String signingPublicKey, String productId) {
     return FleetOptions.defaults()
-        .withOfferVerifier(OfferVerifier.ed25519(signingPublicKey, UUID.fromString(productId)));
+        .withOfferVerifier(OfferVerifier.ed25519(signingPublicKey, UUID.fromString(productId)))
+        .withCloud(ReferenceCloud.INTERFACE);
   }
 
   private FleetSimulator startFleet(DevServer server, Prepared prepared) {

@@ -41,9 +41,44 @@ public class ScalarConfiguration {
           .coercing(new LongCoercing())
           .build();
 
+  public static final GraphQLScalarType VARIABLE_VALUE =
+      GraphQLScalarType.newScalar()
+          .name("VariableValue")
+          .description("A device variable's value")
+          .coercing(new VariableValueCoercing())
+          .build();
+
   @Bean
   public RuntimeWiringConfigurer scalarWiring() {
-    return wiring -> wiring.scalar(DATE_TIME).scalar(LONG);
+    return wiring -> wiring.scalar(DATE_TIME).scalar(LONG).scalar(VARIABLE_VALUE);
+  }
+
+  /** Output only: an int32, a double, a string or a boolean, as JSON has them. */
+  static final class VariableValueCoercing implements Coercing<Object, Object> {
+
+    @Override
+    public Object serialize(Object value, GraphQLContext context, Locale locale) {
+      return switch (value) {
+        case Integer i -> i;
+        case Double d -> d;
+        case String s -> s;
+        case Boolean b -> b;
+        default ->
+            throw new CoercingSerializeException(
+                "VariableValue cannot serialize " + value.getClass().getName());
+      };
+    }
+
+    @Override
+    public Object parseValue(Object input, GraphQLContext context, Locale locale) {
+      throw new CoercingParseValueException("VariableValue is an output type");
+    }
+
+    @Override
+    public Object parseLiteral(
+        Value<?> input, CoercedVariables variables, GraphQLContext context, Locale locale) {
+      throw new CoercingParseLiteralException("VariableValue is an output type");
+    }
   }
 
   static final class DateTimeCoercing implements Coercing<OffsetDateTime, String> {

@@ -39,6 +39,12 @@ public enum ErrorCode {
    * cursor of the last event it received and misses nothing.
    */
   SUBSCRIBER_TOO_SLOW(ErrorType.BAD_REQUEST, HttpStatus.TOO_MANY_REQUESTS),
+  /** The device is not connected: a call to it is answered at once, without reaching it. */
+  DEVICE_OFFLINE(ErrorType.BAD_REQUEST, HttpStatus.CONFLICT),
+  /** The device did not answer in time; it may still have run the call. */
+  DEADLINE_EXCEEDED(ErrorType.INTERNAL_ERROR, HttpStatus.GATEWAY_TIMEOUT),
+  /** The device refused a call or failed to run it; the message carries its code and reason. */
+  DEVICE_ERROR(ErrorType.BAD_REQUEST, HttpStatus.BAD_GATEWAY),
   INTERNAL(ErrorType.INTERNAL_ERROR, HttpStatus.INTERNAL_SERVER_ERROR);
 
   private final ErrorType graphQlType;

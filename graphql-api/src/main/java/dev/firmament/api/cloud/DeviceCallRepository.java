@@ -1,0 +1,179 @@
+package dev.firmament.api.cloud;
+
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_CALLS;
+import static dev.firmament.sql.generated.Tables.DEVICE_FUNCTIONS;
+import static dev.firmament.sql.generated.Tables.DEVICE_VARIABLES;
+
+import dev.firmament.api.AnyOf;
+import dev.firmament.api.Page;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.Table;
+import org.jooq.impl.DSL;
+import org.springframework.stereotype.Repository;
+
+/** Declarations a call is checked against, and the record of every call. */
+@Repository
+public class DeviceCallRepository {
+  private final DSLContext dsl;
+
+  public DeviceCallRepository(DSLContext dsl) {
+    this.dsl = dsl;
+  }
+
+  /** Whether the device declared a function of this name. */
+  public boolean declaresFunction(UUID organizationId, String deviceId, String name) {
+    return dsl.fetchExists(
+        DEVICE_FUNCTIONS,
+        DEVICE_FUNCTIONS.ORGANIZATION_ID.eq(organizationId),
+        DEVICE_FUNCTIONS.DEVICE_ID.eq(deviceId),
+        DEVICE_FUNCTIONS.NAME.eq(name));
+  }
+
+  /** The declared type of a device's variable, if it declared one of this name. */
+  public Optional<String> variableType(UUID organizationId, String deviceId, String name) {
+    return dsl.select(DEVICE_VARIABLES.TYPE)
+        .from(DEVICE_VARIABLES)
+        .where(DEVICE_VARIABLES.ORGANIZATION_ID.eq(organizationId))
+        .and(DEVICE_VARIABLES.DEVICE_ID.eq(deviceId))
+        .and(DEVICE_VARIABLES.NAME.eq(name))
+        .fetchOptional(DEVICE_VARIABLES.TYPE);
+  }
+
+  /**
+   * One call as it ended. {@code latencyMs} is null when nothing was sent.
+   *
+   * @param outcome {@code ok}, {@code offline}, {@code timeout}, {@code refused} or {@code
+   *     unavailable}
+   */
+  public record CallRecord(
+      UUID id,
+      UUID organizationId,
+      String deviceId,
+      String kind,
+      String name,
+      int argumentBytes,
+      String actor,
+      OffsetDateTime calledAt,
+      String outcome,
+      Integer returnValue,
+      String result,
+      String resultType,
+      String errorCode,
+      Integer latencyMs) {}
+
+  /**
+   * Records a call; when the device answered, it was heard then ({@code last_heard} moves forward,
+   * never back).
+   */
+  public void record(CallRecord call, OffsetDateTime heardAt) {
+    dsl.transaction(
+        tx -> {
+          DSLContext t = tx.dsl();
+          t.insertInto(DEVICE_CALLS)
+              .set(DEVICE_CALLS.ID, call.id())
+              .set(DEVICE_CALLS.ORGANIZATION_ID, call.organizationId())
+              .set(DEVICE_CALLS.DEVICE_ID, call.deviceId())
+              .set(DEVICE_CALLS.KIND, call.kind())
+              .set(DEVICE_CALLS.NAME, call.name())
+              .set(DEVICE_CALLS.ARGUMENT_BYTES, call.argumentBytes())
+              .set(DEVICE_CALLS.ACTOR, call.actor())
+              .set(DEVICE_CALLS.CALLED_AT, call.calledAt())
+              .set(DEVICE_CALLS.OUTCOME, call.outcome())
+              .set(DEVICE_CALLS.RETURN_VALUE, call.returnValue())
+              .set(DEVICE_CALLS.RESULT, call.result())
+              .set(DEVICE_CALLS.RESULT_TYPE, call.resultType())
+              .set(DEVICE_CALLS.ERROR_CODE, call.errorCode())
+              .set(DEVICE_CALLS.LATENCY_MS, call.latencyMs())
+              .execute();
+          if (heardAt != null) {
+            t.update(DEVICES)
+                .set(
+                    DEVICES.LAST_HEARD,
+                    DSL.greatest(DSL.coalesce(DEVICES.LAST_HEARD, heardAt), DSL.val(heardAt)))
+                .where(DEVICES.ID.eq(call.deviceId()))
+                .and(DEVICES.ORGANIZATION_ID.eq(call.organizationId()))
+                .execute();
+          }
+        });
+  }
+
+  /**
+   * A page of each device's calls, the newest first, in one query: every device is answered, with
+   * an empty page when it has none there.
+   */
+  public Map<String, Page<DeviceCall>> pages(
+      UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
+    Map<String, List<DeviceCall>> items = new HashMap<>();
+    Map<String, Integer> totals = new HashMap<>();
+    deviceIds.forEach(id -> items.put(id, new ArrayList<>()));
+    Field<Integer> position =
+        DSL.rowNumber()
+            .over(
+                DSL.partitionBy(DEVICE_CALLS.DEVICE_ID)
+                    .orderBy(DEVICE_CALLS.CALLED_AT.desc(), DEVICE_CALLS.ID.desc()))
+            .as("position");
+    Field<Integer> total = DSL.count().over(DSL.partitionBy(DEVICE_CALLS.DEVICE_ID)).as("total");
+    Table<Record> ranked =
+        dsl.select(DEVICE_CALLS.asterisk(), position, total)
+            .from(DEVICE_CALLS)
+            .where(DEVICE_CALLS.ORGANIZATION_ID.eq(organizationId))
+            .and(AnyOf.strings(DEVICE_CALLS.DEVICE_ID, deviceIds))
+            .asTable("ranked");
+    Field<Integer> rankedPosition = ranked.field(position);
+    long end = (long) offset + Math.max(limit, 0);
+    dsl.selectFrom(ranked)
+        // The first row of each device is read even past the page, for its total.
+        .where(
+            rankedPosition
+                .eq(1)
+                .or(
+                    rankedPosition
+                        .gt(offset)
+                        .and(rankedPosition.le((int) Math.min(end, Integer.MAX_VALUE)))))
+        .orderBy(ranked.field(DEVICE_CALLS.DEVICE_ID), rankedPosition)
+        .forEach(
+            r -> {
+              String deviceId = r.get(ranked.field(DEVICE_CALLS.DEVICE_ID));
+              totals.put(deviceId, r.get(ranked.field(total)));
+              int at = r.get(rankedPosition);
+              if (at > offset && at <= end) {
+                items.get(deviceId).add(toCall(r, ranked));
+              }
+            });
+    Map<String, Page<DeviceCall>> result = new HashMap<>();
+    items.forEach(
+        (deviceId, calls) ->
+            result.put(deviceId, Page.of(offset, totals.getOrDefault(deviceId, 0), calls)));
+    return result;
+  }
+
+  private static DeviceCall toCall(Record r, Table<Record> t) {
+    String type = r.get(t.field(DEVICE_CALLS.RESULT_TYPE));
+    return new DeviceCall(
+        r.get(t.field(DEVICE_CALLS.ID)).toString(),
+        r.get(t.field(DEVICE_CALLS.DEVICE_ID)),
+        r.get(t.field(DEVICE_CALLS.KIND)).toUpperCase(Locale.ROOT),
+        r.get(t.field(DEVICE_CALLS.NAME)),
+        r.get(t.field(DEVICE_CALLS.ARGUMENT_BYTES)),
+        r.get(t.field(DEVICE_CALLS.ACTOR)),
+        r.get(t.field(DEVICE_CALLS.CALLED_AT)),
+        r.get(t.field(DEVICE_CALLS.OUTCOME)).toUpperCase(Locale.ROOT),
+        r.get(t.field(DEVICE_CALLS.RETURN_VALUE)),
+        DeviceCall.value(r.get(t.field(DEVICE_CALLS.RESULT)), type),
+        type,
+        r.get(t.field(DEVICE_CALLS.ERROR_CODE)),
+        r.get(t.field(DEVICE_CALLS.LATENCY_MS)));
+  }
+}

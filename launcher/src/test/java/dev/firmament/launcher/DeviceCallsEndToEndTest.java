@@ -1,0 +1,215 @@
+package dev.firmament.launcher;
+
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_CALLS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.firmament.agent.FleetOptions;
+import dev.firmament.agent.FleetSimulator;
+import dev.firmament.agent.SimulatedDeviceSpec;
+import dev.firmament.devstack.DevStackOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jooq.DSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The seed's {@code CallFunction} and {@code ReadVariable}, verbatim, against simulated devices
+ * through the whole stack: the API sends each call through the broker (with device identity
+ * enforced) and waits for the device's reply; a slow device and one whose replies are lost time out
+ * with a typed error, an offline one is answered at once; every call is recorded.
+ */
+class DeviceCallsEndToEndTest {
+  private static final String CALL_FUNCTION =
+      """
+      mutation CallFunction($deviceId: ID!, $functionName: String!, $argument: String) { callFunction(deviceId: $deviceId, name: $functionName, argument: $argument) { returnValue connected calledAt } }""";
+  private static final String READ_VARIABLE =
+      """
+      query ReadVariable($deviceId: ID!, $variableName: String!) { variable(deviceId: $deviceId, name: $variableName) { name result coreInfo { lastHeard connected } } }""";
+
+  @TempDir static Path dataDir;
+  private static DevServer server;
+
+  @BeforeAll
+  static void start() {
+    server =
+        DevServer.start(
+            DevStackOptions.onFreePorts(dataDir), 0, Map.of("firmament.cloud.call-timeout", "2s"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private static Map<String, Object> call(String device, String function, String argument) {
+    Map<String, Object> variables = new HashMap<>();
+    variables.put("deviceId", device);
+    variables.put("functionName", function);
+    variables.put("argument", argument);
+    return variables;
+  }
+
+  @Test
+  void functionsAndVariablesReachTheDevicesAndEveryCallIsRecorded() {
+    GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
+    Demo demo = new Demo(System.out);
+    List<SimulatedDeviceSpec> specs = Demo.fleetSpecs("calls", 3);
+    Demo.Prepared prepared = demo.prepareProduct(api, specs);
+    String mqtt = server.stack().endpoints().mqttUrl();
+    FleetOptions options = Demo.fleetOptions(server, prepared.productId());
+    FleetSimulator healthy =
+        FleetSimulator.start(mqtt, List.of(prepared.devices().get(0)), options);
+    FleetSimulator slow =
+        FleetSimulator.start(
+            mqtt,
+            List.of(prepared.devices().get(1)),
+            options.withCallFaults(new FleetOptions.CallFaults(1, Duration.ofSeconds(4), 0)));
+    FleetSimulator lost =
+        FleetSimulator.start(
+            mqtt,
+            List.of(prepared.devices().get(2)),
+            options.withCallFaults(new FleetOptions.CallFaults(0, Duration.ZERO, 1)));
+    DSLContext db = server.context().getBean(DSLContext.class);
+    try (slow;
+        lost) {
+      // The workers record each device online, with what it declared, from its presence.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> db.fetchCount(DEVICES, DEVICES.ID.like("calls-%").and(DEVICES.ONLINE)) == 3);
+
+      JsonNode answer = api.executeRaw(CALL_FUNCTION, call("calls-00000", "led", "on"));
+      assertThat(answer.path("errors").isMissingNode()).as(answer.toString()).isTrue();
+      JsonNode called = answer.path("data").path("callFunction");
+      assertThat(called.path("returnValue").asInt()).isEqualTo(1);
+      assertThat(called.path("connected").asBoolean()).isTrue();
+      assertThat(called.path("calledAt").asText()).endsWith("Z");
+
+      JsonNode read =
+          api.execute(READ_VARIABLE, Map.of("deviceId", "calls-00000", "variableName", "ledOn"))
+              .path("variable");
+      assertThat(read.path("name").asText()).isEqualTo("ledOn");
+      assertThat(read.path("result").isBoolean()).isTrue();
+      assertThat(read.path("result").asBoolean()).isTrue();
+      assertThat(read.path("coreInfo").path("connected").asBoolean()).isTrue();
+      assertThat(read.path("coreInfo").path("lastHeard").asText()).isNotBlank();
+      JsonNode version =
+          api.execute(READ_VARIABLE, Map.of("deviceId", "calls-00000", "variableName", "version"))
+              .path("variable");
+      assertThat(version.path("result").asText()).isEqualTo(Demo.FROM_VERSION);
+      JsonNode uptime =
+          api.execute(READ_VARIABLE, Map.of("deviceId", "calls-00000", "variableName", "uptime"))
+              .path("variable");
+      assertThat(uptime.path("result").isInt()).as(uptime.toString()).isTrue();
+
+      // The device refuses an argument; a name it never declared is not sent at all.
+      assertThat(errorCode(api.executeRaw(CALL_FUNCTION, call("calls-00000", "led", "blue"))))
+          .isEqualTo("INVALID_ARGUMENT");
+      assertThat(
+              errorCode(api.executeRaw(CALL_FUNCTION, call("calls-00000", "selfDestruct", null))))
+          .isEqualTo("NOT_FOUND");
+      assertThat(errorCode(api.executeRaw(CALL_FUNCTION, call("nobody", "led", "on"))))
+          .isEqualTo("NOT_FOUND");
+
+      // A slow device and a lost reply: a typed timeout, the device still counted connected.
+      for (String device : List.of("calls-00001", "calls-00002")) {
+        JsonNode timedOut = api.executeRaw(CALL_FUNCTION, call(device, "led", "on"));
+        assertThat(errorCode(timedOut)).as(device).isEqualTo("DEADLINE_EXCEEDED");
+        assertThat(timedOut.path("data").path("callFunction").path("connected").asBoolean())
+            .isTrue();
+        assertThat(timedOut.path("data").path("callFunction").path("returnValue").isNull())
+            .isTrue();
+      }
+    }
+
+    // Offline: answered at once, nothing sent.
+    healthy.close();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> db.fetchCount(DEVICES, DEVICES.ID.eq("calls-00000").and(DEVICES.ONLINE)) == 0);
+    JsonNode offline = api.executeRaw(CALL_FUNCTION, call("calls-00000", "led", "off"));
+    assertThat(errorCode(offline)).isEqualTo("DEVICE_OFFLINE");
+    assertThat(offline.path("data").path("callFunction").path("connected").asBoolean()).isFalse();
+    JsonNode offlineRead =
+        api.executeRaw(READ_VARIABLE, Map.of("deviceId", "calls-00000", "variableName", "uptime"));
+    assertThat(errorCode(offlineRead)).isEqualTo("DEVICE_OFFLINE");
+    assertThat(
+            offlineRead
+                .path("data")
+                .path("variable")
+                .path("coreInfo")
+                .path("connected")
+                .asBoolean())
+        .isFalse();
+
+    // Every call that named a declared function or variable of a visible device is recorded.
+    Map<String, Integer> outcomes = new HashMap<>();
+    db.select(DEVICE_CALLS.OUTCOME)
+        .from(DEVICE_CALLS)
+        .fetch(DEVICE_CALLS.OUTCOME)
+        .forEach(o -> outcomes.merge(o, 1, Integer::sum));
+    assertThat(outcomes)
+        .containsEntry("ok", 4)
+        .containsEntry("refused", 1)
+        .containsEntry("timeout", 2)
+        .containsEntry("offline", 2);
+    var first =
+        db.selectFrom(DEVICE_CALLS)
+            .where(DEVICE_CALLS.DEVICE_ID.eq("calls-00000"))
+            .and(DEVICE_CALLS.KIND.eq("function"))
+            .and(DEVICE_CALLS.OUTCOME.eq("ok"))
+            .fetchSingle();
+    assertThat(first.getName()).isEqualTo("led");
+    assertThat(first.getArgumentBytes()).isEqualTo(2);
+    assertThat(first.getReturnValue()).isEqualTo(1);
+    assertThat(first.getActor()).isNotBlank();
+    assertThat(first.getLatencyMs()).isNotNull().isBetween(0, 2_000);
+    assertThat(
+            db.select(DEVICE_CALLS.RESULT, DEVICE_CALLS.RESULT_TYPE)
+                .from(DEVICE_CALLS)
+                .where(DEVICE_CALLS.NAME.eq("ledOn"))
+                .fetchSingle()
+                .intoList())
+        .containsExactly("true", "bool");
+    assertThat(
+            db.select(DEVICE_CALLS.ERROR_CODE)
+                .from(DEVICE_CALLS)
+                .where(DEVICE_CALLS.OUTCOME.eq("refused"))
+                .fetchSingle(DEVICE_CALLS.ERROR_CODE))
+        .isEqualTo("BAD_ARGUMENT");
+
+    // Read back through the API, with a variable's value of its type.
+    JsonNode history =
+        api.execute(
+                "query($id: ID!) { device(id: $id) { calls(size: 100) { total items { kind name"
+                    + " outcome result resultType returnValue latencyMs } } } }",
+                Map.of("id", "calls-00000"))
+            .path("device")
+            .path("calls");
+    assertThat(history.path("total").asInt()).isEqualTo(7);
+    JsonNode ledOn = null;
+    for (JsonNode item : history.path("items")) {
+      if (item.path("name").asText().equals("ledOn")) {
+        ledOn = item;
+      }
+    }
+    assertThat(ledOn).isNotNull();
+    assertThat(ledOn.path("result").isBoolean()).isTrue();
+    assertThat(ledOn.path("resultType").asText()).isEqualTo("bool");
+    assertThat(ledOn.path("outcome").asText()).isEqualTo("OK");
+  }
+
+  private static String errorCode(JsonNode answer) {
+    return answer.path("errors").path(0).path("extensions").path("code").asText("none");
+  }
+}
