@@ -186,6 +186,24 @@ class TopologyTest {
         .noneMatch(l -> l.contains("/call") || l.contains("/reply"));
   }
 
+  @Test
+  void provisionLetsADevicePublishItsEventsAndTheWorkersReadThem() {
+    String script = Settings.read(deploy.resolve("compose/mosquitto/provision.sh"));
+    assertThat(script)
+        .contains(
+            "acl firmament-device publishClientSend 'fw/%c/events'",
+            "acl firmament-workers subscribePattern '$share/firmament-workers/fw/+/events'",
+            "acl firmament-workers subscribePattern 'fw/+/events'",
+            "acl firmament-workers publishClientReceive 'fw/+/events'");
+    // A device only publishes events; the API has no part in them.
+    assertThat(script.lines().filter(l -> l.contains("/events")))
+        .noneMatch(l -> l.startsWith("acl firmament-api "))
+        .noneMatch(
+            l ->
+                l.startsWith("acl firmament-device ")
+                    && !l.startsWith("acl firmament-device publishClientSend "));
+  }
+
   static List<String> strings(java.util.Collection<?> values) {
     return values.stream().map(String::valueOf).toList();
   }

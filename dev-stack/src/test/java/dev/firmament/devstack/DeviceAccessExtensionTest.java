@@ -255,6 +255,61 @@ class DeviceAccessExtensionTest {
   }
 
   @Test
+  void aDevicePublishesEventsOnItsOwnTopicOnlyAndReadsNone() throws Exception {
+    Mqtt5BlockingClient workers = connect("gateway-4", "service", "service-secret");
+    Mqtt5BlockingClient a = connect("dev-a", "dev-a", "secret-a");
+    try (Mqtt5BlockingClient.Mqtt5Publishes events =
+        workers.publishes(MqttGlobalPublishFilter.ALL)) {
+      // The workers read every device's events as they read status and presence.
+      workers
+          .subscribeWith()
+          .topicFilter("$share/firmament-workers/fw/+/events")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .send();
+      // Events are not for a device to read: its own, another's or every device's.
+      for (String filter :
+          List.of(
+              "fw/dev-a/events",
+              "fw/dev-b/events",
+              "fw/+/events",
+              "$share/firmament-workers/fw/+/events")) {
+        assertThatThrownBy(
+                () -> a.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send())
+            .as(filter)
+            .isInstanceOfSatisfying(
+                Mqtt5SubAckException.class,
+                e ->
+                    assertThat(e.getMqttMessage().getReasonCodes())
+                        .containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED));
+      }
+
+      a.publishWith()
+          .topic("fw/dev-a/events")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(bytes("event"))
+          .send();
+      Optional<Mqtt5Publish> event = events.receive(5, TimeUnit.SECONDS);
+      assertThat(event).isPresent();
+      assertThat(event.get().getTopic().toString()).isEqualTo("fw/dev-a/events");
+      assertThat(text(event.get())).isEqualTo("event");
+
+      // An event in another device's name never reaches the workers; the broker also
+      // disconnects the client that tried.
+      a.publishWith()
+          .topic("fw/dev-b/events")
+          .qos(MqttQos.AT_MOST_ONCE)
+          .payload(bytes("forged event"))
+          .send();
+      assertThat(events.receive(1, TimeUnit.SECONDS)).isEmpty();
+    } finally {
+      if (a.getState().isConnected()) {
+        a.disconnect();
+      }
+      workers.disconnect();
+    }
+  }
+
+  @Test
   void anAnonymousClientIsRefused() {
     Mqtt5BlockingClient anonymous =
         Mqtt5Client.builder()

@@ -12,6 +12,7 @@ import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.ChunkFrame;
 import dev.firmament.protocol.CloudReply;
 import dev.firmament.protocol.Command;
+import dev.firmament.protocol.DeviceEvent;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ErrorCode;
 import dev.firmament.protocol.MalformedMessageException;
@@ -73,6 +74,7 @@ public final class DeviceAgent implements AutoCloseable {
   private final String statusTopic;
   private final String presenceTopic;
   private final String callTopic;
+  private final String eventsTopic;
   private final ReferenceCloud cloud;
 
   // State confined to the serial executor.
@@ -121,6 +123,7 @@ public final class DeviceAgent implements AutoCloseable {
     this.statusTopic = Topics.status(id);
     this.presenceTopic = Topics.presence(id);
     this.callTopic = Topics.call(id);
+    this.eventsTopic = Topics.events(id);
     this.cloud = new ReferenceCloud(config.cloud(), config.seed(), System::nanoTime);
     Mqtt5ClientBuilder builder =
         Mqtt5Client.builder()
@@ -207,6 +210,22 @@ public final class DeviceAgent implements AutoCloseable {
    */
   public void dropConnection(Duration reconnectAfter) {
     serial.execute(() -> drop(reconnectAfter));
+  }
+
+  /**
+   * Publishes an event on the device's events topic (QoS 1). Completes when the broker took it;
+   * fails when the device is not connected (a device cloud event is not queued for later).
+   */
+  public CompletableFuture<Void> publishEvent(DeviceEvent event) {
+    Objects.requireNonNull(event, "event");
+    return onSerial(
+            () -> {
+              if (!connected) {
+                throw new IllegalStateException("device " + deviceId() + " is not connected");
+              }
+            })
+        .thenCompose(ignored -> publish(eventsTopic, CODEC.encodeEvent(event), false))
+        .<Void>thenApply(ignored -> null);
   }
 
   /** Publishes offline presence and disconnects cleanly. */

@@ -57,7 +57,8 @@ abstract class BrokerContractTests extends FleetTestSupport {
 
   /**
    * A broker of this kind that enforces device identity as in production, with accounts for the
-   * given devices and the API's account; the calling test is skipped when it cannot be had here.
+   * given devices and the API's and the workers' accounts; the calling test is skipped when it
+   * cannot be had here.
    */
   abstract SecuredTestBroker startSecured(Path dir, Map<String, String> secretByDevice)
       throws Exception;
@@ -350,6 +351,59 @@ abstract class BrokerContractTests extends FleetTestSupport {
           device.disconnect();
         }
         api.disconnect();
+      }
+    }
+  }
+
+  @Test
+  void aDevicesEventsReachTheWorkersOnlyFromItsOwnTopic(@TempDir Path dir) throws Exception {
+    String self = "emitter-1";
+    String other = "emitter-2";
+    try (SecuredTestBroker broker =
+        startSecured(dir, Map.of(self, "secret-1", other, "secret-2"))) {
+      Mqtt5BlockingClient workers =
+          connect(
+              broker, "firmament-workers-7", broker.workersUsername(), broker.workersPassword());
+      Mqtt5BlockingClient device = connect(broker, self, self, "secret-1");
+      try {
+        // The workers read every device's events through their shared subscription.
+        BlockingQueue<Mqtt5Publish> events = new LinkedBlockingQueue<>();
+        workers
+            .toAsync()
+            .subscribeWith()
+            .topicFilter("$share/firmament-workers/fw/+/events")
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .callback(events::add)
+            .send()
+            .get(5, TimeUnit.SECONDS);
+
+        // An event as a device sends it: QoS 1, not retained, on its own topic.
+        byte[] body = "{\"name\":\"door\",\"data\":\"open\"}".getBytes(UTF_8);
+        device
+            .publishWith()
+            .topic(Topics.events(self))
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload(body)
+            .send();
+        Mqtt5Publish event = events.poll(5, TimeUnit.SECONDS);
+        assertThat(event).as("the event at the workers").isNotNull();
+        assertThat(event.getTopic().toString()).isEqualTo(Topics.events(self));
+        assertThat(event.getPayloadAsBytes()).containsExactly(body);
+
+        // An event in another device's name never reaches the workers (a broker may also
+        // disconnect the device that tried, as HiveMQ does).
+        device
+            .publishWith()
+            .topic(Topics.events(other))
+            .qos(MqttQos.AT_MOST_ONCE)
+            .payload("{\"name\":\"forged\"}".getBytes(UTF_8))
+            .send();
+        assertThat(events.poll(1, TimeUnit.SECONDS)).as("a forged event at the workers").isNull();
+      } finally {
+        if (device.getState().isConnected()) {
+          device.disconnect();
+        }
+        workers.disconnect();
       }
     }
   }

@@ -133,6 +133,20 @@ public final class ProtocolCodec {
     return read(json, CloudReply.class, "reply");
   }
 
+  /** JSON for a device's events topic. */
+  public byte[] encodeEvent(DeviceEvent event) {
+    return write(event);
+  }
+
+  /**
+   * Reads a device's event.
+   *
+   * @throws MalformedMessageException if it is not a valid event
+   */
+  public DeviceEvent decodeEvent(byte[] json) {
+    return read(json, DeviceEvent.class, "event");
+  }
+
   // ---- chunk frames ----
 
   /** Bytes a frame header takes for this update id; the payload starts there. */

@@ -38,7 +38,9 @@ public final class Topics {
     /** Device to server, retained JSON presence; the last will publishes "offline" here. */
     PRESENCE("presence"),
     /** Cloud to device, JSON function calls and variable reads (MQTT 5 request/response). */
-    CALL("call");
+    CALL("call"),
+    /** Device to server, JSON named events. */
+    EVENTS("events");
 
     private final String segment;
 
@@ -92,6 +94,11 @@ public final class Topics {
   /** {@code fw/{deviceId}/call}. */
   public static String call(String deviceId) {
     return topic(deviceId, Kind.CALL);
+  }
+
+  /** {@code fw/{deviceId}/events}. */
+  public static String events(String deviceId) {
+    return topic(deviceId, Kind.EVENTS);
   }
 
   /** Whether {@code instance} may name an API instance in a reply topic: as a device id. */

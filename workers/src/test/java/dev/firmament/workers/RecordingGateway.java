@@ -44,6 +44,15 @@ public final class RecordingGateway implements DeviceGateway {
   @Override
   public void onPresence(Consumer<PresenceEvent> listener) {}
 
+  /** Event listeners, to hand events to as a real gateway would. */
+  public final java.util.List<Consumer<dev.firmament.protocol.server.DeviceEventReport>>
+      eventListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  @Override
+  public void onEvent(Consumer<dev.firmament.protocol.server.DeviceEventReport> listener) {
+    eventListeners.add(listener);
+  }
+
   @Override
   public GatewayStats stats() {
     return null;

@@ -26,12 +26,15 @@ public final class HiveMqTestBroker implements TestBroker {
 
   /**
    * Starts a broker on a free port that admits only the given devices, each with its secret and
-   * client id = username = device id, on its own topics, and the API's account ({@code
-   * firmament-api}), which the extension lets use every topic, as it does every service client.
+   * client id = username = device id, on its own topics, and the API's and the workers' accounts
+   * ({@code firmament-api}, {@code firmament-workers}), which the extension lets use every topic,
+   * as it does every service client.
    */
   public static SecuredTestBroker startSecured(Path dataDir, Map<String, String> secretByDevice) {
     String apiUsername = "firmament-api";
     String apiPassword = "api-secret";
+    String workersUsername = "firmament-workers";
+    String workersPassword = "workers-secret";
     Map<String, String> secrets = Map.copyOf(secretByDevice);
     EmbeddedMqttBroker broker =
         EmbeddedMqttBroker.start(
@@ -40,14 +43,16 @@ public final class HiveMqTestBroker implements TestBroker {
             DeviceAccessExtension.embedded(
                 (clientId, username, password) -> {
                   String secret = new String(password, StandardCharsets.UTF_8);
-                  if (username.equals(apiUsername) && secret.equals(apiPassword)) {
+                  if (username.equals(apiUsername) && secret.equals(apiPassword)
+                      || username.equals(workersUsername) && secret.equals(workersPassword)) {
                     return Access.SERVICE;
                   }
                   return username.equals(clientId) && secret.equals(secrets.get(username))
                       ? Access.DEVICE
                       : Access.DENIED;
                 }));
-    return new SecuredTestBroker(new HiveMqTestBroker(broker), apiUsername, apiPassword);
+    return new SecuredTestBroker(
+        new HiveMqTestBroker(broker), apiUsername, apiPassword, workersUsername, workersPassword);
   }
 
   @Override

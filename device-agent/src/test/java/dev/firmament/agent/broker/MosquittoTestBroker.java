@@ -122,6 +122,7 @@ public final class MosquittoTestBroker implements TestBroker {
                 // the dynamic-security file here.
                 "user " + System.getProperty("user.name")));
     String apiPassword = "api-secret";
+    String workersPassword = "workers-secret";
     try {
       String provisioned =
           run(
@@ -130,7 +131,7 @@ public final class MosquittoTestBroker implements TestBroker {
                   "MOSQUITTO_ADMIN_PASSWORD",
                   ADMIN_PASSWORD,
                   "FIRMAMENT_MQTT_PASSWORD",
-                  "workers-secret",
+                  workersPassword,
                   "FIRMAMENT_API_MQTT_PASSWORD",
                   apiPassword,
                   "MQTT_HOST",
@@ -157,7 +158,8 @@ public final class MosquittoTestBroker implements TestBroker {
       broker.close();
       throw e;
     }
-    return new SecuredTestBroker(broker, "firmament-api", apiPassword);
+    return new SecuredTestBroker(
+        broker, "firmament-api", apiPassword, "firmament-workers", workersPassword);
   }
 
   /**

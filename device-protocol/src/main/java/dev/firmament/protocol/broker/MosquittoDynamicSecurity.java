@@ -35,14 +35,15 @@ import org.slf4j.LoggerFactory;
  * {@value #CONTROL} by an administrator's client, as {@code mosquitto_ctrl dynsec} does.
  *
  * <p>Each device gets a client whose username and pinned client id are its device id, its secret as
- * password, and a role that lets it publish only its status, its presence and its replies to cloud
- * calls ({@code fw/ID/reply/+}) and receive only its commands, chunks and calls: the shared role
- * {@code firmament-device} (whose ACLs name {@code %c}, which Mosquitto substitutes from 2.1 on;
- * {@code deploy/compose/mosquitto/provision.sh} creates it), or, for Mosquitto 2.0, a role of its
- * own ({@code firmament-device-ID}) with its literal topics. A device role that exists already,
- * made by a version without cloud calls, is given the call and reply ACLs it lacks. Replacing a
- * device's secret modifies its client, which makes Mosquitto end the sessions that logged in under
- * it; the device must connect again with the new secret.
+ * password, and a role that lets it publish only its status, its presence, its events ({@code
+ * fw/ID/events}) and its replies to cloud calls ({@code fw/ID/reply/+}) and receive only its
+ * commands, chunks and calls: the shared role {@code firmament-device} (whose ACLs name {@code %c},
+ * which Mosquitto substitutes from 2.1 on; {@code deploy/compose/mosquitto/provision.sh} creates
+ * it), or, for Mosquitto 2.0, a role of its own ({@code firmament-device-ID}) with its literal
+ * topics. A device role that exists already, made by a version without cloud calls or events, is
+ * given the call, reply and event ACLs it lacks. Replacing a device's secret modifies its client,
+ * which makes Mosquitto end the sessions that logged in under it; the device must connect again
+ * with the new secret.
  *
  * <p>The connection is made on first use and again after it is lost; a call waits for the broker's
  * answer for at most the configured timeout.
@@ -146,11 +147,11 @@ public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoClose
     if (existing.isEmpty() && existingRoles.isEmpty()) {
       return;
     }
-    // A device role made by an older version lacks the call and reply ACLs: add them (the broker
-    // refuses an ACL the role has already, which is the outcome wanted).
+    // A device role made by an older version lacks the call, reply and event ACLs: add them (the
+    // broker refuses an ACL the role has already, which is the outcome wanted).
     ArrayNode modify = json.createArrayNode();
     for (String role : existingRoles) {
-      modify.addAll(addCallAcls(role, deviceOf(role, secretByDevice.keySet())));
+      modify.addAll(addLaterAcls(role, deviceOf(role, secretByDevice.keySet())));
     }
     for (String device : existing) {
       modify.add(client(device, secretByDevice.get(device), "modifyClient"));
@@ -194,26 +195,28 @@ public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoClose
       acl(acls, "subscribePattern", "fw/" + device + "/" + kind);
       acl(acls, "publishClientReceive", "fw/" + device + "/" + kind);
     }
-    acls.addAll(callAcls(device));
+    acls.addAll(laterAcls(device));
     return c;
   }
 
   /**
-   * The ACLs of cloud calls: the device receives its calls and publishes its replies, one topic
-   * level per calling API instance.
+   * The ACLs added after the first device roles, which an existing role is given: cloud calls (the
+   * device receives its calls and publishes its replies, one topic level per calling API instance)
+   * and events (the device publishes its own).
    */
-  private ArrayNode callAcls(String device) {
+  private ArrayNode laterAcls(String device) {
     ArrayNode acls = json.createArrayNode();
     acl(acls, "subscribePattern", "fw/" + device + "/call");
     acl(acls, "publishClientReceive", "fw/" + device + "/call");
     acl(acls, "publishClientSend", "fw/" + device + "/reply/+");
+    acl(acls, "publishClientSend", "fw/" + device + "/events");
     return acls;
   }
 
-  /** {@code addRoleACL} commands that give an existing device role the call ACLs. */
-  private List<ObjectNode> addCallAcls(String role, String device) {
+  /** {@code addRoleACL} commands that give an existing device role the later ACLs. */
+  private List<ObjectNode> addLaterAcls(String role, String device) {
     List<ObjectNode> commands = new ArrayList<>();
-    for (JsonNode acl : callAcls(device)) {
+    for (JsonNode acl : laterAcls(device)) {
       ObjectNode c = json.createObjectNode();
       c.put("command", "addRoleACL");
       c.put("rolename", role);

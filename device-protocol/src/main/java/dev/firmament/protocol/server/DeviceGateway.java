@@ -44,6 +44,12 @@ public interface DeviceGateway extends AutoCloseable {
   void onPresence(Consumer<PresenceEvent> listener);
 
   /**
+   * Calls {@code listener} with every well-formed event a device publishes on its events topic (one
+   * worker of the group receives each), on the gateway's event thread.
+   */
+  void onEvent(Consumer<DeviceEventReport> listener);
+
+  /**
    * The updates this gateway is delivering now (offered, no final report yet), as {@code deviceId
    * -> updateId}: what the process that holds the gateway must keep alive. A snapshot.
    */

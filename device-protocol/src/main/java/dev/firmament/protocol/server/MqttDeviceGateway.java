@@ -9,6 +9,7 @@ import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.firmament.protocol.BrokerTls;
 import dev.firmament.protocol.CancelUpdate;
+import dev.firmament.protocol.DeviceEvent;
 import dev.firmament.protocol.MalformedMessageException;
 import dev.firmament.protocol.MqttShutdownErrors;
 import dev.firmament.protocol.Presence;
@@ -89,6 +90,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
   private final ExecutorService events;
   private final List<Consumer<DeviceReport>> reportListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<PresenceEvent>> presenceListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<DeviceEventReport>> eventListeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch finalDisconnect = new CountDownLatch(1);
 
@@ -235,6 +237,11 @@ public final class MqttDeviceGateway implements DeviceGateway {
   }
 
   @Override
+  public void onEvent(Consumer<DeviceEventReport> listener) {
+    eventListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  @Override
   public Map<String, String> openUpdates() {
     if (closed.get()) {
       return Map.of();
@@ -310,6 +317,8 @@ public final class MqttDeviceGateway implements DeviceGateway {
         onStatus(topic, publish.getPayloadAsBytes());
       } else if (topic.endsWith("/" + Topics.Kind.PRESENCE.segment())) {
         onPresence(topic, publish.getPayloadAsBytes(), null);
+      } else if (topic.endsWith("/" + Topics.Kind.EVENTS.segment())) {
+        onEvent(topic, publish.getPayloadAsBytes());
       } else {
         log.debug("ignoring message on {}", topic);
       }
@@ -349,6 +358,22 @@ public final class MqttDeviceGateway implements DeviceGateway {
       return;
     }
     emit(presenceListeners, new PresenceEvent(deviceId, presence, retainedAsOf));
+  }
+
+  private void onEvent(String topic, byte[] payload) {
+    String deviceId = Topics.deviceId(topic, Topics.Kind.EVENTS).orElse(null);
+    if (deviceId == null) {
+      log.warn("dropping event on unexpected topic {}", topic);
+      return;
+    }
+    DeviceEvent event;
+    try {
+      event = codec.decodeEvent(payload);
+    } catch (MalformedMessageException e) {
+      log.warn("dropping malformed event from device {}: {}", deviceId, e.getMessage());
+      return;
+    }
+    emit(eventListeners, new DeviceEventReport(deviceId, event, Instant.now()));
   }
 
   /**
@@ -479,6 +504,10 @@ public final class MqttDeviceGateway implements DeviceGateway {
         .applySubscription()
         .addSubscription()
         .topicFilter(Topics.sharedFilter(Topics.Kind.PRESENCE))
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .applySubscription()
+        .addSubscription()
+        .topicFilter(Topics.sharedFilter(Topics.Kind.EVENTS))
         .qos(MqttQos.AT_LEAST_ONCE)
         .applySubscription()
         .send();

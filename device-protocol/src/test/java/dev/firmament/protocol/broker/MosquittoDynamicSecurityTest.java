@@ -48,10 +48,10 @@ import org.junit.jupiter.api.io.TempDir;
  * TLS listener given a test CA's certificate) and provisioned by {@code provision.sh}; device
  * accounts are made by {@link MosquittoDynamicSecurity}. A device connects only with its own secret
  * and client id and uses only its own topics; an anonymous client is refused; a rotated secret ends
- * the live session; the API's account only calls devices and hears their replies; a device role
- * made before cloud calls is given their ACLs. Skipped when Mosquitto or its dynamic-security
- * plugin is not installed. Mosquitto 2.0 does not substitute {@code %c}, so devices get roles of
- * their own.
+ * the live session; the API's account only calls devices and hears their replies; a device's events
+ * reach the workers' shared subscription; a device role made before cloud calls or events is given
+ * their ACLs. Skipped when Mosquitto or its dynamic-security plugin is not installed. Mosquitto 2.0
+ * does not substitute {@code %c}, so devices get roles of their own.
  */
 class MosquittoDynamicSecurityTest {
   private static final Path MOSQUITTO = Path.of("/usr/sbin/mosquitto");
@@ -274,6 +274,15 @@ class MosquittoDynamicSecurityTest {
                     p.getTopic() + " " + new String(p.getPayloadAsBytes(), StandardCharsets.UTF_8)))
         .send()
         .get(5, TimeUnit.SECONDS);
+    BlockingQueue<Mqtt5Publish> events = new LinkedBlockingQueue<>();
+    workers
+        .toAsync()
+        .subscribeWith()
+        .topicFilter("$share/firmament-workers/fw/+/events")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .callback(events::add)
+        .send()
+        .get(5, TimeUnit.SECONDS);
     Mqtt5BlockingClient a = connect("dev-a", "dev-a", "secret-a");
     try {
       assertThat(publish(a, "fw/dev-a/status", "own")).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
@@ -302,6 +311,21 @@ class MosquittoDynamicSecurityTest {
       await().atMost(Duration.ofSeconds(5)).until(() -> commands.contains("offer"));
       await().atMost(Duration.ofSeconds(5)).until(() -> received.contains("fw/dev-a/status own"));
       assertThat(received).containsExactly("fw/dev-a/status own");
+
+      // Its events reach the workers' shared subscription; another device's events topic is not
+      // its to publish on, and no events topic is its to read.
+      assertThat(publish(a, Topics.events("dev-a"), "{\"name\":\"boot\"}"))
+          .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+      Mqtt5Publish event = events.poll(5, TimeUnit.SECONDS);
+      assertThat(event).as("the event at the workers").isNotNull();
+      assertThat(event.getTopic().toString()).isEqualTo(Topics.events("dev-a"));
+      assertThat(text(event.getPayloadAsBytes())).isEqualTo("{\"name\":\"boot\"}");
+      assertThat(publish(a, Topics.events("dev-b"), "{\"name\":\"forged\"}"))
+          .isEqualTo(NOT_AUTHORIZED);
+      for (String filter : List.of(Topics.events("dev-a"), Topics.events("dev-b"), "fw/+/events")) {
+        assertThat(subscribe(a, filter)).as(filter).isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
+      }
+      assertThat(events.poll(1, TimeUnit.SECONDS)).as("a forged event at the workers").isNull();
     } finally {
       a.disconnect();
       workers.disconnect();
@@ -456,18 +480,24 @@ class MosquittoDynamicSecurityTest {
       assertThat(reply.getTopic().toString()).isEqualTo(Topics.reply("dev-c", "api-1"));
       assertThat(text(reply.getPayloadAsBytes())).isEqualTo("answer");
 
-      // The API neither commands nor feeds devices, nor answers in a device's name.
+      // The API neither commands nor feeds devices, nor answers or reports in a device's name.
       for (String topic :
-          List.of(Topics.cmd("dev-c"), Topics.data("dev-c"), Topics.reply("dev-c", "api-1"))) {
+          List.of(
+              Topics.cmd("dev-c"),
+              Topics.data("dev-c"),
+              Topics.reply("dev-c", "api-1"),
+              Topics.events("dev-c"))) {
         assertThat(publish(api, topic, "{}")).as(topic).isEqualTo(NOT_AUTHORIZED);
       }
-      // It reads no device's reports, and no calls.
+      // It reads no device's reports or events, and no calls.
       for (String filter :
           List.of(
               "fw/+/status",
               "fw/+/presence",
               "fw/+/call",
-              "$share/firmament-workers/fw/+/status")) {
+              "fw/+/events",
+              "$share/firmament-workers/fw/+/status",
+              "$share/firmament-workers/fw/+/events")) {
         assertThat(subscribe(api, filter))
             .as(filter)
             .isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
@@ -477,6 +507,8 @@ class MosquittoDynamicSecurityTest {
       assertThat(subscribe(workers, "fw/+/reply/+"))
           .isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
       assertThat(calls.poll(1, TimeUnit.SECONDS)).as("a call the workers sent").isNull();
+      // The workers read events, directly as well as shared, as they read status and presence.
+      assertThat(subscribe(workers, "fw/+/events")).isEqualTo(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
     } finally {
       device.disconnect();
       workers.disconnect();
@@ -487,7 +519,8 @@ class MosquittoDynamicSecurityTest {
   @Test
   void aDeviceRoleMadeBeforeCloudCallsIsGivenTheirAclsWhenTheDeviceIsProvisionedAgain()
       throws Exception {
-    // The role and client a version without calls made: status, presence, commands and chunks.
+    // The role and client a version without calls and events made: status, presence, commands
+    // and chunks.
     String role = "firmament-device-dev-old";
     ctrl("createRole", role);
     for (String kind : List.of("status", "presence")) {
@@ -499,20 +532,65 @@ class MosquittoDynamicSecurityTest {
     }
     ctrl("createClient", "dev-old", "-c", "dev-old", "-p", "old-secret");
     ctrl("addClientRole", "dev-old", role);
+    // The role and client a version with calls but without events made.
+    String callsRole = "firmament-device-dev-calls";
+    ctrl("createRole", callsRole);
+    for (String kind : List.of("status", "presence", "reply/+")) {
+      ctrl("addRoleACL", callsRole, "publishClientSend", "fw/dev-calls/" + kind, "allow", "10");
+    }
+    for (String kind : List.of("cmd", "data", "call")) {
+      ctrl("addRoleACL", callsRole, "subscribePattern", "fw/dev-calls/" + kind, "allow", "10");
+      ctrl("addRoleACL", callsRole, "publishClientReceive", "fw/dev-calls/" + kind, "allow", "10");
+    }
+    ctrl("createClient", "dev-calls", "-c", "dev-calls", "-p", "old-secret");
+    ctrl("addClientRole", "dev-calls", callsRole);
     Mqtt5BlockingClient before = connect("dev-old", "dev-old", "old-secret");
     assertThat(subscribe(before, Topics.call("dev-old")))
         .as("calls, before the role is brought up to date")
         .isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
     assertThat(publish(before, Topics.reply("dev-old", "api-1"), "{}")).isEqualTo(NOT_AUTHORIZED);
+    assertThat(publish(before, Topics.events("dev-old"), "{}"))
+        .as("events, before the role is brought up to date")
+        .isEqualTo(NOT_AUTHORIZED);
     before.disconnect();
+    Mqtt5BlockingClient callsBefore = connect("dev-calls", "dev-calls", "old-secret");
+    assertThat(publish(callsBefore, Topics.events("dev-calls"), "{}")).isEqualTo(NOT_AUTHORIZED);
+    callsBefore.disconnect();
 
-    accounts.provision(Map.of("dev-old", "new-secret"));
+    accounts.provision(Map.of("dev-old", "new-secret", "dev-calls", "new-secret"));
     // Again: the ACLs are there now, and the broker's refusal to add them twice is no error.
-    accounts.provision(Map.of("dev-old", "newer-secret"));
+    accounts.provision(Map.of("dev-old", "newer-secret", "dev-calls", "newer-secret"));
 
     Mqtt5BlockingClient api = connect("firmament-api-2", "firmament-api", API_PASSWORD);
+    Mqtt5BlockingClient workers =
+        connect("firmament-workers-3", "firmament-workers", WORKERS_PASSWORD);
     Mqtt5BlockingClient device = connect("dev-old", "dev-old", "newer-secret");
+    Mqtt5BlockingClient callsDevice = connect("dev-calls", "dev-calls", "newer-secret");
     try {
+      // Both roles now let their device publish its events, which reach the workers.
+      BlockingQueue<Mqtt5Publish> events = new LinkedBlockingQueue<>();
+      workers
+          .toAsync()
+          .subscribeWith()
+          .topicFilter("$share/firmament-workers/fw/+/events")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .callback(events::add)
+          .send()
+          .get(5, TimeUnit.SECONDS);
+      for (var entry : Map.of("dev-old", device, "dev-calls", callsDevice).entrySet()) {
+        String id = entry.getKey();
+        assertThat(publish(entry.getValue(), Topics.events(id), "{}"))
+            .as(id)
+            .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+        Mqtt5Publish event = events.poll(5, TimeUnit.SECONDS);
+        assertThat(event).as("the event of " + id + " at the workers").isNotNull();
+        assertThat(event.getTopic().toString()).isEqualTo(Topics.events(id));
+        assertThat(publish(entry.getValue(), Topics.events("dev-a"), "{}"))
+            .as(id + " in another device's name")
+            .isEqualTo(NOT_AUTHORIZED);
+      }
+      assertThat(events.poll(1, TimeUnit.SECONDS)).as("a forged event at the workers").isNull();
+
       BlockingQueue<Mqtt5Publish> calls = new LinkedBlockingQueue<>();
       device
           .toAsync()
@@ -533,8 +611,12 @@ class MosquittoDynamicSecurityTest {
       assertThat(publish(device, Topics.reply("dev-a", "api-2"), "{}")).isEqualTo(NOT_AUTHORIZED);
       assertThat(subscribe(device, Topics.cmd("dev-old")))
           .isEqualTo(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
+      assertThat(subscribe(callsDevice, Topics.call("dev-calls")))
+          .isEqualTo(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
     } finally {
+      callsDevice.disconnect();
       device.disconnect();
+      workers.disconnect();
       api.disconnect();
     }
   }

@@ -9,6 +9,7 @@ import java.util.UUID;
  *
  * @param state the new state: a result's state, the device's version, a rollout's or stage's status
  * @param previous what it was before: the device's previous version, the previous status
+ * @param event an event's payload (kind {@code EVENT}); null for the other kinds
  */
 public record ChangeEvent(
     ChangeCursor cursor,
@@ -24,7 +25,18 @@ public record ChangeEvent(
     Integer attempt,
     Long bytesSent,
     String errorCode,
-    OffsetDateTime recordedAt) {
+    OffsetDateTime recordedAt,
+    EventPayload event) {
+
+  /**
+   * A row of {@code events} as the change feed carries it.
+   *
+   * @param ttl seconds a subscriber that resumes late may still be handed it
+   * @param scope {@code private} or {@code product}
+   * @param source {@code device} or {@code cloud}
+   */
+  public record EventPayload(
+      long id, String name, String data, int ttl, String scope, String source) {}
 
   public enum Kind {
     OTA_RESULT,
@@ -32,7 +44,9 @@ public record ChangeEvent(
     DEVICE_OFFLINE,
     DEVICE_VERSION,
     ROLLOUT_STATUS,
-    STAGE_STATUS;
+    STAGE_STATUS,
+    /** A row of {@code events}: a device's event or the cloud's "firmware uploaded". */
+    EVENT;
 
     public boolean isDevice() {
       return this == DEVICE_ONLINE || this == DEVICE_OFFLINE || this == DEVICE_VERSION;

@@ -46,7 +46,13 @@ public class ChangeEventRepository {
           field("attempt", Integer.class),
           field("bytes_sent", Long.class),
           field("error_code", String.class),
-          field("recorded_at", OffsetDateTime.class));
+          field("recorded_at", OffsetDateTime.class),
+          field("event_id", Long.class),
+          field("event_name", String.class),
+          field("event_data", String.class),
+          field("event_ttl", Integer.class),
+          field("event_scope", String.class),
+          field("event_source", String.class));
 
   private final DSLContext dsl;
 
@@ -163,6 +169,15 @@ public class ChangeEventRepository {
         r.get(11, Integer.class),
         r.get(12, Long.class),
         r.get(13, String.class),
-        r.get(14, OffsetDateTime.class));
+        r.get(14, OffsetDateTime.class),
+        r.get(15) == null
+            ? null
+            : new ChangeEvent.EventPayload(
+                r.get(15, Long.class),
+                r.get(16, String.class),
+                r.get(17, String.class),
+                r.get(18, Integer.class),
+                r.get(19, String.class),
+                r.get(20, String.class)));
   }
 }

@@ -245,14 +245,16 @@ public class LiveController {
         .orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND, "no rollout " + id));
   }
 
-  private String existingDevice(UUID organizationId, String id) {
+  /** The device's id, when the organization has it; NOT_FOUND otherwise. */
+  public String existingDevice(UUID organizationId, String id) {
     if (devices.findById(organizationId, id).isEmpty()) {
       throw new ApiException(ErrorCode.NOT_FOUND, "no device " + id);
     }
     return id;
   }
 
-  private UUID existingProduct(UUID organizationId, String id) {
+  /** The product's id, when the organization has it; NOT_FOUND otherwise. */
+  public UUID existingProduct(UUID organizationId, String id) {
     return Ids.parse(id)
         .filter(productId -> products.findById(organizationId, productId).isPresent())
         .orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND, "no product " + id));

@@ -35,7 +35,42 @@ class ChangeFilterTest {
         1,
         0L,
         null,
-        OffsetDateTime.now());
+        OffsetDateTime.now(),
+        null);
+  }
+
+  private static ChangeEvent stored(String name) {
+    return new ChangeEvent(
+        new ChangeCursor(1, 2),
+        ORG,
+        Kind.EVENT,
+        null,
+        "d1",
+        PRODUCT,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        OffsetDateTime.now(),
+        new ChangeEvent.EventPayload(7, name, "21.5", 60, "private", "device"));
+  }
+
+  @Test
+  void anEventNamePrefixKeepsOnlyTheStoredEventsItStartsAndLeavesOtherKindsToTheirKinds() {
+    ChangeFilter temperatures =
+        new ChangeFilter(
+            ORG, EnumSet.of(Kind.EVENT, Kind.OTA_RESULT), null, null, null, null, null, "temp");
+    assertThat(temperatures).accepts(stored("temp"), stored("temperature/room"), MATCH);
+    assertThat(temperatures).rejects(stored("humidity"), stored("te"), stored("Temp"));
+    // An empty prefix keeps every name.
+    assertThat(new ChangeFilter(ORG, EnumSet.of(Kind.EVENT), null, null, null, null, null, ""))
+        .accepts(stored("humidity"));
+    assertThat(new ChangeFilter(ORG, EnumSet.of(Kind.EVENT), null, null, null, null, null, null))
+        .accepts(stored("humidity"))
+        .rejects(MATCH);
   }
 
   private static final ChangeEvent MATCH =

@@ -668,8 +668,11 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   }
 
   /**
-   * Watches a taken-over attempt for a few seconds: how it ended, or null while it has not (a
-   * silent device, or a report lost again).
+   * Watches a taken-over attempt: how it ended, or null while it has not (a silent device, or a
+   * report lost again). The first activity may not even have run yet on a loaded machine (its run
+   * handed the device over as soon as it was started), so a device that answers is waited for up to
+   * thirty seconds of real time: a take-over that gave up too early would stay open for good, and
+   * with it the test server's time-skipping lock.
    */
   private DeviceUpdateOutcome awaitEnd(DeviceUpdateRequest request) {
     String id = request.deviceId();
@@ -678,7 +681,7 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     boolean lost =
         (script != null && !script.isEmpty() && script.getFirst() == LOST_REPORT)
             || takeOverLost(id);
-    for (int i = 0; i < 500 && !lost; i++) {
+    for (int i = 0; i < 3000 && !lost; i++) {
       DeviceUpdateState known = request.rollback() ? rollbacks.get(id) : results.get(id);
       if (known != null && known.isTerminal()) {
         // As production's take-over reads the ended attempt: its state and its error code.

@@ -163,6 +163,11 @@ final class ProfiledGateway implements DeviceGateway {
   }
 
   @Override
+  public void onEvent(Consumer<dev.firmament.protocol.server.DeviceEventReport> listener) {
+    // The profile publishes no device events.
+  }
+
+  @Override
   public GatewayStats stats() {
     return new GatewayStats(0, 0, offers.get(), 0);
   }

@@ -10,6 +10,7 @@ import dev.firmament.agent.FleetOptions;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
 import dev.firmament.devstack.DevStackOptions;
+import dev.firmament.protocol.DeviceEvent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * enforced) and waits for the device's reply; a slow device and one whose replies are lost time out
  * with a typed error, an offline one is answered at once; every call is recorded.
  */
-class DeviceCallsEndToEndTest {
+class DeviceCloudEndToEndTest {
   private static final String CALL_FUNCTION =
       """
       mutation CallFunction($deviceId: ID!, $functionName: String!, $argument: String) { callFunction(deviceId: $deviceId, name: $functionName, argument: $argument) { returnValue connected calledAt } }""";
@@ -42,7 +43,10 @@ class DeviceCallsEndToEndTest {
   static void start() {
     server =
         DevServer.start(
-            DevStackOptions.onFreePorts(dataDir), 0, Map.of("firmament.cloud.call-timeout", "2s"));
+            DevStackOptions.onFreePorts(dataDir),
+            0,
+            // A device here publishes more events at once than a device's allowance (4).
+            Map.of("firmament.cloud.call-timeout", "2s", "firmament.events.device-burst", "100"));
   }
 
   @AfterAll
@@ -207,6 +211,182 @@ class DeviceCallsEndToEndTest {
     assertThat(ledOn.path("result").isBoolean()).isTrue();
     assertThat(ledOn.path("resultType").asText()).isEqualTo("bool");
     assertThat(ledOn.path("outcome").asText()).isEqualTo("OK");
+  }
+
+  @Test
+  void eventsReachTheHistoryAndBothStreamsAndResumeAfterACursor() throws Exception {
+    String markerCursor;
+    GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
+    Demo demo = new Demo(System.out);
+    Demo.Prepared prepared = demo.prepareProduct(api, Demo.fleetSpecs("events", 2));
+    String mqtt = server.stack().endpoints().mqttUrl();
+    FleetSimulator fleet =
+        FleetSimulator.start(
+            mqtt, prepared.devices(), Demo.fleetOptions(server, prepared.productId()));
+    DSLContext db = server.context().getBean(DSLContext.class);
+    try (fleet) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> db.fetchCount(DEVICES, DEVICES.ID.like("events-%").and(DEVICES.ONLINE)) == 2);
+      var publisher = fleet.agent("events-00000");
+
+      // A marker event, published until a live subscriber hears it: its cursor is where the
+      // checks below start from.
+      String subscription =
+          "subscription($filter: EventStreamFilter, $after: String) { events(filter: $filter,"
+              + " after: $after) { cursor name data deviceId productId source scope ttl } }";
+      java.util.concurrent.atomic.AtomicReference<String> marker =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      Thread markerReader =
+          Thread.ofVirtual()
+              .start(
+                  () ->
+                      api.subscribe(
+                          subscription,
+                          Map.of("filter", Map.of("namePrefix", "marker")),
+                          data -> {
+                            marker.set(data.path("events").path("cursor").asText());
+                            return false;
+                          }));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(300))
+          .until(
+              () -> {
+                publisher.publishEvent(DeviceEvent.of("marker", "")).join();
+                return marker.get() != null;
+              });
+      markerReader.join(10_000);
+      markerCursor = marker.get();
+
+      for (int i = 0; i < 3; i++) {
+        publisher.publishEvent(DeviceEvent.of("temperature", "2" + i + ".5")).join();
+      }
+      publisher.publishEvent(new DeviceEvent("door", "open", 3600, "product")).join();
+      fleet.agent("events-00001").publishEvent(DeviceEvent.of("temperature", "30.0")).join();
+
+      // The GraphQL subscription, resumed after the marker: the three temperatures of the first
+      // device, in order, and not the door.
+      List<JsonNode> resumed = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread reader =
+          Thread.ofVirtual()
+              .start(
+                  () ->
+                      api.subscribe(
+                          subscription,
+                          Map.of(
+                              "filter",
+                              Map.of("namePrefix", "temp", "deviceId", "events-00000"),
+                              "after",
+                              marker.get()),
+                          data -> {
+                            resumed.add(data.path("events"));
+                            return resumed.size() < 3;
+                          }));
+      reader.join(30_000);
+      assertThat(resumed)
+          .extracting(e -> e.path("data").asText())
+          .containsExactly("20.5", "21.5", "22.5");
+      JsonNode first = resumed.getFirst();
+      assertThat(first.path("name").asText()).isEqualTo("temperature");
+      assertThat(first.path("source").asText()).isEqualTo("DEVICE");
+      assertThat(first.path("scope").asText()).isEqualTo("PRIVATE");
+      assertThat(first.path("ttl").asInt()).isEqualTo(60);
+      assertThat(first.path("productId").asText()).isEqualTo(prepared.productId());
+
+      // The same from the Server-Sent Events endpoint, resumed with Last-Event-ID.
+      List<String[]> sse = readSse("/api/v1/events?name=temp", marker.get(), 4);
+      assertThat(sse).extracting(e -> e[0]).containsOnly("temperature");
+      assertThat(sse.get(3)[2]).contains("\"data\":\"30.0\"", "\"deviceId\":\"events-00001\"");
+      assertThat(sse.get(0)[1]).isEqualTo(resumed.get(0).path("cursor").asText());
+
+      // The history, newest first, paged.
+      JsonNode history =
+          api.execute(
+                  "query($f: EventFilter) { events(filter: $f, size: 2) { total hasMore items { id"
+                      + " name data source deviceId } } }",
+                  Map.of("f", Map.of("deviceId", "events-00000", "namePrefix", "temp")))
+              .path("events");
+      assertThat(history.path("total").asInt()).isEqualTo(3);
+      assertThat(history.path("hasMore").asBoolean()).isTrue();
+      assertThat(history.path("items"))
+          .extracting(e -> e.path("data").asText())
+          .containsExactly("22.5", "21.5");
+
+      // A persistent subscription, read by its id.
+      JsonNode created =
+          api.execute(
+                  "mutation($in: CreateEventSubscriptionInput!) { createEventSubscription(input:"
+                      + " $in) { eventSubscription { id name streamUrl filter { namePrefix } } } }",
+                  Map.of("in", Map.of("name", "doors", "filter", Map.of("namePrefix", "door"))))
+              .path("createEventSubscription")
+              .path("eventSubscription");
+      assertThat(created.path("streamUrl").asText())
+          .isEqualTo("/api/v1/events?subscription=" + created.path("id").asText());
+      List<String[]> doors = readSse(created.path("streamUrl").asText(), marker.get(), 1);
+      assertThat(doors.getFirst()[0]).isEqualTo("door");
+      assertThat(doors.getFirst()[2]).contains("\"scope\":\"PRODUCT\"", "\"data\":\"open\"");
+    }
+
+    // The cloud's own: the device going offline, from the same stream, after the same cursor.
+    List<JsonNode> cloud = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread cloudReader =
+        Thread.ofVirtual()
+            .start(
+                () ->
+                    api.subscribe(
+                        "subscription($f: EventStreamFilter, $after: String) { events(filter: $f,"
+                            + " after: $after) { name data source deviceId } }",
+                        Map.of(
+                            "f",
+                            Map.of(
+                                "namePrefix", "firmament/device/off", "deviceId", "events-00000"),
+                            "after",
+                            markerCursor),
+                        data -> {
+                          cloud.add(data.path("events"));
+                          return false;
+                        }));
+    cloudReader.join(30_000);
+    assertThat(cloud).hasSize(1);
+    assertThat(cloud.getFirst().path("name").asText()).isEqualTo("firmament/device/offline");
+    assertThat(cloud.getFirst().path("source").asText()).isEqualTo("CLOUD");
+    assertThat(cloud.getFirst().path("data").asText()).contains("\"version\":\"1.0.0\"");
+  }
+
+  /** Reads {@code count} events of the SSE endpoint after a cursor: name, id and data of each. */
+  private static List<String[]> readSse(String path, String lastEventId, int count)
+      throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.URI uri = java.net.URI.create(server.graphqlUrl()).resolve(path);
+    java.net.http.HttpRequest request =
+        java.net.http.HttpRequest.newBuilder(uri)
+            .header("Authorization", "Bearer " + server.ownerToken())
+            .header("Accept", "text/event-stream")
+            .header("Last-Event-ID", lastEventId)
+            .timeout(Duration.ofSeconds(30))
+            .GET()
+            .build();
+    List<String[]> events = new java.util.ArrayList<>();
+    var response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    try (var lines = response.body()) {
+      var it = lines.iterator();
+      String name = null;
+      String id = null;
+      while (events.size() < count && it.hasNext()) {
+        String line = it.next();
+        if (line.startsWith("event:")) {
+          name = line.substring("event:".length()).trim();
+        } else if (line.startsWith("id:")) {
+          id = line.substring("id:".length()).trim();
+        } else if (line.startsWith("data:")) {
+          events.add(new String[] {name, id, line.substring("data:".length())});
+        }
+      }
+    }
+    return events;
   }
 
   private static String errorCode(JsonNode answer) {
