@@ -212,20 +212,72 @@ public final class DeviceAgent implements AutoCloseable {
     serial.execute(() -> drop(reconnectAfter));
   }
 
+  /** Events a device keeps while it is offline; beyond that the oldest are dropped. */
+  public static final int MAX_BACKLOG = 100;
+
   /**
-   * Publishes an event on the device's events topic (QoS 1). Completes when the broker took it;
-   * fails when the device is not connected (a device cloud event is not queued for later).
+   * Publishes an event on the device's events topic (QoS 1). Completes when the broker took it, or
+   * at once when the device is offline: it keeps the event (at most {@value #MAX_BACKLOG}, the
+   * oldest dropped) with the time it was published and sends it on reconnect, as a backfill.
    */
   public CompletableFuture<Void> publishEvent(DeviceEvent event) {
     Objects.requireNonNull(event, "event");
-    return onSerial(
-            () -> {
-              if (!connected) {
-                throw new IllegalStateException("device " + deviceId() + " is not connected");
-              }
-            })
-        .thenCompose(ignored -> publish(eventsTopic, CODEC.encodeEvent(event), false))
-        .<Void>thenApply(ignored -> null);
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    serial.execute(
+        () -> {
+          if (!connected || closing) {
+            keep(event.publishedAt(java.time.Instant.now()));
+            done.complete(null);
+            return;
+          }
+          publish(eventsTopic, CODEC.encodeEvent(event), false)
+              .whenComplete(
+                  (result, error) -> {
+                    if (error != null) {
+                      done.completeExceptionally(error);
+                    } else {
+                      done.complete(null);
+                    }
+                  });
+        });
+    return done;
+  }
+
+  /** Events kept while offline, oldest first; confined to the serial executor. */
+  private final java.util.ArrayDeque<DeviceEvent> backlog = new java.util.ArrayDeque<>();
+
+  private void keep(DeviceEvent event) {
+    if (backlog.size() == MAX_BACKLOG) {
+      backlog.removeFirst();
+    }
+    backlog.addLast(event);
+  }
+
+  /** Events the device keeps to send on reconnect. */
+  public CompletableFuture<Integer> backlogSize() {
+    CompletableFuture<Integer> size = new CompletableFuture<>();
+    serial.execute(() -> size.complete(backlog.size()));
+    return size;
+  }
+
+  /**
+   * Publishes a {@code temperature} event with the reference temperature every {@code every}, the
+   * first after {@code firstAfter}; kept for later while offline, as every event.
+   */
+  public void publishTemperatureEvery(Duration every, Duration firstAfter) {
+    runtime.schedule(
+        () -> {
+          if (closing) {
+            return;
+          }
+          serial.execute(
+              () ->
+                  publishEvent(
+                      DeviceEvent.of("temperature", Double.toString(cloud.temperatureNow()))));
+          publishTemperatureEvery(every, every);
+        },
+        firstAfter.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /** Publishes offline presence and disconnects cleanly. */
@@ -278,6 +330,10 @@ public final class DeviceAgent implements AutoCloseable {
         // The last report may not have made it out before the connection dropped.
         publishReport(d.lastReport);
       }
+    }
+    // What was kept while offline, in order, each with the time it was published.
+    while (!backlog.isEmpty()) {
+      publish(eventsTopic, CODEC.encodeEvent(backlog.removeFirst()), false);
     }
     refreshSnapshot();
   }

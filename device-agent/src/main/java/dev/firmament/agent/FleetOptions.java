@@ -38,6 +38,8 @@ import java.util.function.Consumer;
  *     nothing
  * @param callFaults devices slow to answer calls and devices whose replies are lost; drawn from a
  *     second {@link Random}, so that they leave the other faults' assignment as it was
+ * @param eventInterval every device publishes a {@code temperature} event this often (the first at
+ *     a seeded moment within the first interval); null for none
  */
 public record FleetOptions(
     long seed,
@@ -58,7 +60,8 @@ public record FleetOptions(
     Consumer<FleetProgress> progress,
     OfferVerifier verifier,
     CloudInterface cloud,
-    CallFaults callFaults) {
+    CallFaults callFaults,
+    Duration eventInterval) {
 
   /**
    * Faults of the call path.
@@ -92,6 +95,9 @@ public record FleetOptions(
     Objects.requireNonNull(connectTimeout, "connectTimeout");
     Objects.requireNonNull(verifier, "verifier");
     callFaults = callFaults == null ? CallFaults.NONE : callFaults;
+    if (eventInterval != null && (eventInterval.isNegative() || eventInterval.isZero())) {
+      throw new IllegalArgumentException("eventInterval must be positive");
+    }
     if (connectParallelism < 1 || threads < 1 || ackEvery < 0) {
       throw new IllegalArgumentException(
           "connectParallelism and threads must be positive, ackEvery not negative");
@@ -123,7 +129,8 @@ public record FleetOptions(
         null,
         OfferVerifier.none(),
         null,
-        CallFaults.NONE);
+        CallFaults.NONE,
+        null);
   }
 
   public FleetOptions withSeed(long seed) {
@@ -181,6 +188,11 @@ public record FleetOptions(
   /** Every device declares these functions and variables in its presence. */
   public FleetOptions withCloud(CloudInterface cloud) {
     return edit(b -> b.cloud = cloud);
+  }
+
+  /** Every device publishes a {@code temperature} event this often; null for none. */
+  public FleetOptions withEventInterval(Duration eventInterval) {
+    return edit(b -> b.eventInterval = eventInterval);
   }
 
   /** Devices slow to answer calls, and devices whose replies are lost. */
@@ -249,6 +261,7 @@ public record FleetOptions(
     private OfferVerifier verifier;
     private CloudInterface cloud;
     private CallFaults callFaults;
+    private Duration eventInterval;
 
     Editor(FleetOptions from) {
       seed = from.seed;
@@ -270,6 +283,7 @@ public record FleetOptions(
       verifier = from.verifier;
       cloud = from.cloud;
       callFaults = from.callFaults;
+      eventInterval = from.eventInterval;
     }
 
     FleetOptions build() {
@@ -292,7 +306,8 @@ public record FleetOptions(
           progress,
           verifier,
           cloud,
-          callFaults);
+          callFaults,
+          eventInterval);
     }
   }
 

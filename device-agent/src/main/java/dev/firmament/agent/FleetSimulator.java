@@ -107,6 +107,14 @@ public final class FleetSimulator implements AutoCloseable {
     }
     FleetSimulator fleet = new FleetSimulator(runtime, Collections.unmodifiableMap(agents));
     fleet.connectAll(options);
+    if (options.eventInterval() != null) {
+      Random phases = new Random(options.seed() ^ 0x6576656e74L);
+      long every = options.eventInterval().toMillis();
+      for (DeviceAgent agent : agents.values()) {
+        agent.publishTemperatureEvery(
+            options.eventInterval(), Duration.ofMillis((long) (phases.nextDouble() * every)));
+      }
+    }
     return fleet;
   }
 

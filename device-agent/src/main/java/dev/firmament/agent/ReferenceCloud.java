@@ -149,6 +149,11 @@ public final class ReferenceCloud {
     return (int) Math.min(Integer.MAX_VALUE, (nanoTime.getAsLong() - startNanos) / 1_000_000_000L);
   }
 
+  /** The temperature now, as the {@code temperature} variable reads it. */
+  double temperatureNow() {
+    return temperature();
+  }
+
   private double temperature() {
     double swing = Math.sin(uptimeSeconds() / 600.0);
     return Math.round((baseTemperature + swing) * 10.0) / 10.0;

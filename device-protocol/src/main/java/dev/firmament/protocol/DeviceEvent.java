@@ -1,7 +1,9 @@
 package dev.firmament.protocol;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.regex.Pattern;
 
 /**
@@ -14,9 +16,12 @@ import java.util.regex.Pattern;
  *     #MAX_TTL_SECONDS}; absent is {@value #DEFAULT_TTL_SECONDS}
  * @param scope {@code private} (the organization's members only; the default) or {@code product}
  *     (also the customer the device belongs to)
+ * @param publishedAt when the device published it, for an event it kept while it was offline and
+ *     sends on reconnect (a backfill); absent for an event sent as it happens
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record DeviceEvent(String name, String data, Integer ttl, String scope) {
+public record DeviceEvent(
+    String name, String data, Integer ttl, String scope, Instant publishedAt) {
   public static final int MAX_NAME_LENGTH = 64;
   public static final int MAX_DATA_BYTES = 1024;
   public static final int DEFAULT_TTL_SECONDS = 60;
@@ -49,8 +54,24 @@ public record DeviceEvent(String name, String data, Integer ttl, String scope) {
         "scope must be private or product, was " + scope);
   }
 
+  /** An event sent as it happens. */
+  public DeviceEvent(String name, String data, Integer ttl, String scope) {
+    this(name, data, ttl, scope, null);
+  }
+
   /** A private event with the default time-to-live. */
   public static DeviceEvent of(String name, String data) {
-    return new DeviceEvent(name, data, null, null);
+    return new DeviceEvent(name, data, null, null, null);
+  }
+
+  /** Whether the device kept it while offline and sends it late. */
+  @JsonIgnore
+  public boolean isBackfill() {
+    return publishedAt != null;
+  }
+
+  /** This event as a backfill published at {@code at}. */
+  public DeviceEvent publishedAt(Instant at) {
+    return new DeviceEvent(name, data, ttl, scope, at);
   }
 }

@@ -472,6 +472,51 @@ class ProtocolCodecTest {
         .hasMessageContaining("finite");
   }
 
+  @Test
+  void eventsRoundTripWithTheirDefaultsAndABackfillKeepsItsTime() {
+    assertThat(new String(codec.encodeEvent(DeviceEvent.of("temp", "21.5")), UTF_8))
+        .isEqualTo("{\"name\":\"temp\",\"data\":\"21.5\",\"ttl\":60,\"scope\":\"private\"}");
+    DeviceEvent minimal = codec.decodeEvent(bytes("{\"name\":\"door/open\"}"));
+    assertThat(minimal).isEqualTo(new DeviceEvent("door/open", "", 60, "private", null));
+    assertThat(minimal.isBackfill()).isFalse();
+    DeviceEvent late =
+        new DeviceEvent("t", "1", 5, "product", null)
+            .publishedAt(java.time.Instant.parse("2026-12-05T10:00:00Z"));
+    byte[] json = codec.encodeEvent(late);
+    assertThat(new String(json, UTF_8)).contains("\"publishedAt\":\"2026-12-05T10:00:00Z\"");
+    assertThat(codec.decodeEvent(json)).isEqualTo(late);
+    assertThat(codec.decodeEvent(json).isBackfill()).isTrue();
+    String longest = "é".repeat(DeviceEvent.MAX_DATA_BYTES / 2);
+    assertThat(codec.decodeEvent(codec.encodeEvent(DeviceEvent.of("x", longest))).data())
+        .isEqualTo(longest);
+    assertThat(new DeviceEvent("x", null, DeviceEvent.MAX_TTL_SECONDS, null).ttl())
+        .isEqualTo(DeviceEvent.MAX_TTL_SECONDS);
+    assertThat(new DeviceEvent("n".repeat(DeviceEvent.MAX_NAME_LENGTH), null, 1, null).ttl())
+        .isEqualTo(1);
+  }
+
+  @Test
+  void malformedEventsAreRefusedWithTheReason() {
+    for (String bad :
+        List.of(
+            "{}",
+            "{\"name\":\"\"}",
+            "{\"name\":\"a b\"}",
+            "{\"name\":\"firmament/device/online\"}",
+            "{\"name\":\"" + "n".repeat(DeviceEvent.MAX_NAME_LENGTH + 1) + "\"}",
+            "{\"name\":\"t\",\"data\":\"" + "d".repeat(DeviceEvent.MAX_DATA_BYTES + 1) + "\"}",
+            "{\"name\":\"t\",\"ttl\":0}",
+            "{\"name\":\"t\",\"ttl\":" + (DeviceEvent.MAX_TTL_SECONDS + 1) + "}",
+            "{\"name\":\"t\",\"scope\":\"public\"}",
+            "{\"name\":\"t\",\"publishedAt\":\"yesterday\"}")) {
+      assertThatThrownBy(() -> codec.decodeEvent(bytes(bad)))
+          .as(bad)
+          .isInstanceOf(MalformedMessageException.class);
+    }
+    assertThatThrownBy(() -> DeviceEvent.of("x", "é".repeat(DeviceEvent.MAX_DATA_BYTES / 2 + 1)))
+        .hasMessageContaining("at most " + DeviceEvent.MAX_DATA_BYTES + " UTF-8 bytes");
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(UTF_8);
   }

@@ -314,6 +314,36 @@ class DeviceCloudEndToEndTest {
           .extracting(e -> e.path("data").asText())
           .containsExactly("22.5", "21.5");
 
+      // Kept while offline, sent on reconnect: stored with the time the device published it.
+      var other = fleet.agent("events-00001");
+      other.dropConnection(Duration.ofSeconds(2));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !other.snapshot().connected());
+      java.time.Instant keptAt = java.time.Instant.now();
+      other.publishEvent(DeviceEvent.of("kept", "offline")).join();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  api.execute(
+                              "query { events(filter: {namePrefix: \"kept\"}) { total } }",
+                              Map.of())
+                          .path("events")
+                          .path("total")
+                          .asInt()
+                      == 1);
+      JsonNode kept =
+          api.execute(
+                  "query { events(filter: {namePrefix: \"kept\"}) { items { backfilled"
+                      + " publishedAt deviceId } } }",
+                  Map.of())
+              .path("events")
+              .path("items")
+              .get(0);
+      assertThat(kept.path("backfilled").asBoolean()).isTrue();
+      assertThat(kept.path("deviceId").asText()).isEqualTo("events-00001");
+      java.time.Instant published = java.time.Instant.parse(kept.path("publishedAt").asText());
+      assertThat(published).isBetween(keptAt.minusMillis(5), keptAt.plusSeconds(1));
+
       // A persistent subscription, read by its id.
       JsonNode created =
           api.execute(

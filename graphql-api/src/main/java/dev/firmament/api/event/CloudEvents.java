@@ -61,7 +61,8 @@ public final class CloudEvents {
           e.source().toUpperCase(Locale.ROOT),
           change.deviceId(),
           change.productId(),
-          change.recordedAt());
+          change.recordedAt(),
+          e.backfilled());
     }
     ObjectNode data = JSON.createObjectNode();
     switch (change.kind()) {
@@ -99,7 +100,8 @@ public final class CloudEvents {
         "CLOUD",
         change.deviceId(),
         change.productId(),
-        change.recordedAt());
+        change.recordedAt(),
+        false);
   }
 
   private static String str(Object value) {

@@ -12,6 +12,8 @@ import java.util.UUID;
  * @param source {@code DEVICE} or {@code CLOUD}
  * @param scope {@code PRIVATE} or {@code PRODUCT}
  * @param ttl seconds a late subscriber may still be handed it
+ * @param backfilled whether the device kept it while offline and sent it on reconnect; its {@code
+ *     publishedAt} is then the device's own time
  */
 public record Event(
     String cursor,
@@ -23,4 +25,5 @@ public record Event(
     String source,
     String deviceId,
     UUID productId,
-    OffsetDateTime publishedAt) {}
+    OffsetDateTime publishedAt,
+    boolean backfilled) {}

@@ -78,7 +78,8 @@ public class EventRepository {
                 r.getSource().toUpperCase(Locale.ROOT),
                 r.getDeviceId(),
                 r.getProductId(),
-                r.getPublishedAt()));
+                r.getPublishedAt(),
+                r.getBackfilled()));
   }
 
   /** The daily partitions there are, by their day. */

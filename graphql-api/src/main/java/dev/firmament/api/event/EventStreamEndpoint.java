@@ -114,7 +114,8 @@ public class EventStreamEndpoint {
         .put(
             "publishedAt",
             java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(
-                event.publishedAt().withOffsetSameInstant(java.time.ZoneOffset.UTC)));
+                event.publishedAt().withOffsetSameInstant(java.time.ZoneOffset.UTC)))
+        .put("backfilled", event.backfilled());
     return node.toString();
   }
 }

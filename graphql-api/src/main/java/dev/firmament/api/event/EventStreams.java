@@ -18,7 +18,8 @@ import reactor.core.publisher.Flux;
  * The event stream: the organization's events, devices' and the cloud's, in commit order, as the
  * change feed carries them, filtered by name prefix, device, product and source. A subscriber that
  * passes the cursor of the last event it received resumes without a gap; a stored event whose
- * time-to-live passed before it could be handed out is skipped.
+ * time-to-live passed before it could be handed out is skipped (a backfill never is: its time is
+ * the device's, from before it could send it).
  */
 @Service
 public class EventStreams {
@@ -85,6 +86,10 @@ public class EventStreams {
     }
     if (source != null && !event.source().equalsIgnoreCase(source)) {
       return false;
+    }
+    if (event.backfilled()) {
+      // Its time is the device's, from before it could send it: it is handed out as it arrives.
+      return true;
     }
     OffsetDateTime expires = change.recordedAt().plusSeconds(event.ttl());
     return !expires.isBefore(OffsetDateTime.now(ZoneOffset.UTC));

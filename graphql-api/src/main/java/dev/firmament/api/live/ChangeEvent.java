@@ -34,9 +34,16 @@ public record ChangeEvent(
    * @param ttl seconds a subscriber that resumes late may still be handed it
    * @param scope {@code private} or {@code product}
    * @param source {@code device} or {@code cloud}
+   * @param backfilled whether the device kept it while offline and sent it late
    */
   public record EventPayload(
-      long id, String name, String data, int ttl, String scope, String source) {}
+      long id,
+      String name,
+      String data,
+      int ttl,
+      String scope,
+      String source,
+      boolean backfilled) {}
 
   public enum Kind {
     OTA_RESULT,

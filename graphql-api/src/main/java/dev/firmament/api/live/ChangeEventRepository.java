@@ -52,7 +52,8 @@ public class ChangeEventRepository {
           field("event_data", String.class),
           field("event_ttl", Integer.class),
           field("event_scope", String.class),
-          field("event_source", String.class));
+          field("event_source", String.class),
+          field("event_backfilled", Boolean.class));
 
   private final DSLContext dsl;
 
@@ -178,6 +179,7 @@ public class ChangeEventRepository {
                 r.get(17, String.class),
                 r.get(18, Integer.class),
                 r.get(19, String.class),
-                r.get(20, String.class)));
+                r.get(20, String.class),
+                Boolean.TRUE.equals(r.get(21, Boolean.class))));
   }
 }

@@ -55,7 +55,7 @@ class ChangeFilterTest {
         null,
         null,
         OffsetDateTime.now(),
-        new ChangeEvent.EventPayload(7, name, "21.5", 60, "private", "device"));
+        new ChangeEvent.EventPayload(7, name, "21.5", 60, "private", "device", false));
   }
 
   @Test

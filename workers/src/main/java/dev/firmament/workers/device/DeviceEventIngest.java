@@ -6,6 +6,7 @@ import static dev.firmament.sql.generated.Tables.EVENTS;
 import dev.firmament.protocol.server.DeviceEventReport;
 import dev.firmament.protocol.server.DeviceGateway;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.DSLContext;
-import org.jooq.Row8;
+import org.jooq.Row9;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,7 @@ import org.springframework.stereotype.Component;
 public class DeviceEventIngest implements DisposableBean {
   private static final Logger log = LoggerFactory.getLogger(DeviceEventIngest.class);
   static final int MAX_BATCH = 1000;
+  static final int BACKFILL_BURST = 100;
   private static final int MAX_TRACKED_DEVICES = 200_000;
 
   private final DSLContext dsl;
@@ -49,6 +51,14 @@ public class DeviceEventIngest implements DisposableBean {
   private volatile boolean stopping;
 
   /** Tokens per device, least recently used first; touched only on the gateway's event thread. */
+  private final Map<String, Bucket> backfillBuckets =
+      new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
+          return size() > MAX_TRACKED_DEVICES;
+        }
+      };
+
   private final Map<String, Bucket> buckets =
       new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
@@ -102,8 +112,12 @@ public class DeviceEventIngest implements DisposableBean {
   /** Takes an event from the gateway: within the device's rate, into the queue. */
   void accept(DeviceEventReport report) {
     long now = System.nanoTime();
-    Bucket bucket = buckets.computeIfAbsent(report.deviceId(), id -> new Bucket(burst, now));
-    bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.updatedNanos) / 1e9 * rate);
+    boolean backfill = report.event().isBackfill();
+    double allowance = backfill ? Math.max(burst, BACKFILL_BURST) : burst;
+    Bucket bucket =
+        (backfill ? backfillBuckets : buckets)
+            .computeIfAbsent(report.deviceId(), id -> new Bucket(allowance, now));
+    bucket.tokens = Math.min(allowance, bucket.tokens + (now - bucket.updatedNanos) / 1e9 * rate);
     bucket.updatedNanos = now;
     if (bucket.tokens < 1) {
       if (overRate.incrementAndGet() % 1000 == 1) {
@@ -146,10 +160,14 @@ public class DeviceEventIngest implements DisposableBean {
   // A generic array of rows for jOOQ's VALUES: its element type is the rows' own.
   @SuppressWarnings("unchecked")
   int write(List<DeviceEventReport> batch) {
-    List<Row8<String, String, String, Integer, String, OffsetDateTime, Integer, String>> rows =
-        new ArrayList<>(batch.size());
+    List<Row9<String, String, String, Integer, String, OffsetDateTime, Integer, String, Boolean>>
+        rows = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
       DeviceEventReport r = batch.get(i);
+      Instant published = r.receivedAt();
+      if (r.event().isBackfill() && r.event().publishedAt().isBefore(published)) {
+        published = r.event().publishedAt();
+      }
       rows.add(
           DSL.row(
               r.deviceId(),
@@ -157,13 +175,24 @@ public class DeviceEventIngest implements DisposableBean {
               r.event().data(),
               r.event().ttl(),
               r.event().scope(),
-              r.receivedAt().atOffset(ZoneOffset.UTC),
+              published.atOffset(ZoneOffset.UTC),
               i,
-              "device"));
+              "device",
+              r.event().isBackfill()));
     }
     var values =
-        DSL.values(rows.toArray(Row8[]::new))
-            .as("v", "device_id", "name", "data", "ttl", "scope", "published_at", "ord", "source");
+        DSL.values(rows.toArray(Row9[]::new))
+            .as(
+                "v",
+                "device_id",
+                "name",
+                "data",
+                "ttl",
+                "scope",
+                "published_at",
+                "ord",
+                "source",
+                "backfilled");
     int written =
         dsl.insertInto(
                 EVENTS,
@@ -175,7 +204,8 @@ public class DeviceEventIngest implements DisposableBean {
                 EVENTS.TTL_SECONDS,
                 EVENTS.SCOPE,
                 EVENTS.SOURCE,
-                EVENTS.PUBLISHED_AT)
+                EVENTS.PUBLISHED_AT,
+                EVENTS.BACKFILLED)
             .select(
                 dsl.select(
                         DEVICES.ORGANIZATION_ID,
@@ -186,7 +216,8 @@ public class DeviceEventIngest implements DisposableBean {
                         values.field("ttl", Integer.class),
                         values.field("scope", String.class),
                         values.field("source", String.class),
-                        values.field("published_at", OffsetDateTime.class))
+                        values.field("published_at", OffsetDateTime.class),
+                        values.field("backfilled", Boolean.class))
                     .from(values)
                     .join(DEVICES)
                     .on(DEVICES.ID.eq(values.field("device_id", String.class)))

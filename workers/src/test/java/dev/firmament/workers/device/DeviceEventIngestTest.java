@@ -140,6 +140,51 @@ class DeviceEventIngestTest {
   }
 
   @Test
+  void aBackfillKeepsItsOriginalTimeIsMarkedAndHasItsOwnAllowance() throws Exception {
+    UUID[] orgAndProduct = database.organizationWithProduct();
+    String device = device(orgAndProduct);
+    RecordingGateway gateway = new RecordingGateway();
+    DeviceEventIngest ingest = new DeviceEventIngest(dsl, gateway, 1.0 / 60, 2, 1000);
+    try {
+      Instant offlineAt = Instant.parse("2026-11-30T08:00:00Z");
+      // Twenty kept while offline, sent at once on reconnect: over the live burst of 2, within
+      // the backfill allowance; a device clock ahead of the cloud is not believed.
+      for (var listener : gateway.eventListeners) {
+        for (int i = 0; i < 20; i++) {
+          listener.accept(
+              report(
+                  device,
+                  DeviceEvent.of("kept", Integer.toString(i))
+                      .publishedAt(offlineAt.plusSeconds(i))));
+        }
+        listener.accept(
+            report(
+                device, DeviceEvent.of("ahead", "").publishedAt(Instant.now().plusSeconds(3600))));
+        listener.accept(report(device, DeviceEvent.of("live", "")));
+      }
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> ingest.counts().stored() == 22);
+      List<EventsRecord> stored = eventsOf(device);
+      assertThat(stored.getFirst().getPublishedAt().toInstant()).isEqualTo(offlineAt);
+      assertThat(stored.get(19).getPublishedAt().toInstant()).isEqualTo(offlineAt.plusSeconds(19));
+      assertThat(stored.subList(0, 21)).allMatch(EventsRecord::getBackfilled);
+      assertThat(stored.get(20).getPublishedAt().toInstant())
+          .isBefore(Instant.now().plusSeconds(1));
+      assertThat(stored.get(21).getName()).isEqualTo("live");
+      assertThat(stored.get(21).getBackfilled()).isFalse();
+      assertThat(
+              dsl.fetchCount(
+                  org.jooq.impl.DSL.table("change_events"),
+                  org.jooq.impl.DSL.field("device_id").eq(device),
+                  org.jooq.impl.DSL.field("event_backfilled").eq(true)))
+          .isEqualTo(21);
+    } finally {
+      ingest.destroy();
+    }
+  }
+
+  @Test
   void badSettingsAreRefused() {
     RecordingGateway gateway = new RecordingGateway();
     assertThatThrownBy(() -> new DeviceEventIngest(dsl, gateway, 0, 4, 100))
