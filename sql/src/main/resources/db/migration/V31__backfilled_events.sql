@@ -1,6 +1,8 @@
 -- Events a device kept while it was offline and sent on reconnect (a backfill) are stored with the
--- time the device published them, and marked, in the table and on the change feed.
+-- time the device published them, and marked, in the table and on the change feed. Every event also
+-- records when the cloud stored it (the ingest's delay, and a backfill's arrival).
 alter table events add column backfilled boolean not null default false;
+alter table events add column stored_at timestamptz not null default clock_timestamp();
 alter table change_events add column event_backfilled boolean;
 
 -- [jooq ignore start]

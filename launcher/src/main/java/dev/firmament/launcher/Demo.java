@@ -78,24 +78,43 @@ public final class Demo {
       printToken(server, options);
       List<SimulatedDeviceSpec> specs = fleetSpecs("demo", options.devices());
       Prepared prepared = prepareProduct(api, specs);
-      Summary summary;
+      // The fleet stays connected while the demo serves, so that its devices answer calls and
+      // keep publishing events.
       try (FleetSimulator fleet = startFleet(server, prepared)) {
-        summary = runScenario(api, prepared.productId(), fleet, options);
+        Summary summary = runScenario(api, prepared.productId(), fleet, options);
+        printSummary(summary, Duration.ofNanos(System.nanoTime() - started));
+        if (options.exitWhenDone()) {
+          return "SUCCEEDED".equals(summary.status()) ? 0 : 1;
+        }
+        out.printf(
+            "%nServing GraphQL at http://localhost:%d/graphql and GraphiQL at"
+                + " http://localhost:%d/graphiql. Press Ctrl-C to stop.%n",
+            server.port(), server.port());
+        printDeviceCloud(server, options, prepared.devices().getFirst().deviceId());
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "demo-shutdown"));
+        stop.await();
+        return 0;
       }
-      printSummary(summary, Duration.ofNanos(System.nanoTime() - started));
-      if (options.exitWhenDone()) {
-        return "SUCCEEDED".equals(summary.status()) ? 0 : 1;
-      }
-      out.printf(
-          "%nServing GraphQL at http://localhost:%d/graphql and GraphiQL at"
-              + " http://localhost:%d/graphiql. Press Ctrl-C to stop.%n",
-          server.port(), server.port());
-      CountDownLatch stop = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "demo-shutdown"));
-      stop.await();
-      return 0;
     }
   }
+
+  /** How to reach the demo's devices: a function call and the event stream. */
+  private void printDeviceCloud(DevServer server, Options options, String device) {
+    out.printf(
+        "The devices stay connected: call one (GraphiQL)%n"
+            + "  mutation { callFunction(deviceId: \"%s\", name: \"led\", argument: \"on\") {"
+            + " returnValue connected calledAt } }%n"
+            + "or watch their events (a temperature every %d s each, and the cloud's own):%n"
+            + "  curl -N -H \"Authorization: Bearer $(cat %s)\" http://localhost:%d/api/v1/events%n",
+        device,
+        DEMO_EVENT_INTERVAL.toSeconds(),
+        DevServer.tokenFile(options.dataDir()),
+        server.port());
+  }
+
+  /** How often each demo device publishes its temperature. */
+  static final Duration DEMO_EVENT_INTERVAL = Duration.ofSeconds(10);
 
   private void printToken(DevServer server, Options options) {
     out.printf(
@@ -143,6 +162,7 @@ public final class Demo {
             server.stack().endpoints().mqttUrl(),
             specs,
             fleetOptions(server, prepared.productId())
+                .withEventInterval(DEMO_EVENT_INTERVAL)
                 .withProgress(p -> progress.show(p.connected(), p.total(), "connected", false)));
     progress.finish();
     return fleet;

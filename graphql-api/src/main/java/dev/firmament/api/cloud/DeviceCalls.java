@@ -47,6 +47,14 @@ public class DeviceCalls {
   private final Duration timeout;
   private final Clock clock;
 
+  /**
+   * Where a reply is recorded and answered: never on the broker client's thread (a reply completes
+   * its call there; the record is a database transaction, which would hold every other reply).
+   */
+  private final java.util.concurrent.Executor recorder =
+      java.util.concurrent.Executors.newThreadPerTaskExecutor(
+          Thread.ofVirtual().name("device-call-", 0).factory());
+
   public DeviceCalls(
       DeviceRepository devices,
       DeviceCallRepository calls,
@@ -83,7 +91,7 @@ public class DeviceCalls {
     }
     int argumentBytes = call.argument().getBytes(StandardCharsets.UTF_8).length;
     return send(started, call, argumentBytes)
-        .thenApply(
+        .thenApplyAsync(
             sent -> {
               Integer returnValue =
                   sent.reply() != null && sent.reply().ok() ? sent.reply().returnValue() : null;
@@ -99,7 +107,8 @@ public class DeviceCalls {
                       sent.connected(),
                       started.calledAt()),
                   sent.error());
-            });
+            },
+            recorder);
   }
 
   /** Reads a device's variable. */
@@ -120,7 +129,7 @@ public class DeviceCalls {
                         ErrorCode.NOT_FOUND,
                         "device " + deviceId + " declares no variable " + name));
     return send(started, call, 0)
-        .thenApply(
+        .thenApplyAsync(
             sent -> {
               Sent checked = sent;
               Object value = null;
@@ -163,7 +172,8 @@ public class DeviceCalls {
                       value,
                       new CoreInfo(deviceId, lastHeard, checked.connected())),
                   checked.error());
-            });
+            },
+            recorder);
   }
 
   /** A call about to be sent: its id, its device, who asked and when. */

@@ -34,6 +34,16 @@ public class RestErrorHandler {
             ErrorCode.INVALID_ARGUMENT, "parameter " + e.getParameterName() + " is required"));
   }
 
+  /**
+   * The client of a stream (Server-Sent Events) went away: there is nobody to answer and nothing
+   * went wrong here.
+   */
+  @ExceptionHandler(
+      org.springframework.web.context.request.async.AsyncRequestNotUsableException.class)
+  public void clientGone() {
+    // Nothing to write: the response is closed.
+  }
+
   @ExceptionHandler(Exception.class)
   public ResponseEntity<ErrorBody> unexpected(Exception e) {
     ApiException denial = Denials.toApi(e);

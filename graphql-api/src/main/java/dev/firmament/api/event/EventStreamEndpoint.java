@@ -79,23 +79,61 @@ public class EventStreamEndpoint {
                         .data(json(e), MediaType.APPLICATION_JSON)),
             Flux.interval(KEEP_ALIVE, KEEP_ALIVE)
                 .map(tick -> SseEmitter.event().comment("keep-alive")));
-    Disposable running =
+    java.util.concurrent.atomic.AtomicReference<Disposable> running =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean ended =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable stop =
+        () -> {
+          ended.set(true);
+          Disposable d = running.get();
+          if (d != null) {
+            d.dispose();
+          }
+        };
+    emitter.onCompletion(stop);
+    emitter.onTimeout(stop);
+    emitter.onError(failure -> stop.run());
+    running.set(
         out.subscribe(
             event -> {
+              if (ended.get()) {
+                return;
+              }
               try {
                 emitter.send(event);
-              } catch (IOException e) {
-                throw new IllegalStateException("client gone", e);
+              } catch (IOException | IllegalStateException e) {
+                // The client went away: nothing more to send, nothing to answer.
+                log.debug("event stream client gone: {}", e.toString());
+                stop.run();
               }
             },
             failure -> {
-              log.debug("event stream ended error={}", failure.toString());
-              emitter.complete();
+              if (ended.getAndSet(true)) {
+                return;
+              }
+              // A subscriber too slow or a feed error: said as the stream's last event.
+              try {
+                emitter.send(
+                    SseEmitter.event()
+                        .name("error")
+                        .data(
+                            "{\"code\":\""
+                                + (failure instanceof ApiException api
+                                    ? api.code().name()
+                                    : ErrorCode.INTERNAL.name())
+                                + "\"}",
+                            MediaType.APPLICATION_JSON));
+                emitter.complete();
+              } catch (IOException | IllegalStateException e) {
+                log.debug("event stream ended error={}", failure.toString());
+              }
             },
-            emitter::complete);
-    emitter.onCompletion(running::dispose);
-    emitter.onTimeout(running::dispose);
-    emitter.onError(failure -> running.dispose());
+            () -> {
+              if (!ended.getAndSet(true)) {
+                emitter.complete();
+              }
+            }));
     return emitter;
   }
 

@@ -1,0 +1,315 @@
+package dev.firmament.launcher.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.firmament.agent.DeviceAgent;
+import dev.firmament.agent.FleetSimulator;
+import dev.firmament.agent.ReferenceCloud;
+import dev.firmament.devstack.DevStackOptions;
+import dev.firmament.launcher.Demo;
+import dev.firmament.launcher.DevServer;
+import dev.firmament.launcher.GraphqlClient;
+import dev.firmament.protocol.DeviceEvent;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jooq.DSLContext;
+
+/**
+ * Event ingest and function calls through the whole stack in one process: {@code DEVICES} simulated
+ * devices (registered through the API, identity enforced at the broker) each publish one event per
+ * second for {@code SECONDS}, carrying the time it was published; the workers store them and the
+ * API streams them to one Server-Sent Events subscriber. Prints, every ten seconds, what was
+ * published, stored and streamed; at the end every event's delay from publish to row ({@code
+ * events.stored_at}) and to the subscriber at p50/p99, and how many were lost. Then function calls
+ * through the API process's broker client with {@code CALLERS} in flight at once for {@code
+ * CALL_SECONDS}, sent to the API as {@code callFunction}: calls per second and the round trip at
+ * p50/p99.
+ *
+ * <p>Two processes, as bench/events/run.sh starts them: {@code EventIngestBench server DATA_DIR
+ * INFO_FILE} (the stack) and {@code EventIngestBench load INFO_FILE [DEVICES] [SECONDS] [CALLERS]
+ * [CALL_SECONDS] [INTERVAL_MS]} (the devices, the subscriber and the callers).
+ */
+public final class EventIngestBench {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private EventIngestBench() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args[0].equals("server")) {
+      serve(Path.of(args[1]), Path.of(args[2]));
+    } else {
+      load(
+          Path.of(args[1]),
+          args.length > 2 ? Integer.parseInt(args[2]) : 10_000,
+          args.length > 3 ? Integer.parseInt(args[3]) : 600,
+          args.length > 4 ? Integer.parseInt(args[4]) : 64,
+          args.length > 5 ? Integer.parseInt(args[5]) : 30,
+          args.length > 6 ? Integer.parseInt(args[6]) : 1000);
+    }
+  }
+
+  /**
+   * The whole stack in this process (broker, workers, API, PostgreSQL), its addresses written to
+   * {@code info}; serves until a file named like it with {@code .stop} appears. The devices run in
+   * the load process: ten thousand MQTT connections have both ends in one process otherwise, more
+   * file descriptors than a process here may open.
+   */
+  private static void serve(Path data, Path info) throws Exception {
+    Map<String, String> settings =
+        Map.of(
+            "firmament.api.rate-limit.requests-per-second", "1000000",
+            "firmament.api.rate-limit.burst", "1000000",
+            "firmament.events.queue", "1000000");
+    try (DevServer server = DevServer.start(DevStackOptions.onFreePorts(data), 0, settings)) {
+      var endpoints = server.stack().endpoints();
+      java.util.Properties p = new java.util.Properties();
+      p.setProperty("url", server.graphqlUrl());
+      p.setProperty("token", server.ownerToken());
+      p.setProperty("mqttUrl", endpoints.mqttUrl());
+      p.setProperty("signingPublicKey", server.signingPublicKey());
+      p.setProperty("jdbcUrl", endpoints.jdbcUrl());
+      p.setProperty("dbUser", endpoints.dbUser());
+      p.setProperty("dbPassword", endpoints.dbPassword());
+      Path partial = info.resolveSibling(info.getFileName() + ".part");
+      try (var out = java.nio.file.Files.newOutputStream(partial)) {
+        p.store(out, "event benchmark server");
+      }
+      java.nio.file.Files.move(partial, info);
+      log("ready at " + server.graphqlUrl());
+      Path stop = info.resolveSibling(info.getFileName() + ".stop");
+      while (!java.nio.file.Files.exists(stop)) {
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  private static void load(
+      Path infoFile, int devices, int seconds, int callers, int callSeconds, int intervalMs)
+      throws Exception {
+    java.util.Properties info = new java.util.Properties();
+    try (var in = java.nio.file.Files.newInputStream(infoFile)) {
+      info.load(in);
+    }
+    String url = info.getProperty("url");
+    String token = info.getProperty("token");
+    GraphqlClient api = new GraphqlClient(url, token);
+    Demo demo = new Demo(System.out);
+    log("registering " + devices + " devices");
+    Demo.Prepared prepared = demo.prepareProduct(api, Demo.fleetSpecs("ingest", devices));
+    log("connecting them");
+    FleetSimulator fleet =
+        FleetSimulator.start(
+            info.getProperty("mqttUrl"),
+            prepared.devices(),
+            Demo.fleetOptions(info.getProperty("signingPublicKey"), prepared.productId())
+                .withCloud(ReferenceCloud.INTERFACE)
+                .withConnectTimeout(Duration.ofMinutes(5)));
+    try (fleet;
+        java.sql.Connection connection =
+            java.sql.DriverManager.getConnection(
+                info.getProperty("jdbcUrl"),
+                info.getProperty("dbUser"),
+                info.getProperty("dbPassword"))) {
+      DSLContext db = org.jooq.impl.DSL.using(connection);
+      List<Long> streamed = new ArrayList<>();
+      AtomicLong streamedCount = new AtomicLong();
+      Thread subscriber =
+          Thread.ofPlatform().daemon().start(() -> subscribe(url, token, streamed, streamedCount));
+      Thread.sleep(2_000);
+
+      AtomicLong published = new AtomicLong();
+      AtomicLong failed = new AtomicLong();
+      ScheduledExecutorService ticks = Executors.newScheduledThreadPool(2);
+      long start = System.currentTimeMillis();
+      long end = start + seconds * 1000L;
+      for (var device : fleet.devices()) {
+        DeviceAgent agent = fleet.agent(device.deviceId());
+        long phase = ThreadLocalRandom.current().nextLong(intervalMs);
+        ticks.scheduleAtFixedRate(
+            () -> {
+              if (System.currentTimeMillis() >= end) {
+                return;
+              }
+              agent
+                  .publishEvent(DeviceEvent.of("bench", Long.toString(System.currentTimeMillis())))
+                  .whenComplete(
+                      (ok, error) -> (error == null ? published : failed).incrementAndGet());
+            },
+            phase,
+            intervalMs,
+            TimeUnit.MILLISECONDS);
+      }
+      while (System.currentTimeMillis() < end) {
+        Thread.sleep(10_000);
+        log(
+            String.format(
+                "t=%ds published=%d stored=%d streamed=%d publishFailures=%d",
+                (System.currentTimeMillis() - start) / 1000,
+                published.get(),
+                stored(db),
+                streamedCount.get(),
+                failed.get()));
+      }
+      ticks.shutdown();
+      ticks.awaitTermination(10, TimeUnit.SECONDS);
+      long total = published.get();
+      for (int i = 0; i < 60; i++) {
+        if (stored(db) >= total && streamedCount.get() >= total) {
+          break;
+        }
+        Thread.sleep(1_000);
+      }
+      var rowLag =
+          db.resultQuery(
+                  "select count(*),"
+                      + " percentile_cont(0.5) within group (order by d),"
+                      + " percentile_cont(0.99) within group (order by d), max(d)"
+                      + " from (select extract(epoch from stored_at) * 1000 - data::bigint as d"
+                      + " from events where name = 'bench') s")
+              .fetchSingle();
+      long[] sse;
+      synchronized (streamed) {
+        sse = streamed.stream().mapToLong(Long::longValue).sorted().toArray();
+      }
+      long stored = rowLag.get(0, Long.class);
+      System.out.printf(
+          "RESULT events devices=%d intervalMs=%d seconds=%d published=%d stored=%d streamed=%d lost=%d"
+              + " rowLagMs p50=%.0f p99=%.0f max=%.0f sseLagMs p50=%d p99=%d max=%d"
+              + " storedPerSecond=%.0f%n",
+          devices,
+          intervalMs,
+          seconds,
+          total,
+          stored,
+          sse.length,
+          total - stored,
+          rowLag.get(1, Double.class),
+          rowLag.get(2, Double.class),
+          rowLag.get(3, Double.class),
+          percentile(sse, 0.5),
+          percentile(sse, 0.99),
+          sse.length == 0 ? 0 : sse[sse.length - 1],
+          stored / (double) seconds);
+      subscriber.interrupt();
+
+      calls(api, fleet, callers, callSeconds);
+    }
+    System.exit(0);
+  }
+
+  private static long stored(DSLContext db) {
+    return db.fetchCount(db.selectFrom("events").where("name = 'bench'"));
+  }
+
+  /**
+   * Function calls through the API ({@code callFunction}, as a client sends them) with {@code
+   * callers} in flight at once: calls per second and the round trip.
+   */
+  private static void calls(GraphqlClient api, FleetSimulator fleet, int callers, int seconds)
+      throws InterruptedException {
+    List<String> ids = fleet.devices().stream().map(d -> d.deviceId()).toList();
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    List<Long> rtts = java.util.Collections.synchronizedList(new ArrayList<>());
+    AtomicLong failures = new AtomicLong();
+    List<Thread> threads = new ArrayList<>();
+    log("calling led toggle with " + callers + " in flight for " + seconds + " s");
+    String call =
+        "mutation($d: ID!) { callFunction(deviceId: $d, name: \"led\", argument: \"toggle\") {"
+            + " returnValue connected } }";
+    for (int c = 0; c < callers; c++) {
+      threads.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    while (System.nanoTime() < end) {
+                      String id = ids.get(ThreadLocalRandom.current().nextInt(ids.size()));
+                      long t0 = System.nanoTime();
+                      try {
+                        JsonNode answer = api.executeRaw(call, Map.of("d", id));
+                        if (answer.path("errors").isMissingNode()) {
+                          rtts.add((System.nanoTime() - t0) / 1_000);
+                        } else {
+                          failures.incrementAndGet();
+                        }
+                      } catch (RuntimeException e) {
+                        failures.incrementAndGet();
+                      }
+                    }
+                  }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    long[] us = rtts.stream().mapToLong(Long::longValue).sorted().toArray();
+    System.out.printf(
+        "RESULT calls callers=%d seconds=%d calls=%d failures=%d callsPerSecond=%.0f"
+            + " rttMs p50=%.2f p99=%.2f max=%.2f%n",
+        callers,
+        seconds,
+        us.length,
+        failures.get(),
+        us.length / (double) seconds,
+        percentile(us, 0.5) / 1000.0,
+        percentile(us, 0.99) / 1000.0,
+        us.length == 0 ? 0 : us[us.length - 1] / 1000.0);
+  }
+
+  /** Reads the SSE endpoint's bench events and records each one's delay since it was published. */
+  private static void subscribe(String url, String token, List<Long> lags, AtomicLong count) {
+    try {
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create(url).resolve("/api/v1/events?name=bench"))
+              .header("Authorization", "Bearer " + token)
+              .header("Accept", "text/event-stream")
+              .GET()
+              .build();
+      HttpResponse<java.io.InputStream> response =
+          HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofInputStream());
+      try (BufferedReader in =
+          new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          if (line.startsWith("data:")) {
+            JsonNode event = JSON.readTree(line.substring(5));
+            long lag = System.currentTimeMillis() - Long.parseLong(event.path("data").asText());
+            synchronized (lags) {
+              lags.add(lag);
+            }
+            count.incrementAndGet();
+          }
+        }
+      }
+    } catch (Exception e) {
+      if (!Thread.currentThread().isInterrupted()) {
+        log("subscriber ended: " + e);
+      }
+    }
+  }
+
+  private static long percentile(long[] sorted, double p) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+  }
+
+  private static void log(String message) {
+    System.out.println("[events-bench] " + message);
+    System.out.flush();
+  }
+}
