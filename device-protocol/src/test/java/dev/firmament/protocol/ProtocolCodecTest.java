@@ -463,6 +463,20 @@ class ProtocolCodecTest {
           .as(bad)
           .isInstanceOf(MalformedMessageException.class);
     }
+    // Each refusal for its own reason, not a failure further on.
+    for (String[] bad :
+        new String[][] {
+          {"{\"ok\":true}", "a returnValue or a type and value"},
+          {"{\"ok\":true,\"type\":\"float\",\"value\":true}", "type must be one of"},
+          {"{\"ok\":true,\"type\":\"int32\"}", "has a value"},
+          {"{\"ok\":true,\"type\":\"string\",\"value\":1}", "a string value must be a string"},
+          {"{\"ok\":true,\"type\":\"bool\",\"value\":\"true\"}", "true or false"}
+        }) {
+      assertThatThrownBy(() -> codec.decodeReply(bytes(bad[0])))
+          .as(bad[0])
+          .isInstanceOf(MalformedMessageException.class)
+          .hasMessageContaining(bad[1]);
+    }
     assertThat(
             CloudReply.refused(CallError.FAILED, "m".repeat(CloudReply.MAX_MESSAGE_LENGTH))
                 .message())

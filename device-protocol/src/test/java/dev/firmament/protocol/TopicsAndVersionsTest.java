@@ -23,6 +23,12 @@ class TopicsAndVersionsTest {
   @Test
   void callAndReplyTopicsNameTheDeviceAndTheApiInstance() {
     assertThat(Topics.call("dev-1")).isEqualTo("fw/dev-1/call");
+    assertThat(Topics.events("dev-1")).isEqualTo("fw/dev-1/events");
+    assertThat(Topics.cmd("dev-1")).isEqualTo("fw/dev-1/cmd");
+    assertThat(Topics.data("dev-1")).isEqualTo("fw/dev-1/data");
+    assertThat(Topics.presence("dev-1")).isEqualTo("fw/dev-1/presence");
+    assertThat(Topics.filter(Topics.Kind.EVENTS)).isEqualTo("fw/+/events");
+    assertThat(Topics.deviceId("fw/dev-1/events", Topics.Kind.EVENTS)).contains("dev-1");
     assertThat(Topics.reply("dev-1", "api-7")).isEqualTo("fw/dev-1/reply/api-7");
     // A device named like a topic level is still one level.
     assertThat(Topics.reply("call", "api-7")).isEqualTo("fw/call/reply/api-7");
