@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import dev.firmament.protocol.BrokerCredentials;
 import dev.firmament.protocol.CallError;
 import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.ChunkFrame;
@@ -21,7 +22,6 @@ import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Topics;
 import dev.firmament.protocol.UpdateOffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
@@ -146,17 +146,7 @@ public final class DeviceAgent implements AutoCloseable {
                     serial.execute(this::lost);
                   }
                 });
-    if (config.username() != null) {
-      builder =
-          builder
-              .simpleAuth()
-              .username(config.username())
-              .password(
-                  config.password() == null
-                      ? new byte[0]
-                      : config.password().getBytes(StandardCharsets.UTF_8))
-              .applySimpleAuth();
-    }
+    builder = BrokerCredentials.apply(builder, config.username(), config.password());
     this.client = builder.buildAsync();
     this.inbound = inboundFilter.filter(new ProtocolInbound(), new Link());
     refreshSnapshot();

@@ -210,4 +210,43 @@ class DeviceCallsTest extends ApiIntegrationTest {
         "UNAVAILABLE");
     assertThat(callsOf(device)).isZero();
   }
+
+  @Test
+  void everyConnectionFromPresenceIsRecordedAndEachAfterTheFirstIsAReconnection() throws Exception {
+    String device = declaredDevice(false);
+    // As the workers record presence: online, offline (the last will), online again, twice.
+    for (boolean online : new boolean[] {true, false, true, true, false, true}) {
+      dsl.update(DEVICES).set(DEVICES.ONLINE, online).where(DEVICES.ID.eq(device)).execute();
+      Thread.sleep(5);
+    }
+
+    var page =
+        graphQl
+            .document(
+                "query($id: ID!) { device(id: $id) { reconnections(size: 2) { total hasMore items {"
+                    + " connectedAt disconnectedAt previousDisconnect reconnection offlineSeconds"
+                    + " } } } }")
+            .variable("id", device)
+            .execute();
+    page.errors().verify();
+    // Three connections: online twice in a row is one connection.
+    page.path("device.reconnections.total").entity(Integer.class).isEqualTo(3);
+    page.path("device.reconnections.hasMore").entity(Boolean.class).isEqualTo(true);
+    page.path("device.reconnections.items[0].disconnectedAt").valueIsNull();
+    page.path("device.reconnections.items[0].reconnection").entity(Boolean.class).isEqualTo(true);
+    page.path("device.reconnections.items[0].offlineSeconds").entity(Long.class).isEqualTo(0L);
+    page.path("device.reconnections.items[1].disconnectedAt")
+        .entity(String.class)
+        .satisfies(t -> assertThat(t).endsWith("Z"));
+    var first =
+        graphQl
+            .document(
+                "query($id: ID!) { device(id: $id) { reconnections(from: 2) { items {"
+                    + " reconnection previousDisconnect offlineSeconds } } } }")
+            .variable("id", device)
+            .execute();
+    first.path("device.reconnections.items[0].reconnection").entity(Boolean.class).isEqualTo(false);
+    first.path("device.reconnections.items[0].previousDisconnect").valueIsNull();
+    first.path("device.reconnections.items[0].offlineSeconds").valueIsNull();
+  }
 }

@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import dev.firmament.protocol.BrokerCredentials;
 import dev.firmament.protocol.BrokerTls;
 import dev.firmament.protocol.CloudCall;
 import dev.firmament.protocol.CloudReply;
@@ -16,7 +17,6 @@ import dev.firmament.protocol.MqttShutdownErrors;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.Topics;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -77,17 +77,7 @@ public final class CloudCaller implements AutoCloseable {
             .addConnectedListener(context -> subscribe())
             .addDisconnectedListener(context -> subscribed = false);
     builder = BrokerTls.apply(builder, options.tls(), options.tlsCaFile());
-    if (options.username() != null) {
-      builder =
-          builder
-              .simpleAuth()
-              .username(options.username())
-              .password(
-                  options.password() == null
-                      ? new byte[0]
-                      : options.password().getBytes(StandardCharsets.UTF_8))
-              .applySimpleAuth();
-    }
+    builder = BrokerCredentials.apply(builder, options.username(), options.password());
     this.client = builder.buildAsync();
     client.publishes(MqttGlobalPublishFilter.SUBSCRIBED, this::onReply);
   }

@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import dev.firmament.protocol.BrokerCredentials;
 import dev.firmament.protocol.BrokerTls;
 import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.DeviceEvent;
@@ -16,7 +17,6 @@ import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Topics;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -140,18 +140,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
             .serverHost(options.broker().host())
             .serverPort(options.broker().port());
     builder = BrokerTls.apply(builder, options.tls(), options.tlsCaFile());
-    if (options.username() != null) {
-      builder =
-          builder
-              .simpleAuth()
-              .username(options.username())
-              .password(
-                  options.password() == null
-                      ? new byte[0]
-                      : options.password().getBytes(StandardCharsets.UTF_8))
-              .applySimpleAuth();
-    }
-    return builder;
+    return BrokerCredentials.apply(builder, options.username(), options.password());
   }
 
   /**

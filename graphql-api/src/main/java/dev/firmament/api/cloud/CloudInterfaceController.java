@@ -30,6 +30,7 @@ import reactor.core.publisher.Mono;
 @Controller
 public class CloudInterfaceController {
   private static final String DEVICE_CALLS = "deviceCalls";
+  private static final String DEVICE_CONNECTIONS = "deviceConnections";
 
   private final CloudInterfaceRepository declared;
   private final DeviceCallRepository calls;
@@ -45,7 +46,12 @@ public class CloudInterfaceController {
     this.tenants = tenants;
     loaders
         .<CallsKey, Page<DeviceCall>>forName(DEVICE_CALLS)
-        .registerMappedBatchLoader((keys, env) -> Mono.fromCallable(() -> loadCalls(keys)));
+        .registerMappedBatchLoader(
+            (keys, env) -> Mono.fromCallable(() -> load(keys, calls::pages)));
+    loaders
+        .<CallsKey, Page<ReconnectionEvent>>forName(DEVICE_CONNECTIONS)
+        .registerMappedBatchLoader(
+            (keys, env) -> Mono.fromCallable(() -> load(keys, calls::connectionPages)));
   }
 
   record CallsKey(UUID organizationId, String deviceId, int offset, int limit) {}
@@ -60,9 +66,24 @@ public class CloudInterfaceController {
         new CallsKey(tenants.organizationId(), device.id(), window.offset(), window.limit()));
   }
 
-  private Map<CallsKey, Page<DeviceCall>> loadCalls(Set<CallsKey> keys) {
+  /** The device's connections, the newest first (each after the first is a reconnection). */
+  @SchemaMapping(typeName = "Device", field = "reconnections")
+  public CompletableFuture<Page<ReconnectionEvent>> reconnections(
+      Device device, @Argument Integer from, @Argument Integer size, DataFetchingEnvironment env) {
+    Pagination.Window window = Pagination.fromSize(from, size);
+    DataLoader<CallsKey, Page<ReconnectionEvent>> loader = env.getDataLoader(DEVICE_CONNECTIONS);
+    return loader.load(
+        new CallsKey(tenants.organizationId(), device.id(), window.offset(), window.limit()));
+  }
+
+  /** Pages of one window, for every device of the batch, by one query per distinct window. */
+  interface DevicePages<T> {
+    Map<String, Page<T>> pages(UUID organizationId, Set<String> deviceIds, int offset, int limit);
+  }
+
+  private static <T> Map<CallsKey, Page<T>> load(Set<CallsKey> keys, DevicePages<T> pages) {
     record Batch(UUID organizationId, int offset, int limit) {}
-    Map<CallsKey, Page<DeviceCall>> result = new HashMap<>();
+    Map<CallsKey, Page<T>> result = new HashMap<>();
     keys.stream()
         .collect(
             Collectors.groupingBy(
@@ -70,7 +91,7 @@ public class CloudInterfaceController {
                 Collectors.mapping(CallsKey::deviceId, Collectors.toSet())))
         .forEach(
             (batch, deviceIds) ->
-                calls
+                pages
                     .pages(batch.organizationId(), deviceIds, batch.offset(), batch.limit())
                     .forEach(
                         (deviceId, page) ->

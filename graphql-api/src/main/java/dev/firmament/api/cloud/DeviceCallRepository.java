@@ -2,6 +2,7 @@ package dev.firmament.api.cloud;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.DEVICE_CALLS;
+import static dev.firmament.sql.generated.Tables.DEVICE_CONNECTIONS;
 import static dev.firmament.sql.generated.Tables.DEVICE_FUNCTIONS;
 import static dev.firmament.sql.generated.Tables.DEVICE_VARIABLES;
 
@@ -175,5 +176,56 @@ public class DeviceCallRepository {
         type,
         r.get(t.field(DEVICE_CALLS.ERROR_CODE)),
         r.get(t.field(DEVICE_CALLS.LATENCY_MS)));
+  }
+
+  /**
+   * A page of each device's connections, the newest first, in one query: every device is answered,
+   * with an empty page when it has none there.
+   */
+  public Map<String, Page<ReconnectionEvent>> connectionPages(
+      UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
+    Map<String, List<ReconnectionEvent>> items = new HashMap<>();
+    Map<String, Integer> totals = new HashMap<>();
+    deviceIds.forEach(id -> items.put(id, new ArrayList<>()));
+    Field<Integer> position =
+        DSL.rowNumber()
+            .over(
+                DSL.partitionBy(DEVICE_CONNECTIONS.DEVICE_ID)
+                    .orderBy(DEVICE_CONNECTIONS.CONNECTED_AT.desc(), DEVICE_CONNECTIONS.ID.desc()))
+            .as("position");
+    Field<Integer> total =
+        DSL.count().over(DSL.partitionBy(DEVICE_CONNECTIONS.DEVICE_ID)).as("total");
+    Table<Record> ranked =
+        dsl.select(DEVICE_CONNECTIONS.asterisk(), position, total)
+            .from(DEVICE_CONNECTIONS)
+            .where(DEVICE_CONNECTIONS.ORGANIZATION_ID.eq(organizationId))
+            .and(AnyOf.strings(DEVICE_CONNECTIONS.DEVICE_ID, deviceIds))
+            .asTable("ranked");
+    Field<Integer> at = ranked.field(position);
+    long end = (long) offset + Math.max(limit, 0);
+    dsl.selectFrom(ranked)
+        .where(at.eq(1).or(at.gt(offset).and(at.le((int) Math.min(end, Integer.MAX_VALUE)))))
+        .orderBy(ranked.field(DEVICE_CONNECTIONS.DEVICE_ID), at)
+        .forEach(
+            r -> {
+              String deviceId = r.get(ranked.field(DEVICE_CONNECTIONS.DEVICE_ID));
+              totals.put(deviceId, r.get(ranked.field(total)));
+              int p = r.get(at);
+              if (p > offset && p <= end) {
+                items
+                    .get(deviceId)
+                    .add(
+                        new ReconnectionEvent(
+                            deviceId,
+                            r.get(ranked.field(DEVICE_CONNECTIONS.CONNECTED_AT)),
+                            r.get(ranked.field(DEVICE_CONNECTIONS.DISCONNECTED_AT)),
+                            r.get(ranked.field(DEVICE_CONNECTIONS.PREVIOUS_DISCONNECT))));
+              }
+            });
+    Map<String, Page<ReconnectionEvent>> result = new HashMap<>();
+    items.forEach(
+        (deviceId, list) ->
+            result.put(deviceId, Page.of(offset, totals.getOrDefault(deviceId, 0), list)));
+    return result;
   }
 }
