@@ -126,6 +126,8 @@ class DeviceCallsTest {
 
     assertThat(call("calls-00000", new CloudCall.Function("led", "on")))
         .isEqualTo(CloudReply.returned(1));
+    // A probe is answered whatever the device declared.
+    assertThat(call("calls-00000", new CloudCall.Ping())).isEqualTo(CloudReply.returned(0));
     // Implemented but not declared.
     assertThat(call("calls-00000", new CloudCall.Function("reboot", "")).code())
         .isEqualTo(CallError.UNKNOWN_FUNCTION);

@@ -9,12 +9,14 @@ import java.nio.charset.StandardCharsets;
  * The cloud to a device, on {@code fw/{deviceId}/call}: run one of its functions or read one of its
  * variables. The MQTT 5 publish carries a response topic ({@code fw/{deviceId}/reply/{instance}})
  * and correlation data; the device answers there with a {@link CloudReply}, echoing the correlation
- * data. The {@code type} property tells the kinds apart: {@code "function"} or {@code "variable"}.
+ * data. The {@code type} property tells the kinds apart: {@code "function"}, {@code "variable"} or
+ * {@code "ping"}.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
 @JsonSubTypes({
   @JsonSubTypes.Type(value = CloudCall.Function.class, name = "function"),
-  @JsonSubTypes.Type(value = CloudCall.Variable.class, name = "variable")
+  @JsonSubTypes.Type(value = CloudCall.Variable.class, name = "variable"),
+  @JsonSubTypes.Type(value = CloudCall.Ping.class, name = "ping")
 })
 public sealed interface CloudCall {
 
@@ -44,6 +46,17 @@ public sealed interface CloudCall {
   record Variable(String name) implements CloudCall {
     public Variable {
       CloudInterface.checkName("name", name);
+    }
+  }
+
+  /**
+   * A pinhole probe: the device answers at once with {@code returnValue} 0, whatever it declared,
+   * so that the round trip measures the path to it and back.
+   */
+  record Ping() implements CloudCall {
+    @Override
+    public String name() {
+      return "ping";
     }
   }
 }

@@ -369,6 +369,10 @@ class ProtocolCodecTest {
         .isEqualTo(new CloudCall.Function("reboot", ""));
     assertThat(codec.decodeCall(bytes("{\"type\":\"variable\",\"name\":\"t\"}")))
         .isEqualTo(new CloudCall.Variable("t"));
+    assertThat(new String(codec.encodeCall(new CloudCall.Ping()), UTF_8))
+        .isEqualTo("{\"type\":\"ping\"}");
+    assertThat(codec.decodeCall(bytes("{\"type\":\"ping\"}"))).isEqualTo(new CloudCall.Ping());
+    assertThat(new CloudCall.Ping().name()).isEqualTo("ping");
     String longest = "é".repeat(CloudCall.MAX_ARGUMENT_BYTES / 2);
     assertThat(
             ((CloudCall.Function)

@@ -249,4 +249,38 @@ class DeviceCallsTest extends ApiIntegrationTest {
     first.path("device.reconnections.items[0].previousDisconnect").valueIsNull();
     first.path("device.reconnections.items[0].offlineSeconds").valueIsNull();
   }
+
+  @Test
+  void aProbeOfAnOfflineDeviceAnswersAtOnceAndIsRecordedWithTheCalls() {
+    String device = declaredDevice(false);
+    var probe =
+        graphQl
+            .document(
+                "mutation($d: ID!) { probeDevice(deviceId: $d) { id deviceId connected roundTripMs"
+                    + " probedAt } }")
+            .variable("d", device)
+            .execute();
+    probe
+        .errors()
+        .satisfy(
+            errors ->
+                assertThat(errors)
+                    .singleElement()
+                    .satisfies(
+                        e ->
+                            assertThat(e.getExtensions()).containsEntry("code", "DEVICE_OFFLINE")));
+    probe.path("probeDevice.connected").entity(Boolean.class).isEqualTo(false);
+    probe.path("probeDevice.roundTripMs").valueIsNull();
+    graphQl
+        .document("query($id: ID!) { device(id: $id) { calls { items { kind name outcome } } } }")
+        .variable("id", device)
+        .execute()
+        .path("device.calls.items[0]")
+        .matchesJson("{\"kind\":\"PROBE\",\"name\":\"ping\",\"outcome\":\"OFFLINE\"}");
+    assertRefused(
+        graphQl
+            .document("mutation($d: ID!) { probeDevice(deviceId: $d) { connected } }")
+            .variable("d", unique("absent")),
+        "NOT_FOUND");
+  }
 }

@@ -125,6 +125,21 @@ class DeviceCloudEndToEndTest {
       assertThat(errorCode(api.executeRaw(CALL_FUNCTION, call("nobody", "led", "on"))))
           .isEqualTo("NOT_FOUND");
 
+      // A pinhole probe: the device answers at once, whatever it declared.
+      JsonNode probe =
+          api.execute(
+                  "mutation($d: ID!) { probeDevice(deviceId: $d) { connected roundTripMs } }",
+                  Map.of("d", "calls-00000"))
+              .path("probeDevice");
+      assertThat(probe.path("connected").asBoolean()).isTrue();
+      assertThat(probe.path("roundTripMs").asInt()).isBetween(0, 2_000);
+      assertThat(
+              errorCode(
+                  api.executeRaw(
+                      "mutation($d: ID!) { probeDevice(deviceId: $d) { connected roundTripMs } }",
+                      Map.of("d", "calls-00002"))))
+          .isEqualTo("DEADLINE_EXCEEDED");
+
       // A slow device and a lost reply: a typed timeout, the device still counted connected.
       for (String device : List.of("calls-00001", "calls-00002")) {
         JsonNode timedOut = api.executeRaw(CALL_FUNCTION, call(device, "led", "on"));
@@ -163,15 +178,16 @@ class DeviceCloudEndToEndTest {
         .fetch(DEVICE_CALLS.OUTCOME)
         .forEach(o -> outcomes.merge(o, 1, Integer::sum));
     assertThat(outcomes)
-        .containsEntry("ok", 4)
+        .containsEntry("ok", 5)
         .containsEntry("refused", 1)
-        .containsEntry("timeout", 2)
+        .containsEntry("timeout", 3)
         .containsEntry("offline", 2);
     var first =
         db.selectFrom(DEVICE_CALLS)
             .where(DEVICE_CALLS.DEVICE_ID.eq("calls-00000"))
             .and(DEVICE_CALLS.KIND.eq("function"))
             .and(DEVICE_CALLS.OUTCOME.eq("ok"))
+            .and(DEVICE_CALLS.NAME.eq("led"))
             .fetchSingle();
     assertThat(first.getName()).isEqualTo("led");
     assertThat(first.getArgumentBytes()).isEqualTo(2);
@@ -200,7 +216,7 @@ class DeviceCloudEndToEndTest {
                 Map.of("id", "calls-00000"))
             .path("device")
             .path("calls");
-    assertThat(history.path("total").asInt()).isEqualTo(7);
+    assertThat(history.path("total").asInt()).isEqualTo(8);
     JsonNode ledOn = null;
     for (JsonNode item : history.path("items")) {
       if (item.path("name").asText().equals("ledOn")) {

@@ -34,6 +34,12 @@ public class DeviceCallController {
     return calls.callFunction(deviceId, name, argument).thenApply(ended -> result(ended, env));
   }
 
+  @MutationMapping
+  public CompletableFuture<DataFetcherResult<PinholeEvent>> probeDevice(
+      @Argument String deviceId, DataFetchingEnvironment env) {
+    return calls.probe(deviceId).thenApply(ended -> result(ended, env));
+  }
+
   @QueryMapping
   public CompletableFuture<DataFetcherResult<VariableRequest>> variable(
       @Argument String deviceId, @Argument String name, DataFetchingEnvironment env) {

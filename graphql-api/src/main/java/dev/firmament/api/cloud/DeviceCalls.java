@@ -111,6 +111,30 @@ public class DeviceCalls {
             recorder);
   }
 
+  /**
+   * Probes a device: a {@code ping} the device answers at once, whatever it declared; the round
+   * trip is the path to the device and back. Recorded with the calls (kind {@code probe}).
+   */
+  public CompletableFuture<Ended<PinholeEvent>> probe(String deviceId) {
+    Started started = start(deviceId);
+    return send(started, new CloudCall.Ping(), 0)
+        .thenApplyAsync(
+            sent -> {
+              calls.record(
+                  started.record("probe", "ping", 0, sent, null, null, null), sent.heardAt());
+              boolean answered = sent.reply() != null && sent.reply().ok();
+              return new Ended<>(
+                  new PinholeEvent(
+                      started.id().toString(),
+                      deviceId,
+                      sent.connected(),
+                      answered ? sent.latencyMs() : null,
+                      started.calledAt()),
+                  sent.error());
+            },
+            recorder);
+  }
+
   /** Reads a device's variable. */
   public CompletableFuture<Ended<VariableRequest>> readVariable(String deviceId, String name) {
     CloudCall.Variable call;
