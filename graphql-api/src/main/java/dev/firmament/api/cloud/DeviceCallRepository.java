@@ -17,9 +17,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
+import org.jooq.SortField;
 import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
@@ -116,47 +118,83 @@ public class DeviceCallRepository {
    */
   public Map<String, Page<DeviceCall>> pages(
       UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
-    Map<String, List<DeviceCall>> items = new HashMap<>();
+    return devicePages(
+        DEVICE_CALLS,
+        DEVICE_CALLS.DEVICE_ID,
+        DEVICE_CALLS.ORGANIZATION_ID.eq(organizationId),
+        new SortField<?>[] {DEVICE_CALLS.CALLED_AT.desc(), DEVICE_CALLS.ID.desc()},
+        deviceIds,
+        offset,
+        limit,
+        DeviceCallRepository::toCall);
+  }
+
+  /**
+   * A page of each device's connections, the newest first, in one query: every device is answered,
+   * with an empty page when it has none there.
+   */
+  public Map<String, Page<ReconnectionEvent>> connectionPages(
+      UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
+    return devicePages(
+        DEVICE_CONNECTIONS,
+        DEVICE_CONNECTIONS.DEVICE_ID,
+        DEVICE_CONNECTIONS.ORGANIZATION_ID.eq(organizationId),
+        new SortField<?>[] {DEVICE_CONNECTIONS.CONNECTED_AT.desc(), DEVICE_CONNECTIONS.ID.desc()},
+        deviceIds,
+        offset,
+        limit,
+        (r, t) ->
+            new ReconnectionEvent(
+                r.get(t.field(DEVICE_CONNECTIONS.DEVICE_ID)),
+                r.get(t.field(DEVICE_CONNECTIONS.CONNECTED_AT)),
+                r.get(t.field(DEVICE_CONNECTIONS.DISCONNECTED_AT)),
+                r.get(t.field(DEVICE_CONNECTIONS.PREVIOUS_DISCONNECT))));
+  }
+
+  /**
+   * Rows {@code offset + 1 .. offset + limit} of each device's rows of {@code table} in {@code
+   * order}, with each device's total, in one statement (each device's first row is read even past
+   * the page, for its total).
+   */
+  private <T> Map<String, Page<T>> devicePages(
+      Table<?> table,
+      Field<String> device,
+      Condition where,
+      SortField<?>[] order,
+      Collection<String> deviceIds,
+      int offset,
+      int limit,
+      java.util.function.BiFunction<Record, Table<Record>, T> mapper) {
+    Map<String, List<T>> items = new HashMap<>();
     Map<String, Integer> totals = new HashMap<>();
     deviceIds.forEach(id -> items.put(id, new ArrayList<>()));
     Field<Integer> position =
-        DSL.rowNumber()
-            .over(
-                DSL.partitionBy(DEVICE_CALLS.DEVICE_ID)
-                    .orderBy(DEVICE_CALLS.CALLED_AT.desc(), DEVICE_CALLS.ID.desc()))
-            .as("position");
-    Field<Integer> total = DSL.count().over(DSL.partitionBy(DEVICE_CALLS.DEVICE_ID)).as("total");
+        DSL.rowNumber().over(DSL.partitionBy(device).orderBy(order)).as("position");
+    Field<Integer> total = DSL.count().over(DSL.partitionBy(device)).as("total");
     Table<Record> ranked =
-        dsl.select(DEVICE_CALLS.asterisk(), position, total)
-            .from(DEVICE_CALLS)
-            .where(DEVICE_CALLS.ORGANIZATION_ID.eq(organizationId))
-            .and(AnyOf.strings(DEVICE_CALLS.DEVICE_ID, deviceIds))
+        dsl.select(table.asterisk(), position, total)
+            .from(table)
+            .where(where)
+            .and(AnyOf.strings(device, deviceIds))
             .asTable("ranked");
-    Field<Integer> rankedPosition = ranked.field(position);
+    Field<Integer> at = ranked.field(position);
     long end = (long) offset + Math.max(limit, 0);
     dsl.selectFrom(ranked)
-        // The first row of each device is read even past the page, for its total.
-        .where(
-            rankedPosition
-                .eq(1)
-                .or(
-                    rankedPosition
-                        .gt(offset)
-                        .and(rankedPosition.le((int) Math.min(end, Integer.MAX_VALUE)))))
-        .orderBy(ranked.field(DEVICE_CALLS.DEVICE_ID), rankedPosition)
+        .where(at.eq(1).or(at.gt(offset).and(at.le((int) Math.min(end, Integer.MAX_VALUE)))))
+        .orderBy(ranked.field(device), at)
         .forEach(
             r -> {
-              String deviceId = r.get(ranked.field(DEVICE_CALLS.DEVICE_ID));
+              String deviceId = r.get(ranked.field(device));
               totals.put(deviceId, r.get(ranked.field(total)));
-              int at = r.get(rankedPosition);
-              if (at > offset && at <= end) {
-                items.get(deviceId).add(toCall(r, ranked));
+              int p = r.get(at);
+              if (p > offset && p <= end) {
+                items.get(deviceId).add(mapper.apply(r, ranked));
               }
             });
-    Map<String, Page<DeviceCall>> result = new HashMap<>();
+    Map<String, Page<T>> result = new HashMap<>();
     items.forEach(
-        (deviceId, calls) ->
-            result.put(deviceId, Page.of(offset, totals.getOrDefault(deviceId, 0), calls)));
+        (deviceId, list) ->
+            result.put(deviceId, Page.of(offset, totals.getOrDefault(deviceId, 0), list)));
     return result;
   }
 
@@ -176,56 +214,5 @@ public class DeviceCallRepository {
         type,
         r.get(t.field(DEVICE_CALLS.ERROR_CODE)),
         r.get(t.field(DEVICE_CALLS.LATENCY_MS)));
-  }
-
-  /**
-   * A page of each device's connections, the newest first, in one query: every device is answered,
-   * with an empty page when it has none there.
-   */
-  public Map<String, Page<ReconnectionEvent>> connectionPages(
-      UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
-    Map<String, List<ReconnectionEvent>> items = new HashMap<>();
-    Map<String, Integer> totals = new HashMap<>();
-    deviceIds.forEach(id -> items.put(id, new ArrayList<>()));
-    Field<Integer> position =
-        DSL.rowNumber()
-            .over(
-                DSL.partitionBy(DEVICE_CONNECTIONS.DEVICE_ID)
-                    .orderBy(DEVICE_CONNECTIONS.CONNECTED_AT.desc(), DEVICE_CONNECTIONS.ID.desc()))
-            .as("position");
-    Field<Integer> total =
-        DSL.count().over(DSL.partitionBy(DEVICE_CONNECTIONS.DEVICE_ID)).as("total");
-    Table<Record> ranked =
-        dsl.select(DEVICE_CONNECTIONS.asterisk(), position, total)
-            .from(DEVICE_CONNECTIONS)
-            .where(DEVICE_CONNECTIONS.ORGANIZATION_ID.eq(organizationId))
-            .and(AnyOf.strings(DEVICE_CONNECTIONS.DEVICE_ID, deviceIds))
-            .asTable("ranked");
-    Field<Integer> at = ranked.field(position);
-    long end = (long) offset + Math.max(limit, 0);
-    dsl.selectFrom(ranked)
-        .where(at.eq(1).or(at.gt(offset).and(at.le((int) Math.min(end, Integer.MAX_VALUE)))))
-        .orderBy(ranked.field(DEVICE_CONNECTIONS.DEVICE_ID), at)
-        .forEach(
-            r -> {
-              String deviceId = r.get(ranked.field(DEVICE_CONNECTIONS.DEVICE_ID));
-              totals.put(deviceId, r.get(ranked.field(total)));
-              int p = r.get(at);
-              if (p > offset && p <= end) {
-                items
-                    .get(deviceId)
-                    .add(
-                        new ReconnectionEvent(
-                            deviceId,
-                            r.get(ranked.field(DEVICE_CONNECTIONS.CONNECTED_AT)),
-                            r.get(ranked.field(DEVICE_CONNECTIONS.DISCONNECTED_AT)),
-                            r.get(ranked.field(DEVICE_CONNECTIONS.PREVIOUS_DISCONNECT))));
-              }
-            });
-    Map<String, Page<ReconnectionEvent>> result = new HashMap<>();
-    items.forEach(
-        (deviceId, list) ->
-            result.put(deviceId, Page.of(offset, totals.getOrDefault(deviceId, 0), list)));
-    return result;
   }
 }
