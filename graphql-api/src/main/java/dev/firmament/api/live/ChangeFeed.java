@@ -164,10 +164,12 @@ public class ChangeFeed implements SmartLifecycle {
   private int readAll(DSLContext dsl) {
     List<ChangeEvent> batch = ChangeEventRepository.after(dsl, position.get(), BATCH);
     for (ChangeEvent event : batch) {
-      // Emitted before the position moves: a subscriber that read the position after subscribing
-      // gets every later event live.
-      sink.emitNext(event, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+      // The position moves before the event is emitted. A subscriber attaches, then reads the
+      // position: if it read it before this move, it is attached in time to get the event live;
+      // if after, the event is at or before the position it read, so its replay has it. (Emitted
+      // first, a subscriber attaching between the emit and the move got it neither way.)
       position.set(event.cursor());
+      sink.emitNext(event, Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
     }
     return batch.size();
   }
