@@ -27,6 +27,7 @@ class EventsTest extends ApiIntegrationTest {
           + " productId publishedAt } } }";
 
   @Autowired EventRepository events;
+  @Autowired org.springframework.test.web.servlet.assertj.MockMvcTester mvc;
 
   /** Events as the workers store them, one second apart, the last one newest. */
   private void publish(String deviceId, String... namesAndData) {
@@ -262,5 +263,34 @@ class EventsTest extends ApiIntegrationTest {
     assertThat(events.partitionDays())
         .doesNotContain(old)
         .contains(today.plusDays(1), today.plusDays(4));
+  }
+
+  @Test
+  void theEventStreamEndpointRefusesBadParametersWithATypedJsonError() {
+    for (String[] bad :
+        new String[][] {
+          {"/api/v1/events?name=a%20b", "400", "INVALID_ARGUMENT"},
+          {"/api/v1/events?source=SOMEWHERE", "400", "INVALID_ARGUMENT"},
+          {"/api/v1/events?device=" + unique("absent"), "404", "NOT_FOUND"},
+          {"/api/v1/events?subscription=" + UUID.randomUUID(), "404", "NOT_FOUND"},
+          {"/api/v1/events?after=not-a-cursor", "400", "INVALID_ARGUMENT"}
+        }) {
+      var response =
+          mvc.get()
+              .uri(bad[0])
+              .header("Authorization", "Bearer " + ownerToken())
+              .header("Accept", "text/event-stream")
+              .exchange()
+              .getResponse();
+      assertThat(response.getStatus()).as(bad[0]).isEqualTo(Integer.parseInt(bad[1]));
+      assertThat(response.getContentType()).as(bad[0]).startsWith("application/json");
+      try {
+        assertThat(response.getContentAsString())
+            .as(bad[0])
+            .contains("\"code\":\"" + bad[2] + "\"");
+      } catch (java.io.UnsupportedEncodingException e) {
+        throw new AssertionError(e);
+      }
+    }
   }
 }
