@@ -22,6 +22,8 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What deploy/README.md promises about the production topology, checked in the files: every role
@@ -186,17 +188,18 @@ class TopologyTest {
         .noneMatch(l -> l.contains("/call") || l.contains("/reply"));
   }
 
-  @Test
-  void provisionLetsADevicePublishItsEventsAndTheWorkersReadThem() {
+  @ParameterizedTest
+  @ValueSource(strings = {"events", "telemetry"})
+  void provisionLetsADevicePublishItsEventsAndTelemetryAndTheWorkersReadThem(String kind) {
     String script = Settings.read(deploy.resolve("compose/mosquitto/provision.sh"));
     assertThat(script)
         .contains(
-            "acl firmament-device publishClientSend 'fw/%c/events'",
-            "acl firmament-workers subscribePattern '$share/firmament-workers/fw/+/events'",
-            "acl firmament-workers subscribePattern 'fw/+/events'",
-            "acl firmament-workers publishClientReceive 'fw/+/events'");
+            "acl firmament-device publishClientSend 'fw/%c/" + kind + "'",
+            "acl firmament-workers subscribePattern '$share/firmament-workers/fw/+/" + kind + "'",
+            "acl firmament-workers subscribePattern 'fw/+/" + kind + "'",
+            "acl firmament-workers publishClientReceive 'fw/+/" + kind + "'");
     // A device only publishes events; the API has no part in them.
-    assertThat(script.lines().filter(l -> l.contains("/events")))
+    assertThat(script.lines().filter(l -> l.contains("/" + kind + "'")))
         .noneMatch(l -> l.startsWith("acl firmament-api "))
         .noneMatch(
             l ->

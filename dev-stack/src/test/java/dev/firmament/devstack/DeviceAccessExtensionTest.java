@@ -22,6 +22,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Device identity at the broker: per-device credentials and per-device topics, default deny. */
 class DeviceAccessExtensionTest {
@@ -254,8 +256,10 @@ class DeviceAccessExtensionTest {
     }
   }
 
-  @Test
-  void aDevicePublishesEventsOnItsOwnTopicOnlyAndReadsNone() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"events", "telemetry"})
+  void aDevicePublishesEventsAndTelemetryOnItsOwnTopicOnlyAndReadsNone(String kind)
+      throws Exception {
     Mqtt5BlockingClient workers = connect("gateway-4", "service", "service-secret");
     Mqtt5BlockingClient a = connect("dev-a", "dev-a", "secret-a");
     try (Mqtt5BlockingClient.Mqtt5Publishes events =
@@ -263,16 +267,16 @@ class DeviceAccessExtensionTest {
       // The workers read every device's events as they read status and presence.
       workers
           .subscribeWith()
-          .topicFilter("$share/firmament-workers/fw/+/events")
+          .topicFilter("$share/firmament-workers/fw/+/" + kind)
           .qos(MqttQos.AT_LEAST_ONCE)
           .send();
       // Events are not for a device to read: its own, another's or every device's.
       for (String filter :
           List.of(
-              "fw/dev-a/events",
-              "fw/dev-b/events",
-              "fw/+/events",
-              "$share/firmament-workers/fw/+/events")) {
+              "fw/dev-a/" + kind,
+              "fw/dev-b/" + kind,
+              "fw/+/" + kind,
+              "$share/firmament-workers/fw/+/" + kind)) {
         assertThatThrownBy(
                 () -> a.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send())
             .as(filter)
@@ -284,19 +288,19 @@ class DeviceAccessExtensionTest {
       }
 
       a.publishWith()
-          .topic("fw/dev-a/events")
+          .topic("fw/dev-a/" + kind)
           .qos(MqttQos.AT_LEAST_ONCE)
           .payload(bytes("event"))
           .send();
       Optional<Mqtt5Publish> event = events.receive(5, TimeUnit.SECONDS);
       assertThat(event).isPresent();
-      assertThat(event.get().getTopic().toString()).isEqualTo("fw/dev-a/events");
+      assertThat(event.get().getTopic().toString()).isEqualTo("fw/dev-a/" + kind);
       assertThat(text(event.get())).isEqualTo("event");
 
       // An event in another device's name never reaches the workers; the broker also
       // disconnects the client that tried.
       a.publishWith()
-          .topic("fw/dev-b/events")
+          .topic("fw/dev-b/" + kind)
           .qos(MqttQos.AT_MOST_ONCE)
           .payload(bytes("forged event"))
           .send();

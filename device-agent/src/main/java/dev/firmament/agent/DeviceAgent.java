@@ -20,6 +20,7 @@ import dev.firmament.protocol.MalformedMessageException;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
+import dev.firmament.protocol.Telemetry;
 import dev.firmament.protocol.Topics;
 import dev.firmament.protocol.UpdateOffer;
 import java.time.Clock;
@@ -76,6 +77,7 @@ public final class DeviceAgent implements AutoCloseable {
   private final String callTopic;
   private final String eventsTopic;
   private final ReferenceCloud cloud;
+  private final DeviceTelemetry telemetry;
 
   // State confined to the serial executor.
   private Download download;
@@ -125,6 +127,26 @@ public final class DeviceAgent implements AutoCloseable {
     this.callTopic = Topics.call(id);
     this.eventsTopic = Topics.events(id);
     this.cloud = new ReferenceCloud(config.cloud(), config.seed(), System::nanoTime);
+    String telemetryTopic = Topics.telemetry(id);
+    this.telemetry =
+        new DeviceTelemetry(
+            CODEC,
+            cloud,
+            config.seed(),
+            new DeviceTelemetry.Link() {
+              @Override
+              public boolean connected() {
+                return connected && !closing;
+              }
+
+              @Override
+              public CompletableFuture<Void> publish(byte[] payload) {
+                return DeviceAgent.this
+                    .publish(telemetryTopic, payload, false)
+                    .thenApply(ignored -> null);
+              }
+            },
+            Clock.systemUTC());
     Mqtt5ClientBuilder builder =
         Mqtt5Client.builder()
             .identifier(id)
@@ -270,6 +292,57 @@ public final class DeviceAgent implements AutoCloseable {
         TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Publishes the device's vitals now (QoS 1), if it is connected; the report after each start is
+   * sent on connect by itself. Completes when the broker took them.
+   */
+  public CompletableFuture<Void> publishVitals() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    serial.execute(
+        () ->
+            telemetry
+                .sendVitals()
+                .whenComplete(
+                    (result, error) -> {
+                      if (error != null) {
+                        done.completeExceptionally(error);
+                      } else {
+                        done.complete(null);
+                      }
+                    }));
+    return done;
+  }
+
+  /** Publishes the vitals every {@code every}, the first after {@code firstAfter}. */
+  public void publishVitalsEvery(Duration every, Duration firstAfter) {
+    runtime.schedule(
+        () -> {
+          if (closing) {
+            return;
+          }
+          serial.execute(telemetry::sendVitals);
+          publishVitalsEvery(every, every);
+        },
+        firstAfter.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Writes a line to the device's log: sent at once on its telemetry topic while connected, kept
+   * (the newest {@value DeviceTelemetry#MAX_KEPT_LINES}) and sent on reconnect otherwise.
+   */
+  public void log(dev.firmament.protocol.Telemetry.Level level, String message) {
+    Objects.requireNonNull(level, "level");
+    serial.execute(() -> telemetry.log(level, message));
+  }
+
+  /** How often the device has started: 1, and one more for each reboot, crash and new image. */
+  public CompletableFuture<Long> bootCount() {
+    CompletableFuture<Long> count = new CompletableFuture<>();
+    serial.execute(() -> count.complete(telemetry.bootCount()));
+    return count;
+  }
+
   /** Publishes offline presence and disconnects cleanly. */
   public CompletableFuture<Void> disconnect() {
     return onSerial(() -> closing = true)
@@ -325,6 +398,7 @@ public final class DeviceAgent implements AutoCloseable {
     while (!backlog.isEmpty()) {
       publish(eventsTopic, CODEC.encodeEvent(backlog.removeFirst()), false);
     }
+    telemetry.onConnected();
     refreshSnapshot();
   }
 
@@ -521,7 +595,7 @@ public final class DeviceAgent implements AutoCloseable {
     if (after == ReferenceCloud.After.REBOOT) {
       answered.handle(
           (result, error) -> {
-            serial.execute(() -> drop(config.rebootDelay()));
+            serial.execute(() -> restart(Telemetry.ResetReason.SOFTWARE));
             return null;
           });
     }
@@ -697,6 +771,7 @@ public final class DeviceAgent implements AutoCloseable {
     }
     currentVersion = d.offer.targetVersion();
     installs++;
+    telemetry.restarted(Telemetry.ResetReason.UPDATE);
     finish(d, DeviceState.SUCCEEDED, null, null);
     publish(
         presenceTopic,
@@ -706,7 +781,45 @@ public final class DeviceAgent implements AutoCloseable {
         () -> serial.execute(() -> confirmBoot(d, previous)),
         config.rebootDelay().toMillis(),
         TimeUnit.MILLISECONDS);
+    telemetry.onConnected();
+    if (!config.faults().resetLoopEvery().isZero()) {
+      crashEvery(config.faults().resetLoopEvery(), currentVersion);
+    }
     refreshSnapshot();
+  }
+
+  /**
+   * Restarts the device the way a reboot does: it drops its connection for its reboot delay (the
+   * broker publishes its last will), starts again with its uptime from zero and reports why in its
+   * first vitals.
+   */
+  private void restart(Telemetry.ResetReason reason) {
+    telemetry.restarted(reason);
+    drop(config.rebootDelay());
+  }
+
+  /**
+   * The reset-loop fault: while it runs {@code version}, the device crashes every {@code every}.
+   */
+  private void crashEvery(Duration every, String version) {
+    runtime.schedule(
+        () ->
+            serial.execute(
+                () -> {
+                  if (closing || !version.equals(currentVersion)) {
+                    return;
+                  }
+                  telemetry.log(
+                      Telemetry.Level.ERROR, "hard fault in version " + version + ", restarting");
+                  if (connected) {
+                    restart(Telemetry.ResetReason.PANIC);
+                  } else {
+                    telemetry.restarted(Telemetry.ResetReason.PANIC);
+                  }
+                  crashEvery(every, version);
+                }),
+        every.toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /** The health check after a boot; a failed one has gone back to the previous slot. */

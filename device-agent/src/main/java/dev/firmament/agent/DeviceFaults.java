@@ -17,6 +17,9 @@ import java.util.Objects;
  * @param callDelay extra delay before each function call or variable read is answered; zero for
  *     none
  * @param dropCallReplies runs calls but its replies never reach the cloud (lost on the way)
+ * @param resetLoopEvery once it runs a version it installed, crashes this often (a panic reset: it
+ *     drops its connection for its reboot delay and reports the reset in its vitals), the symptom
+ *     of firmware that boots but does not stay up; zero for none
  */
 public record DeviceFaults(
     boolean neverAnswer,
@@ -26,17 +29,43 @@ public record DeviceFaults(
     boolean revertAfterSuccess,
     Duration chunkDelay,
     Duration callDelay,
-    boolean dropCallReplies) {
+    boolean dropCallReplies,
+    Duration resetLoopEvery) {
 
   private static final DeviceFaults NONE =
-      new DeviceFaults(false, false, false, false, false, Duration.ZERO, Duration.ZERO, false);
+      new DeviceFaults(
+          false, false, false, false, false, Duration.ZERO, Duration.ZERO, false, Duration.ZERO);
 
   public DeviceFaults {
     Objects.requireNonNull(chunkDelay, "chunkDelay");
     Objects.requireNonNull(callDelay, "callDelay");
-    if (chunkDelay.isNegative() || callDelay.isNegative()) {
-      throw new IllegalArgumentException("chunkDelay and callDelay must not be negative");
+    resetLoopEvery = resetLoopEvery == null ? Duration.ZERO : resetLoopEvery;
+    if (chunkDelay.isNegative() || callDelay.isNegative() || resetLoopEvery.isNegative()) {
+      throw new IllegalArgumentException(
+          "chunkDelay, callDelay and resetLoopEvery must not be negative");
     }
+  }
+
+  /** The download and call faults, with no reset loop. */
+  public DeviceFaults(
+      boolean neverAnswer,
+      boolean dropMidTransfer,
+      boolean corruptChunk,
+      boolean failBoot,
+      boolean revertAfterSuccess,
+      Duration chunkDelay,
+      Duration callDelay,
+      boolean dropCallReplies) {
+    this(
+        neverAnswer,
+        dropMidTransfer,
+        corruptChunk,
+        failBoot,
+        revertAfterSuccess,
+        chunkDelay,
+        callDelay,
+        dropCallReplies,
+        Duration.ZERO);
   }
 
   /** The download faults only, with calls answered at once. */
@@ -55,7 +84,8 @@ public record DeviceFaults(
         revertAfterSuccess,
         chunkDelay,
         Duration.ZERO,
-        false);
+        false,
+        Duration.ZERO);
   }
 
   /** A well-behaved device. */

@@ -38,6 +38,9 @@ import java.util.function.Consumer;
  *     nothing
  * @param callFaults devices slow to answer calls and devices whose replies are lost; drawn from a
  *     second {@link Random}, so that they leave the other faults' assignment as it was
+ * @param vitalsInterval every device publishes its vitals this often (the first at a random point
+ *     of the first interval), besides the report each device sends after every boot; null for none
+ * @param resetLoop devices that crash over and over once they run a version they installed
  * @param eventInterval every device publishes a {@code temperature} event this often (the first at
  *     a seeded moment within the first interval); null for none
  */
@@ -61,7 +64,28 @@ public record FleetOptions(
     OfferVerifier verifier,
     CloudInterface cloud,
     CallFaults callFaults,
-    Duration eventInterval) {
+    Duration eventInterval,
+    Duration vitalsInterval,
+    ResetLoop resetLoop) {
+
+  /**
+   * Firmware that boots but does not stay up.
+   *
+   * @param probability devices that, once they run a version they installed, crash every {@code
+   *     every}
+   * @param every how often such a device crashes
+   */
+  public record ResetLoop(double probability, Duration every) {
+    public static final ResetLoop NONE = new ResetLoop(0, Duration.ofMinutes(1));
+
+    public ResetLoop {
+      FleetOptions.probability("probability", probability);
+      Objects.requireNonNull(every, "every");
+      if (every.isNegative() || every.isZero()) {
+        throw new IllegalArgumentException("every must be positive");
+      }
+    }
+  }
 
   /**
    * Faults of the call path.
@@ -98,6 +122,10 @@ public record FleetOptions(
     if (eventInterval != null && (eventInterval.isNegative() || eventInterval.isZero())) {
       throw new IllegalArgumentException("eventInterval must be positive");
     }
+    if (vitalsInterval != null && (vitalsInterval.isNegative() || vitalsInterval.isZero())) {
+      throw new IllegalArgumentException("vitalsInterval must be positive");
+    }
+    resetLoop = resetLoop == null ? ResetLoop.NONE : resetLoop;
     if (connectParallelism < 1 || threads < 1 || ackEvery < 0) {
       throw new IllegalArgumentException(
           "connectParallelism and threads must be positive, ackEvery not negative");
@@ -130,7 +158,9 @@ public record FleetOptions(
         OfferVerifier.none(),
         null,
         CallFaults.NONE,
-        null);
+        null,
+        null,
+        ResetLoop.NONE);
   }
 
   public FleetOptions withSeed(long seed) {
@@ -195,6 +225,16 @@ public record FleetOptions(
     return edit(b -> b.eventInterval = eventInterval);
   }
 
+  /** Every device publishes its vitals this often; null for only after each boot. */
+  public FleetOptions withVitalsInterval(Duration vitalsInterval) {
+    return edit(b -> b.vitalsInterval = vitalsInterval);
+  }
+
+  /** Devices that crash over and over once they run a version they installed. */
+  public FleetOptions withResetLoop(ResetLoop resetLoop) {
+    return edit(b -> b.resetLoop = resetLoop);
+  }
+
   /** Devices slow to answer calls, and devices whose replies are lost. */
   public FleetOptions withCallFaults(CallFaults callFaults) {
     return edit(b -> b.callFaults = callFaults);
@@ -210,9 +250,9 @@ public record FleetOptions(
 
   /**
    * Draws the faults of the next device: the download faults from {@code random} (always all six),
-   * the call faults from {@code callRandom} (always both).
+   * the call faults from {@code callRandom} (always both), the reset loop from {@code resetRandom}.
    */
-  DeviceFaults drawFaults(Random random, Random callRandom) {
+  DeviceFaults drawFaults(Random random, Random callRandom, Random resetRandom) {
     boolean drop = random.nextDouble() < dropConnectionProbability;
     boolean corrupt = random.nextDouble() < corruptChunkProbability;
     boolean slow = random.nextDouble() < slowLinkProbability;
@@ -221,6 +261,7 @@ public record FleetOptions(
     boolean revert = random.nextDouble() < revertAfterSuccessProbability;
     boolean slowCalls = callRandom.nextDouble() < callFaults.slowProbability();
     boolean lostReplies = callRandom.nextDouble() < callFaults.droppedReplyProbability();
+    boolean resets = resetRandom.nextDouble() < resetLoop.probability();
     return new DeviceFaults(
         neverAnswer,
         drop,
@@ -229,7 +270,8 @@ public record FleetOptions(
         revert,
         slow ? slowLinkDelayPerChunk : Duration.ZERO,
         slowCalls ? callFaults.slowDelay() : Duration.ZERO,
-        lostReplies);
+        lostReplies,
+        resets ? resetLoop.every() : Duration.ZERO);
   }
 
   private static void probability(String name, double p) {
@@ -262,6 +304,8 @@ public record FleetOptions(
     private CloudInterface cloud;
     private CallFaults callFaults;
     private Duration eventInterval;
+    private Duration vitalsInterval;
+    private ResetLoop resetLoop;
 
     Editor(FleetOptions from) {
       seed = from.seed;
@@ -284,6 +328,8 @@ public record FleetOptions(
       cloud = from.cloud;
       callFaults = from.callFaults;
       eventInterval = from.eventInterval;
+      vitalsInterval = from.vitalsInterval;
+      resetLoop = from.resetLoop;
     }
 
     FleetOptions build() {
@@ -307,7 +353,9 @@ public record FleetOptions(
           verifier,
           cloud,
           callFaults,
-          eventInterval);
+          eventInterval,
+          vitalsInterval,
+          resetLoop);
     }
   }
 

@@ -65,10 +65,11 @@ public final class FleetSimulator implements AutoCloseable {
     AgentRuntime runtime = AgentRuntime.create(options.threads());
     Random faultDraws = new Random(options.seed());
     Random callFaultDraws = new Random(options.seed() ^ 0x63616c6cL);
+    Random resetDraws = new Random(options.seed() ^ 0x7265736574L);
     ImagePool images = new ImagePool();
     Map<String, DeviceAgent> agents = new LinkedHashMap<>();
     for (SimulatedDeviceSpec spec : devices) {
-      DeviceFaults faults = options.drawFaults(faultDraws, callFaultDraws);
+      DeviceFaults faults = options.drawFaults(faultDraws, callFaultDraws, resetDraws);
       AgentConfig config =
           new AgentConfig(
               spec.deviceId(),
@@ -113,6 +114,14 @@ public final class FleetSimulator implements AutoCloseable {
       for (DeviceAgent agent : agents.values()) {
         agent.publishTemperatureEvery(
             options.eventInterval(), Duration.ofMillis((long) (phases.nextDouble() * every)));
+      }
+    }
+    if (options.vitalsInterval() != null) {
+      Random phases = new Random(options.seed() ^ 0x766974616cL);
+      long every = options.vitalsInterval().toMillis();
+      for (DeviceAgent agent : agents.values()) {
+        agent.publishVitalsEvery(
+            options.vitalsInterval(), Duration.ofMillis((long) (phases.nextDouble() * every)));
       }
     }
     return fleet;

@@ -22,9 +22,9 @@ import java.util.function.LongSupplier;
  *       interval; answers it.
  * </ul>
  *
- * Variables: {@code uptime} (int32, seconds since the agent started), {@code temperature} (double,
- * degrees Celsius, a slow swing around a per-device value), {@code version} (string, the running
- * firmware version), {@code ledOn} (bool) and {@code interval} (int32, seconds).
+ * Variables: {@code uptime} (int32, seconds since the device last started), {@code temperature}
+ * (double, degrees Celsius, a slow swing around a per-device value), {@code version} (string, the
+ * running firmware version), {@code ledOn} (bool) and {@code interval} (int32, seconds).
  *
  * <p>A device answers only what it declared ({@link AgentConfig#cloud()}): anything else is {@code
  * UNKNOWN_FUNCTION}/{@code UNKNOWN_VARIABLE}; a declared name this device does not implement, or a
@@ -57,7 +57,7 @@ public final class ReferenceCloud {
 
   private final CloudInterface declared;
   private final LongSupplier nanoTime;
-  private final long startNanos;
+  private long startNanos;
   private final double baseTemperature;
   private boolean ledOn;
   private int interval = 60;
@@ -146,7 +146,12 @@ public final class ReferenceCloud {
     return CloudReply.value(type, value);
   }
 
-  private int uptimeSeconds() {
+  /** The device started again: its uptime counts from now. */
+  void restarted() {
+    startNanos = nanoTime.getAsLong();
+  }
+
+  int uptimeSeconds() {
     return (int) Math.min(Integer.MAX_VALUE, (nanoTime.getAsLong() - startNanos) / 1_000_000_000L);
   }
 

@@ -357,6 +357,15 @@ abstract class BrokerContractTests extends FleetTestSupport {
 
   @Test
   void aDevicesEventsReachTheWorkersOnlyFromItsOwnTopic(@TempDir Path dir) throws Exception {
+    devicePublishesOnlyItsOwn(dir, Topics.Kind.EVENTS, "{\"name\":\"door\",\"data\":\"open\"}");
+  }
+
+  @Test
+  void aDevicesTelemetryReachesTheWorkersOnlyFromItsOwnTopic(@TempDir Path dir) throws Exception {
+    devicePublishesOnlyItsOwn(dir, Topics.Kind.TELEMETRY, "{\"type\":\"vitals\",\"uptime\":1}");
+  }
+
+  private void devicePublishesOnlyItsOwn(Path dir, Topics.Kind kind, String json) throws Exception {
     String self = "emitter-1";
     String other = "emitter-2";
     try (SecuredTestBroker broker =
@@ -371,30 +380,30 @@ abstract class BrokerContractTests extends FleetTestSupport {
         workers
             .toAsync()
             .subscribeWith()
-            .topicFilter("$share/firmament-workers/fw/+/events")
+            .topicFilter(Topics.sharedFilter(kind))
             .qos(MqttQos.AT_LEAST_ONCE)
             .callback(events::add)
             .send()
             .get(5, TimeUnit.SECONDS);
 
         // An event as a device sends it: QoS 1, not retained, on its own topic.
-        byte[] body = "{\"name\":\"door\",\"data\":\"open\"}".getBytes(UTF_8);
+        byte[] body = json.getBytes(UTF_8);
         device
             .publishWith()
-            .topic(Topics.events(self))
+            .topic(Topics.topic(self, kind))
             .qos(MqttQos.AT_LEAST_ONCE)
             .payload(body)
             .send();
         Mqtt5Publish event = events.poll(5, TimeUnit.SECONDS);
         assertThat(event).as("the event at the workers").isNotNull();
-        assertThat(event.getTopic().toString()).isEqualTo(Topics.events(self));
+        assertThat(event.getTopic().toString()).isEqualTo(Topics.topic(self, kind));
         assertThat(event.getPayloadAsBytes()).containsExactly(body);
 
         // An event in another device's name never reaches the workers (a broker may also
         // disconnect the device that tried, as HiveMQ does).
         device
             .publishWith()
-            .topic(Topics.events(other))
+            .topic(Topics.topic(other, kind))
             .qos(MqttQos.AT_MOST_ONCE)
             .payload("{\"name\":\"forged\"}".getBytes(UTF_8))
             .send();

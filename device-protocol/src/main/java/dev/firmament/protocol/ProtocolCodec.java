@@ -147,6 +147,20 @@ public final class ProtocolCodec {
     return read(json, DeviceEvent.class, "event");
   }
 
+  /** JSON for a device's telemetry topic, with its {@code type} property. */
+  public byte[] encodeTelemetry(Telemetry telemetry) {
+    return write(telemetry);
+  }
+
+  /**
+   * Reads a device's vitals or log lines.
+   *
+   * @throws MalformedMessageException if it is not a valid telemetry message
+   */
+  public Telemetry decodeTelemetry(byte[] json) {
+    return read(json, Telemetry.class, "telemetry");
+  }
+
   // ---- chunk frames ----
 
   /** Bytes a frame header takes for this update id; the payload starts there. */

@@ -40,7 +40,9 @@ public final class Topics {
     /** Cloud to device, JSON function calls and variable reads (MQTT 5 request/response). */
     CALL("call"),
     /** Device to server, JSON named events. */
-    EVENTS("events");
+    EVENTS("events"),
+    /** Device to server, JSON vitals and log lines. */
+    TELEMETRY("telemetry");
 
     private final String segment;
 
@@ -99,6 +101,11 @@ public final class Topics {
   /** {@code fw/{deviceId}/events}. */
   public static String events(String deviceId) {
     return topic(deviceId, Kind.EVENTS);
+  }
+
+  /** {@code fw/{deviceId}/telemetry}. */
+  public static String telemetry(String deviceId) {
+    return topic(deviceId, Kind.TELEMETRY);
   }
 
   /** Whether {@code instance} may name an API instance in a reply topic: as a device id. */

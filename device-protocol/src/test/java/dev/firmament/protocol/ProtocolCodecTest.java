@@ -535,6 +535,112 @@ class ProtocolCodecTest {
         .hasMessageContaining("at most " + DeviceEvent.MAX_DATA_BYTES + " UTF-8 bytes");
   }
 
+  @Test
+  void vitalsRoundTripAndTellTheirKind() {
+    Telemetry.Vitals vitals =
+        new Telemetry.Vitals(
+            42,
+            Telemetry.ResetReason.PANIC,
+            7L,
+            1024L,
+            4096L,
+            -71,
+            80,
+            java.util.Map.of("mqtt.errors", 3.0),
+            null);
+    byte[] json = codec.encodeTelemetry(vitals);
+    assertThat(new String(json, UTF_8))
+        .startsWith("{\"type\":\"vitals\",\"uptime\":42,\"resetReason\":\"PANIC\"")
+        .doesNotContain("\"at\"");
+    assertThat(codec.decodeTelemetry(json)).isEqualTo(vitals);
+    assertThat(vitals.isBackfill()).isFalse();
+    Telemetry minimal = codec.decodeTelemetry(bytes("{\"type\":\"vitals\",\"uptime\":0}"));
+    assertThat(minimal).isEqualTo(Telemetry.Vitals.of(0, null));
+    assertThat(((Telemetry.Vitals) minimal).diagnostics()).isEmpty();
+    Telemetry late =
+        codec.decodeTelemetry(
+            bytes("{\"type\":\"vitals\",\"uptime\":5,\"at\":\"2026-12-05T10:00:00Z\"}"));
+    assertThat(((Telemetry.Vitals) late).isBackfill()).isTrue();
+    assertThat(Telemetry.ResetReason.PANIC.abnormal()).isTrue();
+    assertThat(Telemetry.ResetReason.WATCHDOG.abnormal()).isTrue();
+    assertThat(Telemetry.ResetReason.UPDATE.abnormal()).isFalse();
+    assertThat(Telemetry.ResetReason.SOFTWARE.abnormal()).isFalse();
+    assertThat(Telemetry.ResetReason.POWER_ON.abnormal()).isFalse();
+  }
+
+  @Test
+  void logLinesRoundTrip() {
+    var at = java.time.Instant.parse("2026-12-05T10:00:00Z");
+    Telemetry.Logs logs =
+        new Telemetry.Logs(
+            java.util.List.of(
+                new Telemetry.LogLine(at, Telemetry.Level.WARN, "low battery"),
+                new Telemetry.LogLine(at, Telemetry.Level.INFO, "é".repeat(256))));
+    byte[] json = codec.encodeTelemetry(logs);
+    assertThat(new String(json, UTF_8)).startsWith("{\"type\":\"log\",\"lines\":[");
+    assertThat(codec.decodeTelemetry(json)).isEqualTo(logs);
+    var full =
+        new Telemetry.Logs(
+            java.util.Collections.nCopies(
+                Telemetry.Logs.MAX_LINES,
+                new Telemetry.LogLine(
+                    at, Telemetry.Level.ERROR, "x".repeat(Telemetry.LogLine.MAX_MESSAGE_BYTES))));
+    assertThat(codec.decodeTelemetry(codec.encodeTelemetry(full))).isEqualTo(full);
+  }
+
+  @Test
+  void malformedTelemetryIsRefusedWithTheReason() {
+    String line = "{\"at\":\"2026-12-05T10:00:00Z\",\"level\":\"INFO\",\"message\":\"m\"}";
+    for (String bad :
+        java.util.List.of(
+            "{\"uptime\":1}",
+            "{\"type\":\"nope\",\"uptime\":1}",
+            "{\"type\":\"vitals\",\"uptime\":-1}",
+            "{\"type\":\"vitals\",\"uptime\":1,\"resetReason\":\"BORED\"}",
+            "{\"type\":\"vitals\",\"uptime\":1,\"bootCount\":-1}",
+            "{\"type\":\"vitals\",\"uptime\":1,\"freeMemory\":-1}",
+            "{\"type\":\"vitals\",\"uptime\":1,\"totalMemory\":-1}",
+            "{\"type\":\"vitals\",\"uptime\":1,\"freeMemory\":2,\"totalMemory\":1}",
+            "{\"type\":\"vitals\",\"uptime\":1,\"signalStrength\":1}",
+            "{\"type\":\"vitals\",\"uptime\":1,\"signalStrength\":-151}",
+            "{\"type\":\"vitals\",\"uptime\":1,\"signalQuality\":101}",
+            "{\"type\":\"vitals\",\"uptime\":1,\"signalQuality\":-1}",
+            "{\"type\":\"vitals\",\"uptime\":1,\"diagnostics\":{\"bad name\":1}}",
+            "{\"type\":\"vitals\",\"uptime\":1,\"diagnostics\":{\"x\":null}}",
+            "{\"type\":\"log\",\"lines\":[]}",
+            "{\"type\":\"log\"}",
+            "{\"type\":\"log\",\"lines\":[{\"level\":\"INFO\",\"message\":\"m\"}]}",
+            "{\"type\":\"log\",\"lines\":[{\"at\":\"2026-12-05T10:00:00Z\",\"message\":\"m\"}]}",
+            "{\"type\":\"log\",\"lines\":[{\"at\":\"2026-12-05T10:00:00Z\",\"level\":\"INFO\",\"message\":\" \"}]}",
+            "{\"type\":\"log\",\"lines\":["
+                + String.join(
+                    ",", java.util.Collections.nCopies(Telemetry.Logs.MAX_LINES + 1, line))
+                + "]}")) {
+      assertThatThrownBy(() -> codec.decodeTelemetry(bytes(bad)))
+          .as(bad)
+          .isInstanceOf(MalformedMessageException.class);
+    }
+    var many = new java.util.HashMap<String, Double>();
+    for (int i = 0; i <= Telemetry.Vitals.MAX_DIAGNOSTICS; i++) {
+      many.put("d" + i, 1.0);
+    }
+    assertThatThrownBy(
+            () -> new Telemetry.Vitals(1, null, null, null, null, null, null, many, null))
+        .hasMessageContaining("at most " + Telemetry.Vitals.MAX_DIAGNOSTICS + " diagnostics");
+    assertThatThrownBy(
+            () ->
+                new Telemetry.Vitals(
+                    1, null, null, null, null, null, null, java.util.Map.of("x", Double.NaN), null))
+        .hasMessageContaining("finite");
+    assertThatThrownBy(
+            () ->
+                new Telemetry.LogLine(
+                    java.time.Instant.EPOCH,
+                    Telemetry.Level.INFO,
+                    "x".repeat(Telemetry.LogLine.MAX_MESSAGE_BYTES + 1)))
+        .hasMessageContaining("at most " + Telemetry.LogLine.MAX_MESSAGE_BYTES);
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(UTF_8);
   }

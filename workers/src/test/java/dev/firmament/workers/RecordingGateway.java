@@ -53,6 +53,15 @@ public final class RecordingGateway implements DeviceGateway {
     eventListeners.add(listener);
   }
 
+  /** Telemetry listeners, to hand vitals and log lines to as a real gateway would. */
+  public final java.util.List<Consumer<dev.firmament.protocol.server.DeviceTelemetryReport>>
+      telemetryListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  @Override
+  public void onTelemetry(Consumer<dev.firmament.protocol.server.DeviceTelemetryReport> listener) {
+    telemetryListeners.add(listener);
+  }
+
   @Override
   public GatewayStats stats() {
     return null;

@@ -50,6 +50,12 @@ public interface DeviceGateway extends AutoCloseable {
   void onEvent(Consumer<DeviceEventReport> listener);
 
   /**
+   * Calls {@code listener} with the well-formed vitals and log lines a device publishes on its
+   * telemetry topic (one worker of the group receives each), on the gateway's event thread.
+   */
+  void onTelemetry(Consumer<DeviceTelemetryReport> listener);
+
+  /**
    * The updates this gateway is delivering now (offered, no final report yet), as {@code deviceId
    * -> updateId}: what the process that holds the gateway must keep alive. A snapshot.
    */

@@ -16,6 +16,7 @@ import dev.firmament.protocol.MqttShutdownErrors;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
+import dev.firmament.protocol.Telemetry;
 import dev.firmament.protocol.Topics;
 import java.time.Instant;
 import java.util.List;
@@ -91,6 +92,8 @@ public final class MqttDeviceGateway implements DeviceGateway {
   private final List<Consumer<DeviceReport>> reportListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<PresenceEvent>> presenceListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<DeviceEventReport>> eventListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<DeviceTelemetryReport>> telemetryListeners =
+      new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch finalDisconnect = new CountDownLatch(1);
 
@@ -231,6 +234,11 @@ public final class MqttDeviceGateway implements DeviceGateway {
   }
 
   @Override
+  public void onTelemetry(Consumer<DeviceTelemetryReport> listener) {
+    telemetryListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  @Override
   public Map<String, String> openUpdates() {
     if (closed.get()) {
       return Map.of();
@@ -308,6 +316,8 @@ public final class MqttDeviceGateway implements DeviceGateway {
         onPresence(topic, publish.getPayloadAsBytes(), null);
       } else if (topic.endsWith("/" + Topics.Kind.EVENTS.segment())) {
         onEvent(topic, publish.getPayloadAsBytes());
+      } else if (topic.endsWith("/" + Topics.Kind.TELEMETRY.segment())) {
+        onTelemetry(topic, publish.getPayloadAsBytes());
       } else {
         log.debug("ignoring message on {}", topic);
       }
@@ -363,6 +373,22 @@ public final class MqttDeviceGateway implements DeviceGateway {
       return;
     }
     emit(eventListeners, new DeviceEventReport(deviceId, event, Instant.now()));
+  }
+
+  private void onTelemetry(String topic, byte[] payload) {
+    String deviceId = Topics.deviceId(topic, Topics.Kind.TELEMETRY).orElse(null);
+    if (deviceId == null) {
+      log.warn("dropping telemetry on unexpected topic {}", topic);
+      return;
+    }
+    Telemetry telemetry;
+    try {
+      telemetry = codec.decodeTelemetry(payload);
+    } catch (MalformedMessageException e) {
+      log.warn("dropping malformed telemetry from device {}: {}", deviceId, e.getMessage());
+      return;
+    }
+    emit(telemetryListeners, new DeviceTelemetryReport(deviceId, telemetry, Instant.now()));
   }
 
   /**
@@ -497,6 +523,10 @@ public final class MqttDeviceGateway implements DeviceGateway {
         .applySubscription()
         .addSubscription()
         .topicFilter(Topics.sharedFilter(Topics.Kind.EVENTS))
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .applySubscription()
+        .addSubscription()
+        .topicFilter(Topics.sharedFilter(Topics.Kind.TELEMETRY))
         .qos(MqttQos.AT_LEAST_ONCE)
         .applySubscription()
         .send();

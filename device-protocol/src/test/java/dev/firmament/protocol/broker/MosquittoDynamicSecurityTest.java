@@ -283,6 +283,15 @@ class MosquittoDynamicSecurityTest {
         .callback(events::add)
         .send()
         .get(5, TimeUnit.SECONDS);
+    BlockingQueue<Mqtt5Publish> telemetry = new LinkedBlockingQueue<>();
+    workers
+        .toAsync()
+        .subscribeWith()
+        .topicFilter(Topics.sharedFilter(Topics.Kind.TELEMETRY))
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .callback(telemetry::add)
+        .send()
+        .get(5, TimeUnit.SECONDS);
     Mqtt5BlockingClient a = connect("dev-a", "dev-a", "secret-a");
     try {
       assertThat(publish(a, "fw/dev-a/status", "own")).isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
@@ -326,6 +335,19 @@ class MosquittoDynamicSecurityTest {
         assertThat(subscribe(a, filter)).as(filter).isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
       }
       assertThat(events.poll(1, TimeUnit.SECONDS)).as("a forged event at the workers").isNull();
+
+      // Its vitals and logs likewise: its own topic only, and none to read.
+      String vitals = "{\"type\":\"vitals\",\"uptime\":1}";
+      assertThat(publish(a, Topics.telemetry("dev-a"), vitals))
+          .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+      Mqtt5Publish sent = telemetry.poll(5, TimeUnit.SECONDS);
+      assertThat(sent).as("the vitals at the workers").isNotNull();
+      assertThat(sent.getTopic().toString()).isEqualTo(Topics.telemetry("dev-a"));
+      assertThat(publish(a, Topics.telemetry("dev-b"), vitals)).isEqualTo(NOT_AUTHORIZED);
+      for (String filter : List.of(Topics.telemetry("dev-a"), "fw/+/telemetry")) {
+        assertThat(subscribe(a, filter)).as(filter).isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
+      }
+      assertThat(telemetry.poll(1, TimeUnit.SECONDS)).as("forged vitals at the workers").isNull();
     } finally {
       a.disconnect();
       workers.disconnect();
@@ -486,7 +508,8 @@ class MosquittoDynamicSecurityTest {
               Topics.cmd("dev-c"),
               Topics.data("dev-c"),
               Topics.reply("dev-c", "api-1"),
-              Topics.events("dev-c"))) {
+              Topics.events("dev-c"),
+              Topics.telemetry("dev-c"))) {
         assertThat(publish(api, topic, "{}")).as(topic).isEqualTo(NOT_AUTHORIZED);
       }
       // It reads no device's reports or events, and no calls.
@@ -496,8 +519,10 @@ class MosquittoDynamicSecurityTest {
               "fw/+/presence",
               "fw/+/call",
               "fw/+/events",
+              "fw/+/telemetry",
               "$share/firmament-workers/fw/+/status",
-              "$share/firmament-workers/fw/+/events")) {
+              "$share/firmament-workers/fw/+/events",
+              "$share/firmament-workers/fw/+/telemetry")) {
         assertThat(subscribe(api, filter))
             .as(filter)
             .isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
@@ -509,6 +534,8 @@ class MosquittoDynamicSecurityTest {
       assertThat(calls.poll(1, TimeUnit.SECONDS)).as("a call the workers sent").isNull();
       // The workers read events, directly as well as shared, as they read status and presence.
       assertThat(subscribe(workers, "fw/+/events")).isEqualTo(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
+      assertThat(subscribe(workers, "fw/+/telemetry"))
+          .isEqualTo(Mqtt5SubAckReasonCode.GRANTED_QOS_1);
     } finally {
       device.disconnect();
       workers.disconnect();
@@ -555,6 +582,7 @@ class MosquittoDynamicSecurityTest {
     before.disconnect();
     Mqtt5BlockingClient callsBefore = connect("dev-calls", "dev-calls", "old-secret");
     assertThat(publish(callsBefore, Topics.events("dev-calls"), "{}")).isEqualTo(NOT_AUTHORIZED);
+    assertThat(publish(callsBefore, Topics.telemetry("dev-calls"), "{}")).isEqualTo(NOT_AUTHORIZED);
     callsBefore.disconnect();
 
     accounts.provision(Map.of("dev-old", "new-secret", "dev-calls", "new-secret"));
@@ -590,6 +618,12 @@ class MosquittoDynamicSecurityTest {
             .isEqualTo(NOT_AUTHORIZED);
       }
       assertThat(events.poll(1, TimeUnit.SECONDS)).as("a forged event at the workers").isNull();
+      // And their telemetry.
+      for (var entry : Map.of("dev-old", device, "dev-calls", callsDevice).entrySet()) {
+        assertThat(publish(entry.getValue(), Topics.telemetry(entry.getKey()), "{}"))
+            .as(entry.getKey())
+            .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+      }
 
       BlockingQueue<Mqtt5Publish> calls = new LinkedBlockingQueue<>();
       device

@@ -168,6 +168,11 @@ final class ProfiledGateway implements DeviceGateway {
   }
 
   @Override
+  public void onTelemetry(Consumer<dev.firmament.protocol.server.DeviceTelemetryReport> listener) {
+    // The profile publishes no telemetry.
+  }
+
+  @Override
   public GatewayStats stats() {
     return new GatewayStats(0, 0, offers.get(), 0);
   }
