@@ -10,18 +10,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.DSLContext;
 import org.jooq.Row9;
 import org.jooq.impl.DSL;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -38,38 +31,12 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class DeviceEventIngest implements DisposableBean {
-  private static final Logger log = LoggerFactory.getLogger(DeviceEventIngest.class);
-  static final int MAX_BATCH = 1000;
-  static final int BACKFILL_BURST = 100;
-  private static final int MAX_TRACKED_DEVICES = 200_000;
+  static final int MAX_BATCH = IngestQueue.MAX_BATCH;
+  static final int BACKFILL_BURST = IngestQueue.BACKFILL_BURST;
 
   private final DSLContext dsl;
-  private final double rate;
-  private final double burst;
-  private final BlockingQueue<DeviceEventReport> queue;
-  private final Thread writer;
-  private volatile boolean stopping;
-
-  /** Tokens per device, least recently used first; touched only on the gateway's event thread. */
-  private final Map<String, Bucket> backfillBuckets =
-      new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
-          return size() > MAX_TRACKED_DEVICES;
-        }
-      };
-
-  private final Map<String, Bucket> buckets =
-      new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
-          return size() > MAX_TRACKED_DEVICES;
-        }
-      };
-
+  private final IngestQueue<DeviceEventReport> queue;
   private final AtomicLong stored = new AtomicLong();
-  private final AtomicLong overRate = new AtomicLong();
-  private final AtomicLong overQueue = new AtomicLong();
   private final AtomicLong unknown = new AtomicLong();
 
   public DeviceEventIngest(
@@ -78,17 +45,10 @@ public class DeviceEventIngest implements DisposableBean {
       @Value("${firmament.events.device-rate:1}") double rate,
       @Value("${firmament.events.device-burst:4}") int burst,
       @Value("${firmament.events.queue:100000}") int queueCapacity) {
-    if (!(rate > 0) || burst < 1 || queueCapacity < 1) {
-      throw new IllegalArgumentException(
-          "firmament.events.device-rate must be positive, device-burst and queue at least 1");
-    }
     this.dsl = dsl;
-    this.rate = rate;
-    this.burst = burst;
-    this.queue = new ArrayBlockingQueue<>(queueCapacity);
-    this.writer = new Thread(this::run, "device-event-ingest");
-    writer.setDaemon(true);
-    writer.start();
+    this.queue =
+        new IngestQueue<>(
+            "device events", "firmament.events", rate, burst, queueCapacity, this::write);
     gateway.onEvent(this::accept);
   }
 
@@ -96,64 +56,12 @@ public class DeviceEventIngest implements DisposableBean {
   public record Counts(long stored, long overRate, long overQueue, long unknownDevice) {}
 
   public Counts counts() {
-    return new Counts(stored.get(), overRate.get(), overQueue.get(), unknown.get());
-  }
-
-  private static final class Bucket {
-    double tokens;
-    long updatedNanos;
-
-    Bucket(double tokens, long now) {
-      this.tokens = tokens;
-      this.updatedNanos = now;
-    }
+    return new Counts(stored.get(), queue.overRate(), queue.overQueue(), unknown.get());
   }
 
   /** Takes an event from the gateway: within the device's rate, into the queue. */
   void accept(DeviceEventReport report) {
-    long now = System.nanoTime();
-    boolean backfill = report.event().isBackfill();
-    double allowance = backfill ? Math.max(burst, BACKFILL_BURST) : burst;
-    Bucket bucket =
-        (backfill ? backfillBuckets : buckets)
-            .computeIfAbsent(report.deviceId(), id -> new Bucket(allowance, now));
-    bucket.tokens = Math.min(allowance, bucket.tokens + (now - bucket.updatedNanos) / 1e9 * rate);
-    bucket.updatedNanos = now;
-    if (bucket.tokens < 1) {
-      if (overRate.incrementAndGet() % 1000 == 1) {
-        log.warn(
-            "device events over the rate dropped device={} total={}",
-            report.deviceId(),
-            overRate.get());
-      }
-      return;
-    }
-    bucket.tokens -= 1;
-    if (!queue.offer(report) && overQueue.incrementAndGet() % 1000 == 1) {
-      log.warn("device events dropped, the ingest queue is full total={}", overQueue.get());
-    }
-  }
-
-  private void run() {
-    List<DeviceEventReport> batch = new ArrayList<>(MAX_BATCH);
-    while (!stopping || !queue.isEmpty()) {
-      try {
-        DeviceEventReport first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        queue.drainTo(batch, MAX_BATCH - 1);
-        write(batch);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        log.error("device events not stored count={} error={}", batch.size(), e.toString());
-      } finally {
-        batch.clear();
-      }
-    }
+    queue.accept(report.deviceId(), report.event().isBackfill(), report);
   }
 
   /** Stores a batch in one statement; returns how many were stored. */
@@ -230,16 +138,11 @@ public class DeviceEventIngest implements DisposableBean {
 
   /** Waits up to {@code timeout} for what is queued to be written. */
   public boolean drain(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!queue.isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    return queue.isEmpty();
+    return queue.drain(timeout);
   }
 
   @Override
   public void destroy() throws InterruptedException {
-    stopping = true;
-    writer.join(5_000);
+    queue.stop();
   }
 }
