@@ -7,13 +7,9 @@ import dev.firmament.api.Pagination;
 import dev.firmament.api.device.Device;
 import dev.firmament.api.tenant.TenantResolver;
 import graphql.schema.DataFetchingEnvironment;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Collectors;
 import org.dataloader.DataLoader;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
@@ -45,25 +41,36 @@ public class CloudInterfaceController {
     this.calls = calls;
     this.tenants = tenants;
     loaders
-        .<CallsKey, Page<DeviceCall>>forName(DEVICE_CALLS)
+        .<DevicePages.Key, Page<DeviceCall>>forName(DEVICE_CALLS)
         .registerMappedBatchLoader(
-            (keys, env) -> Mono.fromCallable(() -> load(keys, calls::pages)));
+            (keys, env) ->
+                Mono.fromCallable(
+                    () ->
+                        DevicePages.load(
+                            keys,
+                            (org, ids, offset, limit, filter) ->
+                                calls.pages(org, ids, offset, limit))));
     loaders
-        .<CallsKey, Page<ReconnectionEvent>>forName(DEVICE_CONNECTIONS)
+        .<DevicePages.Key, Page<ReconnectionEvent>>forName(DEVICE_CONNECTIONS)
         .registerMappedBatchLoader(
-            (keys, env) -> Mono.fromCallable(() -> load(keys, calls::connectionPages)));
+            (keys, env) ->
+                Mono.fromCallable(
+                    () ->
+                        DevicePages.load(
+                            keys,
+                            (org, ids, offset, limit, filter) ->
+                                calls.connectionPages(org, ids, offset, limit))));
   }
-
-  record CallsKey(UUID organizationId, String deviceId, int offset, int limit) {}
 
   /** The calls made to the device, the newest first. */
   @SchemaMapping(typeName = "Device", field = "calls")
   public CompletableFuture<Page<DeviceCall>> calls(
       Device device, @Argument Integer from, @Argument Integer size, DataFetchingEnvironment env) {
     Pagination.Window window = Pagination.fromSize(from, size);
-    DataLoader<CallsKey, Page<DeviceCall>> loader = env.getDataLoader(DEVICE_CALLS);
+    DataLoader<DevicePages.Key, Page<DeviceCall>> loader = env.getDataLoader(DEVICE_CALLS);
     return loader.load(
-        new CallsKey(tenants.organizationId(), device.id(), window.offset(), window.limit()));
+        new DevicePages.Key(
+            tenants.organizationId(), device.id(), window.offset(), window.limit(), null));
   }
 
   /** The device's connections, the newest first (each after the first is a reconnection). */
@@ -71,38 +78,11 @@ public class CloudInterfaceController {
   public CompletableFuture<Page<ReconnectionEvent>> reconnections(
       Device device, @Argument Integer from, @Argument Integer size, DataFetchingEnvironment env) {
     Pagination.Window window = Pagination.fromSize(from, size);
-    DataLoader<CallsKey, Page<ReconnectionEvent>> loader = env.getDataLoader(DEVICE_CONNECTIONS);
+    DataLoader<DevicePages.Key, Page<ReconnectionEvent>> loader =
+        env.getDataLoader(DEVICE_CONNECTIONS);
     return loader.load(
-        new CallsKey(tenants.organizationId(), device.id(), window.offset(), window.limit()));
-  }
-
-  /** Pages of one window, for every device of the batch, by one query per distinct window. */
-  interface DevicePages<T> {
-    Map<String, Page<T>> pages(UUID organizationId, Set<String> deviceIds, int offset, int limit);
-  }
-
-  private static <T> Map<CallsKey, Page<T>> load(Set<CallsKey> keys, DevicePages<T> pages) {
-    record Batch(UUID organizationId, int offset, int limit) {}
-    Map<CallsKey, Page<T>> result = new HashMap<>();
-    keys.stream()
-        .collect(
-            Collectors.groupingBy(
-                k -> new Batch(k.organizationId(), k.offset(), k.limit()),
-                Collectors.mapping(CallsKey::deviceId, Collectors.toSet())))
-        .forEach(
-            (batch, deviceIds) ->
-                pages
-                    .pages(batch.organizationId(), deviceIds, batch.offset(), batch.limit())
-                    .forEach(
-                        (deviceId, page) ->
-                            result.put(
-                                new CallsKey(
-                                    batch.organizationId(),
-                                    deviceId,
-                                    batch.offset(),
-                                    batch.limit()),
-                                page)));
-    return result;
+        new DevicePages.Key(
+            tenants.organizationId(), device.id(), window.offset(), window.limit(), null));
   }
 
   @BatchMapping(typeName = "Device", field = "functions")

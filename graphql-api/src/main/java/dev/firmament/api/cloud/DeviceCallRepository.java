@@ -6,20 +6,14 @@ import static dev.firmament.sql.generated.Tables.DEVICE_CONNECTIONS;
 import static dev.firmament.sql.generated.Tables.DEVICE_FUNCTIONS;
 import static dev.firmament.sql.generated.Tables.DEVICE_VARIABLES;
 
-import dev.firmament.api.AnyOf;
 import dev.firmament.api.Page;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.jooq.Condition;
 import org.jooq.DSLContext;
-import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.SortField;
 import org.jooq.Table;
@@ -118,7 +112,8 @@ public class DeviceCallRepository {
    */
   public Map<String, Page<DeviceCall>> pages(
       UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
-    return devicePages(
+    return DevicePages.query(
+        dsl,
         DEVICE_CALLS,
         DEVICE_CALLS.DEVICE_ID,
         DEVICE_CALLS.ORGANIZATION_ID.eq(organizationId),
@@ -135,7 +130,8 @@ public class DeviceCallRepository {
    */
   public Map<String, Page<ReconnectionEvent>> connectionPages(
       UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
-    return devicePages(
+    return DevicePages.query(
+        dsl,
         DEVICE_CONNECTIONS,
         DEVICE_CONNECTIONS.DEVICE_ID,
         DEVICE_CONNECTIONS.ORGANIZATION_ID.eq(organizationId),
@@ -149,53 +145,6 @@ public class DeviceCallRepository {
                 r.get(t.field(DEVICE_CONNECTIONS.CONNECTED_AT)),
                 r.get(t.field(DEVICE_CONNECTIONS.DISCONNECTED_AT)),
                 r.get(t.field(DEVICE_CONNECTIONS.PREVIOUS_DISCONNECT))));
-  }
-
-  /**
-   * Rows {@code offset + 1 .. offset + limit} of each device's rows of {@code table} in {@code
-   * order}, with each device's total, in one statement (each device's first row is read even past
-   * the page, for its total).
-   */
-  private <T> Map<String, Page<T>> devicePages(
-      Table<?> table,
-      Field<String> device,
-      Condition where,
-      SortField<?>[] order,
-      Collection<String> deviceIds,
-      int offset,
-      int limit,
-      java.util.function.BiFunction<Record, Table<Record>, T> mapper) {
-    Map<String, List<T>> items = new HashMap<>();
-    Map<String, Integer> totals = new HashMap<>();
-    deviceIds.forEach(id -> items.put(id, new ArrayList<>()));
-    Field<Integer> position =
-        DSL.rowNumber().over(DSL.partitionBy(device).orderBy(order)).as("position");
-    Field<Integer> total = DSL.count().over(DSL.partitionBy(device)).as("total");
-    Table<Record> ranked =
-        dsl.select(table.asterisk(), position, total)
-            .from(table)
-            .where(where)
-            .and(AnyOf.strings(device, deviceIds))
-            .asTable("ranked");
-    Field<Integer> at = ranked.field(position);
-    long end = (long) offset + Math.max(limit, 0);
-    dsl.selectFrom(ranked)
-        .where(at.eq(1).or(at.gt(offset).and(at.le((int) Math.min(end, Integer.MAX_VALUE)))))
-        .orderBy(ranked.field(device), at)
-        .forEach(
-            r -> {
-              String deviceId = r.get(ranked.field(device));
-              totals.put(deviceId, r.get(ranked.field(total)));
-              int p = r.get(at);
-              if (p > offset && p <= end) {
-                items.get(deviceId).add(mapper.apply(r, ranked));
-              }
-            });
-    Map<String, Page<T>> result = new HashMap<>();
-    items.forEach(
-        (deviceId, list) ->
-            result.put(deviceId, Page.of(offset, totals.getOrDefault(deviceId, 0), list)));
-    return result;
   }
 
   private static DeviceCall toCall(Record r, Table<Record> t) {

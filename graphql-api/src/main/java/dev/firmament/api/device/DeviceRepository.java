@@ -680,6 +680,7 @@ public class DeviceRepository {
         r.getInfoReportedAt() == null
             ? null
             : new DeviceInfo(
+                r.getId(),
                 r.getInfoPlatform(),
                 r.getInfoHardware(),
                 r.getInfoRadio(),
