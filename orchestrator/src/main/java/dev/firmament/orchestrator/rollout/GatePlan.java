@@ -16,13 +16,16 @@ import java.util.Set;
  * @param minimumSample finished devices needed before the failure rate is judged
  * @param minSuccessRate 0 to 1; the share of finished devices that must succeed to advance
  * @param onBreach PAUSE, ABORT or ROLLBACK
+ * @param health what the updated devices report while the stage soaks, against the devices not yet
+ *     updated; null for no health gate (it needs a soak)
  */
 public record GatePlan(
     Set<DeviceUpdateState> countedFailures,
     double maxFailureRate,
     int minimumSample,
     double minSuccessRate,
-    BreachAction onBreach) {
+    BreachAction onBreach,
+    HealthPlan health) {
 
   public static final Set<DeviceUpdateState> FAILURE_TYPES =
       EnumSet.of(
@@ -50,6 +53,16 @@ public record GatePlan(
     if (onBreach == null) {
       throw new IllegalArgumentException("onBreach is required");
     }
+  }
+
+  /** A gate without a health gate. */
+  public GatePlan(
+      Set<DeviceUpdateState> countedFailures,
+      double maxFailureRate,
+      int minimumSample,
+      double minSuccessRate,
+      BreachAction onBreach) {
+    this(countedFailures, maxFailureRate, minimumSample, minSuccessRate, onBreach, null);
   }
 
   /** A gate that never breaches: the behaviour of a rollout created without a plan. */

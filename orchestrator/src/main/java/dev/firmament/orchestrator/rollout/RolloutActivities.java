@@ -48,6 +48,15 @@ public interface RolloutActivities {
   int unhealthyDevices(String jobId, int stageIndex);
 
   /**
+   * What the stage's updated devices reported since their update against the rollout's devices not
+   * yet updated, counted by {@code plan}: the health gate's numbers.
+   */
+  HealthReport vitalsHealth(String jobId, int stageIndex, HealthPlan plan);
+
+  /** Shows operators why the rollout stands where it stands (a pause by the health gate). */
+  void recordDetail(String jobId, String detail);
+
+  /**
    * Requeues the rollout's failed devices (any failure type, this stage's and earlier stages') into
    * this update stage for a new attempt at new positions after the current ones, and returns the
    * stage's counts as stored afterwards. A rollback stage requeues nothing. Idempotent: a device

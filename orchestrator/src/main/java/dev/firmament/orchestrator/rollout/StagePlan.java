@@ -37,6 +37,10 @@ public record StagePlan(
       throw new IllegalArgumentException("soak may not be negative");
     }
     gate = gate == null ? GatePlan.permissive() : gate;
+    if (gate.health() != null && soak.isZero()) {
+      throw new IllegalArgumentException(
+          "a health gate needs a soak: the devices are watched while the stage soaks");
+    }
     advance = advance == null ? AdvanceMode.AUTOMATIC : advance;
   }
 

@@ -65,6 +65,17 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   final Map<String, Set<String>> groups = new ConcurrentHashMap<>();
   final Map<String, List<Answer>> script = new ConcurrentHashMap<>();
   final Set<String> unhealthy = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Devices whose vitals make them unhealthy for the health gate: once updated when they are
+   * targets of this rollout, always when they are not yet updated.
+   */
+  final Set<String> sick = ConcurrentHashMap.newKeySet();
+
+  /** The health gate's reports, in order, and the details recorded for operators. */
+  final List<HealthReport> healthReports = new CopyOnWriteArrayList<>();
+
+  final List<String> details = new CopyOnWriteArrayList<>();
   LongFunction<WindowState> windows = at -> new WindowState(true, 0, Long.MAX_VALUE);
 
   final Map<String, Integer> stageOf = new ConcurrentHashMap<>();
@@ -293,6 +304,33 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
             .filter(id -> stageOf.getOrDefault(id, -1) == stageIndex)
             .filter(id -> results.get(id) == DeviceUpdateState.SUCCEEDED)
             .count();
+  }
+
+  @Override
+  public HealthReport vitalsHealth(String jobId, int stageIndex, HealthPlan plan) {
+    List<String> updated =
+        targets.stream()
+            .filter(id -> stageOf.getOrDefault(id, -1) == stageIndex)
+            .filter(id -> results.get(id) == DeviceUpdateState.SUCCEEDED)
+            .toList();
+    List<String> control =
+        targets.stream().filter(id -> results.get(id) != DeviceUpdateState.SUCCEEDED).toList();
+    int updatedSick = (int) updated.stream().filter(sick::contains).count();
+    int controlSick = (int) control.stream().filter(sick::contains).count();
+    HealthReport report =
+        new HealthReport(
+            updated.size(),
+            updatedSick,
+            control.size(),
+            controlSick,
+            updatedSick + " of " + updated.size() + " updated devices unhealthy");
+    healthReports.add(report);
+    return report;
+  }
+
+  @Override
+  public void recordDetail(String jobId, String detail) {
+    details.add(String.valueOf(detail));
   }
 
   @Override

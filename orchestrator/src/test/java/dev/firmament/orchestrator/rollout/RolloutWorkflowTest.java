@@ -1065,6 +1065,116 @@ class RolloutWorkflowTest {
     assertThat(result.stages().getFirst().counters().unhealthy()).isEqualTo(2);
   }
 
+  private static RolloutPlan healthGated(HealthPlan health, BreachAction action) {
+    GatePlan gate = new GatePlan(null, 1.0, 0, 0, action, health);
+    return plan(
+        new StagePlan(
+            "canary",
+            StageSelection.count(4),
+            4,
+            null,
+            Duration.ofMinutes(30),
+            gate,
+            AdvanceMode.AUTOMATIC),
+        new StagePlan(
+            "rest",
+            StageSelection.percent(100),
+            4,
+            null,
+            Duration.ZERO,
+            null,
+            AdvanceMode.AUTOMATIC));
+  }
+
+  private static HealthPlan resets(double maxExcess) {
+    return new HealthPlan(2, 0, null, 0, maxExcess, 2, Duration.ofMinutes(5));
+  }
+
+  @Test
+  void updatedDevicesUnhealthyBeyondTheNotYetUpdatedPauseTheSoakingStageUntilResumed() {
+    FakeFleet fleet = fleet(10);
+    // Half of the canaries crash once updated; one device not yet updated crashes anyway.
+    fleet.sick.addAll(Set.of(canaries(fleet).get(0), canaries(fleet).get(1)));
+    String alreadySick =
+        fleet.targets.stream()
+            .filter(id -> !canaries(fleet).contains(id))
+            .findFirst()
+            .orElseThrow();
+    fleet.sick.add(alreadySick);
+    WorkflowStub stub = start(fleet, request(healthGated(resets(0.1), BreachAction.PAUSE)));
+
+    env.sleep(Duration.ofMinutes(10));
+    RolloutWorkflow rollout = typed(stub);
+    assertThat(rollout.progress().status()).isEqualTo(RolloutStatus.PAUSED);
+    assertThat(rollout.progress().stages().getFirst().status()).isEqualTo(StageStatus.PAUSED);
+    HealthReport breached = fleet.healthReports.getLast();
+    assertThat(breached.updated()).isEqualTo(4);
+    assertThat(breached.updatedUnhealthy()).isEqualTo(2);
+    assertThat(breached.control()).isEqualTo(6);
+    assertThat(breached.controlUnhealthy()).isEqualTo(1);
+    assertThat(fleet.details.getLast())
+        .startsWith("paused: health gate breached in stage canary: 2 of 4");
+    // The next stage does not start while paused.
+    int delivered = fleet.deliveries.size();
+    env.sleep(Duration.ofHours(1));
+    assertThat(fleet.deliveries).hasSize(delivered);
+    int judged = fleet.healthReports.size();
+
+    rollout.resume();
+    RolloutProgress result = stub.getResult(RolloutProgress.class);
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    assertThat(result.succeeded()).isEqualTo(10);
+    // Resumed: the operator accepted the stage's health; it is not judged again.
+    assertThat(fleet.healthReports).hasSize(judged);
+    assertThat(fleet.details.getLast()).isEqualTo("null");
+  }
+
+  @Test
+  void aHealthBreachWithAbortEndsTheRolloutWithTheReason() {
+    FakeFleet fleet = fleet(10);
+    fleet.sick.addAll(canaries(fleet).subList(0, 3));
+    RolloutProgress result = run(fleet, request(healthGated(resets(0.5), BreachAction.ABORT)));
+    assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
+    assertThat(fleet.stopReason).contains("health gate breached in stage canary: 3 of 4");
+    assertThat(fleet.deliveries).hasSize(4);
+  }
+
+  @Test
+  void unhealthyUpdatedDevicesWithinTheExcessOverTheBaselineHold() {
+    FakeFleet fleet = fleet(8);
+    // One of four canaries (25 %) against two of four not updated (50 %): no breach.
+    fleet.sick.add(canaries(fleet).getFirst());
+    fleet.sick.addAll(
+        fleet.targets.stream().filter(id -> !canaries(fleet).contains(id)).limit(2).toList());
+    RolloutProgress result = run(fleet, request(healthGated(resets(0.0), BreachAction.ABORT)));
+    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
+    // Judged every five minutes of the 30-minute soak, the last at its end.
+    assertThat(fleet.healthReports).hasSize(6);
+  }
+
+  @Test
+  void aHealthGateNeedsASoakAndASignal() {
+    GatePlan gate = new GatePlan(null, 1.0, 0, 0, BreachAction.PAUSE, resets(0.1));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                new StagePlan("x", StageSelection.percent(100), 1, null, Duration.ZERO, gate, null))
+        .hasMessageContaining("needs a soak");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new HealthPlan(0, 0, null, 0, 0.1, 1, null))
+        .hasMessageContaining("needs a signal");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new HealthPlan(0, 0, "bad name", 1, 0.1, 1, null))
+        .hasMessageContaining("diagnostic must be");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> new HealthPlan(1, 0, null, 0, 0.1, 1, Duration.ofMillis(10)))
+        .hasMessageContaining("checkEvery");
+  }
+
+  /** The four devices the canary stage (count 4) takes, in the fleet's assignment order. */
+  private static List<String> canaries(FakeFleet fleet) {
+    return fleet.targets.stream().sorted(FakeFleet.SAMPLING_ORDER).limit(4).toList();
+  }
+
   @Test
   void cancelLeavesDevicesAsTheyAre() {
     FakeFleet fleet = fleet(4);

@@ -2,6 +2,8 @@ package dev.firmament.workers.rollout;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.HealthPlan;
+import dev.firmament.orchestrator.rollout.HealthReport;
 import dev.firmament.orchestrator.rollout.MaintenanceWindow;
 import dev.firmament.orchestrator.rollout.RolloutActivities;
 import dev.firmament.orchestrator.rollout.RolloutFailures;
@@ -32,18 +34,32 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   private final StageRecords stages;
   private final RollbackRecords rollbacks;
   private final OfferCancellations cancellations;
+  private final HealthSignals health;
 
+  /** Without the health gate's numbers (tests of the other activities). */
   public RolloutActivitiesImpl(
       JobRecords jobs,
       ResultTransitions results,
       StageRecords stages,
       RollbackRecords rollbacks,
       OfferCancellations cancellations) {
+    this(jobs, results, stages, rollbacks, cancellations, null);
+  }
+
+  @org.springframework.beans.factory.annotation.Autowired
+  public RolloutActivitiesImpl(
+      JobRecords jobs,
+      ResultTransitions results,
+      StageRecords stages,
+      RollbackRecords rollbacks,
+      OfferCancellations cancellations,
+      HealthSignals health) {
     this.jobs = jobs;
     this.results = results;
     this.stages = stages;
     this.rollbacks = rollbacks;
     this.cancellations = cancellations;
+    this.health = health;
   }
 
   @Override
@@ -126,6 +142,19 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   @Override
   public int unhealthyDevices(String jobId, int stageIndex) {
     return stages.unhealthy(parse(jobId), stageIndex);
+  }
+
+  @Override
+  public HealthReport vitalsHealth(String jobId, int stageIndex, HealthPlan plan) {
+    if (health == null) {
+      throw new IllegalStateException("these activities were made without the health signals");
+    }
+    return health.report(job(jobId), stageIndex, plan);
+  }
+
+  @Override
+  public void recordDetail(String jobId, String detail) {
+    jobs.recordDetail(parse(jobId), detail);
   }
 
   @Override

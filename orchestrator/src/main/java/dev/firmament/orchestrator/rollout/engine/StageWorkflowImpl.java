@@ -8,6 +8,8 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.GatePlan;
+import dev.firmament.orchestrator.rollout.HealthPlan;
+import dev.firmament.orchestrator.rollout.HealthReport;
 import dev.firmament.orchestrator.rollout.OpenDevice;
 import dev.firmament.orchestrator.rollout.RatePlan;
 import dev.firmament.orchestrator.rollout.RolloutActivities;
@@ -27,6 +29,7 @@ import dev.firmament.orchestrator.rollout.TaskQueues;
 import dev.firmament.orchestrator.rollout.WindowState;
 import dev.firmament.orchestrator.rollout.policy.FailureRateGate;
 import dev.firmament.orchestrator.rollout.policy.GateVerdict;
+import dev.firmament.orchestrator.rollout.policy.HealthGate;
 import dev.firmament.orchestrator.rollout.policy.RateRamp;
 import dev.firmament.orchestrator.rollout.policy.RetryDecision;
 import dev.firmament.orchestrator.rollout.policy.SuccessThresholdGate;
@@ -183,6 +186,9 @@ public class StageWorkflowImpl implements StageWorkflow {
   private String breachReason;
   private boolean retryRequested;
   private int breachesHandled;
+
+  /** The operator resumed over a health breach: the health gate holds for the rest of the soak. */
+  private boolean healthAccepted;
 
   /** All failures of the stage when the operator last resumed over an end-of-stage breach. */
   private int acceptedAtEnd = -1;
@@ -355,7 +361,9 @@ public class StageWorkflowImpl implements StageWorkflow {
     if (!soak.isZero() && request.kind() == StageKind.UPDATE) {
       status = StageStatus.SOAKING;
       publish();
-      Workflow.await(soak, () -> promoted || stopping() || retryRequested);
+      if (soakWatchingHealth(soak)) {
+        return;
+      }
       if (retryRequested && !stopping()) {
         requeueFailed();
         continueAsNew(cursor);
@@ -369,6 +377,79 @@ public class StageWorkflowImpl implements StageWorkflow {
       }
     }
     status = StageStatus.SUCCEEDED;
+  }
+
+  /**
+   * Soaks for {@code soak} or until promoted, stopped or asked to retry; with a health gate, judges
+   * it every {@code checkEvery} and once more at the end. Returns whether the stage stops here (a
+   * health breach with ABORT or ROLLBACK).
+   */
+  private boolean soakWatchingHealth(Duration soak) {
+    HealthPlan health = request.plan().gate().health();
+    if (health == null) {
+      Workflow.await(soak, () -> promoted || stopping() || retryRequested);
+      return false;
+    }
+    long end = Workflow.currentTimeMillis() + soak.toMillis();
+    while (true) {
+      long left = end - Workflow.currentTimeMillis();
+      if (left > 0
+          && Workflow.await(
+              Duration.ofMillis(Math.min(left, health.checkEvery().toMillis())),
+              () -> promoted || stopping() || retryRequested)) {
+        return false;
+      }
+      if (judgeHealth(health)) {
+        return true;
+      }
+      if (left <= health.checkEvery().toMillis() || stopping() || retryRequested) {
+        return false;
+      }
+    }
+  }
+
+  /**
+   * Judges the health gate. A PAUSE breach waits for the operator: resume accepts the stage's
+   * health for the rest of its soak, retry-failed sends its failed devices again. Returns whether
+   * the stage stops here.
+   */
+  private boolean judgeHealth(HealthPlan health) {
+    if (healthAccepted) {
+      return false;
+    }
+    HealthReport report = bookkeeping.vitalsHealth(request.jobId(), request.index(), health);
+    if (HealthGate.evaluate(health, report) != GateVerdict.BREACHED) {
+      return false;
+    }
+    GatePlan gate = request.plan().gate();
+    String reason =
+        "health gate breached in stage " + request.plan().name() + ": " + report.detail();
+    log.info(
+        "health gate breached job={} stage={} action={} {}",
+        request.jobId(),
+        request.index(),
+        gate.onBreach(),
+        report.detail());
+    if (gate.onBreach() != BreachAction.PAUSE) {
+      breach = gate.onBreach();
+      breachReason = reason;
+      return true;
+    }
+    bookkeeping.recordDetail(request.jobId(), "paused: " + reason);
+    paused = true;
+    status = StageStatus.PAUSED;
+    publish();
+    Workflow.await(() -> !paused || stopping() || retryRequested);
+    if (retryRequested && !stopping()) {
+      requeueFailed();
+      continueAsNew(cursor);
+    }
+    healthAccepted = true;
+    if (!stopping()) {
+      bookkeeping.recordDetail(request.jobId(), null);
+      setStatus(StageStatus.SOAKING);
+    }
+    return false;
   }
 
   /**
