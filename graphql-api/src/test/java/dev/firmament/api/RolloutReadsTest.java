@@ -97,6 +97,86 @@ class RolloutReadsTest extends ApiIntegrationTest {
           .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
           .toString();
 
+  private static final String HEALTH_GATED =
+      """
+      mutation($productId: ID!, $startAt: DateTime!, $health: RolloutHealthInput!, $soak: Int) {
+        createOTAJob(input: {
+          productId: $productId, targetVersion: "2.0.0", startAt: $startAt,
+          stages: [{name: "canary", count: 1, soakSeconds: $soak,
+                    gate: {maxFailureRate: 1.0, onBreach: PAUSE, health: $health}}]
+        }) { job { id } }
+      }""";
+
+  @Test
+  void aStagesHealthGateIsKeptWithItsDefaultsAndBadOnesAreRefused() {
+    String productId = createProduct();
+    registerDevices(productId, unique("health"), 2);
+    uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
+    String jobId =
+        graphQl
+            .document(HEALTH_GATED)
+            .variable("productId", productId)
+            .variable("startAt", START_AT)
+            .variable("soak", 600)
+            .variable(
+                "health",
+                java.util.Map.of(
+                    "resetThreshold", 2, "diagnostic", "heap.failures", "diagnosticThreshold", 5))
+            .execute()
+            .path("createOTAJob.job.id")
+            .entity(String.class)
+            .get();
+    graphQl
+        .document(
+            "query($id: ID!) { firmwareOTAJob(id: $id) { plan { stages { gate { health {"
+                + " resetThreshold reconnectThreshold diagnostic diagnosticThreshold maxExcess"
+                + " minimumUpdated checkEverySeconds } } } } } }")
+        .variable("id", jobId)
+        .execute()
+        .path("firmwareOTAJob.plan.stages[0].gate.health")
+        .matchesJsonStrictly(
+            """
+            {"resetThreshold": 2, "reconnectThreshold": 0, "diagnostic": "heap.failures",
+             "diagnosticThreshold": 5.0, "maxExcess": 0.1, "minimumUpdated": 1,
+             "checkEverySeconds": 30}""");
+
+    record Bad(java.util.Map<String, Object> health, Integer soak, String message) {}
+    for (Bad bad :
+        List.of(
+            new Bad(java.util.Map.of("resetThreshold", 2), null, "needs a soak"),
+            new Bad(java.util.Map.of("maxExcess", 0.5), 600, "needs a signal"),
+            new Bad(java.util.Map.of("diagnostic", "heap"), 600, "diagnosticThreshold is required"),
+            new Bad(
+                java.util.Map.of("diagnostic", "bad name", "diagnosticThreshold", 1),
+                600,
+                "diagnostic must be"),
+            new Bad(java.util.Map.of("resetThreshold", 1, "maxExcess", 2), 600, "maxExcess"),
+            new Bad(
+                java.util.Map.of("resetThreshold", 1, "checkEverySeconds", 0), 600, "checkEvery"),
+            new Bad(java.util.Map.of("resetThreshold", -1), 600, "negative"))) {
+      var refused =
+          graphQl
+              .document(HEALTH_GATED)
+              .variable("productId", productId)
+              .variable("startAt", START_AT)
+              .variable("soak", bad.soak())
+              .variable("health", bad.health())
+              .execute();
+      refused
+          .errors()
+          .satisfy(
+              errors ->
+                  assertThat(errors)
+                      .as(bad.message())
+                      .singleElement()
+                      .satisfies(
+                          e -> {
+                            assertThat(e.getExtensions()).containsEntry("code", "INVALID_ARGUMENT");
+                            assertThat(e.getMessage()).contains(bad.message());
+                          }));
+    }
+  }
+
   @Test
   void thePlanAnswersWhatTheRolloutWasCreatedWith() {
     String productId = createProduct();

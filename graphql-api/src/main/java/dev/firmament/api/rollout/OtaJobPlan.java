@@ -2,6 +2,7 @@ package dev.firmament.api.rollout;
 
 import dev.firmament.orchestrator.rollout.AdvanceMode;
 import dev.firmament.orchestrator.rollout.GatePlan;
+import dev.firmament.orchestrator.rollout.HealthPlan;
 import dev.firmament.orchestrator.rollout.MaintenanceWindow;
 import dev.firmament.orchestrator.rollout.RatePlan;
 import dev.firmament.orchestrator.rollout.RetryPolicy;
@@ -54,7 +55,17 @@ public record OtaJobPlan(
       double maxFailureRate,
       int minimumSample,
       double minSuccessRate,
-      String onBreach) {}
+      String onBreach,
+      Health health) {}
+
+  public record Health(
+      int resetThreshold,
+      int reconnectThreshold,
+      String diagnostic,
+      Double diagnosticThreshold,
+      double maxExcess,
+      int minimumUpdated,
+      long checkEverySeconds) {}
 
   /** {@code errorCodes} sorted. */
   public record Retry(
@@ -113,7 +124,19 @@ public record OtaJobPlan(
         gate.maxFailureRate(),
         gate.minimumSample(),
         gate.minSuccessRate(),
-        gate.onBreach().name());
+        gate.onBreach().name(),
+        gate.health() == null ? null : health(gate.health()));
+  }
+
+  private static Health health(HealthPlan health) {
+    return new Health(
+        health.resetThreshold(),
+        health.reconnectThreshold(),
+        health.diagnostic(),
+        health.diagnostic() == null ? null : health.diagnosticThreshold(),
+        health.maxExcess(),
+        health.minimumUpdated(),
+        health.checkEvery().toSeconds());
   }
 
   private static Retry retry(RetryPolicy retry) {

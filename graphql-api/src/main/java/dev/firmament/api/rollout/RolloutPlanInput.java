@@ -117,7 +117,18 @@ public final class RolloutPlanInput {
       Double maxFailureRate,
       Integer minimumSample,
       Double minSuccessRate,
-      BreachAction onBreach) {}
+      BreachAction onBreach,
+      Health health) {}
+
+  /** {@code RolloutHealthInput}. */
+  public record Health(
+      Integer resetThreshold,
+      Integer reconnectThreshold,
+      String diagnostic,
+      Double diagnosticThreshold,
+      Double maxExcess,
+      Integer minimumUpdated,
+      Integer checkEverySeconds) {}
 
   /** {@code RolloutRetryInput}. */
   public record Retry(

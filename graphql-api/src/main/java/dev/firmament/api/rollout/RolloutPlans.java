@@ -3,6 +3,7 @@ package dev.firmament.api.rollout;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.orchestrator.rollout.AdvanceMode;
 import dev.firmament.orchestrator.rollout.GatePlan;
+import dev.firmament.orchestrator.rollout.HealthPlan;
 import dev.firmament.orchestrator.rollout.MaintenanceWindow;
 import dev.firmament.orchestrator.rollout.RatePlan;
 import dev.firmament.orchestrator.rollout.RetryPolicy;
@@ -273,7 +274,25 @@ final class RolloutPlans {
         input.minSuccessRate() == null ? 0 : input.minSuccessRate(),
         input.onBreach() == null
             ? dev.firmament.orchestrator.rollout.BreachAction.PAUSE
-            : input.onBreach());
+            : input.onBreach(),
+        input.health() == null ? null : health(input.health()));
+  }
+
+  private static HealthPlan health(RolloutPlanInput.Health input) {
+    if (input.diagnostic() != null && input.diagnosticThreshold() == null) {
+      throw ApiException.invalid("health.diagnosticThreshold is required with health.diagnostic");
+    }
+    return new HealthPlan(
+        input.resetThreshold() == null ? 0 : input.resetThreshold(),
+        input.reconnectThreshold() == null ? 0 : input.reconnectThreshold(),
+        input.diagnostic(),
+        input.diagnosticThreshold() == null ? 0 : input.diagnosticThreshold(),
+        input.maxExcess() == null ? 0.1 : input.maxExcess(),
+        input.minimumUpdated() == null ? 1 : input.minimumUpdated(),
+        seconds(
+            input.checkEverySeconds() == null ? 30 : input.checkEverySeconds(),
+            "health.checkEverySeconds",
+            MAX_SOAK));
   }
 
   private static RetryPolicy retry(RolloutPlanInput.Retry input) {
