@@ -234,6 +234,22 @@ public class RolloutController {
         });
   }
 
+  /**
+   * Why a rollout its gate paused is paused (the health gate's numbers); null when it is not paused
+   * and when an operator paused it.
+   */
+  @BatchMapping(typeName = "FirmwareOTAJob", field = "pauseReason")
+  public Map<OtaJob, String> pauseReason(List<OtaJob> sources) {
+    List<UUID> paused =
+        sources.stream()
+            .filter(job -> RolloutStatus.PAUSED.name().equals(job.status()))
+            .map(OtaJob::id)
+            .toList();
+    Map<UUID, String> details =
+        paused.isEmpty() ? Map.of() : jobs.statusDetails(tenants.organizationId(), paused);
+    return mapEach(sources, job -> details.get(job.id()));
+  }
+
   /** Whether the rollout may take devices to an older build ({@code allowDowngrade}). */
   @BatchMapping(typeName = "FirmwareOTAJob", field = "allowDowngrade")
   public Map<OtaJob, Boolean> allowDowngrade(List<OtaJob> sources) {

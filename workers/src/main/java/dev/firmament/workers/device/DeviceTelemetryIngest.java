@@ -112,9 +112,12 @@ public class DeviceTelemetryIngest implements DisposableBean {
   }
 
   void accept(DeviceTelemetryReport report) {
+    // A backfill, and the report of a start (what the health gate counts), draw from the second
+    // allowance, so that a device in a reset loop, which sends a few messages per start, does not
+    // lose the reports of its starts to its own log lines.
     boolean backfill =
         report.telemetry() instanceof Telemetry.Vitals v
-            ? v.isBackfill()
+            ? v.isBackfill() || v.resetReason() != null
             : ((Telemetry.Logs) report.telemetry())
                 .lines()
                 .getFirst()
