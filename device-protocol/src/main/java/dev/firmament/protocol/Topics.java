@@ -40,7 +40,9 @@ public final class Topics {
     /** Cloud to device, JSON function calls and variable reads (MQTT 5 request/response). */
     CALL("call"),
     /** Device to server, JSON named events. */
-    EVENTS("events");
+    EVENTS("events"),
+    /** Device to server, JSON ledger sync requests and device-to-cloud ledger writes. */
+    LEDGER("ledger");
 
     private final String segment;
 
@@ -99,6 +101,11 @@ public final class Topics {
   /** {@code fw/{deviceId}/events}. */
   public static String events(String deviceId) {
     return topic(deviceId, Kind.EVENTS);
+  }
+
+  /** {@code fw/{deviceId}/ledger}. */
+  public static String ledger(String deviceId) {
+    return topic(deviceId, Kind.LEDGER);
   }
 
   /** Whether {@code instance} may name an API instance in a reply topic: as a device id. */
