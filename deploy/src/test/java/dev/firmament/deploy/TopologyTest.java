@@ -207,6 +207,25 @@ class TopologyTest {
                     && !l.startsWith("acl firmament-device publishClientSend "));
   }
 
+  @Test
+  void provisionLetsADevicePublishItsLedgerMessagesAndTheWorkersReadThem() {
+    String script = Settings.read(deploy.resolve("compose/mosquitto/provision.sh"));
+    assertThat(script)
+        .contains(
+            "acl firmament-device publishClientSend 'fw/%c/ledger'",
+            "acl firmament-workers subscribePattern '$share/firmament-workers/fw/+/ledger'",
+            "acl firmament-workers subscribePattern 'fw/+/ledger'",
+            "acl firmament-workers publishClientReceive 'fw/+/ledger'");
+    // A device only publishes on its ledger topic (copies come back on its commands); the API
+    // writes ledgers in the database and has no part in the topic.
+    assertThat(script.lines().filter(l -> l.contains("/ledger")))
+        .noneMatch(l -> l.startsWith("acl firmament-api "))
+        .noneMatch(
+            l ->
+                l.startsWith("acl firmament-device ")
+                    && !l.startsWith("acl firmament-device publishClientSend "));
+  }
+
   static List<String> strings(java.util.Collection<?> values) {
     return values.stream().map(String::valueOf).toList();
   }

@@ -314,6 +314,60 @@ class DeviceAccessExtensionTest {
   }
 
   @Test
+  void aDevicePublishesLedgerMessagesOnItsOwnTopicOnlyAndReadsNone() throws Exception {
+    Mqtt5BlockingClient workers = connect("gateway-5", "service", "service-secret");
+    Mqtt5BlockingClient a = connect("dev-a", "dev-a", "secret-a");
+    try (Mqtt5BlockingClient.Mqtt5Publishes ledger =
+        workers.publishes(MqttGlobalPublishFilter.ALL)) {
+      workers
+          .subscribeWith()
+          .topicFilter("$share/firmament-workers/fw/+/ledger")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .send();
+      // Ledger messages are the workers' to read: not the device's own, another's or all.
+      for (String filter :
+          List.of(
+              "fw/dev-a/ledger",
+              "fw/dev-b/ledger",
+              "fw/+/ledger",
+              "$share/firmament-workers/fw/+/ledger")) {
+        assertThatThrownBy(
+                () -> a.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send())
+            .as(filter)
+            .isInstanceOfSatisfying(
+                Mqtt5SubAckException.class,
+                e ->
+                    assertThat(e.getMqttMessage().getReasonCodes())
+                        .containsExactly(Mqtt5SubAckReasonCode.NOT_AUTHORIZED));
+      }
+
+      a.publishWith()
+          .topic("fw/dev-a/ledger")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .payload(bytes("sync"))
+          .send();
+      Optional<Mqtt5Publish> message = ledger.receive(5, TimeUnit.SECONDS);
+      assertThat(message).isPresent();
+      assertThat(message.get().getTopic().toString()).isEqualTo("fw/dev-a/ledger");
+      assertThat(text(message.get())).isEqualTo("sync");
+
+      // A write into another device's ledger never reaches the workers; the broker also
+      // disconnects the client that tried.
+      a.publishWith()
+          .topic("fw/dev-b/ledger")
+          .qos(MqttQos.AT_MOST_ONCE)
+          .payload(bytes("forged write"))
+          .send();
+      assertThat(ledger.receive(1, TimeUnit.SECONDS)).isEmpty();
+    } finally {
+      if (a.getState().isConnected()) {
+        a.disconnect();
+      }
+      workers.disconnect();
+    }
+  }
+
+  @Test
   void anAnonymousClientIsRefused() {
     Mqtt5BlockingClient anonymous =
         Mqtt5Client.builder()

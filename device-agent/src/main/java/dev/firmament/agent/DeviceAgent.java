@@ -1,5 +1,6 @@
 package dev.firmament.agent;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.lifecycle.MqttDisconnectSource;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
@@ -16,6 +17,11 @@ import dev.firmament.protocol.Command;
 import dev.firmament.protocol.DeviceEvent;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ErrorCode;
+import dev.firmament.protocol.LedgerAck;
+import dev.firmament.protocol.LedgerCopy;
+import dev.firmament.protocol.LedgerDocuments;
+import dev.firmament.protocol.LedgerSync;
+import dev.firmament.protocol.LedgerWrite;
 import dev.firmament.protocol.MalformedMessageException;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
@@ -25,10 +31,17 @@ import dev.firmament.protocol.Topics;
 import dev.firmament.protocol.UpdateOffer;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +66,14 @@ import org.slf4j.LoggerFactory;
  * publishing each answer to the call's MQTT 5 response topic with its correlation data; a response
  * topic outside its own {@code fw/{id}/reply/} is never answered.
  *
+ * <p>It keeps ledgers (docs/device-protocol.md, "Ledgers") in its {@link LedgerStore}: on every
+ * connect it sends a sync request naming the versions it holds and resends its own writes the cloud
+ * has not acknowledged; it applies a cloud copy only at a higher version than its own. Its cloud
+ * ledger {@code config} sets its reporting interval ({@code interval}, as {@code setInterval}), and
+ * at every boot it writes its own ledger {@code status}: its boot count, firmware version and boot
+ * time. Applications read and write ledgers with {@link #ledger}, {@link #writeLedger} and {@link
+ * #onLedgerChange}.
+ *
  * <p>The agent itself never misbehaves: the fleet simulator makes a device faulty by putting a
  * {@link FaultInjector} around its installer and its incoming messages.
  *
@@ -76,8 +97,20 @@ public final class DeviceAgent implements AutoCloseable {
   private final String presenceTopic;
   private final String callTopic;
   private final String eventsTopic;
+  private final String ledgerTopic;
   private final ReferenceCloud cloud;
   private final DeviceTelemetry telemetry;
+
+  private final LedgerStore ledgerStore;
+
+  /** The ledgers the device keeps, by name; confined to the serial executor. */
+  private final Map<String, LedgerEntry> ledgers = new HashMap<>();
+
+  /** The same, for readers on any thread. */
+  private final Map<String, LedgerEntry> ledgerView = new ConcurrentHashMap<>();
+
+  private final java.util.List<BiConsumer<String, Optional<ObjectNode>>> ledgerListeners =
+      new CopyOnWriteArrayList<>();
 
   // State confined to the serial executor.
   private Download download;
@@ -98,7 +131,21 @@ public final class DeviceAgent implements AutoCloseable {
    * @param runtime threads shared with the other agents of the process
    */
   public DeviceAgent(AgentConfig config, SlotStore slots, AgentRuntime runtime) {
-    this(config, new SlotInstaller(slots), runtime, Inbound.Filter.NONE);
+    this(config, slots, LedgerStore.inMemory(), runtime);
+  }
+
+  /**
+   * Creates a disconnected device that keeps its ledgers in {@code ledgers} (a {@link
+   * FileLedgerStore} in its state directory keeps them across restarts); call {@link #connect()}.
+   */
+  public DeviceAgent(
+      AgentConfig config, SlotStore slots, LedgerStore ledgers, AgentRuntime runtime) {
+    this(config, new SlotInstaller(slots), runtime, Inbound.Filter.NONE, ledgers);
+  }
+
+  DeviceAgent(
+      AgentConfig config, Installer installer, AgentRuntime runtime, Inbound.Filter inboundFilter) {
+    this(config, installer, runtime, inboundFilter, LedgerStore.inMemory());
   }
 
   /**
@@ -109,7 +156,11 @@ public final class DeviceAgent implements AutoCloseable {
    *     agent's link now, before any message arrives
    */
   DeviceAgent(
-      AgentConfig config, Installer installer, AgentRuntime runtime, Inbound.Filter inboundFilter) {
+      AgentConfig config,
+      Installer installer,
+      AgentRuntime runtime,
+      Inbound.Filter inboundFilter,
+      LedgerStore ledgerStore) {
     this.config = Objects.requireNonNull(config, "config");
     this.installer = Objects.requireNonNull(installer, "installer");
     this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -126,6 +177,7 @@ public final class DeviceAgent implements AutoCloseable {
     this.presenceTopic = Topics.presence(id);
     this.callTopic = Topics.call(id);
     this.eventsTopic = Topics.events(id);
+    this.ledgerTopic = Topics.ledger(id);
     this.cloud = new ReferenceCloud(config.cloud(), config.seed(), System::nanoTime);
     String telemetryTopic = Topics.telemetry(id);
     this.telemetry =
@@ -147,6 +199,20 @@ public final class DeviceAgent implements AutoCloseable {
               }
             },
             Clock.systemUTC());
+    this.ledgerStore = Objects.requireNonNull(ledgerStore, "ledgerStore");
+    // Nothing runs on the serial executor before the constructor returns.
+    for (LedgerEntry entry : ledgerStore.load().values()) {
+      keepLedger(entry);
+    }
+    // The boot count lives in the status ledger, so it counts across restarts of the agent.
+    LedgerEntry status0 = ledgers.get(STATUS_LEDGER);
+    telemetry.startedBefore(
+        status0 == null || status0.fromCloud() ? 0 : status0.data().path("bootCount").asLong(0));
+    LedgerEntry config0 = ledgers.get(CONFIG_LEDGER);
+    if (config0 != null && config0.fromCloud()) {
+      cloud.applyConfig(config0.data());
+    }
+    writeStatus();
     Mqtt5ClientBuilder builder =
         Mqtt5Client.builder()
             .identifier(id)
@@ -399,6 +465,7 @@ public final class DeviceAgent implements AutoCloseable {
       publish(eventsTopic, CODEC.encodeEvent(backlog.removeFirst()), false);
     }
     telemetry.onConnected();
+    syncLedgers();
     refreshSnapshot();
   }
 
@@ -544,6 +611,8 @@ public final class DeviceAgent implements AutoCloseable {
     switch (command) {
       case UpdateOffer offer -> onOffer(offer);
       case CancelUpdate cancel -> onCancel(cancel);
+      case LedgerCopy copy -> onLedgerCopy(copy);
+      case LedgerAck ack -> onLedgerAck(ack);
     }
   }
 
@@ -772,6 +841,8 @@ public final class DeviceAgent implements AutoCloseable {
     currentVersion = d.offer.targetVersion();
     installs++;
     telemetry.restarted(Telemetry.ResetReason.UPDATE);
+    writeStatus();
+    publishPendingWrites();
     finish(d, DeviceState.SUCCEEDED, null, null);
     publish(
         presenceTopic,
@@ -795,6 +866,7 @@ public final class DeviceAgent implements AutoCloseable {
    */
   private void restart(Telemetry.ResetReason reason) {
     telemetry.restarted(reason);
+    writeStatus();
     drop(config.rebootDelay());
   }
 
@@ -815,6 +887,7 @@ public final class DeviceAgent implements AutoCloseable {
                     restart(Telemetry.ResetReason.PANIC);
                   } else {
                     telemetry.restarted(Telemetry.ResetReason.PANIC);
+                    writeStatus();
                   }
                   crashEvery(every, version);
                 }),
@@ -870,6 +943,223 @@ public final class DeviceAgent implements AutoCloseable {
       return; // sent again on reconnect
     }
     publish(statusTopic, CODEC.encodeReport(report), false);
+  }
+
+  // ---- ledgers ----
+
+  /** The cloud-to-device ledger whose {@code interval} sets the reporting interval. */
+  public static final String CONFIG_LEDGER = "config";
+
+  /** The device-to-cloud ledger the device writes at every boot. */
+  public static final String STATUS_LEDGER = "status";
+
+  /** A ledger's document as the device holds it now (a copy); safe to call from any thread. */
+  public Optional<ObjectNode> ledger(String name) {
+    LedgerEntry entry = ledgerView.get(name);
+    return entry == null ? Optional.empty() : Optional.of(entry.data().deepCopy());
+  }
+
+  /** The version of a ledger the device holds, 0 when it holds none. */
+  public long ledgerVersion(String name) {
+    LedgerEntry entry = ledgerView.get(name);
+    return entry == null ? 0 : entry.version();
+  }
+
+  /**
+   * Calls {@code listener} on the agent's thread with a cloud-to-device ledger's new document each
+   * time the device applies a newer copy, or with empty when the cloud removed it.
+   */
+  public void onLedgerChange(BiConsumer<String, Optional<ObjectNode>> listener) {
+    ledgerListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Writes the whole document of one of the device's device-to-cloud ledgers: kept at once (in the
+   * ledger store), sent now when connected and otherwise at the next connect, and resent at every
+   * connect until the cloud acknowledges it. Completes with the write's version.
+   *
+   * @throws IllegalArgumentException if the name or the document breaks the ledger rules
+   */
+  public CompletableFuture<Long> writeLedger(String name, ObjectNode data) {
+    LedgerDocuments.requireName("name", name);
+    LedgerDocuments.requireData("data", data);
+    ObjectNode document = data.deepCopy();
+    CompletableFuture<Long> written = new CompletableFuture<>();
+    serial.execute(
+        () -> {
+          try {
+            LedgerEntry entry = writeOwn(name, document);
+            if (connected && !closing) {
+              publishWrite(entry);
+            }
+            written.complete(entry.version());
+          } catch (RuntimeException e) {
+            written.completeExceptionally(e);
+          }
+        });
+    return written;
+  }
+
+  /** Writes the cloud has not acknowledged yet. */
+  public CompletableFuture<Integer> pendingLedgerWrites() {
+    CompletableFuture<Integer> pending = new CompletableFuture<>();
+    serial.execute(
+        () ->
+            pending.complete((int) ledgers.values().stream().filter(LedgerEntry::pending).count()));
+    return pending;
+  }
+
+  /**
+   * The reporting interval in seconds, as {@code setInterval} or the {@code config} ledger set it.
+   */
+  public CompletableFuture<Integer> reportingInterval() {
+    CompletableFuture<Integer> interval = new CompletableFuture<>();
+    serial.execute(() -> interval.complete(cloud.interval()));
+    return interval;
+  }
+
+  private LedgerEntry writeOwn(String name, ObjectNode data) {
+    LedgerEntry previous = ledgers.get(name);
+    if (previous != null && previous.fromCloud()) {
+      throw new IllegalStateException(
+          name + " is a cloud-to-device ledger: only the cloud writes it");
+    }
+    LedgerEntry entry =
+        new LedgerEntry(
+            name,
+            false,
+            previous == null ? 1 : previous.version() + 1,
+            data,
+            previous == null ? 0 : previous.acknowledged(),
+            java.time.Instant.now());
+    ledgerStore.save(entry);
+    keepLedger(entry);
+    return entry;
+  }
+
+  /** A boot: the {@code status} ledger's next document, sent with the next connect. */
+  private void writeStatus() {
+    LedgerEntry previous = ledgers.get(STATUS_LEDGER);
+    if (previous != null && previous.fromCloud()) {
+      return;
+    }
+    ObjectNode status = LedgerDocuments.empty();
+    status.put("bootCount", telemetry.bootCount());
+    status.put("version", currentVersion);
+    status.put("bootedAt", java.time.Instant.now().toString());
+    writeOwn(STATUS_LEDGER, status);
+  }
+
+  private void keepLedger(LedgerEntry entry) {
+    ledgers.put(entry.name(), entry);
+    ledgerView.put(entry.name(), entry);
+  }
+
+  private void forgetLedger(String name) {
+    ledgers.remove(name);
+    ledgerView.remove(name);
+  }
+
+  /** On connect: what the device holds, and its writes the cloud has not acknowledged. */
+  private void syncLedgers() {
+    Map<String, Long> copies = new TreeMap<>();
+    Map<String, Long> writes = new TreeMap<>();
+    for (LedgerEntry entry : ledgers.values()) {
+      (entry.fromCloud() ? copies : writes).put(entry.name(), entry.version());
+    }
+    publish(ledgerTopic, CODEC.encodeLedger(new LedgerSync(copies, writes)), false);
+    publishPendingWrites();
+  }
+
+  private void publishPendingWrites() {
+    if (!connected) {
+      return;
+    }
+    ledgers.values().stream()
+        .filter(LedgerEntry::pending)
+        .sorted(java.util.Comparator.comparing(LedgerEntry::name))
+        .forEach(this::publishWrite);
+  }
+
+  private void publishWrite(LedgerEntry entry) {
+    publish(
+        ledgerTopic,
+        CODEC.encodeLedger(
+            new LedgerWrite(entry.name(), entry.version(), entry.data(), entry.writtenAt())),
+        false);
+  }
+
+  /** A copy from the cloud: applied only when newer than the one held. */
+  private void onLedgerCopy(LedgerCopy copy) {
+    LedgerEntry held = ledgers.get(copy.name());
+    if (held != null && !held.fromCloud()) {
+      log.warn("device {} ignores a cloud copy of its own ledger {}", deviceId(), copy.name());
+      return;
+    }
+    if (held != null && held.version() >= copy.version()) {
+      return; // late or repeated
+    }
+    if (copy.isRemoval()) {
+      if (held == null) {
+        return;
+      }
+      ledgerStore.remove(copy.name());
+      forgetLedger(copy.name());
+      log.info("device {} drops ledger {}", deviceId(), copy.name());
+      tellLedgerListeners(copy.name(), Optional.empty());
+      return;
+    }
+    LedgerEntry entry = new LedgerEntry(copy.name(), true, copy.version(), copy.data(), 0, null);
+    ledgerStore.save(entry);
+    keepLedger(entry);
+    if (CONFIG_LEDGER.equals(copy.name()) && cloud.applyConfig(copy.data())) {
+      log.info(
+          "device {} reports every {} s, as its config ledger says", deviceId(), cloud.interval());
+    }
+    tellLedgerListeners(copy.name(), Optional.of(copy.data().deepCopy()));
+  }
+
+  /** The cloud holds {@code ack.version()} of one of the device's own ledgers. */
+  private void onLedgerAck(LedgerAck ack) {
+    LedgerEntry held = ledgers.get(ack.name());
+    if (held == null || held.fromCloud()) {
+      return;
+    }
+    LedgerEntry updated;
+    if (ack.refused() != null) {
+      // The organization takes no such ledger: stop resending this write.
+      log.warn("device {} ledger {} refused: {}", deviceId(), ack.name(), ack.refused());
+      updated =
+          new LedgerEntry(
+              held.name(), false, held.version(), held.data(), held.version(), held.writtenAt());
+    } else if (ack.version() > held.version()) {
+      // The cloud holds more than this device remembers (its state was lost): number the next
+      // write after the cloud's, and send the current document as that write.
+      updated =
+          new LedgerEntry(
+              held.name(), false, ack.version() + 1, held.data(), ack.version(), held.writtenAt());
+    } else if (ack.version() > held.acknowledged()) {
+      updated =
+          new LedgerEntry(
+              held.name(), false, held.version(), held.data(), ack.version(), held.writtenAt());
+    } else {
+      return;
+    }
+    ledgerStore.save(updated);
+    keepLedger(updated);
+    if (ack.refused() == null && ack.version() > held.version() && connected) {
+      publishWrite(updated);
+    }
+  }
+
+  private void tellLedgerListeners(String name, Optional<ObjectNode> data) {
+    for (BiConsumer<String, Optional<ObjectNode>> listener : ledgerListeners) {
+      try {
+        listener.accept(name, data);
+      } catch (RuntimeException e) {
+        log.warn("device {} ledger listener failed: {}", deviceId(), e.toString());
+      }
+    }
   }
 
   private CompletableFuture<?> publish(String topic, byte[] payload, boolean retain) {

@@ -59,6 +59,14 @@ final class DeviceTelemetry {
     log(Level.INFO, "started, reset reason " + reason.name().toLowerCase(java.util.Locale.ROOT));
   }
 
+  /**
+   * The device had started {@code earlierStarts} times before this start (a count it kept across
+   * restarts); called once, before anything is sent.
+   */
+  void startedBefore(long earlierStarts) {
+    bootCount = Math.max(0, earlierStarts) + 1;
+  }
+
   /** How often the device has started, the first start included. */
   long bootCount() {
     return bootCount;

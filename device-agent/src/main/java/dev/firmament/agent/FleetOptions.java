@@ -203,6 +203,11 @@ public record FleetOptions(
     return edit(b -> b.ackEvery = ackEvery);
   }
 
+  /**
+   * Keeps each device's state in {@code slotDirectory/{deviceId}}: its slots and, in {@code
+   * ledgers/}, its ledgers, so that a fleet started again on the same directory comes back with
+   * them (without one, both live in memory).
+   */
   public FleetOptions withSlotDirectory(Path slotDirectory) {
     return edit(b -> b.slotDirectory = slotDirectory);
   }

@@ -97,10 +97,16 @@ public final class FleetSimulator implements AutoCloseable {
       } else {
         slots = InMemorySlotStore.digestOnly(spec.initialVersion());
       }
+      // A device with a state directory keeps its ledgers there too, across restarts.
+      LedgerStore ledgers =
+          options.slotDirectory() != null
+              ? new FileLedgerStore(
+                  options.slotDirectory().resolve(spec.deviceId()).resolve("ledgers"))
+              : LedgerStore.inMemory();
       DeviceAgent agent =
           faults.any()
               ? FaultInjector.device(config, slots, runtime)
-              : new DeviceAgent(config, slots, runtime);
+              : new DeviceAgent(config, slots, ledgers, runtime);
       if (agents.put(spec.deviceId(), agent) != null) {
         runtime.close();
         throw new IllegalArgumentException("duplicate device id " + spec.deviceId());

@@ -107,6 +107,36 @@ public final class ReferenceCloud {
     return new Answer(CloudReply.returned(on ? 1 : 0), After.NOTHING);
   }
 
+  /**
+   * The reporting interval in seconds, as {@code setInterval} or the {@code config} ledger set it.
+   */
+  int interval() {
+    return interval;
+  }
+
+  /**
+   * Applies the cloud-to-device ledger {@code config}: its {@code interval} key, a whole number of
+   * seconds from 1 to 86400, sets the reporting interval as {@code setInterval} does; a value out
+   * of range or of another type is ignored (and said so), the rest of the document too.
+   *
+   * @return whether the interval changed
+   */
+  boolean applyConfig(com.fasterxml.jackson.databind.node.ObjectNode config) {
+    com.fasterxml.jackson.databind.JsonNode value = config.get("interval");
+    if (value == null) {
+      return false;
+    }
+    if (!value.canConvertToInt() || !value.isIntegralNumber()) {
+      return false;
+    }
+    int seconds = value.intValue();
+    if (seconds < 1 || seconds > 86_400 || seconds == interval) {
+      return false;
+    }
+    interval = seconds;
+    return true;
+  }
+
   private Answer setInterval(String argument) {
     int seconds;
     try {

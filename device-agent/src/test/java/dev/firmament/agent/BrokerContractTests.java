@@ -417,6 +417,83 @@ abstract class BrokerContractTests extends FleetTestSupport {
     }
   }
 
+  @Test
+  void aDevicesLedgerMessagesReachTheWorkersOnlyFromItsOwnTopicAndCopiesComeBackOnItsCommands(
+      @TempDir Path dir) throws Exception {
+    String self = "ledger-1";
+    String other = "ledger-2";
+    try (SecuredTestBroker broker =
+        startSecured(dir, Map.of(self, "secret-1", other, "secret-2"))) {
+      Mqtt5BlockingClient workers =
+          connect(
+              broker, "firmament-workers-8", broker.workersUsername(), broker.workersPassword());
+      Mqtt5BlockingClient device = connect(broker, self, self, "secret-1");
+      try {
+        BlockingQueue<Mqtt5Publish> ledger = new LinkedBlockingQueue<>();
+        workers
+            .toAsync()
+            .subscribeWith()
+            .topicFilter("$share/firmament-workers/fw/+/ledger")
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .callback(ledger::add)
+            .send()
+            .get(5, TimeUnit.SECONDS);
+        BlockingQueue<Mqtt5Publish> commands = new LinkedBlockingQueue<>();
+        device
+            .toAsync()
+            .subscribeWith()
+            .topicFilter(Topics.cmd(self))
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .callback(commands::add)
+            .send()
+            .get(5, TimeUnit.SECONDS);
+
+        // A sync request as a device sends it: QoS 1, not retained, on its own ledger topic.
+        byte[] sync = "{\"type\":\"sync\",\"copies\":{\"config\":3}}".getBytes(UTF_8);
+        device
+            .publishWith()
+            .topic(Topics.ledger(self))
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload(sync)
+            .send();
+        Mqtt5Publish request = ledger.poll(5, TimeUnit.SECONDS);
+        assertThat(request).as("the sync request at the workers").isNotNull();
+        assertThat(request.getTopic().toString()).isEqualTo(Topics.ledger(self));
+        assertThat(request.getPayloadAsBytes()).containsExactly(sync);
+
+        // The workers answer on the device's command topic, which it reads already.
+        byte[] copy =
+            "{\"type\":\"ledger\",\"name\":\"config\",\"version\":4,\"data\":{}}".getBytes(UTF_8);
+        workers
+            .publishWith()
+            .topic(Topics.cmd(self))
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .payload(copy)
+            .send();
+        Mqtt5Publish answer = commands.poll(5, TimeUnit.SECONDS);
+        assertThat(answer).as("the copy at the device").isNotNull();
+        assertThat(answer.getPayloadAsBytes()).containsExactly(copy);
+
+        // A write into another device's ledger never reaches the workers (a broker may also
+        // disconnect the device that tried, as HiveMQ does).
+        device
+            .publishWith()
+            .topic(Topics.ledger(other))
+            .qos(MqttQos.AT_MOST_ONCE)
+            .payload(
+                "{\"type\":\"write\",\"name\":\"status\",\"version\":9,\"data\":{}}"
+                    .getBytes(UTF_8))
+            .send();
+        assertThat(ledger.poll(1, TimeUnit.SECONDS)).as("a forged write at the workers").isNull();
+      } finally {
+        if (device.getState().isConnected()) {
+          device.disconnect();
+        }
+        workers.disconnect();
+      }
+    }
+  }
+
   // ---- helpers ----
 
   static Mqtt5BlockingClient connect(

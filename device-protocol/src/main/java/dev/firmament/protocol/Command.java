@@ -5,15 +5,14 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
 /**
  * A JSON message on {@code fw/{deviceId}/cmd}. The {@code type} property tells the kinds apart:
- * {@code "offer"} or {@code "cancel"}.
+ * {@code "offer"} or {@code "cancel"} (an update), {@code "ledger"} or {@code "ledgerAck"} (ledger
+ * sync, see {@link LedgerCopy} and {@link LedgerAck}).
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
 @JsonSubTypes({
   @JsonSubTypes.Type(value = UpdateOffer.class, name = "offer"),
-  @JsonSubTypes.Type(value = CancelUpdate.class, name = "cancel")
+  @JsonSubTypes.Type(value = CancelUpdate.class, name = "cancel"),
+  @JsonSubTypes.Type(value = LedgerCopy.class, name = "ledger"),
+  @JsonSubTypes.Type(value = LedgerAck.class, name = "ledgerAck")
 })
-public sealed interface Command permits UpdateOffer, CancelUpdate {
-
-  /** The update the command is about. */
-  String updateId();
-}
+public sealed interface Command permits UpdateOffer, CancelUpdate, LedgerCopy, LedgerAck {}

@@ -161,6 +161,20 @@ public final class ProtocolCodec {
     return read(json, Telemetry.class, "telemetry");
   }
 
+  /** JSON for a device's ledger topic, with its {@code type} property. */
+  public byte[] encodeLedger(LedgerMessage message) {
+    return write(message);
+  }
+
+  /**
+   * Reads a ledger-topic message.
+   *
+   * @throws MalformedMessageException if it is not a valid sync request or write
+   */
+  public LedgerMessage decodeLedger(byte[] json) {
+    return read(json, LedgerMessage.class, "ledger message");
+  }
+
   // ---- chunk frames ----
 
   /** Bytes a frame header takes for this update id; the payload starts there. */

@@ -42,7 +42,9 @@ public final class Topics {
     /** Device to server, JSON named events. */
     EVENTS("events"),
     /** Device to server, JSON vitals and log lines. */
-    TELEMETRY("telemetry");
+    TELEMETRY("telemetry"),
+    /** Device to server, JSON ledger sync requests and device-to-cloud ledger writes. */
+    LEDGER("ledger");
 
     private final String segment;
 
@@ -106,6 +108,11 @@ public final class Topics {
   /** {@code fw/{deviceId}/telemetry}. */
   public static String telemetry(String deviceId) {
     return topic(deviceId, Kind.TELEMETRY);
+  }
+
+  /** {@code fw/{deviceId}/ledger}. */
+  public static String ledger(String deviceId) {
+    return topic(deviceId, Kind.LEDGER);
   }
 
   /** Whether {@code instance} may name an API instance in a reply topic: as a device id. */

@@ -9,9 +9,14 @@ import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.firmament.agent.DeviceAgent;
+import dev.firmament.agent.FleetSimulator;
 import dev.firmament.devstack.DevStackOptions;
+import dev.firmament.protocol.DeviceEvent;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -94,5 +99,76 @@ class DevServerRestartTest {
                   settled -> !"PENDING".equals(settled));
       assertThat(status).isEqualTo("DONE");
     }
+  }
+
+  @Test
+  void storedEventsAndTheirCursorsSurviveARestartOfTheApi() throws Exception {
+    String cursor;
+    try (DevServer server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of())) {
+      GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
+      Demo demo = new Demo(System.out);
+      Demo.Prepared prepared = demo.prepareProduct(api, Demo.fleetSpecs("keep", 1));
+      try (FleetSimulator fleet =
+          FleetSimulator.start(
+              server.stack().endpoints().mqttUrl(),
+              prepared.devices(),
+              Demo.fleetOptions(server, prepared.productId()))) {
+        demo.awaitFleetReported(api, 1);
+        DeviceAgent device = fleet.agent("keep-00000");
+        // A reader from now on learns a marker's cursor, as a client that read up to there would.
+        var marker =
+            java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return SseReader.read(
+                        server.graphqlUrl(),
+                        server.ownerToken(),
+                        "/api/v1/events?name=marker",
+                        null,
+                        1);
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () -> {
+                  device.publishEvent(DeviceEvent.of("marker", "")).join();
+                  return marker.isDone();
+                });
+        cursor = marker.get().getFirst()[1];
+        // Within the device's rate (one a second, four at once) after the markers it sent.
+        Thread.sleep(4_000);
+        for (int i = 1; i <= 3; i++) {
+          device.publishEvent(DeviceEvent.of("kept", Integer.toString(i))).join();
+        }
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> keptEvents(api).path("total").asInt() == 3);
+      }
+    }
+
+    try (DevServer server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of())) {
+      GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
+      JsonNode history = keptEvents(api);
+      assertThat(history.path("total").asInt()).isEqualTo(3);
+      assertThat(history.path("items").findValuesAsText("data")).containsExactly("3", "2", "1");
+      // A client that read up to its cursor before the restart resumes after it.
+      List<String[]> resumed =
+          SseReader.read(
+              server.graphqlUrl(), server.ownerToken(), "/api/v1/events?name=kept", cursor, 3);
+      assertThat(resumed).extracting(e -> e[0]).containsOnly("kept");
+      assertThat(resumed.get(0)[2]).contains("\"data\":\"1\"");
+      assertThat(resumed.get(2)[2]).contains("\"data\":\"3\"");
+    }
+  }
+
+  private static JsonNode keptEvents(GraphqlClient api) {
+    return api.execute(
+            "query { events(filter: {namePrefix: \"kept\"}, size: 100) { total items { data } } }",
+            Map.of())
+        .path("events");
   }
 }

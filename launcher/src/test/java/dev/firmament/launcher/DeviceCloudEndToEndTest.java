@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.firmament.agent.DeviceAgent;
 import dev.firmament.agent.FleetOptions;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -404,35 +406,171 @@ class DeviceCloudEndToEndTest {
   /** Reads {@code count} events of the SSE endpoint after a cursor: name, id and data of each. */
   private static List<String[]> readSse(String path, String lastEventId, int count)
       throws Exception {
-    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-    java.net.URI uri = java.net.URI.create(server.graphqlUrl()).resolve(path);
-    java.net.http.HttpRequest request =
-        java.net.http.HttpRequest.newBuilder(uri)
-            .header("Authorization", "Bearer " + server.ownerToken())
-            .header("Accept", "text/event-stream")
-            .header("Last-Event-ID", lastEventId)
-            .timeout(Duration.ofSeconds(30))
-            .GET()
-            .build();
-    List<String[]> events = new java.util.ArrayList<>();
-    var response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofLines());
-    assertThat(response.statusCode()).isEqualTo(200);
-    try (var lines = response.body()) {
-      var it = lines.iterator();
-      String name = null;
-      String id = null;
-      while (events.size() < count && it.hasNext()) {
-        String line = it.next();
-        if (line.startsWith("event:")) {
-          name = line.substring("event:".length()).trim();
-        } else if (line.startsWith("id:")) {
-          id = line.substring("id:".length()).trim();
-        } else if (line.startsWith("data:")) {
-          events.add(new String[] {name, id, line.substring("data:".length())});
-        }
+    return SseReader.read(server.graphqlUrl(), server.ownerToken(), path, lastEventId, count);
+  }
+
+  private static final String SET_LEDGER =
+      "mutation($input: SetLedgerInstanceInput!) { setLedgerInstance(input: $input) { instance {"
+          + " version data } } }";
+
+  private static JsonNode deviceLedger(GraphqlClient api, String device, String name) {
+    for (JsonNode instance :
+        api.execute(
+                "query($id: ID!) { device(id: $id) { ledgers { ledgerName data version } } }",
+                Map.of("id", device))
+            .path("device")
+            .path("ledgers")) {
+      if (instance.path("ledgerName").asText().equals(name)) {
+        return instance;
       }
     }
-    return events;
+    return null;
+  }
+
+  private static JsonNode json(String text) {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void ledgersSyncBothWaysAndOutliveARestartOfTheDevice() throws Exception {
+    GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
+    for (String[] ledger :
+        new String[][] {
+          {"config", "ORGANIZATION", "CLOUD_TO_DEVICE"}, {"status", "DEVICE", "DEVICE_TO_CLOUD"}
+        }) {
+      api.execute(
+          "mutation($input: CreateLedgerInput!) { createLedger(input: $input) { ledger { id } } }",
+          Map.of("input", Map.of("name", ledger[0], "scope", ledger[1], "direction", ledger[2])));
+    }
+    Demo demo = new Demo(System.out);
+    Demo.Prepared prepared = demo.prepareProduct(api, Demo.fleetSpecs("ledger", 1));
+    String device = "ledger-00000";
+    String mqtt = server.stack().endpoints().mqttUrl();
+    // The device keeps its slots and ledgers in a state directory, as a real one keeps flash.
+    FleetOptions options =
+        Demo.fleetOptions(server, prepared.productId())
+            .withSlotDirectory(dataDir.resolve("ledger-devices"));
+    DSLContext db = server.context().getBean(DSLContext.class);
+
+    long v1 =
+        api.execute(
+                SET_LEDGER,
+                Map.of("input", Map.of("ledgerName", "config", "data", "{\"interval\": 15}")))
+            .path("setLedgerInstance")
+            .path("instance")
+            .path("version")
+            .asLong();
+    FleetSimulator fleet = FleetSimulator.start(mqtt, prepared.devices(), options);
+    DeviceAgent agent = fleet.agent(device);
+    try {
+      // The cloud's copy, written before the device connected, reaches it with its sync, and
+      // sets its reporting interval.
+      await().atMost(Duration.ofSeconds(30)).until(() -> agent.ledgerVersion("config") == v1);
+      assertThat(agent.ledger("config").orElseThrow()).isEqualTo(json("{\"interval\":15}"));
+      assertThat(agent.reportingInterval().get(5, TimeUnit.SECONDS)).isEqualTo(15);
+
+      // A write through the API while it is online is pushed to it.
+      long v2 =
+          api.execute(
+                  SET_LEDGER,
+                  Map.of(
+                      "input",
+                      Map.of(
+                          "ledgerName",
+                          "config",
+                          "data",
+                          "{\"interval\": 25}",
+                          "expectedVersion",
+                          v1)))
+              .path("setLedgerInstance")
+              .path("instance")
+              .path("version")
+              .asLong();
+      await().atMost(Duration.ofSeconds(30)).until(() -> agent.ledgerVersion("config") == v2);
+      assertThat(agent.reportingInterval().get(5, TimeUnit.SECONDS)).isEqualTo(25);
+
+      // A writer that read v1 is refused, and the device keeps v2.
+      JsonNode stale =
+          api.executeRaw(
+              SET_LEDGER,
+              Map.of(
+                  "input",
+                  Map.of(
+                      "ledgerName", "config", "data", "{\"interval\": 1}", "expectedVersion", v1)));
+      assertThat(errorCode(stale)).isEqualTo("CONFLICT");
+
+      // The device's own status, written at boot, reaches the cloud.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> deviceLedger(api, device, "status") != null);
+      assertThat(
+              json(deviceLedger(api, device, "status").path("data").asText())
+                  .path("bootCount")
+                  .asInt())
+          .isEqualTo(1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> agent.pendingLedgerWrites().get() == 0);
+
+      // A write made while offline is kept and sent on reconnect.
+      agent.dropConnection(Duration.ofSeconds(3));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !agent.snapshot().connected());
+      var offlineWrite =
+          dev.firmament.protocol.LedgerDocuments.parse(
+              "data", "{\"bootCount\": 1, \"note\": \"offline\"}");
+      long written = agent.writeLedger("status", offlineWrite).get(5, TimeUnit.SECONDS);
+      assertThat(agent.pendingLedgerWrites().get(5, TimeUnit.SECONDS)).isEqualTo(1);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                JsonNode status = deviceLedger(api, device, "status");
+                return status != null && status.path("version").asLong() == written;
+              });
+      assertThat(
+              json(deviceLedger(api, device, "status").path("data").asText()).path("note").asText())
+          .isEqualTo("offline");
+    } finally {
+      fleet.close();
+    }
+
+    // Offline, the device misses a change; restarted from its state directory it still holds v2,
+    // counts a second boot, and catches up with its sync.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> db.fetchCount(DEVICES, DEVICES.ID.eq(device).and(DEVICES.ONLINE)) == 0);
+    long v3 =
+        api.execute(
+                SET_LEDGER,
+                Map.of("input", Map.of("ledgerName", "config", "data", "{\"interval\": 40}")))
+            .path("setLedgerInstance")
+            .path("instance")
+            .path("version")
+            .asLong();
+    assertThat(
+            java.nio.file.Files.readString(
+                dataDir
+                    .resolve("ledger-devices")
+                    .resolve(device)
+                    .resolve("ledgers")
+                    .resolve("ledger-config.json")))
+        .contains("\"interval\":25");
+    FleetSimulator restarted = FleetSimulator.start(mqtt, prepared.devices(), options);
+    try (restarted) {
+      DeviceAgent again = restarted.agent(device);
+      await().atMost(Duration.ofSeconds(30)).until(() -> again.ledgerVersion("config") == v3);
+      assertThat(again.reportingInterval().get(5, TimeUnit.SECONDS)).isEqualTo(40);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  json(deviceLedger(api, device, "status").path("data").asText())
+                          .path("bootCount")
+                          .asInt()
+                      == 2);
+    }
   }
 
   private static String errorCode(JsonNode answer) {

@@ -62,6 +62,24 @@ public final class RecordingGateway implements DeviceGateway {
     telemetryListeners.add(listener);
   }
 
+  /** Ledger listeners, to hand ledger messages to as a real gateway would. */
+  public final List<Consumer<dev.firmament.protocol.server.DeviceLedgerReport>> ledgerListeners =
+      new CopyOnWriteArrayList<>();
+
+  /** What the workers sent devices about ledgers, as {@code deviceId -> messages} in order. */
+  public final Map<String, List<dev.firmament.protocol.Command>> ledgerSent =
+      new ConcurrentHashMap<>();
+
+  @Override
+  public void onLedger(Consumer<dev.firmament.protocol.server.DeviceLedgerReport> listener) {
+    ledgerListeners.add(listener);
+  }
+
+  @Override
+  public void sendLedger(String deviceId, dev.firmament.protocol.Command message) {
+    ledgerSent.computeIfAbsent(deviceId, id -> new CopyOnWriteArrayList<>()).add(message);
+  }
+
   @Override
   public GatewayStats stats() {
     return null;

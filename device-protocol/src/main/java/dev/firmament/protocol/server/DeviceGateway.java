@@ -1,5 +1,6 @@
 package dev.firmament.protocol.server;
 
+import dev.firmament.protocol.Command;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -54,6 +55,20 @@ public interface DeviceGateway extends AutoCloseable {
    * telemetry topic (one worker of the group receives each), on the gateway's event thread.
    */
   void onTelemetry(Consumer<DeviceTelemetryReport> listener);
+
+  /**
+   * Calls {@code listener} with every well-formed ledger message a device publishes on its ledger
+   * topic (one worker of the group receives each), on the gateway's event thread.
+   */
+  void onLedger(Consumer<DeviceLedgerReport> listener);
+
+  /**
+   * Sends a ledger copy or acknowledgement to a device on its cmd topic (QoS 1, not retained); a
+   * device that is not connected does not get it and catches up with its next sync request.
+   *
+   * @throws IllegalStateException if the gateway is closed
+   */
+  void sendLedger(String deviceId, Command message);
 
   /**
    * The updates this gateway is delivering now (offered, no final report yet), as {@code deviceId

@@ -10,7 +10,11 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.firmament.protocol.BrokerCredentials;
 import dev.firmament.protocol.BrokerTls;
 import dev.firmament.protocol.CancelUpdate;
+import dev.firmament.protocol.Command;
 import dev.firmament.protocol.DeviceEvent;
+import dev.firmament.protocol.LedgerAck;
+import dev.firmament.protocol.LedgerCopy;
+import dev.firmament.protocol.LedgerMessage;
 import dev.firmament.protocol.MalformedMessageException;
 import dev.firmament.protocol.MqttShutdownErrors;
 import dev.firmament.protocol.Presence;
@@ -94,6 +98,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
   private final List<Consumer<DeviceEventReport>> eventListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<DeviceTelemetryReport>> telemetryListeners =
       new CopyOnWriteArrayList<>();
+  private final List<Consumer<DeviceLedgerReport>> ledgerListeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch finalDisconnect = new CountDownLatch(1);
 
@@ -239,6 +244,22 @@ public final class MqttDeviceGateway implements DeviceGateway {
   }
 
   @Override
+  public void onLedger(Consumer<DeviceLedgerReport> listener) {
+    ledgerListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  @Override
+  public void sendLedger(String deviceId, Command message) {
+    if (!(message instanceof LedgerCopy) && !(message instanceof LedgerAck)) {
+      throw new IllegalArgumentException("not a ledger message: " + message);
+    }
+    String topic = Topics.cmd(deviceId);
+    byte[] payload = codec.encodeCommand(message);
+    ensureOpen();
+    publish(topic, payload, "ledger");
+  }
+
+  @Override
   public Map<String, String> openUpdates() {
     if (closed.get()) {
       return Map.of();
@@ -318,6 +339,8 @@ public final class MqttDeviceGateway implements DeviceGateway {
         onEvent(topic, publish.getPayloadAsBytes());
       } else if (topic.endsWith("/" + Topics.Kind.TELEMETRY.segment())) {
         onTelemetry(topic, publish.getPayloadAsBytes());
+      } else if (topic.endsWith("/" + Topics.Kind.LEDGER.segment())) {
+        onLedger(topic, publish.getPayloadAsBytes());
       } else {
         log.debug("ignoring message on {}", topic);
       }
@@ -389,6 +412,22 @@ public final class MqttDeviceGateway implements DeviceGateway {
       return;
     }
     emit(telemetryListeners, new DeviceTelemetryReport(deviceId, telemetry, Instant.now()));
+  }
+
+  private void onLedger(String topic, byte[] payload) {
+    String deviceId = Topics.deviceId(topic, Topics.Kind.LEDGER).orElse(null);
+    if (deviceId == null) {
+      log.warn("dropping ledger message on unexpected topic {}", topic);
+      return;
+    }
+    LedgerMessage message;
+    try {
+      message = codec.decodeLedger(payload);
+    } catch (MalformedMessageException e) {
+      log.warn("dropping malformed ledger message from device {}: {}", deviceId, e.getMessage());
+      return;
+    }
+    emit(ledgerListeners, new DeviceLedgerReport(deviceId, message, Instant.now()));
   }
 
   /**
@@ -527,6 +566,10 @@ public final class MqttDeviceGateway implements DeviceGateway {
         .applySubscription()
         .addSubscription()
         .topicFilter(Topics.sharedFilter(Topics.Kind.TELEMETRY))
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .applySubscription()
+        .addSubscription()
+        .topicFilter(Topics.sharedFilter(Topics.Kind.LEDGER))
         .qos(MqttQos.AT_LEAST_ONCE)
         .applySubscription()
         .send();

@@ -348,6 +348,29 @@ class MosquittoDynamicSecurityTest {
         assertThat(subscribe(a, filter)).as(filter).isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
       }
       assertThat(telemetry.poll(1, TimeUnit.SECONDS)).as("forged vitals at the workers").isNull();
+
+      // Its ledger sync and writes reach the workers' shared subscription the same way; another
+      // device's ledger topic is not its to publish on, and no ledger topic is its to read.
+      BlockingQueue<Mqtt5Publish> ledger = new LinkedBlockingQueue<>();
+      workers
+          .toAsync()
+          .subscribeWith()
+          .topicFilter("$share/firmament-workers/fw/+/ledger")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .callback(ledger::add)
+          .send()
+          .get(5, TimeUnit.SECONDS);
+      assertThat(publish(a, Topics.ledger("dev-a"), "{\"type\":\"sync\"}"))
+          .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+      Mqtt5Publish sync = ledger.poll(5, TimeUnit.SECONDS);
+      assertThat(sync).as("the sync request at the workers").isNotNull();
+      assertThat(sync.getTopic().toString()).isEqualTo(Topics.ledger("dev-a"));
+      assertThat(publish(a, Topics.ledger("dev-b"), "{\"type\":\"sync\"}"))
+          .isEqualTo(NOT_AUTHORIZED);
+      for (String filter : List.of(Topics.ledger("dev-a"), Topics.ledger("dev-b"), "fw/+/ledger")) {
+        assertThat(subscribe(a, filter)).as(filter).isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
+      }
+      assertThat(ledger.poll(1, TimeUnit.SECONDS)).as("a forged write at the workers").isNull();
     } finally {
       a.disconnect();
       workers.disconnect();
@@ -583,6 +606,9 @@ class MosquittoDynamicSecurityTest {
     Mqtt5BlockingClient callsBefore = connect("dev-calls", "dev-calls", "old-secret");
     assertThat(publish(callsBefore, Topics.events("dev-calls"), "{}")).isEqualTo(NOT_AUTHORIZED);
     assertThat(publish(callsBefore, Topics.telemetry("dev-calls"), "{}")).isEqualTo(NOT_AUTHORIZED);
+    assertThat(publish(callsBefore, Topics.ledger("dev-calls"), "{}"))
+        .as("ledger messages, before the role is brought up to date")
+        .isEqualTo(NOT_AUTHORIZED);
     callsBefore.disconnect();
 
     accounts.provision(Map.of("dev-old", "new-secret", "dev-calls", "new-secret"));
@@ -615,6 +641,13 @@ class MosquittoDynamicSecurityTest {
         assertThat(event.getTopic().toString()).isEqualTo(Topics.events(id));
         assertThat(publish(entry.getValue(), Topics.events("dev-a"), "{}"))
             .as(id + " in another device's name")
+            .isEqualTo(NOT_AUTHORIZED);
+        // And its ledger messages, on its own ledger topic only.
+        assertThat(publish(entry.getValue(), Topics.ledger(id), "{}"))
+            .as(id + " ledger")
+            .isIn(Mqtt5PubAckReasonCode.SUCCESS, Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS);
+        assertThat(publish(entry.getValue(), Topics.ledger("dev-a"), "{}"))
+            .as(id + " ledger in another device's name")
             .isEqualTo(NOT_AUTHORIZED);
       }
       assertThat(events.poll(1, TimeUnit.SECONDS)).as("a forged event at the workers").isNull();

@@ -44,6 +44,7 @@ class DeliveriesTest {
           switch (command) {
             case UpdateOffer offer -> "offer " + offer.updateId();
             case CancelUpdate cancel -> "cancel " + cancel.updateId();
+            default -> "other " + command;
           };
       commands.add(Topics.deviceId(topic, Topics.Kind.CMD).orElseThrow() + ": " + kind);
     }

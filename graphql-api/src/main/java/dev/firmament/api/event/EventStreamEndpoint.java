@@ -9,6 +9,7 @@ import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
@@ -28,7 +29,9 @@ import reactor.core.publisher.Flux;
  * as the SSE event type, its cursor as the SSE id and the whole {@code Event} as JSON data. A
  * client that reconnects with {@code Last-Event-ID} (browsers do it themselves) or {@code after}
  * resumes without a gap. A comment every 15 seconds keeps proxies from closing a quiet stream; a
- * stream lasts up to 24 hours. Needs {@code devices:read}; customers may not use it.
+ * stream lasts up to 24 hours. Needs {@code devices:read}; customers may not use it. When the
+ * process shuts down, its open streams end at once (a client resumes with its last id elsewhere),
+ * so that the graceful shutdown does not wait for them.
  */
 @RestController
 public class EventStreamEndpoint {
@@ -40,6 +43,9 @@ public class EventStreamEndpoint {
 
   private final EventStreams streams;
   private final EventSubscriptions subscriptions;
+
+  /** The streams open now, each with what ends it. */
+  private final java.util.Set<Runnable> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public EventStreamEndpoint(EventStreams streams, EventSubscriptions subscriptions) {
     this.streams = streams;
@@ -91,7 +97,19 @@ public class EventStreamEndpoint {
             d.dispose();
           }
         };
-    emitter.onCompletion(stop);
+    Runnable close =
+        () -> {
+          if (!ended.get()) {
+            stop.run();
+            emitter.complete();
+          }
+        };
+    open.add(close);
+    emitter.onCompletion(
+        () -> {
+          open.remove(close);
+          stop.run();
+        });
     emitter.onTimeout(stop);
     emitter.onError(failure -> stop.run());
     running.set(
@@ -135,6 +153,24 @@ public class EventStreamEndpoint {
               }
             }));
     return emitter;
+  }
+
+  /** Ends every open stream: the process is shutting down. */
+  @org.springframework.context.event.EventListener(
+      org.springframework.context.event.ContextClosedEvent.class)
+  public void closeStreams() {
+    int streams = open.size();
+    for (Runnable close : List.copyOf(open)) {
+      try {
+        close.run();
+      } catch (RuntimeException e) {
+        log.debug("event stream not ended cleanly: {}", e.toString());
+      }
+    }
+    open.clear();
+    if (streams > 0) {
+      log.info("event streams ended for shutdown count={}", streams);
+    }
   }
 
   /** The event as GraphQL shows it: the same fields, the time in UTC. */

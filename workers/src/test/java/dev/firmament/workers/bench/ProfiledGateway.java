@@ -173,6 +173,16 @@ final class ProfiledGateway implements DeviceGateway {
   }
 
   @Override
+  public void onLedger(Consumer<dev.firmament.protocol.server.DeviceLedgerReport> listener) {
+    // The profile publishes no ledger messages.
+  }
+
+  @Override
+  public void sendLedger(String deviceId, dev.firmament.protocol.Command message) {
+    // The profile's devices hold no ledgers.
+  }
+
+  @Override
   public GatewayStats stats() {
     return new GatewayStats(0, 0, offers.get(), 0);
   }
