@@ -15,8 +15,7 @@ import java.util.regex.Pattern;
  * @param ttl seconds a subscriber that resumes late may still be handed the event, 1 to {@value
  *     #MAX_TTL_SECONDS}; absent is {@value #DEFAULT_TTL_SECONDS}
  * @param scope {@code private} (the organization's members only; the default) or {@code product}
- *     (meant also for the customer the device belongs to; stored and shown, but customer tokens
- *     cannot read events yet)
+ *     (also the customer the device belongs to, whose token reads its devices' product events)
  * @param publishedAt when the device published it, for an event it kept while it was offline and
  *     sends on reconnect (a backfill); absent for an event sent as it happens
  */

@@ -31,6 +31,10 @@ class EventsTest extends ApiIntegrationTest {
 
   /** Events as the workers store them, one second apart, the last one newest. */
   private void publish(String deviceId, String... namesAndData) {
+    publishScoped(deviceId, "private", namesAndData);
+  }
+
+  private void publishScoped(String deviceId, String scope, String... namesAndData) {
     var device = dsl.selectFrom(DEVICES).where(DEVICES.ID.eq(deviceId)).fetchSingle();
     OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(5);
     for (int i = 0; i < namesAndData.length; i += 2) {
@@ -41,7 +45,7 @@ class EventsTest extends ApiIntegrationTest {
           .set(EVENTS.NAME, namesAndData[i])
           .set(EVENTS.DATA, namesAndData[i + 1])
           .set(EVENTS.TTL_SECONDS, 60)
-          .set(EVENTS.SCOPE, "private")
+          .set(EVENTS.SCOPE, scope)
           .set(EVENTS.SOURCE, "device")
           .set(EVENTS.PUBLISHED_AT, at.plusSeconds(i))
           .execute();
@@ -292,5 +296,91 @@ class EventsTest extends ApiIntegrationTest {
         throw new AssertionError(e);
       }
     }
+  }
+
+  /** A customer of the product with one of its devices mapped to it, and the customer's token. */
+  private String customerTokenFor(String productId, String deviceId) {
+    String customerId =
+        graphQl
+            .document(
+                "mutation($p: ID!, $e: String!) { createCustomer(input: {productId: $p, email: $e})"
+                    + " { customer { id } } }")
+            .variable("p", productId)
+            .variable("e", unique("buyer") + "@example.test")
+            .execute()
+            .path("createCustomer.customer.id")
+            .entity(String.class)
+            .get();
+    graphQl
+        .document(
+            "mutation($c: ID!, $d: ID!) { mapCustomerDevice(input: {customerId: $c, deviceId: $d})"
+                + " { mapping { deviceId } } }")
+        .variable("c", customerId)
+        .variable("d", deviceId)
+        .execute()
+        .path("mapCustomerDevice.mapping.deviceId")
+        .entity(String.class)
+        .isEqualTo(deviceId);
+    return graphQl
+        .document(
+            "mutation($c: ID!) { createCustomerToken(input: {customerId: $c, name: \"app\"}) {"
+                + " token } }")
+        .variable("c", customerId)
+        .execute()
+        .path("createCustomerToken.token")
+        .entity(String.class)
+        .get();
+  }
+
+  @Test
+  void aCustomerReadsOnlyItsDevicesProductEvents() {
+    String productId = createProduct();
+    List<String> ids = registerDevices(productId, unique("cust"), 2);
+    String mine = ids.get(0);
+    String other = ids.get(1);
+    publishScoped(mine, "product", "door", "open", "door", "closed");
+    publishScoped(mine, "private", "secret", "x");
+    publishScoped(other, "product", "door", "theirs");
+    String token = customerTokenFor(productId, mine);
+
+    var seen = as(token).document(HISTORY).execute();
+    seen.errors().verify();
+    seen.path("events.total").entity(Integer.class).isEqualTo(2);
+    seen.path("events.items[*].data").entityList(String.class).containsExactly("closed", "open");
+    seen.path("events.items[*].deviceId").entityList(String.class).containsExactly(mine, mine);
+    seen.path("events.items[*].scope")
+        .entityList(String.class)
+        .containsExactly("PRODUCT", "PRODUCT");
+    // The organization's members still see every event of both devices.
+    graphQl
+        .document(HISTORY)
+        .variable("f", Map.of("productId", productId))
+        .execute()
+        .path("events.total")
+        .entity(Integer.class)
+        .isEqualTo(4);
+
+    // Another customer's device is not there for it; the cloud's events and the organization's
+    // persistent subscriptions are not the customer's.
+    assertRefused(
+        as(token).document(HISTORY).variable("f", Map.of("deviceId", other)), "NOT_FOUND");
+    assertRefused(
+        as(token).document(HISTORY).variable("f", Map.of("source", "CLOUD")), "FORBIDDEN");
+    var streamOfSubscription =
+        mvc.get()
+            .uri("/api/v1/events?subscription=" + UUID.randomUUID())
+            .header("Authorization", "Bearer " + token)
+            .header("Accept", "text/event-stream")
+            .exchange()
+            .getResponse();
+    assertThat(streamOfSubscription.getStatus()).isEqualTo(403);
+    var streamOfCloud =
+        mvc.get()
+            .uri("/api/v1/events?source=CLOUD")
+            .header("Authorization", "Bearer " + token)
+            .header("Accept", "text/event-stream")
+            .exchange()
+            .getResponse();
+    assertThat(streamOfCloud.getStatus()).isEqualTo(403);
   }
 }

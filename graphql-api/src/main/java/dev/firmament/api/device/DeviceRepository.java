@@ -106,6 +106,18 @@ public class DeviceRepository {
     return own;
   }
 
+  /** The devices of the organization mapped to a customer. */
+  public java.util.Set<String> customerDeviceIds(UUID organizationId, UUID customerId) {
+    return java.util.Set.copyOf(
+        dsl.select(CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID)
+            .from(CUSTOMER_DEVICE_MAPPINGS)
+            .join(DEVICES)
+            .on(DEVICES.ID.eq(CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID))
+            .where(DEVICES.ORGANIZATION_ID.eq(organizationId))
+            .and(CUSTOMER_DEVICE_MAPPINGS.CUSTOMER_ID.eq(customerId))
+            .fetch(CUSTOMER_DEVICE_MAPPINGS.DEVICE_ID));
+  }
+
   /** A device to insert. */
   public record NewDevice(
       String id, String name, String firmwareVersion, String hardwareId, String serialNumber) {}

@@ -54,7 +54,9 @@ public class EventController {
             checked.productId(),
             checked.source(),
             f.after(),
-            f.before()),
+            f.before(),
+            checked.onlyDevices(),
+            checked.productScopeOnly()),
         window);
   }
 

@@ -39,7 +39,9 @@ public class EventRepository {
       UUID productId,
       String source,
       OffsetDateTime after,
-      OffsetDateTime before) {}
+      OffsetDateTime before,
+      java.util.Set<String> onlyDevices,
+      boolean productScopeOnly) {}
 
   /** A page of the stored events, the newest first. */
   public Page<Event> history(HistoryFilter filter, Pagination.Window window) {
@@ -61,6 +63,12 @@ public class EventRepository {
     }
     if (filter.before() != null) {
       c = c.and(EVENTS.PUBLISHED_AT.lt(filter.before()));
+    }
+    if (filter.onlyDevices() != null) {
+      c = c.and(dev.firmament.api.AnyOf.strings(EVENTS.DEVICE_ID, filter.onlyDevices()));
+    }
+    if (filter.productScopeOnly()) {
+      c = c.and(EVENTS.SCOPE.eq("product"));
     }
     return Paged.page(
         dsl,

@@ -29,9 +29,10 @@ import reactor.core.publisher.Flux;
  * as the SSE event type, its cursor as the SSE id and the whole {@code Event} as JSON data. A
  * client that reconnects with {@code Last-Event-ID} (browsers do it themselves) or {@code after}
  * resumes without a gap. A comment every 15 seconds keeps proxies from closing a quiet stream; a
- * stream lasts up to 24 hours. Needs {@code devices:read}; customers may not use it. When the
- * process shuts down, its open streams end at once (a client resumes with its last id elsewhere),
- * so that the graceful shutdown does not wait for them.
+ * stream lasts up to 24 hours. Needs {@code devices:read}; a customer's token reads its devices'
+ * events of scope {@code product} only. When the process shuts down, its open streams end at once
+ * (a client resumes with its last id elsewhere), so that the graceful shutdown does not wait for
+ * them.
  */
 @RestController
 public class EventStreamEndpoint {
@@ -62,7 +63,7 @@ public class EventStreamEndpoint {
       @RequestParam(required = false) String after,
       @RequestHeader(value = "Last-Event-ID", required = false) String lastEventId) {
     Caller caller = Callers.current();
-    if (caller.isCustomer() || !caller.has(Scope.DEVICES_READ)) {
+    if (!caller.isCustomer() && !caller.has(Scope.DEVICES_READ)) {
       throw new ApiException(ErrorCode.FORBIDDEN, "the event stream needs devices:read");
     }
     EventStreams.StreamFilter filter =

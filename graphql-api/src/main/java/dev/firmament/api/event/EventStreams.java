@@ -1,5 +1,8 @@
 package dev.firmament.api.event;
 
+import dev.firmament.api.caller.Caller;
+import dev.firmament.api.caller.Callers;
+import dev.firmament.api.device.DeviceRepository;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
 import dev.firmament.api.live.ChangeEvent;
@@ -8,6 +11,7 @@ import dev.firmament.api.live.LiveController;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -20,15 +24,21 @@ import reactor.core.publisher.Flux;
  * passes the cursor of the last event it received resumes without a gap; a stored event whose
  * time-to-live passed before it could be handed out is skipped (a backfill never is: its time is
  * the device's, from before it could send it).
+ *
+ * <p>A customer's token sees only what is meant for it: the events of the devices mapped to the
+ * customer that they published with scope {@code product}, never the cloud's or the organization's
+ * private ones; a stream keeps the devices the customer had when it opened.
  */
 @Service
 public class EventStreams {
   private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:/-]{1,64}");
 
   private final LiveController live;
+  private final DeviceRepository devices;
 
-  public EventStreams(LiveController live) {
+  public EventStreams(LiveController live, DeviceRepository devices) {
     this.live = live;
+    this.devices = devices;
   }
 
   /** Which events a stream or a subscription keeps; every field left out keeps all. */
@@ -36,7 +46,20 @@ public class EventStreams {
 
   /** The filter checked against the organization: NOT_FOUND and INVALID_ARGUMENT as it says. */
   public record Checked(
-      UUID organizationId, String namePrefix, String deviceId, UUID productId, String source) {}
+      UUID organizationId,
+      String namePrefix,
+      String deviceId,
+      UUID productId,
+      String source,
+      Set<String> onlyDevices,
+      boolean productScopeOnly) {
+
+    /** A filter for the organization's members: every device, both scopes. */
+    public Checked(
+        UUID organizationId, String namePrefix, String deviceId, UUID productId, String source) {
+      this(organizationId, namePrefix, deviceId, productId, source, null, false);
+    }
+  }
 
   public Checked check(UUID organizationId, StreamFilter filter) {
     StreamFilter f = filter == null ? new StreamFilter(null, null, null, null) : filter;
@@ -50,12 +73,26 @@ public class EventStreams {
     if (source != null && !source.equals("DEVICE") && !source.equals("CLOUD")) {
       throw new ApiException(ErrorCode.INVALID_ARGUMENT, "source must be DEVICE or CLOUD");
     }
-    return new Checked(
-        organizationId,
-        prefix,
-        f.deviceId() == null ? null : live.existingDevice(organizationId, f.deviceId()),
-        f.productId() == null ? null : live.existingProduct(organizationId, f.productId()),
-        source);
+    String deviceId =
+        f.deviceId() == null ? null : live.existingDevice(organizationId, f.deviceId());
+    UUID productId =
+        f.productId() == null ? null : live.existingProduct(organizationId, f.productId());
+    Optional<Caller> caller = Callers.find();
+    if (caller.isPresent() && caller.get().isCustomer()) {
+      if ("CLOUD".equals(source)) {
+        throw new ApiException(
+            ErrorCode.FORBIDDEN, "a customer reads its devices' events, not the cloud's");
+      }
+      return new Checked(
+          organizationId,
+          prefix,
+          deviceId,
+          productId,
+          "DEVICE",
+          devices.customerDeviceIds(organizationId, caller.get().customerId()),
+          true);
+    }
+    return new Checked(organizationId, prefix, deviceId, productId, source);
   }
 
   /** The filter's events after {@code after} (a cursor), or from now on without it. */
@@ -76,7 +113,17 @@ public class EventStreams {
             filter.namePrefix());
     return live.stream(changes, after)
         .filter(change -> deliverable(change, filter.source()))
+        .filter(change -> audience(change, filter))
         .map(CloudEvents::of);
+  }
+
+  /** Whether the filter's audience may see the change (a customer: its devices' product events). */
+  static boolean audience(ChangeEvent change, Checked filter) {
+    if (filter.onlyDevices() != null && !filter.onlyDevices().contains(change.deviceId())) {
+      return false;
+    }
+    return !filter.productScopeOnly()
+        || (change.event() != null && "product".equalsIgnoreCase(change.event().scope()));
   }
 
   private static boolean deliverable(ChangeEvent change, String source) {

@@ -41,6 +41,10 @@ public class EventSubscriptions {
     if (filter != null) {
       throw ApiException.invalid("give a filter or a subscriptionId, not both");
     }
+    if (Callers.find().map(Caller::isCustomer).orElse(false)) {
+      throw new ApiException(
+          ErrorCode.FORBIDDEN, "event subscriptions are the organization's, not a customer's");
+    }
     return streams.check(organizationId, find(organizationId, subscriptionId).filter());
   }
 
