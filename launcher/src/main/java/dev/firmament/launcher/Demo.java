@@ -116,6 +116,9 @@ public final class Demo {
   /** How often each demo device publishes its temperature. */
   static final Duration DEMO_EVENT_INTERVAL = Duration.ofSeconds(10);
 
+  /** How often each demo device reports its vitals (besides once after every start). */
+  static final Duration DEMO_VITALS_INTERVAL = Duration.ofSeconds(30);
+
   private void printToken(DevServer server, Options options) {
     out.printf(
         "  token     %s (owner %s, every scope; kept in %s)%n",
@@ -163,6 +166,7 @@ public final class Demo {
             specs,
             fleetOptions(server, prepared.productId())
                 .withEventInterval(DEMO_EVENT_INTERVAL)
+                .withVitalsInterval(DEMO_VITALS_INTERVAL)
                 .withProgress(p -> progress.show(p.connected(), p.total(), "connected", false)));
     progress.finish();
     return fleet;
