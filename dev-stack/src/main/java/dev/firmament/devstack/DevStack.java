@@ -151,7 +151,8 @@ public final class DevStack implements AutoCloseable {
   private static AutoCloseable startService(
       Service service, DevStackOptions options, Path dataDir, int port) throws IOException {
     return switch (service) {
-      case POSTGRES -> EmbeddedPostgres.start(dataDir.resolve("postgres"), port);
+      case POSTGRES ->
+          EmbeddedPostgres.start(dataDir.resolve("postgres"), port, options.postgresExitHook());
       case S3 -> {
         Path s3Dir = dataDir.resolve("s3");
         // The filesystem store maps each directory to a bucket.

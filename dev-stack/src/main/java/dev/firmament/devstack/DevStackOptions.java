@@ -20,6 +20,8 @@ import java.util.Set;
  * @param services the services to start
  * @param mqttExtension HiveMQ embedded extension for the broker (e.g. device authentication and
  *     authorization), or {@code null}
+ * @param postgresExitHook whether PostgreSQL stops by itself when the JVM exits (a hook of its
+ *     own); off for an owner that closes the stack itself, in order, from its own hook
  */
 public record DevStackOptions(
     Path dataDir,
@@ -29,7 +31,8 @@ public record DevStackOptions(
     int s3Port,
     int mqttPort,
     Set<DevStack.Service> services,
-    EmbeddedExtension mqttExtension) {
+    EmbeddedExtension mqttExtension,
+    boolean postgresExitHook) {
 
   public static final int DEFAULT_POSTGRES_PORT = 0;
   public static final int DEFAULT_TEMPORAL_PORT = 7233;
@@ -60,13 +63,14 @@ public record DevStackOptions(
         DEFAULT_S3_PORT,
         DEFAULT_MQTT_PORT,
         EnumSet.allOf(DevStack.Service.class),
-        null);
+        null,
+        true);
   }
 
   /** For tests: all services on free ports, data under {@code dataDir}. */
   public static DevStackOptions onFreePorts(Path dataDir) {
     return new DevStackOptions(
-        dataDir, false, 0, 0, 0, 0, EnumSet.allOf(DevStack.Service.class), null);
+        dataDir, false, 0, 0, 0, 0, EnumSet.allOf(DevStack.Service.class), null, true);
   }
 
   public DevStackOptions withDataDir(Path dataDir) {
@@ -102,6 +106,11 @@ public record DevStackOptions(
     return edit(b -> b.mqttExtension = extension);
   }
 
+  /** PostgreSQL does not stop by itself at JVM exit: the owner closes the stack in order. */
+  public DevStackOptions withoutPostgresExitHook() {
+    return edit(b -> b.postgresExitHook = false);
+  }
+
   public boolean starts(DevStack.Service service) {
     return services.contains(service);
   }
@@ -118,6 +127,7 @@ public record DevStackOptions(
     private int mqttPort;
     private Set<DevStack.Service> services;
     private EmbeddedExtension mqttExtension;
+    private boolean postgresExitHook;
 
     Editor(DevStackOptions from) {
       dataDir = from.dataDir;
@@ -128,11 +138,20 @@ public record DevStackOptions(
       mqttPort = from.mqttPort;
       services = from.services;
       mqttExtension = from.mqttExtension;
+      postgresExitHook = from.postgresExitHook;
     }
 
     DevStackOptions build() {
       return new DevStackOptions(
-          dataDir, fresh, postgresPort, temporalPort, s3Port, mqttPort, services, mqttExtension);
+          dataDir,
+          fresh,
+          postgresPort,
+          temporalPort,
+          s3Port,
+          mqttPort,
+          services,
+          mqttExtension,
+          postgresExitHook);
     }
   }
 

@@ -55,6 +55,14 @@ public final class EmbeddedPostgres implements AutoCloseable {
    * @param port TCP port, or 0 for a free one
    */
   public static EmbeddedPostgres start(Path dataDir, int port) {
+    return start(dataDir, port, true);
+  }
+
+  /**
+   * As {@link #start(Path, int)}; {@code exitHook} false leaves stopping it at JVM exit to the
+   * owner's {@link #close()}.
+   */
+  public static EmbeddedPostgres start(Path dataDir, int port, boolean exitHook) {
     Objects.requireNonNull(dataDir, "dataDir");
     FreePorts.checkPort(port);
     ThirdPartyLogging.quiet();
@@ -69,6 +77,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
               .setPort(port)
               .setPGStartupWait(Duration.ofSeconds(30))
               .setServerConfig("listen_addresses", "127.0.0.1")
+              .setRegisterShutdownHook(exitHook)
               .start();
     } catch (IOException e) {
       throw new UncheckedIOException("PostgreSQL did not start on " + dataDir, e);

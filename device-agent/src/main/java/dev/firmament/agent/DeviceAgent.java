@@ -1127,8 +1127,9 @@ public final class DeviceAgent implements AutoCloseable {
     }
     LedgerEntry updated;
     if (ack.refused() != null) {
-      // The organization takes no such ledger: stop resending this write.
-      log.warn("device {} ledger {} refused: {}", deviceId(), ack.name(), ack.refused());
+      // The organization takes no such ledger (nobody defined it): stop resending this write. A
+      // state of the organization's setup, not a fault of the device: said at INFO.
+      log.info("device {} ledger {} refused: {}", deviceId(), ack.name(), ack.refused());
       updated =
           new LedgerEntry(
               held.name(), false, held.version(), held.data(), held.version(), held.writtenAt());

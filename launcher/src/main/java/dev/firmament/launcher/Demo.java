@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code firmament demo}: the whole stack in one process, a simulated fleet, two real firmware
@@ -72,6 +73,8 @@ public final class Demo {
                 .withFresh(options.fresh())
                 .withTemporalPort(FreePorts.orPick(DevStackOptions.DEFAULT_TEMPORAL_PORT))
                 .withMqttPort(FreePorts.orPick(DevStackOptions.DEFAULT_MQTT_PORT));
+    // The demo closes the stack itself, after its fleet and its server (see its shutdown hook).
+    stackOptions = stackOptions.withoutPostgresExitHook();
     try (DevServer server = DevServer.start(stackOptions, options.port(), Map.of())) {
       printEndpoints(server);
       GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
@@ -91,13 +94,36 @@ public final class Demo {
                 + " http://localhost:%d/graphiql. Press Ctrl-C to stop.%n",
             server.port(), server.port());
         printDeviceCloud(server, options, prepared.devices().getFirst().deviceId());
+        // Ctrl-C: the hook wakes this thread, which closes the fleet (its devices say goodbye
+        // while the workers still listen), then the server and the embedded services; the hook
+        // waits for that, so the JVM does not halt half way.
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "demo-shutdown"));
+        CountDownLatch closed = new CountDownLatch(1);
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      stop.countDown();
+                      try {
+                        closed.await(60, TimeUnit.SECONDS);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                    },
+                    "demo-shutdown"));
+        closeAfter = closed;
         stop.await();
         return 0;
       }
+    } finally {
+      if (closeAfter != null) {
+        closeAfter.countDown();
+      }
     }
   }
+
+  /** Counted down once the demo closed everything, for its shutdown hook to wait on. */
+  private CountDownLatch closeAfter;
 
   /** How to reach the demo's devices: a function call and the event stream. */
   private void printDeviceCloud(DevServer server, Options options, String device) {

@@ -75,6 +75,9 @@ public final class DevServer implements AutoCloseable {
       ConfigurableApplicationContext context =
           new SpringApplicationBuilder(DevApplication.class)
               .logStartupInfo(false)
+              // The owner closes it (close(), after whatever still talks to it): Spring's own hook
+              // would close the context on Ctrl-C while a fleet still reports to it.
+              .registerShutdownHook(false)
               // A replaced device credential ends the device's session on the embedded broker.
               .initializers(
                   ctx ->
