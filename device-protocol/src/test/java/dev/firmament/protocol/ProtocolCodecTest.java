@@ -569,6 +569,23 @@ class ProtocolCodecTest {
   }
 
   @Test
+  void vitalsAtTheirLimitsAreTaken() {
+    var most = new java.util.HashMap<String, Double>();
+    for (int i = 0; i < Telemetry.Vitals.MAX_DIAGNOSTICS; i++) {
+      most.put("d" + i, (double) -i);
+    }
+    for (Telemetry.Vitals edge :
+        java.util.List.of(
+            new Telemetry.Vitals(0, null, 0L, 0L, 0L, -150, 0, most, null),
+            new Telemetry.Vitals(1, null, 1L, 5L, 5L, 0, 100, null, null))) {
+      assertThat(codec.decodeTelemetry(codec.encodeTelemetry(edge))).isEqualTo(edge);
+    }
+    assertThatThrownBy(() -> new Telemetry.Logs(java.util.Arrays.asList((Telemetry.LogLine) null)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("null");
+  }
+
+  @Test
   void logLinesRoundTrip() {
     var at = java.time.Instant.parse("2026-12-05T10:00:00Z");
     Telemetry.Logs logs =

@@ -67,5 +67,11 @@ class HealthGateTest {
     assertThatThrownBy(() -> new HealthReport(1, 0, 1, 2, ""))
         .hasMessageContaining("more unhealthy");
     assertThatThrownBy(() -> new HealthReport(-1, 0, 0, 0, "")).hasMessageContaining("negative");
+    assertThatThrownBy(() -> new HealthReport(0, 0, -1, 0, "")).hasMessageContaining("negative");
+    // Nothing updated yet is a report, which never breaches.
+    HealthReport none = HealthReport.none();
+    assertThat(none.updated()).isZero();
+    assertThat(none.control()).isZero();
+    assertThat(HealthGate.evaluate(plan(0.0, 1), none)).isEqualTo(GateVerdict.HOLDS);
   }
 }
