@@ -4,6 +4,7 @@ import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.DEVICE_LOGS;
 import static dev.firmament.sql.generated.Tables.DEVICE_VITALS;
 import static dev.firmament.sql.generated.Tables.DIAGNOSTIC_EVENTS;
+import static dev.firmament.sql.generated.Tables.EVENTS;
 
 import dev.firmament.api.caller.Role;
 import java.time.OffsetDateTime;
@@ -228,5 +229,52 @@ class DeviceTelemetryTest extends ApiIntegrationTest {
     // Whether the answer also says so in an error, the data holds nothing of the device.
     other.errors().satisfy(errors -> {});
     other.path("device").valueIsNull();
+  }
+
+  @Test
+  void backfilledEventsWithTheDevicesTimeAndHowLongItKeptThem() {
+    Registered d = device();
+    UUID product =
+        dsl.select(DEVICES.PRODUCT_ID)
+            .from(DEVICES)
+            .where(DEVICES.ID.eq(d.id()))
+            .fetchSingle(DEVICES.PRODUCT_ID);
+    for (int i = 0; i < 3; i++) {
+      dsl.insertInto(EVENTS)
+          .set(EVENTS.ORGANIZATION_ID, d.organization())
+          .set(EVENTS.PRODUCT_ID, product)
+          .set(EVENTS.DEVICE_ID, d.id())
+          .set(EVENTS.NAME, "kept")
+          .set(EVENTS.DATA, Integer.toString(i))
+          .set(EVENTS.TTL_SECONDS, 60)
+          .set(EVENTS.SCOPE, "private")
+          .set(EVENTS.SOURCE, "device")
+          .set(EVENTS.PUBLISHED_AT, T0.plusSeconds(i))
+          .set(EVENTS.STORED_AT, T0.plusSeconds(90))
+          // The last one arrived as it happened: not a backfill.
+          .set(EVENTS.BACKFILLED, i < 2)
+          .execute();
+    }
+    var read =
+        graphQl
+            .document(
+                "query($id: ID!) { device(id: $id) { backfills { total items { publishedAt"
+                    + " storedAt delaySeconds event { name data backfilled deviceId } } } } }")
+            .variable("id", d.id())
+            .execute();
+    read.errors().verify();
+    read.path("device.backfills.total").entity(Integer.class).isEqualTo(2);
+    read.path("device.backfills.items[*].event.data")
+        .entityList(String.class)
+        .containsExactly("1", "0");
+    read.path("device.backfills.items[0].publishedAt")
+        .entity(String.class)
+        .isEqualTo("2026-12-05T10:00:01Z");
+    read.path("device.backfills.items[0].storedAt")
+        .entity(String.class)
+        .isEqualTo("2026-12-05T10:01:30Z");
+    read.path("device.backfills.items[0].delaySeconds").entity(Long.class).isEqualTo(89L);
+    read.path("device.backfills.items[1].delaySeconds").entity(Long.class).isEqualTo(90L);
+    read.path("device.backfills.items[0].event.backfilled").entity(Boolean.class).isEqualTo(true);
   }
 }

@@ -1,7 +1,6 @@
 package dev.firmament.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.firmament.agent.DeviceSnapshot;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,7 +83,8 @@ class HealthGateEndToEndTest {
                 .path("id")
                 .asText();
 
-        JsonNode paused = awaitJob(api, jobId, job -> "PAUSED".equals(job.path("status").asText()));
+        JsonNode paused =
+            JobWaits.awaitJob(api, jobId, job -> "PAUSED".equals(job.path("status").asText()));
         assertThat(paused.path("stages").get(0).path("status").asText()).isEqualTo("PAUSED");
         assertThat(paused.path("stages").get(1).path("status").asText()).isNotEqualTo("RUNNING");
         assertThat(paused.path("pauseReason").asText())
@@ -123,29 +122,8 @@ class HealthGateEndToEndTest {
               cancelOTAJob(input: {jobId: $id, rollback: false}) { job { id } }
             }""",
             Map.of("id", jobId));
-        awaitJob(api, jobId, job -> "CANCELED".equals(job.path("status").asText()));
+        JobWaits.awaitJob(api, jobId, job -> "CANCELED".equals(job.path("status").asText()));
       }
     }
-  }
-
-  private static JsonNode awaitJob(
-      GraphqlClient api, String jobId, java.util.function.Predicate<JsonNode> done) {
-    AtomicReference<JsonNode> job = new AtomicReference<>();
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(250))
-        .untilAsserted(
-            () -> {
-              job.set(
-                  api.execute(
-                          "query J($id: ID!) { firmwareOTAJob(id: $id) { status pauseReason"
-                              + " stages { status } } }",
-                          Map.of("id", jobId))
-                      .path("firmwareOTAJob"));
-              assertThat(done.test(job.get()))
-                  .as("job %s got there: %s", jobId, job.get())
-                  .isTrue();
-            });
-    return job.get();
   }
 }

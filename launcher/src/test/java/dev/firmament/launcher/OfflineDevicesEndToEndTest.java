@@ -1,18 +1,14 @@
 package dev.firmament.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
 import dev.firmament.devstack.DevStackOptions;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,7 +65,7 @@ class OfflineDevicesEndToEndTest {
 
         // The five present devices update two at a time; the absent one waits without a slot.
         JsonNode waiting =
-            awaitJob(
+            JobWaits.awaitJob(
                 api,
                 jobId,
                 job ->
@@ -93,7 +89,7 @@ class OfflineDevicesEndToEndTest {
                 List.of(late),
                 Demo.fleetOptions(server, prepared.productId()))) {
           JsonNode done =
-              awaitJob(api, jobId, job -> "SUCCEEDED".equals(job.path("status").asText()));
+              JobWaits.awaitJob(api, jobId, job -> "SUCCEEDED".equals(job.path("status").asText()));
           assertThat(done.path("stages").get(1).path("succeeded").asInt()).isEqualTo(1);
           assertThat(latecomer.device(late.deviceId()).currentVersion()).isEqualTo(Demo.TO_VERSION);
           assertThat(result(api, jobId, late.deviceId()).path("state").asText())
@@ -116,25 +112,5 @@ class OfflineDevicesEndToEndTest {
         .path("resultPage")
         .path("items")
         .get(0);
-  }
-
-  private static JsonNode awaitJob(GraphqlClient api, String jobId, Predicate<JsonNode> done) {
-    AtomicReference<JsonNode> job = new AtomicReference<>();
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(200))
-        .untilAsserted(
-            () -> {
-              job.set(
-                  api.execute(
-                          "query J($id: ID!) { firmwareOTAJob(id: $id) { status"
-                              + " stages { name status succeeded } } }",
-                          Map.of("id", jobId))
-                      .path("firmwareOTAJob"));
-              assertThat(done.test(job.get()))
-                  .as("job %s got there: %s", jobId, job.get())
-                  .isTrue();
-            });
-    return job.get();
   }
 }

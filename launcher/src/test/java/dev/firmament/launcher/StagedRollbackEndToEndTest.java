@@ -4,7 +4,6 @@ import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_STAGES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.firmament.agent.DeviceSnapshot;
@@ -13,11 +12,8 @@ import dev.firmament.agent.SimulatedDeviceSpec;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.protocol.DeviceState;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,7 +66,8 @@ class StagedRollbackEndToEndTest {
                 .path("id")
                 .asText();
 
-        JsonNode waiting = awaitJob(api, jobId, job -> "WAITING_APPROVAL".equals(status(job)));
+        JsonNode waiting =
+            JobWaits.awaitJob(api, jobId, job -> "WAITING_APPROVAL".equals(status(job)));
         assertThat(waiting.path("stages").get(0).path("status").asText()).isEqualTo("SUCCEEDED");
         List<DeviceSnapshot> updated =
             fleet.devices().stream()
@@ -84,7 +81,7 @@ class StagedRollbackEndToEndTest {
               cancelOTAJob(input: {jobId: $id, rollback: true}) { job { id status } }
             }""",
             Map.of("id", jobId));
-        awaitJob(api, jobId, job -> "ROLLED_BACK".equals(status(job)));
+        JobWaits.awaitJob(api, jobId, job -> "ROLLED_BACK".equals(status(job)));
 
         for (DeviceSnapshot before : updated) {
           DeviceSnapshot after = fleet.device(before.deviceId());
@@ -118,7 +115,7 @@ class StagedRollbackEndToEndTest {
                 .path("job")
                 .path("id")
                 .asText();
-        awaitJob(api, all, job -> "SUCCEEDED".equals(status(job)));
+        JobWaits.awaitJob(api, all, job -> "SUCCEEDED".equals(status(job)));
         assertThat(fleet.devices())
             .allSatisfy(d -> assertThat(d.currentVersion()).isEqualTo(Demo.TO_VERSION));
 
@@ -135,7 +132,7 @@ class StagedRollbackEndToEndTest {
         backAfter.put("first", 10);
         for (var step : backAfter.entrySet()) {
           api.execute(rollback, Map.of("id", all, "stages", List.of(step.getKey())));
-          awaitJob(api, all, job -> "ROLLED_BACK".equals(status(job)));
+          JobWaits.awaitJob(api, all, job -> "ROLLED_BACK".equals(status(job)));
           assertThat(
                   fleet.devices().stream()
                       .filter(d -> d.currentVersion().equals(Demo.FROM_VERSION))
@@ -148,7 +145,7 @@ class StagedRollbackEndToEndTest {
 
         // A rollback staged in the request itself: two devices one at a time, then the rest.
         String again = create(api, prepared.productId(), Demo.TO_VERSION, false);
-        awaitJob(api, again, job -> "SUCCEEDED".equals(status(job)));
+        JobWaits.awaitJob(api, again, job -> "SUCCEEDED".equals(status(job)));
         api.execute(
             """
             mutation Back($input: RollbackOTAJobInput!) {
@@ -163,17 +160,18 @@ class StagedRollbackEndToEndTest {
                     List.of(
                         Map.of("name", "two", "count", 2, "maxInFlight", 1),
                         Map.of("name", "others", "percent", 100)))));
-        JsonNode rolledBack = awaitJob(api, again, job -> "ROLLED_BACK".equals(status(job)));
+        JsonNode rolledBack =
+            JobWaits.awaitJob(api, again, job -> "ROLLED_BACK".equals(status(job)));
         assertThat(rolledBack.path("stages").findValuesAsText("status"))
             .containsExactly("SUCCEEDED", "SUCCEEDED", "SUCCEEDED");
         assertThat(fleet.devices())
             .allSatisfy(d -> assertThat(d.currentVersion()).isEqualTo(Demo.FROM_VERSION));
         String forward = create(api, prepared.productId(), Demo.TO_VERSION, false);
-        awaitJob(api, forward, job -> "SUCCEEDED".equals(status(job)));
+        JobWaits.awaitJob(api, forward, job -> "SUCCEEDED".equals(status(job)));
         assertThatThrownBy(() -> create(api, prepared.productId(), Demo.FROM_VERSION, false))
             .hasMessageContaining("allowDowngrade");
         String back = create(api, prepared.productId(), Demo.FROM_VERSION, true);
-        awaitJob(api, back, job -> "SUCCEEDED".equals(status(job)));
+        JobWaits.awaitJob(api, back, job -> "SUCCEEDED".equals(status(job)));
         assertThat(fleet.devices())
             .allSatisfy(
                 d -> {
@@ -219,24 +217,5 @@ class StagedRollbackEndToEndTest {
 
   private static String status(JsonNode job) {
     return job.path("status").asText();
-  }
-
-  private static JsonNode awaitJob(GraphqlClient api, String jobId, Predicate<JsonNode> done) {
-    AtomicReference<JsonNode> job = new AtomicReference<>();
-    await()
-        .atMost(Duration.ofSeconds(90))
-        .pollInterval(Duration.ofMillis(200))
-        .untilAsserted(
-            () -> {
-              job.set(
-                  api.execute(
-                          "query J($id: ID!) { firmwareOTAJob(id: $id) { status stages { status } } }",
-                          Map.of("id", jobId))
-                      .path("firmwareOTAJob"));
-              assertThat(done.test(job.get()))
-                  .as("job %s got there: %s", jobId, job.get())
-                  .isTrue();
-            });
-    return job.get();
   }
 }

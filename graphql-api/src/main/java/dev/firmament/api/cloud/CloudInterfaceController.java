@@ -3,20 +3,17 @@ package dev.firmament.api.cloud;
 import static dev.firmament.api.BatchResults.mapEach;
 
 import dev.firmament.api.Page;
-import dev.firmament.api.Pagination;
 import dev.firmament.api.device.Device;
 import dev.firmament.api.tenant.TenantResolver;
 import graphql.schema.DataFetchingEnvironment;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.dataloader.DataLoader;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.stereotype.Controller;
-import reactor.core.publisher.Mono;
 
 /**
  * What a device lets the cloud reach: {@code Device.functions} and {@code Device.variables}, as its
@@ -40,49 +37,30 @@ public class CloudInterfaceController {
     this.declared = declared;
     this.calls = calls;
     this.tenants = tenants;
-    loaders
-        .<DevicePages.Key, Page<DeviceCall>>forName(DEVICE_CALLS)
-        .registerMappedBatchLoader(
-            (keys, env) ->
-                Mono.fromCallable(
-                    () ->
-                        DevicePages.load(
-                            keys,
-                            (org, ids, offset, limit, filter) ->
-                                calls.pages(org, ids, offset, limit))));
-    loaders
-        .<DevicePages.Key, Page<ReconnectionEvent>>forName(DEVICE_CONNECTIONS)
-        .registerMappedBatchLoader(
-            (keys, env) ->
-                Mono.fromCallable(
-                    () ->
-                        DevicePages.load(
-                            keys,
-                            (org, ids, offset, limit, filter) ->
-                                calls.connectionPages(org, ids, offset, limit))));
+    DevicePages.register(
+        loaders,
+        DEVICE_CALLS,
+        (org, ids, offset, limit, filter) -> calls.pages(org, ids, offset, limit));
+    DevicePages.register(
+        loaders,
+        DEVICE_CONNECTIONS,
+        (org, ids, offset, limit, filter) -> calls.connectionPages(org, ids, offset, limit));
   }
 
   /** The calls made to the device, the newest first. */
   @SchemaMapping(typeName = "Device", field = "calls")
   public CompletableFuture<Page<DeviceCall>> calls(
       Device device, @Argument Integer from, @Argument Integer size, DataFetchingEnvironment env) {
-    Pagination.Window window = Pagination.fromSize(from, size);
-    DataLoader<DevicePages.Key, Page<DeviceCall>> loader = env.getDataLoader(DEVICE_CALLS);
-    return loader.load(
-        new DevicePages.Key(
-            tenants.organizationId(), device.id(), window.offset(), window.limit(), null));
+    return DevicePages.page(
+        env, DEVICE_CALLS, tenants.organizationId(), device.id(), from, size, null);
   }
 
   /** The device's connections, the newest first (each after the first is a reconnection). */
   @SchemaMapping(typeName = "Device", field = "reconnections")
   public CompletableFuture<Page<ReconnectionEvent>> reconnections(
       Device device, @Argument Integer from, @Argument Integer size, DataFetchingEnvironment env) {
-    Pagination.Window window = Pagination.fromSize(from, size);
-    DataLoader<DevicePages.Key, Page<ReconnectionEvent>> loader =
-        env.getDataLoader(DEVICE_CONNECTIONS);
-    return loader.load(
-        new DevicePages.Key(
-            tenants.organizationId(), device.id(), window.offset(), window.limit(), null));
+    return DevicePages.page(
+        env, DEVICE_CONNECTIONS, tenants.organizationId(), device.id(), from, size, null);
   }
 
   @BatchMapping(typeName = "Device", field = "functions")

@@ -38,6 +38,31 @@ final class DevicePages {
         UUID organizationId, Set<String> deviceIds, int offset, int limit, String filter);
   }
 
+  /** Registers a batch loader of pages under {@code name}, answered by {@code source}. */
+  static <T> void register(
+      org.springframework.graphql.execution.BatchLoaderRegistry loaders,
+      String name,
+      Source<T> source) {
+    loaders
+        .<Key, Page<T>>forName(name)
+        .registerMappedBatchLoader(
+            (keys, env) -> reactor.core.publisher.Mono.fromCallable(() -> load(keys, source)));
+  }
+
+  /** One device's page from the loader registered under {@code name}, batched with the others. */
+  static <T> java.util.concurrent.CompletableFuture<Page<T>> page(
+      graphql.schema.DataFetchingEnvironment env,
+      String name,
+      UUID organizationId,
+      String deviceId,
+      Integer from,
+      Integer size,
+      String filter) {
+    dev.firmament.api.Pagination.Window window = dev.firmament.api.Pagination.fromSize(from, size);
+    org.dataloader.DataLoader<Key, Page<T>> loader = env.getDataLoader(name);
+    return loader.load(new Key(organizationId, deviceId, window.offset(), window.limit(), filter));
+  }
+
   /** The keys' pages, by one call of {@code source} per distinct window and filter. */
   static <T> Map<Key, Page<T>> load(Set<Key> keys, Source<T> source) {
     record Batch(UUID organizationId, int offset, int limit, String filter) {}

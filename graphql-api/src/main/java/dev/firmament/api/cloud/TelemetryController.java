@@ -3,7 +3,6 @@ package dev.firmament.api.cloud;
 import static dev.firmament.api.BatchResults.mapEach;
 
 import dev.firmament.api.Page;
-import dev.firmament.api.Pagination;
 import dev.firmament.api.device.Device;
 import dev.firmament.api.device.DeviceInfo;
 import dev.firmament.api.tenant.TenantResolver;
@@ -11,13 +10,11 @@ import graphql.schema.DataFetchingEnvironment;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.dataloader.DataLoader;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.stereotype.Controller;
-import reactor.core.publisher.Mono;
 
 /**
  * What a device says about its health: {@code Device.vitals} and {@code DeviceInfo.vitals} (its
@@ -29,6 +26,7 @@ public class TelemetryController {
   private static final String VITALS = "deviceVitals";
   private static final String LOGS = "deviceLogs";
   private static final String DIAGNOSTICS = "deviceDiagnostics";
+  private static final String BACKFILLS = "deviceBackfills";
 
   private final TelemetryRepository telemetry;
   private final TenantResolver tenants;
@@ -37,30 +35,19 @@ public class TelemetryController {
       TelemetryRepository telemetry, TenantResolver tenants, BatchLoaderRegistry loaders) {
     this.telemetry = telemetry;
     this.tenants = tenants;
-    loaders
-        .<DevicePages.Key, Page<DeviceVitals>>forName(VITALS)
-        .registerMappedBatchLoader(
-            (keys, env) ->
-                Mono.fromCallable(
-                    () ->
-                        DevicePages.load(
-                            keys,
-                            (org, ids, offset, limit, filter) ->
-                                telemetry.vitalsPages(org, ids, offset, limit))));
-    loaders
-        .<DevicePages.Key, Page<DeviceLog>>forName(LOGS)
-        .registerMappedBatchLoader(
-            (keys, env) -> Mono.fromCallable(() -> DevicePages.load(keys, telemetry::logPages)));
-    loaders
-        .<DevicePages.Key, Page<DiagnosticEvent>>forName(DIAGNOSTICS)
-        .registerMappedBatchLoader(
-            (keys, env) ->
-                Mono.fromCallable(
-                    () ->
-                        DevicePages.load(
-                            keys,
-                            (org, ids, offset, limit, filter) ->
-                                telemetry.diagnosticPages(org, ids, offset, limit))));
+    DevicePages.register(
+        loaders,
+        VITALS,
+        (org, ids, offset, limit, filter) -> telemetry.vitalsPages(org, ids, offset, limit));
+    DevicePages.register(loaders, LOGS, telemetry::logPages);
+    DevicePages.register(
+        loaders,
+        BACKFILLS,
+        (org, ids, offset, limit, filter) -> telemetry.backfillPages(org, ids, offset, limit));
+    DevicePages.register(
+        loaders,
+        DIAGNOSTICS,
+        (org, ids, offset, limit, filter) -> telemetry.diagnosticPages(org, ids, offset, limit));
   }
 
   @BatchMapping(typeName = "Device", field = "vitals")
@@ -94,6 +81,12 @@ public class TelemetryController {
     return page(env, LOGS, device, from, size, minLevel);
   }
 
+  @SchemaMapping(typeName = "Device", field = "backfills")
+  public CompletableFuture<Page<BackfillEvent>> backfills(
+      Device device, @Argument Integer from, @Argument Integer size, DataFetchingEnvironment env) {
+    return page(env, BACKFILLS, device, from, size, null);
+  }
+
   @SchemaMapping(typeName = "Device", field = "diagnostics")
   public CompletableFuture<Page<DiagnosticEvent>> diagnostics(
       Device device, @Argument Integer from, @Argument Integer size, DataFetchingEnvironment env) {
@@ -107,10 +100,7 @@ public class TelemetryController {
       Integer from,
       Integer size,
       String filter) {
-    Pagination.Window window = Pagination.fromSize(from, size);
-    DataLoader<DevicePages.Key, Page<T>> loader = env.getDataLoader(loaderName);
-    return loader.load(
-        new DevicePages.Key(
-            tenants.organizationId(), device.id(), window.offset(), window.limit(), filter));
+    return DevicePages.page(
+        env, loaderName, tenants.organizationId(), device.id(), from, size, filter);
   }
 }

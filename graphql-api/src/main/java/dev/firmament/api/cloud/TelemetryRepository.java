@@ -3,12 +3,14 @@ package dev.firmament.api.cloud;
 import static dev.firmament.sql.generated.Tables.DEVICE_LOGS;
 import static dev.firmament.sql.generated.Tables.DEVICE_VITALS;
 import static dev.firmament.sql.generated.Tables.DIAGNOSTIC_EVENTS;
+import static dev.firmament.sql.generated.Tables.EVENTS;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firmament.api.AnyOf;
 import dev.firmament.api.Page;
+import dev.firmament.api.event.Event;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -108,6 +110,35 @@ public class TelemetryRepository {
                 r.get(t.field(DIAGNOSTIC_EVENTS.SEVERITY)),
                 r.get(t.field(DIAGNOSTIC_EVENTS.DETAIL)),
                 r.get(t.field(DIAGNOSTIC_EVENTS.FIRMWARE_VERSION))));
+  }
+
+  /** A page of each device's backfilled events (kept while offline), the newest first. */
+  public Map<String, Page<BackfillEvent>> backfillPages(
+      UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
+    return DevicePages.query(
+        dsl,
+        EVENTS,
+        EVENTS.DEVICE_ID,
+        EVENTS.ORGANIZATION_ID.eq(organizationId).and(EVENTS.BACKFILLED.isTrue()),
+        new SortField<?>[] {EVENTS.PUBLISHED_AT.desc(), EVENTS.ID.desc()},
+        deviceIds,
+        offset,
+        limit,
+        (r, t) ->
+            new BackfillEvent(
+                new Event(
+                    null,
+                    r.get(t.field(EVENTS.ID)).toString(),
+                    r.get(t.field(EVENTS.NAME)),
+                    r.get(t.field(EVENTS.DATA)),
+                    r.get(t.field(EVENTS.TTL_SECONDS)),
+                    r.get(t.field(EVENTS.SCOPE)).toUpperCase(java.util.Locale.ROOT),
+                    r.get(t.field(EVENTS.SOURCE)).toUpperCase(java.util.Locale.ROOT),
+                    r.get(t.field(EVENTS.DEVICE_ID)),
+                    r.get(t.field(EVENTS.PRODUCT_ID)),
+                    r.get(t.field(EVENTS.PUBLISHED_AT)),
+                    true),
+                r.get(t.field(EVENTS.STORED_AT))));
   }
 
   private static DeviceVitals vitals(Record r, Table<?> t) {
