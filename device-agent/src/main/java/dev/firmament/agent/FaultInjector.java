@@ -55,10 +55,18 @@ final class FaultInjector implements Installer, Inbound.Filter {
 
   /** A device of the fleet simulator, with its faults injected. */
   static DeviceAgent device(AgentConfig config, SlotStore slots, AgentRuntime runtime) {
+    return device(config, slots, LedgerStore.inMemory(), runtime);
+  }
+
+  /**
+   * As {@link #device(AgentConfig, SlotStore, AgentRuntime)}, keeping ledgers in {@code ledgers}.
+   */
+  static DeviceAgent device(
+      AgentConfig config, SlotStore slots, LedgerStore ledgers, AgentRuntime runtime) {
     FaultInjector injector =
         new FaultInjector(
             new SlotInstaller(slots), config.faults(), config.seed(), config.reconnectDelay());
-    return new DeviceAgent(config, injector, runtime, injector);
+    return new DeviceAgent(config, injector, runtime, injector, ledgers);
   }
 
   // ---- the link ----

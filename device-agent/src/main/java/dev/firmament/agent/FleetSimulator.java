@@ -105,7 +105,7 @@ public final class FleetSimulator implements AutoCloseable {
               : LedgerStore.inMemory();
       DeviceAgent agent =
           faults.any()
-              ? FaultInjector.device(config, slots, runtime)
+              ? FaultInjector.device(config, slots, ledgers, runtime)
               : new DeviceAgent(config, slots, ledgers, runtime);
       if (agents.put(spec.deviceId(), agent) != null) {
         runtime.close();
