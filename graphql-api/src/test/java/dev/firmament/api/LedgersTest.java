@@ -106,6 +106,24 @@ class LedgersTest extends ApiIntegrationTest {
 
     // Without expectedVersion the last writer wins.
     assertThat(versionOf(name, null, null)).isGreaterThan(v2);
+
+    // Each accepted write is one of the cloud's events; the refused ones are not.
+    var changes =
+        graphQl
+            .document(
+                "query { events(filter: {namePrefix: \"firmament/ledger/changed\"}, size: 1000) {"
+                    + " items { data source scope } } }")
+            .execute()
+            .path("events.items")
+            .entityList(java.util.Map.class)
+            .get()
+            .stream()
+            .filter(e -> String.valueOf(e.get("data")).contains("\"ledger\" : \"" + name + "\""))
+            .toList();
+    assertThat(changes).hasSize(3);
+    assertThat(changes.getLast().get("data").toString())
+        .contains("\"version\" : " + v1, "\"direction\" : \"CLOUD_TO_DEVICE\"");
+    assertThat(changes).allSatisfy(e -> assertThat(e.get("source")).isEqualTo("CLOUD"));
   }
 
   @Test
