@@ -4,7 +4,9 @@
 # one event per second for SECONDS; the workers store them and the API streams them to a
 # Server-Sent Events subscriber. Prints progress every ten seconds, then a RESULT line with the
 # delay from publish to row and to the subscriber (p50/p99) and what was lost; then function calls
-# through the API with CALLERS in flight for CALL_SECONDS (calls per second, round trip p50/p99).
+# through the API with CALLERS in flight for CALL_SECONDS (calls per second, round trip p50/p99,
+# and the CPU each call cost in the server, the load process and PostgreSQL, with how busy the
+# machine was: a round trip that grows because the processor is saturated is not a fixed delay).
 # Not part of the test suite.
 #
 #   bench/events/run.sh                    # 10,000 devices, 600 s, 64 callers, 30 s of calls

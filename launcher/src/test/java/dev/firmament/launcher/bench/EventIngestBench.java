@@ -37,8 +37,10 @@ import org.jooq.DSLContext;
  * published, stored and streamed; at the end every event's delay from publish to row ({@code
  * events.stored_at}) and to the subscriber at p50/p99, and how many were lost. Then function calls
  * through the API process's broker client with {@code CALLERS} in flight at once for {@code
- * CALL_SECONDS}, sent to the API as {@code callFunction}: calls per second and the round trip at
- * p50/p99.
+ * CALL_SECONDS}, sent to the API as {@code callFunction}: calls per second, the round trip at
+ * p50/p99, and the CPU time each call cost in the server, this process and PostgreSQL with how busy
+ * the machine was (on two cores the round trip is mostly waiting for the processor, and reads as a
+ * fixed delay without these figures).
  *
  * <p>Two processes, as bench/events/run.sh starts them: {@code EventIngestBench server DATA_DIR
  * INFO_FILE} (the stack) and {@code EventIngestBench load INFO_FILE [DEVICES] [SECONDS] [CALLERS]
@@ -85,6 +87,12 @@ public final class EventIngestBench {
       p.setProperty("jdbcUrl", endpoints.jdbcUrl());
       p.setProperty("dbUser", endpoints.dbUser());
       p.setProperty("dbPassword", endpoints.dbPassword());
+      p.setProperty("serverPid", Long.toString(ProcessHandle.current().pid()));
+      Path postmaster = data.resolve("postgres").resolve("postmaster.pid");
+      if (java.nio.file.Files.exists(postmaster)) {
+        p.setProperty(
+            "postgresPid", java.nio.file.Files.readAllLines(postmaster).getFirst().trim());
+      }
       Path partial = info.resolveSibling(info.getFileName() + ".part");
       try (var out = java.nio.file.Files.newOutputStream(partial)) {
         p.store(out, "event benchmark server");
@@ -207,7 +215,7 @@ public final class EventIngestBench {
           stored / (double) seconds);
       subscriber.interrupt();
 
-      calls(api, fleet, callers, callSeconds);
+      calls(api, fleet, callers, callSeconds, info);
     }
     System.exit(0);
   }
@@ -220,14 +228,49 @@ public final class EventIngestBench {
    * Function calls through the API ({@code callFunction}, as a client sends them) with {@code
    * callers} in flight at once: calls per second and the round trip.
    */
-  private static void calls(GraphqlClient api, FleetSimulator fleet, int callers, int seconds)
+  private static void calls(
+      GraphqlClient api, FleetSimulator fleet, int callers, int seconds, java.util.Properties info)
       throws InterruptedException {
+    CpuUse cpu = new CpuUse(info.getProperty("serverPid"), info.getProperty("postgresPid"));
     List<String> ids = fleet.devices().stream().map(d -> d.deviceId()).toList();
-    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    // The server has just started: until the JIT has compiled the call path (it had not in the
+    // first seconds of calls, when the compiler threads took more CPU than the request threads),
+    // a call costs several times its later CPU. Warm up first, and measure after.
+    int warmUp = 10;
+    log("warming up: led toggle with " + callers + " in flight for " + warmUp + " s");
+    callFor(api, ids, callers, warmUp, new ArrayList<>(), new AtomicLong());
     List<Long> rtts = java.util.Collections.synchronizedList(new ArrayList<>());
     AtomicLong failures = new AtomicLong();
-    List<Thread> threads = new ArrayList<>();
     log("calling led toggle with " + callers + " in flight for " + seconds + " s");
+    CpuUse.Sample before = cpu.sample();
+    callFor(api, ids, callers, seconds, rtts, failures);
+    CpuUse.Sample after = cpu.sample();
+    long[] us = rtts.stream().mapToLong(Long::longValue).sorted().toArray();
+    System.out.printf(
+        "RESULT calls callers=%d seconds=%d calls=%d failures=%d callsPerSecond=%.0f"
+            + " rttMs p50=%.2f p99=%.2f max=%.2f%n",
+        callers,
+        seconds,
+        us.length,
+        failures.get(),
+        us.length / (double) seconds,
+        percentile(us, 0.5) / 1000.0,
+        percentile(us, 0.99) / 1000.0,
+        us.length == 0 ? 0 : us[us.length - 1] / 1000.0);
+    System.out.println("RESULT callsCpu " + after.since(before, us.length));
+  }
+
+  /** Calls {@code led toggle} on random devices with {@code callers} in flight for a while. */
+  private static void callFor(
+      GraphqlClient api,
+      List<String> ids,
+      int callers,
+      int seconds,
+      List<Long> rtts,
+      AtomicLong failures)
+      throws InterruptedException {
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    List<Thread> threads = new ArrayList<>();
     String call =
         "mutation($d: ID!) { callFunction(deviceId: $d, name: \"led\", argument: \"toggle\") {"
             + " returnValue connected } }";
@@ -255,18 +298,95 @@ public final class EventIngestBench {
     for (Thread t : threads) {
       t.join();
     }
-    long[] us = rtts.stream().mapToLong(Long::longValue).sorted().toArray();
-    System.out.printf(
-        "RESULT calls callers=%d seconds=%d calls=%d failures=%d callsPerSecond=%.0f"
-            + " rttMs p50=%.2f p99=%.2f max=%.2f%n",
-        callers,
-        seconds,
-        us.length,
-        failures.get(),
-        us.length / (double) seconds,
-        percentile(us, 0.5) / 1000.0,
-        percentile(us, 0.99) / 1000.0,
-        us.length == 0 ? 0 : us[us.length - 1] / 1000.0);
+  }
+
+  /**
+   * CPU used during the calls, to tell a fixed delay from queueing for the processor: the CPU time
+   * each call cost in the server, this load process and PostgreSQL (its postmaster and the backends
+   * it forked), and how busy the machine was. Read from /proc, so Linux only; elsewhere the figures
+   * are left out.
+   */
+  private static final class CpuUse {
+    /** Clock ticks per second of /proc's CPU times; 100 on Linux whatever the kernel's HZ. */
+    private static final double TICKS_PER_SECOND = 100;
+
+    private final long server;
+    private final long postgres;
+
+    CpuUse(String serverPid, String postgresPid) {
+      this.server = serverPid == null ? -1 : Long.parseLong(serverPid);
+      this.postgres = postgresPid == null ? -1 : Long.parseLong(postgresPid);
+    }
+
+    /** CPU ticks of the server, this process and PostgreSQL; the machine's busy and all ticks. */
+    record Sample(long server, long load, long postgres, long busy, long total) {
+      String since(Sample before, int calls) {
+        if (total < 0 || calls == 0) {
+          return "(no /proc)";
+        }
+        return String.format(
+            "cpuMsPerCall server=%.2f load=%.2f postgres=%.2f machineBusy=%.0f%%",
+            msPerCall(server - before.server, calls),
+            msPerCall(load - before.load, calls),
+            msPerCall(postgres - before.postgres, calls),
+            100.0 * (busy - before.busy) / Math.max(1, total - before.total));
+      }
+
+      private static double msPerCall(long ticks, int calls) {
+        return ticks * 1000 / TICKS_PER_SECOND / calls;
+      }
+    }
+
+    Sample sample() {
+      try {
+        long pg = 0;
+        if (postgres > 0) {
+          pg = ticks(postgres);
+          try (var processes = java.nio.file.Files.list(Path.of("/proc"))) {
+            for (Path process : processes.toList()) {
+              String name = process.getFileName().toString();
+              if (name.chars().allMatch(Character::isDigit) && parent(process) == postgres) {
+                pg += ticks(Long.parseLong(name));
+              }
+            }
+          }
+        }
+        String[] cpu =
+            java.nio.file.Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+        long busy = 0;
+        long total = 0;
+        // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+        for (int i = 1; i <= 8; i++) {
+          long v = Long.parseLong(cpu[i]);
+          total += v;
+          busy += i == 4 || i == 5 ? 0 : v;
+        }
+        return new Sample(
+            server > 0 ? ticks(server) : 0, ticks(ProcessHandle.current().pid()), pg, busy, total);
+      } catch (java.io.IOException | RuntimeException e) {
+        return new Sample(0, 0, 0, -1, -1);
+      }
+    }
+
+    /** The fields of /proc/PID/stat after the command name (which may hold spaces). */
+    private static String[] stat(long pid) throws java.io.IOException {
+      String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+      return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    }
+
+    /** User and system CPU ticks of a process (utime and stime). */
+    private static long ticks(long pid) throws java.io.IOException {
+      String[] fields = stat(pid);
+      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    private static long parent(Path process) {
+      try {
+        return Long.parseLong(stat(Long.parseLong(process.getFileName().toString()))[1]);
+      } catch (java.io.IOException | RuntimeException e) {
+        return -1; // gone meanwhile
+      }
+    }
   }
 
   /** Reads the SSE endpoint's bench events and records each one's delay since it was published. */
