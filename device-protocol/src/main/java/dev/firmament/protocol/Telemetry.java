@@ -54,7 +54,7 @@ public sealed interface Telemetry permits Telemetry.Vitals, Telemetry.Logs {
   /**
    * A device's vitals, sent every so often and once right after each boot.
    *
-   * @param uptime seconds since the device started, at least 0
+   * @param uptime seconds since the device started, 0 to {@value #MAX_UPTIME}
    * @param resetReason why the device last started; sent in the first report after a boot only
    * @param bootCount how many times the device has started, if it counts them (at least 0)
    * @param freeMemory free heap bytes, if known (at least 0, at most {@code totalMemory})
@@ -81,8 +81,13 @@ public sealed interface Telemetry permits Telemetry.Vitals, Telemetry.Logs {
       implements Telemetry {
     public static final int MAX_DIAGNOSTICS = 32;
 
+    /** A hundred years, in seconds: more is no device's uptime. */
+    public static final long MAX_UPTIME = 3_155_760_000L;
+
     public Vitals {
-      Checks.require(uptime >= 0, "uptime must not be negative, was " + uptime);
+      Checks.require(
+          uptime >= 0 && uptime <= MAX_UPTIME,
+          "uptime must be 0 to " + MAX_UPTIME + " seconds, was " + uptime);
       Checks.require(
           bootCount == null || bootCount >= 0, "bootCount must not be negative, was " + bootCount);
       Checks.require(

@@ -577,7 +577,8 @@ class ProtocolCodecTest {
     for (Telemetry.Vitals edge :
         java.util.List.of(
             new Telemetry.Vitals(0, null, 0L, 0L, 0L, -150, 0, most, null),
-            new Telemetry.Vitals(1, null, 1L, 5L, 5L, 0, 100, null, null))) {
+            new Telemetry.Vitals(
+                Telemetry.Vitals.MAX_UPTIME, null, 1L, 5L, 5L, 0, 100, null, null))) {
       assertThat(codec.decodeTelemetry(codec.encodeTelemetry(edge))).isEqualTo(edge);
     }
     assertThatThrownBy(() -> new Telemetry.Logs(java.util.Arrays.asList((Telemetry.LogLine) null)))
@@ -613,6 +614,7 @@ class ProtocolCodecTest {
             "{\"uptime\":1}",
             "{\"type\":\"nope\",\"uptime\":1}",
             "{\"type\":\"vitals\",\"uptime\":-1}",
+            "{\"type\":\"vitals\",\"uptime\":" + (Telemetry.Vitals.MAX_UPTIME + 1) + "}",
             "{\"type\":\"vitals\",\"uptime\":1,\"resetReason\":\"BORED\"}",
             "{\"type\":\"vitals\",\"uptime\":1,\"bootCount\":-1}",
             "{\"type\":\"vitals\",\"uptime\":1,\"freeMemory\":-1}",

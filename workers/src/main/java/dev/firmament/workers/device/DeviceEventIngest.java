@@ -72,10 +72,7 @@ public class DeviceEventIngest implements DisposableBean {
         rows = new ArrayList<>(batch.size());
     for (int i = 0; i < batch.size(); i++) {
       DeviceEventReport r = batch.get(i);
-      Instant published = r.receivedAt();
-      if (r.event().isBackfill() && r.event().publishedAt().isBefore(published)) {
-        published = r.event().publishedAt();
-      }
+      Instant published = IngestQueue.believable(r.event().publishedAt(), r.receivedAt());
       rows.add(
           DSL.row(
               r.deviceId(),

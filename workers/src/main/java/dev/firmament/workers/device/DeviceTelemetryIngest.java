@@ -193,8 +193,7 @@ public class DeviceTelemetryIngest implements DisposableBean {
             OffsetDateTime received = utc(r.receivedAt());
             switch (r.telemetry()) {
               case Telemetry.Vitals v -> {
-                OffsetDateTime measured =
-                    v.isBackfill() && v.at().isBefore(r.receivedAt()) ? utc(v.at()) : received;
+                OffsetDateTime measured = utc(IngestQueue.believable(v.at(), r.receivedAt()));
                 vitals.values(
                     owner.organizationId(),
                     r.deviceId(),
@@ -233,7 +232,7 @@ public class DeviceTelemetryIngest implements DisposableBean {
                   lines.values(
                       owner.organizationId(),
                       r.deviceId(),
-                      utc(line.at()),
+                      utc(IngestQueue.believable(line.at(), r.receivedAt())),
                       received,
                       line.level().name(),
                       line.message());

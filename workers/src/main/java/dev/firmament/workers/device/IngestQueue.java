@@ -1,6 +1,7 @@
 package dev.firmament.workers.device;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,10 +23,10 @@ import org.slf4j.LoggerFactory;
  *
  * @param <T> what is queued
  */
-final class IngestQueue<T> {
+public final class IngestQueue<T> {
   private static final Logger log = LoggerFactory.getLogger(IngestQueue.class);
-  static final int MAX_BATCH = 1000;
-  static final int BACKFILL_BURST = 100;
+  public static final int MAX_BATCH = 1000;
+  public static final int BACKFILL_BURST = 100;
   private static final int MAX_TRACKED_DEVICES = 200_000;
 
   private final String what;
@@ -49,7 +50,7 @@ final class IngestQueue<T> {
    * @param settings the prefix of the settings the limits come from, for the error a bad one gets
    * @param writer stores a batch
    */
-  IngestQueue(
+  public IngestQueue(
       String what,
       String settings,
       double rate,
@@ -89,18 +90,35 @@ final class IngestQueue<T> {
     }
   }
 
+  /** How far back a device's own clock is believed: beyond it, the time of arrival stands. */
+  public static final Duration DEVICE_TIME_HORIZON = Duration.ofDays(365);
+
+  /**
+   * The time to store for something a device dated itself: its own time when it lies within {@link
+   * #DEVICE_TIME_HORIZON} before the arrival, else (a clock ahead of the cloud's, or one years off)
+   * the arrival. A device's bad clock never stops its batch from being stored.
+   */
+  public static Instant believable(Instant deviceTime, Instant receivedAt) {
+    if (deviceTime == null
+        || deviceTime.isAfter(receivedAt)
+        || deviceTime.isBefore(receivedAt.minus(DEVICE_TIME_HORIZON))) {
+      return receivedAt;
+    }
+    return deviceTime;
+  }
+
   /** Items dropped so far because their device went over its rate. */
-  long overRate() {
+  public long overRate() {
     return overRate.get();
   }
 
   /** Items dropped so far because the queue was full. */
-  long overQueue() {
+  public long overQueue() {
     return overQueue.get();
   }
 
   /** Takes one item of {@code deviceId}: within the device's rate, into the queue. */
-  void accept(String deviceId, boolean backfill, T item) {
+  public void accept(String deviceId, boolean backfill, T item) {
     long now = System.nanoTime();
     double allowance = backfill ? Math.max(burst, BACKFILL_BURST) : burst;
     Bucket bucket =
@@ -145,7 +163,7 @@ final class IngestQueue<T> {
   }
 
   /** Waits up to {@code timeout} for what is queued to be written. */
-  boolean drain(Duration timeout) throws InterruptedException {
+  public boolean drain(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!queue.isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(10);
@@ -154,7 +172,7 @@ final class IngestQueue<T> {
   }
 
   /** Writes what is queued (for up to five seconds), then stops. */
-  void stop() throws InterruptedException {
+  public void stop() throws InterruptedException {
     stopping = true;
     thread.join(5_000);
   }

@@ -6,13 +6,9 @@ import dev.firmament.protocol.LedgerSync;
 import dev.firmament.protocol.LedgerWrite;
 import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.protocol.server.DeviceLedgerReport;
-import java.util.LinkedHashMap;
+import dev.firmament.workers.device.IngestQueue;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +30,8 @@ import org.springframework.stereotype.Component;
  *
  * A device may send {@value #BURST} messages at once and one a second on average (a sync at each
  * connect and its writes); what goes over, or over the queue of {@value #QUEUE} messages, is
- * dropped and counted, and the device tries again at its next connect. One thread does the database
- * work, off the gateway's event thread.
+ * dropped and counted ({@link IngestQueue}, as for events and telemetry), and the device tries
+ * again at its next connect. One thread does the database work, off the gateway's event thread.
  */
 @Component
 public class DeviceLedgerSync implements DisposableBean {
@@ -43,70 +39,36 @@ public class DeviceLedgerSync implements DisposableBean {
   static final int BURST = 20;
   static final int QUEUE = 10_000;
   private static final double RATE_PER_SECOND = 1;
-  private static final int MAX_TRACKED_DEVICES = 200_000;
 
   private final LedgerRecords records;
   private final DeviceGateway gateway;
-  private final BlockingQueue<DeviceLedgerReport> queue = new ArrayBlockingQueue<>(QUEUE);
-  private final Thread worker;
-  private volatile boolean stopping;
-  private final AtomicLong dropped = new AtomicLong();
-
-  /** Tokens per device, least recently used first; touched only on the gateway's event thread. */
-  private final Map<String, double[]> buckets =
-      new LinkedHashMap<>(1024, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, double[]> eldest) {
-          return size() > MAX_TRACKED_DEVICES;
-        }
-      };
+  private final IngestQueue<DeviceLedgerReport> queue;
 
   public DeviceLedgerSync(DSLContext dsl, DeviceGateway gateway) {
     this.records = new LedgerRecords(dsl);
     this.gateway = gateway;
-    this.worker = new Thread(this::run, "device-ledger-sync");
-    worker.setDaemon(true);
-    worker.start();
-    gateway.onLedger(this::accept);
+    this.queue =
+        new IngestQueue<>(
+            "device ledger messages",
+            "firmament.ledgers",
+            RATE_PER_SECOND,
+            BURST,
+            QUEUE,
+            batch -> batch.forEach(this::handleOne));
+    gateway.onLedger(report -> queue.accept(report.deviceId(), false, report));
   }
 
   /** Messages dropped so far: over a device's rate or over the queue. */
   public long dropped() {
-    return dropped.get();
+    return queue.overRate() + queue.overQueue();
   }
 
-  void accept(DeviceLedgerReport report) {
-    long now = System.nanoTime();
-    double[] bucket = buckets.computeIfAbsent(report.deviceId(), id -> new double[] {BURST, now});
-    bucket[0] = Math.min(BURST, bucket[0] + (now - (long) bucket[1]) / 1e9 * RATE_PER_SECOND);
-    bucket[1] = now;
-    if (bucket[0] < 1 || !queue.offer(report)) {
-      if (dropped.incrementAndGet() % 1000 == 1) {
-        log.warn(
-            "device ledger messages dropped device={} total={}", report.deviceId(), dropped.get());
-      }
-      return;
-    }
-    bucket[0] -= 1;
-  }
-
-  private void run() {
-    while (!stopping || !queue.isEmpty()) {
-      DeviceLedgerReport report;
-      try {
-        report = queue.poll(100, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      if (report == null) {
-        continue;
-      }
-      try {
-        handle(report);
-      } catch (RuntimeException e) {
-        log.error("device ledger message not handled device={} error={}", report.deviceId(), e);
-      }
+  /** One message of a batch: a failure is logged and the batch goes on. */
+  private void handleOne(DeviceLedgerReport report) {
+    try {
+      handle(report);
+    } catch (RuntimeException e) {
+      log.error("device ledger message not handled device={} error={}", report.deviceId(), e);
     }
   }
 
@@ -157,7 +119,6 @@ public class DeviceLedgerSync implements DisposableBean {
 
   @Override
   public void destroy() throws InterruptedException {
-    stopping = true;
-    worker.join(5_000);
+    queue.stop();
   }
 }

@@ -240,6 +240,47 @@ class DeviceTelemetryIngestTest {
       assertThat(vitals.getFirst().getMeasuredAt().toInstant()).isEqualTo(earlier);
       assertThat(vitals.getFirst().getBackfilled()).isTrue();
       assertThat(vitals.get(1).getMeasuredAt().toInstant()).isBefore(Instant.now().plusSeconds(1));
+
+      // A clock years off, a log line dated ahead and the longest uptime still store, at arrival
+      // (with the rest of their batch).
+      Instant before = Instant.now();
+      ingest.write(
+          List.of(
+              report(
+                  device,
+                  new Telemetry.Vitals(
+                      Telemetry.Vitals.MAX_UPTIME,
+                      ResetReason.PANIC,
+                      null,
+                      null,
+                      null,
+                      null,
+                      null,
+                      null,
+                      Instant.parse("1970-01-02T00:00:00Z"))),
+              report(
+                  device,
+                  new Telemetry.Logs(
+                      List.of(
+                          new Telemetry.LogLine(
+                              Instant.parse("+20000-01-01T00:00:00Z"),
+                              Telemetry.Level.INFO,
+                              "from the future"))))));
+      var old =
+          dsl.selectFrom(DEVICE_VITALS)
+              .where(DEVICE_VITALS.DEVICE_ID.eq(device))
+              .orderBy(DEVICE_VITALS.ID.desc())
+              .limit(1)
+              .fetchSingle();
+      assertThat(old.getMeasuredAt().toInstant()).isAfterOrEqualTo(before.minusSeconds(1));
+      assertThat(
+              dsl.selectFrom(DEVICE_LOGS)
+                  .where(DEVICE_LOGS.DEVICE_ID.eq(device))
+                  .fetchSingle()
+                  .getLoggedAt()
+                  .toInstant())
+          .isAfterOrEqualTo(before.minusSeconds(1))
+          .isBefore(Instant.now().plusSeconds(1));
     } finally {
       destroy(ingest);
     }
