@@ -209,6 +209,7 @@ final class FaultCampaign {
   private final PrintStream out;
   private final List<Process> workers = new ArrayList<>();
   private int workersStarted;
+  private String startingWorker;
   private Process fleet;
   private ConfigurableApplicationContext api;
   private List<String> apiArgs;
@@ -373,12 +374,19 @@ final class FaultCampaign {
     return faults;
   }
 
-  /** Kills the oldest running worker with SIGKILL and starts a replacement. */
+  /**
+   * Kills the oldest running worker with SIGKILL and starts a replacement without waiting for it:
+   * the rollout goes on with the survivor while the replacement starts, and the campaign's next
+   * fault strikes on time however long a JVM takes to start on a busy machine. A replacement still
+   * starting is awaited before the next kill, so a kill never leaves no worker at all.
+   */
   private void killWorker() throws IOException, InterruptedException {
+    if (startingWorker != null) {
+      awaitRunning(startingWorker);
+    }
     Process victim = workers.removeFirst();
     victim.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-    String name = startWorker();
-    awaitRunning(name);
+    startingWorker = startWorker();
   }
 
   private void restartApi() {
