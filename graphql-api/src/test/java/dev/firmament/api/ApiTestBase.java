@@ -73,6 +73,9 @@ abstract class ApiTestBase {
   /** The master key signing-key secrets are derived from in the tests (32 bytes, base64). */
   static final String REQUEST_SIGNING_KEY = "dGVzdCByZXF1ZXN0LXNpZ25pbmcgbWFzdGVyIGtleSE=";
 
+  /** The key webhook secrets are derived from in the tests (32 bytes, base64). */
+  static final String WEBHOOK_KEY = "dGVzdCB3ZWJob29rIHNpZ25pbmcgbWFzdGVyIGtleSEhIQ==";
+
   @Autowired HttpGraphQlTester anonymous;
   @Autowired AccessBootstrap bootstrap;
   @Autowired DSLContext dsl;
@@ -119,6 +122,15 @@ abstract class ApiTestBase {
     registry.add("firmament.security.request-signing-key", () -> REQUEST_SIGNING_KEY);
     registry.add("firmament.audit.private-key", AUDIT_KEYS::privateKeyBase64);
     registry.add("firmament.audit.public-key", AUDIT_KEYS::publicKeyBase64);
+    // Webhooks reach the tests' receivers on loopback, and retry and take over quickly.
+    registry.add("firmament.webhooks.secret-key", () -> WEBHOOK_KEY);
+    registry.add("firmament.webhooks.allowed-ranges", () -> "127.0.0.0/8");
+    registry.add("firmament.webhooks.retry-delay", () -> "200ms");
+    registry.add("firmament.webhooks.max-retry-delay", () -> "5s");
+    registry.add("firmament.webhooks.max-attempts", () -> "4");
+    registry.add("firmament.webhooks.timeout", () -> "2s");
+    registry.add("firmament.webhooks.claim", () -> "3s");
+    registry.add("firmament.webhooks.poll-interval", () -> "50ms");
   }
 
   /** A name no other test uses, so tests sharing the database never collide. */

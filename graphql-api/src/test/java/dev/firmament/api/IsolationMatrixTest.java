@@ -166,6 +166,16 @@ class IsolationMatrixTest extends ApiIntegrationTest {
                 + "\", maxInFlight: 3}) { template { id } } }",
             "saveRolloutTemplate.template.id");
 
+    // A webhook whose filter keeps nothing, so no delivery changes its row while the matrix runs.
+    String webhookId =
+        mutate(
+            owner,
+            "mutation { createWebhook(input: {name: \""
+                + unique("victim-webhook")
+                + "\", url: \"http://127.0.0.1:9/none\", filter: {namePrefix:"
+                + " \"isolation/none\"}}) { webhook { id } } }",
+            "createWebhook.webhook.id");
+
     ids.put("product", productId);
     ids.put("device", devices.get(1));
     ids.put("group", groupId);
@@ -176,6 +186,7 @@ class IsolationMatrixTest extends ApiIntegrationTest {
     ids.put("client", clientRowId);
     ids.put("token", tokenId);
     ids.put("template", templateId);
+    ids.put("webhook", webhookId);
     strings.put("email", ownerEmail);
     strings.put("version", "2.0.0");
 

@@ -118,7 +118,14 @@ public final class DevServer implements AutoCloseable {
     properties.put("firmament.audit.private-key", auditKeys.privateKeyBase64());
     properties.put("firmament.audit.public-key", auditKeys.publicKeyBase64());
     properties.put(
-        "firmament.security.request-signing-key", devRequestSigningKey(dataDir.resolve("signing")));
+        "firmament.security.request-signing-key",
+        devKey(dataDir.resolve("signing"), KeysCommand.REQUEST_SIGNING_KEY_FILE));
+    // Webhooks: a key kept like the request-signing one, and receivers on this machine allowed
+    // (the demo's and the tests' receivers listen on loopback).
+    properties.put(
+        "firmament.webhooks.secret-key",
+        devKey(dataDir.resolve("signing"), KeysCommand.WEBHOOKS_KEY_FILE));
+    properties.put("firmament.webhooks.allowed-ranges", "127.0.0.0/8,::1/128");
     // The demo organization with its owner, whose token the demo and the user's GraphiQL use.
     properties.put("firmament.bootstrap.organization", DEMO_ORGANIZATION);
     properties.put("firmament.bootstrap.owner-email", DEMO_OWNER);
@@ -156,11 +163,12 @@ public final class DevServer implements AutoCloseable {
   }
 
   /**
-   * The master key request-signing keys are derived from (32 random bytes, base64), generated on
-   * first start and kept under the data directory (mode 0600), so keys survive a restart.
+   * A master key (32 random bytes, base64: the request-signing keys' or the webhooks'), generated
+   * on first start and kept under the data directory (mode 0600), so what is derived from it
+   * survives a restart.
    */
-  static String devRequestSigningKey(Path dir) {
-    Path file = dir.resolve("request-signing.key");
+  static String devKey(Path dir, String name) {
+    Path file = dir.resolve(name);
     try {
       if (Files.isRegularFile(file)) {
         return Files.readString(file, StandardCharsets.US_ASCII).strip();
@@ -177,7 +185,7 @@ public final class DevServer implements AutoCloseable {
       }
       return encoded;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot keep the request-signing key in " + dir, e);
+      throw new UncheckedIOException("cannot keep the key " + name + " in " + dir, e);
     }
   }
 

@@ -17,8 +17,9 @@ import java.util.List;
 /**
  * {@code firmament keys generate [--dir DIR]} makes the keys a production deployment needs and the
  * dev server makes for itself: the release signing key pair (Ed25519, base64 PKCS#8 and X.509, as
- * {@link SigningKeys}) that the delta role signs builds with, and the master key request-signing
- * keys are derived from (32 random bytes, base64). Each file is created owner-only (0600) and never
+ * {@link SigningKeys}) that the delta role signs builds with, the master key request-signing keys
+ * are derived from, and the key webhook secrets are derived from and their custom headers are
+ * encrypted with (each 32 random bytes, base64). Each file is created owner-only (0600) and never
  * overwritten: a second run that would replace a key devices already trust fails instead.
  *
  * <p>Exit codes: 0 written, 1 a file exists or cannot be written, 2 usage error.
@@ -31,6 +32,7 @@ final class KeysCommand {
   static final String PRIVATE_KEY_FILE = "release-signing-private.b64";
   static final String PUBLIC_KEY_FILE = "release-signing-public.b64";
   static final String REQUEST_SIGNING_KEY_FILE = "request-signing.key";
+  static final String WEBHOOKS_KEY_FILE = "webhooks.key";
 
   static final String USAGE_TEXT = "usage: firmament keys generate [--dir DIR]";
 
@@ -56,7 +58,8 @@ final class KeysCommand {
         List.of(
             dir.resolve(PRIVATE_KEY_FILE),
             dir.resolve(PUBLIC_KEY_FILE),
-            dir.resolve(REQUEST_SIGNING_KEY_FILE));
+            dir.resolve(REQUEST_SIGNING_KEY_FILE),
+            dir.resolve(WEBHOOKS_KEY_FILE));
     for (Path file : files) {
       if (Files.exists(file)) {
         err.println("firmament keys: " + file + " exists; refusing to overwrite a key");
@@ -66,11 +69,14 @@ final class KeysCommand {
     SigningKeys release = SigningKeys.generate();
     byte[] master = new byte[32];
     new SecureRandom().nextBytes(master);
+    byte[] webhooks = new byte[32];
+    new SecureRandom().nextBytes(webhooks);
     try {
       createOwnerOnlyDirectory(dir);
       writeOwnerOnly(files.get(0), release.privateKeyBase64());
       writeOwnerOnly(files.get(1), release.publicKeyBase64());
       writeOwnerOnly(files.get(2), Base64.getEncoder().encodeToString(master));
+      writeOwnerOnly(files.get(3), Base64.getEncoder().encodeToString(webhooks));
     } catch (FileAlreadyExistsException e) {
       err.println("firmament keys: " + e.getFile() + " exists; refusing to overwrite a key");
       return FAILURE;
@@ -113,28 +119,38 @@ final class KeysCommand {
         wrote %1$s/%2$s  (release signing key, Ed25519 PKCS#8, base64; keep it secret)
         wrote %1$s/%3$s  (its public key, X.509, base64)
         wrote %1$s/%4$s  (request-signing master key, 32 bytes, base64; keep it secret)
+        wrote %1$s/%6$s  (webhooks key, 32 bytes, base64; keep it secret)
         all files are owner-only (0600); move them into your secret store and delete them here.
 
         Roles that sign (delta, workers, all) read the key pair from files:
           FIRMAMENT_SIGNING_PRIVATEKEYFILE=/etc/firmament/signing/%2$s
           FIRMAMENT_SIGNING_PUBLICKEYFILE=/etc/firmament/signing/%3$s
-        The api role reads the master key inline:
+        The api role reads the master key and the webhooks key inline:
           FIRMAMENT_SECURITY_REQUESTSIGNINGKEY=<contents of %4$s>
+          FIRMAMENT_WEBHOOKS_SECRETKEY=<contents of %6$s>
 
         Kubernetes (deploy/kubernetes mounts the Secret firmament-signing at /etc/firmament/signing
-        and reads firmament-request-signing into the API):
+        and reads firmament-request-signing and firmament-webhooks into the API):
           kubectl -n firmament create secret generic firmament-signing \\
             --from-file=%1$s/%2$s --from-file=%1$s/%3$s
           kubectl -n firmament create secret generic firmament-request-signing \\
             --from-file=%1$s/%4$s
+          kubectl -n firmament create secret generic firmament-webhooks \\
+            --from-file=%1$s/%6$s
 
         Docker Compose (deploy/compose reads the files as secrets from FIRMAMENT_KEYS_DIR):
-          FIRMAMENT_KEYS_DIR=%1$s  and  FIRMAMENT_SECURITY_REQUESTSIGNINGKEY=<contents of %4$s>
-          in deploy/compose/.env; the server runs as uid 10001, so: sudo chown 10001 %1$s/*.b64
+          FIRMAMENT_KEYS_DIR=%1$s, FIRMAMENT_SECURITY_REQUESTSIGNINGKEY=<contents of %4$s>
+          and FIRMAMENT_WEBHOOKS_SECRETKEY=<contents of %6$s> in deploy/compose/.env; the server runs as uid 10001, so: sudo chown 10001 %1$s/*.b64
 
         Devices verify firmware signatures with the public key:
           %5$s
         """
-        .formatted(d, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, REQUEST_SIGNING_KEY_FILE, publicKey);
+        .formatted(
+            d,
+            PRIVATE_KEY_FILE,
+            PUBLIC_KEY_FILE,
+            REQUEST_SIGNING_KEY_FILE,
+            publicKey,
+            WEBHOOKS_KEY_FILE);
   }
 }

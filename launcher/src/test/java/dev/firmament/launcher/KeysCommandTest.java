@@ -3,6 +3,8 @@ package dev.firmament.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.api.access.RequestSigningKeys;
+import dev.firmament.api.webhook.WebhookKeys;
+import dev.firmament.api.webhook.WebhookProperties;
 import dev.firmament.manifest.DowngradeGrant;
 import dev.firmament.manifest.Manifest;
 import dev.firmament.manifest.ManifestSigner;
@@ -18,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
@@ -46,7 +49,8 @@ class KeysCommandTest {
     Path privateFile = dir.resolve(KeysCommand.PRIVATE_KEY_FILE);
     Path publicFile = dir.resolve(KeysCommand.PUBLIC_KEY_FILE);
     Path masterFile = dir.resolve(KeysCommand.REQUEST_SIGNING_KEY_FILE);
-    for (Path file : List.of(privateFile, publicFile, masterFile)) {
+    Path webhooksFile = dir.resolve(KeysCommand.WEBHOOKS_KEY_FILE);
+    for (Path file : List.of(privateFile, publicFile, masterFile, webhooksFile)) {
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
           .as(file.toString())
           .isEqualTo("rw-------");
@@ -77,6 +81,26 @@ class KeysCommandTest {
     assertThat(Base64.getDecoder().decode(master)).hasSize(32);
     // The file as it is, trailing newline included, as a Secret hands it to the API.
     assertThat(new RequestSigningKeys(Files.readString(masterFile)).configured()).isTrue();
+    String webhooks = Files.readString(webhooksFile, StandardCharsets.US_ASCII).strip();
+    assertThat(Base64.getDecoder().decode(webhooks))
+        .hasSize(32)
+        .isNotEqualTo(Base64.getDecoder().decode(master));
+    assertThat(
+            new WebhookKeys(
+                    new WebhookProperties(
+                        Files.readString(webhooksFile),
+                        "",
+                        true,
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(5),
+                        Duration.ofHours(1),
+                        10,
+                        32,
+                        Duration.ofMillis(200),
+                        Duration.ofSeconds(30),
+                        Duration.ofDays(30)))
+                .configured())
+        .isTrue();
 
     String printed = out.toString(StandardCharsets.UTF_8);
     assertThat(printed)
@@ -84,10 +108,12 @@ class KeysCommandTest {
             "FIRMAMENT_SIGNING_PRIVATEKEYFILE",
             "FIRMAMENT_SIGNING_PUBLICKEYFILE",
             "FIRMAMENT_SECURITY_REQUESTSIGNINGKEY",
+            "FIRMAMENT_WEBHOOKS_SECRETKEY",
+            "secret generic firmament-webhooks",
             "secret generic firmament-signing",
             "secret generic firmament-request-signing",
             publicKey)
-        .doesNotContain(keys.privateKeyBase64(), master);
+        .doesNotContain(keys.privateKeyBase64(), master, webhooks);
   }
 
   @Test

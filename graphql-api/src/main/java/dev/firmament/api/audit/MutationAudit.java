@@ -129,7 +129,10 @@ public class MutationAudit extends SimplePerformantInstrumentation {
           (k, v) -> {
             String key = String.valueOf(k);
             String lower = key.toLowerCase(Locale.ROOT);
-            if (lower.contains("token")
+            if (lower.equals("headers") && v instanceof java.util.Collection<?> list) {
+              // A webhook's custom headers often carry a receiver's credential.
+              out.put(key, "[" + list.size() + " headers]");
+            } else if (lower.contains("token")
                 || lower.contains("secret")
                 || lower.contains("password")
                 || lower.contains("content")) {
@@ -142,6 +145,10 @@ public class MutationAudit extends SimplePerformantInstrumentation {
     }
     if (value instanceof List<?> list) {
       return list.stream().map(MutationAudit::redact).toList();
+    }
+    if (value instanceof java.time.temporal.TemporalAccessor time) {
+      // A DateTime argument, as the caller wrote it (ISO-8601).
+      return time.toString();
     }
     return value;
   }

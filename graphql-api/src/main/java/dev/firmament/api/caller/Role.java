@@ -4,6 +4,7 @@ import static dev.firmament.api.caller.Scope.AUDIT_READ;
 import static dev.firmament.api.caller.Scope.DEVICES_READ;
 import static dev.firmament.api.caller.Scope.DEVICES_WRITE;
 import static dev.firmament.api.caller.Scope.FIRMWARE_WRITE;
+import static dev.firmament.api.caller.Scope.INTEGRATIONS_MANAGE;
 import static dev.firmament.api.caller.Scope.PRODUCTS_WRITE;
 import static dev.firmament.api.caller.Scope.ROLLOUTS_APPROVE;
 import static dev.firmament.api.caller.Scope.ROLLOUTS_READ;
@@ -33,9 +34,15 @@ public enum Role {
           FIRMWARE_WRITE,
           ROLLOUTS_READ,
           ROLLOUTS_WRITE,
-          ROLLOUTS_APPROVE)),
-  /** Watches and steers running rollouts (pause, resume, cancel) and manages devices. */
-  OPERATOR("operator", EnumSet.of(DEVICES_READ, DEVICES_WRITE, ROLLOUTS_READ, ROLLOUTS_WRITE)),
+          ROLLOUTS_APPROVE,
+          INTEGRATIONS_MANAGE)),
+  /**
+   * Watches and steers running rollouts (pause, resume, cancel), manages devices, and sets up the
+   * webhooks that tell on-call tools.
+   */
+  OPERATOR(
+      "operator",
+      EnumSet.of(DEVICES_READ, DEVICES_WRITE, ROLLOUTS_READ, ROLLOUTS_WRITE, INTEGRATIONS_MANAGE)),
   /** Reads everything, including the audit log; changes nothing. */
   AUDITOR("auditor", EnumSet.of(DEVICES_READ, ROLLOUTS_READ, AUDIT_READ)),
   /** Firmware CI: uploads builds and reads what it needs to. */

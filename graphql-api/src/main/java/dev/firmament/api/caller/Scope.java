@@ -23,7 +23,8 @@ public enum Scope {
   ROLLOUTS_APPROVE("rollouts:approve"),
   AUDIT_READ("audit:read"),
   TOKENS_MANAGE("tokens:manage"),
-  MEMBERS_MANAGE("members:manage");
+  MEMBERS_MANAGE("members:manage"),
+  INTEGRATIONS_MANAGE("integrations:manage");
 
   private final String value;
 

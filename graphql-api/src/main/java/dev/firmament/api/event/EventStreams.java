@@ -117,6 +117,35 @@ public class EventStreams {
         .map(CloudEvents::of);
   }
 
+  /**
+   * The change as an event of the filter, when the filter keeps it, whatever its time-to-live: what
+   * a webhook hears, which is handed every event it was made for, late or not.
+   */
+  public static Optional<Event> kept(ChangeEvent change, Checked filter) {
+    Set<ChangeEvent.Kind> kinds =
+        "DEVICE".equals(filter.source())
+            ? Set.of(ChangeEvent.Kind.EVENT)
+            : CloudEvents.kindsFor(filter.namePrefix());
+    ChangeFilter changes =
+        new ChangeFilter(
+            filter.organizationId(),
+            kinds,
+            null,
+            filter.deviceId(),
+            filter.productId(),
+            null,
+            Set.of(),
+            filter.namePrefix());
+    ChangeEvent.EventPayload event = change.event();
+    boolean source =
+        event == null
+            ? !"DEVICE".equals(filter.source())
+            : filter.source() == null || event.source().equalsIgnoreCase(filter.source());
+    return changes.test(change) && source && audience(change, filter)
+        ? Optional.of(CloudEvents.of(change))
+        : Optional.empty();
+  }
+
   /** Whether the filter's audience may see the change (a customer: its devices' product events). */
   static boolean audience(ChangeEvent change, Checked filter) {
     if (filter.onlyDevices() != null && !filter.onlyDevices().contains(change.deviceId())) {

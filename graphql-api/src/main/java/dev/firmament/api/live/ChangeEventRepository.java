@@ -76,6 +76,13 @@ public class ChangeEventRepository {
         .orElse(ChangeCursor.START);
   }
 
+  /**
+   * Settled rows after {@code after}, of every organization, oldest first, at most {@code limit}.
+   */
+  public static List<ChangeEvent> settledAfter(DSLContext dsl, ChangeCursor after, int limit) {
+    return after(dsl, after, limit);
+  }
+
   /** Settled rows after {@code after}, of every organization, oldest first. */
   static List<ChangeEvent> after(DSLContext dsl, ChangeCursor after, int limit) {
     return dsl.select(COLUMNS)
@@ -125,6 +132,9 @@ public class ChangeEventRepository {
                       "with doomed as (select id from change_events"
                           + " where recorded_at < now() - ? * interval '1 millisecond'"
                           + " and tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+                          // Rows the webhook dispatcher has not fanned out yet stay (V37).
+                          + " and (not exists (select 1 from webhooks)"
+                          + " or (tx, id) <= (select after_tx, after_id from webhook_dispatch))"
                           + " order by tx, id limit ?)"
                           + " delete from change_events e using doomed d where e.id = d.id"
                           + " returning e.tx, e.id",

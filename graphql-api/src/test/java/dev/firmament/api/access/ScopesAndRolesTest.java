@@ -51,10 +51,15 @@ class ScopesAndRolesTest {
             Scope.FIRMWARE_WRITE,
             Scope.ROLLOUTS_READ,
             Scope.ROLLOUTS_WRITE,
-            Scope.ROLLOUTS_APPROVE);
+            Scope.ROLLOUTS_APPROVE,
+            Scope.INTEGRATIONS_MANAGE);
     assertThat(Role.OPERATOR.scopes())
         .containsExactlyInAnyOrder(
-            Scope.DEVICES_READ, Scope.DEVICES_WRITE, Scope.ROLLOUTS_READ, Scope.ROLLOUTS_WRITE);
+            Scope.DEVICES_READ,
+            Scope.DEVICES_WRITE,
+            Scope.ROLLOUTS_READ,
+            Scope.ROLLOUTS_WRITE,
+            Scope.INTEGRATIONS_MANAGE);
     assertThat(Role.AUDITOR.scopes())
         .containsExactlyInAnyOrder(Scope.DEVICES_READ, Scope.ROLLOUTS_READ, Scope.AUDIT_READ);
     assertThat(Role.CI.scopes())

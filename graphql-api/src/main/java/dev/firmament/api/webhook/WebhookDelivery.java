@@ -1,0 +1,203 @@
+package dev.firmament.api.webhook;
+
+import dev.firmament.integrations.WebhookTargets;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * The claimed-row worker that sends webhooks. Every {@code poll-interval} it fans the change feed
+ * out into deliveries ({@link WebhookOutbox#dispatch}), claims the webhooks whose oldest pending
+ * delivery is due, and sends each claimed webhook's deliveries one after the other, in order, on a
+ * virtual thread. A claim lasts {@code firmament.webhooks.claim} and is extended before every
+ * attempt; a process that dies leaves its claims to expire, and another process (or this one,
+ * started again) takes the webhooks over from their oldest undelivered message: at least once,
+ * never out of order, the {@code webhook-id} the receiver's key to drop a repeat.
+ */
+@Component
+public class WebhookDelivery implements SmartLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(WebhookDelivery.class);
+  private static final int DISPATCH_BATCH = 1000;
+
+  private final WebhookOutbox outbox;
+  private final Webhooks webhooks;
+  private final WebhookKeys keys;
+  private final WebhookProperties properties;
+  private final RetryPolicy policy;
+  private final WebhookSender sender;
+  private final String owner = "api-" + UUID.randomUUID();
+  private final Set<UUID> sending = ConcurrentHashMap.newKeySet();
+  private volatile boolean running;
+  private ScheduledExecutorService ticker;
+  private ExecutorService senders;
+  private Instant nextPrune = Instant.EPOCH;
+
+  @Autowired
+  public WebhookDelivery(
+      WebhookOutbox outbox, Webhooks webhooks, WebhookKeys keys, WebhookProperties properties) {
+    this(outbox, webhooks, keys, properties, InetAddress::getAllByName);
+  }
+
+  WebhookDelivery(
+      WebhookOutbox outbox,
+      Webhooks webhooks,
+      WebhookKeys keys,
+      WebhookProperties properties,
+      WebhookTargets.Resolver resolver) {
+    this.outbox = outbox;
+    this.webhooks = webhooks;
+    this.keys = keys;
+    this.properties = properties;
+    this.policy = properties.retryPolicy();
+    this.sender = new WebhookSender(properties.timeout(), properties.allowed(), resolver);
+  }
+
+  @Override
+  public synchronized void start() {
+    if (running || !properties.deliver()) {
+      return;
+    }
+    running = true;
+    senders = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("webhook-", 0).factory());
+    ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("webhook-dispatch").daemon().factory());
+    long every = properties.pollInterval().toMillis();
+    ticker.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+    log.info("webhooks: delivering owner={}", owner);
+  }
+
+  /**
+   * Stops at once, as a killed process would as far as the receivers can tell: sends in flight are
+   * interrupted and not recorded, their claims left to expire.
+   */
+  @Override
+  public synchronized void stop() {
+    if (!running) {
+      return;
+    }
+    running = false;
+    ticker.shutdownNow();
+    senders.shutdownNow();
+    try {
+      senders.awaitTermination(10, TimeUnit.SECONDS);
+      ticker.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** One round: fan out, prune now and then, claim and send. */
+  void tick() {
+    try {
+      for (int i = 0; i < 10 && running && outbox.dispatch(DISPATCH_BATCH) == DISPATCH_BATCH; i++) {
+        // A full batch: more are waiting; read on before sending.
+      }
+      if (Instant.now().isAfter(nextPrune)) {
+        nextPrune = Instant.now().plus(Duration.ofHours(1));
+        outbox.prune(properties.retention());
+      }
+      int free = properties.concurrency() - sending.size();
+      for (UUID webhookId : outbox.claim(owner, free, properties.claim())) {
+        if (running && sending.add(webhookId)) {
+          senders.execute(() -> sendAll(webhookId));
+        }
+      }
+    } catch (RuntimeException e) {
+      // PostgreSQL away for a moment: the next round tries again; nothing was half written.
+      log.warn("webhooks: round failed error={}", e.toString());
+    }
+  }
+
+  /** Sends the webhook's due deliveries in order while it holds the claim. */
+  private void sendAll(UUID webhookId) {
+    try {
+      while (running) {
+        var due = outbox.next(webhookId, owner, properties.claim());
+        if (due.isEmpty() || !attempt(due.get())) {
+          break;
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("webhooks: sending failed webhook={} error={}", webhookId, e.toString());
+    } finally {
+      sending.remove(webhookId);
+      if (running) {
+        try {
+          outbox.release(webhookId, owner);
+        } catch (RuntimeException e) {
+          // The claim expires by itself.
+        }
+      }
+    }
+  }
+
+  /**
+   * One attempt and its outcome; whether to go on to the next delivery (false after a failure that
+   * waits or pauses, or when this process is stopping).
+   */
+  private boolean attempt(WebhookOutbox.Due due) {
+    var d = due.delivery();
+    Map<String, String> headers = webhooks.headers(due.webhookId(), due.sealedHeaders());
+    WebhookSender.Sent sent =
+        sender.send(
+            due.url(),
+            keys.secret(due.webhookId(), due.secretVersion()),
+            d.getMessageId(),
+            headers,
+            d.getPayload());
+    if (!running || Thread.currentThread().isInterrupted()) {
+      // Stopping: what the receiver got is not known; the message is sent again after the claim.
+      return false;
+    }
+    Integer status = sent.attempt().statusCode();
+    RetryPolicy.Verdict verdict = RetryPolicy.verdict(status);
+    OffsetDateTime next = null;
+    String pause = null;
+    if (verdict != RetryPolicy.Verdict.DELIVERED) {
+      int failures = outbox.failures(due.webhookId()) + 1;
+      if (policy.exhausted(failures)) {
+        pause =
+            failures
+                + " failed attempts in a row, the last "
+                + (status == null ? sent.attempt().error() : "answered " + status);
+      }
+      if (verdict == RetryPolicy.Verdict.RETRY) {
+        Duration wait =
+            policy.delay(
+                d.getAttempts() + 1,
+                status,
+                sent.retryAfter(),
+                Instant.now(),
+                ThreadLocalRandom.current()::nextDouble);
+        next = OffsetDateTime.now(ZoneOffset.UTC).plus(wait);
+      }
+    }
+    outbox.record(due, sent.attempt(), verdict, next, pause);
+    if (pause != null) {
+      log.warn("webhooks: paused webhook={} reason={}", due.webhookId(), pause);
+    }
+    return verdict != RetryPolicy.Verdict.RETRY && pause == null;
+  }
+}
