@@ -71,6 +71,34 @@ class BodyTemplateTest {
   }
 
   @Test
+  void aCloudEventWithoutDeviceProductOrStoredIdHasNullsThere() throws Exception {
+    JsonNode body =
+        JSON.readTree(
+            BodyTemplate.standard(
+                BodyTemplate.fields(
+                    "firmament/rollout/status",
+                    null,
+                    null,
+                    null,
+                    "2026-12-06T10:00:00Z",
+                    null,
+                    "CLOUD",
+                    null,
+                    "wh-1")));
+    for (String field : new String[] {"data", "deviceId", "productId", "eventId", "ttl"}) {
+      assertThat(body.get("data").get(field).isNull()).as(field).isTrue();
+    }
+    assertThat(body.get("data").get("event").asText()).isEqualTo("firmament/rollout/status");
+  }
+
+  @Test
+  void aTemplateOfTheLongestLengthIsTaken() {
+    String longest = "\"" + "x".repeat(BodyTemplate.MAX_LENGTH - 2) + "\"";
+    assertThat(longest).hasSize(BodyTemplate.MAX_LENGTH);
+    assertThat(BodyTemplate.parse(longest).render(fields("d"))).hasSize(BodyTemplate.MAX_LENGTH);
+  }
+
+  @Test
   void badTemplatesAreRefusedWithWhy() {
     assertThatThrownBy(() -> BodyTemplate.parse("{\"a\": "))
         .isInstanceOf(IllegalArgumentException.class)
