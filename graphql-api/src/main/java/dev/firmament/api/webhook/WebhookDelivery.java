@@ -1,6 +1,7 @@
 package dev.firmament.api.webhook;
 
 import dev.firmament.integrations.WebhookTargets;
+import dev.firmament.sql.generated.tables.records.WebhookDeliveriesRecord;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +35,9 @@ import org.springframework.stereotype.Component;
 public class WebhookDelivery implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(WebhookDelivery.class);
   private static final int DISPATCH_BATCH = 1000;
+
+  /** Deliveries of one webhook sent in one turn. */
+  private static final int BATCH = 100;
 
   private final WebhookOutbox outbox;
   private final Webhooks webhooks;
@@ -130,13 +134,25 @@ public class WebhookDelivery implements SmartLifecycle {
     }
   }
 
-  /** Sends the webhook's due deliveries in order while it holds the claim. */
+  /**
+   * Sends a batch of the webhook's pending deliveries in order while it holds the claim, then gives
+   * the webhook up, so that with more webhooks than {@code concurrency} each gets its turn.
+   */
   private void sendAll(UUID webhookId) {
     try {
-      while (running) {
-        var due = outbox.next(webhookId, owner, properties.claim());
-        if (due.isEmpty() || !attempt(due.get())) {
-          break;
+      var due = outbox.next(webhookId, owner, properties.claim(), BATCH);
+      if (due.isPresent()) {
+        Map<String, String> headers = webhooks.headers(webhookId, due.get().sealedHeaders());
+        String secret = keys.secret(webhookId, due.get().secretVersion());
+        int failures = due.get().failures();
+        for (var delivery : due.get().deliveries()) {
+          if (!running) {
+            break;
+          }
+          failures = attempt(due.get(), delivery, headers, secret, failures);
+          if (failures != 0) {
+            break;
+          }
         }
       }
     } catch (RuntimeException e) {
@@ -154,29 +170,28 @@ public class WebhookDelivery implements SmartLifecycle {
   }
 
   /**
-   * One attempt and its outcome; whether to go on to the next delivery (false after a failure that
-   * waits or pauses, or when this process is stopping).
+   * One attempt and its outcome; the failures in a row after it (0 when delivered; the batch stops
+   * at a failure, which waits, fails the message for good or pauses the webhook), or -1 when this
+   * process is stopping and records nothing.
    */
-  private boolean attempt(WebhookOutbox.Due due) {
-    var d = due.delivery();
-    Map<String, String> headers = webhooks.headers(due.webhookId(), due.sealedHeaders());
+  private int attempt(
+      WebhookOutbox.Due due,
+      WebhookDeliveriesRecord d,
+      Map<String, String> headers,
+      String secret,
+      int failuresBefore) {
     WebhookSender.Sent sent =
-        sender.send(
-            due.url(),
-            keys.secret(due.webhookId(), due.secretVersion()),
-            d.getMessageId(),
-            headers,
-            d.getPayload());
+        sender.send(due.url(), secret, d.getMessageId(), headers, d.getPayload());
     if (!running || Thread.currentThread().isInterrupted()) {
       // Stopping: what the receiver got is not known; the message is sent again after the claim.
-      return false;
+      return -1;
     }
     Integer status = sent.attempt().statusCode();
     RetryPolicy.Verdict verdict = RetryPolicy.verdict(status);
     OffsetDateTime next = null;
     String pause = null;
+    int failures = verdict == RetryPolicy.Verdict.DELIVERED ? 0 : failuresBefore + 1;
     if (verdict != RetryPolicy.Verdict.DELIVERED) {
-      int failures = outbox.failures(due.webhookId()) + 1;
       if (policy.exhausted(failures)) {
         pause =
             failures
@@ -194,10 +209,10 @@ public class WebhookDelivery implements SmartLifecycle {
         next = OffsetDateTime.now(ZoneOffset.UTC).plus(wait);
       }
     }
-    outbox.record(due, sent.attempt(), verdict, next, pause);
+    outbox.record(due, d, failuresBefore, sent.attempt(), verdict, next, pause);
     if (pause != null) {
       log.warn("webhooks: paused webhook={} reason={}", due.webhookId(), pause);
     }
-    return verdict != RetryPolicy.Verdict.RETRY && pause == null;
+    return failures;
   }
 }

@@ -163,6 +163,10 @@ public class WebhookOutbox {
                 + " and (select d.next_attempt_at from webhook_deliveries d"
                 + " where d.webhook_id = w.id and d.state = 'PENDING'"
                 + " order by d.id limit 1) <= now()"
+                // The webhook waiting longest first, so every webhook gets its turn.
+                + " order by (select d.next_attempt_at from webhook_deliveries d"
+                + " where d.webhook_id = w.id and d.state = 'PENDING'"
+                + " order by d.id limit 1)"
                 + " limit ? for update skip locked)"
                 + " returning id",
             owner,
@@ -171,19 +175,26 @@ public class WebhookOutbox {
         .fetch(r -> r.get(0, UUID.class));
   }
 
-  /** What the sender needs for the webhook's next attempt. */
+  /**
+   * What the sender needs for the webhook's next attempts: its settings, and its oldest pending
+   * deliveries in order, the first of them due.
+   *
+   * @param failures failed attempts in a row before these
+   */
   public record Due(
       UUID webhookId,
       String url,
       String sealedHeaders,
       int secretVersion,
-      WebhookDeliveriesRecord delivery) {}
+      int failures,
+      List<WebhookDeliveriesRecord> deliveries) {}
 
   /**
-   * The webhook's oldest pending delivery when it is due and {@code owner} still holds the webhook
-   * (its claim then extended by {@code claim}); empty otherwise.
+   * Up to {@code limit} of the webhook's oldest pending deliveries, in order, when the oldest is
+   * due and {@code owner} still holds the webhook (its claim then extended by {@code claim}); empty
+   * otherwise.
    */
-  public Optional<Due> next(UUID webhookId, String owner, Duration claim) {
+  public Optional<Due> next(UUID webhookId, String owner, Duration claim, int limit) {
     return dsl.transactionResult(
         configuration -> {
           DSLContext tx = configuration.dsl();
@@ -203,21 +214,25 @@ public class WebhookOutbox {
           if (webhook == null) {
             return Optional.empty();
           }
-          return tx.selectFrom(WEBHOOK_DELIVERIES)
-              .where(WEBHOOK_DELIVERIES.WEBHOOK_ID.eq(webhookId))
-              .and(WEBHOOK_DELIVERIES.STATE.eq("PENDING"))
-              .orderBy(WEBHOOK_DELIVERIES.ID)
-              .limit(1)
-              .fetchOptional()
-              .filter(d -> !d.getNextAttemptAt().isAfter(OffsetDateTime.now()))
-              .map(
-                  d ->
-                      new Due(
-                          webhookId,
-                          webhook.getUrl(),
-                          webhook.getHeaders(),
-                          webhook.getSecretVersion(),
-                          d));
+          List<WebhookDeliveriesRecord> pending =
+              tx.selectFrom(WEBHOOK_DELIVERIES)
+                  .where(WEBHOOK_DELIVERIES.WEBHOOK_ID.eq(webhookId))
+                  .and(WEBHOOK_DELIVERIES.STATE.eq("PENDING"))
+                  .orderBy(WEBHOOK_DELIVERIES.ID)
+                  .limit(limit)
+                  .fetch();
+          if (pending.isEmpty()
+              || pending.getFirst().getNextAttemptAt().isAfter(OffsetDateTime.now())) {
+            return Optional.empty();
+          }
+          return Optional.of(
+              new Due(
+                  webhookId,
+                  webhook.getUrl(),
+                  webhook.getHeaders(),
+                  webhook.getSecretVersion(),
+                  webhook.getFailures(),
+                  pending));
         });
   }
 
@@ -250,11 +265,16 @@ public class WebhookOutbox {
    */
   public void record(
       Due due,
+      WebhookDeliveriesRecord d,
+      int failuresBefore,
       Attempt attempt,
       RetryPolicy.Verdict verdict,
       OffsetDateTime nextAttemptAt,
       String pause) {
-    WebhookDeliveriesRecord d = due.delivery();
+    if (verdict == RetryPolicy.Verdict.DELIVERED && failuresBefore == 0) {
+      recordDelivered(due, d, attempt);
+      return;
+    }
     dsl.transaction(
         configuration -> {
           DSLContext tx = configuration.dsl();
@@ -312,13 +332,28 @@ public class WebhookOutbox {
         });
   }
 
-  /** The failures in a row the webhook has had, after its last recorded attempt. */
-  public int failures(UUID webhookId) {
-    return dsl.select(WEBHOOKS.FAILURES)
-        .from(WEBHOOKS)
-        .where(WEBHOOKS.ID.eq(webhookId))
-        .fetchOptional(WEBHOOKS.FAILURES)
-        .orElse(0);
+  /**
+   * The common case in one statement: delivered, after no failure, so the webhook's row stays as it
+   * is; the log row and the delivery's state are written together.
+   */
+  private void recordDelivered(Due due, WebhookDeliveriesRecord d, Attempt attempt) {
+    dsl.execute(
+        "with logged as (insert into webhook_logs (webhook_id, delivery_id, message_id, attempt,"
+            + " url, request_body, status_code, error, latency_ms, response_excerpt)"
+            + " values (?, ?, ?, ?, ?, ?, ?, null, ?, ?))"
+            + " update webhook_deliveries set state = 'DELIVERED', attempts = ?,"
+            + " finished_at = now() where id = ? and state = 'PENDING'",
+        due.webhookId(),
+        d.getId(),
+        d.getMessageId(),
+        d.getAttempts() + 1,
+        due.url(),
+        excerpt(attempt.requestBody(), 2048),
+        attempt.statusCode(),
+        attempt.latencyMs(),
+        excerpt(attempt.responseExcerpt(), 1024),
+        d.getAttempts() + 1,
+        d.getId());
   }
 
   /**
