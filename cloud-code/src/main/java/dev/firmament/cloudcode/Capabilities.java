@@ -1,0 +1,40 @@
+package dev.firmament.cloudcode;
+
+import java.util.Optional;
+
+/**
+ * Everything a function can do outside its own memory: the host functions it may import from the
+ * {@code firmament} module, each bound to the function's organization by whoever implements it. A
+ * function that imports anything else is refused when it is loaded, so there is no file system, no
+ * network, no clock and no other organization to reach.
+ */
+public interface Capabilities {
+  /** A refusal a function is told as a negative return code; the message goes to its log. */
+  final class Refused extends RuntimeException {
+    private final int code;
+
+    public Refused(int code, String message) {
+      super(message);
+      if (code >= 0) {
+        throw new IllegalArgumentException("a refusal's code is negative");
+      }
+      this.code = code;
+    }
+
+    public int code() {
+      return code;
+    }
+  }
+
+  /** {@code log(ptr, len)}: a line of the function's log. */
+  void log(String line);
+
+  /** {@code publish(name, data) -> 0 or a refusal}: an event of the function's organization. */
+  void publish(String name, String data);
+
+  /** {@code ledger_get(name, out, cap) -> length, -1 missing}: a ledger's document. */
+  Optional<String> ledgerGet(String ledger);
+
+  /** {@code ledger_set(name, document) -> 0 or a refusal}: writes a ledger's document. */
+  void ledgerSet(String ledger, String document);
+}

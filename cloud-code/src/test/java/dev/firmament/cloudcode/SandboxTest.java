@@ -1,0 +1,300 @@
+package dev.firmament.cloudcode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.firmament.cloudcode.Sandbox.Limits;
+import dev.firmament.cloudcode.Sandbox.Run;
+import dev.firmament.cloudcode.Sandbox.Status;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sandbox on real WebAssembly (src/test/wat, compiled to src/test/resources/wasm): what a
+ * function may do through its capabilities, and every way a runaway or hostile one is stopped.
+ */
+class SandboxTest {
+  private static final Limits LIMITS = new Limits(Duration.ofSeconds(5), 16, 10_000_000);
+
+  /** Capabilities that remember what a function did; refuse all publishing when told to. */
+  static class Recorded implements Capabilities {
+    final List<String> published = new ArrayList<>();
+    final List<String> logged = new ArrayList<>();
+    final Map<String, String> ledgers = new HashMap<>();
+    boolean refusePublish;
+
+    @Override
+    public void log(String line) {
+      logged.add(line);
+    }
+
+    @Override
+    public void publish(String name, String data) {
+      if (refusePublish) {
+        throw new Refused(-3, "publishing " + name + " is not allowed");
+      }
+      published.add(name + "=" + data);
+    }
+
+    @Override
+    public Optional<String> ledgerGet(String ledger) {
+      return Optional.ofNullable(ledgers.get(ledger));
+    }
+
+    @Override
+    public void ledgerSet(String ledger, String document) {
+      ledgers.put(ledger, document);
+    }
+  }
+
+  static byte[] wasm(String name) {
+    try (InputStream in = SandboxTest.class.getResourceAsStream("/wasm/" + name + ".wasm")) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static CloudCodeModule module(String name) {
+    return CloudCodeModule.load(wasm(name), LIMITS.memoryPages());
+  }
+
+  @Test
+  void aFunctionPublishesAndLogsThroughItsCapabilities() {
+    Recorded caps = new Recorded();
+    Run run = Sandbox.run(module("echo"), "on_event", "{\"t\":21.5}", caps, LIMITS);
+    assertThat(run.status()).isEqualTo(Status.OK);
+    assertThat(run.returnCode()).isZero();
+    assertThat(run.message()).isNull();
+    assertThat(caps.published).containsExactly("cloud/echo={\"t\":21.5}");
+    assertThat(caps.logged).containsExactly("echoing");
+    assertThat(run.log()).containsExactly("echoing");
+    assertThat(run.instructions()).isPositive().isLessThan(1000);
+    assertThat(module("echo").handlers()).containsExactly("on_event");
+  }
+
+  @Test
+  void aRefusedCapabilityIsANegativeCodeTheFunctionSeesAndTheLogSays() {
+    Recorded caps = new Recorded();
+    caps.refusePublish = true;
+    Run run = Sandbox.run(module("echo"), "on_event", "x", caps, LIMITS);
+    assertThat(run.status()).isEqualTo(Status.FAILED);
+    assertThat(run.returnCode()).isEqualTo(-3);
+    assertThat(run.message()).isEqualTo("on_event returned -3");
+    assertThat(run.log()).contains("refused: publishing cloud/echo is not allowed");
+    assertThat(caps.published).isEmpty();
+  }
+
+  @Test
+  void aFunctionReadsAndWritesALedger() {
+    Recorded caps = new Recorded();
+    Run run = Sandbox.run(module("ledger"), "on_event", "{\"count\":3}", caps, LIMITS);
+    assertThat(run.status()).isEqualTo(Status.OK);
+    assertThat(caps.ledgers).containsEntry("state", "{\"count\":3}");
+    assertThat(caps.published).containsExactly("cloud/ledger={\"count\":3}");
+    // A document larger than the function's buffer (1,024 bytes) is not written into it.
+    Run large = Sandbox.run(module("ledger"), "on_event", "x".repeat(1025), caps, LIMITS);
+    assertThat(large.status()).isEqualTo(Status.FAILED);
+    assertThat(large.returnCode()).isEqualTo(Sandbox.TOO_SMALL);
+    // One that fills the buffer exactly is.
+    Run full = Sandbox.run(module("ledger"), "on_event", "y".repeat(1024), caps, LIMITS);
+    assertThat(full.status()).isEqualTo(Status.OK);
+    assertThat(caps.published.getLast()).isEqualTo("cloud/ledger=" + "y".repeat(1024));
+    // A ledger that does not exist is MISSING.
+    Run missing = Sandbox.run(module("hostile"), "read_past_the_end", "x", new Recorded(), LIMITS);
+    assertThat(missing.status()).isEqualTo(Status.FAILED);
+    assertThat(missing.returnCode()).isEqualTo(Sandbox.MISSING);
+  }
+
+  @Test
+  void aHostCallThatOutlastsTheTimeStopsTheRun() {
+    Recorded slow =
+        new Recorded() {
+          @Override
+          public void publish(String name, String data) {
+            try {
+              Thread.sleep(300);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            super.publish(name, data);
+          }
+
+          @Override
+          public void log(String line) {
+            publish("log", line);
+          }
+        };
+    Limits quick = new Limits(Duration.ofMillis(100), 16, 10_000_000);
+    Run run = Sandbox.run(module("echo"), "on_event", "x", slow, quick);
+    assertThat(run.status()).isEqualTo(Status.TIMED_OUT);
+    // Stopped after the first host call (log), before its publish.
+    assertThat(slow.published).containsExactly("log=echoing");
+    // A slow last call too: the run took longer than it may, though the function then returned.
+    Recorded slowPublish =
+        new Recorded() {
+          @Override
+          public void publish(String name, String data) {
+            try {
+              Thread.sleep(300);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            super.publish(name, data);
+          }
+        };
+    assertThat(Sandbox.run(module("echo"), "on_event", "x", slowPublish, quick).status())
+        .isEqualTo(Status.TIMED_OUT);
+  }
+
+  @Test
+  void aFunctionThatLoopsForeverIsStoppedByItsInstructions() {
+    Run run = Sandbox.run(module("loop"), "on_event", "x", new Recorded(), LIMITS);
+    assertThat(run.status()).isEqualTo(Status.INSTRUCTIONS_EXHAUSTED);
+    assertThat(run.message()).contains("10000000 instructions");
+    assertThat(run.instructions()).isEqualTo(10_000_001);
+    assertThat(run.returnCode()).isNull();
+  }
+
+  @Test
+  void aFunctionThatLoopsForeverIsStoppedByItsTime() {
+    Limits quick = new Limits(Duration.ofMillis(200), 16, Long.MAX_VALUE);
+    Run run = Sandbox.run(module("loop"), "on_event", "x", new Recorded(), quick);
+    assertThat(run.status()).isEqualTo(Status.TIMED_OUT);
+    assertThat(run.message()).contains("200 ms");
+    assertThat(run.took()).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    assertThat(run.took()).isLessThan(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void aFunctionThatAllocatesWithoutBoundIsStoppedAtItsMemory() {
+    Limits small = new Limits(Duration.ofSeconds(5), 4, 10_000_000);
+    Run run =
+        Sandbox.run(CloudCodeModule.load(wasm("hog"), 4), "on_event", "x", new Recorded(), small);
+    assertThat(run.status()).isEqualTo(Status.MEMORY_EXHAUSTED);
+    assertThat(run.message()).contains("4 pages");
+  }
+
+  @Test
+  void aFunctionThatRecursesWithoutEndTraps() {
+    Run run = Sandbox.run(module("recurse"), "on_event", "x", new Recorded(), LIMITS);
+    assertThat(run.status()).isEqualTo(Status.TRAPPED);
+    assertThat(run.message()).contains("call stack exhausted");
+  }
+
+  @Test
+  void theEventsAroundARunawayAreStillProcessed() {
+    Recorded caps = new Recorded();
+    assertThat(Sandbox.run(module("echo"), "on_event", "before", caps, LIMITS).status())
+        .isEqualTo(Status.OK);
+    assertThat(Sandbox.run(module("loop"), "on_event", "x", caps, LIMITS).status())
+        .isEqualTo(Status.INSTRUCTIONS_EXHAUSTED);
+    assertThat(Sandbox.run(module("hog"), "on_event", "x", caps, LIMITS).status())
+        .isEqualTo(Status.MEMORY_EXHAUSTED);
+    assertThat(Sandbox.run(module("echo"), "on_event", "after", caps, LIMITS).status())
+        .isEqualTo(Status.OK);
+    assertThat(caps.published).containsExactly("cloud/echo=before", "cloud/echo=after");
+  }
+
+  @Test
+  void hostCallsWithMemoryOutsideTheFunctionsTrapAndReachNothing() {
+    Recorded caps = new Recorded();
+    caps.ledgers.put("state", "{\"a\":1}");
+    CloudCodeModule hostile = module("hostile");
+    for (String handler :
+        List.of(
+            "past_the_end",
+            "negative_pointer",
+            "negative_length",
+            "too_long",
+            "read_past_the_end")) {
+      Run run = Sandbox.run(hostile, handler, "x", caps, LIMITS);
+      assertThat(run.status()).as(handler).isEqualTo(Status.TRAPPED);
+      assertThat(run.message()).as(handler).startsWith("a host call was given");
+    }
+    assertThat(Sandbox.run(hostile, "too_long", "x", caps, LIMITS).message())
+        .contains("65537 bytes");
+    assertThat(caps.published).isEmpty();
+    assertThat(caps.logged).isEmpty();
+    // Up to the last byte of memory, and the longest string, are fine.
+    assertThat(Sandbox.run(hostile, "to_the_end", "x", caps, LIMITS).status()).isEqualTo(Status.OK);
+    assertThat(caps.published).hasSize(1);
+    assertThat(Sandbox.run(hostile, "longest", "x", caps, LIMITS).status()).isEqualTo(Status.OK);
+    assertThat(caps.logged.getLast()).hasSize(Sandbox.MAX_LOG_LINE);
+  }
+
+  @Test
+  void theLogKeepsItsFirstLinesEachCutToItsLength() {
+    Recorded caps = new Recorded();
+    Run run = Sandbox.run(module("hostile"), "chatty", "y".repeat(1500), caps, LIMITS);
+    assertThat(run.status()).isEqualTo(Status.OK);
+    assertThat(run.log()).hasSize(Sandbox.MAX_LOG_LINES);
+    assertThat(run.log().getFirst()).hasSize(Sandbox.MAX_LOG_LINE);
+    assertThat(caps.logged).hasSize(150);
+    assertThat(caps.logged.getFirst()).hasSize(Sandbox.MAX_LOG_LINE);
+    Run shortLines = Sandbox.run(module("hostile"), "chatty", "z".repeat(1000), caps, LIMITS);
+    assertThat(shortLines.log().getFirst()).hasSize(1000);
+  }
+
+  @Test
+  void anAllocThatAnswersOutsideMemoryTraps() {
+    Run run = Sandbox.run(module("badalloc"), "on_event", "xy", new Recorded(), LIMITS);
+    assertThat(run.status()).isEqualTo(Status.TRAPPED);
+    assertThat(run.message()).isEqualTo("alloc(2) returned 65535, outside its memory");
+    assertThat(Sandbox.run(module("badalloc"), "on_event", "x", new Recorded(), LIMITS).status())
+        .as("one byte at the last address fits")
+        .isEqualTo(Status.OK);
+  }
+
+  @Test
+  void aRefusalIsNegative() {
+    assertThat(new Capabilities.Refused(-1, "no").code()).isEqualTo(-1);
+    assertThatThrownBy(() -> new Capabilities.Refused(0, "no"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aFunctionThatWantsTheFileSystemIsRefusedWhenLoaded() {
+    assertThatThrownBy(() -> module("files"))
+        .isInstanceOf(CloudCodeException.class)
+        .hasMessageContaining("wasi_snapshot_preview1.path_open")
+        .hasMessageContaining("no file system");
+  }
+
+  @Test
+  void modulesThatCannotRunHereAreRefusedWithWhy() {
+    assertThatThrownBy(() -> CloudCodeModule.load(new byte[0], 16)).hasMessageContaining("empty");
+    assertThatThrownBy(() -> CloudCodeModule.load("not wasm".getBytes(), 16))
+        .isInstanceOf(CloudCodeException.class)
+        .hasMessageContaining("not a WebAssembly module");
+    assertThatThrownBy(() -> CloudCodeModule.load(new byte[CloudCodeModule.MAX_BYTES + 1], 16))
+        .hasMessageContaining("at most " + CloudCodeModule.MAX_BYTES);
+    // echo's memory starts at one page, more than a limit of none allows.
+    assertThatThrownBy(() -> CloudCodeModule.load(wasm("echo"), 0))
+        .hasMessageContaining("starts at 1 pages");
+    assertThat(CloudCodeModule.load(wasm("echo"), 1).handlers()).containsExactly("on_event");
+    assertThatThrownBy(() -> new Limits(Duration.ofSeconds(1), 0, 1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Limits(Duration.ZERO, 1, 1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Limits(Duration.ofSeconds(1), 1, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new Limits(Duration.ofSeconds(1), 65_537, 1))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(new Limits(Duration.ofNanos(1), 1, 1).memoryPages()).isEqualTo(1);
+    assertThat(new Limits(Duration.ofSeconds(1), 65_536, 1).memoryPages()).isEqualTo(65_536);
+    // The largest module is parsed (and this one is no module at all).
+    assertThatThrownBy(() -> CloudCodeModule.load(new byte[CloudCodeModule.MAX_BYTES], 16))
+        .hasMessageContaining("not a WebAssembly module");
+    assertThatThrownBy(() -> Sandbox.run(module("echo"), "nope", "x", new Recorded(), LIMITS))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no handler nope");
+  }
+}

@@ -1,0 +1,16 @@
+;; Logs a line, then publishes the event it was given as cloud/echo; returns what publish returned.
+(module
+  (import "firmament" "log" (func $log (param i32 i32)))
+  (import "firmament" "publish" (func $publish (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1 16)
+  (global $next (mut i32) (i32.const 1024))
+  (data (i32.const 0) "cloud/echo")
+  (data (i32.const 16) "echoing")
+  (func (export "alloc") (param $len i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $next))
+    (global.set $next (i32.add (global.get $next) (local.get $len)))
+    (local.get $p))
+  (func (export "on_event") (param $ptr i32) (param $len i32) (result i32)
+    (call $log (i32.const 16) (i32.const 7))
+    (call $publish (i32.const 0) (i32.const 10) (local.get $ptr) (local.get $len))))

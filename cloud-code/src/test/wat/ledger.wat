@@ -1,0 +1,23 @@
+;; Writes the event it was given into the ledger "state", reads it back and publishes what it read
+;; as cloud/ledger.
+(module
+  (import "firmament" "ledger_get" (func $get (param i32 i32 i32 i32) (result i32)))
+  (import "firmament" "ledger_set" (func $set (param i32 i32 i32 i32) (result i32)))
+  (import "firmament" "publish" (func $publish (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $next (mut i32) (i32.const 4096))
+  (data (i32.const 0) "state")
+  (data (i32.const 16) "cloud/ledger")
+  (func (export "alloc") (param $len i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $next))
+    (global.set $next (i32.add (global.get $next) (local.get $len)))
+    (local.get $p))
+  (func (export "on_event") (param $ptr i32) (param $len i32) (result i32)
+    (local $n i32)
+    (local $r i32)
+    (local.set $r (call $set (i32.const 0) (i32.const 5) (local.get $ptr) (local.get $len)))
+    (if (i32.ne (local.get $r) (i32.const 0)) (then (return (local.get $r))))
+    (local.set $n (call $get (i32.const 0) (i32.const 5) (i32.const 2048) (i32.const 1024)))
+    (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (local.get $n))))
+    (call $publish (i32.const 16) (i32.const 12) (i32.const 2048) (local.get $n))))
