@@ -69,6 +69,7 @@ where tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
 create table webhook_deliveries (
     id               bigint         generated always as identity primary key,
     webhook_id       uuid           not null references webhooks (id) on delete cascade,
+    organization_id  uuid           not null references organizations (id),
     -- The Standard Webhooks webhook-id: the same on every attempt and on a replay of the message.
     message_id       varchar(64)    not null,
     event_name       varchar(64)    not null,
@@ -98,6 +99,7 @@ create index webhook_deliveries_pending on webhook_deliveries (webhook_id, id)
 create table webhook_logs (
     id               bigint         generated always as identity primary key,
     webhook_id       uuid           not null references webhooks (id) on delete cascade,
+    organization_id  uuid           not null references organizations (id),
     delivery_id      bigint         not null references webhook_deliveries (id) on delete cascade,
     message_id       varchar(64)    not null,
     attempt          integer        not null,

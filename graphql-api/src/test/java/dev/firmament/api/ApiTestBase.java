@@ -131,6 +131,11 @@ abstract class ApiTestBase {
     registry.add("firmament.webhooks.timeout", () -> "2s");
     registry.add("firmament.webhooks.claim", () -> "3s");
     registry.add("firmament.webhooks.poll-interval", () -> "50ms");
+    // Cloud code runs soon after its events, and a runaway is stopped within a moment.
+    registry.add("firmament.cloud-code.poll-interval", () -> "50ms");
+    registry.add("firmament.cloud-code.instructions", () -> "5000000");
+    registry.add("firmament.cloud-code.time-limit", () -> "5s");
+    registry.add("firmament.cloud-code.claim", () -> "10s");
   }
 
   /** A name no other test uses, so tests sharing the database never collide. */

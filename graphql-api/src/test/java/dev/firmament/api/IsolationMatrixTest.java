@@ -176,6 +176,25 @@ class IsolationMatrixTest extends ApiIntegrationTest {
                 + " \"isolation/none\"}}) { webhook { id } } }",
             "createWebhook.webhook.id");
 
+    // Cloud code with a function whose filter keeps nothing, so nothing runs while the matrix does.
+    String cloudCodeId =
+        mutate(
+            owner,
+            "mutation { deployCloudCode(input: {name: \""
+                + unique("victim-code")
+                + "\", module: \""
+                + CloudCodeTest.module("echo")
+                + "\"}) { cloudCode { id } } }",
+            "deployCloudCode.cloudCode.id");
+    String cloudFunctionId =
+        mutate(
+            owner,
+            "mutation { createCloudCodeFunction(input: {cloudCodeId: \""
+                + cloudCodeId
+                + "\", name: \"f\", handler: \"on_event\", trigger: EVENT, filter:"
+                + " {namePrefix: \"isolation/none\"}}) { function { id } } }",
+            "createCloudCodeFunction.function.id");
+
     ids.put("product", productId);
     ids.put("device", devices.get(1));
     ids.put("group", groupId);
@@ -187,6 +206,8 @@ class IsolationMatrixTest extends ApiIntegrationTest {
     ids.put("token", tokenId);
     ids.put("template", templateId);
     ids.put("webhook", webhookId);
+    ids.put("cloudcode", cloudCodeId);
+    ids.put("cloudfunction", cloudFunctionId);
     strings.put("email", ownerEmail);
     strings.put("version", "2.0.0");
 

@@ -135,7 +135,8 @@ public class MutationAudit extends SimplePerformantInstrumentation {
             } else if (lower.contains("token")
                 || lower.contains("secret")
                 || lower.contains("password")
-                || lower.contains("content")) {
+                || lower.contains("content")
+                || lower.equals("module")) {
               out.put(key, v == null ? null : "[" + String.valueOf(v).length() + " characters]");
             } else {
               out.put(key, redact(v));

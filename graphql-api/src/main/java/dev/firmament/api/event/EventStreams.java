@@ -70,8 +70,11 @@ public class EventStreams {
           "namePrefix must be 1 to 64 characters of [A-Za-z0-9_.:/-], was " + prefix);
     }
     String source = f.source() == null ? null : f.source().toUpperCase(Locale.ROOT);
-    if (source != null && !source.equals("DEVICE") && !source.equals("CLOUD")) {
-      throw new ApiException(ErrorCode.INVALID_ARGUMENT, "source must be DEVICE or CLOUD");
+    if (source != null
+        && !source.equals("DEVICE")
+        && !source.equals("CLOUD")
+        && !source.equals("CODE")) {
+      throw new ApiException(ErrorCode.INVALID_ARGUMENT, "source must be DEVICE, CLOUD or CODE");
     }
     String deviceId =
         f.deviceId() == null ? null : live.existingDevice(organizationId, f.deviceId());
@@ -79,7 +82,7 @@ public class EventStreams {
         f.productId() == null ? null : live.existingProduct(organizationId, f.productId());
     Optional<Caller> caller = Callers.find();
     if (caller.isPresent() && caller.get().isCustomer()) {
-      if ("CLOUD".equals(source)) {
+      if ("CLOUD".equals(source) || "CODE".equals(source)) {
         throw new ApiException(
             ErrorCode.FORBIDDEN, "a customer reads its devices' events, not the cloud's");
       }
@@ -97,10 +100,7 @@ public class EventStreams {
 
   /** The filter's events after {@code after} (a cursor), or from now on without it. */
   public Flux<Event> stream(Checked filter, String after) {
-    Set<ChangeEvent.Kind> kinds =
-        "DEVICE".equals(filter.source())
-            ? Set.of(ChangeEvent.Kind.EVENT)
-            : CloudEvents.kindsFor(filter.namePrefix());
+    Set<ChangeEvent.Kind> kinds = kinds(filter);
     ChangeFilter changes =
         new ChangeFilter(
             filter.organizationId(),
@@ -122,10 +122,7 @@ public class EventStreams {
    * a webhook hears, which is handed every event it was made for, late or not.
    */
   public static Optional<Event> kept(ChangeEvent change, Checked filter) {
-    Set<ChangeEvent.Kind> kinds =
-        "DEVICE".equals(filter.source())
-            ? Set.of(ChangeEvent.Kind.EVENT)
-            : CloudEvents.kindsFor(filter.namePrefix());
+    Set<ChangeEvent.Kind> kinds = kinds(filter);
     ChangeFilter changes =
         new ChangeFilter(
             filter.organizationId(),
@@ -139,11 +136,21 @@ public class EventStreams {
     ChangeEvent.EventPayload event = change.event();
     boolean source =
         event == null
-            ? !"DEVICE".equals(filter.source())
+            ? filter.source() == null || "CLOUD".equals(filter.source())
             : filter.source() == null || event.source().equalsIgnoreCase(filter.source());
     return changes.test(change) && source && audience(change, filter)
         ? Optional.of(CloudEvents.of(change))
         : Optional.empty();
+  }
+
+  /**
+   * The kinds of change a filter keeps: stored events only for a source of DEVICE or CODE (the
+   * cloud's other changes are CLOUD's), else those its name prefix keeps.
+   */
+  private static Set<ChangeEvent.Kind> kinds(Checked filter) {
+    return "DEVICE".equals(filter.source()) || "CODE".equals(filter.source())
+        ? Set.of(ChangeEvent.Kind.EVENT)
+        : CloudEvents.kindsFor(filter.namePrefix());
   }
 
   /** Whether the filter's audience may see the change (a customer: its devices' product events). */
@@ -158,7 +165,7 @@ public class EventStreams {
   private static boolean deliverable(ChangeEvent change, String source) {
     ChangeEvent.EventPayload event = change.event();
     if (event == null) {
-      return !"DEVICE".equals(source);
+      return source == null || "CLOUD".equals(source);
     }
     if (source != null && !event.source().equalsIgnoreCase(source)) {
       return false;

@@ -137,6 +137,7 @@ public class WebhookOutbox {
             : BodyTemplate.parse(target.template()).render(fields);
     WebhookDeliveriesRecord r = new WebhookDeliveriesRecord();
     r.setWebhookId(target.id());
+    r.setOrganizationId(target.filter().organizationId());
     r.setMessageId("msg_" + UUID.randomUUID().toString().replace("-", ""));
     r.setEventName(event.name());
     r.setChangeTx(change.cursor().tx());
@@ -183,6 +184,7 @@ public class WebhookOutbox {
    */
   public record Due(
       UUID webhookId,
+      UUID organizationId,
       String url,
       String sealedHeaders,
       int secretVersion,
@@ -228,6 +230,7 @@ public class WebhookOutbox {
           return Optional.of(
               new Due(
                   webhookId,
+                  webhook.getOrganizationId(),
                   webhook.getUrl(),
                   webhook.getHeaders(),
                   webhook.getSecretVersion(),
@@ -281,6 +284,7 @@ public class WebhookOutbox {
           int attempts = d.getAttempts() + 1;
           tx.insertInto(WEBHOOK_LOGS)
               .set(WEBHOOK_LOGS.WEBHOOK_ID, due.webhookId())
+              .set(WEBHOOK_LOGS.ORGANIZATION_ID, due.organizationId())
               .set(WEBHOOK_LOGS.DELIVERY_ID, d.getId())
               .set(WEBHOOK_LOGS.MESSAGE_ID, d.getMessageId())
               .set(WEBHOOK_LOGS.ATTEMPT, attempts)
@@ -338,12 +342,13 @@ public class WebhookOutbox {
    */
   private void recordDelivered(Due due, WebhookDeliveriesRecord d, Attempt attempt) {
     dsl.execute(
-        "with logged as (insert into webhook_logs (webhook_id, delivery_id, message_id, attempt,"
-            + " url, request_body, status_code, error, latency_ms, response_excerpt)"
-            + " values (?, ?, ?, ?, ?, ?, ?, null, ?, ?))"
+        "with logged as (insert into webhook_logs (webhook_id, organization_id, delivery_id,"
+            + " message_id, attempt, url, request_body, status_code, error, latency_ms,"
+            + " response_excerpt) values (?, ?, ?, ?, ?, ?, ?, ?, null, ?, ?))"
             + " update webhook_deliveries set state = 'DELIVERED', attempts = ?,"
             + " finished_at = now() where id = ? and state = 'PENDING'",
         due.webhookId(),
+        due.organizationId(),
         d.getId(),
         d.getMessageId(),
         d.getAttempts() + 1,

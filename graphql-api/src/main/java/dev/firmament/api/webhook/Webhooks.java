@@ -291,6 +291,7 @@ public class Webhooks {
     return dsl.insertInto(
             WEBHOOK_DELIVERIES,
             WEBHOOK_DELIVERIES.WEBHOOK_ID,
+            WEBHOOK_DELIVERIES.ORGANIZATION_ID,
             WEBHOOK_DELIVERIES.MESSAGE_ID,
             WEBHOOK_DELIVERIES.EVENT_NAME,
             WEBHOOK_DELIVERIES.CHANGE_TX,
@@ -302,6 +303,7 @@ public class Webhooks {
         .select(
             dsl.select(
                     WEBHOOK_DELIVERIES.WEBHOOK_ID,
+                    WEBHOOK_DELIVERIES.ORGANIZATION_ID,
                     WEBHOOK_DELIVERIES.MESSAGE_ID,
                     WEBHOOK_DELIVERIES.EVENT_NAME,
                     WEBHOOK_DELIVERIES.CHANGE_TX,

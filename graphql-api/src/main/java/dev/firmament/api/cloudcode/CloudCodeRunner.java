@@ -1,0 +1,182 @@
+package dev.firmament.api.cloudcode;
+
+import dev.firmament.api.ledger.LedgerService;
+import dev.firmament.cloudcode.CloudCodeException;
+import dev.firmament.cloudcode.CloudCodeModule;
+import dev.firmament.cloudcode.Sandbox;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jooq.DSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Runs cloud code. Every {@code poll-interval} it fans the change feed out into invocations of
+ * event functions, writes the due schedules' invocations, claims as many invocations as it has free
+ * runners, and runs each in the sandbox, recording the run and marking the invocation done in one
+ * transaction. A process that stops mid-run leaves its claims to expire and the invocation is run
+ * again (at least once). Modules are parsed once per version and kept.
+ */
+@Component
+public class CloudCodeRunner implements SmartLifecycle {
+  private static final Logger log = LoggerFactory.getLogger(CloudCodeRunner.class);
+  private static final int DISPATCH_BATCH = 1000;
+
+  private final CloudCodeOutbox outbox;
+  private final DSLContext dsl;
+  private final LedgerService ledgers;
+  private final CloudCodeProperties properties;
+  private final String owner = "api-" + UUID.randomUUID();
+  private final AtomicInteger busy = new AtomicInteger();
+  private final Map<String, CloudCodeModule> modules = new ConcurrentHashMap<>();
+  private volatile boolean running;
+  private ScheduledExecutorService ticker;
+  private ExecutorService runners;
+  private Instant nextPrune = Instant.EPOCH;
+
+  public CloudCodeRunner(
+      CloudCodeOutbox outbox,
+      DSLContext dsl,
+      LedgerService ledgers,
+      CloudCodeProperties properties) {
+    this.outbox = outbox;
+    this.dsl = dsl;
+    this.ledgers = ledgers;
+    this.properties = properties;
+  }
+
+  @Override
+  public synchronized void start() {
+    if (running || !properties.run()) {
+      return;
+    }
+    running = true;
+    runners =
+        Executors.newFixedThreadPool(
+            properties.concurrency(), Thread.ofPlatform().name("cloud-code-", 0).factory());
+    ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("cloud-code-dispatch").daemon().factory());
+    long every = properties.pollInterval().toMillis();
+    ticker.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+    log.info("cloud code: running owner={}", owner);
+  }
+
+  @Override
+  public synchronized void stop() {
+    if (!running) {
+      return;
+    }
+    running = false;
+    ticker.shutdownNow();
+    runners.shutdownNow();
+    try {
+      runners.awaitTermination(10, TimeUnit.SECONDS);
+      ticker.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  void tick() {
+    try {
+      for (int i = 0; i < 10 && running && outbox.dispatch(DISPATCH_BATCH) == DISPATCH_BATCH; i++) {
+        // A full batch: more are waiting.
+      }
+      outbox.schedules();
+      if (Instant.now().isAfter(nextPrune)) {
+        nextPrune = Instant.now().plus(Duration.ofHours(1));
+        outbox.prune(properties.retention());
+      }
+      int free = properties.concurrency() - busy.get();
+      List<CloudCodeOutbox.Claimed> claimed = outbox.claim(owner, free, properties.claim());
+      for (CloudCodeOutbox.Claimed invocation : claimed) {
+        busy.incrementAndGet();
+        runners.execute(
+            () -> {
+              try {
+                Sandbox.Run run =
+                    run(
+                        invocation.cloudCodeId(),
+                        invocation.version(),
+                        invocation.handler(),
+                        invocation.payload(),
+                        invocation.organizationId(),
+                        invocation.actor());
+                if (running) {
+                  outbox.record(
+                      invocation.invocationId(),
+                      invocation.functionId(),
+                      invocation.organizationId(),
+                      invocation.version(),
+                      invocation.trigger(),
+                      invocation.eventName(),
+                      run);
+                }
+              } catch (RuntimeException e) {
+                log.warn(
+                    "cloud code: run failed invocation={} error={}",
+                    invocation.invocationId(),
+                    e.toString());
+              } finally {
+                busy.decrementAndGet();
+              }
+            });
+      }
+    } catch (RuntimeException e) {
+      // PostgreSQL away for a moment: the next round tries again; nothing was half written.
+      log.warn("cloud code: round failed error={}", e.toString());
+    }
+  }
+
+  /** One run of a version's handler on an event, bound to the organization. */
+  Sandbox.Run run(
+      UUID cloudCodeId,
+      int version,
+      String handler,
+      String event,
+      UUID organizationId,
+      String actor) {
+    CloudCodeModule module;
+    try {
+      module =
+          modules.computeIfAbsent(
+              cloudCodeId + "/" + version, key -> load(outbox.module(cloudCodeId, version)));
+    } catch (IllegalStateException e) {
+      return new Sandbox.Run(
+          Sandbox.Status.TRAPPED, e.getMessage(), null, 0, Duration.ZERO, List.of());
+    }
+    return Sandbox.run(
+        module,
+        handler,
+        event,
+        new OrganizationCapabilities(
+            dsl, ledgers, organizationId, actor, properties.maxPublishes()),
+        properties.limits());
+  }
+
+  private CloudCodeModule load(byte[] wasm) {
+    try {
+      return CloudCodeModule.load(wasm, properties.memoryPages());
+    } catch (CloudCodeException e) {
+      // Checked when deployed; only a lower memory limit since then can refuse it now.
+      throw new IllegalStateException("a deployed module no longer loads: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,410 @@
+package dev.firmament.api.cloudcode;
+
+import static dev.firmament.sql.generated.Tables.CLOUD_CODE;
+import static dev.firmament.sql.generated.Tables.CLOUD_CODE_FUNCTIONS;
+import static dev.firmament.sql.generated.Tables.CLOUD_CODE_RUNS;
+import static dev.firmament.sql.generated.Tables.CLOUD_CODE_VERSIONS;
+
+import dev.firmament.api.Ids;
+import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
+import dev.firmament.api.Pagination;
+import dev.firmament.api.caller.Caller;
+import dev.firmament.api.caller.Callers;
+import dev.firmament.api.error.ApiException;
+import dev.firmament.api.error.ErrorCode;
+import dev.firmament.api.error.UniqueViolations;
+import dev.firmament.api.event.EventStreams;
+import dev.firmament.api.live.ChangeCursor;
+import dev.firmament.api.live.ChangeEventRepository;
+import dev.firmament.cloudcode.CloudCodeException;
+import dev.firmament.cloudcode.CloudCodeModule;
+import dev.firmament.cloudcode.Sandbox;
+import dev.firmament.manifest.Sha256;
+import dev.firmament.sql.generated.tables.records.CloudCodeFunctionsRecord;
+import dev.firmament.sql.generated.tables.records.CloudCodeRecord;
+import dev.firmament.sql.generated.tables.records.CloudCodeRunsRecord;
+import dev.firmament.sql.generated.tables.records.CloudCodeVersionsRecord;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import org.jooq.DSLContext;
+import org.springframework.stereotype.Service;
+
+/**
+ * An organization's cloud code: modules deployed (each deployment a new version, checked before it
+ * is stored), the functions that run their handlers, and their runs. A refusal writes nothing.
+ */
+@Service
+public class CloudCodes {
+  private final DSLContext dsl;
+  private final EventStreams streams;
+  private final ChangeEventRepository changes;
+  private final CloudCodeProperties properties;
+  private final CloudCodeRunner runner;
+  private final CloudCodeOutbox outbox;
+
+  public CloudCodes(
+      DSLContext dsl,
+      EventStreams streams,
+      ChangeEventRepository changes,
+      CloudCodeProperties properties,
+      CloudCodeRunner runner,
+      CloudCodeOutbox outbox) {
+    this.dsl = dsl;
+    this.streams = streams;
+    this.changes = changes;
+    this.properties = properties;
+    this.runner = runner;
+    this.outbox = outbox;
+  }
+
+  /**
+   * Deploys a module under a name: the first version, or the next one. Functions run the new
+   * version from their next run; a version that lacks a handler a function uses is refused.
+   */
+  public CloudCode deploy(String name, String moduleBase64) {
+    Caller caller = Callers.current();
+    String trimmed = checkName(name);
+    byte[] wasm;
+    try {
+      wasm = Base64.getDecoder().decode(moduleBase64 == null ? "" : moduleBase64.strip());
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid("module is the WebAssembly binary in base64");
+    }
+    if (wasm.length > CloudCodeModule.MAX_BYTES) {
+      throw new ApiException(
+          ErrorCode.TOO_LARGE, "a module has at most " + CloudCodeModule.MAX_BYTES + " bytes");
+    }
+    CloudCodeModule module;
+    try {
+      module = CloudCodeModule.load(wasm, properties.memoryPages());
+    } catch (CloudCodeException e) {
+      throw ApiException.invalid("module: " + e.getMessage());
+    }
+    List<String> handlers = module.handlers().stream().sorted().toList();
+    UUID id =
+        dsl.transactionResult(
+            configuration -> {
+              DSLContext tx = configuration.dsl();
+              CloudCodeRecord existing =
+                  tx.selectFrom(CLOUD_CODE)
+                      .where(CLOUD_CODE.ORGANIZATION_ID.eq(caller.organizationId()))
+                      .and(CLOUD_CODE.NAME.eq(trimmed))
+                      .forUpdate()
+                      .fetchOne();
+              UUID codeId = existing == null ? UUID.randomUUID() : existing.getId();
+              int version = existing == null ? 1 : existing.getVersion() + 1;
+              if (existing == null) {
+                try {
+                  tx.insertInto(CLOUD_CODE)
+                      .set(CLOUD_CODE.ID, codeId)
+                      .set(CLOUD_CODE.ORGANIZATION_ID, caller.organizationId())
+                      .set(CLOUD_CODE.NAME, trimmed)
+                      .set(CLOUD_CODE.VERSION, version)
+                      .set(CLOUD_CODE.CREATED_BY, caller.actor())
+                      .execute();
+                } catch (RuntimeException e) {
+                  if (UniqueViolations.isUniqueViolation(e)) {
+                    throw new ApiException(
+                        ErrorCode.CONFLICT, "cloud code " + trimmed + " was deployed meanwhile", e);
+                  }
+                  throw e;
+                }
+              } else {
+                List<String> missing =
+                    tx
+                        .select(CLOUD_CODE_FUNCTIONS.NAME, CLOUD_CODE_FUNCTIONS.HANDLER)
+                        .from(CLOUD_CODE_FUNCTIONS)
+                        .where(CLOUD_CODE_FUNCTIONS.CLOUD_CODE_ID.eq(codeId))
+                        .fetch()
+                        .stream()
+                        .filter(r -> !handlers.contains(r.value2()))
+                        .map(r -> r.value1() + " (" + r.value2() + ")")
+                        .toList();
+                if (!missing.isEmpty()) {
+                  throw new ApiException(
+                      ErrorCode.FAILED_PRECONDITION,
+                      "the new version lacks handlers its functions use: "
+                          + String.join(", ", missing));
+                }
+                tx.update(CLOUD_CODE)
+                    .set(CLOUD_CODE.VERSION, version)
+                    .set(CLOUD_CODE.UPDATED_AT, OffsetDateTime.now())
+                    .where(CLOUD_CODE.ID.eq(codeId))
+                    .execute();
+              }
+              tx.insertInto(CLOUD_CODE_VERSIONS)
+                  .set(CLOUD_CODE_VERSIONS.CLOUD_CODE_ID, codeId)
+                  .set(CLOUD_CODE_VERSIONS.ORGANIZATION_ID, caller.organizationId())
+                  .set(CLOUD_CODE_VERSIONS.VERSION, version)
+                  .set(CLOUD_CODE_VERSIONS.MODULE, wasm)
+                  .set(CLOUD_CODE_VERSIONS.SHA256, Sha256.hex(Sha256.digest(wasm)))
+                  .set(CLOUD_CODE_VERSIONS.SIZE_BYTES, wasm.length)
+                  .set(CLOUD_CODE_VERSIONS.HANDLERS, String.join(" ", handlers))
+                  .set(CLOUD_CODE_VERSIONS.DEPLOYED_BY, caller.actor())
+                  .execute();
+              return codeId;
+            });
+    return find(caller.organizationId(), id.toString());
+  }
+
+  /** A function of a deployment: a handler run on events ({@code EVENT}) or on a schedule. */
+  public CloudCode.Function createFunction(
+      String cloudCodeId,
+      String name,
+      String handler,
+      String trigger,
+      EventStreams.StreamFilter filter,
+      Integer everySeconds) {
+    Caller caller = Callers.current();
+    CloudCode code = find(caller.organizationId(), cloudCodeId);
+    String trimmed = checkName(name);
+    if (handler == null || !code.handlers().contains(handler)) {
+      throw ApiException.invalid(
+          "handler must be one of version " + code.version() + "'s: " + code.handlers());
+    }
+    boolean scheduled = "SCHEDULE".equals(trigger);
+    if (!scheduled && !"EVENT".equals(trigger)) {
+      throw ApiException.invalid("trigger is EVENT or SCHEDULE");
+    }
+    EventStreams.Checked checked = null;
+    if (scheduled) {
+      if (everySeconds == null || everySeconds < 60 || everySeconds > 2_678_400) {
+        throw ApiException.invalid("a schedule runs every 60 to 2678400 seconds (31 days)");
+      }
+      if (filter != null) {
+        throw ApiException.invalid("a scheduled function has no event filter");
+      }
+    } else {
+      if (everySeconds != null) {
+        throw ApiException.invalid("an event function has no everySeconds");
+      }
+      checked = streams.check(caller.organizationId(), filter);
+      if ("CODE".equals(checked.source())) {
+        throw ApiException.invalid(
+            "no function runs on the events cloud code published (source CODE)");
+      }
+    }
+    UUID id = UUID.randomUUID();
+    ChangeCursor head = changes.head();
+    try {
+      dsl.insertInto(CLOUD_CODE_FUNCTIONS)
+          .set(CLOUD_CODE_FUNCTIONS.ID, id)
+          .set(CLOUD_CODE_FUNCTIONS.ORGANIZATION_ID, caller.organizationId())
+          .set(CLOUD_CODE_FUNCTIONS.CLOUD_CODE_ID, UUID.fromString(code.id()))
+          .set(CLOUD_CODE_FUNCTIONS.NAME, trimmed)
+          .set(CLOUD_CODE_FUNCTIONS.HANDLER, handler)
+          .set(CLOUD_CODE_FUNCTIONS.TRIGGER, scheduled ? "SCHEDULE" : "EVENT")
+          .set(CLOUD_CODE_FUNCTIONS.NAME_PREFIX, checked == null ? null : checked.namePrefix())
+          .set(CLOUD_CODE_FUNCTIONS.DEVICE_ID, checked == null ? null : checked.deviceId())
+          .set(CLOUD_CODE_FUNCTIONS.PRODUCT_ID, checked == null ? null : checked.productId())
+          .set(CLOUD_CODE_FUNCTIONS.SOURCE, checked == null ? null : checked.source())
+          .set(CLOUD_CODE_FUNCTIONS.EVERY_SECONDS, scheduled ? everySeconds : null)
+          .set(
+              CLOUD_CODE_FUNCTIONS.NEXT_RUN_AT,
+              scheduled ? OffsetDateTime.now().plusSeconds(everySeconds) : null)
+          .set(CLOUD_CODE_FUNCTIONS.STARTS_AFTER_TX, head.tx())
+          .set(CLOUD_CODE_FUNCTIONS.STARTS_AFTER_ID, head.id())
+          .set(CLOUD_CODE_FUNCTIONS.CREATED_BY, caller.actor())
+          .execute();
+    } catch (RuntimeException e) {
+      if (UniqueViolations.isUniqueViolation(e)) {
+        throw new ApiException(
+            ErrorCode.ALREADY_EXISTS,
+            "cloud code " + code.name() + " has a function " + trimmed,
+            e);
+      }
+      throw e;
+    }
+    return function(caller.organizationId(), id.toString());
+  }
+
+  public CloudCode.Function setEnabled(String functionId, boolean enabled) {
+    UUID organizationId = Callers.current().organizationId();
+    CloudCode.Function f = function(organizationId, functionId);
+    dsl.update(CLOUD_CODE_FUNCTIONS)
+        .set(CLOUD_CODE_FUNCTIONS.ENABLED, enabled)
+        .where(CLOUD_CODE_FUNCTIONS.ID.eq(UUID.fromString(f.id())))
+        .execute();
+    return function(organizationId, functionId);
+  }
+
+  public String deleteFunction(String functionId) {
+    UUID organizationId = Callers.current().organizationId();
+    CloudCode.Function f = function(organizationId, functionId);
+    dsl.deleteFrom(CLOUD_CODE_FUNCTIONS)
+        .where(CLOUD_CODE_FUNCTIONS.ID.eq(UUID.fromString(f.id())))
+        .execute();
+    return f.id();
+  }
+
+  public String delete(String cloudCodeId) {
+    UUID organizationId = Callers.current().organizationId();
+    CloudCode code = find(organizationId, cloudCodeId);
+    dsl.deleteFrom(CLOUD_CODE).where(CLOUD_CODE.ID.eq(UUID.fromString(code.id()))).execute();
+    return code.id();
+  }
+
+  /**
+   * Runs a function now on the event given, as its trigger would (the same limits and
+   * capabilities), and records the run ({@code MANUAL}).
+   */
+  public CloudCode.Run runNow(String functionId, String event) {
+    UUID organizationId = Callers.current().organizationId();
+    CloudCode.Function f = function(organizationId, functionId);
+    CloudCode code = find(organizationId, f.cloudCodeId());
+    String input = event == null ? "{}" : event;
+    if (input.length() > 20_000) {
+      throw ApiException.invalid("event is at most 20000 characters");
+    }
+    Sandbox.Run run =
+        runner.run(
+            UUID.fromString(code.id()),
+            code.version(),
+            f.handler(),
+            input,
+            organizationId,
+            CloudCodeOutbox.actor(code.name(), f.name()));
+    long id =
+        outbox.record(
+            null, UUID.fromString(f.id()), organizationId, code.version(), "MANUAL", null, run);
+    return dsl.selectFrom(CLOUD_CODE_RUNS)
+        .where(CLOUD_CODE_RUNS.ID.eq(id))
+        .fetchSingle(CloudCodes::toRun);
+  }
+
+  public CloudCode find(UUID organizationId, String id) {
+    return Ids.parse(id)
+        .flatMap(
+            uuid ->
+                dsl.selectFrom(CLOUD_CODE)
+                    .where(CLOUD_CODE.ORGANIZATION_ID.eq(organizationId))
+                    .and(CLOUD_CODE.ID.eq(uuid))
+                    .fetchOptional(this::toCloudCode))
+        .orElseThrow(() -> ApiException.notFound("cloud code", id));
+  }
+
+  public CloudCode.Function function(UUID organizationId, String id) {
+    return Ids.parse(id)
+        .flatMap(
+            uuid ->
+                dsl.selectFrom(CLOUD_CODE_FUNCTIONS)
+                    .where(CLOUD_CODE_FUNCTIONS.ORGANIZATION_ID.eq(organizationId))
+                    .and(CLOUD_CODE_FUNCTIONS.ID.eq(uuid))
+                    .fetchOptional(CloudCodes::toFunction))
+        .orElseThrow(() -> ApiException.notFound("cloud code function", id));
+  }
+
+  public Page<CloudCode> page(UUID organizationId, Pagination.Window window) {
+    return Paged.page(
+        dsl,
+        dsl.selectFrom(CLOUD_CODE).where(CLOUD_CODE.ORGANIZATION_ID.eq(organizationId)),
+        window,
+        List.of(CLOUD_CODE.NAME.asc(), CLOUD_CODE.ID.asc()),
+        this::toCloudCode);
+  }
+
+  public List<CloudCode.Version> versions(String cloudCodeId) {
+    return dsl.selectFrom(CLOUD_CODE_VERSIONS)
+        .where(CLOUD_CODE_VERSIONS.CLOUD_CODE_ID.eq(UUID.fromString(cloudCodeId)))
+        .orderBy(CLOUD_CODE_VERSIONS.VERSION.desc())
+        .fetch(CloudCodes::toVersion);
+  }
+
+  public List<CloudCode.Function> functions(String cloudCodeId) {
+    return dsl.selectFrom(CLOUD_CODE_FUNCTIONS)
+        .where(CLOUD_CODE_FUNCTIONS.CLOUD_CODE_ID.eq(UUID.fromString(cloudCodeId)))
+        .orderBy(CLOUD_CODE_FUNCTIONS.NAME)
+        .fetch(CloudCodes::toFunction);
+  }
+
+  /** A function's runs, the newest first. */
+  public Page<CloudCode.Run> runs(String functionId, Pagination.Window window) {
+    return Paged.page(
+        dsl,
+        dsl.selectFrom(CLOUD_CODE_RUNS)
+            .where(CLOUD_CODE_RUNS.FUNCTION_ID.eq(UUID.fromString(functionId))),
+        window,
+        List.of(CLOUD_CODE_RUNS.ID.desc()),
+        CloudCodes::toRun);
+  }
+
+  static String checkName(String name) {
+    String trimmed = name == null ? "" : name.strip();
+    if (trimmed.isEmpty()
+        || trimmed.length() > 100
+        || trimmed.chars().anyMatch(Character::isISOControl)) {
+      throw ApiException.invalid("name must be 1 to 100 characters without control characters");
+    }
+    return trimmed;
+  }
+
+  private CloudCode toCloudCode(CloudCodeRecord r) {
+    List<String> handlers =
+        dsl.select(CLOUD_CODE_VERSIONS.HANDLERS)
+            .from(CLOUD_CODE_VERSIONS)
+            .where(CLOUD_CODE_VERSIONS.CLOUD_CODE_ID.eq(r.getId()))
+            .and(CLOUD_CODE_VERSIONS.VERSION.eq(r.getVersion()))
+            .fetchOptional(CLOUD_CODE_VERSIONS.HANDLERS)
+            .map(h -> Arrays.asList(h.split(" ")))
+            .orElse(List.of());
+    return new CloudCode(
+        r.getId().toString(),
+        r.getName(),
+        r.getVersion(),
+        handlers,
+        r.getCreatedBy(),
+        r.getCreatedAt(),
+        r.getUpdatedAt());
+  }
+
+  private static CloudCode.Version toVersion(CloudCodeVersionsRecord r) {
+    return new CloudCode.Version(
+        r.getVersion(),
+        r.getSha256(),
+        r.getSizeBytes(),
+        Arrays.asList(r.getHandlers().split(" ")),
+        r.getDeployedBy(),
+        r.getDeployedAt());
+  }
+
+  private static CloudCode.Function toFunction(CloudCodeFunctionsRecord r) {
+    return new CloudCode.Function(
+        r.getId().toString(),
+        r.getCloudCodeId().toString(),
+        r.getName(),
+        r.getHandler(),
+        r.getTrigger(),
+        "EVENT".equals(r.getTrigger())
+            ? new EventStreams.StreamFilter(
+                r.getNamePrefix(),
+                r.getDeviceId(),
+                r.getProductId() == null ? null : r.getProductId().toString(),
+                r.getSource())
+            : null,
+        r.getEverySeconds(),
+        r.getNextRunAt(),
+        r.getEnabled(),
+        r.getCreatedBy(),
+        r.getCreatedAt());
+  }
+
+  static CloudCode.Run toRun(CloudCodeRunsRecord r) {
+    return new CloudCode.Run(
+        r.getId().toString(),
+        r.getFunctionId().toString(),
+        r.getVersion(),
+        r.getTrigger(),
+        r.getEventName(),
+        r.getStatus(),
+        r.getMessage(),
+        r.getReturnCode(),
+        r.getLog().isEmpty() ? List.of() : Arrays.asList(r.getLog().split("\n", -1)),
+        r.getInstructions(),
+        r.getDurationMs(),
+        r.getStartedAt());
+  }
+}

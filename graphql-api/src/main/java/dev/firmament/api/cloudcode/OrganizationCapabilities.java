@@ -1,0 +1,123 @@
+package dev.firmament.api.cloudcode;
+
+import static dev.firmament.sql.generated.Tables.EVENTS;
+import static dev.firmament.sql.generated.Tables.LEDGERS;
+import static dev.firmament.sql.generated.Tables.LEDGER_INSTANCES;
+
+import dev.firmament.api.caller.Caller;
+import dev.firmament.api.caller.CallerPrincipal;
+import dev.firmament.api.caller.Scope;
+import dev.firmament.api.error.ApiException;
+import dev.firmament.api.error.ErrorCode;
+import dev.firmament.api.ledger.LedgerService;
+import dev.firmament.cloudcode.Capabilities;
+import dev.firmament.cloudcode.Sandbox;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.jooq.DSLContext;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.context.SecurityContext;
+import org.springframework.security.core.context.SecurityContextHolder;
+
+/**
+ * What a function may do, bound to its organization: publish events (source {@code code}, which no
+ * function is triggered by), read the organization's ledgers' organization-scoped documents, and
+ * write those of its cloud-to-device ledgers through the ledger service as the function itself
+ * (actor {@code cloud-code:<name>/<function>}, so the audit of every ledger write names it).
+ * Nothing of another organization can be named: every query carries the function's organization.
+ */
+final class OrganizationCapabilities implements Capabilities {
+  static final int NOT_ALLOWED = -3;
+  static final int TOO_LARGE = -4;
+  static final int TOO_MANY = -5;
+  private static final Pattern EVENT_NAME = Pattern.compile("[A-Za-z0-9_.:/-]{1,64}");
+
+  private final DSLContext dsl;
+  private final LedgerService ledgers;
+  private final UUID organizationId;
+  private final String actor;
+  private final int maxPublishes;
+  private int published;
+
+  OrganizationCapabilities(
+      DSLContext dsl, LedgerService ledgers, UUID organizationId, String actor, int maxPublishes) {
+    this.dsl = dsl;
+    this.ledgers = ledgers;
+    this.organizationId = organizationId;
+    this.actor = actor;
+    this.maxPublishes = maxPublishes;
+  }
+
+  @Override
+  public void log(String line) {
+    // Kept in the run's record (Sandbox.Run.log).
+  }
+
+  @Override
+  public void publish(String name, String data) {
+    if (!EVENT_NAME.matcher(name).matches() || name.startsWith("firmament/")) {
+      throw new Refused(
+          NOT_ALLOWED,
+          "an event name is 1 to 64 characters of [A-Za-z0-9_.:/-], not under firmament/: " + name);
+    }
+    if (data.length() > 1024) {
+      throw new Refused(TOO_LARGE, "an event's data is at most 1024 characters");
+    }
+    if (published >= maxPublishes) {
+      throw new Refused(TOO_MANY, "a run publishes at most " + maxPublishes + " events");
+    }
+    dsl.insertInto(EVENTS)
+        .set(EVENTS.ORGANIZATION_ID, organizationId)
+        .set(EVENTS.NAME, name)
+        .set(EVENTS.DATA, data)
+        .set(EVENTS.TTL_SECONDS, 86_400)
+        .set(EVENTS.SCOPE, "private")
+        .set(EVENTS.SOURCE, "code")
+        .execute();
+    published++;
+  }
+
+  @Override
+  public Optional<String> ledgerGet(String ledger) {
+    return dsl.select(LEDGER_INSTANCES.DATA)
+        .from(LEDGER_INSTANCES)
+        .join(LEDGERS)
+        .on(LEDGERS.ID.eq(LEDGER_INSTANCES.LEDGER_ID))
+        .where(LEDGERS.ORGANIZATION_ID.eq(organizationId))
+        .and(LEDGER_INSTANCES.ORGANIZATION_ID.eq(organizationId))
+        .and(LEDGERS.NAME.eq(ledger))
+        .and(LEDGER_INSTANCES.PRODUCT_ID.isNull())
+        .and(LEDGER_INSTANCES.DEVICE_ID.isNull())
+        .fetchOptional(LEDGER_INSTANCES.DATA);
+  }
+
+  @Override
+  public void ledgerSet(String ledger, String document) {
+    SecurityContext before = SecurityContextHolder.getContext();
+    SecurityContext context = SecurityContextHolder.createEmptyContext();
+    CallerPrincipal principal =
+        new CallerPrincipal(
+            new Caller(
+                organizationId,
+                actor,
+                Caller.Kind.SERVICE,
+                null,
+                null,
+                null,
+                EnumSet.of(Scope.DEVICES_READ, Scope.DEVICES_WRITE)));
+    context.setAuthentication(
+        UsernamePasswordAuthenticationToken.authenticated(
+            principal, null, principal.getAuthorities()));
+    SecurityContextHolder.setContext(context);
+    try {
+      ledgers.set(ledger, null, null, document, null);
+    } catch (ApiException e) {
+      throw new Refused(
+          e.code() == ErrorCode.NOT_FOUND ? Sandbox.MISSING : NOT_ALLOWED, e.getMessage());
+    } finally {
+      SecurityContextHolder.setContext(before);
+    }
+  }
+}
