@@ -1,6 +1,5 @@
 package dev.firmament.api.cloudcode;
 
-import static dev.firmament.sql.generated.Tables.CLOUD_CODE_DISPATCH;
 import static dev.firmament.sql.generated.Tables.CLOUD_CODE_FUNCTIONS;
 import static dev.firmament.sql.generated.Tables.CLOUD_CODE_INVOCATIONS;
 import static dev.firmament.sql.generated.Tables.CLOUD_CODE_RUNS;
@@ -12,7 +11,7 @@ import dev.firmament.api.event.Event;
 import dev.firmament.api.event.EventStreams;
 import dev.firmament.api.live.ChangeCursor;
 import dev.firmament.api.live.ChangeEvent;
-import dev.firmament.api.live.ChangeEventRepository;
+import dev.firmament.api.live.FeedCursors;
 import dev.firmament.cloudcode.Sandbox;
 import dev.firmament.sql.generated.tables.records.CloudCodeFunctionsRecord;
 import dev.firmament.sql.generated.tables.records.CloudCodeInvocationsRecord;
@@ -21,10 +20,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
-import org.jooq.Record;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -52,24 +49,7 @@ public class CloudCodeOutbox {
     return dsl.transactionResult(
         configuration -> {
           DSLContext tx = configuration.dsl();
-          Optional<Record> cursorRow =
-              tx.select(CLOUD_CODE_DISPATCH.AFTER_TX, CLOUD_CODE_DISPATCH.AFTER_ID)
-                  .from(CLOUD_CODE_DISPATCH)
-                  .where(CLOUD_CODE_DISPATCH.ID.eq(1))
-                  .forUpdate()
-                  .skipLocked()
-                  .fetchOptional()
-                  .map(r -> r);
-          if (cursorRow.isEmpty()) {
-            return 0;
-          }
-          List<ChangeEvent> read =
-              ChangeEventRepository.settledAfter(
-                  tx,
-                  new ChangeCursor(
-                      cursorRow.get().get(CLOUD_CODE_DISPATCH.AFTER_TX),
-                      cursorRow.get().get(CLOUD_CODE_DISPATCH.AFTER_ID)),
-                  limit);
+          List<ChangeEvent> read = FeedCursors.lockAndRead(tx, "cloud_code_dispatch", limit);
           if (read.isEmpty()) {
             return 0;
           }
@@ -96,13 +76,7 @@ public class CloudCodeOutbox {
           if (!invocations.isEmpty()) {
             tx.batchInsert(invocations).execute();
           }
-          ChangeCursor last = read.getLast().cursor();
-          tx.update(CLOUD_CODE_DISPATCH)
-              .set(CLOUD_CODE_DISPATCH.AFTER_TX, last.tx())
-              .set(CLOUD_CODE_DISPATCH.AFTER_ID, last.id())
-              .set(CLOUD_CODE_DISPATCH.UPDATED_AT, OffsetDateTime.now())
-              .where(CLOUD_CODE_DISPATCH.ID.eq(1))
-              .execute();
+          FeedCursors.advance(tx, "cloud_code_dispatch", read);
           return read.size();
         });
   }

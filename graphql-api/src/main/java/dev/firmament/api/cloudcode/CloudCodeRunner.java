@@ -1,5 +1,6 @@
 package dev.firmament.api.cloudcode;
 
+import dev.firmament.api.PollingWorker;
 import dev.firmament.api.ledger.LedgerService;
 import dev.firmament.cloudcode.CloudCodeException;
 import dev.firmament.cloudcode.CloudCodeModule;
@@ -12,13 +13,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.DSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
@@ -29,7 +27,7 @@ import org.springframework.stereotype.Component;
  * again (at least once). Modules are parsed once per version and kept.
  */
 @Component
-public class CloudCodeRunner implements SmartLifecycle {
+public class CloudCodeRunner extends PollingWorker {
   private static final Logger log = LoggerFactory.getLogger(CloudCodeRunner.class);
   private static final int DISPATCH_BATCH = 1000;
 
@@ -40,9 +38,6 @@ public class CloudCodeRunner implements SmartLifecycle {
   private final String owner = "api-" + UUID.randomUUID();
   private final AtomicInteger busy = new AtomicInteger();
   private final Map<String, CloudCodeModule> modules = new ConcurrentHashMap<>();
-  private volatile boolean running;
-  private ScheduledExecutorService ticker;
-  private ExecutorService runners;
   private Instant nextPrune = Instant.EPOCH;
 
   public CloudCodeRunner(
@@ -57,46 +52,38 @@ public class CloudCodeRunner implements SmartLifecycle {
   }
 
   @Override
-  public synchronized void start() {
-    if (running || !properties.run()) {
-      return;
-    }
-    running = true;
-    runners =
-        Executors.newFixedThreadPool(
-            properties.concurrency(), Thread.ofPlatform().name("cloud-code-", 0).factory());
-    ticker =
-        Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("cloud-code-dispatch").daemon().factory());
-    long every = properties.pollInterval().toMillis();
-    ticker.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+  protected boolean enabled() {
+    return properties.run();
+  }
+
+  @Override
+  protected Duration interval() {
+    return properties.pollInterval();
+  }
+
+  @Override
+  protected String name() {
+    return "cloud-code-dispatch";
+  }
+
+  /** Runs on as many platform threads as the concurrency: runs are processor-bound. */
+  @Override
+  protected ExecutorService newExecutor() {
+    return Executors.newFixedThreadPool(
+        properties.concurrency(), Thread.ofPlatform().name("cloud-code-", 0).factory());
+  }
+
+  @Override
+  protected void started() {
     log.info("cloud code: running owner={}", owner);
   }
 
   @Override
-  public synchronized void stop() {
-    if (!running) {
-      return;
-    }
-    running = false;
-    ticker.shutdownNow();
-    runners.shutdownNow();
+  protected void tick() {
     try {
-      runners.awaitTermination(10, TimeUnit.SECONDS);
-      ticker.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
-  void tick() {
-    try {
-      for (int i = 0; i < 10 && running && outbox.dispatch(DISPATCH_BATCH) == DISPATCH_BATCH; i++) {
+      for (int i = 0;
+          i < 10 && isRunning() && outbox.dispatch(DISPATCH_BATCH) == DISPATCH_BATCH;
+          i++) {
         // A full batch: more are waiting.
       }
       outbox.schedules();
@@ -108,36 +95,37 @@ public class CloudCodeRunner implements SmartLifecycle {
       List<CloudCodeOutbox.Claimed> claimed = outbox.claim(owner, free, properties.claim());
       for (CloudCodeOutbox.Claimed invocation : claimed) {
         busy.incrementAndGet();
-        runners.execute(
-            () -> {
-              try {
-                Sandbox.Run run =
-                    run(
-                        invocation.cloudCodeId(),
-                        invocation.version(),
-                        invocation.handler(),
-                        invocation.payload(),
-                        invocation.organizationId(),
-                        invocation.actor());
-                if (running) {
-                  outbox.record(
-                      invocation.invocationId(),
-                      invocation.functionId(),
-                      invocation.organizationId(),
-                      invocation.version(),
-                      invocation.trigger(),
-                      invocation.eventName(),
-                      run);
-                }
-              } catch (RuntimeException e) {
-                log.warn(
-                    "cloud code: run failed invocation={} error={}",
-                    invocation.invocationId(),
-                    e.toString());
-              } finally {
-                busy.decrementAndGet();
-              }
-            });
+        workers()
+            .execute(
+                () -> {
+                  try {
+                    Sandbox.Run run =
+                        run(
+                            invocation.cloudCodeId(),
+                            invocation.version(),
+                            invocation.handler(),
+                            invocation.payload(),
+                            invocation.organizationId(),
+                            invocation.actor());
+                    if (isRunning()) {
+                      outbox.record(
+                          invocation.invocationId(),
+                          invocation.functionId(),
+                          invocation.organizationId(),
+                          invocation.version(),
+                          invocation.trigger(),
+                          invocation.eventName(),
+                          run);
+                    }
+                  } catch (RuntimeException e) {
+                    log.warn(
+                        "cloud code: run failed invocation={} error={}",
+                        invocation.invocationId(),
+                        e.toString());
+                  } finally {
+                    busy.decrementAndGet();
+                  }
+                });
       }
     } catch (RuntimeException e) {
       // PostgreSQL away for a moment: the next round tries again; nothing was half written.

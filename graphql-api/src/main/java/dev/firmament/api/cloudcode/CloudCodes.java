@@ -6,6 +6,7 @@ import static dev.firmament.sql.generated.Tables.CLOUD_CODE_RUNS;
 import static dev.firmament.sql.generated.Tables.CLOUD_CODE_VERSIONS;
 
 import dev.firmament.api.Ids;
+import dev.firmament.api.Names;
 import dev.firmament.api.Page;
 import dev.firmament.api.Paged;
 import dev.firmament.api.Pagination;
@@ -67,7 +68,7 @@ public class CloudCodes {
    */
   public CloudCode deploy(String name, String moduleBase64) {
     Caller caller = Callers.current();
-    String trimmed = checkName(name);
+    String trimmed = Names.check(name);
     byte[] wasm;
     try {
       wasm = Base64.getDecoder().decode(moduleBase64 == null ? "" : moduleBase64.strip());
@@ -161,7 +162,7 @@ public class CloudCodes {
       Integer everySeconds) {
     Caller caller = Callers.current();
     CloudCode code = find(caller.organizationId(), cloudCodeId);
-    String trimmed = checkName(name);
+    String trimmed = Names.check(name);
     if (handler == null || !code.handlers().contains(handler)) {
       throw ApiException.invalid(
           "handler must be one of version " + code.version() + "'s: " + code.handlers());
@@ -330,16 +331,6 @@ public class CloudCodes {
         window,
         List.of(CLOUD_CODE_RUNS.ID.desc()),
         CloudCodes::toRun);
-  }
-
-  static String checkName(String name) {
-    String trimmed = name == null ? "" : name.strip();
-    if (trimmed.isEmpty()
-        || trimmed.length() > 100
-        || trimmed.chars().anyMatch(Character::isISOControl)) {
-      throw ApiException.invalid("name must be 1 to 100 characters without control characters");
-    }
-    return trimmed;
   }
 
   private CloudCode toCloudCode(CloudCodeRecord r) {

@@ -100,17 +100,7 @@ public class EventStreams {
 
   /** The filter's events after {@code after} (a cursor), or from now on without it. */
   public Flux<Event> stream(Checked filter, String after) {
-    Set<ChangeEvent.Kind> kinds = kinds(filter);
-    ChangeFilter changes =
-        new ChangeFilter(
-            filter.organizationId(),
-            kinds,
-            null,
-            filter.deviceId(),
-            filter.productId(),
-            null,
-            Set.of(),
-            filter.namePrefix());
+    ChangeFilter changes = changeFilter(filter);
     return live.stream(changes, after)
         .filter(change -> deliverable(change, filter.source()))
         .filter(change -> audience(change, filter))
@@ -122,17 +112,7 @@ public class EventStreams {
    * a webhook hears, which is handed every event it was made for, late or not.
    */
   public static Optional<Event> kept(ChangeEvent change, Checked filter) {
-    Set<ChangeEvent.Kind> kinds = kinds(filter);
-    ChangeFilter changes =
-        new ChangeFilter(
-            filter.organizationId(),
-            kinds,
-            null,
-            filter.deviceId(),
-            filter.productId(),
-            null,
-            Set.of(),
-            filter.namePrefix());
+    ChangeFilter changes = changeFilter(filter);
     ChangeEvent.EventPayload event = change.event();
     boolean source =
         event == null
@@ -141,6 +121,19 @@ public class EventStreams {
     return changes.test(change) && source && audience(change, filter)
         ? Optional.of(CloudEvents.of(change))
         : Optional.empty();
+  }
+
+  /** The change feed's filter for a stream's. */
+  private static ChangeFilter changeFilter(Checked filter) {
+    return new ChangeFilter(
+        filter.organizationId(),
+        kinds(filter),
+        null,
+        filter.deviceId(),
+        filter.productId(),
+        null,
+        Set.of(),
+        filter.namePrefix());
   }
 
   /**

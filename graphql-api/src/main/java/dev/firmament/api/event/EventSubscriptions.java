@@ -3,6 +3,7 @@ package dev.firmament.api.event;
 import static dev.firmament.sql.generated.Tables.EVENT_SUBSCRIPTIONS;
 
 import dev.firmament.api.Ids;
+import dev.firmament.api.Names;
 import dev.firmament.api.Page;
 import dev.firmament.api.Paged;
 import dev.firmament.api.Pagination;
@@ -61,12 +62,7 @@ public class EventSubscriptions {
 
   public EventSubscription create(String name, EventStreams.StreamFilter filter) {
     Caller caller = Callers.current();
-    String trimmed = name == null ? "" : name.strip();
-    if (trimmed.isEmpty()
-        || trimmed.length() > 100
-        || trimmed.chars().anyMatch(Character::isISOControl)) {
-      throw ApiException.invalid("name must be 1 to 100 characters without control characters");
-    }
+    String trimmed = Names.check(name);
     EventStreams.Checked checked = streams.check(caller.organizationId(), filter);
     UUID id = UUID.randomUUID();
     try {

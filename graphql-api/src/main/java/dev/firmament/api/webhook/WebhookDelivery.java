@@ -1,5 +1,6 @@
 package dev.firmament.api.webhook;
 
+import dev.firmament.api.PollingWorker;
 import dev.firmament.integrations.WebhookTargets;
 import dev.firmament.sql.generated.tables.records.WebhookDeliveriesRecord;
 import java.net.InetAddress;
@@ -13,13 +14,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
@@ -32,7 +30,7 @@ import org.springframework.stereotype.Component;
  * never out of order, the {@code webhook-id} the receiver's key to drop a repeat.
  */
 @Component
-public class WebhookDelivery implements SmartLifecycle {
+public class WebhookDelivery extends PollingWorker {
   private static final Logger log = LoggerFactory.getLogger(WebhookDelivery.class);
   private static final int DISPATCH_BATCH = 1000;
 
@@ -47,9 +45,6 @@ public class WebhookDelivery implements SmartLifecycle {
   private final WebhookSender sender;
   private final String owner = "api-" + UUID.randomUUID();
   private final Set<UUID> sending = ConcurrentHashMap.newKeySet();
-  private volatile boolean running;
-  private ScheduledExecutorService ticker;
-  private ExecutorService senders;
   private Instant nextPrune = Instant.EPOCH;
 
   @Autowired
@@ -73,49 +68,38 @@ public class WebhookDelivery implements SmartLifecycle {
   }
 
   @Override
-  public synchronized void start() {
-    if (running || !properties.deliver()) {
-      return;
-    }
-    running = true;
-    senders = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("webhook-", 0).factory());
-    ticker =
-        Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("webhook-dispatch").daemon().factory());
-    long every = properties.pollInterval().toMillis();
-    ticker.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+  protected boolean enabled() {
+    return properties.deliver();
+  }
+
+  @Override
+  protected Duration interval() {
+    return properties.pollInterval();
+  }
+
+  @Override
+  protected String name() {
+    return "webhook-dispatch";
+  }
+
+  /** Sends on virtual threads: a send mostly waits for its receiver. */
+  @Override
+  protected ExecutorService newExecutor() {
+    return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("webhook-", 0).factory());
+  }
+
+  @Override
+  protected void started() {
     log.info("webhooks: delivering owner={}", owner);
   }
 
-  /**
-   * Stops at once, as a killed process would as far as the receivers can tell: sends in flight are
-   * interrupted and not recorded, their claims left to expire.
-   */
-  @Override
-  public synchronized void stop() {
-    if (!running) {
-      return;
-    }
-    running = false;
-    ticker.shutdownNow();
-    senders.shutdownNow();
-    try {
-      senders.awaitTermination(10, TimeUnit.SECONDS);
-      ticker.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
   /** One round: fan out, prune now and then, claim and send. */
-  void tick() {
+  @Override
+  protected void tick() {
     try {
-      for (int i = 0; i < 10 && running && outbox.dispatch(DISPATCH_BATCH) == DISPATCH_BATCH; i++) {
+      for (int i = 0;
+          i < 10 && isRunning() && outbox.dispatch(DISPATCH_BATCH) == DISPATCH_BATCH;
+          i++) {
         // A full batch: more are waiting; read on before sending.
       }
       if (Instant.now().isAfter(nextPrune)) {
@@ -124,8 +108,8 @@ public class WebhookDelivery implements SmartLifecycle {
       }
       int free = properties.concurrency() - sending.size();
       for (UUID webhookId : outbox.claim(owner, free, properties.claim())) {
-        if (running && sending.add(webhookId)) {
-          senders.execute(() -> sendAll(webhookId));
+        if (isRunning() && sending.add(webhookId)) {
+          workers().execute(() -> sendAll(webhookId));
         }
       }
     } catch (RuntimeException e) {
@@ -146,7 +130,7 @@ public class WebhookDelivery implements SmartLifecycle {
         String secret = keys.secret(webhookId, due.get().secretVersion());
         int failures = due.get().failures();
         for (var delivery : due.get().deliveries()) {
-          if (!running) {
+          if (!isRunning()) {
             break;
           }
           failures = attempt(due.get(), delivery, headers, secret, failures);
@@ -159,7 +143,7 @@ public class WebhookDelivery implements SmartLifecycle {
       log.warn("webhooks: sending failed webhook={} error={}", webhookId, e.toString());
     } finally {
       sending.remove(webhookId);
-      if (running) {
+      if (isRunning()) {
         try {
           outbox.release(webhookId, owner);
         } catch (RuntimeException e) {
@@ -182,7 +166,7 @@ public class WebhookDelivery implements SmartLifecycle {
       int failuresBefore) {
     WebhookSender.Sent sent =
         sender.send(due.url(), secret, d.getMessageId(), headers, d.getPayload());
-    if (!running || Thread.currentThread().isInterrupted()) {
+    if (!isRunning() || Thread.currentThread().isInterrupted()) {
       // Stopping: what the receiver got is not known; the message is sent again after the claim.
       return -1;
     }

@@ -4,7 +4,6 @@ import static dev.firmament.sql.generated.Tables.EVENTS;
 import static dev.firmament.sql.generated.Tables.INTEGRATIONS;
 import static dev.firmament.sql.generated.Tables.WEBHOOKS;
 import static dev.firmament.sql.generated.Tables.WEBHOOK_DELIVERIES;
-import static dev.firmament.sql.generated.Tables.WEBHOOK_DISPATCH;
 import static dev.firmament.sql.generated.Tables.WEBHOOK_LOGS;
 import static org.jooq.impl.DSL.field;
 import static org.jooq.impl.DSL.inline;
@@ -15,7 +14,7 @@ import dev.firmament.api.event.Event;
 import dev.firmament.api.event.EventStreams;
 import dev.firmament.api.live.ChangeCursor;
 import dev.firmament.api.live.ChangeEvent;
-import dev.firmament.api.live.ChangeEventRepository;
+import dev.firmament.api.live.FeedCursors;
 import dev.firmament.sql.generated.tables.records.WebhookDeliveriesRecord;
 import dev.firmament.sql.generated.tables.records.WebhooksRecord;
 import java.time.Duration;
@@ -58,22 +57,7 @@ public class WebhookOutbox {
     return dsl.transactionResult(
         configuration -> {
           DSLContext tx = configuration.dsl();
-          Optional<Record> cursorRow =
-              tx.select(WEBHOOK_DISPATCH.AFTER_TX, WEBHOOK_DISPATCH.AFTER_ID)
-                  .from(WEBHOOK_DISPATCH)
-                  .where(WEBHOOK_DISPATCH.ID.eq(1))
-                  .forUpdate()
-                  .skipLocked()
-                  .fetchOptional()
-                  .map(r -> r);
-          if (cursorRow.isEmpty()) {
-            return 0;
-          }
-          ChangeCursor after =
-              new ChangeCursor(
-                  cursorRow.get().get(WEBHOOK_DISPATCH.AFTER_TX),
-                  cursorRow.get().get(WEBHOOK_DISPATCH.AFTER_ID));
-          List<ChangeEvent> read = ChangeEventRepository.settledAfter(tx, after, limit);
+          List<ChangeEvent> read = FeedCursors.lockAndRead(tx, "webhook_dispatch", limit);
           if (read.isEmpty()) {
             return 0;
           }
@@ -91,13 +75,7 @@ public class WebhookOutbox {
           if (!deliveries.isEmpty()) {
             tx.batchInsert(deliveries).execute();
           }
-          ChangeCursor last = read.getLast().cursor();
-          tx.update(WEBHOOK_DISPATCH)
-              .set(WEBHOOK_DISPATCH.AFTER_TX, last.tx())
-              .set(WEBHOOK_DISPATCH.AFTER_ID, last.id())
-              .set(WEBHOOK_DISPATCH.UPDATED_AT, OffsetDateTime.now())
-              .where(WEBHOOK_DISPATCH.ID.eq(1))
-              .execute();
+          FeedCursors.advance(tx, "webhook_dispatch", read);
           return read.size();
         });
   }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firmament.api.Ids;
+import dev.firmament.api.Names;
 import dev.firmament.api.Page;
 import dev.firmament.api.Paged;
 import dev.firmament.api.Pagination;
@@ -115,7 +116,7 @@ public class Webhooks {
       List<Header> headers) {
     Caller caller = Callers.current();
     requireKey();
-    String trimmed = checkName(name);
+    String trimmed = Names.check(name);
     String target = checkUrl(url);
     EventStreams.Checked checked = streams.check(caller.organizationId(), filter);
     String template = checkTemplate(bodyTemplate);
@@ -397,16 +398,6 @@ public class Webhooks {
           ErrorCode.FAILED_PRECONDITION,
           "webhooks are off on this server: its administrator sets firmament.webhooks.secret-key");
     }
-  }
-
-  static String checkName(String name) {
-    String trimmed = name == null ? "" : name.strip();
-    if (trimmed.isEmpty()
-        || trimmed.length() > 100
-        || trimmed.chars().anyMatch(Character::isISOControl)) {
-      throw ApiException.invalid("name must be 1 to 100 characters without control characters");
-    }
-    return trimmed;
   }
 
   private String checkUrl(String url) {
