@@ -60,6 +60,8 @@ create table cloud_code_functions (
     every_seconds    integer        check (every_seconds between 60 and 2678400),
     next_run_at      timestamptz,
     enabled          boolean        not null default true,
+    -- URL prefixes it may post to (http_post), space-separated; none by default.
+    http_targets     varchar(4000)  not null default '',
     -- The change feed's head when it was made: it hears the changes after it.
     starts_after_tx  bigint         not null,
     starts_after_id  bigint         not null,

@@ -37,4 +37,15 @@ public interface Capabilities {
 
   /** {@code ledger_set(name, document) -> 0 or a refusal}: writes a ledger's document. */
   void ledgerSet(String ledger, String document);
+
+  /** An HTTP answer: its status and (the start of) its body. */
+  record HttpAnswer(int status, byte[] body) {}
+
+  /**
+   * {@code http_post(url, body, out, cap) -> status or a refusal}: posts to an HTTP target the
+   * function is allowed; refused unless an implementation allows some.
+   */
+  default HttpAnswer httpPost(String url, String body) {
+    throw new Refused(-3, "this function may not call HTTP targets");
+  }
 }

@@ -42,7 +42,12 @@ public final class CloudCodeModule {
           "log", FunctionType.of(I32X2, List.of()),
           "publish", FunctionType.of(I32X4, I32),
           "ledger_get", FunctionType.of(I32X4, I32),
-          "ledger_set", FunctionType.of(I32X4, I32));
+          "ledger_set", FunctionType.of(I32X4, I32),
+          "http_post",
+              FunctionType.of(
+                  List.of(
+                      ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32),
+                  I32));
 
   private static final FunctionType HANDLER = FunctionType.of(I32X2, I32);
   private static final FunctionType ALLOC = FunctionType.of(I32, I32);

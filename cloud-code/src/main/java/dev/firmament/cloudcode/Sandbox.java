@@ -297,6 +297,36 @@ public final class Sandbox {
                               string(instance, args[2], args[3]));
                           return 0;
                         })))
+        .addFunction(
+            new HostFunction(
+                CloudCodeModule.HOST_MODULE,
+                "http_post",
+                CloudCodeModule.HOST_FUNCTIONS.get("http_post"),
+                (instance, args) ->
+                    answer(
+                        log,
+                        budget,
+                        () -> {
+                          // The answer's length (4 bytes, little-endian), then its bytes, as many
+                          // as fit in out_cap.
+                          if (args[5] < 4) {
+                            return TOO_SMALL;
+                          }
+                          Capabilities.HttpAnswer answer =
+                              caps.httpPost(
+                                  string(instance, args[0], args[1]),
+                                  string(instance, args[2], args[3]));
+                          int n = (int) Math.min(answer.body().length, args[5] - 4);
+                          writable(instance, args[4], 4L + n);
+                          byte[] out = new byte[4 + n];
+                          out[0] = (byte) n;
+                          out[1] = (byte) (n >>> 8);
+                          out[2] = (byte) (n >>> 16);
+                          out[3] = (byte) (n >>> 24);
+                          System.arraycopy(answer.body(), 0, out, 4, n);
+                          instance.memory().write((int) args[4], out);
+                          return answer.status();
+                        })))
         .build();
   }
 

@@ -52,6 +52,18 @@ class SandboxTest {
     public void ledgerSet(String ledger, String document) {
       ledgers.put(ledger, document);
     }
+
+    final Map<String, HttpAnswer> http = new HashMap<>();
+
+    @Override
+    public HttpAnswer httpPost(String url, String body) {
+      HttpAnswer answer = http.get(url);
+      if (answer == null) {
+        throw new Refused(-3, url + " is not one of this function's targets");
+      }
+      published.add("posted " + body + " to " + url);
+      return answer;
+    }
   }
 
   static byte[] wasm(String name) {
@@ -152,6 +164,49 @@ class SandboxTest {
         };
     assertThat(Sandbox.run(module("echo"), "on_event", "x", slowPublish, quick).status())
         .isEqualTo(Status.TIMED_OUT);
+  }
+
+  @Test
+  void aFunctionCallsAnHttpTargetItIsAllowedAndReadsTheAnswer() {
+    Recorded caps = new Recorded();
+    caps.http.put("https://ok.example/hook", new Capabilities.HttpAnswer(200, "pong".getBytes()));
+    caps.http.put("https://big.example/hook", new Capabilities.HttpAnswer(200, new byte[5000]));
+    caps.http.put("https://down.example/hook", new Capabilities.HttpAnswer(503, new byte[0]));
+    Run ok = Sandbox.run(module("http"), "on_event", "https://ok.example/hook", caps, LIMITS);
+    assertThat(ok.status()).isEqualTo(Status.OK);
+    assertThat(caps.published)
+        .containsExactly("posted ping to https://ok.example/hook", "cloud/http=pong");
+    // An answer larger than the buffer: as much as fits (1,024 less the length's 4 bytes).
+    Run big = Sandbox.run(module("http"), "on_event", "https://big.example/hook", caps, LIMITS);
+    assertThat(big.status()).isEqualTo(Status.OK);
+    assertThat(caps.published.getLast()).hasSize("cloud/http=".length() + 1020);
+    Run down = Sandbox.run(module("http"), "on_event", "https://down.example/hook", caps, LIMITS);
+    assertThat(down.returnCode()).isEqualTo(503);
+    Run refused = Sandbox.run(module("http"), "on_event", "https://evil.example/", caps, LIMITS);
+    assertThat(refused.returnCode()).isEqualTo(-3);
+    assertThat(refused.log())
+        .contains("refused: https://evil.example/ is not one of this function's targets");
+    // Capabilities that offer no HTTP refuse it.
+    Capabilities none =
+        new Capabilities() {
+          @Override
+          public void log(String line) {}
+
+          @Override
+          public void publish(String name, String data) {}
+
+          @Override
+          public Optional<String> ledgerGet(String ledger) {
+            return Optional.empty();
+          }
+
+          @Override
+          public void ledgerSet(String ledger, String document) {}
+        };
+    assertThat(
+            Sandbox.run(module("http"), "on_event", "https://ok.example/hook", none, LIMITS)
+                .returnCode())
+        .isEqualTo(-3);
   }
 
   @Test

@@ -218,6 +218,60 @@ class CloudCodeTest extends ApiTestBase {
   }
 
   @Test
+  void aFunctionPostsOnlyToItsHttpTargets() throws Exception {
+    try (WebhookReceiver receiver = new WebhookReceiver()) {
+      String code = deploy(unique("http"), "http");
+      Map<String, Object> input = new LinkedHashMap<>();
+      input.put("cloudCodeId", code);
+      input.put("name", "post");
+      input.put("handler", "on_event");
+      input.put("trigger", "EVENT");
+      input.put("filter", Map.of("namePrefix", unique("never") + "/"));
+      input.put("httpTargets", List.of(receiver.url("/allowed/")));
+      var created = graphQl.document(FUNCTION).variable("i", input).execute();
+      created.errors().verify();
+      String fn = created.path("createCloudCodeFunction.function.id").entity(String.class).get();
+      String run =
+          "mutation($i: RunCloudCodeFunctionInput!) { runCloudCodeFunction(input: $i) { run {"
+              + " status returnCode log } } }";
+      var ok =
+          graphQl
+              .document(run)
+              .variable("i", Map.of("id", fn, "event", receiver.url("/allowed/hook")))
+              .execute();
+      ok.path("runCloudCodeFunction.run.status").entity(String.class).isEqualTo("OK");
+      assertThat(receiver.on("/allowed/hook"))
+          .singleElement()
+          .extracting(r -> r.body())
+          .isEqualTo("ping");
+      assertThat(
+              dsl.fetchExists(EVENTS, EVENTS.NAME.eq("cloud/http").and(EVENTS.DATA.eq("thanks"))))
+          .isTrue();
+      // Not one of its targets: refused, nothing sent.
+      var refused =
+          graphQl
+              .document(run)
+              .variable("i", Map.of("id", fn, "event", receiver.url("/other")))
+              .execute();
+      refused.path("runCloudCodeFunction.run.returnCode").entity(Integer.class).isEqualTo(-3);
+      assertThat(receiver.on("/other")).isEmpty();
+      // A target no webhook could reach is refused when the function is made.
+      input.put("name", "private");
+      input.put("httpTargets", List.of("https://10.1.2.3/hook"));
+      graphQl
+          .document(FUNCTION)
+          .variable("i", input)
+          .execute()
+          .errors()
+          .expect(
+              e ->
+                  "INVALID_ARGUMENT".equals(e.getExtensions().get("code"))
+                      && e.getMessage().contains("private"))
+          .verify();
+    }
+  }
+
+  @Test
   void aScheduledFunctionRunsWhenItIsDue() {
     String code = deploy(unique("tick"), "echo");
     var created =

@@ -43,6 +43,7 @@ public record CloudCode(
       Integer everySeconds,
       OffsetDateTime nextRunAt,
       boolean enabled,
+      List<String> httpTargets,
       String createdBy,
       OffsetDateTime createdAt) {}
 

@@ -58,7 +58,8 @@ public class CloudCodeController {
       String handler,
       String trigger,
       EventStreams.StreamFilter filter,
-      Integer everySeconds) {}
+      Integer everySeconds,
+      List<String> httpTargets) {}
 
   public record CloudCodeFunctionPayload(CloudCode.Function function) {}
 
@@ -87,7 +88,8 @@ public class CloudCodeController {
             input.handler(),
             input.trigger(),
             input.filter(),
-            input.everySeconds()));
+            input.everySeconds(),
+            input.httpTargets()));
   }
 
   @MutationMapping

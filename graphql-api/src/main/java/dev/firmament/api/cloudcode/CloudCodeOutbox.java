@@ -165,7 +165,8 @@ public class CloudCodeOutbox {
       int version,
       String trigger,
       String eventName,
-      String payload) {}
+      String payload,
+      List<String> httpTargets) {}
 
   /**
    * Claims up to {@code limit} invocations, the oldest first: pending ones, and running ones whose
@@ -183,7 +184,7 @@ public class CloudCodeOutbox {
                 + " order by id limit ? for update skip locked)"
                 + " returning id, function_id, trigger, event_name, payload)"
                 + " select c.id, c.function_id, f.organization_id, k.name, f.name, f.handler,"
-                + " f.cloud_code_id, k.version, c.trigger, c.event_name, c.payload"
+                + " f.cloud_code_id, k.version, c.trigger, c.event_name, c.payload, f.http_targets"
                 + " from claimed c join cloud_code_functions f on f.id = c.function_id"
                 + " join cloud_code k on k.id = f.cloud_code_id order by c.id",
             owner,
@@ -201,7 +202,10 @@ public class CloudCodeOutbox {
                     r.get(7, Integer.class),
                     r.get(8, String.class),
                     r.get(9, String.class),
-                    r.get(10, String.class)));
+                    r.get(10, String.class),
+                    r.get(11, String.class).isEmpty()
+                        ? List.of()
+                        : List.of(r.get(11, String.class).split(" "))));
   }
 
   /** Who a function acts as in what it writes (a ledger's {@code updatedBy}, the audit). */

@@ -2,6 +2,7 @@ package dev.firmament.api.cloudcode;
 
 import dev.firmament.api.PollingWorker;
 import dev.firmament.api.ledger.LedgerService;
+import dev.firmament.api.webhook.WebhookProperties;
 import dev.firmament.cloudcode.CloudCodeException;
 import dev.firmament.cloudcode.CloudCodeModule;
 import dev.firmament.cloudcode.Sandbox;
@@ -35,6 +36,7 @@ public class CloudCodeRunner extends PollingWorker {
   private final DSLContext dsl;
   private final LedgerService ledgers;
   private final CloudCodeProperties properties;
+  private final WebhookProperties webhooks;
   private final String owner = "api-" + UUID.randomUUID();
   private final AtomicInteger busy = new AtomicInteger();
   private final Map<String, CloudCodeModule> modules = new ConcurrentHashMap<>();
@@ -44,11 +46,13 @@ public class CloudCodeRunner extends PollingWorker {
       CloudCodeOutbox outbox,
       DSLContext dsl,
       LedgerService ledgers,
-      CloudCodeProperties properties) {
+      CloudCodeProperties properties,
+      WebhookProperties webhooks) {
     this.outbox = outbox;
     this.dsl = dsl;
     this.ledgers = ledgers;
     this.properties = properties;
+    this.webhooks = webhooks;
   }
 
   @Override
@@ -106,7 +110,8 @@ public class CloudCodeRunner extends PollingWorker {
                             invocation.handler(),
                             invocation.payload(),
                             invocation.organizationId(),
-                            invocation.actor());
+                            invocation.actor(),
+                            invocation.httpTargets());
                     if (isRunning()) {
                       outbox.record(
                           invocation.invocationId(),
@@ -140,7 +145,8 @@ public class CloudCodeRunner extends PollingWorker {
       String handler,
       String event,
       UUID organizationId,
-      String actor) {
+      String actor,
+      List<String> httpTargets) {
     CloudCodeModule module;
     try {
       module =
@@ -155,7 +161,13 @@ public class CloudCodeRunner extends PollingWorker {
         handler,
         event,
         new OrganizationCapabilities(
-            dsl, ledgers, organizationId, actor, properties.maxPublishes()),
+            dsl,
+            ledgers,
+            organizationId,
+            actor,
+            properties.maxPublishes(),
+            new OrganizationCapabilities.Http(
+                httpTargets, webhooks.allowed(), properties.timeLimit())),
         properties.limits());
   }
 

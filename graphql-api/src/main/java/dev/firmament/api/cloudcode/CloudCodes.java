@@ -18,14 +18,17 @@ import dev.firmament.api.error.UniqueViolations;
 import dev.firmament.api.event.EventStreams;
 import dev.firmament.api.live.ChangeCursor;
 import dev.firmament.api.live.ChangeEventRepository;
+import dev.firmament.api.webhook.WebhookProperties;
 import dev.firmament.cloudcode.CloudCodeException;
 import dev.firmament.cloudcode.CloudCodeModule;
 import dev.firmament.cloudcode.Sandbox;
+import dev.firmament.integrations.WebhookTargets;
 import dev.firmament.manifest.Sha256;
 import dev.firmament.sql.generated.tables.records.CloudCodeFunctionsRecord;
 import dev.firmament.sql.generated.tables.records.CloudCodeRecord;
 import dev.firmament.sql.generated.tables.records.CloudCodeRunsRecord;
 import dev.firmament.sql.generated.tables.records.CloudCodeVersionsRecord;
+import java.net.InetAddress;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.Base64;
@@ -40,7 +43,9 @@ import org.springframework.stereotype.Service;
  */
 @Service
 public class CloudCodes {
+  static final int MAX_TARGETS = 10;
   private final DSLContext dsl;
+  private final WebhookProperties webhooks;
   private final EventStreams streams;
   private final ChangeEventRepository changes;
   private final CloudCodeProperties properties;
@@ -53,8 +58,10 @@ public class CloudCodes {
       ChangeEventRepository changes,
       CloudCodeProperties properties,
       CloudCodeRunner runner,
-      CloudCodeOutbox outbox) {
+      CloudCodeOutbox outbox,
+      WebhookProperties webhooks) {
     this.dsl = dsl;
+    this.webhooks = webhooks;
     this.streams = streams;
     this.changes = changes;
     this.properties = properties;
@@ -159,7 +166,8 @@ public class CloudCodes {
       String handler,
       String trigger,
       EventStreams.StreamFilter filter,
-      Integer everySeconds) {
+      Integer everySeconds,
+      List<String> httpTargets) {
     Caller caller = Callers.current();
     CloudCode code = find(caller.organizationId(), cloudCodeId);
     String trimmed = Names.check(name);
@@ -189,6 +197,7 @@ public class CloudCodes {
             "no function runs on the events cloud code published (source CODE)");
       }
     }
+    String targets = checkTargets(httpTargets);
     UUID id = UUID.randomUUID();
     ChangeCursor head = changes.head();
     try {
@@ -207,6 +216,7 @@ public class CloudCodes {
           .set(
               CLOUD_CODE_FUNCTIONS.NEXT_RUN_AT,
               scheduled ? OffsetDateTime.now().plusSeconds(everySeconds) : null)
+          .set(CLOUD_CODE_FUNCTIONS.HTTP_TARGETS, targets)
           .set(CLOUD_CODE_FUNCTIONS.STARTS_AFTER_TX, head.tx())
           .set(CLOUD_CODE_FUNCTIONS.STARTS_AFTER_ID, head.id())
           .set(CLOUD_CODE_FUNCTIONS.CREATED_BY, caller.actor())
@@ -268,7 +278,8 @@ public class CloudCodes {
             f.handler(),
             input,
             organizationId,
-            CloudCodeOutbox.actor(code.name(), f.name()));
+            CloudCodeOutbox.actor(code.name(), f.name()),
+            f.httpTargets());
     long id =
         outbox.record(
             null, UUID.fromString(f.id()), organizationId, code.version(), "MANUAL", null, run);
@@ -333,6 +344,31 @@ public class CloudCodes {
         CloudCodes::toRun);
   }
 
+  /**
+   * The HTTP targets a function may post to, as stored: at most {@value #MAX_TARGETS} URL prefixes,
+   * each a target webhooks could reach (checked against request forgery with the webhooks' allowed
+   * ranges).
+   */
+  private String checkTargets(List<String> targets) {
+    if (targets == null || targets.isEmpty()) {
+      return "";
+    }
+    if (targets.size() > MAX_TARGETS) {
+      throw ApiException.invalid("a function has at most " + MAX_TARGETS + " HTTP targets");
+    }
+    for (String target : targets) {
+      try {
+        WebhookTargets.check(target, webhooks.allowed(), InetAddress::getAllByName);
+      } catch (WebhookTargets.RefusedTarget refused) {
+        throw ApiException.invalid("httpTargets: " + refused.getMessage());
+      }
+      if (target.contains(" ")) {
+        throw ApiException.invalid("httpTargets: a target has no spaces");
+      }
+    }
+    return String.join(" ", targets);
+  }
+
   private CloudCode toCloudCode(CloudCodeRecord r) {
     List<String> handlers =
         dsl.select(CLOUD_CODE_VERSIONS.HANDLERS)
@@ -379,6 +415,7 @@ public class CloudCodes {
         r.getEverySeconds(),
         r.getNextRunAt(),
         r.getEnabled(),
+        r.getHttpTargets().isEmpty() ? List.of() : Arrays.asList(r.getHttpTargets().split(" ")),
         r.getCreatedBy(),
         r.getCreatedAt());
   }

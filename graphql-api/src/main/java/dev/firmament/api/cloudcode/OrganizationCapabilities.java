@@ -12,7 +12,18 @@ import dev.firmament.api.error.ErrorCode;
 import dev.firmament.api.ledger.LedgerService;
 import dev.firmament.cloudcode.Capabilities;
 import dev.firmament.cloudcode.Sandbox;
+import dev.firmament.integrations.WebhookTargets;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -39,10 +50,32 @@ final class OrganizationCapabilities implements Capabilities {
   private final UUID organizationId;
   private final String actor;
   private final int maxPublishes;
+  private final Http http;
   private int published;
+  private int posted;
+
+  /**
+   * The HTTP a function may do.
+   *
+   * @param targets the URL prefixes it may post to
+   * @param allowed the address ranges webhooks may reach although not public
+   *     (firmament.webhooks.allowed-ranges)
+   * @param timeout the most one post may take
+   */
+  record Http(List<String> targets, List<WebhookTargets.Range> allowed, Duration timeout) {}
+
+  static final int MAX_POSTS = 3;
+  static final int MAX_ANSWER = 16_384;
+  static final int NO_ANSWER = -7;
 
   OrganizationCapabilities(
-      DSLContext dsl, LedgerService ledgers, UUID organizationId, String actor, int maxPublishes) {
+      DSLContext dsl,
+      LedgerService ledgers,
+      UUID organizationId,
+      String actor,
+      int maxPublishes,
+      Http http) {
+    this.http = http;
     this.dsl = dsl;
     this.ledgers = ledgers;
     this.organizationId = organizationId;
@@ -77,6 +110,53 @@ final class OrganizationCapabilities implements Capabilities {
         .set(EVENTS.SOURCE, "code")
         .execute();
     published++;
+  }
+
+  /**
+   * Posts to a target the function was given: its URL starts with one of the function's prefixes
+   * and passes the webhooks' check against request forgery (again, now: a name may resolve
+   * elsewhere than when it was given); no redirect is followed; at most {@value #MAX_POSTS} per
+   * run, each within the time limit, at most {@value #MAX_ANSWER} bytes of the answer read.
+   */
+  @Override
+  public HttpAnswer httpPost(String url, String body) {
+    if (http.targets().stream().noneMatch(url::startsWith)) {
+      throw new Refused(NOT_ALLOWED, url + " is not one of this function's HTTP targets");
+    }
+    if (posted >= MAX_POSTS) {
+      throw new Refused(TOO_MANY, "a run posts at most " + MAX_POSTS + " times");
+    }
+    URI target;
+    try {
+      target = WebhookTargets.check(url, http.allowed(), InetAddress::getAllByName).uri();
+    } catch (WebhookTargets.RefusedTarget refused) {
+      throw new Refused(NOT_ALLOWED, refused.getMessage());
+    }
+    posted++;
+    HttpClient client =
+        HttpClient.newBuilder()
+            .connectTimeout(http.timeout())
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    try (client) {
+      HttpResponse<InputStream> response =
+          client.send(
+              HttpRequest.newBuilder(target)
+                  .timeout(http.timeout())
+                  .header("content-type", "text/plain; charset=utf-8")
+                  .header("user-agent", "Firmament-CloudCode/1")
+                  .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+                  .build(),
+              HttpResponse.BodyHandlers.ofInputStream());
+      try (InputStream in = response.body()) {
+        return new HttpAnswer(response.statusCode(), in.readNBytes(MAX_ANSWER));
+      }
+    } catch (IOException e) {
+      throw new Refused(NO_ANSWER, "no answer from " + url + ": " + e.getClass().getSimpleName());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Refused(NO_ANSWER, "interrupted while posting to " + url);
+    }
   }
 
   @Override
