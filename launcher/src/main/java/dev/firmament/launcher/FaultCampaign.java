@@ -249,9 +249,11 @@ final class FaultCampaign {
       apiArgs.add("--server.port=" + apiPort);
       apiArgs.add("--server.address=127.0.0.1");
       apiArgs.add("--logging.level.dev.firmament=WARN");
+      // The workers start while the API does, as the roles of a deployment do (each applies the
+      // schema's migrations under PostgreSQL's lock, whichever comes first).
+      startWorker();
+      startWorker();
       api = FirmamentServer.application("api").run(apiArgs.toArray(String[]::new));
-      startWorker();
-      startWorker();
       // Presence goes to the workers' shared subscription, which keeps nothing for later: the
       // devices connect once the workers listen.
       for (int i = 1; i <= workers.size(); i++) {
