@@ -72,10 +72,14 @@ final class FaultCampaign {
       boolean restartApi,
       Duration deadline) {
 
-    /** The suite's version: one worker kill and one broker restart, 200 devices. */
+    /**
+     * The suite's version: one worker kill and one broker restart, 100 devices. At most 20 update
+     * at once: the kill strikes once 10 have updated, with the next ones in flight, and the broker
+     * restarts with 30 devices (more than a wave of slow transfers) still to go.
+     */
     static Plan small() {
       return new Plan(
-          200,
+          100,
           20,
           Duration.ofMillis(1500),
           1,
