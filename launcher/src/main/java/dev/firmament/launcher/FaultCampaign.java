@@ -72,10 +72,14 @@ final class FaultCampaign {
       boolean restartApi,
       Duration deadline) {
 
-    /** The suite's version: one worker kill and one broker restart, 200 devices. */
+    /**
+     * The suite's version: one worker kill and one broker restart, 100 devices. At most 20 update
+     * at once: the kill strikes once 10 have updated, with the next ones in flight, and the broker
+     * restarts with 30 devices (more than a wave of slow transfers) still to go.
+     */
     static Plan small() {
       return new Plan(
-          200,
+          100,
           20,
           Duration.ofMillis(1500),
           1,
@@ -249,9 +253,11 @@ final class FaultCampaign {
       apiArgs.add("--server.port=" + apiPort);
       apiArgs.add("--server.address=127.0.0.1");
       apiArgs.add("--logging.level.dev.firmament=WARN");
+      // The workers start while the API does, as the roles of a deployment do (each applies the
+      // schema's migrations under PostgreSQL's lock, whichever comes first).
+      startWorker();
+      startWorker();
       api = FirmamentServer.application("api").run(apiArgs.toArray(String[]::new));
-      startWorker();
-      startWorker();
       // Presence goes to the workers' shared subscription, which keeps nothing for later: the
       // devices connect once the workers listen.
       for (int i = 1; i <= workers.size(); i++) {

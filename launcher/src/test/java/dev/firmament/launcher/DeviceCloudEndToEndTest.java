@@ -47,8 +47,17 @@ class DeviceCloudEndToEndTest {
         DevServer.start(
             DevStackOptions.onFreePorts(dataDir),
             0,
-            // A device here publishes more events at once than a device's allowance (4).
-            Map.of("firmament.cloud.call-timeout", "2s", "firmament.events.device-burst", "100"));
+            Map.of(
+                "firmament.cloud.call-timeout",
+                "2s",
+                // A device here publishes more events at once than a device's allowance (4).
+                "firmament.events.device-burst",
+                "100",
+                // The GraphQL subscriptions read here hang up before the server stops, which the
+                // server learns only when it next writes to them: a graceful shutdown would wait
+                // its whole 30 s for them.
+                "server.shutdown",
+                "immediate"));
   }
 
   @AfterAll

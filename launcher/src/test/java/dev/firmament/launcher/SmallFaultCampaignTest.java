@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The fault campaign's small version ({@link FaultCampaign.Plan#small()}), on the production
  * topology: the embedded services, the API in this process, two worker processes (the production
- * role, started as {@code firmament server workers}) and 200 simulated devices. During one rollout
+ * role, started as {@code firmament server workers}) and 100 simulated devices. During one rollout
  * a worker is killed ({@code kill -9}) and the broker is restarted. The rollout completes, every
  * device ends SUCCEEDED exactly once, no device installs twice, and PostgreSQL counts what the
  * devices did.
@@ -26,9 +26,10 @@ class SmallFaultCampaignTest {
   @Test
   @Timeout(value = 8, unit = TimeUnit.MINUTES)
   void aRolloutSurvivesAWorkerKillAndABrokerRestart() throws Exception {
+    FaultCampaign.Plan plan = FaultCampaign.Plan.small();
     FaultCampaign.Outcome outcome;
     try {
-      outcome = new FaultCampaign(FaultCampaign.Plan.small(), dataDir, System.out).run();
+      outcome = new FaultCampaign(plan, dataDir, System.out).run();
     } finally {
       keepWorkerLogs();
     }
@@ -36,10 +37,10 @@ class SmallFaultCampaignTest {
 
     assertThat(outcome.violations()).isEmpty();
     assertThat(outcome.status()).isEqualTo("SUCCEEDED");
-    assertThat(outcome.succeeded()).isEqualTo(200);
-    assertThat(outcome.historyEnds()).isEqualTo(200);
+    assertThat(outcome.succeeded()).isEqualTo(plan.devices());
+    assertThat(outcome.historyEnds()).isEqualTo(plan.devices());
     assertThat(outcome.installedTwice()).isZero();
-    assertThat(outcome.onTarget()).isEqualTo(200);
+    assertThat(outcome.onTarget()).isEqualTo(plan.devices());
     assertThat(outcome.faults())
         .hasSize(2)
         .anySatisfy(f -> assertThat(f).startsWith("kill -9 of a worker"))
