@@ -102,8 +102,12 @@ public class RolloutProgressHub {
                         && key.jobId().equals(e.jobId())
                         && key.organizationId().equals(e.organizationId()))
             .map(e -> (Object) e);
+    // A tick only asks for a fresh snapshot: while one is still being read (a loaded database),
+    // the ticks in between collapse into the latest instead of overflowing the sampler, which
+    // ended the subscriber's stream with an error.
     Flux<ProgressEvent> events =
-        Flux.concat(Mono.just((Object) "start"), changes.sample(key.interval()))
+        Flux.concat(
+                Mono.just((Object) "start"), changes.sample(key.interval()).onBackpressureLatest())
             .concatMap(
                 ignored ->
                     Mono.fromCallable(() -> snapshot(key)).subscribeOn(Schedulers.boundedElastic()))
