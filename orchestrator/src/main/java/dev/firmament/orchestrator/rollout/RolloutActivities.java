@@ -112,6 +112,13 @@ public interface RolloutActivities {
   void finishJob(String jobId, RolloutStatus status);
 
   /**
+   * Publishes a gate's breach as the cloud event {@code firmament/rollout/gate} of the job's
+   * organization and product. At least once: a retried activity may publish it twice, as every
+   * event the webhooks carry may arrive twice.
+   */
+  void recordGateBreach(GateBreach breach);
+
+  /**
    * Records why a rollout stops before its plan ran out (the job's status detail) and ends its
    * results that are still open as {@code CANCELED} with that reason. Idempotent.
    */

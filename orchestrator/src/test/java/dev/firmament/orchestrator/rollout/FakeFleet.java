@@ -110,6 +110,9 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   volatile RolloutStatus finalStatus;
   volatile String stopReason;
 
+  /** The gate breaches the stages published, in order. */
+  final List<GateBreach> breaches = new CopyOnWriteArrayList<>();
+
   /** When set, assignStage fails with it (a refusal, or a retryable error that never clears). */
   volatile java.util.function.Supplier<RuntimeException> assignFailure;
 
@@ -424,6 +427,11 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   @Override
   public void finishJob(String jobId, RolloutStatus status) {
     finalStatus = status;
+  }
+
+  @Override
+  public void recordGateBreach(GateBreach breach) {
+    breaches.add(breach);
   }
 
   @Override

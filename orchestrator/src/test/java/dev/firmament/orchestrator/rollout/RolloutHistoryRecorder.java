@@ -265,6 +265,51 @@ class RolloutHistoryRecorder {
   }
 
   /**
+   * Records a rollout whose first stage's failure-rate gate breaches and aborts it, with the
+   * stage's history, so that the breach is published (the behaviour behind {@code
+   * StageWorkflowImpl.GATE_EVENT} version 1): run only on purpose, with {@code
+   * -Dfirmament.recordHistories=gate-event}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "gate-event")
+  void recordGateEvent() throws IOException {
+    FakeFleet fleet = fleet(4);
+    fleet.answer("dev-000", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
+    fleet.answer("dev-001", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
+    RolloutPlan plan =
+        new RolloutPlan(
+            List.of(
+                new StagePlan(
+                    "canary",
+                    StageSelection.count(2),
+                    1,
+                    null,
+                    Duration.ZERO,
+                    new GatePlan(null, 0.0, 1, 0, BreachAction.ABORT),
+                    AdvanceMode.AUTOMATIC),
+                StagePlan.everything(2)),
+            null,
+            null,
+            null,
+            false);
+    RolloutProgress result =
+        recordRollout(
+            "gate-event",
+            fleet,
+            new RolloutRequest("gate-event", 2, Duration.ofMinutes(5), 10, plan),
+            true,
+            (env, workflow) -> {});
+    assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
+    assertThat(fleet.breaches)
+        .singleElement()
+        .satisfies(
+            b -> {
+              assertThat(b.gate()).isEqualTo("FAILURE_RATE");
+              assertThat(b.action()).isEqualTo(BreachAction.ABORT);
+            });
+  }
+
+  /**
    * Records a rollout whose gate rolls it back in two rollback stages, the second waiting for an
    * approval (the behaviour behind {@code RolloutWorkflowImpl.STAGED_ROLLBACK} version 1): run only
    * on purpose, with {@code -Dfirmament.recordHistories=staged-rollback}.

@@ -461,6 +461,18 @@ class RolloutWorkflowTest {
     assertThat(result.stages().getFirst().status()).isEqualTo(StageStatus.FAILED);
     assertThat(fleet.assignedByStage).doesNotContainKey(1);
     assertThat(fleet.finalStatus).isEqualTo(RolloutStatus.ABORTED);
+    // Published once, when it breached, not again when the stage's last devices finished.
+    assertThat(fleet.breaches)
+        .singleElement()
+        .satisfies(
+            b -> {
+              assertThat(b.stage()).isZero();
+              assertThat(b.stageName()).isEqualTo("first");
+              assertThat(b.kind()).isEqualTo(StageKind.UPDATE);
+              assertThat(b.gate()).isEqualTo("FAILURE_RATE");
+              assertThat(b.action()).isEqualTo(BreachAction.ABORT);
+              assertThat(b.detail()).startsWith("failures ");
+            });
   }
 
   @Test
@@ -484,6 +496,13 @@ class RolloutWorkflowTest {
     assertThat(result.status()).isEqualTo(RolloutStatus.FAILED);
     assertThat(result.succeeded() + result.failed()).isEqualTo(6);
     assertThat(fleet.statuses).contains(RolloutStatus.PAUSED);
+    assertThat(fleet.breaches)
+        .singleElement()
+        .satisfies(
+            b -> {
+              assertThat(b.gate()).isEqualTo("FAILURE_RATE");
+              assertThat(b.action()).isEqualTo(BreachAction.PAUSE);
+            });
   }
 
   @Test
@@ -502,6 +521,9 @@ class RolloutWorkflowTest {
     RolloutProgress result = stub.getResult(RolloutProgress.class);
     assertThat(result.status()).isEqualTo(RolloutStatus.FAILED);
     assertThat(result.stages().getFirst().status()).isEqualTo(StageStatus.SUCCEEDED);
+    assertThat(fleet.breaches)
+        .singleElement()
+        .satisfies(b -> assertThat(b.gate()).isEqualTo("SUCCESS_THRESHOLD"));
   }
 
   @Test
@@ -1114,6 +1136,14 @@ class RolloutWorkflowTest {
     assertThat(breached.controlUnhealthy()).isEqualTo(1);
     assertThat(fleet.details.getLast())
         .startsWith("paused: health gate breached in stage canary: 2 of 4");
+    assertThat(fleet.breaches)
+        .singleElement()
+        .satisfies(
+            b -> {
+              assertThat(b.gate()).isEqualTo("HEALTH");
+              assertThat(b.action()).isEqualTo(BreachAction.PAUSE);
+              assertThat(b.detail()).startsWith("2 of 4");
+            });
     // The next stage does not start while paused.
     int delivered = fleet.deliveries.size();
     env.sleep(Duration.ofHours(1));
@@ -1137,6 +1167,9 @@ class RolloutWorkflowTest {
     assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
     assertThat(fleet.stopReason).contains("health gate breached in stage canary: 3 of 4");
     assertThat(fleet.deliveries).hasSize(4);
+    assertThat(fleet.breaches)
+        .extracting(GateBreach::gate, GateBreach::action)
+        .containsExactly(tuple("HEALTH", BreachAction.ABORT));
   }
 
   @Test

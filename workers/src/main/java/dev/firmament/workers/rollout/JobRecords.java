@@ -1,8 +1,11 @@
 package dev.firmament.workers.rollout;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.EVENTS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.firmament.orchestrator.rollout.GateBreach;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.sql.SharedDevices;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
@@ -23,6 +26,11 @@ import org.springframework.stereotype.Repository;
 public class JobRecords {
   /** Jobs of at least this many targets refresh the results' statistics after queueing them. */
   static final int LARGE_JOB = 10_000;
+
+  /** The name of the event a gate's breach publishes. */
+  public static final String GATE_EVENT = "firmament/rollout/gate";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final DSLContext dsl;
   private final JobTargets targets;
@@ -87,6 +95,48 @@ public class JobRecords {
     String text =
         detail == null ? null : detail.length() > 1000 ? detail.substring(0, 1000) : detail;
     dsl.update(OTA_JOBS).set(OTA_JOBS.STATUS_DETAIL, text).where(OTA_JOBS.ID.eq(jobId)).execute();
+  }
+
+  /**
+   * Publishes a gate's breach into the job's organization's events (scope private, source cloud,
+   * kept a day like the cloud's other events): its stream, its history and its webhooks hear it.
+   * The detail is cut so that the event's data stays within the column.
+   */
+  public void publishGateBreach(GateBreach breach) {
+    String detail = breach.detail();
+    String data =
+        JSON.createObjectNode()
+            .put("jobId", breach.jobId())
+            .put("stage", breach.stage())
+            .put("stageName", breach.stageName())
+            .put("kind", breach.kind().name())
+            .put("gate", breach.gate())
+            .put("action", breach.action().name())
+            .put(
+                "detail",
+                detail == null || detail.length() <= 500 ? detail : detail.substring(0, 500))
+            .toString();
+    dsl.insertInto(
+            EVENTS,
+            EVENTS.ORGANIZATION_ID,
+            EVENTS.PRODUCT_ID,
+            EVENTS.NAME,
+            EVENTS.DATA,
+            EVENTS.TTL_SECONDS,
+            EVENTS.SCOPE,
+            EVENTS.SOURCE)
+        .select(
+            DSL.select(
+                    OTA_JOBS.ORGANIZATION_ID,
+                    OTA_JOBS.PRODUCT_ID,
+                    DSL.val(GATE_EVENT),
+                    DSL.val(data),
+                    DSL.val(86_400),
+                    DSL.val("private"),
+                    DSL.val("cloud"))
+                .from(OTA_JOBS)
+                .where(OTA_JOBS.ID.eq(UUID.fromString(breach.jobId()))))
+        .execute();
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.firmament.workers.rollout;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.GateBreach;
 import dev.firmament.orchestrator.rollout.HealthPlan;
 import dev.firmament.orchestrator.rollout.HealthReport;
 import dev.firmament.orchestrator.rollout.MaintenanceWindow;
@@ -217,6 +218,11 @@ public class RolloutActivitiesImpl implements RolloutActivities {
   @Override
   public void finishJob(String jobId, RolloutStatus status) {
     jobs.finishJob(parse(jobId), status);
+  }
+
+  @Override
+  public void recordGateBreach(GateBreach breach) {
+    jobs.publishGateBreach(breach);
   }
 
   @Override

@@ -1,13 +1,20 @@
 package dev.firmament.workers.rollout;
 
+import static dev.firmament.sql.generated.Tables.CHANGE_EVENTS;
+import static dev.firmament.sql.generated.Tables.EVENTS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.firmament.orchestrator.rollout.BreachAction;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.GateBreach;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
+import dev.firmament.orchestrator.rollout.StageKind;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import dev.firmament.workers.RecordingGateway;
 import dev.firmament.workers.TestDatabase;
@@ -70,6 +77,51 @@ class JobRecordsTest {
         .isEqualTo(7);
     assertThat(fleet.history(next.getId(), fleet.device(3))).containsExactly("QUEUED");
     assertThat(fleet.history(job.getId(), fleet.device(3))).containsExactly("QUEUED");
+  }
+
+  @Test
+  void aGateBreachIsPublishedAsTheJobsOrganizationsCloudEventInTheChangeFeed() throws Exception {
+    OtaJobsRecord job = fleet.job(null);
+    String detail = "x".repeat(2_000);
+
+    jobs.publishGateBreach(
+        new GateBreach(
+            job.getId().toString(),
+            1,
+            "wave",
+            StageKind.UPDATE,
+            "FAILURE_RATE",
+            BreachAction.ROLLBACK,
+            detail));
+
+    var event =
+        dsl.selectFrom(EVENTS)
+            .where(EVENTS.NAME.eq(JobRecords.GATE_EVENT))
+            .and(EVENTS.DATA.contains(job.getId().toString()))
+            .fetchSingle();
+    assertThat(event.getOrganizationId()).isEqualTo(job.getOrganizationId());
+    assertThat(event.getProductId()).isEqualTo(job.getProductId());
+    assertThat(event.getDeviceId()).isNull();
+    assertThat(event.getSource()).isEqualTo("cloud");
+    assertThat(event.getScope()).isEqualTo("private");
+    JsonNode data = new ObjectMapper().readTree(event.getData());
+    assertThat(data.get("jobId").asText()).isEqualTo(job.getId().toString());
+    assertThat(data.get("stage").asInt()).isEqualTo(1);
+    assertThat(data.get("stageName").asText()).isEqualTo("wave");
+    assertThat(data.get("kind").asText()).isEqualTo("UPDATE");
+    assertThat(data.get("gate").asText()).isEqualTo("FAILURE_RATE");
+    assertThat(data.get("action").asText()).isEqualTo("ROLLBACK");
+    // A long detail is cut so that the event fits its column.
+    assertThat(data.get("detail").asText()).hasSize(500);
+    // The event reaches the change feed in the same transaction: streams and webhooks hear it.
+    assertThat(
+            dsl.fetchCount(
+                CHANGE_EVENTS,
+                CHANGE_EVENTS
+                    .EVENT_ID
+                    .eq(event.getId())
+                    .and(CHANGE_EVENTS.EVENT_NAME.eq(JobRecords.GATE_EVENT))))
+        .isEqualTo(1);
   }
 
   @Test

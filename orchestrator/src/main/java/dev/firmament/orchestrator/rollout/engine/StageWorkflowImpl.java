@@ -7,6 +7,7 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateActivities;
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.orchestrator.rollout.GateBreach;
 import dev.firmament.orchestrator.rollout.GatePlan;
 import dev.firmament.orchestrator.rollout.HealthPlan;
 import dev.firmament.orchestrator.rollout.HealthReport;
@@ -110,6 +111,9 @@ public class StageWorkflowImpl implements StageWorkflow {
    * a stage that absorbs joiners looks for them once its devices have finished (version 1).
    */
   static final String LAST_PAGE_IN_RUN = "last-page-in-run";
+
+  /** Change id: a gate's breach is published as the event firmament/rollout/gate (version 1). */
+  static final String GATE_EVENT = "gate-event";
 
   /** The longest wait before a delivery that failed on the worker's side runs again. */
   static final Duration MAX_READOPT_WAIT = Duration.ofSeconds(30);
@@ -433,12 +437,14 @@ public class StageWorkflowImpl implements StageWorkflow {
     if (gate.onBreach() != BreachAction.PAUSE) {
       breach = gate.onBreach();
       breachReason = reason;
+      announceBreach("HEALTH", report.detail());
       return true;
     }
     bookkeeping.recordDetail(request.jobId(), "paused: " + reason);
     paused = true;
     status = StageStatus.PAUSED;
     publish();
+    announceBreach("HEALTH", report.detail());
     Workflow.await(() -> !paused || stopping() || retryRequested);
     if (retryRequested && !stopping()) {
       requeueFailed();
@@ -460,9 +466,9 @@ public class StageWorkflowImpl implements StageWorkflow {
   private boolean judgeAtEnd() {
     GatePlan gate = request.plan().gate();
     StageCounters counters = counters();
+    boolean rateBreached = FailureRateGate.evaluate(gate, counters) == GateVerdict.BREACHED;
     boolean breached =
-        FailureRateGate.evaluate(gate, counters) == GateVerdict.BREACHED
-            || SuccessThresholdGate.evaluate(gate, counters) == GateVerdict.BREACHED;
+        rateBreached || SuccessThresholdGate.evaluate(gate, counters) == GateVerdict.BREACHED;
     // A PAUSE breach at the end waits for the operator once per set of failures: failures the
     // operator already resumed over (while running or at the end) do not pause the stage again.
     int failures = counters.allFailures();
@@ -471,14 +477,21 @@ public class StageWorkflowImpl implements StageWorkflow {
             && failures <= Math.max(breachesHandled, acceptedAtEnd))) {
       return stopping();
     }
+    // A breach that stops the stage was published when it happened, while devices still ran.
+    boolean announce = breach == null;
+    String gateName = rateBreached ? "FAILURE_RATE" : "SUCCESS_THRESHOLD";
     if (gate.onBreach() != BreachAction.PAUSE) {
       breach = gate.onBreach();
       breachReason = describeBreach(counters);
+      if (announce) {
+        announceBreach(gateName, breachReason);
+      }
       return true;
     }
     paused = true;
     status = StageStatus.PAUSED;
     publish();
+    announceBreach(gateName, describeBreach(counters));
     Workflow.await(() -> !paused || stopping() || retryRequested);
     if (retryRequested && !stopping()) {
       requeueFailed();
@@ -1107,6 +1120,26 @@ public class StageWorkflowImpl implements StageWorkflow {
     } else {
       breach = gate.onBreach();
       breachReason = describeBreach(counters);
+    }
+    // Published once the stage holds: the activity yields, and no device may start meanwhile.
+    announceBreach("FAILURE_RATE", describeBreach(counters));
+  }
+
+  /**
+   * Publishes the breach of {@code gate} (with the plan's action) as the event {@code
+   * firmament/rollout/gate}. Stages recorded before it was published replay without it.
+   */
+  private void announceBreach(String gate, String detail) {
+    if (Workflow.getVersion(GATE_EVENT, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION) {
+      bookkeeping.recordGateBreach(
+          new GateBreach(
+              request.jobId(),
+              request.index(),
+              request.plan().name(),
+              request.kind(),
+              gate,
+              request.plan().gate().onBreach(),
+              detail));
     }
   }
 
