@@ -4,6 +4,7 @@ import static dev.firmament.sql.generated.Tables.AUDIT_LOG;
 import static dev.firmament.sql.generated.Tables.EVENTS;
 import static dev.firmament.sql.generated.Tables.INTEGRATIONS;
 import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
+import static dev.firmament.sql.generated.Tables.WEBHOOKS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -274,6 +275,75 @@ class WebhooksTest extends ApiTestBase {
     assertThat(receiver.on("/down").subList(attempts - 1, attempts + 4))
         .extracting(WebhooksTest::seq)
         .containsExactly(0, 0, 1, 2, 3);
+  }
+
+  @Test
+  void headersSealedUnderAnotherServerKeyPauseTheWebhookTellTheOwnerAndSendNothing() {
+    Hook hook = create("/rekeyed", null, Map.of("authorization", "Bearer receiver-token"));
+    // As if the server key changed since the headers were set: sealed under another key.
+    WebhookProperties other =
+        new WebhookProperties(
+            java.util.Base64.getEncoder().encodeToString(new byte[32]),
+            "",
+            true,
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(5),
+            Duration.ofHours(1),
+            10,
+            32,
+            Duration.ofMillis(200),
+            Duration.ofSeconds(30),
+            Duration.ofDays(30));
+    UUID id = UUID.fromString(hook.id());
+    dsl.update(WEBHOOKS)
+        .set(
+            WEBHOOKS.HEADERS,
+            new WebhookKeys(other).seal(id, "{\"authorization\": \"Bearer receiver-token\"}"))
+        .where(WEBHOOKS.ID.eq(id))
+        .execute();
+    emit(hook.prefix(), 0, 2);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> "PAUSED".equals(webhook(hook.id()).get("status").asText()));
+    JsonNode paused = webhook(hook.id());
+    assertThat(paused.get("pausedReason").asText())
+        .contains("custom headers cannot be read")
+        .contains("updateWebhook");
+    // Nothing went out without the receiver's credential, and nothing was lost.
+    assertThat(receiver.on("/rekeyed")).isEmpty();
+    assertThat(paused.get("pending").asInt()).isEqualTo(2);
+    assertThat(
+            dsl.fetchCount(
+                EVENTS,
+                EVENTS.NAME.eq("firmament/webhook/paused").and(EVENTS.DATA.contains(hook.id()))))
+        .isEqualTo(1);
+
+    // Set again under this server's key and resumed: both go out, with the header, in order.
+    graphQl
+        .document(
+            "mutation($i: UpdateWebhookInput!) { updateWebhook(input: $i) { webhook { id } } }")
+        .variable(
+            "i",
+            Map.of(
+                "id",
+                hook.id(),
+                "headers",
+                List.of(Map.of("name", "authorization", "value", "Bearer receiver-token"))))
+        .execute()
+        .errors()
+        .verify();
+    graphQl
+        .document("mutation($id: ID!) { resumeWebhook(input: {id: $id}) { webhook { status } } }")
+        .variable("id", hook.id())
+        .execute()
+        .errors()
+        .verify();
+    await().atMost(Duration.ofSeconds(20)).until(() -> receiver.on("/rekeyed").size() >= 2);
+    assertThat(receiver.on("/rekeyed")).extracting(WebhooksTest::seq).containsExactly(0, 1);
+    assertThat(receiver.on("/rekeyed"))
+        .allSatisfy(
+            r -> assertThat(r.headers().get("authorization")).isEqualTo("Bearer receiver-token"));
   }
 
   @Test

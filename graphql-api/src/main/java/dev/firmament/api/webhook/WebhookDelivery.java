@@ -43,6 +43,11 @@ public class WebhookDelivery extends PollingWorker {
   private final WebhookProperties properties;
   private final RetryPolicy policy;
   private final WebhookSender sender;
+
+  /** Why a webhook whose custom headers cannot be read is paused, and what to do about it. */
+  static final String UNREADABLE_HEADERS =
+      "its custom headers cannot be read: set them again with updateWebhook, then resume it";
+
   private final String owner = "api-" + UUID.randomUUID();
   private final Set<UUID> sending = ConcurrentHashMap.newKeySet();
   private Instant nextPrune = Instant.EPOCH;
@@ -126,7 +131,18 @@ public class WebhookDelivery extends PollingWorker {
     try {
       var due = outbox.next(webhookId, owner, properties.claim(), BATCH);
       if (due.isPresent()) {
-        Map<String, String> headers = webhooks.headers(webhookId, due.get().sealedHeaders());
+        Map<String, String> headers;
+        try {
+          headers = webhooks.headers(webhookId, due.get().sealedHeaders());
+        } catch (IllegalStateException unreadable) {
+          // Sealed under another server key: sending without them would leave the receiver
+          // without its credential, so the webhook waits, paused, and its owner is told.
+          String reason = UNREADABLE_HEADERS + " (" + unreadable.getMessage() + ")";
+          if (outbox.pause(webhookId, reason)) {
+            log.warn("webhooks: paused webhook={} reason={}", webhookId, reason);
+          }
+          return;
+        }
         String secret = keys.secret(webhookId, due.get().secretVersion());
         int failures = due.get().failures();
         for (var delivery : due.get().deliveries()) {

@@ -340,6 +340,31 @@ public class WebhookOutbox {
   }
 
   /**
+   * Pauses an active webhook that cannot be sent to as it stands, with the reason, and tells the
+   * owner as a pause after failures does. Returns whether it paused it (false when it was paused
+   * already or is gone).
+   */
+  public boolean pause(UUID webhookId, String reason) {
+    return dsl.transactionResult(
+        c -> {
+          DSLContext tx = c.dsl();
+          int paused =
+              tx.update(WEBHOOKS)
+                  .set(WEBHOOKS.STATUS, "PAUSED")
+                  .set(WEBHOOKS.PAUSED_REASON, excerpt(reason, 500))
+                  .set(WEBHOOKS.PAUSED_AT, OffsetDateTime.now())
+                  .set(WEBHOOKS.UPDATED_AT, OffsetDateTime.now())
+                  .where(WEBHOOKS.ID.eq(webhookId))
+                  .and(WEBHOOKS.STATUS.eq("ACTIVE"))
+                  .execute();
+          if (paused == 1) {
+            publishPaused(tx, webhookId, reason);
+          }
+          return paused == 1;
+        });
+  }
+
+  /**
    * The owner is told: {@code firmament/webhook/paused} into the organization's events (its stream,
    * its history and its other webhooks), with the webhook, its name and why.
    */
