@@ -559,6 +559,8 @@ class IsolationMatrixTest extends ApiIntegrationTest {
         continue;
       }
       String column = own ? "organization_id" : "id";
+      // Nor are the audit entries' rows in the change feed (kind AUDIT), which follow the log.
+      String ownRows = table.getName().equals("change_events") ? " and kind <> 'AUDIT'" : "";
       String digest =
           dsl.resultQuery(
                   "select coalesce(md5(string_agg(j::text, ',' order by j::text)), '') from (select"
@@ -566,7 +568,9 @@ class IsolationMatrixTest extends ApiIntegrationTest {
                       + table.getName()
                       + " t where "
                       + column
-                      + " = {0}) rows",
+                      + " = {0}"
+                      + ownRows
+                      + ") rows",
                   DSL.val(organizationId))
               .fetchOne(0, String.class);
       digests.put(table.getName(), digest);

@@ -5,6 +5,7 @@ import static dev.firmament.sql.generated.Tables.EVENTS;
 import static dev.firmament.sql.generated.Tables.INTEGRATIONS;
 import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
 import static dev.firmament.sql.generated.Tables.WEBHOOKS;
+import static dev.firmament.sql.generated.Tables.WEBHOOK_DELIVERIES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -344,6 +345,94 @@ class WebhooksTest extends ApiTestBase {
     assertThat(receiver.on("/rekeyed"))
         .allSatisfy(
             r -> assertThat(r.headers().get("authorization")).isEqualTo("Bearer receiver-token"));
+  }
+
+  @Test
+  void aWebhookGivenTheAuditCarriesItsEntriesAndOnlyAuditReadersMayHaveIt() throws Exception {
+    String operator = tokenFor(TEST_ORGANIZATION, Role.OPERATOR);
+    String name = unique("audit");
+    Map<String, Object> input = new LinkedHashMap<>();
+    input.put("name", name);
+    input.put("url", receiver.url("/audit"));
+    input.put("filter", Map.of("namePrefix", "firmament/audit/pauseWebhook"));
+    input.put("audit", true);
+    // An operator manages integrations but may not read the audit: refused, nothing written.
+    assertRefused(as(operator).document(CREATE).variable("i", input), "FORBIDDEN");
+    assertThat(dsl.fetchExists(INTEGRATIONS, INTEGRATIONS.NAME.eq(name))).isFalse();
+
+    var created = graphQl.document(CREATE).variable("i", input).execute();
+    created.errors().verify();
+    String auditId = created.path("createWebhook.webhook.id").entity(String.class).get();
+    // A webhook of every event, not given the audit: it must hear none of it.
+    Map<String, Object> plain = new LinkedHashMap<>();
+    plain.put("name", unique("plain"));
+    plain.put("url", receiver.url("/plain"));
+    var plainCreated = graphQl.document(CREATE).variable("i", plain).execute();
+    plainCreated.errors().verify();
+    String plainId = plainCreated.path("createWebhook.webhook.id").entity(String.class).get();
+
+    graphQl
+        .document("mutation($id: ID!) { pauseWebhook(input: {id: $id}) { webhook { status } } }")
+        .variable("id", plainId)
+        .execute()
+        .errors()
+        .verify();
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> !receiver.on("/audit").isEmpty());
+    JsonNode body = JSON.readTree(receiver.on("/audit").getFirst().body());
+    assertThat(body.get("type").asText()).isEqualTo("firmament/audit/pauseWebhook");
+    assertThat(body.get("data").get("source").asText()).isEqualTo("AUDIT");
+    JsonNode entry = JSON.readTree(body.get("data").get("data").asText());
+    assertThat(entry.get("action").asText()).isEqualTo("pauseWebhook");
+    assertThat(entry.get("actor").asText()).isEqualTo("owner@test.firmament.dev");
+    assertThat(entry.get("details").asText()).contains(plainId);
+    assertThat(entry.get("entryId").asLong()).isPositive();
+    // The plain webhook queues what it hears (an event emitted after the pause), no audit entry.
+    String after = unique("after") + "/";
+    emit(after, 0, 1);
+    UUID plainUuid = UUID.fromString(plainId);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                dsl.fetchExists(
+                    WEBHOOK_DELIVERIES,
+                    WEBHOOK_DELIVERIES
+                        .WEBHOOK_ID
+                        .eq(plainUuid)
+                        .and(WEBHOOK_DELIVERIES.EVENT_NAME.eq(after + "e"))));
+    assertThat(
+            dsl.fetchCount(
+                WEBHOOK_DELIVERIES,
+                WEBHOOK_DELIVERIES
+                    .WEBHOOK_ID
+                    .eq(plainUuid)
+                    .and(WEBHOOK_DELIVERIES.EVENT_NAME.startsWith("firmament/audit/"))))
+        .isZero();
+
+    // Without audit:read, its deliveries and log are not shown, and it cannot be changed.
+    assertRefused(
+        as(operator)
+            .document("query($id: ID!) { webhook(id: $id) { deliveries { total } } }")
+            .variable("id", auditId),
+        "FORBIDDEN");
+    assertRefused(
+        as(operator)
+            .document(
+                "mutation($i: UpdateWebhookInput!) { updateWebhook(input: $i) { webhook { id } } }")
+            .variable("i", Map.of("id", auditId, "url", receiver.url("/elsewhere"))),
+        "FORBIDDEN");
+    assertThat(webhook(auditId).get("status").asText()).isEqualTo("ACTIVE");
+    graphQl
+        .document("query($id: ID!) { webhook(id: $id) { audit url } }")
+        .variable("id", auditId)
+        .execute()
+        .path("webhook.audit")
+        .entity(Boolean.class)
+        .isEqualTo(true)
+        .path("webhook.url")
+        .entity(String.class)
+        .isEqualTo(receiver.url("/audit"));
   }
 
   @Test

@@ -47,9 +47,9 @@ public final class CloudEvents {
   }
 
   /** The change as an event of the stream. */
-  static Event of(ChangeEvent change) {
+  public static Event of(ChangeEvent change) {
     String cursor = change.cursor().toString();
-    if (change.kind() == Kind.EVENT) {
+    if (change.kind() == Kind.EVENT || change.kind() == Kind.AUDIT) {
       ChangeEvent.EventPayload e = change.event();
       return new Event(
           cursor,
@@ -88,7 +88,7 @@ public final class CloudEvents {
           data.put("bytesSent", change.bytesSent());
         }
       }
-      case EVENT -> throw new IllegalStateException("handled above");
+      case EVENT, AUDIT -> throw new IllegalStateException("handled above");
     }
     return new Event(
         cursor,

@@ -53,7 +53,12 @@ public record ChangeEvent(
     ROLLOUT_STATUS,
     STAGE_STATUS,
     /** A row of {@code events}: a device's event or the cloud's "firmware uploaded". */
-    EVENT;
+    EVENT,
+    /**
+     * An audit entry, as an event named {@code firmament/audit/<action>}: only for webhooks given
+     * the audit (its audience is audit:read); no stream selects it.
+     */
+    AUDIT;
 
     public boolean isDevice() {
       return this == DEVICE_ONLINE || this == DEVICE_OFFLINE || this == DEVICE_VERSION;

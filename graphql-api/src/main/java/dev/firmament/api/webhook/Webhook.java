@@ -8,6 +8,7 @@ import java.util.List;
  * A webhook ({@code Webhook}), the settings of an integration of kind {@code WEBHOOK}.
  *
  * @param headerNames the names of its custom headers (their values are not shown again)
+ * @param audit whether it also carries the organization's audit entries (audience audit:read)
  * @param status {@code ACTIVE} or {@code PAUSED}
  * @param failures failed attempts in a row since the last delivered one
  */
@@ -18,6 +19,7 @@ public record Webhook(
     EventStreams.StreamFilter filter,
     String bodyTemplate,
     List<String> headerNames,
+    boolean audit,
     int secretVersion,
     String status,
     String pausedReason,

@@ -41,11 +41,13 @@ public class WebhookController {
   @SchemaMapping(typeName = "Webhook", field = "deliveries")
   public Page<Webhook.Delivery> deliveries(
       Webhook webhook, @Argument String state, @Argument Integer from, @Argument Integer size) {
+    webhooks.requireAudience(webhook);
     return webhooks.deliveries(webhook.id(), state, Pagination.fromSize(from, size));
   }
 
   @SchemaMapping(typeName = "Webhook", field = "logs")
   public Page<Webhook.Log> logs(Webhook webhook, @Argument Integer from, @Argument Integer size) {
+    webhooks.requireAudience(webhook);
     return webhooks.logs(webhook.id(), Pagination.fromSize(from, size));
   }
 
@@ -54,14 +56,16 @@ public class WebhookController {
       String url,
       EventStreams.StreamFilter filter,
       String bodyTemplate,
-      List<Webhooks.Header> headers) {}
+      List<Webhooks.Header> headers,
+      Boolean audit) {}
 
   public record UpdateWebhookInput(
       String id,
       String url,
       EventStreams.StreamFilter filter,
       String bodyTemplate,
-      List<Webhooks.Header> headers) {}
+      List<Webhooks.Header> headers,
+      Boolean audit) {}
 
   public record WebhookInput(String id) {}
 
@@ -78,14 +82,24 @@ public class WebhookController {
   @MutationMapping
   public Webhooks.WithSecret createWebhook(@Argument CreateWebhookInput input) {
     return webhooks.create(
-        input.name(), input.url(), input.filter(), input.bodyTemplate(), input.headers());
+        input.name(),
+        input.url(),
+        input.filter(),
+        input.bodyTemplate(),
+        input.headers(),
+        Boolean.TRUE.equals(input.audit()));
   }
 
   @MutationMapping
   public WebhookPayload updateWebhook(@Argument UpdateWebhookInput input) {
     return new WebhookPayload(
         webhooks.update(
-            input.id(), input.url(), input.filter(), input.bodyTemplate(), input.headers()));
+            input.id(),
+            input.url(),
+            input.filter(),
+            input.bodyTemplate(),
+            input.headers(),
+            input.audit()));
   }
 
   @MutationMapping

@@ -10,6 +10,7 @@ import static org.jooq.impl.DSL.inline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.firmament.api.event.CloudEvents;
 import dev.firmament.api.event.Event;
 import dev.firmament.api.event.EventStreams;
 import dev.firmament.api.live.ChangeCursor;
@@ -44,7 +45,11 @@ public class WebhookOutbox {
 
   /** A webhook as the dispatcher matches changes against it. */
   private record Target(
-      UUID id, ChangeCursor startsAfter, EventStreams.Checked filter, String template) {}
+      UUID id,
+      ChangeCursor startsAfter,
+      EventStreams.Checked filter,
+      String template,
+      boolean audit) {}
 
   /**
    * Reads up to {@code limit} settled changes after the dispatcher's cursor, writes a delivery for
@@ -68,7 +73,9 @@ public class WebhookOutbox {
               if (!change.cursor().isAfter(target.startsAfter())) {
                 continue;
               }
-              EventStreams.kept(change, target.filter())
+              (change.kind() == ChangeEvent.Kind.AUDIT
+                      ? auditEntry(change, target)
+                      : EventStreams.kept(change, target.filter()))
                   .ifPresent(event -> deliveries.add(delivery(target, change, event)));
             }
           }
@@ -94,7 +101,26 @@ public class WebhookOutbox {
                         w.getDeviceId(),
                         w.getProductId(),
                         w.getSource()),
-                    w.getBodyTemplate()));
+                    w.getBodyTemplate(),
+                    Boolean.TRUE.equals(w.getAudit())));
+  }
+
+  /**
+   * An audit entry as the target's event: only for a webhook given the audit, of the entry's
+   * organization, whose filter's name prefix keeps it (audit entries have no device, product or
+   * source of the event kinds, so a filter on those keeps none).
+   */
+  private static Optional<Event> auditEntry(ChangeEvent change, Target target) {
+    EventStreams.Checked filter = target.filter();
+    Event event = CloudEvents.of(change);
+    boolean kept =
+        target.audit()
+            && change.organizationId().equals(filter.organizationId())
+            && filter.deviceId() == null
+            && filter.productId() == null
+            && filter.source() == null
+            && (filter.namePrefix() == null || event.name().startsWith(filter.namePrefix()));
+    return kept ? Optional.of(event) : Optional.empty();
   }
 
   private static WebhookDeliveriesRecord delivery(Target target, ChangeEvent change, Event event) {

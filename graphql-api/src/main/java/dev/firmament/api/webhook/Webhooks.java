@@ -15,6 +15,7 @@ import dev.firmament.api.Paged;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.caller.Caller;
 import dev.firmament.api.caller.Callers;
+import dev.firmament.api.caller.Scope;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
 import dev.firmament.api.error.UniqueViolations;
@@ -113,9 +114,13 @@ public class Webhooks {
       String url,
       EventStreams.StreamFilter filter,
       String bodyTemplate,
-      List<Header> headers) {
+      List<Header> headers,
+      boolean audit) {
     Caller caller = Callers.current();
     requireKey();
+    if (audit) {
+      requireAuditRead(caller);
+    }
     String trimmed = Names.check(name);
     String target = checkUrl(url);
     EventStreams.Checked checked = streams.check(caller.organizationId(), filter);
@@ -144,6 +149,7 @@ public class Webhooks {
                 .set(WEBHOOKS.SOURCE, checked.source())
                 .set(WEBHOOKS.BODY_TEMPLATE, template)
                 .set(WEBHOOKS.HEADERS, keys.seal(id, headersJson))
+                .set(WEBHOOKS.AUDIT, audit)
                 .set(WEBHOOKS.STARTS_AFTER_TX, head.tx())
                 .set(WEBHOOKS.STARTS_AFTER_ID, head.id())
                 .execute();
@@ -164,11 +170,18 @@ public class Webhooks {
       String url,
       EventStreams.StreamFilter filter,
       String bodyTemplate,
-      List<Header> headers) {
+      List<Header> headers,
+      Boolean audit) {
     UUID organizationId = Callers.current().organizationId();
-    UUID webhookId = UUID.fromString(find(organizationId, id).id());
+    UUID webhookId = UUID.fromString(changeable(organizationId, id).id());
     requireKey();
     var update = dsl.update(WEBHOOKS).set(WEBHOOKS.UPDATED_AT, OffsetDateTime.now());
+    if (audit != null) {
+      if (audit) {
+        requireAuditRead(Callers.current());
+      }
+      update = update.set(WEBHOOKS.AUDIT, audit);
+    }
     if (url != null) {
       update = update.set(WEBHOOKS.URL, checkUrl(url));
     }
@@ -195,7 +208,7 @@ public class Webhooks {
   public WithSecret rotateSecret(String id) {
     UUID organizationId = Callers.current().organizationId();
     requireKey();
-    UUID webhookId = UUID.fromString(find(organizationId, id).id());
+    UUID webhookId = UUID.fromString(changeable(organizationId, id).id());
     int version =
         dsl.update(WEBHOOKS)
             .set(WEBHOOKS.SECRET_VERSION, WEBHOOKS.SECRET_VERSION.plus(1))
@@ -209,7 +222,7 @@ public class Webhooks {
   /** Stops sending (deliveries still queue up, in order, for when it resumes). */
   public Webhook pause(String id) {
     UUID organizationId = Callers.current().organizationId();
-    UUID webhookId = UUID.fromString(find(organizationId, id).id());
+    UUID webhookId = UUID.fromString(changeable(organizationId, id).id());
     dsl.update(WEBHOOKS)
         .set(WEBHOOKS.STATUS, "PAUSED")
         .set(WEBHOOKS.PAUSED_REASON, "paused by " + Callers.current().actor())
@@ -227,7 +240,7 @@ public class Webhooks {
    */
   public Webhook resume(String id) {
     UUID organizationId = Callers.current().organizationId();
-    UUID webhookId = UUID.fromString(find(organizationId, id).id());
+    UUID webhookId = UUID.fromString(changeable(organizationId, id).id());
     dsl.transaction(
         configuration -> {
           DSLContext tx = configuration.dsl();
@@ -252,7 +265,7 @@ public class Webhooks {
   /** Deletes the integration, its webhook, its deliveries and their log. */
   public String delete(String id) {
     UUID organizationId = Callers.current().organizationId();
-    Webhook found = find(organizationId, id);
+    Webhook found = changeable(organizationId, id);
     dsl.deleteFrom(INTEGRATIONS)
         .where(INTEGRATIONS.ORGANIZATION_ID.eq(organizationId))
         .and(INTEGRATIONS.ID.eq(UUID.fromString(found.id())))
@@ -269,7 +282,7 @@ public class Webhooks {
    */
   public int replay(String id, OffsetDateTime from, OffsetDateTime to) {
     UUID organizationId = Callers.current().organizationId();
-    UUID webhookId = UUID.fromString(find(organizationId, id).id());
+    UUID webhookId = UUID.fromString(changeable(organizationId, id).id());
     if (from == null || to == null || !from.isBefore(to)) {
       throw ApiException.invalid("a replay needs from before to");
     }
@@ -317,6 +330,35 @@ public class Webhooks {
                 .where(range)
                 .orderBy(WEBHOOK_DELIVERIES.ID))
         .execute();
+  }
+
+  /**
+   * The webhook, when the caller may change it: one that carries the audit only for a caller who
+   * may read the audit (else its url or headers could be turned to send the audit elsewhere).
+   */
+  private Webhook changeable(UUID organizationId, String id) {
+    Webhook webhook = find(organizationId, id);
+    requireAudience(webhook);
+    return webhook;
+  }
+
+  /**
+   * Refuses a caller without audit:read a webhook that carries the audit: its deliveries and log
+   * hold audit entries, and changing it could send them elsewhere.
+   */
+  void requireAudience(Webhook webhook) {
+    if (webhook.audit()) {
+      requireAuditRead(Callers.current());
+    }
+  }
+
+  private static void requireAuditRead(Caller caller) {
+    if (!caller.has(Scope.AUDIT_READ)) {
+      throw new ApiException(
+          ErrorCode.FORBIDDEN,
+          "a webhook that carries the audit is made, changed and read only with the scope "
+              + Scope.AUDIT_READ.value());
+    }
   }
 
   public Webhook find(UUID organizationId, String id) {
@@ -494,6 +536,7 @@ public class Webhooks {
             r.get(WEBHOOKS.SOURCE)),
         r.get(WEBHOOKS.BODY_TEMPLATE),
         headerNames,
+        Boolean.TRUE.equals(r.get(WEBHOOKS.AUDIT)),
         r.get(WEBHOOKS.SECRET_VERSION),
         r.get(WEBHOOKS.STATUS),
         r.get(WEBHOOKS.PAUSED_REASON),
