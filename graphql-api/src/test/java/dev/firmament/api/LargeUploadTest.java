@@ -4,10 +4,7 @@ import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.firmament.api.config.GraphqlApiApplication;
 import dev.firmament.artifact.ArtifactStore;
-import dev.firmament.devstack.EmbeddedTemporal;
-import dev.firmament.devstack.FreePorts;
 import dev.firmament.manifest.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +23,6 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -58,83 +54,31 @@ class LargeUploadTest extends ApiIntegrationTest {
   private static final Pattern SHA256 = Pattern.compile("\"sha256\":\"([0-9a-f]{64})\"");
   private static final Pattern SIZE = Pattern.compile("\"size\":(\\d+)");
 
-  private static EmbeddedTemporal temporal;
-  private static Process api;
-  private static Path apiLog;
+  private static ChildApi api;
   private static int port;
 
   @Autowired ArtifactStore artifacts;
 
   @BeforeAll
   static void startApiWithASmallHeap() throws Exception {
-    temporal = EmbeddedTemporal.start(0);
-    port = FreePorts.pick();
-    apiLog = Files.createTempFile("firmament-large-upload-api", ".log");
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>();
-    command.addAll(
-        List.of(
-            java.toString(),
-            "-Xmx" + HEAP,
-            "-XX:+ExitOnOutOfMemoryError",
-            "-cp",
-            System.getProperty("java.class.path"),
-            GraphqlApiApplication.class.getName(),
-            "--server.port=" + port,
-            "--spring.datasource.url=" + STACK.postgres.jdbcUrl(),
-            "--spring.datasource.username=" + STACK.postgres.username(),
-            "--spring.datasource.password=" + STACK.postgres.password(),
-            "--firmament.s3.endpoint=" + STACK.s3.endpoint(),
-            "--firmament.s3.access-key=" + STACK.s3.accessKey(),
-            "--firmament.s3.secret-key=" + STACK.s3.secretKey(),
-            "--firmament.s3.bucket=" + TestStack.BUCKET,
-            "--firmament.temporal.target=" + temporal.target(),
-            "--firmament.security.request-signing-key=" + REQUEST_SIGNING_KEY,
-            "--firmament.audit.private-key=" + AUDIT_KEYS.privateKeyBase64(),
-            "--firmament.audit.public-key=" + AUDIT_KEYS.publicKeyBase64(),
-            "--firmament.firmware.max-image-size=" + IMAGE_SIZE + "B",
-            "--spring.graphql.graphiql.enabled=false",
-            // The background workers of the API role are not what this measures, and in this
-            // process they would claim the other tests' webhook deliveries and cloud code runs
-            // from the shared database.
-            "--firmament.webhooks.deliver=false",
-            "--firmament.cloud-code.run=false"));
     api =
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(apiLog.toFile())
-            .start();
-    HttpClient http = HttpClient.newHttpClient();
-    try {
-      await()
-          // A loaded CI machine may take minutes to start a small-heap Spring Boot process.
-          .atMost(Duration.ofMinutes(5))
-          .pollInterval(Duration.ofMillis(250))
-          .ignoreExceptions()
-          .until(
-              () -> {
-                if (!api.isAlive()) {
-                  throw new AssertionError("the API exited: " + logTail());
-                }
-                return http.send(
-                            HttpRequest.newBuilder(URI.create(base() + "/graphql")).GET().build(),
-                            BodyHandlers.discarding())
-                        .statusCode()
-                    > 0;
-              });
-    } catch (RuntimeException | AssertionError e) {
-      throw new AssertionError("the API did not start: " + logTail(), e);
-    }
+        ChildApi.start(
+            "large-upload-api",
+            HEAP,
+            List.of(
+                "--firmament.firmware.max-image-size=" + IMAGE_SIZE + "B",
+                // The background workers of the API role are not what this measures, and in this
+                // process they would claim the other tests' webhook deliveries and cloud code runs
+                // from the shared database.
+                "--firmament.webhooks.deliver=false",
+                "--firmament.cloud-code.run=false"));
+    port = api.port();
   }
 
   @AfterAll
-  static void stopApi() throws InterruptedException {
+  static void stopApi() {
     if (api != null) {
-      api.destroy();
-      api.waitFor();
-    }
-    if (temporal != null) {
-      temporal.close();
+      api.close();
     }
   }
 
@@ -327,16 +271,10 @@ class LargeUploadTest extends ApiIntegrationTest {
   }
 
   private static String base() {
-    return "http://127.0.0.1:" + port;
+    return api.base();
   }
 
   private static String logTail() {
-    try {
-      List<String> lines = Files.readAllLines(apiLog);
-      return "\n--- API log ---\n"
-          + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-    } catch (IOException e) {
-      return "(no API log: " + e.getMessage() + ")";
-    }
+    return api.logTail();
   }
 }
