@@ -1,5 +1,6 @@
 package dev.firmament.cloudcode;
 
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -47,5 +48,19 @@ public interface Capabilities {
    */
   default HttpAnswer httpPost(String url, String body) {
     throw new Refused(-3, "this function may not call HTTP targets");
+  }
+
+  /**
+   * {@code call_function(device, function, argument, out) -> 0 or a refusal}: calls a function of a
+   * device the function is allowed to call and answers the device's return value, which the sandbox
+   * writes at {@code out} (4 bytes, little-endian: any int32 is a valid return value, so it cannot
+   * share the return code with the refusals). Refused unless an implementation allows devices.
+   *
+   * <p>The call may block while the device answers, but never longer than {@code within}, what is
+   * left of the run's time: the sandbox cannot interrupt a host call, only look at the clock once
+   * it returns, so an implementation that waited longer would let the function outlive its limit.
+   */
+  default int callFunction(String deviceId, String function, String argument, Duration within) {
+    throw new Refused(-3, "this function may not call device functions");
   }
 }

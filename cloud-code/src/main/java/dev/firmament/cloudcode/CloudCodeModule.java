@@ -47,6 +47,17 @@ public final class CloudCodeModule {
               FunctionType.of(
                   List.of(
                       ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32),
+                  I32),
+          "call_function",
+              FunctionType.of(
+                  List.of(
+                      ValType.I32,
+                      ValType.I32,
+                      ValType.I32,
+                      ValType.I32,
+                      ValType.I32,
+                      ValType.I32,
+                      ValType.I32),
                   I32));
 
   private static final FunctionType HANDLER = FunctionType.of(I32X2, I32);

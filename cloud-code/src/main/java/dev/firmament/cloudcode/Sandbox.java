@@ -17,9 +17,10 @@ import java.util.Optional;
 /**
  * Runs one handler of a {@link CloudCodeModule} on one event, in a fresh instance (nothing is kept
  * between runs), within its limits: instructions counted one by one, the time checked every {@value
- * #TIME_CHECK_EVERY} instructions and after every host call, memory bounded in pages. Whatever the
- * function does, the run ends with a {@link Run} that says how, never with an exception of the
- * function's making.
+ * #TIME_CHECK_EVERY} instructions and after every host call, memory bounded in pages. A host call
+ * that may block (a device's answer) is given what is left of the time and may not wait longer:
+ * while it waits no instruction runs, so only the clock bounds it. Whatever the function does, the
+ * run ends with a {@link Run} that says how, never with an exception of the function's making.
  */
 public final class Sandbox {
   static final int PAGE = 65_536;
@@ -128,9 +129,24 @@ public final class Sandbox {
 
     void checkTime() {
       if (System.nanoTime() > deadline) {
-        throw new Stop(
-            Status.TIMED_OUT, "stopped after " + time.toMillis() + " ms, its time limit");
+        throw timedOut();
       }
+    }
+
+    /**
+     * What is left of the run's time, for a host call that may block: it must return within it. A
+     * run with nothing left stops here, before the call is made.
+     */
+    Duration left() {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw timedOut();
+      }
+      return Duration.ofNanos(left);
+    }
+
+    private Stop timedOut() {
+      return new Stop(Status.TIMED_OUT, "stopped after " + time.toMillis() + " ms, its time limit");
     }
   }
 
@@ -326,6 +342,25 @@ public final class Sandbox {
                           System.arraycopy(answer.body(), 0, out, 4, n);
                           instance.memory().write((int) args[4], out);
                           return answer.status();
+                        })),
+            new HostFunction(
+                CloudCodeModule.HOST_MODULE,
+                "call_function",
+                CloudCodeModule.HOST_FUNCTIONS.get("call_function"),
+                (instance, args) ->
+                    answer(
+                        log,
+                        budget,
+                        () -> {
+                          String device = string(instance, args[0], args[1]);
+                          String function = string(instance, args[2], args[3]);
+                          String argument = string(instance, args[4], args[5]);
+                          // Checked before the call: a device is never called for an answer that
+                          // could not be written.
+                          writable(instance, args[6], 4);
+                          int value = caps.callFunction(device, function, argument, budget.left());
+                          instance.memory().writeI32((int) args[6], value);
+                          return 0;
                         })))
         .build();
   }

@@ -64,6 +64,23 @@ class SandboxTest {
       published.add("posted " + body + " to " + url);
       return answer;
     }
+
+    /** What each device answers, by id; a device not here is refused as not allowed. */
+    final Map<String, Integer> devices = new HashMap<>();
+
+    final List<String> called = new ArrayList<>();
+    final List<Duration> waits = new ArrayList<>();
+
+    @Override
+    public int callFunction(String deviceId, String function, String argument, Duration within) {
+      Integer value = devices.get(deviceId);
+      if (value == null) {
+        throw new Refused(-3, "device " + deviceId + " is not one this function may call");
+      }
+      called.add(deviceId + " " + function + "(" + argument + ")");
+      waits.add(within);
+      return value;
+    }
   }
 
   static byte[] wasm(String name) {
@@ -89,6 +106,7 @@ class SandboxTest {
     assertThat(caps.logged).containsExactly("echoing");
     assertThat(run.log()).containsExactly("echoing");
     assertThat(run.instructions()).isPositive().isLessThan(1000);
+    assertThat(run.took()).isPositive().isLessThan(LIMITS.time());
     assertThat(module("echo").handlers()).containsExactly("on_event");
   }
 
@@ -182,6 +200,21 @@ class SandboxTest {
     assertThat(caps.published.getLast()).hasSize("cloud/http=".length() + 1020);
     Run down = Sandbox.run(module("http"), "on_event", "https://down.example/hook", caps, LIMITS);
     assertThat(down.returnCode()).isEqualTo(503);
+    // Room for the length alone: the length is written, none of the answer.
+    Run lengthOnly =
+        Sandbox.run(module("http"), "length_only", "https://ok.example/hook", caps, LIMITS);
+    assertThat(lengthOnly.status()).isEqualTo(Status.OK);
+    // Less room than the length needs: refused before anything is posted.
+    int posts = caps.published.size();
+    Run noRoom = Sandbox.run(module("http"), "no_room", "https://ok.example/hook", caps, LIMITS);
+    assertThat(noRoom.returnCode()).isEqualTo(Sandbox.TOO_SMALL);
+    assertThat(caps.published).hasSize(posts);
+    // Room that runs past the end of memory: the answer (4 bytes and "pong") would not fit.
+    Run outside =
+        Sandbox.run(module("http"), "answer_outside", "https://ok.example/hook", caps, LIMITS);
+    assertThat(outside.status()).isEqualTo(Status.TRAPPED);
+    assertThat(outside.message())
+        .isEqualTo("a host call was given memory outside the function's: 65532+8");
     Run refused = Sandbox.run(module("http"), "on_event", "https://evil.example/", caps, LIMITS);
     assertThat(refused.returnCode()).isEqualTo(-3);
     assertThat(refused.log())
@@ -207,6 +240,120 @@ class SandboxTest {
             Sandbox.run(module("http"), "on_event", "https://ok.example/hook", none, LIMITS)
                 .returnCode())
         .isEqualTo(-3);
+  }
+
+  @Test
+  void aFunctionCallsDeviceFunctionsAndReadsTheirReturnValues() {
+    Recorded caps = new Recorded();
+    caps.devices.put("dev-1", 1);
+    caps.devices.put("dev-2", -5);
+    caps.devices.put("dev-3", Integer.MIN_VALUE);
+    caps.devices.put("dev-4", Integer.MAX_VALUE);
+    String event =
+        "{\"event\":\"go\",\"data\":\"dev-1 led on;dev-2 setInterval 42 s;dev-3 reboot;"
+            + "dev-9 led on;dev-4 led\",\"deviceId\":null}";
+    Run run = Sandbox.run(module("device"), "on_event", event, caps, LIMITS);
+    assertThat(run.status()).isEqualTo(Status.OK);
+    // Each argument as it was given (the rest after the function's name, spaces and all; none
+    // when left out), and every return value as the device gave it, negative ones too.
+    assertThat(caps.called)
+        .containsExactly(
+            "dev-1 led(on)", "dev-2 setInterval(42 s)", "dev-3 reboot()", "dev-4 led()");
+    assertThat(run.log())
+        .containsExactly(
+            "dev-1: 0 1",
+            "dev-2: 0 -5",
+            "dev-3: 0 -2147483648",
+            "refused: device dev-9 is not one this function may call",
+            "dev-9: -3",
+            "dev-4: 0 2147483647");
+    // Each call may wait what is left of the run's time, no more.
+    assertThat(caps.waits)
+        .allSatisfy(within -> assertThat(within).isPositive().isLessThanOrEqualTo(LIMITS.time()));
+    assertThat(caps.waits.getLast()).isLessThanOrEqualTo(caps.waits.getFirst());
+    // The value is the answer's; the code says whether there is one.
+    assertThat(Sandbox.run(module("device"), "direct", "on", caps, LIMITS).returnCode())
+        .isEqualTo(1);
+    assertThat(caps.called.getLast()).isEqualTo("dev-1 led(on)");
+    caps.devices.put("dev-1", 0);
+    assertThat(Sandbox.run(module("device"), "direct", "off", caps, LIMITS).status())
+        .isEqualTo(Status.OK);
+  }
+
+  @Test
+  void aDeviceCallsAnswerGoesOnlyWhereItFitsAndTheDeviceIsNotCalledOtherwise() {
+    Recorded caps = new Recorded();
+    caps.devices.put("dev-1", 0x04030201);
+    Run outside = Sandbox.run(module("device"), "answer_outside", "on", caps, LIMITS);
+    assertThat(outside.status()).isEqualTo(Status.TRAPPED);
+    assertThat(outside.message())
+        .isEqualTo("a host call was given memory outside the function's: 65533+4");
+    assertThat(caps.called).isEmpty();
+    // The last four bytes of memory, little-endian.
+    Run atEnd = Sandbox.run(module("device"), "answer_at_end", "on", caps, LIMITS);
+    assertThat(atEnd.returnCode()).isEqualTo(0x04030201);
+    assertThat(caps.called).containsExactly("dev-1 led(on)");
+  }
+
+  @Test
+  void aDeviceCallIsRefusedUnlessTheCapabilitiesAllowDevices() {
+    Capabilities none =
+        new Capabilities() {
+          @Override
+          public void log(String line) {}
+
+          @Override
+          public void publish(String name, String data) {}
+
+          @Override
+          public Optional<String> ledgerGet(String ledger) {
+            return Optional.empty();
+          }
+
+          @Override
+          public void ledgerSet(String ledger, String document) {}
+        };
+    Run run = Sandbox.run(module("device"), "direct", "on", none, LIMITS);
+    assertThat(run.returnCode()).isEqualTo(-3);
+    assertThat(run.log()).containsExactly("refused: this function may not call device functions");
+  }
+
+  @Test
+  void aDeviceCallNeverLetsTheRunOutliveItsTime() {
+    // No time left when the call is made: the run stops before the device is called.
+    Recorded caps = new Recorded();
+    caps.devices.put("dev-1", 1);
+    Run late =
+        Sandbox.run(
+            module("device"),
+            "direct",
+            "on",
+            caps,
+            new Limits(Duration.ofNanos(1), 16, 10_000_000));
+    assertThat(late.status()).isEqualTo(Status.TIMED_OUT);
+    assertThat(caps.called).isEmpty();
+    // A device that takes all the time it is given: the run ends at its limit, however the
+    // function would have gone on.
+    Recorded slow =
+        new Recorded() {
+          @Override
+          public int callFunction(
+              String deviceId, String function, String argument, Duration within) {
+            try {
+              Thread.sleep(within.toMillis() + 1);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            throw new Refused(-7, "device " + deviceId + " did not answer in time");
+          }
+        };
+    Limits quick = new Limits(Duration.ofMillis(300), 16, 10_000_000);
+    Run run =
+        Sandbox.run(module("device"), "until_answered", "{\"data\":\"dev-1 led on\"}", slow, quick);
+    assertThat(run.status()).isEqualTo(Status.TIMED_OUT);
+    assertThat(run.log()).containsExactly("refused: device dev-1 did not answer in time");
+    assertThat(run.took()).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    assertThat(run.took()).isLessThan(Duration.ofSeconds(5));
   }
 
   @Test
@@ -305,6 +452,9 @@ class SandboxTest {
     assertThat(run.message()).isEqualTo("alloc(2) returned 65535, outside its memory");
     assertThat(Sandbox.run(module("badalloc"), "on_event", "x", new Recorded(), LIMITS).status())
         .as("one byte at the last address fits")
+        .isEqualTo(Status.OK);
+    assertThat(Sandbox.run(module("zeroalloc"), "on_event", "x", new Recorded(), LIMITS).status())
+        .as("the first address is one")
         .isEqualTo(Status.OK);
   }
 

@@ -131,6 +131,10 @@ abstract class ApiTestBase {
     registry.add("firmament.webhooks.timeout", () -> "2s");
     registry.add("firmament.webhooks.claim", () -> "3s");
     registry.add("firmament.webhooks.poll-interval", () -> "50ms");
+    // Device calls go through the tests' broker (every context's, so whichever runs a function
+    // reaches the devices), and a device that does not answer is given up on soon.
+    registry.add("firmament.mqtt.url", STACK.broker::url);
+    registry.add("firmament.cloud.call-timeout", () -> "2s");
     // Cloud code runs soon after its events, and a runaway is stopped within a moment.
     registry.add("firmament.cloud-code.poll-interval", () -> "50ms");
     registry.add("firmament.cloud-code.instructions", () -> "5000000");

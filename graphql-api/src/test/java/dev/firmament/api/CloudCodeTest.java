@@ -2,14 +2,22 @@ package dev.firmament.api;
 
 import static dev.firmament.sql.generated.Tables.CLOUD_CODE;
 import static dev.firmament.sql.generated.Tables.CLOUD_CODE_FUNCTIONS;
+import static dev.firmament.sql.generated.Tables.CLOUD_CODE_FUNCTION_DEVICES;
 import static dev.firmament.sql.generated.Tables.CLOUD_CODE_RUNS;
 import static dev.firmament.sql.generated.Tables.CLOUD_CODE_VERSIONS;
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.DEVICE_CALLS;
+import static dev.firmament.sql.generated.Tables.DEVICE_FUNCTIONS;
 import static dev.firmament.sql.generated.Tables.EVENTS;
 import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import dev.firmament.api.caller.Role;
+import dev.firmament.protocol.CloudCall;
+import dev.firmament.protocol.CloudReply;
+import dev.firmament.sql.generated.tables.records.DeviceCallsRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -19,12 +27,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.springframework.graphql.test.tester.HttpGraphQlTester;
 
 /**
  * Cloud code through the API on the embedded PostgreSQL: modules deployed and versioned, functions
- * run on events, on a schedule and by hand, their capabilities bound to the organization, and
- * runaways stopped with the events around them still processed.
+ * run on events, on a schedule and by hand, their capabilities bound to the organization (device
+ * functions called over the embedded broker, within each function's allowance), and runaways
+ * stopped with the events around them still processed.
  */
 class CloudCodeTest extends ApiTestBase {
   private static final String DEPLOY =
@@ -403,6 +415,350 @@ class CloudCodeTest extends ApiTestBase {
         .errors()
         .expect(e -> "NOT_FOUND".equals(e.getExtensions().get("code")))
         .verify();
+  }
+
+  /** A device of the caller's organization on {@code productId} that declares {@code led}. */
+  private String declaredDevice(HttpGraphQlTester as, String productId, boolean online) {
+    String id = registerDevices(as, productId, unique("cd"), 1).getFirst();
+    UUID organization =
+        dsl.select(DEVICES.ORGANIZATION_ID)
+            .from(DEVICES)
+            .where(DEVICES.ID.eq(id))
+            .fetchSingle(DEVICES.ORGANIZATION_ID);
+    // As the workers record a device's presence and declarations from what it publishes.
+    dsl.update(DEVICES).set(DEVICES.ONLINE, online).where(DEVICES.ID.eq(id)).execute();
+    dsl.insertInto(DEVICE_FUNCTIONS)
+        .set(DEVICE_FUNCTIONS.ORGANIZATION_ID, organization)
+        .set(DEVICE_FUNCTIONS.DEVICE_ID, id)
+        .set(DEVICE_FUNCTIONS.NAME, "led")
+        .set(DEVICE_FUNCTIONS.POSITION, 0)
+        .execute();
+    return id;
+  }
+
+  /** The reference device's {@code led}: 1 when it is then on, 0 when off. */
+  private static final Function<CloudCall.Function, CloudReply> LED =
+      call -> CloudReply.returned("on".equals(call.argument()) ? 1 : 0);
+
+  private TestDevice connected(String id, Function<CloudCall.Function, CloudReply> answer) {
+    return TestDevice.connect(STACK.broker.url(), id, answer);
+  }
+
+  private Map<String, Object> callingFunction(
+      String codeId, String name, String handler, Map<String, Object> deviceCalls) {
+    Map<String, Object> input = new LinkedHashMap<>();
+    input.put("cloudCodeId", codeId);
+    input.put("name", name);
+    input.put("handler", handler);
+    input.put("trigger", "EVENT");
+    input.put("filter", Map.of("namePrefix", unique("press") + "/"));
+    if (deviceCalls != null) {
+      input.put("deviceCalls", deviceCalls);
+    }
+    return input;
+  }
+
+  private List<DeviceCallsRecord> callsBy(String actor) {
+    return dsl.selectFrom(DEVICE_CALLS)
+        .where(DEVICE_CALLS.ACTOR.eq(actor))
+        .orderBy(DEVICE_CALLS.CALLED_AT)
+        .fetch();
+  }
+
+  @Test
+  void aFunctionOnADeviceEventCallsTheDevicesOfItsAllowanceAndNoOthers() {
+    String product = createProduct();
+    String other = createProduct();
+    String a = declaredDevice(graphQl, product, true);
+    String outside = declaredDevice(graphQl, product, true);
+    String offline = declaredDevice(graphQl, product, false);
+    String silent = declaredDevice(graphQl, product, true);
+    String b = declaredDevice(graphQl, other, true);
+    HttpGraphQlTester elsewhere = as(tokenFor(unique("org"), Role.OWNER));
+    String foreign = declaredDevice(elsewhere, createProduct(elsewhere), true);
+    String ghost = unique("ghost");
+    try (TestDevice deviceA = connected(a, LED);
+        TestDevice deviceB = connected(b, LED);
+        TestDevice deviceOutside = connected(outside, LED);
+        TestDevice deviceForeign = connected(foreign, LED);
+        TestDevice deviceSilent = connected(silent, null)) {
+      String name = unique("caller");
+      String code = deploy(name, "device");
+      String prefix = unique("press") + "/";
+      Map<String, Object> input =
+          callingFunction(
+              code,
+              "press",
+              "on_event",
+              Map.of(
+                  "deviceIds", List.of(a, offline, silent),
+                  "productIds", List.of(other),
+                  "maxPerRun", 4));
+      input.put("filter", Map.of("namePrefix", prefix));
+      var created =
+          graphQl
+              .document(
+                  "mutation($i: CreateCloudCodeFunctionInput!) { createCloudCodeFunction(input:"
+                      + " $i) { function { id deviceCalls { deviceIds productIds maxPerRun } } } }")
+              .variable("i", input)
+              .execute();
+      created.errors().verify();
+      String fn = created.path("createCloudCodeFunction.function.id").entity(String.class).get();
+      created
+          .path("createCloudCodeFunction.function.deviceCalls.deviceIds")
+          .entityList(String.class)
+          .containsExactly(a, offline, silent);
+      created
+          .path("createCloudCodeFunction.function.deviceCalls.productIds")
+          .entityList(String.class)
+          .containsExactly(other);
+      created
+          .path("createCloudCodeFunction.function.deviceCalls.maxPerRun")
+          .entity(Integer.class)
+          .isEqualTo(4);
+
+      // A button pressed on device a: its event runs the function, which calls one device after
+      // another (each "device function argument").
+      dsl.insertInto(EVENTS)
+          .set(EVENTS.ORGANIZATION_ID, organizationId())
+          .set(EVENTS.NAME, prefix + "button")
+          .set(
+              EVENTS.DATA,
+              String.join(
+                  ";",
+                  a + " led on",
+                  outside + " led on",
+                  foreign + " led on",
+                  ghost + " led on",
+                  offline + " led on",
+                  b + " led off",
+                  silent + " led on",
+                  a + " led off"))
+          .set(EVENTS.DEVICE_ID, a)
+          .set(EVENTS.TTL_SECONDS, 60)
+          .set(EVENTS.SCOPE, "private")
+          .set(EVENTS.SOURCE, "device")
+          .execute();
+      await().atMost(Duration.ofSeconds(30)).until(() -> !statuses(fn).isEmpty());
+      var run =
+          dsl.selectFrom(CLOUD_CODE_RUNS)
+              .where(CLOUD_CODE_RUNS.FUNCTION_ID.eq(UUID.fromString(fn)))
+              .fetchSingle();
+      assertThat(run.getStatus()).isEqualTo("OK");
+      assertThat(run.getTrigger()).isEqualTo("EVENT");
+      // Every call's code and, when the device answered, its value; what was refused, and why.
+      // A device of another organization is refused in the words of one that does not exist.
+      assertThat(run.getLog().split("\n"))
+          .containsExactly(
+              a + ": 0 1",
+              "refused: device " + outside + " is not one this function may call",
+              outside + ": -3",
+              "refused: no device " + foreign + " in the organization",
+              foreign + ": -1",
+              "refused: no device " + ghost + " in the organization",
+              ghost + ": -1",
+              "refused: device " + offline + " is offline",
+              offline + ": -8",
+              b + ": 0 0",
+              "refused: device "
+                  + silent
+                  + " did not answer within 2000 ms; it may still run the call",
+              silent + ": -7",
+              "refused: a run of this function calls devices at most 4 times",
+              a + ": -5");
+      // The devices saw the calls they were sent, with their arguments, and no others.
+      assertThat(deviceA.calls()).containsExactly("led(on)");
+      assertThat(deviceB.calls()).containsExactly("led(off)");
+      assertThat(deviceSilent.calls()).containsExactly("led(on)");
+      assertThat(deviceOutside.calls()).isEmpty();
+      assertThat(deviceForeign.calls()).isEmpty();
+
+      // Every call that was made is recorded as any device call is, with the function as actor.
+      String actor = "cloud-code:" + name + "/press";
+      await().atMost(Duration.ofSeconds(10)).until(() -> callsBy(actor).size() == 4);
+      List<DeviceCallsRecord> recorded = callsBy(actor);
+      assertThat(recorded)
+          .extracting(
+              DeviceCallsRecord::getDeviceId,
+              DeviceCallsRecord::getOutcome,
+              DeviceCallsRecord::getReturnValue,
+              DeviceCallsRecord::getArgumentBytes)
+          .containsExactly(
+              tuple(a, "ok", 1, 2),
+              tuple(offline, "offline", null, 2),
+              tuple(b, "ok", 0, 3),
+              tuple(silent, "timeout", null, 2));
+      assertThat(recorded).allSatisfy(r -> assertThat(r.getName()).isEqualTo("led"));
+      assertThat(dsl.fetchCount(DEVICE_CALLS, DEVICE_CALLS.DEVICE_ID.in(outside, foreign)))
+          .isZero();
+      // As operators read it.
+      graphQl
+          .document("query($id: ID!) { device(id: $id) { calls { items { actor outcome } } } }")
+          .variable("id", a)
+          .execute()
+          .path("device.calls.items[0]")
+          .matchesJson("{\"actor\":\"" + actor + "\",\"outcome\":\"OK\"}");
+    }
+  }
+
+  @Test
+  void aDeviceCallWaitsNoLongerThanWhatIsLeftOfTheRunsTime() {
+    String silent = declaredDevice(graphQl, createProduct(), true);
+    try (TestDevice device = connected(silent, null)) {
+      String name = unique("patient");
+      String code = deploy(name, "device");
+      var created =
+          graphQl
+              .document(FUNCTION)
+              .variable(
+                  "i",
+                  callingFunction(
+                      code,
+                      "insist",
+                      "until_answered",
+                      Map.of("deviceIds", List.of(silent), "maxPerRun", 10)))
+              .execute();
+      created.errors().verify();
+      String fn = created.path("createCloudCodeFunction.function.id").entity(String.class).get();
+      // It calls again while the device does not answer: two calls of the call timeout (2 s)
+      // fit in the run's 5 s, the third is cut at the run's time, and the run ends there.
+      var run =
+          graphQl
+              .mutate()
+              .responseTimeout(Duration.ofSeconds(30))
+              .build()
+              .document(
+                  "mutation($i: RunCloudCodeFunctionInput!) { runCloudCodeFunction(input: $i) {"
+                      + " run { status durationMs log } } }")
+              .variable("i", Map.of("id", fn, "event", "{\"data\":\"" + silent + " led on\"}"))
+              .execute();
+      run.errors().verify();
+      run.path("runCloudCodeFunction.run.status").entity(String.class).isEqualTo("TIMED_OUT");
+      run.path("runCloudCodeFunction.run.durationMs")
+          .entity(Integer.class)
+          .satisfies(ms -> assertThat(ms).isBetween(5000, 5999));
+      String actor = "cloud-code:" + name + "/insist";
+      await().atMost(Duration.ofSeconds(10)).until(() -> callsBy(actor).size() >= 3);
+      List<DeviceCallsRecord> recorded = callsBy(actor);
+      assertThat(recorded).allSatisfy(r -> assertThat(r.getOutcome()).isEqualTo("timeout"));
+      assertThat(recorded.get(0).getLatencyMs()).isGreaterThanOrEqualTo(1990);
+      assertThat(recorded.get(1).getLatencyMs()).isGreaterThanOrEqualTo(1990);
+      assertThat(recorded.getLast().getLatencyMs()).isLessThan(1990);
+      assertThat(device.calls()).hasSameSizeAs(recorded);
+    }
+  }
+
+  @Test
+  void anAllowanceNamesOnlyTheOrganizationsDevicesAndProductsAndARefusalWritesNothing() {
+    String product = createProduct();
+    String device = declaredDevice(graphQl, product, true);
+    HttpGraphQlTester elsewhere = as(tokenFor(unique("org"), Role.OWNER));
+    String foreignProduct = createProduct(elsewhere);
+    String foreign = declaredDevice(elsewhere, foreignProduct, true);
+    String ghost = unique("ghost");
+    String code = deploy(unique("allow"), "device");
+    int functions = dsl.fetchCount(CLOUD_CODE_FUNCTIONS);
+    int allowed = dsl.fetchCount(CLOUD_CODE_FUNCTION_DEVICES);
+
+    Map<String, String> notFound = new LinkedHashMap<>();
+    for (var bad :
+        List.<Map<String, Object>>of(
+            Map.of("deviceIds", List.of(device, foreign), "maxPerRun", 1),
+            Map.of("deviceIds", List.of(ghost), "maxPerRun", 1),
+            Map.of("productIds", List.of(foreignProduct), "maxPerRun", 1),
+            Map.of("productIds", List.of("not-a-product"), "maxPerRun", 1))) {
+      graphQl
+          .document(FUNCTION)
+          .variable("i", callingFunction(code, "f", "on_event", bad))
+          .execute()
+          .errors()
+          .satisfy(
+              errors ->
+                  assertThat(errors)
+                      .singleElement()
+                      .satisfies(
+                          e -> {
+                            assertThat(e.getExtensions()).containsEntry("code", "NOT_FOUND");
+                            notFound.put(bad.toString(), e.getMessage());
+                          }));
+    }
+    // Another organization's device and product look exactly like ones that do not exist.
+    assertThat(notFound.values())
+        .containsExactly(
+            "no device " + foreign,
+            "no device " + ghost,
+            "no product " + foreignProduct,
+            "no product not-a-product");
+    for (var bad :
+        List.<Map<String, Object>>of(
+            Map.of("deviceIds", List.of(), "productIds", List.of(), "maxPerRun", 1),
+            Map.of("deviceIds", List.of(device), "maxPerRun", 0),
+            Map.of("deviceIds", List.of(device), "maxPerRun", 11),
+            Map.of(
+                "deviceIds",
+                IntStream.range(0, 101).mapToObj(i -> device + i).toList(),
+                "maxPerRun",
+                1))) {
+      graphQl
+          .document(FUNCTION)
+          .variable("i", callingFunction(code, "f", "on_event", bad))
+          .execute()
+          .errors()
+          .expect(e -> "INVALID_ARGUMENT".equals(e.getExtensions().get("code")))
+          .verify();
+    }
+    assertThat(dsl.fetchCount(CLOUD_CODE_FUNCTIONS)).isEqualTo(functions);
+    assertThat(dsl.fetchCount(CLOUD_CODE_FUNCTION_DEVICES)).isEqualTo(allowed);
+
+    // A device named twice is allowed once; a function given no allowance calls no device.
+    var made =
+        graphQl
+            .document(
+                "mutation($i: CreateCloudCodeFunctionInput!) { createCloudCodeFunction(input: $i)"
+                    + " { function { id deviceCalls { deviceIds productIds maxPerRun } } } }")
+            .variable(
+                "i",
+                callingFunction(
+                    code,
+                    "f",
+                    "on_event",
+                    Map.of(
+                        "deviceIds",
+                        List.of(device, device),
+                        "productIds",
+                        List.of(product),
+                        "maxPerRun",
+                        10)))
+            .execute();
+    made.errors().verify();
+    made.path("createCloudCodeFunction.function.deviceCalls")
+        .matchesJson(
+            "{\"deviceIds\":[\""
+                + device
+                + "\"],\"productIds\":[\""
+                + product
+                + "\"],\"maxPerRun\":10}");
+    var none =
+        graphQl
+            .document(
+                "mutation($i: CreateCloudCodeFunctionInput!) { createCloudCodeFunction(input: $i)"
+                    + " { function { id deviceCalls { maxPerRun } } } }")
+            .variable("i", callingFunction(code, "g", "direct", null))
+            .execute();
+    none.path("createCloudCodeFunction.function.deviceCalls").valueIsNull();
+    String g = none.path("createCloudCodeFunction.function.id").entity(String.class).get();
+    var refused =
+        graphQl
+            .document(
+                "mutation($i: RunCloudCodeFunctionInput!) { runCloudCodeFunction(input: $i) {"
+                    + " run { status returnCode log } } }")
+            .variable("i", Map.of("id", g, "event", "on"))
+            .execute();
+    refused.path("runCloudCodeFunction.run.returnCode").entity(Integer.class).isEqualTo(-3);
+    refused
+        .path("runCloudCodeFunction.run.log")
+        .entityList(String.class)
+        .containsExactly("refused: this function was given no devices it may call");
   }
 
   private static Map<String, Object> with(Map<String, Object> base, Object... keysAndValues) {

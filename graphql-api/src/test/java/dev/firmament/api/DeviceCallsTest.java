@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The seed's {@code CallFunction} and {@code ReadVariable}, verbatim, on what the API decides
- * before anything reaches a device (this API has no broker; the launcher's end-to-end test runs
- * calls through one): access, input, declarations, offline devices, and the call record.
+ * before anything reaches a device (the launcher's end-to-end test runs calls to simulated devices,
+ * and CloudCodeTest to devices on the tests' broker): access, input, declarations, offline devices,
+ * a device that does not answer, and the call record.
  */
 class DeviceCallsTest extends ApiIntegrationTest {
 
@@ -200,15 +201,39 @@ class DeviceCallsTest extends ApiIntegrationTest {
             .variable("deviceId", device)
             .variable("functionName", "led"),
         "FORBIDDEN");
-    // Online, but this API has no broker: a clear error, nothing recorded as sent.
-    assertRefused(
+    assertThat(callsOf(device)).isZero();
+  }
+
+  @Test
+  void anOnlineDeviceThatDoesNotAnswerTimesOutAndTheCallIsRecorded() {
+    // Online as far as the database knows, but nothing answers on its topic: the call goes out
+    // through the broker and times out after the tests' call timeout (2 s).
+    String device = declaredDevice(true);
+    var called =
         graphQl
             .documentName("CallFunction")
             .variable("deviceId", device)
             .variable("functionName", "led")
-            .variable("argument", "x".repeat(1024)),
-        "UNAVAILABLE");
-    assertThat(callsOf(device)).isZero();
+            .variable("argument", "x".repeat(1024))
+            .execute();
+    called
+        .errors()
+        .satisfy(
+            errors ->
+                assertThat(errors)
+                    .singleElement()
+                    .satisfies(
+                        e -> {
+                          assertThat(e.getExtensions()).containsEntry("code", "DEADLINE_EXCEEDED");
+                          assertThat(e.getMessage()).contains("within 2000 ms");
+                        }));
+    called.path("callFunction.connected").entity(Boolean.class).isEqualTo(true);
+    called.path("callFunction.returnValue").valueIsNull();
+    var recorded =
+        dsl.selectFrom(DEVICE_CALLS).where(DEVICE_CALLS.DEVICE_ID.eq(device)).fetchSingle();
+    assertThat(recorded.getOutcome()).isEqualTo("timeout");
+    assertThat(recorded.getArgumentBytes()).isEqualTo(1024);
+    assertThat(recorded.getLatencyMs()).isGreaterThanOrEqualTo(1990);
   }
 
   @Test

@@ -33,8 +33,9 @@ import org.springframework.stereotype.Service;
  * <p>A call names a device the caller may see and a function or variable the device declared; an
  * offline device is answered at once ({@code connected: false} and {@code DEVICE_OFFLINE}), without
  * anything sent. Otherwise the call goes to the device through the broker and waits for its reply
- * up to {@code firmament.cloud.call-timeout} ({@code DEADLINE_EXCEEDED} after). Every call is
- * recorded, however it ended: who asked, when, the argument's size, the result and the latency.
+ * up to {@code firmament.cloud.call-timeout}, or less when the caller has less time (cloud code),
+ * ({@code DEADLINE_EXCEEDED} after). Every call is recorded, however it ended: who asked, when, the
+ * argument's size, the result and the latency.
  */
 @Service
 public class DeviceCalls {
@@ -78,6 +79,16 @@ public class DeviceCalls {
   /** Calls a device's function. */
   public CompletableFuture<Ended<FunctionCall>> callFunction(
       String deviceId, String name, String argument) {
+    return callFunction(deviceId, name, argument, timeout);
+  }
+
+  /**
+   * Calls a device's function, waiting for its reply at most {@code within} when that is less than
+   * {@code firmament.cloud.call-timeout}: cloud code calls with what is left of its run's time.
+   */
+  public CompletableFuture<Ended<FunctionCall>> callFunction(
+      String deviceId, String name, String argument, Duration within) {
+    Duration wait = within.compareTo(timeout) < 0 ? within : timeout;
     CloudCall.Function call;
     try {
       call = new CloudCall.Function(name, argument);
@@ -90,7 +101,7 @@ public class DeviceCalls {
           ErrorCode.NOT_FOUND, "device " + deviceId + " declares no function " + name);
     }
     int argumentBytes = call.argument().getBytes(StandardCharsets.UTF_8).length;
-    return send(started, call, argumentBytes)
+    return send(started, call, wait)
         .thenApplyAsync(
             sent -> {
               Integer returnValue =
@@ -117,7 +128,7 @@ public class DeviceCalls {
    */
   public CompletableFuture<Ended<PinholeEvent>> probe(String deviceId) {
     Started started = start(deviceId);
-    return send(started, new CloudCall.Ping(), 0)
+    return send(started, new CloudCall.Ping(), timeout)
         .thenApplyAsync(
             sent -> {
               calls.record(
@@ -152,7 +163,7 @@ public class DeviceCalls {
                     new ApiException(
                         ErrorCode.NOT_FOUND,
                         "device " + deviceId + " declares no variable " + name));
-    return send(started, call, 0)
+    return send(started, call, timeout)
         .thenApplyAsync(
             sent -> {
               Sent checked = sent;
@@ -258,7 +269,7 @@ public class DeviceCalls {
     return new Started(UUID.randomUUID(), organizationId, device, actor, now());
   }
 
-  private CompletableFuture<Sent> send(Started started, CloudCall call, int argumentBytes) {
+  private CompletableFuture<Sent> send(Started started, CloudCall call, Duration timeout) {
     String deviceId = started.device().id();
     if (!started.device().online()) {
       return CompletableFuture.completedFuture(
@@ -284,7 +295,7 @@ public class DeviceCalls {
               if (failure == null) {
                 return answered(deviceId, call, reply, latency);
               }
-              return failed(deviceId, unwrap(failure), latency);
+              return failed(deviceId, unwrap(failure), latency, timeout);
             });
   }
 
@@ -318,7 +329,7 @@ public class DeviceCalls {
         latency);
   }
 
-  private Sent failed(String deviceId, Throwable failure, int latency) {
+  private Sent failed(String deviceId, Throwable failure, int latency, Duration timeout) {
     return switch (failure) {
       case CallTimeoutException timedOut ->
           new Sent(

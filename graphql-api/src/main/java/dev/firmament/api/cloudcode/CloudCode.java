@@ -32,6 +32,9 @@ public record CloudCode(
   /**
    * {@code CloudCodeFunction}: a handler run on events its filter keeps ({@code EVENT}) or every
    * {@code everySeconds} ({@code SCHEDULE}).
+   *
+   * @param maxDeviceCalls the device calls a run may make, 0 when it may call none; its allowance
+   *     ({@code deviceCalls}) is read apart, for the functions it is asked of
    */
   public record Function(
       String id,
@@ -44,8 +47,15 @@ public record CloudCode(
       OffsetDateTime nextRunAt,
       boolean enabled,
       List<String> httpTargets,
+      int maxDeviceCalls,
       String createdBy,
       OffsetDateTime createdAt) {}
+
+  /**
+   * {@code CloudCodeDeviceCalls}: the devices a function may call, by id and by product, and how
+   * many calls one run may make.
+   */
+  public record DeviceCalls(List<String> deviceIds, List<String> productIds, int maxPerRun) {}
 
   /** {@code CloudCodeRun}: one run of a function, however it ended. */
   public record Run(

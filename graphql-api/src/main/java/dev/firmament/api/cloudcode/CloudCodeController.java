@@ -42,6 +42,11 @@ public class CloudCodeController {
     return codes.functions(code.id());
   }
 
+  @SchemaMapping(typeName = "CloudCodeFunction", field = "deviceCalls")
+  public CloudCode.DeviceCalls deviceCalls(CloudCode.Function function) {
+    return codes.deviceCalls(function);
+  }
+
   @SchemaMapping(typeName = "CloudCodeFunction", field = "runs")
   public Page<CloudCode.Run> runs(
       CloudCode.Function function, @Argument Integer from, @Argument Integer size) {
@@ -59,7 +64,8 @@ public class CloudCodeController {
       String trigger,
       EventStreams.StreamFilter filter,
       Integer everySeconds,
-      List<String> httpTargets) {}
+      List<String> httpTargets,
+      CloudCodes.DeviceCallsInput deviceCalls) {}
 
   public record CloudCodeFunctionPayload(CloudCode.Function function) {}
 
@@ -89,7 +95,8 @@ public class CloudCodeController {
             input.trigger(),
             input.filter(),
             input.everySeconds(),
-            input.httpTargets()));
+            input.httpTargets(),
+            input.deviceCalls()));
   }
 
   @MutationMapping

@@ -1,6 +1,7 @@
 package dev.firmament.api.cloudcode;
 
 import dev.firmament.api.PollingWorker;
+import dev.firmament.api.cloud.DeviceCalls;
 import dev.firmament.api.ledger.LedgerService;
 import dev.firmament.api.webhook.WebhookProperties;
 import dev.firmament.cloudcode.CloudCodeException;
@@ -37,6 +38,7 @@ public class CloudCodeRunner extends PollingWorker {
   private final LedgerService ledgers;
   private final CloudCodeProperties properties;
   private final WebhookProperties webhooks;
+  private final DeviceCalls deviceCalls;
   private final String owner = "api-" + UUID.randomUUID();
   private final AtomicInteger busy = new AtomicInteger();
   private final Map<String, CloudCodeModule> modules = new ConcurrentHashMap<>();
@@ -47,8 +49,10 @@ public class CloudCodeRunner extends PollingWorker {
       DSLContext dsl,
       LedgerService ledgers,
       CloudCodeProperties properties,
-      WebhookProperties webhooks) {
+      WebhookProperties webhooks,
+      DeviceCalls deviceCalls) {
     this.outbox = outbox;
+    this.deviceCalls = deviceCalls;
     this.dsl = dsl;
     this.ledgers = ledgers;
     this.properties = properties;
@@ -105,6 +109,7 @@ public class CloudCodeRunner extends PollingWorker {
                   try {
                     Sandbox.Run run =
                         run(
+                            invocation.functionId(),
                             invocation.cloudCodeId(),
                             invocation.version(),
                             invocation.handler(),
@@ -138,8 +143,9 @@ public class CloudCodeRunner extends PollingWorker {
     }
   }
 
-  /** One run of a version's handler on an event, bound to the organization. */
+  /** One run of a function (a version's handler) on an event, bound to the organization. */
   Sandbox.Run run(
+      UUID functionId,
       UUID cloudCodeId,
       int version,
       String handler,
@@ -167,7 +173,9 @@ public class CloudCodeRunner extends PollingWorker {
             actor,
             properties.maxPublishes(),
             new OrganizationCapabilities.Http(
-                httpTargets, webhooks.allowed(), properties.timeLimit())),
+                httpTargets, webhooks.allowed(), properties.timeLimit()),
+            new OrganizationCapabilities.Devices(
+                deviceCalls, functionId, properties.maxDeviceCalls())),
         properties.limits());
   }
 

@@ -2,8 +2,11 @@ package dev.firmament.api.cloudcode;
 
 import static dev.firmament.sql.generated.Tables.CLOUD_CODE;
 import static dev.firmament.sql.generated.Tables.CLOUD_CODE_FUNCTIONS;
+import static dev.firmament.sql.generated.Tables.CLOUD_CODE_FUNCTION_DEVICES;
 import static dev.firmament.sql.generated.Tables.CLOUD_CODE_RUNS;
 import static dev.firmament.sql.generated.Tables.CLOUD_CODE_VERSIONS;
+import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.PRODUCTS;
 
 import dev.firmament.api.Ids;
 import dev.firmament.api.Names;
@@ -30,9 +33,12 @@ import dev.firmament.sql.generated.tables.records.CloudCodeRunsRecord;
 import dev.firmament.sql.generated.tables.records.CloudCodeVersionsRecord;
 import java.net.InetAddress;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.springframework.stereotype.Service;
@@ -44,6 +50,7 @@ import org.springframework.stereotype.Service;
 @Service
 public class CloudCodes {
   static final int MAX_TARGETS = 10;
+  static final int MAX_ALLOWED = 100;
   private final DSLContext dsl;
   private final WebhookProperties webhooks;
   private final EventStreams streams;
@@ -167,7 +174,8 @@ public class CloudCodes {
       String trigger,
       EventStreams.StreamFilter filter,
       Integer everySeconds,
-      List<String> httpTargets) {
+      List<String> httpTargets,
+      DeviceCallsInput deviceCalls) {
     Caller caller = Callers.current();
     CloudCode code = find(caller.organizationId(), cloudCodeId);
     String trimmed = Names.check(name);
@@ -198,29 +206,52 @@ public class CloudCodes {
       }
     }
     String targets = checkTargets(httpTargets);
+    Allowance allowance = checkDeviceCalls(caller.organizationId(), deviceCalls);
     UUID id = UUID.randomUUID();
     ChangeCursor head = changes.head();
+    CloudCodeFunctionsRecord f = new CloudCodeFunctionsRecord();
+    f.setId(id);
+    f.setOrganizationId(caller.organizationId());
+    f.setCloudCodeId(UUID.fromString(code.id()));
+    f.setName(trimmed);
+    f.setHandler(handler);
+    f.setTrigger(scheduled ? "SCHEDULE" : "EVENT");
+    if (checked != null) {
+      f.setNamePrefix(checked.namePrefix());
+      f.setDeviceId(checked.deviceId());
+      f.setProductId(checked.productId());
+      f.setSource(checked.source());
+    }
+    if (scheduled) {
+      f.setEverySeconds(everySeconds);
+      f.setNextRunAt(OffsetDateTime.now().plusSeconds(everySeconds));
+    }
+    f.setHttpTargets(targets);
+    f.setMaxDeviceCalls(allowance.maxPerRun());
+    f.setStartsAfterTx(head.tx());
+    f.setStartsAfterId(head.id());
+    f.setCreatedBy(caller.actor());
     try {
-      dsl.insertInto(CLOUD_CODE_FUNCTIONS)
-          .set(CLOUD_CODE_FUNCTIONS.ID, id)
-          .set(CLOUD_CODE_FUNCTIONS.ORGANIZATION_ID, caller.organizationId())
-          .set(CLOUD_CODE_FUNCTIONS.CLOUD_CODE_ID, UUID.fromString(code.id()))
-          .set(CLOUD_CODE_FUNCTIONS.NAME, trimmed)
-          .set(CLOUD_CODE_FUNCTIONS.HANDLER, handler)
-          .set(CLOUD_CODE_FUNCTIONS.TRIGGER, scheduled ? "SCHEDULE" : "EVENT")
-          .set(CLOUD_CODE_FUNCTIONS.NAME_PREFIX, checked == null ? null : checked.namePrefix())
-          .set(CLOUD_CODE_FUNCTIONS.DEVICE_ID, checked == null ? null : checked.deviceId())
-          .set(CLOUD_CODE_FUNCTIONS.PRODUCT_ID, checked == null ? null : checked.productId())
-          .set(CLOUD_CODE_FUNCTIONS.SOURCE, checked == null ? null : checked.source())
-          .set(CLOUD_CODE_FUNCTIONS.EVERY_SECONDS, scheduled ? everySeconds : null)
-          .set(
-              CLOUD_CODE_FUNCTIONS.NEXT_RUN_AT,
-              scheduled ? OffsetDateTime.now().plusSeconds(everySeconds) : null)
-          .set(CLOUD_CODE_FUNCTIONS.HTTP_TARGETS, targets)
-          .set(CLOUD_CODE_FUNCTIONS.STARTS_AFTER_TX, head.tx())
-          .set(CLOUD_CODE_FUNCTIONS.STARTS_AFTER_ID, head.id())
-          .set(CLOUD_CODE_FUNCTIONS.CREATED_BY, caller.actor())
-          .execute();
+      // The function and its allowance together: a function is never seen without it.
+      dsl.transaction(
+          configuration -> {
+            DSLContext tx = configuration.dsl();
+            tx.insertInto(CLOUD_CODE_FUNCTIONS).set(f).execute();
+            for (String deviceId : allowance.deviceIds()) {
+              tx.insertInto(CLOUD_CODE_FUNCTION_DEVICES)
+                  .set(CLOUD_CODE_FUNCTION_DEVICES.ORGANIZATION_ID, caller.organizationId())
+                  .set(CLOUD_CODE_FUNCTION_DEVICES.FUNCTION_ID, id)
+                  .set(CLOUD_CODE_FUNCTION_DEVICES.DEVICE_ID, deviceId)
+                  .execute();
+            }
+            for (UUID productId : allowance.productIds()) {
+              tx.insertInto(CLOUD_CODE_FUNCTION_DEVICES)
+                  .set(CLOUD_CODE_FUNCTION_DEVICES.ORGANIZATION_ID, caller.organizationId())
+                  .set(CLOUD_CODE_FUNCTION_DEVICES.FUNCTION_ID, id)
+                  .set(CLOUD_CODE_FUNCTION_DEVICES.PRODUCT_ID, productId)
+                  .execute();
+            }
+          });
     } catch (RuntimeException e) {
       if (UniqueViolations.isUniqueViolation(e)) {
         throw new ApiException(
@@ -231,6 +262,95 @@ public class CloudCodes {
       throw e;
     }
     return function(caller.organizationId(), id.toString());
+  }
+
+  /** {@code CloudCodeDeviceCallsInput}. */
+  public record DeviceCallsInput(
+      List<String> deviceIds, List<String> productIds, Integer maxPerRun) {}
+
+  /** An allowance checked: devices and products of the organization, and calls a run. */
+  private record Allowance(Set<String> deviceIds, Set<UUID> productIds, int maxPerRun) {
+    static final Allowance NONE = new Allowance(Set.of(), Set.of(), 0);
+  }
+
+  /**
+   * The devices a function may call, as given: at least one device or product, at most {@value
+   * #MAX_ALLOWED} together, every one of the organization (a device or product of another looks
+   * like one that does not exist: {@code NOT_FOUND}), and 1 to {@code max-device-calls} calls a
+   * run.
+   */
+  private Allowance checkDeviceCalls(UUID organizationId, DeviceCallsInput input) {
+    if (input == null) {
+      return Allowance.NONE;
+    }
+    Set<String> deviceIds =
+        new LinkedHashSet<>(input.deviceIds() == null ? List.of() : input.deviceIds());
+    Set<String> productIds =
+        new LinkedHashSet<>(input.productIds() == null ? List.of() : input.productIds());
+    if (deviceIds.isEmpty() && productIds.isEmpty()) {
+      throw ApiException.invalid("deviceCalls names at least one device or product");
+    }
+    if (deviceIds.size() + productIds.size() > MAX_ALLOWED) {
+      throw ApiException.invalid(
+          "deviceCalls names at most " + MAX_ALLOWED + " devices and products together");
+    }
+    int most = properties.maxDeviceCalls();
+    if (input.maxPerRun() == null || input.maxPerRun() < 1 || input.maxPerRun() > most) {
+      throw ApiException.invalid(
+          most == 0
+              ? "device calls are turned off here (firmament.cloud-code.max-device-calls is 0)"
+              : "deviceCalls.maxPerRun is 1 to "
+                  + most
+                  + " (firmament.cloud-code.max-device-calls)");
+    }
+    Set<String> found =
+        deviceIds.isEmpty()
+            ? Set.of()
+            : Set.copyOf(
+                dsl.select(DEVICES.ID)
+                    .from(DEVICES)
+                    .where(DEVICES.ORGANIZATION_ID.eq(organizationId))
+                    .and(DEVICES.ID.in(deviceIds))
+                    .fetch(DEVICES.ID));
+    for (String deviceId : deviceIds) {
+      if (!found.contains(deviceId)) {
+        throw new ApiException(ErrorCode.NOT_FOUND, "no device " + deviceId);
+      }
+    }
+    List<UUID> products = new ArrayList<>();
+    for (String productId : productIds) {
+      products.add(
+          Ids.parse(productId)
+              .filter(
+                  uuid ->
+                      dsl.fetchExists(
+                          PRODUCTS,
+                          PRODUCTS.ORGANIZATION_ID.eq(organizationId).and(PRODUCTS.ID.eq(uuid))))
+              .orElseThrow(() -> new ApiException(ErrorCode.NOT_FOUND, "no product " + productId)));
+    }
+    return new Allowance(deviceIds, new LinkedHashSet<>(products), input.maxPerRun());
+  }
+
+  /** A function's allowance; null when it may call no device. */
+  public CloudCode.DeviceCalls deviceCalls(CloudCode.Function function) {
+    if (function.maxDeviceCalls() == 0) {
+      return null;
+    }
+    List<String> deviceIds = new ArrayList<>();
+    List<String> productIds = new ArrayList<>();
+    dsl.select(CLOUD_CODE_FUNCTION_DEVICES.DEVICE_ID, CLOUD_CODE_FUNCTION_DEVICES.PRODUCT_ID)
+        .from(CLOUD_CODE_FUNCTION_DEVICES)
+        .where(CLOUD_CODE_FUNCTION_DEVICES.FUNCTION_ID.eq(UUID.fromString(function.id())))
+        .orderBy(CLOUD_CODE_FUNCTION_DEVICES.ID)
+        .forEach(
+            r -> {
+              if (r.value1() != null) {
+                deviceIds.add(r.value1());
+              } else {
+                productIds.add(r.value2().toString());
+              }
+            });
+    return new CloudCode.DeviceCalls(deviceIds, productIds, function.maxDeviceCalls());
   }
 
   public CloudCode.Function setEnabled(String functionId, boolean enabled) {
@@ -273,6 +393,7 @@ public class CloudCodes {
     }
     Sandbox.Run run =
         runner.run(
+            UUID.fromString(f.id()),
             UUID.fromString(code.id()),
             code.version(),
             f.handler(),
@@ -416,6 +537,7 @@ public class CloudCodes {
         r.getNextRunAt(),
         r.getEnabled(),
         r.getHttpTargets().isEmpty() ? List.of() : Arrays.asList(r.getHttpTargets().split(" ")),
+        r.getMaxDeviceCalls(),
         r.getCreatedBy(),
         r.getCreatedAt());
   }
