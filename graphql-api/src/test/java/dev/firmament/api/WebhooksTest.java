@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firmament.api.caller.Role;
 import dev.firmament.api.webhook.WebhookDelivery;
 import dev.firmament.api.webhook.WebhookKeys;
+import dev.firmament.api.webhook.WebhookKeysTest;
 import dev.firmament.api.webhook.WebhookOutbox;
 import dev.firmament.api.webhook.WebhookProperties;
 import dev.firmament.api.webhook.Webhooks;
@@ -283,18 +284,7 @@ class WebhooksTest extends ApiTestBase {
     Hook hook = create("/rekeyed", null, Map.of("authorization", "Bearer receiver-token"));
     // As if the server key changed since the headers were set: sealed under another key.
     WebhookProperties other =
-        new WebhookProperties(
-            java.util.Base64.getEncoder().encodeToString(new byte[32]),
-            "",
-            true,
-            Duration.ofSeconds(10),
-            Duration.ofSeconds(5),
-            Duration.ofHours(1),
-            10,
-            32,
-            Duration.ofMillis(200),
-            Duration.ofSeconds(30),
-            Duration.ofDays(30));
+        WebhookKeysTest.properties(java.util.Base64.getEncoder().encodeToString(new byte[32]));
     UUID id = UUID.fromString(hook.id());
     dsl.update(WEBHOOKS)
         .set(

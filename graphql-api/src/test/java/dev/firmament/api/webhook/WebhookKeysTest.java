@@ -9,12 +9,13 @@ import java.util.Base64;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-class WebhookKeysTest {
+public class WebhookKeysTest {
   private static final String KEY = Base64.getEncoder().encodeToString(new byte[32]);
   private static final String OTHER_KEY =
       Base64.getEncoder().encodeToString("another server key of 32 bytes!!".getBytes());
 
-  static WebhookProperties properties(String key) {
+  /** The settings' defaults with this server key. */
+  public static WebhookProperties properties(String key) {
     return new WebhookProperties(
         key,
         "",

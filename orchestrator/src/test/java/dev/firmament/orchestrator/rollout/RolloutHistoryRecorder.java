@@ -234,25 +234,8 @@ class RolloutHistoryRecorder {
   @Test
   @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "stop-reason")
   void recordStopReason() throws IOException {
-    FakeFleet fleet = fleet(4);
-    fleet.answer("dev-000", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
-    fleet.answer("dev-001", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
-    RolloutPlan plan =
-        new RolloutPlan(
-            List.of(
-                new StagePlan(
-                    "canary",
-                    StageSelection.count(2),
-                    1,
-                    null,
-                    Duration.ZERO,
-                    new GatePlan(null, 0.0, 1, 0, BreachAction.ABORT),
-                    AdvanceMode.AUTOMATIC),
-                StagePlan.everything(2)),
-            null,
-            null,
-            null,
-            false);
+    FakeFleet fleet = failingCanaries();
+    RolloutPlan plan = canaryThatAborts();
     RolloutProgress result =
         recordRollout(
             "stop-reason",
@@ -273,25 +256,8 @@ class RolloutHistoryRecorder {
   @Test
   @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "gate-event")
   void recordGateEvent() throws IOException {
-    FakeFleet fleet = fleet(4);
-    fleet.answer("dev-000", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
-    fleet.answer("dev-001", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
-    RolloutPlan plan =
-        new RolloutPlan(
-            List.of(
-                new StagePlan(
-                    "canary",
-                    StageSelection.count(2),
-                    1,
-                    null,
-                    Duration.ZERO,
-                    new GatePlan(null, 0.0, 1, 0, BreachAction.ABORT),
-                    AdvanceMode.AUTOMATIC),
-                StagePlan.everything(2)),
-            null,
-            null,
-            null,
-            false);
+    FakeFleet fleet = failingCanaries();
+    RolloutPlan plan = canaryThatAborts();
     RolloutProgress result =
         recordRollout(
             "gate-event",
@@ -626,6 +592,33 @@ class RolloutHistoryRecorder {
       }
       return result;
     }
+  }
+
+  /** Four devices, the first two of which fail their update. */
+  private static FakeFleet failingCanaries() {
+    FakeFleet fleet = fleet(4);
+    fleet.answer("dev-000", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
+    fleet.answer("dev-001", new FakeFleet.Answer(DeviceUpdateState.FAILED, "HASH"));
+    return fleet;
+  }
+
+  /** A canary of two, one at a time, whose gate aborts at the first failure; then the rest. */
+  private static RolloutPlan canaryThatAborts() {
+    return new RolloutPlan(
+        List.of(
+            new StagePlan(
+                "canary",
+                StageSelection.count(2),
+                1,
+                null,
+                Duration.ZERO,
+                new GatePlan(null, 0.0, 1, 0, BreachAction.ABORT),
+                AdvanceMode.AUTOMATIC),
+            StagePlan.everything(2)),
+        null,
+        null,
+        null,
+        false);
   }
 
   private static FakeFleet fleet(int devices) {
