@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * run on events, on a schedule and by hand, their capabilities bound to the organization, and
  * runaways stopped with the events around them still processed.
  */
-class CloudCodeTest extends ApiTestBase {
+class CloudCodeTest extends ApiIntegrationTest {
   private static final String DEPLOY =
       "mutation($i: DeployCloudCodeInput!) { deployCloudCode(input: $i) { cloudCode { id name"
           + " version handlers versions { version sha256 sizeBytes } } } }";

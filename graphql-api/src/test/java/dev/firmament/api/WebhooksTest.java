@@ -42,7 +42,7 @@ import org.springframework.beans.factory.annotation.Autowired;
  * to deliveries, sent to an HTTP receiver on loopback, retried, paused, resumed and replayed, and
  * taken over by a new sender after the old one stopped mid-backlog.
  */
-class WebhooksTest extends ApiTestBase {
+class WebhooksTest extends ApiIntegrationTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static WebhookReceiver receiver;
 
