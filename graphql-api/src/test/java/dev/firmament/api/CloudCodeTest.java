@@ -38,7 +38,7 @@ import org.springframework.graphql.test.tester.HttpGraphQlTester;
  * functions called over the embedded broker, within each function's allowance), and runaways
  * stopped with the events around them still processed.
  */
-class CloudCodeTest extends ApiTestBase {
+class CloudCodeTest extends ApiIntegrationTest {
   private static final String DEPLOY =
       "mutation($i: DeployCloudCodeInput!) { deployCloudCode(input: $i) { cloudCode { id name"
           + " version handlers versions { version sha256 sizeBytes } } } }";

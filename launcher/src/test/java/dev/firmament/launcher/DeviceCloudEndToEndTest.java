@@ -52,12 +52,7 @@ class DeviceCloudEndToEndTest {
                 "2s",
                 // A device here publishes more events at once than a device's allowance (4).
                 "firmament.events.device-burst",
-                "100",
-                // The GraphQL subscriptions read here hang up before the server stops, which the
-                // server learns only when it next writes to them: a graceful shutdown would wait
-                // its whole 30 s for them.
-                "server.shutdown",
-                "immediate"));
+                "100"));
   }
 
   @AfterAll

@@ -46,11 +46,7 @@ class LiveSubscriptionsEndToEndTest {
 
   @BeforeAll
   static void start() {
-    // The subscribers here hang up before the server stops, which the server learns only when it
-    // next writes to them: a graceful shutdown would wait its whole 30 s for them.
-    server =
-        DevServer.start(
-            DevStackOptions.onFreePorts(dataDir), 0, Map.of("server.shutdown", "immediate"));
+    server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of());
   }
 
   @AfterAll

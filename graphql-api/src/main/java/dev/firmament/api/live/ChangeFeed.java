@@ -15,7 +15,11 @@ import org.jooq.impl.DSL;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.ContextClosedEvent;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
@@ -29,8 +33,13 @@ import reactor.core.scheduler.Schedulers;
  *
  * <p>Subscribers get their own bounded buffer ({@link #live(int)}): one that falls further behind
  * than it fails with a message telling it to resume, instead of holding memory or slowing others.
+ *
+ * <p>When the process shuts down, the feed ends: every subscriber's stream completes, so that the
+ * transports end their responses and the web server's graceful shutdown, which waits for the
+ * requests in progress, is not held by them (see {@link #end()}).
  */
-public class ChangeFeed implements SmartLifecycle {
+public class ChangeFeed
+    implements SmartLifecycle, ApplicationListener<ContextClosedEvent>, ApplicationContextAware {
   private static final Logger log = LoggerFactory.getLogger(ChangeFeed.class);
   private static final int BATCH = 1000;
   private static final Duration HELD_BACK_CHECK = Duration.ofSeconds(10);
@@ -41,6 +50,7 @@ public class ChangeFeed implements SmartLifecycle {
   private final AtomicReference<ChangeCursor> position = new AtomicReference<>();
   private final ListeningThread listener;
   private long lastHeldBackCheck = System.nanoTime();
+  private ApplicationContext context;
 
   public ChangeFeed(DataSource dataSource, Duration pollInterval) {
     this.dataSource = dataSource;
@@ -102,8 +112,44 @@ public class ChangeFeed implements SmartLifecycle {
   @Override
   public synchronized void stop() {
     listener.stop();
-    // The sink stays open: subscribers wait through a stop and a start; at shutdown the transports
-    // close their connections.
+    // The sink stays open: subscribers wait through a stop and a start (a paused context). The
+    // shutdown ends them before anything stops (end()).
+  }
+
+  /**
+   * Ends the feed for good: stops reading, then completes every subscriber's stream, and the stream
+   * of any that subscribes later, at once. A subscriber resumes elsewhere from its last cursor.
+   *
+   * <p>The process is shutting down. An open subscription is a request in progress for the web
+   * server (a Server-Sent Events response is an asynchronous request until it completes), and its
+   * graceful shutdown waits for those up to its timeout (30 s by default) before it cuts them off;
+   * nothing else would end them: the feed never completes on its own, and a client that went away
+   * is found only when a write to it (a keep-alive, every 15 s) fails. Ended here, each transport
+   * sends its protocol's end (SSE's {@code complete} event, graphql-ws's {@code complete} message)
+   * and the response completes before the web server starts waiting.
+   */
+  public synchronized void end() {
+    listener.stop();
+    // Should the listening thread still be handing out a row after the stop gave up waiting for
+    // it, the completion waits for that emission instead of failing beside it.
+    sink.emitComplete(Sinks.EmitFailureHandler.busyLooping(Duration.ofSeconds(1)));
+  }
+
+  @Override
+  public void setApplicationContext(ApplicationContext context) {
+    this.context = context;
+  }
+
+  /**
+   * The context is closing: published before any lifecycle stops, so before the web server's
+   * graceful shutdown starts waiting. A child context's close reaches its parent's listeners too;
+   * only this feed's own context's close ends it.
+   */
+  @Override
+  public void onApplicationEvent(ContextClosedEvent event) {
+    if (event.getApplicationContext() == context) {
+      end();
+    }
   }
 
   @Override
