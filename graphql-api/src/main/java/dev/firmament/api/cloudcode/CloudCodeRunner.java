@@ -100,46 +100,64 @@ public class CloudCodeRunner extends PollingWorker {
         outbox.prune(properties.retention());
       }
       int free = properties.concurrency() - busy.get();
-      List<CloudCodeOutbox.Claimed> claimed = outbox.claim(owner, free, properties.claim());
-      for (CloudCodeOutbox.Claimed invocation : claimed) {
+      for (CloudCodeOutbox.Claimed invocation : outbox.claim(owner, free, properties.claim())) {
         busy.incrementAndGet();
-        workers()
-            .execute(
-                () -> {
-                  try {
-                    Sandbox.Run run =
-                        run(
-                            invocation.functionId(),
-                            invocation.cloudCodeId(),
-                            invocation.version(),
-                            invocation.handler(),
-                            invocation.payload(),
-                            invocation.organizationId(),
-                            invocation.actor(),
-                            invocation.httpTargets());
-                    if (isRunning()) {
-                      outbox.record(
-                          invocation.invocationId(),
-                          invocation.functionId(),
-                          invocation.organizationId(),
-                          invocation.version(),
-                          invocation.trigger(),
-                          invocation.eventName(),
-                          run);
-                    }
-                  } catch (RuntimeException e) {
-                    log.warn(
-                        "cloud code: run failed invocation={} error={}",
-                        invocation.invocationId(),
-                        e.toString());
-                  } finally {
-                    busy.decrementAndGet();
-                  }
-                });
+        workers().execute(() -> runThenDrain(invocation));
       }
     } catch (RuntimeException e) {
       // PostgreSQL away for a moment: the next round tries again; nothing was half written.
       log.warn("cloud code: round failed error={}", e.toString());
+    }
+  }
+
+  /**
+   * Runs the invocation, then claims and runs the next due one, and so on until none is due: a
+   * runner that waited for the next poll after every run would cap a process at {@code concurrency}
+   * runs per poll interval (10 a second by default), however short the runs.
+   */
+  private void runThenDrain(CloudCodeOutbox.Claimed first) {
+    try {
+      CloudCodeOutbox.Claimed invocation = first;
+      while (invocation != null) {
+        runAndRecord(invocation);
+        invocation =
+            isRunning()
+                ? outbox.claim(owner, 1, properties.claim()).stream().findFirst().orElse(null)
+                : null;
+      }
+    } catch (RuntimeException e) {
+      // PostgreSQL away for a moment: the next round claims again; nothing was half written.
+      log.warn("cloud code: runner stopped error={}", e.toString());
+    } finally {
+      busy.decrementAndGet();
+    }
+  }
+
+  private void runAndRecord(CloudCodeOutbox.Claimed invocation) {
+    try {
+      Sandbox.Run run =
+          run(
+              invocation.functionId(),
+              invocation.cloudCodeId(),
+              invocation.version(),
+              invocation.handler(),
+              invocation.payload(),
+              invocation.organizationId(),
+              invocation.actor(),
+              invocation.httpTargets());
+      if (isRunning()) {
+        outbox.record(
+            invocation.invocationId(),
+            invocation.functionId(),
+            invocation.organizationId(),
+            invocation.version(),
+            invocation.trigger(),
+            invocation.eventName(),
+            run);
+      }
+    } catch (RuntimeException e) {
+      log.warn(
+          "cloud code: run failed invocation={} error={}", invocation.invocationId(), e.toString());
     }
   }
 

@@ -172,11 +172,13 @@ public class WebhookOutbox {
                 + " order by (select d.next_attempt_at from webhook_deliveries d"
                 + " where d.webhook_id = w.id and d.state = 'PENDING'"
                 + " order by d.id limit 1)"
-                + " limit ? for update skip locked)"
+                // Written into the statement, not a parameter: see CloudCodeOutbox.claim.
+                + " limit "
+                + limit
+                + " for update skip locked)"
                 + " returning id",
             owner,
-            claim.toMillis(),
-            limit)
+            claim.toMillis())
         .fetch(r -> r.get(0, UUID.class));
   }
 
