@@ -5,9 +5,13 @@ import static dev.firmament.sql.generated.Tables.AUDIT_LOG;
 
 import dev.firmament.manifest.SigningKeys;
 import java.security.PrivateKey;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 import org.slf4j.Logger;
@@ -29,8 +33,12 @@ public class AuditSealer {
   private static final Logger log = LoggerFactory.getLogger(AuditSealer.class);
   private static final long LOCK_NAMESPACE = 0x6175646974L; // "audit"
 
+  /** How often a chain that stays broken is reported again. */
+  private static final Duration REPEAT_BROKEN = Duration.ofHours(1);
+
   private final DSLContext dsl;
   private final AuditRepository audit;
+  private final Map<UUID, Instant> reported = new ConcurrentHashMap<>();
   private final Optional<PrivateKey> key;
 
   public AuditSealer(
@@ -54,6 +62,15 @@ public class AuditSealer {
     for (UUID organization : audit.organizationsWithUnsealed()) {
       try {
         seal(organization);
+      } catch (BrokenChain e) {
+        // Broken until someone verifies the log: said loudly, once an hour, not every second.
+        Instant now = Instant.now();
+        Instant last = reported.get(organization);
+        if (last == null || now.isAfter(last.plus(REPEAT_BROKEN))) {
+          reported.put(organization, now);
+          log.error(
+              "audit sealing stopped organization={} reason={}", organization, e.getMessage());
+        }
       } catch (RuntimeException e) {
         log.error("audit sealing failed organization={}", organization, e);
       }
@@ -79,7 +96,7 @@ public class AuditSealer {
                   .fetchOne()
                   .value1();
           if (seq != (checkpointed == null ? 0 : checkpointed)) {
-            throw new IllegalStateException(
+            throw new BrokenChain(
                 "the audit chain's head (entry "
                     + seq
                     + ") is not its last checkpoint ("
@@ -118,5 +135,12 @@ public class AuditSealer {
           }
           return unsealed.size();
         });
+  }
+
+  /** The chain's head is not its last checkpoint: sealed entries were written by someone else. */
+  static final class BrokenChain extends IllegalStateException {
+    BrokenChain(String message) {
+      super(message);
+    }
   }
 }
