@@ -44,9 +44,10 @@ public interface Capabilities {
 
   /**
    * {@code http_post(url, body, out, cap) -> status or a refusal}: posts to an HTTP target the
-   * function is allowed; refused unless an implementation allows some.
+   * function is allowed; refused unless an implementation allows some. The post may take no longer
+   * than {@code within}, what is left of the run's time (as for {@link #callFunction}).
    */
-  default HttpAnswer httpPost(String url, String body) {
+  default HttpAnswer httpPost(String url, String body, Duration within) {
     throw new Refused(-3, "this function may not call HTTP targets");
   }
 

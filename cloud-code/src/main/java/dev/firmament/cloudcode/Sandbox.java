@@ -331,7 +331,8 @@ public final class Sandbox {
                           Capabilities.HttpAnswer answer =
                               caps.httpPost(
                                   string(instance, args[0], args[1]),
-                                  string(instance, args[2], args[3]));
+                                  string(instance, args[2], args[3]),
+                                  budget.left());
                           int n = (int) Math.min(answer.body().length, args[5] - 4);
                           writable(instance, args[4], 4L + n);
                           byte[] out = new byte[4 + n];

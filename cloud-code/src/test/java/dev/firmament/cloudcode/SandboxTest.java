@@ -54,14 +54,16 @@ class SandboxTest {
     }
 
     final Map<String, HttpAnswer> http = new HashMap<>();
+    final List<Duration> postWaits = new ArrayList<>();
 
     @Override
-    public HttpAnswer httpPost(String url, String body) {
+    public HttpAnswer httpPost(String url, String body, Duration within) {
       HttpAnswer answer = http.get(url);
       if (answer == null) {
         throw new Refused(-3, url + " is not one of this function's targets");
       }
       published.add("posted " + body + " to " + url);
+      postWaits.add(within);
       return answer;
     }
 
@@ -194,6 +196,10 @@ class SandboxTest {
     assertThat(ok.status()).isEqualTo(Status.OK);
     assertThat(caps.published)
         .containsExactly("posted ping to https://ok.example/hook", "cloud/http=pong");
+    // The post is given what is left of the run's time, never more.
+    assertThat(caps.postWaits)
+        .singleElement()
+        .satisfies(within -> assertThat(within).isPositive().isLessThanOrEqualTo(LIMITS.time()));
     // An answer larger than the buffer: as much as fits (1,024 less the length's 4 bytes).
     Run big = Sandbox.run(module("http"), "on_event", "https://big.example/hook", caps, LIMITS);
     assertThat(big.status()).isEqualTo(Status.OK);

@@ -156,7 +156,7 @@ final class OrganizationCapabilities implements Capabilities {
    * run, each within the time limit, at most {@value #MAX_ANSWER} bytes of the answer read.
    */
   @Override
-  public HttpAnswer httpPost(String url, String body) {
+  public HttpAnswer httpPost(String url, String body, Duration within) {
     if (http.targets().stream().noneMatch(url::startsWith)) {
       throw new Refused(NOT_ALLOWED, url + " is not one of this function's HTTP targets");
     }
@@ -170,16 +170,18 @@ final class OrganizationCapabilities implements Capabilities {
       throw new Refused(NOT_ALLOWED, refused.getMessage());
     }
     posted++;
+    // Bounded by the setting and by what is left of the run: a post late in a run ends with it.
+    Duration timeout = within.compareTo(http.timeout()) < 0 ? within : http.timeout();
     HttpClient client =
         HttpClient.newBuilder()
-            .connectTimeout(http.timeout())
+            .connectTimeout(timeout)
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
     try (client) {
       HttpResponse<InputStream> response =
           client.send(
               HttpRequest.newBuilder(target)
-                  .timeout(http.timeout())
+                  .timeout(timeout)
                   .header("content-type", "text/plain; charset=utf-8")
                   .header("user-agent", "Firmament-CloudCode/1")
                   .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
