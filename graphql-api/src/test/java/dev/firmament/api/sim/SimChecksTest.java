@@ -42,6 +42,7 @@ class SimChecksTest {
     assertThat(SimNumbers.luhnValid("91")).isTrue();
     assertThat(SimNumbers.luhnDigit("7992739871")).isEqualTo(3);
     assertThat(SimNumbers.luhnDigit("894450010219830482")).isEqualTo(6);
+    assertThat(SimNumbers.luhnDigit("894450010219830485")).isEqualTo(9);
   }
 
   @Test
@@ -59,15 +60,19 @@ class SimChecksTest {
   @Test
   void readsQuotedFieldsCrlfABomAndIgnoresTheTrailingEmptyLine() {
     List<SimCsv.Row> rows =
-        SimCsv.parse("\uFEFFa,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\r\n\"two\nlines\",2,3\r\n");
+        SimCsv.parse(
+            "\uFEFFa,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\r\n\"two\nlines\",2,3\r\n4,5,6\r\n");
     assertThat(rows)
         .containsExactly(
             new SimCsv.Row(1, List.of("a", "b", "c")),
             new SimCsv.Row(2, List.of("x, y", "say \"hi\"", "")),
-            new SimCsv.Row(3, List.of("two\nlines", "2", "3")));
+            new SimCsv.Row(3, List.of("two\nlines", "2", "3")),
+            new SimCsv.Row(5, List.of("4", "5", "6")));
     assertThat(SimCsv.parse("a\n1\n\n2")).extracting(SimCsv.Row::line).containsExactly(1, 2, 3, 4);
     assertThat(SimCsv.parse("a\n\"\"")).last().isEqualTo(new SimCsv.Row(2, List.of("")));
-    assertThat(SimCsv.parse("a\r\nb")).last().isEqualTo(new SimCsv.Row(2, List.of("b")));
+    assertThat(SimCsv.parse("a\r\nb"))
+        .containsExactly(new SimCsv.Row(1, List.of("a")), new SimCsv.Row(2, List.of("b")));
+    assertThat(SimCsv.parse("a,b\r")).containsExactly(new SimCsv.Row(1, List.of("a", "b\r")));
     assertThat(SimCsv.parse("a\rb")).containsExactly(new SimCsv.Row(1, List.of("a\rb")));
     assertThat(SimCsv.parse("a\"b")).containsExactly(new SimCsv.Row(1, List.of("a\"b")));
     assertThat(SimCsv.parse("")).isEmpty();
@@ -179,6 +184,14 @@ class SimChecksTest {
     assertThat(errors)
         .extracting(Sims.RowError::column)
         .containsExactly("monthly_cap_bytes", "overage_policy");
+    errors.clear();
+    Sims.check(7, ICCID_20, "310150123456789", "Acme", "1", "p".repeat(40), null, errors);
+    Sims.check(7, ICCID_20, "310150123456789", "Acme", "1", "p".repeat(41), null, errors);
+    assertThat(errors)
+        .extracting(Sims.RowError::message)
+        .containsExactly(
+            "the overage policy is BLOCK, THROTTLE or ALLOW, was '" + "p".repeat(40) + "'",
+            "the overage policy is BLOCK, THROTTLE or ALLOW, was '" + "p".repeat(40) + "...'");
     assertThat(Sims.carrierProblem("a\u0007b")).contains("control");
     assertThat(Sims.carrierProblem("c".repeat(100))).isNull();
     assertThat(Sims.carrierProblem("c".repeat(101))).contains("100");
