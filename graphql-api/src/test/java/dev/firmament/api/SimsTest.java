@@ -508,6 +508,36 @@ class SimsTest extends ApiIntegrationTest {
   }
 
   @Test
+  void theLargestImportIsOneTransactionWithinTheDatabasesLimits() {
+    // 10,000 rows: the checks' IN lists and the chunked inserts stay under PostgreSQL's 32,767
+    // bind values per statement. In an organization of its own, so no other test sees the rows.
+    String owner = tokenFor(unique("sim-bulk"), Role.OWNER);
+    java.util.Set<String> iccids = new java.util.HashSet<>();
+    StringBuilder csv = new StringBuilder(HEADER);
+    for (int i = 0; i < 10_000; i++) {
+      String iccid = iccid();
+      if (!iccids.add(iccid)) {
+        i--;
+        continue;
+      }
+      csv.append(iccid).append(',').append(310_150_000_000_000L + i).append(",Bulk,1,ALLOW,\n");
+    }
+    as(owner)
+        .document(IMPORT)
+        .variable("csv", csv.toString())
+        .execute()
+        .path("importSIMs.imported")
+        .entity(Integer.class)
+        .isEqualTo(10_000);
+    as(owner)
+        .document("{ login { sims(size: 0) { total } } }")
+        .execute()
+        .path("login.sims.total")
+        .entity(Integer.class)
+        .isEqualTo(10_000);
+  }
+
+  @Test
   void limitsAndRolesAreHeld() {
     StringBuilder big = new StringBuilder(HEADER);
     for (int i = 0; i <= 10_000; i++) {
