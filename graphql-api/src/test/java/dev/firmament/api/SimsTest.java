@@ -195,10 +195,36 @@ class SimsTest extends ApiIntegrationTest {
     negative.put("monthlyCapBytes", -1);
     assertRefused(graphQl.document(CREATE).variable("i", negative), "INVALID_ARGUMENT");
     String iccid = iccid();
-    create(iccid, null);
+    String imsi = imsi();
+    String id =
+        graphQl
+            .document(CREATE)
+            .variable("i", input(iccid, imsi, null))
+            .execute()
+            .path("createSIM.sim.id")
+            .entity(String.class)
+            .get();
     assertRefused(
-        graphQl.document(CREATE).variable("i", input(iccid, imsi(), null)), "INVALID_ARGUMENT");
-    assertThat(simCount()).isEqualTo(before + 1);
+        graphQl.document(CREATE).variable("i", input(iccid, imsi(), null)), "ALREADY_EXISTS");
+    assertRefused(
+        graphQl.document(CREATE).variable("i", input(iccid(), imsi, null)), "ALREADY_EXISTS");
+    String other = create(iccid(), null);
+    String update =
+        "mutation($id: ID!, $imsi: String) { updateSIM(input: {id: $id, imsi: $imsi}) { sim { imsi } } }";
+    assertRefused(
+        graphQl.document(update).variable("id", other).variable("imsi", imsi), "ALREADY_EXISTS");
+    assertRefused(
+        graphQl.document(update).variable("id", other).variable("imsi", "123"), "INVALID_ARGUMENT");
+    // Its own IMSI again is no change, not a duplicate.
+    graphQl
+        .document(update)
+        .variable("id", id)
+        .variable("imsi", imsi)
+        .execute()
+        .path("updateSIM.sim.imsi")
+        .entity(String.class)
+        .isEqualTo(imsi);
+    assertThat(simCount()).isEqualTo(before + 2);
   }
 
   @Test
@@ -563,6 +589,14 @@ class SimsTest extends ApiIntegrationTest {
         .path("login.sims.total")
         .entity(Integer.class)
         .satisfies(t -> assertThat(t).isPositive());
+    var rest =
+        mvc.post()
+            .uri("/api/v1/sims/import")
+            .header("Authorization", "Bearer " + auditor)
+            .contentType(MediaType.parseMediaType("text/csv"))
+            .content(HEADER + iccid() + "," + imsi() + ",A,1,BLOCK,\n")
+            .exchange();
+    assertThat(rest).hasStatus(403).bodyJson().extractingPath("$.code").isEqualTo("FORBIDDEN");
     String operator = tokenFor(organization, Role.OPERATOR);
     as(operator)
         .document(CREATE)

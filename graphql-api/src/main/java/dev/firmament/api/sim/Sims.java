@@ -190,7 +190,11 @@ public class Sims {
         throw ApiException.notFound("device", deviceId);
       }
       ErrorCode code =
-          first.message().startsWith(HELD_PREFIX) ? ErrorCode.CONFLICT : ErrorCode.INVALID_ARGUMENT;
+          first.message().startsWith(HELD_PREFIX)
+              ? ErrorCode.CONFLICT
+              : first.message().endsWith(EXISTS_SUFFIX)
+                  ? ErrorCode.ALREADY_EXISTS
+                  : ErrorCode.INVALID_ARGUMENT;
       throw new ApiException(code, inputName(first.column()) + ": " + first.message());
     }
     UUID id = UUID.randomUUID();
@@ -209,6 +213,14 @@ public class Sims {
       String problem = SimNumbers.imsiProblem(imsi);
       if (problem != null) {
         throw ApiException.invalid("imsi: " + problem);
+      }
+      if (dsl.fetchExists(
+          SIMS,
+          SIMS.ORGANIZATION_ID
+              .eq(organizationId)
+              .and(SIMS.IMSI.eq(imsi))
+              .and(SIMS.ID.ne(UUID.fromString(sim.id()))))) {
+        throw new ApiException(ErrorCode.ALREADY_EXISTS, "imsi: a SIM with this IMSI exists");
       }
       update = update.set(SIMS.IMSI, imsi);
     }
@@ -611,10 +623,10 @@ public class Sims {
     }
     for (NewSim sim : sims) {
       if (iccids.contains(sim.iccid())) {
-        errors.add(new RowError(sim.line(), "iccid", "a SIM with this ICCID exists"));
+        errors.add(new RowError(sim.line(), "iccid", "a SIM with this ICCID" + EXISTS_SUFFIX));
       }
       if (imsis.contains(sim.imsi())) {
-        errors.add(new RowError(sim.line(), "imsi", "a SIM with this IMSI exists"));
+        errors.add(new RowError(sim.line(), "imsi", "a SIM with this IMSI" + EXISTS_SUFFIX));
       }
       if (sim.deviceId() != null) {
         if (!devices.contains(sim.deviceId())) {
@@ -632,6 +644,7 @@ public class Sims {
 
   private static final String HELD_PREFIX = "the device holds SIM ";
   private static final String MISSING_PREFIX = "no device ";
+  private static final String EXISTS_SUFFIX = " exists";
 
   private static void insert(DSLContext tx, Caller caller, List<NewSim> sims, List<UUID> ids) {
     // In chunks, so that 10,000 rows are a few statements and none has too many bind values.
