@@ -195,6 +195,25 @@ class IsolationMatrixTest extends ApiIntegrationTest {
                 + " {namePrefix: \"isolation/none\"}}) { function { id } } }",
             "createCloudCodeFunction.function.id");
 
+    // A SIM in the device the matrix names, with a history row.
+    String simIccid = SimsTest.iccid();
+    String simId =
+        mutate(
+            owner,
+            "mutation { createSIM(input: {iccid: \""
+                + simIccid
+                + "\", imsi: \""
+                + SimsTest.imsi()
+                + "\", carrier: \"victim-carrier\", monthlyCapBytes: 1000, overagePolicy: BLOCK,"
+                + " deviceId: \""
+                + devices.get(1)
+                + "\"}) { sim { id } } }",
+            "createSIM.sim.id");
+    mutate(
+        owner,
+        "mutation { activateSIM(input: {id: \"" + simId + "\"}) { sim { status } } }",
+        "activateSIM.sim.status");
+
     ids.put("product", productId);
     ids.put("device", devices.get(1));
     ids.put("group", groupId);
@@ -208,6 +227,7 @@ class IsolationMatrixTest extends ApiIntegrationTest {
     ids.put("webhook", webhookId);
     ids.put("cloudcode", cloudCodeId);
     ids.put("cloudfunction", cloudFunctionId);
+    ids.put("sim", simId);
     strings.put("email", ownerEmail);
     strings.put("version", "2.0.0");
 
@@ -228,6 +248,7 @@ class IsolationMatrixTest extends ApiIntegrationTest {
             tokenId,
             templateId,
             templateName,
+            simIccid,
             organizationId,
             organization);
     // A customer legitimately sees its device, the device's product and its organization.
@@ -244,7 +265,8 @@ class IsolationMatrixTest extends ApiIntegrationTest {
             clientRowId,
             tokenId,
             templateId,
-            templateName);
+            templateName,
+            simIccid);
 
     JsonNode schema =
         JSON.valueToTree(
@@ -396,6 +418,7 @@ class IsolationMatrixTest extends ApiIntegrationTest {
               && arg.path("type").path("kind").asText().equals("INPUT_OBJECT");
       if (arg.path("type").path("kind").asText().equals("NON_NULL")
           || arg.path("name").asText().endsWith("Id")
+          || arg.path("name").asText().equals("id")
           || filter) {
         arguments.add(
             arg.path("name").asText()

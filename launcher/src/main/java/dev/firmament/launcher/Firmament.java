@@ -40,6 +40,10 @@ public final class Firmament {
             a simulated fleet): kill -9 workers, restart PostgreSQL and the broker, take S3 away
             for 30 s and restart the api during one rollout, then check that nothing was lost
             (exit code 0 when everything held, 1 when not).
+        sims import FILE [--server URL] [--token TOKEN]
+            Import SIM cards from a CSV (docs/connectivity.md): every row or none; a refused file
+            prints each bad row as FILE:LINE, column C: reason (exit codes: 0 imported, 1 failure,
+            2 usage, 3 refused).
         keys generate [--dir DIR]
             Generate the release signing key pair and the request-signing master key for a
             production deployment, as owner-only files in DIR (default firmament-keys); never
@@ -77,6 +81,7 @@ public final class Firmament {
         case "fleet" -> FleetCommand.run(rest, out);
         case "chaos" -> ChaosCommand.run(rest, out);
         case "keys" -> KeysCommand.run(rest, out, err);
+        case "sims" -> SimsCommand.run(rest, System.getenv(), out, err);
         default -> {
           err.println("firmament: unknown command '" + args.getFirst() + "'");
           err.print(USAGE);

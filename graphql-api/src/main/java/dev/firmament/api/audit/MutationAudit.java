@@ -132,6 +132,10 @@ public class MutationAudit extends SimplePerformantInstrumentation {
             if (lower.equals("headers") && v instanceof java.util.Collection<?> list) {
               // A webhook's custom headers often carry a receiver's credential.
               out.put(key, "[" + list.size() + " headers]");
+            } else if (lower.equals("csv") && v instanceof String csv) {
+              // A SIM import's file, up to 10,000 rows: its size is the record, not its rows
+              // (the SIMs it made are rows of their own, with who made them).
+              out.put(key, "[" + csv.length() + " characters, " + csv.lines().count() + " lines]");
             } else if (lower.contains("token")
                 || lower.contains("secret")
                 || lower.contains("password")

@@ -7,18 +7,39 @@ package dev.firmament.api.error;
 public class ApiException extends RuntimeException {
   private final ErrorCode code;
 
+  /**
+   * What the client needs beyond the message to act on the refusal, as JSON values (a SIM import's
+   * bad rows): {@code extensions} beside {@code code} in GraphQL, members beside {@code code} and
+   * {@code message} in REST. Empty for most errors.
+   */
+  private final transient java.util.Map<String, Object> details;
+
   public ApiException(ErrorCode code, String message) {
-    super(message);
-    this.code = code;
+    this(code, message, java.util.Map.of());
   }
 
   public ApiException(ErrorCode code, String message, Throwable cause) {
     super(message, cause);
     this.code = code;
+    this.details = java.util.Map.of();
+  }
+
+  /**
+   * A refusal with details; their names must not be {@code code}, {@code message} or {@code
+   * errorId}.
+   */
+  public ApiException(ErrorCode code, String message, java.util.Map<String, Object> details) {
+    super(message);
+    this.code = code;
+    this.details = java.util.Map.copyOf(details);
   }
 
   public ErrorCode code() {
     return code;
+  }
+
+  public java.util.Map<String, Object> details() {
+    return details;
   }
 
   public static ApiException notFound(String what, Object id) {

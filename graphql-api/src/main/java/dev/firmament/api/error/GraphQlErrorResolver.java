@@ -27,10 +27,12 @@ public class GraphQlErrorResolver extends DataFetcherExceptionResolverAdapter {
       cause = denial;
     }
     if (cause instanceof ApiException api) {
+      Map<String, Object> extensions = new java.util.LinkedHashMap<>(api.details());
+      extensions.put("code", api.code().name());
       return GraphqlErrorBuilder.newError(env)
           .errorType(api.code().graphQlType())
           .message(api.getMessage())
-          .extensions(Map.of("code", api.code().name()))
+          .extensions(extensions)
           .build();
     }
     InternalErrors.Logged logged =

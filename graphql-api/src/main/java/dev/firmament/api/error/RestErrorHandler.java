@@ -15,15 +15,30 @@ public class RestErrorHandler {
 
   /** The body of every REST error; {@code errorId} only for internal errors. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record ErrorBody(String code, String message, String errorId) {
+  public record ErrorBody(
+      String code,
+      String message,
+      String errorId,
+      @com.fasterxml.jackson.annotation.JsonIgnore java.util.Map<String, Object> details) {
+    public ErrorBody(String code, String message, String errorId) {
+      this(code, message, errorId, java.util.Map.of());
+    }
+
     ErrorBody(ErrorCode code, String message) {
       this(code.name(), message, null);
+    }
+
+    /** The exception's details, as members beside {@code code} (as in GraphQL's extensions). */
+    @com.fasterxml.jackson.annotation.JsonAnyGetter
+    public java.util.Map<String, Object> extra() {
+      return details == null ? java.util.Map.of() : details;
     }
   }
 
   @ExceptionHandler(ApiException.class)
   public ResponseEntity<ErrorBody> api(ApiException e) {
-    return body(e.code().httpStatus(), new ErrorBody(e.code(), e.getMessage()));
+    return body(
+        e.code().httpStatus(), new ErrorBody(e.code().name(), e.getMessage(), null, e.details()));
   }
 
   @ExceptionHandler(MissingServletRequestParameterException.class)

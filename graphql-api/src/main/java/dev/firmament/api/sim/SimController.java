@@ -1,0 +1,154 @@
+package dev.firmament.api.sim;
+
+import static dev.firmament.api.BatchResults.index;
+import static dev.firmament.api.BatchResults.mapEach;
+
+import dev.firmament.api.Page;
+import dev.firmament.api.Pagination;
+import dev.firmament.api.device.Device;
+import dev.firmament.api.device.DeviceRepository;
+import dev.firmament.api.tenant.Login;
+import dev.firmament.api.tenant.TenantResolver;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.BatchMapping;
+import org.springframework.graphql.data.method.annotation.MutationMapping;
+import org.springframework.graphql.data.method.annotation.QueryMapping;
+import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.stereotype.Controller;
+
+/** SIM cards: {@code login.sims}, {@code sim}, {@code Device.sim} and their mutations. */
+@Controller
+public class SimController {
+  private final Sims sims;
+  private final DeviceRepository devices;
+  private final TenantResolver tenants;
+
+  public SimController(Sims sims, DeviceRepository devices, TenantResolver tenants) {
+    this.sims = sims;
+    this.devices = devices;
+    this.tenants = tenants;
+  }
+
+  @SchemaMapping(typeName = "Login", field = "sims")
+  public Page<Sim> sims(
+      Login login,
+      @Argument Sim.Filter filter,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort) {
+    return sims.page(login.organization().id(), filter, Pagination.fromSize(from, size), sort);
+  }
+
+  @QueryMapping
+  public Sim sim(@Argument String id, @Argument String iccid) {
+    return sims.lookup(tenants.organizationId(), id, iccid);
+  }
+
+  @BatchMapping(typeName = "Device", field = "sim")
+  public Map<Device, Sim> deviceSim(List<Device> sources) {
+    Map<String, Sim> held =
+        sims.ofDevices(tenants.organizationId(), sources.stream().map(Device::id).toList());
+    return mapEach(sources, d -> held.get(d.id()));
+  }
+
+  @BatchMapping(typeName = "SIM", field = "device")
+  public Map<Sim, Device> simDevice(List<Sim> sources) {
+    Map<String, Device> byId =
+        index(
+            devices.findByIds(
+                tenants.organizationId(),
+                sources.stream().map(Sim::deviceId).filter(Objects::nonNull).distinct().toList()),
+            Device::id);
+    return mapEach(sources, s -> s.deviceId() == null ? null : byId.get(s.deviceId()));
+  }
+
+  /**
+   * One query per SIM shown: a SIM's history is read on its own page (one SIM, or a few), not
+   * across a list of thousands.
+   */
+  @SchemaMapping(typeName = "SIM", field = "activations")
+  public Page<Sim.Activation> activations(Sim sim, @Argument Integer from, @Argument Integer size) {
+    return sims.activations(sim.id(), Pagination.fromSize(from, size));
+  }
+
+  public record CreateSIMInput(
+      String iccid,
+      String imsi,
+      String carrier,
+      Long monthlyCapBytes,
+      String overagePolicy,
+      String deviceId) {}
+
+  public record UpdateSIMInput(
+      String id, String imsi, String carrier, Long monthlyCapBytes, String overagePolicy) {}
+
+  public record SIMInput(String id) {}
+
+  public record AssignSIMInput(String id, String deviceId) {}
+
+  public record SIMStatusInput(String id, String reason) {}
+
+  public record ImportSIMsInput(String csv) {}
+
+  public record SIMPayload(Sim sim) {}
+
+  public record DeleteSIMPayload(String deletedId) {}
+
+  public record ImportSIMsPayload(int imported) {}
+
+  @MutationMapping
+  public SIMPayload createSIM(@Argument CreateSIMInput input) {
+    return new SIMPayload(
+        sims.create(
+            input.iccid(),
+            input.imsi(),
+            input.carrier(),
+            input.monthlyCapBytes(),
+            input.overagePolicy(),
+            input.deviceId()));
+  }
+
+  @MutationMapping
+  public SIMPayload updateSIM(@Argument UpdateSIMInput input) {
+    return new SIMPayload(
+        sims.update(
+            input.id(),
+            input.imsi(),
+            input.carrier(),
+            input.monthlyCapBytes(),
+            input.overagePolicy()));
+  }
+
+  @MutationMapping
+  public DeleteSIMPayload deleteSIM(@Argument SIMInput input) {
+    return new DeleteSIMPayload(sims.delete(input.id()));
+  }
+
+  @MutationMapping
+  public SIMPayload assignSIM(@Argument AssignSIMInput input) {
+    return new SIMPayload(sims.assign(input.id(), input.deviceId()));
+  }
+
+  @MutationMapping
+  public SIMPayload unassignSIM(@Argument SIMInput input) {
+    return new SIMPayload(sims.unassign(input.id()));
+  }
+
+  @MutationMapping
+  public SIMPayload activateSIM(@Argument SIMStatusInput input) {
+    return new SIMPayload(sims.activate(input.id(), input.reason()));
+  }
+
+  @MutationMapping
+  public SIMPayload deactivateSIM(@Argument SIMStatusInput input) {
+    return new SIMPayload(sims.deactivate(input.id(), input.reason()));
+  }
+
+  @MutationMapping
+  public ImportSIMsPayload importSIMs(@Argument ImportSIMsInput input) {
+    return new ImportSIMsPayload(sims.importCsv(input.csv()));
+  }
+}
