@@ -65,6 +65,7 @@ class LargeUploadTest extends ApiIntegrationTest {
         ChildApi.start(
             "large-upload-api",
             HEAP,
+            false,
             List.of(
                 "--firmament.firmware.max-image-size=" + IMAGE_SIZE + "B",
                 // The background workers of the API role are not what this measures, and in this

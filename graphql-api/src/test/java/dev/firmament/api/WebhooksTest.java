@@ -523,6 +523,7 @@ class WebhooksTest extends ApiIntegrationTest {
           ChildApi.start(
               "webhook-sender",
               "256m",
+              true,
               List.of(
                   "--firmament.webhooks.secret-key=" + WEBHOOK_KEY,
                   "--firmament.webhooks.allowed-ranges=127.0.0.0/8",

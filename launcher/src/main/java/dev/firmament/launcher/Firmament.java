@@ -56,6 +56,27 @@ public final class Firmament {
 
   private Firmament() {}
 
+  /**
+   * What {@link #USAGE} says of one command: its lines (a command may have several, such as {@code
+   * audit export} and {@code audit verify}) and the description under them; empty for a command it
+   * does not name.
+   */
+  static String help(String command) {
+    StringBuilder help = new StringBuilder();
+    boolean inCommand = false;
+    for (String line : USAGE.lines().toList()) {
+      boolean commandLine = line.startsWith("  ") && !line.startsWith("   ");
+      if (commandLine) {
+        String name = line.strip().split(" ", 2)[0];
+        inCommand = name.equals(command);
+      }
+      if (inCommand && !line.isBlank()) {
+        help.append(line.substring(2)).append('\n');
+      }
+    }
+    return help.isEmpty() ? "" : "usage: firmament " + help;
+  }
+
   public static void main(String[] args) {
     // Libraries on the class path ship their own logback.xml; until Spring applies ours, keep
     // logback's own status chatter about that out of the user's terminal.
@@ -70,6 +91,13 @@ public final class Firmament {
       return args.isEmpty() ? 2 : 0;
     }
     List<String> rest = args.subList(1, args.size());
+    if (rest.contains("--help") || rest.contains("-h")) {
+      String help = help(args.getFirst());
+      if (!help.isEmpty()) {
+        out.print(help);
+        return 0;
+      }
+    }
     try {
       return switch (args.getFirst()) {
         case "demo" -> new Demo(out).run(demoOptions(rest));

@@ -1,0 +1,67 @@
+package dev.firmament.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code --help} after any command prints that command's usage and succeeds. */
+class FirmamentHelpTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return Firmament.run(
+        List.of(args),
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void firmwareUploadHelpPrintsTheUploadUsageAndExitsZero() {
+    assertThat(run("firmware", "upload", "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .startsWith("usage: firmament firmware upload --product PRODUCT_ID --version VERSION")
+        .contains("Upload a firmware image to a running server")
+        .doesNotContain("audit export");
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+
+  @Test
+  void aCommandOfSeveralLinesPrintsThemAll() {
+    assertThat(run("audit", "-h")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("audit export [--server URL]", "audit verify FILE", "verify an\n")
+        .doesNotContain("services [--data DIR]");
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "demo",
+        "firmware",
+        "audit",
+        "services",
+        "server",
+        "fleet",
+        "chaos",
+        "sims",
+        "keys",
+        "delta"
+      })
+  void everyCommandHasHelp(String command) {
+    assertThat(run(command, "--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: firmament " + command);
+  }
+
+  @Test
+  void anUnknownCommandWithHelpIsStillAUsageError() {
+    assertThat(run("nonsense", "--help")).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'nonsense'");
+  }
+}
