@@ -2,7 +2,6 @@ package dev.firmament.cloudcode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,10 +20,13 @@ class WatSourcesTest {
   void theBinariesMatchTheirSources(@TempDir Path dir) throws Exception {
     Path sources = Path.of("src", "test", "wat");
     Assumptions.assumeTrue(
-        run(dir, 30, "node", "--version") == 0 && run(dir, 30, "npm", "--version") == 0,
+        Commands.run(dir, 30, "node", "--version") == 0
+            && Commands.run(dir, 30, "npm", "--version") == 0,
         "skipped: node and npm are needed to compile the sources");
     Assumptions.assumeTrue(
-        run(dir, 120, "npm", "install", "--silent", "--no-audit", "--no-fund", "wabt@1.0.39") == 0,
+        Commands.run(
+                dir, 120, "npm", "install", "--silent", "--no-audit", "--no-fund", "wabt@1.0.39")
+            == 0,
         "skipped: the wabt npm package could not be installed");
     Path out = dir.resolve("wasm");
     ProcessBuilder node =
@@ -52,24 +54,6 @@ class WatSourcesTest {
       assertThat(Files.readAllBytes(out.resolve(binary.getFileName())))
           .as(binary.getFileName() + " is what its source compiles to")
           .isEqualTo(Files.readAllBytes(binary));
-    }
-  }
-
-  private static int run(Path dir, int seconds, String... command) {
-    try {
-      Process p =
-          new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return -1;
-      }
-      return p.exitValue();
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
     }
   }
 }

@@ -18,6 +18,7 @@ import dev.firmament.api.webhook.WebhookKeysTest;
 import dev.firmament.api.webhook.WebhookOutbox;
 import dev.firmament.api.webhook.WebhookProperties;
 import dev.firmament.api.webhook.Webhooks;
+import dev.firmament.cloudcode.Commands;
 import dev.firmament.integrations.StandardWebhooks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -697,10 +698,11 @@ class WebhooksTest extends ApiIntegrationTest {
   private static void verifiedByTheSpecificationsLibrary(
       Path dir, String secret, List<WebhookReceiver.Received> got) throws Exception {
     Assumptions.assumeTrue(
-        run(dir, 30, "node", "--version") == 0 && run(dir, 30, "npm", "--version") == 0,
+        Commands.run(dir, 30, "node", "--version") == 0
+            && Commands.run(dir, 30, "npm", "--version") == 0,
         "skipped: node and npm are needed to run the specification's library");
     Assumptions.assumeTrue(
-        run(
+        Commands.run(
                 dir,
                 120,
                 "npm",
@@ -747,23 +749,5 @@ class WebhooksTest extends ApiIntegrationTest {
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
     assertThat(out).isEqualTo("verified " + got.size());
-  }
-
-  private static int run(Path dir, int seconds, String... command) {
-    try {
-      Process p =
-          new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        return -1;
-      }
-      return p.exitValue();
-    } catch (IOException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
-    }
   }
 }

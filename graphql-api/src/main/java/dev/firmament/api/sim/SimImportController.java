@@ -58,8 +58,11 @@ public class SimImportController {
       int imported = sims.importCsv(csv.toString());
       record(summary, "ok");
       return new Imported(imported);
-    } catch (ApiException e) {
-      record(summary, e.code().name());
+    } catch (RuntimeException e) {
+      // A refusal of the caller's scope is recorded too, as MutationAudit records GraphQL's.
+      record(
+          summary,
+          e instanceof ApiException api ? api.code().name() : e.getClass().getSimpleName());
       throw e;
     }
   }
