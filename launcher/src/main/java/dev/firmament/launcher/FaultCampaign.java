@@ -12,6 +12,7 @@ import dev.firmament.devstack.Endpoints;
 import dev.firmament.devstack.FreePorts;
 import dev.firmament.server.FirmamentServer;
 import dev.firmament.workers.device.DeviceCredentialCheck;
+import io.temporal.client.WorkflowClient;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -87,7 +88,9 @@ final class FaultCampaign {
           true,
           Duration.ZERO,
           false,
-          Duration.ofMinutes(7));
+          // About a minute's work: the deadline leaves room for a loaded machine and still ends
+          // the campaign, with its diagnostics kept, before the suite's timeout of the test.
+          Duration.ofMinutes(4));
     }
 
     /**
@@ -296,6 +299,9 @@ final class FaultCampaign {
         applied.add(fault.name() + " at " + at + " s");
       }
       if (!waitFor(begin, dsl, jobId, count -> ended(client, jobId))) {
+        String diagnostics =
+            new RolloutDiagnostics(dsl, api.getBean(WorkflowClient.class), dataDir, out)
+                .keep(jobId);
         throw new IllegalStateException(
             "the rollout did not end within "
                 + plan.deadline().toMinutes()
@@ -303,7 +309,8 @@ final class FaultCampaign {
                 + succeeded(dsl, jobId)
                 + " of "
                 + plan.devices()
-                + " succeeded");
+                + " succeeded\n"
+                + diagnostics);
       }
       Duration took = Duration.ofNanos(System.nanoTime() - begin);
       return outcome(dsl, client, jobId, stopFleet(), applied, faults.size(), took);

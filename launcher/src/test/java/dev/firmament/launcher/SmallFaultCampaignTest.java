@@ -52,7 +52,12 @@ class SmallFaultCampaignTest {
     Path kept = Path.of("target", "fault-campaign");
     Files.createDirectories(kept);
     try (Stream<Path> logs = Files.list(dataDir)) {
-      for (Path log : logs.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+      for (Path log :
+          logs.filter(
+                  p ->
+                      p.getFileName().toString().endsWith(".log")
+                          || p.getFileName().toString().endsWith(".json"))
+              .toList()) {
         Files.copy(log, kept.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
       }
     }
