@@ -551,7 +551,7 @@ final class FaultCampaign {
   }
 
   private static boolean ended(GraphqlClient client, UUID jobId) {
-    return List.of("SUCCEEDED", "FAILED", "CANCELED", "ABORTED", "INTERRUPTED")
+    return List.of("SUCCEEDED", "FAILED", "CANCELED", "ABORTED", "ROLLED_BACK", "INTERRUPTED")
         .contains(jobStatus(client, jobId));
   }
 
