@@ -7,7 +7,6 @@ import dev.firmament.api.Page;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductRepository;
-import dev.firmament.api.sim.Sim;
 import dev.firmament.api.tenant.Login;
 import dev.firmament.api.tenant.Organization;
 import dev.firmament.api.tenant.TenantResolver;
@@ -22,8 +21,9 @@ import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.stereotype.Controller;
 
 /**
- * Data usage and plans: {@code SIM.usage}, {@code SIM.dataUsage}, {@code login.usageRecords},
- * {@code login.subscription} / {@code Organization.subscription} and {@code setSubscription}.
+ * Data usage and plans: {@code login.usageRecords}, {@code login.subscription} / {@code
+ * Organization.subscription} and {@code setSubscription} ({@code SIM.usage} and {@code
+ * SIM.dataUsage} are the SIM controller's).
  */
 @Controller
 public class UsageController {
@@ -38,23 +38,6 @@ public class UsageController {
     this.plans = plans;
     this.products = products;
     this.tenants = tenants;
-  }
-
-  /** One query per SIM shown: usage is read for a SIM's own page, not across a list of SIMs. */
-  @SchemaMapping(typeName = "SIM", field = "usage")
-  public SimDataUsage simUsage(Sim sim, @Argument String period) {
-    return usage.ofSim(UUID.fromString(sim.id()), period);
-  }
-
-  @SchemaMapping(typeName = "SIM", field = "dataUsage")
-  public Page<SimDataUsage> simDataUsage(
-      Sim sim,
-      @Argument Usage.Granularity granularity,
-      @Argument Integer from,
-      @Argument Integer size,
-      @Argument String sort) {
-    return usage.simHistory(
-        UUID.fromString(sim.id()), granularity, Pagination.fromSize(from, size), sort);
   }
 
   @SchemaMapping(typeName = "Login", field = "usageRecords")
