@@ -41,6 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -196,6 +197,11 @@ public final class DeviceAgent implements AutoCloseable {
                 return DeviceAgent.this
                     .publish(telemetryTopic, payload, false)
                     .thenApply(ignored -> null);
+              }
+
+              @Override
+              public long networkBytes() {
+                return networkBytes.get();
               }
             },
             Clock.systemUTC());
@@ -528,12 +534,24 @@ public final class DeviceAgent implements AutoCloseable {
 
   private final AtomicInteger refusedReconnects = new AtomicInteger();
 
+  /**
+   * Payload bytes sent and received since the agent started, as a modem counts its data (MQTT and
+   * TCP framing left out); its vitals report it as the {@code net.bytes} diagnostic.
+   */
+  private final AtomicLong networkBytes = new AtomicLong();
+
+  /** Payload bytes sent and received since the agent started (the {@code net.bytes} count). */
+  public long networkBytes() {
+    return networkBytes.get();
+  }
+
   // ---- incoming ----
 
   private void onPublish(Mqtt5Publish publish) {
     if (closing) {
       return;
     }
+    networkBytes.addAndGet(publish.getPayload().map(java.nio.ByteBuffer::remaining).orElse(0));
     String topic = publish.getTopic().toString();
     if (topic.equals(cmdTopic)) {
       inbound.command(publish.getPayloadAsBytes());
@@ -642,13 +660,15 @@ public final class DeviceAgent implements AutoCloseable {
     if (!connected) {
       return;
     }
+    byte[] reply = CODEC.encodeReply(answer.reply());
+    networkBytes.addAndGet(reply.length);
     CompletableFuture<?> sent =
         client
             .publishWith()
             .topic(responseTopic)
             .qos(MqttQos.AT_LEAST_ONCE)
             .correlationData(correlationData)
-            .payload(CODEC.encodeReply(answer.reply()))
+            .payload(reply)
             .send()
             .whenComplete(
                 (result, error) -> {
@@ -1164,6 +1184,7 @@ public final class DeviceAgent implements AutoCloseable {
   }
 
   private CompletableFuture<?> publish(String topic, byte[] payload, boolean retain) {
+    networkBytes.addAndGet(payload.length);
     return client
         .publishWith()
         .topic(topic)

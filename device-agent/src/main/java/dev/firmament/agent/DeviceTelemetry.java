@@ -30,7 +30,19 @@ final class DeviceTelemetry {
     boolean connected();
 
     CompletableFuture<Void> publish(byte[] payload);
+
+    /**
+     * Payload bytes the device sent and received over its connection since it started, the count a
+     * modem keeps of its data: reported as the {@value #NETWORK_BYTES} diagnostic.
+     */
+    long networkBytes();
   }
+
+  /**
+   * The diagnostic that carries the device's own count of its network bytes since it started; the
+   * platform adds it to the device's SIM usage (docs/connectivity.md, "Data usage").
+   */
+  static final String NETWORK_BYTES = "net.bytes";
 
   private final ProtocolCodec codec;
   private final ReferenceCloud cloud;
@@ -84,7 +96,11 @@ final class DeviceTelemetry {
         TOTAL_MEMORY,
         signalStrength,
         Math.max(0, Math.min(100, 2 * (signalStrength + 100))),
-        Map.of("cloud.reconnects", (double) Math.max(0, connections - 1)),
+        Map.of(
+            "cloud.reconnects",
+            (double) Math.max(0, connections - 1),
+            NETWORK_BYTES,
+            (double) link.networkBytes()),
         null);
   }
 

@@ -92,6 +92,14 @@ class DeviceTelemetryTest {
     assertThat(first.freeMemory()).isPositive().isLessThanOrEqualTo(first.totalMemory());
     assertThat(first.signalStrength()).isBetween(-150, 0);
     assertThat(first.diagnostics()).containsEntry("cloud.reconnects", 0.0);
+    // The device's own count of its payload bytes (net.bytes) grows with every report it sent:
+    // each report is counted in the next one.
+    double previous = -1;
+    for (Telemetry.Vitals v : all) {
+      assertThat(v.diagnostics().get("net.bytes")).isGreaterThan(previous);
+      previous = v.diagnostics().get("net.bytes");
+    }
+    assertThat(previous).isGreaterThanOrEqualTo(2 * 50.0);
     // Only the first report after a start names its reason.
     assertThat(all.subList(1, all.size())).allMatch(v -> v.resetReason() == null);
     assertThat(lines("vital-00000")).isEmpty();

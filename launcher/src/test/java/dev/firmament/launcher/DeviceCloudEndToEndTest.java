@@ -453,6 +453,23 @@ class DeviceCloudEndToEndTest {
     Demo demo = new Demo(System.out);
     Demo.Prepared prepared = demo.prepareProduct(api, Demo.fleetSpecs("ledger", 1));
     String device = "ledger-00000";
+    api.execute(
+        "mutation($i: CreateSIMInput!) { createSIM(input: $i) { sim { id } } }",
+        Map.of(
+            "i",
+            Map.of(
+                "iccid",
+                EndToEndRolloutTest.iccid(4242),
+                "imsi",
+                "234150000004242",
+                "carrier",
+                "Acme Mobile",
+                "monthlyCapBytes",
+                1_000_000L,
+                "overagePolicy",
+                "ALLOW",
+                "deviceId",
+                device)));
     String mqtt = server.stack().endpoints().mqttUrl();
     // The device keeps its slots and ledgers in a state directory, as a real one keeps flash.
     FleetOptions options =
@@ -575,6 +592,33 @@ class DeviceCloudEndToEndTest {
                           .asInt()
                       == 2);
     }
+
+    // Ledger sync is data usage: its messages' bytes are in the device's SIM, and each copy
+    // pushed (v1, v2, v3) and each write the device sent (two boots, the offline note) is a data
+    // operation of the product's day.
+    server.context().getBean(dev.firmament.workers.usage.UsageFlush.class).flush();
+    assertThat(
+            api.execute(
+                    "query($d: ID!) { device(id: $d) { sim { usage { ledgerBytes } } } }",
+                    Map.of("d", device))
+                .path("device")
+                .path("sim")
+                .path("usage")
+                .path("ledgerBytes")
+                .asLong())
+        .isGreaterThan(6 * 20);
+    assertThat(
+            api.execute(
+                    "query($p: ID!) { login { usageRecords(filter: {productId: $p}) { items {"
+                        + " ledgerSyncs dataOperations } } } }",
+                    Map.of("p", prepared.productId()))
+                .path("login")
+                .path("usageRecords")
+                .path("items")
+                .path(0)
+                .path("ledgerSyncs")
+                .asLong())
+        .isGreaterThanOrEqualTo(6);
   }
 
   private static String errorCode(JsonNode answer) {

@@ -14,6 +14,8 @@ import dev.firmament.agent.SimulatedDeviceSpec;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.manifest.Sha256;
 import dev.firmament.protocol.CloudInterface;
+import dev.firmament.protocol.server.DeviceGateway;
+import dev.firmament.workers.usage.UsageFlush;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,26 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EndToEndRolloutTest {
   private static final int FLEET_SIZE = 50;
+
+  /** A valid 19-digit ICCID numbered {@code n}: 89, 16 digits, the Luhn check digit. */
+  static String iccid(int n) {
+    String body = "8944" + String.format("%014d", n);
+    for (int check = 0; check <= 9; check++) {
+      String number = body + check;
+      int sum = 0;
+      for (int i = 0; i < number.length(); i++) {
+        int digit = number.charAt(number.length() - 1 - i) - '0';
+        if (i % 2 == 1) {
+          digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
+        }
+        sum += digit;
+      }
+      if (sum % 10 == 0) {
+        return number;
+      }
+    }
+    throw new IllegalStateException();
+  }
 
   @TempDir static Path dataDir;
   private static DevServer server;
@@ -316,6 +338,26 @@ class EndToEndRolloutTest {
     List<SimulatedDeviceSpec> specs = Demo.fleetSpecs("e2e", FLEET_SIZE);
     Demo.Prepared prepared = demo.prepareProduct(api, specs);
     String productId = prepared.productId();
+    // Every device has a SIM, so every byte the gateway sends lands in one.
+    for (int i = 0; i < specs.size(); i++) {
+      api.execute(
+          "mutation($i: CreateSIMInput!) { createSIM(input: $i) { sim { id } } }",
+          Map.of(
+              "i",
+              Map.of(
+                  "iccid",
+                  iccid(i),
+                  "imsi",
+                  String.valueOf(234_150_000_000_000L + i),
+                  "carrier",
+                  "Acme Mobile",
+                  "monthlyCapBytes",
+                  10_000_000L,
+                  "overagePolicy",
+                  "BLOCK",
+                  "deviceId",
+                  specs.get(i).deviceId())));
+    }
     Demo.Summary summary;
     try (FleetSimulator fleet =
         FleetSimulator.start(
@@ -337,6 +379,51 @@ class EndToEndRolloutTest {
         assertThat(device.verifiedHashes()).as(device.deviceId()).isEqualTo(1);
         assertThat(device.installs()).as(device.deviceId()).isEqualTo(1);
       }
+
+      // Usage per SIM is what the gateway actually pushed: the sum over the fleet's SIMs equals
+      // the gateway's own count of artifact bytes sent (resends included), and each SIM holds at
+      // least its device's delta.
+      server.context().getBean(UsageFlush.class).flush();
+      long gatewayBytes = server.context().getBean(DeviceGateway.class).stats().bytesSent();
+      JsonNode sims =
+          api.execute(
+                  "{ login { sims(size: 1000) { items { device { id } usage { otaBytes"
+                      + " deviceReportedBytes } } } } }",
+                  Map.of())
+              .path("login")
+              .path("sims")
+              .path("items");
+      assertThat(sims).hasSize(FLEET_SIZE);
+      long simBytes = 0;
+      for (JsonNode sim : sims) {
+        long ota = sim.path("usage").path("otaBytes").asLong();
+        assertThat(ota).as(sim.path("device").path("id").asText()).isPositive();
+        simBytes += ota;
+      }
+      assertThat(gatewayBytes).isPositive();
+      assertThat(simBytes).isEqualTo(gatewayBytes);
+      assertThat(simBytes).isGreaterThanOrEqualTo(summary.bytesSent());
+
+      // The device's own count (the agent's net.bytes, chunk headers and every other message
+      // included) reaches its SIM with its next vitals and covers at least the artifact bytes.
+      String reporter = specs.get(3).deviceId();
+      fleet.agent(reporter).publishVitals().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                JsonNode usage =
+                    api.execute(
+                            "query($d: ID!) { device(id: $d) { sim { usage { otaBytes"
+                                + " deviceReportedBytes } } } }",
+                            Map.of("d", reporter))
+                        .path("device")
+                        .path("sim")
+                        .path("usage");
+                assertThat(usage.path("deviceReportedBytes").asLong())
+                    .isGreaterThanOrEqualTo(usage.path("otaBytes").asLong())
+                    .isPositive();
+              });
     }
 
     DSLContext db = server.context().getBean(DSLContext.class);

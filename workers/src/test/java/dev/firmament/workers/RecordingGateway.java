@@ -33,6 +33,17 @@ public final class RecordingGateway implements DeviceGateway {
     open.remove(deviceId, updateId);
   }
 
+  /** What the next {@link #drainUsage()} returns, as a real gateway's meter would. */
+  public final Map<String, dev.firmament.protocol.server.DeviceUsage> usage =
+      new ConcurrentHashMap<>();
+
+  @Override
+  public synchronized Map<String, dev.firmament.protocol.server.DeviceUsage> drainUsage() {
+    Map<String, dev.firmament.protocol.server.DeviceUsage> taken = Map.copyOf(usage);
+    usage.clear();
+    return taken;
+  }
+
   @Override
   public Map<String, String> openUpdates() {
     return Map.copyOf(open);

@@ -66,6 +66,7 @@ final class Deliveries {
   private final AtomicInteger activeDeliveries = new AtomicInteger();
   private final AtomicLong bytesSent = new AtomicLong();
   private final AtomicLong chunksSent = new AtomicLong();
+  private final UsageMeter meter = new UsageMeter();
   private volatile long bytesInFlight;
 
   private final Map<String, GatewaySession> sessions =
@@ -97,6 +98,11 @@ final class Deliveries {
   GatewayStats stats() {
     return new GatewayStats(
         activeDeliveries.get(), bytesSent.get(), chunksSent.get(), bytesInFlight);
+  }
+
+  /** The bytes sent to each device: the chunks counted here, ledger messages by the gateway. */
+  UsageMeter meter() {
+    return meter;
   }
 
   /** Deliveries without a terminal report yet, as {@code deviceId -> updateId}. */
@@ -309,6 +315,7 @@ final class Deliveries {
       window.sent(length);
       bytesSent.addAndGet(length);
       chunksSent.incrementAndGet();
+      meter.ota(session.deviceId(), length);
     }
   }
 

@@ -79,6 +79,15 @@ public interface DeviceGateway extends AutoCloseable {
   /** A snapshot of the counters. */
   GatewayStats stats();
 
+  /**
+   * What this gateway exchanged with each device (firmware chunks and ledger messages) since the
+   * last call, which it then forgets: each byte is returned once. The workers add it to the
+   * devices' data usage. A gateway that counts nothing returns an empty map.
+   */
+  default Map<String, DeviceUsage> drainUsage() {
+    return Map.of();
+  }
+
   /** Disconnects; deliveries in progress stop (devices resume when they are offered again). */
   @Override
   void close();

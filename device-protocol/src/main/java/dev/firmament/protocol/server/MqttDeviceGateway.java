@@ -15,6 +15,7 @@ import dev.firmament.protocol.DeviceEvent;
 import dev.firmament.protocol.LedgerAck;
 import dev.firmament.protocol.LedgerCopy;
 import dev.firmament.protocol.LedgerMessage;
+import dev.firmament.protocol.LedgerWrite;
 import dev.firmament.protocol.MalformedMessageException;
 import dev.firmament.protocol.MqttShutdownErrors;
 import dev.firmament.protocol.Presence;
@@ -257,6 +258,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
     byte[] payload = codec.encodeCommand(message);
     ensureOpen();
     publish(topic, payload, "ledger");
+    deliveries.meter().ledger(deviceId, payload.length, message instanceof LedgerCopy);
   }
 
   @Override
@@ -277,6 +279,11 @@ public final class MqttDeviceGateway implements DeviceGateway {
   @Override
   public GatewayStats stats() {
     return deliveries.stats();
+  }
+
+  @Override
+  public Map<String, DeviceUsage> drainUsage() {
+    return deliveries.meter().drain();
   }
 
   @Override
@@ -427,6 +434,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
       log.warn("dropping malformed ledger message from device {}: {}", deviceId, e.getMessage());
       return;
     }
+    deliveries.meter().ledger(deviceId, payload.length, message instanceof LedgerWrite);
     emit(ledgerListeners, new DeviceLedgerReport(deviceId, message, Instant.now()));
   }
 

@@ -172,6 +172,31 @@ class DeliveriesTest {
   }
 
   @Test
+  void theMeterCountsEachDevicesChunksResendsIncludedAndADrainForgetsThem() {
+    Deliveries deliveries = deliveries();
+    deliveries.offer(delivery("d-1", "u-1", 1_000));
+    deliveries.offer(delivery("d-2", "u-2", 150));
+    ack(deliveries, "d-1", "u-1", 0);
+    ack(deliveries, "d-1", "u-1", 200);
+    // The device missed bytes from 200: the resent chunks are counted again.
+    ack(deliveries, "d-1", "u-1", 200);
+    ack(deliveries, "d-2", "u-2", 0);
+
+    Map<String, DeviceUsage> usage = deliveries.meter().drain();
+    assertThat(usage.get("d-1").otaBytes()).isEqualTo(1_000);
+    assertThat(usage.get("d-2").otaBytes()).isEqualTo(150);
+    assertThat(usage.values().stream().mapToLong(DeviceUsage::otaBytes).sum())
+        .as("the meter and the gateway's counter agree")
+        .isEqualTo(deliveries.stats().bytesSent());
+    assertThat(deliveries.meter().drain()).isEmpty();
+
+    deliveries.meter().ledger("d-2", 40, true);
+    deliveries.meter().ledger("d-2", 10, false);
+    assertThat(deliveries.meter().drain())
+        .containsExactly(Map.entry("d-2", new DeviceUsage(0, 50, 1)));
+  }
+
+  @Test
   void aDeliveryThatDoesNotFitTheBudgetWaitsForTheFirstToFinish() {
     Deliveries deliveries = deliveries(WINDOW * CHUNK, false);
     deliveries.offer(delivery("d-1", "u-1", 1_000));

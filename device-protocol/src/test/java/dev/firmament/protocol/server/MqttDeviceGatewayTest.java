@@ -15,6 +15,9 @@ import dev.firmament.protocol.ChunkFrame;
 import dev.firmament.protocol.Command;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ErrorCode;
+import dev.firmament.protocol.LedgerAck;
+import dev.firmament.protocol.LedgerCopy;
+import dev.firmament.protocol.LedgerWrite;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
@@ -26,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -115,6 +119,34 @@ class MqttDeviceGatewayTest {
     assertThat(stats.bytesInFlight()).isZero();
     assertThat(stats.bytesSent()).isEqualTo(1400);
     assertThat(stats.chunksSent()).isEqualTo(14);
+    // The device's usage is what was pushed to it, resends included, and is handed over once.
+    assertThat(gateway.drainUsage())
+        .containsExactly(Map.entry("gw-flow", new DeviceUsage(1400, 0, 0)));
+    assertThat(gateway.drainUsage()).isEmpty();
+  }
+
+  @Test
+  void ledgerMessagesBothWaysAreMeteredAsTheDevicesUsage() throws Exception {
+    ScriptedDevice device = device("gw-ledger");
+    var data =
+        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("interval", 15);
+    LedgerCopy copy =
+        new LedgerCopy("config", 3, data, java.time.Instant.parse("2026-12-06T00:00:00Z"));
+    gateway.sendLedger("gw-ledger", copy);
+    gateway.sendLedger("gw-ledger", LedgerAck.of("status", 1));
+    assertThat(device.commands.poll(5, TimeUnit.SECONDS)).isEqualTo(copy);
+    byte[] write =
+        CODEC.encodeLedger(
+            new LedgerWrite("status", 2, data, java.time.Instant.parse("2026-12-06T00:00:01Z")));
+    BlockingQueue<DeviceLedgerReport> ledgers = new LinkedBlockingQueue<>();
+    gateway.onLedger(ledgers::add);
+    device.publish(Topics.ledger("gw-ledger"), write);
+    assertThat(ledgers.poll(5, TimeUnit.SECONDS)).isNotNull();
+
+    long sent =
+        CODEC.encodeCommand(copy).length + CODEC.encodeCommand(LedgerAck.of("status", 1)).length;
+    assertThat(gateway.drainUsage())
+        .containsExactly(Map.entry("gw-ledger", new DeviceUsage(0, sent + write.length, 2)));
   }
 
   @Test

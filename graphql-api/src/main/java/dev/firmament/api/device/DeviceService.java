@@ -8,6 +8,7 @@ import dev.firmament.api.error.UniqueViolations;
 import dev.firmament.api.product.Product;
 import dev.firmament.api.product.ProductService;
 import dev.firmament.api.tenant.TenantResolver;
+import dev.firmament.api.usage.Plans;
 import dev.firmament.identity.DeviceSecrets;
 import dev.firmament.protocol.broker.BrokerAccounts;
 import dev.firmament.protocol.broker.BrokerAccountsException;
@@ -58,13 +59,17 @@ public class DeviceService {
   private final ObjectProvider<DeviceSessions> sessions;
   private final ObjectProvider<BrokerAccounts> brokerAccounts;
 
+  private final Plans plans;
+
   public DeviceService(
       DeviceRepository devices,
       ProductService products,
       TenantResolver tenants,
       PlatformTransactionManager transactionManager,
       ObjectProvider<DeviceSessions> sessions,
-      ObjectProvider<BrokerAccounts> brokerAccounts) {
+      ObjectProvider<BrokerAccounts> brokerAccounts,
+      Plans plans) {
+    this.plans = plans;
     this.sessions = sessions;
     this.brokerAccounts = brokerAccounts;
     this.devices = devices;
@@ -139,6 +144,9 @@ public class DeviceService {
     try {
       transaction.executeWithoutResult(
           status -> {
+            // Holds the plan's row until the devices are in, so no other registration passes
+            // the limit on the same count.
+            plans.holdDeviceLimit(organizationId, toInsert.size());
             devices.insertAll(organizationId, product.id(), toInsert);
             devices.insertCredentials(organizationId, hashes);
             // Last, so that a broker that refuses them leaves no device behind.

@@ -9,9 +9,12 @@ import dev.firmament.api.device.Device;
 import dev.firmament.api.device.DeviceRepository;
 import dev.firmament.api.tenant.Login;
 import dev.firmament.api.tenant.TenantResolver;
+import dev.firmament.api.usage.SimDataUsage;
+import dev.firmament.api.usage.Usage;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
@@ -19,14 +22,19 @@ import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.stereotype.Controller;
 
-/** SIM cards: {@code login.sims}, {@code sim}, {@code Device.sim} and their mutations. */
+/**
+ * SIM cards: {@code login.sims}, {@code sim}, {@code Device.sim}, a SIM's usage ({@code SIM.usage},
+ * {@code SIM.dataUsage}) and their mutations.
+ */
 @Controller
 public class SimController {
   private final Sims sims;
   private final DeviceRepository devices;
   private final TenantResolver tenants;
+  private final Usage usage;
 
-  public SimController(Sims sims, DeviceRepository devices, TenantResolver tenants) {
+  public SimController(Sims sims, DeviceRepository devices, TenantResolver tenants, Usage usage) {
+    this.usage = usage;
     this.sims = sims;
     this.devices = devices;
     this.tenants = tenants;
@@ -72,6 +80,23 @@ public class SimController {
   @SchemaMapping(typeName = "SIM", field = "activations")
   public Page<Sim.Activation> activations(Sim sim, @Argument Integer from, @Argument Integer size) {
     return sims.activations(sim.id(), Pagination.fromSize(from, size));
+  }
+
+  /** One query per SIM shown: usage is read for a SIM's own page, not across a list of SIMs. */
+  @SchemaMapping(typeName = "SIM", field = "usage")
+  public SimDataUsage usage(Sim sim, @Argument String period) {
+    return usage.ofSim(UUID.fromString(sim.id()), period);
+  }
+
+  @SchemaMapping(typeName = "SIM", field = "dataUsage")
+  public Page<SimDataUsage> dataUsage(
+      Sim sim,
+      @Argument Usage.Granularity granularity,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort) {
+    return usage.simHistory(
+        UUID.fromString(sim.id()), granularity, Pagination.fromSize(from, size), sort);
   }
 
   public record CreateSIMInput(
