@@ -23,6 +23,7 @@ import dev.firmament.protocol.LedgerDocuments;
 import dev.firmament.protocol.LedgerSync;
 import dev.firmament.protocol.LedgerWrite;
 import dev.firmament.protocol.MalformedMessageException;
+import dev.firmament.protocol.NetworkConfig;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
@@ -613,6 +614,8 @@ public final class DeviceAgent implements AutoCloseable {
       case CancelUpdate cancel -> onCancel(cancel);
       case LedgerCopy copy -> onLedgerCopy(copy);
       case LedgerAck ack -> onLedgerAck(ack);
+      case NetworkConfig networkConfig ->
+          log.debug("device {} keeps no network configuration yet", deviceId());
     }
   }
 
