@@ -81,6 +81,7 @@ class NetworkMessagesTest {
     assertThatThrownBy(() -> new NetworkSync(null, 1, null)).hasMessageContaining("version 0");
     assertThatThrownBy(() -> new NetworkSync(NET, 0, "NODE")).hasMessageContaining("version");
     assertThatThrownBy(() -> new NetworkSync(NET, 1, "BOSS")).hasMessageContaining("role");
+    assertThatThrownBy(() -> new NetworkSync("fw/+", 1, "NODE")).hasMessageContaining("network");
     assertThatThrownBy(() -> new NetworkConfig(NET, 0, "VLAN", "NODE", settings("{\"vlanId\":5}")))
         .hasMessageContaining("version");
     assertThatThrownBy(() -> new NetworkConfig(NET, 1, "VLAN", "BOSS", settings("{\"vlanId\":5}")))
@@ -196,6 +197,23 @@ class NetworkMessagesTest {
     assertThat(NetworkSettings.compact(at).getBytes(UTF_8))
         .hasSize(NetworkSettings.MAX_SETTINGS_BYTES);
     assertThat(NetworkSettings.problem("VLAN", at)).startsWith("'x' is no setting");
+  }
+
+  @Test
+  void aValueInAProblemIsClippedPastFortyCharacters() {
+    String forty = "k".repeat(40);
+    assertThat(NetworkSettings.problem("VLAN", settings("{\"vlanId\":1,\"" + forty + "\":1}")))
+        .startsWith("'" + forty + "' is no setting");
+    assertThat(NetworkSettings.problem("VLAN", settings("{\"vlanId\":1,\"" + forty + "k\":1}")))
+        .startsWith("'" + forty + "...' is no setting");
+  }
+
+  @Test
+  void typedSettingsMayTakeFourTimesTheLimitInCharacters() {
+    // Typed JSON may be indented; what counts is the compact size, checked afterwards.
+    String longest = "{}" + " ".repeat(4 * NetworkSettings.MAX_SETTINGS_BYTES - 2);
+    assertThat(NetworkSettings.parse(longest)).isEmpty();
+    assertThatThrownBy(() -> NetworkSettings.parse(longest + " ")).hasMessageContaining("at most");
   }
 
   @Test
