@@ -4,13 +4,15 @@
 #
 #   - role `firmament-workers` and client `firmament-workers` (the workers' account, password
 #     FIRMAMENT_MQTT_PASSWORD): send commands and chunks to every device, receive every device's
-#     status, presence, events, telemetry and ledger messages through the shared subscription;
+#     status, presence, events, telemetry, ledger and network messages through the shared
+#     subscription;
 #   - role `firmament-api` and client `firmament-api` (the API's account, password
 #     FIRMAMENT_API_MQTT_PASSWORD): send cloud calls to every device (`fw/+/call`) and receive
 #     every device's replies (`fw/+/reply/+`), nothing else;
 #   - role `firmament-device`: a device may send only its own status, presence, events
 #     (`fw/%c/events`), vitals and logs (`fw/%c/telemetry`), ledger sync and writes
-#     (`fw/%c/ledger`) and call replies (`fw/%c/reply/+`) and receive only its own commands, chunks
+#     (`fw/%c/ledger`), network configuration syncs and acknowledgements (`fw/%c/network`) and
+#     call replies (`fw/%c/reply/+`) and receive only its own commands, chunks
 #     and calls (`%c` is the client id, so each device client must be created with its client id
 #     pinned to the device id; dynamic security substitutes `%c` from Mosquitto 2.1 on).
 #
@@ -52,6 +54,9 @@ acl firmament-workers publishClientReceive 'fw/+/telemetry' allow 10
 acl firmament-workers subscribePattern '$share/firmament-workers/fw/+/ledger' allow 10
 acl firmament-workers subscribePattern 'fw/+/ledger' allow 10
 acl firmament-workers publishClientReceive 'fw/+/ledger' allow 10
+acl firmament-workers subscribePattern '$share/firmament-workers/fw/+/network' allow 10
+acl firmament-workers subscribePattern 'fw/+/network' allow 10
+acl firmament-workers publishClientReceive 'fw/+/network' allow 10
 
 if absent getClient firmament-workers; then
   must createClient firmament-workers -p "$FIRMAMENT_MQTT_PASSWORD"
@@ -76,6 +81,7 @@ acl firmament-device publishClientSend 'fw/%c/presence' allow 10
 acl firmament-device publishClientSend 'fw/%c/events' allow 10
 acl firmament-device publishClientSend 'fw/%c/telemetry' allow 10
 acl firmament-device publishClientSend 'fw/%c/ledger' allow 10
+acl firmament-device publishClientSend 'fw/%c/network' allow 10
 acl firmament-device publishClientSend 'fw/%c/reply/+' allow 10
 acl firmament-device subscribePattern 'fw/%c/cmd' allow 10
 acl firmament-device subscribePattern 'fw/%c/data' allow 10

@@ -189,8 +189,9 @@ class TopologyTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"events", "telemetry"})
-  void provisionLetsADevicePublishItsEventsAndTelemetryAndTheWorkersReadThem(String kind) {
+  @ValueSource(strings = {"events", "telemetry", "network"})
+  void provisionLetsADevicePublishItsEventsTelemetryAndNetworkAcksAndTheWorkersReadThem(
+      String kind) {
     String script = Settings.read(deploy.resolve("compose/mosquitto/provision.sh"));
     assertThat(script)
         .contains(

@@ -28,12 +28,13 @@ import org.slf4j.LoggerFactory;
  * <p>A device connects with client id = username = its device id and its own secret; it may then
  * publish only its status and presence ({@code fw/{its id}/status}, {@code .../presence}), its
  * events ({@code .../events}), its vitals and logs ({@code .../telemetry}), its ledger sync and
- * writes ({@code .../ledger}) and its answers to cloud calls ({@code .../reply/+}, one level: the
- * calling API instance), and subscribe only to its commands, data and calls ({@code .../cmd},
- * {@code .../data}, {@code .../call}), as the device protocol gives it. A service client (the
- * workers' gateway, the API's device calls) authenticates with the service credentials and may use
- * every topic. Everything else is refused at connect, and any topic outside a client's permissions
- * is denied (default deny).
+ * writes ({@code .../ledger}), its network configuration syncs and acknowledgements ({@code
+ * .../network}) and its answers to cloud calls ({@code .../reply/+}, one level: the calling API
+ * instance), and subscribe only to its commands, data and calls ({@code .../cmd}, {@code .../data},
+ * {@code .../call}), as the device protocol gives it. A service client (the workers' gateway, the
+ * API's device calls) authenticates with the service credentials and may use every topic.
+ * Everything else is refused at connect, and any topic outside a client's permissions is denied
+ * (default deny).
  */
 public final class DeviceAccessExtension implements ExtensionMain {
   private static final Logger log = LoggerFactory.getLogger(DeviceAccessExtension.class);
@@ -96,7 +97,8 @@ public final class DeviceAccessExtension implements ExtensionMain {
       }
       case DEVICE -> {
         // What the protocol gives a device: it publishes its status, its presence, its events, its
-        // telemetry, its ledger messages and its replies to calls, and subscribes to its commands,
+        // telemetry, its ledger and network messages and its replies to calls, and subscribes to
+        // its commands,
         // data and calls; nothing else, not even on its own other topics.
         String own = "fw/" + clientId + "/";
         output
@@ -108,6 +110,7 @@ public final class DeviceAccessExtension implements ExtensionMain {
                     permission(own + "events", TopicPermission.MqttActivity.PUBLISH),
                     permission(own + "telemetry", TopicPermission.MqttActivity.PUBLISH),
                     permission(own + "ledger", TopicPermission.MqttActivity.PUBLISH),
+                    permission(own + "network", TopicPermission.MqttActivity.PUBLISH),
                     permission(own + "reply/+", TopicPermission.MqttActivity.PUBLISH),
                     permission(own + "cmd", TopicPermission.MqttActivity.SUBSCRIBE),
                     permission(own + "data", TopicPermission.MqttActivity.SUBSCRIBE),

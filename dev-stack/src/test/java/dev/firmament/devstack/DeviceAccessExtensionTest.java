@@ -313,24 +313,27 @@ class DeviceAccessExtensionTest {
     }
   }
 
-  @Test
-  void aDevicePublishesLedgerMessagesOnItsOwnTopicOnlyAndReadsNone() throws Exception {
+  /** Ledger sync and writes, and network configuration syncs and acknowledgements. */
+  @ParameterizedTest
+  @ValueSource(strings = {"ledger", "network"})
+  void aDevicePublishesLedgerAndNetworkMessagesOnItsOwnTopicOnlyAndReadsNone(String kind)
+      throws Exception {
     Mqtt5BlockingClient workers = connect("gateway-5", "service", "service-secret");
     Mqtt5BlockingClient a = connect("dev-a", "dev-a", "secret-a");
     try (Mqtt5BlockingClient.Mqtt5Publishes ledger =
         workers.publishes(MqttGlobalPublishFilter.ALL)) {
       workers
           .subscribeWith()
-          .topicFilter("$share/firmament-workers/fw/+/ledger")
+          .topicFilter("$share/firmament-workers/fw/+/" + kind)
           .qos(MqttQos.AT_LEAST_ONCE)
           .send();
       // Ledger messages are the workers' to read: not the device's own, another's or all.
       for (String filter :
           List.of(
-              "fw/dev-a/ledger",
-              "fw/dev-b/ledger",
-              "fw/+/ledger",
-              "$share/firmament-workers/fw/+/ledger")) {
+              "fw/dev-a/" + kind,
+              "fw/dev-b/" + kind,
+              "fw/+/" + kind,
+              "$share/firmament-workers/fw/+/" + kind)) {
         assertThatThrownBy(
                 () -> a.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send())
             .as(filter)
@@ -342,19 +345,19 @@ class DeviceAccessExtensionTest {
       }
 
       a.publishWith()
-          .topic("fw/dev-a/ledger")
+          .topic("fw/dev-a/" + kind)
           .qos(MqttQos.AT_LEAST_ONCE)
           .payload(bytes("sync"))
           .send();
       Optional<Mqtt5Publish> message = ledger.receive(5, TimeUnit.SECONDS);
       assertThat(message).isPresent();
-      assertThat(message.get().getTopic().toString()).isEqualTo("fw/dev-a/ledger");
+      assertThat(message.get().getTopic().toString()).isEqualTo("fw/dev-a/" + kind);
       assertThat(text(message.get())).isEqualTo("sync");
 
       // A write into another device's ledger never reaches the workers; the broker also
       // disconnects the client that tried.
       a.publishWith()
-          .topic("fw/dev-b/ledger")
+          .topic("fw/dev-b/" + kind)
           .qos(MqttQos.AT_MOST_ONCE)
           .payload(bytes("forged write"))
           .send();

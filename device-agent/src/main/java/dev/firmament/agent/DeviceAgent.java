@@ -23,6 +23,9 @@ import dev.firmament.protocol.LedgerDocuments;
 import dev.firmament.protocol.LedgerSync;
 import dev.firmament.protocol.LedgerWrite;
 import dev.firmament.protocol.MalformedMessageException;
+import dev.firmament.protocol.NetworkAck;
+import dev.firmament.protocol.NetworkConfig;
+import dev.firmament.protocol.NetworkSync;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
@@ -43,6 +46,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +79,12 @@ import org.slf4j.LoggerFactory;
  * time. Applications read and write ledgers with {@link #ledger}, {@link #writeLedger} and {@link
  * #onLedgerChange}.
  *
+ * <p>It keeps the configuration of the private network it is a member of (docs/device-protocol.md,
+ * "Networks") in its {@link NetworkStore}: on every connect it says which one it holds, and it
+ * answers every configuration the cloud sends: applied (kept, then shown by {@link #network()}) or
+ * rejected with the reason its application's {@link #setNetworkCheck check} gives. A removal drops
+ * the configuration. The reference device has no radio to retune: applying is keeping it.
+ *
  * <p>The agent itself never misbehaves: the fleet simulator makes a device faulty by putting a
  * {@link FaultInjector} around its installer and its incoming messages.
  *
@@ -99,10 +109,18 @@ public final class DeviceAgent implements AutoCloseable {
   private final String callTopic;
   private final String eventsTopic;
   private final String ledgerTopic;
+  private final String networkTopic;
   private final ReferenceCloud cloud;
   private final DeviceTelemetry telemetry;
 
   private final LedgerStore ledgerStore;
+  private final NetworkStore networkStore;
+
+  /** The network configuration the device holds; written on the serial executor only. */
+  private volatile NetworkConfig network;
+
+  /** Says why the device cannot apply a network configuration, or null when it can. */
+  private volatile Function<NetworkConfig, String> networkCheck = config -> null;
 
   /** The ledgers the device keeps, by name; confined to the serial executor. */
   private final Map<String, LedgerEntry> ledgers = new HashMap<>();
@@ -141,7 +159,21 @@ public final class DeviceAgent implements AutoCloseable {
    */
   public DeviceAgent(
       AgentConfig config, SlotStore slots, LedgerStore ledgers, AgentRuntime runtime) {
-    this(config, new SlotInstaller(slots), runtime, Inbound.Filter.NONE, ledgers);
+    this(config, slots, ledgers, NetworkStore.inMemory(), runtime);
+  }
+
+  /**
+   * Creates a disconnected device that keeps its ledgers in {@code ledgers} and its network
+   * configuration in {@code networks} (files in its state directory keep both across restarts);
+   * call {@link #connect()}.
+   */
+  public DeviceAgent(
+      AgentConfig config,
+      SlotStore slots,
+      LedgerStore ledgers,
+      NetworkStore networks,
+      AgentRuntime runtime) {
+    this(config, new SlotInstaller(slots), runtime, Inbound.Filter.NONE, ledgers, networks);
   }
 
   DeviceAgent(
@@ -162,6 +194,16 @@ public final class DeviceAgent implements AutoCloseable {
       AgentRuntime runtime,
       Inbound.Filter inboundFilter,
       LedgerStore ledgerStore) {
+    this(config, installer, runtime, inboundFilter, ledgerStore, NetworkStore.inMemory());
+  }
+
+  DeviceAgent(
+      AgentConfig config,
+      Installer installer,
+      AgentRuntime runtime,
+      Inbound.Filter inboundFilter,
+      LedgerStore ledgerStore,
+      NetworkStore networkStore) {
     this.config = Objects.requireNonNull(config, "config");
     this.installer = Objects.requireNonNull(installer, "installer");
     this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -179,6 +221,7 @@ public final class DeviceAgent implements AutoCloseable {
     this.callTopic = Topics.call(id);
     this.eventsTopic = Topics.events(id);
     this.ledgerTopic = Topics.ledger(id);
+    this.networkTopic = Topics.network(id);
     this.cloud = new ReferenceCloud(config.cloud(), config.seed(), System::nanoTime);
     String telemetryTopic = Topics.telemetry(id);
     this.telemetry =
@@ -206,6 +249,8 @@ public final class DeviceAgent implements AutoCloseable {
             },
             Clock.systemUTC());
     this.ledgerStore = Objects.requireNonNull(ledgerStore, "ledgerStore");
+    this.networkStore = Objects.requireNonNull(networkStore, "networkStore");
+    this.network = networkStore.load().orElse(null);
     // Nothing runs on the serial executor before the constructor returns.
     for (LedgerEntry entry : ledgerStore.load().values()) {
       keepLedger(entry);
@@ -472,6 +517,7 @@ public final class DeviceAgent implements AutoCloseable {
     }
     telemetry.onConnected();
     syncLedgers();
+    syncNetwork();
     refreshSnapshot();
   }
 
@@ -631,6 +677,7 @@ public final class DeviceAgent implements AutoCloseable {
       case CancelUpdate cancel -> onCancel(cancel);
       case LedgerCopy copy -> onLedgerCopy(copy);
       case LedgerAck ack -> onLedgerAck(ack);
+      case NetworkConfig networkConfig -> onNetworkConfig(networkConfig);
     }
   }
 
@@ -1180,6 +1227,97 @@ public final class DeviceAgent implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("device {} ledger listener failed: {}", deviceId(), e.toString());
       }
+    }
+  }
+
+  // ---- network ----
+
+  /** The network configuration the device holds and applied; safe to call from any thread. */
+  public Optional<NetworkConfig> network() {
+    return Optional.ofNullable(network);
+  }
+
+  /**
+   * Sets what decides whether the device can apply a network configuration: a reason to reject it
+   * (at most {@value NetworkAck#MAX_REASON_LENGTH} characters are sent), or null to apply it.
+   * Called on the agent's thread. By default every configuration within the protocol's rules is
+   * applied.
+   */
+  public void setNetworkCheck(Function<NetworkConfig, String> check) {
+    this.networkCheck = Objects.requireNonNull(check, "check");
+  }
+
+  /** On connect: which configuration the device holds, so the cloud sends what it lacks. */
+  private void syncNetwork() {
+    NetworkConfig held = network;
+    publish(
+        networkTopic,
+        CODEC.encodeNetwork(
+            held == null
+                ? NetworkSync.none()
+                : new NetworkSync(held.network(), held.version(), held.role())),
+        false);
+  }
+
+  /**
+   * A configuration or a removal from the cloud. A configuration of another network than the one
+   * held, at a higher version, or in another role is checked, then applied and kept, or rejected;
+   * either way the answer is sent. The one held, again, is answered as applied again (its first
+   * answer may have been lost); an older one of the same network is late, and ignored.
+   */
+  private void onNetworkConfig(NetworkConfig config) {
+    NetworkConfig held = network;
+    boolean sameNetwork = held != null && held.network().equals(config.network());
+    if (config.isRemoval()) {
+      if (sameNetwork) {
+        networkStore.clear();
+        network = null;
+        log.info("device {} leaves network {}", deviceId(), config.network());
+      }
+      return;
+    }
+    if (sameNetwork && config.version() < held.version()) {
+      return; // late
+    }
+    if (sameNetwork && config.version() == held.version() && config.role().equals(held.role())) {
+      answer(NetworkAck.applied(config.network(), config.version()));
+      return;
+    }
+    String reason;
+    try {
+      reason = networkCheck.apply(config);
+    } catch (RuntimeException e) {
+      reason = "the device's check failed: " + e;
+    }
+    if (reason != null) {
+      String why = reason.isBlank() ? "rejected" : reason.strip();
+      if (why.length() > NetworkAck.MAX_REASON_LENGTH) {
+        why = why.substring(0, NetworkAck.MAX_REASON_LENGTH);
+      }
+      log.info(
+          "device {} rejects version {} of network {}: {}",
+          deviceId(),
+          config.version(),
+          config.network(),
+          why);
+      answer(NetworkAck.rejected(config.network(), config.version(), why));
+      return;
+    }
+    networkStore.save(config);
+    network = config;
+    log.info(
+        "device {} applies version {} of {} network {} as {}",
+        deviceId(),
+        config.version(),
+        config.kind(),
+        config.network(),
+        config.role());
+    answer(NetworkAck.applied(config.network(), config.version()));
+  }
+
+  private void answer(NetworkAck ack) {
+    if (connected && !closing) {
+      publish(networkTopic, CODEC.encodeNetwork(ack), false);
     }
   }
 

@@ -63,10 +63,23 @@ final class FaultInjector implements Installer, Inbound.Filter {
    */
   static DeviceAgent device(
       AgentConfig config, SlotStore slots, LedgerStore ledgers, AgentRuntime runtime) {
+    return device(config, slots, ledgers, NetworkStore.inMemory(), runtime);
+  }
+
+  /**
+   * As {@link #device(AgentConfig, SlotStore, LedgerStore, AgentRuntime)}, keeping the network
+   * configuration in {@code networks}.
+   */
+  static DeviceAgent device(
+      AgentConfig config,
+      SlotStore slots,
+      LedgerStore ledgers,
+      NetworkStore networks,
+      AgentRuntime runtime) {
     FaultInjector injector =
         new FaultInjector(
             new SlotInstaller(slots), config.faults(), config.seed(), config.reconnectDelay());
-    return new DeviceAgent(config, injector, runtime, injector, ledgers);
+    return new DeviceAgent(config, injector, runtime, injector, ledgers, networks);
   }
 
   // ---- the link ----

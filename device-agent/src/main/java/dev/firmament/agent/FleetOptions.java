@@ -204,9 +204,9 @@ public record FleetOptions(
   }
 
   /**
-   * Keeps each device's state in {@code slotDirectory/{deviceId}}: its slots and, in {@code
-   * ledgers/}, its ledgers, so that a fleet started again on the same directory comes back with
-   * them (without one, both live in memory).
+   * Keeps each device's state in {@code slotDirectory/{deviceId}}: its slots, in {@code ledgers/}
+   * its ledgers and in {@code network.json} its network configuration, so that a fleet started
+   * again on the same directory comes back with them (without one, both live in memory).
    */
   public FleetOptions withSlotDirectory(Path slotDirectory) {
     return edit(b -> b.slotDirectory = slotDirectory);

@@ -103,10 +103,16 @@ public final class FleetSimulator implements AutoCloseable {
               ? new FileLedgerStore(
                   options.slotDirectory().resolve(spec.deviceId()).resolve("ledgers"))
               : LedgerStore.inMemory();
+      // And its network configuration.
+      NetworkStore networks =
+          options.slotDirectory() != null
+              ? new FileNetworkStore(
+                  options.slotDirectory().resolve(spec.deviceId()).resolve("network.json"))
+              : NetworkStore.inMemory();
       DeviceAgent agent =
           faults.any()
-              ? FaultInjector.device(config, slots, ledgers, runtime)
-              : new DeviceAgent(config, slots, ledgers, runtime);
+              ? FaultInjector.device(config, slots, ledgers, networks, runtime)
+              : new DeviceAgent(config, slots, ledgers, networks, runtime);
       if (agents.put(spec.deviceId(), agent) != null) {
         runtime.close();
         throw new IllegalArgumentException("duplicate device id " + spec.deviceId());

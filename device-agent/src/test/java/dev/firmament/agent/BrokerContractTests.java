@@ -365,6 +365,15 @@ abstract class BrokerContractTests extends FleetTestSupport {
     devicePublishesOnlyItsOwn(dir, Topics.Kind.TELEMETRY, "{\"type\":\"vitals\",\"uptime\":1}");
   }
 
+  @Test
+  void aDevicesNetworkAnswersReachTheWorkersOnlyFromItsOwnTopic(@TempDir Path dir)
+      throws Exception {
+    devicePublishesOnlyItsOwn(
+        dir,
+        Topics.Kind.NETWORK,
+        "{\"type\":\"ack\",\"network\":\"n-1\",\"version\":1,\"result\":\"APPLIED\"}");
+  }
+
   private void devicePublishesOnlyItsOwn(Path dir, Topics.Kind kind, String json) throws Exception {
     String self = "emitter-1";
     String other = "emitter-2";

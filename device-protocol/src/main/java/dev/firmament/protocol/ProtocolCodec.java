@@ -175,6 +175,20 @@ public final class ProtocolCodec {
     return read(json, LedgerMessage.class, "ledger message");
   }
 
+  /** JSON for a device's network topic, with its {@code type} property. */
+  public byte[] encodeNetwork(NetworkMessage message) {
+    return write(message);
+  }
+
+  /**
+   * Reads a network-topic message.
+   *
+   * @throws MalformedMessageException if it is not a valid sync or acknowledgement
+   */
+  public NetworkMessage decodeNetwork(byte[] json) {
+    return read(json, NetworkMessage.class, "network message");
+  }
+
   // ---- chunk frames ----
 
   /** Bytes a frame header takes for this update id; the payload starts there. */

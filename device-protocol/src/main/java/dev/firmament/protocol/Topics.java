@@ -44,7 +44,9 @@ public final class Topics {
     /** Device to server, JSON vitals and log lines. */
     TELEMETRY("telemetry"),
     /** Device to server, JSON ledger sync requests and device-to-cloud ledger writes. */
-    LEDGER("ledger");
+    LEDGER("ledger"),
+    /** Device to server, JSON network configuration syncs and acknowledgements. */
+    NETWORK("network");
 
     private final String segment;
 
@@ -113,6 +115,11 @@ public final class Topics {
   /** {@code fw/{deviceId}/ledger}. */
   public static String ledger(String deviceId) {
     return topic(deviceId, Kind.LEDGER);
+  }
+
+  /** {@code fw/{deviceId}/network}. */
+  public static String network(String deviceId) {
+    return topic(deviceId, Kind.NETWORK);
   }
 
   /** Whether {@code instance} may name an API instance in a reply topic: as a device id. */

@@ -214,6 +214,24 @@ class IsolationMatrixTest extends ApiIntegrationTest {
         "mutation { activateSIM(input: {id: \"" + simId + "\"}) { sim { status } } }",
         "activateSIM.sim.status");
 
+    // A network with the matrix's device as a member and a published configuration.
+    String networkName = unique("victim-network");
+    String networkId =
+        mutate(
+            owner,
+            "mutation { createNetwork(input: {name: \""
+                + networkName
+                + "\", kind: VLAN, settings: \"{\\\"vlanId\\\": 42}\"}) { network { id } } }",
+            "createNetwork.network.id");
+    mutate(
+        owner,
+        "mutation { addNetworkDevice(input: {id: \""
+            + networkId
+            + "\", deviceId: \""
+            + devices.get(1)
+            + "\", role: GATEWAY}) { member { role } } }",
+        "addNetworkDevice.member.role");
+
     ids.put("product", productId);
     ids.put("device", devices.get(1));
     ids.put("group", groupId);
@@ -228,6 +246,7 @@ class IsolationMatrixTest extends ApiIntegrationTest {
     ids.put("cloudcode", cloudCodeId);
     ids.put("cloudfunction", cloudFunctionId);
     ids.put("sim", simId);
+    ids.put("network", networkId);
     strings.put("email", ownerEmail);
     strings.put("version", "2.0.0");
 
@@ -249,6 +268,7 @@ class IsolationMatrixTest extends ApiIntegrationTest {
             templateId,
             templateName,
             simIccid,
+            networkName,
             organizationId,
             organization);
     // A customer legitimately sees its device, the device's product and its organization.
@@ -266,7 +286,8 @@ class IsolationMatrixTest extends ApiIntegrationTest {
             tokenId,
             templateId,
             templateName,
-            simIccid);
+            simIccid,
+            networkName);
 
     JsonNode schema =
         JSON.valueToTree(

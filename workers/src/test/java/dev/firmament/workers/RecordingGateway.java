@@ -91,6 +91,24 @@ public final class RecordingGateway implements DeviceGateway {
     ledgerSent.computeIfAbsent(deviceId, id -> new CopyOnWriteArrayList<>()).add(message);
   }
 
+  /** Network listeners, to hand network messages to as a real gateway would. */
+  public final List<Consumer<dev.firmament.protocol.server.DeviceNetworkReport>> networkListeners =
+      new CopyOnWriteArrayList<>();
+
+  /** What the workers sent devices about networks, as {@code deviceId -> messages} in order. */
+  public final Map<String, List<dev.firmament.protocol.NetworkConfig>> networkSent =
+      new ConcurrentHashMap<>();
+
+  @Override
+  public void onNetwork(Consumer<dev.firmament.protocol.server.DeviceNetworkReport> listener) {
+    networkListeners.add(listener);
+  }
+
+  @Override
+  public void sendNetwork(String deviceId, dev.firmament.protocol.NetworkConfig config) {
+    networkSent.computeIfAbsent(deviceId, id -> new CopyOnWriteArrayList<>()).add(config);
+  }
+
   @Override
   public GatewayStats stats() {
     return null;

@@ -37,14 +37,15 @@ import org.slf4j.LoggerFactory;
  * <p>Each device gets a client whose username and pinned client id are its device id, its secret as
  * password, and a role that lets it publish only its status, its presence, its events ({@code
  * fw/ID/events}), its vitals and logs ({@code fw/ID/telemetry}), its ledger sync and writes ({@code
- * fw/ID/ledger}) and its replies to cloud calls ({@code fw/ID/reply/+}) and receive only its
- * commands, chunks and calls: the shared role {@code firmament-device} (whose ACLs name {@code %c},
- * which Mosquitto substitutes from 2.1 on; {@code deploy/compose/mosquitto/provision.sh} creates
- * it), or, for Mosquitto 2.0, a role of its own ({@code firmament-device-ID}) with its literal
- * topics. A device role that exists already, made by a version without cloud calls, events,
- * telemetry or ledgers, is given the call, reply, event, telemetry and ledger ACLs it lacks.
- * Replacing a device's secret modifies its client, which makes Mosquitto end the sessions that
- * logged in under it; the device must connect again with the new secret.
+ * fw/ID/ledger}), its network configuration syncs and acknowledgements ({@code fw/ID/network}) and
+ * its replies to cloud calls ({@code fw/ID/reply/+}) and receive only its commands, chunks and
+ * calls: the shared role {@code firmament-device} (whose ACLs name {@code %c}, which Mosquitto
+ * substitutes from 2.1 on; {@code deploy/compose/mosquitto/provision.sh} creates it), or, for
+ * Mosquitto 2.0, a role of its own ({@code firmament-device-ID}) with its literal topics. A device
+ * role that exists already, made by a version without cloud calls, events, telemetry, ledgers or
+ * networks, is given the call, reply, event, telemetry, ledger and network ACLs it lacks. Replacing
+ * a device's secret modifies its client, which makes Mosquitto end the sessions that logged in
+ * under it; the device must connect again with the new secret.
  *
  * <p>The connection is made on first use and again after it is lost; a call waits for the broker's
  * answer for at most the configured timeout.
@@ -148,7 +149,8 @@ public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoClose
     if (existing.isEmpty() && existingRoles.isEmpty()) {
       return;
     }
-    // A device role made by an older version lacks the call, reply, event or ledger ACLs: add them
+    // A device role made by an older version lacks the call, reply, event, ledger or network ACLs:
+    // add them
     // (the
     // broker refuses an ACL the role has already, which is the outcome wanted).
     ArrayNode modify = json.createArrayNode();
@@ -204,7 +206,7 @@ public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoClose
   /**
    * The ACLs added after the first device roles, which an existing role is given: cloud calls (the
    * device receives its calls and publishes its replies, one topic level per calling API instance)
-   * and events, telemetry and ledger messages (the device publishes its own).
+   * and events, telemetry, ledger and network messages (the device publishes its own).
    */
   private ArrayNode laterAcls(String device) {
     ArrayNode acls = json.createArrayNode();
@@ -214,6 +216,7 @@ public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoClose
     acl(acls, "publishClientSend", "fw/" + device + "/events");
     acl(acls, "publishClientSend", "fw/" + device + "/telemetry");
     acl(acls, "publishClientSend", "fw/" + device + "/ledger");
+    acl(acls, "publishClientSend", "fw/" + device + "/network");
     return acls;
   }
 

@@ -1,6 +1,7 @@
 package dev.firmament.protocol.server;
 
 import dev.firmament.protocol.Command;
+import dev.firmament.protocol.NetworkConfig;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -69,6 +70,20 @@ public interface DeviceGateway extends AutoCloseable {
    * @throws IllegalStateException if the gateway is closed
    */
   void sendLedger(String deviceId, Command message);
+
+  /**
+   * Calls {@code listener} with every well-formed network message a device publishes on its network
+   * topic (one worker of the group receives each), on the gateway's event thread.
+   */
+  void onNetwork(Consumer<DeviceNetworkReport> listener);
+
+  /**
+   * Sends a network configuration (or a removal) to a device on its cmd topic (QoS 1, not
+   * retained); a device that is not connected does not get it and catches up with its next sync.
+   *
+   * @throws IllegalStateException if the gateway is closed
+   */
+  void sendNetwork(String deviceId, NetworkConfig config);
 
   /**
    * The updates this gateway is delivering now (offered, no final report yet), as {@code deviceId

@@ -18,6 +18,8 @@ import dev.firmament.protocol.LedgerMessage;
 import dev.firmament.protocol.LedgerWrite;
 import dev.firmament.protocol.MalformedMessageException;
 import dev.firmament.protocol.MqttShutdownErrors;
+import dev.firmament.protocol.NetworkConfig;
+import dev.firmament.protocol.NetworkMessage;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
@@ -100,6 +102,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
   private final List<Consumer<DeviceTelemetryReport>> telemetryListeners =
       new CopyOnWriteArrayList<>();
   private final List<Consumer<DeviceLedgerReport>> ledgerListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<DeviceNetworkReport>> networkListeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch finalDisconnect = new CountDownLatch(1);
 
@@ -262,6 +265,20 @@ public final class MqttDeviceGateway implements DeviceGateway {
   }
 
   @Override
+  public void onNetwork(Consumer<DeviceNetworkReport> listener) {
+    networkListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  @Override
+  public void sendNetwork(String deviceId, NetworkConfig config) {
+    Objects.requireNonNull(config, "config");
+    String topic = Topics.cmd(deviceId);
+    byte[] payload = codec.encodeCommand(config);
+    ensureOpen();
+    publish(topic, payload, "network");
+  }
+
+  @Override
   public Map<String, String> openUpdates() {
     if (closed.get()) {
       return Map.of();
@@ -348,6 +365,8 @@ public final class MqttDeviceGateway implements DeviceGateway {
         onTelemetry(topic, publish.getPayloadAsBytes());
       } else if (topic.endsWith("/" + Topics.Kind.LEDGER.segment())) {
         onLedger(topic, publish.getPayloadAsBytes());
+      } else if (topic.endsWith("/" + Topics.Kind.NETWORK.segment())) {
+        onNetwork(topic, publish.getPayloadAsBytes());
       } else {
         log.debug("ignoring message on {}", topic);
       }
@@ -436,6 +455,22 @@ public final class MqttDeviceGateway implements DeviceGateway {
     }
     deliveries.meter().ledger(deviceId, payload.length, message instanceof LedgerWrite);
     emit(ledgerListeners, new DeviceLedgerReport(deviceId, message, Instant.now()));
+  }
+
+  private void onNetwork(String topic, byte[] payload) {
+    String deviceId = Topics.deviceId(topic, Topics.Kind.NETWORK).orElse(null);
+    if (deviceId == null) {
+      log.warn("dropping network message on unexpected topic {}", topic);
+      return;
+    }
+    NetworkMessage message;
+    try {
+      message = codec.decodeNetwork(payload);
+    } catch (MalformedMessageException e) {
+      log.warn("dropping malformed network message from device {}: {}", deviceId, e.getMessage());
+      return;
+    }
+    emit(networkListeners, new DeviceNetworkReport(deviceId, message, Instant.now()));
   }
 
   /**
@@ -578,6 +613,10 @@ public final class MqttDeviceGateway implements DeviceGateway {
         .applySubscription()
         .addSubscription()
         .topicFilter(Topics.sharedFilter(Topics.Kind.LEDGER))
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .applySubscription()
+        .addSubscription()
+        .topicFilter(Topics.sharedFilter(Topics.Kind.NETWORK))
         .qos(MqttQos.AT_LEAST_ONCE)
         .applySubscription()
         .send();

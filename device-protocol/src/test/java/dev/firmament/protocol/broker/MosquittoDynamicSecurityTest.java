@@ -371,6 +371,28 @@ class MosquittoDynamicSecurityTest {
         assertThat(subscribe(a, filter)).as(filter).isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
       }
       assertThat(ledger.poll(1, TimeUnit.SECONDS)).as("a forged write at the workers").isNull();
+
+      // Its network configuration syncs and acknowledgements likewise.
+      BlockingQueue<Mqtt5Publish> network = new LinkedBlockingQueue<>();
+      workers
+          .toAsync()
+          .subscribeWith()
+          .topicFilter("$share/firmament-workers/fw/+/network")
+          .qos(MqttQos.AT_LEAST_ONCE)
+          .callback(network::add)
+          .send()
+          .get(5, TimeUnit.SECONDS);
+      assertThat(publish(a, Topics.network("dev-a"), "{\"type\":\"sync\",\"version\":0}"))
+          .isEqualTo(Mqtt5PubAckReasonCode.SUCCESS);
+      Mqtt5Publish networkSync = network.poll(5, TimeUnit.SECONDS);
+      assertThat(networkSync).as("the network sync at the workers").isNotNull();
+      assertThat(networkSync.getTopic().toString()).isEqualTo(Topics.network("dev-a"));
+      assertThat(publish(a, Topics.network("dev-b"), "{\"type\":\"sync\",\"version\":0}"))
+          .isEqualTo(NOT_AUTHORIZED);
+      for (String filter : List.of(Topics.network("dev-a"), "fw/+/network")) {
+        assertThat(subscribe(a, filter)).as(filter).isEqualTo(Mqtt5SubAckReasonCode.NOT_AUTHORIZED);
+      }
+      assertThat(network.poll(1, TimeUnit.SECONDS)).as("a forged ack at the workers").isNull();
     } finally {
       a.disconnect();
       workers.disconnect();
@@ -609,6 +631,9 @@ class MosquittoDynamicSecurityTest {
     assertThat(publish(callsBefore, Topics.ledger("dev-calls"), "{}"))
         .as("ledger messages, before the role is brought up to date")
         .isEqualTo(NOT_AUTHORIZED);
+    assertThat(publish(callsBefore, Topics.network("dev-calls"), "{}"))
+        .as("network messages, before the role is brought up to date")
+        .isEqualTo(NOT_AUTHORIZED);
     callsBefore.disconnect();
 
     accounts.provision(Map.of("dev-old", "new-secret", "dev-calls", "new-secret"));
@@ -648,6 +673,13 @@ class MosquittoDynamicSecurityTest {
             .isIn(Mqtt5PubAckReasonCode.SUCCESS, Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS);
         assertThat(publish(entry.getValue(), Topics.ledger("dev-a"), "{}"))
             .as(id + " ledger in another device's name")
+            .isEqualTo(NOT_AUTHORIZED);
+        // And its network messages, on its own network topic only.
+        assertThat(publish(entry.getValue(), Topics.network(id), "{}"))
+            .as(id + " network")
+            .isIn(Mqtt5PubAckReasonCode.SUCCESS, Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS);
+        assertThat(publish(entry.getValue(), Topics.network("dev-a"), "{}"))
+            .as(id + " network in another device's name")
             .isEqualTo(NOT_AUTHORIZED);
       }
       assertThat(events.poll(1, TimeUnit.SECONDS)).as("a forged event at the workers").isNull();

@@ -183,6 +183,16 @@ final class ProfiledGateway implements DeviceGateway {
   }
 
   @Override
+  public void onNetwork(Consumer<dev.firmament.protocol.server.DeviceNetworkReport> listener) {
+    // The profile publishes no network messages.
+  }
+
+  @Override
+  public void sendNetwork(String deviceId, dev.firmament.protocol.NetworkConfig config) {
+    // The profile's devices are in no network.
+  }
+
+  @Override
   public GatewayStats stats() {
     return new GatewayStats(0, 0, offers.get(), 0);
   }
