@@ -669,6 +669,9 @@ final class RolloutsCommand extends CommandGroup {
               + " progress line per stage, then its final status (exit code 0 when it SUCCEEDED,"
               + " 1 otherwise).")
   static final class Watch implements Callable<Integer> {
+    /** How often a watch subscribes again after the API ended its stream early. */
+    static final int RESUBSCRIPTIONS = 3;
+
     @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "ID", description = "The rollout's id.")
@@ -696,25 +699,36 @@ final class RolloutsCommand extends CommandGroup {
       RolloutProgressView view =
           new RolloutProgressView(cli.out(), cli.out() == System.out && System.console() != null);
       JsonNode[] last = new JsonNode[1];
-      client.subscribe(
-          "subscription($id: ID!, $interval: Int) { rolloutProgress(id: $id, intervalMs:"
-              + " $interval) { status estimatedFinishAt finishedPerSecond at"
-              + " job { id targetVersion totalDevices stopReason pauseReason }"
-              + " progress { queued inProgress succeeded failed skipped timedOut }"
-              + " stages { "
-              + STAGE_FIELDS
-              + " } } }",
-          Map.of("id", id, "interval", intervalMs),
-          data -> {
-            JsonNode event = data.path("rolloutProgress");
-            last[0] = event;
-            if (json) {
-              JsonOutput.print(cli.out(), event);
-            } else {
-              view.show(event);
-            }
-            return !FINAL.contains(event.path("status").asText());
-          });
+      // The API completes its open subscriptions when it shuts down (a restart, a rolling
+      // deployment); the rollout goes on, so the watch subscribes again, a few times at most.
+      for (int attempt = 0; attempt <= RESUBSCRIPTIONS; attempt++) {
+        if (attempt > 0) {
+          cli.err()
+              .println("firmament rollouts watch: the progress stream ended; subscribing again");
+        }
+        client.subscribe(
+            "subscription($id: ID!, $interval: Int) { rolloutProgress(id: $id, intervalMs:"
+                + " $interval) { status estimatedFinishAt finishedPerSecond at"
+                + " job { id targetVersion totalDevices stopReason pauseReason }"
+                + " progress { queued inProgress succeeded failed skipped timedOut }"
+                + " stages { "
+                + STAGE_FIELDS
+                + " } } }",
+            Map.of("id", id, "interval", intervalMs),
+            data -> {
+              JsonNode event = data.path("rolloutProgress");
+              last[0] = event;
+              if (json) {
+                JsonOutput.print(cli.out(), event);
+              } else {
+                view.show(event);
+              }
+              return !FINAL.contains(event.path("status").asText());
+            });
+        if (last[0] != null && FINAL.contains(last[0].path("status").asText())) {
+          break;
+        }
+      }
       JsonNode event = last[0];
       if (event == null || !FINAL.contains(event.path("status").asText())) {
         cli.err().println("firmament rollouts watch: the progress stream ended before the rollout");

@@ -37,6 +37,10 @@ class RolloutsCommandTest {
   private volatile Function<JsonNode, String> answer = request -> "{\"data\":{}}";
   private volatile List<String> events = List.of();
 
+  /** Event streams to answer one per subscription, before {@link #events}. */
+  private final java.util.Queue<List<String>> streams =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   @BeforeEach
   void start() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -48,7 +52,8 @@ class RolloutsCommandTest {
           boolean sse = "text/event-stream".equals(exchange.getRequestHeaders().getFirst("Accept"));
           StringBuilder body = new StringBuilder();
           if (sse) {
-            for (String event : events) {
+            List<String> stream = streams.poll();
+            for (String event : stream != null ? stream : events) {
               body.append("event: next\ndata: ").append(event).append("\n\n");
             }
             body.append("event: complete\n\n");
@@ -260,9 +265,23 @@ class RolloutsCommandTest {
         .endsWith("rollout j1 ABORTED: 2 succeeded, 0 skipped, 0 failed, 0 timed out of 4\n");
 
     err.reset();
+    requests.clear();
     events = List.of(progress("RUNNING", 2, "RUNNING"));
     assertThat(run("rollouts", "watch", "j1")).isEqualTo(1);
     assertThat(err()).contains("the progress stream ended before the rollout");
+    assertThat(requests).hasSize(1 + RolloutsCommand.Watch.RESUBSCRIPTIONS);
+  }
+
+  @Test
+  void aWatchWhoseStreamTheApiEndedSubscribesAgain() {
+    streams.add(List.of(progress("RUNNING", 2, "RUNNING")));
+    events = List.of(progress("RUNNING", 3, "RUNNING"), progress("SUCCEEDED", 4, "SUCCEEDED"));
+    assertThat(run("rollouts", "watch", "j1")).isZero();
+    assertThat(err())
+        .isEqualTo("firmament rollouts watch: the progress stream ended; subscribing again\n");
+    assertThat(out())
+        .contains("[##########----------] 2/4", "[###############-----] 3/4")
+        .endsWith("rollout j1 SUCCEEDED: 4 succeeded, 0 skipped, 0 failed, 0 timed out of 4\n");
   }
 
   @Test
