@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A release engineer's day on the command line, against the embedded stack and a simulated fleet:
  * list the firmware with its deltas and the devices, create a staged rollout, watch it live (the
  * API's subscription) to its end while pausing and resuming it from another terminal, read it back
- * with {@code show} and {@code list}; and a read-only token's {@code pause} is refused with the
- * API's typed error and exit code 1.
+ * with {@code show} and {@code list}; a read-only token's {@code pause} is refused with the API's
+ * typed error and exit code 1, and so is a token the server does not know.
  */
 class ReleaseEngineerCliEndToEndTest {
   private static final int FLEET_SIZE = 6;
@@ -154,6 +154,13 @@ class ReleaseEngineerCliEndToEndTest {
           .contains("rollouts:write", "(FORBIDDEN)")
           .doesNotContain("Exception", "\tat ");
       assertThat(refused.out()).isEmpty();
+
+      Run wrongToken = cli("fmt_not_a_token", "rollouts", "show", id);
+      assertThat(wrongToken.code()).isEqualTo(1);
+      assertThat(wrongToken.err())
+          .startsWith("firmament rollouts show: ")
+          .contains("(UNAUTHENTICATED)")
+          .doesNotContain("Exception");
 
       Run shown = owner("rollouts", "show", id);
       assertThat(shown.code()).as(shown.err()).isZero();
