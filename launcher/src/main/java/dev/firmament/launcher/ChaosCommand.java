@@ -4,32 +4,52 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code firmament chaos}: the fault campaign ({@link FaultCampaign}) on the production topology,
  * with its figures printed at the end. Exit code 0 when everything that must hold held, 1 when not.
  */
-final class ChaosCommand {
-  private ChaosCommand() {}
+@Command(
+    name = "chaos",
+    description =
+        "Run the fault campaign on the production topology (two worker processes, the api, a"
+            + " simulated fleet): kill -9 workers, restart PostgreSQL and the broker, take S3 away"
+            + " for 30 s and restart the api during one rollout, then check that nothing was lost"
+            + " (exit code 0 when everything held, 1 when not).")
+final class ChaosCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
 
-  static int run(List<String> args, PrintStream out) throws InterruptedException {
-    int devices = 1_000;
-    Integer maxInFlight = null;
-    boolean small = false;
-    Path dataDir = null;
-    List<String> queue = new ArrayList<>(args);
-    while (!queue.isEmpty()) {
-      String option = queue.removeFirst();
-      switch (option) {
-        case "--devices" -> devices = Firmament.intValue(option, queue, 10, 10_000);
-        case "--max-in-flight" -> maxInFlight = Firmament.intValue(option, queue, 1, 1000);
-        case "--small" -> small = true;
-        case "--data" -> dataDir = Path.of(Firmament.value(option, queue));
-        default -> throw new Firmament.UsageException("unknown option '" + option + "'");
-      }
+  @Option(
+      names = "--devices",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description = "10 to 10000.")
+  int devices;
+
+  @Option(names = "--max-in-flight", paramLabel = "N", description = "1 to 1000.")
+  Integer maxInFlight;
+
+  @Option(names = "--small", description = "The small campaign the tests run.")
+  boolean small;
+
+  @Option(names = "--data", paramLabel = "DIR")
+  Path dataDir;
+
+  @Mixin HelpOption help;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Ranges.check(spec, "--devices", devices, 10, 10_000);
+    if (maxInFlight != null) {
+      Ranges.check(spec, "--max-in-flight", maxInFlight, 1, 1000);
     }
+    PrintStream out = Cli.of(spec).out();
     FaultCampaign.Plan plan =
         small
             ? FaultCampaign.Plan.small()

@@ -1,80 +1,72 @@
 package dev.firmament.launcher;
 
-import dev.firmament.delta.cli.DeltaCommand;
+import dev.firmament.launcher.GraphqlClient.GraphqlException;
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.ArrayList;
+import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
-/** The {@code firmament} command. Exit codes: 0 success, 1 failure, 2 usage error. */
-public final class Firmament {
-  static final String USAGE =
-      """
-      usage: firmament <command> [options]
+/**
+ * The {@code firmament} command: one picocli subcommand per resource or role, each with typed
+ * options and a generated {@code --help}.
+ *
+ * <p>Exit codes, for every command: 0 success, 1 failure (an API error prints the error's message
+ * and its {@code extensions.code}), 2 usage error (one line naming the bad argument). Some commands
+ * add their own (documented in their help): {@code firmware upload}, {@code audit}, {@code sims}.
+ */
+@Command(
+    name = "firmament",
+    description =
+        "Firmament, the OTA firmware rollout engine: run it, and drive it from a terminal.",
+    subcommands = {
+      DemoCommand.class,
+      RolloutsCommand.class,
+      DevicesCommand.class,
+      FirmwareCommand.class,
+      AuditCommand.class,
+      SimsCommand.class,
+      KeysCommand.class,
+      ServicesCommand.class,
+      ServerCommand.class,
+      FleetCommand.class,
+      ChaosCommand.class,
+      DeltaCommands.class,
+      HelpCommand.class
+    })
+public final class Firmament implements Callable<Integer> {
+  static final int OK = 0;
+  static final int FAILURE = 1;
+  static final int USAGE = 2;
 
-      commands:
-        demo [--devices N] [--port P] [--max-in-flight N] [--data DIR] [--fresh] [--exit-when-done]
-            Start the whole stack in one process with a simulated fleet, upload two firmware
-            versions, run a rollout and watch it, then keep serving GraphQL until interrupted.
-        firmware upload --product PRODUCT_ID --version VERSION [--title T] [--server URL] [--json]
-                        [--token TOKEN] [--wait SECONDS | --no-wait] FILE
-            Upload a firmware image to a running server and wait for its deltas (exit codes:
-            0 uploaded, 1 failure, 2 usage, 3 refused, 4 version already exists, 5 uploaded but
-            the delta build did not finish in time).
-        audit export [--server URL] [--token TOKEN] [--output FILE]
-        audit verify FILE [--public-key BASE64]
-            Export the organization's audit log as JSON lines (scope audit:read), or verify an
-            export offline (exit codes: 0 intact, 6 broken, naming the first bad entry).
-        services [--data DIR] [--fresh] [--free-ports]
-            Start only the embedded services (PostgreSQL, Temporal, S3, MQTT broker), write their
-            addresses to DIR/services.properties (default .firmament/services) and print them.
-        server api|workers|delta|all [--services DIR] [--port P]
-            Run one production role as a process of its own against those services.
-        fleet [--services DIR] [--api URL] [--devices N] [--prefix P] [--chunk-delay MS]
-              [--report FILE]
-            Register and connect a simulated fleet against those services and a running api;
-            --chunk-delay slows every download, --report writes what each device did to FILE.
-        chaos [--devices N] [--max-in-flight N] [--small] [--data DIR]
-            Run the fault campaign on the production topology (two worker processes, the api,
-            a simulated fleet): kill -9 workers, restart PostgreSQL and the broker, take S3 away
-            for 30 s and restart the api during one rollout, then check that nothing was lost
-            (exit code 0 when everything held, 1 when not).
-        sims import FILE [--server URL] [--token TOKEN]
-            Import SIM cards from a CSV (docs/connectivity.md): every row or none; a refused file
-            prints each bad row as FILE:LINE, column C: reason (exit codes: 0 imported, 1 failure,
-            2 usage, 3 refused).
-        keys generate [--dir DIR]
-            Generate the release signing key pair and the request-signing master key for a
-            production deployment, as owner-only files in DIR (default firmament-keys); never
-            overwrites a key. Prints the settings and Secret names that use them.
-        delta diff OLD NEW PATCH [--format native|bsdiff40]
-        delta apply OLD PATCH OUT
-        delta info PATCH
-            Build, apply or describe a binary delta.
-      """;
+  @Spec CommandSpec spec;
+  @Mixin HelpOption help;
 
-  private Firmament() {}
+  private final Cli cli;
 
-  /**
-   * What {@link #USAGE} says of one command: its lines (a command may have several, such as {@code
-   * audit export} and {@code audit verify}) and the description under them; empty for a command it
-   * does not name.
-   */
-  static String help(String command) {
-    StringBuilder help = new StringBuilder();
-    boolean inCommand = false;
-    for (String line : USAGE.lines().toList()) {
-      boolean commandLine = line.startsWith("  ") && !line.startsWith("   ");
-      if (commandLine) {
-        String name = line.strip().split(" ", 2)[0];
-        inCommand = name.equals(command);
-      }
-      if (inCommand && !line.isBlank()) {
-        help.append(line.substring(2)).append('\n');
-      }
-    }
-    return help.isEmpty() ? "" : "usage: firmament " + help;
+  Firmament(Cli cli) {
+    this.cli = cli;
+  }
+
+  Cli cli() {
+    return cli;
+  }
+
+  /** {@code firmament} alone: the usage, as a usage error. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(cli.err());
+    return USAGE;
   }
 
   public static void main(String[] args) {
@@ -82,103 +74,173 @@ public final class Firmament {
     // logback's own status chatter about that out of the user's terminal.
     System.setProperty(
         "logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
-    System.exit(run(Arrays.asList(args), System.out, System.err));
+    System.exit(run(Arrays.asList(args), System.getenv(), System.out, System.err));
   }
 
   static int run(List<String> args, PrintStream out, PrintStream err) {
-    if (args.isEmpty() || args.getFirst().equals("help") || args.getFirst().equals("--help")) {
-      out.print(USAGE);
-      return args.isEmpty() ? 2 : 0;
-    }
-    List<String> rest = args.subList(1, args.size());
-    if (rest.contains("--help") || rest.contains("-h")) {
-      String help = help(args.getFirst());
-      if (!help.isEmpty()) {
-        out.print(help);
-        return 0;
+    return run(args, System.getenv(), out, err);
+  }
+
+  static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+    CommandLine commandLine = commandLine(new Cli(out, err, env));
+    // Picocli answers --help even after an unknown command word; an unknown command is a usage
+    // error whatever follows it.
+    CommandLine at = commandLine;
+    for (String arg : args) {
+      if (arg.startsWith("-")
+          || at.getSubcommands().isEmpty()
+          || !at.getCommandSpec().positionalParameters().isEmpty()) {
+        break;
       }
+      CommandLine sub = at.getSubcommands().get(arg);
+      if (sub == null) {
+        String name = at.getCommandSpec().qualifiedName();
+        err.println(name + ": unknown command '" + arg + "' (see '" + name + " --help')");
+        return USAGE;
+      }
+      at = sub;
     }
-    try {
-      return switch (args.getFirst()) {
-        case "demo" -> new Demo(out).run(demoOptions(rest));
-        case "delta" -> DeltaCommand.run(rest, out, err);
-        case "firmware" -> FirmwareUploadCommand.run(rest, out, err);
-        case "audit" -> AuditCommand.run(rest, System.getenv(), out, err);
-        case "services" -> ServicesCommand.run(rest, out);
-        case "server" -> ServerCommand.run(rest, out);
-        case "fleet" -> FleetCommand.run(rest, out);
-        case "chaos" -> ChaosCommand.run(rest, out);
-        case "keys" -> KeysCommand.run(rest, out, err);
-        case "sims" -> SimsCommand.run(rest, System.getenv(), out, err);
-        default -> {
-          err.println("firmament: unknown command '" + args.getFirst() + "'");
-          err.print(USAGE);
-          yield 2;
-        }
-      };
-    } catch (UsageException e) {
-      err.println("firmament: " + e.getMessage());
-      err.print(USAGE);
-      return 2;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return 1;
-    } catch (RuntimeException e) {
-      err.println("firmament: " + e.getMessage());
-      return 1;
+    return commandLine.execute(args.toArray(String[]::new));
+  }
+
+  /** The whole command tree, writing to the given streams. */
+  static CommandLine commandLine(Cli cli) {
+    CommandLine commandLine = new CommandLine(new Firmament(cli));
+    commandLine.setOut(new PrintWriter(cli.out(), true));
+    commandLine.setErr(new PrintWriter(cli.err(), true));
+    // Options take their value as the next argument, as the commands always did.
+    commandLine.setSeparator(" ");
+    commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+    commandLine.setUsageHelpWidth(100);
+    commandLine.setParameterExceptionHandler(
+        (e, args) -> {
+          CommandLine failed = e.getCommandLine();
+          failed
+              .getErr()
+              .println(
+                  failed.getCommandSpec().qualifiedName()
+                      + ": "
+                      + usageMessage(e)
+                      + " (see '"
+                      + failed.getCommandSpec().qualifiedName()
+                      + " --help')");
+          return USAGE;
+        });
+    commandLine.setExecutionExceptionHandler(
+        (e, failed, parseResult) -> {
+          String name = failed.getCommandSpec().qualifiedName();
+          return switch (e) {
+            case GraphqlException g -> {
+              failed.getErr().println(name + ": " + g.detail() + " (" + g.code() + ")");
+              yield FAILURE;
+            }
+            case UsageException u -> {
+              failed.getErr().println(name + ": " + u.getMessage());
+              yield USAGE;
+            }
+            case InterruptedException i -> {
+              Thread.currentThread().interrupt();
+              yield FAILURE;
+            }
+            default -> {
+              failed.getErr().println(name + ": " + e.getMessage());
+              yield FAILURE;
+            }
+          };
+        });
+    styleHelp(commandLine);
+    return commandLine;
+  }
+
+  /** Picocli's message on one line; an unknown subcommand is called that. */
+  private static String usageMessage(ParameterException e) {
+    CommandLine at = e.getCommandLine();
+    if (e instanceof UnmatchedArgumentException unmatched
+        && !at.getSubcommands().isEmpty()
+        && at.getCommandSpec().positionalParameters().isEmpty()
+        && !unmatched.getUnmatched().isEmpty()
+        && !unmatched.getUnmatched().getFirst().startsWith("-")) {
+      return "unknown command '" + unmatched.getUnmatched().getFirst() + "'";
+    }
+    return String.valueOf(e.getMessage()).replaceAll("\\s*\\R\\s*", " ").strip();
+  }
+
+  /**
+   * Every command's help starts with {@code usage: }; a command with subcommands lists the full
+   * synopsis and the first description line of every command below it, so that {@code firmament
+   * --help} shows every command's options, as the hand-written usage did.
+   */
+  private static void styleHelp(CommandLine commandLine) {
+    commandLine.getCommandSpec().usageMessage().synopsisHeading("usage: ");
+    commandLine.getCommandSpec().usageMessage().sortOptions(false).sortSynopsis(false);
+    if (!commandLine.getSubcommands().isEmpty()) {
+      commandLine.getCommandSpec().usageMessage().commandListHeading("%ncommands:%n");
+      commandLine
+          .getHelpSectionMap()
+          .put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Firmament::commandList);
+    }
+    for (CommandLine sub : commandLine.getSubcommands().values()) {
+      styleHelp(sub);
     }
   }
 
+  private static String commandList(Help help) {
+    StringBuilder list = new StringBuilder();
+    leaves(help, list);
+    return list.toString();
+  }
+
+  private static void leaves(Help help, StringBuilder list) {
+    for (Map.Entry<String, Help> entry : help.subcommands().entrySet()) {
+      Help sub = entry.getValue();
+      if (sub.commandSpec().userObject() instanceof HelpCommand) {
+        continue;
+      }
+      if (!sub.subcommands().isEmpty()) {
+        leaves(sub, list);
+        continue;
+      }
+      list.append("  ").append(sub.synopsis(0).stripTrailing()).append('\n');
+      String[] description = sub.commandSpec().usageMessage().description();
+      if (description.length > 0) {
+        wrap(
+            firstSentence(description[0]),
+            "      ",
+            help.commandSpec().usageMessage().width(),
+            list);
+      }
+    }
+  }
+
+  /**
+   * Appends {@code text} in lines of at most {@code width} characters, each after {@code indent}.
+   */
+  static void wrap(String text, String indent, int width, StringBuilder into) {
+    StringBuilder line = new StringBuilder(indent);
+    for (String word : text.split(" ")) {
+      if (line.length() > indent.length() && line.length() + 1 + word.length() > width) {
+        into.append(line).append('\n');
+        line = new StringBuilder(indent);
+      }
+      if (line.length() > indent.length()) {
+        line.append(' ');
+      }
+      line.append(word);
+    }
+    into.append(line).append('\n');
+  }
+
+  private static String firstSentence(String text) {
+    int end = text.indexOf(". ");
+    return end < 0 ? text : text.substring(0, end + 1);
+  }
+
+  /** A usage error found while a command runs: exit code 2 with its message. */
   static final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     UsageException(String message) {
       super(message);
-    }
-  }
-
-  static Demo.Options demoOptions(List<String> args) {
-    int devices = 100;
-    int port = 8080;
-    int maxInFlight = 25;
-    boolean fresh = false;
-    boolean exitWhenDone = false;
-    boolean freePorts = false;
-    Path dataDir = Path.of(".firmament", "data");
-    List<String> queue = new ArrayList<>(args);
-    while (!queue.isEmpty()) {
-      String option = queue.removeFirst();
-      switch (option) {
-        case "--devices" -> devices = intValue(option, queue, 1, 10_000);
-        case "--port" -> port = intValue(option, queue, 0, 65_535);
-        case "--max-in-flight" -> maxInFlight = intValue(option, queue, 1, 1000);
-        case "--data" -> dataDir = Path.of(value(option, queue));
-        case "--fresh" -> fresh = true;
-        case "--exit-when-done" -> exitWhenDone = true;
-        case "--free-ports" -> freePorts = true;
-        default -> throw new UsageException("unknown option '" + option + "'");
-      }
-    }
-    return new Demo.Options(devices, port, fresh, dataDir, maxInFlight, exitWhenDone, freePorts);
-  }
-
-  static String value(String option, List<String> queue) {
-    if (queue.isEmpty()) {
-      throw new UsageException(option + " needs a value");
-    }
-    return queue.removeFirst();
-  }
-
-  static int intValue(String option, List<String> queue, int min, int max) {
-    String raw = value(option, queue);
-    try {
-      int v = Integer.parseInt(raw);
-      if (v < min || v > max) {
-        throw new UsageException(option + " must be between " + min + " and " + max);
-      }
-      return v;
-    } catch (NumberFormatException e) {
-      throw new UsageException(option + " needs a whole number, got '" + raw + "'");
     }
   }
 }

@@ -16,8 +16,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code firmament firmware upload --product P --version V FILE}: firmware CI's upload against a
@@ -31,7 +37,13 @@ import java.util.List;
  * refused the upload (invalid input, unknown product); 4 the version already exists; 5 uploaded,
  * but the delta build did not finish within the wait.
  */
-final class FirmwareUploadCommand {
+@Command(
+    name = "upload",
+    description =
+        "Upload a firmware image to a running server and wait for its deltas (exit codes:"
+            + " 0 uploaded, 1 failure, 2 usage, 3 refused, 4 version already exists, 5 uploaded but"
+            + " the delta build did not finish in time). The token needs the scope firmware:write.")
+final class FirmwareUploadCommand implements Callable<Integer> {
   static final int OK = 0;
   static final int FAILURE = 1;
   static final int USAGE = 2;
@@ -41,98 +53,64 @@ final class FirmwareUploadCommand {
 
   static final Duration DEFAULT_WAIT = Duration.ofSeconds(120);
 
-  /** The environment variable every CLI command reads its API token from. */
-  static final String TOKEN_VARIABLE = "FIRMAMENT_TOKEN";
-
-  static final String USAGE_TEXT =
-      "usage: firmament firmware upload --product PRODUCT_ID --version VERSION [--title TITLE]"
-          + " [--server URL] [--token TOKEN] [--json] [--wait SECONDS | --no-wait] FILE\n"
-          + "The token (scope firmware:write) comes from --token or the environment variable "
-          + TOKEN_VARIABLE
-          + ".";
-
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private FirmwareUploadCommand() {}
+  @Spec CommandSpec spec;
 
-  static int run(List<String> args, PrintStream out, PrintStream err) {
-    return run(args, System.getenv(), out, err);
-  }
+  @Option(names = "--product", paramLabel = "PRODUCT_ID", required = true)
+  String product;
 
-  static int run(
-      List<String> args, java.util.Map<String, String> env, PrintStream out, PrintStream err) {
-    if (args.isEmpty() || !args.getFirst().equals("upload")) {
-      err.println(USAGE_TEXT);
-      return USAGE;
+  @Option(names = "--version", paramLabel = "VERSION", required = true)
+  String version;
+
+  @Option(names = "--title", paramLabel = "TITLE")
+  String title;
+
+  @Mixin ApiOptions api;
+
+  @Option(names = "--json", description = "Print the result as JSON.")
+  boolean json;
+
+  @Option(
+      names = "--wait",
+      paramLabel = "SECONDS",
+      description = "How long to wait for the delta build (default 120).")
+  Long waitSeconds;
+
+  @Option(names = "--no-wait", description = "Do not wait for the delta build.")
+  boolean noWait;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The firmware image.")
+  Path file;
+
+  @Mixin HelpOption help;
+
+  @Override
+  public Integer call() {
+    if (waitSeconds != null && waitSeconds < 0) {
+      throw new ParameterException(spec.commandLine(), "--wait needs a number of seconds");
     }
-    String product = null;
-    String version = null;
-    String title = null;
-    String server = "http://localhost:8080";
-    String token = env.get(TOKEN_VARIABLE);
-    boolean json = false;
-    Duration wait = DEFAULT_WAIT;
-    Path file = null;
-    List<String> queue = new ArrayList<>(args.subList(1, args.size()));
-    while (!queue.isEmpty()) {
-      String arg = queue.removeFirst();
-      switch (arg) {
-        case "--product", "--version", "--title", "--server", "--token", "--wait" -> {
-          if (queue.isEmpty()) {
-            err.println("firmament firmware upload: " + arg + " needs a value");
-            err.println(USAGE_TEXT);
-            return USAGE;
-          }
-          String value = queue.removeFirst();
-          switch (arg) {
-            case "--product" -> product = value;
-            case "--version" -> version = value;
-            case "--title" -> title = value;
-            case "--token" -> token = value;
-            case "--wait" -> {
-              try {
-                wait = Duration.ofSeconds(Long.parseLong(value));
-              } catch (NumberFormatException e) {
-                wait = Duration.ofSeconds(-1);
-              }
-              if (wait.isNegative()) {
-                err.println("firmament firmware upload: --wait needs a number of seconds");
-                err.println(USAGE_TEXT);
-                return USAGE;
-              }
-            }
-            default -> server = value;
-          }
-        }
-        case "--json" -> json = true;
-        case "--no-wait" -> wait = Duration.ZERO;
-        default -> {
-          if (arg.startsWith("--") || file != null) {
-            err.println("firmament firmware upload: unexpected argument '" + arg + "'");
-            err.println(USAGE_TEXT);
-            return USAGE;
-          }
-          file = Path.of(arg);
-        }
-      }
+    if (waitSeconds != null && noWait) {
+      throw new ParameterException(spec.commandLine(), "--wait and --no-wait exclude each other");
     }
-    if (product == null || version == null || file == null) {
-      err.println("firmament firmware upload: --product, --version and FILE are required");
-      err.println(USAGE_TEXT);
-      return USAGE;
-    }
-    if (token == null || token.isBlank()) {
-      err.println(
-          "firmament firmware upload: an API token is required: --token TOKEN or "
-              + TOKEN_VARIABLE);
-      return USAGE;
-    }
+    Duration wait =
+        noWait
+            ? Duration.ZERO
+            : waitSeconds == null ? DEFAULT_WAIT : Duration.ofSeconds(waitSeconds);
+    String token = api.token(spec);
     if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-      err.println("firmament firmware upload: cannot read " + file);
-      return USAGE;
+      throw new ParameterException(spec.commandLine(), "cannot read FILE " + file);
     }
     return upload(
-        new Target(server, token.strip()), product, version, title, file, json, wait, out, err);
+        new Target(api.server, token),
+        product,
+        version,
+        title,
+        file,
+        json,
+        wait,
+        Cli.of(spec).out(),
+        Cli.of(spec).err());
   }
 
   /** The server and the credential every request of the command carries. */

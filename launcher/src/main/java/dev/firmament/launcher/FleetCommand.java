@@ -10,13 +10,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code firmament fleet}: the simulated fleet as a process of its own, against the services {@code
@@ -27,30 +32,53 @@ import java.util.stream.Collectors;
  * FILE} it writes what each device did ({@link FleetReport}) every ten seconds and when it is
  * stopped.
  */
-final class FleetCommand {
-  private FleetCommand() {}
+@Command(
+    name = "fleet",
+    description =
+        "Register and connect a simulated fleet against the services and a running api;"
+            + " --chunk-delay slows every download, --report writes what each device did to FILE.")
+final class FleetCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
 
-  static int run(List<String> args, PrintStream out) throws InterruptedException {
-    Path dataDir = ServicesCommand.DEFAULT_DATA;
-    String apiUrl = "http://127.0.0.1:8080";
-    int devices = 100;
-    String prefix = "sensor";
-    Duration chunkDelay = Duration.ZERO;
-    Path report = null;
-    List<String> queue = new ArrayList<>(args);
-    while (!queue.isEmpty()) {
-      String option = queue.removeFirst();
-      switch (option) {
-        case "--services" -> dataDir = Path.of(Firmament.value(option, queue));
-        case "--api" -> apiUrl = Firmament.value(option, queue);
-        case "--devices" -> devices = Firmament.intValue(option, queue, 1, 10_000);
-        case "--prefix" -> prefix = Firmament.value(option, queue);
-        case "--chunk-delay" ->
-            chunkDelay = Duration.ofMillis(Firmament.intValue(option, queue, 0, 60_000));
-        case "--report" -> report = Path.of(Firmament.value(option, queue)).toAbsolutePath();
-        default -> throw new Firmament.UsageException("unknown option '" + option + "'");
-      }
-    }
+  @Option(
+      names = "--services",
+      paramLabel = "DIR",
+      defaultValue = ".firmament/services",
+      description = "The services' data directory (default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(
+      names = "--api",
+      paramLabel = "URL",
+      defaultValue = "http://127.0.0.1:8080",
+      description = "The running api (default ${DEFAULT-VALUE}).")
+  String apiUrl;
+
+  @Option(names = "--devices", paramLabel = "N", defaultValue = "100", description = "1 to 10000.")
+  int devices;
+
+  @Option(names = "--prefix", paramLabel = "P", defaultValue = "sensor")
+  String prefix;
+
+  @Option(
+      names = "--chunk-delay",
+      paramLabel = "MS",
+      defaultValue = "0",
+      description = "Milliseconds every chunk of every download takes, 0 to 60000.")
+  int chunkDelayMillis;
+
+  @Option(names = "--report", paramLabel = "FILE")
+  Path reportOption;
+
+  @Mixin HelpOption help;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Ranges.check(spec, "--devices", devices, 1, 10_000);
+    Ranges.check(spec, "--chunk-delay", chunkDelayMillis, 0, 60_000);
+    PrintStream out = Cli.of(spec).out();
+    Duration chunkDelay = Duration.ofMillis(chunkDelayMillis);
+    Path report = reportOption == null ? null : reportOption.toAbsolutePath();
     Path file = ServicesFile.in(dataDir.toAbsolutePath());
     Map<String, String> services = ServicesFile.read(file);
     String token =

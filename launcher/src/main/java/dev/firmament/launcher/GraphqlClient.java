@@ -32,14 +32,21 @@ public final class GraphqlClient {
   public static final class GraphqlException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final String code;
+    private final String detail;
 
     GraphqlException(String code, String message) {
       super(code + ": " + message);
       this.code = code;
+      this.detail = message;
     }
 
     public String code() {
       return code;
+    }
+
+    /** The error's own message, without its code. */
+    public String detail() {
+      return detail;
     }
   }
 

@@ -10,9 +10,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code firmament keys generate [--dir DIR]} makes the keys a production deployment needs and the
@@ -24,7 +29,11 @@ import java.util.List;
  *
  * <p>Exit codes: 0 written, 1 a file exists or cannot be written, 2 usage error.
  */
-final class KeysCommand {
+@Command(
+    name = "keys",
+    description = "Generate the keys a production deployment needs.",
+    subcommands = KeysCommand.Generate.class)
+final class KeysCommand extends CommandGroup {
   static final int OK = 0;
   static final int FAILURE = 1;
   static final int USAGE = 2;
@@ -34,26 +43,33 @@ final class KeysCommand {
   static final String REQUEST_SIGNING_KEY_FILE = "request-signing.key";
   static final String WEBHOOKS_KEY_FILE = "webhooks.key";
 
-  static final String USAGE_TEXT = "usage: firmament keys generate [--dir DIR]";
+  /** {@code firmament keys generate}. */
+  @Command(
+      name = "generate",
+      description =
+          "Generate the release signing key pair and the request-signing master key for a"
+              + " production deployment, as owner-only files in DIR; never overwrites a key."
+              + " Prints the settings and Secret names that use them (exit codes: 0 written,"
+              + " 1 a file exists or cannot be written, 2 usage).")
+  static final class Generate implements Callable<Integer> {
+    @Spec CommandSpec spec;
 
-  private KeysCommand() {}
+    @Option(
+        names = "--dir",
+        paramLabel = "DIR",
+        defaultValue = "firmament-keys",
+        description = "Where to write the keys (default ${DEFAULT-VALUE}).")
+    Path dir;
 
-  static int run(List<String> args, PrintStream out, PrintStream err) {
-    List<String> rest = new ArrayList<>(args);
-    if (rest.isEmpty() || !rest.removeFirst().equals("generate")) {
-      err.println(USAGE_TEXT);
-      return USAGE;
+    @Mixin HelpOption help;
+
+    @Override
+    public Integer call() {
+      return generate(dir, Cli.of(spec).out(), Cli.of(spec).err());
     }
-    Path dir = Path.of("firmament-keys");
-    while (!rest.isEmpty()) {
-      String option = rest.removeFirst();
-      if (!option.equals("--dir") || rest.isEmpty()) {
-        err.println("firmament keys: unknown option or missing value '" + option + "'");
-        err.println(USAGE_TEXT);
-        return USAGE;
-      }
-      dir = Path.of(rest.removeFirst());
-    }
+  }
+
+  static int generate(Path dir, PrintStream out, PrintStream err) {
     List<Path> files =
         List.of(
             dir.resolve(PRIVATE_KEY_FILE),

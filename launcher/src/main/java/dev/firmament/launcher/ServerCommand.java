@@ -7,34 +7,58 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code firmament server ROLE}: one production role ({@code api}, {@code workers}, {@code delta}
  * or {@code all}), the production application unchanged, connected to the services {@code firmament
  * services} runs, by the addresses in its {@code services.properties}. Runs until interrupted.
  */
-final class ServerCommand {
-  private ServerCommand() {}
+@Command(
+    name = "server",
+    description =
+        "Run one production role (api, workers, delta or all) as a process of its own against"
+            + " the services 'firmament services' runs.")
+final class ServerCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
 
-  static int run(List<String> args, PrintStream out) throws InterruptedException {
-    if (args.isEmpty() || !FirmamentServer.ROLES.contains(args.getFirst())) {
-      throw new Firmament.UsageException(
-          "server needs a role: " + String.join(", ", FirmamentServer.ROLES));
+  @Parameters(index = "0", paramLabel = "ROLE", description = "api, workers, delta or all.")
+  String role;
+
+  @Option(
+      names = "--services",
+      paramLabel = "DIR",
+      defaultValue = ".firmament/services",
+      description = "The services' data directory (default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--port", paramLabel = "P", defaultValue = "8080", description = "The API port.")
+  int port;
+
+  @Mixin HelpOption help;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (!FirmamentServer.ROLES.contains(role)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "ROLE must be one of "
+              + String.join(", ", FirmamentServer.ROLES)
+              + ", got '"
+              + role
+              + "'");
     }
-    String role = args.getFirst();
-    Path dataDir = ServicesCommand.DEFAULT_DATA;
-    int port = 8080;
-    List<String> queue = new ArrayList<>(args.subList(1, args.size()));
-    while (!queue.isEmpty()) {
-      String option = queue.removeFirst();
-      switch (option) {
-        case "--services" -> dataDir = Path.of(Firmament.value(option, queue));
-        case "--port" -> port = Firmament.intValue(option, queue, 0, 65_535);
-        default -> throw new Firmament.UsageException("unknown option '" + option + "'");
-      }
-    }
+    Ranges.check(spec, "--port", port, 0, 65_535);
+    PrintStream out = Cli.of(spec).out();
     Map<String, String> properties =
         new LinkedHashMap<>(ServicesFile.read(ServicesFile.in(dataDir.toAbsolutePath())));
     properties.put("server.port", Integer.toString(port));

@@ -7,12 +7,16 @@ import dev.firmament.devstack.Endpoints;
 import dev.firmament.workers.device.DeviceCredentialCheck;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.jooq.SQLDialect;
 import org.jooq.impl.DSL;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code firmament services}: only the embedded services (PostgreSQL, Temporal, S3, the MQTT broker
@@ -21,25 +25,34 @@ import org.jooq.impl.DSL;
  * firmament fleet}). Writes their addresses and credentials to {@code <data>/services.properties},
  * prints them, and runs until interrupted.
  */
-final class ServicesCommand {
+@Command(
+    name = "services",
+    description =
+        "Start only the embedded services (PostgreSQL, Temporal, S3, MQTT broker), write their"
+            + " addresses to DIR/services.properties and print them.")
+final class ServicesCommand implements Callable<Integer> {
   static final Path DEFAULT_DATA = Path.of(".firmament", "services");
 
-  private ServicesCommand() {}
+  @Spec CommandSpec spec;
 
-  static int run(List<String> args, PrintStream out) throws InterruptedException {
-    Path dataDir = DEFAULT_DATA;
-    boolean fresh = false;
-    boolean freePorts = false;
-    List<String> queue = new ArrayList<>(args);
-    while (!queue.isEmpty()) {
-      String option = queue.removeFirst();
-      switch (option) {
-        case "--data" -> dataDir = Path.of(Firmament.value(option, queue));
-        case "--fresh" -> fresh = true;
-        case "--free-ports" -> freePorts = true;
-        default -> throw new Firmament.UsageException("unknown option '" + option + "'");
-      }
-    }
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      defaultValue = ".firmament/services",
+      description = "Where the services keep their data (default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--fresh", description = "Start from empty data.")
+  boolean fresh;
+
+  @Option(names = "--free-ports", description = "Run every service on a free port.")
+  boolean freePorts;
+
+  @Mixin HelpOption help;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintStream out = Cli.of(spec).out();
     Path data = dataDir.toAbsolutePath();
     DevStackOptions options =
         (freePorts ? DevStackOptions.onFreePorts(data) : DevStackOptions.defaults())

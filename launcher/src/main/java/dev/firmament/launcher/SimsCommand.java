@@ -15,6 +15,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code firmament sims import FILE}: sends a CSV of SIM cards to a running server's {@code POST
@@ -24,73 +31,59 @@ import java.util.Map;
  * <p>Exit codes: 0 imported; 1 the server could not be reached or failed; 2 usage error (bad
  * arguments, unreadable file); 3 the server refused the file (bad rows, too large, no scope).
  */
-final class SimsCommand {
+@Command(
+    name = "sims",
+    description = "Manage the organization's SIM cards.",
+    subcommands = SimsCommand.Import.class)
+final class SimsCommand extends CommandGroup {
   static final int OK = 0;
   static final int FAILURE = 1;
   static final int USAGE = 2;
   static final int REFUSED = 3;
 
-  static final String USAGE_TEXT =
-      "usage: firmament sims import FILE [--server URL] [--token TOKEN]\n"
-          + "FILE is a CSV with the columns iccid, imsi, carrier, monthly_cap_bytes,"
-          + " overage_policy and optionally device_id (docs/connectivity.md). The token (scope"
-          + " devices:write) comes from --token or the environment variable "
-          + FirmwareUploadCommand.TOKEN_VARIABLE
-          + ".";
-
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private SimsCommand() {}
-
+  /** {@code firmament sims ARGS} with the given environment, as the command line runs it. */
   static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
-    if (args.isEmpty() || !args.getFirst().equals("import")) {
-      err.println(USAGE_TEXT);
-      return USAGE;
-    }
-    String server = "http://localhost:8080";
-    String token = env.get(FirmwareUploadCommand.TOKEN_VARIABLE);
-    Path file = null;
-    List<String> queue = new ArrayList<>(args.subList(1, args.size()));
-    while (!queue.isEmpty()) {
-      String arg = queue.removeFirst();
-      if (arg.equals("--server") || arg.equals("--token")) {
-        if (queue.isEmpty()) {
-          err.println("firmament sims import: " + arg + " needs a value");
-          err.println(USAGE_TEXT);
-          return USAGE;
-        }
-        String value = queue.removeFirst();
-        if (arg.equals("--server")) {
-          server = value;
-        } else {
-          token = value;
-        }
-      } else if (arg.startsWith("--") || file != null) {
-        err.println("firmament sims import: unexpected argument '" + arg + "'");
-        err.println(USAGE_TEXT);
-        return USAGE;
-      } else {
-        file = Path.of(arg);
+    List<String> all = new ArrayList<>();
+    all.add("sims");
+    all.addAll(args);
+    return Firmament.run(all, env, out, err);
+  }
+
+  /** {@code firmament sims import FILE}. */
+  @Command(
+      name = "import",
+      description =
+          "Import SIM cards from a CSV (docs/connectivity.md): every row or none; a refused file"
+              + " prints each bad row as FILE:LINE, column C: reason (exit codes: 0 imported,"
+              + " 1 failure, 2 usage, 3 refused). FILE has the columns iccid, imsi, carrier,"
+              + " monthly_cap_bytes, overage_policy and optionally device_id; the token needs"
+              + " the scope devices:write.")
+  static final class Import implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "The CSV file.")
+    Path file;
+
+    @Mixin ApiOptions api;
+    @Mixin HelpOption help;
+
+    @Override
+    public Integer call() {
+      String token = api.token(spec);
+      if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+        throw new ParameterException(spec.commandLine(), "cannot read FILE " + file);
       }
+      return send(api.server, api.base(), token, file, Cli.of(spec).out(), Cli.of(spec).err());
     }
-    if (file == null) {
-      err.println("firmament sims import: FILE is required");
-      err.println(USAGE_TEXT);
-      return USAGE;
-    }
-    if (token == null || token.isBlank()) {
-      err.println(
-          "firmament sims import: an API token is required: --token TOKEN or "
-              + FirmwareUploadCommand.TOKEN_VARIABLE);
-      return USAGE;
-    }
-    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-      err.println("firmament sims import: cannot read " + file);
-      return USAGE;
-    }
+  }
+
+  private static int send(
+      String server, String base, String token, Path file, PrintStream out, PrintStream err) {
     URI uri;
     try {
-      uri = URI.create(server.replaceAll("/+$", "") + "/api/v1/sims/import");
+      uri = URI.create(base + "/api/v1/sims/import");
     } catch (IllegalArgumentException e) {
       err.println("firmament sims import: bad server URL " + server);
       return USAGE;
@@ -105,7 +98,7 @@ final class SimsCommand {
                   HttpRequest.newBuilder(uri)
                       .timeout(Duration.ofMinutes(5))
                       .header("Content-Type", "text/csv; charset=utf-8")
-                      .header("Authorization", "Bearer " + token.strip())
+                      .header("Authorization", "Bearer " + token)
                       .POST(HttpRequest.BodyPublishers.ofFile(file))
                       .build(),
                   HttpResponse.BodyHandlers.ofString());

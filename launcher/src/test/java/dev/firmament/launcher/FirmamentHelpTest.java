@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@code --help} after any command prints that command's usage and succeeds. */
+/** {@code --help} after any command or subcommand prints that command's usage and succeeds. */
 class FirmamentHelpTest {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -36,7 +36,10 @@ class FirmamentHelpTest {
   void aCommandOfSeveralLinesPrintsThemAll() {
     assertThat(run("audit", "-h")).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8))
-        .contains("audit export [--server URL]", "audit verify FILE", "verify an\n")
+        .contains(
+            "audit export [--server URL]",
+            "audit verify [--public-key BASE64] FILE",
+            "Verify an audit export offline")
         .doesNotContain("services [--data DIR]");
   }
 
@@ -52,11 +55,35 @@ class FirmamentHelpTest {
         "chaos",
         "sims",
         "keys",
-        "delta"
+        "delta",
+        "rollouts",
+        "devices",
+        "firmware list",
+        "rollouts list",
+        "rollouts create",
+        "rollouts show",
+        "rollouts watch",
+        "rollouts approve",
+        "rollouts pause",
+        "rollouts resume",
+        "rollouts promote",
+        "rollouts cancel",
+        "rollouts retry-failed",
+        "devices list",
+        "audit export",
+        "audit verify",
+        "sims import",
+        "keys generate",
+        "delta diff",
+        "delta apply",
+        "delta info"
       })
   void everyCommandHasHelp(String command) {
-    assertThat(run(command, "--help")).isZero();
+    List<String> args = new java.util.ArrayList<>(List.of(command.split(" ")));
+    args.add("--help");
+    assertThat(run(args.toArray(String[]::new))).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: firmament " + command);
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
   }
 
   @Test

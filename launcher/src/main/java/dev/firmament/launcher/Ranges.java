@@ -1,0 +1,17 @@
+package dev.firmament.launcher;
+
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+
+/** Range checks of numeric options: a usage error naming the option. */
+final class Ranges {
+  private Ranges() {}
+
+  static void check(CommandSpec spec, String option, long value, long min, long max) {
+    if (value < min || value > max) {
+      throw new ParameterException(
+          spec.commandLine(),
+          option + " must be between " + min + " and " + max + ", got " + value);
+    }
+  }
+}

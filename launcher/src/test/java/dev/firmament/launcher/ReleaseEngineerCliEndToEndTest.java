@@ -1,0 +1,205 @@
+package dev.firmament.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.firmament.agent.FleetSimulator;
+import dev.firmament.devstack.DevStackOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A release engineer's day on the command line, against the embedded stack and a simulated fleet:
+ * list the firmware with its deltas and the devices, create a staged rollout, watch it live (the
+ * API's subscription) to its end while pausing and resuming it from another terminal, read it back
+ * with {@code show} and {@code list}; a read-only token's {@code pause} is refused with the API's
+ * typed error and exit code 1, and so is a token the server does not know.
+ */
+class ReleaseEngineerCliEndToEndTest {
+  private static final int FLEET_SIZE = 6;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path dataDir;
+  private static DevServer server;
+
+  @BeforeAll
+  static void start() {
+    server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  /** One run of the command: its exit code and what it printed. */
+  record Run(int code, String out, String err) {}
+
+  private static Run cli(String token, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--server", "http://127.0.0.1:" + server.port()));
+    int code =
+        Firmament.run(
+            all,
+            Map.of(Cli.TOKEN_VARIABLE, token),
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static Run owner(String... args) {
+    return cli(server.ownerToken(), args);
+  }
+
+  @Test
+  void aReleaseEngineerRollsOutWatchesAndControlsARolloutFromTheCommandLine() throws Exception {
+    GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
+    Demo demo = new Demo(System.out);
+    Demo.Prepared prepared = demo.prepareProduct(api, Demo.fleetSpecs("cli", FLEET_SIZE));
+    String productId = prepared.productId();
+    // Every download is slow, one device at a time: the rollout runs long enough to be paused.
+    try (FleetSimulator fleet =
+        FleetSimulator.start(
+            server.stack().endpoints().mqttUrl(),
+            prepared.devices(),
+            Demo.fleetOptions(server, productId).withSlowLink(1.0, Duration.ofMillis(300)))) {
+      demo.awaitFleetReported(api, fleet.size());
+      demo.uploadIfMissing(api, productId, Demo.FROM_VERSION, "armapp.old");
+      demo.uploadIfMissing(api, productId, Demo.TO_VERSION, "armapp.new");
+      demo.awaitDeltas(api, productId);
+
+      Run firmware = owner("firmware", "list", "--product", productId);
+      assertThat(firmware.code()).as(firmware.err()).isZero();
+      assertThat(firmware.out())
+          .contains(Demo.TO_VERSION, Demo.FROM_VERSION, "from 1.0.0: ", "2 of 2 firmware");
+      JsonNode firmwareJson = JSON.readTree(owner("firmware", "list", "--json").out());
+      JsonNode newest = firmwareJson.get(0).path("firmware").path("items").get(0);
+      assertThat(newest.path("version").asText()).isEqualTo(Demo.TO_VERSION);
+      assertThat(newest.path("deltas").get(0).path("size").asLong()).isPositive();
+
+      Run firstPage = owner("devices", "list", "--product", productId, "--online", "--size", "4");
+      assertThat(firstPage.code()).as(firstPage.err()).isZero();
+      assertThat(firstPage.out()).contains("cli-0", "4 of 6 devices; more with --from 4");
+      JsonNode all =
+          JSON.readTree(
+              owner(
+                      "devices",
+                      "list",
+                      "--product",
+                      productId,
+                      "--version",
+                      Demo.FROM_VERSION,
+                      "--size",
+                      "4",
+                      "--all",
+                      "--json")
+                  .out());
+      assertThat(all.path("total").asInt()).isEqualTo(FLEET_SIZE);
+      assertThat(all.path("hasMore").asBoolean()).isFalse();
+      assertThat(all.path("items")).hasSize(FLEET_SIZE);
+
+      Run created =
+          owner(
+              "rollouts",
+              "create",
+              "--product",
+              productId,
+              "--version",
+              Demo.TO_VERSION,
+              "--stage",
+              "canary:count=2",
+              "--stage",
+              "rest:percent=100",
+              "--max-in-flight",
+              "1",
+              "--max-failure-rate",
+              "0.5",
+              "--minimum-sample",
+              "2",
+              "--json");
+      assertThat(created.code()).as(created.err()).isZero();
+      String id = JSON.readTree(created.out()).path("id").asText();
+
+      CompletableFuture<Run> watch =
+          CompletableFuture.supplyAsync(() -> owner("rollouts", "watch", id));
+
+      Run paused = owner("rollouts", "pause", id);
+      assertThat(paused.code()).as(paused.err()).isZero();
+      assertThat(paused.out()).startsWith("rollout " + id + ": pause sent, status ");
+      await().atMost(Duration.ofSeconds(20)).until(() -> status(id).equals("PAUSED"));
+
+      Run refused = cli(readOnlyToken(api), "rollouts", "pause", id);
+      assertThat(refused.code()).isEqualTo(1);
+      assertThat(refused.err())
+          .startsWith("firmament rollouts pause: ")
+          .contains("rollouts:write", "(FORBIDDEN)")
+          .doesNotContain("Exception", "\tat ");
+      assertThat(refused.out()).isEmpty();
+
+      Run wrongToken = cli("fmt_not_a_token", "rollouts", "show", id);
+      assertThat(wrongToken.code()).isEqualTo(1);
+      assertThat(wrongToken.err())
+          .startsWith("firmament rollouts show: ")
+          .contains("(UNAUTHENTICATED)")
+          .doesNotContain("Exception");
+
+      Run shown = owner("rollouts", "show", id);
+      assertThat(shown.code()).as(shown.err()).isZero();
+      assertThat(shown.out())
+          .contains("rollout " + id + "  PAUSED", "canary", "rest", "max 50%, PAUSE on breach");
+
+      Run resumed = owner("rollouts", "resume", id);
+      assertThat(resumed.code()).as(resumed.err()).isZero();
+
+      Run watched = watch.get(60, TimeUnit.SECONDS);
+      System.out.print(watched.out());
+      assertThat(watched.code()).as(watched.out() + watched.err()).isZero();
+      assertThat(watched.out())
+          .contains(
+              "PAUSED",
+              "stage 0 canary",
+              "stage 1 rest",
+              "[####################] 2/2",
+              "[####################] 4/4",
+              "rollout " + id + " SUCCEEDED: 6 succeeded, 0 skipped, 0 failed, 0 timed out of 6");
+
+      Run listed = owner("rollouts", "list", "--product", productId, "--status", "succeeded");
+      assertThat(listed.code()).as(listed.err()).isZero();
+      assertThat(listed.out()).contains(id, "SUCCEEDED", "6/6", "1 of 1 rollouts");
+    }
+  }
+
+  private static String status(String id) throws Exception {
+    Run shown = owner("rollouts", "show", id, "--json");
+    return JSON.readTree(shown.out()).path("status").asText();
+  }
+
+  private static String readOnlyToken(GraphqlClient api) {
+    return api.execute(
+            "mutation { createAPIToken(input: {name: \"ro\", scopes: [\"rollouts:read\"],"
+                + " expiresInDays: 1}) { token } }",
+            Map.of())
+        .path("createAPIToken")
+        .path("token")
+        .asText();
+  }
+}
