@@ -160,6 +160,31 @@ public class RolloutController {
         service.rollBack(input.jobId(), input.stages(), input.deviceIds(), input.rollbackStages()));
   }
 
+  /** {@code OverrideOTADataCapInput}. */
+  public record OverrideOTADataCapInput(String jobId, List<String> deviceIds) {}
+
+  /** {@code OverrideOTADataCapPayload}. */
+  public record OverrideOTADataCapPayload(OtaJob job, int released) {}
+
+  @MutationMapping
+  public OverrideOTADataCapPayload overrideOTADataCap(@Argument OverrideOTADataCapInput input) {
+    OtaJob job =
+        service
+            .find(input.jobId())
+            .orElseThrow(
+                () -> dev.firmament.api.error.ApiException.notFound("rollout", input.jobId()));
+    int released = service.overrideDataCap(job, input.deviceIds());
+    return new OverrideOTADataCapPayload(job, released);
+  }
+
+  /** The rollout's data policy ({@code createOTAJob}'s {@code dataPolicy}). */
+  @BatchMapping(typeName = "FirmwareOTAJob", field = "dataPolicy")
+  public Map<OtaJob, RolloutPlanInput.DataPolicy> dataPolicy(List<OtaJob> sources) {
+    Map<UUID, RolloutPlanInput.DataPolicy> policies =
+        jobs.dataPolicies(tenants.organizationId(), sources.stream().map(OtaJob::id).toList());
+    return mapEach(sources, job -> policies.get(job.id()));
+  }
+
   /** {@code RollbackOTAJobInput}. */
   public record RollbackOTAJobInput(
       String jobId,

@@ -9,6 +9,15 @@ import java.util.List;
 public final class RolloutPlanInput {
   private RolloutPlanInput() {}
 
+  /**
+   * {@code OTADataPolicy}: whether the rollout holds back a device whose active SIM would pass its
+   * monthly data cap with the update (docs/connectivity.md, "Data-aware rollouts").
+   */
+  public enum DataPolicy {
+    NONE,
+    DEFER
+  }
+
   /** {@code DevicesBusy}: what a new rollout does when an unfinished one holds its devices. */
   public enum DevicesBusy {
     REFUSE,
@@ -32,7 +41,8 @@ public final class RolloutPlanInput {
       String templateId,
       DevicesBusy onDevicesBusy,
       List<Stage> rollbackStages,
-      Integer expiresAfterSeconds) {
+      Integer expiresAfterSeconds,
+      DataPolicy dataPolicy) {
 
     /**
      * This input over a template: every plan field this input leaves out comes from the template.
@@ -54,7 +64,8 @@ public final class RolloutPlanInput {
           templateId,
           onDevicesBusy,
           rollbackStages != null ? rollbackStages : template.rollbackStages(),
-          expiresAfterSeconds != null ? expiresAfterSeconds : template.expiresAfterSeconds());
+          expiresAfterSeconds != null ? expiresAfterSeconds : template.expiresAfterSeconds(),
+          dataPolicy);
     }
   }
 
@@ -91,7 +102,8 @@ public final class RolloutPlanInput {
           null,
           null,
           rollbackStages,
-          expiresAfterSeconds);
+          expiresAfterSeconds,
+          null);
     }
   }
 

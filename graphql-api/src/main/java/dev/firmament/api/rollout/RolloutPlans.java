@@ -138,6 +138,7 @@ final class RolloutPlans {
                 null,
                 null,
                 null,
+                null,
                 null),
             defaultMaxInFlight);
     return new RolloutPlan(

@@ -465,6 +465,43 @@ public class RolloutRepository {
         .toList();
   }
 
+  /** Gives the job the DEFER data policy (docs/connectivity.md, "Data-aware rollouts"). */
+  public void deferOverDataCap(UUID organizationId, UUID jobId) {
+    dsl.update(OTA_JOBS)
+        .set(OTA_JOBS.DATA_POLICY, RolloutPlanInput.DataPolicy.DEFER.name())
+        .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId))
+        .and(OTA_JOBS.ID.eq(jobId))
+        .execute();
+  }
+
+  /** The data policy of each of {@code jobIds}. */
+  public Map<UUID, RolloutPlanInput.DataPolicy> dataPolicies(
+      UUID organizationId, Collection<UUID> jobIds) {
+    Map<UUID, RolloutPlanInput.DataPolicy> found = new HashMap<>();
+    dsl.select(OTA_JOBS.ID, OTA_JOBS.DATA_POLICY)
+        .from(OTA_JOBS)
+        .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId).and(OTA_JOBS.ID.in(jobIds)))
+        .forEach(r -> found.put(r.value1(), RolloutPlanInput.DataPolicy.valueOf(r.value2())));
+    return found;
+  }
+
+  /**
+   * Marks the job's results of {@code deviceIds} that wait deferred for their data cap as
+   * overridden; returns how many.
+   */
+  public int overrideDataCap(UUID organizationId, UUID jobId, Collection<String> deviceIds) {
+    return dsl.update(OTA_RESULTS)
+        .set(OTA_RESULTS.DATA_OVERRIDE, true)
+        .set(OTA_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
+        .where(OTA_RESULTS.ORGANIZATION_ID.eq(organizationId))
+        .and(OTA_RESULTS.JOB_ID.eq(jobId))
+        .and(OTA_RESULTS.DEVICE_ID.in(deviceIds))
+        .and(OTA_RESULTS.STATE.eq("QUEUED"))
+        .and(OTA_RESULTS.ERROR_CODE.eq("DATA_CAP"))
+        .and(OTA_RESULTS.DATA_OVERRIDE.isFalse())
+        .execute();
+  }
+
   /** Marks the job as allowed to take devices to an older build. */
   public void allowDowngrade(UUID organizationId, UUID jobId) {
     dsl.update(OTA_JOBS)

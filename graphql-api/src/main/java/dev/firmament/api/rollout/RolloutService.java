@@ -212,6 +212,14 @@ public class RolloutService {
                 + ": set allowDowngrade to take them back to the older build deliberately");
       }
     }
+    boolean deferOverCap = input.dataPolicy() == RolloutPlanInput.DataPolicy.DEFER;
+    if (deferOverCap && startPlan.expiry() == null) {
+      // A deferred device waits as an offline one does, which only a rollout with an expiry does.
+      throw new ApiException(
+          ErrorCode.INVALID_ARGUMENT,
+          "dataPolicy DEFER needs expiresAfterSeconds: a deferred device waits, for the next"
+              + " month or an override, until the rollout expires");
+    }
     return transaction.execute(
         status -> {
           // A plan that waits starts when the older rollouts holding its devices have finished.
@@ -221,6 +229,9 @@ public class RolloutService {
           OtaJob job = jobs.insert(organizationId, draft);
           if (allowDowngrade) {
             jobs.allowDowngrade(organizationId, job.id());
+          }
+          if (deferOverCap) {
+            jobs.deferOverDataCap(organizationId, job.id());
           }
           jobs.savePlan(organizationId, job.id(), RolloutPlans.toJson(startPlan));
           start(job, startPlan, timeout);
@@ -306,6 +317,27 @@ public class RolloutService {
         });
     log.info("rollout control sent workflowId={} control={}", job.workflowId(), control);
     return job;
+  }
+
+  /**
+   * Lets devices a running rollout deferred for their SIM's data cap be offered now, past the cap:
+   * their results are marked overridden (the workers then skip the cap check for them) and the
+   * rollout is told, as when waiting devices connect, so it offers them at once. Names 1 to 1000
+   * devices; returns how many of them were deferred and are now released. A device of the job that
+   * is not deferred is left as it is (its offer may have happened meanwhile).
+   */
+  @PreAuthorize("hasAuthority('SCOPE_rollouts:write')")
+  public int overrideDataCap(OtaJob job, List<String> deviceIds) {
+    if (deviceIds == null || deviceIds.isEmpty() || deviceIds.size() > 1000) {
+      throw new ApiException(ErrorCode.INVALID_ARGUMENT, "deviceIds must name 1 to 1000 devices");
+    }
+    requireRunning(job);
+    int released = jobs.overrideDataCap(tenants.organizationId(), job.id(), deviceIds);
+    if (released > 0) {
+      signal(job, RolloutWorkflow::devicesOnline);
+    }
+    log.info("data cap overridden workflowId={} devices={}", job.workflowId(), released);
+    return released;
   }
 
   /**

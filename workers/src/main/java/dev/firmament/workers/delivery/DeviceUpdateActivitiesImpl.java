@@ -21,9 +21,11 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.WorkflowClient;
 import io.temporal.failure.ApplicationFailure;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -47,6 +49,7 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
   private final DeviceGateway gateway;
   private final ReleaseSigning signing;
   private final WorkflowClient workflows;
+  private final DataCaps dataCaps;
 
   public DeviceUpdateActivitiesImpl(
       JobTargets targets,
@@ -54,13 +57,15 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       ArtifactPlanner planner,
       DeviceGateway gateway,
       ReleaseSigning signing,
-      WorkflowClient workflows) {
+      WorkflowClient workflows,
+      DataCaps dataCaps) {
     this.targets = targets;
     this.results = results;
     this.planner = planner;
     this.gateway = gateway;
     this.signing = signing;
     this.workflows = workflows;
+    this.dataCaps = dataCaps;
   }
 
   @Override
@@ -107,6 +112,10 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       return new DeviceUpdateOutcome(target.deviceId(), DeviceUpdateState.QUEUED, "OFFLINE", 0);
     }
     ArtifactPlan plan = planner.plan(jobId, target);
+    if (deferred(jobId, request, target, plan)) {
+      return new DeviceUpdateOutcome(
+          target.deviceId(), DeviceUpdateState.QUEUED, ResultTransitions.DATA_CAP, 0);
+    }
     // The token is stored before the offer, so that even an instant report finds it.
     boolean moved =
         results.offered(
@@ -165,6 +174,15 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
         continue;
       }
       ArtifactPlan plan = planner.plan(jobId, target);
+      if (deferred(jobId, request, target, plan)) {
+        reports.add(
+            new DeviceReport(
+                target.deviceId(),
+                request.attempt(),
+                DeviceUpdateState.QUEUED,
+                ResultTransitions.DATA_CAP));
+        continue;
+      }
       offered.add(request);
       offeredTargets.add(target);
       plans.add(plan);
@@ -243,6 +261,35 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       return new DeviceReport(deviceId, request.attempt(), DeviceUpdateState.QUEUED, "OFFLINE");
     }
     return null;
+  }
+
+  /**
+   * Defers a device not offered yet whose active SIM would pass its monthly cap with the planned
+   * artifact, when the rollout's data policy says so and no operator overrode it: its result waits
+   * (QUEUED, DATA_CAP) as an offline device waits, so only a rollout whose devices may wait (one
+   * with an expiry) defers. Returns whether it did.
+   */
+  private boolean deferred(
+      UUID jobId, DeviceUpdateRequest request, UpdateTarget target, ArtifactPlan plan) {
+    boolean neverOffered =
+        target.resultState() == null || target.resultState() == DeviceUpdateState.QUEUED;
+    if (!target.respectsDataCap() || !request.waitOffline() || !neverOffered) {
+      return false;
+    }
+    Optional<DataCaps.Deferral> deferral =
+        dataCaps.check(target.deviceId(), plan.artifact().size(), OffsetDateTime.now());
+    deferral.ifPresent(
+        d -> {
+          results.deferred(jobId, target.deviceId(), d.until(), d.updateBytes(), d.detail());
+          log.info(
+              "update deferred for the data cap job={} device={} used={} cap={} bytes={}",
+              jobId,
+              target.deviceId(),
+              d.used(),
+              d.cap(),
+              d.updateBytes());
+        });
+    return deferral.isPresent();
   }
 
   /**

@@ -43,7 +43,9 @@ public class JobTargets {
         OTA_RESULTS.BYTES_SENT,
         OTA_RESULTS.ERROR_CODE,
         OTA_JOBS.ALLOW_DOWNGRADE,
-        DEVICES.ONLINE
+        DEVICES.ONLINE,
+        OTA_JOBS.DATA_POLICY,
+        OTA_RESULTS.DATA_OVERRIDE
       };
 
   private final DSLContext dsl;
@@ -101,7 +103,11 @@ public class JobTargets {
     return dsl.transactionResult(tx -> transitions.queue(tx.dsl(), job.getId(), condition(job)));
   }
 
-  /** Everything the delivery of one device's update needs, read in one query. */
+  /**
+   * Everything the delivery of one device's update needs, read in one query. {@code
+   * respectsDataCap}: the job defers devices whose SIM would pass its cap (its data policy is
+   * DEFER) and no operator overrode that for this device.
+   */
   public record UpdateTarget(
       UUID organizationId,
       String deviceId,
@@ -114,7 +120,8 @@ public class JobTargets {
       long bytesSent,
       String errorCode,
       boolean allowDowngrade,
-      boolean online) {}
+      boolean online,
+      boolean respectsDataCap) {}
 
   /**
    * The job's firmware, the device and its result (a null {@code resultState} when it has none
@@ -165,7 +172,9 @@ public class JobTargets {
         r.get(OTA_RESULTS.BYTES_SENT) == null ? 0 : r.get(OTA_RESULTS.BYTES_SENT),
         r.get(OTA_RESULTS.ERROR_CODE),
         Boolean.TRUE.equals(r.get(OTA_JOBS.ALLOW_DOWNGRADE)),
-        Boolean.TRUE.equals(r.get(DEVICES.ONLINE)));
+        Boolean.TRUE.equals(r.get(DEVICES.ONLINE)),
+        "DEFER".equals(r.get(OTA_JOBS.DATA_POLICY))
+            && !Boolean.TRUE.equals(r.get(OTA_RESULTS.DATA_OVERRIDE)));
   }
 
   private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {

@@ -326,7 +326,49 @@ public class ResultTransitions {
   }
 
   /**
-   * Up to {@code limit} of the job's waiting devices that are online now, longest waiting first.
+   * Marks a queued result as deferred for its SIM's data cap (docs/connectivity.md): it waits as an
+   * offline device waits, with error code DATA_CAP, the reason as its detail, the artifact it was
+   * planned, and {@code until} (when the SIM's month starts again), after which, or after an
+   * operator's override, it is offered again. A history row is written once per period.
+   */
+  public void deferred(
+      UUID jobId, String deviceId, OffsetDateTime until, long plannedBytes, String detail) {
+    withHistory(
+            dsl,
+            dsl.update(OTA_RESULTS)
+                .set(
+                    OTA_RESULTS.WAITING_SINCE,
+                    DSL.coalesce(OTA_RESULTS.WAITING_SINCE, DSL.currentOffsetDateTime()))
+                .set(OTA_RESULTS.DEFERRED_UNTIL, until)
+                .set(OTA_RESULTS.ERROR_CODE, DATA_CAP)
+                .set(OTA_RESULTS.ERROR_MESSAGE, TransitionRules.clip(detail))
+                .set(OTA_RESULTS.ARTIFACT_SIZE_BYTES, plannedBytes)
+                .set(OTA_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(OTA_RESULTS.JOB_ID.eq(jobId))
+                .and(OTA_RESULTS.DEVICE_ID.eq(deviceId))
+                .and(OTA_RESULTS.STATE.eq(DeviceUpdateState.QUEUED.name()))
+                .and(OTA_RESULTS.DEFERRED_UNTIL.isDistinctFrom(until)))
+        .fetch();
+  }
+
+  /** The error code of a device deferred for its data cap, and of one still deferred at expiry. */
+  public static final String DATA_CAP = "DATA_CAP";
+
+  /**
+   * A waiting device may be offered: it is not deferred for its data cap, or its deferral ran out,
+   * or an operator overrode it.
+   */
+  private static Condition deferralOver() {
+    return OTA_RESULTS
+        .DEFERRED_UNTIL
+        .isNull()
+        .or(OTA_RESULTS.DEFERRED_UNTIL.le(DSL.currentOffsetDateTime()))
+        .or(OTA_RESULTS.DATA_OVERRIDE.isTrue());
+  }
+
+  /**
+   * Up to {@code limit} of the job's waiting devices that are online now, longest waiting first; a
+   * device deferred for its data cap only once its deferral is over.
    */
   public StagePage listWaiting(UUID jobId, int limit) {
     var rows =
@@ -338,6 +380,7 @@ public class ResultTransitions {
             .and(OTA_RESULTS.WAITING_SINCE.isNotNull())
             .and(OTA_RESULTS.STATE.eq(DeviceUpdateState.QUEUED.name()))
             .and(DEVICES.ONLINE.isTrue())
+            .and(deferralOver())
             .orderBy(OTA_RESULTS.WAITING_SINCE, OTA_RESULTS.DEVICE_ID)
             .limit(limit)
             .fetch();
@@ -356,14 +399,25 @@ public class ResultTransitions {
             .and(OTA_RESULTS.STATE.eq(DeviceUpdateState.QUEUED.name())));
   }
 
-  /** Ends every device of the job still waiting TIMED_OUT (OFFLINE), with history rows. */
+  /**
+   * Ends every device of the job still waiting TIMED_OUT, with history rows: OFFLINE, or DATA_CAP
+   * for one still deferred for its data cap.
+   */
   public int expireWaiting(UUID jobId) {
+    Condition deferred = OTA_RESULTS.ERROR_CODE.eq(DATA_CAP).and(deferralOver().not());
     return withHistory(
             dsl,
             dsl.update(OTA_RESULTS)
                 .set(OTA_RESULTS.STATE, DeviceUpdateState.TIMED_OUT.name())
-                .set(OTA_RESULTS.ERROR_CODE, "OFFLINE")
-                .set(OTA_RESULTS.ERROR_MESSAGE, "offline until the rollout expired")
+                .set(
+                    OTA_RESULTS.ERROR_CODE,
+                    DSL.when(deferred, DSL.inline(DATA_CAP)).otherwise(DSL.inline("OFFLINE")))
+                .set(
+                    OTA_RESULTS.ERROR_MESSAGE,
+                    DSL.when(
+                            deferred,
+                            DSL.inline("deferred for its SIM's data cap until the rollout expired"))
+                        .otherwise(DSL.inline("offline until the rollout expired")))
                 .setNull(OTA_RESULTS.WAITING_SINCE)
                 .set(OTA_RESULTS.UPDATED_AT, DSL.currentOffsetDateTime())
                 .where(OTA_RESULTS.JOB_ID.eq(jobId))

@@ -167,7 +167,8 @@ class ArtifactPlannerTest {
         0,
         null,
         false,
-        true);
+        true,
+        false);
   }
 
   private UUID firmware(String version, byte[] bytes, String signature) {

@@ -11,6 +11,8 @@ import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import dev.firmament.workers.RecordingGateway;
 import dev.firmament.workers.TestDatabase;
 import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -160,6 +162,68 @@ class ResultTransitionsTest {
     assertThat(fleet.result(id, device(1)).getErrorCode()).isEqualTo("OFFLINE");
     assertThat(fleet.history(id, device(1))).containsExactly("QUEUED", "QUEUED", "TIMED_OUT");
     assertThat(transitions.waitingDevices(id)).isZero();
+  }
+
+  @Test
+  void aDeviceDeferredForItsDataCapWaitsUntilItsDeferralIsOverOrOverridden() {
+    UUID id = startedJob().getId();
+    OffsetDateTime nextMonth = OffsetDateTime.now(ZoneOffset.UTC).plusDays(20);
+    dsl.update(DEVICES)
+        .set(DEVICES.ONLINE, true)
+        .where(DEVICES.ID.in(device(0), device(1)))
+        .execute();
+
+    transitions.deferred(id, device(0), nextMonth, 3831, "deferred: over the cap");
+    transitions.deferred(id, device(0), nextMonth, 3831, "deferred: over the cap");
+    transitions.deferred(id, device(1), nextMonth, 3831, "deferred: over the cap");
+    // Deferred once per period: one history row; the result waits QUEUED with the reason and the
+    // artifact it was planned.
+    assertThat(fleet.history(id, device(0))).containsExactly("QUEUED", "QUEUED");
+    var deferred = fleet.result(id, device(0));
+    assertThat(deferred.getState()).isEqualTo("QUEUED");
+    assertThat(deferred.getErrorCode()).isEqualTo("DATA_CAP");
+    assertThat(deferred.getErrorMessage()).isEqualTo("deferred: over the cap");
+    assertThat(deferred.getWaitingSince()).isNotNull();
+    assertThat(deferred.getArtifactSizeBytes()).isEqualTo(3831);
+    assertThat(transitions.waitingDevices(id)).isEqualTo(2);
+    // Online, yet not offered while deferred.
+    assertThat(transitions.listWaiting(id, 10).deviceIds()).isEmpty();
+
+    // An operator's override releases it; a deferral that is over does too.
+    dsl.update(OTA_RESULTS)
+        .set(OTA_RESULTS.DATA_OVERRIDE, true)
+        .where(OTA_RESULTS.JOB_ID.eq(id).and(OTA_RESULTS.DEVICE_ID.eq(device(0))))
+        .execute();
+    assertThat(transitions.listWaiting(id, 10).deviceIds()).containsExactly(device(0));
+    dsl.update(OTA_RESULTS)
+        .set(OTA_RESULTS.DEFERRED_UNTIL, OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(1))
+        .where(OTA_RESULTS.JOB_ID.eq(id).and(OTA_RESULTS.DEVICE_ID.eq(device(1))))
+        .execute();
+    assertThat(transitions.listWaiting(id, 10).deviceIds())
+        .containsExactlyInAnyOrder(device(0), device(1));
+  }
+
+  @Test
+  void atTheExpiryAStillDeferredDeviceEndsDataCapAndAReleasedOfflineOneOffline() {
+    UUID id = startedJob().getId();
+    OffsetDateTime nextMonth = OffsetDateTime.now(ZoneOffset.UTC).plusDays(20);
+    transitions.deferred(id, device(0), nextMonth, 100, "deferred: over the cap");
+    transitions.deferred(id, device(1), nextMonth, 100, "deferred: over the cap");
+    dsl.update(OTA_RESULTS)
+        .set(OTA_RESULTS.DATA_OVERRIDE, true)
+        .where(OTA_RESULTS.JOB_ID.eq(id).and(OTA_RESULTS.DEVICE_ID.eq(device(1))))
+        .execute();
+    transitions.waiting(id, device(2));
+
+    assertThat(transitions.expireWaiting(id)).isEqualTo(3);
+    assertThat(fleet.result(id, device(0)).getState()).isEqualTo("TIMED_OUT");
+    assertThat(fleet.result(id, device(0)).getErrorCode()).isEqualTo("DATA_CAP");
+    assertThat(fleet.result(id, device(0)).getErrorMessage())
+        .isEqualTo("deferred for its SIM's data cap until the rollout expired");
+    assertThat(fleet.result(id, device(1)).getErrorCode()).isEqualTo("OFFLINE");
+    assertThat(fleet.result(id, device(2)).getErrorCode()).isEqualTo("OFFLINE");
+    assertThat(fleet.result(id, device(2)).getErrorMessage())
+        .isEqualTo("offline until the rollout expired");
   }
 
   @Test

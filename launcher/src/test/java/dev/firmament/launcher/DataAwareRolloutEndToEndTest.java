@@ -1,0 +1,180 @@
+package dev.firmament.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.firmament.agent.FleetSimulator;
+import dev.firmament.agent.SimulatedDeviceSpec;
+import dev.firmament.devstack.DevStackOptions;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A rollout with the DEFER data policy on the embedded stack with the reference agent: every device
+ * has an active SIM, one with a cap smaller than the update. That device is not offered: its result
+ * waits QUEUED with error code DATA_CAP and says why, while the others update; an operator's
+ * override sends it its update and the rollout ends SUCCEEDED.
+ */
+class DataAwareRolloutEndToEndTest {
+  private static final int FLEET_SIZE = 4;
+
+  /** Smaller than the 1.0.0 to 1.1.0 delta (3,831 bytes): the update would pass the cap. */
+  private static final long SMALL_CAP = 1_000;
+
+  @TempDir Path dataDir;
+
+  @Test
+  void aDeviceWhoseSimWouldPassItsCapWaitsUntilAnOperatorOverridesIt() throws Exception {
+    try (DevServer server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of())) {
+      GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
+      Demo demo = new Demo(System.out);
+      List<SimulatedDeviceSpec> specs = Demo.fleetSpecs("capped", FLEET_SIZE);
+      Demo.Prepared prepared = demo.prepareProduct(api, specs);
+      SimulatedDeviceSpec capped = prepared.devices().getLast();
+      for (int i = 0; i < FLEET_SIZE; i++) {
+        String deviceId = prepared.devices().get(i).deviceId();
+        activeSim(api, i, deviceId, deviceId.equals(capped.deviceId()) ? SMALL_CAP : 10_000_000L);
+      }
+      try (FleetSimulator fleet =
+          FleetSimulator.start(
+              server.stack().endpoints().mqttUrl(),
+              prepared.devices(),
+              Demo.fleetOptions(server, prepared.productId()))) {
+        demo.awaitFleetReported(api, FLEET_SIZE);
+        demo.uploadIfMissing(api, prepared.productId(), Demo.FROM_VERSION, "armapp.old");
+        demo.uploadIfMissing(api, prepared.productId(), Demo.TO_VERSION, "armapp.new");
+        demo.awaitDeltas(api, prepared.productId());
+
+        // Deferred devices wait as offline ones do, which needs an expiry.
+        Map<String, Object> input = new HashMap<>();
+        input.put("productId", prepared.productId());
+        input.put("targetVersion", Demo.TO_VERSION);
+        input.put("maxInFlight", 2);
+        input.put("dataPolicy", "DEFER");
+        assertThatThrownBy(() -> create(api, input))
+            .isInstanceOfSatisfying(
+                GraphqlClient.GraphqlException.class,
+                e -> {
+                  assertThat(e.code()).isEqualTo("INVALID_ARGUMENT");
+                  assertThat(e.getMessage()).contains("expiresAfterSeconds");
+                });
+        input.put("expiresAfterSeconds", 3600);
+        String jobId = create(api, input);
+
+        JsonNode waiting =
+            JobWaits.awaitJob(
+                api,
+                jobId,
+                job ->
+                    job.path("stages").size() == 2
+                        && "RUNNING".equals(job.path("stages").get(1).path("status").asText()));
+        assertThat(waiting.path("stages").get(0).path("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(waiting.path("stages").get(0).path("succeeded").asInt())
+            .isEqualTo(FLEET_SIZE - 1);
+        JsonNode deferred = result(api, jobId, capped.deviceId());
+        assertThat(deferred.path("state").asText()).isEqualTo("QUEUED");
+        assertThat(deferred.path("errorCode").asText()).isEqualTo("DATA_CAP");
+        assertThat(deferred.path("errorMessage").asText())
+            .startsWith("deferred: its SIM has used ")
+            .contains("of its " + SMALL_CAP + " bytes this month and the update is ")
+            .contains("an operator's override");
+        assertThat(fleet.device(capped.deviceId()).currentVersion()).isEqualTo(Demo.FROM_VERSION);
+        assertThat(
+                api.execute(
+                        "query($id: ID!) { firmwareOTAJob(id: $id) { dataPolicy } }",
+                        Map.of("id", jobId))
+                    .path("firmwareOTAJob")
+                    .path("dataPolicy")
+                    .asText())
+            .isEqualTo("DEFER");
+
+        JsonNode overridden =
+            api.execute(
+                    """
+                    mutation O($input: OverrideOTADataCapInput!) {
+                      overrideOTADataCap(input: $input) { released job { id } }
+                    }""",
+                    Map.of(
+                        "input",
+                        Map.of(
+                            "jobId",
+                            jobId,
+                            "deviceIds",
+                            List.of(capped.deviceId(), prepared.devices().getFirst().deviceId()))))
+                .path("overrideOTADataCap");
+        // Only the deferred device is released; the one that updated is left as it is.
+        assertThat(overridden.path("released").asInt()).isEqualTo(1);
+
+        JsonNode done =
+            JobWaits.awaitJob(api, jobId, job -> "SUCCEEDED".equals(job.path("status").asText()));
+        assertThat(done.path("stages").get(1).path("succeeded").asInt()).isEqualTo(1);
+        assertThat(fleet.device(capped.deviceId()).currentVersion()).isEqualTo(Demo.TO_VERSION);
+        assertThat(result(api, jobId, capped.deviceId()).path("state").asText())
+            .isEqualTo("SUCCEEDED");
+      }
+    }
+  }
+
+  private static void activeSim(GraphqlClient api, int n, String deviceId, long capBytes) {
+    String simId =
+        api.execute(
+                "mutation($i: CreateSIMInput!) { createSIM(input: $i) { sim { id } } }",
+                Map.of(
+                    "i",
+                    Map.of(
+                        "iccid",
+                        EndToEndRolloutTest.iccid(900 + n),
+                        "imsi",
+                        String.valueOf(234_150_000_000_900L + n),
+                        "carrier",
+                        "Acme Mobile",
+                        "monthlyCapBytes",
+                        capBytes,
+                        "overagePolicy",
+                        "BLOCK",
+                        "deviceId",
+                        deviceId)))
+            .path("createSIM")
+            .path("sim")
+            .path("id")
+            .asText();
+    api.execute(
+        "mutation($i: SIMStatusInput!) { activateSIM(input: $i) { sim { status } } }",
+        Map.of("i", Map.of("id", simId)));
+  }
+
+  private static String create(GraphqlClient api, Map<String, Object> input) {
+    return api.execute(
+            """
+            mutation Create($input: CreateOTAJobInput!) {
+              createOTAJob(input: $input) { job { id } }
+            }""",
+            Map.of("input", input))
+        .path("createOTAJob")
+        .path("job")
+        .path("id")
+        .asText();
+  }
+
+  private static JsonNode result(GraphqlClient api, String jobId, String deviceId) {
+    return api.execute(
+            """
+            query R($id: ID!, $device: ID!) {
+              firmwareOTAJob(id: $id) {
+                resultPage(filter: {deviceIds: [$device]}) {
+                  items { state errorCode errorMessage }
+                }
+              }
+            }""",
+            Map.of("id", jobId, "device", deviceId))
+        .path("firmwareOTAJob")
+        .path("resultPage")
+        .path("items")
+        .get(0);
+  }
+}
