@@ -51,7 +51,8 @@ import picocli.CommandLine.TypeConversionException;
       RolloutsCommand.Resume.class,
       RolloutsCommand.Promote.class,
       RolloutsCommand.Cancel.class,
-      RolloutsCommand.RetryFailed.class
+      RolloutsCommand.RetryFailed.class,
+      RolloutsCommand.OverrideDataCap.class
     })
 final class RolloutsCommand extends CommandGroup {
   /** The statuses a rollout ends in. */
@@ -304,6 +305,20 @@ final class RolloutsCommand extends CommandGroup {
         description = "Let offline devices wait for their presence this long after the start.")
     Integer expiresAfter;
 
+    /** {@code OTADataPolicy}. */
+    enum DataPolicy {
+      NONE,
+      DEFER
+    }
+
+    @Option(
+        names = "--data-policy",
+        paramLabel = "POLICY",
+        description =
+            "DEFER: hold back a device whose SIM would pass its monthly data cap with the update"
+                + " (needs --expires-after); NONE (the default) ignores caps.")
+    DataPolicy dataPolicy;
+
     @Option(
         names = "--start-at",
         paramLabel = "TIME",
@@ -412,6 +427,9 @@ final class RolloutsCommand extends CommandGroup {
       }
       put(input, "deviceTimeoutSeconds", deviceTimeout);
       put(input, "expiresAfterSeconds", expiresAfter);
+      if (dataPolicy != null) {
+        input.put("dataPolicy", dataPolicy.name());
+      }
       if (startAt != null) {
         try {
           OffsetDateTime.parse(startAt);
@@ -867,6 +885,35 @@ final class RolloutsCommand extends CommandGroup {
     @Override
     String mutation() {
       return "retryFailedOTAJob";
+    }
+  }
+
+  @Command(
+      name = "override-data-cap",
+      description =
+          "Let devices the rollout deferred for their SIM's data cap be offered now, past the cap"
+              + " (scope rollouts:write).")
+  static final class OverrideDataCap extends Control {
+    @Parameters(
+        index = "1..*",
+        arity = "1..1000",
+        paramLabel = "DEVICE",
+        description = "The deferred devices to release (1 to 1000).")
+    List<String> deviceIds;
+
+    @Override
+    String mutation() {
+      return "overrideOTADataCap";
+    }
+
+    @Override
+    String inputType() {
+      return "OverrideOTADataCapInput";
+    }
+
+    @Override
+    Map<String, Object> input() {
+      return Map.of("jobId", id, "deviceIds", deviceIds);
     }
   }
 }

@@ -69,6 +69,7 @@ class FirmamentHelpTest {
         "rollouts promote",
         "rollouts cancel",
         "rollouts retry-failed",
+        "rollouts override-data-cap",
         "devices list",
         "audit export",
         "audit verify",

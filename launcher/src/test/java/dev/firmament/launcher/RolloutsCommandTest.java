@@ -134,6 +134,8 @@ class RolloutsCommandTest {
             "3",
             "--expires-after",
             "3600",
+            "--data-policy",
+            "DEFER",
             "--window-cron",
             "0 0 2 * * *",
             "--window-minutes",
@@ -154,7 +156,7 @@ class RolloutsCommandTest {
                            {"name":"rest","count":1000}],
                  "maxInFlight":10,
                  "gate":{"maxFailureRate":0.1,"minimumSample":5,"onBreach":"ROLLBACK"},
-                 "retry":{"maxAttempts":3},"expiresAfterSeconds":3600,
+                 "retry":{"maxAttempts":3},"expiresAfterSeconds":3600,"dataPolicy":"DEFER",
                  "maintenanceWindow":{"cron":"0 0 2 * * *","durationMinutes":120},
                  "requireApproval":true,"onDevicesBusy":"WAIT"}"""));
   }
@@ -226,6 +228,19 @@ class RolloutsCommandTest {
     assertThat(requests.getFirst().path("query").asText()).contains("cancelOTAJob");
     assertThat(requests.getFirst().path("variables").path("input").path("rollback").asBoolean())
         .isTrue();
+  }
+
+  @Test
+  void overrideDataCapNamesTheRolloutAndItsDevices() throws IOException {
+    answer =
+        request ->
+            "{\"data\":{\"overrideOTADataCap\":{\"job\":{\"id\":\"j1\",\"status\":\"RUNNING\"}}}}";
+    assertThat(run("rollouts", "override-data-cap", "j1", "d1", "d2")).isZero();
+    assertThat(out()).isEqualTo("rollout j1: override-data-cap sent, status RUNNING\n");
+    assertThat(requests.getFirst().path("query").asText())
+        .contains("overrideOTADataCap(input: $input)");
+    assertThat(requests.getFirst().path("variables").path("input"))
+        .isEqualTo(JSON.readTree("{\"jobId\":\"j1\",\"deviceIds\":[\"d1\",\"d2\"]}"));
   }
 
   private static String progress(String status, int succeeded, String stageStatus) {
@@ -311,6 +326,8 @@ class RolloutsCommandTest {
         "rollouts list --size 5000|--size must be between 1 and 1000",
         "rollouts list --colour red|'--colour'",
         "rollouts pause|'ID'",
+        "rollouts override-data-cap j1|'DEVICE'",
+        "rollouts create --product p --version 1 --data-policy SKIP|'--data-policy'",
         "rollouts create --product p|--product and --version are required",
         "rollouts create --product p --version 1 --stage canary|'--stage'",
         "rollouts create --product p --version 1 --stage c:percent=x|percent needs a whole number",
