@@ -111,14 +111,7 @@ public class Networks {
   /** The network with this id; null when the organization has none. */
   @PreAuthorize("hasAuthority('SCOPE_devices:read')")
   public Network find(UUID organizationId, String id) {
-    return Ids.parse(id)
-        .flatMap(
-            uuid ->
-                dsl.selectFrom(NETWORKS)
-                    .where(NETWORKS.ORGANIZATION_ID.eq(organizationId))
-                    .and(NETWORKS.ID.eq(uuid))
-                    .fetchOptional(Networks::toNetwork))
-        .orElse(null);
+    return findUnchecked(organizationId, id);
   }
 
   /** The networks with these ids, by id (for a list of memberships). */
