@@ -52,7 +52,11 @@ class ReleaseEngineerCliEndToEndTest {
   record Run(int code, String out, String err) {}
 
   private static Run cli(String token, String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    return cli(new ByteArrayOutputStream(), token, args);
+  }
+
+  /** As above, printing into {@code out}, which another thread may read while the command runs. */
+  private static Run cli(ByteArrayOutputStream out, String token, String... args) {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--server", "http://127.0.0.1:" + server.port()));
@@ -139,8 +143,11 @@ class ReleaseEngineerCliEndToEndTest {
       assertThat(created.code()).as(created.err()).isZero();
       String id = JSON.readTree(created.out()).path("id").asText();
 
+      // The watch runs beside the controls; its output is read as it prints.
+      ByteArrayOutputStream watching = new ByteArrayOutputStream();
       CompletableFuture<Run> watch =
-          CompletableFuture.supplyAsync(() -> owner("rollouts", "watch", id));
+          CompletableFuture.supplyAsync(
+              () -> cli(watching, server.ownerToken(), "rollouts", "watch", id));
 
       Run paused = owner("rollouts", "pause", id);
       assertThat(paused.code()).as(paused.err()).isZero();
@@ -167,6 +174,11 @@ class ReleaseEngineerCliEndToEndTest {
       assertThat(shown.out())
           .contains("rollout " + id + "  PAUSED", "canary", "rest", "max 50%, PAUSE on breach");
 
+      // The watch shows the pause live before the rollout goes on (on a loaded machine its
+      // subscription may start only after the pause; it then opens on the paused rollout).
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> watching.toString(StandardCharsets.UTF_8).contains("PAUSED"));
       Run resumed = owner("rollouts", "resume", id);
       assertThat(resumed.code()).as(resumed.err()).isZero();
 
