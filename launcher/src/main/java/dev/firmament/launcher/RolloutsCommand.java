@@ -308,7 +308,8 @@ final class RolloutsCommand extends CommandGroup {
     /** {@code OTADataPolicy}. */
     enum DataPolicy {
       NONE,
-      DEFER
+      DEFER,
+      SKIP
     }
 
     @Option(
@@ -316,7 +317,8 @@ final class RolloutsCommand extends CommandGroup {
         paramLabel = "POLICY",
         description =
             "DEFER: hold back a device whose SIM would pass its monthly data cap with the update"
-                + " (needs --expires-after); NONE (the default) ignores caps.")
+                + " until its next month or an override (needs --expires-after); SKIP: leave it"
+                + " out; NONE (the default) ignores caps.")
     DataPolicy dataPolicy;
 
     @Option(

@@ -23,13 +23,16 @@ import org.junit.jupiter.api.io.TempDir;
 class DataAwareRolloutEndToEndTest {
   private static final int FLEET_SIZE = 4;
 
-  /** Smaller than the 1.0.0 to 1.1.0 delta (3,831 bytes): the update would pass the cap. */
+  /** The size of the published 1.0.0 to 1.1.0 delta of the sample images. */
+  private static final long DELTA_BYTES = 3_831;
+
+  /** Smaller than the delta: the update would pass the cap. */
   private static final long SMALL_CAP = 1_000;
 
   @TempDir Path dataDir;
 
   @Test
-  void aDeviceWhoseSimWouldPassItsCapWaitsUntilAnOperatorOverridesIt() throws Exception {
+  void aDeviceWhoseSimWouldPassItsCapIsSkippedOrWaitsUntilAnOperatorOverridesIt() throws Exception {
     try (DevServer server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of())) {
       GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
       Demo demo = new Demo(System.out);
@@ -50,11 +53,34 @@ class DataAwareRolloutEndToEndTest {
         demo.uploadIfMissing(api, prepared.productId(), Demo.TO_VERSION, "armapp.new");
         demo.awaitDeltas(api, prepared.productId());
 
-        // Deferred devices wait as offline ones do, which needs an expiry.
+        // SKIP: the capped device is not updated; its result ends SKIPPED and says why, and is
+        // no success; the others update.
         Map<String, Object> input = new HashMap<>();
         input.put("productId", prepared.productId());
         input.put("targetVersion", Demo.TO_VERSION);
         input.put("maxInFlight", 2);
+        input.put("dataPolicy", "SKIP");
+        String skipping = create(api, input);
+        JsonNode skipped =
+            JobWaits.awaitJob(
+                api, skipping, job -> "SUCCEEDED".equals(job.path("status").asText()));
+        assertThat(skipped.path("stages").get(0).path("succeeded").asInt())
+            .isEqualTo(FLEET_SIZE - 1);
+        assertThat(skipped.path("stages").get(0).path("skipped").asInt()).isEqualTo(1);
+        JsonNode notUpdated = result(api, skipping, capped.deviceId());
+        assertThat(notUpdated.path("state").asText()).isEqualTo("SKIPPED");
+        assertThat(notUpdated.path("errorCode").asText()).isEqualTo("DATA_CAP");
+        assertThat(notUpdated.path("success").asBoolean()).isFalse();
+        assertThat(notUpdated.path("errorMessage").asText())
+            .startsWith("skipped: its SIM has used ")
+            .contains("of its " + SMALL_CAP + " bytes this month");
+        assertThat(fleet.device(capped.deviceId()).currentVersion()).isEqualTo(Demo.FROM_VERSION);
+        long[] skipCellular = cellular(api, skipping);
+        assertThat(skipCellular[1]).isEqualTo((FLEET_SIZE - 1) * DELTA_BYTES);
+        assertThat(skipCellular[2]).isEqualTo(bytesSent(api, skipping));
+
+        // DEFER: the same device waits. Deferred devices wait as offline ones do, which needs an
+        // expiry. The three updated devices already run the target and are skipped.
         input.put("dataPolicy", "DEFER");
         assertThatThrownBy(() -> create(api, input))
             .isInstanceOfSatisfying(
@@ -74,8 +100,7 @@ class DataAwareRolloutEndToEndTest {
                     job.path("stages").size() == 2
                         && "RUNNING".equals(job.path("stages").get(1).path("status").asText()));
         assertThat(waiting.path("stages").get(0).path("status").asText()).isEqualTo("SUCCEEDED");
-        assertThat(waiting.path("stages").get(0).path("succeeded").asInt())
-            .isEqualTo(FLEET_SIZE - 1);
+        assertThat(waiting.path("stages").get(0).path("skipped").asInt()).isEqualTo(FLEET_SIZE - 1);
         JsonNode deferred = result(api, jobId, capped.deviceId());
         assertThat(deferred.path("state").asText()).isEqualTo("QUEUED");
         assertThat(deferred.path("errorCode").asText()).isEqualTo("DATA_CAP");
@@ -92,6 +117,14 @@ class DataAwareRolloutEndToEndTest {
                     .path("dataPolicy")
                     .asText())
             .isEqualTo("DEFER");
+
+        // Cellular bytes: every device has an active SIM; only the deferred one is planned the
+        // delta (the others already run the target), and nothing was sent yet.
+        long[] cellular = cellular(api, jobId);
+        assertThat(cellular[0]).isEqualTo(FLEET_SIZE);
+        assertThat(cellular[1]).isEqualTo(DELTA_BYTES);
+        assertThat(cellular[2]).isZero();
+        assertThat(cellular[3]).isEqualTo(1);
 
         JsonNode overridden =
             api.execute(
@@ -116,6 +149,10 @@ class DataAwareRolloutEndToEndTest {
         assertThat(fleet.device(capped.deviceId()).currentVersion()).isEqualTo(Demo.TO_VERSION);
         assertThat(result(api, jobId, capped.deviceId()).path("state").asText())
             .isEqualTo("SUCCEEDED");
+        long[] after = cellular(api, jobId);
+        assertThat(after[1]).isEqualTo(DELTA_BYTES);
+        assertThat(after[2]).isEqualTo(bytesSent(api, jobId)).isGreaterThanOrEqualTo(DELTA_BYTES);
+        assertThat(after[3]).isZero();
       }
     }
   }
@@ -161,13 +198,53 @@ class DataAwareRolloutEndToEndTest {
         .asText();
   }
 
+  /** The job's cellular bytes over its stages: devices, expected, actual, deferred. */
+  private static long[] cellular(GraphqlClient api, String jobId) {
+    long[] sums = new long[4];
+    for (JsonNode stage :
+        api.execute(
+                """
+                query C($id: ID!) {
+                  firmwareOTAJob(id: $id) {
+                    cellularBytes { stageIndex devices expectedBytes actualBytes deferred }
+                  }
+                }""",
+                Map.of("id", jobId))
+            .path("firmwareOTAJob")
+            .path("cellularBytes")) {
+      sums[0] += stage.path("devices").asLong();
+      sums[1] += stage.path("expectedBytes").asLong();
+      sums[2] += stage.path("actualBytes").asLong();
+      sums[3] += stage.path("deferred").asLong();
+    }
+    return sums;
+  }
+
+  /** What the job's results say the gateways sent, over all its devices. */
+  private static long bytesSent(GraphqlClient api, String jobId) {
+    long sum = 0;
+    for (JsonNode item :
+        api.execute(
+                """
+                query B($id: ID!) {
+                  firmwareOTAJob(id: $id) { resultPage(size: 100) { items { bytesSent } } }
+                }""",
+                Map.of("id", jobId))
+            .path("firmwareOTAJob")
+            .path("resultPage")
+            .path("items")) {
+      sum += item.path("bytesSent").asLong();
+    }
+    return sum;
+  }
+
   private static JsonNode result(GraphqlClient api, String jobId, String deviceId) {
     return api.execute(
             """
             query R($id: ID!, $device: ID!) {
               firmwareOTAJob(id: $id) {
                 resultPage(filter: {deviceIds: [$device]}) {
-                  items { state errorCode errorMessage }
+                  items { state errorCode errorMessage success }
                 }
               }
             }""",

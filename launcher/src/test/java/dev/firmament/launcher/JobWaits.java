@@ -27,7 +27,7 @@ final class JobWaits {
               job.set(
                   api.execute(
                           "query J($id: ID!) { firmwareOTAJob(id: $id) { status pauseReason"
-                              + " stopReason stages { name status succeeded } } }",
+                              + " stopReason stages { name status succeeded skipped } } }",
                           Map.of("id", jobId))
                       .path("firmwareOTAJob"));
               assertThat(done.test(job.get()))

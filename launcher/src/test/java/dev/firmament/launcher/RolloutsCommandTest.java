@@ -327,7 +327,7 @@ class RolloutsCommandTest {
         "rollouts list --colour red|'--colour'",
         "rollouts pause|'ID'",
         "rollouts override-data-cap j1|'DEVICE'",
-        "rollouts create --product p --version 1 --data-policy SKIP|'--data-policy'",
+        "rollouts create --product p --version 1 --data-policy LATER|'--data-policy'",
         "rollouts create --product p|--product and --version are required",
         "rollouts create --product p --version 1 --stage canary|'--stage'",
         "rollouts create --product p --version 1 --stage c:percent=x|percent needs a whole number",

@@ -21,12 +21,15 @@ public record OtaResult(
     OffsetDateTime updatedAt,
     Boolean rolledBack) {
 
-  /** True when the device ended on the target version, false when it ended otherwise, else null. */
+  /**
+   * True when the device ended on the target version, false when it ended otherwise (a device the
+   * rollout skipped for its data cap, SKIPPED with DATA_CAP, did not), else null.
+   */
   public Boolean success() {
     DeviceUpdateState parsed = DeviceUpdateState.parse(state);
     if (parsed == null || !parsed.isTerminal()) {
       return null;
     }
-    return parsed.isSuccess();
+    return parsed.isSuccess() && !"DATA_CAP".equals(errorCode);
   }
 }

@@ -177,6 +177,14 @@ public class RolloutController {
     return new OverrideOTADataCapPayload(job, released);
   }
 
+  /** The rollout's cellular bytes per stage ({@link RolloutRepository#cellularBytes}). */
+  @BatchMapping(typeName = "FirmwareOTAJob", field = "cellularBytes")
+  public Map<OtaJob, List<RolloutRepository.CellularBytes>> cellularBytes(List<OtaJob> sources) {
+    Map<UUID, List<RolloutRepository.CellularBytes>> found =
+        jobs.cellularBytes(tenants.organizationId(), sources.stream().map(OtaJob::id).toList());
+    return mapEach(sources, job -> found.get(job.id()));
+  }
+
   /** The rollout's data policy ({@code createOTAJob}'s {@code dataPolicy}). */
   @BatchMapping(typeName = "FirmwareOTAJob", field = "dataPolicy")
   public Map<OtaJob, RolloutPlanInput.DataPolicy> dataPolicy(List<OtaJob> sources) {

@@ -15,7 +15,8 @@ public final class RolloutPlanInput {
    */
   public enum DataPolicy {
     NONE,
-    DEFER
+    DEFER,
+    SKIP
   }
 
   /** {@code DevicesBusy}: what a new rollout does when an unfinished one holds its devices. */

@@ -465,10 +465,75 @@ public class RolloutRepository {
         .toList();
   }
 
-  /** Gives the job the DEFER data policy (docs/connectivity.md, "Data-aware rollouts"). */
-  public void deferOverDataCap(UUID organizationId, UUID jobId) {
+  /**
+   * {@code OTAStageCellularBytes}: a stage's devices that have an active SIM, the bytes planned for
+   * them, the bytes sent to them, and how many wait deferred for their data cap.
+   */
+  public record CellularBytes(
+      Integer stageIndex, int devices, long expectedBytes, long actualBytes, int deferred) {}
+
+  /**
+   * The cellular bytes of each job, per stage (docs/connectivity.md, "Cellular bytes per stage"):
+   * over the results whose device has an ACTIVE SIM now, the expected bytes are each device's
+   * planned artifact once it was offered or deferred, before that the smallest published delta from
+   * the version it reports or else the full image (none for a device already on the target), and
+   * the actual bytes what the gateways sent it. Devices no stage has taken yet come last, with a
+   * null stage index.
+   */
+  public Map<UUID, List<CellularBytes>> cellularBytes(
+      UUID organizationId, Collection<UUID> jobIds) {
+    Map<UUID, List<CellularBytes>> found = new HashMap<>();
+    for (UUID jobId : jobIds) {
+      found.put(jobId, new ArrayList<>());
+    }
+    dsl.resultQuery(
+            """
+            select r.job_id, r.stage, count(*) as devices,
+                   coalesce(sum(case
+                       when r.state = 'SKIPPED' then 0
+                       when r.artifact_size_bytes is not null then r.artifact_size_bytes
+                       when d.firmware_version = f.version then 0
+                       else least(delta.smallest, f.size_bytes) end), 0) as expected,
+                   coalesce(sum(r.bytes_sent), 0) as actual,
+                   count(*) filter (where r.state = 'QUEUED' and r.error_code = 'DATA_CAP')
+                       as deferred
+            from ota_results r
+            join sims s on s.device_id = r.device_id and s.organization_id = r.organization_id
+                       and s.status = 'ACTIVE'
+            join ota_jobs j on j.id = r.job_id
+            join product_firmware f on f.id = j.firmware_id
+            join devices d on d.id = r.device_id
+            left join lateral (
+                select min(fd.size_bytes) as smallest
+                from firmware_deltas fd
+                join product_firmware pf on pf.id = fd.from_firmware_id
+                                        and pf.product_id = j.product_id
+                where fd.to_firmware_id = j.firmware_id
+                  and fd.organization_id = j.organization_id
+                  and fd.status = 'PUBLISHED'
+                  and pf.version = d.firmware_version) delta on true
+            where r.organization_id = {0} and r.job_id = any({1})
+            group by r.job_id, r.stage
+            order by r.job_id, r.stage nulls last""",
+            DSL.val(organizationId), DSL.val(jobIds.toArray(UUID[]::new)))
+        .forEach(
+            r ->
+                found
+                    .get(r.get("job_id", UUID.class))
+                    .add(
+                        new CellularBytes(
+                            r.get("stage", Integer.class),
+                            r.get("devices", Integer.class),
+                            r.get("expected", Long.class),
+                            r.get("actual", Long.class),
+                            r.get("deferred", Integer.class))));
+    return found;
+  }
+
+  /** Gives the job its data policy (docs/connectivity.md, "Data-aware rollouts"). */
+  public void dataPolicy(UUID organizationId, UUID jobId, RolloutPlanInput.DataPolicy policy) {
     dsl.update(OTA_JOBS)
-        .set(OTA_JOBS.DATA_POLICY, RolloutPlanInput.DataPolicy.DEFER.name())
+        .set(OTA_JOBS.DATA_POLICY, policy.name())
         .where(OTA_JOBS.ORGANIZATION_ID.eq(organizationId))
         .and(OTA_JOBS.ID.eq(jobId))
         .execute();

@@ -212,8 +212,9 @@ public class RolloutService {
                 + ": set allowDowngrade to take them back to the older build deliberately");
       }
     }
-    boolean deferOverCap = input.dataPolicy() == RolloutPlanInput.DataPolicy.DEFER;
-    if (deferOverCap && startPlan.expiry() == null) {
+    RolloutPlanInput.DataPolicy dataPolicy =
+        input.dataPolicy() == null ? RolloutPlanInput.DataPolicy.NONE : input.dataPolicy();
+    if (dataPolicy == RolloutPlanInput.DataPolicy.DEFER && startPlan.expiry() == null) {
       // A deferred device waits as an offline one does, which only a rollout with an expiry does.
       throw new ApiException(
           ErrorCode.INVALID_ARGUMENT,
@@ -230,8 +231,8 @@ public class RolloutService {
           if (allowDowngrade) {
             jobs.allowDowngrade(organizationId, job.id());
           }
-          if (deferOverCap) {
-            jobs.deferOverDataCap(organizationId, job.id());
+          if (dataPolicy != RolloutPlanInput.DataPolicy.NONE) {
+            jobs.dataPolicy(organizationId, job.id(), dataPolicy);
           }
           jobs.savePlan(organizationId, job.id(), RolloutPlans.toJson(startPlan));
           start(job, startPlan, timeout);

@@ -87,5 +87,16 @@ public class DataCaps {
           + until.toLocalDate()
           + " or an operator's override";
     }
+
+    /** The result's detail when the rollout skips the device for it. */
+    public String skippedDetail() {
+      return "skipped: its SIM has used "
+          + used
+          + " of its "
+          + cap
+          + " bytes this month and the update is "
+          + updateBytes
+          + " bytes";
+    }
   }
 }

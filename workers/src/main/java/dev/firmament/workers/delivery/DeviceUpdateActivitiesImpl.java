@@ -112,9 +112,9 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       return new DeviceUpdateOutcome(target.deviceId(), DeviceUpdateState.QUEUED, "OFFLINE", 0);
     }
     ArtifactPlan plan = planner.plan(jobId, target);
-    if (deferred(jobId, request, target, plan)) {
-      return new DeviceUpdateOutcome(
-          target.deviceId(), DeviceUpdateState.QUEUED, ResultTransitions.DATA_CAP, 0);
+    DeviceUpdateState heldBack = heldBackForDataCap(jobId, request, target, plan);
+    if (heldBack != null) {
+      return new DeviceUpdateOutcome(target.deviceId(), heldBack, ResultTransitions.DATA_CAP, 0);
     }
     // The token is stored before the offer, so that even an instant report finds it.
     boolean moved =
@@ -174,13 +174,11 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
         continue;
       }
       ArtifactPlan plan = planner.plan(jobId, target);
-      if (deferred(jobId, request, target, plan)) {
+      DeviceUpdateState heldBack = heldBackForDataCap(jobId, request, target, plan);
+      if (heldBack != null) {
         reports.add(
             new DeviceReport(
-                target.deviceId(),
-                request.attempt(),
-                DeviceUpdateState.QUEUED,
-                ResultTransitions.DATA_CAP));
+                target.deviceId(), request.attempt(), heldBack, ResultTransitions.DATA_CAP));
         continue;
       }
       offered.add(request);
@@ -264,32 +262,49 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
   }
 
   /**
-   * Defers a device not offered yet whose active SIM would pass its monthly cap with the planned
-   * artifact, when the rollout's data policy says so and no operator overrode it: its result waits
-   * (QUEUED, DATA_CAP) as an offline device waits, so only a rollout whose devices may wait (one
-   * with an expiry) defers. Returns whether it did.
+   * Holds back a device not offered yet whose active SIM would pass its monthly cap with the
+   * planned artifact, as the rollout's data policy says (docs/connectivity.md, "Data-aware
+   * rollouts"), unless an operator overrode it: DEFER has its result wait (QUEUED, DATA_CAP) as an
+   * offline device waits, so only a rollout whose devices may wait (one with an expiry) defers;
+   * SKIP ends it SKIPPED (DATA_CAP). Returns the state it was left in, or null when it is to be
+   * offered.
    */
-  private boolean deferred(
+  private DeviceUpdateState heldBackForDataCap(
       UUID jobId, DeviceUpdateRequest request, UpdateTarget target, ArtifactPlan plan) {
     boolean neverOffered =
         target.resultState() == null || target.resultState() == DeviceUpdateState.QUEUED;
-    if (!target.respectsDataCap() || !request.waitOffline() || !neverOffered) {
-      return false;
+    boolean defer = "DEFER".equals(target.dataPolicy()) && request.waitOffline();
+    boolean skip = "SKIP".equals(target.dataPolicy());
+    if (!(defer || skip) || !neverOffered) {
+      return null;
     }
-    Optional<DataCaps.Deferral> deferral =
+    Optional<DataCaps.Deferral> over =
         dataCaps.check(target.deviceId(), plan.artifact().size(), OffsetDateTime.now());
-    deferral.ifPresent(
-        d -> {
-          results.deferred(jobId, target.deviceId(), d.until(), d.updateBytes(), d.detail());
-          log.info(
-              "update deferred for the data cap job={} device={} used={} cap={} bytes={}",
-              jobId,
-              target.deviceId(),
-              d.used(),
-              d.cap(),
-              d.updateBytes());
-        });
-    return deferral.isPresent();
+    if (over.isEmpty()) {
+      return null;
+    }
+    DataCaps.Deferral d = over.get();
+    log.info(
+        "update held back for the data cap job={} device={} policy={} used={} cap={} bytes={}",
+        jobId,
+        target.deviceId(),
+        target.dataPolicy(),
+        d.used(),
+        d.cap(),
+        d.updateBytes());
+    if (skip) {
+      results.transition(
+          jobId,
+          target.deviceId(),
+          DeviceUpdateState.SKIPPED,
+          0L,
+          ResultTransitions.DATA_CAP,
+          d.skippedDetail(),
+          null);
+      return DeviceUpdateState.SKIPPED;
+    }
+    results.deferred(jobId, target.deviceId(), d.until(), d.updateBytes(), d.detail());
+    return DeviceUpdateState.QUEUED;
   }
 
   /**

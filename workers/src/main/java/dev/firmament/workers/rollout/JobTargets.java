@@ -104,9 +104,9 @@ public class JobTargets {
   }
 
   /**
-   * Everything the delivery of one device's update needs, read in one query. {@code
-   * respectsDataCap}: the job defers devices whose SIM would pass its cap (its data policy is
-   * DEFER) and no operator overrode that for this device.
+   * Everything the delivery of one device's update needs, read in one query. {@code dataPolicy}:
+   * what the job does with a device whose SIM would pass its cap (NONE, DEFER or SKIP), NONE once
+   * an operator overrode it for this device.
    */
   public record UpdateTarget(
       UUID organizationId,
@@ -121,7 +121,7 @@ public class JobTargets {
       String errorCode,
       boolean allowDowngrade,
       boolean online,
-      boolean respectsDataCap) {}
+      String dataPolicy) {}
 
   /**
    * The job's firmware, the device and its result (a null {@code resultState} when it has none
@@ -173,8 +173,9 @@ public class JobTargets {
         r.get(OTA_RESULTS.ERROR_CODE),
         Boolean.TRUE.equals(r.get(OTA_JOBS.ALLOW_DOWNGRADE)),
         Boolean.TRUE.equals(r.get(DEVICES.ONLINE)),
-        "DEFER".equals(r.get(OTA_JOBS.DATA_POLICY))
-            && !Boolean.TRUE.equals(r.get(OTA_RESULTS.DATA_OVERRIDE)));
+        Boolean.TRUE.equals(r.get(OTA_RESULTS.DATA_OVERRIDE))
+            ? "NONE"
+            : r.get(OTA_JOBS.DATA_POLICY));
   }
 
   private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {

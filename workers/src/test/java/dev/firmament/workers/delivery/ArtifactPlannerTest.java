@@ -168,7 +168,7 @@ class ArtifactPlannerTest {
         null,
         false,
         true,
-        false);
+        "NONE");
   }
 
   private UUID firmware(String version, byte[] bytes, String signature) {
