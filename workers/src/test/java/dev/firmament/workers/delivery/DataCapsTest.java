@@ -66,6 +66,10 @@ class DataCapsTest {
         .isEqualTo(
             "deferred: its SIM has used 5000 of its 10000 bytes this month and the update is 5001"
                 + " bytes; waits for 2027-01-01 or an operator's override");
+    assertThat(deferral.skippedDetail())
+        .isEqualTo(
+            "skipped: its SIM has used 5000 of its 10000 bytes this month and the update is 5001"
+                + " bytes");
   }
 
   @Test
