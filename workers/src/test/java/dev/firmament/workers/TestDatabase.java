@@ -1,11 +1,13 @@
 package dev.firmament.workers;
 
+import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
 import static dev.firmament.sql.generated.Tables.ORGANIZATIONS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.PRODUCTS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
+import static dev.firmament.sql.generated.Tables.SIMS;
 
 import dev.firmament.devstack.EmbeddedPostgres;
 import java.nio.file.Path;
@@ -60,6 +62,41 @@ public final class TestDatabase implements AutoCloseable {
         .set(PRODUCTS.NAME, "P")
         .execute();
     return new UUID[] {org, product};
+  }
+
+  /** A new device of {@code orgAndProduct} ({@link #organizationWithProduct}); returns its id. */
+  public String device(UUID[] orgAndProduct, boolean online) {
+    String id = "dev-" + UUID.randomUUID().toString().substring(0, 8);
+    dsl.insertInto(DEVICES)
+        .set(DEVICES.ID, id)
+        .set(DEVICES.ORGANIZATION_ID, orgAndProduct[0])
+        .set(DEVICES.PRODUCT_ID, orgAndProduct[1])
+        .set(DEVICES.NAME, id)
+        .set(DEVICES.ONLINE, online)
+        .execute();
+    return id;
+  }
+
+  /**
+   * A new SIM of the organization in {@code deviceId} (null for none), with the given monthly cap
+   * and status and unique numbers (their check digits are not the API's concern here).
+   */
+  public UUID sim(UUID org, String deviceId, long capBytes, String status) {
+    UUID id = UUID.randomUUID();
+    String digits = String.valueOf(Math.abs(id.getMostSignificantBits()));
+    dsl.insertInto(SIMS)
+        .set(SIMS.ID, id)
+        .set(SIMS.ORGANIZATION_ID, org)
+        .set(SIMS.ICCID, ("89" + digits + "0000000000000000000").substring(0, 19))
+        .set(SIMS.IMSI, (digits + "000000000000000").substring(0, 15))
+        .set(SIMS.CARRIER, "Acme")
+        .set(SIMS.STATUS, status)
+        .set(SIMS.MONTHLY_CAP_BYTES, capBytes)
+        .set(SIMS.OVERAGE_POLICY, "BLOCK")
+        .set(SIMS.DEVICE_ID, deviceId)
+        .set(SIMS.CREATED_BY, "test")
+        .execute();
+    return id;
   }
 
   /** A firmware build of the product, version {@code version}, {@code size} bytes. */

@@ -1,7 +1,5 @@
 package dev.firmament.workers.delivery;
 
-import static dev.firmament.sql.generated.Tables.DEVICES;
-import static dev.firmament.sql.generated.Tables.SIMS;
 import static dev.firmament.sql.generated.Tables.SIM_USAGE_DAYS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,8 +46,8 @@ class DataCapsTest {
 
   @Test
   void anUpdateThatWouldPassTheCapIsDeferredUntilTheNextMonth() {
-    String device = device();
-    UUID sim = sim(device, 10_000, "ACTIVE");
+    String device = database.device(orgAndProduct, true);
+    UUID sim = database.sim(orgAndProduct[0], device, 10_000, "ACTIVE");
     day(sim, LocalDate.of(2026, 12, 1), 3_000, 0);
     day(sim, LocalDate.of(2026, 12, 14), 2_000, 0);
 
@@ -74,8 +72,8 @@ class DataCapsTest {
 
   @Test
   void eachDayCountsTheLargerOfWhatWasMeasuredAndWhatTheDeviceReported() {
-    String device = device();
-    UUID sim = sim(device, 10_000, "ACTIVE");
+    String device = database.device(orgAndProduct, true);
+    UUID sim = database.sim(orgAndProduct[0], device, 10_000, "ACTIVE");
     // Measured 1,000 (ota) + 100 + 100 + 100 on one day, the device reported 4,000; another day
     // the device reported less than was measured.
     dsl.insertInto(SIM_USAGE_DAYS)
@@ -96,8 +94,8 @@ class DataCapsTest {
 
   @Test
   void daysOfOtherMonthsDoNotCount() {
-    String device = device();
-    UUID sim = sim(device, 10_000, "ACTIVE");
+    String device = database.device(orgAndProduct, true);
+    UUID sim = database.sim(orgAndProduct[0], device, 10_000, "ACTIVE");
     day(sim, LocalDate.of(2026, 11, 30), 9_000, 0);
     day(sim, LocalDate.of(2027, 1, 1), 9_000, 0);
 
@@ -107,11 +105,11 @@ class DataCapsTest {
 
   @Test
   void onlyAnActiveSimHoldsADeviceBack() {
-    String inactive = device();
-    sim(inactive, 10, "INACTIVE");
-    String deactivated = device();
-    sim(deactivated, 10, "DEACTIVATED");
-    String withoutSim = device();
+    String inactive = database.device(orgAndProduct, true);
+    database.sim(orgAndProduct[0], inactive, 10, "INACTIVE");
+    String deactivated = database.device(orgAndProduct, true);
+    database.sim(orgAndProduct[0], deactivated, 10, "DEACTIVATED");
+    String withoutSim = database.device(orgAndProduct, true);
 
     assertThat(caps.check(inactive, 1_000, NOW)).isEmpty();
     assertThat(caps.check(deactivated, 1_000, NOW)).isEmpty();
@@ -120,8 +118,8 @@ class DataCapsTest {
 
   @Test
   void aSimWithNoUsageYetIsHeldToItsCapAlone() {
-    String device = device();
-    sim(device, 100, "ACTIVE");
+    String device = database.device(orgAndProduct, true);
+    database.sim(orgAndProduct[0], device, 100, "ACTIVE");
 
     assertThat(caps.check(device, 100, NOW)).isEmpty();
     assertThat(caps.check(device, 101, NOW).orElseThrow().used()).isZero();
@@ -129,43 +127,14 @@ class DataCapsTest {
 
   @Test
   void theNextMonthIsReckonedInUtc() {
-    String device = device();
-    sim(device, 0, "ACTIVE");
+    String device = database.device(orgAndProduct, true);
+    database.sim(orgAndProduct[0], device, 0, "ACTIVE");
     // 23:30 on 31 December at UTC-2 is already January in UTC: the month is January's.
     OffsetDateTime lateInTheYear =
         OffsetDateTime.of(2026, 12, 31, 23, 30, 0, 0, ZoneOffset.ofHours(-2));
 
     assertThat(caps.check(device, 1, lateInTheYear).orElseThrow().until())
         .isEqualTo(OffsetDateTime.of(2027, 2, 1, 0, 0, 0, 0, ZoneOffset.UTC));
-  }
-
-  private static String device() {
-    String id = "dc-" + UUID.randomUUID().toString().substring(0, 8);
-    dsl.insertInto(DEVICES)
-        .set(DEVICES.ID, id)
-        .set(DEVICES.ORGANIZATION_ID, orgAndProduct[0])
-        .set(DEVICES.PRODUCT_ID, orgAndProduct[1])
-        .set(DEVICES.NAME, id)
-        .execute();
-    return id;
-  }
-
-  private static UUID sim(String deviceId, long cap, String status) {
-    UUID id = UUID.randomUUID();
-    String digits = String.valueOf(Math.abs(id.getMostSignificantBits()));
-    dsl.insertInto(SIMS)
-        .set(SIMS.ID, id)
-        .set(SIMS.ORGANIZATION_ID, orgAndProduct[0])
-        .set(SIMS.ICCID, ("89" + digits + "0000000000000000000").substring(0, 19))
-        .set(SIMS.IMSI, (digits + "000000000000000").substring(0, 15))
-        .set(SIMS.CARRIER, "Acme")
-        .set(SIMS.STATUS, status)
-        .set(SIMS.MONTHLY_CAP_BYTES, cap)
-        .set(SIMS.OVERAGE_POLICY, "BLOCK")
-        .set(SIMS.DEVICE_ID, deviceId)
-        .set(SIMS.CREATED_BY, "test")
-        .execute();
-    return id;
   }
 
   private static void day(UUID sim, LocalDate day, long otaBytes, long reportedBytes) {

@@ -1,6 +1,5 @@
 package dev.firmament.workers.network;
 
-import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.NETWORKS;
 import static dev.firmament.sql.generated.Tables.NETWORK_CONFIGURATIONS;
 import static dev.firmament.sql.generated.Tables.NETWORK_CONFIG_ACKS;
@@ -45,18 +44,6 @@ class DeviceNetworkSyncTest {
   @AfterAll
   static void stop() {
     database.close();
-  }
-
-  private static String device(UUID[] orgAndProduct, boolean online) {
-    String id = "nd-" + UUID.randomUUID().toString().substring(0, 8);
-    dsl.insertInto(DEVICES)
-        .set(DEVICES.ID, id)
-        .set(DEVICES.ORGANIZATION_ID, orgAndProduct[0])
-        .set(DEVICES.PRODUCT_ID, orgAndProduct[1])
-        .set(DEVICES.NAME, id)
-        .set(DEVICES.ONLINE, online)
-        .execute();
-    return id;
   }
 
   /** A network with versions 1 to {@code versions} published, as the API writes them. */
@@ -124,8 +111,8 @@ class DeviceNetworkSyncTest {
   @Test
   void answersAreRecordedPerVersionAndStrayOnesAreDropped() throws Exception {
     UUID[] op = database.organizationWithProduct();
-    String device = device(op, true);
-    String stranger = device(op, true);
+    String device = database.device(op, true);
+    String stranger = database.device(op, true);
     UUID vlan = network(op[0], "VLAN", 2);
     member(op[0], vlan, device, "NODE");
     String id = vlan.toString();
@@ -150,10 +137,10 @@ class DeviceNetworkSyncTest {
   @Test
   void aSyncGetsWhatIsMissingAndAHeldLatestVersionIsRecordedAsApplied() throws Exception {
     UUID[] op = database.organizationWithProduct();
-    String behind = device(op, true);
-    String current = device(op, true);
-    String former = device(op, true);
-    String waiting = device(op, true);
+    String behind = database.device(op, true);
+    String current = database.device(op, true);
+    String former = database.device(op, true);
+    String waiting = database.device(op, true);
     UUID vlan = network(op[0], "VLAN", 2);
     UUID mesh = network(op[0], "MESH", 1);
     member(op[0], vlan, behind, "NODE");
@@ -193,10 +180,10 @@ class DeviceNetworkSyncTest {
   @Test
   void anApiChangeIsPushedToOnlineMembersThatHaveNotAnswered() throws Exception {
     UUID[] op = database.organizationWithProduct();
-    String online = device(op, true);
-    String answered = device(op, true);
-    String offline = device(op, false);
-    String removed = device(op, true);
+    String online = database.device(op, true);
+    String answered = database.device(op, true);
+    String offline = database.device(op, false);
+    String removed = database.device(op, true);
     UUID vlan = network(op[0], "VLAN", 1);
     member(op[0], vlan, online, "NODE");
     member(op[0], vlan, answered, "NODE");

@@ -1,6 +1,5 @@
 package dev.firmament.workers.usage;
 
-import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.SIMS;
 import static dev.firmament.sql.generated.Tables.SIM_USAGE_DAYS;
 import static dev.firmament.sql.generated.Tables.USAGE_DAYS;
@@ -42,34 +41,6 @@ class UsageFlushTest {
     database.close();
   }
 
-  private static String device(UUID[] orgAndProduct) {
-    String id = "uf-" + UUID.randomUUID().toString().substring(0, 8);
-    dsl.insertInto(DEVICES)
-        .set(DEVICES.ID, id)
-        .set(DEVICES.ORGANIZATION_ID, orgAndProduct[0])
-        .set(DEVICES.PRODUCT_ID, orgAndProduct[1])
-        .set(DEVICES.NAME, id)
-        .execute();
-    return id;
-  }
-
-  private static UUID sim(UUID org, String deviceId) {
-    UUID id = UUID.randomUUID();
-    String digits = String.valueOf(Math.abs(id.getMostSignificantBits()));
-    dsl.insertInto(SIMS)
-        .set(SIMS.ID, id)
-        .set(SIMS.ORGANIZATION_ID, org)
-        .set(SIMS.ICCID, ("89" + digits + "0000000000000000000").substring(0, 19))
-        .set(SIMS.IMSI, (digits + "000000000000000").substring(0, 15))
-        .set(SIMS.CARRIER, "Acme")
-        .set(SIMS.MONTHLY_CAP_BYTES, 1_000_000L)
-        .set(SIMS.OVERAGE_POLICY, "BLOCK")
-        .set(SIMS.DEVICE_ID, deviceId)
-        .set(SIMS.CREATED_BY, "test")
-        .execute();
-    return id;
-  }
-
   private static long[] simDay(UUID sim) {
     var r =
         dsl.selectFrom(SIM_USAGE_DAYS)
@@ -82,10 +53,10 @@ class UsageFlushTest {
   @Test
   void meteredBytesLandInTheSimInTheDeviceAndInTheProductOnce() {
     UUID[] orgAndProduct = database.organizationWithProduct();
-    String first = device(orgAndProduct);
-    String second = device(orgAndProduct);
-    String bare = device(orgAndProduct);
-    UUID simA = sim(orgAndProduct[0], first);
+    String first = database.device(orgAndProduct, false);
+    String second = database.device(orgAndProduct, false);
+    String bare = database.device(orgAndProduct, false);
+    UUID simA = database.sim(orgAndProduct[0], first, 1_000_000L, "INACTIVE");
     RecordingGateway gateway = new RecordingGateway();
     UsageFlush flush = new UsageFlush(dsl, gateway, Duration.ofHours(1));
     try {
@@ -98,7 +69,7 @@ class UsageFlushTest {
       // The SIM moves to the second device; the first gets another SIM.
       dsl.update(SIMS).setNull(SIMS.DEVICE_ID).where(SIMS.ID.eq(simA)).execute();
       dsl.update(SIMS).set(SIMS.DEVICE_ID, second).where(SIMS.ID.eq(simA)).execute();
-      UUID simB = sim(orgAndProduct[0], first);
+      UUID simB = database.sim(orgAndProduct[0], first, 1_000_000L, "INACTIVE");
       gateway.usage.put(first, new DeviceUsage(500, 0, 0));
       gateway.usage.put(second, new DeviceUsage(70, 30, 1));
       flush.flush();
