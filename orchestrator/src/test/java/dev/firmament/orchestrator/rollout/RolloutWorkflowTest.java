@@ -1400,9 +1400,11 @@ class RolloutWorkflowTest {
     for (int i = 1; i < times.size(); i++) {
       gaps.add(times.get(i) - times.get(i - 1));
     }
-    // The activity reads the clock, so a start may appear a millisecond early.
-    assertThat(gaps.getFirst()).isGreaterThanOrEqualTo(990);
-    assertThat(gaps).allSatisfy(g -> assertThat(g).isGreaterThanOrEqualTo(240));
+    // 60 a minute doubling every two starts up to 240: gaps of 1000, 1000, 500, 500, then 250 ms.
+    // The activity reads the clock when it runs, after the workflow's timer fired, so on a loaded
+    // machine one start's reading can lag the next one's by tens of milliseconds: 50 ms of slack.
+    assertThat(gaps.getFirst()).isGreaterThanOrEqualTo(950);
+    assertThat(gaps).allSatisfy(g -> assertThat(g).isGreaterThanOrEqualTo(200));
     assertThat(gaps.getLast()).isLessThan(gaps.getFirst());
   }
 
