@@ -1,5 +1,6 @@
 package dev.firmament.api.rollout;
 
+import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import java.time.OffsetDateTime;
 import java.util.UUID;
@@ -30,6 +31,6 @@ public record OtaResult(
     if (parsed == null || !parsed.isTerminal()) {
       return null;
     }
-    return parsed.isSuccess() && !"DATA_CAP".equals(errorCode);
+    return parsed.isSuccess() && !DeviceUpdateOutcome.DATA_CAP.equals(errorCode);
   }
 }

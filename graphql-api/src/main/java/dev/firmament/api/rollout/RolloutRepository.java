@@ -12,6 +12,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firmament.api.AnyOf;
+import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.orchestrator.rollout.StageKind;
 import dev.firmament.sql.SharedDevices;
@@ -562,7 +563,7 @@ public class RolloutRepository {
         .and(OTA_RESULTS.JOB_ID.eq(jobId))
         .and(OTA_RESULTS.DEVICE_ID.in(deviceIds))
         .and(OTA_RESULTS.STATE.eq("QUEUED"))
-        .and(OTA_RESULTS.ERROR_CODE.eq("DATA_CAP"))
+        .and(OTA_RESULTS.ERROR_CODE.eq(DeviceUpdateOutcome.DATA_CAP))
         .and(OTA_RESULTS.DATA_OVERRIDE.isFalse())
         .execute();
   }

@@ -9,4 +9,11 @@ package dev.firmament.orchestrator.rollout;
  * @param bytesSent artifact bytes pushed to the device
  */
 public record DeviceUpdateOutcome(
-    String deviceId, DeviceUpdateState state, String errorCode, long bytesSent) {}
+    String deviceId, DeviceUpdateState state, String errorCode, long bytesSent) {
+
+  /**
+   * The error code of a device a rollout's data policy held back because its SIM would pass its
+   * monthly cap: deferred (QUEUED, then TIMED_OUT if still deferred at the expiry) or skipped.
+   */
+  public static final String DATA_CAP = "DATA_CAP";
+}

@@ -352,7 +352,7 @@ public class ResultTransitions {
   }
 
   /** The error code of a device deferred for its data cap, and of one still deferred at expiry. */
-  public static final String DATA_CAP = "DATA_CAP";
+  public static final String DATA_CAP = DeviceUpdateOutcome.DATA_CAP;
 
   /**
    * A waiting device may be offered: it is not deferred for its data cap, or its deferral ran out,
