@@ -8,12 +8,14 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.BrokerCredentials;
 import dev.firmament.protocol.CallError;
 import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.ChunkFrame;
 import dev.firmament.protocol.CloudReply;
 import dev.firmament.protocol.Command;
+import dev.firmament.protocol.DeviceCapabilities;
 import dev.firmament.protocol.DeviceEvent;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ErrorCode;
@@ -493,14 +495,26 @@ public final class DeviceAgent implements AutoCloseable {
     }
   }
 
+  private static final DeviceCapabilities FULL_ONLY = DeviceCapabilities.of(ArtifactKind.FULL);
+  private static final DeviceCapabilities WITH_PATCHES =
+      DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA, ArtifactKind.DELTA_CHAIN);
+
+  /**
+   * The online presence: the running version, what the device says about itself, and the artifact
+   * kinds it installs (patches and chains of them only while it holds its running image).
+   */
+  private byte[] onlinePresence() {
+    DeviceCapabilities capabilities = canApplyDeltas() ? WITH_PATCHES : FULL_ONLY;
+    return CODEC.encodePresence(
+        Presence.online(currentVersion, config.info(), config.cloud())
+            .withCapabilities(capabilities));
+  }
+
   // ---- connection ----
 
   private void onConnected() {
     connected = true;
-    publish(
-        presenceTopic,
-        CODEC.encodePresence(Presence.online(currentVersion, config.info(), config.cloud())),
-        true);
+    publish(presenceTopic, onlinePresence(), true);
     Download d = download;
     if (d != null) {
       if (d.state == DeviceState.DOWNLOADING) {
@@ -911,10 +925,7 @@ public final class DeviceAgent implements AutoCloseable {
     writeStatus();
     publishPendingWrites();
     finish(d, DeviceState.SUCCEEDED, null, null);
-    publish(
-        presenceTopic,
-        CODEC.encodePresence(Presence.online(currentVersion, config.info(), config.cloud())),
-        true);
+    publish(presenceTopic, onlinePresence(), true);
     runtime.schedule(
         () -> serial.execute(() -> confirmBoot(d, previous)),
         config.rebootDelay().toMillis(),
@@ -976,10 +987,7 @@ public final class DeviceAgent implements AutoCloseable {
       }
       currentVersion = installer.runningVersion();
       finish(d, DeviceState.ROLLED_BACK, e.code(), e.getMessage());
-      publish(
-          presenceTopic,
-          CODEC.encodePresence(Presence.online(currentVersion, config.info(), config.cloud())),
-          true);
+      publish(presenceTopic, onlinePresence(), true);
       refreshSnapshot();
     }
   }

@@ -18,14 +18,15 @@ import java.util.Properties;
 
 /**
  * Slots as files in a directory: {@code slot-A.img}, {@code slot-B.img}, {@code staging.patch} (a
- * delta patch while it downloads) and {@code slots.properties} (active slot and the version in each
- * slot). The properties file is replaced atomically, so a crash leaves either the old or the new
- * active slot, like a boot flag.
+ * delta patch while it downloads), {@code scratch.img} (an image between two steps of a chain) and
+ * {@code slots.properties} (active slot and the version in each slot). The properties file is
+ * replaced atomically, so a crash leaves either the old or the new active slot, like a boot flag.
  */
 public final class FileSlotStore implements SlotStore {
 
   private static final String STATE_FILE = "slots.properties";
   private static final String STAGING_FILE = "staging.patch";
+  private static final String SCRATCH_FILE = "scratch.img";
 
   private final Path directory;
   private final Properties state = new Properties();
@@ -94,11 +95,34 @@ public final class FileSlotStore implements SlotStore {
 
   @Override
   public SeekableSource openStaging() throws IOException {
-    Path staging = directory.resolve(STAGING_FILE);
-    if (!Files.exists(staging)) {
-      Files.createFile(staging);
+    return openCreating(directory.resolve(STAGING_FILE));
+  }
+
+  @Override
+  public SeekableSource openInactive() throws IOException {
+    return openCreating(image(activeSlot().other()));
+  }
+
+  @Override
+  public void eraseScratch() throws IOException {
+    Files.deleteIfExists(directory.resolve(SCRATCH_FILE));
+  }
+
+  @Override
+  public void writeScratch(long offset, byte[] data, int off, int len) throws IOException {
+    write(directory.resolve(SCRATCH_FILE), offset, data, off, len);
+  }
+
+  @Override
+  public SeekableSource openScratch() throws IOException {
+    return openCreating(directory.resolve(SCRATCH_FILE));
+  }
+
+  private static SeekableSource openCreating(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      Files.createFile(file);
     }
-    return SeekableSource.open(staging);
+    return SeekableSource.open(file);
   }
 
   @Override

@@ -24,7 +24,8 @@ import java.util.Objects;
  *       slot holds a version only.
  * </ul>
  *
- * <p>The staging area for delta patches always keeps its bytes, and is released after each apply.
+ * <p>The staging area for delta patches and the scratch area of a chain always keep their bytes,
+ * and are released after each apply.
  */
 public final class InMemorySlotStore implements SlotStore {
 
@@ -35,6 +36,7 @@ public final class InMemorySlotStore implements SlotStore {
   private SlotId active = SlotId.A;
   private final Buffer inactive = new Buffer();
   private final Buffer staging = new Buffer();
+  private final Buffer scratch = new Buffer();
   private MessageDigest digest = Sha256.newDigest();
 
   private InMemorySlotStore(
@@ -144,28 +146,28 @@ public final class InMemorySlotStore implements SlotStore {
 
   @Override
   public SeekableSource openStaging() {
-    byte[] bytes = staging.bytes;
-    int length = (int) staging.length;
-    return new SeekableSource() {
-      @Override
-      public long size() {
-        return length;
-      }
+    return staging.source();
+  }
 
-      @Override
-      public int read(long pos, byte[] b, int off, int len) {
-        Objects.checkFromIndexSize(off, len, b.length);
-        if (pos < 0) {
-          throw new IndexOutOfBoundsException("negative position " + pos);
-        }
-        if (pos >= length) {
-          return len == 0 ? 0 : -1;
-        }
-        int n = (int) Math.min(len, length - pos);
-        System.arraycopy(bytes, (int) pos, b, off, n);
-        return n;
-      }
-    };
+  /** The inactive slot's bytes; a digest-only slot keeps none and reads as empty. */
+  @Override
+  public SeekableSource openInactive() {
+    return keepBytes ? inactive.source() : new Buffer().source();
+  }
+
+  @Override
+  public void eraseScratch() {
+    scratch.release();
+  }
+
+  @Override
+  public void writeScratch(long offset, byte[] data, int off, int len) {
+    scratch.write(offset, data, off, len);
+  }
+
+  @Override
+  public SeekableSource openScratch() {
+    return scratch.source();
   }
 
   @Override
@@ -211,6 +213,32 @@ public final class InMemorySlotStore implements SlotStore {
       }
       System.arraycopy(data, off, bytes, (int) offset, len);
       length = Math.max(length, end);
+    }
+
+    /** The bytes written so far, as they are now (later writes may or may not show). */
+    SeekableSource source() {
+      byte[] snapshot = bytes;
+      int size = (int) length;
+      return new SeekableSource() {
+        @Override
+        public long size() {
+          return size;
+        }
+
+        @Override
+        public int read(long pos, byte[] b, int off, int len) {
+          Objects.checkFromIndexSize(off, len, b.length);
+          if (pos < 0) {
+            throw new IndexOutOfBoundsException("negative position " + pos);
+          }
+          if (pos >= size) {
+            return len == 0 ? 0 : -1;
+          }
+          int n = (int) Math.min(len, size - pos);
+          System.arraycopy(snapshot, (int) pos, b, off, n);
+          return n;
+        }
+      };
     }
 
     /** Forgets the contents but keeps the capacity. */

@@ -1,7 +1,6 @@
 package dev.firmament.agent;
 
 import dev.firmament.manifest.FirmwareVersion;
-import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ErrorCode;
 import dev.firmament.protocol.UpdateOffer;
@@ -74,7 +73,7 @@ final class OfferPolicy {
     } catch (BadSignatureException e) {
       return Decision.end(DeviceState.REJECTED, ErrorCode.BAD_SIGNATURE, e.getMessage());
     }
-    boolean delta = offer.artifact().kind() == ArtifactKind.DELTA;
+    boolean delta = offer.artifact().kind().needsBaseImage();
     if (delta && !canApplyDeltas.getAsBoolean()) {
       return Decision.end(
           DeviceState.REJECTED,
@@ -85,7 +84,11 @@ final class OfferPolicy {
       return Decision.end(
           DeviceState.REJECTED,
           ErrorCode.WRONG_BASE_VERSION,
-          "delta applies to " + offer.artifact().fromVersion() + ", device runs " + runningVersion);
+          offer.artifact().kind()
+              + " applies to "
+              + offer.artifact().fromVersion()
+              + ", device runs "
+              + runningVersion);
     }
     if (FirmwareVersion.isDowngrade(runningVersion, offer.targetVersion())) {
       try {

@@ -7,7 +7,8 @@ import java.io.IOException;
  * The two firmware slots of a device, plus a staging area for delta patches. The active slot runs;
  * downloads go to the inactive one (a full image) or to staging (a patch, which is then applied
  * from the active slot into the inactive one), and only a verified image is activated, so a failed
- * or corrupted download never touches what runs.
+ * or corrupted download never touches what runs. A chain of patches needs one more area, scratch,
+ * for the images between its steps.
  *
  * <p>Not thread-safe: a device agent uses its store from one task at a time.
  */
@@ -50,6 +51,18 @@ public interface SlotStore {
 
   /** The staging area's bytes for reading; close it after use. */
   SeekableSource openStaging() throws IOException;
+
+  /** The inactive slot's bytes for reading (what was written since it was erased); close it. */
+  SeekableSource openInactive() throws IOException;
+
+  /** Empties the scratch area, which holds an image between two steps of a chain of patches. */
+  void eraseScratch() throws IOException;
+
+  /** Writes bytes into the scratch area at {@code offset}. */
+  void writeScratch(long offset, byte[] data, int off, int len) throws IOException;
+
+  /** The scratch area's bytes for reading; close it after use. */
+  SeekableSource openScratch() throws IOException;
 
   /** Makes the inactive slot the active one, recording the version it holds. */
   void activateInactive(String version) throws IOException;

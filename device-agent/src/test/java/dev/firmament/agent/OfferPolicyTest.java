@@ -48,8 +48,11 @@ class OfferPolicyTest {
   }
 
   private static UpdateOffer delta(String from, String target) {
-    return new UpdateOffer(
-        "u-1", target, new Artifact(ArtifactKind.DELTA, from, 500, HASH, 100), 8, false, null);
+    return patch(ArtifactKind.DELTA, from, target);
+  }
+
+  private static UpdateOffer patch(ArtifactKind kind, String from, String target) {
+    return new UpdateOffer("u-1", target, new Artifact(kind, from, 500, HASH, 100), 8, false, null);
   }
 
   private static OfferVerifier refusing(String why) {
@@ -103,7 +106,23 @@ class OfferPolicyTest {
     Decision decision = trusting.decide(delta("1.1.0", "2.0.0"), "1.0.0", KEEPS_BASE);
 
     assertThat(decision.code()).isEqualTo(ErrorCode.WRONG_BASE_VERSION);
-    assertThat(decision.detail()).isEqualTo("delta applies to 1.1.0, device runs 1.0.0");
+    assertThat(decision.detail()).isEqualTo("DELTA applies to 1.1.0, device runs 1.0.0");
+  }
+
+  @Test
+  void aChainOfPatchesIsJudgedLikeOnePatch() {
+    assertThat(
+            trusting
+                .decide(patch(ArtifactKind.DELTA_CHAIN, "1.0.0", "3.0.0"), "1.0.0", KEEPS_BASE)
+                .proceeds())
+        .isTrue();
+    Decision noBase =
+        trusting.decide(patch(ArtifactKind.DELTA_CHAIN, "1.0.0", "3.0.0"), "1.0.0", () -> false);
+    assertThat(noBase.code()).isEqualTo(ErrorCode.UNSUPPORTED_ARTIFACT);
+    Decision otherBase =
+        trusting.decide(patch(ArtifactKind.DELTA_CHAIN, "1.1.0", "3.0.0"), "1.0.0", KEEPS_BASE);
+    assertThat(otherBase.code()).isEqualTo(ErrorCode.WRONG_BASE_VERSION);
+    assertThat(otherBase.detail()).isEqualTo("DELTA_CHAIN applies to 1.1.0, device runs 1.0.0");
   }
 
   @Test

@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
  * The artifact an offer announces: the bytes the server will push on the data topic.
  *
  * @param kind full image or delta patch
- * @param fromVersion the version a delta applies to; required for {@link ArtifactKind#DELTA},
- *     optional for full images
+ * @param fromVersion the version a delta or chain applies to; required for {@link
+ *     ArtifactKind#DELTA} and {@link ArtifactKind#DELTA_CHAIN}, optional for full images
  * @param size length of the artifact in bytes, at least 1
  * @param sha256 SHA-256 of the resulting image in 64 lowercase hex digits; for a full image this is
  *     the hash of the artifact itself
@@ -42,8 +42,8 @@ public record Artifact(
             + "], was "
             + chunkSize);
     Checks.require(
-        kind != ArtifactKind.DELTA || (fromVersion != null && !fromVersion.isBlank()),
-        "artifact.fromVersion is required for a DELTA artifact");
+        !kind.needsBaseImage() || (fromVersion != null && !fromVersion.isBlank()),
+        "artifact.fromVersion is required for a " + kind + " artifact");
   }
 
   /** A full image. */

@@ -5,5 +5,16 @@ public enum ArtifactKind {
   /** A complete image for the inactive slot. */
   FULL,
   /** A delta patch applied against the image of {@link Artifact#fromVersion()}. */
-  DELTA
+  DELTA,
+  /**
+   * Patches applied one after another from the image of {@link Artifact#fromVersion()}, in the
+   * delta builder's chain container; offered only to devices whose presence declares it (see {@link
+   * DeviceCapabilities}).
+   */
+  DELTA_CHAIN;
+
+  /** Whether the artifact is applied against the running image (a patch or a chain of them). */
+  public boolean needsBaseImage() {
+    return this != FULL;
+  }
 }

@@ -13,10 +13,16 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     versions), when online; optional
  * @param cloud the functions and variables the device lets the cloud reach, when online; optional
  *     (absent: what was declared before stays)
+ * @param capabilities the artifact kinds the device installs, when online; optional (absent: {@link
+ *     DeviceCapabilities#DEFAULT})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Presence(
-    boolean online, String currentVersion, DeviceInfo info, CloudInterface cloud) {
+    boolean online,
+    String currentVersion,
+    DeviceInfo info,
+    CloudInterface cloud,
+    DeviceCapabilities capabilities) {
 
   public Presence {
     if (online) {
@@ -24,12 +30,21 @@ public record Presence(
     }
   }
 
+  public Presence(boolean online, String currentVersion, DeviceInfo info, CloudInterface cloud) {
+    this(online, currentVersion, info, cloud, null);
+  }
+
   public Presence(boolean online, String currentVersion, DeviceInfo info) {
-    this(online, currentVersion, info, null);
+    this(online, currentVersion, info, null, null);
   }
 
   public Presence(boolean online, String currentVersion) {
-    this(online, currentVersion, null, null);
+    this(online, currentVersion, null, null, null);
+  }
+
+  /** This presence, declaring {@code capabilities}. */
+  public Presence withCapabilities(DeviceCapabilities capabilities) {
+    return new Presence(online, currentVersion, info, cloud, capabilities);
   }
 
   /** An online presence. */

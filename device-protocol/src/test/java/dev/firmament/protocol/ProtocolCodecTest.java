@@ -169,6 +169,67 @@ class ProtocolCodecTest {
   }
 
   @Test
+  void presenceDeclaresTheArtifactKindsADeviceInstalls() {
+    Presence declared =
+        Presence.online("1.0.0")
+            .withCapabilities(
+                DeviceCapabilities.of(
+                    ArtifactKind.FULL, ArtifactKind.DELTA, ArtifactKind.DELTA_CHAIN));
+    byte[] json = codec.encodePresence(declared);
+    assertThat(new String(json, UTF_8))
+        .isEqualTo(
+            "{\"online\":true,\"currentVersion\":\"1.0.0\",\"capabilities\":{\"artifacts\":"
+                + "[\"FULL\",\"DELTA\",\"DELTA_CHAIN\"]}}");
+    Presence decoded = codec.decodePresence(json);
+    assertThat(decoded).isEqualTo(declared);
+    assertThat(decoded.capabilities().accepts(ArtifactKind.DELTA_CHAIN)).isTrue();
+
+    // A device that says nothing is offered what every device always was.
+    Presence silent =
+        codec.decodePresence("{\"online\":true,\"currentVersion\":\"1\"}".getBytes(UTF_8));
+    assertThat(silent.capabilities()).isNull();
+    DeviceCapabilities offered = DeviceCapabilities.orDefault(silent.capabilities());
+    assertThat(offered.accepts(ArtifactKind.FULL)).isTrue();
+    assertThat(offered.accepts(ArtifactKind.DELTA)).isTrue();
+    assertThat(offered.accepts(ArtifactKind.DELTA_CHAIN)).isFalse();
+    assertThat(DeviceCapabilities.orDefault(declared.capabilities()))
+        .isSameAs(declared.capabilities());
+
+    // A kind from a newer device is kept and ignored, not a malformed presence.
+    Presence newer =
+        codec.decodePresence(
+            ("{\"online\":true,\"currentVersion\":\"1\",\"capabilities\":{\"artifacts\":"
+                    + "[\"FULL\",\"HTTPS_RANGE2\"]}}")
+                .getBytes(UTF_8));
+    assertThat(newer.capabilities().accepts(ArtifactKind.FULL)).isTrue();
+    assertThat(newer.capabilities().accepts(ArtifactKind.DELTA)).isFalse();
+    assertThat(newer.capabilities().artifacts()).containsExactly("FULL", "HTTPS_RANGE2");
+
+    String many =
+        String.join(
+            ",",
+            java.util.stream.IntStream.rangeClosed(0, DeviceCapabilities.MAX_ARTIFACTS)
+                .mapToObj(i -> "\"K" + i + "\"")
+                .toList());
+    for (String bad :
+        List.of(
+            "{}",
+            "{\"artifacts\":[" + many + "]}",
+            "{\"artifacts\":[\"FULL\",\"FULL\"]}",
+            "{\"artifacts\":[\"full\"]}",
+            "{\"artifacts\":[\"\"]}",
+            "{\"artifacts\":[\"1FULL\"]}",
+            "{\"artifacts\":[\"" + "K".repeat(33) + "\"]}",
+            "{\"artifacts\":[null]}")) {
+      String presence = "{\"online\":true,\"currentVersion\":\"1\",\"capabilities\":" + bad + "}";
+      assertThatThrownBy(() -> codec.decodePresence(presence.getBytes(UTF_8)))
+          .as(bad)
+          .isInstanceOf(MalformedMessageException.class);
+    }
+    assertThat(new DeviceCapabilities(List.of("K".repeat(32))).artifacts()).hasSize(1);
+  }
+
+  @Test
   void presenceDeclaresFunctionsAndVariablesInTheDevicesOrderAndRefusesBadDeclarations() {
     Map<String, String> variables = new LinkedHashMap<>();
     variables.put("uptime", "int32");
@@ -284,6 +345,13 @@ class ProtocolCodecTest {
             + SHA
             + "\",\"chunkSize\":4096}}",
         "artifact.fromVersion is required for a DELTA artifact",
+        "u-9");
+    assertMalformedCommand(
+        "{\"type\":\"offer\",\"updateId\":\"u-9\",\"targetVersion\":\"2\",\"window\":8,"
+            + "\"artifact\":{\"kind\":\"DELTA_CHAIN\",\"size\":10,\"sha256\":\""
+            + SHA
+            + "\",\"chunkSize\":4096}}",
+        "artifact.fromVersion is required for a DELTA_CHAIN artifact",
         "u-9");
     assertMalformedCommand(
         "{\"type\":\"cancel\",\"updateId\":\"u\"} trailing", "invalid command", null);

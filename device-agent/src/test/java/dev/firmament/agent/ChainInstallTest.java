@@ -1,0 +1,196 @@
+package dev.firmament.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.firmament.delta.DeltaChain;
+import dev.firmament.delta.DeltaChain.Link;
+import dev.firmament.delta.DeltaDiffer;
+import dev.firmament.delta.io.SeekableSource;
+import dev.firmament.protocol.Artifact;
+import dev.firmament.protocol.ArtifactKind;
+import dev.firmament.protocol.DeviceState;
+import dev.firmament.protocol.ErrorCode;
+import dev.firmament.protocol.UpdateOffer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A chain of patches installs on both stores: two steps (the first lands in scratch) and three (the
+ * first lands in the inactive slot), and a broken step installs nothing.
+ */
+class ChainInstallTest {
+  @TempDir Path dir;
+
+  /** Version 1.0.0 and each later version, every one a small edit of the one before. */
+  private static List<byte[]> versions(int count) {
+    List<byte[]> images = new ArrayList<>();
+    images.add(SlotInstallerTest.image("base", 3_000));
+    for (int i = 1; i < count; i++) {
+      byte[] next = images.get(i - 1).clone();
+      for (int j = 0; j < 40; j++) {
+        next[(i * 577 + j * 13) % next.length] ^= (byte) (i + j);
+      }
+      images.add(next);
+    }
+    return images;
+  }
+
+  private static byte[] chain(List<byte[]> images) throws IOException {
+    List<Link> links = new ArrayList<>();
+    for (int i = 1; i < images.size(); i++) {
+      byte[] patch = DeltaDiffer.diff(images.get(i - 1), images.get(i)).patch();
+      links.add(new Link("1." + i + ".0", FleetTestSupport.sha256(images.get(i)), patch));
+    }
+    return DeltaChain.encode(links);
+  }
+
+  private static UpdateOffer offer(byte[] chain, byte[] target) {
+    return new UpdateOffer(
+        "u-chain",
+        "9.0.0",
+        new Artifact(
+            ArtifactKind.DELTA_CHAIN,
+            "1.0.0",
+            chain.length,
+            FleetTestSupport.sha256(target),
+            SlotInstallerTest.CHUNK),
+        8,
+        false,
+        null);
+  }
+
+  private SlotStore store(boolean files, byte[] base) {
+    return files
+        ? new FileSlotStore(dir.resolve("slots"), "1.0.0", base)
+        : InMemorySlotStore.withImage("1.0.0", base, new ImagePool());
+  }
+
+  private static byte[] bytes(SeekableSource source) throws IOException {
+    try (source) {
+      byte[] b = new byte[(int) source.size()];
+      source.readFully(0, b, 0, b.length);
+      return b;
+    }
+  }
+
+  @ParameterizedTest(name = "{0} steps")
+  @ValueSource(ints = {2, 3, 4})
+  void aChainInstallsTheTargetOnFilesAndInMemory(int steps) throws Exception {
+    List<byte[]> images = versions(steps + 1);
+    byte[] target = images.getLast();
+    byte[] chain = chain(images);
+    for (boolean files : new boolean[] {true, false}) {
+      SlotStore slots = store(files, images.getFirst());
+      SlotInstaller installer = new SlotInstaller(slots);
+      UpdateOffer offer = offer(chain, target);
+      SlotInstallerTest.download(installer, offer, chain);
+
+      assertThat(installer.stage(offer).sha256()).isEqualTo(offer.artifact().sha256());
+      installer.activate("9.0.0");
+
+      assertThat(bytes(slots.openActive())).as("files=" + files).isEqualTo(target);
+      assertThat(slots.openStaging().size()).as("staging is emptied").isZero();
+      assertThat(slots.openScratch().size()).as("scratch is emptied").isZero();
+      assertThat(slots.version(SlotId.A)).isEqualTo("1.0.0");
+      if (files) {
+        Files.walk(dir)
+            .sorted(java.util.Comparator.reverseOrder())
+            .forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "files={0}")
+  @ValueSource(booleans = {true, false})
+  void aStepThatDoesNotApplyIsNamedAndNothingIsInstalled(boolean files) throws Exception {
+    List<byte[]> images = versions(3);
+    // The second step's patch is built from another image than the first step produces.
+    byte[] stranger = SlotInstallerTest.image("stranger", 3_000);
+    byte[] chain =
+        DeltaChain.encode(
+            List.of(
+                new Link(
+                    "1.1.0",
+                    FleetTestSupport.sha256(images.get(1)),
+                    DeltaDiffer.diff(images.get(0), images.get(1)).patch()),
+                new Link(
+                    "1.2.0",
+                    FleetTestSupport.sha256(images.get(2)),
+                    DeltaDiffer.diff(stranger, images.get(2)).patch())));
+    SlotStore slots = store(files, images.getFirst());
+    SlotInstaller installer = new SlotInstaller(slots);
+    UpdateOffer offer = offer(chain, images.get(2));
+    SlotInstallerTest.download(installer, offer, chain);
+
+    assertThatThrownBy(() -> installer.stage(offer))
+        .isInstanceOfSatisfying(
+            InstallException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.HASH_MISMATCH);
+              assertThat(e.state()).isEqualTo(DeviceState.FAILED);
+              assertThat(e.getMessage()).startsWith("step 2 of the patch chain does not apply");
+            });
+    assertThat(installer.activeSlot()).isEqualTo(SlotId.A);
+    assertThat(installer.runningVersion()).isEqualTo("1.0.0");
+    assertThat(slots.openScratch().size()).isZero();
+  }
+
+  @ParameterizedTest(name = "files={0}")
+  @ValueSource(booleans = {true, false})
+  void aStepWhoseResultIsNotTheChainsHashStopsTheChain(boolean files) throws Exception {
+    List<byte[]> images = versions(3);
+    byte[] chain =
+        DeltaChain.encode(
+            List.of(
+                new Link(
+                    "1.1.0",
+                    "ab".repeat(32),
+                    DeltaDiffer.diff(images.get(0), images.get(1)).patch()),
+                new Link(
+                    "1.2.0",
+                    FleetTestSupport.sha256(images.get(2)),
+                    DeltaDiffer.diff(images.get(1), images.get(2)).patch())));
+    SlotStore slots = store(files, images.getFirst());
+    SlotInstaller installer = new SlotInstaller(slots);
+    UpdateOffer offer = offer(chain, images.get(2));
+    SlotInstallerTest.download(installer, offer, chain);
+
+    assertThatThrownBy(() -> installer.stage(offer))
+        .isInstanceOfSatisfying(
+            InstallException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.HASH_MISMATCH);
+              assertThat(e.getMessage())
+                  .startsWith("step 1 of the patch chain does not apply")
+                  .contains("where the chain expects " + "ab".repeat(32) + " for 1.1.0");
+            });
+    assertThat(installer.runningVersion()).isEqualTo("1.0.0");
+  }
+
+  @ParameterizedTest(name = "files={0}")
+  @ValueSource(booleans = {true, false})
+  void aMalformedChainIsAHashMismatch(boolean files) throws Exception {
+    List<byte[]> images = versions(2);
+    byte[] garbage = "FMCHAIN1 and then nothing sensible".getBytes();
+    SlotStore slots = store(files, images.getFirst());
+    SlotInstaller installer = new SlotInstaller(slots);
+    UpdateOffer offer = offer(garbage, images.get(1));
+    SlotInstallerTest.download(installer, offer, garbage);
+
+    assertThatThrownBy(() -> installer.stage(offer))
+        .isInstanceOfSatisfying(
+            InstallException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(ErrorCode.HASH_MISMATCH);
+              assertThat(e.getMessage()).contains("patch chain does not apply");
+            });
+    assertThat(installer.runningVersion()).isEqualTo("1.0.0");
+  }
+}
