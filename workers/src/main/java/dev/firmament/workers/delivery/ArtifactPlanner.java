@@ -1,10 +1,14 @@
 package dev.firmament.workers.delivery;
 
 import dev.firmament.artifact.ArtifactStoreException;
+import dev.firmament.delta.DeltaChain;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.ArtifactKind;
-import dev.firmament.workers.delivery.DeltaCatalog.PublishedDelta;
+import dev.firmament.workers.delivery.DeltaRoutes.Patch;
+import dev.firmament.workers.delivery.DeltaRoutes.Route;
 import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -17,12 +21,15 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * Chooses the bytes a device is sent for its update: the smallest published delta from the version
- * the device reports, else the full image of the target version. Both are read through the cache.
+ * Chooses the bytes a device is sent for its update: the cheapest of the published patches from the
+ * version the device reports (one patch, or a chain of them when the device declared it installs
+ * chains), else the full image of the target version. Patches and images are read through the
+ * cache.
  *
  * <p>Only published deltas are candidates, and a delta is published only after it was re-applied
  * and matched the target's SHA-256; the offer announces that target hash either way, so the device
- * checks the image it builds, not the patch.
+ * checks the image it builds, not the patch. A chain also names each step's image hash, so a step
+ * that goes wrong is caught at that step.
  */
 @Component
 public class ArtifactPlanner {
@@ -41,35 +48,56 @@ public class ArtifactPlanner {
     this.chunkSize = chunkSize;
   }
 
-  /** The artifact for one device of a job: a delta when one fits its version, else the image. */
+  /** The artifact for one device of a job: patches when they are cheaper, else the image. */
   public ArtifactPlan plan(UUID jobId, UpdateTarget target) {
     long now = System.nanoTime();
     // A job's firmware and its manifest never change; the published deltas may, so they are read
     // again after a few seconds (a delta published during a rollout reaches the next devices).
     DeltaCatalog.SignedManifest signed =
-        cached(manifests, jobId, now, Long.MAX_VALUE, () -> deltas.manifest(jobId));
-    Optional<PublishedDelta> delta =
+        cached(manifests, jobId, now, Long.MAX_VALUE, MAX_ENTRIES, () -> deltas.manifest(jobId));
+    int maxSteps = maxSteps(target);
+    Optional<Route> route =
         cached(
-            smallest,
-            new DeltaKey(jobId, target.deviceVersion()),
+            routes,
+            new RouteKey(jobId, target.deviceVersion(), maxSteps),
             now,
             DELTA_TTL_NANOS,
-            () -> deltas.smallestDelta(jobId, target.deviceVersion()));
-    if (delta.isPresent() && delta.get().size() < target.size()) {
-      PublishedDelta d = delta.get();
+            MAX_ENTRIES,
+            () ->
+                DeltaRoutes.cheapest(
+                    cached(
+                        patches,
+                        jobId,
+                        now,
+                        DELTA_TTL_NANOS,
+                        MAX_ENTRIES,
+                        () -> deltas.publishedPatches(jobId)),
+                    target.deviceVersion(),
+                    target.targetVersion(),
+                    maxSteps));
+    if (route.isPresent() && route.get().bytes() < target.size()) {
+      Route r = route.get();
       try {
-        byte[] patch = artifacts.get(d.storageKey());
+        byte[] bytes =
+            r.isChain()
+                ? cached(chains, r.patches(), now, DELTA_TTL_NANOS, MAX_CHAINS, () -> chain(r))
+                : artifacts.get(r.patches().getFirst().storageKey());
+        ArtifactKind kind = r.isChain() ? ArtifactKind.DELTA_CHAIN : ArtifactKind.DELTA;
         return new ArtifactPlan(
             new Artifact(
-                ArtifactKind.DELTA, d.fromVersion(), patch.length, target.sha256(), chunkSize),
-            patch,
+                kind,
+                r.patches().getFirst().fromVersion(),
+                bytes.length,
+                target.sha256(),
+                chunkSize),
+            bytes,
             signed.signature(),
             signed.manifest());
       } catch (ArtifactStoreException e) {
         // The full image always works; a missing or damaged patch must not stop the update.
         log.warn(
-            "delta unavailable, sending the full image key={} device={} error={}",
-            d.storageKey(),
+            "patch unavailable, sending the full image route={} device={} error={}",
+            r.patches().stream().map(Patch::storageKey).toList(),
             target.deviceId(),
             e.toString());
       }
@@ -78,29 +106,49 @@ public class ArtifactPlanner {
     return new ArtifactPlan(full.artifact(), full.bytes(), signed.signature(), signed.manifest());
   }
 
-  private record DeltaKey(UUID jobId, String deviceVersion) {}
+  /** How many patches a route to this device may have: none, one, or a chain's worth. */
+  static int maxSteps(UpdateTarget target) {
+    if (!target.accepts(ArtifactKind.DELTA)) {
+      return 0;
+    }
+    return target.accepts(ArtifactKind.DELTA_CHAIN) ? DeltaChain.MAX_STEPS : 1;
+  }
+
+  private byte[] chain(Route route) {
+    List<DeltaChain.Link> links = new ArrayList<>(route.patches().size());
+    for (Patch p : route.patches()) {
+      links.add(new DeltaChain.Link(p.toVersion(), p.toSha256(), artifacts.get(p.storageKey())));
+    }
+    return DeltaChain.encode(links);
+  }
+
+  private record RouteKey(UUID jobId, String deviceVersion, int maxSteps) {}
 
   private record Cached<V>(V value, long expiresAt) {}
 
-  /** How long the smallest published delta for a job and version is reused. */
+  /** How long the published patches of a job's product, and routes over them, are reused. */
   private static final long DELTA_TTL_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   /** Entries kept before a cache is emptied (each is a few hundred bytes). */
   private static final int MAX_ENTRIES = 10_000;
 
+  /** Encoded chains kept (each is as large as its patches). */
+  private static final int MAX_CHAINS = 32;
+
   private final Map<UUID, Cached<DeltaCatalog.SignedManifest>> manifests =
       new ConcurrentHashMap<>();
-  private final Map<DeltaKey, Cached<Optional<PublishedDelta>>> smallest =
-      new ConcurrentHashMap<>();
+  private final Map<UUID, Cached<List<Patch>>> patches = new ConcurrentHashMap<>();
+  private final Map<RouteKey, Cached<Optional<Route>>> routes = new ConcurrentHashMap<>();
+  private final Map<List<Patch>, Cached<byte[]>> chains = new ConcurrentHashMap<>();
 
   private static <K, V> V cached(
-      Map<K, Cached<V>> cache, K key, long now, long ttlNanos, Supplier<V> load) {
+      Map<K, Cached<V>> cache, K key, long now, long ttlNanos, int maxEntries, Supplier<V> load) {
     Cached<V> hit = cache.get(key);
     if (hit != null && now - hit.expiresAt() < 0) {
       return hit.value();
     }
     V value = load.get();
-    if (cache.size() >= MAX_ENTRIES) {
+    if (cache.size() >= maxEntries) {
       cache.clear();
     }
     long expiresAt = ttlNanos == Long.MAX_VALUE ? now + Long.MAX_VALUE / 2 : now + ttlNanos;

@@ -5,12 +5,16 @@ import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.orchestrator.delta.DeltaStatus;
-import java.util.Optional;
+import dev.firmament.sql.generated.tables.ProductFirmware;
+import dev.firmament.workers.delivery.DeltaRoutes.Patch;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.springframework.stereotype.Repository;
 
-/** The published deltas and the manifest signature of a job's firmware, as delivery needs them. */
+/** The published deltas of a job's product and the manifest signature of its firmware. */
 @Repository
 public class DeltaCatalog {
   private final DSLContext dsl;
@@ -19,41 +23,48 @@ public class DeltaCatalog {
     this.dsl = dsl;
   }
 
-  /** A published patch from {@code fromVersion} to the job's firmware. */
-  public record PublishedDelta(String fromVersion, String storageKey, long size, String sha256) {}
-
   /**
-   * The smallest published delta from the build of {@code deviceVersion} (in the job's product) to
-   * the job's firmware, if there is one.
+   * Every published patch between two builds of the job's product (the smallest of each pair, when
+   * a pair has patches in more than one format): what {@link DeltaRoutes} finds routes over.
    */
-  public Optional<PublishedDelta> smallestDelta(UUID jobId, String deviceVersion) {
-    if (deviceVersion == null) {
-      return Optional.empty();
+  public List<Patch> publishedPatches(UUID jobId) {
+    ProductFirmware from = PRODUCT_FIRMWARE.as("from_build");
+    ProductFirmware to = PRODUCT_FIRMWARE.as("to_build");
+    List<Patch> all =
+        dsl.select(
+                from.VERSION,
+                to.VERSION,
+                to.SHA256,
+                FIRMWARE_DELTAS.STORAGE_KEY,
+                FIRMWARE_DELTAS.SIZE_BYTES,
+                FIRMWARE_DELTAS.SHA256)
+            .from(OTA_JOBS)
+            .join(FIRMWARE_DELTAS)
+            .on(
+                FIRMWARE_DELTAS
+                    .PRODUCT_ID
+                    .eq(OTA_JOBS.PRODUCT_ID)
+                    .and(FIRMWARE_DELTAS.ORGANIZATION_ID.eq(OTA_JOBS.ORGANIZATION_ID)))
+            .join(from)
+            .on(
+                from.ID
+                    .eq(FIRMWARE_DELTAS.FROM_FIRMWARE_ID)
+                    .and(from.PRODUCT_ID.eq(OTA_JOBS.PRODUCT_ID)))
+            .join(to)
+            .on(to.ID.eq(FIRMWARE_DELTAS.TO_FIRMWARE_ID).and(to.PRODUCT_ID.eq(OTA_JOBS.PRODUCT_ID)))
+            .where(OTA_JOBS.ID.eq(jobId))
+            .and(FIRMWARE_DELTAS.STATUS.eq(DeltaStatus.PUBLISHED.name()))
+            .orderBy(FIRMWARE_DELTAS.SIZE_BYTES.asc(), FIRMWARE_DELTAS.ID)
+            .fetch(
+                r ->
+                    new Patch(
+                        r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()));
+    // Smallest first: keep the first patch of each pair.
+    Map<List<String>, Patch> smallest = new LinkedHashMap<>();
+    for (Patch p : all) {
+      smallest.putIfAbsent(List.of(p.fromVersion(), p.toVersion()), p);
     }
-    return dsl.select(
-            PRODUCT_FIRMWARE.VERSION,
-            FIRMWARE_DELTAS.STORAGE_KEY,
-            FIRMWARE_DELTAS.SIZE_BYTES,
-            FIRMWARE_DELTAS.SHA256)
-        .from(OTA_JOBS)
-        .join(FIRMWARE_DELTAS)
-        .on(
-            FIRMWARE_DELTAS
-                .TO_FIRMWARE_ID
-                .eq(OTA_JOBS.FIRMWARE_ID)
-                .and(FIRMWARE_DELTAS.ORGANIZATION_ID.eq(OTA_JOBS.ORGANIZATION_ID)))
-        .join(PRODUCT_FIRMWARE)
-        .on(
-            PRODUCT_FIRMWARE
-                .ID
-                .eq(FIRMWARE_DELTAS.FROM_FIRMWARE_ID)
-                .and(PRODUCT_FIRMWARE.PRODUCT_ID.eq(OTA_JOBS.PRODUCT_ID)))
-        .where(OTA_JOBS.ID.eq(jobId))
-        .and(PRODUCT_FIRMWARE.VERSION.eq(deviceVersion))
-        .and(FIRMWARE_DELTAS.STATUS.eq(DeltaStatus.PUBLISHED.name()))
-        .orderBy(FIRMWARE_DELTAS.SIZE_BYTES.asc(), FIRMWARE_DELTAS.ID)
-        .limit(1)
-        .fetchOptional(r -> new PublishedDelta(r.value1(), r.value2(), r.value3(), r.value4()));
+    return List.copyOf(smallest.values());
   }
 
   /** The signed manifest of a build: canonical JSON and its base64 Ed25519 signature. */

@@ -96,6 +96,9 @@ public class DevicePresence {
     if (presence.online() && presence.cloud() != null) {
       update = update.set(DEVICES.CLOUD_DECLARED_AT, DSL.currentOffsetDateTime());
     }
+    if (presence.online() && presence.capabilities() != null) {
+      update = update.set(DEVICES.ARTIFACT_KINDS, artifactKinds(presence));
+    }
     return update;
   }
 
@@ -205,7 +208,18 @@ public class DevicePresence {
     if (presence.online() && presence.cloud() != null) {
       differs = differs.or(DEVICES.CLOUD_DECLARED_AT.isNull());
     }
+    if (presence.online() && presence.capabilities() != null) {
+      differs = differs.or(DEVICES.ARTIFACT_KINDS.isDistinctFrom(artifactKinds(presence)));
+    }
     return differs;
+  }
+
+  /**
+   * The artifact kinds a presence declares, as the {@code devices.artifact_kinds} column keeps
+   * them.
+   */
+  static String artifactKinds(Presence presence) {
+    return String.join(",", presence.capabilities().artifacts());
   }
 
   /** Records the versions devices reported after their updates, in one statement. */

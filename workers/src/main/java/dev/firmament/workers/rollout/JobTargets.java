@@ -7,6 +7,8 @@ import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
+import dev.firmament.protocol.ArtifactKind;
+import dev.firmament.protocol.DeviceCapabilities;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import java.util.HashMap;
 import java.util.List;
@@ -45,7 +47,8 @@ public class JobTargets {
         OTA_JOBS.ALLOW_DOWNGRADE,
         DEVICES.ONLINE,
         OTA_JOBS.DATA_POLICY,
-        OTA_RESULTS.DATA_OVERRIDE
+        OTA_RESULTS.DATA_OVERRIDE,
+        DEVICES.ARTIFACT_KINDS
       };
 
   private final DSLContext dsl;
@@ -106,7 +109,8 @@ public class JobTargets {
   /**
    * Everything the delivery of one device's update needs, read in one query. {@code dataPolicy}:
    * what the job does with a device whose SIM would pass its cap (NONE, DEFER or SKIP), NONE once
-   * an operator overrode it for this device.
+   * an operator overrode it for this device. {@code capabilities}: the artifact kinds the device's
+   * presence declared (the protocol's default when it declared none).
    */
   public record UpdateTarget(
       UUID organizationId,
@@ -121,7 +125,18 @@ public class JobTargets {
       String errorCode,
       boolean allowDowngrade,
       boolean online,
-      String dataPolicy) {}
+      String dataPolicy,
+      DeviceCapabilities capabilities) {
+
+    public UpdateTarget {
+      capabilities = DeviceCapabilities.orDefault(capabilities);
+    }
+
+    /** Whether the device installs artifacts of {@code kind}, as its presence declared. */
+    public boolean accepts(ArtifactKind kind) {
+      return capabilities.accepts(kind);
+    }
+  }
 
   /**
    * The job's firmware, the device and its result (a null {@code resultState} when it has none
@@ -175,7 +190,17 @@ public class JobTargets {
         Boolean.TRUE.equals(r.get(DEVICES.ONLINE)),
         Boolean.TRUE.equals(r.get(OTA_RESULTS.DATA_OVERRIDE))
             ? "NONE"
-            : r.get(OTA_JOBS.DATA_POLICY));
+            : r.get(OTA_JOBS.DATA_POLICY),
+        capabilities(r.get(DEVICES.ARTIFACT_KINDS)));
+  }
+
+  /** The capabilities kept in {@code devices.artifact_kinds}; null when none were declared. */
+  public static DeviceCapabilities capabilities(String artifactKinds) {
+    if (artifactKinds == null) {
+      return null;
+    }
+    return new DeviceCapabilities(
+        artifactKinds.isEmpty() ? List.of() : List.of(artifactKinds.split(",")));
   }
 
   private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {

@@ -10,9 +10,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.firmament.artifact.ArtifactNotFoundException;
 import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.StoredArtifact;
+import dev.firmament.delta.DeltaChain;
+import dev.firmament.delta.io.SeekableSource;
 import dev.firmament.manifest.Sha256;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.protocol.ArtifactKind;
+import dev.firmament.protocol.DeviceCapabilities;
 import dev.firmament.workers.TestDatabase;
 import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
 import dev.firmament.workers.rollout.ResultTransitions;
@@ -45,6 +48,7 @@ class ArtifactPlannerTest {
   private UUID product;
   private UUID job;
   private byte[] image;
+  private UUID v09;
 
   @BeforeAll
   static void start() {
@@ -75,6 +79,12 @@ class ArtifactPlannerTest {
     delta(v1, v2, "NATIVE", "PUBLISHED", 120);
     delta(v1, v2, "BSDIFF40", "PUBLISHED", 90);
     delta(v15, v2, "NATIVE", "FAILED", 0);
+    // 0.9.0 has no patch to 2.0.0, only one to 1.0.0; 0.8.0 only a large one to 0.9.0.
+    v09 = firmware("0.9.0", "nine tenths".getBytes(StandardCharsets.UTF_8), null);
+    UUID v08 = firmware("0.8.0", "eight tenths".getBytes(StandardCharsets.UTF_8), null);
+    delta(v09, v1, "NATIVE", "PUBLISHED", 50);
+    delta(v08, v09, "NATIVE", "PUBLISHED", 2_000);
+    delta(v1, v15, "NATIVE", "PUBLISHED", 70);
     job = UUID.randomUUID();
     dsl.insertInto(OTA_JOBS)
         .set(OTA_JOBS.ID, job)
@@ -111,6 +121,72 @@ class ArtifactPlannerTest {
       assertThat(plan.artifact().sha256()).isEqualTo(Sha256.hex(image));
       assertThat(plan.signature()).isEqualTo("c2lnbmF0dXJl");
     }
+  }
+
+  private static final DeviceCapabilities CHAINS =
+      DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA, ArtifactKind.DELTA_CHAIN);
+
+  @Test
+  void aDeviceThatInstallsChainsGetsTheCheapestChainWhenNoPatchLeadsStraightToTheTarget()
+      throws Exception {
+    ArtifactPlan plan = planner.plan(job, target("0.9.0", CHAINS));
+
+    assertThat(plan.artifact().kind()).isEqualTo(ArtifactKind.DELTA_CHAIN);
+    assertThat(plan.artifact().fromVersion()).isEqualTo("0.9.0");
+    assertThat(plan.artifact().sha256()).isEqualTo(Sha256.hex(image));
+    assertThat(plan.signature()).isEqualTo("c2lnbmF0dXJl");
+    // 0.9.0 -> 1.0.0 (50 bytes) -> 2.0.0 (the 90-byte patch, not the 120-byte one, and not through
+    // 1.5.0, whose patch to 2.0.0 failed); the chain's header names each step's image.
+    List<DeltaChain.Step> steps = DeltaChain.read(SeekableSource.of(plan.bytes()));
+    assertThat(steps).extracting(DeltaChain.Step::version).containsExactly("1.0.0", "2.0.0");
+    assertThat(steps.get(0).sha256Hex())
+        .isEqualTo(Sha256.hex("one".getBytes(StandardCharsets.UTF_8)));
+    assertThat(steps.get(1).sha256Hex()).isEqualTo(Sha256.hex(image));
+    assertThat(steps).extracting(DeltaChain.Step::length).containsExactly(50L, 90L);
+    assertThat(plan.artifact().size())
+        .isEqualTo(plan.bytes().length)
+        .isEqualTo(9 + (41 + 5 + 50) + (41 + 5 + 90));
+
+    // Planned again, the same chain is served from the cache, the same bytes.
+    assertThat(planner.plan(job, target("0.9.0", CHAINS)).bytes()).isSameAs(plan.bytes());
+  }
+
+  @Test
+  void aChainIsOnlyForDevicesThatSayTheyInstallOne() {
+    // A device that declared nothing (an older agent) is offered FULL and DELTA only.
+    assertThat(planner.plan(job, target("0.9.0")).artifact().kind()).isEqualTo(ArtifactKind.FULL);
+    // One that installs full images only gets the image even where a patch exists.
+    ArtifactPlan fullOnly =
+        planner.plan(job, target("1.0.0", DeviceCapabilities.of(ArtifactKind.FULL)));
+    assertThat(fullOnly.artifact().kind()).isEqualTo(ArtifactKind.FULL);
+    assertThat(fullOnly.bytes()).isEqualTo(image);
+    // A chain-capable device on a version with a direct patch still gets that patch.
+    ArtifactPlan direct = planner.plan(job, target("1.0.0", CHAINS));
+    assertThat(direct.artifact().kind()).isEqualTo(ArtifactKind.DELTA);
+    assertThat(direct.artifact().size()).isEqualTo(90);
+  }
+
+  @Test
+  void aChainLargerThanTheImageIsNotSent() {
+    // 0.8.0 -> 0.9.0 alone is 2,000 bytes, more than the whole image.
+    assertThat(image.length).isLessThan(2_000);
+    ArtifactPlan plan = planner.plan(job, target("0.8.0", CHAINS));
+
+    assertThat(plan.artifact().kind()).isEqualTo(ArtifactKind.FULL);
+    assertThat(plan.bytes()).isEqualTo(image);
+  }
+
+  @Test
+  void aChainWithAMissingPatchFallsBackToTheFullImage() {
+    dsl.update(FIRMWARE_DELTAS)
+        .set(FIRMWARE_DELTAS.STORAGE_KEY, "delta/gone")
+        .where(FIRMWARE_DELTAS.FROM_FIRMWARE_ID.eq(v09))
+        .execute();
+
+    ArtifactPlan plan = planner.plan(job, target("0.9.0", CHAINS));
+
+    assertThat(plan.artifact().kind()).isEqualTo(ArtifactKind.FULL);
+    assertThat(plan.bytes()).isEqualTo(image);
   }
 
   @Test
@@ -154,6 +230,10 @@ class ArtifactPlannerTest {
   }
 
   private UpdateTarget target(String deviceVersion) {
+    return target(deviceVersion, null);
+  }
+
+  private UpdateTarget target(String deviceVersion, DeviceCapabilities capabilities) {
     StoredArtifact full = store.put("full", image);
     return new UpdateTarget(
         org,
@@ -168,7 +248,8 @@ class ArtifactPlannerTest {
         null,
         false,
         true,
-        "NONE");
+        "NONE",
+        capabilities);
   }
 
   private UUID firmware(String version, byte[] bytes, String signature) {

@@ -5,11 +5,14 @@ import static dev.firmament.sql.generated.Tables.DEVICE_FUNCTIONS;
 import static dev.firmament.sql.generated.Tables.DEVICE_VARIABLES;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.CloudInterface;
+import dev.firmament.protocol.DeviceCapabilities;
 import dev.firmament.protocol.DeviceInfo;
 import dev.firmament.protocol.Presence;
 import dev.firmament.sql.generated.tables.records.DevicesRecord;
 import dev.firmament.workers.TestDatabase;
+import dev.firmament.workers.rollout.JobTargets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -71,6 +74,47 @@ class DevicePresenceTest {
     row = row(device);
     assertThat(row.getInfoSystem()).isEqualTo("idf 5.3");
     assertThat(row.getInfoRadio()).isNull();
+  }
+
+  @Test
+  void theArtifactKindsADeviceDeclaresAreKeptAndWhatDeliveryReadsBack() {
+    String device = device();
+    presence.record(device, Presence.online("1.0.0"));
+    assertThat(row(device).getArtifactKinds()).as("never declared").isNull();
+
+    DeviceCapabilities chains =
+        DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA, ArtifactKind.DELTA_CHAIN);
+    presence.record(device, Presence.online("1.0.0").withCapabilities(chains));
+    assertThat(row(device).getArtifactKinds()).isEqualTo("FULL,DELTA,DELTA_CHAIN");
+    assertThat(JobTargets.capabilities(row(device).getArtifactKinds())).isEqualTo(chains);
+
+    // The last will and an older agent say nothing: what was declared stays.
+    presence.record(device, Presence.offline());
+    presence.record(device, Presence.online("1.0.0"));
+    assertThat(row(device).getArtifactKinds()).isEqualTo("FULL,DELTA,DELTA_CHAIN");
+
+    // A device that lost its base image declares full images only.
+    presence.record(
+        device,
+        Presence.online("1.0.0").withCapabilities(DeviceCapabilities.of(ArtifactKind.FULL)));
+    assertThat(row(device).getArtifactKinds()).isEqualTo("FULL");
+
+    // A retained presence that says something else than the row is recorded; the same is not.
+    dsl.update(DEVICES)
+        .set(DEVICES.LAST_HEARD, DEVICES.LAST_HEARD.minus(60))
+        .where(DEVICES.ID.eq(device))
+        .execute();
+    assertThat(
+            presence.recordRetained(
+                device, Presence.online("1.0.0").withCapabilities(chains), Instant.now()))
+        .isTrue();
+    assertThat(
+            presence.recordRetained(
+                device, Presence.online("1.0.0").withCapabilities(chains), Instant.now()))
+        .isFalse();
+    assertThat(row(device).getArtifactKinds()).isEqualTo("FULL,DELTA,DELTA_CHAIN");
+    assertThat(JobTargets.capabilities(null)).isNull();
+    assertThat(JobTargets.capabilities("").artifacts()).isEmpty();
   }
 
   @Test

@@ -1,0 +1,111 @@
+package dev.firmament.workers.delivery;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The cheapest way to a target version over a product's published patches: one patch, or a chain of
+ * them (the delta builder's {@code FMCHAIN1} container, which costs a header of its own and a few
+ * bytes per step), at most {@code maxSteps} patches long.
+ *
+ * <p>For each number of steps k from 1 to {@code maxSteps} it finds the cheapest route of exactly k
+ * patches (a Bellman-Ford round per step over the patches), then takes the cheapest of them
+ * counting the chain's header: a route of one patch is that patch alone. Ties go to the shorter
+ * route, since every step costs the device a full apply.
+ */
+public final class DeltaRoutes {
+
+  /** Bytes of a chain's fixed header: its magic and step count. */
+  static final int CHAIN_HEADER = 8 + 1;
+
+  /** Bytes a step adds to a chain's header besides its version: length byte, hash, length. */
+  static final int STEP_HEADER = 1 + 32 + 8;
+
+  private DeltaRoutes() {}
+
+  /**
+   * A published patch between two versions of the product.
+   *
+   * @param toSha256 the SHA-256 (hex) of the image the patch produces
+   */
+  public record Patch(
+      String fromVersion,
+      String toVersion,
+      String toSha256,
+      String storageKey,
+      long size,
+      String sha256) {}
+
+  /** A route of one or more patches, in the order they apply, and the bytes it costs to send. */
+  public record Route(List<Patch> patches, long bytes) {
+    public Route {
+      patches = List.copyOf(patches);
+    }
+
+    public boolean isChain() {
+      return patches.size() > 1;
+    }
+  }
+
+  /** The bytes a chain of {@code patches} takes: its header and every patch. */
+  static long chainBytes(List<Patch> patches) {
+    long bytes = CHAIN_HEADER;
+    for (Patch p : patches) {
+      bytes += STEP_HEADER + p.toVersion().length() + p.size();
+    }
+    return bytes;
+  }
+
+  /**
+   * The cheapest route from {@code fromVersion} to {@code toVersion} over {@code patches}, at most
+   * {@code maxSteps} long; empty when there is none (or the versions are the same).
+   */
+  public static Optional<Route> cheapest(
+      List<Patch> patches, String fromVersion, String toVersion, int maxSteps) {
+    if (fromVersion == null || fromVersion.equals(toVersion) || maxSteps < 1) {
+      return Optional.empty();
+    }
+    // reach.get(v): the cheapest route of exactly k patches from fromVersion to v, in chain bytes
+    // without the fixed header; one round per k.
+    Map<String, Reached> reach = Map.of(fromVersion, new Reached(0, null, null));
+    Route best = null;
+    for (int k = 1; k <= maxSteps && !reach.isEmpty(); k++) {
+      Map<String, Reached> next = new HashMap<>();
+      for (Patch p : patches) {
+        Reached at = reach.get(p.fromVersion());
+        if (at == null) {
+          continue;
+        }
+        long cost = at.cost() + STEP_HEADER + p.toVersion().length() + p.size();
+        Reached there = next.get(p.toVersion());
+        if (there == null || cost < there.cost()) {
+          next.put(p.toVersion(), new Reached(cost, p, at));
+        }
+      }
+      Reached arrived = next.get(toVersion);
+      if (arrived != null) {
+        List<Patch> route = arrived.patches();
+        long bytes = k == 1 ? route.getFirst().size() : CHAIN_HEADER + arrived.cost();
+        if (best == null || bytes < best.bytes()) {
+          best = new Route(route, bytes);
+        }
+      }
+      reach = next;
+    }
+    return Optional.ofNullable(best);
+  }
+
+  /** The cheapest way found to a version: its cost, its last patch and where that patch started. */
+  private record Reached(long cost, Patch last, Reached previous) {
+    List<Patch> patches() {
+      List<Patch> route = new ArrayList<>();
+      for (Reached r = this; r.last() != null; r = r.previous()) {
+        route.addFirst(r.last());
+      }
+      return route;
+    }
+  }
+}
