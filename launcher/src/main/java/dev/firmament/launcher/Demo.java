@@ -493,6 +493,12 @@ public final class Demo {
 
   /** Waits until the delta pipeline has settled the new version, then says what it built. */
   void awaitDeltas(GraphqlClient api, String productId) throws InterruptedException {
+    awaitDeltas(api, productId, TO_VERSION);
+  }
+
+  /** Waits until the delta build of {@code version} is done and prints its deltas. */
+  void awaitDeltas(GraphqlClient api, String productId, String version)
+      throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (true) {
       JsonNode firmware =
@@ -513,7 +519,7 @@ public final class Demo {
               .path("firmware")
               .path("items");
       for (JsonNode f : firmware) {
-        if (!TO_VERSION.equals(f.path("version").asText())) {
+        if (!version.equals(f.path("version").asText())) {
           continue;
         }
         String status = f.path("deltaBuildStatus").asText();
@@ -524,7 +530,7 @@ public final class Demo {
             // devices accept signed offers only, so the rollout could only fail.
             throw new IllegalStateException(
                 "firmware "
-                    + TO_VERSION
+                    + version
                     + " in the demo's data directory is unsigned (uploaded by an older version or"
                     + " without a signing key) and the devices would refuse it; run the demo with"
                     + " --fresh to start from empty data");
@@ -533,7 +539,7 @@ public final class Demo {
             out.printf(
                 "delta: %s -> %s %s, %,d bytes (%s)%n",
                 d.path("fromVersion").asText(),
-                TO_VERSION,
+                version,
                 d.path("format").asText(),
                 d.path("size").asLong(),
                 d.path("status").asText());
@@ -553,7 +559,12 @@ public final class Demo {
   }
 
   void uploadIfMissing(GraphqlClient api, String productId, String version, String image) {
-    byte[] bytes = readSample(image);
+    uploadIfMissing(api, productId, version, image, readSample(image));
+  }
+
+  /** Uploads {@code bytes} as {@code version}, titled {@code image}, unless it exists already. */
+  void uploadIfMissing(
+      GraphqlClient api, String productId, String version, String image, byte[] bytes) {
     try {
       JsonNode firmware =
           api.execute(

@@ -15,10 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A rollout with the DEFER data policy on the embedded stack with the reference agent: every device
- * has an active SIM, one with a cap smaller than the update. That device is not offered: its result
- * waits QUEUED with error code DATA_CAP and says why, while the others update; an operator's
- * override sends it its update and the rollout ends SUCCEEDED.
+ * Rollouts with a data policy on the embedded stack with the reference agent: every device has an
+ * active SIM, one with a cap smaller than the update. With SKIP that device's result ends SKIPPED;
+ * with DEFER it waits QUEUED with error code DATA_CAP and says why, while the others update, until
+ * an operator's override sends it its update. Then a device from the stockroom joins on a version
+ * with no patch straight to the next release: it is sent a chain of two patches, which fits its cap
+ * where the full image would not.
  */
 class DataAwareRolloutEndToEndTest {
   private static final int FLEET_SIZE = 4;
@@ -29,11 +31,23 @@ class DataAwareRolloutEndToEndTest {
   /** Smaller than the delta: the update would pass the cap. */
   private static final long SMALL_CAP = 1_000;
 
+  /** The release after {@link Demo#TO_VERSION}: its image with a few bytes changed. */
+  private static final String NEXT_VERSION = "1.2.0";
+
+  /** More than a chain of the two patches, less than the full image of {@link #NEXT_VERSION}. */
+  private static final long CHAIN_CAP = 20_000;
+
   @TempDir Path dataDir;
 
   @Test
   void aDeviceWhoseSimWouldPassItsCapIsSkippedOrWaitsUntilAnOperatorOverridesIt() throws Exception {
-    try (DevServer server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of())) {
+    // Deltas to a new build are made from the one most recent other build and from the versions
+    // devices run, so 1.2.0 gets a patch from 1.1.0 only.
+    try (DevServer server =
+        DevServer.start(
+            DevStackOptions.onFreePorts(dataDir),
+            0,
+            Map.of("firmament.delta.recent-versions", "1"))) {
       GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
       Demo demo = new Demo(System.out);
       List<SimulatedDeviceSpec> specs = Demo.fleetSpecs("capped", FLEET_SIZE);
@@ -153,7 +167,61 @@ class DataAwareRolloutEndToEndTest {
         assertThat(after[1]).isEqualTo(DELTA_BYTES);
         assertThat(after[2]).isEqualTo(bytesSent(api, jobId)).isGreaterThanOrEqualTo(DELTA_BYTES);
         assertThat(after[3]).isZero();
+
+        aLateDeviceIsSentAChainOfPatchesThatFitsItsCap(server, api, demo, prepared);
       }
+    }
+  }
+
+  /**
+   * 1.2.0 is built while every device runs 1.1.0: its only patch is from 1.1.0. A device that then
+   * joins on 1.0.0 has no patch to 1.2.0, but 1.0.0 to 1.1.0 and 1.1.0 to 1.2.0 together are far
+   * smaller than the image, and its SIM's cap lies between the two: it is sent the chain (SKIP
+   * would have skipped it for the full image) and installs 1.2.0 through 1.1.0.
+   */
+  private void aLateDeviceIsSentAChainOfPatchesThatFitsItsCap(
+      DevServer server, GraphqlClient api, Demo demo, Demo.Prepared prepared) throws Exception {
+    byte[] next = Demo.readSample("armapp.new");
+    for (int i = 0; i < 64; i++) {
+      next[next.length / 2 + i] ^= 0x5a;
+    }
+    demo.uploadIfMissing(api, prepared.productId(), NEXT_VERSION, "armapp.next", next);
+    demo.awaitDeltas(api, prepared.productId(), NEXT_VERSION);
+    SimulatedDeviceSpec stock =
+        demo.prepareProduct(api, Demo.fleetSpecs("stock", 1)).devices().getFirst();
+    SimulatedDeviceSpec capped = prepared.devices().getLast();
+    activeSim(api, FLEET_SIZE, stock.deviceId(), CHAIN_CAP);
+    try (FleetSimulator late =
+        FleetSimulator.start(
+            server.stack().endpoints().mqttUrl(),
+            List.of(stock),
+            Demo.fleetOptions(server, prepared.productId()))) {
+      demo.awaitFleetReported(api, 1);
+      Map<String, Object> input = new HashMap<>();
+      input.put("productId", prepared.productId());
+      input.put("targetVersion", NEXT_VERSION);
+      input.put("maxInFlight", 5);
+      input.put("dataPolicy", "SKIP");
+      String jobId = create(api, input);
+
+      JsonNode done =
+          JobWaits.awaitJob(api, jobId, job -> "SUCCEEDED".equals(job.path("status").asText()));
+      // The capped device, whose month already holds the first delta, is skipped this time.
+      assertThat(done.path("stages").get(0).path("succeeded").asInt()).isEqualTo(FLEET_SIZE);
+      assertThat(done.path("stages").get(0).path("skipped").asInt()).isEqualTo(1);
+      assertThat(late.device(stock.deviceId()).currentVersion()).isEqualTo(NEXT_VERSION);
+      JsonNode chained = result(api, jobId, stock.deviceId());
+      assertThat(chained.path("state").asText()).isEqualTo("SUCCEEDED");
+      assertThat(chained.path("artifactKind").asText()).isEqualTo("DELTA_CHAIN");
+      long chainBytes = chained.path("bytesSent").asLong();
+      assertThat(chainBytes).isGreaterThan(DELTA_BYTES).isLessThan(CHAIN_CAP);
+      assertThat((long) next.length).isGreaterThan(CHAIN_CAP);
+      assertThat(result(api, jobId, capped.deviceId()).path("state").asText()).isEqualTo("SKIPPED");
+      JsonNode direct = result(api, jobId, prepared.devices().getFirst().deviceId());
+      assertThat(direct.path("artifactKind").asText()).isEqualTo("DELTA");
+      assertThat(direct.path("bytesSent").asLong()).isLessThan(chainBytes - DELTA_BYTES);
+      long[] cellular = cellular(api, jobId);
+      assertThat(cellular[1]).isEqualTo(cellular[2]).isEqualTo(bytesSent(api, jobId));
     }
   }
 
@@ -244,7 +312,7 @@ class DataAwareRolloutEndToEndTest {
             query R($id: ID!, $device: ID!) {
               firmwareOTAJob(id: $id) {
                 resultPage(filter: {deviceIds: [$device]}) {
-                  items { state errorCode errorMessage success }
+                  items { state errorCode errorMessage success artifactKind bytesSent }
                 }
               }
             }""",
