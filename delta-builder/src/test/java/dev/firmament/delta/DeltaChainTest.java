@@ -88,6 +88,9 @@ class DeltaChainTest {
     assertThat(read(steps.get(1).patch(SeekableSource.of(chain)))).containsExactly(4, 5);
     byte[] two = new byte[8];
     assertThat(steps.get(0).patch(SeekableSource.of(chain)).read(1, two, 0, 8)).isEqualTo(2);
+    assertThat(Arrays.copyOf(two, 2)).containsExactly(2, 3);
+    assertThat(steps.get(1).patch(SeekableSource.of(chain)).read(1, two, 0, 8)).isEqualTo(1);
+    assertThat(two[0]).isEqualTo((byte) 5);
     assertThat(steps.get(0).patch(SeekableSource.of(chain)).read(1, two, 0, 0)).isZero();
     assertThatThrownBy(() -> steps.get(0).patch(SeekableSource.of(chain)).read(-1, two, 0, 1))
         .isInstanceOf(IndexOutOfBoundsException.class);
@@ -126,6 +129,43 @@ class DeltaChainTest {
     byte[] zero = good.clone();
     ByteBuffer.wrap(zero).putLong(lengthAt, 0);
     assertRefused(zero, "step 1: patch length 0");
+  }
+
+  @Test
+  void aTruncatedHeaderNamesTheStepAndFieldItEndsIn() {
+    // Versions "2.0" and "3.0": step 1's header is bytes 9 to 52, step 2's 53 to 96; the patches
+    // are bytes 97 to 101.
+    byte[] good = twoSteps();
+    assertThat(good).hasSize(102);
+    assertRefused(Arrays.copyOf(good, 8), "ends before its step count");
+    assertRefused(Arrays.copyOf(good, 9), "ends before its version length of step 1");
+    assertRefused(Arrays.copyOf(good, 12), "ends before its version of step 1");
+    assertRefused(Arrays.copyOf(good, 44), "ends before its sha256 of step 1");
+    assertRefused(Arrays.copyOf(good, 52), "ends before its patch length of step 1");
+    assertRefused(Arrays.copyOf(good, 53), "ends before its version length of step 2");
+    assertRefused(Arrays.copyOf(good, 55), "ends before its version of step 2");
+    assertRefused(Arrays.copyOf(good, 60), "ends before its sha256 of step 2");
+    assertRefused(Arrays.copyOf(good, 92), "ends before its patch length of step 2");
+    assertRefused(Arrays.copyOf(good, 97), "patches end at byte 102 but the chain has 97 bytes");
+    byte[] secondVersion = good.clone();
+    secondVersion[54] = ' ';
+    assertRefused(secondVersion, "step 2: version");
+    byte[] secondLength = good.clone();
+    ByteBuffer.wrap(secondLength).putLong(89, 0);
+    assertRefused(secondLength, "step 2: patch length 0");
+  }
+
+  @Test
+  void theLimitsThemselvesAreAllowed() throws IOException {
+    Link longest = new Link("v".repeat(64), "00".repeat(32), new byte[] {7});
+    byte[] chain = DeltaChain.encode(java.util.Collections.nCopies(8, longest));
+
+    List<Step> steps = DeltaChain.read(SeekableSource.of(chain));
+
+    assertThat(steps).hasSize(8).allSatisfy(s -> assertThat(s.length()).isEqualTo(1));
+    assertThat(steps.getFirst().version()).hasSize(64);
+    assertThat(DeltaChain.isChain(Arrays.copyOf(chain, 8))).isTrue();
+    assertThat(DeltaChain.isChain(Arrays.copyOf(chain, 7))).isFalse();
   }
 
   private static void assertRefused(byte[] chain, String reason) {

@@ -28,14 +28,20 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ChainInstallTest {
   @TempDir Path dir;
 
-  /** Version 1.0.0 and each later version, every one a small edit of the one before. */
+  /**
+   * Version 1.0.0 and each later version, every one an edit of the one before. Their sizes grow and
+   * shrink, and pass the installer's 64 KiB write buffer, so an area that was not emptied before a
+   * step, or an image written at the wrong place, breaks the result.
+   */
+  private static final int[] SIZES = {100_000, 120_000, 130_000, 90_000, 110_000};
+
   private static List<byte[]> versions(int count) {
     List<byte[]> images = new ArrayList<>();
-    images.add(SlotInstallerTest.image("base", 3_000));
+    images.add(SlotInstallerTest.image("base", SIZES[0]));
     for (int i = 1; i < count; i++) {
-      byte[] next = images.get(i - 1).clone();
+      byte[] next = java.util.Arrays.copyOf(images.get(i - 1), SIZES[i]);
       for (int j = 0; j < 40; j++) {
-        next[(i * 577 + j * 13) % next.length] ^= (byte) (i + j);
+        next[(i * 577 + j * 1_013) % next.length] ^= (byte) (i + j);
       }
       images.add(next);
     }
@@ -172,6 +178,60 @@ class ChainInstallTest {
                   .contains("where the chain expects " + "ab".repeat(32) + " for 1.1.0");
             });
     assertThat(installer.runningVersion()).isEqualTo("1.0.0");
+  }
+
+  @ParameterizedTest(name = "files={0}")
+  @ValueSource(booleans = {true, false})
+  void aNewDownloadStartsFromEmptyAreasAfterAnAbandonedLongerOne(boolean files) throws Exception {
+    List<byte[]> images = versions(4);
+    SlotStore slots = store(files, images.getFirst());
+    SlotInstaller installer = new SlotInstaller(slots);
+    byte[] junk = SlotInstallerTest.image("junk", 200_000);
+
+    // A full image: a longer download was abandoned in the inactive slot.
+    UpdateOffer full =
+        new UpdateOffer(
+            "u-full",
+            "1.1.0",
+            Artifact.full(
+                images.get(1).length,
+                FleetTestSupport.sha256(images.get(1)),
+                SlotInstallerTest.CHUNK),
+            8,
+            false,
+            null);
+    SlotInstallerTest.download(installer, full, junk);
+    SlotInstallerTest.download(installer, full, images.get(1));
+    assertThat(installer.stage(full).sha256()).isEqualTo(full.artifact().sha256());
+    installer.activate("1.1.0");
+
+    // A chain: a longer download was abandoned in staging.
+    byte[] chain = chain(images.subList(1, 4));
+    UpdateOffer chained = offer(chain, images.get(3));
+    SlotInstallerTest.download(installer, chained, junk);
+    SlotInstallerTest.download(installer, chained, chain);
+    assertThat(installer.stage(chained).sha256()).isEqualTo(chained.artifact().sha256());
+    installer.activate("9.0.0");
+    assertThat(bytes(slots.openActive())).isEqualTo(images.get(3));
+
+    // A single patch leaves staging empty too.
+    byte[] patch = DeltaDiffer.diff(images.get(3), images.get(0)).patch();
+    UpdateOffer delta =
+        new UpdateOffer(
+            "u-delta",
+            "9.1.0",
+            new Artifact(
+                ArtifactKind.DELTA,
+                "9.0.0",
+                patch.length,
+                FleetTestSupport.sha256(images.get(0)),
+                SlotInstallerTest.CHUNK),
+            8,
+            false,
+            null);
+    SlotInstallerTest.download(installer, delta, patch);
+    installer.stage(delta);
+    assertThat(slots.openStaging().size()).isZero();
   }
 
   @ParameterizedTest(name = "files={0}")

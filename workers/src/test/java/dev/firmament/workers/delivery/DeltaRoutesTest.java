@@ -81,6 +81,30 @@ class DeltaRoutesTest {
   }
 
   @Test
+  void ofTwoWaysToTheSameVersionInAsManyStepsTheCheaperIsKeptWhicheverComesFirst() {
+    List<Patch> dearFirst =
+        List.of(
+            patch("1", "2", 300), patch("1", "3", 50), patch("2", "4", 300), patch("3", "4", 50));
+    assertThat(steps(DeltaRoutes.cheapest(dearFirst, "1", "4", 8))).containsExactly("1>3", "3>4");
+    assertThat(steps(DeltaRoutes.cheapest(dearFirst.reversed(), "1", "4", 8)))
+        .containsExactly("1>3", "3>4");
+  }
+
+  @Test
+  void ofARouteAndALongerOneThatCostsTheSameTheShorterIsTaken() {
+    // 1>2>4 and 1>3>5>4: the longer one's patches are smaller by exactly its extra header.
+    long step = DeltaRoutes.STEP_HEADER + 1;
+    List<Patch> patches =
+        List.of(
+            patch("1", "2", 100),
+            patch("2", "4", 100),
+            patch("1", "3", 60),
+            patch("3", "5", 60),
+            patch("5", "4", 80 - step));
+    assertThat(steps(DeltaRoutes.cheapest(patches, "1", "4", 8))).containsExactly("1>2", "2>4");
+  }
+
+  @Test
   void routesAreAtMostMaxStepsLong() {
     List<Patch> line =
         List.of(
