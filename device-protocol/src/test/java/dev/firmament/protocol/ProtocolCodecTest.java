@@ -230,6 +230,51 @@ class ProtocolCodecTest {
   }
 
   @Test
+  void capabilitiesAndArtifactsAreCheckedToTheirLimits() {
+    assertThatThrownBy(() -> new DeviceCapabilities(null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("capabilities.artifacts is required");
+    List<String> sixteen =
+        java.util.stream.IntStream.range(0, DeviceCapabilities.MAX_ARTIFACTS)
+            .mapToObj(i -> "K" + i)
+            .toList();
+    assertThat(new DeviceCapabilities(sixteen).artifacts()).hasSize(16);
+    List<String> seventeen = new java.util.ArrayList<>(sixteen);
+    seventeen.add("K16");
+    assertThatThrownBy(() -> new DeviceCapabilities(seventeen))
+        .hasMessage("capabilities.artifacts names at most 16 kinds");
+    assertThatThrownBy(() -> new DeviceCapabilities(List.of("FULL", "FULL")))
+        .hasMessage("capabilities.artifacts names each kind once");
+
+    assertThatThrownBy(() -> new Artifact(null, null, 1, SHA, 64))
+        .hasMessage("artifact.kind is required");
+    assertThatThrownBy(() -> Artifact.full(0, SHA, 64))
+        .hasMessage("artifact.size must be positive, was 0");
+    assertThat(Artifact.full(1, SHA, 64).chunkCount()).isEqualTo(1);
+    assertThat(Artifact.full(129, SHA, 64).chunkCount()).isEqualTo(3);
+    assertThat(Artifact.full(128, SHA, 64).chunkCount()).isEqualTo(2);
+    assertThatThrownBy(() -> Artifact.full(1, SHA.toUpperCase(), 64))
+        .hasMessage("artifact.sha256 must be 64 lowercase hex digits");
+    assertThatThrownBy(() -> Artifact.full(1, null, 64))
+        .hasMessage("artifact.sha256 must be 64 lowercase hex digits");
+    assertThatThrownBy(() -> Artifact.full(1, SHA, Artifact.MIN_CHUNK_SIZE - 1))
+        .hasMessageStartingWith("artifact.chunkSize must be in [64, 1048576]");
+    assertThatThrownBy(() -> Artifact.full(1, SHA, Artifact.MAX_CHUNK_SIZE + 1))
+        .hasMessageStartingWith("artifact.chunkSize must be in [64, 1048576]");
+    assertThat(Artifact.full(1, SHA, Artifact.MAX_CHUNK_SIZE).chunkSize()).isEqualTo(1 << 20);
+    assertThat(new Artifact(ArtifactKind.DELTA_CHAIN, "1.0", 1, SHA, 64).fromVersion())
+        .isEqualTo("1.0");
+    assertThatThrownBy(() -> new Artifact(ArtifactKind.DELTA_CHAIN, " ", 1, SHA, 64))
+        .hasMessage("artifact.fromVersion is required for a DELTA_CHAIN artifact");
+    assertThat(ArtifactKind.FULL.needsBaseImage()).isFalse();
+    assertThat(ArtifactKind.DELTA.needsBaseImage()).isTrue();
+    assertThat(ArtifactKind.DELTA_CHAIN.needsBaseImage()).isTrue();
+
+    assertThatThrownBy(() -> new Presence(true, null)).hasMessage("currentVersion is required");
+    assertThat(new Presence(false, null).online()).isFalse();
+  }
+
+  @Test
   void presenceDeclaresFunctionsAndVariablesInTheDevicesOrderAndRefusesBadDeclarations() {
     Map<String, String> variables = new LinkedHashMap<>();
     variables.put("uptime", "int32");

@@ -11,21 +11,31 @@ import dev.firmament.api.audit.AuditRepository;
 import dev.firmament.api.audit.AuditSealer;
 import dev.firmament.api.caller.Role;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.jooq.impl.DSL;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 
 /**
  * The audit trail: what is recorded (mutations with their outcome and without secrets, rollout
  * status changes, device outcomes), and that verification detects an altered, removed, inserted or
- * truncated entry while an intact log passes.
+ * truncated entry while an intact log passes; and that API replicas sealing the same organization
+ * at once keep one chain.
  */
 class AuditTrailTest extends ApiIntegrationTest {
   @Autowired AuditRepository audit;
   @Autowired AuditSealer sealer;
+
+  @Value("${firmament.audit.private-key:}")
+  String auditKey;
 
   private String organizationId(String token) {
     return as(token)
@@ -200,6 +210,53 @@ class AuditTrailTest extends ApiIntegrationTest {
         .where(AUDIT_LOG.ORGANIZATION_ID.eq(org))
         .fetchOne()
         .value1();
+  }
+
+  @Test
+  void replicasSealingTheSameOrganizationAtOnceKeepOneUnbrokenChain() throws Exception {
+    String owner = tokenFor(unique("org"), Role.OWNER);
+    UUID org = UUID.fromString(organizationId(owner));
+    // This process's sealer (its schedule runs too) and two more, as two more API replicas would
+    // have them, against the same database, while entries keep arriving.
+    List<AuditSealer> replicas =
+        List.of(
+            sealer, new AuditSealer(dsl, audit, auditKey), new AuditSealer(dsl, audit, auditKey));
+    ExecutorService pool = Executors.newFixedThreadPool(replicas.size() + 1);
+    try {
+      List<Future<?>> work = new ArrayList<>();
+      work.add(
+          pool.submit(
+              () -> {
+                for (int i = 0; i < 60; i++) {
+                  audit.append(org, "tester", "test.race", "n:" + i, null);
+                }
+              }));
+      for (AuditSealer replica : replicas) {
+        work.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 40; i++) {
+                    replica.seal(org);
+                  }
+                }));
+      }
+      for (Future<?> f : work) {
+        // A replica that found the chain broken would throw here.
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    sealer.seal(org);
+
+    assertThat(
+            dsl.fetchCount(
+                AUDIT_LOG, AUDIT_LOG.ORGANIZATION_ID.eq(org).and(AUDIT_LOG.CHAIN_SEQ.isNull())))
+        .isZero();
+    long entries = dsl.fetchCount(AUDIT_LOG, AUDIT_LOG.ORGANIZATION_ID.eq(org));
+    assertThat(entries).isGreaterThanOrEqualTo(60);
+    assertThat(lastSeq(org)).isEqualTo(entries);
+    assertThat(verification(owner)).containsEntry("intact", true);
   }
 
   @Test
