@@ -92,10 +92,15 @@ public final class FirmamentServer {
     return app.properties(
             "spring.application.name=firmament-" + role,
             // Liveness and readiness groups at /actuator/health/{liveness,readiness} for the
-            // probes (deploy/); readiness also needs the database. Only health is exposed.
+            // probes (deploy/); readiness also needs the database. Health and the Prometheus
+            // scrape (which needs firmament.metrics.token) are exposed, nothing else.
             "management.endpoint.health.probes.enabled=true",
             "management.endpoint.health.group.readiness.include=readinessState,db",
-            "management.endpoints.web.exposure.include=health")
+            "management.endpoints.web.exposure.include=health,prometheus",
+            "management.metrics.tags.role=" + role,
+            // JSON lines (Elastic Common Schema) with the logging context's fields: the
+            // workers' activities put their workflow, job and device there.
+            "logging.structured.format.console=ecs")
         .initializers(context -> ProductionSettings.check(role, context.getEnvironment()));
   }
 }

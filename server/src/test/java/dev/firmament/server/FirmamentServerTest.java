@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -127,6 +128,70 @@ class FirmamentServerTest {
               HttpRequest.newBuilder(URI.create(base + "/actuator/env")).build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(env.statusCode()).isNotEqualTo(200);
+    }
+  }
+
+  @Test
+  void thePrometheusScrapeNeedsItsOwnToken() throws Exception {
+    try (ConfigurableApplicationContext context =
+        FirmamentServer.application("api")
+            .run(
+                arguments(
+                        "--server.port=0",
+                        "--server.address=127.0.0.1",
+                        "--firmament.metrics.token=scrape-secret")
+                    .toArray(String[]::new))) {
+      URI scrape =
+          URI.create(
+              "http://127.0.0.1:"
+                  + context.getEnvironment().getProperty("local.server.port")
+                  + "/actuator/prometheus");
+      HttpClient http = HttpClient.newHttpClient();
+      for (String header : List.of("", "Bearer wrong", "Bearer scrape-secretx")) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(scrape);
+        if (!header.isEmpty()) {
+          request.header("Authorization", header);
+        }
+        HttpResponse<String> refused = http.send(request.build(), BodyHandlers.ofString());
+        assertThat(refused.statusCode()).as(header).isEqualTo(401);
+        assertThat(refused.body()).as(header).contains("UNAUTHENTICATED");
+      }
+      HttpResponse<String> scraped =
+          http.send(
+              HttpRequest.newBuilder(scrape)
+                  .header("Authorization", "Bearer scrape-secret")
+                  .build(),
+              BodyHandlers.ofString());
+      assertThat(scraped.statusCode()).isEqualTo(200);
+      assertThat(scraped.body())
+          .contains("firmament_rollouts{")
+          .contains("status=\"SUCCEEDED\"")
+          .contains("role=\"api\"")
+          .contains("firmament_webhook_backlog")
+          .contains("jvm_memory_used_bytes");
+    }
+  }
+
+  @Test
+  void withoutATokenTheScrapeIsRefused() throws Exception {
+    try (ConfigurableApplicationContext context =
+        FirmamentServer.application("api")
+            .run(
+                arguments("--server.port=0", "--server.address=127.0.0.1")
+                    .toArray(String[]::new))) {
+      HttpResponse<String> refused =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              "http://127.0.0.1:"
+                                  + context.getEnvironment().getProperty("local.server.port")
+                                  + "/actuator/prometheus"))
+                      .header("Authorization", "Bearer anything")
+                      .build(),
+                  BodyHandlers.ofString());
+      assertThat(refused.statusCode()).isEqualTo(401);
+      assertThat(refused.body()).contains("firmament.metrics.token");
     }
   }
 }

@@ -36,7 +36,9 @@ public class TemporalWorkers implements SmartLifecycle {
     this.factory =
         WorkerFactory.newInstance(
             client,
-            WorkerFactoryOptions.newBuilder().setWorkerInterceptors(new DataRefusals()).build());
+            WorkerFactoryOptions.newBuilder()
+                .setWorkerInterceptors(new DataRefusals(), new LogContext())
+                .build());
     Worker rollout = factory.newWorker(TaskQueues.ROLLOUT, workflowOptions(stickyExecution));
     rollout.registerWorkflowImplementationTypes(RolloutWorkflowImpl.class, StageWorkflowImpl.class);
     rollout.registerActivitiesImplementations(rolloutActivities);

@@ -62,6 +62,7 @@ final class Deliveries {
   private final LongSupplier nanoClock;
   private final ProtocolCodec codec = new ProtocolCodec();
   private final ByteBudget<GatewaySession> budget;
+  private final long maxBytesInFlight;
   private final StallSweeper stallSweeper;
   private final AtomicInteger activeDeliveries = new AtomicInteger();
   private final AtomicLong bytesSent = new AtomicLong();
@@ -90,6 +91,7 @@ final class Deliveries {
     this.outbox = Objects.requireNonNull(outbox, "outbox");
     this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     this.budget = new ByteBudget<>(options.maxBytesInFlight());
+    this.maxBytesInFlight = options.maxBytesInFlight();
     this.stallSweeper =
         new StallSweeper(options.stallTimeout(), budget::isWaiting, this::reofferStalled);
   }
@@ -97,7 +99,7 @@ final class Deliveries {
   /** The counters; safe to call from any thread. */
   GatewayStats stats() {
     return new GatewayStats(
-        activeDeliveries.get(), bytesSent.get(), chunksSent.get(), bytesInFlight);
+        activeDeliveries.get(), bytesSent.get(), chunksSent.get(), bytesInFlight, maxBytesInFlight);
   }
 
   /** The bytes sent to each device: the chunks counted here, ledger messages by the gateway. */

@@ -8,6 +8,11 @@ package dev.firmament.protocol.server;
  * @param bytesSent artifact payload bytes published, resends included
  * @param chunksSent chunk frames published, resends included
  * @param bytesInFlight payload bytes published but not yet acknowledged, over all deliveries
+ * @param maxBytesInFlight the gateway's budget for {@code bytesInFlight}; 0 when it has none
  */
 public record GatewayStats(
-    int activeDeliveries, long bytesSent, long chunksSent, long bytesInFlight) {}
+    int activeDeliveries,
+    long bytesSent,
+    long chunksSent,
+    long bytesInFlight,
+    long maxBytesInFlight) {}

@@ -1,10 +1,16 @@
 package dev.firmament.api.config;
 
+import com.uber.m3.tally.RootScopeBuilder;
+import com.uber.m3.tally.Scope;
 import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.S3ArtifactStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
+import io.temporal.common.reporter.MicrometerClientStatsReporter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
+import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -22,19 +28,31 @@ public class InfrastructureConfiguration {
   /**
    * The stubs connect lazily, so the API starts (and serves reads) while Temporal is still coming
    * up; starting a rollout fails with a typed error until it is reachable. TLS, mutual TLS and an
-   * API key are optional ({@link TemporalConnection}).
+   * API key are optional ({@link TemporalConnection}). When the process has a meter registry (the
+   * server's roles), the Temporal SDK's own metrics (requests, long polls, workflow and activity
+   * task latencies, sticky cache) report into it every ten seconds.
    */
   @Bean
   public WorkflowServiceStubs workflowServiceStubs(
+      ObjectProvider<MeterRegistry> meters,
       @Value("${firmament.temporal.target:127.0.0.1:7233}") String target,
       @Value("${firmament.temporal.tls:false}") boolean tls,
       @Value("${firmament.temporal.tls-client-cert-file:}") String clientCertFile,
       @Value("${firmament.temporal.tls-client-key-file:}") String clientKeyFile,
       @Value("${firmament.temporal.tls-server-ca-file:}") String serverCaFile,
       @Value("${firmament.temporal.api-key:}") String apiKey) {
-    return WorkflowServiceStubs.newServiceStubs(
+    WorkflowServiceStubsOptions options =
         new TemporalConnection(target, tls, clientCertFile, clientKeyFile, serverCaFile, apiKey)
-            .toOptions());
+            .toOptions();
+    MeterRegistry registry = meters.getIfAvailable();
+    if (registry != null) {
+      Scope scope =
+          new RootScopeBuilder()
+              .reporter(new MicrometerClientStatsReporter(registry))
+              .reportEvery(com.uber.m3.util.Duration.ofSeconds(10));
+      options = WorkflowServiceStubsOptions.newBuilder(options).setMetricsScope(scope).build();
+    }
+    return WorkflowServiceStubs.newServiceStubs(options);
   }
 
   @Bean

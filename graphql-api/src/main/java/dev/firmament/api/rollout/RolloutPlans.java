@@ -28,7 +28,7 @@ import org.springframework.scheduling.support.CronExpression;
  * could not run (INVALID_ARGUMENT), and converts it to and from the JSON stored with the job. The
  * JSON is Temporal's own encoding of the plan, so the stored plan is exactly the workflow's input.
  */
-final class RolloutPlans {
+public final class RolloutPlans {
   static final int MAX_STAGES = 20;
 
   /**
@@ -395,6 +395,11 @@ final class RolloutPlans {
         .orElseThrow()
         .getData()
         .toString(StandardCharsets.UTF_8);
+  }
+
+  /** The plan a job was created with, from its {@code ota_jobs.plan} JSON; empty for none. */
+  public static Optional<RolloutPlan> parse(String json) {
+    return fromJson(json);
   }
 
   static Optional<RolloutPlan> fromJson(String json) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.graphql.server.support.BearerTokenAuthenticationExtractor;
 import org.springframework.graphql.server.webmvc.AuthenticationWebSocketInterceptor;
 import org.springframework.security.authentication.ProviderManager;
@@ -25,6 +26,7 @@ import org.springframework.security.oauth2.server.resource.web.authentication.Be
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.util.unit.DataSize;
 
@@ -40,7 +42,27 @@ import org.springframework.util.unit.DataSize;
 @EnableMethodSecurity
 public class SecurityConfiguration {
 
+  /**
+   * The Prometheus endpoint has a chain of its own, before the API's: it is read with the scrape
+   * token ({@link MetricsTokenFilter}), never with an API token.
+   */
   @Bean
+  @Order(1)
+  SecurityFilterChain metricsSecurity(
+      HttpSecurity http,
+      @Value("${firmament.metrics.token:}") String token,
+      @Value("${firmament.metrics.open:false}") boolean open)
+      throws Exception {
+    http.securityMatcher("/actuator/prometheus")
+        .csrf(csrf -> csrf.disable())
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        .addFilterBefore(new MetricsTokenFilter(token, open), AuthorizationFilter.class)
+        .authorizeHttpRequests(requests -> requests.anyRequest().permitAll());
+    return http.build();
+  }
+
+  @Bean
+  @Order(2)
   SecurityFilterChain apiSecurity(
       HttpSecurity http,
       TokenIntrospector introspector,

@@ -194,7 +194,7 @@ final class ProfiledGateway implements DeviceGateway {
 
   @Override
   public GatewayStats stats() {
-    return new GatewayStats(0, 0, offers.get(), 0);
+    return new GatewayStats(0, 0, offers.get(), 0, 0);
   }
 
   @Override
