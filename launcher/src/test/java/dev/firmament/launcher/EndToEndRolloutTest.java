@@ -2,8 +2,10 @@ package dev.firmament.launcher;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
+import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.OTA_STAGES;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -453,6 +455,49 @@ class EndToEndRolloutTest {
     assertThat(db.fetchCount(OTA_RESULTS, OTA_RESULTS.ARTIFACT_SHA256.eq(expectedSha)))
         .isEqualTo(FLEET_SIZE);
 
+    // The Prometheus scrape says what the database says about the finished rollout: its stage's
+    // device counts, its status among the rollouts, the bytes sent as deltas.
+    String stageRow =
+        "firmament_rollout_stage_devices{job=\"" + summary.jobId() + "\",role=\"dev\",stage=\"0\",";
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              Map<String, Double> scraped = scrape();
+              var stage =
+                  db.selectFrom(OTA_STAGES)
+                      .where(OTA_STAGES.JOB_ID.eq(java.util.UUID.fromString(summary.jobId())))
+                      .and(OTA_STAGES.STAGE_INDEX.eq(0))
+                      .fetchSingle();
+              assertThat(scraped.get(stageRow + "state=\"succeeded\"}"))
+                  .isEqualTo((double) stage.getSucceeded())
+                  .isEqualTo(FLEET_SIZE);
+              assertThat(scraped.get(stageRow + "state=\"failed\"}"))
+                  .isEqualTo((double) stage.getFailed());
+              assertThat(scraped.get(stageRow + "state=\"assigned\"}"))
+                  .isEqualTo((double) stage.getAssigned());
+              assertThat(scraped.get("firmament_rollouts{role=\"dev\",status=\"SUCCEEDED\"}"))
+                  .isEqualTo((double) db.fetchCount(OTA_JOBS, OTA_JOBS.STATUS.eq("SUCCEEDED")));
+              assertThat(
+                      scraped.get(
+                          "firmament_ota_bytes_sent_bytes{artifact_kind=\"DELTA\",role=\"dev\"}"))
+                  .isEqualTo(
+                      db.select(org.jooq.impl.DSL.sum(OTA_RESULTS.BYTES_SENT))
+                          .from(OTA_RESULTS)
+                          .where(OTA_RESULTS.ARTIFACT_KIND.eq("DELTA"))
+                          .fetchSingle()
+                          .value1()
+                          .doubleValue());
+              assertThat(scraped.get("firmament_gateway_sent_bytes_total{role=\"dev\"}"))
+                  .isEqualTo(
+                      (double) server.context().getBean(DeviceGateway.class).stats().bytesSent());
+              assertThat(scraped)
+                  .containsKey(
+                      "firmament_rollout_stage_failure_threshold{job=\""
+                          + summary.jobId()
+                          + "\",role=\"dev\",stage=\"0\"}");
+            });
+
     // The seed's ListOTAJobs query, verbatim.
     JsonNode jobs =
         api.execute(
@@ -512,5 +557,26 @@ class EndToEndRolloutTest {
         .containsExactly("reboot", "led", "setInterval");
     assertThat(seed.path("variables").get(0).path("name").asText()).isEqualTo("uptime");
     assertThat(seed.path("variables").get(0).path("type").asText()).isEqualTo("int32");
+  }
+
+  /** The dev server's Prometheus scrape, as series (name and labels) to value. */
+  private static Map<String, Double> scrape() throws Exception {
+    String body =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(
+                            "http://127.0.0.1:" + server.port() + "/actuator/prometheus"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
+    Map<String, Double> series = new java.util.HashMap<>();
+    for (String line : body.split("\n")) {
+      if (!line.startsWith("#") && !line.isBlank()) {
+        int space = line.lastIndexOf(' ');
+        series.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+      }
+    }
+    return series;
   }
 }

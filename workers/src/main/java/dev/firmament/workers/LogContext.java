@@ -2,7 +2,7 @@ package dev.firmament.workers;
 
 import dev.firmament.orchestrator.rollout.DeliverySlice;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
-import io.temporal.activity.Activity;
+import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.activity.ActivityInfo;
 import io.temporal.common.interceptors.ActivityInboundCallsInterceptor;
 import io.temporal.common.interceptors.ActivityInboundCallsInterceptorBase;
@@ -23,9 +23,17 @@ public final class LogContext extends WorkerInterceptorBase {
   @Override
   public ActivityInboundCallsInterceptor interceptActivity(ActivityInboundCallsInterceptor next) {
     return new ActivityInboundCallsInterceptorBase(next) {
+      private ActivityExecutionContext context;
+
+      @Override
+      public void init(ActivityExecutionContext context) {
+        this.context = context;
+        super.init(context);
+      }
+
       @Override
       public ActivityOutput execute(ActivityInput input) {
-        ActivityInfo info = Activity.getExecutionContext().getInfo();
+        ActivityInfo info = context.getInfo();
         MDC.put("workflowId", info.getWorkflowId());
         MDC.put("activity", info.getActivityType());
         for (Object argument : input.getArguments()) {

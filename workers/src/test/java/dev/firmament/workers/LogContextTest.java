@@ -1,0 +1,120 @@
+package dev.firmament.workers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.firmament.orchestrator.rollout.DeliverySlice;
+import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.client.WorkflowOptions;
+import io.temporal.testing.TestEnvironmentOptions;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.Worker;
+import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInterface;
+import io.temporal.workflow.WorkflowMethod;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
+
+/** What an activity's log lines carry while it runs, and that nothing is left after it. */
+class LogContextTest {
+
+  @ActivityInterface
+  public interface Probe {
+    Map<String, String> device(DeviceUpdateRequest request);
+
+    Map<String, String> slice(DeliverySlice slice);
+
+    Map<String, String> plain(String anything);
+  }
+
+  @WorkflowInterface
+  public interface Caller {
+    @WorkflowMethod
+    List<Map<String, String>> call();
+  }
+
+  public static class CallerImpl implements Caller {
+    private final Probe probe =
+        Workflow.newActivityStub(
+            Probe.class,
+            ActivityOptions.newBuilder().setStartToCloseTimeout(Duration.ofSeconds(10)).build());
+
+    @Override
+    public List<Map<String, String>> call() {
+      return List.of(
+          probe.device(new DeviceUpdateRequest("job-1", "dev-7", 1)),
+          probe.slice(new DeliverySlice("job-2", List.of("a", "b"), List.of(1, 1), false)),
+          probe.plain("x"));
+    }
+  }
+
+  /** The logging context as the activity sees it. */
+  static final class Seen implements Probe {
+    private static Map<String, String> context() {
+      Map<String, String> copy = MDC.getCopyOfContextMap();
+      return copy == null ? new HashMap<>() : new HashMap<>(copy);
+    }
+
+    @Override
+    public Map<String, String> device(DeviceUpdateRequest request) {
+      return context();
+    }
+
+    @Override
+    public Map<String, String> slice(DeliverySlice slice) {
+      return context();
+    }
+
+    @Override
+    public Map<String, String> plain(String anything) {
+      return context();
+    }
+  }
+
+  @Test
+  void anActivityLogsWithItsWorkflowJobAndDevice() {
+    try (TestWorkflowEnvironment env =
+        TestWorkflowEnvironment.newInstance(
+            TestEnvironmentOptions.newBuilder()
+                .setWorkerFactoryOptions(
+                    WorkerFactoryOptions.newBuilder()
+                        .setWorkerInterceptors(new LogContext())
+                        .build())
+                .build())) {
+      Worker worker = env.newWorker("log-context");
+      worker.registerWorkflowImplementationTypes(CallerImpl.class);
+      worker.registerActivitiesImplementations(new Seen());
+      env.start();
+
+      List<Map<String, String>> seen =
+          env.getWorkflowClient()
+              .newWorkflowStub(
+                  Caller.class,
+                  WorkflowOptions.newBuilder()
+                      .setTaskQueue("log-context")
+                      .setWorkflowId("rollout/job-1")
+                      .build())
+              .call();
+
+      assertThat(seen.get(0))
+          .containsEntry("workflowId", "rollout/job-1")
+          .containsEntry("activity", "Device")
+          .containsEntry("jobId", "job-1")
+          .containsEntry("deviceId", "dev-7");
+      assertThat(seen.get(1))
+          .containsEntry("activity", "Slice")
+          .containsEntry("jobId", "job-2")
+          .doesNotContainKey("deviceId");
+      // Nothing of the activities before is left on the thread.
+      assertThat(seen.get(2))
+          .containsEntry("activity", "Plain")
+          .doesNotContainKeys("jobId", "deviceId");
+    }
+  }
+}
