@@ -60,7 +60,10 @@ final class Settings {
       String text = read(source);
       collect(PLACEHOLDER.matcher(text), keys);
       // A @ConfigurationProperties prefix is not a key; its record's components make the keys.
-      collect(KEY_LITERAL.matcher(CONFIGURATION_PROPERTIES.matcher(text).replaceAll("")), keys);
+      // Meter names (the sources of a metrics package) look like keys and are none.
+      if (!source.getParent().endsWith("metrics")) {
+        collect(KEY_LITERAL.matcher(CONFIGURATION_PROPERTIES.matcher(text).replaceAll("")), keys);
+      }
       Matcher prefix = CONFIGURATION_PROPERTIES.matcher(text);
       if (prefix.find()) {
         Matcher record = RECORD_COMPONENTS.matcher(text);

@@ -496,6 +496,14 @@ class EndToEndRolloutTest {
                       "firmament_rollout_stage_failure_threshold{job=\""
                           + summary.jobId()
                           + "\",role=\"dev\",stage=\"0\"}");
+              // The Temporal SDK's own meters, which the dashboard in deploy/grafana reads.
+              assertThat(scraped.keySet())
+                  .anyMatch(
+                      k -> k.startsWith("temporal_workflow_task_execution_latency_seconds_count{"))
+                  .anyMatch(
+                      k ->
+                          k.startsWith("temporal_activity_execution_latency_seconds_sum{")
+                              && k.contains("activity_type="));
             });
 
     // The seed's ListOTAJobs query, verbatim.

@@ -46,7 +46,8 @@ public final class ProductionSettings {
           "spring.datasource.password",
           "firmament.s3.secret-key",
           "firmament.mqtt.password",
-          "firmament.mqtt.dynamic-security.admin-password");
+          "firmament.mqtt.dynamic-security.admin-password",
+          "firmament.metrics.token");
 
   /** Roles that run the delta pipeline, which signs builds and downgrade grants. */
   private static final Set<String> SIGNING_ROLES = Set.of("all", "workers", "delta");
