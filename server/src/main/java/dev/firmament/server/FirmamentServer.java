@@ -2,11 +2,13 @@ package dev.firmament.server;
 
 import dev.firmament.api.config.ApiConfiguration;
 import dev.firmament.api.config.InfrastructureConfiguration;
+import dev.firmament.server.health.ServiceHealth;
 import dev.firmament.workers.DeltaWorkers;
 import dev.firmament.workers.WorkersConfiguration;
 import dev.firmament.workers.delta.DeltaPipelineConfiguration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -33,13 +35,19 @@ public final class FirmamentServer {
   /** API and workers in one process. */
   @SpringBootConfiguration
   @EnableAutoConfiguration
-  @Import({InfrastructureConfiguration.class, ApiConfiguration.class, WorkersConfiguration.class})
+  @Import({
+    InfrastructureConfiguration.class,
+    ApiConfiguration.class,
+    WorkersConfiguration.class,
+    ServiceHealth.Api.class,
+    ServiceHealth.Workers.class
+  })
   public static class AllInOne {}
 
   /** The API alone. */
   @SpringBootConfiguration
   @EnableAutoConfiguration
-  @Import({InfrastructureConfiguration.class, ApiConfiguration.class})
+  @Import({InfrastructureConfiguration.class, ApiConfiguration.class, ServiceHealth.Api.class})
   public static class ApiOnly {}
 
   /**
@@ -49,7 +57,11 @@ public final class FirmamentServer {
    */
   @SpringBootConfiguration
   @EnableAutoConfiguration(exclude = GraphQlAutoConfiguration.class)
-  @Import({InfrastructureConfiguration.class, WorkersConfiguration.class})
+  @Import({
+    InfrastructureConfiguration.class,
+    WorkersConfiguration.class,
+    ServiceHealth.Workers.class
+  })
   public static class WorkersOnly {}
 
   /** The delta build workers alone: the {@code firmament-delta} task queue; no GraphQL either. */
@@ -70,6 +82,18 @@ public final class FirmamentServer {
     }
     application(role).run(rest);
   }
+
+  /**
+   * What each role's readiness checks: the database always; Temporal and the object store where the
+   * API runs; the broker session where the workers deliver. The workers and delta roles serve no
+   * HTTP, so their groups are for the record (and for a management port, later).
+   */
+  static final Map<String, String> READINESS =
+      Map.of(
+          "all", "readinessState,db,temporal,s3,broker",
+          "api", "readinessState,db,temporal,s3",
+          "workers", "readinessState,db,broker",
+          "delta", "readinessState,db");
 
   /** The roles {@link #application} knows. */
   public static final List<String> ROLES = List.of("all", "api", "workers", "delta");
@@ -92,10 +116,11 @@ public final class FirmamentServer {
     return app.properties(
             "spring.application.name=firmament-" + role,
             // Liveness and readiness groups at /actuator/health/{liveness,readiness} for the
-            // probes (deploy/); readiness also needs the database. Health and the Prometheus
-            // scrape (which needs firmament.metrics.token) are exposed, nothing else.
+            // probes (deploy/); readiness also needs what the role works with (READINESS). Health
+            // and the Prometheus scrape (which needs firmament.metrics.token) are exposed, nothing
+            // else.
             "management.endpoint.health.probes.enabled=true",
-            "management.endpoint.health.group.readiness.include=readinessState,db",
+            "management.endpoint.health.group.readiness.include=" + READINESS.get(role),
             "management.endpoints.web.exposure.include=health,prometheus",
             "management.metrics.tags.role=" + role,
             // JSON lines (Elastic Common Schema) with the logging context's fields: the

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firmament.devstack.DevStack;
 import dev.firmament.devstack.DevStackOptions;
+import dev.firmament.devstack.EmbeddedPostgres;
 import dev.firmament.manifest.SigningKeys;
 import dev.firmament.workers.delta.ReleaseSigning;
 import java.io.IOException;
@@ -15,9 +16,11 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,8 +54,15 @@ class FirmamentServerTest {
 
   /** The stack's addresses as arguments; its S3 password is a development one, so allow it. */
   private static List<String> arguments(String... more) {
+    return arguments(Map.of(), more);
+  }
+
+  /** As {@link #arguments(String...)}, with some of the stack's properties replaced. */
+  private static List<String> arguments(Map<String, String> replaced, String... more) {
     List<String> args = new ArrayList<>();
-    for (Map.Entry<String, String> e : stack.toProperties().entrySet()) {
+    Map<String, String> properties = new java.util.LinkedHashMap<>(stack.toProperties());
+    properties.putAll(replaced);
+    for (Map.Entry<String, String> e : properties.entrySet()) {
       args.add("--" + e.getKey() + "=" + e.getValue());
     }
     args.add("--" + ProductionSettings.ALLOW_DEVELOPMENT_CREDENTIALS + "=true");
@@ -110,7 +120,10 @@ class FirmamentServerTest {
     try (ConfigurableApplicationContext context =
         FirmamentServer.application("api")
             .run(
-                arguments("--server.port=0", "--server.address=127.0.0.1")
+                arguments(
+                        "--server.port=0",
+                        "--server.address=127.0.0.1",
+                        "--management.endpoint.health.group.readiness.show-details=always")
                     .toArray(String[]::new))) {
       String base = "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
       HttpClient http = HttpClient.newHttpClient();
@@ -119,7 +132,7 @@ class FirmamentServerTest {
             http.send(
                 HttpRequest.newBuilder(URI.create(base + "/actuator/health/" + probe)).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(probe).isEqualTo(200);
+        assertThat(response.statusCode()).as(probe + " " + response.body()).isEqualTo(200);
         assertThat(response.body()).as(probe).contains("\"UP\"");
       }
       // Nothing else of the actuator is served.
@@ -193,5 +206,59 @@ class FirmamentServerTest {
       assertThat(refused.statusCode()).isEqualTo(401);
       assertThat(refused.body()).contains("firmament.metrics.token");
     }
+  }
+
+  @Test
+  void readinessFallsWhenPostgresStopsAndRisesWhenItIsBack() throws Exception {
+    Path directory = dataDir.resolve("readiness-postgres");
+    EmbeddedPostgres postgres = EmbeddedPostgres.start(directory, 0, false);
+    int port = postgres.port();
+    try (ConfigurableApplicationContext context =
+        FirmamentServer.application("api")
+            .run(
+                arguments(
+                        Map.of(
+                            "spring.datasource.url", postgres.jdbcUrl(),
+                            "spring.datasource.username", postgres.username(),
+                            "spring.datasource.password", postgres.password()),
+                        "--server.port=0",
+                        "--server.address=127.0.0.1",
+                        // The probe must answer before a kubelet's timeout, not after Hikari's 30
+                        // s.
+                        "--spring.datasource.hikari.connection-timeout=2000",
+                        "--firmament.audit.seal-interval=1h")
+                    .toArray(String[]::new))) {
+      URI readiness =
+          URI.create(
+              "http://127.0.0.1:"
+                  + context.getEnvironment().getProperty("local.server.port")
+                  + "/actuator/health/readiness");
+      HttpClient http = HttpClient.newHttpClient();
+      assertThat(status(http, readiness)).isEqualTo(200);
+
+      postgres.close();
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status(http, readiness) == 503);
+      // Liveness does not follow: a database that is away is no reason to restart the process.
+      assertThat(status(http, URI.create(readiness.toString().replace("readiness", "liveness"))))
+          .isEqualTo(200);
+
+      postgres = EmbeddedPostgres.start(directory, port, false);
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status(http, readiness) == 200);
+    } finally {
+      postgres.close();
+    }
+  }
+
+  private static int status(HttpClient http, URI uri) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri).build(), BodyHandlers.discarding()).statusCode();
+  }
+
+  @Test
+  void eachRoleIsReadyOnlyWithWhatItWorksWith() {
+    assertThat(FirmamentServer.READINESS.get("api")).isEqualTo("readinessState,db,temporal,s3");
+    assertThat(FirmamentServer.READINESS.get("all")).contains("temporal", "s3", "broker");
+    assertThat(FirmamentServer.READINESS.get("workers")).contains("db", "broker");
+    assertThat(FirmamentServer.READINESS.keySet())
+        .containsExactlyInAnyOrderElementsOf(FirmamentServer.ROLES);
   }
 }

@@ -95,6 +95,14 @@ public interface DeviceGateway extends AutoCloseable {
   GatewayStats stats();
 
   /**
+   * Whether the gateway's session with the broker is up now (it reconnects by itself when it is
+   * not); a gateway without a broker is always connected.
+   */
+  default boolean connected() {
+    return true;
+  }
+
+  /**
    * What this gateway exchanged with each device (firmware chunks and ledger messages) since the
    * last call, which it then forgets: each byte is returned once. The workers add it to the
    * devices' data usage. A gateway that counts nothing returns an empty map.

@@ -299,6 +299,11 @@ public final class MqttDeviceGateway implements DeviceGateway {
   }
 
   @Override
+  public boolean connected() {
+    return client.getState().isConnected();
+  }
+
+  @Override
   public Map<String, DeviceUsage> drainUsage() {
     return deliveries.meter().drain();
   }
