@@ -10,9 +10,18 @@ import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static dev.firmament.sql.generated.Tables.SIMS;
 
 import dev.firmament.devstack.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
 import org.jooq.SQLDialect;
@@ -20,26 +29,77 @@ import org.jooq.impl.DSL;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * A real PostgreSQL for repository tests, migrated by the project's own Flyway scripts, with the
- * rows every test needs first: an organization and a product of it.
+ * A real PostgreSQL database for repository tests, migrated by the project's own Flyway scripts,
+ * with the rows every test needs first: an organization and a product of it.
+ *
+ * <p>One PostgreSQL serves every test class of the JVM: it starts with the first class, migrates a
+ * template database once, and gives each class a database of its own copied from the template
+ * ({@code create database ... template}, a file copy), dropped again when the class closes it. A
+ * class sees only its own rows, as with a server of its own, without an initdb, a server start and
+ * the migrations per class.
  */
 public final class TestDatabase implements AutoCloseable {
-  private final EmbeddedPostgres postgres;
+  private static final String TEMPLATE = "firmament_template";
+  private static final AtomicInteger DATABASES = new AtomicInteger();
+  private static EmbeddedPostgres shared;
+
+  private final String name;
   private final DSLContext dsl;
 
-  private TestDatabase(EmbeddedPostgres postgres, DSLContext dsl) {
-    this.postgres = postgres;
+  private TestDatabase(String name, DSLContext dsl) {
+    this.name = name;
     this.dsl = dsl;
   }
 
+  /**
+   * A database of its own for one test class; {@code dataDir} is unused (the server is shared and
+   * lives under {@code target/}, one per test JVM), kept so that callers need not change.
+   */
   public static TestDatabase start(Path dataDir) {
-    EmbeddedPostgres postgres = EmbeddedPostgres.start(dataDir, 0);
+    EmbeddedPostgres postgres = server();
+    String name = "test_" + DATABASES.incrementAndGet();
+    admin(postgres, "create database " + name + " template " + TEMPLATE);
+    return new TestDatabase(name, DSL.using(dataSource(postgres, name), SQLDialect.POSTGRES));
+  }
+
+  private static synchronized EmbeddedPostgres server() {
+    if (shared == null) {
+      // One per test JVM (the module's tests run in two).
+      Path directory =
+          Path.of("target", "test-postgres-" + ProcessHandle.current().pid()).toAbsolutePath();
+      try {
+        if (Files.exists(directory)) {
+          try (Stream<Path> files = Files.walk(directory)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot empty " + directory, e);
+      }
+      EmbeddedPostgres postgres = EmbeddedPostgres.start(directory, 0);
+      admin(postgres, "create database " + TEMPLATE);
+      Flyway.configure().dataSource(dataSource(postgres, TEMPLATE)).load().migrate();
+      shared = postgres;
+    }
+    return shared;
+  }
+
+  private static PGSimpleDataSource dataSource(EmbeddedPostgres postgres, String database) {
     PGSimpleDataSource ds = new PGSimpleDataSource();
-    ds.setUrl(postgres.jdbcUrl());
+    String url = postgres.jdbcUrl();
+    ds.setUrl(url.substring(0, url.lastIndexOf('/') + 1) + database);
     ds.setUser(postgres.username());
     ds.setPassword(postgres.password());
-    Flyway.configure().dataSource(ds).load().migrate();
-    return new TestDatabase(postgres, DSL.using(ds, SQLDialect.POSTGRES));
+    return ds;
+  }
+
+  private static void admin(EmbeddedPostgres postgres, String sql) {
+    try (Connection c = dataSource(postgres, "postgres").getConnection();
+        Statement statement = c.createStatement()) {
+      statement.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
   }
 
   public DSLContext dsl() {
@@ -160,6 +220,6 @@ public final class TestDatabase implements AutoCloseable {
 
   @Override
   public void close() {
-    postgres.close();
+    admin(server(), "drop database if exists " + name + " with (force)");
   }
 }
