@@ -1,7 +1,6 @@
 package dev.firmament.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firmament.delta.DeltaChain;
 import dev.firmament.delta.DeltaChain.Link;
@@ -115,73 +114,6 @@ class ChainInstallTest {
 
   @ParameterizedTest(name = "files={0}")
   @ValueSource(booleans = {true, false})
-  void aStepThatDoesNotApplyIsNamedAndNothingIsInstalled(boolean files) throws Exception {
-    List<byte[]> images = versions(3);
-    // The second step's patch is built from another image than the first step produces.
-    byte[] stranger = SlotInstallerTest.image("stranger", 3_000);
-    byte[] chain =
-        DeltaChain.encode(
-            List.of(
-                new Link(
-                    "1.1.0",
-                    FleetTestSupport.sha256(images.get(1)),
-                    DeltaDiffer.diff(images.get(0), images.get(1)).patch()),
-                new Link(
-                    "1.2.0",
-                    FleetTestSupport.sha256(images.get(2)),
-                    DeltaDiffer.diff(stranger, images.get(2)).patch())));
-    SlotStore slots = store(files, images.getFirst());
-    SlotInstaller installer = new SlotInstaller(slots);
-    UpdateOffer offer = offer(chain, images.get(2));
-    SlotInstallerTest.download(installer, offer, chain);
-
-    assertThatThrownBy(() -> installer.stage(offer))
-        .isInstanceOfSatisfying(
-            InstallException.class,
-            e -> {
-              assertThat(e.code()).isEqualTo(ErrorCode.HASH_MISMATCH);
-              assertThat(e.state()).isEqualTo(DeviceState.FAILED);
-              assertThat(e.getMessage()).startsWith("step 2 of the patch chain does not apply");
-            });
-    assertThat(installer.activeSlot()).isEqualTo(SlotId.A);
-    assertThat(installer.runningVersion()).isEqualTo("1.0.0");
-    assertThat(slots.openScratch().size()).isZero();
-  }
-
-  @ParameterizedTest(name = "files={0}")
-  @ValueSource(booleans = {true, false})
-  void aStepWhoseResultIsNotTheChainsHashStopsTheChain(boolean files) throws Exception {
-    List<byte[]> images = versions(3);
-    byte[] chain =
-        DeltaChain.encode(
-            List.of(
-                new Link(
-                    "1.1.0",
-                    "ab".repeat(32),
-                    DeltaDiffer.diff(images.get(0), images.get(1)).patch()),
-                new Link(
-                    "1.2.0",
-                    FleetTestSupport.sha256(images.get(2)),
-                    DeltaDiffer.diff(images.get(1), images.get(2)).patch())));
-    SlotStore slots = store(files, images.getFirst());
-    SlotInstaller installer = new SlotInstaller(slots);
-    UpdateOffer offer = offer(chain, images.get(2));
-    SlotInstallerTest.download(installer, offer, chain);
-
-    assertThatThrownBy(() -> installer.stage(offer))
-        .isInstanceOfSatisfying(
-            InstallException.class,
-            e -> {
-              assertThat(e.code()).isEqualTo(ErrorCode.HASH_MISMATCH);
-              assertThat(e.getMessage())
-                  .startsWith("step 1 of the patch chain does not apply")
-                  .contains("where the chain expects " + "ab".repeat(32) + " for 1.1.0");
-            });
-    assertThat(installer.runningVersion()).isEqualTo("1.0.0");
-  }
-
-  @ParameterizedTest(name = "files={0}")
-  @ValueSource(booleans = {true, false})
   void aNewDownloadStartsFromEmptyAreasAfterAnAbandonedLongerOne(boolean files) throws Exception {
     List<byte[]> images = versions(4);
     SlotStore slots = store(files, images.getFirst());
@@ -234,23 +166,76 @@ class ChainInstallTest {
     assertThat(slots.openStaging().size()).isZero();
   }
 
+  /** A step's link: the version and hash it produces, and its patch from {@code from}. */
+  private static Link link(String version, String sha256, byte[] from, byte[] to)
+      throws IOException {
+    return new Link(version, sha256, DeltaDiffer.diff(from, to).patch());
+  }
+
+  /**
+   * Downloads {@code chain} onto a device running {@code base} and stages it, which must fail with
+   * a hash mismatch and leave the device as it was; returns the failure.
+   */
+  private InstallException refused(boolean files, byte[] base, byte[] chain, byte[] target)
+      throws Exception {
+    SlotStore slots = store(files, base);
+    SlotInstaller installer = new SlotInstaller(slots);
+    UpdateOffer offer = offer(chain, target);
+    SlotInstallerTest.download(installer, offer, chain);
+
+    InstallException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            InstallException.class, () -> installer.stage(offer));
+    assertThat(refused.code()).isEqualTo(ErrorCode.HASH_MISMATCH);
+    assertThat(refused.state()).isEqualTo(DeviceState.FAILED);
+    assertThat(installer.activeSlot()).isEqualTo(SlotId.A);
+    assertThat(installer.runningVersion()).isEqualTo("1.0.0");
+    assertThat(slots.openScratch().size()).isZero();
+    return refused;
+  }
+
+  @ParameterizedTest(name = "files={0}")
+  @ValueSource(booleans = {true, false})
+  void aStepThatDoesNotApplyIsNamedAndNothingIsInstalled(boolean files) throws Exception {
+    List<byte[]> images = versions(3);
+    // The second step's patch is built from another image than the first step produces.
+    byte[] stranger = SlotInstallerTest.image("stranger", 3_000);
+    byte[] chain =
+        DeltaChain.encode(
+            List.of(
+                link("1.1.0", FleetTestSupport.sha256(images.get(1)), images.get(0), images.get(1)),
+                link("1.2.0", FleetTestSupport.sha256(images.get(2)), stranger, images.get(2))));
+
+    assertThat(refused(files, images.getFirst(), chain, images.get(2)).getMessage())
+        .startsWith("step 2 of the patch chain does not apply");
+  }
+
+  @ParameterizedTest(name = "files={0}")
+  @ValueSource(booleans = {true, false})
+  void aStepWhoseResultIsNotTheChainsHashStopsTheChain(boolean files) throws Exception {
+    List<byte[]> images = versions(3);
+    byte[] chain =
+        DeltaChain.encode(
+            List.of(
+                link("1.1.0", "ab".repeat(32), images.get(0), images.get(1)),
+                link(
+                    "1.2.0",
+                    FleetTestSupport.sha256(images.get(2)),
+                    images.get(1),
+                    images.get(2))));
+
+    assertThat(refused(files, images.getFirst(), chain, images.get(2)).getMessage())
+        .startsWith("step 1 of the patch chain does not apply")
+        .contains("where the chain expects " + "ab".repeat(32) + " for 1.1.0");
+  }
+
   @ParameterizedTest(name = "files={0}")
   @ValueSource(booleans = {true, false})
   void aMalformedChainIsAHashMismatch(boolean files) throws Exception {
     List<byte[]> images = versions(2);
     byte[] garbage = "FMCHAIN1 and then nothing sensible".getBytes();
-    SlotStore slots = store(files, images.getFirst());
-    SlotInstaller installer = new SlotInstaller(slots);
-    UpdateOffer offer = offer(garbage, images.get(1));
-    SlotInstallerTest.download(installer, offer, garbage);
 
-    assertThatThrownBy(() -> installer.stage(offer))
-        .isInstanceOfSatisfying(
-            InstallException.class,
-            e -> {
-              assertThat(e.code()).isEqualTo(ErrorCode.HASH_MISMATCH);
-              assertThat(e.getMessage()).contains("patch chain does not apply");
-            });
-    assertThat(installer.runningVersion()).isEqualTo("1.0.0");
+    assertThat(refused(files, images.getFirst(), garbage, images.get(1)).getMessage())
+        .contains("patch chain does not apply");
   }
 }

@@ -144,21 +144,26 @@ class FirmamentServerTest {
     }
   }
 
+  /** The API role on a free loopback port, on the stack's services with some replaced. */
+  private static ConfigurableApplicationContext apiOnLoopback(
+      Map<String, String> replaced, String... more) {
+    List<String> args = new ArrayList<>(List.of("--server.port=0", "--server.address=127.0.0.1"));
+    args.addAll(List.of(more));
+    return FirmamentServer.application("api")
+        .run(arguments(replaced, args.toArray(String[]::new)).toArray(String[]::new));
+  }
+
+  /** {@code path} on the role's HTTP port. */
+  private static URI url(ConfigurableApplicationContext context, String path) {
+    return URI.create(
+        "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port") + path);
+  }
+
   @Test
   void thePrometheusScrapeNeedsItsOwnToken() throws Exception {
     try (ConfigurableApplicationContext context =
-        FirmamentServer.application("api")
-            .run(
-                arguments(
-                        "--server.port=0",
-                        "--server.address=127.0.0.1",
-                        "--firmament.metrics.token=scrape-secret")
-                    .toArray(String[]::new))) {
-      URI scrape =
-          URI.create(
-              "http://127.0.0.1:"
-                  + context.getEnvironment().getProperty("local.server.port")
-                  + "/actuator/prometheus");
+        apiOnLoopback(Map.of(), "--firmament.metrics.token=scrape-secret")) {
+      URI scrape = url(context, "/actuator/prometheus");
       HttpClient http = HttpClient.newHttpClient();
       for (String header : List.of("", "Bearer wrong", "Bearer scrape-secretx")) {
         HttpRequest.Builder request = HttpRequest.newBuilder(scrape);
@@ -187,19 +192,11 @@ class FirmamentServerTest {
 
   @Test
   void withoutATokenTheScrapeIsRefused() throws Exception {
-    try (ConfigurableApplicationContext context =
-        FirmamentServer.application("api")
-            .run(
-                arguments("--server.port=0", "--server.address=127.0.0.1")
-                    .toArray(String[]::new))) {
+    try (ConfigurableApplicationContext context = apiOnLoopback(Map.of())) {
       HttpResponse<String> refused =
           HttpClient.newHttpClient()
               .send(
-                  HttpRequest.newBuilder(
-                          URI.create(
-                              "http://127.0.0.1:"
-                                  + context.getEnvironment().getProperty("local.server.port")
-                                  + "/actuator/prometheus"))
+                  HttpRequest.newBuilder(url(context, "/actuator/prometheus"))
                       .header("Authorization", "Bearer anything")
                       .build(),
                   BodyHandlers.ofString());
@@ -214,25 +211,15 @@ class FirmamentServerTest {
     EmbeddedPostgres postgres = EmbeddedPostgres.start(directory, 0, false);
     int port = postgres.port();
     try (ConfigurableApplicationContext context =
-        FirmamentServer.application("api")
-            .run(
-                arguments(
-                        Map.of(
-                            "spring.datasource.url", postgres.jdbcUrl(),
-                            "spring.datasource.username", postgres.username(),
-                            "spring.datasource.password", postgres.password()),
-                        "--server.port=0",
-                        "--server.address=127.0.0.1",
-                        // The probe must answer before a kubelet's timeout, not after Hikari's 30
-                        // s.
-                        "--spring.datasource.hikari.connection-timeout=2000",
-                        "--firmament.audit.seal-interval=1h")
-                    .toArray(String[]::new))) {
-      URI readiness =
-          URI.create(
-              "http://127.0.0.1:"
-                  + context.getEnvironment().getProperty("local.server.port")
-                  + "/actuator/health/readiness");
+        apiOnLoopback(
+            Map.of(
+                "spring.datasource.url", postgres.jdbcUrl(),
+                "spring.datasource.username", postgres.username(),
+                "spring.datasource.password", postgres.password()),
+            // The probe must answer before a kubelet's timeout, not after Hikari's 30 s.
+            "--spring.datasource.hikari.connection-timeout=2000",
+            "--firmament.audit.seal-interval=1h")) {
+      URI readiness = url(context, "/actuator/health/readiness");
       HttpClient http = HttpClient.newHttpClient();
       assertThat(status(http, readiness)).isEqualTo(200);
 
