@@ -48,8 +48,9 @@ import org.springframework.stereotype.Component;
  *   <li>{@code firmament_rollout_stage_failure_rate{job,stage}} and {@code
  *       ..._failure_threshold{job,stage}}: the share of the stage's finished devices that count as
  *       failures for its gate, and the gate's {@code maxFailureRate}, for the same rollouts;
- *   <li>{@code firmament_ota_bytes_sent_bytes{artifact_kind}}: bytes sent over all results by the
- *       kind of artifact offered ({@code FULL}, {@code DELTA}, {@code DELTA_CHAIN}, {@code NONE});
+ *   <li>{@code firmament_ota_bytes_sent_bytes{artifact_kind}}: bytes sent to the devices of the
+ *       same rollouts by the kind of artifact offered ({@code FULL}, {@code DELTA}, {@code
+ *       DELTA_CHAIN}, {@code NONE}); the gateway's own counter is the running total;
  *   <li>{@code firmament_delta_builds{status}}, {@code firmament_delta_build_time_seconds} and
  *       {@code firmament_delta_size_ratio}: the deltas built in the last 24 hours by status, and
  *       the published ones' mean build time and mean size against their target image;
@@ -136,7 +137,8 @@ public class FleetMetrics implements MeterBinder {
         gauge(
             registry,
             "firmament.ota.bytes.sent",
-            "Bytes sent to devices over all results, by the kind of artifact offered",
+            "Bytes sent to the devices of rollouts running or finished within the window, by the"
+                + " kind of artifact offered",
             "bytes");
     deltaBuilds =
         gauge(registry, "firmament.delta.builds", "Deltas built in the last 24 h, by status", null);
@@ -249,9 +251,13 @@ public class FleetMetrics implements MeterBinder {
     for (String k : List.of("FULL", "DELTA", "DELTA_CHAIN", "NONE")) {
       bytes.put(k, 0L);
     }
+    // Over the same rollouts as the stages: results are read by job (an index), never all of them.
     var kind = DSL.coalesce(OTA_RESULTS.ARTIFACT_KIND, DSL.inline("NONE"));
     dsl.select(kind, DSL.sum(OTA_RESULTS.BYTES_SENT))
         .from(OTA_RESULTS)
+        .join(OTA_JOBS)
+        .on(OTA_JOBS.ID.eq(OTA_RESULTS.JOB_ID))
+        .where(OTA_JOBS.FINISHED_AT.isNull().or(OTA_JOBS.FINISHED_AT.ge(since)))
         .groupBy(kind)
         .forEach(r -> bytes.put(r.value1(), r.value2() == null ? 0 : r.value2().longValue()));
 
