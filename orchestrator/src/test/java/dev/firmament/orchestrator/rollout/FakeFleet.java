@@ -641,10 +641,7 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     try {
       completions.complete(token, new SliceOutcome(List.of()));
     } catch (ActivityNotExistsException e) {
-      if (String.valueOf(e.getCause()).contains("Completed workflow")) {
-        refusedCompletions.incrementAndGet();
-        onRefusedCompletion.run();
-      }
+      refused(e, "slice");
     }
   }
 
@@ -795,13 +792,27 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     try {
       client.complete(token, outcome);
     } catch (ActivityNotExistsException e) {
-      if (String.valueOf(e.getCause()).contains("Completed workflow")) {
-        refusedCompletions.incrementAndGet();
-        events.add("refused " + outcome.deviceId());
-        onRefusedCompletion.run();
-      }
+      refused(e, outcome.deviceId());
     }
     return null;
+  }
+
+  /**
+   * A completion the server refused. When the run that scheduled the activity has closed, the test
+   * server says so in one of two ways, depending on how far it got with the run's close ("Completed
+   * workflow", or "... invoking workflow is completed" once the run's activities are gone); either
+   * way the time skipping lock the activity held is given back, or time stands still and the
+   * rollout waits for real minutes.
+   */
+  private void refused(ActivityNotExistsException e, String what) {
+    String cause = String.valueOf(e.getCause());
+    if (cause.contains("Completed workflow") || cause.contains("invoking workflow is completed")) {
+      refusedCompletions.incrementAndGet();
+      events.add("refused " + what);
+      onRefusedCompletion.run();
+    } else {
+      events.add("refused " + what + " for another reason: " + cause);
+    }
   }
 
   /** Whether this take-over of the device is lost too (one of its {@link #lostTakeOvers}). */
