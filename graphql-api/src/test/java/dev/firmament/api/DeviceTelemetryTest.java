@@ -53,6 +53,31 @@ class DeviceTelemetryTest extends ApiIntegrationTest {
   }
 
   @Test
+  void aDeviceShowsTheArtifactKindsItDeclaredOrWhatItIsOfferedUntilThen() {
+    Registered said = device();
+    Registered silent = device();
+    dsl.update(DEVICES)
+        .set(DEVICES.ARTIFACT_KINDS, "FULL,DELTA,DELTA_CHAIN")
+        .where(DEVICES.ID.eq(said.id()))
+        .execute();
+
+    for (Registered d : List.of(said, silent)) {
+      var read =
+          graphQl
+              .document("query($id: ID!) { device(id: $id) { artifactKinds } }")
+              .variable("id", d.id())
+              .execute();
+      read.errors().verify();
+      read.path("device.artifactKinds")
+          .entityList(String.class)
+          .containsExactly(
+              d == said
+                  ? new String[] {"FULL", "DELTA", "DELTA_CHAIN"}
+                  : new String[] {"FULL", "DELTA"});
+    }
+  }
+
+  @Test
   void theLatestVitalsAndTheirHistoryNewestFirst() {
     Registered d = device();
     vitals(d, 0, "PANIC", "{}");

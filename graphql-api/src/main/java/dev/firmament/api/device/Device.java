@@ -16,6 +16,8 @@ import java.util.UUID;
  * @param tags an operator's tags, for filters
  * @param firmwareLock the version the device is locked to, or null
  * @param info what the device said about itself, or null when it never did
+ * @param artifactKinds the artifact kinds the device declared it installs; null (the default, FULL
+ *     and DELTA) when it never did
  */
 public record Device(
     String id,
@@ -31,9 +33,14 @@ public record Device(
     String notes,
     List<String> tags,
     String firmwareLock,
-    DeviceInfo info) {
+    DeviceInfo info,
+    List<String> artifactKinds) {
+
+  /** What a device that never declared its artifact kinds is offered (docs/device-protocol.md). */
+  public static final List<String> DEFAULT_ARTIFACT_KINDS = List.of("FULL", "DELTA");
 
   public Device {
     tags = List.copyOf(tags);
+    artifactKinds = artifactKinds == null ? DEFAULT_ARTIFACT_KINDS : List.copyOf(artifactKinds);
   }
 }

@@ -698,7 +698,10 @@ public class DeviceRepository {
                 r.getInfoRadio(),
                 r.getInfoBootloader(),
                 r.getInfoSystem(),
-                r.getInfoReportedAt()));
+                r.getInfoReportedAt()),
+        r.getArtifactKinds() == null || r.getArtifactKinds().isEmpty()
+            ? null
+            : List.of(r.getArtifactKinds().split(",")));
   }
 
   /**
