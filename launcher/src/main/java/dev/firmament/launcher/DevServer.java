@@ -66,12 +66,10 @@ public final class DevServer implements AutoCloseable {
       properties.put("spring.graphql.http.sse.keep-alive", "15s");
       properties.put("spring.graphql.http.sse.timeout", "24h");
       properties.put("logging.config", "classpath:logback.xml");
-      // The Prometheus scrape at /actuator/prometheus, open on loopback (docs/observability.md);
-      // the fleet's numbers are read again every two seconds, a small database here.
+      // The Prometheus scrape at /actuator/prometheus, open on loopback (docs/observability.md).
       properties.put("management.endpoints.web.exposure.include", "health,prometheus");
       properties.put("management.metrics.tags.role", "dev");
       properties.put("firmament.metrics.open", "true");
-      properties.put("firmament.metrics.refresh", "2s");
       String level = System.getenv().getOrDefault("FIRMAMENT_LOG_LEVEL", "WARN");
       properties.put("logging.level.dev.firmament", level);
       properties.putAll(extraProperties);

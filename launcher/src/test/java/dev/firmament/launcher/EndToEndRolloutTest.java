@@ -456,11 +456,12 @@ class EndToEndRolloutTest {
         .isEqualTo(FLEET_SIZE);
 
     // The Prometheus scrape says what the database says about the finished rollout: its stage's
-    // device counts, its status among the rollouts, the bytes sent as deltas.
+    // device counts, its status among the rollouts, the bytes sent as deltas (read again every
+    // ten seconds).
     String stageRow =
         "firmament_rollout_stage_devices{job=\"" + summary.jobId() + "\",role=\"dev\",stage=\"0\",";
     org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(20))
+        .atMost(java.time.Duration.ofSeconds(40))
         .untilAsserted(
             () -> {
               Map<String, Double> scraped = scrape();

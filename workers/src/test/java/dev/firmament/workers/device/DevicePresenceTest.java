@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -211,15 +210,7 @@ class DevicePresenceTest {
   }
 
   private static String device() {
-    UUID[] orgAndProduct = database.organizationWithProduct();
-    String id = "dev-" + UUID.randomUUID().toString().substring(0, 8);
-    dsl.insertInto(DEVICES)
-        .set(DEVICES.ID, id)
-        .set(DEVICES.ORGANIZATION_ID, orgAndProduct[0])
-        .set(DEVICES.PRODUCT_ID, orgAndProduct[1])
-        .set(DEVICES.NAME, id)
-        .execute();
-    return id;
+    return database.device(database.organizationWithProduct(), false);
   }
 
   private static DevicesRecord row(String device) {

@@ -1,6 +1,5 @@
 package dev.firmament.workers.ledger;
 
-import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.LEDGERS;
 import static dev.firmament.sql.generated.Tables.LEDGER_INSTANCES;
 import static dev.firmament.sql.generated.Tables.LEDGER_PUSHES;
@@ -52,18 +51,6 @@ class DeviceLedgerSyncTest {
     database.close();
   }
 
-  private static String device(UUID[] orgAndProduct, boolean online) {
-    String id = "ld-" + UUID.randomUUID().toString().substring(0, 8);
-    dsl.insertInto(DEVICES)
-        .set(DEVICES.ID, id)
-        .set(DEVICES.ORGANIZATION_ID, orgAndProduct[0])
-        .set(DEVICES.PRODUCT_ID, orgAndProduct[1])
-        .set(DEVICES.NAME, id)
-        .set(DEVICES.ONLINE, online)
-        .execute();
-    return id;
-  }
-
   private static UUID ledger(UUID org, String name, String scope, String direction) {
     UUID id = UUID.randomUUID();
     dsl.insertInto(LEDGERS)
@@ -111,7 +98,7 @@ class DeviceLedgerSyncTest {
   @Test
   void aSyncGetsWhatIsNewerARemovalForWhatNoLongerAppliesAndTheStoredWrites() throws Exception {
     UUID[] op = database.organizationWithProduct();
-    String device = device(op, true);
+    String device = database.device(op, true);
     UUID config = ledger(op[0], "config", "ORGANIZATION", "CLOUD_TO_DEVICE");
     UUID motd = ledger(op[0], "motd", "PRODUCT", "CLOUD_TO_DEVICE");
     ledger(op[0], "status", "DEVICE", "DEVICE_TO_CLOUD");
@@ -153,8 +140,8 @@ class DeviceLedgerSyncTest {
   @Test
   void theHighestWriteWinsAndAStaleOrRepeatedOneChangesNothing() throws Exception {
     UUID[] op = database.organizationWithProduct();
-    String device = device(op, true);
-    String other = device(op, true);
+    String device = database.device(op, true);
+    String other = database.device(op, true);
     ledger(op[0], "status", "DEVICE", "DEVICE_TO_CLOUD");
     RecordingGateway gateway = new RecordingGateway();
     DeviceLedgerSync sync = new DeviceLedgerSync(dsl, gateway);
@@ -198,8 +185,8 @@ class DeviceLedgerSyncTest {
   @Test
   void anApiChangeIsPushedToTheOnlineDevicesOfItsScopeOnce() throws Exception {
     UUID[] op = database.organizationWithProduct();
-    String online = device(op, true);
-    String offline = device(op, false);
+    String online = database.device(op, true);
+    String offline = database.device(op, false);
     UUID config = ledger(op[0], "config", "ORGANIZATION", "CLOUD_TO_DEVICE");
     long version = instance(op[0], config, null, null, "{\"interval\":45}");
     RecordingGateway gateway = new RecordingGateway();
