@@ -100,6 +100,19 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
   /** Attempts a later stage run took over ("dev-000#1"). */
   final List<String> resumed = new CopyOnWriteArrayList<>();
 
+  /**
+   * Which activity offered each attempt (device, rollback or not, attempt): its first, or a
+   * take-over that found it never offered. The first activity's task is dropped when its run closes
+   * before a worker polls it (a run may hand a device over as soon as it scheduled it), and
+   * production's take-over then offers the attempt itself ({@code NOT_OFFERED}); so does this one.
+   */
+  private final java.util.concurrent.ConcurrentMap<String, String> offeredBy =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static String attemptKey(DeviceUpdateRequest request) {
+    return request.deviceId() + (request.rollback() ? ":rollback" : "") + "#" + request.attempt();
+  }
+
   final AtomicInteger concurrent = new AtomicInteger();
   final AtomicInteger maxConcurrent = new AtomicInteger();
   final AtomicInteger attempts = new AtomicInteger();
@@ -650,6 +663,15 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
    * or its report is lost (the activity that waits for it stays open).
    */
   private DeviceUpdateOutcome deliver(DeviceUpdateRequest request) {
+    if ("take-over".equals(offeredBy.putIfAbsent(attemptKey(request), "first"))) {
+      // Its run closed before this ran, and the take-over offered the attempt already.
+      events.add("late first activity " + attemptKey(request));
+      return null;
+    }
+    return offer(request);
+  }
+
+  private DeviceUpdateOutcome offer(DeviceUpdateRequest request) {
     String id = request.deviceId();
     attempts.incrementAndGet();
     deliveryTimes.add(clock.getAsLong());
@@ -712,10 +734,11 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
 
   /**
    * Watches a taken-over attempt: how it ended, or null while it has not (a silent device, or a
-   * report lost again). The first activity may not even have run yet on a loaded machine (its run
-   * handed the device over as soon as it was started), so a device that answers is waited for up to
-   * thirty seconds of real time: a take-over that gave up too early would stay open for good, and
-   * with it the test server's time-skipping lock.
+   * report lost again). An attempt nobody offered yet (its run handed the device over as soon as it
+   * scheduled it, and closed before a worker polled the task) is offered here, as production's
+   * take-over does; one being offered is waited for up to thirty seconds of real time: a take-over
+   * that gave up too early would stay open for good, and with it the test server's time-skipping
+   * lock.
    */
   private DeviceUpdateOutcome awaitEnd(DeviceUpdateRequest request) {
     String id = request.deviceId();
@@ -724,6 +747,10 @@ class FakeFleet implements RolloutActivities, DeviceUpdateActivities {
     boolean lost =
         (script != null && !script.isEmpty() && script.getFirst() == LOST_REPORT)
             || takeOverLost(id);
+    if (!lost && offeredBy.putIfAbsent(attemptKey(request), "take-over") == null) {
+      events.add("offered by take-over " + attemptKey(request));
+      return offer(request);
+    }
     for (int i = 0; i < 3000 && !lost; i++) {
       DeviceUpdateState known = request.rollback() ? rollbacks.get(id) : results.get(id);
       if (known != null && known.isTerminal()) {

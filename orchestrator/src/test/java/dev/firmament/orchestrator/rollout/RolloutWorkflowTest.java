@@ -166,8 +166,8 @@ class RolloutWorkflowTest {
 
     assertThat(result.status()).isEqualTo(RolloutStatus.FAILED);
     StageCounters counters = result.stages().getFirst().counters();
-    assertThat(counters.succeeded()).isEqualTo(24);
-    assertThat(counters.timedOut()).isEqualTo(6);
+    assertThat(counters.succeeded()).as("fleet events %s", fleet.events).isEqualTo(24);
+    assertThat(counters.timedOut()).as("fleet events %s", fleet.events).isEqualTo(6);
     // Every answering device was offered before the first silent one timed out: no page waited
     // for its silent device, whose attempt later runs took over until its timeout.
     int firstTimeout =
