@@ -111,6 +111,7 @@ class LiveSubscriptionsEndToEndTest {
                             status finishedPerSecond at
                             job { id totalDevices }
                             progress { succeeded failed inProgress queued }
+                            progressByStage { stage progress { succeeded inProgress queued } }
                             stages { index status succeeded }
                           }
                         }""",
@@ -208,6 +209,19 @@ class LiveSubscriptionsEndToEndTest {
             .map(u -> u.path("rolloutProgress").path("progress").path("succeeded").asInt())
             .toList();
     assertThat(succeeded).isSorted();
+    // Per stage, live from the results: while it ran, each event's stages add up to its counts.
+    for (JsonNode update : updates) {
+      JsonNode event = update.path("rolloutProgress");
+      int staged = 0;
+      for (JsonNode stage : event.path("progressByStage")) {
+        staged += stage.path("progress").path("succeeded").asInt();
+      }
+      assertThat(staged).isEqualTo(event.path("progress").path("succeeded").asInt());
+    }
+    assertThat(finalState.path("progressByStage").path(0).path("stage").asInt()).isZero();
+    assertThat(
+            finalState.path("progressByStage").path(0).path("progress").path("succeeded").asInt())
+        .isEqualTo(FLEET_SIZE);
 
     for (GraphqlWsClient client : List.of(first, versions, again, watcher)) {
       client.close();

@@ -5,6 +5,7 @@ import dev.firmament.api.rollout.OtaJob;
 import dev.firmament.api.rollout.OtaStage;
 import dev.firmament.api.rollout.RolloutSnapshots;
 import dev.firmament.api.rollout.RolloutSnapshots.Snapshot;
+import dev.firmament.api.rollout.StageProgress;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +43,7 @@ public class RolloutProgressHub {
       OtaJob job,
       String status,
       JobProgress progress,
+      List<StageProgress> progressByStage,
       List<OtaStage> stages,
       OffsetDateTime estimatedFinishAt,
       Double finishedPerSecond,
@@ -63,7 +65,8 @@ public class RolloutProgressHub {
         return this;
       }
       double rate = Math.max(0, finished(progress) - finished(previous.progress)) / seconds;
-      return new ProgressEvent(job, status, progress, stages, estimatedFinishAt, rate, at);
+      return new ProgressEvent(
+          job, status, progress, progressByStage, stages, estimatedFinishAt, rate, at);
     }
 
     private static int finished(JobProgress p) {
@@ -123,6 +126,13 @@ public class RolloutProgressHub {
       throw new IllegalStateException("rollout " + key.jobId() + " is gone");
     }
     return new ProgressEvent(
-        s.job(), s.job().status(), s.progress(), s.stages(), s.estimatedFinishAt(), null, now);
+        s.job(),
+        s.job().status(),
+        s.progress(),
+        s.progressByStage(),
+        s.stages(),
+        s.estimatedFinishAt(),
+        null,
+        now);
   }
 }

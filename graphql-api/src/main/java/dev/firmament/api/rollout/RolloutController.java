@@ -370,6 +370,15 @@ public class RolloutController {
         sources, j -> JobProgress.of(j.totalDevices(), counts.getOrDefault(j.id(), Map.of())));
   }
 
+  @BatchMapping(typeName = "FirmwareOTAJob", field = "progressByStage")
+  public Map<OtaJob, List<StageProgress>> progressByStage(List<OtaJob> sources) {
+    Map<UUID, List<StageProgress.Count>> counts =
+        jobs.countsByStageAndState(
+            tenants.organizationId(), sources.stream().map(OtaJob::id).toList());
+    return mapEach(
+        sources, j -> StageProgress.of(j.totalDevices(), counts.getOrDefault(j.id(), List.of())));
+  }
+
   /** Keys that share an organization and statuses share one query. */
   private Map<ProductJobsKey, List<OtaJob>> loadProductJobs(Set<ProductJobsKey> keys) {
     record Batch(UUID organizationId, Set<String> statuses) {}

@@ -607,6 +607,22 @@ public class RolloutRepository {
     return result;
   }
 
+  /** Each job's result rows by stage and state, in one query; jobs without any are absent. */
+  public Map<UUID, List<StageProgress.Count>> countsByStageAndState(
+      UUID organizationId, Collection<UUID> jobIds) {
+    Map<UUID, List<StageProgress.Count>> result = new HashMap<>();
+    dsl.select(OTA_RESULTS.JOB_ID, OTA_RESULTS.STAGE, OTA_RESULTS.STATE, DSL.count())
+        .from(OTA_RESULTS)
+        .where(OTA_RESULTS.ORGANIZATION_ID.eq(organizationId).and(OTA_RESULTS.JOB_ID.in(jobIds)))
+        .groupBy(OTA_RESULTS.JOB_ID, OTA_RESULTS.STAGE, OTA_RESULTS.STATE)
+        .forEach(
+            r ->
+                result
+                    .computeIfAbsent(r.value1(), k -> new ArrayList<>())
+                    .add(new StageProgress.Count(r.value2(), r.value3(), r.value4())));
+    return result;
+  }
+
   /** How many results of each job the filter keeps, in one query; jobs without any are absent. */
   public Map<UUID, Integer> resultCounts(
       UUID organizationId, Collection<UUID> jobIds, OtaResultFilter filter) {

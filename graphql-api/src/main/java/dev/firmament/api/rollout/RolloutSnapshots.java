@@ -25,7 +25,11 @@ public class RolloutSnapshots {
 
   /** One rollout as it stands: its row, counts, stages and estimated finish. */
   public record Snapshot(
-      OtaJob job, JobProgress progress, List<OtaStage> stages, OffsetDateTime estimatedFinishAt) {}
+      OtaJob job,
+      JobProgress progress,
+      List<StageProgress> progressByStage,
+      List<OtaStage> stages,
+      OffsetDateTime estimatedFinishAt) {}
 
   /** The rollout now, or null when the organization has no such rollout. */
   public Snapshot snapshot(UUID organizationId, UUID jobId, OffsetDateTime now) {
@@ -34,8 +38,10 @@ public class RolloutSnapshots {
       return null;
     }
     List<UUID> ids = List.of(jobId);
-    Map<String, Integer> counts =
-        jobs.countsByState(organizationId, ids).getOrDefault(jobId, Map.of());
+    // One read of the results serves both the job's counts and each stage's.
+    List<StageProgress.Count> staged =
+        jobs.countsByStageAndState(organizationId, ids).getOrDefault(jobId, List.of());
+    Map<String, Integer> counts = StageProgress.byState(staged);
     Map<UUID, List<OtaStage>> recorded = jobs.stages(organizationId, ids);
     Map<UUID, String> plans = jobs.plans(organizationId, ids);
     List<OtaStage> stages = stages(organizationId, List.of(job), recorded, plans).get(job);
@@ -46,7 +52,12 @@ public class RolloutSnapshots {
             RolloutPlans.fromJson(plans.get(jobId)).orElse(null),
             recorded.getOrDefault(jobId, List.of()),
             now);
-    return new Snapshot(job, JobProgress.of(job.totalDevices(), counts), stages, eta);
+    return new Snapshot(
+        job,
+        JobProgress.of(job.totalDevices(), counts),
+        StageProgress.of(job.totalDevices(), staged),
+        stages,
+        eta);
   }
 
   /**

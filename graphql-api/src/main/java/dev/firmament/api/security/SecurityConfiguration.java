@@ -33,9 +33,10 @@ import org.springframework.util.unit.DataSize;
 /**
  * Every door of the API asks for a credential: {@code /graphql} and the REST endpoints take a
  * bearer token ({@code Authorization: Bearer fmt_...}), introspected against our own tables. Only
- * GraphiQL's static page and the health probe are open; GraphiQL's own requests carry the token the
- * user puts in its headers. CI may sign its requests with a signing key instead (RFC 9421, {@link
- * RequestSignatureFilter}). A refused credential gets 401 with the reason, as JSON.
+ * GraphiQL's and the console's static pages and the health probe are open; GraphiQL's own requests
+ * carry the token the user puts in its headers. CI may sign its requests with a signing key instead
+ * (RFC 9421, {@link RequestSignatureFilter}). A refused credential gets 401 with the reason, as
+ * JSON.
  */
 @Configuration
 @EnableWebSecurity
@@ -61,8 +62,29 @@ public class SecurityConfiguration {
     return http.build();
   }
 
+  /**
+   * The operator console's static files are open, as GraphiQL's page is: the console holds no data
+   * of its own and calls the API with the operator's token like any client. Its pages may load
+   * nothing but its own files and talk to nothing but this origin (a Content-Security-Policy), so a
+   * value shown on a page cannot bring in a script.
+   */
   @Bean
   @Order(2)
+  SecurityFilterChain consoleSecurity(HttpSecurity http) throws Exception {
+    http.securityMatcher("/console", "/console/**")
+        .csrf(csrf -> csrf.disable())
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+        .headers(
+            headers ->
+                headers
+                    .contentSecurityPolicy(csp -> csp.policyDirectives(ConsoleConfiguration.POLICY))
+                    .frameOptions(frame -> frame.deny()))
+        .authorizeHttpRequests(requests -> requests.anyRequest().permitAll());
+    return http.build();
+  }
+
+  @Bean
+  @Order(3)
   SecurityFilterChain apiSecurity(
       HttpSecurity http,
       TokenIntrospector introspector,
