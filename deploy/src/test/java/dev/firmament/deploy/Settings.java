@@ -22,11 +22,11 @@ final class Settings {
   private Settings() {}
 
   /**
-   * Modules whose main sources do not run in the production server: the dev launcher, the embedded
-   * services, the device side, benchmarks and this module.
+   * Modules whose main sources do not run in the production server: the dev launcher, the slim CLI,
+   * the embedded services, the device side, benchmarks and this module.
    */
   static final Set<String> NOT_IN_THE_SERVER =
-      Set.of("launcher", "dev-stack", "device-agent", "bench", "deploy", "firmware-samples");
+      Set.of("launcher", "cli", "dev-stack", "device-agent", "bench", "deploy", "firmware-samples");
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{(firmament\\.[a-z0-9.-]+)[:}]");
   private static final Pattern KEY_LITERAL =

@@ -1,5 +1,8 @@
 package dev.firmament.launcher;
 
+import dev.firmament.cli.Cli;
+import dev.firmament.cli.HelpOption;
+import dev.firmament.cli.Ranges;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,5 +1,8 @@
 package dev.firmament.launcher;
 
+import dev.firmament.cli.Cli;
+import dev.firmament.cli.CommandGroup;
+import dev.firmament.cli.HelpOption;
 import dev.firmament.delta.cli.DeltaCommand;
 import java.nio.file.Path;
 import java.util.List;

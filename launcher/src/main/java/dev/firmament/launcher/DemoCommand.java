@@ -1,5 +1,8 @@
 package dev.firmament.launcher;
 
+import dev.firmament.cli.Cli;
+import dev.firmament.cli.HelpOption;
+import dev.firmament.cli.Ranges;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

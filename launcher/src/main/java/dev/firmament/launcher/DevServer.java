@@ -1,6 +1,7 @@
 package dev.firmament.launcher;
 
 import dev.firmament.api.device.DeviceSessions;
+import dev.firmament.cli.KeysCommand;
 import dev.firmament.devstack.DevStack;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.devstack.DeviceAccessExtension;

@@ -5,6 +5,7 @@ import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStack;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.devstack.DeviceAccessExtension;

@@ -1,5 +1,7 @@
 package dev.firmament.launcher;
 
+import dev.firmament.cli.Cli;
+import dev.firmament.cli.HelpOption;
 import dev.firmament.devstack.DevStack;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.devstack.DeviceAccessExtension;

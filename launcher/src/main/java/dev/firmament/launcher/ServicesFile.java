@@ -1,5 +1,6 @@
 package dev.firmament.launcher;
 
+import dev.firmament.cli.FirmamentCli;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -50,11 +51,11 @@ final class ServicesFile {
   /**
    * The properties in {@code file}, sorted by key.
    *
-   * @throws Firmament.UsageException when there is no such file (the services are not running)
+   * @throws FirmamentCli.UsageException when there is no such file (the services are not running)
    */
   static Map<String, String> read(Path file) {
     if (!Files.isRegularFile(file)) {
-      throw new Firmament.UsageException(
+      throw new FirmamentCli.UsageException(
           "no " + file + ": start the services first with 'firmament services'");
     }
     Properties in = new Properties();

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
+import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStackOptions;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
+import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStackOptions;
 import java.nio.file.Path;
 import java.util.HashMap;

@@ -12,6 +12,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.firmament.agent.DeviceAgent;
 import dev.firmament.agent.FleetSimulator;
+import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.protocol.DeviceEvent;
 import java.nio.file.Path;

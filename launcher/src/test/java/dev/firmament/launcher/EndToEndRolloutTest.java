@@ -13,6 +13,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.firmament.agent.DeviceSnapshot;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
+import dev.firmament.cli.FirmwareUploadCommand;
+import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.manifest.Sha256;
 import dev.firmament.protocol.CloudInterface;
@@ -329,7 +331,7 @@ class EndToEndRolloutTest {
     out.reset();
     assertThat(
             Firmament.run(verify, new java.io.PrintStream(out, true), new java.io.PrintStream(err)))
-        .isEqualTo(AuditCommand.BROKEN);
+        .isEqualTo(AuditCommands.BROKEN);
     assertThat(out.toString()).startsWith("broken at entry").contains("was altered");
   }
 

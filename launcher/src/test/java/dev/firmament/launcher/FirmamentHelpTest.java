@@ -2,13 +2,18 @@ package dev.firmament.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firmament.cli.Cli;
+import dev.firmament.cli.FirmamentCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
 
 /** {@code --help} after any command or subcommand prints that command's usage and succeeds. */
 class FirmamentHelpTest {
@@ -71,6 +76,17 @@ class FirmamentHelpTest {
         "rollouts retry-failed",
         "rollouts override-data-cap",
         "devices list",
+        "devices show",
+        "devices register",
+        "groups",
+        "groups list",
+        "groups create",
+        "groups add",
+        "groups remove",
+        "products",
+        "products list",
+        "firmware invalidate",
+        "rollouts results",
         "audit export",
         "audit verify",
         "sims import",
@@ -85,6 +101,39 @@ class FirmamentHelpTest {
     assertThat(run(args.toArray(String[]::new))).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("usage: firmament " + command);
     assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+
+  @Test
+  void theLauncherKeepsEveryCommandOfTheSlimCli() {
+    Cli cli = new Cli(System.out, System.err, Map.of());
+    CommandLine slim = FirmamentCli.configure(new CommandLine(new FirmamentCli(cli)), cli);
+    CommandLine launcher = Firmament.commandLine(cli);
+    assertThat(words(launcher)).containsAll(words(slim));
+    assertThat(words(launcher))
+        .contains("demo", "server", "services", "fleet", "chaos", "delta diff", "audit verify");
+  }
+
+  @Test
+  void theRootHelpDocumentsTheExitCodes() {
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("exit codes:", "0  success", "2  usage error", "FIRMAMENT_TOKEN", "--profile");
+  }
+
+  /** Every command of the tree by its words, aliases included. */
+  private static List<String> words(CommandLine root) {
+    List<String> words = new ArrayList<>();
+    walk(root, "", words);
+    return words;
+  }
+
+  private static void walk(CommandLine at, String prefix, List<String> into) {
+    at.getSubcommands()
+        .forEach(
+            (word, sub) -> {
+              into.add(prefix + word);
+              walk(sub, prefix + word + " ", into);
+            });
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.firmament.agent.DeviceSnapshot;
 import dev.firmament.agent.FleetOptions;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
+import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStackOptions;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.firmament.api.access.RequestSigningKeys;
 import dev.firmament.api.webhook.WebhookKeys;
 import dev.firmament.api.webhook.WebhookProperties;
+import dev.firmament.cli.KeysCommand;
 import dev.firmament.manifest.DowngradeGrant;
 import dev.firmament.manifest.Manifest;
 import dev.firmament.manifest.ManifestSigner;

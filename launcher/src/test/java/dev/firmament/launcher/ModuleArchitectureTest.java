@@ -103,6 +103,38 @@ class ModuleArchitectureTest {
   }
 
   @Test
+  void theCliNeverCarriesTheServersOrTheEmbeddedStack() {
+    // The slim CLI talks to a running API over HTTP; it knows the manifest library (keys
+    // generate) and nothing else of ours, and none of the servers' frameworks. Its pom says the
+    // same to Maven (dependency:tree -pl cli).
+    noClasses()
+        .that()
+        .resideInAPackage("dev.firmament.cli..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "dev.firmament.launcher..",
+            "dev.firmament.devstack..",
+            "dev.firmament.api..",
+            "dev.firmament.server..",
+            "dev.firmament.workers..",
+            "dev.firmament.orchestrator..",
+            "dev.firmament.sql..",
+            "dev.firmament.protocol..",
+            "dev.firmament.agent..",
+            "dev.firmament.delta..",
+            "dev.firmament.artifact..",
+            "org.springframework..",
+            "io.temporal..",
+            "org.jooq..",
+            "com.hivemq..",
+            "io.zonky..",
+            "org.gaul..",
+            "io.minio..")
+        .check(classes);
+  }
+
+  @Test
   void deltaEngineIsAPlainLibrary() {
     // A device embeds the applier: the engine knows the manifest's hash helper and nothing of ours
     // above it; its pipeline (builds, signing, firmware_deltas) lives in the workers.

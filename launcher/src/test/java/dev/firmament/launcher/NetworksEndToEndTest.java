@@ -9,6 +9,7 @@ import dev.firmament.agent.DeviceAgent;
 import dev.firmament.agent.FleetOptions;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
+import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.protocol.NetworkConfig;
 import java.nio.file.Files;

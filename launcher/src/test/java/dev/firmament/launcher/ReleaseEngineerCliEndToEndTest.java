@@ -6,10 +6,13 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firmament.agent.FleetSimulator;
+import dev.firmament.cli.Cli;
+import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStackOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,10 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A release engineer's day on the command line, against the embedded stack and a simulated fleet:
- * list the firmware with its deltas and the devices, create a staged rollout, watch it live (the
- * API's subscription) to its end while pausing and resuming it from another terminal, read it back
- * with {@code show} and {@code list}; a read-only token's {@code pause} is refused with the API's
- * typed error and exit code 1, and so is a token the server does not know.
+ * list the firmware with its deltas, the products and the devices, show a device, put it in a new
+ * group, create a staged rollout from a YAML plan file, watch it live (the API's subscription) to
+ * its end (exit code 0) while pausing and resuming it from another terminal, read it back with
+ * {@code show} and {@code list}, and export its results as CSV, row for row the API's; a read-only
+ * token's {@code pause} is refused with the API's typed error and exit code 1, and so is a token
+ * the server does not know.
  */
 class ReleaseEngineerCliEndToEndTest {
   private static final int FLEET_SIZE = 6;
@@ -121,25 +126,45 @@ class ReleaseEngineerCliEndToEndTest {
       assertThat(all.path("hasMore").asBoolean()).isFalse();
       assertThat(all.path("items")).hasSize(FLEET_SIZE);
 
-      Run created =
-          owner(
-              "rollouts",
-              "create",
-              "--product",
-              productId,
-              "--version",
-              Demo.TO_VERSION,
-              "--stage",
-              "canary:count=2",
-              "--stage",
-              "rest:percent=100",
-              "--max-in-flight",
-              "1",
-              "--max-failure-rate",
-              "0.5",
-              "--minimum-sample",
-              "2",
-              "--json");
+      String deviceId = all.path("items").get(0).path("id").asText();
+      Run device = owner("device", "show", deviceId);
+      assertThat(device.code()).as(device.err()).isZero();
+      assertThat(device.out())
+          .contains(
+              "device " + deviceId, "online", "version " + Demo.FROM_VERSION, "updates: none");
+
+      Run products = owner("products", "list", "--json");
+      assertThat(products.code()).as(products.err()).isZero();
+      assertThat(JSON.readTree(products.out()).path("items").findValuesAsText("id"))
+          .contains(productId);
+
+      Run group =
+          owner("groups", "create", "--product", productId, "--name", "cli-canaries", "--json");
+      assertThat(group.code()).as(group.err()).isZero();
+      String groupId = JSON.readTree(group.out()).path("id").asText();
+      Run added = owner("group", "add", groupId, deviceId);
+      assertThat(added.code()).as(added.err()).isZero();
+      assertThat(added.out()).contains("1 device(s) added");
+      assertThat(owner("devices", "show", deviceId, "--json").out()).contains("cli-canaries");
+
+      // The plan comes from a YAML file, as a release engineer keeps it beside the firmware.
+      Path plan = dataDir.resolve("plan.yaml");
+      Files.writeString(
+          plan,
+          """
+          # Two stages, one device at a time, paused when half the finished devices failed.
+          productId: %s
+          targetVersion: "%s"
+          maxInFlight: 1
+          gate:
+            maxFailureRate: 0.5
+            minimumSample: 2
+          stages:
+            - {name: canary, count: 2}
+            - {name: rest, percent: 100}
+          """
+              .formatted(productId, Demo.TO_VERSION));
+      Run created = owner("rollout", "create", "-f", plan.toString(), "--json");
       assertThat(created.code()).as(created.err()).isZero();
       String id = JSON.readTree(created.out()).path("id").asText();
 
@@ -197,6 +222,40 @@ class ReleaseEngineerCliEndToEndTest {
       Run listed = owner("rollouts", "list", "--product", productId, "--status", "succeeded");
       assertThat(listed.code()).as(listed.err()).isZero();
       assertThat(listed.out()).contains(id, "SUCCEEDED", "6/6", "1 of 1 rollouts");
+
+      // The results as CSV: a header, then exactly the API's results, row for row.
+      Run csv = owner("rollouts", "results", id, "--csv");
+      assertThat(csv.code()).as(csv.err()).isZero();
+      List<String> rows = csv.out().lines().toList();
+      assertThat(rows.getFirst())
+          .isEqualTo(
+              "deviceId,state,attempt,bytesSent,artifactKind,errorCode,errorMessage,updatedAt");
+      List<String> expected = new ArrayList<>();
+      for (JsonNode r :
+          api.execute(
+                  "query($id: ID!) { firmwareOTAJob(id: $id) { resultPage(size: 1000) { items {"
+                      + " deviceId state attempt bytesSent artifactKind errorCode errorMessage"
+                      + " updatedAt } } } }",
+                  Map.of("id", id))
+              .path("firmwareOTAJob")
+              .path("resultPage")
+              .path("items")) {
+        expected.add(
+            String.join(
+                ",",
+                r.path("deviceId").asText(),
+                r.path("state").asText(),
+                r.path("attempt").asText(),
+                r.path("bytesSent").asText(),
+                r.path("artifactKind").isNull() ? "" : r.path("artifactKind").asText(),
+                r.path("errorCode").isNull() ? "" : r.path("errorCode").asText(),
+                r.path("errorMessage").isNull() ? "" : r.path("errorMessage").asText(),
+                r.path("updatedAt").asText()));
+      }
+      assertThat(expected).hasSize(FLEET_SIZE);
+      assertThat(rows.subList(1, rows.size())).isEqualTo(expected);
+      assertThat(owner("rollouts", "results", id, "--state", "FAILED", "--csv").out().lines())
+          .containsExactly(rows.getFirst());
     }
   }
 

@@ -1,9 +1,9 @@
 package dev.firmament.launcher.bench;
 
+import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.devstack.Endpoints;
 import dev.firmament.launcher.DevServer;
-import dev.firmament.launcher.GraphqlClient;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.firmament.launcher.bench;
 
+import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.launcher.DevServer;
-import dev.firmament.launcher.GraphqlClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

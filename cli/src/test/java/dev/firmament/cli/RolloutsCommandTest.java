@@ -1,4 +1,4 @@
-package dev.firmament.launcher;
+package dev.firmament.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -79,7 +79,7 @@ class RolloutsCommandTest {
   private int run(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--server", "http://127.0.0.1:" + server.getAddress().getPort()));
-    return Firmament.run(
+    return FirmamentCli.run(
         all,
         Map.of(Cli.TOKEN_VARIABLE, "fmt_test"),
         new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -87,7 +87,7 @@ class RolloutsCommandTest {
   }
 
   private int runWithoutServer(String... args) {
-    return Firmament.run(
+    return FirmamentCli.run(
         List.of(args),
         Map.of(Cli.TOKEN_VARIABLE, "fmt_test"),
         new PrintStream(out, true, StandardCharsets.UTF_8),
@@ -351,7 +351,7 @@ class RolloutsCommandTest {
   @Test
   void withoutATokenTheCommandSaysWhereItComesFrom() {
     int code =
-        Firmament.run(
+        FirmamentCli.run(
             List.of("rollouts", "list"),
             Map.of(),
             new PrintStream(out, true, StandardCharsets.UTF_8),

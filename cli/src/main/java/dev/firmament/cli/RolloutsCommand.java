@@ -1,21 +1,13 @@
-package dev.firmament.launcher;
+package dev.firmament.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.firmament.orchestrator.rollout.BreachAction;
-import dev.firmament.orchestrator.rollout.DeviceUpdateState;
-import dev.firmament.orchestrator.rollout.GatePlan;
-import dev.firmament.orchestrator.rollout.StageCounters;
-import dev.firmament.orchestrator.rollout.policy.FailureRateGate;
-import dev.firmament.orchestrator.rollout.policy.GateVerdict;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -40,7 +32,8 @@ import picocli.CommandLine.TypeConversionException;
  */
 @Command(
     name = "rollouts",
-    description = "Create, list, show, watch and control rollouts.",
+    aliases = "rollout",
+    description = "Create, list, show, watch and control rollouts, and export their results.",
     subcommands = {
       RolloutsCommand.ListRollouts.class,
       RolloutsCommand.Create.class,
@@ -52,9 +45,10 @@ import picocli.CommandLine.TypeConversionException;
       RolloutsCommand.Promote.class,
       RolloutsCommand.Cancel.class,
       RolloutsCommand.RetryFailed.class,
-      RolloutsCommand.OverrideDataCap.class
+      RolloutsCommand.OverrideDataCap.class,
+      RolloutsCommand.Results.class
     })
-final class RolloutsCommand extends CommandGroup {
+public final class RolloutsCommand extends CommandGroup {
   /** The statuses a rollout ends in. */
   static final Set<String> FINAL =
       Set.of("SUCCEEDED", "FAILED", "ABORTED", "CANCELED", "ROLLED_BACK", "INTERRUPTED");
@@ -131,7 +125,7 @@ final class RolloutsCommand extends CommandGroup {
       PrintStream out = Cli.of(spec).out();
       if (json) {
         JsonOutput.print(out, result);
-        return Firmament.OK;
+        return FirmamentCli.OK;
       }
       Table table = new Table("ID", "PRODUCT", "VERSION", "STATUS", "DONE", "FAILED", "CREATED");
       for (JsonNode job : result.path("items")) {
@@ -149,7 +143,7 @@ final class RolloutsCommand extends CommandGroup {
       }
       table.print(out);
       PageOptions.footer(out, result, "rollouts");
-      return Firmament.OK;
+      return FirmamentCli.OK;
     }
   }
 
@@ -219,15 +213,24 @@ final class RolloutsCommand extends CommandGroup {
       name = "create",
       description =
           "Create a rollout of a firmware version to a product's devices (scope rollouts:write)."
-              + " The plan comes from the options, from a JSON file of createOTAJob's input"
-              + " fields (--plan), or from a saved template (--template); options override the"
+              + " The plan comes from the options, from a YAML or JSON file of createOTAJob's"
+              + " input fields (-f), or from a saved template (--template); options override the"
               + " file.",
       footer = {
         "",
         "--stage NAME:SELECTION[,SETTING...], in order, once per stage:",
         "  SELECTION is group=GROUP_NAME, percent=N (of the targets no earlier stage took) or count=N;",
         "  SETTING is max-in-flight=N, soak=SECONDS or approval (wait for 'rollouts approve').",
-        "  Example: --stage canary:group=canaries,soak=600 --stage wave:percent=25 --stage rest:percent=100"
+        "  Example: --stage canary:group=canaries,soak=600 --stage wave:percent=25 --stage rest:percent=100",
+        "",
+        "-f FILE holds createOTAJob's input fields; a .yaml or .yml file is YAML, any other JSON:",
+        "  productId: PRODUCT_ID",
+        "  targetVersion: 2.1.0",
+        "  maxInFlight: 50",
+        "  gate: {maxFailureRate: 0.05, minimumSample: 20, onBreach: PAUSE}",
+        "  stages:",
+        "    - {name: canary, group: canaries, soakSeconds: 600}",
+        "    - {name: rest, percent: 100}"
       })
   static final class Create implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -242,9 +245,11 @@ final class RolloutsCommand extends CommandGroup {
     String version;
 
     @Option(
-        names = "--plan",
+        names = {"-f", "--file", "--plan"},
         paramLabel = "FILE",
-        description = "A JSON object with createOTAJob's input fields (stages, gate, retry, ...).")
+        description =
+            "A YAML (.yaml, .yml) or JSON object with createOTAJob's input fields (stages, gate,"
+                + " retry, ...); see below.")
     Path plan;
 
     @Option(names = "--template", paramLabel = "TEMPLATE_ID", description = "A saved template.")
@@ -285,7 +290,14 @@ final class RolloutsCommand extends CommandGroup {
         names = "--on-breach",
         paramLabel = "ACTION",
         description = "PAUSE (default), ABORT or ROLLBACK (with --max-failure-rate).")
-    BreachAction onBreach;
+    OnBreach onBreach;
+
+    /** {@code RolloutGateAction}. */
+    enum OnBreach {
+      PAUSE,
+      ABORT,
+      ROLLBACK
+    }
 
     @Option(
         names = "--max-attempts",
@@ -388,7 +400,7 @@ final class RolloutsCommand extends CommandGroup {
             job.path("product").path("name").asText(),
             job.path("status").asText());
       }
-      return Firmament.OK;
+      return FirmamentCli.OK;
     }
 
     /** createOTAJob's input: the plan file's fields, then the options over them. */
@@ -399,7 +411,8 @@ final class RolloutsCommand extends CommandGroup {
       if (!input.containsKey("productId") || !input.containsKey("targetVersion")) {
         throw new ParameterException(
             spec.commandLine(),
-            "--product and --version are required (as options or in the --plan file)");
+            "--product and --version are required (as options or as productId and targetVersion"
+                + " in the -f file)");
       }
       put(input, "templateId", template);
       put(input, "deviceGroupId", group);
@@ -464,21 +477,17 @@ final class RolloutsCommand extends CommandGroup {
       return input;
     }
 
-    @SuppressWarnings("unchecked")
     private Map<String, Object> planFile() {
       if (plan == null) {
         return Map.of();
       }
       try {
-        JsonNode node = JsonOutput.JSON.readTree(Files.readString(plan));
-        if (!node.isObject()) {
-          throw new ParameterException(
-              spec.commandLine(), "--plan " + plan + " must hold a JSON object");
-        }
-        return JsonOutput.JSON.convertValue(node, Map.class);
+        return PlanFile.read(plan);
       } catch (IOException e) {
         throw new ParameterException(
-            spec.commandLine(), "cannot read --plan " + plan + ": " + e.getMessage());
+            spec.commandLine(), "cannot read -f " + plan + ": " + e.getMessage());
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), "-f " + plan + ": " + e.getMessage());
       }
     }
 
@@ -527,14 +536,14 @@ final class RolloutsCommand extends CommandGroup {
       Cli cli = Cli.of(spec);
       if (job.isMissingNode() || job.isNull()) {
         cli.err().println("firmament rollouts show: no rollout " + id + " (NOT_FOUND)");
-        return Firmament.FAILURE;
+        return FirmamentCli.FAILURE;
       }
       if (json) {
         JsonOutput.print(cli.out(), job);
       } else {
         print(cli.out(), job);
       }
-      return Firmament.OK;
+      return FirmamentCli.OK;
     }
 
     static void print(PrintStream out, JsonNode job) {
@@ -633,50 +642,9 @@ final class RolloutsCommand extends CommandGroup {
       }
     }
 
-    /**
-     * The stage's failure-rate gate and where it stands, judged by the orchestrator's own gate
-     * ({@link FailureRateGate}) on the counts PostgreSQL recorded.
-     */
+    /** The stage's failure-rate gate and where it stands ({@link StageGate}). */
     static String gate(JsonNode plan, JsonNode stage) {
-      Set<DeviceUpdateState> counted = EnumSet.noneOf(DeviceUpdateState.class);
-      plan.path("countedFailures").forEach(t -> counted.add(DeviceUpdateState.valueOf(t.asText())));
-      GatePlan gate =
-          new GatePlan(
-              counted.isEmpty() ? GatePlan.FAILURE_TYPES : counted,
-              plan.path("maxFailureRate").asDouble(1.0),
-              plan.path("minimumSample").asInt(0),
-              plan.path("minSuccessRate").asDouble(0.0),
-              BreachAction.valueOf(plan.path("onBreach").asText("PAUSE")));
-      StageCounters counters =
-          new StageCounters(
-              stage.path("assigned").asInt(),
-              stage.path("started").asInt(),
-              stage.path("inFlight").asInt(),
-              stage.path("succeeded").asInt(),
-              stage.path("skipped").asInt(),
-              stage.path("failed").asInt(),
-              stage.path("timedOut").asInt(),
-              stage.path("rejected").asInt(),
-              stage.path("rolledBack").asInt(),
-              stage.path("unhealthy").asInt());
-      if (gate.maxFailureRate() >= 1.0) {
-        return "none";
-      }
-      int finished = counters.finished();
-      String verdict =
-          finished < gate.minimumSample()
-              ? "sampling " + finished + "/" + gate.minimumSample()
-              : FailureRateGate.evaluate(gate, counters) == GateVerdict.BREACHED
-                  ? "BREACHED"
-                  : "holds";
-      return String.format(
-          Locale.ROOT,
-          "%s: %d/%d failed, max %.0f%%, %s on breach",
-          verdict,
-          Math.min(finished, counters.failures(gate.countedFailures())),
-          finished,
-          gate.maxFailureRate() * 100,
-          gate.onBreach());
+      return StageGate.describe(plan, stage);
     }
   }
 
@@ -752,12 +720,14 @@ final class RolloutsCommand extends CommandGroup {
       JsonNode event = last[0];
       if (event == null || !FINAL.contains(event.path("status").asText())) {
         cli.err().println("firmament rollouts watch: the progress stream ended before the rollout");
-        return Firmament.FAILURE;
+        return FirmamentCli.FAILURE;
       }
       if (!json) {
         view.finish(event);
       }
-      return "SUCCEEDED".equals(event.path("status").asText()) ? Firmament.OK : Firmament.FAILURE;
+      return "SUCCEEDED".equals(event.path("status").asText())
+          ? FirmamentCli.OK
+          : FirmamentCli.FAILURE;
     }
   }
 
@@ -807,7 +777,7 @@ final class RolloutsCommand extends CommandGroup {
             "rollout %s: %s sent, status %s%n",
             job.path("id").asText(), spec.name(), job.path("status").asText());
       }
-      return Firmament.OK;
+      return FirmamentCli.OK;
     }
   }
 
@@ -916,6 +886,139 @@ final class RolloutsCommand extends CommandGroup {
     @Override
     Map<String, Object> input() {
       return Map.of("jobId", id, "deviceIds", deviceIds);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  /** {@code firmament rollouts results ID}. */
+  @Command(
+      name = "results",
+      description =
+          "Every device's result in a rollout, those the filters keep, by device id: a table,"
+              + " CSV with a header row (--csv) or JSON (scope rollouts:read).")
+  static final class Results implements Callable<Integer> {
+    /** Results per request: the most the API answers in one page. */
+    static final int PAGE_SIZE = 1000;
+
+    static final List<String> CSV_COLUMNS =
+        List.of(
+            "deviceId",
+            "state",
+            "attempt",
+            "bytesSent",
+            "artifactKind",
+            "errorCode",
+            "errorMessage",
+            "updatedAt");
+
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "The rollout's id.")
+    String id;
+
+    @Option(
+        names = "--state",
+        paramLabel = "STATE",
+        description = "Only results in this state (FAILED, TIMED_OUT, SUCCEEDED, ...); repeatable.")
+    List<String> states;
+
+    @Option(
+        names = "--stage",
+        paramLabel = "NAME",
+        description = "Only devices this stage of the plan took; repeatable.")
+    List<String> stages;
+
+    @Option(
+        names = "--error-code",
+        paramLabel = "CODE",
+        description = "Only results with this error code; repeatable.")
+    List<String> errorCodes;
+
+    @Option(names = "--csv", description = "Print CSV: a header row, then one row per device.")
+    boolean csv;
+
+    @Mixin ApiOptions api;
+
+    @Option(names = "--json", description = "Print JSON: total and items, every result.")
+    boolean json;
+
+    @Mixin HelpOption help;
+
+    @Override
+    public Integer call() {
+      if (csv && json) {
+        throw new ParameterException(spec.commandLine(), "--csv and --json exclude each other");
+      }
+      Map<String, Object> filter = new LinkedHashMap<>();
+      if (states != null) {
+        filter.put("states", states.stream().map(v -> v.toUpperCase(Locale.ROOT)).toList());
+      }
+      if (stages != null) {
+        filter.put("stages", stages);
+      }
+      if (errorCodes != null) {
+        filter.put("errorCodes", errorCodes);
+      }
+      GraphqlClient client = api.client(spec);
+      Cli cli = Cli.of(spec);
+      List<JsonNode> items = new ArrayList<>();
+      int from = 0;
+      while (true) {
+        Map<String, Object> variables = new LinkedHashMap<>();
+        variables.put("id", id);
+        variables.put("filter", filter);
+        variables.put("from", from);
+        variables.put("size", PAGE_SIZE);
+        JsonNode job =
+            client
+                .execute(
+                    "query($id: ID!, $filter: OTAResultFilter, $from: Int, $size: Int) {"
+                        + " firmwareOTAJob(id: $id) { resultPage(filter: $filter, from: $from,"
+                        + " size: $size) { total hasMore last items { deviceId state attempt"
+                        + " bytesSent artifactKind errorCode errorMessage updatedAt } } } }",
+                    variables)
+                .path("firmwareOTAJob");
+        if (job.isMissingNode() || job.isNull()) {
+          cli.err().println("firmament rollouts results: no rollout " + id + " (NOT_FOUND)");
+          return FirmamentCli.FAILURE;
+        }
+        JsonNode page = job.path("resultPage");
+        page.path("items").forEach(items::add);
+        if (!page.path("hasMore").asBoolean() || page.path("last").isNull()) {
+          break;
+        }
+        from = page.path("last").asInt() + 1;
+      }
+      PrintStream out = cli.out();
+      if (json) {
+        ObjectNode result = JsonOutput.JSON.createObjectNode();
+        result.put("total", items.size());
+        result.putArray("items").addAll(items);
+        JsonOutput.print(out, result);
+      } else if (csv) {
+        out.print(Csv.row(CSV_COLUMNS));
+        for (JsonNode item : items) {
+          out.print(Csv.row(CSV_COLUMNS.stream().map(c -> JsonOutput.text(item, c)).toList()));
+        }
+      } else {
+        Table table =
+            new Table("DEVICE", "STATE", "ATTEMPT", "BYTES", "ARTIFACT", "ERROR", "UPDATED");
+        for (JsonNode item : items) {
+          String code = JsonOutput.text(item, "errorCode");
+          String message = JsonOutput.text(item, "errorMessage");
+          table.row(
+              item.path("deviceId").asText(),
+              item.path("state").asText(),
+              item.path("attempt").asInt(),
+              item.path("bytesSent").asLong(),
+              JsonOutput.text(item, "artifactKind"),
+              code == null ? message : message == null ? code : code + ": " + message,
+              JsonOutput.text(item, "updatedAt"));
+        }
+        table.print(out);
+        out.printf("%d result(s)%n", items.size());
+      }
+      return FirmamentCli.OK;
     }
   }
 }

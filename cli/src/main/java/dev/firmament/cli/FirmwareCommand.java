@@ -1,4 +1,4 @@
-package dev.firmament.launcher;
+package dev.firmament.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -13,14 +13,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code firmament firmware upload|list}. */
+/** {@code firmament firmware upload|list|invalidate}. */
 @Command(
     name = "firmware",
-    description = "Upload and list firmware.",
-    subcommands = {FirmwareUploadCommand.class, FirmwareCommand.ListFirmware.class})
-final class FirmwareCommand extends CommandGroup {
+    description = "Upload, list and invalidate firmware.",
+    subcommands = {
+      FirmwareUploadCommand.class,
+      FirmwareCommand.ListFirmware.class,
+      FirmwareCommand.Invalidate.class
+    })
+public final class FirmwareCommand extends CommandGroup {
 
   /** {@code firmament firmware list}. */
   @Command(
@@ -68,7 +73,7 @@ final class FirmwareCommand extends CommandGroup {
           Cli.of(spec)
               .err()
               .println("firmament firmware list: no product " + product + " (NOT_FOUND)");
-          return Firmament.FAILURE;
+          return FirmamentCli.FAILURE;
         }
         products.add(found);
       } else {
@@ -110,7 +115,7 @@ final class FirmwareCommand extends CommandGroup {
       PrintStream out = Cli.of(spec).out();
       if (json) {
         JsonOutput.print(out, result);
-        return Firmament.OK;
+        return FirmamentCli.OK;
       }
       Table table =
           new Table("PRODUCT", "VERSION", "ID", "SIZE", "UPLOADED", "DELTA BUILD", "DELTAS");
@@ -138,7 +143,7 @@ final class FirmwareCommand extends CommandGroup {
       }
       table.print(out);
       out.printf("%d of %d firmware version(s)%s%n", shown, total, more ? "; more with --all" : "");
-      return Firmament.OK;
+      return FirmamentCli.OK;
     }
 
     /**
@@ -162,6 +167,112 @@ final class FirmwareCommand extends CommandGroup {
 
     static String bytes(JsonNode size) {
       return String.format(Locale.ROOT, "%,d B", size.asLong());
+    }
+  }
+
+  /** {@code firmament firmware invalidate VERSION_OR_ID --reason TEXT}. */
+  @Command(
+      name = "invalidate",
+      description =
+          "Mark a firmware invalid: it can no longer be rolled out, and every unfinished rollout"
+              + " of it is aborted (scope firmware:write). Name it by its id, or by its version"
+              + " with --product.")
+  static final class Invalidate implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(
+        index = "0",
+        paramLabel = "VERSION_OR_ID",
+        description = "The firmware's id; its version with --product.")
+    String firmware;
+
+    @Option(
+        names = "--product",
+        paramLabel = "PRODUCT_ID",
+        description = "The product whose firmware of version VERSION_OR_ID to invalidate.")
+    String product;
+
+    @Option(
+        names = "--reason",
+        paramLabel = "TEXT",
+        required = true,
+        description = "Why, for the audit log and the firmware's invalidReason.")
+    String reason;
+
+    @Mixin ApiOptions api;
+
+    @Option(names = "--json", description = "Print the firmware and the aborted rollouts as JSON.")
+    boolean json;
+
+    @Mixin HelpOption help;
+
+    @Override
+    public Integer call() {
+      GraphqlClient client = api.client(spec);
+      Cli cli = Cli.of(spec);
+      String id = firmware;
+      if (product != null) {
+        id = idOfVersion(client, product, firmware);
+        if (id == null) {
+          cli.err()
+              .println(
+                  "firmament firmware invalidate: no firmware "
+                      + firmware
+                      + " of product "
+                      + product
+                      + " (NOT_FOUND)");
+          return FirmamentCli.FAILURE;
+        }
+      }
+      JsonNode payload =
+          client
+              .execute(
+                  "mutation($input: InvalidateFirmwareInput!) { invalidateFirmware(input: $input)"
+                      + " { firmware { id version invalidatedAt invalidReason } abortedJobs { id"
+                      + " status } } }",
+                  Map.of("input", Map.of("firmwareId", id, "reason", reason)))
+              .path("invalidateFirmware");
+      if (json) {
+        JsonOutput.print(cli.out(), payload);
+        return FirmamentCli.OK;
+      }
+      List<String> aborted = new ArrayList<>();
+      payload.path("abortedJobs").forEach(j -> aborted.add(j.path("id").asText()));
+      cli.out()
+          .printf(
+              "invalidated firmware %s (%s)%s%n",
+              payload.path("firmware").path("version").asText(),
+              payload.path("firmware").path("id").asText(),
+              aborted.isEmpty()
+                  ? "; no unfinished rollout of it"
+                  : "; aborting rollout(s) " + String.join(", ", aborted));
+      return FirmamentCli.OK;
+    }
+
+    /** The id of the product's firmware with this version; null when it has none. */
+    private String idOfVersion(GraphqlClient client, String productId, String version) {
+      int from = 0;
+      while (true) {
+        JsonNode p =
+            client
+                .execute(
+                    "query($id: ID!, $from: Int) { product(id: $id) { firmware(from: $from,"
+                        + " size: 1000) { hasMore last items { id version } } } }",
+                    Map.of("id", productId, "from", from))
+                .path("product");
+        if (p.isNull() || p.isMissingNode()) {
+          throw new GraphqlClient.GraphqlException("NOT_FOUND", "no product " + productId);
+        }
+        for (JsonNode f : p.path("firmware").path("items")) {
+          if (version.equals(f.path("version").asText())) {
+            return f.path("id").asText();
+          }
+        }
+        if (!p.path("firmware").path("hasMore").asBoolean()) {
+          return null;
+        }
+        from = p.path("firmware").path("last").asInt() + 1;
+      }
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.firmament.launcher;
+package dev.firmament.cli;
 
 import java.io.PrintStream;
 import java.util.ArrayList;

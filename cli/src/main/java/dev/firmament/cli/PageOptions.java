@@ -1,4 +1,4 @@
-package dev.firmament.launcher;
+package dev.firmament.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

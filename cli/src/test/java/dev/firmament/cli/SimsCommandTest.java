@@ -1,4 +1,4 @@
-package dev.firmament.launcher;
+package dev.firmament.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -64,8 +64,9 @@ class SimsCommandTest {
   }
 
   private int sims(String... args) {
-    return Firmament.run(
+    return FirmamentCli.run(
         List.of(args),
+        Map.of(),
         new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8));
   }

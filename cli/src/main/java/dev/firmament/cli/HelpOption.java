@@ -1,4 +1,4 @@
-package dev.firmament.launcher;
+package dev.firmament.cli;
 
 import picocli.CommandLine.Option;
 
@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
  * (the root command's description mentions it), so that a command's usage line starts with what the
  * command needs.
  */
-final class HelpOption {
+public final class HelpOption {
   @Option(
       names = {"-h", "--help"},
       usageHelp = true,

@@ -1,4 +1,4 @@
-package dev.firmament.launcher;
+package dev.firmament.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,13 +33,14 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "sims",
+    aliases = "sim",
     description = "Manage the organization's SIM cards.",
     subcommands = SimsCommand.Import.class)
-final class SimsCommand extends CommandGroup {
-  static final int OK = 0;
-  static final int FAILURE = 1;
-  static final int USAGE = 2;
-  static final int REFUSED = 3;
+public final class SimsCommand extends CommandGroup {
+  public static final int OK = 0;
+  public static final int FAILURE = 1;
+  public static final int USAGE = 2;
+  public static final int REFUSED = 3;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,7 +49,7 @@ final class SimsCommand extends CommandGroup {
     List<String> all = new ArrayList<>();
     all.add("sims");
     all.addAll(args);
-    return Firmament.run(all, env, out, err);
+    return FirmamentCli.run(all, env, out, err);
   }
 
   /** {@code firmament sims import FILE}. */
@@ -75,7 +76,8 @@ final class SimsCommand extends CommandGroup {
       if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
         throw new ParameterException(spec.commandLine(), "cannot read FILE " + file);
       }
-      return send(api.server, api.base(), token, file, Cli.of(spec).out(), Cli.of(spec).err());
+      return send(
+          api.server(spec), api.base(spec), token, file, Cli.of(spec).out(), Cli.of(spec).err());
     }
   }
 

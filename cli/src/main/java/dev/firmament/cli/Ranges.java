@@ -1,13 +1,13 @@
-package dev.firmament.launcher;
+package dev.firmament.cli;
 
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
 /** Range checks of numeric options: a usage error naming the option. */
-final class Ranges {
+public final class Ranges {
   private Ranges() {}
 
-  static void check(CommandSpec spec, String option, long value, long min, long max) {
+  public static void check(CommandSpec spec, String option, long value, long min, long max) {
     if (value < min || value > max) {
       throw new ParameterException(
           spec.commandLine(),

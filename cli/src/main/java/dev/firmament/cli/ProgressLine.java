@@ -1,4 +1,4 @@
-package dev.firmament.launcher;
+package dev.firmament.cli;
 
 import java.io.PrintStream;
 
@@ -6,7 +6,7 @@ import java.io.PrintStream;
  * Progress output for long-running commands: a redrawn bar on a terminal, a periodic plain line
  * otherwise (logs, CI), so that progress is visible in both without flooding either.
  */
-final class ProgressLine {
+public final class ProgressLine {
   private static final int WIDTH = 30;
   private final PrintStream out;
   private final boolean terminal;
@@ -14,18 +14,18 @@ final class ProgressLine {
   private long lastPlain;
   private boolean drawn;
 
-  ProgressLine(PrintStream out, boolean terminal, long plainEveryMillis) {
+  public ProgressLine(PrintStream out, boolean terminal, long plainEveryMillis) {
     this.out = out;
     this.terminal = terminal;
     this.plainEveryNanos = plainEveryMillis * 1_000_000L;
   }
 
-  static ProgressLine forStdout() {
+  public static ProgressLine forStdout() {
     return new ProgressLine(System.out, System.console() != null, 2_000);
   }
 
   /** Shows progress; on a plain stream only every few seconds unless {@code force}. */
-  void show(long done, long total, String detail, boolean force) {
+  public void show(long done, long total, String detail, boolean force) {
     String line = render(done, total, detail);
     if (terminal) {
       out.print("\r" + line + "\u001b[K");
@@ -41,14 +41,14 @@ final class ProgressLine {
   }
 
   /** Ends the bar so that the next output starts on a fresh line. */
-  void finish() {
+  public void finish() {
     if (terminal && drawn) {
       out.println();
       drawn = false;
     }
   }
 
-  static String render(long done, long total, String detail) {
+  public static String render(long done, long total, String detail) {
     int filled = total <= 0 ? WIDTH : (int) Math.min(WIDTH, done * WIDTH / total);
     String bar = "#".repeat(filled) + "-".repeat(WIDTH - filled);
     int percent = total <= 0 ? 100 : (int) Math.min(100, done * 100 / total);

@@ -1,4 +1,4 @@
-package dev.firmament.launcher;
+package dev.firmament.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,13 +43,13 @@ import picocli.CommandLine.Spec;
         "Upload a firmware image to a running server and wait for its deltas (exit codes:"
             + " 0 uploaded, 1 failure, 2 usage, 3 refused, 4 version already exists, 5 uploaded but"
             + " the delta build did not finish in time). The token needs the scope firmware:write.")
-final class FirmwareUploadCommand implements Callable<Integer> {
-  static final int OK = 0;
-  static final int FAILURE = 1;
-  static final int USAGE = 2;
-  static final int REFUSED = 3;
-  static final int ALREADY_EXISTS = 4;
-  static final int DELTAS_PENDING = 5;
+public final class FirmwareUploadCommand implements Callable<Integer> {
+  public static final int OK = 0;
+  public static final int FAILURE = 1;
+  public static final int USAGE = 2;
+  public static final int REFUSED = 3;
+  public static final int ALREADY_EXISTS = 4;
+  public static final int DELTAS_PENDING = 5;
 
   static final Duration DEFAULT_WAIT = Duration.ofSeconds(120);
 
@@ -102,7 +102,7 @@ final class FirmwareUploadCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "cannot read FILE " + file);
     }
     return upload(
-        new Target(api.server, token),
+        new Target(api.server(spec), token),
         product,
         version,
         title,

@@ -1,4 +1,4 @@
-package dev.firmament.launcher;
+package dev.firmament.cli;
 
 import dev.firmament.manifest.SigningKeys;
 import java.io.IOException;
@@ -31,17 +31,18 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "keys",
+    aliases = "key",
     description = "Generate the keys a production deployment needs.",
     subcommands = KeysCommand.Generate.class)
-final class KeysCommand extends CommandGroup {
-  static final int OK = 0;
-  static final int FAILURE = 1;
-  static final int USAGE = 2;
+public final class KeysCommand extends CommandGroup {
+  public static final int OK = 0;
+  public static final int FAILURE = 1;
+  public static final int USAGE = 2;
 
-  static final String PRIVATE_KEY_FILE = "release-signing-private.b64";
-  static final String PUBLIC_KEY_FILE = "release-signing-public.b64";
-  static final String REQUEST_SIGNING_KEY_FILE = "request-signing.key";
-  static final String WEBHOOKS_KEY_FILE = "webhooks.key";
+  public static final String PRIVATE_KEY_FILE = "release-signing-private.b64";
+  public static final String PUBLIC_KEY_FILE = "release-signing-public.b64";
+  public static final String REQUEST_SIGNING_KEY_FILE = "request-signing.key";
+  public static final String WEBHOOKS_KEY_FILE = "webhooks.key";
 
   /** {@code firmament keys generate}. */
   @Command(
@@ -69,7 +70,7 @@ final class KeysCommand extends CommandGroup {
     }
   }
 
-  static int generate(Path dir, PrintStream out, PrintStream err) {
+  public static int generate(Path dir, PrintStream out, PrintStream err) {
     List<Path> files =
         List.of(
             dir.resolve(PRIVATE_KEY_FILE),
@@ -129,7 +130,7 @@ final class KeysCommand extends CommandGroup {
         file, value + "\n", StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
   }
 
-  static String howToUse(Path dir, String publicKey) {
+  public static String howToUse(Path dir, String publicKey) {
     String d = dir.toString();
     return """
         wrote %1$s/%2$s  (release signing key, Ed25519 PKCS#8, base64; keep it secret)
