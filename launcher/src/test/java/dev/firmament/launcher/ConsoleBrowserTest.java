@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.firmament.agent.FleetSimulator;
+import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStackOptions;
 import java.io.IOException;
 import java.nio.file.Files;
