@@ -92,9 +92,10 @@ public final class Demo {
           return "SUCCEEDED".equals(summary.status()) ? 0 : 1;
         }
         out.printf(
-            "%nServing GraphQL at http://localhost:%d/graphql and GraphiQL at"
+            "%nServing GraphQL at http://localhost:%d/graphql, the operator console at"
+                + " http://localhost:%d/console (sign in with the token above) and GraphiQL at"
                 + " http://localhost:%d/graphiql. Press Ctrl-C to stop.%n",
-            server.port(), server.port());
+            server.port(), server.port(), server.port());
         printDeviceCloud(server, options, prepared.devices().getFirst().deviceId());
         // Ctrl-C: the hook wakes this thread, which closes the fleet (its devices say goodbye
         // while the workers still listen), then the server and the embedded services; the hook

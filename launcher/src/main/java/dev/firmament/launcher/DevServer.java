@@ -49,6 +49,18 @@ public final class DevServer implements AutoCloseable {
    */
   public static DevServer start(
       DevStackOptions options, int httpPort, Map<String, String> extraProperties) {
+    return start(options, httpPort, extraProperties, List.of());
+  }
+
+  /**
+   * As {@link #start(DevStackOptions, int, Map)}, with further beans in the application (a test's
+   * span exporter, for example), registered before any other is made.
+   */
+  public static DevServer start(
+      DevStackOptions options,
+      int httpPort,
+      Map<String, String> extraProperties,
+      List<Object> extraBeans) {
     // Device identity is enforced at the broker, as in production: devices by their issued
     // credentials, the workers by a service account generated for this process.
     BrokerAccess access = new BrokerAccess();
@@ -85,10 +97,14 @@ public final class DevServer implements AutoCloseable {
               .registerShutdownHook(false)
               // A replaced device credential ends the device's session on the embedded broker.
               .initializers(
-                  ctx ->
-                      ctx.getBeanFactory()
-                          .registerSingleton(
-                              "deviceSessions", (DeviceSessions) DeviceAccessExtension::disconnect))
+                  ctx -> {
+                    ctx.getBeanFactory()
+                        .registerSingleton(
+                            "deviceSessions", (DeviceSessions) DeviceAccessExtension::disconnect);
+                    for (int i = 0; i < extraBeans.size(); i++) {
+                      ctx.getBeanFactory().registerSingleton("extra" + i, extraBeans.get(i));
+                    }
+                  })
               .run(args.toArray(String[]::new));
       access.bind(context.getBean(DeviceCredentialCheck.class));
       int port = Integer.parseInt(context.getEnvironment().getProperty("local.server.port", "0"));

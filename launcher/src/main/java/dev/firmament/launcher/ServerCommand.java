@@ -44,8 +44,14 @@ final class ServerCommand implements Callable<Integer> {
       description = "The services' data directory (default ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(names = "--port", paramLabel = "P", defaultValue = "8080", description = "The API port.")
-  int port;
+  @Option(
+      names = "--port",
+      paramLabel = "P",
+      description =
+          "The HTTP port: the API's for api and all (default 8080); for workers and delta the"
+              + " management port with the probes and the Prometheus scrape (default 0: a free"
+              + " port, printed once running, so that several can run on one host).")
+  Integer port;
 
   @Mixin HelpOption help;
 
@@ -60,6 +66,7 @@ final class ServerCommand implements Callable<Integer> {
               + role
               + "'");
     }
+    int port = this.port != null ? this.port : role.equals("api") || role.equals("all") ? 8080 : 0;
     Ranges.check(spec, "--port", port, 0, 65_535);
     PrintStream out = Cli.of(spec).out();
     Map<String, String> properties =
@@ -75,7 +82,11 @@ final class ServerCommand implements Callable<Integer> {
     SpringApplicationBuilder app = FirmamentServer.application(role);
     out.printf("firmament server %s: starting on the services in %s%n", role, dataDir);
     ConfigurableApplicationContext context = app.run(springArgs.toArray(String[]::new));
-    out.printf("firmament server %s: running (pid %d)%n", role, ProcessHandle.current().pid());
+    out.printf(
+        "firmament server %s: running (pid %d, HTTP on 127.0.0.1:%s)%n",
+        role,
+        ProcessHandle.current().pid(),
+        context.getEnvironment().getProperty("local.server.port"));
     // Spring's shutdown hook closes the context on Ctrl-C or a kill; until then, serve.
     while (context.isActive()) {
       Thread.sleep(500);

@@ -20,9 +20,15 @@ import dev.firmament.manifest.Sha256;
 import dev.firmament.protocol.CloudInterface;
 import dev.firmament.protocol.server.DeviceGateway;
 import dev.firmament.workers.usage.UsageFlush;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.data.SpanData;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,9 +66,12 @@ class EndToEndRolloutTest {
   @TempDir static Path dataDir;
   private static DevServer server;
 
+  /** The spans the server makes, as its OTLP exporter would send them. */
+  private static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
+
   @BeforeAll
   static void start() {
-    server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of());
+    server = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of(), List.of(SPANS));
   }
 
   @AfterAll
@@ -335,6 +344,59 @@ class EndToEndRolloutTest {
     assertThat(out.toString()).startsWith("broken at entry").contains("was altered");
   }
 
+  /**
+   * The request that created the rollout, the rollout's and its stages' activities and every
+   * device's offer are spans of one trace: the request's server span at its root, each offer the
+   * child of a delivery activity of one of the rollout's stages.
+   */
+  private static void assertOneTraceFromTheRequestToEveryOffer(
+      String jobId, List<SimulatedDeviceSpec> specs) {
+    server
+        .context()
+        .getBean(OpenTelemetrySdk.class)
+        .getSdkTracerProvider()
+        .forceFlush()
+        .join(10, java.util.concurrent.TimeUnit.SECONDS);
+    List<SpanData> spans = SPANS.getFinishedSpanItems();
+    Set<String> fleet =
+        specs.stream()
+            .map(SimulatedDeviceSpec::deviceId)
+            .collect(java.util.stream.Collectors.toSet());
+    List<SpanData> offers =
+        spans.stream()
+            .filter(s -> s.getName().equals("device offer"))
+            .filter(
+                s ->
+                    fleet.contains(
+                        s.getAttributes().get(AttributeKey.stringKey("firmament.device_id"))))
+            .toList();
+    assertThat(offers).hasSizeGreaterThanOrEqualTo(specs.size());
+    assertThat(offers.stream().map(SpanData::getTraceId).distinct()).hasSize(1);
+    String trace = offers.getFirst().getTraceId();
+    Map<String, SpanData> byId = new java.util.HashMap<>();
+    spans.stream()
+        .filter(s -> s.getTraceId().equals(trace))
+        .forEach(s -> byId.put(s.getSpanId(), s));
+    List<SpanData> roots =
+        byId.values().stream().filter(s -> !s.getParentSpanContext().isValid()).toList();
+    assertThat(roots).hasSize(1);
+    assertThat(roots.getFirst().getName()).isEqualTo("POST /graphql");
+    assertThat(roots.getFirst().getKind()).isEqualTo(SpanKind.SERVER);
+    for (SpanData offer : offers) {
+      SpanData activity = byId.get(offer.getParentSpanId());
+      assertThat(activity).as("the offer's parent").isNotNull();
+      assertThat(activity.getName()).startsWith("activity ");
+      assertThat(activity.getAttributes().get(AttributeKey.stringKey("temporal.workflow_id")))
+          .startsWith("rollout/" + jobId + "/stage/");
+      // Up to the root, every span is in the trace.
+      SpanData at = activity;
+      while (at.getParentSpanContext().isValid()) {
+        at = byId.get(at.getParentSpanId());
+        assertThat(at).as("an ancestor of " + offer.getSpanId()).isNotNull();
+      }
+    }
+  }
+
   @Test
   void firmwareRollsOutToFiftyDevicesAndEveryImageIsVerified() throws Exception {
     GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
@@ -383,6 +445,8 @@ class EndToEndRolloutTest {
         assertThat(device.verifiedHashes()).as(device.deviceId()).isEqualTo(1);
         assertThat(device.installs()).as(device.deviceId()).isEqualTo(1);
       }
+
+      assertOneTraceFromTheRequestToEveryOffer(summary.jobId(), specs);
 
       // Usage per SIM is what the gateway actually pushed: the sum over the fleet's SIMs equals
       // the gateway's own count of artifact bytes sent (resends included), and each SIM holds at

@@ -116,6 +116,47 @@ class FirmamentServerTest {
   }
 
   @Test
+  void theWorkersRoleServesItsProbesAndScrapeOnTheManagementPortAndNothingElse() throws Exception {
+    try (ConfigurableApplicationContext context =
+        FirmamentServer.application("workers")
+            .run(
+                arguments(
+                        "--firmament.signing.allow-unsigned=true",
+                        "--" + FirmamentServer.MANAGEMENT_PORT + "=0",
+                        "--server.address=127.0.0.1",
+                        "--firmament.metrics.token=scrape-secret")
+                    .toArray(String[]::new))) {
+      HttpClient http = HttpClient.newHttpClient();
+      for (String probe : List.of("liveness", "readiness")) {
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(url(context, "/actuator/health/" + probe)).build(),
+                BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(probe + " " + response.body()).isEqualTo(200);
+        assertThat(response.body()).as(probe).contains("\"UP\"");
+      }
+      URI scrape = url(context, "/actuator/prometheus");
+      assertThat(status(http, scrape)).isEqualTo(401);
+      HttpResponse<String> scraped =
+          http.send(
+              HttpRequest.newBuilder(scrape)
+                  .header("Authorization", "Bearer scrape-secret")
+                  .build(),
+              BodyHandlers.ofString());
+      assertThat(scraped.statusCode()).isEqualTo(200);
+      // The gateway's and the Temporal workers' meters, which only this role has.
+      assertThat(scraped.body())
+          .contains("role=\"workers\"")
+          .contains("firmament_gateway_")
+          .contains("temporal_");
+      // No API here, and nothing else of the actuator.
+      for (String path : List.of("/graphql", "/actuator/env", "/console/")) {
+        assertThat(status(http, url(context, path))).as(path).isIn(401, 403, 404);
+      }
+    }
+  }
+
+  @Test
   void theApiRoleAnswersTheProbes() throws Exception {
     try (ConfigurableApplicationContext context =
         FirmamentServer.application("api")

@@ -3,12 +3,17 @@ package dev.firmament.workers;
 import dev.firmament.orchestrator.delta.DeltaBuildWorkflowImpl;
 import dev.firmament.orchestrator.delta.DeltaTaskQueues;
 import dev.firmament.workers.delta.DeltaBuildActivitiesImpl;
+import dev.firmament.workers.tracing.ActivityTracing;
+import dev.firmament.workers.tracing.Tracing;
+import io.opentelemetry.api.trace.Tracer;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import io.temporal.worker.WorkerOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -28,9 +33,15 @@ public class DeltaWorkers implements SmartLifecycle {
   public DeltaWorkers(
       WorkflowClient client,
       DeltaBuildActivitiesImpl deltaBuildActivities,
+      ObjectProvider<Tracer> tracer,
       @Value("${firmament.delta.worker-concurrency:2}") int concurrency,
       @Value("${firmament.temporal.sticky-execution:true}") boolean stickyExecution) {
-    this.factory = WorkerFactory.newInstance(client);
+    this.factory =
+        WorkerFactory.newInstance(
+            client,
+            WorkerFactoryOptions.newBuilder()
+                .setWorkerInterceptors(new ActivityTracing(Tracing.orNoop(tracer)))
+                .build());
     Worker worker =
         factory.newWorker(
             DeltaTaskQueues.DELTA,

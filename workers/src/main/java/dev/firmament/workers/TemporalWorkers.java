@@ -5,6 +5,9 @@ import dev.firmament.orchestrator.rollout.engine.RolloutWorkflowImpl;
 import dev.firmament.orchestrator.rollout.engine.StageWorkflowImpl;
 import dev.firmament.workers.delivery.DeviceUpdateRouter;
 import dev.firmament.workers.rollout.RolloutActivitiesImpl;
+import dev.firmament.workers.tracing.ActivityTracing;
+import dev.firmament.workers.tracing.Tracing;
+import io.opentelemetry.api.trace.Tracer;
 import io.temporal.client.WorkflowClient;
 import io.temporal.worker.Worker;
 import io.temporal.worker.WorkerFactory;
@@ -13,6 +16,7 @@ import io.temporal.worker.WorkerOptions;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -32,12 +36,16 @@ public class TemporalWorkers implements SmartLifecycle {
       WorkflowClient client,
       RolloutActivitiesImpl rolloutActivities,
       DeviceUpdateRouter deviceUpdateActivities,
+      ObjectProvider<Tracer> tracer,
       @Value("${firmament.temporal.sticky-execution:true}") boolean stickyExecution) {
     this.factory =
         WorkerFactory.newInstance(
             client,
             WorkerFactoryOptions.newBuilder()
-                .setWorkerInterceptors(new DataRefusals(), new LogContext())
+                .setWorkerInterceptors(
+                    new DataRefusals(),
+                    new LogContext(),
+                    new ActivityTracing(Tracing.orNoop(tracer)))
                 .build());
     Worker rollout = factory.newWorker(TaskQueues.ROLLOUT, workflowOptions(stickyExecution));
     rollout.registerWorkflowImplementationTypes(RolloutWorkflowImpl.class, StageWorkflowImpl.class);

@@ -4,16 +4,19 @@ import com.uber.m3.tally.RootScopeBuilder;
 import com.uber.m3.tally.Scope;
 import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.S3ArtifactStore;
+import dev.firmament.orchestrator.tracing.TracePropagator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.temporal.client.WorkflowClient;
 import io.temporal.client.WorkflowClientOptions;
 import io.temporal.common.reporter.MicrometerClientStatsReporter;
 import io.temporal.serviceclient.WorkflowServiceStubs;
 import io.temporal.serviceclient.WorkflowServiceStubsOptions;
+import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 
 /**
  * Clients of the services the API talks to: Temporal and the S3 artifact store.
@@ -23,6 +26,7 @@ import org.springframework.context.annotation.Configuration;
  * arbitrate.
  */
 @Configuration(proxyBeanMethods = false)
+@Import(TracingConfiguration.class)
 public class InfrastructureConfiguration {
 
   /**
@@ -60,7 +64,12 @@ public class InfrastructureConfiguration {
       WorkflowServiceStubs workflowServiceStubs,
       @Value("${firmament.temporal.namespace:default}") String namespace) {
     return WorkflowClient.newInstance(
-        workflowServiceStubs, WorkflowClientOptions.newBuilder().setNamespace(namespace).build());
+        workflowServiceStubs,
+        WorkflowClientOptions.newBuilder()
+            .setNamespace(namespace)
+            // The caller's trace travels with every start and signal (TracingConfiguration).
+            .setContextPropagators(List.of(new TracePropagator()))
+            .build());
   }
 
   @Bean

@@ -26,7 +26,6 @@ import org.springframework.security.oauth2.server.resource.web.authentication.Be
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
-import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.header.HeaderWriterFilter;
 import org.springframework.util.unit.DataSize;
 
@@ -42,25 +41,6 @@ import org.springframework.util.unit.DataSize;
 @EnableWebSecurity
 @EnableMethodSecurity
 public class SecurityConfiguration {
-
-  /**
-   * The Prometheus endpoint has a chain of its own, before the API's: it is read with the scrape
-   * token ({@link MetricsTokenFilter}), never with an API token.
-   */
-  @Bean
-  @Order(1)
-  SecurityFilterChain metricsSecurity(
-      HttpSecurity http,
-      @Value("${firmament.metrics.token:}") String token,
-      @Value("${firmament.metrics.open:false}") boolean open)
-      throws Exception {
-    http.securityMatcher("/actuator/prometheus")
-        .csrf(csrf -> csrf.disable())
-        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-        .addFilterBefore(new MetricsTokenFilter(token, open), AuthorizationFilter.class)
-        .authorizeHttpRequests(requests -> requests.anyRequest().permitAll());
-    return http.build();
-  }
 
   /**
    * The operator console's static files are open, as GraphiQL's page is: the console holds no data

@@ -17,6 +17,11 @@ import dev.firmament.workers.delta.ReleaseSigning;
 import dev.firmament.workers.rollout.JobTargets;
 import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
 import dev.firmament.workers.rollout.ResultTransitions;
+import dev.firmament.workers.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.WorkflowClient;
@@ -30,6 +35,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 /**
@@ -51,6 +57,8 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
   private final WorkflowClient workflows;
   private final DataCaps dataCaps;
 
+  private final Tracer tracer;
+
   public DeviceUpdateActivitiesImpl(
       JobTargets targets,
       ResultTransitions results,
@@ -58,7 +66,9 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       DeviceGateway gateway,
       ReleaseSigning signing,
       WorkflowClient workflows,
-      DataCaps dataCaps) {
+      DataCaps dataCaps,
+      ObjectProvider<Tracer> tracer) {
+    this.tracer = Tracing.orNoop(tracer);
     this.targets = targets;
     this.results = results;
     this.planner = planner;
@@ -317,6 +327,28 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
         target.allowDowngrade()
             && target.deviceVersion() != null
             && FirmwareVersion.isDowngrade(target.deviceVersion(), target.targetVersion());
+    // The end of a rollout's trace on the server: the offer handed to the gateway.
+    Span span =
+        tracer
+            .spanBuilder("device offer")
+            .setSpanKind(SpanKind.PRODUCER)
+            .setAttribute("firmament.device_id", target.deviceId())
+            .setAttribute("firmament.target_version", target.targetVersion())
+            .setAttribute("firmament.artifact_kind", plan.artifact().kind().name())
+            .setAttribute("firmament.artifact_bytes", plan.artifact().size())
+            .setAttribute("firmament.downgrade", downgrade)
+            .startSpan();
+    Scope scope = span.makeCurrent();
+    try {
+      offerThroughGateway(target, key, plan, downgrade);
+    } finally {
+      scope.close();
+      span.end();
+    }
+  }
+
+  private void offerThroughGateway(
+      UpdateTarget target, String key, ArtifactPlan plan, boolean downgrade) {
     gateway.offer(
         new Delivery(
             target.deviceId(),
