@@ -176,6 +176,14 @@ class FirmamentServerTest {
         assertThat(response.statusCode()).as(probe + " " + response.body()).isEqualTo(200);
         assertThat(response.body()).as(probe).contains("\"UP\"");
       }
+      // The operator console is served, under its own policy; GraphiQL, a developer's tool, not.
+      HttpResponse<String> console =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/console/")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(console.statusCode()).isEqualTo(200);
+      assertThat(console.headers().firstValue("Content-Security-Policy")).isPresent();
+      assertThat(status(http, URI.create(base + "/graphiql"))).isIn(401, 404);
       // Nothing else of the actuator is served.
       HttpResponse<String> env =
           http.send(
