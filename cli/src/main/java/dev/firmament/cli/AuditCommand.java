@@ -49,17 +49,24 @@ public final class AuditCommand extends CommandGroup {
         description = "Write the export to FILE instead of printing it.")
     String output;
 
+    @Option(
+        names = "--json",
+        description =
+            "With --output, print what was written as JSON (file, lines) on stdout; the export"
+                + " itself is JSON lines either way.")
+    boolean json;
+
     @Mixin HelpOption help;
 
     @Override
     public Integer call() {
       return export(
-          api.base(spec), api.token(spec), output, Cli.of(spec).out(), Cli.of(spec).err());
+          api.base(spec), api.token(spec), output, json, Cli.of(spec).out(), Cli.of(spec).err());
     }
   }
 
   private static int export(
-      String server, String token, String output, PrintStream out, PrintStream err) {
+      String server, String token, String output, boolean json, PrintStream out, PrintStream err) {
     try {
       HttpResponse<String> response =
           HttpClient.newBuilder()
@@ -81,9 +88,16 @@ public final class AuditCommand extends CommandGroup {
         out.print(response.body());
       } else {
         Files.writeString(Path.of(output), response.body(), StandardCharsets.UTF_8);
-        err.printf(
-            "firmament audit export: %d lines written to %s%n",
-            response.body().lines().count(), output);
+        long lines = response.body().lines().count();
+        if (json) {
+          com.fasterxml.jackson.databind.node.ObjectNode written =
+              JsonOutput.JSON.createObjectNode();
+          written.put("file", output);
+          written.put("lines", lines);
+          JsonOutput.print(out, written);
+        } else {
+          err.printf("firmament audit export: %d lines written to %s%n", lines, output);
+        }
       }
       return OK;
     } catch (IOException e) {

@@ -62,15 +62,26 @@ public final class KeysCommand extends CommandGroup {
         description = "Where to write the keys (default ${DEFAULT-VALUE}).")
     Path dir;
 
+    @Option(
+        names = "--json",
+        description =
+            "Print the files written and the public key as JSON (never a secret's contents).")
+    boolean json;
+
     @Mixin HelpOption help;
 
     @Override
     public Integer call() {
-      return generate(dir, Cli.of(spec).out(), Cli.of(spec).err());
+      return generate(dir, Cli.of(spec).out(), Cli.of(spec).err(), json);
     }
   }
 
   public static int generate(Path dir, PrintStream out, PrintStream err) {
+    return generate(dir, out, err, false);
+  }
+
+  /** As {@link #generate(Path, PrintStream, PrintStream)}, reporting as JSON when asked. */
+  public static int generate(Path dir, PrintStream out, PrintStream err, boolean json) {
     List<Path> files =
         List.of(
             dir.resolve(PRIVATE_KEY_FILE),
@@ -101,7 +112,19 @@ public final class KeysCommand extends CommandGroup {
       err.println("firmament keys: cannot write the keys in " + dir + ": " + e);
       return FAILURE;
     }
-    out.print(howToUse(dir, release.publicKeyBase64()));
+    if (json) {
+      com.fasterxml.jackson.databind.node.ObjectNode report = JsonOutput.JSON.createObjectNode();
+      report.put("dir", dir.toString());
+      com.fasterxml.jackson.databind.node.ObjectNode written = report.putObject("files");
+      written.put("releaseSigningPrivateKey", files.get(0).toString());
+      written.put("releaseSigningPublicKey", files.get(1).toString());
+      written.put("requestSigningKey", files.get(2).toString());
+      written.put("webhooksKey", files.get(3).toString());
+      report.put("publicKey", release.publicKeyBase64());
+      JsonOutput.print(out, report);
+    } else {
+      out.print(howToUse(dir, release.publicKeyBase64()));
+    }
     return OK;
   }
 

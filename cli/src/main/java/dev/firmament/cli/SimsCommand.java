@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -68,6 +69,14 @@ public final class SimsCommand extends CommandGroup {
     Path file;
 
     @Mixin ApiOptions api;
+
+    @Option(
+        names = "--json",
+        description =
+            "Print the server's answer as JSON (imported count, or the code, message and rows)"
+                + " instead of text; the exit codes are the same.")
+    boolean json;
+
     @Mixin HelpOption help;
 
     @Override
@@ -77,12 +86,24 @@ public final class SimsCommand extends CommandGroup {
         throw new ParameterException(spec.commandLine(), "cannot read FILE " + file);
       }
       return send(
-          api.server(spec), api.base(spec), token, file, Cli.of(spec).out(), Cli.of(spec).err());
+          api.server(spec),
+          api.base(spec),
+          token,
+          file,
+          json,
+          Cli.of(spec).out(),
+          Cli.of(spec).err());
     }
   }
 
   private static int send(
-      String server, String base, String token, Path file, PrintStream out, PrintStream err) {
+      String server,
+      String base,
+      String token,
+      Path file,
+      boolean json,
+      PrintStream out,
+      PrintStream err) {
     URI uri;
     try {
       uri = URI.create(base + "/api/v1/sims/import");
@@ -114,11 +135,19 @@ public final class SimsCommand extends CommandGroup {
       Thread.currentThread().interrupt();
       return FAILURE;
     }
-    return report(response.statusCode(), response.body(), file, out, err);
+    return report(response.statusCode(), response.body(), file, json, out, err);
   }
 
   /** Prints the server's answer; the per-row report goes to stdout, so it can be saved or piped. */
   static int report(int status, String body, Path file, PrintStream out, PrintStream err) {
+    return report(status, body, file, false, out, err);
+  }
+
+  /**
+   * As {@link #report(int, String, Path, PrintStream, PrintStream)}, the answer as JSON if asked.
+   */
+  static int report(
+      int status, String body, Path file, boolean json, PrintStream out, PrintStream err) {
     JsonNode answer;
     try {
       answer = JSON.readTree(body);
@@ -126,6 +155,10 @@ public final class SimsCommand extends CommandGroup {
       err.println(
           "firmament sims import: the server answered " + status + " without a readable body");
       return FAILURE;
+    }
+    if (json) {
+      JsonOutput.print(out, answer);
+      return status == 200 ? OK : status >= 400 && status < 500 ? REFUSED : FAILURE;
     }
     if (status == 200) {
       out.printf(

@@ -125,6 +125,16 @@ class CliHelpTest {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("commands")
+  void everyCommandCanAnswerInJson(String command) {
+    CommandLine at = commandLine(command);
+    if (!at.getSubcommands().isEmpty() || command.startsWith("help")) {
+      return;
+    }
+    assertThat(at.getCommandSpec().findOption("--json")).as(command + " --json").isNotNull();
+  }
+
   @Test
   void theRootHelpDocumentsTheExitCodesAndTheProfile() {
     assertThat(run(List.of("--help"))).isZero();

@@ -119,6 +119,26 @@ class SimsCommandTest {
   }
 
   @Test
+  void withJsonTheServersAnswerIsPrintedAsItIsWithTheSameExitCodes() throws IOException {
+    Path file = temp.resolve("bad.csv");
+    Files.writeString(file, "x");
+    status = 400;
+    answer =
+        "{\"code\":\"INVALID_ARGUMENT\",\"message\":\"nothing was imported\",\"rows\":"
+            + "[{\"line\":3,\"column\":\"iccid\",\"message\":\"bad\"}]}";
+    assertThat(simsWithToken("import", file.toString(), "--server", url(), "--json")).isEqualTo(3);
+    assertThat(JsonOutput.JSON.readTree(out.toString(StandardCharsets.UTF_8)))
+        .isEqualTo(JsonOutput.JSON.readTree(answer));
+    out.reset();
+    status = 200;
+    answer = "{\"imported\":4}";
+    assertThat(simsWithToken("import", file.toString(), "--server", url(), "--json")).isZero();
+    assertThat(
+            JsonOutput.JSON.readTree(out.toString(StandardCharsets.UTF_8)).path("imported").asInt())
+        .isEqualTo(4);
+  }
+
+  @Test
   void aTooLargeFileOrAServerErrorIsNotSuccess() throws IOException {
     Path file = temp.resolve("big.csv");
     Files.writeString(file, "x");
