@@ -50,7 +50,14 @@ final class HeadlessChromium {
       return Optional.empty();
     }
     try {
-      install();
+      try {
+        install("install", "-y", "--no-install-recommends", "chromium-driver");
+      } catch (IOException first) {
+        // A machine whose package lists were never fetched knows no chromium-driver yet.
+        System.out.println("console test: " + first.getMessage() + "; updating the package lists");
+        install("update");
+        install("install", "-y", "--no-install-recommends", "chromium-driver");
+      }
     } catch (IOException e) {
       unavailable = "installing chromium-driver failed: " + e.getMessage();
       return Optional.empty();
@@ -66,14 +73,21 @@ final class HeadlessChromium {
     return Optional.of(driver);
   }
 
-  private static void install() throws IOException, InterruptedException {
+  /**
+   * Runs {@code apt-get ARGS}, a line of progress every ten seconds, failing on a non-zero exit.
+   */
+  private static void install(String... args) throws IOException, InterruptedException {
     Path log = Files.createTempFile("chromium-install", ".log");
-    System.out.println("console test: installing Debian's chromium-driver (log " + log + ")");
+    System.out.println(
+        "console test: apt-get "
+            + String.join(" ", args)
+            + " for chromium-driver (log "
+            + log
+            + ")");
+    List<String> command = new java.util.ArrayList<>(List.of(APT_GET.toString()));
+    command.addAll(List.of(args));
     ProcessBuilder builder =
-        new ProcessBuilder(
-                APT_GET.toString(), "install", "-y", "--no-install-recommends", "chromium-driver")
-            .redirectErrorStream(true)
-            .redirectOutput(log.toFile());
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("DEBIAN_FRONTEND", "noninteractive");
     Process process = builder.start();
     long started = System.nanoTime();
@@ -81,8 +95,8 @@ final class HeadlessChromium {
       long seconds = Duration.ofNanos(System.nanoTime() - started).toSeconds();
       List<String> lines = Files.readAllLines(log);
       System.out.printf(
-          "console test: installing chromium-driver, %d s: %s%n",
-          seconds, lines.isEmpty() ? "" : lines.getLast());
+          "console test: apt-get %s, %d s: %s%n",
+          args[0], seconds, lines.isEmpty() ? "" : lines.getLast());
       if (seconds > INSTALL_LIMIT.toSeconds()) {
         process.destroyForcibly();
         throw new IOException("apt-get took longer than " + INSTALL_LIMIT);
