@@ -26,6 +26,13 @@ class CsvTest {
     assertThat(Csv.field("line 1\nline 2")).isEqualTo("\"line 1\nline 2\"");
     assertThat(Csv.field("cr\r")).isEqualTo("\"cr\r\"");
     assertThat(Csv.field(" padded ")).isEqualTo("\" padded \"");
+    // Each special character counts wherever it is, the first position included.
+    assertThat(Csv.field(",a")).isEqualTo("\",a\"");
+    assertThat(Csv.field("\"a")).isEqualTo("\"\"\"a\"");
+    assertThat(Csv.field("\na")).isEqualTo("\"\na\"");
+    assertThat(Csv.field("\ra")).isEqualTo("\"\ra\"");
+    assertThat(Csv.field("trailing ")).isEqualTo("\"trailing \"");
+    assertThat(Csv.field(" leading")).isEqualTo("\" leading\"");
     assertThat(Csv.row(List.of("d", "flash failed: \"bad crc\", block 3")))
         .isEqualTo("d,\"flash failed: \"\"bad crc\"\", block 3\"\n");
   }
