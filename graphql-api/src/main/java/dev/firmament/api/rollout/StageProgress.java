@@ -1,7 +1,6 @@
 package dev.firmament.api.rollout;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,9 +44,6 @@ public record StageProgress(Integer stage, JobProgress progress) {
     if (waiting > 0 || !unstaged.isEmpty()) {
       result.add(new StageProgress(null, JobProgress.of(Math.max(0, waiting), unstaged)));
     }
-    result.sort(
-        Comparator.comparing(
-            StageProgress::stage, Comparator.nullsLast(Comparator.naturalOrder())));
     return result;
   }
 
