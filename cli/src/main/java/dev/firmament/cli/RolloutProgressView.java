@@ -33,7 +33,7 @@ final class RolloutProgressView {
     String header = header(event);
     lines.add(header);
     for (JsonNode stage : event.path("stages")) {
-      lines.add(stageLine(stage));
+      lines.add(stageLine(stage, live(event, stage)));
     }
     if (terminal) {
       if (drawnLines > 0) {
@@ -51,7 +51,7 @@ final class RolloutProgressView {
       lastStatus = status;
     }
     for (JsonNode stage : event.path("stages")) {
-      String line = stageLine(stage);
+      String line = stageLine(stage, live(event, stage));
       if (!line.equals(printed.put(stage.path("index").asInt(), line))) {
         out.println(line);
       }
@@ -95,14 +95,48 @@ final class RolloutProgressView {
         pause == null ? "" : "  paused: " + pause);
   }
 
-  static String stageLine(JsonNode stage) {
+  /**
+   * The stage's counts live from the results ({@code progressByStage}), or null when the event has
+   * none for it (a rollback stage, or an API that does not send them).
+   */
+  static JsonNode live(JsonNode event, JsonNode stage) {
+    if (!"UPDATE".equals(stage.path("kind").asText("UPDATE"))) {
+      return null;
+    }
+    for (JsonNode entry : event.path("progressByStage")) {
+      if (!entry.path("stage").isNull()
+          && entry.path("stage").asInt() == stage.path("index").asInt()) {
+        return entry.path("progress");
+      }
+    }
+    return null;
+  }
+
+  /**
+   * One stage's line: its bar and counts, from the results when {@code live} has them (the stage's
+   * own counters are written at the workflow's checkpoints and stand still in between).
+   */
+  static String stageLine(JsonNode stage, JsonNode live) {
     int assigned = stage.path("assigned").asInt();
-    int failed =
-        stage.path("failed").asInt()
-            + stage.path("timedOut").asInt()
-            + stage.path("rejected").asInt()
-            + stage.path("rolledBack").asInt();
-    int done = stage.path("succeeded").asInt() + stage.path("skipped").asInt() + failed;
+    int succeeded;
+    int failed;
+    int inFlight;
+    if (live != null) {
+      succeeded = live.path("succeeded").asInt() + live.path("skipped").asInt();
+      failed = live.path("failed").asInt() + live.path("timedOut").asInt();
+      inFlight = live.path("inProgress").asInt();
+      int rows = succeeded + failed + inFlight + live.path("queued").asInt();
+      assigned = Math.max(assigned, rows);
+    } else {
+      succeeded = stage.path("succeeded").asInt() + stage.path("skipped").asInt();
+      failed =
+          stage.path("failed").asInt()
+              + stage.path("timedOut").asInt()
+              + stage.path("rejected").asInt()
+              + stage.path("rolledBack").asInt();
+      inFlight = stage.path("inFlight").asInt();
+    }
+    int done = succeeded + failed;
     int filled = assigned == 0 ? 0 : (int) Math.min(BAR, (long) done * BAR / assigned);
     return String.format(
         "  stage %d %-12s %-16s [%s%s] %d/%d  succeeded %d  failed %d  in flight %d",
@@ -113,8 +147,8 @@ final class RolloutProgressView {
         "-".repeat(BAR - filled),
         done,
         assigned,
-        stage.path("succeeded").asInt() + stage.path("skipped").asInt(),
+        succeeded,
         failed,
-        stage.path("inFlight").asInt());
+        inFlight);
   }
 }

@@ -699,6 +699,8 @@ public final class RolloutsCommand extends CommandGroup {
                 + " $interval) { status estimatedFinishAt finishedPerSecond at"
                 + " job { id targetVersion totalDevices stopReason pauseReason }"
                 + " progress { queued inProgress succeeded failed skipped timedOut }"
+                + " progressByStage { stage progress { queued inProgress succeeded failed"
+                + " skipped timedOut } }"
                 + " stages { "
                 + STAGE_FIELDS
                 + " } } }",
