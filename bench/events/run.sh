@@ -12,6 +12,8 @@
 #   bench/events/run.sh                    # 10,000 devices, 600 s, 64 callers, 30 s of calls
 #   bench/events/run.sh 1000 60 16 10      # DEVICES SECONDS CALLERS CALL_SECONDS
 #   INTERVAL_MS=10000 bench/events/run.sh  # each device publishes every 10 s instead of every 1 s
+#   BROKER=mosquitto bench/events/run.sh   # Debian's Mosquitto instead of the embedded HiveMQ
+#                                          # (anonymous on loopback: throughput, not identity)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"

@@ -23,7 +23,11 @@ const ROUTES = [
   [/^audit$/, () => auditPage],
 ];
 
+/** Counts navigations: a page whose navigation was overtaken by another stops drawing. */
+let navigation = 0;
+
 async function route() {
+  const seq = ++navigation;
   if (current.live) {
     current.live.close();
   }
@@ -37,10 +41,15 @@ async function route() {
       const data = await graphql("{ login { viewer { actor kind scopes role } organization { name } } }");
       viewer = { ...data.login.viewer, organization: data.login.organization.name };
     } catch (e) {
-      session.signOut();
-      showSignIn(e.message);
+      if (seq === navigation) {
+        session.signOut();
+        showSignIn(e.message);
+      }
       return;
     }
+  }
+  if (seq !== navigation) {
+    return;
   }
   showNav();
   const path = location.hash.replace(/^#\/?/, "") || "rollouts";
@@ -56,11 +65,14 @@ async function route() {
       };
       current = { live };
       const context = { live, viewer, can: (scope) => viewer.scopes.includes(scope) };
-      fill(main, h("p", { class: "muted" }, "Loading…"));
+      // Each navigation draws into a view of its own: a page still loading when the operator
+      // moved on writes into its detached view, never over the page shown now.
+      const view = h("div", { class: "view" }, h("p", { class: "muted" }, "Loading…"));
+      fill(main, view);
       try {
-        await page()(main, context, ...match.slice(1).map(decodeURIComponent));
+        await page()(view, context, ...match.slice(1).map(decodeURIComponent));
       } catch (e) {
-        showError(e);
+        showError(view, e);
       }
       return;
     }
@@ -68,9 +80,9 @@ async function route() {
   fill(main, h("h1", {}, "Not found"), h("p", {}, "No page at #/" + path));
 }
 
-export function showError(e) {
+function showError(view, e) {
   fill(
-    main,
+    view,
     h("div", { class: "error", role: "alert" },
       h("strong", {}, e instanceof ApiError ? e.code : "ERROR"), " ", e.message),
   );

@@ -87,7 +87,7 @@ class ConsoleBrowserTest {
       screenshot("rollouts");
 
       // The running rollout's page: its progress moves while the page stays loaded.
-      browser.findElement(By.cssSelector("a[href='#/rollouts/" + jobId + "']")).click();
+      click(By.cssSelector("a[href='#/rollouts/" + jobId + "']"));
       waitFor(By.cssSelector("[data-stage-done]"));
       wait(Duration.ofSeconds(30)).until(d -> status().equals("RUNNING"));
       int before = stageDone();
@@ -105,7 +105,7 @@ class ConsoleBrowserTest {
 
       // Pause from the page: the workflow pauses (its status recorded PAUSED), and no device
       // update starts while it is paused.
-      browser.findElement(By.cssSelector("button[data-control=pause]")).click();
+      click(By.cssSelector("button[data-control=pause]"));
       wait(Duration.ofSeconds(30)).until(d -> status().equals("PAUSED"));
       await()
           .atMost(Duration.ofSeconds(30))
@@ -131,7 +131,7 @@ class ConsoleBrowserTest {
       // Back as the owner: cancel from the page, confirming the browser's dialog.
       signInAs(server.ownerToken());
       browser.get(base() + "/console/#/rollouts/" + jobId);
-      waitFor(By.cssSelector("button[data-control=cancel]")).click();
+      click(By.cssSelector("button[data-control=cancel]"));
       wait(Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent()).accept();
       wait(Duration.ofSeconds(60)).until(d -> status().equals("CANCELED"));
       assertThat(job(api, jobId).path("status").asText()).isEqualTo("CANCELED");
@@ -267,6 +267,20 @@ class ConsoleBrowserTest {
     // The page redraws its parts on every live event: an element read a moment ago may be gone.
     wait.ignoring(StaleElementReferenceException.class);
     return wait;
+  }
+
+  /**
+   * Clicks the element once it is there, finding it again when the page redrew it in between (the
+   * live pages redraw their parts on every event).
+   */
+  private static void click(By by) {
+    waitFor(by);
+    wait(Duration.ofSeconds(30))
+        .until(
+            d -> {
+              d.findElement(by).click();
+              return true;
+            });
   }
 
   /** Waits for the element; when it does not come, keeps a screenshot of what the page shows. */

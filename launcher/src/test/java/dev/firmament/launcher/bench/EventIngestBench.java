@@ -73,16 +73,30 @@ public final class EventIngestBench {
    */
   private static void serve(Path data, Path info) throws Exception {
     Map<String, String> settings =
-        Map.of(
-            "firmament.api.rate-limit.requests-per-second", "1000000",
-            "firmament.api.rate-limit.burst", "1000000",
-            "firmament.events.queue", "1000000");
+        new java.util.HashMap<>(
+            Map.of(
+                "firmament.api.rate-limit.requests-per-second", "1000000",
+                "firmament.api.rate-limit.burst", "1000000",
+                "firmament.events.queue", "1000000"));
+    // BROKER=mosquitto: Debian's Mosquitto takes the devices and the workers instead of the
+    // embedded HiveMQ (which still starts, idle).
+    Process mosquitto = null;
+    String mqttUrl = null;
+    if ("mosquitto".equals(System.getenv("BROKER"))) {
+      int port;
+      try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+        port = free.getLocalPort();
+      }
+      mosquitto = startMosquitto(data, port);
+      mqttUrl = "tcp://127.0.0.1:" + port;
+      settings.put("firmament.mqtt.url", mqttUrl);
+    }
     try (DevServer server = DevServer.start(DevStackOptions.onFreePorts(data), 0, settings)) {
       var endpoints = server.stack().endpoints();
       java.util.Properties p = new java.util.Properties();
       p.setProperty("url", server.graphqlUrl());
       p.setProperty("token", server.ownerToken());
-      p.setProperty("mqttUrl", endpoints.mqttUrl());
+      p.setProperty("mqttUrl", mqttUrl != null ? mqttUrl : endpoints.mqttUrl());
       p.setProperty("signingPublicKey", server.signingPublicKey());
       p.setProperty("jdbcUrl", endpoints.jdbcUrl());
       p.setProperty("dbUser", endpoints.dbUser());
@@ -103,7 +117,61 @@ public final class EventIngestBench {
       while (!java.nio.file.Files.exists(stop)) {
         Thread.sleep(200);
       }
+    } finally {
+      if (mosquitto != null) {
+        mosquitto.destroy();
+        mosquitto.waitFor(10, TimeUnit.SECONDS);
+      }
     }
+  }
+
+  /**
+   * Debian's Mosquitto on loopback for the benchmark: anonymous clients allowed (device identity is
+   * the embedded broker's and production's dynamic security's job; this measures throughput),
+   * nothing persisted, and no limit on the messages queued for a client, so that a lagging shared
+   * subscription queues rather than drops.
+   */
+  private static Process startMosquitto(Path data, int port) throws Exception {
+    Path binary = Path.of("/usr/sbin/mosquitto");
+    if (!java.nio.file.Files.isExecutable(binary)) {
+      throw new IllegalStateException(
+          "BROKER=mosquitto needs Debian's mosquitto: apt-get install mosquitto");
+    }
+    java.nio.file.Files.createDirectories(data);
+    Path conf = data.resolve("mosquitto.conf");
+    java.nio.file.Files.writeString(
+        conf,
+        String.join(
+            "\n",
+            "listener " + port + " 127.0.0.1",
+            "allow_anonymous true",
+            "persistence false",
+            "max_queued_messages 0",
+            "max_inflight_messages 0",
+            "max_connections -1",
+            "log_type error",
+            "log_type warning",
+            ""));
+    Process process =
+        new ProcessBuilder(binary.toString(), "-c", conf.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(data.resolve("mosquitto.log").toFile())
+            .start();
+    for (int i = 0; i < 100; i++) {
+      try {
+        new java.net.Socket("127.0.0.1", port).close();
+        log("mosquitto " + binary + " on port " + port + " (pid " + process.pid() + ")");
+        return process;
+      } catch (java.io.IOException notYet) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(
+              "mosquitto exited: " + java.nio.file.Files.readString(data.resolve("mosquitto.log")));
+        }
+        Thread.sleep(100);
+      }
+    }
+    process.destroy();
+    throw new IllegalStateException("mosquitto did not listen on " + port);
   }
 
   private static void load(
