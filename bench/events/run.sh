@@ -31,6 +31,18 @@ server_pid=""
 cleanup() {
   if [[ -n "$server_pid" ]]; then
     touch "$work/info.properties.stop"
+    # The server closes the stack when it sees the stop file; one that has not gone within a minute
+    # (after a 10,000-device run it was once found still running) is stopped, never left behind.
+    for _ in $(seq 60); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 1
+    done
+    if kill -0 "$server_pid" 2>/dev/null; then
+      echo "the benchmark server did not stop within 60 s; terminating it" >&2
+      kill "$server_pid" 2>/dev/null || true
+      sleep 5
+      kill -9 "$server_pid" 2>/dev/null || true
+    fi
     wait "$server_pid" 2>/dev/null || true
   fi
   rm -rf "$work" "$cpfile"
