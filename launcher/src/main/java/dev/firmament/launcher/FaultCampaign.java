@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.jooq.DSLContext;
 import org.jooq.Record2;
 import org.jooq.SQLDialect;
@@ -209,6 +210,9 @@ final class FaultCampaign {
     }
   }
 
+  /** How many warning lines of each worker's log a failed campaign prints. */
+  private static final int WARNINGS_PER_WORKER = 40;
+
   private static final List<String> ENDS =
       List.of("SUCCEEDED", "SKIPPED", "FAILED", "TIMED_OUT", "REJECTED", "CANCELED", "ROLLED_BACK");
 
@@ -303,6 +307,7 @@ final class FaultCampaign {
         String diagnostics =
             new RolloutDiagnostics(dsl, api.getBean(WorkflowClient.class), dataDir, out)
                 .keep(jobId);
+        printWorkerWarnings();
         throw new IllegalStateException(
             "the rollout did not end within "
                 + plan.deadline().toMinutes()
@@ -613,6 +618,29 @@ final class FaultCampaign {
         List.copyOf(applied),
         planned,
         took);
+  }
+
+  /**
+   * The warnings and errors the worker processes logged (the pollers' reconnection noise left out),
+   * printed where a build's output keeps them.
+   */
+  private void printWorkerWarnings() {
+    for (int i = 1; i <= workersStarted; i++) {
+      String name = "worker-" + i;
+      try (Stream<String> lines = Files.lines(dataDir.resolve(name + ".log"))) {
+        lines
+            .filter(l -> l.contains("level=WARN") || l.contains("level=ERROR"))
+            .filter(l -> !l.contains("logger=BasePoller"))
+            .limit(WARNINGS_PER_WORKER)
+            .forEach(l -> out.println(name + ": " + abbreviate(l)));
+      } catch (IOException | UncheckedIOException unreadable) {
+        out.println(name + ": log not readable: " + unreadable);
+      }
+    }
+  }
+
+  private static String abbreviate(String line) {
+    return line.length() <= 400 ? line : line.substring(0, 400) + "...";
   }
 
   private static long secondsSince(long begin) {

@@ -4,17 +4,24 @@ import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_STAGES;
 
+import dev.firmament.orchestrator.rollout.StageProgress;
+import dev.firmament.orchestrator.rollout.StageWorkflow;
 import dev.firmament.orchestrator.rollout.TaskQueues;
 import io.temporal.api.common.v1.WorkflowExecution;
+import io.temporal.api.history.v1.HistoryEvent;
+import io.temporal.api.workflow.v1.PendingWorkflowTaskInfo;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionRequest;
 import io.temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse;
 import io.temporal.client.WorkflowClient;
+import io.temporal.common.WorkflowExecutionHistory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
@@ -32,6 +39,10 @@ final class RolloutDiagnostics {
   private final WorkflowClient temporal;
   private final Path dir;
   private final PrintStream out;
+
+  /** How many of a history's last events are printed. */
+  private static final int LAST_EVENTS = 40;
+
   private final List<String> lines = new ArrayList<>();
 
   RolloutDiagnostics(DSLContext dsl, WorkflowClient temporal, Path dir, PrintStream out) {
@@ -88,9 +99,11 @@ final class RolloutDiagnostics {
     for (String workflowId : workflowIds) {
       try {
         describe(workflowId);
+        WorkflowExecutionHistory history = temporal.fetchHistory(workflowId);
+        summarize(history.getEvents());
         Path file =
             dir.resolve("history-" + workflowId.replaceAll("[^A-Za-z0-9.-]", "_") + ".json");
-        Files.writeString(file, temporal.fetchHistory(workflowId).toJson(true));
+        Files.writeString(file, history.toJson(true));
         written.add(file);
       } catch (RuntimeException | IOException unavailable) {
         line("workflow %s could not be read: %s", workflowId, unavailable);
@@ -104,6 +117,58 @@ final class RolloutDiagnostics {
     String line = "diagnostics: " + String.format(format, args);
     lines.add(line);
     out.println(line);
+  }
+
+  /**
+   * The stage's own account of its devices (its query, answered by a worker replaying it): whether
+   * it holds devices open that PostgreSQL shows ended, or cannot answer at all (its workflow task
+   * fails).
+   */
+  private void queryStage(String workflowId) {
+    try {
+      StageProgress progress = temporal.newWorkflowStub(StageWorkflow.class, workflowId).progress();
+      line("  stage says %s %s", progress.status(), progress.counters());
+    } catch (RuntimeException e) {
+      line("  stage query failed: %s", e);
+    }
+  }
+
+  /**
+   * A history in a few lines: its events counted by type, then the last {@link #LAST_EVENTS} with
+   * what each was about (the activity, signal, timer or failure).
+   */
+  private void summarize(List<HistoryEvent> events) {
+    Map<String, Integer> byType = new TreeMap<>();
+    events.forEach(e -> byType.merge(shortType(e), 1, Integer::sum));
+    line("  events %s", byType);
+    for (HistoryEvent event :
+        events.subList(Math.max(0, events.size() - LAST_EVENTS), events.size())) {
+      line("  #%d %s %s", event.getEventId(), shortType(event), about(event));
+    }
+  }
+
+  private static String shortType(HistoryEvent event) {
+    return event.getEventType().name().replace("EVENT_TYPE_", "");
+  }
+
+  private static String about(HistoryEvent event) {
+    return switch (event.getEventType()) {
+      case EVENT_TYPE_ACTIVITY_TASK_SCHEDULED ->
+          event.getActivityTaskScheduledEventAttributes().getActivityType().getName();
+      case EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED ->
+          event.getWorkflowExecutionSignaledEventAttributes().getSignalName();
+      case EVENT_TYPE_TIMER_STARTED ->
+          event.getTimerStartedEventAttributes().getStartToFireTimeout().getSeconds() + "s";
+      case EVENT_TYPE_WORKFLOW_TASK_FAILED ->
+          event.getWorkflowTaskFailedEventAttributes().getCause()
+              + " "
+              + event.getWorkflowTaskFailedEventAttributes().getFailure().getMessage();
+      case EVENT_TYPE_ACTIVITY_TASK_FAILED ->
+          event.getActivityTaskFailedEventAttributes().getFailure().getMessage();
+      case EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT ->
+          event.getActivityTaskTimedOutEventAttributes().getFailure().getMessage();
+      default -> "";
+    };
   }
 
   private void describe(String workflowId) {
@@ -123,6 +188,13 @@ final class RolloutDiagnostics {
         described.getWorkflowExecutionInfo().getHistoryLength(),
         described.getPendingActivitiesCount(),
         described.getPendingChildrenCount());
+    if (described.hasPendingWorkflowTask()) {
+      PendingWorkflowTaskInfo task = described.getPendingWorkflowTask();
+      line("  workflow task %s attempt=%d", task.getState(), task.getAttempt());
+    }
+    if (workflowId.contains("/stage/")) {
+      queryStage(workflowId);
+    }
     described
         .getPendingActivitiesList()
         .forEach(

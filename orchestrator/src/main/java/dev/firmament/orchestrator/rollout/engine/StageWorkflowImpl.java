@@ -115,6 +115,15 @@ public class StageWorkflowImpl implements StageWorkflow {
   /** Change id: a gate's breach is published as the event firmament/rollout/gate (version 1). */
   static final String GATE_EVENT = "gate-event";
 
+  /**
+   * Change id: the stage's progress reports to its rollout are not waited for (version 1). They
+   * inform the rollout while the stage runs, and the stage's result carries its final counts
+   * anyway; waiting for Temporal to confirm each one made a stage that had finished its devices
+   * wait on a signal whose confirmation can be lost (Temporal's embedded test server drops it when
+   * delivering it fails), with nothing left to time out.
+   */
+  static final String REPORTS_UNAWAITED = "reports-unawaited";
+
   /** The longest wait before a delivery that failed on the worker's side runs again. */
   static final Duration MAX_READOPT_WAIT = Duration.ofSeconds(30);
 
@@ -217,9 +226,19 @@ public class StageWorkflowImpl implements StageWorkflow {
   /** How often each open device's delivery was re-adopted in this run (for the backoff). */
   private final Map<String, Integer> readoptions = new LinkedHashMap<>();
 
+  /**
+   * Whether this run waits for its reports to the rollout ({@link #REPORTS_UNAWAITED}). Asked once,
+   * as the run starts: asking in the middle of a report would let other workflow threads issue
+   * their commands in between when a history replays.
+   */
+  private boolean reportsAwaited = true;
+
   @Override
   public StageResult run(StageRequest stageRequest) {
     request = stageRequest;
+    reportsAwaited =
+        Workflow.getVersion(REPORTS_UNAWAITED, Workflow.DEFAULT_VERSION, 1)
+            == Workflow.DEFAULT_VERSION;
     random = Workflow.newRandom();
     StageCarry carry = request.carry();
     restore(carry);
@@ -1263,7 +1282,11 @@ public class StageWorkflowImpl implements StageWorkflow {
     }
   }
 
-  /** Persists the stage's status and counters and tells the parent, without waiting for either. */
+  /**
+   * Persists the stage's status and counters and tells the parent, without waiting for either; the
+   * write is waited for before the stage ends or continues, the report to the parent (since {@link
+   * #REPORTS_UNAWAITED} version 1) never.
+   */
   private void publish() {
     StageProgress progress = progress();
     writes.add(
@@ -1277,7 +1300,10 @@ public class StageWorkflowImpl implements StageWorkflow {
     if (parent.isPresent()) {
       RolloutWorkflow rollout =
           Workflow.newExternalWorkflowStub(RolloutWorkflow.class, parent.get());
-      writes.add(Async.procedure(rollout::stageReport, progress));
+      Promise<Void> told = Async.procedure(rollout::stageReport, progress);
+      if (reportsAwaited) {
+        writes.add(told);
+      }
     }
   }
 
