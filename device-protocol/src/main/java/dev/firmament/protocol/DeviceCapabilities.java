@@ -49,6 +49,17 @@ public record DeviceCapabilities(List<String> artifacts) {
     return artifacts.contains(kind.name());
   }
 
+  /**
+   * Capabilities as the server keeps them: their kinds joined by commas ({@code
+   * devices.artifact_kinds}, empty for a device that declared none); null when nothing was kept.
+   */
+  public static DeviceCapabilities ofStored(String kinds) {
+    if (kinds == null) {
+      return null;
+    }
+    return new DeviceCapabilities(kinds.isEmpty() ? List.of() : List.of(kinds.split(",")));
+  }
+
   /** The kinds the server may offer: {@code capabilities}, or the default when there are none. */
   public static DeviceCapabilities orDefault(DeviceCapabilities capabilities) {
     return capabilities == null ? DEFAULT : capabilities;

@@ -245,6 +245,13 @@ abstract class ApiTestBase {
     return devices.stream().map(d -> (String) d.get("id")).toList();
   }
 
+  /** The organization that holds the device. */
+  UUID organizationOf(String deviceId) {
+    return dsl.resultQuery("select organization_id from devices where id = ?", deviceId)
+        .fetchSingle()
+        .get(0, UUID.class);
+  }
+
   String uploadFirmware(String productId, String version, byte[] image) {
     return uploadFirmware(graphQl, productId, version, image);
   }

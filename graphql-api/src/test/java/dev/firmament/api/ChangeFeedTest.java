@@ -199,12 +199,6 @@ class ChangeFeedTest extends ApiIntegrationTest {
         .dispose();
   }
 
-  private UUID organizationOf(String deviceId) {
-    return dsl.resultQuery("select organization_id from devices where id = ?", deviceId)
-        .fetchSingle()
-        .get(0, UUID.class);
-  }
-
   private static Connection otherProcess() throws SQLException {
     return DriverManager.getConnection(
         STACK.postgres.jdbcUrl(), STACK.postgres.username(), STACK.postgres.password());

@@ -33,7 +33,7 @@ class DeviceOrderIndexTest extends ApiIntegrationTest {
     HttpGraphQlTester owner = as(tokenFor(organization, Role.OWNER));
     String product = createProduct(owner);
     String other = createProduct(owner);
-    UUID organizationId = organizationOf(product);
+    UUID organizationId = organizationOfProduct(product);
     String prefix = unique("dev");
     insertDevices(organizationId, product, prefix, DEVICES_IN_PRODUCT);
 
@@ -90,7 +90,7 @@ class DeviceOrderIndexTest extends ApiIntegrationTest {
     HttpGraphQlTester owner = as(tokenFor(organization, Role.OWNER));
     String product = createProduct(owner);
     String prefix = unique("dev");
-    insertDevices(organizationOf(product), product, prefix, DEVICES_IN_PRODUCT);
+    insertDevices(organizationOfProduct(product), product, prefix, DEVICES_IN_PRODUCT);
     String customer =
         owner
             .document(
@@ -182,7 +182,7 @@ class DeviceOrderIndexTest extends ApiIntegrationTest {
         .fetch(DEVICES.ID);
   }
 
-  private UUID organizationOf(String product) {
+  private UUID organizationOfProduct(String product) {
     return dsl.select(PRODUCTS.ORGANIZATION_ID)
         .from(PRODUCTS)
         .where(PRODUCTS.ID.eq(UUID.fromString(product)))

@@ -362,14 +362,6 @@ class RolloutResultsTest extends ApiIntegrationTest {
     return response;
   }
 
-  private UUID organizationOf(String deviceId) {
-    return dsl.select(DEVICES.ORGANIZATION_ID)
-        .from(DEVICES)
-        .where(DEVICES.ID.eq(deviceId))
-        .fetchSingle()
-        .value1();
-  }
-
   /** An {@code ota_stages} row as the stage workflow writes it when the stage starts. */
   private void stage(String jobId, int index, String name, String anyDevice) {
     dsl.insertInto(OTA_STAGES)

@@ -62,13 +62,6 @@ class UsageTest extends ApiIntegrationTest {
         .get();
   }
 
-  private UUID organizationOf(String deviceId) {
-    return dsl.select(DEVICES.ORGANIZATION_ID)
-        .from(DEVICES)
-        .where(DEVICES.ID.eq(deviceId))
-        .fetchSingle(DEVICES.ORGANIZATION_ID);
-  }
-
   /** An event as the workers store one a device published. */
   private void event(String deviceId, String productId, String name, String data) {
     dsl.insertInto(EVENTS)

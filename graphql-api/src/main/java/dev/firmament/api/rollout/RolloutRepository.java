@@ -12,9 +12,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firmament.api.AnyOf;
+import dev.firmament.delta.DeltaRoutes;
+import dev.firmament.delta.DeltaRoutes.Patch;
 import dev.firmament.orchestrator.rollout.DeviceUpdateOutcome;
 import dev.firmament.orchestrator.rollout.RolloutStatus;
 import dev.firmament.orchestrator.rollout.StageKind;
+import dev.firmament.protocol.ArtifactKind;
+import dev.firmament.protocol.DeviceCapabilities;
 import dev.firmament.sql.SharedDevices;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import dev.firmament.sql.generated.tables.records.OtaResultsRecord;
@@ -476,10 +480,9 @@ public class RolloutRepository {
   /**
    * The cellular bytes of each job, per stage (docs/connectivity.md, "Cellular bytes per stage"):
    * over the results whose device has an ACTIVE SIM now, the expected bytes are each device's
-   * planned artifact once it was offered or deferred, before that the smallest published delta from
-   * the version it reports or else the full image (none for a device already on the target), and
-   * the actual bytes what the gateways sent it. Devices no stage has taken yet come last, with a
-   * null stage index.
+   * planned artifact once it was offered or deferred, before that what the workers would plan for
+   * it ({@link #estimate}), and the actual bytes what the gateways sent it. Devices no stage has
+   * taken yet come last, with a null stage index.
    */
   public Map<UUID, List<CellularBytes>> cellularBytes(
       UUID organizationId, Collection<UUID> jobIds) {
@@ -487,48 +490,140 @@ public class RolloutRepository {
     for (UUID jobId : jobIds) {
       found.put(jobId, new ArrayList<>());
     }
+    UUID[] ids = jobIds.toArray(UUID[]::new);
+    Map<StageOfJob, Long> estimated = estimates(organizationId, ids);
     dsl.resultQuery(
             """
             select r.job_id, r.stage, count(*) as devices,
                    coalesce(sum(case
                        when r.state = 'SKIPPED' then 0
                        when r.artifact_size_bytes is not null then r.artifact_size_bytes
-                       when d.firmware_version = f.version then 0
-                       else least(delta.smallest, f.size_bytes) end), 0) as expected,
+                       else 0 end), 0) as planned,
                    coalesce(sum(r.bytes_sent), 0) as actual,
                    count(*) filter (where r.state = 'QUEUED' and r.error_code = 'DATA_CAP')
                        as deferred
             from ota_results r
             join sims s on s.device_id = r.device_id and s.organization_id = r.organization_id
                        and s.status = 'ACTIVE'
-            join ota_jobs j on j.id = r.job_id
-            join product_firmware f on f.id = j.firmware_id
-            join devices d on d.id = r.device_id
-            left join lateral (
-                select min(fd.size_bytes) as smallest
-                from firmware_deltas fd
-                join product_firmware pf on pf.id = fd.from_firmware_id
-                                        and pf.product_id = j.product_id
-                where fd.to_firmware_id = j.firmware_id
-                  and fd.organization_id = j.organization_id
-                  and fd.status = 'PUBLISHED'
-                  and pf.version = d.firmware_version) delta on true
             where r.organization_id = {0} and r.job_id = any({1})
             group by r.job_id, r.stage
             order by r.job_id, r.stage nulls last""",
-            DSL.val(organizationId), DSL.val(jobIds.toArray(UUID[]::new)))
+            DSL.val(organizationId), DSL.val(ids))
         .forEach(
-            r ->
-                found
-                    .get(r.get("job_id", UUID.class))
-                    .add(
-                        new CellularBytes(
-                            r.get("stage", Integer.class),
-                            r.get("devices", Integer.class),
-                            r.get("expected", Long.class),
-                            r.get("actual", Long.class),
-                            r.get("deferred", Integer.class))));
+            r -> {
+              UUID jobId = r.get("job_id", UUID.class);
+              Integer stage = r.get("stage", Integer.class);
+              found
+                  .get(jobId)
+                  .add(
+                      new CellularBytes(
+                          stage,
+                          r.get("devices", Integer.class),
+                          r.get("planned", Long.class)
+                              + estimated.getOrDefault(new StageOfJob(jobId, stage), 0L),
+                          r.get("actual", Long.class),
+                          r.get("deferred", Integer.class)));
+            });
     return found;
+  }
+
+  private record StageOfJob(UUID jobId, Integer stage) {}
+
+  /**
+   * The bytes the workers would plan for the devices with an active SIM that were neither offered
+   * nor deferred yet, per stage: for each group of devices on one version that declare the same
+   * artifact kinds, the cheapest route over the product's published patches that they install (one
+   * patch, or a chain for a device that installs chains), else the full image; nothing for a device
+   * already on the target. The same rule as the workers' artifact planner, over the same patches
+   * ({@link DeltaRoutes}).
+   */
+  private Map<StageOfJob, Long> estimates(UUID organizationId, UUID[] jobIds) {
+    Map<UUID, List<Patch>> patches = publishedPatches(organizationId, jobIds);
+    Map<StageOfJob, Long> estimated = new HashMap<>();
+    dsl.resultQuery(
+            """
+            select r.job_id, r.stage, d.firmware_version, d.artifact_kinds,
+                   f.version as target, f.size_bytes, count(*) as devices
+            from ota_results r
+            join sims s on s.device_id = r.device_id and s.organization_id = r.organization_id
+                       and s.status = 'ACTIVE'
+            join ota_jobs j on j.id = r.job_id
+            join product_firmware f on f.id = j.firmware_id
+            join devices d on d.id = r.device_id
+            where r.organization_id = {0} and r.job_id = any({1})
+              and r.state <> 'SKIPPED' and r.artifact_size_bytes is null
+              and d.firmware_version is distinct from f.version
+            group by r.job_id, r.stage, d.firmware_version, d.artifact_kinds, f.version,
+                     f.size_bytes""",
+            DSL.val(organizationId), DSL.val(jobIds))
+        .forEach(
+            r -> {
+              UUID jobId = r.get("job_id", UUID.class);
+              long each =
+                  estimate(
+                      patches.getOrDefault(jobId, List.of()),
+                      r.get("firmware_version", String.class),
+                      r.get("artifact_kinds", String.class),
+                      r.get("target", String.class),
+                      r.get("size_bytes", Long.class));
+              estimated.merge(
+                  new StageOfJob(jobId, r.get("stage", Integer.class)),
+                  each * r.get("devices", Long.class),
+                  Long::sum);
+            });
+    return estimated;
+  }
+
+  /**
+   * What one device on {@code version} that keeps {@code artifactKinds} would be sent to reach
+   * {@code target}: the cheapest route it installs when it is smaller than the image, else the
+   * image of {@code imageBytes}.
+   */
+  static long estimate(
+      List<Patch> patches, String version, String artifactKinds, String target, long imageBytes) {
+    DeviceCapabilities kinds =
+        DeviceCapabilities.orDefault(DeviceCapabilities.ofStored(artifactKinds));
+    int maxSteps =
+        DeltaRoutes.maxSteps(
+            kinds.accepts(ArtifactKind.DELTA), kinds.accepts(ArtifactKind.DELTA_CHAIN));
+    return DeltaRoutes.cheapest(patches, version, target, maxSteps)
+        .map(DeltaRoutes.Route::bytes)
+        .filter(bytes -> bytes < imageBytes)
+        .orElse(imageBytes);
+  }
+
+  /**
+   * The published patches of each job's product, the smallest of each pair of versions, as the
+   * workers' delta catalog reads them (without what only sending needs).
+   */
+  private Map<UUID, List<Patch>> publishedPatches(UUID organizationId, UUID[] jobIds) {
+    Map<UUID, Map<List<String>, Patch>> smallest = new HashMap<>();
+    dsl.resultQuery(
+            """
+            select j.id as job_id, pf.version as from_version, pt.version as to_version,
+                   fd.size_bytes
+            from ota_jobs j
+            join firmware_deltas fd on fd.product_id = j.product_id
+                                   and fd.organization_id = j.organization_id
+            join product_firmware pf on pf.id = fd.from_firmware_id
+                                    and pf.product_id = j.product_id
+            join product_firmware pt on pt.id = fd.to_firmware_id and pt.product_id = j.product_id
+            where j.organization_id = {0} and j.id = any({1}) and fd.status = 'PUBLISHED'
+            order by fd.size_bytes, fd.id""",
+            DSL.val(organizationId), DSL.val(jobIds))
+        .forEach(
+            r -> {
+              String from = r.get("from_version", String.class);
+              String to = r.get("to_version", String.class);
+              smallest
+                  .computeIfAbsent(r.get("job_id", UUID.class), j -> new LinkedHashMap<>())
+                  .putIfAbsent(
+                      List.of(from, to),
+                      new Patch(from, to, null, null, r.get("size_bytes", Long.class), null));
+            });
+    Map<UUID, List<Patch>> patches = new HashMap<>();
+    smallest.forEach((jobId, pairs) -> patches.put(jobId, List.copyOf(pairs.values())));
+    return patches;
   }
 
   /** Gives the job its data policy (docs/connectivity.md, "Data-aware rollouts"). */

@@ -2,10 +2,11 @@ package dev.firmament.workers.delivery;
 
 import dev.firmament.artifact.ArtifactStoreException;
 import dev.firmament.delta.DeltaChain;
+import dev.firmament.delta.DeltaRoutes;
+import dev.firmament.delta.DeltaRoutes.Patch;
+import dev.firmament.delta.DeltaRoutes.Route;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.ArtifactKind;
-import dev.firmament.workers.delivery.DeltaRoutes.Patch;
-import dev.firmament.workers.delivery.DeltaRoutes.Route;
 import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,10 +109,8 @@ public class ArtifactPlanner {
 
   /** How many patches a route to this device may have: none, one, or a chain's worth. */
   static int maxSteps(UpdateTarget target) {
-    if (!target.accepts(ArtifactKind.DELTA)) {
-      return 0;
-    }
-    return target.accepts(ArtifactKind.DELTA_CHAIN) ? DeltaChain.MAX_STEPS : 1;
+    return DeltaRoutes.maxSteps(
+        target.accepts(ArtifactKind.DELTA), target.accepts(ArtifactKind.DELTA_CHAIN));
   }
 
   private byte[] chain(Route route) {

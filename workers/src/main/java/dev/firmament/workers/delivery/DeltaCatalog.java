@@ -4,9 +4,9 @@ import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
+import dev.firmament.delta.DeltaRoutes.Patch;
 import dev.firmament.orchestrator.delta.DeltaStatus;
 import dev.firmament.sql.generated.tables.ProductFirmware;
-import dev.firmament.workers.delivery.DeltaRoutes.Patch;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

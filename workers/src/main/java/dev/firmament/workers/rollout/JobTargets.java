@@ -196,11 +196,7 @@ public class JobTargets {
 
   /** The capabilities kept in {@code devices.artifact_kinds}; null when none were declared. */
   public static DeviceCapabilities capabilities(String artifactKinds) {
-    if (artifactKinds == null) {
-      return null;
-    }
-    return new DeviceCapabilities(
-        artifactKinds.isEmpty() ? List.of() : List.of(artifactKinds.split(",")));
+    return DeviceCapabilities.ofStored(artifactKinds);
   }
 
   private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {

@@ -1,4 +1,4 @@
-package dev.firmament.workers.delivery;
+package dev.firmament.delta;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,13 +18,24 @@ import java.util.Optional;
  */
 public final class DeltaRoutes {
 
-  /** Bytes of a chain's fixed header: its magic and step count. */
-  static final int CHAIN_HEADER = 8 + 1;
+  /** Bytes of a chain's fixed header ({@link DeltaChain}): its magic and step count. */
+  static final int CHAIN_HEADER = DeltaChain.MAGIC.length + 1;
 
   /** Bytes a step adds to a chain's header besides its version: length byte, hash, length. */
   static final int STEP_HEADER = 1 + 32 + 8;
 
   private DeltaRoutes() {}
+
+  /**
+   * How many patches a route to a device may have: none for a device that installs no patch, one
+   * for a device that installs patches but no chain, else as many as a chain holds.
+   */
+  public static int maxSteps(boolean installsPatches, boolean installsChains) {
+    if (!installsPatches) {
+      return 0;
+    }
+    return installsChains ? DeltaChain.MAX_STEPS : 1;
+  }
 
   /**
    * A published patch between two versions of the product.

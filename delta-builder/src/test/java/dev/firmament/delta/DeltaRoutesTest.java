@@ -1,9 +1,9 @@
-package dev.firmament.workers.delivery;
+package dev.firmament.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.firmament.workers.delivery.DeltaRoutes.Patch;
-import dev.firmament.workers.delivery.DeltaRoutes.Route;
+import dev.firmament.delta.DeltaRoutes.Patch;
+import dev.firmament.delta.DeltaRoutes.Route;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -148,5 +148,27 @@ class DeltaRoutesTest {
     assertThat(
             DeltaRoutes.cheapest(List.of(a, b), "1.0.0", "1.2.0-beta.1", 8).orElseThrow().bytes())
         .isEqualTo(DeltaRoutes.chainBytes(List.of(a, b)));
+  }
+
+  @Test
+  void aChainCostsExactlyWhatItsEncodingTakes() {
+    List<Patch> patches = List.of(patch("1.0.0", "1.1.0", 300), patch("1.1.0", "1.2.0-rc.1", 70));
+    byte[] encoded =
+        DeltaChain.encode(
+            patches.stream()
+                .map(
+                    p -> new DeltaChain.Link(p.toVersion(), p.toSha256(), new byte[(int) p.size()]))
+                .toList());
+    assertThat(DeltaRoutes.chainBytes(patches)).isEqualTo(encoded.length);
+    assertThat(DeltaRoutes.cheapest(patches, "1.0.0", "1.2.0-rc.1", 8).orElseThrow().bytes())
+        .isEqualTo(encoded.length);
+  }
+
+  @Test
+  void aDeviceTakesNoPatchOneOrAChainsWorth() {
+    assertThat(DeltaRoutes.maxSteps(false, false)).isZero();
+    assertThat(DeltaRoutes.maxSteps(false, true)).isZero();
+    assertThat(DeltaRoutes.maxSteps(true, false)).isEqualTo(1);
+    assertThat(DeltaRoutes.maxSteps(true, true)).isEqualTo(DeltaChain.MAX_STEPS);
   }
 }
