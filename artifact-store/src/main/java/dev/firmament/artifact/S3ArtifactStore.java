@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@link IllegalStateException} around the I/O error; both become an {@link
  * ArtifactStoreException}, which callers treat as an infrastructure error.
  */
-public final class S3ArtifactStore implements ArtifactStore {
+public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(S3ArtifactStore.class);
   private static final String SHA256_META = "firmament-sha256";
   private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9-]{0,31}");
@@ -89,6 +89,19 @@ public final class S3ArtifactStore implements ArtifactStore {
           e.getMessage());
     }
     return store;
+  }
+
+  /**
+   * Closes the S3 client: its HTTP connections and the threads that serve them, which would
+   * otherwise keep a stopping process alive until they idle out.
+   */
+  @Override
+  public void close() {
+    try {
+      client.close();
+    } catch (Exception e) {
+      log.warn("artifact store client did not close cleanly error={}", e.toString());
+    }
   }
 
   /** Creates the bucket when it is missing, once per store; the next call tries again on error. */

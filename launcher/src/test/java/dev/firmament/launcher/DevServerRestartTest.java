@@ -19,7 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,8 +52,12 @@ class DevServerRestartTest {
   /** The server after the restart, which both tests check. */
   private static DevServer restarted;
 
+  /** Threads the first server started that outlived its close and would keep a process alive. */
+  private static List<String> leftRunning;
+
   @BeforeAll
   static void leaveWorkAndEventsThenRestart() throws Exception {
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
     // A device here publishes more events at once than a device's allowance (4).
     try (DevServer server =
         DevServer.start(
@@ -61,7 +67,39 @@ class DevServerRestartTest {
       storeEventsAndReadACursor(server);
       leaveARunningRollout(server);
     }
+    leftRunning = nonDaemonThreadsSince(before);
     restarted = DevServer.start(DevStackOptions.onFreePorts(dataDir), 0, Map.of());
+  }
+
+  /**
+   * The non-daemon threads alive now that were not in {@code before}, once the ones still ending
+   * have had ten seconds to end.
+   */
+  private static List<String> nonDaemonThreadsSince(Set<Thread> before)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      List<String> alive =
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(t -> !before.contains(t) && t.isAlive() && !t.isDaemon())
+              .map(Thread::getName)
+              .sorted()
+              .toList();
+      if (alive.isEmpty() || System.nanoTime() > deadline) {
+        return alive;
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  /**
+   * A stopped server leaves no thread of its own running: {@code firmament server} and the
+   * benchmarks' servers end when they are told to, instead of being held up by a reporting or HTTP
+   * thread (once the Temporal SDK's metrics reporter and the S3 client's dispatcher).
+   */
+  @Test
+  void aStoppedServerLeavesNoThreadOfItsOwnRunning() {
+    assertThat(leftRunning).isEmpty();
   }
 
   @AfterAll

@@ -2,6 +2,7 @@ package dev.firmament.api.config;
 
 import com.uber.m3.tally.RootScopeBuilder;
 import com.uber.m3.tally.Scope;
+import com.uber.m3.tally.ScopeCloseException;
 import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.S3ArtifactStore;
 import dev.firmament.orchestrator.tracing.TracePropagator;
@@ -30,15 +31,42 @@ import org.springframework.context.annotation.Import;
 public class InfrastructureConfiguration {
 
   /**
+   * The Temporal SDK's own metrics (requests, long polls, workflow and activity task latencies,
+   * sticky cache), reported every ten seconds into the process's meter registry when it has one
+   * (the server's roles). Closed with the context: its reporting thread is not a daemon, and left
+   * running it kept a stopped server's process alive.
+   */
+  @Bean
+  public TemporalMetrics temporalMetrics(ObjectProvider<MeterRegistry> meters) {
+    MeterRegistry registry = meters.getIfAvailable();
+    if (registry == null) {
+      return new TemporalMetrics(null);
+    }
+    return new TemporalMetrics(
+        new RootScopeBuilder()
+            .reporter(new MicrometerClientStatsReporter(registry))
+            .reportEvery(com.uber.m3.util.Duration.ofSeconds(10)));
+  }
+
+  /** The Temporal SDK's metrics scope, or none; closing it stops its reporting. */
+  public record TemporalMetrics(Scope scope) implements AutoCloseable {
+    @Override
+    public void close() throws ScopeCloseException {
+      if (scope != null) {
+        scope.close();
+      }
+    }
+  }
+
+  /**
    * The stubs connect lazily, so the API starts (and serves reads) while Temporal is still coming
    * up; starting a rollout fails with a typed error until it is reachable. TLS, mutual TLS and an
-   * API key are optional ({@link TemporalConnection}). When the process has a meter registry (the
-   * server's roles), the Temporal SDK's own metrics (requests, long polls, workflow and activity
-   * task latencies, sticky cache) report into it every ten seconds.
+   * API key are optional ({@link TemporalConnection}). The SDK's metrics go to {@link
+   * #temporalMetrics} when the process has a meter registry.
    */
   @Bean
   public WorkflowServiceStubs workflowServiceStubs(
-      ObjectProvider<MeterRegistry> meters,
+      TemporalMetrics metrics,
       @Value("${firmament.temporal.target:127.0.0.1:7233}") String target,
       @Value("${firmament.temporal.tls:false}") boolean tls,
       @Value("${firmament.temporal.tls-client-cert-file:}") String clientCertFile,
@@ -48,13 +76,9 @@ public class InfrastructureConfiguration {
     WorkflowServiceStubsOptions options =
         new TemporalConnection(target, tls, clientCertFile, clientKeyFile, serverCaFile, apiKey)
             .toOptions();
-    MeterRegistry registry = meters.getIfAvailable();
-    if (registry != null) {
-      Scope scope =
-          new RootScopeBuilder()
-              .reporter(new MicrometerClientStatsReporter(registry))
-              .reportEvery(com.uber.m3.util.Duration.ofSeconds(10));
-      options = WorkflowServiceStubsOptions.newBuilder(options).setMetricsScope(scope).build();
+    if (metrics.scope() != null) {
+      options =
+          WorkflowServiceStubsOptions.newBuilder(options).setMetricsScope(metrics.scope()).build();
     }
     return WorkflowServiceStubs.newServiceStubs(options);
   }
