@@ -14,6 +14,9 @@
 #   INTERVAL_MS=10000 bench/events/run.sh  # each device publishes every 10 s instead of every 1 s
 #   BROKER=mosquitto bench/events/run.sh   # Debian's Mosquitto instead of the embedded HiveMQ
 #                                          # (anonymous on loopback: throughput, not identity)
+#   BROKER=mosquitto PUBLISHERS=4 bench/events/run.sh
+#                                          # the events through 4 shared connections on the
+#                                          # devices' topics, the devices' own connections open
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"

@@ -2,6 +2,9 @@ package dev.firmament.launcher.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import dev.firmament.agent.DeviceAgent;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.ReferenceCloud;
@@ -10,6 +13,8 @@ import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.launcher.Demo;
 import dev.firmament.launcher.DevServer;
 import dev.firmament.protocol.DeviceEvent;
+import dev.firmament.protocol.ProtocolCodec;
+import dev.firmament.protocol.Topics;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -48,6 +53,7 @@ import org.jooq.DSLContext;
  */
 public final class EventIngestBench {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ProtocolCodec CODEC = new ProtocolCodec();
 
   private EventIngestBench() {}
 
@@ -213,18 +219,32 @@ public final class EventIngestBench {
       ScheduledExecutorService ticks = Executors.newScheduledThreadPool(2);
       long start = System.currentTimeMillis();
       long end = start + seconds * 1000L;
+      List<Mqtt5AsyncClient> shared = publishers(info.getProperty("mqttUrl"));
+      int next = 0;
       for (var device : fleet.devices()) {
-        DeviceAgent agent = fleet.agent(device.deviceId());
+        String deviceId = device.deviceId();
+        DeviceAgent agent = fleet.agent(deviceId);
+        Mqtt5AsyncClient publisher = shared.isEmpty() ? null : shared.get(next++ % shared.size());
+        String topic = Topics.events(deviceId);
         long phase = ThreadLocalRandom.current().nextLong(intervalMs);
         ticks.scheduleAtFixedRate(
             () -> {
               if (System.currentTimeMillis() >= end) {
                 return;
               }
-              agent
-                  .publishEvent(DeviceEvent.of("bench", Long.toString(System.currentTimeMillis())))
-                  .whenComplete(
-                      (ok, error) -> (error == null ? published : failed).incrementAndGet());
+              DeviceEvent event =
+                  DeviceEvent.of("bench", Long.toString(System.currentTimeMillis()));
+              java.util.concurrent.CompletableFuture<?> sent =
+                  publisher == null
+                      ? agent.publishEvent(event)
+                      : publisher
+                          .publishWith()
+                          .topic(topic)
+                          .qos(MqttQos.AT_LEAST_ONCE)
+                          .payload(CODEC.encodeEvent(event))
+                          .send();
+              sent.whenComplete(
+                  (ok, error) -> (error == null ? published : failed).incrementAndGet());
             },
             phase,
             intervalMs,
@@ -286,6 +306,37 @@ public final class EventIngestBench {
       calls(api, fleet, callers, callSeconds, info);
     }
     System.exit(0);
+  }
+
+  /**
+   * With {@code PUBLISHERS=N} (an environment variable; Mosquitto only, whose benchmark broker is
+   * anonymous), the events go through N shared connections, each on its device's own topic, while
+   * the devices' own connections stay open: what an event costs the stack, without 10,000 device
+   * clients on the same two cores making them (they were the limit at ~5,000 events per second).
+   * With identity enforced each device publishes only its own topic, which this does not exercise.
+   */
+  private static List<Mqtt5AsyncClient> publishers(String mqttUrl) throws Exception {
+    int count = Integer.parseInt(System.getenv().getOrDefault("PUBLISHERS", "0"));
+    if (count > 0 && !"mosquitto".equals(System.getenv("BROKER"))) {
+      throw new IllegalStateException("PUBLISHERS needs BROKER=mosquitto (an anonymous broker)");
+    }
+    URI broker = URI.create(mqttUrl);
+    List<Mqtt5AsyncClient> clients = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      Mqtt5AsyncClient client =
+          MqttClient.builder()
+              .useMqttVersion5()
+              .identifier("bench-publisher-" + i)
+              .serverHost(broker.getHost())
+              .serverPort(broker.getPort())
+              .buildAsync();
+      client.connect().get(30, TimeUnit.SECONDS);
+      clients.add(client);
+    }
+    if (count > 0) {
+      log("publishing through " + count + " shared connections on the devices' topics");
+    }
+    return clients;
   }
 
   private static long stored(DSLContext db) {
