@@ -3,6 +3,9 @@
 # xdelta3 and zstd --patch-from on every NAME.old/NAME.new pair of DIR.
 # Usage: bench/delta/run.sh [DIR]   (DIR defaults to ../shared/firmware relative to the repo root)
 # The C tools are optional (apt-get install bsdiff xdelta3 zstd time); missing ones are skipped.
+# HDiffPatch (hdiffz, hpatchz at its smallest setting, lzma2) is the strongest public differ we
+# compare against: taken from HDIFFPATCH_DIR (default ../shared/tools/hdiffpatch), skipped with a
+# message when it is not there.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 dir="${1:-$root/../shared/firmware}"
@@ -17,4 +20,6 @@ trap 'rm -f "$cpfile"' EXIT
   -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >&2
 cp="$root/delta-builder/target/classes:$root/delta-builder/target/test-classes:$(cat "$cpfile")"
 echo "benchmarking pairs in $dir" >&2
-exec java --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.firmament.delta.bench.DeltaBench "$dir"
+hdiffpatch="${HDIFFPATCH_DIR:-$root/../shared/tools/hdiffpatch}"
+exec java --enable-native-access=ALL-UNNAMED -Xmx2g -Ddelta.bench.hdiffpatch="$hdiffpatch" \
+  -cp "$cp" dev.firmament.delta.bench.DeltaBench "$dir"

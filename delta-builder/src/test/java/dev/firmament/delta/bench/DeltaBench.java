@@ -61,6 +61,7 @@ public final class DeltaBench {
               .toList();
     }
     boolean haveTime = Files.isExecutable(Path.of("/usr/bin/time"));
+    Path hdiffz = hdiffPatch();
     Map<String, Map<String, Row>> results = new LinkedHashMap<>();
     Map<String, Long> fullSizes = new LinkedHashMap<>();
     int i = 0;
@@ -123,6 +124,37 @@ public final class DeltaBench {
                         out.toString()),
                 haveTime));
       }
+      if (hdiffz != null) {
+        LOG.println("  hdiffz (lzma2): diff...");
+        Path p = work.resolve(name + ".hdiff");
+        rows.put(
+            HDIFFZ,
+            external(
+                HDIFFZ,
+                name,
+                neu,
+                p,
+                List.of(
+                    hdiffz.resolve("hdiffz").toString(),
+                    "-m-1",
+                    "-SD-2m",
+                    "-cache",
+                    "-d",
+                    "-f",
+                    "-p-1",
+                    "-c-lzma2-9-16m",
+                    oldF.toString(),
+                    newF.toString(),
+                    p.toString()),
+                out ->
+                    List.of(
+                        hdiffz.resolve("hpatchz").toString(),
+                        "-f",
+                        oldF.toString(),
+                        p.toString(),
+                        out.toString()),
+                haveTime));
+      }
       if (exe("/usr/bin/zstd")) {
         LOG.println("  zstd --patch-from: diff...");
         Path p = work.resolve(name + ".zst");
@@ -165,6 +197,28 @@ public final class DeltaBench {
       }
     }
     Files.deleteIfExists(work);
+  }
+
+  /** The row of HDiffPatch's differ at its smallest setting (../shared/tools/hdiffpatch). */
+  static final String HDIFFZ = "hdiffz lzma2";
+
+  /**
+   * The directory holding HDiffPatch's {@code hdiffz} and {@code hpatchz} (the system property
+   * {@code delta.bench.hdiffpatch}, which bench/delta/run.sh sets), or null, said once, when they
+   * are not there: the anchor is skipped.
+   */
+  static Path hdiffPatch() {
+    String dir = System.getProperty("delta.bench.hdiffpatch", "");
+    if (!dir.isEmpty()
+        && exe(Path.of(dir, "hdiffz").toString())
+        && exe(Path.of(dir, "hpatchz").toString())) {
+      return Path.of(dir);
+    }
+    LOG.println(
+        "HDiffPatch not found"
+            + (dir.isEmpty() ? "" : " in " + dir)
+            + " (hdiffz and hpatchz): its anchor is skipped");
+    return null;
   }
 
   static long size(Path dir, String name) {
@@ -344,21 +398,30 @@ public final class DeltaBench {
       }
       Row n = e.getValue().get("ours native");
       Row c = e.getValue().get("C bsdiff");
+      Row h = e.getValue().get(HDIFFZ);
       if (c != null) {
         diffRatios.add(n.diffMs() / c.diffMs());
+      }
+      if (c != null || h != null) {
         ratioLines.add(
             String.format(
-                "| %s | %.3f | %.3f | %.2f |",
+                "| %s | %s | %s | %s | %s | %s |",
                 pair,
-                (double) n.bytes() / c.bytes(),
-                (double) e.getValue().get("ours bsdiff40").bytes() / c.bytes(),
-                n.diffMs() / c.diffMs()));
+                c == null ? "-" : String.format("%.3f", (double) n.bytes() / c.bytes()),
+                c == null
+                    ? "-"
+                    : String.format(
+                        "%.3f", (double) e.getValue().get("ours bsdiff40").bytes() / c.bytes()),
+                c == null ? "-" : String.format("%.2f", n.diffMs() / c.diffMs()),
+                h == null ? "-" : String.format("%.3f", (double) n.bytes() / h.bytes()),
+                h == null ? "-" : String.format("%.2f", n.diffMs() / h.diffMs())));
       }
     }
     o.println();
     o.println(
-        "| pair | native / C bsdiff bytes | our bsdiff40 / C bsdiff bytes | native / C bsdiff diff time |");
-    o.println("|---|---:|---:|---:|");
+        "| pair | native / C bsdiff bytes | our bsdiff40 / C bsdiff bytes | native / C bsdiff diff time"
+            + " | native / hdiffz bytes | native / hdiffz diff time |");
+    o.println("|---|---:|---:|---:|---:|---:|");
     ratioLines.forEach(o::println);
     o.println();
     o.println("| tool | total bytes, all pairs | total bytes, pairs where we ship a delta |");
@@ -375,6 +438,13 @@ public final class DeltaBench {
           (double) totalsDelta.get("ours native") / totalsDelta.get("C bsdiff"));
       double[] dr = diffRatios.stream().mapToDouble(Double::doubleValue).toArray();
       o.printf("median native / C bsdiff diff-time ratio: %.2f%n", median(dr));
+    }
+    Long hd = totals.get(HDIFFZ);
+    if (hd != null) {
+      o.printf(
+          "native / hdiffz total bytes: %.3f (all pairs), %.3f (pairs where we ship a delta)%n",
+          (double) totals.get("ours native") / hd,
+          (double) totalsDelta.get("ours native") / totalsDelta.get(HDIFFZ));
     }
   }
 }
