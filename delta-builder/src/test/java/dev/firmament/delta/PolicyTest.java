@@ -20,6 +20,33 @@ class PolicyTest {
     assertThat(d.reason()).contains("early screen");
   }
 
+  /**
+   * An image the old one explains almost entirely, though neither compresses on its own (words of a
+   * random vocabulary, like code): the early screen must see the whole old image. With the level's
+   * own table sizes it saw only a fraction of a 3 MB dictionary and settled this pair as "full
+   * image".
+   */
+  @Test
+  void theScreenSeesTheWholeOldImage() throws IOException {
+    Random r = new Random(7);
+    int size = 3 << 20;
+    int[] vocabulary = r.ints(4096).toArray();
+    byte[] old = new byte[size];
+    for (int i = 0; i < size; i += 4) {
+      int word = vocabulary[r.nextInt(vocabulary.length)];
+      for (int b = 0; b < 4; b++) {
+        old[i + b] = (byte) (word >>> (8 * b));
+      }
+    }
+    byte[] neu = old.clone();
+    for (int i = 0; i < size; i += 512) {
+      neu[i] ^= 0x5a;
+    }
+    DiffResult d = DeltaDiffer.diff(old, neu);
+    assertThat(d.useDelta()).as(d.reason()).isTrue();
+    assertThat(d.patchBytes()).isLessThan(d.fullImageBytes() / 20);
+  }
+
   @Test
   void deltaIsUsedWhenItPays() throws IOException {
     TestData.Pair p = TestData.samplePairs().getFirst();
