@@ -6,6 +6,7 @@ import static dev.firmament.sql.generated.Tables.CUSTOMER_DEVICE_MAPPINGS;
 import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUPS;
 import static dev.firmament.sql.generated.Tables.DEVICE_GROUP_MEMBERS;
+import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
 import static dev.firmament.sql.generated.Tables.OAUTH2_CLIENTS;
 import static dev.firmament.sql.generated.Tables.OAUTH2_TOKENS;
 import static dev.firmament.sql.generated.Tables.ORGANIZATION_MEMBERS;
@@ -243,6 +244,36 @@ abstract class ApiTestBase {
         .entityList(Object.class)
         .hasSize(count);
     return devices.stream().map(d -> (String) d.get("id")).toList();
+  }
+
+  /**
+   * A build of a delta between two builds of a product, as the delta role records it: {@code
+   * status} with its patch ({@code size} and {@code sha256}, stored under {@code delta/<sha256>})
+   * or its reason.
+   */
+  void insertDelta(
+      UUID org,
+      String productId,
+      String from,
+      String to,
+      String format,
+      String status,
+      Long size,
+      String sha256,
+      String reason) {
+    dsl.insertInto(FIRMWARE_DELTAS)
+        .set(FIRMWARE_DELTAS.ID, UUID.randomUUID())
+        .set(FIRMWARE_DELTAS.ORGANIZATION_ID, org)
+        .set(FIRMWARE_DELTAS.PRODUCT_ID, UUID.fromString(productId))
+        .set(FIRMWARE_DELTAS.FROM_FIRMWARE_ID, UUID.fromString(from))
+        .set(FIRMWARE_DELTAS.TO_FIRMWARE_ID, UUID.fromString(to))
+        .set(FIRMWARE_DELTAS.FORMAT, format)
+        .set(FIRMWARE_DELTAS.STATUS, status)
+        .set(FIRMWARE_DELTAS.SIZE_BYTES, size)
+        .set(FIRMWARE_DELTAS.SHA256, sha256)
+        .set(FIRMWARE_DELTAS.STORAGE_KEY, sha256 == null ? null : "delta/" + sha256)
+        .set(FIRMWARE_DELTAS.REASON, reason)
+        .execute();
   }
 
   /** The organization that holds the device. */

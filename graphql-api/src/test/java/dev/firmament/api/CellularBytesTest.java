@@ -51,11 +51,11 @@ class CellularBytesTest extends ApiIntegrationTest {
     dsl.deleteFrom(FIRMWARE_DELTAS)
         .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(UUID.fromString(productId)))
         .execute();
-    delta(org, productId, v10, v11, 300, "PUBLISHED", "NATIVE");
-    delta(org, productId, v11, v12, 70, "PUBLISHED", "NATIVE");
+    insertDelta(org, productId, v10, v11, "NATIVE", "PUBLISHED", 300L, "ab".repeat(32), null);
+    insertDelta(org, productId, v11, v12, "NATIVE", "PUBLISHED", 70L, "ab".repeat(32), null);
     // A larger patch for the same pair is never the cheapest; a failed build is no patch at all.
-    delta(org, productId, v11, v12, 90, "PUBLISHED", "BSDIFF");
-    delta(org, productId, v10, v12, 10, "FAILED", "NATIVE");
+    insertDelta(org, productId, v11, v12, "BSDIFF", "PUBLISHED", 90L, "ab".repeat(32), null);
+    insertDelta(org, productId, v10, v12, "NATIVE", "FAILED", 10L, "ab".repeat(32), null);
     String jobId =
         graphQl
             .document(JOB)
@@ -107,22 +107,6 @@ class CellularBytesTest extends ApiIntegrationTest {
                 + 0 // d6: skipped
                 + 5_000); // d7: reports no version
     cellular.path("firmwareOTAJob.cellularBytes[0].actualBytes").entity(Long.class).isEqualTo(600L);
-  }
-
-  private void delta(
-      UUID org, String productId, String from, String to, long size, String status, String format) {
-    dsl.insertInto(FIRMWARE_DELTAS)
-        .set(FIRMWARE_DELTAS.ID, UUID.randomUUID())
-        .set(FIRMWARE_DELTAS.ORGANIZATION_ID, org)
-        .set(FIRMWARE_DELTAS.PRODUCT_ID, UUID.fromString(productId))
-        .set(FIRMWARE_DELTAS.FROM_FIRMWARE_ID, UUID.fromString(from))
-        .set(FIRMWARE_DELTAS.TO_FIRMWARE_ID, UUID.fromString(to))
-        .set(FIRMWARE_DELTAS.FORMAT, format)
-        .set(FIRMWARE_DELTAS.STATUS, status)
-        .set(FIRMWARE_DELTAS.SIZE_BYTES, size)
-        .set(FIRMWARE_DELTAS.SHA256, "ab".repeat(32))
-        .set(FIRMWARE_DELTAS.STORAGE_KEY, "delta/" + UUID.randomUUID())
-        .execute();
   }
 
   private void device(String deviceId, String version, String artifactKinds) {

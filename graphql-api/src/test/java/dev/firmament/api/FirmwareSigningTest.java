@@ -1,6 +1,5 @@
 package dev.firmament.api;
 
-import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -94,9 +93,9 @@ class FirmwareSigningTest extends ApiIntegrationTest {
             .from(PRODUCT_FIRMWARE)
             .where(PRODUCT_FIRMWARE.ID.eq(UUID.fromString(v3)))
             .fetchOne(PRODUCT_FIRMWARE.ORGANIZATION_ID);
-    delta(org, productId, v1, v3, "PUBLISHED", 40L, "ab".repeat(32), "small");
-    delta(org, productId, v2, v3, "FULL_PREFERRED", null, null, "not worth it");
-    delta(org, productId, v1, v2, "FAILED", null, null, "boom");
+    insertDelta(org, productId, v1, v3, "NATIVE", "PUBLISHED", 40L, "ab".repeat(32), "small");
+    insertDelta(org, productId, v2, v3, "NATIVE", "FULL_PREFERRED", null, null, "not worth it");
+    insertDelta(org, productId, v1, v2, "NATIVE", "FAILED", null, null, "boom");
 
     var answer = graphQl.documentName("FirmwareDeltas").variable("productId", productId).execute();
 
@@ -120,29 +119,5 @@ class FirmwareSigningTest extends ApiIntegrationTest {
         .path("product.firmware.items[?(@.version == '1.0.0')].deltas")
         .entityList(Object.class)
         .hasSize(1);
-  }
-
-  private void delta(
-      UUID org,
-      String productId,
-      String from,
-      String to,
-      String status,
-      Long size,
-      String sha256,
-      String reason) {
-    dsl.insertInto(FIRMWARE_DELTAS)
-        .set(FIRMWARE_DELTAS.ID, UUID.randomUUID())
-        .set(FIRMWARE_DELTAS.ORGANIZATION_ID, org)
-        .set(FIRMWARE_DELTAS.PRODUCT_ID, UUID.fromString(productId))
-        .set(FIRMWARE_DELTAS.FROM_FIRMWARE_ID, UUID.fromString(from))
-        .set(FIRMWARE_DELTAS.TO_FIRMWARE_ID, UUID.fromString(to))
-        .set(FIRMWARE_DELTAS.FORMAT, "NATIVE")
-        .set(FIRMWARE_DELTAS.STATUS, status)
-        .set(FIRMWARE_DELTAS.SIZE_BYTES, size)
-        .set(FIRMWARE_DELTAS.SHA256, sha256)
-        .set(FIRMWARE_DELTAS.STORAGE_KEY, sha256 == null ? null : "delta/" + sha256)
-        .set(FIRMWARE_DELTAS.REASON, reason)
-        .execute();
   }
 }
