@@ -772,6 +772,13 @@ public class StageWorkflowImpl implements StageWorkflow {
           if (!wait.isZero()) {
             Workflow.await(wait, this::stopping);
           }
+          if (!holdsOpen(deviceId, attempt)) {
+            // The device's end reached the stage (a report signal) after the re-adoption was
+            // decided and before it ran: it is counted, and offering it again would open and count
+            // it twice (inFlight -1, a drain that never ends). Runs without this race issue the
+            // same commands as before; a run that had it was stuck for good either way.
+            return;
+          }
           if (stopping()) {
             unreported(deviceId, attempt, failure);
             return;
