@@ -355,49 +355,6 @@ class RolloutHistoryRecorder {
   }
 
   /**
-   * Records a rollout of two stages whose progress reports to the rollout are not waited for (the
-   * behaviour behind {@code StageWorkflowImpl.REPORTS_UNAWAITED} version 1), the second paused and
-   * resumed so that it reports several times: run only on purpose, with {@code
-   * -Dfirmament.recordHistories=reports-unawaited}.
-   */
-  @Test
-  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "reports-unawaited")
-  void recordReportsUnawaited() throws IOException {
-    FakeFleet fleet = fleet(6);
-    fleet.delayMillis = 50;
-    StagePlan first =
-        new StagePlan(
-            "first", StageSelection.count(2), 2, null, Duration.ZERO, null, AdvanceMode.AUTOMATIC);
-    StagePlan rest =
-        new StagePlan(
-            "rest",
-            StageSelection.percent(100),
-            1,
-            null,
-            Duration.ZERO,
-            null,
-            AdvanceMode.AUTOMATIC);
-    RolloutProgress result =
-        recordRollout(
-            "reports-unawaited",
-            fleet,
-            new RolloutRequest(
-                "reports-unawaited",
-                2,
-                Duration.ofMinutes(5),
-                10,
-                new RolloutPlan(List.of(first, rest), null, null, null, false)),
-            true,
-            (env, workflow) -> {
-              workflow.pause();
-              env.sleep(Duration.ofMinutes(1));
-              workflow.resume();
-            });
-    assertThat(result.status()).isEqualTo(RolloutStatus.SUCCEEDED);
-    assertThat(result.succeeded()).isEqualTo(6);
-  }
-
-  /**
    * Records a stage whose last page, shorter than a page, is served to its end by the run that
    * listed it (the behaviour behind {@code StageWorkflowImpl.LAST_PAGE_IN_RUN} version 1), the
    * rollout and every run of its stage: run only on purpose, with {@code

@@ -115,16 +115,6 @@ public class StageWorkflowImpl implements StageWorkflow {
   /** Change id: a gate's breach is published as the event firmament/rollout/gate (version 1). */
   static final String GATE_EVENT = "gate-event";
 
-  /**
-   * Change id: the stage's progress reports to its rollout are waited for only up to {@link
-   * #REPORT_GRACE} (version 1). They inform the rollout while the stage runs, and the stage's
-   * result carries its final counts anyway; waiting without a bound for Temporal to confirm each
-   * one made a stage that had finished its devices wait on a signal whose confirmation can be lost
-   * (Temporal's embedded test server drops it when delivering it fails), with nothing left to time
-   * out.
-   */
-  static final String REPORTS_UNAWAITED = "reports-unawaited";
-
   /** The longest wait before a delivery that failed on the worker's side runs again. */
   static final Duration MAX_READOPT_WAIT = Duration.ofSeconds(30);
 
@@ -150,12 +140,6 @@ public class StageWorkflowImpl implements StageWorkflow {
   private StageRequest request;
   private StageStatus status = StageStatus.RUNNING;
   private final List<Promise<Void>> writes = new ArrayList<>();
-
-  /** Reports to the rollout sent and not yet confirmed ({@link #REPORTS_UNAWAITED}). */
-  private final List<Promise<Void>> reports = new ArrayList<>();
-
-  /** How long a stage waits for its reports to the rollout to be confirmed before it goes on. */
-  static final Duration REPORT_GRACE = Duration.ofSeconds(30);
 
   private Random random;
 
@@ -234,19 +218,9 @@ public class StageWorkflowImpl implements StageWorkflow {
   /** How often each open device's delivery was re-adopted in this run (for the backoff). */
   private final Map<String, Integer> readoptions = new LinkedHashMap<>();
 
-  /**
-   * Whether this run waits for its reports to the rollout ({@link #REPORTS_UNAWAITED}). Asked once,
-   * as the run starts: asking in the middle of a report would let other workflow threads issue
-   * their commands in between when a history replays.
-   */
-  private boolean reportsAwaited = true;
-
   @Override
   public StageResult run(StageRequest stageRequest) {
     request = stageRequest;
-    reportsAwaited =
-        Workflow.getVersion(REPORTS_UNAWAITED, Workflow.DEFAULT_VERSION, 1)
-            == Workflow.DEFAULT_VERSION;
     random = Workflow.newRandom();
     StageCarry carry = request.carry();
     restore(carry);
@@ -1242,29 +1216,6 @@ public class StageWorkflowImpl implements StageWorkflow {
       writes.clear();
       Promise.allOf(pending).get();
     }
-    awaitReports();
-  }
-
-  /**
-   * Since {@link #REPORTS_UNAWAITED} version 1: gives the reports to the rollout still unconfirmed
-   * up to {@link #REPORT_GRACE} to be confirmed, then goes on without them. A run that ended with
-   * one unconfirmed left Temporal's test server holding its time-skipping lock for good; one whose
-   * confirmation is lost must not hold the stage.
-   */
-  private void awaitReports() {
-    reports.removeIf(Promise::isCompleted);
-    if (reports.isEmpty()) {
-      return;
-    }
-    List<Promise<Void>> pending = List.copyOf(reports);
-    if (!Workflow.await(REPORT_GRACE, () -> pending.stream().allMatch(Promise::isCompleted))) {
-      log.warn(
-          "reports to the rollout not confirmed job={} stage={} count={}",
-          request.jobId(),
-          request.index(),
-          pending.stream().filter(r -> !r.isCompleted()).count());
-    }
-    reports.clear();
   }
 
   private void continueAsNew(long cursor) {
@@ -1320,11 +1271,7 @@ public class StageWorkflowImpl implements StageWorkflow {
     }
   }
 
-  /**
-   * Persists the stage's status and counters and tells the parent, without waiting for either; the
-   * write is waited for before the stage drains, ends or continues, the report to the parent (since
-   * {@link #REPORTS_UNAWAITED} version 1) only up to {@link #REPORT_GRACE}.
-   */
+  /** Persists the stage's status and counters and tells the parent, without waiting for either. */
   private void publish() {
     StageProgress progress = progress();
     writes.add(
@@ -1338,12 +1285,7 @@ public class StageWorkflowImpl implements StageWorkflow {
     if (parent.isPresent()) {
       RolloutWorkflow rollout =
           Workflow.newExternalWorkflowStub(RolloutWorkflow.class, parent.get());
-      Promise<Void> told = Async.procedure(rollout::stageReport, progress);
-      if (reportsAwaited) {
-        writes.add(told);
-      } else {
-        reports.add(told);
-      }
+      writes.add(Async.procedure(rollout::stageReport, progress));
     }
   }
 
