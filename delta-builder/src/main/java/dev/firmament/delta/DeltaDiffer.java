@@ -94,10 +94,9 @@ public final class DeltaDiffer {
         ctx.setWindowLog(windowLog);
         ctx.setLong(windowLog);
         // And the match finder's tables must hold the whole old image: at level 3's own sizes they
-        // keep a fraction of a dictionary of a few MB, the estimate then sees almost nothing of it
-        // (97 % of the full image on 2.4 MB ARMv7 and RISC-V binaries a real diff takes to 40-50
-        // %),
-        // and the screen settled pairs as "full image" that were well worth a delta.
+        // keep a fraction of a dictionary of a few MB and the estimate sees almost nothing of it
+        // (97% of the full image for 2.4 MB ARMv7 and RISC-V binaries that a diff takes to 40-50%),
+        // so the screen settled as "full image" pairs well worth a delta.
         int tableLog = Math.min(windowLog, SCREEN_MAX_TABLE_LOG);
         ctx.setHashLog(tableLog);
         ctx.setChainLog(tableLog);

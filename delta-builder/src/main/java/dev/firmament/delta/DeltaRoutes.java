@@ -2,6 +2,7 @@ package dev.firmament.delta;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,18 @@ public final class DeltaRoutes {
   static final int STEP_HEADER = 1 + 32 + 8;
 
   private DeltaRoutes() {}
+
+  /**
+   * The smallest patch of each pair of versions, from {@code bySize} (smallest first): a pair may
+   * have several published patches (one per format), and a route takes the smallest.
+   */
+  public static List<Patch> smallestOfEachPair(List<Patch> bySize) {
+    Map<List<String>, Patch> smallest = new LinkedHashMap<>();
+    for (Patch p : bySize) {
+      smallest.putIfAbsent(List.of(p.fromVersion(), p.toVersion()), p);
+    }
+    return List.copyOf(smallest.values());
+  }
 
   /**
    * How many patches a route to a device may have: none for a device that installs no patch, one

@@ -171,4 +171,13 @@ class DeltaRoutesTest {
     assertThat(DeltaRoutes.maxSteps(true, false)).isEqualTo(1);
     assertThat(DeltaRoutes.maxSteps(true, true)).isEqualTo(DeltaChain.MAX_STEPS);
   }
+
+  @Test
+  void eachPairKeepsItsSmallestPatch() {
+    Patch small = patch("1", "2", 10);
+    Patch other = patch("2", "3", 40);
+    List<Patch> bySize = List.of(small, patch("1", "2", 20), other, patch("2", "3", 50));
+    assertThat(DeltaRoutes.smallestOfEachPair(bySize)).containsExactly(small, other);
+    assertThat(DeltaRoutes.smallestOfEachPair(List.of())).isEmpty();
+  }
 }

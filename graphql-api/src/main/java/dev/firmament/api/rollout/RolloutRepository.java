@@ -597,7 +597,7 @@ public class RolloutRepository {
    * workers' delta catalog reads them (without what only sending needs).
    */
   private Map<UUID, List<Patch>> publishedPatches(UUID organizationId, UUID[] jobIds) {
-    Map<UUID, Map<List<String>, Patch>> smallest = new HashMap<>();
+    Map<UUID, List<Patch>> bySize = new HashMap<>();
     dsl.resultQuery(
             """
             select j.id as job_id, pf.version as from_version, pt.version as to_version,
@@ -615,14 +615,12 @@ public class RolloutRepository {
             r -> {
               String from = r.get("from_version", String.class);
               String to = r.get("to_version", String.class);
-              smallest
-                  .computeIfAbsent(r.get("job_id", UUID.class), j -> new LinkedHashMap<>())
-                  .putIfAbsent(
-                      List.of(from, to),
-                      new Patch(from, to, null, null, r.get("size_bytes", Long.class), null));
+              bySize
+                  .computeIfAbsent(r.get("job_id", UUID.class), j -> new ArrayList<>())
+                  .add(new Patch(from, to, null, null, r.get("size_bytes", Long.class), null));
             });
     Map<UUID, List<Patch>> patches = new HashMap<>();
-    smallest.forEach((jobId, pairs) -> patches.put(jobId, List.copyOf(pairs.values())));
+    bySize.forEach((jobId, all) -> patches.put(jobId, DeltaRoutes.smallestOfEachPair(all)));
     return patches;
   }
 

@@ -4,12 +4,11 @@ import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 
+import dev.firmament.delta.DeltaRoutes;
 import dev.firmament.delta.DeltaRoutes.Patch;
 import dev.firmament.orchestrator.delta.DeltaStatus;
 import dev.firmament.sql.generated.tables.ProductFirmware;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.springframework.stereotype.Repository;
@@ -59,12 +58,7 @@ public class DeltaCatalog {
                 r ->
                     new Patch(
                         r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()));
-    // Smallest first: keep the first patch of each pair.
-    Map<List<String>, Patch> smallest = new LinkedHashMap<>();
-    for (Patch p : all) {
-      smallest.putIfAbsent(List.of(p.fromVersion(), p.toVersion()), p);
-    }
-    return List.copyOf(smallest.values());
+    return DeltaRoutes.smallestOfEachPair(all);
   }
 
   /** The signed manifest of a build: canonical JSON and its base64 Ed25519 signature. */

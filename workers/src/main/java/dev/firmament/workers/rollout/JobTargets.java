@@ -191,12 +191,7 @@ public class JobTargets {
         Boolean.TRUE.equals(r.get(OTA_RESULTS.DATA_OVERRIDE))
             ? "NONE"
             : r.get(OTA_JOBS.DATA_POLICY),
-        capabilities(r.get(DEVICES.ARTIFACT_KINDS)));
-  }
-
-  /** The capabilities kept in {@code devices.artifact_kinds}; null when none were declared. */
-  public static DeviceCapabilities capabilities(String artifactKinds) {
-    return DeviceCapabilities.ofStored(artifactKinds);
+        DeviceCapabilities.ofStored(r.get(DEVICES.ARTIFACT_KINDS)));
   }
 
   private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {

@@ -12,7 +12,6 @@ import dev.firmament.protocol.DeviceInfo;
 import dev.firmament.protocol.Presence;
 import dev.firmament.sql.generated.tables.records.DevicesRecord;
 import dev.firmament.workers.TestDatabase;
-import dev.firmament.workers.rollout.JobTargets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -85,7 +84,7 @@ class DevicePresenceTest {
         DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA, ArtifactKind.DELTA_CHAIN);
     presence.record(device, Presence.online("1.0.0").withCapabilities(chains));
     assertThat(row(device).getArtifactKinds()).isEqualTo("FULL,DELTA,DELTA_CHAIN");
-    assertThat(JobTargets.capabilities(row(device).getArtifactKinds())).isEqualTo(chains);
+    assertThat(DeviceCapabilities.ofStored(row(device).getArtifactKinds())).isEqualTo(chains);
 
     // The last will and an older agent say nothing: what was declared stays.
     presence.record(device, Presence.offline());
@@ -112,8 +111,8 @@ class DevicePresenceTest {
                 device, Presence.online("1.0.0").withCapabilities(chains), Instant.now()))
         .isFalse();
     assertThat(row(device).getArtifactKinds()).isEqualTo("FULL,DELTA,DELTA_CHAIN");
-    assertThat(JobTargets.capabilities(null)).isNull();
-    assertThat(JobTargets.capabilities("").artifacts()).isEmpty();
+    assertThat(DeviceCapabilities.ofStored(null)).isNull();
+    assertThat(DeviceCapabilities.ofStored("").artifacts()).isEmpty();
   }
 
   @Test

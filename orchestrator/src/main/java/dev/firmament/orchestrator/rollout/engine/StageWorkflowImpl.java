@@ -140,7 +140,6 @@ public class StageWorkflowImpl implements StageWorkflow {
   private StageRequest request;
   private StageStatus status = StageStatus.RUNNING;
   private final List<Promise<Void>> writes = new ArrayList<>();
-
   private Random random;
 
   private int assigned;
