@@ -5,6 +5,8 @@ import io.minio.BucketExistsArgs;
 import io.minio.CopyObjectArgs;
 import io.minio.Directive;
 import io.minio.GetObjectArgs;
+import io.minio.GetPresignedObjectUrlArgs;
+import io.minio.Http;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
@@ -17,6 +19,8 @@ import io.minio.errors.MinioException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -31,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * {@link IllegalStateException} around the I/O error; both become an {@link
  * ArtifactStoreException}, which callers treat as an infrastructure error.
  */
-public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
+public final class S3ArtifactStore implements ArtifactStore, ArtifactLinks, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(S3ArtifactStore.class);
   private static final String SHA256_META = "firmament-sha256";
   private static final Pattern KIND = Pattern.compile("[a-z][a-z0-9-]{0,31}");
@@ -50,12 +54,26 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
    */
   static final long PART_SIZE = 5L * 1024 * 1024;
 
+  /** The longest a pre-signed link may live (S3's limit for signature version 4). */
+  static final Duration MAX_LINK_TTL = Duration.ofDays(7);
+
   private final MinioClient client;
+  private final MinioClient signer;
   private final String bucket;
   private volatile boolean bucketReady;
 
   public S3ArtifactStore(MinioClient client, String bucket) {
+    this(client, client, bucket);
+  }
+
+  /**
+   * @param signer signs the links devices download from: a client of the address devices reach (the
+   *     storage's public name, or a CDN in front of it), with the same keys and a region set, so
+   *     that signing makes no request
+   */
+  public S3ArtifactStore(MinioClient client, MinioClient signer, String bucket) {
     this.client = client;
+    this.signer = signer;
     this.bucket = bucket;
   }
 
@@ -68,13 +86,19 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
    */
   public static S3ArtifactStore connect(
       String endpoint, String accessKey, String secretKey, String bucket) {
-    MinioClient client =
-        MinioClient.builder()
-            .endpoint(endpoint)
-            .region("us-east-1")
-            .credentials(accessKey, secretKey)
-            .build();
-    S3ArtifactStore store = new S3ArtifactStore(client, bucket);
+    return connect(endpoint, endpoint, accessKey, secretKey, bucket);
+  }
+
+  /**
+   * As {@link #connect(String, String, String, String)}, with the links devices download from
+   * signed for {@code publicEndpoint}: the address at which devices reach the storage.
+   */
+  public static S3ArtifactStore connect(
+      String endpoint, String publicEndpoint, String accessKey, String secretKey, String bucket) {
+    MinioClient client = client(endpoint, accessKey, secretKey);
+    MinioClient signer =
+        publicEndpoint.equals(endpoint) ? client : client(publicEndpoint, accessKey, secretKey);
+    S3ArtifactStore store = new S3ArtifactStore(client, signer, bucket);
     try {
       store.ensureBucket();
     } catch (ArtifactStoreException e) {
@@ -91,6 +115,37 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     return store;
   }
 
+  private static MinioClient client(String endpoint, String accessKey, String secretKey) {
+    return MinioClient.builder()
+        .endpoint(endpoint)
+        .region("us-east-1")
+        .credentials(accessKey, secretKey)
+        .build();
+  }
+
+  @Override
+  public Link presignGet(String storageKey, Duration ttl) {
+    checkKey(storageKey);
+    if (ttl.compareTo(Duration.ofSeconds(1)) < 0 || ttl.compareTo(MAX_LINK_TTL) > 0) {
+      throw new IllegalArgumentException("a link lives 1 s to 7 days, not " + ttl);
+    }
+    Instant now = Instant.now();
+    try {
+      String url =
+          signer.getPresignedObjectUrl(
+              GetPresignedObjectUrlArgs.builder()
+                  .method(Http.Method.GET)
+                  .bucket(bucket)
+                  .object(storageKey)
+                  .expiry((int) ttl.toSeconds())
+                  .build());
+      return new Link(url, now.plusSeconds(ttl.toSeconds()));
+    } catch (MinioException | RuntimeException e) {
+      throw new ArtifactStoreException(
+          "cannot sign a link to " + storageKey + ": " + e.getMessage(), e);
+    }
+  }
+
   /**
    * Closes the S3 client: its HTTP connections and the threads that serve them, which would
    * otherwise keep a stopping process alive until they idle out.
@@ -99,6 +154,9 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
   public void close() {
     try {
       client.close();
+      if (signer != client) {
+        signer.close();
+      }
     } catch (Exception e) {
       log.warn("artifact store client did not close cleanly error={}", e.toString());
     }

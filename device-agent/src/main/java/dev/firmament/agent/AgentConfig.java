@@ -4,6 +4,7 @@ import dev.firmament.protocol.BrokerAddress;
 import dev.firmament.protocol.CloudInterface;
 import dev.firmament.protocol.DeviceInfo;
 import dev.firmament.protocol.Topics;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -30,6 +31,8 @@ import java.util.Objects;
  * @param info what the device says about itself in its online presence, or null
  * @param cloud the functions and variables the device declares in its online presence, or null to
  *     declare nothing (what it declared before stays)
+ * @param https how the device downloads updates over HTTPS (it then declares {@code HTTPS} besides
+ *     {@code MQTT}), or null when it takes MQTT chunks only
  */
 public record AgentConfig(
     String deviceId,
@@ -44,7 +47,15 @@ public record AgentConfig(
     String password,
     OfferVerifier verifier,
     DeviceInfo info,
-    CloudInterface cloud) {
+    CloudInterface cloud,
+    HttpsDownloads https) {
+
+  /**
+   * A device that downloads over HTTPS.
+   *
+   * @param caFile a PEM file of the authorities it trusts, or null for the JVM's
+   */
+  public record HttpsDownloads(Path caFile) {}
 
   public AgentConfig {
     if (!Topics.isValidDeviceId(deviceId)) {
@@ -84,6 +95,7 @@ public record AgentConfig(
         null,
         OfferVerifier.none(),
         null,
+        null,
         null);
   }
 
@@ -112,6 +124,11 @@ public record AgentConfig(
   /** Says this about itself in its online presence. */
   public AgentConfig withInfo(DeviceInfo info) {
     return edit(b -> b.info = info);
+  }
+
+  /** Downloads over HTTPS when it is offered a link; null for MQTT chunks only. */
+  public AgentConfig withHttps(HttpsDownloads https) {
+    return edit(b -> b.https = https);
   }
 
   /** Declares these functions and variables in its online presence. */
@@ -152,6 +169,7 @@ public record AgentConfig(
     private OfferVerifier verifier;
     private DeviceInfo info;
     private CloudInterface cloud;
+    private HttpsDownloads https;
 
     Editor(AgentConfig from) {
       deviceId = from.deviceId;
@@ -167,6 +185,7 @@ public record AgentConfig(
       verifier = from.verifier;
       info = from.info;
       cloud = from.cloud;
+      https = from.https;
     }
 
     AgentConfig build() {
@@ -183,7 +202,8 @@ public record AgentConfig(
           password,
           verifier,
           info,
-          cloud);
+          cloud,
+          https);
     }
   }
 

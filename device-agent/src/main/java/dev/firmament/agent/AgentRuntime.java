@@ -1,14 +1,23 @@
 package dev.firmament.agent;
 
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
+import dev.firmament.protocol.BrokerTls;
 import dev.firmament.protocol.MqttShutdownErrors;
 import io.reactivex.schedulers.Schedulers;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 /**
  * Threads shared by all agents of a process: the MQTT clients' network and callback threads, the
@@ -20,6 +29,7 @@ public final class AgentRuntime implements AutoCloseable {
   private final ExecutorService workers;
   private final ScheduledExecutorService scheduler;
   private final MqttClientExecutorConfig mqttExecutors;
+  private final Map<Optional<Path>, HttpClient> httpClients = new ConcurrentHashMap<>();
 
   private AgentRuntime(int threads) {
     MqttShutdownErrors.install();
@@ -79,9 +89,35 @@ public final class AgentRuntime implements AutoCloseable {
     return mqttExecutors;
   }
 
+  /**
+   * The HTTP client the agents that trust {@code caFile} (null: the JVM's authorities) download
+   * with: one per trust, shared, its connections pooled, its work on virtual threads.
+   */
+  HttpClient http(Path caFile) {
+    return httpClients.computeIfAbsent(
+        Optional.ofNullable(caFile),
+        ca -> {
+          HttpClient.Builder builder =
+              HttpClient.newBuilder()
+                  .connectTimeout(Duration.ofSeconds(10))
+                  .executor(Executors.newVirtualThreadPerTaskExecutor());
+          if (ca.isPresent()) {
+            try {
+              SSLContext tls = SSLContext.getInstance("TLS");
+              tls.init(null, BrokerTls.trusting(ca.get()).getTrustManagers(), null);
+              builder.sslContext(tls);
+            } catch (GeneralSecurityException e) {
+              throw new IllegalStateException("cannot set up TLS for downloads: " + e, e);
+            }
+          }
+          return builder.build();
+        });
+  }
+
   /** Stops the shared threads; close the agents first. */
   @Override
   public void close() {
+    httpClients.values().forEach(HttpClient::shutdownNow);
     scheduler.shutdownNow();
     workers.shutdown();
     try {

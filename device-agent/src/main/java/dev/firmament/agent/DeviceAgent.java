@@ -18,6 +18,7 @@ import dev.firmament.protocol.Command;
 import dev.firmament.protocol.DeviceCapabilities;
 import dev.firmament.protocol.DeviceEvent;
 import dev.firmament.protocol.DeviceState;
+import dev.firmament.protocol.DownloadLink;
 import dev.firmament.protocol.ErrorCode;
 import dev.firmament.protocol.LedgerAck;
 import dev.firmament.protocol.LedgerCopy;
@@ -33,6 +34,7 @@ import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Telemetry;
 import dev.firmament.protocol.Topics;
+import dev.firmament.protocol.Transport;
 import dev.firmament.protocol.UpdateOffer;
 import java.time.Clock;
 import java.time.Duration;
@@ -505,6 +507,9 @@ public final class DeviceAgent implements AutoCloseable {
    */
   private byte[] onlinePresence() {
     DeviceCapabilities capabilities = canApplyDeltas() ? WITH_PATCHES : FULL_ONLY;
+    if (config.https() != null) {
+      capabilities = capabilities.withTransports(Transport.MQTT, Transport.HTTPS);
+    }
     return CODEC.encodePresence(
         Presence.online(currentVersion, config.info(), config.cloud())
             .withCapabilities(capabilities));
@@ -762,6 +767,11 @@ public final class DeviceAgent implements AutoCloseable {
     if (d != null && d.offer.updateId().equals(offer.updateId())) {
       // The same offer again: say where we are instead of starting over.
       if (d.state == DeviceState.DOWNLOADING) {
+        if (offer.download() != null && config.https() != null) {
+          // A fresh link (after a stall, or because ours expired): fetch with it from here on.
+          d.link = offer.download();
+          fetch(d);
+        }
         acknowledge(d);
       } else if (d.lastReport != null) {
         publishReport(d.lastReport);
@@ -804,6 +814,14 @@ public final class DeviceAgent implements AutoCloseable {
   }
 
   private void accept(Download d) {
+    if (d.offer.download() != null && config.https() == null) {
+      finish(
+          d,
+          DeviceState.REJECTED,
+          ErrorCode.UNSUPPORTED_ARTIFACT,
+          "this device does not download over HTTPS");
+      return;
+    }
     try {
       installer.prepare(d.offer);
     } catch (InstallException e) {
@@ -819,6 +837,71 @@ public final class DeviceAgent implements AutoCloseable {
         d.offer.updateId(),
         d.offer.artifact().size());
     acknowledge(d);
+    if (d.offer.download() != null) {
+      d.link = d.offer.download();
+      fetch(d);
+    }
+  }
+
+  /**
+   * Starts fetching the download's bytes over HTTPS from where it stands, unless a fetch of it is
+   * running (it picks up the new link with its next request).
+   */
+  private void fetch(Download d) {
+    if (d.fetching) {
+      return;
+    }
+    d.fetching = true;
+    HttpsFetch fetch =
+        new HttpsFetch(
+            deviceId(),
+            runtime.http(config.https().caFile()),
+            new HttpsFetch.Device() {
+              @Override
+              public HttpsFetch.Position position() {
+                return onSerialGet(
+                    () -> {
+                      if (download != d || d.state != DeviceState.DOWNLOADING || closing) {
+                        d.fetching = false;
+                        return null;
+                      }
+                      return new HttpsFetch.Position(
+                          d.link,
+                          d.position,
+                          d.offer.artifact().size(),
+                          d.offer.artifact().chunkSize());
+                    });
+              }
+
+              @Override
+              public boolean take(long offset, byte[] bytes) {
+                return onSerialGet(() -> download == d && DeviceAgent.this.take(d, offset, bytes));
+              }
+
+              @Override
+              public void received(int bytes) {
+                onSerialGet(() -> d.received += bytes);
+              }
+
+              @Override
+              public void linkExpired() {
+                onSerialGet(
+                    () -> {
+                      d.fetching = false;
+                      if (download == d && d.state == DeviceState.DOWNLOADING) {
+                        d.chunksSinceAck = 0;
+                        report(
+                            d,
+                            StatusReport.downloading(d.offer.updateId(), d.position, currentVersion)
+                                .withLinkExpired());
+                      }
+                      return null;
+                    });
+              }
+            },
+            config.faults(),
+            Clock.systemUTC());
+    Thread.ofVirtual().name("firmament-fetch-" + deviceId()).start(fetch);
   }
 
   private void onCancel(CancelUpdate cancel) {
@@ -851,6 +934,7 @@ public final class DeviceAgent implements AutoCloseable {
         || !d.offer.updateId().equals(chunk.updateId())) {
       return;
     }
+    d.received += chunk.payload().length;
     if (chunk.offset() < d.position) {
       return; // a duplicate after a resume
     }
@@ -862,25 +946,41 @@ public final class DeviceAgent implements AutoCloseable {
       }
       return;
     }
-    long size = d.offer.artifact().size();
-    if (chunk.end() > size) {
+    if (chunk.end() > d.offer.artifact().size()) {
       log.warn("device {} ignores a chunk past the artifact end: {}", deviceId(), chunk);
       return;
     }
+    take(d, chunk.offset(), chunk.payload());
+  }
+
+  /**
+   * Writes the next bytes of a download, at its position, acknowledging at its interval and
+   * verifying after the last byte. Returns whether the download wants more.
+   */
+  private boolean take(Download d, long offset, byte[] bytes) {
+    long size = d.offer.artifact().size();
+    if (d.state != DeviceState.DOWNLOADING
+        || offset != d.position
+        || offset + bytes.length > size) {
+      return false;
+    }
     try {
-      installer.write(d.offer, chunk.offset(), chunk.payload());
+      installer.write(d.offer, offset, bytes);
     } catch (InstallException e) {
       finish(d, e.state(), e.code(), e.getMessage());
-      return;
+      return false;
     }
-    d.position = chunk.end();
+    d.position = offset + bytes.length;
     d.chunksSinceAck++;
     if (d.position == size) {
       acknowledge(d);
       verify(d);
-    } else if (d.chunksSinceAck >= d.ackEvery) {
+      return false;
+    }
+    if (d.chunksSinceAck >= d.ackEvery) {
       acknowledge(d);
     }
+    return true;
   }
 
   // ---- verify, install, reboot ----
@@ -1006,6 +1106,8 @@ public final class DeviceAgent implements AutoCloseable {
   }
 
   private void report(Download d, StatusReport report) {
+    // Every report of an update says how many of its bytes reached the device in this attempt.
+    report = report.withReceived(d.received);
     d.state = report.state();
     d.lastReport = report;
     // Whoever reads the report must find the snapshot at least as new as the report.
@@ -1347,6 +1449,23 @@ public final class DeviceAgent implements AutoCloseable {
             });
   }
 
+  /**
+   * Runs {@code task} on the agent's serial executor and waits for its value: for the threads of
+   * the agent's own downloads, never for the serial executor itself.
+   */
+  private <T> T onSerialGet(java.util.function.Supplier<T> task) {
+    CompletableFuture<T> done = new CompletableFuture<>();
+    serial.execute(
+        () -> {
+          try {
+            done.complete(task.get());
+          } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+          }
+        });
+    return done.join();
+  }
+
   private CompletableFuture<Void> onSerial(Runnable task) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     serial.execute(
@@ -1388,6 +1507,9 @@ public final class DeviceAgent implements AutoCloseable {
     int chunksSinceAck;
     int ackEvery = 1;
     long gapAcknowledgedAt = -1;
+    long received;
+    DownloadLink link;
+    boolean fetching;
 
     Download(UpdateOffer offer) {
       this.offer = offer;

@@ -43,6 +43,8 @@ import java.util.function.Consumer;
  * @param resetLoop devices that crash over and over once they run a version they installed
  * @param eventInterval every device publishes a {@code temperature} event this often (the first at
  *     a seeded moment within the first interval); null for none
+ * @param https the devices that download their updates over HTTPS when offered a link, and whom
+ *     they trust; null for none (all take MQTT chunks)
  */
 public record FleetOptions(
     long seed,
@@ -66,7 +68,27 @@ public record FleetOptions(
     CallFaults callFaults,
     Duration eventInterval,
     Duration vitalsInterval,
-    ResetLoop resetLoop) {
+    ResetLoop resetLoop,
+    HttpsFleet https) {
+
+  /**
+   * The share of the fleet that downloads over HTTPS: of every run of devices in the given order,
+   * the ones where {@code share} times the count passes a whole number (0.5: every second device),
+   * so that the mix is exact and the same on every run.
+   *
+   * @param share 0 to 1
+   * @param caFile a PEM file of the authorities the devices trust for HTTPS, or null for the JVM's
+   */
+  public record HttpsFleet(double share, Path caFile) {
+    public HttpsFleet {
+      probability("https.share", share);
+    }
+
+    /** Whether the device at {@code index} of the fleet downloads over HTTPS. */
+    public boolean downloads(int index) {
+      return Math.floor((index + 1) * share) > Math.floor(index * share);
+    }
+  }
 
   /**
    * Firmware that boots but does not stay up.
@@ -160,7 +182,8 @@ public record FleetOptions(
         CallFaults.NONE,
         null,
         null,
-        ResetLoop.NONE);
+        ResetLoop.NONE,
+        null);
   }
 
   public FleetOptions withSeed(long seed) {
@@ -245,6 +268,11 @@ public record FleetOptions(
     return edit(b -> b.callFaults = callFaults);
   }
 
+  /** Has {@code https.share} of the devices download over HTTPS when offered a link. */
+  public FleetOptions withHttps(HttpsFleet https) {
+    return edit(b -> b.https = https);
+  }
+
   public FleetOptions withThreads(int threads) {
     return edit(b -> b.threads = threads);
   }
@@ -311,6 +339,7 @@ public record FleetOptions(
     private Duration eventInterval;
     private Duration vitalsInterval;
     private ResetLoop resetLoop;
+    private HttpsFleet https;
 
     Editor(FleetOptions from) {
       seed = from.seed;
@@ -335,6 +364,7 @@ public record FleetOptions(
       eventInterval = from.eventInterval;
       vitalsInterval = from.vitalsInterval;
       resetLoop = from.resetLoop;
+      https = from.https;
     }
 
     FleetOptions build() {
@@ -360,7 +390,8 @@ public record FleetOptions(
           callFaults,
           eventInterval,
           vitalsInterval,
-          resetLoop);
+          resetLoop,
+          https);
     }
   }
 

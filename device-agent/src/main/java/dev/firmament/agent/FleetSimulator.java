@@ -68,8 +68,10 @@ public final class FleetSimulator implements AutoCloseable {
     Random resetDraws = new Random(options.seed() ^ 0x7265736574L);
     ImagePool images = new ImagePool();
     Map<String, DeviceAgent> agents = new LinkedHashMap<>();
+    int index = 0;
     for (SimulatedDeviceSpec spec : devices) {
       DeviceFaults faults = options.drawFaults(faultDraws, callFaultDraws, resetDraws);
+      boolean https = options.https() != null && options.https().downloads(index++);
       AgentConfig config =
           new AgentConfig(
               spec.deviceId(),
@@ -84,7 +86,8 @@ public final class FleetSimulator implements AutoCloseable {
               spec.password(),
               options.verifier(),
               SIMULATED_INFO,
-              options.cloud());
+              options.cloud(),
+              https ? new AgentConfig.HttpsDownloads(options.https().caFile()) : null);
       SlotStore slots;
       if (options.slotDirectory() != null) {
         slots =

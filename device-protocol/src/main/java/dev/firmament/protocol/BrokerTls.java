@@ -33,8 +33,11 @@ public final class BrokerTls {
     return tls ? builder.sslWithDefaultConfig() : builder;
   }
 
-  /** Trust in exactly the certificates of a PEM file. */
-  static TrustManagerFactory trusting(Path caFile) {
+  /**
+   * Trust in exactly the certificates of a PEM file (also for the HTTPS downloads of devices that
+   * trust a private authority).
+   */
+  public static TrustManagerFactory trusting(Path caFile) {
     try (InputStream in = Files.newInputStream(caFile)) {
       Collection<? extends Certificate> certificates =
           CertificateFactory.getInstance("X.509").generateCertificates(in);

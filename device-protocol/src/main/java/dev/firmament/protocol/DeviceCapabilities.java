@@ -13,9 +13,16 @@ import java.util.regex.Pattern;
  * @param artifacts the {@link ArtifactKind} names the device installs, each once, at most {@value
  *     #MAX_ARTIFACTS}; names this version of the protocol does not know (from a newer device) are
  *     kept and ignored
+ * @param transports the {@link Transport} names the device can receive bytes over, each once, at
+ *     most {@value #MAX_ARTIFACTS}; null when the device says nothing, which means {@code MQTT}
+ *     alone; unknown names are kept and ignored
+ * @param maxChunkSize the largest chunk frame payload the device takes, {@value
+ *     Artifact#MIN_CHUNK_SIZE} to {@value Artifact#MAX_CHUNK_SIZE}; null when it takes any the
+ *     protocol allows
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record DeviceCapabilities(List<String> artifacts) {
+public record DeviceCapabilities(
+    List<String> artifacts, List<String> transports, Integer maxChunkSize) {
 
   public static final int MAX_ARTIFACTS = 16;
   private static final Pattern NAME = Pattern.compile("[A-Z][A-Z0-9_]{0,31}");
@@ -37,6 +44,57 @@ public record DeviceCapabilities(List<String> artifacts) {
         artifacts.stream().distinct().count() == artifacts.size(),
         "capabilities.artifacts names each kind once");
     artifacts = List.copyOf(artifacts);
+    if (transports != null) {
+      Checks.require(
+          transports.size() <= MAX_ARTIFACTS,
+          "capabilities.transports names at most " + MAX_ARTIFACTS + " transports");
+      for (String name : transports) {
+        Checks.require(
+            name != null && NAME.matcher(name).matches(),
+            "capabilities.transports: each is 1 to 32 of [A-Z0-9_], starting with a letter");
+      }
+      Checks.require(
+          transports.stream().distinct().count() == transports.size(),
+          "capabilities.transports names each transport once");
+      transports = List.copyOf(transports);
+    }
+    Checks.require(
+        maxChunkSize == null
+            || (maxChunkSize >= Artifact.MIN_CHUNK_SIZE && maxChunkSize <= Artifact.MAX_CHUNK_SIZE),
+        "capabilities.maxChunkSize must be in ["
+            + Artifact.MIN_CHUNK_SIZE
+            + ", "
+            + Artifact.MAX_CHUNK_SIZE
+            + "], was "
+            + maxChunkSize);
+  }
+
+  /** Capabilities naming artifact kinds only: MQTT chunks of any size. */
+  public DeviceCapabilities(List<String> artifacts) {
+    this(artifacts, null, null);
+  }
+
+  /** These capabilities, receiving bytes over {@code transports}. */
+  public DeviceCapabilities withTransports(Transport... transports) {
+    return new DeviceCapabilities(
+        artifacts, Arrays.stream(transports).map(Enum::name).toList(), maxChunkSize);
+  }
+
+  /** These capabilities, taking chunk frames of at most {@code bytes}. */
+  public DeviceCapabilities withMaxChunkSize(Integer bytes) {
+    return new DeviceCapabilities(artifacts, transports, bytes);
+  }
+
+  /**
+   * Whether the device receives bytes over {@code transport}; {@code MQTT} when it said nothing.
+   */
+  public boolean supports(Transport transport) {
+    return transports == null ? transport == Transport.MQTT : transports.contains(transport.name());
+  }
+
+  /** The chunk size to offer the device: {@code preferred}, or its maximum when that is smaller. */
+  public int chunkSize(int preferred) {
+    return maxChunkSize == null ? preferred : Math.min(preferred, maxChunkSize);
   }
 
   /** Capabilities naming {@code kinds}. */
@@ -54,10 +112,24 @@ public record DeviceCapabilities(List<String> artifacts) {
    * devices.artifact_kinds}, empty for a device that declared none); null when nothing was kept.
    */
   public static DeviceCapabilities ofStored(String kinds) {
+    return ofStored(kinds, null, null);
+  }
+
+  /**
+   * Capabilities as the server keeps them, with the transports joined by commas ({@code
+   * devices.transports}, null for MQTT alone) and the largest chunk size ({@code
+   * devices.max_chunk_size}); null when no kinds were kept.
+   */
+  public static DeviceCapabilities ofStored(String kinds, String transports, Integer maxChunkSize) {
     if (kinds == null) {
       return null;
     }
-    return new DeviceCapabilities(kinds.isEmpty() ? List.of() : List.of(kinds.split(",")));
+    return new DeviceCapabilities(
+        split(kinds), transports == null ? null : split(transports), maxChunkSize);
+  }
+
+  private static List<String> split(String joined) {
+    return joined.isEmpty() ? List.of() : List.of(joined.split(","));
   }
 
   /** The kinds the server may offer: {@code capabilities}, or the default when there are none. */

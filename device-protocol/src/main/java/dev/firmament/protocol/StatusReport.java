@@ -17,6 +17,10 @@ import java.time.Instant;
  * @param detail human-readable detail, for logs only
  * @param currentVersion the version the device runs right now
  * @param sentAt the device's clock when it sent the report, if it has one
+ * @param received the bytes of this update that reached the device over the network in this attempt
+ *     so far (chunk payloads or HTTPS body bytes, re-sent ones included); optional
+ * @param linkExpired in a {@code DOWNLOADING} report of a device that downloads over HTTPS: its
+ *     link no longer works, and it waits for the offer again with a fresh one; optional
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StatusReport(
@@ -26,7 +30,9 @@ public record StatusReport(
     ErrorCode code,
     String detail,
     String currentVersion,
-    Instant sentAt) {
+    Instant sentAt,
+    Long received,
+    Boolean linkExpired) {
 
   public StatusReport {
     Checks.require(state != null, "state is required");
@@ -40,6 +46,40 @@ public record StatusReport(
     Checks.requireVersion("currentVersion", currentVersion);
     Checks.require(
         detail == null || detail.length() <= 1024, "detail must be at most 1024 characters");
+    Checks.require(
+        received == null || received >= 0, "received must not be negative, was " + received);
+    Checks.require(
+        !Boolean.TRUE.equals(linkExpired) || state == DeviceState.DOWNLOADING,
+        "only a DOWNLOADING report says linkExpired");
+  }
+
+  /** A report without the device's byte count or a link request. */
+  public StatusReport(
+      String updateId,
+      DeviceState state,
+      Long offset,
+      ErrorCode code,
+      String detail,
+      String currentVersion,
+      Instant sentAt) {
+    this(updateId, state, offset, code, detail, currentVersion, sentAt, null, null);
+  }
+
+  /** This report, saying that {@code bytes} reached the device in this attempt. */
+  public StatusReport withReceived(long bytes) {
+    return new StatusReport(
+        updateId, state, offset, code, detail, currentVersion, sentAt, bytes, linkExpired);
+  }
+
+  /** This {@code DOWNLOADING} report, asking for a fresh download link. */
+  public StatusReport withLinkExpired() {
+    return new StatusReport(
+        updateId, state, offset, code, detail, currentVersion, sentAt, received, true);
+  }
+
+  /** Whether the device asks for a fresh download link. */
+  public boolean asksForLink() {
+    return Boolean.TRUE.equals(linkExpired);
   }
 
   /** A {@code DOWNLOADING} report acknowledging {@code offset} contiguous bytes. */

@@ -22,6 +22,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     names the resulting image's version, SHA-256 and size; null when the release is not signed
  * @param downgrade for an older build, the release side's signed grant for this device and update;
  *     null otherwise
+ * @param download for a device that downloads over HTTPS, the pre-signed link to fetch the artifact
+ *     from; null when the bytes come as chunk frames on the data topic
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record UpdateOffer(
@@ -32,7 +34,8 @@ public record UpdateOffer(
     boolean rollback,
     String signature,
     String manifest,
-    Downgrade downgrade)
+    Downgrade downgrade,
+    DownloadLink download)
     implements Command {
 
   /** Largest window the protocol allows. */
@@ -53,6 +56,19 @@ public record UpdateOffer(
         "manifest must be at most " + MAX_MANIFEST_CHARS + " characters");
   }
 
+  /** An offer whose bytes come as chunk frames. */
+  public UpdateOffer(
+      String updateId,
+      String targetVersion,
+      Artifact artifact,
+      int window,
+      boolean rollback,
+      String signature,
+      String manifest,
+      Downgrade downgrade) {
+    this(updateId, targetVersion, artifact, window, rollback, signature, manifest, downgrade, null);
+  }
+
   /** An offer without a downgrade grant. */
   public UpdateOffer(
       String updateId,
@@ -62,7 +78,7 @@ public record UpdateOffer(
       boolean rollback,
       String signature,
       String manifest) {
-    this(updateId, targetVersion, artifact, window, rollback, signature, manifest, null);
+    this(updateId, targetVersion, artifact, window, rollback, signature, manifest, null, null);
   }
 
   /** An offer without a manifest. */
@@ -73,7 +89,13 @@ public record UpdateOffer(
       int window,
       boolean rollback,
       String signature) {
-    this(updateId, targetVersion, artifact, window, rollback, signature, null, null);
+    this(updateId, targetVersion, artifact, window, rollback, signature, null, null, null);
+  }
+
+  /** This offer with the bytes at {@code link} instead of on the data topic. */
+  public UpdateOffer withDownload(DownloadLink link) {
+    return new UpdateOffer(
+        updateId, targetVersion, artifact, window, rollback, signature, manifest, downgrade, link);
   }
 
   /** How often a device acknowledges, in chunks, for this offer's window. */

@@ -230,6 +230,68 @@ class ProtocolCodecTest {
   }
 
   @Test
+  void downloadLinksTransportsAndByteCountsRoundTripAndAreChecked() {
+    UpdateOffer offer =
+        new UpdateOffer("u-1", "2.0.0", Artifact.full(10, SHA, 64), 8, false, null)
+            .withDownload(
+                new DownloadLink("https://cdn.example/a?X-Amz-Signature=1", Instant.EPOCH));
+    assertThat(codec.decodeCommand(codec.encodeCommand(offer))).isEqualTo(offer);
+    StatusReport asks =
+        StatusReport.downloading("u-1", 40, "1.0.0").withReceived(40).withLinkExpired();
+    StatusReport decoded = codec.decodeReport(codec.encodeReport(asks));
+    assertThat(decoded).isEqualTo(asks);
+    assertThat(decoded.asksForLink()).isTrue();
+    assertThat(decoded.received()).isEqualTo(40L);
+    assertThat(StatusReport.downloading("u-1", 40, "1.0.0").asksForLink()).isFalse();
+
+    DeviceCapabilities https =
+        DeviceCapabilities.of(ArtifactKind.FULL)
+            .withTransports(Transport.MQTT, Transport.HTTPS)
+            .withMaxChunkSize(1024);
+    Presence presence = Presence.online("1.0.0", null, null).withCapabilities(https);
+    assertThat(codec.decodePresence(codec.encodePresence(presence)).capabilities())
+        .isEqualTo(https);
+    assertThat(https.supports(Transport.HTTPS)).isTrue();
+    assertThat(https.chunkSize(4096)).isEqualTo(1024);
+    assertThat(https.chunkSize(512)).isEqualTo(512);
+    DeviceCapabilities silent = DeviceCapabilities.of(ArtifactKind.FULL);
+    assertThat(silent.supports(Transport.MQTT)).isTrue();
+    assertThat(silent.supports(Transport.HTTPS)).isFalse();
+    assertThat(silent.chunkSize(4096)).isEqualTo(4096);
+    assertThat(DeviceCapabilities.ofStored("FULL", "MQTT,HTTPS", 512))
+        .isEqualTo(
+            DeviceCapabilities.of(ArtifactKind.FULL)
+                .withTransports(Transport.MQTT, Transport.HTTPS)
+                .withMaxChunkSize(512));
+    assertThat(DeviceCapabilities.ofStored("FULL", null, null).supports(Transport.HTTPS)).isFalse();
+
+    assertThatThrownBy(() -> new DownloadLink("ftp://x/y", Instant.EPOCH))
+        .hasMessage("download.url must be an https:// (or http://) URL");
+    assertThatThrownBy(() -> new DownloadLink("https://" + "x".repeat(4090), Instant.EPOCH))
+        .hasMessage("download.url must be at most 4096 characters");
+    assertThatThrownBy(() -> new DownloadLink("https://x/y", null))
+        .hasMessage("download.expiresAt is required");
+    assertThatThrownBy(() -> new DownloadLink(null, Instant.EPOCH))
+        .hasMessage("download.url is required");
+    assertThatThrownBy(() -> StatusReport.of("u-1", DeviceState.VERIFYING, "1").withLinkExpired())
+        .hasMessage("only a DOWNLOADING report says linkExpired");
+    assertThatThrownBy(() -> StatusReport.downloading("u-1", 1, "1").withReceived(-1))
+        .hasMessage("received must not be negative, was -1");
+    assertThatThrownBy(() -> silent.withMaxChunkSize(63))
+        .hasMessage("capabilities.maxChunkSize must be in [64, 1048576], was 63");
+    assertThatThrownBy(() -> silent.withMaxChunkSize((1 << 20) + 1))
+        .hasMessageStartingWith("capabilities.maxChunkSize must be in");
+    assertThat(silent.withMaxChunkSize(64).maxChunkSize()).isEqualTo(64);
+    assertThat(silent.withMaxChunkSize(1 << 20).maxChunkSize()).isEqualTo(1 << 20);
+    assertThatThrownBy(
+            () -> new DeviceCapabilities(List.of("FULL"), List.of("HTTPS", "HTTPS"), null))
+        .hasMessage("capabilities.transports names each transport once");
+    assertThatThrownBy(() -> new DeviceCapabilities(List.of("FULL"), List.of("https"), null))
+        .hasMessage(
+            "capabilities.transports: each is 1 to 32 of [A-Z0-9_], starting with a letter");
+  }
+
+  @Test
   void capabilitiesAndArtifactsAreCheckedToTheirLimits() {
     assertThatThrownBy(() -> new DeviceCapabilities(null))
         .isInstanceOf(IllegalArgumentException.class)

@@ -2,8 +2,10 @@ package dev.firmament.protocol.server;
 
 import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.DeviceState;
+import dev.firmament.protocol.DownloadLink;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
+import dev.firmament.protocol.UpdateOffer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -169,10 +171,31 @@ final class Deliveries {
     if (sessions.get(session.deviceId()) != session || !session.isOpen()) {
       return;
     }
+    UpdateOffer offer = session.delivery().toOffer(options.window());
+    if (!session.pushes()) {
+      DownloadLink link;
+      try {
+        link = session.delivery().links().sign();
+      } catch (RuntimeException e) {
+        log.error(
+            "cannot sign a download link for update {}; canceling it on device {}",
+            session.updateId(),
+            session.deviceId(),
+            e);
+        abandon(session);
+        return;
+      }
+      session.signed().issued(session.window().acked());
+      offer = offer.withDownload(link);
+    }
+    outbox.command(session.cmdTopic(), codec.encodeCommand(offer), "offer");
+  }
+
+  /** Stops a delivery whose bytes cannot be served, and tells the device to stop too. */
+  private void abandon(GatewaySession session) {
+    endTransfer(session);
     outbox.command(
-        session.cmdTopic(),
-        codec.encodeCommand(session.delivery().toOffer(options.window())),
-        "offer");
+        session.cmdTopic(), codec.encodeCommand(new CancelUpdate(session.updateId())), "cancel");
   }
 
   /**
@@ -227,7 +250,20 @@ final class Deliveries {
     }
     if (session.isTransferring()) {
       if (report.state() == DeviceState.DOWNLOADING) {
+        if (!session.pushes()) {
+          session.signed().acknowledged(report.offset());
+        }
         onAcknowledgement(session, report.offset());
+        if (report.asksForLink()
+            && !session.pushes()
+            && session.firstLinkRequestAt(report.offset())) {
+          log.info(
+              "device {} asks for a fresh link to update {} at offset {}",
+              deviceId,
+              session.updateId(),
+              report.offset());
+          publishOffer(session);
+        }
       } else {
         endTransfer(session);
       }
@@ -237,7 +273,8 @@ final class Deliveries {
       unsubscribeDirect(session);
     }
     if (session.reports().forward(report.state())) {
-      outbox.report(new DeviceReport(deviceId, report));
+      outbox.report(
+          new DeviceReport(deviceId, report, session.delivery().transport(), session.served()));
     }
   }
 
@@ -291,7 +328,10 @@ final class Deliveries {
    * device short of its acknowledgement interval, waiting for chunks that never come.
    */
   private void pump(GatewaySession session) {
-    if (!session.isTransferring() || !session.window().started() || !admit(session)) {
+    if (!session.pushes()
+        || !session.isTransferring()
+        || !session.window().started()
+        || !admit(session)) {
       return;
     }
     TransferWindow window = session.window();
@@ -306,15 +346,12 @@ final class Deliveries {
             window.next(),
             session.deviceId(),
             e);
-        endTransfer(session);
-        outbox.command(
-            session.cmdTopic(),
-            codec.encodeCommand(new CancelUpdate(session.updateId())),
-            "cancel");
+        abandon(session);
         return;
       }
       outbox.chunk(session.dataTopic(), frame);
       window.sent(length);
+      session.pushed(length);
       bytesSent.addAndGet(length);
       chunksSent.incrementAndGet();
       meter.ota(session.deviceId(), length);
@@ -383,6 +420,10 @@ final class Deliveries {
     if (session.close()) {
       open.remove(session);
       activeDeliveries.decrementAndGet();
+      if (!session.pushes()) {
+        // The device's data usage counts the ranges signed for it, as its result does.
+        meter.ota(session.deviceId(), session.served());
+      }
     }
   }
 

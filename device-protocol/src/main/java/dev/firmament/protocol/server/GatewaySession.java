@@ -25,6 +25,9 @@ final class GatewaySession {
   private boolean directSubscribed;
   private long lastProgressNanos;
   private int stalls;
+  private final SignedRanges signed;
+  private long pushed;
+  private long linkRefreshedAt = -1;
 
   /**
    * Opens a session that transfers from now on.
@@ -42,6 +45,7 @@ final class GatewaySession {
         new TransferWindow(
             delivery.artifact().size(), delivery.artifact().chunkSize(), window, inFlightChange);
     this.reports = new ReportFilter(delivery.updateId());
+    this.signed = pushes() ? null : new SignedRanges(delivery.artifact().size());
     this.open = true;
     this.transferring = true;
     this.lastProgressNanos = nowNanos;
@@ -69,6 +73,38 @@ final class GatewaySession {
 
   String dataTopic() {
     return dataTopic;
+  }
+
+  /** Whether the gateway pushes the bytes (MQTT); else the device downloads them (HTTPS). */
+  boolean pushes() {
+    return delivery.links() == null;
+  }
+
+  /** The links signed for a device that downloads over HTTPS; null for a pushed delivery. */
+  SignedRanges signed() {
+    return signed;
+  }
+
+  /** Chunk payload bytes pushed, re-sent ones included. */
+  void pushed(int bytes) {
+    pushed += bytes;
+  }
+
+  /** The server's count of the bytes so far: pushed (MQTT) or signed for (HTTPS). */
+  long served() {
+    return signed == null ? pushed : signed.total();
+  }
+
+  /**
+   * Whether the device's request for a fresh link at {@code offset} is the first at that offset;
+   * copies of one request do not sign several links.
+   */
+  boolean firstLinkRequestAt(long offset) {
+    if (linkRefreshedAt == offset) {
+      return false;
+    }
+    linkRefreshedAt = offset;
+    return true;
   }
 
   TransferWindow window() {

@@ -7,10 +7,12 @@ import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.ChunkFrame;
 import dev.firmament.protocol.Command;
 import dev.firmament.protocol.DeviceState;
+import dev.firmament.protocol.DownloadLink;
 import dev.firmament.protocol.ErrorCode;
 import dev.firmament.protocol.ProtocolCodec;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Topics;
+import dev.firmament.protocol.Transport;
 import dev.firmament.protocol.UpdateOffer;
 import java.io.IOException;
 import java.time.Duration;
@@ -36,10 +38,14 @@ class DeliveriesTest {
     final List<Runnable> pendingSubscriptions = new ArrayList<>();
     final List<String> unsubscribed = new ArrayList<>();
     final List<DeviceReport> reports = new ArrayList<>();
+    final List<String> links = new ArrayList<>();
 
     @Override
     public void command(String topic, byte[] payload, String what) {
       Command command = CODEC.decodeCommand(payload);
+      if (command instanceof UpdateOffer offer && offer.download() != null) {
+        links.add(offer.download().url());
+      }
       String kind =
           switch (command) {
             case UpdateOffer offer -> "offer " + offer.updateId();
@@ -127,6 +133,114 @@ class DeliveriesTest {
 
   private void ack(Deliveries deliveries, String deviceId, String updateId, long offset) {
     report(deliveries, deviceId, StatusReport.downloading(updateId, offset, "1.0.0"));
+  }
+
+  /** A delivery the device downloads through links; each signed link ends in its number. */
+  private static Delivery downloaded(String deviceId, String updateId, int size, int[] signed) {
+    return new Delivery(
+        deviceId,
+        updateId,
+        "2.0.0",
+        Artifact.full(size, HASH, CHUNK),
+        false,
+        null,
+        null,
+        null,
+        null,
+        () ->
+            new DownloadLink(
+                "https://s3.example/firmware?sig=" + ++signed[0], Instant.EPOCH.plusSeconds(60)));
+  }
+
+  private void reportAsIs(Deliveries deliveries, String deviceId, StatusReport report) {
+    deliveries.report(deviceId, report, CODEC.encodeReport(report));
+  }
+
+  @Test
+  void aDeviceThatDownloadsGetsALinkNoChunksAndAFreshLinkOncePerOffsetItAsksAt() {
+    Deliveries deliveries = deliveries();
+    int[] signed = {0};
+    deliveries.offer(downloaded("d-1", "u-1", 1_000, signed));
+    assertThat(outbox.links).containsExactly("https://s3.example/firmware?sig=1");
+
+    ack(deliveries, "d-1", "u-1", 0);
+    ack(deliveries, "d-1", "u-1", 400);
+    assertThat(outbox.chunks).isEmpty();
+    assertThat(deliveries.stats().bytesInFlight()).isZero();
+
+    // The link expired at 600; a copy of the request (another send time) signs nothing more.
+    reportAsIs(
+        deliveries,
+        "d-1",
+        new StatusReport(
+            "u-1", DeviceState.DOWNLOADING, 600L, null, null, "1.0.0", Instant.EPOCH, 600L, true));
+    reportAsIs(
+        deliveries,
+        "d-1",
+        new StatusReport(
+            "u-1",
+            DeviceState.DOWNLOADING,
+            600L,
+            null,
+            null,
+            "1.0.0",
+            Instant.EPOCH.plusSeconds(1),
+            600L,
+            true));
+    assertThat(outbox.links)
+        .containsExactly("https://s3.example/firmware?sig=1", "https://s3.example/firmware?sig=2");
+    assertThat(outbox.commands).containsExactly("d-1: offer u-1", "d-1: offer u-1");
+
+    ack(deliveries, "d-1", "u-1", 600);
+    ack(deliveries, "d-1", "u-1", 1_000);
+    report(deliveries, "d-1", StatusReport.of("u-1", DeviceState.VERIFYING, "1.0.0"));
+    report(deliveries, "d-1", StatusReport.of("u-1", DeviceState.SUCCEEDED, "2.0.0"));
+
+    DeviceReport end = outbox.reports.getLast();
+    assertThat(end.report().state()).isEqualTo(DeviceState.SUCCEEDED);
+    assertThat(end.transport()).isEqualTo(Transport.HTTPS);
+    // Two links, the first used up to 600 and the second from there: the image, once.
+    assertThat(end.served()).isEqualTo(1_000L);
+    assertThat(deliveries.stats().bytesSent()).isZero();
+    assertThat(deliveries.meter().drain()).containsEntry("d-1", new DeviceUsage(1_000, 0, 0));
+  }
+
+  @Test
+  void aLinkThatCannotBeSignedCancelsTheUpdateOnTheDevice() {
+    Deliveries deliveries = deliveries();
+    deliveries.offer(
+        new Delivery(
+            "d-1",
+            "u-1",
+            "2.0.0",
+            Artifact.full(1_000, HASH, CHUNK),
+            false,
+            null,
+            null,
+            null,
+            null,
+            () -> {
+              throw new IllegalStateException("no keys");
+            }));
+
+    assertThat(outbox.commands).containsExactly("d-1: cancel u-1");
+    assertThat(outbox.links).isEmpty();
+  }
+
+  @Test
+  void aPushedDeliveryCountsTheBytesItPushedResendsIncluded() {
+    Deliveries deliveries = deliveries();
+    deliveries.offer(delivery("d-1", "u-1", 400));
+    ack(deliveries, "d-1", "u-1", 0);
+    // The device lost everything after 100: the gateway sends 100..399 again.
+    ack(deliveries, "d-1", "u-1", 100);
+    ack(deliveries, "d-1", "u-1", 100);
+    ack(deliveries, "d-1", "u-1", 400);
+    report(deliveries, "d-1", StatusReport.of("u-1", DeviceState.VERIFYING, "1.0.0"));
+
+    DeviceReport verifying = outbox.reports.getLast();
+    assertThat(verifying.transport()).isEqualTo(Transport.MQTT);
+    assertThat(verifying.served()).isEqualTo(deliveries.stats().bytesSent()).isEqualTo(700L);
   }
 
   @Test

@@ -3,7 +3,6 @@ package dev.firmament.api.config;
 import com.uber.m3.tally.RootScopeBuilder;
 import com.uber.m3.tally.Scope;
 import com.uber.m3.tally.ScopeCloseException;
-import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.S3ArtifactStore;
 import dev.firmament.orchestrator.tracing.TracePropagator;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -97,11 +96,19 @@ public class InfrastructureConfiguration {
   }
 
   @Bean
-  public ArtifactStore artifactStore(
+  public S3ArtifactStore artifactStore(
       @Value("${firmament.s3.endpoint:http://127.0.0.1:9000}") String endpoint,
+      @Value("${firmament.s3.public-endpoint:}") String publicEndpoint,
       @Value("${firmament.s3.access-key:firmament}") String accessKey,
       @Value("${firmament.s3.secret-key:firmament-secret}") String secretKey,
       @Value("${firmament.s3.bucket:firmament-artifacts}") String bucket) {
-    return S3ArtifactStore.connect(endpoint, accessKey, secretKey, bucket);
+    // Devices that download over HTTPS get links to the public address (a CDN, or the storage's
+    // outside name); without one, to the address the server uses.
+    return S3ArtifactStore.connect(
+        endpoint,
+        publicEndpoint.isBlank() ? endpoint : publicEndpoint,
+        accessKey,
+        secretKey,
+        bucket);
   }
 }

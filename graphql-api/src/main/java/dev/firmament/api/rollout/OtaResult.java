@@ -20,6 +20,8 @@ public record OtaResult(
     String errorCode,
     String errorMessage,
     OffsetDateTime updatedAt,
+    String transport,
+    Long bytesReceived,
     Boolean rolledBack) {
 
   /**

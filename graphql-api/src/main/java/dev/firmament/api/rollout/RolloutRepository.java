@@ -854,6 +854,8 @@ public class RolloutRepository {
           OTA_RESULTS.ERROR_CODE,
           OTA_RESULTS.ERROR_MESSAGE,
           OTA_RESULTS.UPDATED_AT,
+          OTA_RESULTS.TRANSPORT,
+          OTA_RESULTS.BYTES_RECEIVED,
           // Whether the rollout took the device back: one probe of the rollback table's key per
           // row, so that a page's success and phase need no second query when none was.
           DSL.field(
@@ -878,7 +880,9 @@ public class RolloutRepository {
         (String) r.get(6),
         (String) r.get(7),
         (OffsetDateTime) r.get(8),
-        (Boolean) r.get(9));
+        (String) r.get(9),
+        (Long) r.get(10),
+        (Boolean) r.get(11));
   }
 
   /** How many results each device has, over every job. */
@@ -1119,6 +1123,8 @@ public class RolloutRepository {
         row.getErrorCode(),
         row.getErrorMessage(),
         row.getUpdatedAt(),
+        row.getTransport(),
+        row.getBytesReceived(),
         null);
   }
 

@@ -90,10 +90,11 @@ public class ArtifactPlanner {
                 r.patches().getFirst().fromVersion(),
                 bytes.length,
                 target.sha256(),
-                chunkSize),
+                target.capabilities().chunkSize(chunkSize)),
             bytes,
             signed.signature(),
-            signed.manifest());
+            signed.manifest(),
+            r.isChain() ? null : r.patches().getFirst().storageKey());
       } catch (ArtifactStoreException e) {
         // The full image always works; a missing or damaged patch must not stop the update.
         log.warn(
@@ -104,7 +105,8 @@ public class ArtifactPlanner {
       }
     }
     ArtifactPlan full = plan(target);
-    return new ArtifactPlan(full.artifact(), full.bytes(), signed.signature(), signed.manifest());
+    return new ArtifactPlan(
+        full.artifact(), full.bytes(), signed.signature(), signed.manifest(), full.storageKey());
   }
 
   /** How many patches a route to this device may have: none, one, or a chain's worth. */
@@ -158,6 +160,9 @@ public class ArtifactPlanner {
   /** The full image of the target version, without a signature. */
   public ArtifactPlan plan(UpdateTarget target) {
     byte[] image = artifacts.get(target.storageKey());
-    return new ArtifactPlan(Artifact.full(image.length, target.sha256(), chunkSize), image);
+    return new ArtifactPlan(
+        Artifact.full(image.length, target.sha256(), target.capabilities().chunkSize(chunkSize)),
+        image,
+        target.storageKey());
   }
 }

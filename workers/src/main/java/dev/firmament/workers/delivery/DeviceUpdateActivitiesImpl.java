@@ -1,5 +1,6 @@
 package dev.firmament.workers.delivery;
 
+import dev.firmament.artifact.ArtifactLinks;
 import dev.firmament.manifest.FirmwareVersion;
 import dev.firmament.orchestrator.rollout.DeliverySlice;
 import dev.firmament.orchestrator.rollout.DeviceReport;
@@ -10,9 +11,12 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.orchestrator.rollout.SliceOutcome;
 import dev.firmament.orchestrator.rollout.StageWorkflow;
+import dev.firmament.protocol.DownloadLink;
+import dev.firmament.protocol.Transport;
 import dev.firmament.protocol.server.ArtifactSource;
 import dev.firmament.protocol.server.Delivery;
 import dev.firmament.protocol.server.DeviceGateway;
+import dev.firmament.protocol.server.DownloadLinks;
 import dev.firmament.workers.delta.ReleaseSigning;
 import dev.firmament.workers.rollout.JobTargets;
 import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
@@ -26,6 +30,7 @@ import io.temporal.activity.Activity;
 import io.temporal.activity.ActivityExecutionContext;
 import io.temporal.client.WorkflowClient;
 import io.temporal.failure.ApplicationFailure;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +41,7 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
@@ -58,6 +64,9 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
   private final DataCaps dataCaps;
 
   private final Tracer tracer;
+  private final ArtifactLinks links;
+  private final boolean httpsDownloads;
+  private final Duration linkTtl;
 
   public DeviceUpdateActivitiesImpl(
       JobTargets targets,
@@ -67,8 +76,14 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       ReleaseSigning signing,
       WorkflowClient workflows,
       DataCaps dataCaps,
-      ObjectProvider<Tracer> tracer) {
+      ObjectProvider<Tracer> tracer,
+      ObjectProvider<ArtifactLinks> links,
+      @Value("${firmament.delivery.https.enabled:true}") boolean httpsDownloads,
+      @Value("${firmament.delivery.https.link-ttl:15m}") Duration linkTtl) {
     this.tracer = Tracing.orNoop(tracer);
+    this.links = links.getIfAvailable();
+    this.httpsDownloads = httpsDownloads;
+    this.linkTtl = linkTtl;
     this.targets = targets;
     this.results = results;
     this.planner = planner;
@@ -337,6 +352,9 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
             .setAttribute("firmament.artifact_kind", plan.artifact().kind().name())
             .setAttribute("firmament.artifact_bytes", plan.artifact().size())
             .setAttribute("firmament.downgrade", downgrade)
+            .setAttribute(
+                "firmament.transport",
+                (downloads(target, plan) ? Transport.HTTPS : Transport.MQTT).name())
             .startSpan();
     Scope scope = span.makeCurrent();
     try {
@@ -347,8 +365,32 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
     }
   }
 
+  /**
+   * Whether the device downloads the artifact itself: it declared HTTPS, this server hands out
+   * links, and the artifact is stored (a chain put together for the device is not, and goes as
+   * chunks).
+   */
+  private boolean downloads(UpdateTarget target, ArtifactPlan plan) {
+    return httpsDownloads
+        && links != null
+        && plan.storageKey() != null
+        && target.supports(Transport.HTTPS);
+  }
+
   private void offerThroughGateway(
       UpdateTarget target, String key, ArtifactPlan plan, boolean downgrade) {
+    ArtifactSource source = null;
+    DownloadLinks signer = null;
+    if (downloads(target, plan)) {
+      String storageKey = plan.storageKey();
+      signer =
+          () -> {
+            ArtifactLinks.Link link = links.presignGet(storageKey, linkTtl);
+            return new DownloadLink(link.url(), link.expiresAt());
+          };
+    } else {
+      source = ArtifactSource.ofBytes(plan.bytes());
+    }
     gateway.offer(
         new Delivery(
             target.deviceId(),
@@ -361,6 +403,7 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
             downgrade
                 ? signing.grantDowngrade(target.deviceId(), key, plan.manifest()).orElse(null)
                 : null,
-            ArtifactSource.ofBytes(plan.bytes())));
+            source,
+            signer));
   }
 }

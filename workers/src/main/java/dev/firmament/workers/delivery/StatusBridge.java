@@ -201,8 +201,13 @@ public class StatusBridge implements DisposableBean {
     }
     DeviceUpdateState state = DeviceUpdateState.valueOf(report.state().name());
     String code = report.code() == null ? null : report.code().name();
-    // A device that verifies has received the whole artifact: its size, not the report's offset.
-    Long bytes = state.receivedWholeArtifact() ? null : report.offset();
+    // The gateway's count (bytes pushed, or the ranges signed for a device that downloads over
+    // HTTPS) when it gave one; else a device that verifies has received the whole artifact (its
+    // size), and one that downloads holds the report's offset.
+    Long bytes =
+        deviceReport.served() != null
+            ? deviceReport.served()
+            : state.receivedWholeArtifact() ? null : report.offset();
     String version = state == DeviceUpdateState.SUCCEEDED ? report.currentVersion() : null;
     return new Update(
         new ResultTransitions.Reported(
@@ -212,7 +217,9 @@ public class StatusBridge implements DisposableBean {
             state,
             bytes,
             code,
-            report.detail()),
+            report.detail(),
+            deviceReport.transport() == null ? null : deviceReport.transport().name(),
+            report.received()),
         version);
   }
 

@@ -97,7 +97,11 @@ public class DevicePresence {
       update = update.set(DEVICES.CLOUD_DECLARED_AT, DSL.currentOffsetDateTime());
     }
     if (presence.online() && presence.capabilities() != null) {
-      update = update.set(DEVICES.ARTIFACT_KINDS, artifactKinds(presence));
+      update =
+          update
+              .set(DEVICES.ARTIFACT_KINDS, artifactKinds(presence))
+              .set(DEVICES.TRANSPORTS, transports(presence))
+              .set(DEVICES.MAX_CHUNK_SIZE, presence.capabilities().maxChunkSize());
     }
     return update;
   }
@@ -209,7 +213,11 @@ public class DevicePresence {
       differs = differs.or(DEVICES.CLOUD_DECLARED_AT.isNull());
     }
     if (presence.online() && presence.capabilities() != null) {
-      differs = differs.or(DEVICES.ARTIFACT_KINDS.isDistinctFrom(artifactKinds(presence)));
+      differs =
+          differs
+              .or(DEVICES.ARTIFACT_KINDS.isDistinctFrom(artifactKinds(presence)))
+              .or(DEVICES.TRANSPORTS.isDistinctFrom(transports(presence)))
+              .or(DEVICES.MAX_CHUNK_SIZE.isDistinctFrom(presence.capabilities().maxChunkSize()));
     }
     return differs;
   }
@@ -220,6 +228,15 @@ public class DevicePresence {
    */
   static String artifactKinds(Presence presence) {
     return String.join(",", presence.capabilities().artifacts());
+  }
+
+  /**
+   * The transports a presence declares, as the {@code devices.transports} column keeps them; null
+   * when it names none (MQTT alone).
+   */
+  static String transports(Presence presence) {
+    List<String> transports = presence.capabilities().transports();
+    return transports == null ? null : String.join(",", transports);
   }
 
   /** Records the versions devices reported after their updates, in one statement. */

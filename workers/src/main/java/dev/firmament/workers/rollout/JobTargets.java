@@ -9,6 +9,7 @@ import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.DeviceCapabilities;
+import dev.firmament.protocol.Transport;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import java.util.HashMap;
 import java.util.List;
@@ -48,7 +49,9 @@ public class JobTargets {
         DEVICES.ONLINE,
         OTA_JOBS.DATA_POLICY,
         OTA_RESULTS.DATA_OVERRIDE,
-        DEVICES.ARTIFACT_KINDS
+        DEVICES.ARTIFACT_KINDS,
+        DEVICES.TRANSPORTS,
+        DEVICES.MAX_CHUNK_SIZE
       };
 
   private final DSLContext dsl;
@@ -132,6 +135,11 @@ public class JobTargets {
       capabilities = DeviceCapabilities.orDefault(capabilities);
     }
 
+    /** Whether the device receives bytes over {@code transport}, as its presence declared. */
+    public boolean supports(Transport transport) {
+      return capabilities.supports(transport);
+    }
+
     /** Whether the device installs artifacts of {@code kind}, as its presence declared. */
     public boolean accepts(ArtifactKind kind) {
       return capabilities.accepts(kind);
@@ -191,7 +199,10 @@ public class JobTargets {
         Boolean.TRUE.equals(r.get(OTA_RESULTS.DATA_OVERRIDE))
             ? "NONE"
             : r.get(OTA_JOBS.DATA_POLICY),
-        DeviceCapabilities.ofStored(r.get(DEVICES.ARTIFACT_KINDS)));
+        DeviceCapabilities.ofStored(
+            r.get(DEVICES.ARTIFACT_KINDS),
+            r.get(DEVICES.TRANSPORTS),
+            r.get(DEVICES.MAX_CHUNK_SIZE)));
   }
 
   private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {

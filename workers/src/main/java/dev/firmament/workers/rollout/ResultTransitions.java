@@ -29,9 +29,11 @@ import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.Record5;
+import org.jooq.Record7;
 import org.jooq.Result;
 import org.jooq.ResultQuery;
 import org.jooq.Row5;
+import org.jooq.Row7;
 import org.jooq.Table;
 import org.jooq.UpdateConditionStep;
 import org.jooq.impl.DSL;
@@ -638,7 +640,21 @@ public class ResultTransitions {
       DeviceUpdateState state,
       Long bytesSent,
       String errorCode,
-      String detail) {
+      String detail,
+      String transport,
+      Long bytesReceived) {
+
+    /** A report without the delivery's transport or the device's own byte count. */
+    public Reported(
+        UUID jobId,
+        String deviceId,
+        Integer attempt,
+        DeviceUpdateState state,
+        Long bytesSent,
+        String errorCode,
+        String detail) {
+      this(jobId, deviceId, attempt, state, bytesSent, errorCode, detail, null, null);
+    }
 
     /** A report that is not tied to an attempt. */
     public Reported(
@@ -704,7 +720,8 @@ public class ResultTransitions {
     if (fromNames.isEmpty()) {
       return List.of();
     }
-    List<Row5<String, String, String, Long, Integer>> rows = new ArrayList<>(reports.size());
+    List<Row7<String, String, String, Long, Integer, String, Long>> rows =
+        new ArrayList<>(reports.size());
     for (Reported r : reports) {
       rows.add(
           DSL.row(
@@ -712,12 +729,14 @@ public class ResultTransitions {
               DSL.cast(DSL.val(r.errorCode()), SQLDataType.VARCHAR),
               DSL.cast(DSL.val(TransitionRules.clip(r.detail())), SQLDataType.VARCHAR),
               DSL.cast(DSL.val(r.bytesSent()), SQLDataType.BIGINT),
-              DSL.cast(DSL.val(r.attempt()), SQLDataType.INTEGER)));
+              DSL.cast(DSL.val(r.attempt()), SQLDataType.INTEGER),
+              DSL.cast(DSL.val(r.transport()), SQLDataType.VARCHAR),
+              DSL.cast(DSL.val(r.bytesReceived()), SQLDataType.BIGINT)));
     }
     @SuppressWarnings("unchecked")
-    Table<Record5<String, String, String, Long, Integer>> v =
-        DSL.values(rows.toArray(Row5[]::new))
-            .as("v", "device_id", "code", "detail", "bytes", "attempt");
+    Table<Record7<String, String, String, Long, Integer, String, Long>> v =
+        DSL.values(rows.toArray(Row7[]::new))
+            .as("v", "device_id", "code", "detail", "bytes", "attempt", "transport", "received");
     Field<Integer> vAttempt = v.field("attempt", Integer.class);
     Field<String> vDevice = v.field("device_id", String.class);
     Field<String> vCode = v.field("code", String.class);
@@ -747,6 +766,13 @@ public class ResultTransitions {
                 .set(OTA_RESULTS.ERROR_MESSAGE, vDetail)
                 // GREATEST ignores a null: bytes stay as they are when the report carries none.
                 .set(OTA_RESULTS.BYTES_SENT, DSL.greatest(OTA_RESULTS.BYTES_SENT, bytes))
+                .set(
+                    OTA_RESULTS.TRANSPORT,
+                    DSL.coalesce(v.field("transport", String.class), OTA_RESULTS.TRANSPORT))
+                // The device's count of one attempt only grows; a report without one keeps it.
+                .set(
+                    OTA_RESULTS.BYTES_RECEIVED,
+                    DSL.greatest(OTA_RESULTS.BYTES_RECEIVED, v.field("received", Long.class)))
                 .set(OTA_RESULTS.COMPLETION_DUE, AttemptColumns.RESULTS.completionDueAfter(state))
                 .from(v)
                 .where(OTA_RESULTS.JOB_ID.eq(jobId))

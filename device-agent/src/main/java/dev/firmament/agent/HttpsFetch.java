@@ -1,0 +1,206 @@
+package dev.firmament.agent;
+
+import dev.firmament.protocol.DownloadLink;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One device's download of one artifact over HTTPS (docs/device-protocol.md, section 6.5): range
+ * requests to the offer's link from the byte the device holds, the body handed to the device piece
+ * by piece, and after a drop the same again from where it stands. It runs on a virtual thread of
+ * its own and stops when the device no longer wants bytes (the download is complete, replaced or
+ * canceled) or when its link no longer works; the device then asks the server for a fresh one and
+ * starts a new fetch when the offer comes back with it.
+ */
+final class HttpsFetch implements Runnable {
+
+  /** The device's side: where it stands, and what it does with the bytes. Called from the fetch. */
+  interface Device {
+
+    /** Where to fetch from now; null when the download wants no more bytes. */
+    Position position();
+
+    /**
+     * Takes {@code bytes} at {@code offset} (their count is already reported through {@link
+     * #received}); false when the download wants no more.
+     */
+    boolean take(long offset, byte[] bytes);
+
+    /** Counts bytes that arrived, whether they are kept or not. */
+    void received(int bytes);
+
+    /** The link no longer works: ask the server for a fresh one. */
+    void linkExpired();
+  }
+
+  /** The link to use and the next byte the device needs, of an artifact of {@code size} bytes. */
+  record Position(DownloadLink link, long offset, long size, int pieceSize) {}
+
+  private static final Logger log = LoggerFactory.getLogger(HttpsFetch.class);
+  private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+
+  /** Failed requests in a row, other than expiry, after which the device asks for a fresh link. */
+  static final int MAX_FAILURES = 5;
+
+  private final String deviceId;
+  private final HttpClient http;
+  private final Device device;
+  private final DeviceFaults faults;
+  private final Clock clock;
+  private boolean cut;
+
+  HttpsFetch(String deviceId, HttpClient http, Device device, DeviceFaults faults, Clock clock) {
+    this.deviceId = deviceId;
+    this.http = http;
+    this.device = device;
+    this.faults = faults;
+    this.clock = clock;
+  }
+
+  @Override
+  public void run() {
+    int failures = 0;
+    long backoffMillis = 200;
+    while (true) {
+      Position at = device.position();
+      if (at == null) {
+        return;
+      }
+      if (!clock.instant().isBefore(at.link().expiresAt())) {
+        device.linkExpired();
+        return;
+      }
+      Outcome outcome;
+      try {
+        outcome = fetch(at);
+      } catch (IOException e) {
+        log.debug("device {} download dropped at {}: {}", deviceId, at.offset(), e.toString());
+        outcome = Outcome.RETRY;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      switch (outcome) {
+        case DONE -> {
+          return;
+        }
+        case EXPIRED -> {
+          device.linkExpired();
+          return;
+        }
+        case PROGRESSED -> {
+          failures = 0;
+          backoffMillis = 200;
+        }
+        case RETRY -> {
+          if (++failures >= MAX_FAILURES) {
+            log.info(
+                "device {} gives up on its download link after {} failures; asks for another",
+                deviceId,
+                failures);
+            device.linkExpired();
+            return;
+          }
+          try {
+            Thread.sleep(backoffMillis);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+          backoffMillis = Math.min(backoffMillis * 2, 5_000);
+        }
+      }
+    }
+  }
+
+  private enum Outcome {
+    /** The device wants no more bytes. */
+    DONE,
+    /** The link was refused: expired (or not valid for this object). */
+    EXPIRED,
+    /** Bytes came, then the stream ended early: go on from where the device stands. */
+    PROGRESSED,
+    /** Nothing came: try again after a pause. */
+    RETRY
+  }
+
+  private Outcome fetch(Position at) throws IOException, InterruptedException {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(at.link().url()))
+            .timeout(Duration.ofSeconds(30))
+            .header("Range", "bytes=" + at.offset() + "-")
+            .GET()
+            .build();
+    HttpResponse<InputStream> response =
+        http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    try (InputStream body = response.body()) {
+      int status = response.statusCode();
+      if (status == 403) {
+        log.info("device {} download link refused (403): expired or not for this object", deviceId);
+        return Outcome.EXPIRED;
+      }
+      long offset;
+      if (status == 206) {
+        String range = response.headers().firstValue("Content-Range").orElse("");
+        Matcher m = CONTENT_RANGE.matcher(range);
+        if (!m.matches() || Long.parseLong(m.group(1)) != at.offset()) {
+          log.warn("device {} got the wrong range '{}' for {}", deviceId, range, at.offset());
+          return Outcome.RETRY;
+        }
+        offset = at.offset();
+      } else if (status == 200) {
+        // A server that ignores ranges sends everything: skip what the device holds.
+        offset = 0;
+      } else {
+        log.info("device {} download answered HTTP {}", deviceId, status);
+        return Outcome.RETRY;
+      }
+      return read(body, offset, at);
+    }
+  }
+
+  private Outcome read(InputStream body, long offset, Position at)
+      throws IOException, InterruptedException {
+    boolean progressed = false;
+    byte[] piece = new byte[at.pieceSize()];
+    while (offset < at.size()) {
+      int want = (int) Math.min(piece.length, at.size() - offset);
+      int n = body.readNBytes(piece, 0, want);
+      if (n <= 0) {
+        break;
+      }
+      device.received(n);
+      if (!faults.chunkDelay().isZero()) {
+        Thread.sleep(faults.chunkDelay());
+      }
+      long end = offset + n;
+      if (end > at.offset()) {
+        int skip = (int) Math.max(0, at.offset() - offset);
+        byte[] kept = new byte[n - skip];
+        System.arraycopy(piece, skip, kept, 0, kept.length);
+        if (!device.take(offset + skip, kept)) {
+          return Outcome.DONE;
+        }
+        progressed = true;
+      }
+      offset = end;
+      if (faults.dropMidTransfer() && !cut && offset >= at.size() / 2 && offset < at.size()) {
+        // The simulated drop: the connection ends halfway, once per download.
+        cut = true;
+        log.debug("device {} download cut at {}", deviceId, offset);
+        return Outcome.PROGRESSED;
+      }
+    }
+    return progressed ? Outcome.PROGRESSED : Outcome.RETRY;
+  }
+}

@@ -1,0 +1,133 @@
+package dev.firmament.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.firmament.agent.FleetOptions;
+import dev.firmament.agent.FleetSimulator;
+import dev.firmament.agent.SimulatedDeviceSpec;
+import dev.firmament.cli.GraphqlClient;
+import dev.firmament.devstack.DevStackOptions;
+import dev.firmament.protocol.server.DeviceGateway;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One release rolled out on the embedded stack to a mixed fleet: every second device declares that
+ * it downloads over HTTPS and fetches its patch from the embedded S3 server through a pre-signed
+ * link, the others take MQTT chunks from the workers. One more HTTPS device, on a slow link that is
+ * cut halfway, needs the full image and outlives its one-second link: it asks for a fresh one
+ * through the protocol and resumes by range within the same attempt. Every device's result says how
+ * its bytes went, and the server's count equals the device's own on both paths.
+ */
+class HttpsDeliveryEndToEndTest {
+  private static final int MIXED = 6;
+
+  @TempDir Path dataDir;
+
+  @Test
+  void aMixedFleetUpdatesOverBothPathsAndBothSidesCountTheSameBytes() throws Exception {
+    try (DevServer server =
+        DevServer.start(
+            DevStackOptions.onFreePorts(dataDir),
+            0,
+            Map.of("firmament.delivery.https.link-ttl", "1s"))) {
+      GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
+      Demo demo = new Demo(System.out);
+      List<SimulatedDeviceSpec> specs = new ArrayList<>(Demo.fleetSpecs("mixed", MIXED));
+      specs.add(new SimulatedDeviceSpec("mixed-slow", Demo.FROM_VERSION));
+      Demo.Prepared prepared = demo.prepareProduct(api, specs);
+      FleetOptions options = Demo.fleetOptions(server, prepared.productId());
+      SimulatedDeviceSpec slow = prepared.devices().getLast();
+      try (FleetSimulator mixed =
+              FleetSimulator.start(
+                  server.stack().endpoints().mqttUrl(),
+                  prepared.devices().subList(0, MIXED),
+                  options.withHttps(new FleetOptions.HttpsFleet(0.5, null)));
+          FleetSimulator cut =
+              FleetSimulator.start(
+                  server.stack().endpoints().mqttUrl(),
+                  List.of(slow),
+                  options
+                      .withHttps(new FleetOptions.HttpsFleet(1.0, null))
+                      .withDropConnectionProbability(1.0)
+                      .withSlowLink(1.0, Duration.ofMillis(150)))) {
+        demo.awaitFleetReported(api, MIXED + 1);
+        demo.uploadIfMissing(api, prepared.productId(), Demo.FROM_VERSION, "armapp.old");
+        demo.uploadIfMissing(api, prepared.productId(), Demo.TO_VERSION, "armapp.new");
+        demo.awaitDeltas(api, prepared.productId());
+
+        Map<String, Object> input = new HashMap<>();
+        input.put("productId", prepared.productId());
+        input.put("targetVersion", Demo.TO_VERSION);
+        input.put("maxInFlight", MIXED + 1);
+        String jobId =
+            api.execute(
+                    """
+                    mutation Create($input: CreateOTAJobInput!) {
+                      createOTAJob(input: $input) { job { id } }
+                    }""",
+                    Map.of("input", input))
+                .path("createOTAJob")
+                .path("job")
+                .path("id")
+                .asText();
+        JsonNode done =
+            JobWaits.awaitJob(api, jobId, job -> "SUCCEEDED".equals(job.path("status").asText()));
+        assertThat(done.path("status").asText()).isEqualTo("SUCCEEDED");
+
+        Map<String, JsonNode> results = new HashMap<>();
+        for (JsonNode item :
+            api.execute(
+                    """
+                    query R($id: ID!) {
+                      firmwareOTAJob(id: $id) {
+                        resultPage(size: 100) {
+                          items { deviceId state transport bytesSent bytesReceived artifactKind }
+                        }
+                      }
+                    }""",
+                    Map.of("id", jobId))
+                .path("firmwareOTAJob")
+                .path("resultPage")
+                .path("items")) {
+          results.put(item.path("deviceId").asText(), item);
+        }
+        assertThat(results).hasSize(MIXED + 1);
+        long pushed = 0;
+        for (int i = 0; i <= MIXED; i++) {
+          String deviceId = prepared.devices().get(i).deviceId();
+          JsonNode r = results.get(deviceId);
+          boolean https = i == MIXED || i % 2 == 1;
+          assertThat(r.path("state").asText()).as(deviceId).isEqualTo("SUCCEEDED");
+          assertThat(r.path("transport").asText()).as(deviceId).isEqualTo(https ? "HTTPS" : "MQTT");
+          assertThat(r.path("bytesSent").asLong()).as(deviceId).isPositive();
+          // The server's count (pushed, or signed for) is what the device says it received.
+          assertThat(r.path("bytesReceived").asLong())
+              .as(deviceId)
+              .isEqualTo(r.path("bytesSent").asLong());
+          if (!https) {
+            pushed += r.path("bytesSent").asLong();
+          }
+        }
+        // The device on a cut link got the full image, each byte once, over two links at least.
+        assertThat(results.get(slow.deviceId()).path("artifactKind").asText()).isEqualTo("FULL");
+        assertThat(results.get(slow.deviceId()).path("bytesSent").asLong())
+            .isEqualTo(Demo.readSample("armapp.new").length);
+        assertThat(cut.device(slow.deviceId()).currentVersion()).isEqualTo(Demo.TO_VERSION);
+        // No byte of an HTTPS device's update went through the workers' gateway.
+        assertThat(server.context().getBean(DeviceGateway.class).stats().bytesSent())
+            .isEqualTo(pushed);
+        for (String id : mixed.deviceIds()) {
+          assertThat(mixed.device(id).currentVersion()).as(id).isEqualTo(Demo.TO_VERSION);
+        }
+      }
+    }
+  }
+}
