@@ -874,13 +874,13 @@ public final class DeviceAgent implements AutoCloseable {
               }
 
               @Override
-              public boolean take(long offset, byte[] bytes) {
-                return onSerialGet(() -> download == d && DeviceAgent.this.take(d, offset, bytes));
-              }
-
-              @Override
-              public void received(int bytes) {
-                onSerialGet(() -> d.received += bytes);
+              public boolean take(int arrived, long offset, byte[] bytes) {
+                return onSerialGet(
+                    () -> {
+                      d.received += arrived;
+                      return download == d
+                          && (bytes.length == 0 || DeviceAgent.this.take(d, offset, bytes));
+                    });
               }
 
               @Override

@@ -31,13 +31,11 @@ final class HttpsFetch implements Runnable {
     Position position();
 
     /**
-     * Takes {@code bytes} at {@code offset} (their count is already reported through {@link
-     * #received}); false when the download wants no more.
+     * Counts {@code arrived} bytes that came over the network and takes {@code bytes} (the part of
+     * them the device does not hold yet, possibly none) at {@code offset}; false when the download
+     * wants no more.
      */
-    boolean take(long offset, byte[] bytes);
-
-    /** Counts bytes that arrived, whether they are kept or not. */
-    void received(int bytes);
+    boolean take(int arrived, long offset, byte[] bytes);
 
     /** The link no longer works: ask the server for a fresh one. */
     void linkExpired();
@@ -179,20 +177,17 @@ final class HttpsFetch implements Runnable {
       if (n <= 0) {
         break;
       }
-      device.received(n);
       if (!faults.chunkDelay().isZero()) {
         Thread.sleep(faults.chunkDelay());
       }
       long end = offset + n;
-      if (end > at.offset()) {
-        int skip = (int) Math.max(0, at.offset() - offset);
-        byte[] kept = new byte[n - skip];
-        System.arraycopy(piece, skip, kept, 0, kept.length);
-        if (!device.take(offset + skip, kept)) {
-          return Outcome.DONE;
-        }
-        progressed = true;
+      int skip = (int) Math.min(n, Math.max(0, at.offset() - offset));
+      byte[] kept = new byte[n - skip];
+      System.arraycopy(piece, skip, kept, 0, kept.length);
+      if (!device.take(n, offset + skip, kept)) {
+        return Outcome.DONE;
       }
+      progressed |= kept.length > 0;
       offset = end;
       if (faults.dropMidTransfer() && !cut && offset >= at.size() / 2 && offset < at.size()) {
         // The simulated drop: the connection ends halfway, once per download.

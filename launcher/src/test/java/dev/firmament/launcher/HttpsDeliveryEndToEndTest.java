@@ -1,5 +1,7 @@
 package dev.firmament.launcher;
 
+import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
+import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,13 +10,20 @@ import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
 import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStackOptions;
+import dev.firmament.devstack.Endpoints;
 import dev.firmament.protocol.server.DeviceGateway;
+import io.minio.GetObjectArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
+import org.jooq.DSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,38 +76,12 @@ class HttpsDeliveryEndToEndTest {
         input.put("productId", prepared.productId());
         input.put("targetVersion", Demo.TO_VERSION);
         input.put("maxInFlight", MIXED + 1);
-        String jobId =
-            api.execute(
-                    """
-                    mutation Create($input: CreateOTAJobInput!) {
-                      createOTAJob(input: $input) { job { id } }
-                    }""",
-                    Map.of("input", input))
-                .path("createOTAJob")
-                .path("job")
-                .path("id")
-                .asText();
+        String jobId = create(api, input);
         JsonNode done =
             JobWaits.awaitJob(api, jobId, job -> "SUCCEEDED".equals(job.path("status").asText()));
         assertThat(done.path("status").asText()).isEqualTo("SUCCEEDED");
 
-        Map<String, JsonNode> results = new HashMap<>();
-        for (JsonNode item :
-            api.execute(
-                    """
-                    query R($id: ID!) {
-                      firmwareOTAJob(id: $id) {
-                        resultPage(size: 100) {
-                          items { deviceId state transport bytesSent bytesReceived artifactKind }
-                        }
-                      }
-                    }""",
-                    Map.of("id", jobId))
-                .path("firmwareOTAJob")
-                .path("resultPage")
-                .path("items")) {
-          results.put(item.path("deviceId").asText(), item);
-        }
+        Map<String, JsonNode> results = results(api, jobId);
         assertThat(results).hasSize(MIXED + 1);
         long pushed = 0;
         for (int i = 0; i <= MIXED; i++) {
@@ -127,7 +110,113 @@ class HttpsDeliveryEndToEndTest {
         for (String id : mixed.deviceIds()) {
           assertThat(mixed.device(id).currentVersion()).as(id).isEqualTo(Demo.TO_VERSION);
         }
+        // A link refresh is no new attempt.
+        assertThat(results.get(slow.deviceId()).path("attempt").asInt()).isEqualTo(1);
+
+        // Someone with write access to the bucket replaces the published patch's bytes. The
+        // workers still hold the patch they verified, but a device that downloads gets the
+        // object as it is now: its hash check refuses it and nothing is installed.
+        DSLContext db = server.context().getBean(DSLContext.class);
+        String patchKey =
+            db.select(FIRMWARE_DELTAS.STORAGE_KEY)
+                .from(FIRMWARE_DELTAS)
+                .where(FIRMWARE_DELTAS.STATUS.eq("PUBLISHED"))
+                .and(
+                    FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(
+                        db.select(PRODUCT_FIRMWARE.ID)
+                            .from(PRODUCT_FIRMWARE)
+                            .where(PRODUCT_FIRMWARE.VERSION.eq(Demo.TO_VERSION))
+                            .and(
+                                PRODUCT_FIRMWARE.PRODUCT_ID.eq(
+                                    java.util.UUID.fromString(prepared.productId())))))
+                .fetchSingle(FIRMWARE_DELTAS.STORAGE_KEY);
+        tamper(server, patchKey);
+        Demo.Prepared late =
+            demo.prepareProduct(api, List.of(Demo.fleetSpecs("late", 1).getFirst()));
+        try (FleetSimulator lateFleet =
+            FleetSimulator.start(
+                server.stack().endpoints().mqttUrl(),
+                late.devices(),
+                options.withHttps(new FleetOptions.HttpsFleet(1.0, null)))) {
+          // The others run the release already: the late one is the only device on the old version.
+          demo.awaitFleetReported(api, 1);
+          input.put("maxInFlight", 1);
+          String again = create(api, input);
+          String lateId = late.devices().getFirst().deviceId();
+          JsonNode refused =
+              Awaitility.await()
+                  .atMost(Duration.ofSeconds(60))
+                  .until(
+                      () -> results(api, again).get(lateId),
+                      r -> r != null && "FAILED".equals(r.path("state").asText()));
+          assertThat(refused.path("state").asText()).isEqualTo("FAILED");
+          assertThat(refused.path("errorCode").asText()).isEqualTo("HASH_MISMATCH");
+          assertThat(refused.path("transport").asText()).isEqualTo("HTTPS");
+          assertThat(lateFleet.device(lateId).currentVersion()).isEqualTo(Demo.FROM_VERSION);
+          assertThat(lateFleet.device(lateId).installs()).isZero();
+        }
       }
     }
+  }
+
+  /** Overwrites an object of the dev stack's bucket with its bytes, one of them flipped. */
+  private static void tamper(DevServer server, String key) throws Exception {
+    Endpoints endpoints = server.stack().endpoints();
+    MinioClient admin =
+        MinioClient.builder()
+            .endpoint(endpoints.s3Endpoint())
+            .region("us-east-1")
+            .credentials(endpoints.s3AccessKey(), endpoints.s3SecretKey())
+            .build();
+    byte[] bytes;
+    try (var in =
+        admin.getObject(
+            GetObjectArgs.builder().bucket(Endpoints.ARTIFACT_BUCKET).object(key).build())) {
+      bytes = in.readAllBytes();
+    }
+    bytes[bytes.length / 2] ^= 0x5a;
+    admin.putObject(
+        PutObjectArgs.builder().bucket(Endpoints.ARTIFACT_BUCKET).object(key).stream(
+                new ByteArrayInputStream(bytes), (long) bytes.length, -1L)
+            .build());
+    admin.close();
+  }
+
+  private static String create(GraphqlClient api, Map<String, Object> input) {
+    return api.execute(
+            """
+            mutation Create($input: CreateOTAJobInput!) {
+              createOTAJob(input: $input) { job { id } }
+            }""",
+            Map.of("input", input))
+        .path("createOTAJob")
+        .path("job")
+        .path("id")
+        .asText();
+  }
+
+  /** The job's results by device. */
+  private static Map<String, JsonNode> results(GraphqlClient api, String jobId) {
+    Map<String, JsonNode> results = new HashMap<>();
+    for (JsonNode item :
+        api.execute(
+                """
+                query R($id: ID!) {
+                  firmwareOTAJob(id: $id) {
+                    resultPage(size: 100) {
+                      items {
+                        deviceId state attempt errorCode transport bytesSent bytesReceived
+                        artifactKind
+                      }
+                    }
+                  }
+                }""",
+                Map.of("id", jobId))
+            .path("firmwareOTAJob")
+            .path("resultPage")
+            .path("items")) {
+      results.put(item.path("deviceId").asText(), item);
+    }
+    return results;
   }
 }
