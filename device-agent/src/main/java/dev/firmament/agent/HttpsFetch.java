@@ -9,6 +9,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -57,12 +61,40 @@ final class HttpsFetch implements Runnable {
   private final Clock clock;
   private boolean cut;
 
+  /** Bytes the device kept from the current request. */
+  private long took;
+
+  /** How long a response body may stay silent before the device drops the connection. */
+  static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Closes the bodies of requests that went silent: the HTTP client waits for a body's bytes
+   * without a limit, and a stalled connection would otherwise hold the download forever.
+   */
+  private static final ScheduledExecutorService WATCHDOG =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("firmament-fetch-watchdog").daemon().factory());
+
+  private final Duration readTimeout;
+  private volatile long lastReadNanos;
+
   HttpsFetch(String deviceId, HttpClient http, Device device, DeviceFaults faults, Clock clock) {
+    this(deviceId, http, device, faults, clock, READ_TIMEOUT);
+  }
+
+  HttpsFetch(
+      String deviceId,
+      HttpClient http,
+      Device device,
+      DeviceFaults faults,
+      Clock clock,
+      Duration readTimeout) {
     this.deviceId = deviceId;
     this.http = http;
     this.device = device;
     this.faults = faults;
     this.clock = clock;
+    this.readTimeout = readTimeout;
   }
 
   @Override
@@ -79,11 +111,13 @@ final class HttpsFetch implements Runnable {
         return;
       }
       Outcome outcome;
+      took = 0;
       try {
         outcome = fetch(at);
       } catch (IOException e) {
         log.debug("device {} download dropped at {}: {}", deviceId, at.offset(), e.toString());
-        outcome = Outcome.RETRY;
+        // A connection that ended after some bytes is no failure: go on from there.
+        outcome = took > 0 ? Outcome.PROGRESSED : Outcome.RETRY;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -141,7 +175,21 @@ final class HttpsFetch implements Runnable {
             .build();
     HttpResponse<InputStream> response =
         http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    try (InputStream body = response.body()) {
+    InputStream body = response.body();
+    lastReadNanos = System.nanoTime();
+    long check = Math.max(1, readTimeout.toMillis() / 4);
+    ScheduledFuture<?> watch =
+        WATCHDOG.scheduleWithFixedDelay(
+            () -> {
+              if (System.nanoTime() - lastReadNanos > readTimeout.toNanos()) {
+                log.debug("device {} download silent for {}; dropping it", deviceId, readTimeout);
+                closeQuietly(body);
+              }
+            },
+            check,
+            check,
+            TimeUnit.MILLISECONDS);
+    try (body) {
       int status = response.statusCode();
       if (status == 403) {
         log.info("device {} download link refused (403): expired or not for this object", deviceId);
@@ -164,6 +212,16 @@ final class HttpsFetch implements Runnable {
         return Outcome.RETRY;
       }
       return read(body, offset, at);
+    } finally {
+      watch.cancel(false);
+    }
+  }
+
+  private static void closeQuietly(InputStream body) {
+    try {
+      body.close();
+    } catch (IOException | RuntimeException e) {
+      // Closing is all that is wanted.
     }
   }
 
@@ -174,6 +232,7 @@ final class HttpsFetch implements Runnable {
     while (offset < at.size()) {
       int want = (int) Math.min(piece.length, at.size() - offset);
       int n = body.readNBytes(piece, 0, want);
+      lastReadNanos = System.nanoTime();
       if (n <= 0) {
         break;
       }
@@ -188,6 +247,7 @@ final class HttpsFetch implements Runnable {
         return Outcome.DONE;
       }
       progressed |= kept.length > 0;
+      took += kept.length;
       offset = end;
       if (faults.dropMidTransfer() && !cut && offset >= at.size() / 2 && offset < at.size()) {
         // The simulated drop: the connection ends halfway, once per download.

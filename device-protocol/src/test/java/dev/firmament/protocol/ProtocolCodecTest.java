@@ -267,8 +267,16 @@ class ProtocolCodecTest {
 
     assertThatThrownBy(() -> new DownloadLink("ftp://x/y", Instant.EPOCH))
         .hasMessage("download.url must be an https:// (or http://) URL");
-    assertThatThrownBy(() -> new DownloadLink("https://" + "x".repeat(4090), Instant.EPOCH))
+    assertThatThrownBy(() -> new DownloadLink("https://" + "x".repeat(4089), Instant.EPOCH))
         .hasMessage("download.url must be at most 4096 characters");
+    assertThat(new DownloadLink("https://" + "x".repeat(4088), Instant.EPOCH).url()).hasSize(4096);
+    assertThat(StatusReport.downloading("u-1", 0, "1").withReceived(0).received()).isZero();
+    List<String> sixteen = java.util.stream.IntStream.range(0, 16).mapToObj(i -> "T" + i).toList();
+    assertThat(new DeviceCapabilities(List.of("FULL"), sixteen, null).transports()).hasSize(16);
+    List<String> seventeen = new java.util.ArrayList<>(sixteen);
+    seventeen.add("T16");
+    assertThatThrownBy(() -> new DeviceCapabilities(List.of("FULL"), seventeen, null))
+        .hasMessage("capabilities.transports names at most 16 transports");
     assertThatThrownBy(() -> new DownloadLink("https://x/y", null))
         .hasMessage("download.expiresAt is required");
     assertThatThrownBy(() -> new DownloadLink(null, Instant.EPOCH))

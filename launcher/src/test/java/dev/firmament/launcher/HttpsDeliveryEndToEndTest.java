@@ -46,7 +46,13 @@ class HttpsDeliveryEndToEndTest {
         DevServer.start(
             DevStackOptions.onFreePorts(dataDir),
             0,
-            Map.of("firmament.delivery.https.link-ttl", "1s"))) {
+            // Links that live a second, and pieces of 4 KiB so that the slow device's download
+            // of the 54 KB image is cut halfway and outlives its link.
+            Map.of(
+                "firmament.delivery.https.link-ttl",
+                "1s",
+                "firmament.delivery.https.piece-size",
+                "4096"))) {
       GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
       Demo demo = new Demo(System.out);
       List<SimulatedDeviceSpec> specs = new ArrayList<>(Demo.fleetSpecs("mixed", MIXED));

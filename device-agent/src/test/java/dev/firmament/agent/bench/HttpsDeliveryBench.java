@@ -45,6 +45,13 @@ import java.util.function.Function;
  */
 public final class HttpsDeliveryBench {
 
+  /**
+   * The piece size an HTTPS offer names, as the workers' {@code
+   * firmament.delivery.https.piece-size} default: the device reports progress every window / 2
+   * pieces.
+   */
+  private static final int HTTPS_PIECE = 64 * 1024;
+
   private HttpsDeliveryBench() {}
 
   public static void main(String[] args) throws Exception {
@@ -61,6 +68,7 @@ public final class HttpsDeliveryBench {
         "bench: %d devices, image %,d bytes, at most %d in flight, %d CPUs%n",
         devices, imageBytes, maxInFlight, Runtime.getRuntime().availableProcessors());
 
+    Files.createDirectories(dir.resolve("broker"));
     try (MosquittoTestBroker broker = MosquittoTestBroker.startOrSkip(dir.resolve("broker"));
         EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"), 0);
         S3ArtifactStore store =
@@ -120,7 +128,7 @@ public final class HttpsDeliveryBench {
                         id,
                         "https/" + id,
                         "3.0.0",
-                        Artifact.full(downloaded.length, Sha256.hex(downloaded), 4096),
+                        Artifact.full(downloaded.length, Sha256.hex(downloaded), HTTPS_PIECE),
                         false,
                         null,
                         null,
@@ -157,7 +165,7 @@ public final class HttpsDeliveryBench {
     int total = deviceIds.size();
     long jvmCpu0 = os.getProcessCpuTime();
     long gatewayCpu0 = threadCpu(threads, "firmament-gateway");
-    long s3Cpu0 = threadCpu(threads, "qtp");
+    long s3Cpu0 = threadCpu(threads, "S3Proxy-Jetty");
     long brokerCpu0 = cpuNanos(broker.process());
     long start = System.nanoTime();
     int offered = 0;
@@ -201,7 +209,7 @@ public final class HttpsDeliveryBench {
               }
             });
     double gatewayCpu = (threadCpu(threads, "firmament-gateway") - gatewayCpu0) / 1e9;
-    double s3Cpu = (threadCpu(threads, "qtp") - s3Cpu0) / 1e9;
+    double s3Cpu = (threadCpu(threads, "S3Proxy-Jetty") - s3Cpu0) / 1e9;
     double jvmCpu = (os.getProcessCpuTime() - jvmCpu0) / 1e9;
     double brokerCpu = (cpuNanos(broker.process()) - brokerCpu0) / 1e9;
     System.out.printf(

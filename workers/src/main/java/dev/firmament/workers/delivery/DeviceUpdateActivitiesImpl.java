@@ -11,6 +11,7 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.orchestrator.rollout.SliceOutcome;
 import dev.firmament.orchestrator.rollout.StageWorkflow;
+import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.DownloadLink;
 import dev.firmament.protocol.Transport;
 import dev.firmament.protocol.server.ArtifactSource;
@@ -67,6 +68,7 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
   private final ArtifactLinks links;
   private final boolean httpsDownloads;
   private final Duration linkTtl;
+  private final int httpsPieceSize;
 
   public DeviceUpdateActivitiesImpl(
       JobTargets targets,
@@ -79,11 +81,13 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       ObjectProvider<Tracer> tracer,
       ObjectProvider<ArtifactLinks> links,
       @Value("${firmament.delivery.https.enabled:true}") boolean httpsDownloads,
-      @Value("${firmament.delivery.https.link-ttl:15m}") Duration linkTtl) {
+      @Value("${firmament.delivery.https.link-ttl:15m}") Duration linkTtl,
+      @Value("${firmament.delivery.https.piece-size:65536}") int httpsPieceSize) {
     this.tracer = Tracing.orNoop(tracer);
     this.links = links.getIfAvailable();
     this.httpsDownloads = httpsDownloads;
     this.linkTtl = linkTtl;
+    this.httpsPieceSize = httpsPieceSize;
     this.targets = targets;
     this.results = results;
     this.planner = planner;
@@ -381,7 +385,18 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       UpdateTarget target, String key, ArtifactPlan plan, boolean downgrade) {
     ArtifactSource source = null;
     DownloadLinks signer = null;
+    Artifact artifact = plan.artifact();
     if (downloads(target, plan)) {
+      // A device that downloads reports progress every window / 2 pieces: larger pieces than MQTT
+      // chunks keep its reports few (what the workers and the broker carry for it), within what
+      // the device takes.
+      artifact =
+          new Artifact(
+              artifact.kind(),
+              artifact.fromVersion(),
+              artifact.size(),
+              artifact.sha256(),
+              target.capabilities().chunkSize(httpsPieceSize));
       String storageKey = plan.storageKey();
       signer =
           () -> {
@@ -396,7 +411,7 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
             target.deviceId(),
             key,
             target.targetVersion(),
-            plan.artifact(),
+            artifact,
             downgrade,
             plan.signature(),
             plan.manifest(),
