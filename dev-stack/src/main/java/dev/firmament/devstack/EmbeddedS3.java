@@ -29,6 +29,7 @@ public final class EmbeddedS3 implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedS3.class);
 
   private final S3Proxy proxy;
+  private boolean secure;
   private final String accessKey;
   private final String secretKey;
   private boolean closed;
@@ -51,6 +52,19 @@ public final class EmbeddedS3 implements AutoCloseable {
    * @param port TCP port on 127.0.0.1, or 0 for a free one
    */
   public static EmbeddedS3 start(Path dataDir, int port, String accessKey, String secretKey) {
+    return start(dataDir, port, accessKey, secretKey, null);
+  }
+
+  /**
+   * Starts the endpoint with a second, TLS listener on a free port of 127.0.0.1 ({@link
+   * #secureEndpoint()}), with the certificate of {@code tls}; the plain listener stays.
+   */
+  public static EmbeddedS3 startWithTls(Path dataDir, int port, SelfSignedTls tls) {
+    return start(dataDir, port, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, tls);
+  }
+
+  private static EmbeddedS3 start(
+      Path dataDir, int port, String accessKey, String secretKey, SelfSignedTls tls) {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(accessKey, "accessKey");
     Objects.requireNonNull(secretKey, "secretKey");
@@ -64,13 +78,19 @@ public final class EmbeddedS3 implements AutoCloseable {
     Properties properties = new Properties();
     properties.setProperty("jclouds.filesystem.basedir", dataDir.toAbsolutePath().toString());
     BlobStore blobStore = BlobStores.create("filesystem", properties);
-    S3Proxy proxy =
+    S3Proxy.Builder builder =
         S3Proxy.builder()
             .blobStore(blobStore)
             .endpoint(URI.create("http://127.0.0.1:" + port))
             .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-            .stopTimeout(0)
-            .build();
+            .stopTimeout(0);
+    if (tls != null) {
+      builder =
+          builder
+              .secureEndpoint(URI.create("https://127.0.0.1:" + FreePorts.pick()))
+              .sslContext(tls.serverContext());
+    }
+    S3Proxy proxy = builder.build();
     try {
       proxy.start();
     } catch (Exception e) {
@@ -78,6 +98,7 @@ public final class EmbeddedS3 implements AutoCloseable {
       throw new IllegalStateException("S3 endpoint cannot listen on port " + port, e);
     }
     EmbeddedS3 s3 = new EmbeddedS3(proxy, accessKey, secretKey);
+    s3.secure = tls != null;
     log.debug("S3 endpoint listening on {} (dir {})", s3.endpoint(), dataDir);
     return s3;
   }
@@ -85,6 +106,11 @@ public final class EmbeddedS3 implements AutoCloseable {
   /** {@code http://127.0.0.1:PORT}. */
   public String endpoint() {
     return "http://127.0.0.1:" + port();
+  }
+
+  /** {@code https://127.0.0.1:PORT}, or null when the endpoint has no TLS listener. */
+  public String secureEndpoint() {
+    return secure ? "https://127.0.0.1:" + proxy.getSecurePort() : null;
   }
 
   public String accessKey() {

@@ -6,6 +6,7 @@ import dev.firmament.agent.broker.HiveMqTestBroker;
 import dev.firmament.artifact.ArtifactLinks;
 import dev.firmament.artifact.S3ArtifactStore;
 import dev.firmament.devstack.EmbeddedS3;
+import dev.firmament.devstack.SelfSignedTls;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.DownloadLink;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,15 +47,24 @@ class HttpsDownloadTest extends FleetTestSupport {
   private static EmbeddedS3 s3;
   private static S3ArtifactStore store;
 
+  private static SelfSignedTls tls;
+  private static S3ArtifactStore overTls;
+
   @BeforeAll
   static void start() {
     broker = HiveMqTestBroker.start(dir.resolve("broker"));
-    s3 = EmbeddedS3.start(dir.resolve("s3"), 0);
+    tls = SelfSignedTls.create(dir.resolve("tls"));
+    s3 = EmbeddedS3.startWithTls(dir.resolve("s3"), 0, tls);
     store = S3ArtifactStore.connect(s3.endpoint(), s3.accessKey(), s3.secretKey(), "artifacts");
+    // The server writes over plain HTTP; the links it hands devices name the TLS listener.
+    overTls =
+        S3ArtifactStore.connect(
+            s3.endpoint(), s3.secureEndpoint(), s3.accessKey(), s3.secretKey(), "artifacts");
   }
 
   @AfterAll
   static void stop() {
+    overTls.close();
     store.close();
     s3.close();
     broker.close();
@@ -71,6 +82,16 @@ class HttpsDownloadTest extends FleetTestSupport {
   /** A delivery of {@code image} through links to {@code storageKey} that live {@code ttl}. */
   private static Delivery linked(
       String deviceId, String storageKey, byte[] image, Duration ttl, AtomicInteger signed) {
+    return linkedBy(store, deviceId, storageKey, image, ttl, signed);
+  }
+
+  private static Delivery linkedBy(
+      S3ArtifactStore signer,
+      String deviceId,
+      String storageKey,
+      byte[] image,
+      Duration ttl,
+      AtomicInteger signed) {
     return new Delivery(
         deviceId,
         "u-" + deviceId,
@@ -83,7 +104,7 @@ class HttpsDownloadTest extends FleetTestSupport {
         null,
         () -> {
           signed.incrementAndGet();
-          ArtifactLinks.Link link = store.presignGet(storageKey, ttl);
+          ArtifactLinks.Link link = signer.presignGet(storageKey, ttl);
           return new DownloadLink(link.url(), link.expiresAt());
         });
   }
@@ -120,6 +141,39 @@ class HttpsDownloadTest extends FleetTestSupport {
     DeviceSnapshot device = fleet.device("https-1");
     assertThat(device.currentVersion()).isEqualTo("2.0.0");
     assertThat(device.verifiedHashes()).isEqualTo(1);
+  }
+
+  @Test
+  void overTlsTheDeviceTrustsItsPrivateAuthorityAndNoOther() throws Exception {
+    String key = store.put("firmware", NEW_IMAGE).storageKey();
+    // One device trusts the private authority, the other the JVM's authorities only.
+    fleet =
+        start(
+            List.of(new SimulatedDeviceSpec("tls-trusting", "1.0.0")),
+            FleetOptions.defaults().withHttps(new FleetOptions.HttpsFleet(1.0, tls.certificate())));
+    FleetSimulator untrusting =
+        start(
+            List.of(new SimulatedDeviceSpec("tls-default", "1.0.0")),
+            FleetOptions.defaults().withHttps(new FleetOptions.HttpsFleet(1.0, null)));
+    try {
+      AtomicInteger signed = new AtomicInteger();
+      gateway.offer(
+          linkedBy(overTls, "tls-trusting", key, NEW_IMAGE, Duration.ofMinutes(5), signed));
+      DeviceReport end = awaitEnd("tls-trusting");
+      assertThat(end.report().state()).isEqualTo(DeviceState.SUCCEEDED);
+      assertThat(end.report().received()).isEqualTo((long) NEW_IMAGE.length);
+
+      // A device that does not trust the certificate never gets a byte: after its retries it
+      // asks for other links, and the server keeps answering until the update is canceled.
+      gateway.offer(
+          linkedBy(overTls, "tls-default", key, NEW_IMAGE, Duration.ofMinutes(5), signed));
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> signed.get() >= 3);
+      assertThat(untrusting.device("tls-default").currentVersion()).isEqualTo("1.0.0");
+      gateway.cancel("tls-default", "u-tls-default");
+      assertThat(awaitEnd("tls-default").report().code()).isEqualTo(ErrorCode.CANCELED);
+    } finally {
+      untrusting.close();
+    }
   }
 
   @Test
