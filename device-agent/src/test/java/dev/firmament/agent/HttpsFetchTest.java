@@ -89,6 +89,15 @@ class HttpsFetchTest {
 
   private static final Answer RANGE = (exchange, from) -> partial(exchange, from, OBJECT.length);
 
+  /** A server that ignores the range and sends the whole object. */
+  private static final Answer WHOLE =
+      (exchange, from) -> {
+        exchange.sendResponseHeaders(200, OBJECT.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(OBJECT);
+        }
+      };
+
   /** A device that keeps what it is given in order, and counts. */
   private static final class Device implements HttpsFetch.Device {
     final ByteArrayOutputStream kept = new ByteArrayOutputStream();
@@ -176,13 +185,7 @@ class HttpsFetchTest {
   @Test
   void aServerThatIgnoresRangesSendsEverythingAndTheHeldBytesAreSkipped() {
     answers.add((exchange, from) -> partial(exchange, from, 3_000));
-    answers.add(
-        (exchange, from) -> {
-          exchange.sendResponseHeaders(200, OBJECT.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(OBJECT);
-          }
-        });
+    answers.add(WHOLE);
     Device device = fetch();
     assertThat(device.kept.toByteArray()).isEqualTo(OBJECT);
     assertThat(device.arrived).isEqualTo(3_000 + OBJECT.length);
@@ -191,13 +194,7 @@ class HttpsFetchTest {
   @Test
   void heldBytesInTheMiddleOfAPieceAreSkippedExactly() {
     answers.add((exchange, from) -> partial(exchange, from, 3_500));
-    answers.add(
-        (exchange, from) -> {
-          exchange.sendResponseHeaders(200, OBJECT.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(OBJECT);
-          }
-        });
+    answers.add(WHOLE);
     Device device = fetch();
     assertThat(device.kept.toByteArray()).isEqualTo(OBJECT);
     assertThat(device.arrived).isEqualTo(3_500 + OBJECT.length);

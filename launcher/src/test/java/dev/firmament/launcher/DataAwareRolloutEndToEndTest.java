@@ -75,7 +75,7 @@ class DataAwareRolloutEndToEndTest {
         input.put("targetVersion", Demo.TO_VERSION);
         input.put("maxInFlight", 2);
         input.put("dataPolicy", "SKIP");
-        String skipping = create(api, input);
+        String skipping = JobWaits.create(api, input);
         JsonNode skipped =
             JobWaits.awaitJob(
                 api, skipping, job -> "SUCCEEDED".equals(job.path("status").asText()));
@@ -97,7 +97,7 @@ class DataAwareRolloutEndToEndTest {
         // DEFER: the same device waits. Deferred devices wait as offline ones do, which needs an
         // expiry. The three updated devices already run the target and are skipped.
         input.put("dataPolicy", "DEFER");
-        assertThatThrownBy(() -> create(api, input))
+        assertThatThrownBy(() -> JobWaits.create(api, input))
             .isInstanceOfSatisfying(
                 GraphqlClient.GraphqlException.class,
                 e -> {
@@ -105,7 +105,7 @@ class DataAwareRolloutEndToEndTest {
                   assertThat(e.getMessage()).contains("expiresAfterSeconds");
                 });
         input.put("expiresAfterSeconds", 3600);
-        String jobId = create(api, input);
+        String jobId = JobWaits.create(api, input);
 
         JsonNode waiting =
             JobWaits.awaitJob(
@@ -203,7 +203,7 @@ class DataAwareRolloutEndToEndTest {
       input.put("targetVersion", NEXT_VERSION);
       input.put("maxInFlight", 5);
       input.put("dataPolicy", "SKIP");
-      String jobId = create(api, input);
+      String jobId = JobWaits.create(api, input);
 
       JsonNode done =
           JobWaits.awaitJob(api, jobId, job -> "SUCCEEDED".equals(job.path("status").asText()));
@@ -252,19 +252,6 @@ class DataAwareRolloutEndToEndTest {
     api.execute(
         "mutation($i: SIMStatusInput!) { activateSIM(input: $i) { sim { status } } }",
         Map.of("i", Map.of("id", simId)));
-  }
-
-  private static String create(GraphqlClient api, Map<String, Object> input) {
-    return api.execute(
-            """
-            mutation Create($input: CreateOTAJobInput!) {
-              createOTAJob(input: $input) { job { id } }
-            }""",
-            Map.of("input", input))
-        .path("createOTAJob")
-        .path("job")
-        .path("id")
-        .asText();
   }
 
   /** The job's cellular bytes over its stages: devices, expected, actual, deferred. */

@@ -82,7 +82,7 @@ class HttpsDeliveryEndToEndTest {
         input.put("productId", prepared.productId());
         input.put("targetVersion", Demo.TO_VERSION);
         input.put("maxInFlight", MIXED + 1);
-        String jobId = create(api, input);
+        String jobId = JobWaits.create(api, input);
         JsonNode done =
             JobWaits.awaitJob(api, jobId, job -> "SUCCEEDED".equals(job.path("status").asText()));
         assertThat(done.path("status").asText()).isEqualTo("SUCCEEDED");
@@ -147,7 +147,7 @@ class HttpsDeliveryEndToEndTest {
           // The others run the release already: the late one is the only device on the old version.
           demo.awaitFleetReported(api, 1);
           input.put("maxInFlight", 1);
-          String again = create(api, input);
+          String again = JobWaits.create(api, input);
           String lateId = late.devices().getFirst().deviceId();
           JsonNode refused =
               Awaitility.await()
@@ -186,19 +186,6 @@ class HttpsDeliveryEndToEndTest {
                 new ByteArrayInputStream(bytes), (long) bytes.length, -1L)
             .build());
     admin.close();
-  }
-
-  private static String create(GraphqlClient api, Map<String, Object> input) {
-    return api.execute(
-            """
-            mutation Create($input: CreateOTAJobInput!) {
-              createOTAJob(input: $input) { job { id } }
-            }""",
-            Map.of("input", input))
-        .path("createOTAJob")
-        .path("job")
-        .path("id")
-        .asText();
   }
 
   /** The job's results by device. */

@@ -10,9 +10,26 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
-/** Waiting for a rollout to get somewhere, as the end-to-end tests read it through the API. */
+/**
+ * Starting a rollout and waiting for it to get somewhere, as the end-to-end tests do through the
+ * API.
+ */
 final class JobWaits {
   private JobWaits() {}
+
+  /** Creates a rollout from {@code input} ({@code CreateOTAJobInput}) and returns its id. */
+  static String create(GraphqlClient api, Map<String, Object> input) {
+    return api.execute(
+            """
+            mutation Create($input: CreateOTAJobInput!) {
+              createOTAJob(input: $input) { job { id } }
+            }""",
+            Map.of("input", input))
+        .path("createOTAJob")
+        .path("job")
+        .path("id")
+        .asText();
+  }
 
   /**
    * Polls the rollout (its status, why it paused or stopped, and its stages' names, statuses and

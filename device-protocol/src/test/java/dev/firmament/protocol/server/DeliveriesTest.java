@@ -137,6 +137,17 @@ class DeliveriesTest {
 
   /** A delivery the device downloads through links; each signed link ends in its number. */
   private static Delivery downloaded(String deviceId, String updateId, int size, int[] signed) {
+    return downloaded(
+        deviceId,
+        updateId,
+        size,
+        () ->
+            new DownloadLink(
+                "https://s3.example/firmware?sig=" + ++signed[0], Instant.EPOCH.plusSeconds(60)));
+  }
+
+  private static Delivery downloaded(
+      String deviceId, String updateId, int size, DownloadLinks links) {
     return new Delivery(
         deviceId,
         updateId,
@@ -147,9 +158,7 @@ class DeliveriesTest {
         null,
         null,
         null,
-        () ->
-            new DownloadLink(
-                "https://s3.example/firmware?sig=" + ++signed[0], Instant.EPOCH.plusSeconds(60)));
+        links);
   }
 
   private void reportAsIs(Deliveries deliveries, String deviceId, StatusReport report) {
@@ -209,16 +218,10 @@ class DeliveriesTest {
   void aLinkThatCannotBeSignedCancelsTheUpdateOnTheDevice() {
     Deliveries deliveries = deliveries();
     deliveries.offer(
-        new Delivery(
+        downloaded(
             "d-1",
             "u-1",
-            "2.0.0",
-            Artifact.full(1_000, HASH, CHUNK),
-            false,
-            null,
-            null,
-            null,
-            null,
+            1_000,
             () -> {
               throw new IllegalStateException("no keys");
             }));
