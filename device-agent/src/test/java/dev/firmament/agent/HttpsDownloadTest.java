@@ -164,7 +164,7 @@ class HttpsDownloadTest extends FleetTestSupport {
       assertThat(end.report().received()).isEqualTo((long) NEW_IMAGE.length);
 
       // A device that does not trust the certificate never gets a byte: after its retries it
-      // asks for other links, and the server keeps answering until the update is canceled.
+      // asks for another link, and gets one, until the update is canceled.
       gateway.offer(
           linkedBy(overTls, "tls-default", key, NEW_IMAGE, Duration.ofMinutes(5), signed));
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> signed.get() >= 3);
