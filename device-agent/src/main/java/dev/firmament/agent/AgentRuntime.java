@@ -114,6 +114,11 @@ public final class AgentRuntime implements AutoCloseable {
         });
   }
 
+  /** Whether {@link #close()} was called: the agents' serial work no longer runs. */
+  boolean isClosed() {
+    return workers.isShutdown();
+  }
+
   /** Stops the shared threads; close the agents first. */
   @Override
   public void close() {

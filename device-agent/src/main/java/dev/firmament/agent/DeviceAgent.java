@@ -46,11 +46,14 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -870,7 +873,8 @@ public final class DeviceAgent implements AutoCloseable {
                           d.position,
                           d.offer.artifact().size(),
                           d.offer.artifact().chunkSize());
-                    });
+                    },
+                    null);
               }
 
               @Override
@@ -879,8 +883,10 @@ public final class DeviceAgent implements AutoCloseable {
                     () -> {
                       d.received += arrived;
                       return download == d
+                          && !closing
                           && (bytes.length == 0 || DeviceAgent.this.take(d, offset, bytes));
-                    });
+                    },
+                    false);
               }
 
               @Override
@@ -896,7 +902,8 @@ public final class DeviceAgent implements AutoCloseable {
                                 .withLinkExpired());
                       }
                       return null;
-                    });
+                    },
+                    null);
               }
             },
             config.faults(),
@@ -1450,10 +1457,30 @@ public final class DeviceAgent implements AutoCloseable {
   }
 
   /**
-   * Runs {@code task} on the agent's serial executor and waits for its value: for the threads of
-   * the agent's own downloads, never for the serial executor itself.
+   * Runs {@code task} on the agent's serial executor and waits for its value, for the threads of
+   * the agent's own downloads (never for the serial executor itself). Returns {@code ifGone} when
+   * the task fails, or when the agent or its runtime closed meanwhile (a closed runtime drops the
+   * task), so that a download's thread ends instead of waiting for ever.
    */
-  private <T> T onSerialGet(java.util.function.Supplier<T> task) {
+  private <T> T onSerialGet(Supplier<T> task, T ifGone) {
+    CompletableFuture<T> value = onSerialValue(task);
+    while (true) {
+      try {
+        return value.get(1, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        if (closing || runtime.isClosed()) {
+          return ifGone;
+        }
+      } catch (ExecutionException e) {
+        return ifGone;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return ifGone;
+      }
+    }
+  }
+
+  private <T> CompletableFuture<T> onSerialValue(Supplier<T> task) {
     CompletableFuture<T> done = new CompletableFuture<>();
     serial.execute(
         () -> {
@@ -1463,21 +1490,15 @@ public final class DeviceAgent implements AutoCloseable {
             done.completeExceptionally(e);
           }
         });
-    return done.join();
+    return done;
   }
 
   private CompletableFuture<Void> onSerial(Runnable task) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    serial.execute(
+    return onSerialValue(
         () -> {
-          try {
-            task.run();
-            done.complete(null);
-          } catch (RuntimeException e) {
-            done.completeExceptionally(e);
-          }
+          task.run();
+          return null;
         });
-    return done;
   }
 
   private void refreshSnapshot() {

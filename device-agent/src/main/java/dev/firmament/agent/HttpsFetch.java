@@ -114,7 +114,8 @@ final class HttpsFetch implements Runnable {
       took = 0;
       try {
         outcome = fetch(at);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
+        // A dropped connection; or a link the client cannot use, which a fresh one may mend.
         log.debug("device {} download dropped at {}: {}", deviceId, at.offset(), e.toString());
         // A connection that ended after some bytes is no failure: go on from there.
         outcome = took > 0 ? Outcome.PROGRESSED : Outcome.RETRY;
@@ -124,7 +125,8 @@ final class HttpsFetch implements Runnable {
       }
       switch (outcome) {
         case DONE -> {
-          return;
+          // The device took no more: its position says whether it still wants bytes (the next
+          // round ends the fetch when it does not).
         }
         case EXPIRED -> {
           device.linkExpired();

@@ -236,8 +236,8 @@ class HttpsFetchTest {
 
   @Test
   void connectionsThatBreakBeforeAnyByteAreFailuresAndAfterFiveTheDeviceAsksForAnotherLink() {
-    // The server hangs up without an answer.
-    answers.add((exchange, from) -> exchange.getHttpContext().getServer());
+    // The server hangs up without an answer (the exchange is closed before any header).
+    answers.add((exchange, from) -> {});
     Device device = fetch();
     assertThat(device.linkRequests).isEqualTo(1);
     assertThat(device.kept.size()).isZero();

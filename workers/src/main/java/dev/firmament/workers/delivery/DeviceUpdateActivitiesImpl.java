@@ -86,6 +86,20 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
     this.tracer = Tracing.orNoop(tracer);
     this.links = links.getIfAvailable();
     this.httpsDownloads = httpsDownloads;
+    // Wrong values fail the start, not every offer.
+    if (linkTtl.compareTo(Duration.ofSeconds(1)) < 0 || linkTtl.compareTo(Duration.ofDays(7)) > 0) {
+      throw new IllegalArgumentException(
+          "firmament.delivery.https.link-ttl must be 1 s to 7 days, was " + linkTtl);
+    }
+    if (httpsPieceSize < Artifact.MIN_CHUNK_SIZE || httpsPieceSize > Artifact.MAX_CHUNK_SIZE) {
+      throw new IllegalArgumentException(
+          "firmament.delivery.https.piece-size must be "
+              + Artifact.MIN_CHUNK_SIZE
+              + " to "
+              + Artifact.MAX_CHUNK_SIZE
+              + " bytes, was "
+              + httpsPieceSize);
+    }
     this.linkTtl = linkTtl;
     this.httpsPieceSize = httpsPieceSize;
     this.targets = targets;
@@ -346,6 +360,7 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
         target.allowDowngrade()
             && target.deviceVersion() != null
             && FirmwareVersion.isDowngrade(target.deviceVersion(), target.targetVersion());
+    boolean https = downloads(target, plan);
     // The end of a rollout's trace on the server: the offer handed to the gateway.
     Span span =
         tracer
@@ -356,13 +371,11 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
             .setAttribute("firmament.artifact_kind", plan.artifact().kind().name())
             .setAttribute("firmament.artifact_bytes", plan.artifact().size())
             .setAttribute("firmament.downgrade", downgrade)
-            .setAttribute(
-                "firmament.transport",
-                (downloads(target, plan) ? Transport.HTTPS : Transport.MQTT).name())
+            .setAttribute("firmament.transport", (https ? Transport.HTTPS : Transport.MQTT).name())
             .startSpan();
     Scope scope = span.makeCurrent();
     try {
-      offerThroughGateway(target, key, plan, downgrade);
+      offerThroughGateway(target, key, plan, downgrade, https);
     } finally {
       scope.close();
       span.end();
@@ -382,11 +395,11 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
   }
 
   private void offerThroughGateway(
-      UpdateTarget target, String key, ArtifactPlan plan, boolean downgrade) {
+      UpdateTarget target, String key, ArtifactPlan plan, boolean downgrade, boolean https) {
     ArtifactSource source = null;
     DownloadLinks signer = null;
     Artifact artifact = plan.artifact();
-    if (downloads(target, plan)) {
+    if (https) {
       // A device that downloads reports progress every window / 2 pieces: larger pieces than MQTT
       // chunks keep its reports few (what the workers and the broker carry for it), within what
       // the device takes.
