@@ -4,8 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.orchestrator.rollout.DeliverySlice;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
+import dev.firmament.orchestrator.tracing.TracePropagator;
+import dev.firmament.workers.tracing.ActivityTracing;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityOptions;
+import io.temporal.client.WorkflowClientOptions;
 import io.temporal.client.WorkflowOptions;
 import io.temporal.testing.TestEnvironmentOptions;
 import io.temporal.testing.TestWorkflowEnvironment;
@@ -54,6 +64,9 @@ class LogContextTest {
     }
   }
 
+  private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+  private static final String SPAN = "00f067aa0ba902b7";
+
   /** The logging context as the activity sees it. */
   static final class Seen implements Probe {
     private static Map<String, String> context() {
@@ -77,46 +90,73 @@ class LogContextTest {
     }
   }
 
-  @Test
-  void anActivityLogsWithItsWorkflowJobAndDevice() {
+  /** Runs the caller workflow with the workers' interceptors; what each activity's context held. */
+  private static List<Map<String, String>> run() {
     try (TestWorkflowEnvironment env =
         TestWorkflowEnvironment.newInstance(
             TestEnvironmentOptions.newBuilder()
+                .setWorkflowClientOptions(
+                    WorkflowClientOptions.newBuilder()
+                        .setContextPropagators(List.of(new TracePropagator()))
+                        .build())
                 .setWorkerFactoryOptions(
                     WorkerFactoryOptions.newBuilder()
-                        .setWorkerInterceptors(new LogContext())
+                        .setWorkerInterceptors(
+                            new LogContext(),
+                            new ActivityTracing(OpenTelemetry.noop().getTracer("test")))
                         .build())
                 .build())) {
       Worker worker = env.newWorker("log-context");
       worker.registerWorkflowImplementationTypes(CallerImpl.class);
       worker.registerActivitiesImplementations(new Seen());
       env.start();
-
-      List<Map<String, String>> seen =
-          env.getWorkflowClient()
-              .newWorkflowStub(
-                  Caller.class,
-                  WorkflowOptions.newBuilder()
-                      .setTaskQueue("log-context")
-                      .setWorkflowId("rollout/job-1")
-                      .build())
-              .call();
-
-      assertThat(seen.get(0))
-          .containsEntry("workflowId", "rollout/job-1")
-          .containsEntry("activity", "Device")
-          .containsEntry("jobId", "job-1")
-          .containsEntry("deviceId", "dev-7");
-      assertThat(seen.get(1))
-          .containsEntry("activity", "Slice")
-          .containsEntry("jobId", "job-2")
-          .doesNotContainKey("deviceId");
-      // An activity about neither a job nor a device carries neither. (That the interceptor's keys
-      // are removed after each activity is not shown here: the SDK's executor clears the logging
-      // context between tasks as well, so a leak would not show.)
-      assertThat(seen.get(2))
-          .containsEntry("activity", "Plain")
-          .doesNotContainKeys("jobId", "deviceId");
+      return env.getWorkflowClient()
+          .newWorkflowStub(
+              Caller.class,
+              WorkflowOptions.newBuilder()
+                  .setTaskQueue("log-context")
+                  .setWorkflowId("rollout/job-1")
+                  .build())
+          .call();
     }
+  }
+
+  @Test
+  void anActivityLogsWithTheTraceItsWorkflowWasStartedIn() {
+    SpanContext caller =
+        SpanContext.create(TRACE, SPAN, TraceFlags.getSampled(), TraceState.getDefault());
+    List<Map<String, String>> seen;
+    Scope scope = Context.root().with(Span.wrap(caller)).makeCurrent();
+    try {
+      seen = run();
+    } finally {
+      scope.close();
+    }
+    for (Map<String, String> activity : seen) {
+      assertThat(activity).containsEntry("traceId", TRACE).containsKey("spanId");
+    }
+  }
+
+  @Test
+  void anActivityLogsWithItsWorkflowJobAndDevice() {
+    List<Map<String, String>> seen = run();
+
+    assertThat(seen.get(0))
+        .containsEntry("workflowId", "rollout/job-1")
+        .containsEntry("activity", "Device")
+        .containsEntry("jobId", "job-1")
+        .containsEntry("deviceId", "dev-7");
+    assertThat(seen.get(1))
+        .containsEntry("activity", "Slice")
+        .containsEntry("jobId", "job-2")
+        .doesNotContainKey("deviceId");
+    // An activity about neither a job nor a device carries neither. (That the interceptor's keys
+    // are removed after each activity is not shown here: the SDK's executor clears the logging
+    // context between tasks as well, so a leak would not show.)
+    assertThat(seen.get(2))
+        .containsEntry("activity", "Plain")
+        .doesNotContainKeys("jobId", "deviceId");
+    // Outside a trace, no trace ids.
+    assertThat(seen).allSatisfy(m -> assertThat(m).doesNotContainKeys("traceId", "spanId"));
   }
 }

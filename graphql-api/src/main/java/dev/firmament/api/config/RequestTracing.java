@@ -1,5 +1,6 @@
 package dev.firmament.api.config;
 
+import dev.firmament.orchestrator.tracing.TraceLogFields;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -23,7 +24,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * A server span for each request to the API ({@code /graphql} and the REST endpoints), the child of
  * the caller's trace when it sent a W3C {@code traceparent}. The span is current while the request
- * runs, so the workflows a mutation starts or signals carry it on (TracePropagator).
+ * runs, so the workflows a mutation starts or signals carry it on (TracePropagator), and the
+ * request's log lines carry its ids (TraceLogFields).
  */
 @Configuration(proxyBeanMethods = false)
 public class RequestTracing {
@@ -78,9 +80,11 @@ public class RequestTracing {
               .setAttribute("url.path", request.getRequestURI())
               .startSpan();
       Scope scope = span.makeCurrent();
+      TraceLogFields fields = TraceLogFields.of(span);
       try {
         chain.doFilter(request, response);
       } finally {
+        fields.close();
         scope.close();
         span.setAttribute("http.response.status_code", response.getStatus());
         if (response.getStatus() >= 500) {

@@ -11,6 +11,7 @@ import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.orchestrator.rollout.RolloutFailures;
 import dev.firmament.orchestrator.rollout.SliceOutcome;
 import dev.firmament.orchestrator.rollout.StageWorkflow;
+import dev.firmament.orchestrator.tracing.TraceLogFields;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.DownloadLink;
 import dev.firmament.protocol.Transport;
@@ -374,9 +375,11 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
             .setAttribute("firmament.transport", (https ? Transport.HTTPS : Transport.MQTT).name())
             .startSpan();
     Scope scope = span.makeCurrent();
+    TraceLogFields fields = TraceLogFields.of(span);
     try {
       offerThroughGateway(target, key, plan, downgrade, https);
     } finally {
+      fields.close();
       scope.close();
       span.end();
     }

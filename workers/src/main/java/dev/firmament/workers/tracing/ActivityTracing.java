@@ -2,6 +2,7 @@ package dev.firmament.workers.tracing;
 
 import dev.firmament.orchestrator.rollout.DeliverySlice;
 import dev.firmament.orchestrator.rollout.DeviceUpdateRequest;
+import dev.firmament.orchestrator.tracing.TraceLogFields;
 import dev.firmament.orchestrator.tracing.TracePropagator;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -17,8 +18,9 @@ import io.temporal.common.interceptors.WorkerInterceptorBase;
 /**
  * A span for each activity, the child of the trace its workflow was started or signalled in ({@link
  * TracePropagator}), current while the activity runs: what the activity does (a device offer, a
- * query) is part of that trace. The span ends when the activity's method returns; a delivery that
- * waits for its device's report completes later, outside it.
+ * query) is part of that trace, and its log lines carry the trace's ids (TraceLogFields). The span
+ * ends when the activity's method returns; a delivery that waits for its device's report completes
+ * later, outside it.
  */
 public final class ActivityTracing extends WorkerInterceptorBase {
   private final Tracer tracer;
@@ -60,6 +62,7 @@ public final class ActivityTracing extends WorkerInterceptorBase {
           }
         }
         Scope scope = span.makeCurrent();
+        TraceLogFields fields = TraceLogFields.of(span);
         try {
           return super.execute(input);
         } catch (RuntimeException e) {
@@ -67,6 +70,7 @@ public final class ActivityTracing extends WorkerInterceptorBase {
           span.setStatus(StatusCode.ERROR);
           throw e;
         } finally {
+          fields.close();
           scope.close();
           span.end();
           TracePropagator.forget();
