@@ -1,0 +1,239 @@
+package dev.firmament.delta.inplace;
+
+import dev.firmament.delta.internal.BsdiffScanner;
+import dev.firmament.delta.internal.DiffScript;
+import dev.firmament.delta.internal.SuffixArray;
+import dev.firmament.delta.internal.Varint;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.tukaani.xz.LZMA2Options;
+import org.tukaani.xz.LZMAOutputStream;
+
+/**
+ * Builds {@code FMINPLC1} patches: a patch that rewrites a single-slot device's image where it lies
+ * (docs/delta-format.md, "In-place patches"; the approach of detools' in-place mode).
+ *
+ * <p>The applier first moves the old image up by {@link InPlaceLayout#shiftFor} bytes, then writes
+ * the new image segment by segment from the bottom. Segment {@code i} may copy only from old bytes
+ * that then lie at or above the segment after it ({@code old offset >= (i + 1) * segment - shift}):
+ * those are neither overwritten by the segments before it nor by itself, so a segment cut by a
+ * power loss can be written again from the same bytes.
+ */
+public final class InPlaceDiffer {
+  private static final int[] DICTS = {4096, 8192, 16384, 32768, 65536};
+
+  /** (lc, lp, pb): the literal-context default, aligned 32-bit code, and none at all. */
+  private static final int[][] PROPS = {{3, 0, 2}, {0, 2, 2}, {1, 2, 2}, {0, 0, 0}};
+
+  private InPlaceDiffer() {}
+
+  /** The patch and what applying it costs on the device. */
+  public record Result(byte[] patch, long shift, long scratchBytes, Duration elapsed) {}
+
+  /**
+   * An in-place patch turning {@code old} into {@code neu} in a slot of {@code layout}.
+   *
+   * @throws IllegalArgumentException when either image does not fit in the slot
+   */
+  public static Result diff(byte[] old, byte[] neu, InPlaceLayout layout) {
+    long begin = System.nanoTime();
+    if (old.length > layout.memorySize() || neu.length > layout.memorySize()) {
+      throw new IllegalArgumentException(
+          "images of "
+              + old.length
+              + " and "
+              + neu.length
+              + " bytes do not fit a slot of "
+              + layout.memorySize());
+    }
+    int seg = layout.segmentSize();
+    long shift = layout.shiftFor(old.length);
+    int segments = (int) ((neu.length + (long) seg - 1) / seg);
+    int[] sa = SuffixArray.build(old);
+    ByteArrayOutputStream ctrl = new ByteArrayOutputStream();
+    ByteArrayOutputStream diff = new ByteArrayOutputStream();
+    ByteArrayOutputStream extra = new ByteArrayOutputStream();
+    for (int i = 0; i < segments; i++) {
+      int lo = (int) Math.min(old.length, Math.max(0, (long) (i + 1) * seg - shift));
+      int from = i * seg;
+      int to = Math.min(neu.length, from + seg);
+      segment(old, lo, window(sa, lo), Arrays.copyOfRange(neu, from, to), ctrl, diff, extra);
+    }
+    Choice choice =
+        choose(
+            List.of(ctrl.toByteArray(), diff.toByteArray(), extra.toByteArray()),
+            layout.decoderBudget());
+    InPlaceFormat header =
+        new InPlaceFormat(
+            seg,
+            layout.memorySize(),
+            shift,
+            old.length,
+            neu.length,
+            sha256(old),
+            sha256(neu),
+            segments,
+            choice.streams[0],
+            choice.streams[1],
+            choice.streams[2]);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(header.write());
+    for (byte[] packed : choice.packed) {
+      out.writeBytes(packed);
+    }
+    return new Result(
+        out.toByteArray(),
+        shift,
+        header.scratchBytes(),
+        Duration.ofNanos(System.nanoTime() - begin));
+  }
+
+  /**
+   * The suffix array of {@code old[lo..]}: the suffixes of the whole image that start at {@code lo}
+   * or later keep their order, shifted down by {@code lo}.
+   */
+  static int[] window(int[] sa, int lo) {
+    int[] out = new int[sa.length - lo];
+    int k = 0;
+    for (int p : sa) {
+      if (p >= lo) {
+        out[k++] = p - lo;
+      }
+    }
+    return out;
+  }
+
+  /** One segment's entries, seek first, none without output, the old cursor starting at lo. */
+  private static void segment(
+      byte[] old,
+      int lo,
+      int[] sa,
+      byte[] target,
+      ByteArrayOutputStream ctrl,
+      ByteArrayOutputStream diff,
+      ByteArrayOutputStream extra) {
+    byte[] window = Arrays.copyOfRange(old, lo, old.length);
+    DiffScript script;
+    try {
+      script = BsdiffScanner.scan(window, target, sa, Long.MAX_VALUE);
+    } catch (BsdiffScanner.BudgetExceededException e) {
+      throw new IllegalStateException("a scan without a deadline ran out of time", e);
+    }
+    List<long[]> entries = new ArrayList<>();
+    long pendingSeek = 0;
+    int oldPos = 0;
+    int newPos = 0;
+    for (int k = 0; k < script.size(); k++) {
+      int d = script.diffLen(k);
+      int x = script.extraLen(k);
+      if (d + x > 0) {
+        entries.add(new long[] {pendingSeek, d, x});
+        oldPos += (int) pendingSeek;
+        for (int j = 0; j < d; j++) {
+          diff.write(target[newPos + j] - window[oldPos + j]);
+        }
+        extra.write(target, newPos + d, x);
+        oldPos += d;
+        newPos += d + x;
+        pendingSeek = 0;
+      }
+      pendingSeek += script.seek(k);
+    }
+    Varint.writeUnsigned(ctrl, entries.size());
+    for (long[] e : entries) {
+      Varint.writeSigned(ctrl, e[0]);
+      Varint.writeUnsigned(ctrl, e[1]);
+      Varint.writeUnsigned(ctrl, e[2]);
+    }
+  }
+
+  private record Choice(InPlaceFormat.Stream[] streams, byte[][] packed) {}
+
+  /**
+   * For each stream, the smallest encoding whose decoders fit the budget together: every dictionary
+   * and property set is tried per stream, then the best combination within the budget.
+   */
+  private static Choice choose(List<byte[]> raw, int budget) {
+    List<List<Object[]>> options = new ArrayList<>();
+    for (byte[] data : raw) {
+      List<Object[]> forStream = new ArrayList<>();
+      for (int dict : DICTS) {
+        for (int[] p : PROPS) {
+          byte[] packed = lzma(data, dict, p);
+          int props = (p[2] * 5 + p[1]) * 9 + p[0];
+          forStream.add(
+              new Object[] {
+                new InPlaceFormat.Stream(props, dict, packed.length, data.length), packed
+              });
+        }
+      }
+      options.add(forStream);
+    }
+    Object[] best = null;
+    long bestSize = Long.MAX_VALUE;
+    for (Object[] a : options.get(0)) {
+      for (Object[] b : options.get(1)) {
+        for (Object[] c : options.get(2)) {
+          InPlaceFormat.Stream sa = (InPlaceFormat.Stream) a[0];
+          InPlaceFormat.Stream sb = (InPlaceFormat.Stream) b[0];
+          InPlaceFormat.Stream sc = (InPlaceFormat.Stream) c[0];
+          if (sa.decoderBytes() + sb.decoderBytes() + sc.decoderBytes() > budget) {
+            continue;
+          }
+          long size = sa.packed() + sb.packed() + sc.packed();
+          if (size < bestSize) {
+            bestSize = size;
+            best = new Object[] {a, b, c};
+          }
+        }
+      }
+    }
+    if (best == null) {
+      throw new IllegalArgumentException(
+          "no encoding fits a decoder budget of " + budget + " bytes");
+    }
+    InPlaceFormat.Stream[] streams = new InPlaceFormat.Stream[3];
+    byte[][] packed = new byte[3][];
+    for (int i = 0; i < 3; i++) {
+      Object[] o = (Object[]) best[i];
+      streams[i] = (InPlaceFormat.Stream) o[0];
+      packed[i] = (byte[]) o[1];
+    }
+    return new Choice(streams, packed);
+  }
+
+  /** Raw LZMA (no header, no end marker: the header knows the decoded size). */
+  static byte[] lzma(byte[] data, int dict, int[] lcLpPb) {
+    if (data.length == 0) {
+      return new byte[0];
+    }
+    try {
+      LZMA2Options options = new LZMA2Options(9);
+      options.setDictSize(dict);
+      options.setLcLp(lcLpPb[0], lcLpPb[1]);
+      options.setPb(lcLpPb[2]);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      LZMAOutputStream lzma = new LZMAOutputStream(out, options, false);
+      lzma.write(data);
+      lzma.finish();
+      return out.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static byte[] sha256(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

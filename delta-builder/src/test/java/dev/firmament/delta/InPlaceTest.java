@@ -1,0 +1,278 @@
+package dev.firmament.delta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.firmament.delta.inplace.ApplyJournal;
+import dev.firmament.delta.inplace.InPlaceApplier;
+import dev.firmament.delta.inplace.InPlaceDiffer;
+import dev.firmament.delta.inplace.InPlaceLayout;
+import dev.firmament.delta.inplace.SlotMemory;
+import dev.firmament.delta.io.DeltaFormatException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * In-place patches: round trips, a power cut at every step, and patches that must change nothing.
+ */
+class InPlaceTest {
+  private static final int SEG = 4096;
+
+  /** A power loss in the middle of a flash write or before a journal record. */
+  static final class PowerCut extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    PowerCut() {
+      super("power cut", null, false, false);
+    }
+  }
+
+  /** Flash written a whole erase block at a time; a cut write leaves half its bytes programmed. */
+  static final class Flash implements SlotMemory {
+    final byte[] bytes;
+    final int erase;
+    int writes;
+    int cutAtWrite = -1;
+
+    Flash(long size, int erase, byte[] image) {
+      this.bytes = new byte[(int) size];
+      this.erase = erase;
+      Arrays.fill(bytes, (byte) 0xff);
+      System.arraycopy(image, 0, bytes, 0, image.length);
+    }
+
+    @Override
+    public long size() {
+      return bytes.length;
+    }
+
+    @Override
+    public int eraseSize() {
+      return erase;
+    }
+
+    @Override
+    public void read(long address, byte[] into, int off, int len) {
+      System.arraycopy(bytes, (int) address, into, off, len);
+    }
+
+    @Override
+    public void write(long address, byte[] from, int off, int len) {
+      assertThat(address % erase).as("writes start at an erase block").isZero();
+      int blocks = (len + erase - 1) / erase;
+      Arrays.fill(bytes, (int) address, (int) address + blocks * erase, (byte) 0xff);
+      boolean cut = writes++ == cutAtWrite;
+      System.arraycopy(from, off, bytes, (int) address, cut ? len / 2 : len);
+      if (cut) {
+        throw new PowerCut();
+      }
+    }
+  }
+
+  /** A journal that survives the cut; a cut record is lost whole. */
+  static final class Journal implements ApplyJournal {
+    final Map<String, Long> steps = new HashMap<>();
+    int records;
+    int cutAtRecord = -1;
+
+    @Override
+    public long stepsDone(byte[] patchSha256) {
+      return steps.getOrDefault(HexFormat.of().formatHex(patchSha256), NOT_STARTED);
+    }
+
+    @Override
+    public void record(byte[] patchSha256, long done) {
+      if (records++ == cutAtRecord) {
+        throw new PowerCut();
+      }
+      steps.put(HexFormat.of().formatHex(patchSha256), done);
+    }
+  }
+
+  private static long slotFor(byte[] a, byte[] b, int spare) {
+    long size = Math.max(a.length, b.length) + spare;
+    return (size + SEG - 1) / SEG * SEG;
+  }
+
+  private static byte[] applied(byte[] patch, byte[] old, long slot) throws IOException {
+    Flash flash = new Flash(slot, 1024, old);
+    InPlaceApplier.apply(patch, flash, new Journal());
+    return flash.bytes;
+  }
+
+  private static void assertHolds(byte[] slot, byte[] image) {
+    assertThat(Arrays.copyOf(slot, image.length)).isEqualTo(image);
+  }
+
+  @Test
+  void roundTripsOnTheSamplesWithAndWithoutRoomToShift() throws IOException {
+    for (TestData.Pair pair : TestData.samplePairs()) {
+      for (int spare : new int[] {0, 3 * SEG, 64 * 1024}) {
+        long slot = slotFor(pair.oldImage(), pair.newImage(), spare);
+        InPlaceDiffer.Result r =
+            InPlaceDiffer.diff(pair.oldImage(), pair.newImage(), new InPlaceLayout(slot, SEG));
+        assertThat(r.shift())
+            .isEqualTo(slot - pair.oldImage().length - (slot - pair.oldImage().length) % SEG);
+        assertHolds(applied(r.patch(), pair.oldImage(), slot), pair.newImage());
+        assertThat(r.scratchBytes()).isLessThanOrEqualTo(SEG + 64 * 1024);
+        assertThat(InPlaceApplier.info(r.patch()).scratchBytes()).isEqualTo(r.scratchBytes());
+        // A patch of a near-identical image is a small fraction of it.
+        assertThat(r.patch().length)
+            .as(pair + " spare " + spare)
+            .isLessThan(pair.newImage().length / 4);
+      }
+    }
+  }
+
+  @Test
+  void roundTripsOnGrowingShrinkingAndEmptyImages() throws IOException {
+    Random random = new Random(7);
+    byte[] old = TestData.codeLike(random, 40_000);
+    List<byte[]> news = new ArrayList<>();
+    news.add(TestData.evolve(random, old, 30));
+    news.add(Arrays.copyOf(TestData.evolve(random, old, 10), 20_000));
+    byte[] grown = new byte[70_000];
+    System.arraycopy(TestData.evolve(random, old, 10), 0, grown, 0, 39_000);
+    System.arraycopy(TestData.codeLike(random, 31_000), 0, grown, 39_000, 31_000);
+    news.add(grown);
+    news.add(new byte[0]);
+    news.add(old.clone());
+    for (byte[] neu : news) {
+      for (int spare : new int[] {0, SEG, 40_000}) {
+        long slot = slotFor(old, neu, spare);
+        byte[] patch = InPlaceDiffer.diff(old, neu, new InPlaceLayout(slot, SEG)).patch();
+        assertHolds(applied(patch, old, slot), neu);
+      }
+    }
+    // From nothing: every byte is new.
+    byte[] patch =
+        InPlaceDiffer.diff(new byte[0], old, new InPlaceLayout(slotFor(old, old, 0), SEG)).patch();
+    assertHolds(applied(patch, new byte[0], slotFor(old, old, 0)), old);
+  }
+
+  /**
+   * A power cut at every write (half of it programmed) and before every journal record, with a
+   * second cut on the way back for some: the apply always ends with the new image.
+   */
+  @Test
+  void aPowerCutAtEveryStepResumesToTheNewImage() throws IOException {
+    for (int spare : new int[] {0, 5 * SEG}) {
+      TestData.Pair pair = TestData.samplePairs().getLast();
+      byte[] old = pair.oldImage();
+      byte[] neu = pair.newImage();
+      long slot = slotFor(old, neu, spare);
+      byte[] patch = InPlaceDiffer.diff(old, neu, new InPlaceLayout(slot, SEG)).patch();
+      long steps = InPlaceApplier.info(patch).steps();
+      assertThat(steps).isGreaterThan(spare == 0 ? 20 : 40);
+      int cuts = 0;
+      for (int k = 0; k <= steps; k++) {
+        for (boolean atRecord : new boolean[] {false, true}) {
+          Flash flash = new Flash(slot, 1024, old);
+          Journal journal = new Journal();
+          if (atRecord) {
+            journal.cutAtRecord = k;
+          } else {
+            flash.cutAtWrite = k;
+          }
+          try {
+            InPlaceApplier.apply(patch, flash, journal);
+            assertThat(k)
+                .as("only a cut past the last step lets the first run end")
+                .isEqualTo(steps);
+          } catch (PowerCut expected) {
+            cuts++;
+            flash.cutAtWrite = k % 3 == 0 ? flash.writes + 1 : -1;
+            try {
+              InPlaceApplier.apply(patch, flash, journal);
+            } catch (PowerCut again) {
+              flash.cutAtWrite = -1;
+              InPlaceApplier.apply(patch, flash, journal);
+            }
+          }
+          assertHolds(flash.bytes, neu);
+        }
+      }
+      assertThat(cuts).isGreaterThanOrEqualTo((int) (2 * steps));
+    }
+  }
+
+  @Test
+  void aPatchForAnotherImageOrSlotChangesNothing() throws IOException {
+    TestData.Pair pair = TestData.samplePairs().getFirst();
+    long slot = slotFor(pair.oldImage(), pair.newImage(), SEG);
+    byte[] patch =
+        InPlaceDiffer.diff(pair.oldImage(), pair.newImage(), new InPlaceLayout(slot, SEG)).patch();
+
+    byte[] other = pair.oldImage().clone();
+    other[100] ^= 1;
+    Flash flash = new Flash(slot, 1024, other);
+    byte[] before = flash.bytes.clone();
+    Journal journal = new Journal();
+    assertThatThrownBy(() -> InPlaceApplier.apply(patch, flash, journal))
+        .isInstanceOf(DeltaFormatException.class)
+        .hasMessageContaining("old image");
+    assertThat(flash.bytes).isEqualTo(before);
+    assertThat(flash.writes).isZero();
+    assertThat(journal.steps).isEmpty();
+
+    Flash bigger = new Flash(slot + SEG, 1024, pair.oldImage());
+    assertThatThrownBy(() -> InPlaceApplier.apply(patch, bigger, new Journal()))
+        .isInstanceOf(DeltaFormatException.class)
+        .hasMessageContaining("slot of " + slot);
+    Flash coarse = new Flash(slot, 2 * SEG, pair.oldImage());
+    assertThatThrownBy(() -> InPlaceApplier.apply(patch, coarse, new Journal()))
+        .isInstanceOf(DeltaFormatException.class)
+        .hasMessageContaining("erase block");
+    assertThat(bigger.writes + coarse.writes).isZero();
+  }
+
+  /**
+   * Any single corrupted byte is refused before the first write, or (a byte the decoder does not
+   * depend on) still yields the new image.
+   */
+  @Test
+  void aCorruptedPatchIsRefusedBeforeAnyWrite() throws IOException {
+    Random random = new Random(11);
+    byte[] old = TestData.codeLike(random, 30_000);
+    byte[] neu = TestData.evolve(random, old, 40);
+    long slot = slotFor(old, neu, 2 * SEG);
+    byte[] patch = InPlaceDiffer.diff(old, neu, new InPlaceLayout(slot, SEG)).patch();
+    int refused = 0;
+    for (int i = 0; i < patch.length; i += (i < 200 ? 1 : 7)) {
+      byte[] bad = patch.clone();
+      bad[i] ^= (byte) (1 + random.nextInt(255));
+      Flash flash = new Flash(slot, 1024, old);
+      try {
+        InPlaceApplier.apply(bad, flash, new Journal());
+        assertHolds(flash.bytes, neu);
+      } catch (DeltaFormatException e) {
+        refused++;
+        assertThat(flash.writes).as("byte " + i + ": " + e.getMessage()).isZero();
+      }
+    }
+    assertThat(refused).isGreaterThan(100);
+    byte[] longer = Arrays.copyOf(patch, patch.length + 1);
+    assertThatThrownBy(() -> InPlaceApplier.info(longer)).isInstanceOf(DeltaFormatException.class);
+    assertThatThrownBy(() -> InPlaceApplier.info(Arrays.copyOf(patch, 100)))
+        .isInstanceOf(DeltaFormatException.class);
+  }
+
+  @Test
+  void layoutsOutsideTheRulesAreRefused() {
+    assertThatThrownBy(() -> new InPlaceLayout(8192, 3000)).hasMessageContaining("power of two");
+    assertThatThrownBy(() -> new InPlaceLayout(10_000, 4096)).hasMessageContaining("multiple");
+    assertThatThrownBy(() -> new InPlaceLayout(8192, 4096, 1024)).hasMessageContaining("budget");
+    assertThat(new InPlaceLayout(64 * 1024, 4096).shiftFor(50_000)).isEqualTo(12_288);
+    assertThat(new InPlaceLayout(64 * 1024, 4096).shiftFor(65_000)).isZero();
+    assertThatThrownBy(
+            () -> InPlaceDiffer.diff(new byte[9000], new byte[10], new InPlaceLayout(8192, 4096)))
+        .hasMessageContaining("do not fit");
+  }
+}
