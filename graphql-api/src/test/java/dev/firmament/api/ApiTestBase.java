@@ -13,6 +13,7 @@ import static dev.firmament.sql.generated.Tables.ORGANIZATION_MEMBERS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
+import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static dev.firmament.sql.generated.Tables.PRODUCTS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static dev.firmament.sql.generated.Tables.TEAMS;
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.firmament.api.access.AccessBootstrap;
 import dev.firmament.api.caller.Role;
 import dev.firmament.api.config.GraphqlApiApplication;
+import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +33,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jooq.DSLContext;
 import org.jooq.Table;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.graphql.test.autoconfigure.tester.AutoConfigureHttpGraphQlTester;
@@ -281,6 +284,52 @@ abstract class ApiTestBase {
     return dsl.resultQuery("select organization_id from devices where id = ?", deviceId)
         .fetchSingle()
         .get(0, UUID.class);
+  }
+
+  /** A rollback result of the job's device (its previous version 1.0.0), of no recorded stage. */
+  void rollback(String jobId, String deviceId, String state) {
+    rollback(jobId, deviceId, state, null);
+  }
+
+  /**
+   * A rollback result of the job's device (its previous version 1.0.0) in the rollback stage of
+   * index {@code stage}; null as for rows written before rollback stages were recorded.
+   */
+  void rollback(String jobId, String deviceId, String state, Integer stage) {
+    dsl.insertInto(OTA_ROLLBACK_RESULTS)
+        .set(
+            OTA_ROLLBACK_RESULTS.ORGANIZATION_ID,
+            dsl.select(DEVICES.ORGANIZATION_ID).from(DEVICES).where(DEVICES.ID.eq(deviceId)))
+        .set(OTA_ROLLBACK_RESULTS.JOB_ID, UUID.fromString(jobId))
+        .set(OTA_ROLLBACK_RESULTS.DEVICE_ID, deviceId)
+        .set(OTA_ROLLBACK_RESULTS.TO_VERSION, "1.0.0")
+        .set(OTA_ROLLBACK_RESULTS.STATE, state)
+        .set(OTA_ROLLBACK_RESULTS.STAGE_POSITION, 0L)
+        .set(OTA_ROLLBACK_RESULTS.STAGE, stage)
+        .execute();
+  }
+
+  /** A history row of the job's result for the device (attempt 1), recorded now. */
+  void history(String jobId, String deviceId, String phase, String state) {
+    history(jobId, deviceId, phase, state, null);
+  }
+
+  /**
+   * A history row of the job's result for the device (attempt 1), recorded at {@code at} (null:
+   * now).
+   */
+  void history(String jobId, String deviceId, String phase, String state, OffsetDateTime at) {
+    dsl.insertInto(OTA_RESULT_HISTORY)
+        .set(
+            OTA_RESULT_HISTORY.ORGANIZATION_ID,
+            dsl.select(DEVICES.ORGANIZATION_ID).from(DEVICES).where(DEVICES.ID.eq(deviceId)))
+        .set(OTA_RESULT_HISTORY.JOB_ID, UUID.fromString(jobId))
+        .set(OTA_RESULT_HISTORY.DEVICE_ID, deviceId)
+        .set(OTA_RESULT_HISTORY.PHASE, phase)
+        .set(OTA_RESULT_HISTORY.ATTEMPT, 1)
+        .set(OTA_RESULT_HISTORY.STATE, state)
+        .set(OTA_RESULT_HISTORY.RECORDED_AT, at == null ? DSL.currentOffsetDateTime() : DSL.val(at))
+        .execute();
   }
 
   String uploadFirmware(String productId, String version, byte[] image) {

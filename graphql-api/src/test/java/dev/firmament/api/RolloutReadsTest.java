@@ -3,8 +3,6 @@ package dev.firmament.api;
 import static dev.firmament.sql.generated.Tables.DEVICES;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
-import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
-import static dev.firmament.sql.generated.Tables.OTA_ROLLBACK_RESULTS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.api.caller.Role;
@@ -599,32 +597,6 @@ class RolloutReadsTest extends ApiIntegrationTest {
         .set(OTA_RESULTS.JOB_ID, UUID.fromString(jobId))
         .set(OTA_RESULTS.DEVICE_ID, deviceId)
         .set(OTA_RESULTS.STATE, state)
-        .execute();
-  }
-
-  private void rollback(String jobId, String deviceId, String state) {
-    dsl.insertInto(OTA_ROLLBACK_RESULTS)
-        .set(
-            OTA_ROLLBACK_RESULTS.ORGANIZATION_ID,
-            dsl.select(DEVICES.ORGANIZATION_ID).from(DEVICES).where(DEVICES.ID.eq(deviceId)))
-        .set(OTA_ROLLBACK_RESULTS.JOB_ID, UUID.fromString(jobId))
-        .set(OTA_ROLLBACK_RESULTS.DEVICE_ID, deviceId)
-        .set(OTA_ROLLBACK_RESULTS.TO_VERSION, "1.0.0")
-        .set(OTA_ROLLBACK_RESULTS.STATE, state)
-        .set(OTA_ROLLBACK_RESULTS.STAGE_POSITION, 0L)
-        .execute();
-  }
-
-  private void history(String jobId, String deviceId, String phase, String state) {
-    dsl.insertInto(OTA_RESULT_HISTORY)
-        .set(
-            OTA_RESULT_HISTORY.ORGANIZATION_ID,
-            dsl.select(DEVICES.ORGANIZATION_ID).from(DEVICES).where(DEVICES.ID.eq(deviceId)))
-        .set(OTA_RESULT_HISTORY.JOB_ID, UUID.fromString(jobId))
-        .set(OTA_RESULT_HISTORY.DEVICE_ID, deviceId)
-        .set(OTA_RESULT_HISTORY.PHASE, phase)
-        .set(OTA_RESULT_HISTORY.ATTEMPT, 1)
-        .set(OTA_RESULT_HISTORY.STATE, state)
         .execute();
   }
 

@@ -7,17 +7,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firmament.api.caller.Role;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.graphql.test.tester.GraphQlTester;
 import org.springframework.graphql.test.tester.HttpGraphQlTester;
 
 /**
- * A job's results as answers: filtered lists and pages, the failure breakdown, and the seed's
- * {@code ListOTAJobs} on a rollout larger than one page. Results are inserted as the workers write
- * them, on a two-stage rollout with seeded failures.
+ * A job's results as answers: filtered lists and pages, the failure breakdown, the stages' progress
+ * history, and the seed's {@code ListOTAJobs} on a rollout larger than one page. Results (and their
+ * history, where it matters) are inserted as the workers write them, on a two-stage rollout.
  */
 class RolloutResultsTest extends ApiIntegrationTest {
   private static final String RESULTS =
@@ -46,7 +50,7 @@ class RolloutResultsTest extends ApiIntegrationTest {
   private static final OffsetDateTime T0 = OffsetDateTime.parse("2026-06-01T00:00:00Z");
 
   /** A rollout of six devices (ids in index order): canary d0 d1, then rest d2..d5. */
-  private record Seeded(String jobId, List<String> devices) {
+  private record Seeded(String jobId, List<String> devices, String productId) {
     String d(int i) {
       return devices.get(i);
     }
@@ -58,6 +62,22 @@ class RolloutResultsTest extends ApiIntegrationTest {
    * 5, 2, 4, 3.
    */
   private Seeded rolloutWithFailures() {
+    Seeded r = stagedRollout();
+    String jobId = r.jobId();
+    List<String> devices = r.devices();
+    stage(jobId, 0, "canary", devices.get(0));
+    stage(jobId, 1, "rest", devices.get(0));
+    result(jobId, devices.get(0), "SUCCEEDED", 0, null, 6);
+    result(jobId, devices.get(1), "FAILED", 0, "VERIFY_FAILED", 1);
+    result(jobId, devices.get(2), "FAILED", 1, "VERIFY_FAILED", 5);
+    result(jobId, devices.get(3), "TIMED_OUT", 1, null, 2);
+    result(jobId, devices.get(4), "REJECTED", 1, "LOW_BATTERY", 4);
+    result(jobId, devices.get(5), "INSTALLING", 1, null, 3);
+    return r;
+  }
+
+  /** The two-stage rollout of six devices, created and not started: no stage, no result. */
+  private Seeded stagedRollout() {
     String productId = createProduct();
     List<String> devices = registerDevices(productId, unique("res"), 6);
     uploadFirmware(productId, "2.0.0", unique("v2").getBytes(StandardCharsets.UTF_8));
@@ -69,15 +89,7 @@ class RolloutResultsTest extends ApiIntegrationTest {
             .path("createOTAJob.job.id")
             .entity(String.class)
             .get();
-    stage(jobId, 0, "canary", devices.get(0));
-    stage(jobId, 1, "rest", devices.get(0));
-    result(jobId, devices.get(0), "SUCCEEDED", 0, null, 6);
-    result(jobId, devices.get(1), "FAILED", 0, "VERIFY_FAILED", 1);
-    result(jobId, devices.get(2), "FAILED", 1, "VERIFY_FAILED", 5);
-    result(jobId, devices.get(3), "TIMED_OUT", 1, null, 2);
-    result(jobId, devices.get(4), "REJECTED", 1, "LOW_BATTERY", 4);
-    result(jobId, devices.get(5), "INSTALLING", 1, null, 3);
-    return new Seeded(jobId, devices);
+    return new Seeded(jobId, devices, productId);
   }
 
   @Test
@@ -164,6 +176,131 @@ class RolloutResultsTest extends ApiIntegrationTest {
         .execute()
         .path("firmwareOTAJob.failureBreakdown")
         .matchesJsonStrictly("{\"total\": 0, \"byStage\": []}");
+  }
+
+  private static final String HISTORY =
+      """
+      query($id: ID!, $points: Int) {
+        firmwareOTAJob(id: $id) {
+          progressHistory(points: $points) { stage name devices points { at finished } }
+        }
+      }""";
+
+  /**
+   * The finished devices of each recorded stage over time, from the results' history: canary
+   * (minute 0 on) d0 finishes at 3, d1 fails at 2, is retried at 4 and succeeds at 6; rest (minute
+   * 10 on) d4 is skipped at its start, d2 succeeds at 12, d3 times out at 13 and d5 is still
+   * installing (14); the rollback stage (minute 20 on) takes d0 back at 22 while d2's rollback
+   * (recorded before rollback stages, so of the only one) is sent at 21. Each state counts from the
+   * instant it was recorded, on a point's time included.
+   */
+  @Test
+  void progressHistoryCountsEachStagesFinishedDevicesAtEvenlySpacedPoints() {
+    Seeded r = stagedRollout();
+    String job = r.jobId();
+    stage(job, 0, "canary", "UPDATE", 0, r.d(0));
+    stage(job, 1, "rest", "UPDATE", 10, r.d(0));
+    stage(job, 2, "rollback", "ROLLBACK", 20, r.d(0));
+    moved("UPDATE", job, r.d(0), 0, "QUEUED@0", "SENT@1", "SUCCEEDED@3");
+    moved("UPDATE", job, r.d(1), 0, "QUEUED@0", "FAILED@2", "QUEUED@4", "SENT@5", "SUCCEEDED@6");
+    moved("UPDATE", job, r.d(2), 1, "QUEUED@0", "SENT@10", "SUCCEEDED@12");
+    moved("UPDATE", job, r.d(3), 1, "QUEUED@0", "SENT@10", "TIMED_OUT@13");
+    moved("UPDATE", job, r.d(4), 1, "QUEUED@0", "SKIPPED@10");
+    moved("UPDATE", job, r.d(5), 1, "QUEUED@0", "SENT@11", "INSTALLING@14");
+    moved("ROLLBACK", job, r.d(0), 2, "QUEUED@20", "SUCCEEDED@22");
+    moved("ROLLBACK", job, r.d(2), null, "QUEUED@20", "SENT@21");
+
+    var answer = progressHistory(job, 4);
+    answer
+        .path("firmwareOTAJob.progressHistory[*].stage")
+        .entityList(Integer.class)
+        .containsExactly(0, 1, 2);
+    answer
+        .path("firmwareOTAJob.progressHistory[*].name")
+        .entityList(String.class)
+        .containsExactly("canary", "rest", "rollback");
+    answer
+        .path("firmwareOTAJob.progressHistory[*].devices")
+        .entityList(Integer.class)
+        .containsExactly(2, 4, 2);
+    // Each stage from its start to its latest move, in three equal parts.
+    assertThat(curve(answer, 0)).containsExactly("0:00 0", "2:00 1", "4:00 1", "6:00 2");
+    assertThat(curve(answer, 1)).containsExactly("10:00 1", "11:20 1", "12:40 2", "14:00 3");
+    assertThat(curve(answer, 2)).containsExactly("20:00 0", "20:40 0", "21:20 0", "22:00 1");
+
+    assertThat(curve(progressHistory(job, 2), 0)).containsExactly("0:00 0", "6:00 2");
+    assertThat(curve(progressHistory(job, null), 1)).hasSize(60).endsWith("14:00 3");
+    progressHistory(job, 500).errors().verify();
+    assertRefused(
+        graphQl.document(HISTORY).variable("id", job).variable("points", 1), "INVALID_ARGUMENT");
+    assertRefused(
+        graphQl.document(HISTORY).variable("id", job).variable("points", 501), "INVALID_ARGUMENT");
+
+    // A stage where nothing moved since its start has its start alone; a rollout that has not
+    // started has no stage.
+    stage(job, 3, "later", "UPDATE", 30, r.d(0));
+    assertThat(curve(progressHistory(job, 4), 3)).containsExactly("30:00 0");
+    progressHistory(stagedRollout().jobId(), 4)
+        .path("firmwareOTAJob.progressHistory")
+        .entityList(Object.class)
+        .hasSize(0);
+  }
+
+  @Autowired SharedTestBeans.StatementCounter counter;
+
+  /** The histories of a page of rollouts cost one statement. */
+  @Test
+  void progressHistoriesOfSeveralRolloutsAreReadInOneStatement() {
+    Seeded a = rolloutWithFailures();
+    Seeded b = rolloutWithFailures();
+    String page =
+        "query($products: [ID!]) { login { firmwareOTAJobs(filter: {productIds: $products}) {"
+            + " items { id %s } } } }";
+    String history = "progressHistory { stage points { finished } }";
+
+    int without = statements(page.formatted(""), a, b);
+    int with = statements(page.formatted(history), a, b);
+
+    assertThat(with).isEqualTo(without + 1);
+  }
+
+  private int statements(String document, Seeded a, Seeded b) {
+    var products = List.of(a.productId(), b.productId());
+    // Once unmeasured, so that what is cached per credential is the same for both.
+    graphQl.document(document).variable("products", products).execute().errors().verify();
+    int before = counter.onThisThread();
+    graphQl
+        .document(document)
+        .variable("products", products)
+        .execute()
+        .path("login.firmwareOTAJobs.items")
+        .entityList(Object.class)
+        .hasSize(2);
+    return counter.onThisThread() - before;
+  }
+
+  private GraphQlTester.Response progressHistory(String jobId, Integer points) {
+    var response =
+        graphQl.document(HISTORY).variable("id", jobId).variable("points", points).execute();
+    response.errors().verify();
+    return response;
+  }
+
+  /** The points of the stage at this position as {@code m:ss finished}, counted from T0. */
+  private static List<String> curve(GraphQlTester.Response answer, int position) {
+    List<Map<String, Object>> points =
+        answer
+            .path("firmwareOTAJob.progressHistory[%d].points[*]".formatted(position))
+            .entityList(new ParameterizedTypeReference<Map<String, Object>>() {})
+            .get();
+    return points.stream()
+        .map(
+            p -> {
+              Duration since = Duration.between(T0, OffsetDateTime.parse((String) p.get("at")));
+              return "%d:%02d %s"
+                  .formatted(since.toMinutes(), since.toSecondsPart(), p.get("finished"));
+            })
+        .toList();
   }
 
   /** Pages of several rollouts in one request are read together, each with its own total. */
@@ -362,16 +499,41 @@ class RolloutResultsTest extends ApiIntegrationTest {
     return response;
   }
 
-  /** An {@code ota_stages} row as the stage workflow writes it when the stage starts. */
+  /** An update stage's row as the stage workflow writes it when the stage starts, at T0. */
   private void stage(String jobId, int index, String name, String anyDevice) {
+    stage(jobId, index, name, "UPDATE", 0, anyDevice);
+  }
+
+  /** An {@code ota_stages} row as the stage workflow writes it when the stage starts. */
+  private void stage(
+      String jobId, int index, String name, String kind, int startMinute, String anyDevice) {
     dsl.insertInto(OTA_STAGES)
         .set(OTA_STAGES.ORGANIZATION_ID, organizationOf(anyDevice))
         .set(OTA_STAGES.JOB_ID, UUID.fromString(jobId))
         .set(OTA_STAGES.STAGE_INDEX, index)
         .set(OTA_STAGES.NAME, name)
-        .set(OTA_STAGES.KIND, "UPDATE")
+        .set(OTA_STAGES.KIND, kind)
         .set(OTA_STAGES.STATUS, "RUNNING")
+        .set(OTA_STAGES.CREATED_AT, T0.plusMinutes(startMinute))
         .execute();
+  }
+
+  /**
+   * A result that went through {@code moves} ({@code STATE@minute}, oldest first) in {@code phase}:
+   * its row (the update's in {@code stage}, or a rollback result in rollback stage {@code stage})
+   * in the last state, and a history row for each move.
+   */
+  private void moved(String phase, String jobId, String deviceId, Integer stage, String... moves) {
+    String[] last = moves[moves.length - 1].split("@");
+    if (phase.equals("UPDATE")) {
+      result(jobId, deviceId, last[0], stage, null, Integer.parseInt(last[1]));
+    } else {
+      rollback(jobId, deviceId, last[0], stage);
+    }
+    for (String move : moves) {
+      String[] m = move.split("@");
+      history(jobId, deviceId, phase, m[0], T0.plusMinutes(Integer.parseInt(m[1])));
+    }
   }
 
   private void result(

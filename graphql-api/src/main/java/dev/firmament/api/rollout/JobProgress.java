@@ -2,11 +2,24 @@ package dev.firmament.api.rollout;
 
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /** Device counts of one job by outcome, computed from its stored results. */
 public record JobProgress(
     int queued, int inProgress, int succeeded, int failed, int skipped, int timedOut) {
+
+  /**
+   * The states {@link #finished()} counts, by name: those {@link #of} sorts among the succeeded,
+   * failed, skipped and timed out (SUCCEEDED, FAILED, TIMED_OUT, REJECTED, CANCELED, ROLLED_BACK,
+   * SKIPPED).
+   */
+  static final List<String> FINISHED_STATES =
+      Arrays.stream(DeviceUpdateState.values())
+          .map(Enum::name)
+          .filter(state -> of(0, Map.of(state, 1)).finished() == 1)
+          .toList();
 
   /**
    * Targets without a result row yet count as queued: the workflow creates rows page by page.

@@ -43,6 +43,7 @@ import reactor.core.publisher.Mono;
 @Controller
 public class RolloutController {
   private static final String PRODUCT_JOBS = "productJobs";
+  private static final String PROGRESS_HISTORY = "progressHistory";
 
   private final RolloutService service;
   private final RolloutRepository jobs;
@@ -71,12 +72,19 @@ public class RolloutController {
     loaders
         .<ProductJobsKey, List<OtaJob>>forName(PRODUCT_JOBS)
         .registerMappedBatchLoader((keys, env) -> Mono.fromCallable(() -> loadProductJobs(keys)));
+    loaders
+        .<ProgressHistoryKey, List<StageProgressHistory>>forName(PROGRESS_HISTORY)
+        .registerMappedBatchLoader(
+            (keys, env) -> Mono.fromCallable(() -> loadProgressHistories(keys)));
   }
 
   /**
    * One product's jobs with these statuses (null for all), as the request's organization sees them.
    */
   record ProductJobsKey(UUID organizationId, UUID productId, Set<String> statuses) {}
+
+  /** One job's progress history in this many points, as the request's organization sees it. */
+  record ProgressHistoryKey(UUID organizationId, UUID jobId, int points) {}
 
   public record CreateOTAJobPayload(OtaJob job) {}
 
@@ -377,6 +385,43 @@ public class RolloutController {
             tenants.organizationId(), sources.stream().map(OtaJob::id).toList());
     return mapEach(
         sources, j -> StageProgress.of(j.totalDevices(), counts.getOrDefault(j.id(), List.of())));
+  }
+
+  /**
+   * Each recorded stage's finished devices over time, from the results' history. It takes an
+   * argument, so it goes through a data loader keyed by job and points instead of a batch mapping.
+   */
+  @SchemaMapping(typeName = "FirmwareOTAJob", field = "progressHistory")
+  public CompletableFuture<List<StageProgressHistory>> progressHistory(
+      OtaJob job, @Argument Integer points, DataFetchingEnvironment env) {
+    int checked = StageProgressHistory.points(points);
+    DataLoader<ProgressHistoryKey, List<StageProgressHistory>> loader =
+        env.getDataLoader(PROGRESS_HISTORY);
+    return loader.load(new ProgressHistoryKey(tenants.organizationId(), job.id(), checked));
+  }
+
+  /** Keys that share an organization and a number of points share one query. */
+  private Map<ProgressHistoryKey, List<StageProgressHistory>> loadProgressHistories(
+      Set<ProgressHistoryKey> keys) {
+    record Batch(UUID organizationId, int points) {}
+    Map<Batch, Set<UUID>> batches =
+        keys.stream()
+            .collect(
+                Collectors.groupingBy(
+                    k -> new Batch(k.organizationId(), k.points()),
+                    Collectors.mapping(ProgressHistoryKey::jobId, Collectors.toSet())));
+    Map<ProgressHistoryKey, List<StageProgressHistory>> result = new HashMap<>();
+    batches.forEach(
+        (batch, jobIds) -> {
+          Map<UUID, List<StageProgressHistory>> byJob =
+              jobs.progressHistories(batch.organizationId(), jobIds, batch.points());
+          for (UUID jobId : jobIds) {
+            result.put(
+                new ProgressHistoryKey(batch.organizationId(), jobId, batch.points()),
+                byJob.getOrDefault(jobId, List.of()));
+          }
+        });
+    return result;
   }
 
   /** Keys that share an organization and statuses share one query. */

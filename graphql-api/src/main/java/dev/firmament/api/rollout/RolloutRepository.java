@@ -716,6 +716,122 @@ public class RolloutRepository {
     return result;
   }
 
+  /**
+   * Each job's recorded stages (update and rollback stages, in index order) with their finished
+   * devices over time ({@link StageProgressHistory}), in one statement for every job. A stage's
+   * devices are the results it holds (a rollback stage's: its rollback results, those from before
+   * rollback stages were recorded belonging to the job's first rollback stage). Each device's
+   * history rows of its phase, in the order they were written, say when it entered or left a
+   * finished state ({@link JobProgress#FINISHED_STATES}): a retry takes it out again. The count at
+   * each point is the running sum of those steps up to that time, the step at the time itself
+   * included. The points divide the time from the stage's start to its devices' latest transition
+   * (the start alone when nothing moved since) into {@code points - 1} equal parts, in whole
+   * microseconds, so that the last point is that transition and answers the stage's current count.
+   * Jobs without recorded stages are absent.
+   */
+  public Map<UUID, List<StageProgressHistory>> progressHistories(
+      UUID organizationId, Collection<UUID> jobIds, int points) {
+    Map<UUID, List<StageProgressHistory>> result = new HashMap<>();
+    dsl.resultQuery(
+            """
+            with stages as (
+                select s.job_id, s.stage_index, s.name, s.kind, s.created_at as started_at
+                from ota_stages s
+                where s.organization_id = {0} and s.job_id = any({1})
+            ),
+            members as (
+                select r.job_id, r.device_id, s.stage_index, s.kind as phase
+                from ota_results r
+                join stages s on s.job_id = r.job_id and s.stage_index = r.stage
+                             and s.kind = 'UPDATE'
+                where r.organization_id = {0} and r.job_id = any({1})
+                union all
+                select b.job_id, b.device_id, s.stage_index, s.kind
+                from ota_rollback_results b
+                join stages s on s.job_id = b.job_id and s.kind = 'ROLLBACK'
+                             and s.stage_index = coalesce(b.stage,
+                                 (select min(f.stage_index) from stages f
+                                  where f.job_id = b.job_id and f.kind = 'ROLLBACK'))
+                where b.organization_id = {0} and b.job_id = any({1})
+            ),
+            devices as (
+                select job_id, stage_index, count(*) as devices
+                from members
+                group by job_id, stage_index
+            ),
+            moves as (
+                select m.job_id, m.stage_index, h.recorded_at,
+                       (h.state = any({2}))::int
+                           - coalesce(lag((h.state = any({2}))::int) over (
+                               partition by m.job_id, m.device_id, m.phase order by h.id), 0)
+                           as step
+                from members m
+                join ota_result_history h on h.job_id = m.job_id and h.device_id = m.device_id
+                                         and h.phase = m.phase
+                where h.organization_id = {0}
+            ),
+            spans as (
+                select s.job_id, s.stage_index, s.started_at,
+                       (extract(epoch from greatest(s.started_at, max(v.recorded_at))
+                                           - s.started_at) * 1000000)::bigint as micros
+                from stages s
+                left join moves v on v.job_id = s.job_id and v.stage_index = s.stage_index
+                group by s.job_id, s.stage_index, s.started_at
+            ),
+            grid as (
+                select distinct p.job_id, p.stage_index,
+                       p.started_at + interval '1 microsecond' * (p.micros * i / ({3} - 1)) as at
+                from spans p
+                cross join generate_series(0, {3} - 1) as i
+            ),
+            events as (
+                select job_id, stage_index, recorded_at as at, step, false as point
+                from moves
+                where step <> 0
+                union all
+                select job_id, stage_index, at, 0, true
+                from grid
+            ),
+            counted as (
+                select job_id, stage_index, at, point,
+                       sum(step) over (partition by job_id, stage_index order by at, point
+                                       rows unbounded preceding) as finished
+                from events
+            )
+            select s.job_id, s.stage_index, s.name, coalesce(d.devices, 0) as devices,
+                   c.at, c.finished
+            from stages s
+            left join devices d on d.job_id = s.job_id and d.stage_index = s.stage_index
+            join counted c on c.job_id = s.job_id and c.stage_index = s.stage_index and c.point
+            order by s.job_id, s.stage_index, c.at""",
+            DSL.val(organizationId),
+            DSL.val(jobIds.toArray(UUID[]::new)),
+            DSL.val(JobProgress.FINISHED_STATES.toArray(String[]::new)),
+            DSL.val(points))
+        .forEach(
+            r -> {
+              // The rows come by job, stage and time: a stage's points follow each other.
+              List<StageProgressHistory> stages =
+                  result.computeIfAbsent(r.get("job_id", UUID.class), j -> new ArrayList<>());
+              int stage = r.get("stage_index", Integer.class);
+              if (stages.isEmpty() || stages.getLast().stage() != stage) {
+                stages.add(
+                    new StageProgressHistory(
+                        stage,
+                        r.get("name", String.class),
+                        r.get("devices", Integer.class),
+                        new ArrayList<>()));
+              }
+              stages
+                  .getLast()
+                  .points()
+                  .add(
+                      new StageProgressHistory.Point(
+                          r.get("at", OffsetDateTime.class), r.get("finished", Integer.class)));
+            });
+    return result;
+  }
+
   /** How many results of each job the filter keeps, in one query; jobs without any are absent. */
   public Map<UUID, Integer> resultCounts(
       UUID organizationId, Collection<UUID> jobIds, OtaResultFilter filter) {

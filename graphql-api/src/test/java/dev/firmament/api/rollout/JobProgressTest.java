@@ -29,6 +29,13 @@ class JobProgressTest {
   }
 
   @Test
+  void theFinishedStatesAreTheFinalOnes() {
+    assertThat(JobProgress.FINISHED_STATES)
+        .containsExactlyInAnyOrder(
+            "SUCCEEDED", "FAILED", "TIMED_OUT", "REJECTED", "CANCELED", "ROLLED_BACK", "SKIPPED");
+  }
+
+  @Test
   void aRunningRolloutFinishesAtThePaceItKeptSoFar() {
     OtaJob running = job("RUNNING", NOW.minusSeconds(100), 10);
     // Five of ten finished in 100 s (failures and skips count as finished): 100 s more.
