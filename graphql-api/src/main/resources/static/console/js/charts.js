@@ -60,7 +60,9 @@ export function finished(stage) {
 
 /**
  * Progress per stage over time: one line per stage, finished devices as a share of the stage's
- * devices, from the samples the rollout's live events brought since the page opened.
+ * devices. Each line starts with the stage's stored history up to the page's opening
+ * (`FirmwareOTAJob.progressHistory`) and goes on with the samples the rollout's live events bring.
+ * `series` is `[{name, points: [{t (ms), f (0 to 1)}]}]`, each line's points oldest first.
  */
 export function progressChart(series) {
   const width = 640;
@@ -87,12 +89,23 @@ export function progressChart(series) {
     svg("text", { x: 2, y: y(1) + 4, class: "tick" }, "100%"),
     svg("text", { x: 8, y: y(0) + 4, class: "tick" }, "0%"),
     svg("text", { x: width - pad, y: height - 8, class: "tick", "text-anchor": "end" },
-      `${Math.round((t1 - t0) / 1000)} s`),
+      duration(t1 - t0)),
   ];
   return h("figure", { class: "chart" },
     svg("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img",
       "aria-label": "Finished devices per stage over time" }, axes, lines),
     h("figcaption", {}, series.map((s, i) => h("span", {}, h("i", { class: "c" + (i % 6) }), s.name))));
+}
+
+/** A time span for the chart's axis, in the largest unit that keeps it above two of them. */
+function duration(ms) {
+  const seconds = Math.round(ms / 1000);
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["min", 60]]) {
+    if (seconds >= 2 * size) {
+      return `${Math.round(seconds / size)} ${unit}`;
+    }
+  }
+  return `${seconds} s`;
 }
 
 /** The fleet's firmware versions as horizontal bars. */

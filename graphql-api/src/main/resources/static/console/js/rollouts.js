@@ -81,6 +81,11 @@ const JOB = `query Rollout($id: ID!) { firmwareOTAJob(id: $id) {
   timeline { at kind what actor outcome stage }
 } }`;
 
+// Each recorded stage's finished devices over time, from the stored results' history.
+const HISTORY = `query History($id: ID!) { firmwareOTAJob(id: $id) {
+  progressHistory { stage name devices points { at finished } }
+} }`;
+
 const PROGRESS = `subscription Progress($id: ID!) { rolloutProgress(id: $id, intervalMs: 500) {
   status estimatedFinishAt finishedPerSecond at
   job { stopReason pauseReason finishedAt }
@@ -109,12 +114,18 @@ function counts(job, stage) {
 
 /** One rollout: live per-stage progress, the gate's numbers, failures, controls and timeline. */
 export async function rolloutPage(main, { live, can }, id) {
+  // The chart's history is asked for beside the rollout; without it the chart has the live
+  // samples only.
+  const history = graphql(HISTORY, { id }).then(
+    (data) => ({ stages: data.firmwareOTAJob ? data.firmwareOTAJob.progressHistory : [] }),
+    (error) => ({ stages: [], error }));
   let job = (await graphql(JOB, { id })).firmwareOTAJob;
   if (!job) {
     fill(main, h("h1", {}, "Rollout not found"), h("p", {}, "No rollout " + id + " in your organization."));
     return;
   }
   const series = new Map();
+  let historyError = null;
   let rate = null;
   const header = h("div");
   const controls = h("div", { id: "controls", class: "controls" });
@@ -127,18 +138,42 @@ export async function rolloutPage(main, { live, can }, id) {
     h("h2", {}, "Progress over time"), chart, h("h2", {}, "Failures"), failures,
     h("h2", {}, "Timeline"), timeline);
 
+  /** The chart's line of a stage, created empty the first time. */
+  function line(stage) {
+    const key = stage.index + ":" + stage.name;
+    if (!series.has(key)) {
+      series.set(key, { name: stage.name, points: [] });
+    }
+    return series.get(key);
+  }
+
+  function charted(stage) {
+    return stage.kind === "UPDATE" || stage.kind === "ROLLBACK";
+  }
+
+  /**
+   * Starts each stage's line with its stored history: the finished devices at each point, as a
+   * share of the stage's devices as the live samples count them now.
+   */
+  function seed(stages) {
+    for (const stage of job.stages.filter(charted)) {
+      const past = stages.find((s) => s.stage === stage.index && s.name === stage.name);
+      const points = line(stage).points;
+      if (past) {
+        const of = Math.max(past.devices, counts(job, stage).assigned, 1);
+        points.push(...past.points.map((p) => ({ t: Date.parse(p.at), f: p.finished / of })));
+      }
+    }
+  }
+
+  /** Adds a live sample to each stage's line, never before the line's last point. */
   function sample(at) {
     const t = at ? Date.parse(at) : Date.now();
-    for (const stage of job.stages) {
-      if (stage.kind !== "UPDATE" && stage.kind !== "ROLLBACK") {
-        continue;
-      }
-      const key = stage.index + ":" + stage.name;
-      if (!series.has(key)) {
-        series.set(key, { name: stage.name, points: [] });
-      }
+    for (const stage of job.stages.filter(charted)) {
       const c = counts(job, stage);
-      series.get(key).points.push({ t, f: c.done / Math.max(c.assigned, 1) });
+      const points = line(stage).points;
+      const last = points[points.length - 1];
+      points.push({ t: last ? Math.max(t, last.t) : t, f: c.done / Math.max(c.assigned, 1) });
     }
   }
 
@@ -168,7 +203,8 @@ export async function rolloutPage(main, { live, can }, id) {
           gate(stage, c),
         ];
       }), { class: "stages" }));
-    fill(chart, progressChart([...series.values()]));
+    fill(chart, progressChart([...series.values()]),
+      historyError ? h("p", { class: "muted" }, `No history before this page opened: ${historyError.code} ${historyError.message}`) : null);
   }
 
   function gate(stage, c) {
@@ -258,6 +294,9 @@ export async function rolloutPage(main, { live, can }, id) {
         `${e.kind}${e.stage !== null && e.stage !== undefined ? " #" + e.stage : ""} ${e.what}`, e.actor, e.outcome || ""])));
   }
 
+  const past = await history;
+  historyError = past.error || null;
+  seed(past.stages);
   sample(null);
   render();
   renderFailures();
