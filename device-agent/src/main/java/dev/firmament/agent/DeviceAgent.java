@@ -31,6 +31,7 @@ import dev.firmament.protocol.NetworkConfig;
 import dev.firmament.protocol.NetworkSync;
 import dev.firmament.protocol.Presence;
 import dev.firmament.protocol.ProtocolCodec;
+import dev.firmament.protocol.SlotLayout;
 import dev.firmament.protocol.StatusReport;
 import dev.firmament.protocol.Telemetry;
 import dev.firmament.protocol.Topics;
@@ -143,6 +144,7 @@ public final class DeviceAgent implements AutoCloseable {
   private String currentVersion;
   private int verifiedHashes;
   private int installs;
+  private int powerLosses;
   private boolean connected;
   private boolean closing;
   private volatile DeviceSnapshot snapshot;
@@ -181,6 +183,19 @@ public final class DeviceAgent implements AutoCloseable {
       NetworkStore networks,
       AgentRuntime runtime) {
     this(config, new SlotInstaller(slots), runtime, Inbound.Filter.NONE, ledgers, networks);
+  }
+
+  /**
+   * Creates a disconnected device with one flash slot, rewritten in place by updates ({@link
+   * InPlaceInstaller}); call {@link #connect()}.
+   */
+  DeviceAgent(
+      AgentConfig config,
+      InPlaceStore store,
+      LedgerStore ledgers,
+      NetworkStore networks,
+      AgentRuntime runtime) {
+    this(config, new InPlaceInstaller(store), runtime, Inbound.Filter.NONE, ledgers, networks);
   }
 
   DeviceAgent(
@@ -506,10 +521,15 @@ public final class DeviceAgent implements AutoCloseable {
 
   /**
    * The online presence: the running version, what the device says about itself, and the artifact
-   * kinds it installs (patches and chains of them only while it holds its running image).
+   * kinds it installs (patches and chains of them only while it holds its running image; a device
+   * with one slot, in-place patches for its layout).
    */
   private byte[] onlinePresence() {
-    DeviceCapabilities capabilities = canApplyDeltas() ? WITH_PATCHES : FULL_ONLY;
+    SlotLayout slot = installer.slotLayout();
+    DeviceCapabilities capabilities =
+        slot != null && slot.inPlace()
+            ? DeviceCapabilities.of(ArtifactKind.DELTA_IN_PLACE).withSlot(slot)
+            : canApplyDeltas() ? WITH_PATCHES : FULL_ONLY;
     if (config.https() != null) {
       capabilities = capabilities.withTransports(Transport.MQTT, Transport.HTTPS);
     }
@@ -1025,6 +1045,21 @@ public final class DeviceAgent implements AutoCloseable {
     } catch (InstallException e) {
       finish(d, e.state(), e.code(), e.getMessage());
       return;
+    } catch (PowerLoss e) {
+      // The power went while a single slot was rewritten in place: the device starts again, and
+      // its boot loader goes on with the apply from the journal before anything else runs.
+      log.info("device {} lost power while installing update {}", deviceId(), d.offer.updateId());
+      powerLosses++;
+      telemetry.restarted(Telemetry.ResetReason.POWER_ON);
+      writeStatus();
+      if (connected) {
+        drop(config.rebootDelay());
+      }
+      runtime.schedule(
+          () -> serial.execute(() -> boot(d)),
+          config.rebootDelay().toMillis(),
+          TimeUnit.MILLISECONDS);
+      return;
     }
     currentVersion = d.offer.targetVersion();
     installs++;
@@ -1515,7 +1550,8 @@ public final class DeviceAgent implements AutoCloseable {
             d == null ? 0 : d.position,
             verifiedHashes,
             installs,
-            config.faults());
+            config.faults(),
+            powerLosses);
   }
 
   /** The device's work on one offer. */

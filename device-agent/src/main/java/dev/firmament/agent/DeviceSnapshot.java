@@ -17,6 +17,8 @@ import dev.firmament.protocol.ErrorCode;
  * @param verifiedHashes downloads whose SHA-256 matched the offer
  * @param installs slot switches to a new version
  * @param faults its simulated misbehaviour
+ * @param powerLosses times it lost power while rewriting its single slot in place (and went on
+ *     after its reboot); 0 for a device with two slots
  */
 public record DeviceSnapshot(
     String deviceId,
@@ -29,4 +31,5 @@ public record DeviceSnapshot(
     long offset,
     int verifiedHashes,
     int installs,
-    DeviceFaults faults) {}
+    DeviceFaults faults,
+    int powerLosses) {}

@@ -2,6 +2,7 @@ package dev.firmament.agent;
 
 import dev.firmament.protocol.ChunkFrame;
 import dev.firmament.protocol.ErrorCode;
+import dev.firmament.protocol.SlotLayout;
 import dev.firmament.protocol.UpdateOffer;
 import java.time.Duration;
 import java.util.Objects;
@@ -187,6 +188,11 @@ final class FaultInjector implements Installer, Inbound.Filter {
   }
 
   // ---- the rest passes through ----
+
+  @Override
+  public SlotLayout slotLayout() {
+    return installer.slotLayout();
+  }
 
   @Override
   public String runningVersion() {

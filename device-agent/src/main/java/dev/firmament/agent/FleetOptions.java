@@ -1,6 +1,7 @@
 package dev.firmament.agent;
 
 import dev.firmament.protocol.CloudInterface;
+import dev.firmament.protocol.SlotLayout;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -45,6 +46,8 @@ import java.util.function.Consumer;
  *     a seeded moment within the first interval); null for none
  * @param https the devices that download their updates over HTTPS when offered a link, and whom
  *     they trust; null for none (all take MQTT chunks)
+ * @param inPlace the devices with one flash slot, rewritten in place by updates; null for none (all
+ *     have two)
  */
 public record FleetOptions(
     long seed,
@@ -69,7 +72,42 @@ public record FleetOptions(
     Duration eventInterval,
     Duration vitalsInterval,
     ResetLoop resetLoop,
-    HttpsFleet https) {
+    HttpsFleet https,
+    InPlaceFleet inPlace) {
+
+  /**
+   * The share of the fleet with one flash slot, picked as {@link HttpsFleet} picks its share (of
+   * the devices that start with an image: one without has nothing to rewrite); their slot has
+   * {@code spare} bytes beyond the image they start with, rounded up to whole segments.
+   *
+   * @param share 0 to 1
+   * @param segment the bytes they rewrite at a time (a power of two from 512 to 1 MiB)
+   * @param spare bytes of the slot beyond the first image, at least 0
+   * @param powerCutShare of those devices, the share that loses power once in the middle of a write
+   *     of their first in-place apply (picked the same way, from the seed), and goes on after its
+   *     reboot
+   */
+  public record InPlaceFleet(double share, int segment, long spare, double powerCutShare) {
+    public InPlaceFleet {
+      probability("inPlace.share", share);
+      probability("inPlace.powerCutShare", powerCutShare);
+      SlotLayout.inPlace(segment, segment);
+      if (spare < 0) {
+        throw new IllegalArgumentException("inPlace.spare must not be negative");
+      }
+    }
+
+    /** Whether the device at {@code index} of the fleet has one slot. */
+    public boolean singleSlot(int index) {
+      return Math.floor((index + 1) * share) > Math.floor(index * share);
+    }
+
+    /** The slot of a device that starts with {@code imageBytes}. */
+    public SlotLayout layoutFor(long imageBytes) {
+      long size = imageBytes + spare;
+      return SlotLayout.inPlace((size + segment - 1) / segment * segment, segment);
+    }
+  }
 
   /**
    * The share of the fleet that downloads over HTTPS: of every run of devices in the given order,
@@ -183,6 +221,7 @@ public record FleetOptions(
         null,
         null,
         ResetLoop.NONE,
+        null,
         null);
   }
 
@@ -268,6 +307,11 @@ public record FleetOptions(
     return edit(b -> b.callFaults = callFaults);
   }
 
+  /** Gives {@code inPlace.share} of the devices one flash slot, rewritten in place. */
+  public FleetOptions withInPlace(InPlaceFleet inPlace) {
+    return edit(b -> b.inPlace = inPlace);
+  }
+
   /** Has {@code https.share} of the devices download over HTTPS when offered a link. */
   public FleetOptions withHttps(HttpsFleet https) {
     return edit(b -> b.https = https);
@@ -340,6 +384,7 @@ public record FleetOptions(
     private Duration vitalsInterval;
     private ResetLoop resetLoop;
     private HttpsFleet https;
+    private InPlaceFleet inPlace;
 
     Editor(FleetOptions from) {
       seed = from.seed;
@@ -365,6 +410,7 @@ public record FleetOptions(
       vitalsInterval = from.vitalsInterval;
       resetLoop = from.resetLoop;
       https = from.https;
+      inPlace = from.inPlace;
     }
 
     FleetOptions build() {
@@ -391,7 +437,8 @@ public record FleetOptions(
           eventInterval,
           vitalsInterval,
           resetLoop,
-          https);
+          https,
+          inPlace);
     }
   }
 

@@ -69,9 +69,16 @@ public final class FleetSimulator implements AutoCloseable {
     ImagePool images = new ImagePool();
     Map<String, DeviceAgent> agents = new LinkedHashMap<>();
     int index = 0;
+    int singleSlots = 0;
+    Random powerCuts = new Random(options.seed() ^ 0x706f776572L);
     for (SimulatedDeviceSpec spec : devices) {
       DeviceFaults faults = options.drawFaults(faultDraws, callFaultDraws, resetDraws);
-      boolean https = options.https() != null && options.https().downloads(index++);
+      boolean https = options.https() != null && options.https().downloads(index);
+      boolean singleSlot =
+          options.inPlace() != null
+              && spec.initialImage() != null
+              && options.inPlace().singleSlot(index);
+      index++;
       AgentConfig config =
           new AgentConfig(
               spec.deviceId(),
@@ -112,10 +119,32 @@ public final class FleetSimulator implements AutoCloseable {
               ? new FileNetworkStore(
                   options.slotDirectory().resolve(spec.deviceId()).resolve("network.json"))
               : NetworkStore.inMemory();
-      DeviceAgent agent =
-          faults.any()
-              ? FaultInjector.device(config, slots, ledgers, networks, runtime)
-              : new DeviceAgent(config, slots, ledgers, networks, runtime);
+      DeviceAgent agent;
+      if (singleSlot) {
+        FleetOptions.InPlaceFleet single = options.inPlace();
+        InPlaceStore store =
+            InPlaceStore.open(
+                single.layoutFor(spec.initialImage().length),
+                config.slotCapacity(),
+                options.slotDirectory() == null
+                    ? null
+                    : options.slotDirectory().resolve(spec.deviceId()).resolve("single-slot"),
+                spec.initialVersion(),
+                spec.initialImage());
+        boolean cut =
+            Math.floor((singleSlots + 1) * single.powerCutShare())
+                > Math.floor(singleSlots * single.powerCutShare());
+        singleSlots++;
+        if (cut) {
+          // Somewhere in the first few writes of its first apply.
+          store.cutPowerAtWrite(1 + powerCuts.nextInt(4));
+        }
+        agent = new DeviceAgent(config, store, ledgers, networks, runtime);
+      } else if (faults.any()) {
+        agent = FaultInjector.device(config, slots, ledgers, networks, runtime);
+      } else {
+        agent = new DeviceAgent(config, slots, ledgers, networks, runtime);
+      }
       if (agents.put(spec.deviceId(), agent) != null) {
         runtime.close();
         throw new IllegalArgumentException("duplicate device id " + spec.deviceId());

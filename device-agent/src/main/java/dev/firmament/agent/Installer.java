@@ -1,5 +1,6 @@
 package dev.firmament.agent;
 
+import dev.firmament.protocol.SlotLayout;
 import dev.firmament.protocol.UpdateOffer;
 
 /**
@@ -15,6 +16,11 @@ import dev.firmament.protocol.UpdateOffer;
  * FaultInjector}. Not thread-safe: an agent uses its installer from one task at a time.
  */
 interface Installer {
+
+  /** How the device keeps its image; null for two slots (A/B). */
+  default SlotLayout slotLayout() {
+    return null;
+  }
 
   /** The version of the running slot. */
   String runningVersion();

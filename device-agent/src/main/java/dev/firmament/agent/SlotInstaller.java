@@ -59,6 +59,11 @@ final class SlotInstaller implements Installer {
 
   @Override
   public void prepare(UpdateOffer offer) throws InstallException {
+    if (offer.artifact().kind() == ArtifactKind.DELTA_IN_PLACE) {
+      throw new InstallException(
+          ErrorCode.UNSUPPORTED_ARTIFACT,
+          "this device has two slots and does not install in-place patches");
+    }
     try {
       slots.eraseInactive();
       slots.eraseStaging();

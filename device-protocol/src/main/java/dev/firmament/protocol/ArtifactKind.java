@@ -11,7 +11,13 @@ public enum ArtifactKind {
    * delta builder's chain container; offered only to devices whose presence declares it (see {@link
    * DeviceCapabilities}).
    */
-  DELTA_CHAIN;
+  DELTA_CHAIN,
+  /**
+   * An in-place patch built for the device's single slot (its {@link SlotLayout}): it rewrites the
+   * running image where it lies, from {@link Artifact#fromVersion()}; offered only to devices that
+   * declare such a slot, and the only kind they are offered.
+   */
+  DELTA_IN_PLACE;
 
   /** Whether the artifact is applied against the running image (a patch or a chain of them). */
   public boolean needsBaseImage() {

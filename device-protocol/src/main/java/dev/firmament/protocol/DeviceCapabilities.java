@@ -19,10 +19,12 @@ import java.util.regex.Pattern;
  * @param maxChunkSize the largest chunk frame payload the device takes, {@value
  *     Artifact#MIN_CHUNK_SIZE} to {@value Artifact#MAX_CHUNK_SIZE}; null when it takes any the
  *     protocol allows
+ * @param slot how the device keeps its image: two slots or one rewritten in place; null for two
+ *     (A/B), as every device always had
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeviceCapabilities(
-    List<String> artifacts, List<String> transports, Integer maxChunkSize) {
+    List<String> artifacts, List<String> transports, Integer maxChunkSize, SlotLayout slot) {
 
   public static final int MAX_ARTIFACTS = 16;
   private static final Pattern NAME = Pattern.compile("[A-Z][A-Z0-9_]{0,31}");
@@ -69,20 +71,35 @@ public record DeviceCapabilities(
             + maxChunkSize);
   }
 
-  /** Capabilities naming artifact kinds only: MQTT chunks of any size. */
+  /** Capabilities of an A/B device. */
+  public DeviceCapabilities(List<String> artifacts, List<String> transports, Integer maxChunkSize) {
+    this(artifacts, transports, maxChunkSize, null);
+  }
+
+  /** Capabilities naming artifact kinds only: MQTT chunks of any size, two slots. */
   public DeviceCapabilities(List<String> artifacts) {
-    this(artifacts, null, null);
+    this(artifacts, null, null, null);
   }
 
   /** These capabilities, receiving bytes over {@code transports}. */
   public DeviceCapabilities withTransports(Transport... transports) {
     return new DeviceCapabilities(
-        artifacts, Arrays.stream(transports).map(Enum::name).toList(), maxChunkSize);
+        artifacts, Arrays.stream(transports).map(Enum::name).toList(), maxChunkSize, slot);
   }
 
   /** These capabilities, taking chunk frames of at most {@code bytes}. */
   public DeviceCapabilities withMaxChunkSize(Integer bytes) {
-    return new DeviceCapabilities(artifacts, transports, bytes);
+    return new DeviceCapabilities(artifacts, transports, bytes, slot);
+  }
+
+  /** These capabilities, keeping the image as {@code layout} says. */
+  public DeviceCapabilities withSlot(SlotLayout layout) {
+    return new DeviceCapabilities(artifacts, transports, maxChunkSize, layout);
+  }
+
+  /** Whether the device has one slot, rewritten in place by patches built for its layout. */
+  public boolean installsInPlace() {
+    return slot != null && slot.inPlace();
   }
 
   /**
@@ -121,11 +138,17 @@ public record DeviceCapabilities(
    * devices.max_chunk_size}); null when no kinds were kept.
    */
   public static DeviceCapabilities ofStored(String kinds, String transports, Integer maxChunkSize) {
+    return ofStored(kinds, transports, maxChunkSize, null);
+  }
+
+  /** As {@link #ofStored(String, String, Integer)}, with the slot layout kept beside them. */
+  public static DeviceCapabilities ofStored(
+      String kinds, String transports, Integer maxChunkSize, SlotLayout slot) {
     if (kinds == null) {
       return null;
     }
     return new DeviceCapabilities(
-        split(kinds), transports == null ? null : split(transports), maxChunkSize);
+        split(kinds), transports == null ? null : split(transports), maxChunkSize, slot);
   }
 
   private static List<String> split(String joined) {

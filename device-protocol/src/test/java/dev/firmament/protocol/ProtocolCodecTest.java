@@ -300,6 +300,70 @@ class ProtocolCodecTest {
   }
 
   @Test
+  void aSingleSlotDeviceDeclaresItsLayout() {
+    DeviceCapabilities single =
+        DeviceCapabilities.of(ArtifactKind.DELTA_IN_PLACE)
+            .withSlot(SlotLayout.inPlace(512 * 1024, 4096));
+    Presence presence = Presence.online("1.0.0", null, null).withCapabilities(single);
+    byte[] json = codec.encodePresence(presence);
+    assertThat(new String(json, UTF_8))
+        .contains(
+            "\"capabilities\":{\"artifacts\":[\"DELTA_IN_PLACE\"],"
+                + "\"slot\":{\"mode\":\"IN_PLACE\",\"size\":524288,\"segment\":4096}}");
+    assertThat(codec.decodePresence(json).capabilities()).isEqualTo(single);
+    assertThat(single.installsInPlace()).isTrue();
+    assertThat(DeviceCapabilities.of(ArtifactKind.FULL).installsInPlace()).isFalse();
+    assertThat(
+            DeviceCapabilities.of(ArtifactKind.FULL)
+                .withSlot(new SlotLayout(SlotLayout.AB, null, null))
+                .installsInPlace())
+        .isFalse();
+    // A mode from a newer device is kept, and served as two slots.
+    DeviceCapabilities newer =
+        codec
+            .decodePresence(
+                ("{\"online\":true,\"currentVersion\":\"1\",\"capabilities\":{\"artifacts\":"
+                        + "[\"FULL\"],\"slot\":{\"mode\":\"SWAP_SCRATCH\"}}}")
+                    .getBytes(UTF_8))
+            .capabilities();
+    assertThat(newer.slot().mode()).isEqualTo("SWAP_SCRATCH");
+    assertThat(newer.installsInPlace()).isFalse();
+    assertThat(DeviceCapabilities.ofStored("DELTA_IN_PLACE", null, null, single.slot()))
+        .isEqualTo(single);
+    assertThat(new DeviceCapabilities(List.of("FULL"), null, null))
+        .isEqualTo(new DeviceCapabilities(List.of("FULL")));
+    assertThat(
+            new Artifact(ArtifactKind.DELTA_IN_PLACE, "1.0.0", 10, SHA, 256)
+                .kind()
+                .needsBaseImage())
+        .isTrue();
+
+    assertThatThrownBy(() -> new SlotLayout(SlotLayout.IN_PLACE, null, 4096))
+        .hasMessage("capabilities.slot: an IN_PLACE slot needs its size and segment");
+    assertThatThrownBy(() -> new SlotLayout(SlotLayout.IN_PLACE, 8192L, null))
+        .hasMessage("capabilities.slot: an IN_PLACE slot needs its size and segment");
+    assertThatThrownBy(() -> SlotLayout.inPlace(8192, 3000))
+        .hasMessage(
+            "capabilities.slot.segment must be a power of two from 512 to 1048576, was 3000");
+    assertThatThrownBy(() -> SlotLayout.inPlace(8192, 256))
+        .hasMessageStartingWith("capabilities.slot.segment must be a power of two");
+    assertThatThrownBy(() -> SlotLayout.inPlace(8192, 1 << 21))
+        .hasMessageStartingWith("capabilities.slot.segment must be a power of two");
+    assertThat(SlotLayout.inPlace(8192, 512).segment()).isEqualTo(512);
+    assertThat(SlotLayout.inPlace(1L << 32, 1 << 20).size()).isEqualTo(1L << 32);
+    assertThatThrownBy(() -> SlotLayout.inPlace(10_000, 4096))
+        .hasMessageStartingWith("capabilities.slot.size must be positive, at most 4 GiB");
+    assertThatThrownBy(() -> SlotLayout.inPlace(0, 4096))
+        .hasMessageStartingWith("capabilities.slot.size must be positive");
+    assertThatThrownBy(() -> SlotLayout.inPlace((1L << 32) + 4096, 4096))
+        .hasMessageStartingWith("capabilities.slot.size must be positive");
+    assertThatThrownBy(() -> new SlotLayout("in_place", null, null))
+        .hasMessage("capabilities.slot.mode is 1 to 32 of [A-Z0-9_], starting with a letter");
+    assertThatThrownBy(() -> new SlotLayout(null, null, null))
+        .hasMessage("capabilities.slot.mode is 1 to 32 of [A-Z0-9_], starting with a letter");
+  }
+
+  @Test
   void capabilitiesAndArtifactsAreCheckedToTheirLimits() {
     assertThatThrownBy(() -> new DeviceCapabilities(null))
         .isInstanceOf(IllegalArgumentException.class)

@@ -19,7 +19,7 @@ class FleetReportTest {
 
   private static DeviceSnapshot device(String id, String version, int installs, boolean online) {
     return new DeviceSnapshot(
-        id, version, SlotId.A, online, null, null, null, 0, 0, installs, DeviceFaults.none());
+        id, version, SlotId.A, online, null, null, null, 0, 0, installs, DeviceFaults.none(), 0);
   }
 
   @Test

@@ -3,6 +3,8 @@ package dev.firmament.launcher;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.firmament.agent.DeviceSnapshot;
+import dev.firmament.agent.FleetOptions;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
 import dev.firmament.cli.GraphqlClient;
@@ -16,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A rollout with an expiry on the embedded stack with the reference agent: a device that is offline
  * when its turn comes waits without a slot while the others update, and is offered when it
- * connects.
+ * connects. Two of the present devices have a single flash slot: they declare its layout, are sent
+ * in-place patches built for it, lose power in the middle of rewriting it, and go on to the new
+ * image after their reboot.
  */
 class OfflineDevicesEndToEndTest {
   private static final int FLEET_SIZE = 6;
@@ -36,7 +40,8 @@ class OfflineDevicesEndToEndTest {
           FleetSimulator.start(
               server.stack().endpoints().mqttUrl(),
               present,
-              Demo.fleetOptions(server, prepared.productId()))) {
+              Demo.fleetOptions(server, prepared.productId())
+                  .withInPlace(new FleetOptions.InPlaceFleet(0.4, 4096, 64 * 1024, 1.0)))) {
         demo.awaitFleetReported(api, FLEET_SIZE - 1);
         demo.uploadIfMissing(api, prepared.productId(), Demo.FROM_VERSION, "armapp.old");
         demo.uploadIfMissing(api, prepared.productId(), Demo.TO_VERSION, "armapp.new");
@@ -83,6 +88,21 @@ class OfflineDevicesEndToEndTest {
             .isEqualTo("waiting for the device to connect");
         assertThat(fleet.devices())
             .allSatisfy(d -> assertThat(d.currentVersion()).isEqualTo(Demo.TO_VERSION));
+        // Devices 3 and 5 of the five have one slot: an in-place patch each, one power loss each
+        // in the middle of the rewrite, the new image verified and running after it.
+        for (int i = 0; i < present.size(); i++) {
+          String id = present.get(i).deviceId();
+          boolean single = i == 2 || i == 4;
+          DeviceSnapshot device = fleet.device(id);
+          JsonNode r = result(api, jobId, id);
+          assertThat(r.path("state").asText()).as(id).isEqualTo("SUCCEEDED");
+          assertThat(r.path("artifactKind").asText())
+              .as(id)
+              .isEqualTo(single ? "DELTA_IN_PLACE" : "DELTA");
+          assertThat(device.powerLosses()).as(id).isEqualTo(single ? 1 : 0);
+          assertThat(device.verifiedHashes()).as(id).isEqualTo(1);
+          assertThat(device.installs()).as(id).isEqualTo(1);
+        }
 
         try (FleetSimulator latecomer =
             FleetSimulator.start(
@@ -105,7 +125,9 @@ class OfflineDevicesEndToEndTest {
             """
             query R($id: ID!, $device: ID!) {
               firmwareOTAJob(id: $id) {
-                resultPage(filter: {deviceIds: [$device]}) { items { state errorMessage } }
+                resultPage(filter: {deviceIds: [$device]}) {
+                  items { state errorMessage artifactKind }
+                }
               }
             }""",
             Map.of("id", jobId, "device", deviceId))

@@ -34,7 +34,8 @@ public final class InPlaceApplier {
       long oldSize,
       long newSize,
       long steps,
-      long scratchBytes) {}
+      long scratchBytes,
+      String newSha256) {}
 
   /** The header of {@code patch}, checked. */
   public static Info info(byte[] patch) throws DeltaFormatException {
@@ -46,7 +47,30 @@ public final class InPlaceApplier {
         f.oldSize(),
         f.newSize(),
         shiftSteps(f) + f.segmentCount(),
-        f.scratchBytes());
+        f.scratchBytes(),
+        java.util.HexFormat.of().formatHex(f.newSha256()));
+  }
+
+  /**
+   * The dry run a device runs before it accepts the patch's image: the patch is for this slot, the
+   * slot holds its old image and the patch turns that into its new image; nothing is written.
+   *
+   * @throws DeltaFormatException when any of that is not so
+   */
+  public static Info dryRun(byte[] patch, SlotMemory memory) throws IOException {
+    InPlaceFormat f = InPlaceFormat.read(patch);
+    checkSlot(f, memory);
+    verify(f, patch, memory);
+    return info(patch);
+  }
+
+  private static void checkSlot(InPlaceFormat f, SlotMemory memory) throws DeltaFormatException {
+    InPlaceFormat.check(
+        memory.size() == f.memorySize(),
+        "patch built for a slot of " + f.memorySize() + " bytes, this one has " + memory.size());
+    InPlaceFormat.check(
+        memory.eraseSize() > 0 && f.segmentSize() % memory.eraseSize() == 0,
+        "segment of " + f.segmentSize() + " bytes is not a multiple of the erase block");
   }
 
   /**
@@ -60,12 +84,7 @@ public final class InPlaceApplier {
   public static void apply(byte[] patch, SlotMemory memory, ApplyJournal journal)
       throws IOException {
     InPlaceFormat f = InPlaceFormat.read(patch);
-    InPlaceFormat.check(
-        memory.size() == f.memorySize(),
-        "patch built for a slot of " + f.memorySize() + " bytes, this one has " + memory.size());
-    InPlaceFormat.check(
-        memory.eraseSize() > 0 && f.segmentSize() % memory.eraseSize() == 0,
-        "segment of " + f.segmentSize() + " bytes is not a multiple of the erase block");
+    checkSlot(f, memory);
     byte[] id = sha256(patch, 0, patch.length);
     long done = journal.stepsDone(id);
     if (done == ApplyJournal.NOT_STARTED) {
@@ -106,6 +125,45 @@ public final class InPlaceApplier {
     InPlaceFormat.check(
         MessageDigest.isEqual(sha.digest(), f.newSha256()),
         "the slot does not hold the new image after the apply");
+  }
+
+  /**
+   * Checks, without a device, that {@code patch} turns {@code oldImage} into its new image: the dry
+   * run a device runs before its first write, over the old image as the slot would hold it.
+   *
+   * @return the new image's size
+   * @throws DeltaFormatException when the patch is malformed or does not produce its new image
+   */
+  public static long check(byte[] patch, byte[] oldImage) throws IOException {
+    InPlaceFormat f = InPlaceFormat.read(patch);
+    SlotMemory slot =
+        new SlotMemory() {
+          @Override
+          public long size() {
+            return f.memorySize();
+          }
+
+          @Override
+          public int eraseSize() {
+            return f.segmentSize();
+          }
+
+          @Override
+          public void read(long address, byte[] into, int off, int len)
+              throws DeltaFormatException {
+            InPlaceFormat.check(
+                address >= 0 && address + len <= oldImage.length,
+                "the patch reads past the old image");
+            System.arraycopy(oldImage, (int) address, into, off, len);
+          }
+
+          @Override
+          public void write(long address, byte[] from, int off, int len) {
+            throw new UnsupportedOperationException("a check writes nothing");
+          }
+        };
+    verify(f, patch, slot);
+    return f.newSize();
   }
 
   /**

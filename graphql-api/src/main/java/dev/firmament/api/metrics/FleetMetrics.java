@@ -50,7 +50,8 @@ import org.springframework.stereotype.Component;
  *       failures for its gate, and the gate's {@code maxFailureRate}, for the same rollouts;
  *   <li>{@code firmament_ota_bytes_sent_bytes{artifact_kind}}: bytes sent to the devices of the
  *       same rollouts by the kind of artifact offered ({@code FULL}, {@code DELTA}, {@code
- *       DELTA_CHAIN}, {@code NONE}); the gateway's own counter is the running total;
+ *       DELTA_CHAIN}, {@code DELTA_IN_PLACE}, {@code NONE}); the gateway's own counter is the
+ *       running total;
  *   <li>{@code firmament_delta_builds{status}}, {@code firmament_delta_build_time_seconds} and
  *       {@code firmament_delta_size_ratio}: the deltas built in the last 24 hours by status, and
  *       the published ones' mean build time and mean size against their target image;
@@ -248,7 +249,7 @@ public class FleetMetrics implements MeterBinder {
                 .ifPresent(gate -> gates.put(key, numbers(gate, counters))));
 
     Map<String, Long> bytes = new LinkedHashMap<>();
-    for (String k : List.of("FULL", "DELTA", "DELTA_CHAIN", "NONE")) {
+    for (String k : List.of("FULL", "DELTA", "DELTA_CHAIN", "DELTA_IN_PLACE", "NONE")) {
       bytes.put(k, 0L);
     }
     // Over the same rollouts as the stages: results are read by job (an index), never all of them.

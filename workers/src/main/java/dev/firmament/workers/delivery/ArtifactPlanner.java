@@ -5,14 +5,23 @@ import dev.firmament.delta.DeltaChain;
 import dev.firmament.delta.DeltaRoutes;
 import dev.firmament.delta.DeltaRoutes.Patch;
 import dev.firmament.delta.DeltaRoutes.Route;
+import dev.firmament.delta.inplace.InPlaceApplier;
+import dev.firmament.delta.inplace.InPlaceDiffer;
+import dev.firmament.delta.inplace.InPlaceLayout;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.ArtifactKind;
+import dev.firmament.protocol.SlotLayout;
 import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -36,6 +45,9 @@ import org.springframework.stereotype.Component;
 public class ArtifactPlanner {
   private static final Logger log = LoggerFactory.getLogger(ArtifactPlanner.class);
 
+  /** The code of a device whose slot cannot hold the target image. */
+  public static final String NO_SPACE = "NO_SPACE";
+
   private final ArtifactCache artifacts;
   private final DeltaCatalog deltas;
   private final int chunkSize;
@@ -49,13 +61,39 @@ public class ArtifactPlanner {
     this.chunkSize = chunkSize;
   }
 
-  /** The artifact for one device of a job: patches when they are cheaper, else the image. */
+  /**
+   * A device this server cannot send an update to, and why: the code and detail its result ends
+   * with.
+   */
+  public static final class Unservable extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final String code;
+
+    Unservable(String code, String detail) {
+      super(detail, null, false, false);
+      this.code = code;
+    }
+
+    public String code() {
+      return code;
+    }
+  }
+
+  /**
+   * The artifact for one device of a job: patches when they are cheaper, else the image; for a
+   * device with one slot, an in-place patch built for its layout.
+   *
+   * @throws Unservable when nothing this server can build fits the device
+   */
   public ArtifactPlan plan(UUID jobId, UpdateTarget target) {
     long now = System.nanoTime();
     // A job's firmware and its manifest never change; the published deltas may, so they are read
     // again after a few seconds (a delta published during a rollout reaches the next devices).
     DeltaCatalog.SignedManifest signed =
         cached(manifests, jobId, now, Long.MAX_VALUE, MAX_ENTRIES, () -> deltas.manifest(jobId));
+    if (target.installsInPlace()) {
+      return inPlace(jobId, target, signed);
+    }
     int maxSteps = maxSteps(target);
     Optional<Route> route =
         cached(
@@ -108,6 +146,101 @@ public class ArtifactPlanner {
     return new ArtifactPlan(
         full.artifact(), full.bytes(), signed.signature(), signed.manifest(), full.storageKey());
   }
+
+  /**
+   * An in-place patch from the image the device runs to the target, for the device's slot layout
+   * (docs/delta-format.md, section 10). Built on the first request for its job, version and layout,
+   * checked by the device's own dry run against the old image, and kept for the next devices; a
+   * device on a version the product has no build of is sent a patch from nothing (the whole image,
+   * written in place). Not stored: it goes as chunks, as a chain does.
+   */
+  private ArtifactPlan inPlace(
+      UUID jobId, UpdateTarget target, DeltaCatalog.SignedManifest signed) {
+    SlotLayout slot = target.capabilities().slot();
+    InPlaceKey key = new InPlaceKey(jobId, target.deviceVersion(), slot.size(), slot.segment());
+    CompletableFuture<byte[]> built;
+    boolean mine = false;
+    synchronized (inPlace) {
+      built = inPlace.get(key);
+      if (built == null || built.isCompletedExceptionally()) {
+        if (inPlace.size() >= MAX_CHAINS) {
+          inPlace.clear();
+        }
+        built = new CompletableFuture<>();
+        inPlace.put(key, built);
+        mine = true;
+      }
+    }
+    if (mine) {
+      // Built once per key, outside the lock; the devices that ask meanwhile wait for it.
+      try {
+        built.complete(buildInPlace(jobId, target, slot));
+      } catch (RuntimeException e) {
+        built.completeExceptionally(e);
+      }
+    }
+    byte[] bytes;
+    try {
+      bytes = built.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof Unservable u) {
+        throw u;
+      }
+      throw e;
+    }
+    return new ArtifactPlan(
+        new Artifact(
+            ArtifactKind.DELTA_IN_PLACE,
+            Objects.requireNonNullElse(target.deviceVersion(), "unknown"),
+            bytes.length,
+            target.sha256(),
+            target.capabilities().chunkSize(chunkSize)),
+        bytes,
+        signed.signature(),
+        signed.manifest(),
+        null);
+  }
+
+  private byte[] buildInPlace(UUID jobId, UpdateTarget target, SlotLayout slot) {
+    byte[] neu = artifacts.get(target.storageKey());
+    byte[] old =
+        deltas.imageKey(jobId, target.deviceVersion()).map(artifacts::get).orElse(new byte[0]);
+    InPlaceLayout layout = new InPlaceLayout(slot.size(), slot.segment());
+    if (neu.length > layout.memorySize()) {
+      throw new Unservable(
+          NO_SPACE,
+          "the image of "
+              + neu.length
+              + " bytes does not fit the device's slot of "
+              + layout.memorySize()
+              + " bytes");
+    }
+    if (old.length > layout.memorySize()) {
+      // The device cannot run an image larger than its slot: the build on record is not its image.
+      old = new byte[0];
+    }
+    InPlaceDiffer.Result patch = InPlaceDiffer.diff(old, neu, layout);
+    try {
+      InPlaceApplier.check(patch.patch(), old);
+    } catch (IOException e) {
+      throw new IllegalStateException("an in-place patch failed its own check", e);
+    }
+    log.info(
+        "in-place patch built job={} from={} slot={} segment={} bytes={} shift={} ms={}",
+        jobId,
+        target.deviceVersion(),
+        slot.size(),
+        slot.segment(),
+        patch.patch().length,
+        patch.shift(),
+        patch.elapsed().toMillis());
+    return patch.patch();
+  }
+
+  private record InPlaceKey(UUID jobId, String fromVersion, long slotSize, int segment) {}
+
+  /** In-place patches built, by job, base version and layout (each is as large as a patch). */
+  private final Map<InPlaceKey, CompletableFuture<byte[]>> inPlace = new HashMap<>();
 
   /** How many patches a route to this device may have: none, one, or a chain's worth. */
   static int maxSteps(UpdateTarget target) {

@@ -9,6 +9,7 @@ import dev.firmament.delta.DeltaRoutes.Patch;
 import dev.firmament.orchestrator.delta.DeltaStatus;
 import dev.firmament.sql.generated.tables.ProductFirmware;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.springframework.stereotype.Repository;
@@ -59,6 +60,27 @@ public class DeltaCatalog {
                     new Patch(
                         r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()));
     return DeltaRoutes.smallestOfEachPair(all);
+  }
+
+  /**
+   * Where the image of {@code version} of the job's product is stored; empty when the product has
+   * no build of that version.
+   */
+  public Optional<String> imageKey(UUID jobId, String version) {
+    if (version == null) {
+      return Optional.empty();
+    }
+    return dsl.select(PRODUCT_FIRMWARE.STORAGE_KEY)
+        .from(OTA_JOBS)
+        .join(PRODUCT_FIRMWARE)
+        .on(
+            PRODUCT_FIRMWARE
+                .PRODUCT_ID
+                .eq(OTA_JOBS.PRODUCT_ID)
+                .and(PRODUCT_FIRMWARE.ORGANIZATION_ID.eq(OTA_JOBS.ORGANIZATION_ID)))
+        .where(OTA_JOBS.ID.eq(jobId))
+        .and(PRODUCT_FIRMWARE.VERSION.eq(version))
+        .fetchOptional(PRODUCT_FIRMWARE.STORAGE_KEY);
   }
 
   /** The signed manifest of a build: canonical JSON and its base64 Ed25519 signature. */

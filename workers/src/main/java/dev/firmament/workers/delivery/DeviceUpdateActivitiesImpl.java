@@ -155,7 +155,11 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       results.waiting(jobId, target.deviceId());
       return new DeviceUpdateOutcome(target.deviceId(), DeviceUpdateState.QUEUED, "OFFLINE", 0);
     }
-    ArtifactPlan plan = planner.plan(jobId, target);
+    ArtifactPlan plan = planOrEnd(jobId, request, target);
+    if (plan == null) {
+      return new DeviceUpdateOutcome(
+          target.deviceId(), DeviceUpdateState.FAILED, ArtifactPlanner.NO_SPACE, 0);
+    }
     DeviceUpdateState heldBack = heldBackForDataCap(jobId, request, target, plan);
     if (heldBack != null) {
       return new DeviceUpdateOutcome(target.deviceId(), heldBack, ResultTransitions.DATA_CAP, 0);
@@ -217,7 +221,16 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
         reports.add(atOnce);
         continue;
       }
-      ArtifactPlan plan = planner.plan(jobId, target);
+      ArtifactPlan plan = planOrEnd(jobId, request, target);
+      if (plan == null) {
+        reports.add(
+            new DeviceReport(
+                target.deviceId(),
+                request.attempt(),
+                DeviceUpdateState.FAILED,
+                ArtifactPlanner.NO_SPACE));
+        continue;
+      }
       DeviceUpdateState heldBack = heldBackForDataCap(jobId, request, target, plan);
       if (heldBack != null) {
         reports.add(
@@ -303,6 +316,27 @@ public class DeviceUpdateActivitiesImpl implements DeviceUpdateActivities {
       return new DeviceReport(deviceId, request.attempt(), DeviceUpdateState.QUEUED, "OFFLINE");
     }
     return null;
+  }
+
+  /**
+   * The device's artifact; null when nothing fits the device, its result then ended FAILED with the
+   * planner's code and why (an image larger than its single slot).
+   */
+  private ArtifactPlan planOrEnd(UUID jobId, DeviceUpdateRequest request, UpdateTarget target) {
+    try {
+      return planner.plan(jobId, target);
+    } catch (ArtifactPlanner.Unservable e) {
+      results.transition(
+          jobId,
+          target.deviceId(),
+          request.attempt(),
+          DeviceUpdateState.FAILED,
+          null,
+          e.code(),
+          e.getMessage(),
+          null);
+      return null;
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import static dev.firmament.sql.generated.Tables.DEVICE_VARIABLES;
 import dev.firmament.protocol.CloudInterface;
 import dev.firmament.protocol.DeviceInfo;
 import dev.firmament.protocol.Presence;
+import dev.firmament.protocol.SlotLayout;
 import dev.firmament.sql.generated.tables.records.DevicesRecord;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -101,7 +102,10 @@ public class DevicePresence {
           update
               .set(DEVICES.ARTIFACT_KINDS, artifactKinds(presence))
               .set(DEVICES.TRANSPORTS, transports(presence))
-              .set(DEVICES.MAX_CHUNK_SIZE, presence.capabilities().maxChunkSize());
+              .set(DEVICES.MAX_CHUNK_SIZE, presence.capabilities().maxChunkSize())
+              .set(DEVICES.SLOT_MODE, slot(presence) == null ? null : slot(presence).mode())
+              .set(DEVICES.SLOT_SIZE, slot(presence) == null ? null : slot(presence).size())
+              .set(DEVICES.SLOT_SEGMENT, slot(presence) == null ? null : slot(presence).segment());
     }
     return update;
   }
@@ -217,7 +221,16 @@ public class DevicePresence {
           differs
               .or(DEVICES.ARTIFACT_KINDS.isDistinctFrom(artifactKinds(presence)))
               .or(DEVICES.TRANSPORTS.isDistinctFrom(transports(presence)))
-              .or(DEVICES.MAX_CHUNK_SIZE.isDistinctFrom(presence.capabilities().maxChunkSize()));
+              .or(DEVICES.MAX_CHUNK_SIZE.isDistinctFrom(presence.capabilities().maxChunkSize()))
+              .or(
+                  DEVICES.SLOT_MODE.isDistinctFrom(
+                      slot(presence) == null ? null : slot(presence).mode()))
+              .or(
+                  DEVICES.SLOT_SIZE.isDistinctFrom(
+                      slot(presence) == null ? null : slot(presence).size()))
+              .or(
+                  DEVICES.SLOT_SEGMENT.isDistinctFrom(
+                      slot(presence) == null ? null : slot(presence).segment()));
     }
     return differs;
   }
@@ -237,6 +250,11 @@ public class DevicePresence {
   static String transports(Presence presence) {
     List<String> transports = presence.capabilities().transports();
     return transports == null ? null : String.join(",", transports);
+  }
+
+  /** The slot layout a presence declares; null for none (two slots). */
+  private static SlotLayout slot(Presence presence) {
+    return presence.capabilities().slot();
   }
 
   /** Records the versions devices reported after their updates, in one statement. */

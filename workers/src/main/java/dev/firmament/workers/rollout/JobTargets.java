@@ -9,6 +9,7 @@ import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.DeviceCapabilities;
+import dev.firmament.protocol.SlotLayout;
 import dev.firmament.protocol.Transport;
 import dev.firmament.sql.generated.tables.records.OtaJobsRecord;
 import java.util.HashMap;
@@ -51,7 +52,10 @@ public class JobTargets {
         OTA_RESULTS.DATA_OVERRIDE,
         DEVICES.ARTIFACT_KINDS,
         DEVICES.TRANSPORTS,
-        DEVICES.MAX_CHUNK_SIZE
+        DEVICES.MAX_CHUNK_SIZE,
+        DEVICES.SLOT_MODE,
+        DEVICES.SLOT_SIZE,
+        DEVICES.SLOT_SEGMENT
       };
 
   private final DSLContext dsl;
@@ -144,6 +148,11 @@ public class JobTargets {
     public boolean accepts(ArtifactKind kind) {
       return capabilities.accepts(kind);
     }
+
+    /** Whether the device has one slot, rewritten in place, as its presence declared. */
+    public boolean installsInPlace() {
+      return capabilities.installsInPlace();
+    }
   }
 
   /**
@@ -202,7 +211,13 @@ public class JobTargets {
         DeviceCapabilities.ofStored(
             r.get(DEVICES.ARTIFACT_KINDS),
             r.get(DEVICES.TRANSPORTS),
-            r.get(DEVICES.MAX_CHUNK_SIZE)));
+            r.get(DEVICES.MAX_CHUNK_SIZE),
+            r.get(DEVICES.SLOT_MODE) == null
+                ? null
+                : new SlotLayout(
+                    r.get(DEVICES.SLOT_MODE),
+                    r.get(DEVICES.SLOT_SIZE),
+                    r.get(DEVICES.SLOT_SEGMENT))));
   }
 
   private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {

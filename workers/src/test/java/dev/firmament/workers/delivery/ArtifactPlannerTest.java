@@ -6,16 +6,19 @@ import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firmament.artifact.ArtifactNotFoundException;
 import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.StoredArtifact;
 import dev.firmament.delta.DeltaChain;
+import dev.firmament.delta.inplace.InPlaceApplier;
 import dev.firmament.delta.io.SeekableSource;
 import dev.firmament.manifest.Sha256;
 import dev.firmament.orchestrator.rollout.DeviceUpdateState;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.DeviceCapabilities;
+import dev.firmament.protocol.SlotLayout;
 import dev.firmament.workers.TestDatabase;
 import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
 import dev.firmament.workers.rollout.ResultTransitions;
@@ -121,6 +124,48 @@ class ArtifactPlannerTest {
       assertThat(plan.artifact().sha256()).isEqualTo(Sha256.hex(image));
       assertThat(plan.signature()).isEqualTo("c2lnbmF0dXJl");
     }
+  }
+
+  @Test
+  void aSingleSlotDeviceGetsAnInPlacePatchForItsLayoutBuiltFromTheImageItRuns() throws Exception {
+    DeviceCapabilities single =
+        DeviceCapabilities.of(ArtifactKind.DELTA_IN_PLACE).withSlot(SlotLayout.inPlace(8192, 512));
+    ArtifactPlan plan = planner.plan(job, target("1.0.0", single));
+
+    assertThat(plan.artifact().kind()).isEqualTo(ArtifactKind.DELTA_IN_PLACE);
+    assertThat(plan.artifact().fromVersion()).isEqualTo("1.0.0");
+    assertThat(plan.artifact().sha256()).isEqualTo(Sha256.hex(image));
+    assertThat(plan.artifact().size()).isEqualTo(plan.bytes().length);
+    assertThat(plan.signature()).isEqualTo("c2lnbmF0dXJl");
+    assertThat(plan.storageKey()).as("built for the device, not stored").isNull();
+    // Built from the stored image of 1.0.0, for the device's slot.
+    assertThat(InPlaceApplier.check(plan.bytes(), "one".getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo(image.length);
+    assertThat(InPlaceApplier.info(plan.bytes()).memorySize()).isEqualTo(8192);
+    assertThat(InPlaceApplier.info(plan.bytes()).segmentSize()).isEqualTo(512);
+    // The next device on the same version and layout gets the same patch, not a new build.
+    assertThat(planner.plan(job, target("1.0.0", single)).bytes()).isSameAs(plan.bytes());
+    // Another layout gets its own.
+    DeviceCapabilities bigger =
+        DeviceCapabilities.of(ArtifactKind.DELTA_IN_PLACE)
+            .withSlot(SlotLayout.inPlace(16384, 1024));
+    assertThat(
+            InPlaceApplier.info(planner.plan(job, target("1.0.0", bigger)).bytes()).segmentSize())
+        .isEqualTo(1024);
+
+    // A version the product has no build of: the whole image, written in place.
+    ArtifactPlan fromNothing = planner.plan(job, target("0.1.0", single));
+    assertThat(fromNothing.artifact().kind()).isEqualTo(ArtifactKind.DELTA_IN_PLACE);
+    assertThat(InPlaceApplier.check(fromNothing.bytes(), new byte[0])).isEqualTo(image.length);
+
+    // A slot the image does not fit: the device cannot be served, and the planner says why.
+    DeviceCapabilities tiny =
+        DeviceCapabilities.of(ArtifactKind.DELTA_IN_PLACE).withSlot(SlotLayout.inPlace(1024, 512));
+    assertThatThrownBy(() -> planner.plan(job, target("1.0.0", tiny)))
+        .isInstanceOfSatisfying(
+            ArtifactPlanner.Unservable.class,
+            e -> assertThat(e.code()).isEqualTo(ArtifactPlanner.NO_SPACE))
+        .hasMessageContaining("does not fit the device's slot of 1024 bytes");
   }
 
   private static final DeviceCapabilities CHAINS =
