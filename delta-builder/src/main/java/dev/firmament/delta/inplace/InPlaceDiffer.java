@@ -157,40 +157,43 @@ public final class InPlaceDiffer {
   private record Choice(InPlaceFormat.Stream[] streams, byte[][] packed) {}
 
   /**
-   * For each stream, the smallest encoding whose decoders fit the budget together: every dictionary
-   * and property set is tried per stream, then the best combination within the budget.
+   * For each stream, the smallest encodings whose decoders fit the budget together: per stream the
+   * property sets are compared at the smallest dictionary, then the best set is tried with every
+   * dictionary; then the best combination within the budget.
    */
   private static Choice choose(List<byte[]> raw, int budget) {
-    List<List<Object[]>> options = new ArrayList<>();
+    List<List<Option>> options = new ArrayList<>();
     for (byte[] data : raw) {
-      List<Object[]> forStream = new ArrayList<>();
-      for (int dict : DICTS) {
-        for (int[] p : PROPS) {
-          byte[] packed = lzma(data, dict, p);
-          int props = (p[2] * 5 + p[1]) * 9 + p[0];
-          forStream.add(
-              new Object[] {
-                new InPlaceFormat.Stream(props, dict, packed.length, data.length), packed
-              });
+      List<Option> forStream = new ArrayList<>();
+      Option bestProps = null;
+      for (int[] p : PROPS) {
+        Option o = option(data, DICTS[0], p);
+        forStream.add(o);
+        if (bestProps == null || o.packed().length < bestProps.packed().length) {
+          bestProps = o;
         }
+      }
+      for (int d = 1; d < DICTS.length && data.length > DICTS[d - 1]; d++) {
+        forStream.add(option(data, DICTS[d], bestProps.lcLpPb()));
       }
       options.add(forStream);
     }
-    Object[] best = null;
+    Option[] best = null;
     long bestSize = Long.MAX_VALUE;
-    for (Object[] a : options.get(0)) {
-      for (Object[] b : options.get(1)) {
-        for (Object[] c : options.get(2)) {
-          InPlaceFormat.Stream sa = (InPlaceFormat.Stream) a[0];
-          InPlaceFormat.Stream sb = (InPlaceFormat.Stream) b[0];
-          InPlaceFormat.Stream sc = (InPlaceFormat.Stream) c[0];
-          if (sa.decoderBytes() + sb.decoderBytes() + sc.decoderBytes() > budget) {
+    long bestMemory = Long.MAX_VALUE;
+    for (Option a : options.get(0)) {
+      for (Option b : options.get(1)) {
+        for (Option c : options.get(2)) {
+          long memory =
+              a.stream().decoderBytes() + b.stream().decoderBytes() + c.stream().decoderBytes();
+          if (memory > budget) {
             continue;
           }
-          long size = sa.packed() + sb.packed() + sc.packed();
-          if (size < bestSize) {
+          long size = a.packed().length + b.packed().length + c.packed().length;
+          if (size < bestSize || (size == bestSize && memory < bestMemory)) {
             bestSize = size;
-            best = new Object[] {a, b, c};
+            bestMemory = memory;
+            best = new Option[] {a, b, c};
           }
         }
       }
@@ -199,14 +202,17 @@ public final class InPlaceDiffer {
       throw new IllegalArgumentException(
           "no encoding fits a decoder budget of " + budget + " bytes");
     }
-    InPlaceFormat.Stream[] streams = new InPlaceFormat.Stream[3];
-    byte[][] packed = new byte[3][];
-    for (int i = 0; i < 3; i++) {
-      Object[] o = (Object[]) best[i];
-      streams[i] = (InPlaceFormat.Stream) o[0];
-      packed[i] = (byte[]) o[1];
-    }
-    return new Choice(streams, packed);
+    return new Choice(
+        new InPlaceFormat.Stream[] {best[0].stream(), best[1].stream(), best[2].stream()},
+        new byte[][] {best[0].packed(), best[1].packed(), best[2].packed()});
+  }
+
+  private record Option(InPlaceFormat.Stream stream, byte[] packed, int[] lcLpPb) {}
+
+  private static Option option(byte[] data, int dict, int[] p) {
+    byte[] packed = lzma(data, dict, p);
+    int props = (p[2] * 5 + p[1]) * 9 + p[0];
+    return new Option(new InPlaceFormat.Stream(props, dict, packed.length, data.length), packed, p);
   }
 
   /** Raw LZMA (no header, no end marker: the header knows the decoded size). */
