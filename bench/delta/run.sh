@@ -10,16 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 dir="${1:-$root/../shared/firmware}"
 dir="$(cd "$dir" && pwd)"
-cd "$root"
-# shellcheck source=/dev/null
-source bin/select-jdk.sh
-echo "building delta-builder (test classes included)..." >&2
-cpfile="$(mktemp)"
-trap 'rm -f "$cpfile"' EXIT
-./mvnw -B -ntp -q -pl delta-builder -am test-compile dependency:build-classpath -Dspotless.check.skip=true \
-  -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >&2
-cp="$root/delta-builder/target/classes:$root/delta-builder/target/test-classes:$(cat "$cpfile")"
 echo "benchmarking pairs in $dir" >&2
 hdiffpatch="${HDIFFPATCH_DIR:-$root/../shared/tools/hdiffpatch}"
-exec java --enable-native-access=ALL-UNNAMED -Xmx2g -Ddelta.bench.hdiffpatch="$hdiffpatch" \
-  -cp "$cp" dev.firmament.delta.bench.DeltaBench "$dir"
+JAVA_OPTS="-Ddelta.bench.hdiffpatch=$hdiffpatch ${JAVA_OPTS:-}" \
+  exec "$root/bench/delta/java.sh" dev.firmament.delta.bench.DeltaBench "$dir"

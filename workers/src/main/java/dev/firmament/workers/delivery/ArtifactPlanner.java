@@ -121,17 +121,12 @@ public class ArtifactPlanner {
             r.isChain()
                 ? cached(chains, r.patches(), now, DELTA_TTL_NANOS, MAX_CHAINS, () -> chain(r))
                 : artifacts.get(r.patches().getFirst().storageKey());
-        ArtifactKind kind = r.isChain() ? ArtifactKind.DELTA_CHAIN : ArtifactKind.DELTA;
-        return new ArtifactPlan(
-            new Artifact(
-                kind,
-                r.patches().getFirst().fromVersion(),
-                bytes.length,
-                target.sha256(),
-                target.capabilities().chunkSize(chunkSize)),
+        return patchPlan(
+            r.isChain() ? ArtifactKind.DELTA_CHAIN : ArtifactKind.DELTA,
+            r.patches().getFirst().fromVersion(),
             bytes,
-            signed.signature(),
-            signed.manifest(),
+            target,
+            signed,
             r.isChain() ? null : r.patches().getFirst().storageKey());
       } catch (ArtifactStoreException e) {
         // The full image always works; a missing or damaged patch must not stop the update.
@@ -188,17 +183,34 @@ public class ArtifactPlanner {
       }
       throw e;
     }
+    return patchPlan(
+        ArtifactKind.DELTA_IN_PLACE,
+        Objects.requireNonNullElse(target.deviceVersion(), "unknown"),
+        bytes,
+        target,
+        signed,
+        null);
+  }
+
+  /** A plan of patch bytes from {@code fromVersion} to the target, with the target's manifest. */
+  private ArtifactPlan patchPlan(
+      ArtifactKind kind,
+      String fromVersion,
+      byte[] bytes,
+      UpdateTarget target,
+      DeltaCatalog.SignedManifest signed,
+      String storageKey) {
     return new ArtifactPlan(
         new Artifact(
-            ArtifactKind.DELTA_IN_PLACE,
-            Objects.requireNonNullElse(target.deviceVersion(), "unknown"),
+            kind,
+            fromVersion,
             bytes.length,
             target.sha256(),
             target.capabilities().chunkSize(chunkSize)),
         bytes,
         signed.signature(),
         signed.manifest(),
-        null);
+        storageKey);
   }
 
   private byte[] buildInPlace(UUID jobId, UpdateTarget target, SlotLayout slot) {
