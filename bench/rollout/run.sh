@@ -23,6 +23,12 @@
 #   bench/rollout/run.sh                 # 100,000 devices, both profiles
 #   bench/rollout/run.sh 20000           # another fleet size
 #   PROFILES=realistic bench/rollout/run.sh  # one profile only (instant or realistic)
+#   PROFILES=long bench/rollout/run.sh  # long downloads: its own fleet (LONG_DEVICES, default 6,000)
+#                                       # in one stage, every device holding its slot LONG_HOLD_SECONDS
+#                                       # (default 60) of real time before it succeeds, pages of
+#                                       # LONG_PAGE_SIZE (500) and maxInFlight LONG_MAX_IN_FLIGHT
+#                                       # (3,000); prints the steady devices/s beside the stage
+#                                       # workflow's derived cap and maxInFlight / hold
 #   MAX_IN_FLIGHT=500 PAGE_SIZE=500 bench/rollout/run.sh
 #   DELIVERY_SLICE=0 bench/rollout/run.sh  # one delivery activity per device (default: slices of 100)
 #   WARMUP=0 bench/rollout/run.sh       # no warm-up rollout first: a cold JVM
@@ -47,6 +53,10 @@ rm -f "$OUT"
   -Dfirmament.bench.warmup="${WARMUP:-10000}" -Dfirmament.bench.floor="${FLOOR:-true}" \
   -Dfirmament.bench.deliverySlice="${DELIVERY_SLICE:-100}" \
   -Dfirmament.bench.profiles="${PROFILES:-instant,realistic}" \
+  -Dfirmament.bench.long.devices="${LONG_DEVICES:-6000}" \
+  -Dfirmament.bench.long.holdSeconds="${LONG_HOLD_SECONDS:-60}" \
+  -Dfirmament.bench.long.pageSize="${LONG_PAGE_SIZE:-500}" \
+  -Dfirmament.bench.long.maxInFlight="${LONG_MAX_IN_FLIGHT:-3000}" \
   -Dfirmament.bench.temporal="${TEMPORAL:-embedded}" \
   ${TEMPORAL_JVM_ARGS:+-Dfirmament.bench.temporalJvmArgs="$TEMPORAL_JVM_ARGS"} \
   ${FLOOR_THREADS:+-Dfirmament.bench.floorThreads="$FLOOR_THREADS"} &

@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  * A simulated fleet behind the gateway port. Devices of a fleet given a {@link FleetProfile} (ids
  * {@code <fleet>-...}, as the benchmark seeds them) answer as their profile says: at once, after
  * one to five simulated minutes, with a failure, or not at all while they are offline; those that
- * connect late publish their presence when {@link #connectDuring} says. Every other device updates
+ * connect late publish their presence when {@link #connectDuring} says. Devices of a fleet given a
+ * hold ({@link #holdSlots}) answer SUCCEEDED that long after each offer. Every other device updates
  * at once. Reports and presence go out from one gateway thread, as the real gateway's do; delayed
  * ones are timed by a scheduler, never by a sleeping thread. Benchmark only: it measures the
  * rollout engine, not MQTT or devices.
@@ -46,6 +47,7 @@ final class ProfiledGateway implements DeviceGateway {
             return t;
           });
   private final Map<String, FleetProfile> profiles = new ConcurrentHashMap<>();
+  private final Map<String, Duration> holds = new ConcurrentHashMap<>();
   private final Set<String> connected = ConcurrentHashMap.newKeySet();
   private final AtomicLong offers = new AtomicLong();
   private final AtomicLong offersToOffline = new AtomicLong();
@@ -60,6 +62,14 @@ final class ProfiledGateway implements DeviceGateway {
   /** From now on, devices of {@code fleet} behave as {@code profile} says. */
   void profile(String fleet, FleetProfile profile) {
     profiles.put(fleet, profile);
+  }
+
+  /**
+   * From now on, every device of {@code fleet} is online and holds its slot for {@code hold} of
+   * real time after each offer (a long download), then reports SUCCEEDED.
+   */
+  void holdSlots(String fleet, Duration hold) {
+    holds.put(fleet, hold);
   }
 
   /**
@@ -93,6 +103,12 @@ final class ProfiledGateway implements DeviceGateway {
   public void offer(Delivery delivery) {
     offers.incrementAndGet();
     String deviceId = delivery.deviceId();
+    Duration hold = holdOf(deviceId);
+    if (hold != null) {
+      open.put(deviceId, delivery.updateId());
+      answer(succeeded(delivery), hold.toMillis());
+      return;
+    }
     FleetProfile.Behaviour behaviour = behaviourOf(deviceId);
     if (behaviour.startsOffline() && !connected.contains(deviceId)) {
       offersToOffline.incrementAndGet();
@@ -115,6 +131,11 @@ final class ProfiledGateway implements DeviceGateway {
               0);
       default -> answer(succeeded(delivery), 0);
     }
+  }
+
+  private Duration holdOf(String deviceId) {
+    int dash = deviceId.indexOf('-');
+    return dash < 0 ? null : holds.get(deviceId.substring(0, dash));
   }
 
   private FleetProfile.Behaviour behaviourOf(String deviceId) {

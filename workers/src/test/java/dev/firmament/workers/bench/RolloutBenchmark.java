@@ -77,6 +77,14 @@ import org.springframework.context.annotation.Import;
  * firmament.bench.temporal=process} the Temporal server runs in a JVM of its own ({@link
  * TemporalServerProcess}, started with the options in {@code firmament.bench.temporalJvmArgs}), so
  * that the peak heap reported is the worker's alone, and the server's memory is reported apart.
+ *
+ * <p>A third profile, {@code long}, runs on its own fleet ({@code firmament.bench.long.devices},
+ * default 6,000) in one stage: every device holds its slot for {@code
+ * firmament.bench.long.holdSeconds} (default 60) of real time before it succeeds, with pages of
+ * {@code firmament.bench.long.pageSize} (default 500) and {@code firmament.bench.long.maxInFlight}
+ * (default 3,000). It prints the devices per second in the steady part of the stage beside the cap
+ * docs/scaling.md derives from the stage workflow's hand-over ({@link LongDownloads}) and beside
+ * what the slots alone allow.
  */
 class RolloutBenchmark {
   private static final String VERSION = "2.0.0";
@@ -125,6 +133,13 @@ class RolloutBenchmark {
     String profiles = System.getProperty("firmament.bench.profiles", "instant,realistic");
     boolean instant = profiles.contains("instant");
     boolean realistic = profiles.contains("realistic");
+    boolean longDownloads = profiles.contains("long");
+    int longDevices = Integer.getInteger("firmament.bench.long.devices", 6_000);
+    LongDownloads longProfile =
+        new LongDownloads(
+            Integer.getInteger("firmament.bench.long.pageSize", 500),
+            Duration.ofSeconds(Long.getLong("firmament.bench.long.holdSeconds", 60)),
+            Integer.getInteger("firmament.bench.long.maxInFlight", 3_000));
     boolean floor =
         instant && Boolean.parseBoolean(System.getProperty("firmament.bench.floor", "true"));
     long seed = Long.getLong("firmament.bench.seed", 20261204L);
@@ -184,6 +199,8 @@ class RolloutBenchmark {
         UUID instantJob = instant ? seed(dsl, store, devices, "sim") : null;
         UUID floorJob = floor ? seed(dsl, store, devices, "floor") : null;
         UUID realisticJob = realistic ? seed(dsl, store, devices, "real") : null;
+        UUID longJob = longDownloads ? seed(dsl, store, longDevices, "long") : null;
+        gateway.holdSlots("long", longProfile.hold());
         // Only the realistic profile needs the fleet's ids (a million of them hold about 60 MB of
         // heap).
         List<String> realIds = realistic ? deviceIds("real", devices) : List.of();
@@ -314,7 +331,12 @@ class RolloutBenchmark {
             printUnexpectedTimeouts(dsl, realisticJob);
             checkRealistic(realisticRun, expected, gateway.offersToOffline(), softly);
           }
-          summary(instantRun, realisticRun, devices);
+          if (instantRun != null || realisticRun != null) {
+            summary(instantRun, realisticRun, devices);
+          }
+          if (longJob != null) {
+            runLong(client, longJob, longDevices, longProfile, dsl, softly);
+          }
         } finally {
           context.close();
         }
@@ -443,6 +465,88 @@ class RolloutBenchmark {
     softly.assertThat(offersToOffline).as("offers to offline devices").isZero();
   }
 
+  /**
+   * The long-download profile: one stage over the fleet, every device holding its slot for the
+   * profile's hold before it succeeds (the device timeout one {@link #DEVICE_TIMEOUT} longer).
+   * Prints the devices per second in the steady part of the stage ({@link
+   * LongDownloads#steadyRate}) beside the cap docs/scaling.md derived from the stage workflow and
+   * the rate the slots alone allow.
+   */
+  private void runLong(
+      WorkflowClient client,
+      UUID jobId,
+      int devices,
+      LongDownloads profile,
+      DSLContext dsl,
+      SoftAssertions softly)
+      throws Exception {
+    Duration deviceTimeout = profile.hold().plus(DEVICE_TIMEOUT);
+    System.out.printf(
+        "%nlong-download profile: rollout of %,d devices in one stage, each holding its slot %d s"
+            + " (real time) before it succeeds; pages of %,d, maxInFlight %,d, device timeout"
+            + " %d s%n",
+        devices,
+        profile.hold().toSeconds(),
+        profile.pageSize(),
+        profile.maxInFlight(),
+        deviceTimeout.toSeconds());
+    Run run =
+        run(
+            client,
+            jobId,
+            devices,
+            profile.maxInFlight(),
+            profile.pageSize(),
+            RolloutPlan.singleStage(profile.maxInFlight()),
+            dsl,
+            () -> {},
+            deviceTimeout,
+            10);
+    double[] completions =
+        dsl
+            .select(DSL.field("extract(epoch from {0})", Double.class, OTA_RESULTS.UPDATED_AT))
+            .from(OTA_RESULTS)
+            .where(OTA_RESULTS.JOB_ID.eq(jobId))
+            .and(OTA_RESULTS.STATE.eq("SUCCEEDED"))
+            .orderBy(OTA_RESULTS.UPDATED_AT)
+            .fetch(0, Double.class)
+            .stream()
+            .mapToDouble(Double::doubleValue)
+            .toArray();
+    double steady = LongDownloads.steadyRate(completions, profile.pageSize());
+    int stageRuns = run.history().runs() - 1;
+    System.out.printf(
+        "stage runs          %,d, one every %.1f s on average (%,d devices a page)%n",
+        stageRuns, run.seconds() / stageRuns, profile.pageSize());
+    System.out.printf(
+        "steady devices/s    %.2f (completions %,d to %,d of %,d)%n",
+        steady,
+        profile.pageSize() + 1,
+        ((devices + profile.pageSize() - 1) / profile.pageSize() - 1) * profile.pageSize() + 1,
+        completions.length);
+    System.out.printf(
+        "derived cap         %.2f devices/s = P / (P × L / M + %d s); measured / derived %.2f%n",
+        profile.derivedCap(),
+        LongDownloads.HANDOVER_GRACE.toSeconds(),
+        steady / profile.derivedCap());
+    System.out.printf(
+        "uncapped            %.2f devices/s = M / L; measured / uncapped %.2f%n",
+        profile.uncapped(), steady / profile.uncapped());
+    System.out.printf(
+        "page every grace    %.2f devices/s = P / %d s; measured / that %.2f%n",
+        profile.pageSize() / (double) LongDownloads.HANDOVER_GRACE.toSeconds(),
+        LongDownloads.HANDOVER_GRACE.toSeconds(),
+        steady * LongDownloads.HANDOVER_GRACE.toSeconds() / profile.pageSize());
+    softly
+        .assertThat(run.outcomes())
+        .as("long-download profile: results in PostgreSQL")
+        .isEqualTo(new Outcomes(devices, 0, 0, 0, 0));
+    softly
+        .assertThat(counts(run.progress()))
+        .as("long-download profile: the workflow's status, succeeded, failed, timed out")
+        .containsExactly(RolloutStatus.SUCCEEDED, devices, 0, 0);
+  }
+
   private static void compareWithFloor(
       Measured engine, Measured floorRun, int devices, SoftAssertions softly) {
     System.out.printf(
@@ -558,10 +662,6 @@ class RolloutBenchmark {
     return run(client, jobId, devices, maxInFlight, pageSize, plan, dsl, () -> {});
   }
 
-  /**
-   * Runs the job's rollout through the engine ({@code atStart} right after it started) and prints
-   * what it measured.
-   */
   private Run run(
       WorkflowClient client,
       UUID jobId,
@@ -571,6 +671,37 @@ class RolloutBenchmark {
       RolloutPlan plan,
       DSLContext dsl,
       Runnable atStart)
+      throws Exception {
+    // Each progress line reads every result of the job: at most one a second per 50,000 devices,
+    // so that its share of the database stays the same at any fleet size.
+    return run(
+        client,
+        jobId,
+        devices,
+        maxInFlight,
+        pageSize,
+        plan,
+        dsl,
+        atStart,
+        DEVICE_TIMEOUT,
+        Math.max(2, devices / 50_000));
+  }
+
+  /**
+   * Runs the job's rollout through the engine ({@code atStart} right after it started) with the
+   * device timeout given, prints its progress every {@code progressSeconds} and what it measured.
+   */
+  private Run run(
+      WorkflowClient client,
+      UUID jobId,
+      int devices,
+      int maxInFlight,
+      int pageSize,
+      RolloutPlan plan,
+      DSLContext dsl,
+      Runnable atStart,
+      Duration deviceTimeout,
+      long progressSeconds)
       throws Exception {
     RolloutWorkflow workflow =
         client.newWorkflowStub(
@@ -585,15 +716,12 @@ class RolloutBenchmark {
     long start = System.nanoTime();
     WorkflowClient.start(
         workflow::run,
-        new RolloutRequest(jobId.toString(), maxInFlight, DEVICE_TIMEOUT, pageSize, plan)
+        new RolloutRequest(jobId.toString(), maxInFlight, deviceTimeout, pageSize, plan)
             .withDeliveryHeartbeat(DELIVERY_HEARTBEAT)
             .withDeliverySlice(DELIVERY_SLICE));
     atStart.run();
     CompletableFuture<RolloutProgress> result =
         WorkflowStub.fromTyped(workflow).getResultAsync(RolloutProgress.class);
-    // Each progress line reads every result of the job: at most one a second per 50,000 devices,
-    // so that its share of the database stays the same at any fleet size.
-    long progressSeconds = Math.max(2, devices / 50_000);
     while (!result.isDone()) {
       try {
         result.get(progressSeconds, TimeUnit.SECONDS);
