@@ -33,6 +33,20 @@ record LongDownloads(int pageSize, Duration hold, int maxInFlight) {
     return pageSize / (pageSize * seconds(hold) / maxInFlight + seconds(HANDOVER_GRACE));
   }
 
+  /** One page every grace: P / 30 s devices per second. */
+  double pageEveryGrace() {
+    return pageSize / seconds(HANDOVER_GRACE);
+  }
+
+  /**
+   * When the hand-over ends before its grace: it stops waiting once at most a tenth of {@code
+   * maxInFlight} is open, so a run that hands over there starts its page on top of M / 10 open
+   * devices, about (M / 10 + P) / L devices per second.
+   */
+  double earlyHandOver() {
+    return (Math.max(1, maxInFlight / 10) + pageSize) / seconds(hold);
+  }
+
   /** What the slots alone allow: M / L devices per second. */
   double uncapped() {
     return maxInFlight / seconds(hold);

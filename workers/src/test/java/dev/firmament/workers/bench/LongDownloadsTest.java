@@ -18,6 +18,15 @@ class LongDownloadsTest {
   }
 
   @Test
+  void aPageEveryGraceAndTheEarlyHandOver() {
+    LongDownloads profile = new LongDownloads(500, Duration.ofSeconds(60), 20_000);
+
+    assertThat(profile.pageEveryGrace()).isCloseTo(500 / 30.0, within(1e-9));
+    // (2,000 + 500) / 60
+    assertThat(profile.earlyHandOver()).isCloseTo(2_500 / 60.0, within(1e-9));
+  }
+
+  @Test
   void withSlotsToSpareTheDerivedCapApproachesAPageEveryGrace() {
     LongDownloads profile = new LongDownloads(500, Duration.ofSeconds(60), 1_000_000);
 

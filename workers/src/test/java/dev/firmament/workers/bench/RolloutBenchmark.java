@@ -213,9 +213,16 @@ class RolloutBenchmark {
               (Object) offline.toArray(String[]::new));
           dsl.execute("analyze devices");
         }
-        System.out.printf(
-            "seeded %,d devices for each of: %s%s%n",
-            devices, profiles, floor ? ", the database floor" : "");
+        if (instant || realistic) {
+          System.out.printf(
+              "seeded %,d devices for each of: %s%s%n",
+              devices,
+              instant && realistic ? "instant, realistic" : instant ? "instant" : "realistic",
+              floor ? ", the database floor" : "");
+        }
+        if (longDownloads) {
+          System.out.printf("seeded %,d devices for the long-download profile%n", longDevices);
+        }
         // The context starts the Temporal workers (TemporalWorkers) and the status bridge.
         // Settings such as "20s" are read as Spring Boot reads them (durations, sizes).
         AnnotationConfigApplicationContext context = new AnnotationConfigApplicationContext();
@@ -534,9 +541,12 @@ class RolloutBenchmark {
         profile.uncapped(), steady / profile.uncapped());
     System.out.printf(
         "page every grace    %.2f devices/s = P / %d s; measured / that %.2f%n",
-        profile.pageSize() / (double) LongDownloads.HANDOVER_GRACE.toSeconds(),
+        profile.pageEveryGrace(),
         LongDownloads.HANDOVER_GRACE.toSeconds(),
-        steady * LongDownloads.HANDOVER_GRACE.toSeconds() / profile.pageSize());
+        steady / profile.pageEveryGrace());
+    System.out.printf(
+        "early hand-over     %.2f devices/s = (M / 10 + P) / L; measured / that %.2f%n",
+        profile.earlyHandOver(), steady / profile.earlyHandOver());
     softly
         .assertThat(run.outcomes())
         .as("long-download profile: results in PostgreSQL")
