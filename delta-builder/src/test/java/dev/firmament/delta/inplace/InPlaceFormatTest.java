@@ -26,7 +26,7 @@ class InPlaceFormatTest {
   private static final int[] PROPS = {3, 0, 2};
 
   /** A slot in RAM that counts its writes. */
-  static final class Ram implements SlotMemory {
+  static class Ram implements SlotMemory {
     final byte[] bytes;
     final int erase;
     int writes;
@@ -194,7 +194,8 @@ class InPlaceFormatTest {
     }
     byte[][] raw = {ctrl.toByteArray(), diff.toByteArray(), extra.toByteArray()};
     if (trailing != null) {
-      raw[(int) trailing[0]] = concat(raw[(int) trailing[0]], new byte[] {7});
+      // A zero byte: a reader that took 0 for the end would not see it.
+      raw[(int) trailing[0]] = concat(raw[(int) trailing[0]], new byte[] {0});
     }
     InPlaceFormat.Stream[] streams = new InPlaceFormat.Stream[3];
     byte[][] packed = new byte[3][];
@@ -316,6 +317,94 @@ class InPlaceFormatTest {
     Arrays.fill(many, new long[] {0, 0, 1});
     refusedBeforeAnyWrite(
         memory, new long[][][] {many, {{0, 4095, 0}}}, null, "more entries than bytes");
+  }
+
+  @Test
+  void aPatchThatDoesNotMakeItsImageOrASlotThatLosesBitsIsCaught() throws IOException {
+    long memory = 12288;
+    // Well formed, but the image it makes is not the one its header names.
+    refusedBeforeAnyWrite(
+        memory, new long[][][] {{{0, 4096, 0}}}, null, "the patch does not produce its new image");
+    // As many entries as the segment has bytes is allowed.
+    long[][] each = new long[SEG][];
+    Arrays.fill(each, new long[] {0, 0, 1});
+    appliesTo(memory, new long[][][] {each});
+
+    // A flash that flips a bit of what is written at its start (only the first segment goes
+    // there): the dry run passed, and the slot is checked at the end.
+    byte[] neu = old.clone();
+    neu[100] ^= 1;
+    byte[] patch = InPlaceDiffer.diff(old, neu, new InPlaceLayout(16384, SEG)).patch();
+    Ram faulty =
+        new Ram(16384, 1024, old) {
+          @Override
+          public void write(long address, byte[] from, int off, int len) {
+            super.write(address, from, off, len);
+            if (address == 0) {
+              bytes[0] ^= 1;
+            }
+          }
+        };
+    assertThatThrownBy(() -> InPlaceApplier.apply(patch, faulty, new Journal()))
+        .isInstanceOf(DeltaFormatException.class)
+        .hasMessageContaining("does not hold the new image");
+
+    // The server's check of a patch against an old image, and the device's dry run.
+    assertThat(InPlaceApplier.check(patch, old)).isEqualTo(neu.length);
+    byte[] other = old.clone();
+    other[0] ^= 1;
+    assertThatThrownBy(() -> InPlaceApplier.check(patch, other))
+        .isInstanceOf(DeltaFormatException.class)
+        .hasMessageContaining("old image");
+    assertThatThrownBy(() -> InPlaceApplier.check(patch, Arrays.copyOf(old, 100)))
+        .isInstanceOf(DeltaFormatException.class)
+        .hasMessageContaining("reads past the old image");
+    Ram slot = new Ram(16384, 1024, old);
+    InPlaceApplier.Info info = InPlaceApplier.dryRun(patch, slot);
+    assertThat(info.newSha256()).isEqualTo(HexFormat.of().formatHex(InPlaceDiffer.sha256(neu)));
+    assertThat(info.newSize()).isEqualTo(neu.length);
+    assertThat(slot.writes).isZero();
+    assertThatThrownBy(() -> InPlaceApplier.dryRun(patch, new Ram(20480, 1024, old)))
+        .isInstanceOf(DeltaFormatException.class)
+        .hasMessageContaining("slot of 16384");
+    assertThatThrownBy(() -> InPlaceApplier.dryRun(patch, new Ram(16384, 1024, other)))
+        .isInstanceOf(DeltaFormatException.class)
+        .hasMessageContaining("old image");
+  }
+
+  @Test
+  void layoutsAtTheirLimits() {
+    assertThat(new InPlaceLayout(8192, 512).segmentSize()).isEqualTo(512);
+    assertThat(new InPlaceLayout(1 << 20, 1 << 20).segmentSize()).isEqualTo(1 << 20);
+    assertThatThrownBy(() -> new InPlaceLayout(8192, 256)).hasMessageContaining("power of two");
+    assertThatThrownBy(() -> new InPlaceLayout(1 << 22, 1 << 21))
+        .hasMessageContaining("power of two");
+    assertThat(new InPlaceLayout(1L << 32, 4096).memorySize()).isEqualTo(1L << 32);
+    assertThatThrownBy(() -> new InPlaceLayout((1L << 32) + 4096, 4096))
+        .hasMessageContaining("up to 4 GiB");
+    assertThatThrownBy(() -> new InPlaceLayout(0, 4096)).hasMessageContaining("positive");
+    assertThat(new InPlaceLayout(8192, 4096, InPlaceLayout.MIN_DECODER_BUDGET).decoderBudget())
+        .isEqualTo(InPlaceLayout.MIN_DECODER_BUDGET);
+    assertThatThrownBy(() -> new InPlaceLayout(8192, 4096, InPlaceLayout.MIN_DECODER_BUDGET - 1))
+        .hasMessageContaining("budget");
+    // The smallest budget still has an encoding.
+    byte[] neu = random(20_000, 9);
+    byte[] patch =
+        InPlaceDiffer.diff(
+                new byte[0], neu, new InPlaceLayout(20480, 4096, InPlaceLayout.MIN_DECODER_BUDGET))
+            .patch();
+    assertThat(patch.length).isGreaterThan(20_000);
+  }
+
+  @Test
+  void anImageAsLargeAsTheSlotRoundTrips() throws IOException {
+    byte[] neu = old.clone();
+    neu[8000] ^= 1;
+    // 8 KiB in an 8 KiB slot: no shift, and the new image fills the slot.
+    byte[] patch = InPlaceDiffer.diff(old, neu, new InPlaceLayout(8192, SEG)).patch();
+    Ram ram = new Ram(8192, 1024, old);
+    InPlaceApplier.apply(patch, ram, new Journal());
+    assertThat(ram.bytes).isEqualTo(neu);
   }
 
   @Test
