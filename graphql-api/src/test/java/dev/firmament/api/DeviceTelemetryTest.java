@@ -64,7 +64,7 @@ class DeviceTelemetryTest extends ApiIntegrationTest {
     for (Registered d : List.of(said, silent)) {
       var read =
           graphQl
-              .document("query($id: ID!) { device(id: $id) { artifactKinds } }")
+              .document("query($id: ID!) { device(id: $id) { artifactKinds slot { mode } } }")
               .variable("id", d.id())
               .execute();
       read.errors().verify();
@@ -74,7 +74,29 @@ class DeviceTelemetryTest extends ApiIntegrationTest {
               d == said
                   ? new String[] {"FULL", "DELTA", "DELTA_CHAIN"}
                   : new String[] {"FULL", "DELTA"});
+      read.path("device.slot").valueIsNull();
     }
+
+    // A single-slot device shows its layout.
+    Registered single = device();
+    dsl.update(DEVICES)
+        .set(DEVICES.ARTIFACT_KINDS, "DELTA_IN_PLACE")
+        .set(DEVICES.SLOT_MODE, "IN_PLACE")
+        .set(DEVICES.SLOT_SIZE, 524_288L)
+        .set(DEVICES.SLOT_SEGMENT, 4096)
+        .where(DEVICES.ID.eq(single.id()))
+        .execute();
+    var read =
+        graphQl
+            .document(
+                "query($id: ID!) { device(id: $id) { artifactKinds slot { mode size segment } } }")
+            .variable("id", single.id())
+            .execute();
+    read.errors().verify();
+    read.path("device.artifactKinds").entityList(String.class).containsExactly("DELTA_IN_PLACE");
+    read.path("device.slot.mode").entity(String.class).isEqualTo("IN_PLACE");
+    read.path("device.slot.size").entity(Long.class).isEqualTo(524_288L);
+    read.path("device.slot.segment").entity(Integer.class).isEqualTo(4096);
   }
 
   @Test

@@ -18,6 +18,7 @@ import java.util.UUID;
  * @param info what the device said about itself, or null when it never did
  * @param artifactKinds the artifact kinds the device declared it installs; null (the default, FULL
  *     and DELTA) when it never did
+ * @param slot how the device declared it keeps its image; null when it never did (two slots)
  */
 public record Device(
     String id,
@@ -34,7 +35,17 @@ public record Device(
     List<String> tags,
     String firmwareLock,
     DeviceInfo info,
-    List<String> artifactKinds) {
+    List<String> artifactKinds,
+    Slot slot) {
+
+  /**
+   * A device's slot layout as it declared it (docs/device-protocol.md, section 7).
+   *
+   * @param mode {@code AB} or {@code IN_PLACE} (or a newer mode, served as {@code AB})
+   * @param size bytes of its one slot, for {@code IN_PLACE}
+   * @param segment bytes it rewrites at a time, for {@code IN_PLACE}
+   */
+  public record Slot(String mode, Long size, Integer segment) {}
 
   /** What a device that never declared its artifact kinds is offered (docs/device-protocol.md). */
   public static final List<String> DEFAULT_ARTIFACT_KINDS = List.of("FULL", "DELTA");

@@ -701,7 +701,10 @@ public class DeviceRepository {
                 r.getInfoReportedAt()),
         r.getArtifactKinds() == null || r.getArtifactKinds().isEmpty()
             ? null
-            : List.of(r.getArtifactKinds().split(",")));
+            : List.of(r.getArtifactKinds().split(",")),
+        r.getSlotMode() == null
+            ? null
+            : new Device.Slot(r.getSlotMode(), r.getSlotSize(), r.getSlotSegment()));
   }
 
   /**
