@@ -78,14 +78,16 @@ public record FleetOptions(
   /**
    * The share of the fleet with one flash slot, picked as {@link HttpsFleet} picks its share (of
    * the devices that start with an image: one without has nothing to rewrite); their slot has
-   * {@code spare} bytes beyond the image they start with, rounded up to whole segments.
+   * {@code spare} bytes beyond the image they start with, rounded up to whole segments. The
+   * download and boot faults drawn for them are not applied (those belong to the A/B installer);
+   * their own fault is the power cut.
    *
    * @param share 0 to 1
    * @param segment the bytes they rewrite at a time (a power of two from 512 to 1 MiB)
    * @param spare bytes of the slot beyond the first image, at least 0
    * @param powerCutShare of those devices, the share that loses power once in the middle of a write
-   *     of their first in-place apply (picked the same way, from the seed), and goes on after its
-   *     reboot
+   *     of their first in-place apply (picked the same way; the write, one of the first four, from
+   *     the seed), and goes on after its reboot
    */
   public record InPlaceFleet(double share, int segment, long spare, double powerCutShare) {
     public InPlaceFleet {
