@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * <p>The services start in parallel. PostgreSQL's cluster and the S3 objects live under the data
  * directory and survive a restart unless {@link DevStackOptions#fresh()} is set; Temporal and MQTT
  * sessions are kept in memory. {@link #close()} stops the services in reverse order.
+ *
+ * <p>S3 listens twice: plain HTTP for the stack's own clients ({@code firmament.s3.endpoint}), and
+ * TLS for the download links devices are handed ({@code firmament.s3.public-endpoint}), with a
+ * self-signed certificate kept under the data directory ({@link #tlsDir}) and reused while it is
+ * valid for another day.
  */
 public final class DevStack implements AutoCloseable {
 
@@ -75,6 +80,8 @@ public final class DevStack implements AutoCloseable {
             temporal == null ? null : temporal.target(),
             temporal == null ? null : temporal.namespace(),
             s3 == null ? null : s3.endpoint(),
+            s3 == null ? null : s3.secureEndpoint(),
+            s3 == null ? null : s3.tls().certificate(),
             s3 == null ? null : s3.accessKey(),
             s3 == null ? null : s3.secretKey(),
             mqtt == null ? null : mqtt.url());
@@ -97,17 +104,17 @@ public final class DevStack implements AutoCloseable {
     if (options.starts(Service.POSTGRES)) {
       tasks.put(
           Service.POSTGRES,
-          () -> startService(Service.POSTGRES, options, dataDir, options.postgresPort()));
+          () -> startService(Service.POSTGRES, options, dataDir, options.postgresPort(), 0));
     }
     if (options.starts(Service.TEMPORAL)) {
       tasks.put(Service.TEMPORAL, () -> EmbeddedTemporal.start(options.temporalPort()));
     }
     if (options.starts(Service.S3)) {
-      tasks.put(Service.S3, () -> startService(Service.S3, options, dataDir, options.s3Port()));
+      tasks.put(Service.S3, () -> startService(Service.S3, options, dataDir, options.s3Port(), 0));
     }
     if (options.starts(Service.MQTT)) {
       tasks.put(
-          Service.MQTT, () -> startService(Service.MQTT, options, dataDir, options.mqttPort()));
+          Service.MQTT, () -> startService(Service.MQTT, options, dataDir, options.mqttPort(), 0));
     }
 
     Map<Service, AutoCloseable> started = new EnumMap<>(Service.class);
@@ -147,9 +154,13 @@ public final class DevStack implements AutoCloseable {
     return stack;
   }
 
-  /** Starts PostgreSQL, S3 or the broker on {@code port} (0 for a free one) with its data. */
+  /**
+   * Starts PostgreSQL, S3 or the broker on {@code port} (0 for a free one) with its data; S3's TLS
+   * listener on {@code securePort} (0 for a free one).
+   */
   private static AutoCloseable startService(
-      Service service, DevStackOptions options, Path dataDir, int port) throws IOException {
+      Service service, DevStackOptions options, Path dataDir, int port, int securePort)
+      throws IOException {
     return switch (service) {
       case POSTGRES ->
           EmbeddedPostgres.start(dataDir.resolve("postgres"), port, options.postgresExitHook());
@@ -157,7 +168,11 @@ public final class DevStack implements AutoCloseable {
         Path s3Dir = dataDir.resolve("s3");
         // The filesystem store maps each directory to a bucket.
         Files.createDirectories(s3Dir.resolve(Endpoints.ARTIFACT_BUCKET));
-        yield EmbeddedS3.start(s3Dir, port);
+        // The stack's own clients keep to the plain listener on loopback; the TLS one is what
+        // devices download from. The certificate is kept with the data, so what trusts it keeps
+        // trusting it across restarts.
+        yield EmbeddedS3.startWithTls(
+            s3Dir, port, securePort, () -> SelfSignedTls.reuseOrCreate(tlsDir(dataDir)));
       }
       case MQTT -> EmbeddedMqttBroker.start(dataDir.resolve("mqtt"), port, options.mqttExtension());
       case TEMPORAL -> throw new IllegalArgumentException("Temporal is started on its own");
@@ -190,6 +205,7 @@ public final class DevStack implements AutoCloseable {
           case EmbeddedMqttBroker m -> m.port();
           default -> throw new IllegalStateException("unexpected " + running);
         };
+    int securePort = running instanceof EmbeddedS3 s ? s.securePort() : 0;
     try {
       running.close();
     } catch (Exception e) {
@@ -199,7 +215,8 @@ public final class DevStack implements AutoCloseable {
     Thread.sleep(down.toMillis());
     AutoCloseable started;
     try {
-      started = timed(service, () -> startService(service, options, dataDir(), port)).call();
+      started =
+          timed(service, () -> startService(service, options, dataDir(), port, securePort)).call();
     } catch (Exception e) {
       throw new IllegalStateException(service.key() + " did not start again: " + e, e);
     }
@@ -209,6 +226,14 @@ public final class DevStack implements AutoCloseable {
       case EmbeddedMqttBroker m -> mqtt = m;
       default -> throw new IllegalStateException("unexpected " + started);
     }
+  }
+
+  /**
+   * Where the stack keeps the key and certificate of S3's TLS listener ({@code <data>/tls}): made
+   * on the first start, kept while valid for another day.
+   */
+  public static Path tlsDir(Path dataDir) {
+    return dataDir.toAbsolutePath().resolve("tls");
   }
 
   /** Where the started services listen. */
@@ -305,7 +330,7 @@ public final class DevStack implements AutoCloseable {
     return switch (server) {
       case EmbeddedPostgres p -> p.jdbcUrl();
       case EmbeddedTemporal t -> t.target() + " namespace=" + t.namespace();
-      case EmbeddedS3 s -> s.endpoint();
+      case EmbeddedS3 s -> s.endpoint() + " tls=" + s.secureEndpoint();
       case EmbeddedMqttBroker m -> m.url();
       default -> server.toString();
     };

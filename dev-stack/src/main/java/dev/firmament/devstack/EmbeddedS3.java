@@ -2,11 +2,24 @@ package dev.firmament.devstack;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509KeyManager;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -29,15 +42,16 @@ public final class EmbeddedS3 implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedS3.class);
 
   private final S3Proxy proxy;
-  private boolean secure;
+  private final SelfSignedTls tls;
   private final String accessKey;
   private final String secretKey;
   private boolean closed;
 
-  private EmbeddedS3(S3Proxy proxy, String accessKey, String secretKey) {
+  private EmbeddedS3(S3Proxy proxy, String accessKey, String secretKey, SelfSignedTls tls) {
     this.proxy = proxy;
     this.accessKey = accessKey;
     this.secretKey = secretKey;
+    this.tls = tls;
   }
 
   /** Starts with {@link #DEFAULT_ACCESS_KEY} and {@link #DEFAULT_SECRET_KEY}. */
@@ -52,7 +66,7 @@ public final class EmbeddedS3 implements AutoCloseable {
    * @param port TCP port on 127.0.0.1, or 0 for a free one
    */
   public static EmbeddedS3 start(Path dataDir, int port, String accessKey, String secretKey) {
-    return start(dataDir, port, accessKey, secretKey, null);
+    return start(dataDir, port, accessKey, secretKey, null, 0);
   }
 
   /**
@@ -60,16 +74,46 @@ public final class EmbeddedS3 implements AutoCloseable {
    * #secureEndpoint()}), with the certificate of {@code tls}; the plain listener stays.
    */
   public static EmbeddedS3 startWithTls(Path dataDir, int port, SelfSignedTls tls) {
-    return start(dataDir, port, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, tls);
+    Objects.requireNonNull(tls, "tls");
+    return startWithTls(dataDir, port, 0, () -> tls);
+  }
+
+  /**
+   * As {@link #startWithTls(Path, int, SelfSignedTls)}, with the TLS listener on {@code securePort}
+   * of 127.0.0.1 (0 for a free one) and its key and certificate from {@code tls}, which runs on a
+   * thread of its own while the endpoint starts: making a certificate takes about as long as the
+   * start itself, loading one a good part of it. Returns once both are done; a handshake that came
+   * sooner would wait for the key.
+   */
+  public static EmbeddedS3 startWithTls(
+      Path dataDir, int port, int securePort, Supplier<SelfSignedTls> tls) {
+    Objects.requireNonNull(tls, "tls");
+    FreePorts.checkPort(securePort);
+    return start(dataDir, port, DEFAULT_ACCESS_KEY, DEFAULT_SECRET_KEY, tls, securePort);
   }
 
   private static EmbeddedS3 start(
-      Path dataDir, int port, String accessKey, String secretKey, SelfSignedTls tls) {
+      Path dataDir,
+      int port,
+      String accessKey,
+      String secretKey,
+      Supplier<SelfSignedTls> tls,
+      int securePort) {
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(accessKey, "accessKey");
     Objects.requireNonNull(secretKey, "secretKey");
     FreePorts.checkPort(port);
     ThirdPartyLogging.quiet();
+    CompletableFuture<Keys> keys = null;
+    if (tls != null) {
+      keys =
+          CompletableFuture.supplyAsync(
+              () -> {
+                SelfSignedTls made = tls.get();
+                return new Keys(made, made.keyManager());
+              },
+              task -> Thread.ofPlatform().name("s3-tls-keys").daemon().start(task));
+    }
     try {
       Files.createDirectories(dataDir);
     } catch (IOException e) {
@@ -84,11 +128,13 @@ public final class EmbeddedS3 implements AutoCloseable {
             .endpoint(URI.create("http://127.0.0.1:" + port))
             .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
             .stopTimeout(0);
-    if (tls != null) {
+    if (keys != null) {
       builder =
           builder
-              .secureEndpoint(URI.create("https://127.0.0.1:" + FreePorts.pick()))
-              .sslContext(tls.serverContext());
+              .secureEndpoint(
+                  URI.create(
+                      "https://127.0.0.1:" + (securePort == 0 ? FreePorts.pick() : securePort)))
+              .sslContext(serverContext(new DeferredKeyManager(keys)));
     }
     S3Proxy proxy = builder.build();
     try {
@@ -97,10 +143,97 @@ public final class EmbeddedS3 implements AutoCloseable {
       stopQuietly(proxy);
       throw new IllegalStateException("S3 endpoint cannot listen on port " + port, e);
     }
-    EmbeddedS3 s3 = new EmbeddedS3(proxy, accessKey, secretKey);
-    s3.secure = tls != null;
-    log.debug("S3 endpoint listening on {} (dir {})", s3.endpoint(), dataDir);
+    SelfSignedTls served = null;
+    if (keys != null) {
+      try {
+        served = keys.join().tls();
+      } catch (CompletionException e) {
+        stopQuietly(proxy);
+        throw e.getCause() instanceof RuntimeException cause
+            ? cause
+            : new IllegalStateException("no key for the S3 endpoint's TLS listener", e.getCause());
+      }
+    }
+    EmbeddedS3 s3 = new EmbeddedS3(proxy, accessKey, secretKey, served);
+    log.debug(
+        "S3 endpoint listening on {}{} (dir {})",
+        s3.endpoint(),
+        served == null ? "" : " and " + s3.secureEndpoint(),
+        dataDir);
     return s3;
+  }
+
+  /** The TLS listener's key and certificate, once loaded. */
+  private record Keys(SelfSignedTls tls, X509KeyManager manager) {}
+
+  private static SSLContext serverContext(KeyManager keys) {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(new KeyManager[] {keys}, null, null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot set up the S3 endpoint's TLS context", e);
+    }
+  }
+
+  /**
+   * The TLS listener's key manager before its key is there: the listener starts while the key is
+   * made or loaded, and a handshake asks for it only later (waiting for it if it came sooner).
+   */
+  private static final class DeferredKeyManager extends X509ExtendedKeyManager {
+    private final CompletableFuture<Keys> keys;
+
+    DeferredKeyManager(CompletableFuture<Keys> keys) {
+      this.keys = keys;
+    }
+
+    private X509KeyManager keys() {
+      return keys.join().manager();
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return keys().getClientAliases(keyType, issuers);
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      return keys().chooseClientAlias(keyType, issuers, socket);
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return keys().getServerAliases(keyType, issuers);
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return keys().chooseServerAlias(keyType, issuers, socket);
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return keys().getCertificateChain(alias);
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return keys().getPrivateKey(alias);
+    }
+
+    @Override
+    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+      return keys() instanceof X509ExtendedKeyManager extended
+          ? extended.chooseEngineServerAlias(keyType, issuers, engine)
+          : super.chooseEngineServerAlias(keyType, issuers, engine);
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+      return keys() instanceof X509ExtendedKeyManager extended
+          ? extended.chooseEngineClientAlias(keyType, issuers, engine)
+          : super.chooseEngineClientAlias(keyType, issuers, engine);
+    }
   }
 
   /** {@code http://127.0.0.1:PORT}. */
@@ -110,7 +243,17 @@ public final class EmbeddedS3 implements AutoCloseable {
 
   /** {@code https://127.0.0.1:PORT}, or null when the endpoint has no TLS listener. */
   public String secureEndpoint() {
-    return secure ? "https://127.0.0.1:" + proxy.getSecurePort() : null;
+    return tls != null ? "https://127.0.0.1:" + securePort() : null;
+  }
+
+  /** The TLS listener's port, or -1 when the endpoint has none. */
+  public int securePort() {
+    return tls != null ? proxy.getSecurePort() : -1;
+  }
+
+  /** The key and certificate of the TLS listener, or null when the endpoint has none. */
+  public SelfSignedTls tls() {
+    return tls;
   }
 
   public String accessKey() {

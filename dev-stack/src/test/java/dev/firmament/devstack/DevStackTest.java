@@ -26,6 +26,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.cert.CertificateException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -37,6 +39,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -127,6 +130,9 @@ class DevStackTest {
         }
       }
 
+      // S3 over TLS, for device links: with the stack's certificate, and only with it.
+      assertS3AnswersOverTlsOnlyWithItsCertificate(endpoints);
+
       // MQTT 5 publish/subscribe.
       assertMqttRoundtrip(stack.mqtt().orElseThrow());
 
@@ -138,11 +144,16 @@ class DevStackTest {
           .containsEntry("firmament.temporal.target", endpoints.temporalTarget())
           .containsEntry("firmament.temporal.namespace", "default")
           .containsEntry("firmament.s3.endpoint", endpoints.s3Endpoint())
+          .containsEntry("firmament.s3.public-endpoint", endpoints.s3PublicEndpoint())
           .containsEntry("firmament.s3.access-key", EmbeddedS3.DEFAULT_ACCESS_KEY)
           .containsEntry("firmament.s3.secret-key", EmbeddedS3.DEFAULT_SECRET_KEY)
           .containsEntry("firmament.s3.bucket", "firmament-artifacts")
           .containsEntry("firmament.mqtt.url", endpoints.mqttUrl())
-          .hasSize(10);
+          .hasSize(11);
+      assertThat(endpoints.s3Endpoint()).startsWith("http://127.0.0.1:");
+      assertThat(endpoints.s3PublicEndpoint()).startsWith("https://127.0.0.1:");
+      assertThat(endpoints.s3Certificate())
+          .isEqualTo(DevStack.tlsDir(stack.dataDir()).resolve("tls-ca.pem"));
       assertThat(endpoints.toString()).doesNotContain(EmbeddedS3.DEFAULT_SECRET_KEY);
 
       ports =
@@ -150,6 +161,7 @@ class DevStackTest {
               stack.postgres().orElseThrow().port(),
               stack.temporal().orElseThrow().port(),
               stack.s3().orElseThrow().port(),
+              stack.s3().orElseThrow().securePort(),
               stack.mqtt().orElseThrow().port());
     }
     assertThat(ports).allSatisfy(port -> assertThat(FreePorts.isFree(port)).isTrue());
@@ -159,7 +171,10 @@ class DevStackTest {
   void dataSurvivesARestartAndFreshWipesIt() throws Exception {
     DevStackOptions options = DevStackOptions.onFreePorts(dir.resolve("data"));
     byte[] body = "persisted".getBytes(StandardCharsets.UTF_8);
+    Path tls = DevStack.tlsDir(options.dataDir());
+    Map<Path, FileState> certificate;
     try (DevStack stack = DevStack.start(options)) {
+      certificate = fileStates(tls);
       sql(
           stack,
           "create table rollout (id text primary key)",
@@ -177,6 +192,10 @@ class DevStackTest {
     }
 
     try (DevStack again = DevStack.start(options)) {
+      // The certificate is the one made on the first start, untouched: whatever trusts it still
+      // does, and no keytool ran.
+      assertThat(fileStates(tls)).isEqualTo(certificate);
+      assertS3AnswersOverTlsOnlyWithItsCertificate(again.endpoints());
       assertThat(queryRollouts(again)).containsExactly("r-1");
       try (S3 s3 = minio(again.endpoints());
           GetObjectResponse in =
@@ -201,6 +220,10 @@ class DevStackTest {
     }
 
     try (DevStack fresh = DevStack.start(options.withFresh(true))) {
+      // Wiped with the rest of the data and made anew.
+      assertThat(fileStates(tls).get(tls.resolve("tls-ca.pem")).bytes())
+          .isNotEqualTo(certificate.get(tls.resolve("tls-ca.pem")).bytes());
+      assertS3AnswersOverTlsOnlyWithItsCertificate(fresh.endpoints());
       assertThatThrownBy(() -> queryRollouts(fresh))
           .isInstanceOf(SQLException.class)
           .hasMessageContaining("rollout");
@@ -252,6 +275,26 @@ class DevStackTest {
   }
 
   @Test
+  void s3RestartedForAnOutageComesBackOnBothItsPorts() throws Exception {
+    DevStackOptions options =
+        DevStackOptions.onFreePorts(dir.resolve("s3-outage")).withServices(DevStack.Service.S3);
+    try (DevStack stack = DevStack.start(options)) {
+      EmbeddedS3 before = stack.s3().orElseThrow();
+      int port = before.port();
+      int securePort = before.securePort();
+
+      stack.restart(DevStack.Service.S3, Duration.ZERO);
+
+      EmbeddedS3 after = stack.s3().orElseThrow();
+      assertThat(after.port()).isEqualTo(port);
+      assertThat(after.securePort()).isEqualTo(securePort);
+      // The endpoints handed out at start still hold.
+      assertThat(stack.endpoints().s3PublicEndpoint()).isEqualTo(after.secureEndpoint());
+      assertS3AnswersOverTlsOnlyWithItsCertificate(stack.endpoints());
+    }
+  }
+
+  @Test
   void onlyTheSelectedServicesStart() {
     DevStackOptions options =
         DevStackOptions.onFreePorts(dir).withServices(DevStack.Service.TEMPORAL);
@@ -299,6 +342,84 @@ class DevStackTest {
             .credentials(endpoints.s3AccessKey(), endpoints.s3SecretKey())
             .region(EmbeddedS3.REGION)
             .build());
+  }
+
+  /**
+   * S3's TLS listener answers a client that trusts the stack's certificate (the PEM file the
+   * endpoints name), and one that trusts only the JDK's authorities refuses its certificate.
+   */
+  private static void assertS3AnswersOverTlsOnlyWithItsCertificate(Endpoints endpoints)
+      throws Exception {
+    Path certificate = endpoints.s3Certificate();
+    OkHttpClient trusting =
+        new OkHttpClient.Builder()
+            .sslSocketFactory(
+                SelfSignedTls.clientContext(certificate).getSocketFactory(),
+                SelfSignedTls.trusting(certificate))
+            .build();
+    try (S3 overTls =
+        new S3(
+            MinioClient.builder()
+                .endpoint(endpoints.s3PublicEndpoint())
+                .credentials(endpoints.s3AccessKey(), endpoints.s3SecretKey())
+                .region(EmbeddedS3.REGION)
+                .httpClient(trusting, true)
+                .build())) {
+      assertThat(
+              overTls
+                  .client()
+                  .bucketExists(
+                      BucketExistsArgs.builder().bucket(Endpoints.ARTIFACT_BUCKET).build()))
+          .isTrue();
+    }
+    try (S3 untrusting =
+        new S3(
+            MinioClient.builder()
+                .endpoint(endpoints.s3PublicEndpoint())
+                .credentials(endpoints.s3AccessKey(), endpoints.s3SecretKey())
+                .region(EmbeddedS3.REGION)
+                .build())) {
+      assertThatThrownBy(
+              () ->
+                  untrusting
+                      .client()
+                      .bucketExists(
+                          BucketExistsArgs.builder().bucket(Endpoints.ARTIFACT_BUCKET).build()))
+          .satisfies(
+              e ->
+                  assertThat(causes(e))
+                      .as("the causes of " + e)
+                      .hasAtLeastOneElementOfType(CertificateException.class));
+    }
+  }
+
+  private static List<Throwable> causes(Throwable e) {
+    List<Throwable> chain = new java.util.ArrayList<>();
+    for (Throwable at = e; at != null && !chain.contains(at); at = at.getCause()) {
+      chain.add(at);
+    }
+    return chain;
+  }
+
+  /** A file's bytes (base64) and modification time. */
+  private record FileState(String bytes, FileTime modified) {}
+
+  /** The files of {@code dir}, each with its bytes and modification time. */
+  private static Map<Path, FileState> fileStates(Path dir) throws IOException {
+    Map<Path, FileState> states = new java.util.TreeMap<>();
+    try (var files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        states.put(
+            file,
+            new FileState(
+                java.util.Base64.getEncoder().encodeToString(Files.readAllBytes(file)),
+                Files.getLastModifiedTime(file)));
+      }
+    }
+    assertThat(states.keySet())
+        .extracting(p -> p.getFileName().toString())
+        .containsExactly("tls-ca.pem", "tls.p12");
+    return states;
   }
 
   /** Closes the client without the InterruptedException of {@link MinioClient#close()}. */
