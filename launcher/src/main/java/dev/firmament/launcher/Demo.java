@@ -18,14 +18,18 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 /**
  * {@code firmament demo}: the whole stack in one process, a simulated fleet, two real firmware
@@ -46,7 +50,13 @@ public final class Demo {
       boolean exitWhenDone,
       boolean freePorts) {}
 
-  /** What a finished rollout looked like. */
+  /**
+   * What a finished rollout looked like.
+   *
+   * @param bytesSent the server's count of artifact bytes over both paths
+   * @param bytesByTransport that count by how the bytes went ({@code MQTT}, {@code HTTPS}), for the
+   *     transports some device used
+   */
   public record Summary(
       String jobId,
       String status,
@@ -56,7 +66,14 @@ public final class Demo {
       int failed,
       int timedOut,
       long bytesSent,
+      Map<String, Long> bytesByTransport,
       Duration wallTime) {}
+
+  /**
+   * The share of the demo's fleet that downloads its updates over HTTPS from the embedded S3 server
+   * (every second device); the others take MQTT chunks from the workers.
+   */
+  static final double HTTPS_SHARE = 0.5;
 
   private final PrintStream out;
 
@@ -164,7 +181,9 @@ public final class Demo {
     out.printf(
         "  temporal  %s (namespace %s)%n",
         endpoints.temporalTarget(), endpoints.temporalNamespace());
-    out.printf("  s3        %s%n", endpoints.s3Endpoint());
+    out.printf(
+        "  s3        %s (devices download from %s, certificate %s)%n",
+        endpoints.s3Endpoint(), endpoints.s3PublicEndpoint(), endpoints.s3Certificate());
     out.printf("  mqtt      %s%n", endpoints.mqttUrl());
     out.printf("  graphql   http://localhost:%d/graphql%n", server.port());
   }
@@ -185,15 +204,28 @@ public final class Demo {
         .withCloud(ReferenceCloud.INTERFACE);
   }
 
+  /**
+   * The demo fleet's HTTPS devices: {@link #HTTPS_SHARE} of them, trusting the certificate of the
+   * dev stack's S3 server, which the links they are handed name.
+   */
+  public static FleetOptions.HttpsFleet httpsFleet(DevServer server) {
+    return new FleetOptions.HttpsFleet(HTTPS_SHARE, server.stack().endpoints().s3Certificate());
+  }
+
   private FleetSimulator startFleet(DevServer server, Prepared prepared) {
     List<SimulatedDeviceSpec> specs = prepared.devices();
-    out.printf("fleet: connecting %d simulated devices on %s%n", specs.size(), FROM_VERSION);
+    FleetOptions.HttpsFleet https = httpsFleet(server);
+    long overHttps = IntStream.range(0, specs.size()).filter(https::downloads).count();
+    out.printf(
+        "fleet: connecting %d simulated devices on %s (%d download over HTTPS, %d over MQTT)%n",
+        specs.size(), FROM_VERSION, overHttps, specs.size() - overHttps);
     ProgressLine progress = ProgressLine.forStdout();
     FleetSimulator fleet =
         FleetSimulator.start(
             server.stack().endpoints().mqttUrl(),
             specs,
             fleetOptions(server, prepared.productId())
+                .withHttps(https)
                 .withEventInterval(DEMO_EVENT_INTERVAL)
                 .withVitalsInterval(DEMO_VITALS_INTERVAL)
                 .withProgress(p -> progress.show(p.connected(), p.total(), "connected", false)));
@@ -318,6 +350,7 @@ public final class Demo {
     }
     JsonNode p = event.path("progress");
     int total = event.path("job").path("totalDevices").asInt();
+    Bytes bytes = bytesSent(api, jobId, total);
     return new Summary(
         jobId,
         event.path("status").asText(),
@@ -326,7 +359,8 @@ public final class Demo {
         p.path("skipped").asInt(),
         p.path("failed").asInt(),
         p.path("timedOut").asInt(),
-        bytesSent(api, jobId, total),
+        bytes.total(),
+        bytes.byTransport(),
         Duration.ofNanos(System.nanoTime() - startedNanos));
   }
 
@@ -337,29 +371,46 @@ public final class Demo {
     };
   }
 
-  private static long bytesSent(GraphqlClient api, String jobId, int total) {
-    long bytes = 0;
+  /**
+   * The server's count of a job's artifact bytes.
+   *
+   * @param total over every result
+   * @param byTransport by how they went, MQTT first, for the transports some device used
+   */
+  record Bytes(long total, Map<String, Long> byTransport) {}
+
+  static Bytes bytesSent(GraphqlClient api, String jobId, int total) {
+    long sum = 0;
+    Map<String, Long> bytes = new TreeMap<>(Comparator.reverseOrder());
     for (int from = 0; from < total; from += 1000) {
       JsonNode results =
           api.execute(
                   """
                   query Bytes($id: ID!, $from: Int, $size: Int) {
-                    firmwareOTAJob(id: $id) { results(from: $from, size: $size) { bytesSent } }
+                    firmwareOTAJob(id: $id) {
+                      results(from: $from, size: $size) { bytesSent transport }
+                    }
                   }""",
                   Map.of("id", jobId, "from", from, "size", 1000))
               .path("firmwareOTAJob")
               .path("results");
       for (JsonNode result : results) {
-        bytes += result.path("bytesSent").asLong();
+        long sent = result.path("bytesSent").asLong();
+        sum += sent;
+        // A result without a transport is one whose device took no offer yet: nothing went.
+        String transport = result.path("transport").asText("");
+        if (!transport.isEmpty()) {
+          bytes.merge(transport, sent, Long::sum);
+        }
       }
     }
-    return bytes;
+    return new Bytes(sum, Collections.unmodifiableMap(bytes));
   }
 
   private void printSummary(Summary s, Duration sinceStart) {
     out.printf(
         "%nrollout %s %s: updated %d, already current %d, failed %d, timed out %d of %d devices;"
-            + " %,d bytes sent; rollout wall time %.1f s (demo total %.1f s)%n",
+            + " %,d bytes sent%s; rollout wall time %.1f s (demo total %.1f s)%n",
         s.jobId(),
         s.status(),
         s.succeeded(),
@@ -368,8 +419,19 @@ public final class Demo {
         s.timedOut(),
         s.total(),
         s.bytesSent(),
+        byTransport(s.bytesByTransport()),
         s.wallTime().toMillis() / 1000.0,
         sinceStart.toMillis() / 1000.0);
+  }
+
+  /** {@code " (191,550 over MQTT, 191,550 over HTTPS)"}, or nothing when no byte went. */
+  static String byTransport(Map<String, Long> bytes) {
+    if (bytes.isEmpty()) {
+      return "";
+    }
+    List<String> parts = new ArrayList<>();
+    bytes.forEach((transport, count) -> parts.add(String.format("%,d over %s", count, transport)));
+    return " (" + String.join(", ", parts) + ")";
   }
 
   private String ensureProduct(GraphqlClient api) {

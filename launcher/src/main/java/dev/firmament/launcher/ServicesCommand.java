@@ -98,7 +98,7 @@ final class ServicesCommand implements Callable<Integer> {
         firmament services: ready
           PostgreSQL  %s
           Temporal    %s (namespace %s)
-          S3          %s
+          S3          %s (device links: %s, certificate %s)
           MQTT        %s (devices by their issued credentials only)
           settings    %s
         run the roles, each in a terminal of its own:
@@ -112,6 +112,8 @@ final class ServicesCommand implements Callable<Integer> {
         endpoints.temporalTarget(),
         endpoints.temporalNamespace(),
         endpoints.s3Endpoint(),
+        endpoints.s3PublicEndpoint(),
+        endpoints.s3Certificate(),
         endpoints.mqttUrl(),
         file,
         dataDir,

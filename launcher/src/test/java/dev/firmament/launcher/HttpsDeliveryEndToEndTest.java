@@ -3,37 +3,46 @@ package dev.firmament.launcher;
 import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
 import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.firmament.agent.FleetOptions;
 import dev.firmament.agent.FleetSimulator;
 import dev.firmament.agent.SimulatedDeviceSpec;
+import dev.firmament.artifact.ArtifactLinks;
 import dev.firmament.cli.GraphqlClient;
 import dev.firmament.devstack.DevStackOptions;
 import dev.firmament.devstack.Endpoints;
+import dev.firmament.devstack.SelfSignedTls;
 import dev.firmament.protocol.server.DeviceGateway;
 import io.minio.GetObjectArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLHandshakeException;
 import org.awaitility.Awaitility;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One release rolled out on the embedded stack to a mixed fleet: every second device declares that
- * it downloads over HTTPS and fetches its patch from the embedded S3 server through a pre-signed
- * link, the others take MQTT chunks from the workers. One more HTTPS device, on a slow link that is
- * cut halfway, needs the full image and outlives its one-second link: it asks for a fresh one
- * through the protocol and resumes by range within the same attempt. Every device's result says how
- * its bytes went, and the server's count equals the device's own on both paths.
+ * One release rolled out on the embedded stack to a mixed fleet, the demo's: every second device
+ * declares that it downloads over HTTPS and fetches its patch from the embedded S3 server's TLS
+ * listener through a pre-signed https:// link, trusting the stack's certificate; the others take
+ * MQTT chunks from the workers. One more HTTPS device, on a slow link that is cut halfway, needs
+ * the full image and outlives its one-second link: it asks for a fresh one through the protocol and
+ * resumes by range within the same attempt. Every device's result says how its bytes went, the
+ * server's count equals the device's own on both paths, and the demo's summary splits it so.
  */
 class HttpsDeliveryEndToEndTest {
   private static final int MIXED = 6;
@@ -60,17 +69,19 @@ class HttpsDeliveryEndToEndTest {
       Demo.Prepared prepared = demo.prepareProduct(api, specs);
       FleetOptions options = Demo.fleetOptions(server, prepared.productId());
       SimulatedDeviceSpec slow = prepared.devices().getLast();
+      // The devices trust the certificate of the stack's S3 server, and nothing else.
+      Path certificate = server.stack().endpoints().s3Certificate();
       try (FleetSimulator mixed =
               FleetSimulator.start(
                   server.stack().endpoints().mqttUrl(),
                   prepared.devices().subList(0, MIXED),
-                  options.withHttps(new FleetOptions.HttpsFleet(0.5, null)));
+                  options.withHttps(Demo.httpsFleet(server)));
           FleetSimulator cut =
               FleetSimulator.start(
                   server.stack().endpoints().mqttUrl(),
                   List.of(slow),
                   options
-                      .withHttps(new FleetOptions.HttpsFleet(1.0, null))
+                      .withHttps(new FleetOptions.HttpsFleet(1.0, certificate))
                       .withDropConnectionProbability(1.0)
                       .withSlowLink(1.0, Duration.ofMillis(150)))) {
         demo.awaitFleetReported(api, MIXED + 1);
@@ -90,6 +101,7 @@ class HttpsDeliveryEndToEndTest {
         Map<String, JsonNode> results = results(api, jobId);
         assertThat(results).hasSize(MIXED + 1);
         long pushed = 0;
+        long downloaded = 0;
         for (int i = 0; i <= MIXED; i++) {
           String deviceId = prepared.devices().get(i).deviceId();
           JsonNode r = results.get(deviceId);
@@ -101,10 +113,19 @@ class HttpsDeliveryEndToEndTest {
           assertThat(r.path("bytesReceived").asLong())
               .as(deviceId)
               .isEqualTo(r.path("bytesSent").asLong());
-          if (!https) {
+          if (https) {
+            downloaded += r.path("bytesSent").asLong();
+          } else {
             pushed += r.path("bytesSent").asLong();
           }
         }
+        // What the demo's summary prints: the bytes by the path they took.
+        Demo.Bytes summary = Demo.bytesSent(api, jobId, MIXED + 1);
+        assertThat(summary.byTransport())
+            .containsExactly(Map.entry("MQTT", pushed), Map.entry("HTTPS", downloaded));
+        assertThat(summary.total()).isEqualTo(pushed + downloaded);
+        assertThat(Demo.byTransport(summary.byTransport()))
+            .isEqualTo(String.format(" (%,d over MQTT, %,d over HTTPS)", pushed, downloaded));
         // The device on a cut link got the full image, each byte once, over two links at least.
         assertThat(results.get(slow.deviceId()).path("artifactKind").asText()).isEqualTo("FULL");
         assertThat(results.get(slow.deviceId()).path("bytesSent").asLong())
@@ -136,6 +157,7 @@ class HttpsDeliveryEndToEndTest {
                                 PRODUCT_FIRMWARE.PRODUCT_ID.eq(
                                     java.util.UUID.fromString(prepared.productId())))))
                 .fetchSingle(FIRMWARE_DELTAS.STORAGE_KEY);
+        assertLinksNameTheTlsListener(server, patchKey);
         tamper(server, patchKey);
         Demo.Prepared late =
             demo.prepareProduct(api, List.of(Demo.fleetSpecs("late", 1).getFirst()));
@@ -143,7 +165,7 @@ class HttpsDeliveryEndToEndTest {
             FleetSimulator.start(
                 server.stack().endpoints().mqttUrl(),
                 late.devices(),
-                options.withHttps(new FleetOptions.HttpsFleet(1.0, null)))) {
+                options.withHttps(new FleetOptions.HttpsFleet(1.0, certificate)))) {
           // The others run the release already: the late one is the only device on the old version.
           demo.awaitFleetReported(api, 1);
           input.put("maxInFlight", 1);
@@ -162,6 +184,48 @@ class HttpsDeliveryEndToEndTest {
           assertThat(lateFleet.device(lateId).installs()).isZero();
         }
       }
+    }
+  }
+
+  /**
+   * The links the server hands devices (its one signer, the workers' {@link ArtifactLinks}) name
+   * the stack's S3 over TLS: with the stack's certificate one reads the object the plain listener
+   * holds, and a client that trusts only the JDK's authorities fails the handshake.
+   */
+  private static void assertLinksNameTheTlsListener(DevServer server, String key) throws Exception {
+    Endpoints endpoints = server.stack().endpoints();
+    String url =
+        server.context().getBean(ArtifactLinks.class).presignGet(key, Duration.ofMinutes(1)).url();
+    assertThat(url).startsWith(endpoints.s3PublicEndpoint() + "/").startsWith("https://");
+    HttpRequest get = HttpRequest.newBuilder(URI.create(url)).build();
+    try (HttpClient trusting =
+        HttpClient.newBuilder()
+            .sslContext(SelfSignedTls.clientContext(endpoints.s3Certificate()))
+            .build()) {
+      HttpResponse<byte[]> response = trusting.send(get, HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).isEqualTo(read(endpoints, key));
+    }
+    try (HttpClient untrusting = HttpClient.newHttpClient()) {
+      assertThatThrownBy(() -> untrusting.send(get, HttpResponse.BodyHandlers.discarding()))
+          .isInstanceOf(SSLHandshakeException.class);
+    }
+  }
+
+  /** An object of the dev stack's bucket, read through the plain listener. */
+  private static byte[] read(Endpoints endpoints, String key) throws Exception {
+    MinioClient admin =
+        MinioClient.builder()
+            .endpoint(endpoints.s3Endpoint())
+            .region("us-east-1")
+            .credentials(endpoints.s3AccessKey(), endpoints.s3SecretKey())
+            .build();
+    try (var in =
+        admin.getObject(
+            GetObjectArgs.builder().bucket(Endpoints.ARTIFACT_BUCKET).object(key).build())) {
+      return in.readAllBytes();
+    } finally {
+      admin.close();
     }
   }
 
