@@ -212,13 +212,26 @@ public final class Demo {
     return new FleetOptions.HttpsFleet(HTTPS_SHARE, server.stack().endpoints().s3Certificate());
   }
 
+  /**
+   * The demo fleet's single-slot devices: one in five, with 64 KiB of their slot free above the
+   * image, half of them losing power once while they rewrite it; they take in-place patches, as
+   * chunks.
+   */
+  static final FleetOptions.InPlaceFleet SINGLE_SLOT =
+      new FleetOptions.InPlaceFleet(0.2, 4096, 64 * 1024, 0.5);
+
   private FleetSimulator startFleet(DevServer server, Prepared prepared) {
     List<SimulatedDeviceSpec> specs = prepared.devices();
     FleetOptions.HttpsFleet https = httpsFleet(server);
-    long overHttps = IntStream.range(0, specs.size()).filter(https::downloads).count();
+    long singleSlot = IntStream.range(0, specs.size()).filter(SINGLE_SLOT::singleSlot).count();
+    long overHttps =
+        IntStream.range(0, specs.size())
+            .filter(i -> https.downloads(i) && !SINGLE_SLOT.singleSlot(i))
+            .count();
     out.printf(
-        "fleet: connecting %d simulated devices on %s (%d download over HTTPS, %d over MQTT)%n",
-        specs.size(), FROM_VERSION, overHttps, specs.size() - overHttps);
+        "fleet: connecting %d simulated devices on %s (%d download over HTTPS, %d over MQTT;"
+            + " %d of those have one slot, rewritten in place)%n",
+        specs.size(), FROM_VERSION, overHttps, specs.size() - overHttps, singleSlot);
     ProgressLine progress = ProgressLine.forStdout();
     FleetSimulator fleet =
         FleetSimulator.start(
@@ -226,6 +239,7 @@ public final class Demo {
             specs,
             fleetOptions(server, prepared.productId())
                 .withHttps(https)
+                .withInPlace(SINGLE_SLOT)
                 .withEventInterval(DEMO_EVENT_INTERVAL)
                 .withVitalsInterval(DEMO_VITALS_INTERVAL)
                 .withProgress(p -> progress.show(p.connected(), p.total(), "connected", false)));
