@@ -3,19 +3,15 @@ package dev.firmament.delta;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.firmament.delta.inplace.ApplyJournal;
 import dev.firmament.delta.inplace.InPlaceApplier;
 import dev.firmament.delta.inplace.InPlaceDiffer;
 import dev.firmament.delta.inplace.InPlaceLayout;
-import dev.firmament.delta.inplace.SlotMemory;
+import dev.firmament.delta.inplace.TestFlash;
 import dev.firmament.delta.io.DeltaFormatException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -25,85 +21,14 @@ import org.junit.jupiter.api.Test;
 class InPlaceTest {
   private static final int SEG = 4096;
 
-  /** A power loss in the middle of a flash write or before a journal record. */
-  static final class PowerCut extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    PowerCut() {
-      super("power cut", null, false, false);
-    }
-  }
-
-  /** Flash written a whole erase block at a time; a cut write leaves half its bytes programmed. */
-  static final class Flash implements SlotMemory {
-    final byte[] bytes;
-    final int erase;
-    int writes;
-    int cutAtWrite = -1;
-
-    Flash(long size, int erase, byte[] image) {
-      this.bytes = new byte[(int) size];
-      this.erase = erase;
-      Arrays.fill(bytes, (byte) 0xff);
-      System.arraycopy(image, 0, bytes, 0, image.length);
-    }
-
-    @Override
-    public long size() {
-      return bytes.length;
-    }
-
-    @Override
-    public int eraseSize() {
-      return erase;
-    }
-
-    @Override
-    public void read(long address, byte[] into, int off, int len) {
-      System.arraycopy(bytes, (int) address, into, off, len);
-    }
-
-    @Override
-    public void write(long address, byte[] from, int off, int len) {
-      assertThat(address % erase).as("writes start at an erase block").isZero();
-      int blocks = (len + erase - 1) / erase;
-      Arrays.fill(bytes, (int) address, (int) address + blocks * erase, (byte) 0xff);
-      boolean cut = writes++ == cutAtWrite;
-      System.arraycopy(from, off, bytes, (int) address, cut ? len / 2 : len);
-      if (cut) {
-        throw new PowerCut();
-      }
-    }
-  }
-
-  /** A journal that survives the cut; a cut record is lost whole. */
-  static final class Journal implements ApplyJournal {
-    final Map<String, Long> steps = new HashMap<>();
-    int records;
-    int cutAtRecord = -1;
-
-    @Override
-    public long stepsDone(byte[] patchSha256) {
-      return steps.getOrDefault(HexFormat.of().formatHex(patchSha256), NOT_STARTED);
-    }
-
-    @Override
-    public void record(byte[] patchSha256, long done) {
-      if (records++ == cutAtRecord) {
-        throw new PowerCut();
-      }
-      steps.put(HexFormat.of().formatHex(patchSha256), done);
-    }
-  }
-
   private static long slotFor(byte[] a, byte[] b, int spare) {
     long size = Math.max(a.length, b.length) + spare;
     return (size + SEG - 1) / SEG * SEG;
   }
 
   private static byte[] applied(byte[] patch, byte[] old, long slot) throws IOException {
-    Flash flash = new Flash(slot, 1024, old);
-    InPlaceApplier.apply(patch, flash, new Journal());
+    TestFlash flash = new TestFlash(slot, 1024, old);
+    InPlaceApplier.apply(patch, flash, new TestFlash.Journal());
     return flash.bytes;
   }
 
@@ -188,8 +113,8 @@ class InPlaceTest {
       int cuts = 0;
       for (int k = 0; k <= steps; k++) {
         for (boolean atRecord : new boolean[] {false, true}) {
-          Flash flash = new Flash(slot, 1024, old);
-          Journal journal = new Journal();
+          TestFlash flash = new TestFlash(slot, 1024, old);
+          TestFlash.Journal journal = new TestFlash.Journal();
           if (atRecord) {
             journal.cutAtRecord = k;
           } else {
@@ -200,12 +125,12 @@ class InPlaceTest {
             assertThat(k)
                 .as("only a cut past the last step lets the first run end")
                 .isEqualTo(steps);
-          } catch (PowerCut expected) {
+          } catch (TestFlash.PowerCut expected) {
             cuts++;
             flash.cutAtWrite = k % 3 == 0 ? flash.writes + 1 : -1;
             try {
               InPlaceApplier.apply(patch, flash, journal);
-            } catch (PowerCut again) {
+            } catch (TestFlash.PowerCut again) {
               flash.cutAtWrite = -1;
               InPlaceApplier.apply(patch, flash, journal);
             }
@@ -226,9 +151,9 @@ class InPlaceTest {
 
     byte[] other = pair.oldImage().clone();
     other[100] ^= 1;
-    Flash flash = new Flash(slot, 1024, other);
+    TestFlash flash = new TestFlash(slot, 1024, other);
     byte[] before = flash.bytes.clone();
-    Journal journal = new Journal();
+    TestFlash.Journal journal = new TestFlash.Journal();
     assertThatThrownBy(() -> InPlaceApplier.apply(patch, flash, journal))
         .isInstanceOf(DeltaFormatException.class)
         .hasMessageContaining("old image");
@@ -236,12 +161,12 @@ class InPlaceTest {
     assertThat(flash.writes).isZero();
     assertThat(journal.steps).isEmpty();
 
-    Flash bigger = new Flash(slot + SEG, 1024, pair.oldImage());
-    assertThatThrownBy(() -> InPlaceApplier.apply(patch, bigger, new Journal()))
+    TestFlash bigger = new TestFlash(slot + SEG, 1024, pair.oldImage());
+    assertThatThrownBy(() -> InPlaceApplier.apply(patch, bigger, new TestFlash.Journal()))
         .isInstanceOf(DeltaFormatException.class)
         .hasMessageContaining("slot of " + slot);
-    Flash coarse = new Flash(slot, 2 * SEG, pair.oldImage());
-    assertThatThrownBy(() -> InPlaceApplier.apply(patch, coarse, new Journal()))
+    TestFlash coarse = new TestFlash(slot, 2 * SEG, pair.oldImage());
+    assertThatThrownBy(() -> InPlaceApplier.apply(patch, coarse, new TestFlash.Journal()))
         .isInstanceOf(DeltaFormatException.class)
         .hasMessageContaining("erase block");
     assertThat(bigger.writes + coarse.writes).isZero();
@@ -262,9 +187,9 @@ class InPlaceTest {
     for (int i = 0; i < patch.length; i += (i < 200 ? 1 : 7)) {
       byte[] bad = patch.clone();
       bad[i] ^= (byte) (1 + random.nextInt(255));
-      Flash flash = new Flash(slot, 1024, old);
+      TestFlash flash = new TestFlash(slot, 1024, old);
       try {
-        InPlaceApplier.apply(bad, flash, new Journal());
+        InPlaceApplier.apply(bad, flash, new TestFlash.Journal());
         assertHolds(flash.bytes, neu);
       } catch (DeltaFormatException e) {
         refused++;

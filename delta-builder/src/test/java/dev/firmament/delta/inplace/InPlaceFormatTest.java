@@ -9,9 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
 import java.util.zip.CRC32;
@@ -24,54 +22,6 @@ import org.junit.jupiter.api.Test;
 class InPlaceFormatTest {
   private static final int SEG = 4096;
   private static final int[] PROPS = {3, 0, 2};
-
-  /** A slot in RAM that counts its writes. */
-  static class Ram implements SlotMemory {
-    final byte[] bytes;
-    final int erase;
-    int writes;
-
-    Ram(long size, int erase, byte[] image) {
-      bytes = new byte[(int) size];
-      this.erase = erase;
-      System.arraycopy(image, 0, bytes, 0, image.length);
-    }
-
-    @Override
-    public long size() {
-      return bytes.length;
-    }
-
-    @Override
-    public int eraseSize() {
-      return erase;
-    }
-
-    @Override
-    public void read(long address, byte[] into, int off, int len) {
-      System.arraycopy(bytes, (int) address, into, off, len);
-    }
-
-    @Override
-    public void write(long address, byte[] from, int off, int len) {
-      writes++;
-      System.arraycopy(from, off, bytes, (int) address, len);
-    }
-  }
-
-  static final class Journal implements ApplyJournal {
-    final Map<String, Long> steps = new HashMap<>();
-
-    @Override
-    public long stepsDone(byte[] patchSha256) {
-      return steps.getOrDefault(HexFormat.of().formatHex(patchSha256), NOT_STARTED);
-    }
-
-    @Override
-    public void record(byte[] patchSha256, long done) {
-      steps.put(HexFormat.of().formatHex(patchSha256), done);
-    }
-  }
 
   private static byte[] random(int n, long seed) {
     byte[] b = new byte[n];
@@ -251,8 +201,8 @@ class InPlaceFormatTest {
     byte[] neu = made(shift, segments);
     byte[] patch = craft(old, neu, memory, segments, null);
     assertThat(InPlaceApplier.check(patch, old)).isEqualTo(neu.length);
-    Ram ram = new Ram(memory, 1024, old);
-    InPlaceApplier.apply(patch, ram, new Journal());
+    TestFlash ram = new TestFlash(memory, 1024, old);
+    InPlaceApplier.apply(patch, ram, new TestFlash.Journal());
     assertThat(Arrays.copyOf(ram.bytes, neu.length)).isEqualTo(neu);
   }
 
@@ -260,8 +210,8 @@ class InPlaceFormatTest {
       long memory, long[][][] segments, byte[] trailing, String why) {
     long shift = new InPlaceLayout(memory, SEG).shiftFor(old.length);
     byte[] patch = craft(old, new byte[SEG * segments.length], memory, segments, trailing);
-    Ram ram = new Ram(memory, 1024, old);
-    Journal journal = new Journal();
+    TestFlash ram = new TestFlash(memory, 1024, old);
+    TestFlash.Journal journal = new TestFlash.Journal();
     assertThatThrownBy(() -> InPlaceApplier.apply(patch, ram, journal))
         .isInstanceOf(DeltaFormatException.class)
         .hasMessageContaining(why);
@@ -335,8 +285,8 @@ class InPlaceFormatTest {
     byte[] neu = old.clone();
     neu[100] ^= 1;
     byte[] patch = InPlaceDiffer.diff(old, neu, new InPlaceLayout(16384, SEG)).patch();
-    Ram faulty =
-        new Ram(16384, 1024, old) {
+    TestFlash faulty =
+        new TestFlash(16384, 1024, old) {
           @Override
           public void write(long address, byte[] from, int off, int len) {
             super.write(address, from, off, len);
@@ -345,7 +295,7 @@ class InPlaceFormatTest {
             }
           }
         };
-    assertThatThrownBy(() -> InPlaceApplier.apply(patch, faulty, new Journal()))
+    assertThatThrownBy(() -> InPlaceApplier.apply(patch, faulty, new TestFlash.Journal()))
         .isInstanceOf(DeltaFormatException.class)
         .hasMessageContaining("does not hold the new image");
 
@@ -359,15 +309,15 @@ class InPlaceFormatTest {
     assertThatThrownBy(() -> InPlaceApplier.check(patch, Arrays.copyOf(old, 100)))
         .isInstanceOf(DeltaFormatException.class)
         .hasMessageContaining("reads past the old image");
-    Ram slot = new Ram(16384, 1024, old);
+    TestFlash slot = new TestFlash(16384, 1024, old);
     InPlaceApplier.Info info = InPlaceApplier.dryRun(patch, slot);
     assertThat(info.newSha256()).isEqualTo(HexFormat.of().formatHex(InPlaceDiffer.sha256(neu)));
     assertThat(info.newSize()).isEqualTo(neu.length);
     assertThat(slot.writes).isZero();
-    assertThatThrownBy(() -> InPlaceApplier.dryRun(patch, new Ram(20480, 1024, old)))
+    assertThatThrownBy(() -> InPlaceApplier.dryRun(patch, new TestFlash(20480, 1024, old)))
         .isInstanceOf(DeltaFormatException.class)
         .hasMessageContaining("slot of 16384");
-    assertThatThrownBy(() -> InPlaceApplier.dryRun(patch, new Ram(16384, 1024, other)))
+    assertThatThrownBy(() -> InPlaceApplier.dryRun(patch, new TestFlash(16384, 1024, other)))
         .isInstanceOf(DeltaFormatException.class)
         .hasMessageContaining("old image");
   }
@@ -402,8 +352,8 @@ class InPlaceFormatTest {
     neu[8000] ^= 1;
     // 8 KiB in an 8 KiB slot: no shift, and the new image fills the slot.
     byte[] patch = InPlaceDiffer.diff(old, neu, new InPlaceLayout(8192, SEG)).patch();
-    Ram ram = new Ram(8192, 1024, old);
-    InPlaceApplier.apply(patch, ram, new Journal());
+    TestFlash ram = new TestFlash(8192, 1024, old);
+    InPlaceApplier.apply(patch, ram, new TestFlash.Journal());
     assertThat(ram.bytes).isEqualTo(neu);
   }
 
@@ -414,8 +364,8 @@ class InPlaceFormatTest {
     byte[] two = one.clone();
     two[6000] ^= 1;
     InPlaceLayout layout = new InPlaceLayout(16384, SEG);
-    Ram ram = new Ram(16384, 1024, old);
-    Journal journal = new Journal();
+    TestFlash ram = new TestFlash(16384, 1024, old);
+    TestFlash.Journal journal = new TestFlash.Journal();
     InPlaceApplier.apply(InPlaceDiffer.diff(old, one, layout).patch(), ram, journal);
     InPlaceApplier.apply(InPlaceDiffer.diff(one, two, layout).patch(), ram, journal);
     assertThat(Arrays.copyOf(ram.bytes, two.length)).isEqualTo(two);
@@ -425,7 +375,8 @@ class InPlaceFormatTest {
   @Test
   void aSlotWithoutAnEraseBlockIsRefused() {
     byte[] p = validPatch();
-    assertThatThrownBy(() -> InPlaceApplier.apply(p, new Ram(16384, 0, old), new Journal()))
+    assertThatThrownBy(
+            () -> InPlaceApplier.apply(p, new TestFlash(16384, 0, old), new TestFlash.Journal()))
         .isInstanceOf(DeltaFormatException.class)
         .hasMessageContaining("erase block");
   }
