@@ -1048,7 +1048,7 @@ public final class DeviceAgent implements AutoCloseable {
     } catch (PowerLoss e) {
       // The power went while a single slot was rewritten in place: the device starts again, and
       // its boot loader goes on with the apply from the journal before anything else runs.
-      log.info("device {} lost power while installing update {}", deviceId(), d.offer.updateId());
+      log.debug("device {} lost power while installing update {}", deviceId(), d.offer.updateId());
       powerLosses++;
       telemetry.restarted(Telemetry.ResetReason.POWER_ON);
       writeStatus();
