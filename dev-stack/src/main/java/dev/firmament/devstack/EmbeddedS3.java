@@ -122,26 +122,37 @@ public final class EmbeddedS3 implements AutoCloseable {
     Properties properties = new Properties();
     properties.setProperty("jclouds.filesystem.basedir", dataDir.toAbsolutePath().toString());
     BlobStore blobStore = BlobStores.create("filesystem", properties);
-    S3Proxy.Builder builder =
-        S3Proxy.builder()
-            .blobStore(blobStore)
-            .endpoint(URI.create("http://127.0.0.1:" + port))
-            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-            .stopTimeout(0);
-    if (keys != null) {
-      builder =
-          builder
-              .secureEndpoint(
-                  URI.create(
-                      "https://127.0.0.1:" + (securePort == 0 ? FreePorts.pick() : securePort)))
-              .sslContext(serverContext(new DeferredKeyManager(keys)));
-    }
-    S3Proxy proxy = builder.build();
-    try {
-      proxy.start();
-    } catch (Exception e) {
-      stopQuietly(proxy);
-      throw new IllegalStateException("S3 endpoint cannot listen on port " + port, e);
+    // A TLS listener on a free port gets a port picked here (the proxy needs a number); another
+    // process may take it before the proxy binds it, so a bind failure on a picked port picks
+    // again.
+    int attempts = keys != null && securePort == 0 ? 5 : 1;
+    S3Proxy proxy = null;
+    for (int attempt = 1; proxy == null; attempt++) {
+      S3Proxy.Builder builder =
+          S3Proxy.builder()
+              .blobStore(blobStore)
+              .endpoint(URI.create("http://127.0.0.1:" + port))
+              .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
+              .stopTimeout(0);
+      if (keys != null) {
+        builder =
+            builder
+                .secureEndpoint(
+                    URI.create(
+                        "https://127.0.0.1:" + (securePort == 0 ? FreePorts.pick() : securePort)))
+                .sslContext(serverContext(new DeferredKeyManager(keys)));
+      }
+      S3Proxy candidate = builder.build();
+      try {
+        candidate.start();
+        proxy = candidate;
+      } catch (Exception e) {
+        stopQuietly(candidate);
+        if (attempt >= attempts || !bindFailure(e)) {
+          throw new IllegalStateException("S3 endpoint cannot listen on port " + port, e);
+        }
+        log.debug("S3 endpoint's TLS port was taken meanwhile, picking another: {}", e.toString());
+      }
     }
     SelfSignedTls served = null;
     if (keys != null) {
@@ -161,6 +172,16 @@ public final class EmbeddedS3 implements AutoCloseable {
         served == null ? "" : " and " + s3.secureEndpoint(),
         dataDir);
     return s3;
+  }
+
+  /** Whether {@code e} or one of its causes is a failure to bind a port. */
+  private static boolean bindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The TLS listener's key and certificate, once loaded. */
