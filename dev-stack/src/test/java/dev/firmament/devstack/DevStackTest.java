@@ -169,7 +169,10 @@ class DevStackTest {
 
   @Test
   void dataSurvivesARestartAndFreshWipesIt() throws Exception {
-    DevStackOptions options = DevStackOptions.onFreePorts(dir.resolve("data"));
+    // The services that keep data here: PostgreSQL and S3 (with its TLS certificate).
+    DevStackOptions options =
+        DevStackOptions.onFreePorts(dir.resolve("data"))
+            .withServices(DevStack.Service.POSTGRES, DevStack.Service.S3);
     byte[] body = "persisted".getBytes(StandardCharsets.UTF_8);
     Path tls = DevStack.tlsDir(options.dataDir());
     Map<Path, FileState> certificate;
