@@ -1,12 +1,10 @@
 package dev.firmament.launcher;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
-import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
 import static dev.firmament.sql.generated.Tables.OTA_STAGES;
-import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -501,17 +499,7 @@ class EndToEndRolloutTest {
     assertThat(summary.failed() + summary.timedOut() + summary.skipped()).isZero();
     // Every device reported 1.0.0, for which the pipeline published a verified delta: each got
     // the delta, never the full image.
-    long deltaSize =
-        db.select(FIRMWARE_DELTAS.SIZE_BYTES)
-            .from(FIRMWARE_DELTAS)
-            .where(FIRMWARE_DELTAS.STATUS.eq("PUBLISHED"))
-            .and(
-                FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(
-                    db.select(PRODUCT_FIRMWARE.ID)
-                        .from(PRODUCT_FIRMWARE)
-                        .where(PRODUCT_FIRMWARE.VERSION.eq(Demo.TO_VERSION))
-                        .and(PRODUCT_FIRMWARE.PRODUCT_ID.eq(java.util.UUID.fromString(productId)))))
-            .fetchSingle(FIRMWARE_DELTAS.SIZE_BYTES);
+    long deltaSize = PublishedDelta.toDemoTarget(db, productId).getSizeBytes();
     assertThat(deltaSize).isPositive().isLessThan(54_356L / 4);
     assertThat(summary.bytesSent()).isEqualTo(FLEET_SIZE * deltaSize);
     assertThat(db.fetchCount(OTA_RESULTS, OTA_RESULTS.ARTIFACT_KIND.eq("DELTA")))

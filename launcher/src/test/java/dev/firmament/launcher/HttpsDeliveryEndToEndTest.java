@@ -1,7 +1,5 @@
 package dev.firmament.launcher;
 
-import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
-import static dev.firmament.sql.generated.Tables.PRODUCT_FIRMWARE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -144,19 +142,7 @@ class HttpsDeliveryEndToEndTest {
         // workers still hold the patch they verified, but a device that downloads gets the
         // object as it is now: its hash check refuses it and nothing is installed.
         DSLContext db = server.context().getBean(DSLContext.class);
-        String patchKey =
-            db.select(FIRMWARE_DELTAS.STORAGE_KEY)
-                .from(FIRMWARE_DELTAS)
-                .where(FIRMWARE_DELTAS.STATUS.eq("PUBLISHED"))
-                .and(
-                    FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(
-                        db.select(PRODUCT_FIRMWARE.ID)
-                            .from(PRODUCT_FIRMWARE)
-                            .where(PRODUCT_FIRMWARE.VERSION.eq(Demo.TO_VERSION))
-                            .and(
-                                PRODUCT_FIRMWARE.PRODUCT_ID.eq(
-                                    java.util.UUID.fromString(prepared.productId())))))
-                .fetchSingle(FIRMWARE_DELTAS.STORAGE_KEY);
+        String patchKey = PublishedDelta.toDemoTarget(db, prepared.productId()).getStorageKey();
         assertLinksNameTheTlsListener(server, patchKey);
         tamper(server, patchKey);
         Demo.Prepared late =
