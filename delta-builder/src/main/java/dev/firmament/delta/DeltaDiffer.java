@@ -204,9 +204,7 @@ public final class DeltaDiffer {
         }
         yield all;
       }
-      case NONE -> List.of(BranchFilter.NONE);
-      case THUMB_BL -> List.of(BranchFilter.THUMB_BL);
-      case ARM_BL -> List.of(BranchFilter.ARM_BL);
+      default -> List.of(BranchFilter.valueOf(options.filter().name()));
     };
   }
 

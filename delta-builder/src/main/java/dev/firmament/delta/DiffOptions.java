@@ -24,11 +24,14 @@ public record DiffOptions(
      * BranchFilter.likelyFor}), if any: at most two candidates, one suffix sort each.
      */
     AUTO,
-    /** Tries every filter that is plausible for the new image (up to three suffix sorts). */
+    /** Tries every filter that is plausible for the new image (one suffix sort each). */
     ALL,
     NONE,
     THUMB_BL,
-    ARM_BL
+    ARM_BL,
+    ARM64,
+    X86,
+    RISCV
   }
 
   public static final DiffOptions DEFAULT =

@@ -22,14 +22,43 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 class BranchFilterTest {
 
+  /**
+   * Random bytes dense with the patterns of every filter, overlapping each other: Thumb and ARM
+   * calls, AArch64 BL and ADRP (near and far), x86 E8/E9 with near and far displacements, RISC-V
+   * JAL ra and AUIPC ra with and without the JALR.
+   */
   static byte[] branchy(Random r, int n) {
     byte[] b = TestData.random(r, n);
-    for (int i = 0; i + 4 <= n; i += 2) {
-      if (r.nextInt(4) == 0) {
-        b[i + 1] = (byte) (0xF0 | (b[i + 1] & 7));
-        b[i + 3] = (byte) (0xF8 | (b[i + 3] & 7));
-      } else if (r.nextInt(4) == 0) {
-        b[i + 3] = (byte) 0xEB;
+    for (int i = 0; i + 8 <= n; i += 2) {
+      switch (r.nextInt(14)) {
+        case 0 -> {
+          b[i + 1] = (byte) (0xF0 | (b[i + 1] & 7));
+          b[i + 3] = (byte) (0xF8 | (b[i + 3] & 7));
+        }
+        case 1 -> b[i + 3] = (byte) 0xEB;
+        case 2 -> b[i + 3] = (byte) (0x94 | (b[i + 3] & 3));
+        case 3 -> {
+          b[i + 3] = (byte) (0x90 | (b[i + 3] & 0x60) | 0x80);
+          b[i + 2] = (byte) (r.nextBoolean() ? 0 : 0xFF);
+        }
+        case 4 -> {
+          b[i] = (byte) (0xE8 | r.nextInt(2));
+          b[i + 4] = (byte) (r.nextInt(3) == 0 ? 0x12 : r.nextBoolean() ? 0 : 0xFF);
+        }
+        case 5 -> {
+          b[i] = (byte) 0xEF;
+          b[i + 1] = (byte) (b[i + 1] & 0xF0);
+        }
+        case 6 -> {
+          b[i] = (byte) 0x97;
+          b[i + 1] = (byte) (b[i + 1] & 0xF0);
+          if (r.nextInt(3) > 0) {
+            b[i + 4] = (byte) 0xE7;
+            b[i + 5] = (byte) 0x80;
+            b[i + 6] = (byte) (b[i + 6] & 0xF0);
+          }
+        }
+        default -> {}
       }
     }
     return b;
@@ -86,6 +115,77 @@ class BranchFilterTest {
       }
     }
     return b;
+  }
+
+  /** AArch64-like code: random words, one in 10 a BL to a word inside the image. */
+  static byte[] arm64Like(Random r, int n) {
+    byte[] b = TestData.random(r, n);
+    for (int p = 0; p + 4 <= n; p += 4) {
+      if (r.nextInt(10) == 0) {
+        int words = r.nextInt(n / 4) - p / 4;
+        BranchFilter.putLe32(b, p, 0x94000000 | (words & 0x03FFFFFF));
+      }
+    }
+    return b;
+  }
+
+  /** x86-like code: random instructions of 1 to 6 bytes, one in 12 a call into the image. */
+  static byte[] x86Like(Random r, int n) {
+    byte[] b = new byte[n];
+    int p = 0;
+    while (p + 5 <= n) {
+      if (r.nextInt(12) == 0) {
+        b[p] = (byte) 0xE8;
+        BranchFilter.putLe32(b, p + 1, r.nextInt(n) - (p + 5));
+        p += 5;
+      } else {
+        int len = 1 + r.nextInt(6);
+        for (int k = 0; k < len && p < n; k++) {
+          b[p++] = (byte) r.nextInt(256);
+        }
+      }
+    }
+    return b;
+  }
+
+  /** RISC-V-like code: random 32-bit instructions, one in 10 a JAL ra into the image. */
+  static byte[] riscvLike(Random r, int n) {
+    byte[] b = new byte[n];
+    for (int p = 0; p + 4 <= n; p += 4) {
+      if (r.nextInt(10) == 0) {
+        int d = (r.nextInt(n / 2) * 2 - p) & 0x1FFFFF;
+        BranchFilter.putLe32(
+            b,
+            p,
+            0xEF
+                | (((d >>> 20) & 1) << 31)
+                | (((d >>> 1) & 0x3FF) << 21)
+                | (((d >>> 11) & 1) << 20)
+                | (((d >>> 12) & 0xFF) << 12));
+      } else {
+        BranchFilter.putLe32(b, p, r.nextInt() | 3);
+      }
+    }
+    return b;
+  }
+
+  @Test
+  void likelyFilterFindsEachInstructionSetsCalls() {
+    Random r = new Random(24);
+    for (int n : new int[] {16 * 1024, 256 * 1024, 1 << 20}) {
+      assertThat(BranchFilter.likelyFor(arm64Like(r, n)))
+          .as("arm64 %d", n)
+          .isEqualTo(BranchFilter.ARM64);
+      assertThat(BranchFilter.likelyFor(x86Like(r, n))).as("x86 %d", n).isEqualTo(BranchFilter.X86);
+      assertThat(BranchFilter.likelyFor(riscvLike(r, n)))
+          .as("riscv %d", n)
+          .isEqualTo(BranchFilter.RISCV);
+    }
+    // A few of each are not enough (below one call per KiB).
+    byte[] sparse = new byte[1 << 20];
+    System.arraycopy(x86Like(r, 4096), 0, sparse, 0, 4096);
+    assertThat(BranchFilter.X86.callsInImage(sparse)).isPositive();
+    assertThat(BranchFilter.likelyFor(sparse)).isEqualTo(BranchFilter.NONE);
   }
 
   @Test
@@ -183,6 +283,96 @@ class BranchFilterTest {
     }
   }
 
+  private static byte[] words(int... ws) {
+    byte[] b = new byte[ws.length * 4];
+    for (int i = 0; i < ws.length; i++) {
+      b[4 * i] = (byte) ws[i];
+      b[4 * i + 1] = (byte) (ws[i] >>> 8);
+      b[4 * i + 2] = (byte) (ws[i] >>> 16);
+      b[4 * i + 3] = (byte) (ws[i] >>> 24);
+    }
+    return b;
+  }
+
+  /** Encodes {@code raw} at {@code base}, checks the expected bytes and that decoding restores. */
+  private static void knownAnswer(BranchFilter f, long base, byte[] raw, byte[] expected) {
+    byte[] b = raw.clone();
+    f.encode(b, 0, b.length, base);
+    assertThat(b).as("%s encoded", f).isEqualTo(expected);
+    f.decode(b, 0, b.length, base);
+    assertThat(b).as("%s decoded", f).isEqualTo(raw);
+  }
+
+  @Test
+  void arm64ConvertsCallsAndNearPageAddresses() {
+    // BL +16 words and BL -1 word at 0x100 (word 0x40); ADRP +2 pages at 0x108 (page 0); ADRP
+    // +2 pages at 0x3000 in a second call (page 3); an ADRP 2^18 pages away stays as it is.
+    knownAnswer(
+        BranchFilter.ARM64,
+        0x100,
+        words(0x94000010, 0x97FFFFFF, 0xD0000000, 0x90200000, 0x12345678),
+        words(0x94000050, 0x94000040, 0xD0000000, 0x90200000, 0x12345678));
+    knownAnswer(BranchFilter.ARM64, 0x3000, words(0xD0000001), words(0xB0000021));
+    // An ADRP 2^17 pages back, the far end of the converted range, is converted.
+    knownAnswer(BranchFilter.ARM64, 0x3000, words(0x90F00000), words(0xF0F00000));
+  }
+
+  private static byte[] hex(String s) {
+    return java.util.HexFormat.of().parseHex(s.replace(" ", ""));
+  }
+
+  @Test
+  void x86ConvertsNearCallsAndRipRelativeAddressesAndSkipsWhatAnOpcodeClaims() {
+    // At 0x400: call +0x100 (target 0x505); call -0x10 at 0x405 (target 0x3FA); a call with a far
+    // displacement (top byte 0x12), not converted, which claims its four bytes so that the E8
+    // inside them is not read as a call (converting it would rewrite the 0x12 the decoder tests);
+    // a nop; lea rax, [rip + 0x10] at 0x412 (target 0x429); mov rax, [rbp - 8], which claims its
+    // prefix, opcode and ModRM only, so the call +1 after it at 0x41C (target 0x422) is seen; a
+    // jmp rel32, left relative.
+    knownAnswer(
+        BranchFilter.X86,
+        0x400,
+        hex(
+            "E8 00010000 E8 F0FFFFFF E8 00 E8 00 12 0000 90 488D05 10000000 488B45 E8 01000000 E9 10000000"),
+        hex(
+            "E8 05050000 E8 FA030000 E8 00 E8 00 12 0000 90 488D05 29040000 488B45 E8 22040000 E9 10000000"));
+  }
+
+  @Test
+  void sequentialWindowsDoNotCrossBlocks() {
+    // A call whose displacement would cross a block boundary is left alone; the parse restarts at
+    // the boundary.
+    byte[] raw = new byte[BranchFilter.BLOCK + 8];
+    raw[BranchFilter.BLOCK - 2] = (byte) 0xE8;
+    raw[BranchFilter.BLOCK] = (byte) 0xE8;
+    raw[BranchFilter.BLOCK + 1] = 0x10;
+    byte[] expected = raw.clone();
+    // call +0x10 at BLOCK: target BLOCK + 5 + 0x10
+    int target = BranchFilter.BLOCK + 5 + 0x10;
+    expected[BranchFilter.BLOCK + 1] = (byte) target;
+    expected[BranchFilter.BLOCK + 2] = (byte) (target >>> 8);
+    knownAnswer(BranchFilter.X86, 0, raw, expected);
+    byte[] misaligned = new byte[16];
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> BranchFilter.X86.encode(misaligned, 0, 16, 2))
+        .isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> BranchFilter.RISCV.decode(misaligned, 4, 8, BranchFilter.BLOCK))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void riscvConvertsJalAndAuipcJalrPairs() {
+    knownAnswer(
+        BranchFilter.RISCV,
+        0x400,
+        // JAL ra +0x10; AUIPC ra 0x1000 + JALR ra 0x7F0(ra) (offset 0x17F0 at 0x404); AUIPC ra
+        // without its JALR claims eight bytes, so the JAL ra after it is not converted; a JAL
+        // through another register (j) is not a call.
+        words(0x010000EF, 0x00001097, 0x7F0080E7, 0x00001097, 0x010000EF, 0x0100006F),
+        words(0x410000EF, 0x00002097, 0xBF4080E7, 0x00001097, 0x010000EF, 0x0100006F));
+  }
+
   @ParameterizedTest
   @EnumSource(BranchFilter.class)
   void randomAccessAndStreamingInverse(BranchFilter f) throws Exception {
@@ -226,7 +416,8 @@ class BranchFilterTest {
     Random r = new Random(99);
     for (int t = 0; t < 200; t++) {
       byte[] raw = branchy(r, r.nextInt(64));
-      long base = r.nextInt(1 << 20) * 4L;
+      // A sequential filter parses from block starts; a stateless one takes any aligned base.
+      long base = r.nextInt(1 << 20) * (f.sequential() ? BranchFilter.BLOCK : 4L);
       byte[] b = raw.clone();
       f.encode(b, 0, b.length, base);
       f.decode(b, 0, b.length, base);

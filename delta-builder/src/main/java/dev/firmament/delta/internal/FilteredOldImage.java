@@ -6,12 +6,12 @@ import java.io.IOException;
 
 /**
  * Random-access reads of the old image as the differ saw it (after the branch filter). Uses one
- * fixed scratch buffer: each read fetches a few bytes of margin on both sides so that every filter
- * window touching the requested range is complete.
+ * fixed scratch buffer: each read fetches the context the filter needs on both sides (a few bytes,
+ * or the parse blocks of a sequential filter) so that every filter window touching the requested
+ * range is complete.
  */
 public final class FilteredOldImage {
   public static final int SCRATCH = 64 * 1024;
-  private static final int MARGIN = 4;
 
   private final SeekableSource src;
   private final long size;
@@ -22,7 +22,9 @@ public final class FilteredOldImage {
     this.src = src;
     this.size = size;
     this.filter = filter;
-    this.scratch = new byte[SCRATCH + 4 * MARGIN];
+    // Context on both sides: a few bytes for a stateless filter, up to a block for a sequential
+    // one.
+    this.scratch = new byte[SCRATCH + (filter.sequential() ? 2 * BranchFilter.BLOCK : 16)];
   }
 
   public int bufferBytes() {
@@ -36,8 +38,8 @@ public final class FilteredOldImage {
       if (filter == BranchFilter.NONE) {
         src.readFully(pos, b, off, n);
       } else {
-        long start = Math.max(0, (pos - MARGIN) & ~3L);
-        long end = Math.min(size, pos + n + MARGIN);
+        long start = filter.contextStart(pos);
+        long end = filter.contextEnd(pos + n, size);
         int span = (int) (end - start);
         src.readFully(start, scratch, 0, span);
         filter.encode(scratch, 0, span, start);

@@ -61,13 +61,15 @@ public final class UnfilterOutputStream extends OutputStream {
     if (filter == BranchFilter.NONE || last) {
       filter.decode(buf, 0, fill, base);
       emit = fill;
+    } else if (filter.sequential()) {
+      // Whole parse blocks (the buffer is a multiple of a block and starts on one).
+      emit = filter.emittable(base, fill);
+      filter.decode(buf, 0, emit, base);
     } else {
-      // Windows starting before `keep` lie entirely inside the buffer; decode them and keep the
+      // Windows starting before `emit` lie entirely inside the buffer; decode them and keep the
       // tail (at most 3 bytes plus alignment) for the next round.
-      long firstOpen = filter.alignUp(base + fill - 3);
-      int keep = (int) (firstOpen - base);
-      filter.decode(buf, 0, keep + 3 > fill ? fill : keep + 3, base);
-      emit = keep;
+      emit = filter.emittable(base, fill);
+      filter.decode(buf, 0, Math.min(fill, emit + 3), base);
     }
     digest.update(buf, 0, emit);
     out.write(buf, 0, emit);
