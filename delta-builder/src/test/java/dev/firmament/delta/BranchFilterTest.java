@@ -189,6 +189,56 @@ class BranchFilterTest {
   }
 
   @Test
+  void callsInImageOfTheNewFiltersUseEachInstructionsTarget() {
+    // A 64-byte image; each filter's windows aim at 0 (inside), at the image's size (outside)
+    // or before it (outside).
+    // AArch64: BL at 8 to 0 (-2 words) and at 12 to 64 (+13 words); ADRP at 16 to page 0 (inside)
+    // and to page 1 (outside: the image is 64 bytes).
+    byte[] arm64 = new byte[64];
+    System.arraycopy(words(0x97FFFFFE, 0x9400000D, 0x90000000, 0xB0000000), 0, arm64, 8, 16);
+    assertThat(BranchFilter.ARM64.callsInImage(arm64)).isEqualTo(2);
+    // x86: call at 0 to 0 (-5), call at 5 to 64 (+54); lea at 10 to 0 (-17), lea at 17 to 63.
+    byte[] x86 = new byte[64];
+    System.arraycopy(hex("E8 FBFFFFFF E8 36000000 488D05 EFFFFFFF 488D05 21000000"), 0, x86, 0, 24);
+    assertThat(BranchFilter.X86.callsInImage(x86)).isEqualTo(3);
+    // RISC-V: JAL ra at 0 to 0, JAL ra at 4 to 64 (+60); AUIPC ra + JALR ra at 8 to 0 (-8) and at
+    // 16 to 64 (+48), both ending exactly at a range end in the second image below.
+    byte[] riscv = new byte[64];
+    System.arraycopy(
+        words(0x000000EF, 0x03C000EF, 0x00000097, 0xFF8080E7, 0x00000097, 0x030080E7),
+        0,
+        riscv,
+        0,
+        24);
+    assertThat(BranchFilter.RISCV.callsInImage(riscv)).isEqualTo(2);
+    // Windows that end exactly at the end of the image are still converted.
+    byte[] tail = words(0x00000097, 0x030080E7);
+    BranchFilter.RISCV.encode(tail, 0, tail.length, BranchFilter.BLOCK);
+    assertThat(tail).isNotEqualTo(words(0x00000097, 0x030080E7));
+    byte[] jal = words(0x03C000EF);
+    BranchFilter.RISCV.encode(jal, 0, jal.length, BranchFilter.BLOCK);
+    assertThat(jal).isNotEqualTo(words(0x03C000EF));
+  }
+
+  @ParameterizedTest
+  @EnumSource(BranchFilter.class)
+  void onlyCodeOfTheFiltersSetIsPlausible(BranchFilter f) {
+    Random r = new Random(25);
+    byte[] random = TestData.random(r, 256 * 1024);
+    assertThat(f.plausibleFor(random)).isEqualTo(f == BranchFilter.NONE);
+    byte[] code =
+        switch (f) {
+          case NONE -> random;
+          case THUMB_BL -> thumbLike(r, 256 * 1024);
+          case ARM_BL -> armLike(r, 256 * 1024);
+          case ARM64 -> arm64Like(r, 256 * 1024);
+          case X86 -> x86Like(r, 256 * 1024);
+          case RISCV -> riscvLike(r, 256 * 1024);
+        };
+    assertThat(f.plausibleFor(code)).isTrue();
+  }
+
+  @Test
   void likelyFilterFollowsTheInstructionSet() {
     Random r = new Random(21);
     for (int n : new int[] {16 * 1024, 256 * 1024, 1 << 20}) {
@@ -301,6 +351,14 @@ class BranchFilterTest {
     assertThat(b).as("%s encoded", f).isEqualTo(expected);
     f.decode(b, 0, b.length, base);
     assertThat(b).as("%s decoded", f).isEqualTo(raw);
+  }
+
+  @Test
+  void thumbAndArmConvertCallsToTheirTargets() {
+    // Thumb BL +0x10 halfwords at 0x100: target (0x20 + 0x104) / 2 = 0x92 halfwords.
+    knownAnswer(BranchFilter.THUMB_BL, 0x100, hex("00F010F8"), hex("00F092F8"));
+    // ARM BL +0x10 words at 0x100: target (0x40 + 0x108) / 4 = 0x52 words.
+    knownAnswer(BranchFilter.ARM_BL, 0x100, words(0xEB000010), words(0xEB000052));
   }
 
   @Test
