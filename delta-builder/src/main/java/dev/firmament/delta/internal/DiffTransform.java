@@ -34,8 +34,8 @@ public enum DiffTransform {
     int k = 0;
     while (k < n) {
       if (this == WORDS && ((newPos + k) & 3) == 0 && k + 4 <= n) {
-        int w = le(newer, newOff + k) - le(older, oldOff + k);
-        put(out, off + k, w);
+        int w = BranchFilter.le32(newer, newOff + k) - BranchFilter.le32(older, oldOff + k);
+        BranchFilter.putLe32(out, off + k, w);
         k += 4;
       } else {
         out[off + k] = (byte) (newer[newOff + k] - older[oldOff + k]);
@@ -52,26 +52,12 @@ public enum DiffTransform {
     int k = 0;
     while (k < n) {
       if (this == WORDS && ((newPos + k) & 3) == 0 && k + 4 <= n) {
-        put(buf, k, le(buf, k) + le(diff, k));
+        BranchFilter.putLe32(buf, k, BranchFilter.le32(buf, k) + BranchFilter.le32(diff, k));
         k += 4;
       } else {
         buf[k] += diff[k];
         k++;
       }
     }
-  }
-
-  private static int le(byte[] b, int i) {
-    return (b[i] & 0xff)
-        | (b[i + 1] & 0xff) << 8
-        | (b[i + 2] & 0xff) << 16
-        | (b[i + 3] & 0xff) << 24;
-  }
-
-  private static void put(byte[] b, int i, int v) {
-    b[i] = (byte) v;
-    b[i + 1] = (byte) (v >>> 8);
-    b[i + 2] = (byte) (v >>> 16);
-    b[i + 3] = (byte) (v >>> 24);
   }
 }
