@@ -22,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 
 /**
@@ -35,6 +36,14 @@ import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
  * temporary location and only promote it after {@code apply} returns.
  */
 public final class DeltaApplier {
+
+  /**
+   * The branch filters of the native format this applier decodes, by name (what a device declares
+   * as {@code capabilities.deltaFilters}, docs/device-protocol.md section 7).
+   */
+  public static final List<String> FILTERS =
+      java.util.Arrays.stream(BranchFilter.values()).map(Enum::name).toList();
+
   /** Size of each of the applier's fixed working buffers. */
   public static final int IO_BUFFER = 64 * 1024;
 

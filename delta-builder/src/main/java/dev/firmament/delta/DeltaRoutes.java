@@ -54,6 +54,8 @@ public final class DeltaRoutes {
    * A published patch between two versions of the product.
    *
    * @param toSha256 the SHA-256 (hex) of the image the patch produces
+   * @param branchFilter the native patch's branch filter ({@link DiffResult#branchFilter}); null
+   *     when not recorded (a BSDIFF40 patch, or one built before filters were recorded)
    */
   public record Patch(
       String fromVersion,
@@ -61,7 +63,20 @@ public final class DeltaRoutes {
       String toSha256,
       String storageKey,
       long size,
-      String sha256) {}
+      String sha256,
+      String branchFilter) {
+
+    /** A patch whose branch filter is not known (one every applier decodes). */
+    public Patch(
+        String fromVersion,
+        String toVersion,
+        String toSha256,
+        String storageKey,
+        long size,
+        String sha256) {
+      this(fromVersion, toVersion, toSha256, storageKey, size, sha256, null);
+    }
+  }
 
   /** A route of one or more patches, in the order they apply, and the bytes it costs to send. */
   public record Route(List<Patch> patches, long bytes) {

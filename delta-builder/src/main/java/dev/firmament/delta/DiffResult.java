@@ -34,6 +34,15 @@ public record DiffResult(
     return decision == Decision.DELTA;
   }
 
+  /**
+   * The branch filter of the patch as devices name it (docs/device-protocol.md, section 7): the
+   * upper-case filter name without the diff transform ({@code "ARM64"} for {@code "arm64+words"}).
+   */
+  public String branchFilter() {
+    int plus = filter.indexOf('+');
+    return (plus < 0 ? filter : filter.substring(0, plus)).toUpperCase(java.util.Locale.ROOT);
+  }
+
   /** Patch size, or -1 when no patch was computed. */
   public long patchBytes() {
     return patch == null ? -1 : patch.length;

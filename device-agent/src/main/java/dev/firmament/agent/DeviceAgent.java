@@ -8,6 +8,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import dev.firmament.delta.DeltaApplier;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.BrokerCredentials;
 import dev.firmament.protocol.CallError;
@@ -517,7 +518,8 @@ public final class DeviceAgent implements AutoCloseable {
 
   private static final DeviceCapabilities FULL_ONLY = DeviceCapabilities.of(ArtifactKind.FULL);
   private static final DeviceCapabilities WITH_PATCHES =
-      DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA, ArtifactKind.DELTA_CHAIN);
+      DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA, ArtifactKind.DELTA_CHAIN)
+          .withDeltaFilters(DeltaApplier.FILTERS);
 
   /**
    * The online presence: the running version, what the device says about itself, and the artifact

@@ -21,10 +21,25 @@ import java.util.regex.Pattern;
  *     protocol allows
  * @param slot how the device keeps its image: two slots or one rewritten in place; null for two
  *     (A/B), as every device always had
+ * @param deltaFilters the branch filters of the native patch format (docs/delta-format.md, section
+ *     3) the device's applier decodes, each once, at most {@value #MAX_ARTIFACTS}, same naming
+ *     rules as {@code artifacts}; null when the device says nothing, which means the filters every
+ *     applier has decoded ({@link #LEGACY_FILTERS}); no filter ({@code NONE}) is always decoded
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeviceCapabilities(
-    List<String> artifacts, List<String> transports, Integer maxChunkSize, SlotLayout slot) {
+    List<String> artifacts,
+    List<String> transports,
+    Integer maxChunkSize,
+    SlotLayout slot,
+    List<String> deltaFilters) {
+
+  /**
+   * The branch filters every native-patch applier has decoded: what a device that names none is
+   * sent. Filters added later ({@code ARM64}, {@code X86}, {@code RISCV}) reach only devices that
+   * name them.
+   */
+  public static final List<String> LEGACY_FILTERS = List.of("NONE", "THUMB_BL", "ARM_BL");
 
   public static final int MAX_ARTIFACTS = 16;
   private static final Pattern NAME = Pattern.compile("[A-Z][A-Z0-9_]{0,31}");
@@ -46,20 +61,8 @@ public record DeviceCapabilities(
         artifacts.stream().distinct().count() == artifacts.size(),
         "capabilities.artifacts names each kind once");
     artifacts = List.copyOf(artifacts);
-    if (transports != null) {
-      Checks.require(
-          transports.size() <= MAX_ARTIFACTS,
-          "capabilities.transports names at most " + MAX_ARTIFACTS + " transports");
-      for (String name : transports) {
-        Checks.require(
-            name != null && NAME.matcher(name).matches(),
-            "capabilities.transports: each is 1 to 32 of [A-Z0-9_], starting with a letter");
-      }
-      Checks.require(
-          transports.stream().distinct().count() == transports.size(),
-          "capabilities.transports names each transport once");
-      transports = List.copyOf(transports);
-    }
+    transports = names(transports, "transports", "transport");
+    deltaFilters = names(deltaFilters, "deltaFilters", "filter");
     Checks.require(
         maxChunkSize == null
             || (maxChunkSize >= Artifact.MIN_CHUNK_SIZE && maxChunkSize <= Artifact.MAX_CHUNK_SIZE),
@@ -71,9 +74,34 @@ public record DeviceCapabilities(
             + maxChunkSize);
   }
 
+  /** Capabilities that name no branch filters (the legacy ones). */
+  public DeviceCapabilities(
+      List<String> artifacts, List<String> transports, Integer maxChunkSize, SlotLayout slot) {
+    this(artifacts, transports, maxChunkSize, slot, null);
+  }
+
   /** Capabilities of an A/B device. */
   public DeviceCapabilities(List<String> artifacts, List<String> transports, Integer maxChunkSize) {
     this(artifacts, transports, maxChunkSize, null);
+  }
+
+  /** Validates an optional list of names: each once, at most {@value #MAX_ARTIFACTS}. */
+  private static List<String> names(List<String> names, String field, String what) {
+    if (names == null) {
+      return null;
+    }
+    Checks.require(
+        names.size() <= MAX_ARTIFACTS,
+        "capabilities." + field + " names at most " + MAX_ARTIFACTS + " " + what + "s");
+    for (String name : names) {
+      Checks.require(
+          name != null && NAME.matcher(name).matches(),
+          "capabilities." + field + ": each is 1 to 32 of [A-Z0-9_], starting with a letter");
+    }
+    Checks.require(
+        names.stream().distinct().count() == names.size(),
+        "capabilities." + field + " names each " + what + " once");
+    return List.copyOf(names);
   }
 
   /** Capabilities naming artifact kinds only: MQTT chunks of any size, two slots. */
@@ -84,17 +112,38 @@ public record DeviceCapabilities(
   /** These capabilities, receiving bytes over {@code transports}. */
   public DeviceCapabilities withTransports(Transport... transports) {
     return new DeviceCapabilities(
-        artifacts, Arrays.stream(transports).map(Enum::name).toList(), maxChunkSize, slot);
+        artifacts,
+        Arrays.stream(transports).map(Enum::name).toList(),
+        maxChunkSize,
+        slot,
+        deltaFilters);
   }
 
   /** These capabilities, taking chunk frames of at most {@code bytes}. */
   public DeviceCapabilities withMaxChunkSize(Integer bytes) {
-    return new DeviceCapabilities(artifacts, transports, bytes, slot);
+    return new DeviceCapabilities(artifacts, transports, bytes, slot, deltaFilters);
   }
 
   /** These capabilities, keeping the image as {@code layout} says. */
   public DeviceCapabilities withSlot(SlotLayout layout) {
-    return new DeviceCapabilities(artifacts, transports, maxChunkSize, layout);
+    return new DeviceCapabilities(artifacts, transports, maxChunkSize, layout, deltaFilters);
+  }
+
+  /** These capabilities, decoding the native patch format's branch filters {@code filters}. */
+  public DeviceCapabilities withDeltaFilters(List<String> filters) {
+    return new DeviceCapabilities(artifacts, transports, maxChunkSize, slot, filters);
+  }
+
+  /**
+   * Whether the device's applier decodes a native patch made with branch filter {@code filter} (its
+   * name, upper case); null (a patch whose filter was not recorded, built before filters were
+   * recorded, or a BSDIFF40 patch) and {@code NONE} are always decoded.
+   */
+  public boolean decodesFilter(String filter) {
+    if (filter == null || filter.equals("NONE")) {
+      return true;
+    }
+    return (deltaFilters == null ? LEGACY_FILTERS : deltaFilters).contains(filter);
   }
 
   /** Whether the device has one slot, rewritten in place by patches built for its layout. */
@@ -144,11 +193,24 @@ public record DeviceCapabilities(
   /** As {@link #ofStored(String, String, Integer)}, with the slot layout kept beside them. */
   public static DeviceCapabilities ofStored(
       String kinds, String transports, Integer maxChunkSize, SlotLayout slot) {
+    return ofStored(kinds, transports, maxChunkSize, slot, null);
+  }
+
+  /**
+   * As {@link #ofStored(String, String, Integer, SlotLayout)}, with the branch filters joined by
+   * commas ({@code devices.delta_filters}, null when the device named none).
+   */
+  public static DeviceCapabilities ofStored(
+      String kinds, String transports, Integer maxChunkSize, SlotLayout slot, String filters) {
     if (kinds == null) {
       return null;
     }
     return new DeviceCapabilities(
-        split(kinds), transports == null ? null : split(transports), maxChunkSize, slot);
+        split(kinds),
+        transports == null ? null : split(transports),
+        maxChunkSize,
+        slot,
+        filters == null ? null : split(filters));
   }
 
   private static List<String> split(String joined) {

@@ -364,6 +364,65 @@ class ProtocolCodecTest {
   }
 
   @Test
+  void deltaFiltersSayWhichNativePatchesADeviceDecodes() {
+    DeviceCapabilities named =
+        codec
+            .decodePresence(
+                """
+                {"online":true,"currentVersion":"1.0.0","capabilities":{
+                 "artifacts":["FULL","DELTA"],"deltaFilters":["THUMB_BL","ARM64"]}}"""
+                    .getBytes(UTF_8))
+            .capabilities();
+    assertThat(named.deltaFilters()).containsExactly("THUMB_BL", "ARM64");
+    assertThat(named.decodesFilter("ARM64")).isTrue();
+    assertThat(named.decodesFilter("THUMB_BL")).isTrue();
+    assertThat(named.decodesFilter("ARM_BL")).isFalse();
+    assertThat(named.decodesFilter("X86")).isFalse();
+    // No filter, and a patch whose filter was not recorded, every applier decodes.
+    assertThat(named.decodesFilter("NONE")).isTrue();
+    assertThat(named.decodesFilter(null)).isTrue();
+    // A device that names none decodes what every applier always has.
+    DeviceCapabilities silent = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
+    assertThat(silent.deltaFilters()).isNull();
+    assertThat(DeviceCapabilities.LEGACY_FILTERS).allMatch(silent::decodesFilter);
+    assertThat(silent.decodesFilter("ARM64")).isFalse();
+    assertThat(silent.decodesFilter("RISCV")).isFalse();
+    // An empty list names no filter at all.
+    DeviceCapabilities none = silent.withDeltaFilters(List.of());
+    assertThat(none.decodesFilter("THUMB_BL")).isFalse();
+    assertThat(none.decodesFilter("NONE")).isTrue();
+    // Round trip, kept through the other builders, and not written when absent.
+    DeviceCapabilities all =
+        silent
+            .withDeltaFilters(List.of("X86", "RISCV"))
+            .withTransports(Transport.MQTT)
+            .withMaxChunkSize(1024)
+            .withSlot(null);
+    assertThat(all.deltaFilters()).containsExactly("X86", "RISCV");
+    Presence p = Presence.online("1.0.0").withCapabilities(all);
+    assertThat(codec.decodePresence(codec.encodePresence(p))).isEqualTo(p);
+    assertThat(
+            new String(codec.encodePresence(Presence.online("1").withCapabilities(silent)), UTF_8))
+        .doesNotContain("deltaFilters");
+    assertThat(
+            DeviceCapabilities.ofStored("FULL,DELTA", null, null, null, "ARM64,X86").deltaFilters())
+        .containsExactly("ARM64", "X86");
+    assertThat(DeviceCapabilities.ofStored("FULL", null, null, null, "").deltaFilters()).isEmpty();
+    assertThat(DeviceCapabilities.ofStored("FULL", null, null, null, null).deltaFilters()).isNull();
+    // Checked like the other lists.
+    assertThatThrownBy(() -> silent.withDeltaFilters(List.of("ARM64", "ARM64")))
+        .hasMessage("capabilities.deltaFilters names each filter once");
+    assertThatThrownBy(() -> silent.withDeltaFilters(List.of("arm64")))
+        .hasMessage(
+            "capabilities.deltaFilters: each is 1 to 32 of [A-Z0-9_], starting with a letter");
+    List<String> seventeen =
+        java.util.stream.IntStream.range(0, 17).mapToObj(i -> "F" + i).toList();
+    assertThatThrownBy(() -> silent.withDeltaFilters(seventeen))
+        .hasMessage("capabilities.deltaFilters names at most 16 filters");
+    assertThat(silent.withDeltaFilters(seventeen.subList(0, 16)).deltaFilters()).hasSize(16);
+  }
+
+  @Test
   void capabilitiesAndArtifactsAreCheckedToTheirLimits() {
     assertThatThrownBy(() -> new DeviceCapabilities(null))
         .isInstanceOf(IllegalArgumentException.class)

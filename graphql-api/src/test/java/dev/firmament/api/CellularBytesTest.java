@@ -37,7 +37,7 @@ class CellularBytesTest extends ApiIntegrationTest {
   @Test
   void devicesNotOfferedYetAreExpectedToCostWhatTheWorkersWouldPlan() {
     String productId = createProduct();
-    List<String> d = registerDevices(productId, unique("cell"), 9);
+    List<String> d = registerDevices(productId, unique("cell"), 10);
     UUID org = organizationOf(d.getFirst());
     byte[] image = new byte[5_000];
     Arrays.fill(image, (byte) 7);
@@ -56,6 +56,12 @@ class CellularBytesTest extends ApiIntegrationTest {
     // A larger patch for the same pair is never the cheapest; a failed build is no patch at all.
     insertDelta(org, productId, v11, v12, "BSDIFF", "PUBLISHED", 90L, "ab".repeat(32), null);
     insertDelta(org, productId, v10, v12, "NATIVE", "FAILED", 10L, "ab".repeat(32), null);
+    // The 70-byte patch uses the AArch64 branch filter: only devices that decode it get it.
+    dsl.update(FIRMWARE_DELTAS)
+        .set(FIRMWARE_DELTAS.BRANCH_FILTER, "ARM64")
+        .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(UUID.fromString(productId)))
+        .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(70L))
+        .execute();
     String jobId =
         graphQl
             .document(JOB)
@@ -74,6 +80,13 @@ class CellularBytesTest extends ApiIntegrationTest {
     device(d.get(6), "1.0.0", "FULL,DELTA,DELTA_CHAIN");
     device(d.get(7), null, "FULL,DELTA,DELTA_CHAIN");
     device(d.get(8), "1.0.0", "FULL,DELTA,DELTA_CHAIN");
+    device(d.get(9), "1.1.0", "FULL,DELTA");
+    for (int i : new int[] {0, 9}) {
+      dsl.update(DEVICES)
+          .set(DEVICES.DELTA_FILTERS, "THUMB_BL,ARM64")
+          .where(DEVICES.ID.eq(d.get(i)))
+          .execute();
+    }
     for (int i = 0; i < d.size(); i++) {
       result(org, jobId, d.get(i), "QUEUED", null, 0);
       sim(org, d.get(i), i == 8 ? "INACTIVE" : "ACTIVE");
@@ -93,19 +106,20 @@ class CellularBytesTest extends ApiIntegrationTest {
     var cellular = graphQl.document(CELLULAR).variable("id", jobId).execute();
     cellular.path("firmwareOTAJob.cellularBytes").entityList(Object.class).hasSize(1);
     cellular.path("firmwareOTAJob.cellularBytes[0].stageIndex").entity(Integer.class).isEqualTo(0);
-    cellular.path("firmwareOTAJob.cellularBytes[0].devices").entity(Integer.class).isEqualTo(8);
+    cellular.path("firmwareOTAJob.cellularBytes[0].devices").entity(Integer.class).isEqualTo(9);
     cellular
         .path("firmwareOTAJob.cellularBytes[0].expectedBytes")
         .entity(Long.class)
         .isEqualTo(
-            CHAIN_1_0_TO_1_2 // d0: installs chains, no direct patch
+            CHAIN_1_0_TO_1_2 // d0: installs chains and decodes AArch64, no direct patch
                 + 5_000 // d1: declared nothing, so patches but no chain: no direct patch
-                + 70 // d2: the smaller of the two direct patches
+                + 90 // d2: declared no filters: not the smaller patch, which uses AArch64
                 + 5_000 // d3: installs images only
                 + 0 // d4: already on the target
                 + 1_234 // d5: its planned artifact
                 + 0 // d6: skipped
-                + 5_000); // d7: reports no version
+                + 5_000 // d7: reports no version
+                + 70); // d9: decodes AArch64: the smaller of the two direct patches
     cellular.path("firmwareOTAJob.cellularBytes[0].actualBytes").entity(Long.class).isEqualTo(600L);
   }
 

@@ -77,6 +77,26 @@ class DeviceTelemetryTest extends ApiIntegrationTest {
       read.path("device.slot").valueIsNull();
     }
 
+    // The branch filters a device names, and what one that names none is taken to decode.
+    Registered filters = device();
+    dsl.update(DEVICES)
+        .set(DEVICES.ARTIFACT_KINDS, "FULL,DELTA")
+        .set(DEVICES.DELTA_FILTERS, "ARM64,X86")
+        .where(DEVICES.ID.eq(filters.id()))
+        .execute();
+    for (Registered d : List.of(filters, said)) {
+      var read =
+          graphQl
+              .document("query($id: ID!) { device(id: $id) { deltaFilters } }")
+              .variable("id", d.id())
+              .execute();
+      read.errors().verify();
+      read.path("device.deltaFilters")
+          .entityList(String.class)
+          .containsExactly(
+              d == filters ? new String[] {"ARM64", "X86"} : new String[] {"THUMB_BL", "ARM_BL"});
+    }
+
     // A single-slot device shows its layout.
     Registered single = device();
     dsl.update(DEVICES)

@@ -19,6 +19,8 @@ import java.util.UUID;
  * @param artifactKinds the artifact kinds the device declared it installs; null (the default, FULL
  *     and DELTA) when it never did
  * @param slot how the device declared it keeps its image; null when it never did (two slots)
+ * @param deltaFilters the branch filters of native patches the device declared its applier decodes;
+ *     null (the legacy filters, THUMB_BL and ARM_BL) when it never named any
  */
 public record Device(
     String id,
@@ -36,7 +38,8 @@ public record Device(
     String firmwareLock,
     DeviceInfo info,
     List<String> artifactKinds,
-    Slot slot) {
+    Slot slot,
+    List<String> deltaFilters) {
 
   /**
    * A device's slot layout as it declared it (docs/device-protocol.md, section 7).
@@ -50,8 +53,15 @@ public record Device(
   /** What a device that never declared its artifact kinds is offered (docs/device-protocol.md). */
   public static final List<String> DEFAULT_ARTIFACT_KINDS = List.of("FULL", "DELTA");
 
+  /**
+   * The branch filters a device that never named any is taken to decode (besides no filter): every
+   * applier's (docs/device-protocol.md, section 7).
+   */
+  public static final List<String> DEFAULT_DELTA_FILTERS = List.of("THUMB_BL", "ARM_BL");
+
   public Device {
     tags = List.copyOf(tags);
     artifactKinds = artifactKinds == null ? DEFAULT_ARTIFACT_KINDS : List.copyOf(artifactKinds);
+    deltaFilters = deltaFilters == null ? DEFAULT_DELTA_FILTERS : List.copyOf(deltaFilters);
   }
 }

@@ -704,7 +704,10 @@ public class DeviceRepository {
             : List.of(r.getArtifactKinds().split(",")),
         r.getSlotMode() == null
             ? null
-            : new Device.Slot(r.getSlotMode(), r.getSlotSize(), r.getSlotSegment()));
+            : new Device.Slot(r.getSlotMode(), r.getSlotSize(), r.getSlotSegment()),
+        r.getDeltaFilters() == null
+            ? null
+            : r.getDeltaFilters().isEmpty() ? List.of() : List.of(r.getDeltaFilters().split(",")));
   }
 
   /**

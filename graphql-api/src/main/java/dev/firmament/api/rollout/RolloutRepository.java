@@ -532,17 +532,17 @@ public class RolloutRepository {
   /**
    * The bytes the workers would plan for the devices with an active SIM that were neither offered
    * nor deferred yet, per stage: for each group of devices on one version that declare the same
-   * artifact kinds, the cheapest route over the product's published patches that they install (one
-   * patch, or a chain for a device that installs chains), else the full image; nothing for a device
-   * already on the target. The same rule as the workers' artifact planner, over the same patches
-   * ({@link DeltaRoutes}).
+   * artifact kinds and branch filters, the cheapest route over the product's published patches that
+   * they install and decode (one patch, or a chain for a device that installs chains), else the
+   * full image; nothing for a device already on the target. The same rule as the workers' artifact
+   * planner, over the same patches ({@link DeltaRoutes}).
    */
   private Map<StageOfJob, Long> estimates(UUID organizationId, UUID[] jobIds) {
     Map<UUID, List<Patch>> patches = publishedPatches(organizationId, jobIds);
     Map<StageOfJob, Long> estimated = new HashMap<>();
     dsl.resultQuery(
             """
-            select r.job_id, r.stage, d.firmware_version, d.artifact_kinds,
+            select r.job_id, r.stage, d.firmware_version, d.artifact_kinds, d.delta_filters,
                    f.version as target, f.size_bytes, count(*) as devices
             from ota_results r
             join sims s on s.device_id = r.device_id and s.organization_id = r.organization_id
@@ -553,8 +553,8 @@ public class RolloutRepository {
             where r.organization_id = {0} and r.job_id = any({1})
               and r.state <> 'SKIPPED' and r.artifact_size_bytes is null
               and d.firmware_version is distinct from f.version
-            group by r.job_id, r.stage, d.firmware_version, d.artifact_kinds, f.version,
-                     f.size_bytes""",
+            group by r.job_id, r.stage, d.firmware_version, d.artifact_kinds, d.delta_filters,
+                     f.version, f.size_bytes""",
             DSL.val(organizationId), DSL.val(jobIds))
         .forEach(
             r -> {
@@ -564,6 +564,7 @@ public class RolloutRepository {
                       patches.getOrDefault(jobId, List.of()),
                       r.get("firmware_version", String.class),
                       r.get("artifact_kinds", String.class),
+                      r.get("delta_filters", String.class),
                       r.get("target", String.class),
                       r.get("size_bytes", Long.class));
               estimated.merge(
@@ -575,17 +576,29 @@ public class RolloutRepository {
   }
 
   /**
-   * What one device on {@code version} that keeps {@code artifactKinds} would be sent to reach
-   * {@code target}: the cheapest route it installs when it is smaller than the image, else the
-   * image of {@code imageBytes}.
+   * What one device on {@code version} that keeps {@code artifactKinds} and {@code deltaFilters}
+   * would be sent to reach {@code target}: the cheapest route it installs, over the smallest patch
+   * of each pair it decodes, when it is smaller than the image, else the image of {@code
+   * imageBytes}.
+   *
+   * @param bySize the published patches, smallest first
    */
   static long estimate(
-      List<Patch> patches, String version, String artifactKinds, String target, long imageBytes) {
+      List<Patch> bySize,
+      String version,
+      String artifactKinds,
+      String deltaFilters,
+      String target,
+      long imageBytes) {
     DeviceCapabilities kinds =
-        DeviceCapabilities.orDefault(DeviceCapabilities.ofStored(artifactKinds));
+        DeviceCapabilities.orDefault(
+            DeviceCapabilities.ofStored(artifactKinds, null, null, null, deltaFilters));
     int maxSteps =
         DeltaRoutes.maxSteps(
             kinds.accepts(ArtifactKind.DELTA), kinds.accepts(ArtifactKind.DELTA_CHAIN));
+    List<Patch> patches =
+        DeltaRoutes.smallestOfEachPair(
+            bySize.stream().filter(p -> kinds.decodesFilter(p.branchFilter())).toList());
     return DeltaRoutes.cheapest(patches, version, target, maxSteps)
         .map(DeltaRoutes.Route::bytes)
         .filter(bytes -> bytes < imageBytes)
@@ -593,7 +606,7 @@ public class RolloutRepository {
   }
 
   /**
-   * The published patches of each job's product, the smallest of each pair of versions, as the
+   * The published patches of each job's product, smallest first, with their branch filters, as the
    * workers' delta catalog reads them (without what only sending needs).
    */
   private Map<UUID, List<Patch>> publishedPatches(UUID organizationId, UUID[] jobIds) {
@@ -601,7 +614,7 @@ public class RolloutRepository {
     dsl.resultQuery(
             """
             select j.id as job_id, pf.version as from_version, pt.version as to_version,
-                   fd.size_bytes
+                   fd.size_bytes, fd.branch_filter
             from ota_jobs j
             join firmware_deltas fd on fd.product_id = j.product_id
                                    and fd.organization_id = j.organization_id
@@ -617,11 +630,17 @@ public class RolloutRepository {
               String to = r.get("to_version", String.class);
               bySize
                   .computeIfAbsent(r.get("job_id", UUID.class), j -> new ArrayList<>())
-                  .add(new Patch(from, to, null, null, r.get("size_bytes", Long.class), null));
+                  .add(
+                      new Patch(
+                          from,
+                          to,
+                          null,
+                          null,
+                          r.get("size_bytes", Long.class),
+                          null,
+                          r.get("branch_filter", String.class)));
             });
-    Map<UUID, List<Patch>> patches = new HashMap<>();
-    bySize.forEach((jobId, all) -> patches.put(jobId, DeltaRoutes.smallestOfEachPair(all)));
-    return patches;
+    return bySize;
   }
 
   /** Gives the job its data policy (docs/connectivity.md, "Data-aware rollouts"). */

@@ -98,19 +98,22 @@ public class ArtifactPlanner {
     Optional<Route> route =
         cached(
             routes,
-            new RouteKey(jobId, target.deviceVersion(), maxSteps),
+            new RouteKey(
+                jobId, target.deviceVersion(), maxSteps, target.capabilities().deltaFilters()),
             now,
             DELTA_TTL_NANOS,
             MAX_ENTRIES,
             () ->
                 DeltaRoutes.cheapest(
-                    cached(
-                        patches,
-                        jobId,
-                        now,
-                        DELTA_TTL_NANOS,
-                        MAX_ENTRIES,
-                        () -> deltas.publishedPatches(jobId)),
+                    decodable(
+                        cached(
+                            patches,
+                            jobId,
+                            now,
+                            DELTA_TTL_NANOS,
+                            MAX_ENTRIES,
+                            () -> deltas.publishedPatches(jobId)),
+                        target),
                     target.deviceVersion(),
                     target.targetVersion(),
                     maxSteps));
@@ -268,7 +271,20 @@ public class ArtifactPlanner {
     return DeltaChain.encode(links);
   }
 
-  private record RouteKey(UUID jobId, String deviceVersion, int maxSteps) {}
+  /**
+   * The smallest patch of each pair of versions among {@code bySize} (smallest first) that the
+   * device's applier decodes: a native patch made with a branch filter the device does not name is
+   * passed over for another format's patch of the pair, or another route, or the full image.
+   */
+  static List<Patch> decodable(List<Patch> bySize, UpdateTarget target) {
+    return DeltaRoutes.smallestOfEachPair(
+        bySize.stream()
+            .filter(p -> target.capabilities().decodesFilter(p.branchFilter()))
+            .toList());
+  }
+
+  private record RouteKey(
+      UUID jobId, String deviceVersion, int maxSteps, List<String> deltaFilters) {}
 
   private record Cached<V>(V value, long expiresAt) {}
 

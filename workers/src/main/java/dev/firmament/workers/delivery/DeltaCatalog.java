@@ -24,8 +24,10 @@ public class DeltaCatalog {
   }
 
   /**
-   * Every published patch between two builds of the job's product (the smallest of each pair, when
-   * a pair has patches in more than one format): what {@link DeltaRoutes} finds routes over.
+   * Every published patch between two builds of the job's product, smallest first (a pair may have
+   * patches in more than one format), with its branch filter: the planner keeps, per device, the
+   * smallest of each pair that the device decodes ({@link DeltaRoutes#smallestOfEachPair}) and
+   * finds routes over those.
    */
   public List<Patch> publishedPatches(UUID jobId) {
     ProductFirmware from = PRODUCT_FIRMWARE.as("from_build");
@@ -37,7 +39,8 @@ public class DeltaCatalog {
                 to.SHA256,
                 FIRMWARE_DELTAS.STORAGE_KEY,
                 FIRMWARE_DELTAS.SIZE_BYTES,
-                FIRMWARE_DELTAS.SHA256)
+                FIRMWARE_DELTAS.SHA256,
+                FIRMWARE_DELTAS.BRANCH_FILTER)
             .from(OTA_JOBS)
             .join(FIRMWARE_DELTAS)
             .on(
@@ -58,8 +61,14 @@ public class DeltaCatalog {
             .fetch(
                 r ->
                     new Patch(
-                        r.value1(), r.value2(), r.value3(), r.value4(), r.value5(), r.value6()));
-    return DeltaRoutes.smallestOfEachPair(all);
+                        r.value1(),
+                        r.value2(),
+                        r.value3(),
+                        r.value4(),
+                        r.value5(),
+                        r.value6(),
+                        r.value7()));
+    return all;
   }
 
   /**

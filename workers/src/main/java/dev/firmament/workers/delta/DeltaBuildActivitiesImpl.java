@@ -7,6 +7,7 @@ import dev.firmament.delta.DeltaApplier;
 import dev.firmament.delta.DeltaDiffer;
 import dev.firmament.delta.DiffOptions;
 import dev.firmament.delta.DiffResult;
+import dev.firmament.delta.PatchFormat;
 import dev.firmament.delta.io.SeekableSource;
 import dev.firmament.manifest.Sha256;
 import dev.firmament.orchestrator.delta.DeltaBuildActivities;
@@ -155,7 +156,12 @@ public class DeltaBuildActivitiesImpl implements DeltaBuildActivities {
             stored.sha256(),
             diff.reason(),
             millisSince(t0));
-    return logged(records.record(from, to, published));
+    return logged(
+        records.record(
+            from,
+            to,
+            published,
+            options.format() == PatchFormat.NATIVE ? diff.branchFilter() : null));
   }
 
   @Override

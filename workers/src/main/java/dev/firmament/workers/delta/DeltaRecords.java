@@ -122,6 +122,15 @@ public class DeltaRecords {
    * outcome. Returns the row as it stands afterwards.
    */
   public DeltaBuildResult record(Build from, Build to, DeltaBuildResult result) {
+    return record(from, to, result, null);
+  }
+
+  /**
+   * Records a build outcome; {@code branchFilter} is the published native patch's branch filter
+   * (null for other outcomes and BSDIFF40), which decides which devices may be sent it.
+   */
+  public DeltaBuildResult record(
+      Build from, Build to, DeltaBuildResult result, String branchFilter) {
     String reason =
         result.reason() == null || result.reason().length() <= 1000
             ? result.reason()
@@ -140,6 +149,7 @@ public class DeltaRecords {
         .set(FIRMWARE_DELTAS.STATUS, result.status().name())
         .set(FIRMWARE_DELTAS.REASON, reason)
         .set(FIRMWARE_DELTAS.BUILD_MS, result.buildMillis())
+        .set(FIRMWARE_DELTAS.BRANCH_FILTER, branchFilter)
         .onConflict(
             FIRMWARE_DELTAS.FROM_FIRMWARE_ID,
             FIRMWARE_DELTAS.TO_FIRMWARE_ID,
@@ -151,6 +161,7 @@ public class DeltaRecords {
         .set(FIRMWARE_DELTAS.STATUS, result.status().name())
         .set(FIRMWARE_DELTAS.REASON, reason)
         .set(FIRMWARE_DELTAS.BUILD_MS, result.buildMillis())
+        .set(FIRMWARE_DELTAS.BRANCH_FILTER, branchFilter)
         .where(FIRMWARE_DELTAS.STATUS.eq(DeltaStatus.FAILED.name()))
         .execute();
     return existing(from.id(), to.id(), result.format()).orElseThrow();

@@ -103,6 +103,7 @@ public class DevicePresence {
               .set(DEVICES.ARTIFACT_KINDS, artifactKinds(presence))
               .set(DEVICES.TRANSPORTS, transports(presence))
               .set(DEVICES.MAX_CHUNK_SIZE, presence.capabilities().maxChunkSize())
+              .set(DEVICES.DELTA_FILTERS, deltaFilters(presence))
               .set(DEVICES.SLOT_MODE, slot(presence) == null ? null : slot(presence).mode())
               .set(DEVICES.SLOT_SIZE, slot(presence) == null ? null : slot(presence).size())
               .set(DEVICES.SLOT_SEGMENT, slot(presence) == null ? null : slot(presence).segment());
@@ -222,6 +223,7 @@ public class DevicePresence {
               .or(DEVICES.ARTIFACT_KINDS.isDistinctFrom(artifactKinds(presence)))
               .or(DEVICES.TRANSPORTS.isDistinctFrom(transports(presence)))
               .or(DEVICES.MAX_CHUNK_SIZE.isDistinctFrom(presence.capabilities().maxChunkSize()))
+              .or(DEVICES.DELTA_FILTERS.isDistinctFrom(deltaFilters(presence)))
               .or(
                   DEVICES.SLOT_MODE.isDistinctFrom(
                       slot(presence) == null ? null : slot(presence).mode()))
@@ -250,6 +252,15 @@ public class DevicePresence {
   static String transports(Presence presence) {
     List<String> transports = presence.capabilities().transports();
     return transports == null ? null : String.join(",", transports);
+  }
+
+  /**
+   * The branch filters a presence declares, as {@code devices.delta_filters} keeps them: joined by
+   * commas; null when it named none (the legacy filters).
+   */
+  static String deltaFilters(Presence presence) {
+    List<String> filters = presence.capabilities().deltaFilters();
+    return filters == null ? null : String.join(",", filters);
   }
 
   /** The slot layout a presence declares; null for none (two slots). */

@@ -53,6 +53,7 @@ public class JobTargets {
         DEVICES.ARTIFACT_KINDS,
         DEVICES.TRANSPORTS,
         DEVICES.MAX_CHUNK_SIZE,
+        DEVICES.DELTA_FILTERS,
         DEVICES.SLOT_MODE,
         DEVICES.SLOT_SIZE,
         DEVICES.SLOT_SEGMENT
@@ -217,7 +218,8 @@ public class JobTargets {
                 : new SlotLayout(
                     r.get(DEVICES.SLOT_MODE),
                     r.get(DEVICES.SLOT_SIZE),
-                    r.get(DEVICES.SLOT_SEGMENT))));
+                    r.get(DEVICES.SLOT_SEGMENT)),
+            r.get(DEVICES.DELTA_FILTERS)));
   }
 
   private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {

@@ -115,6 +115,65 @@ class ArtifactPlannerTest {
   }
 
   @Test
+  void aPatchMadeWithABranchFilterTheDeviceDoesNotDecodeIsPassedOver() {
+    // The native patch from 1.0.0 becomes the smallest (60 bytes) and uses the AArch64 filter.
+    StoredArtifact small = store.put("delta", new byte[60]);
+    assertThat(
+            dsl.update(FIRMWARE_DELTAS)
+                .set(FIRMWARE_DELTAS.STORAGE_KEY, small.storageKey())
+                .set(FIRMWARE_DELTAS.SIZE_BYTES, small.size())
+                .set(FIRMWARE_DELTAS.SHA256, small.sha256())
+                .set(FIRMWARE_DELTAS.BRANCH_FILTER, "ARM64")
+                .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(product))
+                .and(FIRMWARE_DELTAS.FORMAT.eq("NATIVE"))
+                .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(120L))
+                .execute())
+        .isOne();
+    DeviceCapabilities patches = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
+
+    // A device that names no filters decodes only what every applier does: the BSDIFF40 patch.
+    assertThat(planner.plan(job, target("1.0.0", patches)).artifact().size()).isEqualTo(90);
+    assertThat(
+            planner
+                .plan(job, target("1.0.0", patches.withDeltaFilters(List.of("THUMB_BL", "X86"))))
+                .artifact()
+                .size())
+        .isEqualTo(90);
+    // One that names the filter gets the smaller patch.
+    ArtifactPlan named =
+        planner.plan(job, target("1.0.0", patches.withDeltaFilters(List.of("ARM64"))));
+    assertThat(named.artifact().kind()).isEqualTo(ArtifactKind.DELTA);
+    assertThat(named.artifact().size()).isEqualTo(60).isEqualTo(named.bytes().length);
+
+    // With no patch it decodes left, the full image (a fresh planner: routes are cached a while).
+    dsl.deleteFrom(FIRMWARE_DELTAS)
+        .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(product))
+        .and(FIRMWARE_DELTAS.FORMAT.eq("BSDIFF40"))
+        .execute();
+    ArtifactPlanner fresh =
+        new ArtifactPlanner(new ArtifactCache(store, 1 << 20), new DeltaCatalog(dsl), 256);
+    assertThat(fresh.plan(job, target("1.0.0", patches)).artifact().kind())
+        .isEqualTo(ArtifactKind.FULL);
+    assertThat(
+            fresh
+                .plan(job, target("1.0.0", patches.withDeltaFilters(List.of("ARM64"))))
+                .artifact()
+                .size())
+        .isEqualTo(60);
+    // A chain through the AArch64 patch goes only to a device that decodes it.
+    DeviceCapabilities chains =
+        DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA, ArtifactKind.DELTA_CHAIN);
+    assertThat(fresh.plan(job, target("0.9.0", chains)).artifact().kind())
+        .isEqualTo(ArtifactKind.FULL);
+    assertThat(
+            fresh
+                .plan(job, target("0.9.0", chains.withDeltaFilters(List.of("ARM64"))))
+                .artifact()
+                .kind())
+        .isEqualTo(ArtifactKind.DELTA_CHAIN);
+  }
+
+  @Test
   void otherVersionsGetTheFullImage() {
     for (String version : new String[] {"1.5.0", "0.1.0", null}) {
       ArtifactPlan plan = planner.plan(job, target(version));

@@ -113,6 +113,22 @@ class DevicePresenceTest {
     assertThat(row(device).getArtifactKinds()).isEqualTo("FULL,DELTA,DELTA_CHAIN");
     assertThat(DeviceCapabilities.ofStored(null)).isNull();
     assertThat(DeviceCapabilities.ofStored("").artifacts()).isEmpty();
+
+    // The branch filters its applier decodes are kept, and a retained presence that names other
+    // filters is recorded; one that names none clears them (the legacy filters).
+    assertThat(row(device).getDeltaFilters()).isNull();
+    DeviceCapabilities filters = chains.withDeltaFilters(List.of("THUMB_BL", "ARM64"));
+    assertThat(
+            presence.recordRetained(
+                device, Presence.online("1.0.0").withCapabilities(filters), Instant.now()))
+        .isTrue();
+    assertThat(row(device).getDeltaFilters()).isEqualTo("THUMB_BL,ARM64");
+    assertThat(
+            DeviceCapabilities.ofStored(
+                row(device).getArtifactKinds(), null, null, null, row(device).getDeltaFilters()))
+        .isEqualTo(filters);
+    presence.record(device, Presence.online("1.0.0").withCapabilities(chains));
+    assertThat(row(device).getDeltaFilters()).isNull();
   }
 
   @Test
