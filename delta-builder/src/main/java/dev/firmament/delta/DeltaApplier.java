@@ -44,6 +44,12 @@ public final class DeltaApplier {
   public static final List<String> FILTERS =
       java.util.Arrays.stream(BranchFilter.values()).map(Enum::name).toList();
 
+  /**
+   * The entropy stages of the native format this applier decodes (what a device declares as {@code
+   * capabilities.deltaCodecs}).
+   */
+  public static final List<String> CODECS = List.of("ZSTD", "LZMA");
+
   /** Size of each of the applier's fixed working buffers. */
   public static final int IO_BUFFER = 64 * 1024;
 
@@ -117,6 +123,7 @@ public final class DeltaApplier {
   private static boolean isCodecError(IOException e) {
     String cls = e.getClass().getName();
     return cls.startsWith("com.github.luben.zstd.")
+        || cls.startsWith("org.tukaani.xz.")
         || cls.startsWith("org.apache.commons.compress.")
         || (e.getStackTrace().length > 0
             && e.getStackTrace()[0].getClassName().startsWith("org.apache.commons.compress."));
@@ -182,13 +189,13 @@ public final class DeltaApplier {
       BoundedInputStream.readFully(in, ctrlBuf, 0, (int) ctrlLen);
       BoundedInputStream.readFully(in, diffBuf, 0, (int) diffLen);
       BoundedInputStream extraRaw = new BoundedInputStream(in, extraLen);
-      try (InputStream ctrl =
-              zstd(new ByteArrayInputStream(ctrlBuf, 0, (int) ctrlLen), ctrlLen, h);
-          InputStream diffZ =
-              zstd(new ByteArrayInputStream(diffBuf, 0, (int) diffLen), diffLen, h);
+      ByteArrayInputStream ctrlRaw = new ByteArrayInputStream(ctrlBuf, 0, (int) ctrlLen);
+      ByteArrayInputStream diffRaw = new ByteArrayInputStream(diffBuf, 0, (int) diffLen);
+      try (InputStream ctrl = decoder(ctrlRaw, ctrlLen, h, cap, "control");
+          InputStream diffZ = decoder(diffRaw, diffLen, h, cap, "diff");
           InputStream diff =
               coding == NativeFormat.DIFF_ZERO_RUNS ? new ZeroRuns.Decoder(diffZ, len) : diffZ;
-          InputStream extra = zstd(extraRaw, extraLen, h)) {
+          InputStream extra = decoder(extraRaw, extraLen, h, cap, "extra")) {
         long produced = 0;
         while (produced < len) {
           long seek = Varint.readSigned(ctrl);
@@ -234,7 +241,7 @@ public final class DeltaApplier {
         if (ctrl.read() >= 0 || diff.read() >= 0 || extra.read() >= 0) {
           throw new DeltaFormatException("chunk " + c + " holds more data than its control uses");
         }
-        if (extraRaw.remaining() != 0) {
+        if (extraRaw.remaining() != 0 || ctrlRaw.available() != 0 || diffRaw.available() != 0) {
           throw new DeltaFormatException("chunk " + c + " has trailing bytes");
         }
       }
@@ -254,14 +261,50 @@ public final class DeltaApplier {
     return new ApplyResult(PatchFormat.NATIVE, h.newSize(), sha, bufferBytes);
   }
 
-  private static InputStream zstd(InputStream raw, long len, NativeFormat.Header h)
-      throws IOException {
+  /**
+   * The decoder of one compressed stream of {@code len} bytes in the patch's codec: zstd within the
+   * header's window, or raw LZMA (properties, decoded length at most {@code cap}, data) with a
+   * dictionary no larger than the window.
+   */
+  private static InputStream decoder(
+      InputStream raw, long len, NativeFormat.Header h, long cap, String what) throws IOException {
     if (len == 0) {
       return InputStream.nullInputStream();
     }
-    ZstdInputStreamNoFinalizer z = new ZstdInputStreamNoFinalizer(raw);
-    z.setLongMax(h.windowLog());
-    return z;
+    if (h.codec() == NativeFormat.CODEC_ZSTD) {
+      ZstdInputStreamNoFinalizer z = new ZstdInputStreamNoFinalizer(raw);
+      z.setLongMax(h.windowLog());
+      return z;
+    }
+    int props = raw.read();
+    if (props < 0 || props >= 9 * 5 * 5) {
+      throw new DeltaFormatException("LZMA " + what + " stream has bad properties " + props);
+    }
+    long decoded = Varint.readUnsigned(raw);
+    if (decoded < 1 || decoded > cap) {
+      throw new DeltaFormatException(
+          "LZMA " + what + " stream declares " + decoded + " decoded bytes");
+    }
+    return new java.io.FilterInputStream(
+        new org.tukaani.xz.LZMAInputStream(raw, decoded, (byte) props, 1 << h.windowLog())) {
+      @Override
+      public int read() throws IOException {
+        try {
+          return super.read();
+        } catch (java.io.EOFException e) {
+          throw new DeltaFormatException("LZMA " + what + " stream ends early");
+        }
+      }
+
+      @Override
+      public int read(byte[] b, int off, int n) throws IOException {
+        try {
+          return super.read(b, off, n);
+        } catch (java.io.EOFException e) {
+          throw new DeltaFormatException("LZMA " + what + " stream ends early");
+        }
+      }
+    };
   }
 
   private static void readExactly(InputStream in, byte[] b, int n, String what) throws IOException {

@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -175,6 +176,12 @@ public final class DeltaDiffer {
       if (withPlain.length < patch.length) {
         patch = withPlain;
       }
+      if (options.codec() == DiffOptions.Codec.SMALLEST) {
+        Optional<byte[]> lzma = bestEncoded.withLzma(oldSha, newSha);
+        if (lzma.isPresent() && lzma.get().length < patch.length) {
+          patch = lzma.get();
+        }
+      }
     }
     return decide(format, policy, newImage, patch, best, join(fullFastF), t0);
   }
@@ -219,6 +226,12 @@ public final class DeltaDiffer {
     String filterName = best.filter.name().toLowerCase(java.util.Locale.ROOT);
     if (best.transform == DiffTransform.WORDS) {
       filterName += "+words";
+    }
+    if (format == PatchFormat.NATIVE
+        && patch != null
+        && patch.length > 8
+        && patch[8] == NativeFormat.CODEC_LZMA) {
+      filterName += "+lzma";
     }
     // Size of the compressed full image. A fast level gives an upper bound of the level the
     // policy names; the slow exact figure is only needed when the delta is not clearly smaller.

@@ -56,6 +56,8 @@ public final class DeltaRoutes {
    * @param toSha256 the SHA-256 (hex) of the image the patch produces
    * @param branchFilter the native patch's branch filter ({@link DiffResult#branchFilter}); null
    *     when not recorded (a BSDIFF40 patch, or one built before filters were recorded)
+   * @param codec the native patch's entropy stage ({@link DiffResult#codec}); null when not
+   *     recorded (zstd)
    */
   public record Patch(
       String fromVersion,
@@ -64,9 +66,10 @@ public final class DeltaRoutes {
       String storageKey,
       long size,
       String sha256,
-      String branchFilter) {
+      String branchFilter,
+      String codec) {
 
-    /** A patch whose branch filter is not known (one every applier decodes). */
+    /** A patch whose branch filter and codec are not known (ones every applier decodes). */
     public Patch(
         String fromVersion,
         String toVersion,
@@ -74,7 +77,7 @@ public final class DeltaRoutes {
         String storageKey,
         long size,
         String sha256) {
-      this(fromVersion, toVersion, toSha256, storageKey, size, sha256, null);
+      this(fromVersion, toVersion, toSha256, storageKey, size, sha256, null, null);
     }
   }
 

@@ -43,6 +43,11 @@ public record DiffResult(
     return (plus < 0 ? filter : filter.substring(0, plus)).toUpperCase(java.util.Locale.ROOT);
   }
 
+  /** The entropy stage of a native patch as devices name it: {@code "LZMA"} or {@code "ZSTD"}. */
+  public String codec() {
+    return filter.endsWith("+lzma") ? "LZMA" : "ZSTD";
+  }
+
   /** Patch size, or -1 when no patch was computed. */
   public long patchBytes() {
     return patch == null ? -1 : patch.length;

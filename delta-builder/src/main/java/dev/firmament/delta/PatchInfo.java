@@ -48,7 +48,8 @@ public record PatchInfo(
         h.newSize(),
         h.oldSha256(),
         h.newSha256(),
-        h.filter().name().toLowerCase(Locale.ROOT),
+        h.filter().name().toLowerCase(Locale.ROOT)
+            + (h.codec() == NativeFormat.CODEC_LZMA ? "+lzma" : ""),
         h.chunkSize(),
         h.chunks());
   }

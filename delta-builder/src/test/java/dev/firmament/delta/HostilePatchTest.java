@@ -225,6 +225,52 @@ class HostilePatchTest {
     fuzz(old, neu, nativePatch, bsdiffPatch, 20260101, 3000);
   }
 
+  /** The fuzz on a patch with LZMA streams; and LZMA stream prefixes that lie are refused. */
+  @Test
+  void hostileLzmaStreams() throws IOException {
+    Random r = new Random(3);
+    byte[] a = TestData.codeLike(r, 30_000);
+    byte[] b = TestData.evolve(r, a, 25);
+    byte[] patch =
+        DeltaDiffer.diff(
+                a,
+                b,
+                RoundTripTest.ALWAYS.withChunkSize(8192).withCodec(DiffOptions.Codec.SMALLEST))
+            .patch();
+    assertThat(patch[8]).isEqualTo((byte) NativeFormat.CODEC_LZMA);
+    ByteBuffer bb = ByteBuffer.wrap(patch);
+    int chunk = NativeFormat.HEADER_SIZE;
+    int ctrlLen = bb.getInt(chunk + 5);
+    int ctrl = chunk + NativeFormat.CHUNK_HEADER_SIZE;
+    // Properties out of range; a decoded length of zero, or above the chunk's cap.
+    byte[] badProps = patch.clone();
+    badProps[ctrl] = (byte) 225;
+    assertThatThrownBy(() -> applyTo(a, badProps))
+        .isInstanceOf(DeltaFormatException.class)
+        .hasMessageContaining("bad properties");
+    byte[] zero = patch.clone();
+    zero[ctrl + 1] = 0;
+    assertThatThrownBy(() -> applyTo(a, zero)).isInstanceOf(DeltaFormatException.class);
+    byte[] huge = patch.clone();
+    huge[ctrl + 1] = (byte) 0xFF;
+    huge[ctrl + 2] = (byte) 0xFF;
+    huge[ctrl + 3] = (byte) 0x7F;
+    assertThatThrownBy(() -> applyTo(a, huge)).isInstanceOf(DeltaFormatException.class);
+    // A control stream cut short, and one with a byte too many (lengths resealed in the chunk).
+    byte[] shortCtrl = patch.clone();
+    ByteBuffer.wrap(shortCtrl).putInt(chunk + 5, ctrlLen - 1);
+    assertThatThrownBy(() -> applyTo(a, shortCtrl)).isInstanceOf(DeltaFormatException.class);
+    byte[] longer = new byte[patch.length + 1];
+    System.arraycopy(patch, 0, longer, 0, ctrl + ctrlLen);
+    System.arraycopy(
+        patch, ctrl + ctrlLen, longer, ctrl + ctrlLen + 1, patch.length - ctrl - ctrlLen);
+    ByteBuffer.wrap(longer).putInt(chunk + 5, ctrlLen + 1);
+    assertThatThrownBy(() -> applyTo(a, longer))
+        .isInstanceOf(DeltaFormatException.class)
+        .hasMessageContaining("trailing");
+    fuzz(a, b, patch, null, 20261207, 1500);
+  }
+
   /**
    * The same fuzz on native patches made with each branch filter, over images dense with every
    * filter's patterns, so that mutated patches drive each filter's inverse (also with another

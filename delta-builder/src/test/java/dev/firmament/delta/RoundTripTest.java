@@ -2,6 +2,7 @@ package dev.firmament.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firmament.delta.internal.NativeFormat;
 import dev.firmament.delta.io.SeekableSource;
 import dev.firmament.manifest.Sha256;
 import java.io.ByteArrayInputStream;
@@ -79,13 +80,40 @@ class RoundTripTest {
   @ParameterizedTest(name = "{0} filter")
   @EnumSource(
       value = DiffOptions.Filter.class,
-      names = {"NONE", "THUMB_BL", "ARM_BL"})
+      names = {"NONE", "THUMB_BL", "ARM_BL", "ARM64", "X86", "RISCV"})
   void everyFilterRoundTrips(DiffOptions.Filter filter) throws IOException {
     for (TestData.Pair p : TestData.samplePairs()) {
       DiffResult r = DeltaDiffer.diff(p.oldImage(), p.newImage(), ALWAYS.withFilter(filter));
       assertThat(apply(p.oldImage(), r.patch())).isEqualTo(p.newImage());
       assertThat(r.filter()).startsWith(filter.name().toLowerCase(java.util.Locale.ROOT));
     }
+  }
+
+  @Test
+  void lzmaStreamsRoundTripAndAreKeptOnlyWhenSmaller() throws IOException {
+    int lzmaChosen = 0;
+    for (TestData.Pair p : TestData.samplePairs()) {
+      for (int chunk : new int[] {4096, 1 << 20}) {
+        DiffOptions zstd = ALWAYS.withChunkSize(chunk);
+        byte[] plain = DeltaDiffer.diff(p.oldImage(), p.newImage(), zstd).patch();
+        DiffResult r =
+            DeltaDiffer.diff(
+                p.oldImage(), p.newImage(), zstd.withCodec(DiffOptions.Codec.SMALLEST));
+        assertThat(plain[8]).isEqualTo((byte) NativeFormat.CODEC_ZSTD);
+        assertThat(r.patch().length).as(p.name()).isLessThanOrEqualTo(plain.length);
+        assertThat(apply(p.oldImage(), r.patch())).isEqualTo(p.newImage());
+        boolean lzma = r.patch()[8] == NativeFormat.CODEC_LZMA;
+        assertThat(r.filter().endsWith("+lzma")).isEqualTo(lzma);
+        assertThat(PatchInfo.read(new ByteArrayInputStream(r.patch())).filter().endsWith("+lzma"))
+            .isEqualTo(lzma);
+        assertThat(r.branchFilter()).doesNotContain("+").isUpperCase();
+        if (lzma) {
+          lzmaChosen++;
+          assertThat(r.patch().length).isLessThan(plain.length);
+        }
+      }
+    }
+    assertThat(lzmaChosen).isPositive();
   }
 
   @Test

@@ -519,7 +519,8 @@ public final class DeviceAgent implements AutoCloseable {
   private static final DeviceCapabilities FULL_ONLY = DeviceCapabilities.of(ArtifactKind.FULL);
   private static final DeviceCapabilities WITH_PATCHES =
       DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA, ArtifactKind.DELTA_CHAIN)
-          .withDeltaFilters(DeltaApplier.FILTERS);
+          .withDeltaFilters(DeltaApplier.FILTERS)
+          .withDeltaCodecs(DeltaApplier.CODECS);
 
   /**
    * The online presence: the running version, what the device says about itself, and the artifact

@@ -25,6 +25,9 @@ import java.util.regex.Pattern;
  *     3) the device's applier decodes, each once, at most {@value #MAX_ARTIFACTS}, same naming
  *     rules as {@code artifacts}; null when the device says nothing, which means the filters every
  *     applier has decoded ({@link #LEGACY_FILTERS}); no filter ({@code NONE}) is always decoded
+ * @param deltaCodecs the entropy stages of the native patch format the device's applier decodes
+ *     ({@code ZSTD}, {@code LZMA}), same rules; null when the device says nothing, which means
+ *     {@code ZSTD} alone, what every applier has decoded; {@code ZSTD} is always decoded
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DeviceCapabilities(
@@ -32,7 +35,8 @@ public record DeviceCapabilities(
     List<String> transports,
     Integer maxChunkSize,
     SlotLayout slot,
-    List<String> deltaFilters) {
+    List<String> deltaFilters,
+    List<String> deltaCodecs) {
 
   /**
    * The branch filters every native-patch applier has decoded: what a device that names none is
@@ -63,6 +67,7 @@ public record DeviceCapabilities(
     artifacts = List.copyOf(artifacts);
     transports = names(transports, "transports", "transport");
     deltaFilters = names(deltaFilters, "deltaFilters", "filter");
+    deltaCodecs = names(deltaCodecs, "deltaCodecs", "codec");
     Checks.require(
         maxChunkSize == null
             || (maxChunkSize >= Artifact.MIN_CHUNK_SIZE && maxChunkSize <= Artifact.MAX_CHUNK_SIZE),
@@ -77,7 +82,7 @@ public record DeviceCapabilities(
   /** Capabilities that name no branch filters (the legacy ones). */
   public DeviceCapabilities(
       List<String> artifacts, List<String> transports, Integer maxChunkSize, SlotLayout slot) {
-    this(artifacts, transports, maxChunkSize, slot, null);
+    this(artifacts, transports, maxChunkSize, slot, null, null);
   }
 
   /** Capabilities of an A/B device. */
@@ -116,22 +121,40 @@ public record DeviceCapabilities(
         Arrays.stream(transports).map(Enum::name).toList(),
         maxChunkSize,
         slot,
-        deltaFilters);
+        deltaFilters,
+        deltaCodecs);
   }
 
   /** These capabilities, taking chunk frames of at most {@code bytes}. */
   public DeviceCapabilities withMaxChunkSize(Integer bytes) {
-    return new DeviceCapabilities(artifacts, transports, bytes, slot, deltaFilters);
+    return new DeviceCapabilities(artifacts, transports, bytes, slot, deltaFilters, deltaCodecs);
   }
 
   /** These capabilities, keeping the image as {@code layout} says. */
   public DeviceCapabilities withSlot(SlotLayout layout) {
-    return new DeviceCapabilities(artifacts, transports, maxChunkSize, layout, deltaFilters);
+    return new DeviceCapabilities(
+        artifacts, transports, maxChunkSize, layout, deltaFilters, deltaCodecs);
   }
 
   /** These capabilities, decoding the native patch format's branch filters {@code filters}. */
   public DeviceCapabilities withDeltaFilters(List<String> filters) {
-    return new DeviceCapabilities(artifacts, transports, maxChunkSize, slot, filters);
+    return new DeviceCapabilities(artifacts, transports, maxChunkSize, slot, filters, deltaCodecs);
+  }
+
+  /** These capabilities, decoding the native patch format's entropy stages {@code codecs}. */
+  public DeviceCapabilities withDeltaCodecs(List<String> codecs) {
+    return new DeviceCapabilities(artifacts, transports, maxChunkSize, slot, deltaFilters, codecs);
+  }
+
+  /**
+   * Whether the device's applier decodes a native patch whose streams use {@code codec} (its name,
+   * upper case); null (not recorded: zstd) and {@code ZSTD} are always decoded.
+   */
+  public boolean decodesCodec(String codec) {
+    if (codec == null || codec.equals("ZSTD")) {
+      return true;
+    }
+    return deltaCodecs != null && deltaCodecs.contains(codec);
   }
 
   /**
@@ -193,15 +216,21 @@ public record DeviceCapabilities(
   /** As {@link #ofStored(String, String, Integer)}, with the slot layout kept beside them. */
   public static DeviceCapabilities ofStored(
       String kinds, String transports, Integer maxChunkSize, SlotLayout slot) {
-    return ofStored(kinds, transports, maxChunkSize, slot, null);
+    return ofStored(kinds, transports, maxChunkSize, slot, null, null);
   }
 
   /**
-   * As {@link #ofStored(String, String, Integer, SlotLayout)}, with the branch filters joined by
-   * commas ({@code devices.delta_filters}, null when the device named none).
+   * As {@link #ofStored(String, String, Integer, SlotLayout)}, with the branch filters and the
+   * codecs joined by commas ({@code devices.delta_filters}, {@code devices.delta_codecs}, null when
+   * the device named none).
    */
   public static DeviceCapabilities ofStored(
-      String kinds, String transports, Integer maxChunkSize, SlotLayout slot, String filters) {
+      String kinds,
+      String transports,
+      Integer maxChunkSize,
+      SlotLayout slot,
+      String filters,
+      String codecs) {
     if (kinds == null) {
       return null;
     }
@@ -210,7 +239,8 @@ public record DeviceCapabilities(
         transports == null ? null : split(transports),
         maxChunkSize,
         slot,
-        filters == null ? null : split(filters));
+        filters == null ? null : split(filters),
+        codecs == null ? null : split(codecs));
   }
 
   private static List<String> split(String joined) {

@@ -405,10 +405,13 @@ class ProtocolCodecTest {
             new String(codec.encodePresence(Presence.online("1").withCapabilities(silent)), UTF_8))
         .doesNotContain("deltaFilters");
     assertThat(
-            DeviceCapabilities.ofStored("FULL,DELTA", null, null, null, "ARM64,X86").deltaFilters())
+            DeviceCapabilities.ofStored("FULL,DELTA", null, null, null, "ARM64,X86", null)
+                .deltaFilters())
         .containsExactly("ARM64", "X86");
-    assertThat(DeviceCapabilities.ofStored("FULL", null, null, null, "").deltaFilters()).isEmpty();
-    assertThat(DeviceCapabilities.ofStored("FULL", null, null, null, null).deltaFilters()).isNull();
+    assertThat(DeviceCapabilities.ofStored("FULL", null, null, null, "", null).deltaFilters())
+        .isEmpty();
+    assertThat(DeviceCapabilities.ofStored("FULL", null, null, null, null, null).deltaFilters())
+        .isNull();
     // Checked like the other lists.
     assertThatThrownBy(() -> silent.withDeltaFilters(List.of("ARM64", "ARM64")))
         .hasMessage("capabilities.deltaFilters names each filter once");
@@ -420,6 +423,42 @@ class ProtocolCodecTest {
     assertThatThrownBy(() -> silent.withDeltaFilters(seventeen))
         .hasMessage("capabilities.deltaFilters names at most 16 filters");
     assertThat(silent.withDeltaFilters(seventeen.subList(0, 16)).deltaFilters()).hasSize(16);
+  }
+
+  @Test
+  void deltaCodecsSayWhichEntropyStagesADeviceDecodes() {
+    DeviceCapabilities silent = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
+    assertThat(silent.deltaCodecs()).isNull();
+    assertThat(silent.decodesCodec("ZSTD")).isTrue();
+    assertThat(silent.decodesCodec(null)).isTrue();
+    assertThat(silent.decodesCodec("LZMA")).isFalse();
+    DeviceCapabilities lzma =
+        codec
+            .decodePresence(
+                """
+                {"online":true,"currentVersion":"1.0.0",
+                 "capabilities":{"artifacts":["DELTA"],"deltaCodecs":["LZMA"]}}"""
+                    .getBytes(UTF_8))
+            .capabilities();
+    assertThat(lzma.deltaCodecs()).containsExactly("LZMA");
+    assertThat(lzma.decodesCodec("LZMA")).isTrue();
+    assertThat(lzma.decodesCodec("ZSTD")).isTrue();
+    assertThat(lzma.decodesCodec("BROTLI")).isFalse();
+    // Kept through the other builders; round trip; stored form.
+    DeviceCapabilities all =
+        lzma.withDeltaFilters(List.of("ARM64")).withMaxChunkSize(512).withSlot(null);
+    assertThat(all.deltaCodecs()).containsExactly("LZMA");
+    assertThat(all.withTransports(Transport.HTTPS).deltaCodecs()).containsExactly("LZMA");
+    Presence p = Presence.online("1.0.0").withCapabilities(all);
+    assertThat(codec.decodePresence(codec.encodePresence(p))).isEqualTo(p);
+    assertThat(
+            DeviceCapabilities.ofStored("DELTA", null, null, null, null, "LZMA,ZSTD").deltaCodecs())
+        .containsExactly("LZMA", "ZSTD");
+    assertThatThrownBy(() -> silent.withDeltaCodecs(List.of("LZMA", "LZMA")))
+        .hasMessage("capabilities.deltaCodecs names each codec once");
+    assertThatThrownBy(() -> silent.withDeltaCodecs(List.of("lzma")))
+        .hasMessage(
+            "capabilities.deltaCodecs: each is 1 to 32 of [A-Z0-9_], starting with a letter");
   }
 
   @Test

@@ -82,12 +82,13 @@ class DeviceTelemetryTest extends ApiIntegrationTest {
     dsl.update(DEVICES)
         .set(DEVICES.ARTIFACT_KINDS, "FULL,DELTA")
         .set(DEVICES.DELTA_FILTERS, "ARM64,X86")
+        .set(DEVICES.DELTA_CODECS, "LZMA")
         .where(DEVICES.ID.eq(filters.id()))
         .execute();
     for (Registered d : List.of(filters, said)) {
       var read =
           graphQl
-              .document("query($id: ID!) { device(id: $id) { deltaFilters } }")
+              .document("query($id: ID!) { device(id: $id) { deltaFilters deltaCodecs } }")
               .variable("id", d.id())
               .execute();
       read.errors().verify();
@@ -95,6 +96,9 @@ class DeviceTelemetryTest extends ApiIntegrationTest {
           .entityList(String.class)
           .containsExactly(
               d == filters ? new String[] {"ARM64", "X86"} : new String[] {"THUMB_BL", "ARM_BL"});
+      read.path("device.deltaCodecs")
+          .entityList(String.class)
+          .containsExactly(d == filters ? "LZMA" : "ZSTD");
     }
 
     // A single-slot device shows its layout.

@@ -28,6 +28,21 @@ public final class NativeFormat {
   static final int PLAIN_TRIAL_MAX = 256 * 1024;
 
   public static final int CODEC_ZSTD = 1;
+
+  /**
+   * Raw LZMA streams: each non-empty stream is a properties byte ({@code (pb * 5 + lp) * 9 + lc}),
+   * the decoded length as an unsigned varint (at most {@link #streamCap} of the chunk), then LZMA
+   * data without an end marker, decoded with a dictionary of {@code 2^windowLog} bytes (or the
+   * decoded length when smaller).
+   */
+  public static final int CODEC_LZMA = 2;
+
+  /** lc/lp/pb of control and diff streams (varints and diff tokens: little literal context). */
+  static final int[] LZMA_TOKENS = {1, 0, 0};
+
+  /** lc/lp/pb of extra streams (new code and data: LZMA's defaults). */
+  static final int[] LZMA_LITERALS = {3, 0, 2};
+
   public static final int MIN_CHUNK = 4096;
   public static final int MAX_CHUNK = 8 << 20;
   public static final int DEFAULT_CHUNK = 1 << 20;
@@ -83,7 +98,7 @@ public final class NativeFormat {
       throw new DeltaFormatException("patch header is corrupt (CRC mismatch)");
     }
     int codec = h[8] & 0xff;
-    if (codec != CODEC_ZSTD) {
+    if (codec != CODEC_ZSTD && codec != CODEC_LZMA) {
       throw new DeltaFormatException("unsupported codec " + codec);
     }
     BranchFilter filter = BranchFilter.byId(h[9] & 0xff);
@@ -181,8 +196,18 @@ public final class NativeFormat {
     return ctx;
   }
 
-  /** One chunk's compressed streams (diff stream zero-run coded) and, if kept, its raw diff. */
-  private record Chunk(int len, byte[] ctrl, byte[] diff, byte[] extra, byte[] rawDiff) {}
+  /**
+   * One chunk's compressed streams (diff stream zero-run coded) and, if kept, its raw streams (the
+   * raw diff before zero-run coding).
+   */
+  private record Chunk(
+      int len,
+      byte[] ctrl,
+      byte[] diff,
+      byte[] extra,
+      byte[] rawCtrl,
+      byte[] rawDiff,
+      byte[] rawExtra) {}
 
   /** The compressed chunks of a patch; see {@link #encode}. */
   public static final class Encoded {
@@ -231,7 +256,7 @@ public final class NativeFormat {
         diffs[i] = chunks.get(i).diff;
         codings[i] = DIFF_ZERO_RUNS;
       }
-      return assemble(oldSha, newSha, diffs, codings);
+      return assemble(oldSha, newSha, CODEC_ZSTD, null, diffs, null, codings);
     }
 
     /**
@@ -258,14 +283,76 @@ public final class NativeFormat {
           }
         }
       }
-      return assemble(oldSha, newSha, diffs, codings);
+      return assemble(oldSha, newSha, CODEC_ZSTD, null, diffs, null, codings);
     }
 
-    private byte[] assemble(byte[] oldSha, byte[] newSha, byte[][] diffs, int[] codings)
+    /**
+     * The same patch with raw LZMA streams ({@link #CODEC_LZMA}): zero-run diff coding, or plain
+     * where the raw diff stream is at most {@link #PLAIN_TRIAL_MAX} bytes and that is smaller.
+     * Needs {@code keepRawDiff}; empty when a decoded stream would exceed the format's cap.
+     */
+    public java.util.Optional<byte[]> withLzma(byte[] oldSha, byte[] newSha) throws IOException {
+      int n = chunks.size();
+      byte[][] ctrls = new byte[n][];
+      byte[][] diffs = new byte[n][];
+      byte[][] extras = new byte[n][];
+      int[] codings = new int[n];
+      for (int i = 0; i < n; i++) {
+        Chunk c = chunks.get(i);
+        if (c.rawDiff == null) {
+          throw new IllegalStateException("raw streams were not kept");
+        }
+        byte[] tokens = ZeroRuns.encode(c.rawDiff);
+        long cap = streamCap(c.len);
+        if (c.rawCtrl.length > cap || tokens.length > cap || c.rawExtra.length > cap) {
+          return java.util.Optional.empty();
+        }
+        ctrls[i] = lzma(c.rawCtrl, LZMA_TOKENS);
+        diffs[i] = lzma(tokens, LZMA_TOKENS);
+        codings[i] = DIFF_ZERO_RUNS;
+        if (c.rawDiff.length <= PLAIN_TRIAL_MAX) {
+          byte[] plain = lzma(c.rawDiff, LZMA_TOKENS);
+          if (plain.length < diffs[i].length) {
+            diffs[i] = plain;
+            codings[i] = DIFF_PLAIN;
+          }
+        }
+        extras[i] = lzma(c.rawExtra, LZMA_LITERALS);
+      }
+      return java.util.Optional.of(
+          assemble(oldSha, newSha, CODEC_LZMA, ctrls, diffs, extras, codings));
+    }
+
+    /** A raw LZMA stream of this format: properties, decoded length, data without end marker. */
+    private byte[] lzma(byte[] raw, int[] lcLpPb) throws IOException {
+      if (raw.length == 0) {
+        return raw;
+      }
+      org.tukaani.xz.LZMA2Options options = new org.tukaani.xz.LZMA2Options(9);
+      options.setDictSize(Math.max(4096, Math.min(1 << windowLog, raw.length)));
+      options.setLcLp(lcLpPb[0], lcLpPb[1]);
+      options.setPb(lcLpPb[2]);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      out.write((lcLpPb[2] * 5 + lcLpPb[1]) * 9 + lcLpPb[0]);
+      Varint.writeUnsigned(out, raw.length);
+      org.tukaani.xz.LZMAOutputStream z = new org.tukaani.xz.LZMAOutputStream(out, options, false);
+      z.write(raw);
+      z.finish();
+      return out.toByteArray();
+    }
+
+    private byte[] assemble(
+        byte[] oldSha,
+        byte[] newSha,
+        int codec,
+        byte[][] ctrls,
+        byte[][] diffs,
+        byte[][] extras,
+        int[] codings)
         throws IOException {
       ByteBuffer h = ByteBuffer.allocate(HEADER_SIZE);
       h.put(MAGIC)
-          .put((byte) CODEC_ZSTD)
+          .put((byte) codec)
           .put((byte) filter.id())
           .put((byte) windowLog)
           .put((byte) transform.id())
@@ -282,21 +369,23 @@ public final class NativeFormat {
       out.write(h.array());
       for (int i = 0; i < diffs.length; i++) {
         Chunk c = chunks.get(i);
+        byte[] ct = ctrls == null ? c.ctrl : ctrls[i];
         byte[] df = diffs[i];
+        byte[] ex = extras == null ? c.extra : extras[i];
         long cap = streamCap(c.len);
-        if (c.ctrl.length > cap || df.length > cap || c.extra.length > cap) {
+        if (ct.length > cap || df.length > cap || ex.length > cap) {
           throw new IOException("chunk stream exceeds the format's size cap");
         }
         ByteBuffer ch = ByteBuffer.allocate(CHUNK_HEADER_SIZE);
         ch.putInt(c.len)
             .put((byte) codings[i])
-            .putInt(c.ctrl.length)
+            .putInt(ct.length)
             .putInt(df.length)
-            .putInt(c.extra.length);
+            .putInt(ex.length);
         out.write(ch.array());
-        out.write(c.ctrl);
+        out.write(ct);
         out.write(df);
-        out.write(c.extra);
+        out.write(ex);
       }
       return out.toByteArray();
     }
@@ -370,11 +459,16 @@ public final class NativeFormat {
 
     private void flush() throws IOException {
       int len = newPos - chunkStart;
-      byte[] c = compress(ctrl.toByteArray());
+      byte[] rawCtrl = ctrl.toByteArray();
       byte[] rawDiff = diff.toByteArray();
+      byte[] rawExtra = extra.toByteArray();
+      byte[] c = compress(rawCtrl);
       byte[] df = compress(ZeroRuns.encode(rawDiff));
-      byte[] ex = compress(extra.toByteArray());
-      chunks.add(new Chunk(len, c, df, ex, keepRawDiff ? rawDiff : null));
+      byte[] ex = compress(rawExtra);
+      chunks.add(
+          keepRawDiff
+              ? new Chunk(len, c, df, ex, rawCtrl, rawDiff, rawExtra)
+              : new Chunk(len, c, df, ex, null, null, null));
       ctrl.reset();
       diff.reset();
       extra.reset();

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -78,8 +77,21 @@ public final class DeltaBench {
       for (PatchFormat f : PatchFormat.values()) {
         String tool = f == PatchFormat.NATIVE ? "ours native" : "ours bsdiff40";
         LOG.printf("  %s: diff...%n", tool);
-        rows.put(tool, ours(name, old, neu, f, full, haveTime));
+        rows.put(
+            tool, ours(name, old, neu, tool, DiffOptions.DEFAULT.withFormat(f), full, haveTime));
       }
+      // The LZMA entropy stage (kept when smaller), which appliers must declare they decode.
+      LOG.printf("  %s: diff...%n", LZMA);
+      rows.put(
+          LZMA,
+          ours(
+              name,
+              old,
+              neu,
+              LZMA,
+              DiffOptions.DEFAULT.withCodec(DiffOptions.Codec.SMALLEST),
+              full,
+              haveTime));
       if (exe("/usr/bin/bsdiff") && exe("/usr/bin/bspatch")) {
         LOG.println("  C bsdiff: diff...");
         Path p = work.resolve(name + ".cbsdiff");
@@ -233,9 +245,18 @@ public final class DeltaBench {
     return Files.isExecutable(Path.of(p));
   }
 
-  static Row ours(String name, byte[] old, byte[] neu, PatchFormat f, long full, boolean haveTime)
+  static final String LZMA = "ours native lzma";
+
+  static Row ours(
+      String name,
+      byte[] old,
+      byte[] neu,
+      String tool,
+      DiffOptions opts,
+      long full,
+      boolean haveTime)
       throws Exception {
-    DiffOptions opts = DiffOptions.DEFAULT.withFormat(f);
+    PatchFormat f = opts.format();
     DeltaDiffer.diff(old, neu, opts); // warm-up
     int runs = neu.length > (2 << 20) ? 1 : 3;
     double[] times = new double[runs];
@@ -249,7 +270,7 @@ public final class DeltaBench {
     if (!r.useDelta()) {
       LOG.printf("  -> full image (%s)%n", r.reason());
       return new Row(
-          f == PatchFormat.NATIVE ? "ours native" : "ours bsdiff40",
+          tool,
           full,
           diffMs,
           Double.NaN,
@@ -273,7 +294,7 @@ public final class DeltaBench {
     }
     long rss = -1;
     if (haveTime) {
-      Path pf = work.resolve(name + "." + f.name().toLowerCase(Locale.ROOT));
+      Path pf = work.resolve(name + "." + tool.replace(' ', '-'));
       Files.write(pf, patch);
       Path dst = work.resolve(name + ".probe.out");
       Path oldF = work.resolve(name + ".old");
@@ -299,7 +320,7 @@ public final class DeltaBench {
       rss = m.maxRssKb;
     }
     return new Row(
-        f == PatchFormat.NATIVE ? "ours native" : "ours bsdiff40",
+        tool,
         patch.length,
         diffMs,
         median(at),
@@ -445,6 +466,31 @@ public final class DeltaBench {
           "native / hdiffz total bytes: %.3f (all pairs), %.3f (pairs where we ship a delta)%n",
           (double) totals.get("ours native") / hd,
           (double) totalsDelta.get("ours native") / totalsDelta.get(HDIFFZ));
+    }
+    if (totals.containsKey(LZMA)) {
+      o.printf(
+          "native lzma / native total bytes: %.3f%n",
+          (double) totals.get(LZMA) / totals.get("ours native"));
+      if (cb != null) {
+        o.printf(
+            "native lzma / C bsdiff total bytes: %.3f (all pairs), %.3f (pairs where we ship a"
+                + " delta)%n",
+            (double) totals.get(LZMA) / cb,
+            (double) totalsDelta.get(LZMA) / totalsDelta.get("C bsdiff"));
+        double[] lr =
+            results.values().stream()
+                .filter(m -> m.containsKey("C bsdiff"))
+                .mapToDouble(m -> m.get(LZMA).diffMs() / m.get("C bsdiff").diffMs())
+                .toArray();
+        o.printf("median native lzma / C bsdiff diff-time ratio: %.2f%n", median(lr));
+      }
+      if (hd != null) {
+        o.printf(
+            "native lzma / hdiffz total bytes: %.3f (all pairs), %.3f (pairs where we ship a"
+                + " delta)%n",
+            (double) totals.get(LZMA) / hd,
+            (double) totalsDelta.get(LZMA) / totalsDelta.get(HDIFFZ));
+      }
     }
   }
 }

@@ -21,6 +21,8 @@ import java.util.UUID;
  * @param slot how the device declared it keeps its image; null when it never did (two slots)
  * @param deltaFilters the branch filters of native patches the device declared its applier decodes;
  *     null (the legacy filters, THUMB_BL and ARM_BL) when it never named any
+ * @param deltaCodecs the entropy stages of native patches the device declared its applier decodes;
+ *     null (ZSTD alone) when it never named any
  */
 public record Device(
     String id,
@@ -39,7 +41,8 @@ public record Device(
     DeviceInfo info,
     List<String> artifactKinds,
     Slot slot,
-    List<String> deltaFilters) {
+    List<String> deltaFilters,
+    List<String> deltaCodecs) {
 
   /**
    * A device's slot layout as it declared it (docs/device-protocol.md, section 7).
@@ -63,5 +66,6 @@ public record Device(
     tags = List.copyOf(tags);
     artifactKinds = artifactKinds == null ? DEFAULT_ARTIFACT_KINDS : List.copyOf(artifactKinds);
     deltaFilters = deltaFilters == null ? DEFAULT_DELTA_FILTERS : List.copyOf(deltaFilters);
+    deltaCodecs = deltaCodecs == null ? List.of("ZSTD") : List.copyOf(deltaCodecs);
   }
 }

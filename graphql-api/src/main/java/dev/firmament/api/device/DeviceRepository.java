@@ -705,9 +705,13 @@ public class DeviceRepository {
         r.getSlotMode() == null
             ? null
             : new Device.Slot(r.getSlotMode(), r.getSlotSize(), r.getSlotSegment()),
-        r.getDeltaFilters() == null
-            ? null
-            : r.getDeltaFilters().isEmpty() ? List.of() : List.of(r.getDeltaFilters().split(",")));
+        names(r.getDeltaFilters()),
+        names(r.getDeltaCodecs()));
+  }
+
+  /** A list the device row keeps joined by commas; null when the device never named one. */
+  private static List<String> names(String joined) {
+    return joined == null ? null : joined.isEmpty() ? List.of() : List.of(joined.split(","));
   }
 
   /**

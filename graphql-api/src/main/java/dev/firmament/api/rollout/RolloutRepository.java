@@ -543,6 +543,7 @@ public class RolloutRepository {
     dsl.resultQuery(
             """
             select r.job_id, r.stage, d.firmware_version, d.artifact_kinds, d.delta_filters,
+                   d.delta_codecs,
                    f.version as target, f.size_bytes, count(*) as devices
             from ota_results r
             join sims s on s.device_id = r.device_id and s.organization_id = r.organization_id
@@ -554,7 +555,7 @@ public class RolloutRepository {
               and r.state <> 'SKIPPED' and r.artifact_size_bytes is null
               and d.firmware_version is distinct from f.version
             group by r.job_id, r.stage, d.firmware_version, d.artifact_kinds, d.delta_filters,
-                     f.version, f.size_bytes""",
+                     d.delta_codecs, f.version, f.size_bytes""",
             DSL.val(organizationId), DSL.val(jobIds))
         .forEach(
             r -> {
@@ -565,6 +566,7 @@ public class RolloutRepository {
                       r.get("firmware_version", String.class),
                       r.get("artifact_kinds", String.class),
                       r.get("delta_filters", String.class),
+                      r.get("delta_codecs", String.class),
                       r.get("target", String.class),
                       r.get("size_bytes", Long.class));
               estimated.merge(
@@ -576,10 +578,10 @@ public class RolloutRepository {
   }
 
   /**
-   * What one device on {@code version} that keeps {@code artifactKinds} and {@code deltaFilters}
-   * would be sent to reach {@code target}: the cheapest route it installs, over the smallest patch
-   * of each pair it decodes, when it is smaller than the image, else the image of {@code
-   * imageBytes}.
+   * What one device on {@code version} that keeps {@code artifactKinds}, {@code deltaFilters} and
+   * {@code deltaCodecs} would be sent to reach {@code target}: the cheapest route it installs, over
+   * the smallest patch of each pair it decodes, when it is smaller than the image, else the image
+   * of {@code imageBytes}.
    *
    * @param bySize the published patches, smallest first
    */
@@ -588,17 +590,21 @@ public class RolloutRepository {
       String version,
       String artifactKinds,
       String deltaFilters,
+      String deltaCodecs,
       String target,
       long imageBytes) {
     DeviceCapabilities kinds =
         DeviceCapabilities.orDefault(
-            DeviceCapabilities.ofStored(artifactKinds, null, null, null, deltaFilters));
+            DeviceCapabilities.ofStored(
+                artifactKinds, null, null, null, deltaFilters, deltaCodecs));
     int maxSteps =
         DeltaRoutes.maxSteps(
             kinds.accepts(ArtifactKind.DELTA), kinds.accepts(ArtifactKind.DELTA_CHAIN));
     List<Patch> patches =
         DeltaRoutes.smallestOfEachPair(
-            bySize.stream().filter(p -> kinds.decodesFilter(p.branchFilter())).toList());
+            bySize.stream()
+                .filter(p -> kinds.decodesFilter(p.branchFilter()) && kinds.decodesCodec(p.codec()))
+                .toList());
     return DeltaRoutes.cheapest(patches, version, target, maxSteps)
         .map(DeltaRoutes.Route::bytes)
         .filter(bytes -> bytes < imageBytes)
@@ -614,7 +620,7 @@ public class RolloutRepository {
     dsl.resultQuery(
             """
             select j.id as job_id, pf.version as from_version, pt.version as to_version,
-                   fd.size_bytes, fd.branch_filter
+                   fd.size_bytes, fd.branch_filter, fd.codec
             from ota_jobs j
             join firmware_deltas fd on fd.product_id = j.product_id
                                    and fd.organization_id = j.organization_id
@@ -638,7 +644,8 @@ public class RolloutRepository {
                           null,
                           r.get("size_bytes", Long.class),
                           null,
-                          r.get("branch_filter", String.class)));
+                          r.get("branch_filter", String.class),
+                          r.get("codec", String.class)));
             });
     return bySize;
   }

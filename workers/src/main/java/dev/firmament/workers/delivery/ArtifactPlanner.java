@@ -10,6 +10,7 @@ import dev.firmament.delta.inplace.InPlaceDiffer;
 import dev.firmament.delta.inplace.InPlaceLayout;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.ArtifactKind;
+import dev.firmament.protocol.DeviceCapabilities;
 import dev.firmament.protocol.SlotLayout;
 import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
 import java.io.IOException;
@@ -99,7 +100,11 @@ public class ArtifactPlanner {
         cached(
             routes,
             new RouteKey(
-                jobId, target.deviceVersion(), maxSteps, target.capabilities().deltaFilters()),
+                jobId,
+                target.deviceVersion(),
+                maxSteps,
+                target.capabilities().deltaFilters(),
+                target.capabilities().deltaCodecs()),
             now,
             DELTA_TTL_NANOS,
             MAX_ENTRIES,
@@ -273,18 +278,26 @@ public class ArtifactPlanner {
 
   /**
    * The smallest patch of each pair of versions among {@code bySize} (smallest first) that the
-   * device's applier decodes: a native patch made with a branch filter the device does not name is
-   * passed over for another format's patch of the pair, or another route, or the full image.
+   * device's applier decodes: a native patch made with a branch filter or codec the device does not
+   * name is passed over for another format's patch of the pair, or another route, or the full
+   * image.
    */
   static List<Patch> decodable(List<Patch> bySize, UpdateTarget target) {
     return DeltaRoutes.smallestOfEachPair(
-        bySize.stream()
-            .filter(p -> target.capabilities().decodesFilter(p.branchFilter()))
-            .toList());
+        bySize.stream().filter(p -> decodes(target.capabilities(), p)).toList());
+  }
+
+  /** Whether a device with {@code capabilities} decodes patch {@code p}'s filter and codec. */
+  static boolean decodes(DeviceCapabilities capabilities, Patch p) {
+    return capabilities.decodesFilter(p.branchFilter()) && capabilities.decodesCodec(p.codec());
   }
 
   private record RouteKey(
-      UUID jobId, String deviceVersion, int maxSteps, List<String> deltaFilters) {}
+      UUID jobId,
+      String deviceVersion,
+      int maxSteps,
+      List<String> deltaFilters,
+      List<String> deltaCodecs) {}
 
   private record Cached<V>(V value, long expiresAt) {}
 

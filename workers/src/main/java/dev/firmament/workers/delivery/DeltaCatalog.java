@@ -25,9 +25,9 @@ public class DeltaCatalog {
 
   /**
    * Every published patch between two builds of the job's product, smallest first (a pair may have
-   * patches in more than one format), with its branch filter: the planner keeps, per device, the
-   * smallest of each pair that the device decodes ({@link DeltaRoutes#smallestOfEachPair}) and
-   * finds routes over those.
+   * patches in more than one format), with its branch filter and codec: the planner keeps, per
+   * device, the smallest of each pair that the device decodes ({@link
+   * DeltaRoutes#smallestOfEachPair}) and finds routes over those.
    */
   public List<Patch> publishedPatches(UUID jobId) {
     ProductFirmware from = PRODUCT_FIRMWARE.as("from_build");
@@ -40,7 +40,8 @@ public class DeltaCatalog {
                 FIRMWARE_DELTAS.STORAGE_KEY,
                 FIRMWARE_DELTAS.SIZE_BYTES,
                 FIRMWARE_DELTAS.SHA256,
-                FIRMWARE_DELTAS.BRANCH_FILTER)
+                FIRMWARE_DELTAS.BRANCH_FILTER,
+                FIRMWARE_DELTAS.CODEC)
             .from(OTA_JOBS)
             .join(FIRMWARE_DELTAS)
             .on(
@@ -67,7 +68,8 @@ public class DeltaCatalog {
                         r.value4(),
                         r.value5(),
                         r.value6(),
-                        r.value7()));
+                        r.value7(),
+                        r.value8()));
     return all;
   }
 

@@ -161,7 +161,8 @@ public class DeltaBuildActivitiesImpl implements DeltaBuildActivities {
             from,
             to,
             published,
-            options.format() == PatchFormat.NATIVE ? diff.branchFilter() : null));
+            options.format() == PatchFormat.NATIVE ? diff.branchFilter() : null,
+            options.format() == PatchFormat.NATIVE ? diff.codec() : null));
   }
 
   @Override

@@ -122,15 +122,15 @@ public class DeltaRecords {
    * outcome. Returns the row as it stands afterwards.
    */
   public DeltaBuildResult record(Build from, Build to, DeltaBuildResult result) {
-    return record(from, to, result, null);
+    return record(from, to, result, null, null);
   }
 
   /**
-   * Records a build outcome; {@code branchFilter} is the published native patch's branch filter
-   * (null for other outcomes and BSDIFF40), which decides which devices may be sent it.
+   * Records a build outcome; {@code branchFilter} and {@code codec} are the published native
+   * patch's (null for other outcomes and BSDIFF40), which decide which devices may be sent it.
    */
   public DeltaBuildResult record(
-      Build from, Build to, DeltaBuildResult result, String branchFilter) {
+      Build from, Build to, DeltaBuildResult result, String branchFilter, String codec) {
     String reason =
         result.reason() == null || result.reason().length() <= 1000
             ? result.reason()
@@ -150,6 +150,7 @@ public class DeltaRecords {
         .set(FIRMWARE_DELTAS.REASON, reason)
         .set(FIRMWARE_DELTAS.BUILD_MS, result.buildMillis())
         .set(FIRMWARE_DELTAS.BRANCH_FILTER, branchFilter)
+        .set(FIRMWARE_DELTAS.CODEC, codec)
         .onConflict(
             FIRMWARE_DELTAS.FROM_FIRMWARE_ID,
             FIRMWARE_DELTAS.TO_FIRMWARE_ID,
@@ -162,6 +163,7 @@ public class DeltaRecords {
         .set(FIRMWARE_DELTAS.REASON, reason)
         .set(FIRMWARE_DELTAS.BUILD_MS, result.buildMillis())
         .set(FIRMWARE_DELTAS.BRANCH_FILTER, branchFilter)
+        .set(FIRMWARE_DELTAS.CODEC, codec)
         .where(FIRMWARE_DELTAS.STATUS.eq(DeltaStatus.FAILED.name()))
         .execute();
     return existing(from.id(), to.id(), result.format()).orElseThrow();

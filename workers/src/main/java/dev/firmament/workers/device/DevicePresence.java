@@ -103,7 +103,8 @@ public class DevicePresence {
               .set(DEVICES.ARTIFACT_KINDS, artifactKinds(presence))
               .set(DEVICES.TRANSPORTS, transports(presence))
               .set(DEVICES.MAX_CHUNK_SIZE, presence.capabilities().maxChunkSize())
-              .set(DEVICES.DELTA_FILTERS, deltaFilters(presence))
+              .set(DEVICES.DELTA_FILTERS, joined(presence.capabilities().deltaFilters()))
+              .set(DEVICES.DELTA_CODECS, joined(presence.capabilities().deltaCodecs()))
               .set(DEVICES.SLOT_MODE, slot(presence) == null ? null : slot(presence).mode())
               .set(DEVICES.SLOT_SIZE, slot(presence) == null ? null : slot(presence).size())
               .set(DEVICES.SLOT_SEGMENT, slot(presence) == null ? null : slot(presence).segment());
@@ -223,7 +224,12 @@ public class DevicePresence {
               .or(DEVICES.ARTIFACT_KINDS.isDistinctFrom(artifactKinds(presence)))
               .or(DEVICES.TRANSPORTS.isDistinctFrom(transports(presence)))
               .or(DEVICES.MAX_CHUNK_SIZE.isDistinctFrom(presence.capabilities().maxChunkSize()))
-              .or(DEVICES.DELTA_FILTERS.isDistinctFrom(deltaFilters(presence)))
+              .or(
+                  DEVICES.DELTA_FILTERS.isDistinctFrom(
+                      joined(presence.capabilities().deltaFilters())))
+              .or(
+                  DEVICES.DELTA_CODECS.isDistinctFrom(
+                      joined(presence.capabilities().deltaCodecs())))
               .or(
                   DEVICES.SLOT_MODE.isDistinctFrom(
                       slot(presence) == null ? null : slot(presence).mode()))
@@ -255,12 +261,11 @@ public class DevicePresence {
   }
 
   /**
-   * The branch filters a presence declares, as {@code devices.delta_filters} keeps them: joined by
-   * commas; null when it named none (the legacy filters).
+   * A list a presence declares (branch filters, codecs) as the device row keeps it: joined by
+   * commas; null when the presence named none (what every applier decodes).
    */
-  static String deltaFilters(Presence presence) {
-    List<String> filters = presence.capabilities().deltaFilters();
-    return filters == null ? null : String.join(",", filters);
+  static String joined(List<String> names) {
+    return names == null ? null : String.join(",", names);
   }
 
   /** The slot layout a presence declares; null for none (two slots). */

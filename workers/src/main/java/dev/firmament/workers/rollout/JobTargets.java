@@ -54,6 +54,7 @@ public class JobTargets {
         DEVICES.TRANSPORTS,
         DEVICES.MAX_CHUNK_SIZE,
         DEVICES.DELTA_FILTERS,
+        DEVICES.DELTA_CODECS,
         DEVICES.SLOT_MODE,
         DEVICES.SLOT_SIZE,
         DEVICES.SLOT_SEGMENT
@@ -219,7 +220,8 @@ public class JobTargets {
                     r.get(DEVICES.SLOT_MODE),
                     r.get(DEVICES.SLOT_SIZE),
                     r.get(DEVICES.SLOT_SEGMENT)),
-            r.get(DEVICES.DELTA_FILTERS)));
+            r.get(DEVICES.DELTA_FILTERS),
+            r.get(DEVICES.DELTA_CODECS)));
   }
 
   private static ResultQuery<?> updateTargetQuery(DSLContext dsl) {

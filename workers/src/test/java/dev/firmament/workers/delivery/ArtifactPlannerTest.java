@@ -174,6 +174,45 @@ class ArtifactPlannerTest {
   }
 
   @Test
+  void aPatchWithLzmaStreamsGoesOnlyToDevicesThatDecodeLzma() {
+    StoredArtifact small = store.put("delta", new byte[55]);
+    assertThat(
+            dsl.update(FIRMWARE_DELTAS)
+                .set(FIRMWARE_DELTAS.STORAGE_KEY, small.storageKey())
+                .set(FIRMWARE_DELTAS.SIZE_BYTES, small.size())
+                .set(FIRMWARE_DELTAS.SHA256, small.sha256())
+                .set(FIRMWARE_DELTAS.BRANCH_FILTER, "THUMB_BL")
+                .set(FIRMWARE_DELTAS.CODEC, "LZMA")
+                .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(product))
+                .and(FIRMWARE_DELTAS.FORMAT.eq("NATIVE"))
+                .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(120L))
+                .execute())
+        .isOne();
+    DeviceCapabilities patches = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
+
+    assertThat(planner.plan(job, target("1.0.0", patches)).artifact().size()).isEqualTo(90);
+    assertThat(
+            planner
+                .plan(job, target("1.0.0", patches.withDeltaCodecs(List.of("LZMA"))))
+                .artifact()
+                .size())
+        .isEqualTo(55);
+    // Both its filter and its codec must be decoded.
+    assertThat(
+            planner
+                .plan(
+                    job,
+                    target(
+                        "1.0.0",
+                        patches
+                            .withDeltaCodecs(List.of("LZMA"))
+                            .withDeltaFilters(List.of("ARM64"))))
+                .artifact()
+                .size())
+        .isEqualTo(90);
+  }
+
+  @Test
   void otherVersionsGetTheFullImage() {
     for (String version : new String[] {"1.5.0", "0.1.0", null}) {
       ArtifactPlan plan = planner.plan(job, target(version));

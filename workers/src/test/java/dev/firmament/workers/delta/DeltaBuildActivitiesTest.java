@@ -134,6 +134,29 @@ class DeltaBuildActivitiesTest {
     assertThat(row.getStatus()).isEqualTo("PUBLISHED");
     assertThat(row.getStorageKey()).isEqualTo("delta/" + result.sha256());
     assertThat(row.getOrganizationId()).isEqualTo(org);
+    // What a device's applier must decode, as the patch's header says.
+    assertThat(row.getCodec()).isEqualTo("ZSTD");
+    assertThat(patch[8]).isEqualTo((byte) 1);
+    assertThat(row.getBranchFilter())
+        .isEqualTo(dev.firmament.delta.internal.BranchFilter.byId(patch[9]).name());
+
+    // Built with LZMA streams where smaller, the row says LZMA.
+    UUID next = firmware("1.2.0", java.util.Arrays.copyOf(newImage, newImage.length + 64), 3);
+    DeltaBuildResult lzma =
+        new DeltaBuildActivitiesImpl(
+                new DeltaRecords(dsl),
+                store,
+                3,
+                DiffOptions.DEFAULT.withCodec(DiffOptions.Codec.SMALLEST))
+            .buildDelta(to.toString(), next.toString());
+    assertThat(lzma.status()).as(lzma.reason()).isEqualTo(DeltaStatus.PUBLISHED);
+    byte[] lzmaPatch = store.read("delta/" + lzma.sha256());
+    assertThat(
+            dsl.select(FIRMWARE_DELTAS.CODEC)
+                .from(FIRMWARE_DELTAS)
+                .where(FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(next))
+                .fetchOne(FIRMWARE_DELTAS.CODEC))
+        .isEqualTo(lzmaPatch[8] == 2 ? "LZMA" : "ZSTD");
   }
 
   /**

@@ -125,10 +125,20 @@ class DevicePresenceTest {
     assertThat(row(device).getDeltaFilters()).isEqualTo("THUMB_BL,ARM64");
     assertThat(
             DeviceCapabilities.ofStored(
-                row(device).getArtifactKinds(), null, null, null, row(device).getDeltaFilters()))
+                row(device).getArtifactKinds(),
+                null,
+                null,
+                null,
+                row(device).getDeltaFilters(),
+                row(device).getDeltaCodecs()))
         .isEqualTo(filters);
+    presence.record(
+        device,
+        Presence.online("1.0.0").withCapabilities(filters.withDeltaCodecs(List.of("LZMA"))));
+    assertThat(row(device).getDeltaCodecs()).isEqualTo("LZMA");
     presence.record(device, Presence.online("1.0.0").withCapabilities(chains));
     assertThat(row(device).getDeltaFilters()).isNull();
+    assertThat(row(device).getDeltaCodecs()).isNull();
   }
 
   @Test
