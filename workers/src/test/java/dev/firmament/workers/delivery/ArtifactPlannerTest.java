@@ -117,18 +117,7 @@ class ArtifactPlannerTest {
   @Test
   void aPatchMadeWithABranchFilterTheDeviceDoesNotDecodeIsPassedOver() {
     // The native patch from 1.0.0 becomes the smallest (60 bytes) and uses the AArch64 filter.
-    StoredArtifact small = store.put("delta", new byte[60]);
-    assertThat(
-            dsl.update(FIRMWARE_DELTAS)
-                .set(FIRMWARE_DELTAS.STORAGE_KEY, small.storageKey())
-                .set(FIRMWARE_DELTAS.SIZE_BYTES, small.size())
-                .set(FIRMWARE_DELTAS.SHA256, small.sha256())
-                .set(FIRMWARE_DELTAS.BRANCH_FILTER, "ARM64")
-                .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(product))
-                .and(FIRMWARE_DELTAS.FORMAT.eq("NATIVE"))
-                .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(120L))
-                .execute())
-        .isOne();
+    replaceNativePatch(60, "ARM64", null);
     DeviceCapabilities patches = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
 
     // A device that names no filters decodes only what every applier does: the BSDIFF40 patch.
@@ -175,19 +164,7 @@ class ArtifactPlannerTest {
 
   @Test
   void aPatchWithLzmaStreamsGoesOnlyToDevicesThatDecodeLzma() {
-    StoredArtifact small = store.put("delta", new byte[55]);
-    assertThat(
-            dsl.update(FIRMWARE_DELTAS)
-                .set(FIRMWARE_DELTAS.STORAGE_KEY, small.storageKey())
-                .set(FIRMWARE_DELTAS.SIZE_BYTES, small.size())
-                .set(FIRMWARE_DELTAS.SHA256, small.sha256())
-                .set(FIRMWARE_DELTAS.BRANCH_FILTER, "THUMB_BL")
-                .set(FIRMWARE_DELTAS.CODEC, "LZMA")
-                .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(product))
-                .and(FIRMWARE_DELTAS.FORMAT.eq("NATIVE"))
-                .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(120L))
-                .execute())
-        .isOne();
+    replaceNativePatch(55, "THUMB_BL", "LZMA");
     DeviceCapabilities patches = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
 
     assertThat(planner.plan(job, target("1.0.0", patches)).artifact().size()).isEqualTo(90);
@@ -370,6 +347,26 @@ class ArtifactPlannerTest {
                 .where(OTA_RESULTS.JOB_ID.eq(job))
                 .fetchOne(OTA_RESULTS.ARTIFACT_KIND))
         .isEqualTo("DELTA");
+  }
+
+  /**
+   * Replaces the 120-byte native patch from 1.0.0 by a stored patch of {@code size} bytes that
+   * records {@code filter} and {@code codec}.
+   */
+  private void replaceNativePatch(int size, String filter, String codec) {
+    StoredArtifact patch = store.put("delta", new byte[size]);
+    assertThat(
+            dsl.update(FIRMWARE_DELTAS)
+                .set(FIRMWARE_DELTAS.STORAGE_KEY, patch.storageKey())
+                .set(FIRMWARE_DELTAS.SIZE_BYTES, patch.size())
+                .set(FIRMWARE_DELTAS.SHA256, patch.sha256())
+                .set(FIRMWARE_DELTAS.BRANCH_FILTER, filter)
+                .set(FIRMWARE_DELTAS.CODEC, codec)
+                .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(product))
+                .and(FIRMWARE_DELTAS.FORMAT.eq("NATIVE"))
+                .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(120L))
+                .execute())
+        .isOne();
   }
 
   private UpdateTarget target(String deviceVersion) {
