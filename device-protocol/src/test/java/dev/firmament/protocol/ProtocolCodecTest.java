@@ -454,6 +454,8 @@ class ProtocolCodecTest {
     assertThat(
             DeviceCapabilities.ofStored("DELTA", null, null, null, null, "LZMA,ZSTD").deltaCodecs())
         .containsExactly("LZMA", "ZSTD");
+    assertThat(silent.withDeltaCodecs(List.of("LZMA")).decodesCodec("LZMA")).isTrue();
+    assertThat(DeviceCapabilities.ofStored("FULL").artifacts()).containsExactly("FULL");
     assertThatThrownBy(() -> silent.withDeltaCodecs(List.of("LZMA", "LZMA")))
         .hasMessage("capabilities.deltaCodecs names each codec once");
     assertThatThrownBy(() -> silent.withDeltaCodecs(List.of("lzma")))
