@@ -25,7 +25,7 @@ public record DiffOptions(
     ZSTD,
     /**
      * Raw LZMA streams when that patch is smaller than the zstd one (it was on every pair we
-     * measured, by 4-8%); the applier needs LZMA decoding.
+     * measured, by 2-9%); the applier needs LZMA decoding.
      */
     SMALLEST
   }

@@ -2,19 +2,16 @@ package dev.firmament.delta.inplace;
 
 import dev.firmament.delta.internal.BsdiffScanner;
 import dev.firmament.delta.internal.DiffScript;
+import dev.firmament.delta.internal.RawLzma;
 import dev.firmament.delta.internal.SuffixArray;
 import dev.firmament.delta.internal.Varint;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.tukaani.xz.LZMA2Options;
-import org.tukaani.xz.LZMAOutputStream;
 
 /**
  * Builds {@code FMINPLC1} patches: a patch that rewrites a single-slot device's image where it lies
@@ -211,28 +208,13 @@ public final class InPlaceDiffer {
 
   private static Option option(byte[] data, int dict, int[] p) {
     byte[] packed = lzma(data, dict, p);
-    int props = (p[2] * 5 + p[1]) * 9 + p[0];
+    int props = RawLzma.props(p);
     return new Option(new InPlaceFormat.Stream(props, dict, packed.length, data.length), packed, p);
   }
 
   /** Raw LZMA (no header, no end marker: the header knows the decoded size). */
   static byte[] lzma(byte[] data, int dict, int[] lcLpPb) {
-    if (data.length == 0) {
-      return new byte[0];
-    }
-    try {
-      LZMA2Options options = new LZMA2Options(9);
-      options.setDictSize(dict);
-      options.setLcLp(lcLpPb[0], lcLpPb[1]);
-      options.setPb(lcLpPb[2]);
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      LZMAOutputStream lzma = new LZMAOutputStream(out, options, false);
-      lzma.write(data);
-      lzma.finish();
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return RawLzma.encode(data, dict, lcLpPb);
   }
 
   static byte[] sha256(byte[] data) {

@@ -328,16 +328,10 @@ public final class NativeFormat {
       if (raw.length == 0) {
         return raw;
       }
-      org.tukaani.xz.LZMA2Options options = new org.tukaani.xz.LZMA2Options(9);
-      options.setDictSize(Math.max(4096, Math.min(1 << windowLog, raw.length)));
-      options.setLcLp(lcLpPb[0], lcLpPb[1]);
-      options.setPb(lcLpPb[2]);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
-      out.write((lcLpPb[2] * 5 + lcLpPb[1]) * 9 + lcLpPb[0]);
+      out.write(RawLzma.props(lcLpPb));
       Varint.writeUnsigned(out, raw.length);
-      org.tukaani.xz.LZMAOutputStream z = new org.tukaani.xz.LZMAOutputStream(out, options, false);
-      z.write(raw);
-      z.finish();
+      out.write(RawLzma.encode(raw, Math.max(4096, Math.min(1 << windowLog, raw.length)), lcLpPb));
       return out.toByteArray();
     }
 

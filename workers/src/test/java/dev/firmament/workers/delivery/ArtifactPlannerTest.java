@@ -119,18 +119,15 @@ class ArtifactPlannerTest {
     // The native patch from 1.0.0 becomes the smallest (60 bytes) and uses the AArch64 filter.
     replaceNativePatch(60, "ARM64", null);
     DeviceCapabilities patches = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
+    DeviceCapabilities arm64 = patches.withDeltaFilters(List.of("ARM64"));
 
     // A device that names no filters decodes only what every applier does: the BSDIFF40 patch.
-    assertThat(planner.plan(job, target("1.0.0", patches)).artifact().size()).isEqualTo(90);
+    assertThat(offered(planner, "1.0.0", patches).size()).isEqualTo(90);
     assertThat(
-            planner
-                .plan(job, target("1.0.0", patches.withDeltaFilters(List.of("THUMB_BL", "X86"))))
-                .artifact()
-                .size())
+            offered(planner, "1.0.0", patches.withDeltaFilters(List.of("THUMB_BL", "X86"))).size())
         .isEqualTo(90);
     // One that names the filter gets the smaller patch.
-    ArtifactPlan named =
-        planner.plan(job, target("1.0.0", patches.withDeltaFilters(List.of("ARM64"))));
+    ArtifactPlan named = planner.plan(job, target("1.0.0", arm64));
     assertThat(named.artifact().kind()).isEqualTo(ArtifactKind.DELTA);
     assertThat(named.artifact().size()).isEqualTo(60).isEqualTo(named.bytes().length);
 
@@ -141,24 +138,13 @@ class ArtifactPlannerTest {
         .execute();
     ArtifactPlanner fresh =
         new ArtifactPlanner(new ArtifactCache(store, 1 << 20), new DeltaCatalog(dsl), 256);
-    assertThat(fresh.plan(job, target("1.0.0", patches)).artifact().kind())
-        .isEqualTo(ArtifactKind.FULL);
-    assertThat(
-            fresh
-                .plan(job, target("1.0.0", patches.withDeltaFilters(List.of("ARM64"))))
-                .artifact()
-                .size())
-        .isEqualTo(60);
+    assertThat(offered(fresh, "1.0.0", patches).kind()).isEqualTo(ArtifactKind.FULL);
+    assertThat(offered(fresh, "1.0.0", arm64).size()).isEqualTo(60);
     // A chain through the AArch64 patch goes only to a device that decodes it.
     DeviceCapabilities chains =
         DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA, ArtifactKind.DELTA_CHAIN);
-    assertThat(fresh.plan(job, target("0.9.0", chains)).artifact().kind())
-        .isEqualTo(ArtifactKind.FULL);
-    assertThat(
-            fresh
-                .plan(job, target("0.9.0", chains.withDeltaFilters(List.of("ARM64"))))
-                .artifact()
-                .kind())
+    assertThat(offered(fresh, "0.9.0", chains).kind()).isEqualTo(ArtifactKind.FULL);
+    assertThat(offered(fresh, "0.9.0", chains.withDeltaFilters(List.of("ARM64"))).kind())
         .isEqualTo(ArtifactKind.DELTA_CHAIN);
   }
 
@@ -166,26 +152,12 @@ class ArtifactPlannerTest {
   void aPatchWithLzmaStreamsGoesOnlyToDevicesThatDecodeLzma() {
     replaceNativePatch(55, "THUMB_BL", "LZMA");
     DeviceCapabilities patches = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
+    DeviceCapabilities lzma = patches.withDeltaCodecs(List.of("LZMA"));
 
-    assertThat(planner.plan(job, target("1.0.0", patches)).artifact().size()).isEqualTo(90);
-    assertThat(
-            planner
-                .plan(job, target("1.0.0", patches.withDeltaCodecs(List.of("LZMA"))))
-                .artifact()
-                .size())
-        .isEqualTo(55);
+    assertThat(offered(planner, "1.0.0", patches).size()).isEqualTo(90);
+    assertThat(offered(planner, "1.0.0", lzma).size()).isEqualTo(55);
     // Both its filter and its codec must be decoded.
-    assertThat(
-            planner
-                .plan(
-                    job,
-                    target(
-                        "1.0.0",
-                        patches
-                            .withDeltaCodecs(List.of("LZMA"))
-                            .withDeltaFilters(List.of("ARM64"))))
-                .artifact()
-                .size())
+    assertThat(offered(planner, "1.0.0", lzma.withDeltaFilters(List.of("ARM64"))).size())
         .isEqualTo(90);
   }
 
@@ -367,6 +339,12 @@ class ArtifactPlannerTest {
                 .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(120L))
                 .execute())
         .isOne();
+  }
+
+  /** What {@code p} offers a device on {@code version} that declares {@code capabilities}. */
+  private dev.firmament.protocol.Artifact offered(
+      ArtifactPlanner p, String version, DeviceCapabilities capabilities) {
+    return p.plan(job, target(version, capabilities)).artifact();
   }
 
   private UpdateTarget target(String deviceVersion) {
