@@ -17,6 +17,7 @@ import io.temporal.client.WorkflowClient;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -493,15 +494,25 @@ final class FaultCampaign {
         List.of(
             "--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow",
-            "-Xmx" + heap,
-            "-cp",
-            System.getProperty("java.class.path"),
-            Firmament.class.getName()));
+            "-Xmx" + heap));
+    // The processes compile as this one does: a test JVM's C1-only setting (the build's
+    // test.jvm.args) starts three Spring applications on two cores in about two thirds of the time,
+    // and a campaign run as a benchmark keeps the default JIT for its workers too.
+    command.addAll(compilerFlags());
+    command.addAll(
+        List.of("-cp", System.getProperty("java.class.path"), Firmament.class.getName()));
     command.addAll(args);
     return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(dataDir.resolve(name + ".log").toFile())
         .start();
+  }
+
+  /** This JVM's JIT and class-data-sharing flags, which the processes it starts inherit. */
+  static List<String> compilerFlags() {
+    return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("-XX:TieredStopAtLevel=") || a.startsWith("-Xshare:"))
+        .toList();
   }
 
   private void awaitRunning(String name) throws InterruptedException {
