@@ -397,6 +397,19 @@ class BranchFilterTest {
   }
 
   @Test
+  void x86ConvertsCallsAndJumpsThroughRipRelativePointers() {
+    // At 0x400: call [rip + 0x100] (target 0x506); jmp [rip - 0x10] at 0x406 (target 0x3FC); a
+    // call [rip + disp] with a far displacement (top byte 0x12), not converted, which claims its
+    // six bytes so that the E8 inside them is not read as a call; call rax (FF D0) and call
+    // [rsp] (FF 14 24), which claim nothing; a call +1 at 0x417 (target 0x41D).
+    knownAnswer(
+        BranchFilter.X86,
+        0x400,
+        hex("FF15 00010000 FF25 F0FFFFFF FF15 E8000012 FFD0 FF1424 E8 01000000"),
+        hex("FF15 06050000 FF25 FC030000 FF15 E8000012 FFD0 FF1424 E8 1D040000"));
+  }
+
+  @Test
   void sequentialWindowsDoNotCrossBlocks() {
     // A call whose displacement would cross a block boundary is left alone; the parse restarts at
     // the boundary.
@@ -429,6 +442,43 @@ class BranchFilterTest {
         // through another register (j) is not a call.
         words(0x010000EF, 0x00001097, 0x7F0080E7, 0x00001097, 0x010000EF, 0x0100006F),
         words(0x410000EF, 0x00002097, 0xBF4080E7, 0x00001097, 0x010000EF, 0x0100006F));
+  }
+
+  @Test
+  void riscvConvertsAuipcPairsThroughAnyRegister() {
+    knownAnswer(
+        BranchFilter.RISCV,
+        0x800,
+        // AUIPC a0 0x1000 + ADDI a0, a0, 0x10 at 0x800: target 0x1810, split 0x2000 - 0x7F0.
+        // AUIPC t1 0 + JALR zero, 0x20(t1) at 0x808 (a tail call): target 0x828, 0x1000 - 0x7D8.
+        // AUIPC a5 -0x1000 + LD a5, -8(a5) at 0x810: target -0x7F8, 0 - 0x7F8.
+        // Not pairs: ADDI a0, a1 (another base), SD a0, 0(a0) (a store), SLLI a0, a0 (funct3 1).
+        words(
+            0x00001517,
+            0x01050513,
+            0x00000317,
+            0x02030067,
+            0xFFFFF797,
+            0xFF87B783,
+            0x00001517,
+            0x01058513,
+            0x00001517,
+            0x00A53023,
+            0x00001517,
+            0x00151513),
+        words(
+            0x00002517,
+            0x81050513,
+            0x00001317,
+            0x82830067,
+            0x00000797,
+            0x8087B783,
+            0x00001517,
+            0x01058513,
+            0x00001517,
+            0x00A53023,
+            0x00001517,
+            0x00151513));
   }
 
   @ParameterizedTest

@@ -159,16 +159,20 @@ public enum BranchFilter {
     }
   },
   /**
-   * x86 and x86-64 {@code CALL rel32} ({@code E8}) and, on x86-64, RIP-relative {@code MOV} and
-   * {@code LEA} with a REX prefix ({@code 4x 89|8B|8D} with ModRM {@code 00 reg 101}, then disp32),
-   * whose displacement reaches at most ±16 MiB (top byte {@code 00} or {@code FF}); the absolute
-   * target is kept in that range (modulo 2^25, sign-filled), so the top byte still reads {@code 00}
-   * or {@code FF} after conversion. {@code JMP rel32} is left relative: it mostly jumps within a
-   * function, which moves as a whole (converting it made the Rollup x86-64 patches 3% larger).
+   * x86 and x86-64 {@code CALL rel32} ({@code E8}), {@code CALL} and {@code JMP} through a
+   * RIP-relative pointer ({@code FF 15} and {@code FF 25}, then disp32: calls through the global
+   * offset table, as position-independent code makes them) and, on x86-64, RIP-relative {@code MOV}
+   * and {@code LEA} with a REX prefix ({@code 4x 89|8B|8D} with ModRM {@code 00 reg 101}, then
+   * disp32), whose displacement reaches at most ±16 MiB (top byte {@code 00} or {@code FF}); the
+   * absolute target is kept in that range (modulo 2^25, sign-filled), so the top byte still reads
+   * {@code 00} or {@code FF} after conversion. {@code JMP rel32} is left relative: it mostly jumps
+   * within a function, which moves as a whole (converting it made the Rollup x86-64 patches 3%
+   * larger).
    *
-   * <p>Sequential: an {@code E8} claims the four bytes after it, a REX prefix followed by one of
-   * those opcodes (two bytes no later window can change) the ModRM byte and, when it is
-   * RIP-relative, the displacement; claimed bytes are skipped whether or not they are converted.
+   * <p>Sequential: an {@code E8} claims the four bytes after it, {@code FF 15} and {@code FF 25}
+   * the four after them, a REX prefix followed by one of those opcodes (two bytes no later window
+   * can change) the ModRM byte and, when it is RIP-relative, the displacement; claimed bytes are
+   * skipped whether or not they are converted.
    */
   X86(4, 1, true, 1.0 / 256 * 2.0 / 256) {
     @Override
@@ -177,15 +181,28 @@ public enum BranchFilter {
       if (op == 0xE8) {
         return i + 5 <= end ? 5 : 0;
       }
+      if (op == 0xFF && i + 6 <= end) {
+        int modRm = b[i + 1] & 0xff;
+        return modRm == 0x15 || modRm == 0x25 ? 6 : 0;
+      }
       if ((op & 0xF0) == 0x40 && i + 7 <= end && ((b[i + 1] & 0xff) | 6) == 0x8F) {
         return (b[i + 2] & 0xC7) == 0x05 ? 7 : 3;
       }
       return 0;
     }
 
+    /** Length of the window at {@code b[i]}, which {@link #match} claimed. */
+    private static int length(byte[] b, int i) {
+      return switch (b[i] & 0xff) {
+        case 0xE8 -> 5;
+        case 0xFF -> 6;
+        default -> 7;
+      };
+    }
+
     @Override
     boolean convertible(byte[] b, int i) {
-      int len = (b[i] & 0xff) == 0xE8 ? 5 : 7;
+      int len = length(b, i);
       if (len == 7 && (b[i + 2] & 0xC7) != 0x05) {
         return false;
       }
@@ -195,13 +212,13 @@ public enum BranchFilter {
 
     @Override
     long target(byte[] b, int i, long pos) {
-      int len = (b[i] & 0xff) == 0xE8 ? 5 : 7;
+      int len = length(b, i);
       return pos + len + le32(b, i + len - 4);
     }
 
     @Override
     void convert(byte[] b, int i, long pos, boolean encode) {
-      int len = (b[i] & 0xff) == 0xE8 ? 5 : 7;
+      int len = length(b, i);
       int here = (int) (pos + len);
       int src = le32(b, i + len - 4);
       int dest = encode ? src + here : src - here;
@@ -209,30 +226,39 @@ public enum BranchFilter {
     }
   },
   /**
-   * RISC-V calls through the return-address register: {@code JAL ra} (low twelve bits {@code
-   * 0x0EF}, 21-bit displacement) and the pair {@code AUIPC ra; JALR ra, ra} (low twelve bits {@code
-   * 0x097}, then low twenty bits {@code 0x080E7}) whose two immediates add up to a 32-bit
-   * displacement; the pair is rewritten as the same split of the absolute target (upper part
-   * rounded so that the lower is a signed 12-bit value). Halfword steps, as compressed instructions
-   * allow. Sequential: {@code JAL ra} claims its four bytes, {@code AUIPC ra} eight (converted only
-   * when the {@code JALR} follows).
+   * RISC-V calls through the return-address register, {@code JAL ra} (low twelve bits {@code
+   * 0x0EF}, 21-bit displacement), and PC-relative pairs {@code AUIPC rd} followed by an I-type
+   * instruction whose base is {@code rd}: {@code ADDI rd, rd} (an address), {@code JALR} (a call or
+   * tail call) or a load. The pair's two immediates add up to a 32-bit displacement; the pair is
+   * rewritten as the same split of the absolute target (upper part rounded so that the lower is a
+   * signed 12-bit value). Halfword steps, as compressed instructions allow. Sequential: {@code JAL
+   * ra} claims its four bytes, an {@code AUIPC} eight (converted only when such an instruction
+   * follows).
    */
-  RISCV(5, 2, true, 1.0 / 8192 + 1.0 / 8192 / 4096) {
+  RISCV(5, 2, true, 1.0 / 8192 + 1.25 / (2.0 * 128 * 128 * 32)) {
     @Override
     int match(byte[] b, int i, int end) {
-      if (i + 4 > end || (b[i + 1] & 0x0F) != 0) {
+      if (i + 4 > end) {
         return 0;
       }
       int op = b[i] & 0xff;
-      if (op == 0xEF) {
+      if (op == 0xEF && (b[i + 1] & 0x0F) == 0) {
         return 4;
       }
-      return op == 0x97 && i + 8 <= end ? 8 : 0;
+      return (op & 0x7F) == 0x17 && i + 8 <= end ? 8 : 0;
     }
 
     @Override
     boolean convertible(byte[] b, int i) {
-      return (b[i] & 0xff) == 0xEF || (le32(b, i + 4) & 0xFFFFF) == 0x080E7;
+      if ((b[i] & 0xff) == 0xEF) {
+        return true;
+      }
+      int rd = (le32(b, i) >>> 7) & 0x1F;
+      int next = le32(b, i + 4);
+      int opcode = next & 0x7F;
+      int funct3 = (next >>> 12) & 7;
+      boolean pairs = opcode == 0x03 || ((opcode == 0x13 || opcode == 0x67) && funct3 == 0);
+      return pairs && ((next >>> 15) & 0x1F) == rd;
     }
 
     private static int jalField(int insn) {
