@@ -70,12 +70,7 @@ class ApiRoleTest extends EmbeddedServicesTest {
         assertThat(refused.statusCode()).as(header).isEqualTo(401);
         assertThat(refused.body()).as(header).contains("UNAUTHENTICATED");
       }
-      HttpResponse<String> scraped =
-          http.send(
-              HttpRequest.newBuilder(scrape)
-                  .header("Authorization", "Bearer scrape-secret")
-                  .build(),
-              BodyHandlers.ofString());
+      HttpResponse<String> scraped = scrapeWithToken(http, scrape);
       assertThat(scraped.statusCode()).isEqualTo(200);
       assertThat(scraped.body())
           .contains("firmament_rollouts{")

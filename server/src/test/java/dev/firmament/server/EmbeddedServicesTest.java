@@ -5,6 +5,7 @@ import dev.firmament.devstack.DevStackOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,5 +79,12 @@ abstract class EmbeddedServicesTest {
 
   static int status(HttpClient http, URI uri) throws Exception {
     return http.send(HttpRequest.newBuilder(uri).build(), BodyHandlers.discarding()).statusCode();
+  }
+
+  /** The Prometheus scrape at {@code scrape} with the bearer token {@code scrape-secret}. */
+  static HttpResponse<String> scrapeWithToken(HttpClient http, URI scrape) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(scrape).header("Authorization", "Bearer scrape-secret").build(),
+        BodyHandlers.ofString());
   }
 }

@@ -89,12 +89,7 @@ class FirmamentServerTest extends EmbeddedServicesTest {
       }
       URI scrape = url(context, "/actuator/prometheus");
       assertThat(status(http, scrape)).isEqualTo(401);
-      HttpResponse<String> scraped =
-          http.send(
-              HttpRequest.newBuilder(scrape)
-                  .header("Authorization", "Bearer scrape-secret")
-                  .build(),
-              BodyHandlers.ofString());
+      HttpResponse<String> scraped = scrapeWithToken(http, scrape);
       assertThat(scraped.statusCode()).isEqualTo(200);
       // The gateway's and the Temporal workers' meters, which only this role has.
       assertThat(scraped.body())
