@@ -149,6 +149,9 @@ public final class DeltaDiffer {
     all.sort(java.util.Comparator.comparingLong(Candidate::estimate));
     Candidate best = all.getFirst();
     byte[] patch;
+    // The winner coded with zstd when LZMA made it smaller: published beside it for appliers that
+    // do not decode LZMA.
+    byte[] zstdPatch = null;
     if (format == PatchFormat.BSDIFF40) {
       patch = best.estimatePatch;
     } else {
@@ -179,11 +182,13 @@ public final class DeltaDiffer {
       if (options.codec() == DiffOptions.Codec.SMALLEST) {
         Optional<byte[]> lzma = bestEncoded.withLzma(oldSha, newSha);
         if (lzma.isPresent() && lzma.get().length < patch.length) {
+          zstdPatch = patch;
           patch = lzma.get();
         }
       }
     }
-    return decide(format, policy, newImage, patch, best, join(fullFastF), t0);
+    DiffResult decided = decide(format, policy, newImage, patch, best, join(fullFastF), t0);
+    return zstdPatch == null || !decided.useDelta() ? decided : decided.withZstdPatch(zstdPatch);
   }
 
   /**
@@ -260,6 +265,7 @@ public final class DeltaDiffer {
         patch,
         full,
         filterName,
+        null,
         String.format(
                 "delta of %d bytes is %s%.1f%% of the %d-byte compressed image",
                 patch.length, exact ? "" : "under ", 100 * fraction, full)
@@ -460,6 +466,7 @@ public final class DeltaDiffer {
         patch,
         fullBytes,
         filter,
+        null,
         reason,
         Duration.ofNanos(System.nanoTime() - t0));
   }

@@ -12,6 +12,9 @@ import java.time.Duration;
  *     {@link DeltaPolicy#fullImageLevel()} when the decision was close, otherwise the zstd level-3
  *     size (an upper bound, enough to decide); -1 when no comparison was made
  * @param filter branch filter the native patch uses ({@code NONE} for BSDIFF40)
+ * @param zstdPatch when {@code patch} is a delta coded with LZMA ({@link
+ *     DiffOptions.Codec#SMALLEST}), the same patch (same filter, same script) coded with zstd, for
+ *     appliers that do not decode LZMA; otherwise {@code null}
  * @param reason human-readable explanation of the decision
  * @param elapsed wall-clock time spent
  */
@@ -21,6 +24,7 @@ public record DiffResult(
     byte[] patch,
     long fullImageBytes,
     String filter,
+    byte[] zstdPatch,
     String reason,
     Duration elapsed) {
 
@@ -46,6 +50,12 @@ public record DiffResult(
   /** The entropy stage of a native patch as devices name it: {@code "LZMA"} or {@code "ZSTD"}. */
   public String codec() {
     return filter.endsWith("+lzma") ? "LZMA" : "ZSTD";
+  }
+
+  /** This result with {@code zstdPatch} as its zstd-coded companion. */
+  DiffResult withZstdPatch(byte[] zstdPatch) {
+    return new DiffResult(
+        decision, format, patch, fullImageBytes, filter, zstdPatch, reason, elapsed);
   }
 
   /** Patch size, or -1 when no patch was computed. */

@@ -211,6 +211,16 @@ class BranchFilterTest {
         0,
         24);
     assertThat(BranchFilter.RISCV.callsInImage(riscv)).isEqualTo(2);
+    // In an 8 KiB image: JAL ra at 8 to 48 (+40), AUIPC a0 + ADDI a0, a0 at 16 to 56 (+40) and
+    // at 24 to 0x828 (0x1000 - 0x7F0); computed the other way round, each would point outside.
+    byte[] riscvFar = new byte[8192];
+    System.arraycopy(
+        words(0x028000EF, 0x00000013, 0x00000517, 0x02850513, 0x00001517, 0x81050513),
+        0,
+        riscvFar,
+        8,
+        24);
+    assertThat(BranchFilter.RISCV.callsInImage(riscvFar)).isEqualTo(3);
     // Windows that end exactly at the end of the image are still converted.
     byte[] tail = words(0x00000097, 0x030080E7);
     BranchFilter.RISCV.encode(tail, 0, tail.length, BranchFilter.BLOCK);
@@ -407,6 +417,22 @@ class BranchFilterTest {
         0x400,
         hex("FF15 00010000 FF25 F0FFFFFF FF15 E8000012 FFD0 FF1424 E8 01000000"),
         hex("FF15 06050000 FF25 FC030000 FF15 E8000012 FFD0 FF1424 E8 1D040000"));
+    // An FF after a byte 15 is still followed by E8, which claims nothing for FF: the call +1 at
+    // 0x402 (target 0x408) is converted; a call [rip + 0x10] ending exactly at the range's end
+    // (target 0x41E) is too, and so is a RIP-relative lea ending there (target 0x418).
+    knownAnswer(
+        BranchFilter.X86,
+        0x400,
+        hex("15 FF E8 01000000 90 FF15 10000000"),
+        hex("15 FF E8 08040000 90 FF15 1E040000"));
+    knownAnswer(BranchFilter.X86, 0x400, hex("90 488D05 10000000"), hex("90 488D05 18040000"));
+    // A call [rip + disp] cut off by the range's end is not a window.
+    knownAnswer(
+        BranchFilter.X86, 0x400, hex("E8 01000000 FF15 100000"), hex("E8 06040000 FF15 100000"));
+    // A RIP-relative lea claims its displacement: converted to 0xE8 (lea at 0x400, -0x31F), its
+    // first byte reads as a call opcode, which the parse must not see.
+    knownAnswer(
+        BranchFilter.X86, 0x400, hex("488D05 E1FCFFFF 00000000"), hex("488D05 E8000000 00000000"));
   }
 
   @Test

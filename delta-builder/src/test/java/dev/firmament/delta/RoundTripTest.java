@@ -110,7 +110,15 @@ class RoundTripTest {
         if (lzma) {
           lzmaChosen++;
           assertThat(r.patch().length).isLessThan(plain.length);
+          // The companion for appliers without LZMA: the same patch coded with zstd, which is
+          // the plain differ's patch byte for byte.
+          assertThat(r.zstdPatch()).as(p.name()).isEqualTo(plain);
+          assertThat(r.zstdPatch()[9]).isEqualTo(r.patch()[9]);
+          assertThat(apply(p.oldImage(), r.zstdPatch())).isEqualTo(p.newImage());
+        } else {
+          assertThat(r.zstdPatch()).isNull();
         }
+        assertThat(DeltaDiffer.diff(p.oldImage(), p.newImage(), zstd).zstdPatch()).isNull();
       }
     }
     assertThat(lzmaChosen).isPositive();

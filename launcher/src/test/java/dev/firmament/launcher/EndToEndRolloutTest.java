@@ -1,6 +1,7 @@
 package dev.firmament.launcher;
 
 import static dev.firmament.sql.generated.Tables.DEVICES;
+import static dev.firmament.sql.generated.Tables.FIRMWARE_DELTAS;
 import static dev.firmament.sql.generated.Tables.OTA_JOBS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULTS;
 import static dev.firmament.sql.generated.Tables.OTA_RESULT_HISTORY;
@@ -499,8 +500,22 @@ class EndToEndRolloutTest {
     assertThat(summary.failed() + summary.timedOut() + summary.skipped()).isZero();
     // Every device reported 1.0.0, for which the pipeline published a verified delta: each got
     // the delta, never the full image.
-    long deltaSize = PublishedDelta.toDemoTarget(db, productId).getSizeBytes();
+    var published = PublishedDelta.toDemoTarget(db, productId);
+    long deltaSize = published.getSizeBytes();
     assertThat(deltaSize).isPositive().isLessThan(54_356L / 4);
+    // By default (firmament.delta.codec=SMALLEST) the patch is LZMA-coded where that is smaller,
+    // as on this firmware, and the simulated devices, which decode LZMA, get it; its zstd
+    // companion is published beside it for devices that do not.
+    assertThat(published.getCodec()).isEqualTo("LZMA");
+    assertThat(
+            db.fetchCount(
+                FIRMWARE_DELTAS,
+                FIRMWARE_DELTAS
+                    .TO_FIRMWARE_ID
+                    .eq(published.getToFirmwareId())
+                    .and(FIRMWARE_DELTAS.VARIANT.eq("ZSTD_COMPANION"))
+                    .and(FIRMWARE_DELTAS.SIZE_BYTES.gt(deltaSize))))
+        .isOne();
     assertThat(summary.bytesSent()).isEqualTo(FLEET_SIZE * deltaSize);
     assertThat(db.fetchCount(OTA_RESULTS, OTA_RESULTS.ARTIFACT_KIND.eq("DELTA")))
         .isEqualTo(FLEET_SIZE);

@@ -11,10 +11,14 @@ import org.jooq.DSLContext;
 final class PublishedDelta {
   private PublishedDelta() {}
 
-  /** The one published delta to {@link Demo#TO_VERSION} of the product. */
+  /**
+   * The published delta build to {@link Demo#TO_VERSION} of the product: the patch the simulated
+   * devices, which decode every codec, are sent (not its zstd companion for devices without LZMA).
+   */
   static FirmwareDeltasRecord toDemoTarget(DSLContext db, String productId) {
     return db.selectFrom(FIRMWARE_DELTAS)
         .where(FIRMWARE_DELTAS.STATUS.eq("PUBLISHED"))
+        .and(FIRMWARE_DELTAS.VARIANT.eq("BUILD"))
         .and(
             FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(
                 db.select(PRODUCT_FIRMWARE.ID)

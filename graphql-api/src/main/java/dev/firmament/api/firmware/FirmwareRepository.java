@@ -178,7 +178,7 @@ public class FirmwareRepository {
         .execute();
   }
 
-  /** The delta rows towards each of these builds, smallest published first. */
+  /** The delta builds towards each of these builds, smallest published first. */
   public Map<UUID, List<FirmwareDelta>> deltasOf(
       UUID organizationId, Collection<UUID> firmwareIds) {
     Map<UUID, List<FirmwareDelta>> result = new HashMap<>();
@@ -195,6 +195,8 @@ public class FirmwareRepository {
         .on(PRODUCT_FIRMWARE.ID.eq(FIRMWARE_DELTAS.FROM_FIRMWARE_ID))
         .where(FIRMWARE_DELTAS.ORGANIZATION_ID.eq(organizationId))
         .and(FIRMWARE_DELTAS.TO_FIRMWARE_ID.in(firmwareIds))
+        // The builds' outcomes; a zstd companion of an LZMA patch (sql V50) is not a build.
+        .and(FIRMWARE_DELTAS.VARIANT.eq("BUILD"))
         .orderBy(
             FIRMWARE_DELTAS.TO_FIRMWARE_ID,
             FIRMWARE_DELTAS.STATUS.desc(),

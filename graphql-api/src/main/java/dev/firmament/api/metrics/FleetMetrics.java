@@ -270,6 +270,7 @@ public class FleetMetrics implements MeterBinder {
     dsl.select(FIRMWARE_DELTAS.STATUS, DSL.count())
         .from(FIRMWARE_DELTAS)
         .where(FIRMWARE_DELTAS.CREATED_AT.ge(day))
+        .and(FIRMWARE_DELTAS.VARIANT.eq("BUILD"))
         .groupBy(FIRMWARE_DELTAS.STATUS)
         .forEach(r -> deltas.put(r.value1(), r.value2().longValue()));
     var published =
@@ -285,6 +286,7 @@ public class FleetMetrics implements MeterBinder {
             .on(PRODUCT_FIRMWARE.ID.eq(FIRMWARE_DELTAS.TO_FIRMWARE_ID))
             .where(FIRMWARE_DELTAS.CREATED_AT.ge(day))
             .and(FIRMWARE_DELTAS.STATUS.eq("PUBLISHED"))
+            .and(FIRMWARE_DELTAS.VARIANT.eq("BUILD"))
             .fetchOne();
     double buildSeconds =
         published == null || published.value1() == null

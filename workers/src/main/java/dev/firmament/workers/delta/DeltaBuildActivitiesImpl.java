@@ -156,13 +156,50 @@ public class DeltaBuildActivitiesImpl implements DeltaBuildActivities {
             stored.sha256(),
             diff.reason(),
             millisSince(t0));
-    return logged(
-        records.record(
-            from,
-            to,
-            published,
-            options.format() == PatchFormat.NATIVE ? diff.branchFilter() : null,
-            options.format() == PatchFormat.NATIVE ? diff.codec() : null));
+    DeltaBuildResult recorded =
+        logged(
+            records.record(
+                from,
+                to,
+                published,
+                options.format() == PatchFormat.NATIVE ? diff.branchFilter() : null,
+                options.format() == PatchFormat.NATIVE ? diff.codec() : null));
+    if (diff.zstdPatch() != null && published.sha256().equals(recorded.sha256())) {
+      publishCompanion(from, to, recorded, diff, oldImage);
+    }
+    return recorded;
+  }
+
+  /**
+   * Publishes the zstd-coded companion of an LZMA patch (sql V50), checked like the patch itself; a
+   * companion that does not re-apply is not published, which leaves devices without LZMA on the
+   * full image, as before.
+   */
+  private void publishCompanion(
+      Build from, Build to, DeltaBuildResult published, DiffResult diff, byte[] oldImage) {
+    String problem = reapply(oldImage, diff.zstdPatch(), to);
+    if (problem != null) {
+      log.warn(
+          "delta companion not published from={} to={} reason={}",
+          from.version(),
+          to.version(),
+          problem);
+      return;
+    }
+    StoredArtifact stored = store.put(DELTA_KIND, diff.zstdPatch());
+    if (records.recordCompanion(
+        from,
+        to,
+        published,
+        diff.branchFilter(),
+        new DeltaRecords.StoredCompanion(stored.sha256(), stored.size()))) {
+      log.info(
+          "delta companion published from={} to={} codec=ZSTD bytes={} beside={}",
+          from.version(),
+          to.version(),
+          stored.size(),
+          published.sizeBytes());
+    }
   }
 
   @Override

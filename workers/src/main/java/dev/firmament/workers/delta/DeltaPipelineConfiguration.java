@@ -35,16 +35,16 @@ public class DeltaPipelineConfiguration {
       ArtifactStore artifactStore,
       ReleaseSigning releaseSigning,
       @Value("${firmament.delta.recent-versions:3}") int recentVersions,
-      @Value("${firmament.delta.codec:ZSTD}") String codec) {
+      @Value("${firmament.delta.codec:SMALLEST}") String codec) {
     return new DeltaBuildActivitiesImpl(
         deltaRecords, artifactStore, recentVersions, options(codec), releaseSigning);
   }
 
   /**
-   * The differ's options for {@code firmament.delta.codec}: {@code ZSTD} (what every applier
-   * decodes) or {@code SMALLEST} (LZMA streams where smaller, 2-9% on the patches we measured; only
-   * devices that declare {@code LZMA} are sent them, the others another patch they decode or the
-   * full image).
+   * The differ's options for {@code firmament.delta.codec}: {@code SMALLEST} (the default: LZMA
+   * streams where smaller, 2-9% on the patches we measured, sent only to devices that declare
+   * {@code LZMA}, with the same patch coded with zstd published beside it for the others) or {@code
+   * ZSTD} (zstd patches only, what every applier decodes).
    */
   static DiffOptions options(String codec) {
     try {

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.DSLContext;
+import org.jooq.InsertSetMoreStep;
 
 /** The delta pipeline's view of the catalogue: firmware rows, installed versions, delta rows. */
 public class DeltaRecords {
@@ -113,8 +114,66 @@ public class DeltaRecords {
         .where(FIRMWARE_DELTAS.FROM_FIRMWARE_ID.eq(fromId))
         .and(FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(toId))
         .and(FIRMWARE_DELTAS.FORMAT.eq(format))
+        .and(FIRMWARE_DELTAS.VARIANT.eq(BUILD))
         .fetchOptional(r -> toResult(r.into(FIRMWARE_DELTAS), r.get(PRODUCT_FIRMWARE.VERSION)));
   }
+
+  /** The variant of a build's own outcome row (sql V50). */
+  static final String BUILD = "BUILD";
+
+  /** The variant of a published LZMA patch's zstd-coded companion (sql V50). */
+  static final String ZSTD_COMPANION = "ZSTD_COMPANION";
+
+  /**
+   * Records the zstd-coded companion of the published native patch {@code published} (coded with
+   * LZMA): the same filter, stored as {@code companion}. Nothing is written unless the pair's build
+   * row is that published patch (a concurrent build that lost keeps no companion), and a companion
+   * already there stays. Returns whether the pair has the companion afterwards.
+   */
+  public boolean recordCompanion(
+      Build from,
+      Build to,
+      DeltaBuildResult published,
+      String branchFilter,
+      StoredCompanion companion) {
+    return dsl.transactionResult(
+        tx -> {
+          DSLContext t = tx.dsl();
+          boolean buildIsThisPatch =
+              t.fetchExists(
+                  t.selectOne()
+                      .from(FIRMWARE_DELTAS)
+                      .where(FIRMWARE_DELTAS.FROM_FIRMWARE_ID.eq(from.id()))
+                      .and(FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(to.id()))
+                      .and(FIRMWARE_DELTAS.FORMAT.eq(published.format()))
+                      .and(FIRMWARE_DELTAS.VARIANT.eq(BUILD))
+                      .and(FIRMWARE_DELTAS.STATUS.eq(DeltaStatus.PUBLISHED.name()))
+                      .and(FIRMWARE_DELTAS.SHA256.eq(published.sha256())));
+          if (!buildIsThisPatch) {
+            return false;
+          }
+          newRow(t, from, to, published.format())
+              .set(FIRMWARE_DELTAS.VARIANT, ZSTD_COMPANION)
+              .set(
+                  FIRMWARE_DELTAS.STORAGE_KEY,
+                  DeltaBuildActivitiesImpl.DELTA_KIND + "/" + companion.sha256())
+              .set(FIRMWARE_DELTAS.SIZE_BYTES, companion.size())
+              .set(FIRMWARE_DELTAS.SHA256, companion.sha256())
+              .set(FIRMWARE_DELTAS.STATUS, DeltaStatus.PUBLISHED.name())
+              .set(
+                  FIRMWARE_DELTAS.REASON,
+                  "the build's patch coded with zstd, for devices without LZMA")
+              .set(FIRMWARE_DELTAS.BUILD_MS, 0L)
+              .set(FIRMWARE_DELTAS.BRANCH_FILTER, branchFilter)
+              .set(FIRMWARE_DELTAS.CODEC, "ZSTD")
+              .onConflictDoNothing()
+              .execute();
+          return true;
+        });
+  }
+
+  /** A stored companion patch: its SHA-256 and size. */
+  public record StoredCompanion(String sha256, long size) {}
 
   /**
    * Records the outcome of a pair. A published or full-preferred row is final and never replaced (a
@@ -136,13 +195,7 @@ public class DeltaRecords {
             ? result.reason()
             : result.reason().substring(0, 1000);
     Long size = result.sizeBytes() > 0 ? result.sizeBytes() : null;
-    dsl.insertInto(FIRMWARE_DELTAS)
-        .set(FIRMWARE_DELTAS.ID, UUID.randomUUID())
-        .set(FIRMWARE_DELTAS.ORGANIZATION_ID, to.organizationId())
-        .set(FIRMWARE_DELTAS.PRODUCT_ID, to.productId())
-        .set(FIRMWARE_DELTAS.FROM_FIRMWARE_ID, from.id())
-        .set(FIRMWARE_DELTAS.TO_FIRMWARE_ID, to.id())
-        .set(FIRMWARE_DELTAS.FORMAT, result.format())
+    newRow(dsl, from, to, result.format())
         .set(FIRMWARE_DELTAS.STORAGE_KEY, storageKey(result))
         .set(FIRMWARE_DELTAS.SIZE_BYTES, size)
         .set(FIRMWARE_DELTAS.SHA256, result.sha256())
@@ -154,7 +207,8 @@ public class DeltaRecords {
         .onConflict(
             FIRMWARE_DELTAS.FROM_FIRMWARE_ID,
             FIRMWARE_DELTAS.TO_FIRMWARE_ID,
-            FIRMWARE_DELTAS.FORMAT)
+            FIRMWARE_DELTAS.FORMAT,
+            FIRMWARE_DELTAS.VARIANT)
         .doUpdate()
         .set(FIRMWARE_DELTAS.STORAGE_KEY, storageKey(result))
         .set(FIRMWARE_DELTAS.SIZE_BYTES, size)
@@ -167,6 +221,18 @@ public class DeltaRecords {
         .where(FIRMWARE_DELTAS.STATUS.eq(DeltaStatus.FAILED.name()))
         .execute();
     return existing(from.id(), to.id(), result.format()).orElseThrow();
+  }
+
+  /** An insert of a row for the pair {@code from} to {@code to} in {@code format}, new id. */
+  private static InsertSetMoreStep<FirmwareDeltasRecord> newRow(
+      DSLContext dsl, Build from, Build to, String format) {
+    return dsl.insertInto(FIRMWARE_DELTAS)
+        .set(FIRMWARE_DELTAS.ID, UUID.randomUUID())
+        .set(FIRMWARE_DELTAS.ORGANIZATION_ID, to.organizationId())
+        .set(FIRMWARE_DELTAS.PRODUCT_ID, to.productId())
+        .set(FIRMWARE_DELTAS.FROM_FIRMWARE_ID, from.id())
+        .set(FIRMWARE_DELTAS.TO_FIRMWARE_ID, to.id())
+        .set(FIRMWARE_DELTAS.FORMAT, format);
   }
 
   /** Sets the build status of a firmware; a missing row is not an error (nothing to record). */

@@ -20,6 +20,7 @@ import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.DeviceCapabilities;
 import dev.firmament.protocol.SlotLayout;
 import dev.firmament.workers.TestDatabase;
+import dev.firmament.workers.delta.DeltaRecords;
 import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
 import dev.firmament.workers.rollout.ResultTransitions;
 import java.io.ByteArrayInputStream;
@@ -158,6 +159,40 @@ class ArtifactPlannerTest {
     assertThat(offered(planner, "1.0.0", lzma).size()).isEqualTo(55);
     // Both its filter and its codec must be decoded.
     assertThat(offered(planner, "1.0.0", lzma.withDeltaFilters(List.of("ARM64"))).size())
+        .isEqualTo(90);
+  }
+
+  @Test
+  void aDeviceWithoutLzmaGetsTheZstdCompanionOfAnLzmaPatch() {
+    // The native patch from 1.0.0 is LZMA-coded (55 bytes) and its zstd companion (80 bytes) is
+    // published beside it, as a build with firmament.delta.codec=SMALLEST records them; both are
+    // smaller than the 90-byte BSDIFF40 patch.
+    replaceNativePatch(55, "THUMB_BL", "LZMA");
+    var build =
+        dsl.selectFrom(FIRMWARE_DELTAS)
+            .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(product))
+            .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(55L))
+            .fetchSingle();
+    DeltaRecords records = new DeltaRecords(dsl);
+    StoredArtifact zstd = store.put("delta", new byte[80]);
+    assertThat(
+            records.recordCompanion(
+                records.build(build.getFromFirmwareId()).orElseThrow(),
+                records.build(build.getToFirmwareId()).orElseThrow(),
+                records
+                    .existing(build.getFromFirmwareId(), build.getToFirmwareId(), "NATIVE")
+                    .orElseThrow(),
+                "THUMB_BL",
+                new DeltaRecords.StoredCompanion(zstd.sha256(), zstd.size())))
+        .isTrue();
+    DeviceCapabilities patches = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
+
+    ArtifactPlan withoutLzma = planner.plan(job, target("1.0.0", patches));
+    assertThat(withoutLzma.artifact().size()).isEqualTo(80).isEqualTo(withoutLzma.bytes().length);
+    assertThat(offered(planner, "1.0.0", patches.withDeltaCodecs(List.of("LZMA"))).size())
+        .isEqualTo(55);
+    // The companion keeps its patch's filter: a device without it gets the BSDIFF40 patch.
+    assertThat(offered(planner, "1.0.0", patches.withDeltaFilters(List.of("ARM64"))).size())
         .isEqualTo(90);
   }
 

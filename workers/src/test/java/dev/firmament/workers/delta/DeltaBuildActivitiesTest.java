@@ -152,12 +152,72 @@ class DeltaBuildActivitiesTest {
     assertThat(lzma.status()).as(lzma.reason()).isEqualTo(DeltaStatus.PUBLISHED);
     byte[] lzmaPatch = store.read("delta/" + lzma.sha256());
     assertThat(lzmaPatch[8]).isEqualTo((byte) 2);
+    var build =
+        dsl.selectFrom(FIRMWARE_DELTAS)
+            .where(FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(next))
+            .and(FIRMWARE_DELTAS.VARIANT.eq("BUILD"))
+            .fetchSingle();
+    assertThat(build.getCodec()).isEqualTo("LZMA");
+    assertThat(build.getSha256()).isEqualTo(lzma.sha256());
+    // Beside it, the same patch coded with zstd for devices without LZMA: published, same filter,
+    // larger, and it rebuilds the target too.
+    var companion =
+        dsl.selectFrom(FIRMWARE_DELTAS)
+            .where(FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(next))
+            .and(FIRMWARE_DELTAS.VARIANT.eq("ZSTD_COMPANION"))
+            .fetchSingle();
+    assertThat(companion.getStatus()).isEqualTo("PUBLISHED");
+    assertThat(companion.getCodec()).isEqualTo("ZSTD");
+    assertThat(companion.getBranchFilter()).isEqualTo(build.getBranchFilter());
+    assertThat(companion.getFromFirmwareId()).isEqualTo(to);
+    assertThat(companion.getSizeBytes()).isGreaterThan(build.getSizeBytes());
+    byte[] zstdPatch = store.read(companion.getStorageKey());
+    assertThat(zstdPatch).hasSize(companion.getSizeBytes().intValue());
+    assertThat(zstdPatch[8]).isEqualTo((byte) 1);
+    assertThat(zstdPatch[9]).isEqualTo(lzmaPatch[9]);
+    ByteArrayOutputStream rebuilt = new ByteArrayOutputStream();
+    DeltaApplier.apply(SeekableSource.of(newImage), SeekableSource.of(zstdPatch), rebuilt);
+    assertThat(rebuilt.toByteArray())
+        .isEqualTo(java.util.Arrays.copyOf(newImage, newImage.length + 64));
+    // Building the pair again answers from the build row and adds nothing.
     assertThat(
-            dsl.select(FIRMWARE_DELTAS.CODEC)
-                .from(FIRMWARE_DELTAS)
-                .where(FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(next))
-                .fetchOne(FIRMWARE_DELTAS.CODEC))
-        .isEqualTo("LZMA");
+            new DeltaBuildActivitiesImpl(
+                    new DeltaRecords(dsl),
+                    store,
+                    3,
+                    DiffOptions.DEFAULT.withCodec(DiffOptions.Codec.SMALLEST))
+                .buildDelta(to.toString(), next.toString())
+                .sha256())
+        .isEqualTo(lzma.sha256());
+    assertThat(dsl.fetchCount(FIRMWARE_DELTAS, FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(next)))
+        .isEqualTo(2);
+    // The zstd build of the first pair has no companion.
+    assertThat(dsl.fetchCount(FIRMWARE_DELTAS, FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(to))).isEqualTo(1);
+  }
+
+  @Test
+  void aCompanionIsRecordedOnlyBesideItsOwnPublishedBuild() {
+    UUID from = firmware("1.0.0", oldImage, 1);
+    UUID to = firmware("1.1.0", newImage, 2);
+    DeltaRecords records = new DeltaRecords(dsl);
+    DeltaRecords.Build fromBuild = records.build(from).orElseThrow();
+    DeltaRecords.Build toBuild = records.build(to).orElseThrow();
+    DeltaBuildResult published = publishedNative(from, to, "a".repeat(64));
+    DeltaRecords.StoredCompanion companion = new DeltaRecords.StoredCompanion("b".repeat(64), 120);
+    // No build row yet: nothing is written.
+    assertThat(records.recordCompanion(fromBuild, toBuild, published, "NONE", companion)).isFalse();
+    records.record(fromBuild, toBuild, published, "NONE", "LZMA");
+    // Another patch than the published one (a concurrent build that lost): nothing is written.
+    DeltaBuildResult other = publishedNative(from, to, "c".repeat(64));
+    assertThat(records.recordCompanion(fromBuild, toBuild, other, "NONE", companion)).isFalse();
+    assertThat(dsl.fetchCount(FIRMWARE_DELTAS, FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(to))).isEqualTo(1);
+    // Beside its own build: written once, however often it is recorded.
+    assertThat(records.recordCompanion(fromBuild, toBuild, published, "NONE", companion)).isTrue();
+    assertThat(records.recordCompanion(fromBuild, toBuild, published, "NONE", companion)).isTrue();
+    assertThat(dsl.fetchCount(FIRMWARE_DELTAS, FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(to))).isEqualTo(2);
+    // The build's own row is still what the pair's lookup answers.
+    assertThat(records.existing(from, to, "NATIVE").orElseThrow().sha256())
+        .isEqualTo("a".repeat(64));
   }
 
   /**
@@ -349,6 +409,20 @@ class DeltaBuildActivitiesTest {
                 .where(PRODUCT_FIRMWARE.ID.eq(unsignedBuild))
                 .fetchOne(PRODUCT_FIRMWARE.SIGNATURE))
         .isNull();
+  }
+
+  /** A published 100-byte native patch from {@code from} (1.0.0) to {@code to}. */
+  private static DeltaBuildResult publishedNative(UUID from, UUID to, String sha256) {
+    return new DeltaBuildResult(
+        from.toString(),
+        to.toString(),
+        "1.0.0",
+        DeltaStatus.PUBLISHED,
+        "NATIVE",
+        100,
+        sha256,
+        "r",
+        1);
   }
 
   private UUID firmware(String version, byte[] image, int minutes) {
