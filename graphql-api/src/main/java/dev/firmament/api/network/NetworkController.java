@@ -4,19 +4,26 @@ import static dev.firmament.api.BatchResults.index;
 import static dev.firmament.api.BatchResults.mapEach;
 
 import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
+import dev.firmament.api.Paged.ChildPage;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.device.Device;
 import dev.firmament.api.device.DeviceRepository;
 import dev.firmament.api.tenant.Login;
 import dev.firmament.api.tenant.TenantResolver;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.stereotype.Controller;
+import reactor.core.publisher.Mono;
 
 /**
  * Private networks: {@code login.networks}, {@code network}, {@code Device.network}, a network's
@@ -24,11 +31,27 @@ import org.springframework.stereotype.Controller;
  */
 @Controller
 public class NetworkController {
+  private static final String CONFIGURATIONS = "networkConfigurations";
+  private static final String MEMBERS = "networkMembers";
+
   private final Networks networks;
   private final DeviceRepository devices;
   private final TenantResolver tenants;
 
-  public NetworkController(Networks networks, DeviceRepository devices, TenantResolver tenants) {
+  public NetworkController(
+      Networks networks,
+      DeviceRepository devices,
+      TenantResolver tenants,
+      BatchLoaderRegistry loaders) {
+    loaders
+        .<ChildPage<UUID>, Page<NetworkConfiguration>>forName(CONFIGURATIONS)
+        .registerMappedBatchLoader(
+            (keys, env) ->
+                Mono.fromCallable(() -> Paged.batch(keys, networks::configurationPages)));
+    loaders
+        .<ChildPage<Networks.MemberList>, Page<NetworkDevice>>forName(MEMBERS)
+        .registerMappedBatchLoader(
+            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, networks::memberPages)));
     this.networks = networks;
     this.devices = devices;
     this.tenants = tenants;
@@ -55,24 +78,42 @@ public class NetworkController {
     return mapEach(sources, n -> latest.get(n.id()));
   }
 
-  /**
-   * One query per network shown: a network's versions and members are read on its own page (one
-   * network, or a few), not across a list of thousands.
-   */
+  /** A page of each network's configurations, one statement for a whole list of networks. */
   @SchemaMapping(typeName = "Network", field = "configurations")
-  public Page<NetworkConfiguration> configurations(
-      Network network, @Argument Integer from, @Argument Integer size) {
-    return networks.configurations(network.id(), Pagination.fromSize(from, size));
+  public CompletableFuture<Page<NetworkConfiguration>> configurations(
+      Network network,
+      @Argument Integer from,
+      @Argument Integer size,
+      DataFetchingEnvironment env) {
+    ChildPage<UUID> key =
+        new ChildPage<>(
+            tenants.organizationId(),
+            UUID.fromString(network.id()),
+            Pagination.fromSize(from, size),
+            null);
+    return env.<ChildPage<UUID>, Page<NetworkConfiguration>>getDataLoader(CONFIGURATIONS).load(key);
   }
 
+  /**
+   * A page of each network's members, one statement per distinct filter for a whole list of
+   * networks; a bad filter or sort fails the field at once.
+   */
   @SchemaMapping(typeName = "Network", field = "devices")
-  public Page<NetworkDevice> members(
+  public CompletableFuture<Page<NetworkDevice>> members(
       Network network,
       @Argument NetworkDevice.Filter filter,
       @Argument Integer from,
       @Argument Integer size,
-      @Argument String sort) {
-    return networks.members(network.id(), filter, Pagination.fromSize(from, size), sort);
+      @Argument String sort,
+      DataFetchingEnvironment env) {
+    ChildPage<Networks.MemberList> key =
+        new ChildPage<>(
+            tenants.organizationId(),
+            networks.memberList(network.id(), filter, sort),
+            Pagination.fromSize(from, size),
+            sort);
+    return env.<ChildPage<Networks.MemberList>, Page<NetworkDevice>>getDataLoader(MEMBERS)
+        .load(key);
   }
 
   @BatchMapping(typeName = "NetworkDevice", field = "device")

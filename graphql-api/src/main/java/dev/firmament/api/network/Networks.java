@@ -144,40 +144,88 @@ public class Networks {
     return found;
   }
 
-  /** The network's configurations, the newest first. */
-  public Page<NetworkConfiguration> configurations(String networkId, Pagination.Window window) {
-    return Paged.page(
+  /** A page of each network's configurations, the newest first, in one statement. */
+  public Map<UUID, Page<NetworkConfiguration>> configurationPages(
+      UUID organizationId, Collection<UUID> networkIds, Pagination.Window window, String sort) {
+    return Paged.pagesOf(
         dsl,
-        dsl.selectFrom(NETWORK_CONFIGURATIONS)
-            .where(NETWORK_CONFIGURATIONS.NETWORK_ID.eq(UUID.fromString(networkId))),
+        List.of(NETWORK_CONFIGURATIONS.asterisk()),
+        NETWORK_CONFIGURATIONS,
+        NETWORK_CONFIGURATIONS.ORGANIZATION_ID.eq(organizationId),
+        NETWORK_CONFIGURATIONS.NETWORK_ID,
+        networkIds,
         window,
         List.of(NETWORK_CONFIGURATIONS.VERSION.desc()),
-        Networks::toConfiguration);
+        r -> toConfiguration(r.into(NETWORK_CONFIGURATIONS)));
+  }
+
+  /** One network's member list as a batch loader is asked for it: the network and the filter. */
+  public record MemberList(UUID networkId, NetworkDevice.Filter filter) {}
+
+  /**
+   * The member list of {@code networkId} under {@code filter} in the caller's terms, checked: an
+   * unknown {@code ackState} or {@code sort} fails here with a typed error, before any loading.
+   */
+  public MemberList memberList(String networkId, NetworkDevice.Filter filter, String sort) {
+    memberCondition(filter);
+    memberOrder(sort);
+    return new MemberList(UUID.fromString(networkId), filter);
   }
 
   /**
-   * The network's members with where their configuration stands, by device id unless {@code sort}
-   * says otherwise ({@code deviceId}, {@code role} or {@code addedAt}).
+   * A page of each network's members with where their configuration stands, by device id unless
+   * {@code sort} says otherwise ({@code deviceId}, {@code role} or {@code addedAt}): one statement
+   * per distinct filter.
    */
-  public Page<NetworkDevice> members(
-      String networkId, NetworkDevice.Filter filter, Pagination.Window window, String sort) {
-    var order =
-        Paged.order(
-            sort,
-            "deviceId",
-            Paged.keys(
-                Map.entry("deviceId", NETWORK_DEVICES.DEVICE_ID),
-                Map.entry("role", NETWORK_DEVICES.ROLE),
-                Map.entry("addedAt", NETWORK_DEVICES.ADDED_AT)),
-            NETWORK_DEVICES.DEVICE_ID);
-    Condition where = NETWORK_DEVICES.NETWORK_ID.eq(UUID.fromString(networkId));
+  public Map<MemberList, Page<NetworkDevice>> memberPages(
+      UUID organizationId, Collection<MemberList> lists, Pagination.Window window, String sort) {
+    Map<MemberList, Page<NetworkDevice>> result = new HashMap<>();
+    Map<java.util.Optional<NetworkDevice.Filter>, List<MemberList>> byFilter =
+        lists.stream()
+            .collect(
+                java.util.stream.Collectors.groupingBy(
+                    l -> java.util.Optional.ofNullable(l.filter())));
+    byFilter.forEach(
+        (filter, group) -> {
+          Map<UUID, Page<NetworkDevice>> pages =
+              Paged.pagesOf(
+                  dsl,
+                  MEMBER_FIELDS,
+                  MEMBER_SOURCE,
+                  NETWORK_DEVICES
+                      .ORGANIZATION_ID
+                      .eq(organizationId)
+                      .and(memberCondition(filter.orElse(null))),
+                  NETWORK_DEVICES.NETWORK_ID,
+                  group.stream().map(MemberList::networkId).toList(),
+                  window,
+                  memberOrder(sort),
+                  Networks::toMember);
+          group.forEach(l -> result.put(l, pages.get(l.networkId())));
+        });
+    return result;
+  }
+
+  private static List<org.jooq.SortField<?>> memberOrder(String sort) {
+    return Paged.order(
+        sort,
+        "deviceId",
+        Paged.keys(
+            Map.entry("deviceId", NETWORK_DEVICES.DEVICE_ID),
+            Map.entry("role", NETWORK_DEVICES.ROLE),
+            Map.entry("addedAt", NETWORK_DEVICES.ADDED_AT)),
+        NETWORK_DEVICES.DEVICE_ID);
+  }
+
+  private static Condition memberCondition(NetworkDevice.Filter filter) {
+    Condition where = DSL.noCondition();
     if (filter != null && filter.role() != null) {
       where = where.and(NETWORK_DEVICES.ROLE.eq(filter.role()));
     }
     if (filter != null && filter.ackState() != null) {
       where = where.and(ackStateIs(filter.ackState()));
     }
-    return Paged.page(dsl, memberQuery(where), window, order, Networks::toMember);
+    return where;
   }
 
   /** The memberships of these devices, by device id (a device in no network is left out). */
@@ -512,18 +560,36 @@ public class Networks {
         .orElse(null);
   }
 
+  /** What a member row is read with: the membership, its network, its latest answer. */
+  private static final List<org.jooq.SelectFieldOrAsterisk> MEMBER_FIELDS = memberFields();
+
+  private static List<org.jooq.SelectFieldOrAsterisk> memberFields() {
+    List<org.jooq.SelectFieldOrAsterisk> fields =
+        new java.util.ArrayList<>(List.of(NETWORK_DEVICES.fields()));
+    fields.addAll(
+        List.of(
+            NETWORKS.KIND,
+            NETWORKS.CONFIG_VERSION,
+            ANSWER,
+            ANSWER_REASON,
+            ANSWERED_AT,
+            APPLIED_VERSION,
+            HAS_GATEWAY));
+    return fields;
+  }
+
+  /** The membership joined to its network and to its answer to the network's configuration. */
+  private static final org.jooq.TableLike<?> MEMBER_SOURCE =
+      NETWORK_DEVICES
+          .join(NETWORKS)
+          .on(NETWORKS.ID.eq(NETWORK_DEVICES.NETWORK_ID))
+          .leftJoin(NETWORK_CONFIG_ACKS)
+          .on(NETWORK_CONFIG_ACKS.NETWORK_ID.eq(NETWORK_DEVICES.NETWORK_ID))
+          .and(NETWORK_CONFIG_ACKS.DEVICE_ID.eq(NETWORK_DEVICES.DEVICE_ID))
+          .and(NETWORK_CONFIG_ACKS.VERSION.eq(NETWORKS.CONFIG_VERSION));
+
   private SelectConditionStep<Record> memberQuery(Condition where) {
-    return dsl.select(NETWORK_DEVICES.fields())
-        .select(NETWORKS.KIND, NETWORKS.CONFIG_VERSION, ANSWER, ANSWER_REASON, ANSWERED_AT)
-        .select(APPLIED_VERSION, HAS_GATEWAY)
-        .from(NETWORK_DEVICES)
-        .join(NETWORKS)
-        .on(NETWORKS.ID.eq(NETWORK_DEVICES.NETWORK_ID))
-        .leftJoin(NETWORK_CONFIG_ACKS)
-        .on(NETWORK_CONFIG_ACKS.NETWORK_ID.eq(NETWORK_DEVICES.NETWORK_ID))
-        .and(NETWORK_CONFIG_ACKS.DEVICE_ID.eq(NETWORK_DEVICES.DEVICE_ID))
-        .and(NETWORK_CONFIG_ACKS.VERSION.eq(NETWORKS.CONFIG_VERSION))
-        .where(where);
+    return dsl.select(MEMBER_FIELDS).from(MEMBER_SOURCE).where(where);
   }
 
   /** The SQL of {@link NetworkAckState#of}, for the member list's filter. */

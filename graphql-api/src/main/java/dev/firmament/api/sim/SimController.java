@@ -4,6 +4,8 @@ import static dev.firmament.api.BatchResults.index;
 import static dev.firmament.api.BatchResults.mapEach;
 
 import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
+import dev.firmament.api.Paged.ChildPage;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.device.Device;
 import dev.firmament.api.device.DeviceRepository;
@@ -11,16 +13,20 @@ import dev.firmament.api.tenant.Login;
 import dev.firmament.api.tenant.TenantResolver;
 import dev.firmament.api.usage.SimDataUsage;
 import dev.firmament.api.usage.Usage;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.stereotype.Controller;
+import reactor.core.publisher.Mono;
 
 /**
  * SIM cards: {@code login.sims}, {@code sim}, {@code Device.sim}, a SIM's usage ({@code SIM.usage},
@@ -28,12 +34,23 @@ import org.springframework.stereotype.Controller;
  */
 @Controller
 public class SimController {
+  private static final String ACTIVATIONS = "simActivations";
+
   private final Sims sims;
   private final DeviceRepository devices;
   private final TenantResolver tenants;
   private final Usage usage;
 
-  public SimController(Sims sims, DeviceRepository devices, TenantResolver tenants, Usage usage) {
+  public SimController(
+      Sims sims,
+      DeviceRepository devices,
+      TenantResolver tenants,
+      Usage usage,
+      BatchLoaderRegistry loaders) {
+    loaders
+        .<ChildPage<UUID>, Page<Sim.Activation>>forName(ACTIVATIONS)
+        .registerMappedBatchLoader(
+            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, sims::activationPages)));
     this.usage = usage;
     this.sims = sims;
     this.devices = devices;
@@ -73,13 +90,17 @@ public class SimController {
     return mapEach(sources, s -> s.deviceId() == null ? null : byId.get(s.deviceId()));
   }
 
-  /**
-   * One query per SIM shown: a SIM's history is read on its own page (one SIM, or a few), not
-   * across a list of thousands.
-   */
+  /** A page of each SIM's activations, one statement for a whole list of SIMs. */
   @SchemaMapping(typeName = "SIM", field = "activations")
-  public Page<Sim.Activation> activations(Sim sim, @Argument Integer from, @Argument Integer size) {
-    return sims.activations(sim.id(), Pagination.fromSize(from, size));
+  public CompletableFuture<Page<Sim.Activation>> activations(
+      Sim sim, @Argument Integer from, @Argument Integer size, DataFetchingEnvironment env) {
+    ChildPage<UUID> key =
+        new ChildPage<>(
+            tenants.organizationId(),
+            UUID.fromString(sim.id()),
+            Pagination.fromSize(from, size),
+            null);
+    return env.<ChildPage<UUID>, Page<Sim.Activation>>getDataLoader(ACTIVATIONS).load(key);
   }
 
   /** One query per SIM shown: usage is read for a SIM's own page, not across a list of SIMs. */
