@@ -2,6 +2,7 @@ package dev.firmament.api;
 
 import static dev.firmament.sql.generated.Tables.NETWORKS;
 import static dev.firmament.sql.generated.Tables.NETWORK_CONFIGURATIONS;
+import static dev.firmament.sql.generated.Tables.NETWORK_CONFIG_ACKS;
 import static dev.firmament.sql.generated.Tables.NETWORK_DEVICES;
 import static dev.firmament.sql.generated.Tables.SIMS;
 import static dev.firmament.sql.generated.Tables.SIM_ACTIVATIONS;
@@ -14,10 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * A page of networks with their configurations and members (twice, once filtered), and a page of
- * SIMs with their activations, cost the same number of SQL statements for 60 parents as for 6: each
- * child list is one statement per page of parents (and per distinct filter), not one per parent.
- * The pages also hold the right children.
+ * A page of networks with their configurations and members (twice, once filtered) and the members'
+ * answers, and a page of SIMs with their activations, cost the same number of SQL statements for 60
+ * parents as for 6: each child list is one statement per page of parents (and per distinct filter),
+ * not one per parent. The pages also hold the right children.
  */
 class NetworkAndSimBatchLoadingTest extends ApiIntegrationTest {
   private static final String NETWORKS_PAGE =
@@ -28,7 +29,9 @@ class NetworkAndSimBatchLoadingTest extends ApiIntegrationTest {
             items {
               name
               configurations(size: 1) { total items { version } }
-              devices(size: 5) { total items { role device { id } } }
+              devices(size: 5) {
+                total items { role device { id } acknowledgements(size: 1) { total items { version result } } }
+              }
               gateways: devices(filter: {role: GATEWAY}, sort: "-addedAt") { total items { role } }
             }
           }
@@ -81,6 +84,16 @@ class NetworkAndSimBatchLoadingTest extends ApiIntegrationTest {
             .set(NETWORK_DEVICES.ORGANIZATION_ID, org)
             .set(NETWORK_DEVICES.ROLE, k == 0 ? "GATEWAY" : "NODE")
             .set(NETWORK_DEVICES.ADDED_BY, "test")
+            .execute();
+      }
+      // The gateway answered both versions; the node none.
+      for (long version = 1; version <= 2; version++) {
+        dsl.insertInto(NETWORK_CONFIG_ACKS)
+            .set(NETWORK_CONFIG_ACKS.NETWORK_ID, network)
+            .set(NETWORK_CONFIG_ACKS.ORGANIZATION_ID, org)
+            .set(NETWORK_CONFIG_ACKS.DEVICE_ID, devices.get(2 * i))
+            .set(NETWORK_CONFIG_ACKS.VERSION, version)
+            .set(NETWORK_CONFIG_ACKS.RESULT, "APPLIED")
             .execute();
       }
       UUID sim = UUID.randomUUID();
@@ -137,8 +150,24 @@ class NetworkAndSimBatchLoadingTest extends ApiIntegrationTest {
                   2,
                   "items",
                   List.of(
-                      Map.of("role", "GATEWAY", "device", Map.of("id", devices.get(2 * i))),
-                      Map.of("role", "NODE", "device", Map.of("id", devices.get(2 * i + 1))))));
+                      Map.of(
+                          "role",
+                          "GATEWAY",
+                          "device",
+                          Map.of("id", devices.get(2 * i)),
+                          "acknowledgements",
+                          Map.of(
+                              "total",
+                              2,
+                              "items",
+                              List.of(Map.of("version", 2, "result", "APPLIED")))),
+                      Map.of(
+                          "role",
+                          "NODE",
+                          "device",
+                          Map.of("id", devices.get(2 * i + 1)),
+                          "acknowledgements",
+                          Map.of("total", 0, "items", List.of())))));
       assertThat(n.get("gateways"))
           .isEqualTo(Map.of("total", 1, "items", List.of(Map.of("role", "GATEWAY"))));
     }

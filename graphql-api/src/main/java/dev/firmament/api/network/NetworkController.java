@@ -33,6 +33,7 @@ import reactor.core.publisher.Mono;
 public class NetworkController {
   private static final String CONFIGURATIONS = "networkConfigurations";
   private static final String MEMBERS = "networkMembers";
+  private static final String ANSWERS = "networkMemberAnswers";
 
   private final Networks networks;
   private final DeviceRepository devices;
@@ -52,6 +53,11 @@ public class NetworkController {
         .<ChildPage<Networks.MemberList>, Page<NetworkDevice>>forName(MEMBERS)
         .registerMappedBatchLoader(
             (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, networks::memberPages)));
+    loaders
+        .<ChildPage<String>, Page<NetworkDevice.Acknowledgement>>forName(ANSWERS)
+        .registerMappedBatchLoader(
+            (keys, env) ->
+                Mono.fromCallable(() -> Paged.batch(keys, networks::acknowledgementPages)));
     this.networks = networks;
     this.devices = devices;
     this.tenants = tenants;
@@ -136,11 +142,21 @@ public class NetworkController {
     return mapEach(sources, m -> byId.get(m.networkId()));
   }
 
-  /** One query per member shown, as for a network's members. */
+  /** A page of each member's answers, one statement for a whole list of members. */
   @SchemaMapping(typeName = "NetworkDevice", field = "acknowledgements")
-  public Page<NetworkDevice.Acknowledgement> acknowledgements(
-      NetworkDevice member, @Argument Integer from, @Argument Integer size) {
-    return networks.acknowledgements(member, Pagination.fromSize(from, size));
+  public CompletableFuture<Page<NetworkDevice.Acknowledgement>> acknowledgements(
+      NetworkDevice member,
+      @Argument Integer from,
+      @Argument Integer size,
+      DataFetchingEnvironment env) {
+    ChildPage<String> key =
+        new ChildPage<>(
+            tenants.organizationId(),
+            Networks.memberKey(member),
+            Pagination.fromSize(from, size),
+            null);
+    return env.<ChildPage<String>, Page<NetworkDevice.Acknowledgement>>getDataLoader(ANSWERS)
+        .load(key);
   }
 
   @BatchMapping(typeName = "Device", field = "network")

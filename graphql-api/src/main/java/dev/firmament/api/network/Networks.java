@@ -240,19 +240,47 @@ public class Networks {
     return found;
   }
 
-  /** One member's answers, the newest version first. */
-  public Page<NetworkDevice.Acknowledgement> acknowledgements(
-      NetworkDevice member, Pagination.Window window) {
-    return Paged.page(
+  /** A member as the key of its answers' page: its network's id and its device's, by a '/'. */
+  public static String memberKey(NetworkDevice member) {
+    return member.networkId() + "/" + member.deviceId();
+  }
+
+  /** {@link #memberKey} of an answer's row, in SQL. */
+  private static final Field<String> ANSWER_MEMBER =
+      DSL.concat(
+          NETWORK_CONFIG_ACKS.NETWORK_ID.cast(String.class),
+          DSL.inline("/"),
+          NETWORK_CONFIG_ACKS.DEVICE_ID);
+
+  /**
+   * A page of each member's answers (members by {@link #memberKey}), the newest version first, in
+   * one statement.
+   */
+  public Map<String, Page<NetworkDevice.Acknowledgement>> acknowledgementPages(
+      UUID organizationId, Collection<String> members, Pagination.Window window, String sort) {
+    List<UUID> networkIds =
+        members.stream()
+            .map(k -> UUID.fromString(k.substring(0, k.indexOf('/'))))
+            .distinct()
+            .toList();
+    return Paged.pagesOf(
         dsl,
-        dsl.selectFrom(NETWORK_CONFIG_ACKS)
-            .where(NETWORK_CONFIG_ACKS.NETWORK_ID.eq(UUID.fromString(member.networkId())))
-            .and(NETWORK_CONFIG_ACKS.DEVICE_ID.eq(member.deviceId())),
+        List.of(NETWORK_CONFIG_ACKS.asterisk()),
+        NETWORK_CONFIG_ACKS,
+        NETWORK_CONFIG_ACKS
+            .ORGANIZATION_ID
+            .eq(organizationId)
+            .and(NETWORK_CONFIG_ACKS.NETWORK_ID.in(networkIds)),
+        ANSWER_MEMBER,
+        members,
         window,
         List.of(NETWORK_CONFIG_ACKS.VERSION.desc()),
         r ->
             new NetworkDevice.Acknowledgement(
-                r.getVersion(), r.getResult(), r.getReason(), r.getAckedAt()));
+                r.get(NETWORK_CONFIG_ACKS.VERSION),
+                r.get(NETWORK_CONFIG_ACKS.RESULT),
+                r.get(NETWORK_CONFIG_ACKS.REASON),
+                r.get(NETWORK_CONFIG_ACKS.ACKED_AT)));
   }
 
   // ---- changes
