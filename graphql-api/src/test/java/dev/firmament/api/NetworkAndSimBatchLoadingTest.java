@@ -6,6 +6,7 @@ import static dev.firmament.sql.generated.Tables.NETWORK_CONFIG_ACKS;
 import static dev.firmament.sql.generated.Tables.NETWORK_DEVICES;
 import static dev.firmament.sql.generated.Tables.SIMS;
 import static dev.firmament.sql.generated.Tables.SIM_ACTIVATIONS;
+import static dev.firmament.sql.generated.Tables.SIM_USAGE_DAYS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -16,9 +17,10 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 /**
  * A page of networks with their configurations and members (twice, once filtered) and the members'
- * answers, and a page of SIMs with their activations, cost the same number of SQL statements for 60
- * parents as for 6: each child list is one statement per page of parents (and per distinct filter),
- * not one per parent. The pages also hold the right children.
+ * answers, and a page of SIMs with their activations, usage in a month and usage per day and month,
+ * cost the same number of SQL statements for 60 parents as for 6: each child list is one statement
+ * per page of parents (and per distinct filter), not one per parent. The pages also hold the right
+ * children.
  */
 class NetworkAndSimBatchLoadingTest extends ApiIntegrationTest {
   private static final String NETWORKS_PAGE =
@@ -43,7 +45,12 @@ class NetworkAndSimBatchLoadingTest extends ApiIntegrationTest {
       query Sims($size: Int, $carrier: String) {
         login {
           sims(size: $size, sort: "iccid", filter: {carrier: $carrier}) {
-            items { iccid activations(size: 1) { total items { toStatus } } }
+            items {
+              iccid activations(size: 1) { total items { toStatus } }
+              usage(period: "2026-11") { otaBytes eventBytes }
+              days: dataUsage(size: 1) { total items { period otaBytes } }
+              months: dataUsage(granularity: MONTH, sort: "period") { total items { period otaBytes } }
+            }
           }
         }
       }""";
@@ -110,6 +117,16 @@ class NetworkAndSimBatchLoadingTest extends ApiIntegrationTest {
           .set(SIMS.OVERAGE_POLICY, "BLOCK")
           .set(SIMS.CREATED_BY, "test")
           .execute();
+      // Usage on three days of two months.
+      for (String day : List.of("2026-10-31", "2026-11-01", "2026-11-02")) {
+        dsl.insertInto(SIM_USAGE_DAYS)
+            .set(SIM_USAGE_DAYS.SIM_ID, sim)
+            .set(SIM_USAGE_DAYS.ORGANIZATION_ID, org)
+            .set(SIM_USAGE_DAYS.DAY, java.time.LocalDate.parse(day))
+            .set(SIM_USAGE_DAYS.OTA_BYTES, 100L + i)
+            .set(SIM_USAGE_DAYS.EVENT_BYTES, 7L)
+            .execute();
+      }
       for (String[] change : new String[][] {{"INACTIVE", "ACTIVE"}, {"ACTIVE", "DEACTIVATED"}}) {
         dsl.insertInto(SIM_ACTIVATIONS)
             .set(SIM_ACTIVATIONS.ORGANIZATION_ID, org)
@@ -171,13 +188,27 @@ class NetworkAndSimBatchLoadingTest extends ApiIntegrationTest {
       assertThat(n.get("gateways"))
           .isEqualTo(Map.of("total", 1, "items", List.of(Map.of("role", "GATEWAY"))));
     }
-    graphQl
-        .document(SIMS_PAGE)
-        .variable("size", 60)
-        .variable("carrier", prefix)
-        .execute()
-        .path("login.sims.items[0].activations")
-        .matchesJson("{\"total\": 2, \"items\": [{\"toStatus\": \"DEACTIVATED\"}]}");
+    var sims =
+        graphQl.document(SIMS_PAGE).variable("size", 60).variable("carrier", prefix).execute();
+    for (int i = 0; i < 60; i += 59) {
+      String item = "login.sims.items[" + i + "].";
+      long ota = 100 + i;
+      sims.path(item + "activations")
+          .matchesJson("{\"total\": 2, \"items\": [{\"toStatus\": \"DEACTIVATED\"}]}");
+      sims.path(item + "usage").matchesJson("{\"otaBytes\": " + 2 * ota + ", \"eventBytes\": 14}");
+      sims.path(item + "days")
+          .matchesJson(
+              "{\"total\": 3, \"items\": [{\"period\": \"2026-11-02\", \"otaBytes\": "
+                  + ota
+                  + "}]}");
+      sims.path(item + "months")
+          .matchesJson(
+              "{\"total\": 2, \"items\": [{\"period\": \"2026-10\", \"otaBytes\": "
+                  + ota
+                  + "}, {\"period\": \"2026-11\", \"otaBytes\": "
+                  + 2 * ota
+                  + "}]}");
+    }
   }
 
   @Test

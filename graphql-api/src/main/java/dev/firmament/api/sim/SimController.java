@@ -13,12 +13,16 @@ import dev.firmament.api.tenant.Login;
 import dev.firmament.api.tenant.TenantResolver;
 import dev.firmament.api.usage.SimDataUsage;
 import dev.firmament.api.usage.Usage;
+import dev.firmament.api.usage.UsagePeriod;
 import graphql.schema.DataFetchingEnvironment;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
@@ -35,6 +39,8 @@ import reactor.core.publisher.Mono;
 @Controller
 public class SimController {
   private static final String ACTIVATIONS = "simActivations";
+  private static final String USAGE = "simUsage";
+  private static final String HISTORY = "simUsageHistory";
 
   private final Sims sims;
   private final DeviceRepository devices;
@@ -51,6 +57,13 @@ public class SimController {
         .<ChildPage<UUID>, Page<Sim.Activation>>forName(ACTIVATIONS)
         .registerMappedBatchLoader(
             (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, sims::activationPages)));
+    loaders
+        .<UsageKey, SimDataUsage>forName(USAGE)
+        .registerMappedBatchLoader((keys, env) -> Mono.fromCallable(() -> loadUsage(usage, keys)));
+    loaders
+        .<ChildPage<Usage.SimHistory>, Page<SimDataUsage>>forName(HISTORY)
+        .registerMappedBatchLoader(
+            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, usage::simHistories)));
     this.usage = usage;
     this.sims = sims;
     this.devices = devices;
@@ -103,21 +116,53 @@ public class SimController {
     return env.<ChildPage<UUID>, Page<Sim.Activation>>getDataLoader(ACTIVATIONS).load(key);
   }
 
-  /** One query per SIM shown: usage is read for a SIM's own page, not across a list of SIMs. */
+  /** A SIM's usage in a period: one statement for a whole list of SIMs and one period. */
   @SchemaMapping(typeName = "SIM", field = "usage")
-  public SimDataUsage usage(Sim sim, @Argument String period) {
-    return usage.ofSim(UUID.fromString(sim.id()), period);
+  public CompletableFuture<SimDataUsage> usage(
+      Sim sim, @Argument String period, DataFetchingEnvironment env) {
+    UsageKey key =
+        new UsageKey(tenants.organizationId(), UUID.fromString(sim.id()), Usage.period(period));
+    return env.<UsageKey, SimDataUsage>getDataLoader(USAGE).load(key);
   }
 
+  /** What the usage loader is asked for: one SIM in one period. */
+  record UsageKey(UUID organizationId, UUID simId, UsagePeriod period) {}
+
+  private static Map<UsageKey, SimDataUsage> loadUsage(Usage usage, Set<UsageKey> keys) {
+    Map<UsageKey, SimDataUsage> result = new HashMap<>();
+    keys.stream()
+        .collect(Collectors.groupingBy(k -> new UsageKey(k.organizationId(), null, k.period())))
+        .forEach(
+            (shared, group) -> {
+              Map<UUID, SimDataUsage> bySim =
+                  usage.ofSims(
+                      shared.organizationId(),
+                      group.stream().map(UsageKey::simId).toList(),
+                      shared.period());
+              group.forEach(k -> result.put(k, bySim.get(k.simId())));
+            });
+    return result;
+  }
+
+  /** A SIM's usage per day or month: one statement for a whole list of SIMs per granularity. */
   @SchemaMapping(typeName = "SIM", field = "dataUsage")
-  public Page<SimDataUsage> dataUsage(
+  public CompletableFuture<Page<SimDataUsage>> dataUsage(
       Sim sim,
       @Argument Usage.Granularity granularity,
       @Argument Integer from,
       @Argument Integer size,
-      @Argument String sort) {
-    return usage.simHistory(
-        UUID.fromString(sim.id()), granularity, Pagination.fromSize(from, size), sort);
+      @Argument String sort,
+      DataFetchingEnvironment env) {
+    Usage.newestFirst(sort);
+    ChildPage<Usage.SimHistory> key =
+        new ChildPage<>(
+            tenants.organizationId(),
+            new Usage.SimHistory(
+                UUID.fromString(sim.id()),
+                granularity == null ? Usage.Granularity.DAY : granularity),
+            Pagination.fromSize(from, size),
+            sort);
+    return env.<ChildPage<Usage.SimHistory>, Page<SimDataUsage>>getDataLoader(HISTORY).load(key);
   }
 
   public record CreateSIMInput(

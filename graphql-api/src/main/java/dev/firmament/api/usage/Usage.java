@@ -13,10 +13,10 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -67,94 +67,145 @@ public class Usage {
     return UsagePeriod.month(YearMonth.now(ZoneOffset.UTC));
   }
 
-  /** One SIM's usage in one period (the current month when {@code period} is null). */
-  @PreAuthorize("hasAuthority('SCOPE_devices:read')")
-  public SimDataUsage ofSim(UUID simId, String period) {
-    UsagePeriod p = UsagePeriod.parse(period, currentMonth());
-    var s = SIM_USAGE_DAYS;
-    var row =
-        dsl.select(
-                DSL.coalesce(DSL.sum(s.OTA_BYTES), java.math.BigDecimal.ZERO),
-                DSL.coalesce(DSL.sum(s.CALL_BYTES), java.math.BigDecimal.ZERO),
-                DSL.coalesce(DSL.sum(s.EVENT_BYTES), java.math.BigDecimal.ZERO),
-                DSL.coalesce(DSL.sum(s.LEDGER_BYTES), java.math.BigDecimal.ZERO),
-                DSL.coalesce(DSL.sum(s.REPORTED_BYTES), java.math.BigDecimal.ZERO))
-            .from(s)
-            .where(s.SIM_ID.eq(simId))
-            .and(s.DAY.ge(p.start()))
-            .and(s.DAY.lt(p.end()))
-            .fetchSingle();
-    return new SimDataUsage(
-        simId.toString(),
-        p.name(),
-        p.start(),
-        p.end(),
-        row.value1().longValue(),
-        row.value2().longValue(),
-        row.value3().longValue(),
-        row.value4().longValue(),
-        row.value5().longValue());
+  /** The period {@code text} names (the current month when null); a bad one is a typed error. */
+  public static UsagePeriod period(String text) {
+    return UsagePeriod.parse(text, currentMonth());
   }
 
-  /**
-   * A SIM's usage per day or month, only the periods with usage, newest first unless {@code sort}
-   * is {@code period}.
-   */
-  @PreAuthorize("hasAuthority('SCOPE_devices:read')")
-  public Page<SimDataUsage> simHistory(
-      UUID simId, Granularity granularity, Pagination.Window window, String sort) {
+  /** The usage of each of these SIMs in {@code period}, in one statement (zero where none). */
+  public Map<UUID, SimDataUsage> ofSims(
+      UUID organizationId, Collection<UUID> simIds, UsagePeriod period) {
+    var s = SIM_USAGE_DAYS;
+    Map<UUID, long[]> sums = new HashMap<>();
+    simIds.forEach(id -> sums.put(id, new long[5]));
+    dsl.select(
+            s.SIM_ID,
+            DSL.sum(s.OTA_BYTES),
+            DSL.sum(s.CALL_BYTES),
+            DSL.sum(s.EVENT_BYTES),
+            DSL.sum(s.LEDGER_BYTES),
+            DSL.sum(s.REPORTED_BYTES))
+        .from(s)
+        .where(s.ORGANIZATION_ID.eq(organizationId))
+        .and(s.SIM_ID.in(simIds))
+        .and(s.DAY.ge(period.start()))
+        .and(s.DAY.lt(period.end()))
+        .groupBy(s.SIM_ID)
+        .forEach(
+            r ->
+                sums.put(
+                    r.value1(),
+                    new long[] {
+                      r.value2().longValue(),
+                      r.value3().longValue(),
+                      r.value4().longValue(),
+                      r.value5().longValue(),
+                      r.value6().longValue()
+                    }));
+    Map<UUID, SimDataUsage> result = new HashMap<>();
+    sums.forEach(
+        (id, m) ->
+            result.put(
+                id,
+                new SimDataUsage(
+                    id.toString(),
+                    period.name(),
+                    period.start(),
+                    period.end(),
+                    m[0],
+                    m[1],
+                    m[2],
+                    m[3],
+                    m[4])));
+    return result;
+  }
+
+  /** One SIM's usage history as its batch loader is asked for it: the SIM and the granularity. */
+  public record SimHistory(UUID simId, Granularity granularity) {}
+
+  /** The order of a usage history: {@code period} or {@code -period} (the default). */
+  public static boolean newestFirst(String sort) {
     String value = sort == null || sort.isBlank() ? "-period" : sort.strip();
     if (!value.equals("period") && !value.equals("-period")) {
       throw ApiException.invalid(
           "sort must be one of period (prefix - for descending), got " + sort);
     }
-    boolean descending = value.startsWith("-");
+    return value.startsWith("-");
+  }
+
+  /**
+   * Each SIM's usage per day or month, only the periods with usage, newest first unless {@code
+   * sort} is {@code period}: one statement per granularity for all of them (months are summed from
+   * the days in PostgreSQL).
+   */
+  public Map<SimHistory, Page<SimDataUsage>> simHistories(
+      UUID organizationId,
+      Collection<SimHistory> histories,
+      Pagination.Window window,
+      String sort) {
+    boolean descending = newestFirst(sort);
     var s = SIM_USAGE_DAYS;
-    if (granularity != Granularity.MONTH) {
-      return Paged.page(
-          dsl,
-          dsl.selectFrom(s).where(s.SIM_ID.eq(simId)),
-          window,
-          List.of(descending ? s.DAY.desc() : s.DAY.asc()),
-          r ->
-              new SimDataUsage(
-                  simId.toString(),
-                  r.getDay().toString(),
-                  r.getDay(),
-                  r.getDay().plusDays(1),
-                  r.getOtaBytes(),
-                  r.getCallBytes(),
-                  r.getEventBytes(),
-                  r.getLedgerBytes(),
-                  r.getReportedBytes()));
+    Map<SimHistory, Page<SimDataUsage>> result = new HashMap<>();
+    for (Granularity granularity : Granularity.values()) {
+      List<UUID> simIds =
+          histories.stream()
+              .filter(h -> h.granularity() == granularity)
+              .map(SimHistory::simId)
+              .toList();
+      if (simIds.isEmpty()) {
+        continue;
+      }
+      boolean monthly = granularity == Granularity.MONTH;
+      Field<LocalDate> start =
+          monthly
+              ? DSL.field("date_trunc('month', {0})::date", LocalDate.class, s.DAY).as("start")
+              : s.DAY.as("start");
+      var periods =
+          dsl.select(
+                  s.SIM_ID,
+                  start,
+                  DSL.sum(s.OTA_BYTES).as("ota"),
+                  DSL.sum(s.CALL_BYTES).as("calls"),
+                  DSL.sum(s.EVENT_BYTES).as("events"),
+                  DSL.sum(s.LEDGER_BYTES).as("ledger"),
+                  DSL.sum(s.REPORTED_BYTES).as("reported"))
+              .from(s)
+              .where(s.ORGANIZATION_ID.eq(organizationId))
+              .and(s.SIM_ID.in(simIds))
+              .groupBy(s.SIM_ID, DSL.field(DSL.name("start")))
+              .asTable("periods");
+      Field<LocalDate> periodStart = periods.field("start", LocalDate.class);
+      Field<UUID> sim = periods.field(s.SIM_ID);
+      Map<UUID, Page<SimDataUsage>> pages =
+          Paged.pagesOf(
+              dsl,
+              List.of(periods.asterisk()),
+              periods,
+              DSL.noCondition(),
+              sim,
+              simIds,
+              window,
+              List.of(descending ? periodStart.desc() : periodStart.asc()),
+              r -> {
+                LocalDate day = r.get(periodStart);
+                UsagePeriod p =
+                    monthly
+                        ? UsagePeriod.month(YearMonth.from(day))
+                        : new UsagePeriod(day.toString(), day, day.plusDays(1));
+                return new SimDataUsage(
+                    r.get(sim).toString(),
+                    p.name(),
+                    p.start(),
+                    p.end(),
+                    r.get("ota", Long.class),
+                    r.get("calls", Long.class),
+                    r.get("events", Long.class),
+                    r.get("ledger", Long.class),
+                    r.get("reported", Long.class));
+              });
+      pages.forEach((id, page) -> result.put(new SimHistory(id, granularity), page));
     }
-    // A SIM has a few dozen months at most: they are summed from its days and paged here.
-    Map<YearMonth, long[]> months = new TreeMap<>();
-    dsl.selectFrom(s)
-        .where(s.SIM_ID.eq(simId))
-        .forEach(
-            r -> {
-              long[] m = months.computeIfAbsent(YearMonth.from(r.getDay()), k -> new long[5]);
-              m[0] += r.getOtaBytes();
-              m[1] += r.getCallBytes();
-              m[2] += r.getEventBytes();
-              m[3] += r.getLedgerBytes();
-              m[4] += r.getReportedBytes();
-            });
-    List<SimDataUsage> all = new ArrayList<>(months.size());
-    months.forEach(
-        (month, m) -> {
-          UsagePeriod p = UsagePeriod.month(month);
-          all.add(
-              new SimDataUsage(
-                  simId.toString(), p.name(), p.start(), p.end(), m[0], m[1], m[2], m[3], m[4]));
-        });
-    if (descending) {
-      all.sort(Comparator.comparing(SimDataUsage::start).reversed());
-    }
-    int from = Math.min(window.offset(), all.size());
-    int to = (int) Math.min(all.size(), (long) from + window.limit());
-    return Page.of(window.offset(), all.size(), all.subList(from, to));
+    return result;
   }
 
   /** The organization's usage records: per product and day, filtered and paged. */
