@@ -242,7 +242,13 @@ class NetworkAndSimBatchLoadingTest extends ApiIntegrationTest {
     // Once unmeasured, so that what is cached per credential (its lookup) is the same for both.
     graphQl.document(document).variable("size", size).variable("carrier", carrier).execute();
     int before = counter.onThisThread();
-    graphQl.document(document).variable("size", size).variable("carrier", carrier).execute();
+    graphQl
+        .document(document)
+        .variable("size", size)
+        .variable("carrier", carrier)
+        .execute()
+        .errors()
+        .verify();
     return counter.onThisThread() - before;
   }
 }

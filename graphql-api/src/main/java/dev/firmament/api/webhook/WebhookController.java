@@ -1,24 +1,46 @@
 package dev.firmament.api.webhook;
 
+import static dev.firmament.api.BatchResults.mapEach;
+
 import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
+import dev.firmament.api.Paged.ChildPage;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.event.EventStreams;
 import dev.firmament.api.tenant.TenantResolver;
+import graphql.schema.DataFetchingEnvironment;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.stereotype.Controller;
+import reactor.core.publisher.Mono;
 
 /** Integrations and webhooks: {@code Query.integrations}, {@code webhook} and their mutations. */
 @Controller
 public class WebhookController {
+  private static final String DELIVERIES = "webhookDeliveries";
+  private static final String LOGS = "webhookLogs";
+
   private final Webhooks webhooks;
   private final TenantResolver tenants;
 
-  public WebhookController(Webhooks webhooks, TenantResolver tenants) {
+  public WebhookController(Webhooks webhooks, TenantResolver tenants, BatchLoaderRegistry loaders) {
+    loaders
+        .<ChildPage<Webhooks.DeliveryList>, Page<Webhook.Delivery>>forName(DELIVERIES)
+        .registerMappedBatchLoader(
+            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, webhooks::deliveryPages)));
+    loaders
+        .<ChildPage<UUID>, Page<Webhook.Log>>forName(LOGS)
+        .registerMappedBatchLoader(
+            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, webhooks::logPages)));
     this.webhooks = webhooks;
     this.tenants = tenants;
   }
@@ -33,22 +55,49 @@ public class WebhookController {
     return webhooks.find(tenants.organizationId(), id);
   }
 
-  @SchemaMapping(typeName = "Webhook", field = "pending")
-  public int pending(Webhook webhook) {
-    return webhooks.pending(webhook.id());
+  /** Each webhook's pending deliveries: one statement for a whole list of webhooks. */
+  @BatchMapping(typeName = "Webhook", field = "pending")
+  public Map<Webhook, Integer> pending(List<Webhook> sources) {
+    Map<String, Integer> counts =
+        webhooks.pending(
+            tenants.organizationId(), sources.stream().map(Webhook::id).distinct().toList());
+    return mapEach(sources, w -> counts.get(w.id()));
   }
 
+  /** A page of each webhook's deliveries: one statement per state for a whole list of webhooks. */
   @SchemaMapping(typeName = "Webhook", field = "deliveries")
-  public Page<Webhook.Delivery> deliveries(
-      Webhook webhook, @Argument String state, @Argument Integer from, @Argument Integer size) {
+  public CompletableFuture<Page<Webhook.Delivery>> deliveries(
+      Webhook webhook,
+      @Argument String state,
+      @Argument Integer from,
+      @Argument Integer size,
+      DataFetchingEnvironment env) {
     webhooks.requireAudience(webhook);
-    return webhooks.deliveries(webhook.id(), state, Pagination.fromSize(from, size));
+    ChildPage<Webhooks.DeliveryList> key =
+        new ChildPage<>(
+            tenants.organizationId(),
+            new Webhooks.DeliveryList(UUID.fromString(webhook.id()), state),
+            Pagination.fromSize(from, size),
+            null);
+    return env.<ChildPage<Webhooks.DeliveryList>, Page<Webhook.Delivery>>getDataLoader(DELIVERIES)
+        .load(key);
   }
 
+  /** A page of each webhook's attempts: one statement for a whole list of webhooks. */
   @SchemaMapping(typeName = "Webhook", field = "logs")
-  public Page<Webhook.Log> logs(Webhook webhook, @Argument Integer from, @Argument Integer size) {
+  public CompletableFuture<Page<Webhook.Log>> logs(
+      Webhook webhook,
+      @Argument Integer from,
+      @Argument Integer size,
+      DataFetchingEnvironment env) {
     webhooks.requireAudience(webhook);
-    return webhooks.logs(webhook.id(), Pagination.fromSize(from, size));
+    ChildPage<UUID> key =
+        new ChildPage<>(
+            tenants.organizationId(),
+            UUID.fromString(webhook.id()),
+            Pagination.fromSize(from, size),
+            null);
+    return env.<ChildPage<UUID>, Page<Webhook.Log>>getDataLoader(LOGS).load(key);
   }
 
   public record CreateWebhookInput(

@@ -28,13 +28,17 @@ import dev.firmament.sql.generated.tables.records.WebhookLogsRecord;
 import java.net.InetAddress;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.jooq.DSLContext;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
@@ -397,41 +401,66 @@ public class Webhooks {
         });
   }
 
-  /** The webhook's deliveries, the newest first, of one state or all. */
-  public Page<Webhook.Delivery> deliveries(
-      String webhookId, String state, Pagination.Window window) {
-    UUID id = UUID.fromString(webhookId);
-    var where =
-        WEBHOOK_DELIVERIES
-            .WEBHOOK_ID
-            .eq(id)
-            .and(state == null ? DSL.noCondition() : WEBHOOK_DELIVERIES.STATE.eq(state));
-    return Paged.page(
-        dsl,
-        dsl.selectFrom(WEBHOOK_DELIVERIES).where(where),
-        window,
-        List.of(WEBHOOK_DELIVERIES.ID.desc()),
-        Webhooks::toDelivery);
+  /** One webhook's delivery list as its batch loader is asked for it: the webhook and a state. */
+  public record DeliveryList(UUID webhookId, String state) {}
+
+  /**
+   * A page of each webhook's deliveries (of one state, or all), the newest first: one statement per
+   * state.
+   */
+  public Map<DeliveryList, Page<Webhook.Delivery>> deliveryPages(
+      UUID organizationId, Collection<DeliveryList> lists, Pagination.Window window, String sort) {
+    Map<DeliveryList, Page<Webhook.Delivery>> result = new HashMap<>();
+    lists.stream()
+        .collect(Collectors.groupingBy(l -> Optional.ofNullable(l.state())))
+        .forEach(
+            (state, group) -> {
+              Map<UUID, Page<Webhook.Delivery>> pages =
+                  Paged.pagesOf(
+                      dsl,
+                      List.of(WEBHOOK_DELIVERIES.asterisk()),
+                      WEBHOOK_DELIVERIES,
+                      WEBHOOK_DELIVERIES
+                          .ORGANIZATION_ID
+                          .eq(organizationId)
+                          .and(state.map(WEBHOOK_DELIVERIES.STATE::eq).orElse(DSL.noCondition())),
+                      WEBHOOK_DELIVERIES.WEBHOOK_ID,
+                      group.stream().map(DeliveryList::webhookId).toList(),
+                      window,
+                      List.of(WEBHOOK_DELIVERIES.ID.desc()),
+                      r -> toDelivery(r.into(WEBHOOK_DELIVERIES)));
+              group.forEach(l -> result.put(l, pages.get(l.webhookId())));
+            });
+    return result;
   }
 
-  /** The webhook's attempts, the newest first. */
-  public Page<Webhook.Log> logs(String webhookId, Pagination.Window window) {
-    return Paged.page(
+  /** A page of each webhook's attempts, the newest first, in one statement. */
+  public Map<UUID, Page<Webhook.Log>> logPages(
+      UUID organizationId, Collection<UUID> webhookIds, Pagination.Window window, String sort) {
+    return Paged.pagesOf(
         dsl,
-        dsl.selectFrom(WEBHOOK_LOGS).where(WEBHOOK_LOGS.WEBHOOK_ID.eq(UUID.fromString(webhookId))),
+        List.of(WEBHOOK_LOGS.asterisk()),
+        WEBHOOK_LOGS,
+        WEBHOOK_LOGS.ORGANIZATION_ID.eq(organizationId),
+        WEBHOOK_LOGS.WEBHOOK_ID,
+        webhookIds,
         window,
         List.of(WEBHOOK_LOGS.ID.desc()),
-        Webhooks::toLog);
+        r -> toLog(r.into(WEBHOOK_LOGS)));
   }
 
-  /** Deliveries not yet delivered. */
-  public int pending(String webhookId) {
-    return dsl.fetchCount(
-        WEBHOOK_DELIVERIES,
-        WEBHOOK_DELIVERIES
-            .WEBHOOK_ID
-            .eq(UUID.fromString(webhookId))
-            .and(WEBHOOK_DELIVERIES.STATE.eq("PENDING")));
+  /** Each webhook's deliveries not yet delivered, in one statement (zero where none). */
+  public Map<String, Integer> pending(UUID organizationId, Collection<String> webhookIds) {
+    Map<String, Integer> counts = new HashMap<>();
+    webhookIds.forEach(id -> counts.put(id, 0));
+    dsl.select(WEBHOOK_DELIVERIES.WEBHOOK_ID, DSL.count())
+        .from(WEBHOOK_DELIVERIES)
+        .where(WEBHOOK_DELIVERIES.ORGANIZATION_ID.eq(organizationId))
+        .and(WEBHOOK_DELIVERIES.WEBHOOK_ID.in(webhookIds.stream().map(UUID::fromString).toList()))
+        .and(WEBHOOK_DELIVERIES.STATE.eq("PENDING"))
+        .groupBy(WEBHOOK_DELIVERIES.WEBHOOK_ID)
+        .forEach(r -> counts.put(r.value1().toString(), r.value2()));
+    return counts;
   }
 
   private void requireKey() {
