@@ -1,26 +1,40 @@
 package dev.firmament.api.ledger;
 
 import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
+import dev.firmament.api.Paged.ChildPage;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.device.Device;
 import dev.firmament.api.tenant.TenantResolver;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.graphql.data.method.annotation.Argument;
 import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.stereotype.Controller;
+import reactor.core.publisher.Mono;
 
 /** Ledgers: definitions, instances, and the instances that apply to a device. */
 @Controller
 public class LedgerController {
+  private static final String INSTANCES = "ledgerInstances";
+
   private final LedgerService ledgers;
   private final TenantResolver tenants;
 
-  public LedgerController(LedgerService ledgers, TenantResolver tenants) {
+  public LedgerController(
+      LedgerService ledgers, TenantResolver tenants, BatchLoaderRegistry loaders) {
+    loaders
+        .<ChildPage<UUID>, Page<LedgerInstance>>forName(INSTANCES)
+        .registerMappedBatchLoader(
+            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, ledgers::instancePages)));
     this.ledgers = ledgers;
     this.tenants = tenants;
   }
@@ -36,11 +50,22 @@ public class LedgerController {
     return ledgers.find(tenants.organizationId(), name);
   }
 
+  /** A page of each ledger's instances: one statement for a whole list of ledgers. */
   @SchemaMapping(typeName = "Ledger", field = "instances")
-  public Page<LedgerInstance> instances(
-      Ledger ledger, @Argument Integer from, @Argument Integer size, @Argument String sort) {
-    return ledgers.instances(
-        tenants.organizationId(), ledger.name(), Pagination.fromSize(from, size), sort);
+  public CompletableFuture<Page<LedgerInstance>> instances(
+      Ledger ledger,
+      @Argument Integer from,
+      @Argument Integer size,
+      @Argument String sort,
+      DataFetchingEnvironment env) {
+    ledgers.checkInstances(sort);
+    ChildPage<UUID> key =
+        new ChildPage<>(
+            tenants.organizationId(),
+            UUID.fromString(ledger.id()),
+            Pagination.fromSize(from, size),
+            sort);
+    return env.<ChildPage<UUID>, Page<LedgerInstance>>getDataLoader(INSTANCES).load(key);
   }
 
   @BatchMapping(typeName = "Device", field = "ledgers")

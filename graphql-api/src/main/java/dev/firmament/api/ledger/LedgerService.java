@@ -149,26 +149,46 @@ public class LedgerService {
 
   // ---- instances ----
 
+  /**
+   * The order of a ledger's instances: {@code updatedAt} (default descending) or {@code version}.
+   */
+  static List<org.jooq.SortField<?>> instanceOrder(String sort) {
+    return Paged.order(
+        sort,
+        "-updatedAt",
+        Paged.keys(
+            Map.entry("updatedAt", LEDGER_INSTANCES.UPDATED_AT),
+            Map.entry("version", LEDGER_INSTANCES.VERSION)),
+        LEDGER_INSTANCES.ID);
+  }
+
+  /**
+   * Checks, on the request's thread, that the caller may read instances and that {@code sort} is
+   * one {@link #instancePages} reads: a typed error otherwise.
+   */
   @PreAuthorize("hasAuthority('SCOPE_devices:read')")
-  public Page<LedgerInstance> instances(
-      UUID organizationId, String ledgerName, Pagination.Window window, String sort) {
-    LedgersRecord ledger = record(dsl, organizationId, ledgerName);
-    return Paged.page(
+  public void checkInstances(String sort) {
+    instanceOrder(sort);
+  }
+
+  /**
+   * A page of each ledger's instances (ledgers by id), in one statement; for a batch loader, after
+   * {@link #checkInstances} passed for each ledger asked for.
+   */
+  public Map<UUID, Page<LedgerInstance>> instancePages(
+      UUID organizationId, Collection<UUID> ledgerIds, Pagination.Window window, String sort) {
+    List<org.jooq.SelectFieldOrAsterisk> fields =
+        new ArrayList<>(List.of(LEDGER_INSTANCES.fields()));
+    fields.addAll(List.of(LEDGERS.NAME, LEDGERS.SCOPE, LEDGERS.DIRECTION));
+    return Paged.pagesOf(
         dsl,
-        dsl.select(LEDGER_INSTANCES.fields())
-            .select(LEDGERS.NAME, LEDGERS.SCOPE, LEDGERS.DIRECTION)
-            .from(LEDGER_INSTANCES)
-            .join(LEDGERS)
-            .on(LEDGERS.ID.eq(LEDGER_INSTANCES.LEDGER_ID))
-            .where(LEDGER_INSTANCES.LEDGER_ID.eq(ledger.getId())),
+        fields,
+        LEDGER_INSTANCES.join(LEDGERS).on(LEDGERS.ID.eq(LEDGER_INSTANCES.LEDGER_ID)),
+        LEDGERS.ORGANIZATION_ID.eq(organizationId),
+        LEDGER_INSTANCES.LEDGER_ID,
+        ledgerIds,
         window,
-        Paged.order(
-            sort,
-            "-updatedAt",
-            Paged.keys(
-                Map.entry("updatedAt", LEDGER_INSTANCES.UPDATED_AT),
-                Map.entry("version", LEDGER_INSTANCES.VERSION)),
-            LEDGER_INSTANCES.ID),
+        instanceOrder(sort),
         LedgerService::toInstance);
   }
 
