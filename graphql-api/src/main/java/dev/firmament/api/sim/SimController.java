@@ -121,7 +121,8 @@ public class SimController {
   public CompletableFuture<SimDataUsage> usage(
       Sim sim, @Argument String period, DataFetchingEnvironment env) {
     UsageKey key =
-        new UsageKey(tenants.organizationId(), UUID.fromString(sim.id()), Usage.period(period));
+        new UsageKey(
+            tenants.organizationId(), UUID.fromString(sim.id()), usage.checkedPeriod(period));
     return env.<UsageKey, SimDataUsage>getDataLoader(USAGE).load(key);
   }
 
@@ -153,7 +154,7 @@ public class SimController {
       @Argument Integer size,
       @Argument String sort,
       DataFetchingEnvironment env) {
-    Usage.newestFirst(sort);
+    usage.checkHistory(sort);
     ChildPage<Usage.SimHistory> key =
         new ChildPage<>(
             tenants.organizationId(),

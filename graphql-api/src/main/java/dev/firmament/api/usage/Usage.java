@@ -67,9 +67,22 @@ public class Usage {
     return UsagePeriod.month(YearMonth.now(ZoneOffset.UTC));
   }
 
-  /** The period {@code text} names (the current month when null); a bad one is a typed error. */
-  public static UsagePeriod period(String text) {
+  /**
+   * On the request's thread, before a SIM's usage is loaded: the period {@code text} names (the
+   * current month when null), for a caller who may read devices; a typed error otherwise.
+   */
+  @PreAuthorize("hasAuthority('SCOPE_devices:read')")
+  public UsagePeriod checkedPeriod(String text) {
     return UsagePeriod.parse(text, currentMonth());
+  }
+
+  /**
+   * On the request's thread, before a SIM's usage history is loaded: the caller may read devices
+   * and {@code sort} is one {@link #simHistories} reads; a typed error otherwise.
+   */
+  @PreAuthorize("hasAuthority('SCOPE_devices:read')")
+  public void checkHistory(String sort) {
+    newestFirst(sort);
   }
 
   /** The usage of each of these SIMs in {@code period}, in one statement (zero where none). */
@@ -124,7 +137,7 @@ public class Usage {
   public record SimHistory(UUID simId, Granularity granularity) {}
 
   /** The order of a usage history: {@code period} or {@code -period} (the default). */
-  public static boolean newestFirst(String sort) {
+  static boolean newestFirst(String sort) {
     String value = sort == null || sort.isBlank() ? "-period" : sort.strip();
     if (!value.equals("period") && !value.equals("-period")) {
       throw ApiException.invalid(
