@@ -158,6 +158,36 @@ public final class Paged {
   }
 
   /**
+   * Registers under {@code name} a batch loader of {@link ChildPage} keys answered by {@code pages}
+   * (see {@link #batch}).
+   */
+  public static <P, T> void register(
+      org.springframework.graphql.execution.BatchLoaderRegistry loaders,
+      String name,
+      ChildPages<P, T> pages) {
+    loaders
+        .<ChildPage<P>, Page<T>>forName(name)
+        .registerMappedBatchLoader(
+            (keys, env) -> reactor.core.publisher.Mono.fromCallable(() -> batch(keys, pages)));
+  }
+
+  /**
+   * One parent's page from the loader registered under {@code name} ({@link #register}), batched
+   * with the other parents of the request.
+   */
+  public static <P, T> java.util.concurrent.CompletableFuture<Page<T>> child(
+      graphql.schema.DataFetchingEnvironment env,
+      String name,
+      UUID organizationId,
+      P parent,
+      Integer from,
+      Integer size,
+      String sort) {
+    return env.<ChildPage<P>, Page<T>>getDataLoader(name)
+        .load(new ChildPage<>(organizationId, parent, Pagination.fromSize(from, size), sort));
+  }
+
+  /**
    * Answers a batch of {@link ChildPage} keys with one {@code loader} call per distinct
    * organization, window and sort (usually one).
    */

@@ -2,7 +2,6 @@ package dev.firmament.api.ledger;
 
 import dev.firmament.api.Page;
 import dev.firmament.api.Paged;
-import dev.firmament.api.Paged.ChildPage;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.device.Device;
 import dev.firmament.api.tenant.TenantResolver;
@@ -19,7 +18,6 @@ import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.stereotype.Controller;
-import reactor.core.publisher.Mono;
 
 /** Ledgers: definitions, instances, and the instances that apply to a device. */
 @Controller
@@ -31,10 +29,7 @@ public class LedgerController {
 
   public LedgerController(
       LedgerService ledgers, TenantResolver tenants, BatchLoaderRegistry loaders) {
-    loaders
-        .<ChildPage<UUID>, Page<LedgerInstance>>forName(INSTANCES)
-        .registerMappedBatchLoader(
-            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, ledgers::instancePages)));
+    Paged.register(loaders, INSTANCES, ledgers::instancePages);
     this.ledgers = ledgers;
     this.tenants = tenants;
   }
@@ -59,13 +54,8 @@ public class LedgerController {
       @Argument String sort,
       DataFetchingEnvironment env) {
     ledgers.checkInstances(sort);
-    ChildPage<UUID> key =
-        new ChildPage<>(
-            tenants.organizationId(),
-            UUID.fromString(ledger.id()),
-            Pagination.fromSize(from, size),
-            sort);
-    return env.<ChildPage<UUID>, Page<LedgerInstance>>getDataLoader(INSTANCES).load(key);
+    return Paged.child(
+        env, INSTANCES, tenants.organizationId(), UUID.fromString(ledger.id()), from, size, sort);
   }
 
   @BatchMapping(typeName = "Device", field = "ledgers")

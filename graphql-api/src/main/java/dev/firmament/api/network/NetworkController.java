@@ -5,7 +5,6 @@ import static dev.firmament.api.BatchResults.mapEach;
 
 import dev.firmament.api.Page;
 import dev.firmament.api.Paged;
-import dev.firmament.api.Paged.ChildPage;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.device.Device;
 import dev.firmament.api.device.DeviceRepository;
@@ -23,7 +22,6 @@ import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.stereotype.Controller;
-import reactor.core.publisher.Mono;
 
 /**
  * Private networks: {@code login.networks}, {@code network}, {@code Device.network}, a network's
@@ -44,20 +42,9 @@ public class NetworkController {
       DeviceRepository devices,
       TenantResolver tenants,
       BatchLoaderRegistry loaders) {
-    loaders
-        .<ChildPage<UUID>, Page<NetworkConfiguration>>forName(CONFIGURATIONS)
-        .registerMappedBatchLoader(
-            (keys, env) ->
-                Mono.fromCallable(() -> Paged.batch(keys, networks::configurationPages)));
-    loaders
-        .<ChildPage<Networks.MemberList>, Page<NetworkDevice>>forName(MEMBERS)
-        .registerMappedBatchLoader(
-            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, networks::memberPages)));
-    loaders
-        .<ChildPage<String>, Page<NetworkDevice.Acknowledgement>>forName(ANSWERS)
-        .registerMappedBatchLoader(
-            (keys, env) ->
-                Mono.fromCallable(() -> Paged.batch(keys, networks::acknowledgementPages)));
+    Paged.register(loaders, CONFIGURATIONS, networks::configurationPages);
+    Paged.register(loaders, MEMBERS, networks::memberPages);
+    Paged.register(loaders, ANSWERS, networks::acknowledgementPages);
     this.networks = networks;
     this.devices = devices;
     this.tenants = tenants;
@@ -91,13 +78,14 @@ public class NetworkController {
       @Argument Integer from,
       @Argument Integer size,
       DataFetchingEnvironment env) {
-    ChildPage<UUID> key =
-        new ChildPage<>(
-            tenants.organizationId(),
-            UUID.fromString(network.id()),
-            Pagination.fromSize(from, size),
-            null);
-    return env.<ChildPage<UUID>, Page<NetworkConfiguration>>getDataLoader(CONFIGURATIONS).load(key);
+    return Paged.child(
+        env,
+        CONFIGURATIONS,
+        tenants.organizationId(),
+        UUID.fromString(network.id()),
+        from,
+        size,
+        null);
   }
 
   /**
@@ -112,14 +100,14 @@ public class NetworkController {
       @Argument Integer size,
       @Argument String sort,
       DataFetchingEnvironment env) {
-    ChildPage<Networks.MemberList> key =
-        new ChildPage<>(
-            tenants.organizationId(),
-            networks.memberList(network.id(), filter, sort),
-            Pagination.fromSize(from, size),
-            sort);
-    return env.<ChildPage<Networks.MemberList>, Page<NetworkDevice>>getDataLoader(MEMBERS)
-        .load(key);
+    return Paged.child(
+        env,
+        MEMBERS,
+        tenants.organizationId(),
+        networks.memberList(network.id(), filter, sort),
+        from,
+        size,
+        sort);
   }
 
   @BatchMapping(typeName = "NetworkDevice", field = "device")
@@ -149,14 +137,8 @@ public class NetworkController {
       @Argument Integer from,
       @Argument Integer size,
       DataFetchingEnvironment env) {
-    ChildPage<String> key =
-        new ChildPage<>(
-            tenants.organizationId(),
-            Networks.memberKey(member),
-            Pagination.fromSize(from, size),
-            null);
-    return env.<ChildPage<String>, Page<NetworkDevice.Acknowledgement>>getDataLoader(ANSWERS)
-        .load(key);
+    return Paged.child(
+        env, ANSWERS, tenants.organizationId(), Networks.memberKey(member), from, size, null);
   }
 
   @BatchMapping(typeName = "Device", field = "network")

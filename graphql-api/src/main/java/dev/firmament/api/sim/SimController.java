@@ -5,7 +5,6 @@ import static dev.firmament.api.BatchResults.mapEach;
 
 import dev.firmament.api.Page;
 import dev.firmament.api.Paged;
-import dev.firmament.api.Paged.ChildPage;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.device.Device;
 import dev.firmament.api.device.DeviceRepository;
@@ -53,17 +52,11 @@ public class SimController {
       TenantResolver tenants,
       Usage usage,
       BatchLoaderRegistry loaders) {
-    loaders
-        .<ChildPage<UUID>, Page<Sim.Activation>>forName(ACTIVATIONS)
-        .registerMappedBatchLoader(
-            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, sims::activationPages)));
+    Paged.register(loaders, ACTIVATIONS, sims::activationPages);
     loaders
         .<UsageKey, SimDataUsage>forName(USAGE)
         .registerMappedBatchLoader((keys, env) -> Mono.fromCallable(() -> loadUsage(usage, keys)));
-    loaders
-        .<ChildPage<Usage.SimHistory>, Page<SimDataUsage>>forName(HISTORY)
-        .registerMappedBatchLoader(
-            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, usage::simHistories)));
+    Paged.register(loaders, HISTORY, usage::simHistories);
     this.usage = usage;
     this.sims = sims;
     this.devices = devices;
@@ -107,13 +100,8 @@ public class SimController {
   @SchemaMapping(typeName = "SIM", field = "activations")
   public CompletableFuture<Page<Sim.Activation>> activations(
       Sim sim, @Argument Integer from, @Argument Integer size, DataFetchingEnvironment env) {
-    ChildPage<UUID> key =
-        new ChildPage<>(
-            tenants.organizationId(),
-            UUID.fromString(sim.id()),
-            Pagination.fromSize(from, size),
-            null);
-    return env.<ChildPage<UUID>, Page<Sim.Activation>>getDataLoader(ACTIVATIONS).load(key);
+    return Paged.child(
+        env, ACTIVATIONS, tenants.organizationId(), UUID.fromString(sim.id()), from, size, null);
   }
 
   /** A SIM's usage in a period: one statement for a whole list of SIMs and one period. */
@@ -155,15 +143,10 @@ public class SimController {
       @Argument String sort,
       DataFetchingEnvironment env) {
     usage.checkHistory(sort);
-    ChildPage<Usage.SimHistory> key =
-        new ChildPage<>(
-            tenants.organizationId(),
-            new Usage.SimHistory(
-                UUID.fromString(sim.id()),
-                granularity == null ? Usage.Granularity.DAY : granularity),
-            Pagination.fromSize(from, size),
-            sort);
-    return env.<ChildPage<Usage.SimHistory>, Page<SimDataUsage>>getDataLoader(HISTORY).load(key);
+    Usage.SimHistory history =
+        new Usage.SimHistory(
+            UUID.fromString(sim.id()), granularity == null ? Usage.Granularity.DAY : granularity);
+    return Paged.child(env, HISTORY, tenants.organizationId(), history, from, size, sort);
   }
 
   public record CreateSIMInput(

@@ -4,7 +4,6 @@ import static dev.firmament.api.BatchResults.mapEach;
 
 import dev.firmament.api.Page;
 import dev.firmament.api.Paged;
-import dev.firmament.api.Paged.ChildPage;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.event.EventStreams;
 import dev.firmament.api.tenant.TenantResolver;
@@ -21,7 +20,6 @@ import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.stereotype.Controller;
-import reactor.core.publisher.Mono;
 
 /** Integrations and webhooks: {@code Query.integrations}, {@code webhook} and their mutations. */
 @Controller
@@ -33,14 +31,8 @@ public class WebhookController {
   private final TenantResolver tenants;
 
   public WebhookController(Webhooks webhooks, TenantResolver tenants, BatchLoaderRegistry loaders) {
-    loaders
-        .<ChildPage<Webhooks.DeliveryList>, Page<Webhook.Delivery>>forName(DELIVERIES)
-        .registerMappedBatchLoader(
-            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, webhooks::deliveryPages)));
-    loaders
-        .<ChildPage<UUID>, Page<Webhook.Log>>forName(LOGS)
-        .registerMappedBatchLoader(
-            (keys, env) -> Mono.fromCallable(() -> Paged.batch(keys, webhooks::logPages)));
+    Paged.register(loaders, DELIVERIES, webhooks::deliveryPages);
+    Paged.register(loaders, LOGS, webhooks::logPages);
     this.webhooks = webhooks;
     this.tenants = tenants;
   }
@@ -73,14 +65,14 @@ public class WebhookController {
       @Argument Integer size,
       DataFetchingEnvironment env) {
     webhooks.requireAudience(webhook);
-    ChildPage<Webhooks.DeliveryList> key =
-        new ChildPage<>(
-            tenants.organizationId(),
-            new Webhooks.DeliveryList(UUID.fromString(webhook.id()), state),
-            Pagination.fromSize(from, size),
-            null);
-    return env.<ChildPage<Webhooks.DeliveryList>, Page<Webhook.Delivery>>getDataLoader(DELIVERIES)
-        .load(key);
+    return Paged.child(
+        env,
+        DELIVERIES,
+        tenants.organizationId(),
+        new Webhooks.DeliveryList(UUID.fromString(webhook.id()), state),
+        from,
+        size,
+        null);
   }
 
   /** A page of each webhook's attempts: one statement for a whole list of webhooks. */
@@ -91,13 +83,8 @@ public class WebhookController {
       @Argument Integer size,
       DataFetchingEnvironment env) {
     webhooks.requireAudience(webhook);
-    ChildPage<UUID> key =
-        new ChildPage<>(
-            tenants.organizationId(),
-            UUID.fromString(webhook.id()),
-            Pagination.fromSize(from, size),
-            null);
-    return env.<ChildPage<UUID>, Page<Webhook.Log>>getDataLoader(LOGS).load(key);
+    return Paged.child(
+        env, LOGS, tenants.organizationId(), UUID.fromString(webhook.id()), from, size, null);
   }
 
   public record CreateWebhookInput(
