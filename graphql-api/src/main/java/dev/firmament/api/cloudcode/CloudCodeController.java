@@ -1,23 +1,36 @@
 package dev.firmament.api.cloudcode;
 
+import static dev.firmament.api.BatchResults.mapEach;
+
 import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
 import dev.firmament.api.Pagination;
 import dev.firmament.api.event.EventStreams;
 import dev.firmament.api.tenant.TenantResolver;
+import graphql.schema.DataFetchingEnvironment;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.QueryMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
+import org.springframework.graphql.execution.BatchLoaderRegistry;
 import org.springframework.stereotype.Controller;
 
 /** Cloud code: {@code Query.cloudCodes}, {@code cloudCode} and their mutations. */
 @Controller
 public class CloudCodeController {
+  private static final String RUNS = "cloudCodeRuns";
+
   private final CloudCodes codes;
   private final TenantResolver tenants;
 
-  public CloudCodeController(CloudCodes codes, TenantResolver tenants) {
+  public CloudCodeController(
+      CloudCodes codes, TenantResolver tenants, BatchLoaderRegistry loaders) {
+    Paged.register(loaders, RUNS, codes::runPages);
     this.codes = codes;
     this.tenants = tenants;
   }
@@ -32,25 +45,44 @@ public class CloudCodeController {
     return codes.find(tenants.organizationId(), id);
   }
 
-  @SchemaMapping(typeName = "CloudCode", field = "versions")
-  public List<CloudCode.Version> versions(CloudCode code) {
-    return codes.versions(code.id());
+  /** Each cloud code's versions: one statement for a whole list of cloud codes. */
+  @BatchMapping(typeName = "CloudCode", field = "versions")
+  public Map<CloudCode, List<CloudCode.Version>> versions(List<CloudCode> codesShown) {
+    Map<String, List<CloudCode.Version>> byId =
+        codes.versions(tenants.organizationId(), ids(codesShown));
+    return mapEach(codesShown, c -> byId.get(c.id()));
   }
 
-  @SchemaMapping(typeName = "CloudCode", field = "functions")
-  public List<CloudCode.Function> functions(CloudCode code) {
-    return codes.functions(code.id());
+  /** Each cloud code's functions: one statement for a whole list of cloud codes. */
+  @BatchMapping(typeName = "CloudCode", field = "functions")
+  public Map<CloudCode, List<CloudCode.Function>> functions(List<CloudCode> codesShown) {
+    Map<String, List<CloudCode.Function>> byId =
+        codes.functions(tenants.organizationId(), ids(codesShown));
+    return mapEach(codesShown, c -> byId.get(c.id()));
   }
 
-  @SchemaMapping(typeName = "CloudCodeFunction", field = "deviceCalls")
-  public CloudCode.DeviceCalls deviceCalls(CloudCode.Function function) {
-    return codes.deviceCalls(function);
+  private static List<String> ids(List<CloudCode> codesShown) {
+    return codesShown.stream().map(CloudCode::id).distinct().toList();
   }
 
+  /** Each function's device-call allowance: one statement for a whole list of functions. */
+  @BatchMapping(typeName = "CloudCodeFunction", field = "deviceCalls")
+  public Map<CloudCode.Function, CloudCode.DeviceCalls> deviceCalls(
+      List<CloudCode.Function> functions) {
+    Map<String, CloudCode.DeviceCalls> byId =
+        codes.deviceCalls(tenants.organizationId(), functions);
+    return mapEach(functions, f -> byId.get(f.id()));
+  }
+
+  /** A page of each function's runs: one statement for a whole list of functions. */
   @SchemaMapping(typeName = "CloudCodeFunction", field = "runs")
-  public Page<CloudCode.Run> runs(
-      CloudCode.Function function, @Argument Integer from, @Argument Integer size) {
-    return codes.runs(function.id(), Pagination.fromSize(from, size));
+  public CompletableFuture<Page<CloudCode.Run>> runs(
+      CloudCode.Function function,
+      @Argument Integer from,
+      @Argument Integer size,
+      DataFetchingEnvironment env) {
+    return Paged.child(
+        env, RUNS, tenants.organizationId(), UUID.fromString(function.id()), from, size, null);
   }
 
   public record DeployCloudCodeInput(String name, String module) {}

@@ -36,11 +36,18 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
+import org.jooq.SelectConditionStep;
 import org.springframework.stereotype.Service;
 
 /**
@@ -331,26 +338,53 @@ public class CloudCodes {
     return new Allowance(deviceIds, new LinkedHashSet<>(products), input.maxPerRun());
   }
 
-  /** A function's allowance; null when it may call no device. */
-  public CloudCode.DeviceCalls deviceCalls(CloudCode.Function function) {
-    if (function.maxDeviceCalls() == 0) {
-      return null;
+  /**
+   * Each function's allowance by function id, in one statement; functions that may call no device
+   * are left out.
+   */
+  public Map<String, CloudCode.DeviceCalls> deviceCalls(
+      UUID organizationId, Collection<CloudCode.Function> functions) {
+    Map<String, List<String>> deviceIds = new HashMap<>();
+    Map<String, List<String>> productIds = new HashMap<>();
+    List<UUID> calling = new ArrayList<>();
+    for (CloudCode.Function function : functions) {
+      if (function.maxDeviceCalls() != 0) {
+        deviceIds.put(function.id(), new ArrayList<>());
+        productIds.put(function.id(), new ArrayList<>());
+        calling.add(UUID.fromString(function.id()));
+      }
     }
-    List<String> deviceIds = new ArrayList<>();
-    List<String> productIds = new ArrayList<>();
-    dsl.select(CLOUD_CODE_FUNCTION_DEVICES.DEVICE_ID, CLOUD_CODE_FUNCTION_DEVICES.PRODUCT_ID)
-        .from(CLOUD_CODE_FUNCTION_DEVICES)
-        .where(CLOUD_CODE_FUNCTION_DEVICES.FUNCTION_ID.eq(UUID.fromString(function.id())))
-        .orderBy(CLOUD_CODE_FUNCTION_DEVICES.ID)
-        .forEach(
-            r -> {
-              if (r.value1() != null) {
-                deviceIds.add(r.value1());
-              } else {
-                productIds.add(r.value2().toString());
-              }
-            });
-    return new CloudCode.DeviceCalls(deviceIds, productIds, function.maxDeviceCalls());
+    if (!calling.isEmpty()) {
+      dsl.select(
+              CLOUD_CODE_FUNCTION_DEVICES.FUNCTION_ID,
+              CLOUD_CODE_FUNCTION_DEVICES.DEVICE_ID,
+              CLOUD_CODE_FUNCTION_DEVICES.PRODUCT_ID)
+          .from(CLOUD_CODE_FUNCTION_DEVICES)
+          .where(CLOUD_CODE_FUNCTION_DEVICES.ORGANIZATION_ID.eq(organizationId))
+          .and(CLOUD_CODE_FUNCTION_DEVICES.FUNCTION_ID.in(calling))
+          .orderBy(CLOUD_CODE_FUNCTION_DEVICES.ID)
+          .forEach(
+              r -> {
+                String function = r.value1().toString();
+                if (r.value2() != null) {
+                  deviceIds.get(function).add(r.value2());
+                } else {
+                  productIds.get(function).add(r.value3().toString());
+                }
+              });
+    }
+    Map<String, CloudCode.DeviceCalls> result = new HashMap<>();
+    for (CloudCode.Function function : functions) {
+      if (function.maxDeviceCalls() != 0) {
+        result.put(
+            function.id(),
+            new CloudCode.DeviceCalls(
+                deviceIds.get(function.id()),
+                productIds.get(function.id()),
+                function.maxDeviceCalls()));
+      }
+    }
+    return result;
   }
 
   public CloudCode.Function setEnabled(String functionId, boolean enabled) {
@@ -413,10 +447,9 @@ public class CloudCodes {
     return Ids.parse(id)
         .flatMap(
             uuid ->
-                dsl.selectFrom(CLOUD_CODE)
-                    .where(CLOUD_CODE.ORGANIZATION_ID.eq(organizationId))
-                    .and(CLOUD_CODE.ID.eq(uuid))
-                    .fetchOptional(this::toCloudCode))
+                withHandlers(
+                        CLOUD_CODE.ORGANIZATION_ID.eq(organizationId).and(CLOUD_CODE.ID.eq(uuid)))
+                    .fetchOptional(CloudCodes::toCloudCode))
         .orElseThrow(() -> ApiException.notFound("cloud code", id));
   }
 
@@ -434,35 +467,55 @@ public class CloudCodes {
   public Page<CloudCode> page(UUID organizationId, Pagination.Window window) {
     return Paged.page(
         dsl,
-        dsl.selectFrom(CLOUD_CODE).where(CLOUD_CODE.ORGANIZATION_ID.eq(organizationId)),
+        withHandlers(CLOUD_CODE.ORGANIZATION_ID.eq(organizationId)),
         window,
         List.of(CLOUD_CODE.NAME.asc(), CLOUD_CODE.ID.asc()),
-        this::toCloudCode);
+        CloudCodes::toCloudCode);
   }
 
-  public List<CloudCode.Version> versions(String cloudCodeId) {
-    return dsl.selectFrom(CLOUD_CODE_VERSIONS)
-        .where(CLOUD_CODE_VERSIONS.CLOUD_CODE_ID.eq(UUID.fromString(cloudCodeId)))
-        .orderBy(CLOUD_CODE_VERSIONS.VERSION.desc())
-        .fetch(CloudCodes::toVersion);
+  /** Each cloud code's versions, the newest first, by cloud code id, in one statement. */
+  public Map<String, List<CloudCode.Version>> versions(
+      UUID organizationId, Collection<String> cloudCodeIds) {
+    Map<String, List<CloudCode.Version>> result = new HashMap<>();
+    cloudCodeIds.forEach(id -> result.put(id, new ArrayList<>()));
+    dsl.selectFrom(CLOUD_CODE_VERSIONS)
+        .where(CLOUD_CODE_VERSIONS.ORGANIZATION_ID.eq(organizationId))
+        .and(
+            CLOUD_CODE_VERSIONS.CLOUD_CODE_ID.in(
+                cloudCodeIds.stream().map(UUID::fromString).toList()))
+        .orderBy(CLOUD_CODE_VERSIONS.CLOUD_CODE_ID, CLOUD_CODE_VERSIONS.VERSION.desc())
+        .forEach(r -> result.get(r.getCloudCodeId().toString()).add(toVersion(r)));
+    return result;
   }
 
-  public List<CloudCode.Function> functions(String cloudCodeId) {
-    return dsl.selectFrom(CLOUD_CODE_FUNCTIONS)
-        .where(CLOUD_CODE_FUNCTIONS.CLOUD_CODE_ID.eq(UUID.fromString(cloudCodeId)))
-        .orderBy(CLOUD_CODE_FUNCTIONS.NAME)
-        .fetch(CloudCodes::toFunction);
+  /** Each cloud code's functions by name, by cloud code id, in one statement. */
+  public Map<String, List<CloudCode.Function>> functions(
+      UUID organizationId, Collection<String> cloudCodeIds) {
+    Map<String, List<CloudCode.Function>> result = new HashMap<>();
+    cloudCodeIds.forEach(id -> result.put(id, new ArrayList<>()));
+    dsl.selectFrom(CLOUD_CODE_FUNCTIONS)
+        .where(CLOUD_CODE_FUNCTIONS.ORGANIZATION_ID.eq(organizationId))
+        .and(
+            CLOUD_CODE_FUNCTIONS.CLOUD_CODE_ID.in(
+                cloudCodeIds.stream().map(UUID::fromString).toList()))
+        .orderBy(CLOUD_CODE_FUNCTIONS.CLOUD_CODE_ID, CLOUD_CODE_FUNCTIONS.NAME)
+        .forEach(r -> result.get(r.getCloudCodeId().toString()).add(toFunction(r)));
+    return result;
   }
 
-  /** A function's runs, the newest first. */
-  public Page<CloudCode.Run> runs(String functionId, Pagination.Window window) {
-    return Paged.page(
+  /** A page of each function's runs, the newest first, in one statement. */
+  public Map<UUID, Page<CloudCode.Run>> runPages(
+      UUID organizationId, Collection<UUID> functionIds, Pagination.Window window, String sort) {
+    return Paged.pagesOf(
         dsl,
-        dsl.selectFrom(CLOUD_CODE_RUNS)
-            .where(CLOUD_CODE_RUNS.FUNCTION_ID.eq(UUID.fromString(functionId))),
+        List.of(CLOUD_CODE_RUNS.asterisk()),
+        CLOUD_CODE_RUNS,
+        CLOUD_CODE_RUNS.ORGANIZATION_ID.eq(organizationId),
+        CLOUD_CODE_RUNS.FUNCTION_ID,
+        functionIds,
         window,
         List.of(CLOUD_CODE_RUNS.ID.desc()),
-        CloudCodes::toRun);
+        r -> toRun(r.into(CLOUD_CODE_RUNS)));
   }
 
   /**
@@ -490,20 +543,28 @@ public class CloudCodes {
     return String.join(" ", targets);
   }
 
-  private CloudCode toCloudCode(CloudCodeRecord r) {
-    List<String> handlers =
-        dsl.select(CLOUD_CODE_VERSIONS.HANDLERS)
-            .from(CLOUD_CODE_VERSIONS)
-            .where(CLOUD_CODE_VERSIONS.CLOUD_CODE_ID.eq(r.getId()))
-            .and(CLOUD_CODE_VERSIONS.VERSION.eq(r.getVersion()))
-            .fetchOptional(CLOUD_CODE_VERSIONS.HANDLERS)
-            .map(h -> Arrays.asList(h.split(" ")))
-            .orElse(List.of());
+  /** The current version's handlers, read with each cloud code (one statement for a page). */
+  private static final Field<String> CURRENT_HANDLERS = CLOUD_CODE_VERSIONS.HANDLERS.as("handlers");
+
+  /** The cloud codes {@code where} keeps, each with its current version's handlers. */
+  private SelectConditionStep<Record> withHandlers(Condition where) {
+    return dsl.select(CLOUD_CODE.fields())
+        .select(CURRENT_HANDLERS)
+        .from(CLOUD_CODE)
+        .leftJoin(CLOUD_CODE_VERSIONS)
+        .on(CLOUD_CODE_VERSIONS.CLOUD_CODE_ID.eq(CLOUD_CODE.ID))
+        .and(CLOUD_CODE_VERSIONS.VERSION.eq(CLOUD_CODE.VERSION))
+        .where(where);
+  }
+
+  private static CloudCode toCloudCode(Record row) {
+    CloudCodeRecord r = row.into(CLOUD_CODE);
+    String handlers = row.get(CURRENT_HANDLERS);
     return new CloudCode(
         r.getId().toString(),
         r.getName(),
         r.getVersion(),
-        handlers,
+        handlers == null ? List.of() : Arrays.asList(handlers.split(" ")),
         r.getCreatedBy(),
         r.getCreatedAt(),
         r.getUpdatedAt());
