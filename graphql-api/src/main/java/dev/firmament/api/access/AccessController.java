@@ -1,5 +1,7 @@
 package dev.firmament.api.access;
 
+import static dev.firmament.api.BatchResults.mapEach;
+
 import dev.firmament.api.Page;
 import dev.firmament.api.Paged;
 import dev.firmament.api.Paged.ChildPage;
@@ -21,9 +23,11 @@ import dev.firmament.api.tenant.Login;
 import dev.firmament.api.tenant.Organization;
 import graphql.schema.DataFetchingEnvironment;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.springframework.graphql.data.method.annotation.Argument;
+import org.springframework.graphql.data.method.annotation.BatchMapping;
 import org.springframework.graphql.data.method.annotation.MutationMapping;
 import org.springframework.graphql.data.method.annotation.SchemaMapping;
 import org.springframework.graphql.execution.BatchLoaderRegistry;
@@ -144,9 +148,12 @@ public class AccessController {
     return new RevokeSigningKeyPayload(service.revokeSigningKey(input.id()));
   }
 
-  @SchemaMapping(typeName = "OAuth2Client")
-  public List<AccessModel.OAuth2Token> tokens(OAuth2Client client) {
-    return service.oauth2Tokens(client.id());
+  /** Each client's tokens: one statement for a whole list of clients. */
+  @BatchMapping(typeName = "OAuth2Client", field = "tokens")
+  public Map<OAuth2Client, List<AccessModel.OAuth2Token>> tokens(List<OAuth2Client> clients) {
+    Map<UUID, List<AccessModel.OAuth2Token>> byClient =
+        service.oauth2Tokens(clients.stream().map(OAuth2Client::id).distinct().toList());
+    return mapEach(clients, c -> byClient.getOrDefault(c.id(), List.of()));
   }
 
   @SchemaMapping(typeName = "Team")

@@ -30,6 +30,7 @@ import dev.firmament.api.caller.Role;
 import dev.firmament.api.caller.Scope;
 import java.time.OffsetDateTime;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -853,31 +854,39 @@ public class AccessRepository {
         r.getRevokedAt());
   }
 
-  /** The access tokens issued to one of the organization's clients, newest first. */
-  public List<AccessModel.OAuth2Token> clientTokens(UUID organizationId, UUID clientRowId) {
-    return dsl.select(
-            OAUTH2_TOKENS.ID,
-            OAUTH2_CLIENTS.CLIENT_ID,
-            OAUTH2_TOKENS.SCOPES,
-            OAUTH2_TOKENS.ISSUED_AT,
-            OAUTH2_TOKENS.EXPIRES_AT,
-            OAUTH2_TOKENS.REVOKED_AT)
-        .from(OAUTH2_TOKENS)
-        .join(OAUTH2_CLIENTS)
-        .on(OAUTH2_CLIENTS.ID.eq(OAUTH2_TOKENS.CLIENT_ID))
-        .where(OAUTH2_TOKENS.ORGANIZATION_ID.eq(organizationId))
-        .and(OAUTH2_TOKENS.CLIENT_ID.eq(clientRowId))
-        .orderBy(OAUTH2_TOKENS.ISSUED_AT.desc(), OAUTH2_TOKENS.ID)
-        .limit(1000)
-        .fetch(
+  /**
+   * The newest 1000 access tokens issued to each of these clients of the organization, newest
+   * first, by client row id, in one statement.
+   */
+  public Map<UUID, List<AccessModel.OAuth2Token>> clientTokens(
+      UUID organizationId, Collection<UUID> clientRowIds) {
+    Map<UUID, Page<AccessModel.OAuth2Token>> pages =
+        Paged.pagesOf(
+            dsl,
+            List.<org.jooq.SelectFieldOrAsterisk>of(
+                OAUTH2_TOKENS.ID,
+                OAUTH2_CLIENTS.CLIENT_ID,
+                OAUTH2_TOKENS.SCOPES,
+                OAUTH2_TOKENS.ISSUED_AT,
+                OAUTH2_TOKENS.EXPIRES_AT,
+                OAUTH2_TOKENS.REVOKED_AT),
+            OAUTH2_TOKENS.join(OAUTH2_CLIENTS).on(OAUTH2_CLIENTS.ID.eq(OAUTH2_TOKENS.CLIENT_ID)),
+            OAUTH2_TOKENS.ORGANIZATION_ID.eq(organizationId),
+            OAUTH2_TOKENS.CLIENT_ID,
+            clientRowIds,
+            new Window(0, 1000),
+            List.<org.jooq.SortField<?>>of(OAUTH2_TOKENS.ISSUED_AT.desc(), OAUTH2_TOKENS.ID.asc()),
             r ->
                 new AccessModel.OAuth2Token(
-                    r.value1(),
-                    r.value2(),
-                    scopeList(r.value3()),
-                    r.value4(),
-                    r.value5(),
-                    r.value6()));
+                    r.get(OAUTH2_TOKENS.ID),
+                    r.get(OAUTH2_CLIENTS.CLIENT_ID),
+                    scopeList(r.get(OAUTH2_TOKENS.SCOPES)),
+                    r.get(OAUTH2_TOKENS.ISSUED_AT),
+                    r.get(OAUTH2_TOKENS.EXPIRES_AT),
+                    r.get(OAUTH2_TOKENS.REVOKED_AT)));
+    Map<UUID, List<AccessModel.OAuth2Token>> result = new HashMap<>();
+    pages.forEach((client, page) -> result.put(client, page.items()));
+    return result;
   }
 
   /** Revokes the client and every token issued to it. */

@@ -23,8 +23,10 @@ import dev.firmament.api.error.ErrorCode;
 import dev.firmament.api.error.UniqueViolations;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -269,10 +271,10 @@ public class AccessService {
     return access.client(caller.organizationId(), uuid).orElseThrow();
   }
 
-  /** The newest 1000 access tokens issued to a client (never their secrets). */
+  /** The newest 1000 access tokens issued to each client (never their secrets), by client. */
   @PreAuthorize("hasAuthority('SCOPE_tokens:manage')")
-  public List<AccessModel.OAuth2Token> oauth2Tokens(UUID clientRowId) {
-    return access.clientTokens(Callers.current().organizationId(), clientRowId);
+  public Map<UUID, List<AccessModel.OAuth2Token>> oauth2Tokens(Collection<UUID> clientRowIds) {
+    return access.clientTokens(Callers.current().organizationId(), clientRowIds);
   }
 
   @PreAuthorize("hasAuthority('SCOPE_tokens:manage')")
