@@ -155,6 +155,27 @@ abstract class ApiTestBase {
         + UUID.randomUUID().toString().substring(0, 8);
   }
 
+  /**
+   * The items at {@code path} of {@code document}, run with {@code size} 1000, whose {@code name}
+   * starts with {@code prefix}, by name: tests that share the organization tell their rows apart
+   * so.
+   */
+  Map<String, Map<String, Object>> itemsNamed(String document, String path, String prefix) {
+    Map<String, Map<String, Object>> mine = new LinkedHashMap<>();
+    graphQl
+        .document(document)
+        .variable("size", 1000)
+        .execute()
+        .path(path)
+        .entityList(
+            new org.springframework.core.ParameterizedTypeReference<Map<String, Object>>() {})
+        .get()
+        .stream()
+        .filter(item -> ((String) item.get("name")).startsWith(prefix))
+        .forEach(item -> mine.put((String) item.get("name"), item));
+    return mine;
+  }
+
   static String base64(byte[] bytes) {
     return Base64.getEncoder().encodeToString(bytes);
   }

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.core.ParameterizedTypeReference;
 
 /**
  * A page of ledgers with their instances costs the same number of SQL statements for 60 ledgers as
@@ -59,22 +58,11 @@ class LedgerBatchLoadingTest extends ApiIntegrationTest {
     int six = statements(6);
     assertThat(statements(60)).isEqualTo(six);
 
-    List<Map<String, Object>> items =
-        graphQl
-            .document(PAGE)
-            .variable("size", 1000)
-            .execute()
-            .path("ledgers.items")
-            .entityList(new ParameterizedTypeReference<Map<String, Object>>() {})
-            .get();
-    Map<Object, Object> mine =
-        items.stream()
-            .filter(l -> ((String) l.get("name")).startsWith(prefix))
-            .collect(
-                java.util.stream.Collectors.toMap(l -> l.get("name"), l -> l.get("instances")));
+    Map<String, Map<String, Object>> mine = itemsNamed(PAGE, "ledgers.items", prefix);
     assertThat(mine).hasSize(60);
     for (int i = 0; i < 60; i++) {
-      Map<?, ?> instances = (Map<?, ?>) mine.get(String.format("%s-%02d", prefix, i));
+      Map<?, ?> instances =
+          (Map<?, ?>) mine.get(String.format("%s-%02d", prefix, i)).get("instances");
       assertThat(instances.get("total")).isEqualTo(1);
       List<?> list = (List<?>) instances.get("items");
       assertThat(list).hasSize(1);

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.core.ParameterizedTypeReference;
 
 /**
  * A page of integrations with their webhooks' pending count, deliveries (all, and of one state) and
@@ -112,24 +111,11 @@ class WebhookBatchLoadingTest extends ApiIntegrationTest {
     int six = statements(6);
     assertThat(statements(60)).isEqualTo(six);
 
-    List<Map<String, Object>> items =
-        graphQl
-            .document(PAGE)
-            .variable("size", 1000)
-            .execute()
-            .path("integrations.items")
-            .entityList(new ParameterizedTypeReference<Map<String, Object>>() {})
-            .get();
-    Map<String, Map<String, Object>> mine = new java.util.HashMap<>();
-    for (Map<String, Object> item : items) {
-      String name = (String) item.get("name");
-      if (name.startsWith(prefix)) {
-        mine.put(name, (Map<String, Object>) item.get("webhook"));
-      }
-    }
+    Map<String, Map<String, Object>> mine = itemsNamed(PAGE, "integrations.items", prefix);
     assertThat(mine).hasSize(60);
     for (int i = 0; i < 60; i++) {
-      Map<String, Object> webhook = mine.get(String.format("%s-%02d", prefix, i));
+      Map<String, Object> webhook =
+          (Map<String, Object>) mine.get(String.format("%s-%02d", prefix, i)).get("webhook");
       int deliveries = i % 3;
       assertThat(webhook.get("pending")).isEqualTo(Math.max(0, deliveries - 1));
       assertThat(((Map<?, ?>) webhook.get("deliveries")).get("total")).isEqualTo(deliveries);
