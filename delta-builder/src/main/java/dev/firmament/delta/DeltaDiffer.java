@@ -174,13 +174,27 @@ public final class DeltaDiffer {
       }
       patch = bestEncoded.patch(oldSha, newSha);
       // Plain diff coding (slow to compress) is only tried for the winner; it reuses the
-      // winner's other compressed streams.
-      byte[] withPlain = bestEncoded.withPlainTrial(oldSha, newSha);
+      // winner's other compressed streams. It runs beside the LZMA streams.
+      NativeFormat.Encoded winner = bestEncoded;
+      CompletableFuture<byte[]> withPlainF =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return winner.withPlainTrial(oldSha, newSha);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              },
+              pool);
+      Optional<byte[]> lzma =
+          options.codec() == DiffOptions.Codec.SMALLEST
+              ? bestEncoded.withLzma(oldSha, newSha, pool)
+              : Optional.empty();
+      byte[] withPlain = join(withPlainF);
       if (withPlain.length < patch.length) {
         patch = withPlain;
       }
       if (options.codec() == DiffOptions.Codec.SMALLEST) {
-        Optional<byte[]> lzma = bestEncoded.withLzma(oldSha, newSha);
         if (lzma.isPresent() && lzma.get().length < patch.length) {
           zstdPatch = patch;
           patch = lzma.get();

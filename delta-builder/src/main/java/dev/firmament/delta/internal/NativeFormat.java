@@ -1,15 +1,20 @@
 package dev.firmament.delta.internal;
 
+import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import dev.firmament.delta.io.DeltaFormatException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.zip.CRC32;
 
 /** Constants, header layout and the writer of the native {@code FMDELTA1} format. */
@@ -26,6 +31,14 @@ public final class NativeFormat {
 
   /** Plain diff coding is also tried for chunks whose diff stream is at most this long. */
   static final int PLAIN_TRIAL_MAX = 256 * 1024;
+
+  /**
+   * Plain coding is tried only when zstd's fastest useful level (3) makes the plain diff stream at
+   * most this many times the zero-run tokens: on the tune half's chunks plain won at the final
+   * levels up to a level-3 ratio of 1.115 and lost from 1.141 on (mostly-zero diff streams, where
+   * the trial was also the slowest: zstd's level 22 took 80 ms on 200 KB of them).
+   */
+  static final double PLAIN_TRIAL_RATIO = 1.13;
 
   public static final int CODEC_ZSTD = 1;
 
@@ -207,7 +220,21 @@ public final class NativeFormat {
       byte[] extra,
       byte[] rawCtrl,
       byte[] rawDiff,
-      byte[] rawExtra) {}
+      byte[] rawExtra,
+      boolean tryPlain) {}
+
+  /**
+   * Whether plain coding of {@code rawDiff} may beat its zero-run {@code tokens}: small enough to
+   * try, and not clearly larger at zstd level 3 ({@link #PLAIN_TRIAL_RATIO}).
+   */
+  static boolean plainWorthTrying(byte[] rawDiff, byte[] tokens) {
+    if (rawDiff.length == 0 || rawDiff.length > PLAIN_TRIAL_MAX) {
+      return false;
+    }
+    long plain = Zstd.compress(rawDiff, 3).length;
+    long runs = Zstd.compress(tokens, 3).length;
+    return plain <= PLAIN_TRIAL_RATIO * runs;
+  }
 
   /** The compressed chunks of a patch; see {@link #encode}. */
   public static final class Encoded {
@@ -260,8 +287,8 @@ public final class NativeFormat {
     }
 
     /**
-     * The patch where each chunk whose raw diff stream is at most {@link #PLAIN_TRIAL_MAX} bytes
-     * uses plain coding when that compresses smaller. Needs {@code keepRawDiff}.
+     * The patch where each chunk whose diff stream is {@link #plainWorthTrying worth a trial} uses
+     * plain coding when that compresses smaller. Needs {@code keepRawDiff}.
      */
     public byte[] withPlainTrial(byte[] oldSha, byte[] newSha) throws IOException {
       byte[][] diffs = new byte[chunks.size()][];
@@ -274,8 +301,8 @@ public final class NativeFormat {
           if (c.rawDiff == null) {
             throw new IllegalStateException("raw diff streams were not kept");
           }
-          if (c.rawDiff.length <= PLAIN_TRIAL_MAX) {
-            byte[] plain = c.rawDiff.length == 0 ? c.rawDiff : ctx.compress(c.rawDiff);
+          if (c.tryPlain) {
+            byte[] plain = ctx.compress(c.rawDiff);
             if (plain.length < c.diff.length) {
               diffs[i] = plain;
               codings[i] = DIFF_PLAIN;
@@ -288,39 +315,81 @@ public final class NativeFormat {
 
     /**
      * The same patch with raw LZMA streams ({@link #CODEC_LZMA}): zero-run diff coding, or plain
-     * where the raw diff stream is at most {@link #PLAIN_TRIAL_MAX} bytes and that is smaller.
-     * Needs {@code keepRawDiff}; empty when a decoded stream would exceed the format's cap.
+     * where the diff stream is {@link #plainWorthTrying worth a trial} and that is smaller. Needs
+     * {@code keepRawDiff}; empty when a decoded stream would exceed the format's cap. Each stream
+     * is a task of {@code executor} (LZMA is the slowest stage of a diff and its streams are
+     * independent); the result does not depend on the order they finish in.
      */
-    public java.util.Optional<byte[]> withLzma(byte[] oldSha, byte[] newSha) throws IOException {
+    public java.util.Optional<byte[]> withLzma(byte[] oldSha, byte[] newSha, Executor executor)
+        throws IOException {
       int n = chunks.size();
-      byte[][] ctrls = new byte[n][];
-      byte[][] diffs = new byte[n][];
-      byte[][] extras = new byte[n][];
-      int[] codings = new int[n];
+      byte[][] tokens = new byte[n][];
       for (int i = 0; i < n; i++) {
         Chunk c = chunks.get(i);
         if (c.rawDiff == null) {
           throw new IllegalStateException("raw streams were not kept");
         }
-        byte[] tokens = ZeroRuns.encode(c.rawDiff);
+        tokens[i] = ZeroRuns.encode(c.rawDiff);
         long cap = streamCap(c.len);
-        if (c.rawCtrl.length > cap || tokens.length > cap || c.rawExtra.length > cap) {
+        if (c.rawCtrl.length > cap || tokens[i].length > cap || c.rawExtra.length > cap) {
           return java.util.Optional.empty();
         }
-        ctrls[i] = lzma(c.rawCtrl, LZMA_TOKENS);
-        diffs[i] = lzma(tokens, LZMA_TOKENS);
+      }
+      List<CompletableFuture<byte[]>> ctrls = new ArrayList<>();
+      List<CompletableFuture<byte[]>> diffs = new ArrayList<>();
+      List<CompletableFuture<byte[]>> plains = new ArrayList<>();
+      List<CompletableFuture<byte[]>> extras = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        Chunk c = chunks.get(i);
+        // The larger streams first, so the last task to start is a small one.
+        plains.add(
+            c.tryPlain
+                ? lzmaAsync(c.rawDiff, LZMA_TOKENS, executor)
+                : CompletableFuture.completedFuture(null));
+        diffs.add(lzmaAsync(tokens[i], LZMA_TOKENS, executor));
+        extras.add(lzmaAsync(c.rawExtra, LZMA_LITERALS, executor));
+        ctrls.add(lzmaAsync(c.rawCtrl, LZMA_TOKENS, executor));
+      }
+      byte[][] ctrlStreams = new byte[n][];
+      byte[][] diffStreams = new byte[n][];
+      byte[][] extraStreams = new byte[n][];
+      int[] codings = new int[n];
+      for (int i = 0; i < n; i++) {
+        ctrlStreams[i] = joinStream(ctrls.get(i));
+        diffStreams[i] = joinStream(diffs.get(i));
         codings[i] = DIFF_ZERO_RUNS;
-        if (c.rawDiff.length <= PLAIN_TRIAL_MAX) {
-          byte[] plain = lzma(c.rawDiff, LZMA_TOKENS);
-          if (plain.length < diffs[i].length) {
-            diffs[i] = plain;
-            codings[i] = DIFF_PLAIN;
-          }
+        byte[] plain = joinStream(plains.get(i));
+        if (plain != null && plain.length < diffStreams[i].length) {
+          diffStreams[i] = plain;
+          codings[i] = DIFF_PLAIN;
         }
-        extras[i] = lzma(c.rawExtra, LZMA_LITERALS);
+        extraStreams[i] = joinStream(extras.get(i));
       }
       return java.util.Optional.of(
-          assemble(oldSha, newSha, CODEC_LZMA, ctrls, diffs, extras, codings));
+          assemble(oldSha, newSha, CODEC_LZMA, ctrlStreams, diffStreams, extraStreams, codings));
+    }
+
+    private CompletableFuture<byte[]> lzmaAsync(byte[] raw, int[] lcLpPb, Executor executor) {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            try {
+              return lzma(raw, lcLpPb);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          },
+          executor);
+    }
+
+    private static byte[] joinStream(CompletableFuture<byte[]> f) throws IOException {
+      try {
+        return f.join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof UncheckedIOException u) {
+          throw u.getCause();
+        }
+        throw e;
+      }
     }
 
     /** A raw LZMA stream of this format: properties, decoded length, data without end marker. */
@@ -457,12 +526,14 @@ public final class NativeFormat {
       byte[] rawDiff = diff.toByteArray();
       byte[] rawExtra = extra.toByteArray();
       byte[] c = compress(rawCtrl);
-      byte[] df = compress(ZeroRuns.encode(rawDiff));
+      byte[] tokens = ZeroRuns.encode(rawDiff);
+      byte[] df = compress(tokens);
       byte[] ex = compress(rawExtra);
       chunks.add(
           keepRawDiff
-              ? new Chunk(len, c, df, ex, rawCtrl, rawDiff, rawExtra)
-              : new Chunk(len, c, df, ex, null, null, null));
+              ? new Chunk(
+                  len, c, df, ex, rawCtrl, rawDiff, rawExtra, plainWorthTrying(rawDiff, tokens))
+              : new Chunk(len, c, df, ex, null, null, null, false));
       ctrl.reset();
       diff.reset();
       extra.reset();

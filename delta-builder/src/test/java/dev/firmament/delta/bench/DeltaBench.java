@@ -27,11 +27,11 @@ import java.util.stream.Stream;
  * Benchmark of the delta engine against the C tools on every {@code NAME.old}/{@code NAME.new} pair
  * of a directory. Not a test: run it with {@code bench/delta/run.sh [DIR]}.
  *
- * <p>Our differ and applier are timed in this JVM after one warm-up run per pair (steady state, as
- * in a long-running delta-build worker); the C tools are timed as processes. Apply peak memory is
- * the max RSS from {@code /usr/bin/time -v}: for our applier, a fresh JVM with {@code -Xmx32m}
- * running {@link ApplyProbe} (so it includes the JVM's own baseline), and the applier's own buffer
- * bytes are shown separately.
+ * <p>Our differ and applier are timed in this JVM after a second of warm-up runs per pair (at least
+ * one, at most 20: steady state, as in a long-running delta-build worker); the C tools are timed as
+ * processes. Apply peak memory is the max RSS from {@code /usr/bin/time -v}: for our applier, a
+ * fresh JVM with {@code -Xmx32m} running {@link ApplyProbe} (so it includes the JVM's own
+ * baseline), and the applier's own buffer bytes are shown separately.
  */
 public final class DeltaBench {
   record Row(
@@ -257,7 +257,7 @@ public final class DeltaBench {
       boolean haveTime)
       throws Exception {
     PatchFormat f = opts.format();
-    DeltaDiffer.diff(old, neu, opts); // warm-up
+    warmUp(() -> DeltaDiffer.diff(old, neu, opts));
     int runs = neu.length > (2 << 20) ? 1 : 3;
     double[] times = new double[runs];
     DiffResult r = null;
@@ -280,7 +280,11 @@ public final class DeltaBench {
     byte[] patch = r.patch();
     // Warm apply, then timed apply.
     ByteArrayOutputStream out = new ByteArrayOutputStream(neu.length);
-    DeltaApplier.apply(SeekableSource.of(old), SeekableSource.of(patch), out);
+    warmUp(
+        () -> {
+          out.reset();
+          return DeltaApplier.apply(SeekableSource.of(old), SeekableSource.of(patch), out);
+        });
     double[] at = new double[runs];
     ApplyResult ar = null;
     for (int k = 0; k < runs; k++) {
@@ -379,6 +383,30 @@ public final class DeltaBench {
     double ms = (System.nanoTime() - t0) / 1e6;
     Matcher m = RSS.matcher(err);
     return new Measured(ms, m.find() ? Long.parseLong(m.group(1)) : -1);
+  }
+
+  /** Warm-up time per pair and operation: enough runs of a small pair for the JIT to settle. */
+  static final long WARM_UP_NANOS = 1_000_000_000L;
+
+  /** At most this many warm-up runs. */
+  static final int WARM_UP_MAX_RUNS = 20;
+
+  interface Work {
+    Object run() throws Exception;
+  }
+
+  /**
+   * Runs {@code work} at least once and until {@link #WARM_UP_NANOS} have passed (at most {@link
+   * #WARM_UP_MAX_RUNS} times): one run of a 4 KB pair takes a few milliseconds, far from what a
+   * warm worker takes, while one run of a 2 MB pair is already most of a second.
+   */
+  static void warmUp(Work work) throws Exception {
+    long start = System.nanoTime();
+    int runs = 0;
+    do {
+      work.run();
+      runs++;
+    } while (runs < WARM_UP_MAX_RUNS && System.nanoTime() - start < WARM_UP_NANOS);
   }
 
   static double median(double[] v) {

@@ -1,0 +1,89 @@
+package dev.firmament.delta.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class BsdiffScannerTest {
+
+  /** Code-like bytes: a small alphabet with runs, so two-byte buckets are large and uneven. */
+  static byte[] image(Random r, int n) {
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) {
+      b[i] = r.nextInt(4) == 0 ? 0 : (byte) (r.nextInt(6) * 41);
+    }
+    return b;
+  }
+
+  @Test
+  void everySuffixLiesInTheBucketOfItsFirstTwoBytes() {
+    Random r = new Random(11);
+    for (int t = 0; t < 200; t++) {
+      byte[] old = t % 7 == 0 ? new byte[2 + r.nextInt(50)] : image(r, 2 + r.nextInt(3000));
+      int[] sa = SuffixArray.build(old);
+      int[] first = new int[1 << 16];
+      int[] count = new int[1 << 16];
+      BsdiffScanner.prefixBuckets(old, first, count);
+      int inBuckets = 0;
+      for (int i = 0; i < sa.length; i++) {
+        int o = sa[i];
+        if (o + 1 == old.length) {
+          continue; // the one-byte suffix is in no bucket
+        }
+        int k = ((old[o] & 0xff) << 8) | (old[o + 1] & 0xff);
+        assertThat(i).as("case %d, suffix %d", t, o).isBetween(first[k], first[k] + count[k] - 1);
+        inBuckets++;
+      }
+      assertThat(Arrays.stream(count).sum()).isEqualTo(inBuckets).isEqualTo(old.length - 1);
+    }
+  }
+
+  /**
+   * bsdiff's search takes an old suffix that is a proper prefix of the target as larger than it, so
+   * near the end of the old image it can miss the longest match (as C bsdiff does). With a last
+   * byte found nowhere else no suffix is such a prefix, and the search must find the longest match;
+   * without it, the length it reports must still be the match at the position it reports.
+   */
+  @Test
+  void theBucketedSearchFindsTheLongestMatchAnywhereInTheOldImage() {
+    Random r = new Random(5);
+    for (int t = 0; t < 60; t++) {
+      boolean sentinel = t % 3 != 0;
+      byte[] old = image(r, 1 + r.nextInt(1500));
+      byte[] neu = image(r, 1 + r.nextInt(600));
+      // Copies of old pieces, so there are long matches to find too.
+      for (int k = 0; k < 4 && old.length > 40 && neu.length > 40; k++) {
+        int len = 1 + r.nextInt(35);
+        System.arraycopy(old, r.nextInt(old.length - len), neu, r.nextInt(neu.length - len), len);
+      }
+      if (sentinel) {
+        old[old.length - 1] = 0x7f; // image() never makes this byte
+      }
+      int[] sa = SuffixArray.build(old);
+      BsdiffScanner scanner = new BsdiffScanner(old, neu, sa, 8, Long.MAX_VALUE);
+      for (int from = 0; from < neu.length; from++) {
+        int best = 0;
+        for (int o = 0; o < old.length; o++) {
+          best = Math.max(best, common(old, o, neu, from));
+        }
+        int len = scanner.search(neu, from);
+        assertThat(common(old, scanner.matchPos(), neu, from)).isEqualTo(len);
+        if (sentinel) {
+          assertThat(len).as("case %d, new offset %d", t, from).isEqualTo(best);
+        } else {
+          assertThat(len).isLessThanOrEqualTo(best);
+        }
+      }
+    }
+  }
+
+  private static int common(byte[] a, int i, byte[] b, int j) {
+    int n = 0;
+    while (i + n < a.length && j + n < b.length && a[i + n] == b[j + n]) {
+      n++;
+    }
+    return n;
+  }
+}
