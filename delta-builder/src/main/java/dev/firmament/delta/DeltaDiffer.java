@@ -122,8 +122,9 @@ public final class DeltaDiffer {
     // By default two filters at most (none and the likely one), so on 2 cores the two suffix
     // sorts run at once.
     List<BranchFilter> filters = candidateFilters(newImage, options);
-    // The work is split into small tasks (per filter: filtering and suffix sort; per slack: the
-    // scan; per diff transform: the size estimate) on a pool of at most MAX_THREADS threads; with
+    // The work is split into small tasks (per filter: filtering and suffix sort, then the scans
+    // of its slacks; per slack and diff transform: the size estimate) on a pool of at most
+    // MAX_THREADS threads; with
     // three filters on 2 cores the third filter's sort overlaps the other filters' scans. The
     // candidates are ranked in the fixed order (filter, slack, transform) whatever the completion
     // order, so the chosen patch is the one a sequential run would choose.
@@ -152,6 +153,15 @@ public final class DeltaDiffer {
     // The winner coded with zstd when LZMA made it smaller: published beside it for appliers that
     // do not decode LZMA.
     byte[] zstdPatch = null;
+    // When even the best estimate is a large part of the compressed image, the decision will need
+    // the image's size at the policy's level: compress it beside the finalists, not after them.
+    long fullFast = join(fullFastF);
+    CompletableFuture<Long> exactFullF = null;
+    if (best.estimate >= EXACT_FULL_FRACTION * fullFast) {
+      exactFullF =
+          CompletableFuture.supplyAsync(
+              () -> (long) Zstd.compress(newImage, policy.fullImageLevel()).length, pool);
+    }
     if (format == PatchFormat.BSDIFF40) {
       patch = best.estimatePatch;
     } else {
@@ -201,7 +211,7 @@ public final class DeltaDiffer {
         }
       }
     }
-    DiffResult decided = decide(format, policy, newImage, patch, best, join(fullFastF), t0);
+    DiffResult decided = decide(format, policy, newImage, patch, best, fullFast, exactFullF, t0);
     return zstdPatch == null || !decided.useDelta() ? decided : decided.withZstdPatch(zstdPatch);
   }
 
@@ -234,6 +244,12 @@ public final class DeltaDiffer {
     };
   }
 
+  /**
+   * Above this fraction of the image's fast-compressed size a patch is compared with the image
+   * compressed at the policy's level; below it, the fast size already shows the delta is smaller.
+   */
+  static final double EXACT_FULL_FRACTION = 0.45;
+
   private static DiffResult decide(
       PatchFormat format,
       DeltaPolicy policy,
@@ -241,7 +257,9 @@ public final class DeltaDiffer {
       byte[] patch,
       Candidate best,
       long fullFast,
-      long t0) {
+      CompletableFuture<Long> exactFullF,
+      long t0)
+      throws IOException {
     String filterName = best.filter.name().toLowerCase(java.util.Locale.ROOT);
     if (best.transform == DiffTransform.WORDS) {
       filterName += "+words";
@@ -253,11 +271,15 @@ public final class DeltaDiffer {
       filterName += "+lzma";
     }
     // Size of the compressed full image. A fast level gives an upper bound of the level the
-    // policy names; the slow exact figure is only needed when the delta is not clearly smaller.
+    // policy names; the slow exact figure is only needed when the delta is not clearly smaller
+    // (started beside the finalists when the estimates showed it would be).
     long full = fullFast;
     boolean exact = false;
-    if (patch.length >= 0.45 * fullFast) {
-      full = Zstd.compress(newImage, policy.fullImageLevel()).length;
+    if (patch.length >= EXACT_FULL_FRACTION * fullFast) {
+      full =
+          exactFullF != null
+              ? join(exactFullF)
+              : Zstd.compress(newImage, policy.fullImageLevel()).length;
       exact = true;
     }
     double fraction = full == 0 ? Double.POSITIVE_INFINITY : (double) patch.length / full;
@@ -336,12 +358,19 @@ public final class DeltaDiffer {
   /** A scan that gave up on the time budget. */
   private static final DiffScript OVER_BUDGET = new DiffScript();
 
+  private static DiffScript[] overBudget(int n) {
+    DiffScript[] scripts = new DiffScript[n];
+    java.util.Arrays.fill(scripts, OVER_BUDGET);
+    return scripts;
+  }
+
   /** Filtered images plus their suffix array, or null when the budget ran out while sorting. */
   private record Sorted(byte[] fOld, byte[] fNew, int[] sa) {}
 
   /**
-   * One branch filter's tasks: filtering and suffix sort, then one scan per slack value and, for
-   * native patches, a fast (zstd level 3) size estimate per scan and diff transform.
+   * One branch filter's tasks: filtering and suffix sort, then a scan per slack value (in one task
+   * that shares their searches) and, for native patches, a fast (zstd level 3) size estimate per
+   * scan and diff transform.
    */
   private record FilterJob(
       BranchFilter filter,
@@ -381,20 +410,24 @@ public final class DeltaDiffer {
               : newImage.length <= SCREEN_MIN_BYTES ? SLACKS : LARGE_SLACKS;
       List<CompletableFuture<DiffScript>> scans = new ArrayList<>();
       List<CompletableFuture<Candidate>> candidates = new ArrayList<>();
-      for (int slack : slacks) {
-        CompletableFuture<DiffScript> scan =
-            sorted.thenApplyAsync(
-                s -> {
-                  if (s == null) {
-                    return OVER_BUDGET;
-                  }
-                  try {
-                    return BsdiffScanner.scan(s.fOld, s.fNew, s.sa, slack, deadline);
-                  } catch (BsdiffScanner.BudgetExceededException e) {
-                    return OVER_BUDGET;
-                  }
-                },
-                pool);
+      // Several slacks are scanned in one task that shares their searches (BsdiffScanner.scanAll):
+      // on 2 cores that beats one task per slack, and the filters' tasks still run side by side.
+      CompletableFuture<DiffScript[]> scripts =
+          sorted.thenApplyAsync(
+              s -> {
+                if (s == null) {
+                  return overBudget(slacks.length);
+                }
+                try {
+                  return BsdiffScanner.scanAll(s.fOld, s.fNew, s.sa, slacks, deadline);
+                } catch (BsdiffScanner.BudgetExceededException e) {
+                  return overBudget(slacks.length);
+                }
+              },
+              pool);
+      for (int i = 0; i < slacks.length; i++) {
+        int slackIndex = i;
+        CompletableFuture<DiffScript> scan = scripts.thenApply(all -> all[slackIndex]);
         scans.add(scan);
         if (bsdiff40) {
           candidates.add(

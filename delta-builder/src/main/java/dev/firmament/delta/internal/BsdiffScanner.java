@@ -32,6 +32,13 @@ public final class BsdiffScanner {
   private final int[] first;
 
   private final int[] count;
+
+  /**
+   * Search results by new-image offset, shared by the scans of {@link #scanAll}: {@code (matchPos
+   * << 32) | (len + 1)}, 0 where not searched yet. Null for a single scan.
+   */
+  private final long[] memo;
+
   private int matchPos;
 
   BsdiffScanner(byte[] old, byte[] neu, int[] sa, int slack, long deadlineNanos) {
@@ -40,6 +47,7 @@ public final class BsdiffScanner {
     this.neu = neu;
     this.sa = sa;
     this.deadlineNanos = deadlineNanos;
+    this.memo = null;
     if (old.length >= 2) {
       count = new int[1 << 16];
       first = new int[1 << 16];
@@ -48,6 +56,18 @@ public final class BsdiffScanner {
       count = null;
       first = null;
     }
+  }
+
+  /** Another slack over the same images, buckets and search results as {@code base}. */
+  private BsdiffScanner(BsdiffScanner base, int slack, long[] memo) {
+    this.slack = slack;
+    this.old = base.old;
+    this.neu = base.neu;
+    this.sa = base.sa;
+    this.deadlineNanos = base.deadlineNanos;
+    this.first = base.first;
+    this.count = base.count;
+    this.memo = memo;
   }
 
   /**
@@ -94,6 +114,40 @@ public final class BsdiffScanner {
     return new BsdiffScanner(old, neu, sa, slack, deadlineNanos).run();
   }
 
+  /**
+   * The scripts of {@link #scan(byte[], byte[], int[], int, long)} for each of {@code slacks}, in
+   * one thread: the longest match at a new-image offset does not depend on the slack, so the scans
+   * share their searches (where the new image differs from the old one, a scan searches at almost
+   * every offset, and the scans after the first find most of those searches done). The scripts are
+   * the ones the separate scans produce.
+   */
+  public static DiffScript[] scanAll(
+      byte[] old, byte[] neu, int[] sa, int[] slacks, long deadlineNanos)
+      throws BudgetExceededException {
+    BsdiffScanner base = new BsdiffScanner(old, neu, sa, slacks[0], deadlineNanos);
+    long[] memo = new long[neu.length];
+    DiffScript[] scripts = new DiffScript[slacks.length];
+    for (int i = 0; i < slacks.length; i++) {
+      scripts[i] = new BsdiffScanner(base, slacks[i], memo).run();
+    }
+    return scripts;
+  }
+
+  /** {@link #search} through the shared results, when there are any. */
+  private int cachedSearch(int from) {
+    if (memo == null) {
+      return search(neu, from);
+    }
+    long known = memo[from];
+    if (known != 0) {
+      matchPos = (int) (known >>> 32);
+      return (int) known - 1;
+    }
+    int len = search(neu, from);
+    memo[from] = ((long) matchPos << 32) | (len + 1);
+    return len;
+  }
+
   private DiffScript run() throws BudgetExceededException {
     DiffScript script = new DiffScript();
     int oldSize = old.length;
@@ -118,7 +172,7 @@ public final class BsdiffScanner {
         if ((++iterations & 0xfff) == 0 && System.nanoTime() - deadlineNanos > 0) {
           throw new BudgetExceededException("diff time budget exceeded");
         }
-        len = search(neu, scan);
+        len = cachedSearch(scan);
         pos = matchPos;
         for (; scsc < scan + len; scsc++) {
           if (scsc + lastOffset < oldSize && old[scsc + lastOffset] == neu[scsc]) {

@@ -28,8 +28,8 @@ import java.util.stream.Stream;
  * of a directory. Not a test: run it with {@code bench/delta/run.sh [DIR]}.
  *
  * <p>Our differ and applier are timed in this JVM after a second of warm-up runs per pair (at least
- * one, at most 20: steady state, as in a long-running delta-build worker); the C tools are timed as
- * processes. Apply peak memory is the max RSS from {@code /usr/bin/time -v}: for our applier, a
+ * one, at most 200: steady state, as in a long-running delta-build worker); the C tools are timed
+ * as processes. Apply peak memory is the max RSS from {@code /usr/bin/time -v}: for our applier, a
  * fresh JVM with {@code -Xmx32m} running {@link ApplyProbe} (so it includes the JVM's own
  * baseline), and the applier's own buffer bytes are shown separately.
  */
@@ -389,7 +389,7 @@ public final class DeltaBench {
   static final long WARM_UP_NANOS = 1_000_000_000L;
 
   /** At most this many warm-up runs. */
-  static final int WARM_UP_MAX_RUNS = 20;
+  static final int WARM_UP_MAX_RUNS = 200;
 
   interface Work {
     Object run() throws Exception;

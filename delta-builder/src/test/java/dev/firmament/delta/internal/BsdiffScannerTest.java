@@ -79,6 +79,50 @@ class BsdiffScannerTest {
     }
   }
 
+  @Test
+  void scansThatShareTheirSearchesWriteTheScriptsOfSeparateScans() throws Exception {
+    Random r = new Random(8);
+    int[] slacks = {8, 12, 16};
+    int partedWays = 0;
+    for (int t = 0; t < 30; t++) {
+      byte[] old = image(r, t == 0 ? 0 : 200 + r.nextInt(4000));
+      // Pieces of the old image from anywhere, with an edit every ~16 bytes: at each piece's end
+      // the scans must choose between alignments, which is where the slacks part ways.
+      byte[] neu = new byte[old.length == 0 ? 100 : old.length];
+      for (int at = 0; at < neu.length && old.length > 0; ) {
+        int len = Math.min(neu.length - at, 8 + r.nextInt(120));
+        int from = r.nextInt(old.length - len + 1);
+        System.arraycopy(old, from, neu, at, len);
+        at += len;
+      }
+      for (int k = 0; k < neu.length / 16; k++) {
+        neu[r.nextInt(neu.length)] ^= (byte) (1 + r.nextInt(255));
+      }
+      int[] sa = SuffixArray.build(old);
+      DiffScript[] shared = BsdiffScanner.scanAll(old, neu, sa, slacks, Long.MAX_VALUE);
+      assertThat(shared).hasSize(slacks.length);
+      for (int i = 0; i < slacks.length; i++) {
+        DiffScript alone = BsdiffScanner.scan(old, neu, sa, slacks[i], Long.MAX_VALUE);
+        assertThat(entries(shared[i]))
+            .as("case %d, slack %d", t, slacks[i])
+            .isEqualTo(entries(alone));
+      }
+      if (!entries(shared[0]).equals(entries(shared[2]))) {
+        partedWays++;
+      }
+    }
+    // The slacks part ways in most cases, or this would not test the sharing.
+    assertThat(partedWays).isGreaterThan(20);
+  }
+
+  private static java.util.List<String> entries(DiffScript s) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (int i = 0; i < s.size(); i++) {
+      out.add(s.diffLen(i) + "/" + s.extraLen(i) + "/" + s.seek(i));
+    }
+    return out;
+  }
+
   private static int common(byte[] a, int i, byte[] b, int j) {
     int n = 0;
     while (i + n < a.length && j + n < b.length && a[i + n] == b[j + n]) {
