@@ -314,10 +314,10 @@ public final class NativeFormat {
     }
 
     /**
-     * The same patch with raw LZMA streams ({@link #CODEC_LZMA}): zero-run diff coding, or plain
-     * where the diff stream is {@link #plainWorthTrying worth a trial} and that is smaller. Needs
-     * {@code keepRawDiff}; empty when a decoded stream would exceed the format's cap. Each stream
-     * is a task of {@code executor} (LZMA is the slowest stage of a diff and its streams are
+     * The same patch with raw LZMA streams ({@link #CODEC_LZMA}): plain diff coding where the diff
+     * stream is {@link #plainWorthTrying worth a trial}, zero-run coding elsewhere. Needs {@code
+     * keepRawDiff}; empty when a decoded stream would exceed the format's cap. Each stream is a
+     * task of {@code executor} (LZMA is the slowest stage of a diff and its streams are
      * independent); the result does not depend on the order they finish in.
      */
     public java.util.Optional<byte[]> withLzma(byte[] oldSha, byte[] newSha, Executor executor)
@@ -337,32 +337,25 @@ public final class NativeFormat {
       }
       List<CompletableFuture<byte[]>> ctrls = new ArrayList<>();
       List<CompletableFuture<byte[]>> diffs = new ArrayList<>();
-      List<CompletableFuture<byte[]>> plains = new ArrayList<>();
       List<CompletableFuture<byte[]>> extras = new ArrayList<>();
+      int[] codings = new int[n];
       for (int i = 0; i < n; i++) {
         Chunk c = chunks.get(i);
+        // One coding of the diff stream, not both: where plain coding is worth a trial it was
+        // also LZMA's smaller coding on every such chunk of the tune half (and of the held-out
+        // half), and zero runs where it is not.
+        codings[i] = c.tryPlain ? DIFF_PLAIN : DIFF_ZERO_RUNS;
         // The larger streams first, so the last task to start is a small one.
-        plains.add(
-            c.tryPlain
-                ? lzmaAsync(c.rawDiff, LZMA_TOKENS, executor)
-                : CompletableFuture.completedFuture(null));
-        diffs.add(lzmaAsync(tokens[i], LZMA_TOKENS, executor));
+        diffs.add(lzmaAsync(c.tryPlain ? c.rawDiff : tokens[i], LZMA_TOKENS, executor));
         extras.add(lzmaAsync(c.rawExtra, LZMA_LITERALS, executor));
         ctrls.add(lzmaAsync(c.rawCtrl, LZMA_TOKENS, executor));
       }
       byte[][] ctrlStreams = new byte[n][];
       byte[][] diffStreams = new byte[n][];
       byte[][] extraStreams = new byte[n][];
-      int[] codings = new int[n];
       for (int i = 0; i < n; i++) {
         ctrlStreams[i] = joinStream(ctrls.get(i));
         diffStreams[i] = joinStream(diffs.get(i));
-        codings[i] = DIFF_ZERO_RUNS;
-        byte[] plain = joinStream(plains.get(i));
-        if (plain != null && plain.length < diffStreams[i].length) {
-          diffStreams[i] = plain;
-          codings[i] = DIFF_PLAIN;
-        }
         extraStreams[i] = joinStream(extras.get(i));
       }
       return java.util.Optional.of(
