@@ -3,6 +3,7 @@ package dev.firmament.api.cloud;
 import static dev.firmament.api.BatchResults.mapEach;
 
 import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
 import dev.firmament.api.device.Device;
 import dev.firmament.api.tenant.TenantResolver;
 import graphql.schema.DataFetchingEnvironment;
@@ -37,29 +38,26 @@ public class CloudInterfaceController {
     this.declared = declared;
     this.calls = calls;
     this.tenants = tenants;
-    DevicePages.register(
-        loaders,
-        DEVICE_CALLS,
-        (org, ids, offset, limit, filter) -> calls.pages(org, ids, offset, limit));
-    DevicePages.register(
+    Paged.<String, DeviceCall>register(
+        loaders, DEVICE_CALLS, (org, ids, window, filter) -> calls.pages(org, ids, window));
+    Paged.<String, ReconnectionEvent>register(
         loaders,
         DEVICE_CONNECTIONS,
-        (org, ids, offset, limit, filter) -> calls.connectionPages(org, ids, offset, limit));
+        (org, ids, window, filter) -> calls.connectionPages(org, ids, window));
   }
 
   /** The calls made to the device, the newest first. */
   @SchemaMapping(typeName = "Device", field = "calls")
   public CompletableFuture<Page<DeviceCall>> calls(
       Device device, @Argument Integer from, @Argument Integer size, DataFetchingEnvironment env) {
-    return DevicePages.page(
-        env, DEVICE_CALLS, tenants.organizationId(), device.id(), from, size, null);
+    return Paged.child(env, DEVICE_CALLS, tenants.organizationId(), device.id(), from, size, null);
   }
 
   /** The device's connections, the newest first (each after the first is a reconnection). */
   @SchemaMapping(typeName = "Device", field = "reconnections")
   public CompletableFuture<Page<ReconnectionEvent>> reconnections(
       Device device, @Argument Integer from, @Argument Integer size, DataFetchingEnvironment env) {
-    return DevicePages.page(
+    return Paged.child(
         env, DEVICE_CONNECTIONS, tenants.organizationId(), device.id(), from, size, null);
   }
 

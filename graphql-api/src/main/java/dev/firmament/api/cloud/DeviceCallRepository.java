@@ -7,16 +7,17 @@ import static dev.firmament.sql.generated.Tables.DEVICE_FUNCTIONS;
 import static dev.firmament.sql.generated.Tables.DEVICE_VARIABLES;
 
 import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
+import dev.firmament.api.Pagination.Window;
 import java.time.OffsetDateTime;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
-import org.jooq.SortField;
-import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
 
@@ -111,17 +112,17 @@ public class DeviceCallRepository {
    * an empty page when it has none there.
    */
   public Map<String, Page<DeviceCall>> pages(
-      UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
-    return DevicePages.query(
+      UUID organizationId, Collection<String> deviceIds, Window window) {
+    return Paged.pagesOf(
         dsl,
+        List.of(DEVICE_CALLS.asterisk()),
         DEVICE_CALLS,
-        DEVICE_CALLS.DEVICE_ID,
         DEVICE_CALLS.ORGANIZATION_ID.eq(organizationId),
-        new SortField<?>[] {DEVICE_CALLS.CALLED_AT.desc(), DEVICE_CALLS.ID.desc()},
+        DEVICE_CALLS.DEVICE_ID,
         deviceIds,
-        offset,
-        limit,
-        DeviceCallRepository::toCall);
+        window,
+        List.of(DEVICE_CALLS.CALLED_AT.desc(), DEVICE_CALLS.ID.desc()),
+        row -> toCall(row.into(DEVICE_CALLS)));
   }
 
   /**
@@ -129,39 +130,41 @@ public class DeviceCallRepository {
    * with an empty page when it has none there.
    */
   public Map<String, Page<ReconnectionEvent>> connectionPages(
-      UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
-    return DevicePages.query(
+      UUID organizationId, Collection<String> deviceIds, Window window) {
+    return Paged.pagesOf(
         dsl,
+        List.of(DEVICE_CONNECTIONS.asterisk()),
         DEVICE_CONNECTIONS,
-        DEVICE_CONNECTIONS.DEVICE_ID,
         DEVICE_CONNECTIONS.ORGANIZATION_ID.eq(organizationId),
-        new SortField<?>[] {DEVICE_CONNECTIONS.CONNECTED_AT.desc(), DEVICE_CONNECTIONS.ID.desc()},
+        DEVICE_CONNECTIONS.DEVICE_ID,
         deviceIds,
-        offset,
-        limit,
-        (r, t) ->
-            new ReconnectionEvent(
-                r.get(t.field(DEVICE_CONNECTIONS.DEVICE_ID)),
-                r.get(t.field(DEVICE_CONNECTIONS.CONNECTED_AT)),
-                r.get(t.field(DEVICE_CONNECTIONS.DISCONNECTED_AT)),
-                r.get(t.field(DEVICE_CONNECTIONS.PREVIOUS_DISCONNECT))));
+        window,
+        List.of(DEVICE_CONNECTIONS.CONNECTED_AT.desc(), DEVICE_CONNECTIONS.ID.desc()),
+        row -> {
+          Record r = row.into(DEVICE_CONNECTIONS);
+          return new ReconnectionEvent(
+              r.get(DEVICE_CONNECTIONS.DEVICE_ID),
+              r.get(DEVICE_CONNECTIONS.CONNECTED_AT),
+              r.get(DEVICE_CONNECTIONS.DISCONNECTED_AT),
+              r.get(DEVICE_CONNECTIONS.PREVIOUS_DISCONNECT));
+        });
   }
 
-  private static DeviceCall toCall(Record r, Table<Record> t) {
-    String type = r.get(t.field(DEVICE_CALLS.RESULT_TYPE));
+  private static DeviceCall toCall(Record r) {
+    String type = r.get(DEVICE_CALLS.RESULT_TYPE);
     return new DeviceCall(
-        r.get(t.field(DEVICE_CALLS.ID)).toString(),
-        r.get(t.field(DEVICE_CALLS.DEVICE_ID)),
-        r.get(t.field(DEVICE_CALLS.KIND)).toUpperCase(Locale.ROOT),
-        r.get(t.field(DEVICE_CALLS.NAME)),
-        r.get(t.field(DEVICE_CALLS.ARGUMENT_BYTES)),
-        r.get(t.field(DEVICE_CALLS.ACTOR)),
-        r.get(t.field(DEVICE_CALLS.CALLED_AT)),
-        r.get(t.field(DEVICE_CALLS.OUTCOME)).toUpperCase(Locale.ROOT),
-        r.get(t.field(DEVICE_CALLS.RETURN_VALUE)),
-        DeviceCall.value(r.get(t.field(DEVICE_CALLS.RESULT)), type),
+        r.get(DEVICE_CALLS.ID).toString(),
+        r.get(DEVICE_CALLS.DEVICE_ID),
+        r.get(DEVICE_CALLS.KIND).toUpperCase(Locale.ROOT),
+        r.get(DEVICE_CALLS.NAME),
+        r.get(DEVICE_CALLS.ARGUMENT_BYTES),
+        r.get(DEVICE_CALLS.ACTOR),
+        r.get(DEVICE_CALLS.CALLED_AT),
+        r.get(DEVICE_CALLS.OUTCOME).toUpperCase(Locale.ROOT),
+        r.get(DEVICE_CALLS.RETURN_VALUE),
+        DeviceCall.value(r.get(DEVICE_CALLS.RESULT), type),
         type,
-        r.get(t.field(DEVICE_CALLS.ERROR_CODE)),
-        r.get(t.field(DEVICE_CALLS.LATENCY_MS)));
+        r.get(DEVICE_CALLS.ERROR_CODE),
+        r.get(DEVICE_CALLS.LATENCY_MS));
   }
 }

@@ -3,6 +3,7 @@ package dev.firmament.api.cloud;
 import static dev.firmament.api.BatchResults.mapEach;
 
 import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
 import dev.firmament.api.device.Device;
 import dev.firmament.api.device.DeviceInfo;
 import dev.firmament.api.tenant.TenantResolver;
@@ -35,19 +36,17 @@ public class TelemetryController {
       TelemetryRepository telemetry, TenantResolver tenants, BatchLoaderRegistry loaders) {
     this.telemetry = telemetry;
     this.tenants = tenants;
-    DevicePages.register(
-        loaders,
-        VITALS,
-        (org, ids, offset, limit, filter) -> telemetry.vitalsPages(org, ids, offset, limit));
-    DevicePages.register(loaders, LOGS, telemetry::logPages);
-    DevicePages.register(
+    Paged.<String, DeviceVitals>register(
+        loaders, VITALS, (org, ids, window, filter) -> telemetry.vitalsPages(org, ids, window));
+    Paged.<String, DeviceLog>register(loaders, LOGS, telemetry::logPages);
+    Paged.<String, BackfillEvent>register(
         loaders,
         BACKFILLS,
-        (org, ids, offset, limit, filter) -> telemetry.backfillPages(org, ids, offset, limit));
-    DevicePages.register(
+        (org, ids, window, filter) -> telemetry.backfillPages(org, ids, window));
+    Paged.<String, DiagnosticEvent>register(
         loaders,
         DIAGNOSTICS,
-        (org, ids, offset, limit, filter) -> telemetry.diagnosticPages(org, ids, offset, limit));
+        (org, ids, window, filter) -> telemetry.diagnosticPages(org, ids, window));
   }
 
   @BatchMapping(typeName = "Device", field = "vitals")
@@ -100,7 +99,6 @@ public class TelemetryController {
       Integer from,
       Integer size,
       String filter) {
-    return DevicePages.page(
-        env, loaderName, tenants.organizationId(), device.id(), from, size, filter);
+    return Paged.child(env, loaderName, tenants.organizationId(), device.id(), from, size, filter);
   }
 }

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firmament.api.AnyOf;
 import dev.firmament.api.Page;
+import dev.firmament.api.Paged;
+import dev.firmament.api.Pagination.Window;
 import dev.firmament.api.event.Event;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,8 +22,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.jooq.DSLContext;
 import org.jooq.Record;
-import org.jooq.SortField;
-import org.jooq.Table;
 import org.springframework.stereotype.Repository;
 
 /** What devices reported about their health, and what the platform concluded from it. */
@@ -47,115 +47,121 @@ public class TelemetryRepository {
         .where(DEVICE_VITALS.ORGANIZATION_ID.eq(organizationId))
         .and(AnyOf.strings(DEVICE_VITALS.DEVICE_ID, deviceIds))
         .orderBy(DEVICE_VITALS.DEVICE_ID, DEVICE_VITALS.MEASURED_AT.desc(), DEVICE_VITALS.ID.desc())
-        .forEach(r -> result.put(r.get(DEVICE_VITALS.DEVICE_ID), vitals(r, DEVICE_VITALS)));
+        .forEach(r -> result.put(r.get(DEVICE_VITALS.DEVICE_ID), vitals(r)));
     return result;
   }
 
   /** A page of each device's vitals, the newest first. */
   public Map<String, Page<DeviceVitals>> vitalsPages(
-      UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
-    return DevicePages.query(
+      UUID organizationId, Collection<String> deviceIds, Window window) {
+    return Paged.pagesOf(
         dsl,
+        List.of(DEVICE_VITALS.asterisk()),
         DEVICE_VITALS,
-        DEVICE_VITALS.DEVICE_ID,
         DEVICE_VITALS.ORGANIZATION_ID.eq(organizationId),
-        new SortField<?>[] {DEVICE_VITALS.MEASURED_AT.desc(), DEVICE_VITALS.ID.desc()},
+        DEVICE_VITALS.DEVICE_ID,
         deviceIds,
-        offset,
-        limit,
-        (r, t) -> vitals(r, t));
+        window,
+        List.of(DEVICE_VITALS.MEASURED_AT.desc(), DEVICE_VITALS.ID.desc()),
+        row -> vitals(row.into(DEVICE_VITALS)));
   }
 
   /** A page of each device's log lines of {@code minLevel} or more severe, the newest first. */
   public Map<String, Page<DeviceLog>> logPages(
-      UUID organizationId, Collection<String> deviceIds, int offset, int limit, String minLevel) {
+      UUID organizationId, Collection<String> deviceIds, Window window, String minLevel) {
     List<String> levels =
         minLevel == null ? LEVELS : LEVELS.subList(0, LEVELS.indexOf(minLevel) + 1);
-    return DevicePages.query(
+    return Paged.pagesOf(
         dsl,
+        List.of(DEVICE_LOGS.asterisk()),
         DEVICE_LOGS,
-        DEVICE_LOGS.DEVICE_ID,
         DEVICE_LOGS.ORGANIZATION_ID.eq(organizationId).and(DEVICE_LOGS.LOG_LEVEL.in(levels)),
-        new SortField<?>[] {DEVICE_LOGS.LOGGED_AT.desc(), DEVICE_LOGS.ID.desc()},
+        DEVICE_LOGS.DEVICE_ID,
         deviceIds,
-        offset,
-        limit,
-        (r, t) ->
-            new DeviceLog(
-                r.get(t.field(DEVICE_LOGS.DEVICE_ID)),
-                r.get(t.field(DEVICE_LOGS.LOGGED_AT)),
-                r.get(t.field(DEVICE_LOGS.RECEIVED_AT)),
-                r.get(t.field(DEVICE_LOGS.LOG_LEVEL)),
-                r.get(t.field(DEVICE_LOGS.MESSAGE))));
+        window,
+        List.of(DEVICE_LOGS.LOGGED_AT.desc(), DEVICE_LOGS.ID.desc()),
+        row -> {
+          Record r = row.into(DEVICE_LOGS);
+          return new DeviceLog(
+              r.get(DEVICE_LOGS.DEVICE_ID),
+              r.get(DEVICE_LOGS.LOGGED_AT),
+              r.get(DEVICE_LOGS.RECEIVED_AT),
+              r.get(DEVICE_LOGS.LOG_LEVEL),
+              r.get(DEVICE_LOGS.MESSAGE));
+        });
   }
 
   /** A page of each device's diagnostic events, the newest first. */
   public Map<String, Page<DiagnosticEvent>> diagnosticPages(
-      UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
-    return DevicePages.query(
+      UUID organizationId, Collection<String> deviceIds, Window window) {
+    return Paged.pagesOf(
         dsl,
+        List.of(DIAGNOSTIC_EVENTS.asterisk()),
         DIAGNOSTIC_EVENTS,
-        DIAGNOSTIC_EVENTS.DEVICE_ID,
         DIAGNOSTIC_EVENTS.ORGANIZATION_ID.eq(organizationId),
-        new SortField<?>[] {DIAGNOSTIC_EVENTS.OCCURRED_AT.desc(), DIAGNOSTIC_EVENTS.ID.desc()},
+        DIAGNOSTIC_EVENTS.DEVICE_ID,
         deviceIds,
-        offset,
-        limit,
-        (r, t) ->
-            new DiagnosticEvent(
-                r.get(t.field(DIAGNOSTIC_EVENTS.ID)).toString(),
-                r.get(t.field(DIAGNOSTIC_EVENTS.DEVICE_ID)),
-                r.get(t.field(DIAGNOSTIC_EVENTS.OCCURRED_AT)),
-                r.get(t.field(DIAGNOSTIC_EVENTS.KIND)),
-                r.get(t.field(DIAGNOSTIC_EVENTS.SEVERITY)),
-                r.get(t.field(DIAGNOSTIC_EVENTS.DETAIL)),
-                r.get(t.field(DIAGNOSTIC_EVENTS.FIRMWARE_VERSION))));
+        window,
+        List.of(DIAGNOSTIC_EVENTS.OCCURRED_AT.desc(), DIAGNOSTIC_EVENTS.ID.desc()),
+        row -> {
+          Record r = row.into(DIAGNOSTIC_EVENTS);
+          return new DiagnosticEvent(
+              r.get(DIAGNOSTIC_EVENTS.ID).toString(),
+              r.get(DIAGNOSTIC_EVENTS.DEVICE_ID),
+              r.get(DIAGNOSTIC_EVENTS.OCCURRED_AT),
+              r.get(DIAGNOSTIC_EVENTS.KIND),
+              r.get(DIAGNOSTIC_EVENTS.SEVERITY),
+              r.get(DIAGNOSTIC_EVENTS.DETAIL),
+              r.get(DIAGNOSTIC_EVENTS.FIRMWARE_VERSION));
+        });
   }
 
   /** A page of each device's backfilled events (kept while offline), the newest first. */
   public Map<String, Page<BackfillEvent>> backfillPages(
-      UUID organizationId, Collection<String> deviceIds, int offset, int limit) {
-    return DevicePages.query(
+      UUID organizationId, Collection<String> deviceIds, Window window) {
+    return Paged.pagesOf(
         dsl,
+        List.of(EVENTS.asterisk()),
         EVENTS,
-        EVENTS.DEVICE_ID,
         EVENTS.ORGANIZATION_ID.eq(organizationId).and(EVENTS.BACKFILLED.isTrue()),
-        new SortField<?>[] {EVENTS.PUBLISHED_AT.desc(), EVENTS.ID.desc()},
+        EVENTS.DEVICE_ID,
         deviceIds,
-        offset,
-        limit,
-        (r, t) ->
-            new BackfillEvent(
-                new Event(
-                    null,
-                    r.get(t.field(EVENTS.ID)).toString(),
-                    r.get(t.field(EVENTS.NAME)),
-                    r.get(t.field(EVENTS.DATA)),
-                    r.get(t.field(EVENTS.TTL_SECONDS)),
-                    r.get(t.field(EVENTS.SCOPE)).toUpperCase(java.util.Locale.ROOT),
-                    r.get(t.field(EVENTS.SOURCE)).toUpperCase(java.util.Locale.ROOT),
-                    r.get(t.field(EVENTS.DEVICE_ID)),
-                    r.get(t.field(EVENTS.PRODUCT_ID)),
-                    r.get(t.field(EVENTS.PUBLISHED_AT)),
-                    true),
-                r.get(t.field(EVENTS.STORED_AT))));
+        window,
+        List.of(EVENTS.PUBLISHED_AT.desc(), EVENTS.ID.desc()),
+        row -> {
+          Record r = row.into(EVENTS);
+          return new BackfillEvent(
+              new Event(
+                  null,
+                  r.get(EVENTS.ID).toString(),
+                  r.get(EVENTS.NAME),
+                  r.get(EVENTS.DATA),
+                  r.get(EVENTS.TTL_SECONDS),
+                  r.get(EVENTS.SCOPE).toUpperCase(java.util.Locale.ROOT),
+                  r.get(EVENTS.SOURCE).toUpperCase(java.util.Locale.ROOT),
+                  r.get(EVENTS.DEVICE_ID),
+                  r.get(EVENTS.PRODUCT_ID),
+                  r.get(EVENTS.PUBLISHED_AT),
+                  true),
+              r.get(EVENTS.STORED_AT));
+        });
   }
 
-  private static DeviceVitals vitals(Record r, Table<?> t) {
+  private static DeviceVitals vitals(Record r) {
     return new DeviceVitals(
-        r.get(t.field(DEVICE_VITALS.DEVICE_ID)),
-        r.get(t.field(DEVICE_VITALS.MEASURED_AT)),
-        r.get(t.field(DEVICE_VITALS.RECEIVED_AT)),
-        r.get(t.field(DEVICE_VITALS.FIRMWARE_VERSION)),
-        r.get(t.field(DEVICE_VITALS.UPTIME_SECONDS)),
-        r.get(t.field(DEVICE_VITALS.RESET_REASON)),
-        r.get(t.field(DEVICE_VITALS.BOOT_COUNT)),
-        r.get(t.field(DEVICE_VITALS.FREE_MEMORY)),
-        r.get(t.field(DEVICE_VITALS.TOTAL_MEMORY)),
-        r.get(t.field(DEVICE_VITALS.SIGNAL_STRENGTH)),
-        r.get(t.field(DEVICE_VITALS.SIGNAL_QUALITY)),
-        diagnostics(r.get(t.field(DEVICE_VITALS.DIAGNOSTICS))),
-        Boolean.TRUE.equals(r.get(t.field(DEVICE_VITALS.BACKFILLED))));
+        r.get(DEVICE_VITALS.DEVICE_ID),
+        r.get(DEVICE_VITALS.MEASURED_AT),
+        r.get(DEVICE_VITALS.RECEIVED_AT),
+        r.get(DEVICE_VITALS.FIRMWARE_VERSION),
+        r.get(DEVICE_VITALS.UPTIME_SECONDS),
+        r.get(DEVICE_VITALS.RESET_REASON),
+        r.get(DEVICE_VITALS.BOOT_COUNT),
+        r.get(DEVICE_VITALS.FREE_MEMORY),
+        r.get(DEVICE_VITALS.TOTAL_MEMORY),
+        r.get(DEVICE_VITALS.SIGNAL_STRENGTH),
+        r.get(DEVICE_VITALS.SIGNAL_QUALITY),
+        diagnostics(r.get(DEVICE_VITALS.DIAGNOSTICS)),
+        Boolean.TRUE.equals(r.get(DEVICE_VITALS.BACKFILLED)));
   }
 
   private static List<DeviceVitals.DiagnosticValue> diagnostics(String json) {
