@@ -124,9 +124,9 @@ public final class DeltaDiffer {
     List<BranchFilter> filters = candidateFilters(newImage, options);
     // The work is split into small tasks (per filter: filtering and suffix sort, then the scans
     // of its slacks; per slack and diff transform: the size estimate) on a pool of at most
-    // MAX_THREADS threads; with
-    // three filters on 2 cores the third filter's sort overlaps the other filters' scans. The
-    // candidates are ranked in the fixed order (filter, slack, transform) whatever the completion
+    // MAX_THREADS threads; with three filters on 2 cores the third filter's sort overlaps the
+    // other filters' scans. The candidates are ranked in the fixed order (filter, slack, transform)
+    // whatever the completion
     // order, so the chosen patch is the one a sequential run would choose.
     CompletableFuture<byte[]> oldShaF =
         CompletableFuture.supplyAsync(() -> Sha256.digest(oldImage), pool);

@@ -62,27 +62,42 @@ class BatchLoadingTest extends ApiIntegrationTest {
             .where(DEVICES.ID.eq(ids.getFirst()))
             .fetchSingle(DEVICES.ORGANIZATION_ID);
     // Device i has i % 3 vitals and i % 4 log lines: pages handed to the wrong device would show.
+    var vitals =
+        dsl.insertInto(
+            DEVICE_VITALS,
+            DEVICE_VITALS.ORGANIZATION_ID,
+            DEVICE_VITALS.DEVICE_ID,
+            DEVICE_VITALS.MEASURED_AT,
+            DEVICE_VITALS.RECEIVED_AT,
+            DEVICE_VITALS.UPTIME_SECONDS);
+    var logLines =
+        dsl.insertInto(
+            DEVICE_LOGS,
+            DEVICE_LOGS.ORGANIZATION_ID,
+            DEVICE_LOGS.DEVICE_ID,
+            DEVICE_LOGS.LOGGED_AT,
+            DEVICE_LOGS.RECEIVED_AT,
+            DEVICE_LOGS.LOG_LEVEL,
+            DEVICE_LOGS.MESSAGE);
     for (int i = 0; i < ids.size(); i++) {
       for (int k = 0; k < i % 3; k++) {
-        dsl.insertInto(DEVICE_VITALS)
-            .set(DEVICE_VITALS.ORGANIZATION_ID, organization)
-            .set(DEVICE_VITALS.DEVICE_ID, ids.get(i))
-            .set(DEVICE_VITALS.MEASURED_AT, T0.plusMinutes(k))
-            .set(DEVICE_VITALS.RECEIVED_AT, T0.plusMinutes(k))
-            .set(DEVICE_VITALS.UPTIME_SECONDS, 1000L * i + k)
-            .execute();
+        vitals =
+            vitals.values(
+                organization, ids.get(i), T0.plusMinutes(k), T0.plusMinutes(k), 1000L * i + k);
       }
       for (int k = 0; k < i % 4; k++) {
-        dsl.insertInto(DEVICE_LOGS)
-            .set(DEVICE_LOGS.ORGANIZATION_ID, organization)
-            .set(DEVICE_LOGS.DEVICE_ID, ids.get(i))
-            .set(DEVICE_LOGS.LOGGED_AT, T0.plusSeconds(k))
-            .set(DEVICE_LOGS.RECEIVED_AT, T0.plusMinutes(1))
-            .set(DEVICE_LOGS.LOG_LEVEL, "INFO")
-            .set(DEVICE_LOGS.MESSAGE, ids.get(i) + " line " + k)
-            .execute();
+        logLines =
+            logLines.values(
+                organization,
+                ids.get(i),
+                T0.plusSeconds(k),
+                T0.plusMinutes(1),
+                "INFO",
+                ids.get(i) + " line " + k);
       }
     }
+    vitals.execute();
+    logLines.execute();
 
     int ten = statementsFor(productId, 10);
     int hundred = statementsFor(productId, 100);

@@ -335,28 +335,32 @@ public final class NativeFormat {
           return java.util.Optional.empty();
         }
       }
-      List<CompletableFuture<byte[]>> ctrls = new ArrayList<>();
-      List<CompletableFuture<byte[]>> diffs = new ArrayList<>();
-      List<CompletableFuture<byte[]>> extras = new ArrayList<>();
+      byte[][] ctrlStreams = new byte[n][];
+      byte[][] diffStreams = new byte[n][];
+      byte[][] extraStreams = new byte[n][];
       int[] codings = new int[n];
+      record Stream(byte[] raw, int[] lcLpPb, byte[][] into, int chunk) {}
+      List<Stream> streams = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         Chunk c = chunks.get(i);
         // One coding of the diff stream, not both: where plain coding is worth a trial it was
         // also LZMA's smaller coding on every such chunk of the tune half (and of the held-out
         // half), and zero runs where it is not.
         codings[i] = c.tryPlain ? DIFF_PLAIN : DIFF_ZERO_RUNS;
-        // The larger streams first, so the last task to start is a small one.
-        diffs.add(lzmaAsync(c.tryPlain ? c.rawDiff : tokens[i], LZMA_TOKENS, executor));
-        extras.add(lzmaAsync(c.rawExtra, LZMA_LITERALS, executor));
-        ctrls.add(lzmaAsync(c.rawCtrl, LZMA_TOKENS, executor));
+        streams.add(new Stream(c.tryPlain ? c.rawDiff : tokens[i], LZMA_TOKENS, diffStreams, i));
+        streams.add(new Stream(c.rawExtra, LZMA_LITERALS, extraStreams, i));
+        streams.add(new Stream(c.rawCtrl, LZMA_TOKENS, ctrlStreams, i));
       }
-      byte[][] ctrlStreams = new byte[n][];
-      byte[][] diffStreams = new byte[n][];
-      byte[][] extraStreams = new byte[n][];
-      for (int i = 0; i < n; i++) {
-        ctrlStreams[i] = joinStream(ctrls.get(i));
-        diffStreams[i] = joinStream(diffs.get(i));
-        extraStreams[i] = joinStream(extras.get(i));
+      // The longest streams start first, so that the last tasks to start are short ones and the
+      // threads finish close together.
+      streams.sort(java.util.Comparator.comparingInt((Stream st) -> st.raw().length).reversed());
+      List<CompletableFuture<byte[]>> encoded = new ArrayList<>();
+      for (Stream st : streams) {
+        encoded.add(lzmaAsync(st.raw(), st.lcLpPb(), executor));
+      }
+      for (int k = 0; k < streams.size(); k++) {
+        Stream st = streams.get(k);
+        st.into()[st.chunk()] = joinStream(encoded.get(k));
       }
       return java.util.Optional.of(
           assemble(oldSha, newSha, CODEC_LZMA, ctrlStreams, diffStreams, extraStreams, codings));
