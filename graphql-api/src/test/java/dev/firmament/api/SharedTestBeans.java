@@ -48,14 +48,20 @@ class SharedTestBeans {
     }
 
     /**
-     * The statements {@code request} makes on this thread, measured on its second run: the first
-     * fills what is cached per credential (its lookup), so that two measured requests compare.
+     * The statements {@code request} makes on this thread: the fewest of three measured runs after
+     * an unmeasured one. The first run fills what is cached per credential (its lookup); the fewest
+     * leaves out what the request does only now and then (a credential's cached grant expiring, its
+     * last use recorded at most once a minute), so that two requests compare.
      */
     int of(Runnable request) {
       request.run();
-      int before = onThisThread();
-      request.run();
-      return onThisThread() - before;
+      int fewest = Integer.MAX_VALUE;
+      for (int i = 0; i < 3; i++) {
+        int before = onThisThread();
+        request.run();
+        fewest = Math.min(fewest, onThisThread() - before);
+      }
+      return fewest;
     }
   }
 
