@@ -12,6 +12,7 @@ import dev.firmament.manifest.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
@@ -61,6 +62,26 @@ class DifferSelectionTest {
         .containsExactly(BranchFilter.NONE);
     assertThat(DeltaDiffer.candidateFilters(random, o.withFilter(DiffOptions.Filter.ARM_BL)))
         .containsExactly(BranchFilter.ARM_BL);
+    // A large image dense with calls: the filter alone (the exhaustive mode still tries both).
+    byte[] large = BranchFilterTest.thumbLike(r, DeltaDiffer.FILTER_ALONE_MIN_BYTES);
+    assertThat(DeltaDiffer.candidateFilters(large, o)).containsExactly(BranchFilter.THUMB_BL);
+    assertThat(DeltaDiffer.candidateFilters(large, o.withFilter(DiffOptions.Filter.ALL)))
+        .startsWith(BranchFilter.NONE, BranchFilter.THUMB_BL);
+    byte[] smaller = Arrays.copyOf(large, DeltaDiffer.FILTER_ALONE_MIN_BYTES - 2);
+    assertThat(DeltaDiffer.candidateFilters(smaller, o))
+        .containsExactly(BranchFilter.NONE, BranchFilter.THUMB_BL);
+  }
+
+  /** The size and density bounds of the filter-alone rule, at their edges. */
+  @Test
+  void theFilterAloneRuleNeedsALargeImageDenseWithCalls() {
+    int min = DeltaDiffer.FILTER_ALONE_MIN_BYTES;
+    int per = DeltaDiffer.FILTER_ALONE_BYTES_PER_CALL;
+    assertThat(DeltaDiffer.filterAlone(min, min / per)).isTrue();
+    assertThat(DeltaDiffer.filterAlone(min, min / per - 1)).isFalse();
+    assertThat(DeltaDiffer.filterAlone(min - 1, min)).isFalse();
+    assertThat(DeltaDiffer.filterAlone(4 * min, 4 * min / per)).isTrue();
+    assertThat(DeltaDiffer.filterAlone(4 * min, 4 * min / per - 1)).isFalse();
   }
 
   /**

@@ -1,10 +1,12 @@
 package dev.firmament.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firmament.delta.internal.SuffixArray;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 
 class SuffixArrayTest {
@@ -45,5 +47,23 @@ class SuffixArrayTest {
     }
     int[] sa2 = SuffixArray.build(ab);
     assertThat(sa2[0]).isEqualTo(ab.length - 2);
+  }
+
+  /**
+   * The differ shuts its pool down when the early screen settles on the full image; a sort on an
+   * interrupted thread gives up instead of finishing for nothing, and leaves the interruption set.
+   */
+  @Test
+  void anInterruptedSortGivesUp() {
+    byte[] data = new byte[4096];
+    new Random(3).nextBytes(data);
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(() -> SuffixArray.build(data)).isInstanceOf(CancellationException.class);
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(SuffixArray.build(data)).hasSize(data.length);
   }
 }

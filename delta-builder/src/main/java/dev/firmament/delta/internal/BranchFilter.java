@@ -444,6 +444,15 @@ public enum BranchFilter {
    * displacements of random bytes that happen to match the pattern point anywhere in the reach.
    */
   public long callsInImage(byte[] image) {
+    return callsInRange(image, 0, image.length);
+  }
+
+  /**
+   * Number of windows in {@code image[off..off+len)} that this filter would rewrite and whose call
+   * target lies inside the whole image ({@link #callsInImage} restricted to a range; a sequential
+   * filter's range must start on a block).
+   */
+  public long callsInRange(byte[] image, int off, int len) {
     if (this == NONE) {
       return 0;
     }
@@ -451,8 +460,8 @@ public enum BranchFilter {
     long[] hits = new long[1];
     visit(
         image,
-        0,
-        n,
+        off,
+        len,
         0,
         (i, pos) -> {
           long t = target(image, i, pos);
@@ -472,6 +481,14 @@ public enum BranchFilter {
    * kinds gets the densest.
    */
   public static BranchFilter likelyFor(byte[] image) {
+    return strongest(image).filter();
+  }
+
+  /** A filter {@link #likelyFor} an image, with the in-image calls it found there. */
+  public record Likely(BranchFilter filter, long calls) {}
+
+  /** {@link #likelyFor} with its count of in-image calls (0 for {@link #NONE}). */
+  public static Likely strongest(byte[] image) {
     BranchFilter best = NONE;
     long bestCalls = 0;
     for (BranchFilter f : values()) {
@@ -484,7 +501,7 @@ public enum BranchFilter {
         bestCalls = calls;
       }
     }
-    return best;
+    return new Likely(best, best == NONE ? 0 : bestCalls);
   }
 
   private interface Visitor {

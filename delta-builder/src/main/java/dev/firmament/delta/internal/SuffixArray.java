@@ -1,6 +1,7 @@
 package dev.firmament.delta.internal;
 
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
 
 /**
  * Suffix array construction by induced sorting (SA-IS, Nong, Zhang and Chan 2009).
@@ -37,6 +38,7 @@ public final class SuffixArray {
     if (n < 10) {
       return naive(s);
     }
+    stopIfInterrupted();
     int[] sa = new int[n];
     boolean[] ls = new boolean[n];
     for (int i = n - 2; i >= 0; i--) {
@@ -111,6 +113,7 @@ public final class SuffixArray {
         recS[lmsMap[sortedLms[i]]] = recUpper;
       }
       lmsMap = null;
+      stopIfInterrupted();
       int[] recSa = sais(recS, recUpper);
       for (int i = 0; i < m; i++) {
         sortedLms[i] = lms[recSa[i]];
@@ -118,6 +121,17 @@ public final class SuffixArray {
       induce(s, sa, ls, sumS, sumL, buf, sortedLms, m, upper);
     }
     return sa;
+  }
+
+  /**
+   * Gives up when the sorting thread was interrupted (the differ shuts its pool down when the early
+   * screen settles on the full image): checked at every level, so an abandoned sort stops within
+   * one level's passes instead of finishing for nothing.
+   */
+  private static void stopIfInterrupted() {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new CancellationException("suffix sort interrupted");
+    }
   }
 
   private static void induce(

@@ -115,6 +115,56 @@ class BsdiffScannerTest {
     assertThat(partedWays).isGreaterThan(20);
   }
 
+  /**
+   * A scan ahead fills the shared searches from another starting point; the scripts must still be
+   * those of separate scans: with the scan ahead run to the end before the first scan starts (a
+   * caller-runs executor), and with it running beside the first scan on a thread of its own.
+   */
+  @Test
+  void aScanAheadLeavesTheScriptsOfSeparateScans() throws Exception {
+    Random r = new Random(9);
+    int[] slacks = {8, 16};
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      for (int t = 0; t < 4; t++) {
+        byte[] old = image(r, BsdiffScanner.AHEAD_MIN_BYTES + r.nextInt(100_000));
+        byte[] neu = edited(r, old);
+        int[] sa = SuffixArray.build(old);
+        java.util.List<java.util.List<String>> alone = new java.util.ArrayList<>();
+        for (int slack : slacks) {
+          alone.add(entries(BsdiffScanner.scan(old, neu, sa, slack, Long.MAX_VALUE)));
+        }
+        for (java.util.concurrent.Executor ahead :
+            java.util.List.<java.util.concurrent.Executor>of(Runnable::run, pool)) {
+          DiffScript[] shared = BsdiffScanner.scanAll(old, neu, sa, slacks, Long.MAX_VALUE, ahead);
+          for (int i = 0; i < slacks.length; i++) {
+            assertThat(entries(shared[i]))
+                .as("case %d, slack %d, %s", t, slacks[i], ahead)
+                .isEqualTo(alone.get(i));
+          }
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** {@code old} rearranged in pieces, with an edit every ~16 bytes. */
+  private static byte[] edited(Random r, byte[] old) {
+    byte[] neu = new byte[old.length];
+    for (int at = 0; at < neu.length; ) {
+      int len = Math.min(neu.length - at, 8 + r.nextInt(400));
+      int from = r.nextInt(old.length - len + 1);
+      System.arraycopy(old, from, neu, at, len);
+      at += len;
+    }
+    for (int k = 0; k < neu.length / 16; k++) {
+      neu[r.nextInt(neu.length)] ^= (byte) (1 + r.nextInt(255));
+    }
+    return neu;
+  }
+
   private static java.util.List<String> entries(DiffScript s) {
     java.util.List<String> out = new java.util.ArrayList<>();
     for (int i = 0; i < s.size(); i++) {
