@@ -50,7 +50,8 @@ public record DiffOptions(
     ARM_BL,
     ARM64,
     X86,
-    RISCV
+    RISCV,
+    XTENSA
   }
 
   public static final DiffOptions DEFAULT =

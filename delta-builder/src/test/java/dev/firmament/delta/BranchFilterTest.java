@@ -169,6 +169,48 @@ class BranchFilterTest {
     return b;
   }
 
+  /**
+   * Xtensa-like code (windowed ABI): functions every 48 to 96 bytes, 4-byte aligned, each starting
+   * with {@code ENTRY} (first byte 0x36); random 2- and 3-byte instructions, one in 8 a {@code
+   * CALL8} to a function of the image.
+   */
+  static byte[] xtensaLike(Random r, int n) {
+    byte[] b = new byte[n];
+    List<Integer> entries = new ArrayList<>();
+    for (int f = 0; f + 3 <= n; f += 48 + 4 * r.nextInt(13)) {
+      entries.add(f);
+    }
+    int next = 0;
+    for (int p = 0; p + 3 <= n; ) {
+      if (next < entries.size() && p >= entries.get(next)) {
+        p = entries.get(next++);
+        b[p] = 0x36;
+        b[p + 1] = (byte) r.nextInt(256);
+        b[p + 2] = (byte) r.nextInt(256);
+        p += 3;
+      } else if (r.nextInt(8) == 0) {
+        int callee = entries.get(r.nextInt(entries.size()));
+        int off = (callee - ((p & ~3) + 4)) >> 2;
+        int w = 0x25 | ((off & 0x3FFFF) << 6);
+        b[p] = (byte) w;
+        b[p + 1] = (byte) (w >>> 8);
+        b[p + 2] = (byte) (w >>> 16);
+        p += 3;
+      } else if (r.nextBoolean()) {
+        b[p] = (byte) (0x08 + r.nextInt(6) | r.nextInt(16) << 4);
+        b[p + 1] = (byte) r.nextInt(256);
+        p += 2;
+      } else {
+        int op0 = r.nextInt(7);
+        b[p] = (byte) ((op0 >= 5 ? op0 + 1 : op0) | r.nextInt(16) << 4);
+        b[p + 1] = (byte) r.nextInt(256);
+        b[p + 2] = (byte) r.nextInt(256);
+        p += 3;
+      }
+    }
+    return b;
+  }
+
   @Test
   void likelyFilterFindsEachInstructionSetsCalls() {
     Random r = new Random(24);
@@ -180,6 +222,9 @@ class BranchFilterTest {
       assertThat(BranchFilter.likelyFor(riscvLike(r, n)))
           .as("riscv %d", n)
           .isEqualTo(BranchFilter.RISCV);
+      assertThat(BranchFilter.likelyFor(xtensaLike(r, n)))
+          .as("xtensa %d", n)
+          .isEqualTo(BranchFilter.XTENSA);
     }
     // A few of each are not enough (below one call per KiB).
     byte[] sparse = new byte[1 << 20];
@@ -244,6 +289,7 @@ class BranchFilterTest {
           case ARM64 -> arm64Like(r, 256 * 1024);
           case X86 -> x86Like(r, 256 * 1024);
           case RISCV -> riscvLike(r, 256 * 1024);
+          case XTENSA -> xtensaLike(r, 256 * 1024);
         };
     assertThat(f.plausibleFor(code)).isTrue();
   }
@@ -456,6 +502,61 @@ class BranchFilterTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> BranchFilter.RISCV.decode(misaligned, 4, 8, BranchFilter.BLOCK))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void xtensaConvertsWindowedCallsAndParsesByInstructionLength() {
+    // At 0x400: RET.N (narrow, 2 bytes); CALL8 +0x10 words at 0x402 (callee word 0x101 + 0x10);
+    // CALL0 at 0x405, left; an L32I-like 3-byte instruction whose middle byte reads as a CALL8,
+    // which the parse skips whole; CALL4 -1 word at 0x40B (callee word 0x103 - 1 = 0x102); a
+    // CALL8 cut off by the end of the range.
+    knownAnswer(
+        BranchFilter.XTENSA,
+        0x400,
+        hex("0DF0 250400 050400 022504 D5FFFF 2504"),
+        hex("0DF0 654400 050400 022504 954000 2504"));
+    // L32I.N (op0 8, narrow) at 0x400, then CALL8 +0 at 0x402, ending exactly at the range's end
+    // (callee word 0x101).
+    knownAnswer(BranchFilter.XTENSA, 0x400, hex("0822 250000"), hex("0822 654000"));
+  }
+
+  @Test
+  void xtensaCountsOnlyCallsToAnEntry() {
+    // A 64-byte image: ENTRY at 0; CALL8 at 3 to 32 (offset 7 words) where 0x36 begins an ENTRY;
+    // CALL8 at 6 to 36 (offset 7 from word 1) where no ENTRY is yet; CALL8 at 9 to 0 (offset -3);
+    // CALL4 at 12 to 64, just outside.
+    byte[] image = new byte[64];
+    System.arraycopy(hex("364100 E50100 E50100 65FFFF 150300"), 0, image, 0, 15);
+    image[32] = 0x36;
+    assertThat(BranchFilter.XTENSA.callsInImage(image)).isEqualTo(2);
+    image[36] = 0x36;
+    assertThat(BranchFilter.XTENSA.callsInImage(image)).isEqualTo(3);
+    // The windowed-call pattern is common in random bytes: plausibility needs the entries.
+    assertThat(BranchFilter.XTENSA.plausibleFor(TestData.random(new Random(5), 64 * 1024)))
+        .isFalse();
+  }
+
+  /**
+   * Plausibility's threshold, three times the chance of a random call to an ENTRY plus 8: 21.7
+   * calls in 64 KiB.
+   */
+  @Test
+  void xtensaIsPlausibleFromTwentyTwoCallsToAnEntryIn64KiB() {
+    for (int calls : new int[] {21, 22}) {
+      byte[] image = new byte[64 * 1024];
+      image[0] = 0x36;
+      for (int k = 1; k <= calls; k++) {
+        int p = 3 * k;
+        int w = 0x25 | ((-(((p & ~3) + 4) >> 2) & 0x3FFFF) << 6);
+        image[p] = (byte) w;
+        image[p + 1] = (byte) (w >>> 8);
+        image[p + 2] = (byte) (w >>> 16);
+      }
+      assertThat(BranchFilter.XTENSA.callsInImage(image)).isEqualTo(calls);
+      assertThat(BranchFilter.XTENSA.plausibleFor(image))
+          .as("%d calls", calls)
+          .isEqualTo(calls > 21);
+    }
   }
 
   @Test

@@ -80,7 +80,7 @@ class RoundTripTest {
   @ParameterizedTest(name = "{0} filter")
   @EnumSource(
       value = DiffOptions.Filter.class,
-      names = {"NONE", "THUMB_BL", "ARM_BL", "ARM64", "X86", "RISCV"})
+      names = {"NONE", "THUMB_BL", "ARM_BL", "ARM64", "X86", "RISCV", "XTENSA"})
   void everyFilterRoundTrips(DiffOptions.Filter filter) throws IOException {
     for (TestData.Pair p : TestData.samplePairs()) {
       DiffResult r = DeltaDiffer.diff(p.oldImage(), p.newImage(), ALWAYS.withFilter(filter));

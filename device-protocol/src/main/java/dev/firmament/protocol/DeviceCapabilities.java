@@ -40,8 +40,8 @@ public record DeviceCapabilities(
 
   /**
    * The branch filters every native-patch applier has decoded: what a device that names none is
-   * sent. Filters added later ({@code ARM64}, {@code X86}, {@code RISCV}) reach only devices that
-   * name them.
+   * sent. Filters added later ({@code ARM64}, {@code X86}, {@code RISCV}, {@code XTENSA}) reach
+   * only devices that name them.
    */
   public static final List<String> LEGACY_FILTERS = List.of("NONE", "THUMB_BL", "ARM_BL");
 

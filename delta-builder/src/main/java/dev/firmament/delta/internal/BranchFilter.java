@@ -303,6 +303,62 @@ public enum BranchFilter {
         putLe32(b, i + 4, (next & 0xFFFFF) | ((d - hi) << 20));
       }
     }
+  },
+  /**
+   * Xtensa windowed calls, {@code CALL4}, {@code CALL8} and {@code CALL12} (little-endian, 24-bit:
+   * {@code op0 = 5} in bits 0-3, the window increment {@code n} of 1 to 3 in bits 4-5, a signed
+   * 18-bit word offset in bits 6-23; the callee is at {@code (p & ~3) + 4 + 4 * offset}), as the
+   * ESP32 family's code makes them. Instructions are 3 bytes, or 2 when {@code op0} is 8 to 13 (the
+   * density option's narrow forms), so the filter is sequential and claims every instruction by its
+   * first byte; the conversion keeps that byte's low six bits, which decide both the length and
+   * whether the instruction is a windowed call. {@code CALL0} (the ESP8266's call0 ABI) is left
+   * alone: converting it made that pair's patch 7% larger, and its callees carry no sign that tells
+   * real calls from data. A windowed call's callee begins with {@code ENTRY} (first byte {@code
+   * 0x36}); {@link #target} counts only those, and random bytes hit one in 256.
+   */
+  XTENSA(6, 1, true, 3.0 / 64 / 2.625 / 256) {
+    @Override
+    int match(byte[] b, int i, int end) {
+      int op0 = b[i] & 0x0F;
+      int len = op0 >= 8 && op0 <= 13 ? 2 : 3;
+      return i + len <= end ? len : 0;
+    }
+
+    @Override
+    boolean convertible(byte[] b, int i) {
+      return (b[i] & 0x0F) == 5 && (b[i] & 0x30) != 0;
+    }
+
+    private static int offset(byte[] b, int i) {
+      int w = (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16;
+      return (w << 8) >> 14;
+    }
+
+    @Override
+    long target(byte[] b, int i, long pos) {
+      long callee = (pos & ~3L) + 4 + 4L * offset(b, i);
+      long at = i + (callee - pos);
+      return at >= 0 && at < b.length && b[(int) at] == 0x36 ? callee : -1;
+    }
+
+    @Override
+    void convert(byte[] b, int i, long pos, boolean encode) {
+      int here = (int) (pos >>> 2) + 1;
+      int src = offset(b, i);
+      int dest = (encode ? src + here : src - here) & 0x3FFFF;
+      b[i] = (byte) ((b[i] & 0x3F) | (dest << 6));
+      b[i + 1] = (byte) (dest >>> 2);
+      b[i + 2] = (byte) (dest >>> 10);
+    }
+
+    /**
+     * The windowed-call pattern alone is as frequent in random bytes as in code (3 first bytes in
+     * 64), so plausibility counts the calls whose callee begins with {@code ENTRY}.
+     */
+    @Override
+    public boolean plausibleFor(byte[] image) {
+      return callsInImage(image) > 3 * chancePerByte() * image.length + 8;
+    }
   };
 
   /** Parse block of the sequential filters, at absolute image positions. */
@@ -347,6 +403,11 @@ public enum BranchFilter {
 
   public int id() {
     return id;
+  }
+
+  /** How often a random byte starts a window this filter converts (plausibility's yardstick). */
+  double chancePerByte() {
+    return chancePerByte;
   }
 
   /** Whether windows are found by a parse of {@link #BLOCK}-byte blocks (see the class comment). */
