@@ -19,14 +19,14 @@ import org.junit.jupiter.api.Test;
  * In-place patches: round trips, a power cut at every step, and patches that must change nothing.
  */
 class InPlaceTest {
-  private static final int SEG = 4096;
+  static final int SEG = 4096;
 
-  private static long slotFor(byte[] a, byte[] b, int spare) {
+  static long slotFor(byte[] a, byte[] b, int spare) {
     long size = Math.max(a.length, b.length) + spare;
     return (size + SEG - 1) / SEG * SEG;
   }
 
-  private static byte[] applied(byte[] patch, byte[] old, long slot) throws IOException {
+  static byte[] applied(byte[] patch, byte[] old, long slot) throws IOException {
     TestFlash flash = new TestFlash(slot, 1024, old);
     InPlaceApplier.apply(patch, flash, new TestFlash.Journal());
     return flash.bytes;
