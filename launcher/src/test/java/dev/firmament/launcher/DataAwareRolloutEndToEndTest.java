@@ -47,12 +47,16 @@ class DataAwareRolloutEndToEndTest {
   @Test
   void aDeviceWhoseSimWouldPassItsCapIsSkippedOrWaitsUntilAnOperatorOverridesIt() throws Exception {
     // Deltas to a new build are made from the one most recent other build and from the versions
-    // devices run, so 1.2.0 gets a patch from 1.1.0 only.
+    // devices run, so 1.2.0 gets a patch from 1.1.0 only. No direct patch is built on demand for a
+    // device on another version (ArtifactPlannerTest covers that), so the late device on 1.0.0
+    // takes the chain of published patches.
     try (DevServer server =
         DevServer.start(
             DevStackOptions.onFreePorts(dataDir),
             0,
-            Map.of("firmament.delta.recent-versions", "1"))) {
+            Map.of(
+                "firmament.delta.recent-versions", "1",
+                "firmament.delivery.build-on-demand", "false"))) {
       GraphqlClient api = new GraphqlClient(server.graphqlUrl(), server.ownerToken());
       Demo demo = new Demo(System.out);
       List<SimulatedDeviceSpec> specs = Demo.fleetSpecs("capped", FLEET_SIZE);

@@ -1,19 +1,27 @@
 package dev.firmament.workers.delivery;
 
 import dev.firmament.artifact.ArtifactStoreException;
+import dev.firmament.delta.ApplyResult;
+import dev.firmament.delta.DeltaApplier;
 import dev.firmament.delta.DeltaChain;
+import dev.firmament.delta.DeltaDiffer;
 import dev.firmament.delta.DeltaRoutes;
 import dev.firmament.delta.DeltaRoutes.Patch;
 import dev.firmament.delta.DeltaRoutes.Route;
+import dev.firmament.delta.DiffOptions;
+import dev.firmament.delta.DiffResult;
 import dev.firmament.delta.inplace.InPlaceApplier;
 import dev.firmament.delta.inplace.InPlaceDiffer;
 import dev.firmament.delta.inplace.InPlaceLayout;
+import dev.firmament.delta.io.SeekableSource;
 import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.ArtifactKind;
 import dev.firmament.protocol.DeviceCapabilities;
 import dev.firmament.protocol.SlotLayout;
+import dev.firmament.workers.delta.DeltaPipelineConfiguration;
 import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,19 +36,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
  * Chooses the bytes a device is sent for its update: the cheapest of the published patches from the
  * version the device reports (one patch, or a chain of them when the device declared it installs
- * chains), else the full image of the target version. Patches and images are read through the
- * cache.
+ * chains), or a direct patch built on demand when no published patch leads straight there, else the
+ * full image of the target version. Patches and images are read through the cache.
  *
- * <p>Only published deltas are candidates, and a delta is published only after it was re-applied
- * and matched the target's SHA-256; the offer announces that target hash either way, so the device
- * checks the image it builds, not the patch. A chain also names each step's image hash, so a step
- * that goes wrong is caught at that step.
+ * <p>Published deltas were re-applied and matched the target's SHA-256 before they were published;
+ * a patch built on demand is re-applied the same way before it is sent, and never stored. The offer
+ * announces the target hash either way, so the device checks the image it builds, not the patch. A
+ * chain also names each step's image hash, so a step that goes wrong is caught at that step.
  */
 @Component
 public class ArtifactPlanner {
@@ -53,13 +62,36 @@ public class ArtifactPlanner {
   private final DeltaCatalog deltas;
   private final int chunkSize;
 
+  /** How patches built on demand are made; null when none are built. */
+  private final DiffOptions onDemand;
+
+  /**
+   * @param onDemand whether a device on a version with a stored build but no published patch
+   *     straight to the target gets a direct patch built for it ({@code
+   *     firmament.delivery.build-on-demand}), made as the delta pipeline makes its patches ({@code
+   *     firmament.delta.codec})
+   */
+  @Autowired
   public ArtifactPlanner(
       ArtifactCache artifacts,
       DeltaCatalog deltas,
-      @Value("${firmament.delivery.chunk-size:4096}") int chunkSize) {
+      @Value("${firmament.delivery.chunk-size:4096}") int chunkSize,
+      @Value("${firmament.delivery.build-on-demand:true}") boolean onDemand,
+      @Value("${firmament.delta.codec:SMALLEST}") String codec) {
+    this(artifacts, deltas, chunkSize, onDemand ? DeltaPipelineConfiguration.options(codec) : null);
+  }
+
+  /** A planner that builds no patch on demand. */
+  ArtifactPlanner(ArtifactCache artifacts, DeltaCatalog deltas, int chunkSize) {
+    this(artifacts, deltas, chunkSize, (DiffOptions) null);
+  }
+
+  ArtifactPlanner(
+      ArtifactCache artifacts, DeltaCatalog deltas, int chunkSize, DiffOptions onDemand) {
     this.artifacts = artifacts;
     this.deltas = deltas;
     this.chunkSize = chunkSize;
+    this.onDemand = onDemand;
   }
 
   /**
@@ -122,6 +154,16 @@ public class ArtifactPlanner {
                     target.deviceVersion(),
                     target.targetVersion(),
                     maxSteps));
+    if (onDemand != null
+        && target.accepts(ArtifactKind.DELTA)
+        && (route.isEmpty() || route.get().isChain())) {
+      long toBeat = Math.min(target.size(), route.map(Route::bytes).orElse(Long.MAX_VALUE));
+      Optional<byte[]> direct = direct(jobId, target);
+      if (direct.isPresent() && direct.get().length < toBeat) {
+        return patchPlan(
+            ArtifactKind.DELTA, target.deviceVersion(), direct.get(), target, signed, null);
+      }
+    }
     if (route.isPresent() && route.get().bytes() < target.size()) {
       Route r = route.get();
       try {
@@ -199,6 +241,103 @@ public class ArtifactPlanner {
         signed,
         null);
   }
+
+  /**
+   * A direct patch from the version the device runs to the target, built on the first request for
+   * its job, version and decoding capabilities and kept for the next devices (the devices that ask
+   * meanwhile wait for it); empty when the product has no build of that version, the differ finds
+   * no delta worth shipping, or the build fails (the device then gets the chain or the image).
+   */
+  private Optional<byte[]> direct(UUID jobId, UpdateTarget target) {
+    Optional<String> oldKey = deltas.imageKey(jobId, target.deviceVersion());
+    if (oldKey.isEmpty()) {
+      return Optional.empty();
+    }
+    DirectKey key =
+        new DirectKey(
+            jobId,
+            target.deviceVersion(),
+            target.capabilities().deltaFilters(),
+            target.capabilities().deltaCodecs());
+    CompletableFuture<Optional<byte[]>> built;
+    boolean mine = false;
+    synchronized (directs) {
+      built = directs.get(key);
+      if (built == null) {
+        if (directs.size() >= MAX_CHAINS) {
+          directs.clear();
+        }
+        built = new CompletableFuture<>();
+        directs.put(key, built);
+        mine = true;
+      }
+    }
+    if (mine) {
+      Optional<byte[]> patch;
+      try {
+        patch = buildDirect(jobId, target, oldKey.get());
+      } catch (RuntimeException e) {
+        log.warn(
+            "building a patch on demand failed job={} from={} error={}",
+            jobId,
+            target.deviceVersion(),
+            e.toString());
+        patch = Optional.empty();
+      }
+      built.complete(patch);
+    }
+    return built.join();
+  }
+
+  private Optional<byte[]> buildDirect(UUID jobId, UpdateTarget target, String oldKey) {
+    byte[] old = artifacts.get(oldKey);
+    byte[] neu = artifacts.get(target.storageKey());
+    DeviceCapabilities caps = target.capabilities();
+    DiffOptions options = onDemand;
+    if (!caps.decodesCodec("LZMA")) {
+      options = options.withCodec(DiffOptions.Codec.ZSTD);
+    }
+    DiffResult r;
+    try {
+      r = DeltaDiffer.diff(old, neu, options);
+      if (r.useDelta() && !caps.decodesFilter(r.branchFilter())) {
+        // The device's applier does not know the filter the differ chose: no filter, which every
+        // applier decodes.
+        r = DeltaDiffer.diff(old, neu, options.withFilter(DiffOptions.Filter.NONE));
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("diffing failed", e);
+    }
+    if (!r.useDelta()) {
+      return Optional.empty();
+    }
+    byte[] patch = r.patch();
+    ApplyResult applied;
+    try (SeekableSource from = SeekableSource.of(old);
+        SeekableSource source = SeekableSource.of(patch)) {
+      applied = DeltaApplier.apply(from, source, OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      throw new IllegalStateException("a patch built on demand does not re-apply", e);
+    }
+    if (!applied.newSha256Hex().equals(target.sha256()) || applied.newSize() != neu.length) {
+      throw new IllegalStateException("a patch built on demand does not rebuild the target image");
+    }
+    log.info(
+        "patch built on demand job={} from={} filter={} codec={} bytes={} ms={}",
+        jobId,
+        target.deviceVersion(),
+        r.filter(),
+        r.codec(),
+        patch.length,
+        r.elapsed().toMillis());
+    return Optional.of(patch);
+  }
+
+  private record DirectKey(
+      UUID jobId, String fromVersion, List<String> deltaFilters, List<String> deltaCodecs) {}
+
+  /** Direct patches built on demand (or found not worth it), by job, base version and decoders. */
+  private final Map<DirectKey, CompletableFuture<Optional<byte[]>>> directs = new HashMap<>();
 
   /** A plan of patch bytes from {@code fromVersion} to the target, with the target's manifest. */
   private ArtifactPlan patchPlan(

@@ -46,7 +46,7 @@ public class DeltaPipelineConfiguration {
    * {@code LZMA}, with the same patch coded with zstd published beside it for the others) or {@code
    * ZSTD} (zstd patches only, what every applier decodes).
    */
-  static DiffOptions options(String codec) {
+  public static DiffOptions options(String codec) {
     try {
       return DiffOptions.DEFAULT.withCodec(
           DiffOptions.Codec.valueOf(codec.trim().toUpperCase(java.util.Locale.ROOT)));

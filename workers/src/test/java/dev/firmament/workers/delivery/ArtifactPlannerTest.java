@@ -11,7 +11,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.firmament.artifact.ArtifactNotFoundException;
 import dev.firmament.artifact.ArtifactStore;
 import dev.firmament.artifact.StoredArtifact;
+import dev.firmament.delta.DeltaApplier;
 import dev.firmament.delta.DeltaChain;
+import dev.firmament.delta.DiffOptions;
 import dev.firmament.delta.inplace.InPlaceApplier;
 import dev.firmament.delta.io.SeekableSource;
 import dev.firmament.manifest.Sha256;
@@ -24,12 +26,14 @@ import dev.firmament.workers.delta.DeltaRecords;
 import dev.firmament.workers.rollout.JobTargets.UpdateTarget;
 import dev.firmament.workers.rollout.ResultTransitions;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jooq.DSLContext;
@@ -291,6 +295,94 @@ class ArtifactPlannerTest {
     ArtifactPlan direct = planner.plan(job, target("1.0.0", CHAINS));
     assertThat(direct.artifact().kind()).isEqualTo(ArtifactKind.DELTA);
     assertThat(direct.artifact().size()).isEqualTo(90);
+  }
+
+  /**
+   * A device on a version the product has a build of, but no published patch from it to the target:
+   * a direct patch is built for it, re-applied against that build, and sent when it beats the chain
+   * and the image; the next device on the version gets the same bytes.
+   */
+  @Test
+  void aDeviceWithoutAPublishedPatchFromItsVersionGetsADirectPatchBuiltOnDemand() throws Exception {
+    // A target image that does not compress away, and a 0.7.0 build two bytes from it.
+    image = new byte[8192];
+    new Random(3).nextBytes(image);
+    byte[] close = image.clone();
+    close[100] ^= 1;
+    close[5000] ^= 1;
+    firmware("0.7.0", close, null);
+    ArtifactPlanner building =
+        new ArtifactPlanner(
+            new ArtifactCache(store, 1 << 20),
+            new DeltaCatalog(dsl),
+            256,
+            DiffOptions.DEFAULT.withCodec(DiffOptions.Codec.SMALLEST));
+
+    ArtifactPlan plan = building.plan(job, target("0.7.0", CHAINS));
+    assertThat(plan.artifact().kind()).isEqualTo(ArtifactKind.DELTA);
+    assertThat(plan.artifact().fromVersion()).isEqualTo("0.7.0");
+    assertThat(plan.artifact().sha256()).isEqualTo(Sha256.hex(image));
+    assertThat(plan.artifact().size()).isEqualTo(plan.bytes().length).isLessThan(image.length / 10);
+    assertThat(plan.storageKey()).as("built for the device, not stored").isNull();
+    assertThat(plan.signature()).isEqualTo("c2lnbmF0dXJl");
+    assertThat(applied(close, plan.bytes())).isEqualTo(image);
+    // The device did not declare LZMA: the patch is zstd-coded (header byte 8).
+    assertThat(plan.bytes()[8]).isEqualTo((byte) 1);
+    assertThat(building.plan(job, target("0.7.0", CHAINS)).bytes()).isSameAs(plan.bytes());
+    // A device that decodes LZMA gets its own build, with LZMA streams.
+    ArtifactPlan lzma =
+        building.plan(job, target("0.7.0", CHAINS.withDeltaCodecs(List.of("LZMA"))));
+    assertThat(lzma.bytes()[8]).isEqualTo((byte) 2);
+    assertThat(applied(close, lzma.bytes())).isEqualTo(image);
+
+    // A published patch straight to the target is still what a device on 1.0.0 gets.
+    assertThat(building.plan(job, target("1.0.0")).artifact().size()).isEqualTo(90);
+    // No build of the device's version, or a device that takes no patch: the full image.
+    assertThat(building.plan(job, target("0.1.0")).artifact().kind()).isEqualTo(ArtifactKind.FULL);
+    assertThat(
+            building
+                .plan(job, target("0.7.0", DeviceCapabilities.of(ArtifactKind.FULL)))
+                .artifact()
+                .kind())
+        .isEqualTo(ArtifactKind.FULL);
+    // A planner that builds nothing on demand sends 0.7.0 the full image.
+    assertThat(planner.plan(job, target("0.7.0")).artifact().kind()).isEqualTo(ArtifactKind.FULL);
+  }
+
+  /**
+   * A patch that cannot be built (here the stored build of the device's version is gone from the
+   * store) leaves the device the full image, not an error.
+   */
+  @Test
+  void aPatchThatCannotBeBuiltLeavesTheFullImage() {
+    image = new byte[8192];
+    new Random(4).nextBytes(image);
+    firmware("0.6.0", image.clone(), null);
+    // The stored 0.6.0 build goes missing from the store.
+    String key =
+        dsl.select(PRODUCT_FIRMWARE.STORAGE_KEY)
+            .from(PRODUCT_FIRMWARE)
+            .where(PRODUCT_FIRMWARE.VERSION.eq("0.6.0"))
+            .and(PRODUCT_FIRMWARE.PRODUCT_ID.eq(product))
+            .fetchOne(PRODUCT_FIRMWARE.STORAGE_KEY);
+    dsl.update(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.STORAGE_KEY, "full/gone")
+        .where(PRODUCT_FIRMWARE.STORAGE_KEY.eq(key))
+        .and(PRODUCT_FIRMWARE.VERSION.eq("0.6.0"))
+        .execute();
+    ArtifactPlanner building =
+        new ArtifactPlanner(
+            new ArtifactCache(store, 1 << 20), new DeltaCatalog(dsl), 256, DiffOptions.DEFAULT);
+
+    ArtifactPlan plan = building.plan(job, target("0.6.0", CHAINS));
+    assertThat(plan.artifact().kind()).isEqualTo(ArtifactKind.FULL);
+    assertThat(plan.bytes()).isEqualTo(image);
+  }
+
+  private static byte[] applied(byte[] old, byte[] patch) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    DeltaApplier.apply(SeekableSource.of(old), SeekableSource.of(patch), out);
+    return out.toByteArray();
   }
 
   @Test
