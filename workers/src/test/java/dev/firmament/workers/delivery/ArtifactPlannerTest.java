@@ -29,6 +29,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,7 @@ class ArtifactPlannerTest {
   private UUID job;
   private byte[] image;
   private UUID v09;
+  private UUID v1;
 
   @BeforeAll
   static void start() {
@@ -77,7 +79,7 @@ class ArtifactPlannerTest {
     org = tenant[0];
     product = tenant[1];
     image = ("target image " + UUID.randomUUID()).repeat(40).getBytes(StandardCharsets.UTF_8);
-    UUID v1 = firmware("1.0.0", "one".getBytes(StandardCharsets.UTF_8), null);
+    v1 = firmware("1.0.0", "one".getBytes(StandardCharsets.UTF_8), null);
     UUID v15 = firmware("1.5.0", "one and a half".getBytes(StandardCharsets.UTF_8), null);
     UUID v2 = firmware("2.0.0", image, "c2lnbmF0dXJl");
     dsl.update(PRODUCT_FIRMWARE)
@@ -311,6 +313,9 @@ class ArtifactPlannerTest {
     close[100] ^= 1;
     close[5000] ^= 1;
     firmware("0.7.0", close, null);
+    byte[] near = image.clone();
+    near[7000] ^= 1;
+    delta(firmware("0.5.0", near, null), v1, "NATIVE", "PUBLISHED", 30);
     ArtifactPlanner building =
         new ArtifactPlanner(
             new ArtifactCache(store, 1 << 20),
@@ -347,6 +352,43 @@ class ArtifactPlannerTest {
         .isEqualTo(ArtifactKind.FULL);
     // A planner that builds nothing on demand sends 0.7.0 the full image.
     assertThat(planner.plan(job, target("0.7.0")).artifact().kind()).isEqualTo(ArtifactKind.FULL);
+
+    // 0.5.0, also close to the target, has a chain (a 30-byte patch to 1.0.0, then the 90-byte
+    // one): the direct patch built for it is smaller than the chain's 221 bytes, and wins.
+    assertThat(planner.plan(job, target("0.5.0", CHAINS)).artifact().kind())
+        .isEqualTo(ArtifactKind.DELTA_CHAIN);
+    assertThat(planner.plan(job, target("0.5.0", CHAINS)).artifact().size()).isEqualTo(221);
+    ArtifactPlan overChain = building.plan(job, target("0.5.0", CHAINS));
+    assertThat(overChain.artifact().kind()).isEqualTo(ArtifactKind.DELTA);
+    assertThat(overChain.artifact().size()).isLessThan(221);
+    assertThat(applied(near, overChain.bytes())).isEqualTo(image);
+  }
+
+  /**
+   * A patch built on demand uses only a branch filter the device decodes: the RISC-V stub's patch
+   * is built with the RISC-V filter for a device that names it, with none for one that names no
+   * filter (which decodes the legacy ones only).
+   */
+  @Test
+  void aPatchBuiltOnDemandUsesOnlyAFilterTheDeviceDecodes() throws Exception {
+    Path esp = Path.of("..", "firmware-samples", "esp");
+    byte[] old = Files.readAllBytes(esp.resolve("esp-stub-32c3.old"));
+    image = Files.readAllBytes(esp.resolve("esp-stub-32c3.new"));
+    firmware("0.4.0", old, null);
+    ArtifactPlanner building =
+        new ArtifactPlanner(
+            new ArtifactCache(store, 1 << 20), new DeltaCatalog(dsl), 256, DiffOptions.DEFAULT);
+    DeviceCapabilities patches = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
+
+    ArtifactPlan legacy = building.plan(job, target("0.4.0", patches));
+    assertThat(legacy.artifact().kind()).isEqualTo(ArtifactKind.DELTA);
+    assertThat(legacy.bytes()[9]).as("header's filter byte: none").isEqualTo((byte) 0);
+    assertThat(applied(old, legacy.bytes())).isEqualTo(image);
+    ArtifactPlan riscv =
+        building.plan(job, target("0.4.0", patches.withDeltaFilters(List.of("RISCV"))));
+    assertThat(riscv.bytes()[9]).as("header's filter byte: RISC-V").isEqualTo((byte) 5);
+    assertThat(riscv.bytes().length).isLessThan(legacy.bytes().length);
+    assertThat(applied(old, riscv.bytes())).isEqualTo(image);
   }
 
   /**
