@@ -88,16 +88,7 @@ class BsdiffScannerTest {
       byte[] old = image(r, t == 0 ? 0 : 200 + r.nextInt(4000));
       // Pieces of the old image from anywhere, with an edit every ~16 bytes: at each piece's end
       // the scans must choose between alignments, which is where the slacks part ways.
-      byte[] neu = new byte[old.length == 0 ? 100 : old.length];
-      for (int at = 0; at < neu.length && old.length > 0; ) {
-        int len = Math.min(neu.length - at, 8 + r.nextInt(120));
-        int from = r.nextInt(old.length - len + 1);
-        System.arraycopy(old, from, neu, at, len);
-        at += len;
-      }
-      for (int k = 0; k < neu.length / 16; k++) {
-        neu[r.nextInt(neu.length)] ^= (byte) (1 + r.nextInt(255));
-      }
+      byte[] neu = edited(r, old, old.length == 0 ? 100 : old.length, 120);
       int[] sa = SuffixArray.build(old);
       DiffScript[] shared = BsdiffScanner.scanAll(old, neu, sa, slacks, Long.MAX_VALUE);
       assertThat(shared).hasSize(slacks.length);
@@ -129,7 +120,7 @@ class BsdiffScannerTest {
     try {
       for (int t = 0; t < 4; t++) {
         byte[] old = image(r, BsdiffScanner.AHEAD_MIN_BYTES + r.nextInt(100_000));
-        byte[] neu = edited(r, old);
+        byte[] neu = edited(r, old, old.length, 400);
         int[] sa = SuffixArray.build(old);
         java.util.List<java.util.List<String>> alone = new java.util.ArrayList<>();
         for (int slack : slacks) {
@@ -150,11 +141,14 @@ class BsdiffScannerTest {
     }
   }
 
-  /** {@code old} rearranged in pieces, with an edit every ~16 bytes. */
-  private static byte[] edited(Random r, byte[] old) {
-    byte[] neu = new byte[old.length];
-    for (int at = 0; at < neu.length; ) {
-      int len = Math.min(neu.length - at, 8 + r.nextInt(400));
+  /**
+   * {@code length} bytes of pieces of {@code old} (8 to {@code 8 + maxPiece - 1} bytes each, from
+   * anywhere; zeros when {@code old} is empty), with an edit every ~16 bytes.
+   */
+  private static byte[] edited(Random r, byte[] old, int length, int maxPiece) {
+    byte[] neu = new byte[length];
+    for (int at = 0; at < neu.length && old.length > 0; ) {
+      int len = Math.min(neu.length - at, 8 + r.nextInt(maxPiece));
       int from = r.nextInt(old.length - len + 1);
       System.arraycopy(old, from, neu, at, len);
       at += len;

@@ -203,36 +203,7 @@ public class ArtifactPlanner {
       UUID jobId, UpdateTarget target, DeltaCatalog.SignedManifest signed) {
     SlotLayout slot = target.capabilities().slot();
     InPlaceKey key = new InPlaceKey(jobId, target.deviceVersion(), slot.size(), slot.segment());
-    CompletableFuture<byte[]> built;
-    boolean mine = false;
-    synchronized (inPlace) {
-      built = inPlace.get(key);
-      if (built == null || built.isCompletedExceptionally()) {
-        if (inPlace.size() >= MAX_CHAINS) {
-          inPlace.clear();
-        }
-        built = new CompletableFuture<>();
-        inPlace.put(key, built);
-        mine = true;
-      }
-    }
-    if (mine) {
-      // Built once per key, outside the lock; the devices that ask meanwhile wait for it.
-      try {
-        built.complete(buildInPlace(jobId, target, slot));
-      } catch (RuntimeException e) {
-        built.completeExceptionally(e);
-      }
-    }
-    byte[] bytes;
-    try {
-      bytes = built.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof Unservable u) {
-        throw u;
-      }
-      throw e;
-    }
+    byte[] bytes = buildOnce(inPlace, key, () -> buildInPlace(jobId, target, slot));
     return patchPlan(
         ArtifactKind.DELTA_IN_PLACE,
         Objects.requireNonNullElse(target.deviceVersion(), "unknown"),
@@ -259,34 +230,57 @@ public class ArtifactPlanner {
             target.deviceVersion(),
             target.capabilities().deltaFilters(),
             target.capabilities().deltaCodecs());
-    CompletableFuture<Optional<byte[]>> built;
+    return buildOnce(
+        directs,
+        key,
+        () -> {
+          try {
+            return buildDirect(jobId, target, oldKey.get());
+          } catch (RuntimeException e) {
+            log.warn(
+                "building a patch on demand failed job={} from={} error={}",
+                jobId,
+                target.deviceVersion(),
+                e.toString());
+            return Optional.empty();
+          }
+        });
+  }
+
+  /**
+   * The value built for {@code key}: built once, outside the lock, by the first caller (again after
+   * a build that failed); the callers that ask meanwhile wait for it. The cache is emptied when it
+   * holds {@link #MAX_CHAINS} entries (each is as large as a patch).
+   */
+  private static <K, V> V buildOnce(Map<K, CompletableFuture<V>> cache, K key, Supplier<V> build) {
+    CompletableFuture<V> built;
     boolean mine = false;
-    synchronized (directs) {
-      built = directs.get(key);
-      if (built == null) {
-        if (directs.size() >= MAX_CHAINS) {
-          directs.clear();
+    synchronized (cache) {
+      built = cache.get(key);
+      if (built == null || built.isCompletedExceptionally()) {
+        if (cache.size() >= MAX_CHAINS) {
+          cache.clear();
         }
         built = new CompletableFuture<>();
-        directs.put(key, built);
+        cache.put(key, built);
         mine = true;
       }
     }
     if (mine) {
-      Optional<byte[]> patch;
       try {
-        patch = buildDirect(jobId, target, oldKey.get());
+        built.complete(build.get());
       } catch (RuntimeException e) {
-        log.warn(
-            "building a patch on demand failed job={} from={} error={}",
-            jobId,
-            target.deviceVersion(),
-            e.toString());
-        patch = Optional.empty();
+        built.completeExceptionally(e);
       }
-      built.complete(patch);
     }
-    return built.join();
+    try {
+      return built.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    }
   }
 
   private Optional<byte[]> buildDirect(UUID jobId, UpdateTarget target, String oldKey) {
