@@ -230,21 +230,18 @@ public class ArtifactPlanner {
             target.deviceVersion(),
             target.capabilities().deltaFilters(),
             target.capabilities().deltaCodecs());
-    return buildOnce(
-        directs,
-        key,
-        () -> {
-          try {
-            return buildDirect(jobId, target, oldKey.get());
-          } catch (RuntimeException e) {
-            log.warn(
-                "building a patch on demand failed job={} from={} error={}",
-                jobId,
-                target.deviceVersion(),
-                e.toString());
-            return Optional.empty();
-          }
-        });
+    try {
+      return buildOnce(directs, key, () -> buildDirect(jobId, target, oldKey.get()));
+    } catch (RuntimeException e) {
+      // Reading the images failed (the store, or a build gone from it): this device gets the chain
+      // or the image, and the next device on the version tries the build again.
+      log.warn(
+          "building a patch on demand failed job={} from={} error={}",
+          jobId,
+          target.deviceVersion(),
+          e.toString());
+      return Optional.empty();
+    }
   }
 
   /**
@@ -283,6 +280,12 @@ public class ArtifactPlanner {
     }
   }
 
+  /**
+   * Builds and checks the direct patch. The images are read first; a failure to read them is
+   * thrown, so the build is tried again for the next device. What follows depends only on the
+   * images, so a patch that cannot be made or does not rebuild the target is remembered as none
+   * (empty) rather than tried again for every device.
+   */
   private Optional<byte[]> buildDirect(UUID jobId, UpdateTarget target, String oldKey) {
     byte[] old = artifacts.get(oldKey);
     byte[] neu = artifacts.get(target.storageKey());
@@ -292,6 +295,7 @@ public class ArtifactPlanner {
       options = options.withCodec(DiffOptions.Codec.ZSTD);
     }
     DiffResult r;
+    byte[] patch;
     try {
       r = DeltaDiffer.diff(old, neu, options);
       if (r.useDelta() && !caps.decodesFilter(r.branchFilter())) {
@@ -299,22 +303,25 @@ public class ArtifactPlanner {
         // applier decodes.
         r = DeltaDiffer.diff(old, neu, options.withFilter(DiffOptions.Filter.NONE));
       }
-    } catch (IOException e) {
-      throw new IllegalStateException("diffing failed", e);
-    }
-    if (!r.useDelta()) {
+      if (!r.useDelta()) {
+        return Optional.empty();
+      }
+      patch = r.patch();
+      ApplyResult applied;
+      try (SeekableSource from = SeekableSource.of(old);
+          SeekableSource source = SeekableSource.of(patch)) {
+        applied = DeltaApplier.apply(from, source, OutputStream.nullOutputStream());
+      }
+      if (!applied.newSha256Hex().equals(target.sha256()) || applied.newSize() != neu.length) {
+        throw new IOException("it does not rebuild the target image");
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn(
+          "no patch built on demand job={} from={} error={}",
+          jobId,
+          target.deviceVersion(),
+          e.toString());
       return Optional.empty();
-    }
-    byte[] patch = r.patch();
-    ApplyResult applied;
-    try (SeekableSource from = SeekableSource.of(old);
-        SeekableSource source = SeekableSource.of(patch)) {
-      applied = DeltaApplier.apply(from, source, OutputStream.nullOutputStream());
-    } catch (IOException e) {
-      throw new IllegalStateException("a patch built on demand does not re-apply", e);
-    }
-    if (!applied.newSha256Hex().equals(target.sha256()) || applied.newSize() != neu.length) {
-      throw new IllegalStateException("a patch built on demand does not rebuild the target image");
     }
     log.info(
         "patch built on demand job={} from={} filter={} codec={} bytes={} ms={}",

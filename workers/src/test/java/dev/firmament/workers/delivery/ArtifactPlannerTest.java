@@ -393,7 +393,8 @@ class ArtifactPlannerTest {
 
   /**
    * A patch that cannot be built (here the stored build of the device's version is gone from the
-   * store) leaves the device the full image, not an error.
+   * store) leaves the device the full image, not an error; the build is tried again for the next
+   * device.
    */
   @Test
   void aPatchThatCannotBeBuiltLeavesTheFullImage() {
@@ -419,6 +420,15 @@ class ArtifactPlannerTest {
     ArtifactPlan plan = building.plan(job, target("0.6.0", CHAINS));
     assertThat(plan.artifact().kind()).isEqualTo(ArtifactKind.FULL);
     assertThat(plan.bytes()).isEqualTo(image);
+
+    // A failure to read is not remembered: once the build is back, the next device gets its patch.
+    dsl.update(PRODUCT_FIRMWARE)
+        .set(PRODUCT_FIRMWARE.STORAGE_KEY, key)
+        .where(PRODUCT_FIRMWARE.STORAGE_KEY.eq("full/gone"))
+        .execute();
+    ArtifactPlan retried = building.plan(job, target("0.6.0", CHAINS));
+    assertThat(retried.artifact().kind()).isEqualTo(ArtifactKind.DELTA);
+    assertThat(applied(image, retried.bytes())).isEqualTo(image);
   }
 
   private static byte[] applied(byte[] old, byte[] patch) throws Exception {
