@@ -397,7 +397,7 @@ class ArtifactPlannerTest {
    * device.
    */
   @Test
-  void aPatchThatCannotBeBuiltLeavesTheFullImage() {
+  void aPatchThatCannotBeBuiltLeavesTheFullImage() throws Exception {
     image = new byte[8192];
     new Random(4).nextBytes(image);
     firmware("0.6.0", image.clone(), null);
