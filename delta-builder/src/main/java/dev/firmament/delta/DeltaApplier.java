@@ -23,6 +23,7 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 
 /**
@@ -36,13 +37,17 @@ import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
  * temporary location and only promote it after {@code apply} returns.
  */
 public final class DeltaApplier {
+  /** The name of the ABS32 stage among a device's delta filters (docs/delta-format.md, 3.1). */
+  public static final String ABS32 = "ABS32";
 
   /**
-   * The branch filters of the native format this applier decodes, by name (what a device declares
-   * as {@code capabilities.deltaFilters}, docs/device-protocol.md section 7).
+   * The branch filters of the native format this applier decodes, by name, and {@code ABS32}, the
+   * pointer projection (what a device declares as {@code capabilities.deltaFilters},
+   * docs/device-protocol.md section 7).
    */
   public static final List<String> FILTERS =
-      java.util.Arrays.stream(BranchFilter.values()).map(Enum::name).toList();
+      Stream.concat(Arrays.stream(BranchFilter.values()).map(Enum::name), Stream.of(ABS32))
+          .toList();
 
   /**
    * The entropy stages of the native format this applier decodes (what a device declares as {@code
@@ -150,7 +155,7 @@ public final class DeltaApplier {
     if (!MessageDigest.isEqual(md.digest(), h.oldSha256())) {
       throw new DeltaFormatException("wrong old image: SHA-256 does not match the patch header");
     }
-    FilteredOldImage fOld = new FilteredOldImage(old, oldSize, h.filter());
+    FilteredOldImage fOld = new FilteredOldImage(old, oldSize, h.filter(), h.abs32());
     UnfilterOutputStream uout = new UnfilterOutputStream(out, h.filter(), md);
     bufferBytes += fOld.bufferBytes() + uout.bufferBytes();
     byte[] ctrlBuf = new byte[0];

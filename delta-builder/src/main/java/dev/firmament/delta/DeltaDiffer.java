@@ -2,6 +2,7 @@ package dev.firmament.delta;
 
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
+import dev.firmament.delta.internal.Abs32Table;
 import dev.firmament.delta.internal.BranchFilter;
 import dev.firmament.delta.internal.Bsdiff40Format;
 import dev.firmament.delta.internal.BsdiffScanner;
@@ -156,6 +157,7 @@ public final class DeltaDiffer {
     // The winner coded with zstd when LZMA made it smaller: published beside it for appliers that
     // do not decode LZMA.
     byte[] zstdPatch = null;
+    boolean abs32 = false;
     // When even the best estimate is a large part of the compressed image, the decision will need
     // the image's size at the policy's level: compress it beside the finalists, not after them.
     long fullFast = join(fullFastF);
@@ -177,6 +179,14 @@ public final class DeltaDiffer {
             CompletableFuture.supplyAsync(
                 () -> encode(c, options.level(), options.chunkSize(), true), pool));
       }
+      // The best-ranked finalist with an ABS32 table (section 3.1 of docs/delta-format.md), when
+      // its alignment gives one, encoded beside the finalists; kept only when smaller.
+      Candidate first = finalists.getFirst();
+      CompletableFuture<NativeFormat.Encoded> abs32F =
+          options.abs32()
+              ? CompletableFuture.supplyAsync(
+                  () -> encodeAbs32(first, options.level(), options.chunkSize()), pool)
+              : CompletableFuture.completedFuture(null);
       NativeFormat.Encoded bestEncoded = null;
       for (int i = 0; i < finalists.size(); i++) {
         NativeFormat.Encoded e = join(encodings.get(i));
@@ -185,36 +195,25 @@ public final class DeltaDiffer {
           best = finalists.get(i);
         }
       }
-      patch = bestEncoded.patch(oldSha, newSha);
-      // Plain diff coding (slow to compress) is only tried for the winner; it reuses the
-      // winner's other compressed streams. It runs beside the LZMA streams.
-      NativeFormat.Encoded winner = bestEncoded;
-      CompletableFuture<byte[]> withPlainF =
-          CompletableFuture.supplyAsync(
-              () -> {
-                try {
-                  return winner.withPlainTrial(oldSha, newSha);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              },
-              pool);
-      Optional<byte[]> lzma =
-          options.codec() == DiffOptions.Codec.SMALLEST
-              ? bestEncoded.withLzma(oldSha, newSha, pool)
-              : Optional.empty();
-      byte[] withPlain = join(withPlainF);
-      if (withPlain.length < patch.length) {
-        patch = withPlain;
-      }
-      if (options.codec() == DiffOptions.Codec.SMALLEST) {
-        if (lzma.isPresent() && lzma.get().length < patch.length) {
-          zstdPatch = patch;
-          patch = lzma.get();
+      NativeFormat.Encoded abs32Encoded = join(abs32F);
+      Finished plain = finish(bestEncoded, oldSha, newSha, options, pool);
+      Finished projected =
+          abs32Encoded == null ? null : finish(abs32Encoded, oldSha, newSha, options, pool);
+      if (projected != null && projected.smallest().length < plain.smallest().length) {
+        best = first;
+        abs32 = true;
+        patch = projected.smallest();
+        // The companion: the same script and filter without the table, coded with zstd.
+        zstdPatch = plain.zstd();
+      } else {
+        patch = plain.smallest();
+        if (patch != plain.zstd()) {
+          zstdPatch = plain.zstd();
         }
       }
     }
-    DiffResult decided = decide(format, policy, newImage, patch, best, fullFast, exactFullF, t0);
+    DiffResult decided =
+        decide(format, policy, newImage, patch, best, abs32, fullFast, exactFullF, t0);
     return zstdPatch == null || !decided.useDelta() ? decided : decided.withZstdPatch(zstdPatch);
   }
 
@@ -280,11 +279,15 @@ public final class DeltaDiffer {
       byte[] newImage,
       byte[] patch,
       Candidate best,
+      boolean abs32,
       long fullFast,
       CompletableFuture<Long> exactFullF,
       long t0)
       throws IOException {
     String filterName = best.filter.name().toLowerCase(java.util.Locale.ROOT);
+    if (abs32) {
+      filterName += "+abs32";
+    }
     if (best.transform == DiffTransform.WORDS) {
       filterName += "+words";
     }
@@ -374,6 +377,77 @@ public final class DeltaDiffer {
     try {
       return NativeFormat.encode(
           c.fOld, c.fNew, c.script, c.filter, c.transform, level, chunkSize, keepRawDiff);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A winner's final patches: coded with zstd (the smaller diff coding), and with LZMA if asked.
+   */
+  private record Finished(byte[] zstd, byte[] lzma) {
+    byte[] smallest() {
+      return lzma != null && lzma.length < zstd.length ? lzma : zstd;
+    }
+  }
+
+  /**
+   * The final patches of an encoding: zero-run diff coding or, for chunks worth the trial, plain
+   * (beside the LZMA streams), and with {@link DiffOptions.Codec#SMALLEST} the LZMA-coded patch.
+   */
+  private static Finished finish(
+      NativeFormat.Encoded encoded,
+      byte[] oldSha,
+      byte[] newSha,
+      DiffOptions options,
+      ExecutorService pool)
+      throws IOException {
+    // Plain diff coding (slow to compress) is only tried for a winner; it reuses the winner's
+    // other compressed streams. It runs beside the LZMA streams.
+    CompletableFuture<byte[]> withPlainF =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return encoded.withPlainTrial(oldSha, newSha);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            pool);
+    Optional<byte[]> lzma =
+        options.codec() == DiffOptions.Codec.SMALLEST
+            ? encoded.withLzma(oldSha, newSha, pool)
+            : Optional.empty();
+    byte[] zstd = encoded.patch(oldSha, newSha);
+    byte[] withPlain = join(withPlainF);
+    if (withPlain.length < zstd.length) {
+      zstd = withPlain;
+    }
+    return new Finished(zstd, lzma.orElse(null));
+  }
+
+  /**
+   * The candidate with an ABS32 table at the final level, or null when its alignment gives no table
+   * or the table does not make the fast (level 3) estimate smaller: the final level is the costly
+   * part, and on images whose pointers the table does not fit (the shared libraries of the corpus)
+   * it would be spent for nothing.
+   */
+  private static NativeFormat.Encoded encodeAbs32(Candidate c, int level, int chunkSize) {
+    Abs32Table table = Abs32Table.build(c.fOld, c.fNew, c.script);
+    if (table == null) {
+      return null;
+    }
+    try {
+      byte[] projected = table.applyTo(c.fOld);
+      long estimate =
+          NativeFormat.encode(
+                  projected, c.fNew, c.script, c.filter, table, c.transform, 3, chunkSize, false)
+              .size();
+      if (estimate >= c.estimate) {
+        return null;
+      }
+      return NativeFormat.encode(
+          projected, c.fNew, c.script, c.filter, table, c.transform, level, chunkSize, true);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -15,9 +15,19 @@ import java.util.Objects;
  * @param policy delta-versus-full decision and budgets
  * @param codec entropy stage of native patches ({@link Codec#ZSTD} by default: what every applier
  *     decodes)
+ * @param abs32 whether a native patch may carry an ABS32 table (docs/delta-format.md, section 3.1;
+ *     kept only when the patch is smaller with it; on by default): appliers decode it only when
+ *     they say so, and a patch with it comes with a companion without it ({@link
+ *     DiffResult#zstdPatch})
  */
 public record DiffOptions(
-    PatchFormat format, Filter filter, int level, int chunkSize, DeltaPolicy policy, Codec codec) {
+    PatchFormat format,
+    Filter filter,
+    int level,
+    int chunkSize,
+    DeltaPolicy policy,
+    Codec codec,
+    boolean abs32) {
 
   /** Entropy stage of native patches (docs/delta-format.md, header byte 8). */
   public enum Codec {
@@ -33,7 +43,7 @@ public record DiffOptions(
   /** Options with zstd streams. */
   public DiffOptions(
       PatchFormat format, Filter filter, int level, int chunkSize, DeltaPolicy policy) {
-    this(format, filter, level, chunkSize, policy, Codec.ZSTD);
+    this(format, filter, level, chunkSize, policy, Codec.ZSTD, true);
   }
 
   /** Branch filter choice. */
@@ -71,26 +81,31 @@ public record DiffOptions(
   }
 
   public DiffOptions withFormat(PatchFormat v) {
-    return new DiffOptions(v, filter, level, chunkSize, policy, codec);
+    return new DiffOptions(v, filter, level, chunkSize, policy, codec, abs32);
   }
 
   public DiffOptions withFilter(Filter v) {
-    return new DiffOptions(format, v, level, chunkSize, policy, codec);
+    return new DiffOptions(format, v, level, chunkSize, policy, codec, abs32);
   }
 
   public DiffOptions withLevel(int v) {
-    return new DiffOptions(format, filter, v, chunkSize, policy, codec);
+    return new DiffOptions(format, filter, v, chunkSize, policy, codec, abs32);
   }
 
   public DiffOptions withChunkSize(int v) {
-    return new DiffOptions(format, filter, level, v, policy, codec);
+    return new DiffOptions(format, filter, level, v, policy, codec, abs32);
   }
 
   public DiffOptions withPolicy(DeltaPolicy v) {
-    return new DiffOptions(format, filter, level, chunkSize, v, codec);
+    return new DiffOptions(format, filter, level, chunkSize, v, codec, abs32);
   }
 
   public DiffOptions withCodec(Codec v) {
-    return new DiffOptions(format, filter, level, chunkSize, policy, v);
+    return new DiffOptions(format, filter, level, chunkSize, policy, v, abs32);
+  }
+
+  /** These options, with ABS32 tables allowed or not. */
+  public DiffOptions withAbs32(boolean v) {
+    return new DiffOptions(format, filter, level, chunkSize, policy, codec, v);
   }
 }

@@ -12,9 +12,10 @@ import java.time.Duration;
  *     {@link DeltaPolicy#fullImageLevel()} when the decision was close, otherwise the zstd level-3
  *     size (an upper bound, enough to decide); -1 when no comparison was made
  * @param filter branch filter the native patch uses ({@code NONE} for BSDIFF40)
- * @param zstdPatch when {@code patch} is a delta coded with LZMA ({@link
- *     DiffOptions.Codec#SMALLEST}), the same patch (same filter, same script) coded with zstd, for
- *     appliers that do not decode LZMA; otherwise {@code null}
+ * @param zstdPatch the patch's companion for appliers that decode less: when {@code patch} is coded
+ *     with LZMA ({@link DiffOptions.Codec#SMALLEST}) or carries an ABS32 table, the same script
+ *     with the same branch filter coded with zstd and without the table ({@link
+ *     #companionBranchFilter}); otherwise {@code null}
  * @param reason human-readable explanation of the decision
  * @param elapsed wall-clock time spent
  */
@@ -40,11 +41,24 @@ public record DiffResult(
 
   /**
    * The branch filter of the patch as devices name it (docs/device-protocol.md, section 7): the
-   * upper-case filter name without the diff transform ({@code "ARM64"} for {@code "arm64+words"}).
+   * upper-case filter name without the diff transform ({@code "ARM64"} for {@code "arm64+words"}),
+   * followed by {@code "+ABS32"} when the patch carries an ABS32 table ({@code "THUMB_BL+ABS32"}
+   * for {@code "thumb_bl+abs32+words+lzma"}); a device decodes it when it names every part.
    */
   public String branchFilter() {
+    String base = companionBranchFilter();
+    return filter.contains("+abs32") ? base + "+" + DeltaApplier.ABS32 : base;
+  }
+
+  /** The branch filter of the {@link #zstdPatch} companion: the filter alone, without ABS32. */
+  public String companionBranchFilter() {
     int plus = filter.indexOf('+');
     return (plus < 0 ? filter : filter.substring(0, plus)).toUpperCase(java.util.Locale.ROOT);
+  }
+
+  /** Whether the patch carries an ABS32 table. */
+  public boolean abs32() {
+    return filter.contains("+abs32");
   }
 
   /** The entropy stage of a native patch as devices name it: {@code "LZMA"} or {@code "ZSTD"}. */

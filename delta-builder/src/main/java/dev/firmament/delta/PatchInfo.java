@@ -49,6 +49,7 @@ public record PatchInfo(
         h.oldSha256(),
         h.newSha256(),
         h.filter().name().toLowerCase(Locale.ROOT)
+            + (h.abs32() != null ? "+abs32" : "")
             + (h.codec() == NativeFormat.CODEC_LZMA ? "+lzma" : ""),
         h.chunkSize(),
         h.chunks());

@@ -2,6 +2,7 @@ package dev.firmament.delta;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firmament.delta.internal.Abs32Table;
 import dev.firmament.delta.internal.BranchFilter;
 import dev.firmament.delta.internal.BsdiffScanner;
 import dev.firmament.delta.internal.DiffScript;
@@ -222,6 +223,44 @@ class DifferSelectionTest {
             options.level(),
             options.chunkSize(),
             true);
-    return withPlain.length < patch.length ? withPlain : patch;
+    byte[] chosen = withPlain.length < patch.length ? withPlain : patch;
+    // The best-ranked candidate with an ABS32 table, when its alignment gives one and it is
+    // smaller.
+    Candidate first = all.getFirst();
+    Abs32Table table =
+        options.abs32() ? Abs32Table.build(first.fOld, first.fNew, first.script) : null;
+    byte[] projectedOld = table == null ? null : table.applyTo(first.fOld);
+    if (table != null
+        && NativeFormat.encode(
+                    projectedOld,
+                    first.fNew,
+                    first.script,
+                    first.filter,
+                    table,
+                    first.transform,
+                    3,
+                    options.chunkSize(),
+                    false)
+                .size()
+            < first.estimate) {
+      NativeFormat.Encoded e =
+          NativeFormat.encode(
+              projectedOld,
+              first.fNew,
+              first.script,
+              first.filter,
+              table,
+              first.transform,
+              options.level(),
+              options.chunkSize(),
+              true);
+      byte[] zeroRuns = e.patch(oldSha, newSha);
+      byte[] plain = e.withPlainTrial(oldSha, newSha);
+      byte[] projected = plain.length < zeroRuns.length ? plain : zeroRuns;
+      if (projected.length < chosen.length) {
+        chosen = projected;
+      }
+    }
+    return chosen;
   }
 }

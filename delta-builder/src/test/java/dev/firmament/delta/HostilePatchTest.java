@@ -303,6 +303,20 @@ class HostilePatchTest {
     fuzz(a, b, patch, null, 20260101L + f.id(), 1000);
   }
 
+  /** The same fuzz on a patch with an ABS32 table, whose table the mutations reach too. */
+  @Test
+  void fuzzMutatedPatchesWithAnAbs32Table() throws IOException {
+    TestData.Pair p = TestData.pointerPair(new Random(31), 16 * 1024, 400, 40);
+    DiffResult r = DeltaDiffer.diff(p.oldImage(), p.newImage(), RoundTripTest.ALWAYS);
+    assertThat(r.abs32()).isTrue();
+    fuzz(p.oldImage(), p.newImage(), r.patch(), null, 20261207L, 1000);
+    // Every cut of the header and the table is refused.
+    for (int n = 0; n < NativeFormat.HEADER_SIZE + 40; n++) {
+      byte[] cut = Arrays.copyOf(r.patch(), n);
+      assertThatThrownBy(() -> applyTo(p.oldImage(), cut)).isInstanceOf(DeltaFormatException.class);
+    }
+  }
+
   /**
    * Mutates {@code nativePatch} (of {@code base} to {@code target}) and, on every other round, the
    * BSDIFF40 patch {@code bsdiff} of the same pair when there is one.

@@ -6,6 +6,8 @@ import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.NativeFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,6 +101,35 @@ final class TestData {
     }
     byte[] b = out.toByteArray();
     return java.util.Arrays.copyOf(b, n);
+  }
+
+  /** The load address of {@link #pointerPair}'s images. */
+  static final int POINTER_BASE = 0x0800_0000;
+
+  /**
+   * Firmware with a table of {@code pointers} absolute pointers (load address {@link
+   * #POINTER_BASE}) into {@code codeBytes} of code, and the same firmware with {@code inserted}
+   * bytes of new code at a third of the code: every pointer to code after the insertion moved with
+   * it, as a linker moves them. {@code codeBytes} and {@code inserted} are multiples of 4, so the
+   * table is word-aligned in both images.
+   */
+  static Pair pointerPair(Random r, int codeBytes, int pointers, int inserted) {
+    byte[] code = codeLike(r, codeBytes);
+    int at = codeBytes / 3 & ~3;
+    int[] targets = new int[pointers];
+    for (int k = 0; k < pointers; k++) {
+      targets[k] = r.nextInt(codeBytes / 4) * 4;
+    }
+    ByteBuffer old = ByteBuffer.allocate(codeBytes + 4 * pointers).order(ByteOrder.LITTLE_ENDIAN);
+    old.put(code);
+    ByteBuffer neu =
+        ByteBuffer.allocate(codeBytes + inserted + 4 * pointers).order(ByteOrder.LITTLE_ENDIAN);
+    neu.put(code, 0, at).put(random(r, inserted)).put(code, at, codeBytes - at);
+    for (int t : targets) {
+      old.putInt(POINTER_BASE + t);
+      neu.putInt(POINTER_BASE + (t < at ? t : t + inserted));
+    }
+    return new Pair("pointers", old.array(), neu.array());
   }
 
   /** A plausible next version of {@code old}: edits, inserts, deletes and moved blocks. */

@@ -159,14 +159,22 @@ public record DeviceCapabilities(
 
   /**
    * Whether the device's applier decodes a native patch made with branch filter {@code filter} (its
-   * name, upper case); null (a patch whose filter was not recorded, built before filters were
-   * recorded, or a BSDIFF40 patch) and {@code NONE} are always decoded.
+   * name, upper case, followed by {@code +ABS32} when the patch also carries an ABS32 table,
+   * docs/delta-format.md section 3.1: then the device must name both); null (a patch whose filter
+   * was not recorded, built before filters were recorded, or a BSDIFF40 patch) and {@code NONE} are
+   * always decoded.
    */
   public boolean decodesFilter(String filter) {
-    if (filter == null || filter.equals("NONE")) {
+    if (filter == null) {
       return true;
     }
-    return (deltaFilters == null ? LEGACY_FILTERS : deltaFilters).contains(filter);
+    List<String> decoded = deltaFilters == null ? LEGACY_FILTERS : deltaFilters;
+    for (String part : filter.split("\\+", -1)) {
+      if (!part.equals("NONE") && !decoded.contains(part)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Whether the device has one slot, rewritten in place by patches built for its layout. */

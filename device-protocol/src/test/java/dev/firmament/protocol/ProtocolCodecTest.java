@@ -391,6 +391,15 @@ class ProtocolCodecTest {
     DeviceCapabilities none = silent.withDeltaFilters(List.of());
     assertThat(none.decodesFilter("THUMB_BL")).isFalse();
     assertThat(none.decodesFilter("NONE")).isTrue();
+    // A patch with an ABS32 table needs its filter and ABS32 named; no device has it by default.
+    DeviceCapabilities abs32 = silent.withDeltaFilters(List.of("THUMB_BL", "ABS32"));
+    assertThat(abs32.decodesFilter("THUMB_BL+ABS32")).isTrue();
+    assertThat(abs32.decodesFilter("NONE+ABS32")).isTrue();
+    assertThat(abs32.decodesFilter("ARM64+ABS32")).isFalse();
+    assertThat(named.decodesFilter("THUMB_BL+ABS32")).isFalse();
+    assertThat(named.decodesFilter("NONE+ABS32")).isFalse();
+    assertThat(silent.decodesFilter("THUMB_BL+ABS32")).isFalse();
+    assertThat(silent.decodesFilter("THUMB_BL+")).isFalse();
     // Round trip, kept through the other builders, and not written when absent.
     DeviceCapabilities all =
         silent

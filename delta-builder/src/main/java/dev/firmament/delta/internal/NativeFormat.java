@@ -81,7 +81,11 @@ public final class NativeFormat {
       long newSize,
       byte[] oldSha256,
       byte[] newSha256,
-      int chunks) {}
+      int chunks,
+      Abs32Table abs32) {}
+
+  /** Bit of the diff transform byte that says an ABS32 table follows the header (section 3.1). */
+  public static final int ABS32_FLAG = 0x80;
 
   public static int windowLogFor(int chunkSize) {
     int log = 32 - Integer.numberOfLeadingZeros(chunkSize - 1);
@@ -122,7 +126,7 @@ public final class NativeFormat {
     if (windowLog < MIN_WINDOW_LOG || windowLog > MAX_WINDOW_LOG) {
       throw new DeltaFormatException("window log " + windowLog + " out of range");
     }
-    DiffTransform transform = DiffTransform.byId(h[11] & 0xff);
+    DiffTransform transform = DiffTransform.byId(h[11] & 0xff & ~ABS32_FLAG);
     if (transform == null) {
       throw new DeltaFormatException("unsupported diff transform " + (h[11] & 0xff));
     }
@@ -158,7 +162,8 @@ public final class NativeFormat {
         newSize,
         oldSha,
         newSha,
-        (int) chunks);
+        (int) chunks,
+        (h[11] & ABS32_FLAG) != 0 ? Abs32Table.read(in) : null);
   }
 
   /**
@@ -172,6 +177,25 @@ public final class NativeFormat {
       byte[] fNew,
       DiffScript script,
       BranchFilter filter,
+      DiffTransform transform,
+      int level,
+      int chunkSize,
+      boolean keepRawDiff)
+      throws IOException {
+    return encode(fOld, fNew, script, filter, null, transform, level, chunkSize, keepRawDiff);
+  }
+
+  /**
+   * As {@link #encode(byte[], byte[], DiffScript, BranchFilter, DiffTransform, int, int, boolean)},
+   * for a patch with an ABS32 table ({@code abs32}, null for none); {@code fOld} is then the
+   * filtered old image already projected through it.
+   */
+  public static Encoded encode(
+      byte[] fOld,
+      byte[] fNew,
+      DiffScript script,
+      BranchFilter filter,
+      Abs32Table abs32,
       DiffTransform transform,
       int level,
       int chunkSize,
@@ -197,7 +221,15 @@ public final class NativeFormat {
       }
     }
     return new Encoded(
-        filter, transform, level, windowLog, chunkSize, fOld.length, fNew.length, chunks);
+        filter,
+        abs32 == null ? null : abs32.encode(),
+        transform,
+        level,
+        windowLog,
+        chunkSize,
+        fOld.length,
+        fNew.length,
+        chunks);
   }
 
   private static ZstdCompressCtx newContext(int level, int windowLog) {
@@ -239,6 +271,7 @@ public final class NativeFormat {
   /** The compressed chunks of a patch; see {@link #encode}. */
   public static final class Encoded {
     private final BranchFilter filter;
+    private final byte[] abs32;
     private final DiffTransform transform;
     private final int level;
     private final int windowLog;
@@ -249,6 +282,7 @@ public final class NativeFormat {
 
     private Encoded(
         BranchFilter filter,
+        byte[] abs32,
         DiffTransform transform,
         int level,
         int windowLog,
@@ -257,6 +291,7 @@ public final class NativeFormat {
         long newSize,
         List<Chunk> chunks) {
       this.filter = filter;
+      this.abs32 = abs32;
       this.transform = transform;
       this.level = level;
       this.windowLog = windowLog;
@@ -268,7 +303,7 @@ public final class NativeFormat {
 
     /** Exact length of {@link #patch}. */
     public long size() {
-      long n = HEADER_SIZE;
+      long n = HEADER_SIZE + (abs32 == null ? 0 : abs32.length);
       for (Chunk c : chunks) {
         n += CHUNK_HEADER_SIZE + c.ctrl.length + c.diff.length + c.extra.length;
       }
@@ -415,7 +450,7 @@ public final class NativeFormat {
           .put((byte) codec)
           .put((byte) filter.id())
           .put((byte) windowLog)
-          .put((byte) transform.id())
+          .put((byte) (transform.id() | (abs32 == null ? 0 : ABS32_FLAG)))
           .putInt(chunkSize)
           .putLong(oldSize)
           .putLong(newSize)
@@ -427,6 +462,9 @@ public final class NativeFormat {
       h.putInt((int) crc.getValue());
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       out.write(h.array());
+      if (abs32 != null) {
+        out.write(abs32);
+      }
       for (int i = 0; i < diffs.length; i++) {
         Chunk c = chunks.get(i);
         byte[] ct = ctrls == null ? c.ctrl : ctrls[i];

@@ -294,6 +294,8 @@ public class ArtifactPlanner {
     if (!caps.decodesCodec("LZMA")) {
       options = options.withCodec(DiffOptions.Codec.ZSTD);
     }
+    // An ABS32 table only for an applier that names it (docs/delta-format.md, section 3.1).
+    options = options.withAbs32(caps.decodesFilter(DeltaApplier.ABS32));
     DiffResult r;
     byte[] patch;
     try {

@@ -171,9 +171,10 @@ public class DeltaBuildActivitiesImpl implements DeltaBuildActivities {
   }
 
   /**
-   * Publishes the zstd-coded companion of an LZMA patch (sql V50), checked like the patch itself; a
-   * companion that does not re-apply is not published, which leaves devices without LZMA on the
-   * full image, as before.
+   * Publishes the companion of a patch coded with LZMA or carrying an ABS32 table (sql V50): the
+   * same script coded with zstd, without the table, checked like the patch itself; a companion that
+   * does not re-apply is not published, which leaves devices without LZMA or ABS32 to a patch built
+   * on demand or the full image.
    */
   private void publishCompanion(
       Build from, Build to, DeltaBuildResult published, DiffResult diff, byte[] oldImage) {
@@ -191,7 +192,7 @@ public class DeltaBuildActivitiesImpl implements DeltaBuildActivities {
         from,
         to,
         published,
-        diff.branchFilter(),
+        diff.companionBranchFilter(),
         new DeltaRecords.StoredCompanion(stored.sha256(), stored.size()))) {
       log.info(
           "delta companion published from={} to={} codec=ZSTD bytes={} beside={}",

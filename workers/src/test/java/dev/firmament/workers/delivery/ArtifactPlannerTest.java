@@ -203,6 +203,42 @@ class ArtifactPlannerTest {
   }
 
   @Test
+  void aPatchWithAnAbs32TableGoesToDevicesThatNameItAndItsCompanionToTheOthers() {
+    // The native patch from 1.0.0 carries an ABS32 table (55 bytes); its companion without the
+    // table (80 bytes) is published beside it, as a build records them.
+    replaceNativePatch(55, "THUMB_BL+ABS32", null);
+    var build =
+        dsl.selectFrom(FIRMWARE_DELTAS)
+            .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(product))
+            .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(55L))
+            .fetchSingle();
+    DeltaRecords records = new DeltaRecords(dsl);
+    StoredArtifact companion = store.put("delta", new byte[80]);
+    assertThat(
+            records.recordCompanion(
+                records.build(build.getFromFirmwareId()).orElseThrow(),
+                records.build(build.getToFirmwareId()).orElseThrow(),
+                records
+                    .existing(build.getFromFirmwareId(), build.getToFirmwareId(), "NATIVE")
+                    .orElseThrow(),
+                "THUMB_BL",
+                new DeltaRecords.StoredCompanion(companion.sha256(), companion.size())))
+        .isTrue();
+    DeviceCapabilities patches = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
+
+    assertThat(
+            offered(planner, "1.0.0", patches.withDeltaFilters(List.of("THUMB_BL", "ABS32")))
+                .size())
+        .isEqualTo(55);
+    // A device that names no filters decodes THUMB_BL but not ABS32: the companion.
+    assertThat(offered(planner, "1.0.0", patches).size()).isEqualTo(80);
+    // ABS32 without the patch's branch filter: neither, the BSDIFF40 patch.
+    assertThat(
+            offered(planner, "1.0.0", patches.withDeltaFilters(List.of("ARM64", "ABS32"))).size())
+        .isEqualTo(90);
+  }
+
+  @Test
   void otherVersionsGetTheFullImage() {
     for (String version : new String[] {"1.5.0", "0.1.0", null}) {
       ArtifactPlan plan = planner.plan(job, target(version));

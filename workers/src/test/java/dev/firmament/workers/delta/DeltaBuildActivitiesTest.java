@@ -12,6 +12,7 @@ import dev.firmament.artifact.S3ArtifactStore;
 import dev.firmament.artifact.StoredArtifact;
 import dev.firmament.delta.DeltaApplier;
 import dev.firmament.delta.DiffOptions;
+import dev.firmament.delta.internal.NativeFormat;
 import dev.firmament.delta.io.SeekableSource;
 import dev.firmament.devstack.EmbeddedPostgres;
 import dev.firmament.devstack.EmbeddedS3;
@@ -130,15 +131,35 @@ class DeltaBuildActivitiesTest {
     DeltaApplier.apply(SeekableSource.of(oldImage), SeekableSource.of(patch), out);
     assertThat(Sha256.hex(out.toByteArray())).isEqualTo(Sha256.hex(newImage));
     var row =
-        dsl.selectFrom(FIRMWARE_DELTAS).where(FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(to)).fetchOne();
+        dsl.selectFrom(FIRMWARE_DELTAS)
+            .where(FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(to))
+            .and(FIRMWARE_DELTAS.VARIANT.eq("BUILD"))
+            .fetchSingle();
     assertThat(row.getStatus()).isEqualTo("PUBLISHED");
     assertThat(row.getStorageKey()).isEqualTo("delta/" + result.sha256());
     assertThat(row.getOrganizationId()).isEqualTo(org);
-    // What a device's applier must decode, as the patch's header says.
+    // What a device's applier must decode, as the patch's header says: its branch filter, and
+    // ABS32 when the patch carries a table (this firmware's pointer tables move: it does).
     assertThat(row.getCodec()).isEqualTo("ZSTD");
     assertThat(patch[8]).isEqualTo((byte) 1);
-    assertThat(row.getBranchFilter())
-        .isEqualTo(dev.firmament.delta.internal.BranchFilter.byId(patch[9]).name());
+    boolean abs32 = (patch[11] & NativeFormat.ABS32_FLAG) != 0;
+    assertThat(abs32).isTrue();
+    String filter = dev.firmament.delta.internal.BranchFilter.byId(patch[9]).name();
+    assertThat(row.getBranchFilter()).isEqualTo(filter + "+ABS32");
+    // Beside it, the same script coded with zstd without the table, for devices without ABS32.
+    var plain =
+        dsl.selectFrom(FIRMWARE_DELTAS)
+            .where(FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(to))
+            .and(FIRMWARE_DELTAS.VARIANT.eq("ZSTD_COMPANION"))
+            .fetchSingle();
+    assertThat(plain.getBranchFilter()).isEqualTo(filter);
+    assertThat(plain.getCodec()).isEqualTo("ZSTD");
+    assertThat(plain.getSizeBytes()).isGreaterThan(row.getSizeBytes());
+    byte[] plainPatch = store.read(plain.getStorageKey());
+    assertThat(plainPatch[11] & NativeFormat.ABS32_FLAG).isZero();
+    ByteArrayOutputStream plainOut = new ByteArrayOutputStream();
+    DeltaApplier.apply(SeekableSource.of(oldImage), SeekableSource.of(plainPatch), plainOut);
+    assertThat(plainOut.toByteArray()).isEqualTo(newImage);
 
     // Built with LZMA streams where smaller (they are, on this firmware), the row says LZMA.
     UUID next = firmware("1.2.0", java.util.Arrays.copyOf(newImage, newImage.length + 64), 3);
@@ -168,7 +189,8 @@ class DeltaBuildActivitiesTest {
             .fetchSingle();
     assertThat(companion.getStatus()).isEqualTo("PUBLISHED");
     assertThat(companion.getCodec()).isEqualTo("ZSTD");
-    assertThat(companion.getBranchFilter()).isEqualTo(build.getBranchFilter());
+    assertThat(companion.getBranchFilter())
+        .isEqualTo(build.getBranchFilter().replace("+ABS32", ""));
     assertThat(companion.getFromFirmwareId()).isEqualTo(to);
     assertThat(companion.getSizeBytes()).isGreaterThan(build.getSizeBytes());
     byte[] zstdPatch = store.read(companion.getStorageKey());
@@ -191,8 +213,8 @@ class DeltaBuildActivitiesTest {
         .isEqualTo(lzma.sha256());
     assertThat(dsl.fetchCount(FIRMWARE_DELTAS, FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(next)))
         .isEqualTo(2);
-    // The zstd build of the first pair has no companion.
-    assertThat(dsl.fetchCount(FIRMWARE_DELTAS, FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(to))).isEqualTo(1);
+    // The zstd build of the first pair has one companion, the one without its ABS32 table.
+    assertThat(dsl.fetchCount(FIRMWARE_DELTAS, FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(to))).isEqualTo(2);
   }
 
   @Test
@@ -241,7 +263,13 @@ class DeltaBuildActivitiesTest {
             .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(product))
             .and(FIRMWARE_DELTAS.STATUS.eq("PUBLISHED"))
             .fetch();
-    assertThat(published).hasSize(4);
+    // Four builds, each with its companion when it carries an ABS32 table: every one rebuilds.
+    assertThat(published.stream().filter(d -> d.getVariant().equals("BUILD"))).hasSize(4);
+    assertThat(published)
+        .hasSize(
+            4
+                + (int)
+                    published.stream().filter(d -> d.getBranchFilter().endsWith("+ABS32")).count());
     for (var delta : published) {
       var from =
           dsl.selectFrom(PRODUCT_FIRMWARE)
@@ -288,7 +316,8 @@ class DeltaBuildActivitiesTest {
     DeltaBuildResult again = activities.buildDelta(from.toString(), to.toString());
 
     assertThat(again).isEqualTo(first);
-    assertThat(dsl.fetchCount(FIRMWARE_DELTAS, FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(to))).isEqualTo(1);
+    // The build and its companion (the patch carries an ABS32 table), nothing more.
+    assertThat(dsl.fetchCount(FIRMWARE_DELTAS, FIRMWARE_DELTAS.TO_FIRMWARE_ID.eq(to))).isEqualTo(2);
   }
 
   @Test
