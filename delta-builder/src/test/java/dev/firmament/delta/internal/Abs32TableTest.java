@@ -62,6 +62,11 @@ class Abs32TableTest {
     assertThat(r.getInt(2)).isEqualTo(word + 16);
     assertThat(r.getInt(6)).isEqualTo(word + 16);
     assertThat(r.getShort(10)).isEqualTo((short) 0x0100);
+    // A read that ends where a word ends projects that word.
+    byte[] upTo12 = Arrays.copyOfRange(b, 4, 12);
+    t.projectRange(upTo12, 0, upTo12.length, 4, b.length);
+    assertThat(ByteBuffer.wrap(upTo12).order(ByteOrder.LITTLE_ENDIAN).getInt(4))
+        .isEqualTo(word + 16);
     byte[] whole = t.applyTo(b);
     ByteBuffer w = ByteBuffer.wrap(whole).order(ByteOrder.LITTLE_ENDIAN);
     assertThat(w.getInt(0)).isEqualTo(word + 16);
@@ -78,6 +83,10 @@ class Abs32TableTest {
     for (long v = BASE; v < BASE + 0x400; v += 4) {
       assertThat(back.project((int) v)).isEqualTo(t.project((int) v));
     }
+    // A zero byte in the body (a shift that does not change) counts in the CRC like any other.
+    Abs32Table flat = Abs32Table.of(new long[] {BASE, BASE + 4}, new long[] {0, 0});
+    assertThat(flat.encode()).contains((byte) 0);
+    assertThat(Abs32Table.read(flat.encode()).project((int) BASE + 4)).isEqualTo((int) BASE + 4);
     // count 3; start BASE+0x100 as a varint; shift +16; start +0x100; shift -24; +0x100; +8; CRC.
     assertThat(encoded[0]).isEqualTo((byte) 3);
     assertThat(encoded).hasSize(1 + 4 + 1 + 2 + 1 + 2 + 1 + 4);
@@ -113,6 +122,16 @@ class Abs32TableTest {
     assertThat(catchRead(sealed(1, 5, 1L << 32))).contains("out of range");
     assertThat(catchRead(sealed(1, 5, -(1L << 32)))).contains("out of range");
     assertThat(catchRead(sealed(1, 5, 2L << 32))).contains("shifts out of range");
+    assertThat(catchRead(sealed(1, 5, -(2L << 32)))).contains("shifts out of range");
+    // The edges that are allowed: the most entries, the last start, the largest shifts.
+    long[] most = new long[2 * Abs32Table.MAX_ENTRIES];
+    for (int i = 0; i < most.length; i += 2) {
+      most[i] = 1;
+    }
+    assertThat(catchRead(sealed(Abs32Table.MAX_ENTRIES, most))).isNull();
+    assertThat(catchRead(sealed(1, 0xFFFF_FFFFL, 0))).isNull();
+    assertThat(catchRead(sealed(1, 0, 5))).isNull();
+    assertThat(catchRead(sealed(2, 1, (1L << 32) - 1, 1, -(2L << 32) + 2))).isNull();
     byte[] good = sealed(2, 5, 1, 7, -3);
     byte[] corrupt = good.clone();
     corrupt[2] ^= 1;
@@ -182,9 +201,16 @@ class Abs32TableTest {
         right++;
       }
     }
-    // Pointers whose target lies in a run of the alignment are right; those into the few bytes
-    // around the insertion that no long run covers may not be.
-    assertThat(right).isGreaterThan(pointers * 98 / 100);
+    // Every pointer is right: the base found is one under which every target falls in its run
+    // (words that did not move decided between the bases the moved ones left open).
+    assertThat(right).isEqualTo(pointers);
+    // Two segments: the code after the insertion (and the table after it) moved by the inserted
+    // bytes, closed at the end of the image.
+    assertThat(t.entries()).isEqualTo(2);
+    // (The segment starts where the scan's run after the insertion starts, past its first bytes.)
+    int middle = (at + codeBytes) / 2 & ~3;
+    assertThat(t.project((int) BASE + middle)).isEqualTo((int) BASE + middle + inserted);
+    assertThat(t.project((int) BASE + at - 4)).isEqualTo((int) BASE + at - 4);
     // Without moved pointers there is nothing to project: no table.
     byte[] same = Arrays.copyOf(a, a.length);
     DiffScript identity = BsdiffScanner.scan(a, same, SuffixArray.build(a), Long.MAX_VALUE);
