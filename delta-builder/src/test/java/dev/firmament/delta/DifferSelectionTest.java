@@ -156,6 +156,14 @@ class DifferSelectionTest {
       DiffScript script,
       long estimate) {}
 
+  /** Candidate {@code c} encoded against {@code projectedOld} with {@code table}. */
+  private static NativeFormat.Encoded withTable(
+      Candidate c, byte[] projectedOld, Abs32Table table, int level, int chunk, boolean keepRaw)
+      throws IOException {
+    return NativeFormat.encode(
+        projectedOld, c.fNew, c.script, c.filter, table, c.transform, level, chunk, keepRaw);
+  }
+
   /**
    * The selection done one step after another, for native patches, over the differ's candidate
    * filters (filter AUTO or ALL).
@@ -231,29 +239,10 @@ class DifferSelectionTest {
         options.abs32() ? Abs32Table.build(first.fOld, first.fNew, first.script) : null;
     byte[] projectedOld = table == null ? null : table.applyTo(first.fOld);
     if (table != null
-        && NativeFormat.encode(
-                    projectedOld,
-                    first.fNew,
-                    first.script,
-                    first.filter,
-                    table,
-                    first.transform,
-                    3,
-                    options.chunkSize(),
-                    false)
-                .size()
+        && withTable(first, projectedOld, table, 3, options.chunkSize(), false).size()
             < first.estimate) {
       NativeFormat.Encoded e =
-          NativeFormat.encode(
-              projectedOld,
-              first.fNew,
-              first.script,
-              first.filter,
-              table,
-              first.transform,
-              options.level(),
-              options.chunkSize(),
-              true);
+          withTable(first, projectedOld, table, options.level(), options.chunkSize(), true);
       byte[] zeroRuns = e.patch(oldSha, newSha);
       byte[] plain = e.withPlainTrial(oldSha, newSha);
       byte[] projected = plain.length < zeroRuns.length ? plain : zeroRuns;

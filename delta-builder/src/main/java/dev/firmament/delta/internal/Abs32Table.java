@@ -108,12 +108,8 @@ public final class Abs32Table {
     return out;
   }
 
-  /**
-   * The table for {@code script} (from the filtered images), or null when the alignment gives no
-   * base under which at least {@link #MIN_HITS} words project right, or more than {@link
-   * #MAX_ENTRIES} segments.
-   */
-  public static Abs32Table build(byte[] fOld, byte[] fNew, DiffScript script) {
+  /** The diff runs of {@code script} as (old start, new start, length), sorted by old start. */
+  public static List<long[]> runs(DiffScript script) {
     List<long[]> runs = new ArrayList<>();
     long oldPos = 0;
     long newPos = 0;
@@ -126,12 +122,20 @@ public final class Abs32Table {
       newPos += d + script.extraLen(i);
     }
     runs.sort((x, y) -> Long.compare(x[0], y[0]));
-    // Segments over old offsets: (start, shift), a shift-0 segment closing the image.
+    return runs;
+  }
+
+  /**
+   * Segments of old offsets as (start, shift): the {@code runs} (sorted by old start) of at least
+   * {@code minRun} bytes, each moving the offsets from its start to the next one's by its shift,
+   * equal neighbours merged, a shift-0 segment closing an image of {@code oldLength} bytes.
+   */
+  public static List<long[]> segments(List<long[]> runs, int oldLength, int minRun) {
     List<long[]> segments = new ArrayList<>();
     long current = 0;
     long coveredTo = 0;
     for (long[] r : runs) {
-      if (r[2] < MIN_RUN || r[0] + r[2] <= coveredTo) {
+      if (r[2] < minRun || r[0] + r[2] <= coveredTo) {
         continue;
       }
       long shift = r[1] - r[0];
@@ -147,8 +151,19 @@ public final class Abs32Table {
       coveredTo = r[0] + r[2];
     }
     if (current != 0) {
-      segments.add(new long[] {fOld.length, 0});
+      segments.add(new long[] {oldLength, 0});
     }
+    return segments;
+  }
+
+  /**
+   * The table for {@code script} (from the filtered images), or null when the alignment gives no
+   * base under which at least {@link #MIN_HITS} words project right, or more than {@link
+   * #MAX_ENTRIES} segments.
+   */
+  public static Abs32Table build(byte[] fOld, byte[] fNew, DiffScript script) {
+    List<long[]> runs = runs(script);
+    List<long[]> segments = segments(runs, fOld.length, MIN_RUN);
     if (segments.isEmpty() || segments.size() > MAX_ENTRIES) {
       return null;
     }
@@ -298,15 +313,20 @@ public final class Abs32Table {
       prevStart = starts[k];
       prevShift = shifts[k];
     }
-    byte[] body = out.toByteArray();
+    return sealed(out.toByteArray());
+  }
+
+  /** A table body followed by its CRC-32, big-endian: the table's wire form. */
+  static byte[] sealed(byte[] body) {
     CRC32 crc = new CRC32();
     crc.update(body);
     int c = (int) crc.getValue();
-    out.write(c >>> 24);
-    out.write(c >>> 16);
-    out.write(c >>> 8);
-    out.write(c);
-    return out.toByteArray();
+    byte[] out = Arrays.copyOf(body, body.length + 4);
+    out[body.length] = (byte) (c >>> 24);
+    out[body.length + 1] = (byte) (c >>> 16);
+    out[body.length + 2] = (byte) (c >>> 8);
+    out[body.length + 3] = (byte) c;
+    return out;
   }
 
   /** Reads and checks a table written by {@link #encode}. */

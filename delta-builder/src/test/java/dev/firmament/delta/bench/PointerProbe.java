@@ -1,20 +1,19 @@
 package dev.firmament.delta.bench;
 
+import dev.firmament.delta.internal.Abs32Table;
 import dev.firmament.delta.internal.BranchFilter;
 import dev.firmament.delta.internal.BsdiffScanner;
 import dev.firmament.delta.internal.DiffScript;
 import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.NativeFormat;
 import dev.firmament.delta.internal.SuffixArray;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
-import java.util.stream.Stream;
 
 /**
  * Would absolute pointers projected through the patch's own alignment pay (Zucchini's reference
@@ -108,24 +107,6 @@ public final class PointerProbe {
     return best;
   }
 
-  /** (old start, new start, length) of every diff run of the script, sorted by old start. */
-  static long[][] equivalences(DiffScript script) {
-    List<long[]> eq = new ArrayList<>();
-    long oldPos = 0;
-    long newPos = 0;
-    for (int i = 0; i < script.size(); i++) {
-      int d = script.diffLen(i);
-      if (d > 0) {
-        eq.add(new long[] {oldPos, newPos, d});
-      }
-      oldPos += d;
-      newPos += d + script.extraLen(i);
-      oldPos += script.seek(i);
-    }
-    eq.sort((x, y) -> Long.compare(x[0], y[0]));
-    return eq.toArray(long[][]::new);
-  }
-
   /** Where the alignment moves old offset {@code a}: the longest run covering it, or -1. */
   static long project(long[][] eq, long a) {
     int lo = 0;
@@ -159,14 +140,10 @@ public final class PointerProbe {
     long rangedTotal = 0;
     long tableTotal = 0;
     for (String dir : args) {
-      List<Path> olds;
-      try (Stream<Path> s = Files.list(Path.of(dir))) {
-        olds = s.filter(p -> p.toString().endsWith(".old")).sorted().toList();
-      }
-      for (Path old : olds) {
-        String name = old.getFileName().toString().replaceAll("\\.old$", "");
-        byte[] a = Files.readAllBytes(old);
-        byte[] b = Files.readAllBytes(old.resolveSibling(name + ".new"));
+      for (CorpusPair pair : CorpusPair.in(dir)) {
+        String name = pair.name();
+        byte[] a = pair.oldImage();
+        byte[] b = pair.newImage();
         BranchFilter filter = BranchFilter.likelyFor(b);
         byte[] fa = a.clone();
         byte[] fb = b.clone();
@@ -174,7 +151,7 @@ public final class PointerProbe {
         filter.encode(fb, 0, fb.length, 0);
         int[] sa = SuffixArray.build(fa);
         DiffScript script = BsdiffScanner.scan(fa, fb, sa, Long.MAX_VALUE);
-        long[][] eq = equivalences(script);
+        long[][] eq = Abs32Table.runs(script).toArray(long[][]::new);
         long base = refine(fa, fb, eq, base(a));
         // Every pointer projected; only those the projection makes equal to the new image's word
         // at the aligned place (an oracle: the applier cannot know them); and those in ranges of
@@ -346,33 +323,11 @@ public final class PointerProbe {
    * offset), flattened (start, shift) pairs, a shift-0 entry closing the image.
    */
   static long[] segments(long[][] eq, long base, int oldLen) {
-    List<Long> out = new ArrayList<>();
-    long current = 0;
-    long coveredTo = 0;
-    for (long[] e : eq) {
-      if (e[2] < MIN_RUN || e[0] + e[2] <= coveredTo) {
-        continue;
-      }
-      long shift = e[1] - e[0];
-      long start = Math.max(e[0], coveredTo);
-      if (shift != current) {
-        if (!out.isEmpty() && out.get(out.size() - 2) == base + start) {
-          out.set(out.size() - 1, shift);
-        } else {
-          out.add(base + start);
-          out.add(shift);
-        }
-        current = shift;
-      }
-      coveredTo = e[0] + e[2];
-    }
-    if (current != 0) {
-      out.add(base + oldLen);
-      out.add(0L);
-    }
-    long[] t = new long[out.size()];
-    for (int i = 0; i < t.length; i++) {
-      t[i] = out.get(i);
+    List<long[]> segments = Abs32Table.segments(Arrays.asList(eq), oldLen, MIN_RUN);
+    long[] t = new long[2 * segments.size()];
+    for (int k = 0; k < segments.size(); k++) {
+      t[2 * k] = base + segments.get(k)[0];
+      t[2 * k + 1] = segments.get(k)[1];
     }
     return t;
   }

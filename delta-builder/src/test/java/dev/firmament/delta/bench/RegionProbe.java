@@ -4,12 +4,9 @@ import dev.firmament.delta.DeltaDiffer;
 import dev.firmament.delta.DeltaPolicy;
 import dev.firmament.delta.DiffOptions;
 import dev.firmament.delta.internal.BranchFilter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.stream.Stream;
 
 /**
  * Would branch filters chosen per region of an image pay? Each image is cut into blocks ({@code
@@ -102,14 +99,10 @@ public final class RegionProbe {
     long regionTotal = 0;
     long bestTotal = 0;
     for (String dir : args) {
-      List<Path> olds;
-      try (Stream<Path> s = Files.list(Path.of(dir))) {
-        olds = s.filter(p -> p.toString().endsWith(".old")).sorted().toList();
-      }
-      for (Path old : olds) {
-        String name = old.getFileName().toString().replaceAll("\\.old$", "");
-        byte[] a = Files.readAllBytes(old);
-        byte[] b = Files.readAllBytes(old.resolveSibling(name + ".new"));
+      for (CorpusPair pair : CorpusPair.in(dir)) {
+        String name = pair.name();
+        byte[] a = pair.oldImage();
+        byte[] b = pair.newImage();
         List<Run> ra = regions(a);
         List<Run> rb = regions(b);
         long bytes = DeltaDiffer.diff(a, b, options).patch().length;

@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 
 /** The ABS32 table: projection known answers, its wire form, hostile tables, and building one. */
@@ -100,14 +99,7 @@ class Abs32TableTest {
       Varint.writeUnsigned(out, startAndShiftDeltas[i]);
       Varint.writeSigned(out, startAndShiftDeltas[i + 1]);
     }
-    CRC32 crc = new CRC32();
-    crc.update(out.toByteArray());
-    int c = (int) crc.getValue();
-    out.write(c >>> 24);
-    out.write(c >>> 16);
-    out.write(c >>> 8);
-    out.write(c);
-    return out.toByteArray();
+    return Abs32Table.sealed(out.toByteArray());
   }
 
   @Test

@@ -174,23 +174,7 @@ class ArtifactPlannerTest {
     // published beside it, as a build with firmament.delta.codec=SMALLEST records them; both are
     // smaller than the 90-byte BSDIFF40 patch.
     replaceNativePatch(55, "THUMB_BL", "LZMA");
-    var build =
-        dsl.selectFrom(FIRMWARE_DELTAS)
-            .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(product))
-            .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(55L))
-            .fetchSingle();
-    DeltaRecords records = new DeltaRecords(dsl);
-    StoredArtifact zstd = store.put("delta", new byte[80]);
-    assertThat(
-            records.recordCompanion(
-                records.build(build.getFromFirmwareId()).orElseThrow(),
-                records.build(build.getToFirmwareId()).orElseThrow(),
-                records
-                    .existing(build.getFromFirmwareId(), build.getToFirmwareId(), "NATIVE")
-                    .orElseThrow(),
-                "THUMB_BL",
-                new DeltaRecords.StoredCompanion(zstd.sha256(), zstd.size())))
-        .isTrue();
+    publishCompanion(55, "THUMB_BL", 80);
     DeviceCapabilities patches = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
 
     ArtifactPlan withoutLzma = planner.plan(job, target("1.0.0", patches));
@@ -207,23 +191,7 @@ class ArtifactPlannerTest {
     // The native patch from 1.0.0 carries an ABS32 table (55 bytes); its companion without the
     // table (80 bytes) is published beside it, as a build records them.
     replaceNativePatch(55, "THUMB_BL+ABS32", null);
-    var build =
-        dsl.selectFrom(FIRMWARE_DELTAS)
-            .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(product))
-            .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(55L))
-            .fetchSingle();
-    DeltaRecords records = new DeltaRecords(dsl);
-    StoredArtifact companion = store.put("delta", new byte[80]);
-    assertThat(
-            records.recordCompanion(
-                records.build(build.getFromFirmwareId()).orElseThrow(),
-                records.build(build.getToFirmwareId()).orElseThrow(),
-                records
-                    .existing(build.getFromFirmwareId(), build.getToFirmwareId(), "NATIVE")
-                    .orElseThrow(),
-                "THUMB_BL",
-                new DeltaRecords.StoredCompanion(companion.sha256(), companion.size())))
-        .isTrue();
+    publishCompanion(55, "THUMB_BL", 80);
     DeviceCapabilities patches = DeviceCapabilities.of(ArtifactKind.FULL, ArtifactKind.DELTA);
 
     assertThat(
@@ -554,6 +522,30 @@ class ArtifactPlannerTest {
                 .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(120L))
                 .execute())
         .isOne();
+  }
+
+  /**
+   * Records a companion of {@code companionBytes} with branch filter {@code filter} beside the
+   * published native build of {@code buildBytes}, as a build does.
+   */
+  private void publishCompanion(long buildBytes, String filter, int companionBytes) {
+    var build =
+        dsl.selectFrom(FIRMWARE_DELTAS)
+            .where(FIRMWARE_DELTAS.PRODUCT_ID.eq(product))
+            .and(FIRMWARE_DELTAS.SIZE_BYTES.eq(buildBytes))
+            .fetchSingle();
+    DeltaRecords records = new DeltaRecords(dsl);
+    StoredArtifact companion = store.put("delta", new byte[companionBytes]);
+    assertThat(
+            records.recordCompanion(
+                records.build(build.getFromFirmwareId()).orElseThrow(),
+                records.build(build.getToFirmwareId()).orElseThrow(),
+                records
+                    .existing(build.getFromFirmwareId(), build.getToFirmwareId(), "NATIVE")
+                    .orElseThrow(),
+                filter,
+                new DeltaRecords.StoredCompanion(companion.sha256(), companion.size())))
+        .isTrue();
   }
 
   /** What {@code p} offers a device on {@code version} that declares {@code capabilities}. */
