@@ -49,11 +49,13 @@ public final class FilteredOldImage {
     abs32.projectRange(b, off, len, pos, size);
     // The words the range cuts at either end: read whole, projected, the part inside copied.
     long head = pos & ~3L;
-    if (head != pos) {
+    boolean headCut = head != pos;
+    if (headCut) {
       copyProjectedWord(head, pos, pos + len, b, off);
     }
     long tail = (pos + len) & ~3L;
-    if (tail != pos + len && tail > head) {
+    // The word the range ends in, unless it is the one just done (a range inside one word).
+    if (tail != pos + len && !(headCut && tail == head)) {
       copyProjectedWord(tail, pos, pos + len, b, off);
     }
   }

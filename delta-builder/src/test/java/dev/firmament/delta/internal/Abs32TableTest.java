@@ -73,6 +73,40 @@ class Abs32TableTest {
     assertThat(w.getShort(12)).isEqualTo((short) 0x0100);
   }
 
+  /**
+   * The applier's reads of the old image, at every position and length (whole words, words cut at
+   * either end, ranges inside one word, the last partial word), equal the projected image.
+   */
+  @Test
+  void everyReadOfTheOldImageIsTheProjectedImage() throws IOException {
+    Abs32Table t = table();
+    ByteBuffer image = ByteBuffer.allocate(42).order(ByteOrder.LITTLE_ENDIAN);
+    for (int i = 0; i < 10; i++) {
+      image.putInt((int) (BASE + 0xF8 + 0x40 * i));
+    }
+    byte[] raw = image.array();
+    raw[40] = 0x10;
+    raw[41] = 0x01;
+    for (BranchFilter f : new BranchFilter[] {BranchFilter.NONE, BranchFilter.THUMB_BL}) {
+      byte[] filtered = raw.clone();
+      f.encode(filtered, 0, filtered.length, 0);
+      byte[] expected = t.applyTo(filtered);
+      FilteredOldImage view =
+          new FilteredOldImage(dev.firmament.delta.io.SeekableSource.of(raw), raw.length, f, t);
+      for (int pos = 0; pos <= raw.length; pos++) {
+        for (int len = 0; len <= Math.min(13, raw.length - pos); len++) {
+          byte[] got = new byte[len + 2];
+          view.read(pos, got, 1, len);
+          assertThat(Arrays.copyOfRange(got, 1, 1 + len))
+              .as("%s read at %d, %d bytes", f, pos, len)
+              .isEqualTo(Arrays.copyOfRange(expected, pos, pos + len));
+          assertThat(got[0]).isZero();
+          assertThat(got[len + 1]).isZero();
+        }
+      }
+    }
+  }
+
   @Test
   void theWireFormRoundTrips() throws IOException {
     Abs32Table t = table();
