@@ -28,8 +28,8 @@ import java.util.zip.CRC32;
  * run's start by its own shift; the image's load address (the base turning old offsets into pointer
  * values) is the one under which most aligned words of the runs project to the word the new image
  * has there. The table is sent, not re-derived by the applier, so the applier needs neither the
- * control streams in advance nor the base: a table of {@link #MAX_ENTRIES} entries at most, 12
- * bytes each in memory.
+ * control streams in advance nor the base: a table of {@link #MAX_ENTRIES} entries at most, 8 bytes
+ * each in memory.
  */
 public final class Abs32Table {
   /** Most entries a table may hold (the applier keeps them in memory). */
@@ -52,12 +52,19 @@ public final class Abs32Table {
 
   private static final long WORD_SPAN = 1L << 32;
 
-  private final long[] starts;
-  private final long[] shifts;
+  /** Segment starts, unsigned 32-bit values, strictly increasing. */
+  private final int[] starts;
+
+  /** Segment shifts modulo 2^32 (only the low 32 bits of a shift change a word). */
+  private final int[] shifts;
 
   private Abs32Table(long[] starts, long[] shifts) {
-    this.starts = starts;
-    this.shifts = shifts;
+    this.starts = new int[starts.length];
+    this.shifts = new int[shifts.length];
+    for (int k = 0; k < starts.length; k++) {
+      this.starts[k] = (int) starts[k];
+      this.shifts[k] = (int) shifts[k];
+    }
   }
 
   public int entries() {
@@ -66,7 +73,7 @@ public final class Abs32Table {
 
   /** Bytes the applier keeps for this table. */
   public int memoryBytes() {
-    return 12 * starts.length;
+    return 8 * starts.length;
   }
 
   /** The projected value of a 32-bit word (unsigned in the low 32 bits of {@code word}). */
@@ -77,14 +84,14 @@ public final class Abs32Table {
     int at = -1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      if (starts[mid] <= w) {
+      if ((starts[mid] & 0xFFFFFFFFL) <= w) {
         at = mid;
         lo = mid + 1;
       } else {
         hi = mid - 1;
       }
     }
-    return at < 0 ? word : (int) (w + shifts[at]);
+    return at < 0 ? word : word + shifts[at];
   }
 
   /**
@@ -308,9 +315,10 @@ public final class Abs32Table {
     long prevStart = 0;
     long prevShift = 0;
     for (int k = 0; k < starts.length; k++) {
-      Varint.writeUnsigned(out, starts[k] - prevStart);
+      long start = starts[k] & 0xFFFFFFFFL;
+      Varint.writeUnsigned(out, start - prevStart);
       Varint.writeSigned(out, shifts[k] - prevShift);
-      prevStart = starts[k];
+      prevStart = start;
       prevShift = shifts[k];
     }
     return sealed(out.toByteArray());

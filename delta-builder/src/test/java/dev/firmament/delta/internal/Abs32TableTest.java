@@ -25,7 +25,7 @@ class Abs32TableTest {
   void aWordTakesTheShiftOfTheSegmentItFallsIn() throws IOException {
     Abs32Table t = table();
     assertThat(t.entries()).isEqualTo(3);
-    assertThat(t.memoryBytes()).isEqualTo(36);
+    assertThat(t.memoryBytes()).isEqualTo(24);
     assertThat(t.project((int) (BASE + 0xFF))).isEqualTo((int) (BASE + 0xFF));
     assertThat(t.project((int) (BASE + 0x100))).isEqualTo((int) (BASE + 0x110));
     assertThat(t.project((int) (BASE + 0x1FF))).isEqualTo((int) (BASE + 0x20F));
@@ -43,6 +43,10 @@ class Abs32TableTest {
     assertThat(t.project(0xFFFF_FFEF)).isEqualTo(0xFFFF_FFEF);
     Abs32Table down = Abs32Table.of(new long[] {0x10}, new long[] {-0x20});
     assertThat(down.project(0x10)).isEqualTo(0xFFFF_FFF0);
+    // A shift just below 2^32 moves a word down by the rest, and reads back the same.
+    Abs32Table large = Abs32Table.of(new long[] {0x10}, new long[] {0xFFFF_FFF0L});
+    assertThat(large.project(0x20)).isEqualTo(0x10);
+    assertThat(Abs32Table.read(large.encode()).project(0x20)).isEqualTo(0x10);
   }
 
   @Test
