@@ -4,6 +4,7 @@ import com.hivemq.configuration.service.InternalConfigurations;
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.embedded.EmbeddedHiveMQBuilder;
+import com.hivemq.exceptions.UnrecoverableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -114,7 +115,16 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
   }
 
   private static EmbeddedMqttBroker startOn(Path dataDir, int port, EmbeddedExtension extension) {
-    if (!FreePorts.isFree(port)) {
+    return startOn(dataDir, port, extension, true);
+  }
+
+  /**
+   * Starts HiveMQ on {@code port}; {@code checkFirst} probes the port before HiveMQ tries to bind
+   * it (tests turn it off to reach HiveMQ's own bind failure, the race a picked port can lose).
+   */
+  static EmbeddedMqttBroker startOn(
+      Path dataDir, int port, EmbeddedExtension extension, boolean checkFirst) {
+    if (checkFirst && !FreePorts.isFree(port)) {
       throw new PortTakenException(port);
     }
     Path conf = dataDir.resolve("conf");
@@ -144,7 +154,16 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
       Thread.currentThread().interrupt();
       closeQuietly(hivemq);
       throw new IllegalStateException("interrupted while starting the MQTT broker", e);
-    } catch (ExecutionException | TimeoutException e) {
+    } catch (ExecutionException e) {
+      closeQuietly(hivemq);
+      // HiveMQ stops with an UnrecoverableException when no listener could bind: the port was
+      // free when probed and taken before HiveMQ bound it (another process's outgoing connection
+      // can take a port of the ephemeral range at any time). A picked port retries with another.
+      if (e.getCause() instanceof UnrecoverableException) {
+        throw new PortTakenException(port, e);
+      }
+      throw new IllegalStateException("MQTT broker did not start on port " + port, e);
+    } catch (TimeoutException e) {
       closeQuietly(hivemq);
       throw new IllegalStateException("MQTT broker did not start on port " + port, e);
     }
@@ -211,6 +230,10 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
   private static final class PortTakenException extends IllegalStateException {
     PortTakenException(int port) {
       super("MQTT broker cannot listen on 127.0.0.1:" + port + ": port in use");
+    }
+
+    PortTakenException(int port, Throwable cause) {
+      super("MQTT broker cannot listen on 127.0.0.1:" + port + ": port in use", cause);
     }
   }
 }

@@ -19,6 +19,9 @@ import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
 import com.hivemq.extension.sdk.api.services.Services;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -134,6 +137,20 @@ class EmbeddedMqttBrokerTest {
       assertThatThrownBy(() -> EmbeddedMqttBroker.start(dir.resolve("b"), broker.port(), null))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("port in use");
+    }
+  }
+
+  @Test
+  void portTakenBetweenTheProbeAndTheBindIsReportedAsTaken() throws Exception {
+    // The race a picked port can lose: HiveMQ itself fails to bind. It must come out as "port in
+    // use", which start() answers by retrying on another picked port.
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      assertThatThrownBy(
+              () -> EmbeddedMqttBroker.startOn(dir.resolve("c"), taken.getLocalPort(), null, false))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("port in use")
+          .hasCauseInstanceOf(java.util.concurrent.ExecutionException.class);
     }
   }
 
