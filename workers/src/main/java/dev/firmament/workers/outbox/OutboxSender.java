@@ -1,9 +1,12 @@
 package dev.firmament.workers.outbox;
 
+import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.DSLContext;
 import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -23,6 +26,12 @@ public abstract class OutboxSender implements DisposableBean {
 
   /** The longest wait between two drains. */
   public static final int CHECK_SECONDS = 5;
+
+  /**
+   * The longest a wait for a notification lasts before the thread looks at whether it should stop:
+   * the driver's wait is a socket read, which an interrupt does not end.
+   */
+  static final int WAKE_MILLIS = 250;
 
   /** Rows claimed per transaction. */
   protected static final int BATCH = 100;
@@ -78,7 +87,7 @@ public abstract class OutboxSender implements DisposableBean {
               PGConnection pg = connection.unwrap(PGConnection.class);
               while (running) {
                 drain();
-                pg.getNotifications(CHECK_SECONDS * 1000);
+                awaitNotification(pg);
               }
             });
         backoff = 100;
@@ -93,6 +102,25 @@ public abstract class OutboxSender implements DisposableBean {
           return;
         }
         backoff = Math.min(backoff * 2, 5_000);
+      }
+    }
+  }
+
+  /**
+   * Returns at the first notification, after {@value #CHECK_SECONDS} seconds, or within {@value
+   * #WAKE_MILLIS} ms of {@link #destroy}, whichever comes first.
+   */
+  private void awaitNotification(PGConnection pg) throws SQLException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(CHECK_SECONDS);
+    while (running) {
+      long left = TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
+      if (left <= 0) {
+        return;
+      }
+      // A timeout of 0 would wait for ever.
+      PGNotification[] notifications = pg.getNotifications(Math.clamp(left, 1, WAKE_MILLIS));
+      if (notifications != null && notifications.length > 0) {
+        return;
       }
     }
   }

@@ -17,6 +17,7 @@ import dev.firmament.protocol.LedgerWrite;
 import dev.firmament.protocol.server.DeviceLedgerReport;
 import dev.firmament.workers.RecordingGateway;
 import dev.firmament.workers.TestDatabase;
+import dev.firmament.workers.outbox.OutboxSender;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -180,6 +181,26 @@ class DeviceLedgerSyncTest {
     } finally {
       sync.destroy();
     }
+  }
+
+  @Test
+  void destroyEndsTheSendingThreadWithoutWaitingOutTheCheckInterval() throws Exception {
+    LedgerPushes pushes = new LedgerPushes(dsl, new RecordingGateway());
+    // Let the thread reach its wait for a notification, a socket read an interrupt does not end.
+    await().atMost(Duration.ofSeconds(10)).until(() -> !senderThreads().isEmpty());
+    Thread.sleep(300);
+    long started = System.nanoTime();
+    pushes.destroy();
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    assertThat(senderThreads()).isEmpty();
+    // Without a wake-up it waited out the rest of the check interval (up to 5 s) on every stop.
+    assertThat(took).isLessThan(Duration.ofSeconds(OutboxSender.CHECK_SECONDS).dividedBy(2));
+  }
+
+  private static List<Thread> senderThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals("ledger-pushes") && t.isAlive())
+        .toList();
   }
 
   @Test
