@@ -26,6 +26,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,7 +123,27 @@ public final class S3ArtifactStore implements ArtifactStore, ArtifactLinks, Auto
         .endpoint(endpoint)
         .region("us-east-1")
         .credentials(accessKey, secretKey)
+        .httpClient(httpClient(), true)
         .build();
+  }
+
+  /**
+   * An HTTP client of its own (connections and threads, which {@link #close} ends) with the TLS
+   * settings minio's default client has, built once per process: minio trusts the certificates
+   * named by {@code SSL_CERT_FILE} and {@code SSL_CERT_DIR} besides the JDK's, and reads and parses
+   * every one of them for each client it builds, seconds of CPU with a system CA directory.
+   */
+  private static OkHttpClient httpClient() {
+    return DefaultHttp.TEMPLATE
+        .newBuilder()
+        .dispatcher(new Dispatcher())
+        .connectionPool(new ConnectionPool())
+        .build();
+  }
+
+  /** Minio's default client, never used for a call itself: only copied. */
+  private static final class DefaultHttp {
+    static final OkHttpClient TEMPLATE = Http.newDefaultClient();
   }
 
   @Override
