@@ -338,12 +338,17 @@ class DevStackTest {
     }
   }
 
+  /**
+   * A client of the stack's plain-HTTP S3 endpoint. Its own OkHttp client: minio's default reads
+   * and parses every certificate of SSL_CERT_FILE and SSL_CERT_DIR each time, seconds per client.
+   */
   private static S3 minio(Endpoints endpoints) {
     return new S3(
         MinioClient.builder()
             .endpoint(endpoints.s3Endpoint())
             .credentials(endpoints.s3AccessKey(), endpoints.s3SecretKey())
             .region(EmbeddedS3.REGION)
+            .httpClient(new OkHttpClient(), true)
             .build());
   }
 
