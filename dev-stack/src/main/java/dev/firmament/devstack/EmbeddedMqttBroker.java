@@ -167,7 +167,7 @@ public final class EmbeddedMqttBroker implements AutoCloseable {
       closeQuietly(hivemq);
       throw new IllegalStateException("MQTT broker did not start on port " + port, e);
     }
-    // HiveMQ reports a listener that failed to bind only in its log; check that it listens.
+    // HiveMQ fails its start only when no listener bound at all; check that ours listens.
     if (!listens(port)) {
       closeQuietly(hivemq);
       throw new PortTakenException(port);
