@@ -134,7 +134,7 @@ public final class S3ArtifactStore implements ArtifactStore, ArtifactLinks, Auto
    * every one of them for each client it builds, seconds of CPU with a system CA directory.
    */
   private static OkHttpClient httpClient() {
-    return DefaultHttp.TEMPLATE
+    return template()
         .newBuilder()
         .dispatcher(new Dispatcher())
         .connectionPool(new ConnectionPool())
@@ -142,8 +142,25 @@ public final class S3ArtifactStore implements ArtifactStore, ArtifactLinks, Auto
   }
 
   /** Minio's default client, never used for a call itself: only copied. */
-  private static final class DefaultHttp {
-    static final OkHttpClient TEMPLATE = Http.newDefaultClient();
+  private static volatile OkHttpClient template;
+
+  /**
+   * Builds the template on first use. A failure (minio cannot read the certificates the environment
+   * names) is thrown to that caller as minio's own exception and not kept: the next store tries
+   * again, as it would have without the template.
+   */
+  private static OkHttpClient template() {
+    OkHttpClient t = template;
+    if (t == null) {
+      synchronized (S3ArtifactStore.class) {
+        t = template;
+        if (t == null) {
+          t = Http.newDefaultClient();
+          template = t;
+        }
+      }
+    }
+    return t;
   }
 
   @Override

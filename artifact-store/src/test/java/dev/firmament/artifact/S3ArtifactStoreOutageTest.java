@@ -47,6 +47,27 @@ class S3ArtifactStoreOutageTest {
   }
 
   @Test
+  void closingOneStoreLeavesTheOthersWorking() {
+    // Stores copy one per-process HTTP client template; each must keep connections and threads of
+    // its own, so that closing one does not shut another's.
+    try (EmbeddedS3 s3 = EmbeddedS3.start(dataDir, 0)) {
+      S3ArtifactStore first =
+          S3ArtifactStore.connect(
+              s3.endpoint(), EmbeddedS3.DEFAULT_ACCESS_KEY, EmbeddedS3.DEFAULT_SECRET_KEY, BUCKET);
+      S3ArtifactStore second =
+          S3ArtifactStore.connect(
+              s3.endpoint(), EmbeddedS3.DEFAULT_ACCESS_KEY, EmbeddedS3.DEFAULT_SECRET_KEY, BUCKET);
+      byte[] image = "firmware 1.2.0".getBytes(StandardCharsets.US_ASCII);
+      StoredArtifact stored = first.put("firmware", image);
+      first.close();
+      assertThat(second.read(stored.storageKey())).isEqualTo(image);
+      assertThat(second.put("firmware", "firmware 1.3.0".getBytes(StandardCharsets.US_ASCII)))
+          .isNotNull();
+      second.close();
+    }
+  }
+
+  @Test
   void wrongKeysStopTheStart() {
     try (EmbeddedS3 s3 = EmbeddedS3.start(dataDir, 0)) {
       assertThatThrownBy(
