@@ -6,6 +6,7 @@ import dev.firmament.delta.internal.BranchFilter;
 import dev.firmament.delta.internal.Bsdiff40Format;
 import dev.firmament.delta.internal.FilteredOldImage;
 import dev.firmament.delta.internal.NativeFormat;
+import dev.firmament.delta.internal.RegionTable;
 import dev.firmament.delta.internal.SourceInputStream;
 import dev.firmament.delta.internal.UnfilterOutputStream;
 import dev.firmament.delta.internal.Varint;
@@ -41,12 +42,18 @@ public final class DeltaApplier {
   public static final String ABS32 = "ABS32";
 
   /**
+   * The name of filter regions among a device's delta filters (docs/delta-format.md, 3.2): the
+   * branch filter applied to some regions of the image only, the old image read both ways.
+   */
+  public static final String REGIONS = "REGIONS";
+
+  /**
    * The branch filters of the native format this applier decodes, by name, and {@code ABS32}, the
    * pointer projection (what a device declares as {@code capabilities.deltaFilters},
    * docs/device-protocol.md section 7).
    */
   public static final List<String> FILTERS =
-      Stream.concat(Arrays.stream(BranchFilter.values()).map(Enum::name), Stream.of(ABS32))
+      Stream.concat(Arrays.stream(BranchFilter.values()).map(Enum::name), Stream.of(ABS32, REGIONS))
           .toList();
 
   /**
@@ -156,8 +163,10 @@ public final class DeltaApplier {
       throw new DeltaFormatException("wrong old image: SHA-256 does not match the patch header");
     }
     FilteredOldImage fOld = new FilteredOldImage(old, oldSize, h.filter(), h.abs32());
-    UnfilterOutputStream uout = new UnfilterOutputStream(out, h.filter(), md);
-    bufferBytes += fOld.bufferBytes() + uout.bufferBytes();
+    RegionTable regions = h.regions();
+    UnfilterOutputStream uout = new UnfilterOutputStream(out, h.filter(), regions, h.newSize(), md);
+    bufferBytes +=
+        fOld.bufferBytes() + uout.bufferBytes() + (regions == null ? 0 : regions.memoryBytes());
     byte[] ctrlBuf = new byte[0];
     byte[] diffBuf = new byte[0];
     byte[] chunkHeader = new byte[NativeFormat.CHUNK_HEADER_SIZE];
@@ -227,7 +236,17 @@ public final class DeltaApplier {
             long at = newPos + produced;
             // Pieces end at 4-aligned new positions so that no word of the transform straddles.
             int n = (int) Math.min(d, IO_BUFFER - (at & 3));
-            fOld.read(oldPos, a, 0, n);
+            if (regions == null) {
+              fOld.read(oldPos, a, 0, n);
+            } else {
+              // A piece ends where its region does (a multiple of 4: words stay whole).
+              n = (int) Math.min(n, regions.regionEnd(at, h.newSize()) - at);
+              if (regions.filteredAt(at)) {
+                fOld.read(oldPos, a, 0, n);
+              } else {
+                old.readFully(oldPos, a, 0, n);
+              }
+            }
             readExactly(diff, b, n, "diff");
             h.transform().add(a, b, n, at);
             uout.write(a, 0, n);

@@ -9,6 +9,7 @@ import dev.firmament.delta.internal.BsdiffScanner;
 import dev.firmament.delta.internal.DiffScript;
 import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.NativeFormat;
+import dev.firmament.delta.internal.RegionTable;
 import dev.firmament.delta.internal.SuffixArray;
 import dev.firmament.manifest.Sha256;
 import java.io.IOException;
@@ -157,7 +158,8 @@ public final class DeltaDiffer {
     // The winner coded with zstd when LZMA made it smaller: published beside it for appliers that
     // do not decode LZMA.
     byte[] zstdPatch = null;
-    boolean abs32 = false;
+    // "+abs32" or "+regions" when the patch carries that table, else "".
+    String stage = "";
     // When even the best estimate is a large part of the compressed image, the decision will need
     // the image's size at the policy's level: compress it beside the finalists, not after them.
     long fullFast = join(fullFastF);
@@ -172,48 +174,89 @@ public final class DeltaDiffer {
     } else {
       // The estimate ranks at a fast level; the best FINALISTS are encoded at the final level,
       // concurrently. The first smallest wins, as in a sequential loop.
-      List<Candidate> finalists = all.subList(0, Math.min(FINALISTS, all.size()));
-      List<CompletableFuture<NativeFormat.Encoded>> encodings = new ArrayList<>();
-      for (Candidate c : finalists) {
-        encodings.add(
-            CompletableFuture.supplyAsync(
-                () -> encode(c, options.level(), options.chunkSize(), true), pool));
-      }
-      // The best-ranked finalist with an ABS32 table (section 3.1 of docs/delta-format.md), when
+      Candidate first = all.getFirst();
+      CompletableFuture<NativeFormat.Encoded> firstF =
+          CompletableFuture.supplyAsync(
+              () -> encode(first, options.level(), options.chunkSize(), true), pool);
+      // The best-ranked candidate with an ABS32 table (section 3.1 of docs/delta-format.md), when
       // its alignment gives one, encoded beside the finalists; kept only when smaller.
-      Candidate first = finalists.getFirst();
       CompletableFuture<NativeFormat.Encoded> abs32F =
           options.abs32()
               ? CompletableFuture.supplyAsync(
                   () -> encodeAbs32(first, options.level(), options.chunkSize()), pool)
               : CompletableFuture.completedFuture(null);
+      // Filter regions (section 3.2) for the best-ranked candidate with a branch filter, chosen
+      // and estimated at level 3 here (tens of milliseconds). When that estimate beats the best
+      // candidate's, the regions' patch takes the second finalist's place: the finalists are then
+      // the best-ranked candidate and the filtered one, whose plain patch is the companion.
+      Candidate filtered = options.regions() ? firstFiltered(all) : null;
+      RegionPlan plan =
+          filtered == null
+              ? null
+              : RegionPlan.of(filtered, oldImage, newImage, first.estimate, options.chunkSize());
+      List<Candidate> finalists =
+          plan == null
+              ? all.subList(0, Math.min(FINALISTS, all.size()))
+              : filtered == first ? List.of(first) : List.of(first, filtered);
+      CompletableFuture<NativeFormat.Encoded> regionsF =
+          plan == null
+              ? CompletableFuture.completedFuture(null)
+              : CompletableFuture.supplyAsync(
+                  () -> plan.encode(options.level(), options.chunkSize()), pool);
+      List<CompletableFuture<NativeFormat.Encoded>> encodings = new ArrayList<>();
+      encodings.add(firstF);
+      for (Candidate c : finalists.subList(1, finalists.size())) {
+        encodings.add(
+            CompletableFuture.supplyAsync(
+                () -> encode(c, options.level(), options.chunkSize(), true), pool));
+      }
+      List<NativeFormat.Encoded> encoded = new ArrayList<>();
       NativeFormat.Encoded bestEncoded = null;
       for (int i = 0; i < finalists.size(); i++) {
         NativeFormat.Encoded e = join(encodings.get(i));
+        encoded.add(e);
         if (bestEncoded == null || e.size() < bestEncoded.size()) {
           bestEncoded = e;
           best = finalists.get(i);
         }
       }
       NativeFormat.Encoded abs32Encoded = join(abs32F);
-      Finished plain = finish(bestEncoded, oldSha, newSha, options, pool);
+      NativeFormat.Encoded regionsEncoded = join(regionsF);
+      // The regions are in the running when their zstd streams beat the plain winner's; then only
+      // their LZMA pass runs, and the plain winner is coded with zstd alone.
+      boolean regionsAhead = regionsEncoded != null && regionsEncoded.size() < bestEncoded.size();
+      DiffOptions zstdOnly = options.withCodec(DiffOptions.Codec.ZSTD);
+      Finished plain = finish(bestEncoded, oldSha, newSha, regionsAhead ? zstdOnly : options, pool);
       Finished projected =
           abs32Encoded == null ? null : finish(abs32Encoded, oldSha, newSha, options, pool);
-      if (projected != null && projected.smallest().length < plain.smallest().length) {
+      Finished regioned =
+          regionsAhead ? finish(regionsEncoded, oldSha, newSha, options, pool) : null;
+      patch = plain.smallest();
+      // The companion: the same candidate without a table, coded with zstd.
+      byte[] companion = plain.zstd();
+      Candidate plainWinner = best;
+      if (projected != null && projected.smallest().length < patch.length) {
         best = first;
-        abs32 = true;
+        stage = "+abs32";
         patch = projected.smallest();
-        // The companion: the same script and filter without the table, coded with zstd.
-        zstdPatch = plain.zstd();
-      } else {
-        patch = plain.smallest();
-        if (patch != plain.zstd()) {
-          zstdPatch = plain.zstd();
-        }
+      }
+      if (regioned != null && regioned.smallest().length < patch.length) {
+        best = filtered;
+        stage = "+regions";
+        patch = regioned.smallest();
+      }
+      if (best != plainWinner) {
+        // The plain winner was another finalist: the companion is the chosen candidate's plain
+        // patch (both ABS32's and the regions' candidates are finalists).
+        companion =
+            finish(encoded.get(finalists.indexOf(best)), oldSha, newSha, zstdOnly, pool).zstd();
+      }
+      if (patch != companion) {
+        zstdPatch = companion;
       }
     }
     DiffResult decided =
-        decide(format, policy, newImage, patch, best, abs32, fullFast, exactFullF, t0);
+        decide(format, policy, newImage, patch, best, stage, fullFast, exactFullF, t0);
     return zstdPatch == null || !decided.useDelta() ? decided : decided.withZstdPatch(zstdPatch);
   }
 
@@ -279,15 +322,12 @@ public final class DeltaDiffer {
       byte[] newImage,
       byte[] patch,
       Candidate best,
-      boolean abs32,
+      String stage,
       long fullFast,
       CompletableFuture<Long> exactFullF,
       long t0)
       throws IOException {
-    String filterName = best.filter.name().toLowerCase(java.util.Locale.ROOT);
-    if (abs32) {
-      filterName += "+abs32";
-    }
+    String filterName = best.filter.name().toLowerCase(java.util.Locale.ROOT) + stage;
     if (best.transform == DiffTransform.WORDS) {
       filterName += "+words";
     }
@@ -450,6 +490,60 @@ public final class DeltaDiffer {
           projected, c.fNew, c.script, c.filter, table, c.transform, level, chunkSize, true);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The best-ranked candidate with a branch filter, or null. */
+  private static Candidate firstFiltered(List<Candidate> ranked) {
+    for (Candidate c : ranked) {
+      if (c.filter != BranchFilter.NONE) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Candidate {@code c} with filter regions ({@link RegionTable#choose}) and its new image filtered
+   * in the table's filtered regions.
+   */
+  private record RegionPlan(Candidate c, byte[] oldImage, RegionTable table, byte[] rNew) {
+    /**
+     * The plan, or null when the choice keeps the filter everywhere (or nowhere) or its fast (level
+     * 3) estimate is not below {@code bestEstimate}, the best candidate's.
+     */
+    static RegionPlan of(
+        Candidate c, byte[] oldImage, byte[] newImage, long bestEstimate, int chunkSize)
+        throws IOException {
+      RegionTable table = RegionTable.choose(oldImage, newImage, c.fOld, c.fNew, c.script);
+      if (table == null) {
+        return null;
+      }
+      RegionPlan plan = new RegionPlan(c, oldImage, table, table.filterNew(c.filter, newImage));
+      return plan.encodeOrThrow(3, chunkSize, false).size() < bestEstimate ? plan : null;
+    }
+
+    NativeFormat.Encoded encode(int level, int chunkSize) {
+      try {
+        return encodeOrThrow(level, chunkSize, true);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private NativeFormat.Encoded encodeOrThrow(int level, int chunkSize, boolean keepRaw)
+        throws IOException {
+      return NativeFormat.encode(
+          c.fOld,
+          oldImage,
+          rNew,
+          c.script,
+          c.filter,
+          table,
+          c.transform,
+          level,
+          chunkSize,
+          keepRaw);
     }
   }
 

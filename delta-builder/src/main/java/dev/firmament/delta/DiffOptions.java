@@ -19,6 +19,10 @@ import java.util.Objects;
  *     kept only when the patch is smaller with it; on by default): appliers decode it only when
  *     they say so, and a patch with it comes with a companion without it ({@link
  *     DiffResult#zstdPatch})
+ * @param regions whether a native patch may apply its branch filter to some regions of the image
+ *     only (docs/delta-format.md, section 3.2; kept only when the patch is smaller with them; on by
+ *     default): as with ABS32, appliers decode them only when they say so, and such a patch comes
+ *     with a companion without them
  */
 public record DiffOptions(
     PatchFormat format,
@@ -27,7 +31,8 @@ public record DiffOptions(
     int chunkSize,
     DeltaPolicy policy,
     Codec codec,
-    boolean abs32) {
+    boolean abs32,
+    boolean regions) {
 
   /** Entropy stage of native patches (docs/delta-format.md, header byte 8). */
   public enum Codec {
@@ -43,7 +48,7 @@ public record DiffOptions(
   /** Options with zstd streams. */
   public DiffOptions(
       PatchFormat format, Filter filter, int level, int chunkSize, DeltaPolicy policy) {
-    this(format, filter, level, chunkSize, policy, Codec.ZSTD, true);
+    this(format, filter, level, chunkSize, policy, Codec.ZSTD, true, true);
   }
 
   /** Branch filter choice. */
@@ -81,31 +86,36 @@ public record DiffOptions(
   }
 
   public DiffOptions withFormat(PatchFormat v) {
-    return new DiffOptions(v, filter, level, chunkSize, policy, codec, abs32);
+    return new DiffOptions(v, filter, level, chunkSize, policy, codec, abs32, regions);
   }
 
   public DiffOptions withFilter(Filter v) {
-    return new DiffOptions(format, v, level, chunkSize, policy, codec, abs32);
+    return new DiffOptions(format, v, level, chunkSize, policy, codec, abs32, regions);
   }
 
   public DiffOptions withLevel(int v) {
-    return new DiffOptions(format, filter, v, chunkSize, policy, codec, abs32);
+    return new DiffOptions(format, filter, v, chunkSize, policy, codec, abs32, regions);
   }
 
   public DiffOptions withChunkSize(int v) {
-    return new DiffOptions(format, filter, level, v, policy, codec, abs32);
+    return new DiffOptions(format, filter, level, v, policy, codec, abs32, regions);
   }
 
   public DiffOptions withPolicy(DeltaPolicy v) {
-    return new DiffOptions(format, filter, level, chunkSize, v, codec, abs32);
+    return new DiffOptions(format, filter, level, chunkSize, v, codec, abs32, regions);
   }
 
   public DiffOptions withCodec(Codec v) {
-    return new DiffOptions(format, filter, level, chunkSize, policy, v, abs32);
+    return new DiffOptions(format, filter, level, chunkSize, policy, v, abs32, regions);
   }
 
   /** These options, with ABS32 tables allowed or not. */
   public DiffOptions withAbs32(boolean v) {
-    return new DiffOptions(format, filter, level, chunkSize, policy, codec, v);
+    return new DiffOptions(format, filter, level, chunkSize, policy, codec, v, regions);
+  }
+
+  /** These options, with filter regions allowed or not. */
+  public DiffOptions withRegions(boolean v) {
+    return new DiffOptions(format, filter, level, chunkSize, policy, codec, abs32, v);
   }
 }

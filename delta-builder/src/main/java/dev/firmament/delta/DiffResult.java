@@ -47,7 +47,10 @@ public record DiffResult(
    */
   public String branchFilter() {
     String base = companionBranchFilter();
-    return filter.contains("+abs32") ? base + "+" + DeltaApplier.ABS32 : base;
+    if (abs32()) {
+      return base + "+" + DeltaApplier.ABS32;
+    }
+    return regions() ? base + "+" + DeltaApplier.REGIONS : base;
   }
 
   /** The branch filter of the {@link #zstdPatch} companion: the filter alone, without ABS32. */
@@ -59,6 +62,11 @@ public record DiffResult(
   /** Whether the patch carries an ABS32 table. */
   public boolean abs32() {
     return filter.contains("+abs32");
+  }
+
+  /** Whether the patch carries a filter region table. */
+  public boolean regions() {
+    return filter.contains("+regions");
   }
 
   /** The entropy stage of a native patch as devices name it: {@code "LZMA"} or {@code "ZSTD"}. */

@@ -50,6 +50,7 @@ public record PatchInfo(
         h.newSha256(),
         h.filter().name().toLowerCase(Locale.ROOT)
             + (h.abs32() != null ? "+abs32" : "")
+            + (h.regions() != null ? "+regions" : "")
             + (h.codec() == NativeFormat.CODEC_LZMA ? "+lzma" : ""),
         h.chunkSize(),
         h.chunks());

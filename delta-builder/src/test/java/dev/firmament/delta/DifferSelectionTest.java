@@ -8,6 +8,7 @@ import dev.firmament.delta.internal.BsdiffScanner;
 import dev.firmament.delta.internal.DiffScript;
 import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.NativeFormat;
+import dev.firmament.delta.internal.RegionTable;
 import dev.firmament.delta.internal.SuffixArray;
 import dev.firmament.manifest.Sha256;
 import java.io.IOException;
@@ -35,6 +36,8 @@ class DifferSelectionTest {
     Random r = new Random(11);
     byte[] code = TestData.codeLike(r, 96 * 1024);
     pairs.add(new TestData.Pair("generated", code, TestData.evolve(r, code, 40)));
+    // A pair where filter regions win (RegionsTest).
+    pairs.add(RegionsTest.codeAndData(new Random(73)));
     for (DiffOptions.Filter mode : List.of(DiffOptions.Filter.AUTO, DiffOptions.Filter.ALL)) {
       DiffOptions options = RoundTripTest.ALWAYS.withFilter(mode);
       for (TestData.Pair p : pairs) {
@@ -164,6 +167,14 @@ class DifferSelectionTest {
         projectedOld, c.fNew, c.script, c.filter, table, c.transform, level, chunk, keepRaw);
   }
 
+  /** Candidate {@code c} encoded with filter regions. */
+  private static NativeFormat.Encoded withRegions(
+      Candidate c, byte[] old, byte[] rNew, RegionTable t, int level, int chunk, boolean keepRaw)
+      throws IOException {
+    return NativeFormat.encode(
+        c.fOld, old, rNew, c.script, c.filter, t, c.transform, level, chunk, keepRaw);
+  }
+
   /**
    * The selection done one step after another, for native patches, over the differ's candidate
    * filters (filter AUTO or ALL).
@@ -199,9 +210,30 @@ class DifferSelectionTest {
       }
     }
     all.sort(Comparator.comparingLong(Candidate::estimate));
+    Candidate first = all.getFirst();
+    // Filter regions for the best-ranked candidate with a filter, when chosen and their level-3
+    // estimate beats the best one's: then the finalists are the best-ranked and that candidate.
+    Candidate filtered =
+        options.regions()
+            ? all.stream().filter(c -> c.filter != BranchFilter.NONE).findFirst().orElse(null)
+            : null;
+    RegionTable regions =
+        filtered == null
+            ? null
+            : RegionTable.choose(old, neu, filtered.fOld, filtered.fNew, filtered.script);
+    byte[] rNew = regions == null ? null : regions.filterNew(filtered.filter, neu);
+    if (regions != null
+        && withRegions(filtered, old, rNew, regions, 3, options.chunkSize(), false).size()
+            >= first.estimate) {
+      regions = null;
+    }
+    List<Candidate> finalists =
+        regions == null
+            ? all.subList(0, Math.min(DeltaDiffer.FINALISTS, all.size()))
+            : filtered == first ? List.of(first) : List.of(first, filtered);
     byte[] patch = null;
     Candidate best = null;
-    for (Candidate c : all.subList(0, Math.min(DeltaDiffer.FINALISTS, all.size()))) {
+    for (Candidate c : finalists) {
       byte[] p =
           TestData.nativePatch(
               c.fOld,
@@ -234,7 +266,6 @@ class DifferSelectionTest {
     byte[] chosen = withPlain.length < patch.length ? withPlain : patch;
     // The best-ranked candidate with an ABS32 table, when its alignment gives one and it is
     // smaller.
-    Candidate first = all.getFirst();
     Abs32Table table =
         options.abs32() ? Abs32Table.build(first.fOld, first.fNew, first.script) : null;
     byte[] projectedOld = table == null ? null : table.applyTo(first.fOld);
@@ -248,6 +279,19 @@ class DifferSelectionTest {
       byte[] projected = plain.length < zeroRuns.length ? plain : zeroRuns;
       if (projected.length < chosen.length) {
         chosen = projected;
+      }
+    }
+    // The regions' patch, when its zstd streams beat the plain winner's and it is smaller.
+    if (regions != null) {
+      NativeFormat.Encoded e =
+          withRegions(filtered, old, rNew, regions, options.level(), options.chunkSize(), true);
+      if (e.size() < patch.length) {
+        byte[] zeroRuns = e.patch(oldSha, newSha);
+        byte[] plain = e.withPlainTrial(oldSha, newSha);
+        byte[] regioned = plain.length < zeroRuns.length ? plain : zeroRuns;
+        if (regioned.length < chosen.length) {
+          chosen = regioned;
+        }
       }
     }
     return chosen;

@@ -317,6 +317,19 @@ class HostilePatchTest {
     }
   }
 
+  /** The same fuzz on a patch with filter regions, whose table the mutations reach too. */
+  @Test
+  void fuzzMutatedPatchesWithFilterRegions() throws IOException {
+    TestData.Pair p = RegionsTest.codeAndData(new Random(32));
+    DiffResult r = DeltaDiffer.diff(p.oldImage(), p.newImage(), RoundTripTest.ALWAYS);
+    assertThat(r.regions()).isTrue();
+    fuzz(p.oldImage(), p.newImage(), r.patch(), null, 20261208L, 1000);
+    for (int n = 0; n < NativeFormat.HEADER_SIZE + 12; n++) {
+      byte[] cut = Arrays.copyOf(r.patch(), n);
+      assertThatThrownBy(() -> applyTo(p.oldImage(), cut)).isInstanceOf(DeltaFormatException.class);
+    }
+  }
+
   /**
    * Mutates {@code nativePatch} (of {@code base} to {@code target}) and, on every other round, the
    * BSDIFF40 patch {@code bsdiff} of the same pair when there is one.

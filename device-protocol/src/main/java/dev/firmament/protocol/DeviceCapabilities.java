@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  *     3) the device's applier decodes, each once, at most {@value #MAX_ARTIFACTS}, same naming
  *     rules as {@code artifacts}; null when the device says nothing, which means the filters every
  *     applier has decoded ({@link #LEGACY_FILTERS}); no filter ({@code NONE}) is always decoded;
- *     {@code ABS32} in the list says the applier decodes ABS32 tables (section 3.1)
+ *     {@code ABS32} in the list says the applier decodes ABS32 tables (section 3.1), {@code
+ *     REGIONS} filter region tables (section 3.2)
  * @param deltaCodecs the entropy stages of the native patch format the device's applier decodes
  *     ({@code ZSTD}, {@code LZMA}), same rules; null when the device says nothing, which means
  *     {@code ZSTD} alone, what every applier has decoded; {@code ZSTD} is always decoded

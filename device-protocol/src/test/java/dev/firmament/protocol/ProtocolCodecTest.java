@@ -400,6 +400,12 @@ class ProtocolCodecTest {
     assertThat(named.decodesFilter("NONE+ABS32")).isFalse();
     assertThat(silent.decodesFilter("THUMB_BL+ABS32")).isFalse();
     assertThat(silent.decodesFilter("THUMB_BL+")).isFalse();
+    // Filter regions likewise.
+    DeviceCapabilities regions = silent.withDeltaFilters(List.of("ARM64", "REGIONS"));
+    assertThat(regions.decodesFilter("ARM64+REGIONS")).isTrue();
+    assertThat(regions.decodesFilter("THUMB_BL+REGIONS")).isFalse();
+    assertThat(abs32.decodesFilter("THUMB_BL+REGIONS")).isFalse();
+    assertThat(silent.decodesFilter("THUMB_BL+REGIONS")).isFalse();
     // Round trip, kept through the other builders, and not written when absent.
     DeviceCapabilities all =
         silent

@@ -82,10 +82,17 @@ public final class NativeFormat {
       byte[] oldSha256,
       byte[] newSha256,
       int chunks,
-      Abs32Table abs32) {}
+      Abs32Table abs32,
+      RegionTable regions) {}
 
   /** Bit of the diff transform byte that says an ABS32 table follows the header (section 3.1). */
   public static final int ABS32_FLAG = 0x80;
+
+  /**
+   * Bit of the diff transform byte that says a filter region table follows the header (section
+   * 3.2).
+   */
+  public static final int REGIONS_FLAG = 0x40;
 
   public static int windowLogFor(int chunkSize) {
     int log = 32 - Integer.numberOfLeadingZeros(chunkSize - 1);
@@ -126,7 +133,7 @@ public final class NativeFormat {
     if (windowLog < MIN_WINDOW_LOG || windowLog > MAX_WINDOW_LOG) {
       throw new DeltaFormatException("window log " + windowLog + " out of range");
     }
-    DiffTransform transform = DiffTransform.byId(h[11] & 0xff & ~ABS32_FLAG);
+    DiffTransform transform = DiffTransform.byId(h[11] & 0xff & ~(ABS32_FLAG | REGIONS_FLAG));
     if (transform == null) {
       throw new DeltaFormatException("unsupported diff transform " + (h[11] & 0xff));
     }
@@ -152,6 +159,14 @@ public final class NativeFormat {
       throw new DeltaFormatException(
           "chunk count " + chunks + " does not match new size " + newSize);
     }
+    boolean hasAbs32 = (h[11] & ABS32_FLAG) != 0;
+    boolean hasRegions = (h[11] & REGIONS_FLAG) != 0;
+    if (hasRegions && filter == BranchFilter.NONE) {
+      throw new DeltaFormatException("filter regions without a branch filter");
+    }
+    if (hasRegions && hasAbs32) {
+      throw new DeltaFormatException("a patch carries filter regions or an ABS32 table, not both");
+    }
     return new Header(
         codec,
         filter,
@@ -163,7 +178,8 @@ public final class NativeFormat {
         oldSha,
         newSha,
         (int) chunks,
-        (h[11] & ABS32_FLAG) != 0 ? Abs32Table.read(in) : null);
+        hasAbs32 ? Abs32Table.read(in) : null,
+        hasRegions ? RegionTable.read(in, newSize) : null);
   }
 
   /**
@@ -187,6 +203,37 @@ public final class NativeFormat {
 
   /**
    * As {@link #encode(byte[], byte[], DiffScript, BranchFilter, DiffTransform, int, int, boolean)},
+   * for a patch with filter regions (section 3.2): {@code fNew} is the new image filtered in the
+   * table's filtered regions only, and diff runs in its raw regions read {@code rawOld}.
+   */
+  public static Encoded encode(
+      byte[] fOld,
+      byte[] rawOld,
+      byte[] fNew,
+      DiffScript script,
+      BranchFilter filter,
+      RegionTable regions,
+      DiffTransform transform,
+      int level,
+      int chunkSize,
+      boolean keepRawDiff)
+      throws IOException {
+    return encode(
+        fOld,
+        rawOld,
+        fNew,
+        script,
+        filter,
+        null,
+        regions,
+        transform,
+        level,
+        chunkSize,
+        keepRawDiff);
+  }
+
+  /**
+   * As {@link #encode(byte[], byte[], DiffScript, BranchFilter, DiffTransform, int, int, boolean)},
    * for a patch with an ABS32 table ({@code abs32}, null for none); {@code fOld} is then the
    * filtered old image already projected through it.
    */
@@ -201,10 +248,29 @@ public final class NativeFormat {
       int chunkSize,
       boolean keepRawDiff)
       throws IOException {
+    return encode(
+        fOld, fOld, fNew, script, filter, abs32, null, transform, level, chunkSize, keepRawDiff);
+  }
+
+  private static Encoded encode(
+      byte[] fOld,
+      byte[] rawOld,
+      byte[] fNew,
+      DiffScript script,
+      BranchFilter filter,
+      Abs32Table abs32,
+      RegionTable regions,
+      DiffTransform transform,
+      int level,
+      int chunkSize,
+      boolean keepRawDiff)
+      throws IOException {
     int windowLog = windowLogFor(chunkSize);
     List<Chunk> chunks = new ArrayList<>();
     try (ZstdCompressCtx ctx = newContext(level, windowLog)) {
-      ChunkWriter w = new ChunkWriter(fOld, fNew, transform, chunkSize, ctx, chunks, keepRawDiff);
+      ChunkWriter w =
+          new ChunkWriter(
+              fOld, rawOld, regions, fNew, transform, chunkSize, ctx, chunks, keepRawDiff);
       long pendingSeek = 0;
       for (int i = 0; i < script.size(); i++) {
         int d = script.diffLen(i);
@@ -223,6 +289,7 @@ public final class NativeFormat {
     return new Encoded(
         filter,
         abs32 == null ? null : abs32.encode(),
+        regions == null ? null : regions.encode(),
         transform,
         level,
         windowLog,
@@ -272,6 +339,7 @@ public final class NativeFormat {
   public static final class Encoded {
     private final BranchFilter filter;
     private final byte[] abs32;
+    private final byte[] regions;
     private final DiffTransform transform;
     private final int level;
     private final int windowLog;
@@ -283,6 +351,7 @@ public final class NativeFormat {
     private Encoded(
         BranchFilter filter,
         byte[] abs32,
+        byte[] regions,
         DiffTransform transform,
         int level,
         int windowLog,
@@ -292,6 +361,7 @@ public final class NativeFormat {
         List<Chunk> chunks) {
       this.filter = filter;
       this.abs32 = abs32;
+      this.regions = regions;
       this.transform = transform;
       this.level = level;
       this.windowLog = windowLog;
@@ -303,7 +373,8 @@ public final class NativeFormat {
 
     /** Exact length of {@link #patch}. */
     public long size() {
-      long n = HEADER_SIZE + (abs32 == null ? 0 : abs32.length);
+      long n =
+          HEADER_SIZE + (abs32 == null ? 0 : abs32.length) + (regions == null ? 0 : regions.length);
       for (Chunk c : chunks) {
         n += CHUNK_HEADER_SIZE + c.ctrl.length + c.diff.length + c.extra.length;
       }
@@ -450,7 +521,11 @@ public final class NativeFormat {
           .put((byte) codec)
           .put((byte) filter.id())
           .put((byte) windowLog)
-          .put((byte) (transform.id() | (abs32 == null ? 0 : ABS32_FLAG)))
+          .put(
+              (byte)
+                  (transform.id()
+                      | (abs32 == null ? 0 : ABS32_FLAG)
+                      | (regions == null ? 0 : REGIONS_FLAG)))
           .putInt(chunkSize)
           .putLong(oldSize)
           .putLong(newSize)
@@ -464,6 +539,9 @@ public final class NativeFormat {
       out.write(h.array());
       if (abs32 != null) {
         out.write(abs32);
+      }
+      if (regions != null) {
+        out.write(regions);
       }
       for (int i = 0; i < diffs.length; i++) {
         Chunk c = chunks.get(i);
@@ -492,6 +570,8 @@ public final class NativeFormat {
   /** Splits entries at chunk boundaries and compresses each chunk's streams. */
   private static final class ChunkWriter {
     final byte[] fOld;
+    final byte[] rawOld;
+    final RegionTable regions;
     final byte[] fNew;
     final DiffTransform transform;
     final boolean keepRawDiff;
@@ -508,6 +588,8 @@ public final class NativeFormat {
 
     ChunkWriter(
         byte[] fOld,
+        byte[] rawOld,
+        RegionTable regions,
         byte[] fNew,
         DiffTransform transform,
         int chunkSize,
@@ -516,6 +598,8 @@ public final class NativeFormat {
         boolean keepRawDiff) {
       this.keepRawDiff = keepRawDiff;
       this.fOld = fOld;
+      this.rawOld = rawOld;
+      this.regions = regions;
       this.transform = transform;
       this.fNew = fNew;
       this.chunkSize = chunkSize;
@@ -536,7 +620,18 @@ public final class NativeFormat {
         if (scratch.length < dd) {
           scratch = new byte[dd];
         }
-        transform.subtract(fNew, newPos, fOld, (int) oldPos, dd, newPos, scratch, 0);
+        if (regions == null) {
+          transform.subtract(fNew, newPos, fOld, (int) oldPos, dd, newPos, scratch, 0);
+        } else {
+          // Each region's diff bytes against its own view of the old image.
+          for (int done = 0; done < dd; ) {
+            int at = newPos + done;
+            int n = (int) Math.min(dd - done, regions.regionEnd(at, fNew.length) - at);
+            byte[] view = regions.filteredAt(at) ? fOld : rawOld;
+            transform.subtract(fNew, at, view, (int) oldPos + done, n, at, scratch, done);
+            done += n;
+          }
+        }
         diff.write(scratch, 0, dd);
         extra.write(fNew, newPos + dd, ee);
         newPos += dd + ee;

@@ -13,6 +13,8 @@ public final class UnfilterOutputStream extends OutputStream {
 
   private final OutputStream out;
   private final BranchFilter filter;
+  private final RegionTable regions;
+  private final long size;
   private final MessageDigest digest;
   private final byte[] buf = new byte[BUFFER];
   private int fill;
@@ -20,9 +22,28 @@ public final class UnfilterOutputStream extends OutputStream {
   private long written;
 
   public UnfilterOutputStream(OutputStream out, BranchFilter filter, MessageDigest digest) {
+    this(out, filter, null, 0, digest);
+  }
+
+  /**
+   * Undoes {@code filter} in the filtered regions of {@code regions} only (all of the image when
+   * null), for a new image of {@code size} bytes.
+   */
+  public UnfilterOutputStream(
+      OutputStream out, BranchFilter filter, RegionTable regions, long size, MessageDigest digest) {
     this.out = out;
     this.filter = filter;
+    this.regions = regions;
+    this.size = size;
     this.digest = digest;
+  }
+
+  private void decode(int len) {
+    if (regions == null) {
+      filter.decode(buf, 0, len, base);
+    } else {
+      regions.apply(filter, buf, len, base, size, true);
+    }
   }
 
   public int bufferBytes() {
@@ -59,17 +80,17 @@ public final class UnfilterOutputStream extends OutputStream {
   private void drain(boolean last) throws IOException {
     int emit;
     if (filter == BranchFilter.NONE || last) {
-      filter.decode(buf, 0, fill, base);
+      decode(fill);
       emit = fill;
     } else if (filter.sequential()) {
       // Whole parse blocks (the buffer is a multiple of a block and starts on one).
       emit = filter.emittable(base, fill);
-      filter.decode(buf, 0, emit, base);
+      decode(emit);
     } else {
       // Windows starting before `emit` lie entirely inside the buffer; decode them and keep the
       // tail (at most 3 bytes plus alignment) for the next round.
       emit = filter.emittable(base, fill);
-      filter.decode(buf, 0, Math.min(fill, emit + 3), base);
+      decode(Math.min(fill, emit + 3));
     }
     digest.update(buf, 0, emit);
     out.write(buf, 0, emit);

@@ -296,6 +296,8 @@ public class ArtifactPlanner {
     }
     // An ABS32 table only for an applier that names it (docs/delta-format.md, section 3.1).
     options = options.withAbs32(caps.decodesFilter(DeltaApplier.ABS32));
+    // Filter regions likewise (section 3.2).
+    options = options.withRegions(caps.decodesFilter(DeltaApplier.REGIONS));
     DiffResult r;
     byte[] patch;
     try {
