@@ -276,6 +276,33 @@ class RolloutHistoryRecorder {
   }
 
   /**
+   * Records the same aborting gate once its breach is published among the stage's writes, which the
+   * stage awaits before it ends (the behaviour behind {@code StageWorkflowImpl.GATE_EVENT_AWAITED}
+   * version 1): run only on purpose, with {@code -Dfirmament.recordHistories=gate-event-awaited}.
+   */
+  @Test
+  @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "gate-event-awaited")
+  void recordGateEventAwaited() throws IOException {
+    FakeFleet fleet = failingCanaries();
+    RolloutPlan plan = canaryThatAborts();
+    RolloutProgress result =
+        recordRollout(
+            "gate-event-awaited",
+            fleet,
+            new RolloutRequest("gate-event-awaited", 2, Duration.ofMinutes(5), 10, plan),
+            true,
+            (env, workflow) -> {});
+    assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
+    assertThat(fleet.breaches)
+        .singleElement()
+        .satisfies(
+            b -> {
+              assertThat(b.gate()).isEqualTo("FAILURE_RATE");
+              assertThat(b.action()).isEqualTo(BreachAction.ABORT);
+            });
+  }
+
+  /**
    * Records a rollout whose gate rolls it back in two rollback stages, the second waiting for an
    * approval (the behaviour behind {@code RolloutWorkflowImpl.STAGED_ROLLBACK} version 1): run only
    * on purpose, with {@code -Dfirmament.recordHistories=staged-rollback}.

@@ -115,6 +115,14 @@ public class StageWorkflowImpl implements StageWorkflow {
   /** Change id: a gate's breach is published as the event firmament/rollout/gate (version 1). */
   static final String GATE_EVENT = "gate-event";
 
+  /**
+   * Change id: a breach is published among the stage's writes, which the stage waits for before it
+   * ends, instead of by a call that blocked only the signal handler that judged it: the stage could
+   * end in the same workflow task as the one that scheduled the publication, which then never ran
+   * (version 1).
+   */
+  static final String GATE_EVENT_AWAITED = "gate-event-awaited";
+
   /** The longest wait before a delivery that failed on the worker's side runs again. */
   static final Duration MAX_READOPT_WAIT = Duration.ofSeconds(30);
 
@@ -1128,7 +1136,7 @@ public class StageWorkflowImpl implements StageWorkflow {
       breach = gate.onBreach();
       breachReason = describeBreach(counters);
     }
-    // Published once the stage holds: the activity yields, and no device may start meanwhile.
+    // Published once the stage holds (paused, or stopping), so that no device starts after it.
     announceBreach("FAILURE_RATE", describeBreach(counters));
   }
 
@@ -1138,7 +1146,7 @@ public class StageWorkflowImpl implements StageWorkflow {
    */
   private void announceBreach(String gate, String detail) {
     if (Workflow.getVersion(GATE_EVENT, Workflow.DEFAULT_VERSION, 1) != Workflow.DEFAULT_VERSION) {
-      bookkeeping.recordGateBreach(
+      GateBreach event =
           new GateBreach(
               request.jobId(),
               request.index(),
@@ -1146,7 +1154,13 @@ public class StageWorkflowImpl implements StageWorkflow {
               request.kind(),
               gate,
               request.plan().gate().onBreach(),
-              detail));
+              detail);
+      if (Workflow.getVersion(GATE_EVENT_AWAITED, Workflow.DEFAULT_VERSION, 1)
+          == Workflow.DEFAULT_VERSION) {
+        bookkeeping.recordGateBreach(event);
+      } else {
+        writes.add(Async.procedure(bookkeeping::recordGateBreach, event));
+      }
     }
   }
 
