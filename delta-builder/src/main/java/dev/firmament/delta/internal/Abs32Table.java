@@ -349,7 +349,7 @@ public final class Abs32Table {
   }
 
   private static Abs32Table readChecked(InputStream in) throws IOException {
-    CrcInput crcIn = new CrcInput(in);
+    CrcInputStream crcIn = new CrcInputStream(in);
     long count = Varint.readUnsigned(crcIn);
     if (count < 1 || count > MAX_ENTRIES) {
       throw new DeltaFormatException(
@@ -376,14 +376,7 @@ public final class Abs32Table {
       starts[k] = start;
       shifts[k] = shift;
     }
-    int expected = (int) crcIn.crc.getValue();
-    byte[] c = new byte[4];
-    BoundedInputStream.readFully(in, c, 0, 4);
-    int actual =
-        ((c[0] & 0xff) << 24) | ((c[1] & 0xff) << 16) | ((c[2] & 0xff) << 8) | (c[3] & 0xff);
-    if (actual != expected) {
-      throw new DeltaFormatException("ABS32 table is corrupt (CRC mismatch)");
-    }
+    crcIn.checkTrailer("ABS32 table");
     return new Abs32Table(starts, shifts);
   }
 
@@ -395,24 +388,5 @@ public final class Abs32Table {
   /** A table of the given entries, checked as a read table is (tests and probes). */
   public static Abs32Table of(long[] starts, long[] shifts) throws IOException {
     return read(new Abs32Table(starts.clone(), shifts.clone()).encode());
-  }
-
-  /** Passes bytes through, updating a CRC-32 of them. */
-  private static final class CrcInput extends InputStream {
-    private final InputStream in;
-    final CRC32 crc = new CRC32();
-
-    CrcInput(InputStream in) {
-      this.in = in;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        crc.update(b);
-      }
-      return b;
-    }
   }
 }

@@ -120,18 +120,7 @@ public final class RegionTable {
 
   /** Reads and checks a table for a new image of {@code newSize} bytes. */
   public static RegionTable read(InputStream in, long newSize) throws IOException {
-    CRC32 crc = new CRC32();
-    InputStream crcIn =
-        new java.io.FilterInputStream(in) {
-          @Override
-          public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-              crc.update(b);
-            }
-            return b;
-          }
-        };
+    CrcInputStream crcIn = new CrcInputStream(in);
     long count = Varint.readUnsigned(crcIn);
     if (count < 1 || count > MAX_SWITCHES) {
       throw new DeltaFormatException(
@@ -154,14 +143,7 @@ public final class RegionTable {
     if (count == 1 && switches[0] == 0) {
       throw new DeltaFormatException("filter regions leave nothing filtered");
     }
-    int expected = (int) crc.getValue();
-    byte[] c = new byte[4];
-    BoundedInputStream.readFully(in, c, 0, 4);
-    int actual =
-        ((c[0] & 0xff) << 24) | ((c[1] & 0xff) << 16) | ((c[2] & 0xff) << 8) | (c[3] & 0xff);
-    if (actual != expected) {
-      throw new DeltaFormatException("filter region table is corrupt (CRC mismatch)");
-    }
+    crcIn.checkTrailer("filter region table");
     return new RegionTable(switches);
   }
 
@@ -252,7 +234,7 @@ public final class RegionTable {
   }
 
   /** The old offset each new byte is diffed against, or -1 for an extra byte. */
-  static int[] sources(DiffScript s, int newLength) {
+  public static int[] sources(DiffScript s, int newLength) {
     int[] src = new int[newLength];
     long oldPos = 0;
     int newPos = 0;

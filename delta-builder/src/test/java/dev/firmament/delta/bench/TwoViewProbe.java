@@ -6,6 +6,7 @@ import dev.firmament.delta.internal.BsdiffScanner;
 import dev.firmament.delta.internal.DiffScript;
 import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.NativeFormat;
+import dev.firmament.delta.internal.RegionTable;
 import dev.firmament.delta.internal.SuffixArray;
 import dev.firmament.manifest.Sha256;
 import java.util.Locale;
@@ -37,23 +38,7 @@ public final class TwoViewProbe {
 
   /** The old-image offset each new byte is diffed against, or -1 for an extra byte. */
   static int[] sources(DiffScript s, int newLength) {
-    int[] src = new int[newLength];
-    long oldPos = 0;
-    int newPos = 0;
-    for (int e = 0; e < s.size(); e++) {
-      for (int i = 0; i < s.diffLen(e); i++) {
-        src[newPos++] = (int) (oldPos + i);
-      }
-      oldPos += s.diffLen(e);
-      for (int i = 0; i < s.extraLen(e); i++) {
-        src[newPos++] = -1;
-      }
-      oldPos += s.seek(e);
-    }
-    if (newPos != newLength) {
-      throw new IllegalStateException("script covers " + newPos + " of " + newLength);
-    }
-    return src;
+    return RegionTable.sources(s, newLength);
   }
 
   /** A script producing exactly {@code src} (offsets into the old image, -1 for extra bytes). */

@@ -256,23 +256,7 @@ class RolloutHistoryRecorder {
   @Test
   @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "gate-event")
   void recordGateEvent() throws IOException {
-    FakeFleet fleet = failingCanaries();
-    RolloutPlan plan = canaryThatAborts();
-    RolloutProgress result =
-        recordRollout(
-            "gate-event",
-            fleet,
-            new RolloutRequest("gate-event", 2, Duration.ofMinutes(5), 10, plan),
-            true,
-            (env, workflow) -> {});
-    assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
-    assertThat(fleet.breaches)
-        .singleElement()
-        .satisfies(
-            b -> {
-              assertThat(b.gate()).isEqualTo("FAILURE_RATE");
-              assertThat(b.action()).isEqualTo(BreachAction.ABORT);
-            });
+    recordAbortingGate("gate-event");
   }
 
   /**
@@ -283,13 +267,21 @@ class RolloutHistoryRecorder {
   @Test
   @EnabledIfSystemProperty(named = "firmament.recordHistories", matches = "gate-event-awaited")
   void recordGateEventAwaited() throws IOException {
+    recordAbortingGate("gate-event-awaited");
+  }
+
+  /**
+   * A rollout whose first stage's failure-rate gate breaches and aborts it, recorded as {@code
+   * scenario}.
+   */
+  private void recordAbortingGate(String scenario) throws IOException {
     FakeFleet fleet = failingCanaries();
     RolloutPlan plan = canaryThatAborts();
     RolloutProgress result =
         recordRollout(
-            "gate-event-awaited",
+            scenario,
             fleet,
-            new RolloutRequest("gate-event-awaited", 2, Duration.ofMinutes(5), 10, plan),
+            new RolloutRequest(scenario, 2, Duration.ofMinutes(5), 10, plan),
             true,
             (env, workflow) -> {});
     assertThat(result.status()).isEqualTo(RolloutStatus.ABORTED);
