@@ -12,6 +12,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Builds {@code FMINPLC1} patches: a patch that rewrites a single-slot device's image where it lies
@@ -53,20 +57,38 @@ public final class InPlaceDiffer {
     int seg = layout.segmentSize();
     long shift = layout.shiftFor(old.length);
     int segments = (int) ((neu.length + (long) seg - 1) / seg);
-    int[] sa = SuffixArray.build(old);
-    ByteArrayOutputStream ctrl = new ByteArrayOutputStream();
-    ByteArrayOutputStream diff = new ByteArrayOutputStream();
-    ByteArrayOutputStream extra = new ByteArrayOutputStream();
-    for (int i = 0; i < segments; i++) {
-      int lo = (int) Math.min(old.length, Math.max(0, (long) (i + 1) * seg - shift));
-      int from = i * seg;
-      int to = Math.min(neu.length, from + seg);
-      segment(old, lo, window(sa, lo), Arrays.copyOfRange(neu, from, to), ctrl, diff, extra);
+    ExecutorService pool = pool();
+    Choice choice;
+    try {
+      int[] sa = SuffixArray.build(old);
+      // The segments are independent (each reads the old image from its own lower bound): built
+      // on the pool, their streams joined in order.
+      List<CompletableFuture<byte[][]>> built = new ArrayList<>();
+      for (int i = 0; i < segments; i++) {
+        int lo = (int) Math.min(old.length, Math.max(0, (long) (i + 1) * seg - shift));
+        int from = i * seg;
+        int to = Math.min(neu.length, from + seg);
+        built.add(
+            CompletableFuture.supplyAsync(
+                () -> segment(old, lo, window(sa, lo), Arrays.copyOfRange(neu, from, to)), pool));
+      }
+      ByteArrayOutputStream[] streams = {
+        new ByteArrayOutputStream(), new ByteArrayOutputStream(), new ByteArrayOutputStream()
+      };
+      for (CompletableFuture<byte[][]> f : built) {
+        byte[][] parts = join(f);
+        for (int k = 0; k < streams.length; k++) {
+          streams[k].writeBytes(parts[k]);
+        }
+      }
+      choice =
+          choose(
+              List.of(streams[0].toByteArray(), streams[1].toByteArray(), streams[2].toByteArray()),
+              layout.decoderBudget(),
+              pool);
+    } finally {
+      pool.shutdownNow();
     }
-    Choice choice =
-        choose(
-            List.of(ctrl.toByteArray(), diff.toByteArray(), extra.toByteArray()),
-            layout.decoderBudget());
     InPlaceFormat header =
         new InPlaceFormat(
             seg,
@@ -107,15 +129,42 @@ public final class InPlaceDiffer {
     return out;
   }
 
-  /** One segment's entries, seek first, none without output, the old cursor starting at lo. */
-  private static void segment(
-      byte[] old,
-      int lo,
-      int[] sa,
-      byte[] target,
-      ByteArrayOutputStream ctrl,
-      ByteArrayOutputStream diff,
-      ByteArrayOutputStream extra) {
+  /** Upper bound of the differ's worker threads (fewer when the machine has fewer cores). */
+  static final int MAX_THREADS = 4;
+
+  private static ExecutorService pool() {
+    int threads = Math.max(1, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
+    return Executors.newFixedThreadPool(
+        threads,
+        r -> {
+          Thread t = new Thread(r, "delta-in-place");
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * One segment's entries, seek first, none without output, the old cursor starting at lo: its
+   * control, diff and extra bytes.
+   */
+  private static byte[][] segment(byte[] old, int lo, int[] sa, byte[] target) {
+    ByteArrayOutputStream ctrl = new ByteArrayOutputStream();
+    ByteArrayOutputStream diff = new ByteArrayOutputStream();
+    ByteArrayOutputStream extra = new ByteArrayOutputStream();
     byte[] window = Arrays.copyOfRange(old, lo, old.length);
     DiffScript script;
     try {
@@ -149,6 +198,7 @@ public final class InPlaceDiffer {
       Varint.writeUnsigned(ctrl, e[1]);
       Varint.writeUnsigned(ctrl, e[2]);
     }
+    return new byte[][] {ctrl.toByteArray(), diff.toByteArray(), extra.toByteArray()};
   }
 
   private record Choice(InPlaceFormat.Stream[] streams, byte[][] packed) {}
@@ -156,24 +206,43 @@ public final class InPlaceDiffer {
   /**
    * For each stream, the smallest encodings whose decoders fit the budget together: per stream the
    * property sets are compared at the smallest dictionary, then the best set is tried with every
-   * dictionary; then the best combination within the budget.
+   * dictionary; then the best combination within the budget. The encodings of each round run on
+   * {@code pool}; the choice does not depend on the order they finish in.
    */
-  private static Choice choose(List<byte[]> raw, int budget) {
-    List<List<Option>> options = new ArrayList<>();
+  private static Choice choose(List<byte[]> raw, int budget, ExecutorService pool) {
+    List<List<CompletableFuture<Option>>> byProps = new ArrayList<>();
     for (byte[] data : raw) {
-      List<Option> forStream = new ArrayList<>();
-      Option bestProps = null;
+      List<CompletableFuture<Option>> forStream = new ArrayList<>();
       for (int[] p : PROPS) {
-        Option o = option(data, DICTS[0], p);
-        forStream.add(o);
+        forStream.add(CompletableFuture.supplyAsync(() -> option(data, DICTS[0], p), pool));
+      }
+      byProps.add(forStream);
+    }
+    List<List<CompletableFuture<Option>>> all = new ArrayList<>();
+    for (int s = 0; s < raw.size(); s++) {
+      byte[] data = raw.get(s);
+      List<CompletableFuture<Option>> forStream = new ArrayList<>(byProps.get(s));
+      Option bestProps = null;
+      for (CompletableFuture<Option> f : byProps.get(s)) {
+        Option o = join(f);
         if (bestProps == null || o.packed().length < bestProps.packed().length) {
           bestProps = o;
         }
       }
+      int[] props = bestProps.lcLpPb();
       for (int d = 1; d < DICTS.length && data.length > DICTS[d - 1]; d++) {
-        forStream.add(option(data, DICTS[d], bestProps.lcLpPb()));
+        int dict = DICTS[d];
+        forStream.add(CompletableFuture.supplyAsync(() -> option(data, dict, props), pool));
       }
-      options.add(forStream);
+      all.add(forStream);
+    }
+    List<List<Option>> options = new ArrayList<>();
+    for (List<CompletableFuture<Option>> forStream : all) {
+      List<Option> done = new ArrayList<>();
+      for (CompletableFuture<Option> f : forStream) {
+        done.add(join(f));
+      }
+      options.add(done);
     }
     Option[] best = null;
     long bestSize = Long.MAX_VALUE;
