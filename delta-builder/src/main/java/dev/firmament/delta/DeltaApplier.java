@@ -48,9 +48,9 @@ public final class DeltaApplier {
   public static final String REGIONS = "REGIONS";
 
   /**
-   * The branch filters of the native format this applier decodes, by name, and {@code ABS32}, the
-   * pointer projection (what a device declares as {@code capabilities.deltaFilters},
-   * docs/device-protocol.md section 7).
+   * The branch filters of the native format this applier decodes, by name, {@code ABS32}, the
+   * pointer projection, and {@code REGIONS}, filter region tables (what a device declares as {@code
+   * capabilities.deltaFilters}, docs/device-protocol.md section 7).
    */
   public static final List<String> FILTERS =
       Stream.concat(Arrays.stream(BranchFilter.values()).map(Enum::name), Stream.of(ABS32, REGIONS))
