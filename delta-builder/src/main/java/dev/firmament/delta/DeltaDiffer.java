@@ -6,6 +6,7 @@ import dev.firmament.delta.internal.Abs32Table;
 import dev.firmament.delta.internal.BranchFilter;
 import dev.firmament.delta.internal.Bsdiff40Format;
 import dev.firmament.delta.internal.BsdiffScanner;
+import dev.firmament.delta.internal.DiffPool;
 import dev.firmament.delta.internal.DiffScript;
 import dev.firmament.delta.internal.DiffTransform;
 import dev.firmament.delta.internal.NativeFormat;
@@ -21,7 +22,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Computes binary deltas between firmware images: a suffix array (SA-IS) of the old image, the
@@ -93,7 +93,8 @@ public final class DeltaDiffer {
     List<BranchFilter> filters = candidateFilters(newImage, options);
     // The work is split into small tasks (per filter: filtering and suffix sort, then the scans
     // of its slacks; per slack and diff transform: the size estimate) on a pool of at most
-    // MAX_THREADS threads; with three filters on 2 cores the third filter's sort overlaps the
+    // DiffPool.MAX_THREADS threads; with three filters on 2 cores the third filter's sort overlaps
+    // the
     // other filters' scans. The candidates are ranked in the fixed order (filter, slack, transform)
     // whatever the completion order, so the chosen patch is the one a sequential run would choose.
     // The jobs start before the early screen below, which runs on this thread: the sorts use the
@@ -395,18 +396,8 @@ public final class DeltaDiffer {
       long estimate,
       byte[] estimatePatch) {}
 
-  /** Upper bound of the differ's worker threads (fewer when the machine has fewer cores). */
-  static final int MAX_THREADS = 4;
-
   private static ExecutorService pool() {
-    int threads = Math.max(1, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
-    return Executors.newFixedThreadPool(
-        threads,
-        r -> {
-          Thread t = new Thread(r, "delta-diff");
-          t.setDaemon(true);
-          return t;
-        });
+    return DiffPool.create("delta-diff");
   }
 
   /** Candidates written at the final level after ranking by the fast estimate. */

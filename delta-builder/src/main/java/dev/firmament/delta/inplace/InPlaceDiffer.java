@@ -1,6 +1,7 @@
 package dev.firmament.delta.inplace;
 
 import dev.firmament.delta.internal.BsdiffScanner;
+import dev.firmament.delta.internal.DiffPool;
 import dev.firmament.delta.internal.DiffScript;
 import dev.firmament.delta.internal.RawLzma;
 import dev.firmament.delta.internal.SuffixArray;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Builds {@code FMINPLC1} patches: a patch that rewrites a single-slot device's image where it lies
@@ -129,18 +129,8 @@ public final class InPlaceDiffer {
     return out;
   }
 
-  /** Upper bound of the differ's worker threads (fewer when the machine has fewer cores). */
-  static final int MAX_THREADS = 4;
-
   private static ExecutorService pool() {
-    int threads = Math.max(1, Math.min(MAX_THREADS, Runtime.getRuntime().availableProcessors()));
-    return Executors.newFixedThreadPool(
-        threads,
-        r -> {
-          Thread t = new Thread(r, "delta-in-place");
-          t.setDaemon(true);
-          return t;
-        });
+    return DiffPool.create("delta-in-place");
   }
 
   private static <T> T join(CompletableFuture<T> f) {
