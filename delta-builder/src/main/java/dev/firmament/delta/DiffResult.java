@@ -13,8 +13,8 @@ import java.time.Duration;
  *     size (an upper bound, enough to decide); -1 when no comparison was made
  * @param filter branch filter the native patch uses ({@code NONE} for BSDIFF40)
  * @param zstdPatch the patch's companion for appliers that decode less: when {@code patch} is coded
- *     with LZMA ({@link DiffOptions.Codec#SMALLEST}) or carries an ABS32 table, the same script
- *     with the same branch filter coded with zstd and without the table ({@link
+ *     with LZMA ({@link DiffOptions.Codec#SMALLEST}) or carries an ABS32 or filter region table,
+ *     the same candidate (script and branch filter) coded with zstd and without the table ({@link
  *     #companionBranchFilter}); otherwise {@code null}
  * @param reason human-readable explanation of the decision
  * @param elapsed wall-clock time spent
@@ -43,7 +43,8 @@ public record DiffResult(
    * The branch filter of the patch as devices name it (docs/device-protocol.md, section 7): the
    * upper-case filter name without the diff transform ({@code "ARM64"} for {@code "arm64+words"}),
    * followed by {@code "+ABS32"} when the patch carries an ABS32 table ({@code "THUMB_BL+ABS32"}
-   * for {@code "thumb_bl+abs32+words+lzma"}); a device decodes it when it names every part.
+   * for {@code "thumb_bl+abs32+words+lzma"}) or {@code "+REGIONS"} when it carries a filter region
+   * table ({@code "ARM64+REGIONS"}); a device decodes it when it names every part.
    */
   public String branchFilter() {
     String base = companionBranchFilter();
@@ -53,7 +54,7 @@ public record DiffResult(
     return regions() ? base + "+" + DeltaApplier.REGIONS : base;
   }
 
-  /** The branch filter of the {@link #zstdPatch} companion: the filter alone, without ABS32. */
+  /** The branch filter of the {@link #zstdPatch} companion: the filter alone, without a table. */
   public String companionBranchFilter() {
     int plus = filter.indexOf('+');
     return (plus < 0 ? filter : filter.substring(0, plus)).toUpperCase(java.util.Locale.ROOT);

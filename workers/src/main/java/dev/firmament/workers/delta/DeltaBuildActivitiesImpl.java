@@ -171,10 +171,10 @@ public class DeltaBuildActivitiesImpl implements DeltaBuildActivities {
   }
 
   /**
-   * Publishes the companion of a patch coded with LZMA or carrying an ABS32 table (sql V50): the
-   * same script coded with zstd, without the table, checked like the patch itself; a companion that
-   * does not re-apply is not published, which leaves devices without LZMA or ABS32 to a patch built
-   * on demand or the full image.
+   * Publishes the companion of a patch coded with LZMA or carrying an ABS32 or filter region table
+   * (sql V50): the same candidate coded with zstd, without the table, checked like the patch
+   * itself; a companion that does not re-apply is not published, which leaves devices without LZMA,
+   * ABS32 or REGIONS to a patch built on demand or the full image.
    */
   private void publishCompanion(
       Build from, Build to, DeltaBuildResult published, DiffResult diff, byte[] oldImage) {
