@@ -83,6 +83,11 @@ public final class DevServer implements AutoCloseable {
       properties.put("management.endpoints.web.exposure.include", "health,prometheus");
       properties.put("management.metrics.tags.role", "dev");
       properties.put("firmament.metrics.open", "true");
+      // This process is the embedded broker's one worker, so it hears the devices through plain
+      // subscriptions: the embedded HiveMQ's shared subscriptions slow down with their backlog
+      // (GatewayOptions#sharedSubscriptions). Roles started against the stack in processes of their
+      // own (stackProperties) keep the worker group's shared subscriptions.
+      properties.put("firmament.mqtt.shared-subscriptions", "false");
       String level = System.getenv().getOrDefault("FIRMAMENT_LOG_LEVEL", "WARN");
       properties.put("logging.level.dev.firmament", level);
       properties.putAll(extraProperties);

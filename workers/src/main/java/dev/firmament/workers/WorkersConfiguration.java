@@ -29,10 +29,12 @@ public class WorkersConfiguration {
       @Value("${firmament.mqtt.username:#{null}}") String username,
       @Value("${firmament.mqtt.password:#{null}}") String password,
       @Value("${firmament.mqtt.tls:false}") boolean tls,
-      @Value("${firmament.mqtt.tls-ca-file:}") String tlsCaFile) {
+      @Value("${firmament.mqtt.tls-ca-file:}") String tlsCaFile,
+      @Value("${firmament.mqtt.shared-subscriptions:true}") boolean sharedSubscriptions) {
     GatewayOptions options =
         GatewayOptions.of(mqttUrl)
             .withWindow(window)
+            .withSharedSubscriptions(sharedSubscriptions)
             .withTls(tls, tlsCaFile.isBlank() ? null : Path.of(tlsCaFile));
     if (username != null && !username.isBlank()) {
       options = options.withCredentials(username, password);

@@ -21,6 +21,13 @@ import java.util.UUID;
  * @param directStatusSubscriptions whether the gateway also subscribes to {@code
  *     fw/{deviceId}/status} of each device it is delivering to, so that acknowledgements reach this
  *     worker even when the shared subscription hands them to another one
+ * @param sharedSubscriptions whether the gateway receives the devices' messages through the worker
+ *     group's shared subscriptions ({@code $share/firmament-workers/fw/+/KIND}, the default) or
+ *     through plain ones ({@code fw/+/KIND}): plain only when this is the broker's one worker,
+ *     since every subscriber of a plain subscription gets every message. The embedded HiveMQ CE
+ *     walks a shared subscription's queue for every message acknowledged, so once a backlog builds
+ *     its delivery slows with the backlog's length (docs/benchmarks.md, "Device cloud"); the
+ *     all-in-one dev stack therefore subscribes plainly.
  * @param connectTimeout how long {@link MqttDeviceGateway#connect} waits for the broker
  * @param username MQTT username of the gateway's service account, or null to connect without
  *     credentials (a broker that enforces device identity requires them)
@@ -35,6 +42,7 @@ public record GatewayOptions(
     long maxBytesInFlight,
     Duration stallTimeout,
     boolean directStatusSubscriptions,
+    boolean sharedSubscriptions,
     Duration connectTimeout,
     String username,
     String password,
@@ -59,7 +67,7 @@ public record GatewayOptions(
 
   /**
    * Defaults for a broker URL ({@code mqtt://host:port}): window 8, 64 MiB in flight, stall timeout
-   * 10 s, direct status subscriptions on, a random client id, no TLS.
+   * 10 s, direct status subscriptions on, shared subscriptions, a random client id, no TLS.
    */
   public static GatewayOptions of(String brokerUrl) {
     return new GatewayOptions(
@@ -68,6 +76,7 @@ public record GatewayOptions(
         8,
         64L << 20,
         Duration.ofSeconds(10),
+        true,
         true,
         Duration.ofSeconds(10),
         null,
@@ -94,6 +103,10 @@ public record GatewayOptions(
 
   public GatewayOptions withDirectStatusSubscriptions(boolean directStatusSubscriptions) {
     return edit(b -> b.directStatusSubscriptions = directStatusSubscriptions);
+  }
+
+  public GatewayOptions withSharedSubscriptions(boolean sharedSubscriptions) {
+    return edit(b -> b.sharedSubscriptions = sharedSubscriptions);
   }
 
   /** TLS to the broker, trusting the authorities of {@code caFile} or, when null, the JVM's. */
@@ -129,6 +142,8 @@ public record GatewayOptions(
         + stallTimeout
         + ", directStatusSubscriptions="
         + directStatusSubscriptions
+        + ", sharedSubscriptions="
+        + sharedSubscriptions
         + ", connectTimeout="
         + connectTimeout
         + ", username="
@@ -152,6 +167,7 @@ public record GatewayOptions(
     private long maxBytesInFlight;
     private Duration stallTimeout;
     private boolean directStatusSubscriptions;
+    private boolean sharedSubscriptions;
     private Duration connectTimeout;
     private String username;
     private String password;
@@ -165,6 +181,7 @@ public record GatewayOptions(
       maxBytesInFlight = from.maxBytesInFlight;
       stallTimeout = from.stallTimeout;
       directStatusSubscriptions = from.directStatusSubscriptions;
+      sharedSubscriptions = from.sharedSubscriptions;
       connectTimeout = from.connectTimeout;
       username = from.username;
       password = from.password;
@@ -180,6 +197,7 @@ public record GatewayOptions(
           maxBytesInFlight,
           stallTimeout,
           directStatusSubscriptions,
+          sharedSubscriptions,
           connectTimeout,
           username,
           password,

@@ -7,6 +7,8 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
 import dev.firmament.protocol.BrokerCredentials;
 import dev.firmament.protocol.BrokerTls;
 import dev.firmament.protocol.CancelUpdate;
@@ -41,6 +43,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +63,9 @@ import org.slf4j.LoggerFactory;
  * acknowledgements of a device at the worker that pushes its bytes, so for each delivery the
  * gateway also subscribes to that device's status topic directly (see {@link
  * GatewayOptions#directStatusSubscriptions()}). A worker that is in the shared group and delivering
- * then receives each report twice; exact copies are recognised and dropped.
+ * then receives each report twice; exact copies are recognised and dropped. A gateway that is the
+ * broker's only worker may subscribe plainly ({@code fw/+/status} and so on) instead of joining the
+ * group ({@link GatewayOptions#sharedSubscriptions()}).
  *
  * <h2>Flow control</h2>
  *
@@ -195,7 +200,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
           .applyRestrictions()
           .send()
           .get(timeout, TimeUnit.MILLISECONDS);
-      gateway.subscribeShared().get(timeout, TimeUnit.MILLISECONDS);
+      gateway.subscribeWorkers().get(timeout, TimeUnit.MILLISECONDS);
       gateway.inbound(gateway::readRetainedPresence);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -597,34 +602,31 @@ public final class MqttDeviceGateway implements DeviceGateway {
     }
   }
 
-  private CompletableFuture<?> subscribeShared() {
-    return client
-        .subscribeWith()
-        .addSubscription()
-        .topicFilter(Topics.sharedFilter(Topics.Kind.STATUS))
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .applySubscription()
-        .addSubscription()
-        .topicFilter(Topics.sharedFilter(Topics.Kind.PRESENCE))
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .applySubscription()
-        .addSubscription()
-        .topicFilter(Topics.sharedFilter(Topics.Kind.EVENTS))
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .applySubscription()
-        .addSubscription()
-        .topicFilter(Topics.sharedFilter(Topics.Kind.TELEMETRY))
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .applySubscription()
-        .addSubscription()
-        .topicFilter(Topics.sharedFilter(Topics.Kind.LEDGER))
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .applySubscription()
-        .addSubscription()
-        .topicFilter(Topics.sharedFilter(Topics.Kind.NETWORK))
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .applySubscription()
-        .send();
+  /**
+   * Subscribes to every device's messages of each kind the workers hear: through the worker group's
+   * shared subscriptions, or plainly when this gateway is the broker's one worker ({@link
+   * GatewayOptions#sharedSubscriptions()}).
+   */
+  private CompletableFuture<?> subscribeWorkers() {
+    List<Mqtt5Subscription> subscriptions =
+        Stream.of(
+                Topics.Kind.STATUS,
+                Topics.Kind.PRESENCE,
+                Topics.Kind.EVENTS,
+                Topics.Kind.TELEMETRY,
+                Topics.Kind.LEDGER,
+                Topics.Kind.NETWORK)
+            .map(
+                kind ->
+                    Mqtt5Subscription.builder()
+                        .topicFilter(
+                            options.sharedSubscriptions()
+                                ? Topics.sharedFilter(kind)
+                                : Topics.filter(kind))
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .build())
+            .toList();
+    return client.subscribe(Mqtt5Subscribe.builder().addSubscriptions(subscriptions).build());
   }
 
   private void onDisconnected() {
@@ -651,7 +653,7 @@ public final class MqttDeviceGateway implements DeviceGateway {
     if (outageNanos >= TimeUnit.SECONDS.toNanos(SESSION_EXPIRY_SECONDS)) {
       client.publishes(MqttGlobalPublishFilter.ALL, this::onPublish, this::inbound);
     }
-    subscribeShared()
+    subscribeWorkers()
         .whenComplete(
             (ack, error) -> {
               if (error != null) {

@@ -13,6 +13,7 @@ import dev.firmament.protocol.Artifact;
 import dev.firmament.protocol.CancelUpdate;
 import dev.firmament.protocol.ChunkFrame;
 import dev.firmament.protocol.Command;
+import dev.firmament.protocol.DeviceEvent;
 import dev.firmament.protocol.DeviceState;
 import dev.firmament.protocol.ErrorCode;
 import dev.firmament.protocol.LedgerAck;
@@ -203,6 +204,33 @@ class MqttDeviceGatewayTest {
 
     PresenceEvent event = presences.poll(5, TimeUnit.SECONDS);
     assertThat(event).isEqualTo(new PresenceEvent("gw-presence", Presence.online("1.2.3")));
+  }
+
+  @Test
+  void aGatewayWithoutSharedSubscriptionsHearsEveryMessageBesideTheWorkerGroup() throws Exception {
+    BlockingQueue<DeviceEventReport> grouped = new LinkedBlockingQueue<>();
+    gateway.onEvent(grouped::add);
+    BlockingQueue<DeviceEventReport> plain = new LinkedBlockingQueue<>();
+    try (MqttDeviceGateway alone =
+        MqttDeviceGateway.connect(GatewayOptions.of(broker.url()).withSharedSubscriptions(false))) {
+      alone.onEvent(plain::add);
+      ScriptedDevice device = device("gw-plain");
+      for (int i = 0; i < 6; i++) {
+        device.publish(Topics.events("gw-plain"), CODEC.encodeEvent(DeviceEvent.of("n", "" + i)));
+      }
+      // Had it joined the worker group, the broker would have split the six between the two.
+      for (BlockingQueue<DeviceEventReport> heard : List.of(plain, grouped)) {
+        List<String> data = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          DeviceEventReport report = heard.poll(5, TimeUnit.SECONDS);
+          assertThat(report).as("event %d", i).isNotNull();
+          assertThat(report.deviceId()).isEqualTo("gw-plain");
+          data.add(report.event().data());
+        }
+        assertThat(data).containsExactly("0", "1", "2", "3", "4", "5");
+      }
+      assertThat(plain.poll(300, TimeUnit.MILLISECONDS)).as("each event once").isNull();
+    }
   }
 
   @Test
