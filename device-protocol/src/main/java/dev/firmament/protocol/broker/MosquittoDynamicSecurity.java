@@ -47,14 +47,21 @@ import org.slf4j.LoggerFactory;
  * a device's secret modifies its client, which makes Mosquitto end the sessions that logged in
  * under it; the device must connect again with the new secret.
  *
- * <p>The connection is made on first use and again after it is lost; a call waits for the broker's
- * answer for at most the configured timeout.
+ * <p>The connection is made on first use and again after it is lost. Commands go in messages of at
+ * most {@value #COMMANDS_PER_MESSAGE}, and each message waits for the broker's answer for at most
+ * the configured timeout: the plugin (Mosquitto 2.0) writes its whole configuration file after
+ * every command, so a command costs time in proportion to the accounts the broker holds, and a
+ * thousand devices registered at once took about a minute in one message on an empty broker
+ * (measured; deploy/README.md, "Broker").
  */
 public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoCloseable {
   /** The plugin's command topic. */
   public static final String CONTROL = "$CONTROL/dynamic-security/v1";
 
   static final String RESPONSE = CONTROL + "/response";
+
+  /** Commands sent in one message at most (a device with a role of its own needs two). */
+  static final int COMMANDS_PER_MESSAGE = 100;
 
   private static final Logger log = LoggerFactory.getLogger(MosquittoDynamicSecurity.class);
   private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -257,10 +264,29 @@ public final class MosquittoDynamicSecurity implements BrokerAccounts, AutoClose
   }
 
   /**
+   * Sends the commands, {@value #COMMANDS_PER_MESSAGE} to a message, and returns the broker's
+   * answers, one per command, in order.
+   */
+  private JsonNode send(ArrayNode commands) {
+    if (commands.size() <= COMMANDS_PER_MESSAGE) {
+      return sendOne(commands);
+    }
+    ArrayNode answers = json.createArrayNode();
+    for (int from = 0; from < commands.size(); from += COMMANDS_PER_MESSAGE) {
+      ArrayNode part = json.createArrayNode();
+      for (int i = from; i < Math.min(commands.size(), from + COMMANDS_PER_MESSAGE); i++) {
+        part.add(commands.get(i));
+      }
+      sendOne(part).forEach(answers::add);
+    }
+    return answers;
+  }
+
+  /**
    * Sends the commands in one message and returns the broker's answers, one per command. Each
    * command carries the request's id and its device as correlation data.
    */
-  private JsonNode send(ArrayNode commands) {
+  private JsonNode sendOne(ArrayNode commands) {
     String request = UUID.randomUUID().toString();
     for (JsonNode command : commands) {
       String subject =
