@@ -14,9 +14,17 @@
 #   INTERVAL_MS=10000 bench/events/run.sh  # each device publishes every 10 s instead of every 1 s
 #   BROKER=mosquitto bench/events/run.sh   # Debian's Mosquitto instead of the embedded HiveMQ
 #                                          # (anonymous on loopback: throughput, not identity)
+#   BROKER=mosquitto-secured bench/events/run.sh
+#                                          # Debian's Mosquitto with device identity enforced by
+#                                          # its dynamic-security plugin, as in production
+#   CLIENTS=lean bench/events/run.sh       # each device a bare MQTT connection with its own
+#                                          # credentials for the events (LeanDevices); the reference
+#                                          # agents connect afterwards, for the calls
 #   BROKER=mosquitto PUBLISHERS=4 bench/events/run.sh
 #                                          # the events through 4 shared connections on the
 #                                          # devices' topics, the devices' own connections open
+#   SERVER_JVM_ARGS=-XX:StartFlightRecording=filename=events.jfr bench/events/run.sh ...
+#                                          # extra JVM options of the server process (a profile)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -61,7 +69,8 @@ cp="$root/launcher/target/classes:$root/launcher/target/test-classes:$(cat "$cpf
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 log="-Dlogback.configurationFile=$root/launcher/src/main/resources/logback.xml"
 # G1 asked for 10 ms pauses, as the production image does (deploy/docker/Dockerfile).
-java --enable-native-access=ALL-UNNAMED -Xmx3g -XX:MaxGCPauseMillis=10 "$log" \
+# shellcheck disable=SC2086 # SERVER_JVM_ARGS is a list of options
+java --enable-native-access=ALL-UNNAMED -Xmx3g -XX:MaxGCPauseMillis=10 ${SERVER_JVM_ARGS:-} "$log" \
   -cp "$cp" dev.firmament.launcher.bench.EventIngestBench server "$work/data" "$work/info.properties" &
 server_pid=$!
 while [[ ! -f "$work/info.properties" ]]; do

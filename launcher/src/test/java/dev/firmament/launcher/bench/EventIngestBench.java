@@ -85,17 +85,26 @@ public final class EventIngestBench {
                 "firmament.api.rate-limit.burst", "1000000",
                 "firmament.events.queue", "1000000"));
     // BROKER=mosquitto: Debian's Mosquitto takes the devices and the workers instead of the
-    // embedded HiveMQ (which still starts, idle).
+    // embedded HiveMQ (which still starts, idle); BROKER=mosquitto-secured: the same with device
+    // identity enforced by its dynamic-security plugin, as in production.
     Process mosquitto = null;
     String mqttUrl = null;
-    if ("mosquitto".equals(System.getenv("BROKER"))) {
+    String broker = System.getenv().getOrDefault("BROKER", "embedded");
+    if (broker.startsWith("mosquitto")) {
       int port;
       try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
         port = free.getLocalPort();
       }
-      mosquitto = startMosquitto(data, port);
+      boolean secured = broker.equals("mosquitto-secured");
+      mosquitto = startMosquitto(data, port, secured);
       mqttUrl = "tcp://127.0.0.1:" + port;
       settings.put("firmament.mqtt.url", mqttUrl);
+      if (secured) {
+        settings.putAll(SecuredMosquitto.provision(data, port));
+      }
+    } else if (!broker.equals("embedded")) {
+      throw new IllegalArgumentException(
+          "BROKER must be embedded, mosquitto or mosquitto-secured, not " + broker);
     }
     try (DevServer server = DevServer.start(DevStackOptions.onFreePorts(data), 0, settings)) {
       var endpoints = server.stack().endpoints();
@@ -108,6 +117,9 @@ public final class EventIngestBench {
       p.setProperty("dbUser", endpoints.dbUser());
       p.setProperty("dbPassword", endpoints.dbPassword());
       p.setProperty("serverPid", Long.toString(ProcessHandle.current().pid()));
+      if (mosquitto != null) {
+        p.setProperty("brokerPid", Long.toString(mosquitto.pid()));
+      }
       Path postmaster = data.resolve("postgres").resolve("postmaster.pid");
       if (java.nio.file.Files.exists(postmaster)) {
         p.setProperty(
@@ -137,7 +149,7 @@ public final class EventIngestBench {
    * nothing persisted, and no limit on the messages queued for a client, so that a lagging shared
    * subscription queues rather than drops.
    */
-  private static Process startMosquitto(Path data, int port) throws Exception {
+  private static Process startMosquitto(Path data, int port, boolean secured) throws Exception {
     Path binary = Path.of("/usr/sbin/mosquitto");
     if (!java.nio.file.Files.isExecutable(binary)) {
       throw new IllegalStateException(
@@ -145,12 +157,14 @@ public final class EventIngestBench {
     }
     java.nio.file.Files.createDirectories(data);
     Path conf = data.resolve("mosquitto.conf");
+    List<String> access =
+        secured ? SecuredMosquitto.configuration(data) : List.of("allow_anonymous true");
     java.nio.file.Files.writeString(
         conf,
         String.join(
             "\n",
+            String.join("\n", access),
             "listener " + port + " 127.0.0.1",
-            "allow_anonymous true",
             "persistence false",
             "max_queued_messages 0",
             "max_inflight_messages 0",
@@ -193,20 +207,16 @@ public final class EventIngestBench {
     Demo demo = new Demo(System.out);
     log("registering " + devices + " devices");
     Demo.Prepared prepared = demo.prepareProduct(api, Demo.fleetSpecs("ingest", devices));
-    log("connecting them");
-    FleetSimulator fleet =
-        FleetSimulator.start(
-            info.getProperty("mqttUrl"),
-            prepared.devices(),
-            Demo.fleetOptions(info.getProperty("signingPublicKey"), prepared.productId())
-                .withCloud(ReferenceCloud.INTERFACE)
-                .withConnectTimeout(Duration.ofMinutes(5)));
-    try (fleet;
-        java.sql.Connection connection =
-            java.sql.DriverManager.getConnection(
-                info.getProperty("jdbcUrl"),
-                info.getProperty("dbUser"),
-                info.getProperty("dbPassword"))) {
+    // CLIENTS=lean: each device is a bare MQTT connection of its own (LeanDevices) for the events;
+    // the reference agents connect only afterwards, for the function calls.
+    boolean lean = "lean".equals(System.getenv("CLIENTS"));
+    FleetSimulator fleet = lean ? null : startFleet(info, prepared);
+    LeanDevices leanDevices = lean ? connectLean(info, prepared) : null;
+    try (java.sql.Connection connection =
+        java.sql.DriverManager.getConnection(
+            info.getProperty("jdbcUrl"),
+            info.getProperty("dbUser"),
+            info.getProperty("dbPassword"))) {
       DSLContext db = org.jooq.impl.DSL.using(connection);
       List<Long> streamed = new ArrayList<>();
       AtomicLong streamedCount = new AtomicLong();
@@ -217,53 +227,48 @@ public final class EventIngestBench {
       AtomicLong published = new AtomicLong();
       AtomicLong failed = new AtomicLong();
       ScheduledExecutorService ticks = Executors.newScheduledThreadPool(2);
+      if (lean) {
+        warmUp(leanDevices, intervalMs, db);
+      }
       long start = System.currentTimeMillis();
       long end = start + seconds * 1000L;
-      List<Mqtt5AsyncClient> shared = publishers(info.getProperty("mqttUrl"));
-      int next = 0;
-      for (var device : fleet.devices()) {
-        String deviceId = device.deviceId();
-        DeviceAgent agent = fleet.agent(deviceId);
-        Mqtt5AsyncClient publisher = shared.isEmpty() ? null : shared.get(next++ % shared.size());
-        String topic = Topics.events(deviceId);
-        long phase = ThreadLocalRandom.current().nextLong(intervalMs);
-        ticks.scheduleAtFixedRate(
-            () -> {
-              if (System.currentTimeMillis() >= end) {
-                return;
-              }
-              DeviceEvent event =
-                  DeviceEvent.of("bench", Long.toString(System.currentTimeMillis()));
-              java.util.concurrent.CompletableFuture<?> sent =
-                  publisher == null
-                      ? agent.publishEvent(event)
-                      : publisher
-                          .publishWith()
-                          .topic(topic)
-                          .qos(MqttQos.AT_LEAST_ONCE)
-                          .payload(CODEC.encodeEvent(event))
-                          .send();
-              sent.whenComplete(
-                  (ok, error) -> (error == null ? published : failed).incrementAndGet());
-            },
-            phase,
-            intervalMs,
-            TimeUnit.MILLISECONDS);
+      java.util.function.LongSupplier acknowledged;
+      java.util.function.LongSupplier failures;
+      if (lean) {
+        long acknowledgedBefore = leanDevices.acknowledged();
+        long failedBefore = leanDevices.failed();
+        leanDevices.publish(
+            Duration.ofMillis(intervalMs),
+            Duration.ofSeconds(seconds),
+            now -> CODEC.encodeEvent(DeviceEvent.of("bench", Long.toString(now))));
+        acknowledged = () -> leanDevices.acknowledged() - acknowledgedBefore;
+        failures = () -> leanDevices.failed() - failedBefore;
+      } else {
+        schedule(fleet, ticks, intervalMs, end, published, failed, info);
+        acknowledged = published::get;
+        failures = failed::get;
       }
+      CpuUse cpu = new CpuUse(info);
+      CpuUse.Sample window = cpu.sample();
       while (System.currentTimeMillis() < end) {
         Thread.sleep(10_000);
+        CpuUse.Sample now = cpu.sample();
         log(
             String.format(
-                "t=%ds published=%d stored=%d streamed=%d publishFailures=%d",
+                "t=%ds published=%d stored=%d streamed=%d publishFailures=%d %s",
                 (System.currentTimeMillis() - start) / 1000,
-                published.get(),
+                acknowledged.getAsLong(),
                 stored(db),
                 streamedCount.get(),
-                failed.get()));
+                failures.getAsLong(),
+                now.shares(window)));
+        window = now;
       }
       ticks.shutdown();
       ticks.awaitTermination(10, TimeUnit.SECONDS);
-      long total = published.get();
+      // Acknowledgements of the last publishes may still be on their way.
+      Thread.sleep(lean ? 2_000 : 0);
+      long total = acknowledged.getAsLong();
       for (int i = 0; i < 60; i++) {
         if (stored(db) >= total && streamedCount.get() >= total) {
           break;
@@ -284,13 +289,16 @@ public final class EventIngestBench {
       }
       long stored = rowLag.get(0, Long.class);
       System.out.printf(
-          "RESULT events devices=%d intervalMs=%d seconds=%d published=%d stored=%d streamed=%d lost=%d"
+          "RESULT events devices=%d clients=%s intervalMs=%d seconds=%d published=%d"
+              + " publishFailures=%d stored=%d streamed=%d lost=%d"
               + " rowLagMs p50=%.0f p99=%.0f max=%.0f sseLagMs p50=%d p99=%d max=%d"
               + " storedPerSecond=%.0f%n",
           devices,
+          lean ? "lean" : "agents",
           intervalMs,
           seconds,
           total,
+          failures.getAsLong(),
           stored,
           sse.length,
           total - stored,
@@ -303,9 +311,133 @@ public final class EventIngestBench {
           stored / (double) seconds);
       subscriber.interrupt();
 
-      calls(api, fleet, callers, callSeconds, info);
+      if (lean) {
+        leanDevices.close();
+        fleet = callers > 0 ? startFleet(info, prepared) : null;
+        if (fleet != null) {
+          // Every agent has just connected: its presence, ledger syncs and vitals are still being
+          // handled, and calls made now would measure that wave rather than the calls.
+          log("letting the fleet's connect settle for 30 s");
+          Thread.sleep(30_000);
+        }
+      }
+      if (fleet != null) {
+        calls(api, fleet, callers, callSeconds, info);
+      }
+    } finally {
+      if (fleet != null) {
+        fleet.close();
+      }
     }
     System.exit(0);
+  }
+
+  /**
+   * A fresh server's first minute runs its code interpreted while the JIT compiles it: at the full
+   * rate, a backlog builds at the broker, and when it drains each device's events arrive bunched
+   * and go over the device's rate. So the devices first publish {@code warmup} events (not counted)
+   * at a tenth of the rate for 30 s and at half of it for 30 s (WARMUP=seconds changes the total),
+   * and the measurement starts once they are stored.
+   */
+  private static void warmUp(LeanDevices devices, int intervalMs, DSLContext db)
+      throws InterruptedException {
+    int seconds = Integer.parseInt(System.getenv().getOrDefault("WARMUP", "60"));
+    if (seconds <= 0) {
+      return;
+    }
+    log("warming up for " + seconds + " s: a tenth, then half of the rate");
+    for (int divisor : new int[] {10, 2}) {
+      devices.publish(
+          Duration.ofMillis((long) intervalMs * divisor),
+          Duration.ofSeconds(seconds / 2),
+          now -> CODEC.encodeEvent(DeviceEvent.of("warmup", Long.toString(now))));
+      Thread.sleep(seconds / 2 * 1000L);
+    }
+    long acknowledged = devices.acknowledged();
+    for (int i = 0; i < 120; i++) {
+      long stored = db.fetchCount(db.selectFrom("events").where("name = 'warmup'"));
+      if (stored >= acknowledged) {
+        break;
+      }
+      Thread.sleep(1_000);
+    }
+    log(
+        "warmed up: "
+            + acknowledged
+            + " events acknowledged, "
+            + db.fetchCount(db.selectFrom("events").where("name = 'warmup'"))
+            + " stored");
+  }
+
+  private static FleetSimulator startFleet(java.util.Properties info, Demo.Prepared prepared) {
+    log("connecting them");
+    return FleetSimulator.start(
+        info.getProperty("mqttUrl"),
+        prepared.devices(),
+        Demo.fleetOptions(info.getProperty("signingPublicKey"), prepared.productId())
+            .withCloud(ReferenceCloud.INTERFACE)
+            .withConnectTimeout(Duration.ofMinutes(5)));
+  }
+
+  private static LeanDevices connectLean(java.util.Properties info, Demo.Prepared prepared)
+      throws Exception {
+    log("connecting them as bare MQTT connections, each with its own credentials");
+    URI broker = URI.create(info.getProperty("mqttUrl"));
+    LeanDevices lean =
+        LeanDevices.connect(
+            broker.getHost(),
+            broker.getPort(),
+            prepared.devices().stream()
+                .map(
+                    d ->
+                        new LeanDevices.Device(
+                            d.deviceId(), d.password(), Topics.events(d.deviceId())))
+                .toList(),
+            Duration.ofMinutes(5));
+    log("connected " + prepared.devices().size());
+    return lean;
+  }
+
+  /** Each agent (or, with PUBLISHERS, a shared connection) publishes an event per interval. */
+  private static void schedule(
+      FleetSimulator fleet,
+      ScheduledExecutorService ticks,
+      int intervalMs,
+      long end,
+      AtomicLong published,
+      AtomicLong failed,
+      java.util.Properties info)
+      throws Exception {
+    List<Mqtt5AsyncClient> shared = publishers(info.getProperty("mqttUrl"));
+    int next = 0;
+    for (var device : fleet.devices()) {
+      String deviceId = device.deviceId();
+      DeviceAgent agent = fleet.agent(deviceId);
+      Mqtt5AsyncClient publisher = shared.isEmpty() ? null : shared.get(next++ % shared.size());
+      String topic = Topics.events(deviceId);
+      long phase = ThreadLocalRandom.current().nextLong(intervalMs);
+      ticks.scheduleAtFixedRate(
+          () -> {
+            if (System.currentTimeMillis() >= end) {
+              return;
+            }
+            DeviceEvent event = DeviceEvent.of("bench", Long.toString(System.currentTimeMillis()));
+            java.util.concurrent.CompletableFuture<?> sent =
+                publisher == null
+                    ? agent.publishEvent(event)
+                    : publisher
+                        .publishWith()
+                        .topic(topic)
+                        .qos(MqttQos.AT_LEAST_ONCE)
+                        .payload(CODEC.encodeEvent(event))
+                        .send();
+            sent.whenComplete(
+                (ok, error) -> (error == null ? published : failed).incrementAndGet());
+          },
+          phase,
+          intervalMs,
+          TimeUnit.MILLISECONDS);
+    }
   }
 
   /**
@@ -350,7 +482,7 @@ public final class EventIngestBench {
   private static void calls(
       GraphqlClient api, FleetSimulator fleet, int callers, int seconds, java.util.Properties info)
       throws InterruptedException {
-    CpuUse cpu = new CpuUse(info.getProperty("serverPid"), info.getProperty("postgresPid"));
+    CpuUse cpu = new CpuUse(info);
     List<String> ids = fleet.devices().stream().map(d -> d.deviceId()).toList();
     // The server has just started: until the JIT has compiled the call path (it had not in the
     // first seconds of calls, when the compiler threads took more CPU than the request threads),
@@ -358,6 +490,7 @@ public final class EventIngestBench {
     int warmUp = 10;
     log("warming up: led toggle with " + callers + " in flight for " + warmUp + " s");
     callFor(api, ids, callers, warmUp, new ArrayList<>(), new AtomicLong());
+    failureKinds.clear();
     List<Long> rtts = java.util.Collections.synchronizedList(new ArrayList<>());
     AtomicLong failures = new AtomicLong();
     log("calling led toggle with " + callers + " in flight for " + seconds + " s");
@@ -377,7 +510,12 @@ public final class EventIngestBench {
         percentile(us, 0.99) / 1000.0,
         us.length == 0 ? 0 : us[us.length - 1] / 1000.0);
     System.out.println("RESULT callsCpu " + after.since(before, us.length));
+    failureKinds.forEach((kind, count) -> log("failed calls: " + count + " x " + kind));
   }
+
+  /** Why calls failed (the error's code and message), with how many did. */
+  private static final Map<String, AtomicLong> failureKinds =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Calls {@code led toggle} on random devices with {@code callers} in flight for a while. */
   private static void callFor(
@@ -407,9 +545,20 @@ public final class EventIngestBench {
                           rtts.add((System.nanoTime() - t0) / 1_000);
                         } else {
                           failures.incrementAndGet();
+                          JsonNode error = answer.path("errors").path(0);
+                          failureKinds
+                              .computeIfAbsent(
+                                  error.path("extensions").path("code").asText("?")
+                                      + ": "
+                                      + error.path("message").asText(),
+                                  k -> new AtomicLong())
+                              .incrementAndGet();
                         }
                       } catch (RuntimeException e) {
                         failures.incrementAndGet();
+                        failureKinds
+                            .computeIfAbsent(e.toString(), k -> new AtomicLong())
+                            .incrementAndGet();
                       }
                     }
                   }));
@@ -431,14 +580,40 @@ public final class EventIngestBench {
 
     private final long server;
     private final long postgres;
+    private final long broker;
 
-    CpuUse(String serverPid, String postgresPid) {
-      this.server = serverPid == null ? -1 : Long.parseLong(serverPid);
-      this.postgres = postgresPid == null ? -1 : Long.parseLong(postgresPid);
+    CpuUse(java.util.Properties info) {
+      this.server = pid(info, "serverPid");
+      this.postgres = pid(info, "postgresPid");
+      this.broker = pid(info, "brokerPid");
     }
 
-    /** CPU ticks of the server, this process and PostgreSQL; the machine's busy and all ticks. */
-    record Sample(long server, long load, long postgres, long busy, long total) {
+    private static long pid(java.util.Properties info, String name) {
+      String pid = info.getProperty(name);
+      return pid == null ? -1 : Long.parseLong(pid);
+    }
+
+    /**
+     * CPU ticks of the server, this process, PostgreSQL and an external broker; the machine's busy
+     * and all ticks; when it was taken.
+     */
+    record Sample(
+        long server, long load, long postgres, long broker, long busy, long total, long nanos) {
+      /** Each process's CPU since {@code before} in percent of one core, and the machine's. */
+      String shares(Sample before) {
+        if (total < 0) {
+          return "(no /proc)";
+        }
+        double ticks = (nanos - before.nanos) / 1e9 * TICKS_PER_SECOND;
+        return String.format(
+            "cpu server=%.0f%% load=%.0f%% postgres=%.0f%% broker=%.0f%% machineBusy=%.0f%%",
+            100 * (server - before.server) / ticks,
+            100 * (load - before.load) / ticks,
+            100 * (postgres - before.postgres) / ticks,
+            100 * (broker - before.broker) / ticks,
+            100.0 * (busy - before.busy) / Math.max(1, total - before.total));
+      }
+
       String since(Sample before, int calls) {
         if (total < 0 || calls == 0) {
           return "(no /proc)";
@@ -481,9 +656,15 @@ public final class EventIngestBench {
           busy += i == 4 || i == 5 ? 0 : v;
         }
         return new Sample(
-            server > 0 ? ticks(server) : 0, ticks(ProcessHandle.current().pid()), pg, busy, total);
+            server > 0 ? ticks(server) : 0,
+            ticks(ProcessHandle.current().pid()),
+            pg,
+            broker > 0 ? ticks(broker) : 0,
+            busy,
+            total,
+            System.nanoTime());
       } catch (java.io.IOException | RuntimeException e) {
-        return new Sample(0, 0, 0, -1, -1);
+        return new Sample(0, 0, 0, 0, -1, -1, System.nanoTime());
       }
     }
 
