@@ -7,6 +7,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5Client;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.lifecycle.Mqtt5ClientConnectedContext;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5RetainHandling;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscription;
 import dev.firmament.protocol.BrokerCredentials;
@@ -618,13 +619,19 @@ public final class MqttDeviceGateway implements DeviceGateway {
                 Topics.Kind.NETWORK)
             .map(
                 kind ->
-                    Mqtt5Subscription.builder()
-                        .topicFilter(
-                            options.sharedSubscriptions()
-                                ? Topics.sharedFilter(kind)
-                                : Topics.filter(kind))
-                        .qos(MqttQos.AT_LEAST_ONCE)
-                        .build())
+                    options.sharedSubscriptions()
+                        ? Mqtt5Subscription.builder()
+                            .topicFilter(Topics.sharedFilter(kind))
+                            .qos(MqttQos.AT_LEAST_ONCE)
+                            .build()
+                        // As a shared subscription is, a plain one is handed no retained message
+                        // when it subscribes: the retained presences are read once, as such
+                        // (readRetainedPresence), never taken for live ones.
+                        : Mqtt5Subscription.builder()
+                            .topicFilter(Topics.filter(kind))
+                            .qos(MqttQos.AT_LEAST_ONCE)
+                            .retainHandling(Mqtt5RetainHandling.DO_NOT_SEND)
+                            .build())
             .toList();
     return client.subscribe(Mqtt5Subscribe.builder().addSubscriptions(subscriptions).build());
   }

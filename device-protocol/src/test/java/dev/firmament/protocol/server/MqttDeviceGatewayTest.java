@@ -41,6 +41,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The gateway against a real broker, with devices played by bare MQTT clients. */
 class MqttDeviceGatewayTest {
@@ -233,9 +235,10 @@ class MqttDeviceGatewayTest {
     }
   }
 
-  @Test
+  @ParameterizedTest(name = "shared subscriptions: {0}")
+  @ValueSource(booleans = {true, false})
   void presenceTheBrokerKeptWhileNoGatewayListenedIsReadWhenAGatewayJoins(
-      @TempDir Path ownBrokerDir) throws Exception {
+      boolean shared, @TempDir Path ownBrokerDir) throws Exception {
     EmbeddedMqttBroker own = EmbeddedMqttBroker.start(ownBrokerDir, 0, null);
     Mqtt5AsyncClient device =
         Mqtt5Client.builder()
@@ -256,7 +259,8 @@ class MqttDeviceGatewayTest {
           .get(5, TimeUnit.SECONDS);
       BlockingQueue<PresenceEvent> seen = new LinkedBlockingQueue<>();
       Instant before = Instant.now();
-      try (MqttDeviceGateway joining = MqttDeviceGateway.connect(GatewayOptions.of(own.url()))) {
+      try (MqttDeviceGateway joining =
+          MqttDeviceGateway.connect(GatewayOptions.of(own.url()).withSharedSubscriptions(shared))) {
         joining.onPresence(seen::add);
 
         PresenceEvent kept = seen.poll(5, TimeUnit.SECONDS);
