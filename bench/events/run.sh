@@ -20,6 +20,8 @@
 #   CLIENTS=lean bench/events/run.sh       # each device a bare MQTT connection with its own
 #                                          # credentials for the events (LeanDevices); the reference
 #                                          # agents connect afterwards, for the calls
+#   CLIENTS=lean WARMUP=0 bench/events/run.sh
+#                                          # no minute of warm-up events before the measurement
 #   BROKER=mosquitto PUBLISHERS=4 bench/events/run.sh
 #                                          # the events through 4 shared connections on the
 #                                          # devices' topics, the devices' own connections open

@@ -149,8 +149,16 @@ final class LeanDevices implements AutoCloseable {
       int slot = 0;
       while (!closing) {
         while (next < connections.size() && opening < CONNECTS_IN_FLIGHT) {
-          connections.get(next++).open(broker);
-          opening++;
+          Connection c = connections.get(next++);
+          try {
+            c.open(broker);
+            opening++;
+          } catch (IOException e) {
+            // Out of sockets or ports, say: counted as a refusal, as a failed connect is.
+            refusals.merge(-1, c.device.clientId + ": " + e.getMessage(), (a, b) -> a);
+            connected.countDown();
+            c.drop();
+          }
         }
         long wait = 100;
         Schedule s = schedule;
@@ -370,25 +378,19 @@ final class LeanDevices implements AutoCloseable {
       channel = null;
     }
 
+    /** Sends what is pending and a DISCONNECT as far as the socket takes them, then closes. */
     void disconnect() {
       if (state == CONNECTED) {
         try {
-          channel.configureBlocking(true);
-          flushBlocking();
-          channel.write(ByteBuffer.wrap(new byte[] {(byte) 0xE0, 0}));
-        } catch (IOException | RuntimeException ignored) {
+          out.add(ByteBuffer.wrap(new byte[] {(byte) 0xE0, 0}));
+          for (ByteBuffer b : out) {
+            channel.write(b);
+          }
+        } catch (IOException ignored) {
           // The broker ends the session when the socket closes all the same.
         }
       }
       drop();
-    }
-
-    private void flushBlocking() throws IOException {
-      key.cancel();
-      for (ByteBuffer b : out) {
-        channel.write(b);
-      }
-      out.clear();
     }
   }
 
