@@ -1,14 +1,13 @@
 package dev.firmament.api.access;
 
-import graphql.execution.instrumentation.InstrumentationState;
-import graphql.execution.instrumentation.SimplePerformantInstrumentation;
-import graphql.execution.instrumentation.parameters.InstrumentationFieldFetchParameters;
+import dev.firmament.api.config.MutationWrapping;
 import graphql.schema.DataFetcher;
-import graphql.schema.GraphQLObjectType;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.graphql.autoconfigure.GraphQlSourceBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -37,32 +36,27 @@ public class GrantCacheConfiguration {
    * database's notification (which still tells the other processes).
    */
   @Bean
-  SimplePerformantInstrumentation grantCacheAfterMutations(GrantCache grants) {
-    return new SimplePerformantInstrumentation() {
-      @Override
-      public DataFetcher<?> instrumentDataFetcher(
-          DataFetcher<?> fetcher,
-          InstrumentationFieldFetchParameters parameters,
-          InstrumentationState state) {
-        if (!(parameters.getEnvironment().getParentType() instanceof GraphQLObjectType parent)
-            || !parent.getName().equals("Mutation")) {
-          return fetcher;
-        }
-        return environment -> {
-          Object result;
-          try {
-            result = fetcher.get(environment);
-          } catch (Exception | Error e) {
-            grants.invalidateAll();
-            throw e;
-          }
-          if (result instanceof CompletionStage<?> stage) {
-            return stage.whenComplete((value, error) -> grants.invalidateAll());
-          }
-          grants.invalidateAll();
-          return result;
-        };
+  GraphQlSourceBuilderCustomizer grantCacheAfterMutations(GrantCache grants) {
+    return builder ->
+        builder.typeVisitors(
+            List.of(
+                MutationWrapping.visitor((mutation, fetcher) -> invalidating(grants, fetcher))));
+  }
+
+  private static DataFetcher<?> invalidating(GrantCache grants, DataFetcher<?> fetcher) {
+    return environment -> {
+      Object result;
+      try {
+        result = fetcher.get(environment);
+      } catch (Exception | Error e) {
+        grants.invalidateAll();
+        throw e;
       }
+      if (result instanceof CompletionStage<?> stage) {
+        return stage.whenComplete((value, error) -> grants.invalidateAll());
+      }
+      grants.invalidateAll();
+      return result;
     };
   }
 }

@@ -3,23 +3,24 @@ package dev.firmament.api.audit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firmament.api.caller.Caller;
 import dev.firmament.api.caller.Callers;
+import dev.firmament.api.config.MutationWrapping;
 import dev.firmament.api.error.ApiException;
 import graphql.execution.DataFetcherResult;
-import graphql.execution.instrumentation.InstrumentationState;
-import graphql.execution.instrumentation.SimplePerformantInstrumentation;
-import graphql.execution.instrumentation.parameters.InstrumentationFieldFetchParameters;
 import graphql.schema.DataFetcher;
-import graphql.schema.GraphQLObjectType;
+import graphql.schema.DataFetchingEnvironment;
+import io.micrometer.context.ContextSnapshotFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.Ordered;
+import org.springframework.boot.graphql.autoconfigure.GraphQlSourceBuilderCustomizer;
 import org.springframework.core.annotation.Order;
+import org.springframework.graphql.execution.GraphQlSource;
 import org.springframework.stereotype.Component;
 
 /**
@@ -27,14 +28,18 @@ import org.springframework.stereotype.Component;
  * actor, the mutation's name, the object it names, and its input with every secret left out
  * (tokens, secrets, firmware content: only their length is kept), plus the outcome (ok or the
  * error's class). Refused attempts are evidence too.
+ *
+ * <p>Wired into the schema once: the data fetcher of each {@code Mutation} field is wrapped, after
+ * the field access rules ({@code FieldAccessWiring}, order 0) so that a call the rule refuses is
+ * recorded too. An instrumentation, as this was, is asked about every field of every query and made
+ * graphql-java build a data-fetching environment for property fields it otherwise reads directly.
  */
 @Component
-// Last in the chain, so its wrapper is the outermost: a call refused by the field's access rule
-// is recorded too.
-@Order(Ordered.LOWEST_PRECEDENCE)
-public class MutationAudit extends SimplePerformantInstrumentation {
+@Order(1)
+public class MutationAudit implements GraphQlSourceBuilderCustomizer {
   private static final Logger log = LoggerFactory.getLogger(MutationAudit.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ContextSnapshotFactory SNAPSHOTS = ContextSnapshotFactory.builder().build();
   private static final List<String> TARGETS =
       List.of(
           "id", "jobId", "productId", "deviceId", "customerId", "teamId", "firmwareId", "email");
@@ -46,22 +51,18 @@ public class MutationAudit extends SimplePerformantInstrumentation {
   }
 
   @Override
-  public DataFetcher<?> instrumentDataFetcher(
-      DataFetcher<?> dataFetcher,
-      InstrumentationFieldFetchParameters parameters,
-      InstrumentationState state) {
-    var env = parameters.getEnvironment();
-    if (!(env.getParentType() instanceof GraphQLObjectType parent)
-        || !parent.getName().equals("Mutation")) {
-      return dataFetcher;
-    }
-    String mutation = env.getField().getName();
+  public void customize(GraphQlSource.SchemaResourceBuilder builder) {
+    builder.typeVisitors(List.of(MutationWrapping.visitor(this::audited)));
+  }
+
+  /** {@code fetcher}, with an audit entry for each call, whatever its outcome. */
+  DataFetcher<?> audited(String mutation, DataFetcher<?> fetcher) {
     return environment -> {
-      Optional<Caller> caller = Callers.find();
+      Optional<Caller> caller = caller(environment);
       Map<String, Object> arguments = environment.getArguments();
       Object result;
       try {
-        result = dataFetcher.get(environment);
+        result = fetcher.get(environment);
       } catch (Exception e) {
         record(caller, mutation, arguments, e);
         throw e;
@@ -76,6 +77,23 @@ public class MutationAudit extends SimplePerformantInstrumentation {
       record(caller, mutation, arguments, failure);
       return result;
     };
+  }
+
+  /**
+   * The caller as the request saw it: over graphql-ws the message's thread holds no security
+   * context; the credential authenticated at connection_init travels in the GraphQL context.
+   */
+  private static Optional<Caller> caller(DataFetchingEnvironment environment) {
+    Optional<Caller> caller = Callers.find();
+    if (caller.isPresent()) {
+      return caller;
+    }
+    AtomicReference<Optional<Caller>> found = new AtomicReference<>(Optional.empty());
+    SNAPSHOTS
+        .captureFrom(environment.getGraphQlContext())
+        .wrap(() -> found.set(Callers.find()))
+        .run();
+    return found.get();
   }
 
   private void record(

@@ -8,6 +8,8 @@ import dev.firmament.protocol.broker.MosquittoDynamicSecurity;
 import io.micrometer.observation.ObservationPredicate;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -52,6 +54,17 @@ public class ApiConfiguration {
   public ObservationPredicate perFieldObservationsOff() {
     return (name, context) ->
         !name.equals("graphql.datafetcher") && !name.startsWith("spring.security.");
+  }
+
+  /**
+   * Reads {@code @BatchMapping} fields straight from their data loaders ({@link
+   * BatchFieldShortcut}). Added by a customizer, which runs after Spring Boot has handed the
+   * builder the instrumentation beans, so that it comes last in the chain: the fetcher it returns
+   * is the one that runs.
+   */
+  @Bean
+  public GraphQlSourceBuilderCustomizer batchFieldShortcut(ListableBeanFactory beans) {
+    return builder -> builder.instrumentation(List.of(new BatchFieldShortcut(beans)));
   }
 
   /**
