@@ -19,6 +19,7 @@ import org.springframework.security.config.annotation.method.configuration.Enabl
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.oauth2.server.resource.InvalidBearerTokenException;
 import org.springframework.security.oauth2.server.resource.authentication.OpaqueTokenAuthenticationProvider;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
@@ -115,6 +116,17 @@ public class SecurityConfiguration {
                     .accessDeniedHandler(denied)
                     .opaqueToken(token -> token.introspector(introspector)));
     return http.build();
+  }
+
+  /**
+   * Spring Security observes nothing of its own: each request is observed as a whole ({@code
+   * http.server.requests}), and the observation predicate drops {@code spring.security.*} anyway.
+   * Without this setting the filter chain still wraps every filter of every request in an
+   * observation that the predicate then turns into a no-op.
+   */
+  @Bean
+  SecurityObservationSettings securityObservations() {
+    return SecurityObservationSettings.noObservations();
   }
 
   /**
