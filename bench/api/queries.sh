@@ -14,6 +14,8 @@
 #   WARMUP=60 bench/api/queries.sh             # seconds of warm-up per query at half the rate (30)
 #   SERVER_JVM_ARGS=-XX:StartFlightRecording=filename=api.jfr bench/api/queries.sh ...
 #                                              # extra JVM options of the server process (a profile)
+#   COST=2000 bench/api/queries.sh 20000       # instead of the load: the server's CPU per request
+#                                              # for each query shape, closed loop (bench/api/cost.py)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
@@ -53,6 +55,10 @@ while [[ ! -f "$work/info.properties" ]]; do
   fi
   sleep 1
 done
+if [[ -n "${COST:-}" ]]; then
+  python3 "$root/bench/api/cost.py" "$work/info.properties" "$COST"
+  exit 0
+fi
 java --enable-native-access=ALL-UNNAMED -Xmx1g \
   -Dlogback.configurationFile="$root/launcher/src/main/resources/logback.xml" \
   -cp "$cp" dev.firmament.launcher.bench.ApiQueryBench "$work/info.properties" "$RATE" \
