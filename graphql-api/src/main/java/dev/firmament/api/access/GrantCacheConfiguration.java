@@ -1,6 +1,6 @@
 package dev.firmament.api.access;
 
-import dev.firmament.api.config.MutationWrapping;
+import dev.firmament.api.MutationWrapping;
 import graphql.schema.DataFetcher;
 import java.time.Duration;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.firmament.api.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.firmament.api.MutationWrapping;
 import dev.firmament.api.caller.Caller;
 import dev.firmament.api.caller.Callers;
-import dev.firmament.api.config.MutationWrapping;
 import dev.firmament.api.error.ApiException;
 import graphql.execution.DataFetcherResult;
 import graphql.schema.DataFetcher;

@@ -26,13 +26,12 @@ import org.springframework.util.ReflectionUtils;
  * <p>Each value of a {@code @BatchMapping} field is one call of a data fetcher that hands its
  * source to the field's data loader, which loads the whole batch later in one go. Spring wraps that
  * fetcher to restore the request's thread-local context around it, and graphql-java builds a whole
- * data-fetching environment for it; neither is needed to queue a key, and on a page of 100 devices
- * with a batched child the pair cost about as much as the rest of the page's fields together. This
- * instrumentation, appended last to the chain (by {@link ApiConfiguration}, after Spring's, whose
- * observation wrapper would otherwise make graphql-java build the environment again), answers such
- * a field with a {@link LightDataFetcher} that queues the source on the same data loader (Spring
- * names it by the field's coordinates). The batch itself still runs as Spring runs it, with the
- * request's context.
+ * data-fetching environment for it; neither is needed to queue a key, and a page of 100 devices has
+ * 100 such values per batched child. This instrumentation, appended last to the chain (by {@link
+ * ApiConfiguration}, after Spring's, whose observation wrapper would otherwise make graphql-java
+ * build the environment again), answers such a field with a {@link LightDataFetcher} that queues
+ * the source on the same data loader (Spring names it by the field's coordinates). The batch itself
+ * still runs as Spring runs it, with the request's context.
  *
  * <p>Left as they are: fields with an {@code @access} rule (their check is in their fetcher), and
  * batch methods without an explicit {@code typeName}. No fetcher here sets a local context, which
@@ -76,17 +75,10 @@ public class BatchFieldShortcut extends SimplePerformantInstrumentation {
     for (String bean : beans.getBeanNamesForAnnotation(Controller.class)) {
       Class<?> type = beans.getType(bean);
       if (type != null) {
-        ReflectionUtils.doWithMethods(
-            ClassUtils.getUserClass(type),
-            method -> add(fields, method),
-            BatchFieldShortcut::isBatch);
+        ReflectionUtils.doWithMethods(ClassUtils.getUserClass(type), method -> add(fields, method));
       }
     }
     return fields;
-  }
-
-  private static boolean isBatch(Method method) {
-    return AnnotatedElementUtils.hasAnnotation(method, BatchMapping.class);
   }
 
   private static void add(Map<String, Map<String, String>> fields, Method method) {

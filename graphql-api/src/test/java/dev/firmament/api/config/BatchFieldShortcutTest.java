@@ -6,6 +6,11 @@ import dev.firmament.fixtures.BatchMappings;
 import graphql.ExecutionInput;
 import graphql.ExecutionResult;
 import graphql.GraphQL;
+import graphql.execution.instrumentation.ChainedInstrumentation;
+import graphql.execution.instrumentation.Instrumentation;
+import graphql.execution.instrumentation.InstrumentationState;
+import graphql.execution.instrumentation.SimplePerformantInstrumentation;
+import graphql.execution.instrumentation.parameters.InstrumentationFieldFetchParameters;
 import graphql.schema.DataFetcher;
 import graphql.schema.GraphQLSchema;
 import graphql.schema.idl.RuntimeWiring;
@@ -56,6 +61,40 @@ class BatchFieldShortcutTest {
   }
 
   @Test
+  void anInstrumentationAfterTheShortcutThatCallsItWithAnEnvironmentStillQueuesOnTheLoader() {
+    AtomicInteger fetcherCalls = new AtomicInteger();
+    List<List<String>> batches = new ArrayList<>();
+    Instrumentation wrapping =
+        new SimplePerformantInstrumentation() {
+          @Override
+          public DataFetcher<?> instrumentDataFetcher(
+              DataFetcher<?> fetcher,
+              InstrumentationFieldFetchParameters parameters,
+              InstrumentationState state) {
+            return env -> fetcher.get(env);
+          }
+        };
+    GraphQL graphQl =
+        graphQl(
+            new ChainedInstrumentation(
+                List.of(
+                    new BatchFieldShortcut(Map.of("Device", Map.of("group", "Device.group"))),
+                    wrapping)),
+            fetcherCalls);
+    ExecutionResult result = run(graphQl, batches, "{ devices { group } }");
+
+    assertThat(result.getErrors()).isEmpty();
+    assertThat(result.<Map<String, Object>>getData().get("devices"))
+        .isEqualTo(
+            List.of(
+                Map.of("group", "group of a"),
+                Map.of("group", "group of b"),
+                Map.of("group", "group of c")));
+    assertThat(fetcherCalls).hasValue(0);
+    assertThat(batches).containsExactly(List.of("a", "b", "c"));
+  }
+
+  @Test
   void fieldsWithAnAccessRuleOrWithoutALoaderKeepTheirFetcher() {
     AtomicInteger fetcherCalls = new AtomicInteger();
     List<List<String>> batches = new ArrayList<>();
@@ -101,6 +140,10 @@ class BatchFieldShortcutTest {
 
   private static GraphQL graphQl(
       Map<String, Map<String, String>> loaders, AtomicInteger fetcherCalls) {
+    return graphQl(new BatchFieldShortcut(loaders), fetcherCalls);
+  }
+
+  private static GraphQL graphQl(Instrumentation instrumentation, AtomicInteger fetcherCalls) {
     DataFetcher<Object> fetched =
         env -> {
           fetcherCalls.incrementAndGet();
@@ -123,7 +166,7 @@ class BatchFieldShortcutTest {
             .build();
     GraphQLSchema schema =
         new SchemaGenerator().makeExecutableSchema(new SchemaParser().parse(SDL), wiring);
-    return GraphQL.newGraphQL(schema).instrumentation(new BatchFieldShortcut(loaders)).build();
+    return GraphQL.newGraphQL(schema).instrumentation(instrumentation).build();
   }
 
   private static ExecutionResult run(GraphQL graphQl, List<List<String>> batches, String query) {

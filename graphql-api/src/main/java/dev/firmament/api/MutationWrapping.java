@@ -1,4 +1,4 @@
-package dev.firmament.api.config;
+package dev.firmament.api;
 
 import graphql.schema.DataFetcher;
 import graphql.schema.FieldCoordinates;
