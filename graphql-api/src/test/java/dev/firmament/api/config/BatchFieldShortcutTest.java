@@ -39,31 +39,21 @@ class BatchFieldShortcutTest {
       type Device { id: ID! group: String guarded: String @access(scopes: []) other: String }
       """;
 
+  /** The loaders of {@code group} and of {@code guarded}, which has an access rule. */
+  private static final Map<String, Map<String, String>> LOADERS =
+      Map.of("Device", Map.of("group", "Device.group", "guarded", "Device.guarded"));
+
+  private final AtomicInteger fetcherCalls = new AtomicInteger();
+  private final List<List<String>> batches = new ArrayList<>();
+
   @Test
   void aBatchFieldIsQueuedOnItsLoaderWithoutItsFetcher() {
-    AtomicInteger fetcherCalls = new AtomicInteger();
-    List<List<String>> batches = new ArrayList<>();
-    GraphQL graphQl =
-        graphQl(
-            Map.of("Device", Map.of("group", "Device.group", "guarded", "Device.guarded")),
-            fetcherCalls);
-    ExecutionResult result = run(graphQl, batches, "{ devices { id group } }");
-
-    assertThat(result.getErrors()).isEmpty();
-    assertThat(result.<Map<String, Object>>getData().get("devices"))
-        .isEqualTo(
-            List.of(
-                Map.of("id", "a", "group", "group of a"),
-                Map.of("id", "b", "group", "group of b"),
-                Map.of("id", "c", "group", "group of c")));
-    assertThat(fetcherCalls).hasValue(0);
-    assertThat(batches).containsExactly(List.of("a", "b", "c"));
+    assertEachGroupCameFromOneBatch(
+        run(graphQl(new BatchFieldShortcut(LOADERS)), "{ devices { id group } }"));
   }
 
   @Test
   void anInstrumentationAfterTheShortcutThatCallsItWithAnEnvironmentStillQueuesOnTheLoader() {
-    AtomicInteger fetcherCalls = new AtomicInteger();
-    List<List<String>> batches = new ArrayList<>();
     Instrumentation wrapping =
         new SimplePerformantInstrumentation() {
           @Override
@@ -74,35 +64,14 @@ class BatchFieldShortcutTest {
             return env -> fetcher.get(env);
           }
         };
-    GraphQL graphQl =
-        graphQl(
-            new ChainedInstrumentation(
-                List.of(
-                    new BatchFieldShortcut(Map.of("Device", Map.of("group", "Device.group"))),
-                    wrapping)),
-            fetcherCalls);
-    ExecutionResult result = run(graphQl, batches, "{ devices { group } }");
-
-    assertThat(result.getErrors()).isEmpty();
-    assertThat(result.<Map<String, Object>>getData().get("devices"))
-        .isEqualTo(
-            List.of(
-                Map.of("group", "group of a"),
-                Map.of("group", "group of b"),
-                Map.of("group", "group of c")));
-    assertThat(fetcherCalls).hasValue(0);
-    assertThat(batches).containsExactly(List.of("a", "b", "c"));
+    var chain = new ChainedInstrumentation(List.of(new BatchFieldShortcut(LOADERS), wrapping));
+    assertEachGroupCameFromOneBatch(run(graphQl(chain), "{ devices { id group } }"));
   }
 
   @Test
   void fieldsWithAnAccessRuleOrWithoutALoaderKeepTheirFetcher() {
-    AtomicInteger fetcherCalls = new AtomicInteger();
-    List<List<String>> batches = new ArrayList<>();
-    GraphQL graphQl =
-        graphQl(
-            Map.of("Device", Map.of("group", "Device.group", "guarded", "Device.guarded")),
-            fetcherCalls);
-    ExecutionResult result = run(graphQl, batches, "{ devices { guarded other } }");
+    ExecutionResult result =
+        run(graphQl(new BatchFieldShortcut(LOADERS)), "{ devices { guarded other } }");
 
     assertThat(result.getErrors()).isEmpty();
     assertThat(result.<Map<String, Object>>getData().get("devices"))
@@ -117,12 +86,12 @@ class BatchFieldShortcutTest {
 
   @Test
   void aFieldWhoseLoaderIsNotRegisteredKeepsItsFetcher() {
-    AtomicInteger fetcherCalls = new AtomicInteger();
-    GraphQL graphQl = graphQl(Map.of("Device", Map.of("group", "Device.elsewhere")), fetcherCalls);
-    ExecutionResult result = run(graphQl, new ArrayList<>(), "{ devices { group } }");
+    var elsewhere = new BatchFieldShortcut(Map.of("Device", Map.of("group", "Device.elsewhere")));
+    ExecutionResult result = run(graphQl(elsewhere), "{ devices { group } }");
 
     assertThat(result.getErrors()).isEmpty();
     assertThat(fetcherCalls).hasValue(3);
+    assertThat(batches).isEmpty();
   }
 
   @Test
@@ -138,12 +107,20 @@ class BatchFieldShortcutTest {
     }
   }
 
-  private static GraphQL graphQl(
-      Map<String, Map<String, String>> loaders, AtomicInteger fetcherCalls) {
-    return graphQl(new BatchFieldShortcut(loaders), fetcherCalls);
+  /** Each device's group came from one batch of the loader, none from the field's fetcher. */
+  private void assertEachGroupCameFromOneBatch(ExecutionResult result) {
+    assertThat(result.getErrors()).isEmpty();
+    assertThat(result.<Map<String, Object>>getData().get("devices"))
+        .isEqualTo(
+            List.of(
+                Map.of("id", "a", "group", "group of a"),
+                Map.of("id", "b", "group", "group of b"),
+                Map.of("id", "c", "group", "group of c")));
+    assertThat(fetcherCalls).hasValue(0);
+    assertThat(batches).containsExactly(List.of("a", "b", "c"));
   }
 
-  private static GraphQL graphQl(Instrumentation instrumentation, AtomicInteger fetcherCalls) {
+  private GraphQL graphQl(Instrumentation instrumentation) {
     DataFetcher<Object> fetched =
         env -> {
           fetcherCalls.incrementAndGet();
@@ -169,7 +146,7 @@ class BatchFieldShortcutTest {
     return GraphQL.newGraphQL(schema).instrumentation(instrumentation).build();
   }
 
-  private static ExecutionResult run(GraphQL graphQl, List<List<String>> batches, String query) {
+  private ExecutionResult run(GraphQL graphQl, String query) {
     BatchLoader<Map<String, String>, String> groups =
         keys -> {
           List<String> ids = keys.stream().map(k -> k.get("id")).toList();
