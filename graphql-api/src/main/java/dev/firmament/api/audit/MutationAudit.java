@@ -7,15 +7,12 @@ import dev.firmament.api.caller.Callers;
 import dev.firmament.api.error.ApiException;
 import graphql.execution.DataFetcherResult;
 import graphql.schema.DataFetcher;
-import graphql.schema.DataFetchingEnvironment;
-import io.micrometer.context.ContextSnapshotFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.graphql.autoconfigure.GraphQlSourceBuilderCustomizer;
@@ -39,7 +36,6 @@ import org.springframework.stereotype.Component;
 public class MutationAudit implements GraphQlSourceBuilderCustomizer {
   private static final Logger log = LoggerFactory.getLogger(MutationAudit.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final ContextSnapshotFactory SNAPSHOTS = ContextSnapshotFactory.builder().build();
   private static final List<String> TARGETS =
       List.of(
           "id", "jobId", "productId", "deviceId", "customerId", "teamId", "firmwareId", "email");
@@ -58,7 +54,7 @@ public class MutationAudit implements GraphQlSourceBuilderCustomizer {
   /** {@code fetcher}, with an audit entry for each call, whatever its outcome. */
   DataFetcher<?> audited(String mutation, DataFetcher<?> fetcher) {
     return environment -> {
-      Optional<Caller> caller = caller(environment);
+      Optional<Caller> caller = Callers.find(environment.getGraphQlContext());
       Map<String, Object> arguments = environment.getArguments();
       Object result;
       try {
@@ -77,23 +73,6 @@ public class MutationAudit implements GraphQlSourceBuilderCustomizer {
       record(caller, mutation, arguments, failure);
       return result;
     };
-  }
-
-  /**
-   * The caller as the request saw it: over graphql-ws the message's thread holds no security
-   * context; the credential authenticated at connection_init travels in the GraphQL context.
-   */
-  private static Optional<Caller> caller(DataFetchingEnvironment environment) {
-    Optional<Caller> caller = Callers.find();
-    if (caller.isPresent()) {
-      return caller;
-    }
-    AtomicReference<Optional<Caller>> found = new AtomicReference<>(Optional.empty());
-    SNAPSHOTS
-        .captureFrom(environment.getGraphQlContext())
-        .wrap(() -> found.set(Callers.find()))
-        .run();
-    return found.get();
   }
 
   private void record(

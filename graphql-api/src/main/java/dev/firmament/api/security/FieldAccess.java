@@ -1,7 +1,6 @@
 package dev.firmament.api.security;
 
 import dev.firmament.api.caller.Caller;
-import dev.firmament.api.caller.Callers;
 import dev.firmament.api.caller.Scope;
 import dev.firmament.api.error.ApiException;
 import dev.firmament.api.error.ErrorCode;
@@ -29,9 +28,8 @@ public record FieldAccess(Set<Scope> scopes, boolean customers) {
         scopes == null ? Set.of() : Scope.parse(scopes), Boolean.TRUE.equals(customers));
   }
 
-  /** Refuses the caller with {@code UNAUTHENTICATED} or {@code FORBIDDEN} unless the rule holds. */
-  public void check(String fieldName) {
-    Caller caller = Callers.current();
+  /** Refuses {@code caller} with {@code FORBIDDEN} unless the rule holds. */
+  public void check(String fieldName, Caller caller) {
     if (caller.isCustomer() && !customers) {
       throw new ApiException(
           ErrorCode.FORBIDDEN, "customer tokens cannot read or change '" + fieldName + "'");

@@ -10,7 +10,6 @@ import graphql.schema.GraphQLSchemaElement;
 import graphql.schema.GraphQLTypeVisitorStub;
 import graphql.util.TraversalControl;
 import graphql.util.TraverserContext;
-import io.micrometer.context.ContextSnapshotFactory;
 import java.util.List;
 import org.springframework.boot.graphql.autoconfigure.GraphQlSourceBuilderCustomizer;
 import org.springframework.core.annotation.Order;
@@ -33,8 +32,6 @@ import org.springframework.stereotype.Component;
 // Before MutationAudit (order 1), whose wrapper records the calls this check refuses.
 @Order(0)
 public class FieldAccessWiring implements GraphQlSourceBuilderCustomizer {
-  private static final ContextSnapshotFactory SNAPSHOTS = ContextSnapshotFactory.builder().build();
-
   @Override
   public void customize(GraphQlSource.SchemaResourceBuilder builder) {
     builder.typeVisitors(List.of(new Visitor()));
@@ -62,16 +59,7 @@ public class FieldAccessWiring implements GraphQlSourceBuilderCustomizer {
   /** {@code fetcher}, run only when the caller passes {@code rule}. */
   static DataFetcher<?> checked(FieldAccess rule, String fieldName, DataFetcher<?> fetcher) {
     return environment -> {
-      // The caller as the request saw it: over graphql-ws the message's thread holds no security
-      // context; the credential authenticated at connection_init travels in the GraphQL context.
-      if (Callers.find().isPresent()) {
-        rule.check(fieldName);
-      } else {
-        SNAPSHOTS
-            .captureFrom(environment.getGraphQlContext())
-            .wrap(() -> rule.check(fieldName))
-            .run();
-      }
+      rule.check(fieldName, Callers.current(environment.getGraphQlContext()));
       return fetcher.get(environment);
     };
   }
